@@ -1,0 +1,42 @@
+# TaskSplit: `make run` starts the dashboard, `make test` runs the whole suite.
+# Both create .venv and install requirements.txt on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
+PORT   ?= 8501
+
+.PHONY: run test test-fast bench fuzz lint clean
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	@touch $@
+
+run: $(STAMP)
+	$(PY) -m streamlit run dashboard/app.py --server.port $(PORT) --server.address localhost
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+# Skips the tests marked slow (full-size data, the browser); CI runs everything.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow and not browser"
+
+bench: $(BENCH_STAMP)
+	$(PY) -m bench
+
+fuzz: $(STAMP)
+	TASKSPLIT_FUZZ_EXAMPLES=10000 $(PY) -m pytest tests/test_fuzz.py -p no:randomly -q
+
+lint: $(STAMP)
+	$(PY) -m ruff check core dashboard tests bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
