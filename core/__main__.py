@@ -1,0 +1,214 @@
+"""The command line: ``python -m core split|report|train DATA --task T ...``.
+
+DATA is a CSV/TSV/Parquet/Excel/JSON path, ``builtin:NAME`` or
+``builtin:synthetic:ROWSxLABELS``. ``--task col`` is one column (kind inferred),
+``--task col:kind`` forces the kind, ``--task name=a+b+c`` is a multilabel task
+of 0/1 columns. Without ``--task``, a built-in dataset's suggested tasks are used.
+Bad input exits with status 2 and one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from core.data import Dataset, load_data
+from core.errors import ConfigError, DataError, TaskSplitError
+from core.tasks import Task, parse_task_spec
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line, like every other bad-input message."""
+
+    def error(self, message: str) -> None:  # noqa: D102 - argparse hook
+        raise ConfigError(f"{message}; see `{self.prog} --help`.")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m core", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(command: argparse.ArgumentParser) -> None:
+        command.add_argument("data", metavar="DATA", help="file path, builtin:NAME or builtin:synthetic:ROWSxLABELS")
+        command.add_argument("--task", action="append", default=[], metavar="T",
+                             help="col, col:kind or name=a+b+c (repeat for several tasks)")
+        command.add_argument("--out", required=True, metavar="FILE", help="where to write the result")
+
+    split = commands.add_parser("split", help="split DATA and write the assignment (columns row, split)")
+    common(split)
+    split.add_argument("--strategy", default="stratified",
+                       help="random, stratified, group, time, hash or predefined (default stratified)")
+    sizes = split.add_mutually_exclusive_group()
+    sizes.add_argument("--fractions", metavar="train=0.7,val=0.15,test=0.15")
+    sizes.add_argument("--folds", type=int, metavar="K", help="k folds instead of fractions")
+    split.add_argument("--group", metavar="COL", help="keep each value of COL in one split")
+    split.add_argument("--time", metavar="COL", help="time column (strategy time)")
+    split.add_argument("--gap", type=int, default=0, metavar="N", help="time values left out between splits")
+    split.add_argument("--id", metavar="COL", help="id column (strategy hash)")
+    split.add_argument("--split-column", metavar="COL", help="column naming each row's split (predefined)")
+    split.add_argument("--order", type=int, default=1, choices=(1, 2), help="2 also balances label pairs")
+    split.add_argument("--bins", type=int, default=5, metavar="N", help="quantile bins for regression tasks")
+    split.add_argument("--seed", type=int, default=0, metavar="N")
+
+    report = commands.add_parser("report", help="write a self-contained HTML report of a split")
+    common(report)
+    report.add_argument("--split-file", required=True, metavar="FILE", help="CSV/Parquet from `split`")
+
+    train = commands.add_parser("train", help="train a shared-trunk model on a split; write metrics JSON")
+    common(train)
+    train.add_argument("--split-file", required=True, metavar="FILE", help="CSV/Parquet from `split`")
+    train.add_argument("--fold", type=int, default=0, metavar="K", help="test fold of a k-fold split")
+    train.add_argument("--epochs", type=int, metavar="N")
+    train.add_argument("--weighting", metavar="W", help="equal, manual, uncertainty, gradnorm or dwa")
+    train.add_argument("--weights", metavar="t=w,...", help="manual task weights")
+    train.add_argument("--seed", type=int, default=0, metavar="N")
+    return parser
+
+
+# --------------------------------------------------------------------------- shared steps
+
+
+def _tasks(dataset: Dataset, specs: list[str]) -> tuple[Task, ...]:
+    if specs:
+        return tuple(parse_task_spec(spec, dataset.frame) for spec in specs)
+    if dataset.tasks:
+        return dataset.tasks
+    raise DataError(f"No --task given and {dataset.name} suggests none; add --task COLUMN.")
+
+
+def parse_mapping(text: str, option: str) -> dict[str, float]:
+    """``"train=0.7,val=0.3"`` → ``{"train": 0.7, "val": 0.3}``; a bad pair is a ConfigError."""
+    mapping: dict[str, float] = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = pair.partition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError
+            mapping[name.strip()] = float(value)
+        except ValueError:
+            raise ConfigError(f"{option} {text!r} is not of the form name=number,...; e.g. train=0.8,test=0.2.") from None
+    if not mapping:
+        raise ConfigError(f"{option} is empty; give name=number pairs, e.g. train=0.8,test=0.2.")
+    return mapping
+
+
+def read_split_file(path: str, dataset: Dataset) -> pd.Series:
+    """The assignment in a split file (columns ``row`` and ``split``), aligned with the dataset's index."""
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"No split file at '{path}'; write one with `python -m core split ... --out {path}`.")
+    try:
+        table = pd.read_parquet(file) if file.suffix.lower() in (".parquet", ".pq") else pd.read_csv(file)
+    except (ValueError, OSError, pd.errors.ParserError) as error:
+        raise DataError(f"Split file '{path}' cannot be read ({type(error).__name__}); write it again with `split`.") from None
+    if not {"row", "split"} <= set(table.columns):
+        raise DataError(f"Split file '{path}' needs columns row and split; write it with `python -m core split`.")
+    n = dataset.n_rows
+    rows = pd.to_numeric(table["row"], errors="coerce")
+    if rows.isna().any() or len(table) != n or sorted(rows.astype(int)) != list(range(n)):
+        raise DataError(
+            f"Split file '{path}' has {len(table):,} rows but {dataset.name} has {n:,}; "
+            "it was made for other data, so split this data again."
+        )
+    splits = table["split"].astype(str).to_numpy()[pd.Index(rows.astype(int)).argsort()]
+    return pd.Series(splits, index=dataset.frame.index, name="split")
+
+
+def _write_assignment(assignment: pd.Series, out: str) -> None:
+    table = pd.DataFrame({"row": range(len(assignment)), "split": assignment.astype(str).to_numpy()})
+    path = Path(out)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        table.to_parquet(path, index=False)
+    else:
+        table.to_csv(path, index=False)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _cmd_split(args: argparse.Namespace) -> None:
+    from core.splits import SplitConfig, split
+
+    dataset = load_data(args.data)
+    tasks = _tasks(dataset, args.task)
+    options = {
+        "strategy": args.strategy, "seed": args.seed, "group_column": args.group, "time_column": args.time,
+        "gap": args.gap, "id_column": args.id, "split_column": args.split_column, "order": args.order,
+        "n_bins": args.bins,
+    }
+    if args.fractions:
+        options["fractions"] = parse_mapping(args.fractions, "--fractions")
+    if args.folds is not None:
+        options["n_folds"] = args.folds
+    result = split(dataset.frame, tasks, SplitConfig(**options))
+    _write_assignment(result.assignment, args.out)
+    sizes = ", ".join(f"{name} {count:,}" for name, count in result.assignment.value_counts().items())
+    print(f"wrote {args.out}: {sizes}", file=sys.stderr)
+
+
+def _cmd_report(args: argparse.Namespace) -> None:
+    from core.report import write_report
+
+    dataset = load_data(args.data)
+    tasks = _tasks(dataset, args.task)
+    assignment = read_split_file(args.split_file, dataset)
+    write_report(args.out, dataset, tasks, assignment)
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+def _cmd_train(args: argparse.Namespace) -> None:
+    from core.training import TrainConfig, fit_on_split
+
+    dataset = load_data(args.data)
+    tasks = _tasks(dataset, args.task)
+    assignment = read_split_file(args.split_file, dataset)
+    options: dict[str, object] = {"seed": args.seed}
+    if args.epochs is not None:
+        options["epochs"] = args.epochs
+    if args.weighting is not None:
+        options["weighting"] = args.weighting
+    if args.weights is not None:
+        options["weights"] = parse_mapping(args.weights, "--weights")
+    result = fit_on_split(
+        dataset.frame, tasks, assignment,
+        feature_columns=dataset.feature_columns or None,
+        config=TrainConfig(**options),
+        test_fold=args.fold,
+        group_column=dataset.group_column,
+    )
+    Path(args.out).write_text(json.dumps(result.to_json(), indent=2, allow_nan=False))
+    print(f"wrote {args.out}: {len(result.history)} epochs", file=sys.stderr)
+
+
+COMMANDS = {"split": _cmd_split, "report": _cmd_report, "train": _cmd_train}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; bad input prints one line to stderr and returns 2."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        try:
+            args = _parser().parse_args(argv)
+            COMMANDS[args.command](args)
+        except TaskSplitError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except OSError as error:
+            print(f"error: {error.strerror or error} ({error.filename or 'file'}); check the path.", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        finally:
+            for warning in caught:
+                if issubclass(warning.category, UserWarning):
+                    print(f"warning: {warning.message}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,495 @@
+"""Datasets: built-in ones, users' files, a column summary and suggestions of column roles.
+
+A :class:`Dataset` is a DataFrame plus its roles: suggested tasks, feature
+columns, and the group, time and id columns. Every problem with a file is a
+:class:`~core.errors.DataError` whose one line names the problem and the fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from core.builtins import DEFAULT_DATASET, builtin
+from core.errors import DataError
+from core.tasks import Task, infer_kind, make_task, task_source_columns
+
+__all__ = [
+    "Dataset",
+    "MAX_UPLOAD_MB",
+    "load_builtin",
+    "load_data",
+    "load_file",
+    "read_table",
+    "column_summary",
+    "RoleSuggestion",
+    "suggest_roles",
+    "dataset_from_frame",
+    "DEFAULT_DATASET",
+]
+
+MAX_UPLOAD_MB = 200  # the same as the dashboard's server.maxUploadSize
+TEXT_EXTENSIONS = {".csv", ".tsv", ".txt", ".tab"}
+PARQUET_EXTENSIONS = {".parquet", ".pq"}
+EXCEL_EXTENSIONS = {".xlsx", ".xlsm", ".xls"}
+JSON_EXTENSIONS = {".json", ".jsonl", ".ndjson"}
+SUPPORTED = "CSV, TSV, Parquet, Excel or JSON"
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A table and the roles of its columns.
+
+    Examples
+    --------
+    >>> wagepan = load_builtin("wagepan")
+    >>> wagepan.frame.shape, wagepan.group_column, wagepan.time_column
+    ((4360, 44), 'nr', 'year')
+    """
+
+    name: str
+    frame: pd.DataFrame
+    description: str = ""
+    source: str = ""
+    tasks: tuple[Task, ...] = ()
+    feature_columns: tuple[str, ...] = ()
+    group_column: str | None = None
+    time_column: str | None = None
+    id_column: str | None = None
+    builtin: bool = False
+    warnings: tuple[str, ...] = field(default=())
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A content hash of the frame (values, index, column names and dtypes)."""
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(repr([(str(c), str(t)) for c, t in self.frame.dtypes.items()]).encode())
+        hashed = pd.util.hash_pandas_object(self.frame, index=True, categorize=True)
+        digest.update(hashed.to_numpy().tobytes())
+        return digest.hexdigest()
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.frame)
+
+
+# --------------------------------------------------------------------------- built-ins
+
+
+def load_builtin(name: str = DEFAULT_DATASET) -> Dataset:
+    """Load a built-in dataset by name (``synthetic:ROWSxLABELS`` sets the synthetic size).
+
+    Examples
+    --------
+    >>> load_builtin("penguins").tasks[0].name
+    'species'
+    """
+    record = builtin(name)
+    frame = record.load()
+    frame.columns = [str(c) for c in frame.columns]
+    return Dataset(
+        name=record.name,
+        frame=frame,
+        description=record.description,
+        source=record.source,
+        tasks=record.tasks,
+        feature_columns=record.feature_columns,
+        group_column=record.group_column,
+        time_column=record.time_column,
+        id_column=record.id_column,
+        builtin=True,
+    )
+
+
+def load_data(spec: str, *, max_mb: float = MAX_UPLOAD_MB) -> Dataset:
+    """A dataset from a command-line DATA argument: a file path, ``builtin:NAME`` or ``builtin:synthetic:RxL``.
+
+    Examples
+    --------
+    >>> load_data("builtin:synthetic:100x3").frame.shape
+    (100, 23)
+    """
+    if spec.startswith("builtin:"):
+        return load_builtin(spec.removeprefix("builtin:"))
+    path = Path(spec)
+    if not path.exists():
+        raise DataError(f"No file at '{spec}'; give a CSV/TSV/Parquet/Excel/JSON path or builtin:NAME.")
+    if path.is_dir():
+        raise DataError(f"'{spec}' is a folder; give a file path or builtin:NAME.")
+    return load_file(path, path.name, max_mb=max_mb)
+
+
+def load_file(source: str | Path | bytes | BinaryIO, filename: str, *, max_mb: float = MAX_UPLOAD_MB) -> Dataset:
+    """Read a user's file and suggest the roles of its columns."""
+    frame = read_table(source, filename, max_mb=max_mb)
+    return dataset_from_frame(frame, name=Path(filename).name, source=f"upload: {Path(filename).name}")
+
+
+def dataset_from_frame(frame: pd.DataFrame, *, name: str, source: str = "") -> Dataset:
+    """Wrap a DataFrame as a :class:`Dataset` with suggested roles."""
+    roles = suggest_roles(frame)
+    return Dataset(
+        name=name,
+        frame=frame,
+        description=f"{len(frame):,} rows x {frame.shape[1]:,} columns from {name}.",
+        source=source,
+        tasks=roles.tasks,
+        feature_columns=roles.feature_columns,
+        group_column=roles.group_column,
+        time_column=roles.time_column,
+        id_column=roles.id_column,
+    )
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+def _size_of(source: str | Path | bytes | BinaryIO) -> int:
+    if isinstance(source, (bytes, bytearray)):
+        return len(source)
+    if isinstance(source, (str, Path)):
+        return os.path.getsize(source)
+    size = getattr(source, "size", None)
+    if isinstance(size, int):
+        return size
+    position = source.tell()
+    end = source.seek(0, io.SEEK_END)
+    source.seek(position)
+    return end
+
+
+def _read_bytes(source: str | Path | bytes | BinaryIO) -> bytes:
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source)
+    if isinstance(source, (str, Path)):
+        return Path(source).read_bytes()
+    source.seek(0)
+    return source.read()
+
+
+def read_table(
+    source: str | Path | bytes | BinaryIO, filename: str, *, max_mb: float = MAX_UPLOAD_MB
+) -> pd.DataFrame:
+    """Read CSV/TSV (delimiter sniffed, UTF-8 then Latin-1), Parquet, Excel or JSON into a DataFrame.
+
+    The size is checked before the file is read whole. Nothing is unpickled or evaluated.
+
+    Examples
+    --------
+    >>> read_table(b"a;b\\n1;x\\n2;y\\n", "tiny.csv").columns.tolist()
+    ['a', 'b']
+    """
+    name = Path(filename).name or "the file"
+    size = _size_of(source)
+    if size > max_mb * 2**20:
+        raise DataError(
+            f"{name} is {size / 2**20:,.0f} MB, over the {max_mb:,.0f} MB limit; "
+            "upload a smaller file or a sample of it."
+        )
+    if size == 0:
+        raise DataError(f"{name} is empty; upload a file with a header row and data rows.")
+    raw = _read_bytes(source)
+    kind = _content_kind(raw)
+    extension = Path(name).suffix.lower()
+    expected = _extension_kind(extension)
+    if expected and kind != expected and not (expected == "text" and kind == "json"):
+        raise DataError(
+            f"{name} is named {extension} but holds {_KIND_WORDS[kind]}; "
+            f"rename it to {_KIND_EXTENSION[kind]} or upload a real {_KIND_WORDS[expected]} file."
+        )
+    readers = {"text": _read_text, "parquet": _read_parquet, "excel": _read_excel, "json": _read_json}
+    if kind == "binary":
+        raise DataError(f"{name} is not a table (it holds binary data); upload a {SUPPORTED} file.")
+    frame = readers[kind](raw, name, extension)
+    return _check_frame(frame, name)
+
+
+_KIND_WORDS = {
+    "text": "CSV text", "parquet": "Parquet", "excel": "Excel", "json": "JSON", "binary": "binary data",
+}
+_KIND_EXTENSION = {"text": ".csv", "parquet": ".parquet", "excel": ".xlsx", "json": ".json", "binary": ".bin"}
+
+
+def _extension_kind(extension: str) -> str | None:
+    for kind, extensions in (
+        ("text", TEXT_EXTENSIONS), ("parquet", PARQUET_EXTENSIONS),
+        ("excel", EXCEL_EXTENSIONS), ("json", JSON_EXTENSIONS),
+    ):
+        if extension in extensions:
+            return kind
+    return None
+
+
+def _content_kind(raw: bytes) -> str:
+    """What the bytes hold, from magic numbers and a look at the first few kilobytes."""
+    if raw[:4] == b"PAR1":
+        return "parquet"
+    if raw[:2] == b"PK" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "excel"
+    head = raw[:65536]
+    if b"\x00" in head:
+        return "binary"
+    text = _decode(head).lstrip("\ufeff \t\r\n")
+    if text[:1] in ("{", "["):
+        return "json"
+    controls = sum(ch < " " and ch not in "\t\r\n" for ch in text[:8192])
+    return "binary" if controls > 0.01 * max(1, len(text[:8192])) else "text"
+
+
+def _decode(raw: bytes) -> str:
+    """UTF-8 (with or without a byte-order mark), else Latin-1, which decodes every byte."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _read_text(raw: bytes, name: str, extension: str) -> pd.DataFrame:
+    text = _decode(raw)
+    if not text.strip():
+        raise DataError(f"{name} is empty; upload a file with a header row and data rows.")
+    delimiter = "\t" if extension in (".tsv", ".tab") else _sniff_delimiter(text)
+    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    _check_header(header, name)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, engine="c", low_memory=False)
+    except pd.errors.ParserError as error:
+        raise DataError(f"{name} could not be parsed: {_parser_detail(error)}; fix that row or re-export the file.") from None
+    except (UnicodeDecodeError, ValueError) as error:
+        raise DataError(f"{name} could not be read as a table ({error}); re-export it as CSV.") from None
+    return frame
+
+
+def _sniff_delimiter(text: str) -> str:
+    sample = text[:65536]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _parser_detail(error: Exception) -> str:
+    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
+    if match:
+        return f"line {match[2]} has {match[3]} fields where the header has {match[1]}"
+    return str(error).strip().splitlines()[-1]
+
+
+def _check_header(header: list[str], name: str) -> None:
+    seen: set[str] = set()
+    for column in (h.strip() for h in header):
+        if column and column in seen:
+            raise DataError(f"{name} has the column name '{column}' twice; rename one of them.")
+        seen.add(column)
+
+
+def _read_parquet(raw: bytes, name: str, extension: str) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(io.BytesIO(raw))
+    except Exception as error:  # pyarrow raises several unrelated types for corrupt files
+        raise DataError(f"{name} is not a readable Parquet file ({type(error).__name__}); re-export it.") from None
+    _check_header(table.column_names, name)
+    return table.to_pandas()
+
+
+def _read_excel(raw: bytes, name: str, extension: str) -> pd.DataFrame:
+    try:
+        header = pd.read_excel(io.BytesIO(raw), header=None, nrows=1)
+        _check_header([str(v) for v in header.iloc[0].dropna()] if len(header) else [], name)
+        return pd.read_excel(io.BytesIO(raw))
+    except DataError:
+        raise
+    except Exception as error:  # openpyxl/xlrd raise many types for corrupt workbooks
+        raise DataError(f"{name} is not a readable Excel workbook ({type(error).__name__}); re-save it as .xlsx.") from None
+
+
+def _read_json(raw: bytes, name: str, extension: str) -> pd.DataFrame:
+    text = _decode(raw)
+    attempts = (True, False) if extension in (".jsonl", ".ndjson") else (False, True)
+    for lines in attempts:
+        try:
+            frame = pd.read_json(io.StringIO(text), lines=lines, orient=None if lines else "records")
+        except ValueError:
+            continue
+        if isinstance(frame, pd.DataFrame):
+            return frame
+    raise DataError(f"{name} is not JSON records or JSON lines; export it as a list of objects, one per row.")
+
+
+def _check_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    if frame.shape[1] == 0:
+        raise DataError(f"{name} has no columns; upload a file with a header row and data rows.")
+    if len(frame) == 0:
+        raise DataError(f"{name} has a header but no data rows; upload a file with data.")
+    columns = [str(c) for c in frame.columns]
+    duplicated = pd.Index(columns).duplicated()
+    if duplicated.any():
+        raise DataError(f"{name} has the column name '{columns[int(np.argmax(duplicated))]}' twice; rename one of them.")
+    frame.columns = columns
+    return frame
+
+
+# --------------------------------------------------------------------------- summary and roles
+
+
+def column_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per column: dtype, missing %, distinct values and an example value.
+
+    Examples
+    --------
+    >>> float(column_summary(pd.DataFrame({"a": [1, None, 1]})).loc[0, "missing %"])
+    33.3
+    """
+    n = max(len(frame), 1)
+    rows = []
+    for column in frame.columns:
+        series = frame[column]
+        observed = series.dropna()
+        rows.append(
+            {
+                "column": column,
+                "dtype": str(series.dtype),
+                "missing %": round(100.0 * (len(series) - len(observed)) / n, 1),
+                "distinct": int(observed.nunique()),
+                "example": str(observed.iloc[0])[:40] if len(observed) else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=["column", "dtype", "missing %", "distinct", "example"])
+
+
+@dataclass(frozen=True)
+class RoleSuggestion:
+    """Suggested roles of a table's columns."""
+
+    tasks: tuple[Task, ...]
+    feature_columns: tuple[str, ...]
+    id_column: str | None = None
+    group_column: str | None = None
+    time_column: str | None = None
+
+
+_TASK_HINTS = re.compile(r"(^|_)(label|labels|target|y|class|outcome|response|tag|tags)$", re.I)
+_FAMILY_HINTS = re.compile(r"(^|_)(label|labels|target|class|tag|tags)_?$", re.I)
+_ID_HINTS = re.compile(r"(^|_)(id|uuid|key|index)$", re.I)
+_GROUP_HINTS = re.compile(
+    r"(^|_)(group|user|patient|subject|customer|site|country|region|person|family|session|nr|tailnum)(_?id)?$", re.I
+)
+_TIME_HINTS = re.compile(r"(^|_)(date|time|timestamp|datetime|year|month|day|week|time_hour)$", re.I)
+
+
+def _is_time_like(series: pd.Series, name: str) -> bool:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return True
+    if not _TIME_HINTS.search(name):
+        return False
+    if pd.api.types.is_numeric_dtype(series):
+        return True
+    sample = series.dropna().astype(str).head(200)
+    parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+    return len(sample) > 0 and parsed.notna().mean() > 0.9
+
+
+def suggest_roles(frame: pd.DataFrame) -> RoleSuggestion:
+    """Guess id, group and time columns and likely tasks of an uploaded table.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"user_id": [1, 1, 2, 2], "x": [0.1, 0.2, 0.3, 0.4], "label": [0, 1, 0, 1]})
+    >>> roles = suggest_roles(frame)
+    >>> roles.group_column, [t.name for t in roles.tasks]
+    ('user_id', ['label'])
+    """
+    n = len(frame)
+    columns = [str(c) for c in frame.columns]
+    distinct = {c: int(frame[c].nunique(dropna=True)) for c in columns}
+    id_column = next(
+        (c for c in columns if distinct[c] == n and frame[c].notna().all() and _ID_HINTS.search(c)), None
+    )
+    times = [c for c in columns if _is_time_like(frame[c], c)]
+    dated = [c for c in times if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    time_column = (dated or sorted(times, key=lambda c: -distinct[c]) or [None])[0]
+    group_column = next(
+        (
+            c for c in columns
+            if c not in (id_column, time_column) and _GROUP_HINTS.search(c) and 1 < distinct[c] < n
+        ),
+        None,
+    )
+    roles = {id_column, time_column, group_column} - {None}
+    tasks = _suggest_tasks(frame, [c for c in columns if c not in roles])
+    sources = task_source_columns(tasks)
+    features = tuple(c for c in columns if c not in roles and c not in sources)
+    return RoleSuggestion(tasks, features, id_column, group_column, time_column)
+
+
+def _suggest_tasks(frame: pd.DataFrame, candidates: list[str]) -> tuple[Task, ...]:
+    """Name-hinted columns, families of 0/1 columns sharing a prefix, else the last column."""
+    tasks: list[Task] = []
+    used: set[str] = set()
+    for prefix, members in _binary_families(frame, candidates).items():
+        try:
+            tasks.append(make_task(frame, prefix, tuple(members)))
+            used.update(members)
+        except DataError:
+            continue
+    for column in candidates:
+        if column in used or not _TASK_HINTS.search(column):
+            continue
+        try:
+            tasks.append(make_task(frame, column, column))
+        except DataError:
+            continue
+    if not tasks:
+        fallback = _last_target_like(frame, candidates)
+        if fallback is not None:
+            tasks.append(fallback)
+    return tuple(tasks[:6])
+
+
+def _last_target_like(frame: pd.DataFrame, candidates: list[str]) -> Task | None:
+    """The last column that reads as classes (targets usually come last), else the last numeric one."""
+    regression = None
+    for column in reversed(candidates):
+        try:
+            kind = infer_kind(frame, column)
+        except DataError:
+            continue
+        if kind in ("binary", "multiclass") and frame[column].nunique() <= 50:
+            return make_task(frame, column, column, kind)
+        if kind == "regression" and regression is None and not _ID_HINTS.search(column):
+            regression = make_task(frame, column, column, kind)
+    return regression
+
+
+def _binary_families(frame: pd.DataFrame, candidates: list[str]) -> dict[str, list[str]]:
+    """Columns like label_0..label_9 or Class1..Class14: three or more 0/1 columns sharing a name stem."""
+    families: dict[str, list[str]] = {}
+    for column in candidates:
+        match = re.fullmatch(r"(.*?[A-Za-z])_?(\d+)", column)
+        if match and _FAMILY_HINTS.search(match[1]):
+            families.setdefault(match[1], []).append(column)
+    out = {}
+    for stem, members in families.items():
+        if len(members) < 3:
+            continue
+        values = frame[members]
+        if all(pd.api.types.is_numeric_dtype(values[c]) for c in members) and values.isin([0, 1]).all().all():
+            out[stem.rstrip("_")] = members
+    return out
+
+
+def with_roles(dataset: Dataset, **changes: object) -> Dataset:
+    """A copy of ``dataset`` with some roles changed (tasks, group_column, ...)."""
+    return replace(dataset, **changes)

@@ -1,0 +1,318 @@
+"""Split quality: how closely each split mirrors the whole data set.
+
+:func:`split_quality` gives the five stratification measures of the
+multi-label literature over a 0/1 label matrix:
+
+* LD, ED, FZ, FLZ from Sechidis, Tsoumakas & Vlahavas (2011), "On the
+  stratification of multi-label data", ECML PKDD, section 5;
+* LPD from Szymański & Kajdanowicz (2017), "A network perspective on
+  stratification of multi-label data", PMLR 74, section 4.
+
+:func:`task_scores` gives, per task and split, the Jensen-Shannon distance of
+the split's label distribution from the whole (KS statistic for regression),
+classes absent from the split and the share of missing labels.
+
+The helpers :func:`split_order` and :func:`split_codes` fix how every
+diagnostic reads an assignment: ``train``, ``val``, ``test``, then
+``fold-0``.., then any other name, ``excluded`` last; excluded rows are left
+out of the scores.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from core.errors import ConfigError, DataError
+
+__all__ = ["EXCLUDED", "SplitQuality", "split_order", "split_codes", "split_quality"]
+
+EXCLUDED = "excluded"
+_NAMED_SPLITS = ("train", "val", "test")
+_FOLD = re.compile(r"fold-(\d+)")
+
+
+# --------------------------------------------------------------------------- assignment
+
+
+def _split_key(name: str) -> tuple:
+    if name in _NAMED_SPLITS:
+        return (0, _NAMED_SPLITS.index(name), "")
+    fold = _FOLD.fullmatch(name)
+    if fold:
+        return (1, int(fold.group(1)), "")
+    if name == EXCLUDED:
+        return (3, 0, "")
+    return (2, 0, name)
+
+
+def split_order(names) -> list[str]:
+    """Distinct split names in display order: train, val, test, folds by number, others, excluded.
+
+    Examples
+    --------
+    >>> split_order(["test", "fold-10", "excluded", "train", "fold-2", "val"])
+    ['train', 'val', 'test', 'fold-2', 'fold-10', 'excluded']
+    """
+    return sorted({str(name) for name in names}, key=_split_key)
+
+
+def split_codes(assignment, n_rows: int | None = None) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Integer split code per row (-1 for ``excluded``) and the split names in display order.
+
+    Raises :class:`DataError` when the length differs from ``n_rows`` or a row has no split.
+
+    Examples
+    --------
+    >>> codes, names = split_codes(["test", "train", "excluded", "train"])
+    >>> codes.tolist(), names
+    ([1, 0, -1, 0], ('train', 'test'))
+    """
+    if isinstance(assignment, pd.Series | pd.Index):
+        values = assignment
+    else:
+        values = pd.Series(np.asarray(assignment, dtype=object).ravel())
+    if n_rows is not None and len(values) != n_rows:
+        raise DataError(
+            f"The assignment has {len(values):,} rows but the data has {n_rows:,}; "
+            "give one split name per row."
+        )
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if (codes < 0).any():
+        raise DataError(
+            f"{int((codes < 0).sum()):,} rows of the assignment have no split; "
+            f"give every row a split name, or '{EXCLUDED}' to leave it out."
+        )
+    names = [str(u) for u in uniques]
+    ordered = [name for name in split_order(names) if name != EXCLUDED]
+    position = {name: i for i, name in enumerate(ordered)}
+    lookup = np.array([position.get(name, -1) for name in names], dtype=np.int64)
+    return lookup[codes], tuple(ordered)
+
+
+def _shares(splits: tuple[str, ...], fractions: Mapping[str, float] | None) -> tuple[tuple[str, ...], np.ndarray]:
+    """The splits to score (present ones plus any named in ``fractions``) and their desired shares."""
+    if fractions is None:
+        return splits, np.full(len(splits), 1.0 / max(len(splits), 1))
+    shares = {str(name): float(share) for name, share in dict(fractions).items()}
+    unknown = [name for name in splits if name not in shares]
+    if unknown:
+        raise ConfigError(
+            f"Split '{unknown[0]}' is in the assignment but not in fractions={shares}; "
+            "give every split a share, or pass fractions=None for equal shares."
+        )
+    if any(not np.isfinite(v) or v < 0 for v in shares.values()) or sum(shares.values()) <= 0:
+        raise ConfigError(f"fractions={shares} must be non-negative shares with a positive sum.")
+    ordered = tuple(name for name in split_order(shares) if name != EXCLUDED)
+    values = np.array([shares[name] for name in ordered])
+    return ordered, values / values.sum()
+
+
+# --------------------------------------------------------------------------- label matrix
+
+
+def _as_binary_csr(Y) -> sp.csr_matrix:
+    """``Y`` as a CSR matrix of int64 ones; raise :class:`DataError` unless it holds only 0 and 1."""
+    if sp.issparse(Y):
+        matrix = sp.csr_matrix(Y)
+        matrix.eliminate_zeros()
+        if matrix.nnz and not np.all(matrix.data == 1):
+            raise DataError("The label matrix must hold only 0 and 1; binarise it first (Y > 0).")
+        matrix = sp.csr_matrix(
+            (np.ones(matrix.nnz, dtype=np.int64), matrix.indices, matrix.indptr), shape=matrix.shape
+        )
+        matrix.sum_duplicates()
+        return matrix
+    array = np.asarray(Y)
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim != 2:
+        raise DataError(f"The label matrix must be 2-D (rows x labels); got shape {array.shape}.")
+    if array.dtype != bool and array.size:
+        if np.issubdtype(array.dtype, np.integer):
+            bad = array.min() < 0 or array.max() > 1
+        else:
+            bad = not np.isin(array, (0, 1)).all()
+        if bad:
+            raise DataError("The label matrix must hold only 0 and 1; binarise it first (Y > 0).")
+    rows, cols = np.nonzero(array)
+    indptr = np.zeros(array.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=array.shape[0]), out=indptr[1:])
+    return sp.csr_matrix((np.ones(rows.size, dtype=np.int64), cols, indptr), shape=array.shape)
+
+
+def _per_split_pair_counts(Y: sp.csr_matrix, codes: np.ndarray, k: int) -> np.ndarray:
+    """``(k, L, L)`` counts of rows with both labels, per split, from one sparse product.
+
+    Row r's labels are copied into column block ``codes[r]`` of a ``(n, k*L)``
+    matrix, so ``Y.T @ blocked`` holds ``Y_i.T @ Y_i`` for every split i side by side.
+    The diagonal of each block is the split's label count.
+    """
+    n_labels = Y.shape[1]
+    row_of_entry = np.repeat(np.arange(Y.shape[0]), np.diff(Y.indptr))
+    blocked = sp.csr_matrix(
+        (Y.data, Y.indices + n_labels * codes[row_of_entry], Y.indptr), shape=(Y.shape[0], k * n_labels)
+    )
+    product = (Y.T.tocsr() @ blocked).toarray()  # (L, k*L)
+    return product.reshape(n_labels, k, n_labels).transpose(1, 0, 2)
+
+
+# --------------------------------------------------------------------------- measures
+
+
+@dataclass(frozen=True, eq=False)
+class SplitQuality:
+    """The stratification measures of one split (lower is better for all five).
+
+    Attributes
+    ----------
+    ld, lpd : float
+        Label and label-pair distribution: mean absolute difference between a
+        split's positive-to-negative ratio and the whole data's.
+    ed : float
+        Examples distribution: mean absolute difference, in rows, between a
+        split's size and its desired size.
+    fz, flz : float
+        Splits with no positive row for some label; split-label pairs with no positive row.
+    n_rows : int
+        Rows scored (``excluded`` rows left out).
+    n_labels, n_pairs : int
+        Labels counted in LD, and label pairs counted in LPD.
+    by_split : pandas.DataFrame
+        One row per split: ``split``, ``rows``, ``desired_rows``, ``fraction``,
+        ``desired_fraction``, ``ld``, ``lpd``, ``labels_without_positives``.
+    """
+
+    ld: float
+    ed: float
+    lpd: float
+    fz: float
+    flz: float
+    n_rows: int
+    n_labels: int
+    n_pairs: int
+    by_split: pd.DataFrame
+
+    @property
+    def ed_share(self) -> float:
+        """ED as a share of the scored rows (0.01 = sizes off by 1% of the rows on average)."""
+        return self.ed / self.n_rows if self.n_rows else 0.0
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long frame, one row per measure: ``score`` (LD, ED, LPD, FZ, FLZ) and ``value``."""
+        return pd.DataFrame(
+            {"score": ["LD", "ED", "LPD", "FZ", "FLZ"], "value": [self.ld, self.ed, self.lpd, self.fz, self.flz]}
+        )
+
+
+def _ratio_deviation(split_pos: np.ndarray, split_size: np.ndarray, whole_pos: np.ndarray, n: int) -> np.ndarray:
+    """``| S_i^j / (|S_i| - S_i^j)  -  D^j / (|D| - D^j) |`` for every split i (rows) and item j.
+
+    An empty split's ratio counts as 0; a split whose rows are all positive has an
+    infinite ratio, as the formula says.
+    """
+    whole = whole_pos / (n - whole_pos)
+    negatives = split_size[:, None] - split_pos
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(negatives > 0, split_pos / np.maximum(negatives, 1), np.inf)
+    ratio = np.where(split_size[:, None] == 0, 0.0, ratio)
+    return np.abs(ratio - whole[None, :])
+
+
+def split_quality(Y, assignment, fractions: Mapping[str, float] | None = None) -> SplitQuality:
+    """LD, ED, LPD, FZ and FLZ of a split of a 0/1 label matrix.
+
+    With k splits :math:`S_1..S_k` of the data :math:`D` (``excluded`` rows left
+    out), :math:`S_i^j` the rows of split i with label j, :math:`D^j` those of
+    the whole, and :math:`c_i` the desired size of split i (its share of
+    :math:`|D|`; equal shares when ``fractions`` is None):
+
+    * Sechidis et al. 2011, eq. for LD:
+      :math:`LD = \\frac{1}{q}\\sum_{j=1}^{q}\\frac{1}{k}\\sum_{i=1}^{k}
+      \\left|\\frac{|S_i^j|}{|S_i|-|S_i^j|} - \\frac{|D^j|}{|D|-|D^j|}\\right|`
+      over the q labels with at least one positive and one negative row;
+    * Sechidis et al. 2011: :math:`ED = \\frac{1}{k}\\sum_{i=1}^{k} \\left||S_i| - c_i\\right|`
+      (in rows; ``ed_share`` divides it by :math:`|D|`);
+    * Sechidis et al. 2011: FZ is the number of splits with no positive row for at
+      least one label, FLZ the number of (split, label) pairs with no positive row,
+      over labels with at least one positive row in :math:`D`;
+    * Szymański & Kajdanowicz 2017: LPD is LD with label j replaced by each label
+      pair a<b that co-occurs in at least one row (pairs present in every row
+      are left out, as are such labels in LD).
+
+    A split whose rows are all positive for a label has an infinite ratio and so
+    an infinite LD; an empty split's ratio counts as 0.
+
+    Parameters
+    ----------
+    Y : array-like or scipy sparse matrix, shape (n, L)
+        0/1 labels, e.g. the indicator matrix of :func:`core.tasks.indicator_matrix`.
+    assignment : array-like of str, length n
+        Split or fold name per row; ``excluded`` rows are left out.
+    fractions : mapping of split name to share, optional
+        Desired shares (normalised to sum to 1). Splits named here but absent
+        from the assignment count as empty.
+
+    Examples
+    --------
+    >>> Y = np.array([[1, 0], [1, 0], [0, 1], [0, 0]])
+    >>> q = split_quality(Y, ["train", "test", "train", "test"])
+    >>> q.ld, q.ed, q.fz, q.flz
+    (0.25, 0.0, 1.0, 1.0)
+    """
+    matrix = _as_binary_csr(Y)
+    codes, present = split_codes(assignment, matrix.shape[0])
+    splits, shares = _shares(present, fractions)
+    if len(present) < len(splits):  # re-code against the scored splits
+        position = np.array([splits.index(name) for name in present] + [-1])
+        codes = position[codes]
+    keep = codes >= 0
+    if not keep.all():
+        matrix, codes = matrix[keep], codes[keep]
+    n, k = matrix.shape[0], len(splits)
+    if n == 0 or k == 0:
+        raise DataError("No rows left to score: every row is excluded; assign some rows to a split.")
+    sizes = np.bincount(codes, minlength=k).astype(np.float64)
+    pairs = _per_split_pair_counts(matrix, codes, k)  # (k, L, L)
+    label_pos = np.einsum("kjj->kj", pairs).astype(np.float64)  # (k, L)
+    whole_label = label_pos.sum(axis=0)
+    whole_pairs = pairs.sum(axis=0)
+
+    ld_labels = (whole_label > 0) & (whole_label < n)
+    ld_dev = _ratio_deviation(label_pos[:, ld_labels], sizes, whole_label[ld_labels], n)
+    a, b = np.triu_indices(matrix.shape[1], k=1)
+    co = (whole_pairs[a, b] > 0) & (whole_pairs[a, b] < n)
+    a, b = a[co], b[co]
+    lpd_dev = _ratio_deviation(pairs[:, a, b].astype(np.float64), sizes, whole_pairs[a, b].astype(np.float64), n)
+
+    has_positives = whole_label > 0
+    zero = label_pos[:, has_positives] == 0  # (k, labels with positives)
+    desired = shares * n
+    by_split = pd.DataFrame(
+        {
+            "split": list(splits),
+            "rows": sizes.astype(np.int64),
+            "desired_rows": desired,
+            "fraction": sizes / n,
+            "desired_fraction": shares,
+            "ld": ld_dev.mean(axis=1) if ld_dev.shape[1] else np.zeros(k),
+            "lpd": lpd_dev.mean(axis=1) if lpd_dev.shape[1] else np.zeros(k),
+            "labels_without_positives": zero.sum(axis=1).astype(np.int64),
+        }
+    )
+    return SplitQuality(
+        ld=float(ld_dev.mean()) if ld_dev.size else 0.0,
+        ed=float(np.abs(sizes - desired).mean()),
+        lpd=float(lpd_dev.mean()) if lpd_dev.size else 0.0,
+        fz=float(zero.any(axis=1).sum()),
+        flz=float(zero.sum()),
+        n_rows=int(n),
+        n_labels=int(ld_labels.sum()),
+        n_pairs=int(a.size),
+        by_split=by_split,
+    )
