@@ -289,7 +289,7 @@ def parse_task_spec(spec: str, df: pd.DataFrame) -> Task:
     head, sep, tail = text.rpartition(":")
     if sep and tail in KINDS:
         text, kind = head, tail
-    elif sep and tail and head and head not in df.columns and text not in df.columns:
+    elif sep and text not in df.columns and (head in df.columns or "=" in head):
         raise DataError(f"Unknown task kind '{tail}' in --task {spec}; use one of {', '.join(KINDS)}.")
     if "=" in text and text not in df.columns:
         name, _, joined = text.partition("=")

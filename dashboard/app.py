@@ -1,0 +1,28 @@
+"""TaskSplit dashboard: navigation, the sidebar summary, and nothing else."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import sidebar, state  # noqa: E402
+
+st.set_page_config(page_title="TaskSplit", page_icon="✂️", layout="wide")
+state.init()
+
+PAGES = [
+    st.Page("pages/data.py", title="Data", icon="📄", default=True),
+    st.Page("pages/split.py", title="Split", icon="✂️"),
+    st.Page("pages/diagnostics.py", title="Diagnostics", icon="🔍"),
+    st.Page("pages/model.py", title="Model", icon="🧠"),
+    st.Page("pages/export.py", title="Export", icon="📦"),
+]
+page = st.navigation(PAGES)
+sidebar.show()
+page.run()

@@ -1,0 +1,183 @@
+"""Data page: pick a built-in dataset or upload a file, look at it, choose the tasks."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.builtins import BUILTIN_NAMES, builtin
+from core.data import MAX_UPLOAD_MB, with_roles
+from core.errors import DataError
+from core.tasks import KINDS, Task, make_task
+from dashboard import compute, state
+
+NONE = "(none)"
+UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "pq", "xlsx", "xls", "json", "jsonl", "ndjson"]
+
+st.title("Data")
+st.caption("Pick a dataset and the columns to predict. Everything else in TaskSplit follows from this.")
+
+
+# --------------------------------------------------------------------------- source
+
+
+def choose_builtin() -> None:
+    current = state.dataset()
+    names = list(BUILTIN_NAMES)
+    base = current.name.split(":")[0] if current.builtin else names[0]
+    left, right = st.columns([3, 2])
+    name = left.selectbox(
+        "Built-in dataset", names, index=names.index(base) if base in names else 0,
+        format_func=lambda n: f"{n} — {builtin(n).description}", key="data_builtin",
+    )
+    if name == "synthetic":
+        rows = right.number_input("Rows", 100, 5_000_000, 10_000, step=10_000, key="data_syn_rows")
+        labels = right.number_input("Labels", 2, 500, 10, key="data_syn_labels")
+        name = f"synthetic:{int(rows)}x{int(labels)}"
+    if not current.builtin or current.name != name:
+        try:
+            state.set_dataset(compute.builtin_dataset(name))
+        except DataError as error:
+            st.error(str(error))
+
+
+def choose_upload() -> None:
+    uploaded = st.file_uploader(
+        f"Upload a table (CSV, TSV, Parquet, Excel or JSON; up to {MAX_UPLOAD_MB} MB)",
+        type=UPLOAD_TYPES, key="data_upload",
+    )
+    if uploaded is None:
+        st.info("No file yet: the dataset below stays as it is until a file is read.")
+        return
+    content = uploaded.getvalue()
+    digest = compute.content_digest(content)
+    if st.session_state.get("data_upload_digest") == digest:
+        return
+    try:
+        data = compute.uploaded_dataset(digest, uploaded.name, content)
+    except DataError as error:
+        st.error(str(error))
+        st.caption(f"Still using **{state.dataset().name}**.")
+        return
+    st.session_state["data_upload_digest"] = digest
+    state.set_dataset(data)
+
+
+source = st.radio("Source", ["Built-in dataset", "Upload a file"], horizontal=True, key="data_source")
+if source == "Built-in dataset":
+    choose_builtin()
+else:
+    choose_upload()
+
+data = state.dataset()
+frame = data.frame
+st.markdown(f"#### {data.name}")
+if data.description:
+    st.caption(f"{data.description}  Source: {data.source}.")
+rows, cols, tasks_metric, roles_metric = st.columns(4)
+rows.metric("Rows", f"{len(frame):,}")
+cols.metric("Columns", f"{frame.shape[1]:,}")
+tasks_metric.metric("Tasks chosen", len(state.tasks()))
+roles_metric.metric("Features", f"{len(data.feature_columns):,}")
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def role_picker(label: str, current: str | None, key: str, help_text: str) -> str | None:
+    options = [NONE, *frame.columns]
+    index = options.index(current) if current in options else 0
+    chosen = st.selectbox(label, options, index=index, key=f"{key}_{data.fingerprint}", help=help_text)
+    return None if chosen == NONE else chosen
+
+
+st.markdown("##### Column roles")
+group_box, time_box, id_box = st.columns(3)
+with group_box:
+    group = role_picker("Group column", data.group_column, "data_group",
+                        "Rows sharing a value (a person, a patient) belong together and must not straddle splits.")
+with time_box:
+    time = role_picker("Time column", data.time_column, "data_time", "Orders rows for time-based splits.")
+with id_box:
+    row_id = role_picker("Id column", data.id_column, "data_id", "A stable row id, for hash-stable splits.")
+if (group, time, row_id) != (data.group_column, data.time_column, data.id_column):
+    data = with_roles(data, group_column=group, time_column=time, id_column=row_id)
+    state.set_roles(data)
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+def candidate_tasks() -> dict[str, Task]:
+    """The dataset's suggested tasks and the chosen ones, by name."""
+    known = {task.name: task for task in data.tasks}
+    known.update({task.name: task for task in state.tasks()})
+    return known
+
+
+st.markdown("##### Tasks")
+st.caption(
+    "Each task is one prediction target. Pick columns; the kind is inferred and you can change it. "
+    "Columns a task is made from are never used as model features."
+)
+known = candidate_tasks()
+options = list(known) + [c for c in frame.columns if c not in known]
+chosen_names = st.multiselect(
+    "Tasks to split for and predict", options, default=[t.name for t in state.tasks()],
+    key=f"data_tasks_{data.fingerprint}",
+)
+chosen: list[Task] = []
+for name in chosen_names:
+    try:
+        chosen.append(known[name] if name in known else make_task(frame, name, name))
+    except DataError as error:
+        st.error(str(error))
+
+if chosen:
+    table = pd.DataFrame(
+        {
+            "task": [t.name for t in chosen],
+            "kind": [t.kind for t in chosen],
+            "columns": [", ".join(t.columns) if len(t.columns) <= 4 else f"{t.columns[0]} … {t.columns[-1]} ({len(t.columns)})" for t in chosen],
+        }
+    )
+    edited = st.data_editor(
+        table, hide_index=True, width="stretch", disabled=["task", "columns"],
+        column_config={"kind": st.column_config.SelectboxColumn("kind", options=list(KINDS), required=True)},
+        key=f"data_kinds_{data.fingerprint}",
+    )
+    for i, task in enumerate(list(chosen)):
+        kind = edited["kind"].iloc[i]
+        if kind == task.kind:
+            continue
+        try:
+            chosen[i] = make_task(frame, task.name, task.columns, kind)
+        except DataError as error:
+            st.error(str(error))
+if tuple(chosen) != state.tasks():
+    state.set_tasks(tuple(chosen))
+    st.rerun()
+
+with st.expander("Combine several columns into one task (multi-label or one-hot)"):
+    with st.form("data_combine", clear_on_submit=False):
+        name = st.text_input("Task name", key="data_combine_name")
+        members = st.multiselect("0/1 columns", list(frame.columns), key="data_combine_columns")
+        kind = st.selectbox("Kind", ["infer", "multilabel", "multiclass"], key="data_combine_kind")
+        if st.form_submit_button("Add task"):
+            try:
+                task = make_task(frame, name.strip() or "+".join(members), tuple(members), None if kind == "infer" else kind)
+            except DataError as error:
+                st.error(str(error))
+            else:
+                state.set_tasks((*[t for t in state.tasks() if t.name != task.name], task))
+                st.rerun()
+
+
+# --------------------------------------------------------------------------- look at the data
+
+preview, summary = st.tabs(["Preview", "Column summary"])
+with preview:
+    st.dataframe(frame.head(200), width="stretch", height=320)
+    st.caption(f"First {min(200, len(frame))} of {len(frame):,} rows.")
+with summary:
+    st.dataframe(compute.column_summary(data.fingerprint, frame), hide_index=True, width="stretch", height=320)

@@ -1,0 +1,41 @@
+"""The sidebar: the current dataset, tasks and split, on every page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import state
+
+KIND_SHORT = {"binary": "bin", "multiclass": "cls", "multilabel": "multi", "regression": "reg"}
+
+
+def describe_split(config) -> str:
+    """One line for a split config: strategy, sizes or folds, and the columns it uses."""
+    if config.n_folds:
+        sizes = f"{config.n_folds} folds"
+    else:
+        sizes = " / ".join(f"{name} {share:.0%}" for name, share in dict(config.fractions).items())
+    extra = []
+    if config.group_column:
+        extra.append(f"groups: `{config.group_column}`")
+    if config.strategy == "time" and config.time_column:
+        extra.append(f"time: `{config.time_column}`")
+    if config.strategy == "hash" and config.id_column:
+        extra.append(f"id: `{config.id_column}`")
+    if config.strategy == "predefined" and config.split_column:
+        extra.append(f"column: `{config.split_column}`")
+    return f"**{config.strategy}** · {sizes}" + ("  \n" + ", ".join(extra) if extra else "")
+
+
+def show() -> None:
+    data = state.dataset()
+    with st.sidebar:
+        st.markdown("### Current work")
+        st.markdown(f"**Dataset** `{data.name}`  \n{data.n_rows:,} rows × {data.frame.shape[1]:,} columns")
+        chosen = state.tasks()
+        if chosen:
+            listed = ", ".join(f"`{t.name}` ({KIND_SHORT[t.kind]})" for t in chosen)
+            st.markdown(f"**Tasks** ({len(chosen)}): {listed}")
+        else:
+            st.markdown("**Tasks**: none chosen yet")
+        st.markdown(f"**Split** {describe_split(state.split_config())}")

@@ -1,0 +1,89 @@
+"""Every session_state key of the dashboard, in one place, with typed accessors.
+
+Pages read and write the session through these functions only, so a key is
+never spelled twice. On the first visit :func:`init` loads the default dataset,
+selects its suggested tasks and a group split, so every page has content at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from core.data import DEFAULT_DATASET, Dataset
+from core.splits import SplitConfig
+from core.tasks import Task
+from dashboard import compute
+
+# The session's working state. Widget keys live beside the widgets, prefixed by page.
+DATASET = "dataset"            # core.data.Dataset: the table and its column roles
+TASKS = "tasks"                # tuple[core.tasks.Task]: the chosen prediction targets
+SPLIT_CONFIG = "split_config"  # core.splits.SplitConfig: how to split
+TRAINING = "training"          # dashboard.training_run.TrainingRun or None: the live or last run
+
+
+def init() -> None:
+    """Fill the session with the default dataset, its suggested tasks and a split, once."""
+    if DATASET not in st.session_state:
+        set_dataset(compute.builtin_dataset(DEFAULT_DATASET))
+
+
+def dataset() -> Dataset:
+    return st.session_state[DATASET]
+
+
+def tasks() -> tuple[Task, ...]:
+    return st.session_state[TASKS]
+
+
+def split_config() -> SplitConfig:
+    return st.session_state[SPLIT_CONFIG]
+
+
+def default_split_config(data: Dataset) -> SplitConfig:
+    """Whole groups per split when the data has groups (a panel), else multi-task stratified."""
+    if data.group_column:
+        return SplitConfig(strategy="group", group_column=data.group_column, time_column=data.time_column)
+    return SplitConfig(strategy="stratified", time_column=data.time_column)
+
+
+def set_dataset(data: Dataset) -> None:
+    """Switch to another dataset: its suggested tasks, a default split, no training run."""
+    st.session_state[DATASET] = data
+    st.session_state[TASKS] = tuple(data.tasks)
+    st.session_state[SPLIT_CONFIG] = default_split_config(data)
+    st.session_state[TRAINING] = None
+
+
+def set_roles(data: Dataset) -> None:
+    """The same table with other group, time or id columns: the split follows the new roles."""
+    st.session_state[DATASET] = data
+    config = split_config()
+    strategy = config.strategy
+    if strategy == "group" and not data.group_column:
+        strategy = "stratified"
+    if strategy == "time" and not data.time_column:
+        strategy = "stratified"
+    if strategy == "hash" and not data.id_column:
+        strategy = "stratified"
+    st.session_state[SPLIT_CONFIG] = replace(
+        config, strategy=strategy, group_column=data.group_column, time_column=data.time_column,
+        id_column=data.id_column,
+    )
+
+
+def set_tasks(chosen: tuple[Task, ...]) -> None:
+    st.session_state[TASKS] = tuple(chosen)
+
+
+def set_split_config(config: SplitConfig) -> None:
+    st.session_state[SPLIT_CONFIG] = config
+
+
+def training():
+    return st.session_state.get(TRAINING)
+
+
+def set_training(run) -> None:
+    st.session_state[TRAINING] = run

@@ -1,0 +1,189 @@
+"""Tasks: kind inference, encoding with missing labels, the indicator matrix, clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.errors import DataError
+from core.tasks import (
+    MAX_CLASSES,
+    Task,
+    encode,
+    indicator_matrix,
+    infer_kind,
+    make_task,
+    parse_task_spec,
+    quantile_bins,
+)
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "binary": [0, 1, 1, None, 0, 1],
+            "text": ["cat", "dog", "bird", "cat", None, "dog"],
+            "amount": [0.5, 1.5, 2.5, 3.5, np.nan, 10.0],
+            "tags": ["a|b", "b", None, "c|a", "a", "b|c"],
+            "l1": [1, 0, 1, 0, 1, 0],
+            "l2": [0, 1, 1, 0, 0, 0],
+            "l3": [0, 0, 0, 1, None, 1],
+            "h1": [1, 0, 0, 0, 1, 0],
+            "h2": [0, 1, 0, 1, 0, 0],
+            "h3": [0, 0, 1, 0, 0, 1],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("columns", "kind"),
+    [
+        ("binary", "binary"),
+        ("text", "multiclass"),
+        ("amount", "regression"),
+        ("tags", "multilabel"),
+        (("l1", "l2", "l3"), "multilabel"),
+        (("h1", "h2", "h3"), "multiclass"),
+    ],
+)
+def test_infer_kind(frame, columns, kind):
+    assert infer_kind(frame, columns) == kind
+
+
+def test_small_integer_column_is_multiclass_and_wide_one_is_regression():
+    frame = pd.DataFrame({"stars": [1, 2, 3, 4, 5] * 4, "hours": list(range(0, 400, 20))})
+    assert infer_kind(frame, "stars") == "multiclass"
+    assert infer_kind(frame, "hours") == "regression"
+
+
+def test_binary_encoding_keeps_missing(frame):
+    encoded = encode(frame, Task("binary", ("binary",), "binary"))
+    assert encoded.classes == ("0", "1")
+    assert encoded.values.tolist() == [0, 1, 1, -1, 0, 1]
+    assert encoded.missing.tolist() == [False, False, False, True, False, False]
+
+
+def test_multiclass_classes_sorted_and_missing(frame):
+    encoded = encode(frame, Task("text", ("text",), "multiclass"))
+    assert encoded.classes == ("bird", "cat", "dog")
+    assert encoded.values.tolist() == [1, 2, 0, 1, -1, 2]
+
+
+def test_one_hot_columns_make_multiclass(frame):
+    encoded = encode(frame, Task("h", ("h1", "h2", "h3"), "multiclass"))
+    assert encoded.classes == ("h1", "h2", "h3")
+    assert encoded.values.tolist() == [0, 1, 2, 1, 0, 2]
+
+
+def test_one_hot_with_two_ones_is_refused(frame):
+    with pytest.raises(DataError, match="multilabel"):
+        encode(frame, Task("l", ("l1", "l2", "l3"), "multiclass"))
+
+
+def test_multilabel_from_columns_marks_missing_cells(frame):
+    encoded = encode(frame, Task("l", ("l1", "l2", "l3"), "multilabel"))
+    assert encoded.values.shape == (6, 3)
+    assert encoded.values[4].tolist() == [1, 0, -1]
+    assert not encoded.missing.any()
+
+
+def test_multilabel_from_delimited_text(frame):
+    encoded = encode(frame, Task("tags", ("tags",), "multilabel"))
+    assert encoded.classes == ("a", "b", "c")
+    assert encoded.values.tolist() == [
+        [1, 1, 0], [0, 1, 0], [-1, -1, -1], [1, 0, 1], [1, 0, 0], [0, 1, 1],
+    ]
+    assert encoded.missing.tolist() == [False, False, True, False, False, False]
+
+
+def test_regression_bins_are_quantiles_and_missing_is_nan(frame):
+    encoded = encode(frame, Task("amount", ("amount",), "regression"), n_bins=2)
+    assert np.isnan(encoded.values[4])
+    assert encoded.bins.tolist() == [0, 0, 1, 1, -1, 1]
+    assert len(encoded.classes) == 2 and encoded.classes[0].startswith("Q1")
+
+
+def test_quantile_bins_merge_tied_edges():
+    codes, edges = quantile_bins(np.array([1.0] * 8 + [2.0, 3.0]), 5)
+    assert len(edges) < 6
+    assert set(codes.tolist()) <= set(range(len(edges) - 1))
+
+
+def test_indicator_matrix_matches_encodings(frame):
+    tasks = [
+        Task("binary", ("binary",), "binary"),
+        Task("text", ("text",), "multiclass"),
+        Task("tags", ("tags",), "multilabel"),
+        Task("amount", ("amount",), "regression"),
+    ]
+    Y, labels = indicator_matrix(frame, tasks, n_bins=2)
+    assert Y.shape == (6, 2 + 3 + 3 + 2)
+    assert Y.dtype == np.uint8
+    assert labels[:5] == ["binary=0", "binary=1", "text=bird", "text=cat", "text=dog"]
+    dense = Y.toarray()
+    # a missing label gives no 1 in its task's columns
+    assert dense[3, 0:2].sum() == 0
+    assert dense[4, 2:5].sum() == 0
+    assert dense[2, 5:8].sum() == 0
+    assert dense[4, 8:10].sum() == 0
+    # every labelled single-label row has exactly one 1 per task
+    assert (dense[[0, 1, 2, 4, 5], 0:2].sum(axis=1) == 1).all()
+
+
+@pytest.mark.parametrize(
+    ("values", "kind", "message"),
+    [
+        ([1, 1, 1], None, "single value"),
+        ([None, None, None], None, "no values"),
+        (["a", "b", "c"], "regression", "holds text"),
+        ([np.nan, np.nan], "binary", "no labelled rows"),
+    ],
+)
+def test_bad_tasks_give_one_line_errors(values, kind, message):
+    frame = pd.DataFrame({"y": values})
+    with pytest.raises(DataError, match=message) as error:
+        make_task(frame, "y", "y", kind)
+    assert "\n" not in str(error.value)
+
+
+def test_too_many_classes():
+    frame = pd.DataFrame({"y": [f"id{i}" for i in range(MAX_CLASSES + 5)]})
+    with pytest.raises(DataError, match="more than 1,000"):
+        make_task(frame, "y", "y")
+    with pytest.raises(DataError, match="more than 1,000"):
+        make_task(frame, "y", "y", "multiclass")
+
+
+def test_unknown_column_and_kind():
+    frame = pd.DataFrame({"y": [0, 1]})
+    with pytest.raises(DataError, match="Unknown column 'z'"):
+        make_task(frame, "z", "z")
+    with pytest.raises(DataError, match="unknown kind"):
+        Task("y", ("y",), "ordinal")
+
+
+def test_parse_task_spec_forms(frame):
+    assert parse_task_spec("binary", frame).kind == "binary"
+    assert parse_task_spec("amount:multiclass", frame).kind == "multiclass"
+    task = parse_task_spec("labels=l1+l2+l3", frame)
+    assert task == Task("labels", ("l1", "l2", "l3"), "multilabel")
+    assert parse_task_spec("hot=h1+h2+h3", frame).kind == "multiclass"
+    with pytest.raises(DataError, match="Unknown task kind"):
+        parse_task_spec("binary:ordinal", frame)
+
+
+def test_mixed_types_in_label_column_work():
+    frame = pd.DataFrame({"y": [1, "1", 2.0, "b", None, "b"]}, dtype=object)
+    encoded = encode(frame, make_task(frame, "y", "y"))
+    assert encoded.classes == ("1", "2", "b")
+    assert encoded.values.tolist() == [0, 0, 1, 2, -1, 2]
+
+
+def test_renamed_labels_keep_their_indicator_structure():
+    frame = pd.DataFrame({"y": ["a", "b", "c", "a"]})
+    renamed = pd.DataFrame({"y": ["x", "y", "z", "x"]})
+    Y1, _ = indicator_matrix(frame, [Task("y", ("y",), "multiclass")])
+    Y2, _ = indicator_matrix(renamed, [Task("y", ("y",), "multiclass")])
+    assert (Y1 != Y2).nnz == 0
