@@ -1,0 +1,131 @@
+"""`python -m core split`: writes columns row and split; bad input exits 2 with one stderr line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+OCCUPATION = "occupation=" + "+".join(f"occ{i}" for i in range(1, 10))
+
+
+def run_split(*args: str, out: Path) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "core", "split", *args, "--out", str(out)]
+    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def small_csv(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "small.csv"
+    pd.DataFrame(
+        {
+            "y": [0, 1, 0, 1, 1],
+            "one": ["x"] * 5,
+            "when": ["soon", "later", "then", "now", "never"],
+            "given": ["train", "train", "test", None, "test"],
+        }
+    ).to_csv(path, index=False)
+    return path
+
+
+def test_builtin_wagepan_with_kinds_and_a_multi_column_task(tmp_path, wagepan):
+    out = tmp_path / "split.csv"
+    done = run_split("builtin:wagepan", "--task", "union", "--task", "lwage:regression", "--task", OCCUPATION,
+                     "--seed", "7", out=out)
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["row", "split"]
+    assert table["row"].tolist() == list(range(len(wagepan.frame)))
+    assert set(table["split"]) == {"train", "val", "test"}
+    assert table["split"].value_counts().to_dict() == {"train": 3052, "val": 654, "test": 654}
+
+
+def test_group_folds_keep_groups_whole_and_parquet_by_extension(tmp_path, wagepan):
+    out = tmp_path / "split.parquet"
+    done = run_split("builtin:wagepan", "--task", "union", "--strategy", "group", "--group", "nr", "--folds", "5",
+                     "--order", "2", out=out)
+    assert done.returncode == 0, done.stderr
+    table = pd.read_parquet(out)
+    assert set(table["split"]) == {f"fold-{i}" for i in range(5)}
+    groups = wagepan.frame["nr"].to_numpy()[table["row"]]
+    assert (table.groupby(groups)["split"].nunique() == 1).all()
+
+
+def test_time_with_gap_and_hash_by_id(tmp_path, wagepan):
+    out = tmp_path / "time.csv"
+    done = run_split("builtin:wagepan", "--task", "union", "--strategy", "time", "--time", "year", "--gap", "1",
+                     "--fractions", "train=0.6,val=0.2,test=0.2", out=out)
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out)
+    years = wagepan.frame["year"].to_numpy()[table["row"]]
+    assert "excluded" in set(table["split"])
+    assert years[table["split"] == "train"].max() < years[table["split"] == "test"].min()
+    done = run_split("builtin:wagepan", "--task", "union", "--strategy", "hash", "--id", "nr", out=out)
+    assert done.returncode == 0, done.stderr
+    assert (pd.read_csv(out).groupby(wagepan.frame["nr"].to_numpy())["split"].nunique() == 1).all()
+
+
+def test_predefined_from_a_csv_file(tmp_path, small_csv):
+    out = tmp_path / "given.csv"
+    done = run_split(str(small_csv), "--task", "y", "--strategy", "predefined", "--split-column", "given", out=out)
+    assert done.returncode == 0, done.stderr
+    assert pd.read_csv(out)["split"].tolist() == ["train", "train", "test", "excluded", "test"]
+    assert "warning:" in done.stderr  # the row with no split value
+
+
+BAD_INPUT = [
+    (["--task", "y", "--group", "nope"], "nope"),
+    (["--task", "nope"], "nope"),
+    (["--task", "y", "--strategy", "shuffle"], "shuffle"),
+    (["--task", "y", "--fractions", "train=0.7,test=0.2"], "sum to 0.9"),
+    (["--task", "y", "--fractions", "train=1.2,test=-0.2"], "negative"),
+    (["--task", "y", "--folds", "1"], "at least 2"),
+    (["--task", "y", "--folds", "7"], "n_folds=7 is greater than the 5 rows"),
+    (["--task", "y", "--strategy", "group", "--group", "one"], "single group"),
+    (["--task", "y", "--strategy", "time", "--time", "when"], "does not parse"),
+    (["--task", "y", "--seed", "-3"], "seed=-3"),
+]
+
+
+@pytest.fixture(scope="module")
+def bad_input_runs(small_csv, tmp_path_factory) -> list[tuple[int, str, bool]]:
+    """Every BAD_INPUT case through ``core.__main__.main`` in one fresh interpreter (one start-up, not ten)."""
+    out = tmp_path_factory.mktemp("out") / "never.csv"
+    cases = [["split", str(small_csv), *args, "--out", str(out)] for args, _ in BAD_INPUT]
+    code = (
+        "import contextlib, io, json, os, sys\n"
+        "from core.__main__ import main\n"
+        "runs = []\n"
+        f"for argv in {cases!r}:\n"
+        "    err = io.StringIO()\n"
+        "    with contextlib.redirect_stderr(err):\n"
+        "        status = main(argv)\n"
+        f"    runs.append((status, err.getvalue(), os.path.exists({str(out)!r})))\n"
+        "sys.stdout.write(json.dumps(runs))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr  # no case escaped main() with a traceback
+    return [tuple(run) for run in json.loads(done.stdout)]
+
+
+@pytest.mark.parametrize("case", range(len(BAD_INPUT)), ids=[words for _, words in BAD_INPUT])
+def test_bad_input_returns_2_with_one_line(bad_input_runs, case):
+    status, stderr, wrote = bad_input_runs[case]
+    lines = stderr.strip().splitlines()
+    assert status == 2 and len(lines) == 1 and BAD_INPUT[case][1] in lines[0], stderr
+    assert "Traceback" not in stderr and not wrote
+
+
+@pytest.mark.parametrize(("args", "words"), [BAD_INPUT[6], BAD_INPUT[8]], ids=["folds", "time"])
+def test_bad_input_exit_status_is_2_from_the_real_command(tmp_path, small_csv, args, words):
+    out = tmp_path / "never.csv"
+    done = run_split(str(small_csv), *args, out=out)
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], done.stderr
+    assert "Traceback" not in done.stderr and not out.exists()

@@ -1,0 +1,174 @@
+"""MultiTaskStratifiedKFold and MultiTaskStratifiedShuffleSplit behave like sklearn splitters."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import BaseCrossValidator, GridSearchCV, check_cv, cross_val_score
+from sklearn.multiclass import OneVsRestClassifier
+
+from core.errors import ConfigError, DataError
+from core.splits import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
+
+
+def labels(n=120, seed=0):
+    """Three tasks: a binary, a 4-class and a string task, with some NaN in the first."""
+    rng = np.random.default_rng(seed)
+    y = np.column_stack([rng.integers(0, 2, n), rng.integers(0, 4, n), rng.integers(0, 3, n)]).astype(float)
+    y[rng.random(n) < 0.1, 0] = np.nan
+    return y
+
+
+def folds_of(cv, X, y, groups=None):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return [(train, test) for train, test in cv.split(X, y, groups)]
+
+
+def test_public_base_class_only_and_repr_shows_params():
+    for cls in (MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit):
+        assert issubclass(cls, BaseCrossValidator)
+        assert cls.__bases__ == (BaseCrossValidator,)
+        assert "_BaseKFold" not in {base.__name__ for base in cls.__mro__}
+    assert repr(MultiTaskStratifiedKFold(3, order=2, random_state=0)) == (
+        "MultiTaskStratifiedKFold(n_splits=3, order=2, random_state=0, shuffle=True)"
+    )
+    assert "test_size=0.3" in repr(MultiTaskStratifiedShuffleSplit(test_size=0.3))
+    cv = MultiTaskStratifiedKFold(4)
+    assert check_cv(cv) is cv and cv.get_n_splits() == 4
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_kfold_every_row_in_exactly_one_test_fold_sizes_within_one(k):
+    y = labels()
+    folds = folds_of(MultiTaskStratifiedKFold(k, random_state=0), np.zeros((len(y), 2)), y)
+    assert len(folds) == k
+    tests = np.concatenate([test for _, test in folds])
+    assert np.array_equal(np.sort(tests), np.arange(len(y)))
+    sizes = [len(test) for _, test in folds]
+    assert max(sizes) - min(sizes) <= 1
+    for train, test in folds:
+        assert np.intersect1d(train, test).size == 0 and train.size + test.size == len(y)
+
+
+def test_kfold_class_proportions_within_tolerance_per_task():
+    y = labels(400, seed=1)
+    for _, test in folds_of(MultiTaskStratifiedKFold(4, random_state=3), np.zeros(len(y)), y):
+        for column in range(y.shape[1]):
+            whole = pd.Series(y[:, column]).value_counts(normalize=True)
+            part = pd.Series(y[test, column]).value_counts(normalize=True).reindex(whole.index, fill_value=0)
+            assert np.abs(part - whole).max() < 0.06, (column, part, whole)
+
+
+def test_same_random_state_same_folds_none_fresh_and_globals_untouched():
+    y = labels(200)
+    X = np.zeros((200, 1))
+    state = np.random.get_state()[1].copy()
+    cv = MultiTaskStratifiedKFold(5, random_state=0)
+    params = dict(vars(cv))
+    first = folds_of(cv, X, y)
+    again = folds_of(cv, X, y)
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(first, again, strict=True))
+    assert vars(cv) == params  # split never changes the splitter
+    fresh = MultiTaskStratifiedKFold(5)
+    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(folds_of(fresh, X, y), folds_of(fresh, X, y), strict=True))
+    assert np.array_equal(np.random.get_state()[1], state)
+    fixed = MultiTaskStratifiedKFold(5, shuffle=False)
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(folds_of(fixed, X, y), folds_of(fixed, X, y), strict=True))
+
+
+def test_renaming_labels_and_reordering_columns_does_not_change_the_folds():
+    y = labels(150)
+    names = np.array(["cat", "dog", "eel", "owl"])
+    renamed = pd.DataFrame(
+        {"third": y[:, 2] * 7 + 1, "second": names[y[:, 1].astype(int)], "first": 1 - y[:, 0]}
+    )
+    cv = MultiTaskStratifiedKFold(3, random_state=5)
+    a = folds_of(cv, np.zeros(150), y)
+    b = folds_of(cv, np.zeros(150), renamed)
+    assert all(np.array_equal(x[1], z[1]) for x, z in zip(a, b, strict=True))
+
+
+def test_one_dimensional_string_and_multilabel_and_missing_labels():
+    X = np.zeros((60, 1))
+    text = np.array(["a", "b", "c"] * 20)
+    for _, test in folds_of(MultiTaskStratifiedKFold(5, random_state=0), X, text):
+        assert sorted(pd.Series(text[test]).value_counts().tolist()) == [4, 4, 4]
+    multilabel = (np.random.default_rng(0).random((60, 6)) < 0.3).astype(int)
+    for _, test in folds_of(MultiTaskStratifiedKFold(3, random_state=0), X, multilabel):
+        assert np.all(np.abs(multilabel[test].sum(axis=0) - multilabel.sum(axis=0) / 3) <= 2)
+    holey = np.where(np.arange(60) % 4 == 0, np.nan, np.arange(60) % 2)
+    tests = np.concatenate([test for _, test in folds_of(MultiTaskStratifiedKFold(3, random_state=0), X, holey)])
+    assert np.array_equal(np.sort(tests), np.arange(60))  # rows with no label still get a fold
+
+
+def test_groups_are_never_split():
+    y = labels(200)
+    groups = np.random.default_rng(1).integers(0, 30, 200)
+    for cv in (MultiTaskStratifiedKFold(4, random_state=0), MultiTaskStratifiedShuffleSplit(3, random_state=0)):
+        for train, test in folds_of(cv, np.zeros(200), y, groups):
+            assert np.intersect1d(groups[train], groups[test]).size == 0
+
+
+def test_rare_class_is_a_warning_like_sklearn():
+    y = np.array([0] * 19 + [1])
+    with pytest.warns(UserWarning, match=r"y=1 \(1 rows\)"):
+        list(MultiTaskStratifiedKFold(3, random_state=0).split(np.zeros(20), y))
+
+
+@pytest.mark.parametrize(
+    ("cv", "y", "error", "words"),
+    [
+        (MultiTaskStratifiedKFold(7), np.array([0, 1, 0, 1, 1]), DataError,
+         "n_splits=7 is greater than the 5 rows of the dataset. Lower n_splits."),
+        (MultiTaskStratifiedKFold(1), np.array([0, 1, 0, 1]), ConfigError, "n_splits=1 must be at least 2"),
+        (MultiTaskStratifiedKFold(2, order=3), np.array([0, 1, 0, 1]), ConfigError, "order=3"),
+        (MultiTaskStratifiedKFold(2, shuffle=False, random_state=1), np.array([0, 1, 0, 1]), ConfigError,
+         "no effect since shuffle is False"),
+        (MultiTaskStratifiedKFold(2), np.array([0.5, 1.25, 3.0, 7.5]), DataError, "continuous"),
+        (MultiTaskStratifiedKFold(2), None, ConfigError, "y is required"),
+        (MultiTaskStratifiedShuffleSplit(test_size=1.5), np.array([0, 1, 0, 1]), ConfigError, "test_size=1.5"),
+    ],
+)
+def test_bad_parameters_are_value_errors_raised_at_split(cv, y, error, words):
+    with pytest.raises(error, match=words.replace(".", r"\.").replace("(", r"\(")) as caught:
+        list(cv.split(np.zeros((4 if y is None else len(y), 1)), y))
+    assert isinstance(caught.value, ValueError)
+
+
+def test_shuffle_split_test_size_share_and_count_and_different_iterations():
+    y = labels(100)
+    X = np.zeros((100, 1))
+    splits = folds_of(MultiTaskStratifiedShuffleSplit(4, test_size=0.25, random_state=0), X, y)
+    assert len(splits) == 4 and all(abs(len(test) - 25) <= 1 for _, test in splits)
+    assert len({tuple(test) for _, test in splits}) > 1
+    for train, test in splits:
+        assert np.array_equal(np.sort(np.concatenate([train, test])), np.arange(100))
+    counted = folds_of(MultiTaskStratifiedShuffleSplit(1, test_size=10, random_state=0), X, y)
+    assert abs(len(counted[0][1]) - 10) <= 1
+    again = folds_of(MultiTaskStratifiedShuffleSplit(4, test_size=0.25, random_state=0), X, y)
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(splits, again, strict=True))
+
+
+def test_works_in_cross_val_score_and_grid_search():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 4))
+    y = (X[:, 0] + 0.3 * rng.normal(size=150) > 0).astype(int)
+    tasks = np.column_stack([y, (X[:, 1] > 0).astype(int)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        scores = cross_val_score(LogisticRegression(), X, y, cv=MultiTaskStratifiedKFold(5, random_state=0))
+        assert scores.shape == (5,) and scores.mean() > 0.8
+        groups = np.repeat(np.arange(30), 5)
+        grouped = cross_val_score(LogisticRegression(), X, y, groups=groups, cv=MultiTaskStratifiedKFold(3, random_state=0))
+        assert grouped.shape == (3,)
+        search = GridSearchCV(OneVsRestClassifier(LogisticRegression()), {"estimator__C": [0.1, 1.0]},
+                              cv=MultiTaskStratifiedKFold(3, random_state=0))
+        search.fit(X, tasks)
+        assert search.best_params_["estimator__C"] in (0.1, 1.0)
+        shuffled = cross_val_score(LogisticRegression(), X, y, cv=MultiTaskStratifiedShuffleSplit(3, random_state=0))
+        assert shuffled.shape == (3,)
