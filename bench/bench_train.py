@@ -1,0 +1,144 @@
+"""Training speed: train() against a DataLoader loop on flights, and the default wagepan model.
+
+Run: ``python -m bench train`` (or ``.venv/bin/python -m bench.bench_train``).
+
+1. One epoch on flights (336,776 rows; arr_delay regression, late_arrival and
+   cancelled binary; trunk 2x128). ``train()`` is timed as a whole call
+   (model build, the epoch, val and test evaluation) against the same model,
+   losses and AdamW fed by ``DataLoader(TensorDataset, batch_size=256)`` for
+   the train pass alone, so the ratio is conservative. Both at train()'s
+   defaults and at an equal batch size of 256; then train()'s thread count.
+2. The default wagepan model (its 7 suggested tasks) for 50 epochs, early
+   stopping off, on a grouped 70/15/15 split: wall time and test metrics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from bench.common import machine, table, timed, write_section
+from core.data import load_builtin
+from core.features import PreparedSplit, prepare_split
+from core.model import ModelConfig, SharedTrunkModel, task_losses
+from core.training import TrainConfig, train
+
+REPEAT = 3
+TRUNK = ModelConfig(width=128, depth=2)
+
+
+def random_assignment(n: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).choice(["train", "val", "test"], size=n, p=[0.7, 0.15, 0.15])
+
+
+def grouped_assignment(groups: pd.Series, seed: int = 0) -> np.ndarray:
+    """70/15/15 of the groups, each group whole."""
+    distinct = groups.unique()
+    shuffled = np.random.default_rng(seed).permutation(distinct)
+    cut = np.cumsum([round(0.7 * len(distinct)), round(0.15 * len(distinct))])
+    part = {g: "train" for g in shuffled[: cut[0]]}
+    part.update({g: "val" for g in shuffled[cut[0] : cut[1]]})
+    part.update({g: "test" for g in shuffled[cut[1] :]})
+    return groups.map(part).to_numpy()
+
+
+def dataloader_epoch(prepared: PreparedSplit, batch_size: int = 256, seed: int = 0) -> None:
+    """The conventional loop: the same model, losses and AdamW, fed by a DataLoader over a TensorDataset."""
+    torch.manual_seed(seed)
+    specs = prepared.targets
+    model = SharedTrunkModel(prepared.n_features, {s.name: (s.kind, s.output_size) for s in specs}, TRUNK)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
+    names = [s.name for s in specs]
+    dataset = TensorDataset(prepared.train.x, *(prepared.train.y[name] for name in names))
+    model.train()
+    for x, *ys in DataLoader(dataset, batch_size=batch_size, shuffle=True):
+        losses, _ = task_losses(model(x), dict(zip(names, ys, strict=True)), model.kinds)
+        optimizer.zero_grad(set_to_none=True)
+        torch.stack(list(losses.values())).sum().backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        optimizer.step()
+
+
+def flights_section() -> str:
+    dataset = load_builtin("flights")
+    frame = dataset.frame
+    prepared = prepare_split(
+        frame, dataset.tasks, random_assignment(len(frame)), feature_columns=dataset.feature_columns
+    )
+    default = TrainConfig(epochs=1, patience=None)
+    at_256 = TrainConfig(epochs=1, patience=None, batch_size=256)
+    train(prepared, default, TRUNK)  # warm-up: thread pool, kernels
+    runs = {
+        "DataLoader(TensorDataset, batch_size=256), train pass only": timed(lambda: dataloader_epoch(prepared), REPEAT),
+        f"train() at its defaults (batch {default.batch_size}, fused AdamW)": timed(
+            lambda: train(prepared, default, TRUNK), REPEAT),
+        "train() at batch 256": timed(lambda: train(prepared, at_256, TRUNK), REPEAT),
+        "train() at its defaults, 1 thread": timed(
+            lambda: train(prepared, TrainConfig(epochs=1, patience=None, num_threads=1), TRUNK), REPEAT),
+    }
+    base = next(iter(runs.values())).median
+    rows = [[name, t.describe(), f"{base / t.median:.2f}x"] for name, t in runs.items()]
+    result = runs[next(k for k in runs if "defaults (" in k)].value
+    epoch_only = result.history[0].seconds
+    metrics = ", ".join(f"{task} {m}={v:.3f}" for task, values in result.test.items()
+                        for m, v in values.items() if v is not None and m in ("r2", "roc_auc"))
+    return "\n".join([
+        f"One epoch on flights ({len(frame):,} rows, {len(prepared.train):,} train, "
+        f"{prepared.n_features} features after preprocessing; 3 tasks; trunk 2x128), "
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads by default.",
+        "",
+        table(["loop", "seconds", "speed-up over DataLoader@256"], rows),
+        "",
+        f"train() times are whole calls (model build, epoch, val and test evaluation); its epoch record "
+        f"alone says {epoch_only:.2f} s. Test metrics after that one epoch at defaults: {metrics}.",
+    ])
+
+
+def wagepan_section() -> str:
+    dataset = load_builtin("wagepan")
+    frame = dataset.frame
+    assignment = grouped_assignment(frame[dataset.group_column])
+    config = TrainConfig(epochs=50, patience=None)
+    prepared_timing = timed(lambda: prepare_split(
+        frame, dataset.tasks, assignment, feature_columns=dataset.feature_columns, group_column="nr"), REPEAT)
+    prepared = prepared_timing.value
+    timing = timed(lambda: train(prepared, config), REPEAT)
+    result = timing.value
+    rows = [[task, *(f"{values.get(m):.3f}" if values.get(m) is not None else "-"
+                     for m in ("accuracy", "macro_f1", "roc_auc", "r2", "mae"))]
+            for task, values in result.test.items()]
+    return "\n".join([
+        f"The default wagepan model: {len(dataset.tasks)} tasks, {len(prepared.train):,} train rows, "
+        f"50 epochs (early stopping off), batch {config.batch_size}, lr {config.lr}, trunk "
+        f"{result.model_config.depth}x{result.model_config.width}, grouped 70/15/15 split by person.",
+        "",
+        f"- preprocessing: {prepared_timing.describe()}",
+        f"- training 50 epochs: **{timing.describe()}** (target: under 15 s)",
+        "",
+        "Test metrics (weights of the best val epoch):",
+        "",
+        table(["task", "accuracy", "macro_f1", "roc_auc", "r2", "mae"], rows),
+    ])
+
+
+def main() -> None:
+    markdown = "\n".join([
+        "## train",
+        "",
+        "Command: `python -m bench train`. " + machine() + ".",
+        "",
+        "### Flights: index batching against a DataLoader",
+        "",
+        flights_section(),
+        "",
+        "### Wagepan: the default model",
+        "",
+        wagepan_section(),
+    ])
+    write_section("train", markdown)
+
+
+if __name__ == "__main__":
+    main()

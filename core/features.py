@@ -1,0 +1,399 @@
+"""Model inputs: which rows train, validate and test, which columns are features, and their tensors.
+
+:func:`prepare_split` turns a DataFrame, its tasks and a split assignment into
+in-memory tensors. Preprocessing is an sklearn pipeline fitted on the train
+rows only: numbers (inf read as missing) are median-imputed and standardised,
+text is imputed and one-hot encoded with at most ``max_categories`` columns per
+feature. Date and time columns become numbers (days since 1970-01-01;
+durations in days) and are then treated like any number. Targets come from
+:func:`core.tasks.encode`; a regression target is standardised with its train
+mean and standard deviation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+from core.errors import ConfigError, DataError
+from core.tasks import Task, encode, task_source_columns
+
+__all__ = [
+    "FeatureConfig",
+    "TargetSpec",
+    "Part",
+    "PreparedSplit",
+    "default_feature_columns",
+    "make_preprocessor",
+    "resolve_parts",
+    "prepare_split",
+]
+
+PARTS = ("train", "val", "test")
+MISSING_CATEGORY = "(missing)"
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """How features are preprocessed and how val rows are held out when the split has none.
+
+    Parameters
+    ----------
+    max_categories : int
+        At most this many one-hot columns per text feature; rarer values share
+        one "infrequent" column (10,000 distinct ids do not make 10,000 columns).
+    missing_indicators : bool
+        Add a 0/1 column per numeric feature that had missing values in train.
+    val_fraction : float
+        Share of train rows (or groups) held out as val when the split has no val part.
+    """
+
+    max_categories: int = 50
+    missing_indicators: bool = True
+    val_fraction: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.max_categories < 2:
+            raise ConfigError(f"max_categories={self.max_categories} must be at least 2; use 50.")
+        if not 0.0 < self.val_fraction < 1.0:
+            raise ConfigError(f"val_fraction={self.val_fraction} must lie strictly between 0 and 1; use 0.1.")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """What the model predicts for one task: kind, class names, and the regression scale."""
+
+    name: str
+    kind: str
+    classes: tuple[str, ...]
+    mean: float = 0.0
+    std: float = 1.0
+
+    @property
+    def output_size(self) -> int:
+        """Head width: 1 logit (binary), C logits (multiclass), L logits (multilabel), 1 value."""
+        return len(self.classes) if self.kind in ("multiclass", "multilabel") else 1
+
+
+@dataclass(frozen=True, eq=False)
+class Part:
+    """One part of the split as tensors: ``x`` is ``(n, F)`` float32, ``y`` one tensor per task."""
+
+    rows: np.ndarray
+    x: torch.Tensor
+    y: Mapping[str, torch.Tensor]
+
+    def __len__(self) -> int:
+        return int(self.rows.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedSplit:
+    """Everything :func:`core.training.train` needs, fitted on the train rows only."""
+
+    train: Part
+    val: Part
+    test: Part
+    targets: tuple[TargetSpec, ...]
+    feature_columns: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    preprocessor: Pipeline
+    config: FeatureConfig
+    test_fold: int | None = None
+    val_held_out: bool = False
+
+    @property
+    def n_features(self) -> int:
+        return len(self.feature_names)
+
+    def target(self, name: str) -> TargetSpec:
+        return next(spec for spec in self.targets if spec.name == name)
+
+
+# --------------------------------------------------------------------------- feature columns
+
+
+def default_feature_columns(
+    df: pd.DataFrame,
+    tasks: Sequence[Task],
+    *,
+    id_column: str | None = None,
+    group_column: str | None = None,
+    time_column: str | None = None,
+) -> list[str]:
+    """Every column that is not a task, a task's source, an id, a group or a time column.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"id": [1, 2], "x": [0.5, 0.1], "g": [1, 1], "y": [0, 1]})
+    >>> default_feature_columns(frame, [Task("y", ("y",), "binary")], id_column="id", group_column="g")
+    ['x']
+    """
+    excluded = task_source_columns(tasks) | {task.name for task in tasks}
+    excluded |= {c for c in (id_column, group_column, time_column) if c is not None}
+    return [str(c) for c in df.columns if str(c) not in excluded]
+
+
+def _as_numbers(series: pd.Series) -> pd.Series:
+    """Datetimes as days since 1970-01-01, durations as days, bools as 0/1; inf as missing."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        epoch = pd.Timestamp("1970-01-01", tz=series.dt.tz)
+        series = (series - epoch) / pd.Timedelta(days=1)
+    elif pd.api.types.is_timedelta64_dtype(series):
+        series = series / pd.Timedelta(days=1)
+    numbers = pd.to_numeric(series, errors="coerce").astype("float64")
+    return numbers.where(np.isfinite(numbers))
+
+
+def _is_number_like(series: pd.Series) -> bool:
+    return (
+        pd.api.types.is_numeric_dtype(series)
+        or pd.api.types.is_bool_dtype(series)
+        or pd.api.types.is_datetime64_any_dtype(series)
+        or pd.api.types.is_timedelta64_dtype(series)
+    )
+
+
+def clean_features(frame: pd.DataFrame, numeric: Sequence[str], categorical: Sequence[str]) -> pd.DataFrame:
+    """Numbers as float64 with NaN for missing or inf; categories as strings with NaN for missing."""
+    out = {c: _as_numbers(frame[c]) for c in numeric}
+    for c in categorical:
+        text = frame[c].astype(object)
+        out[c] = text.where(text.notna(), np.nan).map(str, na_action="ignore").astype(object)
+    return pd.DataFrame(out, index=frame.index, columns=list(frame.columns))
+
+
+def make_preprocessor(frame: pd.DataFrame, config: FeatureConfig = FeatureConfig()) -> Pipeline:
+    """An unfitted pipeline for the columns of ``frame``: numbers and dates scaled, text one-hot.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"x": [1.0, np.inf, 3.0], "c": ["a", "b", None]})
+    >>> make_preprocessor(frame).fit_transform(frame).shape
+    (3, 5)
+    """
+    numeric = [str(c) for c in frame.columns if _is_number_like(frame[c])]
+    categorical = [str(c) for c in frame.columns if str(c) not in numeric]
+    numbers = make_pipeline(
+        SimpleImputer(strategy="median", add_indicator=config.missing_indicators, keep_empty_features=True),
+        StandardScaler(),
+    )
+    categories = make_pipeline(
+        SimpleImputer(strategy="constant", fill_value=MISSING_CATEGORY, keep_empty_features=True),
+        # An unseen value counts as infrequent when there is an infrequent column, else all zeros.
+        OneHotEncoder(
+            handle_unknown="infrequent_if_exist",
+            max_categories=config.max_categories,
+            sparse_output=False,
+            dtype=np.float32,
+        ),
+    )
+    columns = ColumnTransformer(
+        [("numeric", numbers, numeric), ("categorical", categories, categorical)],
+        sparse_threshold=0.0,
+        verbose_feature_names_out=False,
+    )
+    clean = FunctionTransformer(
+        clean_features,
+        kw_args={"numeric": numeric, "categorical": categorical},
+        feature_names_out="one-to-one",
+    )
+    return Pipeline([("clean", clean), ("columns", columns)])
+
+
+# --------------------------------------------------------------------------- split parts
+
+
+def _split_names(assignment: pd.Series | Sequence[str], df: pd.DataFrame) -> np.ndarray:
+    if isinstance(assignment, pd.Series):
+        if len(assignment) != len(df) or not assignment.index.equals(df.index):
+            raise DataError(
+                f"The split assignment has {len(assignment):,} rows that do not line up with the "
+                f"{len(df):,} rows of the data; use the split made for this data."
+            )
+        values = assignment.to_numpy()
+    else:
+        values = np.asarray(assignment)
+        if values.shape != (len(df),):
+            raise DataError(
+                f"The split assignment has {values.shape[0]:,} values for {len(df):,} rows; "
+                "give one split name per row."
+            )
+    return np.asarray(pd.Series(values).astype(str).str.strip(), dtype=object)
+
+
+def resolve_parts(
+    assignment: pd.Series | Sequence[str],
+    df: pd.DataFrame,
+    *,
+    test_fold: int = 0,
+    group_column: str | None = None,
+    seed: int = 0,
+    val_fraction: float = 0.1,
+) -> tuple[dict[str, np.ndarray], bool]:
+    """Row positions of train, val and test, and whether val was held out of train.
+
+    ``train``/``val``/``test`` are used as given. With ``fold-0``..``fold-{k-1}``,
+    fold ``test_fold`` is test and the others train. When there is no val part,
+    ``val_fraction`` of train (whole groups when ``group_column`` is set) is held
+    out with ``seed``. ``excluded`` rows are not used.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"x": range(6)})
+    >>> parts, held_out = resolve_parts(["fold-0", "fold-1"] * 3, frame, test_fold=1, val_fraction=0.34)
+    >>> parts["test"].tolist(), len(parts["train"]), len(parts["val"]), held_out
+    ([1, 3, 5], 2, 1, True)
+    """
+    names = _split_names(assignment, df)
+    folds = sorted({n for n in names if n.startswith("fold-")}, key=lambda n: int(n[5:]) if n[5:].isdigit() else -1)
+    unknown = sorted(set(names) - set(PARTS) - set(folds) - {"excluded"})
+    if unknown or (folds and any(not f[5:].isdigit() for f in folds)):
+        bad = (unknown or folds)[0]
+        raise DataError(
+            f"The split assignment holds '{bad}'; use train/val/test, fold-0..fold-k-1 or excluded."
+        )
+    if folds:
+        k = max(int(f[5:]) for f in folds) + 1
+        if not 0 <= test_fold < k:
+            raise ConfigError(f"test_fold={test_fold} is not one of the {k} folds; pick 0..{k - 1}.")
+        is_test = names == f"fold-{test_fold}"
+        parts = {
+            "train": np.flatnonzero(np.char.startswith(names.astype(str), "fold-") & ~is_test),
+            "val": np.flatnonzero(names == "val"),
+            "test": np.flatnonzero(is_test | (names == "test")),
+        }
+    else:
+        parts = {part: np.flatnonzero(names == part) for part in PARTS}
+    if parts["train"].size == 0:
+        raise DataError("The split has no train rows; make a split with a train part or with folds.")
+    held_out = parts["val"].size == 0
+    if held_out:
+        parts["train"], parts["val"] = _hold_out(parts["train"], df, group_column, seed, val_fraction)
+    return parts, held_out
+
+
+def _hold_out(
+    train: np.ndarray, df: pd.DataFrame, group_column: str | None, seed: int, fraction: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hold out ``fraction`` of the train rows (as whole groups when grouped) as val."""
+    if group_column is not None:
+        if group_column not in df.columns:
+            raise DataError(f"Unknown group column '{group_column}'; pick one of the data's columns.")
+        groups = df[group_column].iloc[train].astype(str).to_numpy()
+        if np.unique(groups).size < 2:
+            return train, train[:0]
+        splitter = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+        keep, held = next(splitter.split(train, groups=groups))
+    else:
+        if train.size < 2:
+            return train, train[:0]
+        n_val = max(1, round(fraction * train.size))
+        splitter = ShuffleSplit(n_splits=1, test_size=n_val, random_state=seed)
+        keep, held = next(splitter.split(train))
+    return np.sort(train[keep]), np.sort(train[held])
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def _target_tensors(df: pd.DataFrame, task: Task, parts: Mapping[str, np.ndarray]):
+    encoded = encode(df, task)
+    values = encoded.values
+    train_values = values[parts["train"]]
+    labelled = ~np.isnan(train_values) if task.kind == "regression" else train_values >= 0
+    if not labelled.any():
+        raise DataError(
+            f"Task '{task.name}' has no labelled rows in the train part; "
+            "choose another split or drop the task."
+        )
+    mean, std = 0.0, 1.0
+    if task.kind == "regression":
+        mean = float(np.nanmean(train_values))
+        std = float(np.nanstd(train_values)) or 1.0
+        values = (values - mean) / std
+    spec = TargetSpec(task.name, task.kind, tuple(encoded.classes) if task.kind != "regression" else (), mean, std)
+    dtype = torch.int64 if task.kind == "multiclass" else torch.float32
+    tensors = {part: torch.as_tensor(np.ascontiguousarray(values[rows]), dtype=dtype) for part, rows in parts.items()}
+    return spec, tensors
+
+
+def prepare_split(
+    df: pd.DataFrame,
+    tasks: Sequence[Task],
+    assignment: pd.Series | Sequence[str],
+    *,
+    feature_columns: Sequence[str] | None = None,
+    test_fold: int = 0,
+    group_column: str | None = None,
+    seed: int = 0,
+    config: FeatureConfig = FeatureConfig(),
+) -> PreparedSplit:
+    """Tensors for train, val and test, with preprocessing fitted on the train rows only.
+
+    ``feature_columns=None`` means :func:`default_feature_columns` (pass a built-in
+    dataset's own ``Dataset.feature_columns`` instead). A task's own columns are
+    never features, even when listed.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0], "y": [0, 1, 0, 1, 0, 1]})
+    >>> prepared = prepare_split(frame, [Task("y", ("y",), "binary")], ["train"] * 4 + ["val", "test"])
+    >>> len(prepared.train), prepared.n_features, prepared.targets[0].output_size
+    (4, 1, 1)
+    """
+    if not tasks:
+        raise DataError("No task chosen; pick at least one target column.")
+    if len({task.name for task in tasks}) != len(tasks):
+        raise DataError("Two tasks share a name; give every task its own name.")
+    parts, held_out = resolve_parts(
+        assignment, df, test_fold=test_fold, group_column=group_column, seed=seed,
+        val_fraction=config.val_fraction,
+    )
+    columns = _check_feature_columns(df, tasks, feature_columns, group_column)
+    preprocessor = make_preprocessor(df[columns], config)
+    preprocessor.fit(df[columns].iloc[parts["train"]])
+    x = {
+        part: torch.from_numpy(np.ascontiguousarray(preprocessor.transform(df[columns].iloc[rows]), dtype=np.float32))
+        for part, rows in parts.items()
+    }
+    targets, y = [], {part: {} for part in PARTS}
+    for task in tasks:
+        spec, tensors = _target_tensors(df, task, parts)
+        targets.append(spec)
+        for part in PARTS:
+            y[part][task.name] = tensors[part]
+    made = {part: Part(parts[part], x[part], y[part]) for part in PARTS}
+    names = tuple(str(n) for n in preprocessor.get_feature_names_out())
+    fold = test_fold if any(str(v).startswith("fold-") for v in _split_names(assignment, df)) else None
+    return PreparedSplit(
+        made["train"], made["val"], made["test"], tuple(targets), tuple(columns), names,
+        preprocessor, config, fold, held_out,
+    )
+
+
+def _check_feature_columns(
+    df: pd.DataFrame, tasks: Sequence[Task], feature_columns: Sequence[str] | None, group_column: str | None
+) -> list[str]:
+    if feature_columns is None:
+        feature_columns = default_feature_columns(df, tasks, group_column=group_column)
+    unknown = [c for c in feature_columns if c not in df.columns]
+    if unknown:
+        raise DataError(f"Unknown feature column '{unknown[0]}'; pick columns the data has.")
+    sources = task_source_columns(tasks)
+    columns = [str(c) for c in dict.fromkeys(feature_columns) if c not in sources]
+    if not columns:
+        raise DataError("No feature columns left once the task columns are removed; choose some features.")
+    return columns

@@ -1,0 +1,484 @@
+"""Training a shared-trunk model on a split: the loop, its records, test metrics and baselines.
+
+:func:`fit_on_split` is the entry point for the command line and the
+dashboard: data, tasks and a split assignment in, :class:`TrainResult` out.
+:func:`train` is the loop over an already prepared split. Batches are drawn by
+index from in-memory tensors (``torch.randperm`` and slicing): no
+``DataLoader``, no per-row calls. The loop reports through ``on_epoch(record)``
+and polls ``should_stop()`` every ``check_every`` batches; it never prints.
+
+Example, as ``python -m core train`` calls it::
+
+    from core.data import load_builtin
+    from core.training import TrainConfig, fit_on_split
+
+    dataset = load_builtin("wagepan")
+    assignment = ...  # a Series aligned with dataset.frame.index: train/val/test or fold-k
+    result = fit_on_split(
+        dataset.frame, dataset.tasks, assignment,
+        feature_columns=dataset.feature_columns or None,
+        config=TrainConfig(epochs=50, weighting="equal", weights={}, seed=0),
+        test_fold=0, group_column=dataset.group_column,
+    )
+    Path("metrics.json").write_text(result.to_json(indent=2))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+
+from core.errors import ConfigError
+from core.features import FeatureConfig, Part, PreparedSplit, TargetSpec, prepare_split
+from core.metrics import (
+    PRIMARY_METRIC,
+    Confusion,
+    TransferGain,
+    confusion,
+    task_metrics,
+    transfer_gain_from_metrics,
+)
+from core.model import WEIGHTINGS, ModelConfig, SharedTrunkModel, make_weighting, masked_loss, task_losses
+from core.tasks import Task
+
+__all__ = [
+    "TrainConfig",
+    "EpochRecord",
+    "TrainResult",
+    "train",
+    "fit_on_split",
+    "train_baselines",
+    "transfer_gain",
+]
+
+EVAL_CHUNK = 65_536
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train. ``weights`` (manual weighting) may be given as a dict; it is kept as sorted pairs.
+
+    Defaults: batches of 1,024 with lr 3e-3 (fast on 2 cores, and stable: see the
+    model notes in bench/RESULTS.md), 50 epochs, early stopping after 10 epochs
+    without a better val loss, gradient norm clipped at 5.
+    """
+
+    epochs: int = 50
+    batch_size: int = 1024
+    lr: float = 3e-3
+    weight_decay: float = 1e-4
+    weighting: str = "equal"
+    weights: tuple[tuple[str, float], ...] | Mapping[str, float] = ()
+    gradnorm_alpha: float = 1.5
+    dwa_temperature: float = 2.0
+    patience: int | None = 10
+    clip_norm: float | None = 5.0
+    seed: int = 0
+    check_every: int = 20
+    num_threads: int | None = None
+    restore_best: bool = True
+
+    def __post_init__(self) -> None:
+        pairs = self.weights.items() if isinstance(self.weights, Mapping) else self.weights
+        object.__setattr__(self, "weights", tuple(sorted((str(k), float(v)) for k, v in pairs)))
+        checks = [
+            (self.epochs >= 1, f"epochs={self.epochs} must be at least 1; use 50."),
+            (self.batch_size >= 1, f"batch_size={self.batch_size} must be at least 1; use 1024."),
+            (self.lr > 0 and math.isfinite(self.lr), f"lr={self.lr} must be a positive number; use 0.003."),
+            (self.weight_decay >= 0, f"weight_decay={self.weight_decay} must be >= 0; use 0.0001."),
+            (self.weighting in WEIGHTINGS, f"weighting='{self.weighting}' is unknown; use one of {', '.join(WEIGHTINGS)}."),
+            (self.patience is None or self.patience >= 1, f"patience={self.patience} must be at least 1, or None."),
+            (self.clip_norm is None or self.clip_norm > 0, f"clip_norm={self.clip_norm} must be > 0, or None."),
+            (self.check_every >= 1, f"check_every={self.check_every} must be at least 1; use 20."),
+            (self.dwa_temperature > 0, f"dwa_temperature={self.dwa_temperature} must be > 0; use 2."),
+            (0 <= self.seed < 2**32, f"seed={self.seed} must be in 0..2**32-1."),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message)
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["weights"] = dict(self.weights)
+        return out
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One epoch: per-task train and val losses (unweighted), val primary metric, weights, totals.
+
+    ``train_total`` and ``val_total`` are the unweighted sums of the per-task losses.
+    """
+
+    epoch: int
+    seconds: float
+    train_loss: Mapping[str, float]
+    val_loss: Mapping[str, float | None]
+    val_metric: Mapping[str, float | None]
+    weights: Mapping[str, float]
+    train_total: float
+    val_total: float | None
+
+    def to_dict(self) -> dict:
+        return {key: dict(value) if isinstance(value, Mapping) else value for key, value in asdict(self).items()}
+
+
+@dataclass(frozen=True, eq=False)
+class TrainResult:
+    """A finished (or stopped) run: history, val and test metrics, confusion matrices, the model.
+
+    ``stopped`` is ``"completed"``, ``"early_stopping"``, ``"caller"`` (``should_stop``)
+    or ``"non_finite"``; ``message`` says why in words when it is not ``"completed"``.
+    """
+
+    history: tuple[EpochRecord, ...]
+    val: Mapping[str, Mapping[str, float | None]]
+    test: Mapping[str, Mapping[str, float | None]]
+    confusion: Mapping[str, Confusion]
+    targets: tuple[TargetSpec, ...]
+    config: TrainConfig
+    model_config: ModelConfig
+    feature_config: FeatureConfig
+    feature_columns: tuple[str, ...]
+    test_fold: int | None
+    best_epoch: int | None
+    stopped: str
+    message: str | None
+    model: SharedTrunkModel = field(repr=False)
+
+    @property
+    def kinds(self) -> dict[str, str]:
+        return {spec.name: spec.kind for spec in self.targets}
+
+    def config_dict(self) -> dict:
+        return {
+            "train": self.config.to_dict(),
+            "model": self.model_config.to_dict(),
+            "features": {**self.feature_config.to_dict(), "columns": list(self.feature_columns)},
+            "tasks": [{"name": s.name, "kind": s.kind, "classes": list(s.classes)} for s in self.targets],
+            "test_fold": self.test_fold,
+        }
+
+    def to_dict(self) -> dict:
+        return {
+            "history": [record.to_dict() for record in self.history],
+            "test": {task: dict(values) for task, values in self.test.items()},
+            "config": self.config_dict(),
+            "val": {task: dict(values) for task, values in self.val.items()},
+            "best_epoch": self.best_epoch,
+            "stopped": self.stopped,
+            "message": self.message,
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        """The command line's metrics file: ``history``, ``test``, ``config`` (+ val, status); null, never NaN."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    def history_frame(self) -> pd.DataFrame:
+        """Tidy losses for the curves: ``epoch``, ``task`` (``total`` for the sum), ``part``, ``loss``."""
+        rows = []
+        for r in self.history:
+            for part, losses, total in (("train", r.train_loss, r.train_total), ("val", r.val_loss, r.val_total)):
+                rows += [(r.epoch, task, part, loss) for task, loss in losses.items()]
+                rows.append((r.epoch, "total", part, total))
+        return pd.DataFrame(rows, columns=["epoch", "task", "part", "loss"])
+
+    def weights_frame(self) -> pd.DataFrame:
+        """Tidy task weights per epoch: ``epoch``, ``task``, ``weight``."""
+        rows = [(r.epoch, task, w) for r in self.history for task, w in r.weights.items()]
+        return pd.DataFrame(rows, columns=["epoch", "task", "weight"])
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy test metrics: ``task``, ``metric``, ``value`` (None where undefined)."""
+        rows = [(task, metric, value) for task, values in self.test.items() for metric, value in values.items()]
+        return pd.DataFrame(rows, columns=["task", "metric", "value"])
+
+
+# --------------------------------------------------------------------------- the loop
+
+
+@contextlib.contextmanager
+def _seeded_threads(seed: int, threads: int | None) -> Iterator[None]:
+    """Seed torch's generator (dropout, init) and set its thread count; both restored on exit."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(max(1, threads))
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _optimizer(params: list[torch.nn.Parameter], extra: list[torch.nn.Parameter], config: TrainConfig):
+    groups = [{"params": params}, {"params": extra, "weight_decay": 0.0}]
+    try:  # the fused CPU kernel saves ~20% of an epoch at small batches
+        return torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay, fused=True)
+    except (RuntimeError, TypeError):
+        return torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay, foreach=True)
+
+
+@torch.inference_mode()
+def _predict(model: SharedTrunkModel, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    model.eval()
+    chunks = [model(x[start : start + EVAL_CHUNK]) for start in range(0, x.shape[0], EVAL_CHUNK)]
+    if not chunks:
+        chunks = [model(x)]
+    return {name: torch.cat([chunk[name] for chunk in chunks]) for name in model.task_names}
+
+
+def _part_losses(outputs: Mapping[str, torch.Tensor], part: Part, kinds: Mapping[str, str]) -> dict[str, float | None]:
+    losses = {}
+    for name, output in outputs.items():
+        loss, count = masked_loss(kinds[name], output, part.y[name])
+        losses[name] = float(loss) if int(count) > 0 and math.isfinite(float(loss)) else None
+    return losses
+
+
+def _total(losses: Mapping[str, float | None]) -> float | None:
+    known = [v for v in losses.values() if v is not None]
+    return float(sum(known)) if known else None
+
+
+@dataclass
+class _Epoch:
+    """What one pass over the train rows produced."""
+
+    train_loss: dict[str, float]
+    stopped: str | None = None
+    message: str | None = None
+
+
+def _run_epoch(model, weighting, optimizer, data: Part, config: TrainConfig, generator, should_stop, epoch) -> _Epoch:
+    model.train()
+    names, kinds = model.task_names, model.kinds
+    n = len(data)
+    order = torch.randperm(n, generator=generator)
+    sums = torch.zeros(len(names))  # (T,) sum over batches of loss * labelled entries
+    counts = torch.zeros(len(names))  # (T,) labelled entries seen
+    stops = range(0, n - 1 if model.config.norm == "batch" and n % config.batch_size == 1 else n, config.batch_size)
+    for batch, start in enumerate(stops):
+        rows = order[start : start + config.batch_size]  # (B,)
+        outputs = model(data.x[rows])  # {task: (B,) or (B, C)}
+        losses, labelled = task_losses(outputs, {name: data.y[name][rows] for name in names}, kinds)
+        optimizer.zero_grad(set_to_none=True)
+        objective = weighting.backward(losses, labelled)
+        if not torch.isfinite(objective):
+            bad = next((name for name in names if not torch.isfinite(losses[name])), names[0])
+            return _Epoch({}, "non_finite", (
+                f"Training stopped at epoch {epoch}, batch {batch + 1}: the loss of task '{bad}' became "
+                f"{float(losses[bad])}; lower the learning rate (lr={config.lr}) or check the features "
+                "for extreme values."
+            ))
+        if config.clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm, foreach=True)
+        optimizer.step()
+        weighting.step()
+        count = torch.stack([labelled[name] for name in names])  # (T,)
+        sums += torch.stack([losses[name].detach() for name in names]) * count
+        counts += count
+        if should_stop is not None and (batch + 1) % config.check_every == 0 and should_stop():
+            return _Epoch({}, "caller", f"Stopped by the user during epoch {epoch}.")
+    means = (sums / counts.clamp(min=1)).tolist()
+    return _Epoch(dict(zip(names, means, strict=True)))
+
+
+def _val_metrics(outputs, part: Part, targets: Sequence[TargetSpec]) -> dict[str, float | None]:
+    if len(part) == 0:
+        return {spec.name: None for spec in targets}
+    return {
+        spec.name: task_metrics(
+            spec.kind, outputs[spec.name].numpy(), part.y[spec.name].numpy(),
+            mean=spec.mean, std=spec.std, names=(PRIMARY_METRIC[spec.kind],),
+        )[PRIMARY_METRIC[spec.kind]]
+        for spec in targets
+    }
+
+
+def train(
+    prepared: PreparedSplit,
+    config: TrainConfig = TrainConfig(),
+    model_config: ModelConfig = ModelConfig(),
+    *,
+    tasks: Sequence[str] | None = None,
+    on_epoch: Callable[[EpochRecord], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainResult:
+    """Train a shared-trunk model on ``prepared`` (all its tasks, or those named in ``tasks``).
+
+    After every epoch ``on_epoch(record)`` is called; ``should_stop()`` is polled
+    every ``config.check_every`` batches and after every epoch. Early stopping
+    watches the unweighted sum of val losses; the best epoch's weights are kept.
+    A non-finite loss ends the run with ``stopped="non_finite"`` and a message;
+    the history so far is kept.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"x": np.arange(40.0), "y": np.arange(40) % 2})
+    >>> prepared = prepare_split(frame, [Task("y", ("y",), "binary")], ["train"] * 30 + ["val"] * 5 + ["test"] * 5)
+    >>> result = train(prepared, TrainConfig(epochs=2, batch_size=8))
+    >>> [r.epoch for r in result.history], sorted(result.test["y"])
+    ([1, 2], ['accuracy', 'macro_f1', 'roc_auc'])
+    """
+    targets = tuple(spec for spec in prepared.targets if tasks is None or spec.name in set(tasks))
+    if not targets:
+        raise ConfigError(f"tasks={list(tasks or [])} names none of the prepared tasks; pick some of them.")
+    with _seeded_threads(config.seed, config.num_threads):
+        model = SharedTrunkModel(prepared.n_features, {s.name: (s.kind, s.output_size) for s in targets}, model_config)
+        names = model.task_names
+        weighting = make_weighting(
+            config.weighting, names, model=model, manual=dict(config.weights),
+            alpha=config.gradnorm_alpha, temperature=config.dwa_temperature,
+        )
+        optimizer = _optimizer(list(model.parameters()), weighting.objective_parameters(), config)
+        generator = torch.Generator().manual_seed(config.seed)
+        history, best, stopped, message = [], None, "completed", None
+        best_state, since_best = None, 0
+        for epoch in range(1, config.epochs + 1):
+            start = time.perf_counter()
+            outcome = _run_epoch(model, weighting, optimizer, prepared.train, config, generator, should_stop, epoch)
+            if outcome.stopped:
+                stopped, message = outcome.stopped, outcome.message
+                break
+            weighting.end_epoch(outcome.train_loss)
+            outputs = _predict(model, prepared.val.x)
+            val_loss = _part_losses(outputs, prepared.val, model.kinds)
+            record = EpochRecord(
+                epoch, time.perf_counter() - start, outcome.train_loss, val_loss,
+                _val_metrics(outputs, prepared.val, targets), weighting.weights(),
+                float(sum(outcome.train_loss.values())), _total(val_loss),
+            )
+            history.append(record)
+            if on_epoch is not None:
+                on_epoch(record)
+            monitored = record.val_total if record.val_total is not None else record.train_total
+            if best is None or monitored < best[1]:
+                best, since_best = (epoch, monitored), 0
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            else:
+                since_best += 1
+            if config.patience is not None and len(prepared.val) and since_best >= config.patience:
+                stopped = "early_stopping"
+                message = f"Early stopping at epoch {epoch}: no better val loss for {config.patience} epochs."
+                break
+            if should_stop is not None and should_stop():
+                stopped, message = "caller", f"Stopped by the user after epoch {epoch}."
+                break
+        if config.restore_best and best_state is not None:
+            model.load_state_dict(best_state)
+        val, _ = _evaluate(model, prepared.val, targets)
+        test, confusions = _evaluate(model, prepared.test, targets)
+    return TrainResult(
+        tuple(history), val, test, confusions, targets, config, model_config, prepared.config,
+        prepared.feature_columns, prepared.test_fold, best[0] if best else None, stopped, message, model,
+    )
+
+
+def _evaluate(model: SharedTrunkModel, part: Part, targets: Sequence[TargetSpec]):
+    """All metrics of every task on ``part``, and the confusion matrices of classification tasks."""
+    outputs = _predict(model, part.x)
+    metrics, confusions = {}, {}
+    for spec in targets:
+        output, target = outputs[spec.name].numpy(), part.y[spec.name].numpy()
+        metrics[spec.name] = task_metrics(spec.kind, output, target, mean=spec.mean, std=spec.std)
+        if spec.kind != "regression" and np.isfinite(output).all():
+            confusions[spec.name] = confusion(spec.name, spec.kind, spec.classes, output, target)
+    return metrics, confusions
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def fit_on_split(
+    df: pd.DataFrame,
+    tasks: Sequence[Task],
+    assignment: pd.Series | Sequence[str],
+    *,
+    feature_columns: Sequence[str] | None = None,
+    config: TrainConfig = TrainConfig(),
+    model_config: ModelConfig = ModelConfig(),
+    feature_config: FeatureConfig = FeatureConfig(),
+    test_fold: int = 0,
+    group_column: str | None = None,
+    on_epoch: Callable[[EpochRecord], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainResult:
+    """Prepare the split (preprocessing fitted on train only) and train on it: the one-call entry point.
+
+    ``feature_columns=None`` uses every column that is not a task, a task's source
+    or the group column; pass ``Dataset.feature_columns`` for a built-in dataset.
+    With a k-fold assignment fold ``test_fold`` is test; when the split has no val
+    part, ``feature_config.val_fraction`` of train (whole groups when
+    ``group_column`` is set) is held out as val with ``config.seed``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"x": np.arange(60.0), "y": np.arange(60) % 3, "g": np.arange(60) // 4})
+    >>> folds = [f"fold-{i % 3}" for i in range(60)]
+    >>> result = fit_on_split(frame, [Task("y", ("y",), "multiclass")], folds, feature_columns=["x"],
+    ...                       config=TrainConfig(epochs=1), test_fold=2, group_column="g")
+    >>> result.test_fold, sorted(result.to_dict())[:3]
+    (2, ['best_epoch', 'config', 'history'])
+    """
+    prepared = prepare_split(
+        df, tasks, assignment, feature_columns=feature_columns, test_fold=test_fold,
+        group_column=group_column, seed=config.seed, config=feature_config,
+    )
+    return train(prepared, config, model_config, on_epoch=on_epoch, should_stop=should_stop)
+
+
+def train_baselines(
+    prepared: PreparedSplit,
+    config: TrainConfig = TrainConfig(),
+    model_config: ModelConfig = ModelConfig(),
+    *,
+    on_epoch: Callable[[str, EpochRecord], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict[str, TrainResult]:
+    """One single-task model per task: the same trunk, data and settings, trained on that task alone.
+
+    ``on_epoch(task, record)`` reports progress; once ``should_stop()`` is true
+    the current baseline stops and no further one starts.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"x": np.arange(40.0), "y": np.arange(40) % 2, "z": np.arange(40.0) ** 0.5})
+    >>> tasks = [Task("y", ("y",), "binary"), Task("z", ("z",), "regression")]
+    >>> prepared = prepare_split(frame, tasks, ["train"] * 30 + ["val"] * 5 + ["test"] * 5)
+    >>> sorted(train_baselines(prepared, TrainConfig(epochs=1)))
+    ['y', 'z']
+    """
+    baselines = {}
+    for spec in prepared.targets:
+        if should_stop is not None and should_stop():
+            break
+        report = None if on_epoch is None else (lambda record, name=spec.name: on_epoch(name, record))
+        baselines[spec.name] = train(
+            prepared, config, model_config, tasks=[spec.name], on_epoch=report, should_stop=should_stop
+        )
+    return baselines
+
+
+def transfer_gain(result: TrainResult, baselines: Mapping[str, TrainResult]) -> TransferGain:
+    """Per-task transfer gain (multi-task primary test metric minus single-task) and the run's Δm.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"x": np.arange(40.0), "y": np.arange(40) % 2, "z": np.arange(40.0) ** 0.5})
+    >>> tasks = [Task("y", ("y",), "binary"), Task("z", ("z",), "regression")]
+    >>> prepared = prepare_split(frame, tasks, ["train"] * 30 + ["val"] * 5 + ["test"] * 5)
+    >>> gain = transfer_gain(train(prepared, TrainConfig(epochs=1)), train_baselines(prepared, TrainConfig(epochs=1)))
+    >>> gain.to_frame()["metric"].tolist()
+    ['roc_auc', 'r2']
+    """
+    stl = {task: baseline.test.get(task, {}) for task, baseline in baselines.items()}
+    return transfer_gain_from_metrics(result.test, stl, result.kinds)
