@@ -13,6 +13,13 @@ group when ``group_column`` is set, so that no group is ever cut in two.
 | time         | the time column, in order; ``gap`` time values left out between splits |
 | hash         | a salted, stable hash of ``id_column`` (or of the group id)            |
 | predefined   | ``split_column`` as given; a missing value becomes ``excluded``        |
+
+Choices worth knowing: ``time`` cuts where the rows before a split's first
+time value come nearest its cumulative fraction, and takes a gap from the end
+of the *earlier* split (as sklearn's ``TimeSeriesSplit`` shrinks train), so
+val and test keep their sizes. ``hash`` salts the hash with ``seed``. A
+``predefined`` row with no value is ``excluded`` (with a warning), not an
+error, since a split column often leaves rows out on purpose.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from core.tasks import Task, indicator_matrix
 
 __all__ = [
     "STRATEGIES",
+    "FOLD_STRATEGIES",
     "EXCLUDED",
     "Fractions",
     "SplitConfig",
@@ -150,11 +158,17 @@ class SplitConfig:
         if not isinstance(self.strategy, str) or self.strategy not in STRATEGIES:
             raise ConfigError(f"strategy={self.strategy!r} is unknown; use one of {', '.join(STRATEGIES)}.")
         object.__setattr__(self, "fractions", _checked_fractions(self.fractions))
-        object.__setattr__(self, "seed", _checked_int("seed", self.seed, 0, MAX_SEED, "an integer from 0 to 4294967295"))
-        object.__setattr__(self, "gap", _checked_int("gap", self.gap, 0, None, "0 for no gap, or a count of time values"))
+        object.__setattr__(
+            self, "seed", _checked_int("seed", self.seed, 0, MAX_SEED, "an integer from 0 to 4294967295")
+        )
+        object.__setattr__(
+            self, "gap", _checked_int("gap", self.gap, 0, None, "0 for no gap, or a count of time values")
+        )
         object.__setattr__(self, "n_bins", _checked_int("n_bins", self.n_bins, 1, 1000, "5 for quintiles"))
         if self.order not in (1, 2) or isinstance(self.order, bool):
-            raise ConfigError(f"order={self.order!r} is not supported; use 1 (labels) or 2 (labels and label pairs).")
+            raise ConfigError(
+                f"order={self.order!r} is not supported; use 1 (labels) or 2 (labels and label pairs)."
+            )
         object.__setattr__(self, "order", int(self.order))
         self._check_folds()
         self._check_columns()
@@ -164,7 +178,9 @@ class SplitConfig:
             return
         k = _checked_int("n_folds", self.n_folds, None, None, "5 for 5-fold cross-validation")
         if k < 2:
-            raise ConfigError(f"n_folds={k} must be at least 2; use 5 for 5-fold cross-validation, or None for fractions.")
+            raise ConfigError(
+                f"n_folds={k} must be at least 2; use 5 for 5-fold cross-validation, or None for fractions."
+            )
         if self.strategy not in FOLD_STRATEGIES:
             raise ConfigError(
                 f"n_folds={k} does not apply to strategy '{self.strategy}'; folds work with "
@@ -176,12 +192,16 @@ class SplitConfig:
         for name in ("group_column", "time_column", "id_column", "split_column"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, str) or not value):
-                raise ConfigError(f"{name}={value!r} must be a column name or None; give the column's name as text.")
+                raise ConfigError(
+                    f"{name}={value!r} must be a column name or None; give the column's name as text."
+                )
         required = _REQUIRED_COLUMN.get(self.strategy)
         if required and getattr(self, required) is None:
             raise ConfigError(f"strategy '{self.strategy}' needs {required}; name the column it should read.")
         if self.strategy == "hash" and self.id_column is None and self.group_column is None:
-            raise ConfigError("strategy 'hash' needs id_column (or group_column); name the column of row ids.")
+            raise ConfigError(
+                "strategy 'hash' needs id_column (or group_column); name the column of row ids."
+            )
 
     @property
     def split_names(self) -> tuple[str, ...]:
@@ -216,7 +236,9 @@ class SplitConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ConfigError(f"Unknown split setting '{unknown[0]}'; the settings are {', '.join(sorted(known))}.")
+            raise ConfigError(
+                f"Unknown split setting '{unknown[0]}'; the settings are {', '.join(sorted(known))}."
+            )
         return cls(**values)
 
     @classmethod
@@ -225,13 +247,19 @@ class SplitConfig:
         try:
             values = json.loads(text)
         except (TypeError, ValueError) as error:
-            raise ConfigError(f"The split config is not valid JSON ({error}); export it again from TaskSplit.") from None
+            raise ConfigError(
+                f"The split config is not valid JSON ({error}); export it again from TaskSplit."
+            ) from None
         if not isinstance(values, dict) or values.get("format") != CONFIG_FORMAT:
-            raise ConfigError(f"This JSON is not a TaskSplit split config (no \"format\": \"{CONFIG_FORMAT}\"); load one exported by TaskSplit.")
+            raise ConfigError(
+                f'This JSON is not a TaskSplit split config (no "format": "{CONFIG_FORMAT}"); load one exported by TaskSplit.'
+            )
         version = values.pop("version", None)
         values.pop("format")
         if version != CONFIG_VERSION:
-            raise ConfigError(f"Split config version {version!r} is not supported; this TaskSplit reads version {CONFIG_VERSION}.")
+            raise ConfigError(
+                f"Split config version {version!r} is not supported; this TaskSplit reads version {CONFIG_VERSION}."
+            )
         return cls.from_dict(values)
 
 
@@ -245,23 +273,36 @@ def _checked_int(name: str, value: object, low: int | None, high: int | None, fi
 
 
 def _checked_fractions(value: object) -> Fractions:
-    if isinstance(value, Mapping):
-        pairs = list(value.items())
-    else:
-        raise ConfigError(f"fractions={value!r} must map split names to shares, e.g. {{'train': 0.8, 'test': 0.2}}.")
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            f"fractions={value!r} must map split names to shares, e.g. {{'train': 0.8, 'test': 0.2}}."
+        )
+    pairs = list(value.items())
     for name, share in pairs:
         if not isinstance(name, str) or not name.strip() or name == EXCLUDED:
-            raise ConfigError(f"fractions: split name {name!r} is not allowed; use a non-empty name other than '{EXCLUDED}'.")
-        if isinstance(share, bool) or not isinstance(share, (int, float, np.integer, np.floating)) or not np.isfinite(share):
-            raise ConfigError(f"fractions: {name}={share!r} is not a number; give every split a share such as 0.15.")
+            raise ConfigError(
+                f"fractions: split name {name!r} is not allowed; use a non-empty name other than '{EXCLUDED}'."
+            )
+        if (
+            isinstance(share, bool)
+            or not isinstance(share, (int, float, np.integer, np.floating))
+            or not np.isfinite(share)
+        ):
+            raise ConfigError(
+                f"fractions: {name}={share!r} is not a number; give every split a share such as 0.15."
+            )
         if share < 0:
-            raise ConfigError(f"fractions: {name}={share} is negative; give every split a share of 0 or more.")
+            raise ConfigError(
+                f"fractions: {name}={share} is negative; give every split a share of 0 or more."
+            )
     total = float(sum(share for _, share in pairs))
     if abs(total - 1.0) > 1e-6:
         shown = ", ".join(f"{name}={share:g}" for name, share in pairs)
         raise ConfigError(f"fractions sum to {total:g} ({shown}); make them sum to 1.")
     if sum(share > 0 for _, share in pairs) < 2:
-        raise ConfigError(f"fractions={dict(pairs)} give fewer than two splits a share; split into at least two, e.g. train=0.8,test=0.2.")
+        raise ConfigError(
+            f"fractions={dict(pairs)} give fewer than two splits a share; split into at least two, e.g. train=0.8,test=0.2."
+        )
     return Fractions(pairs)
 
 
@@ -300,7 +341,9 @@ class SplitResult:
 # --------------------------------------------------------------------------- split()
 
 
-def split(df: pd.DataFrame, tasks: list[Task] | tuple[Task, ...] = (), config: SplitConfig | None = None) -> SplitResult:
+def split(
+    df: pd.DataFrame, tasks: list[Task] | tuple[Task, ...] = (), config: SplitConfig | None = None
+) -> SplitResult:
     """Assign every row of ``df`` to one split, as ``config`` says.
 
     Raises :class:`DataError` when the data cannot be split that way (unknown
@@ -340,12 +383,22 @@ def split(df: pd.DataFrame, tasks: list[Task] | tuple[Task, ...] = (), config: S
     return SplitResult(assignment, config, tuple(notes), present)
 
 
+def _used_columns(config: SplitConfig) -> tuple[str, ...]:
+    """The column settings this strategy reads (others are ignored, so a stale one does no harm)."""
+    if config.strategy == "predefined":
+        return ("split_column",)
+    used = {"time": ("time_column",), "hash": ("id_column",) if config.group_column is None else ()}
+    return ("group_column", *used.get(config.strategy, ()))
+
+
 def _check_config_columns(df: pd.DataFrame, config: SplitConfig) -> None:
-    for name in ("group_column", "time_column", "id_column", "split_column"):
+    for name in _used_columns(config):
         column = getattr(config, name)
         if column is not None and column not in df.columns:
             shown = ", ".join(map(str, list(df.columns)[:8])) + (" ..." if len(df.columns) > 8 else "")
-            raise DataError(f"{name}='{column}' is not a column of the data (it has {shown}); check the spelling.")
+            raise DataError(
+                f"{name}='{column}' is not a column of the data (it has {shown}); check the spelling."
+            )
 
 
 @dataclass(frozen=True, eq=False)
@@ -373,7 +426,9 @@ def _units(df: pd.DataFrame, group_column: str | None) -> _Units:
     codes, groups = pd.factorize(df[group_column], use_na_sentinel=True)
     missing = int((codes < 0).sum())
     if missing:
-        raise DataError(f"group_column '{group_column}' has {missing:,} missing values; give every row a group id.")
+        raise DataError(
+            f"group_column '{group_column}' has {missing:,} missing values; give every row a group id."
+        )
     if len(groups) < 2:
         raise DataError(
             f"group_column '{group_column}' holds a single group ({groups[0]!r}); "
@@ -386,10 +441,16 @@ def _check_enough_units(config: SplitConfig, units: _Units, column: str | None) 
     positive = int((config.shares > 0).sum())
     if positive <= units.sizes.size:
         return
-    where = f"{units.sizes.size} groups in column '{column}'" if units.code is not None else f"{units.sizes.size} rows of the dataset"
+    where = (
+        f"{units.sizes.size} groups in column '{column}'"
+        if units.code is not None
+        else f"{units.sizes.size} rows of the dataset"
+    )
     if config.n_folds is not None:
         raise DataError(f"n_folds={config.n_folds} is greater than the {where}. Lower n_folds.")
-    raise DataError(f"{positive} splits ({', '.join(config.split_names)}) need more than the {where}. Use fewer splits.")
+    raise DataError(
+        f"{positive} splits ({', '.join(config.split_names)}) need more than the {where}. Use fewer splits."
+    )
 
 
 def _to_all_splits(positive_codes: np.ndarray, shares: np.ndarray) -> np.ndarray:
@@ -415,7 +476,9 @@ def _random(df, tasks, config: SplitConfig, units: _Units, notes: list[str]) -> 
 def _stratified(df, tasks, config: SplitConfig, units: _Units, notes: list[str]) -> np.ndarray:
     """Every task balanced at once by the engine, over rows or over groups' summed indicators."""
     if not tasks:
-        raise DataError(f"strategy '{config.strategy}' balances tasks but none is chosen; pick a task or use strategy 'random'.")
+        raise DataError(
+            f"strategy '{config.strategy}' balances tasks but none is chosen; pick a task or use strategy 'random'."
+        )
     _check_enough_units(config, units, config.group_column)
     Y, labels = indicator_matrix(df, tasks, n_bins=config.n_bins)
     unit_Y = Y if units.code is None else units.membership() @ Y.astype(np.int32)
@@ -435,7 +498,9 @@ def _rare_class_note(unit_Y, unit_split, labels, names, shares, word: str) -> st
     present = sp.csr_matrix(unit_Y, copy=True)
     present.data = (present.data > 0).astype(np.int64)
     k = len(names)
-    onehot = sp.csr_matrix((np.ones(unit_split.size), (np.arange(unit_split.size), unit_split)), shape=(unit_split.size, k))
+    onehot = sp.csr_matrix(
+        (np.ones(unit_split.size), (np.arange(unit_split.size), unit_split)), shape=(unit_split.size, k)
+    )
     per_split = np.asarray((present.T @ onehot).todense())  # (L, k) units carrying each class
     wanted = shares > 0
     absent = (per_split[:, wanted] == 0) & (per_split.sum(axis=1, keepdims=True) > 0)
@@ -443,7 +508,9 @@ def _rare_class_note(unit_Y, unit_split, labels, names, shares, word: str) -> st
     if rare.size == 0:
         return None
     totals = per_split.sum(axis=1)
-    shown = ", ".join(f"{labels[i]} ({int(totals[i])} {word})" for i in rare[:4]) + (" ..." if rare.size > 4 else "")
+    shown = ", ".join(f"{labels[i]} ({int(totals[i])} {word})" for i in rare[:4]) + (
+        " ..." if rare.size > 4 else ""
+    )
     return (
         f"{rare.size} class(es) are too rare to appear in every one of the {int(wanted.sum())} splits: {shown}; "
         "merge rare classes or use fewer splits."
@@ -452,10 +519,14 @@ def _rare_class_note(unit_Y, unit_split, labels, names, shares, word: str) -> st
 
 def _empty_split_notes(codes: np.ndarray, names: tuple[str, ...], shares: np.ndarray) -> list[str]:
     counts = np.bincount(codes[codes >= 0], minlength=len(names))
-    empty = [name for name, count, share in zip(names, counts, shares, strict=True) if share > 0 and count == 0]
+    empty = [
+        name for name, count, share in zip(names, counts, shares, strict=True) if share > 0 and count == 0
+    ]
     if not empty:
         return []
-    return [f"Split(s) {', '.join(empty)} got no rows: the data is too small for their share; use fewer splits or more rows."]
+    return [
+        f"Split(s) {', '.join(empty)} got none of the {codes.size:,} rows; give them a larger share or use fewer splits."
+    ]
 
 
 # --------------------------------------------------------------------------- hash
@@ -468,25 +539,31 @@ def _hash(df, tasks, config: SplitConfig, units: _Units, notes: list[str]) -> np
     adding rows never moves an existing one, in any process or machine.
     """
     column = config.group_column or config.id_column
-    keys = _id_strings(df[column], "group_column" if config.group_column else "id_column", column)
-    # pandas' siphash-2-4 of the UTF-8 text: deterministic, vectorised, unsalted by the interpreter.
-    hashed = pd.util.hash_array(keys, encoding="utf8", hash_key=f"{config.seed:016d}", categorize=True)
+    setting = "group_column" if config.group_column else "id_column"
+    missing = int(df[column].isna().sum())
+    if missing:
+        raise DataError(
+            f"{setting} '{column}' has {missing:,} missing values; every row needs an id for a hash split, so fill them."
+        )
+    codes, ids = pd.factorize(df[column])
+    # pandas' siphash-2-4 of each distinct id's UTF-8 text: deterministic, vectorised, not salted per process.
+    hashed = pd.util.hash_array(
+        _id_strings(pd.Series(ids)), encoding="utf8", hash_key=f"{config.seed:016d}", categorize=False
+    )[codes]
     position = (hashed >> np.uint64(11)).astype(np.float64) * 2.0**-53  # top 53 bits -> [0, 1)
     bounds = np.cumsum(config.shares)
     bounds[-1] = 1.0
     return np.minimum(np.searchsorted(bounds, position, side="right"), bounds.size - 1).astype(np.int64)
 
 
-def _id_strings(series: pd.Series, setting: str, column: str) -> np.ndarray:
-    """Each id as text, whole floats written as integers (``12.0`` reads ``12``); object array."""
-    missing = int(series.isna().sum())
-    if missing:
-        raise DataError(f"{setting} '{column}' has {missing:,} missing values; every row needs an id for a hash split, so fill them.")
+def _id_strings(series: pd.Series) -> np.ndarray:
+    """Each non-missing value as text, whole floats written as integers (``12.0`` reads ``12``); object array."""
     if pd.api.types.is_float_dtype(series):
         numbers = series.to_numpy(dtype=np.float64)
         whole = numbers == np.round(numbers)
-        text = np.array([repr(v) for v in numbers], dtype=object)
+        text = np.empty(numbers.size, dtype=object)
         text[whole] = numbers[whole].astype(np.int64).astype(str)
+        text[~whole] = [repr(float(v)) for v in numbers[~whole]]
         return text
     return np.asarray(series.astype(str), dtype=object)
 
@@ -504,7 +581,9 @@ def _time(df, tasks, config: SplitConfig, units: _Units, notes: list[str]) -> np
     rows_per_value = np.bincount(start_rank, weights=units.sizes, minlength=values.size)
     shares = config.shares
     block = _time_blocks(rows_per_value, shares[shares > 0], config.gap, config.time_column)
-    unit_split = np.where(block[start_rank] >= 0, _to_all_splits(np.maximum(block[start_rank], 0), shares), -1)
+    unit_split = np.where(
+        block[start_rank] >= 0, _to_all_splits(np.maximum(block[start_rank], 0), shares), -1
+    )
     note = _time_size_note(unit_split, units, config, values[np.unique(start_rank)])
     if note:
         notes.append(note)
@@ -515,7 +594,9 @@ def _parse_times(series: pd.Series, column: str) -> np.ndarray:
     """Sortable time values: numbers, datetimes, or text that parses as either."""
     missing = int(series.isna().sum())
     if missing:
-        raise DataError(f"time_column '{column}' has {missing:,} missing values; every row needs a time for a time split, so fill or drop them.")
+        raise DataError(
+            f"time_column '{column}' has {missing:,} missing values; every row needs a time for a time split, so fill or drop them."
+        )
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         series = series.dt.tz_convert(None)
     if pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_timedelta64_dtype(series):
@@ -531,7 +612,9 @@ def _parse_times(series: pd.Series, column: str) -> np.ndarray:
     if dates is None:
         failed = numbers.isna()
         example = series[failed].iloc[0]
-        raise DataError(f"time_column '{column}' does not parse as numbers or dates (e.g. {example!r}); pick a column of numbers, dates or date strings.")
+        raise DataError(
+            f"time_column '{column}' does not parse as numbers or dates (e.g. {example!r}); pick a column of numbers, dates or date strings."
+        )
     return dates
 
 
@@ -577,7 +660,9 @@ def _time_blocks(rows_per_value: np.ndarray, shares: np.ndarray, gap: int, colum
     return block
 
 
-def _time_size_note(unit_split: np.ndarray, units: _Units, config: SplitConfig, first_values: np.ndarray) -> str | None:
+def _time_size_note(
+    unit_split: np.ndarray, units: _Units, config: SplitConfig, first_values: np.ndarray
+) -> str | None:
     """A warning when time order pushes the sizes far (> 10 points) from the fractions."""
     names, shares = config.split_names, config.shares
     kept = unit_split >= 0
@@ -593,7 +678,11 @@ def _time_size_note(unit_split: np.ndarray, units: _Units, config: SplitConfig, 
             f"one split ({sizes}); a time split with groups needs groups that start at different times: "
             "drop group_column or use strategy 'group'."
         )
-    reason = "groups are placed by their first time value" if units.code is not None else "rows of one time value stay together"
+    reason = (
+        "groups are placed by their first time value"
+        if units.code is not None
+        else "rows of one time value stay together"
+    )
     return f"The time split sizes are {sizes} instead of {wanted}: {reason}."
 
 
@@ -604,13 +693,15 @@ def _predefined(series: pd.Series, column: str, notes: list[str]) -> tuple[np.nd
     """Split names from a column; a missing or blank value becomes ``excluded`` (with a warning)."""
     present = series.notna().to_numpy()
     values = np.full(len(series), None, dtype=object)
-    values[present] = [name.strip() or None for name in _id_strings(series[present], "split_column", column)]
+    values[present] = [name.strip() or None for name in _id_strings(series[present])]
     text = pd.Series(values, index=series.index, dtype=object)
     missing = int(text.isna().sum())
     if missing == len(text):
         raise DataError(f"split_column '{column}' has no values; pick a column that names each row's split.")
     if missing:
-        notes.append(f"{missing:,} rows have no value in split_column '{column}'; they are marked '{EXCLUDED}'.")
+        notes.append(
+            f"{missing:,} rows have no value in split_column '{column}'; they are marked '{EXCLUDED}'."
+        )
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
     names = _ordered_names([str(u) for u in uniques if str(u) != EXCLUDED])
     position = {name: i for i, name in enumerate(names)} | {EXCLUDED: -1}
@@ -625,7 +716,7 @@ def _ordered_names(names: list[str]) -> list[str]:
         if name in _CANONICAL_ORDER:
             return (0, _CANONICAL_ORDER.index(name), ())
         head = name.rstrip("0123456789")
-        tail = name[len(head):]
+        tail = name[len(head) :]
         return (1, 0, (head, int(tail) if tail else -1, name))
 
     return sorted(names, key=key)
@@ -643,7 +734,9 @@ def _rng(random_state) -> np.random.Generator:
         return random_state
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(random_state.randint(0, 2**32 - 1, dtype=np.int64))
-    if random_state is None or (isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)):
+    if random_state is None or (
+        isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)
+    ):
         return np.random.default_rng(random_state)
     raise ConfigError(f"random_state={random_state!r} must be None, an int or a numpy Generator.")
 
@@ -659,7 +752,13 @@ def _label_indicators(y) -> tuple[sp.csr_matrix, list[str]]:
         raise ConfigError("y is required: these splitters stratify on the labels, so pass y to split().")
     if sp.issparse(y):
         y = y.toarray()
-    frame = y.to_frame() if isinstance(y, pd.Series) else pd.DataFrame(y) if np.ndim(y) == 2 else pd.DataFrame({"y": np.asarray(y)})
+    frame = (
+        y.to_frame()
+        if isinstance(y, pd.Series)
+        else pd.DataFrame(y)
+        if np.ndim(y) == 2
+        else pd.DataFrame({"y": np.asarray(y)})
+    )
     blocks, labels = [], []
     for position in range(frame.shape[1]):
         column = frame.iloc[:, position]
@@ -677,7 +776,9 @@ def _column_indicators(column: pd.Series, name: str) -> tuple[sp.csr_matrix, lis
         raise DataError(f"Label column {name} has no labelled rows; drop it or fill it.")
     kind = type_of_target(observed.to_numpy())
     if kind not in ("binary", "multiclass"):
-        raise DataError(f"Label column {name} is {kind}; these splitters stratify classes, so bin it first (e.g. pd.qcut).")
+        raise DataError(
+            f"Label column {name} is {kind}; these splitters stratify classes, so bin it first (e.g. pd.qcut)."
+        )
     n, k = codes.size, len(classes)
     if (codes >= 0).all() and k <= 2:
         counts = np.bincount(codes, minlength=k)
@@ -690,6 +791,10 @@ def _column_indicators(column: pd.Series, name: str) -> tuple[sp.csr_matrix, lis
     rows = np.flatnonzero(codes >= 0)
     block = sp.csr_matrix((np.ones(rows.size, np.uint8), (rows, codes[rows])), shape=(n, k))
     return block, [str(value) for value in classes]
+
+
+def _n_samples(X) -> int:
+    return int(X.shape[0]) if hasattr(X, "shape") else len(X)
 
 
 def _sklearn_units(y, groups, n_rows: int) -> tuple[sp.csr_matrix, list[str], _Units]:
@@ -708,12 +813,18 @@ def _check_splitter_params(splitter, n_units: int, word: str) -> None:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ConfigError(f"n_splits={k!r} must be a whole number of at least 1.")
     if splitter.order not in (1, 2):
-        raise ConfigError(f"order={splitter.order!r} is not supported; use 1 (labels) or 2 (labels and label pairs).")
+        raise ConfigError(
+            f"order={splitter.order!r} is not supported; use 1 (labels) or 2 (labels and label pairs)."
+        )
+    if n_units < 2:
+        raise DataError(f"The dataset has {n_units} {word}; a split needs at least 2.")
     if isinstance(splitter, MultiTaskStratifiedKFold):
         if k < 2:
             raise ConfigError(f"n_splits={k} must be at least 2 for k-fold cross-validation; use 5.")
         if k > n_units:
-            raise DataError(f"n_splits={k} is greater than the {n_units} {word} of the dataset. Lower n_splits.")
+            raise DataError(
+                f"n_splits={k} is greater than the {n_units} {word} of the dataset. Lower n_splits."
+            )
         if not splitter.shuffle and splitter.random_state is not None:
             raise ConfigError(
                 "Setting a random_state has no effect since shuffle is False; leave random_state=None or set shuffle=True."
@@ -758,12 +869,14 @@ class MultiTaskStratifiedKFold(BaseCrossValidator):
         return super().split(X, y, groups)
 
     def _iter_test_masks(self, X=None, y=None, groups=None):
-        unit_Y, labels, units = _sklearn_units(y, groups, len(X))
+        unit_Y, labels, units = _sklearn_units(y, groups, _n_samples(X))
         _check_splitter_params(self, units.sizes.size, units.word)
         rng = _rng(self.random_state) if self.shuffle else np.random.default_rng(0)
         shares = np.full(self.n_splits, 1.0 / self.n_splits)
         sizes = None if units.code is None else units.sizes
-        unit_fold = np.asarray(stratify(unit_Y, shares, rng=rng, sizes=sizes, order=self.order), dtype=np.int64)
+        unit_fold = np.asarray(
+            stratify(unit_Y, shares, rng=rng, sizes=sizes, order=self.order), dtype=np.int64
+        )
         names = tuple(f"fold-{i}" for i in range(self.n_splits))
         note = _rare_class_note(unit_Y, unit_fold, labels, names, shares, units.word)
         if note:
@@ -794,7 +907,9 @@ class MultiTaskStratifiedShuffleSplit(BaseCrossValidator):
 
     __metadata_request__split = {"groups": True}
 
-    def __init__(self, n_splits: int = 1, *, test_size: float | int = 0.2, order: int = 1, random_state=None) -> None:
+    def __init__(
+        self, n_splits: int = 1, *, test_size: float | int = 0.2, order: int = 1, random_state=None
+    ) -> None:
         self.n_splits = n_splits
         self.test_size = test_size
         self.order = order
@@ -814,12 +929,14 @@ class MultiTaskStratifiedShuffleSplit(BaseCrossValidator):
             return float(size)
         if isinstance(size, (int, np.integer)) and not isinstance(size, bool) and 0 < size < n_rows:
             return size / n_rows
-        raise ConfigError(f"test_size={size!r} must be a share in (0, 1) or a count from 1 to {n_rows - 1}; use 0.2.")
+        raise ConfigError(
+            f"test_size={size!r} must be a share in (0, 1) or a count from 1 to {n_rows - 1}; use 0.2."
+        )
 
     def _iter_test_masks(self, X=None, y=None, groups=None):
-        unit_Y, labels, units = _sklearn_units(y, groups, len(X))
+        unit_Y, labels, units = _sklearn_units(y, groups, _n_samples(X))
         _check_splitter_params(self, units.sizes.size, units.word)
-        test = self._test_share(len(X))
+        test = self._test_share(_n_samples(X))
         shares = np.array([1.0 - test, test])
         rng = _rng(self.random_state)
         sizes = None if units.code is None else units.sizes

@@ -35,8 +35,18 @@ def small_csv(tmp_path_factory) -> Path:
 
 def test_builtin_wagepan_with_kinds_and_a_multi_column_task(tmp_path, wagepan):
     out = tmp_path / "split.csv"
-    done = run_split("builtin:wagepan", "--task", "union", "--task", "lwage:regression", "--task", OCCUPATION,
-                     "--seed", "7", out=out)
+    done = run_split(
+        "builtin:wagepan",
+        "--task",
+        "union",
+        "--task",
+        "lwage:regression",
+        "--task",
+        OCCUPATION,
+        "--seed",
+        "7",
+        out=out,
+    )
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(out)
     assert list(table.columns) == ["row", "split"]
@@ -47,8 +57,20 @@ def test_builtin_wagepan_with_kinds_and_a_multi_column_task(tmp_path, wagepan):
 
 def test_group_folds_keep_groups_whole_and_parquet_by_extension(tmp_path, wagepan):
     out = tmp_path / "split.parquet"
-    done = run_split("builtin:wagepan", "--task", "union", "--strategy", "group", "--group", "nr", "--folds", "5",
-                     "--order", "2", out=out)
+    done = run_split(
+        "builtin:wagepan",
+        "--task",
+        "union",
+        "--strategy",
+        "group",
+        "--group",
+        "nr",
+        "--folds",
+        "5",
+        "--order",
+        "2",
+        out=out,
+    )
     assert done.returncode == 0, done.stderr
     table = pd.read_parquet(out)
     assert set(table["split"]) == {f"fold-{i}" for i in range(5)}
@@ -58,8 +80,20 @@ def test_group_folds_keep_groups_whole_and_parquet_by_extension(tmp_path, wagepa
 
 def test_time_with_gap_and_hash_by_id(tmp_path, wagepan):
     out = tmp_path / "time.csv"
-    done = run_split("builtin:wagepan", "--task", "union", "--strategy", "time", "--time", "year", "--gap", "1",
-                     "--fractions", "train=0.6,val=0.2,test=0.2", out=out)
+    done = run_split(
+        "builtin:wagepan",
+        "--task",
+        "union",
+        "--strategy",
+        "time",
+        "--time",
+        "year",
+        "--gap",
+        "1",
+        "--fractions",
+        "train=0.6,val=0.2,test=0.2",
+        out=out,
+    )
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(out)
     years = wagepan.frame["year"].to_numpy()[table["row"]]
@@ -72,7 +106,9 @@ def test_time_with_gap_and_hash_by_id(tmp_path, wagepan):
 
 def test_predefined_from_a_csv_file(tmp_path, small_csv):
     out = tmp_path / "given.csv"
-    done = run_split(str(small_csv), "--task", "y", "--strategy", "predefined", "--split-column", "given", out=out)
+    done = run_split(
+        str(small_csv), "--task", "y", "--strategy", "predefined", "--split-column", "given", out=out
+    )
     assert done.returncode == 0, done.stderr
     assert pd.read_csv(out)["split"].tolist() == ["train", "train", "test", "excluded", "test"]
     assert "warning:" in done.stderr  # the row with no split value

@@ -75,10 +75,14 @@ def test_same_random_state_same_folds_none_fresh_and_globals_untouched():
     assert all(np.array_equal(a[1], b[1]) for a, b in zip(first, again, strict=True))
     assert vars(cv) == params  # split never changes the splitter
     fresh = MultiTaskStratifiedKFold(5)
-    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(folds_of(fresh, X, y), folds_of(fresh, X, y), strict=True))
+    assert not all(
+        np.array_equal(a[1], b[1]) for a, b in zip(folds_of(fresh, X, y), folds_of(fresh, X, y), strict=True)
+    )
     assert np.array_equal(np.random.get_state()[1], state)
     fixed = MultiTaskStratifiedKFold(5, shuffle=False)
-    assert all(np.array_equal(a[1], b[1]) for a, b in zip(folds_of(fixed, X, y), folds_of(fixed, X, y), strict=True))
+    assert all(
+        np.array_equal(a[1], b[1]) for a, b in zip(folds_of(fixed, X, y), folds_of(fixed, X, y), strict=True)
+    )
 
 
 def test_renaming_labels_and_reordering_columns_does_not_change_the_folds():
@@ -102,14 +106,19 @@ def test_one_dimensional_string_and_multilabel_and_missing_labels():
     for _, test in folds_of(MultiTaskStratifiedKFold(3, random_state=0), X, multilabel):
         assert np.all(np.abs(multilabel[test].sum(axis=0) - multilabel.sum(axis=0) / 3) <= 2)
     holey = np.where(np.arange(60) % 4 == 0, np.nan, np.arange(60) % 2)
-    tests = np.concatenate([test for _, test in folds_of(MultiTaskStratifiedKFold(3, random_state=0), X, holey)])
+    tests = np.concatenate(
+        [test for _, test in folds_of(MultiTaskStratifiedKFold(3, random_state=0), X, holey)]
+    )
     assert np.array_equal(np.sort(tests), np.arange(60))  # rows with no label still get a fold
 
 
 def test_groups_are_never_split():
     y = labels(200)
     groups = np.random.default_rng(1).integers(0, 30, 200)
-    for cv in (MultiTaskStratifiedKFold(4, random_state=0), MultiTaskStratifiedShuffleSplit(3, random_state=0)):
+    for cv in (
+        MultiTaskStratifiedKFold(4, random_state=0),
+        MultiTaskStratifiedShuffleSplit(3, random_state=0),
+    ):
         for train, test in folds_of(cv, np.zeros(200), y, groups):
             assert np.intersect1d(groups[train], groups[test]).size == 0
 
@@ -123,15 +132,28 @@ def test_rare_class_is_a_warning_like_sklearn():
 @pytest.mark.parametrize(
     ("cv", "y", "error", "words"),
     [
-        (MultiTaskStratifiedKFold(7), np.array([0, 1, 0, 1, 1]), DataError,
-         "n_splits=7 is greater than the 5 rows of the dataset. Lower n_splits."),
+        (
+            MultiTaskStratifiedKFold(7),
+            np.array([0, 1, 0, 1, 1]),
+            DataError,
+            "n_splits=7 is greater than the 5 rows of the dataset. Lower n_splits.",
+        ),
         (MultiTaskStratifiedKFold(1), np.array([0, 1, 0, 1]), ConfigError, "n_splits=1 must be at least 2"),
         (MultiTaskStratifiedKFold(2, order=3), np.array([0, 1, 0, 1]), ConfigError, "order=3"),
-        (MultiTaskStratifiedKFold(2, shuffle=False, random_state=1), np.array([0, 1, 0, 1]), ConfigError,
-         "no effect since shuffle is False"),
+        (
+            MultiTaskStratifiedKFold(2, shuffle=False, random_state=1),
+            np.array([0, 1, 0, 1]),
+            ConfigError,
+            "no effect since shuffle is False",
+        ),
         (MultiTaskStratifiedKFold(2), np.array([0.5, 1.25, 3.0, 7.5]), DataError, "continuous"),
         (MultiTaskStratifiedKFold(2), None, ConfigError, "y is required"),
-        (MultiTaskStratifiedShuffleSplit(test_size=1.5), np.array([0, 1, 0, 1]), ConfigError, "test_size=1.5"),
+        (
+            MultiTaskStratifiedShuffleSplit(test_size=1.5),
+            np.array([0, 1, 0, 1]),
+            ConfigError,
+            "test_size=1.5",
+        ),
     ],
 )
 def test_bad_parameters_are_value_errors_raised_at_split(cv, y, error, words):
@@ -164,11 +186,18 @@ def test_works_in_cross_val_score_and_grid_search():
         scores = cross_val_score(LogisticRegression(), X, y, cv=MultiTaskStratifiedKFold(5, random_state=0))
         assert scores.shape == (5,) and scores.mean() > 0.8
         groups = np.repeat(np.arange(30), 5)
-        grouped = cross_val_score(LogisticRegression(), X, y, groups=groups, cv=MultiTaskStratifiedKFold(3, random_state=0))
+        grouped = cross_val_score(
+            LogisticRegression(), X, y, groups=groups, cv=MultiTaskStratifiedKFold(3, random_state=0)
+        )
         assert grouped.shape == (3,)
-        search = GridSearchCV(OneVsRestClassifier(LogisticRegression()), {"estimator__C": [0.1, 1.0]},
-                              cv=MultiTaskStratifiedKFold(3, random_state=0))
+        search = GridSearchCV(
+            OneVsRestClassifier(LogisticRegression()),
+            {"estimator__C": [0.1, 1.0]},
+            cv=MultiTaskStratifiedKFold(3, random_state=0),
+        )
         search.fit(X, tasks)
         assert search.best_params_["estimator__C"] in (0.1, 1.0)
-        shuffled = cross_val_score(LogisticRegression(), X, y, cv=MultiTaskStratifiedShuffleSplit(3, random_state=0))
+        shuffled = cross_val_score(
+            LogisticRegression(), X, y, cv=MultiTaskStratifiedShuffleSplit(3, random_state=0)
+        )
         assert shuffled.shape == (3,)

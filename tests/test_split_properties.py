@@ -52,6 +52,8 @@ def make_frame(rows: int, seed: int, n_groups: int) -> Case:
     tags[0] = 1.0
     group = rng.permutation(np.concatenate([np.arange(n_groups), rng.integers(0, n_groups, rows - n_groups)]))
     first = rng.integers(0, 8, n_groups)  # each group's first year; its rows run on from there
+    year = 2000 + first[group] + rng.integers(0, 3, rows)
+    year[:6] = np.arange(2000, 2006)  # at least six distinct time values
     frame = pd.DataFrame(
         {
             "binary": binary,
@@ -61,7 +63,7 @@ def make_frame(rows: int, seed: int, n_groups: int) -> Case:
             "tag_b": tags[:, 1],
             "tag_c": tags[:, 2],
             "group": [f"g{g}" for g in group],
-            "year": 2000 + first[group] + rng.integers(0, 3, rows),
+            "year": year,
             "id": rng.permutation(rows * 3)[:rows],
             "given": rng.choice(["train", "test", None], rows, p=[0.6, 0.3, 0.1]),
         }
@@ -114,8 +116,14 @@ def sizes(result) -> pd.Series:
 
 
 @SETTINGS
-@given(case=cases(), strategy=st.sampled_from(ALL_STRATEGIES), folds=FOLDS, fractions=FRACTIONS,
-       seed=SEEDS, grouped=st.booleans())
+@given(
+    case=cases(),
+    strategy=st.sampled_from(ALL_STRATEGIES),
+    folds=FOLDS,
+    fractions=FRACTIONS,
+    seed=SEEDS,
+    grouped=st.booleans(),
+)
 def test_every_row_gets_one_known_split_and_the_same_config_gives_the_same_split(
     case, strategy, folds, fractions, seed, grouped
 ):
@@ -130,7 +138,9 @@ def test_every_row_gets_one_known_split_and_the_same_config_gives_the_same_split
 
 
 @SETTINGS
-@given(case=cases(), strategy=st.sampled_from(ALL_STRATEGIES[:-1]), folds=FOLDS, fractions=FRACTIONS, seed=SEEDS)
+@given(
+    case=cases(), strategy=st.sampled_from(ALL_STRATEGIES[:-1]), folds=FOLDS, fractions=FRACTIONS, seed=SEEDS
+)
 def test_no_group_lands_in_two_splits(case, strategy, folds, fractions, seed):
     config = config_for(strategy, folds=folds, fractions=fractions, seed=seed, grouped=True)
     result, _ = run(case, config)
@@ -141,8 +151,14 @@ def test_no_group_lands_in_two_splits(case, strategy, folds, fractions, seed):
 
 
 @SETTINGS
-@given(case=cases(), strategy=st.sampled_from(["random", "stratified", "group"]), folds=FOLDS,
-       fractions=FRACTIONS, seed=SEEDS, grouped=st.booleans())
+@given(
+    case=cases(),
+    strategy=st.sampled_from(["random", "stratified", "group"]),
+    folds=FOLDS,
+    fractions=FRACTIONS,
+    seed=SEEDS,
+    grouped=st.booleans(),
+)
 def test_sizes_are_within_one_row_or_one_group(case, strategy, folds, fractions, seed, grouped):
     config = config_for(strategy, folds=folds, fractions=fractions, seed=seed, grouped=grouped)
     result, _ = run(case, config)
@@ -160,12 +176,19 @@ RENAMES = {
 @SETTINGS
 @given(case=cases(), folds=FOLDS, seed=SEEDS, grouped=st.booleans(), order=st.sampled_from([1, 2]))
 def test_renaming_labels_does_not_change_a_stratified_split(case, folds, seed, grouped, order):
-    config = config_for("stratified", folds=folds, fractions={"train": 0.7, "val": 0.15, "test": 0.15},
-                        seed=seed, grouped=grouped, order=order)
+    config = config_for(
+        "stratified",
+        folds=folds,
+        fractions={"train": 0.7, "val": 0.15, "test": 0.15},
+        seed=seed,
+        grouped=grouped,
+        order=order,
+    )
     renamed = case.frame.replace(RENAMES)
     renamed = renamed.rename(columns={"tag_a": "zz", "tag_c": "aa"})
     tasks = tuple(
-        Task(t.name, tuple({"tag_a": "zz", "tag_c": "aa"}.get(c, c) for c in t.columns), t.kind) for t in case.tasks
+        Task(t.name, tuple({"tag_a": "zz", "tag_c": "aa"}.get(c, c) for c in t.columns), t.kind)
+        for t in case.tasks
     )
     assert run(case, config)[0].assignment.equals(run(Case(renamed, tasks), config)[0].assignment)
 
@@ -186,8 +209,10 @@ def test_a_class_with_k_labelled_rows_is_in_every_fold_and_a_rarer_one_warns(cas
                 assert len(folds) == k, (task.name, value, count, folds)
             else:
                 named = f"{task.name}={value} ({count} rows)"
-                assert any(named in note or " ...; merge rare classes" in note
-                           for note in notes), (named, notes)
+                assert any(named in note or " ...; merge rare classes" in note for note in notes), (
+                    named,
+                    notes,
+                )
 
 
 def test_rare_class_warning_names_groups_when_grouped():
@@ -208,8 +233,11 @@ def test_time_keeps_ties_together_and_order(case, fractions, gap, seed):
     result, _ = run(case, config)
     year = case.frame["year"]
     assert (result.assignment.groupby(year).nunique() == 1).all()
-    spans = [(year[result.assignment == name].min(), year[result.assignment == name].max())
-             for name in config.split_names if (result.assignment == name).any()]
+    spans = [
+        (year[result.assignment == name].min(), year[result.assignment == name].max())
+        for name in config.split_names
+        if (result.assignment == name).any()
+    ]
     assert all(earlier[1] < later[0] for earlier, later in zip(spans, spans[1:], strict=False))
     if gap:  # at least `gap` distinct time values lie between consecutive non-empty splits
         values = np.sort(year.unique())
@@ -221,12 +249,17 @@ def test_time_keeps_ties_together_and_order(case, fractions, gap, seed):
 @SETTINGS
 @given(case=cases(), fractions=FRACTIONS, gap=st.integers(0, 1))
 def test_time_with_groups_orders_the_groups_first_time_values(case, fractions, gap):
-    config = SplitConfig(strategy="time", time_column="year", group_column="group", fractions=fractions, gap=gap)
+    config = SplitConfig(
+        strategy="time", time_column="year", group_column="group", fractions=fractions, gap=gap
+    )
     result, _ = run(case, config)
     first = case.frame.groupby("group")["year"].min()
     where = result.assignment.groupby(case.frame["group"]).first()
-    spans = [(first[where == name].min(), first[where == name].max())
-             for name in config.split_names if (where == name).any()]
+    spans = [
+        (first[where == name].min(), first[where == name].max())
+        for name in config.split_names
+        if (where == name).any()
+    ]
     assert all(earlier[1] < later[0] for earlier, later in zip(spans, spans[1:], strict=False))
 
 

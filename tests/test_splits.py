@@ -168,6 +168,13 @@ def test_random_hand_computed_sizes_and_zero_share_split():
     assert zero.to_frame()["rows"].tolist() == [6, 0, 4] and zero.split_names == ("train", "val", "test")
 
 
+def test_an_empty_split_is_a_warning_not_an_error():
+    config = SplitConfig(strategy="random", fractions={"train": 0.9, "val": 0.05, "test": 0.05})
+    with pytest.warns(UserWarning, match="val, test got none of the 3 rows"):
+        result = split(pd.DataFrame({"x": [1, 2, 3]}), [], config)
+    assert result.assignment.tolist() == ["train"] * 3 and result.to_frame()["rows"].tolist() == [3, 0, 0]
+
+
 def test_warnings_are_emitted_and_kept():
     df = pd.DataFrame({"y": ["a"] * 9 + ["b"]})  # one 'b': cannot reach 3 folds
     with pytest.warns(UserWarning, match="too rare") as caught:
@@ -189,6 +196,9 @@ def test_split_rejects_a_non_config():
     [
         ({"strategy": "group", "group_column": "nope"}, "group_column='nope' is not a column"),
         ({"strategy": "time", "time_column": "nope"}, "time_column='nope' is not a column"),
+        ({"strategy": "hash", "id_column": "nope"}, "id_column='nope' is not a column"),
+        ({"strategy": "predefined", "split_column": "nope"}, "split_column='nope' is not a column"),
+        ({"strategy": "random", "group_column": "nope"}, "group_column='nope' is not a column"),
         ({"n_folds": 7}, "n_folds=7 is greater than the 5 rows of the dataset. Lower n_folds."),
         ({"strategy": "random", "n_folds": 7}, "n_folds=7 is greater than the 5 rows"),
         ({"strategy": "group", "group_column": "g", "n_folds": 3}, "greater than the 2 groups in column 'g'"),
@@ -213,6 +223,14 @@ def test_data_errors_are_one_line_and_sklearn_like(options, words):
     with pytest.raises(DataError, match=words.replace("(", r"\(").replace(".", r"\.")) as caught:
         split(df, [BINARY], SplitConfig(**options))
     assert "\n" not in str(caught.value)
+
+
+def test_column_settings_the_strategy_does_not_read_are_ignored():
+    df = labelled_frame()
+    config = SplitConfig(strategy="random", time_column="gone", id_column="gone", split_column="gone")
+    assert split(df, [], config).assignment.notna().all()
+    predefined = SplitConfig(strategy="predefined", split_column="c", group_column="gone")
+    assert split(df, [], predefined).assignment.tolist() == df["c"].tolist()
 
 
 def test_stratified_without_tasks_and_empty_data_are_data_errors():
@@ -279,10 +297,18 @@ def test_time_with_groups_places_each_group_by_its_first_time_value():
             "t": [1, 2, 5, 2, 4, 3, 5, 4, 5, 5],
         }
     )
-    config = SplitConfig(strategy="time", time_column="t", group_column="g", gap=1, fractions={"train": 0.5, "test": 0.5})
+    config = SplitConfig(
+        strategy="time", time_column="t", group_column="g", gap=1, fractions={"train": 0.5, "test": 0.5}
+    )
     result = quiet_split(df, [], config)
     by_group = result.assignment.groupby(df["g"]).agg(lambda s: set(s))
-    assert by_group.to_dict() == {"a": {"train"}, "b": {EXCLUDED}, "c": {"test"}, "d": {"test"}, "e": {"test"}}
+    assert by_group.to_dict() == {
+        "a": {"train"},
+        "b": {EXCLUDED},
+        "c": {"test"},
+        "d": {"test"},
+        "e": {"test"},
+    }
 
 
 def test_time_panel_where_every_group_starts_at_once_warns(wagepan):
@@ -299,7 +325,9 @@ def test_hash_ignores_row_order_and_appended_rows():
     df = labelled_frame(60)
     config = SplitConfig(strategy="hash", id_column="id", seed=11)
     base = split(df, [], config).assignment
-    grown = pd.concat([df, labelled_frame(30, seed=9).assign(id=[f"new-{i}" for i in range(30)])], ignore_index=True)
+    grown = pd.concat(
+        [df, labelled_frame(30, seed=9).assign(id=[f"new-{i}" for i in range(30)])], ignore_index=True
+    )
     assert split(grown, [], config).assignment.iloc[:60].tolist() == base.tolist()
     shuffled = df.sample(frac=1.0, random_state=1)
     assert split(shuffled, [], config).assignment.reindex(df.index).tolist() == base.tolist()
@@ -316,7 +344,7 @@ def test_hash_salt_is_the_seed_and_whole_float_ids_hash_like_ints():
 
 def test_hash_with_groups_hashes_the_group_id():
     df = labelled_frame(80)
-    result = split(df, [], SplitConfig(strategy="hash", id_column="id", group_column="g"))
+    result = quiet_split(df, [], SplitConfig(strategy="hash", id_column="id", group_column="g"))
     assert (result.assignment.groupby(df["g"]).nunique() == 1).all()
 
 
@@ -331,7 +359,9 @@ def test_hash_is_the_same_in_another_process():
         "sys.stdout.write(json.dumps(a.tolist()))\n"
     )
     env = {**os.environ, "PYTHONHASHSEED": "977"}  # another salt for Python's own str hash
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True, env=env
+    )
     assert json.loads(out.stdout) == here
 
 
@@ -339,7 +369,16 @@ def test_hash_known_values_do_not_drift():
     # Pinned: a change here moves users' rows between splits. Only change it on purpose.
     df = pd.DataFrame({"id": ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]})
     result = quiet_split(df, [], SplitConfig(strategy="hash", id_column="id"))
-    assert result.assignment.tolist() == ["test", "train", "test", "train", "train", "train", "train", "train"]
+    assert result.assignment.tolist() == [
+        "test",
+        "train",
+        "test",
+        "train",
+        "train",
+        "train",
+        "train",
+        "train",
+    ]
 
 
 # --------------------------------------------------------------------------- predefined
