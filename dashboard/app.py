@@ -13,15 +13,15 @@ import streamlit as st  # noqa: E402
 
 from dashboard import sidebar, state  # noqa: E402
 
-st.set_page_config(page_title="TaskSplit", page_icon="✂️", layout="wide")
+st.set_page_config(page_title="TaskSplit", page_icon=":material/call_split:", layout="wide")
 state.init()
 
 PAGES = [
-    st.Page("pages/data.py", title="Data", icon="📄", default=True),
-    st.Page("pages/split.py", title="Split", icon="✂️"),
-    st.Page("pages/diagnostics.py", title="Diagnostics", icon="🔍"),
-    st.Page("pages/model.py", title="Model", icon="🧠"),
-    st.Page("pages/export.py", title="Export", icon="📦"),
+    st.Page("pages/data.py", title="Data", icon=":material/table_chart:", default=True),
+    st.Page("pages/split.py", title="Split", icon=":material/call_split:"),
+    st.Page("pages/diagnostics.py", title="Diagnostics", icon=":material/query_stats:"),
+    st.Page("pages/model.py", title="Model", icon=":material/model_training:"),
+    st.Page("pages/export.py", title="Export", icon=":material/download:"),
 ]
 page = st.navigation(PAGES)
 sidebar.show()

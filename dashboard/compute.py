@@ -44,3 +44,10 @@ def split_result(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig,
 @st.cache_data(max_entries=16, show_spinner=False)
 def column_summary(fingerprint: str, _frame: pd.DataFrame) -> pd.DataFrame:
     return _column_summary(_frame)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def strip_order(fingerprint: str, by: tuple[str, ...], _frame: pd.DataFrame):
+    from core.figures.split import strip_order as order
+
+    return order(_frame, list(by))

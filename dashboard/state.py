@@ -21,6 +21,7 @@ DATASET = "dataset"            # core.data.Dataset: the table and its column rol
 TASKS = "tasks"                # tuple[core.tasks.Task]: the chosen prediction targets
 SPLIT_CONFIG = "split_config"  # core.splits.SplitConfig: how to split
 TRAINING = "training"          # dashboard.training_run.TrainingRun or None: the live or last run
+SPLIT_WIDGETS = "split_widgets_version"  # int: bumped when the config is set from outside the Split page
 
 
 def init() -> None:
@@ -52,7 +53,7 @@ def set_dataset(data: Dataset) -> None:
     """Switch to another dataset: its suggested tasks, a default split, no training run."""
     st.session_state[DATASET] = data
     st.session_state[TASKS] = tuple(data.tasks)
-    st.session_state[SPLIT_CONFIG] = default_split_config(data)
+    set_split_config(default_split_config(data))
     st.session_state[TRAINING] = None
 
 
@@ -67,18 +68,25 @@ def set_roles(data: Dataset) -> None:
         strategy = "stratified"
     if strategy == "hash" and not data.id_column:
         strategy = "stratified"
-    st.session_state[SPLIT_CONFIG] = replace(
+    set_split_config(replace(
         config, strategy=strategy, group_column=data.group_column, time_column=data.time_column,
         id_column=data.id_column,
-    )
+    ))
 
 
 def set_tasks(chosen: tuple[Task, ...]) -> None:
     st.session_state[TASKS] = tuple(chosen)
 
 
-def set_split_config(config: SplitConfig) -> None:
+def set_split_config(config: SplitConfig, *, from_split_page: bool = False) -> None:
+    """Use ``config``; the Split page's widgets redraw from it unless they made it."""
     st.session_state[SPLIT_CONFIG] = config
+    if not from_split_page:
+        st.session_state[SPLIT_WIDGETS] = split_widget_version() + 1
+
+
+def split_widget_version() -> int:
+    return st.session_state.get(SPLIT_WIDGETS, 0)
 
 
 def training():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from core.builtins import BUILTIN_NAMES, builtin
@@ -134,20 +133,14 @@ for name in chosen_names:
         st.error(str(error))
 
 if chosen:
-    table = pd.DataFrame(
-        {
-            "task": [t.name for t in chosen],
-            "kind": [t.kind for t in chosen],
-            "columns": [", ".join(t.columns) if len(t.columns) <= 4 else f"{t.columns[0]} … {t.columns[-1]} ({len(t.columns)})" for t in chosen],
-        }
-    )
-    edited = st.data_editor(
-        table, hide_index=True, width="stretch", disabled=["task", "columns"],
-        column_config={"kind": st.column_config.SelectboxColumn("kind", options=list(KINDS), required=True)},
-        key=f"data_kinds_{data.fingerprint}",
-    )
+    st.caption("Kind of each task (inferred; change it if the guess is wrong):")
+    grid = st.columns(min(len(chosen), 4))
     for i, task in enumerate(list(chosen)):
-        kind = edited["kind"].iloc[i]
+        sources = ", ".join(task.columns) if len(task.columns) <= 6 else f"{task.columns[0]} … {task.columns[-1]}"
+        kind = grid[i % len(grid)].selectbox(
+            task.name, KINDS, index=KINDS.index(task.kind), key=f"data_kind_{data.fingerprint}_{task.name}",
+            help=f"Made from: {sources}",
+        )
         if kind == task.kind:
             continue
         try:

@@ -1,6 +1,140 @@
-"""Split page (not built yet): says in one sentence what it will show."""
+"""Split page: pick a strategy and its settings, see the split's sizes and where its rows fall."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from core.errors import TaskSplitError
+from core.figures import fold_strip, split_sizes
+from core.figures.split import strip_order
+from core.splits import FOLD_STRATEGIES, STRATEGIES, SplitConfig
+from dashboard import compute, state
+
+NONE = "(none)"
+WHEN = {
+    "random": "Rows (or whole groups) dealt at random: a baseline for large sets of independent rows.",
+    "stratified": "Every task's label proportions kept alike in every split at once: the default for independent rows.",
+    "group": "Whole groups (a person, a plane) in one split, balanced on labels: use when a group's rows are alike.",
+    "time": "Train on the past, validate and test on what follows: use when the model will predict forward in time.",
+    "hash": "Each row's split fixed by a hash of its id: stable when the dataset grows, for data that gets appended.",
+    "predefined": "An existing column names each row's split: inspect a split made elsewhere.",
+}
+
 st.title("Split")
-st.info("This page will split the chosen tasks with the strategy you pick and show the split sizes and a strip of rows coloured by split.")
+data = state.dataset()
+tasks = state.tasks()
+config = state.split_config()
+frame = data.frame
+columns = list(frame.columns)
+version = state.split_widget_version()
+
+
+def key(name: str) -> str:
+    """Widget keys carry the config version, so a config set elsewhere (Export upload) redraws them."""
+    return f"split_{name}_{version}"
+
+
+def column_picker(label: str, current: str | None, name: str, help_text: str, container=st) -> str | None:
+    options = [NONE, *columns]
+    chosen = container.selectbox(label, options, index=options.index(current) if current in options else 0,
+                                 key=key(name), help=help_text)
+    return None if chosen == NONE else chosen
+
+
+def fraction_controls(container) -> dict[str, float]:
+    shares = dict(config.fractions) if not config.n_folds else {"train": 0.7, "val": 0.15, "test": 0.15}
+    train = shares.get("train", 0.7)
+    val = shares.get("val", 0.0)
+    low, high = container.slider(
+        "Train | val | test", 0.0, 1.0, (round(train, 2), round(train + val, 2)), step=0.05, key=key("bounds"),
+        help="Drag the two handles: left of the first is train, between them val, right of the second test.",
+    )
+    fractions = {"train": round(low, 4), "val": round(high - low, 4), "test": round(1.0 - high, 4)}
+    fractions = {name: share for name, share in fractions.items() if share > 0}
+    container.caption(" · ".join(f"**{name}** {share:.0%}" for name, share in fractions.items()))
+    return fractions
+
+
+# --------------------------------------------------------------------------- controls
+
+left, right = st.columns([1, 1], gap="large")
+with left:
+    strategy = st.selectbox("Strategy", STRATEGIES, index=STRATEGIES.index(config.strategy), key=key("strategy"))
+    st.caption(WHEN[strategy])
+    options: dict[str, object] = {"strategy": strategy}
+    if strategy in FOLD_STRATEGIES:
+        mode = st.radio("Sizes", ["Fractions", "k folds"], index=1 if config.n_folds else 0, horizontal=True,
+                        key=key("mode"))
+    else:
+        mode = "Fractions"
+    if strategy != "predefined":
+        if mode == "k folds":
+            options["n_folds"] = int(st.number_input("Folds (k)", 2, 50, config.n_folds or 5, key=key("folds")))
+        else:
+            options["fractions"] = fraction_controls(st)
+    options["seed"] = int(st.number_input("Seed", 0, 2**32 - 1, config.seed, key=key("seed"),
+                                          help="Any whole number; the same seed gives the same split."))
+with right:
+    group_help = "Rows sharing a value stay in one split (every strategy but predefined keeps groups whole)."
+    options["group_column"] = column_picker("Group column", config.group_column, "group", group_help)
+    if strategy == "time":
+        options["time_column"] = column_picker("Time column", config.time_column or data.time_column, "time",
+                                               "Rows are ordered by it; ties stay together.")
+        options["gap"] = int(st.number_input("Gap (time values left out between splits)", 0, 1000, config.gap,
+                                             key=key("gap")))
+    else:
+        options["time_column"] = config.time_column or data.time_column
+    if strategy == "hash":
+        options["id_column"] = column_picker("Id column", config.id_column or data.id_column, "id",
+                                             "A stable id: a row keeps its split when the data grows.")
+    if strategy == "predefined":
+        options["split_column"] = column_picker("Split column", config.split_column, "split_column",
+                                                "The column naming each row's split.")
+    if strategy in ("stratified", "group"):
+        order = st.radio("Balance", [1, 2], index=config.order - 1, horizontal=True, key=key("order"),
+                         format_func=lambda o: "each label" if o == 1 else "each label and label pair")
+        options["order"] = int(order)
+    if any(t.kind == "regression" for t in tasks):
+        options["n_bins"] = int(st.number_input("Bins for regression tasks", 2, 20, config.n_bins, key=key("bins"),
+                                                help="Regression targets are stratified by quantile bins."))
+
+try:
+    candidate = SplitConfig(**options)
+except TaskSplitError as error:
+    st.error(str(error))
+    candidate = config
+
+if not tasks and candidate.strategy in ("stratified", "group"):
+    st.warning("No task is chosen, so there is nothing to stratify on; pick tasks on the Data page.")
+
+
+# --------------------------------------------------------------------------- result
+
+try:
+    result = compute.split_result(data.fingerprint, tasks, candidate, frame)
+except TaskSplitError as error:
+    st.error(str(error))
+    st.caption("The last split that worked is kept; change a setting to try again.")
+    st.stop()
+if candidate != config:
+    state.set_split_config(candidate, from_split_page=True)
+
+for message in result.warnings:
+    st.warning(message)
+
+sizes = result.to_frame()
+metrics = st.columns(min(len(sizes), 6))
+for column, row in zip(metrics, sizes.itertuples(index=False), strict=False):
+    column.metric(f"{row.split} · {row.share:.1%} of rows", f"{row.rows:,}")
+
+by = [c for c in ((candidate.time_column,) if candidate.strategy == "time" else ())
+      + ((candidate.group_column,) if candidate.group_column else ()) if c]
+if candidate.strategy != "time" and candidate.time_column and candidate.group_column:
+    by.append(candidate.time_column)
+order = compute.strip_order(data.fingerprint, tuple(by), frame)
+st.plotly_chart(
+    fold_strip(result.assignment, order, split_names=list(result.split_names),
+               ordered_by=", then ".join(f"`{c}`" for c in by).replace("`", "") if by else "row order"),
+    width="stretch", key="split_strip",
+)
+st.plotly_chart(split_sizes(sizes), width="stretch", key="split_sizes")
