@@ -420,18 +420,17 @@ class _Units:
         return unit_values if self.code is None else unit_values[self.code]
 
 
-def _units(df: pd.DataFrame, group_column: str | None) -> _Units:
+def _units(df: pd.DataFrame, group_column: str | None, setting: str | None = None) -> _Units:
     if group_column is None:
         return _Units(None, np.ones(len(df), dtype=np.int64), "rows")
+    setting = setting or f"group_column '{group_column}'"
     codes, groups = pd.factorize(df[group_column], use_na_sentinel=True)
     missing = int((codes < 0).sum())
     if missing:
-        raise DataError(
-            f"group_column '{group_column}' has {missing:,} missing values; give every row a group id."
-        )
+        raise DataError(f"{setting} has {missing:,} missing values; give every row a group id.")
     if len(groups) < 2:
         raise DataError(
-            f"group_column '{group_column}' holds a single group ({groups[0]!r}); "
+            f"{setting} holds a single group ({groups[0]!r}); "
             "a group split needs at least two groups, so pick another column or no group column."
         )
     return _Units(codes.astype(np.int64), np.bincount(codes).astype(np.int64), "groups")
@@ -750,15 +749,15 @@ def _label_indicators(y) -> tuple[sp.csr_matrix, list[str]]:
     """
     if y is None:
         raise ConfigError("y is required: these splitters stratify on the labels, so pass y to split().")
+    binary = _binary_matrix_indicators(y)
+    if binary is not None:
+        return binary
     if sp.issparse(y):
         y = y.toarray()
-    frame = (
-        y.to_frame()
-        if isinstance(y, pd.Series)
-        else pd.DataFrame(y)
-        if np.ndim(y) == 2
-        else pd.DataFrame({"y": np.asarray(y)})
-    )
+    if isinstance(y, pd.Series):
+        frame = y.to_frame()
+    else:
+        frame = pd.DataFrame(y) if np.ndim(y) == 2 else pd.DataFrame({"y": np.asarray(y)})
     blocks, labels = [], []
     for position in range(frame.shape[1]):
         column = frame.iloc[:, position]
@@ -766,6 +765,37 @@ def _label_indicators(y) -> tuple[sp.csr_matrix, list[str]]:
         block, classes = _column_indicators(column, name)
         blocks.append(block)
         labels.extend(f"{name}={value}" for value in classes)
+    return sp.hstack(blocks, format="csr", dtype=np.uint8), labels
+
+
+def _binary_matrix_indicators(y) -> tuple[sp.csr_matrix, list[str]] | None:
+    """The fast path for a 2-D 0/1 integer (or sparse) matrix, by the same minority rule; else None.
+
+    Reads the matrix once, column by column in sparse form, so a million-row
+    multi-label set costs what its positives cost.
+    """
+    if sp.issparse(y):
+        Y = sp.csr_matrix(y)
+        values = Y.data
+    elif isinstance(y, np.ndarray) and y.ndim == 2 and y.dtype.kind in "biu" and y.size:
+        Y, values = None, y
+    else:
+        return None
+    if values.size and (values.min() < 0 or values.max() > 1):
+        return None
+    Y = sp.csr_matrix(y, dtype=np.uint8) if Y is None else Y.astype(np.uint8)
+    Y.eliminate_zeros()
+    n = Y.shape[0]
+    counts = np.asarray(Y.sum(axis=0)).ravel()
+    first = Y[0].toarray().ravel() if n else np.zeros(Y.shape[1])
+    informative = (counts > 0) & (counts < n)
+    flip = informative & ((2 * counts > n) | ((2 * counts == n) & (first == 0)))
+    keep = np.flatnonzero(informative & ~flip)
+    flipped = np.flatnonzero(flip)
+    blocks = [Y[:, keep]]
+    if flipped.size:  # a column whose 1s are the majority keeps its 0s (usually few such columns)
+        blocks.append(sp.csr_matrix(1 - Y[:, flipped].toarray(), dtype=np.uint8))
+    labels = [f"{j}=1" for j in keep] + [f"{j}=0" for j in flipped]
     return sp.hstack(blocks, format="csr", dtype=np.uint8), labels
 
 
@@ -804,7 +834,9 @@ def _sklearn_units(y, groups, n_rows: int) -> tuple[sp.csr_matrix, list[str], _U
     if groups is None:
         return Y, labels, _Units(None, np.ones(n_rows, dtype=np.int64), "rows")
     frame = pd.DataFrame({"group": np.asarray(groups).ravel()})
-    units = _units(frame, "group")
+    if len(frame) != n_rows:
+        raise DataError(f"groups has {len(frame)} values but X has {n_rows} rows; pass one group per sample.")
+    units = _units(frame, "group", setting="groups")
     return units.membership() @ Y.astype(np.int32), labels, units
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 OCCUPATION = "occupation=" + "+".join(f"occ{i}" for i in range(1, 10))
 
 
-def run_split(*args: str, out: Path) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "core", "split", *args, "--out", str(out)]
+def run_split(line: str, out: Path) -> subprocess.CompletedProcess:
+    """Run ``python -m core split LINE --out OUT`` (LINE split like a shell would)."""
+    command = [sys.executable, "-m", "core", "split", *shlex.split(line), "--out", str(out)]
     return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
 
 
@@ -36,16 +38,7 @@ def small_csv(tmp_path_factory) -> Path:
 def test_builtin_wagepan_with_kinds_and_a_multi_column_task(tmp_path, wagepan):
     out = tmp_path / "split.csv"
     done = run_split(
-        "builtin:wagepan",
-        "--task",
-        "union",
-        "--task",
-        "lwage:regression",
-        "--task",
-        OCCUPATION,
-        "--seed",
-        "7",
-        out=out,
+        f"builtin:wagepan --task union --task lwage:regression --task {OCCUPATION} --seed 7", out
     )
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(out)
@@ -57,20 +50,7 @@ def test_builtin_wagepan_with_kinds_and_a_multi_column_task(tmp_path, wagepan):
 
 def test_group_folds_keep_groups_whole_and_parquet_by_extension(tmp_path, wagepan):
     out = tmp_path / "split.parquet"
-    done = run_split(
-        "builtin:wagepan",
-        "--task",
-        "union",
-        "--strategy",
-        "group",
-        "--group",
-        "nr",
-        "--folds",
-        "5",
-        "--order",
-        "2",
-        out=out,
-    )
+    done = run_split("builtin:wagepan --task union --strategy group --group nr --folds 5 --order 2", out)
     assert done.returncode == 0, done.stderr
     table = pd.read_parquet(out)
     assert set(table["split"]) == {f"fold-{i}" for i in range(5)}
@@ -80,35 +60,21 @@ def test_group_folds_keep_groups_whole_and_parquet_by_extension(tmp_path, wagepa
 
 def test_time_with_gap_and_hash_by_id(tmp_path, wagepan):
     out = tmp_path / "time.csv"
-    done = run_split(
-        "builtin:wagepan",
-        "--task",
-        "union",
-        "--strategy",
-        "time",
-        "--time",
-        "year",
-        "--gap",
-        "1",
-        "--fractions",
-        "train=0.6,val=0.2,test=0.2",
-        out=out,
-    )
+    line = "builtin:wagepan --task union --strategy time --time year --gap 1 --fractions train=0.6,val=0.2,test=0.2"
+    done = run_split(line, out)
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(out)
     years = wagepan.frame["year"].to_numpy()[table["row"]]
     assert "excluded" in set(table["split"])
     assert years[table["split"] == "train"].max() < years[table["split"] == "test"].min()
-    done = run_split("builtin:wagepan", "--task", "union", "--strategy", "hash", "--id", "nr", out=out)
+    done = run_split("builtin:wagepan --task union --strategy hash --id nr", out)
     assert done.returncode == 0, done.stderr
     assert (pd.read_csv(out).groupby(wagepan.frame["nr"].to_numpy())["split"].nunique() == 1).all()
 
 
 def test_predefined_from_a_csv_file(tmp_path, small_csv):
     out = tmp_path / "given.csv"
-    done = run_split(
-        str(small_csv), "--task", "y", "--strategy", "predefined", "--split-column", "given", out=out
-    )
+    done = run_split(f"{small_csv} --task y --strategy predefined --split-column given", out)
     assert done.returncode == 0, done.stderr
     assert pd.read_csv(out)["split"].tolist() == ["train", "train", "test", "excluded", "test"]
     assert "warning:" in done.stderr  # the row with no split value
@@ -160,7 +126,7 @@ def test_bad_input_returns_2_with_one_line(bad_input_runs, case):
 @pytest.mark.parametrize(("args", "words"), [BAD_INPUT[6], BAD_INPUT[8]], ids=["folds", "time"])
 def test_bad_input_exit_status_is_2_from_the_real_command(tmp_path, small_csv, args, words):
     out = tmp_path / "never.csv"
-    done = run_split(str(small_csv), *args, out=out)
+    done = run_split(shlex.join([str(small_csv), *args]), out)
     assert done.returncode == 2, (done.returncode, done.stderr)
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and words in lines[0], done.stderr

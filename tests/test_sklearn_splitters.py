@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import BaseCrossValidator, GridSearchCV, check_cv, cross_val_score
 from sklearn.multiclass import OneVsRestClassifier
@@ -112,6 +113,19 @@ def test_one_dimensional_string_and_multilabel_and_missing_labels():
     assert np.array_equal(np.sort(tests), np.arange(60))  # rows with no label still get a fold
 
 
+def test_a_0_1_matrix_dense_sparse_or_float_gives_the_same_folds():
+    rng = np.random.default_rng(4)
+    y = (rng.random((90, 5)) < [0.1, 0.3, 0.5, 0.8, 0.0]).astype(np.int8)  # a majority and an empty column
+    y[:, 2] = np.arange(90) % 2  # a tie
+    cv = MultiTaskStratifiedKFold(3, order=2, random_state=2)
+    reference = folds_of(cv, np.zeros(90), y.astype(float))  # the general, per-column path
+    for same in (y, y.astype(bool), sp.csr_matrix(y)):
+        assert all(
+            np.array_equal(a[1], b[1])
+            for a, b in zip(reference, folds_of(cv, np.zeros(90), same), strict=True)
+        )
+
+
 def test_groups_are_never_split():
     y = labels(200)
     groups = np.random.default_rng(1).integers(0, 30, 200)
@@ -121,6 +135,17 @@ def test_groups_are_never_split():
     ):
         for train, test in folds_of(cv, np.zeros(200), y, groups):
             assert np.intersect1d(groups[train], groups[test]).size == 0
+
+
+def test_bad_groups_are_one_line_errors():
+    y = np.array([0, 1] * 5)
+    cv = MultiTaskStratifiedKFold(2, random_state=0)
+    with pytest.raises(DataError, match="groups has 1 missing values"):
+        list(cv.split(np.zeros(10), y, [1, 2, 3, None, 5, 6, 7, 8, 9, 10]))
+    with pytest.raises(DataError, match="groups holds a single group"):
+        list(cv.split(np.zeros(10), y, ["a"] * 10))
+    with pytest.raises(DataError, match="n_splits=3 is greater than the 2 groups of the dataset"):
+        list(MultiTaskStratifiedKFold(3).split(np.zeros(10), y, ["a", "b"] * 5))
 
 
 def test_rare_class_is_a_warning_like_sklearn():
