@@ -1,0 +1,319 @@
+"""Diagnostics: hand-computed cases, brute-force versions of each measure, pandas.crosstab, scipy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.spatial.distance import jensenshannon
+from scipy.stats import ks_2samp
+from scipy.stats.contingency import association
+
+from core.diagnostics import (
+    MISSING,
+    WHOLE,
+    compare_strategies,
+    cooccurrence,
+    cooccurrence_shift,
+    cramers_v,
+    encode_tasks,
+    label_distribution,
+    scorecard,
+    split_quality,
+    task_association,
+    task_scores,
+)
+from core.errors import DataError
+from core.tasks import Task, indicator_matrix
+
+
+@pytest.fixture
+def mixed() -> tuple[pd.DataFrame, list[Task], np.ndarray]:
+    """Binary, multiclass, multilabel and regression tasks with missing labels, 300 rows."""
+    rng = np.random.default_rng(0)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "smoker": rng.choice(["no", "yes", None], n, p=[0.6, 0.3, 0.1]),
+            "colour": rng.choice(["red", "green", "blue"], n),
+            "tag_a": rng.integers(0, 2, n).astype(float),
+            "tag_b": rng.integers(0, 2, n).astype(float),
+            "income": rng.normal(50, 10, n),
+            "x": rng.normal(size=n),
+        }
+    )
+    frame.loc[rng.random(n) < 0.1, ["tag_a", "tag_b"]] = np.nan
+    frame.loc[rng.random(n) < 0.05, "income"] = np.nan
+    tasks = [
+        Task("smoker", ("smoker",), "binary"),
+        Task("colour", ("colour",), "multiclass"),
+        Task("tags", ("tag_a", "tag_b"), "multilabel"),
+        Task("income", ("income",), "regression"),
+    ]
+    assignment = np.array(["train", "val", "test", "excluded"], dtype=object)[
+        rng.choice(4, n, p=[0.6, 0.15, 0.15, 0.1])
+    ]
+    return frame, tasks, assignment
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def test_encoding_matches_indicator_matrix(mixed):
+    frame, tasks, _ = mixed
+    Y, labels = indicator_matrix(frame, tasks)
+    encoded = encode_tasks(frame, tasks)
+    assert list(encoded.labels) == labels
+    assert (encoded.matrix != Y).nnz == 0
+
+
+def test_fast_multilabel_path_matches_indicator_matrix():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(rng.integers(0, 2, (200, 6)).astype(np.int8), columns=[f"l{i}" for i in range(6)])
+    frame["l5"] = frame["l5"].astype(np.int64)
+    tasks = [Task("labels", tuple(frame.columns), "multilabel")]
+    Y, labels = indicator_matrix(frame, tasks)
+    encoded = encode_tasks(frame, tasks)
+    assert list(encoded.labels) == labels and (encoded.matrix != Y).nnz == 0
+    assert not encoded.tasks[0].missing.any()
+
+
+# --------------------------------------------------------------------------- label distribution
+
+
+def test_label_distribution_hand_computed():
+    frame = pd.DataFrame({"y": ["a", "b", None, "a", "a", "excluded-row"]})
+    frame.loc[5, "y"] = "b"
+    assignment = ["train", "train", "test", "test", "train", "excluded"]
+    counts = label_distribution(frame, [Task("y", ("y",), "binary")], assignment).to_frame()
+    train = counts[counts["split"] == "train"].set_index("label")
+    assert train.loc["a", "count"] == 2 and train.loc["b", "count"] == 1 and train.loc[MISSING, "count"] == 0
+    test = counts[counts["split"] == "test"].set_index("label")
+    assert test.loc[MISSING, "fraction"] == 0.5 and np.isnan(test.loc[MISSING, "fraction_labelled"])
+    assert test.loc["a", "fraction_labelled"] == 1.0
+    whole = counts[counts["split"] == WHOLE].set_index("label")
+    assert whole["count"].tolist() == [3, 1, 1]  # the excluded row is left out
+    assert list(counts["split"].unique()) == ["train", "test", WHOLE]
+
+
+def test_label_distribution_against_brute_force(mixed):
+    frame, tasks, assignment = mixed
+    counts = label_distribution(frame, tasks, assignment).to_frame()
+    kept = assignment != "excluded"
+    for split in ["train", "val", "test", WHOLE]:
+        rows = kept if split == WHOLE else assignment == split
+        part = counts[(counts["split"] == split) & (counts["task"] == "colour")].set_index("label")
+        expected = frame.loc[rows, "colour"].value_counts()
+        for label, count in expected.items():
+            assert part.loc[label, "count"] == count
+        tags = counts[(counts["split"] == split) & (counts["task"] == "tags")].set_index("label")
+        assert tags.loc["tag_a", "count"] == (frame.loc[rows, "tag_a"] == 1).sum()
+        assert tags.loc[MISSING, "count"] == frame.loc[rows, "tag_a"].isna().sum()
+        labelled = frame.loc[rows, "tag_a"].notna().sum()
+        assert tags.loc["tag_b", "fraction_labelled"] == pytest.approx(
+            (frame.loc[rows, "tag_b"] == 1).sum() / labelled
+        )
+
+
+def test_regression_quantiles_and_histogram(mixed):
+    frame, tasks, assignment = mixed
+    dist = label_distribution(frame, tasks, assignment)
+    train = frame.loc[assignment == "train", "income"].dropna()
+    medians = dist.quantiles.query("split == 'train' and quantile == 0.5")["value"]
+    assert medians.item() == pytest.approx(train.median())
+    histogram = dist.histogram.query("split == 'train'")
+    assert histogram["count"].sum() == train.size
+    assert histogram["fraction"].sum() == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- co-occurrence
+
+
+def test_cooccurrence_matches_crosstab(mixed):
+    frame, tasks, assignment = mixed
+    result = cooccurrence(frame, tasks, assignment, split="train")
+    rows = frame[assignment == "train"]
+    table = pd.crosstab(rows["smoker"], rows["colour"])
+    for smoker in table.index:
+        for colour in table.columns:
+            assert result.counts.loc[f"smoker={smoker}", f"colour={colour}"] == table.loc[smoker, colour]
+            expected = table.loc[smoker, colour] / (rows["smoker"] == smoker).sum()
+            assert result.conditional.loc[f"smoker={smoker}", f"colour={colour}"] == pytest.approx(expected)
+    both = ((rows["smoker"] == "yes") & (rows["tag_a"] == 1)).sum()
+    assert result.counts.loc["smoker=yes", "tags=tag_a"] == both
+    n = len(rows)
+    lift = both * n / ((rows["smoker"] == "yes").sum() * (rows["tag_a"] == 1).sum())
+    assert result.lift.loc["smoker=yes", "tags=tag_a"] == pytest.approx(lift)
+    assert result.n_rows == n and result.split == "train"
+
+
+def test_cooccurrence_to_frame_is_long(mixed):
+    frame, tasks, _ = mixed
+    result = cooccurrence(frame, tasks)
+    long = result.to_frame()
+    n_labels = len(result.counts)
+    assert len(long) == n_labels**2
+    assert list(long.columns) == [
+        "row_label",
+        "col_label",
+        "row_task",
+        "col_task",
+        "count",
+        "conditional",
+        "lift",
+    ]
+    assert result.split == WHOLE and result.n_rows == len(frame)
+
+
+def test_cooccurrence_shift_is_difference_of_conditionals(mixed):
+    frame, tasks, assignment = mixed
+    shift = cooccurrence_shift(frame, tasks, assignment, "train", "test")
+    train = cooccurrence(frame, tasks, assignment, "train").conditional
+    test = cooccurrence(frame, tasks, assignment, "test").conditional
+    pd.testing.assert_frame_equal(shift.difference, test - train)
+    assert shift.largest == pytest.approx(np.nanmax(np.abs((test - train).to_numpy())))
+
+
+def test_unknown_split_is_a_clear_error(mixed):
+    frame, tasks, assignment = mixed
+    with pytest.raises(DataError, match="Unknown split 'holdout'"):
+        cooccurrence(frame, tasks, assignment, split="holdout")
+
+
+# --------------------------------------------------------------------------- association
+
+
+def _v(x: pd.Series, y: pd.Series) -> float:
+    """Cramér's V by scipy over rows where both are known, dropping empty rows and columns."""
+    both = x.notna() & y.notna()
+    table = pd.crosstab(x[both], y[both]).to_numpy()
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    return association(table, method="cramer") if min(table.shape) > 1 else np.nan
+
+
+def test_cramers_v_matches_scipy():
+    rng = np.random.default_rng(4)
+    tables = rng.integers(0, 30, (20, 3, 4))
+    expected = [association(t, method="cramer") for t in tables]
+    assert cramers_v(tables) == pytest.approx(expected)
+
+
+def test_task_association_against_scipy(mixed):
+    frame, tasks, assignment = mixed
+    result = task_association(frame, tasks, assignment)
+    for split in ["train", "test", WHOLE]:
+        rows = frame[assignment != "excluded"] if split == WHOLE else frame[assignment == split]
+        matrix = result.matrices[split]
+        assert matrix.loc["smoker", "colour"] == pytest.approx(_v(rows["smoker"], rows["colour"]))
+        # multilabel: the mean over its labels, each a binary variable
+        expected = np.mean([_v(rows[c], rows["colour"]) for c in ("tag_a", "tag_b")])
+        assert matrix.loc["tags", "colour"] == pytest.approx(expected)
+        bins = pd.Series(encode_tasks(frame, tasks).tasks[3].codes, index=frame.index).where(lambda c: c >= 0)
+        assert matrix.loc["income", "smoker"] == pytest.approx(_v(bins[rows.index], rows["smoker"]))
+        assert np.allclose(np.diag(matrix), 1.0)
+    assert list(result.matrices) == ["train", "val", "test", WHOLE]
+    assert set(result.to_frame().columns) == {"split", "task_a", "task_b", "cramers_v"}
+
+
+def test_association_of_multilabel_pairs():
+    rng = np.random.default_rng(5)
+    a = rng.integers(0, 2, (200, 2))
+    b = np.column_stack([a[:, 0], rng.integers(0, 2, 200)])  # b0 copies a0
+    frame = pd.DataFrame(np.hstack([a, b]), columns=["a0", "a1", "b0", "b1"])
+    tasks = [Task("A", ("a0", "a1"), "multilabel"), Task("B", ("b0", "b1"), "multilabel")]
+    value = task_association(frame, tasks).whole.loc["A", "B"]
+    pairs = [_v(frame[x], frame[y]) for x in ("a0", "a1") for y in ("b0", "b1")]
+    assert value == pytest.approx(np.mean(pairs))
+
+
+# --------------------------------------------------------------------------- task scores
+
+
+def test_task_scores_against_brute_force(mixed):
+    frame, tasks, assignment = mixed
+    scores = task_scores(frame, tasks, assignment).to_frame().set_index(["task", "split"])
+    kept = assignment != "excluded"
+    whole = frame.loc[kept, "colour"].value_counts()
+    for split in ["train", "val", "test"]:
+        rows = frame[assignment == split]
+        counts = rows["colour"].value_counts().reindex(whole.index, fill_value=0)
+        assert scores.loc[("colour", split), "js_distance"] == pytest.approx(
+            jensenshannon(counts, whole, base=2)
+        )
+        assert scores.loc[("smoker", split), "missing_share"] == pytest.approx(rows["smoker"].isna().mean())
+        ks = ks_2samp(rows["income"].dropna(), frame.loc[kept, "income"].dropna()).statistic
+        assert scores.loc[("income", split), "ks_statistic"] == pytest.approx(ks)
+        tag_counts = [(rows[c] == 1).sum() for c in ("tag_a", "tag_b")]
+        whole_tags = [(frame.loc[kept, c] == 1).sum() for c in ("tag_a", "tag_b")]
+        assert scores.loc[("tags", split), "js_distance"] == pytest.approx(
+            jensenshannon(tag_counts, whole_tags, base=2)
+        )
+    assert np.isnan(scores.loc[("colour", "train"), "ks_statistic"])
+
+
+def test_absent_classes_are_named():
+    frame = pd.DataFrame({"y": ["a", "b", "c", "a", "b", "a"]})
+    assignment = ["train", "train", "train", "test", "test", "test"]
+    scores = task_scores(frame, [Task("y", ("y",), "multiclass")], assignment).to_frame().set_index("split")
+    assert scores.loc["test", "absent_classes"] == 1 and scores.loc["test", "absent_labels"] == "c"
+    assert scores.loc["train", "absent_classes"] == 0
+
+
+# --------------------------------------------------------------------------- missing labels, scorecard
+
+
+def test_missing_labels_never_crash():
+    frame = pd.DataFrame(
+        {
+            "y": [None, None, "a", "b", None, "a"],
+            "z": [1.0, np.nan, np.nan, 2.0, 3.0, np.nan],
+            "m1": [np.nan, 1, 0, np.nan, 1, 0],
+            "m2": [np.nan, 0, 1, np.nan, 1, 1],
+        }
+    )
+    tasks = [
+        Task("y", ("y",), "binary"),
+        Task("z", ("z",), "regression"),
+        Task("m", ("m1", "m2"), "multilabel"),
+    ]
+    assignment = ["train", "train", "train", "test", "test", "test"]
+    label_distribution(frame, tasks, assignment)
+    cooccurrence(frame, tasks, assignment, "test")
+    cooccurrence_shift(frame, tasks, assignment, "train", "test")
+    task_association(frame, tasks, assignment)
+    scores = task_scores(frame, tasks, assignment)
+    encoded = encode_tasks(frame, tasks)
+    card = scorecard(split_quality(encoded.matrix, assignment), scores)
+    assert set(card["status"]) <= {"pass", "warn", "fail"}
+
+
+def test_scorecard_columns_and_relative_ld():
+    rng = np.random.default_rng(2)
+    Y = (rng.random((4000, 5)) < 0.2).astype(int)
+    random = np.array(["train", "test"], dtype=object)[rng.integers(0, 2, 4000)]
+    card = scorecard(split_quality(Y, random), worst_js=0.01).set_index("score")
+    assert list(card.columns) == ["name", "value", "reference", "status", "threshold", "reading"]
+    assert card.loc["LD", "status"] == "warn"  # a random split is about 1x a random split's LD
+    assert card.loc["JS", "status"] == "pass"
+    assert card.loc["LD", "reading"].startswith("LD ")
+
+
+# --------------------------------------------------------------------------- strategy comparison
+
+
+def test_compare_strategies_one_row_per_config():
+    from core.splits import SplitConfig
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"y": rng.choice(["a", "b", "c"], 600, p=[0.7, 0.2, 0.1]), "g": np.arange(600) // 4})
+    tasks = [Task("y", ("y",), "multiclass")]
+    configs = {
+        "random": SplitConfig("random", seed=1),
+        "stratified": SplitConfig("stratified", seed=1),
+        "no time column": SplitConfig("time", time_column="nope"),
+    }
+    table = compare_strategies(frame, tasks, configs, group_column="g").to_frame().set_index("config")
+    assert list(table.index) == list(configs)
+    assert table.loc["stratified", "ld"] <= table.loc["random", "ld"]
+    assert table.loc["random", "groups_split"] > 0
+    assert table.loc["no time column", "error"] and table.loc["no time column", "status"] == "fail"

