@@ -371,7 +371,7 @@ def split(
         codes, names = _predefined(df[config.split_column], config.split_column, notes)
     else:
         names = config.split_names
-        units = _units(df, config.group_column)
+        units = _units(df, config.group_column, notes)
         codes = _STRATEGY[config.strategy](df, tasks, config, units, notes)
         if config.strategy != "time":
             notes.extend(_empty_split_notes(codes, names, config.shares))
@@ -420,20 +420,28 @@ class _Units:
         return unit_values if self.code is None else unit_values[self.code]
 
 
-def _units(df: pd.DataFrame, group_column: str | None, setting: str | None = None) -> _Units:
+def _units(
+    df: pd.DataFrame, group_column: str | None, notes: list[str], setting: str | None = None
+) -> _Units:
+    """One unit per row, or per group; a row with no group id is a group of its own (with a note)."""
     if group_column is None:
         return _Units(None, np.ones(len(df), dtype=np.int64), "rows")
     setting = setting or f"group_column '{group_column}'"
     codes, groups = pd.factorize(df[group_column], use_na_sentinel=True)
-    missing = int((codes < 0).sum())
-    if missing:
-        raise DataError(f"{setting} has {missing:,} missing values; give every row a group id.")
-    if len(groups) < 2:
+    codes = codes.astype(np.int64)
+    missing = codes < 0
+    if missing.any():
+        codes[missing] = len(groups) + np.arange(int(missing.sum()))
+        notes.append(
+            f"{int(missing.sum()):,} rows have no value in {setting}; each is kept as a group of its own."
+        )
+    n_groups = int(codes.max()) + 1
+    if n_groups < 2:
         raise DataError(
-            f"{setting} holds a single group ({groups[0]!r}); "
+            f"{setting} holds a single group ({groups[0] if len(groups) else None!r}); "
             "a group split needs at least two groups, so pick another column or no group column."
         )
-    return _Units(codes.astype(np.int64), np.bincount(codes).astype(np.int64), "groups")
+    return _Units(codes, np.bincount(codes, minlength=n_groups).astype(np.int64), "groups")
 
 
 def _check_enough_units(config: SplitConfig, units: _Units, column: str | None) -> None:
@@ -836,7 +844,10 @@ def _sklearn_units(y, groups, n_rows: int) -> tuple[sp.csr_matrix, list[str], _U
     frame = pd.DataFrame({"group": np.asarray(groups).ravel()})
     if len(frame) != n_rows:
         raise DataError(f"groups has {len(frame)} values but X has {n_rows} rows; pass one group per sample.")
-    units = _units(frame, "group", setting="groups")
+    notes: list[str] = []
+    units = _units(frame, "group", notes, setting="groups")
+    for note in notes:
+        warnings.warn(note, UserWarning, stacklevel=5)
     return units.membership() @ Y.astype(np.int32), labels, units
 
 

@@ -205,7 +205,6 @@ def test_split_rejects_a_non_config():
         ({"strategy": "group", "group_column": "one"}, "holds a single group"),
         ({"strategy": "time", "time_column": "word"}, "does not parse as numbers or dates"),
         ({"strategy": "hash", "id_column": "holey"}, "id_column 'holey' has 1 missing values"),
-        ({"strategy": "group", "group_column": "holey"}, "group_column 'holey' has 1 missing values"),
         ({"strategy": "time", "time_column": "holey"}, "time_column 'holey' has 1 missing values"),
         ({"strategy": "time", "time_column": "y"}, "2 distinct values, too few for 3 splits"),
     ],
@@ -223,6 +222,14 @@ def test_data_errors_are_one_line_and_sklearn_like(options, words):
     with pytest.raises(DataError, match=words.replace("(", r"\(").replace(".", r"\.")) as caught:
         split(df, [BINARY], SplitConfig(**options))
     assert "\n" not in str(caught.value)
+
+
+def test_a_row_with_no_group_id_is_a_group_of_its_own():
+    df = labelled_frame(30).assign(g=[np.nan] * 10 + ["a"] * 10 + ["b"] * 10)
+    with pytest.warns(UserWarning, match="10 rows have no value in group_column 'g'; each is kept"):
+        result = split(df, [BINARY], SplitConfig(strategy="group", group_column="g"))
+    assert (result.assignment[10:].groupby(df["g"][10:]).nunique() == 1).all()
+    assert result.assignment[:10].nunique() > 1  # the ten loose rows are free to go anywhere
 
 
 def test_column_settings_the_strategy_does_not_read_are_ignored():
