@@ -24,5 +24,8 @@ PAGES = [
     st.Page("pages/export.py", title="Export", icon=":material/download:"),
 ]
 page = st.navigation(PAGES)
-sidebar.show()
-page.run()
+summary = st.sidebar.container()
+try:
+    page.run()
+finally:  # drawn after the page, so it shows what the page just chose
+    sidebar.show(summary)

@@ -27,9 +27,10 @@ def describe_split(config) -> str:
     return f"**{config.strategy}** · {sizes}" + ("  \n" + ", ".join(extra) if extra else "")
 
 
-def show() -> None:
+def show(container) -> None:
+    """Fill ``container`` (a slot in the sidebar) with the current dataset, tasks and split."""
     data = state.dataset()
-    with st.sidebar:
+    with container:
         st.markdown("### Current work")
         st.markdown(f"**Dataset** `{data.name}`  \n{data.n_rows:,} rows × {data.frame.shape[1]:,} columns")
         chosen = state.tasks()
