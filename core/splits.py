@@ -19,7 +19,9 @@ time value come nearest its cumulative fraction, and takes a gap from the end
 of the *earlier* split (as sklearn's ``TimeSeriesSplit`` shrinks train), so
 val and test keep their sizes. ``hash`` salts the hash with ``seed``. A
 ``predefined`` row with no value is ``excluded`` (with a warning), not an
-error, since a split column often leaves rows out on purpose.
+error, since a split column often leaves rows out on purpose. A row with no
+group id is a group of its own (with a warning); a missing id (``hash``) or
+time (``time``) is a :class:`~core.errors.DataError`.
 """
 
 from __future__ import annotations
@@ -323,6 +325,15 @@ class SplitResult:
         One line each; :func:`split` also emitted them as ``UserWarning``.
     split_names : tuple of str
         In order: the fractions' order or folds, ``excluded`` last when present.
+
+    Examples
+    --------
+    >>> result = split(pd.DataFrame({"x": range(10)}), [], SplitConfig(strategy="random"))
+    >>> result.to_frame()
+       split  rows  share
+    0  train     7    0.7
+    1    val     2    0.2
+    2   test     1    0.1
     """
 
     assignment: pd.Series
@@ -736,7 +747,7 @@ _STRATEGY = {"random": _random, "stratified": _stratified, "group": _stratified,
 
 
 def _rng(random_state) -> np.random.Generator:
-    """A fresh generator: None -> fresh entropy, an int -> that seed (0 included)."""
+    """None -> fresh entropy, an int -> a generator seeded with it (0 included); a Generator as is."""
     if isinstance(random_state, np.random.Generator):
         return random_state
     if isinstance(random_state, np.random.RandomState):

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import BaseCrossValidator, GridSearchCV, check_cv, cross_val_score
 from sklearn.multiclass import OneVsRestClassifier
@@ -228,3 +229,15 @@ def test_works_in_cross_val_score_and_grid_search():
             LogisticRegression(), X, y, cv=MultiTaskStratifiedShuffleSplit(3, random_state=0)
         )
         assert shuffled.shape == (3,)
+
+
+def test_groups_reach_the_splitter_through_metadata_routing():
+    rng = np.random.default_rng(0)
+    X, groups = rng.normal(size=(100, 3)), np.repeat(np.arange(20), 5)
+    y = (X[:, 0] > 0).astype(int)
+    cv = MultiTaskStratifiedKFold(4, random_state=0)
+    with sklearn.config_context(enable_metadata_routing=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        scores = cross_val_score(LogisticRegression(), X, y, cv=cv, params={"groups": groups})
+    assert scores.shape == (4,)
+    assert cv.get_metadata_routing().split.requests == {"groups": True}
