@@ -72,6 +72,15 @@ def test_time_with_gap_and_hash_by_id(tmp_path, wagepan):
     assert (pd.read_csv(out).groupby(wagepan.frame["nr"].to_numpy())["split"].nunique() == 1).all()
 
 
+def test_multilabel_task_from_0_1_columns_with_order_2(tmp_path):
+    out = tmp_path / "yeast.csv"
+    labels = "+".join(f"Class{i}" for i in range(1, 15))
+    done = run_split(f"builtin:yeast --task function={labels} --folds 3 --order 2 --seed 4294967295", out)
+    assert done.returncode == 0, done.stderr
+    sizes = pd.read_csv(out)["split"].value_counts()
+    assert sorted(sizes.index) == ["fold-0", "fold-1", "fold-2"] and sizes.max() - sizes.min() <= 1
+
+
 def test_predefined_from_a_csv_file(tmp_path, small_csv):
     out = tmp_path / "given.csv"
     done = run_split(f"{small_csv} --task y --strategy predefined --split-column given", out)
