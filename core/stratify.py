@@ -37,6 +37,8 @@ __all__ = ["stratify", "pair_indicators", "largest_remainder"]
 
 _DENSE_CHUNK_ROWS = 1 << 15  # rows converted at a time from a dense Y, to bound memory
 _POLISH_MAX_ROUNDS = 500
+_POLISH_MIN_ROUNDS = 3
+_POLISH_WORK = 200_000_000  # polish rounds stop at about this many sparse multiply-adds in all
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # splitmix64 constants for the column content hash
 
 
@@ -89,15 +91,18 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
     is_label = columns < n_labels  # canonical columns that are labels, not pairs
     targets = largest_remainder(int(unit_sizes.sum()), shares)
     weighted = bool((unit_sizes != 1).any() or (counts.data != 1).any())
-    noise = rng.random(n_units)
+    shuffle = rng.permutation(n_units)  # a random rank per unit breaks every remaining tie
 
-    assignment = _deal(counts, shares, targets, unit_sizes, noise, rng, weighted)
-    if weighted:
-        balance = _Balance(counts, unit_sizes, assignment, targets)
-        balance.polish(_POLISH_MAX_ROUNDS)
-        balance.settle_sizes()
-        assignment = balance.assignment
-    _cover_rare_columns(counts, is_label, assignment, unit_sizes, targets, noise)
+    assignment, shortfall = _deal(counts, shares, targets, unit_sizes, shuffle, rng, weighted)
+    if weighted or shortfall[is_label].max(initial=0.0) >= 1:  # a label is a whole unit off its share
+        scored = counts if weighted else counts[:, np.flatnonzero(is_label)]  # rows: fix the labels only
+        balance = _Balance(scored, unit_sizes, assignment, targets, moves=weighted)
+        work = len(shares) * (counts.nnz + n_units)
+        rounds = max(_POLISH_MIN_ROUNDS, min(_POLISH_MAX_ROUNDS, _POLISH_WORK // work))
+        balance.polish(rounds, until_within_one=not weighted)
+        if weighted:
+            balance.settle_sizes()
+    _cover_rare_columns(counts, is_label, assignment, unit_sizes, targets, shuffle)
     return assignment
 
 
@@ -266,50 +271,78 @@ def _permute_columns(counts: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matri
 # batched dealing
 
 
-def _deal(counts, shares, targets, sizes, noise, rng, weighted) -> np.ndarray:
-    """Place every unit: rarest column first, each column's unplaced units in one batch."""
+def _deal(counts, shares, targets, sizes, shuffle, rng, weighted) -> tuple[np.ndarray, np.ndarray]:
+    """Place every unit, in batches: the units whose rarest column is c, for c rarest first.
+
+    One sort puts every batch in a contiguous block, ordered inside by the units' next rarest
+    columns; each batch is then dealt along an interleave of its splits' quotas, the quotas
+    coming from the demand left by the batches before it. Returns the assignment and, per
+    column, the largest amount by which it missed its share of a split.
+    """
     n_units, n_cols = counts.shape
     k = len(shares)
-    by_column = counts.tocsc()
-    totals = by_column.sum(axis=0).A1.astype(np.float64)
+    head = _row_heads(counts, 3)  # (n, 3): each row's three rarest columns, n_cols if absent
+    order = _unit_order(counts, head, sizes, shuffle, weighted)
+    ranked = counts[order]  # rows in dealing order; a batch is a block of rows
+    indptr, indices, data = ranked.indptr, ranked.indices, ranked.data.astype(np.float64)
+    bounds = np.searchsorted(head[order, 0], np.arange(n_cols + 2))
+    totals = np.bincount(counts.indices, weights=counts.data, minlength=n_cols)
     demand = totals[:, None] * shares[None, :]  # (L, k) positives each split still wants
-    need_scale = 1.0 / np.maximum(totals, 1.0)
-    unplaced = np.diff(by_column.indptr).astype(np.int64)  # units per column not yet placed
+    per_total = 1.0 / np.maximum(totals, 1.0)
+    ties = rng.random((n_cols, k))  # the last tie-break between splits, per batch
     room = targets.astype(np.float64)  # rows each split can still take
     assignment = np.full(n_units, -1, dtype=np.int64)
-    never = np.iinfo(np.int64).max
-    rank = np.arange(n_cols, dtype=np.int64)
-    while n_cols:
-        key = np.where(unplaced > 0, unplaced * n_cols + rank, never)
-        column = int(np.argmin(key))
-        if key[column] == never:
-            break
-        lo, hi = by_column.indptr[column], by_column.indptr[column + 1]
-        units, weight = by_column.indices[lo:hi], by_column.data[lo:hi]
-        free = assignment[units] < 0
-        units, weight = units[free], weight[free].astype(np.int64)
-        batch = counts[units]
-        carried = np.bincount(batch.indices, weights=batch.data, minlength=n_cols)
-        preference = carried @ (demand * need_scale[:, None])  # how much the batch's columns want each split
-        priority = np.lexsort((rng.permutation(k), -room, -preference))
-        quota = _batch_quota(int(weight.sum()), demand[column], room, priority, weighted)
+    for column in np.flatnonzero(bounds[1:-1] > bounds[:-2]):
+        lo, hi = bounds[column], bounds[column + 1]
+        start, stop = indptr[lo], indptr[hi]
+        batch_indices, batch_data = indices[start:stop], data[start:stop]
+        carried = np.bincount(batch_indices, weights=batch_data, minlength=n_cols)
+        need = (carried * per_total) @ demand  # how much the batch's columns want each split
+        priority = np.lexsort((ties[column], -room, -need))
+        quota = _batch_quota(int(carried[column]), demand[column], room, priority, weighted)
         sequence = _interleave(quota, priority)
-        order = _batch_order(batch, column, weight, sizes[units], noise[units], weighted)
-        folds = np.empty(len(units), dtype=np.int64)
         if weighted:  # a unit takes the split at the middle of its stretch of the sequence
-            ends = np.cumsum(weight[order])
-            folds[order] = sequence[np.minimum(ends - (weight[order] + 1) // 2, len(sequence) - 1)]
+            weight = batch_data[indptr[lo:hi] - start].astype(np.int64)  # the rarest column comes first
+            folds = sequence[np.minimum(np.cumsum(weight) - (weight + 1) // 2, len(sequence) - 1)]
+            room -= np.bincount(folds, weights=sizes[order[lo:hi]], minlength=k)
         else:
-            folds[order] = sequence
-        assignment[units] = folds
-        per_row = np.diff(batch.indptr)
-        demand -= np.bincount(
-            batch.indices * k + np.repeat(folds, per_row), weights=batch.data, minlength=n_cols * k
-        ).reshape(n_cols, k)
-        unplaced -= np.bincount(batch.indices, minlength=n_cols)
-        room -= np.bincount(folds, weights=sizes[units], minlength=k)
-    _fill_unlabelled(assignment, room, sizes, noise, rng, weighted)
-    return assignment
+            folds = sequence
+            room -= quota
+        assignment[order[lo:hi]] = folds
+        entry_split = np.repeat(folds, np.diff(indptr[lo : hi + 1]))
+        demand -= np.bincount(batch_indices * k + entry_split, weights=batch_data, minlength=n_cols * k).reshape(
+            n_cols, k
+        )
+    _fill_unlabelled(order[bounds[n_cols] :], assignment, room, sizes, rng, weighted)
+    return assignment, np.abs(demand).max(axis=1, initial=0.0)
+
+
+def _row_heads(counts: sp.csr_matrix, width: int) -> np.ndarray:
+    """The first ``width`` columns of every row (its rarest, columns being in canonical order)."""
+    n_units, n_cols = counts.shape
+    per_row = np.diff(counts.indptr)
+    head = np.full((n_units, width), n_cols, dtype=np.int64)
+    for slot in range(width):
+        has = per_row > slot
+        head[has, slot] = counts.indices[counts.indptr[:-1][has] + slot]
+    return head
+
+
+def _unit_order(counts, head, sizes, shuffle, weighted) -> np.ndarray:
+    """Units sorted by batch (rarest column), then next rarest columns, then at random.
+
+    Units of unequal weight also sort heavier first inside a run, so that runs deal out
+    their big units evenly too.
+    """
+    if weighted:
+        first = np.zeros(len(sizes), dtype=np.int64)
+        has = np.diff(counts.indptr) > 0
+        first[has] = counts.data[counts.indptr[:-1][has]]
+        return np.lexsort((shuffle, -sizes, -first, head[:, 2], head[:, 1], head[:, 0]))
+    base = counts.shape[1] + 1
+    if base**3 * len(shuffle) < 2**62:  # one int64 key sorts faster than a lexsort
+        return np.argsort(((head[:, 0] * base + head[:, 1]) * base + head[:, 2]) * len(shuffle) + shuffle)
+    return np.lexsort((shuffle, head[:, 2], head[:, 1], head[:, 0]))
 
 
 def _batch_quota(total, demand, room, priority, weighted) -> np.ndarray:
@@ -342,39 +375,20 @@ def _interleave(quota: np.ndarray, priority: np.ndarray) -> np.ndarray:
     return split[np.argsort(place, kind="stable")]
 
 
-def _batch_order(batch, column, weight, sizes, noise, weighted) -> np.ndarray:
-    """Units sorted by their two rarest other columns (then size, then random)."""
-    n_cols = batch.shape[1]
-    per_row = np.diff(batch.indptr)
-    head = np.full((batch.shape[0], 3), n_cols, dtype=np.int64)
-    for slot in range(3):  # the first three columns of each row are its rarest (canonical order)
-        has = per_row > slot
-        head[has, slot] = batch.indices[batch.indptr[:-1][has] + slot]
-    head[head == column] = n_cols
-    head.sort(axis=1)
-    if weighted:
-        return np.lexsort((noise, -sizes, -weight, head[:, 1], head[:, 0]))
-    return np.lexsort((noise, head[:, 1], head[:, 0]))
-
-
-def _fill_unlabelled(assignment, room, sizes, noise, rng, weighted) -> None:
-    """Units with no positive indicator fill the room the labelled ones left."""
-    left = np.flatnonzero(assignment < 0)
+def _fill_unlabelled(left, assignment, room, sizes, rng, weighted) -> None:
+    """Units with no positive indicator (``left``, in random order) fill the room left over."""
     if not len(left):
         return
     k = len(room)
     if not weighted:
-        quota = np.maximum(room, 0).astype(np.int64)
-        assignment[left[np.argsort(noise[left])]] = np.repeat(np.arange(k), quota)
+        assignment[left] = np.repeat(np.arange(k), np.maximum(room, 0).astype(np.int64))
         return
+    left = left[np.argsort(-sizes[left], kind="stable")]  # biggest first
     weight = sizes[left]
     priority = np.lexsort((rng.permutation(k), -room))
-    tiebreak = np.argsort(priority)
-    quota = largest_remainder(int(weight.sum()), np.maximum(room, 0) + 1e-9, tiebreak)
+    quota = largest_remainder(int(weight.sum()), np.maximum(room, 0) + 1e-9, np.argsort(priority))
     sequence = _interleave(quota, priority)
-    order = np.lexsort((noise[left], -weight))
-    ends = np.cumsum(weight[order])
-    assignment[left[order]] = sequence[np.minimum(ends - (weight[order] + 1) // 2, len(sequence) - 1)]
+    assignment[left] = sequence[np.minimum(np.cumsum(weight) - (weight + 1) // 2, len(sequence) - 1)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -382,74 +396,117 @@ def _fill_unlabelled(assignment, room, sizes, noise, rng, weighted) -> None:
 
 
 class _Balance:
-    """Per-split deviations of label composition and size, and single-unit moves that shrink them.
+    """Per-split deviations of label composition and size, and the moves and swaps that shrink them.
 
-    For split j, ``residual[:, j]`` is its label counts minus (overall label rate x its rows),
-    and ``excess[j]`` its rows minus its target. A move of unit u from split a to b changes the
-    objective sum(residual**2) + sum(excess**2) by
-    2 e_u . (R_b - R_a) + 2 |e_u|^2 + 2 s_u (x_b - x_a) + 2 s_u^2, with e_u = y_u - rate s_u.
+    Unit u stands for the vector e_u = (y_u - rate * s_u, s_u): its label counts beyond what its
+    rows would carry at the overall label rates, then its rows. Column j of ``deviation`` is
+    the sum of e_u over split j minus (0, target_j): label composition off the overall rates,
+    then rows off the target. Moving a summed vector d from split a to b changes the objective
+    |deviation|^2 by 2 d . (D_b - D_a) + 2 |d|^2; a swap of u (in a) and v (in b) moves e_u - e_v.
     """
 
-    def __init__(self, counts, sizes, assignment, targets) -> None:
+    def __init__(self, counts, sizes, assignment, targets, moves: bool) -> None:
         self.counts = counts.astype(np.float64)
         self.sizes = sizes.astype(np.float64)
         self.assignment = assignment
-        self.targets = targets.astype(np.float64)
+        self.moves = moves  # units of one row only swap, so that split sizes stay exact
         k = len(targets)
         self.rate = self.counts.sum(axis=0).A1 / self.sizes.sum()
+        self.by_rate = self.counts @ self.rate  # y_u . rate
         split_rows = np.bincount(assignment, weights=self.sizes, minlength=k)
         onehot = sp.csr_matrix(
             (np.ones(len(assignment)), (np.arange(len(assignment)), assignment)), shape=(len(assignment), k)
         )
-        self.residual = (self.counts.T @ onehot).toarray() - self.rate[:, None] * split_rows[None, :]
-        self.excess = split_rows - self.targets
-        own = self.counts.multiply(self.counts).sum(axis=1).A1
-        self.self_cost = (
-            own - 2 * self.sizes * (self.counts @ self.rate) + self.sizes**2 * (self.rate @ self.rate) + self.sizes**2
-        )
+        label = (self.counts.T @ onehot).toarray() - self.rate[:, None] * split_rows[None, :]
+        self.deviation = np.vstack([label, split_rows - targets])  # (L + 1, k)
+        self.norm = self.counts.multiply(self.counts).sum(axis=1).A1  # |y_u|^2
 
-    def gains(self) -> np.ndarray:
-        """(n_units, k) change of the objective if each unit moved to each split (inf: stays)."""
-        pull = self.counts @ self.residual - self.sizes[:, None] * (self.rate @ self.residual)[None, :]
-        pull += self.sizes[:, None] * self.excess[None, :]
+    def pulls(self, units, splits) -> np.ndarray:
+        """(len(units), len(splits)): e_u . D_j."""
+        rows = self.counts[units] if units is not None else self.counts
+        sizes = self.sizes[units] if units is not None else self.sizes
+        label = self.deviation[:-1, splits]
+        return rows @ label + sizes[:, None] * (self.deviation[-1, splits] - self.rate @ label)[None, :]
+
+    def gram(self, units) -> np.ndarray:
+        """e_u . e_v for every pair of ``units``."""
+        rows, sizes, by_rate = self.counts[units], self.sizes[units], self.by_rate[units]
+        shared = (rows @ rows.T).toarray()  # y_u . y_v
+        cross = np.outer(by_rate, sizes)
+        return shared - cross - cross.T + np.outer(sizes, sizes) * (self.rate @ self.rate + 1)
+
+    def move_costs(self) -> np.ndarray:
+        """(n_units, k): change of the objective if each unit alone moved to each split (inf: stays)."""
+        pull = self.pulls(None, slice(None))
         rows = np.arange(len(self.assignment))
-        delta = 2 * (pull - pull[rows, self.assignment][:, None]) + 2 * self.self_cost[:, None]
-        delta[rows, self.assignment] = np.inf
-        return delta
+        own = self.norm - 2 * self.sizes * self.by_rate + self.sizes**2 * (self.rate @ self.rate + 1)
+        cost = 2 * (pull - pull[rows, self.assignment][:, None]) + 2 * own[:, None]
+        cost[rows, self.assignment] = np.inf
+        return cost
 
-    def move(self, unit: int, to: int) -> None:
-        source = int(self.assignment[unit])
-        lo, hi = self.counts.indptr[unit], self.counts.indptr[unit + 1]
-        change = -self.rate * self.sizes[unit]
-        change[self.counts.indices[lo:hi]] += self.counts.data[lo:hi]
-        self.residual[:, source] -= change
-        self.residual[:, to] += change
-        self.excess[source] -= self.sizes[unit]
-        self.excess[to] += self.sizes[unit]
-        self.assignment[unit] = to
+    def transfer(self, units, signs, a: int, b: int) -> None:
+        """Move ``units`` with sign +1 from split a to b, and with sign -1 from b to a."""
+        for unit, sign in zip(units, signs, strict=True):
+            lo, hi = self.counts.indptr[unit], self.counts.indptr[unit + 1]
+            for split, direction in ((a, -sign), (b, sign)):
+                self.deviation[self.counts.indices[lo:hi], split] += direction * self.counts.data[lo:hi]
+                self.deviation[:-1, split] -= direction * self.sizes[unit] * self.rate
+                self.deviation[-1, split] += direction * self.sizes[unit]
+            self.assignment[unit] = b if sign > 0 else a
 
-    def polish(self, max_rounds: int) -> None:
-        """Apply the best improving moves, several per round when they touch different splits."""
-        k = len(self.targets)
+    def polish(self, max_rounds: int, until_within_one: bool = False, shortlist: int = 8) -> None:
+        """Rounds of improving swaps (and moves) between every pair of splits, until none helps.
+
+        With ``until_within_one``, stop as soon as every column is within one unit of its
+        share in every split.
+        """
+        k = self.deviation.shape[1]
         for _ in range(max_rounds):
-            delta = self.gains()
-            shortlist = min(4 * k, delta.size - 1)
-            best = np.argpartition(delta, shortlist, axis=None)[: shortlist + 1]
-            best = best[np.argsort(delta.ravel()[best], kind="stable")]
-            touched: set[int] = set()
-            moved = 0
-            for flat in best:
-                unit, to = divmod(int(flat), k)
-                if delta[unit, to] >= -1e-9:
-                    break
-                source = int(self.assignment[unit])
-                if source in touched or to in touched:
-                    continue
-                touched.update((source, to))
-                self.move(unit, to)
-                moved += 1
-            if not moved:
+            if until_within_one and np.abs(self.deviation[:-1]).max(initial=0) < 1:
                 return
+            cost = self.move_costs()
+            improved = False
+            for a in range(k):
+                for b in range(a + 1, k):
+                    improved |= self._exchange(cost, a, b, shortlist)
+            if not improved:
+                return
+
+    def _exchange(self, cost, a: int, b: int, shortlist: int) -> bool:
+        """Greedy exact swaps (and moves) among the units likeliest to help between splits a and b.
+
+        The candidates' pulls and Gram matrix are exact, and updated after each step, so every
+        applied step lowers the objective.
+        """
+        from_a = _cheapest(np.flatnonzero(self.assignment == a), cost[:, b], shortlist)
+        from_b = _cheapest(np.flatnonzero(self.assignment == b), cost[:, a], shortlist)
+        units = np.concatenate([from_a, from_b])
+        if not len(from_a) or (not len(from_b) and not self.moves):
+            return False
+        sign = np.r_[np.ones(len(from_a)), -np.ones(len(from_b))]  # +1: would go a -> b
+        gram = self.gram(units)
+        pull = self.pulls(units, [a, b])
+        free = np.ones(len(units), dtype=bool)
+        na = len(from_a)
+        changed = False
+        while True:
+            move = 2 * sign * (pull[:, 1] - pull[:, 0]) + 2 * np.diag(gram)
+            move[~free] = np.inf
+            swap = move[:na, None] + move[None, na:] - 4 * gram[:na, na:]
+            chosen = np.unravel_index(np.argmin(swap), swap.shape) if swap.size else None
+            best = swap[chosen] if chosen is not None else np.inf
+            picked = [chosen[0], na + chosen[1]] if chosen is not None else []
+            if self.moves and move.min() < best:
+                best, picked = move.min(), [int(np.argmin(move))]
+            if not best < -1e-9:
+                return changed
+            picked = np.array(picked)
+            self.transfer(units[picked], sign[picked], a, b)
+            shift = gram[:, picked] @ sign[picked]
+            pull[:, 0] -= shift
+            pull[:, 1] += shift
+            free[picked] = False
+            changed = True
 
     def settle_sizes(self) -> None:
         """Move units from the fullest to the emptiest split until no move narrows the gap.
@@ -458,22 +515,30 @@ class _Balance:
         split a has no unit smaller than the gap x_a - x_b, that gap is at most one unit.
         """
         while True:
-            fullest, emptiest = int(np.argmax(self.excess)), int(np.argmin(self.excess))
-            gap = self.excess[fullest] - self.excess[emptiest]
+            excess = self.deviation[-1]
+            fullest, emptiest = int(np.argmax(excess)), int(np.argmin(excess))
+            gap = excess[fullest] - excess[emptiest]
             members = np.flatnonzero((self.assignment == fullest) & (self.sizes < gap))
             if gap <= 0 or not len(members):
                 return
             fit = np.abs(self.sizes[members] - gap / 2)
             close = members[fit == fit.min()]
-            harm = self.gains()[close, emptiest] if len(close) > 1 else np.zeros(1)
-            self.move(int(close[np.argmin(harm)]), emptiest)
+            harm = self.move_costs()[close, emptiest] if len(close) > 1 else np.zeros(1)
+            self.transfer([int(close[np.argmin(harm)])], [1.0], fullest, emptiest)
+
+
+def _cheapest(units: np.ndarray, cost: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` units with the lowest cost, cheapest first."""
+    if len(units) > count:
+        units = units[np.argpartition(cost[units], count)[:count]]
+    return units[np.argsort(cost[units], kind="stable")]
 
 
 # ---------------------------------------------------------------------------------------------
 # every split gets every column that has at least k units
 
 
-def _cover_rare_columns(counts, is_label, assignment, sizes, targets, noise) -> None:
+def _cover_rare_columns(counts, is_label, assignment, sizes, targets, shuffle) -> None:
     """Swap units of equal size so a label with at least k units appears in every split."""
     k = len(targets)
     n_units = counts.shape[0]
@@ -489,10 +554,10 @@ def _cover_rare_columns(counts, is_label, assignment, sizes, targets, noise) -> 
     for column, split in missing:
         if held[column, split] > 0:
             continue
-        _swap_in(present, by_column, held, required, assignment, sizes, noise, int(column), int(split))
+        _swap_in(present, by_column, held, required, assignment, sizes, shuffle, int(column), int(split))
 
 
-def _swap_in(present, by_column, held, required, assignment, sizes, noise, column, split) -> bool:
+def _swap_in(present, by_column, held, required, assignment, sizes, shuffle, column, split) -> bool:
     """Swap one unit holding ``column`` into ``split`` for a unit of the same size; False if none fits."""
     holders = by_column.indices[by_column.indptr[column] : by_column.indptr[column + 1]]
     holders = holders[held[column, assignment[holders]] >= 2]
@@ -502,11 +567,11 @@ def _swap_in(present, by_column, held, required, assignment, sizes, noise, colum
     candidates = np.flatnonzero(assignment == split)
     candidates = candidates[_can_leave(present, candidates, np.full(len(candidates), split), held, required)]
     per_row = np.diff(present.indptr)
-    for giver in holders[np.lexsort((noise[holders], per_row[holders], -held[column, assignment[holders]]))]:
+    for giver in holders[np.lexsort((shuffle[holders], per_row[holders], -held[column, assignment[holders]]))]:
         same = candidates[sizes[candidates] == sizes[giver]]
         if not len(same):
             continue
-        taker = same[np.lexsort((noise[same], per_row[same]))[0]]
+        taker = same[np.lexsort((shuffle[same], per_row[same]))[0]]
         source = int(assignment[giver])
         for unit, old, new in ((giver, source, split), (taker, split, source)):
             cols = present.indices[present.indptr[unit] : present.indptr[unit + 1]]

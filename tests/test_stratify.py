@@ -1,0 +1,230 @@
+"""Tests for the stratification engine: properties over random inputs, and hand-checked cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.datasets import make_multilabel_classification
+
+from core.diagnostics import split_quality
+from core.errors import ConfigError, DataError
+from core.stratify import largest_remainder, pair_indicators, stratify
+
+PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def problems(draw, max_units=120, max_labels=8, grouped=None):
+    """A random sparse 0/1 (or, for groups, count) matrix, fractions, sizes and a seed."""
+    n = draw(st.integers(1, max_units))
+    n_labels = draw(st.integers(0, max_labels))
+    density = draw(st.sampled_from([0.02, 0.1, 0.3, 0.7]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    data_rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    grouped = draw(st.booleans()) if grouped is None else grouped
+    if grouped:
+        sizes = data_rng.integers(1, 6, n)
+        Y = data_rng.binomial(sizes[:, None], density, (n, n_labels))
+    else:
+        sizes = None
+        Y = (data_rng.random((n, n_labels)) < density).astype(np.uint8)
+    if draw(st.booleans()):
+        k = draw(st.integers(2, 6))
+        fractions = [1 / k] * k
+    else:
+        raw = np.array(draw(st.lists(st.integers(1, 20), min_size=1, max_size=4)), dtype=float)
+        fractions = list(raw / raw.sum())
+    return sp.csr_matrix(Y), fractions, sizes, seed
+
+
+def run(Y, fractions, sizes, seed, **kwargs):
+    return stratify(Y, fractions, rng=np.random.default_rng(seed), sizes=sizes, **kwargs)
+
+
+def targets_of(fractions, total):
+    return largest_remainder(total, fractions)
+
+
+@PROPERTY
+@given(problems(), st.sampled_from([1, 2]))
+def test_every_unit_gets_one_split_and_sizes_hit_the_targets(problem, order):
+    Y, fractions, sizes, seed = problem
+    assignment = run(Y, fractions, sizes, seed, order=order)
+    k = len(fractions)
+    assert assignment.shape == (Y.shape[0],)
+    assert assignment.dtype == np.int64
+    assert assignment.min() >= 0 and assignment.max() < k
+    unit_sizes = np.ones(Y.shape[0], dtype=np.int64) if sizes is None else sizes
+    filled = np.bincount(assignment, weights=unit_sizes, minlength=k)
+    targets = targets_of(fractions, int(unit_sizes.sum()))
+    if sizes is None:  # exactly the largest-remainder targets: within one row of fractions * n
+        assert filled.tolist() == targets.tolist()
+        assert np.all(np.abs(filled - np.array(fractions) * Y.shape[0]) < 1)
+    else:
+        assert np.all(np.abs(filled - targets) <= unit_sizes.max())
+
+
+@PROPERTY
+@given(problems())
+def test_same_seed_same_split(problem):
+    Y, fractions, sizes, seed = problem
+    first = run(Y, fractions, sizes, seed)
+    assert np.array_equal(first, run(Y, fractions, sizes, seed))
+    assert np.array_equal(first, run(Y.toarray(), fractions, sizes, seed))  # dense gives the same
+
+
+@PROPERTY
+@given(problems(), st.randoms(use_true_random=False), st.sampled_from([1, 2]))
+def test_renaming_or_reordering_labels_does_not_change_the_split(problem, shuffler, order):
+    Y, fractions, sizes, seed = problem
+    columns = list(range(Y.shape[1]))
+    shuffler.shuffle(columns)
+    assert np.array_equal(
+        run(Y, fractions, sizes, seed, order=order), run(Y[:, columns], fractions, sizes, seed, order=order)
+    )
+
+
+@PROPERTY
+@given(problems(grouped=False), st.integers(2, 6))
+def test_a_class_with_k_positives_is_in_every_fold(problem, k):
+    Y, _, _, seed = problem
+    assignment = run(Y, [1 / k] * k, None, seed)
+    onehot = sp.csr_matrix((np.ones(len(assignment)), (np.arange(len(assignment)), assignment)), shape=(len(assignment), k))
+    per_fold = (Y.T.astype(float) @ onehot).toarray()
+    common = per_fold.sum(axis=1) >= k
+    assert (per_fold[common] > 0).all()
+
+
+def test_a_class_rarer_than_k_is_no_error():
+    Y = np.zeros((20, 2), dtype=np.uint8)
+    Y[:2, 0] = 1
+    Y[:, 1] = np.arange(20) % 2
+    assignment = stratify(Y, [0.2] * 5, rng=np.random.default_rng(0))
+    assert len(set(assignment[:2])) == 2  # its two positives still go to different folds
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**32 - 1])
+def test_every_seed_is_valid_and_seeds_differ(seed):
+    Y = (np.random.default_rng(5).random((200, 6)) < 0.3).astype(np.uint8)
+    assignment = stratify(Y, [0.7, 0.15, 0.15], rng=np.random.default_rng(seed))
+    assert np.bincount(assignment).tolist() == [140, 30, 30]
+    other = stratify(Y, [0.7, 0.15, 0.15], rng=np.random.default_rng(seed + 1 if seed < 5 else 3))
+    assert not np.array_equal(assignment, other)
+
+
+def test_unlabelled_units_are_dealt_out_too():
+    Y = sp.csr_matrix((10, 3), dtype=np.uint8)
+    assignment = stratify(Y, [0.5, 0.3, 0.2], rng=np.random.default_rng(1))
+    assert np.bincount(assignment).tolist() == [5, 3, 2]
+
+
+def test_stratified_beats_random_on_label_distribution():
+    _, Y = make_multilabel_classification(
+        n_samples=3000, n_features=5, n_classes=20, n_labels=3, return_indicator="sparse", random_state=0
+    )
+    names = np.array([f"fold-{i}" for i in range(5)])
+    ours, chance = [], []
+    for seed in range(3):
+        assignment = stratify(Y, [0.2] * 5, rng=np.random.default_rng(seed))
+        ours.append(split_quality(Y, names[assignment]).ld)
+        shuffled = np.random.default_rng(seed).permutation(Y.shape[0]) % 5
+        chance.append(split_quality(Y, names[shuffled]).ld)
+    assert max(ours) < 0.2 * min(chance)
+
+
+def test_each_label_within_one_of_its_share_on_realistic_data():
+    _, Y = make_multilabel_classification(
+        n_samples=5000, n_features=5, n_classes=30, n_labels=3, return_indicator="sparse", random_state=1
+    )
+    assignment = stratify(Y, [0.2] * 5, rng=np.random.default_rng(0))
+    onehot = sp.csr_matrix((np.ones(5000), (np.arange(5000), assignment)), shape=(5000, 5))
+    per_fold = (Y.T.astype(float) @ onehot).toarray()
+    assert np.abs(per_fold - per_fold.sum(axis=1, keepdims=True) / 5).max() < 1
+
+
+def rare_pair_data(seed):
+    """Labels that are common alone but whose pairs are rare."""
+    rng = np.random.default_rng(seed)
+    n, n_labels = 3000, 12
+    Y = (rng.random((n, n_labels)) < 0.08).astype(np.uint8)
+    return sp.csr_matrix(Y)
+
+
+def test_order_two_balances_label_pairs_better():
+    names = np.array([f"fold-{i}" for i in range(5)])
+    first, second = [], []
+    for seed in range(3):
+        Y = rare_pair_data(seed)
+        first.append(split_quality(Y, names[stratify(Y, [0.2] * 5, rng=np.random.default_rng(seed))]).lpd)
+        second.append(split_quality(Y, names[stratify(Y, [0.2] * 5, rng=np.random.default_rng(seed), order=2)]).lpd)
+    assert np.mean(second) < 0.8 * np.mean(first)
+
+
+def test_groups_balance_composition_and_sizes():
+    rng = np.random.default_rng(0)
+    sizes = rng.integers(1, 9, 800)
+    Y = rng.multinomial(1, [0.6, 0.3, 0.1], size=sizes.sum())
+    owner = np.repeat(np.arange(800), sizes)
+    unit_Y = sp.csr_matrix(np.add.reduceat(Y, np.r_[0, np.cumsum(sizes)[:-1]], axis=0))
+    assignment = stratify(unit_Y, [0.2] * 5, rng=np.random.default_rng(0), sizes=sizes)
+    names = np.array([f"fold-{i}" for i in range(5)])
+    quality = split_quality(Y, names[assignment[owner]])
+    assert np.abs(np.bincount(assignment, weights=sizes) - sizes.sum() / 5).max() <= sizes.max()
+    assert quality.max_gap < 0.002
+
+
+def test_hand_checked_two_folds():
+    # Two rare labels, each on two rows: each fold gets one of each; the common label splits 2/2.
+    Y = np.array([[1, 0, 1], [1, 0, 0], [0, 1, 1], [0, 1, 0], [0, 0, 1], [0, 0, 1], [0, 0, 0], [0, 0, 0]])
+    assignment = stratify(Y, [0.5, 0.5], rng=np.random.default_rng(3))
+    assert assignment[0] != assignment[1]
+    assert assignment[2] != assignment[3]
+    assert np.bincount(assignment[Y[:, 2] == 1]).tolist() == [2, 2]
+    assert np.bincount(assignment).tolist() == [4, 4]
+
+
+def test_counts_dtype_does_not_matter():
+    Y = (np.random.default_rng(2).random((300, 7)) < 0.2)
+    base = stratify(Y, [0.6, 0.4], rng=np.random.default_rng(9))
+    for form in (Y.astype(np.uint8), Y.astype(np.int64), Y.astype(float), sp.csc_matrix(Y.astype(np.uint8))):
+        assert np.array_equal(base, stratify(form, [0.6, 0.4], rng=np.random.default_rng(9)))
+
+
+def test_pair_indicators_hand_checked():
+    pairs = pair_indicators(np.array([[1, 1, 0], [1, 1, 1], [0, 0, 1], [2, 0, 3]]))
+    # pairs (0,1), (0,2), (1,2) in that order; a count pair takes the smaller count
+    assert pairs.toarray().tolist() == [[1, 0, 0], [1, 1, 1], [0, 0, 0], [0, 2, 0]]
+
+
+@given(st.integers(0, 1000), st.lists(st.floats(0.01, 10), min_size=1, max_size=8))
+def test_largest_remainder_sums_and_stays_within_one(total, weights):
+    parts = largest_remainder(total, weights)
+    exact = total * np.array(weights) / sum(weights)
+    assert parts.sum() == total
+    assert np.all(np.abs(parts - exact) < 1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"fractions": [0.5, 0.6]}, ConfigError, "sum to 1.1"),
+        ({"fractions": [1.2, -0.2]}, ConfigError, "positive"),
+        ({"fractions": []}, ConfigError, "positive"),
+        ({"order": 3}, ConfigError, "order=3"),
+        ({"rng": 0}, ConfigError, "default_rng"),
+        ({"Y": np.array([[1, -1], [0, 1]])}, DataError, "negative"),
+        ({"Y": np.array([[0.5, 0], [0, 1]])}, DataError, "0.5"),
+        ({"Y": np.array([1, 0, 1])}, DataError, "2-D"),
+        ({"sizes": [1, 2, 3]}, DataError, "shape (2,)"),
+        ({"sizes": [0, 1]}, DataError, "at least 1"),
+    ],
+)
+def test_bad_input_names_the_problem(kwargs, error, words):
+    call = {"Y": np.array([[1, 0], [0, 1]]), "fractions": [0.5, 0.5], "rng": np.random.default_rng(0)} | kwargs
+    Y = call.pop("Y")
+    fractions = call.pop("fractions")
+    with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
+        stratify(Y, fractions, **call)
