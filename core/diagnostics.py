@@ -224,12 +224,6 @@ def _split_rows(index: pd.Index, assignment) -> tuple[np.ndarray, tuple[str, ...
     return _assignment_codes(index, assignment)
 
 
-def _membership(codes: np.ndarray, k: int) -> sp.csr_matrix:
-    """``(k, n)`` 0/1 matrix: row i marks the rows of split i (excluded rows in none)."""
-    kept = np.flatnonzero(codes >= 0)
-    return sp.csr_matrix((np.ones(kept.size), (codes[kept], kept)), shape=(k, codes.size))
-
-
 @dataclass(frozen=True, eq=False)
 class _SplitCounts:
     """Per-split counts shared by label_distribution and task_scores (row k is the whole)."""
@@ -241,13 +235,17 @@ class _SplitCounts:
 
 
 def _split_counts(encoded: EncodedTasks, codes: np.ndarray, splits: tuple[str, ...]) -> _SplitCounts:
-    k = len(splits)
-    member = _membership(codes, k)
-    positives = np.asarray((member @ _ones(encoded.matrix)).todense())  # (k, L)
-    kept = codes >= 0
-    sizes = np.bincount(codes[kept], minlength=k)
+    k, n_labels = len(splits), encoded.matrix.shape[1]
+    matrix = encoded.matrix
+    split_of_entry = np.repeat(codes, np.diff(matrix.indptr))  # the split of every stored 1
+    kept = split_of_entry >= 0
+    positives = np.bincount(
+        split_of_entry[kept] * n_labels + matrix.indices[kept], minlength=k * n_labels
+    ).reshape(k, n_labels)
+    kept_rows = codes >= 0
+    sizes = np.bincount(codes[kept_rows], minlength=k)
     missing = np.stack(
-        [np.bincount(codes[kept & part.missing], minlength=k) for part in encoded.tasks], axis=1
+        [np.bincount(codes[kept_rows & part.missing], minlength=k) for part in encoded.tasks], axis=1
     )
     with_whole = [np.vstack([x, x.sum(axis=0, keepdims=True)]) for x in (positives, missing)]
     return _SplitCounts((*splits, WHOLE), np.append(sizes, sizes.sum()), *with_whole)

@@ -73,10 +73,11 @@ def split_codes(assignment, n_rows: int | None = None) -> tuple[np.ndarray, tupl
     >>> codes.tolist(), names
     ([1, 0, -1, 0], ('train', 'test'))
     """
-    if isinstance(assignment, pd.Series | pd.Index):
+    if isinstance(assignment, pd.Series | pd.Index | pd.Categorical):
         values = assignment
     else:
-        values = pd.Series(np.asarray(assignment, dtype=object).ravel())
+        values = np.asarray(assignment)
+        values = values.astype(object) if values.dtype.kind not in "OUT" else values.ravel()
     if n_rows is not None and len(values) != n_rows:
         raise DataError(
             f"The assignment has {len(values):,} rows but the data has {n_rows:,}; "
