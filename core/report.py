@@ -170,8 +170,14 @@ def _shift_pairs(frame: pd.DataFrame, encoded, assignment: pd.Series, splits: tu
         support = np.minimum(counts[splits[0]], counts[other])[:, None]
         usable = (tasks[:, None] != tasks[None, :]) & (support >= MIN_SHIFT_SUPPORT) & np.isfinite(difference)
         flat = np.flatnonzero(usable.ravel())
-        best = flat[np.argsort(-np.abs(difference.ravel()[flat]), kind="stable")[:SHIFT_PAIRS]]
-        for i, j in zip(*np.unravel_index(best, difference.shape), strict=True):
+        ranked = flat[np.argsort(-np.abs(difference.ravel()[flat]), kind="stable")]
+        shown = set()  # one pair per given label and other task: a binary task's two labels mirror each other
+        for i, j in zip(*np.unravel_index(ranked, difference.shape), strict=True):
+            if len(shown) == SHIFT_PAIRS:
+                break
+            if (i, tasks[j]) in shown:
+                continue
+            shown.add((i, tasks[j]))
             rows.append((other, labels[i], labels[j], shift.conditional_a.iat[i, j],
                          shift.conditional_b.iat[i, j], difference[i, j], int(support[i, 0])))
     columns = ["split", "given", "label", f"P in {splits[0]}", "P in split", "difference", "rows given"]
@@ -417,10 +423,24 @@ def _quantile_table(quantiles: pd.DataFrame) -> str:
     return _table(wide.reset_index())
 
 
+def _score_table(scores: pd.DataFrame, splits: Sequence[str]) -> str:
+    """One row per task: its JS distance (KS for regression) in each split, missing share, absent labels."""
+    rows = []
+    for task, part in scores.groupby("task", sort=False):
+        kind = part["kind"].iat[0]
+        measure = "ks_statistic" if kind == "regression" else "js_distance"
+        by_split = part.set_index("split")
+        absent = [f"{name}: {labels}" for name, labels in zip(part["split"], part["absent_labels"], strict=True) if labels]
+        rows.append({
+            "task": task, "kind": kind, "measure": "KS" if kind == "regression" else "JS",
+            **{name: by_split.at[name, measure] if name in by_split.index else np.nan for name in splits},
+            "missing (largest share)": part["missing_share"].max(), "absent labels": "; ".join(absent) or "none",
+        })  # fmt: skip
+    return _table(pd.DataFrame(rows), percent=("missing (largest share)",))
+
+
 def _tasks_section(tasks: Sequence[Task], diagnosis: _Diagnosis) -> str:
-    scores = diagnosis.scores.frame
-    columns = ["task", "kind", "split", "labelled", "missing_share", "js_distance", "ks_statistic", "absent_labels"]
-    body = _table(scores[columns], percent=("missing_share",))
+    body = _score_table(diagnosis.scores.frame, diagnosis.splits)
     counts = diagnosis.distribution.counts
     quantiles = diagnosis.distribution.quantiles
     for task in tasks:
@@ -428,8 +448,8 @@ def _tasks_section(tasks: Sequence[Task], diagnosis: _Diagnosis) -> str:
         if task.kind == "regression":
             body += _quantile_table(quantiles[quantiles["task"] == task.name])
         body += _label_table(counts[counts["task"] == task.name], diagnosis.splits)
-    lead = ("Jensen-Shannon distance of each split's labels from the whole data (KS statistic for regression; "
-            "0 = identical), then each task's labels per split as a share of the split's rows (count).")
+    lead = ("How far each split's labels are from the whole data's: Jensen-Shannon distance (KS statistic for "
+            "regression; 0 = identical). Then each task's labels per split, as a share of the split's rows (count).")
     return _section("tasks", "Per-task distributions", body, _e(lead))
 
 
