@@ -5,9 +5,10 @@
 were not given) and a one-line detail:
 
 * ``group``: a group (person, patient, aircraft...) with rows in more than one split;
-* ``duplicates``: identical feature rows in different splits;
+* ``duplicates``: identical feature rows in different splits (whole copies,
+  labels included, fail; rows alike only in their features warn);
 * ``near_duplicates``: val/test rows within a small scaled distance of a train
-  row (a nearest-neighbour radius search, sklearn's KDTree), on a sample of large data;
+  row, but not identical to it (a nearest-neighbour radius search, sklearn's KDTree), on a sample of large data;
 * ``time``: val/test rows dated on or before the end of train;
 * ``predictor``: a single feature that alone predicts a task almost perfectly
   on a sample of train: a label copied into the features.
@@ -144,30 +145,42 @@ def _group_check(df: pd.DataFrame, column: str | None, codes: np.ndarray, splits
     )
 
 
-def _duplicate_check(df: pd.DataFrame, features: list[str], codes: np.ndarray, splits) -> _Result:
+def _shared_rows(df: pd.DataFrame, columns: list[str], kept: np.ndarray, codes: np.ndarray, k: int):
+    """Per kept row: its distinct-row code, and whether that row's values appear in two or more splits."""
+    hashes = pd.util.hash_pandas_object(df[columns].iloc[kept], index=False).to_numpy()
+    row_codes, uniques = pd.factorize(hashes)
+    spread = _splits_per_code(row_codes, codes[kept], k, len(uniques))
+    return row_codes, spread[row_codes] > 1
+
+
+def _duplicate_check(
+    df: pd.DataFrame, features: list[str], labels: list[str], codes: np.ndarray, splits
+) -> _Result:
+    """Identical feature rows across splits; with task columns, full copies (labels too) decide a fail.
+
+    Rows that share only their features (coarse 0/1 features make many people
+    look alike) warn; copies of a whole record, labels included, fail from
+    ``DUPLICATE_FAIL_SHARE`` of the rows. Without tasks every feature twin counts as a copy.
+    """
     if not features:
         return _skipped("No feature columns to compare.")
     kept = np.flatnonzero(codes >= 0)
-    hashes = pd.util.hash_pandas_object(df[features].iloc[kept], index=False).to_numpy()
-    row_codes, uniques = pd.factorize(hashes)
-    k = len(splits)
-    spread = _splits_per_code(row_codes, codes[kept], k, len(uniques))
-    shared = spread > 1
-    involved = shared[row_codes]
-    n_rows = int(involved.sum())
-    if n_rows == 0:
+    row_codes, twins = _shared_rows(df, features, kept, codes, len(splits))
+    n_twins = int(twins.sum())
+    if n_twins == 0:
         return _Result("pass", f"No feature row (over {len(features)} columns) appears in two splits.", 0)
-    first = np.flatnonzero(involved)[0]
-    twins = kept[row_codes == row_codes[first]]
-    example = ", ".join(f"row {r:,} ({splits[codes[r]]})" for r in twins[:3])
-    share = n_rows / kept.size
-    status = "fail" if share >= DUPLICATE_FAIL_SHARE else "warn"
-    return _Result(
-        status,
-        f"{n_rows:,} rows ({_share(n_rows, kept.size)}) share an identical feature row with another split "
-        f"({int(shared.sum()):,} distinct rows over {len(features)} columns), e.g. {example}.",
-        n_rows,
+    copies = _shared_rows(df, features + labels, kept, codes, len(splits))[1] if labels else twins
+    n_copies = int(copies.sum())
+    first = np.flatnonzero(copies if n_copies else twins)[0]
+    example = ", ".join(f"row {r:,} ({splits[codes[r]]})" for r in kept[row_codes == row_codes[first]][:3])
+    detail = (
+        f"{n_twins:,} rows ({_share(n_twins, kept.size)}) share their values of {len(features)} feature columns "
+        f"with a row in another split ({len(np.unique(row_codes)):,} distinct feature rows in {kept.size:,})"
     )
+    if labels:
+        detail += f"; {n_copies:,} of them are whole copies, labels included"
+    status = "fail" if n_copies / kept.size >= DUPLICATE_FAIL_SHARE else "warn"
+    return _Result(status, f"{detail}; e.g. {example}.", n_twins)
 
 
 def _time_values(series: pd.Series) -> np.ndarray:
@@ -231,10 +244,13 @@ def _near_duplicate_check(df, features, codes, splits, rng) -> _Result:
     imputer = SimpleImputer(strategy="median", keep_empty_features=True).fit(values[reference])
     scaler = StandardScaler().fit(imputer.transform(values[reference]))
     scaled = scaler.transform(imputer.transform(values[np.concatenate([reference, queries])]))
-    # a radius query with a small radius prunes well even in 20 dimensions, unlike a 1-NN search
+    # a radius query with a small radius prunes well even in 20 dimensions, unlike a 1-NN search;
+    # identical rows are the duplicates check's business, so only neighbours at a distance count
     radius = NEAR_DUPLICATE_DISTANCE * np.sqrt(len(numeric))
     tree = KDTree(scaled[: reference.size])
-    near = int((tree.query_radius(scaled[reference.size :], r=radius, count_only=True) > 0).sum())
+    within = tree.query_radius(scaled[reference.size :], r=radius, count_only=True)
+    identical = tree.query_radius(scaled[reference.size :], r=1e-9, count_only=True)
+    near = int((within > identical).sum())
     share = near / queries.size
     status = (
         "fail"
@@ -247,7 +263,7 @@ def _near_duplicate_check(df, features, codes, splits, rng) -> _Result:
         status,
         f"{near:,} of {queries.size:,} sampled rows ({_share(near, queries.size)}) lie within "
         f"{NEAR_DUPLICATE_DISTANCE} standard deviations (RMS over {len(numeric)} numeric features) of a row they "
-        f"learn from; sample: {queries.size:,} of {tested.size:,} {words}, {reference.size:,} searched.",
+        f"learn from without being identical to it; sample: {queries.size:,} of {tested.size:,} {words}, {reference.size:,} searched.",
         near,
     )
 
@@ -448,7 +464,9 @@ def leakage(
     rng = np.random.default_rng(seed)
     runners = {
         "group": lambda: _group_check(df, group_column, codes, splits),
-        "duplicates": lambda: _duplicate_check(df, features, codes, splits),
+        "duplicates": lambda: _duplicate_check(
+            df, features, sorted(task_source_columns(tasks)), codes, splits
+        ),
         "near_duplicates": lambda: _near_duplicate_check(df, features, codes, splits, rng),
         "time": lambda: _time_check(df, time_column, codes, splits),
         "predictor": lambda: _predictor_check(df, features, tasks, codes, splits, rng),

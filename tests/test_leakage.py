@@ -57,6 +57,18 @@ def test_identical_rows_across_splits():
     assert _status(twins_within_split, "duplicates") == "pass"
 
 
+def test_feature_twins_with_other_labels_warn_and_whole_copies_fail():
+    frame = pd.DataFrame({"x": [1, 2, 3, 1, 5, 6], "y": [0, 1, 0, 1, 1, 0]})
+    tasks = [Task("y", ("y",), "binary")]
+    assignment = ["train", "train", "train", "test", "test", "test"]
+    alike = leakage(frame, assignment, tasks=tasks, feature_columns=["x"], checks=("duplicates",))
+    row = alike.to_frame().set_index("check").loc["duplicates"]
+    assert row["status"] == "warn" and "0 of them are whole copies" in row["detail"]
+    frame.loc[3, "y"] = 0  # row 3 now copies row 0, label included
+    copied = leakage(frame, assignment, tasks=tasks, feature_columns=["x"], checks=("duplicates",))
+    assert _status(copied, "duplicates") == "fail"
+
+
 def test_time_overlap():
     frame = pd.DataFrame({"t": pd.to_datetime(["2020-01-01", "2020-02-01", "2020-03-01", "2020-04-01"])})
     ordered = leakage(frame, ["train", "train", "val", "test"], time_column="t", checks=("time",))
