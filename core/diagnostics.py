@@ -116,6 +116,11 @@ class EncodedTasks:
     def n_rows(self) -> int:
         return self.matrix.shape[0]
 
+    @property
+    def label_tasks(self) -> tuple[str, ...]:
+        """The task name of each label (column), in matrix order."""
+        return tuple(part.task.name for part in self.tasks for _ in part.classes)
+
 
 def _fast_multilabel(df: pd.DataFrame, task: Task) -> sp.csc_matrix | None:
     """A multilabel task of integer 0/1 columns straight to CSC, column by column; None if not such.
@@ -400,6 +405,8 @@ class Cooccurrence:
     n_rows : int
     split : str
         The split counted, or ``all``.
+    label_tasks : tuple of str
+        The task of each label, in the matrices' order.
     """
 
     counts: pd.DataFrame
@@ -407,11 +414,11 @@ class Cooccurrence:
     lift: pd.DataFrame
     n_rows: int
     split: str
+    label_tasks: tuple[str, ...]
 
     def to_frame(self) -> pd.DataFrame:
         """Long form: ``row_label``, ``col_label``, ``row_task``, ``col_task``, ``count``, ``conditional``, ``lift``."""
-        labels = list(self.counts.index)
-        tasks = [label.split("=", 1)[0] for label in labels]
+        labels, tasks = list(self.counts.index), list(self.label_tasks)
         n = len(labels)
         return pd.DataFrame(
             {
@@ -476,7 +483,9 @@ def cooccurrence(
         lift = np.where(expected > 0, counts / expected, np.nan)
     labels = list(encoded.labels)
     frame = lambda values: pd.DataFrame(values, index=labels, columns=labels)  # noqa: E731
-    return Cooccurrence(frame(counts.astype(np.int64)), frame(_conditional(counts)), frame(lift), n, name)
+    return Cooccurrence(
+        frame(counts.astype(np.int64)), frame(_conditional(counts)), frame(lift), n, name, encoded.label_tasks
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -489,6 +498,8 @@ class CooccurrenceShift:
         Label x label; NaN where a row label is absent from either split.
     conditional_a, conditional_b : pandas.DataFrame
     split_a, split_b : str
+    label_tasks : tuple of str
+        The task of each label, in the matrices' order.
     """
 
     difference: pd.DataFrame
@@ -496,6 +507,7 @@ class CooccurrenceShift:
     conditional_b: pd.DataFrame
     split_a: str
     split_b: str
+    label_tasks: tuple[str, ...]
 
     @property
     def largest(self) -> float:
@@ -504,13 +516,16 @@ class CooccurrenceShift:
         return float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
 
     def to_frame(self) -> pd.DataFrame:
-        """Long form: ``row_label``, ``col_label``, ``conditional_a``, ``conditional_b``, ``difference``."""
-        labels = list(self.difference.index)
+        """Long form: ``row_label``, ``col_label``, ``row_task``, ``col_task``, ``conditional_a``,
+        ``conditional_b``, ``difference``."""
+        labels, tasks = list(self.difference.index), list(self.label_tasks)
         n = len(labels)
         return pd.DataFrame(
             {
                 "row_label": np.repeat(labels, n),
                 "col_label": np.tile(labels, n),
+                "row_task": np.repeat(tasks, n),
+                "col_task": np.tile(tasks, n),
                 "conditional_a": self.conditional_a.to_numpy().ravel(),
                 "conditional_b": self.conditional_b.to_numpy().ravel(),
                 "difference": self.difference.to_numpy().ravel(),
@@ -540,7 +555,7 @@ def cooccurrence_shift(
             pd.DataFrame(_conditional(_pair_counts(encoded, rows)), index=labels, columns=labels)
         )
     a, b = conditionals
-    return CooccurrenceShift(b - a, a, b, split_a, split_b)
+    return CooccurrenceShift(b - a, a, b, split_a, split_b, encoded.label_tasks)
 
 
 # --------------------------------------------------------------------------- task association

@@ -163,6 +163,7 @@ def test_cooccurrence_to_frame_is_long(mixed):
         "lift",
     ]
     assert result.split == WHOLE and result.n_rows == len(frame)
+    assert set(long["row_task"]) == {task.name for task in tasks}
 
 
 def test_cooccurrence_shift_is_difference_of_conditionals(mixed):
