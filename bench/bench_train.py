@@ -7,25 +7,31 @@ Run: ``python -m bench train`` (or ``.venv/bin/python -m bench.bench_train``).
    (model build, the epoch, val and test evaluation) against the same model,
    losses and AdamW fed by ``DataLoader(TensorDataset, batch_size=256)`` for
    the train pass alone, so the ratio is conservative. Both at train()'s
-   defaults and at an equal batch size of 256; then train()'s thread count.
+   defaults and at an equal batch size of 256, with the same thread count
+   (train()'s default of 1); then both at torch's default of 2 threads. Runs are
+   interleaved round by round so load from other processes hits them alike.
 2. The default wagepan model (its 7 suggested tasks) for 50 epochs, early
    stopping off, on a grouped 70/15/15 split: wall time and test metrics.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from bench.common import machine, table, timed, write_section
+from bench.common import Timing, machine, table, timed, write_section
 from core.data import load_builtin
 from core.features import PreparedSplit, prepare_split
 from core.model import ModelConfig, SharedTrunkModel, task_losses
 from core.training import TrainConfig, train
 
 REPEAT = 3
+THREAD_ROUNDS = 2
 TRUNK = ModelConfig(width=128, depth=2)
 
 
@@ -44,8 +50,29 @@ def grouped_assignment(groups: pd.Series, seed: int = 0) -> np.ndarray:
     return groups.map(part).to_numpy()
 
 
-def dataloader_epoch(prepared: PreparedSplit, batch_size: int = 256, seed: int = 0) -> None:
+def interleaved(runs: dict[str, Callable[[], object]], rounds: int) -> dict[str, Timing]:
+    """Time every run once per round, round after round; medians come from the rounds."""
+    seconds: dict[str, list[float]] = {name: [] for name in runs}
+    values: dict[str, object] = {}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            values[name] = run()
+            seconds[name].append(time.perf_counter() - start)
+    return {name: Timing(tuple(seconds[name]), values[name]) for name in runs}
+
+
+def dataloader_epoch(prepared: PreparedSplit, batch_size: int = 256, seed: int = 0, threads: int = 1) -> None:
     """The conventional loop: the same model, losses and AdamW, fed by a DataLoader over a TensorDataset."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        _dataloader_epoch(prepared, batch_size, seed)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _dataloader_epoch(prepared: PreparedSplit, batch_size: int, seed: int) -> None:
     torch.manual_seed(seed)
     specs = prepared.targets
     model = SharedTrunkModel(prepared.n_features, {s.name: (s.kind, s.output_size) for s in specs}, TRUNK)
@@ -69,27 +96,33 @@ def flights_section() -> str:
     )
     default = TrainConfig(epochs=1, patience=None)
     at_256 = TrainConfig(epochs=1, patience=None, batch_size=256)
+    two = TrainConfig(epochs=1, patience=None, num_threads=2)
     train(prepared, default, TRUNK)  # warm-up: thread pool, kernels
-    runs = {
-        "DataLoader(TensorDataset, batch_size=256), train pass only": timed(lambda: dataloader_epoch(prepared), REPEAT),
-        f"train() at its defaults (batch {default.batch_size}, fused AdamW)": timed(
-            lambda: train(prepared, default, TRUNK), REPEAT),
-        "train() at batch 256": timed(lambda: train(prepared, at_256, TRUNK), REPEAT),
-        "train() at its defaults, 1 thread": timed(
-            lambda: train(prepared, TrainConfig(epochs=1, patience=None, num_threads=1), TRUNK), REPEAT),
-    }
-    base = next(iter(runs.values())).median
+    baseline = "DataLoader(TensorDataset, batch_size=256), train pass only, 1 thread"
+    at_defaults = f"train() at its defaults (batch {default.batch_size}, fused AdamW, 1 thread)"
+    runs = interleaved({
+        baseline: lambda: dataloader_epoch(prepared, threads=1),
+        at_defaults: lambda: train(prepared, default, TRUNK),
+        "train() at batch 256, 1 thread": lambda: train(prepared, at_256, TRUNK),
+    }, REPEAT)
+    # Two threads swing from faster (idle machine) to 10-60x slower (another process on a core):
+    # fewer rounds, and every run shown.
+    runs.update(interleaved({
+        "DataLoader(TensorDataset, batch_size=256), 2 threads": lambda: dataloader_epoch(prepared, threads=2),
+        "train() at batch 1024, 2 threads": lambda: train(prepared, two, TRUNK),
+    }, THREAD_ROUNDS))
+    base = runs[baseline].median
     rows = [[name, t.describe(), f"{base / t.median:.2f}x"] for name, t in runs.items()]
-    result = runs[next(k for k in runs if "defaults (" in k)].value
+    result = runs[at_defaults].value
     epoch_only = result.history[0].seconds
     metrics = ", ".join(f"{task} {m}={v:.3f}" for task, values in result.test.items()
                         for m, v in values.items() if v is not None and m in ("r2", "roc_auc"))
     return "\n".join([
         f"One epoch on flights ({len(frame):,} rows, {len(prepared.train):,} train, "
         f"{prepared.n_features} features after preprocessing; 3 tasks; trunk 2x128), "
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads by default.",
+        f"torch {torch.__version__}. Runs interleaved: {REPEAT} rounds at 1 thread, {THREAD_ROUNDS} at 2.",
         "",
-        table(["loop", "seconds", "speed-up over DataLoader@256"], rows),
+        table(["loop", "seconds", "speed-up over DataLoader@256, 1 thread"], rows),
         "",
         f"train() times are whole calls (model build, epoch, val and test evaluation); its epoch record "
         f"alone says {epoch_only:.2f} s. Test metrics after that one epoch at defaults: {metrics}.",

@@ -338,14 +338,17 @@ def prepare_split(
     feature_columns: Sequence[str] | None = None,
     test_fold: int = 0,
     group_column: str | None = None,
+    id_column: str | None = None,
+    time_column: str | None = None,
     seed: int = 0,
     config: FeatureConfig = FeatureConfig(),
 ) -> PreparedSplit:
     """Tensors for train, val and test, with preprocessing fitted on the train rows only.
 
-    ``feature_columns=None`` means :func:`default_feature_columns` (pass a built-in
-    dataset's own ``Dataset.feature_columns`` instead). A task's own columns are
-    never features, even when listed.
+    ``feature_columns=None`` means :func:`default_feature_columns` with the given
+    id, group and time columns (pass a built-in dataset's own
+    ``Dataset.feature_columns`` instead). A task's own columns are never
+    features, even when listed.
 
     Examples
     --------
@@ -362,13 +365,15 @@ def prepare_split(
         assignment, df, test_fold=test_fold, group_column=group_column, seed=seed,
         val_fraction=config.val_fraction,
     )
-    columns = _check_feature_columns(df, tasks, feature_columns, group_column)
+    if feature_columns is None:
+        feature_columns = default_feature_columns(
+            df, tasks, id_column=id_column, group_column=group_column, time_column=time_column
+        )
+    columns = _check_feature_columns(df, tasks, feature_columns)
     preprocessor = make_preprocessor(df[columns], config)
     preprocessor.fit(df[columns].iloc[parts["train"]])
-    x = {
-        part: torch.from_numpy(np.ascontiguousarray(preprocessor.transform(df[columns].iloc[rows]), dtype=np.float32))
-        for part, rows in parts.items()
-    }
+    names = tuple(str(n) for n in preprocessor.get_feature_names_out())
+    x = {part: _transform(preprocessor, df[columns].iloc[rows], len(names)) for part, rows in parts.items()}
     targets, y = [], {part: {} for part in PARTS}
     for task in tasks:
         spec, tensors = _target_tensors(df, task, parts)
@@ -376,7 +381,6 @@ def prepare_split(
         for part in PARTS:
             y[part][task.name] = tensors[part]
     made = {part: Part(parts[part], x[part], y[part]) for part in PARTS}
-    names = tuple(str(n) for n in preprocessor.get_feature_names_out())
     fold = test_fold if any(str(v).startswith("fold-") for v in _split_names(assignment, df)) else None
     return PreparedSplit(
         made["train"], made["val"], made["test"], tuple(targets), tuple(columns), names,
@@ -384,11 +388,14 @@ def prepare_split(
     )
 
 
-def _check_feature_columns(
-    df: pd.DataFrame, tasks: Sequence[Task], feature_columns: Sequence[str] | None, group_column: str | None
-) -> list[str]:
-    if feature_columns is None:
-        feature_columns = default_feature_columns(df, tasks, group_column=group_column)
+def _transform(preprocessor: Pipeline, frame: pd.DataFrame, width: int) -> torch.Tensor:
+    """``(n, width)`` float32 features; an empty part (no test rows, say) is an empty tensor."""
+    if len(frame) == 0:
+        return torch.zeros((0, width))
+    return torch.from_numpy(np.ascontiguousarray(preprocessor.transform(frame), dtype=np.float32))
+
+
+def _check_feature_columns(df: pd.DataFrame, tasks: Sequence[Task], feature_columns: Sequence[str]) -> list[str]:
     unknown = [c for c in feature_columns if c not in df.columns]
     if unknown:
         raise DataError(f"Unknown feature column '{unknown[0]}'; pick columns the data has.")

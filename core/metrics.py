@@ -101,7 +101,8 @@ def task_metrics(
 
 def _regression_metrics(predicted: np.ndarray, actual: np.ndarray, names: tuple[str, ...]) -> dict:
     found = {
-        "r2": lambda: r2_score(actual, predicted, force_finite=False) if actual.size >= 2 else math.nan,
+        # R² is undefined for fewer than two rows or a constant target.
+        "r2": lambda: r2_score(actual, predicted) if actual.size >= 2 and np.ptp(actual) > 0 else math.nan,
         "mae": lambda: mean_absolute_error(actual, predicted),
     }
     return {name: _finite(found[name]()) for name in names}
@@ -188,12 +189,19 @@ def confusion(task: str, kind: str, classes: tuple[str, ...], output: np.ndarray
         for j in range(len(classes)):
             rows = target[:, j] >= 0
             predicted = (output[rows, j] >= 0).astype(np.int64)
-            matrix[j] = confusion_matrix(target[rows, j], predicted, labels=[0, 1])
+            matrix[j] = _counts(target[rows, j], predicted, [0, 1])
         return Confusion(task, kind, tuple(classes), matrix)
     rows = target >= 0
     predicted = (output[rows] >= 0).astype(np.int64) if kind == "binary" else output[rows].argmax(axis=1)
-    matrix = confusion_matrix(target[rows], predicted, labels=list(range(len(classes))))
+    matrix = _counts(target[rows], predicted, list(range(len(classes))))
     return Confusion(task, kind, tuple(classes), matrix)
+
+
+def _counts(actual: np.ndarray, predicted: np.ndarray, labels: list[int]) -> np.ndarray:
+    """sklearn's confusion matrix, or zeros when there is no labelled row."""
+    if actual.size == 0:
+        return np.zeros((len(labels), len(labels)), dtype=np.int64)
+    return confusion_matrix(actual, predicted, labels=labels)
 
 
 # --------------------------------------------------------------------------- transfer gain

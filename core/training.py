@@ -7,20 +7,26 @@ index from in-memory tensors (``torch.randperm`` and slicing): no
 ``DataLoader``, no per-row calls. The loop reports through ``on_epoch(record)``
 and polls ``should_stop()`` every ``check_every`` batches; it never prints.
 
-Example, as ``python -m core train`` calls it::
+Example, as ``python -m core train`` should call it::
 
-    from core.data import load_builtin
     from core.training import TrainConfig, fit_on_split
 
-    dataset = load_builtin("wagepan")
-    assignment = ...  # a Series aligned with dataset.frame.index: train/val/test or fold-k
+    dataset = load_data(args.data)                           # a Dataset
+    tasks = _tasks(dataset, args.task)                       # tuple[Task]
+    assignment = read_split_file(args.split_file, dataset)   # Series aligned with dataset.frame.index
     result = fit_on_split(
-        dataset.frame, dataset.tasks, assignment,
-        feature_columns=dataset.feature_columns or None,
-        config=TrainConfig(epochs=50, weighting="equal", weights={}, seed=0),
-        test_fold=0, group_column=dataset.group_column,
+        dataset.frame, tasks, assignment,
+        feature_columns=dataset.feature_columns or None,     # None: every non-task, non-role column
+        config=TrainConfig(epochs=50, weighting="manual", weights={"union": 2.0}, seed=0),
+        test_fold=args.fold,
+        group_column=dataset.group_column,
+        id_column=dataset.id_column, time_column=dataset.time_column,
     )
-    Path("metrics.json").write_text(result.to_json(indent=2))
+    Path(args.out).write_text(result.to_json(indent=2))     # already strict JSON text: no json.dumps
+
+Bad settings raise :class:`~core.errors.ConfigError`, unusable data
+:class:`~core.errors.DataError`; a run that goes non-finite does not raise, it
+returns with ``result.stopped == "non_finite"`` and ``result.message``.
 """
 
 from __future__ import annotations
@@ -66,9 +72,14 @@ EVAL_CHUNK = 65_536
 class TrainConfig:
     """How to train. ``weights`` (manual weighting) may be given as a dict; it is kept as sorted pairs.
 
-    Defaults: batches of 1,024 with lr 3e-3 (fast on 2 cores, and stable: see the
-    model notes in bench/RESULTS.md), 50 epochs, early stopping after 10 epochs
-    without a better val loss, gradient norm clipped at 5.
+    Defaults: batches of 1,024 with lr 3e-3 (a flights epoch ~3x faster than
+    batches of 256, and wagepan metrics as good as at 64-256), 50 epochs, early
+    stopping after 10 epochs without a better val loss, gradient norm clipped at 5,
+    and one torch thread (``num_threads=1``): on these shared 2-core machines two
+    threads were ~25% faster when the machine was idle but 10-60x slower as soon
+    as another process held a core (OpenMP threads wait on each other every op).
+    ``num_threads=None`` leaves torch's own setting. The count is set in the
+    thread that runs :func:`train` and restored when it returns.
     """
 
     epochs: int = 50
@@ -83,7 +94,7 @@ class TrainConfig:
     clip_norm: float | None = 5.0
     seed: int = 0
     check_every: int = 20
-    num_threads: int | None = None
+    num_threads: int | None = 1
     restore_best: bool = True
 
     def __post_init__(self) -> None:
@@ -100,6 +111,7 @@ class TrainConfig:
             (self.check_every >= 1, f"check_every={self.check_every} must be at least 1; use 20."),
             (self.dwa_temperature > 0, f"dwa_temperature={self.dwa_temperature} must be > 0; use 2."),
             (0 <= self.seed < 2**32, f"seed={self.seed} must be in 0..2**32-1."),
+            (self.num_threads is None or self.num_threads >= 1, f"num_threads={self.num_threads} must be >= 1, or None."),
         ]
         for ok, message in checks:
             if not ok:
@@ -210,7 +222,7 @@ def _seeded_threads(seed: int, threads: int | None) -> Iterator[None]:
     """Seed torch's generator (dropout, init) and set its thread count; both restored on exit."""
     before = torch.get_num_threads()
     if threads is not None:
-        torch.set_num_threads(max(1, threads))
+        torch.set_num_threads(threads)
     try:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -276,7 +288,7 @@ def _run_epoch(model, weighting, optimizer, data: Part, config: TrainConfig, gen
             bad = next((name for name in names if not torch.isfinite(losses[name])), names[0])
             return _Epoch({}, "non_finite", (
                 f"Training stopped at epoch {epoch}, batch {batch + 1}: the loss of task '{bad}' became "
-                f"{float(losses[bad])}; lower the learning rate (lr={config.lr}) or check the features "
+                f"{float(losses[bad].detach())}; lower the learning rate (lr={config.lr}) or check the features "
                 "for extreme values."
             ))
         if config.clip_norm is not None:
@@ -306,8 +318,8 @@ def _val_metrics(outputs, part: Part, targets: Sequence[TargetSpec]) -> dict[str
 
 def train(
     prepared: PreparedSplit,
-    config: TrainConfig = TrainConfig(),
-    model_config: ModelConfig = ModelConfig(),
+    config: TrainConfig | None = None,
+    model_config: ModelConfig | None = None,
     *,
     tasks: Sequence[str] | None = None,
     on_epoch: Callable[[EpochRecord], None] | None = None,
@@ -329,6 +341,7 @@ def train(
     >>> [r.epoch for r in result.history], sorted(result.test["y"])
     ([1, 2], ['accuracy', 'macro_f1', 'roc_auc'])
     """
+    config, model_config = config or TrainConfig(), model_config or ModelConfig()
     targets = tuple(spec for spec in prepared.targets if tasks is None or spec.name in set(tasks))
     if not targets:
         raise ConfigError(f"tasks={list(tasks or [])} names none of the prepared tasks; pick some of them.")
@@ -404,18 +417,21 @@ def fit_on_split(
     assignment: pd.Series | Sequence[str],
     *,
     feature_columns: Sequence[str] | None = None,
-    config: TrainConfig = TrainConfig(),
-    model_config: ModelConfig = ModelConfig(),
-    feature_config: FeatureConfig = FeatureConfig(),
+    config: TrainConfig | None = None,
+    model_config: ModelConfig | None = None,
+    feature_config: FeatureConfig | None = None,
     test_fold: int = 0,
     group_column: str | None = None,
+    id_column: str | None = None,
+    time_column: str | None = None,
     on_epoch: Callable[[EpochRecord], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> TrainResult:
     """Prepare the split (preprocessing fitted on train only) and train on it: the one-call entry point.
 
-    ``feature_columns=None`` uses every column that is not a task, a task's source
-    or the group column; pass ``Dataset.feature_columns`` for a built-in dataset.
+    ``feature_columns=None`` uses every column that is not a task, a task's source,
+    or the id, group or time column; pass ``Dataset.feature_columns`` when the
+    dataset has its own list.
     With a k-fold assignment fold ``test_fold`` is test; when the split has no val
     part, ``feature_config.val_fraction`` of train (whole groups when
     ``group_column`` is set) is held out as val with ``config.seed``.
@@ -429,17 +445,19 @@ def fit_on_split(
     >>> result.test_fold, sorted(result.to_dict())[:3]
     (2, ['best_epoch', 'config', 'history'])
     """
+    config = config or TrainConfig()
     prepared = prepare_split(
         df, tasks, assignment, feature_columns=feature_columns, test_fold=test_fold,
-        group_column=group_column, seed=config.seed, config=feature_config,
+        group_column=group_column, id_column=id_column, time_column=time_column, seed=config.seed,
+        config=feature_config or FeatureConfig(),
     )
     return train(prepared, config, model_config, on_epoch=on_epoch, should_stop=should_stop)
 
 
 def train_baselines(
     prepared: PreparedSplit,
-    config: TrainConfig = TrainConfig(),
-    model_config: ModelConfig = ModelConfig(),
+    config: TrainConfig | None = None,
+    model_config: ModelConfig | None = None,
     *,
     on_epoch: Callable[[str, EpochRecord], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
