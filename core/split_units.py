@@ -1,0 +1,92 @@
+"""Units and class coverage: the pieces :func:`core.splits.split` and the sklearn splitters share.
+
+Rows become *units* before they are split: one unit per row, or one per group
+when a group column is set, so that no group is ever cut in two. After a
+stratified split, :func:`rare_class_note` names the classes too rare to reach
+every split (a warning, as in sklearn, never an error).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from core.errors import DataError
+
+__all__ = ["Units", "make_units", "to_all_splits", "rare_class_note"]
+
+
+
+@dataclass(frozen=True, eq=False)
+class Units:
+    """Rows grouped into units that are never cut: ``code`` per row, ``sizes`` per unit."""
+
+    code: np.ndarray | None  # None: one unit per row
+    sizes: np.ndarray
+    word: str  # "rows" or "groups", for messages
+
+    def membership(self) -> sp.csr_matrix:
+        """``(n_units, n_rows)`` 0/1 matrix; ``membership() @ Y`` sums each unit's rows."""
+        n_rows = self.code.size
+        ones = np.ones(n_rows, dtype=np.int32)
+        return sp.csr_matrix((ones, (self.code, np.arange(n_rows))), shape=(self.sizes.size, n_rows))
+
+    def rows(self, unit_values: np.ndarray) -> np.ndarray:
+        """Spread a per-unit array to rows."""
+        return unit_values if self.code is None else unit_values[self.code]
+
+
+def make_units(
+    df: pd.DataFrame, group_column: str | None, notes: list[str], setting: str | None = None
+) -> Units:
+    """One unit per row, or per group; a row with no group id is a group of its own (with a note)."""
+    if group_column is None:
+        return Units(None, np.ones(len(df), dtype=np.int64), "rows")
+    setting = setting or f"group_column '{group_column}'"
+    codes, groups = pd.factorize(df[group_column], use_na_sentinel=True)
+    codes = codes.astype(np.int64)
+    missing = codes < 0
+    if missing.any():
+        codes[missing] = len(groups) + np.arange(int(missing.sum()))
+        notes.append(
+            f"{int(missing.sum()):,} rows have no value in {setting}; each is kept as a group of its own."
+        )
+    n_groups = int(codes.max()) + 1
+    if n_groups < 2:
+        raise DataError(
+            f"{setting} holds a single group ({groups[0] if len(groups) else None!r}); "
+            "a group split needs at least two groups, so pick another column or no group column."
+        )
+    return Units(codes, np.bincount(codes, minlength=n_groups).astype(np.int64), "groups")
+
+
+def to_all_splits(positive_codes: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Map codes over the positive-share splits back to codes over all splits."""
+    return np.flatnonzero(shares > 0)[positive_codes]
+
+
+def rare_class_note(unit_Y, unit_split, labels, names, shares, word: str) -> str | None:
+    """One line naming the classes that miss some positive-share split, or None."""
+    present = sp.csr_matrix(unit_Y, copy=True)
+    present.data = (present.data > 0).astype(np.int64)
+    k = len(names)
+    onehot = sp.csr_matrix(
+        (np.ones(unit_split.size), (np.arange(unit_split.size), unit_split)), shape=(unit_split.size, k)
+    )
+    per_split = np.asarray((present.T @ onehot).todense())  # (L, k) units carrying each class
+    wanted = shares > 0
+    absent = (per_split[:, wanted] == 0) & (per_split.sum(axis=1, keepdims=True) > 0)
+    rare = np.flatnonzero(absent.any(axis=1))
+    if rare.size == 0:
+        return None
+    totals = per_split.sum(axis=1)
+    shown = ", ".join(f"{labels[i]} ({int(totals[i])} {word})" for i in rare[:4]) + (
+        " ..." if rare.size > 4 else ""
+    )
+    return (
+        f"{rare.size} class(es) are too rare to appear in every one of the {int(wanted.sum())} splits: {shown}; "
+        "merge rare classes or use fewer splits."
+    )

@@ -1,0 +1,137 @@
+"""The ``time`` strategy: chronological blocks of distinct time values, with an optional gap.
+
+Rows of one time value stay together; ``gap`` distinct time values between
+consecutive splits are ``excluded``. With groups, a group goes wholly to the
+split of its first time value, so new groups appear only in later splits. The
+cut falls where the rows before a split's first time value come nearest its
+cumulative fraction, and a gap is taken from the end of the *earlier* split
+(as sklearn's ``TimeSeriesSplit`` shrinks train), so val and test keep their sizes.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from core.errors import DataError
+from core.split_config import SplitConfig
+from core.split_units import Units, to_all_splits
+
+__all__ = ["time_split"]
+
+
+def time_split(df, tasks, config: SplitConfig, units: Units, notes: list[str]) -> np.ndarray:
+    """Chronological blocks of distinct time values, ``gap`` values left out between blocks."""
+    times = _parse_times(df[config.time_column], config.time_column)
+    values, rank = np.unique(times, return_inverse=True)
+    rank = rank.ravel()
+    # per unit: a row's own time value, or a group's first time value
+    start_rank = rank if units.code is None else pd.Series(rank).groupby(units.code).min().to_numpy()
+    rows_per_value = np.bincount(start_rank, weights=units.sizes, minlength=values.size)
+    shares = config.shares
+    block = _time_blocks(rows_per_value, shares[shares > 0], config.gap, config.time_column)
+    unit_split = np.where(
+        block[start_rank] >= 0, to_all_splits(np.maximum(block[start_rank], 0), shares), -1
+    )
+    note = _time_size_note(unit_split, units, config, values[np.unique(start_rank)])
+    if note:
+        notes.append(note)
+    return units.rows(unit_split)
+
+
+def _parse_times(series: pd.Series, column: str) -> np.ndarray:
+    """Sortable time values: numbers, datetimes, or text that parses as either."""
+    missing = int(series.isna().sum())
+    if missing:
+        raise DataError(
+            f"time_column '{column}' has {missing:,} missing values; every row needs a time for a time split, so fill or drop them."
+        )
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_convert(None)
+    if pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_timedelta64_dtype(series):
+        return series.to_numpy()
+    if pd.api.types.is_integer_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return series.to_numpy(dtype=np.int64)
+    if pd.api.types.is_numeric_dtype(series):
+        return series.to_numpy(dtype=np.float64)
+    numbers = pd.to_numeric(series, errors="coerce")
+    if numbers.notna().all():
+        return numbers.to_numpy(dtype=np.float64)
+    dates = _parse_dates(series)
+    if dates is None:
+        failed = numbers.isna()
+        example = series[failed].iloc[0]
+        raise DataError(
+            f"time_column '{column}' does not parse as numbers or dates (e.g. {example!r}); pick a column of numbers, dates or date strings."
+        )
+    return dates
+
+
+def _parse_dates(series: pd.Series) -> np.ndarray | None:
+    text = series.astype(str)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas warns when it falls back to per-element parsing
+        for fmt in (None, "mixed"):
+            try:
+                dates = pd.to_datetime(text, errors="coerce", utc=True, format=fmt)
+            except (TypeError, ValueError, OverflowError):
+                continue
+            if dates.notna().all():
+                return dates.dt.tz_convert(None).to_numpy()
+    return None
+
+
+def _time_blocks(rows_per_value: np.ndarray, shares: np.ndarray, gap: int, column: str) -> np.ndarray:
+    """Split index (or -1 for the gap) per distinct time value, blocks in order.
+
+    Block j starts at the time value whose rows-before count is nearest the
+    cumulative target; each block keeps at least one value and the gaps fit.
+    Hand-written: no library cuts ordered, weighted values into gapped blocks.
+    """
+    n_values, m = rows_per_value.size, shares.size
+    needed = m + (m - 1) * gap
+    if n_values < needed:
+        raise DataError(
+            f"time_column '{column}' has {n_values} distinct values, too few for {m} splits with gap={gap} "
+            f"(it needs {needed}); lower gap or use fewer splits."
+        )
+    before = np.cumsum(rows_per_value) - rows_per_value
+    targets = np.cumsum(shares)[:-1] * rows_per_value.sum()
+    starts = [0]
+    for j, target in enumerate(targets, start=1):
+        ideal = int(np.argmin(np.abs(before - target)))
+        low, high = starts[-1] + gap + 1, n_values - 1 - (m - 1 - j) * (gap + 1)
+        starts.append(min(max(ideal, low), high))
+    block = np.full(n_values, -1, dtype=np.int64)
+    ends = [start - gap for start in starts[1:]] + [n_values]
+    for j, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        block[start:end] = j
+    return block
+
+
+def _time_size_note(
+    unit_split: np.ndarray, units: Units, config: SplitConfig, first_values: np.ndarray
+) -> str | None:
+    """A warning when time order pushes the sizes far (> 10 points) from the fractions."""
+    names, shares = config.split_names, config.shares
+    kept = unit_split >= 0
+    rows = np.bincount(unit_split[kept], weights=units.sizes[kept], minlength=len(names))
+    got = rows / max(rows.sum(), 1)
+    if np.all(np.abs(got - shares) <= 0.10) and np.all(rows[shares > 0] > 0):
+        return None
+    sizes = ", ".join(f"{name} {share:.0%}" for name, share in zip(names, got, strict=True))
+    wanted = ", ".join(f"{share:.0%}" for share in shares)
+    if units.code is not None and first_values.size == 1:
+        return (
+            f"Every group of '{config.group_column}' starts at the same time value ({first_values[0]}), so all go to "
+            f"one split ({sizes}); a time split with groups needs groups that start at different times: "
+            "drop group_column or use strategy 'group'."
+        )
+    reason = (
+        "groups are placed by their first time value"
+        if units.code is not None
+        else "rows of one time value stay together"
+    )
+    return f"The time split sizes are {sizes} instead of {wanted}: {reason}."
