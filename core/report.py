@@ -36,8 +36,15 @@ import core
 from core import diagnostics
 from core.data import Dataset
 from core.errors import DataError
-from core.figures import fold_strip, split_sizes
-from core.figures.palette import split_color
+from core.figures import (
+    association_heatmap,
+    cooccurrence_heatmap,
+    fold_strip,
+    label_distribution_bars,
+    regression_histogram,
+    split_sizes,
+)
+from core.figures.palette import split_color, status_color
 from core.figures.split import strip_order
 from core.quality import split_order
 from core.splits import EXCLUDED, SplitConfig
@@ -50,7 +57,6 @@ Progress = Callable[[float, str], None]
 MAX_LABEL_ROWS = 30  # labels shown per task in a distribution table; the rest are summed up
 SHIFT_PAIRS = 10  # co-occurrence pairs listed per split
 MIN_SHIFT_SUPPORT = 20  # rows with the conditioning label, in both splits, before a shift is listed
-STATUS_COLORS = {"pass": "#1a7f37", "warn": "#9a6700", "fail": "#cf222e", "skipped": "#6e7781"}
 
 
 # --------------------------------------------------------------------------- export helpers
@@ -143,6 +149,8 @@ class _Diagnosis:
     distribution: object
     association: object
     shifts: pd.DataFrame
+    pairs: pd.DataFrame  # Cooccurrence.to_frame() over all scored rows
+    shift: pd.DataFrame | None  # CooccurrenceShift.to_frame(), first split to last
     fractions_known: bool
     digest: str
 
@@ -209,15 +217,20 @@ def _diagnose(dataset: Dataset, tasks, assignment, config, progress: Progress) -
     distribution = diagnostics.label_distribution(frame, encoded, assignment, n_bins=n_bins)
     association = diagnostics.task_association(frame, encoded, assignment, n_bins=n_bins)
     shifts = _shift_pairs(frame, encoded, assignment, splits) if len(splits) > 1 else pd.DataFrame()
+    pairs = diagnostics.cooccurrence(frame, encoded, assignment, n_bins=n_bins).to_frame()
+    shift = None
+    if len(splits) > 1:
+        shift = diagnostics.cooccurrence_shift(frame, encoded, assignment, splits[0], splits[-1], n_bins=n_bins)
+        shift = shift.to_frame()
     progress(0.5, "Checking for leakage")
     group = (config.group_column if config is not None else None) or dataset.group_column
     time = (config.time_column if config is not None else None) or dataset.time_column
     leak = diagnostics.leakage(
         frame, assignment, tasks=tasks, group_column=group, time_column=time,
-        feature_columns=list(dataset.feature_columns) or None,
+        feature_columns=list(dataset.feature_columns) or None, seed=config.seed if config is not None else 0,
     )  # fmt: skip
     return _Diagnosis(
-        splits, sizes, quality, scores, card, leak, distribution, association, shifts, known,
+        splits, sizes, quality, scores, card, leak, distribution, association, shifts, pairs, shift, known,
         assignment_digest(assignment),
     )
 
@@ -244,8 +257,7 @@ def _number(value: object) -> str:
 
 
 def _badge(status: str) -> str:
-    color = STATUS_COLORS.get(status, STATUS_COLORS["skipped"])
-    return f'<span class="badge" style="background:{color}">{_e(status)}</span>'
+    return f'<span class="badge" style="background:{status_color(status)}">{_e(status)}</span>'
 
 
 def _split_name(name: str) -> str:
@@ -439,26 +451,47 @@ def _score_table(scores: pd.DataFrame, splits: Sequence[str]) -> str:
     return _table(pd.DataFrame(rows), percent=("missing (largest share)",))
 
 
-def _tasks_section(tasks: Sequence[Task], diagnosis: _Diagnosis) -> str:
+def _task_figure(task: Task, diagnosis: _Diagnosis) -> go.Figure:
+    """The Diagnostics page's chart of one task: overlaid histograms for regression, grouped bars otherwise."""
+    distribution = diagnosis.distribution
+    if task.kind == "regression":
+        scores = diagnosis.scores.frame
+        missing = scores[scores["task"] == task.name].set_index("split")["missing_share"].to_dict()
+        return regression_histogram(distribution.histogram[distribution.histogram["task"] == task.name],
+                                    missing=missing)
+    return label_distribution_bars(distribution.counts[distribution.counts["task"] == task.name])
+
+
+def _tasks_section(tasks: Sequence[Task], diagnosis: _Diagnosis, figure) -> str:
     body = _score_table(diagnosis.scores.frame, diagnosis.splits)
     counts = diagnosis.distribution.counts
     quantiles = diagnosis.distribution.quantiles
     for task in tasks:
-        body += f"<h3>{_e(task.name)} <small>({_e(task.kind)})</small></h3>"
+        numbers = _label_table(counts[counts["task"] == task.name], diagnosis.splits)
         if task.kind == "regression":
-            body += _quantile_table(quantiles[quantiles["task"] == task.name])
-        body += _label_table(counts[counts["task"] == task.name], diagnosis.splits)
+            numbers = _quantile_table(quantiles[quantiles["task"] == task.name]) + numbers
+        body += figure(_task_figure(task, diagnosis)) + (
+            f"<details><summary>{_e(task.name)} ({_e(task.kind)}): the numbers behind the chart</summary>"
+            f"{numbers}</details>"
+        )
     lead = ("How far each split's labels are from the whole data's: Jensen-Shannon distance (KS statistic for "
-            "regression; 0 = identical). Then each task's labels per split, as a share of the split's rows (count).")
+            "regression; 0 = identical). Then each task's labels per split, as a share of the split's rows; "
+            "the counts are in the table under each chart.")
     return _section("tasks", "Per-task distributions", body, _e(lead))
 
 
-def _association_section(diagnosis: _Diagnosis) -> str:
-    matrix = diagnosis.association.whole.round(3)
-    body = "<h3>Task association (Cramér's V, whole data)</h3>" + _table(matrix.reset_index(names="task"))
+def _association_section(diagnosis: _Diagnosis, figure) -> str:
+    body = figure(association_heatmap(diagnosis.association.whole))
+    body += figure(cooccurrence_heatmap(diagnosis.pairs, measure="conditional"))
+    if diagnosis.shift is not None:
+        first, last = diagnosis.splits[0], diagnosis.splits[-1]
+        title = f"Change in P(column | row) from {first} to {last}"
+        body += figure(cooccurrence_heatmap(diagnosis.shift, measure="difference", split=last, title=title))
     if len(diagnosis.shifts):
         body += ("<h3>Largest changes in P(label | given) between splits</h3>"
                  + _table(diagnosis.shifts.round(3)))
+    matrix = diagnosis.association.whole.round(3).reset_index(names="task")
+    body += f"<details><summary>Cramér's V as a table</summary>{_table(matrix)}</details>"
     lead = ("Cramér's V: 0 = tasks unrelated, 1 = one task determines the other. A large change in "
             f"P(label | given) between splits (given labels with at least {MIN_SHIFT_SUPPORT} rows in both) "
             "means a model learns a relation between tasks that the evaluation split does not share.")
@@ -616,8 +649,8 @@ def render_report(
         ("split", _split_section(dataset, assignment, config, diagnosis, figure)),
         ("quality", _quality_section(diagnosis)),
         ("leakage", _leakage_section(diagnosis)),
-        ("tasks", _tasks_section(tasks, diagnosis)),
-        ("cooccurrence", _association_section(diagnosis)),
+        ("tasks", _tasks_section(tasks, diagnosis, figure)),
+        ("cooccurrence", _association_section(diagnosis, figure)),
         ("warnings", _warnings_section(dataset, warnings, diagnosis)),
     ]
     if training is not None:

@@ -65,7 +65,8 @@ def test_one_html_file_with_plotly_inline_and_nothing_fetched(wagepan_page):
     assert wagepan_page.startswith("<!DOCTYPE html>") and wagepan_page.rstrip().endswith("</html>")
     assert "<script src=" not in wagepan_page and "src=" not in "".join(script_tags(wagepan_page))
     assert wagepan_page.count("plotly.js v") >= 1  # the library's banner, inlined
-    assert wagepan_page.count("Plotly.newPlot") >= 2  # the figures, drawn by the one inline copy
+    # sizes, strip, 7 task charts, association, co-occurrence, its change: all drawn by the one inline copy
+    assert wagepan_page.count("Plotly.newPlot") == 12
     markup = re.sub(r"<script[^>]*>.*?</script>", "", wagepan_page, flags=re.S)  # our HTML, not plotly.js
     assert not re.search(r"""(href|src)=["']?(https?:)?//""", markup)  # no CDN, fonts or images
     assert "@import" not in markup and "url(" not in markup
@@ -84,7 +85,7 @@ def test_every_section_and_split_name_is_there(wagepan_page, wagepan):
     for name in ("train", "val", "test"):
         assert f"</span>{name}</td>" in wagepan_page  # a split cell: colour dot, then the name
     for task in wagepan.tasks:
-        assert f"<h3>{task.name} <small>({task.kind})</small></h3>" in wagepan_page
+        assert f"<summary>{task.name} ({task.kind}): the numbers behind the chart</summary>" in wagepan_page
     for words in ("Quality scorecard", "Leakage checks", "Cramér", "Groups in more than one split", "TaskSplit 0."):
         assert words in wagepan_page
     assert 'id="training"' not in wagepan_page
@@ -235,7 +236,7 @@ def test_report_opens_offline_without_running_injected_script(tmp_path, hostile_
         page.goto(path.as_uri())
         page.wait_for_selector(".js-plotly-plot .main-svg")
         page.wait_for_timeout(500)
-        cells = page.locator("td").all_inner_texts()
+        cells = page.locator("td").all_text_contents()  # also inside closed <details>
         plots = page.locator(".js-plotly-plot").count()
         browser.close()
     assert dialogs == [] and errors == []
