@@ -51,3 +51,100 @@ def strip_order(fingerprint: str, by: tuple[str, ...], _frame: pd.DataFrame):
     from core.figures.split import strip_order as order
 
     return order(_frame, list(by))
+
+
+# --------------------------------------------------------------------------- Diagnostics page (issue 5)
+# Keyed on (fingerprint, tasks, config): together they fix the assignment, so the
+# assignment itself is passed unhashed (leading underscore). The encoded tasks
+# (a sparse matrix as long as the data) and the split codes are shared objects
+# (cache_resource); the diagnostics are small frames (cache_data, copied per hit).
+
+
+@st.cache_resource(max_entries=8, show_spinner="Encoding the tasks…")
+def encoded_tasks(fingerprint: str, tasks: tuple[Task, ...], n_bins: int, _frame: pd.DataFrame):
+    from core.diagnostics import encode_tasks
+
+    return encode_tasks(_frame, tasks, n_bins)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def assignment_codes(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, _assignment: pd.Series):
+    """Split code per row (-1 excluded) and the split names, for drill-down masks."""
+    from core.quality import split_codes
+
+    return split_codes(_assignment.to_numpy(), len(_assignment))
+
+
+@st.cache_data(max_entries=16, show_spinner="Counting labels per split…")
+def label_distribution(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, _frame, _assignment):
+    from core.diagnostics import label_distribution as distribution
+
+    encoded = encoded_tasks(fingerprint, tasks, config.n_bins, _frame)
+    return distribution(_frame, encoded, _assignment, n_bins=config.n_bins)
+
+
+@st.cache_data(max_entries=16, show_spinner="Scoring the split…")
+def split_scores(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, _frame, _assignment):
+    """The scorecard (one verdict per score) and the per task and split scores."""
+    from core.diagnostics import scorecard, split_quality, task_scores
+
+    encoded = encoded_tasks(fingerprint, tasks, config.n_bins, _frame)
+    fractions = None if config.n_folds or config.strategy == "predefined" else dict(config.fractions)
+    quality = split_quality(encoded.matrix, _assignment.to_numpy(), fractions)
+    scores = task_scores(_frame, encoded, _assignment, n_bins=config.n_bins)
+    return scorecard(quality, scores), scores.to_frame()
+
+
+@st.cache_data(max_entries=16, show_spinner="Checking for leakage (sampled on large data)…")
+def leakage_checks(
+    fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, feature_columns: tuple[str, ...] | None,
+    _frame, _assignment,
+) -> pd.DataFrame:
+    from core.diagnostics import leakage
+
+    report = leakage(
+        _frame, _assignment, tasks=tasks, group_column=config.group_column, time_column=config.time_column,
+        feature_columns=list(feature_columns) if feature_columns else None, seed=config.seed,
+    )
+    return report.to_frame()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cooccurrence_pairs(
+    fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, split: str | None, _frame, _assignment
+) -> pd.DataFrame:
+    """``Cooccurrence.to_frame()`` of one split (None: all rows but excluded ones)."""
+    from core.diagnostics import cooccurrence
+
+    encoded = encoded_tasks(fingerprint, tasks, config.n_bins, _frame)
+    return cooccurrence(_frame, encoded, _assignment, split, n_bins=config.n_bins).to_frame()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cooccurrence_shift_pairs(
+    fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, split_a: str, split_b: str, _frame, _assignment
+) -> pd.DataFrame:
+    """``CooccurrenceShift.to_frame()``: P(column | row) in ``split_b`` minus in ``split_a``."""
+    from core.diagnostics import cooccurrence_shift
+
+    encoded = encoded_tasks(fingerprint, tasks, config.n_bins, _frame)
+    return cooccurrence_shift(_frame, encoded, _assignment, split_a, split_b, n_bins=config.n_bins).to_frame()
+
+
+@st.cache_data(max_entries=16, show_spinner="Measuring task association…")
+def task_association(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, _frame, _assignment):
+    from core.diagnostics import task_association as association
+
+    encoded = encoded_tasks(fingerprint, tasks, config.n_bins, _frame)
+    return association(_frame, encoded, _assignment, n_bins=config.n_bins)
+
+
+@st.cache_data(max_entries=8, show_spinner="Splitting with each strategy and scoring it…")
+def strategy_comparison(
+    fingerprint: str, tasks: tuple[Task, ...], configs: tuple[tuple[str, SplitConfig], ...],
+    group_column: str | None, _frame,
+) -> pd.DataFrame:
+    """``StrategyComparison.to_frame()`` only: its split results would be copied on every hit."""
+    from core.diagnostics import compare_strategies
+
+    return compare_strategies(_frame, tasks, dict(configs), group_column=group_column).to_frame()

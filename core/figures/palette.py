@@ -57,3 +57,24 @@ def style(fig: go.Figure, *, title: str | None = None, height: int | None = None
     if height:
         fig.update_layout(height=height)
     return fig
+
+
+# --------------------------------------------------------------------------- verdicts and scales
+
+# pass/warn/fail, the same hues as the HTML report's verdicts (core.report)
+STATUS_COLORS = {"pass": "#1a7f37", "warn": "#9a6700", "fail": "#cf222e", "skipped": "#6e7781"}
+HIGHLIGHT = "#CC79A7"  # Okabe-Ito reddish purple: the recommended choice in a chart
+NEUTRAL = "#8C8C8C"  # bars that are not a split and not highlighted
+SEQUENTIAL = "Blues"  # shares and probabilities, 0 to 1
+DIVERGING = "RdBu_r"  # signed differences, centred on 0 (red up, blue down)
+
+
+def status_color(status: str) -> str:
+    """The colour of a verdict (``pass``, ``warn``, ``fail``, ``skipped``).
+
+    Examples
+    --------
+    >>> status_color("fail")
+    '#cf222e'
+    """
+    return STATUS_COLORS.get(status, STATUS_COLORS["skipped"])

@@ -1,0 +1,187 @@
+"""Split strategies side by side: a small-multiples chart of their scores, and which to pick and why.
+
+Both read ``StrategyComparison.to_frame()`` (:func:`core.diagnostics.compare_strategies`):
+one row per config with ``config``, ``strategy``, ``n_splits``, ``ld``,
+``lpd``, ``ed_share``, ``fz``, ``flz``, ``worst_js``, ``groups_split`` and
+``error``. The recommendation is the chart's reading in words, so it lives
+beside the chart.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.figures.palette import HIGHLIGHT, NEUTRAL, style
+
+SCORES = (
+    ("ld", "LD (labels)"),
+    ("lpd", "LPD (label pairs)"),
+    ("worst_js", "worst JS distance"),
+    ("ed_share", "ED (share of rows)"),
+    ("groups_split", "groups split"),
+)
+CLOSE_LD = 0.01  # an LD this close to the best counts as "as good"
+
+
+def _usable(comparison: pd.DataFrame) -> pd.DataFrame:
+    errors = comparison["error"].fillna("").astype(str) if "error" in comparison.columns else ""
+    return comparison[(errors == "") & comparison["ld"].notna()]
+
+
+def strategy_comparison(
+    comparison: pd.DataFrame, *, recommended: str | None = None, title: str = "Strategies side by side (lower is better)"
+) -> go.Figure:
+    """One small bar chart per score, a bar per config; the recommended config stands out in colour.
+
+    Configs that could not split are left out (their error is in the table).
+    ``groups split`` is drawn only when the comparison counted groups.
+
+    Examples
+    --------
+    >>> comparison = pd.DataFrame({"config": ["random", "stratified"], "ld": [0.06, 0.001],
+    ...     "lpd": [0.003, 0.0001], "worst_js": [0.004, 0.0002], "ed_share": [0.0, 0.0],
+    ...     "groups_split": [float("nan")] * 2, "error": ["", ""]})
+    >>> fig = strategy_comparison(comparison, recommended="stratified")
+    >>> fig.data[0].type, list(fig.data[0].x), len(fig.data)
+    ('bar', ['random', 'stratified'], 4)
+    """
+    usable = _usable(comparison)
+    scores = [(c, t) for c, t in SCORES if c in usable.columns and usable[c].notna().any()]
+    fig = make_subplots(rows=1, cols=len(scores), subplot_titles=[t for _, t in scores], horizontal_spacing=0.06)
+    configs = list(usable["config"])
+    colors = [HIGHLIGHT if c == recommended else NEUTRAL for c in configs]
+    for i, (column, name) in enumerate(scores, start=1):
+        values = usable[column].to_numpy(dtype=float)
+        fig.add_trace(
+            go.Bar(
+                x=configs, y=values, marker_color=colors, name=name, showlegend=False,
+                text=[_short(v, column) for v in values], textposition="outside", cliponaxis=False,
+                hovertemplate="%{x}: " + name + " %{text}<extra></extra>",
+            ),
+            row=1, col=i,
+        )
+        fig.update_yaxes(rangemode="tozero", showticklabels=False, row=1, col=i)
+        fig.update_xaxes(tickangle=-30, row=1, col=i)
+    fig.update_annotations(font_size=13)
+    if recommended in configs:
+        fig.add_annotation(
+            text=f"■ recommended: {recommended}", font={"color": HIGHLIGHT, "size": 13}, showarrow=False,
+            xref="paper", yref="paper", x=1.0, xanchor="right", y=1.16, yanchor="bottom",
+        )
+    return style(fig, title=title, height=340)
+
+
+def _short(value: float, column: str) -> str:
+    if math.isnan(value):
+        return ""
+    if column == "groups_split":
+        return f"{value:,.0f}"
+    if column == "ed_share":
+        return f"{value:.2%}"
+    return f"{value:.2g}" if value else "0"
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """Which config to use, and why, in one or two sentences.
+
+    Attributes
+    ----------
+    config : str or None
+        The recommended config's name; None when no config could split.
+    reason : str
+    """
+
+    config: str | None
+    reason: str
+
+    @property
+    def text(self) -> str:
+        return f"**{self.config}**: {self.reason}" if self.config else self.reason
+
+
+def _listing(rows: pd.DataFrame, column: str, fmt: str) -> str:
+    return ", ".join(f"{r.config} {format(getattr(r, column), fmt)}" for r in rows.itertuples(index=False))
+
+
+def _leakage_reason(best, usable: pd.DataFrame, clean: pd.DataFrame, group_column: str) -> str:
+    leaking = usable[usable["groups_split"] > 0]
+    if leaking.empty:
+        return f"every strategy keeps each '{group_column}' group in one split"
+    split_groups = _listing(leaking, "groups_split", ",.0f")
+    if len(clean) == 1:
+        return f"the only strategy that keeps every '{group_column}' group in one split (groups split: {split_groups})"
+    others = ", ".join(c for c in clean["config"] if c != best.config)
+    return f"keeps every '{group_column}' group in one split, as {others} does (groups split: {split_groups})"
+
+
+def _balance_reason(best, usable: pd.DataFrame) -> str:
+    lowest = usable.sort_values("ld").iloc[0]
+    if lowest.config == best.config:
+        others = usable[usable["config"] != best.config]
+        versus = f" ({_listing(others, 'ld', '.3g')})" if len(others) else ""
+        return f"the lowest label distribution LD, {best.ld:.3g}{versus}"
+    gap = best.ld - lowest.ld
+    if gap <= CLOSE_LD:
+        return f"LD {best.ld:.3g}, within {CLOSE_LD} of {lowest.config} ({lowest.ld:.3g})"
+    return f"LD {best.ld:.3g} against {lowest.ld:.3g} for {lowest.config}, the price of keeping groups whole"
+
+
+def recommend_strategy(
+    comparison: pd.DataFrame, *, group_column: str | None = None, time_column: str | None = None
+) -> Recommendation:
+    """Pick a config from a comparison and say why: no group leakage first, then every label in every split, then LD.
+
+    A config whose split came out with fewer splits than the others (e.g. a time
+    split that put every row in train) is not picked. A time config is
+    mentioned as the choice for forecasting when it is not the pick.
+
+    Examples
+    --------
+    >>> comparison = pd.DataFrame({"config": ["random", "stratified", "group"], "n_splits": [3, 3, 3],
+    ...     "ld": [0.1, 0.012, 0.02], "lpd": [0.01, 0.002, 0.003], "fz": [0, 0, 0], "flz": [0, 0, 0],
+    ...     "worst_js": [0.08, 0.004, 0.01], "ed_share": [0, 0, 0], "groups_split": [545, 519, 0],
+    ...     "error": ["", "", ""]})
+    >>> recommend_strategy(comparison, group_column="nr").config
+    'group'
+    """
+    usable = _usable(comparison)
+    if usable.empty:
+        errors = "; ".join(f"{r.config}: {r.error}" for r in comparison.itertuples(index=False))
+        return Recommendation(None, f"No strategy could split this data ({errors}).")
+    notes = []
+    full = usable["n_splits"].max() if "n_splits" in usable.columns else None
+    if full is not None:
+        short = usable[usable["n_splits"] < full]
+        for row in short.itertuples(index=False):
+            notes.append(f"{row.config} is left out: it filled only {row.n_splits} of {full} splits.")
+        usable = usable[usable["n_splits"] == full]
+    counted = group_column is not None and "groups_split" in usable.columns and usable["groups_split"].notna().any()
+    clean = usable[usable["groups_split"] == 0] if counted else usable
+    pool = clean if len(clean) else usable
+    ranked = pool.assign(_empty=(pool["fz"].fillna(0) > 0) | (pool["flz"].fillna(0) > 0)).sort_values(
+        ["_empty", "ld", "worst_js"]
+    )
+    best = ranked.iloc[0]
+    reasons = []
+    if counted:
+        if len(clean):
+            reasons.append(_leakage_reason(best, usable, clean, group_column))
+        else:
+            notes.append(f"Every strategy puts some '{group_column}' groups in more than one split.")
+    reasons.append(_balance_reason(best, usable))
+    if best.get("fz", 0) > 0:
+        notes.append(f"Even {best.config} leaves some label out of a split (FZ {best.fz:.0f}).")
+    times = usable[usable["strategy"] == "time"] if "strategy" in usable.columns else usable.iloc[:0]
+    if time_column and len(times) and best.config not in set(times["config"]):
+        notes.append(
+            f"If the model will predict forward in time, use {times.iloc[0].config} instead: it trains on the past "
+            f"(by '{time_column}') and tests on what follows, at LD {times.iloc[0].ld:.3g}."
+        )
+    reason = "; ".join(reasons) + "." + "".join(f" {note}" for note in notes)
+    return Recommendation(str(best.config), reason[0].upper() + reason[1:])

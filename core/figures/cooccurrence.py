@@ -1,0 +1,183 @@
+"""A clickable co-occurrence heatmap across the labels of all tasks.
+
+The cells are bars, not a ``go.Heatmap``: Streamlit's plotly selection events
+report a clicked bar but nothing for a clicked heatmap cell (DESIGN.md, Known
+traps). Each cell is one bar of height 1 at its row, so cells tile the plot at
+any width, and each carries ``customdata`` ``("pair", row_label, col_label,
+split, value)`` for :func:`core.figures.drilldown.drill_from_points`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.figures.palette import DIVERGING, SEQUENTIAL, style
+
+MEASURES = {
+    "conditional": "P(column | row)",
+    "lift": "lift",
+    "difference": "change in P(column | row)",
+}
+LIFT_RANGE = 3.0  # log2 lift drawn from 1/8x to 8x; beyond is clipped to the end colours
+SEPARATOR = "#444444"
+
+
+def task_of(label: str) -> str:
+    """The task of a ``task=value`` label.
+
+    Examples
+    --------
+    >>> task_of("union=1"), task_of("lwage=Q1 (0.1–1.2)")
+    ('union', 'lwage')
+    """
+    return label.split("=", 1)[0]
+
+
+def value_of(label: str) -> str:
+    return label.split("=", 1)[1] if "=" in label else label
+
+
+def _tick_text(labels: Sequence[str]) -> list[str]:
+    """``task=value`` for the first label of a task, the bare value for the rest: the task reads once."""
+    text, previous = [], None
+    for label in labels:
+        task = task_of(label)
+        text.append(f"<b>{task}</b>={value_of(label)}" if task != previous else value_of(label))
+        previous = task
+    return text
+
+
+def _boundaries(labels: Sequence[str]) -> list[float]:
+    tasks = [task_of(label) for label in labels]
+    return [i - 0.5 for i in range(1, len(tasks)) if tasks[i] != tasks[i - 1]]
+
+
+def _exclusive_tasks(pairs: pd.DataFrame) -> set[str]:
+    """Tasks whose labels never share a row (one class per row): their within-task cells say nothing.
+
+    Read from the counts (or the conditional probabilities) of the task's
+    off-diagonal cells: all zero means the labels exclude each other.
+    """
+    within = pairs[(pairs["row_task"] == pairs["col_task"]) & (pairs["row_label"] != pairs["col_label"])]
+    columns = [c for c in ("count", "conditional", "conditional_a", "conditional_b") if c in pairs.columns]
+    if within.empty or not columns:
+        return set()
+    together = within[columns].fillna(0).abs().sum(axis=1) > 0
+    touched = set(within.loc[together, "row_task"])
+    return set(within["row_task"]) - touched
+
+
+def _colour(values: np.ndarray, measure: str) -> tuple[np.ndarray, dict]:
+    """Colour values and the colour axis of a measure."""
+    if measure == "conditional":
+        return values, {"colorscale": SEQUENTIAL, "cmin": 0.0, "cmax": 1.0,
+                        "colorbar": {"title": {"text": "P(col | row)"}, "tickformat": ".0%"}}
+    if measure == "lift":
+        with np.errstate(divide="ignore"):
+            logs = np.clip(np.log2(values), -LIFT_RANGE, LIFT_RANGE)
+        ticks = np.arange(-LIFT_RANGE, LIFT_RANGE + 1)
+        text = [f"{2 ** t:g}×" if t >= 0 else f"1/{2 ** -t:g}×" for t in ticks]
+        return logs, {"colorscale": DIVERGING, "cmin": -LIFT_RANGE, "cmax": LIFT_RANGE,
+                      "colorbar": {"title": {"text": "lift"}, "tickvals": ticks, "ticktext": text}}
+    top = max(0.05, float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 0.05)
+    return values, {"colorscale": DIVERGING, "cmin": -top, "cmax": top,
+                    "colorbar": {"title": {"text": "Δ P(col | row)"}, "tickformat": "+.0%"}}
+
+
+HOVER = {
+    "conditional": "P(%{customdata[2]} | %{customdata[1]}) = %{customdata[4]:.1%}",
+    "lift": "lift(%{customdata[1]}, %{customdata[2]}) = %{customdata[4]:.2f}<br>"
+            "(together %{customdata[4]:.2f}× as often as if independent)",
+    "difference": "P(%{customdata[2]} | %{customdata[1]}): %{customdata[5]:.1%} → %{customdata[6]:.1%} "
+                  "(%{customdata[4]:+.1%})",
+}
+
+
+def cooccurrence_heatmap(
+    pairs: pd.DataFrame,
+    *,
+    measure: str = "conditional",
+    labels: Sequence[str] | None = None,
+    split: str = "all",
+    title: str | None = None,
+) -> go.Figure:
+    """Label x label heatmap of P(column | row), lift, or its change between two splits; cells are clickable.
+
+    Labels are grouped by task (a line between tasks, the task named once);
+    the diagonal, and the cells between two labels of a task whose labels
+    never share a row, are left blank. Missing values (a label absent from the
+    rows counted) are blank too.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        Long form: ``row_label``, ``col_label`` and the measure's column
+        (``Cooccurrence.to_frame()`` has ``conditional``, ``lift`` and ``count``;
+        ``CooccurrenceShift.to_frame()`` has ``difference``, ``conditional_a``,
+        ``conditional_b``).
+    measure : {"conditional", "lift", "difference"}
+    labels : sequence of str, optional
+        The labels to draw, in order (default: all, as they come).
+    split : str
+        The split the cells count (for the hover and the drill-down); for a
+        difference, the split compared (``b`` of ``b - a``).
+
+    Examples
+    --------
+    >>> pairs = pd.DataFrame({"row_label": ["a=0", "a=0", "b=1", "b=1"], "col_label": ["a=0", "b=1"] * 2,
+    ...                       "count": [3, 1, 1, 2], "conditional": [1.0, 1 / 3, 0.5, 1.0]})
+    >>> fig = cooccurrence_heatmap(pairs)
+    >>> fig.data[0].type, list(fig.data[0].customdata[0][:3])
+    ('bar', ['pair', 'a=0', 'b=1'])
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"measure={measure!r} is unknown; use one of {', '.join(MEASURES)}.")
+    if measure not in pairs.columns:
+        raise ValueError(f"The pairs have no '{measure}' column; pass the frame that holds it.")
+    pairs = pairs.assign(
+        row_task=pairs["row_label"].map(task_of), col_task=pairs["col_label"].map(task_of)
+    )
+    labels = list(labels) if labels is not None else list(pd.unique(pairs["row_label"]))
+    position = {label: i for i, label in enumerate(labels)}
+    exclusive = _exclusive_tasks(pairs)
+    cells = pairs[pairs["row_label"].isin(position) & pairs["col_label"].isin(position)]
+    blank = (cells["row_label"] == cells["col_label"]) | (
+        (cells["row_task"] == cells["col_task"]) & cells["row_task"].isin(exclusive)
+    )
+    cells = cells[~blank & cells[measure].notna()]
+    values = cells[measure].to_numpy(np.float64)
+    colour, coloraxis = _colour(values, measure)
+    customdata = np.empty((len(cells), 7), dtype=object)
+    customdata[:, 0], customdata[:, 1], customdata[:, 2] = "pair", cells["row_label"], cells["col_label"]
+    customdata[:, 3], customdata[:, 4] = split, values
+    for i, column in ((5, "conditional_a"), (6, "conditional_b")):
+        customdata[:, i] = cells[column].to_numpy(np.float64) if column in cells.columns else np.nan
+    rows = cells["row_label"].map(position).to_numpy(np.float64)
+    hover = HOVER[measure] + ("<br>rows with both: %{text}" if "count" in cells.columns else "")
+    fig = go.Figure(
+        go.Bar(
+            x=cells["col_label"].map(position).to_numpy(), y=np.ones(len(cells)), base=rows - 0.5, width=1.0,
+            marker={"color": colour, "coloraxis": "coloraxis", "line": {"width": 0.5, "color": "white"}},
+            customdata=customdata, text=cells["count"].map("{:,}".format) if "count" in cells.columns else None,
+            textposition="none", hovertemplate=hover + "<extra>%{customdata[3]}</extra>", showlegend=False,
+        )
+    )
+    n = len(labels)
+    ticks = {"tickvals": list(range(n)), "ticktext": _tick_text(labels), "showgrid": False, "zeroline": False,
+             "automargin": True, "tickfont": {"size": 11}}
+    fig.update_xaxes(**ticks, range=[-0.5, n - 0.5], tickangle=-60, title="column label", side="bottom")
+    fig.update_yaxes(**ticks, range=[n - 0.5, -0.5], title="row label")
+    for edge in _boundaries(labels):
+        fig.add_vline(x=edge, line={"color": SEPARATOR, "width": 1.2})
+        fig.add_hline(y=edge, line={"color": SEPARATOR, "width": 1.2})
+    coloraxis["colorbar"].update(thickness=14)
+    fig.update_layout(coloraxis=coloraxis, bargap=0, plot_bgcolor="#f7f7f7")
+    if title is None:
+        counted = "all data" if split == "all" else f"{split} rows"
+        title = f"Co-occurrence across tasks: {MEASURES[measure]} ({counted})"
+    cell = int(np.clip(720 / max(n, 1), 12, 26))
+    return style(fig, title=title, height=260 + cell * n)
