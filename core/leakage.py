@@ -169,13 +169,23 @@ def _duplicate_check(
     n_twins = int(twins.sum())
     if n_twins == 0:
         return _Result("pass", f"No feature row (over {len(features)} columns) appears in two splits.", 0)
-    copies = _shared_rows(df, features + labels, kept, codes, len(splits))[1] if labels else twins
+    # a whole copy must be a feature twin, so only the twins are hashed again with their labels
+    candidates = kept[twins]
+    copy_codes, copies = (
+        _shared_rows(df, features + labels, candidates, codes, len(splits))
+        if labels
+        else (row_codes[twins], twins[twins])
+    )
     n_copies = int(copies.sum())
-    first = np.flatnonzero(copies if n_copies else twins)[0]
-    example = ", ".join(f"row {r:,} ({splits[codes[r]]})" for r in kept[row_codes == row_codes[first]][:3])
+    example_rows = (
+        candidates[copy_codes == copy_codes[np.flatnonzero(copies)[0]]]
+        if n_copies
+        else (kept[row_codes == row_codes[np.flatnonzero(twins)[0]]])
+    )
+    example = ", ".join(f"row {r:,} ({splits[codes[r]]})" for r in example_rows[:3])
     detail = (
         f"{n_twins:,} rows ({_share(n_twins, kept.size)}) share their values of {len(features)} feature columns "
-        f"with a row in another split ({len(np.unique(row_codes)):,} distinct feature rows in {kept.size:,})"
+        f"with a row in another split ({int(row_codes.max()) + 1:,} distinct feature rows in {kept.size:,})"
     )
     if labels:
         detail += f"; {n_copies:,} of them are whole copies, labels included"
