@@ -22,28 +22,39 @@ CACHE_DIR = BENCH_DIR / ".cache"
 
 @dataclass(frozen=True)
 class Timing:
-    """Wall-clock seconds of repeated runs of one thing, and the last run's return value."""
+    """Wall-clock and CPU seconds of repeated runs of one thing, and the last run's return value.
+
+    On a shared machine wall time includes waiting for a core; CPU time (this
+    process, all threads) does not, so both are kept.
+    """
 
     seconds: tuple[float, ...]
     value: object
+    cpu_seconds: tuple[float, ...] = ()
 
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
 
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu_seconds) if self.cpu_seconds else float("nan")
+
     def describe(self) -> str:
         runs = ", ".join(f"{s:.3f}" for s in self.seconds)
-        return f"{self.median:.3f} s (median of {len(self.seconds)}: {runs})"
+        cpu = f", CPU {self.cpu_median:.3f} s" if self.cpu_seconds else ""
+        return f"{self.median:.3f} s (median of {len(self.seconds)}: {runs}{cpu})"
 
 
 def timed(fn: Callable[[], object], repeat: int = 3) -> Timing:
-    """Run ``fn`` ``repeat`` times; keep every wall time and the last result."""
-    seconds, value = [], None
+    """Run ``fn`` ``repeat`` times; keep every wall and CPU time and the last result."""
+    seconds, cpu, value = [], [], None
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         value = fn()
         seconds.append(time.perf_counter() - start)
-    return Timing(tuple(seconds), value)
+        cpu.append(time.process_time() - start_cpu)
+    return Timing(tuple(seconds), value, tuple(cpu))
 
 
 def rss_bytes() -> int:
