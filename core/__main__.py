@@ -191,7 +191,11 @@ COMMANDS = {"split": _cmd_split, "report": _cmd_report, "train": _cmd_train}
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; bad input prints one line to stderr and returns 2."""
+    """Run one command; bad input prints exactly one line to stderr and returns 2.
+
+    Warnings (a rare class, a Latin-1 file) are printed one per line after a
+    successful run; when the input is bad, only the error's line is printed.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         try:
@@ -201,13 +205,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_BAD_INPUT
         except OSError as error:
-            print(f"error: {error.strerror or error} ({error.filename or 'file'}); check the path.", file=sys.stderr)
+            where = error.filename or "file"
+            print(f"error: {error.strerror or error} ({where}); check the path.", file=sys.stderr)
             return EXIT_BAD_INPUT
-        finally:
-            for warning in caught:
-                if issubclass(warning.category, UserWarning):
-                    print(f"warning: {warning.message}", file=sys.stderr)
+    for note in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)):
+        print(f"warning: {_one_line(note)}", file=sys.stderr)
     return 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

@@ -224,6 +224,10 @@ class SplitConfig:
             raise ConfigError(
                 f"The split config is not valid JSON ({error}); export it again from TaskSplit."
             ) from None
+        except RecursionError:  # json nests arrays and objects by recursion
+            raise ConfigError(
+                "The split config nests too deeply to be a TaskSplit config; export it again from TaskSplit."
+            ) from None
         if not isinstance(values, dict) or values.get("format") != CONFIG_FORMAT:
             raise ConfigError(
                 f'This JSON is not a TaskSplit split config (no "format": "{CONFIG_FORMAT}"); load one exported by TaskSplit.'

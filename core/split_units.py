@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from core.errors import DataError
+from core.errors import DataError, shown
 
 __all__ = ["Units", "make_units", "to_all_splits", "rare_class_note"]
 
@@ -57,7 +57,7 @@ def make_units(
     n_groups = int(codes.max()) + 1
     if n_groups < 2:
         raise DataError(
-            f"{setting} holds a single group ({groups[0] if len(groups) else None!r}); "
+            f"{setting} holds a single group ({shown(groups[0]) if len(groups) else 'none'}); "
             "a group split needs at least two groups, so pick another column or no group column."
         )
     return Units(codes, np.bincount(codes, minlength=n_groups).astype(np.int64), "groups")

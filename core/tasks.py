@@ -14,13 +14,14 @@ tasks into the one 0/1 matrix that the stratifier and the diagnostics share.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from core.errors import ConfigError, DataError
+from core.errors import ConfigError, DataError, shown
 
 __all__ = [
     "KINDS",
@@ -33,6 +34,7 @@ __all__ = [
     "encode",
     "indicator_matrix",
     "task_source_columns",
+    "label_notes",
 ]
 
 KINDS = ("binary", "multiclass", "multilabel", "regression")
@@ -227,7 +229,7 @@ def infer_kind(df: pd.DataFrame, columns: tuple[str, ...] | list[str] | str) -> 
     distinct = observed.nunique()
     if distinct < 2:
         raise DataError(
-            f"Column '{name}' has a single value ({observed.iloc[0]!r}); "
+            f"Column '{name}' has a single value ({shown(observed.iloc[0])}); "
             "a task needs at least two, so pick another column."
         )
     if distinct == 2:
@@ -298,8 +300,37 @@ def parse_task_spec(spec: str, df: pd.DataFrame) -> Task:
             raise DataError(f"--task {spec} is not of the form name=a+b+c; name the task and its columns.")
         if kind is None and len(columns) > 1:
             kind = infer_kind(df, columns)
-        return make_task(df, name.strip(), columns, kind)
-    return make_task(df, text, (text,), kind)
+        task = make_task(df, name.strip(), columns, kind)
+    else:
+        task = make_task(df, text, (text,), kind)
+    for note in label_notes(df, task):
+        warnings.warn(note, UserWarning, stacklevel=2)
+    return task
+
+
+def label_notes(df: pd.DataFrame, task: Task) -> tuple[str, ...]:
+    """What the user should know about a task's labels (a column mixing numbers and text), one line each.
+
+    Examples
+    --------
+    >>> label_notes(pd.DataFrame({"y": [1, "a", 1.0, "1"]}), Task("y", ("y",), "binary"))[0][:42]
+    "Column 'y' mixes numbers and text (e.g. 1 "
+    """
+    notes = []
+    for column in task.columns:
+        series = df[column]
+        if not pd.api.types.is_object_dtype(series):
+            continue
+        observed = series.dropna()
+        is_text = observed.map(lambda value: isinstance(value, str)).to_numpy(dtype=bool)
+        if is_text.all() or not is_text.any():
+            continue
+        number, text = observed[~is_text].iloc[0], observed[is_text].iloc[0]
+        notes.append(
+            f"Column '{column}' mixes numbers and text (e.g. {shown(number)} and {shown(text)}); every value is "
+            "read as text, so 1, 1.0 and '1' are one class: clean the column if they should differ."
+        )
+    return tuple(notes)
 
 
 def task_source_columns(tasks: list[Task] | tuple[Task, ...]) -> set[str]:
@@ -342,7 +373,7 @@ def _check_class_count(task: Task, classes: tuple[str, ...]) -> None:
         raise DataError(f"Task '{name}' has no labelled rows; pick a column with labels.")
     if len(classes) < 2:
         raise DataError(
-            f"Task '{name}' has a single value ({classes[0]!r}); a task needs at least two, "
+            f"Task '{name}' has a single value ({shown(classes[0])}); a task needs at least two, "
             "so pick another column."
         )
     if task.kind == "binary" and len(classes) > 2:
@@ -435,7 +466,7 @@ def _encode_regression(df: pd.DataFrame, task: Task, n_bins: int) -> EncodedTask
     if unparsed.any():
         example = series[unparsed].iloc[0]
         raise DataError(
-            f"Task '{task.name}' is regression but column '{column}' holds text (e.g. {example!r}); "
+            f"Task '{task.name}' is regression but column '{column}' holds text (e.g. {shown(example)}); "
             "choose kind multiclass or pick a numeric column."
         )
     values = numbers.to_numpy(dtype="float64", na_value=np.nan)

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from core.errors import DataError
+from core.errors import DataError, shown
 from core.split_config import SplitConfig
 from core.split_units import Units, to_all_splits
 
@@ -64,7 +64,7 @@ def _parse_times(series: pd.Series, column: str) -> np.ndarray:
         failed = numbers.isna()
         example = series[failed].iloc[0]
         raise DataError(
-            f"time_column '{column}' does not parse as numbers or dates (e.g. {example!r}); pick a column of numbers, dates or date strings."
+            f"time_column '{column}' does not parse as numbers or dates (e.g. {shown(example)}); pick a column of numbers, dates or date strings."
         )
     return dates
 
