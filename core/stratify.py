@@ -272,77 +272,57 @@ def _permute_columns(counts: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matri
 
 
 def _deal(counts, shares, targets, sizes, shuffle, rng, weighted) -> tuple[np.ndarray, np.ndarray]:
-    """Place every unit, in batches: the units whose rarest column is c, for c rarest first.
+    """Place every unit, a batch at a time: all unplaced units of the column with fewest of them.
 
-    One sort puts every batch in a contiguous block, ordered inside by the units' next rarest
-    columns; each batch is then dealt along an interleave of its splits' quotas, the quotas
-    coming from the demand left by the batches before it. Returns the assignment and, per
-    column, the largest amount by which it missed its share of a split.
+    A batch is sorted by its units' next rarest columns and dealt along an interleave of the
+    splits' quotas, which come from the demand the earlier batches left. Returns the
+    assignment and, per column, the largest amount by which it missed its share of a split.
     """
     n_units, n_cols = counts.shape
     k = len(shares)
-    head = _row_heads(counts, 3)  # (n, 3): each row's three rarest columns, n_cols if absent
-    order = _unit_order(counts, head, sizes, shuffle, weighted)
-    ranked = counts[order]  # rows in dealing order; a batch is a block of rows
-    indptr, indices, data = ranked.indptr, ranked.indices, ranked.data.astype(np.float64)
-    bounds = np.searchsorted(head[order, 0], np.arange(n_cols + 2))
-    totals = np.bincount(counts.indices, weights=counts.data, minlength=n_cols)
+    by_column = counts.tocsc()
+    indptr, indices, data = counts.indptr, counts.indices, counts.data.astype(np.float64)
+    totals = np.bincount(indices, weights=data, minlength=n_cols)
     demand = totals[:, None] * shares[None, :]  # (L, k) positives each split still wants
     per_total = 1.0 / np.maximum(totals, 1.0)
-    ties = rng.random((n_cols, k))  # the last tie-break between splits, per batch
+    unplaced = np.diff(by_column.indptr).astype(np.int64)  # units per column not placed yet
+    key = unplaced * n_cols + np.arange(n_cols)  # fewest unplaced first, then canonical order
+    done = np.iinfo(np.int64).max
+    key[unplaced == 0] = done
+    ties = rng.random((n_cols, k))  # the last tie-break between splits, per column
     room = targets.astype(np.float64)  # rows each split can still take
     assignment = np.full(n_units, -1, dtype=np.int64)
-    for column in np.flatnonzero(bounds[1:-1] > bounds[:-2]):
-        lo, hi = bounds[column], bounds[column + 1]
-        start, stop = indptr[lo], indptr[hi]
-        batch_indices, batch_data = indices[start:stop], data[start:stop]
+    while n_cols and key.min() < done:
+        column = int(np.argmin(key))
+        units = by_column.indices[by_column.indptr[column] : by_column.indptr[column + 1]]
+        units = units[assignment[units] < 0]
+        starts, per_row = indptr[units], indptr[units + 1] - indptr[units]
+        at = np.repeat(starts - np.cumsum(per_row) + per_row, per_row) + np.arange(per_row.sum())
+        batch_indices, batch_data = indices[at], data[at]
         carried = np.bincount(batch_indices, weights=batch_data, minlength=n_cols)
         need = (carried * per_total) @ demand  # how much the batch's columns want each split
         priority = np.lexsort((ties[column], -room, -need))
         quota = _batch_quota(int(carried[column]), demand[column], room, priority, weighted)
         sequence = _interleave(quota, priority)
+        row_starts = np.cumsum(per_row) - per_row
+        weight = batch_data[batch_indices == column].astype(np.int64) if weighted else None
+        order = _batch_order(batch_indices, row_starts, per_row, column, n_cols, shuffle[units], weight, sizes[units])
+        folds = np.empty(len(units), dtype=np.int64)
         if weighted:  # a unit takes the split at the middle of its stretch of the sequence
-            weight = batch_data[indptr[lo:hi] - start].astype(np.int64)  # the rarest column comes first
-            folds = sequence[np.minimum(np.cumsum(weight) - (weight + 1) // 2, len(sequence) - 1)]
-            room -= np.bincount(folds, weights=sizes[order[lo:hi]], minlength=k)
+            ends = np.cumsum(weight[order])
+            folds[order] = sequence[np.minimum(ends - (weight[order] + 1) // 2, len(sequence) - 1)]
+            room -= np.bincount(folds, weights=sizes[units], minlength=k)
         else:
-            folds = sequence
+            folds[order] = sequence
             room -= quota
-        assignment[order[lo:hi]] = folds
-        entry_split = np.repeat(folds, np.diff(indptr[lo : hi + 1]))
-        demand -= np.bincount(batch_indices * k + entry_split, weights=batch_data, minlength=n_cols * k).reshape(
-            n_cols, k
-        )
-    _fill_unlabelled(order[bounds[n_cols] :], assignment, room, sizes, rng, weighted)
+        assignment[units] = folds
+        placed = np.bincount(batch_indices * k + np.repeat(folds, per_row), weights=batch_data, minlength=n_cols * k)
+        demand -= placed.reshape(n_cols, k)
+        unplaced -= np.bincount(batch_indices, minlength=n_cols)
+        key = np.where(unplaced > 0, unplaced * n_cols + np.arange(n_cols), done)
+    left = np.flatnonzero(assignment < 0)
+    _fill_unlabelled(left[np.argsort(shuffle[left])], assignment, room, sizes, rng, weighted)
     return assignment, np.abs(demand).max(axis=1, initial=0.0)
-
-
-def _row_heads(counts: sp.csr_matrix, width: int) -> np.ndarray:
-    """The first ``width`` columns of every row (its rarest, columns being in canonical order)."""
-    n_units, n_cols = counts.shape
-    per_row = np.diff(counts.indptr)
-    head = np.full((n_units, width), n_cols, dtype=np.int64)
-    for slot in range(width):
-        has = per_row > slot
-        head[has, slot] = counts.indices[counts.indptr[:-1][has] + slot]
-    return head
-
-
-def _unit_order(counts, head, sizes, shuffle, weighted) -> np.ndarray:
-    """Units sorted by batch (rarest column), then next rarest columns, then at random.
-
-    Units of unequal weight also sort heavier first inside a run, so that runs deal out
-    their big units evenly too.
-    """
-    if weighted:
-        first = np.zeros(len(sizes), dtype=np.int64)
-        has = np.diff(counts.indptr) > 0
-        first[has] = counts.data[counts.indptr[:-1][has]]
-        return np.lexsort((shuffle, -sizes, -first, head[:, 2], head[:, 1], head[:, 0]))
-    base = counts.shape[1] + 1
-    if base**3 * len(shuffle) < 2**62:  # one int64 key sorts faster than a lexsort
-        return np.argsort(((head[:, 0] * base + head[:, 1]) * base + head[:, 2]) * len(shuffle) + shuffle)
-    return np.lexsort((shuffle, head[:, 2], head[:, 1], head[:, 0]))
 
 
 def _batch_quota(total, demand, room, priority, weighted) -> np.ndarray:
@@ -373,6 +353,27 @@ def _interleave(quota: np.ndarray, priority: np.ndarray) -> np.ndarray:
     starts = np.repeat(np.cumsum(ordered) - ordered, ordered)
     place = (np.arange(len(split)) - starts + 0.5) / np.repeat(ordered, ordered)
     return split[np.argsort(place, kind="stable")]
+
+
+def _batch_order(indices, row_starts, per_row, column, n_cols, shuffle, weight, sizes) -> np.ndarray:
+    """A batch's units sorted by their two rarest other columns, then at random.
+
+    Rows list their columns in canonical (rarest first) order, so the two rarest other columns
+    are among each row's first three. Units of unequal weight also sort heavier first inside a
+    run, so that a run deals out its big units evenly too.
+    """
+    head = np.full((len(per_row), 3), n_cols, dtype=np.int64)
+    for slot in range(3):
+        has = per_row > slot
+        head[has, slot] = indices[row_starts[has] + slot]
+    head[head == column] = n_cols
+    head.sort(axis=1)
+    if weight is not None:
+        return np.lexsort((shuffle, -sizes, -weight, head[:, 1], head[:, 0]))
+    base, span = n_cols + 1, int(shuffle.max(initial=0)) + 1
+    if base * base * span < 2**62:  # one int64 key sorts faster than a lexsort
+        return np.argsort((head[:, 0] * base + head[:, 1]) * span + shuffle)
+    return np.lexsort((shuffle, head[:, 1], head[:, 0]))
 
 
 def _fill_unlabelled(left, assignment, room, sizes, rng, weighted) -> None:
@@ -421,23 +422,28 @@ class _Balance:
         self.deviation = np.vstack([label, split_rows - targets])  # (L + 1, k)
         self.norm = self.counts.multiply(self.counts).sum(axis=1).A1  # |y_u|^2
 
-    def pulls(self, units, splits) -> np.ndarray:
-        """(len(units), len(splits)): e_u . D_j."""
-        rows = self.counts[units] if units is not None else self.counts
-        sizes = self.sizes[units] if units is not None else self.sizes
+    def rows(self, units: np.ndarray) -> np.ndarray:
+        """The label counts of a few ``units`` as a dense (len(units), L) array."""
+        indptr = self.counts.indptr
+        starts, lengths = indptr[units], indptr[units + 1] - indptr[units]
+        at = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        rows = np.zeros((len(units), len(self.rate)))
+        rows[np.repeat(np.arange(len(units)), lengths), self.counts.indices[at]] = self.counts.data[at]
+        return rows
+
+    def pulls(self, rows, sizes, splits) -> np.ndarray:
+        """(units, len(splits)): e_u . D_j for the units with label ``rows`` and ``sizes``."""
         label = self.deviation[:-1, splits]
         return rows @ label + sizes[:, None] * (self.deviation[-1, splits] - self.rate @ label)[None, :]
 
-    def gram(self, units) -> np.ndarray:
-        """e_u . e_v for every pair of ``units``."""
-        rows, sizes, by_rate = self.counts[units], self.sizes[units], self.by_rate[units]
-        shared = (rows @ rows.T).toarray()  # y_u . y_v
+    def gram(self, rows, sizes, by_rate) -> np.ndarray:
+        """e_u . e_v for every pair of the units with label ``rows``, ``sizes`` and y . rate."""
         cross = np.outer(by_rate, sizes)
-        return shared - cross - cross.T + np.outer(sizes, sizes) * (self.rate @ self.rate + 1)
+        return rows @ rows.T - cross - cross.T + np.outer(sizes, sizes) * (self.rate @ self.rate + 1)
 
     def move_costs(self) -> np.ndarray:
         """(n_units, k): change of the objective if each unit alone moved to each split (inf: stays)."""
-        pull = self.pulls(None, slice(None))
+        pull = self.pulls(self.counts, self.sizes, slice(None))
         rows = np.arange(len(self.assignment))
         own = self.norm - 2 * self.sizes * self.by_rate + self.sizes**2 * (self.rate @ self.rate + 1)
         cost = 2 * (pull - pull[rows, self.assignment][:, None]) + 2 * own[:, None]
@@ -468,7 +474,11 @@ class _Balance:
             improved = False
             for a in range(k):
                 for b in range(a + 1, k):
-                    improved |= self._exchange(cost, a, b, shortlist)
+                    # Swaps of one-row units change each label by at most one: none can help
+                    # unless some label is more than one apart between the two splits.
+                    gap = self.deviation[:-1, a] - self.deviation[:-1, b]
+                    if self.moves or np.abs(gap).max(initial=0) > 1:
+                        improved |= self._exchange(cost, a, b, shortlist)
             if not improved:
                 return
 
@@ -484,8 +494,9 @@ class _Balance:
         if not len(from_a) or (not len(from_b) and not self.moves):
             return False
         sign = np.r_[np.ones(len(from_a)), -np.ones(len(from_b))]  # +1: would go a -> b
-        gram = self.gram(units)
-        pull = self.pulls(units, [a, b])
+        rows, sizes = self.rows(units), self.sizes[units]
+        gram = self.gram(rows, sizes, self.by_rate[units])
+        pull = self.pulls(rows, sizes, [a, b])
         free = np.ones(len(units), dtype=bool)
         na = len(from_a)
         changed = False
