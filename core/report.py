@@ -128,8 +128,7 @@ def reproduce_code(dataset: Dataset, tasks: Sequence[Task], config: SplitConfig)
         f"tasks = [\n{task_lines}]\n"
         f"config = SplitConfig({_config_arguments(config)})\n"
         "result = split(dataset.frame, tasks, config)\n"
-        "print(result.to_frame())\n"
-        "result.to_frame()  # rows per split\n"
+        "print(result.to_frame())  # rows per split\n"
     )
 
 

@@ -1,6 +1,123 @@
-"""Export page (not built yet): says in one sentence what it will show."""
+"""Export page: download the assignment, the config and the HTML report; reproduce a split from a saved config."""
+
+from __future__ import annotations
+
+import io
+import re
 
 import streamlit as st
 
+from core.errors import TaskSplitError
+from core.report import assignment_digest, assignment_frame, render_report, reproduce_code
+from core.splits import SplitConfig
+from dashboard import compute, state
+
+REPORTS_KEPT = 4  # built HTML reports kept in memory (about 5 MB each), shared by every session
+
 st.title("Export")
-st.info("This page will download the assignment, the split config and a self-contained HTML report.")
+data = state.dataset()
+tasks = state.tasks()
+config = state.split_config()
+
+
+@st.cache_resource(show_spinner=False)
+def built_reports() -> dict:
+    """Reports already built, keyed by (data fingerprint, tasks, config): a report is built once per split."""
+    return {}
+
+
+def summary(result) -> str:
+    sizes = " · ".join(f"{row.split} {row.rows:,}" for row in result.to_frame().itertuples(index=False))
+    return f"{sizes} · assignment hash `{assignment_digest(result.assignment)}`"
+
+
+def reproduce_from_upload() -> None:
+    """Read a saved config; when it splits this data, make it the session's split (every page follows)."""
+    uploaded = st.file_uploader(
+        "Load a saved split config (JSON) to reproduce its split", type=["json"], key="export_config_upload",
+        help="The same config on the same data and tasks gives the same split, row for row.",
+    )
+    if uploaded is None:
+        return
+    try:
+        loaded = SplitConfig.from_json(uploaded.getvalue())
+        reproduced = compute.split_result(data.fingerprint, tasks, loaded, data.frame)
+    except TaskSplitError as error:
+        st.error(f"{uploaded.name}: {error}")
+        return
+    if loaded != config:
+        state.set_split_config(loaded)
+        st.rerun()  # draw the downloads above, and the sidebar, from the loaded config
+    st.success(f"Reproduced the split of **{uploaded.name}**: {summary(reproduced)}. "
+               "It is the current split on every page now.")
+
+
+stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", data.name.rsplit(".", 1)[0]).strip("-") or "data"
+try:
+    result = compute.split_result(data.fingerprint, tasks, config, data.frame)
+except TaskSplitError as error:
+    st.error(str(error))
+    st.caption("Change the split on the Split page, or load a config that fits this data.")
+    st.stop()
+
+st.markdown(f"**{data.name}** · {config.strategy} split · {summary(result)}")
+for message in result.warnings:
+    st.warning(message)
+
+# --------------------------------------------------------------------------- downloads
+
+st.subheader("Downloads")
+name = f"{stem}-{config.strategy}"
+id_note = f", and the id column `{data.id_column}`" if data.id_column else ""
+st.caption(f"The assignment has a row per data row: `row` (0-based position) and `split`{id_note}, "
+           "as `python -m core split --out` writes it.")
+
+
+def assignment_csv() -> bytes:
+    return assignment_frame(result.assignment, data).to_csv(index=False).encode()
+
+
+def assignment_parquet() -> bytes:
+    buffer = io.BytesIO()
+    assignment_frame(result.assignment, data).to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+columns = st.columns(4)
+columns[0].download_button("Assignment (CSV)", assignment_csv, f"{name}-split.csv", "text/csv",
+                           key="export_csv", icon=":material/download:", on_click="ignore")
+columns[1].download_button("Assignment (Parquet)", assignment_parquet, f"{name}-split.parquet",
+                           "application/vnd.apache.parquet", key="export_parquet", icon=":material/download:",
+                           on_click="ignore")
+columns[2].download_button("Split config (JSON)", config.to_json(), f"{name}-config.json", "application/json",
+                           key="export_config", icon=":material/download:", on_click="ignore")
+
+reports = built_reports()
+report_key = (data.fingerprint, tasks, config)
+with columns[3]:
+    if report_key not in reports and st.button("Build the HTML report", key="export_build_report",
+                                               icon=":material/description:"):
+        bar = st.progress(0.0, text="Building the report…")
+        try:
+            page = render_report(data, tasks, result.assignment, config=config, warnings=result.warnings,
+                                 progress=lambda share, text: bar.progress(share, text=text))
+        except TaskSplitError as error:
+            st.error(str(error))
+        else:
+            while len(reports) >= REPORTS_KEPT:
+                reports.pop(next(iter(reports)))
+            reports[report_key] = page
+        bar.empty()
+    if report_key in reports:
+        page = reports[report_key]
+        st.download_button(f"HTML report ({len(page) / 1e6:.1f} MB)", page, f"{name}-report.html", "text/html",
+                           key="export_report", icon=":material/download:", type="primary", on_click="ignore")
+st.caption("The HTML report is one file with every chart and plotly inside: it opens offline, "
+           "for a review meeting. Its header names the data, tasks, config and assignment hash.")
+
+# --------------------------------------------------------------------------- reproduce
+
+st.subheader("Reproduce")
+reproduce_from_upload()
+st.markdown("This script makes the same split with the `core` library:")
+st.code(reproduce_code(data, tasks, config), language="python", wrap_lines=True)

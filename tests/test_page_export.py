@@ -1,0 +1,84 @@
+"""AppTest: the Export page offers the downloads, builds the report, and reproduces a split from a saved config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.report import assignment_digest
+from core.splits import SplitConfig, split
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+
+
+@pytest.fixture
+def export() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/export.py").run()
+    assert not at.exception
+    return at
+
+
+def upload(at: AppTest, name: str, content: bytes) -> AppTest:
+    return at.file_uploader(key="export_config_upload").set_value((name, content, "application/json")).run()
+
+
+def test_downloads_and_the_snippet_are_offered(export):
+    labels = {button.proto.label for button in export.get("download_button")}
+    assert {"Assignment (CSV)", "Assignment (Parquet)", "Split config (JSON)"} <= labels
+    assert not export.error
+    assert "load_data('builtin:wagepan')" in export.code[0].value
+    assert "group_column='nr'" in export.code[0].value
+
+
+def test_building_the_report_offers_it_for_download(export):
+    from dashboard import state
+
+    # a seed no other test uses: the built reports are shared by every session of the process
+    export.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="random", seed=91_817)
+    export.run()
+    export.button(key="export_build_report").click().run()
+    assert not export.exception and not export.error
+    labels = [button.proto.label for button in export.get("download_button")]
+    assert any(label.startswith("HTML report (") and label.endswith(" MB)") for label in labels)
+
+
+def test_uploading_a_saved_config_reproduces_the_split(export, wagepan):
+    from dashboard import state
+
+    saved = SplitConfig(strategy="group", group_column="nr", fractions={"train": 0.8, "test": 0.2}, seed=7)
+    version = export.session_state[state.SPLIT_WIDGETS]
+    upload(export, "saved.json", saved.to_json().encode())
+    assert not export.exception and not export.error
+    assert export.session_state[state.SPLIT_CONFIG] == saved
+    assert export.session_state[state.SPLIT_WIDGETS] > version  # the Split page's widgets redraw from it
+    expected = split(wagepan.frame, wagepan.tasks, saved).assignment
+    message = export.success[0].value
+    assert "saved.json" in message and assignment_digest(expected) in message
+    counts = expected.value_counts()
+    assert f"train {counts['train']:,} · test {counts['test']:,}" in message
+    assert assignment_digest(expected) in export.markdown[0].value  # the downloads now follow it
+
+
+def test_a_bad_config_shows_one_error_and_keeps_the_split(export):
+    from dashboard import state
+
+    before = export.session_state[state.SPLIT_CONFIG]
+    upload(export, "broken.json", b"{not json")
+    assert not export.exception
+    assert len(export.error) == 1 and "not valid JSON" in export.error[0].value
+    assert export.session_state[state.SPLIT_CONFIG] == before
+
+
+def test_a_config_for_other_data_shows_one_error(export):
+    from dashboard import state
+
+    before = export.session_state[state.SPLIT_CONFIG]
+    other = SplitConfig(strategy="group", group_column="tailnum")  # a flights column, not in wagepan
+    upload(export, "flights.json", other.to_json().encode())
+    assert not export.exception
+    assert len(export.error) == 1 and "tailnum" in export.error[0].value
+    assert export.session_state[state.SPLIT_CONFIG] == before
