@@ -55,6 +55,7 @@ __all__ = ["render_report", "write_report", "assignment_frame", "assignment_dige
 
 Progress = Callable[[float, str], None]
 MAX_LABEL_ROWS = 30  # labels shown per task in a distribution table; the rest are summed up
+MAX_HEATMAP_LABELS = 60  # the most frequent labels drawn in a co-occurrence heatmap, as on the Diagnostics page
 SHIFT_PAIRS = 10  # co-occurrence pairs listed per split
 MIN_SHIFT_SUPPORT = 20  # rows with the conditioning label, in both splits, before a shift is listed
 
@@ -479,13 +480,29 @@ def _tasks_section(tasks: Sequence[Task], diagnosis: _Diagnosis, figure) -> str:
     return _section("tasks", "Per-task distributions", body, _e(lead))
 
 
+def _heatmap_labels(pairs: pd.DataFrame) -> tuple[list[str], str]:
+    """All labels, or the most frequent :data:`MAX_HEATMAP_LABELS` of them, and a note saying so."""
+    diagonal = pairs[pairs["row_label"] == pairs["col_label"]].set_index("row_label")["count"]
+    labels = list(diagonal.index)
+    if len(labels) <= MAX_HEATMAP_LABELS:
+        return labels, ""
+    kept = set(diagonal.nlargest(MAX_HEATMAP_LABELS).index)
+    note = f'<p class="note">The {MAX_HEATMAP_LABELS} most frequent of {len(labels):,} labels are drawn.</p>'
+    return [label for label in labels if label in kept], note
+
+
 def _association_section(diagnosis: _Diagnosis, figure) -> str:
-    body = figure(association_heatmap(diagnosis.association.whole))
-    body += figure(cooccurrence_heatmap(diagnosis.pairs, measure="conditional"))
+    if len(diagnosis.association.tasks) > 1:
+        body = figure(association_heatmap(diagnosis.association.whole))
+    else:
+        body = '<p class="note">One task: there is no association between tasks to show.</p>'
+    labels, note = _heatmap_labels(diagnosis.pairs)
+    body += note + figure(cooccurrence_heatmap(diagnosis.pairs, measure="conditional", labels=labels))
     if diagnosis.shift is not None:
         first, last = diagnosis.splits[0], diagnosis.splits[-1]
-        title = f"Change in P(column | row) from {first} to {last}"
-        body += figure(cooccurrence_heatmap(diagnosis.shift, measure="difference", split=last, title=title))
+        title = f"Change in P(column | row): {last} − {first}"
+        body += figure(cooccurrence_heatmap(diagnosis.shift, measure="difference", labels=labels, split=last,
+                                            title=title))
     if len(diagnosis.shifts):
         body += ("<h3>Largest changes in P(label | given) between splits</h3>"
                  + _table(diagnosis.shifts.round(3)))
