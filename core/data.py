@@ -140,7 +140,7 @@ def load_file(source: str | Path | bytes | BinaryIO, filename: str, *, max_mb: f
 
     Examples
     --------
-    >>> load_file(b"x,label\n1,a\n2,b\n3,a\n", "tiny.csv").tasks[0].name
+    >>> load_file(b"x,label\\n1,a\\n2,b\\n3,a\\n", "tiny.csv").tasks[0].name
     'label'
     """
     with warnings.catch_warnings(record=True) as caught:
@@ -212,6 +212,8 @@ def read_table(
     raw = _read_bytes(source)
     kind = _content_kind(raw)
     extension = Path(name).suffix.lower()
+    if kind == "binary":
+        raise DataError(f"{name} is not a table (it holds binary data); upload a {SUPPORTED} file.")
     expected = _extension_kind(extension)
     if expected and kind != expected and not (expected == "text" and kind == "json"):
         raise DataError(
@@ -219,8 +221,6 @@ def read_table(
             f"rename it to {_KIND_EXTENSION[kind]} or upload a real {_KIND_WORDS[expected]} file."
         )
     readers = {"text": _read_text, "parquet": _read_parquet, "excel": _read_excel, "json": _read_json}
-    if kind == "binary":
-        raise DataError(f"{name} is not a table (it holds binary data); upload a {SUPPORTED} file.")
     frame = readers[kind](raw, name, extension)
     return _check_frame(frame, name)
 
@@ -244,10 +244,8 @@ def check_size(size: int, filename: str, *, max_mb: float = MAX_UPLOAD_MB) -> No
         raise DataError(f"{name} is empty; upload a file with a header row and data rows.")
 
 
-_KIND_WORDS = {
-    "text": "CSV text", "parquet": "Parquet", "excel": "Excel", "json": "JSON", "binary": "binary data",
-}
-_KIND_EXTENSION = {"text": ".csv", "parquet": ".parquet", "excel": ".xlsx", "json": ".json", "binary": ".bin"}
+_KIND_WORDS = {"text": "CSV text", "parquet": "Parquet", "excel": "Excel", "json": "JSON"}
+_KIND_EXTENSION = {"text": ".csv", "parquet": ".parquet", "excel": ".xlsx", "json": ".json"}
 
 
 def _extension_kind(extension: str) -> str | None:
