@@ -102,7 +102,8 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
         balance.polish(rounds, until_within_one=not weighted)
         if weighted:
             balance.settle_sizes()
-    _cover_rare_columns(counts, is_label, assignment, unit_sizes, targets, shuffle)
+    band = int(unit_sizes.max()) if (unit_sizes > 1).any() else 0  # rows a split may stray from its target
+    _cover_rare_columns(counts, is_label, assignment, unit_sizes, targets, shuffle, band)
     return assignment
 
 
@@ -549,48 +550,58 @@ def _cheapest(units: np.ndarray, cost: np.ndarray, count: int) -> np.ndarray:
 # every split gets every column that has at least k units
 
 
-def _cover_rare_columns(counts, is_label, assignment, sizes, targets, shuffle) -> None:
-    """Swap units of equal size so a label with at least k units appears in every split."""
+def _cover_rare_columns(counts, is_label, assignment, sizes, targets, shuffle, band) -> None:
+    """Swap a unit in wherever a label with at least k units is missing from a split.
+
+    A swap keeps every split within ``band`` rows of its target (0: equal sizes only).
+    """
     k = len(targets)
-    n_units = counts.shape[0]
-    present = counts.copy()
-    present.data = np.ones_like(present.data, dtype=np.int64)
-    onehot = sp.csr_matrix((np.ones(n_units, dtype=np.int64), (np.arange(n_units), assignment)), shape=(n_units, k))
-    held = (present.T @ onehot).toarray()  # (L, k) units with each column per split
-    required = is_label & (held.sum(axis=1) >= k)
+    entry_split = np.repeat(assignment, np.diff(counts.indptr))
+    held = np.bincount(counts.indices * k + entry_split, minlength=counts.shape[1] * k).reshape(-1, k)
+    required = is_label & (held.sum(axis=1) >= k)  # (L, k) above: units with each column per split
     missing = np.argwhere(required[:, None] & (held == 0) & (targets > 0)[None, :])
     if not len(missing):
         return
+    present = sp.csr_matrix((np.ones(counts.nnz, dtype=np.int64), counts.indices, counts.indptr), shape=counts.shape)
     by_column = present.tocsc()
+    excess = np.bincount(assignment, weights=sizes, minlength=k) - targets
     for column, split in missing:
-        if held[column, split] > 0:
-            continue
-        _swap_in(present, by_column, held, required, assignment, sizes, shuffle, int(column), int(split))
+        if held[column, split] == 0:
+            _swap_in(present, by_column, held, required, assignment, sizes, shuffle, excess, band, column, split)
 
 
-def _swap_in(present, by_column, held, required, assignment, sizes, shuffle, column, split) -> bool:
-    """Swap one unit holding ``column`` into ``split`` for a unit of the same size; False if none fits."""
+def _swap_in(present, by_column, held, required, assignment, sizes, shuffle, excess, band, column, split) -> None:
+    """Move a unit holding ``column`` into ``split``, in exchange for one of its units (or none).
+
+    The giver comes from a split with two or more of the column; neither unit may take a
+    required column's last unit from its split; sizes stay within ``band`` of the targets.
+    Among the fitting exchanges, the closest in size, then with the fewest labels.
+    """
     holders = by_column.indices[by_column.indptr[column] : by_column.indptr[column + 1]]
     holders = holders[held[column, assignment[holders]] >= 2]
     holders = holders[_can_leave(present, holders, assignment[holders], held, required)]
-    if not len(holders):
-        return False
-    candidates = np.flatnonzero(assignment == split)
-    candidates = candidates[_can_leave(present, candidates, np.full(len(candidates), split), held, required)]
-    per_row = np.diff(present.indptr)
+    takers = np.flatnonzero(assignment == split)
+    takers = np.append(takers[_can_leave(present, takers, np.full(len(takers), split), held, required)], -1)
+    per_row = np.append(np.diff(present.indptr), 0)  # -1 (no taker) has no labels
+    taker_sizes = np.append(sizes, 0)[takers]
     for giver in holders[np.lexsort((shuffle[holders], per_row[holders], -held[column, assignment[holders]]))]:
-        same = candidates[sizes[candidates] == sizes[giver]]
-        if not len(same):
-            continue
-        taker = same[np.lexsort((shuffle[same], per_row[same]))[0]]
         source = int(assignment[giver])
+        flow = sizes[giver] - taker_sizes  # rows going from source to split
+        fits = (np.abs(excess[source] - flow) <= band) & (np.abs(excess[split] + flow) <= band)
+        if not fits.any():
+            continue
+        options = takers[fits]
+        taker = options[np.lexsort((np.append(shuffle, -1)[options], per_row[options], np.abs(flow[fits])))[0]]
         for unit, old, new in ((giver, source, split), (taker, split, source)):
+            if unit < 0:
+                continue
             cols = present.indices[present.indptr[unit] : present.indptr[unit + 1]]
             held[cols, old] -= 1
             held[cols, new] += 1
             assignment[unit] = new
-        return True
-    return False
+            excess[old] -= sizes[unit]
+            excess[new] += sizes[unit]
+        return
 
 
 def _can_leave(present, units, splits, held, required) -> np.ndarray:

@@ -98,6 +98,23 @@ def test_a_class_with_k_positives_is_in_every_fold(problem, k):
     assert (per_fold[common] > 0).all()
 
 
+@PROPERTY
+@given(problems(grouped=True), st.integers(2, 6), st.sampled_from([1, 2]))
+def test_a_column_with_k_units_is_in_every_fold_with_groups(problem, k, order):
+    Y, _, sizes, seed = problem
+    assignment = run(Y, [1 / k] * k, sizes, seed, order=order)
+    for column in range(Y.shape[1]):
+        holders = Y[:, column].toarray().ravel() > 0
+        if holders.sum() >= k:
+            assert len(set(assignment[holders])) == k
+
+
+def test_counts_with_single_rows_still_hit_sizes_exactly():
+    Y = np.random.default_rng(4).integers(0, 4, (97, 5))
+    assignment = stratify(Y, [0.5, 0.3, 0.2], rng=np.random.default_rng(0))
+    assert np.bincount(assignment).tolist() == largest_remainder(97, [0.5, 0.3, 0.2]).tolist()
+
+
 def test_a_class_rarer_than_k_is_no_error():
     Y = np.zeros((20, 2), dtype=np.uint8)
     Y[:2, 0] = 1
