@@ -142,13 +142,13 @@ class _Diagnosis:
 
     splits: tuple[str, ...]  # scored splits, in display order (no ``excluded``)
     sizes: pd.DataFrame
-    quality: object
-    scores: object
+    quality: diagnostics.SplitQuality
+    scores: diagnostics.TaskScores
     card: pd.DataFrame
-    leakage: object
-    distribution: object
-    association: object
-    shifts: pd.DataFrame
+    leakage: diagnostics.LeakageReport
+    distribution: diagnostics.LabelDistribution
+    association: diagnostics.TaskAssociation
+    shifts: pd.DataFrame  # the largest changes of P(label | given) from the first split to each other
     pairs: pd.DataFrame  # Cooccurrence.to_frame() over all scored rows
     shift: pd.DataFrame | None  # CooccurrenceShift.to_frame(), first split to last
     fractions_known: bool

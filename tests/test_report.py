@@ -243,3 +243,12 @@ def test_report_opens_offline_without_running_injected_script(tmp_path, hostile_
     assert [url for url in fetched if not url.startswith("file:")] == []
     assert HOSTILE in cells and HOSTILE_VALUE in cells
     assert plots >= 2
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import core.report
+
+    found = doctest.testmod(core.report, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert found.attempted >= 5 and found.failed == 0
