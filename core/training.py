@@ -112,6 +112,9 @@ class TrainConfig:
             (self.dwa_temperature > 0, f"dwa_temperature={self.dwa_temperature} must be > 0; use 2."),
             (0 <= self.seed < 2**32, f"seed={self.seed} must be in 0..2**32-1."),
             (self.num_threads is None or self.num_threads >= 1, f"num_threads={self.num_threads} must be >= 1, or None."),
+            (not self.weights or self.weighting == "manual",
+             f"weights={dict(self.weights)} are used only by manual weighting, but weighting='{self.weighting}'; "
+             "choose weighting='manual' (--weighting manual) or drop the weights."),
         ]
         for ok, message in checks:
             if not ok:
@@ -270,6 +273,23 @@ class _Epoch:
     message: str | None = None
 
 
+def _clip(model: SharedTrunkModel, clip_norm: float | None) -> torch.Tensor:
+    """Clip the gradient norm (when set) and return it, so a non-finite gradient is noticed too."""
+    parameters = [p for p in model.parameters() if p.grad is not None]
+    if clip_norm is None:
+        return torch.stack([p.grad.norm() for p in parameters]).norm()
+    return torch.nn.utils.clip_grad_norm_(parameters, clip_norm, foreach=True)
+
+
+def _non_finite_message(losses: Mapping[str, torch.Tensor], epoch: int, batch: int, config: TrainConfig) -> str:
+    bad = next((name for name, loss in losses.items() if not torch.isfinite(loss)), None)
+    what = f"the loss of task '{bad}' became {float(losses[bad].detach())}" if bad else "the gradients became non-finite"
+    return (
+        f"Training stopped at epoch {epoch}, batch {batch + 1}: {what}; lower the learning rate "
+        f"(lr={config.lr}), keep gradient clipping on, or check the features for extreme values."
+    )
+
+
 def _run_epoch(model, weighting, optimizer, data: Part, config: TrainConfig, generator, should_stop, epoch) -> _Epoch:
     model.train()
     names, kinds = model.task_names, model.kinds
@@ -284,15 +304,9 @@ def _run_epoch(model, weighting, optimizer, data: Part, config: TrainConfig, gen
         losses, labelled = task_losses(outputs, {name: data.y[name][rows] for name in names}, kinds)
         optimizer.zero_grad(set_to_none=True)
         objective = weighting.backward(losses, labelled)
-        if not torch.isfinite(objective):
-            bad = next((name for name in names if not torch.isfinite(losses[name])), names[0])
-            return _Epoch({}, "non_finite", (
-                f"Training stopped at epoch {epoch}, batch {batch + 1}: the loss of task '{bad}' became "
-                f"{float(losses[bad].detach())}; lower the learning rate (lr={config.lr}) or check the features "
-                "for extreme values."
-            ))
-        if config.clip_norm is not None:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm, foreach=True)
+        norm = _clip(model, config.clip_norm)
+        if not (torch.isfinite(objective) and torch.isfinite(norm)):
+            return _Epoch({}, "non_finite", _non_finite_message(losses, epoch, batch, config))
         optimizer.step()
         weighting.step()
         count = torch.stack([labelled[name] for name in names])  # (T,)

@@ -176,7 +176,8 @@ def test_epoch_records_carry_every_task_and_reach_on_epoch(prepared):
 
 @pytest.mark.parametrize("weighting", WEIGHTINGS)
 def test_every_weighting_trains_with_finite_losses_and_weights(prepared, weighting):
-    config = TrainConfig(epochs=4, batch_size=32, weighting=weighting, weights={"amount": 0.5})
+    weights = {"amount": 0.5} if weighting == "manual" else {}
+    config = TrainConfig(epochs=4, batch_size=32, weighting=weighting, weights=weights)
     result = train(prepared, config)
     assert result.stopped == "completed"
     for record in result.history:
@@ -236,6 +237,13 @@ def test_a_non_finite_loss_stops_with_a_message_and_keeps_the_history(prepared, 
     json.loads(result.to_json())
 
 
+def test_a_real_blow_up_is_caught_before_the_weights_turn_nan(prepared):
+    result = train(prepared, TrainConfig(epochs=5, batch_size=32, lr=1e10))
+    assert result.stopped == "non_finite" and "epoch 1, batch 2" in result.message
+    document = json.loads(result.to_json())
+    assert document["history"] == [] and document["stopped"] == "non_finite"
+
+
 def test_early_stopping_restores_the_best_epoch(prepared):
     result = train(prepared, TrainConfig(epochs=200, batch_size=16, lr=3e-2, patience=2))
     assert result.stopped == "early_stopping"
@@ -245,7 +253,8 @@ def test_early_stopping_restores_the_best_epoch(prepared):
 
 
 def test_bad_train_config_is_a_config_error():
-    for changes in ({"epochs": 0}, {"lr": -1.0}, {"weighting": "magic"}, {"batch_size": 0}, {"patience": 0}):
+    for changes in ({"epochs": 0}, {"lr": -1.0}, {"weighting": "magic"}, {"batch_size": 0}, {"patience": 0},
+                    {"weights": {"a": 2.0}}, {"num_threads": 0}):
         with pytest.raises(ConfigError):
             TrainConfig(**changes)
 
