@@ -5,12 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from core.builtins import BUILTIN_NAMES, builtin
-from core.data import MAX_UPLOAD_MB, with_roles
+from core.data import MAX_UPLOAD_MB, check_size, with_roles
 from core.errors import DataError
-from core.tasks import KINDS, Task, make_task
+from core.tasks import KINDS, Task, label_notes, make_task
 from dashboard import compute, state
 
 NONE = "(none)"
+PREVIEW_COLUMNS = 60  # a wide table's preview shows its task and role columns first, then the next ones
 UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "pq", "xlsx", "xls", "json", "jsonl", "ndjson"]
 
 st.title("Data")
@@ -30,14 +31,20 @@ def choose_builtin() -> None:
         format_func=lambda n: f"{n} — {builtin(n).description}", key="data_builtin",
     )
     if name == "synthetic":
-        rows = right.number_input("Rows", 100, 5_000_000, 10_000, step=10_000, key="data_syn_rows")
-        labels = right.number_input("Labels", 2, 500, 10, key="data_syn_labels")
+        # defaults from the current dataset: widget state is dropped while another page shows
+        size = current.name.partition(":")[2] if current.builtin and base == "synthetic" else ""
+        rows_now, _, labels_now = size.partition("x")
+        rows_now, labels_now = min(max(int(rows_now or 10_000), 100), 5_000_000), int(labels_now or 10)
+        rows = right.number_input("Rows", 100, 5_000_000, rows_now, step=10_000, key="data_syn_rows")
+        labels = right.number_input("Labels", 2, 500, labels_now, key="data_syn_labels")
         name = f"synthetic:{int(rows)}x{int(labels)}"
     if not current.builtin or current.name != name:
         try:
             state.set_dataset(compute.builtin_dataset(name))
         except DataError as error:
             st.error(str(error))
+        else:
+            st.session_state.pop("data_upload_digest", None)  # the same file uploaded again is read again
 
 
 def choose_upload() -> None:
@@ -48,11 +55,12 @@ def choose_upload() -> None:
     if uploaded is None:
         st.info("No file yet: the dataset below stays as it is until a file is read.")
         return
-    content = uploaded.getvalue()
-    digest = compute.content_digest(content)
-    if st.session_state.get("data_upload_digest") == digest:
-        return
     try:
+        check_size(uploaded.size, uploaded.name, max_mb=MAX_UPLOAD_MB)  # before the content is read
+        content = uploaded.getvalue()
+        digest = compute.content_digest(content)
+        if st.session_state.get("data_upload_digest") == digest:
+            return
         data = compute.uploaded_dataset(digest, uploaded.name, content)
     except DataError as error:
         st.error(str(error))
@@ -62,7 +70,10 @@ def choose_upload() -> None:
     state.set_dataset(data)
 
 
-source = st.radio("Source", ["Built-in dataset", "Upload a file"], horizontal=True, key="data_source")
+# The default follows the current dataset: Streamlit drops a widget's state while another page shows, and
+# coming back to "Built-in dataset" would replace an uploaded file with the built-in one.
+source = st.radio("Source", ["Built-in dataset", "Upload a file"], index=0 if state.dataset().builtin else 1,
+                  horizontal=True, key="data_source")
 if source == "Built-in dataset":
     choose_builtin()
 else:
@@ -73,6 +84,8 @@ frame = data.frame
 st.markdown(f"#### {data.name}")
 if data.description:
     st.caption(f"{data.description}  Source: {data.source}.")
+for message in data.warnings:
+    st.warning(message)
 rows, cols, tasks_metric, roles_metric = st.columns(4)
 rows.metric("Rows", f"{len(frame):,}")
 cols.metric("Columns", f"{frame.shape[1]:,}")
@@ -132,6 +145,9 @@ for name in chosen_names:
     except DataError as error:
         st.error(str(error))
 
+for task in chosen:
+    for message in label_notes(frame, task):
+        st.warning(message)
 if chosen:
     st.caption("Kind of each task (inferred; change it if the guess is wrong):")
     grid = st.columns(min(len(chosen), 4))
@@ -151,26 +167,43 @@ if tuple(chosen) != state.tasks():
     state.set_tasks(tuple(chosen))
     st.rerun()
 
-with st.expander("Combine several columns into one task (multi-label or one-hot)"):
-    with st.form("data_combine", clear_on_submit=False):
-        name = st.text_input("Task name", key="data_combine_name")
-        members = st.multiselect("0/1 columns", list(frame.columns), key="data_combine_columns")
-        kind = st.selectbox("Kind", ["infer", "multilabel", "multiclass"], key="data_combine_kind")
-        if st.form_submit_button("Add task"):
-            try:
-                task = make_task(frame, name.strip() or "+".join(members), tuple(members), None if kind == "infer" else kind)
-            except DataError as error:
-                st.error(str(error))
-            else:
-                state.set_tasks((*[t for t in state.tasks() if t.name != task.name], task))
-                st.rerun()
+with st.expander("Combine several columns into one task (multi-label or one-hot)"), \
+        st.form("data_combine", clear_on_submit=False):
+    name = st.text_input("Task name", key="data_combine_name")
+    members = st.multiselect("0/1 columns", list(frame.columns), key="data_combine_columns")
+    kind = st.selectbox("Kind", ["infer", "multilabel", "multiclass"], key="data_combine_kind")
+    if st.form_submit_button("Add task"):
+        try:
+            task = make_task(frame, name.strip() or "+".join(members), tuple(members), None if kind == "infer" else kind)
+        except DataError as error:
+            st.error(str(error))
+        else:
+            state.set_tasks((*[t for t in state.tasks() if t.name != task.name], task))
+            st.rerun()
 
 
 # --------------------------------------------------------------------------- look at the data
 
+def preview_columns() -> list[str]:
+    """Every column of a narrow table; of a wide one, the task and role columns first, then the next ones.
+
+    Sending 200 rows of 10,000 columns to the browser took seconds on every rerun.
+    """
+    if frame.shape[1] <= PREVIEW_COLUMNS:
+        return list(frame.columns)
+    roles = [data.id_column, data.group_column, data.time_column]
+    first = [c for t in state.tasks() for c in t.columns] + [c for c in roles if c]
+    first = list(dict.fromkeys(first))[:PREVIEW_COLUMNS]
+    rest = [c for c in frame.columns[: 2 * PREVIEW_COLUMNS] if c not in first]
+    return first + rest[: PREVIEW_COLUMNS - len(first)]
+
+
 preview, summary = st.tabs(["Preview", "Column summary"])
 with preview:
-    st.dataframe(frame.head(200), width="stretch", height=320)
-    st.caption(f"First {min(200, len(frame))} of {len(frame):,} rows.")
+    shown_columns = preview_columns()
+    st.dataframe(frame[shown_columns].head(200), width="stretch", height=320)
+    st.caption(f"First {min(200, len(frame))} of {len(frame):,} rows"
+               + (f"; {len(shown_columns)} of {frame.shape[1]:,} columns (tasks and roles first): "
+                  "the column summary lists them all." if len(shown_columns) < frame.shape[1] else "."))
 with summary:
     st.dataframe(compute.column_summary(data.fingerprint, frame), hide_index=True, width="stretch", height=320)
