@@ -295,13 +295,16 @@ def _run_epoch(model, weighting, optimizer, data: Part, config: TrainConfig, gen
     names, kinds = model.task_names, model.kinds
     n = len(data)
     order = torch.randperm(n, generator=generator)
+    # One gather per epoch, then every batch is a contiguous slice (a view): cheaper than a gather per batch.
+    x = data.x[order]  # (N, F)
+    y = {name: data.y[name][order] for name in names}  # {task: (N,) or (N, L)}
     sums = torch.zeros(len(names))  # (T,) sum over batches of loss * labelled entries
     counts = torch.zeros(len(names))  # (T,) labelled entries seen
     stops = range(0, n - 1 if model.config.norm == "batch" and n % config.batch_size == 1 else n, config.batch_size)
     for batch, start in enumerate(stops):
-        rows = order[start : start + config.batch_size]  # (B,)
-        outputs = model(data.x[rows])  # {task: (B,) or (B, C)}
-        losses, labelled = task_losses(outputs, {name: data.y[name][rows] for name in names}, kinds)
+        end = start + config.batch_size
+        outputs = model(x[start:end])  # {task: (B,) or (B, C)}
+        losses, labelled = task_losses(outputs, {name: y[name][start:end] for name in names}, kinds)
         optimizer.zero_grad(set_to_none=True)
         objective = weighting.backward(losses, labelled)
         norm = _clip(model, config.clip_norm)
