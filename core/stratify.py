@@ -145,6 +145,8 @@ def pair_indicators(Y) -> sp.csr_matrix:
     [[1, 1, 1], [0, 1, 0]]
     """
     matrix = _as_count_csr(Y)
+    if not matrix.has_sorted_indices:
+        matrix = matrix.sorted_indices()
     n, n_cols = matrix.shape
     per_row = np.diff(matrix.indptr)
     rows, codes, values = [], [], []
@@ -171,20 +173,26 @@ def pair_indicators(Y) -> sp.csr_matrix:
 
 
 def _as_count_csr(Y) -> sp.csr_matrix:
-    """Y as a CSR matrix of nonnegative integer counts, without explicit zeros or a dense copy."""
+    """Y as a CSR matrix of nonnegative integer counts without explicit zeros; Y itself is never changed.
+
+    A dense Y is read a block of rows at a time, never copied whole or turned into floats.
+    """
     if sp.issparse(Y):
         if Y.ndim != 2:
             raise DataError(f"Y has shape {Y.shape}; pass a 2-D (units x labels) matrix.")
-        matrix = sp.csr_matrix(Y, copy=True)
+        matrix = Y.tocsr()
+        if not matrix.has_canonical_format or (matrix.data == 0).any():
+            matrix = matrix.copy()
+            matrix.sum_duplicates()
+            matrix.eliminate_zeros()
     else:
         dense = np.asarray(Y)
         if dense.ndim != 2:
             raise DataError(f"Y has shape {dense.shape}; pass a 2-D (units x labels) matrix.")
         matrix = _dense_to_csr(dense)
-    matrix.eliminate_zeros()
     data = matrix.data
     if data.dtype == np.bool_:
-        matrix.data = data.astype(np.uint8)
+        data = data.view(np.uint8)
     elif not np.issubdtype(data.dtype, np.integer):
         try:
             values = data.astype(np.float64)
@@ -193,23 +201,20 @@ def _as_count_csr(Y) -> sp.csr_matrix:
         whole = np.isfinite(values) & (values == np.round(values))
         if not whole.all():
             raise DataError(f"Y holds {values[~whole][0]!r}, not a count; pass 0/1 indicators or integer counts.")
-        matrix.data = values.astype(np.int64)
-    if matrix.data.size and matrix.data.min() < 0:
-        raise DataError(
-            f"Y holds the negative value {matrix.data.min()}; pass 0/1 indicators or nonnegative counts."
-        )
-    matrix.sort_indices()
-    return matrix
+        data = values.astype(np.int64)
+    if data.size and data.min() < 0:
+        raise DataError(f"Y holds the negative value {data.min()}; pass 0/1 indicators or nonnegative counts.")
+    return sp.csr_matrix((data, matrix.indices, matrix.indptr), shape=matrix.shape)
 
 
 def _dense_to_csr(dense: np.ndarray) -> sp.csr_matrix:
-    """CSR from a dense matrix, a block of rows at a time (peak memory: one block)."""
+    """CSR from a dense matrix, a block of rows at a time (peak memory: one block), rows sorted."""
     n, n_cols = dense.shape
     indptr = np.zeros(n + 1, dtype=np.int64)
     indices, data = [], []
     for start in range(0, n, _DENSE_CHUNK_ROWS):
         block = np.ascontiguousarray(dense[start : start + _DENSE_CHUNK_ROWS]).reshape(-1)
-        flat = np.flatnonzero(block)
+        flat = _flat_nonzero(block)
         row, col = np.divmod(flat, n_cols)
         height = min(_DENSE_CHUNK_ROWS, n - start)
         indptr[start + 1 : start + 1 + height] = np.bincount(row, minlength=height)
@@ -219,6 +224,20 @@ def _dense_to_csr(dense: np.ndarray) -> sp.csr_matrix:
     if not data:
         return sp.csr_matrix((n, n_cols), dtype=dense.dtype)
     return sp.csr_matrix((np.concatenate(data), np.concatenate(indices), indptr), shape=(n, n_cols))
+
+
+def _flat_nonzero(block: np.ndarray) -> np.ndarray:
+    """np.flatnonzero, faster for sparse one-byte data: find nonzero 8-byte words first."""
+    if block.itemsize != 1 or block.size < 8:
+        return np.flatnonzero(block)
+    whole = block.size // 8 * 8
+    words = block[:whole].view(np.uint64)
+    hit = np.flatnonzero(words)
+    inside = np.flatnonzero(words[hit].view(np.uint8))  # byte positions within the hit words
+    flat = hit[inside // 8] * 8 + inside % 8
+    if whole < block.size:
+        flat = np.concatenate([flat, whole + np.flatnonzero(block[whole:])])
+    return flat
 
 
 def _check_fractions(fractions) -> np.ndarray:
@@ -263,7 +282,7 @@ def _permute_columns(counts: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matri
     """Columns reordered so that column i is ``columns[i]``, indices sorted per row."""
     position = np.empty(len(columns), dtype=counts.indices.dtype)
     position[columns] = np.arange(len(columns), dtype=counts.indices.dtype)
-    permuted = sp.csr_matrix((counts.data, position[counts.indices], counts.indptr), shape=counts.shape)
+    permuted = sp.csr_matrix((counts.data.copy(), position[counts.indices], counts.indptr), shape=counts.shape)
     permuted.sort_indices()
     return permuted
 
@@ -553,65 +572,76 @@ def _cheapest(units: np.ndarray, cost: np.ndarray, count: int) -> np.ndarray:
 def _cover_rare_columns(counts, is_label, assignment, sizes, targets, shuffle, band) -> None:
     """Swap a unit in wherever a label with at least k units is missing from a split.
 
-    A swap keeps every split within ``band`` rows of its target (0: equal sizes only).
+    A swap keeps every split within ``band`` rows of its target (0: equal sizes only). When no
+    swap fills the gap without opening another, one that opens a single other gap is taken and
+    that gap queued, up to a fixed number of steps.
     """
     k = len(targets)
     entry_split = np.repeat(assignment, np.diff(counts.indptr))
     held = np.bincount(counts.indices * k + entry_split, minlength=counts.shape[1] * k).reshape(-1, k)
-    required = is_label & (held.sum(axis=1) >= k)  # (L, k) above: units with each column per split
-    missing = np.argwhere(required[:, None] & (held == 0) & (targets > 0)[None, :])
-    if not len(missing):
+    required = is_label & (held.sum(axis=1) >= k)  # held: (L, k) units with each column per split
+    missing = [tuple(pair) for pair in np.argwhere(required[:, None] & (held == 0) & (targets > 0)[None, :])]
+    if not missing:
         return
     present = sp.csr_matrix((np.ones(counts.nnz, dtype=np.int64), counts.indices, counts.indptr), shape=counts.shape)
     by_column = present.tocsc()
     excess = np.bincount(assignment, weights=sizes, minlength=k) - targets
-    for column, split in missing:
+    steps = 10 * len(missing) + 10
+    while missing and steps:
+        column, split = missing.pop(0)
+        steps -= 1
         if held[column, split] == 0:
-            _swap_in(present, by_column, held, required, assignment, sizes, shuffle, excess, band, column, split)
+            args = (present, by_column, held, required, assignment, sizes, shuffle, excess, band)
+            missing += _swap_in(*args, int(column), int(split))
 
 
-def _swap_in(present, by_column, held, required, assignment, sizes, shuffle, excess, band, column, split) -> None:
+def _swap_in(present, by_column, held, required, assignment, sizes, shuffle, excess, band, column, split) -> list:
     """Move a unit holding ``column`` into ``split``, in exchange for one of its units (or none).
 
-    The giver comes from a split with two or more of the column; neither unit may take a
-    required column's last unit from its split; sizes stay within ``band`` of the targets.
-    Among the fitting exchanges, the closest in size, then with the fewest labels.
+    The giver comes from a split with two or more of the column; sizes stay within ``band`` of
+    the targets. Preferred: the exchange that leaves no split without a required column it had,
+    then the closest in size, then the taker with the fewest labels. An exchange that leaves one
+    such gap is taken only if none leaves none. Returns the gaps it opened.
     """
     holders = by_column.indices[by_column.indptr[column] : by_column.indptr[column + 1]]
     holders = holders[held[column, assignment[holders]] >= 2]
-    holders = holders[_can_leave(present, holders, assignment[holders], held, required)]
-    takers = np.flatnonzero(assignment == split)
-    takers = np.append(takers[_can_leave(present, takers, np.full(len(takers), split), held, required)], -1)
-    per_row = np.append(np.diff(present.indptr), 0)  # -1 (no taker) has no labels
-    taker_sizes = np.append(sizes, 0)[takers]
-    for giver in holders[np.lexsort((shuffle[holders], per_row[holders], -held[column, assignment[holders]]))]:
+    per_row = np.append(np.diff(present.indptr), 0)  # the last entry stands for "no taker"
+    holders = holders[np.lexsort((shuffle[holders], per_row[holders], -held[column, assignment[holders]]))]
+    takers = np.append(np.flatnonzero(assignment == split), -1)
+    starts, lengths = np.append(present.indptr[:-1], 0)[takers], per_row[takers]
+    at = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    taker_columns = present.indices[at]  # the takers' columns, row after row
+    owner = np.repeat(np.arange(len(takers)), lengths)
+    sole = required[taker_columns] & (held[taker_columns, split] == 1)  # the taker is its split's only one
+    shuffled = np.append(shuffle, -1)[takers]
+    best = None  # (gaps opened, giver, taker position)
+    for giver in holders:
         source = int(assignment[giver])
-        flow = sizes[giver] - taker_sizes  # rows going from source to split
+        flow = sizes[giver] - np.append(sizes, 0)[takers]  # rows going from source to split
         fits = (np.abs(excess[source] - flow) <= band) & (np.abs(excess[split] + flow) <= band)
-        if not fits.any():
+        giver_columns = present.indices[present.indptr[giver] : present.indptr[giver + 1]]
+        giver_sole = giver_columns[required[giver_columns] & (held[giver_columns, source] == 1)]
+        opened = np.bincount(owner[sole & ~np.isin(taker_columns, giver_columns)], minlength=len(takers))
+        opened += len(giver_sole) - np.bincount(owner[np.isin(taker_columns, giver_sole)], minlength=len(takers))
+        options = np.flatnonzero(fits & (opened <= 1))
+        if not len(options):
             continue
-        options = takers[fits]
-        taker = options[np.lexsort((np.append(shuffle, -1)[options], per_row[options], np.abs(flow[fits])))[0]]
-        for unit, old, new in ((giver, source, split), (taker, split, source)):
-            if unit < 0:
-                continue
+        choice = options[np.lexsort((shuffled[options], lengths[options], np.abs(flow[options]), opened[options]))[0]]
+        if best is None or opened[choice] < best[0]:
+            best = (opened[choice], giver, choice)
+        if best[0] == 0:
+            break
+    if best is None:
+        return []
+    _, giver, choice = best
+    source, taker = int(assignment[giver]), int(takers[choice])
+    for unit, old, new in ((giver, source, split), (taker, split, source)):
+        if unit >= 0:
             cols = present.indices[present.indptr[unit] : present.indptr[unit + 1]]
             held[cols, old] -= 1
             held[cols, new] += 1
             assignment[unit] = new
             excess[old] -= sizes[unit]
             excess[new] += sizes[unit]
-        return
-
-
-def _can_leave(present, units, splits, held, required) -> np.ndarray:
-    """Whether each unit can leave its split without taking a required column's last unit away."""
-    if not len(units):
-        return np.zeros(0, dtype=bool)
-    rows = present[units]
-    per_row = np.diff(rows.indptr)
-    at_risk = required[rows.indices] & (held[rows.indices, np.repeat(splits, per_row)] < 2)
-    blocked = np.zeros(len(units), dtype=bool)
-    has = per_row > 0
-    blocked[has] = np.logical_or.reduceat(at_risk, rows.indptr[:-1][has])
-    return ~blocked
+    gaps = np.argwhere(required[:, None] & (held == 0))
+    return [(int(c), int(j)) for c, j in gaps if j in (source, split)]

@@ -132,6 +132,18 @@ def test_every_seed_is_valid_and_seeds_differ(seed):
     assert not np.array_equal(assignment, other)
 
 
+def test_the_input_is_left_as_it_was():
+    Y = sp.random(300, 9, density=0.2, format="csr", random_state=1)
+    Y.data = np.random.default_rng(1).integers(1, 4, Y.nnz).astype(np.uint8)  # counts, shared if not copied
+    before = Y.copy()
+    dense = Y.toarray()
+    for form in (Y, dense):
+        for order in (1, 2):
+            stratify(form, [0.2] * 5, rng=np.random.default_rng(0), order=order)
+    assert (before != Y).nnz == 0 and np.array_equal(Y.indices, before.indices)
+    assert np.array_equal(dense, before.toarray())
+
+
 def test_unlabelled_units_are_dealt_out_too():
     Y = sp.csr_matrix((10, 3), dtype=np.uint8)
     assignment = stratify(Y, [0.5, 0.3, 0.2], rng=np.random.default_rng(1))
