@@ -283,10 +283,12 @@ def _decode(raw: bytes) -> str:
 
 
 def _read_text(raw: bytes, name: str, extension: str) -> pd.DataFrame:
+    encoding = "utf-8-sig"
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode(encoding)
     except UnicodeDecodeError:
-        text = raw.decode("latin-1")  # decodes every byte, so this never fails
+        encoding = "latin-1"  # decodes every byte, so this never fails
+        text = raw.decode(encoding)
         warnings.warn(
             f"{name} is not UTF-8, so it was read as Latin-1; if accented letters look wrong, save it as UTF-8.",
             UserWarning, stacklevel=3,
@@ -294,15 +296,24 @@ def _read_text(raw: bytes, name: str, extension: str) -> pd.DataFrame:
     if not text.strip():
         raise DataError(f"{name} is empty; upload a file with a header row and data rows.")
     delimiter = "\t" if extension in (".tsv", ".tab") else _sniff_delimiter(text)
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    _check_header(header, name)
+    _check_header(_header_fields(text, delimiter, name), name)
+    del text  # pandas reads the bytes: a StringIO of the text would hold four bytes per character
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, engine="c", low_memory=False)
+        frame = pd.read_csv(io.BytesIO(raw), sep=delimiter, encoding=encoding, engine="c", low_memory=False)
     except pd.errors.ParserError as error:
         raise DataError(f"{name} could not be parsed: {_parser_detail(error)}; fix that row or re-export the file.") from None
     except (UnicodeDecodeError, ValueError) as error:
         raise DataError(f"{name} could not be read as a table ({error}); re-export it as CSV.") from None
     return frame
+
+
+def _header_fields(text: str, delimiter: str, name: str) -> list[str]:
+    """The fields of the first line (a lone carriage return ends a line too)."""
+    end = min((i for i in (text.find("\n"), text.find("\r")) if i >= 0), default=len(text))
+    try:
+        return next(csv.reader([text[:end]], delimiter=delimiter), [])
+    except csv.Error as error:
+        raise DataError(f"{name}'s header row could not be parsed ({error}); re-export the file as CSV.") from None
 
 
 def _sniff_delimiter(text: str) -> str:
