@@ -93,8 +93,9 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
     weighted = bool((unit_sizes != 1).any() or (counts.data != 1).any())
     shuffle = rng.permutation(n_units)  # a random rank per unit breaks every remaining tie
 
-    assignment, shortfall = _deal(counts, shares, targets, unit_sizes, shuffle, rng, weighted)
-    if weighted or shortfall[is_label].max(initial=0.0) >= 1:  # a label is a whole unit off its share
+    assignment, demand = _deal(counts, shares, targets, unit_sizes, shuffle, rng, weighted)
+    polish = weighted or np.abs(demand[is_label]).max(initial=0.0) >= 1  # a label is a unit off its share
+    if polish:
         scored = counts if weighted else counts[:, np.flatnonzero(is_label)]  # rows: fix the labels only
         balance = _Balance(scored, unit_sizes, assignment, targets, moves=weighted)
         work = len(shares) * (counts.nnz + n_units)
@@ -102,8 +103,9 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
         balance.polish(rounds, until_within_one=not weighted)
         if weighted:
             balance.settle_sizes()
-    band = int(unit_sizes.max()) if (unit_sizes > 1).any() else 0  # rows a split may stray from its target
-    _cover_rare_columns(counts, is_label, assignment, unit_sizes, targets, shuffle, band)
+    if polish or _may_lack(counts, is_label, demand, shares, targets):
+        band = int(unit_sizes.max()) if (unit_sizes > 1).any() else 0  # rows a split may stray from its target
+        _cover_rare_columns(counts, is_label, assignment, unit_sizes, targets, shuffle, band)
     return assignment
 
 
@@ -296,35 +298,40 @@ def _deal(counts, shares, targets, sizes, shuffle, rng, weighted) -> tuple[np.nd
 
     A batch is sorted by its units' next rarest columns and dealt along an interleave of the
     splits' quotas, which come from the demand the earlier batches left. Returns the
-    assignment and, per column, the largest amount by which it missed its share of a split.
+    assignment and the demand left: per column and split, its share minus what it got.
     """
     n_units, n_cols = counts.shape
     k = len(shares)
     by_column = counts.tocsc()
-    indptr, indices, data = counts.indptr, counts.indices, counts.data.astype(np.float64)
+    indptr, indices = counts.indptr, counts.indices
+    data = counts.data.astype(np.float64) if weighted else None  # else every count is 1
     totals = np.bincount(indices, weights=data, minlength=n_cols)
     demand = totals[:, None] * shares[None, :]  # (L, k) positives each split still wants
     per_total = 1.0 / np.maximum(totals, 1.0)
     unplaced = np.diff(by_column.indptr).astype(np.int64)  # units per column not placed yet
-    key = unplaced * n_cols + np.arange(n_cols)  # fewest unplaced first, then canonical order
     done = np.iinfo(np.int64).max
-    key[unplaced == 0] = done
+    key = np.where(unplaced > 0, unplaced * n_cols + np.arange(n_cols), done)  # fewest first, then canonical
     ties = rng.random((n_cols, k))  # the last tie-break between splits, per column
     room = targets.astype(np.float64)  # rows each split can still take
     assignment = np.full(n_units, -1, dtype=np.int64)
+    placed_yet = np.zeros(n_units, dtype=bool)
+    row_lengths = np.diff(indptr)
     while n_cols and key.min() < done:
         column = int(np.argmin(key))
         units = by_column.indices[by_column.indptr[column] : by_column.indptr[column + 1]]
-        units = units[assignment[units] < 0]
-        starts, per_row = indptr[units], indptr[units + 1] - indptr[units]
-        at = np.repeat(starts - np.cumsum(per_row) + per_row, per_row) + np.arange(per_row.sum())
-        batch_indices, batch_data = indices[at], data[at]
-        carried = np.bincount(batch_indices, weights=batch_data, minlength=n_cols)
+        units = units[~placed_yet[units]]
+        placed_yet[units] = True
+        starts, per_row = indptr[units], row_lengths[units]
+        row_starts = np.cumsum(per_row) - per_row
+        at = np.repeat(starts - row_starts, per_row) + np.arange(per_row.sum())
+        batch_indices = indices[at]
+        held = np.bincount(batch_indices, minlength=n_cols)  # the batch's units per column
+        batch_data = data[at] if weighted else None
+        carried = np.bincount(batch_indices, weights=batch_data, minlength=n_cols) if weighted else held
         need = (carried * per_total) @ demand  # how much the batch's columns want each split
         priority = np.lexsort((ties[column], -room, -need))
         quota = _batch_quota(int(carried[column]), demand[column], room, priority, weighted)
         sequence = _interleave(quota, priority)
-        row_starts = np.cumsum(per_row) - per_row
         weight = batch_data[batch_indices == column].astype(np.int64) if weighted else None
         order = _batch_order(batch_indices, row_starts, per_row, column, n_cols, shuffle[units], weight, sizes[units])
         folds = np.empty(len(units), dtype=np.int64)
@@ -338,11 +345,11 @@ def _deal(counts, shares, targets, sizes, shuffle, rng, weighted) -> tuple[np.nd
         assignment[units] = folds
         placed = np.bincount(batch_indices * k + np.repeat(folds, per_row), weights=batch_data, minlength=n_cols * k)
         demand -= placed.reshape(n_cols, k)
-        unplaced -= np.bincount(batch_indices, minlength=n_cols)
+        unplaced -= held
         key = np.where(unplaced > 0, unplaced * n_cols + np.arange(n_cols), done)
     left = np.flatnonzero(assignment < 0)
     _fill_unlabelled(left[np.argsort(shuffle[left])], assignment, room, sizes, rng, weighted)
-    return assignment, np.abs(demand).max(axis=1, initial=0.0)
+    return assignment, demand
 
 
 def _batch_quota(total, demand, room, priority, weighted) -> np.ndarray:
@@ -382,18 +389,19 @@ def _batch_order(indices, row_starts, per_row, column, n_cols, shuffle, weight, 
     are among each row's first three. Units of unequal weight also sort heavier first inside a
     run, so that a run deals out its big units evenly too.
     """
-    head = np.full((len(per_row), 3), n_cols, dtype=np.int64)
-    for slot in range(3):
-        has = per_row > slot
-        head[has, slot] = indices[row_starts[has] + slot]
-    head[head == column] = n_cols
-    head.sort(axis=1)
+    last = row_starts + per_row - 1
+    first, second, third = (
+        np.where(per_row > slot, indices[np.minimum(row_starts + slot, last)], n_cols).astype(np.int64)
+        for slot in range(3)
+    )  # each row's first three columns, ascending; n_cols where the row is shorter
+    rarest = np.where(first == column, second, first)  # the two smallest, leaving ``column`` out
+    next_rarest = np.where((first == column) | (second == column), third, second)
     if weight is not None:
-        return np.lexsort((shuffle, -sizes, -weight, head[:, 1], head[:, 0]))
+        return np.lexsort((shuffle, -sizes, -weight, next_rarest, rarest))
     base, span = n_cols + 1, int(shuffle.max(initial=0)) + 1
     if base * base * span < 2**62:  # one int64 key sorts faster than a lexsort
-        return np.argsort((head[:, 0] * base + head[:, 1]) * span + shuffle)
-    return np.lexsort((shuffle, head[:, 1], head[:, 0]))
+        return np.argsort((rarest * base + next_rarest) * span + shuffle)
+    return np.lexsort((shuffle, next_rarest, rarest))
 
 
 def _fill_unlabelled(left, assignment, room, sizes, rng, weighted) -> None:
@@ -567,6 +575,14 @@ def _cheapest(units: np.ndarray, cost: np.ndarray, count: int) -> np.ndarray:
 
 # ---------------------------------------------------------------------------------------------
 # every split gets every column that has at least k units
+
+
+def _may_lack(counts, is_label, demand, shares, targets) -> bool:
+    """After a deal of 0/1 rows: whether some label with at least k units is absent from a split."""
+    totals = np.bincount(counts.indices, minlength=counts.shape[1])
+    held = np.rint(totals[:, None] * shares[None, :] - demand)  # (L, k): the share minus the demand left
+    required = is_label & (held.sum(axis=1) >= len(shares))
+    return bool((held[required][:, targets > 0] == 0).any())
 
 
 def _cover_rare_columns(counts, is_label, assignment, sizes, targets, shuffle, band) -> None:
