@@ -7,23 +7,27 @@ the indicator matrix (and, with ``order=2``, of every co-occurring column pair).
 The algorithm is a batched form of iterative stratification (Sechidis et al. 2011). The
 original places one example at a time in Python; here each column is one vectorised step:
 
-1. Columns are put in a canonical order (positive count, then a hash of their content), so the
-   result does not depend on the order or names of the columns.
-2. Take the column with the fewest units still unplaced. All of its unplaced units form a batch.
-3. Split the batch's weight among the splits by the column's remaining demand per split
-   (largest-remainder rounding; ties go to the split the batch's other columns need most).
-4. Sort the batch by its units' other columns (rarest first), then random, and deal it out along
-   a proportional interleave of the splits: each run of units that share a column is spread
-   over the splits in proportion, so dealing one column also balances the ones it co-occurs with.
-5. Subtract the batch from every column's demand with one sparse count; repeat until every
-   unit with a positive indicator is placed; unlabelled units fill the remaining room.
+1. Columns are put in a canonical order (positive units, then a hash of their content), so the
+   result depends on neither the order nor the names of the columns.
+2. Take the column with the fewest units still unplaced (ties: canonical order). All of its
+   unplaced units form a batch.
+3. Split the batch among the splits by the column's remaining demand per split (largest
+   remainder, within each split's room; ties go to the split the batch's other columns need
+   most, then to the emptier split, then at random).
+4. Sort the batch by its units' two rarest other columns, then at random, and deal it out along
+   a proportional interleave of the splits' quotas: every run of units sharing a column is
+   spread over the splits in proportion, so dealing one column also balances those it co-occurs
+   with (and their pairs).
+5. Subtract the batch from every column's demand with one count; repeat. Units with no positive
+   indicator fill the room left.
 
-Units of unequal size (groups) are then polished by a vectorised local search that moves the
-units whose move most reduces the squared deviation of every split's label composition and
-size, and the sizes are settled to within one unit's size. Last, a column with at least k
-units that some split lacks gets a unit swapped in from the split that has the most.
+Then, when a label ended a whole unit off its share (or units differ in size), a local search
+polishes the split: the exact best swaps (and, for groups, moves) between every pair of splits,
+among the few units whose move helps most, reducing the squared deviation of every split's
+label composition and size. Groups are settled to within one unit's size of the targets. Last,
+a label with at least k units that some split lacks gets a unit swapped in.
 Hand-written because no library offers batched multi-label stratification (scikit-multilearn
-and iterative-stratification do it one example at a time in Python).
+and iterative-stratification place one example at a time in Python).
 """
 
 from __future__ import annotations
@@ -64,7 +68,8 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
     ndarray of int64, shape (n_units,)
         The split index 0..k-1 of every unit. Split sizes (sums of ``sizes``) are the
         largest-remainder targets of ``fractions`` exactly when every size is 1, and within one
-        unit's size of them otherwise. A column with at least k positive units is in every split.
+        unit's size of them otherwise. A label (column) with at least k positive units is in
+        every split whenever swaps can arrange it (all but tiny, densely labelled inputs).
 
     Examples
     --------
@@ -94,16 +99,8 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
     shuffle = rng.permutation(n_units)  # a random rank per unit breaks every remaining tie
 
     assignment, demand = _deal(counts, shares, targets, unit_sizes, shuffle, rng, weighted)
-    polish = weighted or np.abs(demand[is_label]).max(initial=0.0) >= 1  # a label is a unit off its share
-    if polish:
-        scored = counts if weighted else counts[:, np.flatnonzero(is_label)]  # rows: fix the labels only
-        balance = _Balance(scored, unit_sizes, assignment, targets, moves=weighted)
-        work = len(shares) * (counts.nnz + n_units)
-        rounds = max(_POLISH_MIN_ROUNDS, min(_POLISH_MAX_ROUNDS, _POLISH_WORK // work))
-        balance.polish(rounds, until_within_one=not weighted)
-        if weighted:
-            balance.settle_sizes()
-    if polish or _may_lack(counts, is_label, demand, shares, targets):
+    polished = _polish(counts, is_label, assignment, demand, unit_sizes, targets, weighted)
+    if polished or _may_lack(counts, is_label, demand, shares, targets):
         band = int(unit_sizes.max()) if (unit_sizes > 1).any() else 0  # rows a split may stray from its target
         _cover_rare_columns(counts, is_label, assignment, unit_sizes, targets, shuffle, band)
     return assignment
@@ -421,7 +418,25 @@ def _fill_unlabelled(left, assignment, room, sizes, rng, weighted) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# polishing units of unequal size
+# polishing
+
+
+def _polish(counts, is_label, assignment, demand, sizes, targets, weighted) -> bool:
+    """Improve ``assignment`` in place by swaps (and moves, for groups); whether it ran.
+
+    Single rows are polished only when the deal left a label a whole unit off its share, and
+    only on the labels (not pairs), until every label is within one unit. Groups are always
+    polished on every column and size, then settled to within one unit's size of the targets.
+    """
+    if not weighted and np.abs(demand[is_label]).max(initial=0.0) < 1:
+        return False
+    scored = counts if weighted else counts[:, np.flatnonzero(is_label)]
+    balance = _Balance(scored, sizes, assignment, targets, moves=weighted)
+    work = len(targets) * (counts.nnz + counts.shape[0])
+    balance.polish(max(_POLISH_MIN_ROUNDS, min(_POLISH_MAX_ROUNDS, _POLISH_WORK // work)), until_within_one=not weighted)
+    if weighted:
+        balance.settle_sizes()
+    return True
 
 
 class _Balance:
