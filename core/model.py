@@ -40,7 +40,7 @@ class ModelConfig:
     """The trunk: ``depth`` blocks of Linear -> norm -> ReLU -> Dropout, each ``width`` wide.
 
     Dropout is off by default: early stopping and weight decay already regularise,
-    metrics on wagepan were no better with 0.1, and torch's CPU dropout mask
+    metrics on wagepan were no better with 0.1, and in a profile here torch's CPU dropout mask
     (``bernoulli_``) took ~30% of a flights epoch.
     """
 
