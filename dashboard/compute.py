@@ -148,3 +148,50 @@ def strategy_comparison(
     from core.diagnostics import compare_strategies
 
     return compare_strategies(_frame, tasks, dict(configs), group_column=group_column).to_frame()
+
+
+@st.cache_resource(max_entries=32, show_spinner="Drawing the label distributions…")
+def distribution_figures(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, _frame, _assignment):
+    """One figure per task (bars, or histograms for regression), shared: plotly validation is the slow part.
+
+    st.plotly_chart copies a figure (``to_dict``) before drawing it, so a shared figure is never changed.
+    """
+    from core.figures import label_distribution_bars, regression_histogram
+
+    distribution = label_distribution(fingerprint, tasks, config, _frame, _assignment)
+    counts, histogram = distribution.counts, distribution.histogram
+    missing = counts[counts["is_missing"]].set_index(["task", "split"])["fraction"]
+    splits = [s for s in pd.unique(counts["split"]) if s != "all"]
+    figures = []
+    for task in tasks:
+        if task.kind == "regression":
+            shares = {s: float(missing.get((task.name, s), 0.0)) for s in splits}
+            figures.append(regression_histogram(histogram[histogram["task"] == task.name], missing=shares))
+        else:
+            figures.append(label_distribution_bars(counts[counts["task"] == task.name]))
+    return tuple(figures)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def cooccurrence_figure(
+    fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, split: str | None, versus: str | None,
+    measure: str, max_labels: int, _frame, _assignment,
+):
+    """The co-occurrence heatmap of ``split`` (None: all rows), or its change from ``versus`` when given.
+
+    Returns the figure, the labels drawn and the labels in all (the most frequent ``max_labels`` are drawn).
+    """
+    from core.figures import cooccurrence_heatmap
+
+    whole = cooccurrence_pairs(fingerprint, tasks, config, None, _frame, _assignment)
+    diagonal = whole[whole["row_label"] == whole["col_label"]].set_index("row_label")["count"]
+    kept = set(diagonal.nlargest(max_labels).index)
+    labels = [label for label in diagonal.index if label in kept]
+    if versus is not None:
+        pairs = cooccurrence_shift_pairs(fingerprint, tasks, config, versus, split, _frame, _assignment)
+        figure = cooccurrence_heatmap(pairs, measure="difference", labels=labels, split=split,
+                                      title=f"Change in P(column | row): {split} − {versus}")
+    else:
+        pairs = cooccurrence_pairs(fingerprint, tasks, config, split, _frame, _assignment)
+        figure = cooccurrence_heatmap(pairs, measure=measure, labels=labels, split=split or "all")
+    return figure, len(labels), len(diagonal)

@@ -21,6 +21,7 @@ WHOLE = "all"  # core.diagnostics.WHOLE, the whole data's rows in a distribution
 MISSING = "(missing)"  # core.diagnostics.MISSING
 MISSING_PATTERN = "/"
 HORIZONTAL_FROM = 16  # labels; from this many on, bars lie down so their names stay readable
+GAPPY_SHARE = 0.25  # a histogram with more empty bins than this draws bars on the filled bins
 
 
 def _one_task(frame: pd.DataFrame) -> tuple[str, str]:
@@ -129,13 +130,25 @@ def label_distribution_bars(
         if has_missing:
             title += "<br><sup>hatched: rows with no label for this task</sup>"
     height = 130 + 11 * len(shown) * len(colors) if horizontal else 340
-    return style(fig, title=title, height=max(300, height))
+    return _room_for_subtitles(style(fig, title=title, height=max(300, height)), title)
+
+
+def _room_for_subtitles(fig: go.Figure, title: str) -> go.Figure:
+    """More top margin for each ``<br>`` line of the title, so subtitles clear the legend above the plot."""
+    extra = title.count("<br>")
+    if extra:
+        fig.update_layout(margin_t=fig.layout.margin.t + 18 * extra, height=fig.layout.height + 18 * extra)
+    return fig
 
 
 def regression_histogram(
     histogram: pd.DataFrame, *, missing: Mapping[str, float] | None = None, title: str | None = None
 ) -> go.Figure:
     """Overlaid histograms (step outlines, a marker per bin) of a regression target, one colour per split.
+
+    A target with few distinct values (more than a quarter of the bins empty,
+    e.g. hours of TV as whole numbers) is drawn as grouped bars on the filled
+    bins instead. The title notes the share of rows with no value per split.
 
     Parameters
     ----------
@@ -156,25 +169,30 @@ def regression_histogram(
     ('scatter', [0.5, 1.5], 'y')
     """
     task = str(pd.unique(histogram["task"])[0])
+    whole = histogram[histogram["split"] == WHOLE] if (histogram["split"] == WHOLE).any() else histogram
+    filled = whole.groupby("bin")["count"].sum() > 0
+    gappy = filled.mean() < 1 - GAPPY_SHARE  # a target with few distinct values leaves many bins empty
     fig = go.Figure()
     for split, color in split_colors(_splits(histogram)).items():
         rows = histogram[histogram["split"] == split].sort_values("bin")
-        left, right = rows["left"].to_numpy(np.float64), rows["right"].to_numpy(np.float64)
         n = len(rows)
         customdata = np.empty((n, 6), dtype=object)
         customdata[:, 0], customdata[:, 1], customdata[:, 2] = "range", task, split
-        customdata[:, 3] = [None if i == 0 else v for i, v in enumerate(left)]  # end bins are open
-        customdata[:, 4] = [None if i == n - 1 else v for i, v in enumerate(right)]
+        customdata[:, 3] = [None if i == 0 else v for i, v in enumerate(rows["left"])]  # end bins are open
+        customdata[:, 4] = [None if i == n - 1 else v for i, v in enumerate(rows["right"])]
         customdata[:, 5] = rows["count"].to_numpy(np.int64)
-        fig.add_trace(
-            go.Scatter(
-                x=(left + right) / 2, y=rows["fraction"].to_numpy(np.float64), name=split, mode="lines+markers",
-                line={"color": color, "shape": "hvh", "width": 2}, marker={"color": color, "size": 5},
-                customdata=customdata,
-                text=[f"{a:.4g} to {b:.4g}" for a, b in zip(left, right, strict=True)],
-                hovertemplate="<b>%{customdata[2]}</b> · %{text}<br>%{customdata[5]:,} rows (%{y:.1%})<extra></extra>",
-            )
-        )
+        keep = filled.reindex(rows["bin"]).fillna(False).to_numpy() if gappy else np.ones(n, dtype=bool)
+        left, right = rows["left"].to_numpy(np.float64)[keep], rows["right"].to_numpy(np.float64)[keep]
+        common = {
+            "x": (left + right) / 2, "y": rows["fraction"].to_numpy(np.float64)[keep], "name": split,
+            "customdata": customdata[keep], "text": [f"{a:.4g} to {b:.4g}" for a, b in zip(left, right, strict=True)],
+            "hovertemplate": "<b>%{customdata[2]}</b> · %{text}<br>%{customdata[5]:,} rows (%{y:.1%})<extra></extra>",
+        }
+        if gappy:  # bars on the filled bins only: a step outline would be a comb of empty bins
+            fig.add_trace(go.Bar(**common, marker_color=color))
+        else:
+            fig.add_trace(go.Scatter(**common, mode="lines+markers", line={"color": color, "shape": "hvh", "width": 2},
+                                     marker={"color": color, "size": 5}))
     fig.update_xaxes(title=task)
     fig.update_yaxes(title="share of the split's labelled rows", tickformat=".0%", rangemode="tozero")
     if title is None:
@@ -182,8 +200,8 @@ def regression_histogram(
         if missing and any(share > 0 for share in missing.values()):
             shares = " · ".join(f"{split} {share:.1%}" for split, share in missing.items())
             title += f"<br><sup>no value: {shares}</sup>"
-    fig.update_layout(hovermode="closest")
-    return style(fig, title=title, height=340)
+    fig.update_layout(hovermode="closest", barmode="group")
+    return _room_for_subtitles(style(fig, title=title, height=340), title)
 
 
 def association_heatmap(matrix: pd.DataFrame, *, title: str = "Task association (Cramér's V)") -> go.Figure:

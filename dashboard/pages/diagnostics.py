@@ -9,12 +9,9 @@ from core.figures import (
     Condition,
     Drill,
     association_heatmap,
-    cooccurrence_heatmap,
     drill_from_points,
     drill_rows,
-    label_distribution_bars,
     recommend_strategy,
-    regression_histogram,
     strategy_comparison,
 )
 from core.splits import SplitConfig
@@ -97,6 +94,60 @@ st.markdown("\n".join(lines))
 # --------------------------------------------------------------------------- 2. label distributions
 
 
+st.subheader("Label distribution per split")
+st.caption("Each task's labels as a share of each split's rows. Click a bar to list its rows under *Drill-down*.")
+events: dict[str, object] = {}
+grid = st.columns(2)
+for i, figure in enumerate(compute.distribution_figures(*key, frame, assignment)):
+    chart_key = f"diag_dist_{i}"
+    events[chart_key] = grid[i % 2].plotly_chart(
+        figure, width="stretch", key=chart_key, on_select="rerun", selection_mode="points"
+    )
+
+
+# --------------------------------------------------------------------------- 3. co-occurrence, 4. association
+
+
+@st.fragment
+def cooccurrence_section(events: dict[str, object]) -> None:
+    """Heatmap, association and drill-down rerun alone when their controls change (a fragment)."""
+    st.subheader("Co-occurrence across tasks")
+    reference = "train" if "train" in split_names else split_names[0]
+    views = [ALL_DATA, *split_names, *(f"{s} vs {reference}" for s in split_names if s != reference)]
+    left, right = st.columns([2, 1])
+    view = left.selectbox("Rows counted", views, key="diag_cooc_view",
+                          help="All data, one split, or how P(column | row) changes from one split to another.")
+    difference = " vs " in view
+    measure = right.radio("Measure", ["P(column | row)", "lift"], horizontal=True, key="diag_cooc_measure",
+                          disabled=difference,
+                          help="Lift: how many times more often two labels meet than if they were independent.")
+    split, versus = view.split(" vs ") if difference else (None if view == ALL_DATA else view, None)
+    figure, drawn, total = compute.cooccurrence_figure(
+        *key, split, versus, "conditional" if measure == "P(column | row)" else "lift", MAX_HEATMAP_LABELS,
+        frame, assignment,
+    )
+    shown = f" The {drawn} most frequent of {total} labels are drawn." if drawn < total else ""
+    st.caption("Read a cell as: among rows with the row label, the share that also has the column label. "
+               f"Click a cell to list the rows that have both.{shown}")
+    events = {**events, "diag_cooc_chart": st.plotly_chart(
+        figure, width="stretch", key="diag_cooc_chart", on_select="rerun", selection_mode="points"
+    )}
+
+    st.subheader("Task association")
+    association = compute.task_association(*key, frame, assignment)
+    chosen = split if split in association.matrices and not difference else "all"
+    left, _ = st.columns([3, 2])
+    left.plotly_chart(
+        association_heatmap(association.matrices[chosen],
+                            title=f"Task association, Cramér's V ({'all data' if chosen == 'all' else chosen})"),
+        width="stretch", key="diag_association",
+    )
+    drill_down(events)
+
+
+# --------------------------------------------------------------------------- 5. drill-down
+
+
 def new_drill(events: dict[str, object]) -> Drill | None:
     """The drill-down of a chart whose selection changed since the last run (a new click), else None."""
     seen = st.session_state.setdefault(SEEN, {})
@@ -110,122 +161,57 @@ def new_drill(events: dict[str, object]) -> Drill | None:
     return chosen
 
 
-st.subheader("Label distribution per split")
-st.caption("Each task's labels as a share of each split's rows. Click a bar to list its rows under *Drill-down*.")
-distribution = compute.label_distribution(*key, frame, assignment)
-counts, histogram = distribution.counts, distribution.histogram
-missing_share = counts[counts["is_missing"]].set_index(["task", "split"])["fraction"]
-events: dict[str, object] = {}
-grid = st.columns(2)
-for i, task in enumerate(tasks):
-    if task.kind == "regression":
-        missing = {s: float(missing_share.get((task.name, s), 0.0)) for s in split_names}
-        figure = regression_histogram(histogram[histogram["task"] == task.name], missing=missing)
-    else:
-        figure = label_distribution_bars(counts[counts["task"] == task.name])
-    chart_key = f"diag_dist_{i}"
-    events[chart_key] = grid[i % 2].plotly_chart(
-        figure, width="stretch", key=chart_key, on_select="rerun", selection_mode="points"
-    )
+def drill_down(events: dict[str, object]) -> None:
+    """Pickers for a split and up to two labels, set by a click on a chart, and the rows they pick."""
+    st.subheader("Drill-down: the rows behind a bar or a cell")
+    encoded = compute.encoded_tasks(data.fingerprint, tasks, config.n_bins, frame)
+    codes, code_names = compute.assignment_codes(*key, assignment)
+    options = {ANY: None, **{label: Condition.from_label(label) for label in encoded.labels}}
+    for part in encoded.tasks:
+        if part.missing.any():
+            options[f"{part.task.name}=(missing)"] = Condition(part.task.name, "(missing)")
+    clicked = new_drill(events)
+    if clicked is not None:
+        st.session_state[DRILL] = clicked
+        conditions = [*clicked.conditions, None, None][:2]
+        st.session_state["diag_drill_split"] = clicked.split
+        for name, condition in zip(("diag_drill_a", "diag_drill_b"), conditions, strict=True):
+            st.session_state[name] = ANY if condition is None else condition.text
+    drill: Drill = st.session_state.get(DRILL) or Drill()
+    for condition in drill.conditions:  # a clicked histogram bin is a range: offer it as an option
+        options.setdefault(condition.text, condition)
+
+    def picked() -> None:
+        chosen = [options.get(st.session_state[name]) for name in ("diag_drill_a", "diag_drill_b")]
+        st.session_state[DRILL] = Drill(st.session_state["diag_drill_split"], tuple(c for c in chosen if c))
+
+    split_options = ["all", *code_names]
+    for name in ("diag_drill_a", "diag_drill_b"):
+        if st.session_state.get(name) not in options:
+            st.session_state[name] = ANY
+    if st.session_state.get("diag_drill_split") not in split_options:
+        st.session_state["diag_drill_split"] = drill.split if drill.split in split_options else "all"
+    pick = st.columns([1, 2, 2])
+    pick[0].selectbox("Split", split_options, key="diag_drill_split", on_change=picked)
+    pick[1].selectbox("Label", list(options), key="diag_drill_a", on_change=picked)
+    pick[2].selectbox("and label", list(options), key="diag_drill_b", on_change=picked)
+    try:
+        positions = drill_rows(encoded, codes, code_names, drill)
+    except KeyError as error:  # a label or split of an earlier dataset or split
+        st.warning(f"That selection no longer applies: {error.args[0]} Pick again.")
+        drill, positions = Drill(), drill_rows(encoded, codes, code_names, Drill())
+    first = [c for task in tasks for c in task.columns if c in frame.columns]
+    roles = [c for c in (config.group_column, config.time_column) if c and c in frame.columns and c not in first]
+    ordered = [*first, *roles, *(c for c in frame.columns if c not in set(first) | set(roles))]
+    shown = positions[:SHOWN_ROWS]
+    rows = frame.iloc[shown][ordered]
+    rows.insert(0, "split", assignment.iloc[shown].to_numpy())
+    more = f" (the first {SHOWN_ROWS:,} shown)" if len(positions) > SHOWN_ROWS else ""
+    st.markdown(f"**{len(positions):,} {drill.text}**{more}")
+    st.dataframe(rows, width="stretch", height=300, key="diag_drill_rows")
 
 
-# --------------------------------------------------------------------------- 3. co-occurrence, 4. association
-
-st.subheader("Co-occurrence across tasks")
-reference = "train" if "train" in split_names else split_names[0]
-views = [ALL_DATA, *split_names, *(f"{s} vs {reference}" for s in split_names if s != reference)]
-left, right = st.columns([2, 1])
-view = left.selectbox("Rows counted", views, key="diag_cooc_view",
-                      help="All data, one split, or how P(column | row) changes from one split to another.")
-difference = " vs " in view
-measure = right.radio("Measure", ["P(column | row)", "lift"], horizontal=True, key="diag_cooc_measure",
-                      disabled=difference, help="Lift: how many times more often two labels meet than by chance.")
-if difference:
-    split_b, split_a = view.split(" vs ")
-    pairs = compute.cooccurrence_shift_pairs(*key, split_a, split_b, frame, assignment)
-    whole = compute.cooccurrence_pairs(*key, None, frame, assignment)
-    measure_name, drill_split, title = "difference", split_b, f"Change in P(column | row): {split_b} − {split_a}"
-else:
-    drill_split = "all" if view == ALL_DATA else view
-    pairs = whole = compute.cooccurrence_pairs(*key, None if view == ALL_DATA else view, frame, assignment)
-    measure_name, title = ("conditional" if measure == "P(column | row)" else "lift"), None
-diagonal = whole[whole["row_label"] == whole["col_label"]].set_index("row_label")["count"]
-labels = list(diagonal.index)
-if len(labels) > MAX_HEATMAP_LABELS:
-    kept = set(diagonal.nlargest(MAX_HEATMAP_LABELS).index)
-    labels = [label for label in labels if label in kept]
-    st.caption(f"The {MAX_HEATMAP_LABELS} most frequent of {len(diagonal)} labels are drawn.")
-cooc_figure = cooccurrence_heatmap(pairs, measure=measure_name, labels=labels, split=drill_split, title=title)
-st.caption("Read a cell as: among rows with the row label, the share that also has the column label. "
-           "Click a cell to list the rows that have both.")
-events["diag_cooc_chart"] = st.plotly_chart(
-    cooc_figure, width="stretch", key="diag_cooc_chart", on_select="rerun", selection_mode="points"
-)
-
-st.subheader("Task association")
-association = compute.task_association(*key, frame, assignment)
-association_split = view if view in association.matrices else "all"
-left, _ = st.columns([3, 2])
-left.plotly_chart(
-    association_heatmap(association.matrices[association_split],
-                        title=f"Task association, Cramér's V ({'all data' if association_split == 'all' else association_split})"),
-    width="stretch", key="diag_association",
-)
-
-
-# --------------------------------------------------------------------------- 5. drill-down
-
-st.subheader("Drill-down: the rows behind a bar or a cell")
-encoded = compute.encoded_tasks(data.fingerprint, tasks, config.n_bins, frame)
-codes, code_names = compute.assignment_codes(*key, assignment)
-options = {ANY: None, **{label: Condition.from_label(label) for label in encoded.labels}}
-for part in encoded.tasks:
-    if part.missing.any():
-        options[f"{part.task.name}=(missing)"] = Condition(part.task.name, "(missing)")
-
-clicked = new_drill(events)
-if clicked is not None:
-    st.session_state[DRILL] = clicked
-    conditions = [*clicked.conditions, None, None][:2]
-    st.session_state["diag_drill_split"] = clicked.split
-    for name, condition in zip(("diag_drill_a", "diag_drill_b"), conditions, strict=True):
-        st.session_state[name] = ANY if condition is None else condition.text
-drill: Drill = st.session_state.get(DRILL) or Drill()
-for condition in drill.conditions:  # a clicked histogram bin is a range: offer it as an option
-    options.setdefault(condition.text, condition)
-
-
-def picked_drill() -> None:
-    """The pickers were changed by hand: the drill-down follows them."""
-    chosen = [options.get(st.session_state[name]) for name in ("diag_drill_a", "diag_drill_b")]
-    st.session_state[DRILL] = Drill(st.session_state["diag_drill_split"], tuple(c for c in chosen if c))
-
-
-split_options = ["all", *code_names]
-option_names = list(options)
-for name in ("diag_drill_a", "diag_drill_b"):
-    if st.session_state.get(name) not in option_names:
-        st.session_state[name] = ANY
-if st.session_state.get("diag_drill_split") not in split_options:
-    st.session_state["diag_drill_split"] = drill.split if drill.split in split_options else "all"
-pick = st.columns([1, 2, 2])
-pick[0].selectbox("Split", split_options, key="diag_drill_split", on_change=picked_drill)
-pick[1].selectbox("Label", option_names, key="diag_drill_a", on_change=picked_drill)
-pick[2].selectbox("and label", option_names, key="diag_drill_b", on_change=picked_drill)
-
-try:
-    positions = drill_rows(encoded, codes, code_names, drill)
-except KeyError as error:  # a label or split of an earlier dataset or split
-    st.warning(f"That selection no longer applies: {error.args[0]} Pick again.")
-    positions = drill_rows(encoded, codes, code_names, Drill())
-first = [c for task in tasks for c in task.columns if c in frame.columns]
-roles = [c for c in (config.group_column, config.time_column) if c and c in frame.columns and c not in first]
-ordered = [*first, *roles, *(c for c in frame.columns if c not in set(first) | set(roles))]
-rows = frame.iloc[positions[:SHOWN_ROWS]][ordered]
-rows.insert(0, "split", assignment.iloc[positions[:SHOWN_ROWS]].to_numpy())
-more = f" (the first {SHOWN_ROWS:,} shown)" if len(positions) > SHOWN_ROWS else ""
-st.markdown(f"**{len(positions):,} {drill.text}**{more}")
-st.dataframe(rows, width="stretch", height=300, key="diag_drill_rows")
+cooccurrence_section(events)
 
 
 # --------------------------------------------------------------------------- 6. compare strategies
@@ -249,36 +235,42 @@ def comparison_configs() -> dict[str, SplitConfig]:
     return configs
 
 
-st.subheader("Compare strategies")
-group_column = config.group_column or data.group_column
-time_column = config.time_column or data.time_column
-st.caption(
-    "The same data and tasks split four ways with this split's sizes and seed: random and stratified deal rows "
-    "(ignoring groups), group keeps whole groups, time trains on the past."
-)
-compare_key = f"diag_compare_{data.fingerprint}"
-if data.n_rows > AUTO_COMPARE_ROWS and not st.session_state.get(compare_key):
-    if st.button(f"Compare strategies on all {data.n_rows:,} rows (takes several seconds)", key="diag_compare_run"):
-        st.session_state[compare_key] = True
-        st.rerun()
-else:
-    configs = tuple(comparison_configs().items())
-    comparison = compute.strategy_comparison(data.fingerprint, tasks, configs, group_column, frame)
-    recommendation = recommend_strategy(comparison, group_column=group_column, time_column=time_column)
-    st.success(f"Recommended: {recommendation.text}", icon=":material/recommend:")
-    st.plotly_chart(strategy_comparison(comparison, recommended=recommendation.config), width="stretch",
-                    key="diag_compare_chart")
-    table = comparison[["config", "status", "ld", "lpd", "worst_js", "ed_share", "fz", "flz", "groups_split",
-                        "seconds", "error"]]
-    st.dataframe(
-        table, hide_index=True, width="stretch",
-        column_config={
-            "ld": st.column_config.NumberColumn("LD", format="%.4f"),
-            "lpd": st.column_config.NumberColumn("LPD", format="%.5f"),
-            "worst_js": st.column_config.NumberColumn("worst JS", format="%.4f"),
-            "ed_share": st.column_config.NumberColumn("ED (share)", format="percent"),
-            "groups_split": st.column_config.NumberColumn(f"groups split ({group_column})" if group_column else
-                                                          "groups split", format="%d"),
-            "seconds": st.column_config.NumberColumn("split time (s)", format="%.2f"),
-        },
+@st.fragment
+def compare_section() -> None:
+    """Strategies side by side; its button reruns only this part."""
+    st.subheader("Compare strategies")
+    group_column = config.group_column or data.group_column
+    time_column = config.time_column or data.time_column
+    st.caption(
+        "The same data and tasks split four ways with this split's sizes and seed: random and stratified deal rows "
+        "(ignoring groups), group keeps whole groups, time trains on the past."
     )
+    compare_key = f"diag_compare_{data.fingerprint}"
+    if data.n_rows > AUTO_COMPARE_ROWS and not st.session_state.get(compare_key):
+        if st.button(f"Compare strategies on all {data.n_rows:,} rows (takes several seconds)", key="diag_compare_run"):
+            st.session_state[compare_key] = True
+            st.rerun(scope="fragment")
+    else:
+        configs = tuple(comparison_configs().items())
+        comparison = compute.strategy_comparison(data.fingerprint, tasks, configs, group_column, frame)
+        recommendation = recommend_strategy(comparison, group_column=group_column, time_column=time_column)
+        st.success(f"Recommended: {recommendation.text}", icon=":material/recommend:")
+        st.plotly_chart(strategy_comparison(comparison, recommended=recommendation.config), width="stretch",
+                        key="diag_compare_chart")
+        table = comparison[["config", "status", "ld", "lpd", "worst_js", "ed_share", "fz", "flz", "groups_split",
+                            "seconds", "error"]]
+        st.dataframe(
+            table, hide_index=True, width="stretch",
+            column_config={
+                "ld": st.column_config.NumberColumn("LD", format="%.4f"),
+                "lpd": st.column_config.NumberColumn("LPD", format="%.5f"),
+                "worst_js": st.column_config.NumberColumn("worst JS", format="%.4f"),
+                "ed_share": st.column_config.NumberColumn("ED (share)", format="percent"),
+                "groups_split": st.column_config.NumberColumn(f"groups split ({group_column})" if group_column else
+                                                              "groups split", format="%d"),
+                "seconds": st.column_config.NumberColumn("split time (s)", format="%.2f"),
+            },
+        )
+
+
+compare_section()

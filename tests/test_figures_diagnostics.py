@@ -1,0 +1,384 @@
+"""Diagnostics figures on small hand-made frames: trace types, values, axis titles, one colour per split, drill-down."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.diagnostics import cooccurrence, cooccurrence_shift, encode_tasks, label_distribution
+from core.figures import (
+    Condition,
+    Drill,
+    association_heatmap,
+    cooccurrence_heatmap,
+    drill_from_points,
+    drill_rows,
+    label_distribution_bars,
+    leakage_table,
+    recommend_strategy,
+    regression_histogram,
+    scorecard_table,
+    split_color,
+    status_color,
+    strategy_comparison,
+)
+from core.figures.palette import HIGHLIGHT, NEUTRAL
+from core.tasks import Task
+
+SPLITS = ["train", "train", "train", "train", "val", "val", "test", "test"]
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "union": [0, 1, 1, 0, 1, 0, 0, 1],
+            "married": ["no", "yes", None, "yes", "no", None, "yes", "no"],
+            "wage": [1.0, 2.0, 3.0, np.nan, 5.0, 6.0, 7.0, 8.0],
+            "a": [1, 0, 1, 1, 0, 1, 0, 0],
+            "b": [0, 1, 1, 0, 0, 1, 1, 0],
+        }
+    )
+
+
+@pytest.fixture
+def tasks() -> list[Task]:
+    return [
+        Task("union", ("union",), "binary"),
+        Task("married", ("married",), "binary"),
+        Task("wage", ("wage",), "regression"),
+        Task("tags", ("a", "b"), "multilabel"),
+    ]
+
+
+def counts_of(frame, tasks, task):
+    return label_distribution(frame, tasks, SPLITS, n_bins=2).counts.query("task == @task")
+
+
+# --------------------------------------------------------------------------- label distribution bars
+
+
+def test_bars_one_trace_per_split_in_its_colour_with_fractions(frame, tasks):
+    fig = label_distribution_bars(counts_of(frame, tasks, "union"))
+    assert [t.type for t in fig.data] == ["bar"] * 3
+    assert [t.name for t in fig.data] == ["train", "val", "test"]
+    assert [t.marker.color for t in fig.data] == [split_color(s) for s in ("train", "val", "test")]
+    train = fig.data[0]
+    assert list(train.x) == ["0", "1"]  # no missing union label: no missing bar
+    assert train.y.tolist() == [0.5, 0.5]
+    assert fig.layout.yaxis.title.text == "share of the split's rows"
+    assert fig.layout.xaxis.title.text == "union"
+    assert fig.layout.title.text.startswith("union (binary")
+
+
+def test_missing_labels_are_their_own_hatched_bar(frame, tasks):
+    fig = label_distribution_bars(counts_of(frame, tasks, "married"))
+    train, val = fig.data[0], fig.data[1]
+    assert list(train.x) == ["no", "yes", "(missing)"]
+    assert train.y.tolist() == [0.25, 0.5, 0.25]  # 4 train rows: no, yes, missing, yes
+    assert val.y.tolist() == [0.5, 0.0, 0.5]
+    assert list(train.marker.pattern.shape) == ["", "", "/"]
+    assert "hatched" in fig.layout.title.text
+    # counts travel in customdata for the hover and the drill-down
+    assert list(train.customdata[2][:5]) == ["label", "married", "(missing)", "train", 1]
+
+
+def test_many_labels_lie_down_and_keep_those_that_differ_most():
+    labels = [f"l{i:02d}" for i in range(40)]
+    rows = []
+    for split, shift in (("train", 0.0), ("test", 1.0), ("all", 0.2)):
+        for i, label in enumerate(labels):
+            fraction = 0.1 + (0.05 * shift if i < 5 else 0.0)  # l00..l04 differ between splits
+            rows.append(("t", "multilabel", split, label, False, 10, 100, fraction, fraction))
+        rows.append(("t", "multilabel", split, "(missing)", True, 0, 100, 0.0, math.nan))
+    counts = pd.DataFrame(rows, columns=["task", "kind", "split", "label", "is_missing", "count", "split_rows",
+                                         "fraction", "fraction_labelled"])
+    fig = label_distribution_bars(counts, max_labels=20)
+    assert fig.data[0].orientation == "h"
+    shown = list(fig.data[0].y)
+    assert len(shown) == 20 and shown[:5] == labels[:5]
+    assert "20 of 40 labels" in fig.layout.title.text
+    assert fig.layout.xaxis.title.text == "share of the split's rows"
+
+
+def test_bars_refuse_rows_of_several_tasks(frame, tasks):
+    with pytest.raises(ValueError, match="one task"):
+        label_distribution_bars(label_distribution(frame, tasks, SPLITS).counts)
+
+
+# --------------------------------------------------------------------------- regression histograms
+
+
+def hand_histogram(counts_by_split: dict[str, list[int]]) -> pd.DataFrame:
+    rows = []
+    for split, counts in counts_by_split.items():
+        total = sum(counts)
+        for b, count in enumerate(counts):
+            rows.append(("y", split, b, float(b), float(b + 1), count, count / total))
+    return pd.DataFrame(rows, columns=["task", "split", "bin", "left", "right", "count", "fraction"])
+
+
+def test_histogram_steps_per_split_with_open_end_bins():
+    histogram = hand_histogram({"train": [1, 2, 1], "test": [2, 1, 1], "all": [3, 3, 2]})
+    fig = regression_histogram(histogram, missing={"train": 0.0, "test": 0.25})
+    assert [t.type for t in fig.data] == ["scatter", "scatter"]
+    assert [t.line.color for t in fig.data] == [split_color("train"), split_color("test")]
+    assert fig.data[0].x.tolist() == [0.5, 1.5, 2.5]
+    assert fig.data[0].y.tolist() == [0.25, 0.5, 0.25]
+    assert fig.layout.xaxis.title.text == "y"
+    assert "no value" in fig.layout.title.text and "test 25.0%" in fig.layout.title.text
+    first, last = fig.data[0].customdata[0], fig.data[0].customdata[-1]
+    assert first[3] is None and first[4] == 1.0  # the first bin also holds the values below it
+    assert last[3] == 2.0 and last[4] is None
+
+
+def test_gappy_histogram_draws_bars_on_filled_bins_only():
+    histogram = hand_histogram({"train": [3, 0, 0, 2], "all": [5, 0, 0, 3]})
+    fig = regression_histogram(histogram)
+    assert fig.data[0].type == "bar"
+    assert fig.data[0].x.tolist() == [0.5, 3.5]
+    assert fig.data[0].marker.color == split_color("train")
+
+
+def test_histogram_from_label_distribution(frame, tasks):
+    histogram = label_distribution(frame, tasks, SPLITS).histogram.query("task == 'wage'")
+    fig = regression_histogram(histogram)
+    assert [t.name for t in fig.data] == ["train", "val", "test"]
+    assert math.isclose(sum(fig.data[0].y), 1.0)
+
+
+# --------------------------------------------------------------------------- co-occurrence heatmap
+
+
+def test_heatmap_cells_and_click_targets(frame, tasks):
+    pairs = cooccurrence(frame, tasks[:2]).to_frame()
+    fig = cooccurrence_heatmap(pairs)
+    heat, targets = fig.data
+    assert (heat.type, targets.type) == ("heatmap", "scatter")
+    labels = ["union=0", "union=1", "married=no", "married=yes"]
+    assert list(fig.layout.yaxis.ticktext) == ["<b>union</b>=0", "1", "<b>married</b>=no", "yes"]
+    z = np.asarray(heat.z, dtype=float)
+    # the diagonal and the within-task cells of one-class-per-row tasks are blank
+    assert np.isnan(z[0, 0]) and np.isnan(z[0, 1]) and np.isnan(z[2, 3])
+    expected = cooccurrence(frame, tasks[:2]).conditional.loc["union=1", "married=yes"]
+    assert z[1, 3] == pytest.approx(expected)
+    cell = next(c for c in targets.customdata if c[1] == "union=1" and c[2] == "married=yes")
+    assert list(cell[:4]) == ["pair", "union=1", "married=yes", "all"]
+    assert len(targets.customdata) == np.isfinite(z).sum()
+    assert fig.layout.xaxis.title.text == "column label" and fig.layout.yaxis.title.text == "row label"
+    assert len(fig.layout.shapes) == 2  # one separator each way between the two tasks
+    assert labels == [label for label in pd.unique(pairs["row_label"])]
+
+
+def test_multilabel_within_task_cells_are_drawn(frame, tasks):
+    fig = cooccurrence_heatmap(cooccurrence(frame, tasks[3:]).to_frame())
+    z = np.asarray(fig.data[0].z, dtype=float)
+    assert np.isnan(z[0, 0]) and np.isfinite(z[0, 1])  # tags=a and tags=b share rows
+
+
+def test_lift_is_coloured_on_a_log_scale(frame, tasks):
+    pairs = cooccurrence(frame, tasks[:2]).to_frame()
+    fig = cooccurrence_heatmap(pairs, measure="lift")
+    z = np.asarray(fig.data[0].z, dtype=float)
+    lift = cooccurrence(frame, tasks[:2]).lift.loc["union=1", "married=yes"]
+    assert z[1, 3] == pytest.approx(np.clip(np.log2(lift), -3, 3))
+    assert fig.layout.coloraxis.cmin == -3 and fig.layout.coloraxis.cmax == 3
+
+
+def test_difference_is_centred_on_zero(frame, tasks):
+    shift = cooccurrence_shift(frame, tasks[:2], SPLITS, "train", "test").to_frame()
+    fig = cooccurrence_heatmap(shift, measure="difference", split="test")
+    assert fig.layout.coloraxis.cmin == -fig.layout.coloraxis.cmax
+    assert {c[3] for c in fig.data[1].customdata} == {"test"}
+
+
+def test_heatmap_draws_only_the_labels_asked_for(frame, tasks):
+    pairs = cooccurrence(frame, tasks[:2]).to_frame()
+    fig = cooccurrence_heatmap(pairs, labels=["union=1", "married=yes"])
+    assert np.asarray(fig.data[0].z).shape == (2, 2)
+
+
+def test_heatmap_refuses_an_unknown_measure(frame, tasks):
+    pairs = cooccurrence(frame, tasks[:2]).to_frame()
+    with pytest.raises(ValueError, match="measure"):
+        cooccurrence_heatmap(pairs, measure="jaccard")
+    with pytest.raises(ValueError, match="difference"):
+        cooccurrence_heatmap(pairs, measure="difference")
+
+
+# --------------------------------------------------------------------------- association, tables
+
+
+def test_association_heatmap_blanks_the_diagonal():
+    matrix = pd.DataFrame([[1.0, 0.3, 0.1], [0.3, 1.0, 0.6], [0.1, 0.6, 1.0]], index=list("abc"), columns=list("abc"))
+    fig = association_heatmap(matrix)
+    heat = fig.data[0]
+    assert heat.type == "heatmap" and list(heat.x) == ["a", "b", "c"]
+    z = np.asarray(heat.z, dtype=float)
+    assert np.isnan(np.diag(z)).all() and z[1, 2] == 0.6
+    assert heat.text[0][1] == "0.30" and heat.text[0][0] == ""
+    assert heat.zmax == pytest.approx(0.6)
+
+
+def test_verdict_tables_colour_the_status_column():
+    card = pd.DataFrame({"score": ["LD", "JS"], "name": ["Label distribution", "Worst JS"], "value": [0.01, 0.2],
+                         "status": ["pass", "fail"], "threshold": ["t1", "t2"], "reading": ["r1", "r2"]})
+    table = scorecard_table(card).data[0]
+    assert table.type == "table"
+    assert list(table.cells.fill.color[1]) == [status_color("pass"), status_color("fail")]
+    checks = pd.DataFrame({"check": ["group"], "title": ["Groups"], "status": ["warn"], "detail": ["d"]})
+    assert list(leakage_table(checks).data[0].cells.fill.color[1]) == [status_color("warn")]
+
+
+# --------------------------------------------------------------------------- strategy comparison
+
+
+def comparison(**overrides) -> pd.DataFrame:
+    table = pd.DataFrame(
+        {
+            "config": ["random", "stratified", "group", "time"],
+            "strategy": ["random", "stratified", "group", "time"],
+            "n_splits": [3, 3, 3, 3],
+            "ld": [0.10, 0.012, 0.02, 0.9],
+            "lpd": [0.01, 0.002, 0.003, 0.05],
+            "worst_js": [0.08, 0.004, 0.01, 0.2],
+            "ed_share": [0.0, 0.0, 0.001, 0.03],
+            "fz": [0, 0, 0, 0],
+            "flz": [0, 0, 0, 0],
+            "groups_split": [545.0, 519.0, 0.0, 545.0],
+            "error": ["", "", "", ""],
+        }
+    )
+    for column, values in overrides.items():
+        table[column] = values
+    return table
+
+
+def test_recommends_the_group_split_when_it_alone_keeps_groups_whole():
+    recommendation = recommend_strategy(comparison(), group_column="nr", time_column="year")
+    assert recommendation.config == "group"
+    assert "only strategy that keeps every 'nr' group" in recommendation.reason
+    assert "random 545" in recommendation.reason and "stratified 519" in recommendation.reason
+    assert "within 0.01 of stratified" in recommendation.reason
+    assert "use time instead" in recommendation.reason
+
+
+def test_without_groups_the_lowest_ld_wins():
+    table = comparison(groups_split=[math.nan] * 4)
+    recommendation = recommend_strategy(table)
+    assert recommendation.config == "stratified"
+    assert "lowest label distribution LD" in recommendation.reason
+
+
+def test_a_split_that_fills_fewer_splits_is_not_picked():
+    table = comparison(groups_split=[math.nan] * 4, n_splits=[3, 3, 3, 1], ld=[0.1, 0.05, 0.06, 0.0])
+    recommendation = recommend_strategy(table)
+    assert recommendation.config == "stratified"
+    assert "time is left out: it filled only 1 of 3 splits" in recommendation.reason
+
+
+def test_a_split_missing_labels_loses_to_one_that_has_them_all():
+    table = comparison(groups_split=[math.nan] * 4, fz=[0, 2, 0, 0])
+    assert recommend_strategy(table).config == "group"
+
+
+def test_no_usable_config_says_why():
+    table = comparison(error=["bad a", "bad b", "bad c", "bad d"])
+    recommendation = recommend_strategy(table)
+    assert recommendation.config is None and "bad a" in recommendation.reason
+
+
+def test_comparison_chart_highlights_the_recommended_config():
+    table = comparison(error=["", "", "", "no time column"])
+    fig = strategy_comparison(table, recommended="group")
+    assert [t.type for t in fig.data] == ["bar"] * 5  # LD, LPD, JS, ED, groups split
+    assert list(fig.data[0].x) == ["random", "stratified", "group"]  # the failed config is left out
+    assert list(fig.data[0].marker.color) == [NEUTRAL, NEUTRAL, HIGHLIGHT]
+    assert [a.text for a in fig.layout.annotations][:5] == [
+        "LD (labels)", "LPD (label pairs)", "worst JS distance", "ED (share of rows)", "groups split"
+    ]
+
+
+# --------------------------------------------------------------------------- drill-down
+
+
+def test_points_become_drills():
+    assert drill_from_points([]) is None
+    assert drill_from_points([{"x": 1}]) is None
+    drill = drill_from_points([{"customdata": ["range", "wage", "val", None, 3.5, 4]}])
+    assert drill == Drill("val", (Condition("wage", low=None, high=3.5),))
+    assert drill.text == "val rows with wage < 3.5"
+    drill = drill_from_points([{"customdata": ["pair", "tags=a", "tags=a", "all", 1.0]}])
+    assert drill == Drill("all", (Condition("tags", "a"),))
+
+
+def brute_force(frame: pd.DataFrame, drill: Drill) -> list[int]:
+    """The rows of a drill, read from the frame row by row (an independent reading)."""
+    columns = {"union": "union", "married": "married", "wage": "wage"}
+    out = []
+    for i, row in enumerate(frame.itertuples(index=False)):
+        if drill.split != "all" and SPLITS[i] != drill.split:
+            continue
+        ok = True
+        for c in drill.conditions:
+            if c.task == "tags":
+                ok &= getattr(row, c.label) == 1
+                continue
+            value = getattr(row, columns[c.task])
+            if c.is_range:
+                ok &= not pd.isna(value) and (c.low is None or value >= c.low) and (c.high is None or value < c.high)
+            elif c.label == "(missing)":
+                ok &= pd.isna(value)
+            else:
+                ok &= not pd.isna(value) and str(value) == c.label
+        if ok:
+            out.append(i)
+    return out
+
+
+@pytest.mark.parametrize(
+    "drill",
+    [
+        Drill(),
+        Drill("test", (Condition("union", "1"),)),
+        Drill("train", (Condition("union", "1"), Condition("married", "yes"))),
+        Drill("all", (Condition("married", "(missing)"),)),
+        Drill("all", (Condition("wage", low=2.0, high=6.0),)),
+        Drill("all", (Condition("wage", low=5.0),)),
+        Drill("all", (Condition("tags", "a"), Condition("tags", "b"))),
+        Drill("val", (Condition("union", "0"), Condition("tags", "b"))),
+    ],
+    ids=lambda d: d.text,
+)
+def test_drill_rows_match_a_row_by_row_reading(frame, tasks, drill):
+    encoded = encode_tasks(frame, tasks, 2)
+    codes = np.array([["train", "val", "test"].index(s) for s in SPLITS])
+    assert drill_rows(encoded, codes, ["train", "val", "test"], drill).tolist() == brute_force(frame, drill)
+
+
+def test_excluded_rows_never_drill_and_unknown_names_raise(frame, tasks):
+    encoded = encode_tasks(frame, tasks, 2)
+    codes = np.array([0, 0, -1, 0, 1, 1, 1, 1])
+    assert 2 not in drill_rows(encoded, codes, ["train", "test"], Drill()).tolist()
+    with pytest.raises(KeyError, match="split"):
+        drill_rows(encoded, codes, ["train", "test"], Drill("val"))
+    with pytest.raises(KeyError, match="label"):
+        drill_rows(encoded, codes, ["train", "test"], Drill("all", (Condition("union", "7"),)))
+    with pytest.raises(KeyError, match="regression"):
+        drill_rows(encoded, codes, ["train", "test"], Drill("all", (Condition("union", low=1.0),)))
+
+
+def test_a_clicked_bar_drills_to_its_rows(frame, tasks):
+    """From a figure's own customdata to rows: the path the page takes on a click."""
+    fig = label_distribution_bars(counts_of(frame, tasks, "married"))
+    test_trace = next(t for t in fig.data if t.name == "test")
+    point = {"customdata": list(test_trace.customdata[list(test_trace.x).index("no")])}
+    drill = drill_from_points([point])
+    encoded = encode_tasks(frame, tasks, 2)
+    codes = np.array([["train", "val", "test"].index(s) for s in SPLITS])
+    rows = drill_rows(encoded, codes, ["train", "val", "test"], drill)
+    assert rows.tolist() == [7]  # the one test row with married=no
+    assert len(rows) == test_trace.customdata[list(test_trace.x).index("no")][4]
