@@ -1,0 +1,149 @@
+"""AppTest: the Diagnostics page on the first visit, its heatmap selector, strategy comparison, missing labels, drill-down."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+PAGE = "pages/diagnostics.py"
+
+
+def open_diagnostics(dataset: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    if dataset:
+        at.selectbox(key="data_builtin").select(dataset).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def charts(at: AppTest) -> list:
+    return list(at.get("plotly_chart"))
+
+
+def chart_titled(at: AppTest, words: str):
+    found = [c for c in charts(at) if words in json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "")]
+    assert found, f"no chart titled with {words!r}"
+    return found[0]
+
+
+def drill_header(at: AppTest) -> str:
+    return next(md.value for md in at.markdown if re.match(r"\*\*[\d,]+ ", md.value))
+
+
+def click(at: AppTest, chart, customdata: list) -> AppTest:
+    """Send a plotly selection of one point to ``chart``, as the browser does on a click.
+
+    AppTest has no API for chart selections, so this adds the chart's widget
+    state to the others (private ``_tree`` and ``_run``, streamlit 1.67).
+    """
+    states = at._tree.get_widget_states()
+    selection = {"points": [{"curve_number": 1, "point_number": 0, "point_index": 0, "customdata": customdata}],
+                 "point_indices": [0], "box": [], "lasso": []}
+    states.widgets.append(WidgetState(id=chart.proto.id, string_value=json.dumps({"selection": selection})))
+    at._run(states)
+    assert not at.exception
+    return at
+
+
+@pytest.fixture(scope="module")
+def wagepan() -> AppTest:
+    return open_diagnostics()
+
+
+def test_first_visit_shows_scores_leakage_and_every_chart(wagepan):
+    at = wagepan
+    assert not at.error
+    assert at.title[0].value == "Diagnostics"
+    headers = [h.value for h in at.subheader]
+    assert headers[:3] == ["Quality scorecard", "Leakage", "Label distribution per split"]
+    text = " ".join(md.value for md in at.markdown)
+    for score in ("**LD**", "**ED**", "**LPD**", "**FZ**", "**FLZ**", "**JS**"):
+        assert score in text
+    assert "Threshold:" in " ".join(c.value for c in at.caption)
+    assert "Groups in more than one split" in text and "badge[pass]" in text
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in charts(at)]
+    assert sum(t.startswith(("union", "married", "poorhlth", "lwage", "hours", "occupation", "industry"))
+               for t in titles) == 7
+    assert any(t.startswith("Co-occurrence across tasks") for t in titles)
+    assert any(t.startswith("Task association") for t in titles)
+
+
+def test_compare_strategies_recommends_the_group_split_and_says_why(wagepan):
+    recommendation = wagepan.success[0].value
+    assert recommendation.startswith("Recommended: **group**")
+    assert "keeps every 'nr' group in one split" in recommendation
+    table = wagepan.dataframe[-1].value
+    assert list(table["config"]) == ["random", "stratified", "group", "time"]
+    assert table.set_index("config").loc["group", "groups_split"] == 0
+
+
+def test_the_selector_changes_the_heatmap():
+    at = open_diagnostics()
+    assert chart_titled(at, "Co-occurrence across tasks: P(column | row) (all data)")
+    at.selectbox(key="diag_cooc_view").select("test vs train").run()
+    assert not at.exception
+    difference = json.loads(chart_titled(at, "Change in P(column | row): test − train").proto.spec)
+    assert difference["data"][1]["customdata"][0][3] == "test"
+    assert at.radio(key="diag_cooc_measure").disabled
+    at.selectbox(key="diag_cooc_view").select("val").run()
+    at.radio(key="diag_cooc_measure").set_value("lift").run()
+    assert chart_titled(at, "Co-occurrence across tasks: lift (val rows)")
+
+
+def test_clicking_a_heatmap_cell_lists_the_rows_with_both_labels():
+    at = open_diagnostics()
+    at.selectbox(key="diag_cooc_view").select("test").run()
+    heat = chart_titled(at, "Co-occurrence across tasks")
+    click(at, heat, ["pair", "union=1", "married=0", "test", 0.4])
+    header = drill_header(at)
+    assert "test rows with union=1 and married=0" in header
+    rows = at.dataframe[-2].value if "config" in at.dataframe[-1].value.columns else at.dataframe[-1].value
+    assert set(rows["split"]) == {"test"}
+    assert (rows["union"] == 1).all() and (rows["married"] == 0).all()
+    assert int(header.split()[0].strip("*").replace(",", "")) == len(rows)  # fewer than 500: all shown
+    # the pickers follow the click, so the selection can be refined by hand
+    assert at.selectbox(key="diag_drill_a").value == "union=1"
+    at.selectbox(key="diag_drill_split").select("all").run()
+    assert "all rows with union=1 and married=0" in drill_header(at)
+
+
+def test_clicking_a_bar_lists_its_rows():
+    at = open_diagnostics()
+    click(at, at.get("plotly_chart")[0], ["label", "union", "1", "val", 160])
+    header = drill_header(at)
+    assert "val rows with union=1" in header
+
+
+def test_happiness_with_missing_labels_renders_and_drills_to_them():
+    at = open_diagnostics("happiness")
+    assert not at.error
+    bars = json.loads(chart_titled(at, "owngun").proto.spec)
+    assert "(missing)" in bars["data"][0]["x"]
+    assert "owngun=(missing)" in at.selectbox(key="diag_drill_a").options
+    at.selectbox(key="diag_drill_a").select("owngun=(missing)").run()
+    assert not at.exception
+    header = drill_header(at)
+    assert "all rows with owngun=(missing)" in header
+    from dashboard import state
+
+    frame = at.session_state[state.DATASET].frame
+    assert int(header.split()[0].strip("*").replace(",", "")) == int(frame["owngun"].isna().sum())
+
+
+def test_a_split_that_cannot_be_made_shows_one_error():
+    from core.splits import SplitConfig
+    from dashboard import state
+
+    at = open_diagnostics()
+    at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="group", group_column="no_such_column")
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 1 and "no_such_column" in at.error[0].value
