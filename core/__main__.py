@@ -10,7 +10,6 @@ Bad input exits with status 2 and one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import warnings
 from pathlib import Path
@@ -176,14 +175,19 @@ def _cmd_train(args: argparse.Namespace) -> None:
         options["weighting"] = args.weighting
     if args.weights is not None:
         options["weights"] = parse_mapping(args.weights, "--weights")
+        options.setdefault("weighting", "manual")
+    if args.fold < 0:
+        raise ConfigError(f"--fold {args.fold} is negative; folds are numbered from 0.")
     result = fit_on_split(
         dataset.frame, tasks, assignment,
         feature_columns=dataset.feature_columns or None,
         config=TrainConfig(**options),
         test_fold=args.fold,
         group_column=dataset.group_column,
+        id_column=dataset.id_column,
+        time_column=dataset.time_column,
     )
-    Path(args.out).write_text(json.dumps(result.to_json(), indent=2, allow_nan=False))
+    Path(args.out).write_text(result.to_json(indent=2))
     print(f"wrote {args.out}: {len(result.history)} epochs", file=sys.stderr)
 
 
