@@ -221,6 +221,8 @@ def test_association_heatmap_blanks_the_diagonal():
     assert np.isnan(np.diag(z)).all() and z[1, 2] == 0.6
     assert heat.text[0][1] == "0.30" and heat.text[0][0] == ""
     assert heat.zmax == pytest.approx(0.6)
+    matrix.loc["a", "c"] = matrix.loc["c", "a"] = np.nan  # no row labelled for both
+    assert association_heatmap(matrix).data[0].text[0][2] == "n/a"
 
 
 def test_verdict_tables_colour_the_status_column():

@@ -35,7 +35,7 @@ def chart_titled(at: AppTest, words: str):
 
 
 def drill_header(at: AppTest) -> str:
-    return next(md.value for md in at.markdown if re.match(r"\*\*[\d,]+ ", md.value))
+    return next(md.value for md in at.markdown if re.match(r"\*\*[\d,]+ rows\*\* · ", md.value))
 
 
 def click(at: AppTest, chart, customdata: list) -> AppTest:

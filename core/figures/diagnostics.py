@@ -207,6 +207,8 @@ def regression_histogram(
 def association_heatmap(matrix: pd.DataFrame, *, title: str = "Task association (Cramér's V)") -> go.Figure:
     """Task x task Cramér's V as a heatmap with the value in each cell; the trivial diagonal is left blank.
 
+    A pair with no row labelled for both tasks has no V and reads ``n/a``.
+
     Parameters
     ----------
     matrix : DataFrame
@@ -221,7 +223,8 @@ def association_heatmap(matrix: pd.DataFrame, *, title: str = "Task association 
     """
     values = matrix.to_numpy(dtype=np.float64).copy()
     np.fill_diagonal(values, np.nan)
-    text = np.where(np.isnan(values), "", np.vectorize(lambda v: f"{v:.2f}")(np.nan_to_num(values)))
+    text = np.where(np.isnan(values), "n/a", np.vectorize(lambda v: f"{v:.2f}")(np.nan_to_num(values)))
+    np.fill_diagonal(text, "")  # undefined off the diagonal: no row is labelled for both tasks
     top = np.nanmax(values) if np.isfinite(values).any() else 0.0
     fig = go.Figure(
         go.Heatmap(

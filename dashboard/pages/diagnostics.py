@@ -21,6 +21,7 @@ SCORES = ("LD", "ED", "LPD", "FZ", "FLZ", "JS")  # the scorecard's cards, in ord
 BADGE = {"pass": ":green-badge[pass]", "warn": ":orange-badge[warn]", "fail": ":red-badge[fail]",
          "skipped": ":gray-badge[skipped]"}
 MAX_HEATMAP_LABELS = 60  # the most frequent labels drawn in the co-occurrence heatmap
+STATUS_MARK = {"pass": "🟢", "warn": "🟠", "fail": "🔴"}
 SHOWN_ROWS = 500  # drill-down rows shown in the table
 AUTO_COMPARE_ROWS = 100_000  # larger data compares strategies on request
 ANY = "(any label)"
@@ -98,7 +99,12 @@ st.subheader("Label distribution per split")
 st.caption("Each task's labels as a share of each split's rows. Click a bar to list its rows under *Drill-down*.")
 events: dict[str, object] = {}
 grid = st.columns(2)
-for i, figure in enumerate(compute.distribution_figures(*key, frame, assignment)):
+try:
+    figures = compute.distribution_figures(*key, frame, assignment)
+except TaskSplitError as error:
+    st.error(str(error))
+    figures = ()
+for i, figure in enumerate(figures):
     chart_key = f"diag_dist_{i}"
     events[chart_key] = grid[i % 2].plotly_chart(
         figure, width="stretch", key=chart_key, on_select="rerun", selection_mode="points"
@@ -207,11 +213,14 @@ def drill_down(events: dict[str, object]) -> None:
     rows = frame.iloc[shown][ordered]
     rows.insert(0, "split", assignment.iloc[shown].to_numpy())
     more = f" (the first {SHOWN_ROWS:,} shown)" if len(positions) > SHOWN_ROWS else ""
-    st.markdown(f"**{len(positions):,} {drill.text}**{more}")
+    st.markdown(f"**{len(positions):,} rows** · {drill.text}{more}")
     st.dataframe(rows, width="stretch", height=300, key="diag_drill_rows")
 
 
-cooccurrence_section(events)
+try:
+    cooccurrence_section(events)
+except TaskSplitError as error:
+    st.error(str(error))
 
 
 # --------------------------------------------------------------------------- 6. compare strategies
@@ -241,9 +250,13 @@ def compare_section() -> None:
     st.subheader("Compare strategies")
     group_column = config.group_column or data.group_column
     time_column = config.time_column or data.time_column
+    configs = comparison_configs()
+    ways = {"random": "random deals rows at random", "stratified": "stratified balances every task's labels",
+            "group": f"group keeps each `{group_column}` whole", "time": f"time trains on the past (`{time_column}`)"}
     st.caption(
-        "The same data and tasks split four ways with this split's sizes and seed: random and stratified deal rows "
-        "(ignoring groups), group keeps whole groups, time trains on the past."
+        f"The same data and tasks split {len(configs)} ways with this split's sizes and seed: "
+        + "; ".join(ways[name] for name in configs) + "."
+        + (" Random and stratified here ignore the groups." if group_column else "")
     )
     compare_key = f"diag_compare_{data.fingerprint}"
     if data.n_rows > AUTO_COMPARE_ROWS and not st.session_state.get(compare_key):
@@ -251,14 +264,20 @@ def compare_section() -> None:
             st.session_state[compare_key] = True
             st.rerun(scope="fragment")
     else:
-        configs = tuple(comparison_configs().items())
-        comparison = compute.strategy_comparison(data.fingerprint, tasks, configs, group_column, frame)
+        try:
+            comparison = compute.strategy_comparison(
+                data.fingerprint, tasks, tuple(configs.items()), group_column, frame
+            )
+        except TaskSplitError as error:  # each config's own failure is a row of the table; this is the rest
+            st.error(str(error))
+            return
         recommendation = recommend_strategy(comparison, group_column=group_column, time_column=time_column)
         st.success(f"Recommended: {recommendation.text}", icon=":material/recommend:")
         st.plotly_chart(strategy_comparison(comparison, recommended=recommendation.config), width="stretch",
                         key="diag_compare_chart")
-        table = comparison[["config", "status", "ld", "lpd", "worst_js", "ed_share", "fz", "flz", "groups_split",
-                            "seconds", "error"]]
+        columns = ["config", "status", "ld", "lpd", "worst_js", "ed_share", "fz", "flz", "groups_split", "seconds"]
+        table = comparison[columns + (["error"] if comparison["error"].fillna("").astype(bool).any() else [])]
+        table = table.assign(status=table["status"].map(lambda s: f"{STATUS_MARK.get(s, '')} {s}"))
         st.dataframe(
             table, hide_index=True, width="stretch",
             column_config={
