@@ -93,13 +93,6 @@ def test_an_upload_over_the_cap_is_refused_by_its_size_before_it_is_read(app, mo
     assert snapshot(app) == before
 
 
-def test_the_app_and_core_share_the_upload_cap():
-    import tomllib
-
-    config = tomllib.loads((Path(APP).parents[1] / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] == core.data.MAX_UPLOAD_MB == 200
-
-
 # --------------------------------------------------------------------------- invalid: tasks
 
 
