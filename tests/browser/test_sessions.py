@@ -1,0 +1,114 @@
+"""Two people on one server at once: each browser session keeps its own dataset, tasks and split.
+
+Context A switches to penguins; context B stays on wagepan and asks for 5 folds.
+Each sidebar must show only its own choices, after its own reruns and after the
+other one reloads. Streamlit keeps state per session and a reload opens a new
+session, so a reloaded tab starts again from the defaults (wagepan, group
+split) without touching the other tab. Uploads of the same file name with
+different content, at the same time in both contexts, must give each context
+its own dataset: the cache keys on the content, not the name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.helpers import assert_no_exception, open_page, screenshot, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def two_tabs(browser, app_url) -> Iterator[tuple[object, object]]:
+    """Two independent browser contexts (two people), each with one tab on the app."""
+    contexts = [browser.new_context(viewport={"width": 1440, "height": 1000}) for _ in range(2)]
+    tabs = []
+    for context in contexts:
+        tab = context.new_page()
+        tab.set_default_timeout(60_000)
+        tab.goto(app_url)
+        tabs.append(tab)
+    for tab in tabs:
+        wait_idle(tab)
+    yield tabs[0], tabs[1]
+    for context in contexts:
+        context.close()
+
+
+def sidebar(tab) -> str:
+    """The sidebar's text, once the page has drawn its summary."""
+    tab.get_by_test_id("stSidebar").get_by_text("Current work").wait_for()
+    return " ".join(tab.get_by_test_id("stSidebar").inner_text().split())
+
+
+def pick_option(tab, label: str, option: str) -> None:
+    tab.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
+    tab.get_by_role("option").filter(has_text=option).first.click()
+    wait_idle(tab)
+
+
+def choose_folds(tab) -> None:
+    open_page(tab, "", "Split")
+    tab.get_by_text("k folds").click()
+    wait_idle(tab)
+
+
+def test_two_sessions_keep_their_own_dataset_tasks_and_split(two_tabs):
+    a, b = two_tabs
+    pick_option(a, "Built-in dataset", "penguins")
+    choose_folds(b)
+    for tab, where in ((a, "A"), (b, "B")):
+        assert_no_exception(tab, f"context {where}")
+
+    assert "penguins" in sidebar(a) and "species (cls)" in sidebar(a) and "5 folds" not in sidebar(a)
+    assert "wagepan" in sidebar(b) and "union (bin)" in sidebar(b) and "5 folds" in sidebar(b)
+
+    # each reruns on its own (another page), and still sees only its own choices
+    open_page(a, "", "Split")
+    open_page(b, "", "Data")
+    assert "penguins" in sidebar(a) and "5 folds" not in sidebar(a)
+    assert "wagepan" in sidebar(b) and "5 folds" in sidebar(b)
+    assert b.get_by_role("heading", name="wagepan").is_visible()
+    screenshot(a, ARTIFACTS, "sessions-a-penguins")
+    screenshot(b, ARTIFACTS, "sessions-b-wagepan-folds")
+
+    # A reload opens a new session: A starts again from the defaults; B keeps its folds
+    a.reload()
+    wait_idle(a)
+    assert "wagepan" in sidebar(a) and "train 70%" in sidebar(a)
+    open_page(b, "", "Split")
+    assert "wagepan" in sidebar(b) and "5 folds" in sidebar(b)
+    b.reload()
+    wait_idle(b)
+    assert "train 70%" in sidebar(b) and "5 folds" not in sidebar(b)
+    for tab, where in ((a, "A after reload"), (b, "B after reload")):
+        assert_no_exception(tab, where)
+
+
+def upload(tab, name: str, content: bytes) -> None:
+    tab.get_by_text("Upload a file").click()
+    wait_idle(tab)
+    tab.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(
+        files=[{"name": name, "mimeType": "text/csv", "buffer": content}]
+    )
+    wait_idle(tab)
+
+
+def test_same_file_name_different_content_gives_each_session_its_own_data(two_tabs):
+    a, b = two_tabs
+    rows_a = b"id,colour,label\n" + b"".join(f"{i},{'red' if i % 3 else 'blue'},{i % 2}\n".encode() for i in range(30))
+    rows_b = b"id,size,label\n" + b"".join(f"{i},{i * 1.5},{'yes' if i % 4 else 'no'}\n".encode() for i in range(50))
+    upload(a, "people.csv", rows_a)
+    upload(b, "people.csv", rows_b)
+    for tab, where in ((a, "A"), (b, "B")):
+        assert_no_exception(tab, f"upload in context {where}")
+    assert "30 rows" in sidebar(a) and "50 rows" in sidebar(b)
+    open_page(a, "", "Split")
+    open_page(b, "", "Split")
+    assert sum(int(m.inner_text().split("\n")[-1].replace(",", ""))
+               for m in a.get_by_test_id("stMetric").all()) == 30
+    assert sum(int(m.inner_text().split("\n")[-1].replace(",", ""))
+               for m in b.get_by_test_id("stMetric").all()) == 50
