@@ -138,6 +138,8 @@ def _room_for_subtitles(fig: go.Figure, title: str) -> go.Figure:
     extra = title.count("<br>")
     if extra:
         fig.update_layout(margin_t=fig.layout.margin.t + 18 * extra, height=fig.layout.height + 18 * extra)
+    # the title hangs from the top edge, so a tall figure does not push it down onto the legend
+    fig.update_layout(title={"y": 1.0, "yref": "container", "yanchor": "top", "pad": {"t": 14}})
     return fig
 
 

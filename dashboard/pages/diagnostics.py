@@ -140,6 +140,10 @@ def cooccurrence_section(events: dict[str, object]) -> None:
     )}
 
     st.subheader("Task association")
+    if len(tasks) < 2:
+        st.caption("Association is measured between tasks; with one task there is no pair to measure.")
+        drill_down(events)
+        return
     association = compute.task_association(*key, frame, assignment)
     chosen = split if split in association.matrices and not difference else "all"
     left, _ = st.columns([3, 2])
