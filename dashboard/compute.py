@@ -195,3 +195,30 @@ def cooccurrence_figure(
         pairs = cooccurrence_pairs(fingerprint, tasks, config, split, _frame, _assignment)
         figure = cooccurrence_heatmap(pairs, measure=measure, labels=labels, split=split or "all")
     return figure, len(labels), len(diagonal)
+
+
+# --------------------------------------------------------------------------- Model page (issue 6)
+# Keyed on the run's id (unique in the process) and how far it has got, so the live
+# fragment builds a figure once per epoch and reuses it between epochs; the run's
+# records and result are passed unhashed (leading underscore).
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def training_curves(run_id: int, epochs_done: int, smoothing: float, log_y: bool, best_epoch: int | None,
+                    _snapshot):
+    """The loss small multiples and the task-weight lines of a run's first ``epochs_done`` epochs."""
+    from core.figures.training import loss_curves, weight_curves
+
+    losses = loss_curves(_snapshot.history_frame(), smoothing=smoothing, log_y=log_y, best_epoch=best_epoch)
+    return losses, weight_curves(_snapshot.weights_frame())
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def training_result_figures(run_id: int, _result, _gain):
+    """A finished run's confusion heatmaps ``((task, figure), ...)`` and its transfer-gain bars (or None)."""
+    from core.figures.training import confusion_heatmap, transfer_gain_bars
+
+    confusions = tuple((task, confusion_heatmap(matrix.to_frame(), task=task))
+                       for task, matrix in _result.confusion.items())
+    gain = None if _gain is None else transfer_gain_bars(_gain.to_frame(), delta_m=_gain.delta_m)
+    return confusions, gain

@@ -1,6 +1,255 @@
-"""Model page (not built yet): says in one sentence what it will show."""
+"""Model page: train a shared-trunk model on the current split and watch each task's loss live.
 
+Training runs in a background thread (``dashboard.training_run``); a fragment
+redraws the progress and the curves from the run's records every half second,
+and a full rerun draws the test metrics once the run ends.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
+from core.errors import TaskSplitError
+from core.features import default_feature_columns
+from core.metrics import METRICS, PRIMARY_METRIC
+from core.model import NORMS, WEIGHTINGS, ModelConfig
+from core.tasks import task_source_columns
+from core.training import TrainConfig
+from dashboard import compute, state
+from dashboard.training_run import RunRequest, TrainingRun
+
+REFRESH_SECONDS = 0.5  # how often the live curves redraw while a run is going
+WEIGHTING_HELP = {
+    "equal": "every task's loss counts once",
+    "manual": "your weight per task",
+    "uncertainty": "learned from each task's noise (Kendall et al. 2018)",
+    "gradnorm": "balances the tasks' gradient sizes (Chen et al. 2018)",
+    "dwa": "favours tasks whose loss falls slowest (Liu et al. 2019)",
+}
+METRIC_ORDER = list(dict.fromkeys(m for names in METRICS.values() for m in names))
+
 st.title("Model")
-st.info("This page will train a small shared-trunk model on the split and draw per-task loss curves live.")
+data = state.dataset()
+tasks = state.tasks()
+config = state.split_config()
+frame = data.frame
+
+if not tasks:
+    st.info("No task is chosen, so there is nothing to train; pick tasks on the Data page.")
+    st.stop()
+try:
+    split = compute.split_result(data.fingerprint, tasks, config, frame)
+except TaskSplitError as error:
+    st.error(str(error))
+    st.caption("Change the split's settings on the Split page.")
+    st.stop()
+
+split_key = (data.fingerprint, tasks, config)
+st.caption(
+    f"A shared trunk with one head per task, trained on the **{config.strategy}** split's train rows of "
+    f"`{data.name}` ({len(tasks)} task(s)); val picks the epoch to keep, test gives the metrics. "
+    "Preprocessing is fitted on train only."
+)
+
+
+# --------------------------------------------------------------------------- controls
+
+
+def feature_controls() -> tuple[str, ...]:
+    """The feature columns: the dataset's own list (or every non-task, non-role column), editable."""
+    sources = task_source_columns(tasks) | {task.name for task in tasks}
+    options = [str(c) for c in frame.columns if str(c) not in sources]
+    default = list(data.feature_columns) or default_feature_columns(
+        frame, tasks, id_column=data.id_column, group_column=data.group_column, time_column=data.time_column
+    )
+    default = [c for c in default if c in options]
+    names = ",".join(task.name for task in tasks)
+    chosen = st.multiselect(
+        f"Feature columns ({len(options)} available)", options, default=default,
+        key=f"model_features_{data.fingerprint[:12]}_{names}",
+        help="A task's own columns are never features. The default leaves out ids, groups and time.",
+    )
+    return tuple(chosen)
+
+
+def manual_weights() -> dict[str, float]:
+    st.caption("Weight of each task's loss in the objective")
+    grid = st.columns(min(4, len(tasks)))
+    return {
+        task.name: float(grid[i % len(grid)].number_input(task.name, 0.0, 100.0, 1.0, 0.1, key=f"model_w_{task.name}"))
+        for i, task in enumerate(tasks)
+    }
+
+
+def settings() -> tuple[TrainConfig, ModelConfig, dict] | None:
+    """The run's settings from the widgets; None (after one error) when they do not make a valid config."""
+    architecture, training, inputs = st.columns([1, 1, 1.4], gap="medium")
+    with architecture:
+        st.markdown("**Architecture**")
+        width = st.number_input("Width (units per layer)", 4, 2048, 128, 16, key="model_width")
+        depth = st.number_input("Depth (layers)", 1, 8, 2, key="model_depth")
+        dropout = st.slider("Dropout", 0.0, 0.9, 0.0, 0.05, key="model_dropout")
+        norm = st.selectbox("Normalisation", NORMS, key="model_norm")
+    with training:
+        st.markdown("**Training**")
+        epochs = st.number_input("Epochs", 1, 1000, 50, key="model_epochs")
+        batch = st.number_input("Batch size", 8, 65536, 1024, 128, key="model_batch")
+        lr = st.number_input("Learning rate", 1e-6, 1.0, 3e-3, 1e-3, format="%g", key="model_lr")
+        patience = st.number_input("Early stopping patience (0 = off)", 0, 1000, 10, key="model_patience",
+                                   help="Stop after this many epochs without a better val loss; the best epoch is kept.")
+        seed = st.number_input("Seed", 0, 2**32 - 1, 0, key="model_seed")
+    with inputs:
+        st.markdown("**Inputs and loss**")
+        features = feature_controls()
+        weighting = st.selectbox("Loss weighting", WEIGHTINGS, key="model_weighting",
+                                 format_func=lambda w: f"{w}: {WEIGHTING_HELP[w]}")
+        weights = manual_weights() if weighting == "manual" else {}
+        test_fold = 0
+        if config.n_folds:
+            test_fold = st.selectbox("Test fold (the other folds train; 10% of them validate)",
+                                     range(config.n_folds), key="model_test_fold", format_func=lambda k: f"fold-{k}")
+        baselines = st.checkbox("Also train single-task baselines (one model per task, after the shared one)",
+                                key="model_baselines", help="Shows which tasks gain from sharing the trunk.")
+    try:
+        train_config = TrainConfig(epochs=int(epochs), batch_size=int(batch), lr=float(lr), weighting=weighting,
+                                   weights=weights, patience=int(patience) or None, seed=int(seed))
+        model_config = ModelConfig(width=int(width), depth=int(depth), dropout=float(dropout), norm=norm)
+    except TaskSplitError as error:
+        st.error(str(error))
+        return None
+    return train_config, model_config, {"features": features, "test_fold": int(test_fold), "baselines": baselines}
+
+
+def start(train_config: TrainConfig, model_config: ModelConfig, options: dict) -> None:
+    """Start a run in its thread, unless one is going (a second click while it runs is refused)."""
+    current = state.training()
+    if current is not None and current.running:
+        st.warning("A run is still going: stop it before starting another.")
+        return
+    request = RunRequest(
+        frame, tasks, split.assignment, train_config, model_config, feature_columns=options["features"],
+        test_fold=options["test_fold"], group_column=config.group_column, id_column=data.id_column,
+        time_column=data.time_column, baselines=options["baselines"], key=split_key,
+    )
+    state.set_training(TrainingRun(request).start())
+
+
+def stop_current() -> None:
+    """The Stop button's callback: reads the run from the session, so no widget keeps a run alive."""
+    run = state.training()
+    if run is not None:
+        run.stop()
+
+
+with st.container(border=True):
+    chosen = settings()
+    run = state.training()
+    live = run is not None and run.running
+    if st.button("Train", type="primary", icon=":material/play_arrow:", key="model_train",
+                 disabled=chosen is None or live, help="Runs in the background: you may switch pages meanwhile."):
+        start(*chosen)
+        run = state.training()
+        live = run is not None and run.running
+
+
+# --------------------------------------------------------------------------- live curves
+
+
+@st.fragment(run_every=REFRESH_SECONDS if live else None)
+def live_section(was_live: bool) -> None:
+    """Progress, Stop and the curves; polled while the run goes, then one full rerun draws the results."""
+    run = state.training()
+    if run is None:
+        return
+    snapshot = run.snapshot()
+    if was_live and not snapshot.running:
+        st.rerun()  # the run has just ended: redraw the whole page once, with its results, and stop polling
+    share, text = snapshot.progress()
+    bar, button = st.columns([5, 1], vertical_alignment="bottom")
+    bar.progress(share, text=("Stopping… " if snapshot.running and run.stopping else "") + text)
+    if snapshot.running:
+        button.button("Stop", icon=":material/stop:", key="model_stop", on_click=stop_current, width="stretch",
+                      help="Ends the run within one epoch; the curves so far are kept.")
+    if not snapshot.records:
+        return
+    view = st.columns([2, 1, 3], vertical_alignment="bottom")
+    smoothing = view[0].slider("Smoothing (debiased EMA, as TensorBoard)", 0.0, 0.95, 0.0, 0.05,
+                               key="model_smoothing")
+    log_y = view[1].toggle("Log scale", key="model_log")
+    best = snapshot.result.best_epoch if snapshot.result is not None and snapshot.result.config.restore_best else None
+    losses, weights = compute.training_curves(run.id, len(snapshot.records), smoothing, log_y, best, snapshot)
+    st.plotly_chart(losses, width="stretch", key="model_losses")
+    st.plotly_chart(weights, width="stretch", key="model_weights")
+
+
+live_section(live)
+
+
+# --------------------------------------------------------------------------- results
+
+
+def outcome_messages(snapshot) -> None:
+    """Why the run ended, when it was not simply all its epochs."""
+    result = snapshot.result
+    if snapshot.error:
+        st.error(snapshot.error)
+    if result is None:
+        return
+    if result.stopped == "non_finite":
+        st.error(result.message)
+    elif result.stopped == "caller":
+        st.info(f"{result.message} The curves so far are kept; the metrics below are of the best epoch so far.")
+    elif result.stopped == "early_stopping":
+        st.caption(f"{result.message} The weights of epoch {result.best_epoch} are kept.")
+    if run.request.baselines and snapshot.gain is None and not snapshot.error:
+        st.info("The single-task baselines were not trained (or not finished), so there is no comparison.")
+
+
+def metrics_table(result) -> pd.DataFrame:
+    """One row per task: kind, primary metric, and every test metric as a column."""
+    table = result.to_frame().pivot(index="task", columns="metric", values="value")
+    table = table.reindex(index=[spec.name for spec in result.targets],
+                          columns=[m for m in METRIC_ORDER if m in table.columns])
+    kinds = result.kinds
+    table.insert(0, "primary", [PRIMARY_METRIC[kinds[task]] for task in table.index])
+    table.insert(0, "kind", [kinds[task] for task in table.index])
+    return table.reset_index()
+
+
+def results_section(snapshot) -> None:
+    result = snapshot.result
+    outcome_messages(snapshot)
+    if result is None:
+        return
+    if run.request.key != split_key:
+        st.warning("These results are of an earlier dataset, task or split choice; train again for the current one.")
+    st.subheader("Test metrics")
+    st.dataframe(metrics_table(result), hide_index=True, width="stretch",
+                 column_config={m: st.column_config.NumberColumn(m, format="%.3f") for m in METRIC_ORDER})
+    st.download_button("Metrics (JSON)", result.to_json(indent=2), "metrics.json", "application/json",
+                       key="model_download", icon=":material/download:", on_click="ignore")
+    confusions, gain_figure = compute.training_result_figures(run.id, result, snapshot.gain)
+    if confusions:
+        st.subheader("Confusion matrices (test)")
+        st.caption("Rows are the true labels, columns the predictions; colour is the share of the true label's rows.")
+        grid = st.columns(2)
+        for i, (task, figure) in enumerate(confusions):
+            grid[i % 2].plotly_chart(figure, width="stretch", key=f"model_confusion_{task}")
+    if snapshot.gain is not None:
+        st.subheader("Multi-task vs single-task")
+        left, right = st.columns([3, 2])
+        left.plotly_chart(gain_figure, width="stretch", key="model_gain")
+        delta = snapshot.gain.delta_m
+        right.metric("Δm (mean relative gain)", "n/a" if delta is None else f"{delta:+.1%}",
+                     help="Mean over tasks of (multi-task − single-task) / |single-task|, primary test metric.")
+        right.dataframe(snapshot.gain.to_frame(), hide_index=True, width="stretch",
+                        column_config={c: st.column_config.NumberColumn(c, format="%.3f")
+                                       for c in ("mtl", "stl", "gain", "relative_gain")})
+
+
+run = state.training()
+if run is not None and not run.running:
+    results_section(run.snapshot())
+elif run is None:
+    st.info("Set the model up above and press **Train**: the loss curves draw themselves as it learns.")

@@ -1,0 +1,279 @@
+"""Figures of a training run: per-task loss curves, task weights, confusion matrices, transfer gain.
+
+Each function takes a tidy frame from :mod:`core.training` or
+:mod:`core.metrics` (``TrainResult.history_frame()``, ``.weights_frame()``,
+``Confusion.to_frame()``, ``TransferGain.to_frame()``) and returns a
+``go.Figure``. Train is blue and val orange, as everywhere
+(:mod:`core.figures.palette`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.figures.palette import FOLD_COLORS, NEUTRAL, SEQUENTIAL, split_color, status_color, style
+
+TOTAL = "total"  # the task name of the summed losses in ``TrainResult.history_frame()``
+PARTS = ("train", "val")
+PANEL_HEIGHT = 210  # pixels per row of loss panels
+OUTCOMES = ("TN", "FP", "FN", "TP")  # a multilabel task's confusion columns, label by label
+
+
+def ema_smooth(values: Sequence[float | None], weight: float) -> np.ndarray:
+    """TensorBoard's debiased exponential moving average; missing values (None, NaN, inf) stay missing.
+
+    ``smoothed_t = sum_i w^(t-i) (1 - w) x_i / (1 - w^t)`` over the ``t`` finite
+    points seen so far: the running average starts at 0, and dividing by
+    ``1 - w^t`` removes that start's pull towards 0, so the first smoothed
+    value equals the first point. Written by hand: pandas' ``ewm(adjust=True)``
+    computes the same average but does not leave gaps where values are missing.
+
+    Parameters
+    ----------
+    values : sequence of float or None
+    weight : float in [0, 1)
+        0 returns the values as they are; 0.9 smooths strongly.
+
+    Examples
+    --------
+    >>> ema_smooth([1.0, 4.0], 0.5).tolist()  # (0.5 * 0.5 * 1 + 0.5 * 4) / (1 - 0.5**2)
+    [1.0, 3.0]
+    >>> ema_smooth([2.0, None, 2.0], 0.9).tolist()
+    [2.0, nan, 2.0]
+    """
+    if not 0.0 <= weight < 1.0:
+        raise ValueError(f"weight={weight} must be in [0, 1); use 0.6.")
+    x = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    out = np.full_like(x, np.nan)
+    running, seen = 0.0, 0
+    for t, value in enumerate(x):
+        if not math.isfinite(value):
+            continue
+        running = weight * running + (1.0 - weight) * value
+        seen += 1
+        out[t] = running / (1.0 - weight**seen)
+    return out
+
+
+def _panels(history: pd.DataFrame) -> list[str]:
+    """The total first, then the tasks in the order of the history."""
+    tasks = [str(t) for t in pd.unique(history["task"]) if t != TOTAL]
+    return ([TOTAL] if (history["task"] == TOTAL).any() else []) + tasks
+
+
+def loss_curves(
+    history: pd.DataFrame,
+    *,
+    smoothing: float = 0.0,
+    log_y: bool = False,
+    best_epoch: int | None = None,
+    columns: int = 4,
+    title: str | None = "Loss per task: train vs val",
+) -> go.Figure:
+    """Small multiples of the loss per epoch: one panel per task (the total first), train blue, val orange.
+
+    With ``smoothing`` > 0 the raw losses are drawn faint and their debiased
+    EMA (:func:`ema_smooth`) solid, as TensorBoard does. Each panel has its
+    own y range; ``best_epoch`` (the one early stopping kept) is a dotted line.
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``epoch``, ``task`` (``total`` for the sum over tasks), ``part`` (train
+        or val), ``loss`` (NaN where undefined): ``TrainResult.history_frame()``.
+
+    Examples
+    --------
+    >>> history = pd.DataFrame({"epoch": [1, 2, 1, 2], "task": "y", "part": ["train", "train", "val", "val"],
+    ...                         "loss": [0.7, 0.5, 0.8, 0.6]})
+    >>> fig = loss_curves(history)
+    >>> [(t.name, t.line.color) for t in fig.data], fig.data[0].y.tolist()
+    ([('train', '#0072B2'), ('val', '#E69F00')], [0.7, 0.5])
+    """
+    panels = _panels(history)
+    columns = max(1, min(columns, len(panels)))
+    rows = max(1, math.ceil(len(panels) / columns))
+    names = ["total (sum of tasks)" if p == TOTAL else p for p in panels]
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=names or None,
+                        horizontal_spacing=0.05, vertical_spacing=0.5 / rows if rows > 1 else 0.1)
+    for i, panel in enumerate(panels):
+        row, col = i // columns + 1, i % columns + 1
+        for part in PARTS:
+            curve = history[(history["task"] == panel) & (history["part"] == part)].sort_values("epoch")
+            if curve.empty:
+                continue
+            _add_curve(fig, curve, part, smoothing, first=i == 0, row=row, col=col)
+        if best_epoch is not None:
+            fig.add_vline(x=best_epoch, line={"color": NEUTRAL, "dash": "dot", "width": 1}, row=row, col=col)
+    fig.update_xaxes(title=None, rangemode="tozero")
+    for col in range(1, columns + 1):
+        fig.update_xaxes(title="epoch", row=rows, col=col)
+    fig.update_yaxes(type="log" if log_y else "linear", title=None)
+    fig.update_yaxes(title="loss" + (" (log)" if log_y else ""), col=1)
+    fig.update_layout(hovermode="x unified")
+    fig = style(fig, title=title, height=(70 if title else 30) + 40 + PANEL_HEIGHT * rows)
+    if best_epoch is not None:
+        fig.add_annotation(text=f"dotted: epoch {best_epoch}, the weights kept (best val loss)", xref="paper",
+                           yref="paper", x=1.0, xanchor="right", y=1.0, yanchor="bottom", yshift=24,
+                           showarrow=False, font={"size": 12, "color": "#555"})
+    return fig
+
+
+def _add_curve(fig: go.Figure, curve: pd.DataFrame, part: str, smoothing: float, *, first: bool, row: int,
+               col: int) -> None:
+    """One part's loss in one panel: the raw line, and the smoothed line on top when smoothing."""
+    color = split_color(part)
+    epochs = curve["epoch"].to_numpy()
+    loss = curve["loss"].to_numpy(dtype=np.float64)
+    raw = {"x": epochs, "y": loss, "name": part, "legendgroup": part, "mode": "lines"}
+    if smoothing > 0:
+        fig.add_trace(go.Scatter(**raw, line={"color": color, "width": 1}, opacity=0.3, showlegend=False,
+                                 hoverinfo="skip"), row=row, col=col)
+        fig.add_trace(go.Scatter(x=epochs, y=ema_smooth(loss, smoothing), name=part, legendgroup=part,
+                                 mode="lines", line={"color": color, "width": 2}, showlegend=first,
+                                 customdata=loss, hovertemplate=f"{part}: %{{y:.4g}} (raw %{{customdata:.4g}})"
+                                 "<extra></extra>"), row=row, col=col)
+    else:
+        fig.add_trace(go.Scatter(**raw, line={"color": color, "width": 2}, showlegend=first,
+                                 hovertemplate=f"{part}: %{{y:.4g}}<extra></extra>"), row=row, col=col)
+
+
+def weight_curves(weights: pd.DataFrame, *, title: str | None = "Task weights per epoch") -> go.Figure:
+    """A line per task: the weight its loss had in the objective after each epoch.
+
+    Parameters
+    ----------
+    weights : DataFrame
+        ``epoch``, ``task``, ``weight``: ``TrainResult.weights_frame()``.
+
+    Examples
+    --------
+    >>> weights = pd.DataFrame({"epoch": [1, 2, 1, 2], "task": ["a", "a", "b", "b"], "weight": [1.0, 1.2, 1.0, 0.8]})
+    >>> fig = weight_curves(weights)
+    >>> [t.name for t in fig.data], fig.layout.yaxis.title.text
+    (['a', 'b'], 'weight')
+    """
+    fig = go.Figure()
+    for i, task in enumerate(pd.unique(weights["task"])):
+        rows = weights[weights["task"] == task].sort_values("epoch")
+        fig.add_trace(go.Scatter(
+            x=rows["epoch"].to_numpy(), y=rows["weight"].to_numpy(dtype=np.float64), name=str(task), mode="lines",
+            line={"color": FOLD_COLORS[i % len(FOLD_COLORS)], "width": 2},
+            hovertemplate=f"{task}: %{{y:.3g}}<extra></extra>",
+        ))
+    fig.update_xaxes(title="epoch", rangemode="tozero")
+    fig.update_yaxes(title="weight", rangemode="tozero")
+    fig.update_layout(hovermode="x unified")
+    return style(fig, title=title, height=300)
+
+
+def confusion_heatmap(counts: pd.DataFrame, *, task: str = "", title: str | None = None) -> go.Figure:
+    """Counts of true against predicted labels, coloured by the share of each true label's rows.
+
+    A binary or multiclass task is a class x class grid (true down, predicted
+    across), so the diagonal is what the model got right and each row's colour
+    reads as that class's recall. A multilabel task is a label x outcome grid
+    (TN, FP, FN, TP per label).
+
+    Parameters
+    ----------
+    counts : DataFrame
+        ``label`` (multilabel only, else None), ``true``, ``predicted``, ``count``:
+        ``Confusion.to_frame()``.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"label": None, "true": ["a", "a", "b", "b"], "predicted": ["a", "b", "a", "b"],
+    ...                        "count": [3, 1, 0, 4]})
+    >>> fig = confusion_heatmap(counts, task="y")
+    >>> fig.data[0].type, list(fig.data[0].x), fig.data[0].z.tolist()
+    ('heatmap', ['a', 'b'], [[0.75, 0.25], [0.0, 1.0]])
+    """
+    multilabel = counts["label"].notna().any()
+    if multilabel:
+        outcome = np.array(OUTCOMES)[counts["true"].astype(int) * 2 + counts["predicted"].astype(int)]
+        matrix = counts.assign(outcome=outcome).pivot_table(index="label", columns="outcome", values="count",
+                                                            aggfunc="sum", sort=False).reindex(columns=OUTCOMES)
+        x_title, y_title = "outcome (TN, FP: true 0; FN, TP: true 1)", "label"
+    else:
+        classes = list(pd.unique(counts["true"]))
+        matrix = counts.pivot_table(index="true", columns="predicted", values="count", aggfunc="sum",
+                                    sort=False).reindex(index=classes, columns=classes)
+        x_title, y_title = "predicted", "true"
+    values = matrix.fillna(0).to_numpy(dtype=np.int64)
+    if multilabel:  # share of the label's rows with the same true value (TN+FP, or FN+TP)
+        totals = np.repeat(values.reshape(-1, 2, 2).sum(axis=2), 2, axis=1)
+    else:
+        totals = values.sum(axis=1, keepdims=True)
+    share = values / np.maximum(totals, 1)
+    text = [[f"{v:,}" for v in row] for row in values]
+    fig = go.Figure(go.Heatmap(
+        z=share, x=[str(c) for c in matrix.columns], y=[str(i) for i in matrix.index], text=text,
+        texttemplate="%{text}", colorscale=SEQUENTIAL, zmin=0.0, zmax=1.0, xgap=1, ygap=1,
+        colorbar={"title": {"text": "share of<br>true rows"}, "thickness": 12, "tickformat": ".0%"},
+        hovertemplate=f"{y_title} %{{y}}, {'outcome' if multilabel else 'predicted'} %{{x}}: "
+                      "%{text} rows (%{z:.1%} of the true rows)<extra></extra>",
+    ))
+    fig.update_yaxes(title=y_title, autorange="reversed", type="category", automargin=True)
+    fig.update_xaxes(title=x_title, type="category", side="bottom", automargin=True, tickangle=-45 if
+                     len(matrix.columns) > 8 else 0)
+    side = len(matrix.index)
+    return style(fig, title=title if title is not None else f"{task}: true vs predicted (test)",
+                 height=max(300, 150 + 30 * side))
+
+
+def transfer_gain_bars(gains: pd.DataFrame, *, delta_m: float | None = None, title: str | None = None) -> go.Figure:
+    """Diverging bars of each task's transfer gain: right (green) the shared model helps, left (red) it hurts.
+
+    Parameters
+    ----------
+    gains : DataFrame
+        ``task``, ``metric``, ``mtl``, ``stl``, ``gain``, ``relative_gain``:
+        ``TransferGain.to_frame()``. A task whose gain is undefined is listed at
+        the bottom with no bar.
+    delta_m : float, optional
+        The run's average relative gain, shown in the title.
+
+    Examples
+    --------
+    >>> gains = pd.DataFrame({"task": ["a", "b"], "metric": ["roc_auc", "r2"], "mtl": [0.8, 0.2],
+    ...                       "stl": [0.7, 0.3], "gain": [0.1, -0.1], "relative_gain": [0.143, -0.333]})
+    >>> fig = transfer_gain_bars(gains, delta_m=-0.095)
+    >>> fig.data[0].type, list(fig.data[0].y), list(fig.data[0].marker.color)
+    ('bar', ['a (roc_auc)', 'b (r2)'], ['#1a7f37', '#cf222e'])
+    """
+    ordered = gains.assign(_known=gains["gain"].notna()).sort_values(["_known", "gain"], ascending=[False, False])
+    gain = ordered["gain"].to_numpy(dtype=np.float64)
+    labels = [f"{t} ({m})" for t, m in zip(ordered["task"], ordered["metric"], strict=True)]
+    colors = [status_color("pass" if g > 0 else "fail" if g < 0 else "skipped") for g in np.nan_to_num(gain)]
+    text = [_gain_text(row) for row in ordered.itertuples(index=False)]
+    fig = go.Figure(go.Bar(
+        x=np.nan_to_num(gain), y=labels, orientation="h", marker_color=colors, text=text, textposition="outside",
+        cliponaxis=False, hovertemplate="%{y}: %{text}<extra></extra>",
+    ))
+    reach = float(np.nanmax(np.abs(gain))) if np.isfinite(gain).any() else 0.0
+    reach = reach * 1.6 or 0.1  # room for the labels beside the bars
+    fig.add_vline(x=0, line={"color": "#444", "width": 1})
+    fig.update_xaxes(title="transfer gain: multi-task − single-task (primary test metric)", range=[-reach, reach],
+                     zeroline=False)
+    fig.update_yaxes(autorange="reversed", title=None, automargin=True)
+    if title is None:
+        title = "Which tasks gain from sharing the trunk"
+        if delta_m is not None:
+            title += f"<br><sup>Δm (mean relative gain over tasks) = {delta_m:+.1%}</sup>"
+    fig = style(fig, title=title, height=max(260, 140 + 34 * len(gains)))
+    if "<br>" in title:
+        fig.update_layout(margin_t=fig.layout.margin.t + 18)
+    return fig
+
+
+def _gain_text(row) -> str:
+    if row.gain is None or not np.isfinite(row.gain):
+        return "undefined"
+    return f"{row.gain:+.3f} ({row.mtl:.3f} vs {row.stl:.3f})"

@@ -1,0 +1,261 @@
+"""A training run in a background thread, which the Model page starts, watches and stops.
+
+A loop inside the page script would be cut short by the next click (DESIGN.md),
+so :class:`TrainingRun` runs :func:`core.training.train` (and the single-task
+baselines after it) in a daemon thread. The thread never calls streamlit: it
+only appends each epoch's record and its progress to a shared :class:`_Shared`
+under a lock. The page keeps the run in ``st.session_state`` (``dashboard.state``)
+and a fragment reads :meth:`TrainingRun.snapshot` every half second.
+
+Stopping: :meth:`TrainingRun.stop` sets a ``threading.Event`` that
+``should_stop`` reads (polled every ``check_every`` batches and after each
+epoch). The same event is set when the run object is dropped (the session
+forgets it, as ``state.set_dataset`` does), so a run nobody can see does not
+keep a core busy: the thread holds only the shared part, never the run itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import pandas as pd
+
+from core.errors import TaskSplitError
+from core.features import prepare_split
+from core.metrics import TransferGain
+from core.model import ModelConfig
+from core.tasks import Task
+from core.training import EpochRecord, TrainConfig, TrainResult, train, train_baselines, transfer_gain
+
+__all__ = ["RunRequest", "RunSnapshot", "TrainingRun"]
+
+log = logging.getLogger(__name__)
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True, eq=False)
+class RunRequest:
+    """Everything a run needs: the data, tasks and split, the settings, and what it was trained on.
+
+    ``key`` is whatever identifies the data, tasks and split the run was made for
+    (the page uses ``(fingerprint, tasks, split config)``), so the page can tell a
+    stale run from a current one.
+    """
+
+    frame: pd.DataFrame
+    tasks: tuple[Task, ...]
+    assignment: pd.Series
+    config: TrainConfig = TrainConfig()
+    model_config: ModelConfig = ModelConfig()
+    feature_columns: tuple[str, ...] | None = None
+    test_fold: int = 0
+    group_column: str | None = None
+    id_column: str | None = None
+    time_column: str | None = None
+    baselines: bool = False
+    key: tuple = ()
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    """A consistent copy of a run's state at one moment, for drawing.
+
+    ``phase`` is ``preparing``, ``model``, ``baselines`` or ``finished``;
+    ``records`` are the multi-task model's epochs. ``error`` is set when the run
+    failed (bad data, or an unexpected error); ``result`` once the model is trained.
+    """
+
+    run_id: int
+    phase: str
+    records: tuple[EpochRecord, ...]
+    planned_epochs: int
+    tasks: tuple[str, ...]
+    baselines_planned: bool
+    baseline_task: str | None
+    baseline_epoch: int
+    baseline_epochs_done: int
+    elapsed: float
+    phase_elapsed: float
+    result: TrainResult | None
+    baselines: Mapping[str, TrainResult] | None
+    gain: TransferGain | None
+    error: str | None
+
+    @property
+    def running(self) -> bool:
+        return self.phase != "finished"
+
+    def history_frame(self) -> pd.DataFrame:
+        """Tidy losses so far (``TrainResult.history_frame`` read from these records)."""
+        return TrainResult.history_frame(SimpleNamespace(history=self.records))
+
+    def weights_frame(self) -> pd.DataFrame:
+        """Tidy task weights so far (``TrainResult.weights_frame`` read from these records)."""
+        return TrainResult.weights_frame(SimpleNamespace(history=self.records))
+
+    def progress(self) -> tuple[float, str]:
+        """Share of the planned epochs done (model, then every baseline) and a line with epoch and ETA."""
+        per_phase = self.planned_epochs
+        total = per_phase * (1 + (len(self.tasks) if self.baselines_planned else 0))
+        if self.phase == "preparing":
+            return 0.0, f"Preparing the features… {self.elapsed:.1f} s"
+        if self.phase == "finished":
+            return 1.0, f"Finished in {self.elapsed:.1f} s"
+        if self.phase == "model":
+            done, phase_done = len(self.records), len(self.records)
+            where = f"Multi-task model · epoch {len(self.records)}/{per_phase}"
+        else:
+            position = self.tasks.index(self.baseline_task) if self.baseline_task in self.tasks else 0
+            done = per_phase * (1 + position) + self.baseline_epoch
+            phase_done = self.baseline_epochs_done
+            where = (f"Single-task baseline {position + 1}/{len(self.tasks)} ({self.baseline_task}) · "
+                     f"epoch {self.baseline_epoch}/{per_phase}")
+        if phase_done == 0:
+            return done / total, f"{where} · {self.elapsed:.1f} s"
+        per_epoch = self.phase_elapsed / phase_done
+        left = per_epoch * (total - done)
+        return done / total, f"{where} · {per_epoch:.2f} s per epoch · at most ~{_duration(left)} left"
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+@dataclass
+class _Shared:
+    """What the thread writes and the page reads; every access holds ``lock``."""
+
+    run_id: int
+    planned_epochs: int
+    tasks: tuple[str, ...]
+    baselines_planned: bool
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stop: threading.Event = field(default_factory=threading.Event)
+    phase: str = "preparing"
+    records: list[EpochRecord] = field(default_factory=list)
+    baseline_task: str | None = None
+    baseline_epoch: int = 0
+    baseline_epochs_done: int = 0
+    started: float = field(default_factory=time.perf_counter)
+    phase_started: float = field(default_factory=time.perf_counter)
+    finished: float | None = None
+    result: TrainResult | None = None
+    baselines: dict[str, TrainResult] | None = None
+    gain: TransferGain | None = None
+    error: str | None = None
+
+    def enter(self, phase: str) -> None:
+        with self.lock:
+            self.phase, self.phase_started = phase, time.perf_counter()
+
+    def add_record(self, record: EpochRecord) -> None:
+        with self.lock:
+            self.records.append(record)
+
+    def add_baseline_record(self, task: str, record: EpochRecord) -> None:
+        with self.lock:
+            self.baseline_task, self.baseline_epoch = task, record.epoch
+            self.baseline_epochs_done += 1
+
+    def update(self, **values) -> None:
+        with self.lock:
+            for name, value in values.items():
+                setattr(self, name, value)
+
+    def snapshot(self) -> RunSnapshot:
+        with self.lock:
+            now = self.finished or time.perf_counter()
+            return RunSnapshot(
+                self.run_id, self.phase, tuple(self.records), self.planned_epochs, self.tasks,
+                self.baselines_planned, self.baseline_task, self.baseline_epoch, self.baseline_epochs_done,
+                now - self.started,
+                now - self.phase_started, self.result, self.baselines, self.gain, self.error,
+            )
+
+
+def _work(shared: _Shared, request: RunRequest) -> None:
+    """The thread's body: prepare, train, then the baselines; every outcome ends in ``shared``."""
+    should_stop = shared.stop.is_set
+    try:
+        prepared = prepare_split(
+            request.frame, request.tasks, request.assignment, feature_columns=request.feature_columns,
+            test_fold=request.test_fold, group_column=request.group_column, id_column=request.id_column,
+            time_column=request.time_column, seed=request.config.seed,
+        )
+        shared.enter("model")
+        result = train(prepared, request.config, request.model_config, on_epoch=shared.add_record,
+                       should_stop=should_stop)
+        shared.update(result=result)
+        if request.baselines and result.stopped in ("completed", "early_stopping") and not should_stop():
+            shared.enter("baselines")
+            baselines = train_baselines(prepared, request.config, request.model_config,
+                                        on_epoch=shared.add_baseline_record, should_stop=should_stop)
+            finished = {task: b for task, b in baselines.items() if b.stopped in ("completed", "early_stopping")}
+            shared.update(baselines=finished, gain=transfer_gain(result, finished) if finished else None)
+    except TaskSplitError as error:
+        shared.update(error=str(error))
+    except Exception as error:  # noqa: BLE001 - the thread's last resort: an unexpected error must reach the page
+        log.exception("Training run %s failed", shared.run_id)  # the traceback goes to the server log
+        shared.update(error=f"Training failed unexpectedly ({type(error).__name__}: {error}). "
+                            "The details are in the server log; try other settings.")
+    finally:
+        shared.update(phase="finished", finished=time.perf_counter())
+
+
+class TrainingRun:
+    """A run of the Model page: started once, read any number of times, stopped on request or when dropped.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"x": range(40), "y": [0, 1] * 20})
+    >>> request = RunRequest(frame, (Task("y", ("y",), "binary"),), pd.Series(["train"] * 30 + ["val", "test"] * 5),
+    ...                      TrainConfig(epochs=2, batch_size=8))
+    >>> run = TrainingRun(request).start()
+    >>> run.join(timeout=60)
+    True
+    >>> snapshot = run.snapshot()
+    >>> snapshot.phase, len(snapshot.records), snapshot.result.stopped
+    ('finished', 2, 'completed')
+    """
+
+    def __init__(self, request: RunRequest):
+        self.request = request
+        self.id = next(_ids)
+        names = tuple(task.name for task in request.tasks)
+        self._shared = _Shared(self.id, request.config.epochs, names, request.baselines)
+        self._thread = threading.Thread(target=_work, args=(self._shared, request), name=f"training-run-{self.id}",
+                                        daemon=True)
+        # Dropped by the session (a new dataset, a new run): stop the thread within an epoch.
+        weakref.finalize(self, self._shared.stop.set)
+
+    def start(self) -> TrainingRun:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask the thread to stop; it ends within one epoch (within ``check_every`` batches, in fact)."""
+        self._shared.stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._shared.stop.is_set()
+
+    @property
+    def running(self) -> bool:
+        """False once the thread has stored its outcome (it may take a moment more to exit)."""
+        return self._shared.snapshot().running
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the thread to end (at most ``timeout`` seconds); True when it has ended."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def snapshot(self) -> RunSnapshot:
+        return self._shared.snapshot()
