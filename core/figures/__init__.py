@@ -17,7 +17,13 @@ from core.figures.diagnostics import (
 from core.figures.drilldown import Condition, Drill, drill_from_points, drill_rows
 from core.figures.palette import split_color, split_colors, status_color
 from core.figures.split import fold_strip, split_sizes
-from core.figures.training import confusion_heatmap, ema_smooth, loss_curves, transfer_gain_bars, weight_curves
+from core.figures.training import (
+    confusion_heatmap,
+    ema_smooth,
+    loss_curves,
+    transfer_gain_bars,
+    weight_curves,
+)
 
 __all__ = [
     "fold_strip", "split_color", "split_colors", "split_sizes",
