@@ -380,25 +380,26 @@ def _interleave(quota: np.ndarray, priority: np.ndarray) -> np.ndarray:
 
 
 def _batch_order(indices, row_starts, per_row, column, n_cols, shuffle, weight, sizes) -> np.ndarray:
-    """A batch's units sorted by their two rarest other columns, then at random.
+    """A batch's units sorted by their three rarest other columns, then at random.
 
-    Rows list their columns in canonical (rarest first) order, so the two rarest other columns
-    are among each row's first three. Units of unequal weight also sort heavier first inside a
+    Rows list their columns in canonical (rarest first) order, so the three rarest other columns
+    are among each row's first four. Units of unequal weight also sort heavier first inside a
     run, so that a run deals out its big units evenly too.
     """
     last = row_starts + per_row - 1
-    first, second, third = (
+    first, second, third, fourth = (
         np.where(per_row > slot, indices[np.minimum(row_starts + slot, last)], n_cols).astype(np.int64)
-        for slot in range(3)
-    )  # each row's first three columns, ascending; n_cols where the row is shorter
-    rarest = np.where(first == column, second, first)  # the two smallest, leaving ``column`` out
+        for slot in range(4)
+    )  # each row's first four columns, ascending; n_cols where the row is shorter
+    rarest = np.where(first == column, second, first)  # the three smallest, leaving ``column`` out
     next_rarest = np.where((first == column) | (second == column), third, second)
+    third_rarest = np.where((first == column) | (second == column) | (third == column), fourth, third)
     if weight is not None:
-        return np.lexsort((shuffle, -sizes, -weight, next_rarest, rarest))
+        return np.lexsort((shuffle, -sizes, -weight, next_rarest, rarest))  # groups: two columns, then size
     base, span = n_cols + 1, int(shuffle.max(initial=0)) + 1
-    if base * base * span < 2**62:  # one int64 key sorts faster than a lexsort
-        return np.argsort((rarest * base + next_rarest) * span + shuffle)
-    return np.lexsort((shuffle, next_rarest, rarest))
+    if base * base * base * span < 2**62:  # one int64 key sorts faster than a lexsort
+        return np.argsort(((rarest * base + next_rarest) * base + third_rarest) * span + shuffle)
+    return np.lexsort((shuffle, third_rarest, next_rarest, rarest))
 
 
 def _fill_unlabelled(left, assignment, room, sizes, rng, weighted) -> None:
