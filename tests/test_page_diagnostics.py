@@ -147,3 +147,27 @@ def test_a_split_that_cannot_be_made_shows_one_error():
     at.run()
     assert not at.exception
     assert len(at.error) == 1 and "no_such_column" in at.error[0].value
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"strategy": "stratified", "n_folds": 4},
+        {"strategy": "time", "time_column": "year", "gap": 1},  # the gap leaves rows excluded
+    ],
+    ids=["folds", "time-gap"],
+)
+def test_folds_and_excluded_rows_render(config):
+    from core.splits import SplitConfig
+    from dashboard import state
+
+    at = open_diagnostics()
+    at.session_state[state.SPLIT_CONFIG] = SplitConfig(**config)
+    at.run()
+    assert not at.exception and not at.error
+    views = at.selectbox(key="diag_cooc_view").options
+    first = "fold-0" if "n_folds" in config else "train"
+    assert any(view.endswith(f" vs {first}") for view in views)
+    at.selectbox(key="diag_cooc_view").select(views[-1]).run()
+    assert not at.exception
+    assert "excluded" not in at.selectbox(key="diag_drill_split").options

@@ -14,7 +14,7 @@ from core.figures import (
     recommend_strategy,
     strategy_comparison,
 )
-from core.splits import SplitConfig
+from core.splits import EXCLUDED, SplitConfig
 from dashboard import compute, state
 
 SCORES = ("LD", "ED", "LPD", "FZ", "FLZ", "JS")  # the scorecard's cards, in order
@@ -47,7 +47,7 @@ except TaskSplitError as error:
 
 assignment = result.assignment
 key = (data.fingerprint, tasks, config)
-split_names = list(result.split_names)
+split_names = [name for name in result.split_names if name != EXCLUDED]  # rows a time gap leaves out
 st.caption(
     f"`{data.name}` · {data.n_rows:,} rows · {len(tasks)} task(s) · **{config.strategy}** split into "
     f"{', '.join(split_names)}. Change the split on the Split page; everything below follows it."
@@ -116,7 +116,17 @@ for i, figure in enumerate(figures):
 
 @st.fragment
 def cooccurrence_section(events: dict[str, object]) -> None:
-    """Heatmap, association and drill-down rerun alone when their controls change (a fragment)."""
+    """Heatmap, association and drill-down rerun alone when their controls change (a fragment).
+
+    A fragment shows its own errors: one raised in it does not reach a ``try`` around its call.
+    """
+    try:
+        explore(events)
+    except TaskSplitError as error:
+        st.error(str(error))
+
+
+def explore(events: dict[str, object]) -> None:
     st.subheader("Co-occurrence across tasks")
     reference = "train" if "train" in split_names else split_names[0]
     views = [ALL_DATA, *split_names, *(f"{s} vs {reference}" for s in split_names if s != reference)]
@@ -221,10 +231,7 @@ def drill_down(events: dict[str, object]) -> None:
     st.dataframe(rows, width="stretch", height=300, key="diag_drill_rows")
 
 
-try:
-    cooccurrence_section(events)
-except TaskSplitError as error:
-    st.error(str(error))
+cooccurrence_section(events)
 
 
 # --------------------------------------------------------------------------- 6. compare strategies
@@ -254,7 +261,11 @@ def compare_section() -> None:
     st.subheader("Compare strategies")
     group_column = config.group_column or data.group_column
     time_column = config.time_column or data.time_column
-    configs = comparison_configs()
+    try:
+        configs = comparison_configs()
+    except TaskSplitError as error:
+        st.error(str(error))
+        return
     ways = {"random": "random deals rows at random", "stratified": "stratified balances every task's labels",
             "group": f"group keeps each `{group_column}` whole", "time": f"time trains on the past (`{time_column}`)"}
     st.caption(
