@@ -21,7 +21,6 @@ SCORES = ("LD", "ED", "LPD", "FZ", "FLZ", "JS")  # the scorecard's cards, in ord
 BADGE = {"pass": ":green-badge[pass]", "warn": ":orange-badge[warn]", "fail": ":red-badge[fail]",
          "skipped": ":gray-badge[skipped]"}
 MAX_HEATMAP_LABELS = 60  # the most frequent labels drawn in the co-occurrence heatmap
-STATUS_MARK = {"pass": "🟢", "warn": "🟠", "fail": "🔴"}
 SHOWN_ROWS = 500  # drill-down rows shown in the table
 AUTO_COMPARE_ROWS = 100_000  # larger data compares strategies on request
 ANY = "(any label)"
@@ -292,7 +291,6 @@ def compare_section() -> None:
                         key="diag_compare_chart")
         columns = ["config", "status", "ld", "lpd", "worst_js", "ed_share", "fz", "flz", "groups_split", "seconds"]
         table = comparison[columns + (["error"] if comparison["error"].fillna("").astype(bool).any() else [])]
-        table = table.assign(status=table["status"].map(lambda s: f"{STATUS_MARK.get(s, '')} {s}"))
         st.dataframe(
             table, hide_index=True, width="stretch",
             column_config={
