@@ -15,13 +15,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from core.figures.palette import FOLD_COLORS, NEUTRAL, SEQUENTIAL, split_color, status_color, style
 
 TOTAL = "total"  # the task name of the summed losses in ``TrainResult.history_frame()``
 PARTS = ("train", "val")
 PANEL_HEIGHT = 210  # pixels per row of loss panels
+LEGEND_LIFT = 24  # pixels between the top of the loss panels and the legend, room for the panel titles
 OUTCOMES = ("TN", "FP", "FN", "TP")  # a multilabel task's confusion columns, label by label
 
 
@@ -80,7 +80,10 @@ def loss_curves(
 
     With ``smoothing`` > 0 the raw losses are drawn faint and their debiased
     EMA (:func:`ema_smooth`) solid, as TensorBoard does. Each panel has its
-    own y range; ``best_epoch`` (the one early stopping kept) is a dotted line.
+    own y range and all share the epoch axis; ``best_epoch`` (the one early
+    stopping kept) is a dotted line. The grid is laid out by hand rather than
+    with ``make_subplots``: the page redraws it every epoch, and building it
+    in one go is ~10x faster.
 
     Parameters
     ----------
@@ -93,55 +96,80 @@ def loss_curves(
     >>> history = pd.DataFrame({"epoch": [1, 2, 1, 2], "task": "y", "part": ["train", "train", "val", "val"],
     ...                         "loss": [0.7, 0.5, 0.8, 0.6]})
     >>> fig = loss_curves(history)
-    >>> [(t.name, t.line.color) for t in fig.data], fig.data[0].y.tolist()
-    ([('train', '#0072B2'), ('val', '#E69F00')], [0.7, 0.5])
+    >>> [(t.name, t.line.color) for t in fig.data], fig.data[0].y.tolist(), fig.layout.xaxis.title.text
+    ([('train', '#0072B2'), ('val', '#E69F00')], [0.7, 0.5], 'epoch')
     """
     panels = _panels(history)
     columns = max(1, min(columns, len(panels)))
     rows = max(1, math.ceil(len(panels) / columns))
-    names = ["total (sum of tasks)" if p == TOTAL else p for p in panels]
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=names or None,
-                        horizontal_spacing=0.05, vertical_spacing=0.5 / rows if rows > 1 else 0.1)
+    curves = {key: frame.sort_values("epoch") for key, frame in history.groupby(["task", "part"], sort=False)}
+    traces, layout = [], {"annotations": [], "shapes": []}
     for i, panel in enumerate(panels):
-        row, col = i // columns + 1, i % columns + 1
+        axis = "" if i == 0 else str(i + 1)
+        row, col = divmod(i, columns)
+        x_domain, y_domain = _cell(row, col, rows, columns)
+        layout[f"xaxis{axis}"] = {
+            "domain": x_domain, "anchor": f"y{axis}", "matches": None if i == 0 else "x", "rangemode": "tozero",
+            "title": {"text": "epoch"} if i + columns >= len(panels) else None,
+            "showticklabels": i + columns >= len(panels),
+        }
+        layout[f"yaxis{axis}"] = {
+            "domain": y_domain, "anchor": f"x{axis}", "type": "log" if log_y else "linear",
+            "title": {"text": "loss" + (" (log)" if log_y else "")} if col == 0 else None,
+        }
+        name = "total (sum of tasks)" if panel == TOTAL else panel
+        layout["annotations"].append({
+            "text": f"<b>{name}</b>", "xref": "paper", "yref": "paper", "x": sum(x_domain) / 2, "y": y_domain[1],
+            "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 13},
+        })
         for part in PARTS:
-            curve = history[(history["task"] == panel) & (history["part"] == part)].sort_values("epoch")
-            if curve.empty:
-                continue
-            _add_curve(fig, curve, part, smoothing, first=i == 0, row=row, col=col)
+            curve = curves.get((panel, part))
+            if curve is not None and len(curve):
+                traces += _curve(curve, part, smoothing, first=i == 0, axis=axis)
         if best_epoch is not None:
-            fig.add_vline(x=best_epoch, line={"color": NEUTRAL, "dash": "dot", "width": 1}, row=row, col=col)
-    fig.update_xaxes(title=None, rangemode="tozero")
-    for col in range(1, columns + 1):
-        fig.update_xaxes(title="epoch", row=rows, col=col)
-    fig.update_yaxes(type="log" if log_y else "linear", title=None)
-    fig.update_yaxes(title="loss" + (" (log)" if log_y else ""), col=1)
-    fig.update_layout(hovermode="x unified")
-    fig = style(fig, title=title, height=(70 if title else 30) + 40 + PANEL_HEIGHT * rows)
+            layout["shapes"].append({
+                "type": "line", "xref": f"x{axis}", "yref": f"y{axis} domain", "x0": best_epoch, "x1": best_epoch,
+                "y0": 0, "y1": 1, "line": {"color": NEUTRAL, "dash": "dot", "width": 1},
+            })
     if best_epoch is not None:
-        fig.add_annotation(text=f"dotted: epoch {best_epoch}, the weights kept (best val loss)", xref="paper",
-                           yref="paper", x=1.0, xanchor="right", y=1.0, yanchor="bottom", yshift=24,
-                           showarrow=False, font={"size": 12, "color": "#555"})
+        layout["annotations"].append({
+            "text": f"dotted: epoch {best_epoch}, the weights kept (best val loss)", "xref": "paper",
+            "yref": "paper", "x": 1.0, "xanchor": "right", "y": 1.0, "yanchor": "bottom", "yshift": LEGEND_LIFT,
+            "showarrow": False, "font": {"size": 12, "color": "#555"},
+        })
+    fig = style(go.Figure(data=traces, layout={**layout, "hovermode": "x unified"}), title=title,
+                height=(70 if title else 30) + 50 + PANEL_HEIGHT * rows)
+    fig.update_layout(margin_t=fig.layout.margin.t + LEGEND_LIFT, height=fig.layout.height + LEGEND_LIFT)
+    plot_height = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    fig.update_layout(legend_y=1.0 + LEGEND_LIFT / plot_height)  # above the first row's panel titles
     return fig
 
 
-def _add_curve(fig: go.Figure, curve: pd.DataFrame, part: str, smoothing: float, *, first: bool, row: int,
-               col: int) -> None:
+def _cell(row: int, col: int, rows: int, columns: int) -> tuple[list[float], list[float]]:
+    """The paper-coordinate x and y domains of grid cell (row, col), row 0 at the top, room for titles."""
+    x_gap, y_gap = 0.05, min(0.3, 0.35 / rows) if rows > 1 else 0.0
+    width = (1.0 - x_gap * (columns - 1)) / columns
+    height = (1.0 - y_gap * (rows - 1)) / rows
+    left, top = col * (width + x_gap), 1.0 - row * (height + y_gap)
+    return [left, left + width], [top - height, top]
+
+
+def _curve(curve: pd.DataFrame, part: str, smoothing: float, *, first: bool, axis: str) -> list[dict]:
     """One part's loss in one panel: the raw line, and the smoothed line on top when smoothing."""
     color = split_color(part)
     epochs = curve["epoch"].to_numpy()
     loss = curve["loss"].to_numpy(dtype=np.float64)
-    raw = {"x": epochs, "y": loss, "name": part, "legendgroup": part, "mode": "lines"}
-    if smoothing > 0:
-        fig.add_trace(go.Scatter(**raw, line={"color": color, "width": 1}, opacity=0.3, showlegend=False,
-                                 hoverinfo="skip"), row=row, col=col)
-        fig.add_trace(go.Scatter(x=epochs, y=ema_smooth(loss, smoothing), name=part, legendgroup=part,
-                                 mode="lines", line={"color": color, "width": 2}, showlegend=first,
-                                 customdata=loss, hovertemplate=f"{part}: %{{y:.4g}} (raw %{{customdata:.4g}})"
-                                 "<extra></extra>"), row=row, col=col)
-    else:
-        fig.add_trace(go.Scatter(**raw, line={"color": color, "width": 2}, showlegend=first,
-                                 hovertemplate=f"{part}: %{{y:.4g}}<extra></extra>"), row=row, col=col)
+    common = {"type": "scatter", "mode": "lines", "x": epochs, "name": part, "legendgroup": part,
+              "xaxis": f"x{axis}", "yaxis": f"y{axis}"}
+    if smoothing <= 0:
+        return [{**common, "y": loss, "line": {"color": color, "width": 2}, "showlegend": first,
+                 "hovertemplate": f"{part}: %{{y:.4g}}<extra></extra>"}]
+    return [
+        {**common, "y": loss, "line": {"color": color, "width": 1}, "opacity": 0.3, "showlegend": False,
+         "hoverinfo": "skip"},
+        {**common, "y": ema_smooth(loss, smoothing), "line": {"color": color, "width": 2}, "showlegend": first,
+         "customdata": loss, "hovertemplate": f"{part}: %{{y:.4g}} (raw %{{customdata:.4g}})<extra></extra>"},
+    ]
 
 
 def weight_curves(weights: pd.DataFrame, *, title: str | None = "Task weights per epoch") -> go.Figure:
@@ -205,7 +233,7 @@ def confusion_heatmap(counts: pd.DataFrame, *, task: str = "", title: str | None
         classes = list(pd.unique(counts["true"]))
         matrix = counts.pivot_table(index="true", columns="predicted", values="count", aggfunc="sum",
                                     sort=False).reindex(index=classes, columns=classes)
-        x_title, y_title = "predicted", "true"
+        x_title, y_title = f"predicted {task}".strip(), f"true {task}".strip()
     values = matrix.fillna(0).to_numpy(dtype=np.int64)
     if multilabel:  # share of the label's rows with the same true value (TN+FP, or FN+TP)
         totals = np.repeat(values.reshape(-1, 2, 2).sum(axis=2), 2, axis=1)
@@ -217,8 +245,8 @@ def confusion_heatmap(counts: pd.DataFrame, *, task: str = "", title: str | None
         z=share, x=[str(c) for c in matrix.columns], y=[str(i) for i in matrix.index], text=text,
         texttemplate="%{text}", colorscale=SEQUENTIAL, zmin=0.0, zmax=1.0, xgap=1, ygap=1,
         colorbar={"title": {"text": "share of<br>true rows"}, "thickness": 12, "tickformat": ".0%"},
-        hovertemplate=f"{y_title} %{{y}}, {'outcome' if multilabel else 'predicted'} %{{x}}: "
-                      "%{text} rows (%{z:.1%} of the true rows)<extra></extra>",
+        hovertemplate=("label %{y}: %{x}" if multilabel else "true %{y} → predicted %{x}")
+        + ": %{text} rows (%{z:.1%} of the true rows)<extra></extra>",
     ))
     fig.update_yaxes(title=y_title, autorange="reversed", type="category", automargin=True)
     fig.update_xaxes(title=x_title, type="category", side="bottom", automargin=True, tickangle=-45 if

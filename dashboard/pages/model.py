@@ -121,18 +121,19 @@ def settings() -> tuple[TrainConfig, ModelConfig, dict] | None:
     return train_config, model_config, {"features": features, "test_fold": int(test_fold), "baselines": baselines}
 
 
-def start(train_config: TrainConfig, model_config: ModelConfig, options: dict) -> None:
+def start(train_config: TrainConfig, model_config: ModelConfig, options: dict) -> bool:
     """Start a run in its thread, unless one is going (a second click while it runs is refused)."""
     current = state.training()
     if current is not None and current.running:
         st.warning("A run is still going: stop it before starting another.")
-        return
+        return False
     request = RunRequest(
         frame, tasks, split.assignment, train_config, model_config, feature_columns=options["features"],
         test_fold=options["test_fold"], group_column=config.group_column, id_column=data.id_column,
         time_column=data.time_column, baselines=options["baselines"], key=split_key,
     )
     state.set_training(TrainingRun(request).start())
+    return True
 
 
 def stop_current() -> None:
@@ -144,13 +145,11 @@ def stop_current() -> None:
 
 with st.container(border=True):
     chosen = settings()
-    run = state.training()
-    live = run is not None and run.running
-    if st.button("Train", type="primary", icon=":material/play_arrow:", key="model_train",
-                 disabled=chosen is None or live, help="Runs in the background: you may switch pages meanwhile."):
-        start(*chosen)
-        run = state.training()
-        live = run is not None and run.running
+    live = state.training() is not None and state.training().running  # no page-level `run`: see the end
+    clicked = st.button("Train", type="primary", icon=":material/play_arrow:", key="model_train",
+                        disabled=chosen is None or live, help="Runs in the background: you may switch pages meanwhile.")
+    if clicked and start(*chosen):
+        st.rerun()  # draw the page as it is during a run: Train disabled, Stop shown, curves polling
 
 
 # --------------------------------------------------------------------------- live curves
@@ -180,7 +179,12 @@ def live_section(was_live: bool) -> None:
     best = snapshot.result.best_epoch if snapshot.result is not None and snapshot.result.config.restore_best else None
     losses, weights = compute.training_curves(run.id, len(snapshot.records), smoothing, log_y, best, snapshot)
     st.plotly_chart(losses, width="stretch", key="model_losses")
-    st.plotly_chart(weights, width="stretch", key="model_weights")
+    fixed = {"equal": "every task weighs 1", "manual": "the weights set above"}.get(run.request.config.weighting)
+    if fixed:
+        st.caption(f"Task weights stay fixed through training ({fixed}); the learned weightings "
+                   "(uncertainty, gradnorm, dwa) draw them per epoch here.")
+    else:
+        st.plotly_chart(weights, width="stretch", key="model_weights")
 
 
 live_section(live)
@@ -189,7 +193,7 @@ live_section(live)
 # --------------------------------------------------------------------------- results
 
 
-def outcome_messages(snapshot) -> None:
+def outcome_messages(run: TrainingRun, snapshot) -> None:
     """Why the run ended, when it was not simply all its epochs."""
     result = snapshot.result
     if snapshot.error:
@@ -217,9 +221,10 @@ def metrics_table(result) -> pd.DataFrame:
     return table.reset_index()
 
 
-def results_section(snapshot) -> None:
+def results_section(run: TrainingRun) -> None:
+    snapshot = run.snapshot()
     result = snapshot.result
-    outcome_messages(snapshot)
+    outcome_messages(run, snapshot)
     if result is None:
         return
     if run.request.key != split_key:
@@ -248,8 +253,9 @@ def results_section(snapshot) -> None:
                                        for c in ("mtl", "stl", "gain", "relative_gain")})
 
 
-run = state.training()
-if run is not None and not run.running:
-    results_section(run.snapshot())
-elif run is None:
+# The run is only ever read inside functions: a page-level name would keep a dropped run (and its
+# thread) alive for as long as the page's functions are referenced (fragments, widget callbacks).
+if state.training() is not None and not state.training().running:
+    results_section(state.training())
+elif state.training() is None:
     st.info("Set the model up above and press **Train**: the loss curves draw themselves as it learns.")

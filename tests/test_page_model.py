@@ -1,0 +1,154 @@
+"""AppTest: the Model page trains in a background thread, shows curves and metrics, stops, and reports bad data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.data import Dataset
+from core.splits import SplitConfig
+from core.tasks import Task
+from dashboard import state
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+PAGE = "pages/model.py"
+JOIN_SECONDS = 120  # a bound on waiting for the training thread; a 2-epoch wagepan run takes about a second
+
+
+@pytest.fixture
+def app():
+    """A fresh app on the Model page; any run still going at the end is stopped and waited for."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    yield at
+    run = at.session_state.get(state.TRAINING)
+    if run is not None:
+        run.stop()
+        run.join(timeout=JOIN_SECONDS)
+
+
+def open_model(at: AppTest) -> AppTest:
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def train(at: AppTest, epochs: int, **checks: bool) -> AppTest:
+    at.number_input(key="model_epochs").set_value(epochs)
+    for key, value in checks.items():
+        at.checkbox(key=f"model_{key}").set_value(value)
+    at.button(key="model_train").click().run()
+    assert not at.exception
+    return at
+
+
+def finish(at: AppTest):
+    """Wait for the run's thread (bounded), then rerun the page as the fragment's poll would."""
+    run = at.session_state[state.TRAINING]
+    assert run.join(timeout=JOIN_SECONDS), "the training thread did not end"
+    at.run()
+    assert not at.exception
+    return run
+
+
+def chart_keys(at: AppTest) -> list[str]:
+    return [chart.proto.id for chart in at.get("plotly_chart")]
+
+
+def has_chart(at: AppTest, key: str) -> bool:
+    return any(key in chart_id for chart_id in chart_keys(at))
+
+
+def test_first_visit_offers_the_controls_and_no_run(app):
+    at = open_model(app)
+    assert not at.error
+    assert at.number_input(key="model_epochs").value == 50
+    assert at.selectbox(key="model_weighting").value == "equal"
+    features = at.multiselect[0]  # the feature columns, the only multiselect on the page
+    assert "educ" in features.value and "union" not in features.options  # a task is never a feature
+    assert not at.button(key="model_train").disabled
+    assert at.session_state[state.TRAINING] is None
+    assert any("press **Train**" in info.value for info in at.info)
+
+
+def test_a_two_epoch_run_shows_curves_metrics_confusions_and_the_transfer_gain(app):
+    at = train(open_model(app), 2, baselines=True)
+    run = finish(at)
+    snapshot = run.snapshot()
+    assert snapshot.phase == "finished" and snapshot.error is None
+    assert [r.epoch for r in snapshot.records] == [1, 2]
+    assert not at.error
+    assert has_chart(at, "model_losses")
+    metrics = at.dataframe[0].value
+    assert list(metrics["task"]) == [t.name for t in at.session_state[state.TASKS]]
+    assert metrics.loc[metrics["task"] == "lwage", "r2"].notna().all()
+    confusions = [k for k in chart_keys(at) if "model_confusion_" in k]
+    assert len(confusions) == 5  # union, married, poorhlth, occupation, industry; none for the regressions
+    assert has_chart(at, "model_gain")
+    assert set(snapshot.baselines) == {t.name for t in at.session_state[state.TASKS]}
+    assert any(metric.label.startswith("Δm") for metric in at.metric)
+
+
+def test_stop_ends_the_run_within_an_epoch_and_keeps_the_curves(app):
+    at = open_model(app)
+    at.number_input(key="model_patience").set_value(0)
+    at = train(at, 1000)
+    run = at.session_state[state.TRAINING]
+    assert at.button(key="model_train").disabled  # no second run while one is going
+    at.switch_page("pages/split.py").run()  # the run goes on while another page is shown
+    assert run.running or run.snapshot().result is not None
+    at.switch_page(PAGE).run()
+    assert at.session_state[state.TRAINING] is run
+    before = len(run.snapshot().records)
+    at.button(key="model_stop").click().run()  # Stop is drawn while the run goes
+    assert not at.exception
+    run = finish(at)
+    result = run.snapshot().result
+    assert result.stopped == "caller"
+    # the epoch under way when Stop was pressed finishes (or one more, if it ended while the click was sent)
+    assert before <= len(result.history) <= before + 2
+    assert any("Stopped by the user" in info.value for info in at.info)
+    assert has_chart(at, "model_losses")
+    assert not at.error
+
+
+def test_a_new_dataset_drops_the_run_and_stops_its_thread(app):
+    at = open_model(app)
+    at.number_input(key="model_patience").set_value(0)
+    at = train(at, 1000)
+    thread = at.session_state[state.TRAINING]._thread  # the thread only, so the run itself can be dropped
+    at.switch_page("pages/data.py").run()
+    at.selectbox(key="data_builtin").select("penguins").run()
+    assert at.session_state[state.TRAINING] is None
+    # streamlit keeps the old value until the session's next run; then the run is dropped and stops its thread
+    at.run()
+    thread.join(timeout=JOIN_SECONDS)
+    assert not thread.is_alive(), "a dropped run kept training"
+
+
+@pytest.fixture
+def unlabelled_in_train() -> Dataset:
+    """Task ``later`` is labelled only in val and test rows of a predefined split."""
+    rng = np.random.default_rng(0)
+    part = np.array(["train"] * 40 + ["val"] * 10 + ["test"] * 10)
+    frame = pd.DataFrame({"x": rng.normal(size=60), "part": part, "first": rng.integers(0, 2, 60)})
+    frame["later"] = np.where(part == "train", np.nan, rng.integers(0, 2, 60))
+    tasks = (Task("first", ("first",), "binary"), Task("later", ("later",), "binary"))
+    return Dataset("late-labels.csv", frame, tasks=tasks, feature_columns=("x",))
+
+
+def test_a_task_with_no_labelled_train_rows_shows_one_error(app, unlabelled_in_train):
+    at = app
+    at.session_state[state.DATASET] = unlabelled_in_train
+    at.session_state[state.TASKS] = unlabelled_in_train.tasks
+    at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="predefined", split_column="part")
+    at.switch_page(PAGE).run()
+    assert not at.exception and not at.error
+    finish(train(at, 2))
+    assert len(at.error) == 1
+    assert "'later' has no labelled rows in the train part" in at.error[0].value
+    assert not at.get("plotly_chart")
