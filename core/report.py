@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,7 @@ from core.figures import (
     cooccurrence_heatmap,
     fold_strip,
     label_distribution_bars,
+    loss_curves,
     regression_histogram,
     split_sizes,
 )
@@ -523,20 +525,27 @@ def _warnings_section(dataset: Dataset, split_warnings: Sequence[str], diagnosis
     return _section("warnings", "Warnings", body)
 
 
-def _training_section(training) -> str:
-    """A finished run (``TrainResult``) or a live run's epoch records."""
+def _training_section(training, figure) -> str:
+    """A finished run (``TrainResult``): its test metrics, loss curves and last epoch; or a run's epoch records."""
+    from core.training import TrainResult  # imported here: torch is slow to import and only this needs it
+
     history = list(getattr(training, "history", training))
     body = ""
-    if hasattr(training, "to_frame"):
-        metrics = training.to_frame()
-        if len(metrics):
-            body += "<h3>Test metrics</h3>" + _table(metrics.pivot(index="task", columns="metric", values="value").reset_index())
+    if isinstance(training, TrainResult):
         facts = {"epochs": len(history), "best epoch": training.best_epoch, "stopped": training.stopped,
                  "weighting": training.config.weighting}
-        body = "<p>" + _e(" · ".join(f"{k} {v}" for k, v in facts.items())) + "</p>" + body
+        body = "<p>" + _e(" · ".join(f"{k} {v}" for k, v in facts.items())) + "</p>"
         if training.message:
-            body += f"<p class=\"note\">{_e(training.message)}</p>"
+            body += f'<p class="note">{_e(training.message)}</p>'
+        metrics = training.to_frame()
+        if len(metrics):
+            wide = metrics.pivot(index="task", columns="metric", values="value").reset_index()
+            body += "<h3>Test metrics</h3>" + _table(wide)
     if history:
+        # TrainResult.history_frame reads only ``.history``, so a run's records draw the same curves
+        curves = TrainResult.history_frame(SimpleNamespace(history=history))
+        best = training.best_epoch if isinstance(training, TrainResult) else None
+        body += figure(loss_curves(curves, best_epoch=best))
         last = history[-1]
         losses = pd.DataFrame({
             "task": list(last.train_loss),
@@ -670,7 +679,7 @@ def render_report(
         ("warnings", _warnings_section(dataset, warnings, diagnosis)),
     ]
     if training is not None:
-        sections.append(("training", _training_section(training)))
+        sections.append(("training", _training_section(training, figure)))
     subtitle = f"{len(dataset.frame):,} rows · {len(tasks)} task(s) · {_config_text(config)} · {stamp}"
     page = _page(title or f"Split report: {dataset.name}", subtitle, sections)
     progress(1.0, "Done")

@@ -82,3 +82,24 @@ def test_a_config_for_other_data_shows_one_error(export):
     assert not export.exception
     assert len(export.error) == 1 and "tailnum" in export.error[0].value
     assert export.session_state[state.SPLIT_CONFIG] == before
+
+
+def test_the_report_takes_the_model_pages_finished_run(export, wagepan):
+    from core.training import TrainConfig
+    from dashboard import state
+    from dashboard.training_run import RunRequest, TrainingRun
+
+    config = SplitConfig(strategy="random", seed=72_615)  # a split no other test builds a report for
+    export.session_state[state.SPLIT_CONFIG] = config
+    assignment = split(wagepan.frame, wagepan.tasks[:1], config).assignment
+    export.session_state[state.TASKS] = wagepan.tasks[:1]
+    request = RunRequest(wagepan.frame, wagepan.tasks[:1], assignment, config=TrainConfig(epochs=1),
+                         feature_columns=wagepan.feature_columns, key=(wagepan.fingerprint, wagepan.tasks[:1], config))
+    run = TrainingRun(request).start()
+    assert run.join(timeout=60)
+    export.session_state[state.TRAINING] = run
+    export.run()
+    assert any("ends with the Model page's training run" in caption.value for caption in export.caption)
+    export.button(key="export_build_report").click().run()
+    assert not export.exception and not export.error
+    assert any(button.proto.label.startswith("HTML report (") for button in export.get("download_button"))

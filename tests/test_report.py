@@ -154,6 +154,7 @@ def test_training_records_and_a_finished_run(wagepan):
     record = EpochRecord(3, 0.1, {"union": 0.5}, {"union": 0.6}, {"union": 0.7}, {"union": 1.0}, 0.5, 0.6)
     page = render_report(wagepan, wagepan.tasks[:1], ["train", "test"] * 2180, training=[record])
     assert '<section id="training">' in page and "Last epoch (3)" in page
+    assert "Loss per task: train vs val" in page  # the Model page's loss curves
 
     frame = wagepan.frame.iloc[:600]
     data = Dataset(name="small", frame=frame, feature_columns=("educ", "exper"))
@@ -161,7 +162,7 @@ def test_training_records_and_a_finished_run(wagepan):
     folds = np.array(["train", "val", "test"])[np.arange(600) % 3]
     run = fit_on_split(frame, tasks, folds, feature_columns=["educ", "exper"], config=TrainConfig(epochs=2))
     page = render_report(data, tasks, folds, training=run)
-    assert "Test metrics" in page and "epochs 2" in page
+    assert "Test metrics" in page and "epochs 2" in page and "Loss per task: train vs val" in page
 
 
 def test_wrong_length_assignment_is_a_data_error(wagepan):

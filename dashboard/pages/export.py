@@ -31,6 +31,19 @@ def summary(result) -> str:
     return f"{sizes} · assignment hash `{assignment_digest(result.assignment)}`"
 
 
+def finished_training(split_key: tuple):
+    """The Model page's finished run on this data, tasks and split, as (run id, TrainResult); else (None, None).
+
+    The run itself is only read here, never kept at page level (see the Model page): a kept
+    reference would hold a dropped run's thread.
+    """
+    run = state.training()
+    if run is None or run.running or run.request.key != split_key:
+        return None, None
+    result = run.snapshot().result
+    return (run.id, result) if result is not None else (None, None)
+
+
 def reproduce_from_upload() -> None:
     """Read a saved config; when it splits this data, make it the session's split (every page follows)."""
     uploaded = st.file_uploader(
@@ -93,14 +106,15 @@ columns[2].download_button("Split config (JSON)", config.to_json(), f"{name}-con
                            key="export_config", icon=":material/download:", on_click="ignore")
 
 reports = built_reports()
-report_key = (data.fingerprint, tasks, config)
+run_id, training = finished_training((data.fingerprint, tasks, config))
+report_key = (data.fingerprint, tasks, config, run_id)
 with columns[3]:
     if report_key not in reports and st.button("Build the HTML report", key="export_build_report",
                                                icon=":material/description:"):
         bar = st.progress(0.0, text="Building the report…")
         try:
             page = render_report(data, tasks, result.assignment, config=config, warnings=result.warnings,
-                                 progress=lambda share, text: bar.progress(share, text=text))
+                                 training=training, progress=lambda share, text: bar.progress(share, text=text))
         except TaskSplitError as error:
             st.error(str(error))
         else:
@@ -113,7 +127,8 @@ with columns[3]:
         st.download_button(f"HTML report ({len(page) / 1e6:.1f} MB)", page, f"{name}-report.html", "text/html",
                            key="export_report", icon=":material/download:", type="primary", on_click="ignore")
 st.caption("The HTML report is one file with every chart and plotly inside: it opens offline, "
-           "for a review meeting. Its header names the data, tasks, config and assignment hash.")
+           "for a review meeting. Its header names the data, tasks, config and assignment hash"
+           + (", and it ends with the Model page's training run." if training is not None else "."))
 
 # --------------------------------------------------------------------------- reproduce
 
