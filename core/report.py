@@ -539,7 +539,8 @@ def _training_section(training, figure) -> str:
             body += f'<p class="note">{_e(training.message)}</p>'
         metrics = training.to_frame()
         if len(metrics):
-            wide = metrics.pivot(index="task", columns="metric", values="value").reset_index()
+            wide = metrics.pivot(index="task", columns="metric", values="value")
+            wide = wide.reindex(pd.unique(metrics["task"])).reset_index()  # tasks in the run's order
             body += "<h3>Test metrics</h3>" + _table(wide)
     if history:
         # TrainResult.history_frame reads only ``.history``, so a run's records draw the same curves

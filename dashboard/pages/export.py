@@ -109,23 +109,24 @@ reports = built_reports()
 run_id, training = finished_training((data.fingerprint, tasks, config))
 report_key = (data.fingerprint, tasks, config, run_id)
 with columns[3]:
-    if report_key not in reports and st.button("Build the HTML report", key="export_build_report",
-                                               icon=":material/description:"):
-        bar = st.progress(0.0, text="Building the report…")
+    slot = st.empty()  # the build button, then its progress bar, then the download: one place
+    if report_key not in reports and slot.button("Build the HTML report", key="export_build_report",
+                                                 icon=":material/description:"):
+        bar = slot.progress(0.0, text="Building the report…")
         try:
             page = render_report(data, tasks, result.assignment, config=config, warnings=result.warnings,
                                  training=training, progress=lambda share, text: bar.progress(share, text=text))
         except TaskSplitError as error:
-            st.error(str(error))
+            slot.error(str(error))
         else:
             while len(reports) >= REPORTS_KEPT:
                 reports.pop(next(iter(reports)))
             reports[report_key] = page
-        bar.empty()
     if report_key in reports:
         page = reports[report_key]
-        st.download_button(f"HTML report ({len(page) / 1e6:.1f} MB)", page, f"{name}-report.html", "text/html",
-                           key="export_report", icon=":material/download:", type="primary", on_click="ignore")
+        slot.download_button(f"HTML report ({len(page) / 1e6:.1f} MB)", page, f"{name}-report.html",
+                             "text/html", key="export_report", icon=":material/download:", type="primary",
+                             on_click="ignore")
 st.caption("The HTML report is one file with every chart and plotly inside: it opens offline, "
            "for a review meeting. Its header names the data, tasks, config and assignment hash"
            + (", and it ends with the Model page's training run." if training is not None else "."))
