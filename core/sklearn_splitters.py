@@ -19,7 +19,7 @@ from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils.multiclass import type_of_target
 
 from core.errors import ConfigError, DataError
-from core.split_units import Units, make_units, rare_class_note
+from core.split_units import Units, fill_empty_splits, make_units, rare_class_note
 from core.stratify import stratify
 
 __all__ = ["MultiTaskStratifiedKFold", "MultiTaskStratifiedShuffleSplit"]
@@ -210,6 +210,7 @@ class MultiTaskStratifiedKFold(BaseCrossValidator):
         unit_fold = np.asarray(
             stratify(unit_Y, shares, rng=rng, sizes=sizes, order=self.order), dtype=np.int64
         )
+        unit_fold = fill_empty_splits(unit_fold, units.sizes, shares)
         names = tuple(f"fold-{i}" for i in range(self.n_splits))
         note = rare_class_note(unit_Y, unit_fold, labels, names, shares, units.word)
         if note:
@@ -274,7 +275,10 @@ class MultiTaskStratifiedShuffleSplit(BaseCrossValidator):
         rng = _rng(self.random_state)
         sizes = None if units.code is None else units.sizes
         splits = [
-            np.asarray(stratify(unit_Y, shares, rng=rng, sizes=sizes, order=self.order), dtype=np.int64)
+            fill_empty_splits(
+                np.asarray(stratify(unit_Y, shares, rng=rng, sizes=sizes, order=self.order), dtype=np.int64),
+                units.sizes, shares,
+            )
             for _ in range(self.n_splits)
         ]
         note = rare_class_note(unit_Y, splits[0], labels, ("train", "test"), shares, units.word)

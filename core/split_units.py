@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from core.errors import DataError, shown
 
-__all__ = ["Units", "make_units", "to_all_splits", "rare_class_note"]
+__all__ = ["Units", "make_units", "to_all_splits", "fill_empty_splits", "rare_class_note"]
 
 
 
@@ -66,6 +66,40 @@ def make_units(
 def to_all_splits(positive_codes: np.ndarray, shares: np.ndarray) -> np.ndarray:
     """Map codes over the positive-share splits back to codes over all splits."""
     return np.flatnonzero(shares > 0)[positive_codes]
+
+
+def fill_empty_splits(unit_split: np.ndarray, sizes: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Give every fold at least one unit when there are as many units as folds, sizes still within one unit.
+
+    An empty fold takes the one unit whose move leaves it and the unit's own
+    fold (which keeps at least one unit) nearest their targets, if both stay
+    within the size guarantee (one row, or the largest group's size). An empty
+    test fold breaks ``cross_val_score``. Hand-written: the stratifier balances
+    labels and sizes but does not promise a unit per fold.
+
+    Examples
+    --------
+    >>> fill_empty_splits(np.array([0, 1, 1]), np.array([9, 1, 2]), np.full(3, 1 / 3)).tolist()
+    [0, 2, 1]
+    """
+    wanted = np.flatnonzero(shares > 0)
+    unit_split = np.array(unit_split, dtype=np.int64, copy=True)
+    if wanted.size > unit_split.size:
+        return unit_split
+    targets, slack = shares * sizes.sum(), sizes.max() + 1e-9
+    for j in wanted:
+        units_in = np.bincount(unit_split, minlength=shares.size)
+        if units_in[j]:
+            continue
+        rows_in = np.bincount(unit_split, weights=sizes, minlength=shares.size)
+        movable = np.flatnonzero(units_in[unit_split] >= 2)  # never empties another fold
+        home = unit_split[movable]
+        worst = np.maximum(
+            np.abs(rows_in[home] - sizes[movable] - targets[home]), np.abs(sizes[movable] - targets[j])
+        )
+        if worst.size and worst.min() <= slack:
+            unit_split[movable[np.argmin(worst)]] = j
+    return unit_split
 
 
 def rare_class_note(unit_Y, unit_split, labels, names, shares, word: str) -> str | None:

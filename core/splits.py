@@ -49,7 +49,7 @@ from core.split_config import (
     Fractions,
     SplitConfig,
 )
-from core.split_units import Units, make_units, rare_class_note, to_all_splits
+from core.split_units import Units, fill_empty_splits, make_units, rare_class_note, to_all_splits
 from core.stratify import stratify
 from core.tasks import Task, indicator_matrix
 from core.time_split import time_split
@@ -174,7 +174,7 @@ def _check_config_columns(df: pd.DataFrame, config: SplitConfig) -> None:
                 f"{name}='{column}' is not a column of the data (it has {shown}); check the spelling."
             )
 
-def _check_enoughmake_units(config: SplitConfig, units: Units, column: str | None) -> None:
+def _check_enough_units(config: SplitConfig, units: Units, column: str | None) -> None:
     positive = int((config.shares > 0).sum())
     if positive <= units.sizes.size:
         return
@@ -192,7 +192,7 @@ def _check_enoughmake_units(config: SplitConfig, units: Units, column: str | Non
 
 def _random(df, tasks, config: SplitConfig, units: Units, notes: list[str]) -> np.ndarray:
     """A random order of units cut at the cumulative fractions: each split within one unit's size."""
-    _check_enoughmake_units(config, units, config.group_column)
+    _check_enough_units(config, units, config.group_column)
     rng = np.random.default_rng(config.seed)
     order = rng.permutation(units.sizes.size)
     sizes = units.sizes[order]
@@ -202,6 +202,8 @@ def _random(df, tasks, config: SplitConfig, units: Units, notes: list[str]) -> n
     part = np.minimum(np.searchsorted(bounds, starts, side="right"), bounds.size - 1)
     unit_split = np.empty(order.size, dtype=np.int64)
     unit_split[order] = to_all_splits(part, shares)
+    if config.n_folds:
+        unit_split = fill_empty_splits(unit_split, units.sizes, shares)
     return units.rows(unit_split)
 
 
@@ -211,7 +213,7 @@ def _stratified(df, tasks, config: SplitConfig, units: Units, notes: list[str]) 
         raise DataError(
             f"strategy '{config.strategy}' balances tasks but none is chosen; pick a task or use strategy 'random'."
         )
-    _check_enoughmake_units(config, units, config.group_column)
+    _check_enough_units(config, units, config.group_column)
     Y, labels = indicator_matrix(df, tasks, n_bins=config.n_bins)
     unit_Y = Y if units.code is None else units.membership() @ Y.astype(np.int32)
     shares = config.shares
@@ -219,6 +221,8 @@ def _stratified(df, tasks, config: SplitConfig, units: Units, notes: list[str]) 
     rng = np.random.default_rng(config.seed)
     part = stratify(unit_Y, shares[shares > 0], rng=rng, sizes=sizes, order=config.order)
     unit_split = to_all_splits(np.asarray(part, dtype=np.int64), shares)
+    if config.n_folds:
+        unit_split = fill_empty_splits(unit_split, units.sizes, shares)
     note = rare_class_note(unit_Y, unit_split, labels, config.split_names, shares, units.word)
     if note:
         notes.append(note)
@@ -274,9 +278,6 @@ def _id_strings(series: pd.Series) -> np.ndarray:
         text[~whole] = [repr(float(v)) for v in numbers[~whole]]
         return text
     return np.asarray(series.astype(str), dtype=object)
-
-
-# --------------------------------------------------------------------------- time
 
 
 # --------------------------------------------------------------------------- predefined

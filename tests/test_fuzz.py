@@ -59,11 +59,10 @@ ALLOWED = (DataError, ConfigError)
 # --------------------------------------------------------------------------- datasets
 
 
-def _column(draw, n: int, values, missing: float) -> list:
-    """``n`` draws from ``values``, each missing with probability about ``missing``."""
+def _column(draw, n: int, values, missing: float, holes: np.random.Generator) -> list:
+    """``n`` draws from ``values``, each missing with probability ``missing`` (holes from a seeded generator)."""
     cells = draw(st.lists(values, min_size=n, max_size=n))
-    holes = draw(st.lists(st.floats(0, 1), min_size=n, max_size=n))
-    return [None if hole < missing else cell for cell, hole in zip(cells, holes, strict=True)]
+    return [None if hole else cell for cell, hole in zip(cells, holes.random(n) < missing, strict=True)]
 
 
 LABEL_POOLS = {
@@ -88,16 +87,20 @@ TIME_POOLS = {
 def datasets(draw) -> pd.DataFrame:
     """A small table with every kind of label column, 0/1 label columns, groups, times, ids and a split column."""
     n = draw(st.integers(1, 40))
+    holes = np.random.default_rng(draw(st.integers(0, 2**16)))
     missing = draw(st.sampled_from([0.0, 0.1, 0.5, 1.0]))
-    frame = {name: _column(draw, n, pool, missing) for name, pool in LABEL_POOLS.items()}
+    frame = {name: _column(draw, n, pool, missing, holes) for name, pool in LABEL_POOLS.items()}
     for j in range(3):
-        frame[f"tag_{j}"] = _column(draw, n, st.sampled_from([0, 1]), missing)
-    frame["group"] = _column(draw, n, st.integers(0, draw(st.integers(0, 8))), draw(st.sampled_from([0.0, 0.2])))
+        frame[f"tag_{j}"] = _column(draw, n, st.sampled_from([0, 1]), missing, holes)
+    n_groups = draw(st.integers(0, 8))
+    frame["group"] = _column(draw, n, st.integers(0, n_groups), draw(st.sampled_from([0.0, 0.2])), holes)
     time_kind = draw(st.sampled_from(sorted(TIME_POOLS)))
-    frame["time"] = _column(draw, n, TIME_POOLS[time_kind], draw(st.sampled_from([0.0, 0.0, 0.1])))
-    frame["id"] = _column(draw, n, st.integers(0, 3 * n), draw(st.sampled_from([0.0, 0.0, 0.1])))
-    frame["given"] = _column(draw, n, st.sampled_from(["train", "val", "test", " ", EXCLUDED, 3]), 0.1)
-    frame["x"] = draw(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=n, max_size=n))
+    frame["time"] = _column(draw, n, TIME_POOLS[time_kind], draw(st.sampled_from([0.0, 0.0, 0.1])), holes)
+    frame["id"] = _column(draw, n, st.integers(0, 3 * n), draw(st.sampled_from([0.0, 0.0, 0.1])), holes)
+    frame["given"] = _column(draw, n, st.sampled_from(["train", "val", "test", " ", EXCLUDED, 3]), 0.1, holes)
+    # features within +-1e6 (and NaN, inf): huge magnitudes break leakage, see test_leakage_reads_huge_features
+    frame["x"] = draw(st.lists(st.one_of(st.floats(-1e6, 1e6), st.sampled_from([np.nan, np.inf, -np.inf])),
+                               min_size=n, max_size=n))
     table = pd.DataFrame(frame)
     if time_kind == "date" and draw(st.booleans()):
         table["time"] = pd.to_datetime(table["time"])
@@ -141,10 +144,10 @@ COLUMNS = ["group", "time", "id", "given", "yes_no", "nope", None]
 
 
 @st.composite
-def config_options(draw) -> dict:
-    """SplitConfig keyword arguments, valid or not."""
+def wild_options(draw) -> dict:
+    """SplitConfig keyword arguments drawn with no regard for validity."""
     options = {
-        "strategy": draw(st.sampled_from([*STRATEGIES, *STRATEGIES, "magic", ""])),
+        "strategy": draw(st.sampled_from([*STRATEGIES, "magic", ""])),
         "seed": draw(st.one_of(st.integers(0, 2**32 - 1), st.sampled_from([0, -1, 2**32, 1.5, True]))),
         "group_column": draw(st.sampled_from(COLUMNS + [None] * 3)),
         "time_column": draw(st.sampled_from(COLUMNS)),
@@ -159,6 +162,32 @@ def config_options(draw) -> dict:
     else:
         options["fractions"] = draw(FRACTIONS)
     return options
+
+
+@st.composite
+def valid_options(draw) -> dict:
+    """SplitConfig keyword arguments that make a valid config, with the columns each strategy reads."""
+    strategy = draw(st.sampled_from(STRATEGIES))
+    options = {
+        "strategy": strategy,
+        "seed": draw(st.one_of(st.sampled_from([0, 2**32 - 1]), st.integers(0, 2**32 - 1))),
+        "group_column": "group" if strategy == "group" else draw(st.sampled_from(["group", None, None])),
+        "time_column": "time", "id_column": "id", "split_column": "given",
+        "gap": draw(st.integers(0, 2)), "order": draw(st.sampled_from([1, 2])), "n_bins": draw(st.integers(1, 6)),
+    }
+    if strategy in ("random", "stratified", "group") and draw(st.booleans()):
+        options["n_folds"] = draw(st.integers(2, 6))
+    else:
+        options["fractions"] = draw(st.sampled_from([
+            {"train": 0.7, "val": 0.15, "test": 0.15}, {"train": 0.5, "test": 0.5}, {"a": 0.2, "b": 0.0, "c": 0.8},
+            {"train": 0.8, "test": 0.2}, {"s0": 0.25, "s1": 0.25, "s2": 0.25, "s3": 0.25},
+        ]))
+    return options
+
+
+def config_options():
+    """Mostly valid settings (so that most examples reach a split), a third drawn wild."""
+    return st.one_of(valid_options(), valid_options(), wild_options())
 
 
 # --------------------------------------------------------------------------- guarantees
@@ -210,14 +239,21 @@ def check_guarantees(frame, tasks, config, result) -> None:
         assert (assignment.groupby(groups).nunique() == 1).all(), "a group in two splits"
     if config.strategy in ("random", "stratified", "group"):
         check_sizes(frame, config, assignment)
+        units = group_ids(frame, config.group_column).nunique() if config.group_column else len(frame)
+        if config.n_folds and units >= config.n_folds:
+            assert set(config.split_names) <= set(assignment), "a fold left empty although there are units enough"
     if config.strategy == "time":
         check_time(frame, config, assignment)
     if config.strategy == "predefined":
         given = frame[config.split_column]
         assert (assignment[given.isna()] == EXCLUDED).all()
-    if config.strategy == "hash" and len(frame) > 1:
+    if config.strategy == "hash" and len(frame) > 1:  # the first half alone: no row moves
         head = frame.iloc[: len(frame) // 2]
-        assert run_split(head, tasks, config)[0].assignment.equals(assignment.iloc[: len(head)]), "hash moved a row"
+        try:
+            alone = run_split(head, tasks, config)[0].assignment
+        except DataError:  # the half may hold a single group
+            return
+        assert alone.equals(assignment.iloc[: len(head)]), "hash moved a row"
 
 
 def must_succeed(frame, tasks, config) -> bool:
@@ -383,6 +419,26 @@ def test_sklearn_splitters_raise_only_our_errors(labels, n_splits, one_column, g
         assert sorted(tested) == list(range(len(y))), "every row in exactly one test fold"
 
 
+# --------------------------------------------------------------------------- found by fuzzing, fixed
+
+
+def test_kfold_never_leaves_a_test_fold_empty_when_there_are_groups_enough():
+    nan = float("nan")
+    y = np.array([[0, 0], [0, 0], [0, 0], [0, nan], [nan, 0], [nan, 0], [nan, nan], [nan, nan], [nan, nan],
+                  [0, nan], [nan, nan], [nan, nan]])
+    groups = [0] * 9 + [2, 1, 1]
+    for seed in range(20):
+        folds = list(MultiTaskStratifiedKFold(3, random_state=seed).split(np.zeros((12, 1)), y, groups))
+        assert all(len(test) for _, test in folds), seed
+
+
+def test_random_groups_fill_every_split():
+    frame = pd.DataFrame({"g": [0] * 9 + [1, 2, 2]})
+    for seed in range(20):
+        result = split(frame, [], SplitConfig(strategy="random", n_folds=3, group_column="g", seed=seed))
+        assert result.assignment.nunique() == 3, seed
+
+
 # --------------------------------------------------------------------------- found by fuzzing, not fixed here
 
 
@@ -394,4 +450,17 @@ def test_leakage_reads_inf_in_features():
     frame = pd.DataFrame({"x": [0.0, 1.0, np.inf, 2.0, 3.0, -np.inf], "y": [0, 1, 0, 1, 0, 1]})
     assignment = pd.Series(["train", "train", "train", "test", "test", "test"])
     report = leakage(frame, assignment, feature_columns=["x"])
+    assert "near_duplicates" in set(report.to_frame()["check"])
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
+    "core/leakage.py _near_duplicate_check: StandardScaler overflows on a feature of 1.5e170 (variance inf), "
+    "the scaled values turn NaN and KDTree raises ValueError('Input contains NaN'); fix: scale robustly or "
+    "np.nan_to_num the scaled matrix before KDTree (not my file: reported to its author)"))
+def test_leakage_reads_huge_features():
+    frame = pd.DataFrame({"x": [1.5e170, 0.0, 1.0, 2.0, 3.0, 4.0]})
+    assignment = pd.Series(["train"] * 3 + ["test"] * 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        report = leakage(frame, assignment, feature_columns=["x"])
     assert "near_duplicates" in set(report.to_frame()["check"])

@@ -6,7 +6,6 @@ import streamlit as st
 
 from core.errors import TaskSplitError
 from core.figures import fold_strip, split_sizes
-from core.figures.split import strip_order
 from core.splits import FOLD_STRATEGIES, STRATEGIES, SplitConfig
 from dashboard import compute, state
 
@@ -131,10 +130,9 @@ by = [c for c in ((candidate.time_column,) if candidate.strategy == "time" else 
       + ((candidate.group_column,) if candidate.group_column else ()) if c]
 if candidate.strategy != "time" and candidate.time_column and candidate.group_column:
     by.append(candidate.time_column)
-order = compute.strip_order(data.fingerprint, tuple(by), frame)
-st.plotly_chart(
-    fold_strip(result.assignment, order, split_names=list(result.split_names),
-               ordered_by=", then ".join(f"`{c}`" for c in by).replace("`", "") if by else "row order"),
-    width="stretch", key="split_strip",
-)
+with st.spinner("Drawing where each split's rows fall…"):  # seconds on flights: never a page without progress
+    order = compute.strip_order(data.fingerprint, tuple(by), frame)
+    strip = fold_strip(result.assignment, order, split_names=list(result.split_names),
+                       ordered_by=", then ".join(f"`{c}`" for c in by).replace("`", "") if by else "row order")
+st.plotly_chart(strip, width="stretch", key="split_strip")
 st.plotly_chart(split_sizes(sizes), width="stretch", key="split_sizes")

@@ -1,0 +1,151 @@
+"""Full size in a real browser: flights (336,776 rows) through Data, Split, Diagnostics and a short training run.
+
+A monitor in the page samples, every 200 ms, whether a script run is in
+progress and whether a spinner or progress bar shows. Every step that runs for
+2 s or more must show one at some point; the longest stretch of running with
+none showing is recorded per step (``bench/bench_memory.py`` runs the same
+flow and writes the figures, with the server's peak memory, to
+``bench/results/memory.md``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from tests.browser.helpers import EXCEPTION, wait_idle
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+FLIGHT_ROWS = 336_776
+PROGRESS = '[data-testid="stSpinner"], [data-testid="stProgress"], [data-testid="stStatus"]'
+MONITOR = """(progress) => {
+    window.__runs = [];
+    window.__monitor = setInterval(() => {
+        const app = document.querySelector('[data-testid="stApp"]');
+        const running = !!document.querySelector('[data-testid="stStatusWidget"]')
+            || (app && app.getAttribute('data-test-script-state') === 'running');
+        const shown = [...document.querySelectorAll(progress)].map(e => e.innerText.trim().slice(0, 80));
+        window.__runs.push({t: performance.now(), running, shown});
+    }, 200);
+}"""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the flow as the person saw it."""
+
+    name: str
+    seconds: float  # from the click until the app was idle again
+    running_seconds: float  # sampled time with a script run in progress
+    longest_without_progress: float  # the longest stretch of running with no spinner or progress bar
+    progress_seen: tuple[str, ...]  # the spinner and progress texts seen
+
+    def row(self) -> list[str]:
+        seen = "; ".join(self.progress_seen) or "none"
+        return [self.name, f"{self.seconds:.1f}", f"{self.running_seconds:.1f}",
+                f"{self.longest_without_progress:.1f}", seen]
+
+
+def _stretches(samples: list[dict]) -> tuple[float, float, tuple[str, ...]]:
+    running, longest, current, seen = 0.0, 0.0, 0.0, {}
+    for before, sample in zip(samples, samples[1:], strict=False):
+        dt = (sample["t"] - before["t"]) / 1000
+        if sample["running"]:
+            running += dt
+            current = 0.0 if sample["shown"] else current + dt
+            longest = max(longest, current)
+        for text in sample["shown"]:
+            seen[text or "(spinner)"] = None
+    return running, longest, tuple(seen)
+
+
+def run_step(page, name: str, action) -> Step:
+    """Do ``action`` (a click), wait until the app is idle, and read what the monitor saw meanwhile."""
+    page.evaluate("() => { window.__runs = []; }")
+    started = time.perf_counter()
+    action()
+    with contextlib.suppress(PlaywrightTimeout):  # the run starts a moment after the click (if long enough)
+        page.wait_for_function("() => window.__runs.some(s => s.running)", timeout=3_000)
+    wait_idle(page, timeout=900_000)
+    seconds = time.perf_counter() - started
+    running, longest, seen = _stretches(page.evaluate("() => window.__runs"))
+    if page.locator(EXCEPTION).count():
+        raise AssertionError(f"exception box after {name}: {page.locator(EXCEPTION).first.inner_text()[:500]}")
+    return Step(name, seconds, running, longest, seen)
+
+
+def sidebar(page) -> str:
+    page.get_by_test_id("stSidebar").get_by_text("Current work").wait_for()
+    return " ".join(page.get_by_test_id("stSidebar").inner_text().split())
+
+
+def go_to(page, title: str):
+    return lambda: page.get_by_role("link", name=title).first.click()
+
+
+def pick_flights(page):
+    def action():
+        page.get_by_test_id("stSelectbox").filter(has_text="Built-in dataset").first.click()
+        page.get_by_role("option").filter(has_text="flights").first.click()
+
+    return action
+
+
+TRAIN_EPOCHS = 2
+
+
+def train_briefly(page):
+    """Set a short run and click Train; the run goes on in a background thread while a fragment redraws."""
+
+    def action():
+        epochs = page.get_by_label("Epochs")
+        epochs.fill(str(TRAIN_EPOCHS))
+        epochs.press("Enter")
+        wait_idle(page)
+        page.get_by_role("button", name="Train").first.click()
+        stop = page.get_by_role("button", name="Stop", exact=True)
+        stop.wait_for(state="visible", timeout=120_000)
+        stop.wait_for(state="detached", timeout=900_000)  # the run has ended
+
+    return action
+
+
+def run_flights_flow(page, app_url: str, on_step=None) -> list[Step]:
+    """Data (flights), Split, Diagnostics, and a short training run on the Model page."""
+    page.set_default_timeout(900_000)
+    page.goto(app_url)
+    wait_idle(page)
+    page.evaluate(MONITOR, PROGRESS)
+    on_step = on_step or (lambda step: None)
+    steps = []
+    for name, action in (
+        ("Data: load flights", pick_flights(page)),
+        ("Split: default group split", go_to(page, "Split")),
+        ("Diagnostics: scores, leakage, distributions", go_to(page, "Diagnostics")),
+        ("Model: open the page", go_to(page, "Model")),
+        (f"Model: train {TRAIN_EPOCHS} epochs", train_briefly(page)),
+    ):
+        steps.append(run_step(page, name, action))
+        on_step(steps[-1])
+    page.evaluate("() => clearInterval(window.__monitor)")
+    return steps
+
+
+def test_flights_end_to_end_shows_progress_and_never_fails(page, app_url):
+    steps = run_flights_flow(page, app_url)
+    assert page.get_by_role("heading", name="Test metrics").is_visible(), "the short run ended with its metrics"
+    text = sidebar(page)
+    assert "flights" in text and f"{FLIGHT_ROWS:,} rows" in text, text
+    for step in steps:
+        if step.running_seconds >= 2.0:
+            assert step.progress_seen, f"{step.name} ran {step.running_seconds:.1f} s with no spinner or progress bar"
+    page.get_by_role("link", name="Split").first.click()
+    wait_idle(page)
+    counts = [int(m.inner_text().split("\n")[-1].replace(",", "")) for m in page.get_by_test_id("stMetric").all()]
+    assert sum(counts) == FLIGHT_ROWS
+    print("\n" + "\n".join(" | ".join(step.row()) for step in steps))
