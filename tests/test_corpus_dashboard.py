@@ -332,3 +332,39 @@ def test_a_synthetic_size_survives_a_visit_to_another_page(app):
     app.switch_page("pages/split.py").run()
     app.switch_page("pages/data.py").run()
     assert app.session_state[state.DATASET].name == "synthetic:500x10" and not app.exception
+
+
+# --------------------------------------------------------------------------- caches never mix inputs
+
+
+def test_same_name_different_content_is_a_new_dataset_and_a_new_split(app):
+    """The caches key on content (digest, fingerprint), so a second 'people.csv' is never served the first."""
+    first = b"id,colour,label\n" + b"".join(f"{i},{'red' if i % 3 else 'blue'},{i % 2}\n".encode() for i in range(30))
+    second = b"id,colour,label\n" + b"".join(f"{i},{'red' if i % 5 else 'blue'},{i % 3 % 2}\n".encode()
+                                              for i in range(50))
+    upload(app, "people.csv", first)
+    app.switch_page("pages/split.py").run()
+    split_a = [m.value for m in app.metric]
+    data_a = app.session_state[state.DATASET]
+    app.switch_page("pages/data.py").run()
+    upload(app, "people.csv", second)
+    data_b = app.session_state[state.DATASET]
+    assert data_b.fingerprint != data_a.fingerprint and data_b.n_rows == 50
+    app.switch_page("pages/split.py").run()
+    split_b = [m.value for m in app.metric]
+    assert sum(int(v.replace(",", "")) for v in split_a) == 30
+    assert sum(int(v.replace(",", "")) for v in split_b) == 50
+
+
+def test_equal_frames_share_a_fingerprint_and_any_change_makes_a_new_one():
+    from core.data import dataset_from_frame
+
+    frame = task_table(40)
+    same = dataset_from_frame(frame.copy(), name="a.csv").fingerprint
+    assert dataset_from_frame(frame.copy(), name="b.csv").fingerprint == same
+    changed = frame.copy()
+    changed.loc[7, "score"] += 1e-9
+    renamed = frame.rename(columns={"score": "Score"})
+    retyped = frame.astype({"label": "float64"})
+    for other in (changed, renamed, retyped):
+        assert dataset_from_frame(other, name="a.csv").fingerprint != same
