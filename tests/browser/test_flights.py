@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from tests.browser.helpers import EXCEPTION, wait_idle
 
@@ -81,11 +82,6 @@ def run_step(page, name: str, action) -> Step:
     return Step(name, seconds, running, longest, seen)
 
 
-def sidebar(page) -> str:
-    page.get_by_test_id("stSidebar").get_by_text("Current work").wait_for()
-    return " ".join(page.get_by_test_id("stSidebar").inner_text().split())
-
-
 def go_to(page, title: str):
     return lambda: page.get_by_role("link", name=title).first.click()
 
@@ -140,14 +136,15 @@ def run_flights_flow(page, app_url: str, on_step=None) -> list[Step]:
 
 def test_flights_end_to_end_shows_progress_and_never_fails(page, app_url):
     steps = run_flights_flow(page, app_url)
-    assert page.get_by_role("heading", name="Test metrics").is_visible(), "the short run ended with its metrics"
-    text = sidebar(page)
-    assert "flights" in text and f"{FLIGHT_ROWS:,} rows" in text, text
+    expect(page.get_by_role("heading", name="Test metrics")).to_be_visible(timeout=120_000)  # the run's results
+    expect(page.get_by_test_id("stSidebar")).to_contain_text(f"{FLIGHT_ROWS:,} rows", timeout=120_000)
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("flights")
     for step in steps:
         if step.running_seconds >= LONG_STEP:
             assert step.progress_seen, f"{step.name} ran {step.running_seconds:.1f} s with no spinner or progress bar"
     page.get_by_role("link", name="Split").first.click()
     wait_idle(page)
+    expect(page.get_by_test_id("stMetric").first).to_be_visible()
     counts = [int(m.inner_text().split("\n")[-1].replace(",", "")) for m in page.get_by_test_id("stMetric").all()]
     assert sum(counts) == FLIGHT_ROWS
     print("\n" + "\n".join(" | ".join(step.row()) for step in steps))

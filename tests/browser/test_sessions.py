@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.helpers import assert_no_exception, open_page, screenshot, wait_idle
@@ -38,10 +39,13 @@ def two_tabs(browser, app_url) -> Iterator[tuple[object, object]]:
         context.close()
 
 
-def sidebar(tab) -> str:
-    """The sidebar's text, once the page has drawn its summary."""
-    tab.get_by_test_id("stSidebar").get_by_text("Current work").wait_for()
-    return " ".join(tab.get_by_test_id("stSidebar").inner_text().split())
+def sidebar_shows(tab, *texts: str, never: tuple[str, ...] = ()) -> None:
+    """The sidebar shows every one of ``texts`` (waiting for the run to draw it) and none of ``never``."""
+    box = tab.get_by_test_id("stSidebar")
+    for text in texts:
+        expect(box).to_contain_text(text, timeout=120_000)
+    for text in never:
+        expect(box).not_to_contain_text(text, timeout=10_000)
 
 
 def pick_option(tab, label: str, option: str) -> None:
@@ -63,27 +67,27 @@ def test_two_sessions_keep_their_own_dataset_tasks_and_split(two_tabs):
     for tab, where in ((a, "A"), (b, "B")):
         assert_no_exception(tab, f"context {where}")
 
-    assert "penguins" in sidebar(a) and "species (cls)" in sidebar(a) and "5 folds" not in sidebar(a)
-    assert "wagepan" in sidebar(b) and "union (bin)" in sidebar(b) and "5 folds" in sidebar(b)
+    sidebar_shows(a, "penguins", "species (cls)", never=("5 folds",))
+    sidebar_shows(b, "wagepan", "union (bin)", "5 folds")
 
     # each reruns on its own (another page), and still sees only its own choices
     open_page(a, "", "Split")
     open_page(b, "", "Data")
-    assert "penguins" in sidebar(a) and "5 folds" not in sidebar(a)
-    assert "wagepan" in sidebar(b) and "5 folds" in sidebar(b)
-    assert b.get_by_role("heading", name="wagepan").is_visible()
+    sidebar_shows(a, "penguins", never=("5 folds",))
+    sidebar_shows(b, "wagepan", "5 folds")
+    expect(b.get_by_role("heading", name="wagepan")).to_be_visible()
     screenshot(a, ARTIFACTS, "sessions-a-penguins")
     screenshot(b, ARTIFACTS, "sessions-b-wagepan-folds")
 
     # A reload opens a new session: A starts again from the defaults; B keeps its folds
     a.reload()
     wait_idle(a)
-    assert "wagepan" in sidebar(a) and "train 70%" in sidebar(a)
+    sidebar_shows(a, "wagepan", "train 70%", never=("penguins",))
     open_page(b, "", "Split")
-    assert "wagepan" in sidebar(b) and "5 folds" in sidebar(b)
+    sidebar_shows(b, "wagepan", "5 folds")
     b.reload()
     wait_idle(b)
-    assert "train 70%" in sidebar(b) and "5 folds" not in sidebar(b)
+    sidebar_shows(b, "wagepan", "train 70%", never=("5 folds",))
     for tab, where in ((a, "A after reload"), (b, "B after reload")):
         assert_no_exception(tab, where)
 
@@ -105,10 +109,10 @@ def test_same_file_name_different_content_gives_each_session_its_own_data(two_ta
     upload(b, "people.csv", rows_b)
     for tab, where in ((a, "A"), (b, "B")):
         assert_no_exception(tab, f"upload in context {where}")
-    assert "30 rows" in sidebar(a) and "50 rows" in sidebar(b)
-    open_page(a, "", "Split")
-    open_page(b, "", "Split")
-    assert sum(int(m.inner_text().split("\n")[-1].replace(",", ""))
-               for m in a.get_by_test_id("stMetric").all()) == 30
-    assert sum(int(m.inner_text().split("\n")[-1].replace(",", ""))
-               for m in b.get_by_test_id("stMetric").all()) == 50
+    sidebar_shows(a, "people.csv", "30 rows × 3 columns")
+    sidebar_shows(b, "people.csv", "50 rows × 3 columns")
+    for tab, rows in ((a, 30), (b, 50)):
+        open_page(tab, "", "Split")
+        expect(tab.get_by_test_id("stMetric").first).to_be_visible()
+        assert sum(int(m.inner_text().split("\n")[-1].replace(",", ""))
+                   for m in tab.get_by_test_id("stMetric").all()) == rows
