@@ -152,3 +152,38 @@ def test_a_task_with_no_labelled_train_rows_shows_one_error(app, unlabelled_in_t
     assert len(at.error) == 1
     assert "'later' has no labelled rows in the train part" in at.error[0].value
     assert not at.get("plotly_chart")
+
+
+def test_a_non_finite_loss_shows_the_message_as_an_error_and_keeps_the_curves(app, monkeypatch):
+    from core import training
+
+    real, batches = training.task_losses, []
+
+    def blowing_up(outputs, targets, kinds):  # wagepan's train part is 3 batches an epoch
+        losses, counts = real(outputs, targets, kinds)
+        batches.append(1)
+        if len(batches) > 6:
+            losses["lwage"] = losses["lwage"] * np.inf
+        return losses, counts
+
+    monkeypatch.setattr(training, "task_losses", blowing_up)
+    at = open_model(app)
+    finish(train(at, 5))
+    assert len(at.error) == 1
+    assert "Training stopped at epoch 3" in at.error[0].value and "'lwage'" in at.error[0].value
+    assert [r.epoch for r in at.session_state[state.TRAINING].snapshot().records] == [1, 2]
+    assert has_chart(at, "model_losses")
+
+
+def test_an_unexpected_failure_in_the_thread_is_shown_not_lost(app, monkeypatch):
+    from dashboard import training_run
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(training_run, "train", broken)
+    at = open_model(app)
+    finish(train(at, 2))
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "unexpectedly (RuntimeError: disk on fire)" in at.error[0].value
