@@ -855,7 +855,7 @@ def compare_strategies(
     """
     # imported here: core.splits pulls in the stratifier, which the other diagnostics never need
     from core.errors import TaskSplitError
-    from core.leakage import _group_check
+    from core.leakage_checks import group_check
     from core.splits import split
 
     tasks = tuple(getattr(part, "task", part) for part in getattr(tasks, "tasks", tasks))
@@ -879,7 +879,7 @@ def compare_strategies(
         codes, splits = _assignment_codes(encoded.index, result.assignment)
         groups_split = np.nan
         if group_column is not None:
-            group = _group_check(df, group_column, codes, splits)
+            group = group_check(df, group_column, codes, splits)
             groups_split, statuses = group.count, [*statuses, group.status]
         row.update(
             n_splits=len(splits), ld=quality.ld, ed=quality.ed, ed_share=quality.ed_share, lpd=quality.lpd,

@@ -178,7 +178,7 @@ THRESHOLDS: dict[str, Threshold] = {
 
 # Leakage checks (core.leakage). Group leakage always fails; a time overlap warns.
 DUPLICATE_FAIL_SHARE = 0.01  # identical feature rows across splits: any warns, this share of rows fails
-NEAR_DUPLICATE_DISTANCE = 0.01  # RMS distance over scaled features, in standard deviations
+NEAR_DUPLICATE_DISTANCE = 0.01  # RMS distance over scaled features, in robust standard deviations (IQR / 1.349)
 NEAR_DUPLICATE_WARN_SHARE = 0.01  # share of sampled val/test rows with a near-duplicate in train
 NEAR_DUPLICATE_FAIL_SHARE = 0.05
 NEAR_DUPLICATE_SAMPLE = 100_000  # train rows searched at most

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -128,3 +130,68 @@ def test_checks_without_inputs_are_skipped_and_errors_are_clear():
         leakage(frame, ["train"] * 4, group_column="nope")
     with pytest.raises(DataError, match="Unknown leakage check"):
         leakage(frame, ["train"] * 4, checks=("magic",))
+
+
+# --------------------------------------------------------------------------- inf and huge values (found by fuzzing)
+
+
+def test_leakage_reads_inf_in_features():
+    # tests/test_fuzz.py's reproducer: inf reached SimpleImputer/StandardScaler, which raised ValueError
+    frame = pd.DataFrame({"x": [0.0, 1.0, np.inf, 2.0, 3.0, -np.inf], "y": [0, 1, 0, 1, 0, 1]})
+    assignment = pd.Series(["train", "train", "train", "test", "test", "test"])
+    report = leakage(frame, assignment, feature_columns=["x"])
+    assert "near_duplicates" in set(report.to_frame()["check"])
+    assert _status(report, "near_duplicates") == "pass"
+
+
+def test_leakage_reads_huge_features():
+    # tests/test_fuzz.py's reproducer: 1.5e170 overflowed StandardScaler, NaN reached the KDTree
+    frame = pd.DataFrame({"x": [1.5e170, 0.0, 1.0, 2.0, 3.0, 4.0]})
+    assignment = pd.Series(["train"] * 3 + ["test"] * 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow on the way either
+        report = leakage(frame, assignment, feature_columns=["x"])
+    assert "near_duplicates" in set(report.to_frame()["check"])
+    assert _status(report, "near_duplicates") == "pass"
+
+
+def test_inf_reads_as_missing_in_every_check():
+    frame = pd.DataFrame({"x": [np.inf, 1.0, 2.0, np.nan, 5.0, -np.inf], "s": ["a", "b", "c", "a", "d", "a"]})
+    report = leakage(frame, ["train"] * 3 + ["test"] * 3, checks=("duplicates", "near_duplicates"))
+    row = report.to_frame().set_index("check").loc["duplicates"]
+    assert row["count"] == 3  # rows 0 (inf), 3 (NaN) and 5 (-inf) are the same row: x missing, s = a
+    assert _status(report, "near_duplicates") in ("pass", "warn", "fail")
+    same_as_nan = leakage(frame.replace([np.inf, -np.inf], np.nan), ["train"] * 3 + ["test"] * 3)
+    assert report.to_frame()["status"].tolist() == same_as_nan.to_frame()["status"].tolist()
+
+
+def test_one_huge_outlier_does_not_hide_near_duplicates():
+    rng = np.random.default_rng(3)
+    train = rng.normal(size=(400, 2))
+    train[0, 0] = 1.5e170  # with the standard deviation as the unit, every other row would look identical
+    test = np.vstack([train[1:51] + 1e-4, rng.normal(size=(50, 2))])
+    frame = pd.DataFrame(np.vstack([train, test]), columns=["a", "b"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        row = leakage(frame, ["train"] * 400 + ["test"] * 100, checks=("near_duplicates",)).to_frame()
+    row = row.set_index("check").loc["near_duplicates"]
+    assert row["status"] == "fail" and row["count"] == 50
+
+
+@pytest.mark.parametrize("huge", [1.5e170, 1e300, np.inf, -np.inf])
+def test_predictor_check_reads_huge_and_infinite_values(huge):
+    rng = np.random.default_rng(4)
+    n = 2000
+    z = rng.normal(size=n)
+    frame = pd.DataFrame({"z": z * 1e300, "copy": z * 2.0, "y": (z > 0).astype(int), "noise": rng.normal(size=n)})
+    frame.loc[0, "copy"] = huge
+    frame.loc[1, "noise"] = huge
+    tasks = [Task("z", ("z",), "regression"), Task("y", ("y",), "binary")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        report = leakage(frame, ["train"] * n, tasks=tasks, feature_columns=["copy", "noise"], checks=("predictor",))
+    scores = report.predictors.set_index(["feature", "task"])["score"]
+    assert np.isfinite(scores).all() and len(scores) == 4  # no score lost to an overflow
+    assert scores["copy", "y"] > 0.99 and scores["copy", "z"] > 0.99  # the copy is found despite the outlier
+    assert scores["noise", "z"] < 0.5
+    assert _status(report, "predictor") == "fail"

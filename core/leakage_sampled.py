@@ -1,0 +1,256 @@
+"""The sampled leakage checks: near-duplicates across splits, and single features that predict a task.
+
+Both work on samples of large data (sizes in :mod:`core.thresholds`) and say so in their detail.
+Both read inf and -inf in a feature as missing, and scale so that no value, however large,
+overflows: a feature of 1.5e170 is an outlier, not a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+from sklearn.impute import SimpleImputer
+from sklearn.neighbors import KDTree
+from sklearn.preprocessing import MaxAbsScaler
+
+from core.errors import DataError
+from core.leakage_checks import CheckResult, reference_rows, share_text, skipped
+from core.tasks import Task, encode
+from core.thresholds import (
+    NEAR_DUPLICATE_DISTANCE,
+    NEAR_DUPLICATE_FAIL_SHARE,
+    NEAR_DUPLICATE_QUERIES,
+    NEAR_DUPLICATE_SAMPLE,
+    NEAR_DUPLICATE_WARN_SHARE,
+    PREDICTOR_FAIL,
+    PREDICTOR_SAMPLE,
+    PREDICTOR_WARN,
+)
+
+__all__ = ["near_duplicate_check", "predictor_check", "PREDICTOR_BINS"]
+
+PREDICTOR_BINS = 64
+_FAR = 1e12  # a scaled distance beyond any radius: the most a scaled feature may be
+_NORMAL_IQR = 1.3489795003921634  # scipy.stats.norm.ppf(0.75) - norm.ppf(0.25): a normal variable's IQR in SDs
+
+
+def _sample(rows: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    return rows if rows.size <= size else np.sort(rng.choice(rows, size, replace=False))
+
+
+def _feature_values(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Numeric feature columns as float64, with inf and -inf read as missing (NaN)."""
+    values = df[columns].to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.where(np.isfinite(values), values, np.nan)
+
+
+def _robust_scaled(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Features in robust standard deviations of the ``reference`` rows; finite whatever the input.
+
+    Each column becomes (x - median) / (IQR / 1.349), the IQR of a normal variable being 1.349
+    standard deviations, or (x - median) / SD where the IQR is 0 (a mostly constant column, which
+    sklearn's RobustScaler would leave unscaled); NaN (missing, or inf) takes the median. An
+    outlier (1.5e170) moves neither the median nor the IQR, so the other rows keep their
+    distances; dividing each column by its largest absolute value first keeps every square far
+    from overflow. ``values[reference]`` are the rows the statistics come from.
+    """
+    unit = MaxAbsScaler().fit_transform(values)  # each column within [-1, 1]: no square can overflow
+    imputed = SimpleImputer(strategy="median", keep_empty_features=True).fit(unit[reference]).transform(unit)
+    low, middle, high = np.percentile(imputed[reference], (25, 50, 75), axis=0)
+    spread = imputed[reference].std(axis=0)
+    scale = np.where(high > low, (high - low) / _NORMAL_IQR, np.where(spread > 0, spread, 1.0))
+    scaled = np.nan_to_num((imputed - middle) / scale, nan=0.0)
+    return np.clip(scaled, -_FAR, _FAR)  # never NaN or inf to the tree
+
+
+def near_duplicate_check(df, features, codes, splits, rng) -> CheckResult:
+    """Sampled val/test rows within a small robust-scaled distance of a train row, but not identical to it."""
+    numeric = [c for c in features if pd.api.types.is_numeric_dtype(df[c]) and df[c].nunique() > 1]
+    if not numeric:
+        return skipped("No numeric feature columns to compare.")
+    if len(splits) < 2:
+        return skipped("Only one split: nothing to compare.")
+    reference, tested, words = reference_rows(codes, splits)
+    reference = _sample(reference, NEAR_DUPLICATE_SAMPLE, rng)
+    queries = _sample(tested, NEAR_DUPLICATE_QUERIES, rng)
+    if reference.size == 0 or queries.size == 0:
+        return skipped("A split is empty: nothing to compare.")
+    values = _feature_values(df.iloc[np.concatenate([reference, queries])], numeric)
+    scaled = _robust_scaled(values, np.arange(reference.size))
+    # a radius query with a small radius prunes well even in 20 dimensions, unlike a 1-NN search;
+    # identical rows are the duplicates check's business, so only neighbours at a distance count
+    radius = NEAR_DUPLICATE_DISTANCE * np.sqrt(len(numeric))
+    tree = KDTree(scaled[: reference.size])
+    within = tree.query_radius(scaled[reference.size :], r=radius, count_only=True)
+    identical = tree.query_radius(scaled[reference.size :], r=1e-9, count_only=True)
+    near = int((within > identical).sum())
+    share = near / queries.size
+    status = (
+        "fail"
+        if share >= NEAR_DUPLICATE_FAIL_SHARE
+        else "warn"
+        if share >= NEAR_DUPLICATE_WARN_SHARE
+        else "pass"
+    )
+    return CheckResult(
+        status,
+        f"{near:,} of {queries.size:,} sampled rows ({share_text(near, queries.size)}) lie within "
+        f"{NEAR_DUPLICATE_DISTANCE} robust standard deviations (RMS over {len(numeric)} numeric features) of a row "
+        f"they learn from without being identical to it; sample: {queries.size:,} of {tested.size:,} {words}, "
+        f"{reference.size:,} searched.",
+        near,
+    )
+
+
+def _feature_bins(series: pd.Series) -> np.ndarray:
+    """A feature as bin codes: quantile bins for numbers, categories for the rest; missing its own bin."""
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        finite = values[np.isfinite(values)]
+        if finite.size == 0:
+            return np.zeros(values.size, dtype=np.int64)
+        edges = np.unique(np.quantile(finite, np.linspace(0, 1, PREDICTOR_BINS + 1)[1:-1]))
+        bins = np.searchsorted(edges, values, side="right")
+        return np.where(np.isfinite(values), bins, edges.size + 1)
+    codes = pd.factorize(series, use_na_sentinel=True)[0]
+    return np.where(codes < 0, codes.max() + 1, codes)
+
+
+def _cross_fitted_means(bins: np.ndarray, targets: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """Per row, the mean target of its bin in the other half (the other half's mean for unseen bins).
+
+    Hand-written: sklearn's TargetEncoder does this per target column, which is
+    a hundred fits for a hundred labels; here one bincount serves all columns.
+    """
+    n_bins = int(bins.max()) + 1
+    encoded = np.empty_like(targets, dtype=np.float64)
+    for side in (False, True):
+        fit, apply = half != side, half == side
+        counts = np.bincount(bins[fit], minlength=n_bins).astype(np.float64)
+        sums = np.stack([np.bincount(bins[fit], weights=t, minlength=n_bins) for t in targets[fit].T], axis=1)
+        fallback = targets[fit].mean(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(counts[:, None] > 0, sums / counts[:, None], fallback)
+        encoded[apply] = means[bins[apply]]
+    return encoded
+
+
+def _auc(truth: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """ROC AUC per column (Mann-Whitney form, ties averaged), NaN where a column has one class."""
+    ranks = rankdata(scores, axis=0)
+    positives = truth.sum(axis=0)
+    negatives = truth.shape[0] - positives
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auc = ((ranks * truth).sum(axis=0) - positives * (positives + 1) / 2) / (positives * negatives)
+    return np.where((positives > 0) & (negatives > 0), auc, np.nan)
+
+
+def _r2(truth: np.ndarray, predicted: np.ndarray) -> float:
+    residual = ((truth - predicted) ** 2).sum()
+    total = ((truth - truth.mean()) ** 2).sum()
+    return float(1 - residual / total) if total > 0 else np.nan
+
+
+def _linear_r2(feature: pd.Series, labelled: np.ndarray, truth: np.ndarray) -> float:
+    """R² of a straight line from a numeric feature to the target, missing values their own bin.
+
+    Rows where the feature is missing (NaN, or inf read as missing) are predicted by their mean
+    target, as :func:`_feature_bins` gives them a bin of their own. NaN for a non-numeric feature.
+    """
+    if not pd.api.types.is_numeric_dtype(feature):
+        return np.nan
+    values = feature.to_numpy(dtype=np.float64, na_value=np.nan)[labelled]
+    present = np.isfinite(values)
+    total = ((truth - truth.mean()) ** 2).sum()
+    if present.sum() < 2 or total == 0:
+        return np.nan
+    x = values[present] / max(np.abs(values[present]).max(), np.finfo(np.float64).tiny)  # squares stay finite
+    y, rest = truth[present], truth[~present]
+    spread = ((y - y.mean()) ** 2).sum()
+    fitted = np.corrcoef(x, y)[0, 1] ** 2 if x.std() > 0 and spread > 0 else 0.0
+    missing = ((rest - rest.mean()) ** 2).sum() if rest.size else 0.0
+    return float(1 - ((1 - fitted) * spread + missing) / total)
+
+
+def _task_targets(sample: pd.DataFrame, task: Task) -> tuple[np.ndarray, np.ndarray, list[str], str] | None:
+    """Labelled rows, target matrix, target names and metric of one task on the sample; None if unusable."""
+    try:
+        encoded = encode(sample, task)
+    except DataError:
+        return None  # e.g. a single class in the sample
+    labelled = ~encoded.missing
+    if task.kind == "regression":
+        target = encoded.values[labelled]
+        reach = np.abs(target).max(initial=0.0)
+        # R² does not depend on the target's scale; in [-1, 1] its squares and sums stay finite
+        return labelled, (target / reach if reach > 0 else target)[:, None], [task.name], "R2"
+    if task.kind == "multilabel":
+        return labelled, (encoded.values[labelled] == 1).astype(np.float64), list(encoded.classes), "AUC"
+    codes = encoded.codes[labelled]
+    if task.kind == "binary":
+        return labelled, (codes == 1).astype(np.float64)[:, None], [encoded.classes[1]], "AUC"
+    return labelled, np.eye(len(encoded.classes))[codes], list(encoded.classes), "AUC"
+
+
+def _predictor_scores(sample: pd.DataFrame, features: list[str], tasks: Sequence[Task], rng) -> pd.DataFrame:
+    rows = []
+    half = rng.random(len(sample)) < 0.5
+    for task in tasks:
+        target = _task_targets(sample, task)
+        if target is None:
+            continue
+        labelled, truth, names, metric = target
+        for feature in features:
+            bins = _feature_bins(sample[feature])[labelled]
+            encoded = _cross_fitted_means(bins, truth, half[labelled])
+            if metric == "AUC":
+                scores = _auc(truth, encoded)
+            else:
+                # a continuous copy of the target loses detail in 64 bins; a linear fit keeps it
+                linear = _linear_r2(sample[feature], labelled, truth[:, 0])
+                scores = np.array([np.fmax(_r2(truth[:, 0], encoded[:, 0]), linear)])
+            for name, score in zip(names, scores, strict=True):
+                if np.isfinite(score):
+                    rows.append((feature, task.name, name, metric, float(score)))
+    frame = pd.DataFrame(rows, columns=["feature", "task", "label", "metric", "score"])
+    return frame.sort_values("score", ascending=False, ignore_index=True)
+
+
+def predictor_check(df, features, tasks, codes, splits, rng) -> tuple[CheckResult, pd.DataFrame]:
+    """Single features that alone predict a task on a sample of train (AUC or R²), and every score."""
+    empty = pd.DataFrame(columns=["feature", "task", "label", "metric", "score"])
+    if not tasks:
+        return skipped("No task given."), empty
+    if not features:
+        return skipped("No feature columns to test."), empty
+    learn_rows = (
+        np.flatnonzero(codes == splits.index("train")) if "train" in splits else np.flatnonzero(codes >= 0)
+    )
+    sample_rows = _sample(learn_rows, PREDICTOR_SAMPLE, rng)
+    scores = _predictor_scores(df.iloc[sample_rows], features, tasks, rng)
+    where = (
+        f"on {sample_rows.size:,} of {learn_rows.size:,} {'train' if 'train' in splits else ''} rows".replace(
+            "  ", " "
+        )
+    )
+    if scores.empty:
+        return skipped("No task had two classes in the sample."), scores
+    best = scores.iloc[0]
+    top = f"'{best.feature}' → {best.task}" + (f"={best.label}" if best.label != best.task else "")
+    flagged = scores[scores["score"] >= PREDICTOR_WARN]
+    if flagged.empty:
+        return CheckResult(
+            "pass",
+            f"No single feature predicts a task; the best is {top}, {best.metric} {best.score:.3f}, {where}.",
+            0,
+        ), scores
+    status = "fail" if best.score >= PREDICTOR_FAIL else "warn"
+    return CheckResult(
+        status,
+        f"{flagged['feature'].nunique()} feature(s) alone predict a task; the best is {top}, {best.metric} "
+        f"{best.score:.3f}, {where}. Is a label copied into the features?",
+        flagged["feature"].nunique(),
+    ), scores
