@@ -65,11 +65,21 @@ def _splits_per_code(item_codes: np.ndarray, split_codes_: np.ndarray, k: int, n
     return np.bincount(pairs // k, minlength=n_items)
 
 
-def group_check(df: pd.DataFrame, column: str | None, codes: np.ndarray, splits) -> CheckResult:
+def group_check(
+    df: pd.DataFrame, column: str | None, codes: np.ndarray, splits, *, factorized=None
+) -> CheckResult:
+    """Groups with rows in more than one split: how many, how many rows, a few examples.
+
+    ``factorized`` is ``pd.factorize(df[column])`` when the caller checks several assignments
+    of the same data; it is used when no row is excluded.
+    """
     if column is None:
         return skipped("No group column given.")
     kept = codes >= 0
-    group_codes, groups = pd.factorize(df[column].to_numpy()[kept])
+    if factorized is not None and kept.all():
+        group_codes, groups = factorized
+    else:
+        group_codes, groups = pd.factorize(df[column].to_numpy()[kept])
     split_of = codes[kept]
     labelled = group_codes >= 0
     k = len(splits)

@@ -30,7 +30,7 @@ import scipy.sparse as sp
 
 from core.errors import ConfigError, DataError
 
-__all__ = ["EXCLUDED", "SplitQuality", "split_order", "split_codes", "split_quality"]
+__all__ = ["EXCLUDED", "SplitQuality", "split_order", "split_codes", "split_quality", "split_quality_of_codes"]
 
 EXCLUDED = "excluded"
 _NAMED_SPLITS = ("train", "val", "test")
@@ -316,6 +316,33 @@ def split_quality(Y, assignment, fractions: Mapping[str, float] | None = None) -
     """
     matrix = _as_binary_csr(Y)
     codes, present = split_codes(assignment, matrix.shape[0])
+    return _quality(matrix, codes, present, fractions)
+
+
+def split_quality_of_codes(
+    Y, codes: np.ndarray, present: tuple[str, ...], fractions: Mapping[str, float] | None = None
+) -> SplitQuality:
+    """:func:`split_quality` of an assignment already read by :func:`split_codes` (``codes``, ``present``).
+
+    For callers that score one assignment several ways, or several assignments of one ``Y``.
+
+    Examples
+    --------
+    >>> codes, present = split_codes(["train", "test", "train", "test"])
+    >>> split_quality_of_codes(np.array([[1, 0], [1, 0], [0, 1], [0, 0]]), codes, present).ld
+    0.25
+    """
+    matrix = _as_binary_csr(Y)
+    if codes.shape != (matrix.shape[0],):
+        raise DataError(
+            f"The assignment has {codes.size:,} rows but the data has {matrix.shape[0]:,}; "
+            "give one split name per row."
+        )
+    return _quality(matrix, codes, present, fractions)
+
+
+def _quality(matrix: sp.csr_matrix, codes, present, fractions) -> SplitQuality:
+    """The five measures of a float 0/1 CSR matrix (from :func:`_as_binary_csr`) and split codes."""
     splits, shares = _shares(present, fractions)
     if len(present) < len(splits):  # re-code against the scored splits
         position = np.array([splits.index(name) for name in present] + [-1])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import ks_2samp
 from scipy.stats.contingency import association
@@ -18,6 +20,7 @@ from core.diagnostics import (
     cramers_v,
     encode_tasks,
     label_distribution,
+    leakage,
     scorecard,
     split_quality,
     task_association,
@@ -318,3 +321,93 @@ def test_compare_strategies_one_row_per_config():
     assert table.loc["stratified", "ld"] <= table.loc["random", "ld"]
     assert table.loc["random", "groups_split"] > 0
     assert table.loc["no time column", "error"] and table.loc["no time column", "status"] == "fail"
+
+
+def test_compare_strategies_scores_each_config_as_the_single_diagnostics_do(mixed, monkeypatch):
+    from core import comparison
+    from core.splits import SplitConfig
+
+    frame, tasks, _ = mixed
+    frame = frame.assign(g=np.arange(len(frame)) // 3, t=np.arange(len(frame)) // 10)
+    configs = {
+        "random": SplitConfig("random", seed=4),
+        "stratified": SplitConfig("stratified", seed=4),
+        "group": SplitConfig("group", group_column="g", seed=4),
+        "time gap": SplitConfig("time", time_column="t", gap=2),  # leaves rows excluded
+        "bins": SplitConfig("stratified", seed=4, n_bins=3),
+    }
+    calls = []
+    encode = comparison.encode_tasks
+    monkeypatch.setattr(comparison, "encode_tasks", lambda *args: calls.append(args[2]) or encode(*args))
+    table = compare_strategies(frame, tasks, configs, group_column="g")
+    assert sorted(calls) == [3, 5]  # the tasks are encoded once per n_bins, not once per config
+    for name, config in configs.items():
+        row = table.to_frame().set_index("config").loc[name]
+        assignment = table.results[name].assignment
+        encoded = encode_tasks(frame, tasks, config.n_bins)
+        fractions = None if config.n_folds else dict(config.fractions)
+        quality = split_quality(encoded.matrix, assignment.to_numpy(), fractions)
+        scores = task_scores(frame, tasks, assignment, n_bins=config.n_bins)
+        group = leakage(frame, assignment, group_column="g", checks=("group",)).to_frame().set_index("check")
+        assert row["ld"] == quality.ld and row["lpd"] == quality.lpd and row["ed"] == quality.ed
+        assert row["worst_js"] == scores.worst_js and row["worst_ks"] == pytest.approx(scores.worst_ks)
+        assert row["groups_split"] == group.loc["group", "count"]
+    reused = compare_strategies(frame, encode_tasks(frame, tasks), {"random": configs["random"]}, group_column="g")
+    assert reused.to_frame().drop(columns="seconds").equals(table.to_frame().drop(columns="seconds").iloc[:1])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    values=st.lists(st.sampled_from([np.nan, -1.0, 0.0, 0.5, 2.0, 7.0]) | st.floats(-5, 5), min_size=1, max_size=60),
+    seed=st.integers(0, 2**16),
+    k=st.integers(1, 4),
+)
+def test_ks_statistic_matches_scipy_with_ties_missing_and_excluded_rows(values, seed, k):
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"v": values})
+    assume(frame["v"].nunique() >= 2)
+    names = np.array(["excluded"] + [f"fold-{i}" for i in range(k)], dtype=object)
+    assignment = names[rng.integers(0, k + 1, len(values))]
+    scores = task_scores(frame, [Task("v", ("v",), "regression")], assignment).to_frame().set_index("split")
+    kept = frame["v"][assignment != "excluded"].dropna()
+    for split in scores.index:
+        part = frame["v"][assignment == split].dropna()
+        expected = ks_2samp(part, kept).statistic if len(part) and len(kept) else np.nan
+        assert scores.loc[split, "ks_statistic"] == pytest.approx(expected, nan_ok=True)
+
+
+# --------------------------------------------------------------------------- the module layout
+
+
+BEFORE_THE_SPLIT = [  # every name of our own that `from core.diagnostics import ...` gave when it was one file
+    "Cooccurrence", "CooccurrenceShift", "DataError", "EXCLUDED", "EncodedTasks", "HISTOGRAM_BINS",
+    "LabelDistribution", "LeakageReport", "MISSING", "QUANTILES", "SplitQuality", "StrategyComparison",
+    "THRESHOLDS", "Task", "TaskAssociation", "TaskLabels", "TaskScores", "Threshold", "WHOLE",
+    "compare_strategies", "cooccurrence", "cooccurrence_shift", "cramers_v", "encode", "encode_tasks",
+    "indicator_block", "label_distribution", "leakage", "scorecard", "split_codes", "split_order",
+    "split_quality", "status_of", "task_association", "task_scores",
+]  # fmt: skip
+
+
+def test_every_name_diagnostics_gave_before_the_split_still_imports():
+    import core.diagnostics
+
+    missing = [name for name in BEFORE_THE_SPLIT if not hasattr(core.diagnostics, name)]
+    assert not missing
+    assert set(core.diagnostics.__all__) <= set(BEFORE_THE_SPLIT)
+    namespace = {}
+    exec("from core.diagnostics import *", namespace)
+    assert set(core.diagnostics.__all__) <= set(namespace)
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["core.encoded_tasks", "core.distribution", "core.cooccurrence", "core.comparison", "core.quality",
+     "core.thresholds"],
+)  # fmt: skip
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    found = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert found.failed == 0

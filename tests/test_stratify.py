@@ -357,3 +357,12 @@ def test_grouped_stratified_split_of_the_fuzz_reproducer_keeps_sizes():
     counts = result.assignment.value_counts().reindex(["train", "val", "test"], fill_value=0).to_numpy()
     assert np.all(np.abs(counts - np.array([0.7, 0.15, 0.15]) * 36) <= 21), counts
     assert set(result.assignment[frame["group"] == 0]) == {"train"}
+
+
+@pytest.mark.parametrize("module", ["core.stratify", "core.stratify_deal"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    found = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert found.failed == 0
