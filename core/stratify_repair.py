@@ -3,8 +3,9 @@
 * :func:`polish`: a local search of exact best swaps (and, for groups, moves) between every
   pair of splits, among the few units whose move helps most, reducing the squared deviation of
   every split's label composition and size (:class:`Balance`).
-* :meth:`Balance.settle_sizes`: groups are moved from the fullest to the emptiest split until
-  every split is within one unit's size of its share of the rows.
+* :meth:`Balance.settle_sizes`: groups are moved between splits until no single move brings two
+  splits nearer their shares of the rows; every split is then within one unit's size of its share
+  (of ``fractions * rows`` itself, not of a rounded target).
 * :func:`cover_rare_columns`: a label with at least k units that some split lacks gets a unit
   swapped in, without taking any split further from its share than the settling allows.
 
@@ -173,9 +174,9 @@ class Balance:
         over the goal) when s < g; the pair with the widest gap goes first, and the unit nearest
         g / 2 (then the least harm to the labels) moves. Every move lowers the sum of squared
         excesses, so this ends; it ends with the fuller split of every pair holding no unit
-        smaller than their gap. A group too big for all but one split's share thus sits in that
-        split, and, as the excesses sum to 0, every split is within the largest unit's size of
-        its goal.
+        smaller than their gap: no group sits where another split could take it and bring both
+        nearer their goals. As the excesses sum to 0, every split is then within the largest
+        unit's size of its goal.
         """
         k = self.deviation.shape[1]
         while True:
@@ -199,7 +200,6 @@ def cheapest(units: np.ndarray, cost: np.ndarray, count: int) -> np.ndarray:
     if len(units) > count:
         units = units[np.argpartition(cost[units], count)[:count]]
     return units[np.argsort(cost[units], kind="stable")]
-
 
 
 # ---------------------------------------------------------------------------------------------
