@@ -107,7 +107,7 @@ class RunSnapshot:
         if self.phase == "preparing":
             return 0.0, f"Preparing the features… {self.elapsed:.1f} s"
         if self.phase == "finished":
-            return 1.0, f"Finished in {self.elapsed:.1f} s"
+            return 1.0, f"Finished in {self.elapsed:.1f} s · {len(self.records)} epochs" + self._ending()
         if self.phase == "model":
             done, phase_done = len(self.records), len(self.records)
             where = f"Multi-task model · epoch {len(self.records)}/{per_phase}"
@@ -122,6 +122,15 @@ class RunSnapshot:
         per_epoch = self.phase_elapsed / phase_done
         left = per_epoch * (total - done)
         return done / total, f"{where} · {per_epoch:.2f} s per epoch · at most ~{_duration(left)} left"
+
+
+    def _ending(self) -> str:
+        """How a finished run ended, when not by running all its epochs (the page says why at length)."""
+        if self.error:
+            return " · failed"
+        stopped = self.result.stopped if self.result is not None else None
+        return {"caller": " · stopped by you", "early_stopping": " · stopped early (no better val loss)",
+                "non_finite": " · stopped: the loss was not finite"}.get(stopped, "")
 
 
 def _duration(seconds: float) -> str:

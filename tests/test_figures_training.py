@@ -164,6 +164,7 @@ def test_transfer_gain_bars_diverge_by_sign_and_sort_undefined_last():
     assert list(bars.y) == ["helped (macro_f1)", "hurt (r2)", "none (roc_auc)"]
     assert list(bars.x) == pytest.approx([0.1, -0.2, 0.0])
     assert list(bars.marker.color) == [status_color("pass"), status_color("fail"), status_color("skipped")]
-    assert bars.text[2] == "undefined"
+    assert list(bars.text) == ["+0.100", "-0.200", "undefined"]
+    assert "multi-task 0.600, single-task 0.500" in bars.customdata[0]
     assert "Δm" in fig.layout.title.text and "-23.3%" in fig.layout.title.text
     assert fig.layout.xaxis.range[0] < -0.2 and fig.layout.xaxis.range[1] > 0.2

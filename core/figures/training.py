@@ -280,13 +280,14 @@ def transfer_gain_bars(gains: pd.DataFrame, *, delta_m: float | None = None, tit
     gain = ordered["gain"].to_numpy(dtype=np.float64)
     labels = [f"{t} ({m})" for t, m in zip(ordered["task"], ordered["metric"], strict=True)]
     colors = [status_color("pass" if g > 0 else "fail" if g < 0 else "skipped") for g in np.nan_to_num(gain)]
-    text = [_gain_text(row) for row in ordered.itertuples(index=False)]
+    text = ["undefined" if not np.isfinite(g) else f"{g:+.3f}" for g in gain]
     fig = go.Figure(go.Bar(
         x=np.nan_to_num(gain), y=labels, orientation="h", marker_color=colors, text=text, textposition="outside",
-        cliponaxis=False, hovertemplate="%{y}: %{text}<extra></extra>",
+        cliponaxis=False, customdata=[_gain_text(row) for row in ordered.itertuples(index=False)],
+        hovertemplate="%{y}: %{customdata}<extra></extra>",
     ))
     reach = float(np.nanmax(np.abs(gain))) if np.isfinite(gain).any() else 0.0
-    reach = reach * 1.6 or 0.1  # room for the labels beside the bars
+    reach = reach * 1.35 or 0.1  # room for the labels beside the bars
     fig.add_vline(x=0, line={"color": "#444", "width": 1})
     fig.update_xaxes(title="transfer gain: multi-task − single-task (primary test metric)", range=[-reach, reach],
                      zeroline=False)
@@ -303,5 +304,5 @@ def transfer_gain_bars(gains: pd.DataFrame, *, delta_m: float | None = None, tit
 
 def _gain_text(row) -> str:
     if row.gain is None or not np.isfinite(row.gain):
-        return "undefined"
-    return f"{row.gain:+.3f} ({row.mtl:.3f} vs {row.stl:.3f})"
+        return "undefined (a metric is missing on one side)"
+    return f"{row.gain:+.3f}: multi-task {row.mtl:.3f}, single-task {row.stl:.3f}"

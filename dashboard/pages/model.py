@@ -248,9 +248,10 @@ def results_section(run: TrainingRun) -> None:
         delta = snapshot.gain.delta_m
         right.metric("Δm (mean relative gain)", "n/a" if delta is None else f"{delta:+.1%}",
                      help="Mean over tasks of (multi-task − single-task) / |single-task|, primary test metric.")
-        right.dataframe(snapshot.gain.to_frame(), hide_index=True, width="stretch",
-                        column_config={c: st.column_config.NumberColumn(c, format="%.3f")
-                                       for c in ("mtl", "stl", "gain", "relative_gain")})
+        right.dataframe(snapshot.gain.to_frame().drop(columns="metric"), hide_index=True, width="stretch",
+                        column_config={**{c: st.column_config.NumberColumn(c, format="%.3f")
+                                          for c in ("mtl", "stl", "gain")},
+                                       "relative_gain": st.column_config.NumberColumn("relative", format="percent")})
 
 
 # The run is only ever read inside functions: a page-level name would keep a dropped run (and its
