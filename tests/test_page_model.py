@@ -187,3 +187,29 @@ def test_an_unexpected_failure_in_the_thread_is_shown_not_lost(app, monkeypatch)
     assert not at.exception
     assert len(at.error) == 1
     assert "unexpectedly (RuntimeError: disk on fire)" in at.error[0].value
+
+
+def test_k_folds_offer_the_test_fold_and_manual_weighting_asks_a_weight_per_task(app):
+    at = app
+    at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="group", group_column="nr", n_folds=4)
+    at = open_model(at)
+    at.selectbox(key="model_test_fold").select(2)
+    at.selectbox(key="model_weighting").select("manual").run()
+    weights = {n.label for n in at.number_input if n.key.startswith("model_w_")}
+    assert weights == {t.name for t in at.session_state[state.TASKS]}
+    at.number_input(key="model_w_union").set_value(3.0)
+    run = finish(train(at, 1))
+    result = run.snapshot().result
+    assert result.test_fold == 2 and result.config.weighting == "manual"
+    assert result.history[0].weights["union"] == 3.0 and result.history[0].weights["married"] == 1.0
+    assert not at.error
+
+
+def test_an_upload_without_its_own_feature_list_defaults_to_every_other_column(app, unlabelled_in_train):
+    at = app
+    data = Dataset("upload.csv", unlabelled_in_train.frame.assign(later=1), tasks=unlabelled_in_train.tasks)
+    at.session_state[state.DATASET] = data
+    at.session_state[state.TASKS] = data.tasks
+    at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="predefined", split_column="part")
+    at = open_model(at)
+    assert at.multiselect[0].value == ["x"]  # not the tasks, not the split column

@@ -63,7 +63,7 @@ def feature_controls() -> tuple[str, ...]:
     default = list(data.feature_columns) or default_feature_columns(
         frame, tasks, id_column=data.id_column, group_column=data.group_column, time_column=data.time_column
     )
-    default = [c for c in default if c in options]
+    default = [c for c in default if c in options and c != config.split_column]  # a split's names are no feature
     names = ",".join(task.name for task in tasks)
     chosen = st.multiselect(
         f"Feature columns ({len(options)} available)", options, default=default,
