@@ -213,3 +213,12 @@ def test_an_upload_without_its_own_feature_list_defaults_to_every_other_column(a
     at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="predefined", split_column="part")
     at = open_model(at)
     assert at.multiselect[0].value == ["x"]  # not the tasks, not the split column
+
+
+def test_the_run_objects_docstring_example_runs():
+    import doctest
+
+    from dashboard import training_run
+
+    found = doctest.testmod(training_run, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert found.attempted > 0 and found.failed == 0
