@@ -252,7 +252,7 @@ def breakdown(name: str) -> list[list[str]]:
     return [[name, step, timed(fn).describe()] for step, fn in steps]
 
 
-def page_script_alone(name: str, page: str = "pages/diagnostics.py") -> list[str]:
+def page_script_alone(name: str, page: str = "views/diagnostics.py") -> list[str]:
     """One page's script run in AppTest (no browser, no websocket), each run on a config not seen before."""
     from streamlit.testing.v1 import AppTest
 

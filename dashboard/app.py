@@ -17,11 +17,11 @@ st.set_page_config(page_title="TaskSplit", page_icon=":material/call_split:", la
 state.init()
 
 PAGES = [
-    st.Page("pages/data.py", title="Data", icon=":material/table_chart:", default=True),
-    st.Page("pages/split.py", title="Split", icon=":material/call_split:"),
-    st.Page("pages/diagnostics.py", title="Diagnostics", icon=":material/query_stats:"),
-    st.Page("pages/model.py", title="Model", icon=":material/model_training:"),
-    st.Page("pages/export.py", title="Export", icon=":material/download:"),
+    st.Page("views/data.py", title="Data", icon=":material/table_chart:", default=True),
+    st.Page("views/split.py", title="Split", icon=":material/call_split:"),
+    st.Page("views/diagnostics.py", title="Diagnostics", icon=":material/query_stats:"),
+    st.Page("views/model.py", title="Model", icon=":material/model_training:"),
+    st.Page("views/export.py", title="Export", icon=":material/download:"),
 ]
 page = st.navigation(PAGES)
 summary = st.sidebar.container()

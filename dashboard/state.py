@@ -51,6 +51,9 @@ def default_split_config(data: Dataset) -> SplitConfig:
 
 def set_dataset(data: Dataset) -> None:
     """Switch to another dataset: its suggested tasks, a default split, no training run."""
+    run = st.session_state.get(TRAINING)
+    if run is not None:  # its thread would otherwise train on until the session's next rerun
+        run.stop()
     st.session_state[DATASET] = data
     st.session_state[TASKS] = tuple(data.tasks)
     set_split_config(default_split_config(data))

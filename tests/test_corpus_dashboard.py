@@ -141,7 +141,7 @@ def test_forcing_text_to_regression_is_one_error_and_the_task_keeps_its_kind(tas
 def split_app(app) -> AppTest:
     upload(app, "splits.csv", csv_bytes(split_table()))
     assert not app.error and not app.exception
-    app.switch_page("pages/split.py").run()
+    app.switch_page("views/split.py").run()
     assert not app.exception and not app.error
     return app
 
@@ -181,7 +181,7 @@ def test_the_widgets_cannot_make_the_other_bad_settings(split_app):
     assert split_app.selectbox(key=widget_key(split_app, "strategy")).options == list(STRATEGIES)
     split_app.radio(key=widget_key(split_app, "mode")).set_value("k folds").run()
     assert split_app.number_input(key=widget_key(split_app, "folds")).min == 2
-    split_app.switch_page("pages/data.py").run()
+    split_app.switch_page("views/data.py").run()
     split_app.radio(key="data_source").set_value("Built-in dataset").run()
     options = split_app.selectbox(key="data_builtin").options
     assert [option.split(" — ")[0] for option in options] == list(BUILTIN_NAMES)
@@ -196,7 +196,7 @@ def bad_config_json(options: dict) -> bytes:
 
 @pytest.mark.parametrize("case", BAD_SPLITS, ids=lambda c: c.case)
 def test_a_bad_uploaded_config_is_one_error(split_app, case):
-    split_app.switch_page("pages/export.py").run()
+    split_app.switch_page("views/export.py").run()
     if not split_app.get("file_uploader") or not any(
         u.key == "export_config_upload" for u in split_app.get("file_uploader")
     ):
@@ -220,7 +220,7 @@ def test_odd_upload_loads_and_splits(app, case):
     assert data.name == case.filename
     pick(app, case.task)
     assert [t.name for t in app.session_state[state.TASKS]] == [case.task]
-    app.switch_page("pages/split.py").run()
+    app.switch_page("views/split.py").run()
     if "--folds 5" in case.strategy_flags:
         app.radio(key=widget_key(app, "mode")).set_value("k folds").run()
         app.number_input(key=widget_key(app, "folds")).set_value(5).run()
@@ -229,9 +229,9 @@ def test_odd_upload_loads_and_splits(app, case):
         app.selectbox(key=widget_key(app, "time")).select("date").run()
     assert not app.exception and not app.error, [e.value for e in app.error]
     assert sum(int(m.value.replace(",", "")) for m in app.metric) == len(data.frame)
-    app.switch_page("pages/data.py").run()
+    app.switch_page("views/data.py").run()
     warnings = [w.value for w in app.warning]
-    app.switch_page("pages/split.py").run()
+    app.switch_page("views/split.py").run()
     warnings += [w.value for w in app.warning]
     if case.warning:
         import re
@@ -250,7 +250,7 @@ def test_html_in_names_and_values_is_never_rendered_as_html(app):
     case = next(c for c in ODD_FILES if c.case == "column names with spaces, unicode or HTML")
     upload(app, case.filename, case.content)
     pick(app, HTML_NAME, "first name")
-    for page in ("pages/data.py", "pages/split.py"):
+    for page in ("views/data.py", "views/split.py"):
         app.switch_page(page).run()
         assert not app.exception and not app.error
         no_markup_allowed(app)
@@ -297,7 +297,7 @@ def test_ten_thousand_columns_keep_the_data_page_usable(app):
     group.select("f1").run()
     assert app.session_state[state.DATASET].group_column == "f1" and not app.exception
     started = time.perf_counter()
-    app.switch_page("pages/split.py").run()
+    app.switch_page("views/split.py").run()
     split_page = time.perf_counter() - started
     assert not app.exception
     print(f"\n10,001 columns: upload {uploaded:.1f} s, rerun {rerun:.1f} s, split page {split_page:.1f} s")
@@ -309,8 +309,8 @@ def test_ten_thousand_columns_keep_the_data_page_usable(app):
 def test_an_uploaded_dataset_survives_a_visit_to_another_page(app):
     upload(app, "tasks.csv", csv_bytes(task_table()))
     before = snapshot(app)
-    app.switch_page("pages/split.py").run()
-    app.switch_page("pages/data.py").run()  # Streamlit dropped the Source radio's state meanwhile
+    app.switch_page("views/split.py").run()
+    app.switch_page("views/data.py").run()  # Streamlit dropped the Source radio's state meanwhile
     assert not app.exception and snapshot(app) == before
     assert app.radio(key="data_source").value == "Upload a file"
 
@@ -329,8 +329,8 @@ def test_a_synthetic_size_survives_a_visit_to_another_page(app):
     app.selectbox(key="data_builtin").select("synthetic").run()
     app.number_input(key="data_syn_rows").set_value(500).run()
     assert app.session_state[state.DATASET].name == "synthetic:500x10"
-    app.switch_page("pages/split.py").run()
-    app.switch_page("pages/data.py").run()
+    app.switch_page("views/split.py").run()
+    app.switch_page("views/data.py").run()
     assert app.session_state[state.DATASET].name == "synthetic:500x10" and not app.exception
 
 
@@ -343,14 +343,14 @@ def test_same_name_different_content_is_a_new_dataset_and_a_new_split(app):
     second = b"id,colour,label\n" + b"".join(f"{i},{'red' if i % 5 else 'blue'},{i % 3 % 2}\n".encode()
                                               for i in range(50))
     upload(app, "people.csv", first)
-    app.switch_page("pages/split.py").run()
+    app.switch_page("views/split.py").run()
     split_a = [m.value for m in app.metric]
     data_a = app.session_state[state.DATASET]
-    app.switch_page("pages/data.py").run()
+    app.switch_page("views/data.py").run()
     upload(app, "people.csv", second)
     data_b = app.session_state[state.DATASET]
     assert data_b.fingerprint != data_a.fingerprint and data_b.n_rows == 50
-    app.switch_page("pages/split.py").run()
+    app.switch_page("views/split.py").run()
     split_b = [m.value for m in app.metric]
     assert sum(int(v.replace(",", "")) for v in split_a) == 30
     assert sum(int(v.replace(",", "")) for v in split_b) == 50

@@ -11,7 +11,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-PAGE = "pages/diagnostics.py"
+PAGE = "views/diagnostics.py"
 
 
 def open_diagnostics(dataset: str | None = None) -> AppTest:

@@ -17,7 +17,7 @@ APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 def export() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("pages/export.py").run()
+    at.switch_page("views/export.py").run()
     assert not at.exception
     return at
 

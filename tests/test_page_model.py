@@ -15,7 +15,7 @@ from core.tasks import Task
 from dashboard import state
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-PAGE = "pages/model.py"
+PAGE = "views/model.py"
 JOIN_SECONDS = 120  # a bound on waiting for the training thread; a 2-epoch wagepan run takes about a second
 
 
@@ -99,7 +99,7 @@ def test_stop_ends_the_run_within_an_epoch_and_keeps_the_curves(app):
     at = train(at, 1000)
     run = at.session_state[state.TRAINING]
     assert at.button(key="model_train").disabled  # no second run while one is going
-    at.switch_page("pages/split.py").run()  # the run goes on while another page is shown
+    at.switch_page("views/split.py").run()  # the run goes on while another page is shown
     assert run.running or run.snapshot().result is not None
     at.switch_page(PAGE).run()
     assert at.session_state[state.TRAINING] is run
@@ -121,7 +121,7 @@ def test_a_new_dataset_drops_the_run_and_stops_its_thread(app):
     at.number_input(key="model_patience").set_value(0)
     at = train(at, 1000)
     thread = at.session_state[state.TRAINING]._thread  # the thread only, so the run itself can be dropped
-    at.switch_page("pages/data.py").run()
+    at.switch_page("views/data.py").run()
     at.selectbox(key="data_builtin").select("penguins").run()
     assert at.session_state[state.TRAINING] is None
     # streamlit keeps the old value until the session's next run; then the run is dropped and stops its thread

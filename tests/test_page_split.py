@@ -16,7 +16,7 @@ APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 def app() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("pages/split.py").run()
+    at.switch_page("views/split.py").run()
     assert not at.exception
     return at
 
