@@ -14,7 +14,7 @@ def wait_idle(page, timeout: float = 90_000) -> None:
         """() => {
             const app = document.querySelector('[data-testid="stApp"]');
             const running = document.querySelector('[data-testid="stStatusWidget"]');
-            return app && app.getAttribute('data-test-script-state') !== 'running' && !running;
+            return app && app.getAttribute('data-test-script-state') === 'notRunning' && !running;
         }""",
         timeout=timeout,
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.helpers import assert_no_exception, open_page, screenshot, wait_idle
@@ -22,13 +24,13 @@ def test_main_path(page, app_url):
     page.goto(app_url)
     wait_idle(page)
     assert_no_exception(page, "first visit")
-    assert page.get_by_role("heading", name="wagepan").is_visible()
+    expect(page.get_by_role("heading", name="wagepan")).to_be_visible()
     screenshot(page, ARTIFACTS, "01-data-wagepan")
 
     # Data: switch to penguins, then drop one task
     pick_option(page, "Built-in dataset", "penguins")
     assert_no_exception(page, "Data page after picking penguins")
-    assert page.get_by_role("heading", name="penguins").is_visible()
+    expect(page.get_by_role("heading", name="penguins")).to_be_visible()
     page.get_by_role("button", name="Remove body_mass_g").or_(
         page.locator('[data-baseweb="tag"]').filter(has_text="body_mass_g").locator("[role=presentation]")
     ).first.click()
@@ -46,3 +48,38 @@ def test_main_path(page, app_url):
     assert page.get_by_test_id("stMetric").filter(has_text="fold-4").count() == 1
     assert "5 folds" in page.get_by_test_id("stSidebar").inner_text()
     screenshot(page, ARTIFACTS, "03-split-folds")
+
+    # Diagnostics: the scorecard, a distribution chart and the co-occurrence heatmap render
+    open_page(page, app_url, "Diagnostics")
+    assert_no_exception(page, "Diagnostics page")
+    expect(page.get_by_role("heading", name="Quality scorecard")).to_be_visible()
+    assert page.locator(".js-plotly-plot").count() >= 3
+    screenshot(page, ARTIFACTS, "04-diagnostics")
+
+    # Model: a 3-epoch run draws a loss curve per task
+    open_page(page, app_url, "Model")
+    assert_no_exception(page, "Model page")
+    epochs = page.locator(".st-key-model_epochs input")
+    epochs.fill("3")
+    epochs.press("Enter")
+    wait_idle(page)
+    page.locator(".st-key-model_train button").first.click()
+    expect(page.get_by_text("Finished in", exact=False)).to_be_visible(timeout=180_000)
+    wait_idle(page)
+    assert_no_exception(page, "Model page after training")
+    losses = page.locator(".st-key-model_losses .js-plotly-plot")
+    expect(losses).to_be_visible()
+    assert losses.locator(".scatterlayer .trace").count() >= 2  # train and val lines
+    screenshot(page, ARTIFACTS, "05-model-trained")
+
+    # Export: download the assignment and check it is the split just made
+    open_page(page, app_url, "Export")
+    assert_no_exception(page, "Export page")
+    with page.expect_download() as download:
+        page.locator(".st-key-export_csv button").click()
+    path = download.value.path()
+    table = pd.read_csv(path)
+    assert table.columns.tolist()[:2] == ["row", "split"]
+    assert len(table) == 344
+    assert set(table["split"]) == {f"fold-{k}" for k in range(5)}
+    screenshot(page, ARTIFACTS, "06-export")
