@@ -20,7 +20,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -237,8 +236,7 @@ def check_guarantees(frame, tasks, config, result) -> None:
     if config.group_column and config.strategy != "predefined":
         groups = group_ids(frame, config.group_column)
         assert (assignment.groupby(groups).nunique() == 1).all(), "a group in two splits"
-    # grouped stratified sizes are not checked while the engine misses them: see test_stratify_keeps_group_sizes
-    if config.strategy == "random" or (config.strategy == "stratified" and not config.group_column):
+    if config.strategy in ("random", "stratified", "group"):
         check_sizes(frame, config, assignment)
         units = group_ids(frame, config.group_column).nunique() if config.group_column else len(frame)
         if config.n_folds and units >= config.n_folds:
@@ -279,8 +277,7 @@ def read_diagnostics(frame, tasks, config, assignment) -> None:
         lambda: split_quality(encode_tasks(frame, tasks, config.n_bins).matrix, assignment.to_numpy(),
                               None if config.n_folds or config.strategy == "predefined"
                               else dict(config.fractions)).to_frame(),
-        # inf in features is turned to NaN for leakage only: see test_leakage_reads_inf_in_features (xfail)
-        lambda: leakage(frame.replace([np.inf, -np.inf], np.nan), assignment, tasks=tasks,
+        lambda: leakage(frame, assignment, tasks=tasks,
                         group_column=config.group_column, time_column=config.time_column,
                         seed=config.seed).to_frame(),
     ]
@@ -440,13 +437,9 @@ def test_random_groups_fill_every_split():
         assert result.assignment.nunique() == 3, seed
 
 
-# --------------------------------------------------------------------------- found by fuzzing, not fixed here
+# --------------------------------------------------------------------------- found by fuzzing, fixed since
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "core/leakage.py _near_duplicate_check passes inf to SimpleImputer/StandardScaler, which raise "
-    "ValueError('Input X contains infinity'); fix: values = np.where(np.isfinite(values), values, np.nan) "
-    "after to_numpy (not my file: reported to its author)"))
 def test_leakage_reads_inf_in_features():
     frame = pd.DataFrame({"x": [0.0, 1.0, np.inf, 2.0, 3.0, -np.inf], "y": [0, 1, 0, 1, 0, 1]})
     assignment = pd.Series(["train", "train", "train", "test", "test", "test"])
@@ -454,10 +447,6 @@ def test_leakage_reads_inf_in_features():
     assert "near_duplicates" in set(report.to_frame()["check"])
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "core/leakage.py _near_duplicate_check: StandardScaler overflows on a feature of 1.5e170 (variance inf), "
-    "the scaled values turn NaN and KDTree raises ValueError('Input contains NaN'); fix: scale robustly or "
-    "np.nan_to_num the scaled matrix before KDTree (not my file: reported to its author)"))
 def test_leakage_reads_huge_features():
     frame = pd.DataFrame({"x": [1.5e170, 0.0, 1.0, 2.0, 3.0, 4.0]})
     assignment = pd.Series(["train"] * 3 + ["test"] * 3)
@@ -467,10 +456,6 @@ def test_leakage_reads_huge_features():
     assert "near_duplicates" in set(report.to_frame()["check"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core/stratify.py: groups of 21, 10, 4 and 1 rows split 0.7/0.15/0.15 by a regression task put the "
-    "21-row group in test (train 4 rows for a target of 25.2), beyond the promised one group's size; "
-    "once fixed, check grouped stratified sizes in the fuzz again (check_guarantees). Not my file: reported"))
 def test_stratify_keeps_group_sizes_within_one_group():
     value = [0.0] * 8 + [1.0, -1.0] + [0.0] * 15 + [-1.0, -1.0, -1.0, -2.0, 0.0, -1.0, 0.0, 0.0, 0.0, -2.0, -1.5]
     group = [0] * 9 + [2, 2] + [0] * 8 + [1] + [2] * 5 + [1, 2, 2, 5, 2, 1, 0, 0, 0, 0, 1]
