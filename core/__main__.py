@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="write a self-contained HTML report of a split")
     common(report)
     report.add_argument("--split-file", required=True, metavar="FILE", help="CSV/Parquet from `split`")
+    report.add_argument("--config", metavar="FILE",
+                        help="the split's config JSON (Export page); the report then names the strategy and scores ED")
 
     train = commands.add_parser("train", help="train a shared-trunk model on a split; write metrics JSON")
     common(train)
@@ -120,13 +122,14 @@ def read_split_file(path: str, dataset: Dataset) -> pd.Series:
     return pd.Series(splits, index=dataset.frame.index, name="split")
 
 
-def _write_assignment(assignment: pd.Series, out: str) -> None:
-    table = pd.DataFrame({"row": range(len(assignment)), "split": assignment.astype(str).to_numpy()})
-    path = Path(out)
-    if path.suffix.lower() in (".parquet", ".pq"):
-        table.to_parquet(path, index=False)
-    else:
-        table.to_csv(path, index=False)
+def read_config_file(path: str):
+    """A SplitConfig from its JSON file (as the Export page writes it); a bad file is a ConfigError."""
+    from core.splits import SplitConfig
+
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"No config file at '{path}'; download one from the Export page or drop --config.")
+    return SplitConfig.from_json(file.read_text(encoding="utf-8", errors="replace"))
 
 
 # --------------------------------------------------------------------------- commands
@@ -147,7 +150,9 @@ def _cmd_split(args: argparse.Namespace) -> None:
     if args.folds is not None:
         options["n_folds"] = args.folds
     result = split(dataset.frame, tasks, SplitConfig(**options))
-    _write_assignment(result.assignment, args.out)
+    from core.export import write_assignment
+
+    write_assignment(result.assignment, args.out, dataset)
     sizes = ", ".join(f"{name} {count:,}" for name, count in result.assignment.value_counts().items())
     print(f"wrote {args.out}: {sizes}", file=sys.stderr)
 
@@ -158,7 +163,15 @@ def _cmd_report(args: argparse.Namespace) -> None:
     dataset = load_data(args.data)
     tasks = _tasks(dataset, args.task)
     assignment = read_split_file(args.split_file, dataset)
-    write_report(args.out, dataset, tasks, assignment)
+    config = read_config_file(args.config) if args.config else None
+    if config is not None and config.strategy != "predefined":
+        found = sorted(set(assignment) - {"excluded"})
+        if not set(found) <= set(config.split_names):
+            raise ConfigError(
+                f"--config names the splits {', '.join(config.split_names)} but the split file holds "
+                f"{', '.join(found)}; give the config this split was made with."
+            )
+    write_report(args.out, dataset, tasks, assignment, config=config)
     print(f"wrote {args.out}", file=sys.stderr)
 
 

@@ -12,18 +12,16 @@ Figures are embedded as plotly JSON, which encodes ``<`` as ``\\u003c``, so a
 label such as ``</script><script>alert(1)</script>`` cannot close the script
 element; plotly.js draws labels as SVG text.
 
-The export helpers that the Export page and scripts share live here too:
-:func:`assignment_frame` (the ``row``, ``split`` table that ``python -m core
-split --out`` writes), :func:`assignment_digest` and :func:`reproduce_code`.
+The export helpers (:func:`assignment_frame`, :func:`assignment_digest`,
+:func:`reproduce_code`) live in :mod:`core.export` and are importable from here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,6 +35,7 @@ import core
 from core import diagnostics
 from core.data import Dataset
 from core.errors import DataError
+from core.export import assignment_digest, assignment_frame, data_spec, reproduce_code  # noqa: F401
 from core.figures import (
     association_heatmap,
     cooccurrence_heatmap,
@@ -60,79 +59,6 @@ MAX_LABEL_ROWS = 30  # labels shown per task in a distribution table; the rest a
 MAX_HEATMAP_LABELS = 60  # the most frequent labels drawn in a co-occurrence heatmap, as on the Diagnostics page
 SHIFT_PAIRS = 10  # co-occurrence pairs listed per split
 MIN_SHIFT_SUPPORT = 20  # rows with the conditioning label, in both splits, before a shift is listed
-
-
-# --------------------------------------------------------------------------- export helpers
-
-
-def assignment_frame(assignment: pd.Series, dataset: Dataset | None = None) -> pd.DataFrame:
-    """The assignment as ``python -m core split --out`` writes it: ``row`` (0-based position), ``split``.
-
-    With a dataset that names an id column, that column is added after ``split``.
-
-    Examples
-    --------
-    >>> assignment_frame(pd.Series(["train", "test", "train"])).to_dict("list")
-    {'row': [0, 1, 2], 'split': ['train', 'test', 'train']}
-    """
-    table = pd.DataFrame({"row": np.arange(len(assignment)), "split": assignment.astype(str).to_numpy()})
-    if dataset is not None and dataset.id_column and dataset.id_column in dataset.frame.columns:
-        table[dataset.id_column] = dataset.frame[dataset.id_column].to_numpy()
-    return table
-
-
-def assignment_digest(assignment: pd.Series) -> str:
-    """A short content hash of the split names in row order: equal digests, equal splits.
-
-    Examples
-    --------
-    >>> assignment_digest(pd.Series(["a", "b"])) == assignment_digest(pd.Series(["a", "b"], index=[5, 6]))
-    True
-    """
-    hashed = pd.util.hash_pandas_object(assignment.astype(str).reset_index(drop=True), index=True)
-    return hashlib.blake2b(hashed.to_numpy().tobytes(), digest_size=6).hexdigest()
-
-
-def data_spec(dataset: Dataset) -> str:
-    """What ``core.data.load_data`` reads to get this dataset back: ``builtin:NAME`` or the file name."""
-    return f"builtin:{dataset.name}" if dataset.builtin else dataset.name
-
-
-def _config_arguments(config: SplitConfig) -> str:
-    defaults = SplitConfig()
-    parts = []
-    for field in fields(SplitConfig):
-        value = getattr(config, field.name)
-        if field.name in ("strategy", "seed") or value != getattr(defaults, field.name):
-            parts.append(f"{field.name}={dict(value) if field.name == 'fractions' else value!r}")
-    return ", ".join(parts)
-
-
-def reproduce_code(dataset: Dataset, tasks: Sequence[Task], config: SplitConfig) -> str:
-    """A short Python script that makes the same split with ``core``.
-
-    Examples
-    --------
-    >>> from core.data import load_builtin
-    >>> print(reproduce_code(load_builtin("penguins"), [Task("sex", ("sex",), "binary")], SplitConfig(seed=3)))
-    ... # doctest: +ELLIPSIS
-    from core.data import load_data
-    ...
-    config = SplitConfig(strategy='stratified', seed=3)
-    ...
-    """
-    where = "" if dataset.builtin else "  # the path to your copy of the file"
-    task_lines = "".join(f"    Task({t.name!r}, {tuple(t.columns)!r}, {t.kind!r}),\n" for t in tasks)
-    return (
-        "from core.data import load_data\n"
-        "from core.splits import SplitConfig, split\n"
-        "from core.tasks import Task\n\n"
-        f"dataset = load_data({data_spec(dataset)!r}){where}\n"
-        f"tasks = [\n{task_lines}]\n"
-        f"config = SplitConfig({_config_arguments(config)})\n"
-        "result = split(dataset.frame, tasks, config)\n"
-        "print(result.to_frame())  # rows per split\n"
-    )
 
 
 # --------------------------------------------------------------------------- diagnostics

@@ -70,3 +70,29 @@ def test_bad_split_file_exits_2_with_one_line(tmp_path, content, words):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0]
     assert "Traceback" not in done.stderr and not out.exists()
+
+
+def test_report_with_the_config_names_the_strategy_and_refuses_a_foreign_one(tmp_path):
+    from core.splits import SplitConfig
+
+    split_file = tmp_path / "s.csv"
+    config = SplitConfig(strategy="group", group_column="nr", seed=2)
+    done = subprocess.run(
+        [sys.executable, "-m", "core", "split", "builtin:wagepan", "--strategy", "group", "--group", "nr",
+         "--seed", "2", "--out", str(split_file)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    (tmp_path / "c.json").write_text(config.to_json())
+    (tmp_path / "folds.json").write_text(SplitConfig(n_folds=5).to_json())
+    out = tmp_path / "r.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "core", "report", "builtin:wagepan", "--split-file", str(split_file),
+         "--config", str(tmp_path / "c.json"), "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+        timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "group" in out.read_text()
+    bad = subprocess.run(
+        [sys.executable, "-m", "core", "report", "builtin:wagepan", "--split-file", str(split_file),
+         "--config", str(tmp_path / "folds.json"), "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+        timeout=300)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [bad.stderr.strip()] and "fold-0" in bad.stderr
