@@ -25,7 +25,10 @@ PAGES = [
 ]
 page = st.navigation(PAGES)
 summary = st.sidebar.container()
+for note in state.take_link_notes():
+    st.warning(note)
 try:
     page.run()
 finally:  # drawn after the page, so it shows what the page just chose
     sidebar.show(summary)
+    state.write_link()

@@ -12,9 +12,10 @@ from dataclasses import replace
 import streamlit as st
 
 from core.data import DEFAULT_DATASET, Dataset
+from core.errors import TaskSplitError
 from core.splits import SplitConfig
 from core.tasks import Task
-from dashboard import compute
+from dashboard import compute, link
 
 # The session's working state. Widget keys live beside the widgets, prefixed by page.
 DATASET = "dataset"            # core.data.Dataset: the table and its column roles
@@ -22,12 +23,57 @@ TASKS = "tasks"                # tuple[core.tasks.Task]: the chosen prediction t
 SPLIT_CONFIG = "split_config"  # core.splits.SplitConfig: how to split
 TRAINING = "training"          # dashboard.training_run.TrainingRun or None: the live or last run
 SPLIT_WIDGETS = "split_widgets_version"  # int: bumped when the config is set from outside the Split page
+LINK_NOTES = "link_notes"      # list[str]: what a page address asked for that could not be used, shown once
 
 
 def init() -> None:
-    """Fill the session with the default dataset, its suggested tasks and a split, once."""
-    if DATASET not in st.session_state:
-        set_dataset(compute.builtin_dataset(DEFAULT_DATASET))
+    """Fill the session once: the work the page address names, else the default dataset and a split."""
+    if DATASET in st.session_state:
+        return
+    notes: list[str] = []
+    name = st.query_params.get("dataset")
+    data = None
+    if name:
+        try:
+            data = compute.builtin_dataset(name)
+        except TaskSplitError as error:
+            notes.append(str(error))
+    set_dataset(data or compute.builtin_dataset(DEFAULT_DATASET))
+    if data is not None:
+        _apply_link(data, notes)
+    st.session_state[LINK_NOTES] = notes
+
+
+def _apply_link(data: Dataset, notes: list[str]) -> None:
+    specs = st.query_params.get_all("task")
+    if specs:
+        chosen, dropped = link.tasks_from_params(data, specs)
+        if chosen:
+            set_tasks(chosen)
+        if dropped:
+            notes.append(f"The link's task(s) {', '.join(dropped)} do not fit {data.name}; they were left out.")
+    params = {key: st.query_params.get(key) for key in st.query_params}
+    params.pop("dataset", None)
+    params.pop("task", None)
+    if params:
+        try:
+            set_split_config(link.config_from_params(params))
+        except TaskSplitError as error:
+            notes.append(f"The link's split settings were not used: {error}")
+
+
+def take_link_notes() -> list[str]:
+    """What the page address asked for that could not be used; empty after the first call."""
+    return st.session_state.pop(LINK_NOTES, [])
+
+
+def write_link() -> None:
+    """Put the current dataset, tasks and split in the page address (no-op when it already says so)."""
+    wanted = link.to_params(dataset(), tasks(), split_config())
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    normal = {key: value if isinstance(value, list) else [value] for key, value in wanted.items()}
+    if normal != current:
+        st.query_params.from_dict(wanted)
 
 
 def dataset() -> Dataset:

@@ -16,6 +16,7 @@ from core.figures import (
 )
 from core.splits import EXCLUDED, SplitConfig
 from dashboard import compute, state
+from dashboard.guards import require_split
 
 SCORES = ("LD", "ED", "LPD", "FZ", "FLZ", "JS")  # the scorecard's cards, in order
 BADGE = {"pass": ":green-badge[pass]", "warn": ":orange-badge[warn]", "fail": ":red-badge[fail]",
@@ -34,15 +35,7 @@ tasks = state.tasks()
 config = state.split_config()
 frame = data.frame
 
-if not tasks:
-    st.info("No task is chosen, so there is nothing to diagnose; pick tasks on the Data page.")
-    st.stop()
-try:
-    result = compute.split_result(data.fingerprint, tasks, config, frame)
-except TaskSplitError as error:
-    st.error(str(error))
-    st.caption("Change the split's settings on the Split page.")
-    st.stop()
+result = require_split("diagnose")
 
 assignment = result.assignment
 key = (data.fingerprint, tasks, config)

@@ -17,6 +17,7 @@ from core.model import NORMS, WEIGHTINGS, ModelConfig
 from core.tasks import task_source_columns
 from core.training import TrainConfig
 from dashboard import compute, state
+from dashboard.guards import require_split
 from dashboard.training_run import RunRequest, TrainingRun
 
 REFRESH_SECONDS = 0.5  # how often the live curves redraw while a run is going
@@ -35,15 +36,7 @@ tasks = state.tasks()
 config = state.split_config()
 frame = data.frame
 
-if not tasks:
-    st.info("No task is chosen, so there is nothing to train; pick tasks on the Data page.")
-    st.stop()
-try:
-    split = compute.split_result(data.fingerprint, tasks, config, frame)
-except TaskSplitError as error:
-    st.error(str(error))
-    st.caption("Change the split's settings on the Split page.")
-    st.stop()
+split = require_split("train")
 
 split_key = (data.fingerprint, tasks, config)
 st.caption(

@@ -7,6 +7,7 @@ they fail instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -71,22 +72,29 @@ def start_app(port: int) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 
 
-@pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    _require_chromium()
+@contextlib.contextmanager
+def served_app(port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The app served on a free local port for the duration of the block: ``(url, process)``."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     process = start_app(port)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    _require_chromium()
+    with served_app() as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, _wait_healthy, free_port, start_app
+from tests.browser.conftest import served_app
 from tests.browser.helpers import assert_no_exception, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -14,12 +12,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.parametrize("path", ["/model"])
 def test_first_request_to_a_page_link(browser, path):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    process = start_app(port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process)
+    with served_app() as (url, _):
         context = browser.new_context(viewport={"width": 1440, "height": 1000})
         page = context.new_page()
         page.goto(url + path)
@@ -28,9 +21,3 @@ def test_first_request_to_a_page_link(browser, path):
         assert page.get_by_role("heading", name="Model").is_visible()
         assert "wagepan" in page.get_by_test_id("stSidebar").inner_text()
         context.close()
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()

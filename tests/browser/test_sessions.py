@@ -3,8 +3,8 @@
 Context A switches to penguins; context B stays on wagepan and asks for 5 folds.
 Each sidebar must show only its own choices, after its own reruns and after the
 other one reloads. Streamlit keeps state per session and a reload opens a new
-session, so a reloaded tab starts again from the defaults (wagepan, group
-split) without touching the other tab. Uploads of the same file name with
+session, which rebuilds the tab's own work from its page address (dashboard/link.py)
+without touching the other tab. Uploads of the same file name with
 different content, at the same time in both contexts, must give each context
 its own dataset: the cache keys on the content, not the name.
 """
@@ -79,15 +79,15 @@ def test_two_sessions_keep_their_own_dataset_tasks_and_split(two_tabs):
     screenshot(a, ARTIFACTS, "sessions-a-penguins")
     screenshot(b, ARTIFACTS, "sessions-b-wagepan-folds")
 
-    # A reload opens a new session: A starts again from the defaults; B keeps its folds
+    # A reload opens a new session, rebuilt from that tab's own address: each keeps its own work
     a.reload()
     wait_idle(a)
-    sidebar_shows(a, "wagepan", "train 70%", never=("penguins",))
+    sidebar_shows(a, "penguins", "species (cls)", never=("5 folds", "wagepan"))
     open_page(b, "", "Split")
     sidebar_shows(b, "wagepan", "5 folds")
     b.reload()
     wait_idle(b)
-    sidebar_shows(b, "wagepan", "train 70%", never=("5 folds",))
+    sidebar_shows(b, "wagepan", "5 folds", never=("penguins",))
     for tab, where in ((a, "A after reload"), (b, "B after reload")):
         assert_no_exception(tab, where)
 
