@@ -198,13 +198,14 @@ def _task_targets(sample: pd.DataFrame, task: Task) -> tuple[np.ndarray, np.ndar
 def _predictor_scores(sample: pd.DataFrame, features: list[str], tasks: Sequence[Task], rng) -> pd.DataFrame:
     rows = []
     half = rng.random(len(sample)) < 0.5
+    feature_bins = {feature: _feature_bins(sample[feature]) for feature in features}  # once, not once per task
     for task in tasks:
         target = _task_targets(sample, task)
         if target is None:
             continue
         labelled, truth, names, metric = target
         for feature in features:
-            bins = _feature_bins(sample[feature])[labelled]
+            bins = feature_bins[feature][labelled]
             encoded = _cross_fitted_means(bins, truth, half[labelled])
             if metric == "AUC":
                 scores = _auc(truth, encoded)

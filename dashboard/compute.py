@@ -150,26 +150,45 @@ def strategy_comparison(
     return compare_strategies(_frame, tasks, dict(configs), group_column=group_column).to_frame()
 
 
+def _clickable(figure):
+    """The layout a chart drawn with ``on_select="rerun", selection_mode="points"`` gets, set before it is sent.
+
+    Streamlit's chart sets ``clickmode``, ``dragmode`` and ``hovermode`` in the browser when the figure
+    lacks them, and a new ``clickmode`` makes plotly.js draw the whole chart a second time.
+    """
+    return figure.update_layout(clickmode="event+select", dragmode="pan", hovermode="closest")
+
+
 @st.cache_resource(max_entries=32, show_spinner="Drawing the label distributions…")
-def distribution_figures(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, _frame, _assignment):
-    """One figure per task (bars, or histograms for regression), shared: plotly validation is the slow part.
+def distribution_figure(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, _frame, _assignment):
+    """Every task's label distribution in one faceted figure, shared: plotly validation is the slow part.
 
     st.plotly_chart copies a figure (``to_dict``) before drawing it, so a shared figure is never changed.
     """
-    from core.figures import label_distribution_bars, regression_histogram
+    from core.figures.distribution import label_distribution_grid
 
     distribution = label_distribution(fingerprint, tasks, config, _frame, _assignment)
-    counts, histogram = distribution.counts, distribution.histogram
-    missing = counts[counts["is_missing"]].set_index(["task", "split"])["fraction"]
-    splits = [s for s in pd.unique(counts["split"]) if s != "all"]
-    figures = []
-    for task in tasks:
-        if task.kind == "regression":
-            shares = {s: float(missing.get((task.name, s), 0.0)) for s in splits}
-            figures.append(regression_histogram(histogram[histogram["task"] == task.name], missing=shares))
-        else:
-            figures.append(label_distribution_bars(counts[counts["task"] == task.name]))
-    return tuple(figures)
+    return _clickable(label_distribution_grid(distribution.counts, distribution.histogram))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def association_figure(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, split: str, _frame,
+                       _assignment):
+    """The task association heatmap of ``split`` (``all``: every row but excluded ones)."""
+    from core.figures import association_heatmap
+
+    association = task_association(fingerprint, tasks, config, _frame, _assignment)
+    rows = "all data" if split == "all" else split
+    return association_heatmap(association.matrices[split], title=f"Task association, Cramér's V ({rows})")
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def comparison_figure(fingerprint: str, tasks: tuple[Task, ...], configs: tuple[tuple[str, SplitConfig], ...],
+                      group_column: str | None, recommended: str | None, _comparison: pd.DataFrame):
+    """The strategy comparison chart; ``_comparison`` is ``strategy_comparison`` of the same arguments."""
+    from core.figures import strategy_comparison as comparison_chart
+
+    return comparison_chart(_comparison, recommended=recommended)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -194,7 +213,7 @@ def cooccurrence_figure(
     else:
         pairs = cooccurrence_pairs(fingerprint, tasks, config, split, _frame, _assignment)
         figure = cooccurrence_heatmap(pairs, measure=measure, labels=labels, split=split or "all")
-    return figure, len(labels), len(diagonal)
+    return _clickable(figure), len(labels), len(diagonal)
 
 
 # --------------------------------------------------------------------------- Model page (issue 6)

@@ -25,6 +25,7 @@ from core.figures import (
     status_color,
     strategy_comparison,
 )
+from core.figures.distribution import label_distribution_grid, text_px
 from core.figures.palette import HIGHLIGHT, NEUTRAL
 from core.tasks import Task
 
@@ -150,6 +151,82 @@ def test_histogram_from_label_distribution(frame, tasks):
     assert math.isclose(sum(fig.data[0].y), 1.0)
 
 
+# --------------------------------------------------------------------------- every task in one figure
+
+
+def grid_of(frame, tasks):
+    distribution = label_distribution(frame, tasks, SPLITS, n_bins=2)
+    return label_distribution_grid(distribution.counts, distribution.histogram)
+
+
+def test_grid_has_a_titled_facet_per_task_and_one_legend_entry_per_split(frame, tasks):
+    fig = grid_of(frame, tasks)
+    titles = [a.text for a in fig.layout.annotations]
+    assert [t.split("<br>")[0] for t in titles] == [
+        "<b>union (binary)</b>", "<b>married (binary)</b>", "<b>wage (regression)</b>",
+        "<b>tags (multilabel · a row can have several labels)</b>",
+    ]
+    assert "hatched" in titles[1]  # married has missing labels
+    assert [t.xaxis for t in fig.data] == ["x"] * 3 + ["x2"] * 3 + ["x3"] * 3 + ["x4"] * 3
+    assert [t.name for t in fig.data if t.showlegend] == ["train", "val", "test"]
+    assert {t.legendgroup for t in fig.data} == {"train", "val", "test"}  # a legend click hides a split everywhere
+    for trace in fig.data:
+        color = trace.marker.color if trace.type == "bar" else trace.line.color
+        assert color == split_color(trace.name)
+
+
+def test_grid_facets_draw_what_the_single_figures_draw(frame, tasks):
+    fig = grid_of(frame, tasks)
+    alone = label_distribution_bars(counts_of(frame, tasks, "married"))
+    married = [t for t in fig.data if t.xaxis == "x2"]
+    for faceted, single in zip(married, alone.data, strict=True):
+        assert list(faceted.x) == list(single.x) and faceted.y.tolist() == single.y.tolist()
+        assert [repr(list(c)) for c in faceted.customdata] == [repr(list(c)) for c in single.customdata]  # NaN too
+    assert fig.layout.xaxis2.title.text == "married" and fig.layout.yaxis2.title.text == "share of the split's rows"
+    wage = [t for t in fig.data if t.xaxis == "x3"]
+    assert wage[0].customdata[0][0] == "range"  # a histogram bin drills to a value range
+    assert fig.layout.yaxis3.title.text == "share of the split's labelled rows"
+
+
+def test_grid_facets_neither_overlap_nor_leave_the_figure(frame, tasks):
+    fig = grid_of(frame, tasks)
+    axes = [fig.layout[f"{letter}axis{k if k > 1 else ''}"] for letter in "xy" for k in range(1, 5)]
+    assert all(axis.automargin is False for axis in axes)  # margins set from the labels (plotly would draw twice)
+    boxes = [(fig.layout[f"xaxis{k if k > 1 else ''}"].domain, fig.layout[f"yaxis{k if k > 1 else ''}"].domain)
+             for k in range(1, 5)]
+    for (x, y) in boxes:
+        assert 0 <= x[0] < x[1] <= 1 and 0 <= y[0] < y[1] <= 1
+    for i, (xa, ya) in enumerate(boxes):  # two facets share a row or a column, never a patch of the page
+        for xb, yb in boxes[i + 1:]:
+            assert xa[1] <= xb[0] or xb[1] <= xa[0] or ya[1] <= yb[0] or yb[1] <= ya[0]
+    assert boxes[0][1] == boxes[1][1] and boxes[0][1][0] > boxes[2][1][1]  # two per row, rows top to bottom
+    assert fig.layout.margin.l >= text_px("100%")  # room for the share ticks of the left column
+
+
+def test_a_clicked_grid_bar_drills_to_its_rows(frame, tasks):
+    """From the grid's customdata to rows: the path the page takes on a click."""
+    fig = grid_of(frame, tasks)
+    test_trace = next(t for t in fig.data if t.name == "test" and t.xaxis == "x2")  # married
+    point = {"customdata": list(test_trace.customdata[list(test_trace.x).index("no")])}
+    drill = drill_from_points([point])
+    assert drill == Drill("test", (Condition("married", "no"),))
+    encoded = encode_tasks(frame, tasks, 2)
+    codes = np.array([["train", "val", "test"].index(s) for s in SPLITS])
+    assert drill_rows(encoded, codes, ["train", "val", "test"], drill).tolist() == [7]
+
+
+def test_long_labels_are_cut_short_on_the_axis_only():
+    label = "a label far too long to fit under a bar"
+    rows = [("t", "multiclass", split, value, False, 1, 2, 0.5, 0.5)
+            for split in ("train", "all") for value in (label, "b")]
+    counts = pd.DataFrame(rows, columns=["task", "kind", "split", "label", "is_missing", "count", "split_rows",
+                                         "fraction", "fraction_labelled"])
+    fig = label_distribution_grid(counts, counts.iloc[:0])
+    assert list(fig.data[0].x) == [label, "b"] and fig.data[0].customdata[0][2] == label
+    shown = list(fig.layout.xaxis.ticktext)
+    assert shown[0].endswith("…") and len(shown[0]) <= 24 and shown[1] == "b"
+
+
 # --------------------------------------------------------------------------- co-occurrence heatmap
 
 
@@ -171,6 +248,9 @@ def test_heatmap_cells_and_click_targets(frame, tasks):
     assert fig.layout.xaxis.title.text == "column label" and fig.layout.yaxis.title.text == "row label"
     assert len(fig.layout.shapes) == 2  # one separator each way between the two tasks
     assert labels == [label for label in pd.unique(pairs["row_label"])]
+    # margins fit the labels without plotly's automargin (which draws a chart twice)
+    assert fig.layout.xaxis.automargin is False and fig.layout.yaxis.automargin is False
+    assert fig.layout.margin.l >= text_px("married=yes", 11)
 
 
 def test_multilabel_within_task_cells_are_drawn(frame, tasks):
@@ -384,3 +464,12 @@ def test_a_clicked_bar_drills_to_its_rows(frame, tasks):
     rows = drill_rows(encoded, codes, ["train", "val", "test"], drill)
     assert rows.tolist() == [7]  # the one test row with married=no
     assert len(rows) == test_trace.customdata[list(test_trace.x).index("no")][4]
+
+
+@pytest.mark.parametrize("module", ["distribution", "diagnostics", "cooccurrence", "comparison", "drilldown"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    found = doctest.testmod(importlib.import_module(f"core.figures.{module}"), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert found.attempted > 0 and found.failed == 0

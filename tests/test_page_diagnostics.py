@@ -69,11 +69,24 @@ def test_first_visit_shows_scores_leakage_and_every_chart(wagepan):
         assert score in text
     assert "Threshold:" in " ".join(c.value for c in at.caption)
     assert "Groups in more than one split" in text and "badge[pass]" in text
-    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in charts(at)]
-    assert sum(t.startswith(("union", "married", "poorhlth", "lwage", "hours", "occupation", "industry"))
-               for t in titles) == 7
+    specs = [json.loads(c.proto.spec) for c in charts(at)]
+    titles = [spec["layout"].get("title", {}).get("text", "") for spec in specs]
+    assert len(specs) == 4  # the label distributions, co-occurrence, association, strategies: one chart each
+    facets = [a["text"] for a in specs[0]["layout"]["annotations"]]  # one faceted chart for every task
+    assert [f.split(" (")[0].removeprefix("<b>") for f in facets] == [
+        "union", "married", "poorhlth", "lwage", "hours", "occupation", "industry"]
     assert any(t.startswith("Co-occurrence across tasks") for t in titles)
     assert any(t.startswith("Task association") for t in titles)
+    assert any(t.startswith("Strategies side by side") for t in titles)
+
+
+def test_clickable_charts_come_ready_for_clicks(wagepan):
+    """Streamlit sets click, drag and hover modes in the browser when a selectable chart lacks them, and
+    plotly.js then draws the chart again; the page's clickable charts carry them."""
+    for chart in charts(wagepan):
+        layout = json.loads(chart.proto.spec)["layout"]
+        if chart.proto.selection_mode:
+            assert (layout["clickmode"], layout["dragmode"], layout["hovermode"]) == ("event+select", "pan", "closest")
 
 
 def test_compare_strategies_recommends_the_group_split_and_says_why(wagepan):
@@ -117,16 +130,24 @@ def test_clicking_a_heatmap_cell_lists_the_rows_with_both_labels():
 
 def test_clicking_a_bar_lists_its_rows():
     at = open_diagnostics()
-    click(at, at.get("plotly_chart")[0], ["label", "union", "1", "val", 160])
+    distributions = at.get("plotly_chart")[0]
+    bars = json.loads(distributions.proto.spec)["data"]
+    val_union = next(t for t in bars if t["name"] == "val" and t["xaxis"] == "x")  # union is the first facet
+    assert val_union["customdata"][1][:4] == ["label", "union", "1", "val"]
+    click(at, distributions, val_union["customdata"][1])
     header = drill_header(at)
     assert "val rows with union=1" in header
+    assert int(header.split()[0].strip("*").replace(",", "")) == val_union["customdata"][1][4]  # the bar's count
 
 
 def test_happiness_with_missing_labels_renders_and_drills_to_them():
     at = open_diagnostics("happiness")
     assert not at.error
-    bars = json.loads(chart_titled(at, "owngun").proto.spec)
-    assert "(missing)" in bars["data"][0]["x"]
+    distributions = json.loads(at.get("plotly_chart")[0].proto.spec)
+    facet = next(i for i, a in enumerate(distributions["layout"]["annotations"]) if a["text"].startswith("<b>owngun"))
+    axis = "x" if facet == 0 else f"x{facet + 1}"
+    owngun = [t for t in distributions["data"] if t["xaxis"] == axis]
+    assert "(missing)" in owngun[0]["x"]
     assert "owngun=(missing)" in at.selectbox(key="diag_drill_a").options
     at.selectbox(key="diag_drill_a").select("owngun=(missing)").run()
     assert not at.exception

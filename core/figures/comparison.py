@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from core.figures.palette import HIGHLIGHT, NEUTRAL, style
 
@@ -25,6 +24,7 @@ SCORES = (
     ("ed_share", "ED (share of rows)"),
     ("groups_split", "groups split"),
 )
+SPACING = 0.06  # between the small multiples, a share of the width
 CLOSE_LD = 0.01  # an LD this close to the best counts as "as good"
 
 
@@ -52,28 +52,36 @@ def strategy_comparison(
     """
     usable = _usable(comparison)
     scores = [(c, t) for c, t in SCORES if c in usable.columns and usable[c].notna().any()]
-    fig = make_subplots(rows=1, cols=len(scores), subplot_titles=[t for _, t in scores], horizontal_spacing=0.06)
     configs = list(usable["config"])
     colors = [HIGHLIGHT if c == recommended else NEUTRAL for c in configs]
-    for i, (column, name) in enumerate(scores, start=1):
+    # the small multiples laid out by hand, in one layout (make_subplots and an update per axis took 4x longer)
+    width = (1 - SPACING * (len(scores) - 1)) / max(len(scores), 1)
+    traces, layout = [], {"annotations": []}
+    for i, (column, name) in enumerate(scores):
+        axis = "" if i == 0 else str(i + 1)
         values = usable[column].to_numpy(dtype=float)
-        fig.add_trace(
-            go.Bar(
-                x=configs, y=values, marker_color=colors, name=name, showlegend=False,
-                text=[_short(v, column) for v in values], textposition="outside", cliponaxis=False,
-                hovertemplate="%{x}: " + name + " %{text}<extra></extra>",
-            ),
-            row=1, col=i,
-        )
-        fig.update_yaxes(rangemode="tozero", showticklabels=False, row=1, col=i)
-        fig.update_xaxes(tickangle=-30, row=1, col=i)
-    fig.update_annotations(font_size=13)
+        traces.append(go.Bar(
+            x=configs, y=values, marker_color=colors, name=name, showlegend=False, xaxis=f"x{axis}", yaxis=f"y{axis}",
+            text=[_short(v, column) for v in values], textposition="outside", cliponaxis=False,
+            hovertemplate="%{x}: " + name + " %{text}<extra></extra>",
+        ))
+        left = i * (width + SPACING)
+        layout[f"xaxis{axis}"] = {"domain": [left, left + width], "anchor": f"y{axis}", "tickangle": -30,
+                                  "automargin": False}
+        layout[f"yaxis{axis}"] = {"anchor": f"x{axis}", "rangemode": "tozero", "showticklabels": False,
+                                  "automargin": False}
+        layout["annotations"].append({"text": name, "x": left + width / 2, "y": 1.0, "xref": "paper", "yref": "paper",
+                                      "xanchor": "center", "yanchor": "bottom", "showarrow": False,
+                                      "font": {"size": 13}})
     if recommended in configs:
-        fig.add_annotation(
-            text=f"■ recommended: {recommended}", font={"color": HIGHLIGHT, "size": 13}, showarrow=False,
-            xref="paper", yref="paper", x=1.0, xanchor="right", y=1.16, yanchor="bottom",
-        )
-    return style(fig, title=title, height=340)
+        layout["annotations"].append({
+            "text": f"■ recommended: {recommended}", "font": {"color": HIGHLIGHT, "size": 13}, "showarrow": False,
+            "xref": "paper", "yref": "paper", "x": 1.0, "xanchor": "right", "y": 1.16, "yanchor": "bottom",
+        })
+    fig = style(go.Figure(traces, layout), title=title, height=340)
+    # room for the slanted names (sin 30 degrees), set here: plotly's automargin would draw the chart twice
+    below = max((len(str(c)) for c in configs), default=0) * 12 * 0.62 * 0.5 + 24
+    return fig.update_layout(margin={"l": 40, "b": int(below)})
 
 
 def _short(value: float, column: str) -> str:

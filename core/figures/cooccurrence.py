@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.figures.distribution import colorbar_room, text_px
 from core.figures.palette import DIVERGING, SEQUENTIAL, style
 
 MEASURES = {
@@ -24,6 +25,9 @@ MEASURES = {
     "lift": "lift",
     "difference": "change in P(column | row)",
 }
+TICK_FONT = 11
+AXIS_ROOM = 34  # px beside the tick labels for an axis title and its standoff
+SIN_60 = 0.866  # the column labels slant at 60 degrees
 LIFT_RANGE = 3.0  # log2 lift drawn from 1/8x to 8x; beyond is clipped to the end colours
 SEPARATOR = "#444444"
 
@@ -158,11 +162,13 @@ def cooccurrence_heatmap(
     cells = cells[~blank & cells[measure].notna()]
     values = cells[measure].to_numpy(np.float64)
     colour, coloraxis = _colour(values, measure)
-    customdata = np.empty((len(cells), 7), dtype=object)
+    difference = measure == "difference"
+    customdata = np.empty((len(cells), 7 if difference else 5), dtype=object)  # the hover reads the last two
     customdata[:, 0], customdata[:, 1], customdata[:, 2] = "pair", cells["row_label"], cells["col_label"]
     customdata[:, 3], customdata[:, 4] = split, values
-    for i, column in ((5, "conditional_a"), (6, "conditional_b")):
-        customdata[:, i] = cells[column].to_numpy(np.float64) if column in cells.columns else np.nan
+    if difference:
+        customdata[:, 5] = cells["conditional_a"].to_numpy(np.float64)
+        customdata[:, 6] = cells["conditional_b"].to_numpy(np.float64)
     rows = cells["row_label"].map(position).to_numpy(np.int64)
     columns = cells["col_label"].map(position).to_numpy(np.int64)
     n = len(labels)
@@ -170,28 +176,23 @@ def cooccurrence_heatmap(
     grid[rows, columns] = colour
     cell = int(np.clip(720 / max(n, 1), 12, 26))
     hover = HOVER[measure] + ("<br>rows with both: %{text}" if "count" in cells.columns else "")
-    fig = go.Figure(
-        [
-            go.Heatmap(  # the picture: one image, quick to draw
-                z=grid, x=np.arange(n), y=np.arange(n), coloraxis="coloraxis", xgap=1, ygap=1,
-                hoverinfo="skip",
-            ),
-            go.Scatter(  # the click and hover targets: one invisible marker per cell
-                x=columns, y=rows, mode="markers", showlegend=False, customdata=customdata,
-                marker={"symbol": "square", "size": cell - 2, "color": "rgba(0,0,0,0)"},
-                selected={"marker": {"color": "rgba(0,0,0,0.35)"}}, unselected={"marker": {"opacity": 1}},
-                text=cells["count"].map("{:,}".format) if "count" in cells.columns else None,
-                hovertemplate=hover + "<extra>%{customdata[3]}</extra>",
-            ),
-        ]
-    )
-    ticks = {"tickvals": list(range(n)), "showgrid": False, "zeroline": False, "automargin": True,
-             "tickfont": {"size": 11}}
-    fig.update_xaxes(**ticks, ticktext=_tick_text(labels, short=True), range=[-0.5, n - 0.5], tickangle=-60,
-                     title="column label", side="bottom")
-    fig.update_yaxes(**ticks, ticktext=_tick_text(labels), range=[n - 0.5, -0.5], title="row label")
+    traces = [
+        go.Heatmap(  # the picture: one image, quick to draw
+            z=grid, x=np.arange(n), y=np.arange(n), coloraxis="coloraxis", xgap=1, ygap=1, hoverinfo="skip",
+        ),
+        go.Scatter(  # the click and hover targets: one invisible marker per cell
+            x=columns, y=rows, mode="markers", showlegend=False, customdata=customdata,
+            marker={"symbol": "square", "size": cell - 2, "color": "rgba(0,0,0,0)"},
+            selected={"marker": {"color": "rgba(0,0,0,0.35)"}}, unselected={"marker": {"opacity": 1}},
+            text=cells["count"].map("{:,}".format) if "count" in cells.columns else None,
+            hovertemplate=hover + "<extra>%{customdata[3]}</extra>",
+        ),
+    ]
+    column_text, row_text = _tick_text(labels, short=True), _tick_text(labels)
+    ticks = {"tickvals": list(range(n)), "showgrid": False, "zeroline": False, "automargin": False,
+             "tickfont": {"size": TICK_FONT}}
     line = {"color": SEPARATOR, "width": 1.2}
-    separators = [  # one shapes list: add_vline/add_hline revalidate the layout once per line
+    separators = [  # one shapes list, given with the layout: one validation
         shape
         for edge in _boundaries(labels)
         for shape in (
@@ -200,8 +201,18 @@ def cooccurrence_heatmap(
         )
     ]
     coloraxis["colorbar"].update(thickness=14)
-    fig.update_layout(coloraxis=coloraxis, plot_bgcolor="#f7f7f7", shapes=separators, hovermode="closest")
+    # margins from the labels' lengths (no automargin, which makes plotly.js draw the chart twice)
+    left = max((text_px(t, TICK_FONT) for t in row_text), default=0) + AXIS_ROOM
+    bottom = max((text_px(t, TICK_FONT) for t in column_text), default=0) * SIN_60 + TICK_FONT + AXIS_ROOM
+    layout = {
+        "xaxis": {**ticks, "ticktext": column_text, "range": [-0.5, n - 0.5], "tickangle": -60, "side": "bottom",
+                  "title": {"text": "column label", "standoff": 6}},
+        "yaxis": {**ticks, "ticktext": row_text, "range": [n - 0.5, -0.5], "title": {"text": "row label", "standoff": 6}},
+        "coloraxis": coloraxis, "plot_bgcolor": "#f7f7f7", "shapes": separators, "hovermode": "closest",
+    }
     if title is None:
         counted = "all data" if split == "all" else f"{split} rows"
         title = f"Co-occurrence across tasks: {MEASURES[measure]} ({counted})"
-    return style(fig, title=title, height=260 + cell * n)
+    fig = style(go.Figure(traces, layout), title=title, height=int(70 + cell * n + bottom))
+    right = colorbar_room(coloraxis["colorbar"]["title"]["text"])
+    return fig.update_layout(margin={"l": int(left), "b": int(bottom), "r": right})

@@ -8,11 +8,9 @@ from core.errors import TaskSplitError
 from core.figures import (
     Condition,
     Drill,
-    association_heatmap,
     drill_from_points,
     drill_rows,
     recommend_strategy,
-    strategy_comparison,
 )
 from core.splits import EXCLUDED, SplitConfig
 from dashboard import compute, state
@@ -59,7 +57,6 @@ def score_card(container, row) -> None:
 
 try:
     card, scores = compute.split_scores(*key, frame, assignment)
-    checks = compute.leakage_checks(*key, tuple(data.feature_columns) or None, frame, assignment)
 except TaskSplitError as error:
     st.error(str(error))
     st.stop()
@@ -77,30 +74,37 @@ with st.expander("Scores per task and split: Jensen-Shannon distance, KS statist
     st.dataframe(scores, hide_index=True, width="stretch")
 
 st.subheader("Leakage")
-lines = ["| check | verdict | detail |", "|---|---|---|"]
-for row in checks.itertuples(index=False):
-    detail = str(row.detail).replace("|", "\\|")
-    lines.append(f"| {row.title} | {BADGE.get(row.status, row.status)} | {detail} |")
-st.markdown("\n".join(lines))
+leakage_slot = st.empty()  # filled last (see the end of the page): the charts below are sent to the browser first
+
+
+def leakage_section() -> None:
+    """The leakage table, in its place under the scorecard."""
+    try:
+        checks = compute.leakage_checks(*key, tuple(data.feature_columns) or None, frame, assignment)
+    except TaskSplitError as error:
+        leakage_slot.error(str(error))
+        return
+    lines = ["| check | verdict | detail |", "|---|---|---|"]
+    for row in checks.itertuples(index=False):
+        detail = str(row.detail).replace("|", "\\|")
+        lines.append(f"| {row.title} | {BADGE.get(row.status, row.status)} | {detail} |")
+    leakage_slot.markdown("\n".join(lines))
 
 
 # --------------------------------------------------------------------------- 2. label distributions
 
 
 st.subheader("Label distribution per split")
-st.caption("Each task's labels as a share of each split's rows. Click a bar to list its rows under *Drill-down*.")
+st.caption("Each task's labels as a share of each split's rows. Click a bar to list its rows under *Drill-down*; "
+           "click a split in the legend to hide it.")
 events: dict[str, object] = {}
-grid = st.columns(2)
-try:
-    figures = compute.distribution_figures(*key, frame, assignment)
+try:  # one figure with a facet per task: one chart draws much faster in the browser than one per task
+    events["diag_dist"] = st.plotly_chart(
+        compute.distribution_figure(*key, frame, assignment), width="stretch", key="diag_dist",
+        on_select="rerun", selection_mode="points",
+    )
 except TaskSplitError as error:
     st.error(str(error))
-    figures = ()
-for i, figure in enumerate(figures):
-    chart_key = f"diag_dist_{i}"
-    events[chart_key] = grid[i % 2].plotly_chart(
-        figure, width="stretch", key=chart_key, on_select="rerun", selection_mode="points"
-    )
 
 
 # --------------------------------------------------------------------------- 3. co-occurrence, 4. association
@@ -149,11 +153,8 @@ def explore(events: dict[str, object]) -> None:
     association = compute.task_association(*key, frame, assignment)
     chosen = split if split in association.matrices and not difference else "all"
     left, _ = st.columns([3, 2])
-    left.plotly_chart(
-        association_heatmap(association.matrices[chosen],
-                            title=f"Task association, Cramér's V ({'all data' if chosen == 'all' else chosen})"),
-        width="stretch", key="diag_association",
-    )
+    left.plotly_chart(compute.association_figure(*key, chosen, frame, assignment), width="stretch",
+                      key="diag_association")
     drill_down(events)
 
 
@@ -280,8 +281,11 @@ def compare_section() -> None:
             return
         recommendation = recommend_strategy(comparison, group_column=group_column, time_column=time_column)
         st.success(f"Recommended: {recommendation.text}", icon=":material/recommend:")
-        st.plotly_chart(strategy_comparison(comparison, recommended=recommendation.config), width="stretch",
-                        key="diag_compare_chart")
+        st.plotly_chart(
+            compute.comparison_figure(data.fingerprint, tasks, tuple(configs.items()), group_column,
+                                      recommendation.config, comparison),
+            width="stretch", key="diag_compare_chart",
+        )
         columns = ["config", "status", "ld", "lpd", "worst_js", "ed_share", "fz", "flz", "groups_split", "seconds"]
         table = comparison[columns + (["error"] if comparison["error"].fillna("").astype(bool).any() else [])]
         st.dataframe(
@@ -299,3 +303,4 @@ def compare_section() -> None:
 
 
 compare_section()
+leakage_section()  # last: its sampled checks run while the browser draws the charts above
