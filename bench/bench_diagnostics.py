@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import builtins
 import os
-import statistics
-import time
 import types
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from bench.common import CACHE_DIR, PeakRss, machine, table, write_section
+from bench.common import CACHE_DIR, PeakRss, machine, table, timed, write_section
 from core import diagnostics as D
 from core.builtins import synthetic_frame
 from core.data import load_builtin
@@ -53,34 +50,6 @@ def _random_assignment(df: pd.DataFrame, tasks, **config) -> pd.Series:
     return split(df, tasks, SplitConfig("random", seed=0, **config)).assignment
 
 
-@dataclass(frozen=True)
-class Clock:
-    """Medians of wall and CPU seconds of repeated runs; CPU time is steadier on a shared machine."""
-
-    wall: tuple[float, ...]
-    cpu: tuple[float, ...]
-    value: object
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.wall)
-
-    @property
-    def cpu_median(self) -> float:
-        return statistics.median(self.cpu)
-
-    def describe(self) -> str:
-        return f"{self.median:.3f} s wall, {self.cpu_median:.3f} s CPU (medians of {len(self.wall)})"
-
-
-def clocked(fn, repeat: int = REPEAT) -> Clock:
-    wall, cpu, value = [], [], None
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        value = fn()
-        cpu.append(time.process_time() - start_cpu)
-        wall.append(time.perf_counter() - start)
-    return Clock(tuple(wall), tuple(cpu), value)
 
 
 # --------------------------------------------------------------------------- speed
@@ -107,19 +76,19 @@ def _calls(df, tasks, assignment, group, time_column, features) -> dict[str, obj
 
 
 def _time_dataset(name, df, tasks, assignment, group, time_column, features) -> dict:
-    encode = clocked(lambda: D.encode_tasks(df, tasks))
+    encode = timed(lambda: D.encode_tasks(df, tasks))
     encoded = encode.value
     own = {
-        key: clocked(call)
+        key: timed(call)
         for key, call in _calls(df, tasks, assignment, group, time_column, features).items()
     }
     shared = {
-        key: clocked(call)
+        key: timed(call)
         for key, call in _calls(df, encoded, assignment, group, time_column, features).items()
     }
     sampled = {}
     for check in ("near_duplicates", "predictor"):
-        sampled[check] = clocked(
+        sampled[check] = timed(
             lambda check=check: D.leakage(
                 df, assignment, tasks=tasks, group_column=group, time_column=time_column,
                 feature_columns=features, checks=(check,),
@@ -204,8 +173,8 @@ def _speed_section(results: list[dict], load: tuple[float, float]) -> str:
 def _quality_scale_section(df: pd.DataFrame, tasks, assignment) -> str:
     encoded = D.encode_tasks(df, tasks)
     dense = encoded.matrix.toarray()
-    csr = clocked(lambda: D.split_quality(encoded.matrix, assignment))
-    dense_t = clocked(lambda: D.split_quality(dense, assignment))
+    csr = timed(lambda: D.split_quality(encoded.matrix, assignment))
+    dense_t = timed(lambda: D.split_quality(dense, assignment))
     quality = csr.value
     return (
         f"### split_quality on {df.shape[0]:,} x {encoded.matrix.shape[1]} (5 random folds)\n\n"
@@ -301,8 +270,8 @@ def _crosscheck_section() -> str:
             rows.append(
                 [name, score, f"{mine:.6g}", f"{other:.6g}", "yes" if np.isclose(mine, other) else "**NO**"]
             )
-    ours_time = clocked(lambda: D.split_quality(Y_yeast, cases[0][2]))
-    theirs_time = clocked(lambda: _skmultilearn_scores(Y_yeast, cases[0][2]), 1)
+    ours_time = timed(lambda: D.split_quality(Y_yeast, cases[0][2]))
+    theirs_time = timed(lambda: _skmultilearn_scores(Y_yeast, cases[0][2]), 1)
     return (
         "### Cross-check against scikit-multilearn 0.2.0 `model_selection.measures`\n\n"
         + table(["data", "score", "split_quality", "scikit-multilearn", "equal"], rows)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 EXCEPTION = '[data-testid="stException"]'
 
@@ -27,10 +30,31 @@ def assert_no_exception(page, where: str) -> None:
         raise AssertionError(f"exception box on {where}: {boxes.first.inner_text()[:500]}")
 
 
+# Before a click: note in the page whether a script run starts after it (the state attribute goes to
+# "running"), so that waiting for idle does not end on the idle state from before the click.
+WATCH_RUN = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    window.__tsRan = false;
+    if (window.__tsWatch) window.__tsWatch.disconnect();
+    window.__tsWatch = new MutationObserver(() => {
+        if (app.getAttribute('data-test-script-state') === 'running') window.__tsRan = true;
+    });
+    window.__tsWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def click_and_wait(page, locator, timeout: float = 90_000) -> None:
+    """Click ``locator``, wait for the script run it starts (if it starts one within 5 s), then for idle."""
+    page.evaluate(WATCH_RUN)
+    locator.click()
+    with contextlib.suppress(PlaywrightTimeout):  # the click started no run
+        page.wait_for_function("() => window.__tsRan === true", timeout=5_000)
+    wait_idle(page, timeout)
+
+
 def open_page(page, base_url: str, title: str) -> None:
-    """Click a page in the sidebar navigation and wait for it."""
-    page.get_by_role("link", name=title).first.click()
-    wait_idle(page)
+    """Click a page in the sidebar navigation and wait for its script run to finish."""
+    click_and_wait(page, page.get_by_role("link", name=title).first)
 
 
 def screenshot(page, artifacts: Path, name: str) -> Path:

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.browser.helpers import EXCEPTION, wait_idle
+from tests.browser.helpers import EXCEPTION, open_page, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -142,8 +142,7 @@ def test_flights_end_to_end_shows_progress_and_never_fails(page, app_url):
     for step in steps:
         if step.running_seconds >= LONG_STEP:
             assert step.progress_seen, f"{step.name} ran {step.running_seconds:.1f} s with no spinner or progress bar"
-    page.get_by_role("link", name="Split").first.click()
-    wait_idle(page)
+    open_page(page, app_url, "Split")
     expect(page.get_by_test_id("stMetric").first).to_be_visible()
     counts = [int(m.inner_text().split("\n")[-1].replace(",", "")) for m in page.get_by_test_id("stMetric").all()]
     assert sum(counts) == FLIGHT_ROWS

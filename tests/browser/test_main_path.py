@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import assert_no_exception, open_page, screenshot, wait_idle
+from tests.browser.helpers import assert_no_exception, click_and_wait, open_page, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -16,8 +16,7 @@ def pick_option(page, label: str, option: str) -> None:
     """Open the selectbox labelled ``label`` and click the option starting with ``option``."""
     box = page.get_by_test_id("stSelectbox").filter(has_text=label).first
     box.click()
-    page.get_by_role("option").filter(has_text=option).first.click()
-    wait_idle(page)
+    click_and_wait(page, page.get_by_role("option").filter(has_text=option).first)
 
 
 def test_main_path(page, app_url):
@@ -42,8 +41,7 @@ def test_main_path(page, app_url):
     # Split: k folds
     open_page(page, app_url, "Split")
     assert_no_exception(page, "Split page")
-    page.get_by_text("k folds").click()
-    wait_idle(page)
+    click_and_wait(page, page.get_by_text("k folds"))
     assert_no_exception(page, "Split page with folds")
     assert page.get_by_test_id("stMetric").filter(has_text="fold-4").count() == 1
     assert "5 folds" in page.get_by_test_id("stSidebar").inner_text()
