@@ -403,9 +403,11 @@ def train(
             if should_stop is not None and should_stop():
                 stopped, message = "caller", f"Stopped by the user after epoch {epoch}."
                 break
-        if config.restore_best and best_state is not None:
+        last_val = outputs if history and history[-1].epoch == epoch else None  # val outputs of the final weights
+        if config.restore_best and best_state is not None and best[0] != epoch:
             model.load_state_dict(best_state)
-        val, _ = _evaluate(model, prepared.val, targets)
+            last_val = None
+        val, _ = _evaluate(model, prepared.val, targets, last_val)
         test, confusions = _evaluate(model, prepared.test, targets)
     return TrainResult(
         tuple(history), val, test, confusions, targets, config, model_config, prepared.config,
@@ -413,9 +415,12 @@ def train(
     )
 
 
-def _evaluate(model: SharedTrunkModel, part: Part, targets: Sequence[TargetSpec]):
-    """All metrics of every task on ``part``, and the confusion matrices of classification tasks."""
-    outputs = _predict(model, part.x)
+def _evaluate(model: SharedTrunkModel, part: Part, targets: Sequence[TargetSpec], outputs=None):
+    """All metrics of every task on ``part``, and the confusion matrices of classification tasks.
+
+    ``outputs``: the model's outputs on ``part`` when already at hand (the last epoch's val pass).
+    """
+    outputs = _predict(model, part.x) if outputs is None else outputs
     metrics, confusions = {}, {}
     for spec in targets:
         output, target = outputs[spec.name].numpy(), part.y[spec.name].numpy()

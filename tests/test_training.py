@@ -252,6 +252,20 @@ def test_early_stopping_restores_the_best_epoch(prepared):
     assert len(result.history) == result.best_epoch + 2
 
 
+@pytest.mark.parametrize("config", [
+    TrainConfig(epochs=200, batch_size=16, lr=3e-2, patience=2),  # best weights restored from an earlier epoch
+    TrainConfig(epochs=3, batch_size=16, patience=None),  # the last epoch's val pass is reused
+    TrainConfig(epochs=3, batch_size=16, restore_best=False),
+], ids=["restored", "last-epoch", "no-restore"])
+def test_final_val_and_test_metrics_are_those_of_the_returned_model(prepared, config):
+    result = train(prepared, config)
+    for name, part in (("val", prepared.val), ("test", prepared.test)):
+        outputs = training._predict(result.model, part.x)
+        expected = {spec.name: task_metrics(spec.kind, outputs[spec.name].numpy(), part.y[spec.name].numpy(),
+                                            mean=spec.mean, std=spec.std) for spec in result.targets}
+        assert getattr(result, name) == expected, name
+
+
 def test_bad_train_config_is_a_config_error():
     for changes in ({"epochs": 0}, {"lr": -1.0}, {"weighting": "magic"}, {"batch_size": 0}, {"patience": 0},
                     {"weights": {"a": 2.0}}, {"num_threads": 0}):
