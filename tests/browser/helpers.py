@@ -43,10 +43,11 @@ WATCH_RUN = """() => {
 }"""
 
 
-def click_and_wait(page, locator, timeout: float = 90_000) -> None:
-    """Click ``locator``, wait for the script run it starts (if it starts one within 5 s), then for idle."""
+def click_and_wait(page, target, timeout: float = 90_000) -> None:
+    """Click ``target`` (a locator, or a function that clicks), wait for the run it starts (if one starts
+    within 5 s), then for idle."""
     page.evaluate(WATCH_RUN)
-    locator.click()
+    target() if callable(target) else target.click()
     with contextlib.suppress(PlaywrightTimeout):  # the click started no run
         page.wait_for_function("() => window.__tsRan === true", timeout=5_000)
     wait_idle(page, timeout)

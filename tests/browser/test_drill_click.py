@@ -1,0 +1,38 @@
+"""A real click on a bar of the label distributions lists that bar's rows under Drill-down.
+
+AppTest can only hand the page a selection event; this clicks the SVG bar in plotly.js, so the
+faceted chart's ``customdata`` must survive Streamlit's selection round trip.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import assert_no_exception, click_and_wait, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def test_clicking_a_bar_lists_its_rows(page, app_url):
+    page.goto(f"{app_url}/diagnostics")
+    wait_idle(page)
+    assert_no_exception(page, "Diagnostics on the first visit")
+    chart = page.locator(".st-key-diag_dist .js-plotly-plot")
+    chart.locator(".barlayer .point path").first.wait_for(state="visible")
+    # the first facet is union (binary): its first trace is train, whose second bar is union=1
+    bar = chart.locator(".barlayer .trace").first.locator(".point path").nth(1)
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    def click_like_a_person() -> None:  # plotly.js takes clicks on its drag layer, above the bars
+        page.mouse.move(x, y)
+        page.mouse.click(x, y)
+
+    click_and_wait(page, click_like_a_person)
+    assert_no_exception(page, "Diagnostics after a bar click")
+    header = page.get_by_text("train rows with union=1", exact=False)
+    expect(header.first).to_be_visible()
+    rows = int(header.first.inner_text().split()[0].strip("*").replace(",", ""))
+    assert 500 < rows < 3048  # union=1 is about a quarter of train's 3,048 rows
