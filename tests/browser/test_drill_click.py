@@ -36,3 +36,23 @@ def test_clicking_a_bar_lists_its_rows(page, app_url):
     expect(header.first).to_be_visible()
     rows = int(header.first.inner_text().split()[0].strip("*").replace(",", ""))
     assert 500 < rows < 3048  # union=1 is about a quarter of train's 3,048 rows
+
+
+def test_clicking_a_heatmap_cell_lists_the_rows_with_both_labels(page, app_url):
+    page.goto(f"{app_url}/diagnostics")
+    wait_idle(page)
+    heatmap = page.locator(".st-key-diag_cooc_chart .js-plotly-plot")
+    plot_area = heatmap.locator(".nsewdrag").first  # the heatmap's plot area
+    plot_area.scroll_into_view_if_needed()
+    box = plot_area.bounding_box()
+    # near the top-left corner: row union=0, in one of the first columns (married=0, say)
+    x, y = box["x"] + box["width"] * 0.06, box["y"] + box["height"] * 0.01 + 4
+
+    def click_like_a_person() -> None:
+        page.mouse.move(x, y)
+        page.mouse.click(x, y)
+
+    click_and_wait(page, click_like_a_person)
+    assert_no_exception(page, "Diagnostics after a heatmap click")
+    header = page.get_by_text("all rows with union=0 and ", exact=False)
+    expect(header.first).to_be_visible()
