@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     def common(command: argparse.ArgumentParser) -> None:
         command.add_argument("data", metavar="DATA", help="file path, builtin:NAME or builtin:synthetic:ROWSxLABELS")
         command.add_argument("--task", action="append", default=[], metavar="T",
-                             help="col, col:kind or name=a+b+c (repeat for several tasks)")
+                             help="col, col:kind, name=a+b+c or a built-in task's name (repeat for several tasks)")
         command.add_argument("--out", required=True, metavar="FILE", help="where to write the result")
 
     split = commands.add_parser("split", help="split DATA and write the assignment (columns row, split)")
@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _tasks(dataset: Dataset, specs: list[str]) -> tuple[Task, ...]:
     if specs:
-        return tuple(parse_task_spec(spec, dataset.frame) for spec in specs)
+        return tuple(parse_task_spec(spec, dataset.frame, dataset.tasks) for spec in specs)
     if dataset.tasks:
         return dataset.tasks
     raise DataError(f"No --task given and {dataset.name} suggests none; add --task COLUMN.")

@@ -15,6 +15,7 @@ tasks into the one 0/1 matrix that the stratifier and the diagnostics share.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -298,8 +299,11 @@ def make_task(
     return task
 
 
-def parse_task_spec(spec: str, df: pd.DataFrame) -> Task:
+def parse_task_spec(spec: str, df: pd.DataFrame, known: Sequence[Task] = ()) -> Task:
     """A task from its command-line form: ``col``, ``col:kind`` or ``name=a+b+c[:kind]``.
+
+    ``known`` are tasks the dataset defines itself (a built-in's suggested tasks): a spec naming
+    one of them that is not a column, such as wagepan's ``occupation`` (from occ1..occ9), is that task.
 
     Examples
     --------
@@ -308,14 +312,20 @@ def parse_task_spec(spec: str, df: pd.DataFrame) -> Task:
     'regression'
     >>> parse_task_spec("tags=a+b", frame)
     Task(name='tags', columns=('a', 'b'), kind='multilabel')
+    >>> parse_task_spec("both", frame, known=[Task("both", ("a", "b"), "multilabel")]).columns
+    ('a', 'b')
     """
     text = spec.strip()
     kind = None
+    named = {task.name: task for task in known}
     head, sep, tail = text.rpartition(":")
     if sep and tail in KINDS:
         text, kind = head, tail
-    elif sep and text not in df.columns and (head in df.columns or "=" in head):
+    elif sep and text not in df.columns and (head in df.columns or head in named or "=" in head):
         raise DataError(f"Unknown task kind '{tail}' in --task {spec}; use one of {', '.join(KINDS)}.")
+    if text in named and text not in df.columns:
+        task = named[text]
+        return task if kind in (None, task.kind) else make_task(df, task.name, task.columns, kind)
     if "=" in text and text not in df.columns:
         name, _, joined = text.partition("=")
         columns = tuple(c.strip() for c in joined.split("+") if c.strip())

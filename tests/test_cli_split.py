@@ -48,6 +48,17 @@ def test_builtin_wagepan_with_kinds_and_a_multi_column_task(tmp_path, wagepan):
     assert table["split"].value_counts().to_dict() == {"train": 3052, "val": 654, "test": 654}
 
 
+def test_a_builtin_task_by_name_is_the_task_the_dataset_defines(tmp_path):
+    """wagepan's occupation is not a column but the dataset's task over occ1..occ9: naming it picks that task
+    (the same split as spelling its columns out), and a kind it cannot take is one clear line."""
+    by_name, spelled = tmp_path / "by_name.csv", tmp_path / "spelled.csv"
+    assert run_split("builtin:wagepan --task union --task occupation --seed 3", by_name).returncode == 0
+    assert run_split(f"builtin:wagepan --task union --task {OCCUPATION} --seed 3", spelled).returncode == 0
+    assert pd.read_csv(by_name).equals(pd.read_csv(spelled))
+    done = run_split("builtin:wagepan --task occupation:regression", tmp_path / "bad.csv")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "occupation" in done.stderr
+
+
 def test_group_folds_keep_groups_whole_and_parquet_by_extension(tmp_path, wagepan):
     out = tmp_path / "split.parquet"
     done = run_split("builtin:wagepan --task union --strategy group --group nr --folds 5 --order 2", out)
