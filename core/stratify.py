@@ -68,8 +68,10 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
     ndarray of int64, shape (n_units,)
         The split index 0..k-1 of every unit. Split sizes (sums of ``sizes``) are the
         largest-remainder targets of ``fractions`` exactly when every size is 1, and otherwise
-        within the largest unit's size of ``fractions * sizes.sum()`` (the unrounded shares). A label (column) with at least k positive units is in
-        every split whenever swaps can arrange it (all but tiny, densely labelled inputs).
+        within the largest unit's size of ``fractions * sizes.sum()`` (the unrounded shares).
+        A label (column) with at least k positive units is in every split whenever swaps can
+        arrange it, and on up to 48 single rows whenever any split of those sizes can (an exact
+        search, bounded at 3,000 steps). Only a tiny, densely labelled input can have no such split.
 
     Examples
     --------

@@ -7,7 +7,8 @@
   splits nearer their shares of the rows; every split is then within one unit's size of its share
   (of ``fractions * rows`` itself, not of a rounded target).
 * :func:`cover_rare_columns`: a label with at least k units that some split lacks gets a unit
-  swapped in, without taking any split further from its share than the settling allows.
+  swapped in, without taking any split further from its share than the settling allows. On tiny
+  inputs of single rows, gaps the swaps leave get :func:`exact_cover`, a bounded exact search.
 
 Hand-written because no library offers this (see :mod:`core.stratify`).
 """
@@ -17,12 +18,14 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["polish", "Balance", "may_lack", "cover_rare_columns"]
+__all__ = ["polish", "Balance", "may_lack", "cover_rare_columns", "exact_cover"]
 
 _POLISH_MAX_ROUNDS = 500
 _POLISH_MIN_ROUNDS = 3
 _POLISH_WORK = 200_000_000  # polish rounds stop at about this many sparse multiply-adds in all
 _COVER_GIVERS = 256  # units tried as the giver of one missing column
+_EXACT_MAX_UNITS = 48  # up to this many single rows, gaps the swaps leave get an exact search
+_EXACT_BUDGET = 3_000  # search steps of that exact search (about 70 ms at most)
 
 
 def polish(counts, is_label, assignment, demand, sizes, goal, weighted) -> bool:
@@ -240,6 +243,69 @@ def cover_rare_columns(counts, is_label, assignment, sizes, targets, goal, shuff
         if held[column, split] == 0:
             args = (present, by_column, held, required, assignment, sizes, shuffle, excess, band)
             missing += swap_in(*args, int(column), int(split))
+    left = required[:, None] & (held == 0) & (targets > 0)[None, :]
+    if left.any() and len(assignment) <= _EXACT_MAX_UNITS and (sizes == 1).all():
+        found = exact_cover(present, required, assignment, targets)
+        if found is not None:
+            assignment[:] = found
+
+
+def exact_cover(present, required, assignment, targets, budget: int = _EXACT_BUDGET) -> np.ndarray | None:
+    """A split of single rows with exactly ``targets`` rows per split in which every ``required`` column
+    is in every split with a target, as near ``assignment`` as the search finds; None if there is none
+    (or none within ``budget`` search steps).
+
+    Depth-first, rows that hold the rarest required columns first, each row trying its current split
+    first, so a found split keeps most rows where they were. Tiny inputs only: one-unit swaps miss
+    splits that need a rotation of three rows or more, and only there can exact sizes and full
+    coverage be hard to reconcile.
+    """
+    k = len(targets)
+    columns = np.flatnonzero(required)
+    rarity = {int(c): i for i, c in enumerate(columns[np.argsort(present[:, columns].sum(axis=0).A1, kind="stable")])}
+    rows = [
+        frozenset(int(c) for c in present.indices[present.indptr[u] : present.indptr[u + 1]] if required[c])
+        for u in range(len(assignment))
+    ]
+    order = sorted(range(len(rows)), key=lambda u: min((rarity[c] for c in rows[u]), default=len(rarity)))
+    room = [int(t) for t in targets]
+    lacking = [set(rarity) if room[j] > 0 else set() for j in range(k)]
+    chosen = np.array(assignment, copy=True)
+    steps = [budget]
+    unplaced = {c: sum(c in row for row in rows) for c in rarity}  # rows still to place that hold c
+
+    def place(i: int) -> bool:
+        if any(lacking[j] and room[j] == 0 for j in range(k)):
+            return False
+        if i == len(order):
+            return not any(lacking)
+        if any(sum(c in lack for lack in lacking) > unplaced[c] for c in rarity):
+            return False  # more splits lack c than rows with c are left to place
+        steps[0] -= 1
+        if steps[0] < 0:
+            return False
+        unit = order[i]
+        for c in rows[unit]:
+            unplaced[c] -= 1
+        tried = set()
+        for j in sorted(range(k), key=lambda j: (j != assignment[unit], -room[j])):
+            state = (room[j], frozenset(lacking[j]))
+            if room[j] == 0 or state in tried:  # splits alike so far: trying one of them is enough
+                continue
+            tried.add(state)
+            gained = lacking[j] & rows[unit]
+            room[j] -= 1
+            lacking[j] -= gained
+            chosen[unit] = j
+            if place(i + 1):
+                return True
+            room[j] += 1
+            lacking[j] |= gained
+        for c in rows[unit]:
+            unplaced[c] += 1
+        return False
+
+    return chosen if place(0) else None
 
 
 def swap_in(present, by_column, held, required, assignment, sizes, shuffle, excess, band, column, split) -> list:

@@ -154,14 +154,28 @@ def test_the_rotation_case_has_a_split_with_every_label_everywhere():
     assert coverable(ROTATION, 3)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known limitation: the coverage repair swaps one pair at a time (opening at most one new gap), so on "
-    "tiny dense inputs it can miss a split that a three-way rotation would reach"))
 def test_tiny_dense_input_that_a_rotation_would_cover():
+    # one-row swaps cannot reach this split (it needs a rotation of three rows); the exact search does
     assignment = stratify(ROTATION, [1 / 3] * 3, rng=np.random.default_rng(6422))
+    assert np.bincount(assignment).tolist() == [3, 2, 2]
     per_fold = np.zeros((ROTATION.shape[1], 3))
     np.add.at(per_fold.T, assignment, ROTATION)
     assert (per_fold[ROTATION.sum(axis=0) >= 3] > 0).all()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(st.integers(2, 4), st.integers(0, 2**32 - 1), st.floats(0.3, 0.8))
+def test_tiny_inputs_cover_every_label_whenever_some_split_can(k, seed, density):
+    """On tiny dense inputs the promise is exact: when some split of the exact sizes holds every label
+    with k positives in every fold (brute force), the engine's split does too."""
+    data = np.random.default_rng(seed)
+    Y = (data.random((int(data.integers(k, 4 * k)), int(data.integers(2, 8)))) < density).astype(np.uint8)
+    assume(coverable(Y, k))
+    assignment = stratify(Y, [1 / k] * k, rng=np.random.default_rng(seed))
+    assert np.bincount(assignment, minlength=k).tolist() == largest_remainder(len(Y), [1 / k] * k).tolist()
+    per_fold = np.zeros((Y.shape[1], k))
+    np.add.at(per_fold.T, assignment, Y)
+    assert (per_fold[Y.sum(axis=0) >= k] > 0).all()
 
 
 @PROPERTY
