@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -18,6 +17,7 @@ import core.data
 from core.builtins import BUILTIN_NAMES
 from core.splits import STRATEGIES, SplitConfig
 from dashboard import state
+from tests.apptest import new_app, open_app
 from tests.corpus import (
     BAD_FILES,
     BAD_SPLITS,
@@ -30,15 +30,10 @@ from tests.corpus import (
     wide_table,
 )
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-
 
 @pytest.fixture
 def app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception
-    return at
+    return open_app()
 
 
 def snapshot(at: AppTest) -> tuple:
@@ -264,7 +259,7 @@ def test_the_sidebar_names_an_html_task_as_text():
 
     case = next(c for c in ODD_FILES if c.case == "column names with spaces, unicode or HTML")
     data = load_file(case.content, case.filename)
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = new_app()
     at.session_state[state.DATASET] = data
     at.session_state[state.TASKS] = (parse_task_spec(HTML_NAME, data.frame),)
     at.session_state[state.SPLIT_CONFIG] = SplitConfig()

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core.data import load_builtin
 from core.errors import ConfigError
 from core.splits import SplitConfig
 from dashboard import link, state
-
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+from tests.apptest import new_app, open_app
 
 
 @pytest.mark.parametrize(
@@ -52,7 +48,7 @@ def test_an_uploaded_dataset_puts_nothing_in_the_address():
 
 
 def test_a_link_opens_its_dataset_tasks_and_split():
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = new_app()
     at.query_params["dataset"] = "penguins"
     at.query_params["task"] = ["species:multiclass", "sex:binary"]
     at.query_params["strategy"] = "random"
@@ -66,7 +62,7 @@ def test_a_link_opens_its_dataset_tasks_and_split():
 
 
 def test_a_stale_link_falls_back_with_one_warning_per_problem():
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = new_app()
     at.query_params["dataset"] = "penguins"
     at.query_params["task"] = ["species:multiclass", "gone:binary"]
     at.query_params["seed"] = "minus one"
@@ -79,7 +75,7 @@ def test_a_stale_link_falls_back_with_one_warning_per_problem():
 
 
 def test_an_unknown_dataset_in_the_link_opens_the_default():
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = new_app()
     at.query_params["dataset"] = "iris"
     at.run()
     assert not at.exception
@@ -88,9 +84,7 @@ def test_an_unknown_dataset_in_the_link_opens_the_default():
 
 
 def test_the_address_follows_the_split():
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("views/split.py").run()
+    at = open_app("split")
     version = at.session_state[state.SPLIT_WIDGETS]
     at.number_input(key=f"split_seed_{version}").set_value(42).run()
     assert not at.exception

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+from tests.apptest import open_app
+
 PAGE = "views/diagnostics.py"
 
 
 def open_diagnostics(dataset: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    if dataset:
-        at.selectbox(key="data_builtin").select(dataset).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_app("diagnostics", dataset=dataset)
 
 
 def charts(at: AppTest) -> list:

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.report import assignment_digest
 from core.splits import SplitConfig, split
-
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+from tests.apptest import open_app
 
 
 @pytest.fixture
 def export() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("views/export.py").run()
-    assert not at.exception
-    return at
+    return open_app("export")
 
 
 def upload(at: AppTest, name: str, content: bytes) -> AppTest:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,8 +11,8 @@ from core.data import Dataset
 from core.splits import SplitConfig
 from core.tasks import Task
 from dashboard import state
+from tests.apptest import open_app
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 PAGE = "views/model.py"
 JOIN_SECONDS = 120  # a bound on waiting for the training thread; a 2-epoch wagepan run takes about a second
 
@@ -22,8 +20,7 @@ JOIN_SECONDS = 120  # a bound on waiting for the training thread; a 2-epoch wage
 @pytest.fixture
 def app():
     """A fresh app on the Model page; any run still going at the end is stopped and waited for."""
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
+    at = open_app()
     yield at
     run = at.session_state.get(state.TRAINING)
     if run is not None:

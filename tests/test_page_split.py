@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import state
-
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+from tests.apptest import open_app
 
 
 @pytest.fixture
 def app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("views/split.py").run()
-    assert not at.exception
-    return at
+    return open_app("split")
 
 
 def widget_key(app: AppTest, name: str) -> str:

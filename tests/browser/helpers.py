@@ -53,6 +53,17 @@ def click_and_wait(page, target, timeout: float = 90_000) -> None:
     wait_idle(page, timeout)
 
 
+def click_point_and_wait(page, x: float, y: float) -> None:
+    """Move the mouse to a point of the page and click there, as a person does on a plotly chart (plotly.js
+    takes clicks on its drag layer, above the marks), then wait as :func:`click_and_wait` does."""
+
+    def click() -> None:
+        page.mouse.move(x, y)
+        page.mouse.click(x, y)
+
+    click_and_wait(page, click)
+
+
 def open_page(page, base_url: str, title: str) -> None:
     """Click a page in the sidebar navigation and wait for its script run to finish."""
     click_and_wait(page, page.get_by_role("link", name=title).first)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import assert_no_exception, click_and_wait, wait_idle
+from tests.browser.helpers import assert_no_exception, click_point_and_wait, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -24,13 +24,7 @@ def test_clicking_a_bar_lists_its_rows(page, app_url):
     bar = chart.locator(".barlayer .trace").first.locator(".point path").nth(1)
     bar.scroll_into_view_if_needed()
     box = bar.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-
-    def click_like_a_person() -> None:  # plotly.js takes clicks on its drag layer, above the bars
-        page.mouse.move(x, y)
-        page.mouse.click(x, y)
-
-    click_and_wait(page, click_like_a_person)
+    click_point_and_wait(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     assert_no_exception(page, "Diagnostics after a bar click")
     header = page.get_by_text("train rows with union=1", exact=False)
     expect(header.first).to_be_visible()
@@ -46,13 +40,7 @@ def test_clicking_a_heatmap_cell_lists_the_rows_with_both_labels(page, app_url):
     plot_area.scroll_into_view_if_needed()
     box = plot_area.bounding_box()
     # near the top-left corner: row union=0, in one of the first columns (married=0, say)
-    x, y = box["x"] + box["width"] * 0.06, box["y"] + box["height"] * 0.01 + 4
-
-    def click_like_a_person() -> None:
-        page.mouse.move(x, y)
-        page.mouse.click(x, y)
-
-    click_and_wait(page, click_like_a_person)
+    click_point_and_wait(page, box["x"] + box["width"] * 0.06, box["y"] + box["height"] * 0.01 + 4)
     assert_no_exception(page, "Diagnostics after a heatmap click")
     header = page.get_by_text("all rows with union=0 and ", exact=False)
     expect(header.first).to_be_visible()
