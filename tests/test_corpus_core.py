@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import os
 import warnings
 
@@ -212,14 +211,6 @@ def test_nested_json_cells_become_text():
 
 
 # --------------------------------------------------------------------------- the modules split out of splits.py
-
-
-@pytest.mark.parametrize("module", ["core.split_config", "core.sklearn_splitters", "core.errors", "core.data"])
-def test_docstring_examples_run(module):
-    import importlib
-
-    found = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert found.failed == 0
 
 
 def test_every_error_is_a_value_error():

@@ -398,16 +398,3 @@ def test_every_name_diagnostics_gave_before_the_split_still_imports():
     namespace = {}
     exec("from core.diagnostics import *", namespace)
     assert set(core.diagnostics.__all__) <= set(namespace)
-
-
-@pytest.mark.parametrize(
-    "module",
-    ["core.encoded_tasks", "core.distribution", "core.cooccurrence", "core.comparison", "core.quality",
-     "core.thresholds"],
-)  # fmt: skip
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-
-    found = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert found.failed == 0

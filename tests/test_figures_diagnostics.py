@@ -464,12 +464,3 @@ def test_a_clicked_bar_drills_to_its_rows(frame, tasks):
     rows = drill_rows(encoded, codes, ["train", "val", "test"], drill)
     assert rows.tolist() == [7]  # the one test row with married=no
     assert len(rows) == test_trace.customdata[list(test_trace.x).index("no")][4]
-
-
-@pytest.mark.parametrize("module", ["distribution", "diagnostics", "cooccurrence", "comparison", "drilldown"])
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-
-    found = doctest.testmod(importlib.import_module(f"core.figures.{module}"), optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert found.attempted > 0 and found.failed == 0

@@ -168,12 +168,3 @@ def test_transfer_gain_bars_diverge_by_sign_and_sort_undefined_last():
     assert "multi-task 0.600, single-task 0.500" in bars.customdata[0]
     assert "Δm" in fig.layout.title.text and "-23.3%" in fig.layout.title.text
     assert fig.layout.xaxis.range[0] < -0.2 and fig.layout.xaxis.range[1] > 0.2
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    import core.figures.training
-
-    found = doctest.testmod(core.figures.training, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert found.attempted > 0 and found.failed == 0

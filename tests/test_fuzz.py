@@ -43,7 +43,7 @@ from core.splits import (
     SplitConfig,
     split,
 )
-from core.tasks import KINDS, Task, make_task, parse_task_spec
+from core.tasks import KINDS, make_task, parse_task_spec
 from core.time_split import _parse_times
 
 EXAMPLES = int(os.environ.get("TASKSPLIT_FUZZ_EXAMPLES", "25"))
@@ -454,13 +454,3 @@ def test_leakage_reads_huge_features():
         warnings.simplefilter("ignore", RuntimeWarning)
         report = leakage(frame, assignment, feature_columns=["x"])
     assert "near_duplicates" in set(report.to_frame()["check"])
-
-
-def test_stratify_keeps_group_sizes_within_one_group():
-    value = [0.0] * 8 + [1.0, -1.0] + [0.0] * 15 + [-1.0, -1.0, -1.0, -2.0, 0.0, -1.0, 0.0, 0.0, 0.0, -2.0, -1.5]
-    group = [0] * 9 + [2, 2] + [0] * 8 + [1] + [2] * 5 + [1, 2, 2, 5, 2, 1, 0, 0, 0, 0, 1]
-    frame = pd.DataFrame({"value": value, "group": group})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        result = split(frame, [Task("value", ("value",), "regression")], SplitConfig(group_column="group"))
-    check_sizes(frame, result.config, result.assignment)

@@ -195,12 +195,3 @@ def test_predictor_check_reads_huge_and_infinite_values(huge):
     assert scores["copy", "y"] > 0.99 and scores["copy", "z"] > 0.99  # the copy is found despite the outlier
     assert scores["noise", "z"] < 0.5
     assert _status(report, "predictor") == "fail"
-
-
-@pytest.mark.parametrize("module", ["core.leakage"])
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-
-    found = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert found.failed == 0

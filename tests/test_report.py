@@ -209,12 +209,3 @@ def test_reproduce_code_for_an_uploaded_file_names_the_file(wagepan):
     code = reproduce_code(data, [Task("union", ("union",), "binary")], SplitConfig(fractions={"a": 0.5, "b": 0.5}))
     assert "load_data('people.csv')  # the path to your copy of the file" in code
     assert "fractions={'a': 0.5, 'b': 0.5}" in code
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    import core.report
-
-    found = doctest.testmod(core.report, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
-    assert found.attempted >= 5 and found.failed == 0

@@ -412,11 +412,3 @@ def test_predefined_ignores_groups_and_rejects_an_empty_column():
     assert result.assignment.tolist() == ["a", "b", "a"]
     with pytest.raises(DataError, match="has no values"):
         split(df, [], SplitConfig(strategy="predefined", split_column="empty"))
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    import core.splits
-
-    assert doctest.testmod(core.splits, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0

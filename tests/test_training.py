@@ -366,12 +366,3 @@ def test_delta_m_hand_computed_with_negative_baseline_and_missing_metric():
     assert [g.gain for g in gain.tasks][:2] == pytest.approx([0.3, 0.3])
     assert gain.tasks[2].gain is None
     assert gain.delta_m == pytest.approx((0.3 / 0.5 + 0.3 / 0.2) / 2)
-
-
-@pytest.mark.parametrize("module", ["core.model", "core.features", "core.metrics", "core.training"])
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-
-    found = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert found.attempted > 0 and found.failed == 0
