@@ -21,7 +21,6 @@ give medians of 3 rounds and each run.
 from __future__ import annotations
 
 import statistics
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from pathlib import Path
 from bench.common import machine, table, timed, write_section
 
 # the browser tests' way of serving the app and launching Chromium, so both drive the same setup
-from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _wait_healthy, free_port, start_app
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"wagepan": 1.0, "flights": 3.0}
@@ -161,30 +160,19 @@ def one_round(driver: Driver, dataset: str, seed: int) -> None:
 def measure() -> Driver:
     from playwright.sync_api import sync_playwright
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)  # start_app logs the server there
-    port = free_port()
-    process = start_app(port)
-    try:
-        _wait_healthy(f"http://127.0.0.1:{port}", process)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"http://127.0.0.1:{port}/")
-            page.wait_for_selector('[data-testid="stSidebarNav"]')  # the app has connected and drawn
-            page.wait_for_selector('[data-testid="stMain"] h1')
-            driver = Driver(page)
-            driver.settle()
-            for round_ in range(ROUNDS):
-                for dataset in DATASETS:
-                    one_round(driver, dataset, seed=101 + round_)
-            browser.close()
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with served_app() as (url, _), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{url}/")
+        page.wait_for_selector('[data-testid="stSidebarNav"]')  # the app has connected and drawn
+        page.wait_for_selector('[data-testid="stMain"] h1')
+        driver = Driver(page)
+        driver.settle()
+        for round_ in range(ROUNDS):
+            for dataset in DATASETS:
+                one_round(driver, dataset, seed=101 + round_)
+        browser.close()
     return driver
 
 

@@ -63,28 +63,20 @@ def run() -> tuple[dict[str, float], list[tuple[object, dict[str, float]]], floa
     """The server's memory after start and after each step of the flights flow, and the sampled peak."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _wait_healthy, free_port, start_app
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, served_app
     from tests.browser.test_flights import run_flights_flow
 
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"{CHROMIUM} is missing; install Debian's chromium to run this benchmark")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    server = start_app(port)
-    url = f"http://127.0.0.1:{port}"
     steps: list[tuple[object, dict[str, float]]] = []
-    try:
-        _wait_healthy(url, server)
+    with served_app() as (url, server):
         started = process_memory(server.pid)
         with RssSampler(server.pid) as sampler, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
             run_flights_flow(page, url, on_step=lambda step: steps.append((step, process_memory(server.pid))))
             browser.close()
-        return started, steps, max(sampler.peak, steps[-1][1]["VmHWM"] if steps else 0.0)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    return started, steps, max(sampler.peak, steps[-1][1]["VmHWM"] if steps else 0.0)
 
 
 def main() -> None:
