@@ -106,7 +106,7 @@ def tasks_from_params(data: Dataset, specs: list[str]) -> tuple[tuple[Task, ...]
     tasks, dropped = [], []
     for spec in specs:
         try:
-            tasks.append(parse_task_spec(spec, data.frame))
+            tasks.append(parse_task_spec(spec, data.frame, data.tasks))
         except TaskSplitError:
             dropped.append(spec)
     return tuple(tasks), dropped
