@@ -137,6 +137,39 @@ def coverable(Y: np.ndarray, k: int) -> bool:
     return place(0)
 
 
+def coverable_groups(Y: np.ndarray, sizes: np.ndarray, k: int) -> bool:
+    """Whether some split of the units (groups of ``sizes`` rows) into k folds, each within the largest
+    unit's size of its equal share of the rows, holds every column that k or more units hold in every
+    fold (depth-first search, for a handful of units only)."""
+    units = [set(np.flatnonzero(row)) for row in Y]
+    goal, band = sizes.sum() / k, sizes.max()
+    rows = [0] * k
+    lacking = [set(np.flatnonzero((Y > 0).sum(axis=0) >= k)) for _ in range(k)]
+    left = np.append(np.cumsum(sizes[::-1])[::-1], 0)  # rows of the units not placed yet
+
+    def place(i: int) -> bool:
+        if any(rows[j] + left[i] < goal - band - 1e-9 for j in range(k)):
+            return False  # a fold can no longer reach its share
+        if i == len(units):
+            return not any(lacking)
+        seen = set()
+        for j in range(k):
+            state = (rows[j], frozenset(lacking[j]))
+            if rows[j] + sizes[i] > goal + band + 1e-9 or state in seen:
+                continue
+            seen.add(state)
+            gained = lacking[j] & units[i]
+            rows[j] += sizes[i]
+            lacking[j] -= gained
+            if place(i + 1):
+                return True
+            rows[j] -= sizes[i]
+            lacking[j] |= gained
+        return False
+
+    return place(0)
+
+
 def test_tiny_dense_inputs_can_leave_a_label_out_of_a_fold_when_no_split_has_it_everywhere():
     # 4 rows in folds of 2, 1 and 1: each one-row fold needs a row with all three labels, and only row 2 has them.
     Y = np.array([[1, 0, 1], [1, 1, 0], [1, 1, 1], [0, 1, 1]])
@@ -183,10 +216,24 @@ def test_tiny_inputs_cover_every_label_whenever_some_split_can(k, seed, density)
 def test_a_column_with_k_units_is_in_every_fold_with_groups(problem, k, order):
     Y, _, sizes, seed = problem
     assignment = run(Y, [1 / k] * k, sizes, seed, order=order)
-    for column in range(Y.shape[1]):
-        holders = Y[:, column].toarray().ravel() > 0
-        if holders.sum() >= k:
-            assert len(set(assignment[holders])) == k
+    missed = [column for column in range(Y.shape[1])
+              if (holders := Y[:, column].toarray().ravel() > 0).sum() >= k and len(set(assignment[holders])) < k]
+    # A handful of groups can make it impossible (three columns each held by a different three of four
+    # groups, say); there a brute force over every split within the size band must agree.
+    if missed and Y.shape[0] <= 8:
+        assert not coverable_groups(Y.toarray(), np.asarray(sizes), k), (missed, assignment.tolist())
+    else:
+        assert not missed, (missed, assignment.tolist())
+
+
+def test_four_groups_that_no_split_can_cover_keep_their_sizes():
+    # columns held by groups {0,1,2}, {0,1,3} and {0,2,3}: three folds cannot each hold all three
+    Y = np.array([[1, 1, 1], [1, 1, 0], [1, 0, 1], [0, 1, 1]])
+    sizes = np.array([5, 4, 3, 2])
+    assert not coverable_groups(Y, sizes, 3)
+    assignment = stratify(Y, [1 / 3] * 3, rng=np.random.default_rng(0), sizes=sizes)
+    rows = np.bincount(assignment, weights=sizes, minlength=3)
+    assert np.abs(rows - 14 / 3).max() <= 5
 
 
 def test_counts_with_single_rows_still_hit_sizes_exactly():
@@ -422,7 +469,7 @@ def test_a_group_of_most_rows_goes_where_the_sizes_need_it():
 
 
 def test_grouped_stratified_split_of_the_fuzz_reproducer_keeps_sizes():
-    # The reproducer of tests/test_fuzz.py, through split(): a regression task, groups of 21, 10, 4, 1 rows.
+    # Found by tests/test_fuzz.py: a regression task, groups of 21, 10, 4, 1 rows; sizes within one group's size.
     value = [0.0] * 8 + [1.0, -1.0] + [0.0] * 15 + [-1.0, -1.0, -1.0, -2.0, 0.0, -1.0, 0.0, 0.0, 0.0, -2.0, -1.5]
     group = [0] * 9 + [2, 2] + [0] * 8 + [1] + [2] * 5 + [1, 2, 2, 5, 2, 1, 0, 0, 0, 0, 1]
     frame = pd.DataFrame({"value": value, "group": group})
@@ -432,12 +479,3 @@ def test_grouped_stratified_split_of_the_fuzz_reproducer_keeps_sizes():
     counts = result.assignment.value_counts().reindex(["train", "val", "test"], fill_value=0).to_numpy()
     assert np.all(np.abs(counts - np.array([0.7, 0.15, 0.15]) * 36) <= 21), counts
     assert set(result.assignment[frame["group"] == 0]) == {"train"}
-
-
-@pytest.mark.parametrize("module", ["core.stratify", "core.stratify_deal"])
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-
-    found = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert found.failed == 0
