@@ -90,3 +90,9 @@ def test_the_address_follows_the_split():
     assert not at.exception
     assert at.query_params["seed"] == ["42"] or at.query_params["seed"] == "42"
     assert at.query_params["dataset"] in ("wagepan", ["wagepan"])
+
+
+def test_a_link_may_name_a_builtin_task_by_name(wagepan):
+    tasks, dropped = link.tasks_from_params(wagepan, ["occupation", "union:binary"])
+    assert not dropped
+    assert [(t.name, len(t.columns), t.kind) for t in tasks] == [("occupation", 9, "multiclass"), ("union", 1, "binary")]
