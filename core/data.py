@@ -1,4 +1,4 @@
-"""Datasets: built-in ones, users' files, a column summary and suggestions of column roles.
+"""Datasets: built-in ones and users' files, read into a :class:`Dataset` with its column roles.
 
 A :class:`Dataset` is a DataFrame plus its roles: suggested tasks, feature
 columns, and the group, time and id columns. Every problem with a file is a
@@ -24,7 +24,8 @@ import pandas as pd
 
 from core.builtins import DEFAULT_DATASET, builtin
 from core.errors import DataError
-from core.tasks import Task, infer_kind, make_task, task_source_columns
+from core.roles import RoleSuggestion, column_summary, suggest_roles  # re-exported: part of core.data's API
+from core.tasks import Task
 
 __all__ = [
     "Dataset",
@@ -397,160 +398,6 @@ def _flatten_nested(frame: pd.DataFrame) -> pd.DataFrame:
         if nested.any():
             frame[column] = values.where(~nested, values[nested].map(lambda v: json.dumps(v, default=str)))
     return frame
-
-
-# --------------------------------------------------------------------------- summary and roles
-
-
-def column_summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per column: dtype, missing %, distinct values and an example value.
-
-    Whole-frame operations, not a loop over columns, so a table of 10,000
-    columns is summarised in well under a second.
-
-    Examples
-    --------
-    >>> float(column_summary(pd.DataFrame({"a": [1, None, 1]})).loc[0, "missing %"])
-    33.3
-    """
-    n = max(len(frame), 1)
-    present = frame.notna().to_numpy()
-    first = present.argmax(axis=0) if len(frame) else np.zeros(frame.shape[1], dtype=np.int64)
-    examples = [
-        str(frame.iat[int(row), j])[:40] if len(frame) and present[row, j] else ""
-        for j, row in enumerate(first)
-    ]
-    return pd.DataFrame(
-        {
-            "column": [str(c) for c in frame.columns],
-            "dtype": [str(t) for t in frame.dtypes],
-            "missing %": np.round(100.0 * (len(frame) - present.sum(axis=0)) / n, 1),
-            "distinct": frame.nunique(dropna=True).to_numpy(dtype=np.int64),
-            "example": examples,
-        },
-        columns=["column", "dtype", "missing %", "distinct", "example"],
-    )
-
-
-@dataclass(frozen=True)
-class RoleSuggestion:
-    """Suggested roles of a table's columns."""
-
-    tasks: tuple[Task, ...]
-    feature_columns: tuple[str, ...]
-    id_column: str | None = None
-    group_column: str | None = None
-    time_column: str | None = None
-
-
-_TASK_HINTS = re.compile(r"(^|_)(label|labels|target|y|class|outcome|response|tag|tags)$", re.I)
-_FAMILY_HINTS = re.compile(r"(^|_)(label|labels|target|class|tag|tags)_?$", re.I)
-_ID_HINTS = re.compile(r"(^|_)(id|uuid|key|index)$", re.I)
-_GROUP_HINTS = re.compile(
-    r"(^|_)(group|user|patient|subject|customer|site|country|region|person|family|session|nr|tailnum)(_?id)?$", re.I
-)
-_TIME_HINTS = re.compile(r"(^|_)(date|time|timestamp|datetime|year|month|day|week|time_hour)$", re.I)
-
-
-def _is_time_like(series: pd.Series, name: str) -> bool:
-    if pd.api.types.is_datetime64_any_dtype(series):
-        return True
-    if not _TIME_HINTS.search(name):
-        return False
-    if pd.api.types.is_numeric_dtype(series):
-        return True
-    sample = series.dropna().astype(str).head(200)
-    parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
-    return len(sample) > 0 and parsed.notna().mean() > 0.9
-
-
-def suggest_roles(frame: pd.DataFrame) -> RoleSuggestion:
-    """Guess id, group and time columns and likely tasks of an uploaded table.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"user_id": [1, 1, 2, 2], "x": [0.1, 0.2, 0.3, 0.4], "label": [0, 1, 0, 1]})
-    >>> roles = suggest_roles(frame)
-    >>> roles.group_column, [t.name for t in roles.tasks]
-    ('user_id', ['label'])
-    """
-    n = len(frame)
-    columns = [str(c) for c in frame.columns]
-    distinct = {c: int(frame[c].nunique(dropna=True)) for c in columns}
-    id_column = next(
-        (c for c in columns if distinct[c] == n and frame[c].notna().all() and _ID_HINTS.search(c)), None
-    )
-    times = [c for c in columns if _is_time_like(frame[c], c)]
-    dated = [c for c in times if pd.api.types.is_datetime64_any_dtype(frame[c])]
-    time_column = (dated or sorted(times, key=lambda c: -distinct[c]) or [None])[0]
-    group_column = next(
-        (
-            c for c in columns
-            if c not in (id_column, time_column) and _GROUP_HINTS.search(c) and 1 < distinct[c] < n
-        ),
-        None,
-    )
-    roles = {id_column, time_column, group_column} - {None}
-    tasks = _suggest_tasks(frame, [c for c in columns if c not in roles])
-    sources = task_source_columns(tasks)
-    features = tuple(c for c in columns if c not in roles and c not in sources)
-    return RoleSuggestion(tasks, features, id_column, group_column, time_column)
-
-
-def _suggest_tasks(frame: pd.DataFrame, candidates: list[str]) -> tuple[Task, ...]:
-    """Name-hinted columns, families of 0/1 columns sharing a prefix, else the last column."""
-    tasks: list[Task] = []
-    used: set[str] = set()
-    for prefix, members in _binary_families(frame, candidates).items():
-        try:
-            tasks.append(make_task(frame, prefix, tuple(members)))
-            used.update(members)
-        except DataError:
-            continue
-    for column in candidates:
-        if column in used or not _TASK_HINTS.search(column):
-            continue
-        try:
-            tasks.append(make_task(frame, column, column))
-        except DataError:
-            continue
-    if not tasks:
-        fallback = _last_target_like(frame, candidates)
-        if fallback is not None:
-            tasks.append(fallback)
-    return tuple(tasks[:6])
-
-
-def _last_target_like(frame: pd.DataFrame, candidates: list[str]) -> Task | None:
-    """The last column that reads as classes (targets usually come last), else the last numeric one."""
-    regression = None
-    for column in reversed(candidates):
-        try:
-            kind = infer_kind(frame, column)
-        except DataError:
-            continue
-        if kind in ("binary", "multiclass") and frame[column].nunique() <= 50:
-            return make_task(frame, column, column, kind)
-        if kind == "regression" and regression is None and not _ID_HINTS.search(column):
-            regression = make_task(frame, column, column, kind)
-    return regression
-
-
-def _binary_families(frame: pd.DataFrame, candidates: list[str]) -> dict[str, list[str]]:
-    """Columns like label_0..label_9 or Class1..Class14: three or more 0/1 columns sharing a name stem."""
-    families: dict[str, list[str]] = {}
-    for column in candidates:
-        match = re.fullmatch(r"(.*?[A-Za-z])_?(\d+)", column)
-        if match and _FAMILY_HINTS.search(match[1]):
-            families.setdefault(match[1], []).append(column)
-    out = {}
-    for stem, members in families.items():
-        if len(members) < 3:
-            continue
-        values = frame[members]
-        if all(pd.api.types.is_numeric_dtype(values[c]) for c in members) and values.isin([0, 1]).all().all():
-            out[stem.rstrip("_")] = members
-    return out
 
 
 def with_roles(dataset: Dataset, **changes: object) -> Dataset:

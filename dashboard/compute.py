@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from core.data import Dataset, load_builtin, load_file
-from core.data import column_summary as _column_summary
+from core.roles import column_summary as _column_summary
 from core.splits import SplitConfig, SplitResult, split
 from core.tasks import Task
 

@@ -1,0 +1,121 @@
+"""What the split report (:mod:`core.report`) shows, computed once: sizes, scores, distributions,
+co-occurrence and its shifts between splits, association and leakage (:mod:`core.diagnostics`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core import diagnostics
+from core.data import Dataset
+from core.export import assignment_digest
+from core.quality import split_order
+from core.splits import EXCLUDED, SplitConfig
+
+__all__ = ["Progress", "Diagnosis", "diagnose", "SHIFT_PAIRS", "MIN_SHIFT_SUPPORT"]
+
+Progress = Callable[[float, str], None]
+SHIFT_PAIRS = 10  # co-occurrence pairs listed per split
+MIN_SHIFT_SUPPORT = 20  # rows with the conditioning label, in both splits, before a shift is listed
+
+
+@dataclass(frozen=True, eq=False)
+class Diagnosis:
+    """Everything the report shows, computed once."""
+
+    splits: tuple[str, ...]  # scored splits, in display order (no ``excluded``)
+    sizes: pd.DataFrame
+    quality: diagnostics.SplitQuality
+    scores: diagnostics.TaskScores
+    card: pd.DataFrame
+    leakage: diagnostics.LeakageReport
+    distribution: diagnostics.LabelDistribution
+    association: diagnostics.TaskAssociation
+    shifts: pd.DataFrame  # the largest changes of P(label | given) from the first split to each other
+    pairs: pd.DataFrame  # Cooccurrence.to_frame() over all scored rows
+    shift: pd.DataFrame | None  # CooccurrenceShift.to_frame(), first split to last
+    fractions_known: bool
+    digest: str
+
+
+def _fractions(config: SplitConfig | None, sizes: pd.DataFrame) -> tuple[dict | None, bool]:
+    """Target shares for ED: the config's, else equal shares for folds, else the observed (ED unknown)."""
+    scored = sizes[sizes["split"] != EXCLUDED]
+    asked = config is not None and config.n_folds is None and config.strategy != "predefined"
+    if asked and set(config.fractions) >= set(scored["split"]):
+        return dict(config.fractions), True
+    if scored["split"].str.fullmatch(r"fold-\d+").all():
+        return None, True
+    return dict(zip(scored["split"], scored["rows"] / scored["rows"].sum(), strict=True)), False
+
+
+def _shift_pairs(frame: pd.DataFrame, encoded, assignment: pd.Series, splits: tuple[str, ...]) -> pd.DataFrame:
+    """The cross-task label pairs whose P(b | a) moves most from the first split to each other split."""
+    rows = []
+    counts = {name: np.diag(diagnostics.cooccurrence(frame, encoded, assignment, name).counts) for name in splits}
+    labels = np.asarray(encoded.labels)
+    tasks = np.array([label.split("=", 1)[0] for label in labels])
+    for other in splits[1:]:
+        shift = diagnostics.cooccurrence_shift(frame, encoded, assignment, splits[0], other)
+        difference = shift.difference.to_numpy()
+        support = np.minimum(counts[splits[0]], counts[other])[:, None]
+        usable = (tasks[:, None] != tasks[None, :]) & (support >= MIN_SHIFT_SUPPORT) & np.isfinite(difference)
+        flat = np.flatnonzero(usable.ravel())
+        ranked = flat[np.argsort(-np.abs(difference.ravel()[flat]), kind="stable")]
+        shown = set()  # one pair per given label and other task: a binary task's two labels mirror each other
+        for i, j in zip(*np.unravel_index(ranked, difference.shape), strict=True):
+            if len(shown) == SHIFT_PAIRS:
+                break
+            if (i, tasks[j]) in shown:
+                continue
+            shown.add((i, tasks[j]))
+            rows.append((other, labels[i], labels[j], shift.conditional_a.iat[i, j],
+                         shift.conditional_b.iat[i, j], difference[i, j], int(support[i, 0])))
+    columns = ["split", "given", "label", f"P in {splits[0]}", "P in split", "difference", "rows given"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _sizes(assignment: pd.Series) -> pd.DataFrame:
+    counts = assignment.astype(str).value_counts()
+    names = split_order(counts.index)
+    rows = counts.reindex(names).to_numpy(dtype=np.int64)
+    return pd.DataFrame({"split": names, "rows": rows, "share": rows / max(len(assignment), 1)})
+
+
+def diagnose(dataset: Dataset, tasks, assignment, config, progress: Progress) -> Diagnosis:
+    frame = dataset.frame
+    n_bins = config.n_bins if config is not None else 5
+    sizes = _sizes(assignment)
+    splits = tuple(name for name in sizes["split"] if name != EXCLUDED)
+    fractions, known = _fractions(config, sizes)
+    progress(0.05, "Encoding the tasks")
+    encoded = diagnostics.encode_tasks(frame, tasks, n_bins)
+    progress(0.15, "Scoring the split")
+    quality = diagnostics.split_quality(encoded.matrix, assignment.to_numpy(), fractions)
+    scores = diagnostics.task_scores(frame, encoded, assignment)
+    card = diagnostics.scorecard(quality, scores)
+    if not known:
+        card = card[card["score"] != "ED"].reset_index(drop=True)
+    progress(0.3, "Counting labels per split")
+    distribution = diagnostics.label_distribution(frame, encoded, assignment, n_bins=n_bins)
+    association = diagnostics.task_association(frame, encoded, assignment, n_bins=n_bins)
+    shifts = _shift_pairs(frame, encoded, assignment, splits) if len(splits) > 1 else pd.DataFrame()
+    pairs = diagnostics.cooccurrence(frame, encoded, assignment, n_bins=n_bins).to_frame()
+    shift = None
+    if len(splits) > 1:
+        shift = diagnostics.cooccurrence_shift(frame, encoded, assignment, splits[0], splits[-1], n_bins=n_bins)
+        shift = shift.to_frame()
+    progress(0.5, "Checking for leakage")
+    group = (config.group_column if config is not None else None) or dataset.group_column
+    time = (config.time_column if config is not None else None) or dataset.time_column
+    leak = diagnostics.leakage(
+        frame, assignment, tasks=tasks, group_column=group, time_column=time,
+        feature_columns=list(dataset.feature_columns) or None, seed=config.seed if config is not None else 0,
+    )  # fmt: skip
+    return Diagnosis(
+        splits, sizes, quality, scores, card, leak, distribution, association, shifts, pairs, shift, known,
+        assignment_digest(assignment),
+    )
