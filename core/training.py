@@ -1,4 +1,4 @@
-"""Training a shared-trunk model on a split: the loop, its records, test metrics and baselines.
+"""Training a shared-trunk model on a split: the loop, test metrics, single-task baselines and transfer gain.
 
 :func:`fit_on_split` is the entry point for the command line and the
 dashboard: data, tasks and a split assignment in, :class:`TrainResult` out.
@@ -6,6 +6,9 @@ dashboard: data, tasks and a split assignment in, :class:`TrainResult` out.
 index from in-memory tensors (``torch.randperm`` and slicing): no
 ``DataLoader``, no per-row calls. The loop reports through ``on_epoch(record)``
 and polls ``should_stop()`` every ``check_every`` batches; it never prints.
+The records of a run (:class:`TrainConfig`, :class:`EpochRecord`,
+:class:`TrainResult`) are defined in :mod:`core.train_records` and re-exported
+here, so ``from core.training import TrainConfig, train`` keeps working.
 
 Example, as ``python -m core train`` should call it::
 
@@ -32,11 +35,10 @@ returns with ``result.stopped == "non_finite"`` and ``result.message``.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -44,16 +46,10 @@ import torch
 
 from core.errors import ConfigError
 from core.features import FeatureConfig, Part, PreparedSplit, TargetSpec, prepare_split
-from core.metrics import (
-    PRIMARY_METRIC,
-    Confusion,
-    TransferGain,
-    confusion,
-    task_metrics,
-    transfer_gain_from_metrics,
-)
-from core.model import WEIGHTINGS, ModelConfig, SharedTrunkModel, make_weighting, masked_loss, task_losses
+from core.metrics import PRIMARY_METRIC, TransferGain, confusion, task_metrics, transfer_gain_from_metrics
+from core.model import ModelConfig, SharedTrunkModel, make_weighting, masked_loss, task_losses
 from core.tasks import Task
+from core.train_records import EpochRecord, TrainConfig, TrainResult
 
 __all__ = [
     "TrainConfig",
@@ -66,155 +62,6 @@ __all__ = [
 ]
 
 EVAL_CHUNK = 65_536
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """How to train. ``weights`` (manual weighting) may be given as a dict; it is kept as sorted pairs.
-
-    Defaults: batches of 1,024 with lr 3e-3 (a flights epoch ~3x faster than
-    batches of 256, and wagepan metrics as good as at 64-256), 50 epochs, early
-    stopping after 10 epochs without a better val loss, gradient norm clipped at 5,
-    and one torch thread (``num_threads=1``): on these shared 2-core machines two
-    threads were ~25% faster when the machine was idle but 10-60x slower as soon
-    as another process held a core (OpenMP threads wait on each other every op).
-    ``num_threads=None`` leaves torch's own setting. The count is set in the
-    thread that runs :func:`train` and restored when it returns.
-    """
-
-    epochs: int = 50
-    batch_size: int = 1024
-    lr: float = 3e-3
-    weight_decay: float = 1e-4
-    weighting: str = "equal"
-    weights: tuple[tuple[str, float], ...] | Mapping[str, float] = ()
-    gradnorm_alpha: float = 1.5
-    dwa_temperature: float = 2.0
-    patience: int | None = 10
-    clip_norm: float | None = 5.0
-    seed: int = 0
-    check_every: int = 20
-    num_threads: int | None = 1
-    restore_best: bool = True
-
-    def __post_init__(self) -> None:
-        pairs = self.weights.items() if isinstance(self.weights, Mapping) else self.weights
-        object.__setattr__(self, "weights", tuple(sorted((str(k), float(v)) for k, v in pairs)))
-        checks = [
-            (self.epochs >= 1, f"epochs={self.epochs} must be at least 1; use 50."),
-            (self.batch_size >= 1, f"batch_size={self.batch_size} must be at least 1; use 1024."),
-            (self.lr > 0 and math.isfinite(self.lr), f"lr={self.lr} must be a positive number; use 0.003."),
-            (self.weight_decay >= 0, f"weight_decay={self.weight_decay} must be >= 0; use 0.0001."),
-            (self.weighting in WEIGHTINGS, f"weighting='{self.weighting}' is unknown; use one of {', '.join(WEIGHTINGS)}."),
-            (self.patience is None or self.patience >= 1, f"patience={self.patience} must be at least 1, or None."),
-            (self.clip_norm is None or self.clip_norm > 0, f"clip_norm={self.clip_norm} must be > 0, or None."),
-            (self.check_every >= 1, f"check_every={self.check_every} must be at least 1; use 20."),
-            (self.dwa_temperature > 0, f"dwa_temperature={self.dwa_temperature} must be > 0; use 2."),
-            (0 <= self.seed < 2**32, f"seed={self.seed} must be in 0..2**32-1."),
-            (self.num_threads is None or self.num_threads >= 1, f"num_threads={self.num_threads} must be >= 1, or None."),
-            (not self.weights or self.weighting == "manual",
-             f"weights={dict(self.weights)} are used only by manual weighting, but weighting='{self.weighting}'; "
-             "choose weighting='manual' (--weighting manual) or drop the weights."),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ConfigError(message)
-
-    def to_dict(self) -> dict:
-        out = asdict(self)
-        out["weights"] = dict(self.weights)
-        return out
-
-
-@dataclass(frozen=True)
-class EpochRecord:
-    """One epoch: per-task train and val losses (unweighted), val primary metric, weights, totals.
-
-    ``train_total`` and ``val_total`` are the unweighted sums of the per-task losses.
-    """
-
-    epoch: int
-    seconds: float
-    train_loss: Mapping[str, float]
-    val_loss: Mapping[str, float | None]
-    val_metric: Mapping[str, float | None]
-    weights: Mapping[str, float]
-    train_total: float
-    val_total: float | None
-
-    def to_dict(self) -> dict:
-        return {key: dict(value) if isinstance(value, Mapping) else value for key, value in asdict(self).items()}
-
-
-@dataclass(frozen=True, eq=False)
-class TrainResult:
-    """A finished (or stopped) run: history, val and test metrics, confusion matrices, the model.
-
-    ``stopped`` is ``"completed"``, ``"early_stopping"``, ``"caller"`` (``should_stop``)
-    or ``"non_finite"``; ``message`` says why in words when it is not ``"completed"``.
-    """
-
-    history: tuple[EpochRecord, ...]
-    val: Mapping[str, Mapping[str, float | None]]
-    test: Mapping[str, Mapping[str, float | None]]
-    confusion: Mapping[str, Confusion]
-    targets: tuple[TargetSpec, ...]
-    config: TrainConfig
-    model_config: ModelConfig
-    feature_config: FeatureConfig
-    feature_columns: tuple[str, ...]
-    test_fold: int | None
-    best_epoch: int | None
-    stopped: str
-    message: str | None
-    model: SharedTrunkModel = field(repr=False)
-
-    @property
-    def kinds(self) -> dict[str, str]:
-        return {spec.name: spec.kind for spec in self.targets}
-
-    def config_dict(self) -> dict:
-        return {
-            "train": self.config.to_dict(),
-            "model": self.model_config.to_dict(),
-            "features": {**self.feature_config.to_dict(), "columns": list(self.feature_columns)},
-            "tasks": [{"name": s.name, "kind": s.kind, "classes": list(s.classes)} for s in self.targets],
-            "test_fold": self.test_fold,
-        }
-
-    def to_dict(self) -> dict:
-        return {
-            "history": [record.to_dict() for record in self.history],
-            "test": {task: dict(values) for task, values in self.test.items()},
-            "config": self.config_dict(),
-            "val": {task: dict(values) for task, values in self.val.items()},
-            "best_epoch": self.best_epoch,
-            "stopped": self.stopped,
-            "message": self.message,
-        }
-
-    def to_json(self, indent: int | None = None) -> str:
-        """The command line's metrics file: ``history``, ``test``, ``config`` (+ val, status); null, never NaN."""
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
-
-    def history_frame(self) -> pd.DataFrame:
-        """Tidy losses for the curves: ``epoch``, ``task`` (``total`` for the sum), ``part``, ``loss``."""
-        rows = []
-        for r in self.history:
-            for part, losses, total in (("train", r.train_loss, r.train_total), ("val", r.val_loss, r.val_total)):
-                rows += [(r.epoch, task, part, loss) for task, loss in losses.items()]
-                rows.append((r.epoch, "total", part, total))
-        return pd.DataFrame(rows, columns=["epoch", "task", "part", "loss"])
-
-    def weights_frame(self) -> pd.DataFrame:
-        """Tidy task weights per epoch: ``epoch``, ``task``, ``weight``."""
-        rows = [(r.epoch, task, w) for r in self.history for task, w in r.weights.items()]
-        return pd.DataFrame(rows, columns=["epoch", "task", "weight"])
-
-    def to_frame(self) -> pd.DataFrame:
-        """Tidy test metrics: ``task``, ``metric``, ``value`` (None where undefined)."""
-        rows = [(task, metric, value) for task, values in self.test.items() for metric, value in values.items()]
-        return pd.DataFrame(rows, columns=["task", "metric", "value"])
 
 
 # --------------------------------------------------------------------------- the loop
