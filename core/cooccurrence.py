@@ -318,7 +318,8 @@ def _grams(encoded: EncodedTasks, codes: np.ndarray, k: int) -> list[np.ndarray]
     for i in range(k):
         rows = stacked[codes == i]
         grams.append((rows.T.tocsr() @ rows).toarray())
-    return [*grams, np.sum(grams, axis=0)]
+    width = stacked.shape[1]
+    return [*grams, sum(grams, np.zeros((width, width)))]  # the whole: zeros when every row is excluded
 
 
 def task_association(df: pd.DataFrame, tasks, assignment=None, *, n_bins: int = 5) -> TaskAssociation:

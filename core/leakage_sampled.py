@@ -116,7 +116,7 @@ def _feature_bins(series: pd.Series) -> np.ndarray:
         bins = np.searchsorted(edges, values, side="right")
         return np.where(np.isfinite(values), bins, edges.size + 1)
     codes = pd.factorize(series, use_na_sentinel=True)[0]
-    return np.where(codes < 0, codes.max() + 1, codes)
+    return np.where(codes < 0, codes.max(initial=-1) + 1, codes)  # initial: an empty sample has no codes
 
 
 def _cross_fitted_means(bins: np.ndarray, targets: np.ndarray, half: np.ndarray) -> np.ndarray:

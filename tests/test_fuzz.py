@@ -43,7 +43,7 @@ from core.splits import (
     SplitConfig,
     split,
 )
-from core.tasks import KINDS, make_task, parse_task_spec
+from core.tasks import KINDS, Task, make_task, parse_task_spec
 from core.time_split import _parse_times
 
 EXAMPLES = int(os.environ.get("TASKSPLIT_FUZZ_EXAMPLES", "25"))
@@ -454,3 +454,18 @@ def test_leakage_reads_huge_features():
         warnings.simplefilter("ignore", RuntimeWarning)
         report = leakage(frame, assignment, feature_columns=["x"])
     assert "near_duplicates" in set(report.to_frame()["check"])
+
+
+def test_association_of_a_split_that_excludes_every_row():
+    # found by make fuzz: a predefined split column whose every value is excluded or missing
+    frame = pd.DataFrame({"a": [0, 1, 0, 1], "t": ["x|y", "x", "y", ""]})
+    tasks = [Task("a", ("a",), "binary"), Task("t", ("t",), "multilabel")]
+    table = task_association(frame, tasks, pd.Series(["excluded"] * 4)).to_frame()
+    assert set(table["split"]) == {"all"} and table["cramers_v"].isna().sum() == 2
+
+
+def test_predictor_check_with_every_row_excluded_and_a_text_feature():
+    # found by make fuzz: no row to learn from leaves the predictor check an empty sample of a text column
+    frame = pd.DataFrame({"a": [0, 1, 0, 1], "c": ["u", "v", "u", None]})
+    report = leakage(frame, pd.Series(["excluded"] * 4), tasks=[Task("a", ("a",), "binary")], feature_columns=["c"])
+    assert report.to_frame().set_index("check").loc["predictor", "status"] in ("pass", "skipped")
