@@ -21,6 +21,13 @@ original places one example at a time in Python; here each column is one vectori
 5. Subtract the batch from every column's demand with one count; repeat. Units with no positive
    indicator fill the room left.
 
+On single rows with at most 62 labels (and up to 2 million cells), a faster first try comes
+before all this: the *sorted deal* (:mod:`core.stratify_sorted`) sorts the rows by their label
+set, deals them along one interleave and mends each label left a row off its share by swapping
+a row for its twin (the same labels but that one). When it mends every label, that is the split
+(on yeast: every label within one row, better label-pair balance, in a seventh of the time);
+when some label has no twins (one-hot classes), the batched deal above runs instead.
+
 Then, when a label ended a whole unit off its share (or units differ in size), a local search
 polishes the split: the exact best swaps (and, for groups, moves) between every pair of splits,
 among the few units whose move helps most, reducing the squared deviation of every split's
@@ -39,6 +46,7 @@ import scipy.sparse as sp
 from core.errors import ConfigError, DataError
 from core.stratify_deal import deal, largest_remainder
 from core.stratify_repair import cover_rare_columns, may_lack, polish
+from core.stratify_sorted import sorted_deal, sorted_deal_applies
 
 __all__ = ["stratify", "pair_indicators", "largest_remainder"]
 
@@ -94,8 +102,6 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
     if order == 2:
         counts = sp.hstack([counts, pair_indicators(counts)], format="csr")
     columns = _canonical_order(counts)
-    counts = _permute_columns(counts, columns)
-    is_label = columns < n_labels  # canonical columns that are labels, not pairs
     total = int(unit_sizes.sum())
     targets = largest_remainder(total, shares)
     weighted = bool((unit_sizes != 1).any() or (counts.data != 1).any())
@@ -107,6 +113,17 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
     band = int(unit_sizes.max()) if grouped else 0  # rows a split may stray from its goal
     shuffle = rng.permutation(n_units)  # a random rank per unit breaks every remaining tie
 
+    if sorted_deal_applies(counts, order, weighted):
+        dealt = sorted_deal(counts, columns, shares, targets, shuffle, rng)  # None: a label needs the polish
+        if dealt is not None:
+            assignment, demand = dealt
+            every = np.ones(n_labels, dtype=bool)
+            if may_lack(counts, every, demand, shares, targets):
+                counts = _permute_columns(counts, columns)
+                cover_rare_columns(counts, every, assignment, unit_sizes, targets, goal, shuffle, band)
+            return assignment
+    counts = _permute_columns(counts, columns)
+    is_label = columns < n_labels  # canonical columns that are labels, not pairs
     assignment, demand = deal(counts, shares, targets, unit_sizes, shuffle, rng, weighted)
     polished = polish(counts, is_label, assignment, demand, unit_sizes, goal, weighted)
     if polished or may_lack(counts, is_label, demand, shares, targets):
@@ -196,7 +213,7 @@ def _dense_to_csr(dense: np.ndarray) -> sp.csr_matrix:
     indices, data = [], []
     for start in range(0, n, _DENSE_CHUNK_ROWS):
         block = np.ascontiguousarray(dense[start : start + _DENSE_CHUNK_ROWS]).reshape(-1)
-        flat = _flat_nonzero(block)
+        flat = np.flatnonzero(block != 0)  # numpy finds nonzeros in a bool array far faster
         row, col = np.divmod(flat, n_cols)
         height = min(_DENSE_CHUNK_ROWS, n - start)
         indptr[start + 1 : start + 1 + height] = np.bincount(row, minlength=height)
@@ -206,20 +223,6 @@ def _dense_to_csr(dense: np.ndarray) -> sp.csr_matrix:
     if not data:
         return sp.csr_matrix((n, n_cols), dtype=dense.dtype)
     return sp.csr_matrix((np.concatenate(data), np.concatenate(indices), indptr), shape=(n, n_cols))
-
-
-def _flat_nonzero(block: np.ndarray) -> np.ndarray:
-    """np.flatnonzero, faster for sparse one-byte data: find nonzero 8-byte words first."""
-    if block.itemsize != 1 or block.size < 8:
-        return np.flatnonzero(block)
-    whole = block.size // 8 * 8
-    words = block[:whole].view(np.uint64)
-    hit = np.flatnonzero(words)
-    inside = np.flatnonzero(words[hit].view(np.uint8))  # byte positions within the hit words
-    flat = hit[inside // 8] * 8 + inside % 8
-    if whole < block.size:
-        flat = np.concatenate([flat, whole + np.flatnonzero(block[whole:])])
-    return flat
 
 
 def _check_fractions(fractions) -> np.ndarray:

@@ -1,0 +1,145 @@
+"""Tests for the sorted deal (core/stratify_sorted.py): twin swaps, its fallback, and its use by stratify."""
+
+from __future__ import annotations
+
+import importlib.resources
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.datasets import make_multilabel_classification
+
+from core.diagnostics import split_quality
+from core.stratify import _canonical_order, largest_remainder, stratify
+from core.stratify_sorted import _moves, _within_one, sorted_deal, sorted_deal_applies
+
+PROPERTY = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def yeast() -> sp.csr_matrix:
+    path = importlib.resources.files("river") / "datasets" / "yeast.csv.gz"
+    with importlib.resources.as_file(path) as file:
+        frame = pd.read_csv(file)
+    return sp.csr_matrix(frame[[f"Class{i}" for i in range(1, 15)]].to_numpy(dtype=np.uint8))
+
+
+def deal(Y, fractions, seed):
+    """sorted_deal as stratify calls it."""
+    Y = sp.csr_matrix(Y)
+    shares = np.asarray(fractions, dtype=float)
+    targets = largest_remainder(Y.shape[0], shares)
+    rng = np.random.default_rng(seed)
+    return sorted_deal(Y, _canonical_order(Y), shares, targets, rng.permutation(Y.shape[0]), rng), targets
+
+
+def per_split(Y, assignment, k):
+    onehot = sp.csr_matrix((np.ones(len(assignment)), (np.arange(len(assignment)), assignment)), shape=(len(assignment), k))
+    return (sp.csr_matrix(Y).T.astype(float) @ onehot).toarray()
+
+
+@st.composite
+def label_sets(draw):
+    """0/1 rows over few labels with many repeated label sets, so twins exist (or, at times, not)."""
+    n = draw(st.integers(1, 400))
+    n_labels = draw(st.integers(0, 12))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    rates = rng.choice([0.03, 0.2, 0.5, 0.9], n_labels)
+    Y = (rng.random((n, n_labels)) < rates).astype(np.uint8)
+    k = draw(st.integers(2, 6))
+    fractions = [1 / k] * k if draw(st.booleans()) else list(rng.dirichlet(np.ones(k)) * 0.9 + 0.1 / k)
+    return Y, fractions, draw(st.integers(0, 2**32 - 1))
+
+
+@PROPERTY
+@given(label_sets())
+def test_a_sorted_deal_hits_the_sizes_and_puts_every_label_within_one_row_of_its_share(case):
+    Y, fractions, seed = case
+    dealt, targets = deal(Y, fractions, seed)
+    if dealt is None:  # no twin swap could mend some label: stratify falls back to the batched deal
+        return
+    assignment, demand = dealt
+    k = len(fractions)
+    assert np.bincount(assignment, minlength=k).tolist() == targets.tolist()
+    got = per_split(Y, assignment, k)
+    share = Y.sum(axis=0)[:, None] * np.asarray(fractions)[None, :]
+    assert np.abs(got - share).max(initial=0) < 1 + 1e-9
+    np.testing.assert_allclose(demand, share - got, atol=1e-9)  # the demand stratify's repairs read
+
+
+@PROPERTY
+@given(label_sets())
+def test_stratify_keeps_its_promises_on_either_path(case):
+    Y, fractions, seed = case
+    assignment = stratify(Y, fractions, rng=np.random.default_rng(seed))
+    assert np.bincount(assignment, minlength=len(fractions)).tolist() == largest_remainder(len(Y), fractions).tolist()
+    assert np.array_equal(assignment, stratify(sp.csr_matrix(Y), fractions, rng=np.random.default_rng(seed)))
+
+
+def test_yeast_needs_no_polish_and_beats_the_batched_deal_on_label_pairs():
+    Y = yeast()
+    names = np.array([f"fold-{i}" for i in range(5)])
+    sorted_quality, batched_quality = [], []
+    for seed in range(3):
+        dealt, _ = deal(Y, [0.2] * 5, seed)
+        assert dealt is not None  # every label mended by twin swaps alone
+        sorted_quality.append(split_quality(Y, names[dealt[0]]))
+        batched = stratify(sp.hstack([Y, sp.csr_matrix((Y.shape[0], 50), dtype=np.uint8)]).tocsr(), [0.2] * 5,
+                           rng=np.random.default_rng(seed))  # 64 columns: the batched deal and its polish
+        batched_quality.append(split_quality(Y, names[batched]))
+        assert np.abs(per_split(Y, dealt[0], 5) - Y.sum(axis=0).A1[:, None] / 5).max() < 1
+    assert np.mean([q.lpd for q in sorted_quality]) < np.mean([q.lpd for q in batched_quality])
+    assert np.mean([q.ld for q in sorted_quality]) <= 1.05 * np.mean([q.ld for q in batched_quality])
+
+
+def test_one_hot_classes_have_no_twins_and_fall_back_to_the_batched_deal():
+    # Two 3-class tasks, one-hot: every row holds exactly one class of each, so no two rows differ
+    # in one label only. Classes whose rows the sort spreads over many stretches end off their share.
+    rng = np.random.default_rng(0)
+    first, second = rng.choice(3, 600, p=[0.6, 0.3, 0.1]), rng.choice(3, 600, p=[0.5, 0.4, 0.1])
+    Y = np.hstack([np.eye(3, dtype=np.uint8)[first], np.eye(3, dtype=np.uint8)[second]])
+    dealt, _ = deal(Y, [0.2] * 5, 0)
+    assert dealt is None
+    assignment = stratify(Y, [0.2] * 5, rng=np.random.default_rng(0))
+    got = per_split(Y, assignment, 5)
+    assert np.abs(got - Y.sum(axis=0)[:, None] / 5).max() < 1  # the polish still brings each within one
+
+
+def test_the_sorted_deal_is_tried_only_where_it_applies():
+    small = sp.csr_matrix(np.eye(4, dtype=np.uint8))
+    assert sorted_deal_applies(small, order=1, weighted=False)
+    assert not sorted_deal_applies(small, order=2, weighted=False)  # label pairs: batched
+    assert not sorted_deal_applies(small, order=1, weighted=True)  # groups or counts: batched
+    assert not sorted_deal_applies(sp.csr_matrix((10, 63), dtype=np.uint8), order=1, weighted=False)
+    assert not sorted_deal_applies(sp.csr_matrix((100_000, 50), dtype=np.uint8), order=1, weighted=False)
+
+
+def test_realistic_multilabel_data_is_within_one_row_per_label_on_both_paths():
+    for n_classes in (30, 70):  # 30 labels: the sorted deal; 70: the batched deal and its polish
+        _, Y = make_multilabel_classification(
+            n_samples=4000, n_features=5, n_classes=n_classes, n_labels=3, return_indicator="sparse", random_state=2
+        )
+        assignment = stratify(Y, [0.7, 0.15, 0.15], rng=np.random.default_rng(1))
+        got = per_split(Y, assignment, 3)
+        assert np.abs(got - Y.sum(axis=0).A1[:, None] * np.array([0.7, 0.15, 0.15])).max() < 1
+
+
+@pytest.mark.parametrize(
+    ("row", "low", "high", "share", "want"),
+    [
+        ([5, 1, 3], [3, 3, 3], [3, 3, 3], [3.0, 3.0, 3.0], [3, 3, 3]),  # whole shares: two rows move
+        ([4, 4, 1], [3, 3, 2], [4, 4, 3], [3.5, 3.2, 2.3], [4, 3, 2]),  # the split furthest above its share is lowered
+        ([2, 2, 2], [2, 2, 2], [2, 2, 2], [2.0, 2.0, 2.0], [2, 2, 2]),  # already within: nothing moves
+    ],
+)
+def test_within_one_keeps_the_total_and_moves_as_little_as_it_can(row, low, high, share, want):
+    assert _within_one(row, low, high, share) == want
+    moves = _moves(row, want)
+    after = list(row)
+    for giver, taker, rows in moves:
+        after[giver] -= rows
+        after[taker] += rows
+    assert after == want
+    assert sum(rows for _, _, rows in moves) == sum(max(r - w, 0) for r, w in zip(row, want, strict=True))
