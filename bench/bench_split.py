@@ -35,6 +35,7 @@ from core.diagnostics import split_quality
 from core.stratify import stratify
 
 REPEAT = 3
+YEAST_REPEAT = 25  # a split of yeast takes milliseconds, so a median of 3 would be mostly noise
 FOLDS = 5
 SHARES = [1 / FOLDS] * FOLDS
 NAMES = np.array([f"fold-{i}" for i in range(FOLDS)])
@@ -59,6 +60,8 @@ class Run:
         return statistics.median(self.cpu)
 
     def describe(self) -> str:
+        if self.median < 0.1:  # milliseconds, and many runs: the median and the range
+            return f"{self.median * 1000:.2f} ms ({min(self.wall) * 1000:.2f}-{max(self.wall) * 1000:.2f}, {len(self.wall)} runs)"
         return f"{self.median:.3f} s ({', '.join(f'{s:.3f}' for s in self.wall)})"
 
 
@@ -202,7 +205,7 @@ def our_splitter(**kwargs):
     return lambda seed: MultiTaskStratifiedKFold(FOLDS, random_state=seed, **kwargs)
 
 
-def bench_multilabel(Y: sp.csr_matrix, title: str, generated: tuple[int, int] | None = None) -> str:
+def bench_multilabel(Y: sp.csr_matrix, title: str, generated: tuple[int, int] | None = None, repeat: int = REPEAT) -> str:
     """Ours (CSR, dense uint8, the sklearn class) against MultilabelStratifiedKFold.
 
     With ``generated`` (rows, labels of the cached generator data), also the memory of one
@@ -223,7 +226,7 @@ def bench_multilabel(Y: sp.csr_matrix, title: str, generated: tuple[int, int] | 
     contenders["iterstrat MultilabelStratifiedKFold(dense)"] = lambda seed: fold_ids(
         MultilabelStratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(X, dense), n
     )
-    runs = side_by_side(contenders)
+    runs = side_by_side(contenders, repeat)
     by_name = {run.name: run for run in runs}
     ours, peer = by_name["ours: stratify(dense uint8)"], by_name["iterstrat MultilabelStratifiedKFold(dense)"]
     ours_q, peer_q = split_quality(Y, NAMES[ours.folds]), split_quality(Y, NAMES[peer.folds])
@@ -364,7 +367,7 @@ def bench_groups() -> str:
 def main() -> None:
     started = time.perf_counter()
     big = bench_multilabel(multilabel_data(1_000_000, 100), "Multi-label", generated=(1_000_000, 100))
-    yeast = bench_multilabel(yeast_labels(), "Yeast")
+    yeast = bench_multilabel(yeast_labels(), "Yeast", repeat=YEAST_REPEAT)  # milliseconds: more runs
     order2 = bench_order2(thinned_data())
     grouped = bench_groups()
     write_section(
@@ -373,7 +376,7 @@ def main() -> None:
             "## Split: multi-task stratification against the peers",
             "",
             "Command: `python -m bench split` (or `make bench`). "
-            f"Machine: {machine()}. Every contender ran {REPEAT} times, interleaved with the others; "
+            f"Machine: {machine()}. Every contender ran {REPEAT} times ({YEAST_REPEAT} on yeast), interleaved with the others; "
             "times are wall-clock medians (each run in brackets) and CPU medians. "
             "'time / ours' divides by the first 'ours' row of the table. Quality: `core.diagnostics.split_quality` (LD, LPD: mean |ratio gap| over "
             "labels / co-occurring label pairs; ED: mean fold-size gap in rows; FZ: folds missing a label; "

@@ -46,7 +46,7 @@ import scipy.sparse as sp
 from core.errors import ConfigError, DataError
 from core.stratify_deal import deal, largest_remainder
 from core.stratify_repair import cover_rare_columns, may_lack, polish
-from core.stratify_sorted import sorted_deal, sorted_deal_applies
+from core.stratify_sorted import SORTED_POLISH_ROWS, sorted_deal, sorted_deal_applies
 
 __all__ = ["stratify", "pair_indicators", "largest_remainder"]
 
@@ -114,13 +114,17 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
     shuffle = rng.permutation(n_units)  # a random rank per unit breaks every remaining tie
 
     if sorted_deal_applies(counts, order, weighted):
-        dealt = sorted_deal(counts, columns, shares, targets, shuffle, rng)  # None: a label needs the polish
-        if dealt is not None:
-            assignment, demand = dealt
-            every = np.ones(n_labels, dtype=bool)
-            if may_lack(counts, every, demand, shares, targets):
+        assignment, demand, rows_off = sorted_deal(counts, columns, shares, targets, shuffle, rng)
+        every = np.ones(n_labels, dtype=bool)
+        if rows_off == 0:  # every label within one row: no polish
+            if may_lack(counts, every, demand[np.argsort(columns)], shares, targets):  # demand: canonical order
                 counts = _permute_columns(counts, columns)
                 cover_rare_columns(counts, every, assignment, unit_sizes, targets, goal, shuffle, band)
+            return assignment
+        if rows_off <= SORTED_POLISH_ROWS:  # a few rows off: the polish finishes the sorted deal
+            counts = _permute_columns(counts, columns)
+            polish(counts, every, assignment, demand, unit_sizes, goal, weighted)
+            cover_rare_columns(counts, every, assignment, unit_sizes, targets, goal, shuffle, band)
             return assignment
     counts = _permute_columns(counts, columns)
     is_label = columns < n_labels  # canonical columns that are labels, not pairs

@@ -29,11 +29,13 @@ import numpy as np
 
 from core.stratify_deal import interleave
 
-__all__ = ["sorted_deal_applies", "sorted_deal"]
+__all__ = ["SORTED_POLISH_ROWS", "sorted_deal_applies", "sorted_deal"]
 
 _MAX_LABELS = 62  # a row's label set is one int64 key
 _MAX_CELLS = 2_000_000  # rows x labels; beyond, the batched deal is as fast and its memory is bounded
 _FEW = 8  # moves of up to this many rows swap one twin pair at a time
+_MAX_COUSIN_ROWS = 64  # rows beyond within-one that cousin swaps try to mend
+SORTED_POLISH_ROWS = 16  # rows still off that the polish may finish; with more, the batched deal runs
 
 
 def sorted_deal_applies(counts, order: int, weighted: bool) -> bool:
@@ -42,19 +44,40 @@ def sorted_deal_applies(counts, order: int, weighted: bool) -> bool:
     return order == 1 and not weighted and n_labels <= _MAX_LABELS and n * n_labels <= _MAX_CELLS
 
 
-def sorted_deal(counts, columns, shares, targets, shuffle, rng) -> tuple[np.ndarray, np.ndarray] | None:
-    """Every row's split with every label within one row of its share, or None if twin swaps cannot.
+def sorted_deal(counts, columns, shares, targets, shuffle, rng) -> tuple[np.ndarray, np.ndarray, int]:
+    """Every row's split, every label as near its share as the sorted deal and its swaps bring it.
 
-    ``counts`` is a CSR matrix of 0/1 labels, at most 62 of them, ``columns``
-    their canonical order (rarest first), ``targets`` the rows each split takes (summing to the
-    rows) and ``shuffle`` a random permutation of the rows. Returns the assignment and the demand
-    left (per label, in the order of ``counts``, and split: its share minus what it got), as
-    :func:`core.stratify_deal.deal` does.
+    ``counts`` is a CSR matrix of 0/1 labels, at most 62 of them, ``columns`` their canonical
+    order (rarest first), ``targets`` the rows each split takes (summing to the rows) and
+    ``shuffle`` a random permutation of the rows. Returns the assignment, the demand left (per
+    label, in canonical order, and split: its share minus what it got, as
+    :func:`core.stratify_deal.deal` returns it) and the rows still beyond one row of a share
+    (0: every label within one row). When labels are left off, a second deal makes them the most
+    significant (one stretch each, so the deal itself spreads them) and the better deal is kept.
     """
+    n_labels = counts.shape[1]
+    bit_of_rank = np.arange(n_labels)  # canonical rank -> bit; the rarest label is bit 0
+    best = None
+    for attempt in range(2):
+        position = np.empty(n_labels, dtype=np.int64)
+        position[columns] = bit_of_rank
+        assignment, demand, left, rows_off = _deal_once(counts, position, shares, targets, shuffle, rng)
+        if best is None or rows_off < best[2]:
+            best = (assignment, demand[bit_of_rank], rows_off)
+        if rows_off == 0 or rows_off > _MAX_COUSIN_ROWS or attempt:  # mended, hopeless, or tried twice
+            return best
+        rank_of_bit = np.argsort(bit_of_rank)
+        last = np.isin(np.arange(n_labels), rank_of_bit[left])  # ranks left off go last: the top bits
+        bit_of_rank = np.empty(n_labels, dtype=np.int64)
+        bit_of_rank[np.r_[np.flatnonzero(~last), np.flatnonzero(last)]] = np.arange(n_labels)
+    return best
+
+
+def _deal_once(counts, position, shares, targets, shuffle, rng):
+    """One sorted deal with label c on bit ``position[c]``: assignment, demand and labels left off
+    (both by bit), and the rows still off."""
     n, n_labels = counts.shape
     k = len(shares)
-    position = np.empty(n_labels, dtype=np.int64)
-    position[columns] = np.arange(n_labels)  # a label's bit: its rank, rarest first
     key = _row_keys(counts, position)
     rows = shuffle[np.argsort(key[shuffle], kind="stable")]  # by signature, at random within
     key = key[rows]
@@ -70,11 +93,10 @@ def sorted_deal(counts, columns, shares, targets, shuffle, rng) -> tuple[np.ndar
     by_label = holds.T.astype(np.float64)  # float products run on BLAS, exact below 2**53
     got = np.rint(by_label @ table).astype(np.int64)  # (L, k) rows of each label per split
     share = (by_label @ per_signature)[:, None] * shares[None, :]
-    if not _mend(table, got, share, signatures, holds, rng):
-        return None
+    left, rows_off = _mend(table, got, share, signatures, holds, rng)
     assignment = np.empty(n, dtype=np.int64)
     assignment[rows] = np.repeat(np.tile(np.arange(k), len(signatures)), table.ravel())
-    return assignment, (share - got)[position]
+    return assignment, share - got, left, rows_off
 
 
 def _row_keys(counts, position) -> np.ndarray:
@@ -88,8 +110,9 @@ def _row_keys(counts, position) -> np.ndarray:
     return key
 
 
-def _mend(table, got, share, signatures, holds, rng) -> bool:
-    """Twin swaps until every label is within one row of its share; False if one cannot be mended.
+def _mend(table, got, share, signatures, holds, rng) -> tuple[list, int]:
+    """Twin (then cousin) swaps until every label is within one row of its share; the labels and
+    rows still off.
 
     ``table`` (signatures x splits) and ``got`` (labels x splits) are updated in place. The twins
     of every label are found in one search, in random order; each label's moves are planned on
@@ -99,7 +122,7 @@ def _mend(table, got, share, signatures, holds, rng) -> bool:
     high = np.ceil(share - 1e-9).astype(np.int64)
     off = np.flatnonzero(((got < low) | (got > high)).any(axis=1))
     if not len(off):
-        return True
+        return [], 0
     which, signature = np.nonzero(holds[:, off].T)  # (label, signature) pairs with the label
     wanted = signatures[signature] ^ np.left_shift(np.int64(1), off[which].astype(np.int64))
     twin = np.minimum(np.searchsorted(signatures, wanted), len(signatures) - 1)  # sorted per label: fast
@@ -108,16 +131,61 @@ def _mend(table, got, share, signatures, holds, rng) -> bool:
     mixed = np.argsort(which.astype(np.int64) << 32 | rng.integers(0, 1 << 32, len(which)))
     which, signature, twin = which[mixed], signature[mixed], twin[mixed]  # per label, twins in random order
     bounds = np.searchsorted(which, np.arange(len(off) + 1)).tolist()
-    if (np.diff(bounds) == 0).any():
-        return False  # a label off its share without a single twin
+    left = []
     for index, label in enumerate(off.tolist()):
         mine, theirs = signature[bounds[index] : bounds[index + 1]], twin[bounds[index] : bounds[index + 1]]
         row = got[label].tolist()
         want = _within_one(row, low[label].tolist(), high[label].tolist(), share[label].tolist())
-        for giver, taker, rows in _moves(row, want):
-            if not _swap_twins(table, mine, theirs, giver, taker, rows):
+        if all(_swap_twins(table, mine, theirs, giver, taker, rows) for giver, taker, rows in _moves(row, want)):
+            got[label] = want
+        else:  # too few twins: count what moved; cousins may mend the rest
+            got[label] = holds[:, label].astype(np.int64) @ table
+            left.append(label)
+    if _rows_off(got, low, high, left) <= _MAX_COUSIN_ROWS:
+        left = [label for label in left if not _swap_cousins(table, got, low, high, share, signatures, holds, label, rng)]
+    return left, _rows_off(got, low, high, left)
+
+
+def _rows_off(got, low, high, labels) -> int:
+    """Rows that ``labels`` hold beyond one row above, or lack beyond one row below, their shares."""
+    return sum(max(int(np.maximum(got[label] - high[label], 0).sum()), int(np.maximum(low[label] - got[label], 0).sum()))
+               for label in labels)
+
+
+def _swap_cousins(table, got, low, high, share, signatures, holds, label, rng) -> bool:
+    """Mend ``label`` by swapping a row for a *cousin*: the same labels but this one traded for another.
+
+    The other label moves the opposite way, so a swap is taken only where that label stays
+    within one row of its share in both splits. One-hot classes of a task are each other's
+    cousins. Returns whether ``label`` ended within one row.
+    """
+    mine = np.flatnonzero(holds[:, label])
+    absent = ~holds[mine]
+    absent[:, label] = False
+    at, other = np.nonzero(absent)
+    wanted = signatures[mine[at]] ^ (np.int64(1) << np.int64(label)) ^ np.left_shift(np.int64(1), other.astype(np.int64))
+    cousin = np.minimum(np.searchsorted(signatures, wanted), len(signatures) - 1)
+    found = np.flatnonzero(signatures[cousin] == wanted)
+    found = found[rng.permutation(len(found))]
+    pairs = list(zip(mine[at[found]].tolist(), cousin[found].tolist(), other[found].tolist(), strict=True))
+    row = got[label].tolist()
+    want = _within_one(row, low[label].tolist(), high[label].tolist(), share[label].tolist())
+    for giver, taker, rows in _moves(row, want):
+        for _ in range(rows):
+            for a, b, trade in pairs:
+                if (table[a, giver] and table[b, taker] and got[trade, giver] < high[trade, giver]
+                        and got[trade, taker] > low[trade, taker]):
+                    break
+            else:
                 return False
-        got[label] = want
+            table[a, giver] -= 1
+            table[a, taker] += 1
+            table[b, taker] -= 1
+            table[b, giver] += 1
+            got[label, giver] -= 1
+            got[label, taker] += 1
+            got[trade, giver] += 1
+            got[trade, taker] -= 1
     return True
 
 
@@ -129,6 +197,8 @@ def _swap_twins(table, mine, theirs, giver, taker, rows) -> bool:
     the twin pairs in their (random) order, as many rows from each as both splits have, in one
     step over a stretch of pairs that is widened until it carries enough.
     """
+    if not len(mine):
+        return False
     if rows <= _FEW:
         for _ in range(rows):
             for a, b in zip(mine, theirs, strict=True):
