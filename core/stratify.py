@@ -40,18 +40,19 @@ and iterative-stratification place one example at a time in Python).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 
 from core.errors import ConfigError, DataError
 from core.stratify_deal import deal, largest_remainder
 from core.stratify_repair import cover_rare_columns, may_lack, polish
-from core.stratify_sorted import SORTED_POLISH_ROWS, sorted_deal, sorted_deal_applies
+from core.stratify_sorted import MIX, MIX_2, SORTED_POLISH_ROWS, small_binary, sorted_deal
 
 __all__ = ["stratify", "pair_indicators", "largest_remainder"]
 
 _DENSE_CHUNK_ROWS = 1 << 15  # rows converted at a time from a dense Y, to bound memory
-_MIX = np.uint64(0x9E3779B97F4A7C15)  # splitmix64 constants for the column content hash
 
 
 def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int = 1) -> np.ndarray:
@@ -87,9 +88,10 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
     >>> stratify(Y, [0.5, 0.5], rng=np.random.default_rng(0)).tolist().count(0)
     3
     """
-    counts = _as_count_csr(Y)
+    binary = small_binary(Y)  # small 0/1 input: a dense bool matrix for the sorted deal
+    counts = None if binary is not None else _as_count_csr(Y)
     shares = _check_fractions(fractions)
-    n_units, n_labels = counts.shape
+    n_units, n_labels = (counts if binary is None else binary).shape
     unit_sizes = _check_sizes(sizes, n_units)
     if order not in (1, 2):
         raise ConfigError(f"order={order!r} is not supported; use 1 (labels) or 2 (labels and label pairs).")
@@ -99,6 +101,12 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
         )
     if n_units == 0:
         return np.zeros(0, dtype=np.int64)
+    if binary is not None:
+        if order == 1 and (sizes is None or (unit_sizes == 1).all()):
+            assignment = _stratify_sorted(binary, shares, rng)
+            if assignment is not None:
+                return assignment
+        counts = _as_count_csr(binary)
     if order == 2:
         counts = sp.hstack([counts, pair_indicators(counts)], format="csr")
     columns = _canonical_order(counts)
@@ -112,28 +120,37 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
     goal = total * shares if grouped else targets.astype(np.float64)
     band = int(unit_sizes.max()) if grouped else 0  # rows a split may stray from its goal
     shuffle = rng.permutation(n_units)  # a random rank per unit breaks every remaining tie
-
-    if sorted_deal_applies(counts, order, weighted):
-        assignment, demand, rows_off = sorted_deal(counts, columns, shares, targets, shuffle, rng)
-        every = np.ones(n_labels, dtype=bool)
-        if rows_off == 0:  # every label within one row: no polish
-            if may_lack(counts, every, demand[np.argsort(columns)], shares, targets):  # demand: canonical order
-                counts = _permute_columns(counts, columns)
-                cover_rare_columns(counts, every, assignment, unit_sizes, targets, goal, shuffle, band)
-            return assignment
-        if rows_off <= SORTED_POLISH_ROWS:  # a few rows off: the polish finishes the sorted deal
-            counts = _permute_columns(counts, columns)
-            polish(counts, every, assignment, demand, unit_sizes, goal, weighted)
-            cover_rare_columns(counts, every, assignment, unit_sizes, targets, goal, shuffle, band)
-            return assignment
     counts = _permute_columns(counts, columns)
     is_label = columns < n_labels  # canonical columns that are labels, not pairs
     assignment, demand = deal(counts, shares, targets, unit_sizes, shuffle, rng, weighted)
     polished = polish(counts, is_label, assignment, demand, unit_sizes, goal, weighted)
-    if polished or may_lack(counts, is_label, demand, shares, targets):
+    totals = np.bincount(counts.indices, minlength=counts.shape[1])
+    if polished or may_lack(totals, is_label, demand, shares, targets):
         cover_rare_columns(counts, is_label, assignment, unit_sizes, targets, goal, shuffle, band)
     return assignment
 
+
+
+def _stratify_sorted(binary, shares, rng) -> np.ndarray | None:
+    """The sorted deal on a small 0/1 matrix of single rows (then the polish, if a few rows are left
+    off, and the cover of rare labels); None when it leaves too many rows off for the polish."""
+    n_units, n_labels = binary.shape
+    targets = largest_remainder(n_units, shares)
+    shuffle = rng.permutation(n_units)
+    assignment, demand, rows_off, columns, units = sorted_deal(binary, shares, targets, shuffle, rng)
+    every = np.ones(n_labels, dtype=bool)
+    # Every label within one row of its share: in every split, too, if each share of k or more rows
+    # is a row or more (equal shares), else if no label with k rows is missing from a split.
+    if rows_off == 0 and (shares.min() * len(shares) > 1 - 1e-9 or not may_lack(units[columns], every, demand, shares, targets)):
+        return assignment
+    if rows_off > SORTED_POLISH_ROWS:
+        return None
+    counts = _permute_columns(_as_count_csr(binary), columns)
+    ones, goal = np.ones(n_units, dtype=np.int64), targets.astype(np.float64)
+    if rows_off:
+        polish(counts, every, assignment, demand, ones, goal, False)
+    cover_rare_columns(counts, every, assignment, ones, targets, goal, shuffle, 0)
+    return assignment
 
 
 def pair_indicators(Y) -> sp.csr_matrix:
@@ -231,10 +248,12 @@ def _dense_to_csr(dense: np.ndarray) -> sp.csr_matrix:
 
 def _check_fractions(fractions) -> np.ndarray:
     shares = np.asarray(fractions, dtype=np.float64).ravel()
-    if shares.size == 0 or not np.all(np.isfinite(shares)) or (shares <= 0).any():
+    values = shares.tolist()  # a handful of numbers: plain floats check them fastest
+    if not values or not all(0 < value < math.inf for value in values):
         raise ConfigError(f"fractions={list(fractions)!r} must be positive numbers; give each split a share above 0.")
-    if abs(shares.sum() - 1) > 1e-6:
-        raise ConfigError(f"fractions={list(fractions)!r} sum to {shares.sum():g}, not 1; rescale them.")
+    total = math.fsum(values)
+    if abs(total - 1) > 1e-6:
+        raise ConfigError(f"fractions={list(fractions)!r} sum to {total:g}, not 1; rescale them.")
     return shares / shares.sum()
 
 
@@ -257,9 +276,9 @@ def _canonical_order(counts: sp.csr_matrix) -> np.ndarray:
     """Column order by (positive units, content hash): the same for any order of the columns."""
     by_column = counts.tocsc()
     units = np.diff(by_column.indptr)
-    mixed = by_column.indices.astype(np.uint64) * _MIX + by_column.data.astype(np.uint64)
+    mixed = by_column.indices.astype(np.uint64) * MIX + by_column.data.astype(np.uint64)
     mixed ^= mixed >> np.uint64(31)
-    mixed *= np.uint64(0xBF58476D1CE4E5B9)
+    mixed *= MIX_2
     mixed ^= mixed >> np.uint64(29)
     content = np.zeros(len(units), dtype=np.uint64)
     nonempty = units > 0

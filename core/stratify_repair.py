@@ -209,9 +209,9 @@ def cheapest(units: np.ndarray, cost: np.ndarray, count: int) -> np.ndarray:
 # every split gets every column that has at least k units
 
 
-def may_lack(counts, is_label, demand, shares, targets) -> bool:
-    """After a deal of 0/1 rows: whether some label with at least k units is absent from a split."""
-    totals = np.bincount(counts.indices, minlength=counts.shape[1])
+def may_lack(totals, is_label, demand, shares, targets) -> bool:
+    """After a deal of 0/1 rows (``totals`` units per column): whether some label with at least k
+    units is absent from a split."""
     held = np.rint(totals[:, None] * shares[None, :] - demand)  # (L, k): the share minus the demand left
     required = is_label & (held.sum(axis=1) >= len(shares))
     return bool((held[required][:, targets > 0] == 0).any())

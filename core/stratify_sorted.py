@@ -26,88 +26,143 @@ Hand-written because no library offers batched multi-label stratification (see
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from core.stratify_deal import interleave
 
-__all__ = ["SORTED_POLISH_ROWS", "sorted_deal_applies", "sorted_deal"]
+__all__ = ["MIX", "MIX_2", "SORTED_POLISH_ROWS", "small_binary", "sorted_deal"]
 
 _MAX_LABELS = 62  # a row's label set is one int64 key
+MIX = np.uint64(0x9E3779B97F4A7C15)  # splitmix64 constants for the column content hash
+MIX_2 = np.uint64(0xBF58476D1CE4E5B9)
 _MAX_CELLS = 2_000_000  # rows x labels; beyond, the batched deal is as fast and its memory is bounded
-_FEW = 8  # moves of up to this many rows swap one twin pair at a time
 _MAX_COUSIN_ROWS = 64  # rows beyond within-one that cousin swaps try to mend
 SORTED_POLISH_ROWS = 16  # rows still off that the polish may finish; with more, the batched deal runs
 
 
-def sorted_deal_applies(counts, order: int, weighted: bool) -> bool:
-    """Whether :func:`sorted_deal` is tried: single 0/1 rows, labels only, few labels, a modest size."""
-    n, n_labels = counts.shape
-    return order == 1 and not weighted and n_labels <= _MAX_LABELS and n * n_labels <= _MAX_CELLS
+def small_binary(Y) -> np.ndarray | None:
+    """``Y`` as a dense bool matrix if it is a small 0/1 matrix (at most 62 columns and 2 million
+    cells, integer, bool or float 0/1 values); else None (and the batched deal takes it)."""
+    shape = getattr(Y, "shape", None)
+    if shape is None or len(shape) != 2 or shape[1] > _MAX_LABELS or shape[0] * shape[1] > _MAX_CELLS:
+        return None
+    dense = Y.toarray() if sp.issparse(Y) else np.asarray(Y)
+    kind = dense.dtype.kind
+    if kind == "b":
+        return dense
+    if kind in "iu":
+        if dense.size and ((kind == "i" and dense.min() < 0) or dense.max() > 1):
+            return None
+        return dense.view(np.bool_) if dense.itemsize == 1 else dense.astype(bool)
+    if kind != "f" or not ((dense == 0) | (dense == 1)).all():
+        return None
+    return dense.astype(bool)
 
 
-def sorted_deal(counts, columns, shares, targets, shuffle, rng) -> tuple[np.ndarray, np.ndarray, int]:
+def sorted_deal(binary, shares, targets, shuffle, rng) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
     """Every row's split, every label as near its share as the sorted deal and its swaps bring it.
 
-    ``counts`` is a CSR matrix of 0/1 labels, at most 62 of them, ``columns`` their canonical
-    order (rarest first), ``targets`` the rows each split takes (summing to the rows) and
-    ``shuffle`` a random permutation of the rows. Returns the assignment, the demand left (per
-    label, in canonical order, and split: its share minus what it got, as
-    :func:`core.stratify_deal.deal` returns it) and the rows still beyond one row of a share
-    (0: every label within one row). When labels are left off, a second deal makes them the most
-    significant (one stretch each, so the deal itself spreads them) and the better deal is kept.
+    ``binary`` is a dense bool matrix (rows x labels, at most 62), ``targets`` the rows each split
+    takes (summing to the rows) and ``shuffle`` a random permutation of the rows. Returns the
+    assignment; the demand left (per label, in canonical order, and split: its share minus what
+    it got, as :func:`core.stratify_deal.deal` returns it); the rows still beyond one row of a
+    share (0: every label within one row); the canonical column order (as
+    :func:`core.stratify._canonical_order` gives it) and the positives per column. When labels
+    are left off, a second deal makes them the most significant (one stretch each, so the deal
+    itself spreads them) and the better deal is kept.
+
+    Rows are grouped by label set once; both deals work on the (label sets x splits) table.
     """
-    n_labels = counts.shape[1]
+    n, n_labels = binary.shape
+    raw = _label_sets(binary)  # bit c: column c
+    if n_labels + n.bit_length() <= 62:  # one integer sort: by label set, then at random
+        rows = np.argsort(raw * n + shuffle)
+    else:
+        rows = shuffle[np.argsort(raw[shuffle], kind="stable")]
+    raw = raw[rows]
+    first = np.empty(n, dtype=bool)  # where a label set's stretch starts
+    first[:1] = True
+    np.not_equal(raw[1:], raw[:-1], out=first[1:])
+    block = np.cumsum(first) - 1  # the label set of each sorted row
+    sets, per_set = raw[first], np.bincount(block)
+    holds_by_column = ((sets[:, None] >> np.arange(n_labels, dtype=np.int64)) & 1).astype(bool)  # (S, L)
+    units = per_set @ holds_by_column
+    columns = _canonical_columns(binary, units)
+    before = _dealt_before(targets, rng.permutation(len(shares)))
     bit_of_rank = np.arange(n_labels)  # canonical rank -> bit; the rarest label is bit 0
     best = None
     for attempt in range(2):
-        position = np.empty(n_labels, dtype=np.int64)
-        position[columns] = bit_of_rank
-        assignment, demand, left, rows_off = _deal_once(counts, position, shares, targets, shuffle, rng)
+        column_of_bit = columns[np.argsort(bit_of_rank)]
+        table, demand, left, rows_off = _deal_once(holds_by_column[:, column_of_bit], per_set, shares, before, rng)
         if best is None or rows_off < best[2]:
-            best = (assignment, demand[bit_of_rank], rows_off)
+            assignment = np.empty(n, dtype=np.int64)
+            assignment[rows] = np.repeat(np.tile(np.arange(len(shares)), len(sets)), table.ravel())
+            best = (assignment, demand[bit_of_rank], rows_off, columns, units)
         if rows_off == 0 or rows_off > _MAX_COUSIN_ROWS or attempt:  # mended, hopeless, or tried twice
             return best
-        rank_of_bit = np.argsort(bit_of_rank)
-        last = np.isin(np.arange(n_labels), rank_of_bit[left])  # ranks left off go last: the top bits
+        last = np.isin(np.arange(n_labels), np.argsort(bit_of_rank)[left])  # ranks left off: the top bits
         bit_of_rank = np.empty(n_labels, dtype=np.int64)
         bit_of_rank[np.r_[np.flatnonzero(~last), np.flatnonzero(last)]] = np.arange(n_labels)
     return best
 
 
-def _deal_once(counts, position, shares, targets, shuffle, rng):
-    """One sorted deal with label c on bit ``position[c]``: assignment, demand and labels left off
-    (both by bit), and the rows still off."""
-    n, n_labels = counts.shape
-    k = len(shares)
-    key = _row_keys(counts, position)
-    rows = shuffle[np.argsort(key[shuffle], kind="stable")]  # by signature, at random within
-    key = key[rows]
-    first = np.empty(n, dtype=bool)  # where a signature's stretch starts
-    first[:1] = True
-    np.not_equal(key[1:], key[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    signatures, per_signature = key[starts], np.diff(starts, append=n)
-    block = np.cumsum(first) - 1  # the signature at each position
-    sequence = interleave(targets, rng.permutation(k))
-    table = np.bincount(block * k + sequence, minlength=len(signatures) * k).reshape(-1, k)
-    holds = ((signatures[:, None] >> np.arange(n_labels, dtype=np.int64)) & 1).astype(bool)  # (S, L)
+def _label_sets(binary) -> np.ndarray:
+    """Each row's labels as one integer, bit c for column c (a float product on BLAS while exact)."""
+    weights = np.left_shift(np.int64(1), np.arange(binary.shape[1], dtype=np.int64))
+    if binary.shape[1] <= 52:  # sums of distinct powers of two below 2**53 are exact in float64
+        return (binary.view(np.uint8) @ weights.astype(np.float64)).astype(np.int64)
+    return binary @ weights
+
+
+def _canonical_columns(binary, units) -> np.ndarray:
+    """Columns by positives, ties broken by a hash of their rows (the order of _canonical_order)."""
+    counted = units.tolist()
+    if len(set(counted)) == len(counted):  # no tie: the hash would change nothing
+        return np.argsort(units, kind="stable")
+    mixed = np.arange(binary.shape[0], dtype=np.uint64) * MIX + np.uint64(1)  # row index, value 1
+    mixed ^= mixed >> np.uint64(31)
+    mixed *= MIX_2
+    mixed ^= mixed >> np.uint64(29)
+    content = mixed @ binary.astype(np.uint64)  # sums wrap around, as in the sparse form
+    return np.lexsort((content, units))
+
+
+def _dealt_before(targets, priority):
+    """A function of positions p: how many of the first p places of the deal go to each split.
+
+    The deal is one proportional interleave of the splits' ``targets`` (ties by ``priority``).
+    Near-equal targets (k folds) make it a round robin, counted in closed form.
+    """
+    k = len(targets)
+    if targets.max() - targets.min() <= 1:
+        turn = np.empty(k, dtype=np.int64)
+        turn[priority[np.argsort(-targets[priority], kind="stable")]] = np.arange(k)  # bigger first
+        return lambda p: p[:, None] // k + (p[:, None] % k > turn[None, :])
+    sequence = interleave(targets, priority)
+    counts = np.zeros((len(sequence) + 1, k), dtype=np.int64)
+    counts[np.arange(1, len(sequence) + 1), sequence] = 1
+    np.cumsum(counts, axis=0, out=counts)
+    return lambda p: counts[p]
+
+
+def _deal_once(holds, per_set, shares, before, rng):
+    """One sorted deal: label sets (``holds``, sets x labels by bit) in order of their bits, each
+    set's rows (``per_set``) dealt along the interleave that ``before`` counts, then mended.
+    Returns the (sets x splits) table, the demand and the labels left off (by bit), and the rows
+    still off."""
+    n_labels = holds.shape[1]
+    keys = holds @ np.left_shift(np.int64(1), np.arange(n_labels, dtype=np.int64))
+    order = np.argsort(keys)  # the sets in sorted order: the most common label most significant
+    ends = np.cumsum(per_set[order])
+    dealt = before(ends) - before(ends - per_set[order])
+    signatures, holds = keys[order], holds[order]
     by_label = holds.T.astype(np.float64)  # float products run on BLAS, exact below 2**53
-    got = np.rint(by_label @ table).astype(np.int64)  # (L, k) rows of each label per split
-    share = (by_label @ per_signature)[:, None] * shares[None, :]
-    left, rows_off = _mend(table, got, share, signatures, holds, rng)
-    assignment = np.empty(n, dtype=np.int64)
-    assignment[rows] = np.repeat(np.tile(np.arange(k), len(signatures)), table.ravel())
-    return assignment, share - got, left, rows_off
-
-
-def _row_keys(counts, position) -> np.ndarray:
-    """Each row's label set as an int64 with bit ``position[c]`` set for each column c it holds."""
-    n = counts.shape[0]
-    key = np.zeros(n, dtype=np.int64)
-    if counts.nnz:
-        bits = np.left_shift(np.int64(1), position[counts.indices])
-        filled = np.diff(counts.indptr) > 0
-        key[filled] = np.bitwise_or.reduceat(bits, counts.indptr[:-1][filled])
-    return key
+    got = np.rint(by_label @ dealt).astype(np.int64)  # (L, k) rows of each label per split
+    share = (by_label @ per_set[order])[:, None] * shares[None, :]
+    left, rows_off = _mend(dealt, got, share, signatures, holds, rng)
+    table = np.empty_like(dealt)
+    table[order] = dealt
+    return table, share - got, left, rows_off
 
 
 def _mend(table, got, share, signatures, holds, rng) -> tuple[list, int]:
@@ -116,40 +171,67 @@ def _mend(table, got, share, signatures, holds, rng) -> tuple[list, int]:
 
     ``table`` (signatures x splits) and ``got`` (labels x splits) are updated in place. The twins
     of every label are found in one search, in random order; each label's moves are planned on
-    its k counts, and each move of many rows between two splits takes its twins in one step.
+    its k counts. The swaps run on plain lists: a handful per label is typical, and numpy's
+    per-call cost would dwarf them.
     """
     low = np.floor(share + 1e-9).astype(np.int64)  # within one row: low <= got <= high
     high = np.ceil(share - 1e-9).astype(np.int64)
     off = np.flatnonzero(((got < low) | (got > high)).any(axis=1))
     if not len(off):
         return [], 0
-    which, signature = np.nonzero(holds[:, off].T)  # (label, signature) pairs with the label
+    shuffled = rng.permutation(len(signatures))  # every label meets its twins in this random order
+    which, at = np.nonzero(holds[shuffled][:, off].T)  # (label, signature) pairs with the label
+    signature = shuffled[at]
     wanted = signatures[signature] ^ np.left_shift(np.int64(1), off[which].astype(np.int64))
-    twin = np.minimum(np.searchsorted(signatures, wanted), len(signatures) - 1)  # sorted per label: fast
+    twin = np.minimum(np.searchsorted(signatures, wanted), len(signatures) - 1)
     found = signatures[twin] == wanted
-    which, signature, twin = which[found], signature[found], twin[found]
-    mixed = np.argsort(which.astype(np.int64) << 32 | rng.integers(0, 1 << 32, len(which)))
-    which, signature, twin = which[mixed], signature[mixed], twin[mixed]  # per label, twins in random order
-    bounds = np.searchsorted(which, np.arange(len(off) + 1)).tolist()
+    bounds = np.searchsorted(which[found], np.arange(len(off) + 1)).tolist()
+    mine, theirs = signature[found].tolist(), twin[found].tolist()
+    rows_of, lows, highs, shares = got.tolist(), low.tolist(), high.tolist(), share.tolist()
     left = []
     for index, label in enumerate(off.tolist()):
-        mine, theirs = signature[bounds[index] : bounds[index + 1]], twin[bounds[index] : bounds[index + 1]]
-        row = got[label].tolist()
-        want = _within_one(row, low[label].tolist(), high[label].tolist(), share[label].tolist())
-        if all(_swap_twins(table, mine, theirs, giver, taker, rows) for giver, taker, rows in _moves(row, want)):
-            got[label] = want
-        else:  # too few twins: count what moved; cousins may mend the rest
-            got[label] = holds[:, label].astype(np.int64) @ table
+        row = rows_of[label]
+        want = _within_one(row, lows[label], highs[label], shares[label])
+        for giver, taker, rows in _moves(row, want):
+            moved = rows - _swap_twins(table, mine, theirs, bounds[index], bounds[index + 1], giver, taker, rows)
+            row[giver] -= moved
+            row[taker] += moved
+        if row != want:  # too few twins: cousins may mend the rest
             left.append(label)
-    if _rows_off(got, low, high, left) <= _MAX_COUSIN_ROWS:
-        left = [label for label in left if not _swap_cousins(table, got, low, high, share, signatures, holds, label, rng)]
-    return left, _rows_off(got, low, high, left)
+    if _rows_off(rows_of, lows, highs, left) <= _MAX_COUSIN_ROWS:
+        left = [label for label in left
+                if not _swap_cousins(table, rows_of, lows, highs, shares, signatures, holds, label, rng)]
+    got[:] = rows_of
+    return left, _rows_off(rows_of, lows, highs, left)
 
 
 def _rows_off(got, low, high, labels) -> int:
     """Rows that ``labels`` hold beyond one row above, or lack beyond one row below, their shares."""
-    return sum(max(int(np.maximum(got[label] - high[label], 0).sum()), int(np.maximum(low[label] - got[label], 0).sum()))
-               for label in labels)
+    return sum(
+        max(sum(max(g - h, 0) for g, h in zip(got[label], high[label], strict=True)),
+            sum(max(lo - g, 0) for g, lo in zip(got[label], low[label], strict=True)))
+        for label in labels
+    )  # fmt: skip
+
+
+def _swap_twins(table, mine, theirs, start, stop, giver, taker, rows) -> int:
+    """Move ``rows`` rows from giver to taker, each with a twin moving back; the rows not moved.
+
+    The twin pairs ``mine[i]``, ``theirs[i]`` (a signature with the label, its twin without) for i
+    in start..stop are taken in their (random) order, as many rows from each as both splits hold.
+    """
+    for i in range(start, stop):
+        a, b = mine[i], theirs[i]
+        moved = min(int(table[a, giver]), int(table[b, taker]), rows)
+        if moved:
+            table[a, giver] -= moved
+            table[a, taker] += moved
+            table[b, taker] -= moved
+            table[b, giver] += moved
+            rows -= moved
+            if not rows:
+                break
+    return rows
 
 
 def _swap_cousins(table, got, low, high, share, signatures, holds, label, rng) -> bool:
@@ -168,13 +250,13 @@ def _swap_cousins(table, got, low, high, share, signatures, holds, label, rng) -
     found = np.flatnonzero(signatures[cousin] == wanted)
     found = found[rng.permutation(len(found))]
     pairs = list(zip(mine[at[found]].tolist(), cousin[found].tolist(), other[found].tolist(), strict=True))
-    row = got[label].tolist()
-    want = _within_one(row, low[label].tolist(), high[label].tolist(), share[label].tolist())
+    row = got[label]
+    want = _within_one(row, low[label], high[label], share[label])
     for giver, taker, rows in _moves(row, want):
         for _ in range(rows):
             for a, b, trade in pairs:
-                if (table[a, giver] and table[b, taker] and got[trade, giver] < high[trade, giver]
-                        and got[trade, taker] > low[trade, taker]):
+                if (table[a, giver] and table[b, taker] and got[trade][giver] < high[trade][giver]
+                        and got[trade][taker] > low[trade][taker]):
                     break
             else:
                 return False
@@ -182,52 +264,10 @@ def _swap_cousins(table, got, low, high, share, signatures, holds, label, rng) -
             table[a, taker] += 1
             table[b, taker] -= 1
             table[b, giver] += 1
-            got[label, giver] -= 1
-            got[label, taker] += 1
-            got[trade, giver] += 1
-            got[trade, taker] -= 1
-    return True
-
-
-def _swap_twins(table, mine, theirs, giver, taker, rows) -> bool:
-    """Move ``rows`` rows of signatures ``mine`` from giver to taker, and as many of their twins
-    ``theirs`` back; False if the twin pairs cannot carry that many.
-
-    A few rows go one at a time (numpy scalars are cheaper than array steps then); many rows take
-    the twin pairs in their (random) order, as many rows from each as both splits have, in one
-    step over a stretch of pairs that is widened until it carries enough.
-    """
-    if not len(mine):
-        return False
-    if rows <= _FEW:
-        for _ in range(rows):
-            for a, b in zip(mine, theirs, strict=True):
-                if table[a, giver] and table[b, taker]:
-                    break
-            else:
-                return False
-            table[a, giver] -= 1
-            table[a, taker] += 1
-            table[b, taker] -= 1
-            table[b, giver] += 1
-        return True
-    stretch = 8 * rows
-    while True:
-        a, b = mine[:stretch], theirs[:stretch]
-        can = np.minimum(table[a, giver], table[b, taker])  # swaps each twin pair allows
-        reach = np.cumsum(can)
-        if reach[-1] >= rows:
-            break
-        if stretch >= len(mine):
-            return False
-        stretch *= 4
-    used = int(np.searchsorted(reach, rows)) + 1
-    swaps = can[:used]
-    swaps[-1] -= reach[used - 1] - rows
-    table[a[:used], giver] -= swaps
-    table[a[:used], taker] += swaps
-    table[b[:used], taker] -= swaps
-    table[b[:used], giver] += swaps
+            row[giver] -= 1
+            row[taker] += 1
+            got[trade][giver] += 1
+            got[trade][taker] -= 1
     return True
 
 
@@ -237,28 +277,32 @@ def _within_one(row, low, high, share) -> list:
     ``high - low`` is at most 1, so at most one adjustment per split: a split to lower is the one
     furthest above its share, a split to raise the one furthest below.
     """
-    want = [min(max(r, lo), hi) for r, lo, hi in zip(row, low, high, strict=True)]
-    for _ in range(len(row)):
-        extra = sum(want) - sum(row)
-        if extra > 0:
-            j = max((j for j, w in enumerate(want) if w > low[j]), key=lambda j: want[j] - share[j])
-            want[j] -= 1
-        elif extra < 0:
-            j = max((j for j, w in enumerate(want) if w < high[j]), key=lambda j: share[j] - want[j])
-            want[j] += 1
+    want = [lo if r < lo else hi if r > hi else r for r, lo, hi in zip(row, low, high, strict=True)]
+    extra = sum(want) - sum(row)
+    while extra > 0:
+        j = max((j for j, w in enumerate(want) if w > low[j]), key=lambda j: want[j] - share[j])
+        want[j] -= 1
+        extra -= 1
+    while extra < 0:
+        j = max((j for j, w in enumerate(want) if w < high[j]), key=lambda j: share[j] - want[j])
+        want[j] += 1
+        extra += 1
     return want
 
 
 def _moves(row, want) -> list:
     """(giver, taker, rows) moves from the splits above ``want`` to those below, largest first."""
-    surplus = sorted(((r - w, j) for j, (r, w) in enumerate(zip(row, want, strict=True)) if r > w), reverse=True)
-    deficit = sorted(((w - r, j) for j, (r, w) in enumerate(zip(row, want, strict=True)) if w > r), reverse=True)
+    surplus = [[r - w, j] for j, (r, w) in enumerate(zip(row, want, strict=True)) if r > w]
+    deficit = [[w - r, j] for j, (r, w) in enumerate(zip(row, want, strict=True)) if w > r]
+    surplus.sort(reverse=True)
+    deficit.sort(reverse=True)
     moves = []
-    while surplus and deficit:
-        (give, giver), (take, taker) = surplus[0], deficit[0]
-        rows = min(give, take)
-        moves.append((giver, taker, rows))
-        surplus[0], deficit[0] = (give - rows, giver), (take - rows, taker)
-        surplus = [s for s in surplus if s[0] > 0]
-        deficit = [d for d in deficit if d[0] > 0]
+    give = take = 0
+    while give < len(surplus) and take < len(deficit):
+        rows = min(surplus[give][0], deficit[take][0])
+        moves.append((surplus[give][1], deficit[take][1], rows))
+        surplus[give][0] -= rows
+        deficit[take][0] -= rows
+        give += not surplus[give][0]
+        take += not deficit[take][0]
     return moves

@@ -16,7 +16,7 @@ import core.stratify as stratify_module
 from core.diagnostics import split_quality
 from core.stratify import _canonical_order, largest_remainder, stratify
 from core.stratify_deal import deal as deal_in_batches
-from core.stratify_sorted import SORTED_POLISH_ROWS, _moves, _within_one, sorted_deal, sorted_deal_applies
+from core.stratify_sorted import SORTED_POLISH_ROWS, _moves, _within_one, small_binary, sorted_deal
 
 PROPERTY = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -29,12 +29,12 @@ def yeast() -> sp.csr_matrix:
 
 
 def deal(Y, fractions, seed):
-    """sorted_deal as stratify calls it."""
-    Y = sp.csr_matrix(Y)
+    """sorted_deal as stratify calls it: (assignment, demand, rows off), and the targets."""
+    binary = small_binary(Y)
     shares = np.asarray(fractions, dtype=float)
-    targets = largest_remainder(Y.shape[0], shares)
+    targets = largest_remainder(binary.shape[0], shares)
     rng = np.random.default_rng(seed)
-    return sorted_deal(Y, _canonical_order(Y), shares, targets, rng.permutation(Y.shape[0]), rng), targets
+    return sorted_deal(binary, shares, targets, rng.permutation(binary.shape[0]), rng)[:3], targets
 
 
 def per_split(Y, assignment, k):
@@ -135,13 +135,29 @@ def test_far_off_labels_go_to_the_batched_deal(monkeypatch):
     assert batched == [1]
 
 
-def test_the_sorted_deal_is_tried_only_where_it_applies():
-    small = sp.csr_matrix(np.eye(4, dtype=np.uint8))
-    assert sorted_deal_applies(small, order=1, weighted=False)
-    assert not sorted_deal_applies(small, order=2, weighted=False)  # label pairs: batched
-    assert not sorted_deal_applies(small, order=1, weighted=True)  # groups or counts: batched
-    assert not sorted_deal_applies(sp.csr_matrix((10, 63), dtype=np.uint8), order=1, weighted=False)
-    assert not sorted_deal_applies(sp.csr_matrix((100_000, 50), dtype=np.uint8), order=1, weighted=False)
+def test_the_sorted_deal_takes_small_zero_one_matrices_only():
+    eye = np.eye(4, dtype=np.uint8)
+    for form in (eye, eye.astype(bool), eye.astype(np.int64), eye.astype(float), sp.csr_matrix(eye)):
+        assert small_binary(form).dtype == bool
+    assert small_binary(2 * eye) is None  # counts: groups, the batched deal
+    assert small_binary(-eye) is None
+    assert small_binary(eye * 0.5) is None
+    assert small_binary(np.full((3, 2), np.nan)) is None  # the batched path names the problem
+    assert small_binary(np.zeros((10, 63), dtype=np.uint8)) is None  # beyond one 62-bit key
+    assert small_binary(sp.csr_matrix((100_000, 50), dtype=np.uint8)) is None  # 5 million cells
+    assert small_binary(np.zeros(5)) is None
+
+
+@PROPERTY
+@given(label_sets())
+def test_the_sorted_deal_orders_columns_as_the_batched_deal_does(case):
+    Y, fractions, seed = case
+    binary = small_binary(Y)
+    shares = np.asarray(fractions)
+    rng = np.random.default_rng(seed)
+    *_, columns, units = sorted_deal(binary, shares, largest_remainder(len(Y), shares), rng.permutation(len(Y)), rng)
+    assert np.array_equal(columns, _canonical_order(sp.csr_matrix(Y)))
+    assert units.tolist() == Y.sum(axis=0).tolist()
 
 
 def test_realistic_multilabel_data_is_within_one_row_per_label_on_both_paths():
@@ -171,3 +187,25 @@ def test_within_one_keeps_the_total_and_moves_as_little_as_it_can(row, low, high
         after[taker] += rows
     assert after == want
     assert sum(rows for _, _, rows in moves) == sum(max(r - w, 0) for r, w in zip(row, want, strict=True))
+
+
+def test_label_sets_are_exact_up_to_62_labels():
+    from core.stratify_sorted import _label_sets
+
+    rng = np.random.default_rng(0)
+    for n_labels in (1, 14, 52, 53, 62):
+        binary = rng.random((50, n_labels)) < 0.5
+        expected = [sum(1 << c for c in np.flatnonzero(row)) for row in binary]
+        assert _label_sets(binary).tolist() == expected
+
+
+def test_sixty_labels_take_the_sorted_deal_and_keep_every_promise():
+    _, Y = make_multilabel_classification(
+        n_samples=3000, n_features=5, n_classes=60, n_labels=4, return_indicator="dense", random_state=3
+    )
+    (assignment, _, rows_off), targets = deal(Y, [0.2] * 5, 0)
+    assert np.bincount(assignment).tolist() == targets.tolist()
+    if rows_off == 0:
+        assert np.abs(per_split(Y, assignment, 5) - Y.sum(axis=0)[:, None] / 5).max() < 1
+    split = stratify(Y, [0.2] * 5, rng=np.random.default_rng(0))
+    assert np.array_equal(split, stratify(sp.csr_matrix(Y), [0.2] * 5, rng=np.random.default_rng(0)))
