@@ -21,6 +21,7 @@ from sklearn.utils.multiclass import type_of_target
 from core.errors import ConfigError, DataError
 from core.split_units import Units, fill_empty_splits, make_units, rare_class_note
 from core.stratify import stratify
+from core.stratify_sorted import small_binary
 
 __all__ = ["MultiTaskStratifiedKFold", "MultiTaskStratifiedShuffleSplit"]
 
@@ -38,7 +39,7 @@ def _rng(random_state) -> np.random.Generator:
     raise ConfigError(f"random_state={random_state!r} must be None, an int or a numpy Generator.")
 
 
-def _label_indicators(y) -> tuple[sp.csr_matrix, list[str]]:
+def _label_indicators(y) -> tuple[sp.csr_matrix | np.ndarray, list[str]]:
     """Indicator columns for a 1-D label vector or one binary/multiclass task per column of 2-D ``y``.
 
     NaN/None are missing labels. A fully labelled two-class column keeps only
@@ -66,12 +67,23 @@ def _label_indicators(y) -> tuple[sp.csr_matrix, list[str]]:
     return sp.hstack(blocks, format="csr", dtype=np.uint8), labels
 
 
-def _binary_matrix_indicators(y) -> tuple[sp.csr_matrix, list[str]] | None:
+def _binary_matrix_indicators(y) -> tuple[sp.csr_matrix | np.ndarray, list[str]] | None:
     """The fast path for a 2-D 0/1 integer (or sparse) matrix, by the same minority rule; else None.
 
-    Reads the matrix once, column by column in sparse form, so a million-row
-    multi-label set costs what its positives cost.
+    A small matrix (what the sorted deal takes) becomes a dense bool matrix; a larger one is read
+    once, column by column in sparse form, so a million-row multi-label set costs what its
+    positives cost.
     """
+    binary = small_binary(y) if sp.issparse(y) or (isinstance(y, np.ndarray) and y.dtype.kind in "biu") else None
+    if binary is not None:
+        n = binary.shape[0]
+        counts = binary.sum(axis=0)
+        informative = (counts > 0) & (counts < n)
+        first = binary[0] if n else np.zeros(binary.shape[1], dtype=bool)
+        flip = informative & ((2 * counts > n) | ((2 * counts == n) & ~first))
+        keep, flipped = np.flatnonzero(informative & ~flip), np.flatnonzero(flip)
+        labels = [f"{j}=1" for j in keep] + [f"{j}=0" for j in flipped]
+        return np.concatenate([binary[:, keep], ~binary[:, flipped]], axis=1), labels
     if sp.issparse(y):
         Y = sp.csr_matrix(y)
         values = Y.data
@@ -125,7 +137,7 @@ def _n_samples(X) -> int:
     return int(X.shape[0]) if hasattr(X, "shape") else len(X)
 
 
-def _sklearnmake_units(y, groups, n_rows: int) -> tuple[sp.csr_matrix, list[str], Units]:
+def _sklearnmake_units(y, groups, n_rows: int) -> tuple[sp.csr_matrix | np.ndarray, list[str], Units]:
     Y, labels = _label_indicators(y)
     if Y.shape[0] != n_rows:
         raise DataError(f"y has {Y.shape[0]} rows but X has {n_rows}; pass one label row per sample.")
@@ -138,7 +150,7 @@ def _sklearnmake_units(y, groups, n_rows: int) -> tuple[sp.csr_matrix, list[str]
     units = make_units(frame, "group", notes, setting="groups")
     for note in notes:
         warnings.warn(note, UserWarning, stacklevel=5)
-    return units.membership() @ Y.astype(np.int32), labels, units
+    return sp.csr_matrix(units.membership() @ Y.astype(np.int32)), labels, units
 
 
 def _check_splitter_params(splitter, n_units: int, word: str) -> None:

@@ -102,15 +102,26 @@ def fill_empty_splits(unit_split: np.ndarray, sizes: np.ndarray, shares: np.ndar
     return unit_split
 
 
+def units_per_split(unit_Y, unit_split, k: int) -> np.ndarray:
+    """(L, k): how many units of each split hold each column of ``unit_Y`` (dense or sparse)."""
+    n, n_cols = unit_Y.shape
+    if n_cols == 0:
+        return np.zeros((0, k), dtype=np.int64)
+    if sp.issparse(unit_Y):
+        present = sp.csr_matrix(unit_Y)
+        held = present.data != 0
+        rows = np.repeat(np.arange(n), np.diff(present.indptr))[held]
+        codes = present.indices[held] * k + unit_split[rows]
+    else:
+        flat = np.flatnonzero(np.asarray(unit_Y) != 0)  # row * L + column of each nonzero
+        codes = (flat % n_cols) * k + unit_split[flat // n_cols]
+    return np.bincount(codes, minlength=n_cols * k).reshape(n_cols, k)
+
+
 def rare_class_note(unit_Y, unit_split, labels, names, shares, word: str) -> str | None:
     """One line naming the classes that miss some positive-share split, or None."""
-    present = sp.csr_matrix(unit_Y, copy=True)
-    present.data = (present.data > 0).astype(np.int64)
     k = len(names)
-    onehot = sp.csr_matrix(
-        (np.ones(unit_split.size), (np.arange(unit_split.size), unit_split)), shape=(unit_split.size, k)
-    )
-    per_split = np.asarray((present.T @ onehot).todense())  # (L, k) units carrying each class
+    per_split = units_per_split(unit_Y, unit_split, k)  # (L, k) units carrying each class
     wanted = shares > 0
     absent = (per_split[:, wanted] == 0) & (per_split.sum(axis=1, keepdims=True) > 0)
     rare = np.flatnonzero(absent.any(axis=1))
