@@ -31,9 +31,8 @@ def largest_remainder(total: int, weights, tiebreak=None) -> np.ndarray:
     """
     weights = np.asarray(weights, dtype=np.float64)
     if tiebreak is None and weights.size and weights.max() == weights.min() > 0 and total >= 0:
-        base = np.full(weights.size, total // weights.size, dtype=np.int64)  # equal shares: the same,
-        base[: total % weights.size] += 1  # the remainder to the lowest indices, as below
-        return base
+        k = weights.size  # equal shares: the same, the remainder to the lowest indices, as below
+        return total // k + (np.arange(k) < total % k)
     share = total * weights / weights.sum()
     base = np.floor(share).astype(np.int64)
     fraction = share - base

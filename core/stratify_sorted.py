@@ -76,14 +76,14 @@ def sorted_deal(binary, shares, targets, shuffle, rng) -> tuple[np.ndarray, np.n
     n, n_labels = binary.shape
     raw = _label_sets(binary)  # bit c: column c
     if n_labels + n.bit_length() <= 62:  # one integer sort: by label set, then at random
-        rows = np.argsort(raw * n + shuffle)
+        rows = (raw * n + shuffle).argsort()
     else:
-        rows = shuffle[np.argsort(raw[shuffle], kind="stable")]
+        rows = shuffle[raw[shuffle].argsort(kind="stable")]
     raw = raw[rows]
     first = np.empty(n, dtype=bool)  # where a label set's stretch starts
     first[:1] = True
     np.not_equal(raw[1:], raw[:-1], out=first[1:])
-    block = np.cumsum(first) - 1  # the label set of each sorted row
+    block = first.cumsum() - 1  # the label set of each sorted row
     sets, per_set = raw[first], np.bincount(block)
     holds_by_column = ((sets[:, None] >> np.arange(n_labels, dtype=np.int64)) & 1).astype(bool)  # (S, L)
     units = per_set @ holds_by_column
@@ -92,11 +92,11 @@ def sorted_deal(binary, shares, targets, shuffle, rng) -> tuple[np.ndarray, np.n
     bit_of_rank = np.arange(n_labels)  # canonical rank -> bit; the rarest label is bit 0
     best = None
     for attempt in range(2):
-        column_of_bit = columns[np.argsort(bit_of_rank)]
+        column_of_bit = columns[bit_of_rank.argsort()]
         table, demand, left, rows_off = _deal_once(holds_by_column[:, column_of_bit], per_set, shares, before, rng)
         if best is None or rows_off < best[2]:
             assignment = np.empty(n, dtype=np.int64)
-            assignment[rows] = np.repeat(np.tile(np.arange(len(shares)), len(sets)), table.ravel())
+            assignment[rows] = (np.arange(table.size) % len(shares)).repeat(table.ravel())
             best = (assignment, demand[bit_of_rank], rows_off, columns, units)
         if rows_off == 0 or rows_off > _MAX_COUSIN_ROWS or attempt:  # mended, hopeless, or tried twice
             return best
@@ -107,11 +107,8 @@ def sorted_deal(binary, shares, targets, shuffle, rng) -> tuple[np.ndarray, np.n
 
 
 def _label_sets(binary) -> np.ndarray:
-    """Each row's labels as one integer, bit c for column c (a float product on BLAS while exact)."""
-    weights = np.left_shift(np.int64(1), np.arange(binary.shape[1], dtype=np.int64))
-    if binary.shape[1] <= 52:  # sums of distinct powers of two below 2**53 are exact in float64
-        return (binary.view(np.uint8) @ weights.astype(np.float64)).astype(np.int64)
-    return binary @ weights
+    """Each row's labels as one integer, bit c for column c."""
+    return binary @ np.left_shift(np.int64(1), np.arange(binary.shape[1], dtype=np.int64))
 
 
 def _canonical_columns(binary, units) -> np.ndarray:
@@ -152,8 +149,8 @@ def _deal_once(holds, per_set, shares, before, rng):
     still off."""
     n_labels = holds.shape[1]
     keys = holds @ np.left_shift(np.int64(1), np.arange(n_labels, dtype=np.int64))
-    order = np.argsort(keys)  # the sets in sorted order: the most common label most significant
-    ends = np.cumsum(per_set[order])
+    order = keys.argsort()  # the sets in sorted order: the most common label most significant
+    ends = per_set[order].cumsum()
     dealt = before(ends) - before(ends - per_set[order])
     signatures, holds = keys[order], holds[order]
     by_label = holds.T.astype(np.float64)  # float products run on BLAS, exact below 2**53
@@ -176,16 +173,16 @@ def _mend(table, got, share, signatures, holds, rng) -> tuple[list, int]:
     """
     low = np.floor(share + 1e-9).astype(np.int64)  # within one row: low <= got <= high
     high = np.ceil(share - 1e-9).astype(np.int64)
-    off = np.flatnonzero(((got < low) | (got > high)).any(axis=1))
+    off = ((got < low) | (got > high)).any(axis=1).nonzero()[0]
     if not len(off):
         return [], 0
     shuffled = rng.permutation(len(signatures))  # every label meets its twins in this random order
-    which, at = np.nonzero(holds[shuffled][:, off].T)  # (label, signature) pairs with the label
+    which, at = holds[shuffled][:, off].T.nonzero()  # (label, signature) pairs with the label
     signature = shuffled[at]
     wanted = signatures[signature] ^ np.left_shift(np.int64(1), off[which].astype(np.int64))
-    twin = np.minimum(np.searchsorted(signatures, wanted), len(signatures) - 1)
+    twin = np.minimum(signatures.searchsorted(wanted), len(signatures) - 1)
     found = signatures[twin] == wanted
-    bounds = np.searchsorted(which[found], np.arange(len(off) + 1)).tolist()
+    bounds = which[found].searchsorted(np.arange(len(off) + 1)).tolist()
     mine, theirs = signature[found].tolist(), twin[found].tolist()
     rows_of, lows, highs, shares = got.tolist(), low.tolist(), high.tolist(), share.tolist()
     left = []
@@ -198,6 +195,12 @@ def _mend(table, got, share, signatures, holds, rng) -> tuple[list, int]:
             row[taker] += moved
         if row != want:  # too few twins: cousins may mend the rest
             left.append(label)
+    return _cousins_for(left, table, rows_of, lows, highs, shares, signatures, holds, got, rng)
+
+
+def _cousins_for(left, table, rows_of, lows, highs, shares, signatures, holds, got, rng) -> tuple[list, int]:
+    """Cousin swaps for the labels ``left`` off by twins (if few rows are off); the labels and rows
+    still off. ``rows_of`` is ``got`` as lists, written back to ``got``."""
     if _rows_off(rows_of, lows, highs, left) <= _MAX_COUSIN_ROWS:
         left = [label for label in left
                 if not _swap_cousins(table, rows_of, lows, highs, shares, signatures, holds, label, rng)]
