@@ -21,12 +21,14 @@ original places one example at a time in Python; here each column is one vectori
 5. Subtract the batch from every column's demand with one count; repeat. Units with no positive
    indicator fill the room left.
 
-On single rows with at most 62 labels (and up to 2 million cells), a faster first try comes
-before all this: the *sorted deal* (:mod:`core.stratify_sorted`) sorts the rows by their label
-set, deals them along one interleave and mends each label left a row off its share by swapping
-a row for its twin (the same labels but that one). When it mends every label, that is the split
-(on yeast: every label within one row, better label-pair balance, in a seventh of the time);
-when some label has no twins (one-hot classes), the batched deal above runs instead.
+On small inputs of single 0/1 rows (at most 62 labels; see :func:`core.stratify_sorted.small_binary`),
+a faster first try comes before all this: the *sorted deal* (:mod:`core.stratify_sorted`) sorts
+the rows by their label set, deals them along one interleave and mends each label left a row
+off its share by swapping a row for its twin (the same labels but that one) or a cousin (that
+label traded for another that can spare it). When it mends every label, that is the split (on
+yeast: every label within one row, better label-pair balance, in a twentieth of the time); a
+few rows left off go to the polish below; with more (one-hot classes far off), the batched deal
+runs instead.
 
 Then, when a label ended a whole unit off its share (or units differ in size), a local search
 polishes the split: the exact best swaps (and, for groups, moves) between every pair of splits,
