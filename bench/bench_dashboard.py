@@ -87,12 +87,15 @@ class Driver:
         self.page.evaluate(PAINTED)
         return ran
 
-    def timed(self, dataset: str, interaction: str, action) -> float:
+    def timed(self, dataset: str, interaction: str, action, prepare=None) -> float:
+        """Time ``action`` until the page is idle; ``prepare`` (untimed) sets it up again for a retry."""
         self.page.evaluate(ARM)
         start = time.perf_counter()
         action()
         if not self.settle():  # a click can land while a closing dropdown still covers the page: once more
             print(f"  {dataset:8s} {interaction:26s} started no run; clicking again", flush=True)
+            if prepare is not None:
+                prepare()  # e.g. the dropdown the first click closed
             self.page.evaluate(ARM)
             start = time.perf_counter()
             action()
@@ -132,28 +135,30 @@ class Driver:
         raise RuntimeError(f"the selectbox '{label}' did not open")
 
     def option(self, text: str):
-        return lambda: self.page.get_by_role("option").filter(has_text=text).first.click()
+        return lambda: self.page.get_by_role("option").filter(has_text=text).first.click(timeout=10_000)
+
+    def choose(self, dataset: str, interaction: str, label: str, text: str) -> float:
+        """Open the selectbox ``label`` (untimed), then time picking the option ``text``."""
+        self.open_selectbox(label)
+        return self.timed(dataset, interaction, self.option(text), prepare=lambda: self.open_selectbox(label))
 
 
 def one_round(driver: Driver, dataset: str, seed: int) -> None:
     page = driver.page
     driver.untimed(driver.open_page("Data"))
-    driver.open_selectbox("Built-in dataset")
-    driver.timed(dataset, "switch dataset", driver.option(f"{dataset} —"))
+    driver.choose(dataset, "switch dataset", "Built-in dataset", f"{dataset} —")
 
     driver.untimed(driver.open_page("Split"))
     seed_box = page.get_by_test_id("stNumberInput").filter(has_text="Seed").locator("input")
     seed_box.fill(str(seed))
     driver.timed(dataset, "change seed", lambda: seed_box.press("Enter"))
-    driver.open_selectbox("Strategy")
-    driver.timed(dataset, "change strategy", driver.option("stratified"))
+    driver.choose(dataset, "change strategy", "Strategy", "stratified")
     handle = page.get_by_test_id("stSlider").filter(has_text="Train | val | test").get_by_role("slider").first
     handle.focus()
     driver.timed(dataset, "change fractions", lambda: handle.press("ArrowRight"))
 
     driver.timed(dataset, "open Diagnostics", driver.open_page("Diagnostics"))
-    driver.open_selectbox("Rows counted")
-    driver.timed(dataset, "change heatmap selector", driver.option("test vs train"))
+    driver.choose(dataset, "change heatmap selector", "Rows counted", "test vs train")
     driver.timed(dataset, "open Export", driver.open_page("Export"))
 
 
