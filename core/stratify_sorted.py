@@ -12,12 +12,17 @@ the same label set (a *signature*) are interchangeable. Then:
    the label moves from a split holding too many to one holding too few, and a row with the
    same other labels but without this one moves back. A twin swap changes this label's counts
    and no other label's, so each label is mended on its own and stays mended.
+3. A label with too few twins (one-hot classes: every row holds exactly one class of its task)
+   is mended by *cousin swaps*: the same labels, but this one traded for another label that stays
+   within one row of its share in both splits.
+4. Labels still off get a second deal that makes them the most significant bits (one stretch
+   each, so the deal itself spreads them); the better of the two deals is kept.
 
 Everything happens on a (signatures x splits) table of counts; rows get their splits at the end.
-When some label cannot be mended this way (no twin: typical of one-hot classes, where every row
-holds exactly one class of the task), the caller falls back to the batched deal and its polish
-(:mod:`core.stratify_deal`, :mod:`core.stratify_repair`). On data such as yeast this reaches
-every label within one row of its share with no polish at all, at a better label-pair balance.
+A few rows still off go to the polish of :mod:`core.stratify_repair`; with more (one-hot classes
+far off, as in wagepan), :func:`core.stratify.stratify` runs the batched deal instead. On data
+such as yeast this reaches every label within one row of its share with no polish at all, at a
+better label-pair balance than the batched deal, in a fraction of its time.
 
 Hand-written because no library offers batched multi-label stratification (see
 :mod:`core.stratify`).
