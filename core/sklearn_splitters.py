@@ -76,13 +76,8 @@ def _binary_matrix_indicators(y) -> tuple[sp.csr_matrix | np.ndarray, list[str]]
     """
     binary = small_binary(y) if sp.issparse(y) or (isinstance(y, np.ndarray) and y.dtype.kind in "biu") else None
     if binary is not None:
-        n = binary.shape[0]
-        counts = binary.sum(axis=0)
-        informative = (counts > 0) & (counts < n)
-        first = binary[0] if n else np.zeros(binary.shape[1], dtype=bool)
-        flip = informative & ((2 * counts > n) | ((2 * counts == n) & ~first))
-        keep, flipped = np.flatnonzero(informative & ~flip), np.flatnonzero(flip)
-        labels = [f"{j}=1" for j in keep] + [f"{j}=0" for j in flipped]
+        first = binary[0] if len(binary) else np.zeros(binary.shape[1], dtype=bool)
+        keep, flipped, labels = _minority_columns(binary.sum(axis=0), len(binary), first)
         return np.concatenate([binary[:, keep], ~binary[:, flipped]], axis=1), labels
     if sp.issparse(y):
         Y = sp.csr_matrix(y)
@@ -95,18 +90,22 @@ def _binary_matrix_indicators(y) -> tuple[sp.csr_matrix | np.ndarray, list[str]]
         return None
     Y = sp.csr_matrix(y, dtype=np.uint8) if Y is None else Y.astype(np.uint8)
     Y.eliminate_zeros()
-    n = Y.shape[0]
-    counts = np.asarray(Y.sum(axis=0)).ravel()
-    first = Y[0].toarray().ravel() if n else np.zeros(Y.shape[1])
-    informative = (counts > 0) & (counts < n)
-    flip = informative & ((2 * counts > n) | ((2 * counts == n) & (first == 0)))
-    keep = np.flatnonzero(informative & ~flip)
-    flipped = np.flatnonzero(flip)
+    first = Y[0].toarray().ravel() if Y.shape[0] else np.zeros(Y.shape[1])
+    keep, flipped, labels = _minority_columns(np.asarray(Y.sum(axis=0)).ravel(), Y.shape[0], first)
     blocks = [Y[:, keep]]
     if flipped.size:  # a column whose 1s are the majority keeps its 0s (usually few such columns)
         blocks.append(sp.csr_matrix(1 - Y[:, flipped].toarray(), dtype=np.uint8))
-    labels = [f"{j}=1" for j in keep] + [f"{j}=0" for j in flipped]
     return sp.hstack(blocks, format="csr", dtype=np.uint8), labels
+
+
+def _minority_columns(counts, n: int, first) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The minority rule for 0/1 columns with ``counts`` ones in ``n`` rows: the columns kept as their
+    1s, those kept as their 0s (1s the majority; ties: the first row's value), and their labels.
+    Columns all 0 or all 1 say nothing and are dropped."""
+    informative = (counts > 0) & (counts < n)
+    flip = informative & ((2 * counts > n) | ((2 * counts == n) & (first == 0)))
+    keep, flipped = np.flatnonzero(informative & ~flip), np.flatnonzero(flip)
+    return keep, flipped, [f"{j}=1" for j in keep] + [f"{j}=0" for j in flipped]
 
 
 def _column_indicators(column: pd.Series, name: str) -> tuple[sp.csr_matrix, list[str]]:

@@ -50,7 +50,7 @@ import scipy.sparse as sp
 from core.errors import ConfigError, DataError
 from core.stratify_deal import deal, largest_remainder
 from core.stratify_repair import cover_rare_columns, may_lack, polish
-from core.stratify_sorted import MIX, MIX_2, SORTED_POLISH_ROWS, small_binary, sorted_deal
+from core.stratify_sorted import SORTED_POLISH_ROWS, entry_hash, small_binary, sorted_deal
 
 __all__ = ["stratify", "pair_indicators", "largest_remainder"]
 
@@ -90,7 +90,8 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
     >>> stratify(Y, [0.5, 0.5], rng=np.random.default_rng(0)).tolist().count(0)
     3
     """
-    binary = small_binary(Y)  # small 0/1 input: a dense bool matrix for the sorted deal
+    single_rows = sizes is None or bool(np.all(np.asarray(sizes) == 1))
+    binary = small_binary(Y) if order == 1 and single_rows else None  # input the sorted deal takes
     counts = None if binary is not None else _as_count_csr(Y)
     shares = _check_fractions(fractions)
     n_units, n_labels = (counts if binary is None else binary).shape
@@ -104,10 +105,9 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
     if n_units == 0:
         return np.zeros(0, dtype=np.int64)
     if binary is not None:
-        if order == 1 and (sizes is None or (unit_sizes == 1).all()):
-            assignment = _stratify_sorted(binary, shares, rng)
-            if assignment is not None:
-                return assignment
+        assignment = _stratify_sorted(binary, shares, rng)
+        if assignment is not None:
+            return assignment
         counts = _as_count_csr(binary)
     if order == 2:
         counts = sp.hstack([counts, pair_indicators(counts)], format="csr")
@@ -278,10 +278,7 @@ def _canonical_order(counts: sp.csr_matrix) -> np.ndarray:
     """Column order by (positive units, content hash): the same for any order of the columns."""
     by_column = counts.tocsc()
     units = np.diff(by_column.indptr)
-    mixed = by_column.indices.astype(np.uint64) * MIX + by_column.data.astype(np.uint64)
-    mixed ^= mixed >> np.uint64(31)
-    mixed *= MIX_2
-    mixed ^= mixed >> np.uint64(29)
+    mixed = entry_hash(by_column.indices, by_column.data)
     content = np.zeros(len(units), dtype=np.uint64)
     nonempty = units > 0
     content[nonempty] = np.add.reduceat(mixed, by_column.indptr[:-1][nonempty])
