@@ -305,6 +305,48 @@ def _read_text(raw: bytes, name: str, extension: str) -> pd.DataFrame:
         raise DataError(f"{name} could not be parsed: {_parser_detail(error)}; fix that row or re-export the file.") from None
     except (UnicodeDecodeError, ValueError) as error:
         raise DataError(f"{name} could not be read as a table ({error}); re-export it as CSV.") from None
+    if delimiter != ",":  # in a comma-separated file "1,5" is two fields or a quoted list, never a number
+        frame = _parse_decimal_commas(frame)
+    return _parse_iso_dates(frame)
+
+
+# Whole columns only: every value must fit, or the column stays text. The first values are tried before the
+# whole column, so a text column costs a look at a few values.
+_DECIMAL_COMMA = r"[+-]?\d+(?:,\d+)?"
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_FIRST_VALUES = 200
+
+
+def _text_columns_matching(frame: pd.DataFrame, pattern: str) -> list[str]:
+    """Text columns whose every present value matches ``pattern`` (and that hold at least one value)."""
+    matching = []
+    for column in frame.columns:
+        series = frame[column]
+        if not (pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)):
+            continue
+        present = series.dropna()
+        if present.empty or not present.map(lambda value: isinstance(value, str)).all():
+            continue
+        if not present.head(_FIRST_VALUES).str.fullmatch(pattern).all():
+            continue
+        if present.str.fullmatch(pattern).all():
+            matching.append(column)
+    return matching
+
+
+def _parse_decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns written with decimal commas (``1,5``, as a comma-decimal locale exports them) as numbers."""
+    for column in _text_columns_matching(frame, _DECIMAL_COMMA):
+        frame[column] = pd.to_numeric(frame[column].str.replace(",", ".", regex=False))
+    return frame
+
+
+def _parse_iso_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of ISO dates (``2011-03-01``, ``2011-03-01 14:30``) as datetimes, so they can order a time split."""
+    for column in _text_columns_matching(frame, _ISO_DATE):
+        parsed = pd.to_datetime(frame[column], format="ISO8601", errors="coerce")
+        if parsed.notna().sum() == frame[column].notna().sum():  # 2011-13-45 matches the pattern: stay text
+            frame[column] = parsed
     return frame
 
 
@@ -371,7 +413,7 @@ def _read_json(raw: bytes, name: str, extension: str) -> pd.DataFrame:
         except ValueError:
             continue
         if isinstance(frame, pd.DataFrame):
-            return frame
+            return _parse_iso_dates(frame)
     raise DataError(f"{name} is not JSON records or JSON lines; export it as a list of objects, one per row.")
 
 

@@ -9,6 +9,8 @@ diagnostics share. :mod:`core.tasks` re-exports every public name here.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -33,8 +35,22 @@ def _label_strings(series: pd.Series) -> pd.Series:
         return pd.Series(out, index=series.index, dtype=object)
     if pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
         text = series.str.strip()
+        decimal = text.str.fullmatch(DECIMAL_TEXT, na=False).to_numpy(dtype=bool)
+        if decimal.any():  # "1.0" and "1" are one class, as the numbers 1.0 and 1 are
+            text = text.astype(object)
+            text[decimal] = [_number_text(float(value)) for value in text[decimal]]
         return text.where(text.notna() & (text != ""), None).astype(object)
     return series.astype(object).map(_clean_label)
+
+
+# Text that is a number written with a decimal point ("1.0", "2.50", "-.5", "1e3" is left alone):
+# read as that number, so a label spelt "1" in one row and "1.0" in another is one class. Whole
+# numbers without a point keep their text: "007" stays a code, not 7.
+DECIMAL_TEXT = r"[+-]?(?:\d+\.\d*|\.\d+)"
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 def _clean_label(value: object) -> object:
@@ -49,6 +65,8 @@ def _clean_label(value: object) -> object:
             return None
         return str(int(value)) if float(value).is_integer() else repr(float(value))
     text = str(value).strip()
+    if re.fullmatch(DECIMAL_TEXT, text):
+        return _number_text(float(text))
     return text or None
 
 

@@ -14,9 +14,15 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core.tasks import Task, infer_kind, make_task, task_source_columns
+from core.tasks import MANY_CLASSES, Task, infer_kind, make_task, task_source_columns
 
-__all__ = ["column_summary", "RoleSuggestion", "suggest_roles"]
+__all__ = [
+    "column_summary", "RoleSuggestion", "suggest_roles", "RepeatedId", "id_like_columns", "repeated_id_candidates",
+]
+
+# A text column with distinct values in more than this share of rows (and more than MANY_CLASSES) names
+# rows, it does not describe them: an id, or free text.
+ID_LIKE_SHARE = 0.05
 
 
 def column_summary(frame: pd.DataFrame) -> pd.DataFrame:
@@ -66,6 +72,10 @@ _ID_HINTS = re.compile(r"(^|_)(id|uuid|key|index)$", re.I)
 _GROUP_HINTS = re.compile(
     r"(^|_)(group|user|patient|subject|customer|site|country|region|person|family|session|nr|tailnum)(_?id)?$", re.I
 )
+# Names of identifier columns: "id", "person_id", "PersonID", "pid", "hh_nr", "case_no", "key", "code".
+_IDENTIFIER_HINTS = re.compile(
+    r"(?i:(^|_)(id|ids|key|nr|no|num|number|code)$)|[a-z]I[dD]$|(?i:^(p|u|hh|pers|person|cust|user|patient|subject)id$)"
+)
 _TIME_HINTS = re.compile(r"(^|_)(date|time|timestamp|datetime|year|month|day|week|time_hour)$", re.I)
 
 
@@ -79,6 +89,80 @@ def _is_time_like(series: pd.Series, name: str) -> bool:
     sample = series.dropna().astype(str).head(200)
     parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
     return len(sample) > 0 and parsed.notna().mean() > 0.9
+
+
+def _is_whole_or_text(series: pd.Series) -> bool:
+    """Text, or numbers that are all whole (ids, codes); not measurements, dates or 0/1 flags."""
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
+        return False
+    if pd.api.types.is_numeric_dtype(series):
+        numbers = series.dropna().to_numpy(dtype="float64")
+        return bool(np.isfinite(numbers).all() and (numbers == np.round(numbers)).all())
+    return pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)
+
+
+def id_like_columns(frame: pd.DataFrame) -> tuple[str, ...]:
+    """Columns that name rows rather than describe them: never a useful model feature or task.
+
+    A column of whole numbers or text with one distinct value per row (a row number, a record id), and a
+    text column with more distinct values than ``ID_LIKE_SHARE`` (5%) of the rows and than
+    ``MANY_CLASSES`` (free text, a name). Measurements (fractional numbers), dates and 0/1 flags never are.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"row": range(200), "x": [0.5 * i for i in range(200)],
+    ...                       "note": [f"note {i % 60}" for i in range(200)], "kind": ["a", "b"] * 100})
+    >>> id_like_columns(frame)
+    ('row', 'note')
+    """
+    n = len(frame)
+    out = []
+    for column in frame.columns:
+        series = frame[column]
+        if n < 2 or not _is_whole_or_text(series):
+            continue
+        distinct = int(series.nunique(dropna=True))
+        is_text = not pd.api.types.is_numeric_dtype(series)
+        if distinct == n or (is_text and distinct > max(ID_LIKE_SHARE * n, MANY_CLASSES)):
+            out.append(str(column))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class RepeatedId:
+    """An identifier column whose values repeat: rows of one person, patient or thing, likely a group."""
+
+    column: str
+    n_values: int
+    mean_rows: float  # rows per distinct value, on average
+
+    def __str__(self) -> str:
+        return f"{self.column} ({self.n_values:,} values, {self.mean_rows:.1f} rows each on average)"
+
+
+def repeated_id_candidates(frame: pd.DataFrame) -> tuple[RepeatedId, ...]:
+    """Columns named like identifiers (``id``, ``person_id``, ``PersonID``, ``hh_nr``) whose values repeat.
+
+    Rows sharing such a value are usually one person or thing observed several times (a panel): split by
+    rows, the same person lands in train and test. Each candidate holds whole numbers or text, repeats at
+    least 1.5 times on average and has at least 2 values. In column order.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"row": range(6), "id": [7, 7, 7, 8, 8, 9], "x": [1.5] * 6})
+    >>> repeated_id_candidates(frame)
+    (RepeatedId(column='id', n_values=3, mean_rows=2.0),)
+    """
+    out = []
+    for column in frame.columns:
+        series = frame[column]
+        if not _IDENTIFIER_HINTS.search(str(column)) or not _is_whole_or_text(series):
+            continue
+        present = int(series.notna().sum())
+        distinct = int(series.nunique(dropna=True))
+        if distinct >= 2 and present >= 1.5 * distinct:
+            out.append(RepeatedId(str(column), distinct, round(present / distinct, 1)))
+    return tuple(out)
 
 
 def suggest_roles(frame: pd.DataFrame) -> RoleSuggestion:
@@ -128,9 +212,11 @@ def _suggest_tasks(frame: pd.DataFrame, candidates: list[str]) -> tuple[Task, ..
         if column in used or not _TASK_HINTS.search(column):
             continue
         try:
-            tasks.append(make_task(frame, column, column))
+            task = make_task(frame, column, column)
         except DataError:
             continue
+        if not _too_many_classes(frame, task):
+            tasks.append(task)
     if not tasks:
         fallback = _last_target_like(frame, candidates)
         if fallback is not None:
@@ -146,11 +232,19 @@ def _last_target_like(frame: pd.DataFrame, candidates: list[str]) -> Task | None
             kind = infer_kind(frame, column)
         except DataError:
             continue
-        if kind in ("binary", "multiclass") and frame[column].nunique() <= 50:
-            return make_task(frame, column, column, kind)
+        if kind in ("binary", "multiclass"):
+            task = make_task(frame, column, column, kind)
+            if not _too_many_classes(frame, task):
+                return task
+            continue
         if kind == "regression" and regression is None and not _ID_HINTS.search(column):
             regression = make_task(frame, column, column, kind)
     return regression
+
+
+def _too_many_classes(frame: pd.DataFrame, task: Task) -> bool:
+    """A guessed task of more than ``MANY_CLASSES`` classes: free text or an id, never picked by itself."""
+    return task.kind == "multiclass" and len(task.columns) == 1 and frame[task.columns[0]].nunique() > MANY_CLASSES
 
 
 def _binary_families(frame: pd.DataFrame, candidates: list[str]) -> dict[str, list[str]]:

@@ -29,6 +29,7 @@ from core.errors import DataError, shown
 __all__ = [
     "KINDS",
     "MAX_CLASSES",
+    "MANY_CLASSES",
     "Task",
     "EncodedTask",
     "infer_kind",
@@ -47,6 +48,11 @@ MAX_CLASSES = 1000
 LABEL_DELIMITER = "|"
 # A numeric column with at most this many distinct whole-number values reads as classes.
 MAX_INTEGER_CLASSES = 10
+# A multiclass task with more classes than this is said to look like free text or an id (label_notes),
+# and a column of more distinct values is never guessed as a task (core.roles).
+MANY_CLASSES = 50
+# A task labelled in at most this share of rows (as shown, rounded to a whole percent) is said to be sparse.
+SPARSE_LABELLED = 0.10
 
 
 @dataclass(frozen=True)
@@ -205,14 +211,15 @@ def infer_kind(df: pd.DataFrame, columns: tuple[str, ...] | list[str] | str) -> 
     series = df[columns[0]]
     name = columns[0]
     observed = series.dropna()
-    if observed.empty:
-        raise DataError(f"Column '{name}' has no values at all; pick a column with labels.")
-    if _is_datetime(series):
+    if _is_datetime(series) and not observed.empty:
         raise DataError(f"Column '{name}' holds dates; use it as the time column, not as a task.")
-    if not _is_numeric(series) and not pd.api.types.is_bool_dtype(series):
+    if not observed.empty and not _is_numeric(series) and not pd.api.types.is_bool_dtype(series):
         text = observed.astype(str)
         if text.str.contains(LABEL_DELIMITER, regex=False).any():
             return "multilabel"
+        observed = _label_strings(series).dropna()  # "1" and "1.0" are one value, as encode reads them
+    if observed.empty:
+        raise DataError(f"Column '{name}' has no values at all; pick a column with labels.")
     distinct = observed.nunique()
     if distinct < 2:
         raise DataError(
@@ -229,7 +236,7 @@ def infer_kind(df: pd.DataFrame, columns: tuple[str, ...] | list[str] | str) -> 
     if distinct > MAX_CLASSES:
         raise DataError(
             f"Column '{name}' has {distinct:,} distinct values, more than {MAX_CLASSES:,} classes; "
-            "it looks like an id or free text, so pick another column or force kind regression."
+            "it looks like an id or free text: remove it from the tasks and pick another column."
         )
     return "multiclass"
 
@@ -305,13 +312,38 @@ def parse_task_spec(spec: str, df: pd.DataFrame, known: Sequence[Task] = ()) -> 
 
 
 def label_notes(df: pd.DataFrame, task: Task) -> tuple[str, ...]:
-    """What the user should know about a task's labels (a column mixing numbers and text), one line each.
+    """What the user should know about a task's labels, one line each.
+
+    A column mixing numbers and text; a multiclass task of more than ``MANY_CLASSES`` classes (free
+    text or an id picked as a task); a task labelled in at most ``SPARSE_LABELLED`` of the rows.
 
     Examples
     --------
     >>> label_notes(pd.DataFrame({"y": [1, "a", 1.0, "1"]}), Task("y", ("y",), "binary"))[0][:42]
     "Column 'y' mixes numbers and text (e.g. 1 "
+    >>> label_notes(pd.DataFrame({"y": [0, 1] + [None] * 18}), Task("y", ("y",), "binary"))[0]
+    'y: 2 of 20 rows labelled (10%); its distributions and scores use those rows only.'
     """
+    notes = [*_mixed_type_notes(df, task)]
+    if task.kind == "multiclass" and len(task.columns) == 1:
+        n_classes = _label_strings(df[task.columns[0]]).nunique()
+        if n_classes > MANY_CLASSES:
+            notes.append(
+                f"Task '{task.name}' has {n_classes:,} classes (the distinct values of column "
+                f"'{task.columns[0]}'): it looks like free text or an id, and most classes have too few rows "
+                f"to split or learn. Remove it from the tasks, or group its values into at most {MANY_CLASSES} "
+                "classes in your file."
+            )
+    labelled = int(df[list(task.columns)].notna().any(axis=1).sum())
+    if len(df) and round(100 * labelled / len(df)) <= 100 * SPARSE_LABELLED:
+        notes.append(
+            f"{task.name}: {labelled:,} of {len(df):,} rows labelled ({labelled / len(df):.0%}); "
+            "its distributions and scores use those rows only."
+        )
+    return tuple(notes)
+
+
+def _mixed_type_notes(df: pd.DataFrame, task: Task) -> list[str]:
     notes = []
     for column in task.columns:
         series = df[column]
@@ -326,7 +358,7 @@ def label_notes(df: pd.DataFrame, task: Task) -> tuple[str, ...]:
             f"Column '{column}' mixes numbers and text (e.g. {shown(number)} and {shown(text)}); every value is "
             "read as text, so 1, 1.0 and '1' are one class: clean the column if they should differ."
         )
-    return tuple(notes)
+    return notes
 
 
 def task_source_columns(tasks: list[Task] | tuple[Task, ...]) -> set[str]:
@@ -336,4 +368,4 @@ def task_source_columns(tasks: list[Task] | tuple[Task, ...]) -> set[str]:
 
 # Re-exported (DESIGN.md's contract has them in core.tasks). At the end, not the top: core.encoding
 # imports Task, EncodedTask and the label helpers above from this module, and make_task calls encode.
-from core.encoding import encode, indicator_block, indicator_matrix, quantile_bins  # noqa: E402
+from core.encoding import _label_strings, encode, indicator_block, indicator_matrix, quantile_bins  # noqa: E402

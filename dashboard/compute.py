@@ -47,6 +47,20 @@ def column_summary(fingerprint: str, _frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+def repeated_ids(fingerprint: str, _frame: pd.DataFrame):
+    from core.roles import repeated_id_candidates
+
+    return repeated_id_candidates(_frame)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def label_notes(fingerprint: str, task: Task, _frame: pd.DataFrame) -> tuple[str, ...]:
+    from core.tasks import label_notes as notes
+
+    return notes(_frame, task)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
 def strip_order(fingerprint: str, by: tuple[str, ...], _frame: pd.DataFrame):
     from core.figures.split import strip_order as order
 

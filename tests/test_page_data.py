@@ -79,3 +79,216 @@ def test_changing_a_kind_is_checked_and_a_bad_kind_is_refused(app):
     assert not app.exception
     assert any("more than 1,000" in error.value for error in app.error)
     assert {t.name: t.kind for t in app.session_state[state.TASKS]}["hours"] == "regression"
+
+
+# --------------------------------------------------------------------------- issue 12: a new user's upload
+
+
+def upload(app: AppTest, name: str, content: bytes) -> AppTest:
+    """Upload ``content`` through the page's uploader, as a user does."""
+    app.radio(key="data_source").set_value("Upload a file").run()
+    app.file_uploader(key="data_upload").set_value((name, content, "text/csv")).run()
+    assert not app.exception
+    return app
+
+
+def task_names(app: AppTest) -> list[str]:
+    from dashboard import state
+
+    return [task.name for task in app.session_state[state.TASKS]]
+
+
+def tasks_multiselect(app: AppTest):
+    from dashboard import state
+
+    return app.multiselect(key=f"data_tasks_{app.session_state[state.DATASET].fingerprint}")
+
+
+def combine(app: AppTest, name: str, columns: list[str], kind: str = "multilabel") -> AppTest:
+    """Fill the "Combine several columns into one task" form and press Add task."""
+    app.text_input(key="data_combine_name").input(name)
+    app.multiselect(key="data_combine_columns").set_value(columns)
+    app.selectbox(key="data_combine_kind").select(kind)
+    next(button for button in app.button if button.label == "Add task").click().run()
+    assert not app.exception
+    return app
+
+
+def test_add_task_adds_the_combined_task_and_it_stays(app):
+    before = task_names(app)
+    combine(app, "status", ["union", "married"])
+    assert task_names(app) == [*before, "status"]
+    assert tasks_multiselect(app).value == [*before, "status"]
+    assert any("`status` (multi)" in md.value for md in app.sidebar.markdown)
+    assert any("Added task `status` (multilabel, 2 columns)" in s.value for s in app.success)
+    app.run()  # one more rerun: the multiselect's old value must not come back
+    assert task_names(app) == [*before, "status"]
+    assert tasks_multiselect(app).value == [*before, "status"]
+
+
+def test_add_task_on_an_upload_keeps_the_guessed_task_and_adds_the_combined_one(app):
+    from tests import messy
+
+    upload(app, "labels.csv", messy.labels_csv(n_rows=600))
+    assert task_names(app) == ["label", "target"]
+    combine(app, "first_two", ["label_0", "label_1"])
+    app.run()
+    assert task_names(app) == ["label", "target", "first_two"]
+    assert tasks_multiselect(app).value == ["label", "target", "first_two"]
+
+
+def test_add_task_with_one_column_says_what_to_do(app):
+    before = task_names(app)
+    combine(app, "lonely", ["union"])
+    assert task_names(app) == before
+    assert [e.value for e in app.error] == ["Pick two or more 0/1 columns to combine into one task."]
+
+
+def test_a_column_in_two_tasks_is_said_and_diagnostics_draws(app):
+    combine(app, "status", ["union", "married"])
+    captions = [c.value for c in app.caption if "is in 2 tasks" in c.value]
+    assert len(captions) == 2 and captions[0].startswith("Column `union` is in 2 tasks (union, status)")
+    app.switch_page("views/diagnostics.py").run()
+    assert not app.exception
+    assert not app.error
+
+
+def test_upload_of_a_european_csv_reads_numbers_and_dates_and_says_what_it_guessed(app):
+    from dashboard import state
+    from tests import messy
+
+    upload(app, "panel.csv", messy.panel_csv())
+    data = app.session_state[state.DATASET]
+    assert data.frame["hours"].dtype == "float64" and data.frame["income"].dtype == "float64"
+    assert str(data.frame["interview_date"].dtype).startswith("datetime64")
+    assert app.selectbox(key=f"data_time_{data.fingerprint}").value == "interview_date"
+    assert task_names(app) == ["health"]
+    notes = [i.value for i in app.info if i.value.startswith("Guessed tasks")]
+    assert notes == [
+        "Guessed tasks: `health` (multiclass). Change them below. Guessed roles: group `person_id`, time "
+        "`interview_date`. These replace the previous dataset's tasks (union, married, poorhlth, lwage, hours, "
+        "occupation, industry)."
+    ]
+    app.run()  # later runs keep the guess in view, without the replacement
+    assert [i.value for i in app.info if i.value.startswith("Guessed tasks")] == [
+        "Guessed tasks: `health` (multiclass). Change them below."
+    ]
+    tasks_multiselect(app).set_value(["health", "employed"]).run()
+    assert not [i for i in app.info if i.value.startswith("Guessed tasks")]
+
+
+def test_a_300_value_text_task_is_warned_and_a_near_unique_one_refused(app):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    rows = [f"{rng.normal():.3f},town {rng.integers(0, 300)},{i % 2}" for i in range(3_000)]
+    upload(app, "towns.csv", ("x,city,y\n" + "\n".join(rows)).encode())
+    assert task_names(app) == ["y"]
+    tasks_multiselect(app).set_value(["y", "city"]).run()
+    assert task_names(app) == ["y", "city"]
+    warnings = [w.value for w in app.warning if "city" in w.value]
+    assert len(warnings) == 1 and warnings[0].startswith("Task 'city' has 300 classes (the distinct values of column")
+    assert "Remove it from the tasks" in warnings[0]
+
+
+def test_the_near_unique_comment_is_refused_with_a_line_that_stays(app):
+    from tests import messy
+
+    upload(app, "panel.csv", messy.panel_csv())
+    tasks_multiselect(app).set_value(["health", "comment"]).run()
+    assert task_names(app) == ["health"]
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and errors[0].startswith("Column 'comment' has ")
+    assert "looks like an id or free text: remove it from the tasks" in errors[0]
+
+
+def test_a_mostly_missing_task_says_how_many_rows_are_labelled(app):
+    from dashboard import state
+    from tests import messy
+
+    upload(app, "labels.csv", messy.labels_csv())
+    tasks_multiselect(app).set_value(["label", "kind"]).run()
+    frame = app.session_state[state.DATASET].frame
+    labelled = int(frame["kind"].notna().sum())
+    assert [w.value for w in app.warning if w.value.startswith("kind:")] == [
+        f"kind: {labelled:,} of 6,000 rows labelled ({labelled / 6000:.0%}); "
+        "its distributions and scores use those rows only."
+    ]
+
+
+def test_a_repeating_id_is_proposed_as_the_group_with_one_click(app):
+    from dashboard import state
+    from tests import messy
+
+    panel = messy.panel_frame(n_people=60)
+    upload(app, "panel.csv", panel.rename(columns={"person_id": "id"}).to_csv(index=False).encode())
+    data = app.session_state[state.DATASET]
+    assert data.group_column == "region"  # guessed by its name; the plain "id" that repeats is proposed
+    repeats = len(panel) / panel["person_id"].nunique()
+    proposals = [i.value for i in app.info if "repeats" in i.value]
+    assert proposals == [f"`id` repeats {repeats:.1f} times on average: rows of one person (or one thing)? "
+                         "Use it as the group, so that the rows of one stay in one split."]
+    app.button(key="data_use_group_id").click().run()
+    assert not app.exception
+    assert app.session_state[state.DATASET].group_column == "id"
+    assert app.session_state[state.SPLIT_CONFIG].group_column == "id"
+    assert app.selectbox(key=f"data_group_{data.fingerprint}").value == "id"
+    assert not [i for i in app.info if "repeats" in i.value]
+
+
+def test_no_proposal_when_the_person_id_already_is_the_group(app):
+    from dashboard import state
+    from tests import messy
+
+    upload(app, "panel.csv", messy.panel_csv())
+    assert app.session_state[state.DATASET].group_column == "person_id"
+    assert not [i for i in app.info if "repeats" in i.value]
+    fingerprint = app.session_state[state.DATASET].fingerprint
+    app.selectbox(key=f"data_group_{fingerprint}").select("(none)").run()
+    assert [i.value for i in app.info if "repeats" in i.value][0].startswith("`person_id` repeats 5.1 times")
+
+
+def test_features_metric_follows_the_tasks_and_roles(app):
+    from tests import messy
+
+    upload(app, "panel.csv", messy.panel_csv())
+
+    def features() -> str:
+        return next(m.value for m in app.metric if m.label == "Features")
+
+    # 11 columns: health is the task, person_id the group, interview_date the time
+    assert features() == "8"
+    tasks_multiselect(app).set_value(["health", "employed"]).run()
+    assert features() == "7"
+    from dashboard import state
+
+    fingerprint = app.session_state[state.DATASET].fingerprint
+    app.selectbox(key=f"data_group_{fingerprint}").select("(none)").run()
+    assert features() == "8"
+
+
+def test_coming_back_after_an_upload_says_which_file_is_in_use(app):
+    from tests import messy
+
+    upload(app, "panel.csv", messy.panel_csv())
+    app.switch_page("views/split.py").run()
+    app.switch_page("views/data.py").run()
+    assert not app.exception
+    assert app.radio(key="data_source").value == "Upload a file"
+    from dashboard import state
+
+    n_rows = app.session_state[state.DATASET].n_rows
+    assert [i.value for i in app.info if i.value.startswith("Using")] == [
+        f"Using **panel.csv** ({n_rows:,} rows), uploaded this session. Upload another file to replace it."
+    ]
+    assert not [i for i in app.info if i.value.startswith("No file yet")]
+
+
+def test_diagnostics_draws_every_table_with_a_column_in_two_tasks(app):
+    from core.tasks import Task
+    from dashboard import state
+
+    app.session_state[state.TASKS] = (*app.session_state[state.TASKS], Task("status", ("union", "married"), "multilabel"))
+    app.switch_page("views/diagnostics.py").run()
+    assert not app.exception  # was: "Duplicate column names found" in the drill-down table
+    assert any("rows**" in md.value for md in app.markdown)  # the drill-down table's heading drew

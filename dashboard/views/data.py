@@ -7,10 +7,14 @@ import streamlit as st
 from core.builtins import BUILTIN_NAMES, builtin
 from core.data import MAX_UPLOAD_MB, check_size, with_roles
 from core.errors import DataError
-from core.tasks import KINDS, Task, label_notes, make_task
+from core.tasks import KINDS, Task, make_task, task_source_columns
 from dashboard import compute, state
 
 NONE = "(none)"
+REPLACED = "data_upload_replaced"  # the tasks an upload just replaced, said once
+COMBINED = "data_combine_result"  # ("error" | "added", message) of the last Add task, said once
+TASKS_SHOWN = "data_tasks_shown"  # the task names the Tasks multiselect was last given
+REFUSED = "data_tasks_refused"  # why picked columns could not be tasks, said after the rerun that drops them
 PREVIEW_COLUMNS = 60  # a wide table's preview shows its task and role columns first, then the next ones
 UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "pq", "xlsx", "xls", "json", "jsonl", "ndjson"]
 
@@ -53,7 +57,12 @@ def choose_upload() -> None:
         type=UPLOAD_TYPES, key="data_upload",
     )
     if uploaded is None:
-        st.info("No file yet: the dataset below stays as it is until a file is read.")
+        current = state.dataset()
+        if current.builtin:
+            st.info("No file yet: the dataset below stays as it is until a file is read.")
+        else:  # the uploader forgets its file when another page shows; the dataset read from it stays
+            st.info(f"Using **{current.name}** ({current.n_rows:,} rows), uploaded this session. "
+                    "Upload another file to replace it.")
         return
     try:
         check_size(uploaded.size, uploaded.name, max_mb=MAX_UPLOAD_MB)  # before the content is read
@@ -67,6 +76,7 @@ def choose_upload() -> None:
         st.caption(f"Still using **{state.dataset().name}**.")
         return
     st.session_state["data_upload_digest"] = digest
+    st.session_state[REPLACED] = [task.name for task in state.tasks()]
     state.set_dataset(data)
 
 
@@ -86,11 +96,29 @@ if data.description:
     st.caption(f"{data.description}  Source: {data.source}.")
 for message in data.warnings:
     st.warning(message)
-rows, cols, tasks_metric, roles_metric = st.columns(4)
-rows.metric("Rows", f"{len(frame):,}")
-cols.metric("Columns", f"{frame.shape[1]:,}")
-tasks_metric.metric("Tasks chosen", len(state.tasks()))
-roles_metric.metric("Features", f"{len(data.feature_columns):,}")
+metrics = st.container()  # filled at the end of the page, from the tasks and roles chosen below
+
+
+def guessed_note() -> str | None:
+    """What an upload guessed, while its guessed tasks are still the chosen ones (a built-in's are curated)."""
+    replaced = st.session_state.pop(REPLACED, None)
+    if data.builtin or state.tasks() != data.tasks:
+        return None
+    listed = ", ".join(f"`{task.name}` ({task.kind})" for task in data.tasks)
+    note = (f"Guessed tasks: {listed}. Change them below." if data.tasks
+            else "No task could be guessed from the file: pick the columns to predict under Tasks below.")
+    if replaced is not None:  # the run that read the file
+        roles = [f"{role} `{column}`" for role, column in
+                 (("group", data.group_column), ("time", data.time_column), ("id", data.id_column)) if column]
+        note += f" Guessed roles: {', '.join(roles) if roles else 'none'}."
+        if replaced:
+            note += f" These replace the previous dataset's tasks ({', '.join(replaced)})."
+    return note
+
+
+note = guessed_note()
+if note:
+    st.info(note)
 
 
 # --------------------------------------------------------------------------- roles
@@ -117,6 +145,20 @@ if (group, time, row_id) != (data.group_column, data.time_column, data.id_column
     state.set_roles(data)
 
 
+def use_as_group(picker: str, column: str) -> None:
+    """A proposal's button: runs before the rerun, so the Group picker (a keyed widget) shows the new group."""
+    st.session_state[picker] = column
+
+
+taken = {group, time, row_id} | task_source_columns(state.tasks())
+for candidate in [c for c in compute.repeated_ids(data.fingerprint, frame) if c.column not in taken][:2]:
+    ask, act = st.columns([4, 1], vertical_alignment="center")
+    ask.info(f"`{candidate.column}` repeats {candidate.mean_rows:.1f} times on average: rows of one person "
+             "(or one thing)? Use it as the group, so that the rows of one stay in one split.")
+    act.button(f"Use {candidate.column} as the group", key=f"data_use_group_{candidate.column}",
+               on_click=use_as_group, args=(f"data_group_{data.fingerprint}", candidate.column))
+
+
 # --------------------------------------------------------------------------- tasks
 
 
@@ -134,20 +176,36 @@ st.caption(
 )
 known = candidate_tasks()
 options = list(known) + [c for c in frame.columns if c not in known]
-chosen_names = st.multiselect(
-    "Tasks to split for and predict", options, default=[t.name for t in state.tasks()],
-    key=f"data_tasks_{data.fingerprint}",
-)
+TASKS_KEY = f"data_tasks_{data.fingerprint}"
+# The multiselect shows the chosen tasks. A keyed widget keeps its own value over a new default, so when the
+# tasks were changed elsewhere (Add task below, a link, a workspace), the widget is told the new list.
+chosen_now = [t.name for t in state.tasks()]
+if st.session_state.get(TASKS_KEY) is None or st.session_state.get(TASKS_SHOWN) != chosen_now:
+    st.session_state[TASKS_KEY] = chosen_now
+st.session_state[TASKS_SHOWN] = chosen_now
+chosen_names = st.multiselect("Tasks to split for and predict", options, key=TASKS_KEY)
 chosen: list[Task] = []
+refused: list[str] = st.session_state.pop(REFUSED, [])  # said again after the rerun that drops the column
 for name in chosen_names:
     try:
         chosen.append(known[name] if name in known else make_task(frame, name, name))
     except DataError as error:
-        st.error(str(error))
+        refused.append(str(error))
+for message in refused:
+    st.error(message)
 
 for task in chosen:
-    for message in label_notes(frame, task):
+    for message in compute.label_notes(data.fingerprint, task, frame):
         st.warning(message)
+# A column in two tasks (an upload's guessed 0/1 column, then a multi-label task made of it and others) is
+# allowed: the two tasks ask different questions of it (alone, and among its co-labels), and removing either
+# silently would undo a choice the user made. It is said, because the column then counts twice.
+in_tasks = {column: [t.name for t in chosen if column in t.columns] for t in chosen for column in t.columns}
+for column, names in in_tasks.items():
+    if len(names) > 1:
+        st.caption(f"Column `{column}` is in {len(names)} tasks ({', '.join(names)}): each is kept, so its labels "
+                   "count twice when the split balances labels and the model learns it twice. Remove one of the "
+                   "tasks if that is not what you want.")
 if chosen:
     st.caption("Kind of each task (inferred; change it if the guess is wrong):")
     grid = st.columns(min(len(chosen), 4))
@@ -165,21 +223,39 @@ if chosen:
             st.error(str(error))
 if tuple(chosen) != state.tasks():
     state.set_tasks(tuple(chosen))
+    st.session_state[REFUSED] = refused
     st.rerun()
 
+
+def add_combined_task() -> None:
+    """The form's Add task, run before the rerun: the Tasks multiselect above then shows the new list."""
+    frame = state.dataset().frame
+    members = tuple(st.session_state["data_combine_columns"])
+    kind = st.session_state["data_combine_kind"]
+    if len(members) < 2:
+        st.session_state[COMBINED] = ("error", "Pick two or more 0/1 columns to combine into one task.")
+        return
+    try:
+        task = make_task(frame, st.session_state["data_combine_name"].strip() or "+".join(members), members,
+                         None if kind == "infer" else kind)
+    except DataError as error:
+        st.session_state[COMBINED] = ("error", str(error))
+        return
+    state.set_tasks((*[t for t in state.tasks() if t.name != task.name], task))
+    st.session_state[COMBINED] = ("added", f"Added task `{task.name}` ({task.kind}, {len(members)} columns).")
+
+
+outcome, message = st.session_state.pop(COMBINED, (None, None))
+if outcome == "error":
+    st.error(message)
+elif outcome == "added":
+    st.success(message)
 with st.expander("Combine several columns into one task (multi-label or one-hot)"), \
         st.form("data_combine", clear_on_submit=False):
-    name = st.text_input("Task name", key="data_combine_name")
-    members = st.multiselect("0/1 columns", list(frame.columns), key="data_combine_columns")
-    kind = st.selectbox("Kind", ["infer", "multilabel", "multiclass"], key="data_combine_kind")
-    if st.form_submit_button("Add task"):
-        try:
-            task = make_task(frame, name.strip() or "+".join(members), tuple(members), None if kind == "infer" else kind)
-        except DataError as error:
-            st.error(str(error))
-        else:
-            state.set_tasks((*[t for t in state.tasks() if t.name != task.name], task))
-            st.rerun()
+    st.text_input("Task name", key="data_combine_name")
+    st.multiselect("0/1 columns", list(frame.columns), key="data_combine_columns")
+    st.selectbox("Kind", ["infer", "multilabel", "multiclass"], key="data_combine_kind")
+    st.form_submit_button("Add task", on_click=add_combined_task)
 
 
 # --------------------------------------------------------------------------- look at the data
@@ -207,3 +283,17 @@ with preview:
                   "the column summary lists them all." if len(shown_columns) < frame.shape[1] else "."))
 with summary:
     st.dataframe(compute.column_summary(data.fingerprint, frame), hide_index=True, width="stretch", height=320)
+
+
+# Drawn last, from the tasks and roles as this run left them. Features follow them: a task's source columns
+# and the group, time and id columns are never model inputs (a built-in starts from its curated feature list,
+# an upload from every column).
+data = state.dataset()
+not_features = task_source_columns(state.tasks()) | {data.group_column, data.time_column, data.id_column}
+features = [c for c in (data.feature_columns if data.builtin else frame.columns) if c not in not_features]
+with metrics:
+    rows, cols, tasks_metric, features_metric = st.columns(4)
+    rows.metric("Rows", f"{len(frame):,}")
+    cols.metric("Columns", f"{frame.shape[1]:,}")
+    tasks_metric.metric("Tasks chosen", len(state.tasks()))
+    features_metric.metric("Features", f"{len(features):,}")

@@ -213,7 +213,8 @@ def drill_down(events: dict[str, object]) -> None:
     except KeyError as error:  # a label or split of an earlier dataset or split
         st.warning(f"That selection no longer applies: {error.args[0]} Pick again.")
         drill, positions = Drill(), drill_rows(encoded, codes, code_names, Drill())
-    first = [c for task in tasks for c in task.columns if c in frame.columns]
+    # a column in two tasks (its own and a multi-label one) is listed once: a table has unique columns
+    first = list(dict.fromkeys(c for task in tasks for c in task.columns if c in frame.columns))
     roles = [c for c in (config.group_column, config.time_column) if c and c in frame.columns and c not in first]
     ordered = [*first, *roles, *(c for c in frame.columns if c not in set(first) | set(roles))]
     shown = positions[:SHOWN_ROWS]
