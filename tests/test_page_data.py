@@ -197,6 +197,7 @@ def test_the_near_unique_comment_is_refused_with_a_line_that_stays(app):
     upload(app, "panel.csv", messy.panel_csv())
     tasks_multiselect(app).set_value(["health", "comment"]).run()
     assert task_names(app) == ["health"]
+    assert tasks_multiselect(app).value == ["health"]  # the refused column is dropped, with the reason shown
     errors = [e.value for e in app.error]
     assert len(errors) == 1 and errors[0].startswith("Column 'comment' has ")
     assert "looks like an id or free text: remove it from the tasks" in errors[0]

@@ -14,7 +14,7 @@ NONE = "(none)"
 REPLACED = "data_upload_replaced"  # the tasks an upload just replaced, said once
 COMBINED = "data_combine_result"  # ("error" | "added", message) of the last Add task, said once
 TASKS_SHOWN = "data_tasks_shown"  # the task names the Tasks multiselect was last given
-REFUSED = "data_tasks_refused"  # why picked columns could not be tasks, said after the rerun that drops them
+REFUSED = "data_tasks_refused"  # why picked columns could not be tasks, said on the rerun that drops them
 PREVIEW_COLUMNS = 60  # a wide table's preview shows its task and role columns first, then the next ones
 UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "pq", "xlsx", "xls", "json", "jsonl", "ndjson"]
 
@@ -185,13 +185,13 @@ if st.session_state.get(TASKS_KEY) is None or st.session_state.get(TASKS_SHOWN) 
 st.session_state[TASKS_SHOWN] = chosen_now
 chosen_names = st.multiselect("Tasks to split for and predict", options, key=TASKS_KEY)
 chosen: list[Task] = []
-refused: list[str] = st.session_state.pop(REFUSED, [])  # said again after the rerun that drops the column
+refused: list[str] = []
 for name in chosen_names:
     try:
         chosen.append(known[name] if name in known else make_task(frame, name, name))
     except DataError as error:
         refused.append(str(error))
-for message in refused:
+for message in [*st.session_state.pop(REFUSED, []), *refused]:
     st.error(message)
 
 for task in chosen:
@@ -221,9 +221,11 @@ if chosen:
             chosen[i] = make_task(frame, task.name, task.columns, kind)
         except DataError as error:
             st.error(str(error))
-if tuple(chosen) != state.tasks():
+if tuple(chosen) != state.tasks() or refused:
     state.set_tasks(tuple(chosen))
-    st.session_state[REFUSED] = refused
+    if refused:  # the multiselect drops the refused column on the rerun, which says why once more
+        st.session_state[REFUSED] = refused
+        st.session_state.pop(TASKS_SHOWN, None)
     st.rerun()
 
 
