@@ -146,8 +146,21 @@ def test_add_task_with_one_column_says_what_to_do(app):
 
 def test_a_column_in_two_tasks_is_said_and_diagnostics_draws(app):
     combine(app, "status", ["union", "married"])
-    captions = [c.value for c in app.caption if "is in 2 tasks" in c.value]
-    assert len(captions) == 2 and captions[0].startswith("Column `union` is in 2 tasks (union, status)")
+    captions = [c.value for c in app.caption if "in 2 tasks" in c.value]
+    assert len(captions) == 2 and captions[0].startswith("Column `union` is in 2 tasks (union, status): each task")
+    assert captions[1].startswith("Column `married` is in 2 tasks (married, status)")
+
+
+def test_columns_shared_by_the_same_two_tasks_are_said_once(app):
+    from tests import messy
+
+    upload(app, "labels.csv", messy.labels_csv(n_rows=600))
+    combine(app, "pair", ["label_0", "label_1"])
+    assert [c.value for c in app.caption if "in 2 tasks" in c.value] == [
+        "Columns `label_0`, `label_1` are each in 2 tasks (label, pair): each task is kept, so their labels count "
+        "twice when the split balances labels, and the model learns them twice. Remove a task if that is not "
+        "what you want."
+    ]
     app.switch_page("views/diagnostics.py").run()
     assert not app.exception
     assert not app.error

@@ -200,12 +200,17 @@ for task in chosen:
 # A column in two tasks (an upload's guessed 0/1 column, then a multi-label task made of it and others) is
 # allowed: the two tasks ask different questions of it (alone, and among its co-labels), and removing either
 # silently would undo a choice the user made. It is said, because the column then counts twice.
-in_tasks = {column: [t.name for t in chosen if column in t.columns] for t in chosen for column in t.columns}
-for column, names in in_tasks.items():
+shared: dict[tuple[str, ...], list[str]] = {}  # the tasks a column is in -> the columns in just those
+for column in dict.fromkeys(c for t in chosen for c in t.columns):
+    names = tuple(t.name for t in chosen if column in t.columns)
     if len(names) > 1:
-        st.caption(f"Column `{column}` is in {len(names)} tasks ({', '.join(names)}): each is kept, so its labels "
-                   "count twice when the split balances labels and the model learns it twice. Remove one of the "
-                   "tasks if that is not what you want.")
+        shared.setdefault(names, []).append(f"`{column}`")
+for names, columns in shared.items():
+    one, times = len(columns) == 1, "twice" if len(names) == 2 else f"{len(names)} times"
+    st.caption(f"{'Column' if one else 'Columns'} {', '.join(columns)} {'is' if one else 'are each'} in "
+               f"{len(names)} tasks ({', '.join(names)}): each task is kept, so {'its' if one else 'their'} labels "
+               f"count {times} when the split balances labels, and the model learns {'it' if one else 'them'} "
+               f"{times}. Remove a task if that is not what you want.")
 if chosen:
     st.caption("Kind of each task (inferred; change it if the guess is wrong):")
     grid = st.columns(min(len(chosen), 4))
