@@ -72,9 +72,10 @@ _ID_HINTS = re.compile(r"(^|_)(id|uuid|key|index)$", re.I)
 _GROUP_HINTS = re.compile(
     r"(^|_)(group|user|patient|subject|customer|site|country|region|person|family|session|nr|tailnum)(_?id)?$", re.I
 )
-# Names of identifier columns: "id", "person_id", "PersonID", "pid", "hh_nr", "case_no", "key", "code".
+# Names of identifier columns: "id", "person_id", "PersonID", "pid", "hh_nr", "case_no", "key" (not "zip_code":
+# a code is shared by unrelated rows).
 _IDENTIFIER_HINTS = re.compile(
-    r"(?i:(^|_)(id|ids|key|nr|no|num|number|code)$)|[a-z]I[dD]$|(?i:^(p|u|hh|pers|person|cust|user|patient|subject)id$)"
+    r"(?i:(^|_)(id|ids|key|nr|no|num|number)$)|[a-z]I[dD]$|(?i:^(p|u|hh|pers|person|cust|user|patient|subject)id$)"
 )
 _TIME_HINTS = re.compile(r"(^|_)(date|time|timestamp|datetime|year|month|day|week|time_hour)$", re.I)
 
@@ -135,9 +136,6 @@ class RepeatedId:
     column: str
     n_values: int
     mean_rows: float  # rows per distinct value, on average
-
-    def __str__(self) -> str:
-        return f"{self.column} ({self.n_values:,} values, {self.mean_rows:.1f} rows each on average)"
 
 
 def repeated_id_candidates(frame: pd.DataFrame) -> tuple[RepeatedId, ...]:
