@@ -114,6 +114,7 @@ def diagnose(dataset: Dataset, tasks, assignment, config, progress: Progress) ->
     leak = diagnostics.leakage(
         frame, assignment, tasks=tasks, group_column=group, time_column=time,
         feature_columns=list(dataset.feature_columns) or None, seed=config.seed if config is not None else 0,
+        group_time=config.time_groups if config is not None else None,
     )  # fmt: skip
     return Diagnosis(
         splits, sizes, quality, scores, card, leak, distribution, association, shifts, pairs, shift, known,

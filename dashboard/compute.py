@@ -105,6 +105,7 @@ def leakage_checks(
     report = leakage(
         _frame, _assignment, tasks=tasks, group_column=config.group_column, time_column=config.time_column,
         feature_columns=list(feature_columns) if feature_columns else None, seed=config.seed,
+        group_time=config.time_groups,
     )
     return report.to_frame()
 
