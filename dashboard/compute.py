@@ -53,6 +53,15 @@ def strip_order(fingerprint: str, by: tuple[str, ...], _frame: pd.DataFrame):
     return order(_frame, list(by))
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def time_strip_order(fingerprint: str, time_column: str, group_column: str | None, group_time: str, _frame):
+    """Rows in the order a time split placed them (``core.time_split.time_order``)."""
+    from core.time_split import time_order
+
+    config = SplitConfig("time", time_column=time_column, group_column=group_column, group_time=group_time)
+    return time_order(_frame, config)
+
+
 # --------------------------------------------------------------------------- Diagnostics page (issue 5)
 # Keyed on (fingerprint, tasks, config): together they fix the assignment, so the
 # assignment itself is passed unhashed (leading underscore). The encoded tasks
