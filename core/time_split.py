@@ -22,7 +22,7 @@ from core.errors import DataError, shown
 from core.split_config import SplitConfig
 from core.split_units import Units, to_all_splits
 
-__all__ = ["time_split", "time_order", "PLACED_BY"]
+__all__ = ["time_split", "time_order", "time_order_words", "PLACED_BY"]
 
 # how a unit's placing time is read from its rows' times, per group_time
 PLACED_BY = {"first": "min", "last": "max"}
@@ -71,6 +71,20 @@ def time_order(df: pd.DataFrame, config: SplitConfig) -> np.ndarray:
         placing = pd.Series(rank).groupby(group).transform(PLACED_BY[config.time_groups]).to_numpy()
         return np.lexsort((rank, group, placing))
     return np.argsort(rank, kind="stable")
+
+
+def time_order_words(config: SplitConfig) -> str:
+    """What :func:`time_order` orders by, for a chart's axis.
+
+    Examples
+    --------
+    >>> time_order_words(SplitConfig("time", time_column="year", group_column="id"))
+    "each id's first year, then id, then year"
+    """
+    if config.time_groups in PLACED_BY:
+        group, when = config.group_column, config.time_column
+        return f"each {group}'s {config.time_groups} {when}, then {group}, then {when}"
+    return str(config.time_column)
 
 
 def _parse_times(series: pd.Series, column: str) -> np.ndarray:

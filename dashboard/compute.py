@@ -94,14 +94,12 @@ def label_distribution(fingerprint: str, tasks: tuple[Task, ...], config: SplitC
 
 @st.cache_data(max_entries=16, show_spinner="Scoring the split…")
 def split_scores(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, _frame, _assignment):
-    """The scorecard (one verdict per score) and the per task and split scores."""
-    from core.diagnostics import scorecard, split_quality, task_scores
+    """The scorecard (one verdict per score, judged on what the strategy promises) and the per task and split scores."""
+    from core.judge import judge_split
 
     encoded = encoded_tasks(fingerprint, tasks, config.n_bins, _frame)
-    fractions = None if config.n_folds or config.strategy == "predefined" else dict(config.fractions)
-    quality = split_quality(encoded.matrix, _assignment.to_numpy(), fractions)
-    scores = task_scores(_frame, encoded, _assignment, n_bins=config.n_bins)
-    return scorecard(quality, scores), scores.to_frame()
+    _, scores, card = judge_split(_frame, encoded, _assignment, config)
+    return card, scores.to_frame()
 
 
 @st.cache_data(max_entries=16, show_spinner="Checking for leakage (sampled on large data)…")

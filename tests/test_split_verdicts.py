@@ -8,14 +8,22 @@ failed stratification; a group split is judged against random deals of the same 
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from core.comparison import compare_strategies
 from core.diagnostics import leakage
+from core.encoded_tasks import encode_tasks
 from core.errors import ConfigError
+from core.judge import _group_ld_chance, judge_split
+from core.quality import split_quality
+from core.split_units import Units
 from core.splits import SplitConfig, split
+from core.tasks import Task
+from core.thresholds import scorecard, status_of
 from core.time_split import time_order
 from tests.messy import panel_frame
 
@@ -117,3 +125,89 @@ def test_group_time_round_trips_and_old_configs_still_load():
         time_config("sideways")
     assert time_config("rows").time_groups == "rows"
     assert SplitConfig("group", group_column="person_id", group_time="rows").time_groups is None
+
+
+# --------------------------------------------------------------------------- item 7: judged on what was promised
+
+
+PANEL_TASKS = (Task("employed", ("employed",), "binary"), Task("health", ("health",), "multiclass"),
+               Task("region", ("region",), "multiclass"))
+
+
+def judged(frame, config, tasks=PANEL_TASKS):
+    result = split(frame, list(tasks), config)
+    encoded = encode_tasks(frame, tasks, config.n_bins)
+    return judge_split(frame, encoded, result.assignment, config)[2].set_index("score")
+
+
+def test_a_time_split_shows_label_drift_as_information_and_judges_only_its_sizes():
+    frame = staggered_panel()
+    frame["employed"] = np.where(frame["year"] > 2016, 1.0, frame["employed"])  # the world changed in 2017
+    card = judged(frame, time_config("rows"))
+    for score in ("LD", "LPD", "JS", "gap"):
+        assert card.loc[score, "status"] == "info", score  # was fail, with "Stratify on these tasks"
+        assert ": drift between periods: " in card.loc[score, "reading"]
+        assert "Stratify" not in card.loc[score, "reading"]
+        assert card.loc[score, "threshold"].startswith("not judged")
+    assert card.loc["ED", "status"] in ("pass", "warn", "fail") and card.loc["ED", "status"] != "info"
+    assert status_of(card["status"]) == status_of([card.loc["ED", "status"]]), "info never counts as a verdict"
+
+
+def test_a_predefined_split_is_not_judged_on_labels_or_sizes():
+    frame = panel_frame()
+    frame["wave"] = np.where(frame["year"] < 2013, "early", "late")
+    card = judged(frame, SplitConfig("predefined", split_column="wave"))
+    assert "ED" not in card.index
+    assert (card["status"] == "info").all() and card.loc["LD", "reading"].count("shift between the given splits")
+
+
+def test_a_group_split_is_judged_against_random_deals_of_the_same_groups():
+    frame = panel_frame(n_people=30, seed=3)  # 30 people of ~5 rows: whole groups cannot balance labels finely
+    tasks = PANEL_TASKS
+    result = split(frame, list(tasks), SplitConfig("group", group_column="person_id"))
+    encoded = encode_tasks(frame, tasks, 5)
+    quality, scores, card = judge_split(frame, encoded, result.assignment, result.config)
+    by_rows = scorecard(quality, scores).set_index("score")
+    assert by_rows.loc["JS", "status"] == "fail"  # against rows: what the page said before
+    card = card.set_index("score")
+    assert card.loc["JS", "status"] == "pass", card.loc["JS", "reading"]
+    assert "a random deal of whole 'person_id' groups gives" in card.loc["JS", "reading"].lower()
+    assert card.loc["LD", "reference"] > by_rows.loc["LD", "reference"], "groups move label shares more than rows"
+    assert "random deal of whole 'person_id' groups" in card.loc["LD", "reading"]
+
+
+def test_the_group_ld_chance_is_the_rows_formula_when_every_group_is_one_row():
+    frame = panel_frame(n_people=50)
+    encoded = encode_tasks(frame, PANEL_TASKS, 5)
+    config = SplitConfig("random")
+    singletons = Units(np.arange(len(frame)), np.ones(len(frame), dtype=np.int64), "groups")
+    assignment = split(frame, [], config).assignment
+    rows = split_quality(encoded.matrix, assignment.to_numpy(), dict(config.fractions))
+    assert _group_ld_chance(encoded.matrix, singletons, config.shares) == pytest.approx(rows.ld_random, rel=0.02)
+
+
+def test_an_infinite_ld_reads_as_a_sentence():
+    quality = split_quality([[1], [1], [0], [0], [1]], ["train", "train", "train", "train", "test"])
+    card = scorecard(quality, worst_js=0.1).set_index("score")
+    reading = card.loc["LD", "reading"]
+    assert math.isinf(card.loc["LD", "value"])
+    assert "inf" not in reading.replace("infinite", ""), reading  # was "LD inf: ... by inf on average, inf×"
+    assert reading.startswith("LD is infinite: in test, some label is on every row")
+
+
+def test_the_comparison_says_why_each_strategy_got_its_status():
+    frame = staggered_panel()
+    configs = {
+        "random": SplitConfig("random"),
+        "group": SplitConfig("group", group_column="person_id"),
+        "time": time_config("first"),
+    }
+    table = compare_strategies(frame, list(PANEL_TASKS), configs, group_column="person_id").to_frame()
+    reasons = dict(zip(table["config"], table["reason"], strict=True))
+    statuses = dict(zip(table["config"], table["status"], strict=True))
+    assert statuses["random"] == "fail" and "'person_id' groups in more than one split" in reasons["random"]
+    assert reasons["random"].startswith("fail: ")
+    assert "drift between periods shown, not judged" in reasons["time"]
+    assert "Stratify" not in " ".join(reasons.values())
+    for name, reason in reasons.items():
+        assert reason.split(":")[0] == statuses[name], (name, reason)

@@ -7,6 +7,7 @@ import streamlit as st
 from core.errors import TaskSplitError
 from core.figures import fold_strip, split_sizes
 from core.split_config import GROUP_TIME
+from core.time_split import time_order_words
 from core.splits import EXCLUDED, FOLD_STRATEGIES, STRATEGIES, SplitConfig
 from dashboard import compute, state
 
@@ -187,9 +188,7 @@ with st.spinner("Drawing where each split's rows fall…"):  # seconds on flight
     if candidate.strategy == "time":  # the order the split itself used: each split is one block
         order = compute.time_strip_order(data.fingerprint, candidate.time_column, candidate.group_column,
                                          candidate.group_time, frame)
-        placing, group, when = candidate.time_groups, candidate.group_column, candidate.time_column
-        ordered_by = (f"each {group}'s {placing} {when}, then {group}, then {when}" if placing in ("first", "last")
-                      else when)
+        ordered_by = time_order_words(candidate)
     else:
         order = compute.strip_order(data.fingerprint, tuple(by), frame)
     strip = fold_strip(result.assignment, order, split_names=list(result.split_names), ordered_by=ordered_by)
