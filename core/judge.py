@@ -29,16 +29,18 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.spatial.distance import jensenshannon
 
-from core.distribution import task_scores_of_codes
+from core.distribution import _ks, task_scores_of_codes
 from core.encoded_tasks import EncodedTasks, assignment_codes
-from core.quality import split_quality_of_codes
+from core.quality import _mean, _ratio_deviation, split_quality_of_codes
 from core.split_config import SplitConfig
 from core.split_units import Units, make_units
 from core.thresholds import Chance, scorecard
 
 __all__ = ["DEALS", "dealt_groups", "group_chance", "judge_split"]
 
+PAIR_CHUNK = 4_000_000  # label pairs listed at once when counting pairs per group (about 100 MB)
 DEALS = 8  # random deals of whole groups averaged for the chance level (the spread of the mean: ~1/sqrt(8))
 
 
@@ -58,10 +60,14 @@ def dealt_groups(config: SplitConfig) -> str | None:
 def group_chance(
     frame: pd.DataFrame, encoded: EncodedTasks, config: SplitConfig, group_column: str, *, deals: int = DEALS
 ) -> Chance:
-    """The mean scores of ``deals`` random deals of whole ``group_column`` groups, at ``config``'s sizes and seed.
+    """What random deals of whole ``group_column`` groups score, at ``config``'s sizes and seed.
 
-    Each deal orders the groups at random and cuts at the cumulative fractions (the
-    ``random`` strategy with a group column), seeded ``config.seed``, ``+1``, ...
+    LD is the first-order expectation over groups (:func:`_group_ld_chance`); LPD,
+    ED, gap, JS and KS are means over ``deals`` deals, each ordering the groups at
+    random and cutting at the cumulative fractions (the ``random`` strategy with a
+    group column), seeded ``config.seed``, ``+1``, ... The label counts of a deal are
+    summed from per-group counts (of labels and of label pairs) made once, so a
+    deal costs a product with the groups, not a pass over the rows (but for KS).
 
     Examples
     --------
@@ -70,27 +76,107 @@ def group_chance(
     >>> frame = pd.DataFrame({"g": np.repeat(np.arange(40), 5), "y": np.repeat([0, 1], 100)})
     >>> encoded = encode_tasks(frame, [Task("y", ("y",), "binary")], 5)
     >>> chance = group_chance(frame, encoded, SplitConfig("group", group_column="g"), "g")
-    >>> chance.against, chance.ld > 0
-    ("a random deal of whole 'g' groups", True)
+    >>> chance.against, chance.ld > 0, chance.js > 0
+    ("a random deal of whole 'g' groups", True, True)
     """
     from core.splits import _random  # the random strategy itself, so the chance deal is the deal users get
 
     units = make_units(frame, group_column, [])
-    names = config.split_names
-    fractions = None if config.n_folds else dict(config.fractions)
-    scores: dict[str, list[float]] = {key: [] for key in ("ld", "lpd", "ed_share", "gap", "js", "ks")}
+    whole_units = Units(None, units.sizes, "groups")  # _random then returns one split per group
+    matrix = sp.csr_matrix(encoded.matrix, dtype=np.float64)
+    counts_of = (units.membership().astype(np.float64) @ matrix).T.tocsr()  # (L, N) positives per group
+    n, k = matrix.shape[0], len(config.split_names)
+    whole = np.asarray(matrix.sum(axis=0)).ravel()
+    pairs_of = _unit_pair_counts(matrix, units)  # (P, N) rows with both labels of a pair, per group
+    whole_pairs = np.asarray(pairs_of.sum(axis=1)).ravel()
+    regression = [part for part in encoded.tasks if part.task.kind == "regression"]
+    scores: dict[str, list[float]] = {key: [] for key in ("lpd", "ed_share", "gap", "js", "ks")}
     for deal in range(deals):
         seeded = SplitConfig("random", fractions=config.fractions, n_folds=config.n_folds,
                              seed=(config.seed + deal) % 2**32, group_column=group_column)
-        codes = _random(frame, (), seeded, units, [])
-        quality = split_quality_of_codes(encoded.matrix, codes, names, fractions)
-        task = task_scores_of_codes(encoded, codes, names)
-        for key, value in (("ld", quality.ld), ("lpd", quality.lpd), ("ed_share", quality.ed_share),
-                           ("gap", quality.max_gap), ("js", task.worst_js), ("ks", task.worst_ks)):
-            scores[key].append(value)
+        unit_split = _random(frame, (), seeded, whole_units, [])
+        deal_of = np.zeros((unit_split.size, k))
+        deal_of[np.arange(unit_split.size), unit_split] = 1.0  # (N, k) one-hot
+        counts = (counts_of @ deal_of).T  # (k, L)
+        sizes = np.bincount(unit_split, weights=units.sizes, minlength=k)
+        rows = units.rows(unit_split)
+        split_pairs = (pairs_of @ deal_of).T  # (k, P)
+        scores["lpd"].append(float(_mean(_ratio_deviation(split_pairs, sizes, whole_pairs, n))))
+        scores["ed_share"].append(float(np.abs(sizes - config.shares * n).mean() / n))
+        scores["gap"].append(_largest_gap(counts, sizes, whole, n))
+        scores["js"].append(_worst_js(counts, whole, encoded))
+        ks = np.concatenate([_ks(part, rows, k) for part in regression]) if regression else np.array([])
+        scores["ks"].append(float(ks[np.isfinite(ks)].max()) if np.isfinite(ks).any() else np.nan)
     means = {key: _finite_mean(values) for key, values in scores.items()}
-    means["ld"] = _group_ld_chance(encoded.matrix, units, config.shares)
-    return Chance(f"a random deal of whole '{group_column}' groups", **means)
+    ld = _group_ld_chance(encoded.matrix, units, config.shares)
+    return Chance(f"a random deal of whole '{group_column}' groups", ld=ld, **means)
+
+
+def _unit_pair_counts(matrix: sp.csr_matrix, units: Units) -> sp.csr_matrix:
+    """Rows with both labels of each pair, per group: ``(P, N)``, over the P pairs a < b that LPD scores.
+
+    Pairs on no row or on every row are left out, as :func:`core.quality.split_quality`
+    leaves them out of LPD. Every pair of labels on a row is listed (rows taken in
+    chunks of at most :data:`PAIR_CHUNK` pairs) and counted per group, with one
+    ``bincount`` while pairs x groups stays under :data:`PAIR_CHUNK` x 10, else as a
+    sparse sum. Hand-written: scipy has no row-wise outer product of a sparse matrix.
+    """
+    n, n_labels = matrix.shape
+    n_units = units.sizes.size
+    whole = sp.triu(matrix.T @ matrix, k=1).toarray()
+    a, b = np.nonzero((whole > 0) & (whole < n))
+    pair_of = np.full(n_labels * n_labels, -1, dtype=np.int64)
+    pair_of[a * n_labels + b] = np.arange(a.size)
+    dense = a.size * n_units <= 10 * PAIR_CHUNK
+    total = np.zeros(a.size * n_units) if dense else sp.csr_matrix((a.size, n_units))
+    per_row = np.diff(matrix.indptr)
+    chunk = np.cumsum(per_row * (per_row - 1) // 2) // PAIR_CHUNK
+    for start, end in _runs(chunk):
+        low, high = matrix.indptr[start], matrix.indptr[end]
+        row_of = np.repeat(np.arange(start, end), per_row[start:end])  # row of each stored label
+        after = matrix.indptr[row_of + 1] - np.arange(low, high) - 1  # labels after it on its row
+        first = np.repeat(np.arange(low, high), after)
+        second = first + 1 + np.arange(first.size) - np.repeat(np.cumsum(after) - after, after)
+        left, right = matrix.indices[first], matrix.indices[second]
+        pair = pair_of[np.minimum(left, right) * n_labels + np.maximum(left, right)]
+        kept = pair >= 0
+        pair, unit = pair[kept], units.code[row_of[first[kept] - low]]
+        if dense:
+            total += np.bincount(pair * n_units + unit, minlength=total.size)
+        else:
+            total = total + sp.csr_matrix((np.ones(pair.size), (pair, unit)), shape=total.shape)
+    return sp.csr_matrix(total.reshape(a.size, n_units)) if dense else total
+
+
+def _runs(chunk: np.ndarray) -> list[tuple[int, int]]:
+    """``(start, end)`` row ranges of equal ``chunk`` values."""
+    if chunk.size == 0:
+        return []
+    edges = np.flatnonzero(np.diff(chunk)) + 1
+    starts = np.concatenate([[0], edges])
+    ends = np.concatenate([edges, [chunk.size]])
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def _largest_gap(counts: np.ndarray, sizes: np.ndarray, whole: np.ndarray, n: int) -> float:
+    """The largest difference between a label's share of a split's rows and of all rows (``max_gap``)."""
+    held = whole > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.where(sizes[:, None] > 0, np.abs(counts / sizes[:, None] - whole / n), 0.0)[:, held]
+    return float(gap.max()) if gap.size else 0.0
+
+
+def _worst_js(counts: np.ndarray, whole: np.ndarray, encoded: EncodedTasks) -> float:
+    """The worst Jensen-Shannon distance of a task's labels in a split from the whole's (``worst_js``)."""
+    worst = np.nan
+    for part in encoded.tasks:
+        positives = counts[:, part.columns]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            js = jensenshannon(positives, np.broadcast_to(whole[part.columns], positives.shape), base=2, axis=1)
+        js = js[(positives.sum(axis=1) > 0) & np.isfinite(js)]
+        if js.size:
+            worst = np.nanmax([worst, js.max()])
+    return float(worst)
 
 
 def _group_ld_chance(Y, units: Units, shares: np.ndarray) -> float:

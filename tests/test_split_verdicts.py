@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 from core.comparison import compare_strategies
-from core.diagnostics import leakage
+from core.diagnostics import leakage, task_scores
 from core.encoded_tasks import encode_tasks
 from core.errors import ConfigError
-from core.judge import _group_ld_chance, judge_split
+from core.judge import _group_ld_chance, group_chance, judge_split
 from core.quality import split_quality
 from core.split_units import Units
 from core.splits import SplitConfig, split
@@ -211,3 +211,23 @@ def test_the_comparison_says_why_each_strategy_got_its_status():
     assert "Stratify" not in " ".join(reasons.values())
     for name, reason in reasons.items():
         assert reason.split(":")[0] == statuses[name], (name, reason)
+
+
+def test_the_group_chance_is_the_mean_score_of_random_deals_of_the_same_groups():
+    """The per-group shortcut gives what scoring each deal the long way (split, split_quality, task_scores) gives."""
+    frame = panel_frame(n_people=80, seed=5)
+    frame["income_band"] = frame["income"]  # a regression task: KS
+    tasks = (*PANEL_TASKS, Task("income_band", ("income_band",), "regression"))
+    encoded = encode_tasks(frame, tasks, 5)
+    config = SplitConfig("group", group_column="person_id", seed=11)
+    chance = group_chance(frame, encoded, config, "person_id", deals=3)
+    long_way = {"lpd": [], "ed_share": [], "gap": [], "js": [], "ks": []}
+    for deal in range(3):
+        dealt = split(frame, [], SplitConfig("random", group_column="person_id", seed=11 + deal)).assignment
+        quality = split_quality(encoded.matrix, dealt.to_numpy(), dict(config.fractions))
+        scores = task_scores(frame, encoded, dealt)
+        for key, value in (("lpd", quality.lpd), ("ed_share", quality.ed_share), ("gap", quality.max_gap),
+                           ("js", scores.worst_js), ("ks", scores.worst_ks)):
+            long_way[key].append(value)
+    for key, values in long_way.items():
+        assert getattr(chance, key) == pytest.approx(np.mean(values), rel=1e-9), key
