@@ -174,8 +174,8 @@ def _time_size_note(
         other = "last" if config.group_time == "first" else "first"
         return (
             f"Every group of '{config.group_column}' {edge} at the same time value ({placing_values[0]}), so all go to "
-            f"one split ({sizes}); place groups by their {other} time (group_time='{other}'), split rows by time "
-            "and let groups straddle (group_time='rows'), or use strategy 'group'."
+            f"one split ({sizes}); place each group by its {other} time, or split rows by time and let groups "
+            "straddle splits (group_time), or use strategy 'group'."
         )
     reason = (
         f"groups are placed by their {config.group_time} time value"

@@ -97,7 +97,7 @@ def test_the_time_row_warns_when_a_group_split_breaks_the_first_time_order():
 
 def test_a_panel_whose_groups_all_start_at_once_names_the_other_placements():
     frame = panel_frame()  # everyone enters in 2010
-    with pytest.warns(UserWarning, match="group_time='rows'"):
+    with pytest.warns(UserWarning, match="place each group by its last time, or split rows by time"):
         result = split(frame, [], time_config("first"))
     assert set(result.assignment) == {"train"}
     rows = split(frame, [], time_config("rows"))

@@ -60,11 +60,11 @@ def score_card(container, row) -> None:
 def judged_on() -> str:
     """What this split is judged on, in one line, by its strategy."""
     if config.strategy == "time":
-        placed = {"first": "groups new to later splits", "last": "groups that end in order",
-                  "rows": "groups free to straddle, as chosen"}.get(config.time_groups, "")
-        return ("A time split is judged on what it promises: its sizes (ED) here, its time order"
-                + (f" and {placed}" if placed else "") + " in the leakage table. How labels differ between periods is "
-                "drift, shown as information (info), not as a fault to stratify away.")
+        placed = {"first": " (each group placed by its first time)", "last": " (each group placed by its last time)",
+                  "rows": " (rows by time, groups free to straddle, as chosen)"}.get(config.time_groups, "")
+        return (f"A time split is judged on what it promises: its sizes (ED) here; its time order{placed} in the "
+                "leakage table below. How labels differ between periods is drift, shown as information (info), not "
+                "as a fault to stratify away.")
     if config.strategy == "predefined":
         return ("A predefined split was made elsewhere: how labels differ between its splits is shown as "
                 "information (info), and its sizes are as given.")
