@@ -84,7 +84,7 @@ def group_chance(
     units = make_units(frame, group_column, [])
     whole_units = Units(None, units.sizes, "groups")  # _random then returns one split per group
     matrix = sp.csr_matrix(encoded.matrix, dtype=np.float64)
-    counts_of = (units.membership().astype(np.float64) @ matrix).T.tocsr()  # (L, N) positives per group
+    counts_of = (units.membership().astype(np.float64) @ matrix).T.toarray()  # (L, N) positives per group
     n, k = matrix.shape[0], len(config.split_names)
     whole = np.asarray(matrix.sum(axis=0)).ravel()
     pairs_of = _unit_pair_counts(matrix, units)  # (P, N) rows with both labels of a pair, per group
@@ -112,22 +112,22 @@ def group_chance(
     return Chance(f"a random deal of whole '{group_column}' groups", ld=ld, **means)
 
 
-def _unit_pair_counts(matrix: sp.csr_matrix, units: Units) -> sp.csr_matrix:
+def _unit_pair_counts(matrix: sp.csr_matrix, units: Units) -> np.ndarray | sp.csr_matrix:
     """Rows with both labels of each pair, per group: ``(P, N)``, over the P pairs a < b that LPD scores.
 
     Pairs on no row or on every row are left out, as :func:`core.quality.split_quality`
     leaves them out of LPD. Every pair of labels on a row is listed (rows taken in
-    chunks of at most :data:`PAIR_CHUNK` pairs) and counted per group, with one
-    ``bincount`` while pairs x groups stays under :data:`PAIR_CHUNK` x 10, else as a
-    sparse sum. Hand-written: scipy has no row-wise outer product of a sparse matrix.
+    chunks of at most :data:`PAIR_CHUNK` pairs) and counted per group: into a dense
+    array with ``bincount`` while pairs x groups stays under :data:`PAIR_CHUNK`, else
+    as a sparse sum. Hand-written: scipy has no row-wise outer product of a sparse matrix.
     """
     n, n_labels = matrix.shape
     n_units = units.sizes.size
-    whole = sp.triu(matrix.T @ matrix, k=1).toarray()
+    whole = np.triu((matrix.T @ matrix).toarray(), k=1)
     a, b = np.nonzero((whole > 0) & (whole < n))
     pair_of = np.full(n_labels * n_labels, -1, dtype=np.int64)
     pair_of[a * n_labels + b] = np.arange(a.size)
-    dense = a.size * n_units <= 10 * PAIR_CHUNK
+    dense = a.size * n_units <= PAIR_CHUNK
     total = np.zeros(a.size * n_units) if dense else sp.csr_matrix((a.size, n_units))
     per_row = np.diff(matrix.indptr)
     chunk = np.cumsum(per_row * (per_row - 1) // 2) // PAIR_CHUNK
@@ -145,7 +145,7 @@ def _unit_pair_counts(matrix: sp.csr_matrix, units: Units) -> sp.csr_matrix:
             total += np.bincount(pair * n_units + unit, minlength=total.size)
         else:
             total = total + sp.csr_matrix((np.ones(pair.size), (pair, unit)), shape=total.shape)
-    return sp.csr_matrix(total.reshape(a.size, n_units)) if dense else total
+    return total.reshape(a.size, n_units) if dense else total
 
 
 def _runs(chunk: np.ndarray) -> list[tuple[int, int]]:
