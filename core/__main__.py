@@ -50,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     split.add_argument("--group", metavar="COL", help="keep each value of COL in one split")
     split.add_argument("--time", metavar="COL", help="time column (strategy time)")
     split.add_argument("--gap", type=int, default=0, metavar="N", help="time values left out between splits")
+    split.add_argument("--group-time", default="first", choices=("first", "last", "rows"),
+                       help="time with --group: place a group by its first or last time, or split rows (default first)")
     split.add_argument("--id", metavar="COL", help="id column (strategy hash)")
     split.add_argument("--split-column", metavar="COL", help="column naming each row's split (predefined)")
     split.add_argument("--order", type=int, default=1, choices=(1, 2), help="2 also balances label pairs")
@@ -143,7 +145,7 @@ def _cmd_split(args: argparse.Namespace) -> None:
     options = {
         "strategy": args.strategy, "seed": args.seed, "group_column": args.group, "time_column": args.time,
         "gap": args.gap, "id_column": args.id, "split_column": args.split_column, "order": args.order,
-        "n_bins": args.bins,
+        "n_bins": args.bins, "group_time": args.group_time,
     }
     if args.fractions:
         options["fractions"] = parse_mapping(args.fractions, "--fractions")

@@ -11,9 +11,11 @@ import pandas as pd
 
 from core.distribution import task_scores_of_codes
 from core.encoded_tasks import EncodedTasks, assignment_codes, encode_tasks
+from core.judge import dealt_groups, group_chance
+from core.leakage_checks import group_check, time_check
 from core.quality import split_quality_of_codes
 from core.tasks import Task  # noqa: F401  (the docstring examples use it)
-from core.thresholds import scorecard, status_of
+from core.thresholds import scorecard, status_of, status_reason
 
 __all__ = ["StrategyComparison", "compare_strategies"]
 
@@ -29,8 +31,10 @@ class StrategyComparison:
         ``order``, ``seed``, ``seconds`` (time to split), ``ld``, ``ed``,
         ``ed_share``, ``lpd``, ``fz``, ``flz``, ``max_gap``, ``worst_js``,
         ``worst_ks``, ``groups_split`` (groups in more than one split; NaN
-        without a group column), ``status`` (worst verdict of the scorecard and
-        the group check), ``error`` (the message when the config could not split).
+        without a group column), ``status`` (worst verdict of what the strategy
+        promises: the scorecard judged as :func:`core.judge.judge_split` does, the
+        group check, and a time split's time check), ``reason`` (why, in one line),
+        ``error`` (the message when the config could not split).
     results : dict of str to SplitResult
     """
 
@@ -75,7 +79,6 @@ def compare_strategies(
     """
     # imported here: core.splits pulls in the stratifier, which the other diagnostics never need
     from core.errors import TaskSplitError
-    from core.leakage_checks import group_check
     from core.splits import split
 
     encodings = {tasks.n_bins: tasks} if isinstance(tasks, EncodedTasks) else {}
@@ -90,7 +93,7 @@ def compare_strategies(
             result = split(df, tasks, config)
             row["seconds"] = time.perf_counter() - start
         except TaskSplitError as error:
-            rows.append({**row, "status": "fail", "error": str(error)})
+            rows.append({**row, "status": "fail", "reason": f"fail: could not split: {error}", "error": str(error)})
             continue
         results[name] = result
         if config.n_bins not in encodings:
@@ -100,19 +103,36 @@ def compare_strategies(
         fractions = None if config.n_folds or config.strategy == "predefined" else dict(config.fractions)
         quality = split_quality_of_codes(encoded.matrix, codes, splits, fractions)
         scores = task_scores_of_codes(encoded, codes, splits)
-        statuses = list(scorecard(quality, scores)["status"])
-        groups_split = np.nan
-        if group_column is not None:
-            group = group_check(df, group_column, codes, splits, factorized=groups)
-            groups_split, statuses = group.count, [*statuses, group.status]
+        dealt = dealt_groups(config)
+        chance = group_chance(df, encoded, config, dealt) if dealt in df.columns else None
+        card = scorecard(quality, scores, strategy=config.strategy, chance=chance)
+        groups_split, checks = _promised_checks(df, config, codes, splits, group_column, groups)
         row.update(
             n_splits=len(splits), ld=quality.ld, ed=quality.ed, ed_share=quality.ed_share, lpd=quality.lpd,
             fz=quality.fz, flz=quality.flz, max_gap=quality.max_gap, worst_js=scores.worst_js,
-            worst_ks=scores.worst_ks, groups_split=groups_split, status=status_of(statuses), error="",
+            worst_ks=scores.worst_ks, groups_split=groups_split,
+            status=status_of([*card["status"], *(status for status, _ in checks)]),
+            reason=status_reason(card, checks), error="",
         )  # fmt: skip
         rows.append(row)
     columns = [
         "config", "strategy", "n_splits", "order", "seed", "seconds", "ld", "ed", "ed_share", "lpd", "fz",
-        "flz", "max_gap", "worst_js", "worst_ks", "groups_split", "status", "error",
+        "flz", "max_gap", "worst_js", "worst_ks", "groups_split", "status", "reason", "error",
     ]  # fmt: skip
     return StrategyComparison(pd.DataFrame(rows, columns=columns), results)
+
+
+def _promised_checks(df, config, codes, splits, group_column, groups) -> tuple[float, list[tuple[str, str]]]:
+    """Groups split (NaN without a group column) and the checks of what a strategy promises: groups whole, time order."""
+    checks, groups_split = [], np.nan
+    if group_column is not None:
+        group = group_check(df, group_column, codes, splits, factorized=groups)
+        groups_split, status = group.count, group.status
+        if status == "fail" and config.time_groups == "rows":
+            status = "warn"  # rows split by time, groups straddling periods: as chosen
+        checks.append((status, f"{group.count:,.0f} '{group_column}' groups in more than one split"))
+    if config.strategy == "time" and len(splits) > 1:
+        order = time_check(df, config.time_column, codes, splits, group_column=config.group_column,
+                           group_time=config.time_groups)
+        checks.append((order.status, "time order: " + order.detail.split(";")[0].rstrip(".")))
+    return groups_split, checks

@@ -176,12 +176,18 @@ def _time_values(series: pd.Series) -> np.ndarray:
     return parsed.to_numpy()
 
 
-def time_check(df: pd.DataFrame, column: str | None, codes: np.ndarray, splits) -> CheckResult:
+def time_check(
+    df: pd.DataFrame, column: str | None, codes: np.ndarray, splits, *, group_column: str | None = None,
+    group_time: str | None = None,
+) -> CheckResult:
+    """Val/test rows dated on or before the end of train; with ``group_time`` first/last, groups' first/last times."""
     if column is None:
         return skipped("No time column given.")
     if len(splits) < 2:
         return skipped("Only one split: nothing to compare.")
     values = pd.Series(_time_values(df[column]))
+    if group_time in ("first", "last") and group_column is not None and "train" in splits:
+        return _group_time_check(df[group_column], values, codes, splits, column, group_time)
     if "train" not in splits:
         ranges = [(values[codes == i].min(), values[codes == i].max(), s) for i, s in enumerate(splits)]
         ranges = sorted((r for r in ranges if pd.notna(r[0])), key=lambda r: r[0])
@@ -202,3 +208,43 @@ def time_check(df: pd.DataFrame, column: str | None, codes: np.ndarray, splits) 
         f"before the end of train ({train_end}); to score forecasts of the future, split by time.",
         early,
     )
+
+
+def _group_time_check(groups: pd.Series, values: pd.Series, codes, splits, column: str, group_time: str) -> CheckResult:
+    """Groups placed by their first (last) time: every val/test group's must come after every train group's."""
+    code = pd.factorize(groups, use_na_sentinel=True)[0].astype(np.int64)
+    lone = code < 0  # a row without a group id is a group of its own
+    code[lone] = code.max(initial=-1) + 1 + np.arange(int(lone.sum()))
+    placing = values.groupby(code).transform("min" if group_time == "first" else "max")
+    train = codes == splits.index("train")
+    tested = (codes >= 0) & ~train
+    edge = "starts" if group_time == "first" else "ends"
+    train_edge = placing[train].max()
+    early = int((tested & (placing <= train_edge).to_numpy()).sum())
+    n_tested = int(tested.sum())
+    if early:
+        return CheckResult(
+            "warn",
+            f"{early:,} of {n_tested:,} val/test rows ({share_text(early, n_tested)}) belong to '{groups.name}' groups "
+            f"that {edge.removesuffix('s')} on or before the last train group {edge} ({train_edge}); groups were to be "
+            f"placed by their {group_time} '{column}'.",
+            early,
+        )
+    overlap = int((tested & (values <= values[train].max()).to_numpy()).sum())
+    if group_time == "first":
+        detail = (
+            f"Every val/test group of '{groups.name}' starts after the last train group starts ({train_edge}): "
+            "val/test hold only groups new to train."
+        )
+        why = "train's groups go on in time"
+    else:
+        detail = (
+            f"Every train group of '{groups.name}' ends by {train_edge}, before every val/test group ends."
+        )
+        why = "val/test groups bring their earlier rows along"
+    if overlap:
+        detail += (
+            f" {overlap:,} of {n_tested:,} val/test rows ({share_text(overlap, n_tested)}) are dated on or before "
+            f"the end of train ({values[train].max()}), as placing groups by their {group_time} time allows: {why}."
+        )
+    return CheckResult("pass", detail, 0)

@@ -58,6 +58,7 @@ from core.report_html import (
 from core.splits import SplitConfig
 from core.tasks import Task
 from core.thresholds import status_of
+from core.time_split import time_order, time_order_words
 
 __all__ = ["render_report", "write_report", "assignment_frame", "assignment_digest", "reproduce_code"]
 
@@ -89,7 +90,7 @@ def _config_text(config: SplitConfig | None) -> str:
 
 def _concerns(diagnosis: Diagnosis) -> list[tuple[str, str]]:
     """(status, one line) for every score or check that does not pass."""
-    found = [(row.status, row.reading) for row in diagnosis.card.itertuples() if row.status != "pass"]
+    found = [(row.status, row.reading) for row in diagnosis.card.itertuples() if row.status in ("warn", "fail")]
     checks = diagnosis.leakage.checks
     found += [(row.status, f"{row.title}: {row.detail}") for row in checks.itertuples() if row.status in ("warn", "fail")]
     return found
@@ -146,6 +147,8 @@ def _strip_columns(dataset: Dataset, config: SplitConfig | None) -> list[str]:
 def _split_section(dataset: Dataset, assignment: pd.Series, config, diagnosis: Diagnosis, figure) -> str:
     by = _strip_columns(dataset, config)
     order = strip_order(dataset.frame, by)
+    if config is not None and config.strategy == "time":  # as the time split placed rows, as the Split page draws it
+        order, by = time_order(dataset.frame, config), [time_order_words(config)]
     strip = fold_strip(assignment, order, split_names=list(diagnosis.sizes["split"]),
                        ordered_by=", then ".join(by) if by else "row order")
     body = html_table(diagnosis.sizes, percent=("share",)) + figure(strip) + figure(split_sizes(diagnosis.sizes))

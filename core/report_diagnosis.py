@@ -12,6 +12,7 @@ import pandas as pd
 from core import diagnostics
 from core.data import Dataset
 from core.export import assignment_digest
+from core.judge import dealt_groups, group_chance
 from core.quality import split_order
 from core.splits import EXCLUDED, SplitConfig
 
@@ -96,7 +97,9 @@ def diagnose(dataset: Dataset, tasks, assignment, config, progress: Progress) ->
     progress(0.15, "Scoring the split")
     quality = diagnostics.split_quality(encoded.matrix, assignment.to_numpy(), fractions)
     scores = diagnostics.task_scores(frame, encoded, assignment)
-    card = diagnostics.scorecard(quality, scores)
+    dealt = dealt_groups(config) if config is not None else None  # judged on what the strategy promises
+    chance = group_chance(frame, encoded, config, dealt) if dealt in frame.columns else None
+    card = diagnostics.scorecard(quality, scores, strategy=getattr(config, "strategy", None), chance=chance)
     if not known:
         card = card[card["score"] != "ED"].reset_index(drop=True)
     progress(0.3, "Counting labels per split")
@@ -114,6 +117,7 @@ def diagnose(dataset: Dataset, tasks, assignment, config, progress: Progress) ->
     leak = diagnostics.leakage(
         frame, assignment, tasks=tasks, group_column=group, time_column=time,
         feature_columns=list(dataset.feature_columns) or None, seed=config.seed if config is not None else 0,
+        group_time=config.time_groups if config is not None else None,
     )  # fmt: skip
     return Diagnosis(
         splits, sizes, quality, scores, card, leak, distribution, association, shifts, pairs, shift, known,

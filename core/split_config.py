@@ -22,6 +22,7 @@ __all__ = [
     "EXCLUDED",
     "MAX_SEED",
     "DEFAULT_FRACTIONS",
+    "GROUP_TIME",
     "Fractions",
     "SplitConfig",
 ]
@@ -31,7 +32,17 @@ FOLD_STRATEGIES = ("random", "stratified", "group")
 EXCLUDED = "excluded"
 MAX_SEED = 2**32 - 1
 CONFIG_FORMAT = "tasksplit.SplitConfig"
-CONFIG_VERSION = 1
+CONFIG_VERSION = 2  # 2 added group_time; version 1 files (without it) still load, as group_time="first"
+READABLE_VERSIONS = (1, 2)
+# How a time split with a group column places each group, in a user's words (the Split page shows these).
+GROUP_TIME = {
+    "first": "each group goes where its first time falls: val/test hold only groups that start later (new groups); "
+    "train's groups may go on in time",
+    "last": "each group goes where its last time falls: train holds groups that ended before val/test begin; "
+    "val/test groups bring their earlier rows along",
+    "rows": "rows are split by time and groups may straddle splits: a group's early rows train, its later rows "
+    "test (forecasting known groups); the leakage check warns about the split groups",
+}
 _REQUIRED_COLUMN = {"group": "group_column", "time": "time_column", "predefined": "split_column"}
 
 
@@ -106,6 +117,10 @@ class SplitConfig:
         2 also balances label pairs.
     n_bins : int
         Quantile bins per regression task.
+    group_time : {"first", "last", "rows"}
+        How ``time`` places groups when ``group_column`` is set (:data:`GROUP_TIME`):
+        by a group's first time value (new groups appear only later), by its
+        last, or not at all (rows split by time; groups may straddle splits).
 
     Examples
     --------
@@ -127,6 +142,7 @@ class SplitConfig:
     split_column: str | None = None
     order: int = 1
     n_bins: int = 5
+    group_time: str = "first"
 
     def __post_init__(self) -> None:
         if not isinstance(self.strategy, str) or self.strategy not in STRATEGIES:
@@ -144,6 +160,11 @@ class SplitConfig:
                 f"order={self.order!r} is not supported; use 1 (labels) or 2 (labels and label pairs)."
             )
         object.__setattr__(self, "order", int(self.order))
+        if not isinstance(self.group_time, str) or self.group_time not in GROUP_TIME:
+            raise ConfigError(
+                f"group_time={self.group_time!r} is unknown; use 'first' (a group goes where its first time falls), "
+                "'last' (where its last time falls) or 'rows' (rows split by time, groups may straddle)."
+            )
         self._check_folds()
         self._check_columns()
 
@@ -176,6 +197,13 @@ class SplitConfig:
             raise ConfigError(
                 "strategy 'hash' needs id_column (or group_column); name the column of row ids."
             )
+
+    @property
+    def time_groups(self) -> str | None:
+        """How this split placed groups in time: ``group_time`` for a time split with a group column, else None."""
+        if self.strategy == "time" and self.group_column is not None:
+            return self.group_time
+        return None
 
     @property
     def split_names(self) -> tuple[str, ...]:
@@ -234,9 +262,10 @@ class SplitConfig:
             )
         version = values.pop("version", None)
         values.pop("format")
-        if version != CONFIG_VERSION:
+        if version not in READABLE_VERSIONS or isinstance(version, bool):
             raise ConfigError(
-                f"Split config version {version!r} is not supported; this TaskSplit reads version {CONFIG_VERSION}."
+                f"Split config version {version!r} is not supported; this TaskSplit reads versions "
+                f"{', '.join(map(str, READABLE_VERSIONS))}."
             )
         return cls.from_dict(values)
 

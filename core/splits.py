@@ -16,7 +16,8 @@ group when ``group_column`` is set, so that no group is ever cut in two.
 | random       | a random order of units, cut at the cumulative fractions               |
 | stratified   | :func:`core.stratify.stratify` over the tasks' indicator matrix        |
 | group        | stratified, on whole groups (``group_column`` required)                |
-| time         | the time column, in order; ``gap`` time values left out between splits |
+| time         | the time column, in order; ``gap`` time values left out between splits; |
+|              | groups placed by their first or last time, or rows alone (``group_time``) |
 | hash         | a salted, stable hash of ``id_column`` (or of the group id)            |
 | predefined   | ``split_column`` as given; a missing value becomes ``excluded``        |
 
@@ -145,7 +146,9 @@ def split(
         codes, names = _predefined(df[config.split_column], config.split_column, notes)
     else:
         names = config.split_names
-        units = make_units(df, config.group_column, notes)
+        # a time split with group_time='rows' places rows, not groups: its group column is for the leakage check
+        grouped = config.group_column if config.time_groups != "rows" else None
+        units = make_units(df, grouped, notes)
         codes = _STRATEGY[config.strategy](df, tasks, config, units, notes)
         if config.strategy != "time":
             notes.extend(_empty_split_notes(codes, names, config.shares))

@@ -32,8 +32,12 @@ import pandas as pd
 __all__ = [
     "Threshold",
     "THRESHOLDS",
+    "Chance",
+    "NOT_JUDGED",
+    "LABEL_SCORES",
     "status_of",
     "scorecard",
+    "status_reason",
     "DUPLICATE_FAIL_SHARE",
     "NEAR_DUPLICATE_DISTANCE",
     "NEAR_DUPLICATE_WARN_SHARE",
@@ -45,7 +49,43 @@ __all__ = [
     "NEAR_DUPLICATE_QUERIES",
 ]
 
-STATUSES = ("pass", "warn", "fail")
+STATUSES = ("pass", "warn", "fail")  # "info" (shown, not judged) and "skipped" rank below every one
+LABEL_SCORES = ("LD", "LPD", "FZ", "FLZ", "gap", "JS", "KS")  # how labels differ between splits
+# Strategies whose label differences are information, not a verdict: the reading's lead and why.
+NOT_JUDGED = {
+    "time": ("drift between periods", "a time split keeps each period's labels as they are"),
+    "predefined": ("shift between the given splits", "the splits were made elsewhere"),
+}
+RANDOM_ROWS = "a random split of these sizes"
+
+
+@dataclass(frozen=True)
+class Chance:
+    """What a random deal of the units a strategy dealt scores: the level a split is judged against.
+
+    For rows this is :class:`~core.quality.SplitQuality`'s first-order expectation of
+    LD and LPD, and the other scores keep their absolute thresholds. For whole groups
+    (:func:`core.judge.group_chance`) every score is the mean over a few random deals of
+    the same groups, so a group split is not failed for what whole groups cannot avoid.
+
+    Examples
+    --------
+    >>> Chance("a random deal of whole 'nr' groups", ld=0.2, lpd=0.05, js=0.03).js
+    0.03
+    """
+
+    against: str  # in words: "a random split of these sizes", "a random deal of whole 'nr' groups"
+    ld: float
+    lpd: float
+    ed_share: float = math.nan
+    gap: float = math.nan
+    js: float = math.nan
+    ks: float = math.nan
+
+    def of(self, score: str) -> float:
+        """The chance level of ``score`` (NaN when the absolute threshold alone judges it)."""
+        return {"LD": self.ld, "LPD": self.lpd, "ED": self.ed_share, "gap": self.gap, "JS": self.js,
+                "KS": self.ks}.get(score, math.nan)
 
 
 @dataclass(frozen=True)
@@ -88,6 +128,17 @@ class Threshold:
             return "fail"
         return "warn" if x >= self.warn_from else "pass"
 
+    def status_against(self, value: float, chance: float) -> str:
+        """The better of this threshold's verdict and the verdict against ``chance`` (LD's 0.5x and 2x).
+
+        A score within the absolute threshold passes; beyond it, a split still passes
+        when it is well below what a random deal of the same units scores.
+        """
+        if not (chance > 0) or self.relative:
+            return self.status(value, chance if self.relative else None)
+        versus = THRESHOLDS["LD"].status(value, chance)
+        return min(self.status(value), versus, key=STATUSES.index)
+
     def text(self) -> str:
         """The threshold in words, e.g. ``pass < 0.02 ≤ warn < 0.05 ≤ fail``."""
         unit = "× random" if self.relative else ""
@@ -96,9 +147,10 @@ class Threshold:
             return f"pass < {warn} ≤ warn (never fails)"
         return f"pass < {warn} ≤ warn < {fail} ≤ fail"
 
-    def reading(self, value: float, reference: float | None = None) -> str:
+    def reading(self, value: float, reference: float | None = None, against: str = RANDOM_ROWS) -> str:
         """One line for a user: the value, what it means, and what to do when it is not a pass."""
-        line = f"{self.score} {_fmt(value)}: {self.meaning(value, reference)}"
+        meaning = self.meaning(value, reference, against) if self.relative else self.meaning(value, reference)
+        line = f"{self.score} {_fmt(value)}: {meaning}"
         return line if self.status(value, reference) == "pass" else f"{line} {self.advice}"
 
 
@@ -113,7 +165,7 @@ def _points(value: float) -> str:
 
 
 def _versus_random(kind: str) -> Callable[[float, float], str]:
-    def meaning(value: float, random: float | None) -> str:
+    def meaning(value: float, random: float | None, against: str = RANDOM_ROWS) -> str:
         if random is None or not random > 0:
             return f"{kind} positive-to-negative ratios in the splits are off the whole data's by {_fmt(value)} on average."
         ratio = value / random
@@ -124,7 +176,7 @@ def _versus_random(kind: str) -> Callable[[float, float], str]:
         )  # fmt: skip
         return (
             f"{kind} positive-to-negative ratios are off the whole data's by {_fmt(value)} on average, "
-            f"{ratio:.2g}× what a random split of these sizes gives ({_fmt(random)}): {verdict}."
+            f"{ratio:.2g}× what {against} gives ({_fmt(random)}): {verdict}."
         )
 
     return meaning
@@ -195,12 +247,19 @@ def status_of(statuses) -> str:
 
 
 def scorecard(
-    quality, task_scores=None, *, worst_js: float | None = None, worst_ks: float | None = None
+    quality, task_scores=None, *, worst_js: float | None = None, worst_ks: float | None = None,
+    strategy: str | None = None, chance: Chance | None = None,
 ) -> pd.DataFrame:
     """A verdict per score: ``score``, ``name``, ``value``, ``reference``, ``status``, ``threshold``, ``reading``.
 
-    ``reference`` is a random split's expected value for the relative scores
-    (LD, LPD), NaN for the others. ED is given as a share of the rows.
+    A split is judged on what its strategy promises. ``reference`` is the chance
+    level the score is judged against: what a random split of the same sizes
+    gives (LD, LPD), or, with a ``chance`` of whole groups, what random deals of
+    those groups give (every score that has one); NaN where the absolute
+    threshold alone judges. ED is given as a share of the rows. For ``time`` and
+    ``predefined`` splits, how labels differ between splits is information (drift
+    between periods, shift between given splits): status ``info``, never a
+    verdict; a predefined split has no target sizes, so no ED.
 
     Parameters
     ----------
@@ -210,38 +269,126 @@ def scorecard(
         From :func:`core.diagnostics.task_scores`; gives the worst JS and KS.
     worst_js, worst_ks : float, optional
         Given directly instead of ``task_scores``.
+    strategy : str, optional
+        The split's strategy (``SplitConfig.strategy``); None judges every score.
+    chance : Chance, optional
+        The chance level (:func:`core.judge.group_chance` for a split of whole groups);
+        default: a random split of rows.
 
     Examples
     --------
     >>> from core.quality import split_quality
-    >>> card = scorecard(split_quality([[1], [0], [1], [0]], ["a", "a", "b", "b"]), worst_js=0.004)
-    >>> card.set_index("score").loc[["LD", "JS"], "status"].tolist()
+    >>> quality = split_quality([[1], [0], [1], [0]], ["a", "a", "b", "b"])
+    >>> scorecard(quality, worst_js=0.004).set_index("score").loc[["LD", "JS"], "status"].tolist()
     ['pass', 'pass']
+    >>> scorecard(quality, worst_js=0.3, strategy="time").set_index("score").loc["JS", "status"]
+    'info'
     """
     if task_scores is not None:
         worst_js = task_scores.worst_js if worst_js is None else worst_js
         worst_ks = task_scores.worst_ks if worst_ks is None else worst_ks
+    if chance is None:
+        chance = Chance(RANDOM_ROWS, quality.ld_random, quality.lpd_random)
     values = {
-        "LD": (quality.ld, quality.ld_random), "LPD": (quality.lpd, quality.lpd_random),
-        "ED": (quality.ed_share, None), "FZ": (quality.fz, None), "FLZ": (quality.flz, None),
-        "gap": (quality.max_gap, None), "JS": (worst_js, None), "KS": (worst_ks, None),
+        "LD": quality.ld, "LPD": quality.lpd, "ED": quality.ed_share, "FZ": quality.fz, "FLZ": quality.flz,
+        "gap": quality.max_gap, "JS": worst_js, "KS": worst_ks,
     }  # fmt: skip
+    if strategy == "predefined":
+        del values["ED"]  # the split column sets the sizes: there is no target to be off
     rows = []
-    for score, (value, reference) in values.items():
+    for score, value in values.items():
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue
-        threshold = THRESHOLDS[score]
-        rows.append(
-            {
-                "score": score,
-                "name": threshold.name,
-                "value": float(value),
-                "reference": np.nan if reference is None else float(reference),
-                "status": threshold.status(value, reference),
-                "threshold": threshold.text(),
-                "reading": threshold.reading(value, reference),
-            }
-        )
+        rows.append(_verdict(THRESHOLDS[score], float(value), chance, NOT_JUDGED.get(strategy), quality.by_split))
     return pd.DataFrame(
         rows, columns=["score", "name", "value", "reference", "status", "threshold", "reading"]
     )
+
+
+def _verdict(threshold: Threshold, value: float, chance: Chance, not_judged, by_split) -> dict:
+    """One scorecard row: judged against ``chance``, or shown as information."""
+    score, level = threshold.score, chance.of(threshold.score)
+    grouped = chance.against != RANDOM_ROWS and not threshold.relative and level > 0
+    if threshold.relative:
+        meaning = threshold.meaning(value, level, chance.against)
+    else:
+        meaning = threshold.meaning(value, None)
+    if math.isinf(value):
+        meaning = _infinite(score, by_split)
+    elif grouped:
+        meaning += f" {chance.against[0].upper()}{chance.against[1:]} gives {_fmt(level)} ({value / level:.2g}×)."
+    row = {"score": score, "name": threshold.name, "value": value,
+           "reference": level if (threshold.relative or grouped) else np.nan}
+    shown = f"{score} {_fmt(value)}" if math.isfinite(value) else f"{score} is infinite"
+    if not_judged is not None and score in LABEL_SCORES:
+        lead, why = not_judged
+        return {**row, "status": "info", "threshold": f"not judged: {why}",
+                "reading": f"{shown}: {lead}: {meaning[0].lower()}{meaning[1:]}"}
+    status = threshold.status_against(value, level) if grouped else threshold.status(value, level)
+    text = threshold.text()
+    if chance.against != RANDOM_ROWS:
+        text = text.replace("× random", "× random groups")
+    if grouped:
+        text += f"; or pass < 0.5× {chance.against}"
+    line = f"{shown}: {meaning}"
+    return {**row, "status": status, "threshold": text,
+            "reading": line if status == "pass" else f"{line} {threshold.advice}"}
+
+
+def _infinite(score: str, by_split) -> str:
+    """LD or LPD of a split in which a label (pair) has no negative row: a sentence instead of ``inf``."""
+    column = "ld" if score == "LD" else "lpd"
+    where = [str(name) for name, v in zip(by_split["split"], by_split[column], strict=True) if math.isinf(v)]
+    item = "label" if score == "LD" else "label pair"
+    places = ", ".join(where) if where else "some split"
+    return (
+        f"in {places}, some {item} is on every row, so its positive-to-negative ratio divides by zero; this happens "
+        "when a split holds very few rows."
+    )
+
+
+def _short(row) -> str:
+    """A scorecard row in a few words, for :func:`status_reason`."""
+    value, reference = row.value, row.reference
+    versus = f", {value / reference:.2g}× random" if reference > 0 and math.isfinite(value) else ""
+    if row.score == "ED":
+        return f"sizes off target by {value:.1%} of rows{versus}"
+    if row.score in ("FZ", "FLZ"):
+        return f"{row.score} {value:.0f}: a label missing from a split"
+    if math.isinf(value):
+        return f"{row.score} infinite: a split where a label has no negative row"
+    if row.score in ("LD", "LPD") and reference > 0:
+        return f"{row.score} {value / reference:.2g}× random"
+    return f"{row.name[0].lower()}{row.name[1:]} {_fmt(value)}{versus}"
+
+
+def status_reason(card: pd.DataFrame, problems=()) -> str:
+    """Why a split got its status, in one line: what failed, then what warned, then what is not judged.
+
+    Parameters
+    ----------
+    card : DataFrame
+        From :func:`scorecard`.
+    problems : iterable of (status, text)
+        Other verdicts (leakage checks), e.g. ``("fail", "519 'nr' groups in two splits")``.
+
+    Examples
+    --------
+    >>> card = pd.DataFrame({"score": ["LD", "JS"], "name": ["Label distribution", "Worst JS"],
+    ...     "value": [0.3, 0.01], "reference": [0.1, float("nan")], "status": ["fail", "pass"]})
+    >>> status_reason(card, [("warn", "time order broken")])
+    'fail: LD 3× random; warn: time order broken'
+    """
+    found = [(row.status, _short(row)) for row in card.itertuples(index=False) if row.status in ("warn", "fail")]
+    found += [(status, text) for status, text in problems if status in ("warn", "fail")]
+    parts = []
+    for status in ("fail", "warn"):
+        items = [text for s, text in found if s == status]
+        if items:
+            parts.append(f"{status}: {', '.join(items)}")
+    reason = "; ".join(parts) if parts else "pass: every judged score passes"
+    info = card[card["status"] == "info"]
+    if len(info):
+        lead = next(lead for lead, _ in NOT_JUDGED.values() if lead in info["reading"].iloc[0])
+        reason += f"; {lead} shown, not judged"
+    return reason

@@ -1,8 +1,11 @@
 """The ``time`` strategy: chronological blocks of distinct time values, with an optional gap.
 
 Rows of one time value stay together; ``gap`` distinct time values between
-consecutive splits are ``excluded``. With groups, a group goes wholly to the
-split of its first time value, so new groups appear only in later splits. The
+consecutive splits are ``excluded``. With groups, ``group_time`` says how a
+group is placed: wholly in the split of its first time value (``first``: new
+groups appear only in later splits), of its last (``last``: train holds groups
+that ended before val/test), or not at all (``rows``: rows split by time, a
+group may straddle splits). The
 cut falls where the rows before a split's first time value come nearest its
 cumulative fraction, and a gap is taken from the end of the *earlier* split
 (as sklearn's ``TimeSeriesSplit`` shrinks train), so val and test keep their sizes.
@@ -19,7 +22,10 @@ from core.errors import DataError, shown
 from core.split_config import SplitConfig
 from core.split_units import Units, to_all_splits
 
-__all__ = ["time_split"]
+__all__ = ["time_split", "time_order", "time_order_words", "PLACED_BY"]
+
+# how a unit's placing time is read from its rows' times, per group_time
+PLACED_BY = {"first": "min", "last": "max"}
 
 
 def time_split(df, tasks, config: SplitConfig, units: Units, notes: list[str]) -> np.ndarray:
@@ -27,8 +33,10 @@ def time_split(df, tasks, config: SplitConfig, units: Units, notes: list[str]) -
     times = _parse_times(df[config.time_column], config.time_column)
     values, rank = np.unique(times, return_inverse=True)
     rank = rank.ravel()
-    # per unit: a row's own time value, or a group's first time value
-    start_rank = rank if units.code is None else pd.Series(rank).groupby(units.code).min().to_numpy()
+    # per unit: a row's own time value, or a group's first (or last) time value
+    start_rank = (
+        rank if units.code is None else pd.Series(rank).groupby(units.code).agg(PLACED_BY[config.group_time]).to_numpy()
+    )
     rows_per_value = np.bincount(start_rank, weights=units.sizes, minlength=values.size)
     shares = config.shares
     block = _time_blocks(rows_per_value, shares[shares > 0], config.gap, config.time_column)
@@ -39,6 +47,44 @@ def time_split(df, tasks, config: SplitConfig, units: Units, notes: list[str]) -
     if note:
         notes.append(note)
     return units.rows(unit_split)
+
+
+def time_order(df: pd.DataFrame, config: SplitConfig) -> np.ndarray:
+    """Row positions in the order a time split sees them: by placing time, then group, then the row's own time.
+
+    The placing time is the row's own time value, or its group's first (last)
+    time value when ``config.time_groups`` is ``first`` (``last``), so a fold
+    strip drawn in this order shows each split as the block the split made.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"g": ["b", "a", "b", "a"], "t": [1, 2, 3, 4]})
+    >>> time_order(frame, SplitConfig("time", time_column="t", group_column="g")).tolist()
+    [0, 2, 1, 3]
+    """
+    times = _parse_times(df[config.time_column], config.time_column)
+    rank = np.unique(times, return_inverse=True)[1].ravel()
+    if config.time_groups in PLACED_BY:
+        group = pd.factorize(df[config.group_column], use_na_sentinel=True)[0].astype(np.int64)
+        lone = group < 0  # a row without a group id is a group of its own, as make_units says
+        group[lone] = group.max(initial=-1) + 1 + np.arange(int(lone.sum()))
+        placing = pd.Series(rank).groupby(group).transform(PLACED_BY[config.time_groups]).to_numpy()
+        return np.lexsort((rank, group, placing))
+    return np.argsort(rank, kind="stable")
+
+
+def time_order_words(config: SplitConfig) -> str:
+    """What :func:`time_order` orders by, for a chart's axis.
+
+    Examples
+    --------
+    >>> time_order_words(SplitConfig("time", time_column="year", group_column="id"))
+    "each id's first year, then id, then year"
+    """
+    if config.time_groups in PLACED_BY:
+        group, when = config.group_column, config.time_column
+        return f"each {group}'s {config.time_groups} {when}, then {group}, then {when}"
+    return str(config.time_column)
 
 
 def _parse_times(series: pd.Series, column: str) -> np.ndarray:
@@ -112,7 +158,7 @@ def _time_blocks(rows_per_value: np.ndarray, shares: np.ndarray, gap: int, colum
 
 
 def _time_size_note(
-    unit_split: np.ndarray, units: Units, config: SplitConfig, first_values: np.ndarray
+    unit_split: np.ndarray, units: Units, config: SplitConfig, placing_values: np.ndarray
 ) -> str | None:
     """A warning when time order pushes the sizes far (> 10 points) from the fractions."""
     names, shares = config.split_names, config.shares
@@ -123,14 +169,16 @@ def _time_size_note(
         return None
     sizes = ", ".join(f"{name} {share:.0%}" for name, share in zip(names, got, strict=True))
     wanted = ", ".join(f"{share:.0%}" for share in shares)
-    if units.code is not None and first_values.size == 1:
+    edge = "starts" if config.group_time == "first" else "ends"
+    if units.code is not None and placing_values.size == 1:
+        other = "last" if config.group_time == "first" else "first"
         return (
-            f"Every group of '{config.group_column}' starts at the same time value ({first_values[0]}), so all go to "
-            f"one split ({sizes}); a time split with groups needs groups that start at different times: "
-            "drop group_column or use strategy 'group'."
+            f"Every group of '{config.group_column}' {edge} at the same time value ({placing_values[0]}), so all go to "
+            f"one split ({sizes}); place each group by its {other} time, or split rows by time and let groups "
+            "straddle splits (group_time), or use strategy 'group'."
         )
     reason = (
-        "groups are placed by their first time value"
+        f"groups are placed by their {config.group_time} time value"
         if units.code is not None
         else "rows of one time value stay together"
     )

@@ -67,6 +67,15 @@ def strip_order(fingerprint: str, by: tuple[str, ...], _frame: pd.DataFrame):
     return order(_frame, list(by))
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def time_strip_order(fingerprint: str, time_column: str, group_column: str | None, group_time: str, _frame):
+    """Rows in the order a time split placed them (``core.time_split.time_order``)."""
+    from core.time_split import time_order
+
+    config = SplitConfig("time", time_column=time_column, group_column=group_column, group_time=group_time)
+    return time_order(_frame, config)
+
+
 # --------------------------------------------------------------------------- Diagnostics page (issue 5)
 # Keyed on (fingerprint, tasks, config): together they fix the assignment, so the
 # assignment itself is passed unhashed (leading underscore). The encoded tasks
@@ -99,14 +108,12 @@ def label_distribution(fingerprint: str, tasks: tuple[Task, ...], config: SplitC
 
 @st.cache_data(max_entries=16, show_spinner="Scoring the split…")
 def split_scores(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, _frame, _assignment):
-    """The scorecard (one verdict per score) and the per task and split scores."""
-    from core.diagnostics import scorecard, split_quality, task_scores
+    """The scorecard (one verdict per score, judged on what the strategy promises) and the per task and split scores."""
+    from core.judge import judge_split
 
     encoded = encoded_tasks(fingerprint, tasks, config.n_bins, _frame)
-    fractions = None if config.n_folds or config.strategy == "predefined" else dict(config.fractions)
-    quality = split_quality(encoded.matrix, _assignment.to_numpy(), fractions)
-    scores = task_scores(_frame, encoded, _assignment, n_bins=config.n_bins)
-    return scorecard(quality, scores), scores.to_frame()
+    _, scores, card = judge_split(_frame, encoded, _assignment, config)
+    return card, scores.to_frame()
 
 
 @st.cache_data(max_entries=16, show_spinner="Checking for leakage (sampled on large data)…")
@@ -119,6 +126,7 @@ def leakage_checks(
     report = leakage(
         _frame, _assignment, tasks=tasks, group_column=config.group_column, time_column=config.time_column,
         feature_columns=list(feature_columns) if feature_columns else None, seed=config.seed,
+        group_time=config.time_groups,
     )
     return report.to_frame()
 

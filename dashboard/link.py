@@ -21,7 +21,7 @@ from core.tasks import Task, parse_task_spec
 # SplitConfig field <-> address parameter; fractions and n_folds are written apart.
 _FIELDS = {
     "strategy": "strategy", "seed": "seed", "group_column": "group", "time_column": "time", "gap": "gap",
-    "id_column": "id", "split_column": "split_column", "order": "order", "n_bins": "bins",
+    "id_column": "id", "split_column": "split_column", "order": "order", "n_bins": "bins", "group_time": "group_time",
 }
 _INTEGERS = {"seed", "gap", "order", "n_bins"}
 

@@ -17,7 +17,8 @@ def describe_split(config) -> str:
         sizes = " / ".join(f"{name} {share:.0%}" for name, share in dict(config.fractions).items())
     extra = []
     if config.group_column:
-        extra.append(f"groups: `{config.group_column}`")
+        placed = {"first": " by first time", "last": " by last time", "rows": " may straddle splits"}
+        extra.append(f"groups: `{config.group_column}`{placed.get(config.time_groups, '')}")
     if config.strategy == "time" and config.time_column:
         extra.append(f"time: `{config.time_column}`")
     if config.strategy == "hash" and config.id_column:

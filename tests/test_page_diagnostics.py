@@ -186,3 +186,66 @@ def test_folds_and_excluded_rows_render(config):
     at.selectbox(key="diag_cooc_view").select(views[-1]).run()
     assert not at.exception
     assert "excluded" not in at.selectbox(key="diag_drill_split").options
+
+
+# --------------------------------------------------------------------------- issue 12 item 7: verdicts by strategy
+
+
+def open_diagnostics_on_panel(config) -> AppTest:
+    """Diagnostics of a generated panel upload (people entering in different years), with ``config`` as the split."""
+    from dataclasses import replace
+
+    from core.data import dataset_from_frame
+    from core.tasks import Task
+    from dashboard import state
+    from tests.apptest import new_app
+    from tests.test_split_verdicts import staggered_panel
+
+    frame = staggered_panel()
+    data = replace(dataset_from_frame(frame, name="panel.csv"), group_column="person_id", time_column="year")
+    at = new_app()
+    at.session_state[state.DATASET] = data
+    at.session_state[state.TASKS] = (Task("employed", ("employed",), "binary"),
+                                     Task("health", ("health",), "multiclass"))
+    at.session_state[state.SPLIT_CONFIG] = config
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception and not at.error
+    return at
+
+
+def card_badges(at: AppTest) -> dict[str, str]:
+    found = {}
+    for md in at.markdown:
+        match = re.match(r"\*\*(\w+)\*\* · .*\n:(\w+)-badge\[(\w+)\]", md.value)
+        if match:
+            found[match.group(1)] = match.group(3)
+    return found
+
+
+def test_a_time_split_shows_drift_between_periods_not_a_failed_stratification():
+    from core.splits import SplitConfig
+
+    at = open_diagnostics_on_panel(SplitConfig("time", time_column="year", group_column="person_id",
+                                               group_time="rows"))
+    badges = card_badges(at)
+    assert {badges[s] for s in ("LD", "LPD", "JS", "FZ", "FLZ")} == {"info"}, badges  # LD, LPD, JS were fail
+    assert badges["ED"] in ("pass", "warn", "fail")
+    captions = " ".join(c.value for c in at.caption)
+    assert "Drift between periods" in captions and "Stratify" not in captions
+    assert "A time split is judged on what it promises" in captions
+    leakage = " ".join(md.value for md in at.markdown if md.value.startswith("| check |"))
+    assert "as chosen" in leakage, "the time split's straddling groups warn as the user chose"
+
+
+def test_the_strategy_table_says_why_each_strategy_got_its_status():
+    from core.splits import SplitConfig
+
+    at = open_diagnostics_on_panel(SplitConfig("group", group_column="person_id"))
+    table = next(df.value for df in at.dataframe if "config" in df.value.columns)
+    assert "reason" in table.columns
+    reasons = table.set_index("config")["reason"]
+    assert all(reason.split(":")[0] == status for reason, status in zip(reasons, table["status"], strict=True))
+    assert "'person_id' groups in more than one split" in reasons["random"]
+    assert "drift between periods shown, not judged" in reasons["time"]
+    assert "Whole `person_id` groups were dealt" in " ".join(c.value for c in at.caption)

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.data import dataset_from_frame
+from core.splits import SplitConfig
+from core.tasks import Task
 from dashboard import state
-from tests.apptest import open_app
+from tests.apptest import new_app, open_app
+from tests.messy import panel_frame
+from tests.test_split_verdicts import staggered_panel
 
 
 @pytest.fixture
@@ -15,7 +25,8 @@ def app() -> AppTest:
 
 
 def widget_key(app: AppTest, name: str) -> str:
-    return f"split_{name}_{app.session_state[state.SPLIT_WIDGETS]}"
+    version = app.session_state[state.SPLIT_WIDGETS] if state.SPLIT_WIDGETS in app.session_state else 0
+    return f"split_{name}_{version}"
 
 
 def metric_labels(app: AppTest) -> list[str]:
@@ -62,7 +73,78 @@ def test_predefined_without_a_column_shows_one_error(app):
     app.selectbox(key=widget_key(app, "strategy")).select("predefined").run()
     assert not app.exception
     assert len(app.error) == 1
-    assert "split_column" in app.error[0].value
+    assert app.error[0].value.startswith("Pick a Split column")
+    assert "split_column" not in app.error[0].value, "the page speaks of its pickers, not of config fields"
+
+
+def test_group_without_a_group_column_asks_for_one_in_the_pickers_words(app):
+    app.selectbox(key=widget_key(app, "group")).select("(none)").run()
+    assert not app.exception
+    assert [e.value.split(":")[0] for e in app.error] == ["Pick a Group column"]
+    assert "group_column" not in app.error[0].value
+
+
+# --------------------------------------------------------------------------- uploads (tests/messy.py)
+
+
+def open_split_on(frame: pd.DataFrame, config: SplitConfig, **roles) -> AppTest:
+    """The Split page on ``frame`` as an upload with ``roles`` set, and ``config`` as the split."""
+    data = replace(dataset_from_frame(frame, name="panel.csv"), **roles)
+    at = new_app()
+    at.session_state[state.DATASET] = data
+    at.session_state[state.TASKS] = (Task("employed", ("employed",), "binary"),)
+    at.session_state[state.SPLIT_CONFIG] = config
+    at.run()
+    at.switch_page("views/split.py").run()
+    assert not at.exception
+    return at
+
+
+def strip_axis(at: AppTest) -> str:
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    return spec["layout"]["xaxis"]["title"]["text"]
+
+
+def test_time_with_a_group_column_says_where_groups_go_and_lets_the_user_choose():
+    frame = staggered_panel()
+    at = open_split_on(frame, SplitConfig("time", time_column="year", group_column="person_id"),
+                       group_column="person_id", time_column="year")
+    placing = at.radio(key=widget_key(at, "group_time"))
+    assert placing.value == "first" and placing.options == ["by its first time", "by its last time",
+                                                            "rows by time, groups straddle"]
+    captions = " ".join(c.value for c in at.caption)
+    assert "first time falls: val/test hold only groups that start later" in captions
+    assert "each person_id's first year, then person_id, then year" in strip_axis(at)
+    placing.set_value("rows").run()
+    assert not at.exception
+    config = at.session_state[state.SPLIT_CONFIG]
+    assert config.group_time == "rows" and config.time_groups == "rows"
+    assert "groups may straddle splits" in " ".join(c.value for c in at.caption)
+    assert "ordered by year" in strip_axis(at)
+    sidebar = " ".join(md.value for md in at.sidebar.markdown)
+    assert "may straddle splits" in sidebar or not sidebar  # AppTest keeps an st.navigation sidebar only at first
+
+
+def test_hash_without_an_id_column_warns_and_names_the_picker():
+    frame = panel_frame(n_people=60)
+    at = open_split_on(frame, SplitConfig("random"))
+    at.selectbox(key=widget_key(at, "strategy")).select("hash").run()
+    at.selectbox(key=widget_key(at, "id")).select("(none)").run()
+    assert not at.exception and not at.error
+    warnings = [w.value for w in at.warning]
+    assert any(w.startswith("Hash needs an id column to be stable when rows are added; pick one under Id column")
+               for w in warnings), warnings
+
+
+def test_predefined_names_the_values_it_found_and_how_they_are_used():
+    frame = panel_frame(n_people=60)
+    frame["source"] = np.where(frame["year"] < 2013, "fit", np.where(frame["year"] < 2014, "dev", "holdout"))
+    at = open_split_on(frame, SplitConfig("predefined", split_column="source"))
+    assert not at.exception and not at.error
+    note = " ".join(i.value for i in at.info)
+    for value in ("`fit`", "`dev`", "`holdout`"):
+        assert value in note
+    assert "Model page trains only on train/val/test" in note
 
 
 def test_fractions_follow_the_slider(app):

@@ -84,7 +84,7 @@ def test_fractions_is_an_ordered_read_only_mapping():
 )
 def test_config_round_trips_through_json(config):
     text = config.to_json()
-    assert '"version": 1' in text
+    assert '"version": 2' in text
     back = SplitConfig.from_json(text)
     assert back == config and list(back.fractions) == list(config.fractions)
     assert SplitConfig.from_dict(config.to_dict()) == config

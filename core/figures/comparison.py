@@ -87,6 +87,8 @@ def strategy_comparison(
 def _short(value: float, column: str) -> str:
     if math.isnan(value):
         return ""
+    if math.isinf(value):
+        return "∞"
     if column == "groups_split":
         return f"{value:,.0f}"
     if column == "ed_share":
@@ -189,7 +191,8 @@ def recommend_strategy(
     if time_column and len(times) and best.config not in set(times["config"]):
         notes.append(
             f"If the model will predict forward in time, use {times.iloc[0].config} instead: it trains on the past "
-            f"(by '{time_column}') and tests on what follows, at LD {times.iloc[0].ld:.3g}."
+            f"(by '{time_column}') and tests on what follows; its labels drift between periods (LD "
+            f"{times.iloc[0].ld:.3g}), which is what such a model will meet, not a fault of the split."
         )
     reason = "; ".join(reasons) + "." + "".join(f" {note}" for note in notes)
     return Recommendation(str(best.config), reason[0].upper() + reason[1:])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import TaskSplitError
+from core.judge import dealt_groups
 from core.figures import (
     Condition,
     Drill,
@@ -18,7 +19,7 @@ from dashboard.guards import require_split
 
 SCORES = ("LD", "ED", "LPD", "FZ", "FLZ", "JS")  # the scorecard's cards, in order
 BADGE = {"pass": ":green-badge[pass]", "warn": ":orange-badge[warn]", "fail": ":red-badge[fail]",
-         "skipped": ":gray-badge[skipped]"}
+         "skipped": ":gray-badge[skipped]", "info": ":blue-badge[info]"}
 MAX_HEATMAP_LABELS = 60  # the most frequent labels drawn in the co-occurrence heatmap
 SHOWN_ROWS = 500  # drill-down rows shown in the table
 AUTO_COMPARE_ROWS = 100_000  # larger data compares strategies on request
@@ -50,9 +51,28 @@ st.caption(
 def score_card(container, row) -> None:
     with container.container(border=True):
         st.markdown(f"**{row.score}** · {row.name}  \n{BADGE.get(row.status, row.status)}")
-        st.markdown(f"### {row.value:.3g}")
+        st.markdown(f"### {'∞' if row.value == float('inf') else f'{row.value:.3g}'}")
         reading = row.reading.split(": ", 1)[-1]  # the value is shown above
-        st.caption(f"{reading}  \nThreshold: {row.threshold}")
+        threshold = row.threshold[0].upper() + row.threshold[1:] if row.status == "info" else f"Threshold: {row.threshold}"
+        st.caption(f"{reading[0].upper()}{reading[1:]}  \n{threshold}")
+
+
+def judged_on() -> str:
+    """What this split is judged on, in one line, by its strategy."""
+    if config.strategy == "time":
+        placed = {"first": " (each group placed by its first time)", "last": " (each group placed by its last time)",
+                  "rows": " (rows by time, groups free to straddle, as chosen)"}.get(config.time_groups, "")
+        return (f"A time split is judged on what it promises: its sizes (ED) here; its time order{placed} in the "
+                "leakage table below. How labels differ between periods is drift, shown as information (info), not "
+                "as a fault to stratify away.")
+    if config.strategy == "predefined":
+        return ("A predefined split was made elsewhere: how labels differ between its splits is shown as "
+                "information (info), and its sizes are as given.")
+    dealt = dealt_groups(config)
+    if dealt:
+        return (f"Whole `{dealt}` groups were dealt, so each score is judged against what random deals of the same "
+                "groups give, not against a random split of rows.")
+    return "Each score is judged against its threshold; LD and LPD against what a random split of these sizes gives."
 
 
 try:
@@ -62,6 +82,7 @@ except TaskSplitError as error:
     st.stop()
 
 st.subheader("Quality scorecard")
+st.caption(judged_on())
 shown = card.set_index("score").reindex([s for s in SCORES if s in set(card["score"])]).reset_index()
 for start in range(0, len(shown), 3):
     columns = st.columns(3)
@@ -245,7 +266,10 @@ def comparison_configs() -> dict[str, SplitConfig]:
     time_column = config.time_column or data.time_column
     if time_column:
         shares = config.fractions if not config.n_folds else SplitConfig().fractions
-        configs["time"] = SplitConfig("time", time_column=time_column, gap=config.gap, fractions=shares, **common)
+        # groups under time as this split places them, else rows by time (groups straddle, and the table says so)
+        placing = config.group_time if config.strategy == "time" else "rows"
+        configs["time"] = SplitConfig("time", time_column=time_column, gap=config.gap, fractions=shares,
+                                      group_column=group, group_time=placing, **common)
     return configs
 
 
@@ -260,8 +284,12 @@ def compare_section() -> None:
     except TaskSplitError as error:
         st.error(str(error))
         return
+    time_way = f"time trains on the past (`{time_column}`)"
+    if "time" in configs and configs["time"].time_groups:
+        time_way += {"first": ", each group placed by its first time", "last": ", each group placed by its last time",
+                     "rows": ", rows by time with groups straddling"}[configs["time"].group_time]
     ways = {"random": "random deals rows at random", "stratified": "stratified balances every task's labels",
-            "group": f"group keeps each `{group_column}` whole", "time": f"time trains on the past (`{time_column}`)"}
+            "group": f"group keeps each `{group_column}` whole", "time": time_way}
     st.caption(
         f"The same data and tasks split {len(configs)} ways with this split's sizes and seed: "
         + "; ".join(ways[name] for name in configs) + "."
@@ -287,11 +315,14 @@ def compare_section() -> None:
                                       recommendation.config, comparison),
             width="stretch", key="diag_compare_chart",
         )
-        columns = ["config", "status", "ld", "lpd", "worst_js", "ed_share", "fz", "flz", "groups_split", "seconds"]
+        columns = ["config", "status", "reason", "ld", "lpd", "worst_js", "ed_share", "fz", "flz", "groups_split",
+                   "seconds"]
         table = comparison[columns + (["error"] if comparison["error"].fillna("").astype(bool).any() else [])]
         st.dataframe(
             table, hide_index=True, width="stretch",
             column_config={
+                "reason": st.column_config.TextColumn("why", width="large",
+                                                      help="What each strategy promises, and which of it did not hold"),
                 "ld": st.column_config.NumberColumn("LD", format="%.4f"),
                 "lpd": st.column_config.NumberColumn("LPD", format="%.5f"),
                 "worst_js": st.column_config.NumberColumn("worst JS", format="%.4f"),

@@ -6,7 +6,9 @@ import streamlit as st
 
 from core.errors import TaskSplitError
 from core.figures import fold_strip, split_sizes
-from core.splits import FOLD_STRATEGIES, STRATEGIES, SplitConfig
+from core.split_config import GROUP_TIME
+from core.time_split import time_order_words
+from core.splits import EXCLUDED, FOLD_STRATEGIES, STRATEGIES, SplitConfig
 from dashboard import compute, state
 
 NONE = "(none)"
@@ -18,6 +20,15 @@ WHEN = {
     "hash": "Each row's split fixed by a hash of its id: stable when the dataset grows, for data that gets appended.",
     "predefined": "An existing column names each row's split: inspect a split made elsewhere.",
 }
+GROUP_TIME_LABEL = {"first": "by its first time", "last": "by its last time", "rows": "rows by time, groups straddle"}
+# what a strategy cannot do without, in the words of the picker on this page
+NEEDS = {
+    "group": ("group_column", "Pick a Group column: strategy group keeps all rows of a group (a person, a plane) "
+                              "in one split."),
+    "time": ("time_column", "Pick a Time column: strategy time orders the rows by it."),
+    "predefined": ("split_column", "Pick a Split column: strategy predefined reads each row's split from it."),
+}
+MODEL_SPLITS = ("train", "val", "test")
 
 st.title("Split")
 data = state.dataset()
@@ -81,6 +92,17 @@ with right:
                                                "Rows are ordered by it; ties stay together.")
         options["gap"] = int(st.number_input("Gap (time values left out between splits)", 0, 1000, config.gap,
                                              key=key("gap")))
+        if options["group_column"]:
+            placing = st.radio(
+                f"Each group of `{options['group_column']}` goes…", list(GROUP_TIME), horizontal=True,
+                index=list(GROUP_TIME).index(config.group_time), format_func=GROUP_TIME_LABEL.get,
+                key=key("group_time"), help="How a time split places groups: pick (none) as Group column to "
+                "split rows by time alone.",
+            )
+            options["group_time"] = placing
+            st.caption(GROUP_TIME[placing][0].upper() + GROUP_TIME[placing][1:] + ".")
+        else:
+            st.caption("No Group column: rows are split by time alone.")
     else:
         options["time_column"] = config.time_column or data.time_column
     if strategy == "hash":
@@ -97,11 +119,25 @@ with right:
         options["n_bins"] = int(st.number_input("Bins for regression tasks", 2, 20, config.n_bins, key=key("bins"),
                                                 help="Regression targets are stratified by quantile bins."))
 
-try:
-    candidate = SplitConfig(**options)
-except TaskSplitError as error:
-    st.error(str(error))
+if "group_time" not in options:  # kept for when time is picked again
+    options["group_time"] = config.group_time
+needed = NEEDS.get(strategy)
+no_id = strategy == "hash" and not options.get("id_column")
+if needed and not options.get(needed[0]):
+    st.error(needed[1])
     candidate = config
+elif no_id and not options["group_column"]:
+    st.warning("Hash needs an id column to be stable when rows are added; pick one under Id column.")
+    candidate = config
+else:
+    if no_id:
+        st.warning(f"Hash needs an id column to be stable when rows are added; without one, each row's split comes "
+                   f"from its Group column `{options['group_column']}`. Pick an Id column for row by row hashing.")
+    try:
+        candidate = SplitConfig(**options)
+    except TaskSplitError as error:
+        st.error(str(error))
+        candidate = config
 
 if not tasks and candidate.strategy in ("stratified", "group"):
     st.warning("No task is chosen, so there is nothing to stratify on; pick tasks on the Data page.")
@@ -121,18 +157,40 @@ if candidate != config:
 for message in result.warnings:
     st.warning(message)
 
+
+def predefined_note(names: tuple[str, ...]) -> str | None:
+    """What the page does with split names other than train/val/test and fold-k, or None."""
+    others = [n for n in names if n != EXCLUDED and n not in MODEL_SPLITS and not (
+        n.startswith("fold-") and n[5:].isdigit())]
+    if not others:
+        return None
+    counts = result.assignment.value_counts()
+    found = ", ".join(f"`{name}` ({counts.get(name, 0):,} rows)" for name in names if name != EXCLUDED)
+    reference = "train" if "train" in names else names[0]
+    return (f"`{candidate.split_column}` holds {found}. Diagnostics compare them as they are, against `{reference}`; "
+            "the Model page trains only on train/val/test or fold-0, fold-1, …, so rename "
+            f"{', '.join(f'`{n}`' for n in others)} in the file to one of those to train on this split.")
+
+
+if candidate.strategy == "predefined" and (note := predefined_note(result.split_names)):
+    st.info(note)
+
 sizes = result.to_frame()
 metrics = st.columns(min(len(sizes), 6))
 for column, row in zip(metrics, sizes.itertuples(index=False), strict=False):
     column.metric(f"{row.split} · {row.share:.1%} of rows", f"{row.rows:,}")
 
-by = [c for c in ((candidate.time_column,) if candidate.strategy == "time" else ())
-      + ((candidate.group_column,) if candidate.group_column else ()) if c]
-if candidate.strategy != "time" and candidate.time_column and candidate.group_column:
+by = [c for c in ((candidate.group_column,) if candidate.group_column else ()) if c]
+if candidate.time_column and candidate.group_column:
     by.append(candidate.time_column)
+ordered_by = ", then ".join(by) if by else "row order"
 with st.spinner("Drawing where each split's rows fall…"):  # seconds on flights: never a page without progress
-    order = compute.strip_order(data.fingerprint, tuple(by), frame)
-    strip = fold_strip(result.assignment, order, split_names=list(result.split_names),
-                       ordered_by=", then ".join(f"`{c}`" for c in by).replace("`", "") if by else "row order")
+    if candidate.strategy == "time":  # the order the split itself used: each split is one block
+        order = compute.time_strip_order(data.fingerprint, candidate.time_column, candidate.group_column,
+                                         candidate.group_time, frame)
+        ordered_by = time_order_words(candidate)
+    else:
+        order = compute.strip_order(data.fingerprint, tuple(by), frame)
+    strip = fold_strip(result.assignment, order, split_names=list(result.split_names), ordered_by=ordered_by)
 st.plotly_chart(strip, width="stretch", key="split_strip")
 st.plotly_chart(split_sizes(sizes), width="stretch", key="split_sizes")
