@@ -219,3 +219,55 @@ def test_the_run_objects_docstring_example_runs():
 
     found = doctest.testmod(training_run, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert found.attempted > 0 and found.failed == 0
+
+
+# --------------------------------------------------------------------------- issue 12: many tasks, broken figures
+
+
+def with_tasks(at: AppTest, tasks: tuple[Task, ...]) -> AppTest:
+    at.session_state[state.TASKS] = tasks
+    return at
+
+
+def test_eight_tasks_train_and_show_curves_metrics_and_the_comparison(app):
+    """wagepan's seven tasks plus ``black``: 9 loss panels on 3 rows, which plotly refused (a domain of -5.55e-17)."""
+    at = with_tasks(app, (*app.session_state[state.TASKS], Task("black", ("black",), "binary")))
+    run = finish(train(open_model(at), 2, baselines=True))
+    assert run.snapshot().error is None
+    assert not at.error and not at.warning
+    assert has_chart(at, "model_losses") and has_chart(at, "model_gain")
+    assert len(at.dataframe[0].value) == 8  # the test metrics of every task
+    assert set(run.snapshot().baselines) == {t.name for t in at.session_state[state.TASKS]}
+
+
+@pytest.mark.parametrize("n_tasks", [12, 23])
+def test_many_generated_tasks_train_and_draw(app, n_tasks):
+    from tests.messy import many_tasks_frame
+
+    frame = many_tasks_frame(n_rows=600, n_tasks=n_tasks)
+    tasks = tuple(Task(c, (c,), "binary" if i % 3 == 0 else "multiclass" if i % 3 == 1 else "regression")
+                  for i, c in enumerate(c for c in frame.columns if c.startswith("task_")))
+    data = Dataset("many.csv", frame, tasks=tasks, feature_columns=tuple(f"x{i}" for i in range(5)))
+    at = app
+    at.session_state[state.DATASET] = data
+    at.session_state[state.TASKS] = tasks
+    at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="stratified")
+    run = finish(train(open_model(at), 2))
+    assert run.snapshot().error is None and not at.error and not at.warning
+    assert has_chart(at, "model_losses")
+    assert len(at.dataframe[0].value) == n_tasks
+
+
+def test_a_figure_that_fails_is_one_warning_and_the_rest_of_the_page_draws(app, monkeypatch):
+    from core.figures import training as figures
+
+    def broken(*args, **kwargs):
+        raise ValueError("Invalid value of type 'builtins.float' received for the 'domain' property\n...")
+
+    monkeypatch.setattr(figures, "loss_curves", broken)
+    at = train(open_model(app), 2, baselines=True)
+    finish(at)
+    assert not at.exception and not at.error
+    assert len(at.warning) == 1 and "loss curves" in at.warning[0].value and "\n" not in at.warning[0].value
+    assert not has_chart(at, "model_losses")
+    assert has_chart(at, "model_gain") and len(at.dataframe[0].value) == 7  # metrics and comparison still drawn

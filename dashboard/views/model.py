@@ -148,6 +148,14 @@ with st.container(border=True):
 # --------------------------------------------------------------------------- live curves
 
 
+def show(drawn: compute.Drawn, *, key: str, where=st) -> None:
+    """A built figure, or its one-line note when it could not be built (the rest of the page draws on)."""
+    if drawn.figure is None:
+        where.warning(drawn.note, icon=":material/broken_image:")
+    else:
+        where.plotly_chart(drawn.figure, width="stretch", key=key)
+
+
 @st.fragment(run_every=REFRESH_SECONDS if live else None)
 def live_section(was_live: bool) -> None:
     """Progress, Stop and the curves; polled while the run goes, then one full rerun draws the results."""
@@ -171,13 +179,13 @@ def live_section(was_live: bool) -> None:
     log_y = view[1].toggle("Log scale", key="model_log")
     best = snapshot.result.best_epoch if snapshot.result is not None and snapshot.result.config.restore_best else None
     losses, weights = compute.training_curves(run.id, len(snapshot.records), smoothing, log_y, best, snapshot)
-    st.plotly_chart(losses, width="stretch", key="model_losses")
+    show(losses, key="model_losses")
     fixed = {"equal": "every task weighs 1", "manual": "the weights set above"}.get(run.request.config.weighting)
     if fixed:
         st.caption(f"Task weights stay fixed through training ({fixed}); the learned weightings "
                    "(uncertainty, gradnorm, dwa) draw them per epoch here.")
     else:
-        st.plotly_chart(weights, width="stretch", key="model_weights")
+        show(weights, key="model_weights")
 
 
 live_section(live)
@@ -211,6 +219,9 @@ def metrics_table(result) -> pd.DataFrame:
     kinds = result.kinds
     table.insert(0, "primary", [PRIMARY_METRIC[kinds[task]] for task in table.index])
     table.insert(0, "kind", [kinds[task] for task in table.index])
+    if result.test_notes:  # metrics left out (n/a) because the test rows cannot judge the task
+        table["note"] = [f"n/a: {result.test_notes[task]}" if task in result.test_notes else ""
+                         for task in table.index]
     return table.reset_index()
 
 
@@ -232,19 +243,32 @@ def results_section(run: TrainingRun) -> None:
         st.subheader("Confusion matrices (test)")
         st.caption("Rows are the true labels, columns the predictions; colour is the share of the true label's rows.")
         grid = st.columns(2)
-        for i, (task, figure) in enumerate(confusions):
-            grid[i % 2].plotly_chart(figure, width="stretch", key=f"model_confusion_{task}")
+        for i, (task, drawn) in enumerate(confusions):
+            show(drawn, key=f"model_confusion_{task}", where=grid[i % 2])
     if snapshot.gain is not None:
+        gain = snapshot.gain
         st.subheader("Multi-task vs single-task")
+        st.markdown(f"**{gain.summary()}**")
+        st.caption(f"Each interval is the 95% percentile interval of the gain over {gain.resamples:,} bootstrap "
+                   "resamples of the test rows, the same rows for both models; a task is judged only when its "
+                   "interval lies on one side of 0.")
         left, right = st.columns([3, 2])
-        left.plotly_chart(gain_figure, width="stretch", key="model_gain")
-        delta = snapshot.gain.delta_m
-        right.metric("Δm (mean relative gain)", "n/a" if delta is None else f"{delta:+.1%}",
-                     help="Mean over tasks of (multi-task − single-task) / |single-task|, primary test metric.")
-        right.dataframe(snapshot.gain.to_frame().drop(columns="metric"), hide_index=True, width="stretch",
-                        column_config={**{c: st.column_config.NumberColumn(c, format="%.3f")
-                                          for c in ("mtl", "stl", "gain")},
-                                       "relative_gain": st.column_config.NumberColumn("relative", format="percent")})
+        show(gain_figure, key="model_gain", where=left)
+        right.metric("Δm (mean relative gain)", delta_text(gain),
+                     help="Mean over tasks of (multi-task − single-task) / |single-task|, primary test metric, "
+                          "with its 95% bootstrap interval.")
+        right.dataframe(gain.to_frame().drop(columns=["metric", "relative_gain"]), hide_index=True, width="stretch",
+                        column_config={c: st.column_config.NumberColumn(c, format="%.3f")
+                                       for c in ("mtl", "stl", "gain", "low", "high")})
+
+
+def delta_text(gain) -> str:
+    """Δm and its interval, e.g. ``+0.4% [−1.2%, +2.0%]``."""
+    if gain.delta_m is None:
+        return "n/a"
+    if gain.delta_m_low is None or gain.delta_m_high is None:
+        return f"{gain.delta_m:+.1%}"
+    return f"{gain.delta_m:+.1%} [{gain.delta_m_low:+.1%}, {gain.delta_m_high:+.1%}]"
 
 
 # The run is only ever read inside functions: a page-level name would keep a dropped run (and its
