@@ -8,7 +8,7 @@ Missing labels (-1, NaN) are left out of every metric.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +39,7 @@ __all__ = [
     "unreliable",
     "MIN_TEST_ROWS",
     "BOOTSTRAP_RESAMPLES",
+    "bootstrap_resamples",
     "VERDICTS",
 ]
 
@@ -257,64 +258,119 @@ def unreliable(kind: str, target: np.ndarray) -> str | None:
 # counts (how often each test row was drawn), so a metric is a few matrix products over
 # (B, n) counts instead of B calls to sklearn. Written by hand: sklearn has no batched metrics.
 
-BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_RESAMPLES = 1000  # up to 1,000 test rows; fewer above (bootstrap_resamples), never under 200
+MIN_RESAMPLES = 200
 BOOTSTRAP_SEED = 0
 CONFIDENCE = 0.95
-_CELLS_PER_CHUNK = 4_000_000  # resamples x rows held at once (~32 MB of counts)
+_CELLS = 1_000_000  # resamples x rows: the work of one metric's bootstrap (~0.05 s)
+_CHUNK_CELLS = 8_000_000  # resamples x rows held at once (64 MB of counts)
+
+
+def bootstrap_resamples(n: int) -> int:
+    """How many resamples for ``n`` test rows: 1000, fewer past 1,000 rows so a metric stays ~0.1 s, at least 200.
+
+    Examples
+    --------
+    >>> bootstrap_resamples(650), bootstrap_resamples(2_500), bootstrap_resamples(1_000_000)
+    (1000, 400, 200)
+    """
+    return int(min(BOOTSTRAP_RESAMPLES, max(MIN_RESAMPLES, _CELLS // max(n, 1))))
 
 
 def bootstrap_counts(n: int, resamples: int, seed: int) -> list[np.ndarray]:
-    """How often each of ``n`` rows is drawn in each resample, as (chunk, n) int arrays; the same for a seed."""
+    """How often each of ``n`` rows is drawn in each resample, as (chunk, n) float arrays; the same for a seed."""
     rng = np.random.default_rng(seed)
-    chunk = max(1, _CELLS_PER_CHUNK // max(n, 1))
+    chunk = max(1, _CHUNK_CELLS // max(n, 1))
     out = []
     for start in range(0, resamples, chunk):
         b = min(chunk, resamples - start)
         drawn = rng.integers(0, n, size=(b, n)) + (np.arange(b) * n)[:, None]  # (b, n) flat row ids
-        out.append(np.bincount(drawn.ravel(), minlength=b * n).reshape(b, n))
+        out.append(np.bincount(drawn.ravel(), minlength=b * n).reshape(b, n).astype(np.float64))
     return out
 
 
-def _weighted_auc(scores: np.ndarray, positive: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """ROC AUC (ties count one half) under each row of ``counts``: (B, n) -> (B,); NaN without both classes."""
-    order = np.argsort(scores, kind="stable")
-    ordered = scores[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])  # first row of each distinct score
-    weights = counts[:, order].astype(np.float64)  # (B, n)
-    pos = np.add.reduceat(weights * positive[order], starts, axis=1)  # (B, U) positives per distinct score
-    neg = np.add.reduceat(weights * ~positive[order], starts, axis=1)  # (B, U)
-    below = np.cumsum(neg, axis=1) - neg  # negatives scored strictly lower
-    pairs = pos.sum(axis=1) * neg.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(pairs > 0, (pos * (below + 0.5 * neg)).sum(axis=1) / pairs, np.nan)
+def _auc_on(scores: np.ndarray, positive: np.ndarray, rows: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """ROC AUC (ties count one half) of ``scores`` at test rows ``rows``, under each row of a (B, n) count matrix.
+
+    Mann-Whitney: each positive row counts the (weighted) negatives scored below it,
+    plus half those tied with it, read off a running sum over the sorted negatives.
+    The sort and the positions are found once; each chunk of resamples then costs a
+    gather, a running sum and a product. A resample without both classes gives NaN.
+    """
+    order = np.argsort(scores[~positive], kind="stable")
+    negatives, ranked = rows[~positive][order], scores[~positive][order]  # (N,) ascending by score
+    positives = rows[positive]  # (P,)
+    below = np.searchsorted(ranked, scores[positive], side="left")  # (P,) negatives scored lower
+    upto = np.searchsorted(ranked, scores[positive], side="right")  # (P,) lower or tied
+
+    def auc(counts: np.ndarray) -> np.ndarray:
+        running = np.zeros((counts.shape[0], negatives.size + 1))
+        np.cumsum(counts[:, negatives], axis=1, out=running[:, 1:])  # (B, N + 1) negatives drawn up to each
+        drawn = counts[:, positives]  # (B, P)
+        wins = 0.5 * (drawn * (running[:, below] + running[:, upto])).sum(axis=1)  # below + half the ties
+        pairs = drawn.sum(axis=1) * running[:, -1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(pairs > 0, wins / pairs, np.nan)
+
+    return auc
 
 
-def _weighted_macro_f1(actual: np.ndarray, predicted: np.ndarray, classes: int, counts: np.ndarray) -> np.ndarray:
-    """Macro F1 over the classes seen (true or predicted) in each resample, as sklearn's zero_division=nan."""
-    true_hot = np.eye(classes)[actual]  # (n, C)
-    predicted_hot = np.eye(classes)[predicted]  # (n, C)
-    weights = counts.astype(np.float64)
-    hits = weights @ (true_hot * predicted_hot)  # (B, C) true positives
-    seen = weights @ true_hot + weights @ predicted_hot  # (B, C) 2 TP + FP + FN
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = np.where(seen > 0, 2 * hits / seen, np.nan)
-    return _nanmean_rows(f1)
+def _macro_f1_on(actual: np.ndarray, predicted: np.ndarray, classes: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Macro F1 over the classes seen (true or predicted) in each resample, as sklearn's zero_division=nan.
+
+    ``actual`` is -1 on unlabelled rows, which then count for no class.
+    """
+    eye = np.vstack([np.eye(classes), np.zeros((1, classes))])  # row -1: unlabelled, no class
+    true_hot = eye[actual]  # (n, C)
+    predicted_hot = eye[np.where(actual >= 0, predicted, -1)]  # (n, C)
+    hit, either = true_hot * predicted_hot, true_hot + predicted_hot
+
+    def macro_f1(counts: np.ndarray) -> np.ndarray:
+        hits, seen = counts @ hit, counts @ either  # (B, C) true positives; 2 TP + FP + FN
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return _nanmean_rows(np.where(seen > 0, 2 * hits / seen, np.nan))
+
+    return macro_f1
 
 
-def _weighted_r2(predicted: np.ndarray, actual: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    weights = counts.astype(np.float64)
-    total = weights.sum(axis=1)
-    mean = weights @ actual / total
-    spread = weights @ (actual**2) - total * mean**2  # sum of w (y - mean)^2
-    residual = weights @ ((actual - predicted) ** 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(spread > 1e-12 * np.maximum(total, 1), 1.0 - residual / spread, np.nan)
+def _r2_on(predicted: np.ndarray, actual: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """R² over the labelled rows (``actual`` not NaN) of each resample."""
+    labelled = (~np.isnan(actual)).astype(np.float64)
+    y = np.nan_to_num(actual)
+    squared, errors = y**2, np.where(labelled > 0, (y - predicted) ** 2, 0.0)
+
+    def r2(counts: np.ndarray) -> np.ndarray:
+        total = counts @ labelled
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = counts @ y / total
+            spread = counts @ squared - total * mean**2  # sum of w (y - mean)^2
+            return np.where(spread > 1e-12 * np.maximum(total, 1), 1.0 - counts @ errors / spread, np.nan)
+
+    return r2
 
 
 def _nanmean_rows(values: np.ndarray) -> np.ndarray:
     known = np.isfinite(values)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(known.any(axis=1), np.where(known, values, 0.0).sum(axis=1) / known.sum(axis=1), np.nan)
+
+
+def primary_on(kind: str, output: np.ndarray, target: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """The primary metric of one task as a function of resample counts: (B, n) -> (B,); see :func:`bootstrap_primary`."""
+    output = np.asarray(output, dtype=np.float64)
+    target = np.asarray(target)
+    if kind == "multilabel":
+        labels = []
+        for j in range(target.shape[1]):
+            rows = np.flatnonzero(target[:, j] >= 0)
+            labels.append(_auc_on(output[rows, j], target[rows, j] == 1, rows))
+        return lambda counts: _nanmean_rows(np.stack([label(counts) for label in labels], axis=1))
+    if kind == "regression":
+        return _r2_on(output, target.astype(np.float64))
+    if kind == "binary":
+        rows = np.flatnonzero(target >= 0)
+        return _auc_on(output[rows], target[rows] == 1, rows)
+    return _macro_f1_on(target.astype(np.int64), output.argmax(axis=1), output.shape[1])
 
 
 def bootstrap_primary(kind: str, output: np.ndarray, target: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -330,21 +386,7 @@ def bootstrap_primary(kind: str, output: np.ndarray, target: np.ndarray, counts:
     >>> bootstrap_primary("binary", output, target, np.ones((1, 4), dtype=int)).tolist()
     [1.0]
     """
-    output = np.asarray(output, dtype=np.float64)
-    target = np.asarray(target)
-    if kind == "multilabel":
-        per_label = []
-        for j in range(target.shape[1]):
-            rows = target[:, j] >= 0
-            per_label.append(_weighted_auc(output[rows, j], target[rows, j] == 1, counts[:, rows]))
-        return _nanmean_rows(np.stack(per_label, axis=1))
-    rows = _labelled(kind, target)
-    output, target, counts = output[rows], target[rows], counts[:, rows]
-    if kind == "regression":
-        return _weighted_r2(output, target.astype(np.float64), counts)
-    if kind == "binary":
-        return _weighted_auc(output, target == 1, counts)
-    return _weighted_macro_f1(target.astype(np.int64), output.argmax(axis=1), output.shape[1], counts)
+    return primary_on(kind, output, target)(np.asarray(counts, dtype=np.float64))
 
 
 # --------------------------------------------------------------------------- transfer gain
@@ -489,14 +531,15 @@ def transfer_gain_bootstrap(
     targets: Mapping[str, np.ndarray],
     kinds: Mapping[str, str],
     *,
-    resamples: int = BOOTSTRAP_RESAMPLES,
+    resamples: int | None = None,
     seed: int = BOOTSTRAP_SEED,
 ) -> TransferGain:
     """Transfer gain per task and Δm with 95% percentile intervals from a paired bootstrap of the test rows.
 
     ``mtl_outputs`` and ``stl_outputs`` are the two models' outputs on the same
     test rows (logits, or standardised values), ``targets`` the encoded test
-    targets. Each of ``resamples`` draws (``seed`` fixes them) resamples the test
+    targets. Each of ``resamples`` draws (default :func:`bootstrap_resamples`: 1000
+    up to 1,000 test rows, at least 200; ``seed`` fixes them) resamples the test
     rows with replacement once, for every task and both models alike, so the
     interval is of the difference, not of two independent scores; Δm's interval
     comes from the same draws. A task whose test rows cannot judge it
@@ -513,6 +556,7 @@ def transfer_gain_bootstrap(
     """
     names = [task for task in kinds if task in mtl_outputs and task in stl_outputs]
     n = len(next(iter(targets.values()))) if targets else 0
+    resamples = bootstrap_resamples(n) if resamples is None else resamples
     chunks = bootstrap_counts(n, resamples, seed) if n and names else []
     tail = (1.0 - CONFIDENCE) / 2 * 100
     gains, relative_draws = [], []
@@ -531,8 +575,9 @@ def transfer_gain_bootstrap(
             gains.append(TaskGain(task, metric, mtl, stl, gain, relative, verdict="not meaningful", note=note))
             continue
         sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
-        m = np.concatenate([bootstrap_primary(kind, mtl_outputs[task], target, c) for c in chunks])  # (B,)
-        b = np.concatenate([bootstrap_primary(kind, stl_outputs[task], target, c) for c in chunks])  # (B,)
+        on_mtl, on_stl = primary_on(kind, mtl_outputs[task], target), primary_on(kind, stl_outputs[task], target)
+        m = np.concatenate([on_mtl(c) for c in chunks])  # (B,)
+        b = np.concatenate([on_stl(c) for c in chunks])  # (B,)
         draws = sign * (m - b)
         low, high = (float(v) for v in np.nanpercentile(draws, [tail, 100 - tail]))
         verdict = "helps" if low > 0 else "hurts" if high < 0 else "no clear difference"

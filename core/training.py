@@ -47,7 +47,6 @@ import torch
 from core.errors import ConfigError
 from core.features import FeatureConfig, Part, PreparedSplit, TargetSpec, prepare_split
 from core.metrics import (
-    BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
     PRIMARY_METRIC,
     TransferGain,
@@ -374,13 +373,14 @@ def train_baselines(
 
 
 def transfer_gain(
-    result: TrainResult, baselines: Mapping[str, TrainResult], *, resamples: int = BOOTSTRAP_RESAMPLES,
+    result: TrainResult, baselines: Mapping[str, TrainResult], *, resamples: int | None = None,
     seed: int = BOOTSTRAP_SEED,
 ) -> TransferGain:
     """Per-task transfer gain (multi-task primary test metric minus single-task) and the run's Δm, with intervals.
 
     The intervals are 95% percentile intervals over ``resamples`` paired bootstrap
-    resamples of the test rows (:func:`core.metrics.transfer_gain_bootstrap`).
+    resamples of the test rows (:func:`core.metrics.transfer_gain_bootstrap`; by default
+    1000, fewer for more than 1,000 test rows, at least 200).
 
     Examples
     --------

@@ -58,7 +58,7 @@ def test_a_resample_gives_what_sklearn_gives_on_the_resampled_rows(kind):
     counts = _draws(n)
     found = bootstrap_primary(kind, output, target, counts)
     for b in range(len(counts)):
-        rows = np.repeat(np.arange(n), counts[b])
+        rows = np.repeat(np.arange(n), counts[b].astype(int))
         expected = task_metrics(kind, output[rows], target[rows])  # sklearn, on the resampled rows
         primary = {"binary": "roc_auc", "multiclass": "macro_f1", "multilabel": "roc_auc", "regression": "r2"}[kind]
         assert found[b] == pytest.approx(expected[primary], abs=1e-9)
@@ -70,7 +70,7 @@ def test_a_resample_gives_what_sklearn_gives_on_the_resampled_rows(kind):
 def test_the_hand_written_metrics_agree_with_sklearn_directly():
     output, target = RNG.normal(size=60), RNG.integers(0, 2, 60)
     counts = _draws(60, 1)
-    rows = np.repeat(np.arange(60), counts[0])
+    rows = np.repeat(np.arange(60), counts[0].astype(int))
     assert bootstrap_primary("binary", output, target, counts)[0] == pytest.approx(
         roc_auc_score(target[rows], output[rows]))
     logits, classes = RNG.normal(size=(60, 3)), RNG.integers(0, 3, 60)
