@@ -238,6 +238,12 @@ def test_eight_tasks_train_and_show_curves_metrics_and_the_comparison(app):
     assert has_chart(at, "model_losses") and has_chart(at, "model_gain")
     assert len(at.dataframe[0].value) == 8  # the test metrics of every task
     assert set(run.snapshot().baselines) == {t.name for t in at.session_state[state.TASKS]}
+    assert any(text.value.startswith("**Multi-task ") or text.value.startswith("**No clear difference")
+               for text in at.markdown)  # the sentence above the comparison
+    at.switch_page("views/export.py").run()  # the report ends with this run: it failed the same way
+    at.button(key="export_build_report").click().run()
+    assert not at.exception and not at.error
+    assert any(button.proto.label.startswith("HTML report (") for button in at.get("download_button"))
 
 
 @pytest.mark.parametrize("n_tasks", [12, 23])
