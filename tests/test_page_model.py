@@ -277,3 +277,33 @@ def test_a_figure_that_fails_is_one_warning_and_the_rest_of_the_page_draws(app, 
     assert len(at.warning) == 1 and "loss curves" in at.warning[0].value and "\n" not in at.warning[0].value
     assert not has_chart(at, "model_losses")
     assert has_chart(at, "model_gain") and len(at.dataframe[0].value) == 7  # metrics and comparison still drawn
+
+
+# --------------------------------------------------------------------------- issue 12 item 9: settings survive
+
+
+def test_the_settings_survive_a_visit_to_another_page(app):
+    at = open_model(app)
+    at.number_input(key="model_epochs").set_value(7)
+    at.checkbox(key="model_baselines").check()
+    at.selectbox(key="model_weighting").select("dwa")
+    at.slider(key="model_dropout").set_value(0.2).run()
+    at.switch_page("views/data.py").run()
+    assert not at.exception
+    at.switch_page(PAGE).run()
+    assert not at.exception and not at.error
+    assert at.number_input(key="model_epochs").value == 7
+    assert at.checkbox(key="model_baselines").value is True
+    assert at.selectbox(key="model_weighting").value == "dwa"
+    assert at.slider(key="model_dropout").value == 0.2
+    at.switch_page("views/split.py").run()  # twice, through another page
+    at.switch_page(PAGE).run()
+    assert at.number_input(key="model_epochs").value == 7 and at.checkbox(key="model_baselines").value is True
+
+
+def test_every_model_widget_has_a_stable_model_key(app):
+    at = open_model(app)
+    at.selectbox(key="model_weighting").select("manual").run()
+    widgets = [*at.number_input, *at.slider, *at.selectbox, *at.checkbox, *at.multiselect, *at.button, *at.toggle]
+    keys = [w.key for w in widgets]
+    assert keys and all(key is not None and key.startswith("model_") for key in keys), keys
