@@ -169,7 +169,11 @@ def test_transfer_gain_bars_colour_by_interval_and_sort_the_unjudged_last():
     assert list(bars.x) == pytest.approx([0.1, 0.01, -0.2, 0.0, 0.0])
     grey = "#afb8c1"
     assert list(bars.marker.color) == [status_color("pass"), grey, status_color("fail"), grey, grey]
-    assert list(bars.text) == ["+0.100", "+0.010", "-0.200", "not meaningful", "not meaningful"]
+    values = fig.data[1]  # the numbers, past each interval's far end so the whiskers never cross them
+    assert values.mode == "text"
+    assert list(values.text) == ["+0.100", "+0.010", "-0.200", "not meaningful", "not meaningful"]
+    assert list(values.x)[:3] == pytest.approx([0.2, 0.04, -0.3])
+    assert list(values.textposition)[:3] == ["middle right", "middle right", "middle left"]
     assert list(bars.error_x.array)[:3] == pytest.approx([0.1, 0.03, 0.1])  # up to high
     assert list(bars.error_x.arrayminus)[:3] == pytest.approx([0.05, 0.03, 0.1])  # down to low
     assert "95% interval [+0.050, +0.200]: helps" in bars.customdata[0]

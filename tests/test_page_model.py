@@ -307,3 +307,24 @@ def test_every_model_widget_has_a_stable_model_key(app):
     widgets = [*at.number_input, *at.slider, *at.selectbox, *at.checkbox, *at.multiselect, *at.button, *at.toggle]
     keys = [w.key for w in widgets]
     assert keys and all(key is not None and key.startswith("model_") for key in keys), keys
+
+
+def test_a_task_with_two_test_rows_shows_n_a_with_the_reason_and_is_not_judged(app):
+    rng = np.random.default_rng(0)
+    part = np.array(["train"] * 160 + ["val"] * 40 + ["test"] * 40)
+    frame = pd.DataFrame({"x": rng.normal(size=240), "part": part, "common": rng.integers(0, 2, 240)})
+    frame["rare"] = rng.integers(0, 2, 240).astype(float)
+    frame.loc[np.flatnonzero(part == "test")[2:], "rare"] = np.nan  # 2 labelled test rows
+    tasks = (Task("common", ("common",), "binary"), Task("rare", ("rare",), "binary"))
+    data = Dataset("tiny-test.csv", frame, tasks=tasks, feature_columns=("x",))
+    at = app
+    at.session_state[state.DATASET] = data
+    at.session_state[state.TASKS] = tasks
+    at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="predefined", split_column="part")
+    finish(at := train(open_model(at), 2, baselines=True))
+    metrics = at.dataframe[0].value.set_index("task")
+    assert metrics.loc["rare", "note"] == "n/a: 2 labelled test rows (fewer than 20)"
+    assert metrics.loc["rare", ["accuracy", "roc_auc"]].isna().all() and metrics.loc["common", "note"] == ""
+    gains = at.dataframe[1].value.set_index("task")
+    assert gains.loc["rare", "verdict"] == "not meaningful"
+    assert any("not meaningful for rare" in text.value for text in at.markdown)

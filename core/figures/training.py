@@ -332,13 +332,22 @@ def transfer_gain_bars(
     text = [f"{g:+.3f}" if np.isfinite(g) else (v if v == "not meaningful" else "undefined")
             for g, v in zip(gain, frame["verdict"], strict=True)]
     interval = np.isfinite(low) & np.isfinite(high) & np.isfinite(gain)
+    value = np.nan_to_num(gain)
+    hover = [_gain_text(row) for row in frame.itertuples(index=False)]
     fig = go.Figure(go.Bar(
-        x=np.nan_to_num(gain), y=labels, orientation="h", marker_color=colors, text=text, textposition="outside",
-        cliponaxis=False, customdata=[_gain_text(row) for row in frame.itertuples(index=False)],
+        x=value, y=labels, orientation="h", marker_color=colors, customdata=hover, showlegend=False,
         hovertemplate="%{y}: %{customdata}<extra></extra>",
-        error_x={"type": "data", "symmetric": False, "array": np.where(interval, high - np.nan_to_num(gain), 0.0),
-                 "arrayminus": np.where(interval, np.nan_to_num(gain) - low, 0.0), "color": "#444", "thickness": 1.5,
+        error_x={"type": "data", "symmetric": False, "array": np.where(interval, high - value, 0.0),
+                 "arrayminus": np.where(interval, value - low, 0.0), "color": "#444", "thickness": 1.5,
                  "width": 4, "visible": bool(interval.any())},
+    ))
+    # The value beside the bar's far end, past its interval, so the whiskers never run through the text.
+    right = value >= 0
+    end = np.where(right, np.where(interval, high, value), np.where(interval, low, value))
+    fig.add_trace(go.Scatter(
+        x=end, y=labels, mode="text", text=text, textposition=["middle right" if r else "middle left" for r in right],
+        cliponaxis=False, showlegend=False, customdata=hover, hovertemplate="%{y}: %{customdata}<extra></extra>",
+        textfont={"size": 12, "color": "#333"},
     ))
     ends = np.concatenate([gain, low[interval], high[interval]])
     reach = float(np.nanmax(np.abs(ends))) if np.isfinite(ends).any() else 0.0

@@ -278,23 +278,17 @@ def results_section(run: TrainingRun) -> None:
         st.caption(f"Each interval is the 95% percentile interval of the gain over {gain.resamples:,} bootstrap "
                    "resamples of the test rows, the same rows for both models; a task is judged only when its "
                    "interval lies on one side of 0.")
-        left, right = st.columns([3, 2])
+        left, right = st.columns([3, 1], vertical_alignment="center")
         show(gain_figure, key="model_gain", where=left)
-        right.metric("Δm (mean relative gain)", delta_text(gain),
-                     help="Mean over tasks of (multi-task − single-task) / |single-task|, primary test metric, "
-                          "with its 95% bootstrap interval.")
-        right.dataframe(gain.to_frame().drop(columns=["metric", "relative_gain"]), hide_index=True, width="stretch",
-                        column_config={c: st.column_config.NumberColumn(c, format="%.3f")
-                                       for c in ("mtl", "stl", "gain", "low", "high")})
-
-
-def delta_text(gain) -> str:
-    """Δm and its interval, e.g. ``+0.4% [−1.2%, +2.0%]``."""
-    if gain.delta_m is None:
-        return "n/a"
-    if gain.delta_m_low is None or gain.delta_m_high is None:
-        return f"{gain.delta_m:+.1%}"
-    return f"{gain.delta_m:+.1%} [{gain.delta_m_low:+.1%}, {gain.delta_m_high:+.1%}]"
+        right.metric("Δm (mean relative gain)", "n/a" if gain.delta_m is None else f"{gain.delta_m:+.1%}",
+                     help="Mean over tasks of (multi-task − single-task) / |single-task|, primary test metric.")
+        if gain.delta_m_low is not None and gain.delta_m_high is not None:
+            right.caption(f"95% interval {gain.delta_m_low:+.1%} to {gain.delta_m_high:+.1%}"
+                          + ("" if gain.delta_m_low > 0 or gain.delta_m_high < 0 else ": it holds 0"))
+        table = gain.to_frame().drop(columns=["relative_gain"])
+        st.dataframe(table if table["note"].notna().any() else table.drop(columns="note"), hide_index=True,
+                     width="stretch", column_config={c: st.column_config.NumberColumn(c, format="%.3f")
+                                                     for c in ("mtl", "stl", "gain", "low", "high")})
 
 
 # The run is only ever read inside functions: a page-level name would keep a dropped run (and its
