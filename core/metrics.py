@@ -8,7 +8,7 @@ Missing labels (-1, NaN) are left out of every metric.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +33,14 @@ __all__ = [
     "TaskGain",
     "TransferGain",
     "transfer_gain_from_metrics",
+    "transfer_gain_bootstrap",
+    "bootstrap_primary",
+    "bootstrap_counts",
+    "unreliable",
+    "MIN_TEST_ROWS",
+    "BOOTSTRAP_RESAMPLES",
+    "bootstrap_resamples",
+    "VERDICTS",
 ]
 
 METRICS = {
@@ -204,12 +212,198 @@ def _counts(actual: np.ndarray, predicted: np.ndarray, labels: list[int]) -> np.
     return confusion_matrix(actual, predicted, labels=labels)
 
 
+# --------------------------------------------------------------------------- when a test metric means nothing
+
+MIN_TEST_ROWS = 20  # fewer labelled test rows than this: a metric is noise (2 rows give accuracy 1.000)
+
+
+def unreliable(kind: str, target: np.ndarray) -> str | None:
+    """Why a task's test metrics would mean nothing on these encoded targets, or None when they mean something.
+
+    The rule: fewer than :data:`MIN_TEST_ROWS` labelled rows; a binary task (or
+    every label of a multilabel one) without both values; a multiclass task with
+    one class; a constant regression target.
+
+    Examples
+    --------
+    >>> unreliable("binary", np.array([0, 0, -1]))
+    '2 labelled test rows (fewer than 20)'
+    >>> unreliable("binary", np.zeros(30, dtype=int))
+    'no positive label among the 30 labelled test rows'
+    >>> unreliable("regression", np.arange(25.0)) is None
+    True
+    """
+    target = np.asarray(target)
+    labelled = (target >= 0).any(axis=1) if kind == "multilabel" else _labelled(kind, target)
+    n = int(labelled.sum())
+    if n < MIN_TEST_ROWS:
+        return f"{n} labelled test row{'' if n == 1 else 's'} (fewer than {MIN_TEST_ROWS})"
+    if kind == "binary":
+        positives = int((target[labelled] == 1).sum())
+        if positives in (0, n):
+            return f"no {'positive' if positives == 0 else 'negative'} label among the {n} labelled test rows"
+    elif kind == "multiclass" and np.unique(target[labelled]).size < 2:
+        return f"one class only among the {n} labelled test rows"
+    elif kind == "multilabel" and not any(
+        np.unique(column[column >= 0]).size == 2 for column in target.T
+    ):
+        return f"no label has both 0 and 1 among the {n} labelled test rows"
+    elif kind == "regression" and np.ptp(target[labelled]) == 0:
+        return f"the target is constant over the {n} labelled test rows"
+    return None
+
+
+# --------------------------------------------------------------------------- bootstrap of the primary metric
+# The primary metric on many resamples of the test rows at once: each resample is a row of
+# counts (how often each test row was drawn), so a metric is a few matrix products over
+# (B, n) counts instead of B calls to sklearn. Written by hand: sklearn has no batched metrics.
+
+BOOTSTRAP_RESAMPLES = 1000  # up to 1,000 test rows; fewer above (bootstrap_resamples), never under 200
+MIN_RESAMPLES = 200
+BOOTSTRAP_SEED = 0
+CONFIDENCE = 0.95
+_CELLS = 1_000_000  # resamples x rows: the work of one metric's bootstrap (~0.05 s)
+_CHUNK_CELLS = 8_000_000  # resamples x rows held at once (64 MB of counts)
+
+
+def bootstrap_resamples(n: int) -> int:
+    """How many resamples for ``n`` test rows: 1000, fewer past 1,000 rows so a metric stays ~0.1 s, at least 200.
+
+    Examples
+    --------
+    >>> bootstrap_resamples(650), bootstrap_resamples(2_500), bootstrap_resamples(1_000_000)
+    (1000, 400, 200)
+    """
+    return int(min(BOOTSTRAP_RESAMPLES, max(MIN_RESAMPLES, _CELLS // max(n, 1))))
+
+
+def bootstrap_counts(n: int, resamples: int, seed: int) -> list[np.ndarray]:
+    """How often each of ``n`` rows is drawn in each resample, as (chunk, n) float arrays; the same for a seed."""
+    rng = np.random.default_rng(seed)
+    chunk = max(1, _CHUNK_CELLS // max(n, 1))
+    out = []
+    for start in range(0, resamples, chunk):
+        b = min(chunk, resamples - start)
+        drawn = rng.integers(0, n, size=(b, n)) + (np.arange(b) * n)[:, None]  # (b, n) flat row ids
+        out.append(np.bincount(drawn.ravel(), minlength=b * n).reshape(b, n).astype(np.float64))
+    return out
+
+
+def _auc_on(scores: np.ndarray, positive: np.ndarray, rows: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """ROC AUC (ties count one half) of ``scores`` at test rows ``rows``, under each row of a (B, n) count matrix.
+
+    Mann-Whitney: each positive row counts the (weighted) negatives scored below it,
+    plus half those tied with it, read off a running sum over the sorted negatives.
+    The sort and the positions are found once; each chunk of resamples then costs a
+    gather, a running sum and a product. A resample without both classes gives NaN.
+    """
+    order = np.argsort(scores[~positive], kind="stable")
+    negatives, ranked = rows[~positive][order], scores[~positive][order]  # (N,) ascending by score
+    positives = rows[positive]  # (P,)
+    below = np.searchsorted(ranked, scores[positive], side="left")  # (P,) negatives scored lower
+    upto = np.searchsorted(ranked, scores[positive], side="right")  # (P,) lower or tied
+
+    def auc(counts: np.ndarray) -> np.ndarray:
+        running = np.zeros((counts.shape[0], negatives.size + 1))
+        np.cumsum(counts[:, negatives], axis=1, out=running[:, 1:])  # (B, N + 1) negatives drawn up to each
+        drawn = counts[:, positives]  # (B, P)
+        wins = 0.5 * (drawn * (running[:, below] + running[:, upto])).sum(axis=1)  # below + half the ties
+        pairs = drawn.sum(axis=1) * running[:, -1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(pairs > 0, wins / pairs, np.nan)
+
+    return auc
+
+
+def _macro_f1_on(actual: np.ndarray, predicted: np.ndarray, classes: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Macro F1 over the classes seen (true or predicted) in each resample, as sklearn's zero_division=nan.
+
+    ``actual`` is -1 on unlabelled rows, which then count for no class.
+    """
+    eye = np.vstack([np.eye(classes), np.zeros((1, classes))])  # row -1: unlabelled, no class
+    true_hot = eye[actual]  # (n, C)
+    predicted_hot = eye[np.where(actual >= 0, predicted, -1)]  # (n, C)
+    hit, either = true_hot * predicted_hot, true_hot + predicted_hot
+
+    def macro_f1(counts: np.ndarray) -> np.ndarray:
+        hits, seen = counts @ hit, counts @ either  # (B, C) true positives; 2 TP + FP + FN
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return _nanmean_rows(np.where(seen > 0, 2 * hits / seen, np.nan))
+
+    return macro_f1
+
+
+def _r2_on(predicted: np.ndarray, actual: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """R² over the labelled rows (``actual`` not NaN) of each resample."""
+    labelled = (~np.isnan(actual)).astype(np.float64)
+    y = np.nan_to_num(actual)
+    squared, errors = y**2, np.where(labelled > 0, (y - predicted) ** 2, 0.0)
+
+    def r2(counts: np.ndarray) -> np.ndarray:
+        total = counts @ labelled
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = counts @ y / total
+            spread = counts @ squared - total * mean**2  # sum of w (y - mean)^2
+            return np.where(spread > 1e-12 * np.maximum(total, 1), 1.0 - counts @ errors / spread, np.nan)
+
+    return r2
+
+
+def _nanmean_rows(values: np.ndarray) -> np.ndarray:
+    known = np.isfinite(values)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(known.any(axis=1), np.where(known, values, 0.0).sum(axis=1) / known.sum(axis=1), np.nan)
+
+
+def primary_on(kind: str, output: np.ndarray, target: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """The primary metric of one task as a function of resample counts: (B, n) -> (B,); see :func:`bootstrap_primary`."""
+    output = np.asarray(output, dtype=np.float64)
+    target = np.asarray(target)
+    if kind == "multilabel":
+        labels = []
+        for j in range(target.shape[1]):
+            rows = np.flatnonzero(target[:, j] >= 0)
+            labels.append(_auc_on(output[rows, j], target[rows, j] == 1, rows))
+        return lambda counts: _nanmean_rows(np.stack([label(counts) for label in labels], axis=1))
+    if kind == "regression":
+        return _r2_on(output, target.astype(np.float64))
+    if kind == "binary":
+        rows = np.flatnonzero(target >= 0)
+        return _auc_on(output[rows], target[rows] == 1, rows)
+    return _macro_f1_on(target.astype(np.int64), output.argmax(axis=1), output.shape[1])
+
+
+def bootstrap_primary(kind: str, output: np.ndarray, target: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The primary metric (:data:`PRIMARY_METRIC`) of one task on each resample of its test rows: (B,).
+
+    ``counts`` (B, n) says how often each test row is drawn (:func:`bootstrap_counts`);
+    unlabelled rows are left out as in :func:`task_metrics`, and a resample where the
+    metric is undefined gives NaN. With ``counts`` all ones it equals ``task_metrics``.
+
+    Examples
+    --------
+    >>> output, target = np.array([-1.0, 0.5, 2.0, 0.1]), np.array([0, 1, 1, 0])
+    >>> bootstrap_primary("binary", output, target, np.ones((1, 4), dtype=int)).tolist()
+    [1.0]
+    """
+    return primary_on(kind, output, target)(np.asarray(counts, dtype=np.float64))
+
+
 # --------------------------------------------------------------------------- transfer gain
+
+VERDICTS = ("helps", "hurts", "no clear difference", "not meaningful")
 
 
 @dataclass(frozen=True)
 class TaskGain:
-    """One task's primary test metric with multi-task (``mtl``) and single-task (``stl``) training."""
+    """One task's primary test metric with multi-task (``mtl``) and single-task (``stl``) training.
+
+    ``low`` and ``high`` bound the gain's 95% bootstrap interval (paired: the same
+    resampled test rows for both models). ``verdict``: ``helps`` (the interval is
+    above 0), ``hurts`` (below 0), ``no clear difference`` (it holds 0), or
+    ``not meaningful`` (a metric is undefined, or the test rows cannot judge the
+    task: ``note`` says why); None when no interval was computed.
+    """
 
     task: str
     metric: str
@@ -217,21 +411,88 @@ class TaskGain:
     stl: float | None
     gain: float | None
     relative_gain: float | None
+    low: float | None = None
+    high: float | None = None
+    verdict: str | None = None
+    note: str | None = None
+
+
+COLUMNS = ["task", "metric", "mtl", "stl", "gain", "relative_gain", "low", "high", "verdict", "note"]
 
 
 @dataclass(frozen=True)
 class TransferGain:
-    """Per-task transfer gain and the run's average relative gain ``delta_m`` (a fraction)."""
+    """Per-task transfer gain and the run's average relative gain ``delta_m`` (a fraction), with intervals.
+
+    ``delta_m_low`` and ``delta_m_high`` bound Δm's 95% bootstrap interval;
+    ``resamples`` is the number of bootstrap resamples (0: no intervals).
+    """
 
     tasks: tuple[TaskGain, ...]
     delta_m: float | None
+    delta_m_low: float | None = None
+    delta_m_high: float | None = None
+    resamples: int = 0
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([vars(gain) for gain in self.tasks],
-                            columns=["task", "metric", "mtl", "stl", "gain", "relative_gain"])
+        return pd.DataFrame([vars(gain) for gain in self.tasks], columns=COLUMNS)
 
     def to_dict(self) -> dict:
-        return {"tasks": [vars(gain) for gain in self.tasks], "delta_m": self.delta_m}
+        return {"tasks": [vars(gain) for gain in self.tasks], "delta_m": self.delta_m,
+                "delta_m_low": self.delta_m_low, "delta_m_high": self.delta_m_high, "resamples": self.resamples}
+
+    def summary(self) -> str:
+        """One sentence for a review meeting: which tasks multi-task training helps, hurts, or leaves alone.
+
+        Examples
+        --------
+        >>> gains = [TaskGain("union", "roc_auc", 0.8, 0.7, 0.1, 0.14, 0.05, 0.15, "helps"),
+        ...          TaskGain("married", "roc_auc", 0.8, 0.7, 0.1, 0.14, 0.02, 0.2, "helps"),
+        ...          TaskGain("lwage", "r2", 0.3, 0.3, 0.0, 0.0, -0.02, 0.02, "no clear difference")]
+        >>> TransferGain(tuple(gains), 0.09, resamples=1000).summary()
+        'Multi-task helps union and married; no clear difference on the other task (95% intervals).'
+        """
+        by = {verdict: [g.task for g in self.tasks if g.verdict == verdict] for verdict in VERDICTS}
+        judged = len(by["helps"]) + len(by["hurts"]) + len(by["no clear difference"])
+        if not judged:
+            return "No task can be compared: " + (
+                "every metric is undefined or its test rows too few." if self.resamples else "no intervals computed."
+            )
+        parts = []
+        if by["helps"]:
+            parts.append(f"helps {_names(by['helps'])}")
+        if by["hurts"]:
+            parts.append(f"hurts {_names(by['hurts'])}")
+        unclear = len(by["no clear difference"])
+        if unclear and not parts:
+            sentence = (f"No clear difference between multi-task and single-task on "
+                        f"{'the task' if unclear == 1 else f'any of the {unclear} tasks'}")
+        else:
+            if unclear:
+                other = "other " if parts else ""
+                parts.append(f"no clear difference on the {other}{_tasks(unclear)}")
+            sentence = "Multi-task " + "; ".join(parts)
+        if by["not meaningful"]:
+            sentence += f"; not meaningful for {_names(by['not meaningful'])}"
+        return sentence + f" ({CONFIDENCE:.0%} intervals)."
+
+
+def _names(names: list[str]) -> str:
+    if len(names) > 4:
+        return ", ".join(names[:3]) + f" and {len(names) - 3} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _tasks(count: int) -> str:
+    return "task" if count == 1 else f"{count} tasks"
+
+
+def _gain(metric: str, mtl: float | None, stl: float | None) -> tuple[float | None, float | None]:
+    """Gain (signed so positive is better) and relative gain of ``mtl`` over ``stl``."""
+    sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
+    gain = sign * (mtl - stl) if mtl is not None and stl is not None else None
+    relative = gain / abs(stl) if gain is not None and stl != 0 else None
+    return gain, relative
 
 
 def transfer_gain_from_metrics(
@@ -239,13 +500,14 @@ def transfer_gain_from_metrics(
     stl_test: Mapping[str, Mapping[str, float | None]],
     kinds: Mapping[str, str],
 ) -> TransferGain:
-    """Primary-metric gain of multi-task over single-task training per task, and Δm.
+    """Primary-metric gain of multi-task over single-task training per task, and Δm (no intervals).
 
     ``gain = mtl - stl`` (positive: the shared model does better; signs flip for a
     lower-is-better metric). Δm (Maninis et al. 2019) is the mean over tasks of
     ``(mtl - stl) / |stl|``, with ``|stl|`` so a negative baseline (an R² below
     0) keeps the sign right; tasks with an undefined metric or a zero baseline
-    are left out, and Δm is None when none is left.
+    are left out, and Δm is None when none is left. :func:`transfer_gain_bootstrap`
+    adds the intervals and verdicts from the test predictions.
 
     Examples
     --------
@@ -258,9 +520,77 @@ def transfer_gain_from_metrics(
         metric = PRIMARY_METRIC[kind]
         mtl = mtl_test.get(task, {}).get(metric)
         stl = stl_test.get(task, {}).get(metric)
-        sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
-        gain = sign * (mtl - stl) if mtl is not None and stl is not None else None
-        relative = gain / abs(stl) if gain is not None and stl != 0 else None
-        gains.append(TaskGain(task, metric, mtl, stl, gain, relative))
+        gains.append(TaskGain(task, metric, mtl, stl, *_gain(metric, mtl, stl)))
     defined = [g.relative_gain for g in gains if g.relative_gain is not None]
     return TransferGain(tuple(gains), float(np.mean(defined)) if defined else None)
+
+
+def transfer_gain_bootstrap(
+    mtl_outputs: Mapping[str, np.ndarray],
+    stl_outputs: Mapping[str, np.ndarray],
+    targets: Mapping[str, np.ndarray],
+    kinds: Mapping[str, str],
+    *,
+    resamples: int | None = None,
+    seed: int = BOOTSTRAP_SEED,
+) -> TransferGain:
+    """Transfer gain per task and Δm with 95% percentile intervals from a paired bootstrap of the test rows.
+
+    ``mtl_outputs`` and ``stl_outputs`` are the two models' outputs on the same
+    test rows (logits, or standardised values), ``targets`` the encoded test
+    targets. Each of ``resamples`` draws (default :func:`bootstrap_resamples`: 1000
+    up to 1,000 test rows, at least 200; ``seed`` fixes them) resamples the test
+    rows with replacement once, for every task and both models alike, so the
+    interval is of the difference, not of two independent scores; Δm's interval
+    comes from the same draws. A task whose test rows cannot judge it
+    (:func:`unreliable`) or whose metric is undefined is ``not meaningful``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> target = rng.integers(0, 2, 200)
+    >>> good, weak = target * 2.0 - 1 + rng.normal(0, 0.5, 200), target * 2.0 - 1 + rng.normal(0, 3, 200)
+    >>> gain = transfer_gain_bootstrap({"y": good}, {"y": weak}, {"y": target}, {"y": "binary"}, resamples=200)
+    >>> gain.tasks[0].verdict, gain.tasks[0].low > 0, gain.summary()
+    ('helps', True, 'Multi-task helps y (95% intervals).')
+    """
+    names = [task for task in kinds if task in mtl_outputs and task in stl_outputs]
+    n = len(next(iter(targets.values()))) if targets else 0
+    resamples = bootstrap_resamples(n) if resamples is None else resamples
+    chunks = bootstrap_counts(n, resamples, seed) if n and names else []
+    tail = (1.0 - CONFIDENCE) / 2 * 100
+    gains, relative_draws = [], []
+    for task, kind in kinds.items():
+        metric = PRIMARY_METRIC[kind]
+        if task not in names:
+            gains.append(TaskGain(task, metric, None, None, None, None, verdict="not meaningful",
+                                  note="no single-task baseline"))
+            continue
+        target = np.asarray(targets[task])
+        mtl = task_metrics(kind, mtl_outputs[task], target, names=(metric,))[metric]
+        stl = task_metrics(kind, stl_outputs[task], target, names=(metric,))[metric]
+        gain, relative = _gain(metric, mtl, stl)
+        note = unreliable(kind, target) or (None if gain is not None else "the metric is undefined on one side")
+        if note is not None:
+            gains.append(TaskGain(task, metric, mtl, stl, gain, relative, verdict="not meaningful", note=note))
+            continue
+        sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
+        on_mtl, on_stl = primary_on(kind, mtl_outputs[task], target), primary_on(kind, stl_outputs[task], target)
+        m = np.concatenate([on_mtl(c) for c in chunks])  # (B,)
+        b = np.concatenate([on_stl(c) for c in chunks])  # (B,)
+        draws = sign * (m - b)
+        low, high = (float(v) for v in np.nanpercentile(draws, [tail, 100 - tail]))
+        verdict = "helps" if low > 0 else "hurts" if high < 0 else "no clear difference"
+        gains.append(TaskGain(task, metric, mtl, stl, gain, relative, low, high, verdict))
+        if relative is not None:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                relative_draws.append(draws / np.abs(b))
+    defined = [g.relative_gain for g in gains if g.relative_gain is not None and g.verdict != "not meaningful"]
+    delta_m = float(np.mean(defined)) if defined else None
+    delta_low = delta_high = None
+    if relative_draws:
+        stacked = np.stack(relative_draws, axis=1)  # (B, tasks)
+        per_draw = np.where(np.isfinite(stacked).all(axis=1), stacked.mean(axis=1), np.nan)
+        if np.isfinite(per_draw).any():
+            delta_low, delta_high = (float(v) for v in np.nanpercentile(per_draw, [tail, 100 - tail]))
+    return TransferGain(tuple(gains), delta_m, delta_low, delta_high, resamples if chunks else 0)

@@ -286,8 +286,23 @@ def _warnings_section(dataset: Dataset, split_warnings: Sequence[str], diagnosis
     return html_section("warnings", "Warnings", body)
 
 
-def _training_section(training, figure) -> str:
-    """A finished run (``TrainResult``): its test metrics, loss curves and last epoch; or a run's epoch records."""
+def _safe_figure(figure, what: str, build) -> str:
+    """``figure(build())``, or one line saying the figure could not be drawn: one figure never sinks the report."""
+    from core.figures.training import FIGURE_ERRORS, failure_note
+
+    try:
+        return figure(build())
+    except FIGURE_ERRORS as error:
+        return f'<p class="note">{escape(failure_note(what, error))}</p>'
+
+
+def _training_section(training, figure, transfer=None) -> str:
+    """A finished run (``TrainResult``): its test metrics, loss curves and last epoch; or a run's epoch records.
+
+    ``transfer`` (a ``TransferGain``) adds the multi-task vs single-task comparison: its
+    sentence, the bars with their intervals, and the table.
+    """
+    from core.figures.training import transfer_gain_bars
     from core.training import TrainResult  # imported here: torch is slow to import and only this needs it
 
     history = list(getattr(training, "history", training))
@@ -302,12 +317,24 @@ def _training_section(training, figure) -> str:
         if len(metrics):
             wide = metrics.pivot(index="task", columns="metric", values="value")
             wide = wide.reindex(pd.unique(metrics["task"])).reset_index()  # tasks in the run's order
+            if training.test_notes:
+                wide["note"] = [f"n/a: {training.test_notes[t]}" if t in training.test_notes else ""
+                                for t in wide["task"]]
             body += "<h3>Test metrics</h3>" + html_table(wide)
+    if transfer is not None:
+        body += "<h3>Multi-task vs single-task</h3>" + f'<p class="verdict">{escape(transfer.summary())}</p>'
+        body += (f'<p class="note">95% percentile intervals over {transfer.resamples:,} paired bootstrap resamples '
+                 "of the test rows (the same rows for both models); a task is judged only when its interval lies "
+                 "on one side of 0.</p>")
+        body += _safe_figure(figure, "multi-task vs single-task", lambda: transfer_gain_bars(
+            transfer.to_frame(), delta_m=transfer.delta_m, delta_m_interval=(transfer.delta_m_low,
+                                                                             transfer.delta_m_high)))
+        body += html_table(transfer.to_frame().drop(columns=["relative_gain"]))
     if history:
         # TrainResult.history_frame reads only ``.history``, so a run's records draw the same curves
         curves = TrainResult.history_frame(SimpleNamespace(history=history))
         best = training.best_epoch if isinstance(training, TrainResult) else None
-        body += figure(loss_curves(curves, best_epoch=best))
+        body += _safe_figure(figure, "loss curves", lambda: loss_curves(curves, best_epoch=best))
         last = history[-1]
         losses = pd.DataFrame({
             "task": list(last.train_loss),
@@ -339,6 +366,7 @@ def render_report(
     *,
     config: SplitConfig | None = None,
     training=None,
+    transfer=None,
     title: str | None = None,
     warnings: Sequence[str] = (),
     progress: Progress | None = None,
@@ -355,6 +383,8 @@ def render_report(
         The settings that made the split; without them, ED is not scored.
     training : TrainResult or sequence of EpochRecord, optional
         A training run to add: its test metrics and last epoch.
+    transfer : TransferGain, optional
+        The run's multi-task vs single-task comparison (``core.training.transfer_gain``), with its intervals.
     title : str, optional
         Default ``"Split report: <dataset name>"``.
     warnings : sequence of str
@@ -389,7 +419,7 @@ def render_report(
         ("warnings", _warnings_section(dataset, warnings, diagnosis)),
     ]
     if training is not None:
-        sections.append(("training", _training_section(training, figure)))
+        sections.append(("training", _training_section(training, figure, transfer)))
     subtitle = f"{len(dataset.frame):,} rows · {len(tasks)} task(s) · {_config_text(config)} · {stamp}"
     page = html_page(title or f"Split report: {dataset.name}", subtitle, sections)
     progress(1.0, "Done")

@@ -15,6 +15,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from core.errors import ConfigError
@@ -109,6 +110,10 @@ class TrainResult:
 
     ``stopped`` is ``"completed"``, ``"early_stopping"``, ``"caller"`` (``should_stop``)
     or ``"non_finite"``; ``message`` says why in words when it is not ``"completed"``.
+    ``test_notes`` names the tasks whose test metrics are None because the test rows
+    cannot judge them (:func:`core.metrics.unreliable`: too few labelled rows, one class),
+    with the reason. ``test_outputs`` and ``test_targets`` are the model's outputs and the
+    encoded targets on the test rows, kept for the bootstrap of the transfer gain.
     """
 
     history: tuple[EpochRecord, ...]
@@ -125,6 +130,9 @@ class TrainResult:
     stopped: str
     message: str | None
     model: SharedTrunkModel = field(repr=False)
+    test_notes: Mapping[str, str] = field(default_factory=dict)
+    test_outputs: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
+    test_targets: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def kinds(self) -> dict[str, str]:
@@ -145,6 +153,7 @@ class TrainResult:
             "test": {task: dict(values) for task, values in self.test.items()},
             "config": self.config_dict(),
             "val": {task: dict(values) for task, values in self.val.items()},
+            "test_notes": dict(self.test_notes),
             "best_epoch": self.best_epoch,
             "stopped": self.stopped,
             "message": self.message,

@@ -46,7 +46,15 @@ import torch
 
 from core.errors import ConfigError
 from core.features import FeatureConfig, Part, PreparedSplit, TargetSpec, prepare_split
-from core.metrics import PRIMARY_METRIC, TransferGain, confusion, task_metrics, transfer_gain_from_metrics
+from core.metrics import (
+    BOOTSTRAP_SEED,
+    PRIMARY_METRIC,
+    TransferGain,
+    confusion,
+    task_metrics,
+    transfer_gain_bootstrap,
+    unreliable,
+)
 from core.model import ModelConfig, SharedTrunkModel, make_weighting, masked_loss, task_losses
 from core.tasks import Task
 from core.train_records import EpochRecord, TrainConfig, TrainResult
@@ -254,27 +262,36 @@ def train(
         if config.restore_best and best_state is not None and best[0] != epoch:
             model.load_state_dict(best_state)
             last_val = None
-        val, _ = _evaluate(model, prepared.val, targets, last_val)
-        test, confusions = _evaluate(model, prepared.test, targets)
+        val, _, _ = _evaluate(model, prepared.val, targets, last_val)
+        test_outputs = _predict(model, prepared.test.x)
+        test, confusions, notes = _evaluate(model, prepared.test, targets, test_outputs, judge=True)
     return TrainResult(
         tuple(history), val, test, confusions, targets, config, model_config, prepared.config,
         prepared.feature_columns, prepared.test_fold, best[0] if best else None, stopped, message, model,
+        notes, {spec.name: test_outputs[spec.name].numpy() for spec in targets},
+        {spec.name: prepared.test.y[spec.name].numpy() for spec in targets},
     )
 
 
-def _evaluate(model: SharedTrunkModel, part: Part, targets: Sequence[TargetSpec], outputs=None):
-    """All metrics of every task on ``part``, and the confusion matrices of classification tasks.
+def _evaluate(model: SharedTrunkModel, part: Part, targets: Sequence[TargetSpec], outputs=None, *,
+              judge: bool = False):
+    """All metrics of every task on ``part``, the confusion matrices of classification tasks, and notes.
 
     ``outputs``: the model's outputs on ``part`` when already at hand (the last epoch's val pass).
+    ``judge``: a task whose rows cannot judge it (:func:`core.metrics.unreliable`) gets None for
+    every metric and a note saying why (test: 2 rows would otherwise show accuracy 1.000).
     """
     outputs = _predict(model, part.x) if outputs is None else outputs
-    metrics, confusions = {}, {}
+    metrics, confusions, notes = {}, {}, {}
     for spec in targets:
         output, target = outputs[spec.name].numpy(), part.y[spec.name].numpy()
         metrics[spec.name] = task_metrics(spec.kind, output, target, mean=spec.mean, std=spec.std)
+        reason = unreliable(spec.kind, target) if judge and len(part) else None
+        if reason:
+            metrics[spec.name], notes[spec.name] = dict.fromkeys(metrics[spec.name]), reason
         if spec.kind != "regression" and np.isfinite(output).all():
             confusions[spec.name] = confusion(spec.name, spec.kind, spec.classes, output, target)
-    return metrics, confusions
+    return metrics, confusions, notes
 
 
 # --------------------------------------------------------------------------- entry points
@@ -355,8 +372,15 @@ def train_baselines(
     return baselines
 
 
-def transfer_gain(result: TrainResult, baselines: Mapping[str, TrainResult]) -> TransferGain:
-    """Per-task transfer gain (multi-task primary test metric minus single-task) and the run's Δm.
+def transfer_gain(
+    result: TrainResult, baselines: Mapping[str, TrainResult], *, resamples: int | None = None,
+    seed: int = BOOTSTRAP_SEED,
+) -> TransferGain:
+    """Per-task transfer gain (multi-task primary test metric minus single-task) and the run's Δm, with intervals.
+
+    The intervals are 95% percentile intervals over ``resamples`` paired bootstrap
+    resamples of the test rows (:func:`core.metrics.transfer_gain_bootstrap`; by default
+    1000, fewer for more than 1,000 test rows, at least 200).
 
     Examples
     --------
@@ -364,8 +388,9 @@ def transfer_gain(result: TrainResult, baselines: Mapping[str, TrainResult]) -> 
     >>> tasks = [Task("y", ("y",), "binary"), Task("z", ("z",), "regression")]
     >>> prepared = prepare_split(frame, tasks, ["train"] * 30 + ["val"] * 5 + ["test"] * 5)
     >>> gain = transfer_gain(train(prepared, TrainConfig(epochs=1)), train_baselines(prepared, TrainConfig(epochs=1)))
-    >>> gain.to_frame()["metric"].tolist()
-    ['roc_auc', 'r2']
+    >>> gain.to_frame()["metric"].tolist(), gain.tasks[0].verdict  # 5 test rows cannot judge a task
+    (['roc_auc', 'r2'], 'not meaningful')
     """
-    stl = {task: baseline.test.get(task, {}) for task, baseline in baselines.items()}
-    return transfer_gain_from_metrics(result.test, stl, result.kinds)
+    stl = {task: baseline.test_outputs[task] for task, baseline in baselines.items() if task in baseline.test_outputs}
+    return transfer_gain_bootstrap(result.test_outputs, stl, result.test_targets, result.kinds,
+                                   resamples=resamples, seed=seed)

@@ -12,6 +12,8 @@ always means a different key.
 from __future__ import annotations
 
 import hashlib
+import logging
+from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
@@ -20,6 +22,8 @@ from core.data import Dataset, load_builtin, load_file
 from core.roles import column_summary as _column_summary
 from core.splits import SplitConfig, SplitResult, split
 from core.tasks import Task
+
+log = logging.getLogger(__name__)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the dataset…")
@@ -241,25 +245,49 @@ def cooccurrence_figure(
 # --------------------------------------------------------------------------- Model page (issue 6)
 # Keyed on the run's id (unique in the process) and how far it has got, so the live
 # fragment builds a figure once per epoch and reuses it between epochs; the run's
-# records and result are passed unhashed (leading underscore).
+# records and result are passed unhashed (leading underscore). Every figure comes as
+# ``Drawn(figure, note)``: a figure that fails to build is a one-line note instead, and is
+# cached as such, so the page draws the rest and the fragment does not retry (and fail) every poll.
+
+
+class Drawn(NamedTuple):
+    """A figure, or (when building it failed) None and one line saying so."""
+
+    figure: object | None
+    note: str | None = None
+
+
+def _drawn(what: str, build) -> Drawn:
+    """``build()`` as a :class:`Drawn`; a figure error is logged with its traceback and becomes a note."""
+    from core.figures.training import FIGURE_ERRORS, failure_note
+
+    try:
+        return Drawn(build())
+    except FIGURE_ERRORS as error:
+        log.exception("The %s figure failed", what)
+        return Drawn(None, failure_note(what, error))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def training_curves(run_id: int, epochs_done: int, smoothing: float, log_y: bool, best_epoch: int | None,
-                    _snapshot):
+                    _snapshot) -> tuple[Drawn, Drawn]:
     """The loss small multiples and the task-weight lines of a run's first ``epochs_done`` epochs."""
-    from core.figures.training import loss_curves, weight_curves
+    from core.figures import training as figures
 
-    losses = loss_curves(_snapshot.history_frame(), smoothing=smoothing, log_y=log_y, best_epoch=best_epoch)
-    return losses, weight_curves(_snapshot.weights_frame())
+    losses = _drawn("loss curves", lambda: figures.loss_curves(
+        _snapshot.history_frame(), smoothing=smoothing, log_y=log_y, best_epoch=best_epoch))
+    return losses, _drawn("task weights", lambda: figures.weight_curves(_snapshot.weights_frame()))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def training_result_figures(run_id: int, _result, _gain):
-    """A finished run's confusion heatmaps ``((task, figure), ...)`` and its transfer-gain bars (or None)."""
-    from core.figures.training import confusion_heatmap, transfer_gain_bars
+def training_result_figures(run_id: int, _result, _gain) -> tuple[tuple[tuple[str, Drawn], ...], Drawn | None]:
+    """A finished run's confusion heatmaps ``((task, drawn), ...)`` and its transfer-gain bars (or None)."""
+    from core.figures import training as figures
 
-    confusions = tuple((task, confusion_heatmap(matrix.to_frame(), task=task))
-                       for task, matrix in _result.confusion.items())
-    gain = None if _gain is None else transfer_gain_bars(_gain.to_frame(), delta_m=_gain.delta_m)
+    confusions = tuple(
+        (task, _drawn(f"{task} confusion matrix", lambda m=matrix, t=task: figures.confusion_heatmap(m.to_frame(), task=t)))
+        for task, matrix in _result.confusion.items()
+    )
+    gain = None if _gain is None else _drawn("multi-task vs single-task", lambda: figures.transfer_gain_bars(
+        _gain.to_frame(), delta_m=_gain.delta_m, delta_m_interval=(_gain.delta_m_low, _gain.delta_m_high)))
     return confusions, gain

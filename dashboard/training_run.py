@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 
 from core.errors import TaskSplitError
@@ -67,9 +68,12 @@ class RunRequest:
 class RunSnapshot:
     """A consistent copy of a run's state at one moment, for drawing.
 
-    ``phase`` is ``preparing``, ``model``, ``baselines`` or ``finished``;
-    ``records`` are the multi-task model's epochs. ``error`` is set when the run
-    failed (bad data, or an unexpected error); ``result`` once the model is trained.
+    ``phase`` is ``preparing``, ``model``, ``baselines``, ``comparing`` (the bootstrap
+    of multi-task vs single-task) or ``finished``; ``records`` are the multi-task
+    model's epochs and ``baseline_history`` the baselines' as ``(task, record)``.
+    ``error`` is set when the run failed (bad data, or an unexpected error);
+    ``result`` once the model is trained. ``patience`` is the run's early stopping
+    patience (None: off), which the time estimate needs.
     """
 
     run_id: int
@@ -87,6 +91,8 @@ class RunSnapshot:
     baselines: Mapping[str, TrainResult] | None
     gain: TransferGain | None
     error: str | None
+    patience: int | None = None
+    baseline_history: tuple[tuple[str, EpochRecord], ...] = ()
 
     @property
     def running(self) -> bool:
@@ -101,28 +107,61 @@ class RunSnapshot:
         return TrainResult.weights_frame(SimpleNamespace(history=self.records))
 
     def progress(self) -> tuple[float, str]:
-        """Share of the planned epochs done (model, then every baseline) and a line with epoch and ETA."""
-        per_phase = self.planned_epochs
-        total = per_phase * (1 + (len(self.tasks) if self.baselines_planned else 0))
+        """Share of the run done and a line with where it is and the time left (:meth:`time_left`)."""
         if self.phase == "preparing":
             return 0.0, f"Preparing the features… {self.elapsed:.1f} s"
         if self.phase == "finished":
             return 1.0, f"Finished in {self.elapsed:.1f} s · {len(self.records)} epochs" + self._ending()
+        if self.phase == "comparing":
+            return 0.99, (f"Comparing multi-task with single-task (bootstrap of the test rows)… "
+                          f"{self.elapsed:.1f} s")
         if self.phase == "model":
-            done, phase_done = len(self.records), len(self.records)
-            where = f"Multi-task model · epoch {len(self.records)}/{per_phase}"
+            where = f"Multi-task model · epoch {len(self.records)}/{self.planned_epochs}"
         else:
             position = self.tasks.index(self.baseline_task) if self.baseline_task in self.tasks else 0
-            done = per_phase * (1 + position) + self.baseline_epoch
-            phase_done = self.baseline_epochs_done
             where = (f"Single-task baseline {position + 1}/{len(self.tasks)} ({self.baseline_task}) · "
-                     f"epoch {self.baseline_epoch}/{per_phase}")
-        if phase_done == 0:
-            return done / total, f"{where} · {self.elapsed:.1f} s"
-        per_epoch = self.phase_elapsed / phase_done
-        left = per_epoch * (total - done)
-        return done / total, f"{where} · {per_epoch:.2f} s per epoch · at most ~{_duration(left)} left"
+                     f"epoch {self.baseline_epoch}/{self.planned_epochs}")
+        left = self.time_left()
+        if left is None:
+            return 0.0, f"{where} · {self.elapsed:.1f} s"
+        about, most = left
+        share = min(0.99, self.elapsed / (self.elapsed + about)) if self.elapsed + about > 0 else 0.0
+        bound = f" (at most ~{_duration(most)})" if most > 1.5 * about + 1 else ""
+        return share, f"{where} · {self.elapsed:.0f} s so far · about {_duration(about)} left{bound}"
 
+    def time_left(self) -> tuple[float, float] | None:
+        """Seconds left: a likely figure and an upper bound; None before the first epoch has a time.
+
+        An epoch's cost is the median time of the last few epochs, leaving out the first
+        (it carries the warm-up) once there are others; the run's set-up before epoch 1
+        is not an epoch's cost (it made the first estimate 20x too long). Baselines cost
+        what their own epochs cost once one has run, until then what the model's do.
+        Epochs: with early stopping on, a run is likely to end ``patience`` epochs after
+        its best val loss so far; a baseline not started yet is taken to run as many
+        epochs as the finished baselines did (or the multi-task model). The bound is
+        every planned epoch of every run left.
+        """
+        model_cost = _epoch_cost([r.seconds for r in self.records])
+        if model_cost is None:
+            return None
+        planned, count = self.planned_epochs, len(self.tasks) if self.baselines_planned else 0
+        base_cost = _epoch_cost([r.seconds for _, r in self.baseline_history]) or model_cost
+        model_end = _likely_end(self.records, planned, self.patience)
+        if self.phase == "model":
+            done = len(self.records)
+            about = (model_end - done) * model_cost + count * model_end * base_cost
+            most = (planned - done) * model_cost + count * planned * base_cost
+            return about, most
+        runs: dict[str, list[EpochRecord]] = {}
+        for task, record in self.baseline_history:
+            runs.setdefault(task, []).append(record)
+        current = runs.pop(self.baseline_task, []) if self.baseline_task else []
+        typical = float(np.median([len(r) for r in runs.values()])) if runs else model_end
+        position = self.tasks.index(self.baseline_task) if self.baseline_task in self.tasks else 0
+        later = max(0, len(self.tasks) - position - 1)
+        about = ((_likely_end(current, planned, self.patience) - len(current)) + later * typical) * base_cost
+        most = ((planned - len(current)) + later * planned) * base_cost
+        return about, most
 
     def _ending(self) -> str:
         """How a finished run ended, when not by running all its epochs (the page says why at length)."""
@@ -131,6 +170,26 @@ class RunSnapshot:
         stopped = self.result.stopped if self.result is not None else None
         return {"caller": " · stopped by you", "early_stopping": " · stopped early (no better val loss)",
                 "non_finite": " · stopped: the loss was not finite"}.get(stopped, "")
+
+
+RECENT_EPOCHS = 5  # epochs whose median time is an epoch's cost
+
+
+def _epoch_cost(seconds: list[float]) -> float | None:
+    """The median of the last few epoch times, without the first (warm-up) once there are others."""
+    if not seconds:
+        return None
+    recent = seconds[1:][-RECENT_EPOCHS:] or seconds
+    return float(np.median(recent))
+
+
+def _likely_end(records, planned: int, patience: int | None) -> int:
+    """The epoch a run is likely to end at: ``patience`` after its best val loss so far, or the last planned."""
+    if patience is None or not records:
+        return planned
+    monitored = [r.val_total if r.val_total is not None else r.train_total for r in records]
+    best = int(np.argmin(monitored)) + 1
+    return min(planned, max(len(records), best + patience))
 
 
 def _duration(seconds: float) -> str:
@@ -145,6 +204,7 @@ class _Shared:
     planned_epochs: int
     tasks: tuple[str, ...]
     baselines_planned: bool
+    patience: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     stop: threading.Event = field(default_factory=threading.Event)
     phase: str = "preparing"
@@ -152,6 +212,7 @@ class _Shared:
     baseline_task: str | None = None
     baseline_epoch: int = 0
     baseline_epochs_done: int = 0
+    baseline_history: list[tuple[str, EpochRecord]] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
     phase_started: float = field(default_factory=time.perf_counter)
     finished: float | None = None
@@ -172,6 +233,7 @@ class _Shared:
         with self.lock:
             self.baseline_task, self.baseline_epoch = task, record.epoch
             self.baseline_epochs_done += 1
+            self.baseline_history.append((task, record))
 
     def update(self, **values) -> None:
         with self.lock:
@@ -186,6 +248,7 @@ class _Shared:
                 self.baselines_planned, self.baseline_task, self.baseline_epoch, self.baseline_epochs_done,
                 now - self.started,
                 now - self.phase_started, self.result, self.baselines, self.gain, self.error,
+                self.patience, tuple(self.baseline_history),
             )
 
 
@@ -207,6 +270,7 @@ def _work(shared: _Shared, request: RunRequest) -> None:
             baselines = train_baselines(prepared, request.config, request.model_config,
                                         on_epoch=shared.add_baseline_record, should_stop=should_stop)
             finished = {task: b for task, b in baselines.items() if b.stopped in ("completed", "early_stopping")}
+            shared.enter("comparing")
             shared.update(baselines=finished, gain=transfer_gain(result, finished) if finished else None)
     except TaskSplitError as error:
         shared.update(error=str(error))
@@ -238,7 +302,7 @@ class TrainingRun:
         self.request = request
         self.id = next(_ids)
         names = tuple(task.name for task in request.tasks)
-        self._shared = _Shared(self.id, request.config.epochs, names, request.baselines)
+        self._shared = _Shared(self.id, request.config.epochs, names, request.baselines, request.config.patience)
         self._thread = threading.Thread(target=_work, args=(self._shared, request), name=f"training-run-{self.id}",
                                         daemon=True)
         # Dropped by the session (a new dataset, a new run): stop the thread within an epoch.

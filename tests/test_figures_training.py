@@ -152,19 +152,70 @@ def test_confusion_heatmap_of_a_multilabel_task_is_label_by_outcome():
 # --------------------------------------------------------------------------- transfer gain
 
 
-def test_transfer_gain_bars_diverge_by_sign_and_sort_undefined_last():
+def test_transfer_gain_bars_colour_by_interval_and_sort_the_unjudged_last():
     gains = pd.DataFrame({
-        "task": ["hurt", "none", "helped"], "metric": ["r2", "roc_auc", "macro_f1"],
-        "mtl": [0.1, None, 0.6], "stl": [0.3, 0.7, 0.5], "gain": [-0.2, None, 0.1],
-        "relative_gain": [-0.667, None, 0.2],
+        "task": ["hurt", "none", "helped", "unclear", "tiny"], "metric": ["r2", "roc_auc", "macro_f1", "r2", "roc_auc"],
+        "mtl": [0.1, None, 0.6, 0.5, 1.0], "stl": [0.3, 0.7, 0.5, 0.49, 1.0], "gain": [-0.2, None, 0.1, 0.01, 0.0],
+        "relative_gain": [-0.667, None, 0.2, 0.02, 0.0], "low": [-0.3, None, 0.05, -0.02, None],
+        "high": [-0.1, None, 0.2, 0.04, None],
+        "verdict": ["hurts", "not meaningful", "helps", "no clear difference", "not meaningful"],
+        "note": [None, "the metric is undefined on one side", None, None, "2 labelled test rows (fewer than 20)"],
     })
-    fig = transfer_gain_bars(gains, delta_m=-0.233)
+    fig = transfer_gain_bars(gains, delta_m=-0.233, delta_m_interval=(-0.4, -0.05))
     bars = fig.data[0]
     assert bars.type == "bar" and bars.orientation == "h"
-    assert list(bars.y) == ["helped (macro_f1)", "hurt (r2)", "none (roc_auc)"]
-    assert list(bars.x) == pytest.approx([0.1, -0.2, 0.0])
-    assert list(bars.marker.color) == [status_color("pass"), status_color("fail"), status_color("skipped")]
-    assert list(bars.text) == ["+0.100", "-0.200", "undefined"]
-    assert "multi-task 0.600, single-task 0.500" in bars.customdata[0]
-    assert "Δm" in fig.layout.title.text and "-23.3%" in fig.layout.title.text
-    assert fig.layout.xaxis.range[0] < -0.2 and fig.layout.xaxis.range[1] > 0.2
+    assert list(bars.y)[:3] == ["helped (macro_f1)", "unclear (r2)", "hurt (r2)"]
+    assert set(list(bars.y)[3:]) == {"none (roc_auc)", "tiny (roc_auc)"}
+    assert list(bars.x) == pytest.approx([0.1, 0.01, -0.2, 0.0, 0.0])
+    grey = "#afb8c1"
+    assert list(bars.marker.color) == [status_color("pass"), grey, status_color("fail"), grey, grey]
+    values = fig.data[1]  # the numbers, past each interval's far end so the whiskers never cross them
+    assert values.mode == "text"
+    assert list(values.text) == ["+0.100", "+0.010", "-0.200", "not meaningful", "not meaningful"]
+    assert list(values.x)[:3] == pytest.approx([0.2, 0.04, -0.3])
+    assert list(values.textposition)[:3] == ["middle right", "middle right", "middle left"]
+    assert list(bars.error_x.array)[:3] == pytest.approx([0.1, 0.03, 0.1])  # up to high
+    assert list(bars.error_x.arrayminus)[:3] == pytest.approx([0.05, 0.03, 0.1])  # down to low
+    assert "95% interval [+0.050, +0.200]: helps" in bars.customdata[0]
+    assert any("2 labelled test rows" in text for text in bars.customdata)
+    assert "Δm" in fig.layout.title.text and "-23.3% [-40.0%, -5.0%]" in fig.layout.title.text
+    assert fig.layout.xaxis.range[0] < -0.3 and fig.layout.xaxis.range[1] > 0.2  # room for the intervals
+
+
+def test_transfer_gain_bars_without_intervals_are_grey_whatever_the_sign():
+    gains = pd.DataFrame({"task": ["a", "b"], "metric": ["r2", "r2"], "mtl": [0.5, 0.4], "stl": [0.4, 0.5],
+                          "gain": [0.1, -0.1], "relative_gain": [0.25, -0.2]})
+    bars = transfer_gain_bars(gains).data[0]
+    assert set(bars.marker.color) == {"#afb8c1"} and not bars.error_x.visible
+
+
+# --------------------------------------------------------------------------- any number of tasks (issue 12)
+
+
+def _many(n_tasks: int) -> list[str]:
+    return [f"task_{i:02d}" for i in range(n_tasks)]
+
+
+@pytest.mark.parametrize("n_tasks", range(1, 61))
+def test_every_training_figure_builds_for_1_to_60_tasks(n_tasks):
+    """8-11 and 20-23 tasks made a 3- or 6-row grid whose last row began at -5.55e-17, which plotly refuses."""
+    tasks = _many(n_tasks)
+    fig = loss_curves(history(tuple(tasks), epochs=2), smoothing=0.6, log_y=True, best_epoch=1)
+    panels = n_tasks + 1
+    domains = [fig.layout[f"yaxis{'' if i == 0 else i + 1}"].domain for i in range(panels)]
+    x_domains = [fig.layout[f"xaxis{'' if i == 0 else i + 1}"].domain for i in range(panels)]
+    assert all(0.0 <= d[0] < d[1] <= 1.0 for d in domains + x_domains)
+    rows = sorted({tuple(d) for d in domains}, reverse=True)
+    assert all(upper[0] > lower[1] for upper, lower in zip(rows, rows[1:], strict=False))  # rows never overlap
+    assert rows[-1][0] == 0.0 and rows[0][1] == 1.0
+    weights = pd.DataFrame([(e, t, 1.0) for e in (1, 2) for t in tasks], columns=["epoch", "task", "weight"])
+    assert len(weight_curves(weights).data) == n_tasks
+    labels = pd.DataFrame([(t, str(a), str(b), 1) for t in tasks for a in (0, 1) for b in (0, 1)],
+                          columns=["label", "true", "predicted", "count"])
+    assert list(confusion_heatmap(labels, task="tags").data[0].y) == tasks  # a multilabel task with n labels
+    classes = pd.DataFrame([(None, a, b, 1) for a in tasks for b in tasks], columns=["label", "true", "predicted",
+                                                                                        "count"])
+    assert len(confusion_heatmap(classes, task="kind").data[0].x) == n_tasks  # a multiclass task with n classes
+    gains = pd.DataFrame({"task": tasks, "metric": "roc_auc", "mtl": 0.7, "stl": 0.69, "gain": 0.01,
+                          "relative_gain": 0.014, "low": -0.01, "high": 0.03, "verdict": "no clear difference"})
+    assert len(transfer_gain_bars(gains, delta_m=0.01, delta_m_interval=(-0.01, 0.03)).data[0].y) == n_tasks

@@ -219,3 +219,112 @@ def test_the_run_objects_docstring_example_runs():
 
     found = doctest.testmod(training_run, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert found.attempted > 0 and found.failed == 0
+
+
+# --------------------------------------------------------------------------- issue 12: many tasks, broken figures
+
+
+def with_tasks(at: AppTest, tasks: tuple[Task, ...]) -> AppTest:
+    at.session_state[state.TASKS] = tasks
+    return at
+
+
+def test_eight_tasks_train_and_show_curves_metrics_and_the_comparison(app):
+    """wagepan's seven tasks plus ``black``: 9 loss panels on 3 rows, which plotly refused (a domain of -5.55e-17)."""
+    at = with_tasks(app, (*app.session_state[state.TASKS], Task("black", ("black",), "binary")))
+    run = finish(train(open_model(at), 2, baselines=True))
+    assert run.snapshot().error is None
+    assert not at.error and not at.warning
+    assert has_chart(at, "model_losses") and has_chart(at, "model_gain")
+    assert len(at.dataframe[0].value) == 8  # the test metrics of every task
+    assert set(run.snapshot().baselines) == {t.name for t in at.session_state[state.TASKS]}
+    assert any(text.value.startswith("**Multi-task ") or text.value.startswith("**No clear difference")
+               for text in at.markdown)  # the sentence above the comparison
+    at.switch_page("views/export.py").run()  # the report ends with this run: it failed the same way
+    at.button(key="export_build_report").click().run()
+    assert not at.exception and not at.error
+    assert any(button.proto.label.startswith("HTML report (") for button in at.get("download_button"))
+
+
+@pytest.mark.parametrize("n_tasks", [12, 23])
+def test_many_generated_tasks_train_and_draw(app, n_tasks):
+    from tests.messy import many_tasks_frame
+
+    frame = many_tasks_frame(n_rows=600, n_tasks=n_tasks)
+    tasks = tuple(Task(c, (c,), "binary" if i % 3 == 0 else "multiclass" if i % 3 == 1 else "regression")
+                  for i, c in enumerate(c for c in frame.columns if c.startswith("task_")))
+    data = Dataset("many.csv", frame, tasks=tasks, feature_columns=tuple(f"x{i}" for i in range(5)))
+    at = app
+    at.session_state[state.DATASET] = data
+    at.session_state[state.TASKS] = tasks
+    at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="stratified")
+    run = finish(train(open_model(at), 2))
+    assert run.snapshot().error is None and not at.error and not at.warning
+    assert has_chart(at, "model_losses")
+    assert len(at.dataframe[0].value) == n_tasks
+
+
+def test_a_figure_that_fails_is_one_warning_and_the_rest_of_the_page_draws(app, monkeypatch):
+    from core.figures import training as figures
+
+    def broken(*args, **kwargs):
+        raise ValueError("Invalid value of type 'builtins.float' received for the 'domain' property\n...")
+
+    monkeypatch.setattr(figures, "loss_curves", broken)
+    at = train(open_model(app), 2, baselines=True)
+    finish(at)
+    assert not at.exception and not at.error
+    assert len(at.warning) == 1 and "loss curves" in at.warning[0].value and "\n" not in at.warning[0].value
+    assert not has_chart(at, "model_losses")
+    assert has_chart(at, "model_gain") and len(at.dataframe[0].value) == 7  # metrics and comparison still drawn
+
+
+# --------------------------------------------------------------------------- issue 12 item 9: settings survive
+
+
+def test_the_settings_survive_a_visit_to_another_page(app):
+    at = open_model(app)
+    at.number_input(key="model_epochs").set_value(7)
+    at.checkbox(key="model_baselines").check()
+    at.selectbox(key="model_weighting").select("dwa")
+    at.slider(key="model_dropout").set_value(0.2).run()
+    at.switch_page("views/data.py").run()
+    assert not at.exception
+    at.switch_page(PAGE).run()
+    assert not at.exception and not at.error
+    assert at.number_input(key="model_epochs").value == 7
+    assert at.checkbox(key="model_baselines").value is True
+    assert at.selectbox(key="model_weighting").value == "dwa"
+    assert at.slider(key="model_dropout").value == 0.2
+    at.switch_page("views/split.py").run()  # twice, through another page
+    at.switch_page(PAGE).run()
+    assert at.number_input(key="model_epochs").value == 7 and at.checkbox(key="model_baselines").value is True
+
+
+def test_every_model_widget_has_a_stable_model_key(app):
+    at = open_model(app)
+    at.selectbox(key="model_weighting").select("manual").run()
+    widgets = [*at.number_input, *at.slider, *at.selectbox, *at.checkbox, *at.multiselect, *at.button, *at.toggle]
+    keys = [w.key for w in widgets]
+    assert keys and all(key is not None and key.startswith("model_") for key in keys), keys
+
+
+def test_a_task_with_two_test_rows_shows_n_a_with_the_reason_and_is_not_judged(app):
+    rng = np.random.default_rng(0)
+    part = np.array(["train"] * 160 + ["val"] * 40 + ["test"] * 40)
+    frame = pd.DataFrame({"x": rng.normal(size=240), "part": part, "common": rng.integers(0, 2, 240)})
+    frame["rare"] = rng.integers(0, 2, 240).astype(float)
+    frame.loc[np.flatnonzero(part == "test")[2:], "rare"] = np.nan  # 2 labelled test rows
+    tasks = (Task("common", ("common",), "binary"), Task("rare", ("rare",), "binary"))
+    data = Dataset("tiny-test.csv", frame, tasks=tasks, feature_columns=("x",))
+    at = app
+    at.session_state[state.DATASET] = data
+    at.session_state[state.TASKS] = tasks
+    at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="predefined", split_column="part")
+    finish(at := train(open_model(at), 2, baselines=True))
+    metrics = at.dataframe[0].value.set_index("task")
+    assert metrics.loc["rare", "note"] == "n/a: 2 labelled test rows (fewer than 20)"
+    assert metrics.loc["rare", ["accuracy", "roc_auc"]].isna().all() and metrics.loc["common", "note"] == ""
+    gains = at.dataframe[1].value.set_index("task")
+    assert gains.loc["rare", "verdict"] == "not meaningful"
+    assert any("not meaningful for rare" in text.value for text in at.markdown)

@@ -23,6 +23,23 @@ PARTS = ("train", "val")
 PANEL_HEIGHT = 210  # pixels per row of loss panels
 LEGEND_LIFT = 24  # pixels between the top of the loss panels and the legend, room for the panel titles
 OUTCOMES = ("TN", "FP", "FN", "TP")  # a multilabel task's confusion columns, label by label
+# What building a figure can raise on data its author did not foresee: plotly's validators raise
+# ValueError (a domain outside [0, 1], a bad colour), and pandas/numpy the others. A page or report
+# that draws several figures catches these around each one (see failure_note), never Exception.
+FIGURE_ERRORS = (ValueError, TypeError, KeyError, IndexError, ZeroDivisionError)
+
+
+def failure_note(what: str, error: BaseException) -> str:
+    """One line for a figure that could not be built: which, why (first line of the error, cut short).
+
+    Examples
+    --------
+    >>> failure_note("loss curves", ValueError("Invalid value for domain\\n  more"))
+    'The loss curves chart could not be drawn (ValueError: Invalid value for domain); the rest is unaffected.'
+    """
+    first = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+    first = first if len(first) <= 120 else first[:117] + "..."
+    return f"The {what} chart could not be drawn ({type(error).__name__}: {first}); the rest is unaffected."
 
 
 def ema_smooth(values: Sequence[float | None], weight: float) -> np.ndarray:
@@ -146,12 +163,23 @@ def loss_curves(
 
 
 def _cell(row: int, col: int, rows: int, columns: int) -> tuple[list[float], list[float]]:
-    """The paper-coordinate x and y domains of grid cell (row, col), row 0 at the top, room for titles."""
+    """The paper-coordinate x and y domains of grid cell (row, col), row 0 at the top, room for titles.
+
+    Each edge is computed from its own grid line (``k / n`` of the gaps and cells
+    before it) and clipped to [0, 1]: summing cell and gap heights row by row
+    left the bottom row at -5.55e-17 with 3 or 6 rows, which plotly refuses.
+    """
     x_gap, y_gap = 0.05, min(0.3, 0.35 / rows) if rows > 1 else 0.0
     width = (1.0 - x_gap * (columns - 1)) / columns
     height = (1.0 - y_gap * (rows - 1)) / rows
-    left, top = col * (width + x_gap), 1.0 - row * (height + y_gap)
-    return [left, left + width], [top - height, top]
+    left = col * (width + x_gap)
+    bottom = (rows - 1 - row) * (height + y_gap)  # row 0 at the top, the last row at 0
+    return [_unit(left), _unit(left + width)], [_unit(bottom), _unit(bottom + height)]
+
+
+def _unit(value: float) -> float:
+    """``value`` clipped to a plotly domain's [0, 1] and rounded off float noise (1e-12)."""
+    return min(1.0, max(0.0, round(value, 12)))
 
 
 def _curve(curve: pd.DataFrame, part: str, smoothing: float, *, first: bool, axis: str) -> list[dict]:
@@ -256,37 +284,73 @@ def confusion_heatmap(counts: pd.DataFrame, *, task: str = "", title: str | None
                  height=max(300, 150 + 30 * side))
 
 
-def transfer_gain_bars(gains: pd.DataFrame, *, delta_m: float | None = None, title: str | None = None) -> go.Figure:
-    """Diverging bars of each task's transfer gain: right (green) the shared model helps, left (red) it hurts.
+VERDICT_COLORS = {"helps": status_color("pass"), "hurts": status_color("fail"),
+                  "no clear difference": "#afb8c1", "not meaningful": "#afb8c1"}
+
+
+def transfer_gain_bars(
+    gains: pd.DataFrame, *, delta_m: float | None = None,
+    delta_m_interval: tuple[float | None, float | None] = (None, None), title: str | None = None,
+) -> go.Figure:
+    """Bars of each task's transfer gain with its 95% interval: green helps, red hurts, grey no clear difference.
+
+    A bar is coloured only when its interval (the error bar) lies on one side
+    of 0; a task without an interval (no ``verdict`` column, or a verdict of
+    None) is grey too, since its sign alone says nothing. Tasks that cannot be
+    judged (``not meaningful``, or an undefined gain) are listed at the bottom
+    with no bar.
 
     Parameters
     ----------
     gains : DataFrame
-        ``task``, ``metric``, ``mtl``, ``stl``, ``gain``, ``relative_gain``:
-        ``TransferGain.to_frame()``. A task whose gain is undefined is listed at
-        the bottom with no bar.
+        ``task``, ``metric``, ``mtl``, ``stl``, ``gain``, ``relative_gain``, and
+        ``low``, ``high``, ``verdict``, ``note`` when known: ``TransferGain.to_frame()``.
     delta_m : float, optional
-        The run's average relative gain, shown in the title.
+        The run's average relative gain, shown in the title with ``delta_m_interval``.
 
     Examples
     --------
     >>> gains = pd.DataFrame({"task": ["a", "b"], "metric": ["roc_auc", "r2"], "mtl": [0.8, 0.2],
-    ...                       "stl": [0.7, 0.3], "gain": [0.1, -0.1], "relative_gain": [0.143, -0.333]})
+    ...                       "stl": [0.7, 0.3], "gain": [0.1, -0.1], "relative_gain": [0.143, -0.333],
+    ...                       "low": [0.05, -0.2], "high": [0.15, 0.01], "verdict": ["helps", "no clear difference"]})
     >>> fig = transfer_gain_bars(gains, delta_m=-0.095)
     >>> fig.data[0].type, list(fig.data[0].y), list(fig.data[0].marker.color)
-    ('bar', ['a (roc_auc)', 'b (r2)'], ['#1a7f37', '#cf222e'])
+    ('bar', ['a (roc_auc)', 'b (r2)'], ['#1a7f37', '#afb8c1'])
     """
-    ordered = gains.assign(_known=gains["gain"].notna()).sort_values(["_known", "gain"], ascending=[False, False])
-    gain = ordered["gain"].to_numpy(dtype=np.float64)
-    labels = [f"{t} ({m})" for t, m in zip(ordered["task"], ordered["metric"], strict=True)]
-    colors = [status_color("pass" if g > 0 else "fail" if g < 0 else "skipped") for g in np.nan_to_num(gain)]
-    text = ["undefined" if not np.isfinite(g) else f"{g:+.3f}" for g in gain]
+    frame = gains.copy()
+    for column in ("low", "high", "verdict", "note"):
+        if column not in frame:
+            frame[column] = None
+    gain = pd.to_numeric(frame["gain"], errors="coerce").astype(np.float64)
+    judged = gain.notna() & (frame["verdict"] != "not meaningful")
+    frame = frame.assign(_judged=judged, _gain=gain).sort_values(["_judged", "_gain"], ascending=[False, False])
+    gain = np.where(frame["_judged"], frame["_gain"], np.nan)
+    low = pd.to_numeric(frame["low"], errors="coerce").to_numpy(dtype=np.float64)
+    high = pd.to_numeric(frame["high"], errors="coerce").to_numpy(dtype=np.float64)
+    labels = [f"{t} ({m})" for t, m in zip(frame["task"], frame["metric"], strict=True)]
+    colors = [VERDICT_COLORS.get(v, VERDICT_COLORS["no clear difference"]) for v in frame["verdict"]]
+    text = [f"{g:+.3f}" if np.isfinite(g) else (v if v == "not meaningful" else "undefined")
+            for g, v in zip(gain, frame["verdict"], strict=True)]
+    interval = np.isfinite(low) & np.isfinite(high) & np.isfinite(gain)
+    value = np.nan_to_num(gain)
+    hover = [_gain_text(row) for row in frame.itertuples(index=False)]
     fig = go.Figure(go.Bar(
-        x=np.nan_to_num(gain), y=labels, orientation="h", marker_color=colors, text=text, textposition="outside",
-        cliponaxis=False, customdata=[_gain_text(row) for row in ordered.itertuples(index=False)],
+        x=value, y=labels, orientation="h", marker_color=colors, customdata=hover, showlegend=False,
         hovertemplate="%{y}: %{customdata}<extra></extra>",
+        error_x={"type": "data", "symmetric": False, "array": np.where(interval, high - value, 0.0),
+                 "arrayminus": np.where(interval, value - low, 0.0), "color": "#444", "thickness": 1.5,
+                 "width": 4, "visible": bool(interval.any())},
     ))
-    reach = float(np.nanmax(np.abs(gain))) if np.isfinite(gain).any() else 0.0
+    # The value beside the bar's far end, past its interval, so the whiskers never run through the text.
+    right = value >= 0
+    end = np.where(right, np.where(interval, high, value), np.where(interval, low, value))
+    fig.add_trace(go.Scatter(
+        x=end, y=labels, mode="text", text=text, textposition=["middle right" if r else "middle left" for r in right],
+        cliponaxis=False, showlegend=False, customdata=hover, hovertemplate="%{y}: %{customdata}<extra></extra>",
+        textfont={"size": 12, "color": "#333"},
+    ))
+    ends = np.concatenate([gain, low[interval], high[interval]])
+    reach = float(np.nanmax(np.abs(ends))) if np.isfinite(ends).any() else 0.0
     reach = reach * 1.35 or 0.1  # room for the labels beside the bars
     fig.add_vline(x=0, line={"color": "#444", "width": 1})
     fig.update_xaxes(title="transfer gain: multi-task − single-task (primary test metric)", range=[-reach, reach],
@@ -294,8 +358,15 @@ def transfer_gain_bars(gains: pd.DataFrame, *, delta_m: float | None = None, tit
     fig.update_yaxes(autorange="reversed", title=None, automargin=True)
     if title is None:
         title = "Which tasks gain from sharing the trunk"
+        notes = []
         if delta_m is not None:
-            title += f"<br><sup>Δm (mean relative gain over tasks) = {delta_m:+.1%}</sup>"
+            low_m, high_m = delta_m_interval
+            span = f" [{low_m:+.1%}, {high_m:+.1%}]" if low_m is not None and high_m is not None else ""
+            notes.append(f"Δm (mean relative gain) = {delta_m:+.1%}{span}")
+        if interval.any():
+            notes.append("lines: 95% bootstrap interval; grey where it holds 0")
+        if notes:
+            title += "<br><sup>" + " · ".join(notes) + "</sup>"
     fig = style(fig, title=title, height=max(260, 140 + 34 * len(gains)))
     if "<br>" in title:
         fig.update_layout(margin_t=fig.layout.margin.t + 18)
@@ -303,6 +374,12 @@ def transfer_gain_bars(gains: pd.DataFrame, *, delta_m: float | None = None, tit
 
 
 def _gain_text(row) -> str:
+    if getattr(row, "verdict", None) == "not meaningful":
+        return f"not meaningful: {getattr(row, 'note', None) or 'a metric is undefined'}"
     if row.gain is None or not np.isfinite(row.gain):
         return "undefined (a metric is missing on one side)"
-    return f"{row.gain:+.3f}: multi-task {row.mtl:.3f}, single-task {row.stl:.3f}"
+    text = f"{row.gain:+.3f}: multi-task {row.mtl:.3f}, single-task {row.stl:.3f}"
+    low, high = getattr(row, "low", None), getattr(row, "high", None)
+    if low is not None and high is not None and np.isfinite(low) and np.isfinite(high):
+        text += f"; 95% interval [{low:+.3f}, {high:+.3f}]: {row.verdict}"
+    return text

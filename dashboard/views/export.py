@@ -114,8 +114,10 @@ with columns[3]:
                                                  icon=":material/description:"):
         bar = slot.progress(0.0, text="Building the report…")
         try:
+            transfer = state.training().snapshot().gain if training is not None else None  # with its intervals
             page = render_report(data, tasks, result.assignment, config=config, warnings=result.warnings,
-                                 training=training, progress=lambda share, text: bar.progress(share, text=text))
+                                 training=training, transfer=transfer,
+                                 progress=lambda share, text: bar.progress(share, text=text))
         except TaskSplitError as error:
             slot.error(str(error))
         else:

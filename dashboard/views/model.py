@@ -30,6 +30,31 @@ WEIGHTING_HELP = {
 }
 METRIC_ORDER = list(dict.fromkeys(m for names in METRICS.values() for m in names))
 
+# Streamlit forgets a widget's value when its page is not drawn, so leaving the page reset every setting
+# (issue 12). Until dashboard.state keeps every page's widgets (keep_widget_values), this page keeps its
+# own: their values are noted after each run under one plain key and put back, before the widgets are
+# made, on the first run after a return. Buttons cannot be set, and the feature list follows the data.
+KEPT = "kept_model_widgets"  # dict[str, scalar]: this page's last widget values
+NOT_KEPT = ("model_train", "model_stop", "model_download", "model_features_")
+
+
+def restore_widgets() -> None:
+    for key, value in st.session_state.get(KEPT, {}).items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+
+
+def remember_widgets() -> None:
+    kept = dict(st.session_state.get(KEPT, {}))
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith("model_") and not key.startswith(NOT_KEPT):
+            value = st.session_state[key]
+            if isinstance(value, (bool, int, float, str)):
+                kept[key] = value
+    st.session_state[KEPT] = kept
+
+
+restore_widgets()
 st.title("Model")
 data = state.dataset()
 tasks = state.tasks()
@@ -148,6 +173,14 @@ with st.container(border=True):
 # --------------------------------------------------------------------------- live curves
 
 
+def show(drawn: compute.Drawn, *, key: str, where=st) -> None:
+    """A built figure, or its one-line note when it could not be built (the rest of the page draws on)."""
+    if drawn.figure is None:
+        where.warning(drawn.note, icon=":material/broken_image:")
+    else:
+        where.plotly_chart(drawn.figure, width="stretch", key=key)
+
+
 @st.fragment(run_every=REFRESH_SECONDS if live else None)
 def live_section(was_live: bool) -> None:
     """Progress, Stop and the curves; polled while the run goes, then one full rerun draws the results."""
@@ -171,13 +204,14 @@ def live_section(was_live: bool) -> None:
     log_y = view[1].toggle("Log scale", key="model_log")
     best = snapshot.result.best_epoch if snapshot.result is not None and snapshot.result.config.restore_best else None
     losses, weights = compute.training_curves(run.id, len(snapshot.records), smoothing, log_y, best, snapshot)
-    st.plotly_chart(losses, width="stretch", key="model_losses")
+    show(losses, key="model_losses")
     fixed = {"equal": "every task weighs 1", "manual": "the weights set above"}.get(run.request.config.weighting)
     if fixed:
         st.caption(f"Task weights stay fixed through training ({fixed}); the learned weightings "
                    "(uncertainty, gradnorm, dwa) draw them per epoch here.")
     else:
-        st.plotly_chart(weights, width="stretch", key="model_weights")
+        show(weights, key="model_weights")
+    remember_widgets()  # the smoothing and log scale (a fragment's rerun does not reach the page's end)
 
 
 live_section(live)
@@ -211,6 +245,9 @@ def metrics_table(result) -> pd.DataFrame:
     kinds = result.kinds
     table.insert(0, "primary", [PRIMARY_METRIC[kinds[task]] for task in table.index])
     table.insert(0, "kind", [kinds[task] for task in table.index])
+    if result.test_notes:  # metrics left out (n/a) because the test rows cannot judge the task
+        table["note"] = [f"n/a: {result.test_notes[task]}" if task in result.test_notes else ""
+                         for task in table.index]
     return table.reset_index()
 
 
@@ -232,19 +269,26 @@ def results_section(run: TrainingRun) -> None:
         st.subheader("Confusion matrices (test)")
         st.caption("Rows are the true labels, columns the predictions; colour is the share of the true label's rows.")
         grid = st.columns(2)
-        for i, (task, figure) in enumerate(confusions):
-            grid[i % 2].plotly_chart(figure, width="stretch", key=f"model_confusion_{task}")
+        for i, (task, drawn) in enumerate(confusions):
+            show(drawn, key=f"model_confusion_{task}", where=grid[i % 2])
     if snapshot.gain is not None:
+        gain = snapshot.gain
         st.subheader("Multi-task vs single-task")
-        left, right = st.columns([3, 2])
-        left.plotly_chart(gain_figure, width="stretch", key="model_gain")
-        delta = snapshot.gain.delta_m
-        right.metric("Δm (mean relative gain)", "n/a" if delta is None else f"{delta:+.1%}",
+        st.markdown(f"**{gain.summary()}**")
+        st.caption(f"Each interval is the 95% percentile interval of the gain over {gain.resamples:,} bootstrap "
+                   "resamples of the test rows, the same rows for both models; a task is judged only when its "
+                   "interval lies on one side of 0.")
+        left, right = st.columns([3, 1], vertical_alignment="center")
+        show(gain_figure, key="model_gain", where=left)
+        right.metric("Δm (mean relative gain)", "n/a" if gain.delta_m is None else f"{gain.delta_m:+.1%}",
                      help="Mean over tasks of (multi-task − single-task) / |single-task|, primary test metric.")
-        right.dataframe(snapshot.gain.to_frame().drop(columns="metric"), hide_index=True, width="stretch",
-                        column_config={**{c: st.column_config.NumberColumn(c, format="%.3f")
-                                          for c in ("mtl", "stl", "gain")},
-                                       "relative_gain": st.column_config.NumberColumn("relative", format="percent")})
+        if gain.delta_m_low is not None and gain.delta_m_high is not None:
+            right.caption(f"95% interval {gain.delta_m_low:+.1%} to {gain.delta_m_high:+.1%}"
+                          + ("" if gain.delta_m_low > 0 or gain.delta_m_high < 0 else ": it holds 0"))
+        table = gain.to_frame().drop(columns=["relative_gain"])
+        st.dataframe(table if table["note"].notna().any() else table.drop(columns="note"), hide_index=True,
+                     width="stretch", column_config={c: st.column_config.NumberColumn(c, format="%.3f")
+                                                     for c in ("mtl", "stl", "gain", "low", "high")})
 
 
 # The run is only ever read inside functions: a page-level name would keep a dropped run (and its
@@ -253,3 +297,4 @@ if state.training() is not None and not state.training().running:
     results_section(state.training())
 elif state.training() is None:
     st.info("Set the model up above and press **Train**: the loss curves draw themselves as it learns.")
+remember_widgets()
