@@ -241,6 +241,10 @@ def journey(page, app_url: str, tmp_path) -> None:
     main = page.get_by_test_id("stMain")
     for score in ("LD", "LPD", "JS"):
         expect(main.get_by_text(re.compile(rf"^{score} ·"))).to_be_visible()
+    for score in ("LD", "LPD", "JS"):  # label shift between periods is drift, not a failed split (item 7)
+        card = main.get_by_test_id("stVerticalBlock").filter(has_text=re.compile(rf"^\s*{score} ·")).last
+        verdict = card.inner_text().split("\n")[1].strip()
+        assert verdict != "fail", f"the time split's {score} is judged as a failed random split: {card.inner_text()}"
     expect(page.get_by_role("heading", name="Leakage")).to_be_visible()
     leakage = main.locator("table").filter(has_text="verdict").first
     expect(leakage).to_be_visible(timeout=120_000)
@@ -296,6 +300,7 @@ def journey(page, app_url: str, tmp_path) -> None:
     page.reload()
     wait_idle(page)
     check(page, "the page after a reload")
+    expect(page.get_by_role("heading", name=FILENAME)).to_be_visible()  # the Data page shows the upload
     listed = sidebar_text(page)
     assert FILENAME in listed, f"the upload was dropped on reload: {listed}"
     assert f"Tasks ({len(TASKS)})" in listed, listed
