@@ -10,18 +10,30 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 EXCEPTION = '[data-testid="stException"]'
 
 
+# Idle: no script run, no status widget, no spinner or skeleton, every plotly chart drawn, and the page's
+# elements and text the same over two animation frames in a row (Streamlit lays out what a run sent a
+# moment after it marks the run over). Polled once per animation frame, so it waits for the page, not a clock.
+SETTLED = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const busy = !app || app.getAttribute('data-test-script-state') !== 'notRunning'
+        || document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSpinner"], '
+                                  + '[data-testid="stSkeleton"]')
+        || Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+               .some(chart => !chart.querySelector('.main-svg'));
+    if (busy) { window.__tsSettled = null; window.__tsFrames = 0; return false; }
+    const main = document.querySelector('[data-testid="stMain"]') || document.body;
+    const shape = document.getElementsByTagName('*').length + ':' + main.innerText.length;
+    window.__tsFrames = shape === window.__tsSettled ? window.__tsFrames + 1 : 0;
+    window.__tsSettled = shape;
+    return window.__tsFrames >= 2;
+}"""
+
+
 def wait_idle(page, timeout: float = 90_000) -> None:
-    """Wait until the app has rendered and no script run is in progress."""
+    """Wait until the app has rendered, no script run is in progress and the page has stopped changing."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
-    page.wait_for_function(
-        """() => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            const running = document.querySelector('[data-testid="stStatusWidget"]');
-            return app && app.getAttribute('data-test-script-state') === 'notRunning' && !running;
-        }""",
-        timeout=timeout,
-    )
-    page.wait_for_timeout(300)
+    page.evaluate("() => { window.__tsSettled = null; window.__tsFrames = 0; }")
+    page.wait_for_function(SETTLED, timeout=timeout, polling="raf")
 
 
 def assert_no_exception(page, where: str) -> None:
