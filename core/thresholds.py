@@ -18,6 +18,11 @@ in a label's share of rows (random splits: 0.4 points on flights, 4 on wagepan,
 distance (random: 0.004 flights to 0.12 penguins; stratified: at most 0.013),
 KS for regression targets. A random split of a big data set passes those; a
 random split of a small one warns or fails, as it should.
+
+A split is judged on what its strategy promises (:mod:`core.judge`): a split of
+whole groups against random deals of the same groups (:class:`Chance`), and a
+time or predefined split not at all on its labels: their differences between
+splits are drift between periods, status ``info``, shown and never a verdict.
 """
 
 from __future__ import annotations
@@ -65,8 +70,10 @@ class Chance:
 
     For rows this is :class:`~core.quality.SplitQuality`'s first-order expectation of
     LD and LPD, and the other scores keep their absolute thresholds. For whole groups
-    (:func:`core.judge.group_chance`) every score is the mean over a few random deals of
-    the same groups, so a group split is not failed for what whole groups cannot avoid.
+    (:func:`core.judge.group_chance`) LD is the same expectation over groups and the
+    other scores the mean of a few random deals of the same groups, so a group split
+    is not failed for what whole groups cannot avoid: it passes a score within the
+    absolute threshold or below half of chance.
 
     Examples
     --------
