@@ -23,7 +23,6 @@ Where each part lives:
 :mod:`core.leakage`        :func:`leakage` (checks in :mod:`core.leakage_checks`, :mod:`core.leakage_sampled`)
 :mod:`core.comparison`     :func:`compare_strategies`
 :mod:`core.thresholds`     the pass/warn/fail thresholds and :func:`scorecard`
-:mod:`core.judge`          :func:`judge_split`: a split judged on what its strategy promises
 ========================  =====================================================================
 """
 
@@ -44,14 +43,13 @@ from core.distribution import QUANTILES as QUANTILES
 from core.distribution import LabelDistribution, TaskScores, label_distribution, task_scores
 from core.encoded_tasks import MISSING, WHOLE, EncodedTasks, TaskLabels, encode_tasks
 from core.errors import DataError as DataError
-from core.judge import group_chance, judge_split
 from core.leakage import LeakageReport, leakage
 from core.quality import EXCLUDED, SplitQuality, split_order, split_quality
 from core.quality import split_codes as split_codes
 from core.tasks import Task as Task
 from core.tasks import encode as encode
 from core.tasks import indicator_block as indicator_block
-from core.thresholds import THRESHOLDS, Chance, Threshold, scorecard
+from core.thresholds import THRESHOLDS, Threshold, scorecard
 from core.thresholds import status_of as status_of
 
 # The names below are the contract; the ``X as X`` imports above are kept importable from here
@@ -84,7 +82,4 @@ __all__ = [
     "THRESHOLDS",
     "Threshold",
     "scorecard",
-    "Chance",
-    "judge_split",
-    "group_chance",
 ]
