@@ -95,7 +95,8 @@ def group_check(
     return CheckResult(
         "fail",
         f"{leaked.size:,} of {len(groups):,} groups of '{column}' ({share_text(leaked.size, len(groups))}) have rows "
-        f"in more than one split ({rows:,} rows), e.g. {', '.join(examples)}. Split by group.",
+        f"in more than one split ({rows:,} rows), e.g. {', '.join(examples)}; use the group strategy, "
+        f"or set '{column}' as the split's group column.",
         leaked.size,
     )
 

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core.tasks import MANY_CLASSES, Task, infer_kind, make_task, task_source_columns
+from core.feature_columns import feature_columns
+from core.tasks import MANY_CLASSES, Task, infer_kind, make_task
 
 __all__ = [
     "column_summary", "RoleSuggestion", "suggest_roles", "RepeatedId", "id_like_columns", "repeated_id_candidates",
@@ -191,9 +192,8 @@ def suggest_roles(frame: pd.DataFrame) -> RoleSuggestion:
     )
     roles = {id_column, time_column, group_column} - {None}
     tasks = _suggest_tasks(frame, [c for c in columns if c not in roles])
-    sources = task_source_columns(tasks)
-    features = tuple(c for c in columns if c not in roles and c not in sources)
-    return RoleSuggestion(tasks, features, id_column, group_column, time_column)
+    features = feature_columns(frame, tasks, group_column=group_column, time_column=time_column, id_column=id_column)
+    return RoleSuggestion(tasks, tuple(features), id_column, group_column, time_column)
 
 
 def _suggest_tasks(frame: pd.DataFrame, candidates: list[str]) -> tuple[Task, ...]:

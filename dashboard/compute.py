@@ -122,17 +122,47 @@ def split_scores(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig,
 
 @st.cache_data(max_entries=16, show_spinner="Checking for leakage (sampled on large data)…")
 def leakage_checks(
-    fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, feature_columns: tuple[str, ...] | None,
-    _frame, _assignment,
+    fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, group_column: str | None,
+    feature_columns: tuple[str, ...], _frame, _assignment,
 ) -> pd.DataFrame:
+    """The leakage table; ``group_column`` is the dataset's group even when the split ignores it."""
     from core.diagnostics import leakage
 
     report = leakage(
-        _frame, _assignment, tasks=tasks, group_column=config.group_column, time_column=config.time_column,
-        feature_columns=list(feature_columns) if feature_columns else None, seed=config.seed,
-        group_time=config.time_groups,
+        _frame, _assignment, tasks=tasks, group_column=group_column, time_column=config.time_column,
+        feature_columns=list(feature_columns), seed=config.seed, group_time=config.time_groups,
     )
     return report.to_frame()
+
+
+# --------------------------------------------------------------------------- features (issue 12)
+# The one feature list of core.features.feature_columns, for the current tasks and the roles of both
+# the dataset and the split; cached because telling id-like columns apart counts each column's values.
+
+
+def features(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> tuple[str, ...]:
+    """The model features now: the dataset's curated list or every column, minus tasks, roles and ids."""
+    roles = (data.group_column, data.time_column, data.id_column)
+    split_roles = (config.group_column, config.time_column, config.id_column, config.split_column)
+    return _features(data.fingerprint, data.feature_columns, roles, tasks, split_roles, data)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _features(fingerprint: str, curated: tuple[str, ...], roles: tuple, tasks: tuple[Task, ...], split_roles: tuple,
+              _data: Dataset) -> tuple[str, ...]:
+    from core.feature_columns import feature_columns
+
+    group, time, row_id, split_column = split_roles
+    return tuple(feature_columns(_data, tasks, group_column=group, time_column=time, id_column=row_id,
+                                 exclude=[split_column] if split_column else ()))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def id_like_columns(fingerprint: str, _frame: pd.DataFrame) -> dict[str, str]:
+    """Columns that look like ids, row numbers or free text, with why (``core.features.id_like_columns``)."""
+    from core.feature_columns import id_like_columns as id_like
+
+    return id_like(_frame)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
