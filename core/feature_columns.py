@@ -13,7 +13,7 @@ the diagnostics need not import torch to know the features.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -73,7 +73,7 @@ def id_like_columns(frame: pd.DataFrame, columns: Iterable[str] | None = None) -
     ...                       "note": [f"n{i % 40}" for i in range(100)], "colour": ["red", "blue"] * 50})
     >>> for column, why in id_like_columns(frame).items():
     ...     print(f"{column}: {why}")
-    row: a different value in every row (an id or a row number)
+    row: a different value in every row (an id, a row number or free text)
     note: text with 40 distinct values in 100 rows (free text or an id)
     """
     wanted = None if columns is None else {str(c) for c in columns}
@@ -90,7 +90,7 @@ def id_like_columns(frame: pd.DataFrame, columns: Iterable[str] | None = None) -
         if distinct <= CATEGORY_DISTINCT or (text and _reads_as_numbers_or_dates(series)):
             continue
         if distinct == int(series.notna().sum()):
-            found[str(column)] = "a different value in every row (an id or a row number)"
+            found[str(column)] = "a different value in every row (an id, a row number or free text)"
         elif text and distinct > TEXT_DISTINCT_SHARE * n_rows:
             found[str(column)] = f"text with {distinct:,} distinct values in {n_rows:,} rows (free text or an id)"
     return found
@@ -104,6 +104,7 @@ def feature_columns(
     time_column: str | None = None,
     id_column: str | None = None,
     exclude: Iterable[str] = (),
+    id_like: Mapping[str, str] | None = None,
 ) -> list[str]:
     """The model features of a table for the current tasks and roles: the one list every page and check uses.
 
@@ -123,6 +124,9 @@ def feature_columns(
         Role columns to leave out, besides the dataset's own.
     exclude : iterable of str
         Other columns that are no features (a predefined split's column).
+    id_like : mapping of str to str, optional
+        :func:`id_like_columns` of the frame when already known (it counts every column's
+        values: the dashboard computes it once per table); default: computed here.
 
     Returns
     -------
@@ -146,5 +150,6 @@ def feature_columns(
     if curated:
         return [str(c) for c in dict.fromkeys(curated) if str(c) in columns and str(c) not in left_out]
     candidates = [str(c) for c in frame.columns if str(c) not in left_out]
-    id_like = id_like_columns(frame, candidates)
+    if id_like is None:
+        id_like = id_like_columns(frame, candidates)
     return [c for c in candidates if c not in id_like]

@@ -74,6 +74,12 @@ def test_id_like_columns_name_row_numbers_ids_and_free_text_with_why():
     assert not {"income", "hours", "person_id", "interview_date", "city", "region", "price"} & set(found)
 
 
+def test_id_like_columns_counted_once_for_the_whole_table_give_the_same_list(panel):
+    tasks = panel_tasks(panel)
+    assert feature_columns(panel, tasks, id_like=id_like_columns(panel.frame)) == feature_columns(panel, tasks)
+    assert "row" in feature_columns(panel, tasks, id_like={})
+
+
 def test_a_small_table_keeps_its_few_values_as_features():
     frame = pd.DataFrame({"x": range(12), "colour": list("rgbrgbrgbrgb"), "y": [0, 1] * 6})
     assert feature_columns(frame, [Task("y", ("y",), "binary")]) == ["x", "colour"]

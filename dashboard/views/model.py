@@ -95,11 +95,15 @@ def feature_controls() -> tuple[str, ...]:
         help="A task's own columns are never features. The default leaves out the group, time and id columns, "
              "and columns that name rows rather than describe them (ids, row numbers, free text).",
     )
-    left_out = [f"`{column}` ({role} column)" for column, role in roles.items()]
-    left_out += [f"`{column}`: {why}" for column, why in compute.id_like_columns(data.fingerprint, frame).items()
-                 if column in options and column not in roles and column not in default]
-    if left_out:
-        st.caption("Left out by default: " + "; ".join(left_out) + ". Add any of them above if it is a feature.")
+    left_out = [", ".join(f"`{column}` ({role} column)" for column, role in roles.items())]
+    by_reason: dict[str, list[str]] = {}
+    for column, why in compute.id_like_columns(data.fingerprint, frame).items():
+        if column in options and column not in roles and column not in default:
+            by_reason.setdefault(why, []).append(f"`{column}`")
+    left_out += [f"{', '.join(columns)}: {why}" for why, columns in by_reason.items()]
+    if any(left_out):
+        st.caption("Left out by default: " + "; ".join(p for p in left_out if p)
+                   + ". Add any of them above if it is a feature.")
     return tuple(chosen)
 
 
