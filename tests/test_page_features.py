@@ -86,3 +86,19 @@ def test_the_model_page_leaves_out_roles_ids_and_free_text_by_default_and_says_w
     note = " ".join(c.value for c in at.caption)
     assert "`row`" in note and "a different value in every row" in note
     assert "`comment`" in note
+
+
+def test_a_group_set_on_the_data_page_leaves_the_model_defaults_and_the_leakage_check_follows_it():
+    at = upload_panel()
+    data = at.session_state[state.DATASET]
+    at.selectbox(key=f"data_group_{data.fingerprint}").set_value("region").run()
+    assert not at.exception and at.session_state[state.DATASET].group_column == "region"
+    at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="random")  # a row split: the group is not kept whole
+    at.switch_page("views/model.py").run()
+    assert not at.exception
+    features = set(at.multiselect[0].value)
+    assert "region" not in features and "person_id" in features  # person_id repeats: a number, not an id
+    assert "`region` (group column)" in " ".join(c.value for c in at.caption)
+    at.switch_page("views/diagnostics.py").run()
+    group = leakage_rows(at)["Groups in more than one split"]
+    assert group.startswith(":red-badge[fail]") and "groups of 'region'" in group, group
