@@ -371,6 +371,11 @@ def prepare_split(
         feature_columns = default_feature_columns(
             df, tasks, id_column=id_column, group_column=group_column, time_column=time_column
         )
+        if not feature_columns:
+            raise DataError(
+                "No column is left to learn from: each is a task, a group, time or id column, or id-like "
+                "(a different value in every row, or free text); pass feature_columns to use some of them."
+            )
     columns = _check_feature_columns(df, tasks, feature_columns)
     preprocessor = make_preprocessor(df[columns], config)
     preprocessor.fit(df[columns].iloc[parts["train"]])

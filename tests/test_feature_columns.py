@@ -9,6 +9,7 @@ import pytest
 
 from core.data import load_builtin, load_file, with_roles
 from core.diagnostics import leakage
+from core.errors import DataError
 from core.features import feature_columns, id_like_columns, prepare_split
 from core.report import render_report
 from core.splits import SplitConfig, split
@@ -93,6 +94,15 @@ def test_the_model_default_leaves_out_row_numbers_and_free_text():
     assignment = np.where(np.arange(len(frame)) % 5 == 0, "test", "train")
     prepared = prepare_split(frame, tasks, assignment, group_column="person_id")
     assert set(prepared.feature_columns) == {"year", "age", "hours", "income", "region", "health"}
+
+
+def test_a_table_of_only_ids_says_why_nothing_is_left_to_learn_from():
+    frame = pd.DataFrame({"row": range(40), "y": [0, 1] * 20})
+    with pytest.raises(DataError, match="No column is left to learn from.*pass feature_columns"):
+        prepare_split(frame, [Task("y", ("y",), "binary")], ["train"] * 30 + ["val", "test"] * 5)
+    prepared = prepare_split(frame, [Task("y", ("y",), "binary")], ["train"] * 30 + ["val", "test"] * 5,
+                             feature_columns=["row"])
+    assert prepared.feature_columns == ("row",)
 
 
 # --------------------------------------------------------------------------- leakage
