@@ -14,10 +14,14 @@ the diagnostics need not import torch to know the features.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from core.tasks import Task, task_source_columns
+
+if TYPE_CHECKING:  # core.data imports this module (through core.roles)
+    from core.data import Dataset
 
 __all__ = ["feature_columns", "id_like_columns", "TEXT_DISTINCT_SHARE", "CATEGORY_DISTINCT"]
 
@@ -97,7 +101,7 @@ def id_like_columns(frame: pd.DataFrame, columns: Iterable[str] | None = None) -
 
 
 def feature_columns(
-    data,
+    data: Dataset | pd.DataFrame,
     tasks: Sequence[Task],
     *,
     group_column: str | None = None,

@@ -116,7 +116,8 @@ def diagnose(dataset: Dataset, tasks, assignment, config, progress: Progress) ->
     group = (config.group_column if config is not None else None) or dataset.group_column
     time = (config.time_column if config is not None else None) or dataset.time_column
     features = feature_columns(
-        dataset, tasks, group_column=group, time_column=time, id_column=config.id_column if config else None,
+        dataset, tasks, group_column=group, time_column=time,
+        id_column=config.id_column if config is not None else None,
         exclude=[config.split_column] if config is not None and config.split_column else (),
     )
     leak = diagnostics.leakage(

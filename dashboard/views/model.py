@@ -97,7 +97,8 @@ def feature_controls() -> tuple[str, ...]:
     )
     left_out = [", ".join(f"`{column}` ({role} column)" for column, role in roles.items())]
     by_reason: dict[str, list[str]] = {}
-    for column, why in compute.id_like_columns(data.fingerprint, frame).items():
+    id_like = {} if data.feature_columns else compute.id_like_columns(data.fingerprint, frame)  # curated: as listed
+    for column, why in id_like.items():
         if column in options and column not in roles and column not in default:
             by_reason.setdefault(why, []).append(f"`{column}`")
     left_out += [f"{', '.join(columns)}: {why}" for why, columns in by_reason.items()]
