@@ -3,12 +3,12 @@
 A column is a feature unless it is a task or a column a task is made from, holds a role (the group,
 time or id column), is named in ``exclude`` (a predefined split's column, say), or names rows rather
 than describing them (:func:`id_like_columns`: a different value in every row, or text with more
-distinct values than 5% of the rows). A built-in dataset's curated list is used as its authors wrote
-it, minus the tasks and roles of the moment. Everything is read from the current tasks and roles on
+distinct values than 5% of the rows and than 50). A built-in dataset's curated list is used as its
+authors wrote it, minus the tasks and roles of the moment. Everything is read from the current tasks and roles on
 every call, so a task picked after loading is never tested or trained on as a feature.
 
-The rules live here, below :mod:`core.leakage` and :mod:`core.features` (which re-exports them), so
-the diagnostics need not import torch to know the features.
+The rules live here, below :mod:`core.roles`, :mod:`core.leakage` and :mod:`core.features` (which
+re-export them), so the diagnostics need not import torch to know the features.
 """
 
 from __future__ import annotations
@@ -18,23 +18,24 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from core.tasks import Task, task_source_columns
+from core.tasks import MANY_CLASSES, Task, task_source_columns
 
 if TYPE_CHECKING:  # core.data imports this module (through core.roles)
     from core.data import Dataset
 
-__all__ = ["feature_columns", "id_like_columns", "TEXT_DISTINCT_SHARE", "CATEGORY_DISTINCT"]
+__all__ = ["feature_columns", "id_like_columns", "ID_LIKE_SHARE", "FEW_ROWS"]
 
-TEXT_DISTINCT_SHARE = 0.05  # text with more distinct values than this share of the rows is free text or an id
-CATEGORY_DISTINCT = 20  # at most this many distinct values is a category however few the rows
+# Text with more distinct values than this share of the rows, and than MANY_CLASSES, names rows: free text or an id.
+ID_LIKE_SHARE = 0.05
+FEW_ROWS = 20  # a column of at most this many distinct values is never id-like: a small table has few rows
 
 
-def _is_text(series: pd.Series) -> bool:
-    return not (
-        pd.api.types.is_numeric_dtype(series)
-        or pd.api.types.is_bool_dtype(series)
-        or pd.api.types.is_datetime64_any_dtype(series)
-        or pd.api.types.is_timedelta64_dtype(series)
+def _integer_or_text(series: pd.Series) -> bool:
+    """Integer or text columns: where ids live (a decimal or a date column is a measurement)."""
+    if pd.api.types.is_bool_dtype(series):
+        return False
+    return pd.api.types.is_integer_dtype(series) or pd.api.types.is_string_dtype(series) or (
+        pd.api.types.is_object_dtype(series)
     )
 
 
@@ -53,12 +54,11 @@ def id_like_columns(frame: pd.DataFrame, columns: Iterable[str] | None = None) -
     """Columns that name rows rather than describe them, each with why: ids, row numbers, free text.
 
     An integer or text column with a different value in every (non-missing) row is an id or a row
-    number; a text column with more distinct values than ``TEXT_DISTINCT_SHARE`` of the rows is free
-    text or an id. A model learns nothing from either that carries over to new rows, and either makes
-    every row look unique to the duplicate checks. Columns of at most ``CATEGORY_DISTINCT`` values are
-    categories, whatever the size of the table; decimal numbers (an income, a measurement) are never
-    id-like, however many distinct values they have, nor is text that reads as numbers (``38,5``) or
-    ISO dates.
+    number; a text column with more distinct values than ``ID_LIKE_SHARE`` (5%) of the rows and
+    than ``MANY_CLASSES`` is free text or an id. A model learns nothing from either that carries over
+    to new rows, and either makes every row look unique to the duplicate checks. Decimal columns
+    (measurements, even when their values happen to be whole), dates, 0/1 flags, text that reads as
+    numbers (``38,5``) or ISO dates, and columns of at most ``FEW_ROWS`` distinct values never are.
 
     Parameters
     ----------
@@ -73,12 +73,12 @@ def id_like_columns(frame: pd.DataFrame, columns: Iterable[str] | None = None) -
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"row": range(100), "x": [i / 7 for i in range(100)],
-    ...                       "note": [f"n{i % 40}" for i in range(100)], "colour": ["red", "blue"] * 50})
+    >>> frame = pd.DataFrame({"row": range(200), "x": [0.5 * i for i in range(200)],
+    ...                       "note": [f"note {i % 60}" for i in range(200)], "kind": ["a", "b"] * 100})
     >>> for column, why in id_like_columns(frame).items():
     ...     print(f"{column}: {why}")
     row: a different value in every row (an id, a row number or free text)
-    note: text with 40 distinct values in 100 rows (free text or an id)
+    note: text with 60 distinct values in 200 rows (free text or an id)
     """
     wanted = None if columns is None else {str(c) for c in columns}
     n_rows = len(frame)
@@ -87,15 +87,15 @@ def id_like_columns(frame: pd.DataFrame, columns: Iterable[str] | None = None) -
         if wanted is not None and str(column) not in wanted:
             continue
         series = frame[column]
-        text = _is_text(series)
-        if not (text or pd.api.types.is_integer_dtype(series)) or pd.api.types.is_bool_dtype(series):
+        if not _integer_or_text(series):
             continue
+        text = not pd.api.types.is_numeric_dtype(series)
         distinct = int(series.nunique(dropna=True))
-        if distinct <= CATEGORY_DISTINCT or (text and _reads_as_numbers_or_dates(series)):
+        if distinct <= FEW_ROWS or (text and _reads_as_numbers_or_dates(series)):
             continue
         if distinct == int(series.notna().sum()):
             found[str(column)] = "a different value in every row (an id, a row number or free text)"
-        elif text and distinct > TEXT_DISTINCT_SHARE * n_rows:
+        elif text and distinct > max(ID_LIKE_SHARE * n_rows, MANY_CLASSES):
             found[str(column)] = f"text with {distinct:,} distinct values in {n_rows:,} rows (free text or an id)"
     return found
 

@@ -19,7 +19,7 @@ from tests.messy import panel_csv
 
 TASKS = ["employed", "health"]
 LEFT_OUT = {"employed", "health", "person_id", "interview_date", "row", "comment"}  # tasks, roles, row number, free text
-FEATURES = {"year", "age", "hours", "income", "region"}  # hours and income: numbers with decimal commas
+FEATURES = {"year", "age", "hours", "income", "region"}
 
 
 def upload_panel(tasks: list[str] = TASKS) -> AppTest:
