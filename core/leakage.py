@@ -30,7 +30,7 @@ import pandas as pd
 from core.errors import DataError
 from core.feature_columns import feature_columns as default_features
 from core.leakage_checks import N_EXAMPLES as N_EXAMPLES  # importable from here, as before the split
-from core.leakage_checks import duplicate_check, group_check, skipped, time_check
+from core.leakage_checks import GROUP_ADVICE, duplicate_check, group_check, skipped, time_check
 from core.leakage_sampled import PREDICTOR_BINS as PREDICTOR_BINS
 from core.leakage_sampled import near_duplicate_check, predictor_check
 from core.quality import split_codes
@@ -162,7 +162,8 @@ def leakage(
                 result, predictors = result
             if check == "group" and group_time == "rows" and result.status == "fail":
                 result = type(result)(
-                    "warn", result.detail.removesuffix(" Split by group.") + " The time split places rows by time "
+                    "warn", result.detail.removesuffix(GROUP_ADVICE.format(column=group_column))
+                    + ". The time split places rows by time "
                     "and lets groups straddle splits, as chosen: their later rows are tested on what their earlier "
                     "rows taught.", result.count,
                 )

@@ -137,6 +137,16 @@ def test_the_group_check_counts_groups_a_row_split_cuts_and_says_what_to_do(pane
     assert "use the group strategy, or set 'person_id' as the split's group column" in group["detail"]
 
 
+def test_a_time_split_that_lets_groups_straddle_warns_without_asking_for_the_group_column_it_has(panel):
+    config = SplitConfig("time", time_column="year", group_column="person_id", group_time="rows")
+    result = split(panel.frame, panel_tasks(panel), config)
+    report = leakage(panel.frame, result.assignment, group_column="person_id", group_time=config.time_groups,
+                     checks=("group",))
+    group = report.to_frame().set_index("check").loc["group"]
+    assert group["status"] == "warn" and "as chosen" in group["detail"]
+    assert "use the group strategy" not in group["detail"] and ";." not in group["detail"]
+
+
 # --------------------------------------------------------------------------- report
 
 
