@@ -178,6 +178,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> None:
+    from core.feature_columns import feature_columns
     from core.training import TrainConfig, fit_on_split
 
     dataset = load_data(args.data)
@@ -195,7 +196,7 @@ def _cmd_train(args: argparse.Namespace) -> None:
         raise ConfigError(f"--fold {args.fold} is negative; folds are numbered from 0.")
     result = fit_on_split(
         dataset.frame, tasks, assignment,
-        feature_columns=dataset.feature_columns or None,
+        feature_columns=feature_columns(dataset, tasks),
         config=TrainConfig(**options),
         test_fold=args.fold,
         group_column=dataset.group_column,

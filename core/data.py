@@ -54,6 +54,10 @@ SUPPORTED = "CSV, TSV, Parquet, Excel or JSON"
 class Dataset:
     """A table and the roles of its columns.
 
+    ``feature_columns`` is a built-in dataset's curated feature list; it is empty for a user's
+    file. Read the features through :func:`core.features.feature_columns` (dataset, current
+    tasks), never from this field alone: the tasks and roles chosen since loading change them.
+
     Examples
     --------
     >>> wagepan = load_builtin("wagepan")
@@ -162,8 +166,7 @@ def dataset_from_frame(frame: pd.DataFrame, *, name: str, source: str = "") -> D
         frame=frame,
         description=f"{len(frame):,} rows x {frame.shape[1]:,} columns from {name}.",
         source=source,
-        tasks=roles.tasks,
-        feature_columns=roles.feature_columns,
+        tasks=roles.tasks,  # no feature list: the features follow the tasks and roles chosen later
         group_column=roles.group_column,
         time_column=roles.time_column,
         id_column=roles.id_column,

@@ -5,7 +5,8 @@ in-memory tensors. Preprocessing is an sklearn pipeline fitted on the train
 rows only: numbers (inf read as missing) are median-imputed and standardised,
 text is imputed and one-hot encoded with at most ``max_categories`` columns per
 feature. Date and time columns become numbers (days since 1970-01-01;
-durations in days) and are then treated like any number. Targets come from
+durations in days) and are then treated like any number. Which columns are
+features by default is :func:`feature_columns` (from :mod:`core.feature_columns`). Targets come from
 :func:`core.tasks.encode`; a regression target is standardised with its train
 mean and standard deviation.
 """
@@ -25,6 +26,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from core.errors import ConfigError, DataError
+from core.feature_columns import feature_columns, id_like_columns
 from core.tasks import Task, encode, task_source_columns
 
 __all__ = [
@@ -32,6 +34,8 @@ __all__ = [
     "TargetSpec",
     "Part",
     "PreparedSplit",
+    "feature_columns",
+    "id_like_columns",
     "default_feature_columns",
     "make_preprocessor",
     "resolve_parts",
@@ -133,7 +137,7 @@ def default_feature_columns(
     group_column: str | None = None,
     time_column: str | None = None,
 ) -> list[str]:
-    """Every column that is not a task, a task's source, an id, a group or a time column.
+    """:func:`feature_columns` of a bare table: no task, task source, id, group, time or id-like column.
 
     Examples
     --------
@@ -141,9 +145,7 @@ def default_feature_columns(
     >>> default_feature_columns(frame, [Task("y", ("y",), "binary")], id_column="id", group_column="g")
     ['x']
     """
-    excluded = task_source_columns(tasks) | {task.name for task in tasks}
-    excluded |= {c for c in (id_column, group_column, time_column) if c is not None}
-    return [str(c) for c in df.columns if str(c) not in excluded]
+    return feature_columns(df, tasks, id_column=id_column, group_column=group_column, time_column=time_column)
 
 
 def _as_numbers(series: pd.Series) -> pd.Series:
@@ -346,8 +348,8 @@ def prepare_split(
     """Tensors for train, val and test, with preprocessing fitted on the train rows only.
 
     ``feature_columns=None`` means :func:`default_feature_columns` with the given
-    id, group and time columns (pass a built-in dataset's own
-    ``Dataset.feature_columns`` instead). A task's own columns are never
+    id, group and time columns (pass :func:`feature_columns` of a dataset for a
+    built-in dataset's curated list). A task's own columns are never
     features, even when listed.
 
     Examples
@@ -369,6 +371,11 @@ def prepare_split(
         feature_columns = default_feature_columns(
             df, tasks, id_column=id_column, group_column=group_column, time_column=time_column
         )
+        if not feature_columns:
+            raise DataError(
+                "No column is left to learn from: each is a task, a group, time or id column, or id-like "
+                "(a different value in every row, or free text); pass feature_columns to use some of them."
+            )
     columns = _check_feature_columns(df, tasks, feature_columns)
     preprocessor = make_preprocessor(df[columns], config)
     preprocessor.fit(df[columns].iloc[parts["train"]])

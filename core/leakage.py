@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.feature_columns import feature_columns as default_features
 from core.leakage_checks import N_EXAMPLES as N_EXAMPLES  # importable from here, as before the split
-from core.leakage_checks import duplicate_check, group_check, skipped, time_check
+from core.leakage_checks import GROUP_ADVICE, duplicate_check, group_check, skipped, time_check
 from core.leakage_sampled import PREDICTOR_BINS as PREDICTOR_BINS
 from core.leakage_sampled import near_duplicate_check, predictor_check
 from core.quality import split_codes
@@ -78,11 +79,6 @@ class LeakageReport:
 # --------------------------------------------------------------------------- entry point
 
 
-def _default_features(df, tasks, group_column, time_column) -> list[str]:
-    skip = task_source_columns(tasks) | {group_column, time_column}
-    return [c for c in df.columns if c not in skip]
-
-
 def leakage(
     df: pd.DataFrame,
     assignment,
@@ -107,7 +103,9 @@ def leakage(
     group_column, time_column : str, optional
         Checks that need them are ``skipped`` without them.
     feature_columns : sequence of str, optional
-        Default: every column but the tasks', the group and the time column.
+        Default: :func:`core.feature_columns.feature_columns` of ``df`` (every column but the
+        tasks', the group, the time and id-like columns). A task's own columns are never tested as
+        features, even when listed: a label predicts itself.
     checks : sequence of str
         Which of ``group``, ``duplicates``, ``near_duplicates``, ``time``,
         ``predictor`` to run; the others are reported as ``skipped``.
@@ -136,11 +134,11 @@ def leakage(
     if isinstance(assignment, pd.Series) and not assignment.index.equals(df.index):
         assignment = assignment.reindex(df.index)
     codes, splits = split_codes(assignment, len(df))
-    features = (
-        list(feature_columns)
-        if feature_columns is not None
-        else _default_features(df, tasks, group_column, time_column)
-    )
+    if feature_columns is None:
+        features = default_features(df, tasks, group_column=group_column, time_column=time_column)
+    else:
+        sources = task_source_columns(tasks)
+        features = [c for c in dict.fromkeys(feature_columns) if c not in sources]
     rng = np.random.default_rng(seed)
     runners = {
         "group": lambda: group_check(df, group_column, codes, splits),
@@ -164,7 +162,8 @@ def leakage(
                 result, predictors = result
             if check == "group" and group_time == "rows" and result.status == "fail":
                 result = type(result)(
-                    "warn", result.detail.removesuffix(" Split by group.") + " The time split places rows by time "
+                    "warn", result.detail.removesuffix(GROUP_ADVICE.format(column=group_column))
+                    + ". The time split places rows by time "
                     "and lets groups straddle splits, as chosen: their later rows are tested on what their earlier "
                     "rows taught.", result.count,
                 )

@@ -23,9 +23,11 @@ __all__ = [
     "duplicate_check",
     "time_check",
     "N_EXAMPLES",
+    "GROUP_ADVICE",
 ]
 
 N_EXAMPLES = 5
+GROUP_ADVICE = "; use the group strategy, or set '{column}' as the split's group column."  # a group check's fix
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def group_check(
     return CheckResult(
         "fail",
         f"{leaked.size:,} of {len(groups):,} groups of '{column}' ({share_text(leaked.size, len(groups))}) have rows "
-        f"in more than one split ({rows:,} rows), e.g. {', '.join(examples)}. Split by group.",
+        f"in more than one split ({rows:,} rows), e.g. {', '.join(examples)}{GROUP_ADVICE.format(column=column)}",
         leaked.size,
     )
 

@@ -12,6 +12,7 @@ import pandas as pd
 from core import diagnostics
 from core.data import Dataset
 from core.export import assignment_digest
+from core.feature_columns import feature_columns
 from core.judge import dealt_groups, group_chance
 from core.quality import split_order
 from core.splits import EXCLUDED, SplitConfig
@@ -114,9 +115,14 @@ def diagnose(dataset: Dataset, tasks, assignment, config, progress: Progress) ->
     progress(0.5, "Checking for leakage")
     group = (config.group_column if config is not None else None) or dataset.group_column
     time = (config.time_column if config is not None else None) or dataset.time_column
+    features = feature_columns(
+        dataset, tasks, group_column=group, time_column=time,
+        id_column=config.id_column if config is not None else None,
+        exclude=[config.split_column] if config is not None and config.split_column else (),
+    )
     leak = diagnostics.leakage(
-        frame, assignment, tasks=tasks, group_column=group, time_column=time,
-        feature_columns=list(dataset.feature_columns) or None, seed=config.seed if config is not None else 0,
+        frame, assignment, tasks=tasks, group_column=group, time_column=time, feature_columns=features,
+        seed=config.seed if config is not None else 0,
         group_time=config.time_groups if config is not None else None,
     )  # fmt: skip
     return Diagnosis(

@@ -14,15 +14,14 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core.tasks import MANY_CLASSES, Task, infer_kind, make_task, task_source_columns
+from core.feature_columns import ID_LIKE_SHARE as ID_LIKE_SHARE  # importable from here, as before
+from core.feature_columns import feature_columns
+from core.feature_columns import id_like_columns as id_like_reasons
+from core.tasks import MANY_CLASSES, Task, infer_kind, make_task
 
 __all__ = [
     "column_summary", "RoleSuggestion", "suggest_roles", "RepeatedId", "id_like_columns", "repeated_id_candidates",
 ]
-
-# A text column with distinct values in more than this share of rows (and more than MANY_CLASSES) names
-# rows, it does not describe them: an id, or free text.
-ID_LIKE_SHARE = 0.05
 
 
 def column_summary(frame: pd.DataFrame) -> pd.DataFrame:
@@ -105,9 +104,10 @@ def _is_whole_or_text(series: pd.Series) -> bool:
 def id_like_columns(frame: pd.DataFrame) -> tuple[str, ...]:
     """Columns that name rows rather than describe them: never a useful model feature or task.
 
-    A column of whole numbers or text with one distinct value per row (a row number, a record id), and a
-    text column with more distinct values than ``ID_LIKE_SHARE`` (5%) of the rows and than
-    ``MANY_CLASSES`` (free text, a name). Measurements (fractional numbers), dates and 0/1 flags never are.
+    The names of :func:`core.feature_columns.id_like_columns`, which also says why: an integer or text
+    column with one distinct value per row (a row number, a record id), and a text column with more
+    distinct values than ``ID_LIKE_SHARE`` (5%) of the rows and than ``MANY_CLASSES`` (free text, a
+    name). Measurements (decimal numbers), dates and 0/1 flags never are.
 
     Examples
     --------
@@ -116,17 +116,7 @@ def id_like_columns(frame: pd.DataFrame) -> tuple[str, ...]:
     >>> id_like_columns(frame)
     ('row', 'note')
     """
-    n = len(frame)
-    out = []
-    for column in frame.columns:
-        series = frame[column]
-        if n < 2 or not _is_whole_or_text(series):
-            continue
-        distinct = int(series.nunique(dropna=True))
-        is_text = not pd.api.types.is_numeric_dtype(series)
-        if distinct == n or (is_text and distinct > max(ID_LIKE_SHARE * n, MANY_CLASSES)):
-            out.append(str(column))
-    return tuple(out)
+    return tuple(id_like_reasons(frame))
 
 
 @dataclass(frozen=True)
@@ -191,9 +181,8 @@ def suggest_roles(frame: pd.DataFrame) -> RoleSuggestion:
     )
     roles = {id_column, time_column, group_column} - {None}
     tasks = _suggest_tasks(frame, [c for c in columns if c not in roles])
-    sources = task_source_columns(tasks)
-    features = tuple(c for c in columns if c not in roles and c not in sources)
-    return RoleSuggestion(tasks, features, id_column, group_column, time_column)
+    features = feature_columns(frame, tasks, group_column=group_column, time_column=time_column, id_column=id_column)
+    return RoleSuggestion(tasks, tuple(features), id_column, group_column, time_column)
 
 
 def _suggest_tasks(frame: pd.DataFrame, candidates: list[str]) -> tuple[Task, ...]:

@@ -19,7 +19,8 @@ Example, as ``python -m core train`` should call it::
     assignment = read_split_file(args.split_file, dataset)   # Series aligned with dataset.frame.index
     result = fit_on_split(
         dataset.frame, tasks, assignment,
-        feature_columns=dataset.feature_columns or None,     # None: every non-task, non-role column
+        feature_columns=feature_columns(dataset, tasks),    # core.features: the curated list, or every
+                                                             # non-task, non-role, non-id-like column
         config=TrainConfig(epochs=50, weighting="manual", weights={"union": 2.0}, seed=0),
         test_fold=args.fold,
         group_column=dataset.group_column,
@@ -316,8 +317,8 @@ def fit_on_split(
     """Prepare the split (preprocessing fitted on train only) and train on it: the one-call entry point.
 
     ``feature_columns=None`` uses every column that is not a task, a task's source,
-    or the id, group or time column; pass ``Dataset.feature_columns`` when the
-    dataset has its own list.
+    the id, group or time column, or id-like; pass
+    ``core.features.feature_columns(dataset, tasks)`` for a dataset's own list.
     With a k-fold assignment fold ``test_fold`` is test; when the split has no val
     part, ``feature_config.val_fraction`` of train (whole groups when
     ``group_column`` is set) is held out as val with ``config.seed``.

@@ -122,17 +122,42 @@ def split_scores(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig,
 
 @st.cache_data(max_entries=16, show_spinner="Checking for leakage (sampled on large data)…")
 def leakage_checks(
-    fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, feature_columns: tuple[str, ...] | None,
-    _frame, _assignment,
+    fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, group_column: str | None,
+    feature_columns: tuple[str, ...], _frame, _assignment,
 ) -> pd.DataFrame:
+    """The leakage table; ``group_column`` is the dataset's group even when the split ignores it."""
     from core.diagnostics import leakage
 
     report = leakage(
-        _frame, _assignment, tasks=tasks, group_column=config.group_column, time_column=config.time_column,
-        feature_columns=list(feature_columns) if feature_columns else None, seed=config.seed,
-        group_time=config.time_groups,
+        _frame, _assignment, tasks=tasks, group_column=group_column, time_column=config.time_column,
+        feature_columns=list(feature_columns), seed=config.seed, group_time=config.time_groups,
     )
     return report.to_frame()
+
+
+# --------------------------------------------------------------------------- features (issue 12)
+# The one feature list of core.features.feature_columns, for the current tasks and the roles of both
+# the dataset and the split. Telling id-like columns apart counts every column's values (1.6 s on a
+# million rows), so that part is cached per table; the rest is set arithmetic, done on every call.
+
+
+def features(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> tuple[str, ...]:
+    """The model features now: the dataset's curated list or every column, minus tasks, roles and ids."""
+    from core.feature_columns import feature_columns
+
+    id_like = None if data.feature_columns else id_like_columns(data.fingerprint, data.frame)
+    return tuple(feature_columns(
+        data, tasks, group_column=config.group_column, time_column=config.time_column, id_column=config.id_column,
+        exclude=[config.split_column] if config.split_column else (), id_like=id_like,
+    ))
+
+
+@st.cache_data(max_entries=16, show_spinner="Looking for id and free-text columns…")
+def id_like_columns(fingerprint: str, _frame: pd.DataFrame) -> dict[str, str]:
+    """Columns that look like ids, row numbers or free text, with why (``core.features.id_like_columns``)."""
+    from core.feature_columns import id_like_columns as id_like
+
+    return id_like(_frame)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

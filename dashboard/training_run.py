@@ -287,7 +287,7 @@ class TrainingRun:
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"x": range(40), "y": [0, 1] * 20})
+    >>> frame = pd.DataFrame({"x": [i / 40 for i in range(40)], "y": [0, 1] * 20})
     >>> request = RunRequest(frame, (Task("y", ("y",), "binary"),), pd.Series(["train"] * 30 + ["val", "test"] * 5),
     ...                      TrainConfig(epochs=2, batch_size=8))
     >>> run = TrainingRun(request).start()

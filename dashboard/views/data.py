@@ -292,15 +292,14 @@ with summary:
     st.dataframe(compute.column_summary(data.fingerprint, frame), hide_index=True, width="stretch", height=320)
 
 
-# Drawn last, from the tasks and roles as this run left them. Features follow them: a task's source columns
-# and the group, time and id columns are never model inputs (a built-in starts from its curated feature list,
-# an upload from every column).
+# Drawn last, from the tasks and roles as this run left them: the one feature list of core.features
+# (a task's source columns, the group, time and id columns, ids and free text are never model inputs).
 data = state.dataset()
-not_features = task_source_columns(state.tasks()) | {data.group_column, data.time_column, data.id_column}
-features = [c for c in (data.feature_columns if data.builtin else frame.columns) if c not in not_features]
+features = compute.features(data, state.tasks(), state.split_config())
 with metrics:
     rows, cols, tasks_metric, features_metric = st.columns(4)
     rows.metric("Rows", f"{len(frame):,}")
     cols.metric("Columns", f"{frame.shape[1]:,}")
     tasks_metric.metric("Tasks chosen", len(state.tasks()))
-    features_metric.metric("Features", f"{len(features):,}")
+    features_metric.metric("Features", f"{len(features):,}", help="Columns a model learns from: not a task, "
+                           "a group, time or id column, an id or free text (the Model page lists them).")

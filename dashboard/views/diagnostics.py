@@ -101,7 +101,9 @@ leakage_slot = st.empty()  # filled last (see the end of the page): the charts b
 def leakage_section() -> None:
     """The leakage table, in its place under the scorecard."""
     try:
-        checks = compute.leakage_checks(*key, tuple(data.feature_columns) or None, frame, assignment)
+        group_column = config.group_column or data.group_column  # checked whatever the strategy (issue 12)
+        features = compute.features(data, tasks, config)
+        checks = compute.leakage_checks(*key, group_column, features, frame, assignment)
     except TaskSplitError as error:
         leakage_slot.error(str(error))
         return

@@ -11,7 +11,6 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import TaskSplitError
-from core.features import default_feature_columns
 from core.metrics import METRICS, PRIMARY_METRIC
 from core.model import NORMS, WEIGHTINGS, ModelConfig
 from core.tasks import task_source_columns
@@ -75,19 +74,37 @@ st.caption(
 
 
 def feature_controls() -> tuple[str, ...]:
-    """The feature columns: the dataset's own list (or every non-task, non-role column), editable."""
+    """The feature columns, editable: by default the one list of ``core.features.feature_columns``.
+
+    The default follows the current tasks and roles (the dataset's and the split's); role columns, ids,
+    row numbers and free text are left out by default and named under the picker, with why.
+    """
     sources = task_source_columns(tasks) | {task.name for task in tasks}
     options = [str(c) for c in frame.columns if str(c) not in sources]
-    default = list(data.feature_columns) or default_feature_columns(
-        frame, tasks, id_column=data.id_column, group_column=data.group_column, time_column=data.time_column
-    )
-    default = [c for c in default if c in options and c != config.split_column]  # a split's names are no feature
+    default = list(compute.features(data, tasks, config))
+    roles: dict[str, str] = {}
+    for column, role in ((data.group_column, "group"), (config.group_column, "group"), (data.time_column, "time"),
+                         (config.time_column, "time"), (data.id_column, "id"), (config.id_column, "id"),
+                         (config.split_column, "split")):
+        if column and column in options:
+            roles.setdefault(column, role)
     names = ",".join(task.name for task in tasks)
     chosen = st.multiselect(
         f"Feature columns ({len(options)} available)", options, default=default,
-        key=f"model_features_{data.fingerprint[:12]}_{names}",
-        help="A task's own columns are never features. The default leaves out ids, groups and time.",
+        key=f"model_features_{data.fingerprint[:12]}_{names}_{','.join(roles)}",  # other roles, a new default
+        help="A task's own columns are never features. The default leaves out the group, time and id columns, "
+             "and columns that name rows rather than describe them (ids, row numbers, free text).",
     )
+    left_out = [", ".join(f"`{column}` ({role} column)" for column, role in roles.items())]
+    by_reason: dict[str, list[str]] = {}
+    id_like = {} if data.feature_columns else compute.id_like_columns(data.fingerprint, frame)  # curated: as listed
+    for column, why in id_like.items():
+        if column in options and column not in roles and column not in default:
+            by_reason.setdefault(why, []).append(f"`{column}`")
+    left_out += [f"{', '.join(columns)}: {why}" for why, columns in by_reason.items()]
+    if any(left_out):
+        st.caption("Left out by default: " + "; ".join(p for p in left_out if p)
+                   + ". Add any of them above if it is a feature.")
     return tuple(chosen)
 
 
