@@ -127,11 +127,11 @@ def test_clicking_a_bar_lists_its_rows():
     distributions = at.get("plotly_chart")[0]
     bars = json.loads(distributions.proto.spec)["data"]
     val_union = next(t for t in bars if t["name"] == "val" and t["xaxis"] == "x")  # union is the first facet
-    assert val_union["customdata"][1][:4] == ["label", "union", "1", "val"]
-    click(at, distributions, val_union["customdata"][1])
+    assert val_union["x"] == ["val"] and val_union["customdata"][0][:4] == ["label", "union", "1", "val"]
+    click(at, distributions, val_union["customdata"][0])
     header = drill_header(at)
     assert "val rows with union=1" in header
-    assert int(header.split()[0].strip("*").replace(",", "")) == val_union["customdata"][1][4]  # the bar's count
+    assert int(header.split()[0].strip("*").replace(",", "")) == val_union["customdata"][0][4]  # the bar's count
 
 
 def test_happiness_with_missing_labels_renders_and_drills_to_them():
@@ -141,7 +141,9 @@ def test_happiness_with_missing_labels_renders_and_drills_to_them():
     facet = next(i for i, a in enumerate(distributions["layout"]["annotations"]) if a["text"].startswith("<b>owngun"))
     axis = "x" if facet == 0 else f"x{facet + 1}"
     owngun = [t for t in distributions["data"] if t["xaxis"] == axis]
-    assert "(missing)" in owngun[0]["x"]
+    title = distributions["layout"]["annotations"][facet]["text"]
+    assert " labelled</b>" in title and "no label: train " in title  # a binary task's rate says what is missing
+    assert "rows with no label" in owngun[0]["hovertemplate"]
     assert "owngun=(missing)" in at.selectbox(key="diag_drill_a").options
     at.selectbox(key="diag_drill_a").select("owngun=(missing)").run()
     assert not at.exception
