@@ -42,7 +42,7 @@ NEGATIVE_SPELLINGS = frozenset({"0", "0.0", "false", "no", "n", "f", "neg", "neg
 
 # the grid's measures, in px (plotly.js draws tick labels at 12 px and axis titles at 14 px in Streamlit's theme)
 FACET_HEIGHT = 240  # plot area of a facet with upright bars or a histogram
-RATE_HEIGHT = 150  # plot area of a binary task's facet: one bar per split
+RATE_HEIGHT = 140  # plot area of a binary task's facet: one bar per split
 BAR_ROW = 11  # plot height per bar of a facet whose bars lie down
 TITLE_LINE = 20  # a line of a facet's title
 TITLE_COLOR = "#31333F"  # Streamlit's light theme's headings (.streamlit/config.toml fixes the light theme)
@@ -106,9 +106,13 @@ def positive_label(classes) -> str | None:
 
 def _labelled(counts: pd.DataFrame) -> tuple[int, int]:
     """Rows with a label and rows in all, over the whole data, of one task's counts."""
-    whole = counts[counts["split"] == WHOLE] if (counts["split"] == WHOLE).any() else counts
-    rows = int(whole.drop_duplicates("split")["split_rows"].sum())
-    missing = int(whole.loc[whole["is_missing"].astype(bool), "count"].sum())
+    whole = counts[counts["split"] == WHOLE]
+    if len(whole):
+        rows = int(whole["split_rows"].iloc[0])
+    else:  # no whole-data rows: the splits' rows summed
+        whole = counts
+        rows = int(counts.groupby("split", sort=False)["split_rows"].first().sum())
+    missing = int(whole["count"].to_numpy()[whole["is_missing"].to_numpy(dtype=bool)].sum())
     return rows - missing, rows
 
 
@@ -253,9 +257,11 @@ def _rate_facet(counts: pd.DataFrame) -> _Facet | None:
         labelled = int(row["split_rows"]) - n_missing
         customdata = np.array([["label", task, positive, split, int(row["count"]), labelled, n_missing,
                                 whole_rate]], dtype=object)
+        rate = float(row["fraction_labelled"])
         traces.append({
-            "type": "bar", "x": [split], "y": [float(row["fraction_labelled"])], "name": split,
-            "offsetgroup": "rate", "width": 0.6, "marker": {"color": color}, "customdata": customdata,
+            "type": "bar", "x": [split], "y": [rate], "name": split, "offsetgroup": "rate", "width": 0.6,
+            "marker": {"color": color}, "customdata": customdata, "text": [f"{rate:.1%}"],
+            "textposition": "inside", "insidetextanchor": "end", "textfont": {"color": "white", "size": TICK_FONT},
             "hovertemplate": (
                 f"<b>%{{customdata[3]}}</b> · {task}={positive}: %{{y:.1%}}<br>"
                 "%{customdata[4]:,} of %{customdata[5]:,} labelled rows"
@@ -270,11 +276,12 @@ def _rate_facet(counts: pd.DataFrame) -> _Facet | None:
     title = f"{task} (binary) · share {task}={positive}" + _labelled_note(counts)
     if missing.sum():
         title += f"<br><sup>of labelled rows; {_missing_note(counts)}</sup>"
-    share_axis = {"title": {"text": LABELLED_SHARE if missing.sum() else "share of the split's rows"},
-                  "tickformat": ".1~%", "rangemode": "tozero"}
+    top = max([t["y"][0] for t in traces if np.isfinite(t["y"][0])] + [whole_rate if np.isfinite(whole_rate) else 0])
+    share_axis = {"title": {"text": LABELLED_SHARE if missing.sum() else SHARE}, "tickformat": ".1~%",
+                  "range": [0, max(top, 0.01) * 1.15]}  # room above the bars for the whole data's line
     split_axis = {"title": {"text": ""}, "type": "category", "tickmode": "array", "tickvals": splits,
                   "ticktext": splits}
-    return _Facet(task, traces, split_axis, share_axis, title, RATE_HEIGHT, below=TICK_FONT + 4 + STANDOFF,
+    return _Facet(task, traces, split_axis, share_axis, title, RATE_HEIGHT, below=TICK_FONT + 16 + STANDOFF,
                   left=SHARE_TICKS + AXIS_TITLE + STANDOFF, layout={"barmode": "group"}, shapes=shapes)
 
 
@@ -418,6 +425,8 @@ def _facets(counts: pd.DataFrame, histogram: pd.DataFrame, max_labels: int, widt
             binary_rates: bool) -> list[_Facet]:
     facets = []
     kinds = counts.drop_duplicates("task").set_index("task")["kind"]
+    if binary_rates:  # the binary tasks' short facets first, side by side, then the taller ones
+        kinds = pd.concat([kinds[kinds == "binary"], kinds[kinds != "binary"]])
     for task, kind in kinds.items():
         rows = counts[counts["task"] == task]
         if kind == "regression" and (histogram["task"] == task).any():
@@ -460,7 +469,8 @@ def label_distribution_grid(
         Draw a binary task as its positive rate per split (one bar per split,
         over its labelled rows, the whole data's rate a dotted line) instead of
         a bar per class: seven 0/1 tasks then read at a glance. The positive
-        class is :func:`positive_label`'s.
+        class is :func:`positive_label`'s. Binary facets come first, so their
+        short facets share rows.
 
     Examples
     --------

@@ -135,8 +135,9 @@ def leakage_section() -> None:
 
 
 st.subheader("Label distribution per split")
-st.caption("Each task's labels as a share of each split's rows. Click a bar to list its rows under *Drill-down*; "
-           "click a split in the legend to hide it.")
+st.caption("Each task's labels as a share of each split's rows; a binary task as the share of its positive label, "
+           "the dotted line the whole data's. Click a bar to list its rows under *Drill-down*; click a split in the "
+           "legend to hide it.")
 events: dict[str, object] = {}
 try:  # one figure with a facet per task: one chart draws much faster in the browser than one per task
     events["diag_dist"] = st.plotly_chart(
