@@ -480,7 +480,9 @@ def label_distribution_grid(
     ...     "fraction_labelled": 0.5})
     >>> fig = label_distribution_grid(counts, counts.iloc[:0])
     >>> [t.xaxis for t in fig.data], [a.text for a in fig.layout.annotations]
-    (['x', 'x2'], ['<b>u (binary)</b>', '<b>v (binary)</b>'])
+    (['x', 'x2'], ['<b>u (binary) · share u=1</b>', '<b>v (binary) · share v=1</b>'])
+    >>> fig.data[0].x, fig.data[0].y  # a binary task: its positive rate, one bar per split
+    (('train',), (0.5,))
     """
     facets = _facets(counts, histogram, max_labels, (width - 60) / columns - 60, binary_rates)
     rows = [facets[i:i + columns] for i in range(0, len(facets), columns)]
