@@ -263,6 +263,16 @@ def test_a_binary_task_is_its_positive_rate_per_split():
                                                        binary_rates=False).layout.height
 
 
+def test_a_split_without_labelled_rows_draws_an_empty_rate():
+    frame = pd.DataFrame({"y": [0, 1, 1, 0, None, None]})
+    counts = label_distribution(frame, [Task("y", ("y",), "binary")], ["train"] * 4 + ["test"] * 2).counts
+    fig = label_distribution_grid(counts, counts.iloc[:0])
+    train, test = fig.data
+    assert (train.y[0], train.text[0]) == (0.5, "50.0%")
+    assert math.isnan(test.y[0]) and test.text[0] == ""  # no "nan%" on the chart
+    assert "4 of 6 labelled" in fig.layout.annotations[0].text and "test 100.0%" in fig.layout.annotations[0].text
+
+
 def test_positive_label_reads_the_negative_spellings():
     from core.figures.distribution import positive_label
 

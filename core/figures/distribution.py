@@ -260,7 +260,7 @@ def _rate_facet(counts: pd.DataFrame) -> _Facet | None:
         rate = float(row["fraction_labelled"])
         traces.append({
             "type": "bar", "x": [split], "y": [rate], "name": split, "offsetgroup": "rate", "width": 0.6,
-            "marker": {"color": color}, "customdata": customdata, "text": [f"{rate:.1%}"],
+            "marker": {"color": color}, "customdata": customdata, "text": [f"{rate:.1%}" if np.isfinite(rate) else ""],
             "textposition": "inside", "insidetextanchor": "end", "textfont": {"color": "white", "size": TICK_FONT},
             "hovertemplate": (
                 f"<b>%{{customdata[3]}}</b> · {task}={positive}: %{{y:.1%}}<br>"
