@@ -77,8 +77,11 @@ class Cooccurrence:
     label_tasks: tuple[str, ...]
 
     def to_frame(self) -> pd.DataFrame:
-        """Long form: ``row_label``, ``col_label``, ``row_task``, ``col_task``, ``count``, ``conditional``, ``lift``."""
-        return _long_form(self.label_tasks, count=self.counts, conditional=self.conditional, lift=self.lift)
+        """Long form: ``row_label``, ``col_label``, ``row_task``, ``col_task``, ``count``, ``conditional``, ``lift``,
+        ``row_count`` (rows with the row label: the support of P(column | row))."""
+        frame = _long_form(self.label_tasks, count=self.counts, conditional=self.conditional, lift=self.lift)
+        frame["row_count"] = np.repeat(np.diag(self.counts.to_numpy()), len(self.counts))
+        return frame
 
 
 def _pair_counts(encoded: EncodedTasks, rows: np.ndarray | None) -> np.ndarray:
@@ -148,6 +151,9 @@ class CooccurrenceShift:
     split_a, split_b : str
     label_tasks : tuple of str
         The task of each label, in the matrices' order.
+    count_a, count_b : numpy.ndarray
+        Rows with each label in ``split_a`` and in ``split_b``: the support of
+        each row's P(column | row), in the matrices' order.
     """
 
     difference: pd.DataFrame
@@ -156,6 +162,8 @@ class CooccurrenceShift:
     split_a: str
     split_b: str
     label_tasks: tuple[str, ...]
+    count_a: np.ndarray
+    count_b: np.ndarray
 
     @property
     def largest(self) -> float:
@@ -165,13 +173,17 @@ class CooccurrenceShift:
 
     def to_frame(self) -> pd.DataFrame:
         """Long form: ``row_label``, ``col_label``, ``row_task``, ``col_task``, ``conditional_a``,
-        ``conditional_b``, ``difference``."""
-        return _long_form(
+        ``conditional_b``, ``difference``, ``row_count_a``, ``row_count_b`` (rows with the row label in each split)."""
+        frame = _long_form(
             self.label_tasks,
             conditional_a=self.conditional_a,
             conditional_b=self.conditional_b,
             difference=self.difference,
         )
+        n = len(self.difference)
+        frame["row_count_a"] = np.repeat(np.asarray(self.count_a, dtype=np.int64), n)
+        frame["row_count_b"] = np.repeat(np.asarray(self.count_b, dtype=np.int64), n)
+        return frame
 
 
 def cooccurrence_shift(
@@ -189,14 +201,14 @@ def cooccurrence_shift(
     """
     encoded = encoded_for(df, tasks, n_bins)
     labels = list(encoded.labels)
-    conditionals = []
+    conditionals, supports = [], []
     for split in (split_a, split_b):
         rows, _ = _chosen_rows(encoded, assignment, split)
-        conditionals.append(
-            pd.DataFrame(_conditional(_pair_counts(encoded, rows)), index=labels, columns=labels)
-        )
+        counts = _pair_counts(encoded, rows)
+        conditionals.append(pd.DataFrame(_conditional(counts), index=labels, columns=labels))
+        supports.append(np.diag(counts).astype(np.int64))
     a, b = conditionals
-    return CooccurrenceShift(b - a, a, b, split_a, split_b, encoded.label_tasks)
+    return CooccurrenceShift(b - a, a, b, split_a, split_b, encoded.label_tasks, *supports)
 
 # --------------------------------------------------------------------------- task association
 

@@ -242,24 +242,40 @@ def comparison_figure(fingerprint: str, tasks: tuple[Task, ...], configs: tuple[
     return comparison_chart(_comparison, recommended=recommended)
 
 
+def binary_negatives(fingerprint: str, tasks: tuple[Task, ...], n_bins: int, _frame) -> list[str]:
+    """The ``task=0`` labels of binary tasks (the class :func:`core.figures.distribution.positive_label` is not)."""
+    from core.figures.distribution import positive_label
+
+    encoded = encoded_tasks(fingerprint, tasks, n_bins, _frame)
+    negatives = []
+    for part in encoded.tasks:
+        classes = [str(c) for c in part.classes]
+        positive = positive_label(classes) if part.task.kind == "binary" else None
+        negatives += [f"{part.task.name}={c}" for c in classes if positive is not None and c != positive]
+    return negatives
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
 def cooccurrence_figure(
     fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, split: str | None, versus: str | None,
-    measure: str, max_labels: int, _frame, _assignment,
+    measure: str, max_labels: int, _frame, _assignment, with_negatives: bool = True,
 ):
     """The co-occurrence heatmap of ``split`` (None: all rows), or its change from ``versus`` when given.
 
     Returns the figure, the labels drawn and the labels in all (the most frequent ``max_labels`` are drawn).
+    Without ``with_negatives`` the ``=0`` labels of binary tasks are left out (they say what does not co-occur).
     """
     from core.figures import cooccurrence_heatmap
 
     whole = cooccurrence_pairs(fingerprint, tasks, config, None, _frame, _assignment)
     diagonal = whole[whole["row_label"] == whole["col_label"]].set_index("row_label")["count"]
+    if not with_negatives:
+        diagonal = diagonal.drop(binary_negatives(fingerprint, tasks, config.n_bins, _frame), errors="ignore")
     kept = set(diagonal.nlargest(max_labels).index)
     labels = [label for label in diagonal.index if label in kept]
     if versus is not None:
         pairs = cooccurrence_shift_pairs(fingerprint, tasks, config, versus, split, _frame, _assignment)
-        figure = cooccurrence_heatmap(pairs, measure="difference", labels=labels, split=split,
+        figure = cooccurrence_heatmap(pairs, measure="difference", labels=labels, split=split, versus=versus,
                                       title=f"Change in P(column | row): {split} − {versus}")
     else:
         pairs = cooccurrence_pairs(fingerprint, tasks, config, split, _frame, _assignment)

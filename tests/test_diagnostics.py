@@ -164,7 +164,9 @@ def test_cooccurrence_to_frame_is_long(mixed):
         "count",
         "conditional",
         "lift",
+        "row_count",
     ]
+    assert (long["row_count"] == long["row_label"].map(pd.Series(np.diag(result.counts), result.counts.index))).all()
     assert result.split == WHOLE and result.n_rows == len(frame)
     assert set(long["row_task"]) == {task.name for task in tasks}
 
@@ -176,6 +178,10 @@ def test_cooccurrence_shift_is_difference_of_conditionals(mixed):
     test = cooccurrence(frame, tasks, assignment, "test").conditional
     pd.testing.assert_frame_equal(shift.difference, test - train)
     assert shift.largest == pytest.approx(np.nanmax(np.abs((test - train).to_numpy())))
+    long = shift.to_frame()  # each row label's support in both splits, for the heatmap's fading and hover
+    for name, column in (("train", "row_count_a"), ("test", "row_count_b")):
+        counts = cooccurrence(frame, tasks, assignment, name).counts
+        assert (long[column] == long["row_label"].map(pd.Series(np.diag(counts), counts.index))).all()
 
 
 def test_unknown_split_is_a_clear_error(mixed):

@@ -154,17 +154,17 @@ def test_histogram_from_label_distribution(frame, tasks):
 # --------------------------------------------------------------------------- every task in one figure
 
 
-def grid_of(frame, tasks):
+def grid_of(frame, tasks, **options):
     distribution = label_distribution(frame, tasks, SPLITS, n_bins=2)
-    return label_distribution_grid(distribution.counts, distribution.histogram)
+    return label_distribution_grid(distribution.counts, distribution.histogram, **options)
 
 
 def test_grid_has_a_titled_facet_per_task_and_one_legend_entry_per_split(frame, tasks):
-    fig = grid_of(frame, tasks)
+    fig = grid_of(frame, tasks, binary_rates=False)
     titles = [a.text for a in fig.layout.annotations]
     assert [t.split("<br>")[0] for t in titles] == [
-        "<b>union (binary)</b>", "<b>married (binary)</b>", "<b>wage (regression)</b>",
-        "<b>tags (multilabel · a row can have several labels)</b>",
+        "<b>union (binary)</b>", "<b>married (binary) · 6 of 8 labelled</b>",
+        "<b>wage (regression) · 7 of 8 labelled</b>", "<b>tags (multilabel · a row can have several labels)</b>",
     ]
     assert "hatched" in titles[1]  # married has missing labels
     assert [t.xaxis for t in fig.data] == ["x"] * 3 + ["x2"] * 3 + ["x3"] * 3 + ["x4"] * 3
@@ -176,7 +176,7 @@ def test_grid_has_a_titled_facet_per_task_and_one_legend_entry_per_split(frame, 
 
 
 def test_grid_facets_draw_what_the_single_figures_draw(frame, tasks):
-    fig = grid_of(frame, tasks)
+    fig = grid_of(frame, tasks, binary_rates=False)
     alone = label_distribution_bars(counts_of(frame, tasks, "married"))
     married = [t for t in fig.data if t.xaxis == "x2"]
     for faceted, single in zip(married, alone.data, strict=True):
@@ -205,7 +205,7 @@ def test_grid_facets_neither_overlap_nor_leave_the_figure(frame, tasks):
 
 def test_a_clicked_grid_bar_drills_to_its_rows(frame, tasks):
     """From the grid's customdata to rows: the path the page takes on a click."""
-    fig = grid_of(frame, tasks)
+    fig = grid_of(frame, tasks, binary_rates=False)
     test_trace = next(t for t in fig.data if t.name == "test" and t.xaxis == "x2")  # married
     point = {"customdata": list(test_trace.customdata[list(test_trace.x).index("no")])}
     drill = drill_from_points([point])
@@ -227,14 +227,91 @@ def test_long_labels_are_cut_short_on_the_axis_only():
     assert shown[0].endswith("…") and len(shown[0]) <= 24 and shown[1] == "b"
 
 
+def messy_distribution(n_rows: int = 6_000):
+    """labels_frame: 7 binary tasks, a regression target and a class task missing in ~90% of rows."""
+    from core.splits import SplitConfig, split
+    from tests.messy import labels_frame
+
+    frame = labels_frame(n_rows)
+    tasks = [Task(f"label_{j}", (f"label_{j}",), "binary") for j in range(7)]
+    tasks += [Task("target", ("target",), "regression"), Task("kind", ("kind",), "multiclass")]
+    assignment = split(frame, tasks, SplitConfig()).assignment
+    return frame, tasks, assignment, label_distribution(frame, tasks, assignment)
+
+
+def test_a_binary_task_is_its_positive_rate_per_split():
+    frame, tasks, assignment, distribution = messy_distribution()
+    fig = label_distribution_grid(distribution.counts, distribution.histogram)
+    label_0 = [t for t in fig.data if t.xaxis == "x"]
+    assert [t.type for t in label_0] == ["bar"] * 3
+    assert [list(t.x) for t in label_0] == [["train"], ["val"], ["test"]]  # one bar per split, no "0" bar
+    for trace in label_0:
+        rows = frame.loc[assignment == trace.name, "label_0"]
+        assert trace.y[0] == pytest.approx((rows == 1).mean())
+        assert list(trace.customdata[0][:6]) == ["label", "label_0", "1", trace.name, int((rows == 1).sum()),
+                                                 len(rows)]  # n of the split on hover, and a click drills to =1
+        assert "labelled rows" in trace.hovertemplate
+    assert {t.offsetgroup for t in label_0} == {"rate"}  # each bar centred on its split, not a thin group slot
+    assert fig.layout.annotations[0].text.startswith("<b>label_0 (binary) · share label_0=1")
+    whole = next(s for s in fig.layout.shapes if s.yref == "y")  # the whole data's rate, a dotted line
+    assert whole.y0 == pytest.approx((frame["label_0"] == 1).mean())
+    assert fig.layout.annotations[7].text.startswith("<b>target (regression)")
+    kind = [t for t in fig.data if t.xaxis == "x9"]
+    assert list(kind[0].x) == ["a", "b", "c", "d"]  # multiclass keeps its class bars
+    # seven binary facets take less height than seven class-bar facets
+    assert fig.layout.height < label_distribution_grid(distribution.counts, distribution.histogram,
+                                                       binary_rates=False).layout.height
+
+
+def test_a_split_without_labelled_rows_draws_an_empty_rate():
+    frame = pd.DataFrame({"y": [0, 1, 1, 0, None, None]})
+    counts = label_distribution(frame, [Task("y", ("y",), "binary")], ["train"] * 4 + ["test"] * 2).counts
+    fig = label_distribution_grid(counts, counts.iloc[:0])
+    train, test = fig.data
+    assert (train.y[0], train.text[0]) == (0.5, "50.0%")
+    assert math.isnan(test.y[0]) and test.text[0] == ""  # no "nan%" on the chart
+    assert "4 of 6 labelled" in fig.layout.annotations[0].text and "test 100.0%" in fig.layout.annotations[0].text
+
+
+def test_positive_label_reads_the_negative_spellings():
+    from core.figures.distribution import positive_label
+
+    assert positive_label(["0", "1"]) == "1" and positive_label(["0.0", "1.0"]) == "1.0"
+    assert positive_label(["True", "False"]) == "True" and positive_label(["no", "yes"]) == "yes"
+    assert positive_label(["x", "y"]) == "y" and positive_label(["a", "b", "c"]) is None
+
+
+def test_a_mostly_missing_task_is_drawn_over_its_labelled_rows_and_says_how_many():
+    frame, tasks, assignment, distribution = messy_distribution()
+    fig = label_distribution_grid(distribution.counts, distribution.histogram)
+    labelled = int(frame["kind"].notna().sum())
+    title = fig.layout.annotations[8].text
+    assert title.startswith(f"<b>kind (multiclass) · {labelled:,} of 6,000 labelled</b>")
+    assert "no label: train 9" in title  # the missing share is noted, per split
+    kind = [t for t in fig.data if t.xaxis == "x9"]
+    train = kind[0]
+    assert "(missing)" not in list(train.x)
+    rows = frame.loc[(assignment == "train") & frame["kind"].notna(), "kind"]
+    assert train.y.tolist() == pytest.approx([(rows == c).mean() for c in "abcd"])  # shares of labelled rows
+    assert sum(train.y) == pytest.approx(1.0)
+    assert fig.layout.yaxis9.title.text == "share of the split's labelled rows"
+    # a task with a few missing labels keeps its hatched missing bar
+    few = frame.assign(kind=frame["kind"].fillna("e"))
+    few.loc[:99, "kind"] = None
+    counts = label_distribution(few, [Task("kind", ("kind",), "multiclass")], assignment).counts
+    shown = label_distribution_grid(counts, counts.iloc[:0])
+    assert "(missing)" in list(shown.data[0].x) and "5,900 of 6,000 labelled" in shown.layout.annotations[0].text
+
+
 # --------------------------------------------------------------------------- co-occurrence heatmap
 
 
 def test_heatmap_cells_and_click_targets(frame, tasks):
     pairs = cooccurrence(frame, tasks[:2]).to_frame()
-    fig = cooccurrence_heatmap(pairs)
-    heat, targets = fig.data
-    assert (heat.type, targets.type) == ("heatmap", "scatter")
+    fig = cooccurrence_heatmap(pairs, min_support=0)
+    heat, targets, faint = fig.data
+    assert (heat.type, targets.type, faint.type) == ("heatmap", "scatter", "heatmap")
+    assert np.isnan(np.asarray(faint.z, dtype=float)).all()  # no cell has fewer rows than 0
     labels = ["union=0", "union=1", "married=no", "married=yes"]
     assert list(fig.layout.yaxis.ticktext) == ["<b>union</b>=0", "1", "<b>married</b>=no", "yes"]
     z = np.asarray(heat.z, dtype=float)
@@ -254,14 +331,14 @@ def test_heatmap_cells_and_click_targets(frame, tasks):
 
 
 def test_multilabel_within_task_cells_are_drawn(frame, tasks):
-    fig = cooccurrence_heatmap(cooccurrence(frame, tasks[3:]).to_frame())
+    fig = cooccurrence_heatmap(cooccurrence(frame, tasks[3:]).to_frame(), min_support=0)
     z = np.asarray(fig.data[0].z, dtype=float)
     assert np.isnan(z[0, 0]) and np.isfinite(z[0, 1])  # tags=a and tags=b share rows
 
 
 def test_lift_is_coloured_on_a_log_scale(frame, tasks):
     pairs = cooccurrence(frame, tasks[:2]).to_frame()
-    fig = cooccurrence_heatmap(pairs, measure="lift")
+    fig = cooccurrence_heatmap(pairs, measure="lift", min_support=0)
     z = np.asarray(fig.data[0].z, dtype=float)
     lift = cooccurrence(frame, tasks[:2]).lift.loc["union=1", "married=yes"]
     assert z[1, 3] == pytest.approx(np.clip(np.log2(lift), -3, 3))
@@ -275,9 +352,38 @@ def test_difference_is_centred_on_zero(frame, tasks):
     assert {c[3] for c in fig.data[1].customdata} == {"test"}
 
 
+def test_cells_of_few_rows_are_faded_and_every_cell_gives_its_n(frame, tasks):
+    """A class of a dozen rows must not look alarming: its cells are drawn faded, with n on hover."""
+    rng = np.random.default_rng(0)
+    n = 2_000
+    big = pd.DataFrame({"common": rng.integers(0, 2, n), "rare": np.where(np.arange(n) < 12, "r", "c")})
+    chosen = [Task("common", ("common",), "binary"), Task("rare", ("rare",), "binary")]
+    assignment = np.where(np.arange(n) % 2 == 0, "train", "test")
+    pairs = cooccurrence(big, chosen).to_frame()
+    fig = cooccurrence_heatmap(pairs)
+    heat, targets, faint = fig.data
+    labels = list(pd.unique(pairs["row_label"]))
+    rare = labels.index("rare=r")
+    z, faded = np.asarray(heat.z, dtype=float), np.asarray(faint.z, dtype=float)
+    assert np.isnan(z[rare]).all() and np.isfinite(faded[rare]).any()  # the 12-row label's row is faded
+    assert np.isfinite(z[labels.index("common=1")]).any()
+    assert faint.opacity < 0.5
+    texts = dict(zip(((c[1], c[2]) for c in targets.customdata), targets.text, strict=True))
+    assert texts[("rare=r", "common=1")].startswith("n = 12 rows with rare=r")
+    assert "faded" in texts[("rare=r", "common=1")] and "faded" not in texts[("common=1", "rare=r")]
+    assert all(text.startswith("n = ") for text in targets.text)
+    # a difference: the support is the fewer rows of the two splits, and faded cells do not set the colour range
+    shift = cooccurrence_shift(big, chosen, assignment, "train", "test").to_frame()
+    diff = cooccurrence_heatmap(shift, measure="difference", split="test", versus="train")
+    texts = dict(zip(((c[1], c[2]) for c in diff.data[1].customdata), diff.data[1].text, strict=True))
+    assert texts[("rare=r", "common=1")].startswith("n = 6 rows with rare=r in train · 6 in test")
+    solid = shift[(shift["row_label"] != "rare=r") & (shift["row_task"] != shift["col_task"])]
+    assert diff.layout.coloraxis.cmax == pytest.approx(max(0.05, solid["difference"].abs().max()))
+
+
 def test_heatmap_draws_only_the_labels_asked_for(frame, tasks):
     pairs = cooccurrence(frame, tasks[:2]).to_frame()
-    fig = cooccurrence_heatmap(pairs, labels=["union=1", "married=yes"])
+    fig = cooccurrence_heatmap(pairs, labels=["union=1", "married=yes"], min_support=0)
     assert np.asarray(fig.data[0].z).shape == (2, 2)
 
 

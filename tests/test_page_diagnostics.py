@@ -127,11 +127,11 @@ def test_clicking_a_bar_lists_its_rows():
     distributions = at.get("plotly_chart")[0]
     bars = json.loads(distributions.proto.spec)["data"]
     val_union = next(t for t in bars if t["name"] == "val" and t["xaxis"] == "x")  # union is the first facet
-    assert val_union["customdata"][1][:4] == ["label", "union", "1", "val"]
-    click(at, distributions, val_union["customdata"][1])
+    assert val_union["x"] == ["val"] and val_union["customdata"][0][:4] == ["label", "union", "1", "val"]
+    click(at, distributions, val_union["customdata"][0])
     header = drill_header(at)
     assert "val rows with union=1" in header
-    assert int(header.split()[0].strip("*").replace(",", "")) == val_union["customdata"][1][4]  # the bar's count
+    assert int(header.split()[0].strip("*").replace(",", "")) == val_union["customdata"][0][4]  # the bar's count
 
 
 def test_happiness_with_missing_labels_renders_and_drills_to_them():
@@ -141,7 +141,9 @@ def test_happiness_with_missing_labels_renders_and_drills_to_them():
     facet = next(i for i, a in enumerate(distributions["layout"]["annotations"]) if a["text"].startswith("<b>owngun"))
     axis = "x" if facet == 0 else f"x{facet + 1}"
     owngun = [t for t in distributions["data"] if t["xaxis"] == axis]
-    assert "(missing)" in owngun[0]["x"]
+    title = distributions["layout"]["annotations"][facet]["text"]
+    assert " labelled</b>" in title and "no label: train " in title  # a binary task's rate says what is missing
+    assert "rows with no label" in owngun[0]["hovertemplate"]
     assert "owngun=(missing)" in at.selectbox(key="diag_drill_a").options
     at.selectbox(key="diag_drill_a").select("owngun=(missing)").run()
     assert not at.exception
@@ -249,3 +251,58 @@ def test_the_strategy_table_says_why_each_strategy_got_its_status():
     assert "'person_id' groups in more than one split" in reasons["random"]
     assert "drift between periods shown, not judged" in reasons["time"]
     assert "Whole `person_id` groups were dealt" in " ".join(c.value for c in at.caption)
+
+
+def heatmap_labels(at: AppTest) -> set[str]:
+    spec = json.loads(chart_titled(at, "Co-occurrence across tasks").proto.spec)
+    return {cell[1] for cell in spec["data"][1]["customdata"]}
+
+
+def test_binary_zero_labels_are_hidden_in_the_heatmap_until_asked_for(wagepan):
+    """wagepan's binary tasks: union=0, married=0 say what does not co-occur; hidden unless the toggle shows them."""
+    at = wagepan
+    labels = heatmap_labels(at)
+    assert {"union=1", "married=1"} <= labels and not {"union=0", "married=0"} & labels
+    assert "=0 label(s) of binary tasks are hidden" in " ".join(c.value for c in at.caption)
+    at.toggle(key="diag_cooc_negatives").set_value(True).run()
+    assert {"union=0", "married=0", "union=1"} <= heatmap_labels(at)
+    at.toggle(key="diag_cooc_negatives").set_value(False).run()
+
+
+def test_the_drill_down_survives_a_page_switch_and_stays_with_its_dataset():
+    at = open_diagnostics()
+    at.selectbox(key="diag_cooc_view").select("test").run()
+    click(at, chart_titled(at, "Co-occurrence across tasks"), ["pair", "union=1", "married=1", "test", 0.4])
+    picked = ("test", "union=1", "married=1")
+    keys = ("diag_drill_split", "diag_drill_a", "diag_drill_b")
+    assert tuple(at.selectbox(key=k).value for k in keys) == picked
+    at.switch_page("views/split.py").run()
+    at.switch_page("views/diagnostics.py").run()  # back on the page: the pickers and the rows as they were
+    assert tuple(at.selectbox(key=k).value for k in keys) == picked
+    assert "test rows with union=1 and married=1" in drill_header(at)
+
+    at.switch_page("views/data.py").run()
+    at.selectbox(key="data_builtin").select("happiness").run()
+    at.switch_page("views/diagnostics.py").run()  # another dataset starts clean, without a stale warning
+    assert not at.exception
+    assert not [w.value for w in at.warning if "no longer applies" in w.value or "No task named" in w.value]
+    assert tuple(at.selectbox(key=k).value for k in keys) == ("all", "(any label)", "(any label)")
+    assert drill_header(at).split(" · ")[1].startswith("all rows (")
+
+    at.switch_page("views/data.py").run()
+    at.selectbox(key="data_builtin").select("wagepan").run()
+    at.switch_page("views/diagnostics.py").run()  # and wagepan's drill-down is still wagepan's
+    assert tuple(at.selectbox(key=k).value for k in keys) == picked
+
+
+def test_a_click_scrolls_the_page_to_the_drill_down_once():
+    at = open_diagnostics()
+    assert not [h for h in at.get("html") if "scrollIntoView" in h.proto.body]
+    distributions = at.get("plotly_chart")[0]
+    bar = next(t for t in json.loads(distributions.proto.spec)["data"] if t["name"] == "test")
+    click(at, distributions, bar["customdata"][0])
+    scripts = [h for h in at.get("html") if "scrollIntoView" in h.proto.body]
+    assert len(scripts) == 1 and ".st-key-diag_drill" in scripts[0].proto.body
+    assert scripts[0].proto.unsafe_allow_javascript
+    at.run()  # a run without a new click does not scroll again
+    assert not [h for h in at.get("html") if "scrollIntoView" in h.proto.body]

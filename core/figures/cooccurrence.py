@@ -30,6 +30,8 @@ AXIS_ROOM = 34  # px beside the tick labels for an axis title and its standoff
 SIN_60 = 0.866  # the column labels slant at 60 degrees
 LIFT_RANGE = 3.0  # log2 lift drawn from 1/8x to 8x; beyond is clipped to the end colours
 SEPARATOR = "#444444"
+MIN_SUPPORT = 30  # rows with the row label (in each split compared) below which a cell is faded
+FADED = 0.25  # the opacity of a faded cell
 
 
 def task_of(label: str) -> str:
@@ -82,8 +84,8 @@ def _exclusive_tasks(pairs: pd.DataFrame) -> set[str]:
     return set(within["row_task"]) - touched
 
 
-def _colour(values: np.ndarray, measure: str) -> tuple[np.ndarray, dict]:
-    """Colour values and the colour axis of a measure."""
+def _colour(values: np.ndarray, measure: str, scale: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
+    """Colour values and the colour axis of a measure; a difference's range is set by ``scale`` (default all)."""
     if measure == "conditional":
         return values, {"colorscale": SEQUENTIAL, "cmin": 0.0, "cmax": 1.0,
                         "colorbar": {"title": {"text": "P(col | row)"}, "tickformat": ".0%"}}
@@ -94,9 +96,29 @@ def _colour(values: np.ndarray, measure: str) -> tuple[np.ndarray, dict]:
         text = [f"{2 ** t:g}×" if t >= 0 else f"1/{2 ** -t:g}×" for t in ticks]
         return logs, {"colorscale": DIVERGING, "cmin": -LIFT_RANGE, "cmax": LIFT_RANGE,
                       "colorbar": {"title": {"text": "lift"}, "tickvals": ticks, "ticktext": text}}
-    top = max(0.05, float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 0.05)
+    scale = values if scale is None or not np.isfinite(scale).any() else scale
+    top = max(0.05, float(np.nanmax(np.abs(scale))) if np.isfinite(scale).any() else 0.05)
     return values, {"colorscale": DIVERGING, "cmin": -top, "cmax": top,
                     "colorbar": {"title": {"text": "Δ P(col | row)"}, "tickformat": "+.0%"}}
+
+
+def _support(cells: pd.DataFrame, split: str, versus: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's support (rows with its row label; the fewer of two splits) and its hover line."""
+    n = len(cells)
+    if {"row_count_a", "row_count_b"} <= set(cells.columns):
+        a, b = (cells[c].to_numpy(np.int64) for c in ("row_count_a", "row_count_b"))
+        text = [f"n = {x:,} rows with {r} in {versus} · {y:,} in {split}"
+                for r, x, y in zip(cells["row_label"], a, b, strict=True)]
+        return np.minimum(a, b), np.asarray(text, dtype=object)
+    if "row_count" in cells.columns:
+        support = cells["row_count"].to_numpy(np.int64)
+        both = cells["count"].to_numpy(np.int64) if "count" in cells.columns else None
+        text = [f"n = {s:,} rows with {r}" + ("" if both is None else f", {k:,} with both")
+                for r, s, k in zip(cells["row_label"], support, both if both is not None else support, strict=True)]
+        return support, np.asarray(text, dtype=object)
+    if "count" in cells.columns:
+        return np.full(n, np.iinfo(np.int64).max), cells["count"].map("rows with both: {:,}".format).to_numpy(object)
+    return np.full(n, np.iinfo(np.int64).max), np.full(n, "", dtype=object)
 
 
 HOVER = {
@@ -115,6 +137,8 @@ def cooccurrence_heatmap(
     labels: Sequence[str] | None = None,
     split: str = "all",
     title: str | None = None,
+    min_support: int = MIN_SUPPORT,
+    versus: str | None = None,
 ) -> go.Figure:
     """Label x label heatmap of P(column | row), lift, or its change between two splits; cells are clickable.
 
@@ -136,6 +160,15 @@ def cooccurrence_heatmap(
     split : str
         The split the cells count (for the hover and the drill-down); for a
         difference, the split compared (``b`` of ``b - a``).
+    min_support : int
+        A cell whose row label has fewer rows than this (in either split, for a
+        difference) is faded, and a difference's colour range ignores it: below
+        30 rows one row moves a share by more than 3 points and the standard
+        error of a share passes 9 points, so a strong colour would show a handful
+        of rows. Read from ``row_count`` (``row_count_a``, ``row_count_b``);
+        nothing is faded when the pairs lack them. Every cell's hover gives its n.
+    versus : str, optional
+        For a difference, the split it is taken from (``a`` of ``b - a``), named in the hover.
 
     Examples
     --------
@@ -161,7 +194,9 @@ def cooccurrence_heatmap(
     )
     cells = cells[~blank & cells[measure].notna()]
     values = cells[measure].to_numpy(np.float64)
-    colour, coloraxis = _colour(values, measure)
+    support, support_text = _support(cells, split, versus or "the other split")
+    faint = support < min_support
+    colour, coloraxis = _colour(values, measure, values[~faint])
     difference = measure == "difference"
     customdata = np.empty((len(cells), 7 if difference else 5), dtype=object)  # the hover reads the last two
     customdata[:, 0], customdata[:, 1], customdata[:, 2] = "pair", cells["row_label"], cells["col_label"]
@@ -172,10 +207,11 @@ def cooccurrence_heatmap(
     rows = cells["row_label"].map(position).to_numpy(np.int64)
     columns = cells["col_label"].map(position).to_numpy(np.int64)
     n = len(labels)
-    grid = np.full((n, n), np.nan)
-    grid[rows, columns] = colour
+    grid, faint_grid = np.full((n, n), np.nan), np.full((n, n), np.nan)
+    grid[rows[~faint], columns[~faint]] = colour[~faint]
+    faint_grid[rows[faint], columns[faint]] = colour[faint]
     cell = int(np.clip(720 / max(n, 1), 12, 26))
-    hover = HOVER[measure] + ("<br>rows with both: %{text}" if "count" in cells.columns else "")
+    hover = HOVER[measure] + "<br>%{text}"
     traces = [
         go.Heatmap(  # the picture: one image, quick to draw
             z=grid, x=np.arange(n), y=np.arange(n), coloraxis="coloraxis", xgap=1, ygap=1, hoverinfo="skip",
@@ -184,8 +220,12 @@ def cooccurrence_heatmap(
             x=columns, y=rows, mode="markers", showlegend=False, customdata=customdata,
             marker={"symbol": "square", "size": cell - 2, "color": "rgba(0,0,0,0)"},
             selected={"marker": {"color": "rgba(0,0,0,0.35)"}}, unselected={"marker": {"opacity": 1}},
-            text=cells["count"].map("{:,}".format) if "count" in cells.columns else None,
+            text=support_text + np.where(faint, f"<br><i>fewer than {min_support} rows: faded</i>", ""),
             hovertemplate=hover + "<extra>%{customdata[3]}</extra>",
+        ),
+        go.Heatmap(  # cells of few rows, faded (drawn over the click targets, which stay clickable)
+            z=faint_grid, x=np.arange(n), y=np.arange(n), coloraxis="coloraxis", xgap=1, ygap=1,
+            hoverinfo="skip", opacity=FADED,
         ),
     ]
     column_text, row_text = _tick_text(labels, short=True), _tick_text(labels)

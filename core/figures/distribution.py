@@ -26,18 +26,23 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures.palette import split_colors, style
+from core.figures.palette import SPLIT_COLORS, split_colors, style
 
 WHOLE = "all"  # core.diagnostics.WHOLE, the whole data's rows in a distribution
 MISSING = "(missing)"  # core.diagnostics.MISSING
 MISSING_PATTERN = "/"
+SPLIT_COLORS_ALL = SPLIT_COLORS["all"]  # the whole data's reference line
 HORIZONTAL_FROM = 16  # labels; from this many on, bars lie down so their names stay readable
 GAPPY_SHARE = 0.25  # a histogram with more empty bins than this draws bars on the filled bins
 SHARE = "share of the split's rows"
 LABELLED_SHARE = "share of the split's labelled rows"
+MOSTLY_MISSING = 0.75  # a task unlabelled in more rows than this is drawn over its labelled rows
+# the first class of a binary task spelt like one of these is its negative (its rate counts the other class)
+NEGATIVE_SPELLINGS = frozenset({"0", "0.0", "false", "no", "n", "f", "neg", "negative"})
 
 # the grid's measures, in px (plotly.js draws tick labels at 12 px and axis titles at 14 px in Streamlit's theme)
 FACET_HEIGHT = 240  # plot area of a facet with upright bars or a histogram
+RATE_HEIGHT = 140  # plot area of a binary task's facet: one bar per split
 BAR_ROW = 11  # plot height per bar of a facet whose bars lie down
 TITLE_LINE = 20  # a line of a facet's title
 TITLE_COLOR = "#31333F"  # Streamlit's light theme's headings (.streamlit/config.toml fixes the light theme)
@@ -80,6 +85,49 @@ def _short(label: str) -> str:
     return label if len(label) <= LONGEST_TICK else label[: LONGEST_TICK - 1] + "…"
 
 
+def positive_label(classes) -> str | None:
+    """The class a binary task's rate counts: the one that is not spelt as a negative (else the second).
+
+    None unless there are exactly two classes.
+
+    Examples
+    --------
+    >>> positive_label(["0", "1"]), positive_label(["yes", "no"]), positive_label(["a", "b"]), positive_label(["1"])
+    ('1', 'yes', 'b', None)
+    """
+    classes = [str(c) for c in classes]
+    if len(classes) != 2:
+        return None
+    first, second = classes
+    if second.strip().lower() in NEGATIVE_SPELLINGS and first.strip().lower() not in NEGATIVE_SPELLINGS:
+        return first
+    return second
+
+
+def _labelled(counts: pd.DataFrame) -> tuple[int, int]:
+    """Rows with a label and rows in all, over the whole data, of one task's counts."""
+    whole = counts[counts["split"] == WHOLE]
+    if len(whole):
+        rows = int(whole["split_rows"].iloc[0])
+    else:  # no whole-data rows: the splits' rows summed
+        whole = counts
+        rows = int(counts.groupby("split", sort=False)["split_rows"].first().sum())
+    missing = int(whole["count"].to_numpy()[whole["is_missing"].to_numpy(dtype=bool)].sum())
+    return rows - missing, rows
+
+
+def _labelled_note(counts: pd.DataFrame) -> str:
+    """`` · 598 of 6,000 labelled`` for a task with missing labels, else empty."""
+    labelled, rows = _labelled(counts)
+    return f" · {labelled:,} of {rows:,} labelled" if labelled < rows else ""
+
+
+def _missing_note(counts: pd.DataFrame) -> str:
+    """The share of rows with no label per split: ``no label: train 90.1% · test 89.7%``."""
+    rows = counts[counts["is_missing"].astype(bool) & (counts["split"] != WHOLE)]
+    return "no label: " + " · ".join(f"{r.split} {r.fraction:.1%}" for r in rows.itertuples(index=False))
+
+
 @dataclass(frozen=True)
 class _Facet:
     """One task's picture: its traces (dicts), axes and title, and the room its axes need around the plot (px)."""
@@ -93,6 +141,7 @@ class _Facet:
     below: float  # x tick labels and title
     left: float  # y tick labels and title
     layout: dict = field(default_factory=dict)
+    shapes: list[dict] = field(default_factory=list)  # on axes "x", "y" (or their " domain"): the grid renames them
 
 
 def _one_task(frame: pd.DataFrame) -> tuple[str, str]:
@@ -125,8 +174,11 @@ def _bar_facet(counts: pd.DataFrame, max_labels: int, width: float = 520) -> _Fa
     task, kind = _one_task(counts)
     labels, n_labels = _shown_labels(counts, max_labels)
     has_missing = bool(counts.loc[counts["is_missing"].astype(bool), "count"].sum() > 0)
-    shown = [*labels, MISSING] if has_missing else labels
-    whole = counts[counts["split"] == WHOLE].set_index("label")["fraction"]
+    labelled, n_rows = _labelled(counts)
+    sparse = has_missing and labelled < (1 - MOSTLY_MISSING) * n_rows  # drawn over labelled rows, missing noted
+    shown = [*labels, MISSING] if has_missing and not sparse else labels
+    measure = "fraction_labelled" if sparse else "fraction"
+    whole = counts[counts["split"] == WHOLE].set_index("label")[measure]
     horizontal = len(shown) >= HORIZONTAL_FROM
     colors = split_colors(_splits(counts))
     missing = [label == MISSING for label in shown]
@@ -139,7 +191,7 @@ def _bar_facet(counts: pd.DataFrame, max_labels: int, width: float = 520) -> _Fa
         customdata[:, 5] = rows["split_rows"].fillna(0).astype(np.int64).to_numpy()
         customdata[:, 6] = rows["fraction_labelled"].to_numpy(dtype=np.float64)
         customdata[:, 7] = whole.reindex(shown).to_numpy(dtype=np.float64)
-        values = rows["fraction"].to_numpy(dtype=np.float64)
+        values = rows[measure].to_numpy(dtype=np.float64)
         traces.append({
             "type": "bar", "x": values if horizontal else shown, "y": shown if horizontal else values,
             "orientation": "h" if horizontal else "v", "name": split,
@@ -150,19 +202,23 @@ def _bar_facet(counts: pd.DataFrame, max_labels: int, width: float = 520) -> _Fa
             "customdata": customdata,
             "hovertemplate": (
                 "<b>%{customdata[3]}</b> · " + f"{task}=" + "%{customdata[2]}<br>"
-                "%{customdata[4]:,} of %{customdata[5]:,} rows (%{" + ("x" if horizontal else "y") + ":.1%})"
-                "<br>of labelled rows: %{customdata[6]:.1%}<br>all data: %{customdata[7]:.1%}<extra></extra>"
+                + (_sparse_hover("x" if horizontal else "y") if sparse else
+                   "%{customdata[4]:,} of %{customdata[5]:,} rows (%{" + ("x" if horizontal else "y") + ":.1%})"
+                   "<br>of labelled rows: %{customdata[6]:.1%}")
+                + "<br>all data: %{customdata[7]:.1%}<extra></extra>"
             ),
         })
     ticks = {"tickmode": "array", "tickvals": shown, "ticktext": [_short(label) for label in shown]}
     longest = max((text_px(text) for text in ticks["ticktext"]), default=0.0)
-    share_axis = {"title": {"text": SHARE}, "tickformat": ".0%", "rangemode": "tozero"}
+    share_axis = {"title": {"text": LABELLED_SHARE if sparse else SHARE}, "tickformat": ".0%", "rangemode": "tozero"}
     label_axis = {"title": {"text": task}, "type": "category", **ticks}
     note = {"multilabel": " · a row can have several labels", "regression": " · quantile bins"}.get(kind, "")
-    title = f"{task} ({kind}{note})" if kind else task
+    title = (f"{task} ({kind}{note})" if kind else task) + _labelled_note(counts)
     if n_labels > len(labels):
         title += f"<br><sup>{len(labels)} of {n_labels} labels: those whose share differs most between splits</sup>"
-    if has_missing:
+    if sparse:
+        title += f"<br><sup>drawn over the labelled rows; {_missing_note(counts)}</sup>"
+    elif has_missing:
         title += "<br><sup>hatched: rows with no label for this task</sup>"
     if horizontal:
         return _Facet(task, traces, share_axis, {**label_axis, "autorange": "reversed"}, title,
@@ -176,7 +232,60 @@ def _bar_facet(counts: pd.DataFrame, max_labels: int, width: float = 520) -> _Fa
                   left=SHARE_TICKS + AXIS_TITLE + STANDOFF, layout={"barmode": "group"})
 
 
-def _histogram_facet(histogram: pd.DataFrame, missing: Mapping[str, float] | None) -> _Facet:
+def _sparse_hover(axis: str) -> str:
+    return "%{customdata[4]:,} rows: %{" + axis + ":.1%} of the split's labelled rows<br>(%{customdata[5]:,} rows in the split)"
+
+
+def _rate_facet(counts: pd.DataFrame) -> _Facet | None:
+    """A binary task as its positive rate per split: one bar per split, the whole data's rate a dotted line.
+
+    The rate is over each split's labelled rows; None when the task has not two classes (drawn as bars then).
+    """
+    task, _ = _one_task(counts)
+    labelled_rows = counts[~counts["is_missing"].astype(bool)]
+    positive = positive_label(pd.unique(labelled_rows["label"]))
+    if positive is None:
+        return None
+    splits = _splits(counts)
+    hits = labelled_rows[labelled_rows["label"].astype(str) == positive].set_index("split")
+    missing = counts[counts["is_missing"].astype(bool)].set_index("split")["count"]
+    whole_rate = float(hits["fraction_labelled"].get(WHOLE, np.nan))
+    traces = []
+    for split, color in split_colors(splits).items():
+        row = hits.loc[split]
+        n_missing = int(missing.get(split, 0))
+        labelled = int(row["split_rows"]) - n_missing
+        customdata = np.array([["label", task, positive, split, int(row["count"]), labelled, n_missing,
+                                whole_rate]], dtype=object)
+        rate = float(row["fraction_labelled"])
+        traces.append({
+            "type": "bar", "x": [split], "y": [rate], "name": split, "offsetgroup": "rate", "width": 0.6,
+            "marker": {"color": color}, "customdata": customdata, "text": [f"{rate:.1%}" if np.isfinite(rate) else ""],
+            "textposition": "inside", "insidetextanchor": "end", "textfont": {"color": "white", "size": TICK_FONT},
+            "hovertemplate": (
+                f"<b>%{{customdata[3]}}</b> · {task}={positive}: %{{y:.1%}}<br>"
+                "%{customdata[4]:,} of %{customdata[5]:,} labelled rows"
+                + ("<br>%{customdata[6]:,} rows with no label" if missing.sum() else "")
+                + "<br>all data: %{customdata[7]:.1%}<extra></extra>"
+            ),
+        })
+    shapes = [] if np.isnan(whole_rate) else [{
+        "type": "line", "xref": "x domain", "yref": "y", "x0": 0, "x1": 1, "y0": whole_rate, "y1": whole_rate,
+        "line": {"color": SPLIT_COLORS_ALL, "width": 1, "dash": "dot"}, "layer": "above",
+    }]
+    title = f"{task} (binary) · share {task}={positive}" + _labelled_note(counts)
+    if missing.sum():
+        title += f"<br><sup>of labelled rows; {_missing_note(counts)}</sup>"
+    top = max([t["y"][0] for t in traces if np.isfinite(t["y"][0])] + [whole_rate if np.isfinite(whole_rate) else 0])
+    share_axis = {"title": {"text": LABELLED_SHARE if missing.sum() else SHARE}, "tickformat": ".1~%",
+                  "range": [0, max(top, 0.01) * 1.15]}  # room above the bars for the whole data's line
+    split_axis = {"title": {"text": ""}, "type": "category", "tickmode": "array", "tickvals": splits,
+                  "ticktext": splits}
+    return _Facet(task, traces, split_axis, share_axis, title, RATE_HEIGHT, below=TICK_FONT + 16 + STANDOFF,
+                  left=SHARE_TICKS + AXIS_TITLE + STANDOFF, layout={"barmode": "group"}, shapes=shapes)
+
+
+def _histogram_facet(histogram: pd.DataFrame, missing: Mapping[str, float] | None, note: str = "") -> _Facet:
     """Overlaid step outlines per split of one regression task (bars on the filled bins of a gappy one)."""
     task = str(pd.unique(histogram["task"])[0])
     whole = histogram[histogram["split"] == WHOLE] if (histogram["split"] == WHOLE).any() else histogram
@@ -204,7 +313,7 @@ def _histogram_facet(histogram: pd.DataFrame, missing: Mapping[str, float] | Non
             trace.update(type="scatter", mode="lines+markers", line={"color": color, "shape": "hvh", "width": 2},
                          marker={"color": color, "size": 5})
         traces.append(trace)
-    title = f"{task} (regression)"
+    title = f"{task} (regression){note}"
     if missing and any(share > 0 for share in missing.values()):
         shares = " · ".join(f"{split} {share:.1%}" for split, share in missing.items())
         title += f"<br><sup>no value: {shares}</sup>"
@@ -220,7 +329,7 @@ def _histogram_facet(histogram: pd.DataFrame, missing: Mapping[str, float] | Non
 
 def _single(facet: _Facet, title: str | None, height: int) -> go.Figure:
     """A facet as a figure of its own (the HTML report's way), its title above the legend."""
-    fig = go.Figure(facet.traces)
+    fig = go.Figure(facet.traces, {"shapes": facet.shapes})
     fig.update_xaxes(**facet.x_axis, automargin=True)
     fig.update_yaxes(**facet.y_axis, automargin=True)
     fig.update_layout(bargap=0.25, bargroupgap=0.05, **facet.layout)
@@ -312,14 +421,20 @@ def _missing_shares(counts: pd.DataFrame, task: str) -> dict[str, float]:
     return dict(zip(rows["split"], rows["fraction"].astype(float), strict=True))
 
 
-def _facets(counts: pd.DataFrame, histogram: pd.DataFrame, max_labels: int, width: float) -> list[_Facet]:
+def _facets(counts: pd.DataFrame, histogram: pd.DataFrame, max_labels: int, width: float,
+            binary_rates: bool) -> list[_Facet]:
     facets = []
     kinds = counts.drop_duplicates("task").set_index("task")["kind"]
+    if binary_rates:  # the binary tasks' short facets first, side by side, then the taller ones
+        kinds = pd.concat([kinds[kinds == "binary"], kinds[kinds != "binary"]])
     for task, kind in kinds.items():
+        rows = counts[counts["task"] == task]
         if kind == "regression" and (histogram["task"] == task).any():
-            facets.append(_histogram_facet(histogram[histogram["task"] == task], _missing_shares(counts, task)))
-        else:
-            facets.append(_bar_facet(counts[counts["task"] == task], max_labels, width))
+            facets.append(_histogram_facet(histogram[histogram["task"] == task], _missing_shares(counts, task),
+                                           _labelled_note(rows)))
+            continue
+        rate = _rate_facet(rows) if binary_rates and kind == "binary" else None
+        facets.append(rate or _bar_facet(rows, max_labels, width))
     return facets
 
 
@@ -331,6 +446,7 @@ def label_distribution_grid(
     max_labels: int = 30,
     width: int = 1000,
     title: str | None = None,
+    binary_rates: bool = True,
 ) -> go.Figure:
     """Every task's label distribution in one figure: a facet per task, one legend, one colour per split.
 
@@ -349,6 +465,12 @@ def label_distribution_grid(
         ``LabelDistribution.histogram``: regression tasks are drawn from it.
     columns : int
         Facets per row.
+    binary_rates : bool
+        Draw a binary task as its positive rate per split (one bar per split,
+        over its labelled rows, the whole data's rate a dotted line) instead of
+        a bar per class: seven 0/1 tasks then read at a glance. The positive
+        class is :func:`positive_label`'s. Binary facets come first, so their
+        short facets share rows.
 
     Examples
     --------
@@ -358,9 +480,11 @@ def label_distribution_grid(
     ...     "fraction_labelled": 0.5})
     >>> fig = label_distribution_grid(counts, counts.iloc[:0])
     >>> [t.xaxis for t in fig.data], [a.text for a in fig.layout.annotations]
-    (['x', 'x2'], ['<b>u (binary)</b>', '<b>v (binary)</b>'])
+    (['x', 'x2'], ['<b>u (binary) · share u=1</b>', '<b>v (binary) · share v=1</b>'])
+    >>> fig.data[0].x, fig.data[0].y  # a binary task: its positive rate, one bar per split
+    (('train',), (0.5,))
     """
-    facets = _facets(counts, histogram, max_labels, (width - 60) / columns - 60)
+    facets = _facets(counts, histogram, max_labels, (width - 60) / columns - 60, binary_rates)
     rows = [facets[i:i + columns] for i in range(0, len(facets), columns)]
     top_room = LEGEND_ROOM + (40 if title else 0)  # px above the facets: the legend, and the title if any
     x_domains, y_domains, height = _grid_domains(rows, columns, width, top_room)
@@ -372,6 +496,10 @@ def label_distribution_grid(
         x_axis, y_axis, caption = _facet_axes(facet, suffix, x_domains[(k - 1) % columns], y_domains[(k - 1) // columns])
         layout.update({f"xaxis{suffix}": x_axis, f"yaxis{suffix}": y_axis})
         layout["annotations"].append(caption)
+        layout.setdefault("shapes", []).extend(
+            {**shape, "xref": shape["xref"].replace("x", f"x{suffix}", 1),
+             "yref": shape["yref"].replace("y", f"y{suffix}", 1)} for shape in facet.shapes
+        )
         for trace in facet.traces:
             traces.append({**trace, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}", "legendgroup": trace["name"],
                            "showlegend": trace["name"] not in seen})

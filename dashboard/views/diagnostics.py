@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from core.errors import TaskSplitError
@@ -13,6 +15,7 @@ from core.figures import (
     drill_rows,
     recommend_strategy,
 )
+from core.figures.cooccurrence import MIN_SUPPORT
 from core.splits import EXCLUDED, SplitConfig
 from dashboard import compute, state
 from dashboard.guards import require_split
@@ -25,8 +28,24 @@ SHOWN_ROWS = 500  # drill-down rows shown in the table
 AUTO_COMPARE_ROWS = 100_000  # larger data compares strategies on request
 ANY = "(any label)"
 ALL_DATA = "all data"
-DRILL = "diag_drill"  # the current drill-down (core.figures.Drill)
+DRILLS = "diag_drills"  # the drill-down (core.figures.Drill) of each dataset and task list, by drill_scope()
+DRILL_SCOPE = "diag_drill_scope"  # the scope the drill-down pickers were last drawn for
+DRILL_PICKERS = ("diag_drill_split", "diag_drill_a", "diag_drill_b")
 SEEN = "diag_seen_selections"  # the last selection seen per chart, to tell a new click from an old one
+CLICKS = "diag_drill_clicks"  # clicks that set the drill-down: each new one scrolls the page to it once
+SCROLL_TO_DRILL = """<script>
+(() => {  // bring the drill-down into view now, and again when the run is over and the page has its height
+  const show = () => document.querySelector('.st-key-diag_drill')?.scrollIntoView({block: 'start'});
+  show();
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app) return;
+  const watch = new MutationObserver(() => {
+    if (app.getAttribute('data-test-script-state') !== 'running') { watch.disconnect(); requestAnimationFrame(show); }
+  });
+  watch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  setTimeout(() => watch.disconnect(), 10000);
+})();
+</script><!-- click %d -->"""
 
 st.title("Diagnostics")
 data = state.dataset()
@@ -118,8 +137,9 @@ def leakage_section() -> None:
 
 
 st.subheader("Label distribution per split")
-st.caption("Each task's labels as a share of each split's rows. Click a bar to list its rows under *Drill-down*; "
-           "click a split in the legend to hide it.")
+st.caption("Each task's labels as a share of each split's rows; a binary task as the share of its positive label, "
+           "the dotted line the whole data's. Click a bar to list its rows under *Drill-down*; click a split in the "
+           "legend to hide it.")
 events: dict[str, object] = {}
 try:  # one figure with a facet per task: one chart draws much faster in the browser than one per task
     events["diag_dist"] = st.plotly_chart(
@@ -157,13 +177,22 @@ def explore(events: dict[str, object]) -> None:
                           disabled=difference,
                           help="Lift: how many times more often two labels meet than if they were independent.")
     split, versus = view.split(" vs ") if difference else (None if view == ALL_DATA else view, None)
+    negatives = compute.binary_negatives(data.fingerprint, tasks, config.n_bins, frame)
+    with_negatives = bool(negatives) and left.toggle(
+        "Show the =0 labels of binary tasks", value=False, key="diag_cooc_negatives",
+        help="Hidden by default: a binary task's =0 label mostly says what does not co-occur.",
+    )
     figure, drawn, total = compute.cooccurrence_figure(
         *key, split, versus, "conditional" if measure == "P(column | row)" else "lift", MAX_HEATMAP_LABELS,
-        frame, assignment,
+        frame, assignment, with_negatives=with_negatives or not negatives,
     )
+    hidden = len(negatives) if negatives and not with_negatives else 0
     shown = f" The {drawn} most frequent of {total} labels are drawn." if drawn < total else ""
+    shown += f" {hidden} =0 label(s) of binary tasks are hidden." if hidden else ""
+    faded = "in either split" if difference else "counted"
     st.caption("Read a cell as: among rows with the row label, the share that also has the column label. "
-               f"Click a cell to list the rows that have both.{shown}")
+               f"Click a cell to list the rows that have both.{shown} Faded cells: fewer than {MIN_SUPPORT} rows "
+               f"with the row label {faded}, too few for the colour to mean much; hover any cell for its n.")
     events = {**events, "diag_cooc_chart": st.plotly_chart(
         figure, width="stretch", key="diag_cooc_chart", on_select="rerun", selection_mode="points"
     )}
@@ -197,8 +226,23 @@ def new_drill(events: dict[str, object]) -> Drill | None:
     return chosen
 
 
+def drill_scope() -> str:
+    """The dataset and tasks the drill-down belongs to: another dataset or task list starts with a clean one."""
+    return hashlib.blake2b(repr((data.fingerprint, tasks)).encode(), digest_size=8).hexdigest()
+
+
 def drill_down(events: dict[str, object]) -> None:
-    """Pickers for a split and up to two labels, set by a click on a chart, and the rows they pick."""
+    """Pickers for a split and up to two labels, set by a click on a chart, and the rows they pick.
+
+    The drill-down is kept per dataset and tasks (a plain session key: it outlives the pickers, whose
+    widget state Streamlit drops while another page shows), so the pickers come back as they were and
+    a new dataset never inherits an old dataset's labels.
+    """
+    with st.container(key="diag_drill"):  # the element a click scrolls to
+        show_drill(events)
+
+
+def show_drill(events: dict[str, object]) -> None:
     st.subheader("Drill-down: the rows behind a bar or a cell")
     encoded = compute.encoded_tasks(data.fingerprint, tasks, config.n_bins, frame)
     codes, code_names = compute.assignment_codes(*key, assignment)
@@ -206,36 +250,42 @@ def drill_down(events: dict[str, object]) -> None:
     for part in encoded.tasks:
         if part.missing.any():
             options[f"{part.task.name}=(missing)"] = Condition(part.task.name, "(missing)")
+    scope, drills = drill_scope(), st.session_state.setdefault(DRILLS, {})
+    if st.session_state.get(DRILL_SCOPE) != scope:  # pickers of another dataset or task list: start from ours
+        for name in DRILL_PICKERS:
+            st.session_state.pop(name, None)
+        st.session_state[DRILL_SCOPE] = scope
     clicked = new_drill(events)
     if clicked is not None:
-        st.session_state[DRILL] = clicked
-        conditions = [*clicked.conditions, None, None][:2]
-        st.session_state["diag_drill_split"] = clicked.split
-        for name, condition in zip(("diag_drill_a", "diag_drill_b"), conditions, strict=True):
-            st.session_state[name] = ANY if condition is None else condition.text
-    drill: Drill = st.session_state.get(DRILL) or Drill()
+        drills[scope] = clicked
+        for name in DRILL_PICKERS:
+            st.session_state.pop(name, None)  # set below from the click
+    drill: Drill = drills.get(scope) or Drill()
     for condition in drill.conditions:  # a clicked histogram bin is a range: offer it as an option
         options.setdefault(condition.text, condition)
 
     def picked() -> None:
-        chosen = [options.get(st.session_state[name]) for name in ("diag_drill_a", "diag_drill_b")]
-        st.session_state[DRILL] = Drill(st.session_state["diag_drill_split"], tuple(c for c in chosen if c))
+        chosen = [options.get(st.session_state[name]) for name in DRILL_PICKERS[1:]]
+        drills[scope] = Drill(st.session_state[DRILL_PICKERS[0]], tuple(c for c in chosen if c))
 
     split_options = ["all", *code_names]
-    for name in ("diag_drill_a", "diag_drill_b"):
-        if st.session_state.get(name) not in options:
-            st.session_state[name] = ANY
-    if st.session_state.get("diag_drill_split") not in split_options:
-        st.session_state["diag_drill_split"] = drill.split if drill.split in split_options else "all"
+    conditions = [*(c.text for c in drill.conditions), ANY, ANY][:2]
+    for name, text in zip(DRILL_PICKERS[1:], conditions, strict=True):
+        if st.session_state.get(name) not in options:  # first drawn, or back from another page
+            st.session_state[name] = text if text in options else ANY
+    if st.session_state.get(DRILL_PICKERS[0]) not in split_options:
+        st.session_state[DRILL_PICKERS[0]] = drill.split if drill.split in split_options else "all"
     pick = st.columns([1, 2, 2])
-    pick[0].selectbox("Split", split_options, key="diag_drill_split", on_change=picked)
-    pick[1].selectbox("Label", list(options), key="diag_drill_a", on_change=picked)
-    pick[2].selectbox("and label", list(options), key="diag_drill_b", on_change=picked)
+    pick[0].selectbox("Split", split_options, key=DRILL_PICKERS[0], on_change=picked)
+    pick[1].selectbox("Label", list(options), key=DRILL_PICKERS[1], on_change=picked)
+    pick[2].selectbox("and label", list(options), key=DRILL_PICKERS[2], on_change=picked)
     try:
         positions = drill_rows(encoded, codes, code_names, drill)
-    except KeyError as error:  # a label or split of an earlier dataset or split
-        st.warning(f"That selection no longer applies: {error.args[0]} Pick again.")
-        drill, positions = Drill(), drill_rows(encoded, codes, code_names, Drill())
+    except KeyError:  # a split of an earlier split config (fold names): the pickers show what is listed
+        drill = Drill(st.session_state[DRILL_PICKERS[0]],
+                      tuple(options[st.session_state[n]] for n in DRILL_PICKERS[1:] if options[st.session_state[n]]))
+        drills[scope] = drill
+        positions = drill_rows(encoded, codes, code_names, drill)
     # a column in two tasks (its own and a multi-label one) is listed once: a table has unique columns
     first = list(dict.fromkeys(c for task in tasks for c in task.columns if c in frame.columns))
     roles = [c for c in (config.group_column, config.time_column) if c and c in frame.columns and c not in first]
@@ -246,6 +296,9 @@ def drill_down(events: dict[str, object]) -> None:
     more = f" (the first {SHOWN_ROWS:,} shown)" if len(positions) > SHOWN_ROWS else ""
     st.markdown(f"**{len(positions):,} rows** · {drill.text}{more}")
     st.dataframe(rows, width="stretch", height=300, key="diag_drill_rows")
+    if clicked is not None:  # Streamlit has no scroll call: a script brings the result into view once per click
+        st.session_state[CLICKS] = st.session_state.get(CLICKS, 0) + 1
+        st.html(SCROLL_TO_DRILL % st.session_state[CLICKS], unsafe_allow_javascript=True)
 
 
 cooccurrence_section(events)

@@ -20,16 +20,19 @@ def test_clicking_a_bar_lists_its_rows(page, app_url):
     assert_no_exception(page, "Diagnostics on the first visit")
     chart = page.locator(".st-key-diag_dist .js-plotly-plot")
     chart.locator(".barlayer .point path").first.wait_for(state="visible")
-    # the first facet is union (binary): its first trace is train, whose second bar is union=1
-    bar = chart.locator(".barlayer .trace").first.locator(".point path").nth(1)
+    # the first facet is union (binary), drawn as its rate per split: the first bar is train's union=1
+    bar = chart.locator(".barlayer .trace").first.locator(".point path").first
     bar.scroll_into_view_if_needed()
     box = bar.bounding_box()
-    click_point_and_wait(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    click_point_and_wait(page, box["x"] + box["width"] / 2, box["y"] + box["height"] - 4)
     assert_no_exception(page, "Diagnostics after a bar click")
     header = page.get_by_text("train rows with union=1", exact=False)
     expect(header.first).to_be_visible()
     rows = int(header.first.inner_text().split()[0].strip("*").replace(",", ""))
     assert 500 < rows < 3048  # union=1 is about a quarter of train's 3,048 rows
+    # the rows come into view: no scrolling ~1,500 px down to find them (issue 12)
+    expect(page.locator(".st-key-diag_drill")).to_be_in_viewport(ratio=0.5)
+    expect(header.first).to_be_in_viewport()
 
 
 def test_clicking_a_heatmap_cell_lists_the_rows_with_both_labels(page, app_url):
@@ -39,8 +42,9 @@ def test_clicking_a_heatmap_cell_lists_the_rows_with_both_labels(page, app_url):
     plot_area = heatmap.locator(".nsewdrag").first  # the heatmap's plot area
     plot_area.scroll_into_view_if_needed()
     box = plot_area.bounding_box()
-    # near the top-left corner: row union=0, in one of the first columns (married=0, say)
+    # near the top-left corner: row union=1 (union=0 is hidden by default), in one of the first columns
     click_point_and_wait(page, box["x"] + box["width"] * 0.06, box["y"] + box["height"] * 0.01 + 4)
     assert_no_exception(page, "Diagnostics after a heatmap click")
-    header = page.get_by_text("all rows with union=0 and ", exact=False)
+    header = page.get_by_text("all rows with union=1 and ", exact=False)
     expect(header.first).to_be_visible()
+    expect(header.first).to_be_in_viewport()
