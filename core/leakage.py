@@ -29,8 +29,8 @@ import pandas as pd
 
 from core.errors import DataError
 from core.feature_columns import feature_columns as default_features
-from core.leakage_checks import N_EXAMPLES as N_EXAMPLES  # importable from here, as before the split
 from core.leakage_checks import GROUP_ADVICE, duplicate_check, group_check, skipped, time_check
+from core.leakage_checks import N_EXAMPLES as N_EXAMPLES  # importable from here, as before the split
 from core.leakage_sampled import PREDICTOR_BINS as PREDICTOR_BINS
 from core.leakage_sampled import near_duplicate_check, predictor_check
 from core.quality import split_codes
