@@ -37,6 +37,7 @@ from core.errors import DataError
 from core.export import assignment_digest, assignment_frame, data_spec, reproduce_code  # noqa: F401
 from core.figures import (
     association_heatmap,
+    binary_rate_bars,
     cooccurrence_heatmap,
     fold_strip,
     label_distribution_bars,
@@ -222,7 +223,8 @@ def _task_figure(task: Task, diagnosis: Diagnosis) -> go.Figure:
         missing = scores[scores["task"] == task.name].set_index("split")["missing_share"].to_dict()
         return regression_histogram(distribution.histogram[distribution.histogram["task"] == task.name],
                                     missing=missing)
-    return label_distribution_bars(distribution.counts[distribution.counts["task"] == task.name])
+    counts = distribution.counts[distribution.counts["task"] == task.name]
+    return binary_rate_bars(counts) if task.kind == "binary" else label_distribution_bars(counts)
 
 
 def _tasks_section(tasks: Sequence[Task], diagnosis: Diagnosis, figure) -> str:

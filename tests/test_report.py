@@ -209,3 +209,22 @@ def test_reproduce_code_for_an_uploaded_file_names_the_file(wagepan):
     code = reproduce_code(data, [Task("union", ("union",), "binary")], SplitConfig(fractions={"a": 0.5, "b": 0.5}))
     assert "load_data('people.csv')  # the path to your copy of the file" in code
     assert "fractions={'a': 0.5, 'b': 0.5}" in code
+
+
+def test_the_report_draws_a_binary_task_as_its_rate_per_split_like_the_page():
+    """Issue 12: the page shows a binary task's positive rate per split; the report drew 0-dominated class bars."""
+    from core.data import load_builtin
+    from core.diagnostics import label_distribution
+    from core.figures import binary_rate_bars, label_distribution_bars
+    from core.splits import SplitConfig, split
+
+    data = load_builtin("wagepan")
+    union = next(t for t in data.tasks if t.name == "union")
+    assignment = split(data.frame, [union], SplitConfig(strategy="group", group_column="nr")).assignment
+    counts = label_distribution(data.frame, [union], assignment).counts
+    counts = counts[counts["task"] == "union"]
+    rate = binary_rate_bars(counts)
+    assert [trace.x[0] for trace in rate.data] == ["train", "val", "test"]
+    assert all(len(trace.y) == 1 and 0 < trace.y[0] < 0.5 for trace in rate.data)  # union=1 is the minority
+    bars = label_distribution_bars(counts)
+    assert len(bars.data[0].x) == 2  # the class bars draw 0 and 1

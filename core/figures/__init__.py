@@ -14,6 +14,7 @@ from core.figures.diagnostics import (
     regression_histogram,
     scorecard_table,
 )
+from core.figures.distribution import binary_rate_bars
 from core.figures.drilldown import Condition, Drill, drill_from_points, drill_rows
 from core.figures.palette import split_color, split_colors, status_color
 from core.figures.split import fold_strip, split_sizes
@@ -27,7 +28,7 @@ from core.figures.training import (
 
 __all__ = [
     "fold_strip", "split_color", "split_colors", "split_sizes",
-    "association_heatmap", "cooccurrence_heatmap", "label_distribution_bars", "leakage_table",
+    "association_heatmap", "cooccurrence_heatmap", "binary_rate_bars", "label_distribution_bars", "leakage_table",
     "regression_histogram", "scorecard_table", "status_color", "strategy_comparison", "recommend_strategy",
     "Recommendation", "Condition", "Drill", "drill_from_points", "drill_rows",
     "confusion_heatmap", "ema_smooth", "loss_curves", "transfer_gain_bars", "weight_curves",

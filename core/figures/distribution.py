@@ -372,6 +372,27 @@ def label_distribution_bars(
     height = 130 + facet.plot_height if horizontal else 340
     return _single(facet, title, max(300, height))
 
+def binary_rate_bars(counts: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+    """A binary task as its positive rate per split (one bar per split), as the Diagnostics page draws it.
+
+    Falls back to :func:`label_distribution_bars` when the task has not two labelled classes.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({
+    ...     "task": "y", "kind": "binary", "split": ["train"] * 3 + ["all"] * 3,
+    ...     "label": ["0", "1", "(missing)"] * 2, "is_missing": [False, False, True] * 2,
+    ...     "count": [3, 1, 0, 3, 1, 0], "split_rows": 4, "fraction": [0.75, 0.25, 0.0] * 2,
+    ...     "fraction_labelled": [0.75, 0.25, None] * 2})
+    >>> fig = binary_rate_bars(counts)
+    >>> fig.data[0].type, list(fig.data[0].x), list(fig.data[0].y)
+    ('bar', ['train'], [0.25])
+    """
+    facet = _rate_facet(counts)
+    if facet is None:
+        return label_distribution_bars(counts, title=title)
+    return _single(facet, title, 130 + facet.plot_height)
+
 
 def _room_for_subtitles(fig: go.Figure, title: str) -> go.Figure:
     """More top margin for each ``<br>`` line of the title, so subtitles clear the legend above the plot."""
