@@ -125,13 +125,14 @@ def read_split_file(path: str, dataset: Dataset) -> pd.Series:
 
 
 def read_config_file(path: str):
-    """A SplitConfig from its JSON file (as the Export page writes it); a bad file is a ConfigError."""
-    from core.splits import SplitConfig
+    """A SplitConfig from its JSON file, a split config or a workspace (the Export page writes one); a bad
+    file is a ConfigError."""
+    from core.workspace import read_split_config
 
     file = Path(path)
     if not file.is_file():
         raise ConfigError(f"No config file at '{path}'; download one from the Export page or drop --config.")
-    return SplitConfig.from_json(file.read_text(encoding="utf-8", errors="replace"))
+    return read_split_config(file.read_text(encoding="utf-8", errors="replace"))
 
 
 # --------------------------------------------------------------------------- commands

@@ -182,6 +182,7 @@ class SplitConfig:
                 f"{', '.join(FOLD_STRATEGIES)}, so set n_folds=None."
             )
         object.__setattr__(self, "n_folds", k)
+        object.__setattr__(self, "fractions", DEFAULT_FRACTIONS)  # ignored with folds: a k-fold config is one value
 
     def _check_columns(self) -> None:
         for name in ("group_column", "time_column", "id_column", "split_column"):
@@ -223,9 +224,11 @@ class SplitConfig:
         return shares / shares.sum()
 
     def to_dict(self) -> dict:
-        """The fields as plain JSON-ready values (``fractions`` as an ordered dict)."""
+        """The fields as plain JSON-ready values (``fractions`` as an ordered dict; none with ``n_folds``)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["fractions"] = dict(self.fractions)
+        if self.n_folds is not None:
+            del out["fractions"]  # folds, not fractions: a k-fold file does not list shares it ignores
         return out
 
     def to_json(self) -> str:

@@ -24,6 +24,7 @@ PAGES = [
     st.Page("views/export.py", title="Export", icon=":material/download:"),
 ]
 page = st.navigation(PAGES)
+state.keep_widget_values(page.title)
 summary = st.sidebar.container()
 for note in state.take_link_notes():
     st.warning(note)
@@ -32,3 +33,4 @@ try:
 finally:  # drawn after the page, so it shows what the page just chose
     sidebar.show(summary)
     state.write_link()
+    state.remember_widget_values()

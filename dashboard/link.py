@@ -1,12 +1,13 @@
-"""The page address carries the built-in dataset, the tasks and the split, so a reload or a shared link
+"""The page address carries the dataset, the tasks and the split, so a reload or a shared link
 shows the same split.
 
 ``?dataset=penguins&task=species:multiclass&task=sex:binary&strategy=stratified&folds=5&seed=3``
 
-Only built-in datasets go in the address (an uploaded file cannot); after an upload
-the address keeps no dataset and a reload starts from the default, as a new visit.
-A link that no longer fits (a column renamed, a bad setting) falls back to the
-defaults with one warning naming what was dropped.
+An uploaded file is named by its content digest and file name, with its column roles
+(``?upload=3f2a…&file=mine.csv&role_group=person_id&role_time=year&role_id=&task=…``): the server
+keeps the file's bytes for the session's reloads (``dashboard.state``), and says so plainly when it
+no longer has them (a restart). A link that no longer fits (a column renamed, a bad setting) falls
+back to the defaults with one warning naming what was dropped.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ _FIELDS = {
     "id_column": "id", "split_column": "split_column", "order": "order", "n_bins": "bins", "group_time": "group_time",
 }
 _INTEGERS = {"seed", "gap", "order", "n_bins"}
+ROLES = ("group", "time", "id")  # an upload's column roles, as role_group, role_time, role_id
+NOT_SPLIT = {"dataset", "task", "upload", "file", *(f"role_{role}" for role in ROLES)}  # the rest is the split
 
 
 class LinkError(ConfigError):
@@ -43,8 +46,13 @@ def task_spec(task: Task) -> str:
     return f"{task.name}={'+'.join(task.columns)}:{task.kind}"
 
 
-def to_params(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> dict[str, str | list[str]]:
-    """The address parameters of the current work (nothing for an uploaded dataset).
+def to_params(
+    data: Dataset, tasks: tuple[Task, ...], config: SplitConfig, *, upload: tuple[str, str] | None = None
+) -> dict[str, str | list[str]]:
+    """The address parameters of the current work.
+
+    ``upload`` is ``(content digest, file name)`` of the uploaded file ``data`` was read from; an uploaded
+    dataset without it puts nothing in the address.
 
     Examples
     --------
@@ -53,9 +61,14 @@ def to_params(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> di
     >>> params["dataset"], params["task"], params["folds"]
     ('penguins', ['sex:binary'], '3')
     """
-    if not data.builtin:
+    if data.builtin:
+        params: dict[str, str | list[str]] = {"dataset": data.name}
+    elif upload is not None:
+        params = {"upload": upload[0], "file": upload[1]}
+        params.update({f"role_{role}": getattr(data, f"{role}_column") or "" for role in ROLES})
+    else:
         return {}
-    params: dict[str, str | list[str]] = {"dataset": data.name, "task": [task_spec(t) for t in tasks]}
+    params["task"] = [task_spec(t) for t in tasks]
     defaults = SplitConfig()
     for field, name in _FIELDS.items():
         value = getattr(config, field)

@@ -7,14 +7,18 @@ selects its suggested tasks and a group split, so every page has content at once
 
 from __future__ import annotations
 
+import datetime
+import threading
+from collections import OrderedDict
 from dataclasses import replace
 
 import streamlit as st
 
-from core.data import DEFAULT_DATASET, Dataset
-from core.errors import TaskSplitError
+from core.data import DEFAULT_DATASET, Dataset, with_roles
+from core.errors import DataError, TaskSplitError
 from core.splits import SplitConfig
 from core.tasks import Task
+from core.workspace import Workspace, check_tasks
 from dashboard import compute, link
 
 # The session's working state. Widget keys live beside the widgets, prefixed by page.
@@ -24,6 +28,18 @@ SPLIT_CONFIG = "split_config"  # core.splits.SplitConfig: how to split
 TRAINING = "training"          # dashboard.training_run.TrainingRun or None: the live or last run
 SPLIT_WIDGETS = "split_widgets_version"  # int: bumped when the config is set from outside the Split page
 LINK_NOTES = "link_notes"      # list[str]: what a page address asked for that could not be used, shown once
+UPLOAD = "upload"              # (content digest, file name) of the uploaded file the dataset came from, or None
+UPLOADS_KEPT = 8               # uploaded files the server keeps for reloads (shared by sessions, by content digest)
+UPLOAD_BYTES_KEPT = 1_000_000_000  # and at most this many bytes of them, the newest first
+
+# Widget keys start with their page's prefix. Their values are kept while another page shows
+# (keep_widget_values), except the widgets drawn from the work itself (dataset, tasks, roles, split):
+# those follow the work, which a link, a workspace file or another page may have changed meanwhile.
+KEPT_WIDGETS = "kept_widgets"  # dict[str, object]: the last value of every page's keyed widget
+PAGE_PREFIXES = {"Data": "data_", "Split": "split_", "Diagnostics": "diag_", "Model": "model_", "Export": "export_"}
+DRAWN_FROM_WORK = ("data_builtin", "data_source", "data_syn_", "data_tasks_", "data_kind_", "data_group_",
+                   "data_time_", "data_id_", "split_")
+_KEPT_SCALARS = (bool, int, float, str, datetime.date, datetime.time)
 
 
 def init() -> None:
@@ -32,16 +48,68 @@ def init() -> None:
         return
     notes: list[str] = []
     name = st.query_params.get("dataset")
+    digest = st.query_params.get("upload")
     data = None
     if name:
         try:
             data = compute.builtin_dataset(name)
         except TaskSplitError as error:
             notes.append(str(error))
-    set_dataset(data or compute.builtin_dataset(DEFAULT_DATASET))
-    if data is not None:
+        if data is not None:
+            set_dataset(data)
+    elif digest:
+        data = _restore_upload(digest, st.query_params.get("file") or "", notes)
+    if data is None:
+        set_dataset(compute.builtin_dataset(DEFAULT_DATASET))
+    else:
         _apply_link(data, notes)
     st.session_state[LINK_NOTES] = notes
+
+
+@st.cache_resource(show_spinner=False)
+def _uploads() -> tuple[OrderedDict, threading.Lock]:
+    """Uploaded files by content digest, ``{digest: (file name, bytes)}``, newest last, shared by the sessions
+    of this server process: a reload (a new session) gets its upload back. Gone when the server restarts."""
+    return OrderedDict(), threading.Lock()
+
+
+def _keep_upload(digest: str, name: str, content: bytes) -> None:
+    files, lock = _uploads()
+    with lock:
+        files[digest] = (name, content)
+        files.move_to_end(digest)
+        while len(files) > 1 and (len(files) > UPLOADS_KEPT
+                                  or sum(len(kept) for _, kept in files.values()) > UPLOAD_BYTES_KEPT):
+            files.popitem(last=False)
+
+
+def _restore_upload(digest: str, name: str, notes: list[str]) -> Dataset | None:
+    """The dataset of the upload the address names, or None with a note saying it is gone."""
+    files, lock = _uploads()
+    with lock:
+        kept = files.get(digest)
+    shown = f"**{name}**" if name else "you had uploaded"
+    if kept is None:
+        notes.append(f"The uploaded file {shown} is no longer on the server (it was restarted, or the file "
+                     f"was dropped to make room); upload it again. Showing {DEFAULT_DATASET} meanwhile.")
+        return None
+    filename, content = kept
+    try:
+        data = compute.uploaded_dataset(digest, filename, content)
+    except TaskSplitError as error:
+        notes.append(f"The uploaded file {filename} could not be read again: {error}")
+        return None
+    set_dataset(data, upload=(digest, filename, content))
+    if not any(f"role_{role}" in st.query_params for role in link.ROLES):
+        return data  # an address without roles: the ones read from the file
+    roles = {role: st.query_params.get(f"role_{role}") or None for role in link.ROLES}
+    missing = [column for column in roles.values() if column and column not in data.frame.columns]
+    if missing:
+        notes.append(f"The link's column role(s) {', '.join(missing)} are not columns of {filename}; "
+                     "they were left out.")
+    roles = {role: column if column not in missing else None for role, column in roles.items()}
+    set_roles(with_roles(data, group_column=roles["group"], time_column=roles["time"], id_column=roles["id"]))
+    return dataset()
 
 
 def _apply_link(data: Dataset, notes: list[str]) -> None:
@@ -52,14 +120,59 @@ def _apply_link(data: Dataset, notes: list[str]) -> None:
             set_tasks(chosen)
         if dropped:
             notes.append(f"The link's task(s) {', '.join(dropped)} do not fit {data.name}; they were left out.")
-    params = {key: st.query_params.get(key) for key in st.query_params}
-    params.pop("dataset", None)
-    params.pop("task", None)
+    params = {key: st.query_params.get(key) for key in st.query_params if key not in link.NOT_SPLIT}
     if params:
         try:
             set_split_config(link.config_from_params(params))
         except TaskSplitError as error:
             notes.append(f"The link's split settings were not used: {error}")
+
+
+def keep_widget_values(page_title: str) -> None:
+    """Put back the last values of the widgets of every page but ``page_title`` (the one this run draws).
+
+    Streamlit forgets a widget's value once a run does not draw it, and on a page switch before the new
+    page's run even starts, so leaving a page reset it. :func:`remember_widget_values` notes every value
+    at the end of each run; here, at the start of a run, the other pages' values are written back under
+    their keys as plain session state. Plain state outlives runs and page switches, and when its page is
+    drawn again the widget takes the value up (and Streamlit shows it in the browser). A value is never
+    written in a run that draws its widget, so Streamlit's "created with a default value but also had its
+    value set via the Session State API" check does not fire. A kept choice that is no longer among a
+    widget's options (another dataset, another split) falls back to the widget's default, as Streamlit
+    does for any stale selectbox value.
+    """
+    own = PAGE_PREFIXES.get(page_title)
+    for key, value in st.session_state.get(KEPT_WIDGETS, {}).items():
+        if own and key.startswith(own):
+            continue
+        st.session_state[key] = value
+        del st.session_state[key]  # unties the key from its old widget, so the value is stored under the key
+        st.session_state[key] = value
+
+
+def remember_widget_values() -> None:
+    """Note the value of every page's keyed widget, for :func:`keep_widget_values`.
+
+    app.py calls it after every run; a fragment whose widgets should be kept calls it at its end (a
+    fragment's rerun does not run app.py). Only plain values are kept (numbers, text, booleans, dates,
+    lists of them): file uploads, chart selections and tables cannot be set through the session state,
+    and widgets drawn from the work itself (:data:`DRAWN_FROM_WORK`) follow the work.
+    """
+    prefixes = tuple(PAGE_PREFIXES.values())
+    kept = dict(st.session_state.get(KEPT_WIDGETS, {}))
+    for key in list(st.session_state.keys()):
+        if not isinstance(key, str) or not key.startswith(prefixes) or key.startswith(DRAWN_FROM_WORK):
+            continue
+        value = st.session_state[key]
+        if _keepable(value):
+            kept[key] = value
+    st.session_state[KEPT_WIDGETS] = kept
+
+
+def _keepable(value: object) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(isinstance(item, _KEPT_SCALARS) for item in value)
+    return isinstance(value, _KEPT_SCALARS)
 
 
 def take_link_notes() -> list[str]:
@@ -69,7 +182,7 @@ def take_link_notes() -> list[str]:
 
 def write_link() -> None:
     """Put the current dataset, tasks and split in the page address (no-op when it already says so)."""
-    wanted = link.to_params(dataset(), tasks(), split_config())
+    wanted = link.to_params(dataset(), tasks(), split_config(), upload=upload_name())
     current = {key: st.query_params.get_all(key) for key in st.query_params}
     normal = {key: value if isinstance(value, list) else [value] for key, value in wanted.items()}
     if normal != current:
@@ -95,8 +208,12 @@ def default_split_config(data: Dataset) -> SplitConfig:
     return SplitConfig(strategy="stratified", time_column=data.time_column)
 
 
-def set_dataset(data: Dataset) -> None:
-    """Switch to another dataset: its suggested tasks, a default split, no training run."""
+def set_dataset(data: Dataset, *, upload: tuple[str, str, bytes] | None = None) -> None:
+    """Switch to another dataset: its suggested tasks, a default split, no training run.
+
+    ``upload`` is ``(content digest, file name, bytes)`` when the data came from an uploaded file: the
+    server keeps the bytes and the page address names the digest, so a reload reads the file again.
+    """
     run = st.session_state.get(TRAINING)
     if run is not None:  # its thread would otherwise train on until the session's next rerun
         run.stop()
@@ -104,6 +221,47 @@ def set_dataset(data: Dataset) -> None:
     st.session_state[TASKS] = tuple(data.tasks)
     set_split_config(default_split_config(data))
     st.session_state[TRAINING] = None
+    st.session_state[UPLOAD] = None
+    if upload is not None:
+        digest, name, content = upload
+        _keep_upload(digest, name, content)
+        st.session_state[UPLOAD] = (digest, name)
+
+
+def upload_name() -> tuple[str, str] | None:
+    """``(content digest, file name)`` of the uploaded file the current dataset was read from, else None."""
+    return st.session_state.get(UPLOAD)
+
+
+def workspace() -> Workspace:
+    """The current work as a workspace file's content (the Export page writes it)."""
+    return Workspace.of(dataset(), tasks(), split_config())
+
+
+def apply_workspace(saved: Workspace) -> bool:
+    """Make ``saved``'s tasks, roles and split the session's, when it was made on the current data.
+
+    Returns whether anything changed. A workspace of other data is a :class:`DataError` naming the data it
+    was made for.
+    """
+    data = dataset()
+    if not saved.fits(data):
+        raise DataError(f"This workspace was made for {saved.made_for()}, not for {data.name} "
+                        f"(content hash {data.fingerprint[:12]}); open that data first (upload the same file), "
+                        "then load the workspace again.")
+    check_tasks(saved, data)
+    roles = (saved.group_column, saved.time_column, saved.id_column)
+    changed = False
+    if roles != (data.group_column, data.time_column, data.id_column):
+        set_roles(with_roles(data, group_column=roles[0], time_column=roles[1], id_column=roles[2]))
+        changed = True
+    if saved.tasks != tasks():
+        set_tasks(saved.tasks)
+        changed = True
+    if saved.config != split_config():
+        set_split_config(saved.config)
+        changed = True
+    return changed
 
 
 def set_roles(data: Dataset) -> None:

@@ -21,7 +21,7 @@ def upload(at: AppTest, name: str, content: bytes) -> AppTest:
 
 def test_downloads_and_the_snippet_are_offered(export):
     labels = {button.proto.label for button in export.get("download_button")}
-    assert {"Assignment (CSV)", "Assignment (Parquet)", "Split config (JSON)"} <= labels
+    assert {"Assignment (CSV)", "Assignment (Parquet)", "Workspace (JSON)"} <= labels
     assert not export.error
     assert "load_data('builtin:wagepan')" in export.code[0].value
     assert "group_column='nr'" in export.code[0].value

@@ -77,7 +77,7 @@ def choose_upload() -> None:
         return
     st.session_state["data_upload_digest"] = digest
     st.session_state[REPLACED] = [task.name for task in state.tasks()]
-    state.set_dataset(data)
+    state.set_dataset(data, upload=(digest, uploaded.name, content))  # kept on the server for a reload
 
 
 # The default follows the current dataset: Streamlit drops a widget's state while another page shows, and

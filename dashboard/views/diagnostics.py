@@ -163,6 +163,7 @@ def cooccurrence_section(events: dict[str, object]) -> None:
         explore(events)
     except TaskSplitError as error:
         st.error(str(error))
+    state.remember_widget_values()  # a fragment's rerun does not run app.py, which notes them otherwise
 
 
 def explore(events: dict[str, object]) -> None:

@@ -1,4 +1,5 @@
-"""Export page: download the assignment, the config and the HTML report; reproduce a split from a saved config."""
+"""Export page: download the assignment, the workspace (tasks, roles, split) and the HTML report; load a saved
+workspace or split config back."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import streamlit as st
 from core.errors import TaskSplitError
 from core.report import assignment_digest, assignment_frame, render_report, reproduce_code
 from core.splits import SplitConfig
+from core.workspace import Workspace, is_workspace
 from dashboard import compute, state
 
 REPORTS_KEPT = 4  # built HTML reports kept in memory (about 5 MB each), shared by every session
@@ -45,15 +47,21 @@ def finished_training(split_key: tuple):
 
 
 def reproduce_from_upload() -> None:
-    """Read a saved config; when it splits this data, make it the session's split (every page follows)."""
+    """Read a saved workspace or split config; when it fits this data, make it the session's work."""
     uploaded = st.file_uploader(
-        "Load a saved split config (JSON) to reproduce its split", type=["json"], key="export_config_upload",
-        help="The same config on the same data and tasks gives the same split, row for row.",
+        "Load a saved workspace or split config (JSON) to get its tasks, roles and split back",
+        type=["json"], key="export_config_upload",
+        help="A workspace restores the tasks, column roles and split on the data it was saved from; a split "
+             "config restores the split. The same split on the same data and tasks is the same, row for row.",
     )
     if uploaded is None:
         return
+    content = uploaded.getvalue()
+    if is_workspace(content):
+        restore_workspace(uploaded.name, content)
+        return
     try:
-        loaded = SplitConfig.from_json(uploaded.getvalue())
+        loaded = SplitConfig.from_json(content)
         reproduced = compute.split_result(data.fingerprint, tasks, loaded, data.frame)
     except TaskSplitError as error:
         st.error(f"{uploaded.name}: {error}")
@@ -63,6 +71,26 @@ def reproduce_from_upload() -> None:
         st.rerun()  # draw the downloads above, and the sidebar, from the loaded config
     st.success(f"Reproduced the split of **{uploaded.name}**: {summary(reproduced)}. "
                "It is the current split on every page now.")
+
+
+def restore_workspace(name: str, content: bytes) -> None:
+    """Make a saved workspace's tasks, roles and split the session's, or say which data it was made for."""
+    try:
+        saved = Workspace.from_json(content)
+        changed = state.apply_workspace(saved)
+    except TaskSplitError as error:
+        st.error(f"{name}: {error}")
+        return
+    if changed:
+        st.rerun()  # every part of this page, and the sidebar, from the restored work
+    try:
+        reproduced = compute.split_result(data.fingerprint, tasks, config, data.frame)
+    except TaskSplitError as error:
+        st.error(f"{name}: the workspace's split does not run on this data: {error}")
+        return
+    listed = ", ".join(task.name for task in tasks) or "none"
+    st.success(f"Restored the workspace **{name}**: tasks {listed}; {config.strategy} split, "
+               f"{summary(reproduced)}. It is the current work on every page now.")
 
 
 stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", data.name.rsplit(".", 1)[0]).strip("-") or "data"
@@ -102,8 +130,13 @@ columns[0].download_button("Assignment (CSV)", assignment_csv, f"{name}-split.cs
 columns[1].download_button("Assignment (Parquet)", assignment_parquet, f"{name}-split.parquet",
                            "application/vnd.apache.parquet", key="export_parquet", icon=":material/download:",
                            on_click="ignore")
-columns[2].download_button("Split config (JSON)", config.to_json(), f"{name}-config.json", "application/json",
-                           key="export_config", icon=":material/download:", on_click="ignore")
+columns[2].download_button(
+    "Workspace (JSON)", state.workspace().to_json(), f"{name}-workspace.json", "application/json",
+    key="export_config", icon=":material/download:", on_click="ignore",
+    help="The data's name and content hash, the tasks, the column roles and the split config. Load it below "
+         "to get this work back (after a reload, or on the same file uploaded again), or give it to "
+         "`python -m core split --config`.",
+)
 
 reports = built_reports()
 run_id, training = finished_training((data.fingerprint, tasks, config))
@@ -135,7 +168,7 @@ st.caption("The HTML report is one file with every chart and plotly inside: it o
 
 # --------------------------------------------------------------------------- reproduce
 
-st.subheader("Reproduce")
+st.subheader("Reproduce or restore")
 reproduce_from_upload()
 st.markdown("This script makes the same split with the `core` library:")
 st.code(reproduce_code(data, tasks, config), language="python", wrap_lines=True)
