@@ -33,4 +33,4 @@ try:
 finally:  # drawn after the page, so it shows what the page just chose
     sidebar.show(summary)
     state.write_link()
-    state.remember_widget_values()
+    state.remember_widget_values(page.title)

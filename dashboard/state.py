@@ -150,16 +150,21 @@ def keep_widget_values(page_title: str) -> None:
         st.session_state[key] = value
 
 
-def remember_widget_values() -> None:
-    """Note the value of every page's keyed widget, for :func:`keep_widget_values`.
+def remember_widget_values(page_title: str | None = None) -> None:
+    """Note the values of the keyed widgets, for :func:`keep_widget_values`.
 
-    app.py calls it after every run; a fragment whose widgets should be kept calls it at its end (a
-    fragment's rerun does not run app.py). Only plain values are kept (numbers, text, booleans, dates,
-    lists of them): file uploads, chart selections and tables cannot be set through the session state,
-    and widgets drawn from the work itself (:data:`DRAWN_FROM_WORK`) follow the work.
+    app.py calls it after every run with the page it drew: that page's values replace the ones noted
+    before (a value its run dropped is dropped). A fragment whose widgets should be kept calls it at its
+    end without a page (a fragment's rerun does not run app.py): its values are added. Only plain values
+    are kept (numbers, text, booleans, dates, lists of them): file uploads, chart selections and tables
+    cannot be set through the session state, and widgets drawn from the work itself
+    (:data:`DRAWN_FROM_WORK`) follow the work.
     """
-    prefixes = tuple(PAGE_PREFIXES.values())
+    own = PAGE_PREFIXES.get(page_title) if page_title else None
+    prefixes = (own,) if own else tuple(PAGE_PREFIXES.values())
     kept = dict(st.session_state.get(KEPT_WIDGETS, {}))
+    if own:
+        kept = {key: value for key, value in kept.items() if not key.startswith(own)}
     for key in list(st.session_state.keys()):
         if not isinstance(key, str) or not key.startswith(prefixes) or key.startswith(DRAWN_FROM_WORK):
             continue

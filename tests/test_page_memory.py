@@ -92,3 +92,15 @@ def test_values_of_widgets_that_follow_the_dataset_do_not_leak_onto_another_data
     assert at.number_input(key="model_epochs").value == 5  # a setting of the model, not of the data
     features = next(w for w in at.multiselect if w.key.startswith("model_features_"))
     assert set(features.value) <= set(features.options)
+
+
+def test_a_value_its_page_dropped_does_not_come_back():
+    """A page's "said once" note, dropped by its page, is not brought back by the keeping."""
+    at = open_app()
+    at.session_state["data_note_once"] = "said once"
+    at.run()
+    del at.session_state["data_note_once"]
+    at.run()
+    visit(at, "split")
+    visit(at, "data")
+    assert "data_note_once" not in at.session_state

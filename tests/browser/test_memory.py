@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlparse
 
 import pytest
@@ -58,3 +59,33 @@ def test_a_diagnostics_picker_changed_in_its_fragment_survives_a_visit_to_anothe
     assert_no_exception(page, "Diagnostics after coming back")
     page.locator(".st-key-diag_cooc_view").scroll_into_view_if_needed()
     expect(page.locator(".st-key-diag_cooc_view").get_by_role("combobox")).to_have_value("test")
+
+
+def test_an_upload_and_its_tasks_survive_a_reload(page, app_url):
+    from tests.messy import panel_csv
+
+    page.goto(app_url)
+    wait_idle(page)
+    click_and_wait(page, page.get_by_text("Upload a file"))
+    click_and_wait(page, lambda: page.locator(".st-key-data_upload input[type=file]").set_input_files(
+        {"name": "panel-messy.csv", "mimeType": "text/csv", "buffer": panel_csv(n_people=150, seed=3)}))
+    assert_no_exception(page, "Data page after the upload")
+    expect(page.get_by_role("heading", name="panel-messy.csv")).to_be_visible()
+
+    tasks = page.locator('[class*="st-key-data_tasks_"]').get_by_role("combobox")
+    tasks.click()
+    tasks.fill("employed")
+    click_and_wait(page, lambda: tasks.press("Enter"))
+    page.keyboard.press("Escape")
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar).to_contain_text("employed")
+    expect(page).to_have_url(re.compile(r"upload=[0-9a-f]{32}.*file=panel-messy\.csv"))
+
+    page.reload()
+    wait_idle(page)
+    assert_no_exception(page, "Data page after a reload")
+    expect(page.get_by_role("heading", name="panel-messy.csv")).to_be_visible()
+    expect(sidebar).to_contain_text("panel-messy.csv")
+    expect(sidebar).to_contain_text("employed")
+    expect(page.get_by_text("no longer on the server")).to_have_count(0)
+    screenshot(page, ARTIFACTS, "memory-upload-reloaded")
