@@ -20,6 +20,7 @@ The export helpers (:func:`assignment_frame`, :func:`assignment_digest`,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,12 +45,14 @@ from core.figures import (
     loss_curves,
     regression_histogram,
     split_sizes,
+    strategy_comparison,
 )
 from core.figures.split import strip_order
 from core.quality import split_order
 from core.report_diagnosis import MIN_SHIFT_SUPPORT, Diagnosis, Progress, diagnose
 from core.report_html import (
     FigureEmbedder,
+    decision_section,
     escape,
     html_page,
     html_section,
@@ -116,6 +119,7 @@ def _overview(dataset: Dataset, tasks: Sequence[Task], config, diagnosis: Diagno
         "Group / time / id column": " / ".join(c or "–" for c in (dataset.group_column, dataset.time_column,
                                                                    dataset.id_column)),
         "Split": _config_text(config),
+        "Recommended strategy": _recommended_text(diagnosis, config),
         "Assignment hash": diagnosis.digest,
         "Data hash": dataset.fingerprint[:12],
         "Generated": stamp,
@@ -134,6 +138,14 @@ def _overview(dataset: Dataset, tasks: Sequence[Task], config, diagnosis: Diagno
     summary = f'<p class="verdict">Overall {status_badge(verdict)} {escape(words)}</p>'
     tasks_html = "<h3>Tasks</h3>" + html_table(task_rows, percent=("labelled rows",))
     return f'<section id="overview">{summary}<dl class="facts">{facts_html}</dl>{config_json}{tasks_html}</section>'
+
+
+def _recommended_text(diagnosis: Diagnosis, config: SplitConfig | None) -> str:
+    chosen = diagnosis.recommendation.config
+    if chosen is None:
+        return "none could split this data (see Strategies)"
+    same = config is not None and config.strategy == chosen  # the compared configs are named by strategy
+    return f"{chosen}: {'this split' if same else 'not this split'} (see Strategy comparison)"
 
 
 def _strip_columns(dataset: Dataset, config: SplitConfig | None) -> list[str]:
@@ -279,6 +291,37 @@ def _association_section(diagnosis: Diagnosis, figure) -> str:
     return html_section("cooccurrence", "Co-occurrence and association", body, escape(lead))
 
 
+COMPARISON_COLUMNS = {  # the comparison table's columns, as the Diagnostics page shows them
+    "config": "config", "status": "status", "reason": "why", "ld": "LD", "lpd": "LPD", "worst_js": "worst JS",
+    "ed_share": "ED (share)", "fz": "FZ", "flz": "FLZ", "groups_split": "groups split", "error": "error",
+}  # fmt: skip
+
+
+def _comparison_section(diagnosis: Diagnosis, config: SplitConfig | None, figure) -> str:
+    """The Diagnostics page's Compare strategies: the same data split several ways, and the one to use."""
+    comparison, recommendation = diagnosis.comparison, diagnosis.recommendation
+    if recommendation.config:
+        pick = (f'<p class="recommend">Recommended: <strong>{escape(recommendation.config)}</strong>: '
+                f"{escape(recommendation.reason)}</p>")
+    else:
+        pick = f'<p class="recommend">{escape(recommendation.reason)}</p>'
+    current = config.strategy if config is not None else "read from a split file"
+    pick += f'<p class="note">This report\'s split: {escape(current)}.</p>'
+    shown = [c for c in COMPARISON_COLUMNS if c in comparison.columns]
+    if "error" in shown and not comparison["error"].fillna("").astype(bool).any():
+        shown.remove("error")
+    if "groups_split" in shown and comparison["groups_split"].isna().all():
+        shown.remove("groups_split")
+    table = comparison[shown].rename(columns={c: COMPARISON_COLUMNS[c] for c in shown if c != "status"})
+    body = pick + figure(strategy_comparison(comparison, recommended=recommendation.config))
+    body += html_table(table, percent=("ED (share)",))
+    names = ", ".join(comparison["config"])
+    lead = (f"The same data and tasks split {len(comparison)} ways ({names}) with this split's sizes and seed, "
+            "each scored the same way, as on the Diagnostics page's Compare strategies. Lower is better; "
+            "groups split counts groups with rows in more than one split.")
+    return html_section("comparison", "Strategy comparison", body, escape(lead))
+
+
 def _warnings_section(dataset: Dataset, split_warnings: Sequence[str], diagnosis: Diagnosis) -> str:
     items = [("warn", line) for line in (*split_warnings, *dataset.warnings)]
     items += _concerns(diagnosis)
@@ -347,6 +390,10 @@ def _training_section(training, figure, transfer=None) -> str:
         })  # fmt: skip
         body += f"<h3>Last epoch ({last.epoch})</h3>" + html_table(losses)
     return html_section("training", "Training run", body or "<p>The run has no epochs yet.</p>")
+
+
+def _file_stem(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name.rsplit(".", 1)[0]).strip("-")[:80] or "report"
 
 
 def _aligned(dataset: Dataset, assignment) -> pd.Series:
@@ -418,10 +465,13 @@ def render_report(
         ("leakage", _leakage_section(diagnosis)),
         ("tasks", _tasks_section(tasks, diagnosis, figure)),
         ("cooccurrence", _association_section(diagnosis, figure)),
+        ("comparison", _comparison_section(diagnosis, config, figure)),
         ("warnings", _warnings_section(dataset, warnings, diagnosis)),
     ]
     if training is not None:
         sections.append(("training", _training_section(training, figure, transfer)))
+    # the training run ends with the multi-task vs single-task result; the decision is always last
+    sections.append(("decision", decision_section(_file_stem(title or dataset.name) + "-reviewed.html")))
     subtitle = f"{len(dataset.frame):,} rows · {len(tasks)} task(s) · {_config_text(config)} · {stamp}"
     page = html_page(title or f"Split report: {dataset.name}", subtitle, sections)
     progress(1.0, "Done")

@@ -1,5 +1,6 @@
 """What the split report (:mod:`core.report`) shows, computed once: sizes, scores, distributions,
-co-occurrence and its shifts between splits, association and leakage (:mod:`core.diagnostics`)."""
+co-occurrence and its shifts between splits, association, leakage (:mod:`core.diagnostics`), and the
+strategy comparison with its recommendation (as the Diagnostics page's Compare strategies)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from core import diagnostics
 from core.data import Dataset
 from core.export import assignment_digest
 from core.feature_columns import feature_columns
+from core.figures import Recommendation, recommend_strategy
 from core.judge import dealt_groups, group_chance
 from core.quality import split_order
 from core.splits import EXCLUDED, SplitConfig
 
-__all__ = ["Progress", "Diagnosis", "diagnose", "SHIFT_PAIRS", "MIN_SHIFT_SUPPORT"]
+__all__ = ["Progress", "Diagnosis", "diagnose", "comparison_configs", "SHIFT_PAIRS", "MIN_SHIFT_SUPPORT"]
 
 Progress = Callable[[float, str], None]
 SHIFT_PAIRS = 10  # co-occurrence pairs listed per split
@@ -41,6 +43,8 @@ class Diagnosis:
     shift: pd.DataFrame | None  # CooccurrenceShift.to_frame(), first split to last
     fractions_known: bool
     digest: str
+    comparison: pd.DataFrame  # StrategyComparison.to_frame(): the same data split several ways, scored alike
+    recommendation: Recommendation
 
 
 def _fractions(config: SplitConfig | None, sizes: pd.DataFrame) -> tuple[dict | None, bool]:
@@ -78,6 +82,31 @@ def _shift_pairs(frame: pd.DataFrame, encoded, assignment: pd.Series, splits: tu
                          shift.conditional_b.iat[i, j], difference[i, j], int(support[i, 0])))
     columns = ["split", "given", "label", f"P in {splits[0]}", "P in split", "difference", "rows given"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def comparison_configs(config: SplitConfig | None, group_column: str | None,
+                       time_column: str | None) -> dict[str, SplitConfig]:
+    """The strategies compared, as on the Diagnostics page: random and stratified rows, group (with a group
+    column), time (with a time column), each with ``config``'s sizes and seed.
+
+    Examples
+    --------
+    >>> list(comparison_configs(SplitConfig(n_folds=5), "nr", None))
+    ['random', 'stratified', 'group']
+    """
+    config = config or SplitConfig()
+    sizes = {"n_folds": config.n_folds} if config.n_folds else {"fractions": config.fractions}
+    common = {"seed": config.seed, "n_bins": config.n_bins}
+    configs = {
+        "random": SplitConfig("random", **sizes, **common),
+        "stratified": SplitConfig("stratified", order=config.order, **sizes, **common),
+    }
+    if group_column:
+        configs["group"] = SplitConfig("group", group_column=group_column, order=config.order, **sizes, **common)
+    if time_column:
+        shares = config.fractions if not config.n_folds else SplitConfig().fractions
+        configs["time"] = SplitConfig("time", time_column=time_column, gap=config.gap, fractions=shares, **common)
+    return configs
 
 
 def _sizes(assignment: pd.Series) -> pd.DataFrame:
@@ -125,7 +154,11 @@ def diagnose(dataset: Dataset, tasks, assignment, config, progress: Progress) ->
         seed=config.seed if config is not None else 0,
         group_time=config.time_groups if config is not None else None,
     )  # fmt: skip
+    progress(0.65, "Comparing strategies")
+    configs = comparison_configs(config, group, time)
+    comparison = diagnostics.compare_strategies(frame, encoded, configs, group_column=group).to_frame()
+    recommendation = recommend_strategy(comparison, group_column=group, time_column=time)
     return Diagnosis(
         splits, sizes, quality, scores, card, leak, distribution, association, shifts, pairs, shift, known,
-        assignment_digest(assignment),
+        assignment_digest(assignment), comparison, recommendation,
     )

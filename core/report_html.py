@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from core.figures.palette import split_color, status_color
 
 __all__ = ["escape", "format_number", "status_badge", "split_label", "html_table", "FigureEmbedder", "html_section",
-           "CSS", "SECTION_TITLES", "html_page"]
+           "decision_section", "CSS", "SECTION_TITLES", "html_page"]
 
 
 def escape(value: object) -> str:
@@ -88,6 +88,63 @@ def html_section(anchor: str, title: str, body: str, lead: str = "") -> str:
     return f'<section id="{anchor}"><h2>{escape(title)}</h2>{intro}{body}</section>'
 
 
+# Saves the page with the reviewer's entries: each field's value is written into its markup, the figures
+# are emptied (their scripts draw them again when the saved file opens), and the page is downloaded as a
+# file. Everything happens in the page: nothing is sent anywhere.
+SAVE_SCRIPT = """
+function tsSaveReview(button) {
+  const block = document.querySelector("#decision form");
+  block.querySelectorAll("input, textarea").forEach((field) => {
+    if (field.type === "radio") { field.toggleAttribute("checked", field.checked); }
+    else if (field.tagName === "TEXTAREA") { field.textContent = field.value; }
+    else { field.setAttribute("value", field.value); }
+  });
+  const copy = document.documentElement.cloneNode(true);
+  copy.querySelectorAll(".plotly-graph-div").forEach((plot) => {
+    plot.replaceChildren();
+    plot.classList.remove("js-plotly-plot");
+  });
+  copy.querySelectorAll("head style:not(#ts-style)").forEach((added) => added.remove());
+  const page = "<!DOCTYPE html>\\n" + copy.outerHTML;
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([page], {type: "text/html"}));
+  link.download = block.dataset.filename;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  document.getElementById("ts-saved").textContent =
+    "Saved as " + block.dataset.filename + " (in your downloads): open that file to see the notes.";
+}
+"""
+
+
+def decision_section(filename: str) -> str:
+    """The reviewer's block: decision (accept / revise), reviewer, date, notes; saved with the report.
+
+    The fields are editable in the browser; **Save the report with these notes** downloads the page with
+    them filled in, as ``filename``; printed, the block is a form to fill in by hand.
+    """
+    choices = "".join(
+        f'<label class="choice"><input type="radio" name="ts-decision" value="{value}"> {text}</label>'
+        for value, text in (("accept", "Accept the split"), ("revise", "Revise it (see the notes)"))
+    )
+    fields = (
+        f'<fieldset class="review"><legend>Decision</legend>{choices}</fieldset>'
+        '<div class="review-row"><label>Reviewer <input type="text" name="ts-reviewer" autocomplete="off"></label>'
+        '<label>Date <input type="date" name="ts-date"></label></div>'
+        '<label class="notes">Notes and requested changes<textarea name="ts-notes" rows="7"></textarea></label>'
+    )
+    actions = (
+        '<p class="actions"><button type="button" onclick="tsSaveReview(this)">Save the report with these notes'
+        '</button> <button type="button" onclick="window.print()">Print</button> '
+        '<span id="ts-saved" class="note"></span></p>'
+    )
+    lead = ("For the review meeting: record what was decided. The fields are kept in this file only when it "
+            "is saved with the button below (a new file, with the notes in it); printed, this is a form to fill in.")
+    form = f'<form class="decision" data-filename="{escape(filename)}" onsubmit="return false">{fields}</form>'
+    return html_section("decision", "Decision", f"{form}{actions}<script>{SAVE_SCRIPT}</script>", escape(lead))
+
+
 CSS = """
 :root { --ink: #1f2328; --muted: #59636e; --line: #d1d9e0; --soft: #f6f8fa; }
 * { box-sizing: border-box; }
@@ -117,12 +174,27 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .warnings li { margin: 4px 0; list-style: none; } .warnings { padding-left: 0; }
 pre { background: var(--soft); padding: 10px; overflow-x: auto; font-size: 13px; }
 .figure { margin: 8px 0 14px; }
-@media print { nav { display: none; } section { break-inside: avoid-page; } }
+.recommend { font-size: 16px; padding: 8px 12px; background: #eaf5ec; border-left: 4px solid #1a7f37; }
+.decision { max-width: 760px; }
+.review { border: 1px solid var(--line); padding: 8px 12px; margin: 8px 0; }
+.review legend { font-weight: 600; }
+.choice { margin-right: 24px; }
+.review-row { display: flex; gap: 24px; margin: 10px 0; }
+.review-row label, .notes { display: flex; flex-direction: column; gap: 3px; font-weight: 600; }
+.decision input[type=text], .decision input[type=date], .decision textarea {
+  font: inherit; font-weight: normal; padding: 5px 8px; border: 1px solid #8c959f; border-radius: 4px; }
+.decision input[type=text] { width: 320px; }
+.decision textarea { width: 100%; resize: vertical; }
+.actions button { font: inherit; padding: 6px 14px; border: 1px solid #8c959f; border-radius: 6px;
+  background: var(--soft); cursor: pointer; }
+@media print { nav, .actions { display: none; } section { break-inside: avoid-page; }
+  .decision textarea { min-height: 9em; } }
 """
 
 SECTION_TITLES = {
     "overview": "Overview", "split": "Split", "quality": "Quality", "leakage": "Leakage",
-    "tasks": "Tasks", "cooccurrence": "Co-occurrence", "warnings": "Warnings", "training": "Training",
+    "tasks": "Tasks", "cooccurrence": "Co-occurrence", "comparison": "Strategies", "warnings": "Warnings",
+    "training": "Training", "decision": "Decision",
 }  # fmt: skip
 
 
@@ -132,7 +204,7 @@ def html_page(title: str, subtitle: str, sections: list[tuple[str, str]]) -> str
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
+        f"<title>{escape(title)}</title><style id=\"ts-style\">{CSS}</style></head><body>"
         f"<header><h1>{escape(title)}</h1><div class=\"muted\">{escape(subtitle)}</div></header>"
         f"<nav>{nav}</nav><main>\n{body}\n</main></body></html>\n"
     )

@@ -15,7 +15,7 @@ from core.splits import SplitConfig, split
 from core.tasks import Task
 from core.training import EpochRecord, TrainConfig, fit_on_split
 
-SECTIONS = ("overview", "split", "quality", "leakage", "tasks", "cooccurrence", "warnings")
+SECTIONS = ("overview", "split", "quality", "leakage", "tasks", "cooccurrence", "comparison", "warnings", "decision")
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_VALUE = "<img src=x onerror=alert(2)>"
 CLOSER = "</script><script>alert(3)</script>"
@@ -64,8 +64,9 @@ def test_one_html_file_with_plotly_inline_and_nothing_fetched(wagepan_page):
     assert wagepan_page.startswith("<!DOCTYPE html>") and wagepan_page.rstrip().endswith("</html>")
     assert "<script src=" not in wagepan_page and "src=" not in "".join(script_tags(wagepan_page))
     assert wagepan_page.count("plotly.js v") >= 1  # the library's banner, inlined
-    # sizes, strip, 7 task charts, association, co-occurrence, its change: all drawn by the one inline copy
-    assert wagepan_page.count("Plotly.newPlot") == 12
+    # sizes, strip, 7 task charts, association, co-occurrence, its change, the strategy comparison: all drawn
+    # by the one inline copy
+    assert wagepan_page.count("Plotly.newPlot") == 13
     markup = re.sub(r"<script[^>]*>.*?</script>", "", wagepan_page, flags=re.S)  # our HTML, not plotly.js
     assert not re.search(r"""(href|src)=["']?(https?:)?//""", markup)  # no CDN, fonts or images
     assert "@import" not in markup and "url(" not in markup
