@@ -28,7 +28,6 @@ __all__ = ["WORKSPACE_FORMAT", "WORKSPACE_VERSION", "Workspace", "read_split_con
 
 WORKSPACE_FORMAT = "tasksplit.Workspace"
 WORKSPACE_VERSION = 1
-_CONFIG_FORMAT = "tasksplit.SplitConfig"
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ class Workspace:
                      "columns": self.columns},
             "tasks": [{"name": t.name, "columns": list(t.columns), "kind": t.kind} for t in self.tasks],
             "roles": {"group": self.group_column, "time": self.time_column, "id": self.id_column},
-            "config": {"format": _CONFIG_FORMAT, "version": 1, **self.config.to_dict()},
+            "config": json.loads(self.config.to_json()),  # a split config file's content, with its version
         }
 
     def to_json(self) -> str:
