@@ -86,8 +86,8 @@ def _shift_pairs(frame: pd.DataFrame, encoded, assignment: pd.Series, splits: tu
 
 def comparison_configs(config: SplitConfig | None, group_column: str | None,
                        time_column: str | None) -> dict[str, SplitConfig]:
-    """The strategies compared, as on the Diagnostics page: random and stratified rows, group (with a group
-    column), time (with a time column), each with ``config``'s sizes and seed.
+    """The strategies compared, on the Diagnostics page and in the report: random and stratified rows, group
+    (with a group column), time (with a time column), each with ``config``'s sizes and seed.
 
     Examples
     --------
@@ -105,7 +105,10 @@ def comparison_configs(config: SplitConfig | None, group_column: str | None,
         configs["group"] = SplitConfig("group", group_column=group_column, order=config.order, **sizes, **common)
     if time_column:
         shares = config.fractions if not config.n_folds else SplitConfig().fractions
-        configs["time"] = SplitConfig("time", time_column=time_column, gap=config.gap, fractions=shares, **common)
+        # groups under time as this split places them, else rows by time (groups straddle, and the table says so)
+        placing = config.group_time if config.strategy == "time" else "rows"
+        configs["time"] = SplitConfig("time", time_column=time_column, gap=config.gap, fractions=shares,
+                                      group_column=group_column, group_time=placing, **common)
     return configs
 
 

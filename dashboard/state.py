@@ -38,7 +38,7 @@ UPLOAD_BYTES_KEPT = 1_000_000_000  # and at most this many bytes of them, the ne
 KEPT_WIDGETS = "kept_widgets"  # dict[str, object]: the last value of every page's keyed widget
 PAGE_PREFIXES = {"Data": "data_", "Split": "split_", "Diagnostics": "diag_", "Model": "model_", "Export": "export_"}
 DRAWN_FROM_WORK = ("data_builtin", "data_source", "data_syn_", "data_tasks_", "data_kind_", "data_group_",
-                   "data_time_", "data_id_", "split_")
+                   "data_time_", "data_id_", "split_", "model_features_")
 _KEPT_SCALARS = (bool, int, float, str, datetime.date, datetime.time)
 
 

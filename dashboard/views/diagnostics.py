@@ -16,6 +16,7 @@ from core.figures import (
     recommend_strategy,
 )
 from core.figures.cooccurrence import MIN_SUPPORT
+from core.report_diagnosis import comparison_configs as strategy_configs  # the report compares the same ones
 from core.splits import EXCLUDED, SplitConfig
 from dashboard import compute, state
 from dashboard.guards import require_split
@@ -310,23 +311,7 @@ cooccurrence_section(events)
 
 def comparison_configs() -> dict[str, SplitConfig]:
     """random and stratified (rows), group (when a group column is set), time (when a time column is set)."""
-    sizes = {"n_folds": config.n_folds} if config.n_folds else {"fractions": config.fractions}
-    common = {"seed": config.seed, "n_bins": config.n_bins}
-    configs = {
-        "random": SplitConfig("random", **sizes, **common),
-        "stratified": SplitConfig("stratified", order=config.order, **sizes, **common),
-    }
-    group = config.group_column or data.group_column
-    if group:
-        configs["group"] = SplitConfig("group", group_column=group, order=config.order, **sizes, **common)
-    time_column = config.time_column or data.time_column
-    if time_column:
-        shares = config.fractions if not config.n_folds else SplitConfig().fractions
-        # groups under time as this split places them, else rows by time (groups straddle, and the table says so)
-        placing = config.group_time if config.strategy == "time" else "rows"
-        configs["time"] = SplitConfig("time", time_column=time_column, gap=config.gap, fractions=shares,
-                                      group_column=group, group_time=placing, **common)
-    return configs
+    return strategy_configs(config, config.group_column or data.group_column, config.time_column or data.time_column)
 
 
 @st.fragment

@@ -29,31 +29,6 @@ WEIGHTING_HELP = {
 }
 METRIC_ORDER = list(dict.fromkeys(m for names in METRICS.values() for m in names))
 
-# Streamlit forgets a widget's value when its page is not drawn, so leaving the page reset every setting
-# (issue 12). Until dashboard.state keeps every page's widgets (keep_widget_values), this page keeps its
-# own: their values are noted after each run under one plain key and put back, before the widgets are
-# made, on the first run after a return. Buttons cannot be set, and the feature list follows the data.
-KEPT = "kept_model_widgets"  # dict[str, scalar]: this page's last widget values
-NOT_KEPT = ("model_train", "model_stop", "model_download", "model_features_")
-
-
-def restore_widgets() -> None:
-    for key, value in st.session_state.get(KEPT, {}).items():
-        if key not in st.session_state:
-            st.session_state[key] = value
-
-
-def remember_widgets() -> None:
-    kept = dict(st.session_state.get(KEPT, {}))
-    for key in list(st.session_state.keys()):
-        if isinstance(key, str) and key.startswith("model_") and not key.startswith(NOT_KEPT):
-            value = st.session_state[key]
-            if isinstance(value, (bool, int, float, str)):
-                kept[key] = value
-    st.session_state[KEPT] = kept
-
-
-restore_widgets()
 st.title("Model")
 data = state.dataset()
 tasks = state.tasks()
@@ -228,7 +203,7 @@ def live_section(was_live: bool) -> None:
                    "(uncertainty, gradnorm, dwa) draw them per epoch here.")
     else:
         show(weights, key="model_weights")
-    remember_widgets()  # the smoothing and log scale (a fragment's rerun does not reach the page's end)
+    state.remember_widget_values()  # the smoothing and log scale: a fragment's rerun does not run app.py
 
 
 live_section(live)
@@ -314,4 +289,3 @@ if state.training() is not None and not state.training().running:
     results_section(state.training())
 elif state.training() is None:
     st.info("Set the model up above and press **Train**: the loss curves draw themselves as it learns.")
-remember_widgets()
