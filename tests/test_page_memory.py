@@ -104,3 +104,18 @@ def test_a_value_its_page_dropped_does_not_come_back():
     visit(at, "split")
     visit(at, "data")
     assert "data_note_once" not in at.session_state
+
+
+def test_a_drill_down_of_one_dataset_does_not_follow_onto_another():
+    """No stale "That selection no longer applies: no task named union" on the next dataset's Diagnostics."""
+    from core.figures import Condition, Drill
+
+    at = visit(open_app(), "diagnostics")
+    at.session_state["diag_drill"] = Drill("test", (Condition("union", "1"),))
+    at.run()
+    assert "union=1" in " ".join(m.value for m in at.markdown)
+    visit(at, "data")
+    at.selectbox(key="data_builtin").select("penguins").run()
+    visit(at, "diagnostics")
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.selectbox(key="diag_drill_a").value == "(any label)"
