@@ -40,9 +40,6 @@ PAGE_PREFIXES = {"Data": "data_", "Split": "split_", "Diagnostics": "diag_", "Mo
 DRAWN_FROM_WORK = ("data_builtin", "data_source", "data_syn_", "data_tasks_", "data_kind_", "data_group_",
                    "data_time_", "data_id_", "split_", "model_features_")
 _KEPT_SCALARS = (bool, int, float, str, datetime.date, datetime.time)
-# Choices that name the labels of the data they were made on (the Diagnostics drill-down and the chart
-# clicks behind it): forgotten when the dataset changes, instead of warning on the next data's page.
-FOLLOWS_THE_DATA = ("diag_drill", "diag_seen_selections")
 
 
 def init() -> None:
@@ -177,15 +174,6 @@ def remember_widget_values(page_title: str | None = None) -> None:
     st.session_state[KEPT_WIDGETS] = kept
 
 
-def _forget(prefixes: tuple[str, ...]) -> None:
-    """Drop the keys starting with ``prefixes``, and their noted widget values."""
-    for key in [k for k in st.session_state.keys() if isinstance(k, str) and k.startswith(prefixes)]:
-        del st.session_state[key]
-    kept = st.session_state.get(KEPT_WIDGETS)
-    if kept:
-        st.session_state[KEPT_WIDGETS] = {k: v for k, v in kept.items() if not k.startswith(prefixes)}
-
-
 def _keepable(value: object) -> bool:
     if isinstance(value, (list, tuple)):
         return all(isinstance(item, _KEPT_SCALARS) for item in value)
@@ -239,7 +227,6 @@ def set_dataset(data: Dataset, *, upload: tuple[str, str, bytes] | None = None) 
     set_split_config(default_split_config(data))
     st.session_state[TRAINING] = None
     st.session_state[UPLOAD] = None
-    _forget(FOLLOWS_THE_DATA)
     if upload is not None:
         digest, name, content = upload
         _keep_upload(digest, name, content)
