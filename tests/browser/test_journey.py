@@ -300,6 +300,9 @@ def journey(page, app_url: str, tmp_path) -> None:
     page.reload()
     wait_idle(page)
     check(page, "the page after a reload")
+    expect(page).to_have_url(re.compile(r"/export\?"))  # a reload stays on its page
+    open_page(page, app_url, "Data")
+    check(page, "the Data page after a reload")
     expect(page.get_by_role("heading", name=FILENAME)).to_be_visible()  # the Data page shows the upload
     listed = sidebar_text(page)
     assert FILENAME in listed, f"the upload was dropped on reload: {listed}"
