@@ -25,7 +25,7 @@ def app() -> AppTest:
 
 
 def widget_key(app: AppTest, name: str) -> str:
-    version = app.session_state[state.SPLIT_WIDGETS] if state.SPLIT_WIDGETS in app.session_state else 0
+    version = app.session_state[state.SPLIT_WIDGETS] if state.SPLIT_WIDGETS in app.session_state else 0  # noqa: SIM401 - AppTest's session state has no .get
     return f"split_{name}_{version}"
 
 

@@ -7,7 +7,6 @@ import hashlib
 import streamlit as st
 
 from core.errors import TaskSplitError
-from core.judge import dealt_groups
 from core.figures import (
     Condition,
     Drill,
@@ -16,6 +15,7 @@ from core.figures import (
     recommend_strategy,
 )
 from core.figures.cooccurrence import MIN_SUPPORT
+from core.judge import dealt_groups
 from core.report_diagnosis import comparison_configs as strategy_configs  # the report compares the same ones
 from core.splits import EXCLUDED, SplitConfig
 from dashboard import compute, state
