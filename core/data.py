@@ -76,6 +76,7 @@ class Dataset:
     id_column: str | None = None
     builtin: bool = False
     warnings: tuple[str, ...] = field(default=())
+    task_note: str = ""  # an upload's guessed tasks and why, or that none was guessed (core.roles)
 
     @cached_property
     def fingerprint(self) -> str:
@@ -170,6 +171,7 @@ def dataset_from_frame(frame: pd.DataFrame, *, name: str, source: str = "") -> D
         group_column=roles.group_column,
         time_column=roles.time_column,
         id_column=roles.id_column,
+        task_note=roles.task_note,
     )
 
 

@@ -1,7 +1,9 @@
 """What the columns of a table are for: a column summary, and guesses of tasks, id, group and time columns.
 
 :func:`suggest_roles` reads column names and values the way a person skimming an upload would:
-``user_id`` looks like a group, ``date`` like time, ``label`` or ``label_0..label_9`` like tasks.
+``user_id`` looks like a group, ``date`` like time, ``label``, ``approve`` or ``label_0..label_9`` like tasks.
+No column is guessed as a task unless its name reads as an outcome, and never one fixed by the time or group
+column (a year dummy), so a user is asked rather than handed a dummy or a trait that happens to come last.
 Every guess can be changed on the Data page.
 """
 
@@ -17,7 +19,7 @@ from core.errors import DataError
 from core.feature_columns import ID_LIKE_SHARE as ID_LIKE_SHARE  # importable from here, as before
 from core.feature_columns import feature_columns
 from core.feature_columns import id_like_columns as id_like_reasons
-from core.tasks import MANY_CLASSES, Task, infer_kind, make_task
+from core.tasks import MANY_CLASSES, Task, make_task, same_information
 
 __all__ = [
     "column_summary", "RoleSuggestion", "suggest_roles", "RepeatedId", "id_like_columns", "repeated_id_candidates",
@@ -63,9 +65,18 @@ class RoleSuggestion:
     id_column: str | None = None
     group_column: str | None = None
     time_column: str | None = None
+    task_note: str = ""  # why the tasks were guessed, or that none was, in one line
 
 
-_TASK_HINTS = re.compile(r"(^|_)(label|labels|target|y|class|outcome|response|tag|tags)$", re.I)
+# Names that read as outcomes (``label``, ``is_fraud``, ``approve``, ``churned``), whole words at the end.
+_TASK_HINTS = re.compile(
+    r"(^|_)(label|labels|target|targets|y|class|outcome|outcomes|response|tag|tags|approve|approved|reject|"
+    r"rejected|accept|accepted|default|defaulted|churn|churned|fraud|result|status|survived|converted|"
+    r"diagnosis|admit|admitted)$",
+    re.I,
+)
+MAX_GUESSED = 6  # at most this many guessed tasks
+NO_TARGET = "Pick the columns to predict under Tasks: no column looks like a target."
 _FAMILY_HINTS = re.compile(r"(^|_)(label|labels|target|class|tag|tags)_?$", re.I)
 _ID_HINTS = re.compile(r"(^|_)(id|uuid|key|index)$", re.I)
 _GROUP_HINTS = re.compile(
@@ -180,21 +191,35 @@ def suggest_roles(frame: pd.DataFrame) -> RoleSuggestion:
         None,
     )
     roles = {id_column, time_column, group_column} - {None}
-    tasks = _suggest_tasks(frame, [c for c in columns if c not in roles])
+    keys = tuple(dict.fromkeys(
+        [c for c in (time_column, group_column) if c] + [r.column for r in repeated_id_candidates(frame)]
+    ))
+    tasks, note = _suggest_tasks(frame, [c for c in columns if c not in roles and c not in keys], keys)
     features = feature_columns(frame, tasks, group_column=group_column, time_column=time_column, id_column=id_column)
-    return RoleSuggestion(tasks, tuple(features), id_column, group_column, time_column)
+    return RoleSuggestion(tasks, tuple(features), id_column, group_column, time_column, note)
 
 
-def _suggest_tasks(frame: pd.DataFrame, candidates: list[str]) -> tuple[Task, ...]:
-    """Name-hinted columns, families of 0/1 columns sharing a prefix, else the last column."""
+def _suggest_tasks(
+    frame: pd.DataFrame, candidates: list[str], keys: tuple[str, ...] = ()
+) -> tuple[tuple[Task, ...], str]:
+    """Families of 0/1 columns sharing a label stem, and columns named like outcomes; with why, in one line.
+
+    Never a column that is a function of a key (the time, group or a repeating id column: a year dummy, a
+    person's trait), nor one holding the same labels as a task guessed before it (``approve`` = 1 - ``reject``).
+    When no column reads as a target, nothing is guessed: a trait (``white``) or a dummy (``y00``) that happens
+    to come last is no defensible target.
+    """
     tasks: list[Task] = []
+    reasons: list[str] = []
+    skipped: list[str] = []
     used: set[str] = set()
     for prefix, members in _binary_families(frame, candidates).items():
         try:
             tasks.append(make_task(frame, prefix, tuple(members)))
-            used.update(members)
         except DataError:
             continue
+        used.update(members)
+        reasons.append(f"`{prefix}` ({len(members)} 0/1 columns {members[0]}..{members[-1]})")
     for column in candidates:
         if column in used or not _TASK_HINTS.search(column):
             continue
@@ -202,31 +227,33 @@ def _suggest_tasks(frame: pd.DataFrame, candidates: list[str]) -> tuple[Task, ..
             task = make_task(frame, column, column)
         except DataError:
             continue
-        if not _too_many_classes(frame, task):
-            tasks.append(task)
+        if _too_many_classes(frame, task):
+            continue
+        key = next((k for k in keys if _is_function_of(frame, column, k)), None)
+        if key is not None:
+            skipped.append(f"`{column}` (fixed by `{key}`)")
+            continue
+        twin = next((t.name for t in tasks if same_information(frame, (t, task))), None)
+        if twin is not None:
+            skipped.append(f"`{column}` (same labels as `{twin}`)")
+            continue
+        tasks.append(task)
+        reasons.append(f"`{column}` (its name reads as an outcome)")
+    tasks, reasons = tasks[:MAX_GUESSED], reasons[:MAX_GUESSED]
     if not tasks:
-        fallback = _last_target_like(frame, candidates)
-        if fallback is not None:
-            tasks.append(fallback)
-    return tuple(tasks[:6])
+        return (), NO_TARGET
+    note = f"Guessed {'task' if len(tasks) == 1 else 'tasks'}: {', '.join(reasons)}."
+    if skipped:
+        note += f" Not guessed: {', '.join(skipped)}."
+    return tuple(tasks), note
 
 
-def _last_target_like(frame: pd.DataFrame, candidates: list[str]) -> Task | None:
-    """The last column that reads as classes (targets usually come last), else the last numeric one."""
-    regression = None
-    for column in reversed(candidates):
-        try:
-            kind = infer_kind(frame, column)
-        except DataError:
-            continue
-        if kind in ("binary", "multiclass"):
-            task = make_task(frame, column, column, kind)
-            if not _too_many_classes(frame, task):
-                return task
-            continue
-        if kind == "regression" and regression is None and not _ID_HINTS.search(column):
-            regression = make_task(frame, column, column, kind)
-    return regression
+def _is_function_of(frame: pd.DataFrame, column: str, key: str) -> bool:
+    """Whether ``column`` takes one value per value of ``key`` (which repeats), e.g. ``y00`` of ``year``."""
+    both = frame[[key, column]].dropna()
+    if both.empty or both[key].nunique() >= len(both):
+        return False
+    return bool((both.groupby(key, observed=True, sort=False)[column].nunique() <= 1).all())
 
 
 def _too_many_classes(frame: pd.DataFrame, task: Task) -> bool:

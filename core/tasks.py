@@ -41,6 +41,8 @@ __all__ = [
     "indicator_matrix",
     "task_source_columns",
     "label_notes",
+    "same_information",
+    "duplicate_task_notes",
 ]
 
 KINDS = ("binary", "multiclass", "multilabel", "regression")
@@ -53,6 +55,8 @@ MAX_INTEGER_CLASSES = 10
 MANY_CLASSES = 50
 # A task labelled in at most this share of rows (as shown, rounded to a whole percent) is said to be sparse.
 SPARSE_LABELLED = 0.10
+# Two tasks labelled on fewer common rows than this are never said to hold the same labels.
+MIN_SHARED_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -340,6 +344,104 @@ def label_notes(df: pd.DataFrame, task: Task) -> tuple[str, ...]:
             f"{task.name}: {labelled:,} of {len(df):,} rows labelled ({labelled / len(df):.0%}); "
             "its distributions and scores use those rows only."
         )
+    return tuple(notes)
+
+
+def _label_codes(df: pd.DataFrame, task: Task) -> np.ndarray:
+    """A task's labels as int codes in order of first appearance, -1 where unlabelled.
+
+    Two tasks are relabellings of each other exactly when, on the rows where both are labelled, these codes
+    (recomputed on those rows) are equal: first-appearance codes name a partition of the rows canonically.
+    """
+    values = df[list(task.columns)]
+    labelled = values.notna().all(axis=1).to_numpy()
+    if len(task.columns) == 1:
+        codes = pd.factorize(values.iloc[:, 0], use_na_sentinel=True)[0]
+    else:
+        codes = pd.factorize(pd.util.hash_pandas_object(values, index=False).to_numpy())[0]
+    return np.where(labelled, codes, -1).astype(np.int64)
+
+
+def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    both = (a >= 0) & (b >= 0)
+    if both.all():
+        return bool(np.array_equal(a, b))
+    if both.sum() < MIN_SHARED_ROWS:  # a few shared rows agree by chance
+        return False
+    return bool(np.array_equal(pd.factorize(a[both])[0], pd.factorize(b[both])[0]))
+
+
+def same_information(df: pd.DataFrame, tasks: Sequence[Task]) -> tuple[tuple[str, str, str], ...]:
+    """Pairs of tasks that carry the same information, as ``(first, second, how)``.
+
+    ``how`` is ``"labels"`` when one task's labels are a relabelling of the other's (identical columns,
+    ``approve`` = 1 - ``reject``: a one-to-one mapping between their labels on the rows where both are
+    labelled) or two regression tasks are equal where both are present, ``"values"`` when two regression
+    tasks are perfectly correlated (``fare`` and ``fare`` in cents). A regression task is compared with
+    regression tasks only (its values are near-unique: any two are "one-to-one"). One pass over each task's column, then cheap array comparisons: 25 tasks of 60,000 rows take
+    well under a second.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"approve": [1, 0, 1, 1], "reject": [0, 1, 0, 0], "x": [1, 1, 0, 1]})
+    >>> tasks = [Task(c, (c,), "binary") for c in df]
+    >>> same_information(df, tasks)
+    (('approve', 'reject', 'labels'),)
+    """
+    tasks = list(tasks)
+    numbers = {
+        i: df[task.columns[0]].to_numpy(dtype="float64", na_value=np.nan)
+        for i, task in enumerate(tasks) if task.kind == "regression"
+    }
+    codes = {i: _label_codes(df, task) for i, task in enumerate(tasks) if i not in numbers}
+    pairs = []
+    for i in range(len(tasks)):
+        for j in range(i + 1, len(tasks)):
+            if tasks[i].name == tasks[j].name:
+                continue
+            if i in codes and j in codes:
+                if _same_partition(codes[i], codes[j]):
+                    pairs.append((tasks[i].name, tasks[j].name, "labels"))
+            elif i in numbers and j in numbers:
+                how = _same_numbers(numbers[i], numbers[j])
+                if how:
+                    pairs.append((tasks[i].name, tasks[j].name, how))
+    return tuple(pairs)
+
+
+def _same_numbers(a: np.ndarray, b: np.ndarray) -> str | None:
+    """``"labels"`` when equal where both are present, ``"values"`` when perfectly correlated, else None."""
+    both = np.isfinite(a) & np.isfinite(b)
+    if both.sum() < min(MIN_SHARED_ROWS, len(a)) or not both.any():
+        return None
+    if np.array_equal(a[both], b[both]):
+        return "labels"
+    return "values" if _perfectly_correlated(a, b) else None
+
+
+def _perfectly_correlated(a: np.ndarray, b: np.ndarray) -> bool:
+    both = np.isfinite(a) & np.isfinite(b)
+    if both.sum() < 3 or np.ptp(a[both]) == 0 or np.ptp(b[both]) == 0:
+        return False
+    with np.errstate(all="ignore"):
+        r = np.corrcoef(a[both], b[both])[0, 1]
+    return bool(abs(r) > 1 - 1e-9)
+
+
+def duplicate_task_notes(df: pd.DataFrame, tasks: Sequence[Task]) -> tuple[str, ...]:
+    """One line per pair of tasks that carry the same information (:func:`same_information`).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"concen": [0.5, 0.7, 0.5], "bmktshr": [0.5, 0.7, 0.5]})
+    >>> duplicate_task_notes(df, [Task(c, (c,), "regression") for c in df])
+    ('`bmktshr` and `concen` hold the same labels: keep one.',)
+    """
+    notes = []
+    for first, second, how in same_information(df, tasks):
+        one, other = sorted((first, second))
+        held = "the same labels" if how == "labels" else "the same values up to scale (correlation 1.00)"
+        notes.append(f"`{one}` and `{other}` hold {held}: keep one.")
     return tuple(notes)
 
 

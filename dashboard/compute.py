@@ -64,6 +64,13 @@ def label_notes(fingerprint: str, task: Task, _frame: pd.DataFrame) -> tuple[str
     return notes(_frame, task)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def duplicate_tasks(fingerprint: str, tasks: tuple[Task, ...], _frame: pd.DataFrame) -> tuple[str, ...]:
+    from core.tasks import duplicate_task_notes
+
+    return duplicate_task_notes(_frame, tasks)
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def strip_order(fingerprint: str, by: tuple[str, ...], _frame: pd.DataFrame):
     from core.figures.split import strip_order as order

