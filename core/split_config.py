@@ -25,6 +25,7 @@ __all__ = [
     "GROUP_TIME",
     "Fractions",
     "SplitConfig",
+    "config_words",
 ]
 
 STRATEGIES = ("random", "stratified", "group", "time", "hash", "predefined")
@@ -271,6 +272,34 @@ class SplitConfig:
                 f"{', '.join(map(str, READABLE_VERSIONS))}."
             )
         return cls.from_dict(values)
+
+
+def config_words(config: SplitConfig | Mapping) -> str:
+    """A split's settings in a few words, for a sentence: ``random 70/15/15``, ``stratified, 5 folds``.
+
+    ``config`` is a :class:`SplitConfig`, or the mapping of its settings a page has
+    gathered (which may not make a valid config).
+
+    Examples
+    --------
+    >>> config_words(SplitConfig("random"))
+    'random 70/15/15'
+    >>> config_words({"strategy": "stratified", "n_folds": 5, "group_column": "msa"})
+    'stratified, 5 folds, Group column msa'
+    """
+    get = config.get if isinstance(config, Mapping) else lambda name, default=None: getattr(config, name, default)
+    words = str(get("strategy", "stratified"))
+    if get("strategy") == "predefined":
+        words += f", Split column {get('split_column')}" if get("split_column") else ""
+        return words
+    if get("n_folds"):
+        words += f", {get('n_folds')} folds"
+    else:
+        shares = dict(get("fractions") or DEFAULT_FRACTIONS)
+        words += " " + "/".join(f"{100 * share:.0f}" for share in shares.values())
+    if get("group_column"):
+        words += f", Group column {get('group_column')}"
+    return words
 
 
 def _checked_int(name: str, value: object, low: int | None, high: int | None, fix: str) -> int:

@@ -40,9 +40,13 @@ class Units:
 
 
 def make_units(
-    df: pd.DataFrame, group_column: str | None, notes: list[str], setting: str | None = None
+    df: pd.DataFrame, group_column: str | None, notes: list[str], setting: str | None = None,
+    fix: str = "a group split needs at least two groups, so pick another column or no group column",
 ) -> Units:
-    """One unit per row, or per group; a row with no group id is a group of its own (with a note)."""
+    """One unit per row, or per group; a row with no group id is a group of its own (with a note).
+
+    ``fix`` ends the error for a single group: what to do about it, in the caller's words.
+    """
     if group_column is None:
         return Units(None, np.ones(len(df), dtype=np.int64), "rows")
     setting = setting or f"group_column '{group_column}'"
@@ -57,8 +61,7 @@ def make_units(
     n_groups = int(codes.max()) + 1
     if n_groups < 2:
         raise DataError(
-            f"{setting} holds a single group ({shown(groups[0]) if len(groups) else 'none'}); "
-            "a group split needs at least two groups, so pick another column or no group column."
+            f"{setting} holds a single group ({shown(groups[0]) if len(groups) else 'none'}); {fix}."
         )
     return Units(codes, np.bincount(codes, minlength=n_groups).astype(np.int64), "groups")
 

@@ -148,7 +148,7 @@ def split(
         names = config.split_names
         # a time split with group_time='rows' places rows, not groups: its group column is for the leakage check
         grouped = config.group_column if config.time_groups != "rows" else None
-        units = make_units(df, grouped, notes)
+        units = make_units(df, grouped, notes, fix=_single_group_fix(config))
         codes = _STRATEGY[config.strategy](df, tasks, config, units, notes)
         if config.strategy != "time":
             notes.extend(_empty_split_notes(codes, names, config.shares))
@@ -158,6 +158,15 @@ def split(
     for note in notes:
         warnings.warn(note, UserWarning, stacklevel=2)
     return SplitResult(assignment, config, tuple(notes), present)
+
+
+def _single_group_fix(config: SplitConfig) -> str:
+    """What to do when the group column holds one group, for this strategy: only group needs the column."""
+    if config.strategy == "group":
+        return ("a group split needs at least two groups, so pick a column with several groups, "
+                "or use strategy 'stratified' with no group column")
+    return (f"strategy '{config.strategy}' keeps groups whole when a group column is set, so clear the group "
+            "column, or pick a column with several groups")
 
 
 def _used_columns(config: SplitConfig) -> tuple[str, ...]:

@@ -22,7 +22,7 @@ from core.errors import DataError, shown
 from core.split_config import SplitConfig
 from core.split_units import Units, to_all_splits
 
-__all__ = ["time_split", "time_order", "time_order_words", "PLACED_BY"]
+__all__ = ["time_split", "time_order", "time_order_words", "one_split_placings", "default_group_time", "PLACED_BY"]
 
 # how a unit's placing time is read from its rows' times, per group_time
 PLACED_BY = {"first": "min", "last": "max"}
@@ -43,10 +43,50 @@ def time_split(df, tasks, config: SplitConfig, units: Units, notes: list[str]) -
     unit_split = np.where(
         block[start_rank] >= 0, to_all_splits(np.maximum(block[start_rank], 0), shares), -1
     )
-    note = _time_size_note(unit_split, units, config, values[np.unique(start_rank)])
+    other = None
+    if units.code is not None and np.unique(start_rank).size == 1:  # every group placed at one time value
+        other = "last" if config.group_time == "first" else "first"
+        placed = pd.Series(rank).groupby(units.code).agg(PLACED_BY[other]).to_numpy()
+        other = other if np.unique(placed).size > 1 else None  # never suggest a placing that fails the same way
+    note = _time_size_note(unit_split, units, config, values[np.unique(start_rank)], other)
     if note:
         notes.append(note)
     return units.rows(unit_split)
+
+
+def one_split_placings(df: pd.DataFrame, time_column: str, group_column: str) -> tuple[str, ...]:
+    """The group placings (``first``, ``last``) that put every group at one time value, so in one split.
+
+    A balanced panel (every group from the same first to the same last time) gives both.
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"g": [1, 1, 2, 2], "t": [1997, 1998, 1997, 1998]})
+    >>> one_split_placings(panel, "t", "g")
+    ('first', 'last')
+    """
+    rank = np.unique(_parse_times(df[time_column], time_column), return_inverse=True)[1].ravel()
+    group = pd.factorize(df[group_column], use_na_sentinel=True)[0]
+    by_group = pd.Series(rank[group >= 0]).groupby(group[group >= 0])
+    return tuple(mode for mode, how in PLACED_BY.items() if by_group.agg(how).nunique() <= 1)
+
+
+def default_group_time(df: pd.DataFrame, time_column: str, group_column: str) -> str:
+    """How a time split should place groups when the user has not said: ``first``, else ``last``, else ``rows``.
+
+    ``first`` (new groups in val/test) unless every group starts at one time value
+    (all would go to one split); then ``last`` unless every group also ends at one
+    time value; then ``rows`` (rows by time, groups straddle), the only placing that
+    splits such a panel.
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"g": [1, 1, 2, 2], "t": [1997, 1998, 1997, 1998]})
+    >>> default_group_time(panel, "t", "g")
+    'rows'
+    """
+    failing = one_split_placings(df, time_column, group_column)
+    return next((mode for mode in PLACED_BY if mode not in failing), "rows")
 
 
 def time_order(df: pd.DataFrame, config: SplitConfig) -> np.ndarray:
@@ -158,9 +198,12 @@ def _time_blocks(rows_per_value: np.ndarray, shares: np.ndarray, gap: int, colum
 
 
 def _time_size_note(
-    unit_split: np.ndarray, units: Units, config: SplitConfig, placing_values: np.ndarray
+    unit_split: np.ndarray, units: Units, config: SplitConfig, placing_values: np.ndarray, other: str | None = None
 ) -> str | None:
-    """A warning when time order pushes the sizes far (> 10 points) from the fractions."""
+    """A warning when time order pushes the sizes far (> 10 points) from the fractions.
+
+    ``other`` is the other group placing when it would split the groups, else None (it would fail the same way).
+    """
     names, shares = config.split_names, config.shares
     kept = unit_split >= 0
     rows = np.bincount(unit_split[kept], weights=units.sizes[kept], minlength=len(names))
@@ -171,11 +214,11 @@ def _time_size_note(
     wanted = ", ".join(f"{share:.0%}" for share in shares)
     edge = "starts" if config.group_time == "first" else "ends"
     if units.code is not None and placing_values.size == 1:
-        other = "last" if config.group_time == "first" else "first"
+        instead = f"place each group by its {other} time, or " if other else ""
         return (
             f"Every group of '{config.group_column}' {edge} at the same time value ({placing_values[0]}), so all go to "
-            f"one split ({sizes}); place each group by its {other} time, or split rows by time and let groups "
-            "straddle splits (group_time), or use strategy 'group'."
+            f"one split ({sizes}); {instead}split rows by time and let groups straddle splits (group_time='rows'), "
+            "or use strategy 'group'."
         )
     reason = (
         f"groups are placed by their {config.group_time} time value"

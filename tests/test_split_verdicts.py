@@ -17,14 +17,15 @@ import pytest
 from core.comparison import compare_strategies
 from core.diagnostics import leakage, task_scores
 from core.encoded_tasks import encode_tasks
-from core.errors import ConfigError
+from core.errors import ConfigError, DataError
 from core.judge import _group_ld_chance, group_chance, judge_split
 from core.quality import split_quality
 from core.split_units import Units
 from core.splits import SplitConfig, split
 from core.tasks import Task
 from core.thresholds import scorecard, status_of
-from core.time_split import time_order
+from core.split_config import config_words
+from core.time_split import default_group_time, one_split_placings, time_order
 from tests.messy import panel_frame
 
 
@@ -231,3 +232,98 @@ def test_the_group_chance_is_the_mean_score_of_random_deals_of_the_same_groups()
             long_way[key].append(value)
     for key, values in long_way.items():
         assert getattr(chance, key) == pytest.approx(np.mean(values), rel=1e-9), key
+
+
+# --------------------------------------------------------------------------- issue 12: what a new user met on airfare, loanapp
+
+
+def balanced_panel(n_routes: int = 60, seed: int = 3) -> pd.DataFrame:
+    """airfare's shape: every route in every year 1997-2000, ids as text with stray spaces, rows shuffled."""
+    rng = np.random.default_rng(seed)
+    ids = np.repeat([f" r{i:03d}" if i % 7 == 0 else f"r{i:03d}" for i in range(n_routes)], 4)
+    frame = pd.DataFrame({"id": ids, "year": np.tile([1997, 1998, 1999, 2000], n_routes)})
+    frame["fare_high"] = (rng.random(len(frame)) < 0.3 + 0.1 * (frame["year"] - 1997)).astype(float)
+    frame.loc[rng.random(len(frame)) < 0.05, "fare_high"] = np.nan
+    return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def test_a_balanced_panel_is_never_told_to_place_groups_by_a_time_that_fails_the_same_way():
+    frame = balanced_panel()
+    for mode, other in (("first", "last"), ("last", "first")):
+        config = SplitConfig("time", time_column="year", group_column="id", group_time=mode)
+        with pytest.warns(UserWarning, match="split rows by time") as caught:
+            result = split(frame, [], config)
+        assert result.to_frame()["rows"].max() == len(frame), "all groups in one split"
+        note = " ".join(str(w.message) for w in caught)
+        assert f"by its {other} time" not in note, note  # was "place each group by its last time, or ..."
+    # a panel whose people all start at once but end apart: last still works, and is suggested
+    with pytest.warns(UserWarning, match="place each group by its last time, or split rows by time"):
+        split(panel_frame(), [], time_config("first"))
+
+
+def test_the_default_group_placing_is_one_that_splits_the_groups():
+    assert default_group_time(balanced_panel(), "year", "id") == "rows"
+    assert one_split_placings(balanced_panel(), "year", "id") == ("first", "last")
+    assert default_group_time(panel_frame(), "year", "person_id") == "last"  # all start in 2010, end apart
+    assert default_group_time(staggered_panel(), "year", "person_id") == "first"
+    rows = split(balanced_panel(), [], SplitConfig("time", time_column="year", group_column="id", group_time="rows"))
+    assert rows.to_frame()["rows"].gt(0).all()
+
+
+@pytest.mark.parametrize(("strategy", "fix"), [
+    ("stratified", "clear the group column, or pick a column with several groups"),
+    ("random", "clear the group column, or pick a column with several groups"),
+    ("group", "pick a column with several groups, or use strategy 'stratified' with no group column"),
+])
+def test_a_single_group_names_the_fix_for_the_chosen_strategy(strategy, fix):
+    frame = balanced_panel()
+    frame["msa"] = 1120.0
+    with pytest.raises(DataError, match=r"group_column 'msa' holds a single group \(1120\.0\); ") as caught:
+        split(frame, [Task("fare_high", ("fare_high",), "binary")],
+              SplitConfig(strategy, group_column="msa", n_folds=5))
+    assert str(caught.value).endswith(fix + "."), str(caught.value)
+
+
+def test_settings_read_as_words():
+    assert config_words(SplitConfig("random")) == "random 70/15/15"
+    assert config_words(SplitConfig("stratified", n_folds=5)) == "stratified, 5 folds"
+    assert config_words({"strategy": "group", "fractions": {"train": 0.8, "test": 0.2}}) == "group 80/20"
+
+
+def infinite_comparison() -> pd.DataFrame:
+    return pd.DataFrame({
+        "config": ["random", "stratified", "group", "time"], "strategy": ["random", "stratified", "group", "time"],
+        "n_splits": [3, 3, 3, 3], "ld": [0.038, 0.001, 0.0011, math.inf], "lpd": [0.007, 0.003, 0.004, math.inf],
+        "worst_js": [0.07, 0.002, 0.005, 0.74], "ed_share": [0.0001, 0.0001, 0.0004, 0.13], "fz": [0, 0, 0, 3],
+        "flz": [0, 0, 0, 14], "groups_split": [0.0, 0.0, 0.0, 1149.0], "error": ["", "", "", ""]})
+
+
+def test_an_infinite_score_is_drawn_as_a_bar_to_the_top_marked_undefined():
+    from core.figures.comparison import strategy_comparison
+
+    fig = strategy_comparison(infinite_comparison(), recommended="group")
+    for trace, axis in ((fig.data[0], "yaxis"), (fig.data[1], "yaxis2")):
+        heights = dict(zip(trace.x, trace.y, strict=True))
+        labels = dict(zip(trace.x, trace.text, strict=True))
+        top = fig.layout[axis].range[1]
+        assert math.isfinite(heights["time"]) and heights["time"] == pytest.approx(top), "was no bar: read as 0"
+        assert heights["time"] > max(v for k, v in heights.items() if k != "time")
+        assert labels["time"] == "∞ (undefined)"
+
+
+def test_the_recommendation_says_infinite_in_words():
+    from core.figures.comparison import recommend_strategy
+
+    text = recommend_strategy(infinite_comparison(), group_column="id", time_column="year").text
+    assert "inf" not in text.replace("infinite", ""), text  # was "(LD inf)"
+    assert "LD infinite" in text
+
+
+def test_random_and_stratified_with_a_group_column_are_compared_as_split_makes_them():
+    frame = balanced_panel()
+    tasks = [Task("fare_high", ("fare_high",), "binary")]
+    configs = {"stratified": SplitConfig("stratified", group_column="id"),
+               "group": SplitConfig("group", group_column="id")}
+    table = compare_strategies(frame, tasks, configs, group_column="id").to_frame().set_index("config")
+    assert table.loc["stratified", "groups_split"] == 0 and table.loc["stratified", "status"] != "fail"
+    assert table.loc["stratified", "ld"] == table.loc["group", "ld"]

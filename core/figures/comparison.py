@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -26,6 +27,7 @@ SCORES = (
 )
 SPACING = 0.06  # between the small multiples, a share of the width
 CLOSE_LD = 0.01  # an LD this close to the best counts as "as good"
+INF_HEIGHT = 1.4  # an infinite score's bar reaches this many times the largest finite one: the axis top
 
 
 def _usable(comparison: pd.DataFrame) -> pd.DataFrame:
@@ -60,8 +62,14 @@ def strategy_comparison(
     for i, (column, name) in enumerate(scores):
         axis = "" if i == 0 else str(i + 1)
         values = usable[column].to_numpy(dtype=float)
+        infinite = np.isinf(values)
+        finite = values[np.isfinite(values)]
+        # an infinite score is a hatched bar to the axis top, marked "∞ (undefined)": no bar would read as 0, the best
+        top = (finite.max() if finite.size and finite.max() > 0 else 1.0) * (INF_HEIGHT if infinite.any() else 1.0)
+        heights = np.where(infinite, top, values)
         traces.append(go.Bar(
-            x=configs, y=values, marker_color=colors, name=name, showlegend=False, xaxis=f"x{axis}", yaxis=f"y{axis}",
+            x=configs, y=heights, marker_color=colors, name=name, showlegend=False, xaxis=f"x{axis}", yaxis=f"y{axis}",
+            marker_pattern_shape=["/" if inf else "" for inf in infinite],
             text=[_short(v, column) for v in values], textposition="outside", cliponaxis=False,
             hovertemplate="%{x}: " + name + " %{text}<extra></extra>",
         ))
@@ -70,6 +78,8 @@ def strategy_comparison(
                                   "automargin": False}
         layout[f"yaxis{axis}"] = {"anchor": f"x{axis}", "rangemode": "tozero", "showticklabels": False,
                                   "automargin": False}
+        if infinite.any():
+            layout[f"yaxis{axis}"]["range"] = [0, top]
         layout["annotations"].append({"text": name, "x": left + width / 2, "y": 1.0, "xref": "paper", "yref": "paper",
                                       "xanchor": "center", "yanchor": "bottom", "showarrow": False,
                                       "font": {"size": 13}})
@@ -88,7 +98,7 @@ def _short(value: float, column: str) -> str:
     if math.isnan(value):
         return ""
     if math.isinf(value):
-        return "∞"
+        return "∞ (undefined)"
     if column == "groups_split":
         return f"{value:,.0f}"
     if column == "ed_share":
@@ -115,8 +125,13 @@ class Recommendation:
         return f"**{self.config}**: {self.reason}" if self.config else self.reason
 
 
+def _number(value: float, fmt: str) -> str:
+    """``value`` for a sentence: ``infinite`` rather than ``inf``."""
+    return "infinite" if math.isinf(value) else format(value, fmt)
+
+
 def _listing(rows: pd.DataFrame, column: str, fmt: str) -> str:
-    return ", ".join(f"{r.config} {format(getattr(r, column), fmt)}" for r in rows.itertuples(index=False))
+    return ", ".join(f"{r.config} {_number(getattr(r, column), fmt)}" for r in rows.itertuples(index=False))
 
 
 def _leakage_reason(best, usable: pd.DataFrame, clean: pd.DataFrame, group_column: str) -> str:
@@ -135,11 +150,12 @@ def _balance_reason(best, usable: pd.DataFrame) -> str:
     if lowest.config == best.config:
         others = usable[usable["config"] != best.config]
         versus = f" ({_listing(others, 'ld', '.3g')})" if len(others) else ""
-        return f"the lowest label distribution LD, {best.ld:.3g}{versus}"
+        return f"the lowest label distribution LD, {_number(best.ld, '.3g')}{versus}"
     gap = best.ld - lowest.ld
     if gap <= CLOSE_LD:
-        return f"LD {best.ld:.3g}, within {CLOSE_LD} of {lowest.config} ({lowest.ld:.3g})"
-    return f"LD {best.ld:.3g} against {lowest.ld:.3g} for {lowest.config}, the price of keeping groups whole"
+        return f"LD {_number(best.ld, '.3g')}, within {CLOSE_LD} of {lowest.config} ({_number(lowest.ld, '.3g')})"
+    return (f"LD {_number(best.ld, '.3g')} against {_number(lowest.ld, '.3g')} for {lowest.config}, the price of "
+            "keeping groups whole")
 
 
 def recommend_strategy(
@@ -192,7 +208,7 @@ def recommend_strategy(
         notes.append(
             f"If the model will predict forward in time, use {times.iloc[0].config} instead: it trains on the past "
             f"(by '{time_column}') and tests on what follows; its labels drift between periods (LD "
-            f"{times.iloc[0].ld:.3g}), which is what such a model will meet, not a fault of the split."
+            f"{_number(times.iloc[0].ld, '.3g')}), which is what such a model will meet, not a fault of the split."
         )
     reason = "; ".join(reasons) + "." + "".join(f" {note}" for note in notes)
     return Recommendation(str(best.config), reason[0].upper() + reason[1:])
