@@ -86,8 +86,12 @@ def _shift_pairs(frame: pd.DataFrame, encoded, assignment: pd.Series, splits: tu
 
 def comparison_configs(config: SplitConfig | None, group_column: str | None,
                        time_column: str | None) -> dict[str, SplitConfig]:
-    """The strategies compared, on the Diagnostics page and in the report: random and stratified rows, group
+    """The strategies compared, on the Diagnostics page and in the report: random and stratified, group
     (with a group column), time (with a time column), each with ``config``'s sizes and seed.
+
+    Random and stratified keep ``config``'s own group column whole, as :func:`core.splits.split` does, so
+    they are what the user gets by picking them; stratified on whole groups of ``group_column`` is the group
+    split, so it is left out then (shown once, as group).
 
     Examples
     --------
@@ -97,12 +101,15 @@ def comparison_configs(config: SplitConfig | None, group_column: str | None,
     config = config or SplitConfig()
     sizes = {"n_folds": config.n_folds} if config.n_folds else {"fractions": config.fractions}
     common = {"seed": config.seed, "n_bins": config.n_bins}
+    kept = {"group_column": config.group_column} if config.strategy != "predefined" else {}
     configs = {
-        "random": SplitConfig("random", **sizes, **common),
-        "stratified": SplitConfig("stratified", order=config.order, **sizes, **common),
+        "random": SplitConfig("random", **sizes, **common, **kept),
+        "stratified": SplitConfig("stratified", order=config.order, **sizes, **common, **kept),
     }
     if group_column:
         configs["group"] = SplitConfig("group", group_column=group_column, order=config.order, **sizes, **common)
+        if kept.get("group_column") == group_column:  # stratified on these whole groups is the group split
+            del configs["stratified"]
     if time_column:
         shares = config.fractions if not config.n_folds else SplitConfig().fractions
         # groups under time as this split places them, else rows by time (groups straddle, and the table says so)

@@ -28,6 +28,7 @@ SPLIT_CONFIG = "split_config"  # core.splits.SplitConfig: how to split
 TRAINING = "training"          # dashboard.training_run.TrainingRun or None: the live or last run
 SPLIT_WIDGETS = "split_widgets_version"  # int: bumped when the config is set from outside the Split page
 LINK_NOTES = "link_notes"      # list[str]: what a page address asked for that could not be used, shown once
+SPLIT_PROBLEM = "split_problem"  # (settings in words, why) or None: the Split page's settings made no split
 UPLOAD = "upload"              # (content digest, file name) of the uploaded file the dataset came from, or None
 UPLOADS_KEPT = 8               # uploaded files the server keeps for reloads (shared by sessions, by content digest)
 UPLOAD_BYTES_KEPT = 1_000_000_000  # and at most this many bytes of them, the newest first
@@ -293,8 +294,23 @@ def set_tasks(chosen: tuple[Task, ...]) -> None:
 def set_split_config(config: SplitConfig, *, from_split_page: bool = False) -> None:
     """Use ``config``; the Split page's widgets redraw from it unless they made it."""
     st.session_state[SPLIT_CONFIG] = config
+    st.session_state[SPLIT_PROBLEM] = None  # settings that split, or set elsewhere: the widgets redraw from them
     if not from_split_page:
         st.session_state[SPLIT_WIDGETS] = split_widget_version() + 1
+
+
+def split_problem() -> tuple[str, str] | None:
+    """The Split page's settings that could not make a split, in words, and why; None when they split."""
+    return st.session_state.get(SPLIT_PROBLEM)
+
+
+def set_split_problem(settings: str, reason: str) -> None:
+    """The Split page's settings (in words) could not make a split: the last config that did stays in use."""
+    st.session_state[SPLIT_PROBLEM] = (settings, reason)
+
+
+def clear_split_problem() -> None:
+    st.session_state[SPLIT_PROBLEM] = None
 
 
 def split_widget_version() -> int:

@@ -86,9 +86,10 @@ def test_clickable_charts_come_ready_for_clicks(wagepan):
 def test_compare_strategies_recommends_the_group_split_and_says_why(wagepan):
     recommendation = wagepan.success[0].value
     assert recommendation.startswith("Recommended: **group**")
-    assert "keeps every 'nr' group in one split" in recommendation
+    assert "keeps every 'nr' group in one split" in recommendation.lower()
     table = wagepan.dataframe[-1].value
-    assert list(table["config"]) == ["random", "stratified", "group", "time"]
+    # the split keeps 'nr' whole, so random does too and stratified is the group split (shown once)
+    assert list(table["config"]) == ["random", "group", "time"]
     assert table.set_index("config").loc["group", "groups_split"] == 0
 
 
@@ -245,12 +246,77 @@ def test_the_strategy_table_says_why_each_strategy_got_its_status():
 
     at = open_diagnostics_on_panel(SplitConfig("group", group_column="person_id"))
     table = next(df.value for df in at.dataframe if "config" in df.value.columns)
-    assert "reason" in table.columns
-    reasons = table.set_index("config")["reason"]
-    assert all(reason.split(":")[0] == status for reason, status in zip(reasons, table["status"], strict=True))
-    assert "'person_id' groups in more than one split" in reasons["random"]
-    assert "drift between periods shown, not judged" in reasons["time"]
+    reasons = why_lines(at)
+    assert set(reasons) == set(table["config"])
+    assert all(reasons[row.config][0] == row.status for row in table.itertuples(index=False))
+    assert "groups in more than one split" not in reasons["random"][1], "random keeps the groups, as split() does"
+    assert "drift between periods shown, not judged" in reasons["time"][1]
     assert "Whole `person_id` groups were dealt" in " ".join(c.value for c in at.caption)
+
+
+def why_lines(at: AppTest) -> dict[str, tuple[str, str]]:
+    """The compare section's "why" lines under the table: config -> (status, reason)."""
+    text = next(md.value for md in at.markdown if md.value.startswith("**Why**"))
+    found = {}
+    for line in text.split("  \n")[1:]:
+        match = re.match(r"\*\*(.+?)\*\* :\w+-badge\[(\w+)\] (.*)", line)
+        assert match, line
+        found[match.group(1)] = (match.group(2), match.group(3))
+    return found
+
+
+def open_diagnostics_on(frame, config, tasks, **roles) -> AppTest:
+    from dataclasses import replace
+
+    from core.data import dataset_from_frame
+    from dashboard import state
+    from tests.apptest import new_app
+
+    data = replace(dataset_from_frame(frame, name="upload.csv"), **roles)
+    at = new_app()
+    at.session_state[state.DATASET] = data
+    at.session_state[state.TASKS] = tasks
+    at.session_state[state.SPLIT_CONFIG] = config
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def test_compare_judges_the_stratified_split_the_split_page_makes():
+    from core.splits import SplitConfig
+    from core.tasks import Task
+    from tests.test_split_verdicts import balanced_panel
+
+    at = open_diagnostics_on(balanced_panel(), SplitConfig("stratified", group_column="id", time_column="year"),
+                             (Task("fare_high", ("fare_high",), "binary"),), group_column="id", time_column="year")
+    captions = " ".join(c.value for c in at.caption)
+    assert "ignore the groups" not in captions
+    assert "random and stratified keep its groups whole" in captions
+    assert "so stratified is the group split, shown once as group" in captions
+    table = next(df.value for df in at.dataframe if "config" in df.value.columns).set_index("config")
+    assert "stratified" not in table.index, "was a stratified of single rows: fail, 'id' groups in several splits"
+    assert table.loc["random", "groups_split"] == 0 and table.loc["group", "groups_split"] == 0
+    assert "groups in more than one split" not in why_lines(at)["random"][1]
+
+
+def test_an_infinite_ld_in_the_comparison_reads_as_undefined_not_infinity_or_nothing():
+    from core.splits import SplitConfig
+    from core.tasks import Task
+    from tests.test_split_verdicts import balanced_panel
+
+    frame = balanced_panel()
+    frame["y00"] = (frame["year"] == 2000).astype(int)  # airfare's year dummy: on every row of 2000
+    at = open_diagnostics_on(frame, SplitConfig("group", group_column="id", time_column="year"),
+                             (Task("fare_high", ("fare_high",), "binary"), Task("y00", ("y00",), "binary")),
+                             group_column="id", time_column="year")
+    table = next(df.value for df in at.dataframe if "config" in df.value.columns).set_index("config")
+    assert table.loc["time", "ld"] == "∞ (undefined)", table  # was "Infinity"
+    spec = json.loads(chart_titled(at, "Strategies side by side").proto.spec)
+    ld = spec["data"][0]
+    assert dict(zip(ld["x"], ld["text"], strict=True))["time"] == "∞ (undefined)"
+    recommended = " ".join(a.value for a in at.success)
+    assert "inf" not in recommended.replace("infinite", ""), recommended
 
 
 def heatmap_labels(at: AppTest) -> set[str]:

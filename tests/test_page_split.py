@@ -16,7 +16,7 @@ from core.tasks import Task
 from dashboard import state
 from tests.apptest import new_app, open_app
 from tests.messy import panel_frame
-from tests.test_split_verdicts import staggered_panel
+from tests.test_split_verdicts import balanced_panel, staggered_panel
 
 
 @pytest.fixture
@@ -54,12 +54,14 @@ def test_seed_changes_the_split_and_is_kept_in_the_config(app):
     assert app.session_state[state.SPLIT_CONFIG].seed == 2**32 - 1
 
 
-def test_time_split_of_a_panel_warns_that_groups_all_start_at_once(app):
+def test_time_split_of_a_balanced_panel_splits_rows_by_time_and_says_why(app):
     app.selectbox(key=widget_key(app, "strategy")).select("time").run()
     assert not app.exception
     config = app.session_state[state.SPLIT_CONFIG]
     assert config.strategy == "time" and config.time_column == "year"
-    assert app.warning, "a panel whose groups all start in 1980 cannot be split forward in time by group"
+    # every man is in wagepan from 1980 to 1987: by first or last time all would go to one split
+    assert config.group_time == "rows", "was 'first': train 100%"
+    assert "starts and ends at the same `year`" in " ".join(c.value for c in app.caption)
 
 
 def test_time_split_without_groups_orders_rows(app):
@@ -82,6 +84,9 @@ def test_group_without_a_group_column_asks_for_one_in_the_pickers_words(app):
     assert not app.exception
     assert [e.value.split(":")[0] for e in app.error] == ["Pick a Group column"]
     assert "group_column" not in app.error[0].value
+    # the sizes below are the last split that worked, and say so (they read as the group split before)
+    assert any("the last split that worked" in i.value for i in app.info)
+    assert app.session_state[state.SPLIT_PROBLEM][1].startswith("Pick a Group column")
 
 
 # --------------------------------------------------------------------------- uploads (tests/messy.py)
@@ -152,3 +157,79 @@ def test_fractions_follow_the_slider(app):
     assert not app.exception
     fractions = dict(app.session_state[state.SPLIT_CONFIG].fractions)
     assert fractions == {"train": 0.6, "val": 0.2, "test": 0.2}
+
+
+# --------------------------------------------------------------------------- issue 12: a new user on airfare, loanapp
+
+
+def open_page_on(frame: pd.DataFrame, config: SplitConfig, tasks: tuple[Task, ...], **roles) -> AppTest:
+    """The Split page on ``frame`` as an upload with ``roles`` and ``tasks`` set, and ``config`` as the split."""
+    data = replace(dataset_from_frame(frame, name="upload.csv"), **roles)
+    at = new_app()
+    at.session_state[state.DATASET] = data
+    at.session_state[state.TASKS] = tasks
+    at.session_state[state.SPLIT_CONFIG] = config
+    at.run()
+    at.switch_page("views/split.py").run()
+    assert not at.exception
+    return at
+
+
+def test_settings_that_make_no_split_are_named_on_every_page_that_uses_the_last_one():
+    frame = panel_frame(n_people=80)
+    frame["msa"] = 1120.0  # loanapp: one metropolitan area
+    at = open_page_on(frame, SplitConfig("random"), (Task("employed", ("employed",), "binary"),))
+    at.selectbox(key=widget_key(at, "strategy")).select("group").run()
+    at.selectbox(key=widget_key(at, "group")).select("msa").run()
+    assert "holds a single group" in at.error[0].value
+    at.selectbox(key=widget_key(at, "strategy")).select("stratified").run()
+    at.radio(key=widget_key(at, "mode")).set_value("k folds").run()
+    assert not at.exception
+    error = at.error[0].value
+    assert error.endswith("clear the group column, or pick a column with several groups."), error
+    assert any("**the last split that worked**, random 70/15/15" in i.value for i in at.info)
+    assert at.session_state[state.SPLIT_CONFIG].strategy == "random" and not at.session_state[state.SPLIT_CONFIG].n_folds
+    assert at.session_state[state.SPLIT_PROBLEM][0] == "stratified, 5 folds, Group column msa"
+    banner = ("The Split page's settings (stratified, 5 folds, Group column msa) could not be used: group_column "
+              "'msa' holds a single group (1120.0)")
+    for page in ("diagnostics", "model", "export"):
+        at.switch_page(f"views/{page}.py").run()
+        assert not at.exception, page
+        warnings = [w.value for w in at.warning]
+        assert any(w.startswith(banner) and w.endswith("Everything here is of the last split that worked: "
+                                                       "random 70/15/15.") for w in warnings), (page, warnings)
+
+
+def test_a_split_that_works_again_clears_the_banner():
+    frame = panel_frame(n_people=60)
+    at = open_page_on(frame, SplitConfig("random"), (Task("employed", ("employed",), "binary"),))
+    at.selectbox(key=widget_key(at, "strategy")).select("predefined").run()
+    assert at.session_state[state.SPLIT_PROBLEM] is not None
+    at.selectbox(key=widget_key(at, "strategy")).select("random").run()
+    assert at.session_state[state.SPLIT_PROBLEM] is None and not at.error
+
+
+def test_time_on_an_airfare_like_panel_defaults_to_a_placing_that_splits():
+    frame = balanced_panel()
+    tasks = (Task("fare_high", ("fare_high",), "binary"),)
+    at = open_page_on(frame, SplitConfig("group", group_column="id", time_column="year"), tasks,
+                      group_column="id", time_column="year")
+    at.selectbox(key=widget_key(at, "strategy")).select("time").run()
+    assert not at.exception
+    assert at.radio(key=widget_key(at, "group_time")).value == "rows"
+    sizes = {m.label.split(" · ")[0]: int(m.value.replace(",", "")) for m in at.metric}
+    assert set(sizes) == {"train", "val", "test"} and min(sizes.values()) > 0, sizes  # was train 100%
+    captions = " ".join(c.value for c in at.caption)
+    assert "so the placing is *rows by time, groups straddle*" in captions
+    assert not any("place each group by its" in w.value for w in at.warning)
+    at.radio(key=widget_key(at, "group_time")).set_value("first").run()  # an explicit choice is kept
+    assert at.session_state[state.SPLIT_CONFIG].group_time == "first"
+    assert not any("place each group by its last time" in w.value for w in at.warning)
+
+
+def test_stratified_with_a_group_column_says_it_keeps_groups_whole():
+    frame = balanced_panel()
+    at = open_page_on(frame, SplitConfig("stratified", group_column="id"),
+                      (Task("fare_high", ("fare_high",), "binary"),), group_column="id", time_column="year")
+    captions = " ".join(c.value for c in at.caption)
+    assert "With Group column `id` set, stratified keeps each `id` group whole" in captions

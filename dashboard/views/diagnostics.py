@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import streamlit as st
 
 from core.errors import TaskSplitError
@@ -310,8 +311,19 @@ cooccurrence_section(events)
 
 
 def comparison_configs() -> dict[str, SplitConfig]:
-    """random and stratified (rows), group (when a group column is set), time (when a time column is set)."""
+    """random and stratified (keeping this split's Group column whole, as split() does), group, time."""
     return strategy_configs(config, config.group_column or data.group_column, config.time_column or data.time_column)
+
+
+INFINITE = "∞ (undefined)"
+
+
+def column_of(table, column: str, label: str, fmt: str):
+    """A number column, or a text column when infinite values were written as words."""
+    if table[column].dtype == object:
+        return st.column_config.TextColumn(label, help="∞ (undefined): in some split a label is on every row, so "
+                                                       "its ratio of rows with and without it has no finite value")
+    return st.column_config.NumberColumn(label, format=fmt)
 
 
 @st.fragment
@@ -329,12 +341,22 @@ def compare_section() -> None:
     if "time" in configs and configs["time"].time_groups:
         time_way += {"first": ", each group placed by its first time", "last": ", each group placed by its last time",
                      "rows": ", rows by time with groups straddling"}[configs["time"].group_time]
-    ways = {"random": "random deals rows at random", "stratified": "stratified balances every task's labels",
-            "group": f"group keeps each `{group_column}` whole", "time": time_way}
+    kept = configs["random"].group_column
+    unit = f"whole `{kept}` groups" if kept else "rows"
+    ways = {"random": f"random deals {unit} at random", "stratified": f"stratified balances every task's labels "
+            f"over {unit}", "group": f"group keeps each `{group_column}` whole", "time": time_way}
+    if kept:
+        groups_note = (f" With the Group column `{kept}` set, random and stratified keep its groups whole, as they do "
+                       "on the Split page" + (", so stratified is the group split, shown once as group."
+                                              if "stratified" not in configs else "."))
+    elif group_column:
+        groups_note = (f" The Split page has no Group column, so random and stratified deal single rows and may cut "
+                       f"`{group_column}` groups.")
+    else:
+        groups_note = ""
     st.caption(
         f"The same data and tasks split {len(configs)} ways with this split's sizes and seed: "
-        + "; ".join(ways[name] for name in configs) + "."
-        + (" Random and stratified here ignore the groups." if group_column else "")
+        + "; ".join(ways[name] for name in configs) + "." + groups_note
     )
     compare_key = f"diag_compare_{data.fingerprint}"
     if data.n_rows > AUTO_COMPARE_ROWS and not st.session_state.get(compare_key):
@@ -356,16 +378,19 @@ def compare_section() -> None:
                                       recommendation.config, comparison),
             width="stretch", key="diag_compare_chart",
         )
-        columns = ["config", "status", "reason", "ld", "lpd", "worst_js", "ed_share", "fz", "flz", "groups_split",
-                   "seconds"]
-        table = comparison[columns + (["error"] if comparison["error"].fillna("").astype(bool).any() else [])]
+        columns = ["config", "status", "ld", "lpd", "worst_js", "ed_share", "fz", "flz", "groups_split", "seconds"]
+        table = comparison[columns].copy()
+        infinite = {"ld": "%.4f", "lpd": "%.5f"}  # an infinite LD or LPD reads as words, not "Infinity"
+        for column, fmt in infinite.items():
+            if np.isinf(table[column].to_numpy(dtype=float)).any():
+                table[column] = [INFINITE if np.isinf(v) else ("" if v != v else fmt % v) for v in table[column]]
         st.dataframe(
             table, hide_index=True, width="stretch",
             column_config={
-                "reason": st.column_config.TextColumn("why", width="large",
-                                                      help="What each strategy promises, and which of it did not hold"),
-                "ld": st.column_config.NumberColumn("LD", format="%.4f"),
-                "lpd": st.column_config.NumberColumn("LPD", format="%.5f"),
+                "config": st.column_config.TextColumn("config", width="small"),
+                "status": st.column_config.TextColumn("status", width="small"),
+                "ld": column_of(table, "ld", "LD", "%.4f"),
+                "lpd": column_of(table, "lpd", "LPD", "%.5f"),
                 "worst_js": st.column_config.NumberColumn("worst JS", format="%.4f"),
                 "ed_share": st.column_config.NumberColumn("ED (share)", format="percent"),
                 "groups_split": st.column_config.NumberColumn(f"groups split ({group_column})" if group_column else
@@ -373,6 +398,13 @@ def compare_section() -> None:
                 "seconds": st.column_config.NumberColumn("split time (s)", format="%.2f"),
             },
         )
+        # why each strategy got its status, wrapped in full under the table (a table cell cut it off)
+        st.markdown("**Why** (what each strategy promises, and which of it did not hold)  \n" + "  \n".join(
+            f"**{row.config}** {BADGE.get(row.status, row.status)} "
+            f"{str(row.reason).split(': ', 1)[-1] if str(row.reason).startswith(row.status) else row.reason}"
+            + (f" · could not split: {row.error}" if row.error and str(row.error) not in str(row.reason) else "")
+            for row in comparison.itertuples(index=False)
+        ))
 
 
 compare_section()

@@ -13,6 +13,7 @@ from core.report import assignment_digest, assignment_frame, render_report, repr
 from core.splits import SplitConfig
 from core.workspace import Workspace, is_workspace
 from dashboard import compute, state
+from dashboard.guards import split_problem_banner
 
 REPORTS_KEPT = 4  # built HTML reports kept in memory (about 5 MB each), shared by every session
 
@@ -20,6 +21,7 @@ st.title("Export")
 data = state.dataset()
 tasks = state.tasks()
 config = state.split_config()
+split_problem_banner()  # the config below is the last split that worked, not the Split page's failing settings
 
 
 @st.cache_resource(show_spinner=False)

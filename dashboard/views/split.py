@@ -6,9 +6,9 @@ import streamlit as st
 
 from core.errors import TaskSplitError
 from core.figures import fold_strip, split_sizes
-from core.split_config import GROUP_TIME
+from core.split_config import GROUP_TIME, config_words
+from core.time_split import default_group_time, one_split_placings, time_order_words
 from core.splits import EXCLUDED, FOLD_STRATEGIES, STRATEGIES, SplitConfig
-from core.time_split import time_order_words
 from dashboard import compute, state
 
 NONE = "(none)"
@@ -51,6 +51,31 @@ def column_picker(label: str, current: str | None, name: str, help_text: str, co
     return None if chosen == NONE else chosen
 
 
+def placing_default(group: str, time: str | None) -> tuple[str, str]:
+    """How a time split places groups unless the user said so, and a note when a placing would fill one split.
+
+    The config's own placing when it is already a time split of these columns (the user's choice, or a loaded
+    config); else the first of first, last, rows that splits the groups (:func:`default_group_time`).
+    """
+    kept = config.strategy == "time" and config.group_column == group and config.time_column == time
+    if not time:
+        return config.group_time, ""
+    try:
+        failing = one_split_placings(frame, time, group)
+    except TaskSplitError:  # an unparseable time column: the split below says so
+        return config.group_time, ""
+    chosen = config.group_time if kept else default_group_time(frame, time, group)
+    if not failing:
+        return chosen, ""
+    edges = " and ".join({"first": "starts", "last": "ends"}[mode] for mode in failing)
+    labels = " or ".join(f"*{GROUP_TIME_LABEL[mode]}*" for mode in failing)
+    note = (f"Every `{group}` group {edges} at the same `{time}`, so placing groups {labels} puts them all in one "
+            "split")
+    if not kept and chosen != "first":
+        note += f"; so the placing is *{GROUP_TIME_LABEL[chosen]}*"
+    return chosen, note + "."
+
+
 def fraction_controls(container) -> dict[str, float]:
     shares = dict(config.fractions) if not config.n_folds else {"train": 0.7, "val": 0.15, "test": 0.15}
     train = shares.get("train", 0.7)
@@ -71,6 +96,7 @@ left, right = st.columns([1, 1], gap="large")
 with left:
     strategy = st.selectbox("Strategy", STRATEGIES, index=STRATEGIES.index(config.strategy), key=key("strategy"))
     st.caption(WHEN[strategy])
+    keeps_groups = st.empty()  # filled once the Group column is known: random and stratified then deal whole groups
     options: dict[str, object] = {"strategy": strategy}
     if strategy in FOLD_STRATEGIES:
         mode = st.radio("Sizes", ["Fractions", "k folds"], index=1 if config.n_folds else 0, horizontal=True,
@@ -93,14 +119,17 @@ with right:
         options["gap"] = int(st.number_input("Gap (time values left out between splits)", 0, 1000, config.gap,
                                              key=key("gap")))
         if options["group_column"]:
+            chosen, one_split = placing_default(options["group_column"], options["time_column"])
             placing = st.radio(
                 f"Each group of `{options['group_column']}` goes…", list(GROUP_TIME), horizontal=True,
-                index=list(GROUP_TIME).index(config.group_time), format_func=GROUP_TIME_LABEL.get,
+                index=list(GROUP_TIME).index(chosen), format_func=GROUP_TIME_LABEL.get,
                 key=key("group_time"), help="How a time split places groups: pick (none) as Group column to "
                 "split rows by time alone.",
             )
             options["group_time"] = placing
             st.caption(GROUP_TIME[placing][0].upper() + GROUP_TIME[placing][1:] + ".")
+            if one_split:
+                st.caption(one_split)
         else:
             st.caption("No Group column: rows are split by time alone.")
     else:
@@ -121,14 +150,23 @@ with right:
 
 if "group_time" not in options:  # kept for when time is picked again
     options["group_time"] = config.group_time
+if strategy in ("random", "stratified") and options["group_column"]:
+    group = options["group_column"]
+    keeps_groups.caption(
+        f"With Group column `{group}` set, {strategy} keeps each `{group}` group whole: it deals whole groups"
+        + (", balanced on labels, as strategy group does" if strategy == "stratified" else "")
+        + ". Pick (none) as Group column to deal single rows."
+    )
 needed = NEEDS.get(strategy)
 no_id = strategy == "hash" and not options.get("id_column")
+problem: str | None = None  # why these settings make no split
+candidate = config
 if needed and not options.get(needed[0]):
-    st.error(needed[1])
-    candidate = config
+    problem = needed[1]
+    st.error(problem)
 elif no_id and not options["group_column"]:
-    st.warning("Hash needs an id column to be stable when rows are added; pick one under Id column.")
-    candidate = config
+    problem = "Hash needs an id column to be stable when rows are added; pick one under Id column."
+    st.warning(problem)
 else:
     if no_id:
         st.warning(f"Hash needs an id column to be stable when rows are added; without one, each row's split comes "
@@ -136,23 +174,37 @@ else:
     try:
         candidate = SplitConfig(**options)
     except TaskSplitError as error:
-        st.error(str(error))
-        candidate = config
+        problem = str(error)
+        st.error(problem)
 
-if not tasks and candidate.strategy in ("stratified", "group"):
+if not tasks and options["strategy"] in ("stratified", "group"):
     st.warning("No task is chosen, so there is nothing to stratify on; pick tasks on the Data page.")
 
 
 # --------------------------------------------------------------------------- result
 
-try:
-    result = compute.split_result(data.fingerprint, tasks, candidate, frame)
-except TaskSplitError as error:
-    st.error(str(error))
-    st.caption("The last split that worked is kept; change a setting to try again.")
-    st.stop()
-if candidate != config:
-    state.set_split_config(candidate, from_split_page=True)
+if problem is None:
+    try:
+        result = compute.split_result(data.fingerprint, tasks, candidate, frame)
+    except TaskSplitError as error:
+        problem = str(error)
+        st.error(problem)
+if problem is None:
+    if candidate != config:
+        state.set_split_config(candidate, from_split_page=True)
+    else:
+        state.clear_split_problem()
+else:
+    # these settings make no split: the pages go on with the last split that worked, and this page says so
+    state.set_split_problem(config_words(options), problem)
+    candidate = config
+    try:
+        result = compute.split_result(data.fingerprint, tasks, candidate, frame)
+    except TaskSplitError:
+        st.caption("Change a setting to try again.")
+        st.stop()
+    st.info(f"Below: **the last split that worked**, {config_words(candidate)}. Diagnostics, Model and Export "
+            "use it until the settings above make a split.", icon=":material/history:")
 
 for message in result.warnings:
     st.warning(message)
