@@ -314,7 +314,7 @@ def test_an_infinite_ld_in_the_comparison_reads_as_undefined_not_infinity_or_not
     assert table.loc["time", "ld"] == "∞ (undefined)", table  # was "Infinity"
     spec = json.loads(chart_titled(at, "Strategies side by side").proto.spec)
     ld = spec["data"][0]
-    assert dict(zip(ld["x"], ld["text"], strict=True))["time"] == "∞ (undefined)"
+    assert dict(zip(ld["x"], ld["text"], strict=True))["time"] == "∞<br>undefined"
     recommended = " ".join(a.value for a in at.success)
     assert "inf" not in recommended.replace("infinite", ""), recommended
 

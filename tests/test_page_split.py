@@ -220,7 +220,7 @@ def test_time_on_an_airfare_like_panel_defaults_to_a_placing_that_splits():
     sizes = {m.label.split(" · ")[0]: int(m.value.replace(",", "")) for m in at.metric}
     assert set(sizes) == {"train", "val", "test"} and min(sizes.values()) > 0, sizes  # was train 100%
     captions = " ".join(c.value for c in at.caption)
-    assert "so the placing is *rows by time, groups straddle*" in captions
+    assert "so the default here is *rows by time, groups straddle*" in captions
     assert not any("place each group by its" in w.value for w in at.warning)
     at.radio(key=widget_key(at, "group_time")).set_value("first").run()  # an explicit choice is kept
     assert at.session_state[state.SPLIT_CONFIG].group_time == "first"

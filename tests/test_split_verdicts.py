@@ -306,9 +306,10 @@ def test_an_infinite_score_is_drawn_as_a_bar_to_the_top_marked_undefined():
         heights = dict(zip(trace.x, trace.y, strict=True))
         labels = dict(zip(trace.x, trace.text, strict=True))
         top = fig.layout[axis].range[1]
-        assert math.isfinite(heights["time"]) and heights["time"] == pytest.approx(top), "was no bar: read as 0"
-        assert heights["time"] > max(v for k, v in heights.items() if k != "time")
-        assert labels["time"] == "∞ (undefined)"
+        finite = max(v for k, v in heights.items() if k != "time")
+        assert math.isfinite(heights["time"]) and finite < heights["time"] < top, "was no bar: read as 0"
+        assert heights["time"] > 0.7 * top, "the bar reaches near the axis top, its label above it"
+        assert labels["time"] == "∞<br>undefined"
 
 
 def test_the_recommendation_says_infinite_in_words():

@@ -27,7 +27,9 @@ SCORES = (
 )
 SPACING = 0.06  # between the small multiples, a share of the width
 CLOSE_LD = 0.01  # an LD this close to the best counts as "as good"
-INF_HEIGHT = 1.4  # an infinite score's bar reaches this many times the largest finite one: the axis top
+INF_HEIGHT = 1.4  # an infinite score's bar reaches this many times the largest finite one
+INF_ROOM = 1.3  # the axis top, over the infinite bar: room for its label
+INFINITE = "∞<br>undefined"
 
 
 def _usable(comparison: pd.DataFrame) -> pd.DataFrame:
@@ -78,8 +80,8 @@ def strategy_comparison(
                                   "automargin": False}
         layout[f"yaxis{axis}"] = {"anchor": f"x{axis}", "rangemode": "tozero", "showticklabels": False,
                                   "automargin": False}
-        if infinite.any():
-            layout[f"yaxis{axis}"]["range"] = [0, top]
+        if infinite.any():  # room above the bar for its two-line label, below the panel's title
+            layout[f"yaxis{axis}"]["range"] = [0, top * INF_ROOM]
         layout["annotations"].append({"text": name, "x": left + width / 2, "y": 1.0, "xref": "paper", "yref": "paper",
                                       "xanchor": "center", "yanchor": "bottom", "showarrow": False,
                                       "font": {"size": 13}})
@@ -89,6 +91,7 @@ def strategy_comparison(
             "xref": "paper", "yref": "paper", "x": 1.0, "xanchor": "right", "y": 1.16, "yanchor": "bottom",
         })
     fig = style(go.Figure(traces, layout), title=title, height=340)
+    fig.update_layout(uniformtext={"minsize": 10, "mode": "show"})  # plotly shrinks a label wider than its bar
     # room for the slanted names (sin 30 degrees), set here: plotly's automargin would draw the chart twice
     below = max((len(str(c)) for c in configs), default=0) * 12 * 0.62 * 0.5 + 24
     return fig.update_layout(margin={"l": 40, "b": int(below)})
@@ -98,7 +101,7 @@ def _short(value: float, column: str) -> str:
     if math.isnan(value):
         return ""
     if math.isinf(value):
-        return "∞ (undefined)"
+        return INFINITE
     if column == "groups_split":
         return f"{value:,.0f}"
     if column == "ed_share":

@@ -69,10 +69,9 @@ def placing_default(group: str, time: str | None) -> tuple[str, str]:
         return chosen, ""
     edges = " and ".join({"first": "starts", "last": "ends"}[mode] for mode in failing)
     labels = " or ".join(f"*{GROUP_TIME_LABEL[mode]}*" for mode in failing)
-    note = (f"Every `{group}` group {edges} at the same `{time}`, so placing groups {labels} puts them all in one "
-            "split")
+    note = f"Every `{group}` group {edges} at the same `{time}`: placing groups {labels} would put them all in one split"
     if not kept and chosen != "first":
-        note += f"; so the placing is *{GROUP_TIME_LABEL[chosen]}*"
+        note += f", so the default here is *{GROUP_TIME_LABEL[chosen]}*"
     return chosen, note + "."
 
 
