@@ -584,8 +584,9 @@ def transfer_gain_from_metrics(
     ``gain = mtl - stl`` (positive: the shared model does better; signs flip for a
     lower-is-better metric). Δm (Maninis et al. 2019) is the mean over tasks of
     ``(mtl - stl) / |stl|``, with ``|stl|`` so a negative baseline (an R² below
-    0) keeps the sign right; tasks with an undefined metric or a zero baseline
-    are left out, and Δm is None when none is left. :func:`transfer_gain_bootstrap`
+    0) keeps the sign right; tasks with an undefined metric, or a baseline near
+    zero or broken (:func:`baseline_problem`: an R² below 0.05) are left out and
+    named in ``left_out``, and Δm is None when none is left. :func:`transfer_gain_bootstrap`
     adds the intervals and verdicts from the test predictions.
 
     Examples

@@ -369,7 +369,9 @@ def test_delta_m_hand_computed_with_negative_baseline_and_missing_metric():
     gain = transfer_gain_from_metrics(mtl, stl, kinds)
     assert [g.gain for g in gain.tasks][:2] == pytest.approx([0.3, 0.3])
     assert gain.tasks[2].gain is None
-    assert gain.delta_m == pytest.approx((0.3 / 0.5 + 0.3 / 0.2) / 2)
+    # an R² baseline below 0.05 (here -0.2: worse than the mean) is no base for a relative gain (issue 12)
+    assert gain.delta_m == pytest.approx(0.3 / 0.5)
+    assert [task for task, _ in gain.left_out] == ["b"]
 
 
 # --------------------------------------------------------------------------- loanapp-like data (issue 12)

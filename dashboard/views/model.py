@@ -177,15 +177,20 @@ def leakage_warning(features: tuple[str, ...]) -> None:
     checks = report.checks.set_index("check")
     if "predictor" not in checks.index or checks.loc["predictor", "status"] != "fail":
         return
-    flagged = report.predictors[report.predictors["score"] >= PREDICTOR_FAIL].drop_duplicates("feature")
+    flagged = report.predictors[report.predictors["score"] >= PREDICTOR_FAIL]
     if flagged.empty:
         return
-    found = [f"'{row.feature}' predicts {row.task}" + (f"={row.label}" if row.label != row.task else "")
-             + f" alone ({row.metric} {row.score:.3f})" for row in flagged.head(3).itertuples(index=False)]
-    more = f" (and {len(flagged) - 3} more)" if len(flagged) > 3 else ""
+    found = []
+    for feature, rows in flagged.groupby("feature", sort=False):  # best first, as the check ranks them
+        targets = [t if label == t else f"{t}={label}" for t, label in zip(rows["task"], rows["label"], strict=True)]
+        more = f" and {len(targets) - 2} more" if len(targets) > 2 else ""
+        best = rows.iloc[0]
+        found.append(f"'{feature}' predicts {', '.join(targets[:2])}{more} alone ({best.metric} {best.score:.3f})")
     names = ", ".join(dict.fromkeys(str(f) for f in flagged["feature"]))
-    st.warning(f"Diagnostics found {'; '.join(found)}{more}: the test metrics of "
-               f"{'that task' if flagged['task'].nunique() == 1 else 'those tasks'} say little; drop {names} "
+    tasks_hit = flagged["task"].nunique()
+    extra = f"; and {len(found) - 3} more features" if len(found) > 3 else ""
+    st.warning(f"Diagnostics found {'; '.join(found[:3])}{extra}: the test metrics of "
+               f"{'that task' if tasks_hit == 1 else 'those tasks'} say little; drop {names} "
                "from the features to measure the model.", icon=":material/warning:")
 
 
