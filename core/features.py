@@ -2,7 +2,10 @@
 
 :func:`prepare_split` turns a DataFrame, its tasks and a split assignment into
 in-memory tensors. Preprocessing is an sklearn pipeline fitted on the train
-rows only: numbers (inf read as missing) are median-imputed and standardised,
+rows only: numbers (inf read as missing) are clipped to the train rows' 0.5% and 99.5%
+quantiles (:class:`QuantileClip`: one 999,999 "missing" code or a 1,000,000 outlier
+outside train no longer becomes a feature value of 100,000 standard deviations that
+blows up val and test predictions), then median-imputed and standardised,
 text is imputed and one-hot encoded with at most ``max_categories`` columns per
 feature. Date and time columns become numbers (days since 1970-01-01;
 durations in days) and are then treated like any number. Which columns are
@@ -13,12 +16,14 @@ mean and standard deviation.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit
@@ -38,6 +43,7 @@ __all__ = [
     "id_like_columns",
     "default_feature_columns",
     "make_preprocessor",
+    "QuantileClip",
     "resolve_parts",
     "prepare_split",
 ]
@@ -177,6 +183,46 @@ def clean_features(frame: pd.DataFrame, numeric: Sequence[str], categorical: Seq
     return pd.DataFrame(out, index=frame.index, columns=list(frame.columns))
 
 
+class QuantileClip(TransformerMixin, BaseEstimator):
+    """Clip each numeric column to its train ``[quantile, 1 - quantile]`` range; NaN stays NaN.
+
+    When the two quantiles coincide (a rare 0/1 flag: 0.3% ones) the column is
+    clipped to its train minimum and maximum instead, so the flag keeps its ones.
+    A value outside the train range (a "999999" code, an extreme amount) then
+    becomes the train's extreme, not a value far from anything the model saw.
+
+    Examples
+    --------
+    >>> clip = QuantileClip(0.1).fit(np.array([[0.0], [1.0], [2.0], [3.0], [1000.0]]))
+    >>> clip.transform(np.array([[1e6], [-5.0], [np.nan]])).ravel().tolist()
+    [601.2, 0.4, nan]
+    """
+
+    def __init__(self, quantile: float = 0.005) -> None:
+        self.quantile = quantile
+
+    def fit(self, x, y=None):
+        values = np.asarray(x, dtype="float64")
+        self.n_features_in_ = values.shape[1]
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column has no quantile
+            low, high = np.nanquantile(values, [self.quantile, 1.0 - self.quantile], axis=0)
+            flat = ~(low < high)
+            low = np.where(flat, np.nanmin(values, axis=0, initial=np.inf, where=~np.isnan(values)), low)
+            high = np.where(flat, np.nanmax(values, axis=0, initial=-np.inf, where=~np.isnan(values)), high)
+        self.low_ = np.where(np.isfinite(low), low, -np.inf)
+        self.high_ = np.where(np.isfinite(high), high, np.inf)
+        return self
+
+    def transform(self, x):
+        return np.clip(np.asarray(x, dtype="float64"), self.low_, self.high_)
+
+    def get_feature_names_out(self, input_features=None):
+        if input_features is None:
+            return np.asarray([f"x{i}" for i in range(self.n_features_in_)], dtype=object)
+        return np.asarray(input_features, dtype=object)
+
+
 def make_preprocessor(frame: pd.DataFrame, config: FeatureConfig = FeatureConfig()) -> Pipeline:
     """An unfitted pipeline for the columns of ``frame``: numbers and dates scaled, text one-hot.
 
@@ -189,6 +235,7 @@ def make_preprocessor(frame: pd.DataFrame, config: FeatureConfig = FeatureConfig
     numeric = [str(c) for c in frame.columns if _is_number_like(frame[c])]
     categorical = [str(c) for c in frame.columns if str(c) not in numeric]
     numbers = make_pipeline(
+        QuantileClip(),
         SimpleImputer(strategy="median", add_indicator=config.missing_indicators, keep_empty_features=True),
         StandardScaler(),
     )

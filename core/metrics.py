@@ -33,6 +33,8 @@ __all__ = [
     "TaskGain",
     "TransferGain",
     "transfer_gain_from_metrics",
+    "baseline_problem",
+    "DELTA_M_FLOOR",
     "transfer_gain_bootstrap",
     "bootstrap_primary",
     "bootstrap_counts",
@@ -392,6 +394,31 @@ def bootstrap_primary(kind: str, output: np.ndarray, target: np.ndarray, counts:
 # --------------------------------------------------------------------------- transfer gain
 
 VERDICTS = ("helps", "hurts", "no clear difference", "not meaningful")
+DELTA_M_FLOOR = 0.05  # a baseline metric below this (an R² under 0.05, any |metric| under 0.05) is not a base
+
+
+def baseline_problem(metric: str, stl: float | None) -> str | None:
+    """Why a task's single-task metric cannot be the base of a relative gain, or None when it can.
+
+    A relative gain divides by the baseline: an R² of 0.01 turns a gain of 0.03 into
+    +300%, an R² of -977 (a broken baseline) turns a gain of 978 into +100%. So Δm
+    leaves out a task whose baseline R² is below ``DELTA_M_FLOOR`` (0.05: near zero,
+    or negative, worse than predicting the mean) and any metric whose size is below it.
+
+    Examples
+    --------
+    >>> baseline_problem("r2", -977.0)
+    'single-task r2 is -977 (below 0.05: no better than the mean)'
+    >>> baseline_problem("roc_auc", 0.71) is None
+    True
+    """
+    if stl is None or not math.isfinite(stl):
+        return "single-task metric undefined"
+    if metric == "r2" and stl < DELTA_M_FLOOR:
+        return f"single-task r2 is {stl:.3g} (below {DELTA_M_FLOOR}: no better than the mean)"
+    if abs(stl) < DELTA_M_FLOOR:
+        return f"single-task {metric} is {stl:.3g} (near 0)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -426,6 +453,8 @@ class TransferGain:
 
     ``delta_m_low`` and ``delta_m_high`` bound Δm's 95% bootstrap interval;
     ``resamples`` is the number of bootstrap resamples (0: no intervals).
+    ``left_out`` names the tasks kept out of Δm with why (:func:`baseline_problem`:
+    a baseline near zero or broken makes a relative gain meaningless).
     """
 
     tasks: tuple[TaskGain, ...]
@@ -433,13 +462,63 @@ class TransferGain:
     delta_m_low: float | None = None
     delta_m_high: float | None = None
     resamples: int = 0
+    left_out: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def delta_m_clear(self) -> bool:
+        """Whether Δm says something: its interval lies on one side of 0 (without an interval: known at all)."""
+        if self.delta_m is None:
+            return False
+        if self.delta_m_low is None or self.delta_m_high is None:
+            return self.resamples == 0
+        return self.delta_m_low > 0 or self.delta_m_high < 0
+
+    def delta_m_headline(self) -> str:
+        """Δm as a headline: the number when it is clear, else words ("no clear difference", "n/a").
+
+        Examples
+        --------
+        >>> TransferGain((), -1.722, -2.174, 1.58, resamples=1000).delta_m_headline()
+        'no clear difference'
+        >>> TransferGain((), 0.032, 0.01, 0.05, resamples=1000).delta_m_headline()
+        '+3.2%'
+        """
+        if self.delta_m is None:
+            return "n/a"
+        return f"{self.delta_m:+.1%}" if self.delta_m_clear else "no clear difference"
+
+    def delta_m_note(self) -> str:
+        """One line under the headline: Δm and its interval, how many tasks it averages, and who was left out.
+
+        Examples
+        --------
+        >>> gains = (TaskGain("a", "r2", 0.4, 0.3, 0.1, 0.33, 0.0, 0.2, "no clear difference"),)
+        >>> TransferGain(gains, 0.33, -0.1, 0.9, 1000, (("b", "single-task r2 is -977"),)).delta_m_note()
+        'Δm +33.0%, 95% interval -10.0% to +90.0%: it holds 0. Over 1 task; left out: b (single-task r2 is -977).'
+        """
+        if self.delta_m is None:
+            text = "No task has a baseline a relative gain can be taken of."
+        else:
+            text = f"Δm {self.delta_m:+.1%}"
+            if self.delta_m_low is not None and self.delta_m_high is not None:
+                text += f", 95% interval {self.delta_m_low:+.1%} to {self.delta_m_high:+.1%}"
+                text += "" if self.delta_m_clear else ": it holds 0"
+            counted = sum(1 for g in self.tasks if g.verdict != "not meaningful" and g.relative_gain is not None
+                          and g.task not in dict(self.left_out))
+            text += f". Over {counted} {_tasks(counted) if counted == 1 else 'tasks'}"
+            text += "." if not self.left_out else ""
+        if self.left_out:
+            text += ("; left out: " if self.delta_m is not None else " Left out: ") + "; ".join(
+                f"{task} ({why})" for task, why in self.left_out) + "."
+        return text
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([vars(gain) for gain in self.tasks], columns=COLUMNS)
 
     def to_dict(self) -> dict:
         return {"tasks": [vars(gain) for gain in self.tasks], "delta_m": self.delta_m,
-                "delta_m_low": self.delta_m_low, "delta_m_high": self.delta_m_high, "resamples": self.resamples}
+                "delta_m_low": self.delta_m_low, "delta_m_high": self.delta_m_high, "resamples": self.resamples,
+                "delta_m_left_out": dict(self.left_out)}
 
     def summary(self) -> str:
         """One sentence for a review meeting: which tasks multi-task training helps, hurts, or leaves alone.
@@ -505,8 +584,9 @@ def transfer_gain_from_metrics(
     ``gain = mtl - stl`` (positive: the shared model does better; signs flip for a
     lower-is-better metric). Δm (Maninis et al. 2019) is the mean over tasks of
     ``(mtl - stl) / |stl|``, with ``|stl|`` so a negative baseline (an R² below
-    0) keeps the sign right; tasks with an undefined metric or a zero baseline
-    are left out, and Δm is None when none is left. :func:`transfer_gain_bootstrap`
+    0) keeps the sign right; tasks with an undefined metric, or a baseline near
+    zero or broken (:func:`baseline_problem`: an R² below 0.05) are left out and
+    named in ``left_out``, and Δm is None when none is left. :func:`transfer_gain_bootstrap`
     adds the intervals and verdicts from the test predictions.
 
     Examples
@@ -521,8 +601,11 @@ def transfer_gain_from_metrics(
         mtl = mtl_test.get(task, {}).get(metric)
         stl = stl_test.get(task, {}).get(metric)
         gains.append(TaskGain(task, metric, mtl, stl, *_gain(metric, mtl, stl)))
-    defined = [g.relative_gain for g in gains if g.relative_gain is not None]
-    return TransferGain(tuple(gains), float(np.mean(defined)) if defined else None)
+    left_out = tuple((g.task, why) for g in gains if g.relative_gain is not None
+                     and (why := baseline_problem(g.metric, g.stl)))
+    skip = dict(left_out)
+    defined = [g.relative_gain for g in gains if g.relative_gain is not None and g.task not in skip]
+    return TransferGain(tuple(gains), float(np.mean(defined)) if defined else None, left_out=left_out)
 
 
 def transfer_gain_bootstrap(
@@ -559,7 +642,7 @@ def transfer_gain_bootstrap(
     resamples = bootstrap_resamples(n) if resamples is None else resamples
     chunks = bootstrap_counts(n, resamples, seed) if n and names else []
     tail = (1.0 - CONFIDENCE) / 2 * 100
-    gains, relative_draws = [], []
+    gains, relative_draws, left_out = [], [], []
     for task, kind in kinds.items():
         metric = PRIMARY_METRIC[kind]
         if task not in names:
@@ -582,10 +665,15 @@ def transfer_gain_bootstrap(
         low, high = (float(v) for v in np.nanpercentile(draws, [tail, 100 - tail]))
         verdict = "helps" if low > 0 else "hurts" if high < 0 else "no clear difference"
         gains.append(TaskGain(task, metric, mtl, stl, gain, relative, low, high, verdict))
-        if relative is not None:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                relative_draws.append(draws / np.abs(b))
-    defined = [g.relative_gain for g in gains if g.relative_gain is not None and g.verdict != "not meaningful"]
+        why = baseline_problem(metric, stl) if relative is not None else None
+        if why:
+            left_out.append((task, why))
+        elif relative is not None:
+            with np.errstate(invalid="ignore", divide="ignore"):  # a resample's baseline near 0 is floored too
+                relative_draws.append(draws / np.maximum(np.abs(b), DELTA_M_FLOOR))
+    skip = dict(left_out)
+    defined = [g.relative_gain for g in gains
+               if g.relative_gain is not None and g.verdict != "not meaningful" and g.task not in skip]
     delta_m = float(np.mean(defined)) if defined else None
     delta_low = delta_high = None
     if relative_draws:
@@ -593,4 +681,4 @@ def transfer_gain_bootstrap(
         per_draw = np.where(np.isfinite(stacked).all(axis=1), stacked.mean(axis=1), np.nan)
         if np.isfinite(per_draw).any():
             delta_low, delta_high = (float(v) for v in np.nanpercentile(per_draw, [tail, 100 - tail]))
-    return TransferGain(tuple(gains), delta_m, delta_low, delta_high, resamples if chunks else 0)
+    return TransferGain(tuple(gains), delta_m, delta_low, delta_high, resamples if chunks else 0, tuple(left_out))

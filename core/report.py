@@ -358,6 +358,8 @@ def _training_section(training, figure, transfer=None) -> str:
         body = "<p>" + escape(" · ".join(f"{k} {v}" for k, v in facts.items())) + "</p>"
         if training.message:
             body += f'<p class="note">{escape(training.message)}</p>'
+        if training.divergence:
+            body += f'<p class="verdict">{escape(training.divergence)}</p>'
         metrics = training.to_frame()
         if len(metrics):
             wide = metrics.pivot(index="task", columns="metric", values="value")
@@ -371,6 +373,7 @@ def _training_section(training, figure, transfer=None) -> str:
         body += (f'<p class="note">95% percentile intervals over {transfer.resamples:,} paired bootstrap resamples '
                  "of the test rows (the same rows for both models); a task is judged only when its interval lies "
                  "on one side of 0.</p>")
+        body += f'<p class="note">{escape(transfer.delta_m_note())}</p>'
         body += _safe_figure(figure, "multi-task vs single-task", lambda: transfer_gain_bars(
             transfer.to_frame(), delta_m=transfer.delta_m, delta_m_interval=(transfer.delta_m_low,
                                                                              transfer.delta_m_high)))

@@ -23,7 +23,7 @@ from core.features import FeatureConfig, TargetSpec
 from core.metrics import Confusion
 from core.model import WEIGHTINGS, ModelConfig, SharedTrunkModel
 
-__all__ = ["TrainConfig", "EpochRecord", "TrainResult"]
+__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "divergence_message"]
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,56 @@ class EpochRecord:
         return {key: dict(value) if isinstance(value, Mapping) else value for key, value in asdict(self).items()}
 
 
+DIVERGENCE_FACTOR = 10.0
+
+
+def divergence_message(history, *, lr: float | None = None, best_epoch: int | None = None,
+                       factor: float = DIVERGENCE_FACTOR) -> str | None:
+    """One line when a task's val loss ended far above its epoch-1 value while its train loss fell, else None.
+
+    A task diverges when its last val loss is at least ``factor`` times its first
+    (or became non-finite after a finite first value) while its last train loss is
+    below its first: the model fits the train rows and predicts nonsense elsewhere.
+
+    Examples
+    --------
+    >>> rows = [EpochRecord(e, 0.0, {"y": t}, {"y": v}, {}, {}, t, v) for e, t, v in ((1, 1.0, 2.0), (2, 0.1, 900.0))]
+    >>> divergence_message(rows, lr=0.003, best_epoch=1)[:62]
+    'Validation loss of y diverged (x450 from epoch 1: 2 -> 900) wh'
+    >>> divergence_message(rows[:1]) is None
+    True
+    """
+    if len(history) < 2:
+        return None
+    first, last = history[0], history[-1]
+    bad = []
+    for task, start in first.val_loss.items():
+        end = last.val_loss.get(task)
+        train_start, train_end = first.train_loss.get(task), last.train_loss.get(task)
+        if start is None or not math.isfinite(start) or train_start is None or train_end is None:
+            continue
+        if train_end >= train_start:
+            continue
+        if end is None or not math.isfinite(end):
+            bad.append((math.inf, task, start, end))
+        elif end >= factor * max(start, 1e-12):
+            bad.append((end / max(start, 1e-12), task, start, end))
+    if not bad:
+        return None
+    bad.sort(reverse=True)
+    ratio, task, start, end = bad[0]
+    others = f" (and {len(bad) - 1} more task{'s' if len(bad) > 2 else ''}: {', '.join(b[1] for b in bad[1:])})" if len(bad) > 1 else ""
+    what = (f"x{ratio:,.0f} from epoch 1: {start:,.3g} -> {end:,.3g}" if math.isfinite(ratio)
+            else f"from {start:,.3g} at epoch 1 to non-finite")
+    kept = f"; the kept model is from epoch {best_epoch}" if best_epoch is not None else ""
+    rate = f" (lr={lr})" if lr is not None else ""
+    return (
+        f"Validation loss of {task} diverged ({what}) while its train loss fell{others}{kept}: "
+        f"its val and test metrics are not to be trusted; drop features with extreme values or codes "
+        f"such as 999999, or try a lower learning rate{rate}."
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class TrainResult:
     """A finished (or stopped) run: history, val and test metrics, confusion matrices, the model.
@@ -135,6 +185,11 @@ class TrainResult:
     test_targets: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
+    def divergence(self) -> str | None:
+        """One line when a task's val loss diverged from epoch 1 while train fell (:func:`divergence_message`)."""
+        return divergence_message(self.history, lr=self.config.lr, best_epoch=self.best_epoch)
+
+    @property
     def kinds(self) -> dict[str, str]:
         return {spec.name: spec.kind for spec in self.targets}
 
@@ -157,6 +212,7 @@ class TrainResult:
             "best_epoch": self.best_epoch,
             "stopped": self.stopped,
             "message": self.message,
+            "divergence": self.divergence,
         }
 
     def to_json(self, indent: int | None = None) -> str:

@@ -330,7 +330,7 @@ def fit_on_split(
     >>> result = fit_on_split(frame, [Task("y", ("y",), "multiclass")], folds, feature_columns=["x"],
     ...                       config=TrainConfig(epochs=1), test_fold=2, group_column="g")
     >>> result.test_fold, sorted(result.to_dict())[:3]
-    (2, ['best_epoch', 'config', 'history'])
+    (2, ['best_epoch', 'config', 'divergence'])
     """
     config = config or TrainConfig()
     prepared = prepare_split(

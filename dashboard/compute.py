@@ -128,18 +128,25 @@ def split_scores(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig,
 
 
 @st.cache_data(max_entries=16, show_spinner="Checking for leakage (sampled on large data)…")
+def leakage_report(
+    fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, group_column: str | None,
+    feature_columns: tuple[str, ...], _frame, _assignment,
+):
+    """The whole leakage report (checks and the predictor scores), once per data, split and features."""
+    from core.diagnostics import leakage
+
+    return leakage(
+        _frame, _assignment, tasks=tasks, group_column=group_column, time_column=config.time_column,
+        feature_columns=list(feature_columns), seed=config.seed, group_time=config.time_groups,
+    )
+
+
 def leakage_checks(
     fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, group_column: str | None,
     feature_columns: tuple[str, ...], _frame, _assignment,
 ) -> pd.DataFrame:
     """The leakage table; ``group_column`` is the dataset's group even when the split ignores it."""
-    from core.diagnostics import leakage
-
-    report = leakage(
-        _frame, _assignment, tasks=tasks, group_column=group_column, time_column=config.time_column,
-        feature_columns=list(feature_columns), seed=config.seed, group_time=config.time_groups,
-    )
-    return report.to_frame()
+    return leakage_report(fingerprint, tasks, config, group_column, feature_columns, _frame, _assignment).to_frame()
 
 
 # --------------------------------------------------------------------------- features (issue 12)

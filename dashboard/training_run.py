@@ -113,7 +113,8 @@ class RunSnapshot:
         if self.phase == "finished":
             return 1.0, f"Finished in {self.elapsed:.1f} s · {len(self.records)} epochs" + self._ending()
         if self.phase == "comparing":
-            return 0.99, (f"Comparing multi-task with single-task (bootstrap of the test rows)… "
+            return 0.99, (f"Still comparing multi-task with single-task (bootstrap of the test rows, "
+                          f"{self.phase_elapsed:.0f} s so far): the results appear when it is done · "
                           f"{self.elapsed:.1f} s")
         if self.phase == "model":
             where = f"Multi-task model · epoch {len(self.records)}/{self.planned_epochs}"

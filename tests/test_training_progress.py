@@ -105,6 +105,6 @@ def test_without_early_stopping_every_planned_epoch_counts():
 
 def test_the_bootstrap_and_the_end_have_their_own_lines():
     comparing = snapshot("comparing", model_records(3), elapsed=12.0, phase_elapsed=0.5)
-    assert comparing.progress()[1].startswith("Comparing multi-task with single-task")
+    assert comparing.progress()[1].startswith("Still comparing multi-task with single-task")  # the results follow
     assert snapshot("model", (), elapsed=3.0, phase_elapsed=3.0).progress() == (
         0.0, f"Multi-task model · epoch 0/{PLANNED} · 3.0 s")

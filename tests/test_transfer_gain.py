@@ -214,3 +214,64 @@ def test_a_trained_run_gets_intervals_from_its_own_test_predictions():
         assert task.verdict in ("helps", "hurts", "no clear difference")
         assert task.low <= task.gain <= task.high
     assert gain.delta_m_low <= gain.delta_m <= gain.delta_m_high
+
+
+# --------------------------------------------------------------------------- Δm with near-zero or broken baselines
+
+
+def _regression_outputs(n: int = 400, seed: int = 11):
+    """Test targets of four regressions and two models' outputs with chosen R² (standardised scale)."""
+    rng = np.random.default_rng(seed)
+    y = {f"r{i}": rng.normal(size=n) for i in range(4)}
+    noise = {task: rng.normal(size=n) for task in y}
+    stl = {"r0": 0.6 * y["r0"],                       # R² 0.84: a sound baseline
+           "r1": 0.5 * y["r1"],                       # R² 0.75
+           "r2": 0.005 * y["r2"],                     # R² ~0.01: near zero (airfare)
+           "r3": y["r3"] + 31 * noise["r3"]}          # R² ~ -960: broken (loanapp)
+    mtl = {"r0": 0.62 * y["r0"], "r1": 0.48 * y["r1"], "r2": 0.003 * y["r2"], "r3": 0.3 * y["r3"]}
+    return mtl, stl, y, dict.fromkeys(y, "regression")
+
+
+def test_delta_m_leaves_out_near_zero_and_broken_baselines_and_says_which():
+    mtl, stl, y, kinds = _regression_outputs()
+    gain = transfer_gain_bootstrap(mtl, stl, y, kinds, resamples=300)
+    left = dict(gain.left_out)
+    assert set(left) == {"r2", "r3"}
+    assert "below 0.05" in left["r2"] and "below 0.05" in left["r3"]
+    by = {g.task: g for g in gain.tasks}
+    expected = np.mean([by["r0"].relative_gain, by["r1"].relative_gain])
+    assert gain.delta_m == pytest.approx(expected)
+    assert abs(gain.delta_m) < 0.1 and gain.delta_m_high - gain.delta_m_low < 0.5  # not +928 or [-217%, +158%]
+    note = gain.delta_m_note()
+    assert "left out: r2 (" in note and "r3 (" in note and "Over 2 tasks" in note and "\n" not in note
+    assert gain.to_dict()["delta_m_left_out"].keys() == {"r2", "r3"}
+    # the per-task gains are still shown, left out of Δm only
+    assert by["r3"].gain > 900 and by["r3"].verdict == "helps"
+
+
+def test_delta_m_headline_is_words_when_its_interval_holds_zero():
+    mtl, stl, y, kinds = _regression_outputs()
+    rng = np.random.default_rng(5)
+    one, other = ({task: 0.7 * y[task] + 0.5 * rng.normal(size=len(y[task])) for task in ("r0", "r1")}
+                  for _ in range(2))  # two models of the same quality: no real difference
+    two = {"r0": "regression", "r1": "regression"}
+    gain = transfer_gain_bootstrap(one, other, {t: y[t] for t in two}, two, resamples=300)
+    assert gain.delta_m_low <= 0 <= gain.delta_m_high
+    assert gain.delta_m_headline() == "no clear difference"
+    clear = transfer_gain_bootstrap({"r0": 0.9 * y["r0"]}, {"r0": 0.3 * y["r0"]}, {"r0": y["r0"]},
+                                    {"r0": "regression"}, resamples=300)
+    assert clear.delta_m_headline().startswith("+") and clear.delta_m_headline().endswith("%")
+
+
+def test_the_gain_chart_axis_is_not_blown_by_a_broken_task():
+    from core.figures.training import transfer_gain_bars
+
+    mtl, stl, y, kinds = _regression_outputs()
+    gain = transfer_gain_bootstrap(mtl, stl, y, kinds, resamples=300)
+    fig = transfer_gain_bars(gain.to_frame(), delta_m=gain.delta_m,
+                             delta_m_interval=(gain.delta_m_low, gain.delta_m_high))
+    low, high = fig.layout.xaxis.range
+    assert high <= 2 and low >= -2  # the +960 of r3 would make the others invisible
+    labels = list(fig.data[1].text)
+    r3 = [text for text in labels if text.startswith("+9")]
+    assert r3 and "off the axis" in r3[0]

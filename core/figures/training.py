@@ -288,6 +288,9 @@ VERDICT_COLORS = {"helps": status_color("pass"), "hurts": status_color("fail"),
                   "no clear difference": "#afb8c1", "not meaningful": "#afb8c1"}
 
 
+GAIN_AXIS_LIMIT = 1.0  # the gain chart's axis reaches at most this far (every primary metric is at most 1)
+
+
 def transfer_gain_bars(
     gains: pd.DataFrame, *, delta_m: float | None = None,
     delta_m_interval: tuple[float | None, float | None] = (None, None), title: str | None = None,
@@ -329,10 +332,15 @@ def transfer_gain_bars(
     high = pd.to_numeric(frame["high"], errors="coerce").to_numpy(dtype=np.float64)
     labels = [f"{t} ({m})" for t, m in zip(frame["task"], frame["metric"], strict=True)]
     colors = [VERDICT_COLORS.get(v, VERDICT_COLORS["no clear difference"]) for v in frame["verdict"]]
-    text = [f"{g:+.3f}" if np.isfinite(g) else (v if v == "not meaningful" else "undefined")
-            for g, v in zip(gain, frame["verdict"], strict=True)]
+    # Primary metrics are at most 1, so a gain beyond ±1 comes from a broken R² (-977): drawn at the
+    # axis's edge and marked, so one broken task does not shrink every other bar to nothing.
+    off = np.isfinite(gain) & (np.abs(gain) > GAIN_AXIS_LIMIT)
+    text = [(f"{g:+,.3g} (off the axis)" if o else f"{g:+.3f}") if np.isfinite(g)
+            else (v if v == "not meaningful" else "undefined")
+            for g, o, v in zip(gain, off, frame["verdict"], strict=True)]
     interval = np.isfinite(low) & np.isfinite(high) & np.isfinite(gain)
-    value = np.nan_to_num(gain)
+    low, high = np.clip(low, -GAIN_AXIS_LIMIT, GAIN_AXIS_LIMIT), np.clip(high, -GAIN_AXIS_LIMIT, GAIN_AXIS_LIMIT)
+    value = np.clip(np.nan_to_num(gain), -GAIN_AXIS_LIMIT, GAIN_AXIS_LIMIT)
     hover = [_gain_text(row) for row in frame.itertuples(index=False)]
     fig = go.Figure(go.Bar(
         x=value, y=labels, orientation="h", marker_color=colors, customdata=hover, showlegend=False,
@@ -349,7 +357,7 @@ def transfer_gain_bars(
         cliponaxis=False, showlegend=False, customdata=hover, hovertemplate="%{y}: %{customdata}<extra></extra>",
         textfont={"size": 12, "color": "#333"},
     ))
-    ends = np.concatenate([gain, low[interval], high[interval]])
+    ends = np.concatenate([value[np.isfinite(gain)], low[interval], high[interval]])
     reach = float(np.nanmax(np.abs(ends))) if np.isfinite(ends).any() else 0.0
     reach = reach * 1.35 or 0.1  # room for the labels beside the bars
     fig.add_vline(x=0, line={"color": "#444", "width": 1})
@@ -362,7 +370,9 @@ def transfer_gain_bars(
         if delta_m is not None:
             low_m, high_m = delta_m_interval
             span = f" [{low_m:+.1%}, {high_m:+.1%}]" if low_m is not None and high_m is not None else ""
-            notes.append(f"Δm (mean relative gain) = {delta_m:+.1%}{span}")
+            holds = low_m is not None and high_m is not None and low_m <= 0 <= high_m
+            notes.append(f"Δm (mean relative gain): no clear difference{span}" if holds
+                         else f"Δm (mean relative gain) = {delta_m:+.1%}{span}")
         if interval.any():
             notes.append("lines: 95% bootstrap interval; grey where it holds 0")
         if notes:

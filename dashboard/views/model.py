@@ -14,6 +14,7 @@ from core.errors import TaskSplitError
 from core.metrics import METRICS, PRIMARY_METRIC
 from core.model import NORMS, WEIGHTINGS, ModelConfig
 from core.tasks import task_source_columns
+from core.thresholds import PREDICTOR_FAIL
 from core.training import TrainConfig
 from dashboard import compute, state
 from dashboard.guards import require_split
@@ -28,6 +29,12 @@ WEIGHTING_HELP = {
     "dwa": "favours tasks whose loss falls slowest (Liu et al. 2019)",
 }
 METRIC_ORDER = list(dict.fromkeys(m for names in METRICS.values() for m in names))
+ROW_PIXELS, MAX_TABLE_ROWS = 35, 25  # tables show up to 25 rows whole, then scroll
+
+
+def table_height(rows: int) -> int:
+    """Pixels for a table of ``rows`` rows and its header, so no row is cut off (up to 25 rows)."""
+    return ROW_PIXELS * (min(rows, MAX_TABLE_ROWS) + 1) + 3
 
 st.title("Model")
 data = state.dataset()
@@ -153,8 +160,44 @@ def stop_current() -> None:
         run.stop()
 
 
+def leakage_warning(features: tuple[str, ...]) -> None:
+    """A warning when the Diagnostics leakage check finds one of ``features`` predicting a task alone.
+
+    The same cached computation as the Diagnostics page (``compute.leakage_report``) with the
+    features this model uses, so it is computed once per data, split and feature choice.
+    """
+    if not features:
+        return
+    group_column = config.group_column or data.group_column
+    try:
+        report = compute.leakage_report(data.fingerprint, tasks, config, group_column, tuple(features), frame,
+                                        split.assignment)
+    except TaskSplitError:
+        return  # the Diagnostics page shows the error; the model can still be trained
+    checks = report.checks.set_index("check")
+    if "predictor" not in checks.index or checks.loc["predictor", "status"] != "fail":
+        return
+    flagged = report.predictors[report.predictors["score"] >= PREDICTOR_FAIL]
+    if flagged.empty:
+        return
+    found = []
+    for feature, rows in flagged.groupby("feature", sort=False):  # best first, as the check ranks them
+        targets = [t if label == t else f"{t}={label}" for t, label in zip(rows["task"], rows["label"], strict=True)]
+        more = f" and {len(targets) - 2} more" if len(targets) > 2 else ""
+        best = rows.iloc[0]
+        found.append(f"'{feature}' predicts {', '.join(targets[:2])}{more} alone ({best.metric} {best.score:.3f})")
+    names = ", ".join(dict.fromkeys(str(f) for f in flagged["feature"]))
+    tasks_hit = flagged["task"].nunique()
+    extra = f"; and {len(found) - 3} more features" if len(found) > 3 else ""
+    st.warning(f"Diagnostics found {'; '.join(found[:3])}{extra}: the test metrics of "
+               f"{'that task' if tasks_hit == 1 else 'those tasks'} say little; drop {names} "
+               "from the features to measure the model.", icon=":material/warning:")
+
+
 with st.container(border=True):
     chosen = settings()
+    if chosen is not None:
+        leakage_warning(chosen[2]["features"])
     live = state.training() is not None and state.training().running  # no page-level `run`: see the end
     clicked = st.button("Train", type="primary", icon=":material/play_arrow:", key="model_train",
                         disabled=chosen is None or live, help="Runs in the background: you may switch pages meanwhile.")
@@ -219,6 +262,8 @@ def outcome_messages(run: TrainingRun, snapshot) -> None:
         st.error(snapshot.error)
     if result is None:
         return
+    if result.divergence:
+        st.warning(result.divergence, icon=":material/trending_up:")
     if result.stopped == "non_finite":
         st.error(result.message)
     elif result.stopped == "caller":
@@ -252,7 +297,8 @@ def results_section(run: TrainingRun) -> None:
     if run.request.key != split_key:
         st.warning("These results are of an earlier dataset, task or split choice; train again for the current one.")
     st.subheader("Test metrics")
-    st.dataframe(metrics_table(result), hide_index=True, width="stretch",
+    metrics = metrics_table(result)
+    st.dataframe(metrics, hide_index=True, width="stretch", height=table_height(len(metrics)),
                  column_config={m: st.column_config.NumberColumn(m, format="%.3f") for m in METRIC_ORDER})
     st.download_button("Metrics (JSON)", result.to_json(indent=2), "metrics.json", "application/json",
                        key="model_download", icon=":material/download:", on_click="ignore")
@@ -272,14 +318,14 @@ def results_section(run: TrainingRun) -> None:
                    "interval lies on one side of 0.")
         left, right = st.columns([3, 1], vertical_alignment="center")
         show(gain_figure, key="model_gain", where=left)
-        right.metric("Δm (mean relative gain)", "n/a" if gain.delta_m is None else f"{gain.delta_m:+.1%}",
-                     help="Mean over tasks of (multi-task − single-task) / |single-task|, primary test metric.")
-        if gain.delta_m_low is not None and gain.delta_m_high is not None:
-            right.caption(f"95% interval {gain.delta_m_low:+.1%} to {gain.delta_m_high:+.1%}"
-                          + ("" if gain.delta_m_low > 0 or gain.delta_m_high < 0 else ": it holds 0"))
+        right.metric("Δm (mean relative gain)", gain.delta_m_headline(),
+                     help="Mean over tasks of (multi-task − single-task) / |single-task|, primary test metric; "
+                          "tasks whose single-task metric is near 0 or broken (R² below 0.05) are left out. "
+                          "A number only when its 95% interval lies on one side of 0.")
+        right.caption(gain.delta_m_note())
         table = gain.to_frame().drop(columns=["relative_gain"])
         st.dataframe(table if table["note"].notna().any() else table.drop(columns="note"), hide_index=True,
-                     width="stretch", column_config={c: st.column_config.NumberColumn(c, format="%.3f")
+                     width="stretch", height=table_height(len(table)), column_config={c: st.column_config.NumberColumn(c, format="%.3f")
                                                      for c in ("mtl", "stl", "gain", "low", "high")})
 
 
