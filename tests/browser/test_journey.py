@@ -315,11 +315,8 @@ def journey(page, app_url: str, tmp_path) -> None:
     # 7. Reload: the upload, its tasks and roles are still there (issue 12 item 10)
     page.reload()
     wait_idle(page)
-    check(page, "the page after a reload")
+    check(page, "the Export page after a reload")
     expect(page).to_have_url(re.compile(r"/export\?"))  # a reload stays on its page
-    open_page(page, app_url, "Data")
-    check(page, "the Data page after a reload")
-    expect(page.get_by_role("heading", name=FILENAME)).to_be_visible()  # the Data page shows the upload
     listed = sidebar_text(page)
     assert FILENAME in listed, f"the upload was dropped on reload: {listed}"
     assert f"Tasks ({len(TASKS)})" in listed, listed
@@ -327,3 +324,7 @@ def journey(page, app_url: str, tmp_path) -> None:
         assert name in listed, f"task {name} lost on reload: {listed}"
     assert f"groups: {GROUP}" in listed, listed
     screenshot(page, ARTIFACTS, "journey-07-reloaded")
+    open_page(page, app_url, "Data")
+    check(page, "the Data page after a reload")
+    expect(page.get_by_role("heading", name=FILENAME)).to_be_visible()  # the Data page shows the upload
+    assert f"Tasks ({len(TASKS)})" in sidebar_text(page)
