@@ -11,8 +11,11 @@ EXCEPTION = '[data-testid="stException"]'
 
 
 # Idle: no script run, no status widget, no spinner or skeleton, every plotly chart drawn, and the page's
-# elements and text the same over two animation frames in a row (Streamlit lays out what a run sent a
-# moment after it marks the run over). Polled once per animation frame, so it waits for the page, not a clock.
+# elements and text the same over STABLE_FRAMES animation frames in a row (Streamlit lays out what a run sent
+# a moment after it marks the run over, and a run that ends in st.rerun is followed by the next one: two
+# frames were too few for that, twenty are about a third of a second of a page that does not change). Polled
+# once per animation frame, so it waits for the page, not a clock: any change starts the count again.
+STABLE_FRAMES = 20
 SETTLED = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     const busy = !app || app.getAttribute('data-test-script-state') !== 'notRunning'
@@ -25,7 +28,7 @@ SETTLED = """() => {
     const shape = document.getElementsByTagName('*').length + ':' + main.innerText.length;
     window.__tsFrames = shape === window.__tsSettled ? window.__tsFrames + 1 : 0;
     window.__tsSettled = shape;
-    return window.__tsFrames >= 2;
+    return window.__tsFrames >= STABLE_FRAMES;
 }"""
 
 
@@ -33,7 +36,7 @@ def wait_idle(page, timeout: float = 90_000) -> None:
     """Wait until the app has rendered, no script run is in progress and the page has stopped changing."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.evaluate("() => { window.__tsSettled = null; window.__tsFrames = 0; }")
-    page.wait_for_function(SETTLED, timeout=timeout, polling="raf")
+    page.wait_for_function(SETTLED.replace("STABLE_FRAMES", str(STABLE_FRAMES)), timeout=timeout, polling="raf")
 
 
 def assert_no_exception(page, where: str) -> None:
