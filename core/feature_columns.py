@@ -115,7 +115,7 @@ def feature_columns(
     Left out: the tasks and every column a task is made from; the group, time and id columns (the
     dataset's own and any given here: a split's group column may differ from the Data page's); the
     columns in ``exclude``; and, unless the dataset brings a curated list, the id-like columns of
-    :func:`id_like_columns`. A built-in dataset's curated list (``Dataset.feature_columns``) keeps its
+    :func:`id_like_columns` and the date columns of :func:`date_columns`. A built-in dataset's curated list (``Dataset.feature_columns``) keeps its
     order and is only ever shortened.
 
     Parameters
@@ -156,4 +156,25 @@ def feature_columns(
     candidates = [str(c) for c in frame.columns if str(c) not in left_out]
     if id_like is None:
         id_like = id_like_columns(frame, candidates)
-    return [c for c in candidates if c not in id_like]
+    dates = set(date_columns(frame, candidates))
+    return [c for c in candidates if c not in id_like and c not in dates]
+
+
+DATE_REASON = "a date or time (set it as the Time column, or derive features such as the month from it)"
+
+
+def date_columns(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> dict[str, str]:
+    """Date and time columns, each with why they are no default feature.
+
+    As a number a date only says when a row was recorded, which a model cannot carry over to later
+    rows; the time role or features derived from it (month, weekday) are what a model can use.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"when": pd.to_datetime(["2020-01-01", "2020-02-01"]), "x": [1.0, 2.0]})
+    >>> list(date_columns(frame))
+    ['when']
+    """
+    wanted = None if columns is None else {str(c) for c in columns}
+    return {str(c): DATE_REASON for c in frame.columns
+            if (wanted is None or str(c) in wanted) and pd.api.types.is_datetime64_any_dtype(frame[c])}

@@ -31,7 +31,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from core.errors import ConfigError, DataError
-from core.feature_columns import feature_columns, id_like_columns
+from core.feature_columns import date_columns, feature_columns, id_like_columns
 from core.tasks import Task, encode, task_source_columns
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "PreparedSplit",
     "feature_columns",
     "id_like_columns",
+    "date_columns",
     "default_feature_columns",
     "make_preprocessor",
     "QuantileClip",

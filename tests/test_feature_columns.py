@@ -166,3 +166,17 @@ def test_the_report_of_an_upload_does_not_fail_on_a_task_s_own_column(panel):
     verdict = page[page.index('<p class="verdict">'):]
     verdict = verdict[:verdict.index("</p>")]
     assert "fail" not in verdict, verdict
+
+
+def test_a_date_column_that_is_not_the_time_role_is_no_default_feature():
+    """Issue 12: with `year` as the time column, the parsed `interview_date` was still a default feature."""
+    from core.features import date_columns
+    from tests import messy
+
+    data = load_file(messy.panel_csv(), "panel.csv")
+    assert str(data.frame["interview_date"].dtype).startswith("datetime64")
+    employed = Task("employed", ("employed",), "binary")
+    features = feature_columns(data.frame, [employed], group_column="person_id", time_column="year")
+    assert "interview_date" not in features and "hours" in features
+    assert "Time column" in date_columns(data.frame)["interview_date"]
+    assert "interview_date" not in id_like_columns(data.frame)  # a date is no id

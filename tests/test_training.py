@@ -113,9 +113,10 @@ def test_datetime_features_become_numbers_and_many_categories_are_capped():
     })
     prepared = prepare_split(
         frame, [Task("y", ("y",), "binary")], ["train"] * 200 + ["val"] * 50 + ["test"] * 50,
-        config=FeatureConfig(max_categories=10),
+        config=FeatureConfig(max_categories=10), feature_columns=("when", "code"),  # chosen: no default feature
     )
     assert prepared.feature_names[0] == "when"
+    assert any(name.startswith("code_") for name in prepared.feature_names)
     assert sum(name.startswith("code_") for name in prepared.feature_names) <= 10
     assert torch.isfinite(prepared.train.x).all()
 

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import TaskSplitError
+from core.features import date_columns
 from core.metrics import METRICS, PRIMARY_METRIC
 from core.model import NORMS, WEIGHTINGS, ModelConfig
 from core.tasks import task_source_columns
@@ -75,12 +76,13 @@ def feature_controls() -> tuple[str, ...]:
         f"Feature columns ({len(options)} available)", options, default=default,
         key=f"model_features_{data.fingerprint[:12]}_{names}_{','.join(roles)}",  # other roles, a new default
         help="A task's own columns are never features. The default leaves out the group, time and id columns, "
-             "and columns that name rows rather than describe them (ids, row numbers, free text).",
+             "columns that name rows rather than describe them (ids, row numbers, free text), and dates.",
     )
     left_out = [", ".join(f"`{column}` ({role} column)" for column, role in roles.items())]
     by_reason: dict[str, list[str]] = {}
     id_like = {} if data.feature_columns else compute.id_like_columns(data.fingerprint, frame)  # curated: as listed
-    for column, why in id_like.items():
+    dates = {} if data.feature_columns else date_columns(frame)
+    for column, why in {**id_like, **dates}.items():
         if column in options and column not in roles and column not in default:
             by_reason.setdefault(why, []).append(f"`{column}`")
     left_out += [f"{', '.join(columns)}: {why}" for why, columns in by_reason.items()]

@@ -29,7 +29,9 @@ from tests.browser.helpers import (
     assert_no_exception,
     click_and_wait,
     open_page,
+    pick_option,
     screenshot,
+    typed_option,
     wait_idle,
 )
 
@@ -91,53 +93,14 @@ def sidebar_text(page) -> str:
     return " ".join(sidebar(page).inner_text().split())
 
 
-def open_dropdown(page, box) -> None:
-    """Open the selectbox or multiselect ``box`` until its options show (a rerun can close it as it opens)."""
-    box.scroll_into_view_if_needed()
-    combo = box.get_by_role("combobox").first
-    for attempt in range(5):
-        (combo if attempt % 2 == 0 else box.get_by_role("button", name="Open").first).click()
-        try:
-            page.get_by_role("option").first.wait_for(timeout=3_000)
-            return
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-            wait_idle(page)
-    raise AssertionError(f"the dropdown {box.inner_text()[:80]!r} did not open")
 
 
-def pick_option(page, label: str, option: str, within=None, *, runs: bool = True) -> None:
-    """Open the selectbox labelled ``label`` and click the option that is exactly ``option`` (in a form the
-    pick starts no run: ``runs=False``)."""
-    box = (within or page).get_by_test_id("stSelectbox").filter(has_text=label).first
-    open_dropdown(page, box)
-    exact = re.compile(rf"^\s*{re.escape(option)}\s*$")
-    option_box = page.get_by_role("option").filter(has_text=exact).first
-    if runs:
-        click_and_wait(page, option_box)
-    else:
-        option_box.click()
-        wait_idle(page)
 
 
 def multiselect(page, label: str):
     return page.get_by_test_id("stMultiSelect").filter(has_text=label).first
 
 
-def typed_option(page, box, value: str):
-    """Type ``value`` into the multiselect ``box`` until its option shows (a rerun can close the list)."""
-    exact = page.get_by_role("option").filter(has_text=re.compile(rf"^\s*{re.escape(value)}\s*$")).first
-    box.scroll_into_view_if_needed()
-    for _ in range(5):
-        box.locator("input").click()
-        box.locator("input").fill(value)
-        try:
-            exact.wait_for(timeout=3_000)
-            return exact
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-            wait_idle(page)
-    raise AssertionError(f"no option {value!r} in {box.inner_text()[:80]!r}")
 
 
 def add_to_multiselect(page, label: str, value: str) -> None:

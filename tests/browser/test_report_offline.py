@@ -27,7 +27,8 @@ def test_report_opens_offline_without_running_injected_script(tmp_path, browser)
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(path.as_uri())
     page.wait_for_selector(".js-plotly-plot .main-svg")
-    page.wait_for_timeout(500)
+    page.wait_for_function(  # every figure drawn, not a pause
+        "() => [...document.querySelectorAll('.plotly-graph-div')].every(plot => plot.querySelector('.main-svg'))")
     cells = page.locator("td").all_text_contents()  # also inside closed <details>
     plots = page.locator(".js-plotly-plot").count()
     context.close()
