@@ -149,7 +149,7 @@ def leakage(
         "time": lambda: time_check(
             df, time_column, codes, splits, group_column=group_column, group_time=group_time
         ),
-        "predictor": lambda: predictor_check(df, features, tasks, codes, splits, rng),
+        "predictor": lambda: predictor_check(df, features, tasks, codes, splits, rng, group_column),
     }
     rows, predictors = [], pd.DataFrame(columns=["feature", "task", "label", "metric", "score"])
     for check, title in CHECKS.items():

@@ -33,6 +33,7 @@ from core.thresholds import (
 __all__ = ["near_duplicate_check", "predictor_check", "PREDICTOR_BINS"]
 
 PREDICTOR_BINS = 64
+MIN_CLASS_ROWS = 10  # rows of a class (and of the rest) a single-feature AUC needs to mean anything
 _FAR = 1e12  # a scaled distance beyond any radius: the most a scaled feature may be
 _NORMAL_IQR = 1.3489795003921634  # scipy.stats.norm.ppf(0.75) - norm.ppf(0.25): a normal variable's IQR in SDs
 
@@ -195,9 +196,34 @@ def _task_targets(sample: pd.DataFrame, task: Task) -> tuple[np.ndarray, np.ndar
     return labelled, np.eye(len(encoded.classes))[codes], list(encoded.classes), "AUC"
 
 
-def _predictor_scores(sample: pd.DataFrame, features: list[str], tasks: Sequence[Task], rng) -> pd.DataFrame:
+def _halves(sample: pd.DataFrame, group_column: str | None, rng) -> np.ndarray:
+    """Which half of the cross-fit each sampled row is in: whole groups when the data has groups.
+
+    A feature constant within a group (a county's share of minorities) names the group; with rows of one
+    group in both halves it "predicts" every group-level label perfectly without carrying over to new groups.
+    """
+    if group_column is None or group_column not in sample.columns:
+        return rng.random(len(sample)) < 0.5
+    codes = pd.factorize(sample[group_column], use_na_sentinel=False)[0]
+    return (rng.random(int(codes.max(initial=-1)) + 1) < 0.5)[codes]
+
+
+def _rank_r2(feature: pd.Series, labelled: np.ndarray, truth: np.ndarray) -> float:
+    """Squared Spearman correlation: 1 for any monotone copy of the target (a log, a rescaling)."""
+    if not pd.api.types.is_numeric_dtype(feature) or pd.api.types.is_bool_dtype(feature):
+        return np.nan
+    values = feature.to_numpy(dtype=np.float64, na_value=np.nan)[labelled]
+    present = np.isfinite(values)
+    if present.sum() < MIN_CLASS_ROWS or np.ptp(values[present]) == 0 or np.ptp(truth[present]) == 0:
+        return np.nan
+    rho = np.corrcoef(rankdata(values[present]), rankdata(truth[present]))[0, 1]
+    return float(rho**2 * present.mean())  # rows with the feature missing are not explained by it
+
+
+def _predictor_scores(sample: pd.DataFrame, features: list[str], tasks: Sequence[Task], rng,
+                      group_column: str | None = None) -> pd.DataFrame:
     rows = []
-    half = rng.random(len(sample)) < 0.5
+    half = _halves(sample, group_column, rng)
     feature_bins = {feature: _feature_bins(sample[feature]) for feature in features}  # once, not once per task
     for task in tasks:
         target = _task_targets(sample, task)
@@ -209,10 +235,14 @@ def _predictor_scores(sample: pd.DataFrame, features: list[str], tasks: Sequence
             encoded = _cross_fitted_means(bins, truth, half[labelled])
             if metric == "AUC":
                 scores = _auc(truth, encoded)
+                support = np.minimum(truth.sum(axis=0), truth.shape[0] - truth.sum(axis=0))
+                scores = np.where(support >= MIN_CLASS_ROWS, scores, np.nan)  # an AUC on 2 positives is noise
             else:
-                # a continuous copy of the target loses detail in 64 bins; a linear fit keeps it
+                # a continuous copy of the target loses detail in 64 bins; a linear fit keeps it, and ranks
+                # keep a monotone copy (a log of the target) that neither bins nor a line recover in full
                 linear = _linear_r2(sample[feature], labelled, truth[:, 0])
-                scores = np.array([np.fmax(_r2(truth[:, 0], encoded[:, 0]), linear)])
+                ranked = _rank_r2(sample[feature], labelled, truth[:, 0])
+                scores = np.array([np.fmax(np.fmax(_r2(truth[:, 0], encoded[:, 0]), linear), ranked)])
             for name, score in zip(names, scores, strict=True):
                 if np.isfinite(score):
                     rows.append((feature, task.name, name, metric, float(score)))
@@ -220,8 +250,13 @@ def _predictor_scores(sample: pd.DataFrame, features: list[str], tasks: Sequence
     return frame.sort_values("score", ascending=False, ignore_index=True)
 
 
-def predictor_check(df, features, tasks, codes, splits, rng) -> tuple[CheckResult, pd.DataFrame]:
-    """Single features that alone predict a task on a sample of train (AUC or R²), and every score."""
+def predictor_check(df, features, tasks, codes, splits, rng, group_column: str | None = None
+                    ) -> tuple[CheckResult, pd.DataFrame]:
+    """Single features that alone predict a task on a sample of train (AUC or R²), and every score.
+
+    Cross-fitted over two halves of the sample (whole groups when ``group_column`` is given); a class
+    with fewer than ``MIN_CLASS_ROWS`` rows (or non-rows) in the sample is not scored.
+    """
     empty = pd.DataFrame(columns=["feature", "task", "label", "metric", "score"])
     if not tasks:
         return skipped("No task given."), empty
@@ -231,14 +266,14 @@ def predictor_check(df, features, tasks, codes, splits, rng) -> tuple[CheckResul
         np.flatnonzero(codes == splits.index("train")) if "train" in splits else np.flatnonzero(codes >= 0)
     )
     sample_rows = _sample(learn_rows, PREDICTOR_SAMPLE, rng)
-    scores = _predictor_scores(df.iloc[sample_rows], features, tasks, rng)
+    scores = _predictor_scores(df.iloc[sample_rows], features, tasks, rng, group_column)
     where = (
         f"on {sample_rows.size:,} of {learn_rows.size:,} {'train' if 'train' in splits else ''} rows".replace(
             "  ", " "
         )
     )
     if scores.empty:
-        return skipped("No task had two classes in the sample."), scores
+        return skipped(f"No task had two classes of at least {MIN_CLASS_ROWS} rows in the sample."), scores
     best = scores.iloc[0]
     top = f"'{best.feature}' → {best.task}" + (f"={best.label}" if best.label != best.task else "")
     flagged = scores[scores["score"] >= PREDICTOR_WARN]
