@@ -443,3 +443,22 @@ def test_the_page_says_it_is_still_comparing_and_then_draws_the_comparison(app, 
     finish(at)
     assert any(h.value == "Multi-task vs single-task" for h in at.subheader)
     assert any(metric.label.startswith("Δm") for metric in at.metric)
+
+
+def test_a_task_of_many_classes_is_named_instead_of_an_unreadable_confusion_matrix(app):
+    """A new user's jtrain: `totrain` as multiclass drew a 76 x 76 confusion matrix nobody can read."""
+    rng = np.random.default_rng(1)
+    n = 900
+    part = np.array(["train"] * 600 + ["val"] * 150 + ["test"] * 150)
+    frame = pd.DataFrame({"x": rng.normal(size=n), "part": part, "small": rng.integers(0, 3, n),
+                          "many": rng.integers(0, 40, n)})
+    tasks = (Task("small", ("small",), "multiclass"), Task("many", ("many",), "multiclass"))
+    at = app
+    at.session_state[state.DATASET] = Dataset("many-classes.csv", frame, tasks=tasks, feature_columns=("x",))
+    at.session_state[state.TASKS] = tasks
+    at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="predefined", split_column="part")
+    finish(at := train(open_model(at), 2))
+    charts = [chart.key for chart in at.get("plotly_chart")]
+    assert any(key and key.endswith("confusion_small") for key in charts), charts
+    assert not any(key and key.endswith("confusion_many") for key in charts), charts
+    assert any("`many` (40 classes)" in caption.value for caption in at.caption)

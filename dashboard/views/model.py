@@ -21,6 +21,7 @@ from dashboard import compute, state
 from dashboard.guards import require_split
 from dashboard.training_run import RunRequest, TrainingRun
 
+MAX_CONFUSION_CLASSES = 30  # a larger confusion matrix is unreadable on the page: named, not drawn
 REFRESH_SECONDS = 0.5  # how often the live curves redraw while a run is going
 WEIGHTING_HELP = {
     "equal": "every task's loss counts once",
@@ -305,9 +306,14 @@ def results_section(run: TrainingRun) -> None:
     st.download_button("Metrics (JSON)", result.to_json(indent=2), "metrics.json", "application/json",
                        key="model_download", icon=":material/download:", on_click="ignore")
     confusions, gain_figure = compute.training_result_figures(run.id, result, snapshot.gain)
-    if confusions:
+    too_many = {task: len(matrix.classes) for task, matrix in result.confusion.items()
+                if len(matrix.classes) > MAX_CONFUSION_CLASSES}
+    confusions = tuple((task, drawn) for task, drawn in confusions if task not in too_many)
+    if confusions or too_many:
         st.subheader("Confusion matrices (test)")
-        st.caption("Rows are the true labels, columns the predictions; colour is the share of the true label's rows.")
+        st.caption("Rows are the true labels, columns the predictions; colour is the share of the true label's rows."
+                   + ("" if not too_many else " Not drawn, too many classes to read: "
+                      + ", ".join(f"`{task}` ({n} classes)" for task, n in too_many.items()) + "."))
         grid = st.columns(2)
         for i, (task, drawn) in enumerate(confusions):
             show(drawn, key=f"model_confusion_{task}", where=grid[i % 2])
