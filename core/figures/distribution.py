@@ -42,6 +42,7 @@ NEGATIVE_SPELLINGS = frozenset({"0", "0.0", "false", "no", "n", "f", "neg", "neg
 
 # the grid's measures, in px (plotly.js draws tick labels at 12 px and axis titles at 14 px in Streamlit's theme)
 FACET_HEIGHT = 240  # plot area of a facet with upright bars or a histogram
+OPEN_ENDS = "edge bins hold the outer 1% each side"  # core.distribution bins the 1st to 99th percentile
 RATE_HEIGHT = 140  # plot area of a binary task's facet: one bar per split
 BAR_ROW = 11  # plot height per bar of a facet whose bars lie down
 TITLE_LINE = 20  # a line of a facet's title
@@ -317,7 +318,7 @@ def _histogram_facet(histogram: pd.DataFrame, missing: Mapping[str, float] | Non
     if missing and any(share > 0 for share in missing.values()):
         shares = " · ".join(f"{split} {share:.1%}" for split, share in missing.items())
         title += f"<br><sup>no value: {shares}</sup>"
-    return _Facet(task, traces, {"title": {"text": task}},
+    return _Facet(task, traces, {"title": {"text": f"{task} ({OPEN_ENDS})"}},
                   {"title": {"text": LABELLED_SHARE}, "tickformat": ".0%", "rangemode": "tozero"}, title,
                   FACET_HEIGHT, below=TICK_FONT + 4 + AXIS_TITLE + STANDOFF,
                   left=SHARE_TICKS + AXIS_TITLE + STANDOFF,
@@ -429,7 +430,7 @@ def regression_histogram(
     ...     "count": [3, 1, 1, 1], "fraction": [0.75, 0.25, 0.5, 0.5]})
     >>> fig = regression_histogram(histogram)
     >>> fig.data[0].type, fig.data[0].x.tolist(), fig.layout.xaxis.title.text
-    ('scatter', [0.5, 1.5], 'y')
+    ('scatter', [0.5, 1.5], 'y (edge bins hold the outer 1% each side)')
     """
     return _single(_histogram_facet(histogram, missing), title, 340)
 
