@@ -64,7 +64,7 @@ def association_heatmap(matrix: pd.DataFrame, *, title: str = "Task association 
     fig.update_yaxes(autorange="reversed", title=None, automargin=False)
     fig.update_xaxes(title=None, side="bottom", automargin=False, autotickangles=[0, 30])
     fig.add_annotation(
-        text="0 = independent, 1 = one task determines the other", xref="paper", yref="paper",
+        text="0 = independent, 1 = each task determines the other", xref="paper", yref="paper",
         x=0, y=1.0, yanchor="bottom", showarrow=False, font={"size": 12, "color": "#555"},
     )
     style(fig, title=title, height=int(max(320, 100 + 44 * len(matrix) + below)))
