@@ -570,3 +570,12 @@ def test_a_clicked_bar_drills_to_its_rows(frame, tasks):
     rows = drill_rows(encoded, codes, ["train", "val", "test"], drill)
     assert rows.tolist() == [7]  # the one test row with married=no
     assert len(rows) == test_trace.customdata[list(test_trace.x).index("no")][4]
+
+
+def test_a_tie_on_ld_goes_to_the_better_label_pair_balance():
+    """A new user's jtrain: random won on LD 0.02571 against group's 0.02574, although group balanced
+    label pairs (0.0075 against 0.0081) and its worst task (JS 0.31 against 0.44) better."""
+    table = pd.DataFrame({"config": ["random", "group"], "n_splits": [3, 3], "ld": [0.02571, 0.02574],
+                          "lpd": [0.0081, 0.0075], "fz": [3, 3], "flz": [0, 0], "worst_js": [0.44, 0.31],
+                          "ed_share": [0.0023, 0.0023], "groups_split": [0, 0], "error": ["", ""]})
+    assert recommend_strategy(table, group_column="fcode").config == "group"

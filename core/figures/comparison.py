@@ -193,8 +193,11 @@ def recommend_strategy(
     counted = group_column is not None and "groups_split" in usable.columns and usable["groups_split"].notna().any()
     clean = usable[usable["groups_split"] == 0] if counted else usable
     pool = clean if len(clean) else usable
-    ranked = pool.assign(_empty=(pool["fz"].fillna(0) > 0) | (pool["flz"].fillna(0) > 0)).sort_values(
-        ["_empty", "ld", "worst_js"]
+    # LDs equal to two significant digits are a tie (a difference in the fourth digit is noise of the seed):
+    # label pairs, then the worst task, decide it
+    ld_rounded = pool["ld"].map(lambda ld: float(f"{ld:.2g}") if np.isfinite(ld) else np.inf)
+    ranked = pool.assign(_empty=(pool["fz"].fillna(0) > 0) | (pool["flz"].fillna(0) > 0), _ld=ld_rounded).sort_values(
+        ["_empty", "_ld", "lpd", "worst_js"], kind="stable"
     )
     best = ranked.iloc[0]
     reasons = []
