@@ -325,6 +325,7 @@ def test_a_task_with_two_test_rows_shows_n_a_with_the_reason_and_is_not_judged(a
     metrics = at.dataframe[0].value.set_index("task")
     assert metrics.loc["rare", "note"] == "n/a: 2 labelled test rows (fewer than 20)"
     assert metrics.loc["rare", ["accuracy", "roc_auc"]].isna().all() and metrics.loc["common", "note"] == ""
+    assert at.dataframe[0].proto.placeholder == "–"  # an n/a metric shows as –, not the word None
     gains = at.dataframe[1].value.set_index("task")
     assert gains.loc["rare", "verdict"] == "not meaningful"
     assert any("not meaningful for rare" in text.value for text in at.markdown)

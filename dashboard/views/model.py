@@ -301,7 +301,7 @@ def results_section(run: TrainingRun) -> None:
         st.warning("These results are of an earlier dataset, task or split choice; train again for the current one.")
     st.subheader("Test metrics")
     metrics = metrics_table(result)
-    st.dataframe(metrics, hide_index=True, width="stretch", height=table_height(len(metrics)),
+    st.dataframe(metrics, hide_index=True, width="stretch", placeholder="–", height=table_height(len(metrics)),
                  column_config={m: st.column_config.NumberColumn(m, format="%.3f") for m in METRIC_ORDER})
     st.download_button("Metrics (JSON)", result.to_json(indent=2), "metrics.json", "application/json",
                        key="model_download", icon=":material/download:", on_click="ignore")
@@ -332,7 +332,7 @@ def results_section(run: TrainingRun) -> None:
                           "A number only when its 95% interval lies on one side of 0.")
         right.caption(gain.delta_m_note())
         table = gain.to_frame().drop(columns=["relative_gain"])
-        st.dataframe(table if table["note"].notna().any() else table.drop(columns="note"), hide_index=True,
+        st.dataframe(table if table["note"].notna().any() else table.drop(columns="note"), hide_index=True, placeholder="–",
                      width="stretch", height=table_height(len(table)), column_config={c: st.column_config.NumberColumn(c, format="%.3f")
                                                      for c in ("mtl", "stl", "gain", "low", "high")})
 
