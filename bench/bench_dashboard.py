@@ -158,7 +158,10 @@ def one_round(driver: Driver, dataset: str, seed: int) -> None:
     driver.timed(dataset, "change fractions", lambda: handle.press("ArrowRight"))
 
     driver.timed(dataset, "open Diagnostics", driver.open_page("Diagnostics"))
-    driver.choose(dataset, "change heatmap selector", "Rows counted", "test vs train")
+    # the view is kept across pages and datasets (issue 12): pick one that is not the current one
+    rows_counted = page.get_by_test_id("stSelectbox").filter(has_text="Rows counted").first.get_by_role("combobox")
+    view = "val vs train" if rows_counted.input_value() == "test vs train" else "test vs train"
+    driver.choose(dataset, "change heatmap selector", "Rows counted", view)
     driver.timed(dataset, "open Export", driver.open_page("Export"))
 
 
