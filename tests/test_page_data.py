@@ -137,6 +137,19 @@ def test_add_task_on_an_upload_keeps_the_guessed_task_and_adds_the_combined_one(
     assert tasks_multiselect(app).value == ["label", "target", "first_two"]
 
 
+def test_after_an_add_the_combine_form_is_empty_and_after_an_error_it_keeps_the_columns(app):
+    """A second task silently took the first one's columns: the form kept them after a successful add."""
+    combine(app, "status", ["union", "married"])
+    assert app.text_input(key="data_combine_name").value == ""
+    assert app.multiselect(key="data_combine_columns").value == []
+    next(button for button in app.button if button.label == "Add task").click().run()  # nothing picked
+    assert [e.value for e in app.error] == ["Pick two or more 0/1 columns to combine into one task."]
+    assert task_names(app)[-1] == "status"
+    combine(app, "lonely", ["union"])
+    assert app.text_input(key="data_combine_name").value == "lonely"  # kept, to be fixed
+    assert app.multiselect(key="data_combine_columns").value == ["union"]
+
+
 def test_add_task_with_one_column_says_what_to_do(app):
     before = task_names(app)
     combine(app, "lonely", ["union"])
@@ -316,9 +329,25 @@ def test_an_airfare_like_panel_guesses_no_year_dummy_and_asks_in_one_line(app):
     upload(app, "airfare.csv", messy.route_panel_frame().to_csv(index=False).encode())
     assert task_names(app) == []  # y00, a dummy of year, was guessed before
     notes = [i.value for i in app.info if i.value.startswith("Pick the columns")]
-    assert notes == ["Pick the columns to predict under Tasks: no column looks like a target. Guessed roles: time "
-                     "`year`. These replace the previous dataset's tasks (union, married, poorhlth, lwage, hours, "
-                     "occupation, industry)."]
+    assert notes == ["Pick the columns to predict under Tasks: no column looks like a target. Guessed roles: group "
+                     "`id` (one row per id and year: a panel), time `year`. These replace the previous dataset's "
+                     "tasks (union, married, poorhlth, lwage, hours, occupation, industry)."]
+
+
+@pytest.mark.parametrize(("name", "unit", "make"), [("crime4.csv", "county", "county_panel_frame"),
+                                                    ("jtrain.csv", "fcode", "firm_panel_frame")])
+def test_a_county_or_firm_panel_guesses_its_unit_as_the_group_and_says_why(app, name, unit, make):
+    """crime4's county and jtrain's fcode stayed "(none)"; only "Guessed roles: time year" was said."""
+    from dashboard import state
+    from tests import messy
+
+    upload(app, name, getattr(messy, make)().to_csv(index=False).encode())
+    data = app.session_state[state.DATASET]
+    assert (data.group_column, data.time_column) == (unit, "year")
+    assert app.selectbox(key=f"data_group_{data.fingerprint}").value == unit
+    assert app.session_state[state.SPLIT_CONFIG].strategy == "group"
+    notes = [i.value for i in app.info if "Guessed roles" in i.value]
+    assert len(notes) == 1 and f"Guessed roles: group `{unit}` (one row per {unit} and year: a panel), time `year`." in notes[0]
 
 
 def test_duplicate_tasks_are_warned_once_per_pair(app):

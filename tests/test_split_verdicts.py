@@ -328,3 +328,19 @@ def test_random_and_stratified_with_a_group_column_are_compared_as_split_makes_t
     table = compare_strategies(frame, tasks, configs, group_column="id").to_frame().set_index("config")
     assert table.loc["stratified", "groups_split"] == 0 and table.loc["stratified", "status"] != "fail"
     assert table.loc["stratified", "ld"] == table.loc["group", "ld"]
+
+
+def test_a_stratified_split_is_never_told_to_stratify():
+    """A new user's stratified split of crime4 read "Stratify on these tasks (strategy 'stratified')"."""
+    labels = [[1]] * 30 + [[0]] * 70 + [[1]] * 10 + [[0]] * 90  # 30% positive in train, 10% in test
+    quality = split_quality(labels, ["train"] * 100 + ["test"] * 100)
+    for strategy in ("stratified", "group"):
+        card = scorecard(quality, worst_js=0.1, strategy=strategy).set_index("score")
+        assert card.loc["LD", "status"] == "fail"
+        for score in card.index[card["status"] != "pass"]:
+            assert "Stratify" not in card.loc[score, "reading"], (strategy, score)
+            assert "strategy 'stratified'" not in card.loc[score, "reading"], (strategy, score)
+        assert card.loc["LD", "reading"].endswith(
+            "a rare label or few groups limit the balance; try order 2, merge rare classes, or another seed.")
+    random = scorecard(quality, worst_js=0.1, strategy="random").set_index("score")
+    assert random.loc["LD", "reading"].endswith("Stratify on these tasks (strategy 'stratified').")

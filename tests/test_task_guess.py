@@ -84,3 +84,21 @@ def test_a_one_hot_task_and_its_class_column_hold_the_same_labels():
     frame = pd.concat([frame, one_hot], axis=1)
     tasks = [make_task(frame, "action", "action", "multiclass"), make_task(frame, "act", tuple(one_hot.columns))]
     assert same_information(frame, tasks) == (("action", "act", "labels"),)
+
+
+def test_a_county_panel_and_a_firm_panel_guess_their_unit_as_the_group():
+    """crime4's ``county`` (90 x 7 years) and jtrain's ``fcode`` (157 x 3) stayed "(none)"."""
+    from core.roles import is_panel_unit, panel_units
+
+    crime = messy.county_panel_frame()
+    roles = suggest_roles(crime)
+    assert (roles.group_column, roles.time_column, roles.id_column) == ("county", "year", None)
+    assert panel_units(crime, "year") == ("county",)  # not a dummy, a trait or a rate
+    firms = messy.firm_panel_frame()
+    roles = suggest_roles(firms)
+    assert (roles.group_column, roles.time_column) == ("fcode", "year")
+    assert "fcode" not in roles.feature_columns
+    twice = pd.concat([crime, crime.head(7)])  # a county twice in a year: no longer one row per unit and time
+    assert not is_panel_unit(twice, "county", "year")
+    assert not is_panel_unit(crime, "county", None)
+    assert suggest_roles(crime.drop(columns="year").iloc[::7]).group_column is None  # no time, no panel

@@ -7,7 +7,7 @@ import streamlit as st
 from core.builtins import BUILTIN_NAMES, builtin
 from core.data import MAX_UPLOAD_MB, check_size, with_roles
 from core.errors import DataError
-from core.roles import NO_TARGET
+from core.roles import NO_TARGET, group_reason
 from core.tasks import KINDS, Task, make_task, task_source_columns
 from dashboard import compute, state
 
@@ -112,6 +112,8 @@ def guessed_note() -> str | None:
     if replaced is not None:  # the run that read the file
         roles = [f"{role} `{column}`" for role, column in
                  (("group", data.group_column), ("time", data.time_column), ("id", data.id_column)) if column]
+        if data.group_column:
+            roles[0] += group_reason(frame, data.group_column, data.time_column)  # crime4's county: a panel's unit
         note += f" Guessed roles: {', '.join(roles) if roles else 'none'}."
         if replaced:
             note += f" These replace the previous dataset's tasks ({', '.join(replaced)})."
@@ -273,6 +275,8 @@ def add_combined_task() -> None:
         return
     state.set_tasks((*[t for t in state.tasks() if t.name != task.name], task))
     st.session_state[COMBINED] = ("added", f"Added task `{task.name}` ({task.kind}, {len(members)} columns).")
+    st.session_state["data_combine_name"] = ""  # a second task starts empty; an error above keeps them to fix
+    st.session_state["data_combine_columns"] = []
 
 
 outcome, message = st.session_state.pop(COMBINED, (None, None))
