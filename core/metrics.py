@@ -594,7 +594,7 @@ class TransferGain:
         by = {verdict: [g.task for g in self.tasks if g.verdict == verdict] for verdict in VERDICTS}
         blind: dict[str, list[str]] = {}  # what neither model beats -> tasks
         for g in self.tasks:
-            if g.verdict == "not meaningful" and (why := neither_beats(g.metric, g.mtl, g.stl)):
+            if g.verdict == "not meaningful" and (why := neither_beats(g.metric, g.mtl, g.stl)) and g.note in (None, why):
                 blind.setdefault(why.split(" (")[0].removeprefix("neither model "), []).append(g.task)
                 by["not meaningful"].remove(g.task)
         unjudged = [f"neither model {what} on {_names(tasks)}" for what, tasks in blind.items()]

@@ -345,3 +345,13 @@ def test_the_gain_chart_greys_a_task_neither_model_can_predict():
     for task in ("density (r2)", "mix (r2)"):
         assert colour[task] == VERDICT_COLORS["not meaningful"] and text[task] == "not meaningful"
     assert colour["r3 (r2)"] == VERDICT_COLORS["helps"]
+
+
+def test_a_tiny_test_fold_keeps_its_own_reason_in_the_sentence_beside_a_task_no_model_predicts():
+    density = TaskGain("density", "r2", 0.035, -0.262, 0.297, 1.13, 0.2, 0.4, "not meaningful",
+                       "neither model beats predicting the mean (r2 below 0.05: multi-task 0.035, single-task -0.262)")
+    tiny = TaskGain("rare", "roc_auc", 0.0, 0.0, 0.0, None, verdict="not meaningful",
+                    note="2 labelled test rows (fewer than 20)")
+    assert TransferGain((density, tiny), None, resamples=1000).summary() == (
+        "No task can be compared: neither model beats predicting the mean on density; not meaningful for rare "
+        "(95% intervals).")
