@@ -579,3 +579,15 @@ def test_a_tie_on_ld_goes_to_the_better_label_pair_balance():
                           "lpd": [0.0081, 0.0075], "fz": [3, 3], "flz": [0, 0], "worst_js": [0.44, 0.31],
                           "ed_share": [0.0023, 0.0023], "groups_split": [0, 0], "error": ["", ""]})
     assert recommend_strategy(table, group_column="fcode").config == "group"
+
+
+def test_a_lucky_ld_does_not_outweigh_label_pairs_and_the_worst_task():
+    """wagepan, seed 4: random (groups kept whole) won on LD 0.071 against group's 0.098, though group balanced
+    label pairs (0.0043 against 0.0066) and its worst task (JS 0.04 against 0.12) far better."""
+    table = pd.DataFrame({"config": ["random", "group", "time"], "n_splits": [3, 3, 3], "ld": [0.071, 0.0979, 0.445],
+                          "lpd": [0.00662, 0.00427, 0.0132], "fz": [0, 0, 0], "flz": [0, 0, 0],
+                          "worst_js": [0.116, 0.0404, 0.182], "ed_share": [0.001, 0.001, 0.033],
+                          "groups_split": [0, 0, 545], "error": ["", "", ""]})
+    recommendation = recommend_strategy(table, group_column="nr")
+    assert recommendation.config == "group"
+    assert "LPD 0.00427 against 0.00662" in recommendation.text and "price of keeping groups" not in recommendation.text
