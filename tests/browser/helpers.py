@@ -135,3 +135,20 @@ def typed_option(page, box, value: str):
             page.keyboard.press("Escape")
             wait_idle(page)
     raise AssertionError(f"no option {value!r} in {box.inner_text()[:80]!r}")
+
+
+def add_tag(page, box, value: str) -> None:
+    """Pick ``value`` in the multiselect ``box`` of a form (a pick starts no run) until it shows as a tag.
+
+    The list can be closed by a rerun between showing the option and the click (the page's last run after
+    an upload): the click then finds no option, so typing and clicking are retried, each with a short wait.
+    """
+    tag = box.locator(f'[data-tag][aria-label="{value}"]')
+    for _ in range(5):
+        with contextlib.suppress(PlaywrightTimeout):
+            typed_option(page, box, value).click(timeout=3_000)
+            tag.wait_for(timeout=3_000)
+            return
+        page.keyboard.press("Escape")
+        wait_idle(page)
+    raise AssertionError(f"{value!r} could not be picked in {box.inner_text()[:80]!r}")

@@ -13,19 +13,18 @@ state (``wait_idle``, ``click_and_wait``, ``expect``), never for a clock.
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests import messy
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.helpers import (
     EXCEPTION,
+    add_tag,
     assert_no_exception,
     click_and_wait,
     open_page,
@@ -176,13 +175,8 @@ def journey(page, app_url: str, tmp_path) -> None:
     form.get_by_test_id("stTextInput").locator("input").fill(COMBINED)
     members = form.get_by_test_id("stMultiSelect").first
     for column in COMBINED_FROM:
-        tag = members.locator(f'[data-tag][aria-label="{column}"]')
-        for _ in range(3):  # a form: the pick starts no run; a click on a list being redrawn can miss
-            typed_option(page, members, column).click()
-            with contextlib.suppress(PlaywrightTimeout):
-                tag.wait_for(timeout=3_000)
-                break
-        expect(tag).to_have_count(1)
+        add_tag(page, members, column)  # a form: the pick starts no run; a click on a list being redrawn can miss
+        expect(members.locator(f'[data-tag][aria-label="{column}"]')).to_have_count(1)
     page.keyboard.press("Escape")
     pick_option(page, "Kind", "multilabel", within=form, runs=False)
     click_and_wait(page, form.get_by_role("button", name="Add task"))
