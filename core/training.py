@@ -47,18 +47,11 @@ import torch
 
 from core.errors import ConfigError
 from core.features import FeatureConfig, Part, PreparedSplit, TargetSpec, prepare_split
-from core.metrics import (
-    BOOTSTRAP_SEED,
-    PRIMARY_METRIC,
-    TransferGain,
-    confusion,
-    task_metrics,
-    transfer_gain_bootstrap,
-    unreliable,
-)
+from core.metrics import PRIMARY_METRIC, confusion, task_metrics, unreliable
 from core.model import ModelConfig, SharedTrunkModel, make_weighting, masked_loss, task_losses
 from core.tasks import Task
 from core.train_records import EpochRecord, TrainConfig, TrainResult
+from core.transfer_gain import BOOTSTRAP_SEED, TransferGain, transfer_gain_bootstrap
 
 __all__ = [
     "TrainConfig",
@@ -380,7 +373,7 @@ def transfer_gain(
     """Per-task transfer gain (multi-task primary test metric minus single-task) and the run's Δm, with intervals.
 
     The intervals are 95% percentile intervals over ``resamples`` paired bootstrap
-    resamples of the test rows (:func:`core.metrics.transfer_gain_bootstrap`; by default
+    resamples of the test rows (:func:`core.transfer_gain.transfer_gain_bootstrap`; by default
     1000, fewer for more than 1,000 test rows, at least 200).
 
     Examples

@@ -30,10 +30,10 @@ import pandas as pd
 
 from core.errors import TaskSplitError
 from core.features import prepare_split
-from core.metrics import TransferGain
 from core.model import ModelConfig
 from core.tasks import Task
 from core.training import EpochRecord, TrainConfig, TrainResult, train, train_baselines, transfer_gain
+from core.transfer_gain import TransferGain
 
 __all__ = ["RunRequest", "RunSnapshot", "TrainingRun"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.metrics import TaskGain, TransferGain
 from core.report import render_report
 from core.train_records import EpochRecord
+from core.transfer_gain import TaskGain, TransferGain
 
 EIGHT = ("union", "married", "poorhlth", "lwage", "hours", "occupation", "industry", "black")
 

@@ -14,18 +14,16 @@ import pytest
 from sklearn.metrics import f1_score, r2_score, roc_auc_score
 
 from core.features import prepare_split
-from core.metrics import (
-    MIN_TEST_ROWS,
+from core.metrics import MIN_TEST_ROWS, task_metrics, unreliable
+from core.tasks import Task
+from core.training import TrainConfig, fit_on_split, train, train_baselines, transfer_gain
+from core.transfer_gain import (
     TaskGain,
     TransferGain,
     bootstrap_counts,
     bootstrap_primary,
-    task_metrics,
     transfer_gain_bootstrap,
-    unreliable,
 )
-from core.tasks import Task
-from core.training import TrainConfig, fit_on_split, train, train_baselines, transfer_gain
 
 RNG = np.random.default_rng(7)
 
