@@ -25,3 +25,20 @@ def open_app(page: str | None = None, *, dataset: str | None = None) -> AppTest:
         at.switch_page(f"views/{page}.py").run()
     assert not at.exception
     return at
+
+
+def open_upload(frame, config, tasks, page: str, **roles) -> AppTest:
+    """The app on ``views/{page}.py`` with ``frame`` as an upload (``roles`` set), ``tasks`` and split ``config``."""
+    from dataclasses import replace
+
+    from core.data import dataset_from_frame
+    from dashboard import state
+
+    at = new_app()
+    at.session_state[state.DATASET] = replace(dataset_from_frame(frame, name="upload.csv"), **roles)
+    at.session_state[state.TASKS] = tasks
+    at.session_state[state.SPLIT_CONFIG] = config
+    at.run()
+    at.switch_page(f"views/{page}.py").run()
+    assert not at.exception
+    return at

@@ -266,21 +266,9 @@ def why_lines(at: AppTest) -> dict[str, tuple[str, str]]:
 
 
 def open_diagnostics_on(frame, config, tasks, **roles) -> AppTest:
-    from dataclasses import replace
+    from tests.apptest import open_upload
 
-    from core.data import dataset_from_frame
-    from dashboard import state
-    from tests.apptest import new_app
-
-    data = replace(dataset_from_frame(frame, name="upload.csv"), **roles)
-    at = new_app()
-    at.session_state[state.DATASET] = data
-    at.session_state[state.TASKS] = tasks
-    at.session_state[state.SPLIT_CONFIG] = config
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_upload(frame, config, tasks, "diagnostics", **roles)
 
 
 def test_compare_judges_the_stratified_split_the_split_page_makes():

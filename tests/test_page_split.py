@@ -14,7 +14,7 @@ from core.data import dataset_from_frame
 from core.splits import SplitConfig
 from core.tasks import Task
 from dashboard import state
-from tests.apptest import new_app, open_app
+from tests.apptest import new_app, open_app, open_upload
 from tests.messy import panel_frame
 from tests.test_split_verdicts import balanced_panel, staggered_panel
 
@@ -164,15 +164,7 @@ def test_fractions_follow_the_slider(app):
 
 def open_page_on(frame: pd.DataFrame, config: SplitConfig, tasks: tuple[Task, ...], **roles) -> AppTest:
     """The Split page on ``frame`` as an upload with ``roles`` and ``tasks`` set, and ``config`` as the split."""
-    data = replace(dataset_from_frame(frame, name="upload.csv"), **roles)
-    at = new_app()
-    at.session_state[state.DATASET] = data
-    at.session_state[state.TASKS] = tasks
-    at.session_state[state.SPLIT_CONFIG] = config
-    at.run()
-    at.switch_page("views/split.py").run()
-    assert not at.exception
-    return at
+    return open_upload(frame, config, tasks, "split", **roles)
 
 
 def test_settings_that_make_no_split_are_named_on_every_page_that_uses_the_last_one():
