@@ -24,7 +24,7 @@ from bench.common import CACHE_DIR, PeakRss, machine, table, timed, write_sectio
 from core import diagnostics as D
 from core.builtins import synthetic_frame
 from core.data import load_builtin
-from core.tasks import Task
+from core.tasks._task import Task
 
 SYNTHETIC_ROWS, SYNTHETIC_LABELS = 1_000_000, 100
 REPEAT = 3

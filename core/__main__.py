@@ -18,7 +18,7 @@ import pandas as pd
 
 from core.data import Dataset, load_data
 from core.errors import ConfigError, DataError, TaskSplitError
-from core.tasks import Task, parse_task_spec
+from core.tasks._task import Task, parse_task_spec
 
 EXIT_BAD_INPUT = 2
 

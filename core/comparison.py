@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 
 from core.distribution import task_scores_of_codes
-from core.encoded_tasks import EncodedTasks, assignment_codes, encode_tasks
+from core.tasks._encoded import EncodedTasks, assignment_codes, encode_tasks
 from core.judge import dealt_groups, group_chance
 from core.leakage_checks import group_check, time_check
 from core.quality import split_quality_of_codes
-from core.tasks import Task  # noqa: F401  (the docstring examples use it)
+from core.tasks._task import Task  # noqa: F401  (the docstring examples use it)
 from core.thresholds import scorecard, status_of, status_reason
 
 __all__ = ["StrategyComparison", "compare_strategies"]

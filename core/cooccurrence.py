@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from core.encoded_tasks import (
+from core.tasks._encoded import (
     WHOLE,
     EncodedTasks,
     TaskLabels,
@@ -23,7 +23,7 @@ from core.encoded_tasks import (
     split_rows,
 )
 from core.errors import DataError
-from core.tasks import Task  # noqa: F401  (the docstring examples use it)
+from core.tasks._task import Task  # noqa: F401  (the docstring examples use it)
 
 __all__ = [
     "Cooccurrence",
@@ -115,7 +115,7 @@ def cooccurrence(
     """Counts, P(column | row) and lift of every pair of labels, in one split or the whole data.
 
     Labels are named ``task=value`` (``task=bin`` for regression), as
-    :func:`core.tasks.indicator_matrix` names them. One sparse product.
+    :func:`core.tasks._task.indicator_matrix` names them. One sparse product.
 
     Examples
     --------

@@ -25,7 +25,7 @@ import pandas as pd
 from core.builtins import DEFAULT_DATASET, builtin
 from core.errors import DataError
 from core.roles import RoleSuggestion, column_summary, suggest_roles  # re-exported: part of core.data's API
-from core.tasks import Task
+from core.tasks._task import Task
 
 __all__ = [
     "Dataset",

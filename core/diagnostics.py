@@ -16,7 +16,7 @@ functions share one reading of the data:
 Where each part lives:
 
 ========================  =====================================================================
-:mod:`core.encoded_tasks`  :func:`encode_tasks`, :class:`EncodedTasks`, reading an assignment
+:mod:`core.tasks._encoded`  :func:`encode_tasks`, :class:`EncodedTasks`, reading an assignment
 :mod:`core.distribution`   :func:`label_distribution`, :func:`task_scores`
 :mod:`core.cooccurrence`   :func:`cooccurrence`, :func:`cooccurrence_shift`, :func:`task_association`
 :mod:`core.quality`        :func:`split_quality` (LD, ED, LPD, FZ, FLZ)
@@ -41,14 +41,14 @@ from core.cooccurrence import (
 from core.distribution import HISTOGRAM_BINS as HISTOGRAM_BINS
 from core.distribution import QUANTILES as QUANTILES
 from core.distribution import LabelDistribution, TaskScores, label_distribution, task_scores
-from core.encoded_tasks import MISSING, WHOLE, EncodedTasks, TaskLabels, encode_tasks
+from core.tasks._encoded import MISSING, WHOLE, EncodedTasks, TaskLabels, encode_tasks
 from core.errors import DataError as DataError
 from core.leakage import LeakageReport, leakage
 from core.quality import EXCLUDED, SplitQuality, split_order, split_quality
 from core.quality import split_codes as split_codes
-from core.tasks import Task as Task
-from core.tasks import encode as encode
-from core.tasks import indicator_block as indicator_block
+from core.tasks._task import Task as Task
+from core.tasks._task import encode as encode
+from core.tasks._task import indicator_block as indicator_block
 from core.thresholds import THRESHOLDS, Threshold, scorecard
 from core.thresholds import status_of as status_of
 

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.distance import jensenshannon
 
-from core.encoded_tasks import MISSING, WHOLE, EncodedTasks, TaskLabels, assignment_codes, encoded_for
-from core.tasks import Task  # noqa: F401  (the docstring examples use it)
+from core.tasks._encoded import MISSING, WHOLE, EncodedTasks, TaskLabels, assignment_codes, encoded_for
+from core.tasks._task import Task  # noqa: F401  (the docstring examples use it)
 
 __all__ = [
     "QUANTILES",
@@ -290,7 +290,7 @@ def task_scores(df: pd.DataFrame, tasks, assignment, *, n_bins: int = 5) -> Task
 
 
 def task_scores_of_codes(encoded: EncodedTasks, codes: np.ndarray, splits: tuple[str, ...]) -> TaskScores:
-    """:func:`task_scores` of an assignment already read by :func:`core.encoded_tasks.assignment_codes`."""
+    """:func:`task_scores` of an assignment already read by :func:`core.tasks._encoded.assignment_codes`."""
     counts = _split_counts(encoded, codes, splits)
     frames = [_task_score_rows(part, t, counts, codes) for t, part in enumerate(encoded.tasks)]
     return TaskScores(pd.concat(frames, ignore_index=True))

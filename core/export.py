@@ -18,7 +18,7 @@ import pandas as pd
 
 from core.data import Dataset
 from core.split_config import SplitConfig
-from core.tasks import Task
+from core.tasks._task import Task
 
 __all__ = ["assignment_frame", "write_assignment", "assignment_digest", "data_spec", "reproduce_code"]
 
@@ -84,7 +84,7 @@ def reproduce_code(dataset: Dataset, tasks: Sequence[Task], config: SplitConfig)
     return (
         "from core.data import load_data\n"
         "from core.splits import SplitConfig, split\n"
-        "from core.tasks import Task\n\n"
+        "from core.tasks._task import Task\n\n"
         f"dataset = load_data({data_spec(dataset)!r}){where}\n"
         f"tasks = [\n{task_lines}]\n"
         f"config = SplitConfig({_config_arguments(config)})\n"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from core.tasks import MANY_CLASSES, Task, task_source_columns
+from core.tasks._task import MANY_CLASSES, Task, task_source_columns
 
 if TYPE_CHECKING:  # core.data imports this module (through core.roles)
     from core.data import Dataset

@@ -32,7 +32,7 @@ import scipy.sparse as sp
 from scipy.spatial.distance import jensenshannon
 
 from core.distribution import _ks, task_scores_of_codes
-from core.encoded_tasks import EncodedTasks, assignment_codes
+from core.tasks._encoded import EncodedTasks, assignment_codes
 from core.quality import _mean, _ratio_deviation, split_quality_of_codes
 from core.split_config import SplitConfig
 from core.split_units import Units, make_units
@@ -71,8 +71,8 @@ def group_chance(
 
     Examples
     --------
-    >>> from core.encoded_tasks import encode_tasks
-    >>> from core.tasks import Task
+    >>> from core.tasks._encoded import encode_tasks
+    >>> from core.tasks._task import Task
     >>> frame = pd.DataFrame({"g": np.repeat(np.arange(40), 5), "y": np.repeat([0, 1], 100)})
     >>> encoded = encode_tasks(frame, [Task("y", ("y",), "binary")], 5)
     >>> chance = group_chance(frame, encoded, SplitConfig("group", group_column="g"), "g")
@@ -229,7 +229,7 @@ def judge_split(
     frame : DataFrame
         The data (for the group column of a group split).
     encoded : EncodedTasks
-        The tasks, encoded once (:func:`core.encoded_tasks.encode_tasks`).
+        The tasks, encoded once (:func:`core.tasks._encoded.encode_tasks`).
     assignment : pandas.Series or array-like
         Split name per row.
     config : SplitConfig or None
@@ -240,8 +240,8 @@ def judge_split(
 
     Examples
     --------
-    >>> from core.encoded_tasks import encode_tasks
-    >>> from core.tasks import Task
+    >>> from core.tasks._encoded import encode_tasks
+    >>> from core.tasks._task import Task
     >>> frame = pd.DataFrame({"t": range(40), "y": [0] * 30 + [1] * 10})
     >>> encoded = encode_tasks(frame, [Task("y", ("y",), "binary")], 5)
     >>> config = SplitConfig("time", time_column="t", fractions={"train": 0.75, "test": 0.25})

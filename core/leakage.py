@@ -34,7 +34,7 @@ from core.leakage_checks import N_EXAMPLES as N_EXAMPLES  # importable from here
 from core.leakage_sampled import PREDICTOR_BINS as PREDICTOR_BINS
 from core.leakage_sampled import near_duplicate_check, predictor_check
 from core.quality import split_codes
-from core.tasks import Task, task_source_columns
+from core.tasks._task import Task, task_source_columns
 from core.thresholds import status_of
 
 __all__ = ["CHECKS", "LeakageReport", "leakage"]

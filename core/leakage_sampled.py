@@ -18,7 +18,7 @@ from sklearn.preprocessing import MaxAbsScaler
 
 from core.errors import DataError
 from core.leakage_checks import CheckResult, reference_rows, share_text, skipped
-from core.tasks import Task, encode
+from core.tasks._task import Task, encode
 from core.thresholds import (
     NEAR_DUPLICATE_DISTANCE,
     NEAR_DUPLICATE_FAIL_SHARE,

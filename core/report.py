@@ -60,7 +60,7 @@ from core.report_html import (
     status_badge,
 )
 from core.splits import SplitConfig
-from core.tasks import Task
+from core.tasks._task import Task
 from core.thresholds import status_of
 from core.time_split import time_order, time_order_words
 

@@ -19,7 +19,7 @@ from core.errors import DataError
 from core.feature_columns import ID_LIKE_SHARE as ID_LIKE_SHARE  # importable from here, as before
 from core.feature_columns import feature_columns
 from core.feature_columns import id_like_columns as id_like_reasons
-from core.tasks import MANY_CLASSES, Task, make_task, same_information
+from core.tasks._task import MANY_CLASSES, Task, make_task, same_information
 
 __all__ = [
     "column_summary", "RoleSuggestion", "suggest_roles", "RepeatedId", "id_like_columns", "repeated_id_candidates",

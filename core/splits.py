@@ -52,7 +52,7 @@ from core.split_config import (
 )
 from core.split_units import Units, fill_empty_splits, make_units, rare_class_note, to_all_splits
 from core.stratify import stratify
-from core.tasks import Task, indicator_matrix
+from core.tasks._task import Task, indicator_matrix
 from core.time_split import time_split
 
 __all__ = [

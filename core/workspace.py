@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from core.data import Dataset
 from core.errors import ConfigError, DataError, TaskSplitError
 from core.split_config import SplitConfig
-from core.tasks import Task
+from core.tasks._task import Task
 
 __all__ = ["WORKSPACE_FORMAT", "WORKSPACE_VERSION", "Workspace", "read_split_config", "is_workspace", "check_tasks"]
 

@@ -21,7 +21,7 @@ import streamlit as st
 from core.data import Dataset, load_builtin, load_file
 from core.roles import column_summary as _column_summary
 from core.splits import SplitConfig, SplitResult, split
-from core.tasks import Task
+from core.tasks._task import Task
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +59,14 @@ def repeated_ids(fingerprint: str, _frame: pd.DataFrame):
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def label_notes(fingerprint: str, task: Task, _frame: pd.DataFrame) -> tuple[str, ...]:
-    from core.tasks import label_notes as notes
+    from core.tasks._task import label_notes as notes
 
     return notes(_frame, task)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def duplicate_tasks(fingerprint: str, tasks: tuple[Task, ...], _frame: pd.DataFrame) -> tuple[str, ...]:
-    from core.tasks import duplicate_task_notes
+    from core.tasks._task import duplicate_task_notes
 
     return duplicate_task_notes(_frame, tasks)
 

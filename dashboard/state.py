@@ -17,13 +17,13 @@ import streamlit as st
 from core.data import DEFAULT_DATASET, Dataset, with_roles
 from core.errors import DataError, TaskSplitError
 from core.splits import SplitConfig
-from core.tasks import Task
+from core.tasks._task import Task
 from core.workspace import Workspace, check_tasks
 from dashboard import compute, link
 
 # The session's working state. Widget keys live beside the widgets, prefixed by page.
 DATASET = "dataset"            # core.data.Dataset: the table and its column roles
-TASKS = "tasks"                # tuple[core.tasks.Task]: the chosen prediction targets
+TASKS = "tasks"                # tuple[core.tasks._task.Task]: the chosen prediction targets
 SPLIT_CONFIG = "split_config"  # core.splits.SplitConfig: how to split
 TRAINING = "training"          # dashboard.training_run.TrainingRun or None: the live or last run
 SPLIT_WIDGETS = "split_widgets_version"  # int: bumped when the config is set from outside the Split page

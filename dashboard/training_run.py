@@ -31,7 +31,7 @@ import pandas as pd
 from core.errors import TaskSplitError
 from core.features import prepare_split
 from core.model import ModelConfig
-from core.tasks import Task
+from core.tasks._task import Task
 from core.training import EpochRecord, TrainConfig, TrainResult, train, train_baselines, transfer_gain
 from core.transfer_gain import TransferGain
 

@@ -13,7 +13,7 @@ import core.data
 from core.data import MAX_UPLOAD_MB, column_summary, load_data, load_file
 from core.errors import DataError, TaskSplitError
 from core.splits import SplitConfig, split
-from core.tasks import Task, parse_task_spec
+from core.tasks._task import Task, parse_task_spec
 from tests.corpus import (
     BAD_FILES,
     BAD_SPLITS,
@@ -135,7 +135,7 @@ def test_latin1_is_read_right_and_the_warning_is_kept_on_the_dataset():
 def test_mixed_label_types_are_classes_of_their_text():
     case = next(c for c in ODD_FILES if c.case == "mixed types in a label column")
     dataset, result, _ = load_and_split(case)
-    from core.tasks import encode
+    from core.tasks._task import encode
 
     with pytest.warns(UserWarning, match="mixes numbers and text"):
         task = parse_task_spec("answer", dataset.frame)

@@ -257,7 +257,7 @@ def test_the_sidebar_names_an_html_task_as_text():
     # AppTest (1.67) keeps the sidebar of an st.navigation app only on the first run, so the session is
     # seeded with the uploaded dataset and its tasks before that run.
     from core.data import load_file
-    from core.tasks import parse_task_spec
+    from core.tasks._task import parse_task_spec
 
     case = next(c for c in ODD_FILES if c.case == "column names with spaces, unicode or HTML")
     data = load_file(case.content, case.filename)

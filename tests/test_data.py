@@ -12,7 +12,7 @@ import pytest
 from core.builtins import BUILTIN_NAMES, builtin
 from core.data import column_summary, load_builtin, load_data, read_table, suggest_roles
 from core.errors import DataError
-from core.tasks import encode, indicator_matrix, task_source_columns
+from core.tasks._task import encode, indicator_matrix, task_source_columns
 
 SMALL_BUILTINS = ["wagepan", "happiness", "yeast", "penguins", "gapminder", "synthetic"]
 

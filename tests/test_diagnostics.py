@@ -27,7 +27,7 @@ from core.diagnostics import (
     task_scores,
 )
 from core.errors import DataError
-from core.tasks import Task, indicator_matrix
+from core.tasks._task import Task, indicator_matrix
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from core.errors import DataError
 from core.features import feature_columns, id_like_columns, prepare_split
 from core.report import render_report
 from core.splits import SplitConfig, split
-from core.tasks import Task, make_task
+from core.tasks._task import Task, make_task
 from tests.messy import panel_csv, panel_frame
 
 

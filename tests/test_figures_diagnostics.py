@@ -27,7 +27,7 @@ from core.figures import (
 )
 from core.figures.distribution import label_distribution_grid, text_px
 from core.figures.palette import HIGHLIGHT, NEUTRAL
-from core.tasks import Task
+from core.tasks._task import Task
 
 SPLITS = ["train", "train", "train", "train", "val", "val", "test", "test"]
 

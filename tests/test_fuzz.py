@@ -43,7 +43,7 @@ from core.splits import (
     SplitConfig,
     split,
 )
-from core.tasks import KINDS, Task, make_task, parse_task_spec
+from core.tasks._task import KINDS, Task, make_task, parse_task_spec
 from core.time_split import _parse_times
 
 EXAMPLES = int(os.environ.get("TASKSPLIT_FUZZ_EXAMPLES", "25"))

@@ -23,7 +23,7 @@ import pytest
 
 from core.data import load_builtin
 from core.splits import MultiTaskStratifiedKFold, SplitConfig, split
-from core.tasks import indicator_matrix
+from core.tasks._task import indicator_matrix
 
 GOLDEN = Path(__file__).parent / "golden" / "assignments.json"
 SEEDS = range(5)

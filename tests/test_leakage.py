@@ -10,7 +10,7 @@ import pytest
 
 from core.errors import DataError
 from core.leakage import leakage
-from core.tasks import Task
+from core.tasks._task import Task
 
 
 def _status(report, check: str) -> str:

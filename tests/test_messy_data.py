@@ -12,7 +12,7 @@ import pytest
 
 from core.data import load_file, read_table, suggest_roles
 from core.roles import RepeatedId, id_like_columns, repeated_id_candidates
-from core.tasks import MANY_CLASSES, Task, encode, infer_kind, label_notes, make_task
+from core.tasks._task import MANY_CLASSES, Task, encode, infer_kind, label_notes, make_task
 from tests import messy
 
 

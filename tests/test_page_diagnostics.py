@@ -199,7 +199,7 @@ def open_diagnostics_on_panel(config) -> AppTest:
     from dataclasses import replace
 
     from core.data import dataset_from_frame
-    from core.tasks import Task
+    from core.tasks._task import Task
     from dashboard import state
     from tests.apptest import new_app
     from tests.test_split_verdicts import staggered_panel
@@ -273,7 +273,7 @@ def open_diagnostics_on(frame, config, tasks, **roles) -> AppTest:
 
 def test_compare_judges_the_stratified_split_the_split_page_makes():
     from core.splits import SplitConfig
-    from core.tasks import Task
+    from core.tasks._task import Task
     from tests.test_split_verdicts import balanced_panel
 
     at = open_diagnostics_on(balanced_panel(), SplitConfig("stratified", group_column="id", time_column="year"),
@@ -290,7 +290,7 @@ def test_compare_judges_the_stratified_split_the_split_page_makes():
 
 def test_an_infinite_ld_in_the_comparison_reads_as_undefined_not_infinity_or_nothing():
     from core.splits import SplitConfig
-    from core.tasks import Task
+    from core.tasks._task import Task
     from tests.test_split_verdicts import balanced_panel
 
     frame = balanced_panel()

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.data import Dataset
 from core.splits import SplitConfig
-from core.tasks import Task
+from core.tasks._task import Task
 from dashboard import state
 from tests.apptest import open_app
 

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.data import dataset_from_frame
 from core.splits import SplitConfig
-from core.tasks import Task
+from core.tasks._task import Task
 from dashboard import state
 from tests.apptest import new_app, open_app, open_upload
 from tests.messy import panel_frame

@@ -12,7 +12,7 @@ from core.data import Dataset
 from core.errors import DataError
 from core.report import assignment_digest, assignment_frame, render_report, reproduce_code, write_report
 from core.splits import SplitConfig, split
-from core.tasks import Task
+from core.tasks._task import Task
 from core.training import EpochRecord, TrainConfig, fit_on_split
 
 SECTIONS = ("overview", "split", "quality", "leakage", "tasks", "cooccurrence", "comparison", "warnings", "decision")

@@ -13,7 +13,7 @@ from core.figures import recommend_strategy
 from core.report import render_report
 from core.report_diagnosis import comparison_configs
 from core.splits import SplitConfig, split
-from core.tasks import Task
+from core.tasks._task import Task
 from tests.test_report import CLOSER, HOSTILE, hostile_dataset
 
 

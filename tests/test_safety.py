@@ -121,7 +121,7 @@ def test_streamlit_config_sets_the_same_upload_cap_as_core():
 def test_the_report_escapes_column_names_and_values():
     from core.data import dataset_from_frame
     from core.report import render_report
-    from core.tasks import Task
+    from core.tasks._task import Task
 
     script = "<script>alert(1)</script>"
     frame = pd.DataFrame({script: ["<b>a</b>", "<img src=x onerror=alert(2)>"] * 10, "x": range(20)})

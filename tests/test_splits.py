@@ -16,7 +16,7 @@ import pytest
 
 from core.errors import ConfigError, DataError
 from core.splits import EXCLUDED, Fractions, SplitConfig, SplitResult, split
-from core.tasks import Task
+from core.tasks._task import Task
 
 ROOT = Path(__file__).resolve().parents[1]
 BINARY = Task("y", ("y",), "binary")

@@ -8,7 +8,7 @@ import pandas as pd
 
 from core.data import load_file
 from core.roles import NO_TARGET, suggest_roles
-from core.tasks import Task, duplicate_task_notes, make_task, same_information
+from core.tasks._task import Task, duplicate_task_notes, make_task, same_information
 from tests import messy
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from core.errors import DataError
-from core.tasks import (
+from core.tasks._task import (
     MAX_CLASSES,
     Task,
     encode,

@@ -174,7 +174,7 @@ def drill_rows(encoded, split_codes: np.ndarray, split_names: Sequence[str], dri
     --------
     >>> import pandas as pd
     >>> from core.diagnostics import encode_tasks
-    >>> from core.tasks import Task
+    >>> from core.tasks._task import Task
     >>> frame = pd.DataFrame({"a": [0, 1, 1, 1], "b": ["x", "y", "x", None]})
     >>> encoded = encode_tasks(frame, [Task("a", ("a",), "binary"), Task("b", ("b",), "binary")])
     >>> codes = np.array([0, 0, 1, 1])

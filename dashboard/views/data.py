@@ -8,7 +8,7 @@ from core.builtins import BUILTIN_NAMES, builtin
 from core.data import MAX_UPLOAD_MB, check_size, with_roles
 from core.errors import DataError
 from core.roles import NO_TARGET, group_reason
-from core.tasks import KINDS, Task, make_task, task_source_columns
+from core.tasks._task import KINDS, Task, make_task, task_source_columns
 from dashboard import compute, state
 
 NONE = "(none)"

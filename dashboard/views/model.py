@@ -14,7 +14,7 @@ from core.errors import TaskSplitError
 from core.features import date_columns
 from core.metrics import METRICS, PRIMARY_METRIC
 from core.model import NORMS, WEIGHTINGS, ModelConfig
-from core.tasks import task_source_columns
+from core.tasks._task import task_source_columns
 from core.thresholds import PREDICTOR_FAIL
 from core.training import TrainConfig
 from dashboard import compute, state

@@ -6,7 +6,7 @@ import pytest
 
 from core.report import render_report
 from core.splits import SplitConfig, split
-from core.tasks import Task
+from core.tasks._task import Task
 from tests.test_report import CLOSER, HOSTILE, HOSTILE_VALUE, hostile_dataset
 
 pytestmark = pytest.mark.browser

@@ -1,10 +1,10 @@
 """Encoding a task's labels as arrays, and the one 0/1 indicator matrix of a list of tasks.
 
-:func:`encode` turns a :class:`~core.tasks.Task` into an :class:`~core.tasks.EncodedTask`
+:func:`encode` turns a :class:`~core.tasks._task.Task` into an :class:`~core.tasks._task.EncodedTask`
 with missing labels kept as missing (regression targets also get quantile bins from
 :func:`quantile_bins`); :func:`indicator_block` turns one encoded task into 0/1 columns and
 :func:`indicator_matrix` stacks them for all tasks: the matrix that the stratifier and the
-diagnostics share. :mod:`core.tasks` re-exports every public name here.
+diagnostics share. :mod:`core.tasks._task` re-exports every public name here.
 """
 
 from __future__ import annotations
@@ -301,9 +301,9 @@ def indicator_matrix(
     return sp.hstack(blocks, format="csr", dtype=np.uint8), labels
 
 
-# At the end, not the top: core.tasks re-exports this module's names at its own end, so whichever of
+# At the end, not the top: core.tasks._task re-exports this module's names at its own end, so whichever of
 # the two modules is imported first, each is fully defined before the other reads names from it.
-from core.tasks import (  # noqa: E402
+from core.tasks._task import (  # noqa: E402
     LABEL_DELIMITER,
     MAX_CLASSES,
     EncodedTask,

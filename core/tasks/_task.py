@@ -4,8 +4,8 @@ A :class:`Task` names one target and :class:`EncodedTask` holds its labels as ar
 :func:`infer_kind` guesses a task's kind from its columns, :func:`make_task` and
 :func:`parse_task_spec` build a checked task, :func:`label_notes` says what the user should
 know about its labels. The encoding itself (:func:`encode`, :func:`quantile_bins`,
-:func:`indicator_block`, :func:`indicator_matrix`) lives in :mod:`core.encoding` and is
-re-exported here, so ``from core.tasks import encode, indicator_matrix`` keeps working.
+:func:`indicator_block`, :func:`indicator_matrix`) lives in :mod:`core.tasks._encoding` and is
+re-exported here, so ``from core.tasks._task import encode, indicator_matrix`` keeps working.
 
 | kind         | columns                                | encoded values                    |
 |--------------|----------------------------------------|-----------------------------------|
@@ -468,6 +468,6 @@ def task_source_columns(tasks: list[Task] | tuple[Task, ...]) -> set[str]:
     return {column for task in tasks for column in task.columns}
 
 
-# Re-exported (DESIGN.md's contract has them in core.tasks). At the end, not the top: core.encoding
+# Re-exported (DESIGN.md's contract has them in core.tasks._task). At the end, not the top: core.tasks._encoding
 # imports Task, EncodedTask and the label helpers above from this module, and make_task calls encode.
-from core.encoding import _label_strings, encode, indicator_block, indicator_matrix, quantile_bins  # noqa: E402
+from core.tasks._encoding import _label_strings, encode, indicator_block, indicator_matrix, quantile_bins  # noqa: E402

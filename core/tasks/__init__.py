@@ -1,0 +1,59 @@
+"""Tasks: what a target column is (:class:`Task`), how its labels are encoded, and the tasks' indicator matrix.
+
+The first step of the flow after errors: every other package reads tasks through these names.
+"""
+
+from core.tasks._encoded import (
+    MISSING,
+    WHOLE,
+    EncodedTasks,
+    TaskLabels,
+    assignment_codes,
+    encode_tasks,
+    encoded_for,
+    ones,
+    split_rows,
+)
+from core.tasks._encoding import encode, indicator_block, indicator_matrix, quantile_bins
+from core.tasks._task import (
+    KINDS,
+    MANY_CLASSES,
+    MAX_CLASSES,
+    EncodedTask,
+    Task,
+    duplicate_task_notes,
+    infer_kind,
+    label_notes,
+    make_task,
+    parse_task_spec,
+    same_information,
+    task_source_columns,
+)
+
+__all__ = [
+    "KINDS",
+    "MAX_CLASSES",
+    "MANY_CLASSES",
+    "Task",
+    "EncodedTask",
+    "infer_kind",
+    "make_task",
+    "parse_task_spec",
+    "task_source_columns",
+    "label_notes",
+    "same_information",
+    "duplicate_task_notes",
+    "encode",
+    "quantile_bins",
+    "indicator_block",
+    "indicator_matrix",
+    "MISSING",
+    "WHOLE",
+    "TaskLabels",
+    "EncodedTasks",
+    "encode_tasks",
+    "encoded_for",
+    "ones",
+    "assignment_codes",
+    "split_rows",
+]
