@@ -22,8 +22,8 @@ import pandas as pd
 
 from bench.common import CACHE_DIR, PeakRss, machine, table, timed, write_section
 from core import diagnostics as D
-from core.builtins import synthetic_frame
-from core.data import load_builtin
+from core.data._builtins import synthetic_frame
+from core.data._dataset import load_builtin
 from core.tasks._task import Task
 
 SYNTHETIC_ROWS, SYNTHETIC_LABELS = 1_000_000, 100

@@ -1,7 +1,7 @@
 """TaskSplit: split multi-task datasets well, show that the split is good, try a model on it.
 
 The library never imports streamlit and never prints. Start with
-:func:`core.data.load_builtin`, :class:`core.tasks._task.Task` and
+:func:`core.data._dataset.load_builtin`, :class:`core.tasks._task.Task` and
 :func:`core.splits.split`.
 """
 

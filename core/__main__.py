@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.data import Dataset, load_data
+from core.data._dataset import Dataset, load_data
 from core.errors import ConfigError, DataError, TaskSplitError
 from core.tasks._task import Task, parse_task_spec
 
@@ -179,7 +179,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> None:
-    from core.feature_columns import feature_columns
+    from core.data._feature_columns import feature_columns
     from core.training import TrainConfig, fit_on_split
 
     dataset = load_data(args.data)

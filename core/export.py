@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.data import Dataset
+from core.data._dataset import Dataset
 from core.split_config import SplitConfig
 from core.tasks._task import Task
 
@@ -52,7 +52,7 @@ def assignment_digest(assignment: pd.Series) -> str:
 
 
 def data_spec(dataset: Dataset) -> str:
-    """What ``core.data.load_data`` reads to get this dataset back: ``builtin:NAME`` or the file name."""
+    """What ``core.data._dataset.load_data`` reads to get this dataset back: ``builtin:NAME`` or the file name."""
     return f"builtin:{dataset.name}" if dataset.builtin else dataset.name
 
 
@@ -71,10 +71,10 @@ def reproduce_code(dataset: Dataset, tasks: Sequence[Task], config: SplitConfig)
 
     Examples
     --------
-    >>> from core.data import load_builtin
+    >>> from core.data._dataset import load_builtin
     >>> print(reproduce_code(load_builtin("penguins"), [Task("sex", ("sex",), "binary")], SplitConfig(seed=3)))
     ... # doctest: +ELLIPSIS
-    from core.data import load_data
+    from core.data._dataset import load_data
     ...
     config = SplitConfig(strategy='stratified', seed=3)
     ...
@@ -82,7 +82,7 @@ def reproduce_code(dataset: Dataset, tasks: Sequence[Task], config: SplitConfig)
     where = "" if dataset.builtin else "  # the path to your copy of the file"
     task_lines = "".join(f"    Task({t.name!r}, {tuple(t.columns)!r}, {t.kind!r}),\n" for t in tasks)
     return (
-        "from core.data import load_data\n"
+        "from core.data._dataset import load_data\n"
         "from core.splits import SplitConfig, split\n"
         "from core.tasks._task import Task\n\n"
         f"dataset = load_data({data_spec(dataset)!r}){where}\n"

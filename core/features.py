@@ -9,7 +9,7 @@ blows up val and test predictions), then median-imputed and standardised,
 text is imputed and one-hot encoded with at most ``max_categories`` columns per
 feature. Date and time columns become numbers (days since 1970-01-01;
 durations in days) and are then treated like any number. Which columns are
-features by default is :func:`feature_columns` (from :mod:`core.feature_columns`). Targets come from
+features by default is :func:`feature_columns` (from :mod:`core.data._feature_columns`). Targets come from
 :func:`core.tasks._task.encode`; a regression target is standardised with its train
 mean and standard deviation.
 """
@@ -31,7 +31,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from core.errors import ConfigError, DataError
-from core.feature_columns import date_columns, feature_columns, id_like_columns
+from core.data._feature_columns import date_columns, feature_columns, id_like_columns
 from core.tasks._task import Task, encode, task_source_columns
 
 __all__ = [

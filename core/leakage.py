@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core.feature_columns import feature_columns as default_features
+from core.data._feature_columns import feature_columns as default_features
 from core.leakage_checks import GROUP_ADVICE, duplicate_check, group_check, skipped, time_check
 from core.leakage_checks import N_EXAMPLES as N_EXAMPLES  # importable from here, as before the split
 from core.leakage_sampled import PREDICTOR_BINS as PREDICTOR_BINS
@@ -103,7 +103,7 @@ def leakage(
     group_column, time_column : str, optional
         Checks that need them are ``skipped`` without them.
     feature_columns : sequence of str, optional
-        Default: :func:`core.feature_columns.feature_columns` of ``df`` (every column but the
+        Default: :func:`core.data._feature_columns.feature_columns` of ``df`` (every column but the
         tasks', the group, the time and id-like columns). A task's own columns are never tested as
         features, even when listed: a label predicts itself.
     checks : sequence of str

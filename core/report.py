@@ -33,7 +33,7 @@ import plotly.graph_objects as go
 
 import core
 from core import diagnostics
-from core.data import Dataset
+from core.data._dataset import Dataset
 from core.errors import DataError
 from core.export import assignment_digest, assignment_frame, data_spec, reproduce_code  # noqa: F401
 from core.figures import (
@@ -427,7 +427,7 @@ def render_report(
 
     Parameters
     ----------
-    dataset : core.data.Dataset
+    dataset : core.data._dataset.Dataset
     tasks : sequence of Task
     assignment : pandas.Series or array-like
         One split name per row of ``dataset.frame`` (a Series is taken in row order).
@@ -446,7 +446,7 @@ def render_report(
 
     Examples
     --------
-    >>> from core.data import load_builtin
+    >>> from core.data._dataset import load_builtin
     >>> from core.splits import split
     >>> data = load_builtin("penguins")
     >>> result = split(data.frame, data.tasks, SplitConfig(seed=1))
@@ -493,7 +493,7 @@ def write_report(
     Examples
     --------
     >>> import tempfile
-    >>> from core.data import load_builtin
+    >>> from core.data._dataset import load_builtin
     >>> data = load_builtin("penguins")
     >>> path = write_report(Path(tempfile.mkdtemp()) / "r.html", data, data.tasks, ["train", "test"] * 172)
     >>> path.stat().st_size > 1_000_000  # plotly.js is inside

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from core import diagnostics
-from core.data import Dataset
+from core.data._dataset import Dataset
 from core.export import assignment_digest
-from core.feature_columns import feature_columns
+from core.data._feature_columns import feature_columns
 from core.figures import Recommendation, recommend_strategy
 from core.judge import dealt_groups, group_chance
 from core.quality import split_order

@@ -18,8 +18,8 @@ from typing import NamedTuple
 import pandas as pd
 import streamlit as st
 
-from core.data import Dataset, load_builtin, load_file
-from core.roles import column_summary as _column_summary
+from core.data._dataset import Dataset, load_builtin, load_file
+from core.data._roles import column_summary as _column_summary
 from core.splits import SplitConfig, SplitResult, split
 from core.tasks._task import Task
 
@@ -52,7 +52,7 @@ def column_summary(fingerprint: str, _frame: pd.DataFrame) -> pd.DataFrame:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def repeated_ids(fingerprint: str, _frame: pd.DataFrame):
-    from core.roles import repeated_id_candidates
+    from core.data._roles import repeated_id_candidates
 
     return repeated_id_candidates(_frame)
 
@@ -157,7 +157,7 @@ def leakage_checks(
 
 def features(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> tuple[str, ...]:
     """The model features now: the dataset's curated list or every column, minus tasks, roles and ids."""
-    from core.feature_columns import feature_columns
+    from core.data._feature_columns import feature_columns
 
     id_like = None if data.feature_columns else id_like_columns(data.fingerprint, data.frame)
     return tuple(feature_columns(
@@ -169,7 +169,7 @@ def features(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> tup
 @st.cache_data(max_entries=16, show_spinner="Looking for id and free-text columns…")
 def id_like_columns(fingerprint: str, _frame: pd.DataFrame) -> dict[str, str]:
     """Columns that look like ids, row numbers or free text, with why (``core.features.id_like_columns``)."""
-    from core.feature_columns import id_like_columns as id_like
+    from core.data._feature_columns import id_like_columns as id_like
 
     return id_like(_frame)
 

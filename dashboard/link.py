@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from core.data import Dataset
+from core.data._dataset import Dataset
 from core.errors import ConfigError, TaskSplitError
 from core.splits import SplitConfig
 from core.tasks._task import Task, parse_task_spec
@@ -56,7 +56,7 @@ def to_params(
 
     Examples
     --------
-    >>> from core.data import load_builtin
+    >>> from core.data._dataset import load_builtin
     >>> params = to_params(load_builtin("penguins"), (Task("sex", ("sex",), "binary"),), SplitConfig(n_folds=3))
     >>> params["dataset"], params["task"], params["folds"]
     ('penguins', ['sex:binary'], '3')

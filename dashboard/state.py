@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from core.data import DEFAULT_DATASET, Dataset, with_roles
+from core.data._dataset import DEFAULT_DATASET, Dataset, with_roles
 from core.errors import DataError, TaskSplitError
 from core.splits import SplitConfig
 from core.tasks._task import Task
@@ -22,7 +22,7 @@ from core.workspace import Workspace, check_tasks
 from dashboard import compute, link
 
 # The session's working state. Widget keys live beside the widgets, prefixed by page.
-DATASET = "dataset"            # core.data.Dataset: the table and its column roles
+DATASET = "dataset"            # core.data._dataset.Dataset: the table and its column roles
 TASKS = "tasks"                # tuple[core.tasks._task.Task]: the chosen prediction targets
 SPLIT_CONFIG = "split_config"  # core.splits.SplitConfig: how to split
 TRAINING = "training"          # dashboard.training_run.TrainingRun or None: the live or last run

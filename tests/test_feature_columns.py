@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.data import load_file, with_roles
+from core.data._dataset import load_file, with_roles
 from core.diagnostics import leakage
 from core.errors import DataError
 from core.features import feature_columns, id_like_columns, prepare_split

@@ -23,7 +23,7 @@ import pandas as pd
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from core.data import load_file
+from core.data._dataset import load_file
 from core.diagnostics import (
     cooccurrence,
     cooccurrence_shift,

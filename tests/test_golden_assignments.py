@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.data import load_builtin
+from core.data._dataset import load_builtin
 from core.splits import MultiTaskStratifiedKFold, SplitConfig, split
 from core.tasks._task import indicator_matrix
 

@@ -198,7 +198,7 @@ def open_diagnostics_on_panel(config) -> AppTest:
     """Diagnostics of a generated panel upload (people entering in different years), with ``config`` as the split."""
     from dataclasses import replace
 
-    from core.data import dataset_from_frame
+    from core.data._dataset import dataset_from_frame
     from core.tasks._task import Task
     from dashboard import state
     from tests.apptest import new_app

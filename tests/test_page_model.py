@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.data import Dataset
+from core.data._dataset import Dataset
 from core.splits import SplitConfig
 from core.tasks._task import Task
 from dashboard import state

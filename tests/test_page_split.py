@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.data import dataset_from_frame
+from core.data._dataset import dataset_from_frame
 from core.splits import SplitConfig
 from core.tasks._task import Task
 from dashboard import state

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.data import Dataset
+from core.data._dataset import Dataset
 from core.errors import DataError
 from core.report import assignment_digest, assignment_frame, render_report, reproduce_code, write_report
 from core.splits import SplitConfig, split
@@ -214,7 +214,7 @@ def test_reproduce_code_for_an_uploaded_file_names_the_file(wagepan):
 
 def test_the_report_draws_a_binary_task_as_its_rate_per_split_like_the_page():
     """Issue 12: the page shows a binary task's positive rate per split; the report drew 0-dominated class bars."""
-    from core.data import load_builtin
+    from core.data._dataset import load_builtin
     from core.diagnostics import label_distribution
     from core.figures import binary_rate_bars, label_distribution_bars
     from core.splits import SplitConfig, split

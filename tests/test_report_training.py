@@ -71,7 +71,7 @@ def test_the_report_says_who_is_left_out_of_delta_m_and_when_a_run_diverged(wage
     name = tasks[0].name
     history = tuple(replace(r, val_loss={name: 0.5 * 100 ** (r.epoch - 1)}, train_loss={name: 1.0 / r.epoch})
                     for r in run.history)
-    from core.data import Dataset
+    from core.data._dataset import Dataset
 
     data = Dataset(name="small", frame=frame, feature_columns=("educ", "exper"))
     page = render_report(data, tasks, folds, training=replace(run, history=history),

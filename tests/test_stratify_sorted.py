@@ -118,7 +118,7 @@ def test_one_hot_classes_are_mended_by_cousin_swaps():
 
 
 def test_far_off_labels_go_to_the_batched_deal(monkeypatch):
-    from core.data import load_builtin
+    from core.data._dataset import load_builtin
     from core.tasks._encoding import indicator_matrix
 
     wagepan = load_builtin("wagepan")

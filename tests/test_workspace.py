@@ -7,7 +7,7 @@ import json
 import pytest
 
 from core.__main__ import read_config_file
-from core.data import load_builtin, load_file
+from core.data._dataset import load_builtin, load_file
 from core.errors import ConfigError
 from core.splits import SplitConfig
 from core.tasks._task import Task

@@ -51,7 +51,7 @@ LABEL_DELIMITER = "|"
 # A numeric column with at most this many distinct whole-number values reads as classes.
 MAX_INTEGER_CLASSES = 10
 # A multiclass task with more classes than this is said to look like free text or an id (label_notes),
-# and a column of more distinct values is never guessed as a task (core.roles).
+# and a column of more distinct values is never guessed as a task (core.data._roles).
 MANY_CLASSES = 50
 # A task labelled in at most this share of rows (as shown, rounded to a whole percent) is said to be sparse.
 SPARSE_LABELLED = 0.10

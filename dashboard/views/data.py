@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.builtins import BUILTIN_NAMES, builtin
-from core.data import MAX_UPLOAD_MB, check_size, with_roles
+from core.data._builtins import BUILTIN_NAMES, builtin
+from core.data._dataset import MAX_UPLOAD_MB, check_size, with_roles
 from core.errors import DataError
-from core.roles import NO_TARGET, group_reason
+from core.data._roles import NO_TARGET, group_reason
 from core.tasks._task import KINDS, Task, make_task, task_source_columns
 from dashboard import compute, state
 

@@ -7,7 +7,7 @@ distinct values than 5% of the rows and than 50). A built-in dataset's curated l
 authors wrote it, minus the tasks and roles of the moment. Everything is read from the current tasks and roles on
 every call, so a task picked after loading is never tested or trained on as a feature.
 
-The rules live here, below :mod:`core.roles`, :mod:`core.leakage` and :mod:`core.features` (which
+The rules live here, below :mod:`core.data._roles`, :mod:`core.leakage` and :mod:`core.features` (which
 re-export them), so the diagnostics need not import torch to know the features.
 """
 
@@ -20,8 +20,8 @@ import pandas as pd
 
 from core.tasks._task import MANY_CLASSES, Task, task_source_columns
 
-if TYPE_CHECKING:  # core.data imports this module (through core.roles)
-    from core.data import Dataset
+if TYPE_CHECKING:  # core.data._dataset imports this module (through core.data._roles)
+    from core.data._dataset import Dataset
 
 __all__ = ["feature_columns", "id_like_columns", "ID_LIKE_SHARE", "FEW_ROWS"]
 
@@ -120,7 +120,7 @@ def feature_columns(
 
     Parameters
     ----------
-    data : core.data.Dataset or pandas.DataFrame
+    data : core.data._dataset.Dataset or pandas.DataFrame
         A Dataset brings its roles and its curated feature list, if any; a DataFrame brings neither.
     tasks : sequence of Task
         The tasks chosen now (not the ones suggested when the data was read).

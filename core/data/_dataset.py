@@ -22,9 +22,9 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-from core.builtins import DEFAULT_DATASET, builtin
+from core.data._builtins import DEFAULT_DATASET, builtin
 from core.errors import DataError
-from core.roles import RoleSuggestion, column_summary, suggest_roles  # re-exported: part of core.data's API
+from core.data._roles import RoleSuggestion, column_summary, suggest_roles  # re-exported: part of core.data._dataset's API
 from core.tasks._task import Task
 
 __all__ = [
@@ -76,7 +76,7 @@ class Dataset:
     id_column: str | None = None
     builtin: bool = False
     warnings: tuple[str, ...] = field(default=())
-    task_note: str = ""  # an upload's guessed tasks and why, or that none was guessed (core.roles)
+    task_note: str = ""  # an upload's guessed tasks and why, or that none was guessed (core.data._roles)
 
     @cached_property
     def fingerprint(self) -> str:

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core.feature_columns import ID_LIKE_SHARE as ID_LIKE_SHARE  # importable from here, as before
-from core.feature_columns import feature_columns
-from core.feature_columns import id_like_columns as id_like_reasons
+from core.data._feature_columns import ID_LIKE_SHARE as ID_LIKE_SHARE  # importable from here, as before
+from core.data._feature_columns import feature_columns
+from core.data._feature_columns import id_like_columns as id_like_reasons
 from core.tasks._task import MANY_CLASSES, Task, make_task, same_information
 
 __all__ = [
@@ -116,7 +116,7 @@ def _is_whole_or_text(series: pd.Series) -> bool:
 def id_like_columns(frame: pd.DataFrame) -> tuple[str, ...]:
     """Columns that name rows rather than describe them: never a useful model feature or task.
 
-    The names of :func:`core.feature_columns.id_like_columns`, which also says why: an integer or text
+    The names of :func:`core.data._feature_columns.id_like_columns`, which also says why: an integer or text
     column with one distinct value per row (a row number, a record id), and a text column with more
     distinct values than ``ID_LIKE_SHARE`` (5%) of the rows and than ``MANY_CLASSES`` (free text, a
     name). Measurements (decimal numbers), dates and 0/1 flags never are.

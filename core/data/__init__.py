@@ -1,0 +1,65 @@
+"""Data: a :class:`Dataset` (a table and the roles of its columns), from a built-in set or the user's file.
+
+Reading and sniffing files, the built-in datasets, suggested column roles, and which columns are
+features for the current tasks.
+"""
+
+from core.data._builtins import (
+    BUILTINS,
+    DEFAULT_DATASET,
+    BuiltinDataset,
+    builtin,
+    parse_synthetic,
+    synthetic_frame,
+)
+from core.data._dataset import (
+    MAX_UPLOAD_MB,
+    Dataset,
+    check_size,
+    dataset_from_frame,
+    load_builtin,
+    load_data,
+    load_file,
+    read_table,
+)
+from core.data._feature_columns import FEW_ROWS, ID_LIKE_SHARE, feature_columns
+from core.data._roles import (
+    RepeatedId,
+    RoleSuggestion,
+    column_summary,
+    group_reason,
+    id_like_columns,
+    is_panel_unit,
+    panel_units,
+    repeated_id_candidates,
+    suggest_roles,
+)
+
+__all__ = [
+    "Dataset",
+    "MAX_UPLOAD_MB",
+    "check_size",
+    "load_builtin",
+    "load_data",
+    "load_file",
+    "read_table",
+    "dataset_from_frame",
+    "BuiltinDataset",
+    "BUILTINS",
+    "DEFAULT_DATASET",
+    "builtin",
+    "synthetic_frame",
+    "parse_synthetic",
+    "column_summary",
+    "RoleSuggestion",
+    "suggest_roles",
+    "RepeatedId",
+    "id_like_columns",
+    "repeated_id_candidates",
+    "panel_units",
+    "is_panel_unit",
+    "group_reason",
+    "feature_columns",
+    "ID_LIKE_SHARE",
+    "FEW_ROWS",
+]
