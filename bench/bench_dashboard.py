@@ -193,7 +193,7 @@ def breakdown(name: str) -> list[list[str]]:
     from core import figures
     from core.data._dataset import load_builtin
     from core.report import render_report
-    from core.splits import SplitConfig, split
+    from core.splits._split import SplitConfig, split
 
     data = load_builtin(name)
     frame, tasks = data.frame, data.tasks
@@ -258,7 +258,7 @@ def page_script_alone(name: str, page: str = "views/diagnostics.py") -> list[str
     from streamlit.testing.v1 import AppTest
 
     from core.data._dataset import load_builtin
-    from core.splits import SplitConfig
+    from core.splits._split import SplitConfig
     from dashboard import state
 
     data = load_builtin(name)

@@ -44,8 +44,8 @@ def _synthetic() -> pd.DataFrame:
 
 
 def _random_assignment(df: pd.DataFrame, tasks, **config) -> pd.Series:
-    """A random split by core.splits, so the assignment is what the dashboard passes (a str Series)."""
-    from core.splits import SplitConfig, split
+    """A random split by core.splits._split, so the assignment is what the dashboard passes (a str Series)."""
+    from core.splits._split import SplitConfig, split
 
     return split(df, tasks, SplitConfig("random", seed=0, **config)).assignment
 
@@ -291,7 +291,7 @@ def _crosscheck_section() -> str:
 
 
 def _thresholds_section() -> str:
-    from core.splits import SplitConfig, split
+    from core.splits._split import SplitConfig, split
 
     rows = []
     for name in ("yeast", "wagepan", "penguins", "happiness", "flights"):

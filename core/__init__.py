@@ -2,7 +2,7 @@
 
 The library never imports streamlit and never prints. Start with
 :func:`core.data._dataset.load_builtin`, :class:`core.tasks._task.Task` and
-:func:`core.splits.split`.
+:func:`core.splits._split.split`.
 """
 
 from core.errors import ConfigError, DataError

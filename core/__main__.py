@@ -139,7 +139,7 @@ def read_config_file(path: str):
 
 
 def _cmd_split(args: argparse.Namespace) -> None:
-    from core.splits import SplitConfig, split
+    from core.splits._split import SplitConfig, split
 
     dataset = load_data(args.data)
     tasks = _tasks(dataset, args.task)

@@ -70,16 +70,16 @@ def compare_strategies(
 
     Examples
     --------
-    >>> from core.splits import SplitConfig
+    >>> from core.splits._split import SplitConfig
     >>> frame = pd.DataFrame({"y": [0, 1] * 50})
     >>> tasks = [Task("y", ("y",), "binary")]
     >>> table = compare_strategies(frame, tasks, [SplitConfig("random"), SplitConfig("stratified")]).to_frame()
     >>> table["config"].tolist()
     ['random', 'stratified']
     """
-    # imported here: core.splits pulls in the stratifier, which the other diagnostics never need
+    # imported here: core.splits._split pulls in the stratifier, which the other diagnostics never need
     from core.errors import TaskSplitError
-    from core.splits import split
+    from core.splits._split import split
 
     encodings = {tasks.n_bins: tasks} if isinstance(tasks, EncodedTasks) else {}
     tasks = tuple(getattr(part, "task", part) for part in getattr(tasks, "tasks", tasks))

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from core.data._dataset import Dataset
-from core.split_config import SplitConfig
+from core.splits._config import SplitConfig
 from core.tasks._task import Task
 
 __all__ = ["assignment_frame", "write_assignment", "assignment_digest", "data_spec", "reproduce_code"]
@@ -83,7 +83,7 @@ def reproduce_code(dataset: Dataset, tasks: Sequence[Task], config: SplitConfig)
     task_lines = "".join(f"    Task({t.name!r}, {tuple(t.columns)!r}, {t.kind!r}),\n" for t in tasks)
     return (
         "from core.data._dataset import load_data\n"
-        "from core.splits import SplitConfig, split\n"
+        "from core.splits._split import SplitConfig, split\n"
         "from core.tasks._task import Task\n\n"
         f"dataset = load_data({data_spec(dataset)!r}){where}\n"
         f"tasks = [\n{task_lines}]\n"

@@ -34,8 +34,8 @@ from scipy.spatial.distance import jensenshannon
 from core.distribution import _ks, task_scores_of_codes
 from core.tasks._encoded import EncodedTasks, assignment_codes
 from core.quality import _mean, _ratio_deviation, split_quality_of_codes
-from core.split_config import SplitConfig
-from core.split_units import Units, make_units
+from core.splits._config import SplitConfig
+from core.splits._units import Units, make_units
 from core.thresholds import Chance, scorecard
 
 __all__ = ["DEALS", "dealt_groups", "group_chance", "judge_split"]
@@ -79,7 +79,7 @@ def group_chance(
     >>> chance.against, chance.ld > 0, chance.js > 0
     ("a random deal of whole 'g' groups", True, True)
     """
-    from core.splits import _random  # the random strategy itself, so the chance deal is the deal users get
+    from core.splits._split import _random  # the random strategy itself, so the chance deal is the deal users get
 
     units = make_units(frame, group_column, [])
     whole_units = Units(None, units.sizes, "groups")  # _random then returns one split per group

@@ -59,10 +59,10 @@ from core.report_html import (
     html_table,
     status_badge,
 )
-from core.splits import SplitConfig
+from core.splits._split import SplitConfig
 from core.tasks._task import Task
 from core.thresholds import status_of
-from core.time_split import time_order, time_order_words
+from core.splits._time import time_order, time_order_words
 
 __all__ = ["render_report", "write_report", "assignment_frame", "assignment_digest", "reproduce_code"]
 
@@ -447,7 +447,7 @@ def render_report(
     Examples
     --------
     >>> from core.data._dataset import load_builtin
-    >>> from core.splits import split
+    >>> from core.splits._split import split
     >>> data = load_builtin("penguins")
     >>> result = split(data.frame, data.tasks, SplitConfig(seed=1))
     >>> page = render_report(data, data.tasks, result.assignment, config=result.config)

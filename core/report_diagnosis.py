@@ -17,7 +17,7 @@ from core.data._feature_columns import feature_columns
 from core.figures import Recommendation, recommend_strategy
 from core.judge import dealt_groups, group_chance
 from core.quality import split_order
-from core.splits import EXCLUDED, SplitConfig
+from core.splits._split import EXCLUDED, SplitConfig
 
 __all__ = ["Progress", "Diagnosis", "diagnose", "comparison_configs", "SHIFT_PAIRS", "MIN_SHIFT_SUPPORT"]
 
@@ -89,7 +89,7 @@ def comparison_configs(config: SplitConfig | None, group_column: str | None,
     """The strategies compared, on the Diagnostics page and in the report: random and stratified, group
     (with a group column), time (with a time column), each with ``config``'s sizes and seed.
 
-    Random and stratified keep ``config``'s own group column whole, as :func:`core.splits.split` does, so
+    Random and stratified keep ``config``'s own group column whole, as :func:`core.splits._split.split` does, so
     they are what the user gets by picking them; stratified on whole groups of ``group_column`` is the group
     split, so it is left out then (shown once, as group).
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from core.data._dataset import Dataset
 from core.errors import ConfigError, DataError, TaskSplitError
-from core.split_config import SplitConfig
+from core.splits._config import SplitConfig
 from core.tasks._task import Task
 
 __all__ = ["WORKSPACE_FORMAT", "WORKSPACE_VERSION", "Workspace", "read_split_config", "is_workspace", "check_tasks"]

@@ -20,7 +20,7 @@ import streamlit as st
 
 from core.data._dataset import Dataset, load_builtin, load_file
 from core.data._roles import column_summary as _column_summary
-from core.splits import SplitConfig, SplitResult, split
+from core.splits._split import SplitConfig, SplitResult, split
 from core.tasks._task import Task
 
 log = logging.getLogger(__name__)
@@ -80,8 +80,8 @@ def strip_order(fingerprint: str, by: tuple[str, ...], _frame: pd.DataFrame):
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def time_strip_order(fingerprint: str, time_column: str, group_column: str | None, group_time: str, _frame):
-    """Rows in the order a time split placed them (``core.time_split.time_order``)."""
-    from core.time_split import time_order
+    """Rows in the order a time split placed them (``core.splits._time.time_order``)."""
+    from core.splits._time import time_order
 
     config = SplitConfig("time", time_column=time_column, group_column=group_column, group_time=group_time)
     return time_order(_frame, config)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import TaskSplitError
-from core.split_config import config_words
-from core.splits import SplitResult
+from core.splits._config import config_words
+from core.splits._split import SplitResult
 from dashboard import compute, state
 
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from core.data._dataset import Dataset
 from core.errors import ConfigError, TaskSplitError
-from core.splits import SplitConfig
+from core.splits._split import SplitConfig
 from core.tasks._task import Task, parse_task_spec
 
 # SplitConfig field <-> address parameter; fractions and n_folds are written apart.

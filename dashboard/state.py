@@ -16,7 +16,7 @@ import streamlit as st
 
 from core.data._dataset import DEFAULT_DATASET, Dataset, with_roles
 from core.errors import DataError, TaskSplitError
-from core.splits import SplitConfig
+from core.splits._split import SplitConfig
 from core.tasks._task import Task
 from core.workspace import Workspace, check_tasks
 from dashboard import compute, link
@@ -24,7 +24,7 @@ from dashboard import compute, link
 # The session's working state. Widget keys live beside the widgets, prefixed by page.
 DATASET = "dataset"            # core.data._dataset.Dataset: the table and its column roles
 TASKS = "tasks"                # tuple[core.tasks._task.Task]: the chosen prediction targets
-SPLIT_CONFIG = "split_config"  # core.splits.SplitConfig: how to split
+SPLIT_CONFIG = "split_config"  # core.splits._split.SplitConfig: how to split
 TRAINING = "training"          # dashboard.training_run.TrainingRun or None: the live or last run
 SPLIT_WIDGETS = "split_widgets_version"  # int: bumped when the config is set from outside the Split page
 LINK_NOTES = "link_notes"      # list[str]: what a page address asked for that could not be used, shown once

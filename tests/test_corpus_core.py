@@ -12,7 +12,7 @@ import pytest
 import core.data._dataset
 from core.data._dataset import MAX_UPLOAD_MB, column_summary, load_data, load_file
 from core.errors import DataError, TaskSplitError
-from core.splits import SplitConfig, split
+from core.splits._split import SplitConfig, split
 from core.tasks._task import Task, parse_task_spec
 from tests.corpus import (
     BAD_FILES,

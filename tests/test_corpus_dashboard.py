@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import core.data._dataset
 from core.data._builtins import BUILTIN_NAMES
-from core.splits import STRATEGIES, SplitConfig
+from core.splits._split import STRATEGIES, SplitConfig
 from dashboard import state
 from tests.apptest import new_app, open_app
 from tests.corpus import (

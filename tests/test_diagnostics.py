@@ -312,7 +312,7 @@ def test_scorecard_columns_and_relative_ld():
 
 
 def test_compare_strategies_one_row_per_config():
-    from core.splits import SplitConfig
+    from core.splits._split import SplitConfig
 
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"y": rng.choice(["a", "b", "c"], 600, p=[0.7, 0.2, 0.1]), "g": np.arange(600) // 4})
@@ -331,7 +331,7 @@ def test_compare_strategies_one_row_per_config():
 
 def test_compare_strategies_scores_each_config_as_the_single_diagnostics_do(mixed, monkeypatch):
     from core import comparison
-    from core.splits import SplitConfig
+    from core.splits._split import SplitConfig
 
     frame, tasks, _ = mixed
     frame = frame.assign(g=np.arange(len(frame)) // 3, t=np.arange(len(frame)) // 10)

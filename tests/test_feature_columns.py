@@ -12,7 +12,7 @@ from core.diagnostics import leakage
 from core.errors import DataError
 from core.features import feature_columns, id_like_columns, prepare_split
 from core.report import render_report
-from core.splits import SplitConfig, split
+from core.splits._split import SplitConfig, split
 from core.tasks._task import Task, make_task
 from tests.messy import panel_csv, panel_frame
 

@@ -229,7 +229,7 @@ def test_long_labels_are_cut_short_on_the_axis_only():
 
 def messy_distribution(n_rows: int = 6_000):
     """labels_frame: 7 binary tasks, a regression target and a class task missing in ~90% of rows."""
-    from core.splits import SplitConfig, split
+    from core.splits._split import SplitConfig, split
     from tests.messy import labels_frame
 
     frame = labels_frame(n_rows)

@@ -35,7 +35,7 @@ from core.diagnostics import (
     task_scores,
 )
 from core.errors import ConfigError, DataError
-from core.splits import (
+from core.splits._split import (
     EXCLUDED,
     STRATEGIES,
     MultiTaskStratifiedKFold,
@@ -44,7 +44,7 @@ from core.splits import (
     split,
 )
 from core.tasks._task import KINDS, Task, make_task, parse_task_spec
-from core.time_split import _parse_times
+from core.splits._time import _parse_times
 
 EXAMPLES = int(os.environ.get("TASKSPLIT_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(

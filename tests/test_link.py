@@ -6,7 +6,7 @@ import pytest
 
 from core.data._dataset import load_builtin
 from core.errors import ConfigError
-from core.splits import SplitConfig
+from core.splits._split import SplitConfig
 from dashboard import link, state
 from tests.apptest import new_app, open_app
 

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.report import assignment_digest
-from core.splits import SplitConfig, split
+from core.splits._split import SplitConfig, split
 from tests.apptest import open_app
 
 

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.data._dataset import dataset_from_frame
-from core.splits import SplitConfig
+from core.splits._split import SplitConfig
 from core.tasks._task import Task
 from dashboard import state
 from tests.apptest import new_app, open_app, open_upload

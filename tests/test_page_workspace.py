@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from core.splits import SplitConfig
+from core.splits._split import SplitConfig
 from core.tasks._task import Task
 from core.workspace import Workspace
 from dashboard import state

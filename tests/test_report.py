@@ -11,7 +11,7 @@ import pytest
 from core.data._dataset import Dataset
 from core.errors import DataError
 from core.report import assignment_digest, assignment_frame, render_report, reproduce_code, write_report
-from core.splits import SplitConfig, split
+from core.splits._split import SplitConfig, split
 from core.tasks._task import Task
 from core.training import EpochRecord, TrainConfig, fit_on_split
 
@@ -217,7 +217,7 @@ def test_the_report_draws_a_binary_task_as_its_rate_per_split_like_the_page():
     from core.data._dataset import load_builtin
     from core.diagnostics import label_distribution
     from core.figures import binary_rate_bars, label_distribution_bars
-    from core.splits import SplitConfig, split
+    from core.splits._split import SplitConfig, split
 
     data = load_builtin("wagepan")
     union = next(t for t in data.tasks if t.name == "union")

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.splits import EXCLUDED, SplitConfig, split
+from core.splits._split import EXCLUDED, SplitConfig, split
 from core.tasks._task import Task
 
 EXAMPLES = int(os.environ.get("TASKSPLIT_FUZZ_EXAMPLES", "15"))

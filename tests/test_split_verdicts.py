@@ -20,12 +20,12 @@ from core.tasks._encoded import encode_tasks
 from core.errors import ConfigError, DataError
 from core.judge import _group_ld_chance, group_chance, judge_split
 from core.quality import split_quality
-from core.split_config import config_words
-from core.split_units import Units
-from core.splits import SplitConfig, split
+from core.splits._config import config_words
+from core.splits._units import Units
+from core.splits._split import SplitConfig, split
 from core.tasks._task import Task
 from core.thresholds import scorecard, status_of
-from core.time_split import default_group_time, one_split_placings, time_order
+from core.splits._time import default_group_time, one_split_placings, time_order
 from tests.messy import panel_frame
 
 

@@ -1,4 +1,4 @@
-"""Tests for the sorted deal (core/stratify_sorted.py): twin swaps, its fallback, and its use by stratify."""
+"""Tests for the sorted deal (core/splits/stratify/_sorted.py): twin swaps, its fallback, and its use by stratify."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import make_multilabel_classification
 
-import core.stratify as stratify_module
+import core.splits.stratify._engine as stratify_module
 from core.diagnostics import split_quality
-from core.stratify import _canonical_order, largest_remainder, stratify
-from core.stratify_deal import deal as deal_in_batches
-from core.stratify_sorted import SORTED_POLISH_ROWS, _moves, _within_one, small_binary, sorted_deal
+from core.splits.stratify._engine import _canonical_order, largest_remainder, stratify
+from core.splits.stratify._deal import deal as deal_in_batches
+from core.splits.stratify._sorted import SORTED_POLISH_ROWS, _moves, _within_one, small_binary, sorted_deal
 
 PROPERTY = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -97,7 +97,7 @@ def test_yeast_needs_no_polish_and_beats_the_batched_deal_on_label_pairs():
 def test_a_label_with_few_twins_is_dealt_again_as_the_most_significant():
     # Yeast as the sklearn splitters see it: the two majority labels flipped to their absences. The
     # absence of Class12 has two twins only; the first deal leaves it off, the second spreads it itself.
-    from core.sklearn_splitters import _label_indicators
+    from core.splits._sklearn import _label_indicators
 
     Y, _ = _label_indicators(yeast())
     for seed in range(3):
@@ -190,7 +190,7 @@ def test_within_one_keeps_the_total_and_moves_as_little_as_it_can(row, low, high
 
 
 def test_label_sets_are_exact_up_to_62_labels():
-    from core.stratify_sorted import _label_sets
+    from core.splits.stratify._sorted import _label_sets
 
     rng = np.random.default_rng(0)
     for n_labels in (1, 14, 52, 53, 62):

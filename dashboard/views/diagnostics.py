@@ -18,7 +18,7 @@ from core.figures import (
 from core.figures.cooccurrence import MIN_SUPPORT
 from core.judge import dealt_groups
 from core.report_diagnosis import comparison_configs as strategy_configs  # the report compares the same ones
-from core.splits import EXCLUDED, SplitConfig
+from core.splits._split import EXCLUDED, SplitConfig
 from dashboard import compute, state
 from dashboard.guards import require_split
 

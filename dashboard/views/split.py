@@ -6,9 +6,9 @@ import streamlit as st
 
 from core.errors import TaskSplitError
 from core.figures import fold_strip, split_sizes
-from core.split_config import GROUP_TIME, config_words
-from core.splits import EXCLUDED, FOLD_STRATEGIES, STRATEGIES, SplitConfig
-from core.time_split import default_group_time, one_split_placings, time_order_words
+from core.splits._config import GROUP_TIME, config_words
+from core.splits._split import EXCLUDED, FOLD_STRATEGIES, STRATEGIES, SplitConfig
+from core.splits._time import default_group_time, one_split_placings, time_order_words
 from dashboard import compute, state
 
 NONE = "(none)"

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError, shown
-from core.split_config import SplitConfig
-from core.split_units import Units, to_all_splits
+from core.splits._config import SplitConfig
+from core.splits._units import Units, to_all_splits
 
 __all__ = ["time_split", "time_order", "time_order_words", "one_split_placings", "default_group_time", "PLACED_BY"]
 

@@ -1,4 +1,4 @@
-"""Repairs after the deal of :func:`core.stratify.stratify`: polish, settle sizes, cover rare columns.
+"""Repairs after the deal of :func:`core.splits.stratify._engine.stratify`: polish, settle sizes, cover rare columns.
 
 * :func:`polish`: a local search of exact best swaps (and, for groups, moves) between every
   pair of splits, among the few units whose move helps most, reducing the squared deviation of
@@ -10,7 +10,7 @@
   swapped in, without taking any split further from its share than the settling allows. On tiny
   inputs of single rows, gaps the swaps leave get :func:`exact_cover`, a bounded exact search.
 
-Hand-written because no library offers this (see :mod:`core.stratify`).
+Hand-written because no library offers this (see :mod:`core.splits.stratify._engine`).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Splitting: :func:`split` and :class:`SplitResult`; the one import for everything about splits.
 
-``core.splits`` also re-exports :class:`SplitConfig` and :class:`Fractions`
-(from ``core.split_config``) and the sklearn splitters
+``core.splits._split`` also re-exports :class:`SplitConfig` and :class:`Fractions`
+(from ``core.splits._config``) and the sklearn splitters
 :class:`MultiTaskStratifiedKFold` and :class:`MultiTaskStratifiedShuffleSplit`
-(from ``core.sklearn_splitters``), so ``from core.splits import ...`` is all a
+(from ``core.splits._sklearn``), so ``from core.splits._split import ...`` is all a
 caller needs.
 
 Every strategy computes one split code per row (``-1`` = ``excluded``);
@@ -14,7 +14,7 @@ group when ``group_column`` is set, so that no group is ever cut in two.
 | strategy     | what decides a row's split                                             |
 |--------------|------------------------------------------------------------------------|
 | random       | a random order of units, cut at the cumulative fractions               |
-| stratified   | :func:`core.stratify.stratify` over the tasks' indicator matrix        |
+| stratified   | :func:`core.splits.stratify._engine.stratify` over the tasks' indicator matrix        |
 | group        | stratified, on whole groups (``group_column`` required)                |
 | time         | the time column, in order; ``gap`` time values left out between splits; |
 |              | groups placed by their first or last time, or rows alone (``group_time``) |
@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 
 from core.errors import ConfigError, DataError
-from core.sklearn_splitters import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
-from core.split_config import (
+from core.splits._sklearn import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
+from core.splits._config import (
     DEFAULT_FRACTIONS,
     EXCLUDED,
     FOLD_STRATEGIES,
@@ -50,10 +50,10 @@ from core.split_config import (
     Fractions,
     SplitConfig,
 )
-from core.split_units import Units, fill_empty_splits, make_units, rare_class_note, to_all_splits
-from core.stratify import stratify
+from core.splits._units import Units, fill_empty_splits, make_units, rare_class_note, to_all_splits
+from core.splits.stratify._engine import stratify
 from core.tasks._task import Task, indicator_matrix
-from core.time_split import time_split
+from core.splits._time import time_split
 
 __all__ = [
     "STRATEGIES",

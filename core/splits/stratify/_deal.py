@@ -1,4 +1,4 @@
-"""Batched dealing: the first pass of :func:`core.stratify.stratify`, one column at a time.
+"""Batched dealing: the first pass of :func:`core.splits.stratify._engine.stratify`, one column at a time.
 
 Take the column with the fewest units still unplaced; all of its unplaced units form a batch.
 The batch is split among the splits by the column's remaining demand (largest remainder,
@@ -8,7 +8,7 @@ columns it co-occurs with. The batch is then subtracted from every column's dema
 count, and the next column is taken. Units with no positive indicator fill the room left.
 
 Hand-written because no library offers batched multi-label stratification (see
-:mod:`core.stratify`).
+:mod:`core.splits.stratify._engine`).
 """
 
 from __future__ import annotations

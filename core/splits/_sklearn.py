@@ -19,9 +19,9 @@ from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils.multiclass import type_of_target
 
 from core.errors import ConfigError, DataError
-from core.split_units import Units, fill_empty_splits, make_units, rare_class_note
-from core.stratify import stratify
-from core.stratify_sorted import small_binary
+from core.splits._units import Units, fill_empty_splits, make_units, rare_class_note
+from core.splits.stratify._engine import stratify
+from core.splits.stratify._sorted import small_binary
 
 __all__ = ["MultiTaskStratifiedKFold", "MultiTaskStratifiedShuffleSplit"]
 

@@ -1,4 +1,4 @@
-"""The sorted deal: the first try of :func:`core.stratify.stratify` on single rows with few labels.
+"""The sorted deal: the first try of :func:`core.splits.stratify._engine.stratify` on single rows with few labels.
 
 When every unit is one row holding 0/1 labels and the labels fit one 62-bit key, rows that hold
 the same label set (a *signature*) are interchangeable. Then:
@@ -19,13 +19,13 @@ the same label set (a *signature*) are interchangeable. Then:
    each, so the deal itself spreads them); the better of the two deals is kept.
 
 Everything happens on a (signatures x splits) table of counts; rows get their splits at the end.
-A few rows still off go to the polish of :mod:`core.stratify_repair`; with more (one-hot classes
-far off, as in wagepan), :func:`core.stratify.stratify` runs the batched deal instead. On data
+A few rows still off go to the polish of :mod:`core.splits.stratify._repair`; with more (one-hot classes
+far off, as in wagepan), :func:`core.splits.stratify._engine.stratify` runs the batched deal instead. On data
 such as yeast this reaches every label within one row of its share with no polish at all, at a
 better label-pair balance than the batched deal, in a fraction of its time.
 
 Hand-written because no library offers batched multi-label stratification (see
-:mod:`core.stratify`).
+:mod:`core.splits.stratify._engine`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from core.stratify_deal import interleave
+from core.splits.stratify._deal import interleave
 
 __all__ = ["SORTED_POLISH_ROWS", "entry_hash", "small_binary", "sorted_deal"]
 
@@ -88,9 +88,9 @@ def sorted_deal(binary, shares, targets, shuffle, rng) -> tuple[np.ndarray, np.n
     ``binary`` is a dense bool matrix (rows x labels, at most 62), ``targets`` the rows each split
     takes (summing to the rows) and ``shuffle`` a random permutation of the rows. Returns the
     assignment; the demand left (per label, in canonical order, and split: its share minus what
-    it got, as :func:`core.stratify_deal.deal` returns it); the rows still beyond one row of a
+    it got, as :func:`core.splits.stratify._deal.deal` returns it); the rows still beyond one row of a
     share (0: every label within one row); the canonical column order (as
-    :func:`core.stratify._canonical_order` gives it) and the positives per column. When labels
+    :func:`core.splits.stratify._engine._canonical_order` gives it) and the positives per column. When labels
     are left off, a second deal makes them the most significant (one stretch each, so the deal
     itself spreads them) and the better deal is kept.
 

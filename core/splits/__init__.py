@@ -1,0 +1,55 @@
+"""Splits: :func:`split` assigns every row to a split as a :class:`SplitConfig` says, and :class:`SplitResult` holds it.
+
+The strategies (random, stratified, group, time, hash, predefined), the units they deal (rows or
+whole groups), and the sklearn-style splitters. The stratification engine is :mod:`core.splits.stratify`.
+"""
+
+from core.splits._config import (
+    DEFAULT_FRACTIONS,
+    EXCLUDED,
+    FOLD_STRATEGIES,
+    GROUP_TIME,
+    MAX_SEED,
+    STRATEGIES,
+    Fractions,
+    SplitConfig,
+    config_words,
+)
+from core.splits._sklearn import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
+from core.splits._split import SplitResult, split
+from core.splits._time import (
+    PLACED_BY,
+    default_group_time,
+    one_split_placings,
+    time_order,
+    time_order_words,
+    time_split,
+)
+from core.splits._units import Units, fill_empty_splits, make_units, rare_class_note, to_all_splits
+
+__all__ = [
+    "SplitResult",
+    "split",
+    "STRATEGIES",
+    "FOLD_STRATEGIES",
+    "EXCLUDED",
+    "MAX_SEED",
+    "DEFAULT_FRACTIONS",
+    "GROUP_TIME",
+    "Fractions",
+    "SplitConfig",
+    "config_words",
+    "Units",
+    "make_units",
+    "to_all_splits",
+    "fill_empty_splits",
+    "rare_class_note",
+    "time_split",
+    "time_order",
+    "time_order_words",
+    "one_split_placings",
+    "default_group_time",
+    "PLACED_BY",
+    "MultiTaskStratifiedKFold",
+    "MultiTaskStratifiedShuffleSplit",
+]

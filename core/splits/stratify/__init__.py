@@ -1,0 +1,12 @@
+"""The stratification engine: :func:`stratify` deals units to splits so that every label (and, with
+``order=2``, every label pair) keeps its share; :func:`pair_indicators` builds the pair columns.
+
+Three stages, one module each: the batched deal (``_deal``, and ``_sorted`` for a single 0/1
+label), then the repair (``_repair``: polish the worst columns, then cover rare ones), driven by
+``_engine.stratify``. ``core.stratify`` is this engine under the name DESIGN.md gives it.
+"""
+
+from core.splits.stratify._deal import largest_remainder
+from core.splits.stratify._engine import pair_indicators, stratify
+
+__all__ = ["stratify", "pair_indicators", "largest_remainder"]

@@ -1,0 +1,294 @@
+"""The fast multi-task stratification engine: one split index per unit, every label balanced at once.
+
+A unit is a row, or a group of rows carrying the sum of its rows' indicators. :func:`stratify`
+deals units to k splits so that each split gets its share of the rows and of every column of
+the indicator matrix (and, with ``order=2``, of every co-occurring column pair).
+
+The algorithm is a batched form of iterative stratification (Sechidis et al. 2011). The
+original places one example at a time in Python; here each column is one vectorised step:
+
+1. Columns are put in a canonical order (positive units, then a hash of their content), so the
+   result depends on neither the order nor the names of the columns.
+2. Take the column with the fewest units still unplaced (ties: canonical order). All of its
+   unplaced units form a batch.
+3. Split the batch among the splits by the column's remaining demand per split (largest
+   remainder, within each split's room; ties go to the split the batch's other columns need
+   most, then to the emptier split, then at random).
+4. Sort the batch by its units' two rarest other columns, then at random, and deal it out along
+   a proportional interleave of the splits' quotas: every run of units sharing a column is
+   spread over the splits in proportion, so dealing one column also balances those it co-occurs
+   with (and their pairs).
+5. Subtract the batch from every column's demand with one count; repeat. Units with no positive
+   indicator fill the room left.
+
+On small inputs of single 0/1 rows (at most 62 labels; see :func:`core.splits.stratify._sorted.small_binary`),
+a faster first try comes before all this: the *sorted deal* (:mod:`core.splits.stratify._sorted`) sorts
+the rows by their label set, deals them along one interleave and mends each label left a row
+off its share by swapping a row for its twin (the same labels but that one) or a cousin (that
+label traded for another that can spare it). When it mends every label, that is the split (on
+yeast: every label within one row, better label-pair balance, in a twentieth of the time); a
+few rows left off go to the polish below; with more (one-hot classes far off), the batched deal
+runs instead.
+
+Then, when a label ended a whole unit off its share (or units differ in size), a local search
+polishes the split: the exact best swaps (and, for groups, moves) between every pair of splits,
+among the few units whose move helps most, reducing the squared deviation of every split's
+label composition and size. Groups are settled to within one unit's size of their share of the
+rows. Last, a label with at least k units that some split lacks gets a unit swapped in, within
+the same size bound (:mod:`core.splits.stratify._repair`).
+Hand-written because no library offers batched multi-label stratification (scikit-multilearn
+and iterative-stratification place one example at a time in Python).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+from core.errors import ConfigError, DataError
+from core.splits.stratify._deal import deal, largest_remainder
+from core.splits.stratify._repair import cover_rare_columns, may_lack, polish
+from core.splits.stratify._sorted import SORTED_POLISH_ROWS, entry_hash, small_binary, sorted_deal
+
+__all__ = ["stratify", "pair_indicators", "largest_remainder"]
+
+_DENSE_CHUNK_ROWS = 1 << 15  # rows converted at a time from a dense Y, to bound memory
+
+
+def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int = 1) -> np.ndarray:
+    """Assign each unit to a split so that every column of ``Y`` is balanced across splits.
+
+    Parameters
+    ----------
+    Y : scipy sparse matrix or ndarray, shape (n_units, L)
+        Nonnegative integer counts: 0/1 rows, or per group the sum of its rows' indicators.
+        Kept sparse; a dense ``Y`` is read in chunks, never converted to a float matrix.
+    fractions : sequence of float
+        The k splits' shares, positive and summing to 1 (k equal shares make k folds).
+    rng : numpy.random.Generator
+        The only source of randomness (ties and the order within runs of similar units).
+    sizes : array of int, shape (n_units,), optional
+        Rows per unit (group sizes); all 1 when omitted.
+    order : {1, 2}
+        2 also balances every co-occurring pair of columns.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_units,)
+        The split index 0..k-1 of every unit. Split sizes (sums of ``sizes``) are the
+        largest-remainder targets of ``fractions`` exactly when every size is 1, and otherwise
+        within the largest unit's size of ``fractions * sizes.sum()`` (the unrounded shares).
+        A label (column) with at least k positive units is in every split whenever swaps can
+        arrange it, and on up to 48 single rows whenever any split of those sizes can (an exact
+        search, bounded at 3,000 steps). Only a tiny, densely labelled input can have no such split.
+
+    Examples
+    --------
+    >>> Y = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [1, 1], [0, 0]])
+    >>> stratify(Y, [0.5, 0.5], rng=np.random.default_rng(0)).tolist().count(0)
+    3
+    """
+    single_rows = sizes is None or bool(np.all(np.asarray(sizes) == 1))
+    binary = small_binary(Y) if order == 1 and single_rows else None  # input the sorted deal takes
+    counts = None if binary is not None else _as_count_csr(Y)
+    shares = _check_fractions(fractions)
+    n_units, n_labels = (counts if binary is None else binary).shape
+    unit_sizes = _check_sizes(sizes, n_units)
+    if order not in (1, 2):
+        raise ConfigError(f"order={order!r} is not supported; use 1 (labels) or 2 (labels and label pairs).")
+    if not isinstance(rng, np.random.Generator):
+        raise ConfigError(
+            f"rng={rng!r} is not a numpy Generator; pass np.random.default_rng(seed)."
+        )
+    if n_units == 0:
+        return np.zeros(0, dtype=np.int64)
+    if binary is not None:
+        assignment = _stratify_sorted(binary, shares, rng)
+        if assignment is not None:
+            return assignment
+        counts = _as_count_csr(binary)
+    if order == 2:
+        counts = sp.hstack([counts, pair_indicators(counts)], format="csr")
+    columns = _canonical_order(counts)
+    total = int(unit_sizes.sum())
+    targets = largest_remainder(total, shares)
+    weighted = bool((unit_sizes != 1).any() or (counts.data != 1).any())
+    grouped = bool((unit_sizes > 1).any())
+    # Rows each split should hold. Single rows hit the rounded targets exactly; groups are held to
+    # within one group's size of the fractions themselves (a rounded target can sit up to a row
+    # nearer a wrong size, and "within one group" of it is then a row beyond the promise).
+    goal = total * shares if grouped else targets.astype(np.float64)
+    band = int(unit_sizes.max()) if grouped else 0  # rows a split may stray from its goal
+    shuffle = rng.permutation(n_units)  # a random rank per unit breaks every remaining tie
+    counts = _permute_columns(counts, columns)
+    is_label = columns < n_labels  # canonical columns that are labels, not pairs
+    assignment, demand = deal(counts, shares, targets, unit_sizes, shuffle, rng, weighted)
+    polished = polish(counts, is_label, assignment, demand, unit_sizes, goal, weighted)
+    totals = np.bincount(counts.indices, minlength=counts.shape[1])
+    if polished or may_lack(totals, is_label, demand, shares, targets):
+        cover_rare_columns(counts, is_label, assignment, unit_sizes, targets, goal, shuffle, band)
+    return assignment
+
+
+
+def _stratify_sorted(binary, shares, rng) -> np.ndarray | None:
+    """The sorted deal on a small 0/1 matrix of single rows (then the polish, if a few rows are left
+    off, and the cover of rare labels); None when it leaves too many rows off for the polish."""
+    n_units, n_labels = binary.shape
+    targets = largest_remainder(n_units, shares)
+    shuffle = rng.permutation(n_units)
+    assignment, demand, rows_off, columns, units = sorted_deal(binary, shares, targets, shuffle, rng)
+    every = np.ones(n_labels, dtype=bool)
+    # Every label within one row of its share: in every split, too, if each share of k or more rows
+    # is a row or more (equal shares), else if no label with k rows is missing from a split.
+    if rows_off == 0 and (shares.min() * len(shares) > 1 - 1e-9 or not may_lack(units[columns], every, demand, shares, targets)):
+        return assignment
+    if rows_off > SORTED_POLISH_ROWS:
+        return None
+    counts = _permute_columns(_as_count_csr(binary), columns)
+    ones, goal = np.ones(n_units, dtype=np.int64), targets.astype(np.float64)
+    if rows_off:
+        polish(counts, every, assignment, demand, ones, goal, False)
+    cover_rare_columns(counts, every, assignment, ones, targets, goal, shuffle, 0)
+    return assignment
+
+
+def pair_indicators(Y) -> sp.csr_matrix:
+    """One column per co-occurring pair of columns of ``Y``: the rows (units) holding both.
+
+    A unit's pair count is the smaller of its two counts (exact for 0/1 rows, an upper bound
+    on the rows holding both for a group). Columns follow the pairs (a, b), a < b, in order.
+
+    Examples
+    --------
+    >>> pair_indicators(np.array([[1, 1, 1], [1, 0, 1]])).toarray().tolist()
+    [[1, 1, 1], [0, 1, 0]]
+    """
+    matrix = _as_count_csr(Y)
+    if not matrix.has_sorted_indices:
+        matrix = matrix.sorted_indices()
+    n, n_cols = matrix.shape
+    per_row = np.diff(matrix.indptr)
+    rows, codes, values = [], [], []
+    for width in np.unique(per_row[per_row >= 2]):  # rows with the same number of labels at once
+        members = np.flatnonzero(per_row == width)
+        at = matrix.indptr[members][:, None] + np.arange(width)  # (m, width)
+        first, second = np.triu_indices(width, 1)
+        cols, vals = matrix.indices[at], matrix.data[at]
+        rows.append(np.repeat(members, len(first)))
+        codes.append((cols[:, first].astype(np.int64) * n_cols + cols[:, second]).ravel())
+        values.append(np.minimum(vals[:, first], vals[:, second]).ravel())
+    if not rows:
+        return sp.csr_matrix((n, 0), dtype=matrix.dtype)
+    present, column = np.unique(np.concatenate(codes), return_inverse=True)
+    pairs = sp.csr_matrix(
+        (np.concatenate(values), (np.concatenate(rows), column)), shape=(n, len(present))
+    )
+    pairs.sort_indices()
+    return pairs
+
+
+# ---------------------------------------------------------------------------------------------
+# input checks
+
+
+def _as_count_csr(Y) -> sp.csr_matrix:
+    """Y as a CSR matrix of nonnegative integer counts without explicit zeros; Y itself is never changed.
+
+    A dense Y is read a block of rows at a time, never copied whole or turned into floats.
+    """
+    if sp.issparse(Y):
+        if Y.ndim != 2:
+            raise DataError(f"Y has shape {Y.shape}; pass a 2-D (units x labels) matrix.")
+        matrix = Y.tocsr()
+        if not matrix.has_canonical_format or (matrix.data == 0).any():
+            matrix = matrix.copy()
+            matrix.sum_duplicates()
+            matrix.eliminate_zeros()
+    else:
+        dense = np.asarray(Y)
+        if dense.ndim != 2:
+            raise DataError(f"Y has shape {dense.shape}; pass a 2-D (units x labels) matrix.")
+        matrix = _dense_to_csr(dense)
+    data = matrix.data
+    if data.dtype == np.bool_:
+        data = data.view(np.uint8)
+    elif not np.issubdtype(data.dtype, np.integer):
+        try:
+            values = data.astype(np.float64)
+        except (TypeError, ValueError):
+            raise DataError(f"Y holds {data.dtype} values, not counts; pass 0/1 indicators or integer counts.") from None
+        whole = np.isfinite(values) & (values == np.round(values))
+        if not whole.all():
+            raise DataError(f"Y holds {values[~whole][0]!r}, not a count; pass 0/1 indicators or integer counts.")
+        data = values.astype(np.int64)
+    if data.size and data.min() < 0:
+        raise DataError(f"Y holds the negative value {data.min()}; pass 0/1 indicators or nonnegative counts.")
+    return sp.csr_matrix((data, matrix.indices, matrix.indptr), shape=matrix.shape)
+
+
+def _dense_to_csr(dense: np.ndarray) -> sp.csr_matrix:
+    """CSR from a dense matrix, a block of rows at a time (peak memory: one block), rows sorted."""
+    n, n_cols = dense.shape
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    indices, data = [], []
+    for start in range(0, n, _DENSE_CHUNK_ROWS):
+        block = np.ascontiguousarray(dense[start : start + _DENSE_CHUNK_ROWS]).reshape(-1)
+        flat = np.flatnonzero(block != 0)  # numpy finds nonzeros in a bool array far faster
+        row, col = np.divmod(flat, n_cols)
+        height = min(_DENSE_CHUNK_ROWS, n - start)
+        indptr[start + 1 : start + 1 + height] = np.bincount(row, minlength=height)
+        indices.append(col.astype(np.int32))
+        data.append(block[flat])
+    np.cumsum(indptr, out=indptr)
+    if not data:
+        return sp.csr_matrix((n, n_cols), dtype=dense.dtype)
+    return sp.csr_matrix((np.concatenate(data), np.concatenate(indices), indptr), shape=(n, n_cols))
+
+
+def _check_fractions(fractions) -> np.ndarray:
+    shares = np.asarray(fractions, dtype=np.float64).ravel()
+    values = shares.tolist()  # a handful of numbers: plain floats check them fastest
+    if not values or not all(0 < value < math.inf for value in values):
+        raise ConfigError(f"fractions={list(fractions)!r} must be positive numbers; give each split a share above 0.")
+    total = math.fsum(values)
+    if abs(total - 1) > 1e-6:
+        raise ConfigError(f"fractions={list(fractions)!r} sum to {total:g}, not 1; rescale them.")
+    return shares / shares.sum()
+
+
+def _check_sizes(sizes, n_units: int) -> np.ndarray:
+    if sizes is None:
+        return np.ones(n_units, dtype=np.int64)
+    values = np.asarray(sizes)
+    if values.shape != (n_units,):
+        raise DataError(f"sizes has shape {values.shape}; pass one row count per unit, shape ({n_units},).")
+    if values.size and (not np.all(values == np.round(values)) or values.min() < 1):
+        raise DataError(f"sizes holds {values.min()!r}; every unit needs a whole number of rows, at least 1.")
+    return values.astype(np.int64)
+
+
+# ---------------------------------------------------------------------------------------------
+# canonical column order
+
+
+def _canonical_order(counts: sp.csr_matrix) -> np.ndarray:
+    """Column order by (positive units, content hash): the same for any order of the columns."""
+    by_column = counts.tocsc()
+    units = np.diff(by_column.indptr)
+    mixed = entry_hash(by_column.indices, by_column.data)
+    content = np.zeros(len(units), dtype=np.uint64)
+    nonempty = units > 0
+    content[nonempty] = np.add.reduceat(mixed, by_column.indptr[:-1][nonempty])
+    return np.lexsort((content, units))
+
+
+def _permute_columns(counts: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
+    """Columns reordered so that column i is ``columns[i]``, indices sorted per row."""
+    position = np.empty(len(columns), dtype=counts.indices.dtype)
+    position[columns] = np.arange(len(columns), dtype=counts.indices.dtype)
+    permuted = sp.csr_matrix((counts.data.copy(), position[counts.indices], counts.indptr), shape=counts.shape)
+    permuted.sort_indices()
+    return permuted
