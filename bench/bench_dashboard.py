@@ -191,9 +191,9 @@ def breakdown(name: str) -> list[list[str]]:
     """Medians of the core calls behind the timed pages, in this process, for the config the rounds reach."""
     from core import diagnostics as dx
     from core import figures
-    from core.data._dataset import load_builtin
+    from core.data import load_builtin
     from core.report import render_report
-    from core.splits._split import SplitConfig, split
+    from core.splits import SplitConfig, split
 
     data = load_builtin(name)
     frame, tasks = data.frame, data.tasks
@@ -257,8 +257,8 @@ def page_script_alone(name: str, page: str = "views/diagnostics.py") -> list[str
     """One page's script run in AppTest (no browser, no websocket), each run on a config not seen before."""
     from streamlit.testing.v1 import AppTest
 
-    from core.data._dataset import load_builtin
-    from core.splits._split import SplitConfig
+    from core.data import load_builtin
+    from core.splits import SplitConfig
     from dashboard import state
 
     data = load_builtin(name)

@@ -22,9 +22,8 @@ import pandas as pd
 
 from bench.common import CACHE_DIR, PeakRss, machine, table, timed, write_section
 from core import diagnostics as D
-from core.data._builtins import synthetic_frame
-from core.data._dataset import load_builtin
-from core.tasks._task import Task
+from core.data import load_builtin, synthetic_frame
+from core.tasks import Task
 
 SYNTHETIC_ROWS, SYNTHETIC_LABELS = 1_000_000, 100
 REPEAT = 3
@@ -45,7 +44,7 @@ def _synthetic() -> pd.DataFrame:
 
 def _random_assignment(df: pd.DataFrame, tasks, **config) -> pd.Series:
     """A random split by core.splits._split, so the assignment is what the dashboard passes (a str Series)."""
-    from core.splits._split import SplitConfig, split
+    from core.splits import SplitConfig, split
 
     return split(df, tasks, SplitConfig("random", seed=0, **config)).assignment
 
@@ -291,7 +290,7 @@ def _crosscheck_section() -> str:
 
 
 def _thresholds_section() -> str:
-    from core.splits._split import SplitConfig, split
+    from core.splits import SplitConfig, split
 
     rows = []
     for name in ("yeast", "wagepan", "penguins", "happiness", "flights"):

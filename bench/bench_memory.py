@@ -54,7 +54,7 @@ class RssSampler:
 
 
 def flights_frame_mib() -> float:
-    from core.data._dataset import load_builtin
+    from core.data import load_builtin
 
     return float(load_builtin("flights").frame.memory_usage(deep=True).sum()) / MIB
 

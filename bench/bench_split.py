@@ -32,7 +32,7 @@ import scipy.sparse as sp
 
 from bench.common import CACHE_DIR, PeakRss, machine, table, write_section
 from core.diagnostics import split_quality
-from core.splits.stratify._engine import stratify
+from core.splits.stratify import stratify
 
 REPEAT = 3
 YEAST_REPEAT = 25  # a split of yeast takes milliseconds, so a median of 3 would be mostly noise
@@ -214,7 +214,7 @@ def group_data(n_rows: int = 100_000, n_groups: int = 20_000) -> tuple[np.ndarra
 def our_splitter(**kwargs):
     """Our public sklearn class, if core.splits._split has it yet (else None)."""
     try:
-        from core.splits._split import MultiTaskStratifiedKFold
+        from core.splits import MultiTaskStratifiedKFold
     except ImportError:
         return None
     return lambda seed: MultiTaskStratifiedKFold(FOLDS, random_state=seed, **kwargs)

@@ -26,11 +26,12 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from bench.common import Timing, machine, table, timed, write_section
-from core.data._dataset import load_builtin
+from core.data import load_builtin
 from core.features import PreparedSplit, prepare_split
 from core.metrics import PRIMARY_METRIC, task_metrics
 from core.model import ModelConfig, SharedTrunkModel, task_losses
-from core.training import TrainConfig, train, train_baselines, transfer_gain
+from core.train_records import TrainConfig
+from core.training import train, train_baselines, transfer_gain
 
 REPEAT = 3
 THREAD_ROUNDS = 2

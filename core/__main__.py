@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.data._dataset import Dataset, load_data
+from core.data import Dataset, load_data
 from core.errors import ConfigError, DataError, TaskSplitError
-from core.tasks._task import Task, parse_task_spec
+from core.tasks import Task, parse_task_spec
 
 EXIT_BAD_INPUT = 2
 
@@ -139,7 +139,7 @@ def read_config_file(path: str):
 
 
 def _cmd_split(args: argparse.Namespace) -> None:
-    from core.splits._split import SplitConfig, split
+    from core.splits import SplitConfig, split
 
     dataset = load_data(args.data)
     tasks = _tasks(dataset, args.task)
@@ -179,8 +179,9 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> None:
-    from core.data._feature_columns import feature_columns
-    from core.training import TrainConfig, fit_on_split
+    from core.data import feature_columns
+    from core.train_records import TrainConfig
+    from core.training import fit_on_split
 
     dataset = load_data(args.data)
     tasks = _tasks(dataset, args.task)

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.data._dataset import Dataset
-from core.splits._config import SplitConfig
-from core.tasks._task import Task
+from core.data import Dataset
+from core.splits import SplitConfig
+from core.tasks import Task
 
 __all__ = ["assignment_frame", "write_assignment", "assignment_digest", "data_spec", "reproduce_code"]
 
@@ -71,7 +71,7 @@ def reproduce_code(dataset: Dataset, tasks: Sequence[Task], config: SplitConfig)
 
     Examples
     --------
-    >>> from core.data._dataset import load_builtin
+    >>> from core.data import load_builtin
     >>> print(reproduce_code(load_builtin("penguins"), [Task("sex", ("sex",), "binary")], SplitConfig(seed=3)))
     ... # doctest: +ELLIPSIS
     from core.data._dataset import load_data

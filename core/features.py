@@ -30,9 +30,9 @@ from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
+from core.data import date_columns, feature_columns, id_like_columns
 from core.errors import ConfigError, DataError
-from core.data._feature_columns import date_columns, feature_columns, id_like_columns
-from core.tasks._task import Task, encode, task_source_columns
+from core.tasks import Task, encode, task_source_columns
 
 __all__ = [
     "FeatureConfig",

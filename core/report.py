@@ -32,23 +32,16 @@ import plotly
 import plotly.graph_objects as go
 
 import core
-from core import diagnostics
-from core.data._dataset import Dataset
+from core.data import Dataset
+from core.diagnostics import status_of
 from core.errors import DataError
 from core.export import assignment_digest, assignment_frame, data_spec, reproduce_code  # noqa: F401
-from core.figures import (
-    association_heatmap,
-    binary_rate_bars,
-    cooccurrence_heatmap,
-    fold_strip,
-    label_distribution_bars,
-    loss_curves,
-    regression_histogram,
-    split_sizes,
-    strategy_comparison,
-)
-from core.figures.split import strip_order
-from core.quality import split_order
+from core.figures.comparison import strategy_comparison
+from core.figures.cooccurrence import cooccurrence_heatmap
+from core.figures.diagnostics import association_heatmap
+from core.figures.distribution import binary_rate_bars, label_distribution_bars, regression_histogram
+from core.figures.split import fold_strip, split_sizes, strip_order
+from core.figures.training import loss_curves
 from core.report_diagnosis import MIN_SHIFT_SUPPORT, Diagnosis, Progress, diagnose
 from core.report_html import (
     FigureEmbedder,
@@ -59,10 +52,8 @@ from core.report_html import (
     html_table,
     status_badge,
 )
-from core.splits._split import SplitConfig
-from core.tasks._task import Task
-from core.thresholds import status_of
-from core.splits._time import time_order, time_order_words
+from core.splits import WHOLE, SplitConfig, split_order, time_order, time_order_words
+from core.tasks import Task
 
 __all__ = ["render_report", "write_report", "assignment_frame", "assignment_digest", "reproduce_code"]
 
@@ -102,7 +93,7 @@ def _concerns(diagnosis: Diagnosis) -> list[tuple[str, str]]:
 
 def _overview(dataset: Dataset, tasks: Sequence[Task], config, diagnosis: Diagnosis, stamp: str) -> str:
     counts = diagnosis.distribution.counts
-    missing = counts[(counts["split"] == diagnostics.WHOLE) & counts["is_missing"]].set_index("task")["fraction"]
+    missing = counts[(counts["split"] == WHOLE) & counts["is_missing"]].set_index("task")["fraction"]
     task_rows = pd.DataFrame(
         {
             "task": [t.name for t in tasks],
@@ -191,14 +182,14 @@ def _label_table(counts: pd.DataFrame, splits: Sequence[str]) -> str:
     """Labels x splits, each cell the share of the split's rows and the count."""
     shown = counts if counts.loc[counts["is_missing"], "count"].sum() else counts[~counts["is_missing"]]
     labels = list(dict.fromkeys(shown["label"]))
-    whole = shown[shown["split"] == diagnostics.WHOLE].set_index("label")["count"]
+    whole = shown[shown["split"] == WHOLE].set_index("label")["count"]
     note = ""
     if len(labels) > MAX_LABEL_ROWS:
         keep = set(whole.sort_values(ascending=False).index[:MAX_LABEL_ROWS])
         note = f"<p class=\"note\">The {MAX_LABEL_ROWS} most frequent of {len(labels):,} labels.</p>"
         labels = [label for label in labels if label in keep]
     table = {"label": labels}
-    for name in (*splits, diagnostics.WHOLE):
+    for name in (*splits, WHOLE):
         part = shown[shown["split"] == name].set_index("label")
         table[name] = [f"{part.at[label, 'fraction']:.1%} ({part.at[label, 'count']:,})" for label in labels]
     return html_table(pd.DataFrame(table)) + note
@@ -348,7 +339,7 @@ def _training_section(training, figure, transfer=None) -> str:
     sentence, the bars with their intervals, and the table.
     """
     from core.figures.training import transfer_gain_bars
-    from core.training import TrainResult  # imported here: torch is slow to import and only this needs it
+    from core.train_records import TrainResult
 
     history = list(getattr(training, "history", training))
     body = ""
@@ -446,8 +437,8 @@ def render_report(
 
     Examples
     --------
-    >>> from core.data._dataset import load_builtin
-    >>> from core.splits._split import split
+    >>> from core.data import load_builtin
+    >>> from core.splits import split
     >>> data = load_builtin("penguins")
     >>> result = split(data.frame, data.tasks, SplitConfig(seed=1))
     >>> page = render_report(data, data.tasks, result.assignment, config=result.config)
@@ -493,7 +484,7 @@ def write_report(
     Examples
     --------
     >>> import tempfile
-    >>> from core.data._dataset import load_builtin
+    >>> from core.data import load_builtin
     >>> data = load_builtin("penguins")
     >>> path = write_report(Path(tempfile.mkdtemp()) / "r.html", data, data.tasks, ["train", "test"] * 172)
     >>> path.stat().st_size > 1_000_000  # plotly.js is inside

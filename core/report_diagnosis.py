@@ -11,13 +11,12 @@ import numpy as np
 import pandas as pd
 
 from core import diagnostics
-from core.data._dataset import Dataset
+from core.data import Dataset, feature_columns
+from core.diagnostics import dealt_groups, group_chance
 from core.export import assignment_digest
-from core.data._feature_columns import feature_columns
-from core.figures import Recommendation, recommend_strategy
-from core.judge import dealt_groups, group_chance
-from core.quality import split_order
-from core.splits._split import EXCLUDED, SplitConfig
+from core.figures.comparison import Recommendation, recommend_strategy
+from core.splits import EXCLUDED, SplitConfig, split_order
+from core.tasks import encode_tasks
 
 __all__ = ["Progress", "Diagnosis", "diagnose", "comparison_configs", "SHIFT_PAIRS", "MIN_SHIFT_SUPPORT"]
 
@@ -133,7 +132,7 @@ def diagnose(dataset: Dataset, tasks, assignment, config, progress: Progress) ->
     splits = tuple(name for name in sizes["split"] if name != EXCLUDED)
     fractions, known = _fractions(config, sizes)
     progress(0.05, "Encoding the tasks")
-    encoded = diagnostics.encode_tasks(frame, tasks, n_bins)
+    encoded = encode_tasks(frame, tasks, n_bins)
     progress(0.15, "Scoring the split")
     quality = diagnostics.split_quality(encoded.matrix, assignment.to_numpy(), fractions)
     scores = diagnostics.task_scores(frame, encoded, assignment)

@@ -49,7 +49,7 @@ from core.errors import ConfigError
 from core.features import FeatureConfig, Part, PreparedSplit, TargetSpec, prepare_split
 from core.metrics import PRIMARY_METRIC, confusion, task_metrics, unreliable
 from core.model import ModelConfig, SharedTrunkModel, make_weighting, masked_loss, task_losses
-from core.tasks._task import Task
+from core.tasks import Task
 from core.train_records import EpochRecord, TrainConfig, TrainResult
 from core.transfer_gain import BOOTSTRAP_SEED, TransferGain, transfer_gain_bootstrap
 

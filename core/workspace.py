@@ -19,10 +19,10 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from core.data._dataset import Dataset
+from core.data import Dataset
 from core.errors import ConfigError, DataError, TaskSplitError
-from core.splits._config import SplitConfig
-from core.tasks._task import Task
+from core.splits import SplitConfig
+from core.tasks import Task
 
 __all__ = ["WORKSPACE_FORMAT", "WORKSPACE_VERSION", "Workspace", "read_split_config", "is_workspace", "check_tasks"]
 
@@ -36,7 +36,7 @@ class Workspace:
 
     Examples
     --------
-    >>> from core.data._dataset import load_builtin
+    >>> from core.data import load_builtin
     >>> data = load_builtin("penguins")
     >>> saved = Workspace.of(data, data.tasks, SplitConfig(n_folds=5))
     >>> back = Workspace.from_json(saved.to_json())
@@ -144,7 +144,7 @@ def read_split_config(text: str | bytes) -> SplitConfig:
 
     Examples
     --------
-    >>> from core.data._dataset import load_builtin
+    >>> from core.data import load_builtin
     >>> data = load_builtin("penguins")
     >>> read_split_config(Workspace.of(data, data.tasks, SplitConfig(seed=4)).to_json()).seed
     4

@@ -18,10 +18,10 @@ from typing import NamedTuple
 import pandas as pd
 import streamlit as st
 
-from core.data._dataset import Dataset, load_builtin, load_file
-from core.data._roles import column_summary as _column_summary
-from core.splits._split import SplitConfig, SplitResult, split
-from core.tasks._task import Task
+from core.data import Dataset, load_builtin, load_file
+from core.data import column_summary as _column_summary
+from core.splits import SplitConfig, SplitResult, split
+from core.tasks import Task
 
 log = logging.getLogger(__name__)
 
@@ -52,21 +52,21 @@ def column_summary(fingerprint: str, _frame: pd.DataFrame) -> pd.DataFrame:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def repeated_ids(fingerprint: str, _frame: pd.DataFrame):
-    from core.data._roles import repeated_id_candidates
+    from core.data import repeated_id_candidates
 
     return repeated_id_candidates(_frame)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def label_notes(fingerprint: str, task: Task, _frame: pd.DataFrame) -> tuple[str, ...]:
-    from core.tasks._task import label_notes as notes
+    from core.tasks import label_notes as notes
 
     return notes(_frame, task)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def duplicate_tasks(fingerprint: str, tasks: tuple[Task, ...], _frame: pd.DataFrame) -> tuple[str, ...]:
-    from core.tasks._task import duplicate_task_notes
+    from core.tasks import duplicate_task_notes
 
     return duplicate_task_notes(_frame, tasks)
 
@@ -81,7 +81,7 @@ def strip_order(fingerprint: str, by: tuple[str, ...], _frame: pd.DataFrame):
 @st.cache_data(max_entries=16, show_spinner=False)
 def time_strip_order(fingerprint: str, time_column: str, group_column: str | None, group_time: str, _frame):
     """Rows in the order a time split placed them (``core.splits._time.time_order``)."""
-    from core.splits._time import time_order
+    from core.splits import time_order
 
     config = SplitConfig("time", time_column=time_column, group_column=group_column, group_time=group_time)
     return time_order(_frame, config)
@@ -96,7 +96,7 @@ def time_strip_order(fingerprint: str, time_column: str, group_column: str | Non
 
 @st.cache_resource(max_entries=8, show_spinner="Encoding the tasks…")
 def encoded_tasks(fingerprint: str, tasks: tuple[Task, ...], n_bins: int, _frame: pd.DataFrame):
-    from core.diagnostics import encode_tasks
+    from core.tasks import encode_tasks
 
     return encode_tasks(_frame, tasks, n_bins)
 
@@ -104,7 +104,7 @@ def encoded_tasks(fingerprint: str, tasks: tuple[Task, ...], n_bins: int, _frame
 @st.cache_resource(max_entries=16, show_spinner=False)
 def assignment_codes(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, _assignment: pd.Series):
     """Split code per row (-1 excluded) and the split names, for drill-down masks."""
-    from core.quality import split_codes
+    from core.splits import split_codes
 
     return split_codes(_assignment.to_numpy(), len(_assignment))
 
@@ -120,7 +120,7 @@ def label_distribution(fingerprint: str, tasks: tuple[Task, ...], config: SplitC
 @st.cache_data(max_entries=16, show_spinner="Scoring the split…")
 def split_scores(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, _frame, _assignment):
     """The scorecard (one verdict per score, judged on what the strategy promises) and the per task and split scores."""
-    from core.judge import judge_split
+    from core.diagnostics import judge_split
 
     encoded = encoded_tasks(fingerprint, tasks, config.n_bins, _frame)
     _, scores, card = judge_split(_frame, encoded, _assignment, config)
@@ -157,7 +157,7 @@ def leakage_checks(
 
 def features(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> tuple[str, ...]:
     """The model features now: the dataset's curated list or every column, minus tasks, roles and ids."""
-    from core.data._feature_columns import feature_columns
+    from core.data import feature_columns
 
     id_like = None if data.feature_columns else id_like_columns(data.fingerprint, data.frame)
     return tuple(feature_columns(
@@ -169,7 +169,7 @@ def features(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> tup
 @st.cache_data(max_entries=16, show_spinner="Looking for id and free-text columns…")
 def id_like_columns(fingerprint: str, _frame: pd.DataFrame) -> dict[str, str]:
     """Columns that look like ids, row numbers or free text, with why (``core.features.id_like_columns``)."""
-    from core.data._feature_columns import id_like_columns as id_like
+    from core.data import id_like_columns as id_like
 
     return id_like(_frame)
 
@@ -240,7 +240,7 @@ def distribution_figure(fingerprint: str, tasks: tuple[Task, ...], config: Split
 def association_figure(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, split: str, _frame,
                        _assignment):
     """The task association heatmap of ``split`` (``all``: every row but excluded ones)."""
-    from core.figures import association_heatmap
+    from core.figures.diagnostics import association_heatmap
 
     association = task_association(fingerprint, tasks, config, _frame, _assignment)
     rows = "all data" if split == "all" else split
@@ -251,7 +251,7 @@ def association_figure(fingerprint: str, tasks: tuple[Task, ...], config: SplitC
 def comparison_figure(fingerprint: str, tasks: tuple[Task, ...], configs: tuple[tuple[str, SplitConfig], ...],
                       group_column: str | None, recommended: str | None, _comparison: pd.DataFrame):
     """The strategy comparison chart; ``_comparison`` is ``strategy_comparison`` of the same arguments."""
-    from core.figures import strategy_comparison as comparison_chart
+    from core.figures.comparison import strategy_comparison as comparison_chart
 
     return comparison_chart(_comparison, recommended=recommended)
 
@@ -279,7 +279,7 @@ def cooccurrence_figure(
     Returns the figure, the labels drawn and the labels in all (the most frequent ``max_labels`` are drawn).
     Without ``with_negatives`` the ``=0`` labels of binary tasks are left out (they say what does not co-occur).
     """
-    from core.figures import cooccurrence_heatmap
+    from core.figures.cooccurrence import cooccurrence_heatmap
 
     whole = cooccurrence_pairs(fingerprint, tasks, config, None, _frame, _assignment)
     diagonal = whole[whole["row_label"] == whole["col_label"]].set_index("row_label")["count"]

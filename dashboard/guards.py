@@ -5,8 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import TaskSplitError
-from core.splits._config import config_words
-from core.splits._split import SplitResult
+from core.splits import SplitResult, config_words
 from dashboard import compute, state
 
 

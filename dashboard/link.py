@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from core.data._dataset import Dataset
+from core.data import Dataset
 from core.errors import ConfigError, TaskSplitError
-from core.splits._split import SplitConfig
-from core.tasks._task import Task, parse_task_spec
+from core.splits import SplitConfig
+from core.tasks import Task, parse_task_spec
 
 # SplitConfig field <-> address parameter; fractions and n_folds are written apart.
 _FIELDS = {

@@ -14,10 +14,10 @@ from dataclasses import replace
 
 import streamlit as st
 
-from core.data._dataset import DEFAULT_DATASET, Dataset, with_roles
+from core.data import DEFAULT_DATASET, Dataset, with_roles
 from core.errors import DataError, TaskSplitError
-from core.splits._split import SplitConfig
-from core.tasks._task import Task
+from core.splits import SplitConfig
+from core.tasks import Task
 from core.workspace import Workspace, check_tasks
 from dashboard import compute, link
 

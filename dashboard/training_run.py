@@ -31,8 +31,9 @@ import pandas as pd
 from core.errors import TaskSplitError
 from core.features import prepare_split
 from core.model import ModelConfig
-from core.tasks._task import Task
-from core.training import EpochRecord, TrainConfig, TrainResult, train, train_baselines, transfer_gain
+from core.tasks import Task
+from core.train_records import EpochRecord, TrainConfig, TrainResult
+from core.training import train, train_baselines, transfer_gain
 from core.transfer_gain import TransferGain
 
 __all__ = ["RunRequest", "RunSnapshot", "TrainingRun"]

@@ -31,7 +31,7 @@ def open_upload(frame, config, tasks, page: str, **roles) -> AppTest:
     """The app on ``views/{page}.py`` with ``frame`` as an upload (``roles`` set), ``tasks`` and split ``config``."""
     from dataclasses import replace
 
-    from core.data._dataset import dataset_from_frame
+    from core.data import dataset_from_frame
     from dashboard import state
 
     at = new_app()

@@ -11,6 +11,6 @@ os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
 
 @pytest.fixture(scope="session")
 def wagepan():
-    from core.data._dataset import load_builtin
+    from core.data import load_builtin
 
     return load_builtin("wagepan")

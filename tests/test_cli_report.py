@@ -73,7 +73,7 @@ def test_bad_split_file_exits_2_with_one_line(tmp_path, content, words):
 
 
 def test_report_with_the_config_names_the_strategy_and_refuses_a_foreign_one(tmp_path):
-    from core.splits._split import SplitConfig
+    from core.splits import SplitConfig
 
     split_file = tmp_path / "s.csv"
     config = SplitConfig(strategy="group", group_column="nr", seed=2)

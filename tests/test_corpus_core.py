@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 import core.data._dataset
-from core.data._dataset import MAX_UPLOAD_MB, column_summary, load_data, load_file
+from core.data import MAX_UPLOAD_MB, column_summary, load_data, load_file
 from core.errors import DataError, TaskSplitError
-from core.splits._split import SplitConfig, split
-from core.tasks._task import Task, parse_task_spec
+from core.splits import SplitConfig, split
+from core.tasks import Task, parse_task_spec
 from tests.corpus import (
     BAD_FILES,
     BAD_SPLITS,
@@ -135,7 +135,7 @@ def test_latin1_is_read_right_and_the_warning_is_kept_on_the_dataset():
 def test_mixed_label_types_are_classes_of_their_text():
     case = next(c for c in ODD_FILES if c.case == "mixed types in a label column")
     dataset, result, _ = load_and_split(case)
-    from core.tasks._task import encode
+    from core.tasks import encode
 
     with pytest.warns(UserWarning, match="mixes numbers and text"):
         task = parse_task_spec("answer", dataset.frame)
@@ -160,7 +160,8 @@ def test_time_ties_stay_together():
 
 
 def test_inf_and_nan_features_are_imputed_in_training():
-    from core.training import TrainConfig, fit_on_split
+    from core.train_records import TrainConfig
+    from core.training import fit_on_split
 
     case = next(c for c in ODD_FILES if c.case == "inf and NaN in features")
     dataset, result, _ = load_and_split(case)

@@ -14,8 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import core.data._dataset
-from core.data._builtins import BUILTIN_NAMES
-from core.splits._split import STRATEGIES, SplitConfig
+from core.data import BUILTIN_NAMES
+from core.splits import STRATEGIES, SplitConfig
 from dashboard import state
 from tests.apptest import new_app, open_app
 from tests.corpus import (
@@ -256,8 +256,8 @@ def test_html_in_names_and_values_is_never_rendered_as_html(app):
 def test_the_sidebar_names_an_html_task_as_text():
     # AppTest (1.67) keeps the sidebar of an st.navigation app only on the first run, so the session is
     # seeded with the uploaded dataset and its tasks before that run.
-    from core.data._dataset import load_file
-    from core.tasks._task import parse_task_spec
+    from core.data import load_file
+    from core.tasks import parse_task_spec
 
     case = next(c for c in ODD_FILES if c.case == "column names with spaces, unicode or HTML")
     data = load_file(case.content, case.filename)
@@ -354,7 +354,7 @@ def test_same_name_different_content_is_a_new_dataset_and_a_new_split(app):
 
 
 def test_equal_frames_share_a_fingerprint_and_any_change_makes_a_new_one():
-    from core.data._dataset import dataset_from_frame
+    from core.data import dataset_from_frame
 
     frame = task_table(40)
     same = dataset_from_frame(frame.copy(), name="a.csv").fingerprint

@@ -9,10 +9,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.data._builtins import BUILTIN_NAMES, builtin
-from core.data._dataset import column_summary, load_builtin, load_data, read_table, suggest_roles
+from core.data import (
+    BUILTIN_NAMES,
+    builtin,
+    column_summary,
+    load_builtin,
+    load_data,
+    read_table,
+    suggest_roles,
+)
 from core.errors import DataError
-from core.tasks._task import encode, indicator_matrix, task_source_columns
+from core.tasks import encode, indicator_matrix, task_source_columns
 
 SMALL_BUILTINS = ["wagepan", "happiness", "yeast", "penguins", "gapminder", "synthetic"]
 
@@ -195,7 +202,7 @@ def test_fingerprint_changes_with_content():
     a = load_data("builtin:synthetic:100x3")
     frame = a.frame.copy()
     frame.iloc[0, 0] += 1
-    from core.data._dataset import dataset_from_frame
+    from core.data import dataset_from_frame
 
     assert dataset_from_frame(frame, name="x").fingerprint != a.fingerprint
     assert dataset_from_frame(a.frame.copy(), name="y").fingerprint == a.fingerprint

@@ -12,13 +12,10 @@ from scipy.stats import ks_2samp
 from scipy.stats.contingency import association
 
 from core.diagnostics import (
-    MISSING,
-    WHOLE,
     compare_strategies,
     cooccurrence,
     cooccurrence_shift,
     cramers_v,
-    encode_tasks,
     label_distribution,
     leakage,
     scorecard,
@@ -27,7 +24,8 @@ from core.diagnostics import (
     task_scores,
 )
 from core.errors import DataError
-from core.tasks._task import Task, indicator_matrix
+from core.splits import WHOLE
+from core.tasks import MISSING, Task, encode_tasks, indicator_matrix
 
 
 @pytest.fixture
@@ -312,7 +310,7 @@ def test_scorecard_columns_and_relative_ld():
 
 
 def test_compare_strategies_one_row_per_config():
-    from core.splits._split import SplitConfig
+    from core.splits import SplitConfig
 
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"y": rng.choice(["a", "b", "c"], 600, p=[0.7, 0.2, 0.1]), "g": np.arange(600) // 4})
@@ -330,8 +328,8 @@ def test_compare_strategies_one_row_per_config():
 
 
 def test_compare_strategies_scores_each_config_as_the_single_diagnostics_do(mixed, monkeypatch):
-    from core import comparison
-    from core.splits._split import SplitConfig
+    from core.diagnostics import _comparison as comparison
+    from core.splits import SplitConfig
 
     frame, tasks, _ = mixed
     frame = frame.assign(g=np.arange(len(frame)) // 3, t=np.arange(len(frame)) // 10)

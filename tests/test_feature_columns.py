@@ -7,13 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.data._dataset import load_file, with_roles
+from core.data import feature_columns, id_like_columns, load_file, with_roles
 from core.diagnostics import leakage
 from core.errors import DataError
-from core.features import feature_columns, id_like_columns, prepare_split
+from core.features import prepare_split
 from core.report import render_report
-from core.splits._split import SplitConfig, split
-from core.tasks._task import Task, make_task
+from core.splits import SplitConfig, split
+from core.tasks import Task, make_task
 from tests.messy import panel_csv, panel_frame
 
 
@@ -170,7 +170,7 @@ def test_the_report_of_an_upload_does_not_fail_on_a_task_s_own_column(panel):
 
 def test_a_date_column_that_is_not_the_time_role_is_no_default_feature():
     """Issue 12: with `year` as the time column, the parsed `interview_date` was still a default feature."""
-    from core.features import date_columns
+    from core.data import date_columns
     from tests import messy
 
     data = load_file(messy.panel_csv(), "panel.csv")

@@ -8,26 +8,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.diagnostics import cooccurrence, cooccurrence_shift, encode_tasks, label_distribution
-from core.figures import (
-    Condition,
-    Drill,
-    association_heatmap,
-    cooccurrence_heatmap,
-    drill_from_points,
-    drill_rows,
+from core.diagnostics import cooccurrence, cooccurrence_shift, label_distribution
+from core.figures.comparison import recommend_strategy, strategy_comparison
+from core.figures.cooccurrence import cooccurrence_heatmap
+from core.figures.diagnostics import association_heatmap, leakage_table, scorecard_table
+from core.figures.distribution import (
     label_distribution_bars,
-    leakage_table,
-    recommend_strategy,
+    label_distribution_grid,
     regression_histogram,
-    scorecard_table,
-    split_color,
-    status_color,
-    strategy_comparison,
+    text_px,
 )
-from core.figures.distribution import label_distribution_grid, text_px
-from core.figures.palette import HIGHLIGHT, NEUTRAL
-from core.tasks._task import Task
+from core.figures.drilldown import Condition, Drill, drill_from_points, drill_rows
+from core.figures.palette import HIGHLIGHT, NEUTRAL, split_color, status_color
+from core.tasks import Task, encode_tasks
 
 SPLITS = ["train", "train", "train", "train", "val", "val", "test", "test"]
 
@@ -229,7 +222,7 @@ def test_long_labels_are_cut_short_on_the_axis_only():
 
 def messy_distribution(n_rows: int = 6_000):
     """labels_frame: 7 binary tasks, a regression target and a class task missing in ~90% of rows."""
-    from core.splits._split import SplitConfig, split
+    from core.splits import SplitConfig, split
     from tests.messy import labels_frame
 
     frame = labels_frame(n_rows)

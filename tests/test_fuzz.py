@@ -23,11 +23,10 @@ import pandas as pd
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from core.data._dataset import load_file
+from core.data import load_file
 from core.diagnostics import (
     cooccurrence,
     cooccurrence_shift,
-    encode_tasks,
     label_distribution,
     leakage,
     split_quality,
@@ -35,7 +34,7 @@ from core.diagnostics import (
     task_scores,
 )
 from core.errors import ConfigError, DataError
-from core.splits._split import (
+from core.splits import (
     EXCLUDED,
     STRATEGIES,
     MultiTaskStratifiedKFold,
@@ -43,8 +42,8 @@ from core.splits._split import (
     SplitConfig,
     split,
 )
-from core.tasks._task import KINDS, Task, make_task, parse_task_spec
 from core.splits._time import _parse_times
+from core.tasks import KINDS, Task, encode_tasks, make_task, parse_task_spec
 
 EXAMPLES = int(os.environ.get("TASKSPLIT_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(

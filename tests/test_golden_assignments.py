@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.data._dataset import load_builtin
-from core.splits._split import MultiTaskStratifiedKFold, SplitConfig, split
-from core.tasks._task import indicator_matrix
+from core.data import load_builtin
+from core.splits import MultiTaskStratifiedKFold, SplitConfig, split
+from core.tasks import indicator_matrix
 
 GOLDEN = Path(__file__).parent / "golden" / "assignments.json"
 SEEDS = range(5)

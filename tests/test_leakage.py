@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.diagnostics import leakage
 from core.errors import DataError
-from core.leakage import leakage
-from core.tasks._task import Task
+from core.tasks import Task
 
 
 def _status(report, check: str) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.data._dataset import load_builtin
+from core.data import load_builtin
 from core.errors import ConfigError
-from core.splits._split import SplitConfig
+from core.splits import SplitConfig
 from dashboard import link, state
 from tests.apptest import new_app, open_app
 
@@ -41,7 +41,7 @@ def test_bad_address_values_are_one_line_config_errors():
 
 
 def test_an_uploaded_dataset_puts_nothing_in_the_address():
-    from core.data._dataset import dataset_from_frame
+    from core.data import dataset_from_frame
 
     data = dataset_from_frame(load_builtin("penguins").frame, name="mine.csv")
     assert link.to_params(data, data.tasks, SplitConfig()) == {}

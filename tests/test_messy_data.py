@@ -10,9 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.data._dataset import load_file, read_table, suggest_roles
-from core.data._roles import RepeatedId, id_like_columns, repeated_id_candidates
-from core.tasks._task import MANY_CLASSES, Task, encode, infer_kind, label_notes, make_task
+from core.data import (
+    RepeatedId,
+    id_like_columns,
+    load_file,
+    read_table,
+    repeated_id_candidates,
+    suggest_roles,
+)
+from core.tasks import MANY_CLASSES, Task, encode, infer_kind, label_notes, make_task
 from tests import messy
 
 

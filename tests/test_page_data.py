@@ -314,7 +314,7 @@ def test_coming_back_after_an_upload_says_which_file_is_in_use(app):
 
 
 def test_diagnostics_draws_every_table_with_a_column_in_two_tasks(app):
-    from core.tasks._task import Task
+    from core.tasks import Task
     from dashboard import state
 
     app.session_state[state.TASKS] = (*app.session_state[state.TASKS], Task("status", ("union", "married"), "multilabel"))

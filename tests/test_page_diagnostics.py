@@ -157,7 +157,7 @@ def test_happiness_with_missing_labels_renders_and_drills_to_them():
 
 
 def test_a_split_that_cannot_be_made_shows_one_error():
-    from core.splits._split import SplitConfig
+    from core.splits import SplitConfig
     from dashboard import state
 
     at = open_diagnostics()
@@ -176,7 +176,7 @@ def test_a_split_that_cannot_be_made_shows_one_error():
     ids=["folds", "time-gap"],
 )
 def test_folds_and_excluded_rows_render(config):
-    from core.splits._split import SplitConfig
+    from core.splits import SplitConfig
     from dashboard import state
 
     at = open_diagnostics()
@@ -198,8 +198,8 @@ def open_diagnostics_on_panel(config) -> AppTest:
     """Diagnostics of a generated panel upload (people entering in different years), with ``config`` as the split."""
     from dataclasses import replace
 
-    from core.data._dataset import dataset_from_frame
-    from core.tasks._task import Task
+    from core.data import dataset_from_frame
+    from core.tasks import Task
     from dashboard import state
     from tests.apptest import new_app
     from tests.test_split_verdicts import staggered_panel
@@ -227,7 +227,7 @@ def card_badges(at: AppTest) -> dict[str, str]:
 
 
 def test_a_time_split_shows_drift_between_periods_not_a_failed_stratification():
-    from core.splits._split import SplitConfig
+    from core.splits import SplitConfig
 
     at = open_diagnostics_on_panel(SplitConfig("time", time_column="year", group_column="person_id",
                                                group_time="rows"))
@@ -242,7 +242,7 @@ def test_a_time_split_shows_drift_between_periods_not_a_failed_stratification():
 
 
 def test_the_strategy_table_says_why_each_strategy_got_its_status():
-    from core.splits._split import SplitConfig
+    from core.splits import SplitConfig
 
     at = open_diagnostics_on_panel(SplitConfig("group", group_column="person_id"))
     table = next(df.value for df in at.dataframe if "config" in df.value.columns)
@@ -272,8 +272,8 @@ def open_diagnostics_on(frame, config, tasks, **roles) -> AppTest:
 
 
 def test_compare_judges_the_stratified_split_the_split_page_makes():
-    from core.splits._split import SplitConfig
-    from core.tasks._task import Task
+    from core.splits import SplitConfig
+    from core.tasks import Task
     from tests.test_split_verdicts import balanced_panel
 
     at = open_diagnostics_on(balanced_panel(), SplitConfig("stratified", group_column="id", time_column="year"),
@@ -289,8 +289,8 @@ def test_compare_judges_the_stratified_split_the_split_page_makes():
 
 
 def test_an_infinite_ld_in_the_comparison_reads_as_undefined_not_infinity_or_nothing():
-    from core.splits._split import SplitConfig
-    from core.tasks._task import Task
+    from core.splits import SplitConfig
+    from core.tasks import Task
     from tests.test_split_verdicts import balanced_panel
 
     frame = balanced_panel()

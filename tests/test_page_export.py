@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.report import assignment_digest
-from core.splits._split import SplitConfig, split
+from core.export import assignment_digest
+from core.splits import SplitConfig, split
 from tests.apptest import open_app
 
 
@@ -78,7 +78,7 @@ def test_a_config_for_other_data_shows_one_error(export):
 
 
 def test_the_report_takes_the_model_pages_finished_run(export, wagepan):
-    from core.training import TrainConfig
+    from core.train_records import TrainConfig
     from dashboard import state
     from dashboard.training_run import RunRequest, TrainingRun
 

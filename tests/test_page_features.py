@@ -12,7 +12,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.splits._split import SplitConfig
+from core.splits import SplitConfig
 from dashboard import state
 from tests.apptest import open_app
 from tests.messy import panel_csv

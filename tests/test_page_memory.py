@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.splits._split import SplitConfig
+from core.splits import SplitConfig
 from dashboard import state
 from tests.apptest import open_app
 

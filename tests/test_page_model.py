@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.data._dataset import Dataset
-from core.splits._split import SplitConfig
-from core.tasks._task import Task
+from core.data import Dataset
+from core.splits import SplitConfig
+from core.tasks import Task
 from dashboard import state
 from tests.apptest import open_app
 

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.data._dataset import dataset_from_frame
-from core.splits._split import SplitConfig
-from core.tasks._task import Task
+from core.data import dataset_from_frame
+from core.splits import SplitConfig
+from core.tasks import Task
 from dashboard import state
 from tests.apptest import new_app, open_app, open_upload
 from tests.messy import panel_frame

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from core.splits._split import SplitConfig
-from core.tasks._task import Task
+from core.splits import SplitConfig
+from core.tasks import Task
 from core.workspace import Workspace
 from dashboard import state
 from tests.apptest import new_app, open_app

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from core.diagnostics import split_quality
 from core.errors import ConfigError, DataError
-from core.quality import split_codes, split_order, split_quality
+from core.splits import split_codes, split_order
 
 # --------------------------------------------------------------------------- brute force
 

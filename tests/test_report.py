@@ -8,12 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.data._dataset import Dataset
+from core.data import Dataset
 from core.errors import DataError
-from core.report import assignment_digest, assignment_frame, render_report, reproduce_code, write_report
-from core.splits._split import SplitConfig, split
-from core.tasks._task import Task
-from core.training import EpochRecord, TrainConfig, fit_on_split
+from core.export import assignment_digest, assignment_frame, reproduce_code
+from core.report import render_report, write_report
+from core.splits import SplitConfig, split
+from core.tasks import Task
+from core.train_records import EpochRecord, TrainConfig
+from core.training import fit_on_split
 
 SECTIONS = ("overview", "split", "quality", "leakage", "tasks", "cooccurrence", "comparison", "warnings", "decision")
 HOSTILE = "<script>alert(1)</script>"
@@ -214,10 +216,10 @@ def test_reproduce_code_for_an_uploaded_file_names_the_file(wagepan):
 
 def test_the_report_draws_a_binary_task_as_its_rate_per_split_like_the_page():
     """Issue 12: the page shows a binary task's positive rate per split; the report drew 0-dominated class bars."""
-    from core.data._dataset import load_builtin
+    from core.data import load_builtin
     from core.diagnostics import label_distribution
-    from core.figures import binary_rate_bars, label_distribution_bars
-    from core.splits._split import SplitConfig, split
+    from core.figures.distribution import binary_rate_bars, label_distribution_bars
+    from core.splits import SplitConfig, split
 
     data = load_builtin("wagepan")
     union = next(t for t in data.tasks if t.name == "union")

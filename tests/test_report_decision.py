@@ -9,11 +9,11 @@ import re
 import pytest
 
 from core.diagnostics import compare_strategies
-from core.figures import recommend_strategy
+from core.figures.comparison import recommend_strategy
 from core.report import render_report
 from core.report_diagnosis import comparison_configs
-from core.splits._split import SplitConfig, split
-from core.tasks._task import Task
+from core.splits import SplitConfig, split
+from core.tasks import Task
 from tests.test_report import CLOSER, HOSTILE, hostile_dataset
 
 

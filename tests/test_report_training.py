@@ -59,7 +59,8 @@ def test_the_report_says_who_is_left_out_of_delta_m_and_when_a_run_diverged(wage
 
     import numpy as np
 
-    from core.training import TrainConfig, fit_on_split
+    from core.train_records import TrainConfig
+    from core.training import fit_on_split
 
     gains = (TaskGain("union", "roc_auc", 0.75, 0.70, 0.05, 0.071, 0.02, 0.08, "helps"),
              TaskGain("loanamt", "r2", 0.3, -977.0, 977.3, 1.0, 900.0, 1000.0, "helps"))
@@ -71,7 +72,7 @@ def test_the_report_says_who_is_left_out_of_delta_m_and_when_a_run_diverged(wage
     name = tasks[0].name
     history = tuple(replace(r, val_loss={name: 0.5 * 100 ** (r.epoch - 1)}, train_loss={name: 1.0 / r.epoch})
                     for r in run.history)
-    from core.data._dataset import Dataset
+    from core.data import Dataset
 
     data = Dataset(name="small", frame=frame, feature_columns=("educ", "exper"))
     page = render_report(data, tasks, folds, training=replace(run, history=history),

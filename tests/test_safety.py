@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.data._dataset import MAX_UPLOAD_MB
+from core.data import MAX_UPLOAD_MB
 
 ROOT = Path(__file__).resolve().parents[1]
 SCANNED = sorted([*(ROOT / "core").rglob("*.py"), *(ROOT / "dashboard").rglob("*.py")])
@@ -119,9 +119,9 @@ def test_streamlit_config_sets_the_same_upload_cap_as_core():
 
 
 def test_the_report_escapes_column_names_and_values():
-    from core.data._dataset import dataset_from_frame
+    from core.data import dataset_from_frame
     from core.report import render_report
-    from core.tasks._task import Task
+    from core.tasks import Task
 
     script = "<script>alert(1)</script>"
     frame = pd.DataFrame({script: ["<b>a</b>", "<img src=x onerror=alert(2)>"] * 10, "x": range(20)})

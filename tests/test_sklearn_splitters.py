@@ -14,7 +14,7 @@ from sklearn.model_selection import BaseCrossValidator, GridSearchCV, check_cv, 
 from sklearn.multiclass import OneVsRestClassifier
 
 from core.errors import ConfigError, DataError
-from core.splits._split import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
+from core.splits import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
 
 
 def labels(n=120, seed=0):

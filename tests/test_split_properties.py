@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.splits._split import EXCLUDED, SplitConfig, split
-from core.tasks._task import Task
+from core.splits import EXCLUDED, SplitConfig, split
+from core.tasks import Task
 
 EXAMPLES = int(os.environ.get("TASKSPLIT_FUZZ_EXAMPLES", "15"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

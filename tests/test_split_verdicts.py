@@ -14,18 +14,28 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.comparison import compare_strategies
-from core.diagnostics import leakage, task_scores
-from core.tasks._encoded import encode_tasks
+from core.diagnostics import (
+    compare_strategies,
+    group_chance,
+    judge_split,
+    leakage,
+    scorecard,
+    split_quality,
+    status_of,
+    task_scores,
+)
+from core.diagnostics._judge import _group_ld_chance
 from core.errors import ConfigError, DataError
-from core.judge import _group_ld_chance, group_chance, judge_split
-from core.quality import split_quality
-from core.splits._config import config_words
-from core.splits._units import Units
-from core.splits._split import SplitConfig, split
-from core.tasks._task import Task
-from core.thresholds import scorecard, status_of
-from core.splits._time import default_group_time, one_split_placings, time_order
+from core.splits import (
+    SplitConfig,
+    Units,
+    config_words,
+    default_group_time,
+    one_split_placings,
+    split,
+    time_order,
+)
+from core.tasks import Task, encode_tasks
 from tests.messy import panel_frame
 
 

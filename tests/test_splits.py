@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from core.errors import ConfigError, DataError
-from core.splits._split import EXCLUDED, Fractions, SplitConfig, SplitResult, split
-from core.tasks._task import Task
+from core.splits import EXCLUDED, Fractions, SplitConfig, SplitResult, split
+from core.tasks import Task
 
 ROOT = Path(__file__).resolve().parents[1]
 BINARY = Task("y", ("y",), "binary")

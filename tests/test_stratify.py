@@ -15,9 +15,9 @@ from sklearn.datasets import make_multilabel_classification
 
 from core.diagnostics import split_quality
 from core.errors import ConfigError, DataError
-from core.splits._split import SplitConfig, split
-from core.splits.stratify._engine import largest_remainder, pair_indicators, stratify
-from core.tasks._task import Task
+from core.splits import SplitConfig, split
+from core.splits.stratify import largest_remainder, pair_indicators, stratify
+from core.tasks import Task
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -14,8 +14,9 @@ from sklearn.datasets import make_multilabel_classification
 
 import core.splits.stratify._engine as stratify_module
 from core.diagnostics import split_quality
-from core.splits.stratify._engine import _canonical_order, largest_remainder, stratify
+from core.splits.stratify import largest_remainder, stratify
 from core.splits.stratify._deal import deal as deal_in_batches
+from core.splits.stratify._engine import _canonical_order
 from core.splits.stratify._sorted import SORTED_POLISH_ROWS, _moves, _within_one, small_binary, sorted_deal
 
 PROPERTY = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -118,8 +119,8 @@ def test_one_hot_classes_are_mended_by_cousin_swaps():
 
 
 def test_far_off_labels_go_to_the_batched_deal(monkeypatch):
-    from core.data._dataset import load_builtin
-    from core.tasks._encoding import indicator_matrix
+    from core.data import load_builtin
+    from core.tasks import indicator_matrix
 
     wagepan = load_builtin("wagepan")
     Y, _ = indicator_matrix(wagepan.frame, wagepan.tasks)  # 37 columns of one-hot classes and bins

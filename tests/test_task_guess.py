@@ -6,9 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.data._dataset import load_file
-from core.data._roles import NO_TARGET, suggest_roles
-from core.tasks._task import Task, duplicate_task_notes, make_task, same_information
+from core.data import NO_TARGET, load_file, suggest_roles
+from core.tasks import Task, duplicate_task_notes, make_task, same_information
 from tests import messy
 
 
@@ -88,7 +87,7 @@ def test_a_one_hot_task_and_its_class_column_hold_the_same_labels():
 
 def test_a_county_panel_and_a_firm_panel_guess_their_unit_as_the_group():
     """crime4's ``county`` (90 x 7 years) and jtrain's ``fcode`` (157 x 3) stayed "(none)"."""
-    from core.data._roles import is_panel_unit, panel_units
+    from core.data import is_panel_unit, panel_units
 
     crime = messy.county_panel_frame()
     roles = suggest_roles(crime)

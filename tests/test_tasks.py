@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from core.errors import DataError
-from core.tasks._task import (
+from core.tasks import (
     MAX_CLASSES,
     Task,
     encode,

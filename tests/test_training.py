@@ -15,8 +15,9 @@ from core.errors import ConfigError, DataError
 from core.features import FeatureConfig, default_feature_columns, prepare_split, resolve_parts
 from core.metrics import confusion, task_metrics
 from core.model import WEIGHTINGS, ModelConfig
-from core.tasks._task import Task
-from core.training import TrainConfig, fit_on_split, train, train_baselines, transfer_gain
+from core.tasks import Task
+from core.train_records import TrainConfig
+from core.training import fit_on_split, train, train_baselines, transfer_gain
 from core.transfer_gain import transfer_gain_from_metrics
 
 TASKS = [

@@ -15,8 +15,9 @@ from sklearn.metrics import f1_score, r2_score, roc_auc_score
 
 from core.features import prepare_split
 from core.metrics import MIN_TEST_ROWS, task_metrics, unreliable
-from core.tasks._task import Task
-from core.training import TrainConfig, fit_on_split, train, train_baselines, transfer_gain
+from core.tasks import Task
+from core.train_records import TrainConfig
+from core.training import fit_on_split, train, train_baselines, transfer_gain
 from core.transfer_gain import (
     TaskGain,
     TransferGain,

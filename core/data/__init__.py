@@ -5,6 +5,7 @@ features for the current tasks.
 """
 
 from core.data._builtins import (
+    BUILTIN_NAMES,
     BUILTINS,
     DEFAULT_DATASET,
     BuiltinDataset,
@@ -21,9 +22,11 @@ from core.data._dataset import (
     load_data,
     load_file,
     read_table,
+    with_roles,
 )
-from core.data._feature_columns import FEW_ROWS, ID_LIKE_SHARE, feature_columns
+from core.data._feature_columns import DATE_REASON, FEW_ROWS, ID_LIKE_SHARE, date_columns, feature_columns
 from core.data._roles import (
+    NO_TARGET,
     RepeatedId,
     RoleSuggestion,
     column_summary,
@@ -36,6 +39,11 @@ from core.data._roles import (
 )
 
 __all__ = [
+    "BUILTIN_NAMES",
+    "with_roles",
+    "DATE_REASON",
+    "date_columns",
+    "NO_TARGET",
     "Dataset",
     "MAX_UPLOAD_MB",
     "check_size",

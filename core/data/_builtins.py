@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core.tasks._task import Task
+from core.tasks import Task
 
 __all__ = ["BuiltinDataset", "BUILTINS", "DEFAULT_DATASET", "builtin", "synthetic_frame", "parse_synthetic"]
 

@@ -23,9 +23,13 @@ import numpy as np
 import pandas as pd
 
 from core.data._builtins import DEFAULT_DATASET, builtin
+from core.data._roles import (  # re-exported: part of core.data._dataset's API
+    RoleSuggestion,
+    column_summary,
+    suggest_roles,
+)
 from core.errors import DataError
-from core.data._roles import RoleSuggestion, column_summary, suggest_roles  # re-exported: part of core.data._dataset's API
-from core.tasks._task import Task
+from core.tasks import Task
 
 __all__ = [
     "Dataset",

@@ -7,7 +7,7 @@ distinct values than 5% of the rows and than 50). A built-in dataset's curated l
 authors wrote it, minus the tasks and roles of the moment. Everything is read from the current tasks and roles on
 every call, so a task picked after loading is never tested or trained on as a feature.
 
-The rules live here, below :mod:`core.data._roles`, :mod:`core.leakage` and :mod:`core.features` (which
+The rules live here, below :mod:`core.data._roles`, :mod:`core.diagnostics._leakage` and :mod:`core.features` (which
 re-export them), so the diagnostics need not import torch to know the features.
 """
 
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from core.tasks._task import MANY_CLASSES, Task, task_source_columns
+from core.tasks import MANY_CLASSES, Task, task_source_columns
 
 if TYPE_CHECKING:  # core.data._dataset imports this module (through core.data._roles)
     from core.data._dataset import Dataset

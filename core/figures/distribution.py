@@ -28,8 +28,8 @@ import plotly.graph_objects as go
 
 from core.figures.palette import SPLIT_COLORS, split_colors, style
 
-WHOLE = "all"  # core.diagnostics.WHOLE, the whole data's rows in a distribution
-MISSING = "(missing)"  # core.diagnostics.MISSING
+WHOLE = "all"  # core.splits.WHOLE, the whole data's rows in a distribution
+MISSING = "(missing)"  # core.tasks.MISSING
 MISSING_PATTERN = "/"
 SPLIT_COLORS_ALL = SPLIT_COLORS["all"]  # the whole data's reference line
 HORIZONTAL_FROM = 16  # labels; from this many on, bars lie down so their names stay readable
@@ -42,7 +42,7 @@ NEGATIVE_SPELLINGS = frozenset({"0", "0.0", "false", "no", "n", "f", "neg", "neg
 
 # the grid's measures, in px (plotly.js draws tick labels at 12 px and axis titles at 14 px in Streamlit's theme)
 FACET_HEIGHT = 240  # plot area of a facet with upright bars or a histogram
-OPEN_ENDS = "edge bins hold the outer 1% each side"  # core.distribution bins the 1st to 99th percentile
+OPEN_ENDS = "edge bins hold the outer 1% each side"  # core.diagnostics._distribution bins the 1st to 99th percentile
 RATE_HEIGHT = 140  # plot area of a binary task's facet: one bar per split
 BAR_ROW = 11  # plot height per bar of a facet whose bars lie down
 TITLE_LINE = 20  # a line of a facet's title

@@ -13,7 +13,7 @@ item naming what the mark stands for:
 
 :func:`drill_from_points` reads a plotly selection (Streamlit's
 ``event.selection.points``) into a :class:`Drill`, and :func:`drill_rows` finds
-its rows with the encoded tasks of :func:`core.diagnostics.encode_tasks`. Pure
+its rows with the encoded tasks of :func:`core.tasks.encode_tasks`. Pure
 functions, so the page's drill-down is tested without a browser.
 """
 
@@ -26,7 +26,7 @@ import numpy as np
 
 from core.figures.cooccurrence import task_of, value_of
 
-MISSING = "(missing)"  # core.diagnostics.MISSING
+MISSING = "(missing)"  # core.tasks.MISSING
 WHOLE = "all"
 
 
@@ -164,17 +164,17 @@ def drill_rows(encoded, split_codes: np.ndarray, split_names: Sequence[str], dri
     Parameters
     ----------
     encoded : EncodedTasks
-        From :func:`core.diagnostics.encode_tasks` on the same data.
+        From :func:`core.tasks.encode_tasks` on the same data.
     split_codes : ndarray of int
-        Split code per row (-1 excluded), as :func:`core.quality.split_codes` gives them.
+        Split code per row (-1 excluded), as :func:`core.diagnostics._quality.split_codes` gives them.
     split_names : sequence of str
         The split of each code.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> from core.diagnostics import encode_tasks
-    >>> from core.tasks._task import Task
+    >>> from core.tasks import encode_tasks
+    >>> from core.tasks import Task
     >>> frame = pd.DataFrame({"a": [0, 1, 1, 1], "b": ["x", "y", "x", None]})
     >>> encoded = encode_tasks(frame, [Task("a", ("a",), "binary"), Task("b", ("b",), "binary")])
     >>> codes = np.array([0, 0, 1, 1])

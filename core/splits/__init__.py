@@ -6,7 +6,6 @@ whole groups), and the sklearn-style splitters. The stratification engine is :mo
 
 from core.splits._config import (
     DEFAULT_FRACTIONS,
-    EXCLUDED,
     FOLD_STRATEGIES,
     GROUP_TIME,
     MAX_SEED,
@@ -15,6 +14,7 @@ from core.splits._config import (
     SplitConfig,
     config_words,
 )
+from core.splits._names import EXCLUDED, WHOLE, assignment_codes, split_codes, split_order, split_rows
 from core.splits._sklearn import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
 from core.splits._split import SplitResult, split
 from core.splits._time import (
@@ -28,6 +28,11 @@ from core.splits._time import (
 from core.splits._units import Units, fill_empty_splits, make_units, rare_class_note, to_all_splits
 
 __all__ = [
+    "WHOLE",
+    "split_order",
+    "split_codes",
+    "assignment_codes",
+    "split_rows",
     "SplitResult",
     "split",
     "STRATEGIES",

@@ -15,11 +15,11 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from core.errors import ConfigError
+from core.splits._names import EXCLUDED
 
 __all__ = [
     "STRATEGIES",
     "FOLD_STRATEGIES",
-    "EXCLUDED",
     "MAX_SEED",
     "DEFAULT_FRACTIONS",
     "GROUP_TIME",
@@ -30,7 +30,6 @@ __all__ = [
 
 STRATEGIES = ("random", "stratified", "group", "time", "hash", "predefined")
 FOLD_STRATEGIES = ("random", "stratified", "group")
-EXCLUDED = "excluded"
 MAX_SEED = 2**32 - 1
 CONFIG_FORMAT = "tasksplit.SplitConfig"
 CONFIG_VERSION = 2  # 2 added group_time; version 1 files (without it) still load, as group_time="first"

@@ -20,7 +20,7 @@ from sklearn.utils.multiclass import type_of_target
 
 from core.errors import ConfigError, DataError
 from core.splits._units import Units, fill_empty_splits, make_units, rare_class_note
-from core.splits.stratify._engine import stratify
+from core.splits.stratify import stratify
 from core.splits.stratify._sorted import small_binary
 
 __all__ = ["MultiTaskStratifiedKFold", "MultiTaskStratifiedShuffleSplit"]

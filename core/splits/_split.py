@@ -40,20 +40,20 @@ import numpy as np
 import pandas as pd
 
 from core.errors import ConfigError, DataError
-from core.splits._sklearn import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
 from core.splits._config import (
     DEFAULT_FRACTIONS,
-    EXCLUDED,
     FOLD_STRATEGIES,
     MAX_SEED,
     STRATEGIES,
     Fractions,
     SplitConfig,
 )
-from core.splits._units import Units, fill_empty_splits, make_units, rare_class_note, to_all_splits
-from core.splits.stratify._engine import stratify
-from core.tasks._task import Task, indicator_matrix
+from core.splits._names import EXCLUDED
+from core.splits._sklearn import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
 from core.splits._time import time_split
+from core.splits._units import Units, fill_empty_splits, make_units, rare_class_note, to_all_splits
+from core.splits.stratify import stratify
+from core.tasks import Task, indicator_matrix
 
 __all__ = [
     "STRATEGIES",

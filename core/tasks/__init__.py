@@ -5,14 +5,11 @@ The first step of the flow after errors: every other package reads tasks through
 
 from core.tasks._encoded import (
     MISSING,
-    WHOLE,
     EncodedTasks,
     TaskLabels,
-    assignment_codes,
     encode_tasks,
     encoded_for,
     ones,
-    split_rows,
 )
 from core.tasks._encoding import encode, indicator_block, indicator_matrix, quantile_bins
 from core.tasks._task import (
@@ -48,12 +45,9 @@ __all__ = [
     "indicator_block",
     "indicator_matrix",
     "MISSING",
-    "WHOLE",
     "TaskLabels",
     "EncodedTasks",
     "encode_tasks",
     "encoded_for",
     "ones",
-    "assignment_codes",
-    "split_rows",
 ]

@@ -1,10 +1,8 @@
-"""Tasks encoded once for the diagnostics, and how every diagnostic reads an assignment.
+"""Tasks encoded once for the diagnostics.
 
 :func:`encode_tasks` gives the indicator matrix of DESIGN.md (labels named ``task=value``) with
 each task's codes and missing-label mask; pass its result instead of the tasks to reuse one
-encoding across several diagnostics. An assignment holds ``train``/``val``/``test``,
-``fold-0``.. or ``excluded``; :func:`assignment_codes` turns it into one split code per row
-(-1 excluded), aligning a Series to the data by index.
+encoding across several diagnostics.
 """
 
 from __future__ import annotations
@@ -18,23 +16,19 @@ import pandas as pd
 import scipy.sparse as sp
 
 from core.errors import DataError
-from core.quality import split_codes
-from core.tasks._task import Task, encode, indicator_block
+from core.tasks._encoding import encode, indicator_block
+from core.tasks._task import Task
 
 __all__ = [
     "MISSING",
-    "WHOLE",
     "TaskLabels",
     "EncodedTasks",
     "encode_tasks",
     "encoded_for",
     "ones",
-    "assignment_codes",
-    "split_rows",
 ]
 
 MISSING = "(missing)"
-WHOLE = "all"
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,25 +167,3 @@ def encoded_for(df: pd.DataFrame, tasks, n_bins: int) -> EncodedTasks:
 def ones(matrix: sp.csr_matrix) -> sp.csr_matrix:
     """The same 0/1 pattern with float64 data, so products count exactly and do not overflow."""
     return sp.csr_matrix((np.ones(matrix.nnz), matrix.indices, matrix.indptr), shape=matrix.shape)
-
-# --------------------------------------------------------------------------- assignment
-
-
-def assignment_codes(index: pd.Index, assignment) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Split code per row of the data (-1 excluded) and split names, aligning a Series by index."""
-    if isinstance(assignment, pd.Series) and not assignment.index.equals(index):
-        if len(assignment) == len(index) and assignment.index.sort_values().equals(index.sort_values()):
-            assignment = assignment.reindex(index)
-        else:
-            raise DataError(
-                "The assignment's index does not match the data's; pass SplitResult.assignment "
-                "for this data, or a plain array with one split name per row."
-            )
-    return split_codes(assignment, len(index))
-
-
-def split_rows(index: pd.Index, assignment) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Like :func:`assignment_codes`, but with no assignment every row is in one split, ``all``."""
-    if assignment is None:
-        return np.zeros(len(index), dtype=np.int64), (WHOLE,)
-    return assignment_codes(index, assignment)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.data._builtins import BUILTIN_NAMES, builtin
-from core.data._dataset import MAX_UPLOAD_MB, check_size, with_roles
+from core.data import BUILTIN_NAMES, MAX_UPLOAD_MB, NO_TARGET, builtin, check_size, group_reason, with_roles
 from core.errors import DataError
-from core.data._roles import NO_TARGET, group_reason
-from core.tasks._task import KINDS, Task, make_task, task_source_columns
+from core.tasks import KINDS, Task, make_task, task_source_columns
 from dashboard import compute, state
 
 NONE = "(none)"

@@ -7,18 +7,13 @@ import hashlib
 import numpy as np
 import streamlit as st
 
+from core.diagnostics import dealt_groups
 from core.errors import TaskSplitError
-from core.figures import (
-    Condition,
-    Drill,
-    drill_from_points,
-    drill_rows,
-    recommend_strategy,
-)
+from core.figures.comparison import recommend_strategy
 from core.figures.cooccurrence import MIN_SUPPORT
-from core.judge import dealt_groups
+from core.figures.drilldown import Condition, Drill, drill_from_points, drill_rows
 from core.report_diagnosis import comparison_configs as strategy_configs  # the report compares the same ones
-from core.splits._split import EXCLUDED, SplitConfig
+from core.splits import EXCLUDED, SplitConfig
 from dashboard import compute, state
 from dashboard.guards import require_split
 

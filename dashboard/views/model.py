@@ -10,13 +10,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.data import date_columns
+from core.diagnostics import PREDICTOR_FAIL
 from core.errors import TaskSplitError
-from core.features import date_columns
 from core.metrics import METRICS, PRIMARY_METRIC
 from core.model import NORMS, WEIGHTINGS, ModelConfig
-from core.tasks._task import task_source_columns
-from core.thresholds import PREDICTOR_FAIL
-from core.training import TrainConfig
+from core.tasks import task_source_columns
+from core.train_records import TrainConfig
 from dashboard import compute, state
 from dashboard.guards import require_split
 from dashboard.training_run import RunRequest, TrainingRun

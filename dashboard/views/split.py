@@ -5,10 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import TaskSplitError
-from core.figures import fold_strip, split_sizes
-from core.splits._config import GROUP_TIME, config_words
-from core.splits._split import EXCLUDED, FOLD_STRATEGIES, STRATEGIES, SplitConfig
-from core.splits._time import default_group_time, one_split_placings, time_order_words
+from core.figures.split import fold_strip, split_sizes
+from core.splits import (
+    EXCLUDED,
+    FOLD_STRATEGIES,
+    GROUP_TIME,
+    STRATEGIES,
+    SplitConfig,
+    config_words,
+    default_group_time,
+    one_split_placings,
+    time_order_words,
+)
 from dashboard import compute, state
 
 NONE = "(none)"

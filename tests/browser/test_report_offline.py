@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.report import render_report
-from core.splits._split import SplitConfig, split
-from core.tasks._task import Task
+from core.splits import SplitConfig, split
+from core.tasks import Task
 from tests.test_report import CLOSER, HOSTILE, HOSTILE_VALUE, hostile_dataset
 
 pytestmark = pytest.mark.browser

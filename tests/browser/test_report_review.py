@@ -9,7 +9,7 @@ import pytest
 
 from core.report import render_report
 from core.report_diagnosis import diagnose
-from core.splits._split import SplitConfig, split
+from core.splits import SplitConfig, split
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser

@@ -13,17 +13,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from core.tasks._encoded import (
-    WHOLE,
+from core.errors import DataError
+from core.splits import WHOLE, assignment_codes, split_rows
+from core.tasks import (
     EncodedTasks,
+    Task,  # noqa: F401  (the docstring examples use it)
     TaskLabels,
-    assignment_codes,
     encoded_for,
     ones,
-    split_rows,
 )
-from core.errors import DataError
-from core.tasks._task import Task  # noqa: F401  (the docstring examples use it)
 
 __all__ = [
     "Cooccurrence",

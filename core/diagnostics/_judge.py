@@ -10,7 +10,7 @@
 |                   | ``group_time`` says                       |                                                              |
 | predefined        | nothing: the splits are given             | not judged: shift between the given splits                   |
 
-Groups whole and time order are the leakage checks' (:mod:`core.leakage`). A random
+Groups whole and time order are the leakage checks' (:mod:`core.diagnostics._leakage`). A random
 split of rows has a closed-form chance level for LD and LPD (``SplitQuality.ld_random``,
 to first order). A deal of whole groups moves a split's label shares further (a few
 large groups weigh more than as many rows), so :func:`group_chance` gives LD the same
@@ -31,12 +31,11 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.spatial.distance import jensenshannon
 
-from core.distribution import _ks, task_scores_of_codes
-from core.tasks._encoded import EncodedTasks, assignment_codes
-from core.quality import _mean, _ratio_deviation, split_quality_of_codes
-from core.splits._config import SplitConfig
-from core.splits._units import Units, make_units
-from core.thresholds import Chance, scorecard
+from core.diagnostics._distribution import _ks, task_scores_of_codes
+from core.diagnostics._quality import _mean, _ratio_deviation, split_quality_of_codes
+from core.diagnostics._thresholds import Chance, scorecard
+from core.splits import SplitConfig, Units, assignment_codes, make_units
+from core.tasks import EncodedTasks
 
 __all__ = ["DEALS", "dealt_groups", "group_chance", "judge_split"]
 
@@ -71,15 +70,17 @@ def group_chance(
 
     Examples
     --------
-    >>> from core.tasks._encoded import encode_tasks
-    >>> from core.tasks._task import Task
+    >>> from core.tasks import encode_tasks
+    >>> from core.tasks import Task
     >>> frame = pd.DataFrame({"g": np.repeat(np.arange(40), 5), "y": np.repeat([0, 1], 100)})
     >>> encoded = encode_tasks(frame, [Task("y", ("y",), "binary")], 5)
     >>> chance = group_chance(frame, encoded, SplitConfig("group", group_column="g"), "g")
     >>> chance.against, chance.ld > 0, chance.js > 0
     ("a random deal of whole 'g' groups", True, True)
     """
-    from core.splits._split import _random  # the random strategy itself, so the chance deal is the deal users get
+    from core.splits._split import (
+        _random,  # the random strategy itself, so the chance deal is the deal users get
+    )
 
     units = make_units(frame, group_column, [])
     whole_units = Units(None, units.sizes, "groups")  # _random then returns one split per group
@@ -115,7 +116,7 @@ def group_chance(
 def _unit_pair_counts(matrix: sp.csr_matrix, units: Units) -> np.ndarray | sp.csr_matrix:
     """Rows with both labels of each pair, per group: ``(P, N)``, over the P pairs a < b that LPD scores.
 
-    Pairs on no row or on every row are left out, as :func:`core.quality.split_quality`
+    Pairs on no row or on every row are left out, as :func:`core.diagnostics._quality.split_quality`
     leaves them out of LPD. Every pair of labels on a row is listed (rows taken in
     chunks of at most :data:`PAIR_CHUNK` pairs) and counted per group: into a dense
     array with ``bincount`` while pairs x groups stays under :data:`PAIR_CHUNK`, else
@@ -205,7 +206,7 @@ def _group_ld_chance(Y, units: Units, shares: np.ndarray) -> float:
     for share in shares:
         m, rows = share * n_units, share * n
         if rows <= 0:
-            spreads.append(p / (1 - p))  # an empty split's ratio counts as 0, as in core.quality
+            spreads.append(p / (1 - p))  # an empty split's ratio counts as 0, as in core.diagnostics._quality
             continue
         variance = m * (n_units - m) / max(n_units - 1, 1) * mean_z2
         spreads.append(np.sqrt(2 / np.pi * np.maximum(variance, 0)) / (rows * (1 - p) ** 2))
@@ -240,8 +241,8 @@ def judge_split(
 
     Examples
     --------
-    >>> from core.tasks._encoded import encode_tasks
-    >>> from core.tasks._task import Task
+    >>> from core.tasks import encode_tasks
+    >>> from core.tasks import Task
     >>> frame = pd.DataFrame({"t": range(40), "y": [0] * 30 + [1] * 10})
     >>> encoded = encode_tasks(frame, [Task("y", ("y",), "binary")], 5)
     >>> config = SplitConfig("time", time_column="t", fractions={"train": 0.75, "test": 0.25})

@@ -12,15 +12,13 @@ multi-label literature over a 0/1 label matrix:
 the split's label distribution from the whole (KS statistic for regression),
 classes absent from the split and the share of missing labels.
 
-The helpers :func:`split_order` and :func:`split_codes` fix how every
-diagnostic reads an assignment: ``train``, ``val``, ``test``, then
-``fold-0``.., then any other name, ``excluded`` last; excluded rows are left
-out of the scores.
+Every score reads an assignment through :func:`core.splits.split_codes`
+(``train``, ``val``, ``test``, then ``fold-0``.., then any other name,
+``excluded`` last); excluded rows are left out of the scores.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -29,72 +27,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from core.errors import ConfigError, DataError
+from core.splits import EXCLUDED, split_codes, split_order
 
-__all__ = ["EXCLUDED", "SplitQuality", "split_order", "split_codes", "split_quality", "split_quality_of_codes"]
-
-EXCLUDED = "excluded"
-_NAMED_SPLITS = ("train", "val", "test")
-_FOLD = re.compile(r"fold-(\d+)")
-
-
-# --------------------------------------------------------------------------- assignment
-
-
-def _split_key(name: str) -> tuple:
-    if name in _NAMED_SPLITS:
-        return (0, _NAMED_SPLITS.index(name), "")
-    fold = _FOLD.fullmatch(name)
-    if fold:
-        return (1, int(fold.group(1)), "")
-    if name == EXCLUDED:
-        return (3, 0, "")
-    return (2, 0, name)
-
-
-def split_order(names) -> list[str]:
-    """Distinct split names in display order: train, val, test, folds by number, others, excluded.
-
-    Examples
-    --------
-    >>> split_order(["test", "fold-10", "excluded", "train", "fold-2", "val"])
-    ['train', 'val', 'test', 'fold-2', 'fold-10', 'excluded']
-    """
-    return sorted({str(name) for name in names}, key=_split_key)
-
-
-def split_codes(assignment, n_rows: int | None = None) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Integer split code per row (-1 for ``excluded``) and the split names in display order.
-
-    Raises :class:`DataError` when the length differs from ``n_rows`` or a row has no split.
-
-    Examples
-    --------
-    >>> codes, names = split_codes(["test", "train", "excluded", "train"])
-    >>> codes.tolist(), names
-    ([1, 0, -1, 0], ('train', 'test'))
-    """
-    if isinstance(assignment, pd.Series | pd.Index | pd.Categorical):
-        values = assignment
-    else:
-        values = np.asarray(assignment)
-        values = values.astype(object) if values.dtype.kind not in "OUT" else values.ravel()
-    if n_rows is not None and len(values) != n_rows:
-        raise DataError(
-            f"The assignment has {len(values):,} rows but the data has {n_rows:,}; "
-            "give one split name per row."
-        )
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if (codes < 0).any():
-        raise DataError(
-            f"{int((codes < 0).sum()):,} rows of the assignment have no split; "
-            f"give every row a split name, or '{EXCLUDED}' to leave it out."
-        )
-    names = [str(u) for u in uniques]
-    ordered = [name for name in split_order(names) if name != EXCLUDED]
-    position = {name: i for i, name in enumerate(ordered)}
-    lookup = np.array([position.get(name, -1) for name in names], dtype=np.int64)
-    return lookup[codes], tuple(ordered)
-
+__all__ = ["SplitQuality", "split_quality", "split_quality_of_codes"]
 
 def _shares(
     splits: tuple[str, ...], fractions: Mapping[str, float] | None

@@ -13,9 +13,9 @@ were not given) and a one-line detail:
 * ``predictor``: a single feature that alone predicts a task almost perfectly
   on a sample of train: a label copied into the features.
 
-The first three of these cost one pass over the data (:mod:`core.leakage_checks`);
-``near_duplicates`` and ``predictor`` work on samples (sizes in :mod:`core.thresholds`) and
-say so (:mod:`core.leakage_sampled`). Every check reads inf and -inf in a feature as missing.
+The first three of these cost one pass over the data (:mod:`core.diagnostics._leakage_checks`);
+``near_duplicates`` and ``predictor`` work on samples (sizes in :mod:`core.diagnostics._thresholds`) and
+say so (:mod:`core.diagnostics._leakage_sampled`). Every check reads inf and -inf in a feature as missing.
 """
 
 from __future__ import annotations
@@ -27,15 +27,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.data import feature_columns as default_features
+from core.diagnostics._leakage_checks import GROUP_ADVICE, duplicate_check, group_check, skipped, time_check
+from core.diagnostics._leakage_checks import (
+    N_EXAMPLES as N_EXAMPLES,  # importable from here, as before the split
+)
+from core.diagnostics._leakage_sampled import PREDICTOR_BINS as PREDICTOR_BINS
+from core.diagnostics._leakage_sampled import near_duplicate_check, predictor_check
+from core.diagnostics._thresholds import status_of
 from core.errors import DataError
-from core.data._feature_columns import feature_columns as default_features
-from core.leakage_checks import GROUP_ADVICE, duplicate_check, group_check, skipped, time_check
-from core.leakage_checks import N_EXAMPLES as N_EXAMPLES  # importable from here, as before the split
-from core.leakage_sampled import PREDICTOR_BINS as PREDICTOR_BINS
-from core.leakage_sampled import near_duplicate_check, predictor_check
-from core.quality import split_codes
-from core.tasks._task import Task, task_source_columns
-from core.thresholds import status_of
+from core.splits import split_codes
+from core.tasks import Task, task_source_columns
 
 __all__ = ["CHECKS", "LeakageReport", "leakage"]
 

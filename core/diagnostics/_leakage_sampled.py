@@ -1,6 +1,6 @@
 """The sampled leakage checks: near-duplicates across splits, and single features that predict a task.
 
-Both work on samples of large data (sizes in :mod:`core.thresholds`) and say so in their detail.
+Both work on samples of large data (sizes in :mod:`core.diagnostics._thresholds`) and say so in their detail.
 Both read inf and -inf in a feature as missing, and scale so that no value, however large,
 overflows: a feature of 1.5e170 is an outlier, not a crash.
 """
@@ -16,10 +16,8 @@ from sklearn.impute import SimpleImputer
 from sklearn.neighbors import KDTree
 from sklearn.preprocessing import MaxAbsScaler
 
-from core.errors import DataError
-from core.leakage_checks import CheckResult, reference_rows, share_text, skipped
-from core.tasks._task import Task, encode
-from core.thresholds import (
+from core.diagnostics._leakage_checks import CheckResult, reference_rows, share_text, skipped
+from core.diagnostics._thresholds import (
     NEAR_DUPLICATE_DISTANCE,
     NEAR_DUPLICATE_FAIL_SHARE,
     NEAR_DUPLICATE_QUERIES,
@@ -29,6 +27,8 @@ from core.thresholds import (
     PREDICTOR_SAMPLE,
     PREDICTOR_WARN,
 )
+from core.errors import DataError
+from core.tasks import Task, encode
 
 __all__ = ["near_duplicate_check", "predictor_check", "PREDICTOR_BINS"]
 

@@ -15,8 +15,14 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.distance import jensenshannon
 
-from core.tasks._encoded import MISSING, WHOLE, EncodedTasks, TaskLabels, assignment_codes, encoded_for
-from core.tasks._task import Task  # noqa: F401  (the docstring examples use it)
+from core.splits import WHOLE, assignment_codes
+from core.tasks import (
+    MISSING,
+    EncodedTasks,
+    Task,  # noqa: F401  (the docstring examples use it)
+    TaskLabels,
+    encoded_for,
+)
 
 __all__ = [
     "QUANTILES",

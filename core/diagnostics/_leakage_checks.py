@@ -1,7 +1,7 @@
 """The one-pass leakage checks (groups, identical rows, time) and the result every check returns.
 
 Each check reads the data and the split codes (-1 excluded) once and returns a
-:class:`CheckResult`; :func:`core.leakage.leakage` runs them and makes the report.
+:class:`CheckResult`; :func:`core.diagnostics._leakage.leakage` runs them and makes the report.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.diagnostics._thresholds import DUPLICATE_FAIL_SHARE
 from core.errors import DataError
-from core.thresholds import DUPLICATE_FAIL_SHARE
 
 __all__ = [
     "CheckResult",

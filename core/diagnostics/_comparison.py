@@ -9,13 +9,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.distribution import task_scores_of_codes
-from core.tasks._encoded import EncodedTasks, assignment_codes, encode_tasks
-from core.judge import dealt_groups, group_chance
-from core.leakage_checks import group_check, time_check
-from core.quality import split_quality_of_codes
-from core.tasks._task import Task  # noqa: F401  (the docstring examples use it)
-from core.thresholds import scorecard, status_of, status_reason
+from core.diagnostics._distribution import task_scores_of_codes
+from core.diagnostics._judge import dealt_groups, group_chance
+from core.diagnostics._leakage_checks import group_check, time_check
+from core.diagnostics._quality import split_quality_of_codes
+from core.diagnostics._thresholds import scorecard, status_of, status_reason
+from core.splits import assignment_codes
+from core.tasks import (
+    EncodedTasks,
+    Task,  # noqa: F401  (the docstring examples use it)
+    encode_tasks,
+)
 
 __all__ = ["StrategyComparison", "compare_strategies"]
 
@@ -32,7 +36,7 @@ class StrategyComparison:
         ``ed_share``, ``lpd``, ``fz``, ``flz``, ``max_gap``, ``worst_js``,
         ``worst_ks``, ``groups_split`` (groups in more than one split; NaN
         without a group column), ``status`` (worst verdict of what the strategy
-        promises: the scorecard judged as :func:`core.judge.judge_split` does, the
+        promises: the scorecard judged as :func:`core.diagnostics._judge.judge_split` does, the
         group check, and a time split's time check), ``reason`` (why, in one line),
         ``error`` (the message when the config could not split).
     results : dict of str to SplitResult
@@ -70,7 +74,7 @@ def compare_strategies(
 
     Examples
     --------
-    >>> from core.splits._split import SplitConfig
+    >>> from core.splits import SplitConfig
     >>> frame = pd.DataFrame({"y": [0, 1] * 50})
     >>> tasks = [Task("y", ("y",), "binary")]
     >>> table = compare_strategies(frame, tasks, [SplitConfig("random"), SplitConfig("stratified")]).to_frame()
@@ -79,7 +83,7 @@ def compare_strategies(
     """
     # imported here: core.splits._split pulls in the stratifier, which the other diagnostics never need
     from core.errors import TaskSplitError
-    from core.splits._split import split
+    from core.splits import split
 
     encodings = {tasks.n_bins: tasks} if isinstance(tasks, EncodedTasks) else {}
     tasks = tuple(getattr(part, "task", part) for part in getattr(tasks, "tasks", tasks))

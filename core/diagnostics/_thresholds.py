@@ -19,7 +19,7 @@ distance (random: 0.004 flights to 0.12 penguins; stratified: at most 0.013),
 KS for regression targets. A random split of a big data set passes those; a
 random split of a small one warns or fails, as it should.
 
-A split is judged on what its strategy promises (:mod:`core.judge`): a split of
+A split is judged on what its strategy promises (:mod:`core.diagnostics._judge`): a split of
 whole groups against random deals of the same groups (:class:`Chance`), and a
 time or predefined split not at all on its labels: their differences between
 splits are drift between periods, status ``info``, shown and never a verdict.
@@ -69,9 +69,9 @@ RANDOM_ROWS = "a random split of these sizes"
 class Chance:
     """What a random deal of the units a strategy dealt scores: the level a split is judged against.
 
-    For rows this is :class:`~core.quality.SplitQuality`'s first-order expectation of
+    For rows this is :class:`~core.diagnostics._quality.SplitQuality`'s first-order expectation of
     LD and LPD, and the other scores keep their absolute thresholds. For whole groups
-    (:func:`core.judge.group_chance`) LD is the same expectation over groups and the
+    (:func:`core.diagnostics._judge.group_chance`) LD is the same expectation over groups and the
     other scores the mean of a few random deals of the same groups, so a group split
     is not failed for what whole groups cannot avoid: it passes a score within the
     absolute threshold or below half of chance.
@@ -265,7 +265,7 @@ def advice(score: str, strategy: str | None = None) -> str:
     return THRESHOLDS[score].advice
 
 
-# Leakage checks (core.leakage). Group leakage always fails; a time overlap warns.
+# Leakage checks (core.diagnostics._leakage). Group leakage always fails; a time overlap warns.
 DUPLICATE_FAIL_SHARE = 0.01  # identical feature rows across splits: any warns, this share of rows fails
 NEAR_DUPLICATE_DISTANCE = 0.01  # RMS distance over scaled features, in robust standard deviations (IQR / 1.349)
 NEAR_DUPLICATE_WARN_SHARE = 0.01  # share of sampled val/test rows with a near-duplicate in train
@@ -301,7 +301,7 @@ def scorecard(
     Parameters
     ----------
     quality : SplitQuality
-        From :func:`core.quality.split_quality`.
+        From :func:`core.diagnostics._quality.split_quality`.
     task_scores : TaskScores, optional
         From :func:`core.diagnostics.task_scores`; gives the worst JS and KS.
     worst_js, worst_ks : float, optional
@@ -309,12 +309,12 @@ def scorecard(
     strategy : str, optional
         The split's strategy (``SplitConfig.strategy``); None judges every score.
     chance : Chance, optional
-        The chance level (:func:`core.judge.group_chance` for a split of whole groups);
+        The chance level (:func:`core.diagnostics._judge.group_chance` for a split of whole groups);
         default: a random split of rows.
 
     Examples
     --------
-    >>> from core.quality import split_quality
+    >>> from core.diagnostics import split_quality
     >>> quality = split_quality([[1], [0], [1], [0]], ["a", "a", "b", "b"])
     >>> scorecard(quality, worst_js=0.004).set_index("score").loc[["LD", "JS"], "status"].tolist()
     ['pass', 'pass']

@@ -1,0 +1,146 @@
+"""Split diagnostics: label distributions, co-occurrence, task association, quality scores, leakage.
+
+Every diagnostic is importable from here, and each returns a frozen dataclass with ``to_frame()``, a tidy DataFrame for charts and tables. The
+functions share one reading of the data:
+
+* tasks are encoded once into the indicator matrix of DESIGN.md (labels named
+  ``task=value``); pass ``encode_tasks(df, tasks)`` instead of ``tasks`` to
+  reuse one encoding across several calls;
+* the assignment holds ``train``/``val``/``test``, ``fold-0``.. or ``excluded``;
+  excluded rows are left out, and splits are shown train, val, test, folds,
+  with the whole data (``all``) last;
+* a missing label is its own value, ``(missing)``, in distributions, and
+  otherwise left out of a task's counts.
+
+Where each part lives:
+
+========================  =====================================================================
+:mod:`core.tasks`  :func:`encode_tasks`, :class:`EncodedTasks`, reading an assignment
+:mod:`core.diagnostics._distribution`   :func:`label_distribution`, :func:`task_scores`
+:mod:`core.diagnostics._cooccurrence`   :func:`cooccurrence`, :func:`cooccurrence_shift`, :func:`task_association`
+:mod:`core.diagnostics._quality`        :func:`split_quality` (LD, ED, LPD, FZ, FLZ)
+:mod:`core.diagnostics._leakage`        :func:`leakage` (checks in :mod:`core.diagnostics._leakage_checks`, :mod:`core.diagnostics._leakage_sampled`)
+:mod:`core.diagnostics._comparison`     :func:`compare_strategies`
+:mod:`core.diagnostics._thresholds`     the pass/warn/fail thresholds and :func:`scorecard`
+========================  =====================================================================
+"""
+
+from __future__ import annotations
+
+from core.diagnostics._comparison import StrategyComparison, compare_strategies
+from core.diagnostics._cooccurrence import (
+    Cooccurrence,
+    CooccurrenceShift,
+    TaskAssociation,
+    cooccurrence,
+    cooccurrence_shift,
+    cramers_v,
+    task_association,
+)
+from core.diagnostics._distribution import (
+    HISTOGRAM_BINS,
+    QUANTILES,
+    LabelDistribution,
+    TaskScores,
+    label_distribution,
+    task_scores,
+    task_scores_of_codes,
+)
+from core.diagnostics._judge import DEALS, dealt_groups, group_chance, judge_split
+from core.diagnostics._leakage import CHECKS, LeakageReport, leakage
+from core.diagnostics._leakage_checks import (
+    GROUP_ADVICE,
+    N_EXAMPLES,
+    CheckResult,
+    duplicate_check,
+    group_check,
+    reference_rows,
+    share_text,
+    skipped,
+    time_check,
+)
+from core.diagnostics._leakage_sampled import PREDICTOR_BINS, near_duplicate_check, predictor_check
+from core.diagnostics._quality import (
+    SplitQuality,
+    split_quality,
+    split_quality_of_codes,
+)
+from core.diagnostics._thresholds import (
+    DUPLICATE_FAIL_SHARE,
+    LABEL_SCORES,
+    NEAR_DUPLICATE_DISTANCE,
+    NEAR_DUPLICATE_FAIL_SHARE,
+    NEAR_DUPLICATE_QUERIES,
+    NEAR_DUPLICATE_SAMPLE,
+    NEAR_DUPLICATE_WARN_SHARE,
+    NOT_JUDGED,
+    PREDICTOR_FAIL,
+    PREDICTOR_SAMPLE,
+    PREDICTOR_WARN,
+    THRESHOLDS,
+    Chance,
+    Threshold,
+    advice,
+    scorecard,
+    status_of,
+    status_reason,
+)
+
+__all__ = [
+    "QUANTILES",
+    "HISTOGRAM_BINS",
+    "LabelDistribution",
+    "label_distribution",
+    "TaskScores",
+    "task_scores",
+    "task_scores_of_codes",
+    "Cooccurrence",
+    "cooccurrence",
+    "CooccurrenceShift",
+    "cooccurrence_shift",
+    "TaskAssociation",
+    "task_association",
+    "cramers_v",
+    "SplitQuality",
+    "split_quality",
+    "split_quality_of_codes",
+    "Threshold",
+    "THRESHOLDS",
+    "Chance",
+    "NOT_JUDGED",
+    "LABEL_SCORES",
+    "advice",
+    "status_of",
+    "scorecard",
+    "status_reason",
+    "DUPLICATE_FAIL_SHARE",
+    "NEAR_DUPLICATE_DISTANCE",
+    "NEAR_DUPLICATE_WARN_SHARE",
+    "NEAR_DUPLICATE_FAIL_SHARE",
+    "PREDICTOR_WARN",
+    "PREDICTOR_FAIL",
+    "PREDICTOR_SAMPLE",
+    "NEAR_DUPLICATE_SAMPLE",
+    "NEAR_DUPLICATE_QUERIES",
+    "StrategyComparison",
+    "compare_strategies",
+    "DEALS",
+    "dealt_groups",
+    "group_chance",
+    "judge_split",
+    "CHECKS",
+    "LeakageReport",
+    "leakage",
+    "CheckResult",
+    "skipped",
+    "share_text",
+    "reference_rows",
+    "group_check",
+    "duplicate_check",
+    "time_check",
+    "N_EXAMPLES",
+    "GROUP_ADVICE",
+    "near_duplicate_check",
+    "predictor_check",
+    "PREDICTOR_BINS",
+]
