@@ -393,12 +393,14 @@ BEFORE_THE_SPLIT = [  # every name of our own that `from core.diagnostics import
 ]  # fmt: skip
 
 
-def test_every_name_diagnostics_gave_before_the_split_still_imports():
-    import core.diagnostics
+def test_every_name_diagnostics_gave_before_the_split_has_one_public_home():
+    """Issue 13 removed the re-exports: a task or split name now comes from core.tasks or core.splits."""
+    import importlib
 
-    missing = [name for name in BEFORE_THE_SPLIT if not hasattr(core.diagnostics, name)]
-    assert not missing
-    assert set(core.diagnostics.__all__) <= set(BEFORE_THE_SPLIT)
+    homes = {m: importlib.import_module(m) for m in ("core.diagnostics", "core.tasks", "core.splits", "core.errors")}
+    for name in BEFORE_THE_SPLIT:
+        found = [m for m, module in homes.items() if name in getattr(module, "__all__", ())]
+        assert len(found) == 1, f"{name} is public in {found}"
     namespace = {}
     exec("from core.diagnostics import *", namespace)
-    assert set(core.diagnostics.__all__) <= set(namespace)
+    assert set(homes["core.diagnostics"].__all__) <= set(namespace)
