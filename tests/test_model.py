@@ -9,14 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from core.errors import ConfigError
-from core.model import (
-    WEIGHTINGS,
-    ModelConfig,
-    SharedTrunkModel,
-    make_weighting,
-    masked_loss,
-    task_losses,
-)
+from core.model import WEIGHTINGS, ModelConfig, SharedTrunkModel, make_weighting, masked_loss, task_losses
 
 HEADS = {"b": ("binary", 1), "m": ("multiclass", 4), "l": ("multilabel", 3), "r": ("regression", 1)}
 
