@@ -27,11 +27,17 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from bench.common import Timing, machine, table, timed, write_section
 from core.data import load_builtin
-from core.features import PreparedSplit, prepare_split
-from core.metrics import PRIMARY_METRIC, task_metrics
 from core.model import ModelConfig, SharedTrunkModel, task_losses
-from core.train_records import TrainConfig
-from core.training import train, train_baselines, transfer_gain
+from core.training import (
+    PRIMARY_METRIC,
+    PreparedSplit,
+    TrainConfig,
+    prepare_split,
+    task_metrics,
+    train,
+    train_baselines,
+    transfer_gain,
+)
 
 REPEAT = 3
 THREAD_ROUNDS = 2

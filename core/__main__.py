@@ -180,8 +180,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
 def _cmd_train(args: argparse.Namespace) -> None:
     from core.data import feature_columns
-    from core.train_records import TrainConfig
-    from core.training import fit_on_split
+    from core.training import TrainConfig, fit_on_split
 
     dataset = load_data(args.data)
     tasks = _tasks(dataset, args.task)

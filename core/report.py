@@ -339,7 +339,7 @@ def _training_section(training, figure, transfer=None) -> str:
     sentence, the bars with their intervals, and the table.
     """
     from core.figures.training import transfer_gain_bars
-    from core.train_records import TrainResult
+    from core.training import TrainResult
 
     history = list(getattr(training, "history", training))
     body = ""
@@ -427,7 +427,7 @@ def render_report(
     training : TrainResult or sequence of EpochRecord, optional
         A training run to add: its test metrics and last epoch.
     transfer : TransferGain, optional
-        The run's multi-task vs single-task comparison (``core.training.transfer_gain``), with its intervals.
+        The run's multi-task vs single-task comparison (``core.training._loop.transfer_gain``), with its intervals.
     title : str, optional
         Default ``"Split report: <dataset name>"``.
     warnings : sequence of str

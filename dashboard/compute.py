@@ -150,7 +150,7 @@ def leakage_checks(
 
 
 # --------------------------------------------------------------------------- features (issue 12)
-# The one feature list of core.features.feature_columns, for the current tasks and the roles of both
+# The one feature list of core.training._features.feature_columns, for the current tasks and the roles of both
 # the dataset and the split. Telling id-like columns apart counts every column's values (1.6 s on a
 # million rows), so that part is cached per table; the rest is set arithmetic, done on every call.
 
@@ -168,7 +168,7 @@ def features(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> tup
 
 @st.cache_data(max_entries=16, show_spinner="Looking for id and free-text columns…")
 def id_like_columns(fingerprint: str, _frame: pd.DataFrame) -> dict[str, str]:
-    """Columns that look like ids, row numbers or free text, with why (``core.features.id_like_columns``)."""
+    """Columns that look like ids, row numbers or free text, with why (``core.training._features.id_like_columns``)."""
     from core.data import id_like_columns as id_like
 
     return id_like(_frame)

@@ -1,7 +1,7 @@
 """A training run in a background thread, which the Model page starts, watches and stops.
 
 A loop inside the page script would be cut short by the next click (DESIGN.md),
-so :class:`TrainingRun` runs :func:`core.training.train` (and the single-task
+so :class:`TrainingRun` runs :func:`core.training._loop.train` (and the single-task
 baselines after it) in a daemon thread. The thread never calls streamlit: it
 only appends each epoch's record and its progress to a shared :class:`_Shared`
 under a lock. The page keeps the run in ``st.session_state`` (``dashboard.state``)
@@ -29,12 +29,18 @@ import numpy as np
 import pandas as pd
 
 from core.errors import TaskSplitError
-from core.features import prepare_split
 from core.model import ModelConfig
 from core.tasks import Task
-from core.train_records import EpochRecord, TrainConfig, TrainResult
-from core.training import train, train_baselines, transfer_gain
-from core.transfer_gain import TransferGain
+from core.training import (
+    EpochRecord,
+    TrainConfig,
+    TrainResult,
+    TransferGain,
+    prepare_split,
+    train,
+    train_baselines,
+    transfer_gain,
+)
 
 __all__ = ["RunRequest", "RunSnapshot", "TrainingRun"]
 

@@ -160,8 +160,7 @@ def test_time_ties_stay_together():
 
 
 def test_inf_and_nan_features_are_imputed_in_training():
-    from core.train_records import TrainConfig
-    from core.training import fit_on_split
+    from core.training import TrainConfig, fit_on_split
 
     case = next(c for c in ODD_FILES if c.case == "inf and NaN in features")
     dataset, result, _ = load_and_split(case)

@@ -10,10 +10,10 @@ import pytest
 from core.data import feature_columns, id_like_columns, load_file, with_roles
 from core.diagnostics import leakage
 from core.errors import DataError
-from core.features import prepare_split
 from core.report import render_report
 from core.splits import SplitConfig, split
 from core.tasks import Task, make_task
+from core.training import prepare_split
 from tests.messy import panel_csv, panel_frame
 
 

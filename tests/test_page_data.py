@@ -285,7 +285,7 @@ def test_features_metric_follows_the_tasks_and_roles(app):
         return next(m.value for m in app.metric if m.label == "Features")
 
     # 11 columns: no task is guessed, person_id is the group, interview_date the time, row and comment name rows
-    # (core.features.feature_columns: a different value in every row is an id or free text, never a feature)
+    # (core.training._features.feature_columns: a different value in every row is an id or free text, never a feature)
     assert features() == "7"
     tasks_multiselect(app).set_value(["health", "employed"]).run()
     assert features() == "5"

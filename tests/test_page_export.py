@@ -78,7 +78,7 @@ def test_a_config_for_other_data_shows_one_error(export):
 
 
 def test_the_report_takes_the_model_pages_finished_run(export, wagepan):
-    from core.train_records import TrainConfig
+    from core.training import TrainConfig
     from dashboard import state
     from dashboard.training_run import RunRequest, TrainingRun
 

@@ -14,8 +14,7 @@ from core.export import assignment_digest, assignment_frame, reproduce_code
 from core.report import render_report, write_report
 from core.splits import SplitConfig, split
 from core.tasks import Task
-from core.train_records import EpochRecord, TrainConfig
-from core.training import fit_on_split
+from core.training import EpochRecord, TrainConfig, fit_on_split
 
 SECTIONS = ("overview", "split", "quality", "leakage", "tasks", "cooccurrence", "comparison", "warnings", "decision")
 HOSTILE = "<script>alert(1)</script>"

@@ -68,7 +68,7 @@ def test_the_decision_block_comes_last_with_its_fields_and_a_save_button(panel_r
 
 
 def test_the_training_run_comes_before_the_decision(wagepan):
-    from core.train_records import EpochRecord
+    from core.training import EpochRecord
 
     config = SplitConfig(seed=2)
     result = split(wagepan.frame, wagepan.tasks, config)

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.report import render_report
-from core.train_records import EpochRecord
-from core.transfer_gain import TaskGain, TransferGain
+from core.training import EpochRecord, TaskGain, TransferGain
 
 EIGHT = ("union", "married", "poorhlth", "lwage", "hours", "occupation", "industry", "black")
 
@@ -59,8 +58,7 @@ def test_the_report_says_who_is_left_out_of_delta_m_and_when_a_run_diverged(wage
 
     import numpy as np
 
-    from core.train_records import TrainConfig
-    from core.training import fit_on_split
+    from core.training import TrainConfig, fit_on_split
 
     gains = (TaskGain("union", "roc_auc", 0.75, 0.70, 0.05, 0.071, 0.02, 0.08, "helps"),
              TaskGain("loanamt", "r2", 0.3, -977.0, 977.3, 1.0, 900.0, 1000.0, "helps"))

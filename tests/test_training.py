@@ -10,15 +10,24 @@ import pandas as pd
 import pytest
 import torch
 
-import core.training as training
+import core.training._loop as training
 from core.errors import ConfigError, DataError
-from core.features import FeatureConfig, default_feature_columns, prepare_split, resolve_parts
-from core.metrics import confusion, task_metrics
 from core.model import WEIGHTINGS, ModelConfig
 from core.tasks import Task
-from core.train_records import TrainConfig
-from core.training import fit_on_split, train, train_baselines, transfer_gain
-from core.transfer_gain import transfer_gain_from_metrics
+from core.training import (
+    FeatureConfig,
+    TrainConfig,
+    confusion,
+    default_feature_columns,
+    fit_on_split,
+    prepare_split,
+    resolve_parts,
+    task_metrics,
+    train,
+    train_baselines,
+    transfer_gain,
+    transfer_gain_from_metrics,
+)
 
 TASKS = [
     Task("flag", ("flag",), "binary"),
@@ -448,7 +457,7 @@ def test_loanapp_like_validation_losses_fall_and_test_r2_is_positive():
 
 
 def test_divergence_guard_names_the_task_and_the_fix():
-    from core.train_records import EpochRecord, divergence_message
+    from core.training import EpochRecord, divergence_message
 
     losses = [(1.0, 53_275.0), (0.85, 129_466.0), (0.35, 500_706.0)]
     rows = [EpochRecord(e + 1, 0.1, {"loanamt": t, "hrat": 1.0}, {"loanamt": v, "hrat": 0.8}, {}, {}, t + 1, v + 0.8)

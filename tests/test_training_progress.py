@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.train_records import EpochRecord
+from core.training import EpochRecord
 from dashboard.training_run import RunSnapshot
 
 TASKS = ("union", "married", "poorhlth", "lwage", "hours", "occupation", "industry", "black")

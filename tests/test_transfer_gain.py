@@ -13,17 +13,22 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score, r2_score, roc_auc_score
 
-from core.features import prepare_split
-from core.metrics import MIN_TEST_ROWS, task_metrics, unreliable
 from core.tasks import Task
-from core.train_records import TrainConfig
-from core.training import fit_on_split, train, train_baselines, transfer_gain
-from core.transfer_gain import (
+from core.training import (
+    MIN_TEST_ROWS,
     TaskGain,
+    TrainConfig,
     TransferGain,
     bootstrap_counts,
     bootstrap_primary,
+    fit_on_split,
+    prepare_split,
+    task_metrics,
+    train,
+    train_baselines,
+    transfer_gain,
     transfer_gain_bootstrap,
+    unreliable,
 )
 
 RNG = np.random.default_rng(7)

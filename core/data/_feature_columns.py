@@ -7,7 +7,7 @@ distinct values than 5% of the rows and than 50). A built-in dataset's curated l
 authors wrote it, minus the tasks and roles of the moment. Everything is read from the current tasks and roles on
 every call, so a task picked after loading is never tested or trained on as a feature.
 
-The rules live here, below :mod:`core.data._roles`, :mod:`core.diagnostics._leakage` and :mod:`core.features` (which
+The rules live here, below :mod:`core.data._roles`, :mod:`core.diagnostics._leakage` and :mod:`core.training._features` (which
 re-export them), so the diagnostics need not import torch to know the features.
 """
 

@@ -1,7 +1,7 @@
 """Figures of a training run: per-task loss curves, task weights, confusion matrices, transfer gain.
 
-Each function takes a tidy frame from :mod:`core.training` or
-:mod:`core.metrics` (``TrainResult.history_frame()``, ``.weights_frame()``,
+Each function takes a tidy frame from :mod:`core.training._loop` or
+:mod:`core.training._metrics` (``TrainResult.history_frame()``, ``.weights_frame()``,
 ``Confusion.to_frame()``, ``TransferGain.to_frame()``) and returns a
 ``go.Figure``. Train is blue and val orange, as everywhere
 (:mod:`core.figures.palette`).

@@ -317,7 +317,7 @@ with summary:
     st.dataframe(compute.column_summary(data.fingerprint, frame), hide_index=True, width="stretch", height=320)
 
 
-# Drawn last, from the tasks and roles as this run left them: the one feature list of core.features
+# Drawn last, from the tasks and roles as this run left them: the one feature list of core.training._features
 # (a task's source columns, the group, time and id columns, ids and free text are never model inputs).
 data = state.dataset()
 features = compute.features(data, state.tasks(), state.split_config())

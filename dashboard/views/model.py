@@ -13,10 +13,9 @@ import streamlit as st
 from core.data import date_columns
 from core.diagnostics import PREDICTOR_FAIL
 from core.errors import TaskSplitError
-from core.metrics import METRICS, PRIMARY_METRIC
 from core.model import NORMS, WEIGHTINGS, ModelConfig
 from core.tasks import task_source_columns
-from core.train_records import TrainConfig
+from core.training import METRICS, PRIMARY_METRIC, TrainConfig
 from dashboard import compute, state
 from dashboard.guards import require_split
 from dashboard.training_run import RunRequest, TrainingRun
@@ -58,7 +57,7 @@ st.caption(
 
 
 def feature_controls() -> tuple[str, ...]:
-    """The feature columns, editable: by default the one list of ``core.features.feature_columns``.
+    """The feature columns, editable: by default the one list of ``core.training._features.feature_columns``.
 
     The default follows the current tasks and roles (the dataset's and the split's); role columns, ids,
     row numbers and free text are left out by default and named under the picker, with why.

@@ -112,7 +112,7 @@ class Part:
 
 @dataclass(frozen=True, eq=False)
 class PreparedSplit:
-    """Everything :func:`core.training.train` needs, fitted on the train rows only."""
+    """Everything :func:`core.training._loop.train` needs, fitted on the train rows only."""
 
     train: Part
     val: Part

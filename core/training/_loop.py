@@ -7,19 +7,19 @@ index from in-memory tensors (``torch.randperm`` and slicing): no
 ``DataLoader``, no per-row calls. The loop reports through ``on_epoch(record)``
 and polls ``should_stop()`` every ``check_every`` batches; it never prints.
 The records of a run (:class:`TrainConfig`, :class:`EpochRecord`,
-:class:`TrainResult`) are defined in :mod:`core.train_records` and re-exported
-here, so ``from core.training import TrainConfig, train`` keeps working.
+:class:`TrainResult`) are defined in :mod:`core.training._records` and re-exported
+here, so ``from core.training._loop import TrainConfig, train`` keeps working.
 
 Example, as ``python -m core train`` should call it::
 
-    from core.training import TrainConfig, fit_on_split
+    from core.training._loop import TrainConfig, fit_on_split
 
     dataset = load_data(args.data)                           # a Dataset
     tasks = _tasks(dataset, args.task)                       # tuple[Task]
     assignment = read_split_file(args.split_file, dataset)   # Series aligned with dataset.frame.index
     result = fit_on_split(
         dataset.frame, tasks, assignment,
-        feature_columns=feature_columns(dataset, tasks),    # core.features: the curated list, or every
+        feature_columns=feature_columns(dataset, tasks),    # core.training._features: the curated list, or every
                                                              # non-task, non-role, non-id-like column
         config=TrainConfig(epochs=50, weighting="manual", weights={"union": 2.0}, seed=0),
         test_fold=args.fold,
@@ -46,12 +46,12 @@ import pandas as pd
 import torch
 
 from core.errors import ConfigError
-from core.features import FeatureConfig, Part, PreparedSplit, TargetSpec, prepare_split
-from core.metrics import PRIMARY_METRIC, confusion, task_metrics, unreliable
 from core.model import ModelConfig, SharedTrunkModel, make_weighting, masked_loss, task_losses
 from core.tasks import Task
-from core.train_records import EpochRecord, TrainConfig, TrainResult
-from core.transfer_gain import BOOTSTRAP_SEED, TransferGain, transfer_gain_bootstrap
+from core.training._features import FeatureConfig, Part, PreparedSplit, TargetSpec, prepare_split
+from core.training._metrics import PRIMARY_METRIC, confusion, task_metrics, unreliable
+from core.training._records import EpochRecord, TrainConfig, TrainResult
+from core.training._transfer_gain import BOOTSTRAP_SEED, TransferGain, transfer_gain_bootstrap
 
 __all__ = [
     "TrainConfig",
@@ -272,7 +272,7 @@ def _evaluate(model: SharedTrunkModel, part: Part, targets: Sequence[TargetSpec]
     """All metrics of every task on ``part``, the confusion matrices of classification tasks, and notes.
 
     ``outputs``: the model's outputs on ``part`` when already at hand (the last epoch's val pass).
-    ``judge``: a task whose rows cannot judge it (:func:`core.metrics.unreliable`) gets None for
+    ``judge``: a task whose rows cannot judge it (:func:`core.training._metrics.unreliable`) gets None for
     every metric and a note saying why (test: 2 rows would otherwise show accuracy 1.000).
     """
     outputs = _predict(model, part.x) if outputs is None else outputs
@@ -311,7 +311,7 @@ def fit_on_split(
 
     ``feature_columns=None`` uses every column that is not a task, a task's source,
     the id, group or time column, or id-like; pass
-    ``core.features.feature_columns(dataset, tasks)`` for a dataset's own list.
+    ``core.training._features.feature_columns(dataset, tasks)`` for a dataset's own list.
     With a k-fold assignment fold ``test_fold`` is test; when the split has no val
     part, ``feature_config.val_fraction`` of train (whole groups when
     ``group_column`` is set) is held out as val with ``config.seed``.
@@ -373,7 +373,7 @@ def transfer_gain(
     """Per-task transfer gain (multi-task primary test metric minus single-task) and the run's Δm, with intervals.
 
     The intervals are 95% percentile intervals over ``resamples`` paired bootstrap
-    resamples of the test rows (:func:`core.transfer_gain.transfer_gain_bootstrap`; by default
+    resamples of the test rows (:func:`core.training._transfer_gain.transfer_gain_bootstrap`; by default
     1000, fewer for more than 1,000 test rows, at least 200).
 
     Examples

@@ -1,6 +1,6 @@
 """Per-task metrics from sklearn, confusion matrices, and whether the test rows can judge a task.
 
-The multi-task vs single-task comparison is :mod:`core.transfer_gain`.
+The multi-task vs single-task comparison is :mod:`core.training._transfer_gain`.
 
 A metric that is undefined (one class in the split, no labelled rows, a
 constant target) is ``None``, never NaN, so results serialise to strict JSON.

@@ -1,6 +1,6 @@
 """Did multi-task help? Per-task transfer gain with paired-bootstrap intervals, verdicts and Δm.
 
-Split from :mod:`core.metrics` (which computes the test metrics themselves): this module compares the
+Split from :mod:`core.training._metrics` (which computes the test metrics themselves): this module compares the
 multi-task model's primary test metric with each single-task baseline's on the same resampled test rows.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.metrics import LOWER_IS_BETTER, PRIMARY_METRIC, task_metrics, unreliable
+from core.training._metrics import LOWER_IS_BETTER, PRIMARY_METRIC, task_metrics, unreliable
 
 __all__ = [
     "TaskGain",
