@@ -127,7 +127,7 @@ def read_split_file(path: str, dataset: Dataset) -> pd.Series:
 def read_config_file(path: str):
     """A SplitConfig from its JSON file, a split config or a workspace (the Export page writes one); a bad
     file is a ConfigError."""
-    from core.workspace import read_split_config
+    from core.report import read_split_config
 
     file = Path(path)
     if not file.is_file():
@@ -153,7 +153,7 @@ def _cmd_split(args: argparse.Namespace) -> None:
     if args.folds is not None:
         options["n_folds"] = args.folds
     result = split(dataset.frame, tasks, SplitConfig(**options))
-    from core.export import write_assignment
+    from core.report import write_assignment
 
     write_assignment(result.assignment, args.out, dataset)
     sizes = ", ".join(f"{name} {count:,}" for name, count in result.assignment.value_counts().items())

@@ -16,9 +16,9 @@ import streamlit as st
 
 from core.data import DEFAULT_DATASET, Dataset, with_roles
 from core.errors import DataError, TaskSplitError
+from core.report import Workspace, check_tasks
 from core.splits import SplitConfig
 from core.tasks import Task
-from core.workspace import Workspace, check_tasks
 from dashboard import compute, link
 
 # The session's working state. Widget keys live beside the widgets, prefixed by page.

@@ -13,7 +13,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import core.data._dataset
+import core.data
 from core.data import BUILTIN_NAMES
 from core.splits import STRATEGIES, SplitConfig
 from dashboard import state
@@ -77,7 +77,7 @@ def test_bad_upload_is_one_error_and_the_last_good_state_stays(app, case):
 def test_an_upload_over_the_cap_is_refused_by_its_size_before_it_is_read(app, monkeypatch):
     from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-    monkeypatch.setattr(core.data._dataset, "MAX_UPLOAD_MB", 1)  # the page reads the cap at every run
+    monkeypatch.setattr(core.data, "MAX_UPLOAD_MB", 1)  # the page reads the cap at every run
     read = []
     original = UploadedFile.getvalue
     monkeypatch.setattr(UploadedFile, "getvalue", lambda self: read.append(self.name) or original(self))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.export import assignment_digest
+from core.report import assignment_digest
 from core.splits import SplitConfig, split
 from tests.apptest import open_app
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from core.report import Workspace
 from core.splits import SplitConfig
 from core.tasks import Task
-from core.workspace import Workspace
 from dashboard import state
 from tests.apptest import new_app, open_app
 from tests.messy import labels_csv, panel_csv

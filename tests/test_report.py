@@ -10,8 +10,7 @@ import pytest
 
 from core.data import Dataset
 from core.errors import DataError
-from core.export import assignment_digest, assignment_frame, reproduce_code
-from core.report import render_report, write_report
+from core.report import assignment_digest, assignment_frame, render_report, reproduce_code, write_report
 from core.splits import SplitConfig, split
 from core.tasks import Task
 from core.training import EpochRecord, TrainConfig, fit_on_split

@@ -10,8 +10,7 @@ import pytest
 
 from core.diagnostics import compare_strategies
 from core.figures.comparison import recommend_strategy
-from core.report import render_report
-from core.report_diagnosis import comparison_configs
+from core.report import comparison_configs, render_report
 from core.splits import SplitConfig, split
 from core.tasks import Task
 from tests.test_report import CLOSER, HOSTILE, hostile_dataset

@@ -29,7 +29,7 @@ def test_eight_tasks_draw_their_loss_curves_in_the_report(wagepan, assignment):
 
 
 def test_a_figure_that_fails_is_a_one_line_note_and_the_report_is_whole(wagepan, assignment, monkeypatch):
-    import core.report as report
+    import core.report._render as report
 
     def broken(*args, **kwargs):
         raise ValueError("Invalid value of type 'builtins.float' received for the 'domain[0]' property\nmore")

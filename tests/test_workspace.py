@@ -9,9 +9,9 @@ import pytest
 from core.__main__ import read_config_file
 from core.data import load_builtin, load_file
 from core.errors import ConfigError
+from core.report import Workspace, is_workspace, read_split_config
 from core.splits import SplitConfig
 from core.tasks import Task
-from core.workspace import Workspace, is_workspace, read_split_config
 from tests.messy import panel_csv
 
 

@@ -61,7 +61,7 @@ def style(fig: go.Figure, *, title: str | None = None, height: int | None = None
 
 # --------------------------------------------------------------------------- verdicts and scales
 
-# pass/warn/fail, the same hues as the HTML report's verdicts (core.report)
+# pass/warn/fail, the same hues as the HTML report's verdicts (core.report._render)
 STATUS_COLORS = {"pass": "#1a7f37", "warn": "#9a6700", "fail": "#cf222e", "skipped": "#6e7781"}
 HIGHLIGHT = "#CC79A7"  # Okabe-Ito reddish purple: the recommended choice in a chart
 NEUTRAL = "#8C8C8C"  # bars that are not a split and not highlighted

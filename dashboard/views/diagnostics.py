@@ -12,7 +12,7 @@ from core.errors import TaskSplitError
 from core.figures.comparison import recommend_strategy
 from core.figures.cooccurrence import MIN_SUPPORT
 from core.figures.drilldown import Condition, Drill, drill_from_points, drill_rows
-from core.report_diagnosis import comparison_configs as strategy_configs  # the report compares the same ones
+from core.report import comparison_configs as strategy_configs
 from core.splits import EXCLUDED, SplitConfig
 from dashboard import compute, state
 from dashboard.guards import require_split

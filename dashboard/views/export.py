@@ -9,10 +9,15 @@ import re
 import streamlit as st
 
 from core.errors import TaskSplitError
-from core.export import assignment_digest, assignment_frame, reproduce_code
-from core.report import render_report
+from core.report import (
+    Workspace,
+    assignment_digest,
+    assignment_frame,
+    is_workspace,
+    render_report,
+    reproduce_code,
+)
 from core.splits import SplitConfig
-from core.workspace import Workspace, is_workspace
 from dashboard import compute, state
 from dashboard.guards import split_problem_banner
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.report import render_report
-from core.report_diagnosis import diagnose
+from core.report import diagnose, render_report
 from core.splits import SplitConfig, split
 from tests.browser.conftest import ARTIFACTS
 

@@ -13,9 +13,9 @@ label such as ``</script><script>alert(1)</script>`` cannot close the script
 element; plotly.js draws labels as SVG text.
 
 This module writes the sections. What they show is computed once by
-:mod:`core.report_diagnosis`; the HTML pieces and the page are :mod:`core.report_html`.
+:mod:`core.report._diagnosis`; the HTML pieces and the page are :mod:`core.report._html`.
 The export helpers (:func:`assignment_frame`, :func:`assignment_digest`,
-:func:`reproduce_code`) live in :mod:`core.export` and are importable from here.
+:func:`reproduce_code`) live in :mod:`core.report._export` and are importable from here.
 """
 
 from __future__ import annotations
@@ -35,15 +35,15 @@ import core
 from core.data import Dataset
 from core.diagnostics import status_of
 from core.errors import DataError
-from core.export import assignment_digest, assignment_frame, data_spec, reproduce_code  # noqa: F401
 from core.figures.comparison import strategy_comparison
 from core.figures.cooccurrence import cooccurrence_heatmap
 from core.figures.diagnostics import association_heatmap
 from core.figures.distribution import binary_rate_bars, label_distribution_bars, regression_histogram
 from core.figures.split import fold_strip, split_sizes, strip_order
 from core.figures.training import loss_curves
-from core.report_diagnosis import MIN_SHIFT_SUPPORT, Diagnosis, Progress, diagnose
-from core.report_html import (
+from core.report._diagnosis import MIN_SHIFT_SUPPORT, Diagnosis, Progress, diagnose
+from core.report._export import assignment_digest, assignment_frame, data_spec, reproduce_code  # noqa: F401
+from core.report._html import (
     FigureEmbedder,
     decision_section,
     escape,

@@ -1,4 +1,4 @@
-"""The HTML of the split report (:mod:`core.report`): escaping, numbers, tables, embedded figures, the page.
+"""The HTML of the split report (:mod:`core.report._render`): escaping, numbers, tables, embedded figures, the page.
 
 Everything that comes from the data goes through :func:`escape` (:func:`html.escape`); tables
 escape every header and cell. Figures are embedded with plotly.js inline once, so the page opens

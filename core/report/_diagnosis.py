@@ -1,4 +1,4 @@
-"""What the split report (:mod:`core.report`) shows, computed once: sizes, scores, distributions,
+"""What the split report (:mod:`core.report._render`) shows, computed once: sizes, scores, distributions,
 co-occurrence and its shifts between splits, association, leakage (:mod:`core.diagnostics`), and the
 strategy comparison with its recommendation (as the Diagnostics page's Compare strategies)."""
 
@@ -13,8 +13,8 @@ import pandas as pd
 from core import diagnostics
 from core.data import Dataset, feature_columns
 from core.diagnostics import dealt_groups, group_chance
-from core.export import assignment_digest
 from core.figures.comparison import Recommendation, recommend_strategy
+from core.report._export import assignment_digest
 from core.splits import EXCLUDED, SplitConfig, split_order
 from core.tasks import encode_tasks
 

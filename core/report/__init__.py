@@ -1,0 +1,75 @@
+"""Report: one self-contained HTML page of a split (sizes, label balance, co-occurrence, leakage, the comparison
+of strategies, a training run), the split's assignment file and digest, the code that reproduces it, and the
+workspace file that saves a session.
+"""
+
+from core.report._diagnosis import (
+    MIN_SHIFT_SUPPORT,
+    SHIFT_PAIRS,
+    Diagnosis,
+    Progress,
+    comparison_configs,
+    diagnose,
+)
+from core.report._export import (
+    assignment_digest,
+    assignment_frame,
+    data_spec,
+    reproduce_code,
+    write_assignment,
+)
+from core.report._html import (
+    CSS,
+    SECTION_TITLES,
+    FigureEmbedder,
+    decision_section,
+    escape,
+    format_number,
+    html_page,
+    html_section,
+    html_table,
+    split_label,
+    status_badge,
+)
+from core.report._render import render_report, write_report
+from core.report._workspace import (
+    WORKSPACE_FORMAT,
+    WORKSPACE_VERSION,
+    Workspace,
+    check_tasks,
+    is_workspace,
+    read_split_config,
+)
+
+__all__ = [
+    "render_report",
+    "write_report",
+    "Progress",
+    "Diagnosis",
+    "diagnose",
+    "comparison_configs",
+    "SHIFT_PAIRS",
+    "MIN_SHIFT_SUPPORT",
+    "escape",
+    "format_number",
+    "status_badge",
+    "split_label",
+    "html_table",
+    "FigureEmbedder",
+    "html_section",
+    "decision_section",
+    "CSS",
+    "SECTION_TITLES",
+    "html_page",
+    "assignment_frame",
+    "write_assignment",
+    "assignment_digest",
+    "data_spec",
+    "reproduce_code",
+    "WORKSPACE_FORMAT",
+    "WORKSPACE_VERSION",
+    "Workspace",
+    "read_split_config",
+    "is_workspace",
+    "check_tasks",
+]
