@@ -73,7 +73,7 @@ def duplicate_tasks(fingerprint: str, tasks: tuple[Task, ...], _frame: pd.DataFr
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def strip_order(fingerprint: str, by: tuple[str, ...], _frame: pd.DataFrame):
-    from core.figures.split import strip_order as order
+    from core.figures import strip_order as order
 
     return order(_frame, list(by))
 
@@ -230,7 +230,7 @@ def distribution_figure(fingerprint: str, tasks: tuple[Task, ...], config: Split
 
     st.plotly_chart copies a figure (``to_dict``) before drawing it, so a shared figure is never changed.
     """
-    from core.figures.distribution import label_distribution_grid
+    from core.figures import label_distribution_grid
 
     distribution = label_distribution(fingerprint, tasks, config, _frame, _assignment)
     return _clickable(label_distribution_grid(distribution.counts, distribution.histogram))
@@ -240,7 +240,7 @@ def distribution_figure(fingerprint: str, tasks: tuple[Task, ...], config: Split
 def association_figure(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, split: str, _frame,
                        _assignment):
     """The task association heatmap of ``split`` (``all``: every row but excluded ones)."""
-    from core.figures.diagnostics import association_heatmap
+    from core.figures import association_heatmap
 
     association = task_association(fingerprint, tasks, config, _frame, _assignment)
     rows = "all data" if split == "all" else split
@@ -251,14 +251,14 @@ def association_figure(fingerprint: str, tasks: tuple[Task, ...], config: SplitC
 def comparison_figure(fingerprint: str, tasks: tuple[Task, ...], configs: tuple[tuple[str, SplitConfig], ...],
                       group_column: str | None, recommended: str | None, _comparison: pd.DataFrame):
     """The strategy comparison chart; ``_comparison`` is ``strategy_comparison`` of the same arguments."""
-    from core.figures.comparison import strategy_comparison as comparison_chart
+    from core.figures import strategy_comparison as comparison_chart
 
     return comparison_chart(_comparison, recommended=recommended)
 
 
 def binary_negatives(fingerprint: str, tasks: tuple[Task, ...], n_bins: int, _frame) -> list[str]:
-    """The ``task=0`` labels of binary tasks (the class :func:`core.figures.distribution.positive_label` is not)."""
-    from core.figures.distribution import positive_label
+    """The ``task=0`` labels of binary tasks (the class :func:`core.figures._distribution.positive_label` is not)."""
+    from core.figures import positive_label
 
     encoded = encoded_tasks(fingerprint, tasks, n_bins, _frame)
     negatives = []
@@ -279,7 +279,7 @@ def cooccurrence_figure(
     Returns the figure, the labels drawn and the labels in all (the most frequent ``max_labels`` are drawn).
     Without ``with_negatives`` the ``=0`` labels of binary tasks are left out (they say what does not co-occur).
     """
-    from core.figures.cooccurrence import cooccurrence_heatmap
+    from core.figures import cooccurrence_heatmap
 
     whole = cooccurrence_pairs(fingerprint, tasks, config, None, _frame, _assignment)
     diagonal = whole[whole["row_label"] == whole["col_label"]].set_index("row_label")["count"]
@@ -314,7 +314,7 @@ class Drawn(NamedTuple):
 
 def _drawn(what: str, build) -> Drawn:
     """``build()`` as a :class:`Drawn`; a figure error is logged with its traceback and becomes a note."""
-    from core.figures.training import FIGURE_ERRORS, failure_note
+    from core.figures import FIGURE_ERRORS, failure_note
 
     try:
         return Drawn(build())

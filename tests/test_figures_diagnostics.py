@@ -9,17 +9,25 @@ import pandas as pd
 import pytest
 
 from core.diagnostics import cooccurrence, cooccurrence_shift, label_distribution
-from core.figures.comparison import recommend_strategy, strategy_comparison
-from core.figures.cooccurrence import cooccurrence_heatmap
-from core.figures.diagnostics import association_heatmap, leakage_table, scorecard_table
-from core.figures.distribution import (
+from core.figures import (
+    Condition,
+    Drill,
+    association_heatmap,
+    cooccurrence_heatmap,
+    drill_from_points,
+    drill_rows,
     label_distribution_bars,
     label_distribution_grid,
+    leakage_table,
+    recommend_strategy,
     regression_histogram,
-    text_px,
+    scorecard_table,
+    split_color,
+    status_color,
+    strategy_comparison,
 )
-from core.figures.drilldown import Condition, Drill, drill_from_points, drill_rows
-from core.figures.palette import HIGHLIGHT, NEUTRAL, split_color, status_color
+from core.figures._distribution import text_px
+from core.figures._palette import HIGHLIGHT, NEUTRAL
 from core.tasks import Task, encode_tasks
 
 SPLITS = ["train", "train", "train", "train", "val", "val", "test", "test"]
@@ -267,7 +275,7 @@ def test_a_split_without_labelled_rows_draws_an_empty_rate():
 
 
 def test_positive_label_reads_the_negative_spellings():
-    from core.figures.distribution import positive_label
+    from core.figures import positive_label
 
     assert positive_label(["0", "1"]) == "1" and positive_label(["0.0", "1.0"]) == "1.0"
     assert positive_label(["True", "False"]) == "True" and positive_label(["no", "yes"]) == "yes"

@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.figures.palette import SPLIT_COLORS, status_color
-from core.figures.training import (
+from core.figures import (
+    SPLIT_COLORS,
     confusion_heatmap,
     ema_smooth,
     loss_curves,
+    status_color,
     transfer_gain_bars,
     weight_curves,
 )

@@ -216,7 +216,7 @@ def test_the_report_draws_a_binary_task_as_its_rate_per_split_like_the_page():
     """Issue 12: the page shows a binary task's positive rate per split; the report drew 0-dominated class bars."""
     from core.data import load_builtin
     from core.diagnostics import label_distribution
-    from core.figures.distribution import binary_rate_bars, label_distribution_bars
+    from core.figures import binary_rate_bars, label_distribution_bars
     from core.splits import SplitConfig, split
 
     data = load_builtin("wagepan")

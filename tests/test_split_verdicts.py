@@ -309,7 +309,7 @@ def infinite_comparison() -> pd.DataFrame:
 
 
 def test_an_infinite_score_is_drawn_as_a_bar_to_the_top_marked_undefined():
-    from core.figures.comparison import strategy_comparison
+    from core.figures import strategy_comparison
 
     fig = strategy_comparison(infinite_comparison(), recommended="group")
     for trace, axis in ((fig.data[0], "yaxis"), (fig.data[1], "yaxis2")):
@@ -323,7 +323,7 @@ def test_an_infinite_score_is_drawn_as_a_bar_to_the_top_marked_undefined():
 
 
 def test_the_recommendation_says_infinite_in_words():
-    from core.figures.comparison import recommend_strategy
+    from core.figures import recommend_strategy
 
     text = recommend_strategy(infinite_comparison(), group_column="id", time_column="year").text
     assert "inf" not in text.replace("infinite", ""), text  # was "(LD inf)"

@@ -268,7 +268,7 @@ def test_delta_m_headline_is_words_when_its_interval_holds_zero():
 
 
 def test_the_gain_chart_axis_is_not_blown_by_a_broken_task():
-    from core.figures.training import transfer_gain_bars
+    from core.figures import transfer_gain_bars
 
     mtl, stl, y, kinds = _regression_outputs()
     gain = transfer_gain_bootstrap(mtl, stl, y, kinds, resamples=300)
@@ -338,7 +338,8 @@ def test_an_auc_within_the_floor_of_chance_on_both_sides_is_not_meaningful():
 
 
 def test_the_gain_chart_greys_a_task_neither_model_can_predict():
-    from core.figures.training import VERDICT_COLORS, transfer_gain_bars
+    from core.figures import transfer_gain_bars
+    from core.figures._training import VERDICT_COLORS
 
     mtl, stl, y, kinds = _crime4_like()
     gain = transfer_gain_bootstrap(mtl, stl, y, kinds, resamples=300)

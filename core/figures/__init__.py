@@ -2,25 +2,40 @@
 
 No I/O, no streamlit, no global state: the dashboard, the HTML report and the
 tests draw the same figures. Every split has one colour everywhere
-(:data:`core.figures.palette.SPLIT_COLORS`).
+(:data:`SPLIT_COLORS`).
 """
 
-from core.figures.comparison import Recommendation, recommend_strategy, strategy_comparison
-from core.figures.cooccurrence import cooccurrence_heatmap
-from core.figures.diagnostics import association_heatmap, leakage_table, scorecard_table
-from core.figures.distribution import binary_rate_bars, label_distribution_bars, regression_histogram
-from core.figures.drilldown import Condition, Drill, drill_from_points, drill_rows
-from core.figures.palette import split_color, split_colors, status_color
-from core.figures.split import fold_strip, split_sizes
-from core.figures.training import (
+from core.figures._comparison import Recommendation, recommend_strategy, strategy_comparison
+from core.figures._cooccurrence import MIN_SUPPORT, cooccurrence_heatmap
+from core.figures._diagnostics import association_heatmap, leakage_table, scorecard_table
+from core.figures._distribution import (
+    binary_rate_bars,
+    label_distribution_bars,
+    label_distribution_grid,
+    positive_label,
+    regression_histogram,
+)
+from core.figures._drilldown import Condition, Drill, drill_from_points, drill_rows
+from core.figures._palette import SPLIT_COLORS, split_color, split_colors, status_color
+from core.figures._split import fold_strip, split_sizes, strip_order
+from core.figures._training import (
+    FIGURE_ERRORS,
     confusion_heatmap,
     ema_smooth,
+    failure_note,
     loss_curves,
     transfer_gain_bars,
     weight_curves,
 )
 
 __all__ = [
+    "SPLIT_COLORS",
+    "strip_order",
+    "MIN_SUPPORT",
+    "label_distribution_grid",
+    "positive_label",
+    "FIGURE_ERRORS",
+    "failure_note",
     "fold_strip",
     "split_color",
     "split_colors",

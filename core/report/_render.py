@@ -35,12 +35,18 @@ import core
 from core.data import Dataset
 from core.diagnostics import status_of
 from core.errors import DataError
-from core.figures.comparison import strategy_comparison
-from core.figures.cooccurrence import cooccurrence_heatmap
-from core.figures.diagnostics import association_heatmap
-from core.figures.distribution import binary_rate_bars, label_distribution_bars, regression_histogram
-from core.figures.split import fold_strip, split_sizes, strip_order
-from core.figures.training import loss_curves
+from core.figures import (
+    association_heatmap,
+    binary_rate_bars,
+    cooccurrence_heatmap,
+    fold_strip,
+    label_distribution_bars,
+    loss_curves,
+    regression_histogram,
+    split_sizes,
+    strategy_comparison,
+    strip_order,
+)
 from core.report._diagnosis import MIN_SHIFT_SUPPORT, Diagnosis, Progress, diagnose
 from core.report._export import assignment_digest, assignment_frame, data_spec, reproduce_code  # noqa: F401
 from core.report._html import (
@@ -324,7 +330,7 @@ def _warnings_section(dataset: Dataset, split_warnings: Sequence[str], diagnosis
 
 def _safe_figure(figure, what: str, build) -> str:
     """``figure(build())``, or one line saying the figure could not be drawn: one figure never sinks the report."""
-    from core.figures.training import FIGURE_ERRORS, failure_note
+    from core.figures import FIGURE_ERRORS, failure_note
 
     try:
         return figure(build())
@@ -338,7 +344,7 @@ def _training_section(training, figure, transfer=None) -> str:
     ``transfer`` (a ``TransferGain``) adds the multi-task vs single-task comparison: its
     sentence, the bars with their intervals, and the table.
     """
-    from core.figures.training import transfer_gain_bars
+    from core.figures import transfer_gain_bars
     from core.training import TrainResult
 
     history = list(getattr(training, "history", training))

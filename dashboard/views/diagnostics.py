@@ -9,9 +9,7 @@ import streamlit as st
 
 from core.diagnostics import dealt_groups
 from core.errors import TaskSplitError
-from core.figures.comparison import recommend_strategy
-from core.figures.cooccurrence import MIN_SUPPORT
-from core.figures.drilldown import Condition, Drill, drill_from_points, drill_rows
+from core.figures import MIN_SUPPORT, Condition, Drill, drill_from_points, drill_rows, recommend_strategy
 from core.report import comparison_configs as strategy_configs
 from core.splits import EXCLUDED, SplitConfig
 from dashboard import compute, state

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import TaskSplitError
-from core.figures.split import fold_strip, split_sizes
+from core.figures import fold_strip, split_sizes
 from core.splits import (
     EXCLUDED,
     FOLD_STRATEGIES,

@@ -4,7 +4,7 @@ Streamlit's plotly selection events report nothing for a click on a
 ``go.Heatmap`` cell (DESIGN.md, Known traps), so the picture is a heatmap and
 the click targets are an invisible scatter marker on every cell, carrying
 ``customdata`` ``("pair", row_label, col_label, split, value, ...)`` for
-:func:`core.figures.drilldown.drill_from_points`. (Cells drawn as bars click
+:func:`core.figures._drilldown.drill_from_points`. (Cells drawn as bars click
 too, but plotly.js took 0.55 s to draw 37 x 37 of them against 0.16 s for
 this, in headless Chromium.)
 """
@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures.distribution import colorbar_room, text_px
-from core.figures.palette import DIVERGING, SEQUENTIAL, style
+from core.figures._distribution import colorbar_room, text_px
+from core.figures._palette import DIVERGING, SEQUENTIAL, style
 
 MEASURES = {
     "conditional": "P(column | row)",

@@ -2,11 +2,11 @@
 
 Every function takes a tidy frame of :func:`core.diagnostics.label_distribution`
 (``.counts``, ``.histogram``) and returns a ``go.Figure``; splits keep their one
-colour (:mod:`core.figures.palette`). A task is drawn the same way alone or as a
+colour (:mod:`core.figures._palette`). A task is drawn the same way alone or as a
 facet: a :class:`_Facet` holds its traces, axes and title, and the single-task
 figures and the grid are two ways of laying facets out. Clickable marks carry
 ``customdata`` whose first item names the kind of selection (``"label"`` or
-``"range"``), which :func:`core.figures.drilldown.drill_from_points` turns back
+``"range"``), which :func:`core.figures._drilldown.drill_from_points` turns back
 into rows.
 
 The grid sets every margin and gap itself (no plotly ``automargin``): an
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures.palette import SPLIT_COLORS, split_colors, style
+from core.figures._palette import SPLIT_COLORS, split_colors, style
 
 WHOLE = "all"  # core.splits.WHOLE, the whole data's rows in a distribution
 MISSING = "(missing)"  # core.tasks.MISSING

@@ -4,7 +4,7 @@ Each function takes a tidy frame from :mod:`core.training._loop` or
 :mod:`core.training._metrics` (``TrainResult.history_frame()``, ``.weights_frame()``,
 ``Confusion.to_frame()``, ``TransferGain.to_frame()``) and returns a
 ``go.Figure``. Train is blue and val orange, as everywhere
-(:mod:`core.figures.palette`).
+(:mod:`core.figures._palette`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures.palette import FOLD_COLORS, NEUTRAL, SEQUENTIAL, split_color, status_color, style
+from core.figures._palette import FOLD_COLORS, NEUTRAL, SEQUENTIAL, split_color, status_color, style
 
 TOTAL = "total"  # the task name of the summed losses in ``TrainResult.history_frame()``
 PARTS = ("train", "val")

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures.palette import HIGHLIGHT, NEUTRAL, style
+from core.figures._palette import HIGHLIGHT, NEUTRAL, style
 
 SCORES = (
     ("ld", "LD (labels)"),

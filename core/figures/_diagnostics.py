@@ -2,7 +2,7 @@
 
 Every function takes a tidy frame from :mod:`core.diagnostics` (``to_frame()``
 or one of its fields) and returns a ``go.Figure``. The label distribution
-figures live in :mod:`core.figures.distribution` and are re-exported here.
+figures live in :mod:`core.figures._distribution` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures.distribution import (  # noqa: F401  (re-exported: this module named them first)
+from core.figures._distribution import (  # noqa: F401  (re-exported: this module named them first)
     colorbar_room,
     label_distribution_bars,
     label_distribution_grid,
     regression_histogram,
     text_px,
 )
-from core.figures.palette import SEQUENTIAL, status_color, style
+from core.figures._palette import SEQUENTIAL, status_color, style
 
 SIDE_BY_SIDE = 380  # px of task names that fit under an association heatmap half a page wide
 

@@ -1,7 +1,7 @@
 """From a click on a diagnostics chart to the rows behind it.
 
-The clickable figures of :mod:`core.figures.diagnostics` and
-:mod:`core.figures.cooccurrence` put ``customdata`` on every mark, its first
+The clickable figures of :mod:`core.figures._diagnostics` and
+:mod:`core.figures._cooccurrence` put ``customdata`` on every mark, its first
 item naming what the mark stands for:
 
 * ``("label", task, label, split, ...)``: a bar of a label distribution (the
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.figures.cooccurrence import task_of, value_of
+from core.figures._cooccurrence import task_of, value_of
 
 MISSING = "(missing)"  # core.tasks.MISSING
 WHOLE = "all"
