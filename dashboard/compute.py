@@ -80,7 +80,7 @@ def strip_order(fingerprint: str, by: tuple[str, ...], _frame: pd.DataFrame):
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def time_strip_order(fingerprint: str, time_column: str, group_column: str | None, group_time: str, _frame):
-    """Rows in the order a time split placed them (``core.splits._time.time_order``)."""
+    """Rows in the order a time split placed them (``core.splits.time_order``)."""
     from core.splits import time_order
 
     config = SplitConfig("time", time_column=time_column, group_column=group_column, group_time=group_time)
@@ -150,7 +150,7 @@ def leakage_checks(
 
 
 # --------------------------------------------------------------------------- features (issue 12)
-# The one feature list of core.training._features.feature_columns, for the current tasks and the roles of both
+# The one feature list of core.data.feature_columns, for the current tasks and the roles of both
 # the dataset and the split. Telling id-like columns apart counts every column's values (1.6 s on a
 # million rows), so that part is cached per table; the rest is set arithmetic, done on every call.
 
@@ -168,7 +168,7 @@ def features(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> tup
 
 @st.cache_data(max_entries=16, show_spinner="Looking for id and free-text columns…")
 def id_like_columns(fingerprint: str, _frame: pd.DataFrame) -> dict[str, str]:
-    """Columns that look like ids, row numbers or free text, with why (``core.training._features.id_like_columns``)."""
+    """Columns that look like ids, row numbers or free text, with why (``core.data._feature_columns.id_like_columns``)."""
     from core.data import id_like_columns as id_like
 
     return id_like(_frame)
@@ -257,7 +257,7 @@ def comparison_figure(fingerprint: str, tasks: tuple[Task, ...], configs: tuple[
 
 
 def binary_negatives(fingerprint: str, tasks: tuple[Task, ...], n_bins: int, _frame) -> list[str]:
-    """The ``task=0`` labels of binary tasks (the class :func:`core.figures._distribution.positive_label` is not)."""
+    """The ``task=0`` labels of binary tasks (the class :func:`core.figures.positive_label` is not)."""
     from core.figures import positive_label
 
     encoded = encoded_tasks(fingerprint, tasks, n_bins, _frame)

@@ -22,9 +22,9 @@ from core.tasks import Task
 from dashboard import compute, link
 
 # The session's working state. Widget keys live beside the widgets, prefixed by page.
-DATASET = "dataset"            # core.data._dataset.Dataset: the table and its column roles
-TASKS = "tasks"                # tuple[core.tasks._task.Task]: the chosen prediction targets
-SPLIT_CONFIG = "split_config"  # core.splits._split.SplitConfig: how to split
+DATASET = "dataset"            # core.data.Dataset: the table and its column roles
+TASKS = "tasks"                # tuple[core.tasks.Task]: the chosen prediction targets
+SPLIT_CONFIG = "split_config"  # core.splits.SplitConfig: how to split
 TRAINING = "training"          # dashboard.training_run.TrainingRun or None: the live or last run
 SPLIT_WIDGETS = "split_widgets_version"  # int: bumped when the config is set from outside the Split page
 LINK_NOTES = "link_notes"      # list[str]: what a page address asked for that could not be used, shown once

@@ -1,7 +1,7 @@
 """A training run in a background thread, which the Model page starts, watches and stops.
 
 A loop inside the page script would be cut short by the next click (DESIGN.md),
-so :class:`TrainingRun` runs :func:`core.training._loop.train` (and the single-task
+so :class:`TrainingRun` runs :func:`core.training.train` (and the single-task
 baselines after it) in a daemon thread. The thread never calls streamlit: it
 only appends each epoch's record and its progress to a shared :class:`_Shared`
 under a lock. The page keeps the run in ``st.session_state`` (``dashboard.state``)

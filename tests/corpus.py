@@ -25,7 +25,7 @@ import pandas as pd
 
 from core.errors import ConfigError, DataError
 
-OVER_CAP_MB = 201  # one megabyte over core.data._dataset.MAX_UPLOAD_MB
+OVER_CAP_MB = 201  # one megabyte over core.data.MAX_UPLOAD_MB
 HTML_NAME = "<script>alert(1)</script>"
 
 

@@ -59,7 +59,7 @@ class Dataset:
     """A table and the roles of its columns.
 
     ``feature_columns`` is a built-in dataset's curated feature list; it is empty for a user's
-    file. Read the features through :func:`core.training._features.feature_columns` (dataset, current
+    file. Read the features through :func:`core.data.feature_columns` (dataset, current
     tasks), never from this field alone: the tasks and roles chosen since loading change them.
 
     Examples

@@ -120,7 +120,7 @@ def feature_columns(
 
     Parameters
     ----------
-    data : core.data._dataset.Dataset or pandas.DataFrame
+    data : core.data.Dataset or pandas.DataFrame
         A Dataset brings its roles and its curated feature list, if any; a DataFrame brings neither.
     tasks : sequence of Task
         The tasks chosen now (not the ones suggested when the data was read).

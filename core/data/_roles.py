@@ -116,7 +116,7 @@ def _is_whole_or_text(series: pd.Series) -> bool:
 def id_like_columns(frame: pd.DataFrame) -> tuple[str, ...]:
     """Columns that name rows rather than describe them: never a useful model feature or task.
 
-    The names of :func:`core.data._feature_columns.id_like_columns`, which also says why: an integer or text
+    The names of :func:`core.data.id_like_columns`, which also says why: an integer or text
     column with one distinct value per row (a row number, a record id), and a text column with more
     distinct values than ``ID_LIKE_SHARE`` (5%) of the rows and than ``MANY_CLASSES`` (free text, a
     name). Measurements (decimal numbers), dates and 0/1 flags never are.

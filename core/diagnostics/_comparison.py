@@ -36,7 +36,7 @@ class StrategyComparison:
         ``ed_share``, ``lpd``, ``fz``, ``flz``, ``max_gap``, ``worst_js``,
         ``worst_ks``, ``groups_split`` (groups in more than one split; NaN
         without a group column), ``status`` (worst verdict of what the strategy
-        promises: the scorecard judged as :func:`core.diagnostics._judge.judge_split` does, the
+        promises: the scorecard judged as :func:`core.diagnostics.judge_split` does, the
         group check, and a time split's time check), ``reason`` (why, in one line),
         ``error`` (the message when the config could not split).
     results : dict of str to SplitResult

@@ -113,7 +113,7 @@ def cooccurrence(
     """Counts, P(column | row) and lift of every pair of labels, in one split or the whole data.
 
     Labels are named ``task=value`` (``task=bin`` for regression), as
-    :func:`core.tasks._task.indicator_matrix` names them. One sparse product.
+    :func:`core.tasks.indicator_matrix` names them. One sparse product.
 
     Examples
     --------

@@ -296,7 +296,7 @@ def task_scores(df: pd.DataFrame, tasks, assignment, *, n_bins: int = 5) -> Task
 
 
 def task_scores_of_codes(encoded: EncodedTasks, codes: np.ndarray, splits: tuple[str, ...]) -> TaskScores:
-    """:func:`task_scores` of an assignment already read by :func:`core.tasks._encoded.assignment_codes`."""
+    """:func:`task_scores` of an assignment already read by :func:`core.splits.assignment_codes`."""
     counts = _split_counts(encoded, codes, splits)
     frames = [_task_score_rows(part, t, counts, codes) for t, part in enumerate(encoded.tasks)]
     return TaskScores(pd.concat(frames, ignore_index=True))

@@ -116,7 +116,7 @@ def group_chance(
 def _unit_pair_counts(matrix: sp.csr_matrix, units: Units) -> np.ndarray | sp.csr_matrix:
     """Rows with both labels of each pair, per group: ``(P, N)``, over the P pairs a < b that LPD scores.
 
-    Pairs on no row or on every row are left out, as :func:`core.diagnostics._quality.split_quality`
+    Pairs on no row or on every row are left out, as :func:`core.diagnostics.split_quality`
     leaves them out of LPD. Every pair of labels on a row is listed (rows taken in
     chunks of at most :data:`PAIR_CHUNK` pairs) and counted per group: into a dense
     array with ``bincount`` while pairs x groups stays under :data:`PAIR_CHUNK`, else
@@ -230,7 +230,7 @@ def judge_split(
     frame : DataFrame
         The data (for the group column of a group split).
     encoded : EncodedTasks
-        The tasks, encoded once (:func:`core.tasks._encoded.encode_tasks`).
+        The tasks, encoded once (:func:`core.tasks.encode_tasks`).
     assignment : pandas.Series or array-like
         Split name per row.
     config : SplitConfig or None

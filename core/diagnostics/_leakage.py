@@ -105,7 +105,7 @@ def leakage(
     group_column, time_column : str, optional
         Checks that need them are ``skipped`` without them.
     feature_columns : sequence of str, optional
-        Default: :func:`core.data._feature_columns.feature_columns` of ``df`` (every column but the
+        Default: :func:`core.data.feature_columns` of ``df`` (every column but the
         tasks', the group, the time and id-like columns). A task's own columns are never tested as
         features, even when listed: a label predicts itself.
     checks : sequence of str

@@ -1,7 +1,7 @@
 """The one-pass leakage checks (groups, identical rows, time) and the result every check returns.
 
 Each check reads the data and the split codes (-1 excluded) once and returns a
-:class:`CheckResult`; :func:`core.diagnostics._leakage.leakage` runs them and makes the report.
+:class:`CheckResult`; :func:`core.diagnostics.leakage` runs them and makes the report.
 """
 
 from __future__ import annotations

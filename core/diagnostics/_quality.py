@@ -234,7 +234,7 @@ def split_quality(Y, assignment, fractions: Mapping[str, float] | None = None) -
     Parameters
     ----------
     Y : array-like or scipy sparse matrix, shape (n, L)
-        0/1 labels, e.g. the indicator matrix of :func:`core.tasks._task.indicator_matrix`.
+        0/1 labels, e.g. the indicator matrix of :func:`core.tasks.indicator_matrix`.
         CSR is fastest (1,000,000 x 100 in about 0.3 s; dense input adds a conversion).
     assignment : array-like of str, length n
         Split or fold name per row; ``excluded`` rows are left out.

@@ -69,9 +69,9 @@ RANDOM_ROWS = "a random split of these sizes"
 class Chance:
     """What a random deal of the units a strategy dealt scores: the level a split is judged against.
 
-    For rows this is :class:`~core.diagnostics._quality.SplitQuality`'s first-order expectation of
+    For rows this is :class:`~core.diagnostics.SplitQuality`'s first-order expectation of
     LD and LPD, and the other scores keep their absolute thresholds. For whole groups
-    (:func:`core.diagnostics._judge.group_chance`) LD is the same expectation over groups and the
+    (:func:`core.diagnostics.group_chance`) LD is the same expectation over groups and the
     other scores the mean of a few random deals of the same groups, so a group split
     is not failed for what whole groups cannot avoid: it passes a score within the
     absolute threshold or below half of chance.
@@ -301,7 +301,7 @@ def scorecard(
     Parameters
     ----------
     quality : SplitQuality
-        From :func:`core.diagnostics._quality.split_quality`.
+        From :func:`core.diagnostics.split_quality`.
     task_scores : TaskScores, optional
         From :func:`core.diagnostics.task_scores`; gives the worst JS and KS.
     worst_js, worst_ks : float, optional
@@ -309,7 +309,7 @@ def scorecard(
     strategy : str, optional
         The split's strategy (``SplitConfig.strategy``); None judges every score.
     chance : Chance, optional
-        The chance level (:func:`core.diagnostics._judge.group_chance` for a split of whole groups);
+        The chance level (:func:`core.diagnostics.group_chance` for a split of whole groups);
         default: a random split of rows.
 
     Examples

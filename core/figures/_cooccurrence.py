@@ -4,7 +4,7 @@ Streamlit's plotly selection events report nothing for a click on a
 ``go.Heatmap`` cell (DESIGN.md, Known traps), so the picture is a heatmap and
 the click targets are an invisible scatter marker on every cell, carrying
 ``customdata`` ``("pair", row_label, col_label, split, value, ...)`` for
-:func:`core.figures._drilldown.drill_from_points`. (Cells drawn as bars click
+:func:`core.figures.drill_from_points`. (Cells drawn as bars click
 too, but plotly.js took 0.55 s to draw 37 x 37 of them against 0.16 s for
 this, in headless Chromium.)
 """

@@ -90,7 +90,7 @@ def _status_table(header: list[str], columns: list[list], statuses: list[str], w
 
 
 def scorecard_table(card: pd.DataFrame, *, title: str = "Split quality") -> go.Figure:
-    """The scorecard (``core.diagnostics._thresholds.scorecard``) as a table: score, verdict, value, threshold, reading.
+    """The scorecard (``core.diagnostics.scorecard``) as a table: score, verdict, value, threshold, reading.
 
     Examples
     --------

@@ -6,7 +6,7 @@ colour (:mod:`core.figures._palette`). A task is drawn the same way alone or as 
 facet: a :class:`_Facet` holds its traces, axes and title, and the single-task
 figures and the grid are two ways of laying facets out. Clickable marks carry
 ``customdata`` whose first item names the kind of selection (``"label"`` or
-``"range"``), which :func:`core.figures._drilldown.drill_from_points` turns back
+``"range"``), which :func:`core.figures.drill_from_points` turns back
 into rows.
 
 The grid sets every margin and gap itself (no plotly ``automargin``): an

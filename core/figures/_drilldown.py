@@ -166,7 +166,7 @@ def drill_rows(encoded, split_codes: np.ndarray, split_names: Sequence[str], dri
     encoded : EncodedTasks
         From :func:`core.tasks.encode_tasks` on the same data.
     split_codes : ndarray of int
-        Split code per row (-1 excluded), as :func:`core.diagnostics._quality.split_codes` gives them.
+        Split code per row (-1 excluded), as :func:`core.splits.split_codes` gives them.
     split_names : sequence of str
         The split of each code.
 

@@ -88,7 +88,7 @@ def comparison_configs(config: SplitConfig | None, group_column: str | None,
     """The strategies compared, on the Diagnostics page and in the report: random and stratified, group
     (with a group column), time (with a time column), each with ``config``'s sizes and seed.
 
-    Random and stratified keep ``config``'s own group column whole, as :func:`core.splits._split.split` does, so
+    Random and stratified keep ``config``'s own group column whole, as :func:`core.splits.split` does, so
     they are what the user gets by picking them; stratified on whole groups of ``group_column`` is the group
     split, so it is left out then (shown once, as group).
 

@@ -52,7 +52,7 @@ def assignment_digest(assignment: pd.Series) -> str:
 
 
 def data_spec(dataset: Dataset) -> str:
-    """What ``core.data._dataset.load_data`` reads to get this dataset back: ``builtin:NAME`` or the file name."""
+    """What ``core.data.load_data`` reads to get this dataset back: ``builtin:NAME`` or the file name."""
     return f"builtin:{dataset.name}" if dataset.builtin else dataset.name
 
 

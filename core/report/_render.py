@@ -424,7 +424,7 @@ def render_report(
 
     Parameters
     ----------
-    dataset : core.data._dataset.Dataset
+    dataset : core.data.Dataset
     tasks : sequence of Task
     assignment : pandas.Series or array-like
         One split name per row of ``dataset.frame`` (a Series is taken in row order).
@@ -433,7 +433,7 @@ def render_report(
     training : TrainResult or sequence of EpochRecord, optional
         A training run to add: its test metrics and last epoch.
     transfer : TransferGain, optional
-        The run's multi-task vs single-task comparison (``core.training._loop.transfer_gain``), with its intervals.
+        The run's multi-task vs single-task comparison (``core.training.transfer_gain``), with its intervals.
     title : str, optional
         Default ``"Split report: <dataset name>"``.
     warnings : sequence of str

@@ -3,7 +3,7 @@
 A config checks itself when it is made, so a bad setting is a one-line
 :class:`~core.errors.ConfigError` before any data is read. Settings that need
 the data (does the column exist, are there enough rows) are checked by
-:func:`core.splits._split.split`.
+:func:`core.splits.split`.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ group when ``group_column`` is set, so that no group is ever cut in two.
 | strategy     | what decides a row's split                                             |
 |--------------|------------------------------------------------------------------------|
 | random       | a random order of units, cut at the cumulative fractions               |
-| stratified   | :func:`core.splits.stratify._engine.stratify` over the tasks' indicator matrix        |
+| stratified   | :func:`core.splits.stratify.stratify` over the tasks' indicator matrix        |
 | group        | stratified, on whole groups (``group_column`` required)                |
 | time         | the time column, in order; ``gap`` time values left out between splits; |
 |              | groups placed by their first or last time, or rows alone (``group_time``) |

@@ -1,4 +1,4 @@
-"""Units and class coverage: the pieces :func:`core.splits._split.split` and the sklearn splitters share.
+"""Units and class coverage: the pieces :func:`core.splits.split` and the sklearn splitters share.
 
 Rows become *units* before they are split: one unit per row, or one per group
 when a group column is set, so that no group is ever cut in two. After a

@@ -62,7 +62,7 @@ class EncodedTasks:
     ----------
     tasks : tuple of TaskLabels
     matrix : scipy.sparse.csr_matrix
-        ``(n, L)`` uint8, as :func:`core.tasks._task.indicator_matrix` returns it.
+        ``(n, L)`` uint8, as :func:`core.tasks.indicator_matrix` returns it.
     labels : tuple of str
     index : pandas.Index
         The data's index, to align an assignment Series with.
@@ -88,7 +88,7 @@ class EncodedTasks:
 def _fast_multilabel(df: pd.DataFrame, task: Task) -> sp.csc_matrix | None:
     """A multilabel task of integer 0/1 columns straight to CSC, column by column; None if not such.
 
-    ``core.tasks._task.encode`` goes through a float (n, L) copy and a dense-to-sparse
+    ``core.tasks.encode`` goes through a float (n, L) copy and a dense-to-sparse
     conversion; on 1,000,000 x 100 int8 columns this path is about ten times
     faster. Anything unusual (floats, NaN, values outside 0/1, no positives)
     returns None and takes the general path, which raises the proper error.

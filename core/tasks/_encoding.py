@@ -1,6 +1,6 @@
 """Encoding a task's labels as arrays, and the one 0/1 indicator matrix of a list of tasks.
 
-:func:`encode` turns a :class:`~core.tasks._task.Task` into an :class:`~core.tasks._task.EncodedTask`
+:func:`encode` turns a :class:`~core.tasks.Task` into an :class:`~core.tasks.EncodedTask`
 with missing labels kept as missing (regression targets also get quantile bins from
 :func:`quantile_bins`); :func:`indicator_block` turns one encoded task into 0/1 columns and
 :func:`indicator_matrix` stacks them for all tasks: the matrix that the stratifier and the

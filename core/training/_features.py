@@ -10,7 +10,7 @@ text is imputed and one-hot encoded with at most ``max_categories`` columns per
 feature. Date and time columns become numbers (days since 1970-01-01;
 durations in days) and are then treated like any number. Which columns are
 features by default is :func:`feature_columns` (from :mod:`core.data._feature_columns`). Targets come from
-:func:`core.tasks._task.encode`; a regression target is standardised with its train
+:func:`core.tasks.encode`; a regression target is standardised with its train
 mean and standard deviation.
 """
 
@@ -112,7 +112,7 @@ class Part:
 
 @dataclass(frozen=True, eq=False)
 class PreparedSplit:
-    """Everything :func:`core.training._loop.train` needs, fitted on the train rows only."""
+    """Everything :func:`core.training.train` needs, fitted on the train rows only."""
 
     train: Part
     val: Part

@@ -272,7 +272,7 @@ def _evaluate(model: SharedTrunkModel, part: Part, targets: Sequence[TargetSpec]
     """All metrics of every task on ``part``, the confusion matrices of classification tasks, and notes.
 
     ``outputs``: the model's outputs on ``part`` when already at hand (the last epoch's val pass).
-    ``judge``: a task whose rows cannot judge it (:func:`core.training._metrics.unreliable`) gets None for
+    ``judge``: a task whose rows cannot judge it (:func:`core.training.unreliable`) gets None for
     every metric and a note saying why (test: 2 rows would otherwise show accuracy 1.000).
     """
     outputs = _predict(model, part.x) if outputs is None else outputs
@@ -311,7 +311,7 @@ def fit_on_split(
 
     ``feature_columns=None`` uses every column that is not a task, a task's source,
     the id, group or time column, or id-like; pass
-    ``core.training._features.feature_columns(dataset, tasks)`` for a dataset's own list.
+    ``core.data.feature_columns(dataset, tasks)`` for a dataset's own list.
     With a k-fold assignment fold ``test_fold`` is test; when the split has no val
     part, ``feature_config.val_fraction`` of train (whole groups when
     ``group_column`` is set) is held out as val with ``config.seed``.
@@ -373,7 +373,7 @@ def transfer_gain(
     """Per-task transfer gain (multi-task primary test metric minus single-task) and the run's Δm, with intervals.
 
     The intervals are 95% percentile intervals over ``resamples`` paired bootstrap
-    resamples of the test rows (:func:`core.training._transfer_gain.transfer_gain_bootstrap`; by default
+    resamples of the test rows (:func:`core.training.transfer_gain_bootstrap`; by default
     1000, fewer for more than 1,000 test rows, at least 200).
 
     Examples

@@ -2,7 +2,7 @@
 
 A :class:`TrainConfig` checks itself when it is made, so a bad setting is a
 one-line :class:`~core.errors.ConfigError` before any data is prepared.
-:class:`TrainResult` is what :func:`core.training._loop.train` returns: the history,
+:class:`TrainResult` is what :func:`core.training.train` returns: the history,
 val and test metrics, confusion matrices and the model, with ``to_json`` for the
 command line's metrics file and tidy frames for the dashboard's curves and tables.
 The loop itself is in :mod:`core.training._loop`, which re-exports these three names.
@@ -37,7 +37,7 @@ class TrainConfig:
     threads were ~25% faster when the machine was idle but 10-60x slower as soon
     as another process held a core (OpenMP threads wait on each other every op).
     ``num_threads=None`` leaves torch's own setting. The count is set in the
-    thread that runs :func:`core.training._loop.train` and restored when it returns.
+    thread that runs :func:`core.training.train` and restored when it returns.
     """
 
     epochs: int = 50
@@ -161,7 +161,7 @@ class TrainResult:
     ``stopped`` is ``"completed"``, ``"early_stopping"``, ``"caller"`` (``should_stop``)
     or ``"non_finite"``; ``message`` says why in words when it is not ``"completed"``.
     ``test_notes`` names the tasks whose test metrics are None because the test rows
-    cannot judge them (:func:`core.training._metrics.unreliable`: too few labelled rows, one class),
+    cannot judge them (:func:`core.training.unreliable`: too few labelled rows, one class),
     with the reason. ``test_outputs`` and ``test_targets`` are the model's outputs and the
     encoded targets on the test rows, kept for the bootstrap of the transfer gain.
     """

@@ -57,7 +57,7 @@ st.caption(
 
 
 def feature_controls() -> tuple[str, ...]:
-    """The feature columns, editable: by default the one list of ``core.training._features.feature_columns``.
+    """The feature columns, editable: by default the one list of ``core.data.feature_columns``.
 
     The default follows the current tasks and roles (the dataset's and the split's); role columns, ids,
     row numbers and free text are left out by default and named under the picker, with why.

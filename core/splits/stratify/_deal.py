@@ -1,4 +1,4 @@
-"""Batched dealing: the first pass of :func:`core.splits.stratify._engine.stratify`, one column at a time.
+"""Batched dealing: the first pass of :func:`core.splits.stratify.stratify`, one column at a time.
 
 Take the column with the fewest units still unplaced; all of its unplaced units form a batch.
 The batch is split among the splits by the column's remaining demand (largest remainder,

@@ -1,4 +1,4 @@
-"""Repairs after the deal of :func:`core.splits.stratify._engine.stratify`: polish, settle sizes, cover rare columns.
+"""Repairs after the deal of :func:`core.splits.stratify.stratify`: polish, settle sizes, cover rare columns.
 
 * :func:`polish`: a local search of exact best swaps (and, for groups, moves) between every
   pair of splits, among the few units whose move helps most, reducing the squared deviation of

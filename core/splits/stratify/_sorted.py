@@ -1,4 +1,4 @@
-"""The sorted deal: the first try of :func:`core.splits.stratify._engine.stratify` on single rows with few labels.
+"""The sorted deal: the first try of :func:`core.splits.stratify.stratify` on single rows with few labels.
 
 When every unit is one row holding 0/1 labels and the labels fit one 62-bit key, rows that hold
 the same label set (a *signature*) are interchangeable. Then:
@@ -20,7 +20,7 @@ the same label set (a *signature*) are interchangeable. Then:
 
 Everything happens on a (signatures x splits) table of counts; rows get their splits at the end.
 A few rows still off go to the polish of :mod:`core.splits.stratify._repair`; with more (one-hot classes
-far off, as in wagepan), :func:`core.splits.stratify._engine.stratify` runs the batched deal instead. On data
+far off, as in wagepan), :func:`core.splits.stratify.stratify` runs the batched deal instead. On data
 such as yeast this reaches every label within one row of its share with no polish at all, at a
 better label-pair balance than the batched deal, in a fraction of its time.
 
