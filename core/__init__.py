@@ -5,7 +5,5 @@ The library never imports streamlit and never prints. Start with
 :func:`core.splits.split`; ``docs/architecture.md`` maps the packages.
 """
 
-from core.errors import ConfigError, DataError
-
-__all__ = ["ConfigError", "DataError"]
+__all__: list[str] = []  # every name has one home: a package below, or core.errors
 __version__ = "0.1.0"

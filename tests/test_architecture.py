@@ -1,0 +1,150 @@
+"""The house of core/ (issue 13, docs/architecture.md): packages for the steps of the flow, layers, one public path per name.
+
+Read from the source (ast), so a lazy import inside a function counts as much as one at the top.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import types
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORE = ROOT / "core"
+
+PACKAGES = (
+    "core.tasks",
+    "core.data",
+    "core.splits",
+    "core.splits.stratify",
+    "core.diagnostics",
+    "core.model",
+    "core.training",
+    "core.report",
+    "core.figures",
+)
+PUBLIC = ("core", "core.errors", "core.stratify", *PACKAGES)
+ALIASES = {"core.stratify": "core.splits.stratify"}  # the engine under the name DESIGN.md gives it
+
+# What each layer may import, besides itself (docs/architecture.md draws it).
+MAY_IMPORT = {
+    "errors": set(),
+    "tasks": {"errors"},
+    "data": {"errors", "tasks"},
+    "splits": {"errors", "tasks"},
+    "diagnostics": {"errors", "tasks", "data", "splits"},
+    "model": {"errors", "tasks"},
+    "training": {"errors", "tasks", "data", "splits", "diagnostics", "model"},
+    "report": {"errors", "tasks", "data", "splits", "diagnostics", "model", "training", "figures", "core"},
+    "figures": set(),
+    "stratify": {"splits"},
+    "core": {"errors"},
+    "__main__": {"errors", "tasks", "data", "splits", "diagnostics", "model", "training", "report", "figures"},
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """Every ``core...`` module imported by ``path``, with its line, at any depth of the file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "core":
+            if node.module == "core":
+                found += [(node.lineno, f"core.{alias.name}") for alias in node.names]
+            else:
+                found.append((node.lineno, node.module))
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names if a.name.split(".")[0] == "core"]
+    return found
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    return "core" if len(parts) == 1 else parts[1]
+
+
+def test_core_holds_only_the_packages_and_four_files():
+    top = sorted(p.name for p in CORE.glob("*.py"))
+    assert top == ["__init__.py", "__main__.py", "errors.py", "stratify.py"]
+    folders = sorted(p.name for p in CORE.iterdir() if p.is_dir() and p.name != "__pycache__")
+    assert folders == ["data", "diagnostics", "figures", "model", "report", "splits", "tasks", "training"]
+
+
+def test_implementation_modules_are_private():
+    for path in CORE.rglob("*.py"):
+        if path.parent == CORE or path.name == "__init__.py":
+            continue
+        assert path.name.startswith("_"), f"{path.relative_to(ROOT)}: name implementation modules _private"
+
+
+def test_layers_import_only_downwards():
+    wrong = []
+    for path in sorted(CORE.rglob("*.py")):
+        me = _layer(_module_name(path))
+        for line, module in _imports(path):
+            other = _layer(module)
+            if other != me and other not in MAY_IMPORT[me]:
+                wrong.append(f"{path.relative_to(ROOT)}:{line} ({me}) imports {module} ({other})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_figures_import_nothing_of_core():
+    for path in (CORE / "figures").rglob("*.py"):
+        outside = [m for _, m in _imports(path) if not m.startswith("core.figures")]
+        assert not outside, f"{path.relative_to(ROOT)} imports {outside}: figures take tidy frames"
+
+
+@pytest.mark.parametrize("folder", ["dashboard", "core/__main__.py", "bench"])
+def test_the_dashboard_the_cli_and_the_benchmarks_import_only_public_packages(folder):
+    target = ROOT / folder
+    paths = [target] if target.is_file() else sorted(target.rglob("*.py"))
+    private = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in paths
+        for line, module in _imports(path)
+        if module not in PUBLIC
+    ]
+    assert not private, "\n".join(private)
+
+
+def _public_names(module: types.ModuleType) -> set[str]:
+    """Names a user can import from ``module`` that look public: no underscore, no submodule."""
+    return {
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType) and name != "annotations"
+    }
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_each_package_lists_every_public_name_once(name):
+    module = importlib.import_module(name)
+    listed = list(module.__all__)
+    assert len(listed) == len(set(listed)), f"{name}.__all__ repeats a name"
+    assert set(listed) <= set(vars(module)), f"{name}.__all__ names what it does not define"
+    assert _public_names(module) == set(listed), f"{name} leaks {_public_names(module) - set(listed)}"
+
+
+def test_no_public_name_is_importable_from_two_public_modules():
+    homes: dict[str, list[str]] = {}
+    for name in PUBLIC:
+        if name in ALIASES:
+            continue
+        for public in _public_names(importlib.import_module(name)):
+            homes.setdefault(public, []).append(name)
+    twice = {name: where for name, where in homes.items() if len(where) > 1}
+    assert not twice, twice
+
+
+def test_the_alias_is_the_engine_itself():
+    alias, engine = importlib.import_module("core.stratify"), importlib.import_module("core.splits.stratify")
+    assert {name: getattr(alias, name) for name in alias.__all__} == {
+        name: getattr(engine, name) for name in engine.__all__
+    }
