@@ -19,7 +19,6 @@ from core.training import (
     TaskGain,
     TrainConfig,
     TransferGain,
-    bootstrap_counts,
     bootstrap_primary,
     fit_on_split,
     prepare_split,
@@ -30,6 +29,7 @@ from core.training import (
     transfer_gain_bootstrap,
     unreliable,
 )
+from core.training._transfer_gain import bootstrap_counts
 
 RNG = np.random.default_rng(7)
 

@@ -44,26 +44,16 @@ from core.diagnostics._distribution import (
     TaskScores,
     label_distribution,
     task_scores,
-    task_scores_of_codes,
 )
-from core.diagnostics._judge import DEALS, dealt_groups, group_chance, judge_split
-from core.diagnostics._leakage import CHECKS, LeakageReport, leakage
+from core.diagnostics._judge import dealt_groups, group_chance, judge_split
+from core.diagnostics._leakage import LeakageReport, leakage
 from core.diagnostics._leakage_checks import (
-    GROUP_ADVICE,
-    N_EXAMPLES,
     CheckResult,
-    duplicate_check,
-    group_check,
-    reference_rows,
-    share_text,
     skipped,
-    time_check,
 )
-from core.diagnostics._leakage_sampled import PREDICTOR_BINS, near_duplicate_check, predictor_check
 from core.diagnostics._quality import (
     SplitQuality,
     split_quality,
-    split_quality_of_codes,
 )
 from core.diagnostics._thresholds import (
     DUPLICATE_FAIL_SHARE,
@@ -93,7 +83,6 @@ __all__ = [
     "label_distribution",
     "TaskScores",
     "task_scores",
-    "task_scores_of_codes",
     "Cooccurrence",
     "cooccurrence",
     "CooccurrenceShift",
@@ -103,7 +92,6 @@ __all__ = [
     "cramers_v",
     "SplitQuality",
     "split_quality",
-    "split_quality_of_codes",
     "Threshold",
     "THRESHOLDS",
     "Chance",
@@ -124,23 +112,11 @@ __all__ = [
     "NEAR_DUPLICATE_QUERIES",
     "StrategyComparison",
     "compare_strategies",
-    "DEALS",
     "dealt_groups",
     "group_chance",
     "judge_split",
-    "CHECKS",
     "LeakageReport",
     "leakage",
     "CheckResult",
     "skipped",
-    "share_text",
-    "reference_rows",
-    "group_check",
-    "duplicate_check",
-    "time_check",
-    "N_EXAMPLES",
-    "GROUP_ADVICE",
-    "near_duplicate_check",
-    "predictor_check",
-    "PREDICTOR_BINS",
 ]

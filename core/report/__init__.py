@@ -4,8 +4,6 @@ workspace file that saves a session.
 """
 
 from core.report._diagnosis import (
-    MIN_SHIFT_SUPPORT,
-    SHIFT_PAIRS,
     Diagnosis,
     Progress,
     comparison_configs,
@@ -14,22 +12,11 @@ from core.report._diagnosis import (
 from core.report._export import (
     assignment_digest,
     assignment_frame,
-    data_spec,
     reproduce_code,
     write_assignment,
 )
 from core.report._html import (
-    CSS,
-    SECTION_TITLES,
-    FigureEmbedder,
-    decision_section,
     escape,
-    format_number,
-    html_page,
-    html_section,
-    html_table,
-    split_label,
-    status_badge,
 )
 from core.report._render import render_report, write_report
 from core.report._workspace import (
@@ -48,23 +35,10 @@ __all__ = [
     "Diagnosis",
     "diagnose",
     "comparison_configs",
-    "SHIFT_PAIRS",
-    "MIN_SHIFT_SUPPORT",
     "escape",
-    "format_number",
-    "status_badge",
-    "split_label",
-    "html_table",
-    "FigureEmbedder",
-    "html_section",
-    "decision_section",
-    "CSS",
-    "SECTION_TITLES",
-    "html_page",
     "assignment_frame",
     "write_assignment",
     "assignment_digest",
-    "data_spec",
     "reproduce_code",
     "WORKSPACE_FORMAT",
     "WORKSPACE_VERSION",

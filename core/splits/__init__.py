@@ -18,14 +18,12 @@ from core.splits._names import EXCLUDED, WHOLE, assignment_codes, split_codes, s
 from core.splits._sklearn import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
 from core.splits._split import SplitResult, split
 from core.splits._time import (
-    PLACED_BY,
     default_group_time,
     one_split_placings,
     time_order,
     time_order_words,
-    time_split,
 )
-from core.splits._units import Units, fill_empty_splits, make_units, rare_class_note, to_all_splits
+from core.splits._units import Units, make_units
 
 __all__ = [
     "WHOLE",
@@ -46,15 +44,10 @@ __all__ = [
     "config_words",
     "Units",
     "make_units",
-    "to_all_splits",
-    "fill_empty_splits",
-    "rare_class_note",
-    "time_split",
     "time_order",
     "time_order_words",
     "one_split_placings",
     "default_group_time",
-    "PLACED_BY",
     "MultiTaskStratifiedKFold",
     "MultiTaskStratifiedShuffleSplit",
 ]

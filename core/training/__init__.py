@@ -6,12 +6,8 @@ validation loss (``train``), and ``transfer_gain`` says per task whether trainin
 
 from core.training._features import (
     FeatureConfig,
-    Part,
     PreparedSplit,
-    QuantileClip,
-    TargetSpec,
     default_feature_columns,
-    make_preprocessor,
     prepare_split,
     resolve_parts,
 )
@@ -34,24 +30,15 @@ from core.training._transfer_gain import (
     VERDICTS,
     TaskGain,
     TransferGain,
-    baseline_problem,
-    bootstrap_counts,
     bootstrap_primary,
-    bootstrap_resamples,
-    floor_problem,
-    neither_beats,
     transfer_gain_bootstrap,
     transfer_gain_from_metrics,
 )
 
 __all__ = [
     "FeatureConfig",
-    "TargetSpec",
-    "Part",
     "PreparedSplit",
     "default_feature_columns",
-    "make_preprocessor",
-    "QuantileClip",
     "resolve_parts",
     "prepare_split",
     "train",
@@ -73,15 +60,10 @@ __all__ = [
     "TaskGain",
     "TransferGain",
     "transfer_gain_from_metrics",
-    "baseline_problem",
-    "floor_problem",
-    "neither_beats",
     "BLIND_GUESS",
     "DELTA_M_FLOOR",
     "transfer_gain_bootstrap",
     "bootstrap_primary",
-    "bootstrap_counts",
     "BOOTSTRAP_RESAMPLES",
-    "bootstrap_resamples",
     "VERDICTS",
 ]
