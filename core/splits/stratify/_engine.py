@@ -49,7 +49,7 @@ import scipy.sparse as sp
 
 from core.errors import ConfigError, DataError
 from core.splits.stratify._deal import deal, largest_remainder
-from core.splits.stratify._repair import cover_rare_columns, may_lack, polish
+from core.splits.stratify._repair import Repair, may_lack
 from core.splits.stratify._sorted import SORTED_POLISH_ROWS, entry_hash, small_binary, sorted_deal
 
 __all__ = ["stratify", "pair_indicators", "largest_remainder"]
@@ -109,28 +109,34 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
         if assignment is not None:
             return assignment
         counts = _as_count_csr(binary)
+    return _stratify_batched(counts, shares, unit_sizes, rng, order)
+
+
+def _stratify_batched(counts, shares, sizes, rng, order) -> np.ndarray:
+    """The batched deal of every column (and pair), then the polish and the cover of rare labels."""
+    n_units, n_labels = counts.shape
     if order == 2:
         counts = sp.hstack([counts, pair_indicators(counts)], format="csr")
     columns = _canonical_order(counts)
-    total = int(unit_sizes.sum())
+    total = int(sizes.sum())
     targets = largest_remainder(total, shares)
-    weighted = bool((unit_sizes != 1).any() or (counts.data != 1).any())
-    grouped = bool((unit_sizes > 1).any())
+    weighted = bool((sizes != 1).any() or (counts.data != 1).any())
+    grouped = bool((sizes > 1).any())
     # Rows each split should hold. Single rows hit the rounded targets exactly; groups are held to
     # within one group's size of the fractions themselves (a rounded target can sit up to a row
     # nearer a wrong size, and "within one group" of it is then a row beyond the promise).
     goal = total * shares if grouped else targets.astype(np.float64)
-    band = int(unit_sizes.max()) if grouped else 0  # rows a split may stray from its goal
+    band = int(sizes.max()) if grouped else 0  # rows a split may stray from its goal
     shuffle = rng.permutation(n_units)  # a random rank per unit breaks every remaining tie
     counts = _permute_columns(counts, columns)
-    is_label = columns < n_labels  # canonical columns that are labels, not pairs
-    assignment, demand = deal(counts, shares, targets, unit_sizes, shuffle, rng, weighted)
-    polished = polish(counts, is_label, assignment, demand, unit_sizes, goal, weighted)
-    totals = np.bincount(counts.indices, minlength=counts.shape[1])
-    if polished or may_lack(totals, is_label, demand, shares, targets):
-        cover_rare_columns(counts, is_label, assignment, unit_sizes, targets, goal, shuffle, band)
-    return assignment
-
+    assignment, demand = deal(counts, shares, targets, sizes, shuffle, rng, weighted)
+    repair = Repair(
+        counts=counts, is_label=columns < n_labels, sizes=sizes, targets=targets, goal=goal, band=band,
+        weighted=weighted, shuffle=shuffle, assignment=assignment, demand=demand,
+    )  # fmt: skip
+    if repair.polish() or repair.may_lack(shares):
+        repair.cover_rare_columns()
+    return repair.assignment
 
 
 def _stratify_sorted(binary, shares, rng) -> np.ndarray | None:
@@ -143,16 +149,22 @@ def _stratify_sorted(binary, shares, rng) -> np.ndarray | None:
     every = np.ones(n_labels, dtype=bool)
     # Every label within one row of its share: in every split, too, if each share of k or more rows
     # is a row or more (equal shares), else if no label with k rows is missing from a split.
-    if rows_off == 0 and (shares.min() * len(shares) > 1 - 1e-9 or not may_lack(units[columns], every, demand, shares, targets)):
+    if rows_off == 0 and (
+        shares.min() * len(shares) > 1 - 1e-9
+        or not may_lack(totals=units[columns], is_label=every, demand=demand, shares=shares, targets=targets)
+    ):
         return assignment
     if rows_off > SORTED_POLISH_ROWS:
         return None
-    counts = _permute_columns(_as_count_csr(binary), columns)
-    ones, goal = np.ones(n_units, dtype=np.int64), targets.astype(np.float64)
+    repair = Repair(
+        counts=_permute_columns(_as_count_csr(binary), columns), is_label=every,
+        sizes=np.ones(n_units, dtype=np.int64), targets=targets, goal=targets.astype(np.float64), band=0,
+        weighted=False, shuffle=shuffle, assignment=assignment, demand=demand,
+    )  # fmt: skip
     if rows_off:
-        polish(counts, every, assignment, demand, ones, goal, False)
-    cover_rare_columns(counts, every, assignment, ones, targets, goal, shuffle, 0)
-    return assignment
+        repair.polish()
+    repair.cover_rare_columns()
+    return repair.assignment
 
 
 def pair_indicators(Y) -> sp.csr_matrix:

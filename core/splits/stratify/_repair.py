@@ -1,50 +1,173 @@
 """Repairs after the deal of :func:`core.splits.stratify.stratify`: polish, settle sizes, cover rare columns.
 
-* :func:`polish`: a local search of exact best swaps (and, for groups, moves) between every
-  pair of splits, among the few units whose move helps most, reducing the squared deviation of
-  every split's label composition and size (:class:`Balance`).
+A :class:`Repair` holds one deal (the split of every unit, what each column still lacks) with
+what it must keep (the rows each split should hold, how far they may stray, the random rank of
+every unit), and improves the deal in place:
+
+* :meth:`Repair.polish`: a local search of exact best swaps (and, for groups, moves) between
+  every pair of splits, among the few units whose move helps most, reducing the squared
+  deviation of every split's label composition and size (:class:`Balance`).
 * :meth:`Balance.settle_sizes`: groups are moved between splits until no single move brings two
   splits nearer their shares of the rows; every split is then within one unit's size of its share
   (of ``fractions * rows`` itself, not of a rounded target).
-* :func:`cover_rare_columns`: a label with at least k units that some split lacks gets a unit
-  swapped in, without taking any split further from its share than the settling allows. On tiny
-  inputs of single rows, gaps the swaps leave get :func:`exact_cover`, a bounded exact search.
+* :meth:`Repair.cover_rare_columns`: a label with at least k units that some split lacks gets a
+  unit swapped in (:meth:`_Cover.swap_in`), without taking any split further from its share than
+  the settling allows. On tiny inputs of single rows, gaps the swaps leave get
+  :func:`exact_cover`, a bounded exact search.
 
 Hand-written because no library offers this (see :mod:`core.splits.stratify._engine`).
 """
 
 from __future__ import annotations
 
+from collections import deque
+from dataclasses import dataclass, field
+
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["polish", "Balance", "may_lack", "cover_rare_columns", "exact_cover"]
+__all__ = ["Repair", "Balance", "may_lack", "exact_cover"]
 
 _POLISH_MAX_ROUNDS = 500
 _POLISH_MIN_ROUNDS = 3
 _POLISH_WORK = 200_000_000  # polish rounds stop at about this many sparse multiply-adds in all
 _COVER_GIVERS = 256  # units tried as the giver of one missing column
+_COVER_STEPS = 10  # swaps tried per gap found at the start (the gaps swaps open join the queue)
 _EXACT_MAX_UNITS = 48  # up to this many single rows, gaps the swaps leave get an exact search
 _EXACT_BUDGET = 3_000  # search steps of that exact search (about 70 ms at most)
 
 
-def polish(counts, is_label, assignment, demand, sizes, goal, weighted) -> bool:
-    """Improve ``assignment`` in place by swaps (and moves, for groups); whether it ran.
+@dataclass(kw_only=True, eq=False)
+class Repair:
+    """A deal of units to splits, and the repairs that improve it in place: polish, then cover.
 
-    Single rows are polished only when the deal left a label a whole unit off its share, and
-    only on the labels (not pairs), until every label is within one unit. Groups are always
-    polished on every column and size, then settled to within one unit's size of ``goal``, the
-    rows each split should hold.
+    Parameters
+    ----------
+    counts : scipy.sparse.csr_matrix, shape (n_units, L)
+        The units' counts per column (labels, and with ``order=2`` label pairs), in canonical order.
+    is_label : ndarray of bool, shape (L,)
+        Which columns are labels (not pairs): the polish of single rows and the cover look at these.
+    sizes : ndarray of int, shape (n_units,)
+        Rows per unit.
+    targets : ndarray of int, shape (k,)
+        The rounded rows per split; a split with none needs no label.
+    goal : ndarray of float, shape (k,)
+        The rows each split should hold: ``targets`` for single rows, ``fractions * rows`` for groups.
+    band : int
+        Rows a split may stray from its ``goal`` in the cover (0: the sizes stay exact).
+    weighted : bool
+        Units differ in size or count above 1: polish every column and size, then settle sizes.
+    shuffle : ndarray of int, shape (n_units,)
+        A random rank per unit; breaks the cover's remaining ties.
+    assignment : ndarray of int64, shape (n_units,)
+        The split of every unit. The repairs change it in place.
+    demand : ndarray, shape (L, k)
+        Per column and split, its share minus what the deal gave it (stale once the polish ran).
+
+    Examples
+    --------
+    >>> counts = sp.csr_matrix(np.array([[1, 0], [1, 0], [0, 1], [0, 1]]))
+    >>> repair = Repair(
+    ...     counts=counts, is_label=np.ones(2, dtype=bool), sizes=np.ones(4, dtype=np.int64),
+    ...     targets=np.array([2, 2]), goal=np.array([2.0, 2.0]), band=0, weighted=False,
+    ...     shuffle=np.arange(4), assignment=np.array([0, 0, 1, 1]), demand=np.array([[1.0, -1.0], [-1.0, 1.0]]),
+    ... )
+    >>> repair.polish(), repair.assignment.tolist()
+    (True, [1, 0, 0, 1])
     """
-    if not weighted and np.abs(demand[is_label]).max(initial=0.0) < 1:
-        return False
-    scored = counts if weighted else counts[:, np.flatnonzero(is_label)]
-    balance = Balance(scored, sizes, assignment, goal, moves=weighted)
-    work = len(goal) * (counts.nnz + counts.shape[0])
-    balance.polish(max(_POLISH_MIN_ROUNDS, min(_POLISH_MAX_ROUNDS, _POLISH_WORK // work)), until_within_one=not weighted)
-    if weighted:
-        balance.settle_sizes()
-    return True
+
+    counts: sp.csr_matrix
+    is_label: np.ndarray
+    sizes: np.ndarray
+    targets: np.ndarray
+    goal: np.ndarray
+    band: int
+    weighted: bool
+    shuffle: np.ndarray
+    assignment: np.ndarray
+    demand: np.ndarray
+
+    def polish(self) -> bool:
+        """Improve the assignment by swaps (and moves, for groups); whether it ran.
+
+        Single rows are polished only when the deal left a label a whole unit off its share, and
+        only on the labels (not pairs), until every label is within one unit. Groups are always
+        polished on every column and size, then settled to within one unit's size of ``goal``.
+        """
+        if not self.weighted and np.abs(self.demand[self.is_label]).max(initial=0.0) < 1:
+            return False
+        scored = self.counts if self.weighted else self.counts[:, np.flatnonzero(self.is_label)]
+        balance = Balance(counts=scored, sizes=self.sizes, assignment=self.assignment, targets=self.goal, moves=self.weighted)
+        balance.polish(self._polish_rounds(), until_within_one=not self.weighted)
+        if self.weighted:
+            balance.settle_sizes()
+        return True
+
+    def _polish_rounds(self) -> int:
+        """Rounds of the polish: about ``_POLISH_WORK`` sparse multiply-adds in all, within bounds."""
+        work = len(self.goal) * (self.counts.nnz + self.counts.shape[0])
+        return max(_POLISH_MIN_ROUNDS, min(_POLISH_MAX_ROUNDS, _POLISH_WORK // work))
+
+    def may_lack(self, shares: np.ndarray) -> bool:
+        """Whether the deal (before any polish) may have left a label with k units out of a split."""
+        totals = np.bincount(self.counts.indices, minlength=self.counts.shape[1])
+        return may_lack(totals=totals, is_label=self.is_label, demand=self.demand, shares=shares, targets=self.targets)
+
+    def cover_rare_columns(self) -> None:
+        """Swap a unit in wherever a label with at least k units is missing from a split.
+
+        A swap keeps every split within ``band`` rows of its ``goal``. When no swap fills a gap
+        without opening another, one that opens a single other gap is taken and that gap queued,
+        up to a fixed number of steps (:meth:`_Cover.fill`). On tiny inputs of single rows, gaps
+        left get :func:`exact_cover`.
+
+        Examples
+        --------
+        Label 0 is on two rows, both in split 0; a swap gives split 1 one of them:
+
+        >>> repair = Repair(
+        ...     counts=sp.csr_matrix(np.array([[1, 0], [1, 1], [0, 1], [0, 1]])), is_label=np.ones(2, dtype=bool),
+        ...     sizes=np.ones(4, dtype=np.int64), targets=np.array([2, 2]), goal=np.array([2.0, 2.0]), band=0,
+        ...     weighted=False, shuffle=np.arange(4), assignment=np.array([0, 0, 1, 1]), demand=np.zeros((2, 2)),
+        ... )
+        >>> repair.cover_rare_columns()
+        >>> repair.assignment.tolist()
+        [1, 0, 0, 1]
+        """
+        held = self._held()
+        required = self.is_label & (held.sum(axis=1) >= len(self.targets))
+        missing = [tuple(pair) for pair in np.argwhere(_lacking(held, required, self.targets))]
+        if not missing:
+            return
+        cover = _Cover.start(self, held=held, required=required)
+        cover.fill(missing)
+        if _lacking(cover.held, cover.required, self.targets).any() and self._tiny():
+            found = exact_cover(present=cover.present, required=required, assignment=self.assignment, targets=self.targets)
+            if found is not None:
+                self.assignment[:] = found
+
+    def _held(self) -> np.ndarray:
+        """(L, k): the units holding each column, per split."""
+        k = len(self.targets)
+        entry_split = np.repeat(self.assignment, np.diff(self.counts.indptr))
+        return np.bincount(self.counts.indices * k + entry_split, minlength=self.counts.shape[1] * k).reshape(-1, k)
+
+    def _tiny(self) -> bool:
+        """Few enough single rows for :func:`exact_cover`."""
+        return len(self.assignment) <= _EXACT_MAX_UNITS and bool((self.sizes == 1).all())
+
+
+def _lacking(held: np.ndarray, required: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """(L, k): the required columns a split with a target holds no unit of."""
+    return required[:, None] & (held == 0) & (targets > 0)[None, :]
+
+
+def may_lack(*, totals, is_label, demand, shares, targets) -> bool:
+    """After a deal of 0/1 rows (``totals`` units per column): whether some label with at least k
+    units is absent from a split."""
+    held = np.rint(totals[:, None] * shares[None, :] - demand)  # (L, k): the share minus the demand left
+    required = is_label & (held.sum(axis=1) >= len(shares))
+    return bool((held[required][:, targets > 0] == 0).any())
 
 
 class Balance:
@@ -57,7 +180,7 @@ class Balance:
     |deviation|^2 by 2 d . (D_b - D_a) + 2 |d|^2; a swap of u (in a) and v (in b) moves e_u - e_v.
     """
 
-    def __init__(self, counts, sizes, assignment, targets, moves: bool) -> None:
+    def __init__(self, *, counts, sizes, assignment, targets, moves: bool) -> None:
         self.counts = counts.astype(np.float64)
         self.sizes = sizes.astype(np.float64)
         self.assignment = assignment
@@ -77,7 +200,7 @@ class Balance:
         """The label counts of a few ``units`` as a dense (len(units), L) array."""
         indptr = self.counts.indptr
         starts, lengths = indptr[units], indptr[units + 1] - indptr[units]
-        at = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        at = _entries(starts, lengths)
         rows = np.zeros((len(units), len(self.rate)))
         rows[np.repeat(np.arange(len(units)), lengths), self.counts.indices[at]] = self.counts.data[at]
         return rows
@@ -205,49 +328,184 @@ def cheapest(units: np.ndarray, cost: np.ndarray, count: int) -> np.ndarray:
     return units[np.argsort(cost[units], kind="stable")]
 
 
+def _entries(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Positions in a CSR matrix's ``indices`` of the rows that start at ``starts``, row after row."""
+    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+
+
 # ---------------------------------------------------------------------------------------------
 # every split gets every column that has at least k units
 
 
-def may_lack(totals, is_label, demand, shares, targets) -> bool:
-    """After a deal of 0/1 rows (``totals`` units per column): whether some label with at least k
-    units is absent from a split."""
-    held = np.rint(totals[:, None] * shares[None, :] - demand)  # (L, k): the share minus the demand left
-    required = is_label & (held.sum(axis=1) >= len(shares))
-    return bool((held[required][:, targets > 0] == 0).any())
+@dataclass(kw_only=True, eq=False)
+class _Cover:
+    """Which split holds which column, kept current while units are swapped in to fill gaps.
 
-
-def cover_rare_columns(counts, is_label, assignment, sizes, targets, goal, shuffle, band) -> None:
-    """Swap a unit in wherever a label with at least k units is missing from a split.
-
-    ``targets`` are the rounded row targets (a split with none needs no label), ``goal`` the rows
-    each split should hold. A swap keeps every split within ``band`` rows of its goal (0: equal
-    sizes only). When no
-    swap fills the gap without opening another, one that opens a single other gap is taken and
-    that gap queued, up to a fixed number of steps.
+    ``held``, ``excess`` and ``assignment`` change with every swap; ``assignment`` is the
+    :class:`Repair`'s own array.
     """
-    k = len(targets)
-    entry_split = np.repeat(assignment, np.diff(counts.indptr))
-    held = np.bincount(counts.indices * k + entry_split, minlength=counts.shape[1] * k).reshape(-1, k)
-    required = is_label & (held.sum(axis=1) >= k)  # held: (L, k) units with each column per split
-    missing = [tuple(pair) for pair in np.argwhere(required[:, None] & (held == 0) & (targets > 0)[None, :])]
-    if not missing:
-        return
-    present = sp.csr_matrix((np.ones(counts.nnz, dtype=np.int64), counts.indices, counts.indptr), shape=counts.shape)
-    by_column = present.tocsc()
-    excess = np.bincount(assignment, weights=sizes, minlength=k) - goal
-    steps = 10 * len(missing) + 10
-    while missing and steps:
-        column, split = missing.pop(0)
-        steps -= 1
-        if held[column, split] == 0:
-            args = (present, by_column, held, required, assignment, sizes, shuffle, excess, band)
-            missing += swap_in(*args, int(column), int(split))
-    left = required[:, None] & (held == 0) & (targets > 0)[None, :]
-    if left.any() and len(assignment) <= _EXACT_MAX_UNITS and (sizes == 1).all():
-        found = exact_cover(present, required, assignment, targets)
-        if found is not None:
-            assignment[:] = found
+
+    present: sp.csr_matrix  # (n_units, L): 1 where a unit holds a column
+    by_column: sp.csc_matrix  # the same, by column
+    required: np.ndarray  # (L,) bool: labels with at least k units
+    held: np.ndarray  # (L, k): units holding each column, per split
+    excess: np.ndarray  # (k,): each split's rows minus its goal
+    assignment: np.ndarray
+    sizes: np.ndarray
+    shuffle: np.ndarray
+    band: int
+    # per unit, with a last entry for "no taker" (index -1): columns held, first entry, rows, rank
+    per_row: np.ndarray = field(init=False, repr=False)
+    starts: np.ndarray = field(init=False, repr=False)
+    unit_sizes: np.ndarray = field(init=False, repr=False)
+    unit_ranks: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.per_row = np.append(np.diff(self.present.indptr), 0)
+        self.starts = np.append(self.present.indptr[:-1], 0)
+        self.unit_sizes = np.append(self.sizes, 0)
+        self.unit_ranks = np.append(self.shuffle, -1)
+
+    @classmethod
+    def start(cls, repair: Repair, *, held: np.ndarray, required: np.ndarray) -> _Cover:
+        """The cover of ``repair``'s deal, given its ``held`` table and ``required`` labels."""
+        counts = repair.counts
+        present = sp.csr_matrix((np.ones(counts.nnz, dtype=np.int64), counts.indices, counts.indptr), shape=counts.shape)
+        excess = np.bincount(repair.assignment, weights=repair.sizes, minlength=len(repair.targets)) - repair.goal
+        return cls(
+            present=present, by_column=present.tocsc(), required=required, held=held, excess=excess,
+            assignment=repair.assignment, sizes=repair.sizes, shuffle=repair.shuffle, band=repair.band,
+        )  # fmt: skip
+
+    def fill(self, missing: list[tuple[int, int]]) -> None:
+        """Swap units in for the ``missing`` (column, split) gaps, queueing the gaps a swap opens.
+
+        At most ``_COVER_STEPS`` tries per gap found at the start (plus ``_COVER_STEPS``), so
+        swaps that keep opening gaps end.
+        """
+        queue = deque(missing)
+        steps = _COVER_STEPS * len(missing) + _COVER_STEPS
+        while queue and steps:
+            column, split = queue.popleft()
+            steps -= 1
+            if self.held[column, split] == 0:
+                queue.extend(self.swap_in(int(column), int(split)))
+
+    def swap_in(self, column: int, split: int) -> list[tuple[int, int]]:
+        """Move a unit holding ``column`` into ``split``, in exchange for one of its units (or none).
+
+        The giver comes from a split with two or more of the column; sizes stay within ``band``
+        of the goal. Preferred: the exchange that leaves no split without a required column it
+        had, then the one that takes the two splits' sizes least far from their goals (the rise
+        in their squared excess), then the taker with the fewest labels. An exchange that leaves
+        one such gap is taken only if none leaves none. Givers are tried in turn (at most
+        ``_COVER_GIVERS``) until one costs no size at all, so a big group is not pushed into a
+        small split while a small one could go. Returns the gaps it opened.
+        """
+        takers = self._takers(split)
+        best = None
+        for giver in self._givers(column)[:_COVER_GIVERS]:
+            offer = self._offer(int(giver), split, takers)
+            if offer is None:
+                continue
+            if best is None or (offer.opened, offer.harm) < (best.opened, best.harm):
+                best = offer
+            if best.opened == 0 and best.harm <= 1e-9:  # opens no gap and costs no size: take it
+                break
+        if best is None:
+            return []
+        source = int(self.assignment[best.giver])
+        self._exchange(best.giver, int(takers.units[best.taker]), source, split)
+        return self._gaps_in(source, split)
+
+    def _givers(self, column: int) -> np.ndarray:
+        """The units holding ``column`` in a split with two or more of it: from the split with most of
+        it, units with fewest columns first, then at random."""
+        holders = self.by_column.indices[self.by_column.indptr[column] : self.by_column.indptr[column + 1]]
+        holders = holders[self.held[column, self.assignment[holders]] >= 2]
+        order = np.lexsort((self.shuffle[holders], self.per_row[holders], -self.held[column, self.assignment[holders]]))
+        return holders[order]
+
+    def _takers(self, split: int) -> _Takers:
+        """The units of ``split`` that could go back for a giver, and "none" (unit -1) last."""
+        units = np.append(np.flatnonzero(self.assignment == split), -1)
+        lengths = self.per_row[units]
+        columns = self.present.indices[_entries(self.starts[units], lengths)]
+        return _Takers(
+            units=units,
+            lengths=lengths,
+            columns=columns,
+            owner=np.repeat(np.arange(len(units)), lengths),
+            sole=self.required[columns] & (self.held[columns, split] == 1),
+            ranks=self.unit_ranks[units],
+        )
+
+    def _offer(self, giver: int, split: int, takers: _Takers) -> _Offer | None:
+        """The best exchange of ``giver`` for one of ``takers`` within the size band; None if none fits.
+
+        Best: fewest gaps opened, then least rise in the two splits' squared excess, then the taker
+        with fewest columns, then at random. Exchanges opening two or more gaps are not offered.
+        """
+        source = int(self.assignment[giver])
+        excess, limit = self.excess, self.band + 1e-9  # the goal may be fractional
+        flow = self.sizes[giver] - self.unit_sizes[takers.units]  # rows going from source to split
+        fits = (np.abs(excess[source] - flow) <= limit) & (np.abs(excess[split] + flow) <= limit)
+        harm = 2 * flow * (flow - (excess[source] - excess[split]))  # rise of the two squared excesses
+        opened = self._opened(giver, source, takers)
+        options = np.flatnonzero(fits & (opened <= 1))
+        if not len(options):
+            return None
+        choice = options[np.lexsort((takers.ranks[options], takers.lengths[options], harm[options], opened[options]))[0]]
+        return _Offer(opened=opened[choice], harm=harm[choice], giver=giver, taker=int(choice))
+
+    def _opened(self, giver: int, source: int, takers: _Takers) -> np.ndarray:
+        """Per taker: the required columns its exchange with ``giver`` leaves a split without."""
+        columns = self.present.indices[self.present.indptr[giver] : self.present.indptr[giver + 1]]
+        giver_sole = columns[self.required[columns] & (self.held[columns, source] == 1)]
+        opened = np.bincount(takers.owner[takers.sole & ~np.isin(takers.columns, columns)], minlength=len(takers.units))
+        opened += len(giver_sole) - np.bincount(takers.owner[np.isin(takers.columns, giver_sole)], minlength=len(takers.units))
+        return opened
+
+    def _exchange(self, giver: int, taker: int, source: int, split: int) -> None:
+        """``giver`` goes from ``source`` to ``split``, and ``taker`` (unless -1: none) back."""
+        self._move(giver, source, split)
+        if taker >= 0:
+            self._move(taker, split, source)
+
+    def _move(self, unit: int, old: int, new: int) -> None:
+        columns = self.present.indices[self.present.indptr[unit] : self.present.indptr[unit + 1]]
+        self.held[columns, old] -= 1
+        self.held[columns, new] += 1
+        self.assignment[unit] = new
+        self.excess[old] -= self.sizes[unit]
+        self.excess[new] += self.sizes[unit]
+
+    def _gaps_in(self, *splits: int) -> list[tuple[int, int]]:
+        """The (column, split) pairs of ``splits`` where a required column has no unit."""
+        gaps = np.argwhere(self.required[:, None] & (self.held == 0))
+        return [(int(c), int(j)) for c, j in gaps if j in splits]
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class _Takers:
+    """The units of a split that could go back in an exchange, the last one "none" (-1)."""
+
+    units: np.ndarray  # (T,)
+    lengths: np.ndarray  # (T,): columns each holds
+    columns: np.ndarray  # their columns, unit after unit
+    owner: np.ndarray  # the position in ``units`` of each of those columns
+    sole: np.ndarray  # per column: a required one its split holds in this unit only
+    ranks: np.ndarray  # (T,): random rank, -1 for "none"
+
+
+@dataclass(frozen=True, eq=False)
+class _Offer:
+    """An exchange: how many gaps it opens, its size harm, the giver and the taker's position."""
+
+    opened: int
+    harm: float
+    giver: int
+    taker: int
 
 
 def exact_cover(present, required, assignment, targets, budget: int = _EXACT_BUDGET) -> np.ndarray | None:
@@ -306,61 +564,3 @@ def exact_cover(present, required, assignment, targets, budget: int = _EXACT_BUD
         return False
 
     return chosen if place(0) else None
-
-
-def swap_in(present, by_column, held, required, assignment, sizes, shuffle, excess, band, column, split) -> list:
-    """Move a unit holding ``column`` into ``split``, in exchange for one of its units (or none).
-
-    The giver comes from a split with two or more of the column; sizes stay within ``band`` of
-    the goal (``excess`` is each split's rows minus its goal). Preferred: the exchange that
-    leaves no split without a required column it had, then the one that takes the two splits'
-    sizes least far from their goals (the rise in their squared excess), then the taker with the
-    fewest labels. An exchange that leaves one such gap is taken only if none leaves none.
-    Givers are tried in turn (at most ``_COVER_GIVERS``) until one costs no size at all, so a
-    big group is not pushed into a small split while a small one could go. Returns the gaps it
-    opened.
-    """
-    holders = by_column.indices[by_column.indptr[column] : by_column.indptr[column + 1]]
-    holders = holders[held[column, assignment[holders]] >= 2]
-    per_row = np.append(np.diff(present.indptr), 0)  # the last entry stands for "no taker"
-    holders = holders[np.lexsort((shuffle[holders], per_row[holders], -held[column, assignment[holders]]))]
-    takers = np.append(np.flatnonzero(assignment == split), -1)
-    starts, lengths = np.append(present.indptr[:-1], 0)[takers], per_row[takers]
-    at = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-    taker_columns = present.indices[at]  # the takers' columns, row after row
-    owner = np.repeat(np.arange(len(takers)), lengths)
-    sole = required[taker_columns] & (held[taker_columns, split] == 1)  # the taker is its split's only one
-    shuffled = np.append(shuffle, -1)[takers]
-    limit = band + 1e-9  # the goal may be fractional
-    best = None  # (gaps opened, size harm, giver, taker position)
-    for giver in holders[:_COVER_GIVERS]:
-        source = int(assignment[giver])
-        flow = sizes[giver] - np.append(sizes, 0)[takers]  # rows going from source to split
-        fits = (np.abs(excess[source] - flow) <= limit) & (np.abs(excess[split] + flow) <= limit)
-        harm = 2 * flow * (flow - (excess[source] - excess[split]))  # rise of the two squared excesses
-        giver_columns = present.indices[present.indptr[giver] : present.indptr[giver + 1]]
-        giver_sole = giver_columns[required[giver_columns] & (held[giver_columns, source] == 1)]
-        opened = np.bincount(owner[sole & ~np.isin(taker_columns, giver_columns)], minlength=len(takers))
-        opened += len(giver_sole) - np.bincount(owner[np.isin(taker_columns, giver_sole)], minlength=len(takers))
-        options = np.flatnonzero(fits & (opened <= 1))
-        if not len(options):
-            continue
-        choice = options[np.lexsort((shuffled[options], lengths[options], harm[options], opened[options]))[0]]
-        if best is None or (opened[choice], harm[choice]) < best[:2]:
-            best = (opened[choice], harm[choice], giver, choice)
-        if best[0] == 0 and best[1] <= 1e-9:
-            break
-    if best is None:
-        return []
-    _, _, giver, choice = best
-    source, taker = int(assignment[giver]), int(takers[choice])
-    for unit, old, new in ((giver, source, split), (taker, split, source)):
-        if unit >= 0:
-            cols = present.indices[present.indptr[unit] : present.indptr[unit + 1]]
-            held[cols, old] -= 1
-            held[cols, new] += 1
-            assignment[unit] = new
-            excess[old] -= sizes[unit]
-            excess[new] += sizes[unit]
-    gaps = np.argwhere(required[:, None] & (held == 0))
-    return [(int(c), int(j)) for c, j in gaps if j in (source, split)]
