@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import core.data._dataset
+import core.data._read
 from core.data import MAX_UPLOAD_MB, column_summary, load_data, load_file
 from core.errors import DataError, TaskSplitError
 from core.splits import SplitConfig, split
@@ -55,7 +55,7 @@ def test_file_over_the_cap_is_refused_by_its_size_without_reading_it(tmp_path, m
     def no_reading(*args):
         raise AssertionError("the file was read although it is over the cap")
 
-    monkeypatch.setattr(core.data._dataset, "_read_bytes", no_reading)
+    monkeypatch.setattr(core.data._read, "_read_bytes", no_reading)
     with pytest.raises(DataError, match=f"huge.csv is 201 MB, over the {MAX_UPLOAD_MB} MB limit") as error:
         load_data(str(path))
     one_line(error)

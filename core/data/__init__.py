@@ -13,18 +13,9 @@ from core.data._builtins import (
     parse_synthetic,
     synthetic_frame,
 )
-from core.data._dataset import (
-    MAX_UPLOAD_MB,
-    Dataset,
-    check_size,
-    dataset_from_frame,
-    load_builtin,
-    load_data,
-    load_file,
-    read_table,
-    with_roles,
-)
+from core.data._dataset import Dataset, dataset_from_frame, load_builtin, load_data, load_file, with_roles
 from core.data._feature_columns import DATE_REASON, FEW_ROWS, ID_LIKE_SHARE, date_columns, feature_columns
+from core.data._read import MAX_UPLOAD_MB, check_size, read_table
 from core.data._roles import (
     NO_TARGET,
     RepeatedId,

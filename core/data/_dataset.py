@@ -7,22 +7,17 @@ columns, and the group, time and id columns. Every problem with a file is a
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
-import os
-import re
 import warnings
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import BinaryIO
 
-import numpy as np
 import pandas as pd
 
 from core.data._builtins import DEFAULT_DATASET, builtin
+from core.data._read import MAX_UPLOAD_MB, read_table
 from core.data._roles import (  # re-exported: part of core.data._dataset's API
     RoleSuggestion,
     column_summary,
@@ -33,12 +28,9 @@ from core.tasks import Task
 
 __all__ = [
     "Dataset",
-    "MAX_UPLOAD_MB",
-    "check_size",
     "load_builtin",
     "load_data",
     "load_file",
-    "read_table",
     "column_summary",
     "RoleSuggestion",
     "suggest_roles",
@@ -46,12 +38,6 @@ __all__ = [
     "DEFAULT_DATASET",
 ]
 
-MAX_UPLOAD_MB = 200  # the same as the dashboard's server.maxUploadSize
-TEXT_EXTENSIONS = {".csv", ".tsv", ".txt", ".tab"}
-PARQUET_EXTENSIONS = {".parquet", ".pq"}
-EXCEL_EXTENSIONS = {".xlsx", ".xlsm", ".xls"}
-JSON_EXTENSIONS = {".json", ".jsonl", ".ndjson"}
-SUPPORTED = "CSV, TSV, Parquet, Excel or JSON"
 
 
 @dataclass(frozen=True, eq=False)
@@ -177,286 +163,6 @@ def dataset_from_frame(frame: pd.DataFrame, *, name: str, source: str = "") -> D
         id_column=roles.id_column,
         task_note=roles.task_note,
     )
-
-
-# --------------------------------------------------------------------------- reading files
-
-
-def _size_of(source: str | Path | bytes | BinaryIO) -> int:
-    if isinstance(source, (bytes, bytearray)):
-        return len(source)
-    if isinstance(source, (str, Path)):
-        return os.path.getsize(source)
-    size = getattr(source, "size", None)
-    if isinstance(size, int):
-        return size
-    position = source.tell()
-    end = source.seek(0, io.SEEK_END)
-    source.seek(position)
-    return end
-
-
-def _read_bytes(source: str | Path | bytes | BinaryIO) -> bytes:
-    if isinstance(source, (bytes, bytearray)):
-        return bytes(source)
-    if isinstance(source, (str, Path)):
-        return Path(source).read_bytes()
-    source.seek(0)
-    return source.read()
-
-
-def read_table(
-    source: str | Path | bytes | BinaryIO, filename: str, *, max_mb: float = MAX_UPLOAD_MB
-) -> pd.DataFrame:
-    """Read CSV/TSV (delimiter sniffed, UTF-8 then Latin-1), Parquet, Excel or JSON into a DataFrame.
-
-    The size is checked before the file is read whole. Nothing is unpickled or evaluated.
-
-    Examples
-    --------
-    >>> read_table(b"a;b\\n1;x\\n2;y\\n", "tiny.csv").columns.tolist()
-    ['a', 'b']
-    """
-    name = Path(filename).name or "the file"
-    check_size(_size_of(source), name, max_mb=max_mb)
-    raw = _read_bytes(source)
-    kind = _content_kind(raw)
-    extension = Path(name).suffix.lower()
-    if kind == "binary":
-        raise DataError(f"{name} is not a table (it holds binary data); upload a {SUPPORTED} file.")
-    expected = _extension_kind(extension)
-    if expected and kind != expected and not (expected == "text" and kind == "json"):
-        raise DataError(
-            f"{name} is named {extension} but holds {_KIND_WORDS[kind]}; "
-            f"rename it to {_KIND_EXTENSION[kind]} or upload a real {_KIND_WORDS[expected]} file."
-        )
-    readers = {"text": _read_text, "parquet": _read_parquet, "excel": _read_excel, "json": _read_json}
-    frame = readers[kind](raw, name, extension)
-    return _check_frame(frame, name)
-
-
-def check_size(size: int, filename: str, *, max_mb: float = MAX_UPLOAD_MB) -> None:
-    """Refuse an empty file or one over ``max_mb`` megabytes, from its size alone (nothing is read).
-
-    Examples
-    --------
-    >>> check_size(201 * 2**20, "big.csv")
-    Traceback (most recent call last):
-    core.errors.DataError: big.csv is 201 MB, over the 200 MB limit; upload a smaller file or a sample of it.
-    """
-    name = Path(filename).name or "the file"
-    if size > max_mb * 2**20:
-        raise DataError(
-            f"{name} is {size / 2**20:,.0f} MB, over the {max_mb:,.0f} MB limit; "
-            "upload a smaller file or a sample of it."
-        )
-    if size == 0:
-        raise DataError(f"{name} is empty; upload a file with a header row and data rows.")
-
-
-_KIND_WORDS = {"text": "CSV text", "parquet": "Parquet", "excel": "Excel", "json": "JSON"}
-_KIND_EXTENSION = {"text": ".csv", "parquet": ".parquet", "excel": ".xlsx", "json": ".json"}
-
-
-def _extension_kind(extension: str) -> str | None:
-    for kind, extensions in (
-        ("text", TEXT_EXTENSIONS), ("parquet", PARQUET_EXTENSIONS),
-        ("excel", EXCEL_EXTENSIONS), ("json", JSON_EXTENSIONS),
-    ):
-        if extension in extensions:
-            return kind
-    return None
-
-
-def _content_kind(raw: bytes) -> str:
-    """What the bytes hold, from magic numbers and a look at the first few kilobytes."""
-    if raw[:4] == b"PAR1":
-        return "parquet"
-    if raw[:2] == b"PK" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return "excel"
-    head = raw[:65536]
-    if b"\x00" in head:
-        return "binary"
-    text = _decode(head).lstrip("\ufeff \t\r\n")
-    if text[:1] in ("{", "["):
-        return "json"
-    controls = sum(ch < " " and ch not in "\t\r\n" for ch in text[:8192])
-    return "binary" if controls > 0.01 * max(1, len(text[:8192])) else "text"
-
-
-def _decode(raw: bytes) -> str:
-    """UTF-8 (with or without a byte-order mark), else Latin-1, which decodes every byte."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
-def _read_text(raw: bytes, name: str, extension: str) -> pd.DataFrame:
-    encoding = "utf-8-sig"
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError:
-        encoding = "latin-1"  # decodes every byte, so this never fails
-        text = raw.decode(encoding)
-        warnings.warn(
-            f"{name} is not UTF-8, so it was read as Latin-1; if accented letters look wrong, save it as UTF-8.",
-            UserWarning, stacklevel=3,
-        )
-    if not text.strip():
-        raise DataError(f"{name} is empty; upload a file with a header row and data rows.")
-    delimiter = "\t" if extension in (".tsv", ".tab") else _sniff_delimiter(text)
-    _check_header(_header_fields(text, delimiter, name), name)
-    del text  # pandas reads the bytes: a StringIO of the text would hold four bytes per character
-    try:
-        frame = pd.read_csv(io.BytesIO(raw), sep=delimiter, encoding=encoding, engine="c", low_memory=False)
-    except pd.errors.ParserError as error:
-        raise DataError(f"{name} could not be parsed: {_parser_detail(error)}; fix that row or re-export the file.") from None
-    except (UnicodeDecodeError, ValueError) as error:
-        raise DataError(f"{name} could not be read as a table ({error}); re-export it as CSV.") from None
-    if delimiter != ",":  # in a comma-separated file "1,5" is two fields or a quoted list, never a number
-        frame = _parse_decimal_commas(frame, raw, delimiter, encoding)
-    return _parse_iso_dates(frame)
-
-
-# Whole columns only: every value must fit, or the column stays text. The first values are tried before the
-# whole column, so a text column costs a look at a few values.
-_DECIMAL_COMMA = r"[+-]?\d+(?:,\d+)?(?:[eE][+-]?\d+)?"
-_ISO_DATE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
-_FIRST_VALUES = 200
-
-
-def _text_columns_matching(frame: pd.DataFrame, pattern: str) -> list[str]:
-    """Text columns whose every present value matches ``pattern`` (and that hold at least one value)."""
-    matching = []
-    for column in frame.columns:
-        series = frame[column]
-        if not (pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)):
-            continue
-        present = series.dropna()
-        first = present.head(_FIRST_VALUES)
-        if first.empty or not all(isinstance(value, str) for value in first):
-            continue
-        if first.str.fullmatch(pattern).all() and present.str.fullmatch(pattern, na=False).all():
-            matching.append(column)
-    return matching
-
-
-def _parse_decimal_commas(frame: pd.DataFrame, raw: bytes, delimiter: str, encoding: str) -> pd.DataFrame:
-    """Columns written with decimal commas (``1,5``, as a comma-decimal locale exports them) as numbers.
-
-    Those columns are read again by pandas' C parser with ``decimal=","``: four times faster than
-    replacing commas in a million strings.
-    """
-    columns = _text_columns_matching(frame, _DECIMAL_COMMA)
-    if columns:
-        numbers = pd.read_csv(io.BytesIO(raw), sep=delimiter, encoding=encoding, engine="c", decimal=",",
-                              usecols=columns, low_memory=False)
-        for column in columns:
-            if pd.api.types.is_numeric_dtype(numbers[column]):
-                frame[column] = numbers[column].to_numpy()
-    return frame
-
-
-def _parse_iso_dates(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns of ISO dates (``2011-03-01``, ``2011-03-01 14:30``) as datetimes, so they can order a time split."""
-    for column in _text_columns_matching(frame, _ISO_DATE):
-        parsed = pd.to_datetime(frame[column], format="ISO8601", errors="coerce")
-        if parsed.notna().sum() == frame[column].notna().sum():  # 2011-13-45 matches the pattern: stay text
-            frame[column] = parsed
-    return frame
-
-
-def _header_fields(text: str, delimiter: str, name: str) -> list[str]:
-    """The fields of the first line (a lone carriage return ends a line too)."""
-    end = min((i for i in (text.find("\n"), text.find("\r")) if i >= 0), default=len(text))
-    try:
-        return next(csv.reader([text[:end]], delimiter=delimiter), [])
-    except csv.Error as error:
-        raise DataError(f"{name}'s header row could not be parsed ({error}); re-export the file as CSV.") from None
-
-
-def _sniff_delimiter(text: str) -> str:
-    sample = text[:65536]
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
-
-
-def _parser_detail(error: Exception) -> str:
-    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
-    if match:
-        return f"line {match[2]} has {match[3]} fields where the header has {match[1]}"
-    return str(error).strip().splitlines()[-1]
-
-
-def _check_header(header: list[str], name: str) -> None:
-    seen: set[str] = set()
-    for column in (h.strip() for h in header):
-        if column and column in seen:
-            raise DataError(f"{name} has the column name '{column}' twice; rename one of them.")
-        seen.add(column)
-
-
-def _read_parquet(raw: bytes, name: str, extension: str) -> pd.DataFrame:
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(io.BytesIO(raw))
-    except Exception as error:  # pyarrow raises several unrelated types for corrupt files
-        raise DataError(f"{name} is not a readable Parquet file ({type(error).__name__}); re-export it.") from None
-    _check_header(table.column_names, name)
-    return table.to_pandas()
-
-
-def _read_excel(raw: bytes, name: str, extension: str) -> pd.DataFrame:
-    try:
-        header = pd.read_excel(io.BytesIO(raw), header=None, nrows=1)
-        _check_header([str(v) for v in header.iloc[0].dropna()] if len(header) else [], name)
-        return pd.read_excel(io.BytesIO(raw))
-    except DataError:
-        raise
-    except Exception as error:  # openpyxl/xlrd raise many types for corrupt workbooks
-        raise DataError(f"{name} is not a readable Excel workbook ({type(error).__name__}); re-save it as .xlsx.") from None
-
-
-def _read_json(raw: bytes, name: str, extension: str) -> pd.DataFrame:
-    text = _decode(raw)
-    attempts = (True, False) if extension in (".jsonl", ".ndjson") else (False, True)
-    for lines in attempts:
-        try:
-            frame = pd.read_json(io.StringIO(text), lines=lines, orient=None if lines else "records")
-        except ValueError:
-            continue
-        if isinstance(frame, pd.DataFrame):
-            return _parse_iso_dates(frame)
-    raise DataError(f"{name} is not JSON records or JSON lines; export it as a list of objects, one per row.")
-
-
-def _check_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    if frame.shape[1] == 0:
-        raise DataError(f"{name} has no columns; upload a file with a header row and data rows.")
-    if len(frame) == 0:
-        raise DataError(f"{name} has a header but no data rows; upload a file with data.")
-    columns = [str(c) for c in frame.columns]
-    duplicated = pd.Index(columns).duplicated()
-    if duplicated.any():
-        raise DataError(f"{name} has the column name '{columns[int(np.argmax(duplicated))]}' twice; rename one of them.")
-    frame.columns = columns
-    return _flatten_nested(frame)
-
-
-def _flatten_nested(frame: pd.DataFrame) -> pd.DataFrame:
-    """Lists and objects inside cells (nested JSON) as their JSON text, so every cell can be counted."""
-    for column in frame.columns:
-        values = frame[column]
-        if not pd.api.types.is_object_dtype(values):
-            continue
-        nested = values.map(lambda value: isinstance(value, (list, dict))).to_numpy(dtype=bool)
-        if nested.any():
-            frame[column] = values.where(~nested, values[nested].map(lambda v: json.dumps(v, default=str)))
-    return frame
 
 
 def with_roles(dataset: Dataset, **changes: object) -> Dataset:
