@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.diagnostics import cooccurrence, cooccurrence_shift, label_distribution
+from core.diagnostics import cooccurrence, cooccurrence_shift, label_distribution, recommend_strategy
 from core.figures import (
     Condition,
     Drill,
@@ -19,7 +19,6 @@ from core.figures import (
     label_distribution_bars,
     label_distribution_grid,
     leakage_table,
-    recommend_strategy,
     regression_histogram,
     scorecard_table,
     split_color,

@@ -8,8 +8,7 @@ import re
 
 import pytest
 
-from core.diagnostics import compare_strategies
-from core.figures import recommend_strategy
+from core.diagnostics import compare_strategies, recommend_strategy
 from core.report import comparison_configs, render_report
 from core.splits import SplitConfig, split
 from core.tasks import Task

@@ -323,7 +323,7 @@ def test_an_infinite_score_is_drawn_as_a_bar_to_the_top_marked_undefined():
 
 
 def test_the_recommendation_says_infinite_in_words():
-    from core.figures import recommend_strategy
+    from core.diagnostics import recommend_strategy
 
     text = recommend_strategy(infinite_comparison(), group_column="id", time_column="year").text
     assert "inf" not in text.replace("infinite", ""), text  # was "(LD inf)"

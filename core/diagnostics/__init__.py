@@ -27,7 +27,12 @@ Where each part lives:
 
 from __future__ import annotations
 
-from core.diagnostics._comparison import StrategyComparison, compare_strategies
+from core.diagnostics._comparison import (
+    Recommendation,
+    StrategyComparison,
+    compare_strategies,
+    recommend_strategy,
+)
 from core.diagnostics._cooccurrence import (
     Cooccurrence,
     CooccurrenceShift,
@@ -77,6 +82,8 @@ from core.diagnostics._thresholds import (
 )
 
 __all__ = [
+    "Recommendation",
+    "recommend_strategy",
     "QUANTILES",
     "HISTOGRAM_BINS",
     "LabelDistribution",

@@ -5,7 +5,7 @@ tests draw the same figures. Every split has one colour everywhere
 (:data:`SPLIT_COLORS`).
 """
 
-from core.figures._comparison import Recommendation, recommend_strategy, strategy_comparison
+from core.figures._comparison import strategy_comparison
 from core.figures._cooccurrence import MIN_SUPPORT, cooccurrence_heatmap
 from core.figures._diagnostics import association_heatmap, leakage_table, scorecard_table
 from core.figures._distribution import (
@@ -49,8 +49,6 @@ __all__ = [
     "scorecard_table",
     "status_color",
     "strategy_comparison",
-    "recommend_strategy",
-    "Recommendation",
     "Condition",
     "Drill",
     "drill_from_points",

@@ -12,8 +12,7 @@ import pandas as pd
 
 from core import diagnostics
 from core.data import Dataset, feature_columns
-from core.diagnostics import dealt_groups, group_chance
-from core.figures import Recommendation, recommend_strategy
+from core.diagnostics import Recommendation, dealt_groups, group_chance, recommend_strategy
 from core.report._export import assignment_digest
 from core.splits import EXCLUDED, SplitConfig, split_order
 from core.tasks import encode_tasks

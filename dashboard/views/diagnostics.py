@@ -7,9 +7,9 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from core.diagnostics import dealt_groups
+from core.diagnostics import dealt_groups, recommend_strategy
 from core.errors import TaskSplitError
-from core.figures import MIN_SUPPORT, Condition, Drill, drill_from_points, drill_rows, recommend_strategy
+from core.figures import MIN_SUPPORT, Condition, Drill, drill_from_points, drill_rows
 from core.report import comparison_configs as strategy_configs
 from core.splits import EXCLUDED, SplitConfig
 from dashboard import compute, state
