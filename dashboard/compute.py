@@ -327,7 +327,7 @@ def _drawn(what: str, build) -> Drawn:
 def training_curves(run_id: int, epochs_done: int, smoothing: float, log_y: bool, best_epoch: int | None,
                     _snapshot) -> tuple[Drawn, Drawn]:
     """The loss small multiples and the task-weight lines of a run's first ``epochs_done`` epochs."""
-    from core.figures import training as figures
+    from core import figures
 
     losses = _drawn("loss curves", lambda: figures.loss_curves(
         _snapshot.history_frame(), smoothing=smoothing, log_y=log_y, best_epoch=best_epoch))
@@ -337,7 +337,7 @@ def training_curves(run_id: int, epochs_done: int, smoothing: float, log_y: bool
 @st.cache_resource(max_entries=8, show_spinner=False)
 def training_result_figures(run_id: int, _result, _gain) -> tuple[tuple[tuple[str, Drawn], ...], Drawn | None]:
     """A finished run's confusion heatmaps ``((task, drawn), ...)`` and its transfer-gain bars (or None)."""
-    from core.figures import training as figures
+    from core import figures
 
     confusions = tuple(
         (task, _drawn(f"{task} confusion matrix", lambda m=matrix, t=task: figures.confusion_heatmap(m.to_frame(), task=t)))

@@ -12,7 +12,7 @@ import pytest
 
 from core.data import (
     RepeatedId,
-    id_like_columns,
+    id_like_names,
     load_file,
     read_table,
     repeated_id_candidates,
@@ -154,11 +154,11 @@ def test_a_near_unique_text_column_is_refused_with_its_count(panel):
 
 
 def test_the_row_number_and_free_text_are_id_like(panel):
-    assert id_like_columns(panel.frame) == ("row", "comment")
+    assert id_like_names(panel.frame) == ("row", "comment")
 
 
 def test_labels_upload_has_its_sample_id_as_the_only_id_like_column(labels):
-    assert id_like_columns(labels.frame) == ("sample_id",)
+    assert id_like_names(labels.frame) == ("sample_id",)
 
 
 def test_the_repeating_person_id_is_a_group_candidate(panel):

@@ -14,7 +14,14 @@ from core.data._builtins import (
     synthetic_frame,
 )
 from core.data._dataset import Dataset, dataset_from_frame, load_builtin, load_data, load_file, with_roles
-from core.data._feature_columns import DATE_REASON, FEW_ROWS, ID_LIKE_SHARE, date_columns, feature_columns
+from core.data._feature_columns import (
+    DATE_REASON,
+    FEW_ROWS,
+    ID_LIKE_SHARE,
+    date_columns,
+    feature_columns,
+    id_like_columns,
+)
 from core.data._read import MAX_UPLOAD_MB, check_size, read_table
 from core.data._roles import (
     NO_TARGET,
@@ -22,7 +29,7 @@ from core.data._roles import (
     RoleSuggestion,
     column_summary,
     group_reason,
-    id_like_columns,
+    id_like_names,
     is_panel_unit,
     panel_units,
     repeated_id_candidates,
@@ -54,6 +61,7 @@ __all__ = [
     "suggest_roles",
     "RepeatedId",
     "id_like_columns",
+    "id_like_names",
     "repeated_id_candidates",
     "panel_units",
     "is_panel_unit",

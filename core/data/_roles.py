@@ -22,7 +22,7 @@ from core.errors import DataError
 from core.tasks import MANY_CLASSES, Task, make_task, same_information
 
 __all__ = [
-    "column_summary", "RoleSuggestion", "suggest_roles", "RepeatedId", "id_like_columns", "repeated_id_candidates",
+    "column_summary", "RoleSuggestion", "suggest_roles", "RepeatedId", "id_like_names", "repeated_id_candidates",
     "panel_units", "is_panel_unit", "group_reason",
 ]
 
@@ -113,7 +113,7 @@ def _is_whole_or_text(series: pd.Series) -> bool:
     return pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)
 
 
-def id_like_columns(frame: pd.DataFrame) -> tuple[str, ...]:
+def id_like_names(frame: pd.DataFrame) -> tuple[str, ...]:
     """Columns that name rows rather than describe them: never a useful model feature or task.
 
     The names of :func:`core.data.id_like_columns`, which also says why: an integer or text
@@ -125,7 +125,7 @@ def id_like_columns(frame: pd.DataFrame) -> tuple[str, ...]:
     --------
     >>> frame = pd.DataFrame({"row": range(200), "x": [0.5 * i for i in range(200)],
     ...                       "note": [f"note {i % 60}" for i in range(200)], "kind": ["a", "b"] * 100})
-    >>> id_like_columns(frame)
+    >>> id_like_names(frame)
     ('row', 'note')
     """
     return tuple(id_like_reasons(frame))
