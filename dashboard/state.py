@@ -1,14 +1,21 @@
 """Every session_state key of the dashboard, in one place, with typed accessors.
 
 Pages read and write the session through these functions only, so a key is
-never spelled twice. On the first visit :func:`init` loads the default dataset,
-selects its suggested tasks and a group split, so every page has content at once.
+never spelled twice: the work (dataset, tasks, split, training run) has typed
+accessors; each page's widget keys and its own plain keys are declared in one
+class per page (:class:`DataKeys`, :class:`SplitKeys`, :class:`DiagnosticsKeys`,
+:class:`ModelKeys`, :class:`ExportKeys`) and read through :func:`value`,
+:func:`put`, :func:`take` and :func:`forget`. No other file indexes
+``st.session_state`` (a test checks it). On the first visit :func:`init` loads
+the default dataset, selects its suggested tasks and a group split, so every
+page has content at once.
 """
 
 from __future__ import annotations
 
 import datetime
 import threading
+import uuid
 from collections import OrderedDict
 from dataclasses import replace
 
@@ -20,8 +27,9 @@ from core.report import Workspace, check_tasks
 from core.splits import SplitConfig
 from core.tasks import Task
 from dashboard import compute, link
+from dashboard.training_run import RunRequest, TrainingRun
 
-# The session's working state. Widget keys live beside the widgets, prefixed by page.
+# The session's working state. Widget keys are declared per page below, prefixed by page.
 DATASET = "dataset"            # core.data.Dataset: the table and its column roles
 TASKS = "tasks"                # tuple[core.tasks.Task]: the chosen prediction targets
 SPLIT_CONFIG = "split_config"  # core.splits.SplitConfig: how to split
@@ -30,6 +38,7 @@ SPLIT_WIDGETS = "split_widgets_version"  # int: bumped when the config is set fr
 LINK_NOTES = "link_notes"      # list[str]: what a page address asked for that could not be used, shown once
 SPLIT_PROBLEM = "split_problem"  # (settings in words, why) or None: the Split page's settings made no split
 UPLOAD = "upload"              # (content digest, file name) of the uploaded file the dataset came from, or None
+SESSION_TOKEN = "session_token"  # str: this session's own random id, which shared server stores file its things under
 UPLOADS_KEPT = 8               # uploaded files the server keeps for reloads (shared by sessions, by content digest)
 UPLOAD_BYTES_KEPT = 1_000_000_000  # and at most this many bytes of them, the newest first
 
@@ -41,6 +50,137 @@ PAGE_PREFIXES = {"Data": "data_", "Split": "split_", "Diagnostics": "diag_", "Mo
 DRAWN_FROM_WORK = ("data_builtin", "data_source", "data_syn_", "data_tasks_", "data_kind_", "data_group_",
                    "data_time_", "data_id_", "split_", "model_features_")
 _KEPT_SCALARS = (bool, int, float, str, datetime.date, datetime.time)
+
+
+class DataKeys:
+    """The Data page's widget keys and its own session keys (all start with ``data_``)."""
+
+    SOURCE = "data_source"                # radio: built-in dataset or upload
+    BUILTIN = "data_builtin"              # selectbox: the built-in dataset
+    SYNTHETIC_ROWS = "data_syn_rows"      # number inputs: the synthetic dataset's size
+    SYNTHETIC_LABELS = "data_syn_labels"
+    UPLOADER = "data_upload"              # file uploader
+    UPLOAD_DIGEST = "data_upload_digest"  # str: content digest of the file last read, so a rerun does not read it again
+    REPLACED = "data_upload_replaced"     # list[str]: the tasks an upload just replaced, said once
+    COMBINED = "data_combine_result"      # ("error" | "added", message) of the last Add task, said once
+    TASKS_SHOWN = "data_tasks_shown"      # list[str]: the task names the Tasks multiselect was last given
+    REFUSED = "data_tasks_refused"        # list[str]: why picked columns could not be tasks, said on the next rerun
+    REMOVE_GUESSED = "data_remove_guessed"  # button
+    COMBINE_FORM = "data_combine"         # form: combine columns into one task
+    COMBINE_NAME = "data_combine_name"
+    COMBINE_COLUMNS = "data_combine_columns"
+    COMBINE_KIND = "data_combine_kind"
+
+    @staticmethod
+    def role(role: str, fingerprint: str) -> str:
+        """Selectbox of a column role (``group``, ``time``, ``id``), one per dataset."""
+        return f"data_{role}_{fingerprint}"
+
+    @staticmethod
+    def use_group(column: str) -> str:
+        """Button: use ``column`` as the group column."""
+        return f"data_use_group_{column}"
+
+    @staticmethod
+    def tasks(fingerprint: str) -> str:
+        """Multiselect of the tasks, one per dataset."""
+        return f"data_tasks_{fingerprint}"
+
+    @staticmethod
+    def kind(fingerprint: str, task: str) -> str:
+        """Selectbox of a task's kind."""
+        return f"data_kind_{fingerprint}_{task}"
+
+
+class SplitKeys:
+    """The Split page's widget keys (all start with ``split_``)."""
+
+    STRIP = "split_strip"  # charts
+    SIZES = "split_sizes"
+
+    @staticmethod
+    def control(name: str, version: int) -> str:
+        """A setting's widget; the key carries the config version, so a config set elsewhere redraws it."""
+        return f"split_{name}_{version}"
+
+
+class DiagnosticsKeys:
+    """The Diagnostics page's widget keys and its own session keys (all start with ``diag_``)."""
+
+    DISTRIBUTION = "diag_dist"            # chart, clickable
+    COOCCURRENCE_VIEW = "diag_cooc_view"
+    COOCCURRENCE_MEASURE = "diag_cooc_measure"
+    COOCCURRENCE_NEGATIVES = "diag_cooc_negatives"
+    COOCCURRENCE_CHART = "diag_cooc_chart"  # chart, clickable
+    ASSOCIATION = "diag_association"      # chart
+    DRILL = "diag_drill"                  # container: the element a click scrolls to (CSS class st-key-diag_drill)
+    DRILLS = "diag_drills"                # dict: the drill-down (core.figures.Drill) of each dataset and task list
+    DRILL_SCOPE = "diag_drill_scope"      # str: the scope the drill-down pickers were last drawn for
+    DRILL_SPLIT = "diag_drill_split"      # the drill-down's pickers: a split and up to two labels
+    DRILL_LABEL = "diag_drill_a"
+    DRILL_OTHER_LABEL = "diag_drill_b"
+    DRILL_PICKERS = (DRILL_SPLIT, DRILL_LABEL, DRILL_OTHER_LABEL)
+    DRILL_ROWS = "diag_drill_rows"        # table
+    SEEN = "diag_seen_selections"         # dict: the last selection seen per chart, to tell a new click from an old one
+    CLICKS = "diag_drill_clicks"          # int: clicks that set the drill-down; each new one scrolls to it once
+    COMPARE_RUN = "diag_compare_run"      # button: compare strategies on large data
+    COMPARE_CHART = "diag_compare_chart"
+
+    @staticmethod
+    def compared(fingerprint: str) -> str:
+        """bool: strategies were asked to be compared on this (large) dataset."""
+        return f"diag_compare_{fingerprint}"
+
+
+class ModelKeys:
+    """The Model page's widget keys (all start with ``model_``)."""
+
+    WIDTH = "model_width"
+    DEPTH = "model_depth"
+    DROPOUT = "model_dropout"
+    NORM = "model_norm"
+    EPOCHS = "model_epochs"
+    BATCH = "model_batch"
+    LR = "model_lr"
+    PATIENCE = "model_patience"
+    SEED = "model_seed"
+    WEIGHTING = "model_weighting"
+    TEST_FOLD = "model_test_fold"
+    BASELINES = "model_baselines"
+    TRAIN = "model_train"
+    STOP = "model_stop"
+    SMOOTHING = "model_smoothing"
+    LOG_SCALE = "model_log"
+    LOSSES = "model_losses"  # charts and the metrics download
+    WEIGHTS = "model_weights"
+    GAIN = "model_gain"
+    DOWNLOAD = "model_download"
+
+    @staticmethod
+    def features(fingerprint: str, tasks: str, roles: str) -> str:
+        """Multiselect of the feature columns: other data, tasks or role columns get a new default."""
+        return f"model_features_{fingerprint[:12]}_{tasks}_{roles}"
+
+    @staticmethod
+    def weight(task: str) -> str:
+        """Number input of a task's manual loss weight."""
+        return f"model_w_{task}"
+
+    @staticmethod
+    def confusion(task: str) -> str:
+        """Chart of a task's confusion matrix."""
+        return f"model_confusion_{task}"
+
+
+class ExportKeys:
+    """The Export page's widget keys (all start with ``export_``)."""
+
+    CONFIG_UPLOAD = "export_config_upload"
+    CSV = "export_csv"
+    PARQUET = "export_parquet"
+    WORKSPACE = "export_config"
+    BUILD_REPORT = "export_build_report"
+    REPORT = "export_report"
 
 
 def init() -> None:
@@ -220,13 +360,10 @@ def set_dataset(data: Dataset, *, upload: tuple[str, str, bytes] | None = None) 
     ``upload`` is ``(content digest, file name, bytes)`` when the data came from an uploaded file: the
     server keeps the bytes and the page address names the digest, so a reload reads the file again.
     """
-    run = st.session_state.get(TRAINING)
-    if run is not None:  # its thread would otherwise train on until the session's next rerun
-        run.stop()
+    set_training(None)  # stops the run: its thread would otherwise train on for data no longer shown
     st.session_state[DATASET] = data
     st.session_state[TASKS] = tuple(data.tasks)
     set_split_config(default_split_config(data))
-    st.session_state[TRAINING] = None
     st.session_state[UPLOAD] = None
     if upload is not None:
         digest, name, content = upload
@@ -317,9 +454,64 @@ def split_widget_version() -> int:
     return st.session_state.get(SPLIT_WIDGETS, 0)
 
 
-def training():
+def value(key: str, default=None):
+    """A widget's value or a page's own session value, under a key declared above; ``default`` when unset."""
+    return st.session_state.get(key, default)
+
+
+def put(key: str, content) -> None:
+    """Set a page's own session value, or a widget's value before its widget is drawn (or in its callback)."""
+    st.session_state[key] = content
+
+
+def take(key: str, default=None):
+    """A value said once: read and forget it (``default`` when unset)."""
+    return st.session_state.pop(key, default)
+
+
+def forget(*keys: str) -> None:
+    """Drop ``keys`` from the session (a widget drawn again then starts from its default)."""
+    for key in keys:
+        st.session_state.pop(key, None)
+
+
+def session_token() -> str:
+    """This session's own random id, made on first use: shared server stores keep each session's things apart.
+
+    (Streamlit's session id is not used: every ``AppTest`` has the same one.)
+    """
+    if SESSION_TOKEN not in st.session_state:
+        st.session_state[SESSION_TOKEN] = uuid.uuid4().hex
+    return st.session_state[SESSION_TOKEN]
+
+
+def training() -> TrainingRun | None:
+    """The session's training run, live or finished; None before the first (or after a new dataset)."""
     return st.session_state.get(TRAINING)
 
 
-def set_training(run) -> None:
+def set_training(run: TrainingRun | None) -> None:
+    """Make ``run`` the session's run; the previous one, if another, is stopped (its thread ends within an epoch).
+
+    The session owns its run: this is the one place a run is replaced, so a replaced run never trains on
+    unseen. (``TrainingRun`` also stops itself when garbage-collected, a backstop for a session that ends.)
+    """
+    previous = st.session_state.get(TRAINING)
+    if previous is not None and previous is not run:
+        previous.stop()
     st.session_state[TRAINING] = run
+
+
+def start_training(request: RunRequest) -> TrainingRun:
+    """Start a run of ``request`` in its thread as the session's run, stopping the previous one first."""
+    set_training(None)
+    run = TrainingRun(request)
+    set_training(run.start())
+    return run
+
+
+def stop_training() -> None:
+    """Ask the session's run, if any, to stop (the Stop button's callback)."""
+    run = training()
+    if run is not None:
+        run.stop()

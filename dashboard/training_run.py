@@ -4,14 +4,15 @@ A loop inside the page script would be cut short by the next click (DESIGN.md),
 so :class:`TrainingRun` runs :func:`core.training.train` (and the single-task
 baselines after it) in a daemon thread. The thread never calls streamlit: it
 only appends each epoch's record and its progress to a shared :class:`_Shared`
-under a lock. The page keeps the run in ``st.session_state`` (``dashboard.state``)
+under a lock. The session owns its run (``dashboard.state.start_training``)
 and a fragment reads :meth:`TrainingRun.snapshot` every half second.
 
 Stopping: :meth:`TrainingRun.stop` sets a ``threading.Event`` that
 ``should_stop`` reads (polled every ``check_every`` batches and after each
-epoch). The same event is set when the run object is dropped (the session
-forgets it, as ``state.set_dataset`` does), so a run nobody can see does not
-keep a core busy: the thread holds only the shared part, never the run itself.
+epoch). The session stops its run whenever it replaces it (a new run, a new
+dataset: ``state.set_training``). As a backstop the same event is set when the
+run object is garbage-collected (a session that ends), so a run nobody can see
+does not keep a core busy: the thread holds only the shared part, never the run.
 """
 
 from __future__ import annotations
@@ -313,7 +314,8 @@ class TrainingRun:
         self._shared = _Shared(self.id, request.config.epochs, names, request.baselines, request.config.patience)
         self._thread = threading.Thread(target=_work, args=(self._shared, request), name=f"training-run-{self.id}",
                                         daemon=True)
-        # Dropped by the session (a new dataset, a new run): stop the thread within an epoch.
+        # A backstop: the session stops a run it replaces (state.set_training); one dropped without that
+        # (a session that ends) stops within an epoch once collected.
         weakref.finalize(self, self._shared.stop.set)
 
     def start(self) -> TrainingRun:

@@ -30,7 +30,7 @@ def test_downloads_and_the_snippet_are_offered(export):
 def test_building_the_report_offers_it_for_download(export):
     from dashboard import state
 
-    # a seed no other test uses: the built reports are shared by every session of the process
+    # a seed no other test uses (the built reports are kept on the server, per session)
     export.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="random", seed=91_817)
     export.run()
     export.button(key="export_build_report").click().run()

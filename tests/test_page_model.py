@@ -121,7 +121,7 @@ def test_a_new_dataset_drops_the_run_and_stops_its_thread(app):
     at.switch_page("views/data.py").run()
     at.selectbox(key="data_builtin").select("penguins").run()
     assert at.session_state[state.TRAINING] is None
-    # streamlit keeps the old value until the session's next run; then the run is dropped and stops its thread
+    # the session stops the run it drops (state.set_dataset); garbage collection is only the backstop
     at.run()
     thread.join(timeout=JOIN_SECONDS)
     assert not thread.is_alive(), "a dropped run kept training"

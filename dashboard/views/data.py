@@ -2,44 +2,60 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from core.data import BUILTIN_NAMES, MAX_UPLOAD_MB, NO_TARGET, builtin, check_size, group_reason, with_roles
+from core.data import (
+    BUILTIN_NAMES,
+    MAX_UPLOAD_MB,
+    NO_TARGET,
+    Dataset,
+    builtin,
+    check_size,
+    group_reason,
+    with_roles,
+)
 from core.errors import DataError
+from core.splits import SplitConfig
 from core.tasks import KINDS, Task, make_task, task_source_columns
 from dashboard import compute, state
 
 NONE = "(none)"
-REPLACED = "data_upload_replaced"  # the tasks an upload just replaced, said once
-COMBINED = "data_combine_result"  # ("error" | "added", message) of the last Add task, said once
-TASKS_SHOWN = "data_tasks_shown"  # the task names the Tasks multiselect was last given
-REFUSED = "data_tasks_refused"  # why picked columns could not be tasks, said on the rerun that drops them
 PREVIEW_COLUMNS = 60  # a wide table's preview shows its task and role columns first, then the next ones
 UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "pq", "xlsx", "xls", "json", "jsonl", "ndjson"]
-
-st.title("Data")
-st.caption("Pick a dataset and the columns to predict. Everything else in TaskSplit follows from this.")
+K = state.DataKeys
 
 
 # --------------------------------------------------------------------------- source
 
 
-def choose_builtin() -> None:
-    current = state.dataset()
+def choose_source(current: Dataset) -> None:
+    """A built-in dataset or an uploaded file; a new one becomes the session's dataset."""
+    # The default follows the current dataset: Streamlit drops a widget's state while another page shows, and
+    # coming back to "Built-in dataset" would replace an uploaded file with the built-in one.
+    source = st.radio("Source", ["Built-in dataset", "Upload a file"], index=0 if current.builtin else 1,
+                      horizontal=True, key=K.SOURCE)
+    if source == "Built-in dataset":
+        choose_builtin(current)
+    else:
+        choose_upload(current)
+
+
+def choose_builtin(current: Dataset) -> None:
     names = list(BUILTIN_NAMES)
     base = current.name.split(":")[0] if current.builtin else names[0]
     left, right = st.columns([3, 2])
     name = left.selectbox(
         "Built-in dataset", names, index=names.index(base) if base in names else 0,
-        format_func=lambda n: f"{n} — {builtin(n).description}", key="data_builtin",
+        format_func=lambda n: f"{n} — {builtin(n).description}", key=K.BUILTIN,
     )
     if name == "synthetic":
         # defaults from the current dataset: widget state is dropped while another page shows
         size = current.name.partition(":")[2] if current.builtin and base == "synthetic" else ""
         rows_now, _, labels_now = size.partition("x")
         rows_now, labels_now = min(max(int(rows_now or 10_000), 100), 5_000_000), int(labels_now or 10)
-        rows = right.number_input("Rows", 100, 5_000_000, rows_now, step=10_000, key="data_syn_rows")
-        labels = right.number_input("Labels", 2, 500, labels_now, key="data_syn_labels")
+        rows = right.number_input("Rows", 100, 5_000_000, rows_now, step=10_000, key=K.SYNTHETIC_ROWS)
+        labels = right.number_input("Labels", 2, 500, labels_now, key=K.SYNTHETIC_LABELS)
         name = f"synthetic:{int(rows)}x{int(labels)}"
     if not current.builtin or current.name != name:
         try:
@@ -47,16 +63,15 @@ def choose_builtin() -> None:
         except DataError as error:
             st.error(str(error))
         else:
-            st.session_state.pop("data_upload_digest", None)  # the same file uploaded again is read again
+            state.forget(K.UPLOAD_DIGEST)  # the same file uploaded again is read again
 
 
-def choose_upload() -> None:
+def choose_upload(current: Dataset) -> None:
     uploaded = st.file_uploader(
         f"Upload a table (CSV, TSV, Parquet, Excel or JSON; up to {MAX_UPLOAD_MB} MB)",
-        type=UPLOAD_TYPES, key="data_upload",
+        type=UPLOAD_TYPES, key=K.UPLOADER,
     )
     if uploaded is None:
-        current = state.dataset()
         if current.builtin:
             st.info("No file yet: the dataset below stays as it is until a file is read.")
         else:  # the uploader forgets its file when another page shows; the dataset read from it stays
@@ -67,40 +82,31 @@ def choose_upload() -> None:
         check_size(uploaded.size, uploaded.name, max_mb=MAX_UPLOAD_MB)  # before the content is read
         content = uploaded.getvalue()
         digest = compute.content_digest(content)
-        if st.session_state.get("data_upload_digest") == digest:
+        if state.value(K.UPLOAD_DIGEST) == digest:
             return
         data = compute.uploaded_dataset(digest, uploaded.name, content)
     except DataError as error:
         st.error(str(error))
         st.caption(f"Still using **{state.dataset().name}**.")
         return
-    st.session_state["data_upload_digest"] = digest
-    st.session_state[REPLACED] = [task.name for task in state.tasks()]
+    state.put(K.UPLOAD_DIGEST, digest)
+    state.put(K.REPLACED, [task.name for task in state.tasks()])
     state.set_dataset(data, upload=(digest, uploaded.name, content))  # kept on the server for a reload
 
 
-# The default follows the current dataset: Streamlit drops a widget's state while another page shows, and
-# coming back to "Built-in dataset" would replace an uploaded file with the built-in one.
-source = st.radio("Source", ["Built-in dataset", "Upload a file"], index=0 if state.dataset().builtin else 1,
-                  horizontal=True, key="data_source")
-if source == "Built-in dataset":
-    choose_builtin()
-else:
-    choose_upload()
-
-data = state.dataset()
-frame = data.frame
-st.markdown(f"#### {data.name}")
-if data.description:
-    st.caption(f"{data.description}  Source: {data.source}.")
-for message in data.warnings:
-    st.warning(message)
-metrics = st.container()  # filled at the end of the page, from the tasks and roles chosen below
+def header(data: Dataset):
+    """The dataset's name, description and warnings; returns the slot for its metrics (filled last)."""
+    st.markdown(f"#### {data.name}")
+    if data.description:
+        st.caption(f"{data.description}  Source: {data.source}.")
+    for message in data.warnings:
+        st.warning(message)
+    return st.container()  # filled at the end of the page, from the tasks and roles chosen below
 
 
-def guessed_note() -> str | None:
+def guessed_note(data: Dataset) -> str | None:
     """What an upload guessed and why, while its guessed tasks are still the chosen ones (a built-in's are curated)."""
-    replaced = st.session_state.pop(REPLACED, None)
+    replaced = state.take(K.REPLACED)
     if data.builtin or state.tasks() != data.tasks:
         return None
     listed = ", ".join(f"`{task.name}` ({task.kind})" for task in data.tasks)
@@ -111,131 +117,146 @@ def guessed_note() -> str | None:
         roles = [f"{role} `{column}`" for role, column in
                  (("group", data.group_column), ("time", data.time_column), ("id", data.id_column)) if column]
         if data.group_column:
-            roles[0] += group_reason(frame, data.group_column, data.time_column)  # crime4's county: a panel's unit
+            roles[0] += group_reason(data.frame, data.group_column, data.time_column)  # crime4's county: a panel's unit
         note += f" Guessed roles: {', '.join(roles) if roles else 'none'}."
         if replaced:
             note += f" These replace the previous dataset's tasks ({', '.join(replaced)})."
     return note
 
 
-note = guessed_note()
-if note:
-    st.info(note)
-
-
 # --------------------------------------------------------------------------- roles
 
 
-def role_picker(label: str, current: str | None, key: str, help_text: str) -> str | None:
-    options = [NONE, *frame.columns]
+def role_picker(data: Dataset, label: str, current: str | None, role: str, help_text: str) -> str | None:
+    options = [NONE, *data.frame.columns]
     index = options.index(current) if current in options else 0
-    chosen = st.selectbox(label, options, index=index, key=f"{key}_{data.fingerprint}", help=help_text)
+    chosen = st.selectbox(label, options, index=index, key=K.role(role, data.fingerprint), help=help_text)
     return None if chosen == NONE else chosen
 
 
-st.markdown("##### Column roles")
-group_box, time_box, id_box = st.columns(3)
-with group_box:
-    group = role_picker("Group column", data.group_column, "data_group",
-                        "Rows sharing a value (a person, a patient) belong together and must not straddle splits.")
-with time_box:
-    time = role_picker("Time column", data.time_column, "data_time", "Orders rows for time-based splits.")
-with id_box:
-    row_id = role_picker("Id column", data.id_column, "data_id", "A stable row id, for hash-stable splits.")
-if (group, time, row_id) != (data.group_column, data.time_column, data.id_column):
-    data = with_roles(data, group_column=group, time_column=time, id_column=row_id)
-    state.set_roles(data)
+def choose_roles(data: Dataset) -> Dataset:
+    """The group, time and id pickers; returns the dataset with the roles picked (the session's from now on)."""
+    st.markdown("##### Column roles")
+    group_box, time_box, id_box = st.columns(3)
+    with group_box:
+        group = role_picker(data, "Group column", data.group_column, "group",
+                            "Rows sharing a value (a person, a patient) belong together and must not straddle splits.")
+    with time_box:
+        time = role_picker(data, "Time column", data.time_column, "time", "Orders rows for time-based splits.")
+    with id_box:
+        row_id = role_picker(data, "Id column", data.id_column, "id", "A stable row id, for hash-stable splits.")
+    if (group, time, row_id) != (data.group_column, data.time_column, data.id_column):
+        data = with_roles(data, group_column=group, time_column=time, id_column=row_id)
+        state.set_roles(data)
+    return data
 
 
 def use_as_group(picker: str, column: str) -> None:
     """A proposal's button: runs before the rerun, so the Group picker (a keyed widget) shows the new group."""
-    st.session_state[picker] = column
+    state.put(picker, column)
 
 
-taken = {group, time, row_id} | task_source_columns(state.tasks())
-for candidate in [c for c in compute.repeated_ids(data.fingerprint, frame) if c.column not in taken][:2]:
-    ask, act = st.columns([4, 1], vertical_alignment="center")
-    ask.info(f"`{candidate.column}` repeats {candidate.mean_rows:.1f} times on average: rows of one person "
-             "(or one thing)? Use it as the group, so that the rows of one stay in one split.")
-    act.button(f"Use {candidate.column} as the group", key=f"data_use_group_{candidate.column}",
-               on_click=use_as_group, args=(f"data_group_{data.fingerprint}", candidate.column))
+def propose_groups(data: Dataset) -> None:
+    """Up to two columns whose values repeat (rows of one person?), each with a button to make it the group."""
+    taken = {data.group_column, data.time_column, data.id_column} | task_source_columns(state.tasks())
+    for candidate in [c for c in compute.repeated_ids(data.fingerprint, data.frame) if c.column not in taken][:2]:
+        ask, act = st.columns([4, 1], vertical_alignment="center")
+        ask.info(f"`{candidate.column}` repeats {candidate.mean_rows:.1f} times on average: rows of one person "
+                 "(or one thing)? Use it as the group, so that the rows of one stay in one split.")
+        act.button(f"Use {candidate.column} as the group", key=K.use_group(candidate.column),
+                   on_click=use_as_group, args=(K.role("group", data.fingerprint), candidate.column))
 
 
 # --------------------------------------------------------------------------- tasks
 
 
-def candidate_tasks() -> dict[str, Task]:
+def candidate_tasks(data: Dataset) -> dict[str, Task]:
     """The dataset's suggested tasks and the chosen ones, by name."""
     known = {task.name: task for task in data.tasks}
     known.update({task.name: task for task in state.tasks()})
     return known
 
 
-st.markdown("##### Tasks")
-st.caption(
-    "Each task is one prediction target. Pick columns; the kind is inferred and you can change it. "
-    "Columns a task is made from are never used as model features."
-)
-known = candidate_tasks()
-options = list(known) + [c for c in frame.columns if c not in known]
-TASKS_KEY = f"data_tasks_{data.fingerprint}"
-# The multiselect shows the chosen tasks. A keyed widget keeps its own value over a new default, so when the
-# tasks were changed elsewhere (Add task below, a link, a workspace), the widget is told the new list.
-chosen_now = [t.name for t in state.tasks()]
-if st.session_state.get(TASKS_KEY) is None or st.session_state.get(TASKS_SHOWN) != chosen_now:
-    st.session_state[TASKS_KEY] = chosen_now
-st.session_state[TASKS_SHOWN] = chosen_now
-chosen_names = st.multiselect("Tasks to split for and predict", options, key=TASKS_KEY)
-chosen: list[Task] = []
-refused: list[str] = []
-for name in chosen_names:
-    try:
-        chosen.append(known[name] if name in known else make_task(frame, name, name))
-    except DataError as error:
-        refused.append(str(error))
-for message in [*st.session_state.pop(REFUSED, []), *refused]:
-    st.error(message)
+def choose_tasks(data: Dataset) -> None:
+    """The Tasks multiselect and each task's kind; a change becomes the session's tasks (and reruns)."""
+    frame = data.frame
+    st.markdown("##### Tasks")
+    st.caption(
+        "Each task is one prediction target. Pick columns; the kind is inferred and you can change it. "
+        "Columns a task is made from are never used as model features."
+    )
+    known = candidate_tasks(data)
+    options = list(known) + [c for c in frame.columns if c not in known]
+    tasks_key = K.tasks(data.fingerprint)
+    # The multiselect shows the chosen tasks. A keyed widget keeps its own value over a new default, so when the
+    # tasks were changed elsewhere (Add task below, a link, a workspace), the widget is told the new list.
+    chosen_now = [t.name for t in state.tasks()]
+    if state.value(tasks_key) is None or state.value(K.TASKS_SHOWN) != chosen_now:
+        state.put(tasks_key, chosen_now)
+    state.put(K.TASKS_SHOWN, chosen_now)
+    chosen_names = st.multiselect("Tasks to split for and predict", options, key=tasks_key)
+    chosen: list[Task] = []
+    refused: list[str] = []
+    for name in chosen_names:
+        try:
+            chosen.append(known[name] if name in known else make_task(frame, name, name))
+        except DataError as error:
+            refused.append(str(error))
+    for message in [*state.take(K.REFUSED, []), *refused]:
+        st.error(message)
 
-for task in chosen:
-    for message in compute.label_notes(data.fingerprint, task, frame):
+    for task in chosen:
+        for message in compute.label_notes(data.fingerprint, task, frame):
+            st.warning(message)
+    for message in compute.duplicate_tasks(data.fingerprint, tuple(chosen), frame):
         st.warning(message)
-for message in compute.duplicate_tasks(data.fingerprint, tuple(chosen), frame):
-    st.warning(message)
-# A column in two tasks (an upload's guessed 0/1 column, then a multi-label task made of it and others) is
-# allowed: the two tasks ask different questions of it (alone, and among its co-labels), and removing either
-# silently would undo a choice the user made. It is said, because the column then counts twice.
-shared: dict[tuple[str, ...], list[str]] = {}  # the tasks a column is in -> the columns in just those
-for column in dict.fromkeys(c for t in chosen for c in t.columns):
-    names = tuple(t.name for t in chosen if column in t.columns)
-    if len(names) > 1:
-        shared.setdefault(names, []).append(f"`{column}`")
-for names, columns in shared.items():
-    one, times = len(columns) == 1, "twice" if len(names) == 2 else f"{len(names)} times"
-    st.caption(f"{'Column' if one else 'Columns'} {', '.join(columns)} {'is' if one else 'are each'} in "
-               f"{len(names)} tasks ({', '.join(names)}): each task is kept, so {'its' if one else 'their'} labels "
-               f"count {times} when the split balances labels, and the model learns {'it' if one else 'them'} "
-               f"{times}. Remove a task if that is not what you want.")
-if chosen:
+    shared_columns_note(chosen)
+    if chosen:
+        choose_kinds(data, chosen)
+    if tuple(chosen) != state.tasks() or refused:
+        state.set_tasks(tuple(chosen))
+        if refused:  # the multiselect drops the refused column on the rerun, which says why once more
+            state.put(K.REFUSED, refused)
+            state.forget(K.TASKS_SHOWN)
+        st.rerun()
+
+
+def shared_columns_note(chosen: list[Task]) -> None:
+    """Say which columns are in two or more of the ``chosen`` tasks.
+
+    A column in two tasks (an upload's guessed 0/1 column, then a multi-label task made of it and others) is
+    allowed: the two tasks ask different questions of it (alone, and among its co-labels), and removing either
+    silently would undo a choice the user made. It is said, because the column then counts twice.
+    """
+    shared: dict[tuple[str, ...], list[str]] = {}  # the tasks a column is in -> the columns in just those
+    for column in dict.fromkeys(c for t in chosen for c in t.columns):
+        names = tuple(t.name for t in chosen if column in t.columns)
+        if len(names) > 1:
+            shared.setdefault(names, []).append(f"`{column}`")
+    for names, columns in shared.items():
+        one, times = len(columns) == 1, "twice" if len(names) == 2 else f"{len(names)} times"
+        st.caption(f"{'Column' if one else 'Columns'} {', '.join(columns)} {'is' if one else 'are each'} in "
+                   f"{len(names)} tasks ({', '.join(names)}): each task is kept, so {'its' if one else 'their'} "
+                   f"labels count {times} when the split balances labels, and the model learns "
+                   f"{'it' if one else 'them'} {times}. Remove a task if that is not what you want.")
+
+
+def choose_kinds(data: Dataset, chosen: list[Task]) -> None:
+    """A kind picker per chosen task; a changed kind remakes its task in ``chosen``."""
     st.caption("Kind of each task (inferred; change it if the guess is wrong):")
     grid = st.columns(min(len(chosen), 4))
     for i, task in enumerate(list(chosen)):
         sources = ", ".join(task.columns) if len(task.columns) <= 6 else f"{task.columns[0]} … {task.columns[-1]}"
         kind = grid[i % len(grid)].selectbox(
-            task.name, KINDS, index=KINDS.index(task.kind), key=f"data_kind_{data.fingerprint}_{task.name}",
+            task.name, KINDS, index=KINDS.index(task.kind), key=K.kind(data.fingerprint, task.name),
             help=f"Made from: {sources}",
         )
         if kind == task.kind:
             continue
         try:
-            chosen[i] = make_task(frame, task.name, task.columns, kind)
+            chosen[i] = make_task(data.frame, task.name, task.columns, kind)
         except DataError as error:
             st.error(str(error))
-if tuple(chosen) != state.tasks() or refused:
-    state.set_tasks(tuple(chosen))
-    if refused:  # the multiselect drops the refused column on the rerun, which says why once more
-        st.session_state[REFUSED] = refused
-        st.session_state.pop(TASKS_SHOWN, None)
-    st.rerun()
 
 
 def remove_guessed_tasks() -> None:
@@ -244,59 +265,64 @@ def remove_guessed_tasks() -> None:
     state.set_tasks(tuple(t for t in state.tasks() if t not in guessed))
 
 
-# An upload's guessed tasks stay when the user adds their own (removing them would surprise), but they are
-# said to be guesses, with one click to remove them, while all of them are still chosen next to the user's.
-tasks_now = state.tasks()
-if not data.builtin and data.tasks and len(tasks_now) > len(data.tasks) and set(data.tasks) <= set(tasks_now):
+def offer_to_remove_guesses(data: Dataset) -> None:
+    """An upload's guessed tasks stay when the user adds their own (removing them would surprise), but they are
+    said to be guesses, with one click to remove them, while all of them are still chosen next to the user's."""
+    tasks_now = state.tasks()
+    if data.builtin or not data.tasks or len(tasks_now) <= len(data.tasks) or not set(data.tasks) <= set(tasks_now):
+        return
     one = len(data.tasks) == 1
     guessed_names = ", ".join(f"`{t.name}`" for t in data.tasks)
     ask, act = st.columns([4, 1], vertical_alignment="center")
     ask.info(f"{guessed_names} {'is' if one else 'are'} guessed from the file, not picked by you, and kept next to "
              f"your tasks. Remove {'it' if one else 'them'} if you do not mean to predict {'it' if one else 'them'}.")
-    act.button("Remove the guessed task" if one else "Remove the guessed tasks", key="data_remove_guessed",
+    act.button("Remove the guessed task" if one else "Remove the guessed tasks", key=K.REMOVE_GUESSED,
                on_click=remove_guessed_tasks)
 
 
 def add_combined_task() -> None:
     """The form's Add task, run before the rerun: the Tasks multiselect above then shows the new list."""
     frame = state.dataset().frame
-    members = tuple(st.session_state["data_combine_columns"])
-    kind = st.session_state["data_combine_kind"]
+    members = tuple(state.value(K.COMBINE_COLUMNS))
+    kind = state.value(K.COMBINE_KIND)
     if len(members) < 2:
-        st.session_state[COMBINED] = ("error", "Pick two or more 0/1 columns to combine into one task.")
+        state.put(K.COMBINED, ("error", "Pick two or more 0/1 columns to combine into one task."))
         return
     try:
-        task = make_task(frame, st.session_state["data_combine_name"].strip() or "+".join(members), members,
+        task = make_task(frame, state.value(K.COMBINE_NAME).strip() or "+".join(members), members,
                          None if kind == "infer" else kind)
     except DataError as error:
-        st.session_state[COMBINED] = ("error", str(error))
+        state.put(K.COMBINED, ("error", str(error)))
         return
     state.set_tasks((*[t for t in state.tasks() if t.name != task.name], task))
-    st.session_state[COMBINED] = ("added", f"Added task `{task.name}` ({task.kind}, {len(members)} columns).")
-    st.session_state["data_combine_name"] = ""  # a second task starts empty; an error above keeps them to fix
-    st.session_state["data_combine_columns"] = []
+    state.put(K.COMBINED, ("added", f"Added task `{task.name}` ({task.kind}, {len(members)} columns)."))
+    state.put(K.COMBINE_NAME, "")  # a second task starts empty; an error above keeps them to fix
+    state.put(K.COMBINE_COLUMNS, [])
 
 
-outcome, message = st.session_state.pop(COMBINED, (None, None))
-if outcome == "error":
-    st.error(message)
-elif outcome == "added":
-    st.success(message)
-with st.expander("Combine several columns into one task (multi-label or one-hot)"), \
-        st.form("data_combine", clear_on_submit=False):
-    st.text_input("Task name", key="data_combine_name")
-    st.multiselect("0/1 columns", list(frame.columns), key="data_combine_columns")
-    st.selectbox("Kind", ["infer", "multilabel", "multiclass"], key="data_combine_kind")
-    st.form_submit_button("Add task", on_click=add_combined_task)
+def combine_columns(frame: pd.DataFrame) -> None:
+    """The form that makes one task of several 0/1 columns, and what its last Add task did."""
+    outcome, message = state.take(K.COMBINED, (None, None))
+    if outcome == "error":
+        st.error(message)
+    elif outcome == "added":
+        st.success(message)
+    with st.expander("Combine several columns into one task (multi-label or one-hot)"), \
+            st.form(K.COMBINE_FORM, clear_on_submit=False):
+        st.text_input("Task name", key=K.COMBINE_NAME)
+        st.multiselect("0/1 columns", list(frame.columns), key=K.COMBINE_COLUMNS)
+        st.selectbox("Kind", ["infer", "multilabel", "multiclass"], key=K.COMBINE_KIND)
+        st.form_submit_button("Add task", on_click=add_combined_task)
 
 
 # --------------------------------------------------------------------------- look at the data
 
-def preview_columns() -> list[str]:
+def preview_columns(data: Dataset) -> list[str]:
     """Every column of a narrow table; of a wide one, the task and role columns first, then the next ones.
 
     Sending 200 rows of 10,000 columns to the browser took seconds on every rerun.
     """
+    frame = data.frame
     if frame.shape[1] <= PREVIEW_COLUMNS:
         return list(frame.columns)
     roles = [data.id_column, data.group_column, data.time_column]
@@ -306,25 +332,55 @@ def preview_columns() -> list[str]:
     return first + rest[: PREVIEW_COLUMNS - len(first)]
 
 
-preview, summary = st.tabs(["Preview", "Column summary"])
-with preview:
-    shown_columns = preview_columns()
-    st.dataframe(frame[shown_columns].head(200), width="stretch", height=320)
-    st.caption(f"First {min(200, len(frame))} of {len(frame):,} rows"
-               + (f"; {len(shown_columns)} of {frame.shape[1]:,} columns (tasks and roles first): "
-                  "the column summary lists them all." if len(shown_columns) < frame.shape[1] else "."))
-with summary:
-    st.dataframe(compute.column_summary(data.fingerprint, frame), hide_index=True, width="stretch", height=320)
+def look(data: Dataset) -> None:
+    """The first rows (the task and role columns first) and a summary of every column."""
+    frame = data.frame
+    preview, summary = st.tabs(["Preview", "Column summary"])
+    with preview:
+        shown_columns = preview_columns(data)
+        st.dataframe(frame[shown_columns].head(200), width="stretch", height=320)
+        st.caption(f"First {min(200, len(frame))} of {len(frame):,} rows"
+                   + (f"; {len(shown_columns)} of {frame.shape[1]:,} columns (tasks and roles first): "
+                      "the column summary lists them all." if len(shown_columns) < frame.shape[1] else "."))
+    with summary:
+        st.dataframe(compute.column_summary(data.fingerprint, frame), hide_index=True, width="stretch", height=320)
 
 
-# Drawn last, from the tasks and roles as this run left them: the one feature list of core.training._features
-# (a task's source columns, the group, time and id columns, ids and free text are never model inputs).
-data = state.dataset()
-features = compute.features(data, state.tasks(), state.split_config())
-with metrics:
-    rows, cols, tasks_metric, features_metric = st.columns(4)
-    rows.metric("Rows", f"{len(frame):,}")
-    cols.metric("Columns", f"{frame.shape[1]:,}")
-    tasks_metric.metric("Tasks chosen", len(state.tasks()))
-    features_metric.metric("Features", f"{len(features):,}", help="Columns a model learns from: not a task, "
-                           "a group, time or id column, an id or free text (the Model page lists them).")
+def show_metrics(metrics, data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
+    """Rows, columns, tasks and features, in ``metrics`` (the slot under the name), from the work as it now is.
+
+    The features are the one feature list of core.training._features (a task's source columns, the group, time and id
+    columns, ids and free text are never model inputs).
+    """
+    features = compute.features(data, tasks, config)
+    frame = data.frame
+    with metrics:
+        rows, cols, tasks_metric, features_metric = st.columns(4)
+        rows.metric("Rows", f"{len(frame):,}")
+        cols.metric("Columns", f"{frame.shape[1]:,}")
+        tasks_metric.metric("Tasks chosen", len(tasks))
+        features_metric.metric("Features", f"{len(features):,}", help="Columns a model learns from: not a task, "
+                               "a group, time or id column, an id or free text (the Model page lists them).")
+
+
+def render(current: Dataset) -> None:
+    """The Data page, opening on the session's dataset ``current`` (which the source picked may replace)."""
+    st.title("Data")
+    st.caption("Pick a dataset and the columns to predict. Everything else in TaskSplit follows from this.")
+    choose_source(current)
+    data = state.dataset()
+    metrics = header(data)
+    note = guessed_note(data)
+    if note:
+        st.info(note)
+    data = choose_roles(data)
+    propose_groups(data)
+    choose_tasks(data)
+    offer_to_remove_guesses(data)
+    combine_columns(data.frame)
+    look(data)
+    # drawn last, from the tasks and roles as this run left them
+    show_metrics(metrics, state.dataset(), state.tasks(), state.split_config())
+
+
+render(state.dataset())

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
+from core.data import Dataset
 from core.diagnostics import dealt_groups, recommend_strategy
 from core.errors import TaskSplitError
 from core.figures import MIN_SUPPORT, Condition, Drill, drill_from_points, drill_rows
 from core.report import comparison_configs as strategy_configs
-from core.splits import EXCLUDED, SplitConfig
+from core.splits import EXCLUDED, SplitConfig, SplitResult
+from core.tasks import Task
 from dashboard import compute, state
 from dashboard.guards import require_split
+
+K = state.DiagnosticsKeys
 
 SCORES = ("LD", "ED", "LPD", "FZ", "FLZ", "JS")  # the scorecard's cards, in order
 BADGE = {"pass": ":green-badge[pass]", "warn": ":orange-badge[warn]", "fail": ":red-badge[fail]",
@@ -23,11 +29,6 @@ SHOWN_ROWS = 500  # drill-down rows shown in the table
 AUTO_COMPARE_ROWS = 100_000  # larger data compares strategies on request
 ANY = "(any label)"
 ALL_DATA = "all data"
-DRILLS = "diag_drills"  # the drill-down (core.figures.Drill) of each dataset and task list, by drill_scope()
-DRILL_SCOPE = "diag_drill_scope"  # the scope the drill-down pickers were last drawn for
-DRILL_PICKERS = ("diag_drill_split", "diag_drill_a", "diag_drill_b")
-SEEN = "diag_seen_selections"  # the last selection seen per chart, to tell a new click from an old one
-CLICKS = "diag_drill_clicks"  # clicks that set the drill-down: each new one scrolls the page to it once
 SCROLL_TO_DRILL = """<script>
 (() => {  // bring the drill-down into view now, and again when the run is over and the page has its height
   const show = () => document.querySelector('.st-key-diag_drill')?.scrollIntoView({block: 'start'});
@@ -42,21 +43,33 @@ SCROLL_TO_DRILL = """<script>
 })();
 </script><!-- click %d -->"""
 
-st.title("Diagnostics")
-data = state.dataset()
-tasks = state.tasks()
-config = state.split_config()
-frame = data.frame
 
-result = require_split("diagnose")
+@dataclass(frozen=True)
+class Work:
+    """What the page diagnoses: the session's dataset, tasks and split config, and the split they make."""
 
-assignment = result.assignment
-key = (data.fingerprint, tasks, config)
-split_names = [name for name in result.split_names if name != EXCLUDED]  # rows a time gap leaves out
-st.caption(
-    f"`{data.name}` · {data.n_rows:,} rows · {len(tasks)} task(s) · **{config.strategy}** split into "
-    f"{', '.join(split_names)}. Change the split on the Split page; everything below follows it."
-)
+    data: Dataset
+    tasks: tuple[Task, ...]
+    config: SplitConfig
+    result: SplitResult
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.data.frame
+
+    @property
+    def assignment(self) -> pd.Series:
+        return self.result.assignment
+
+    @property
+    def key(self) -> tuple:
+        """The first arguments of the cached computations: ``(fingerprint, tasks, config)``."""
+        return (self.data.fingerprint, self.tasks, self.config)
+
+    @property
+    def split_names(self) -> list[str]:
+        """The splits, without the rows a time gap leaves out."""
+        return [name for name in self.result.split_names if name != EXCLUDED]
 
 
 # --------------------------------------------------------------------------- 1. scorecard and leakage
@@ -71,7 +84,7 @@ def score_card(container, row) -> None:
         st.caption(f"{reading[0].upper()}{reading[1:]}  \n{threshold}")
 
 
-def judged_on() -> str:
+def judged_on(config: SplitConfig) -> str:
     """What this split is judged on, in one line, by its strategy."""
     if config.strategy == "time":
         placed = {"first": " (each group placed by its first time)", "last": " (each group placed by its last time)",
@@ -89,35 +102,36 @@ def judged_on() -> str:
     return "Each score is judged against its threshold; LD and LPD against what a random split of these sizes gives."
 
 
-try:
-    card, scores = compute.split_scores(*key, frame, assignment)
-except TaskSplitError as error:
-    st.error(str(error))
-    st.stop()
+def scorecard(work: Work) -> None:
+    """The scores of the split, one card each, and the scores per task and split."""
+    try:
+        card, scores = compute.split_scores(*work.key, work.frame, work.assignment)
+    except TaskSplitError as error:
+        st.error(str(error))
+        st.stop()
 
-st.subheader("Quality scorecard")
-st.caption(judged_on())
-shown = card.set_index("score").reindex([s for s in SCORES if s in set(card["score"])]).reset_index()
-for start in range(0, len(shown), 3):
-    columns = st.columns(3)
-    for column, row in zip(columns, shown.iloc[start:start + 3].itertuples(index=False), strict=False):
-        score_card(column, row)
-others = card[~card["score"].isin(SCORES)]
-if len(others):
-    st.caption(" · ".join(f"{BADGE.get(r.status, r.status)} {r.reading}" for r in others.itertuples(index=False)))
-with st.expander("Scores per task and split: Jensen-Shannon distance, KS statistic, absent classes, missing labels"):
-    st.dataframe(scores, hide_index=True, width="stretch")
-
-st.subheader("Leakage")
-leakage_slot = st.empty()  # filled last (see the end of the page): the charts below are sent to the browser first
+    st.subheader("Quality scorecard")
+    st.caption(judged_on(work.config))
+    shown = card.set_index("score").reindex([s for s in SCORES if s in set(card["score"])]).reset_index()
+    for start in range(0, len(shown), 3):
+        columns = st.columns(3)
+        for column, row in zip(columns, shown.iloc[start:start + 3].itertuples(index=False), strict=False):
+            score_card(column, row)
+    others = card[~card["score"].isin(SCORES)]
+    if len(others):
+        st.caption(" · ".join(f"{BADGE.get(r.status, r.status)} {r.reading}" for r in others.itertuples(index=False)))
+    with st.expander("Scores per task and split: Jensen-Shannon distance, KS statistic, absent classes, "
+                     "missing labels"):
+        st.dataframe(scores, hide_index=True, width="stretch")
 
 
-def leakage_section() -> None:
-    """The leakage table, in its place under the scorecard."""
+def leakage_section(leakage_slot, work: Work) -> None:
+    """The leakage table, in its place under the scorecard (``leakage_slot``)."""
+    data, config = work.data, work.config
     try:
         group_column = config.group_column or data.group_column  # checked whatever the strategy (issue 12)
-        features = compute.features(data, tasks, config)
-        checks = compute.leakage_checks(*key, group_column, features, frame, assignment)
+        features = compute.features(data, work.tasks, config)
+        checks = compute.leakage_checks(*work.key, group_column, features, work.frame, work.assignment)
     except TaskSplitError as error:
         leakage_slot.error(str(error))
         return
@@ -131,56 +145,60 @@ def leakage_section() -> None:
 # --------------------------------------------------------------------------- 2. label distributions
 
 
-st.subheader("Label distribution per split")
-st.caption("Each task's labels as a share of each split's rows; a binary task as the share of its positive label, "
-           "the dotted line the whole data's. Click a bar to list its rows under *Drill-down*; click a split in the "
-           "legend to hide it.")
-events: dict[str, object] = {}
-try:  # one figure with a facet per task: one chart draws much faster in the browser than one per task
-    events["diag_dist"] = st.plotly_chart(
-        compute.distribution_figure(*key, frame, assignment), width="stretch", key="diag_dist",
-        on_select="rerun", selection_mode="points",
-    )
-except TaskSplitError as error:
-    st.error(str(error))
+def distributions(work: Work) -> dict[str, object]:
+    """Each task's labels per split, in one clickable chart; returns its selection event by chart key."""
+    st.subheader("Label distribution per split")
+    st.caption("Each task's labels as a share of each split's rows; a binary task as the share of its positive "
+               "label, the dotted line the whole data's. Click a bar to list its rows under *Drill-down*; click a "
+               "split in the legend to hide it.")
+    events: dict[str, object] = {}
+    try:  # one figure with a facet per task: one chart draws much faster in the browser than one per task
+        events[K.DISTRIBUTION] = st.plotly_chart(
+            compute.distribution_figure(*work.key, work.frame, work.assignment), width="stretch",
+            key=K.DISTRIBUTION, on_select="rerun", selection_mode="points",
+        )
+    except TaskSplitError as error:
+        st.error(str(error))
+    return events
 
 
 # --------------------------------------------------------------------------- 3. co-occurrence, 4. association
 
 
 @st.fragment
-def cooccurrence_section(events: dict[str, object]) -> None:
+def cooccurrence_section(work: Work, events: dict[str, object]) -> None:
     """Heatmap, association and drill-down rerun alone when their controls change (a fragment).
 
     A fragment shows its own errors: one raised in it does not reach a ``try`` around its call.
     """
     try:
-        explore(events)
+        explore(work, events)
     except TaskSplitError as error:
         st.error(str(error))
     state.remember_widget_values()  # a fragment's rerun does not run app.py, which notes them otherwise
 
 
-def explore(events: dict[str, object]) -> None:
+def explore(work: Work, events: dict[str, object]) -> None:
+    data, tasks, config, split_names = work.data, work.tasks, work.config, work.split_names
     st.subheader("Co-occurrence across tasks")
     reference = "train" if "train" in split_names else split_names[0]
     views = [ALL_DATA, *split_names, *(f"{s} vs {reference}" for s in split_names if s != reference)]
     left, right = st.columns([2, 1])
-    view = left.selectbox("Rows counted", views, key="diag_cooc_view",
+    view = left.selectbox("Rows counted", views, key=K.COOCCURRENCE_VIEW,
                           help="All data, one split, or how P(column | row) changes from one split to another.")
     difference = " vs " in view
-    measure = right.radio("Measure", ["P(column | row)", "lift"], horizontal=True, key="diag_cooc_measure",
+    measure = right.radio("Measure", ["P(column | row)", "lift"], horizontal=True, key=K.COOCCURRENCE_MEASURE,
                           disabled=difference,
                           help="Lift: how many times more often two labels meet than if they were independent.")
     split, versus = view.split(" vs ") if difference else (None if view == ALL_DATA else view, None)
-    negatives = compute.binary_negatives(data.fingerprint, tasks, config.n_bins, frame)
+    negatives = compute.binary_negatives(data.fingerprint, tasks, config.n_bins, work.frame)
     with_negatives = bool(negatives) and left.toggle(
-        "Show the =0 labels of binary tasks", value=False, key="diag_cooc_negatives",
+        "Show the =0 labels of binary tasks", value=False, key=K.COOCCURRENCE_NEGATIVES,
         help="Hidden by default: a binary task's =0 label mostly says what does not co-occur.",
     )
     figure, drawn, total = compute.cooccurrence_figure(
-        *key, split, versus, "conditional" if measure == "P(column | row)" else "lift", MAX_HEATMAP_LABELS,
-        frame, assignment, with_negatives=with_negatives or not negatives,
+        *work.key, split, versus, "conditional" if measure == "P(column | row)" else "lift", MAX_HEATMAP_LABELS,
+        work.frame, work.assignment, with_negatives=with_negatives or not negatives,
     )
     hidden = len(negatives) if negatives and not with_negatives else 0
     shown = f" The {drawn} most frequent of {total} labels are drawn." if drawn < total else ""
@@ -189,21 +207,21 @@ def explore(events: dict[str, object]) -> None:
     st.caption("Read a cell as: among rows with the row label, the share that also has the column label. "
                f"Click a cell to list the rows that have both.{shown} Faded cells: fewer than {MIN_SUPPORT} rows "
                f"with the row label {faded}, too few for the colour to mean much; hover any cell for its n.")
-    events = {**events, "diag_cooc_chart": st.plotly_chart(
-        figure, width="stretch", key="diag_cooc_chart", on_select="rerun", selection_mode="points"
+    events = {**events, K.COOCCURRENCE_CHART: st.plotly_chart(
+        figure, width="stretch", key=K.COOCCURRENCE_CHART, on_select="rerun", selection_mode="points"
     )}
 
     st.subheader("Task association")
     if len(tasks) < 2:
         st.caption("Association is measured between tasks; with one task there is no pair to measure.")
-        drill_down(events)
+        drill_down(work, events)
         return
-    association = compute.task_association(*key, frame, assignment)
+    association = compute.task_association(*work.key, work.frame, work.assignment)
     chosen = split if split in association.matrices and not difference else "all"
     left, _ = st.columns([3, 2])
-    left.plotly_chart(compute.association_figure(*key, chosen, frame, assignment), width="stretch",
-                      key="diag_association")
-    drill_down(events)
+    left.plotly_chart(compute.association_figure(*work.key, chosen, work.frame, work.assignment), width="stretch",
+                      key=K.ASSOCIATION)
+    drill_down(work, events)
 
 
 # --------------------------------------------------------------------------- 5. drill-down
@@ -211,7 +229,10 @@ def explore(events: dict[str, object]) -> None:
 
 def new_drill(events: dict[str, object]) -> Drill | None:
     """The drill-down of a chart whose selection changed since the last run (a new click), else None."""
-    seen = st.session_state.setdefault(SEEN, {})
+    seen = state.value(K.SEEN)
+    if seen is None:
+        seen = {}
+        state.put(K.SEEN, seen)
     chosen = None
     for name, event in events.items():
         points = list(getattr(getattr(event, "selection", None), "points", None) or [])
@@ -222,64 +243,64 @@ def new_drill(events: dict[str, object]) -> Drill | None:
     return chosen
 
 
-def drill_scope() -> str:
+def drill_scope(work: Work) -> str:
     """The dataset and tasks the drill-down belongs to: another dataset or task list starts with a clean one."""
-    return hashlib.blake2b(repr((data.fingerprint, tasks)).encode(), digest_size=8).hexdigest()
+    return hashlib.blake2b(repr((work.data.fingerprint, work.tasks)).encode(), digest_size=8).hexdigest()
 
 
-def drill_down(events: dict[str, object]) -> None:
+def drill_down(work: Work, events: dict[str, object]) -> None:
     """Pickers for a split and up to two labels, set by a click on a chart, and the rows they pick.
 
     The drill-down is kept per dataset and tasks (a plain session key: it outlives the pickers, whose
     widget state Streamlit drops while another page shows), so the pickers come back as they were and
     a new dataset never inherits an old dataset's labels.
     """
-    with st.container(key="diag_drill"):  # the element a click scrolls to
-        show_drill(events)
+    with st.container(key=K.DRILL):  # the element a click scrolls to
+        show_drill(work, events)
 
 
-def show_drill(events: dict[str, object]) -> None:
+def show_drill(work: Work, events: dict[str, object]) -> None:
+    tasks, config, frame, assignment = work.tasks, work.config, work.frame, work.assignment
     st.subheader("Drill-down: the rows behind a bar or a cell")
-    encoded = compute.encoded_tasks(data.fingerprint, tasks, config.n_bins, frame)
-    codes, code_names = compute.assignment_codes(*key, assignment)
+    encoded = compute.encoded_tasks(work.data.fingerprint, tasks, config.n_bins, frame)
+    codes, code_names = compute.assignment_codes(*work.key, assignment)
     options = {ANY: None, **{label: Condition.from_label(label) for label in encoded.labels}}
     for part in encoded.tasks:
         if part.missing.any():
             options[f"{part.task.name}=(missing)"] = Condition(part.task.name, "(missing)")
-    scope, drills = drill_scope(), st.session_state.setdefault(DRILLS, {})
-    if st.session_state.get(DRILL_SCOPE) != scope:  # pickers of another dataset or task list: start from ours
-        for name in DRILL_PICKERS:
-            st.session_state.pop(name, None)
-        st.session_state[DRILL_SCOPE] = scope
+    scope, drills = drill_scope(work), state.value(K.DRILLS)
+    if drills is None:
+        drills = {}
+        state.put(K.DRILLS, drills)
+    if state.value(K.DRILL_SCOPE) != scope:  # pickers of another dataset or task list: start from ours
+        state.forget(*K.DRILL_PICKERS)
+        state.put(K.DRILL_SCOPE, scope)
     clicked = new_drill(events)
     if clicked is not None:
         drills[scope] = clicked
-        for name in DRILL_PICKERS:
-            st.session_state.pop(name, None)  # set below from the click
+        state.forget(*K.DRILL_PICKERS)  # set below from the click
     drill: Drill = drills.get(scope) or Drill()
     for condition in drill.conditions:  # a clicked histogram bin is a range: offer it as an option
         options.setdefault(condition.text, condition)
 
     def picked() -> None:
-        chosen = [options.get(st.session_state[name]) for name in DRILL_PICKERS[1:]]
-        drills[scope] = Drill(st.session_state[DRILL_PICKERS[0]], tuple(c for c in chosen if c))
+        drills[scope] = picked_drill(options)
 
     split_options = ["all", *code_names]
     conditions = [*(c.text for c in drill.conditions), ANY, ANY][:2]
-    for name, text in zip(DRILL_PICKERS[1:], conditions, strict=True):
-        if st.session_state.get(name) not in options:  # first drawn, or back from another page
-            st.session_state[name] = text if text in options else ANY
-    if st.session_state.get(DRILL_PICKERS[0]) not in split_options:
-        st.session_state[DRILL_PICKERS[0]] = drill.split if drill.split in split_options else "all"
+    for name, text in zip(K.DRILL_PICKERS[1:], conditions, strict=True):
+        if state.value(name) not in options:  # first drawn, or back from another page
+            state.put(name, text if text in options else ANY)
+    if state.value(K.DRILL_SPLIT) not in split_options:
+        state.put(K.DRILL_SPLIT, drill.split if drill.split in split_options else "all")
     pick = st.columns([1, 2, 2])
-    pick[0].selectbox("Split", split_options, key=DRILL_PICKERS[0], on_change=picked)
-    pick[1].selectbox("Label", list(options), key=DRILL_PICKERS[1], on_change=picked)
-    pick[2].selectbox("and label", list(options), key=DRILL_PICKERS[2], on_change=picked)
+    pick[0].selectbox("Split", split_options, key=K.DRILL_SPLIT, on_change=picked)
+    pick[1].selectbox("Label", list(options), key=K.DRILL_LABEL, on_change=picked)
+    pick[2].selectbox("and label", list(options), key=K.DRILL_OTHER_LABEL, on_change=picked)
     try:
         positions = drill_rows(encoded, codes, code_names, drill)
     except KeyError:  # a split of an earlier split config (fold names): the pickers show what is listed
-        drill = Drill(st.session_state[DRILL_PICKERS[0]],
-                      tuple(options[st.session_state[n]] for n in DRILL_PICKERS[1:] if options[st.session_state[n]]))
+        drill = picked_drill(options)
         drills[scope] = drill
         positions = drill_rows(encoded, codes, code_names, drill)
     # a column in two tasks (its own and a multi-label one) is listed once: a table has unique columns
@@ -291,19 +312,23 @@ def show_drill(events: dict[str, object]) -> None:
     rows.insert(0, "split", assignment.iloc[shown].to_numpy())
     more = f" (the first {SHOWN_ROWS:,} shown)" if len(positions) > SHOWN_ROWS else ""
     st.markdown(f"**{len(positions):,} rows** · {drill.text}{more}")
-    st.dataframe(rows, width="stretch", height=300, key="diag_drill_rows")
+    st.dataframe(rows, width="stretch", height=300, key=K.DRILL_ROWS)
     if clicked is not None:  # Streamlit has no scroll call: a script brings the result into view once per click
-        st.session_state[CLICKS] = st.session_state.get(CLICKS, 0) + 1
-        st.html(SCROLL_TO_DRILL % st.session_state[CLICKS], unsafe_allow_javascript=True)
+        clicks = state.value(K.CLICKS, 0) + 1
+        state.put(K.CLICKS, clicks)
+        st.html(SCROLL_TO_DRILL % clicks, unsafe_allow_javascript=True)
 
 
-cooccurrence_section(events)
+def picked_drill(options: dict[str, Condition | None]) -> Drill:
+    """The drill-down the pickers show (a split, and the conditions of the labels picked)."""
+    chosen = [options.get(state.value(name)) for name in K.DRILL_PICKERS[1:]]
+    return Drill(state.value(K.DRILL_SPLIT), tuple(c for c in chosen if c))
 
 
 # --------------------------------------------------------------------------- 6. compare strategies
 
 
-def comparison_configs() -> dict[str, SplitConfig]:
+def comparison_configs(data: Dataset, config: SplitConfig) -> dict[str, SplitConfig]:
     """random and stratified (keeping this split's Group column whole, as split() does), group, time."""
     return strategy_configs(config, config.group_column or data.group_column, config.time_column or data.time_column)
 
@@ -320,13 +345,13 @@ def column_of(table, column: str, label: str, fmt: str):
 
 
 @st.fragment
-def compare_section() -> None:
+def compare_section(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
     """Strategies side by side; its button reruns only this part."""
     st.subheader("Compare strategies")
     group_column = config.group_column or data.group_column
     time_column = config.time_column or data.time_column
     try:
-        configs = comparison_configs()
+        configs = comparison_configs(data, config)
     except TaskSplitError as error:
         st.error(str(error))
         return
@@ -351,15 +376,15 @@ def compare_section() -> None:
         f"The same data and tasks split {len(configs)} ways with this split's sizes and seed: "
         + "; ".join(ways[name] for name in configs) + "." + groups_note
     )
-    compare_key = f"diag_compare_{data.fingerprint}"
-    if data.n_rows > AUTO_COMPARE_ROWS and not st.session_state.get(compare_key):
-        if st.button(f"Compare strategies on all {data.n_rows:,} rows (takes several seconds)", key="diag_compare_run"):
-            st.session_state[compare_key] = True
+    compare_key = K.compared(data.fingerprint)
+    if data.n_rows > AUTO_COMPARE_ROWS and not state.value(compare_key):
+        if st.button(f"Compare strategies on all {data.n_rows:,} rows (takes several seconds)", key=K.COMPARE_RUN):
+            state.put(compare_key, True)
             st.rerun(scope="fragment")
     else:
         try:
             comparison = compute.strategy_comparison(
-                data.fingerprint, tasks, tuple(configs.items()), group_column, frame
+                data.fingerprint, tasks, tuple(configs.items()), group_column, data.frame
             )
         except TaskSplitError as error:  # each config's own failure is a row of the table; this is the rest
             st.error(str(error))
@@ -369,7 +394,7 @@ def compare_section() -> None:
         st.plotly_chart(
             compute.comparison_figure(data.fingerprint, tasks, tuple(configs.items()), group_column,
                                       recommendation.config, comparison),
-            width="stretch", key="diag_compare_chart",
+            width="stretch", key=K.COMPARE_CHART,
         )
         columns = ["config", "status", "ld", "lpd", "worst_js", "ed_share", "fz", "flz", "groups_split", "seconds"]
         table = comparison[columns].copy()
@@ -400,5 +425,21 @@ def compare_section() -> None:
         ))
 
 
-compare_section()
-leakage_section()  # last: its sampled checks run while the browser draws the charts above
+def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
+    """The Diagnostics page for the session's dataset, tasks and split config."""
+    st.title("Diagnostics")
+    work = Work(data, tasks, config, require_split("diagnose"))
+    st.caption(
+        f"`{data.name}` · {data.n_rows:,} rows · {len(tasks)} task(s) · **{config.strategy}** split into "
+        f"{', '.join(work.split_names)}. Change the split on the Split page; everything below follows it."
+    )
+    scorecard(work)
+    st.subheader("Leakage")
+    leakage_slot = st.empty()  # filled last: the charts below are sent to the browser first
+    events = distributions(work)
+    cooccurrence_section(work, events)
+    compare_section(data, tasks, config)
+    leakage_section(leakage_slot, work)  # last: its sampled checks run while the browser draws the charts above
+
+
+render(state.dataset(), state.tasks(), state.split_config())

@@ -8,6 +8,7 @@ import re
 
 import streamlit as st
 
+from core.data import Dataset
 from core.errors import TaskSplitError
 from core.report import (
     Workspace,
@@ -17,23 +18,20 @@ from core.report import (
     render_report,
     reproduce_code,
 )
-from core.splits import SplitConfig
+from core.splits import SplitConfig, SplitResult
+from core.tasks import Task
 from dashboard import compute, state
 from dashboard.guards import split_problem_banner
+from dashboard.report_store import ReportStore
 
-REPORTS_KEPT = 4  # built HTML reports kept in memory (about 5 MB each), shared by every session
-
-st.title("Export")
-data = state.dataset()
-tasks = state.tasks()
-config = state.split_config()
-split_problem_banner()  # the config below is the last split that worked, not the Split page's failing settings
+REPORTS_KEPT = 4  # built HTML reports kept in memory (about 5 MB each), for all sessions together
+K = state.ExportKeys
 
 
 @st.cache_resource(show_spinner=False)
-def built_reports() -> dict:
-    """Reports already built, keyed by (data fingerprint, tasks, config): a report is built once per split."""
-    return {}
+def built_reports() -> ReportStore:
+    """Reports already built, by session and (data fingerprint, tasks, config, run id): built once per split."""
+    return ReportStore(REPORTS_KEPT)
 
 
 def summary(result) -> str:
@@ -42,23 +40,22 @@ def summary(result) -> str:
 
 
 def finished_training(split_key: tuple):
-    """The Model page's finished run on this data, tasks and split, as (run id, TrainResult); else (None, None).
-
-    The run itself is only read here, never kept at page level (see the Model page): a kept
-    reference would hold a dropped run's thread.
-    """
+    """The Model page's finished run on this data, tasks and split, as (run id, TrainResult, TransferGain or None);
+    else (None, None, None)."""
     run = state.training()
     if run is None or run.running or run.request.key != split_key:
-        return None, None
-    result = run.snapshot().result
-    return (run.id, result) if result is not None else (None, None)
+        return None, None, None
+    snapshot = run.snapshot()
+    if snapshot.result is None:
+        return None, None, None
+    return run.id, snapshot.result, snapshot.gain
 
 
-def reproduce_from_upload() -> None:
+def reproduce_from_upload(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
     """Read a saved workspace or split config; when it fits this data, make it the session's work."""
     uploaded = st.file_uploader(
         "Load a saved workspace or split config (JSON) to get its tasks, roles and split back",
-        type=["json"], key="export_config_upload",
+        type=["json"], key=K.CONFIG_UPLOAD,
         help="A workspace restores the tasks, column roles and split on the data it was saved from; a split "
              "config restores the split. The same split on the same data and tasks is the same, row for row.",
     )
@@ -66,7 +63,7 @@ def reproduce_from_upload() -> None:
         return
     content = uploaded.getvalue()
     if is_workspace(content):
-        restore_workspace(uploaded.name, content)
+        restore_workspace(uploaded.name, content, data, tasks, config)
         return
     try:
         loaded = SplitConfig.from_json(content)
@@ -81,7 +78,7 @@ def reproduce_from_upload() -> None:
                "It is the current split on every page now.")
 
 
-def restore_workspace(name: str, content: bytes) -> None:
+def restore_workspace(name: str, content: bytes, data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
     """Make a saved workspace's tasks, roles and split the session's, or say which data it was made for."""
     try:
         saved = Workspace.from_json(content)
@@ -101,82 +98,93 @@ def restore_workspace(name: str, content: bytes) -> None:
                f"{summary(reproduced)}. It is the current work on every page now.")
 
 
-stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", data.name.rsplit(".", 1)[0]).strip("-") or "data"
-try:
-    result = compute.split_result(data.fingerprint, tasks, config, data.frame)
-except TaskSplitError as error:
-    st.error(str(error))
-    st.caption("Change the split on the Split page, or load a config that fits this data.")
-    st.stop()
+def downloads(data: Dataset, config: SplitConfig, result: SplitResult, name: str) -> list:
+    """The assignment and workspace downloads; returns the row of columns, the last one left for the report."""
+    st.subheader("Downloads")
+    id_note = f", and the id column `{data.id_column}`" if data.id_column else ""
+    st.caption(f"The assignment has a row per data row: `row` (0-based position) and `split`{id_note}, "
+               "as `python -m core split --out` writes it.")
 
-st.markdown(f"**{data.name}** · {config.strategy} split · {summary(result)}")
-for message in result.warnings:
-    st.warning(message)
+    def assignment_csv() -> bytes:
+        return assignment_frame(result.assignment, data).to_csv(index=False).encode()
 
-# --------------------------------------------------------------------------- downloads
+    def assignment_parquet() -> bytes:
+        buffer = io.BytesIO()
+        assignment_frame(result.assignment, data).to_parquet(buffer, index=False)
+        return buffer.getvalue()
 
-st.subheader("Downloads")
-name = f"{stem}-{config.strategy}"
-id_note = f", and the id column `{data.id_column}`" if data.id_column else ""
-st.caption(f"The assignment has a row per data row: `row` (0-based position) and `split`{id_note}, "
-           "as `python -m core split --out` writes it.")
+    columns = st.columns(4)
+    columns[0].download_button("Assignment (CSV)", assignment_csv, f"{name}-split.csv", "text/csv",
+                               key=K.CSV, icon=":material/download:", on_click="ignore")
+    columns[1].download_button("Assignment (Parquet)", assignment_parquet, f"{name}-split.parquet",
+                               "application/vnd.apache.parquet", key=K.PARQUET, icon=":material/download:",
+                               on_click="ignore")
+    columns[2].download_button(
+        "Workspace (JSON)", state.workspace().to_json(), f"{name}-workspace.json", "application/json",
+        key=K.WORKSPACE, icon=":material/download:", on_click="ignore",
+        help="The data's name and content hash, the tasks, the column roles and the split config. Load it below "
+             "to get this work back (after a reload, or on the same file uploaded again), or give it to "
+             "`python -m core split --config`.",
+    )
+    return columns
 
 
-def assignment_csv() -> bytes:
-    return assignment_frame(result.assignment, data).to_csv(index=False).encode()
+def report_button(container, data: Dataset, tasks: tuple[Task, ...], config: SplitConfig, result: SplitResult,
+                  name: str) -> bool:
+    """Build the HTML report on request (this session's, kept on the server), then offer its download.
+
+    Returns whether it ends with the Model page's training run.
+    """
+    reports, session = built_reports(), state.session_token()
+    run_id, training, transfer = finished_training((data.fingerprint, tasks, config))
+    report_key = (data.fingerprint, tasks, config, run_id)
+    page = reports.get(session, report_key)
+    with container:
+        slot = st.empty()  # the build button, then its progress bar, then the download: one place
+        if page is None and slot.button("Build the HTML report", key=K.BUILD_REPORT, icon=":material/description:"):
+            bar = slot.progress(0.0, text="Building the report…")
+            try:
+                page = render_report(data, tasks, result.assignment, config=config, warnings=result.warnings,
+                                     training=training, transfer=transfer,  # the gain with its intervals
+                                     progress=lambda share, text: bar.progress(share, text=text))
+            except TaskSplitError as error:
+                slot.error(str(error))
+            else:
+                reports.put(session, report_key, page)
+        if page is not None:
+            slot.download_button(f"HTML report ({len(page) / 1e6:.1f} MB)", page, f"{name}-report.html",
+                                 "text/html", key=K.REPORT, icon=":material/download:", type="primary",
+                                 on_click="ignore")
+    return training is not None
 
 
-def assignment_parquet() -> bytes:
-    buffer = io.BytesIO()
-    assignment_frame(result.assignment, data).to_parquet(buffer, index=False)
-    return buffer.getvalue()
+def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
+    """The Export page for the session's dataset, tasks and split config."""
+    st.title("Export")
+    split_problem_banner()  # the config below is the last split that worked, not the Split page's failing settings
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", data.name.rsplit(".", 1)[0]).strip("-") or "data"
+    try:
+        result = compute.split_result(data.fingerprint, tasks, config, data.frame)
+    except TaskSplitError as error:
+        st.error(str(error))
+        st.caption("Change the split on the Split page, or load a config that fits this data.")
+        st.stop()
+
+    st.markdown(f"**{data.name}** · {config.strategy} split · {summary(result)}")
+    for message in result.warnings:
+        st.warning(message)
+
+    name = f"{stem}-{config.strategy}"
+    columns = downloads(data, config, result, name)
+    with_training = report_button(columns[3], data, tasks, config, result, name)
+    st.caption("The HTML report is one file with every chart and plotly inside: it opens offline, "
+               "for a review meeting. Its header names the data, tasks, config and assignment hash"
+               + (", and it ends with the Model page's training run." if with_training else "."))
+
+    st.subheader("Reproduce or restore")
+    reproduce_from_upload(data, tasks, config)
+    st.markdown("This script makes the same split with the `core` library:")
+    st.code(reproduce_code(data, tasks, config), language="python", wrap_lines=True)
 
 
-columns = st.columns(4)
-columns[0].download_button("Assignment (CSV)", assignment_csv, f"{name}-split.csv", "text/csv",
-                           key="export_csv", icon=":material/download:", on_click="ignore")
-columns[1].download_button("Assignment (Parquet)", assignment_parquet, f"{name}-split.parquet",
-                           "application/vnd.apache.parquet", key="export_parquet", icon=":material/download:",
-                           on_click="ignore")
-columns[2].download_button(
-    "Workspace (JSON)", state.workspace().to_json(), f"{name}-workspace.json", "application/json",
-    key="export_config", icon=":material/download:", on_click="ignore",
-    help="The data's name and content hash, the tasks, the column roles and the split config. Load it below "
-         "to get this work back (after a reload, or on the same file uploaded again), or give it to "
-         "`python -m core split --config`.",
-)
-
-reports = built_reports()
-run_id, training = finished_training((data.fingerprint, tasks, config))
-report_key = (data.fingerprint, tasks, config, run_id)
-with columns[3]:
-    slot = st.empty()  # the build button, then its progress bar, then the download: one place
-    if report_key not in reports and slot.button("Build the HTML report", key="export_build_report",
-                                                 icon=":material/description:"):
-        bar = slot.progress(0.0, text="Building the report…")
-        try:
-            transfer = state.training().snapshot().gain if training is not None else None  # with its intervals
-            page = render_report(data, tasks, result.assignment, config=config, warnings=result.warnings,
-                                 training=training, transfer=transfer,
-                                 progress=lambda share, text: bar.progress(share, text=text))
-        except TaskSplitError as error:
-            slot.error(str(error))
-        else:
-            while len(reports) >= REPORTS_KEPT:
-                reports.pop(next(iter(reports)))
-            reports[report_key] = page
-    if report_key in reports:
-        page = reports[report_key]
-        slot.download_button(f"HTML report ({len(page) / 1e6:.1f} MB)", page, f"{name}-report.html",
-                             "text/html", key="export_report", icon=":material/download:", type="primary",
-                             on_click="ignore")
-st.caption("The HTML report is one file with every chart and plotly inside: it opens offline, "
-           "for a review meeting. Its header names the data, tasks, config and assignment hash"
-           + (", and it ends with the Model page's training run." if training is not None else "."))
-
-# --------------------------------------------------------------------------- reproduce
-
-st.subheader("Reproduce or restore")
-reproduce_from_upload()
-st.markdown("This script makes the same split with the `core` library:")
-st.code(reproduce_code(data, tasks, config), language="python", wrap_lines=True)
+render(state.dataset(), state.tasks(), state.split_config())

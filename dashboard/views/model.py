@@ -7,19 +7,23 @@ and a full rerun draws the test metrics once the run ends.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import streamlit as st
 
-from core.data import date_columns
+from core.data import Dataset, date_columns
 from core.diagnostics import PREDICTOR_FAIL
 from core.errors import TaskSplitError
 from core.model import NORMS, WEIGHTINGS, ModelConfig
-from core.tasks import task_source_columns
+from core.splits import SplitConfig, SplitResult
+from core.tasks import Task, task_source_columns
 from core.training import METRICS, PRIMARY_METRIC, TrainConfig
 from dashboard import compute, state
 from dashboard.guards import require_split
 from dashboard.training_run import RunRequest, TrainingRun
 
+K = state.ModelKeys
 MAX_CONFUSION_CLASSES = 30  # a larger confusion matrix is unreadable on the page: named, not drawn
 REFRESH_SECONDS = 0.5  # how often the live curves redraw while a run is going
 WEIGHTING_HELP = {
@@ -37,31 +41,36 @@ def table_height(rows: int) -> int:
     """Pixels for a table of ``rows`` rows and its header, so no row is cut off (up to 25 rows)."""
     return ROW_PIXELS * (min(rows, MAX_TABLE_ROWS) + 1) + 3
 
-st.title("Model")
-data = state.dataset()
-tasks = state.tasks()
-config = state.split_config()
-frame = data.frame
 
-split = require_split("train")
+@dataclass(frozen=True)
+class Work:
+    """What the page trains on: the session's dataset, tasks and split config, and the split they make."""
 
-split_key = (data.fingerprint, tasks, config)
-st.caption(
-    f"A shared trunk with one head per task, trained on the **{config.strategy}** split's train rows of "
-    f"`{data.name}` ({len(tasks)} task(s)); val picks the epoch to keep, test gives the metrics. "
-    "Preprocessing is fitted on train only."
-)
+    data: Dataset
+    tasks: tuple[Task, ...]
+    config: SplitConfig
+    split: SplitResult
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.data.frame
+
+    @property
+    def key(self) -> tuple:
+        """What a run is made for (``RunRequest.key``), so a run of other work is told apart."""
+        return (self.data.fingerprint, self.tasks, self.config)
 
 
 # --------------------------------------------------------------------------- controls
 
 
-def feature_controls() -> tuple[str, ...]:
+def feature_controls(work: Work) -> tuple[str, ...]:
     """The feature columns, editable: by default the one list of ``core.data.feature_columns``.
 
     The default follows the current tasks and roles (the dataset's and the split's); role columns, ids,
     row numbers and free text are left out by default and named under the picker, with why.
     """
+    data, tasks, config, frame = work.data, work.tasks, work.config, work.frame
     sources = task_source_columns(tasks) | {task.name for task in tasks}
     options = [str(c) for c in frame.columns if str(c) not in sources]
     default = list(compute.features(data, tasks, config))
@@ -74,7 +83,7 @@ def feature_controls() -> tuple[str, ...]:
     names = ",".join(task.name for task in tasks)
     chosen = st.multiselect(
         f"Feature columns ({len(options)} available)", options, default=default,
-        key=f"model_features_{data.fingerprint[:12]}_{names}_{','.join(roles)}",  # other roles, a new default
+        key=K.features(data.fingerprint, names, ",".join(roles)),  # other roles, a new default
         help="A task's own columns are never features. The default leaves out the group, time and id columns, "
              "columns that name rows rather than describe them (ids, row numbers, free text), and dates.",
     )
@@ -92,44 +101,44 @@ def feature_controls() -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def manual_weights() -> dict[str, float]:
+def manual_weights(tasks: tuple[Task, ...]) -> dict[str, float]:
     st.caption("Weight of each task's loss in the objective")
     grid = st.columns(min(4, len(tasks)))
     return {
-        task.name: float(grid[i % len(grid)].number_input(task.name, 0.0, 100.0, 1.0, 0.1, key=f"model_w_{task.name}"))
+        task.name: float(grid[i % len(grid)].number_input(task.name, 0.0, 100.0, 1.0, 0.1, key=K.weight(task.name)))
         for i, task in enumerate(tasks)
     }
 
 
-def settings() -> tuple[TrainConfig, ModelConfig, dict] | None:
+def settings(work: Work) -> tuple[TrainConfig, ModelConfig, dict] | None:
     """The run's settings from the widgets; None (after one error) when they do not make a valid config."""
     architecture, training, inputs = st.columns([1, 1, 1.4], gap="medium")
     with architecture:
         st.markdown("**Architecture**")
-        width = st.number_input("Width (units per layer)", 4, 2048, 128, 16, key="model_width")
-        depth = st.number_input("Depth (layers)", 1, 8, 2, key="model_depth")
-        dropout = st.slider("Dropout", 0.0, 0.9, 0.0, 0.05, key="model_dropout")
-        norm = st.selectbox("Normalisation", NORMS, key="model_norm")
+        width = st.number_input("Width (units per layer)", 4, 2048, 128, 16, key=K.WIDTH)
+        depth = st.number_input("Depth (layers)", 1, 8, 2, key=K.DEPTH)
+        dropout = st.slider("Dropout", 0.0, 0.9, 0.0, 0.05, key=K.DROPOUT)
+        norm = st.selectbox("Normalisation", NORMS, key=K.NORM)
     with training:
         st.markdown("**Training**")
-        epochs = st.number_input("Epochs", 1, 1000, 50, key="model_epochs")
-        batch = st.number_input("Batch size", 8, 65536, 1024, 128, key="model_batch")
-        lr = st.number_input("Learning rate", 1e-6, 1.0, 3e-3, 1e-3, format="%g", key="model_lr")
-        patience = st.number_input("Early stopping patience (0 = off)", 0, 1000, 10, key="model_patience",
+        epochs = st.number_input("Epochs", 1, 1000, 50, key=K.EPOCHS)
+        batch = st.number_input("Batch size", 8, 65536, 1024, 128, key=K.BATCH)
+        lr = st.number_input("Learning rate", 1e-6, 1.0, 3e-3, 1e-3, format="%g", key=K.LR)
+        patience = st.number_input("Early stopping patience (0 = off)", 0, 1000, 10, key=K.PATIENCE,
                                    help="Stop after this many epochs without a better val loss; the best epoch is kept.")
-        seed = st.number_input("Seed", 0, 2**32 - 1, 0, key="model_seed")
+        seed = st.number_input("Seed", 0, 2**32 - 1, 0, key=K.SEED)
     with inputs:
         st.markdown("**Inputs and loss**")
-        features = feature_controls()
-        weighting = st.selectbox("Loss weighting", WEIGHTINGS, key="model_weighting",
+        features = feature_controls(work)
+        weighting = st.selectbox("Loss weighting", WEIGHTINGS, key=K.WEIGHTING,
                                  format_func=lambda w: f"{w}: {WEIGHTING_HELP[w]}")
-        weights = manual_weights() if weighting == "manual" else {}
+        weights = manual_weights(work.tasks) if weighting == "manual" else {}
         test_fold = 0
-        if config.n_folds:
+        if work.config.n_folds:
             test_fold = st.selectbox("Test fold (the other folds train; 10% of them validate)",
-                                     range(config.n_folds), key="model_test_fold", format_func=lambda k: f"fold-{k}")
+                                     range(work.config.n_folds), key=K.TEST_FOLD, format_func=lambda k: f"fold-{k}")
         baselines = st.checkbox("Also train single-task baselines (one model per task, after the shared one)",
-                                key="model_baselines", help="Shows which tasks gain from sharing the trunk.")
+                                key=K.BASELINES, help="Shows which tasks gain from sharing the trunk.")
     try:
         train_config = TrainConfig(epochs=int(epochs), batch_size=int(batch), lr=float(lr), weighting=weighting,
                                    weights=weights, patience=int(patience) or None, seed=int(seed))
@@ -140,29 +149,26 @@ def settings() -> tuple[TrainConfig, ModelConfig, dict] | None:
     return train_config, model_config, {"features": features, "test_fold": int(test_fold), "baselines": baselines}
 
 
-def start(train_config: TrainConfig, model_config: ModelConfig, options: dict) -> bool:
-    """Start a run in its thread, unless one is going (a second click while it runs is refused)."""
+def start(work: Work, train_config: TrainConfig, model_config: ModelConfig, options: dict) -> bool:
+    """Start a run in its thread, unless one is going (a second click while it runs is refused).
+
+    The session owns the run (``state.start_training``): a new run replaces, and stops, the last one.
+    """
     current = state.training()
     if current is not None and current.running:
         st.warning("A run is still going: stop it before starting another.")
         return False
     request = RunRequest(
-        frame, tasks, split.assignment, train_config, model_config, feature_columns=options["features"],
-        test_fold=options["test_fold"], group_column=config.group_column, id_column=data.id_column,
-        time_column=data.time_column, baselines=options["baselines"], key=split_key,
+        work.frame, work.tasks, work.split.assignment, train_config, model_config,
+        feature_columns=options["features"], test_fold=options["test_fold"], group_column=work.config.group_column,
+        id_column=work.data.id_column, time_column=work.data.time_column, baselines=options["baselines"],
+        key=work.key,
     )
-    state.set_training(TrainingRun(request).start())
+    state.start_training(request)
     return True
 
 
-def stop_current() -> None:
-    """The Stop button's callback: reads the run from the session, so no widget keeps a run alive."""
-    run = state.training()
-    if run is not None:
-        run.stop()
-
-
-def leakage_warning(features: tuple[str, ...]) -> None:
+def leakage_warning(work: Work, features: tuple[str, ...]) -> None:
     """A warning when the Diagnostics leakage check finds one of ``features`` predicting a task alone.
 
     The same cached computation as the Diagnostics page (``compute.leakage_report``) with the
@@ -170,10 +176,11 @@ def leakage_warning(features: tuple[str, ...]) -> None:
     """
     if not features:
         return
+    data, config = work.data, work.config
     group_column = config.group_column or data.group_column
     try:
-        report = compute.leakage_report(data.fingerprint, tasks, config, group_column, tuple(features), frame,
-                                        split.assignment)
+        report = compute.leakage_report(data.fingerprint, work.tasks, config, group_column, tuple(features),
+                                        work.frame, work.split.assignment)
     except TaskSplitError:
         return  # the Diagnostics page shows the error; the model can still be trained
     checks = report.checks.set_index("check")
@@ -196,15 +203,20 @@ def leakage_warning(features: tuple[str, ...]) -> None:
                "from the features to measure the model.", icon=":material/warning:")
 
 
-with st.container(border=True):
-    chosen = settings()
-    if chosen is not None:
-        leakage_warning(chosen[2]["features"])
-    live = state.training() is not None and state.training().running  # no page-level `run`: see the end
-    clicked = st.button("Train", type="primary", icon=":material/play_arrow:", key="model_train",
-                        disabled=chosen is None or live, help="Runs in the background: you may switch pages meanwhile.")
-    if clicked and start(*chosen):
-        st.rerun()  # draw the page as it is during a run: Train disabled, Stop shown, curves polling
+def controls(work: Work) -> bool:
+    """The settings and the Train button; returns whether a run is live (the curves then poll)."""
+    with st.container(border=True):
+        chosen = settings(work)
+        if chosen is not None:
+            leakage_warning(work, chosen[2]["features"])
+        run = state.training()
+        live = run is not None and run.running
+        clicked = st.button("Train", type="primary", icon=":material/play_arrow:", key=K.TRAIN,
+                            disabled=chosen is None or live,
+                            help="Runs in the background: you may switch pages meanwhile.")
+        if clicked and start(work, *chosen):
+            st.rerun()  # draw the page as it is during a run: Train disabled, Stop shown, curves polling
+    return live
 
 
 # --------------------------------------------------------------------------- live curves
@@ -218,9 +230,11 @@ def show(drawn: compute.Drawn, *, key: str, where=st) -> None:
         where.plotly_chart(drawn.figure, width="stretch", key=key)
 
 
-@st.fragment(run_every=REFRESH_SECONDS if live else None)
 def live_section(was_live: bool) -> None:
-    """Progress, Stop and the curves; polled while the run goes, then one full rerun draws the results."""
+    """Progress, Stop and the curves; polled while the run goes, then one full rerun draws the results.
+
+    A fragment (see :func:`render`), polled every ``REFRESH_SECONDS`` while the run is live.
+    """
     run = state.training()
     if run is None:
         return
@@ -231,27 +245,24 @@ def live_section(was_live: bool) -> None:
     bar, button = st.columns([5, 1], vertical_alignment="bottom")
     bar.progress(share, text=("Stopping… " if snapshot.running and run.stopping else "") + text)
     if snapshot.running:
-        button.button("Stop", icon=":material/stop:", key="model_stop", on_click=stop_current, width="stretch",
+        button.button("Stop", icon=":material/stop:", key=K.STOP, on_click=state.stop_training, width="stretch",
                       help="Ends the run within one epoch; the curves so far are kept.")
     if not snapshot.records:
         return
     view = st.columns([2, 1, 3], vertical_alignment="bottom")
     smoothing = view[0].slider("Smoothing (debiased EMA, as TensorBoard)", 0.0, 0.95, 0.0, 0.05,
-                               key="model_smoothing")
-    log_y = view[1].toggle("Log scale", key="model_log")
+                               key=K.SMOOTHING)
+    log_y = view[1].toggle("Log scale", key=K.LOG_SCALE)
     best = snapshot.result.best_epoch if snapshot.result is not None and snapshot.result.config.restore_best else None
     losses, weights = compute.training_curves(run.id, len(snapshot.records), smoothing, log_y, best, snapshot)
-    show(losses, key="model_losses")
+    show(losses, key=K.LOSSES)
     fixed = {"equal": "every task weighs 1", "manual": "the weights set above"}.get(run.request.config.weighting)
     if fixed:
         st.caption(f"Task weights stay fixed through training ({fixed}); the learned weightings "
                    "(uncertainty, gradnorm, dwa) draw them per epoch here.")
     else:
-        show(weights, key="model_weights")
+        show(weights, key=K.WEIGHTS)
     state.remember_widget_values()  # the smoothing and log scale: a fragment's rerun does not run app.py
-
-
-live_section(live)
 
 
 # --------------------------------------------------------------------------- results
@@ -290,7 +301,7 @@ def metrics_table(result) -> pd.DataFrame:
     return table.reset_index()
 
 
-def results_section(run: TrainingRun) -> None:
+def results_section(run: TrainingRun, split_key: tuple) -> None:
     snapshot = run.snapshot()
     result = snapshot.result
     outcome_messages(run, snapshot)
@@ -303,7 +314,7 @@ def results_section(run: TrainingRun) -> None:
     st.dataframe(metrics, hide_index=True, width="stretch", placeholder="–", height=table_height(len(metrics)),
                  column_config={m: st.column_config.NumberColumn(m, format="%.3f") for m in METRIC_ORDER})
     st.download_button("Metrics (JSON)", result.to_json(indent=2), "metrics.json", "application/json",
-                       key="model_download", icon=":material/download:", on_click="ignore")
+                       key=K.DOWNLOAD, icon=":material/download:", on_click="ignore")
     confusions, gain_figure = compute.training_result_figures(run.id, result, snapshot.gain)
     too_many = {task: len(matrix.classes) for task, matrix in result.confusion.items()
                 if len(matrix.classes) > MAX_CONFUSION_CLASSES}
@@ -315,7 +326,7 @@ def results_section(run: TrainingRun) -> None:
                       + ", ".join(f"`{task}` ({n} classes)" for task, n in too_many.items()) + "."))
         grid = st.columns(2)
         for i, (task, drawn) in enumerate(confusions):
-            show(drawn, key=f"model_confusion_{task}", where=grid[i % 2])
+            show(drawn, key=K.confusion(task), where=grid[i % 2])
     if snapshot.gain is not None:
         gain = snapshot.gain
         st.subheader("Multi-task vs single-task")
@@ -324,7 +335,7 @@ def results_section(run: TrainingRun) -> None:
                    "resamples of the test rows, the same rows for both models; a task is judged only when its "
                    "interval lies on one side of 0 and a model beats a blind guess (R² 0.05, AUC 0.55).")
         left, right = st.columns([3, 1], vertical_alignment="center")
-        show(gain_figure, key="model_gain", where=left)
+        show(gain_figure, key=K.GAIN, where=left)
         right.metric("Δm (mean relative gain)", gain.delta_m_headline(),
                      help="Mean over tasks of (multi-task − single-task) / |single-task|, primary test metric; "
                           "tasks whose single-task metric is no better than a blind guess (R² below 0.05, AUC below "
@@ -337,9 +348,22 @@ def results_section(run: TrainingRun) -> None:
                                                      for c in ("mtl", "stl", "gain", "low", "high")})
 
 
-# The run is only ever read inside functions: a page-level name would keep a dropped run (and its
-# thread) alive for as long as the page's functions are referenced (fragments, widget callbacks).
-if state.training() is not None and not state.training().running:
-    results_section(state.training())
-elif state.training() is None:
-    st.info("Set the model up above and press **Train**: the loss curves draw themselves as it learns.")
+def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
+    """The Model page for the session's dataset, tasks and split config (its run is read from the session)."""
+    st.title("Model")
+    work = Work(data, tasks, config, require_split("train"))
+    st.caption(
+        f"A shared trunk with one head per task, trained on the **{config.strategy}** split's train rows of "
+        f"`{data.name}` ({len(tasks)} task(s)); val picks the epoch to keep, test gives the metrics. "
+        "Preprocessing is fitted on train only."
+    )
+    live = controls(work)
+    st.fragment(live_section, run_every=REFRESH_SECONDS if live else None)(live)
+    run = state.training()  # after the fragment's first draw, as the page always read it
+    if run is not None and not run.running:
+        results_section(run, work.key)
+    elif run is None:
+        st.info("Set the model up above and press **Train**: the loss curves draw themselves as it learns.")
+
+
+render(state.dataset(), state.tasks(), state.split_config())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from core.data import Dataset
 from core.errors import TaskSplitError
 from core.figures import fold_strip, split_sizes
 from core.splits import (
@@ -12,11 +14,13 @@ from core.splits import (
     GROUP_TIME,
     STRATEGIES,
     SplitConfig,
+    SplitResult,
     config_words,
     default_group_time,
     one_split_placings,
     time_order_words,
 )
+from core.tasks import Task
 from dashboard import compute, state
 
 NONE = "(none)"
@@ -38,28 +42,16 @@ NEEDS = {
 }
 MODEL_SPLITS = ("train", "val", "test")
 
-st.title("Split")
-data = state.dataset()
-tasks = state.tasks()
-config = state.split_config()
-frame = data.frame
-columns = list(frame.columns)
-version = state.split_widget_version()
 
-
-def key(name: str) -> str:
-    """Widget keys carry the config version, so a config set elsewhere (Export upload) redraws them."""
-    return f"split_{name}_{version}"
-
-
-def column_picker(label: str, current: str | None, name: str, help_text: str, container=st) -> str | None:
+def column_picker(label: str, current: str | None, key: str, help_text: str, columns: list[str],
+                  container=st) -> str | None:
     options = [NONE, *columns]
     chosen = container.selectbox(label, options, index=options.index(current) if current in options else 0,
-                                 key=key(name), help=help_text)
+                                 key=key, help=help_text)
     return None if chosen == NONE else chosen
 
 
-def placing_default(group: str, time: str | None) -> tuple[str, str]:
+def placing_default(frame: pd.DataFrame, config: SplitConfig, group: str, time: str | None) -> tuple[str, str]:
     """How a time split places groups unless the user said so, and a note when a placing would fill one split.
 
     The config's own placing when it is already a time split of these columns (the user's choice, or a loaded
@@ -83,7 +75,7 @@ def placing_default(group: str, time: str | None) -> tuple[str, str]:
     return chosen, note + "."
 
 
-def fraction_controls(container) -> dict[str, float]:
+def fraction_controls(config: SplitConfig, key, container) -> dict[str, float]:
     shares = dict(config.fractions) if not config.n_folds else {"train": 0.7, "val": 0.15, "test": 0.15}
     train = shares.get("train", 0.7)
     val = shares.get("val", 0.0)
@@ -99,8 +91,12 @@ def fraction_controls(container) -> dict[str, float]:
 
 # --------------------------------------------------------------------------- controls
 
-left, right = st.columns([1, 1], gap="large")
-with left:
+
+def sizes_controls(config: SplitConfig, key) -> tuple[dict[str, object], object]:
+    """The strategy, its sizes (fractions or folds) and the seed: the left column's settings.
+
+    Returns them, and the slot under the strategy that says whether it keeps groups whole.
+    """
     strategy = st.selectbox("Strategy", STRATEGIES, index=STRATEGIES.index(config.strategy), key=key("strategy"))
     st.caption(WHEN[strategy])
     keeps_groups = st.empty()  # filled once the Group column is known: random and stratified then deal whole groups
@@ -114,39 +110,51 @@ with left:
         if mode == "k folds":
             options["n_folds"] = int(st.number_input("Folds (k)", 2, 50, config.n_folds or 5, key=key("folds")))
         else:
-            options["fractions"] = fraction_controls(st)
+            options["fractions"] = fraction_controls(config, key, st)
     options["seed"] = int(st.number_input("Seed", 0, 2**32 - 1, config.seed, key=key("seed"),
                                           help="Any whole number; the same seed gives the same split."))
-with right:
+    return options, keeps_groups
+
+
+def time_controls(data: Dataset, config: SplitConfig, key, options: dict[str, object]) -> None:
+    """The time split's Time column, gap and group placing, into ``options``."""
+    columns = list(data.frame.columns)
+    options["time_column"] = column_picker("Time column", config.time_column or data.time_column, key("time"),
+                                           "Rows are ordered by it; ties stay together.", columns)
+    options["gap"] = int(st.number_input("Gap (time values left out between splits)", 0, 1000, config.gap,
+                                         key=key("gap")))
+    if not options["group_column"]:
+        st.caption("No Group column: rows are split by time alone.")
+        return
+    chosen, one_split = placing_default(data.frame, config, options["group_column"], options["time_column"])
+    placing = st.radio(
+        f"Each group of `{options['group_column']}` goes…", list(GROUP_TIME), horizontal=True,
+        index=list(GROUP_TIME).index(chosen), format_func=GROUP_TIME_LABEL.get,
+        key=key("group_time"), help="How a time split places groups: pick (none) as Group column to "
+        "split rows by time alone.",
+    )
+    options["group_time"] = placing
+    st.caption(GROUP_TIME[placing][0].upper() + GROUP_TIME[placing][1:] + ".")
+    if one_split:
+        st.caption(one_split)
+
+
+def column_controls(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig, key,
+                    options: dict[str, object]) -> None:
+    """The columns the strategy uses, its balance and bins: the right column's settings, into ``options``."""
+    strategy, columns = options["strategy"], list(data.frame.columns)
     group_help = "Rows sharing a value stay in one split (every strategy but predefined keeps groups whole)."
-    options["group_column"] = column_picker("Group column", config.group_column, "group", group_help)
+    options["group_column"] = column_picker("Group column", config.group_column, key("group"), group_help, columns)
     if strategy == "time":
-        options["time_column"] = column_picker("Time column", config.time_column or data.time_column, "time",
-                                               "Rows are ordered by it; ties stay together.")
-        options["gap"] = int(st.number_input("Gap (time values left out between splits)", 0, 1000, config.gap,
-                                             key=key("gap")))
-        if options["group_column"]:
-            chosen, one_split = placing_default(options["group_column"], options["time_column"])
-            placing = st.radio(
-                f"Each group of `{options['group_column']}` goes…", list(GROUP_TIME), horizontal=True,
-                index=list(GROUP_TIME).index(chosen), format_func=GROUP_TIME_LABEL.get,
-                key=key("group_time"), help="How a time split places groups: pick (none) as Group column to "
-                "split rows by time alone.",
-            )
-            options["group_time"] = placing
-            st.caption(GROUP_TIME[placing][0].upper() + GROUP_TIME[placing][1:] + ".")
-            if one_split:
-                st.caption(one_split)
-        else:
-            st.caption("No Group column: rows are split by time alone.")
+        time_controls(data, config, key, options)
     else:
         options["time_column"] = config.time_column or data.time_column
     if strategy == "hash":
-        options["id_column"] = column_picker("Id column", config.id_column or data.id_column, "id",
-                                             "A stable id: a row keeps its split when the data grows.")
+        options["id_column"] = column_picker("Id column", config.id_column or data.id_column, key("id"),
+                                             "A stable id: a row keeps its split when the data grows.", columns)
     if strategy == "predefined":
-        options["split_column"] = column_picker("Split column", config.split_column, "split_column",
-                                                "The column naming each row's split.")
+        options["split_column"] = column_picker("Split column", config.split_column, key("split_column"),
+                                                "The column naming each row's split.", columns)
     if strategy in ("stratified", "group"):
         order = st.radio("Balance", [1, 2], index=config.order - 1, horizontal=True, key=key("order"),
                          format_func=lambda o: "each label" if o == 1 else "each label and label pair")
@@ -155,70 +163,91 @@ with right:
         options["n_bins"] = int(st.number_input("Bins for regression tasks", 2, 20, config.n_bins, key=key("bins"),
                                                 help="Regression targets are stratified by quantile bins."))
 
-if "group_time" not in options:  # kept for when time is picked again
-    options["group_time"] = config.group_time
-if strategy in ("random", "stratified") and options["group_column"]:
-    group = options["group_column"]
-    keeps_groups.caption(
-        f"With Group column `{group}` set, {strategy} keeps each `{group}` group whole: it deals whole groups"
-        + (", balanced on labels, as strategy group does" if strategy == "stratified" else "")
-        + ". Pick (none) as Group column to deal single rows."
-    )
-needed = NEEDS.get(strategy)
-no_id = strategy == "hash" and not options.get("id_column")
-problem: str | None = None  # why these settings make no split
-candidate = config
-if needed and not options.get(needed[0]):
-    problem = needed[1]
-    st.error(problem)
-elif no_id and not options["group_column"]:
-    problem = "Hash needs an id column to be stable when rows are added; pick one under Id column."
-    st.warning(problem)
-else:
+
+def candidate_config(config: SplitConfig, options: dict[str, object]) -> tuple[SplitConfig, str | None]:
+    """The config the settings make, or the current one and why they make none (said on the page)."""
+    strategy = options["strategy"]
+    needed = NEEDS.get(strategy)
+    no_id = strategy == "hash" and not options.get("id_column")
+    if needed and not options.get(needed[0]):
+        st.error(needed[1])
+        return config, needed[1]
+    if no_id and not options["group_column"]:
+        problem = "Hash needs an id column to be stable when rows are added; pick one under Id column."
+        st.warning(problem)
+        return config, problem
     if no_id:
         st.warning(f"Hash needs an id column to be stable when rows are added; without one, each row's split comes "
                    f"from its Group column `{options['group_column']}`. Pick an Id column for row by row hashing.")
     try:
-        candidate = SplitConfig(**options)
+        return SplitConfig(**options), None
     except TaskSplitError as error:
-        problem = str(error)
-        st.error(problem)
+        st.error(str(error))
+        return config, str(error)
 
-if not tasks and options["strategy"] in ("stratified", "group"):
-    st.warning("No task is chosen, so there is nothing to stratify on; pick tasks on the Data page.")
+
+def settings(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig, version: int
+             ) -> tuple[dict[str, object], SplitConfig, str | None]:
+    """The settings' widgets; returns their values, the config they make and why they make none (or None)."""
+
+    def key(name: str) -> str:
+        return state.SplitKeys.control(name, version)
+
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        options, keeps_groups = sizes_controls(config, key)
+    with right:
+        column_controls(data, tasks, config, key, options)
+
+    if "group_time" not in options:  # kept for when time is picked again
+        options["group_time"] = config.group_time
+    strategy = options["strategy"]
+    if strategy in ("random", "stratified") and options["group_column"]:
+        group = options["group_column"]
+        keeps_groups.caption(
+            f"With Group column `{group}` set, {strategy} keeps each `{group}` group whole: it deals whole groups"
+            + (", balanced on labels, as strategy group does" if strategy == "stratified" else "")
+            + ". Pick (none) as Group column to deal single rows."
+        )
+    candidate, problem = candidate_config(config, options)
+    if not tasks and options["strategy"] in ("stratified", "group"):
+        st.warning("No task is chosen, so there is nothing to stratify on; pick tasks on the Data page.")
+    return options, candidate, problem
 
 
 # --------------------------------------------------------------------------- result
 
-if problem is None:
-    try:
-        result = compute.split_result(data.fingerprint, tasks, candidate, frame)
-    except TaskSplitError as error:
-        problem = str(error)
-        st.error(problem)
-if problem is None:
-    if candidate != config:
-        state.set_split_config(candidate, from_split_page=True)
-    else:
-        state.clear_split_problem()
-else:
+
+def working_split(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig, options: dict[str, object],
+                  candidate: SplitConfig, problem: str | None) -> tuple[SplitConfig, SplitResult]:
+    """The split the settings make, made the session's; else the last split that worked, said so."""
+    if problem is None:
+        try:
+            result = compute.split_result(data.fingerprint, tasks, candidate, data.frame)
+        except TaskSplitError as error:
+            problem = str(error)
+            st.error(problem)
+    if problem is None:
+        if candidate != config:
+            state.set_split_config(candidate, from_split_page=True)
+        else:
+            state.clear_split_problem()
+        return candidate, result
     # these settings make no split: the pages go on with the last split that worked, and this page says so
     state.set_split_problem(config_words(options), problem)
-    candidate = config
     try:
-        result = compute.split_result(data.fingerprint, tasks, candidate, frame)
+        result = compute.split_result(data.fingerprint, tasks, config, data.frame)
     except TaskSplitError:
         st.caption("Change a setting to try again.")
         st.stop()
-    st.info(f"Below: **the last split that worked**, {config_words(candidate)}. Diagnostics, Model and Export "
+    st.info(f"Below: **the last split that worked**, {config_words(config)}. Diagnostics, Model and Export "
             "use it until the settings above make a split.", icon=":material/history:")
-
-for message in result.warnings:
-    st.warning(message)
+    return config, result
 
 
-def predefined_note(names: tuple[str, ...]) -> str | None:
+def predefined_note(result: SplitResult, candidate: SplitConfig) -> str | None:
     """What the page does with split names other than train/val/test and fold-k, or None."""
+    names = result.split_names
     others = [n for n in names if n != EXCLUDED and n not in MODEL_SPLITS and not (
         n.startswith("fold-") and n[5:].isdigit())]
     if not others:
@@ -231,25 +260,40 @@ def predefined_note(names: tuple[str, ...]) -> str | None:
             f"{', '.join(f'`{n}`' for n in others)} in the file to one of those to train on this split.")
 
 
-if candidate.strategy == "predefined" and (note := predefined_note(result.split_names)):
-    st.info(note)
+def show_split(data: Dataset, candidate: SplitConfig, result: SplitResult) -> None:
+    """The split's sizes, and where each split's rows fall along the data."""
+    for message in result.warnings:
+        st.warning(message)
+    if candidate.strategy == "predefined" and (note := predefined_note(result, candidate)):
+        st.info(note)
 
-sizes = result.to_frame()
-metrics = st.columns(min(len(sizes), 6))
-for column, row in zip(metrics, sizes.itertuples(index=False), strict=False):
-    column.metric(f"{row.split} · {row.share:.1%} of rows", f"{row.rows:,}")
+    sizes = result.to_frame()
+    metrics = st.columns(min(len(sizes), 6))
+    for column, row in zip(metrics, sizes.itertuples(index=False), strict=False):
+        column.metric(f"{row.split} · {row.share:.1%} of rows", f"{row.rows:,}")
 
-by = [c for c in ((candidate.group_column,) if candidate.group_column else ()) if c]
-if candidate.time_column and candidate.group_column:
-    by.append(candidate.time_column)
-ordered_by = ", then ".join(by) if by else "row order"
-with st.spinner("Drawing where each split's rows fall…"):  # seconds on flights: never a page without progress
-    if candidate.strategy == "time":  # the order the split itself used: each split is one block
-        order = compute.time_strip_order(data.fingerprint, candidate.time_column, candidate.group_column,
-                                         candidate.group_time, frame)
-        ordered_by = time_order_words(candidate)
-    else:
-        order = compute.strip_order(data.fingerprint, tuple(by), frame)
-    strip = fold_strip(result.assignment, order, split_names=list(result.split_names), ordered_by=ordered_by)
-st.plotly_chart(strip, width="stretch", key="split_strip")
-st.plotly_chart(split_sizes(sizes), width="stretch", key="split_sizes")
+    by = [c for c in ((candidate.group_column,) if candidate.group_column else ()) if c]
+    if candidate.time_column and candidate.group_column:
+        by.append(candidate.time_column)
+    ordered_by = ", then ".join(by) if by else "row order"
+    with st.spinner("Drawing where each split's rows fall…"):  # seconds on flights: never a page without progress
+        if candidate.strategy == "time":  # the order the split itself used: each split is one block
+            order = compute.time_strip_order(data.fingerprint, candidate.time_column, candidate.group_column,
+                                             candidate.group_time, data.frame)
+            ordered_by = time_order_words(candidate)
+        else:
+            order = compute.strip_order(data.fingerprint, tuple(by), data.frame)
+        strip = fold_strip(result.assignment, order, split_names=list(result.split_names), ordered_by=ordered_by)
+    st.plotly_chart(strip, width="stretch", key=state.SplitKeys.STRIP)
+    st.plotly_chart(split_sizes(sizes), width="stretch", key=state.SplitKeys.SIZES)
+
+
+def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig, version: int) -> None:
+    """The Split page for the session's work; ``version`` is the widgets' (``state.split_widget_version``)."""
+    st.title("Split")
+    options, candidate, problem = settings(data, tasks, config, version)
+    candidate, result = working_split(data, tasks, config, options, candidate, problem)
+    show_split(data, candidate, result)
+
+
+render(state.dataset(), state.tasks(), state.split_config(), state.split_widget_version())
