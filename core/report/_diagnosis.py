@@ -14,7 +14,7 @@ from core import diagnostics
 from core.data import Dataset, feature_columns
 from core.diagnostics import Recommendation, dealt_groups, group_chance, recommend_strategy
 from core.report._export import assignment_digest
-from core.splits import EXCLUDED, SplitConfig, split_order
+from core.splits import EXCLUDED, SplitConfig, is_fold, split_order
 from core.tasks import encode_tasks
 
 __all__ = ["Progress", "Diagnosis", "diagnose", "comparison_configs", "SHIFT_PAIRS", "MIN_SHIFT_SUPPORT"]
@@ -51,7 +51,7 @@ def _fractions(config: SplitConfig | None, sizes: pd.DataFrame) -> tuple[dict | 
     asked = config is not None and config.n_folds is None and config.strategy != "predefined"
     if asked and set(config.fractions) >= set(scored["split"]):
         return dict(config.fractions), True
-    if scored["split"].str.fullmatch(r"fold-\d+").all():
+    if scored["split"].map(is_fold).all():
         return None, True
     return dict(zip(scored["split"], scored["rows"] / scored["rows"].sum(), strict=True)), False
 

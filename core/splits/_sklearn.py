@@ -19,6 +19,7 @@ from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils.multiclass import type_of_target
 
 from core.errors import ConfigError, DataError
+from core.splits._names import fold_name
 from core.splits._units import Units, fill_empty_splits, make_units, rare_class_note
 from core.splits.stratify import stratify
 from core.splits.stratify._sorted import small_binary
@@ -222,7 +223,7 @@ class MultiTaskStratifiedKFold(BaseCrossValidator):
             stratify(unit_Y, shares, rng=rng, sizes=sizes, order=self.order), dtype=np.int64
         )
         unit_fold = fill_empty_splits(unit_fold, units.sizes, shares)
-        names = tuple(f"fold-{i}" for i in range(self.n_splits))
+        names = tuple(fold_name(i) for i in range(self.n_splits))
         note = rare_class_note(unit_Y, unit_fold, labels, names, shares, units.word)
         if note:
             warnings.warn(note, UserWarning, stacklevel=4)

@@ -14,6 +14,7 @@ from core.data import date_columns
 from core.diagnostics import PREDICTOR_FAIL
 from core.errors import TaskSplitError
 from core.model import NORMS, WEIGHTINGS, ModelConfig
+from core.splits import fold_name
 from core.tasks import task_source_columns
 from core.training import METRICS, PRIMARY_METRIC, TrainConfig
 from dashboard import compute, state
@@ -127,7 +128,7 @@ def settings() -> tuple[TrainConfig, ModelConfig, dict] | None:
         test_fold = 0
         if config.n_folds:
             test_fold = st.selectbox("Test fold (the other folds train; 10% of them validate)",
-                                     range(config.n_folds), key="model_test_fold", format_func=lambda k: f"fold-{k}")
+                                     range(config.n_folds), key="model_test_fold", format_func=fold_name)
         baselines = st.checkbox("Also train single-task baselines (one model per task, after the shared one)",
                                 key="model_baselines", help="Shows which tasks gain from sharing the trunk.")
     try:

@@ -14,6 +14,7 @@ from core.splits import (
     SplitConfig,
     config_words,
     default_group_time,
+    is_fold,
     one_split_placings,
     time_order_words,
 )
@@ -219,8 +220,7 @@ for message in result.warnings:
 
 def predefined_note(names: tuple[str, ...]) -> str | None:
     """What the page does with split names other than train/val/test and fold-k, or None."""
-    others = [n for n in names if n != EXCLUDED and n not in MODEL_SPLITS and not (
-        n.startswith("fold-") and n[5:].isdigit())]
+    others = [n for n in names if n != EXCLUDED and n not in MODEL_SPLITS and not is_fold(n)]
     if not others:
         return None
     counts = result.assignment.value_counts()
