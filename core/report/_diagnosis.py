@@ -61,7 +61,7 @@ def _shift_pairs(frame: pd.DataFrame, encoded, assignment: pd.Series, splits: tu
     rows = []
     counts = {name: np.diag(diagnostics.cooccurrence(frame, encoded, assignment, name).counts) for name in splits}
     labels = np.asarray(encoded.labels)
-    tasks = np.array([label.split("=", 1)[0] for label in labels])
+    tasks = np.asarray(encoded.label_tasks)  # as data: a task may be called a=b
     for other in splits[1:]:
         shift = diagnostics.cooccurrence_shift(frame, encoded, assignment, splits[0], other)
         difference = shift.difference.to_numpy()

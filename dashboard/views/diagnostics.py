@@ -12,6 +12,7 @@ from core.errors import TaskSplitError
 from core.figures import MIN_SUPPORT, Condition, Drill, drill_from_points, drill_rows
 from core.report import comparison_configs as strategy_configs
 from core.splits import EXCLUDED, SplitConfig
+from core.tasks import MISSING, label_name
 from dashboard import compute, state
 from dashboard.guards import require_split
 
@@ -242,10 +243,11 @@ def show_drill(events: dict[str, object]) -> None:
     st.subheader("Drill-down: the rows behind a bar or a cell")
     encoded = compute.encoded_tasks(data.fingerprint, tasks, config.n_bins, frame)
     codes, code_names = compute.assignment_codes(*key, assignment)
-    options = {ANY: None, **{label: Condition.from_label(label) for label in encoded.labels}}
+    labelled = zip(encoded.labels, encoded.label_tasks, encoded.label_values, strict=True)
+    options = {ANY: None, **{label: Condition(task, value) for label, task, value in labelled}}
     for part in encoded.tasks:
         if part.missing.any():
-            options[f"{part.task.name}=(missing)"] = Condition(part.task.name, "(missing)")
+            options[label_name(part.task.name, MISSING)] = Condition(part.task.name, MISSING)
     scope, drills = drill_scope(), st.session_state.setdefault(DRILLS, {})
     if st.session_state.get(DRILL_SCOPE) != scope:  # pickers of another dataset or task list: start from ours
         for name in DRILL_PICKERS:
@@ -257,15 +259,18 @@ def show_drill(events: dict[str, object]) -> None:
         for name in DRILL_PICKERS:
             st.session_state.pop(name, None)  # set below from the click
     drill: Drill = drills.get(scope) or Drill()
-    for condition in drill.conditions:  # a clicked histogram bin is a range: offer it as an option
-        options.setdefault(condition.text, condition)
+    named = {condition: name for name, condition in options.items() if condition is not None}
+    for condition in drill.conditions:
+        if condition not in named:  # a clicked histogram bin is a range: offer it as an option
+            options[condition.text] = condition
+            named[condition] = condition.text
 
     def picked() -> None:
         chosen = [options.get(st.session_state[name]) for name in DRILL_PICKERS[1:]]
         drills[scope] = Drill(st.session_state[DRILL_PICKERS[0]], tuple(c for c in chosen if c))
 
     split_options = ["all", *code_names]
-    conditions = [*(c.text for c in drill.conditions), ANY, ANY][:2]
+    conditions = [*(named[c] for c in drill.conditions), ANY, ANY][:2]
     for name, text in zip(DRILL_PICKERS[1:], conditions, strict=True):
         if st.session_state.get(name) not in options:  # first drawn, or back from another page
             st.session_state[name] = text if text in options else ANY

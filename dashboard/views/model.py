@@ -15,7 +15,7 @@ from core.diagnostics import PREDICTOR_FAIL
 from core.errors import TaskSplitError
 from core.model import NORMS, WEIGHTINGS, ModelConfig
 from core.splits import fold_name
-from core.tasks import task_source_columns
+from core.tasks import label_name, task_source_columns
 from core.training import METRICS, PRIMARY_METRIC, TrainConfig
 from dashboard import compute, state
 from dashboard.guards import require_split
@@ -185,7 +185,7 @@ def leakage_warning(features: tuple[str, ...]) -> None:
         return
     found = []
     for feature, rows in flagged.groupby("feature", sort=False):  # best first, as the check ranks them
-        targets = [t if label == t else f"{t}={label}" for t, label in zip(rows["task"], rows["label"], strict=True)]
+        targets = [t if label == t else label_name(t, label) for t, label in zip(rows["task"], rows["label"], strict=True)]
         more = f" and {len(targets) - 2} more" if len(targets) > 2 else ""
         best = rows.iloc[0]
         found.append(f"'{feature}' predicts {', '.join(targets[:2])}{more} alone ({best.metric} {best.score:.3f})")
