@@ -208,3 +208,30 @@ def test_clicking_a_cell_of_two_odd_tasks_lists_their_rows(odd_page):
     assert "rows with a=b=1 and a=z" in drill_header(odd_page)
     expected = int(((frame["a=b"] == 1) & (frame["a"] == "z")).sum())
     assert int(drill_header(odd_page).split()[0].strip("*").replace(",", "")) == expected
+
+
+def test_odd_names_survive_the_link_and_the_exported_script(tmp_path):
+    from core.report import reproduce_code, write_assignment
+    from dashboard.link import task_spec, tasks_from_params
+
+    frame = odd_frame()
+    dataset = Dataset(name="odd.csv", frame=frame, feature_columns=("x",))
+    tasks, problems = tasks_from_params(dataset, [task_spec(task) for task in ODD_TASKS])
+    assert tasks == tuple(ODD_TASKS) and not problems
+    script = reproduce_code(dataset, ODD_TASKS, SplitConfig(seed=2))
+    assert "Task('a=b', ('a=b',), 'binary')" in script and "Task('fold-1', ('fold-1',), 'multiclass')" in script
+    assignment = split(frame, ODD_TASKS, SplitConfig(seed=2)).assignment
+    written = pd.read_csv(write_assignment(assignment, tmp_path / "split.csv"))
+    assert written["split"].tolist() == assignment.tolist()
+
+
+@pytest.mark.parametrize("page", ["split", "diagnostics"])
+def test_pages_draw_folds_beside_a_task_named_fold_1(page):
+    from tests.apptest import open_upload
+
+    config = SplitConfig(strategy="stratified", n_folds=3, seed=1)
+    at = open_upload(odd_frame(), config, tuple(ODD_TASKS), page, feature_columns=("x",))
+    assert not at.exception and not at.error
+    if page == "diagnostics":
+        assert at.selectbox(key="diag_drill_split").options == ["all", "fold-0", "fold-1", "fold-2"]
+        assert "fold-1=p" in at.selectbox(key="diag_drill_a").options

@@ -32,7 +32,7 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 
 from core.data import date_columns, feature_columns, id_like_columns
 from core.errors import ConfigError, DataError
-from core.splits import EXCLUDED, fold_index, fold_name, is_fold
+from core.splits import EXCLUDED, NAMED_SPLITS, fold_index, fold_name, is_fold
 from core.tasks import Task, encode, task_source_columns
 
 __all__ = [
@@ -50,7 +50,7 @@ __all__ = [
     "prepare_split",
 ]
 
-PARTS = ("train", "val", "test")
+PARTS = NAMED_SPLITS  # train, val, test: the model reads the named splits as its parts
 MISSING_CATEGORY = "(missing)"
 
 

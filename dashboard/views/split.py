@@ -10,6 +10,7 @@ from core.splits import (
     EXCLUDED,
     FOLD_STRATEGIES,
     GROUP_TIME,
+    NAMED_SPLITS,
     STRATEGIES,
     SplitConfig,
     config_words,
@@ -37,7 +38,7 @@ NEEDS = {
     "time": ("time_column", "Pick a Time column: strategy time orders the rows by it."),
     "predefined": ("split_column", "Pick a Split column: strategy predefined reads each row's split from it."),
 }
-MODEL_SPLITS = ("train", "val", "test")
+MODEL_SPLITS = NAMED_SPLITS  # what the Model page trains on, besides folds
 
 st.title("Split")
 data = state.dataset()
