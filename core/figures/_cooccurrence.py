@@ -6,9 +6,8 @@ the click targets are an invisible scatter marker on every cell, carrying
 ``customdata`` ``("pair", row_label, col_label, split, value, a, b, row_task, row_value, col_task, col_value)``
 for :func:`core.figures.drill_from_points` (``a``, ``b``: the two splits' P of a difference, else None).
 A label's task and value come from the pairs' columns, never from its name: a task may be called ``a=b``.
-(Cells drawn as bars click
-too, but plotly.js took 0.55 s to draw 37 x 37 of them against 0.16 s for
-this, in headless Chromium.)
+(Cells drawn as bars click too, but plotly.js took 0.55 s to draw 37 x 37 of
+them against 0.16 s for this, in headless Chromium.)
 """
 
 from __future__ import annotations
