@@ -162,13 +162,14 @@ def _cmd_split(args: argparse.Namespace) -> None:
 
 def _cmd_report(args: argparse.Namespace) -> None:
     from core.report import write_report
+    from core.splits import EXCLUDED
 
     dataset = load_data(args.data)
     tasks = _tasks(dataset, args.task)
     assignment = read_split_file(args.split_file, dataset)
     config = read_config_file(args.config) if args.config else None
     if config is not None and config.strategy != "predefined":
-        found = sorted(set(assignment) - {"excluded"})
+        found = sorted(set(assignment) - {EXCLUDED})
         if not set(found) <= set(config.split_names):
             raise ConfigError(
                 f"--config names the splits {', '.join(config.split_names)} but the split file holds "

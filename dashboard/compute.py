@@ -259,13 +259,14 @@ def comparison_figure(fingerprint: str, tasks: tuple[Task, ...], configs: tuple[
 def binary_negatives(fingerprint: str, tasks: tuple[Task, ...], n_bins: int, _frame) -> list[str]:
     """The ``task=0`` labels of binary tasks (the class :func:`core.figures.positive_label` is not)."""
     from core.figures import positive_label
+    from core.tasks import label_name
 
     encoded = encoded_tasks(fingerprint, tasks, n_bins, _frame)
     negatives = []
     for part in encoded.tasks:
         classes = [str(c) for c in part.classes]
         positive = positive_label(classes) if part.task.kind == "binary" else None
-        negatives += [f"{part.task.name}={c}" for c in classes if positive is not None and c != positive]
+        negatives += [label_name(part.task.name, c) for c in classes if positive is not None and c != positive]
     return negatives
 
 

@@ -159,6 +159,8 @@ def test_cooccurrence_to_frame_is_long(mixed):
         "col_label",
         "row_task",
         "col_task",
+        "row_value",
+        "col_value",
         "count",
         "conditional",
         "lift",

@@ -499,8 +499,10 @@ def test_points_become_drills():
     drill = drill_from_points([{"customdata": ["range", "wage", "val", None, 3.5, 4]}])
     assert drill == Drill("val", (Condition("wage", low=None, high=3.5),))
     assert drill.text == "val rows with wage < 3.5"
-    drill = drill_from_points([{"customdata": ["pair", "tags=a", "tags=a", "all", 1.0]}])
+    cell = ["pair", "tags=a", "tags=a", "all", 1.0, None, None, "tags", "a", "tags", "a"]
+    drill = drill_from_points([{"customdata": cell}])
     assert drill == Drill("all", (Condition("tags", "a"),))
+    assert drill_from_points([{"customdata": ["pair", "tags=a", "tags=a", "all", 1.0]}]) is None  # no tasks, no guess
 
 
 def brute_force(frame: pd.DataFrame, drill: Drill) -> list[int]:

@@ -110,7 +110,7 @@ def test_clicking_a_heatmap_cell_lists_the_rows_with_both_labels():
     at = open_diagnostics()
     at.selectbox(key="diag_cooc_view").select("test").run()
     heat = chart_titled(at, "Co-occurrence across tasks")
-    click(at, heat, ["pair", "union=1", "married=0", "test", 0.4])
+    click(at, heat, ["pair", "union=1", "married=0", "test", 0.4, None, None, "union", "1", "married", "0"])
     header = drill_header(at)
     assert "test rows with union=1 and married=0" in header
     rows = at.dataframe[-2].value if "config" in at.dataframe[-1].value.columns else at.dataframe[-1].value
@@ -326,7 +326,8 @@ def test_binary_zero_labels_are_hidden_in_the_heatmap_until_asked_for(wagepan):
 def test_the_drill_down_survives_a_page_switch_and_stays_with_its_dataset():
     at = open_diagnostics()
     at.selectbox(key="diag_cooc_view").select("test").run()
-    click(at, chart_titled(at, "Co-occurrence across tasks"), ["pair", "union=1", "married=1", "test", 0.4])
+    cell = ["pair", "union=1", "married=1", "test", 0.4, None, None, "union", "1", "married", "1"]
+    click(at, chart_titled(at, "Co-occurrence across tasks"), cell)
     picked = ("test", "union=1", "married=1")
     keys = ("diag_drill_split", "diag_drill_a", "diag_drill_b")
     assert tuple(at.selectbox(key=k).value for k in keys) == picked

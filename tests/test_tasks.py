@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 
 from core.errors import DataError
 from core.tasks import (
     MAX_CLASSES,
     Task,
     encode,
+    encode_tasks,
+    indicator_block,
     indicator_matrix,
     infer_kind,
     make_task,
@@ -187,3 +193,61 @@ def test_renamed_labels_keep_their_indicator_structure():
     Y1, _ = indicator_matrix(frame, [Task("y", ("y",), "multiclass")])
     Y2, _ = indicator_matrix(renamed, [Task("y", ("y",), "multiclass")])
     assert (Y1 != Y2).nnz == 0
+
+
+# --------------------------------------------------------------------------- one builder, no cycle
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int64, bool, "float64"])
+def test_the_one_indicator_builder_gives_the_general_paths_matrix(frame, dtype):
+    rng = np.random.default_rng(3)
+    labels = pd.DataFrame(rng.integers(0, 2, (300, 5)).astype(dtype), columns=[f"m{i}" for i in range(5)])
+    data = pd.concat([frame.sample(300, replace=True, random_state=0).reset_index(drop=True), labels], axis=1)
+    tasks = [Task("tags", tuple(labels.columns), "multilabel"), Task("l", ("l1", "l2", "l3"), "multilabel"),
+             Task("amount", ("amount",), "regression"), Task("text", ("text",), "multiclass")]
+    general = sp.hstack([indicator_block(encode(data, task)) for task in tasks], format="csr", dtype=np.uint8)
+    Y, names = indicator_matrix(data, tasks)
+    encoded = encode_tasks(data, tasks)
+    for built in (Y, encoded.matrix):
+        assert built.dtype == general.dtype and built.shape == general.shape
+        assert np.array_equal(built.indptr, general.indptr) and np.array_equal(built.indices, general.indices)
+        assert np.array_equal(built.data, general.data)
+    assert names == list(encoded.labels)
+    assert names[:5] == [f"tags=m{i}" for i in range(5)]
+
+
+def _module_imports(path: Path) -> tuple[set[str], bool]:
+    """The core.tasks modules a file imports, and whether some import comes after the first def or class."""
+    tree = ast.parse(path.read_text())
+    found, seen_def, late = set(), False, False
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            seen_def = True
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("core.tasks"):
+            found.add(node.module)
+            late = late or seen_def
+    return found, late
+
+
+def test_the_tasks_modules_import_each_other_without_a_cycle_and_at_the_top():
+    folder = Path(__file__).resolve().parents[1] / "core" / "tasks"
+    graph = {}
+    for path in folder.glob("_*.py"):
+        if path.name == "__init__.py":
+            continue
+        imports, late = _module_imports(path)
+        assert not late, f"{path.name} imports from core.tasks below its first definition"
+        assert "core.tasks" not in imports, f"{path.name} imports the package it belongs to"
+        graph[f"core.tasks.{path.stem}"] = imports
+    done: set[str] = set()
+
+    def visit(module: str, trail: tuple[str, ...]) -> None:
+        assert module not in trail, f"import cycle: {' -> '.join((*trail, module))}"
+        if module in done:
+            return
+        for imported in graph.get(module, ()):
+            visit(imported, (*trail, module))
+        done.add(module)
+
+    for module in graph:
+        visit(module, ())

@@ -34,15 +34,20 @@ __all__ = [
 ]
 
 
-def _long_form(label_tasks: tuple[str, ...], **matrices: pd.DataFrame) -> pd.DataFrame:
-    """Label x label matrices (same labels) as one long frame: a row per label pair, a column per matrix."""
+def _long_form(label_tasks: tuple[str, ...], label_values: tuple[str, ...], **matrices: pd.DataFrame) -> pd.DataFrame:
+    """Label x label matrices (same labels) as one long frame: a row per label pair, a column per matrix.
+
+    Each label's task and value come as data (``row_task``, ``row_value``, ...), never parsed from its name.
+    """
     labels = list(next(iter(matrices.values())).index)
-    tasks, n = list(label_tasks), len(labels)
+    tasks, values, n = list(label_tasks), list(label_values), len(labels)
     pairs = {
         "row_label": np.repeat(labels, n),
         "col_label": np.tile(labels, n),
         "row_task": np.repeat(tasks, n),
         "col_task": np.tile(tasks, n),
+        "row_value": np.repeat(values, n),
+        "col_value": np.tile(values, n),
     }
     return pd.DataFrame(pairs | {name: matrix.to_numpy().ravel() for name, matrix in matrices.items()})
 
@@ -65,6 +70,8 @@ class Cooccurrence:
         The split counted, or ``all``.
     label_tasks : tuple of str
         The task of each label, in the matrices' order.
+    label_values : tuple of str
+        The value of each label within its task, in the matrices' order.
     """
 
     counts: pd.DataFrame
@@ -73,11 +80,14 @@ class Cooccurrence:
     n_rows: int
     split: str
     label_tasks: tuple[str, ...]
+    label_values: tuple[str, ...]
 
     def to_frame(self) -> pd.DataFrame:
-        """Long form: ``row_label``, ``col_label``, ``row_task``, ``col_task``, ``count``, ``conditional``, ``lift``,
-        ``row_count`` (rows with the row label: the support of P(column | row))."""
-        frame = _long_form(self.label_tasks, count=self.counts, conditional=self.conditional, lift=self.lift)
+        """Long form: ``row_label``, ``col_label``, ``row_task``, ``col_task``, ``row_value``, ``col_value``,
+        ``count``, ``conditional``, ``lift``, ``row_count`` (rows with the row label: the support of P(column | row))."""
+        frame = _long_form(
+            self.label_tasks, self.label_values, count=self.counts, conditional=self.conditional, lift=self.lift
+        )
         frame["row_count"] = np.repeat(np.diag(self.counts.to_numpy()), len(self.counts))
         return frame
 
@@ -133,7 +143,8 @@ def cooccurrence(
     labels = list(encoded.labels)
     frame = lambda values: pd.DataFrame(values, index=labels, columns=labels)  # noqa: E731
     return Cooccurrence(
-        frame(counts.astype(np.int64)), frame(_conditional(counts)), frame(lift), n, name, encoded.label_tasks
+        frame(counts.astype(np.int64)), frame(_conditional(counts)), frame(lift), n, name, encoded.label_tasks,
+        encoded.label_values,
     )
 
 
@@ -149,6 +160,8 @@ class CooccurrenceShift:
     split_a, split_b : str
     label_tasks : tuple of str
         The task of each label, in the matrices' order.
+    label_values : tuple of str
+        The value of each label within its task, in the matrices' order.
     count_a, count_b : numpy.ndarray
         Rows with each label in ``split_a`` and in ``split_b``: the support of
         each row's P(column | row), in the matrices' order.
@@ -160,6 +173,7 @@ class CooccurrenceShift:
     split_a: str
     split_b: str
     label_tasks: tuple[str, ...]
+    label_values: tuple[str, ...]
     count_a: np.ndarray
     count_b: np.ndarray
 
@@ -170,10 +184,12 @@ class CooccurrenceShift:
         return float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
 
     def to_frame(self) -> pd.DataFrame:
-        """Long form: ``row_label``, ``col_label``, ``row_task``, ``col_task``, ``conditional_a``,
-        ``conditional_b``, ``difference``, ``row_count_a``, ``row_count_b`` (rows with the row label in each split)."""
+        """Long form: ``row_label``, ``col_label``, ``row_task``, ``col_task``, ``row_value``, ``col_value``,
+        ``conditional_a``, ``conditional_b``, ``difference``, ``row_count_a``, ``row_count_b`` (rows with the row
+        label in each split)."""
         frame = _long_form(
             self.label_tasks,
+            self.label_values,
             conditional_a=self.conditional_a,
             conditional_b=self.conditional_b,
             difference=self.difference,
@@ -206,7 +222,7 @@ def cooccurrence_shift(
         conditionals.append(pd.DataFrame(_conditional(counts), index=labels, columns=labels))
         supports.append(np.diag(counts).astype(np.int64))
     a, b = conditionals
-    return CooccurrenceShift(b - a, a, b, split_a, split_b, encoded.label_tasks, *supports)
+    return CooccurrenceShift(b - a, a, b, split_a, split_b, encoded.label_tasks, encoded.label_values, *supports)
 
 # --------------------------------------------------------------------------- task association
 

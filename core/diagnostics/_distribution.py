@@ -22,6 +22,7 @@ from core.tasks import (
     Task,  # noqa: F401  (the docstring examples use it)
     TaskLabels,
     encoded_for,
+    label_name,
 )
 
 __all__ = [
@@ -113,7 +114,7 @@ def _count_rows(part: TaskLabels, counts: _SplitCounts, t: int) -> pd.DataFrame:
             "kind": part.task.kind,
             "split": np.repeat(counts.splits, n_classes + 1),
             "label": labels * k1,
-            "indicator": [*(f"{part.task.name}={c}" for c in part.classes), None] * k1,
+            "indicator": [*(label_name(part.task.name, c) for c in part.classes), None] * k1,
             "is_missing": ([False] * n_classes + [True]) * k1,
             "count": count.ravel(),
             "split_rows": np.repeat(counts.sizes, n_classes + 1),

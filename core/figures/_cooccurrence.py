@@ -3,10 +3,11 @@
 Streamlit's plotly selection events report nothing for a click on a
 ``go.Heatmap`` cell (DESIGN.md, Known traps), so the picture is a heatmap and
 the click targets are an invisible scatter marker on every cell, carrying
-``customdata`` ``("pair", row_label, col_label, split, value, ...)`` for
-:func:`core.figures.drill_from_points`. (Cells drawn as bars click
-too, but plotly.js took 0.55 s to draw 37 x 37 of them against 0.16 s for
-this, in headless Chromium.)
+``customdata`` ``("pair", row_label, col_label, split, value, a, b, row_task, row_value, col_task, col_value)``
+for :func:`core.figures.drill_from_points` (``a``, ``b``: the two splits' P of a difference, else None).
+A label's task and value come from the pairs' columns, never from its name: a task may be called ``a=b``.
+(Cells drawn as bars click too, but plotly.js took 0.55 s to draw 37 x 37 of
+them against 0.16 s for this, in headless Chromium.)
 """
 
 from __future__ import annotations
@@ -34,29 +35,30 @@ MIN_SUPPORT = 30  # rows with the row label (in each split compared) below which
 FADED = 0.25  # the opacity of a faded cell
 
 
-def task_of(label: str) -> str:
-    """The task of a ``task=value`` label.
-
-    Examples
-    --------
-    >>> task_of("union=1"), task_of("lwage=Q1 (0.1–1.2)")
-    ('union', 'lwage')
-    """
-    return label.split("=", 1)[0]
+PAIR_FIELDS = ("pair", "row_label", "col_label", "split", "value", "a", "b",
+               "row_task", "row_value", "col_task", "col_value")  # a cell's customdata, in order
 
 
-def value_of(label: str) -> str:
-    return label.split("=", 1)[1] if "=" in label else label
+def _label_parts(pairs: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Each label's ``(task, value)``, read from the pairs' ``row_task`` and ``row_value`` columns."""
+    missing = [c for c in ("row_task", "row_value", "col_task", "col_value") if c not in pairs.columns]
+    if missing:
+        raise ValueError(
+            f"The pairs have no '{missing[0]}' column; pass Cooccurrence.to_frame() or "
+            "CooccurrenceShift.to_frame(), which carry each label's task and value."
+        )
+    rows = pairs.drop_duplicates("row_label")
+    return dict(zip(rows["row_label"], zip(rows["row_task"], rows["row_value"], strict=True), strict=True))
 
 
-def _tick_text(labels: Sequence[str], *, short: bool = False) -> list[str]:
+def _tick_text(labels: Sequence[str], parts: dict[str, tuple[str, str]], *, short: bool = False) -> list[str]:
     """``task=value`` for the first label of a task, the bare value for the rest: the task reads once.
 
     ``short`` drops a quantile bin's range (``Q1 (0.1–1.2)`` reads ``Q1``), for the slanted column labels.
     """
     text, previous = [], None
     for label in labels:
-        task, value = task_of(label), value_of(label)
+        task, value = parts[label]
         if short and value.startswith("Q") and " (" in value and value[1:].split(" (")[0].isdigit():
             value = value.split(" (")[0]
         text.append(f"<b>{task}</b>={value}" if task != previous else value)
@@ -64,8 +66,8 @@ def _tick_text(labels: Sequence[str], *, short: bool = False) -> list[str]:
     return text
 
 
-def _boundaries(labels: Sequence[str]) -> list[float]:
-    tasks = [task_of(label) for label in labels]
+def _boundaries(labels: Sequence[str], parts: dict[str, tuple[str, str]]) -> list[float]:
+    tasks = [parts[label][0] for label in labels]
     return [i - 0.5 for i in range(1, len(tasks)) if tasks[i] != tasks[i - 1]]
 
 
@@ -150,7 +152,8 @@ def cooccurrence_heatmap(
     Parameters
     ----------
     pairs : DataFrame
-        Long form: ``row_label``, ``col_label`` and the measure's column
+        Long form: ``row_label``, ``col_label``, each label's task and value (``row_task``, ``row_value``,
+        ``col_task``, ``col_value``) and the measure's column
         (``Cooccurrence.to_frame()`` has ``conditional``, ``lift`` and ``count``;
         ``CooccurrenceShift.to_frame()`` has ``difference``, ``conditional_a``,
         ``conditional_b``).
@@ -173,18 +176,20 @@ def cooccurrence_heatmap(
     Examples
     --------
     >>> pairs = pd.DataFrame({"row_label": ["a=0", "a=0", "b=1", "b=1"], "col_label": ["a=0", "b=1"] * 2,
+    ...                       "row_task": ["a", "a", "b", "b"], "col_task": ["a", "b"] * 2,
+    ...                       "row_value": ["0", "0", "1", "1"], "col_value": ["0", "1"] * 2,
     ...                       "count": [3, 1, 1, 2], "conditional": [1.0, 1 / 3, 0.5, 1.0]})
     >>> fig = cooccurrence_heatmap(pairs)
     >>> fig.data[0].type, fig.data[1].type, list(fig.data[1].customdata[0][:3])
     ('heatmap', 'scatter', ['pair', 'a=0', 'b=1'])
+    >>> list(fig.data[1].customdata[0][7:])
+    ['a', '0', 'b', '1']
     """
     if measure not in MEASURES:
         raise ValueError(f"measure={measure!r} is unknown; use one of {', '.join(MEASURES)}.")
     if measure not in pairs.columns:
         raise ValueError(f"The pairs have no '{measure}' column; pass the frame that holds it.")
-    pairs = pairs.assign(
-        row_task=pairs["row_label"].map(task_of), col_task=pairs["col_label"].map(task_of)
-    )
+    parts = _label_parts(pairs)
     labels = list(labels) if labels is not None else list(pd.unique(pairs["row_label"]))
     position = {label: i for i, label in enumerate(labels)}
     exclusive = _exclusive_tasks(pairs)
@@ -198,12 +203,14 @@ def cooccurrence_heatmap(
     faint = support < min_support
     colour, coloraxis = _colour(values, measure, values[~faint])
     difference = measure == "difference"
-    customdata = np.empty((len(cells), 7 if difference else 5), dtype=object)  # the hover reads the last two
+    customdata = np.full((len(cells), len(PAIR_FIELDS)), None, dtype=object)  # the hover reads a and b
     customdata[:, 0], customdata[:, 1], customdata[:, 2] = "pair", cells["row_label"], cells["col_label"]
     customdata[:, 3], customdata[:, 4] = split, values
     if difference:
         customdata[:, 5] = cells["conditional_a"].to_numpy(np.float64)
         customdata[:, 6] = cells["conditional_b"].to_numpy(np.float64)
+    for i, column in enumerate(PAIR_FIELDS[7:], start=7):
+        customdata[:, i] = cells[column].astype(str)
     rows = cells["row_label"].map(position).to_numpy(np.int64)
     columns = cells["col_label"].map(position).to_numpy(np.int64)
     n = len(labels)
@@ -228,13 +235,13 @@ def cooccurrence_heatmap(
             hoverinfo="skip", opacity=FADED,
         ),
     ]
-    column_text, row_text = _tick_text(labels, short=True), _tick_text(labels)
+    column_text, row_text = _tick_text(labels, parts, short=True), _tick_text(labels, parts)
     ticks = {"tickvals": list(range(n)), "showgrid": False, "zeroline": False, "automargin": False,
              "tickfont": {"size": TICK_FONT}}
     line = {"color": SEPARATOR, "width": 1.2}
     separators = [  # one shapes list, given with the layout: one validation
         shape
-        for edge in _boundaries(labels)
+        for edge in _boundaries(labels, parts)
         for shape in (
             {"type": "line", "xref": "x", "yref": "paper", "x0": edge, "x1": edge, "y0": 0, "y1": 1, "line": line},
             {"type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": edge, "y1": edge, "line": line},

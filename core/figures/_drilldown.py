@@ -8,8 +8,9 @@ item naming what the mark stands for:
   label may be ``(missing)``);
 * ``("range", task, split, low, high, ...)``: a bin of a regression histogram
   (None for an open end);
-* ``("pair", row_label, col_label, split, ...)``: a co-occurrence cell, labels
-  named ``task=value``.
+* ``("pair", row_label, col_label, split, value, a, b, row_task, row_value, col_task, col_value)``:
+  a co-occurrence cell (``PAIR_FIELDS``); its two conditions read from the tasks and values it carries,
+  never from the ``task=value`` names (a task may be called ``a=b``).
 
 :func:`drill_from_points` reads a plotly selection (Streamlit's
 ``event.selection.points``) into a :class:`Drill`, and :func:`drill_rows` finds
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.figures._cooccurrence import task_of, value_of
+from core.figures._cooccurrence import PAIR_FIELDS
 
 MISSING = "(missing)"  # core.tasks.MISSING
 WHOLE = "all"
@@ -51,6 +52,7 @@ class Condition:
 
     @property
     def text(self) -> str:
+        """How the condition reads: ``task=label`` as :func:`core.tasks.label_name` spells it (a test checks it)."""
         if not self.is_range:
             return f"{self.task}={self.label}"
         if self.low is None:
@@ -58,11 +60,6 @@ class Condition:
         if self.high is None:
             return f"{self.task} ≥ {self.low:.4g}"
         return f"{self.task} in [{self.low:.4g}, {self.high:.4g})"
-
-    @classmethod
-    def from_label(cls, label: str) -> Condition:
-        """From a ``task=value`` label."""
-        return cls(task_of(label), value_of(label))
 
 
 @dataclass(frozen=True)
@@ -100,7 +97,8 @@ def drill_from_points(points: Sequence[dict]) -> Drill | None:
 
     Examples
     --------
-    >>> drill_from_points([{"customdata": ["pair", "union=1", "married=0", "test", 0.4]}]).text
+    >>> cell = ["pair", "union=1", "married=0", "test", 0.4, None, None, "union", "1", "married", "0"]
+    >>> drill_from_points([{"customdata": cell}]).text
     'test rows with union=1 and married=0'
     >>> drill_from_points([{"customdata": ["label", "union", "(missing)", "val", 3]}]).text
     'val rows with union=(missing)'
@@ -114,8 +112,8 @@ def drill_from_points(points: Sequence[dict]) -> Drill | None:
             return Drill(str(data[3]), (Condition(str(data[1]), str(data[2])),))
         if kind == "range" and len(data) >= 5:
             return Drill(str(data[2]), (Condition(str(data[1]), low=_number(data[3]), high=_number(data[4])),))
-        if kind == "pair" and len(data) >= 4:
-            first, second = Condition.from_label(str(data[1])), Condition.from_label(str(data[2]))
+        if kind == "pair" and len(data) >= len(PAIR_FIELDS):
+            first, second = Condition(str(data[7]), str(data[8])), Condition(str(data[9]), str(data[10]))
             return Drill(str(data[3]), (first,) if first == second else (first, second))
     return None
 

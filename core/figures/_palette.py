@@ -31,6 +31,7 @@ def split_color(name: str, position: int = 0) -> str:
     """
     if name in SPLIT_COLORS:
         return SPLIT_COLORS[name]
+    # core.splits.fold_index, spelled here because figures import nothing of core (a test checks they agree)
     if name.startswith("fold-") and name[5:].isdigit():
         return FOLD_COLORS[int(name[5:]) % len(FOLD_COLORS)]
     return EXTRA_COLORS[position % len(EXTRA_COLORS)]

@@ -14,7 +14,7 @@ from core import diagnostics
 from core.data import Dataset, feature_columns
 from core.diagnostics import Recommendation, dealt_groups, group_chance, recommend_strategy
 from core.report._export import assignment_digest
-from core.splits import EXCLUDED, SplitConfig, split_order
+from core.splits import EXCLUDED, SplitConfig, is_fold, split_order
 from core.tasks import encode_tasks
 
 __all__ = ["Progress", "Diagnosis", "diagnose", "comparison_configs", "SHIFT_PAIRS", "MIN_SHIFT_SUPPORT"]
@@ -51,7 +51,7 @@ def _fractions(config: SplitConfig | None, sizes: pd.DataFrame) -> tuple[dict | 
     asked = config is not None and config.n_folds is None and config.strategy != "predefined"
     if asked and set(config.fractions) >= set(scored["split"]):
         return dict(config.fractions), True
-    if scored["split"].str.fullmatch(r"fold-\d+").all():
+    if scored["split"].map(is_fold).all():
         return None, True
     return dict(zip(scored["split"], scored["rows"] / scored["rows"].sum(), strict=True)), False
 
@@ -61,7 +61,7 @@ def _shift_pairs(frame: pd.DataFrame, encoded, assignment: pd.Series, splits: tu
     rows = []
     counts = {name: np.diag(diagnostics.cooccurrence(frame, encoded, assignment, name).counts) for name in splits}
     labels = np.asarray(encoded.labels)
-    tasks = np.array([label.split("=", 1)[0] for label in labels])
+    tasks = np.asarray(encoded.label_tasks)  # as data: a task may be called a=b
     for other in splits[1:]:
         shift = diagnostics.cooccurrence_shift(frame, encoded, assignment, splits[0], other)
         difference = shift.difference.to_numpy()

@@ -14,7 +14,19 @@ from core.splits._config import (
     SplitConfig,
     config_words,
 )
-from core.splits._names import EXCLUDED, WHOLE, assignment_codes, split_codes, split_order, split_rows
+from core.splits._names import (
+    EXCLUDED,
+    NAMED_SPLITS,
+    WHOLE,
+    assignment_codes,
+    fold_index,
+    fold_name,
+    is_fold,
+    predefined_order,
+    split_codes,
+    split_order,
+    split_rows,
+)
 from core.splits._sklearn import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
 from core.splits._split import SplitResult, split
 from core.splits._time import (
@@ -27,6 +39,11 @@ from core.splits._units import Units, make_units
 
 __all__ = [
     "WHOLE",
+    "NAMED_SPLITS",
+    "fold_name",
+    "fold_index",
+    "is_fold",
+    "predefined_order",
     "split_order",
     "split_codes",
     "assignment_codes",

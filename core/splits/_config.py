@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from core.errors import ConfigError
-from core.splits._names import EXCLUDED
+from core.splits._names import EXCLUDED, fold_name
 
 __all__ = [
     "STRATEGIES",
@@ -212,7 +212,7 @@ class SplitConfig:
         if self.strategy == "predefined":
             return ()
         if self.n_folds is not None:
-            return tuple(f"fold-{i}" for i in range(self.n_folds))
+            return tuple(fold_name(i) for i in range(self.n_folds))
         return tuple(self.fractions)
 
     @property

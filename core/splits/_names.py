@@ -1,8 +1,10 @@
 """The split vocabulary, once: split and fold names, ``excluded``, the display order, and split codes.
 
-Every strategy writes one split name per row (``train``/``val``/``test``, ``fold-0``.., a
-predefined name, or ``excluded``); every diagnostic reads it back through :func:`split_codes`,
-one integer per row (-1 for ``excluded``), in the order :func:`split_order` gives.
+Every strategy writes one split name per row (``train``/``val``/``test``, ``fold-0``.. from
+:func:`fold_name`, a predefined name, or ``excluded``); every diagnostic reads it back through
+:func:`split_codes`, one integer per row (-1 for ``excluded``), in the order :func:`split_order` gives.
+A fold's number is read by :func:`fold_index` only. (:mod:`core.figures` imports nothing of core:
+its palette mirrors :func:`fold_index`, and a test checks that they agree.)
 """
 
 from __future__ import annotations
@@ -14,23 +16,75 @@ import pandas as pd
 
 from core.errors import DataError
 
-__all__ = ["EXCLUDED", "WHOLE", "split_order", "split_codes", "assignment_codes", "split_rows"]
+__all__ = [
+    "EXCLUDED",
+    "WHOLE",
+    "NAMED_SPLITS",
+    "fold_name",
+    "fold_index",
+    "is_fold",
+    "split_order",
+    "predefined_order",
+    "split_codes",
+    "assignment_codes",
+    "split_rows",
+]
 
 WHOLE = "all"  # the whole data, shown beside the splits
 EXCLUDED = "excluded"
-_NAMED_SPLITS = ("train", "val", "test")
+NAMED_SPLITS = ("train", "val", "test")
+# A predefined split column's names that read as train/val/test, in that order (the rest follow, by name).
+_PREDEFINED_FIRST = ("train", "training", "val", "valid", "validation", "dev", "test")
+_FOLD_PREFIX = "fold-"
 _FOLD = re.compile(r"fold-(\d+)")
 
 
-# --------------------------------------------------------------------------- assignment
+# --------------------------------------------------------------------------- names
+
+
+def fold_name(i: int) -> str:
+    """The split name of fold ``i`` (numbered from 0).
+
+    Examples
+    --------
+    >>> fold_name(0), fold_name(12)
+    ('fold-0', 'fold-12')
+    """
+    return f"{_FOLD_PREFIX}{int(i)}"
+
+
+def fold_index(name) -> int | None:
+    """The number of a fold's split name, or None when ``name`` is not a fold.
+
+    Examples
+    --------
+    >>> fold_index("fold-3"), fold_index("fold-x"), fold_index("train"), fold_index("my fold-1")
+    (3, None, None, None)
+    """
+    fold = _FOLD.fullmatch(str(name))
+    return int(fold.group(1)) if fold else None
+
+
+def is_fold(name) -> bool:
+    """Whether ``name`` is a fold's split name (``fold-0``, ``fold-1``, ...).
+
+    Examples
+    --------
+    >>> is_fold("fold-1"), is_fold("fold-"), is_fold("excluded")
+    (True, False, False)
+    """
+    return fold_index(name) is not None
+
+
+# --------------------------------------------------------------------------- order
 
 
 def _split_key(name: str) -> tuple:
-    if name in _NAMED_SPLITS:
-        return (0, _NAMED_SPLITS.index(name), "")
-    fold = _FOLD.fullmatch(name)
-    if fold:
-        return (1, int(fold.group(1)), "")
+    if name in NAMED_SPLITS:
+        return (0, NAMED_SPLITS.index(name), "")
+    fold = fold_index(name)
+    if fold is not None:
+        return (1, fold, "")
     if name == EXCLUDED:
         return (3, 0, "")
     return (2, 0, name)
@@ -45,6 +99,29 @@ def split_order(names) -> list[str]:
     ['train', 'val', 'test', 'fold-2', 'fold-10', 'excluded']
     """
     return sorted({str(name) for name in names}, key=_split_key)
+
+
+def _predefined_key(name: str) -> tuple:
+    if name in _PREDEFINED_FIRST:
+        return (0, _PREDEFINED_FIRST.index(name), ())
+    head = name.rstrip("0123456789")
+    tail = name[len(head) :]
+    return (1, 0, (head, int(tail) if tail else -1, name))
+
+
+def predefined_order(names) -> list[str]:
+    """A predefined split column's names in order: train/val/test (and their synonyms) first, then the
+    rest by name, numbers by value (``fold-2`` before ``fold-10``).
+
+    Examples
+    --------
+    >>> predefined_order(["test", "holdout", "fold-10", "training", "fold-2", "dev"])
+    ['training', 'dev', 'test', 'fold-2', 'fold-10', 'holdout']
+    """
+    return sorted(names, key=_predefined_key)
+
+
+# --------------------------------------------------------------------------- assignment
 
 
 def split_codes(assignment, n_rows: int | None = None) -> tuple[np.ndarray, tuple[str, ...]]:

@@ -19,9 +19,11 @@ from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils.multiclass import type_of_target
 
 from core.errors import ConfigError, DataError
+from core.splits._names import fold_name
 from core.splits._units import Units, fill_empty_splits, make_units, rare_class_note
 from core.splits.stratify import stratify
 from core.splits.stratify._sorted import small_binary
+from core.tasks import label_name
 
 __all__ = ["MultiTaskStratifiedKFold", "MultiTaskStratifiedShuffleSplit"]
 
@@ -63,7 +65,7 @@ def _label_indicators(y) -> tuple[sp.csr_matrix | np.ndarray, list[str]]:
         name = str(frame.columns[position]) if frame.shape[1] > 1 else "y"
         block, classes = _column_indicators(column, name)
         blocks.append(block)
-        labels.extend(f"{name}={value}" for value in classes)
+        labels.extend(label_name(name, value) for value in classes)
     return sp.hstack(blocks, format="csr", dtype=np.uint8), labels
 
 
@@ -105,7 +107,7 @@ def _minority_columns(counts, n: int, first) -> tuple[np.ndarray, np.ndarray, li
     informative = (counts > 0) & (counts < n)
     flip = informative & ((2 * counts > n) | ((2 * counts == n) & (first == 0)))
     keep, flipped = np.flatnonzero(informative & ~flip), np.flatnonzero(flip)
-    return keep, flipped, [f"{j}=1" for j in keep] + [f"{j}=0" for j in flipped]
+    return keep, flipped, [label_name(str(j), "1") for j in keep] + [label_name(str(j), "0") for j in flipped]
 
 
 def _column_indicators(column: pd.Series, name: str) -> tuple[sp.csr_matrix, list[str]]:
@@ -222,7 +224,7 @@ class MultiTaskStratifiedKFold(BaseCrossValidator):
             stratify(unit_Y, shares, rng=rng, sizes=sizes, order=self.order), dtype=np.int64
         )
         unit_fold = fill_empty_splits(unit_fold, units.sizes, shares)
-        names = tuple(f"fold-{i}" for i in range(self.n_splits))
+        names = tuple(fold_name(i) for i in range(self.n_splits))
         note = rare_class_note(unit_Y, unit_fold, labels, names, shares, units.word)
         if note:
             warnings.warn(note, UserWarning, stacklevel=4)

@@ -48,7 +48,7 @@ from core.splits._config import (
     Fractions,
     SplitConfig,
 )
-from core.splits._names import EXCLUDED
+from core.splits._names import EXCLUDED, predefined_order
 from core.splits._sklearn import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
 from core.splits._time import time_split
 from core.splits._units import Units, fill_empty_splits, make_units, rare_class_note, to_all_splits
@@ -68,9 +68,6 @@ __all__ = [
     "MultiTaskStratifiedKFold",
     "MultiTaskStratifiedShuffleSplit",
 ]
-
-_CANONICAL_ORDER = ("train", "training", "val", "valid", "validation", "dev", "test")
-
 
 # --------------------------------------------------------------------------- result
 
@@ -309,23 +306,10 @@ def _predefined(series: pd.Series, column: str, notes: list[str]) -> tuple[np.nd
             f"{missing:,} rows have no value in split_column '{column}'; they are marked '{EXCLUDED}'."
         )
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    names = _ordered_names([str(u) for u in uniques if str(u) != EXCLUDED])
+    names = predefined_order([str(u) for u in uniques if str(u) != EXCLUDED])
     position = {name: i for i, name in enumerate(names)} | {EXCLUDED: -1}
     lookup = np.array([position[str(u)] for u in uniques] + [-1], dtype=np.int64)
     return lookup[codes], tuple(names)
-
-
-def _ordered_names(names: list[str]) -> list[str]:
-    """train/val/test first, then the rest with numbers by value (``fold-2`` before ``fold-10``)."""
-
-    def key(name: str) -> tuple:
-        if name in _CANONICAL_ORDER:
-            return (0, _CANONICAL_ORDER.index(name), ())
-        head = name.rstrip("0123456789")
-        tail = name[len(head) :]
-        return (1, 0, (head, int(tail) if tail else -1, name))
-
-    return sorted(names, key=key)
 
 
 _STRATEGY = {"random": _random, "stratified": _stratified, "group": _stratified, "time": time_split, "hash": _hash}

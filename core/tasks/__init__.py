@@ -9,9 +9,12 @@ from core.tasks._encoded import (
     TaskLabels,
     encode_tasks,
     encoded_for,
+    indicator_matrix,
     ones,
 )
-from core.tasks._encoding import encode, indicator_block, indicator_matrix, quantile_bins
+from core.tasks._encoding import encode, indicator_block, quantile_bins
+from core.tasks._labels import label_name
+from core.tasks._spec import make_task, parse_task_spec
 from core.tasks._task import (
     KINDS,
     MANY_CLASSES,
@@ -21,8 +24,6 @@ from core.tasks._task import (
     duplicate_task_notes,
     infer_kind,
     label_notes,
-    make_task,
-    parse_task_spec,
     same_information,
     task_source_columns,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "label_notes",
     "same_information",
     "duplicate_task_notes",
+    "label_name",
     "encode",
     "quantile_bins",
     "indicator_block",

@@ -1,8 +1,8 @@
-"""Tasks encoded once for the diagnostics.
+"""The tasks' indicator matrix, built once: :func:`encode_tasks`, and :func:`indicator_matrix` its view.
 
-:func:`encode_tasks` gives the indicator matrix of DESIGN.md (labels named ``task=value``) with
-each task's codes and missing-label mask; pass its result instead of the tasks to reuse one
-encoding across several diagnostics.
+:func:`encode_tasks` gives the indicator matrix of DESIGN.md (labels named ``task=value``, the task
+and value of each label carried as data) with each task's codes and missing-label mask; pass its
+result instead of the tasks to reuse one encoding across the stratifier and several diagnostics.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from core.errors import DataError
-from core.tasks._encoding import encode, indicator_block
+from core.tasks._encoding import _fast_multilabel, encode, indicator_block
+from core.tasks._labels import label_name
 from core.tasks._task import Task
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "TaskLabels",
     "EncodedTasks",
     "encode_tasks",
+    "indicator_matrix",
     "encoded_for",
     "ones",
 ]
@@ -84,35 +86,11 @@ class EncodedTasks:
         """The task name of each label (column), in matrix order."""
         return tuple(part.task.name for part in self.tasks for _ in part.classes)
 
-
-def _fast_multilabel(df: pd.DataFrame, task: Task) -> sp.csc_matrix | None:
-    """A multilabel task of integer 0/1 columns straight to CSC, column by column; None if not such.
-
-    ``core.tasks.encode`` goes through a float (n, L) copy and a dense-to-sparse
-    conversion; on 1,000,000 x 100 int8 columns this path is about ten times
-    faster. Anything unusual (floats, NaN, values outside 0/1, no positives)
-    returns None and takes the general path, which raises the proper error.
-    """
-    if task.kind != "multilabel" or len(task.columns) < 2:
-        return None
-    rows = []
-    for column in task.columns:
-        if column not in df.columns:
-            return None
-        values = df[column].to_numpy()
-        if values.dtype != bool and not np.issubdtype(values.dtype, np.integer):
-            return None
-        if values.size and (values.min() < 0 or values.max() > 1):
-            return None
-        # 0/1 bytes read as bool take numpy's fast path (about twice as fast on int8)
-        rows.append(np.flatnonzero(values.view(bool) if values.itemsize == 1 else values != 0))
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum([r.size for r in rows], out=indptr[1:])
-    if indptr[-1] == 0:
-        return None
-    indices = np.concatenate(rows)
-    data = np.ones(indices.size, dtype=np.uint8)
-    return sp.csc_matrix((data, indices, indptr), shape=(len(df), len(rows)))
+    @property
+    def label_values(self) -> tuple[str, ...]:
+        """The value of each label (column) within its task, in matrix order: ``labels[i]`` is
+        ``label_name(label_tasks[i], label_values[i])``; read these two, never the name."""
+        return tuple(str(value) for part in self.tasks for value in part.classes)
 
 
 def encode_tasks(df: pd.DataFrame, tasks: Sequence[Task], n_bins: int = 5) -> EncodedTasks:
@@ -148,10 +126,31 @@ def encode_tasks(df: pd.DataFrame, tasks: Sequence[Task], n_bins: int = 5) -> En
             )
         parts.append(part)
         blocks.append(block)
-        labels.extend(f"{task.name}={value}" for value in part.classes)
+        labels.extend(label_name(task.name, value) for value in part.classes)
         start += block.shape[1]
     matrix = sp.hstack(blocks, format="csr", dtype=np.uint8)
     return EncodedTasks(tuple(parts), matrix, tuple(labels), df.index, n_bins)
+
+
+def indicator_matrix(
+    df: pd.DataFrame, tasks: Sequence[Task], n_bins: int = 5
+) -> tuple[sp.csr_matrix, list[str]]:
+    """The 0/1 indicator matrix of all ``tasks`` and its column names ``task=value``: a view of :func:`encode_tasks`.
+
+    One column per class (binary, multiclass), per label (multilabel) or per
+    quantile bin (regression). A missing label gives no 1 in its task's columns.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"y": ["a", "b", None], "z": [0, 1, 1]})
+    >>> Y, labels = indicator_matrix(frame, [Task("y", ("y",), "binary"), Task("z", ("z",), "binary")])
+    >>> labels
+    ['y=a', 'y=b', 'z=0', 'z=1']
+    >>> Y.toarray().tolist()
+    [[1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 0, 1]]
+    """
+    encoded = encode_tasks(df, tasks, n_bins)
+    return encoded.matrix, list(encoded.labels)
 
 
 def encoded_for(df: pd.DataFrame, tasks, n_bins: int) -> EncodedTasks:

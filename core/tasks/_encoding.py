@@ -1,83 +1,30 @@
-"""Encoding a task's labels as arrays, and the one 0/1 indicator matrix of a list of tasks.
+"""Encoding a task's labels as arrays, and one task's 0/1 indicator columns.
 
 :func:`encode` turns a :class:`~core.tasks.Task` into an :class:`~core.tasks.EncodedTask`
 with missing labels kept as missing (regression targets also get quantile bins from
-:func:`quantile_bins`); :func:`indicator_block` turns one encoded task into 0/1 columns and
-:func:`indicator_matrix` stacks them for all tasks: the matrix that the stratifier and the
-diagnostics share. :mod:`core.tasks._task` re-exports every public name here.
+:func:`quantile_bins`); :func:`indicator_block` turns one encoded task into 0/1 columns
+(:func:`_fast_multilabel` straight from integer 0/1 columns). :func:`core.tasks.encode_tasks` stacks
+them for all tasks: the one indicator matrix that the stratifier and the diagnostics share.
 """
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from core.errors import ConfigError, DataError, shown
+from core.tasks._labels import (
+    _binary_block,
+    _check_columns,
+    _integer_01_block,
+    _is_datetime,
+    _label_strings,
+    _sort_classes,
+)
+from core.tasks._task import LABEL_DELIMITER, MAX_CLASSES, EncodedTask, Task
 
-__all__ = ["encode", "quantile_bins", "indicator_block", "indicator_matrix"]
-
-# --------------------------------------------------------------------------- labels
-
-
-def _label_strings(series: pd.Series) -> pd.Series:
-    """Label values as clean strings (``1.0`` and ``"1"`` both read ``"1"``); missing is None."""
-    if _is_numeric(series):
-        numbers = series.astype("float64").to_numpy(na_value=np.nan)
-        out = np.full(numbers.shape, None, dtype=object)
-        finite = np.isfinite(numbers)
-        whole = finite & (numbers == np.round(numbers))
-        out[whole] = numbers[whole].astype(np.int64).astype(str)
-        fractional = finite & ~whole
-        out[fractional] = [repr(float(v)) for v in numbers[fractional]]
-        return pd.Series(out, index=series.index, dtype=object)
-    if pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
-        text = series.str.strip()
-        decimal = text.str.fullmatch(DECIMAL_TEXT, na=False).to_numpy(dtype=bool)
-        if decimal.any():  # "1.0" and "1" are one class, as the numbers 1.0 and 1 are
-            text = text.astype(object)
-            text[decimal] = [_number_text(float(value)) for value in text[decimal]]
-        return text.where(text.notna() & (text != ""), None).astype(object)
-    return series.astype(object).map(_clean_label)
-
-
-# Text that is a number written with a decimal point ("1.0", "2.50", "-.5", "1e3" is left alone):
-# read as that number, so a label spelt "1" in one row and "1.0" in another is one class. Whole
-# numbers without a point keep their text: "007" stays a code, not 7.
-DECIMAL_TEXT = r"[+-]?(?:\d+\.\d*|\.\d+)"
-
-
-def _number_text(value: float) -> str:
-    return str(int(value)) if value.is_integer() else repr(value)
-
-
-def _clean_label(value: object) -> object:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        if not np.isfinite(value):
-            return None
-        return str(int(value)) if float(value).is_integer() else repr(float(value))
-    text = str(value).strip()
-    if re.fullmatch(DECIMAL_TEXT, text):
-        return _number_text(float(text))
-    return text or None
-
-
-def _sort_classes(labels: pd.Series) -> tuple[str, ...]:
-    """Distinct label strings in natural order: numbers by value, text alphabetically."""
-    distinct = pd.unique(labels.dropna())
-    try:
-        return tuple(sorted(distinct, key=float))
-    except (TypeError, ValueError):
-        return tuple(sorted(distinct, key=str))
-
+__all__ = ["encode", "quantile_bins", "indicator_block"]
 
 # --------------------------------------------------------------------------- encoding
 
@@ -262,11 +209,7 @@ def indicator_block(encoded: EncodedTask) -> sp.csr_matrix:
     if kind == "multilabel":
         values = np.asfortranarray(encoded.values)
         positives = [np.flatnonzero(values[:, j] == 1) for j in range(values.shape[1])]
-        indptr = np.zeros(len(positives) + 1, dtype=np.int64)
-        np.cumsum([p.size for p in positives], out=indptr[1:])
-        indices = np.concatenate(positives) if positives else np.zeros(0, dtype=np.int64)
-        data = np.ones(indices.size, dtype=np.uint8)
-        return sp.csc_matrix((data, indices, indptr), shape=values.shape).tocsr()
+        return _positive_columns(positives, values.shape[0]).tocsr()
     codes = encoded.codes
     n = codes.shape[0]
     rows = np.flatnonzero(codes >= 0)
@@ -274,43 +217,42 @@ def indicator_block(encoded: EncodedTask) -> sp.csr_matrix:
     return sp.csr_matrix((data, (rows, codes[rows])), shape=(n, len(encoded.classes)))
 
 
-def indicator_matrix(
-    df: pd.DataFrame, tasks: list[Task] | tuple[Task, ...], n_bins: int = 5
-) -> tuple[sp.csr_matrix, list[str]]:
-    """The 0/1 indicator matrix of all ``tasks`` and its column names ``task=value``.
-
-    One column per class (binary, multiclass), per label (multilabel) or per
-    quantile bin (regression). A missing label gives no 1 in its task's columns.
+def _positive_columns(positives: list[np.ndarray], n_rows: int) -> sp.csc_matrix:
+    """A 0/1 uint8 CSC matrix from the rows of the 1s of each column, in column order.
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"y": ["a", "b", None], "z": [0, 1, 1]})
-    >>> Y, labels = indicator_matrix(frame, [Task("y", ("y",), "binary"), Task("z", ("z",), "binary")])
-    >>> labels
-    ['y=a', 'y=b', 'z=0', 'z=1']
-    >>> Y.toarray().tolist()
-    [[1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 0, 1]]
+    >>> _positive_columns([np.array([0, 2]), np.array([1])], 3).toarray().tolist()
+    [[1, 0], [0, 1], [1, 0]]
     """
-    if not tasks:
-        raise DataError("No task chosen; pick at least one target column.")
-    blocks, labels = [], []
-    for task in tasks:
-        encoded = encode(df, task, n_bins=n_bins)
-        blocks.append(indicator_block(encoded))
-        labels.extend(f"{task.name}={value}" for value in encoded.classes)
-    return sp.hstack(blocks, format="csr", dtype=np.uint8), labels
+    indptr = np.zeros(len(positives) + 1, dtype=np.int64)
+    np.cumsum([p.size for p in positives], out=indptr[1:])
+    indices = np.concatenate(positives) if positives else np.zeros(0, dtype=np.int64)
+    data = np.ones(indices.size, dtype=np.uint8)
+    return sp.csc_matrix((data, indices, indptr), shape=(n_rows, len(positives)))
 
 
-# At the end, not the top: core.tasks._task re-exports this module's names at its own end, so whichever of
-# the two modules is imported first, each is fully defined before the other reads names from it.
-from core.tasks._task import (  # noqa: E402
-    LABEL_DELIMITER,
-    MAX_CLASSES,
-    EncodedTask,
-    Task,
-    _binary_block,
-    _check_columns,
-    _integer_01_block,
-    _is_datetime,
-    _is_numeric,
-)
+def _fast_multilabel(df: pd.DataFrame, task: Task) -> sp.csc_matrix | None:
+    """A multilabel task of integer 0/1 columns straight to its indicator columns (CSC); None if not such.
+
+    :func:`encode` goes through an (n, L) copy of the labels; on 1,000,000 x 100 int8 columns this
+    path is about ten times faster. Anything unusual (floats, NaN, values outside 0/1, no positives)
+    returns None and takes the general path, :func:`indicator_block` of :func:`encode`, which gives the
+    same matrix or raises the proper error.
+    """
+    if task.kind != "multilabel" or len(task.columns) < 2:
+        return None
+    positives = []
+    for column in task.columns:
+        if column not in df.columns:
+            return None
+        values = df[column].to_numpy()
+        if values.dtype != bool and not np.issubdtype(values.dtype, np.integer):
+            return None
+        if values.size and (values.min() < 0 or values.max() > 1):
+            return None
+        # 0/1 bytes read as bool take numpy's fast path (about twice as fast on int8)
+        positives.append(np.flatnonzero(values.view(bool) if values.itemsize == 1 else values != 0))
+    if not any(p.size for p in positives):
+        return None
+    return _positive_columns(positives, len(df))

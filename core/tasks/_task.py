@@ -1,11 +1,10 @@
 """Tasks: which columns are prediction targets, of which kind, and how a user names them.
 
 A :class:`Task` names one target and :class:`EncodedTask` holds its labels as arrays;
-:func:`infer_kind` guesses a task's kind from its columns, :func:`make_task` and
-:func:`parse_task_spec` build a checked task, :func:`label_notes` says what the user should
-know about its labels. The encoding itself (:func:`encode`, :func:`quantile_bins`,
-:func:`indicator_block`, :func:`indicator_matrix`) lives in :mod:`core.tasks._encoding` and is
-re-exported here, so ``from core.tasks._task import encode, indicator_matrix`` keeps working.
+:func:`infer_kind` guesses a task's kind from its columns, :func:`label_notes` says what the user should
+know about its labels. Making a checked task (:func:`~core.tasks.make_task`,
+:func:`~core.tasks.parse_task_spec`) lives in :mod:`core.tasks._spec`, and the encoding in
+:mod:`core.tasks._encoding`, both above this module; the label helpers they share in :mod:`core.tasks._labels`.
 
 | kind         | columns                                | encoded values                    |
 |--------------|----------------------------------------|-----------------------------------|
@@ -17,7 +16,6 @@ re-exported here, so ``from core.tasks._task import encode, indicator_matrix`` k
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError, shown
+from core.tasks._labels import _binary_block, _check_columns, _is_datetime, _is_numeric, _label_strings
 
 __all__ = [
     "KINDS",
@@ -33,12 +32,6 @@ __all__ = [
     "Task",
     "EncodedTask",
     "infer_kind",
-    "make_task",
-    "parse_task_spec",
-    "encode",
-    "quantile_bins",
-    "indicator_block",
-    "indicator_matrix",
     "task_source_columns",
     "label_notes",
     "same_information",
@@ -147,49 +140,6 @@ class EncodedTask:
 # --------------------------------------------------------------------------- inference
 
 
-def _is_numeric(series: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-
-
-def _is_datetime(series: pd.Series) -> bool:
-    return pd.api.types.is_datetime64_any_dtype(series)
-
-
-def _integer_01_block(block: pd.DataFrame) -> np.ndarray | None:
-    """Integer or bool 0/1 columns as an (n, L) int8 array in column order; None for anything else.
-
-    The common case (label columns of a multi-label set) without the float copy
-    of :func:`_binary_block`: about ten times faster on 1,000,000 x 100.
-    """
-    columns = []
-    for _, series in block.items():
-        values = series.to_numpy()
-        if values.dtype != bool and not np.issubdtype(values.dtype, np.integer):
-            return None
-        if values.size and (values.min() < 0 or values.max() > 1):
-            return None
-        columns.append(values.astype(np.int8, copy=False))
-    out = np.empty((len(block), len(columns)), dtype=np.int8, order="F")
-    for j, values in enumerate(columns):
-        out[:, j] = values
-    return out
-
-
-def _binary_block(block: pd.DataFrame) -> np.ndarray | None:
-    """The block as a float array of 0/1/NaN, or None when some value is not 0/1."""
-    fast = _integer_01_block(block)
-    if fast is not None:
-        return fast.astype("float64")
-    try:
-        values = block.apply(pd.to_numeric, errors="raise").to_numpy(dtype="float64")
-    except (TypeError, ValueError):
-        return None
-    observed = values[~np.isnan(values)]
-    if observed.size and not np.isin(observed, (0.0, 1.0)).all():
-        return None
-    return values
-
-
 def infer_kind(df: pd.DataFrame, columns: tuple[str, ...] | list[str] | str) -> str:
     """Guess the kind of a task made of ``columns``; raise :class:`DataError` when none fits.
 
@@ -243,76 +193,6 @@ def infer_kind(df: pd.DataFrame, columns: tuple[str, ...] | list[str] | str) -> 
             "it looks like an id or free text: remove it from the tasks and pick another column."
         )
     return "multiclass"
-
-
-def _check_columns(df: pd.DataFrame, columns: tuple[str, ...]) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        shown = ", ".join(map(str, list(df.columns)[:8]))
-        more = " ..." if len(df.columns) > 8 else ""
-        raise DataError(
-            f"Unknown column '{missing[0]}'; the data has columns {shown}{more}. "
-            "Check the spelling."
-        )
-
-
-def make_task(
-    df: pd.DataFrame, name: str, columns: tuple[str, ...] | list[str] | str, kind: str | None = None
-) -> Task:
-    """A :class:`Task` over ``columns`` of ``df``, its kind inferred unless given, checked by encoding.
-
-    Examples
-    --------
-    >>> make_task(pd.DataFrame({"y": ["a", "b", "c", "a"]}), "y", "y")
-    Task(name='y', columns=('y',), kind='multiclass')
-    """
-    columns = (columns,) if isinstance(columns, str) else tuple(columns)
-    _check_columns(df, columns)
-    task = Task(name, columns, kind or infer_kind(df, columns))
-    encode(df, task)
-    return task
-
-
-def parse_task_spec(spec: str, df: pd.DataFrame, known: Sequence[Task] = ()) -> Task:
-    """A task from its command-line form: ``col``, ``col:kind`` or ``name=a+b+c[:kind]``.
-
-    ``known`` are tasks the dataset defines itself (a built-in's suggested tasks): a spec naming
-    one of them that is not a column, such as wagepan's ``occupation`` (from occ1..occ9), is that task.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"a": [0, 1, 1], "b": [1, 0, 1], "y": [0.1, 0.2, 0.7]})
-    >>> parse_task_spec("y:regression", frame).kind
-    'regression'
-    >>> parse_task_spec("tags=a+b", frame)
-    Task(name='tags', columns=('a', 'b'), kind='multilabel')
-    >>> parse_task_spec("both", frame, known=[Task("both", ("a", "b"), "multilabel")]).columns
-    ('a', 'b')
-    """
-    text = spec.strip()
-    kind = None
-    named = {task.name: task for task in known}
-    head, sep, tail = text.rpartition(":")
-    if sep and tail in KINDS:
-        text, kind = head, tail
-    elif sep and text not in df.columns and (head in df.columns or head in named or "=" in head):
-        raise DataError(f"Unknown task kind '{tail}' in --task {spec}; use one of {', '.join(KINDS)}.")
-    if text in named and text not in df.columns:
-        task = named[text]
-        return task if kind in (None, task.kind) else make_task(df, task.name, task.columns, kind)
-    if "=" in text and text not in df.columns:
-        name, _, joined = text.partition("=")
-        columns = tuple(c.strip() for c in joined.split("+") if c.strip())
-        if not name.strip() or not columns:
-            raise DataError(f"--task {spec} is not of the form name=a+b+c; name the task and its columns.")
-        if kind is None and len(columns) > 1:
-            kind = infer_kind(df, columns)
-        task = make_task(df, name.strip(), columns, kind)
-    else:
-        task = make_task(df, text, (text,), kind)
-    for note in label_notes(df, task):
-        warnings.warn(note, UserWarning, stacklevel=2)
-    return task
 
 
 def label_notes(df: pd.DataFrame, task: Task) -> tuple[str, ...]:
@@ -466,8 +346,3 @@ def _mixed_type_notes(df: pd.DataFrame, task: Task) -> list[str]:
 def task_source_columns(tasks: list[Task] | tuple[Task, ...]) -> set[str]:
     """Every column some task is derived from (never a feature)."""
     return {column for task in tasks for column in task.columns}
-
-
-# Re-exported (DESIGN.md's contract has them in core.tasks._task). At the end, not the top: core.tasks._encoding
-# imports Task, EncodedTask and the label helpers above from this module, and make_task calls encode.
-from core.tasks._encoding import _label_strings, encode, indicator_block, indicator_matrix, quantile_bins  # noqa: E402

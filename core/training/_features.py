@@ -32,6 +32,7 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 
 from core.data import date_columns, feature_columns, id_like_columns
 from core.errors import ConfigError, DataError
+from core.splits import EXCLUDED, NAMED_SPLITS, fold_index, fold_name, is_fold
 from core.tasks import Task, encode, task_source_columns
 
 __all__ = [
@@ -49,7 +50,7 @@ __all__ = [
     "prepare_split",
 ]
 
-PARTS = ("train", "val", "test")
+PARTS = NAMED_SPLITS  # train, val, test: the model reads the named splits as its parts
 MISSING_CATEGORY = "(missing)"
 
 
@@ -308,20 +309,20 @@ def resolve_parts(
     ([1, 3, 5], 2, 1, True)
     """
     names = _split_names(assignment, df)
-    folds = sorted({n for n in names if n.startswith("fold-")}, key=lambda n: int(n[5:]) if n[5:].isdigit() else -1)
-    unknown = sorted(set(names) - set(PARTS) - set(folds) - {"excluded"})
-    if unknown or (folds and any(not f[5:].isdigit() for f in folds)):
-        bad = (unknown or folds)[0]
+    folds = sorted({n for n in names if is_fold(n)}, key=fold_index)
+    unknown = sorted(set(names) - set(PARTS) - set(folds) - {EXCLUDED})
+    if unknown:
+        bad = unknown[0]
         raise DataError(
             f"The split assignment holds '{bad}'; use train/val/test, fold-0..fold-k-1 or excluded."
         )
     if folds:
-        k = max(int(f[5:]) for f in folds) + 1
+        k = max(fold_index(f) for f in folds) + 1
         if not 0 <= test_fold < k:
             raise ConfigError(f"test_fold={test_fold} is not one of the {k} folds; pick 0..{k - 1}.")
-        is_test = names == f"fold-{test_fold}"
+        is_test = names == fold_name(test_fold)
         parts = {
-            "train": np.flatnonzero(np.char.startswith(names.astype(str), "fold-") & ~is_test),
+            "train": np.flatnonzero(np.isin(names, folds) & ~is_test),
             "val": np.flatnonzero(names == "val"),
             "test": np.flatnonzero(is_test | (names == "test")),
         }
@@ -436,7 +437,7 @@ def prepare_split(
         for part in PARTS:
             y[part][task.name] = tensors[part]
     made = {part: Part(parts[part], x[part], y[part]) for part in PARTS}
-    fold = test_fold if any(str(v).startswith("fold-") for v in _split_names(assignment, df)) else None
+    fold = test_fold if any(is_fold(v) for v in _split_names(assignment, df)) else None
     return PreparedSplit(
         made["train"], made["val"], made["test"], tuple(targets), tuple(columns), names,
         preprocessor, config, fold, held_out,

@@ -15,7 +15,7 @@ from core.errors import TaskSplitError
 from core.figures import MIN_SUPPORT, Condition, Drill, drill_from_points, drill_rows
 from core.report import comparison_configs as strategy_configs
 from core.splits import EXCLUDED, SplitConfig, SplitResult
-from core.tasks import Task
+from core.tasks import MISSING, Task, label_name
 from dashboard import compute, state
 from dashboard.guards import require_split
 
@@ -264,10 +264,11 @@ def show_drill(work: Work, events: dict[str, object]) -> None:
     st.subheader("Drill-down: the rows behind a bar or a cell")
     encoded = compute.encoded_tasks(work.data.fingerprint, tasks, config.n_bins, frame)
     codes, code_names = compute.assignment_codes(*work.key, assignment)
-    options = {ANY: None, **{label: Condition.from_label(label) for label in encoded.labels}}
+    labelled = zip(encoded.labels, encoded.label_tasks, encoded.label_values, strict=True)
+    options = {ANY: None, **{label: Condition(task, value) for label, task, value in labelled}}
     for part in encoded.tasks:
         if part.missing.any():
-            options[f"{part.task.name}=(missing)"] = Condition(part.task.name, "(missing)")
+            options[label_name(part.task.name, MISSING)] = Condition(part.task.name, MISSING)
     scope, drills = drill_scope(work), state.value(K.DRILLS)
     if drills is None:
         drills = {}
@@ -280,14 +281,17 @@ def show_drill(work: Work, events: dict[str, object]) -> None:
         drills[scope] = clicked
         state.forget(*K.DRILL_PICKERS)  # set below from the click
     drill: Drill = drills.get(scope) or Drill()
-    for condition in drill.conditions:  # a clicked histogram bin is a range: offer it as an option
-        options.setdefault(condition.text, condition)
+    named = {condition: name for name, condition in options.items() if condition is not None}
+    for condition in drill.conditions:
+        if condition not in named:  # a clicked histogram bin is a range: offer it as an option
+            options[condition.text] = condition
+            named[condition] = condition.text
 
     def picked() -> None:
         drills[scope] = picked_drill(options)
 
     split_options = ["all", *code_names]
-    conditions = [*(c.text for c in drill.conditions), ANY, ANY][:2]
+    conditions = [*(named[c] for c in drill.conditions), ANY, ANY][:2]
     for name, text in zip(K.DRILL_PICKERS[1:], conditions, strict=True):
         if state.value(name) not in options:  # first drawn, or back from another page
             state.put(name, text if text in options else ANY)

@@ -16,8 +16,8 @@ from core.data import Dataset, date_columns
 from core.diagnostics import PREDICTOR_FAIL
 from core.errors import TaskSplitError
 from core.model import NORMS, WEIGHTINGS, ModelConfig
-from core.splits import SplitConfig, SplitResult
-from core.tasks import Task, task_source_columns
+from core.splits import SplitConfig, SplitResult, fold_name
+from core.tasks import Task, label_name, task_source_columns
 from core.training import METRICS, PRIMARY_METRIC, TrainConfig
 from dashboard import compute, state
 from dashboard.guards import require_split
@@ -136,7 +136,7 @@ def settings(work: Work) -> tuple[TrainConfig, ModelConfig, dict] | None:
         test_fold = 0
         if work.config.n_folds:
             test_fold = st.selectbox("Test fold (the other folds train; 10% of them validate)",
-                                     range(work.config.n_folds), key=K.TEST_FOLD, format_func=lambda k: f"fold-{k}")
+                                     range(work.config.n_folds), key=K.TEST_FOLD, format_func=fold_name)
         baselines = st.checkbox("Also train single-task baselines (one model per task, after the shared one)",
                                 key=K.BASELINES, help="Shows which tasks gain from sharing the trunk.")
     try:
@@ -191,7 +191,7 @@ def leakage_warning(work: Work, features: tuple[str, ...]) -> None:
         return
     found = []
     for feature, rows in flagged.groupby("feature", sort=False):  # best first, as the check ranks them
-        targets = [t if label == t else f"{t}={label}" for t, label in zip(rows["task"], rows["label"], strict=True)]
+        targets = [t if label == t else label_name(t, label) for t, label in zip(rows["task"], rows["label"], strict=True)]
         more = f" and {len(targets) - 2} more" if len(targets) > 2 else ""
         best = rows.iloc[0]
         found.append(f"'{feature}' predicts {', '.join(targets[:2])}{more} alone ({best.metric} {best.score:.3f})")

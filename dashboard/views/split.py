@@ -12,11 +12,13 @@ from core.splits import (
     EXCLUDED,
     FOLD_STRATEGIES,
     GROUP_TIME,
+    NAMED_SPLITS,
     STRATEGIES,
     SplitConfig,
     SplitResult,
     config_words,
     default_group_time,
+    is_fold,
     one_split_placings,
     time_order_words,
 )
@@ -40,7 +42,7 @@ NEEDS = {
     "time": ("time_column", "Pick a Time column: strategy time orders the rows by it."),
     "predefined": ("split_column", "Pick a Split column: strategy predefined reads each row's split from it."),
 }
-MODEL_SPLITS = ("train", "val", "test")
+MODEL_SPLITS = NAMED_SPLITS  # what the Model page trains on, besides folds
 
 
 def column_picker(label: str, current: str | None, key: str, help_text: str, columns: list[str],
@@ -248,8 +250,7 @@ def working_split(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig, o
 def predefined_note(result: SplitResult, candidate: SplitConfig) -> str | None:
     """What the page does with split names other than train/val/test and fold-k, or None."""
     names = result.split_names
-    others = [n for n in names if n != EXCLUDED and n not in MODEL_SPLITS and not (
-        n.startswith("fold-") and n[5:].isdigit())]
+    others = [n for n in names if n != EXCLUDED and n not in MODEL_SPLITS and not is_fold(n)]
     if not others:
         return None
     counts = result.assignment.value_counts()

@@ -1,0 +1,143 @@
+"""What a label is: reading label values as clean text, and the one spelling of a ``task=value`` label.
+
+The leaf of :mod:`core.tasks`: :mod:`core.tasks._task` (inference, notes) and :mod:`core.tasks._encoding`
+(encoding) both read labels through these helpers, so neither imports the other for them. A label column of
+the indicator matrix is named by :func:`label_name` only; nothing parses the name back: the task and the
+value of each column travel as data (:attr:`core.tasks.EncodedTasks.label_tasks`, ``label_values``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from core.errors import DataError
+
+__all__ = ["label_name"]
+
+
+def label_name(task: str, value: str) -> str:
+    """The name of one label column of the indicator matrix: ``task=value``.
+
+    A name for people (tables, ticks, hovers); the task and the value are carried beside it as data,
+    because a task or a value may itself hold ``=``.
+
+    Examples
+    --------
+    >>> label_name("union", "1"), label_name("a=b", "x=y")
+    ('union=1', 'a=b=x=y')
+    """
+    return f"{task}={value}"
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _is_datetime(series: pd.Series) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(series)
+
+
+def _integer_01_block(block: pd.DataFrame) -> np.ndarray | None:
+    """Integer or bool 0/1 columns as an (n, L) int8 array in column order; None for anything else.
+
+    The common case (label columns of a multi-label set) without the float copy
+    of :func:`_binary_block`: about ten times faster on 1,000,000 x 100.
+    """
+    columns = []
+    for _, series in block.items():
+        values = series.to_numpy()
+        if values.dtype != bool and not np.issubdtype(values.dtype, np.integer):
+            return None
+        if values.size and (values.min() < 0 or values.max() > 1):
+            return None
+        columns.append(values.astype(np.int8, copy=False))
+    out = np.empty((len(block), len(columns)), dtype=np.int8, order="F")
+    for j, values in enumerate(columns):
+        out[:, j] = values
+    return out
+
+
+def _binary_block(block: pd.DataFrame) -> np.ndarray | None:
+    """The block as a float array of 0/1/NaN, or None when some value is not 0/1."""
+    fast = _integer_01_block(block)
+    if fast is not None:
+        return fast.astype("float64")
+    try:
+        values = block.apply(pd.to_numeric, errors="raise").to_numpy(dtype="float64")
+    except (TypeError, ValueError):
+        return None
+    observed = values[~np.isnan(values)]
+    if observed.size and not np.isin(observed, (0.0, 1.0)).all():
+        return None
+    return values
+
+
+def _check_columns(df: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        shown = ", ".join(map(str, list(df.columns)[:8]))
+        more = " ..." if len(df.columns) > 8 else ""
+        raise DataError(
+            f"Unknown column '{missing[0]}'; the data has columns {shown}{more}. "
+            "Check the spelling."
+        )
+
+
+def _label_strings(series: pd.Series) -> pd.Series:
+    """Label values as clean strings (``1.0`` and ``"1"`` both read ``"1"``); missing is None."""
+    if _is_numeric(series):
+        numbers = series.astype("float64").to_numpy(na_value=np.nan)
+        out = np.full(numbers.shape, None, dtype=object)
+        finite = np.isfinite(numbers)
+        whole = finite & (numbers == np.round(numbers))
+        out[whole] = numbers[whole].astype(np.int64).astype(str)
+        fractional = finite & ~whole
+        out[fractional] = [repr(float(v)) for v in numbers[fractional]]
+        return pd.Series(out, index=series.index, dtype=object)
+    if pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
+        text = series.str.strip()
+        decimal = text.str.fullmatch(DECIMAL_TEXT, na=False).to_numpy(dtype=bool)
+        if decimal.any():  # "1.0" and "1" are one class, as the numbers 1.0 and 1 are
+            text = text.astype(object)
+            text[decimal] = [_number_text(float(value)) for value in text[decimal]]
+        return text.where(text.notna() & (text != ""), None).astype(object)
+    return series.astype(object).map(_clean_label)
+
+
+# Text that is a number written with a decimal point ("1.0", "2.50", "-.5", "1e3" is left alone):
+# read as that number, so a label spelt "1" in one row and "1.0" in another is one class. Whole
+# numbers without a point keep their text: "007" stays a code, not 7.
+DECIMAL_TEXT = r"[+-]?(?:\d+\.\d*|\.\d+)"
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _clean_label(value: object) -> object:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if not np.isfinite(value):
+            return None
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    text = str(value).strip()
+    if re.fullmatch(DECIMAL_TEXT, text):
+        return _number_text(float(text))
+    return text or None
+
+
+def _sort_classes(labels: pd.Series) -> tuple[str, ...]:
+    """Distinct label strings in natural order: numbers by value, text alphabetically."""
+    distinct = pd.unique(labels.dropna())
+    try:
+        return tuple(sorted(distinct, key=float))
+    except (TypeError, ValueError):
+        return tuple(sorted(distinct, key=str))
