@@ -34,7 +34,7 @@ from scipy.spatial.distance import jensenshannon
 from core.diagnostics._distribution import _ks, task_scores_of_codes
 from core.diagnostics._quality import _mean, _ratio_deviation, split_quality_of_codes
 from core.diagnostics._thresholds import Chance, scorecard
-from core.splits import SplitConfig, Units, assignment_codes, make_units
+from core.splits import STRATEGIES, SplitConfig, Units, assignment_codes, make_units
 from core.tasks import EncodedTasks
 
 __all__ = ["DEALS", "dealt_groups", "group_chance", "judge_split"]
@@ -51,7 +51,7 @@ def dealt_groups(config: SplitConfig) -> str | None:
     >>> dealt_groups(SplitConfig("group", group_column="nr")), dealt_groups(SplitConfig("time", time_column="t"))
     ('nr', None)
     """
-    if config.strategy in ("time", "predefined"):
+    if STRATEGIES[config.strategy].drift is not None:  # not judged against chance: no deal to compare with
         return None
     return config.group_column
 
@@ -78,12 +78,9 @@ def group_chance(
     >>> chance.against, chance.ld > 0, chance.js > 0
     ("a random deal of whole 'g' groups", True, True)
     """
-    from core.splits._split import (
-        _random,  # the random strategy itself, so the chance deal is the deal users get
-    )
-
+    random_deal = STRATEGIES["random"].codes  # the random strategy itself, so the chance deal is the deal users get
     units = make_units(frame, group_column, [])
-    whole_units = Units(None, units.sizes, "groups")  # _random then returns one split per group
+    whole_units = Units(None, units.sizes, "groups")  # the random deal then returns one split per group
     matrix = sp.csr_matrix(encoded.matrix, dtype=np.float64)
     counts_of = (units.membership().astype(np.float64) @ matrix).T.toarray()  # (L, N) positives per group
     n, k = matrix.shape[0], len(config.split_names)
@@ -95,7 +92,7 @@ def group_chance(
     for deal in range(deals):
         seeded = SplitConfig("random", fractions=config.fractions, n_folds=config.n_folds,
                              seed=(config.seed + deal) % 2**32, group_column=group_column)
-        unit_split = _random(frame, (), seeded, whole_units, [])
+        unit_split = random_deal(frame, (), seeded, whole_units, [])
         deal_of = np.zeros((unit_split.size, k))
         deal_of[np.arange(unit_split.size), unit_split] = 1.0  # (N, k) one-hot
         counts = (counts_of @ deal_of).T  # (k, L)

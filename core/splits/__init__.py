@@ -1,19 +1,11 @@
 """Splits: :func:`split` assigns every row to a split as a :class:`SplitConfig` says, and :class:`SplitResult` holds it.
 
-The strategies (random, stratified, group, time, hash, predefined), the units they deal (rows or
+The strategies (random, stratified, group, time, hash, predefined: :class:`Strategy` records in
+:data:`STRATEGIES`, the one place a strategy is added), the units they deal (rows or
 whole groups), and the sklearn-style splitters. The stratification engine is :mod:`core.splits.stratify`.
 """
 
-from core.splits._config import (
-    DEFAULT_FRACTIONS,
-    FOLD_STRATEGIES,
-    GROUP_TIME,
-    MAX_SEED,
-    STRATEGIES,
-    Fractions,
-    SplitConfig,
-    config_words,
-)
+from core.splits._config import DEFAULT_FRACTIONS, GROUP_TIME, MAX_SEED, Fractions, SplitConfig, config_words
 from core.splits._names import (
     EXCLUDED,
     NAMED_SPLITS,
@@ -29,6 +21,7 @@ from core.splits._names import (
 )
 from core.splits._sklearn import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
 from core.splits._split import SplitResult, split
+from core.splits._strategies import FOLD_STRATEGIES, STRATEGIES, Strategy, column_label
 from core.splits._time import (
     default_group_time,
     one_split_placings,
@@ -50,8 +43,10 @@ __all__ = [
     "split_rows",
     "SplitResult",
     "split",
+    "Strategy",
     "STRATEGIES",
     "FOLD_STRATEGIES",
+    "column_label",
     "EXCLUDED",
     "MAX_SEED",
     "DEFAULT_FRACTIONS",

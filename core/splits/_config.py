@@ -16,10 +16,9 @@ import numpy as np
 
 from core.errors import ConfigError
 from core.splits._names import EXCLUDED, fold_name
+from core.splits._strategies import STRATEGIES, column_label
 
 __all__ = [
-    "STRATEGIES",
-    "FOLD_STRATEGIES",
     "MAX_SEED",
     "DEFAULT_FRACTIONS",
     "GROUP_TIME",
@@ -28,8 +27,6 @@ __all__ = [
     "config_words",
 ]
 
-STRATEGIES = ("random", "stratified", "group", "time", "hash", "predefined")
-FOLD_STRATEGIES = ("random", "stratified", "group")
 MAX_SEED = 2**32 - 1
 CONFIG_FORMAT = "tasksplit.SplitConfig"
 CONFIG_VERSION = 2  # 2 added group_time; version 1 files (without it) still load, as group_time="first"
@@ -43,7 +40,6 @@ GROUP_TIME = {
     "rows": "rows are split by time and groups may straddle splits: a group's early rows train, its later rows "
     "test (forecasting known groups); the leakage check warns about the split groups",
 }
-_REQUIRED_COLUMN = {"group": "group_column", "time": "time_column", "predefined": "split_column"}
 
 
 # --------------------------------------------------------------------------- config
@@ -102,6 +98,7 @@ class SplitConfig:
     Parameters
     ----------
     strategy : {"stratified", "random", "group", "time", "hash", "predefined"}
+        A name in :data:`core.splits.STRATEGIES`.
     fractions : mapping of split name to share
         Shares of rows, each >= 0, summing to 1; ignored when ``n_folds`` is set.
     n_folds : int or None
@@ -176,10 +173,11 @@ class SplitConfig:
             raise ConfigError(
                 f"n_folds={k} must be at least 2; use 5 for 5-fold cross-validation, or None for fractions."
             )
-        if self.strategy not in FOLD_STRATEGIES:
+        if not STRATEGIES[self.strategy].folds:
+            folds = [name for name, strategy in STRATEGIES.items() if strategy.folds]
             raise ConfigError(
                 f"n_folds={k} does not apply to strategy '{self.strategy}'; folds work with "
-                f"{', '.join(FOLD_STRATEGIES)}, so set n_folds=None."
+                f"{', '.join(folds)}, so set n_folds=None."
             )
         object.__setattr__(self, "n_folds", k)
         object.__setattr__(self, "fractions", DEFAULT_FRACTIONS)  # ignored with folds: a k-fold config is one value
@@ -191,25 +189,26 @@ class SplitConfig:
                 raise ConfigError(
                     f"{name}={value!r} must be a column name or None; give the column's name as text."
                 )
-        required = _REQUIRED_COLUMN.get(self.strategy)
-        if required and getattr(self, required) is None:
-            raise ConfigError(f"strategy '{self.strategy}' needs {required}; name the column it should read.")
-        if self.strategy == "hash" and self.id_column is None and self.group_column is None:
-            raise ConfigError(
-                "strategy 'hash' needs id_column (or group_column); name the column of row ids."
-            )
+        strategy = STRATEGIES[self.strategy]
+        required = strategy.column
+        if required is None or getattr(self, required) is not None:
+            return
+        if not strategy.group_stands_in:
+            raise ConfigError(f"strategy '{self.strategy}' needs {required}; {strategy.column_fix}.")
+        if self.group_column is None:
+            raise ConfigError(f"strategy '{self.strategy}' needs {required} (or group_column); {strategy.column_fix}.")
 
     @property
     def time_groups(self) -> str | None:
         """How this split placed groups in time: ``group_time`` for a time split with a group column, else None."""
-        if self.strategy == "time" and self.group_column is not None:
+        if STRATEGIES[self.strategy].by_time and self.group_column is not None:
             return self.group_time
         return None
 
     @property
     def split_names(self) -> tuple[str, ...]:
         """The split names this config asks for (``predefined`` reads them from the data: empty here)."""
-        if self.strategy == "predefined":
+        if STRATEGIES[self.strategy].given:
             return ()
         if self.n_folds is not None:
             return tuple(fold_name(i) for i in range(self.n_folds))
@@ -288,8 +287,11 @@ def config_words(config: SplitConfig | Mapping) -> str:
     """
     get = config.get if isinstance(config, Mapping) else lambda name, default=None: getattr(config, name, default)
     words = str(get("strategy", "stratified"))
-    if get("strategy") == "predefined":
-        words += f", Split column {get('split_column')}" if get("split_column") else ""
+    name = get("strategy")
+    strategy = STRATEGIES.get(name) if isinstance(name, str) else None
+    if strategy is not None and strategy.given:
+        column = get(strategy.column)
+        words += f", {column_label(strategy.column)} {column}" if column else ""
         return words
     if get("n_folds"):
         words += f", {get('n_folds')} folds"

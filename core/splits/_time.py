@@ -14,13 +14,16 @@ cumulative fraction, and a gap is taken from the end of the *earlier* split
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from core.errors import DataError, shown
-from core.splits._config import SplitConfig
 from core.splits._units import Units, to_all_splits
+
+if TYPE_CHECKING:  # the strategy registry, which the config reads, points at time_split
+    from core.splits._config import SplitConfig
 
 __all__ = ["time_split", "time_order", "time_order_words", "one_split_placings", "default_group_time", "PLACED_BY"]
 
@@ -98,6 +101,7 @@ def time_order(df: pd.DataFrame, config: SplitConfig) -> np.ndarray:
 
     Examples
     --------
+    >>> from core.splits import SplitConfig
     >>> frame = pd.DataFrame({"g": ["b", "a", "b", "a"], "t": [1, 2, 3, 4]})
     >>> time_order(frame, SplitConfig("time", time_column="t", group_column="g")).tolist()
     [0, 2, 1, 3]
@@ -118,6 +122,7 @@ def time_order_words(config: SplitConfig) -> str:
 
     Examples
     --------
+    >>> from core.splits import SplitConfig
     >>> time_order_words(SplitConfig("time", time_column="year", group_column="id"))
     "each id's first year, then id, then year"
     """
