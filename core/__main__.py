@@ -18,6 +18,7 @@ import pandas as pd
 
 from core.data import Dataset, load_data
 from core.errors import ConfigError, DataError, TaskSplitError
+from core.splits import STRATEGIES
 from core.tasks import Task, parse_task_spec
 
 EXIT_BAD_INPUT = 2
@@ -28,6 +29,11 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # noqa: D102 - argparse hook
         raise ConfigError(f"{message}; see `{self.prog} --help`.")
+
+
+def _needing(column: str) -> str:
+    """The strategies that read ``column`` (a SplitConfig setting), for a help line."""
+    return ", ".join(name for name, strategy in STRATEGIES.items() if strategy.column == column)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,18 +48,19 @@ def _parser() -> argparse.ArgumentParser:
 
     split = commands.add_parser("split", help="split DATA and write the assignment (columns row, split)")
     common(split)
+    names = list(STRATEGIES)
     split.add_argument("--strategy", default="stratified",
-                       help="random, stratified, group, time, hash or predefined (default stratified)")
+                       help=f"{', '.join(names[:-1])} or {names[-1]} (default stratified)")
     sizes = split.add_mutually_exclusive_group()
     sizes.add_argument("--fractions", metavar="train=0.7,val=0.15,test=0.15")
     sizes.add_argument("--folds", type=int, metavar="K", help="k folds instead of fractions")
     split.add_argument("--group", metavar="COL", help="keep each value of COL in one split")
-    split.add_argument("--time", metavar="COL", help="time column (strategy time)")
+    split.add_argument("--time", metavar="COL", help=f"time column (strategy {_needing('time_column')})")
     split.add_argument("--gap", type=int, default=0, metavar="N", help="time values left out between splits")
     split.add_argument("--group-time", default="first", choices=("first", "last", "rows"),
                        help="time with --group: place a group by its first or last time, or split rows (default first)")
-    split.add_argument("--id", metavar="COL", help="id column (strategy hash)")
-    split.add_argument("--split-column", metavar="COL", help="column naming each row's split (predefined)")
+    split.add_argument("--id", metavar="COL", help=f"id column (strategy {_needing('id_column')})")
+    split.add_argument("--split-column", metavar="COL", help=f"column naming each row's split ({_needing('split_column')})")
     split.add_argument("--order", type=int, default=1, choices=(1, 2), help="2 also balances label pairs")
     split.add_argument("--bins", type=int, default=5, metavar="N", help="quantile bins for regression tasks")
     split.add_argument("--seed", type=int, default=0, metavar="N")
@@ -168,7 +175,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
     tasks = _tasks(dataset, args.task)
     assignment = read_split_file(args.split_file, dataset)
     config = read_config_file(args.config) if args.config else None
-    if config is not None and config.strategy != "predefined":
+    if config is not None and not STRATEGIES[config.strategy].given:
         found = sorted(set(assignment) - {EXCLUDED})
         if not set(found) <= set(config.split_names):
             raise ConfigError(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.splits import STRATEGIES
 from dashboard import state
 
 KIND_SHORT = {"binary": "bin", "multiclass": "cls", "multilabel": "multi", "regression": "reg"}
+COLUMN_WORD = {"time_column": "time", "id_column": "id", "split_column": "column"}  # group_column: "groups" above
 
 
 def describe_split(config) -> str:
@@ -19,12 +21,9 @@ def describe_split(config) -> str:
     if config.group_column:
         placed = {"first": " by first time", "last": " by last time", "rows": " may straddle splits"}
         extra.append(f"groups: `{config.group_column}`{placed.get(config.time_groups, '')}")
-    if config.strategy == "time" and config.time_column:
-        extra.append(f"time: `{config.time_column}`")
-    if config.strategy == "hash" and config.id_column:
-        extra.append(f"id: `{config.id_column}`")
-    if config.strategy == "predefined" and config.split_column:
-        extra.append(f"column: `{config.split_column}`")
+    column = STRATEGIES[config.strategy].column  # the column the strategy reads, beside the groups
+    if column in COLUMN_WORD and getattr(config, column):
+        extra.append(f"{COLUMN_WORD[column]}: `{getattr(config, column)}`")
     return f"**{config.strategy}** · {sizes}" + ("  \n" + ", ".join(extra) if extra else "")
 
 

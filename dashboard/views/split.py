@@ -10,7 +10,6 @@ from core.errors import TaskSplitError
 from core.figures import fold_strip, split_sizes
 from core.splits import (
     EXCLUDED,
-    FOLD_STRATEGIES,
     GROUP_TIME,
     NAMED_SPLITS,
     STRATEGIES,
@@ -26,22 +25,7 @@ from core.tasks import Task
 from dashboard import compute, state
 
 NONE = "(none)"
-WHEN = {
-    "random": "Rows (or whole groups) dealt at random: a baseline for large sets of independent rows.",
-    "stratified": "Every task's label proportions kept alike in every split at once: the default for independent rows.",
-    "group": "Whole groups (a person, a plane) in one split, balanced on labels: use when a group's rows are alike.",
-    "time": "Train on the past, validate and test on what follows: use when the model will predict forward in time.",
-    "hash": "Each row's split fixed by a hash of its id: stable when the dataset grows, for data that gets appended.",
-    "predefined": "An existing column names each row's split: inspect a split made elsewhere.",
-}
 GROUP_TIME_LABEL = {"first": "by its first time", "last": "by its last time", "rows": "rows by time, groups straddle"}
-# what a strategy cannot do without, in the words of the picker on this page
-NEEDS = {
-    "group": ("group_column", "Pick a Group column: strategy group keeps all rows of a group (a person, a plane) "
-                              "in one split."),
-    "time": ("time_column", "Pick a Time column: strategy time orders the rows by it."),
-    "predefined": ("split_column", "Pick a Split column: strategy predefined reads each row's split from it."),
-}
 MODEL_SPLITS = NAMED_SPLITS  # what the Model page trains on, besides folds
 
 
@@ -59,7 +43,7 @@ def placing_default(frame: pd.DataFrame, config: SplitConfig, group: str, time: 
     The config's own placing when it is already a time split of these columns (the user's choice, or a loaded
     config); else the first of first, last, rows that splits the groups (:func:`default_group_time`).
     """
-    kept = config.strategy == "time" and config.group_column == group and config.time_column == time
+    kept = config.time_groups is not None and config.group_column == group and config.time_column == time
     if not time:
         return config.group_time, ""
     try:
@@ -99,16 +83,18 @@ def sizes_controls(config: SplitConfig, key) -> tuple[dict[str, object], object]
 
     Returns them, and the slot under the strategy that says whether it keeps groups whole.
     """
-    strategy = st.selectbox("Strategy", STRATEGIES, index=STRATEGIES.index(config.strategy), key=key("strategy"))
-    st.caption(WHEN[strategy])
+    names = list(STRATEGIES)
+    strategy = st.selectbox("Strategy", names, index=names.index(config.strategy), key=key("strategy"))
+    spec = STRATEGIES[strategy]  # what the picked strategy needs and allows
+    st.caption(spec.description)
     keeps_groups = st.empty()  # filled once the Group column is known: random and stratified then deal whole groups
     options: dict[str, object] = {"strategy": strategy}
-    if strategy in FOLD_STRATEGIES:
+    if spec.folds:
         mode = st.radio("Sizes", ["Fractions", "k folds"], index=1 if config.n_folds else 0, horizontal=True,
                         key=key("mode"))
     else:
         mode = "Fractions"
-    if strategy != "predefined":
+    if not spec.given:
         if mode == "k folds":
             options["n_folds"] = int(st.number_input("Folds (k)", 2, 50, config.n_folds or 5, key=key("folds")))
         else:
@@ -144,20 +130,20 @@ def time_controls(data: Dataset, config: SplitConfig, key, options: dict[str, ob
 def column_controls(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig, key,
                     options: dict[str, object]) -> None:
     """The columns the strategy uses, its balance and bins: the right column's settings, into ``options``."""
-    strategy, columns = options["strategy"], list(data.frame.columns)
+    spec, columns = STRATEGIES[options["strategy"]], list(data.frame.columns)
     group_help = "Rows sharing a value stay in one split (every strategy but predefined keeps groups whole)."
     options["group_column"] = column_picker("Group column", config.group_column, key("group"), group_help, columns)
-    if strategy == "time":
+    if spec.column == "time_column":
         time_controls(data, config, key, options)
     else:
         options["time_column"] = config.time_column or data.time_column
-    if strategy == "hash":
+    if spec.column == "id_column":
         options["id_column"] = column_picker("Id column", config.id_column or data.id_column, key("id"),
                                              "A stable id: a row keeps its split when the data grows.", columns)
-    if strategy == "predefined":
+    if spec.column == "split_column":
         options["split_column"] = column_picker("Split column", config.split_column, key("split_column"),
                                                 "The column naming each row's split.", columns)
-    if strategy in ("stratified", "group"):
+    if spec.stratifies:
         order = st.radio("Balance", [1, 2], index=config.order - 1, horizontal=True, key=key("order"),
                          format_func=lambda o: "each label" if o == 1 else "each label and label pair")
         options["order"] = int(order)
@@ -168,19 +154,16 @@ def column_controls(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig,
 
 def candidate_config(config: SplitConfig, options: dict[str, object]) -> tuple[SplitConfig, str | None]:
     """The config the settings make, or the current one and why they make none (said on the page)."""
-    strategy = options["strategy"]
-    needed = NEEDS.get(strategy)
-    no_id = strategy == "hash" and not options.get("id_column")
-    if needed and not options.get(needed[0]):
-        st.error(needed[1])
-        return config, needed[1]
-    if no_id and not options["group_column"]:
-        problem = "Hash needs an id column to be stable when rows are added; pick one under Id column."
-        st.warning(problem)
-        return config, problem
-    if no_id:
-        st.warning(f"Hash needs an id column to be stable when rows are added; without one, each row's split comes "
-                   f"from its Group column `{options['group_column']}`. Pick an Id column for row by row hashing.")
+    spec = STRATEGIES[options["strategy"]]
+    missing = spec.column is not None and not options.get(spec.column)  # the column it reads is not picked
+    if missing and not spec.group_stands_in:
+        st.error(spec.missing_column)
+        return config, spec.missing_column
+    if missing and not options["group_column"]:
+        st.warning(spec.missing_column)
+        return config, spec.missing_column
+    if missing:
+        st.warning(spec.group_stands_in.format(group=options["group_column"]))
     try:
         return SplitConfig(**options), None
     except TaskSplitError as error:
@@ -203,16 +186,11 @@ def settings(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig, versio
 
     if "group_time" not in options:  # kept for when time is picked again
         options["group_time"] = config.group_time
-    strategy = options["strategy"]
-    if strategy in ("random", "stratified") and options["group_column"]:
-        group = options["group_column"]
-        keeps_groups.caption(
-            f"With Group column `{group}` set, {strategy} keeps each `{group}` group whole: it deals whole groups"
-            + (", balanced on labels, as strategy group does" if strategy == "stratified" else "")
-            + ". Pick (none) as Group column to deal single rows."
-        )
+    spec = STRATEGIES[options["strategy"]]
+    if spec.with_group and options["group_column"]:
+        keeps_groups.caption(spec.with_group.format(group=options["group_column"]))
     candidate, problem = candidate_config(config, options)
-    if not tasks and options["strategy"] in ("stratified", "group"):
+    if not tasks and spec.stratifies:
         st.warning("No task is chosen, so there is nothing to stratify on; pick tasks on the Data page.")
     return options, candidate, problem
 
@@ -265,7 +243,7 @@ def show_split(data: Dataset, candidate: SplitConfig, result: SplitResult) -> No
     """The split's sizes, and where each split's rows fall along the data."""
     for message in result.warnings:
         st.warning(message)
-    if candidate.strategy == "predefined" and (note := predefined_note(result, candidate)):
+    if STRATEGIES[candidate.strategy].given and (note := predefined_note(result, candidate)):
         st.info(note)
 
     sizes = result.to_frame()
@@ -278,7 +256,7 @@ def show_split(data: Dataset, candidate: SplitConfig, result: SplitResult) -> No
         by.append(candidate.time_column)
     ordered_by = ", then ".join(by) if by else "row order"
     with st.spinner("Drawing where each split's rows fall…"):  # seconds on flights: never a page without progress
-        if candidate.strategy == "time":  # the order the split itself used: each split is one block
+        if STRATEGIES[candidate.strategy].by_time:  # the order the split itself used: each split is one block
             order = compute.time_strip_order(data.fingerprint, candidate.time_column, candidate.group_column,
                                              candidate.group_time, data.frame)
             ordered_by = time_order_words(candidate)
