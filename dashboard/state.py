@@ -24,7 +24,7 @@ import streamlit as st
 from core.data import DEFAULT_DATASET, Dataset, with_roles
 from core.errors import DataError, TaskSplitError
 from core.report import Workspace, check_tasks
-from core.splits import SplitConfig
+from core.splits import STRATEGIES, SplitConfig
 from core.tasks import Task
 from dashboard import compute, link
 from dashboard.training_run import RunRequest, TrainingRun
@@ -412,11 +412,8 @@ def set_roles(data: Dataset) -> None:
     st.session_state[DATASET] = data
     config = split_config()
     strategy = config.strategy
-    if strategy == "group" and not data.group_column:
-        strategy = "stratified"
-    if strategy == "time" and not data.time_column:
-        strategy = "stratified"
-    if strategy == "hash" and not data.id_column:
+    needed = STRATEGIES[strategy].column  # a strategy whose role column is gone falls back to stratified
+    if needed in ("group_column", "time_column", "id_column") and not getattr(data, needed):
         strategy = "stratified"
     set_split_config(replace(
         config, strategy=strategy, group_column=data.group_column, time_column=data.time_column,

@@ -15,7 +15,7 @@ from core.diagnostics._judge import dealt_groups, group_chance
 from core.diagnostics._leakage_checks import group_check, time_check
 from core.diagnostics._quality import split_quality_of_codes
 from core.diagnostics._thresholds import scorecard, status_of, status_reason
-from core.splits import assignment_codes
+from core.splits import STRATEGIES, assignment_codes
 from core.tasks import (
     EncodedTasks,
     Task,  # noqa: F401  (the docstring examples use it)
@@ -107,7 +107,7 @@ def compare_strategies(
             encodings[config.n_bins] = encode_tasks(df, tasks, config.n_bins)
         encoded = encodings[config.n_bins]
         codes, splits = assignment_codes(encoded.index, result.assignment)
-        fractions = None if config.n_folds or config.strategy == "predefined" else dict(config.fractions)
+        fractions = None if config.n_folds or STRATEGIES[config.strategy].given else dict(config.fractions)
         quality = split_quality_of_codes(encoded.matrix, codes, splits, fractions)
         scores = task_scores_of_codes(encoded, codes, splits)
         dealt = dealt_groups(config)
@@ -138,7 +138,7 @@ def _promised_checks(df, config, codes, splits, group_column, groups) -> tuple[f
         if status == "fail" and config.time_groups == "rows":
             status = "warn"  # rows split by time, groups straddling periods: as chosen
         checks.append((status, f"{group.count:,.0f} '{group_column}' groups in more than one split"))
-    if config.strategy == "time" and len(splits) > 1:
+    if STRATEGIES[config.strategy].by_time and len(splits) > 1:
         order = time_check(df, config.time_column, codes, splits, group_column=config.group_column,
                            group_time=config.time_groups)
         checks.append((order.status, "time order: " + order.detail.split(";")[0].rstrip(".")))

@@ -250,7 +250,7 @@ def judge_split(
     """
     codes, splits = assignment_codes(encoded.index, assignment)
     if config is not None:
-        fractions = None if config.n_folds or config.strategy == "predefined" else dict(config.fractions)
+        fractions = None if config.n_folds or STRATEGIES[config.strategy].given else dict(config.fractions)
     quality = split_quality_of_codes(encoded.matrix, codes, splits, fractions)
     scores = task_scores_of_codes(encoded, codes, splits)
     chance = None

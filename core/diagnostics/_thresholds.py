@@ -34,11 +34,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.splits import STRATEGIES
+
 __all__ = [
     "Threshold",
     "THRESHOLDS",
     "Chance",
-    "NOT_JUDGED",
     "LABEL_SCORES",
     "advice",
     "status_of",
@@ -57,11 +58,8 @@ __all__ = [
 
 STATUSES = ("pass", "warn", "fail")  # "info" (shown, not judged) and "skipped" rank below every one
 LABEL_SCORES = ("LD", "LPD", "FZ", "FLZ", "gap", "JS", "KS")  # how labels differ between splits
-# Strategies whose label differences are information, not a verdict: the reading's lead and why.
-NOT_JUDGED = {
-    "time": ("drift between periods", "a time split keeps each period's labels as they are"),
-    "predefined": ("shift between the given splits", "the splits were made elsewhere"),
-}
+# Strategies whose label differences are information, not a verdict, say so in their record's ``drift``
+# (the reading's lead and why); a stratifying strategy's record says how advice to it begins (``already``).
 RANDOM_ROWS = "a random split of these sizes"
 
 
@@ -239,10 +237,6 @@ THRESHOLDS: dict[str, Threshold] = {
 # A split that already stratifies (``stratified``, and ``group``: whole groups dealt by their labels) is never told
 # to stratify: what limits its balance, and what else to try.
 _BALANCED = "a rare label or few groups limit the balance; try order 2, merge rare classes, or another seed."
-ALREADY_BALANCED = {
-    "stratified": "Already stratified: ",
-    "group": "Already stratified by whole groups: ",
-}
 _ADVICE_WHEN_BALANCED = {
     "LD": _BALANCED, "gap": _BALANCED, "JS": _BALANCED, "KS": _BALANCED,
     "LPD": "rare label pairs limit the balance; try order 2 (if not set), merge rare classes, or another seed.",
@@ -260,8 +254,9 @@ def advice(score: str, strategy: str | None = None) -> str:
     >>> advice("LD", "stratified")
     'Already stratified: a rare label or few groups limit the balance; try order 2, merge rare classes, or another seed.'
     """
-    if strategy in ALREADY_BALANCED and score in _ADVICE_WHEN_BALANCED:
-        return ALREADY_BALANCED[strategy] + _ADVICE_WHEN_BALANCED[score]
+    record = STRATEGIES.get(strategy) if strategy is not None else None
+    if record is not None and record.stratifies and score in _ADVICE_WHEN_BALANCED:
+        return record.already + _ADVICE_WHEN_BALANCED[score]
     return THRESHOLDS[score].advice
 
 
@@ -330,14 +325,15 @@ def scorecard(
         "LD": quality.ld, "LPD": quality.lpd, "ED": quality.ed_share, "FZ": quality.fz, "FLZ": quality.flz,
         "gap": quality.max_gap, "JS": worst_js, "KS": worst_ks,
     }  # fmt: skip
-    if strategy == "predefined":
+    record = STRATEGIES.get(strategy) if strategy is not None else None
+    if record is not None and record.given:
         del values["ED"]  # the split column sets the sizes: there is no target to be off
+    drift = record.drift if record is not None else None
     rows = []
     for score, value in values.items():
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue
-        rows.append(_verdict(THRESHOLDS[score], float(value), chance, NOT_JUDGED.get(strategy), quality.by_split,
-                             advice(score, strategy)))
+        rows.append(_verdict(THRESHOLDS[score], float(value), chance, drift, quality.by_split, advice(score, strategy)))
     return pd.DataFrame(
         rows, columns=["score", "name", "value", "reference", "status", "threshold", "reading"]
     )
@@ -427,6 +423,7 @@ def status_reason(card: pd.DataFrame, problems=()) -> str:
     reason = "; ".join(parts) if parts else "pass: every judged score passes"
     info = card[card["status"] == "info"]
     if len(info):
-        lead = next(lead for lead, _ in NOT_JUDGED.values() if lead in info["reading"].iloc[0])
+        drifts = [record.drift for record in STRATEGIES.values() if record.drift]
+        lead = next(lead for lead, _ in drifts if lead in info["reading"].iloc[0])
         reason += f"; {lead} shown, not judged"
     return reason

@@ -14,7 +14,7 @@ from core import diagnostics
 from core.data import Dataset, feature_columns
 from core.diagnostics import Recommendation, dealt_groups, group_chance, recommend_strategy
 from core.report._export import assignment_digest
-from core.splits import EXCLUDED, SplitConfig, is_fold, split_order
+from core.splits import EXCLUDED, STRATEGIES, SplitConfig, is_fold, split_order
 from core.tasks import encode_tasks
 
 __all__ = ["Progress", "Diagnosis", "diagnose", "comparison_configs", "SHIFT_PAIRS", "MIN_SHIFT_SUPPORT"]
@@ -48,7 +48,7 @@ class Diagnosis:
 def _fractions(config: SplitConfig | None, sizes: pd.DataFrame) -> tuple[dict | None, bool]:
     """Target shares for ED: the config's, else equal shares for folds, else the observed (ED unknown)."""
     scored = sizes[sizes["split"] != EXCLUDED]
-    asked = config is not None and config.n_folds is None and config.strategy != "predefined"
+    asked = config is not None and config.n_folds is None and not STRATEGIES[config.strategy].given
     if asked and set(config.fractions) >= set(scored["split"]):
         return dict(config.fractions), True
     if scored["split"].map(is_fold).all():
@@ -85,7 +85,8 @@ def _shift_pairs(frame: pd.DataFrame, encoded, assignment: pd.Series, splits: tu
 def comparison_configs(config: SplitConfig | None, group_column: str | None,
                        time_column: str | None) -> dict[str, SplitConfig]:
     """The strategies compared, on the Diagnostics page and in the report: random and stratified, group
-    (with a group column), time (with a time column), each with ``config``'s sizes and seed.
+    (with a group column), time (with a time column), each with ``config``'s sizes and seed, as each
+    strategy's ``compare`` in :data:`core.splits.STRATEGIES` makes it.
 
     Random and stratified keep ``config``'s own group column whole, as :func:`core.splits.split` does, so
     they are what the user gets by picking them; stratified on whole groups of ``group_column`` is the group
@@ -97,23 +98,11 @@ def comparison_configs(config: SplitConfig | None, group_column: str | None,
     ['random', 'stratified', 'group']
     """
     config = config or SplitConfig()
-    sizes = {"n_folds": config.n_folds} if config.n_folds else {"fractions": config.fractions}
-    common = {"seed": config.seed, "n_bins": config.n_bins}
-    kept = {"group_column": config.group_column} if config.strategy != "predefined" else {}
-    configs = {
-        "random": SplitConfig("random", **sizes, **common, **kept),
-        "stratified": SplitConfig("stratified", order=config.order, **sizes, **common, **kept),
-    }
-    if group_column:
-        configs["group"] = SplitConfig("group", group_column=group_column, order=config.order, **sizes, **common)
-        if kept.get("group_column") == group_column:  # stratified on these whole groups is the group split
-            del configs["stratified"]
-    if time_column:
-        shares = config.fractions if not config.n_folds else SplitConfig().fractions
-        # groups under time as this split places them, else rows by time (groups straddle, and the table says so)
-        placing = config.group_time if config.strategy == "time" else "rows"
-        configs["time"] = SplitConfig("time", time_column=time_column, gap=config.gap, fractions=shares,
-                                      group_column=group_column, group_time=placing, **common)
+    configs = {}
+    for name, strategy in STRATEGIES.items():
+        compared = strategy.compare(config, group_column, time_column) if strategy.compare else None
+        if compared is not None:
+            configs[name] = compared
     return configs
 
 

@@ -58,7 +58,7 @@ from core.report._html import (
     html_table,
     status_badge,
 )
-from core.splits import WHOLE, SplitConfig, split_order, time_order, time_order_words
+from core.splits import STRATEGIES, WHOLE, SplitConfig, split_order, time_order, time_order_words
 from core.tasks import Task
 
 __all__ = ["render_report", "write_report", "assignment_frame", "assignment_digest", "reproduce_code"]
@@ -78,8 +78,8 @@ def _columns_text(columns: Sequence[str], limit: int = 8) -> str:
 def _config_text(config: SplitConfig | None) -> str:
     if config is None:
         return "read from a split file (the settings that made it are not known)"
-    if config.strategy == "predefined":
-        sizes = f"column {config.split_column}"
+    if STRATEGIES[config.strategy].given:
+        sizes = f"column {getattr(config, STRATEGIES[config.strategy].column)}"
     elif config.n_folds:
         sizes = f"{config.n_folds} folds"
     else:
@@ -149,7 +149,8 @@ def _strip_columns(dataset: Dataset, config: SplitConfig | None) -> list[str]:
     """Order the fold strip as the Split page does: by time for a time split, else by group, then time."""
     group = (config.group_column if config else None) or dataset.group_column
     time = (config.time_column if config else None) or dataset.time_column
-    by = [time, group] if config is not None and config.strategy == "time" else [group, time] if group else []
+    by_time = config is not None and STRATEGIES[config.strategy].by_time
+    by = [time, group] if by_time else [group, time] if group else []
     columns = [c for c in by if c and c in dataset.frame.columns]
     return list(dict.fromkeys(columns))
 
@@ -157,7 +158,7 @@ def _strip_columns(dataset: Dataset, config: SplitConfig | None) -> list[str]:
 def _split_section(dataset: Dataset, assignment: pd.Series, config, diagnosis: Diagnosis, figure) -> str:
     by = _strip_columns(dataset, config)
     order = strip_order(dataset.frame, by)
-    if config is not None and config.strategy == "time":  # as the time split placed rows, as the Split page draws it
+    if config is not None and STRATEGIES[config.strategy].by_time:  # as the time split placed rows, as the Split page draws it
         order, by = time_order(dataset.frame, config), [time_order_words(config)]
     strip = fold_strip(assignment, order, split_names=list(diagnosis.sizes["split"]),
                        ordered_by=", then ".join(by) if by else "row order")

@@ -14,7 +14,7 @@ from core.diagnostics import dealt_groups, recommend_strategy
 from core.errors import TaskSplitError
 from core.figures import MIN_SUPPORT, Condition, Drill, drill_from_points, drill_rows
 from core.report import comparison_configs as strategy_configs
-from core.splits import EXCLUDED, SplitConfig, SplitResult
+from core.splits import EXCLUDED, STRATEGIES, SplitConfig, SplitResult
 from core.tasks import MISSING, Task, label_name
 from dashboard import compute, state
 from dashboard.guards import require_split
@@ -86,13 +86,13 @@ def score_card(container, row) -> None:
 
 def judged_on(config: SplitConfig) -> str:
     """What this split is judged on, in one line, by its strategy."""
-    if config.strategy == "time":
+    if STRATEGIES[config.strategy].by_time:
         placed = {"first": " (each group placed by its first time)", "last": " (each group placed by its last time)",
                   "rows": " (rows by time, groups free to straddle, as chosen)"}.get(config.time_groups, "")
         return (f"A time split is judged on what it promises: its sizes (ED) here; its time order{placed} in the "
                 "leakage table below. How labels differ between periods is drift, shown as information (info), not "
                 "as a fault to stratify away.")
-    if config.strategy == "predefined":
+    if STRATEGIES[config.strategy].given:
         return ("A predefined split was made elsewhere: how labels differ between its splits is shown as "
                 "information (info), and its sizes are as given.")
     dealt = dealt_groups(config)
@@ -359,14 +359,13 @@ def compare_section(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig)
     except TaskSplitError as error:
         st.error(str(error))
         return
-    time_way = f"time trains on the past (`{time_column}`)"
-    if "time" in configs and configs["time"].time_groups:
-        time_way += {"first": ", each group placed by its first time", "last": ", each group placed by its last time",
-                     "rows": ", rows by time with groups straddling"}[configs["time"].group_time]
+    placed = {"first": ", each group placed by its first time", "last": ", each group placed by its last time",
+              "rows": ", rows by time with groups straddling"}
     kept = configs["random"].group_column
     unit = f"whole `{kept}` groups" if kept else "rows"
-    ways = {"random": f"random deals {unit} at random", "stratified": f"stratified balances every task's labels "
-            f"over {unit}", "group": f"group keeps each `{group_column}` whole", "time": time_way}
+    ways = {name: STRATEGIES[name].compare_words.format(
+        unit=unit, group_column=group_column, time_column=time_column,
+        placing=placed[compared.group_time] if compared.time_groups else "") for name, compared in configs.items()}
     if kept:
         groups_note = (f" With the Group column `{kept}` set, random and stratified keep its groups whole, as they do "
                        "on the Split page" + (", so stratified is the group split, shown once as group."
