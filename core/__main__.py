@@ -60,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     split.add_argument("--group-time", default="first", choices=("first", "last", "rows"),
                        help="time with --group: place a group by its first or last time, or split rows (default first)")
     split.add_argument("--id", metavar="COL", help=f"id column (strategy {_needing('id_column')})")
-    split.add_argument("--split-column", metavar="COL", help=f"column naming each row's split ({_needing('split_column')})")
+    split.add_argument("--split-column", metavar="COL",
+                       help=f"column naming each row's split ({_needing('split_column')})")
     split.add_argument("--order", type=int, default=1, choices=(1, 2), help="2 also balances label pairs")
     split.add_argument("--bins", type=int, default=5, metavar="N", help="quantile bins for regression tasks")
     split.add_argument("--seed", type=int, default=0, metavar="N")

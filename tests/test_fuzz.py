@@ -165,7 +165,7 @@ def wild_options(draw) -> dict:
 @st.composite
 def valid_options(draw) -> dict:
     """SplitConfig keyword arguments that make a valid config, with the columns each strategy reads."""
-    strategy = draw(st.sampled_from(STRATEGIES))
+    strategy = draw(st.sampled_from(tuple(STRATEGIES)))
     options = {
         "strategy": strategy,
         "seed": draw(st.one_of(st.sampled_from([0, 2**32 - 1]), st.integers(0, 2**32 - 1))),

@@ -78,7 +78,7 @@ def group_chance(
     >>> chance.against, chance.ld > 0, chance.js > 0
     ("a random deal of whole 'g' groups", True, True)
     """
-    random_deal = STRATEGIES["random"].codes  # the random strategy itself, so the chance deal is the deal users get
+    random_deal = STRATEGIES["random"].codes  # the random strategy itself: the chance deal is the deal users get
     units = make_units(frame, group_column, [])
     whole_units = Units(None, units.sizes, "groups")  # the random deal then returns one split per group
     matrix = sp.csr_matrix(encoded.matrix, dtype=np.float64)

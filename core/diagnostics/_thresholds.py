@@ -333,7 +333,8 @@ def scorecard(
     for score, value in values.items():
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue
-        rows.append(_verdict(THRESHOLDS[score], float(value), chance, drift, quality.by_split, advice(score, strategy)))
+        verdict = _verdict(THRESHOLDS[score], float(value), chance, drift, quality.by_split, advice(score, strategy))
+        rows.append(verdict)
     return pd.DataFrame(
         rows, columns=["score", "name", "value", "reference", "status", "threshold", "reading"]
     )

@@ -158,7 +158,7 @@ def _strip_columns(dataset: Dataset, config: SplitConfig | None) -> list[str]:
 def _split_section(dataset: Dataset, assignment: pd.Series, config, diagnosis: Diagnosis, figure) -> str:
     by = _strip_columns(dataset, config)
     order = strip_order(dataset.frame, by)
-    if config is not None and STRATEGIES[config.strategy].by_time:  # as the time split placed rows, as the Split page draws it
+    if config is not None and STRATEGIES[config.strategy].by_time:  # as the split placed rows (the Split page too)
         order, by = time_order(dataset.frame, config), [time_order_words(config)]
     strip = fold_strip(assignment, order, split_names=list(diagnosis.sizes["split"]),
                        ordered_by=", then ".join(by) if by else "row order")

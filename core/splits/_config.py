@@ -196,7 +196,9 @@ class SplitConfig:
         if not strategy.group_stands_in:
             raise ConfigError(f"strategy '{self.strategy}' needs {required}; {strategy.column_fix}.")
         if self.group_column is None:
-            raise ConfigError(f"strategy '{self.strategy}' needs {required} (or group_column); {strategy.column_fix}.")
+            raise ConfigError(
+                f"strategy '{self.strategy}' needs {required} (or group_column); {strategy.column_fix}."
+            )
 
     @property
     def time_groups(self) -> str | None:

@@ -227,7 +227,9 @@ def _id_strings(series: pd.Series) -> np.ndarray:
 # --------------------------------------------------------------------------- predefined
 
 
-def _predefined(df, tasks, config: SplitConfig, units: None, notes: list[str]) -> tuple[np.ndarray, tuple[str, ...]]:
+def _predefined(
+    df, tasks, config: SplitConfig, units: None, notes: list[str]
+) -> tuple[np.ndarray, tuple[str, ...]]:
     """Split names from ``split_column``; a missing or blank value becomes ``excluded`` (with a warning)."""
     column = config.split_column
     series = df[column]
@@ -259,7 +261,7 @@ def _sizes(config: SplitConfig) -> dict:
 
 
 def _kept_group(config: SplitConfig) -> dict:
-    """``config``'s own group column, kept whole by random and stratified as :func:`core.splits.split` does."""
+    """``config``'s own group column: random and stratified keep it whole, as :func:`core.splits.split` does."""
     return {} if STRATEGIES[config.strategy].given else {"group_column": config.group_column}
 
 
