@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 from core.__main__ import _parser, main
+from core.data import load_builtin
 from core.errors import ConfigError
 from core.splits import FOLD_STRATEGIES, STRATEGIES, SplitConfig, Strategy, split
-from dashboard import state
+from dashboard import link, state
 from tests.apptest import open_app
 
 TOY_LINE = "Units dealt in turn, one to each split: a toy that shows a strategy is one record."
@@ -56,6 +57,8 @@ def test_a_registered_strategy_is_a_config_and_splits_a_frame(toy):
     grouped = split(frame, [], SplitConfig("toy", n_folds=2, group_column="g"))
     assert grouped.assignment.tolist() == ["fold-0", "fold-0", "fold-1", "fold-1"] * 2  # groups whole
     assert SplitConfig.from_json(SplitConfig("toy", seed=3).to_json()).strategy == "toy"
+    config = SplitConfig("toy", n_folds=3, seed=5)
+    assert link.config_from_params(link.to_params(load_builtin("penguins"), (), config)) == config  # the link
     with pytest.raises(ConfigError, match="strategy 'toy_time' needs time_column; name the column it should read."):
         SplitConfig("toy_time")
     with pytest.raises(ConfigError, match="n_folds=3 does not apply to strategy 'toy_time'; .*toy,"):
