@@ -261,7 +261,8 @@ def recommend_strategy(
     reasons.append(_balance_reason(best, usable))
     if best.get("fz", 0) > 0:
         notes.append(f"Even {best.config} leaves some label out of a split (FZ {best.fz:.0f}).")
-    times = usable[usable["strategy"] == "time"] if "strategy" in usable.columns else usable.iloc[:0]
+    by_time = {name for name, strategy in STRATEGIES.items() if strategy.by_time}
+    times = usable[usable["strategy"].isin(by_time)] if "strategy" in usable.columns else usable.iloc[:0]
     if time_column and len(times) and best.config not in set(times["config"]):
         notes.append(
             f"If the model will predict forward in time, use {times.iloc[0].config} instead: it trains on the past "
