@@ -252,6 +252,8 @@ def _predefined(
 
 
 # --------------------------------------------------------------------------- compared as
+# Each takes (config, group_column, time_column) and gives the config the strategy is compared as, or None.
+# type(config) is SplitConfig, which imports this module to validate against the registry.
 
 
 def _sizes(config: SplitConfig) -> dict:
@@ -265,31 +267,39 @@ def _kept_group(config: SplitConfig) -> dict:
     return {} if STRATEGIES[config.strategy].given else {"group_column": config.group_column}
 
 
-def _compare_random(config: SplitConfig, group_column: str | None, time_column: str | None) -> SplitConfig:
-    return type(config)("random", **_sizes(config), **_kept_group(config))
+def _compare_random(
+    config: SplitConfig, group_column: str | None, time_column: str | None
+) -> SplitConfig:
+    return type(config)(strategy="random", **_sizes(config), **_kept_group(config))
 
 
-def _compare_stratified(config: SplitConfig, group_column: str | None, time_column: str | None) -> SplitConfig | None:
+def _compare_stratified(
+    config: SplitConfig, group_column: str | None, time_column: str | None
+) -> SplitConfig | None:
     kept = _kept_group(config)
     if group_column and kept.get("group_column") == group_column:  # stratified on these whole groups is group
         return None
-    return type(config)("stratified", order=config.order, **_sizes(config), **kept)
+    return type(config)(strategy="stratified", order=config.order, **_sizes(config), **kept)
 
 
-def _compare_group(config: SplitConfig, group_column: str | None, time_column: str | None) -> SplitConfig | None:
+def _compare_group(
+    config: SplitConfig, group_column: str | None, time_column: str | None
+) -> SplitConfig | None:
     if not group_column:
         return None
-    return type(config)("group", group_column=group_column, order=config.order, **_sizes(config))
+    return type(config)(strategy="group", group_column=group_column, order=config.order, **_sizes(config))
 
 
-def _compare_time(config: SplitConfig, group_column: str | None, time_column: str | None) -> SplitConfig | None:
+def _compare_time(
+    config: SplitConfig, group_column: str | None, time_column: str | None
+) -> SplitConfig | None:
     if not time_column:
         return None
     common = {"seed": config.seed, "n_bins": config.n_bins}
     shares = config.fractions if not config.n_folds else type(config)().fractions
     # groups under time as this split places them, else rows by time (groups straddle, and the table says so)
     placing = config.group_time if STRATEGIES[config.strategy].by_time else "rows"
-    return type(config)("time", time_column=time_column, gap=config.gap, fractions=shares,
+    return type(config)(strategy="time", time_column=time_column, gap=config.gap, fractions=shares,
                         group_column=group_column, group_time=placing, **common)
 
 
