@@ -78,15 +78,19 @@ def test_the_cli_offers_a_registered_strategy_and_splits_with_it(toy, tmp_path):
 
 def test_the_split_page_offers_a_registered_strategy_with_its_line(toy):
     at = open_app("split")
-    key = f"split_strategy_{at.session_state[state.SPLIT_WIDGETS] if state.SPLIT_WIDGETS in at.session_state else 0}"  # noqa: SIM401
-    picker = at.selectbox(key=key)
+    version = at.session_state[state.SPLIT_WIDGETS] if state.SPLIT_WIDGETS in at.session_state else 0  # noqa: SIM401
+
+    def key(name: str) -> str:
+        return state.SplitKeys.control(name, version)
+
+    picker = at.selectbox(key=key("strategy"))
     assert picker.options[-2:] == ["toy", "toy_time"]
     picker.select("toy").run()
     assert not at.exception
     assert any(caption.value == TOY_LINE for caption in at.caption)
     assert at.session_state[state.SPLIT_CONFIG].strategy == "toy"
-    assert at.radio(key=key.replace("strategy", "mode"))  # a strategy with folds gets the Fractions | k folds choice
-    at.selectbox(key=key).select("toy_time").run()  # the Time column picker comes with it, set to wagepan's year
+    assert at.radio(key=key("mode"))  # a strategy with folds gets the Fractions | k folds choice
+    at.selectbox(key=key("strategy")).select("toy_time").run()  # the Time column picker comes with it, set to wagepan's year
     assert not at.exception and at.session_state[state.SPLIT_CONFIG].strategy == "toy_time"
-    at.selectbox(key=key.replace("strategy", "time")).select("(none)").run()
+    at.selectbox(key=key("time")).select("(none)").run()
     assert [error.value for error in at.error] == ["Pick a Time column: the toy needs one."]
