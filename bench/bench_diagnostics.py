@@ -43,7 +43,7 @@ def _synthetic() -> pd.DataFrame:
 
 
 def _random_assignment(df: pd.DataFrame, tasks, **config) -> pd.Series:
-    """A random split by core.splits._split, so the assignment is what the dashboard passes (a str Series)."""
+    """A random split by core.splits.split, so the assignment is what the dashboard passes (a str Series)."""
     from core.splits import SplitConfig, split
 
     return split(df, tasks, SplitConfig("random", seed=0, **config)).assignment

@@ -212,7 +212,7 @@ def group_data(n_rows: int = 100_000, n_groups: int = 20_000) -> tuple[np.ndarra
 
 
 def our_splitter(**kwargs):
-    """Our public sklearn class, if core.splits._split has it yet (else None)."""
+    """Our public sklearn class, if core.splits has it yet (else None)."""
     try:
         from core.splits import MultiTaskStratifiedKFold
     except ImportError:

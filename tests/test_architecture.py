@@ -148,3 +148,47 @@ def test_the_alias_is_the_engine_itself():
     assert {name: getattr(alias, name) for name in alias.__all__} == {
         name: getattr(engine, name) for name in engine.__all__
     }
+
+
+def test_core_reaches_another_package_only_through_its_init():
+    """Inside a package, siblings' private modules; across packages, the package (or one's own subpackage)."""
+    private = []
+    for path in sorted(CORE.rglob("*.py")):
+        me = _module_name(path)
+        for line, module in _imports(path):
+            owner = ".".join(p for p in module.split(".") if not p.startswith("_")) if "._" in module else module
+            if "._" in module and not (me == owner or me.startswith(owner + ".") or owner.startswith(_package(me) + ".")):
+                private.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert not private, "\n".join(private)
+
+
+def _package(module: str) -> str:
+    parts = module.split(".")
+    return ".".join(parts[:-1]) if parts[-1].startswith("_") else module
+
+
+def test_generated_code_and_messages_name_only_public_paths():
+    """The script Export writes, and every string a user reads, imports from the packages."""
+    for path in sorted(CORE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "import" in node.value:
+                for line in node.value.splitlines():
+                    words = line.strip().split()
+                    if words[:1] == ["from"] and len(words) > 1 and words[1].startswith("core"):
+                        assert "._" not in words[1], f"{path.relative_to(ROOT)}:{node.lineno}: {line.strip()}"
+
+
+def test_no_private_module_re_exports_another_modules_names():
+    """No "importable from here, as before the split" shims: a module's __all__ is what it defines."""
+    for path in sorted(CORE.rglob("_*.py")):
+        if path.name in ("__init__.py", "__main__.py"):
+            continue
+        tree = ast.parse(path.read_text())
+        defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+        for node in tree.body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+            defined |= {name.id for t in targets for name in ast.walk(t) if isinstance(name, ast.Name)}
+        listed = next((ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                       and any(getattr(t, "id", "") == "__all__" for t in n.targets)), [])
+        foreign = [name for name in listed if name not in defined]
+        assert not foreign, f"{path.relative_to(ROOT)} lists {foreign}, defined elsewhere"

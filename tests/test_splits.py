@@ -361,7 +361,7 @@ def test_hash_is_the_same_in_another_process():
     code = (
         "import sys, json\n"
         "from tests.test_splits import labelled_frame\n"
-        "from core.splits._split import split, SplitConfig\n"
+        "from core.splits import split, SplitConfig\n"
         "a = split(labelled_frame(200), [], SplitConfig(strategy='hash', id_column='id', seed=123)).assignment\n"
         "sys.stdout.write(json.dumps(a.tolist()))\n"
     )

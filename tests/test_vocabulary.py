@@ -11,8 +11,8 @@ import pytest
 from core.data import Dataset
 from core.diagnostics import cooccurrence, label_distribution, task_association, task_scores
 from core.errors import DataError
-from core.figures import Condition, Drill, cooccurrence_heatmap, drill_from_points, drill_rows
-from core.figures._palette import EXTRA_COLORS, FOLD_COLORS, split_color
+from core.figures import Condition, Drill, cooccurrence_heatmap, drill_from_points, drill_rows, split_color
+from core.figures._palette import EXTRA_COLORS, FOLD_COLORS
 from core.report import diagnose, render_report
 from core.splits import (
     EXCLUDED,

@@ -18,25 +18,13 @@ import pandas as pd
 
 from core.data._builtins import DEFAULT_DATASET, builtin
 from core.data._read import MAX_UPLOAD_MB, read_table
-from core.data._roles import (  # re-exported: part of core.data._dataset's API
-    RoleSuggestion,
-    column_summary,
+from core.data._roles import (
     suggest_roles,
 )
 from core.errors import DataError
 from core.tasks import Task
 
-__all__ = [
-    "Dataset",
-    "load_builtin",
-    "load_data",
-    "load_file",
-    "column_summary",
-    "RoleSuggestion",
-    "suggest_roles",
-    "dataset_from_frame",
-    "DEFAULT_DATASET",
-]
+__all__ = ["Dataset", "load_builtin", "load_data", "load_file", "dataset_from_frame"]
 
 
 

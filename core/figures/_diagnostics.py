@@ -22,10 +22,7 @@ from core.figures._palette import SEQUENTIAL, status_color, style
 
 SIDE_BY_SIDE = 380  # px of task names that fit under an association heatmap half a page wide
 
-__all__ = [
-    "association_heatmap", "label_distribution_bars", "label_distribution_grid", "leakage_table",
-    "regression_histogram", "scorecard_table",
-]
+__all__ = ["association_heatmap", "leakage_table", "scorecard_table"]
 
 def association_heatmap(matrix: pd.DataFrame, *, title: str = "Task association (Cramér's V)") -> go.Figure:
     """Task x task Cramér's V as a heatmap with the value in each cell; the trivial diagonal is left blank.

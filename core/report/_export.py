@@ -74,7 +74,7 @@ def reproduce_code(dataset: Dataset, tasks: Sequence[Task], config: SplitConfig)
     >>> from core.data import load_builtin
     >>> print(reproduce_code(load_builtin("penguins"), [Task("sex", ("sex",), "binary")], SplitConfig(seed=3)))
     ... # doctest: +ELLIPSIS
-    from core.data._dataset import load_data
+    from core.data import load_data
     ...
     config = SplitConfig(strategy='stratified', seed=3)
     ...
@@ -82,9 +82,9 @@ def reproduce_code(dataset: Dataset, tasks: Sequence[Task], config: SplitConfig)
     where = "" if dataset.builtin else "  # the path to your copy of the file"
     task_lines = "".join(f"    Task({t.name!r}, {tuple(t.columns)!r}, {t.kind!r}),\n" for t in tasks)
     return (
-        "from core.data._dataset import load_data\n"
-        "from core.splits._split import SplitConfig, split\n"
-        "from core.tasks._task import Task\n\n"
+        "from core.data import load_data\n"
+        "from core.splits import SplitConfig, split\n"
+        "from core.tasks import Task\n\n"
         f"dataset = load_data({data_spec(dataset)!r}){where}\n"
         f"tasks = [\n{task_lines}]\n"
         f"config = SplitConfig({_config_arguments(config)})\n"

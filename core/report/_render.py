@@ -61,7 +61,7 @@ from core.report._html import (
 from core.splits import STRATEGIES, WHOLE, SplitConfig, split_order, time_order, time_order_words
 from core.tasks import Task
 
-__all__ = ["render_report", "write_report", "assignment_frame", "assignment_digest", "reproduce_code"]
+__all__ = ["render_report", "write_report"]
 
 MAX_LABEL_ROWS = 30  # labels shown per task in a distribution table; the rest are summed up
 MAX_HEATMAP_LABELS = 60  # the most frequent labels drawn in a co-occurrence heatmap, as on the Diagnostics page

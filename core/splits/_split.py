@@ -1,10 +1,4 @@
-"""Splitting: :func:`split` and :class:`SplitResult`; the one import for everything about splits.
-
-``core.splits._split`` also re-exports :class:`SplitConfig` and :class:`Fractions`
-(from ``core.splits._config``) and the sklearn splitters
-:class:`MultiTaskStratifiedKFold` and :class:`MultiTaskStratifiedShuffleSplit`
-(from ``core.splits._sklearn``), so ``from core.splits._split import ...`` is all a
-caller needs.
+"""Splitting: :func:`split` and :class:`SplitResult`. Import them from :mod:`core.splits`.
 
 Every strategy computes one split code per row (``-1`` = ``excluded``);
 everything else reads that vector, as sklearn's ``StratifiedKFold`` does with
@@ -33,26 +27,13 @@ import numpy as np
 import pandas as pd
 
 from core.errors import ConfigError, DataError
-from core.splits._config import DEFAULT_FRACTIONS, MAX_SEED, Fractions, SplitConfig
+from core.splits._config import SplitConfig
 from core.splits._names import EXCLUDED
-from core.splits._sklearn import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
-from core.splits._strategies import FOLD_STRATEGIES, STRATEGIES
+from core.splits._strategies import STRATEGIES
 from core.splits._units import make_units
 from core.tasks import Task
 
-__all__ = [
-    "STRATEGIES",
-    "FOLD_STRATEGIES",
-    "EXCLUDED",
-    "MAX_SEED",
-    "DEFAULT_FRACTIONS",
-    "Fractions",
-    "SplitConfig",
-    "SplitResult",
-    "split",
-    "MultiTaskStratifiedKFold",
-    "MultiTaskStratifiedShuffleSplit",
-]
+__all__ = ["SplitResult", "split"]
 
 # --------------------------------------------------------------------------- result
 

@@ -7,12 +7,11 @@ index from in-memory tensors (``torch.randperm`` and slicing): no
 ``DataLoader``, no per-row calls. The loop reports through ``on_epoch(record)``
 and polls ``should_stop()`` every ``check_every`` batches; it never prints.
 The records of a run (:class:`TrainConfig`, :class:`EpochRecord`,
-:class:`TrainResult`) are defined in :mod:`core.training._records` and re-exported
-here, so ``from core.training._loop import TrainConfig, train`` keeps working.
+:class:`TrainResult`) are defined in :mod:`core.training._records`.
 
 Example, as ``python -m core train`` should call it::
 
-    from core.training._loop import TrainConfig, fit_on_split
+    from core.training import TrainConfig, fit_on_split
 
     dataset = load_data(args.data)                           # a Dataset
     tasks = _tasks(dataset, args.task)                       # tuple[Task]
@@ -53,15 +52,7 @@ from core.training._metrics import PRIMARY_METRIC, confusion, task_metrics, unre
 from core.training._records import EpochRecord, TrainConfig, TrainResult
 from core.training._transfer_gain import BOOTSTRAP_SEED, TransferGain, transfer_gain_bootstrap
 
-__all__ = [
-    "TrainConfig",
-    "EpochRecord",
-    "TrainResult",
-    "train",
-    "fit_on_split",
-    "train_baselines",
-    "transfer_gain",
-]
+__all__ = ["train", "fit_on_split", "train_baselines", "transfer_gain"]
 
 EVAL_CHUNK = 65_536
 

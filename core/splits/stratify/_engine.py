@@ -52,7 +52,7 @@ from core.splits.stratify._deal import deal, largest_remainder
 from core.splits.stratify._repair import Repair, may_lack
 from core.splits.stratify._sorted import SORTED_POLISH_ROWS, entry_hash, small_binary, sorted_deal
 
-__all__ = ["stratify", "pair_indicators", "largest_remainder"]
+__all__ = ["stratify", "pair_indicators"]
 
 _DENSE_CHUNK_ROWS = 1 << 15  # rows converted at a time from a dense Y, to bound memory
 
