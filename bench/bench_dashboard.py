@@ -226,11 +226,11 @@ def breakdown(name: str) -> list[list[str]]:
 
     def compare():
         shares = {"fractions": config.fractions, "seed": config.seed}
-        configs = {"random": SplitConfig("random", **shares), "stratified": SplitConfig("stratified", **shares)}
+        configs = {"random": SplitConfig(strategy="random", **shares), "stratified": SplitConfig(strategy="stratified", **shares)}
         if data.group_column:
-            configs["group"] = SplitConfig("group", group_column=data.group_column, **shares)
+            configs["group"] = SplitConfig(strategy="group", group_column=data.group_column, **shares)
         if data.time_column:
-            configs["time"] = SplitConfig("time", time_column=data.time_column, **shares)
+            configs["time"] = SplitConfig(strategy="time", time_column=data.time_column, **shares)
         return dx.compare_strategies(frame, tasks, configs, group_column=data.group_column)
 
     steps = [

@@ -46,7 +46,7 @@ def _random_assignment(df: pd.DataFrame, tasks, **config) -> pd.Series:
     """A random split by core.splits.split, so the assignment is what the dashboard passes (a str Series)."""
     from core.splits import SplitConfig, split
 
-    return split(df, tasks, SplitConfig("random", seed=0, **config)).assignment
+    return split(df, tasks, SplitConfig(strategy="random", seed=0, **config)).assignment
 
 
 
@@ -297,7 +297,7 @@ def _thresholds_section() -> str:
         dataset = load_builtin(name)
         encoded = D.encode_tasks(dataset.frame, dataset.tasks)
         for strategy in ("random", "stratified"):
-            config = SplitConfig(strategy, seed=0)
+            config = SplitConfig(strategy=strategy, seed=0)
             try:
                 assignment = split(dataset.frame, list(dataset.tasks), config).assignment
             except Exception as error:  # noqa: BLE001 - a bench reports, it does not stop

@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 _ids = itertools.count(1)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class RunRequest:
     """Everything a run needs: the data, tasks and split, the settings, and what it was trained on.
 
@@ -72,7 +72,7 @@ class RunRequest:
     key: tuple = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RunSnapshot:
     """A consistent copy of a run's state at one moment, for drawing.
 
@@ -205,7 +205,7 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class _Shared:
     """What the thread writes and the page reads; every access holds ``lock``."""
 
@@ -253,11 +253,11 @@ class _Shared:
         with self.lock:
             now = self.finished or time.perf_counter()
             return RunSnapshot(
-                self.run_id, self.phase, tuple(self.records), self.planned_epochs, self.tasks,
-                self.baselines_planned, self.baseline_task, self.baseline_epoch, self.baseline_epochs_done,
-                now - self.started,
-                now - self.phase_started, self.result, self.baselines, self.gain, self.error,
-                self.patience, tuple(self.baseline_history),
+                run_id=self.run_id, phase=self.phase, records=tuple(self.records), planned_epochs=self.planned_epochs, tasks=self.tasks,
+                baselines_planned=self.baselines_planned, baseline_task=self.baseline_task, baseline_epoch=self.baseline_epoch, baseline_epochs_done=self.baseline_epochs_done,
+                elapsed=now - self.started,
+                phase_elapsed=now - self.phase_started, result=self.result, baselines=self.baselines, gain=self.gain, error=self.error,
+                patience=self.patience, baseline_history=tuple(self.baseline_history),
             )
 
 
@@ -297,8 +297,8 @@ class TrainingRun:
     Examples
     --------
     >>> frame = pd.DataFrame({"x": [i / 40 for i in range(40)], "y": [0, 1] * 20})
-    >>> request = RunRequest(frame, (Task("y", ("y",), "binary"),), pd.Series(["train"] * 30 + ["val", "test"] * 5),
-    ...                      TrainConfig(epochs=2, batch_size=8))
+    >>> request = RunRequest(frame=frame, tasks=(Task("y", ("y",), "binary"),), assignment=pd.Series(["train"] * 30 + ["val", "test"] * 5),
+    ...                      config=TrainConfig(epochs=2, batch_size=8))
     >>> run = TrainingRun(request).start()
     >>> run.join(timeout=60)
     True
@@ -311,7 +311,7 @@ class TrainingRun:
         self.request = request
         self.id = next(_ids)
         names = tuple(task.name for task in request.tasks)
-        self._shared = _Shared(self.id, request.config.epochs, names, request.baselines, request.config.patience)
+        self._shared = _Shared(run_id=self.id, planned_epochs=request.config.epochs, tasks=names, baselines_planned=request.baselines, patience=request.config.patience)
         self._thread = threading.Thread(target=_work, args=(self._shared, request), name=f"training-run-{self.id}",
                                         daemon=True)
         # A backstop: the session stops a run it replaces (state.set_training); one dropped without that

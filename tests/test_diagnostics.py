@@ -318,9 +318,9 @@ def test_compare_strategies_one_row_per_config():
     frame = pd.DataFrame({"y": rng.choice(["a", "b", "c"], 600, p=[0.7, 0.2, 0.1]), "g": np.arange(600) // 4})
     tasks = [Task("y", ("y",), "multiclass")]
     configs = {
-        "random": SplitConfig("random", seed=1),
-        "stratified": SplitConfig("stratified", seed=1),
-        "no time column": SplitConfig("time", time_column="nope"),
+        "random": SplitConfig(strategy="random", seed=1),
+        "stratified": SplitConfig(strategy="stratified", seed=1),
+        "no time column": SplitConfig(strategy="time", time_column="nope"),
     }
     table = compare_strategies(frame, tasks, configs, group_column="g").to_frame().set_index("config")
     assert list(table.index) == list(configs)
@@ -336,11 +336,11 @@ def test_compare_strategies_scores_each_config_as_the_single_diagnostics_do(mixe
     frame, tasks, _ = mixed
     frame = frame.assign(g=np.arange(len(frame)) // 3, t=np.arange(len(frame)) // 10)
     configs = {
-        "random": SplitConfig("random", seed=4),
-        "stratified": SplitConfig("stratified", seed=4),
-        "group": SplitConfig("group", group_column="g", seed=4),
-        "time gap": SplitConfig("time", time_column="t", gap=2),  # leaves rows excluded
-        "bins": SplitConfig("stratified", seed=4, n_bins=3),
+        "random": SplitConfig(strategy="random", seed=4),
+        "stratified": SplitConfig(strategy="stratified", seed=4),
+        "group": SplitConfig(strategy="group", group_column="g", seed=4),
+        "time gap": SplitConfig(strategy="time", time_column="t", gap=2),  # leaves rows excluded
+        "bins": SplitConfig(strategy="stratified", seed=4, n_bins=3),
     }
     calls = []
     encode = comparison.encode_tasks

@@ -111,7 +111,7 @@ def test_a_table_of_only_ids_says_why_nothing_is_left_to_learn_from():
 
 def test_leakage_never_tests_a_task_against_its_own_column_even_when_listed(panel):
     tasks = panel_tasks(panel)
-    result = split(panel.frame, tasks, SplitConfig("random"))
+    result = split(panel.frame, tasks, SplitConfig(strategy="random"))
     listed = ["year", "age", "employed", "health"]  # the stale feature list of an upload, tasks included
     report = leakage(panel.frame, result.assignment, tasks=tasks, feature_columns=listed, checks=("predictor",))
     assert not {"employed", "health"} & set(report.predictors["feature"])
@@ -129,7 +129,7 @@ def test_leakage_by_default_finds_copied_rows_despite_a_row_number_column():
 
 
 def test_the_group_check_counts_groups_a_row_split_cuts_and_says_what_to_do(panel):
-    result = split(panel.frame, panel_tasks(panel), SplitConfig("random"))
+    result = split(panel.frame, panel_tasks(panel), SplitConfig(strategy="random"))
     report = leakage(panel.frame, result.assignment, group_column=panel.group_column, checks=("group",))
     group = report.to_frame().set_index("check").loc["group"]
     assert group["status"] == "fail"
@@ -138,7 +138,7 @@ def test_the_group_check_counts_groups_a_row_split_cuts_and_says_what_to_do(pane
 
 
 def test_a_time_split_that_lets_groups_straddle_warns_without_asking_for_the_group_column_it_has(panel):
-    config = SplitConfig("time", time_column="year", group_column="person_id", group_time="rows")
+    config = SplitConfig(strategy="time", time_column="year", group_column="person_id", group_time="rows")
     result = split(panel.frame, panel_tasks(panel), config)
     report = leakage(panel.frame, result.assignment, group_column="person_id", group_time=config.time_groups,
                      checks=("group",))
@@ -157,7 +157,7 @@ def _leakage_rows(page: str) -> str:
 
 def test_the_report_of_an_upload_does_not_fail_on_a_task_s_own_column(panel):
     tasks = panel_tasks(panel)
-    config = SplitConfig("group", group_column="person_id")
+    config = SplitConfig(strategy="group", group_column="person_id")
     result = split(panel.frame, tasks, config)
     page = render_report(panel, tasks, result.assignment, config=result.config)
     section = _leakage_rows(page)

@@ -229,7 +229,7 @@ def card_badges(at: AppTest) -> dict[str, str]:
 def test_a_time_split_shows_drift_between_periods_not_a_failed_stratification():
     from core.splits import SplitConfig
 
-    at = open_diagnostics_on_panel(SplitConfig("time", time_column="year", group_column="person_id",
+    at = open_diagnostics_on_panel(SplitConfig(strategy="time", time_column="year", group_column="person_id",
                                                group_time="rows"))
     badges = card_badges(at)
     assert {badges[s] for s in ("LD", "LPD", "JS", "FZ", "FLZ")} == {"info"}, badges  # LD, LPD, JS were fail
@@ -244,7 +244,7 @@ def test_a_time_split_shows_drift_between_periods_not_a_failed_stratification():
 def test_the_strategy_table_says_why_each_strategy_got_its_status():
     from core.splits import SplitConfig
 
-    at = open_diagnostics_on_panel(SplitConfig("group", group_column="person_id"))
+    at = open_diagnostics_on_panel(SplitConfig(strategy="group", group_column="person_id"))
     table = next(df.value for df in at.dataframe if "config" in df.value.columns)
     reasons = why_lines(at)
     assert set(reasons) == set(table["config"])
@@ -276,7 +276,7 @@ def test_compare_judges_the_stratified_split_the_split_page_makes():
     from core.tasks import Task
     from tests.test_split_verdicts import balanced_panel
 
-    at = open_diagnostics_on(balanced_panel(), SplitConfig("stratified", group_column="id", time_column="year"),
+    at = open_diagnostics_on(balanced_panel(), SplitConfig(strategy="stratified", group_column="id", time_column="year"),
                              (Task("fare_high", ("fare_high",), "binary"),), group_column="id", time_column="year")
     captions = " ".join(c.value for c in at.caption)
     assert "ignore the groups" not in captions
@@ -295,7 +295,7 @@ def test_an_infinite_ld_in_the_comparison_reads_as_undefined_not_infinity_or_not
 
     frame = balanced_panel()
     frame["y00"] = (frame["year"] == 2000).astype(int)  # airfare's year dummy: on every row of 2000
-    at = open_diagnostics_on(frame, SplitConfig("group", group_column="id", time_column="year"),
+    at = open_diagnostics_on(frame, SplitConfig(strategy="group", group_column="id", time_column="year"),
                              (Task("fare_high", ("fare_high",), "binary"), Task("y00", ("y00",), "binary")),
                              group_column="id", time_column="year")
     table = next(df.value for df in at.dataframe if "config" in df.value.columns).set_index("config")

@@ -135,7 +135,7 @@ def unlabelled_in_train() -> Dataset:
     frame = pd.DataFrame({"x": rng.normal(size=60), "part": part, "first": rng.integers(0, 2, 60)})
     frame["later"] = np.where(part == "train", np.nan, rng.integers(0, 2, 60))
     tasks = (Task("first", ("first",), "binary"), Task("later", ("later",), "binary"))
-    return Dataset("late-labels.csv", frame, tasks=tasks, feature_columns=("x",))
+    return Dataset(name="late-labels.csv", frame=frame, tasks=tasks, feature_columns=("x",))
 
 
 def test_a_task_with_no_labelled_train_rows_shows_one_error(app, unlabelled_in_train):
@@ -204,7 +204,7 @@ def test_k_folds_offer_the_test_fold_and_manual_weighting_asks_a_weight_per_task
 
 def test_an_upload_without_its_own_feature_list_defaults_to_every_other_column(app, unlabelled_in_train):
     at = app
-    data = Dataset("upload.csv", unlabelled_in_train.frame.assign(later=1), tasks=unlabelled_in_train.tasks)
+    data = Dataset(name="upload.csv", frame=unlabelled_in_train.frame.assign(later=1), tasks=unlabelled_in_train.tasks)
     at.session_state[state.DATASET] = data
     at.session_state[state.TASKS] = data.tasks
     at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="predefined", split_column="part")
@@ -253,7 +253,7 @@ def test_many_generated_tasks_train_and_draw(app, n_tasks):
     frame = many_tasks_frame(n_rows=600, n_tasks=n_tasks)
     tasks = tuple(Task(c, (c,), "binary" if i % 3 == 0 else "multiclass" if i % 3 == 1 else "regression")
                   for i, c in enumerate(c for c in frame.columns if c.startswith("task_")))
-    data = Dataset("many.csv", frame, tasks=tasks, feature_columns=tuple(f"x{i}" for i in range(5)))
+    data = Dataset(name="many.csv", frame=frame, tasks=tasks, feature_columns=tuple(f"x{i}" for i in range(5)))
     at = app
     at.session_state[state.DATASET] = data
     at.session_state[state.TASKS] = tasks
@@ -316,7 +316,7 @@ def test_a_task_with_two_test_rows_shows_n_a_with_the_reason_and_is_not_judged(a
     frame["rare"] = rng.integers(0, 2, 240).astype(float)
     frame.loc[np.flatnonzero(part == "test")[2:], "rare"] = np.nan  # 2 labelled test rows
     tasks = (Task("common", ("common",), "binary"), Task("rare", ("rare",), "binary"))
-    data = Dataset("tiny-test.csv", frame, tasks=tasks, feature_columns=("x",))
+    data = Dataset(name="tiny-test.csv", frame=frame, tasks=tasks, feature_columns=("x",))
     at = app
     at.session_state[state.DATASET] = data
     at.session_state[state.TASKS] = tasks
@@ -353,7 +353,7 @@ def loanapp_like(n: int = 500, n_tasks: int = 11, seed: int = 4) -> Dataset:
     frame.loc[rng.random(n) < 0.05, "t1"] = np.nan
     tasks = (Task("dist", ("dist",), "regression"),
              *(Task(f"t{i}", (f"t{i}",), "binary") for i in range(n_tasks - 1)))
-    return Dataset("loanapp-like.csv", frame, tasks=tasks)
+    return Dataset(name="loanapp-like.csv", frame=frame, tasks=tasks)
 
 
 def with_data(at: AppTest, data: Dataset, strategy: str = "random") -> AppTest:
@@ -455,7 +455,7 @@ def test_a_task_of_many_classes_is_named_instead_of_an_unreadable_confusion_matr
                           "many": rng.integers(0, 40, n)})
     tasks = (Task("small", ("small",), "multiclass"), Task("many", ("many",), "multiclass"))
     at = app
-    at.session_state[state.DATASET] = Dataset("many-classes.csv", frame, tasks=tasks, feature_columns=("x",))
+    at.session_state[state.DATASET] = Dataset(name="many-classes.csv", frame=frame, tasks=tasks, feature_columns=("x",))
     at.session_state[state.TASKS] = tasks
     at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="predefined", split_column="part")
     finish(at := train(open_model(at), 2))

@@ -112,7 +112,7 @@ def strip_axis(at: AppTest) -> str:
 
 def test_time_with_a_group_column_says_where_groups_go_and_lets_the_user_choose():
     frame = staggered_panel()
-    at = open_split_on(frame, SplitConfig("time", time_column="year", group_column="person_id"),
+    at = open_split_on(frame, SplitConfig(strategy="time", time_column="year", group_column="person_id"),
                        group_column="person_id", time_column="year")
     placing = at.radio(key=widget_key(at, "group_time"))
     assert placing.value == "first" and placing.options == ["by its first time", "by its last time",
@@ -132,7 +132,7 @@ def test_time_with_a_group_column_says_where_groups_go_and_lets_the_user_choose(
 
 def test_hash_without_an_id_column_warns_and_names_the_picker():
     frame = panel_frame(n_people=60)
-    at = open_split_on(frame, SplitConfig("random"))
+    at = open_split_on(frame, SplitConfig(strategy="random"))
     at.selectbox(key=widget_key(at, "strategy")).select("hash").run()
     at.selectbox(key=widget_key(at, "id")).select("(none)").run()
     assert not at.exception and not at.error
@@ -144,7 +144,7 @@ def test_hash_without_an_id_column_warns_and_names_the_picker():
 def test_predefined_names_the_values_it_found_and_how_they_are_used():
     frame = panel_frame(n_people=60)
     frame["source"] = np.where(frame["year"] < 2013, "fit", np.where(frame["year"] < 2014, "dev", "holdout"))
-    at = open_split_on(frame, SplitConfig("predefined", split_column="source"))
+    at = open_split_on(frame, SplitConfig(strategy="predefined", split_column="source"))
     assert not at.exception and not at.error
     note = " ".join(i.value for i in at.info)
     for value in ("`fit`", "`dev`", "`holdout`"):
@@ -170,7 +170,7 @@ def open_page_on(frame: pd.DataFrame, config: SplitConfig, tasks: tuple[Task, ..
 def test_settings_that_make_no_split_are_named_on_every_page_that_uses_the_last_one():
     frame = panel_frame(n_people=80)
     frame["msa"] = 1120.0  # loanapp: one metropolitan area
-    at = open_page_on(frame, SplitConfig("random"), (Task("employed", ("employed",), "binary"),))
+    at = open_page_on(frame, SplitConfig(strategy="random"), (Task("employed", ("employed",), "binary"),))
     at.selectbox(key=widget_key(at, "strategy")).select("group").run()
     at.selectbox(key=widget_key(at, "group")).select("msa").run()
     assert "holds a single group" in at.error[0].value
@@ -194,7 +194,7 @@ def test_settings_that_make_no_split_are_named_on_every_page_that_uses_the_last_
 
 def test_a_split_that_works_again_clears_the_banner():
     frame = panel_frame(n_people=60)
-    at = open_page_on(frame, SplitConfig("random"), (Task("employed", ("employed",), "binary"),))
+    at = open_page_on(frame, SplitConfig(strategy="random"), (Task("employed", ("employed",), "binary"),))
     at.selectbox(key=widget_key(at, "strategy")).select("predefined").run()
     assert at.session_state[state.SPLIT_PROBLEM] is not None
     at.selectbox(key=widget_key(at, "strategy")).select("random").run()
@@ -204,7 +204,7 @@ def test_a_split_that_works_again_clears_the_banner():
 def test_time_on_an_airfare_like_panel_defaults_to_a_placing_that_splits():
     frame = balanced_panel()
     tasks = (Task("fare_high", ("fare_high",), "binary"),)
-    at = open_page_on(frame, SplitConfig("group", group_column="id", time_column="year"), tasks,
+    at = open_page_on(frame, SplitConfig(strategy="group", group_column="id", time_column="year"), tasks,
                       group_column="id", time_column="year")
     at.selectbox(key=widget_key(at, "strategy")).select("time").run()
     assert not at.exception
@@ -221,7 +221,7 @@ def test_time_on_an_airfare_like_panel_defaults_to_a_placing_that_splits():
 
 def test_stratified_with_a_group_column_says_it_keeps_groups_whole():
     frame = balanced_panel()
-    at = open_page_on(frame, SplitConfig("stratified", group_column="id"),
+    at = open_page_on(frame, SplitConfig(strategy="stratified", group_column="id"),
                       (Task("fare_high", ("fare_high",), "binary"),), group_column="id", time_column="year")
     captions = " ".join(c.value for c in at.caption)
     assert "With Group column `id` set, stratified keeps each `id` group whole" in captions

@@ -51,7 +51,7 @@ def staggered_panel(seed: int = 1) -> pd.DataFrame:
 
 def time_config(group_time: str | None = None, **extra) -> SplitConfig:
     chosen = {} if group_time is None else {"group_time": group_time}
-    return SplitConfig("time", time_column="year", group_column="person_id", **chosen, **extra)
+    return SplitConfig(strategy="time", time_column="year", group_column="person_id", **chosen, **extra)
 
 
 def checks(frame, result, group_time) -> dict[str, tuple[str, str]]:
@@ -135,7 +135,7 @@ def test_group_time_round_trips_and_old_configs_still_load():
     with pytest.raises(ConfigError, match="group_time='sideways' is unknown; use 'first'"):
         time_config("sideways")
     assert time_config("rows").time_groups == "rows"
-    assert SplitConfig("group", group_column="person_id", group_time="rows").time_groups is None
+    assert SplitConfig(strategy="group", group_column="person_id", group_time="rows").time_groups is None
 
 
 # --------------------------------------------------------------------------- item 7: judged on what was promised
@@ -167,7 +167,7 @@ def test_a_time_split_shows_label_drift_as_information_and_judges_only_its_sizes
 def test_a_predefined_split_is_not_judged_on_labels_or_sizes():
     frame = panel_frame()
     frame["wave"] = np.where(frame["year"] < 2013, "early", "late")
-    card = judged(frame, SplitConfig("predefined", split_column="wave"))
+    card = judged(frame, SplitConfig(strategy="predefined", split_column="wave"))
     assert "ED" not in card.index
     assert (card["status"] == "info").all() and card.loc["LD", "reading"].count("shift between the given splits")
 
@@ -175,7 +175,7 @@ def test_a_predefined_split_is_not_judged_on_labels_or_sizes():
 def test_a_group_split_is_judged_against_random_deals_of_the_same_groups():
     frame = panel_frame(n_people=30, seed=3)  # 30 people of ~5 rows: whole groups cannot balance labels finely
     tasks = PANEL_TASKS
-    result = split(frame, list(tasks), SplitConfig("group", group_column="person_id"))
+    result = split(frame, list(tasks), SplitConfig(strategy="group", group_column="person_id"))
     encoded = encode_tasks(frame, tasks, 5)
     quality, scores, card = judge_split(frame, encoded, result.assignment, result.config)
     by_rows = scorecard(quality, scores).set_index("score")
@@ -190,7 +190,7 @@ def test_a_group_split_is_judged_against_random_deals_of_the_same_groups():
 def test_the_group_ld_chance_is_the_rows_formula_when_every_group_is_one_row():
     frame = panel_frame(n_people=50)
     encoded = encode_tasks(frame, PANEL_TASKS, 5)
-    config = SplitConfig("random")
+    config = SplitConfig(strategy="random")
     singletons = Units(np.arange(len(frame)), np.ones(len(frame), dtype=np.int64), "groups")
     assignment = split(frame, [], config).assignment
     rows = split_quality(encoded.matrix, assignment.to_numpy(), dict(config.fractions))
@@ -209,8 +209,8 @@ def test_an_infinite_ld_reads_as_a_sentence():
 def test_the_comparison_says_why_each_strategy_got_its_status():
     frame = staggered_panel()
     configs = {
-        "random": SplitConfig("random"),
-        "group": SplitConfig("group", group_column="person_id"),
+        "random": SplitConfig(strategy="random"),
+        "group": SplitConfig(strategy="group", group_column="person_id"),
         "time": time_config("first"),
     }
     table = compare_strategies(frame, list(PANEL_TASKS), configs, group_column="person_id").to_frame()
@@ -230,11 +230,11 @@ def test_the_group_chance_is_the_mean_score_of_random_deals_of_the_same_groups()
     frame["income_band"] = frame["income"]  # a regression task: KS
     tasks = (*PANEL_TASKS, Task("income_band", ("income_band",), "regression"))
     encoded = encode_tasks(frame, tasks, 5)
-    config = SplitConfig("group", group_column="person_id", seed=11)
+    config = SplitConfig(strategy="group", group_column="person_id", seed=11)
     chance = group_chance(frame, encoded, config, "person_id", deals=3)
     long_way = {"lpd": [], "ed_share": [], "gap": [], "js": [], "ks": []}
     for deal in range(3):
-        dealt = split(frame, [], SplitConfig("random", group_column="person_id", seed=11 + deal)).assignment
+        dealt = split(frame, [], SplitConfig(strategy="random", group_column="person_id", seed=11 + deal)).assignment
         quality = split_quality(encoded.matrix, dealt.to_numpy(), dict(config.fractions))
         scores = task_scores(frame, encoded, dealt)
         for key, value in (("lpd", quality.lpd), ("ed_share", quality.ed_share), ("gap", quality.max_gap),
@@ -260,7 +260,7 @@ def balanced_panel(n_routes: int = 60, seed: int = 3) -> pd.DataFrame:
 def test_a_balanced_panel_is_never_told_to_place_groups_by_a_time_that_fails_the_same_way():
     frame = balanced_panel()
     for mode, other in (("first", "last"), ("last", "first")):
-        config = SplitConfig("time", time_column="year", group_column="id", group_time=mode)
+        config = SplitConfig(strategy="time", time_column="year", group_column="id", group_time=mode)
         with pytest.warns(UserWarning, match="split rows by time") as caught:
             result = split(frame, [], config)
         assert result.to_frame()["rows"].max() == len(frame), "all groups in one split"
@@ -276,7 +276,7 @@ def test_the_default_group_placing_is_one_that_splits_the_groups():
     assert one_split_placings(balanced_panel(), "year", "id") == ("first", "last")
     assert default_group_time(panel_frame(), "year", "person_id") == "last"  # all start in 2010, end apart
     assert default_group_time(staggered_panel(), "year", "person_id") == "first"
-    rows = split(balanced_panel(), [], SplitConfig("time", time_column="year", group_column="id", group_time="rows"))
+    rows = split(balanced_panel(), [], SplitConfig(strategy="time", time_column="year", group_column="id", group_time="rows"))
     assert rows.to_frame()["rows"].gt(0).all()
 
 
@@ -290,13 +290,13 @@ def test_a_single_group_names_the_fix_for_the_chosen_strategy(strategy, fix):
     frame["msa"] = 1120.0
     with pytest.raises(DataError, match=r"group_column 'msa' holds a single group \(1120\.0\); ") as caught:
         split(frame, [Task("fare_high", ("fare_high",), "binary")],
-              SplitConfig(strategy, group_column="msa", n_folds=5))
+              SplitConfig(strategy=strategy, group_column="msa", n_folds=5))
     assert str(caught.value).endswith(fix + "."), str(caught.value)
 
 
 def test_settings_read_as_words():
-    assert config_words(SplitConfig("random")) == "random 70/15/15"
-    assert config_words(SplitConfig("stratified", n_folds=5)) == "stratified, 5 folds"
+    assert config_words(SplitConfig(strategy="random")) == "random 70/15/15"
+    assert config_words(SplitConfig(strategy="stratified", n_folds=5)) == "stratified, 5 folds"
     assert config_words({"strategy": "group", "fractions": {"train": 0.8, "test": 0.2}}) == "group 80/20"
 
 
@@ -333,8 +333,8 @@ def test_the_recommendation_says_infinite_in_words():
 def test_random_and_stratified_with_a_group_column_are_compared_as_split_makes_them():
     frame = balanced_panel()
     tasks = [Task("fare_high", ("fare_high",), "binary")]
-    configs = {"stratified": SplitConfig("stratified", group_column="id"),
-               "group": SplitConfig("group", group_column="id")}
+    configs = {"stratified": SplitConfig(strategy="stratified", group_column="id"),
+               "group": SplitConfig(strategy="group", group_column="id")}
     table = compare_strategies(frame, tasks, configs, group_column="id").to_frame().set_index("config")
     assert table.loc["stratified", "groups_split"] == 0 and table.loc["stratified", "status"] != "fail"
     assert table.loc["stratified", "ld"] == table.loc["group", "ld"]

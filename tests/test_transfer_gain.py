@@ -170,9 +170,9 @@ def test_a_tiny_test_fold_shows_no_metric_and_says_why():
 
 
 def test_frames_and_dicts_carry_the_interval_and_verdict():
-    gains = (TaskGain("a", "r2", 0.5, 0.4, 0.1, 0.25, 0.02, 0.2, "helps"),
-             TaskGain("b", "roc_auc", 0.7, 0.7, 0.0, 0.0, -0.03, 0.03, "no clear difference"))
-    gain = TransferGain(gains, 0.125, -0.01, 0.3, resamples=1000)
+    gains = (TaskGain(task="a", metric="r2", mtl=0.5, stl=0.4, gain=0.1, relative_gain=0.25, low=0.02, high=0.2, verdict="helps"),
+             TaskGain(task="b", metric="roc_auc", mtl=0.7, stl=0.7, gain=0.0, relative_gain=0.0, low=-0.03, high=0.03, verdict="no clear difference"))
+    gain = TransferGain(tasks=gains, delta_m=0.125, delta_m_low=-0.01, delta_m_high=0.3, resamples=1000)
     frame = gain.to_frame()
     assert {"low", "high", "verdict"} <= set(frame.columns)
     assert frame["verdict"].tolist() == ["helps", "no clear difference"]
@@ -184,14 +184,14 @@ def test_frames_and_dicts_carry_the_interval_and_verdict():
 
 def test_summary_sentences():
     def g(task, verdict):
-        return TaskGain(task, "roc_auc", 0.7, 0.7, 0.0, 0.0, -0.1, 0.1, verdict)
+        return TaskGain(task=task, metric="roc_auc", mtl=0.7, stl=0.7, gain=0.0, relative_gain=0.0, low=-0.1, high=0.1, verdict=verdict)
 
     tasks = ("union", "married", "lwage", "hours", "black", "occupation", "industry")
-    helps = TransferGain(tuple(g(t, "helps" if t in ("union", "married") else "no clear difference") for t in tasks),
-                         0.0, resamples=1000)
+    helps = TransferGain(tasks=tuple(g(t, "helps" if t in ("union", "married") else "no clear difference") for t in tasks),
+                         delta_m=0.0, resamples=1000)
     assert helps.summary() == ("Multi-task helps union and married; no clear difference on the other 5 tasks "
                                "(95% intervals).")
-    none = TransferGain(tuple(g(t, "no clear difference") for t in tasks[:3]) + (g("tiny", "not meaningful"),), 0.0,
+    none = TransferGain(tasks=tuple(g(t, "no clear difference") for t in tasks[:3]) + (g("tiny", "not meaningful"),), delta_m=0.0,
                         resamples=1000)
     assert none.summary() == ("No clear difference between multi-task and single-task on any of the 3 tasks; "
                               "not meaningful for tiny (95% intervals).")
@@ -353,10 +353,10 @@ def test_the_gain_chart_greys_a_task_neither_model_can_predict():
 
 
 def test_a_tiny_test_fold_keeps_its_own_reason_in_the_sentence_beside_a_task_no_model_predicts():
-    density = TaskGain("density", "r2", 0.035, -0.262, 0.297, 1.13, 0.2, 0.4, "not meaningful",
-                       "neither model beats predicting the mean (r2 below 0.05: multi-task 0.035, single-task -0.262)")
-    tiny = TaskGain("rare", "roc_auc", 0.0, 0.0, 0.0, None, verdict="not meaningful",
+    density = TaskGain(task="density", metric="r2", mtl=0.035, stl=-0.262, gain=0.297, relative_gain=1.13, low=0.2, high=0.4, verdict="not meaningful",
+                       note="neither model beats predicting the mean (r2 below 0.05: multi-task 0.035, single-task -0.262)")
+    tiny = TaskGain(task="rare", metric="roc_auc", mtl=0.0, stl=0.0, gain=0.0, relative_gain=None, verdict="not meaningful",
                     note="2 labelled test rows (fewer than 20)")
-    assert TransferGain((density, tiny), None, resamples=1000).summary() == (
+    assert TransferGain(tasks=(density, tiny), delta_m=None, resamples=1000).summary() == (
         "No task can be compared: neither model beats predicting the mean on density; not meaningful for rare "
         "(95% intervals).")

@@ -28,7 +28,7 @@ SYNTHETIC_MAX_ROWS = 5_000_000
 SYNTHETIC_MAX_LABELS = 500
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BuiltinDataset:
     """A built-in dataset: where it comes from and which columns play which role."""
 

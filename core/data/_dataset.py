@@ -28,7 +28,7 @@ __all__ = ["Dataset", "load_builtin", "load_data", "load_file", "dataset_from_fr
 
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class Dataset:
     """A table and the roles of its columns.
 

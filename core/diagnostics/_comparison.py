@@ -80,7 +80,7 @@ def compare_strategies(
     >>> from core.splits import SplitConfig
     >>> frame = pd.DataFrame({"y": [0, 1] * 50})
     >>> tasks = [Task("y", ("y",), "binary")]
-    >>> table = compare_strategies(frame, tasks, [SplitConfig("random"), SplitConfig("stratified")]).to_frame()
+    >>> table = compare_strategies(frame, tasks, [SplitConfig(strategy="random"), SplitConfig(strategy="stratified")]).to_frame()
     >>> table["config"].tolist()
     ['random', 'stratified']
     """

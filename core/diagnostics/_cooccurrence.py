@@ -52,7 +52,7 @@ def _long_form(label_tasks: tuple[str, ...], label_values: tuple[str, ...], **ma
     return pd.DataFrame(pairs | {name: matrix.to_numpy().ravel() for name, matrix in matrices.items()})
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class Cooccurrence:
     """How often labels occur together, over all labels of all chosen tasks.
 
@@ -143,12 +143,12 @@ def cooccurrence(
     labels = list(encoded.labels)
     frame = lambda values: pd.DataFrame(values, index=labels, columns=labels)  # noqa: E731
     return Cooccurrence(
-        frame(counts.astype(np.int64)), frame(_conditional(counts)), frame(lift), n, name, encoded.label_tasks,
-        encoded.label_values,
+        counts=frame(counts.astype(np.int64)), conditional=frame(_conditional(counts)), lift=frame(lift),
+        n_rows=n, split=name, label_tasks=encoded.label_tasks, label_values=encoded.label_values,
     )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class CooccurrenceShift:
     """P(column | row) in ``split_b`` minus the same in ``split_a``, label x label.
 
@@ -221,8 +221,10 @@ def cooccurrence_shift(
         counts = _pair_counts(encoded, rows)
         conditionals.append(pd.DataFrame(_conditional(counts), index=labels, columns=labels))
         supports.append(np.diag(counts).astype(np.int64))
-    a, b = conditionals
-    return CooccurrenceShift(b - a, a, b, split_a, split_b, encoded.label_tasks, encoded.label_values, *supports)
+    (a, b), (count_a, count_b) = conditionals, supports
+    return CooccurrenceShift(difference=b - a, conditional_a=a, conditional_b=b, split_a=split_a, split_b=split_b,
+                             label_tasks=encoded.label_tasks, label_values=encoded.label_values,
+                             count_a=count_a, count_b=count_b)
 
 # --------------------------------------------------------------------------- task association
 

@@ -48,7 +48,7 @@ def dealt_groups(config: SplitConfig) -> str | None:
 
     Examples
     --------
-    >>> dealt_groups(SplitConfig("group", group_column="nr")), dealt_groups(SplitConfig("time", time_column="t"))
+    >>> dealt_groups(SplitConfig(strategy="group", group_column="nr")), dealt_groups(SplitConfig(strategy="time", time_column="t"))
     ('nr', None)
     """
     if STRATEGIES[config.strategy].drift is not None:  # not judged against chance: no deal to compare with
@@ -74,7 +74,7 @@ def group_chance(
     >>> from core.tasks import Task
     >>> frame = pd.DataFrame({"g": np.repeat(np.arange(40), 5), "y": np.repeat([0, 1], 100)})
     >>> encoded = encode_tasks(frame, [Task("y", ("y",), "binary")], 5)
-    >>> chance = group_chance(frame, encoded, SplitConfig("group", group_column="g"), "g")
+    >>> chance = group_chance(frame, encoded, SplitConfig(strategy="group", group_column="g"), "g")
     >>> chance.against, chance.ld > 0, chance.js > 0
     ("a random deal of whole 'g' groups", True, True)
     """
@@ -90,7 +90,7 @@ def group_chance(
     regression = [part for part in encoded.tasks if part.task.kind == "regression"]
     scores: dict[str, list[float]] = {key: [] for key in ("lpd", "ed_share", "gap", "js", "ks")}
     for deal in range(deals):
-        seeded = SplitConfig("random", fractions=config.fractions, n_folds=config.n_folds,
+        seeded = SplitConfig(strategy="random", fractions=config.fractions, n_folds=config.n_folds,
                              seed=(config.seed + deal) % 2**32, group_column=group_column)
         unit_split = random_deal(frame, (), seeded, whole_units, [])
         deal_of = np.zeros((unit_split.size, k))
@@ -107,7 +107,7 @@ def group_chance(
         scores["ks"].append(float(ks[np.isfinite(ks)].max()) if np.isfinite(ks).any() else np.nan)
     means = {key: _finite_mean(values) for key, values in scores.items()}
     ld = _group_ld_chance(encoded.matrix, units, config.shares)
-    return Chance(f"a random deal of whole '{group_column}' groups", ld=ld, **means)
+    return Chance(against=f"a random deal of whole '{group_column}' groups", ld=ld, **means)
 
 
 def _unit_pair_counts(matrix: sp.csr_matrix, units: Units) -> np.ndarray | sp.csr_matrix:
@@ -242,7 +242,7 @@ def judge_split(
     >>> from core.tasks import Task
     >>> frame = pd.DataFrame({"t": range(40), "y": [0] * 30 + [1] * 10})
     >>> encoded = encode_tasks(frame, [Task("y", ("y",), "binary")], 5)
-    >>> config = SplitConfig("time", time_column="t", fractions={"train": 0.75, "test": 0.25})
+    >>> config = SplitConfig(strategy="time", time_column="t", fractions={"train": 0.75, "test": 0.25})
     >>> assignment = ["train"] * 30 + ["test"] * 10
     >>> card = judge_split(frame, encoded, assignment, config)[2].set_index("score")
     >>> card.loc["LD", "status"], card.loc["ED", "status"]

@@ -101,7 +101,7 @@ def _per_split_pair_counts(Y: sp.csr_matrix, codes: np.ndarray, k: int) -> np.nd
 # --------------------------------------------------------------------------- measures
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class SplitQuality:
     """The stratification measures of one split (lower is better for all five).
 

@@ -63,7 +63,7 @@ LABEL_SCORES = ("LD", "LPD", "FZ", "FLZ", "gap", "JS", "KS")  # how labels diffe
 RANDOM_ROWS = "a random split of these sizes"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Chance:
     """What a random deal of the units a strategy dealt scores: the level a split is judged against.
 
@@ -76,7 +76,7 @@ class Chance:
 
     Examples
     --------
-    >>> Chance("a random deal of whole 'nr' groups", ld=0.2, lpd=0.05, js=0.03).js
+    >>> Chance(against="a random deal of whole 'nr' groups", ld=0.2, lpd=0.05, js=0.03).js
     0.03
     """
 
@@ -94,7 +94,7 @@ class Chance:
                 "KS": self.ks}.get(score, math.nan)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Threshold:
     """When a score passes, warns or fails, and how to say what its value means.
 
@@ -192,44 +192,44 @@ THRESHOLDS: dict[str, Threshold] = {
     t.score: t
     for t in (
         Threshold(
-            "LD", "Label distribution", 0.5, 2.0, _versus_random("Labels'"),
-            "Stratify on these tasks (strategy 'stratified').", relative=True,
+            score="LD", name="Label distribution", warn_from=0.5, fail_from=2.0, meaning=_versus_random("Labels'"),
+            advice="Stratify on these tasks (strategy 'stratified').", relative=True,
         ),
         Threshold(
-            "LPD", "Label-pair distribution", 0.5, 2.0, _versus_random("Label pairs'"),
-            "Stratify with order=2 to balance label pairs too.", relative=True,
+            score="LPD", name="Label-pair distribution", warn_from=0.5, fail_from=2.0, meaning=_versus_random("Label pairs'"),
+            advice="Stratify with order=2 to balance label pairs too.", relative=True,
         ),
         Threshold(
-            "ED", "Examples distribution (share of rows)", 0.01, 0.05,
-            lambda v, _: f"split sizes are off their targets by {100 * v:.2g}% of the rows on average.",
-            "Splits this far from their fractions usually come from large groups or a time gap.",
+            score="ED", name="Examples distribution (share of rows)", warn_from=0.01, fail_from=0.05,
+            meaning=lambda v, _: f"split sizes are off their targets by {100 * v:.2g}% of the rows on average.",
+            advice="Splits this far from their fractions usually come from large groups or a time gap.",
         ),
         Threshold(
-            "FZ", "Splits missing a label", 1, math.inf,
-            lambda v, _: "every split has at least one positive row of every label."
+            score="FZ", name="Splits missing a label", warn_from=1, fail_from=math.inf,
+            meaning=lambda v, _: "every split has at least one positive row of every label."
             if v == 0 else f"{v:.0f} split(s) have no positive row for at least one label.",
-            "A label absent from a split cannot be learned or evaluated there; use fewer folds or stratify.",
+            advice="A label absent from a split cannot be learned or evaluated there; use fewer folds or stratify.",
         ),
         Threshold(
-            "FLZ", "Split-label pairs with no positives", 1, math.inf,
-            lambda v, _: "no split lacks any label."
+            score="FLZ", name="Split-label pairs with no positives", warn_from=1, fail_from=math.inf,
+            meaning=lambda v, _: "no split lacks any label."
             if v == 0 else f"{v:.0f} (split, label) pair(s) have no positive row.",
-            "Rare labels with fewer positive rows than splits cannot reach every split.",
+            advice="Rare labels with fewer positive rows than splits cannot reach every split.",
         ),
         Threshold(
-            "gap", "Largest label share gap", 0.01, 0.05,
-            lambda v, _: f"no label's share of a split's rows differs from its share of all rows by more than {_points(v)}.",
-            "Stratify on the task with the largest gap.",
+            score="gap", name="Largest label share gap", warn_from=0.01, fail_from=0.05,
+            meaning=lambda v, _: f"no label's share of a split's rows differs from its share of all rows by more than {_points(v)}.",
+            advice="Stratify on the task with the largest gap.",
         ),
         Threshold(
-            "JS", "Worst Jensen-Shannon distance", 0.02, 0.05,
-            lambda v, _: f"every task's label distribution in every split is within Jensen-Shannon distance {v:.2g} of the whole (0 = identical, 1 = disjoint).",
-            "Stratify on the task and split shown in the task scores.",
+            score="JS", name="Worst Jensen-Shannon distance", warn_from=0.02, fail_from=0.05,
+            meaning=lambda v, _: f"every task's label distribution in every split is within Jensen-Shannon distance {v:.2g} of the whole (0 = identical, 1 = disjoint).",
+            advice="Stratify on the task and split shown in the task scores.",
         ),
         Threshold(
-            "KS", "Worst KS statistic (regression)", 0.05, 0.1,
-            lambda v, _: f"each regression target's distribution in a split is within {_points(v)} (largest gap between the CDFs) of the whole.",
-            "Stratify the regression task by its quantile bins.",
+            score="KS", name="Worst KS statistic (regression)", warn_from=0.05, fail_from=0.1,
+            meaning=lambda v, _: f"each regression target's distribution in a split is within {_points(v)} (largest gap between the CDFs) of the whole.",
+            advice="Stratify the regression task by its quantile bins.",
         ),
     )
 }  # fmt: skip
@@ -320,7 +320,7 @@ def scorecard(
         worst_js = task_scores.worst_js if worst_js is None else worst_js
         worst_ks = task_scores.worst_ks if worst_ks is None else worst_ks
     if chance is None:
-        chance = Chance(RANDOM_ROWS, quality.ld_random, quality.lpd_random)
+        chance = Chance(against=RANDOM_ROWS, ld=quality.ld_random, lpd=quality.lpd_random)
     values = {
         "LD": quality.ld, "LPD": quality.lpd, "ED": quality.ed_share, "FZ": quality.fz, "FLZ": quality.flz,
         "gap": quality.max_gap, "JS": worst_js, "KS": worst_ks,

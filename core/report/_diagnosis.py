@@ -24,7 +24,7 @@ SHIFT_PAIRS = 10  # co-occurrence pairs listed per split
 MIN_SHIFT_SUPPORT = 20  # rows with the conditioning label, in both splits, before a shift is listed
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class Diagnosis:
     """Everything the report shows, computed once."""
 
@@ -156,6 +156,6 @@ def diagnose(dataset: Dataset, tasks, assignment, config, progress: Progress) ->
     comparison = diagnostics.compare_strategies(frame, encoded, configs, group_column=group).to_frame()
     recommendation = recommend_strategy(comparison, group_column=group, time_column=time)
     return Diagnosis(
-        splits, sizes, quality, scores, card, leak, distribution, association, shifts, pairs, shift, known,
-        assignment_digest(assignment), comparison, recommendation,
+        splits=splits, sizes=sizes, quality=quality, scores=scores, card=card, leakage=leak, distribution=distribution, association=association, shifts=shifts, pairs=pairs, shift=shift, fractions_known=known,
+        digest=assignment_digest(assignment), comparison=comparison, recommendation=recommendation,
     )

@@ -30,7 +30,7 @@ WORKSPACE_FORMAT = "tasksplit.Workspace"
 WORKSPACE_VERSION = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Workspace:
     """The work on one dataset: which data, its tasks, its column roles and its split.
 
@@ -57,8 +57,8 @@ class Workspace:
     @classmethod
     def of(cls, dataset: Dataset, tasks: Sequence[Task], config: SplitConfig) -> Workspace:
         """The workspace of ``dataset`` with these tasks and split."""
-        return cls(dataset.name, dataset.fingerprint, dataset.n_rows, dataset.frame.shape[1], tuple(tasks),
-                   dataset.group_column, dataset.time_column, dataset.id_column, config)
+        return cls(data_name=dataset.name, data_digest=dataset.fingerprint, rows=dataset.n_rows, columns=dataset.frame.shape[1], tasks=tuple(tasks),
+                   group_column=dataset.group_column, time_column=dataset.time_column, id_column=dataset.id_column, config=config)
 
     def fits(self, dataset: Dataset) -> bool:
         """Whether ``dataset`` is the data this workspace was made on (the same content)."""
@@ -97,9 +97,9 @@ class Workspace:
         try:
             data, roles = values["data"], values.get("roles") or {}
             tasks = tuple(Task(str(t["name"]), tuple(t["columns"]), str(t["kind"])) for t in values["tasks"])
-            workspace = cls(str(data["name"]), str(data["digest"]), int(data["rows"]), int(data["columns"]), tasks,
-                            _column(roles, "group"), _column(roles, "time"), _column(roles, "id"),
-                            SplitConfig.from_json(json.dumps(values["config"])))
+            workspace = cls(data_name=str(data["name"]), data_digest=str(data["digest"]), rows=int(data["rows"]), columns=int(data["columns"]), tasks=tasks,
+                            group_column=_column(roles, "group"), time_column=_column(roles, "time"), id_column=_column(roles, "id"),
+                            config=SplitConfig.from_json(json.dumps(values["config"])))
         except TaskSplitError:
             raise
         except (KeyError, TypeError, ValueError) as error:

@@ -91,7 +91,7 @@ class Fractions(Mapping):
 DEFAULT_FRACTIONS = Fractions({"train": 0.7, "val": 0.15, "test": 0.15})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SplitConfig:
     """How to split: a frozen, hashable, JSON round-tripping record that validates itself.
 
@@ -282,7 +282,7 @@ def config_words(config: SplitConfig | Mapping) -> str:
 
     Examples
     --------
-    >>> config_words(SplitConfig("random"))
+    >>> config_words(SplitConfig(strategy="random"))
     'random 70/15/15'
     >>> config_words({"strategy": "stratified", "n_folds": 5, "group_column": "msa"})
     'stratified, 5 folds, Group column msa'

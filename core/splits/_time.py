@@ -103,7 +103,7 @@ def time_order(df: pd.DataFrame, config: SplitConfig) -> np.ndarray:
     --------
     >>> from core.splits import SplitConfig
     >>> frame = pd.DataFrame({"g": ["b", "a", "b", "a"], "t": [1, 2, 3, 4]})
-    >>> time_order(frame, SplitConfig("time", time_column="t", group_column="g")).tolist()
+    >>> time_order(frame, SplitConfig(strategy="time", time_column="t", group_column="g")).tolist()
     [0, 2, 1, 3]
     """
     times = _parse_times(df[config.time_column], config.time_column)
@@ -123,7 +123,7 @@ def time_order_words(config: SplitConfig) -> str:
     Examples
     --------
     >>> from core.splits import SplitConfig
-    >>> time_order_words(SplitConfig("time", time_column="year", group_column="id"))
+    >>> time_order_words(SplitConfig(strategy="time", time_column="year", group_column="id"))
     "each id's first year, then id, then year"
     """
     if config.time_groups in PLACED_BY:

@@ -33,7 +33,7 @@ __all__ = [
 MISSING = "(missing)"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class TaskLabels:
     """One task's labels: its columns in the indicator matrix and its per-row codes.
 
@@ -56,7 +56,7 @@ class TaskLabels:
         return labelled[np.argsort(self.values[labelled], kind="stable")]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class EncodedTasks:
     """Tasks encoded once: the indicator matrix, its ``task=value`` labels, and per-task codes.
 
@@ -113,7 +113,7 @@ def encode_tasks(df: pd.DataFrame, tasks: Sequence[Task], n_bins: int = 5) -> En
         block = _fast_multilabel(df, task)
         if block is not None:
             part = TaskLabels(
-                task, task.columns, slice(start, start + block.shape[1]), np.zeros(len(df), bool)
+                task=task, classes=task.columns, columns=slice(start, start + block.shape[1]), missing=np.zeros(len(df), bool)
             )
         else:
             encoded = encode(df, task, n_bins=n_bins)
@@ -122,14 +122,14 @@ def encode_tasks(df: pd.DataFrame, tasks: Sequence[Task], n_bins: int = 5) -> En
             codes = None if task.kind == "multilabel" else encoded.codes
             values = encoded.values if task.kind == "regression" else None
             part = TaskLabels(
-                task, encoded.classes, columns, encoded.missing, codes, values, encoded.bin_edges
+                task=task, classes=encoded.classes, columns=columns, missing=encoded.missing, codes=codes, values=values, bin_edges=encoded.bin_edges
             )
         parts.append(part)
         blocks.append(block)
         labels.extend(label_name(task.name, value) for value in part.classes)
         start += block.shape[1]
     matrix = sp.hstack(blocks, format="csr", dtype=np.uint8)
-    return EncodedTasks(tuple(parts), matrix, tuple(labels), df.index, n_bins)
+    return EncodedTasks(tasks=tuple(parts), matrix=matrix, labels=tuple(labels), index=df.index, n_bins=n_bins)
 
 
 def indicator_matrix(

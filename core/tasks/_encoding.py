@@ -52,7 +52,7 @@ def encode(df: pd.DataFrame, task: Task, n_bins: int = 5) -> EncodedTask:
     classes = _sort_classes(labels)
     _check_class_count(task, classes)
     codes = pd.Categorical(labels, categories=list(classes)).codes.astype(np.int64)
-    return EncodedTask(task, classes, codes)
+    return EncodedTask(task=task, classes=classes, values=codes)
 
 
 def _check_class_count(task: Task, classes: tuple[str, ...]) -> None:
@@ -93,7 +93,7 @@ def _encode_one_hot(df: pd.DataFrame, task: Task) -> EncodedTask:
     codes = np.where(labelled, np.nan_to_num(values).argmax(axis=1), -1).astype(np.int64)
     present = tuple(task.columns[i] for i in np.unique(codes[codes >= 0]))
     _check_class_count(task, present)
-    return EncodedTask(task, tuple(task.columns), codes)
+    return EncodedTask(task=task, classes=tuple(task.columns), values=codes)
 
 
 def _encode_multilabel(df: pd.DataFrame, task: Task) -> EncodedTask:
@@ -110,7 +110,7 @@ def _encode_multilabel(df: pd.DataFrame, task: Task) -> EncodedTask:
             )
         encoded = np.where(np.isnan(values), -1, values).astype(np.int8)
     _check_multilabel(task, encoded)
-    return EncodedTask(task, tuple(task.columns), encoded)
+    return EncodedTask(task=task, classes=tuple(task.columns), values=encoded)
 
 
 def _encode_delimited(df: pd.DataFrame, task: Task) -> EncodedTask:
@@ -134,7 +134,7 @@ def _encode_delimited(df: pd.DataFrame, task: Task) -> EncodedTask:
         cols = pd.Categorical(exploded, categories=list(classes)).codes
         encoded[rows, cols] = 1
     _check_multilabel(task, encoded)
-    return EncodedTask(task, classes, encoded)
+    return EncodedTask(task=task, classes=classes, values=encoded)
 
 
 def _check_multilabel(task: Task, encoded: np.ndarray) -> None:
@@ -172,7 +172,7 @@ def _encode_regression(df: pd.DataFrame, task: Task, n_bins: int) -> EncodedTask
         )
     bins, edges = quantile_bins(values, n_bins)
     names = tuple(_bin_name(i, edges) for i in range(len(edges) - 1))
-    return EncodedTask(task, names, values, bins=bins, bin_edges=edges)
+    return EncodedTask(task=task, classes=names, values=values, bins=bins, bin_edges=edges)
 
 
 def quantile_bins(values: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:

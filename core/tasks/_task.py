@@ -94,7 +94,7 @@ class Task:
             )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class EncodedTask:
     """A task's labels as arrays, with missing labels kept as missing.
 

@@ -70,7 +70,7 @@ class FeatureConfig:
         return asdict(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TargetSpec:
     """What the model predicts for one task: kind, class names, and the regression scale."""
 
@@ -98,7 +98,7 @@ class Part:
         return int(self.rows.shape[0])
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class PreparedSplit:
     """Everything :func:`core.training.train` needs, fitted on the train rows only."""
 
@@ -362,7 +362,7 @@ def _target_tensors(df: pd.DataFrame, task: Task, parts: Mapping[str, np.ndarray
         mean = float(np.nanmean(train_values))
         std = float(np.nanstd(train_values)) or 1.0
         values = (values - mean) / std
-    spec = TargetSpec(task.name, task.kind, tuple(encoded.classes) if task.kind != "regression" else (), mean, std)
+    spec = TargetSpec(name=task.name, kind=task.kind, classes=tuple(encoded.classes) if task.kind != "regression" else (), mean=mean, std=std)
     dtype = torch.int64 if task.kind == "multiclass" else torch.float32
     tensors = {part: torch.as_tensor(np.ascontiguousarray(values[rows]), dtype=dtype) for part, rows in parts.items()}
     return spec, tensors
@@ -426,8 +426,8 @@ def prepare_split(
     made = {part: Part(parts[part], x[part], y[part]) for part in PARTS}
     fold = test_fold if any(is_fold(v) for v in _split_names(assignment, df)) else None
     return PreparedSplit(
-        made["train"], made["val"], made["test"], tuple(targets), tuple(columns), names,
-        preprocessor, config, fold, held_out,
+        train=made["train"], val=made["val"], test=made["test"], targets=tuple(targets), feature_columns=tuple(columns), feature_names=names,
+        preprocessor=preprocessor, config=config, test_fold=fold, val_held_out=held_out,
     )
 
 

@@ -26,7 +26,7 @@ from core.training._metrics import Confusion
 __all__ = ["TrainConfig", "EpochRecord", "TrainResult", "divergence_message"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TrainConfig:
     """How to train. ``weights`` (manual weighting) may be given as a dict; it is kept as sorted pairs.
 
@@ -84,7 +84,7 @@ class TrainConfig:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EpochRecord:
     """One epoch: per-task train and val losses (unweighted), val primary metric, weights, totals.
 
@@ -117,7 +117,7 @@ def divergence_message(history, *, lr: float | None = None, best_epoch: int | No
 
     Examples
     --------
-    >>> rows = [EpochRecord(e, 0.0, {"y": t}, {"y": v}, {}, {}, t, v) for e, t, v in ((1, 1.0, 2.0), (2, 0.1, 900.0))]
+    >>> rows = [EpochRecord(epoch=e, seconds=0.0, train_loss={"y": t}, val_loss={"y": v}, val_metric={}, weights={}, train_total=t, val_total=v) for e, t, v in ((1, 1.0, 2.0), (2, 0.1, 900.0))]
     >>> divergence_message(rows, lr=0.003, best_epoch=1)[:62]
     'Validation loss of y diverged (x450 from epoch 1: 2 -> 900) wh'
     >>> divergence_message(rows[:1]) is None
@@ -154,7 +154,7 @@ def divergence_message(history, *, lr: float | None = None, best_epoch: int | No
     )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class TrainResult:
     """A finished (or stopped) run: history, val and test metrics, confusion matrices, the model.
 

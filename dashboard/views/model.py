@@ -159,10 +159,10 @@ def start(work: Work, train_config: TrainConfig, model_config: ModelConfig, opti
         st.warning("A run is still going: stop it before starting another.")
         return False
     request = RunRequest(
-        work.frame, work.tasks, work.split.assignment, train_config, model_config,
-        feature_columns=options["features"], test_fold=options["test_fold"], group_column=work.config.group_column,
-        id_column=work.data.id_column, time_column=work.data.time_column, baselines=options["baselines"],
-        key=work.key,
+        frame=work.frame, tasks=work.tasks, assignment=work.split.assignment, config=train_config,
+        model_config=model_config, feature_columns=options["features"], test_fold=options["test_fold"],
+        group_column=work.config.group_column, id_column=work.data.id_column, time_column=work.data.time_column,
+        baselines=options["baselines"], key=work.key,
     )
     state.start_training(request)
     return True
