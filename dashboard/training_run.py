@@ -24,7 +24,6 @@ import time
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -37,10 +36,12 @@ from core.training import (
     TrainConfig,
     TrainResult,
     TransferGain,
+    history_frame,
     prepare_split,
     train,
     train_baselines,
     transfer_gain,
+    weights_frame,
 )
 
 __all__ = ["RunRequest", "RunSnapshot", "TrainingRun"]
@@ -107,12 +108,12 @@ class RunSnapshot:
         return self.phase != "finished"
 
     def history_frame(self) -> pd.DataFrame:
-        """Tidy losses so far (``TrainResult.history_frame`` read from these records)."""
-        return TrainResult.history_frame(SimpleNamespace(history=self.records))
+        """Tidy losses so far (:func:`core.training.history_frame` of these records)."""
+        return history_frame(self.records)
 
     def weights_frame(self) -> pd.DataFrame:
-        """Tidy task weights so far (``TrainResult.weights_frame`` read from these records)."""
-        return TrainResult.weights_frame(SimpleNamespace(history=self.records))
+        """Tidy task weights so far (:func:`core.training.weights_frame` of these records)."""
+        return weights_frame(self.records)
 
     def progress(self) -> tuple[float, str]:
         """Share of the run done and a line with where it is and the time left (:meth:`time_left`)."""

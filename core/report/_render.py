@@ -24,7 +24,6 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -346,9 +345,9 @@ def _training_section(training, figure, transfer=None) -> str:
     sentence, the bars with their intervals, and the table.
     """
     from core.figures import transfer_gain_bars
-    from core.training import TrainResult
+    from core.training import TrainResult, history_frame
 
-    history = list(getattr(training, "history", training))
+    history = list(training.history if isinstance(training, TrainResult) else training)
     body = ""
     if isinstance(training, TrainResult):
         facts = {"epochs": len(history), "best epoch": training.best_epoch, "stopped": training.stopped,
@@ -377,8 +376,7 @@ def _training_section(training, figure, transfer=None) -> str:
                                                                              transfer.delta_m_high)))
         body += html_table(transfer.to_frame().drop(columns=["relative_gain"]))
     if history:
-        # TrainResult.history_frame reads only ``.history``, so a run's records draw the same curves
-        curves = TrainResult.history_frame(SimpleNamespace(history=history))
+        curves = history_frame(history)  # a finished run and a run's records draw the same curves
         best = training.best_epoch if isinstance(training, TrainResult) else None
         body += _safe_figure(figure, "loss curves", lambda: loss_curves(curves, best_epoch=best))
         last = history[-1]

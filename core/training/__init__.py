@@ -22,7 +22,14 @@ from core.training._metrics import (
     task_metrics,
     unreliable,
 )
-from core.training._records import EpochRecord, TrainConfig, TrainResult, divergence_message
+from core.training._records import (
+    EpochRecord,
+    TrainConfig,
+    TrainResult,
+    divergence_message,
+    history_frame,
+    weights_frame,
+)
 from core.training._transfer_gain import (
     BLIND_GUESS,
     BOOTSTRAP_RESAMPLES,
@@ -49,6 +56,8 @@ __all__ = [
     "EpochRecord",
     "TrainResult",
     "divergence_message",
+    "history_frame",
+    "weights_frame",
     "METRICS",
     "PRIMARY_METRIC",
     "LOWER_IS_BETTER",

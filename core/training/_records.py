@@ -23,7 +23,7 @@ from core.model import WEIGHTINGS, ModelConfig, SharedTrunkModel
 from core.training._features import FeatureConfig, TargetSpec
 from core.training._metrics import Confusion
 
-__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "divergence_message"]
+__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "divergence_message", "history_frame", "weights_frame"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,7 +117,8 @@ def divergence_message(history, *, lr: float | None = None, best_epoch: int | No
 
     Examples
     --------
-    >>> rows = [EpochRecord(epoch=e, seconds=0.0, train_loss={"y": t}, val_loss={"y": v}, val_metric={}, weights={}, train_total=t, val_total=v) for e, t, v in ((1, 1.0, 2.0), (2, 0.1, 900.0))]
+    >>> rows = [EpochRecord(epoch=e, seconds=0.0, train_loss={"y": t}, val_loss={"y": v}, val_metric={}, weights={},
+    ...                     train_total=t, val_total=v) for e, t, v in ((1, 1.0, 2.0), (2, 0.1, 900.0))]
     >>> divergence_message(rows, lr=0.003, best_epoch=1)[:62]
     'Validation loss of y diverged (x450 from epoch 1: 2 -> 900) wh'
     >>> divergence_message(rows[:1]) is None
@@ -152,6 +153,32 @@ def divergence_message(history, *, lr: float | None = None, best_epoch: int | No
         f"its val and test metrics are not to be trusted; drop features with extreme values or codes "
         f"such as 999999, or try a lower learning rate{rate}."
     )
+
+
+def history_frame(history) -> pd.DataFrame:
+    """Tidy losses of epoch records for the curves: ``epoch``, ``task`` (``total`` for the sum), ``part``, ``loss``.
+
+    A finished run's (:meth:`TrainResult.history_frame`) and a run in progress draw the same curves.
+
+    Examples
+    --------
+    >>> record = EpochRecord(epoch=1, seconds=0.1, train_loss={"y": 0.5}, val_loss={"y": 0.6}, val_metric={},
+    ...                      weights={"y": 1.0}, train_total=0.5, val_total=0.6)
+    >>> history_frame([record])["loss"].tolist()
+    [0.5, 0.5, 0.6, 0.6]
+    """
+    rows = []
+    for r in history:
+        for part, losses, total in (("train", r.train_loss, r.train_total), ("val", r.val_loss, r.val_total)):
+            rows += [(r.epoch, task, part, loss) for task, loss in losses.items()]
+            rows.append((r.epoch, "total", part, total))
+    return pd.DataFrame(rows, columns=["epoch", "task", "part", "loss"])
+
+
+def weights_frame(history) -> pd.DataFrame:
+    """Tidy task weights of epoch records: ``epoch``, ``task``, ``weight``."""
+    rows = [(r.epoch, task, w) for r in history for task, w in r.weights.items()]
+    return pd.DataFrame(rows, columns=["epoch", "task", "weight"])
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -221,17 +248,11 @@ class TrainResult:
 
     def history_frame(self) -> pd.DataFrame:
         """Tidy losses for the curves: ``epoch``, ``task`` (``total`` for the sum), ``part``, ``loss``."""
-        rows = []
-        for r in self.history:
-            for part, losses, total in (("train", r.train_loss, r.train_total), ("val", r.val_loss, r.val_total)):
-                rows += [(r.epoch, task, part, loss) for task, loss in losses.items()]
-                rows.append((r.epoch, "total", part, total))
-        return pd.DataFrame(rows, columns=["epoch", "task", "part", "loss"])
+        return history_frame(self.history)
 
     def weights_frame(self) -> pd.DataFrame:
         """Tidy task weights per epoch: ``epoch``, ``task``, ``weight``."""
-        rows = [(r.epoch, task, w) for r in self.history for task, w in r.weights.items()]
-        return pd.DataFrame(rows, columns=["epoch", "task", "weight"])
+        return weights_frame(self.history)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy test metrics: ``task``, ``metric``, ``value`` (None where undefined)."""
