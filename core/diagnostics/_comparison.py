@@ -19,6 +19,7 @@ from core.splits import STRATEGIES, assignment_codes
 from core.tasks import (
     EncodedTasks,
     Task,  # noqa: F401  (the docstring examples use it)
+    as_tasks,
     encode_tasks,
 )
 
@@ -88,8 +89,8 @@ def compare_strategies(
     from core.errors import TaskSplitError
     from core.splits import split
 
-    encodings = {tasks.n_bins: tasks} if isinstance(tasks, EncodedTasks) else {}
-    tasks = tuple(getattr(part, "task", part) for part in getattr(tasks, "tasks", tasks))
+    encodings = {tasks.n_bins: tasks} if isinstance(tasks, EncodedTasks) else {}  # a given encoding serves its n_bins
+    tasks = as_tasks(tasks)
     # read once for every config: the group column, and the tasks once per n_bins
     groups = pd.factorize(df[group_column].to_numpy()) if group_column is not None else None
     rows, results = [], {}

@@ -37,7 +37,7 @@ from core.diagnostics._leakage_sampled import near_duplicate_check, predictor_ch
 from core.diagnostics._thresholds import status_of
 from core.errors import DataError
 from core.splits import split_codes
-from core.tasks import Task, task_source_columns
+from core.tasks import EncodedTasks, Task, as_tasks, task_source_columns
 
 __all__ = ["CHECKS", "LeakageReport", "leakage"]
 
@@ -85,7 +85,7 @@ def leakage(
     df: pd.DataFrame,
     assignment,
     *,
-    tasks: Sequence[Task] = (),
+    tasks: Sequence[Task] | EncodedTasks = (),
     group_column: str | None = None,
     time_column: str | None = None,
     feature_columns: Sequence[str] | None = None,
@@ -125,8 +125,7 @@ def leakage(
     >>> report.to_frame().set_index("check").loc["group", "status"]
     'fail'
     """
-    tasks = tuple(getattr(tasks, "tasks", tasks))
-    tasks = tuple(getattr(t, "task", t) for t in tasks)
+    tasks = as_tasks(tasks)
     unknown = sorted(set(checks) - set(CHECKS))
     if unknown:
         raise DataError(f"Unknown leakage check '{unknown[0]}'; choose from {', '.join(CHECKS)}.")

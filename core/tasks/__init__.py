@@ -7,6 +7,7 @@ from core.tasks._encoded import (
     MISSING,
     EncodedTasks,
     TaskLabels,
+    as_tasks,
     encode_tasks,
     encoded_for,
     indicator_matrix,
@@ -51,5 +52,6 @@ __all__ = [
     "EncodedTasks",
     "encode_tasks",
     "encoded_for",
+    "as_tasks",
     "ones",
 ]

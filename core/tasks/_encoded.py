@@ -27,6 +27,7 @@ __all__ = [
     "encode_tasks",
     "indicator_matrix",
     "encoded_for",
+    "as_tasks",
     "ones",
 ]
 
@@ -103,8 +104,6 @@ def encode_tasks(df: pd.DataFrame, tasks: Sequence[Task], n_bins: int = 5) -> En
     >>> encoded.labels
     ('y=a', 'y=b', 'z=0', 'z=1')
     """
-    if isinstance(tasks, EncodedTasks):
-        return tasks
     tasks = tuple(tasks)
     if not tasks:
         raise DataError("No task chosen; pick at least one target column.")
@@ -153,14 +152,40 @@ def indicator_matrix(
     return encoded.matrix, list(encoded.labels)
 
 
-def encoded_for(df: pd.DataFrame, tasks, n_bins: int) -> EncodedTasks:
-    encoded = encode_tasks(df, tasks, n_bins)
+def encoded_for(df: pd.DataFrame, tasks: Sequence[Task] | EncodedTasks, n_bins: int) -> EncodedTasks:
+    """``tasks`` encoded: an ``EncodedTasks`` as given, a ``Task`` sequence by :func:`encode_tasks`.
+
+    A diagnostic taking either calls this once at its entry; it checks that a given encoding
+    has the rows of ``df``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"y": ["a", "b"]})
+    >>> encoded = encoded_for(frame, [Task("y", ("y",), "binary")], 5)
+    >>> encoded_for(frame, encoded, 3) is encoded
+    True
+    """
+    encoded = tasks if isinstance(tasks, EncodedTasks) else encode_tasks(df, tasks, n_bins)
     if encoded.n_rows != len(df):
         raise DataError(
             f"The encoded tasks have {encoded.n_rows:,} rows but the data has {len(df):,}; "
             "encode the same data you pass."
         )
     return encoded
+
+
+def as_tasks(tasks: Sequence[Task] | EncodedTasks) -> tuple[Task, ...]:
+    """The ``Task`` objects of a ``Task`` sequence or of an ``EncodedTasks``, in order.
+
+    Examples
+    --------
+    >>> tasks = [Task("y", ("y",), "binary")]
+    >>> as_tasks(encode_tasks(pd.DataFrame({"y": [0, 1]}), tasks)) == tuple(tasks)
+    True
+    """
+    if isinstance(tasks, EncodedTasks):
+        return tuple(part.task for part in tasks.tasks)
+    return tuple(tasks)
 
 
 def ones(matrix: sp.csr_matrix) -> sp.csr_matrix:
