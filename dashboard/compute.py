@@ -83,7 +83,8 @@ def time_strip_order(fingerprint: str, time_column: str, group_column: str | Non
     """Rows in the order a time split placed them (``core.splits.time_order``)."""
     from core.splits import time_order
 
-    config = SplitConfig(strategy="time", time_column=time_column, group_column=group_column, group_time=group_time)
+    config = SplitConfig(strategy="time", time_column=time_column, group_column=group_column,
+                         group_time=group_time)
     return time_order(_frame, config)
 
 

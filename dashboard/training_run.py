@@ -254,10 +254,13 @@ class _Shared:
         with self.lock:
             now = self.finished or time.perf_counter()
             return RunSnapshot(
-                run_id=self.run_id, phase=self.phase, records=tuple(self.records), planned_epochs=self.planned_epochs, tasks=self.tasks,
-                baselines_planned=self.baselines_planned, baseline_task=self.baseline_task, baseline_epoch=self.baseline_epoch, baseline_epochs_done=self.baseline_epochs_done,
+                run_id=self.run_id, phase=self.phase, records=tuple(self.records),
+                planned_epochs=self.planned_epochs, tasks=self.tasks,
+                baselines_planned=self.baselines_planned, baseline_task=self.baseline_task,
+                baseline_epoch=self.baseline_epoch, baseline_epochs_done=self.baseline_epochs_done,
                 elapsed=now - self.started,
-                phase_elapsed=now - self.phase_started, result=self.result, baselines=self.baselines, gain=self.gain, error=self.error,
+                phase_elapsed=now - self.phase_started, result=self.result, baselines=self.baselines,
+                gain=self.gain, error=self.error,
                 patience=self.patience, baseline_history=tuple(self.baseline_history),
             )
 
@@ -298,7 +301,8 @@ class TrainingRun:
     Examples
     --------
     >>> frame = pd.DataFrame({"x": [i / 40 for i in range(40)], "y": [0, 1] * 20})
-    >>> request = RunRequest(frame=frame, tasks=(Task("y", ("y",), "binary"),), assignment=pd.Series(["train"] * 30 + ["val", "test"] * 5),
+    >>> request = RunRequest(frame=frame, tasks=(Task("y", ("y",), "binary"),),
+    ...                      assignment=pd.Series(["train"] * 30 + ["val", "test"] * 5),
     ...                      config=TrainConfig(epochs=2, batch_size=8))
     >>> run = TrainingRun(request).start()
     >>> run.join(timeout=60)
@@ -312,7 +316,8 @@ class TrainingRun:
         self.request = request
         self.id = next(_ids)
         names = tuple(task.name for task in request.tasks)
-        self._shared = _Shared(run_id=self.id, planned_epochs=request.config.epochs, tasks=names, baselines_planned=request.baselines, patience=request.config.patience)
+        self._shared = _Shared(run_id=self.id, planned_epochs=request.config.epochs, tasks=names,
+                               baselines_planned=request.baselines, patience=request.config.patience)
         self._thread = threading.Thread(target=_work, args=(self._shared, request), name=f"training-run-{self.id}",
                                         daemon=True)
         # A backstop: the session stops a run it replaces (state.set_training); one dropped without that

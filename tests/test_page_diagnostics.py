@@ -276,7 +276,8 @@ def test_compare_judges_the_stratified_split_the_split_page_makes():
     from core.tasks import Task
     from tests.test_split_verdicts import balanced_panel
 
-    at = open_diagnostics_on(balanced_panel(), SplitConfig(strategy="stratified", group_column="id", time_column="year"),
+    at = open_diagnostics_on(balanced_panel(), SplitConfig(strategy="stratified", group_column="id",
+                                                           time_column="year"),
                              (Task("fare_high", ("fare_high",), "binary"),), group_column="id", time_column="year")
     captions = " ".join(c.value for c in at.caption)
     assert "ignore the groups" not in captions

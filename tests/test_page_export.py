@@ -86,7 +86,8 @@ def test_the_report_takes_the_model_pages_finished_run(export, wagepan):
     export.session_state[state.SPLIT_CONFIG] = config
     assignment = split(wagepan.frame, wagepan.tasks[:1], config).assignment
     export.session_state[state.TASKS] = wagepan.tasks[:1]
-    request = RunRequest(frame=wagepan.frame, tasks=wagepan.tasks[:1], assignment=assignment, config=TrainConfig(epochs=1),
+    request = RunRequest(frame=wagepan.frame, tasks=wagepan.tasks[:1], assignment=assignment,
+                         config=TrainConfig(epochs=1),
                          feature_columns=wagepan.feature_columns, key=(wagepan.fingerprint, wagepan.tasks[:1], config))
     run = TrainingRun(request).start()
     assert run.join(timeout=60)

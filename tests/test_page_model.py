@@ -204,7 +204,8 @@ def test_k_folds_offer_the_test_fold_and_manual_weighting_asks_a_weight_per_task
 
 def test_an_upload_without_its_own_feature_list_defaults_to_every_other_column(app, unlabelled_in_train):
     at = app
-    data = Dataset(name="upload.csv", frame=unlabelled_in_train.frame.assign(later=1), tasks=unlabelled_in_train.tasks)
+    data = Dataset(name="upload.csv", frame=unlabelled_in_train.frame.assign(later=1),
+                   tasks=unlabelled_in_train.tasks)
     at.session_state[state.DATASET] = data
     at.session_state[state.TASKS] = data.tasks
     at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="predefined", split_column="part")
@@ -253,7 +254,8 @@ def test_many_generated_tasks_train_and_draw(app, n_tasks):
     frame = many_tasks_frame(n_rows=600, n_tasks=n_tasks)
     tasks = tuple(Task(c, (c,), "binary" if i % 3 == 0 else "multiclass" if i % 3 == 1 else "regression")
                   for i, c in enumerate(c for c in frame.columns if c.startswith("task_")))
-    data = Dataset(name="many.csv", frame=frame, tasks=tasks, feature_columns=tuple(f"x{i}" for i in range(5)))
+    data = Dataset(name="many.csv", frame=frame, tasks=tasks,
+                   feature_columns=tuple(f"x{i}" for i in range(5)))
     at = app
     at.session_state[state.DATASET] = data
     at.session_state[state.TASKS] = tasks
@@ -455,7 +457,8 @@ def test_a_task_of_many_classes_is_named_instead_of_an_unreadable_confusion_matr
                           "many": rng.integers(0, 40, n)})
     tasks = (Task("small", ("small",), "multiclass"), Task("many", ("many",), "multiclass"))
     at = app
-    at.session_state[state.DATASET] = Dataset(name="many-classes.csv", frame=frame, tasks=tasks, feature_columns=("x",))
+    at.session_state[state.DATASET] = Dataset(name="many-classes.csv", frame=frame, tasks=tasks,
+                                              feature_columns=("x",))
     at.session_state[state.TASKS] = tasks
     at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="predefined", split_column="part")
     finish(at := train(open_model(at), 2))

@@ -97,7 +97,8 @@ def state_workspace(at) -> Workspace:
 def test_a_workspace_read_back_restores_tasks_roles_and_split(uploaded):
     data = uploaded.session_state[state.DATASET]
     config = SplitConfig(strategy="group", group_column="person_id", n_folds=3, seed=8)
-    saved = Workspace(data_name=data.name, data_digest=data.fingerprint, rows=data.n_rows, columns=data.frame.shape[1], tasks=CHOSEN, group_column="person_id", time_column="year",
+    saved = Workspace(data_name=data.name, data_digest=data.fingerprint, rows=data.n_rows,
+                      columns=data.frame.shape[1], tasks=CHOSEN, group_column="person_id", time_column="year",
                       id_column="row", config=config)
     uploaded.session_state[state.TASKS] = (Task("region", ("region",), "multiclass"),)  # the work moved on
     uploaded.switch_page("views/export.py").run()

@@ -151,7 +151,8 @@ def test_excluded_rows_are_listed_but_not_scored(wagepan):
 
 
 def test_training_records_and_a_finished_run(wagepan):
-    record = EpochRecord(epoch=3, seconds=0.1, train_loss={"union": 0.5}, val_loss={"union": 0.6}, val_metric={"union": 0.7}, weights={"union": 1.0}, train_total=0.5, val_total=0.6)
+    record = EpochRecord(epoch=3, seconds=0.1, train_loss={"union": 0.5}, val_loss={"union": 0.6},
+                         val_metric={"union": 0.7}, weights={"union": 1.0}, train_total=0.5, val_total=0.6)
     page = render_report(wagepan, wagepan.tasks[:1], ["train", "test"] * 2180, training=[record])
     assert '<section id="training">' in page and "Last epoch (3)" in page
     assert "Loss per task: train vs val" in page  # the Model page's loss curves

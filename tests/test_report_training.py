@@ -12,8 +12,10 @@ EIGHT = ("union", "married", "poorhlth", "lwage", "hours", "occupation", "indust
 
 
 def records(tasks, epochs: int = 2) -> list[EpochRecord]:
-    return [EpochRecord(epoch=e, seconds=0.1, train_loss=dict.fromkeys(tasks, 1.0 / e), val_loss=dict.fromkeys(tasks, 1.1 / e),
-                        val_metric=dict.fromkeys(tasks, 0.7), weights=dict.fromkeys(tasks, 1.0), train_total=len(tasks) / e, val_total=1.1 * len(tasks) / e)
+    return [EpochRecord(epoch=e, seconds=0.1, train_loss=dict.fromkeys(tasks, 1.0 / e),
+                        val_loss=dict.fromkeys(tasks, 1.1 / e),
+                        val_metric=dict.fromkeys(tasks, 0.7), weights=dict.fromkeys(tasks, 1.0),
+                        train_total=len(tasks) / e, val_total=1.1 * len(tasks) / e)
             for e in range(1, epochs + 1)]
 
 
@@ -41,9 +43,12 @@ def test_a_figure_that_fails_is_a_one_line_note_and_the_report_is_whole(wagepan,
 
 
 def test_the_comparison_with_its_sentence_intervals_and_verdicts(wagepan, assignment):
-    gains = (TaskGain(task="union", metric="roc_auc", mtl=0.75, stl=0.70, gain=0.05, relative_gain=0.071, low=0.02, high=0.08, verdict="helps"),
-             TaskGain(task="lwage", metric="r2", mtl=0.30, stl=0.30, gain=0.001, relative_gain=0.003, low=-0.02, high=0.02, verdict="no clear difference"),
-             TaskGain(task="black", metric="roc_auc", mtl=None, stl=None, gain=None, relative_gain=None, verdict="not meaningful",
+    gains = (TaskGain(task="union", metric="roc_auc", mtl=0.75, stl=0.70, gain=0.05, relative_gain=0.071,
+                      low=0.02, high=0.08, verdict="helps"),
+             TaskGain(task="lwage", metric="r2", mtl=0.30, stl=0.30, gain=0.001, relative_gain=0.003,
+                      low=-0.02, high=0.02, verdict="no clear difference"),
+             TaskGain(task="black", metric="roc_auc", mtl=None, stl=None, gain=None, relative_gain=None,
+                      verdict="not meaningful",
                       note="2 labelled test rows (fewer than 20)"))
     transfer = TransferGain(tasks=gains, delta_m=0.037, delta_m_low=-0.01, delta_m_high=0.09, resamples=1000)
     page = render_report(wagepan, wagepan.tasks[:1], assignment, training=records(EIGHT), transfer=transfer)
@@ -60,9 +65,12 @@ def test_the_report_says_who_is_left_out_of_delta_m_and_when_a_run_diverged(wage
 
     from core.training import TrainConfig, fit_on_split
 
-    gains = (TaskGain(task="union", metric="roc_auc", mtl=0.75, stl=0.70, gain=0.05, relative_gain=0.071, low=0.02, high=0.08, verdict="helps"),
-             TaskGain(task="loanamt", metric="r2", mtl=0.3, stl=-977.0, gain=977.3, relative_gain=1.0, low=900.0, high=1000.0, verdict="helps"))
-    transfer = TransferGain(tasks=gains, delta_m=0.071, delta_m_low=0.02, delta_m_high=0.12, resamples=1000, left_out=(("loanamt", "single-task r2 is -977 (below 0.05)"),))
+    gains = (TaskGain(task="union", metric="roc_auc", mtl=0.75, stl=0.70, gain=0.05, relative_gain=0.071,
+                      low=0.02, high=0.08, verdict="helps"),
+             TaskGain(task="loanamt", metric="r2", mtl=0.3, stl=-977.0, gain=977.3, relative_gain=1.0,
+                      low=900.0, high=1000.0, verdict="helps"))
+    transfer = TransferGain(tasks=gains, delta_m=0.071, delta_m_low=0.02, delta_m_high=0.12, resamples=1000,
+                            left_out=(("loanamt", "single-task r2 is -977 (below 0.05)"),))
     frame = wagepan.frame.iloc[:600]
     folds = np.array(["train", "val", "test"])[np.arange(600) % 3]
     tasks = [wagepan.tasks[0]]

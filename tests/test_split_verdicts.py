@@ -234,7 +234,8 @@ def test_the_group_chance_is_the_mean_score_of_random_deals_of_the_same_groups()
     chance = group_chance(frame, encoded, config, "person_id", deals=3)
     long_way = {"lpd": [], "ed_share": [], "gap": [], "js": [], "ks": []}
     for deal in range(3):
-        dealt = split(frame, [], SplitConfig(strategy="random", group_column="person_id", seed=11 + deal)).assignment
+        dealt = split(frame, [], SplitConfig(strategy="random", group_column="person_id",
+                                             seed=11 + deal)).assignment
         quality = split_quality(encoded.matrix, dealt.to_numpy(), dict(config.fractions))
         scores = task_scores(frame, encoded, dealt)
         for key, value in (("lpd", quality.lpd), ("ed_share", quality.ed_share), ("gap", quality.max_gap),
@@ -276,7 +277,8 @@ def test_the_default_group_placing_is_one_that_splits_the_groups():
     assert one_split_placings(balanced_panel(), "year", "id") == ("first", "last")
     assert default_group_time(panel_frame(), "year", "person_id") == "last"  # all start in 2010, end apart
     assert default_group_time(staggered_panel(), "year", "person_id") == "first"
-    rows = split(balanced_panel(), [], SplitConfig(strategy="time", time_column="year", group_column="id", group_time="rows"))
+    rows = split(balanced_panel(), [], SplitConfig(strategy="time", time_column="year", group_column="id",
+                                                   group_time="rows"))
     assert rows.to_frame()["rows"].gt(0).all()
 
 

@@ -460,16 +460,24 @@ def test_divergence_guard_names_the_task_and_the_fix():
     from core.training import EpochRecord, divergence_message
 
     losses = [(1.0, 53_275.0), (0.85, 129_466.0), (0.35, 500_706.0)]
-    rows = [EpochRecord(epoch=e + 1, seconds=0.1, train_loss={"loanamt": t, "hrat": 1.0}, val_loss={"loanamt": v, "hrat": 0.8}, val_metric={}, weights={}, train_total=t + 1, val_total=v + 0.8)
+    rows = [EpochRecord(epoch=e + 1, seconds=0.1, train_loss={"loanamt": t, "hrat": 1.0},
+                        val_loss={"loanamt": v, "hrat": 0.8}, val_metric={}, weights={}, train_total=t + 1,
+                        val_total=v + 0.8)
             for e, (t, v) in enumerate(losses)]
     # 53,275 -> 500,706 is only x9: not diverged; from a sane first epoch it is
     assert divergence_message(rows) is None
-    rows[0] = EpochRecord(epoch=1, seconds=0.1, train_loss={"loanamt": 1.0, "hrat": 1.0}, val_loss={"loanamt": 0.9, "hrat": 0.8}, val_metric={}, weights={}, train_total=2.0, val_total=1.7)
+    rows[0] = EpochRecord(epoch=1, seconds=0.1, train_loss={"loanamt": 1.0, "hrat": 1.0},
+                          val_loss={"loanamt": 0.9, "hrat": 0.8}, val_metric={}, weights={}, train_total=2.0,
+                          val_total=1.7)
     message = divergence_message(rows, lr=0.003, best_epoch=1)
     assert message.startswith("Validation loss of loanamt diverged (x556,340 from epoch 1")
     assert "epoch 1" in message and "lower learning rate (lr=0.003)" in message and "\n" not in message
-    rows[-1] = EpochRecord(epoch=3, seconds=0.1, train_loss={"loanamt": 0.3, "hrat": 0.5}, val_loss={"loanamt": None, "hrat": 0.7}, val_metric={}, weights={}, train_total=0.8, val_total=None)
+    rows[-1] = EpochRecord(epoch=3, seconds=0.1, train_loss={"loanamt": 0.3, "hrat": 0.5},
+                           val_loss={"loanamt": None, "hrat": 0.7}, val_metric={}, weights={},
+                           train_total=0.8, val_total=None)
     assert "non-finite" in divergence_message(rows)
     # a val loss that rises while train also rises is not this guard's case
-    rows[-1] = EpochRecord(epoch=3, seconds=0.1, train_loss={"loanamt": 2.0, "hrat": 0.5}, val_loss={"loanamt": 90.0, "hrat": 0.7}, val_metric={}, weights={}, train_total=2.5, val_total=90.7)
+    rows[-1] = EpochRecord(epoch=3, seconds=0.1, train_loss={"loanamt": 2.0, "hrat": 0.5},
+                           val_loss={"loanamt": 90.0, "hrat": 0.7}, val_metric={}, weights={},
+                           train_total=2.5, val_total=90.7)
     assert divergence_message(rows) is None

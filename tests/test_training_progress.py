@@ -22,7 +22,8 @@ BASELINE_SECONDS = 0.055
 def record(epoch: int, seconds: float, best: int) -> EpochRecord:
     """An epoch whose val loss falls until epoch ``best`` and rises after it."""
     val = 1.0 / epoch if epoch <= best else 1.0 / best + 0.01 * (epoch - best)
-    return EpochRecord(epoch=epoch, seconds=seconds, train_loss={"t": val}, val_loss={"t": val}, val_metric={"t": None}, weights={"t": 1.0}, train_total=val, val_total=val)
+    return EpochRecord(epoch=epoch, seconds=seconds, train_loss={"t": val}, val_loss={"t": val},
+                       val_metric={"t": None}, weights={"t": 1.0}, train_total=val, val_total=val)
 
 
 def model_records(n: int) -> tuple[EpochRecord, ...]:
@@ -42,8 +43,11 @@ def baseline_history(task_index: int, epoch: int) -> tuple[tuple[str, EpochRecor
 def snapshot(phase: str, records, history=(), *, elapsed: float, phase_elapsed: float) -> RunSnapshot:
     task = history[-1][0] if history else None
     return RunSnapshot(
-        run_id=1, phase=phase, records=records, planned_epochs=PLANNED, tasks=TASKS, baselines_planned=True, baseline_task=task, baseline_epoch=history[-1][1].epoch if history else 0, baseline_epochs_done=len(history),
-        elapsed=elapsed, phase_elapsed=phase_elapsed, result=None, baselines=None, gain=None, error=None, patience=PATIENCE, baseline_history=history,
+        run_id=1, phase=phase, records=records, planned_epochs=PLANNED, tasks=TASKS, baselines_planned=True,
+        baseline_task=task, baseline_epoch=history[-1][1].epoch if history else 0,
+        baseline_epochs_done=len(history),
+        elapsed=elapsed, phase_elapsed=phase_elapsed, result=None, baselines=None, gain=None, error=None,
+        patience=PATIENCE, baseline_history=history,
     )
 
 
@@ -98,7 +102,9 @@ def test_baselines_are_estimated_from_their_own_epochs(task_index, epoch):
 
 def test_without_early_stopping_every_planned_epoch_counts():
     records = model_records(2)
-    plain = RunSnapshot(run_id=1, phase="model", records=records, planned_epochs=PLANNED, tasks=TASKS, baselines_planned=False, baseline_task=None, baseline_epoch=0, baseline_epochs_done=0, elapsed=1.0, phase_elapsed=1.0, result=None, baselines=None, gain=None, error=None,
+    plain = RunSnapshot(run_id=1, phase="model", records=records, planned_epochs=PLANNED, tasks=TASKS,
+                        baselines_planned=False, baseline_task=None, baseline_epoch=0, baseline_epochs_done=0,
+                        elapsed=1.0, phase_elapsed=1.0, result=None, baselines=None, gain=None, error=None,
                         patience=None, baseline_history=())
     assert plain.time_left() == pytest.approx((48 * MODEL_SECONDS, 48 * MODEL_SECONDS))
 

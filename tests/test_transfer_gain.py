@@ -170,8 +170,10 @@ def test_a_tiny_test_fold_shows_no_metric_and_says_why():
 
 
 def test_frames_and_dicts_carry_the_interval_and_verdict():
-    gains = (TaskGain(task="a", metric="r2", mtl=0.5, stl=0.4, gain=0.1, relative_gain=0.25, low=0.02, high=0.2, verdict="helps"),
-             TaskGain(task="b", metric="roc_auc", mtl=0.7, stl=0.7, gain=0.0, relative_gain=0.0, low=-0.03, high=0.03, verdict="no clear difference"))
+    gains = (TaskGain(task="a", metric="r2", mtl=0.5, stl=0.4, gain=0.1, relative_gain=0.25, low=0.02,
+                      high=0.2, verdict="helps"),
+             TaskGain(task="b", metric="roc_auc", mtl=0.7, stl=0.7, gain=0.0, relative_gain=0.0, low=-0.03,
+                      high=0.03, verdict="no clear difference"))
     gain = TransferGain(tasks=gains, delta_m=0.125, delta_m_low=-0.01, delta_m_high=0.3, resamples=1000)
     frame = gain.to_frame()
     assert {"low", "high", "verdict"} <= set(frame.columns)
@@ -184,7 +186,8 @@ def test_frames_and_dicts_carry_the_interval_and_verdict():
 
 def test_summary_sentences():
     def g(task, verdict):
-        return TaskGain(task=task, metric="roc_auc", mtl=0.7, stl=0.7, gain=0.0, relative_gain=0.0, low=-0.1, high=0.1, verdict=verdict)
+        return TaskGain(task=task, metric="roc_auc", mtl=0.7, stl=0.7, gain=0.0, relative_gain=0.0, low=-0.1,
+                        high=0.1, verdict=verdict)
 
     tasks = ("union", "married", "lwage", "hours", "black", "occupation", "industry")
     helps = TransferGain(tasks=tuple(g(t, "helps" if t in ("union", "married") else "no clear difference") for t in tasks),
@@ -353,9 +356,11 @@ def test_the_gain_chart_greys_a_task_neither_model_can_predict():
 
 
 def test_a_tiny_test_fold_keeps_its_own_reason_in_the_sentence_beside_a_task_no_model_predicts():
-    density = TaskGain(task="density", metric="r2", mtl=0.035, stl=-0.262, gain=0.297, relative_gain=1.13, low=0.2, high=0.4, verdict="not meaningful",
+    density = TaskGain(task="density", metric="r2", mtl=0.035, stl=-0.262, gain=0.297, relative_gain=1.13,
+                       low=0.2, high=0.4, verdict="not meaningful",
                        note="neither model beats predicting the mean (r2 below 0.05: multi-task 0.035, single-task -0.262)")
-    tiny = TaskGain(task="rare", metric="roc_auc", mtl=0.0, stl=0.0, gain=0.0, relative_gain=None, verdict="not meaningful",
+    tiny = TaskGain(task="rare", metric="roc_auc", mtl=0.0, stl=0.0, gain=0.0, relative_gain=None,
+                    verdict="not meaningful",
                     note="2 labelled test rows (fewer than 20)")
     assert TransferGain(tasks=(density, tiny), delta_m=None, resamples=1000).summary() == (
         "No task can be compared: neither model beats predicting the mean on density; not meaningful for rare "

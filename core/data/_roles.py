@@ -254,7 +254,8 @@ def suggest_roles(frame: pd.DataFrame) -> RoleSuggestion:
     ))
     tasks, note = _suggest_tasks(frame, [c for c in columns if c not in roles and c not in keys], keys)
     features = feature_columns(frame, tasks, group_column=group_column, time_column=time_column, id_column=id_column)
-    return RoleSuggestion(tasks=tasks, feature_columns=tuple(features), id_column=id_column, group_column=group_column, time_column=time_column, task_note=note)
+    return RoleSuggestion(tasks=tasks, feature_columns=tuple(features), id_column=id_column,
+                          group_column=group_column, time_column=time_column, task_note=note)
 
 
 def _suggest_tasks(

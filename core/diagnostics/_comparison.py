@@ -81,7 +81,8 @@ def compare_strategies(
     >>> from core.splits import SplitConfig
     >>> frame = pd.DataFrame({"y": [0, 1] * 50})
     >>> tasks = [Task("y", ("y",), "binary")]
-    >>> table = compare_strategies(frame, tasks, [SplitConfig(strategy="random"), SplitConfig(strategy="stratified")]).to_frame()
+    >>> configs = [SplitConfig(strategy="random"), SplitConfig(strategy="stratified")]
+    >>> table = compare_strategies(frame, tasks, configs).to_frame()
     >>> table["config"].tolist()
     ['random', 'stratified']
     """
@@ -89,7 +90,8 @@ def compare_strategies(
     from core.errors import TaskSplitError
     from core.splits import split
 
-    encodings = {tasks.n_bins: tasks} if isinstance(tasks, EncodedTasks) else {}  # a given encoding serves its n_bins
+    # an EncodedTasks given serves the configs of its own n_bins
+    encodings = {tasks.n_bins: tasks} if isinstance(tasks, EncodedTasks) else {}
     tasks = as_tasks(tasks)
     # read once for every config: the group column, and the tasks once per n_bins
     groups = pd.factorize(df[group_column].to_numpy()) if group_column is not None else None

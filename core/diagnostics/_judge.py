@@ -48,7 +48,8 @@ def dealt_groups(config: SplitConfig) -> str | None:
 
     Examples
     --------
-    >>> dealt_groups(SplitConfig(strategy="group", group_column="nr")), dealt_groups(SplitConfig(strategy="time", time_column="t"))
+    >>> by_group, by_time = SplitConfig(strategy="group", group_column="nr"), SplitConfig(strategy="time", time_column="t")
+    >>> dealt_groups(by_group), dealt_groups(by_time)
     ('nr', None)
     """
     if STRATEGIES[config.strategy].drift is not None:  # not judged against chance: no deal to compare with

@@ -192,11 +192,13 @@ THRESHOLDS: dict[str, Threshold] = {
     t.score: t
     for t in (
         Threshold(
-            score="LD", name="Label distribution", warn_from=0.5, fail_from=2.0, meaning=_versus_random("Labels'"),
+            score="LD", name="Label distribution", warn_from=0.5, fail_from=2.0,
+            meaning=_versus_random("Labels'"),
             advice="Stratify on these tasks (strategy 'stratified').", relative=True,
         ),
         Threshold(
-            score="LPD", name="Label-pair distribution", warn_from=0.5, fail_from=2.0, meaning=_versus_random("Label pairs'"),
+            score="LPD", name="Label-pair distribution", warn_from=0.5, fail_from=2.0,
+            meaning=_versus_random("Label pairs'"),
             advice="Stratify with order=2 to balance label pairs too.", relative=True,
         ),
         Threshold(

@@ -222,14 +222,16 @@ def _bar_facet(counts: pd.DataFrame, max_labels: int, width: float = 520) -> _Fa
     elif has_missing:
         title += "<br><sup>hatched: rows with no label for this task</sup>"
     if horizontal:
-        return _Facet(task=task, traces=traces, x_axis=share_axis, y_axis={**label_axis, "autorange": "reversed"}, title=title,
+        return _Facet(task=task, traces=traces, x_axis=share_axis,
+                      y_axis={**label_axis, "autorange": "reversed"}, title=title,
                       plot_height=BAR_ROW * len(shown) * len(colors), below=TICK_FONT + AXIS_TITLE + STANDOFF,
                       left=longest + AXIS_TITLE + STANDOFF, layout={"barmode": "group"})
     # plotly slants the labels when they would overlap side by side; room is kept for that when it may happen
     upright = longest * len(shown) <= 0.8 * width
     below = TICK_FONT + 4 if upright else longest * math.sin(math.radians(SLANT)) + TICK_FONT
     return _Facet(task=task, traces=traces, x_axis={**label_axis, "autotickangles": [0, SLANT]},
-                  y_axis=share_axis, title=title, plot_height=FACET_HEIGHT, below=below + AXIS_TITLE + STANDOFF,
+                  y_axis=share_axis, title=title, plot_height=FACET_HEIGHT,
+                  below=below + AXIS_TITLE + STANDOFF,
                   left=SHARE_TICKS + AXIS_TITLE + STANDOFF, layout={"barmode": "group"})
 
 
@@ -282,7 +284,8 @@ def _rate_facet(counts: pd.DataFrame) -> _Facet | None:
                   "range": [0, max(top, 0.01) * 1.15]}  # room above the bars for the whole data's line
     split_axis = {"title": {"text": ""}, "type": "category", "tickmode": "array", "tickvals": splits,
                   "ticktext": splits}
-    return _Facet(task=task, traces=traces, x_axis=split_axis, y_axis=share_axis, title=title, plot_height=RATE_HEIGHT, below=TICK_FONT + 16 + STANDOFF,
+    return _Facet(task=task, traces=traces, x_axis=split_axis, y_axis=share_axis, title=title,
+                  plot_height=RATE_HEIGHT, below=TICK_FONT + 16 + STANDOFF,
                   left=SHARE_TICKS + AXIS_TITLE + STANDOFF, layout={"barmode": "group"}, shapes=shapes)
 
 
@@ -319,7 +322,8 @@ def _histogram_facet(histogram: pd.DataFrame, missing: Mapping[str, float] | Non
         shares = " · ".join(f"{split} {share:.1%}" for split, share in missing.items())
         title += f"<br><sup>no value: {shares}</sup>"
     return _Facet(task=task, traces=traces, x_axis={"title": {"text": f"{task} ({OPEN_ENDS})"}},
-                  y_axis={"title": {"text": LABELLED_SHARE}, "tickformat": ".0%", "rangemode": "tozero"}, title=title,
+                  y_axis={"title": {"text": LABELLED_SHARE}, "tickformat": ".0%", "rangemode": "tozero"},
+                  title=title,
                   plot_height=FACET_HEIGHT, below=TICK_FONT + 4 + AXIS_TITLE + STANDOFF,
                   left=SHARE_TICKS + AXIS_TITLE + STANDOFF,
                   layout={"hovermode": "closest", "barmode": "group"})

@@ -156,6 +156,8 @@ def diagnose(dataset: Dataset, tasks, assignment, config, progress: Progress) ->
     comparison = diagnostics.compare_strategies(frame, encoded, configs, group_column=group).to_frame()
     recommendation = recommend_strategy(comparison, group_column=group, time_column=time)
     return Diagnosis(
-        splits=splits, sizes=sizes, quality=quality, scores=scores, card=card, leakage=leak, distribution=distribution, association=association, shifts=shifts, pairs=pairs, shift=shift, fractions_known=known,
+        splits=splits, sizes=sizes, quality=quality, scores=scores, card=card, leakage=leak,
+        distribution=distribution, association=association, shifts=shifts, pairs=pairs, shift=shift,
+        fractions_known=known,
         digest=assignment_digest(assignment), comparison=comparison, recommendation=recommendation,
     )

@@ -57,8 +57,10 @@ class Workspace:
     @classmethod
     def of(cls, dataset: Dataset, tasks: Sequence[Task], config: SplitConfig) -> Workspace:
         """The workspace of ``dataset`` with these tasks and split."""
-        return cls(data_name=dataset.name, data_digest=dataset.fingerprint, rows=dataset.n_rows, columns=dataset.frame.shape[1], tasks=tuple(tasks),
-                   group_column=dataset.group_column, time_column=dataset.time_column, id_column=dataset.id_column, config=config)
+        return cls(data_name=dataset.name, data_digest=dataset.fingerprint, rows=dataset.n_rows,
+                   columns=dataset.frame.shape[1], tasks=tuple(tasks),
+                   group_column=dataset.group_column, time_column=dataset.time_column,
+                   id_column=dataset.id_column, config=config)
 
     def fits(self, dataset: Dataset) -> bool:
         """Whether ``dataset`` is the data this workspace was made on (the same content)."""
@@ -97,8 +99,10 @@ class Workspace:
         try:
             data, roles = values["data"], values.get("roles") or {}
             tasks = tuple(Task(str(t["name"]), tuple(t["columns"]), str(t["kind"])) for t in values["tasks"])
-            workspace = cls(data_name=str(data["name"]), data_digest=str(data["digest"]), rows=int(data["rows"]), columns=int(data["columns"]), tasks=tasks,
-                            group_column=_column(roles, "group"), time_column=_column(roles, "time"), id_column=_column(roles, "id"),
+            workspace = cls(data_name=str(data["name"]), data_digest=str(data["digest"]),
+                            rows=int(data["rows"]), columns=int(data["columns"]), tasks=tasks,
+                            group_column=_column(roles, "group"), time_column=_column(roles, "time"),
+                            id_column=_column(roles, "id"),
                             config=SplitConfig.from_json(json.dumps(values["config"])))
         except TaskSplitError:
             raise

@@ -112,7 +112,8 @@ def encode_tasks(df: pd.DataFrame, tasks: Sequence[Task], n_bins: int = 5) -> En
         block = _fast_multilabel(df, task)
         if block is not None:
             part = TaskLabels(
-                task=task, classes=task.columns, columns=slice(start, start + block.shape[1]), missing=np.zeros(len(df), bool)
+                task=task, classes=task.columns, columns=slice(start, start + block.shape[1]),
+                missing=np.zeros(len(df), bool)
             )
         else:
             encoded = encode(df, task, n_bins=n_bins)
@@ -121,14 +122,16 @@ def encode_tasks(df: pd.DataFrame, tasks: Sequence[Task], n_bins: int = 5) -> En
             codes = None if task.kind == "multilabel" else encoded.codes
             values = encoded.values if task.kind == "regression" else None
             part = TaskLabels(
-                task=task, classes=encoded.classes, columns=columns, missing=encoded.missing, codes=codes, values=values, bin_edges=encoded.bin_edges
+                task=task, classes=encoded.classes, columns=columns, missing=encoded.missing, codes=codes,
+                values=values, bin_edges=encoded.bin_edges
             )
         parts.append(part)
         blocks.append(block)
         labels.extend(label_name(task.name, value) for value in part.classes)
         start += block.shape[1]
     matrix = sp.hstack(blocks, format="csr", dtype=np.uint8)
-    return EncodedTasks(tasks=tuple(parts), matrix=matrix, labels=tuple(labels), index=df.index, n_bins=n_bins)
+    return EncodedTasks(tasks=tuple(parts), matrix=matrix, labels=tuple(labels), index=df.index,
+                        n_bins=n_bins)
 
 
 def indicator_matrix(

@@ -362,7 +362,8 @@ def _target_tensors(df: pd.DataFrame, task: Task, parts: Mapping[str, np.ndarray
         mean = float(np.nanmean(train_values))
         std = float(np.nanstd(train_values)) or 1.0
         values = (values - mean) / std
-    spec = TargetSpec(name=task.name, kind=task.kind, classes=tuple(encoded.classes) if task.kind != "regression" else (), mean=mean, std=std)
+    spec = TargetSpec(name=task.name, kind=task.kind,
+                      classes=tuple(encoded.classes) if task.kind != "regression" else (), mean=mean, std=std)
     dtype = torch.int64 if task.kind == "multiclass" else torch.float32
     tensors = {part: torch.as_tensor(np.ascontiguousarray(values[rows]), dtype=dtype) for part, rows in parts.items()}
     return spec, tensors
@@ -426,7 +427,8 @@ def prepare_split(
     made = {part: Part(parts[part], x[part], y[part]) for part in PARTS}
     fold = test_fold if any(is_fold(v) for v in _split_names(assignment, df)) else None
     return PreparedSplit(
-        train=made["train"], val=made["val"], test=made["test"], targets=tuple(targets), feature_columns=tuple(columns), feature_names=names,
+        train=made["train"], val=made["val"], test=made["test"], targets=tuple(targets),
+        feature_columns=tuple(columns), feature_names=names,
         preprocessor=preprocessor, config=config, test_fold=fold, val_held_out=held_out,
     )
 

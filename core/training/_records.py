@@ -23,7 +23,8 @@ from core.model import WEIGHTINGS, ModelConfig, SharedTrunkModel
 from core.training._features import FeatureConfig, TargetSpec
 from core.training._metrics import Confusion
 
-__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "divergence_message", "history_frame", "weights_frame"]
+__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "divergence_message", "history_frame",
+           "weights_frame"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,7 +157,7 @@ def divergence_message(history, *, lr: float | None = None, best_epoch: int | No
 
 
 def history_frame(history) -> pd.DataFrame:
-    """Tidy losses of epoch records for the curves: ``epoch``, ``task`` (``total`` for the sum), ``part``, ``loss``.
+    """Tidy losses of epoch records: ``epoch``, ``task`` (``total`` for the sum), ``part``, ``loss``.
 
     A finished run's (:meth:`TrainResult.history_frame`) and a run in progress draw the same curves.
 

@@ -306,9 +306,11 @@ class TransferGain:
 
         Examples
         --------
-        >>> TransferGain(tasks=(), delta_m=-1.722, delta_m_low=-2.174, delta_m_high=1.58, resamples=1000).delta_m_headline()
+        >>> TransferGain(tasks=(), delta_m=-1.722, delta_m_low=-2.174, delta_m_high=1.58,
+        ...              resamples=1000).delta_m_headline()
         'no clear difference'
-        >>> TransferGain(tasks=(), delta_m=0.032, delta_m_low=0.01, delta_m_high=0.05, resamples=1000).delta_m_headline()
+        >>> TransferGain(tasks=(), delta_m=0.032, delta_m_low=0.01, delta_m_high=0.05,
+        ...              resamples=1000).delta_m_headline()
         '+3.2%'
         """
         if self.delta_m is None:
@@ -320,8 +322,10 @@ class TransferGain:
 
         Examples
         --------
-        >>> gains = (TaskGain(task="a", metric="r2", mtl=0.4, stl=0.3, gain=0.1, relative_gain=0.33, low=0.0, high=0.2, verdict="no clear difference"),)
-        >>> TransferGain(tasks=gains, delta_m=0.33, delta_m_low=-0.1, delta_m_high=0.9, resamples=1000, left_out=(("b", "single-task r2 is -977"),)).delta_m_note()
+        >>> gains = (TaskGain(task="a", metric="r2", mtl=0.4, stl=0.3, gain=0.1, relative_gain=0.33, low=0.0,
+        ...                   high=0.2, verdict="no clear difference"),)
+        >>> TransferGain(tasks=gains, delta_m=0.33, delta_m_low=-0.1, delta_m_high=0.9, resamples=1000,
+        ...              left_out=(("b", "single-task r2 is -977"),)).delta_m_note()
         'Δm +33.0%, 95% interval -10.0% to +90.0%: it holds 0. Over 1 task; left out: b (single-task r2 is -977).'
         """
         if self.delta_m is None:
@@ -353,16 +357,20 @@ class TransferGain:
 
         Examples
         --------
-        >>> gains = [TaskGain(task="union", metric="roc_auc", mtl=0.8, stl=0.7, gain=0.1, relative_gain=0.14, low=0.05, high=0.15, verdict="helps"),
-        ...          TaskGain(task="married", metric="roc_auc", mtl=0.8, stl=0.7, gain=0.1, relative_gain=0.14, low=0.02, high=0.2, verdict="helps"),
-        ...          TaskGain(task="lwage", metric="r2", mtl=0.3, stl=0.3, gain=0.0, relative_gain=0.0, low=-0.02, high=0.02, verdict="no clear difference")]
+        >>> gains = [TaskGain(task="union", metric="roc_auc", mtl=0.8, stl=0.7, gain=0.1, relative_gain=0.14,
+        ...                   low=0.05, high=0.15, verdict="helps"),
+        ...          TaskGain(task="married", metric="roc_auc", mtl=0.8, stl=0.7, gain=0.1, relative_gain=0.14,
+        ...                   low=0.02, high=0.2, verdict="helps"),
+        ...          TaskGain(task="lwage", metric="r2", mtl=0.3, stl=0.3, gain=0.0, relative_gain=0.0,
+        ...                   low=-0.02, high=0.02, verdict="no clear difference")]
         >>> TransferGain(tasks=tuple(gains), delta_m=0.09, resamples=1000).summary()
         'Multi-task helps union and married; no clear difference on the other task (95% intervals).'
 
         A task on which neither model beats a blind guess (:func:`neither_beats`) is
         named apart, never as helped or hurt:
 
-        >>> density = TaskGain(task="density", metric="r2", mtl=0.035, stl=-0.262, gain=0.297, relative_gain=1.13, low=0.2, high=0.4, verdict="not meaningful")
+        >>> density = TaskGain(task="density", metric="r2", mtl=0.035, stl=-0.262, gain=0.297, relative_gain=1.13,
+        ...                    low=0.2, high=0.4, verdict="not meaningful")
         >>> TransferGain(tasks=(gains[0], density), delta_m=None, resamples=1000).summary()
         'Multi-task helps union; neither model beats predicting the mean on density (95% intervals).'
         """
@@ -458,7 +466,8 @@ def transfer_gain_from_metrics(
                      and (why := baseline_problem(g.metric, g.stl)))
     skip = dict(left_out)
     defined = [g.relative_gain for g in gains if g.relative_gain is not None and g.task not in skip]
-    return TransferGain(tasks=tuple(gains), delta_m=float(np.mean(defined)) if defined else None, left_out=left_out)
+    return TransferGain(tasks=tuple(gains), delta_m=float(np.mean(defined)) if defined else None,
+                        left_out=left_out)
 
 
 def transfer_gain_bootstrap(
@@ -500,7 +509,8 @@ def transfer_gain_bootstrap(
     for task, kind in kinds.items():
         metric = PRIMARY_METRIC[kind]
         if task not in names:
-            gains.append(TaskGain(task=task, metric=metric, mtl=None, stl=None, gain=None, relative_gain=None, verdict="not meaningful",
+            gains.append(TaskGain(task=task, metric=metric, mtl=None, stl=None, gain=None, relative_gain=None,
+                                  verdict="not meaningful",
                                   note="no single-task baseline"))
             continue
         target = np.asarray(targets[task])
@@ -509,7 +519,8 @@ def transfer_gain_bootstrap(
         gain, relative = _gain(metric, mtl, stl)
         note = unreliable(kind, target) or (None if gain is not None else "the metric is undefined on one side")
         if note is not None:
-            gains.append(TaskGain(task=task, metric=metric, mtl=mtl, stl=stl, gain=gain, relative_gain=relative, verdict="not meaningful", note=note))
+            gains.append(TaskGain(task=task, metric=metric, mtl=mtl, stl=stl, gain=gain,
+                                  relative_gain=relative, verdict="not meaningful", note=note))
             continue
         sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
         on_mtl, on_stl = primary_on(kind, mtl_outputs[task], target), primary_on(kind, stl_outputs[task], target)
@@ -518,7 +529,8 @@ def transfer_gain_bootstrap(
         draws = sign * (m - b)
         low, high = (float(v) for v in np.nanpercentile(draws, [tail, 100 - tail]))
         verdict = "helps" if low > 0 else "hurts" if high < 0 else "no clear difference"
-        gains.append(TaskGain(task=task, metric=metric, mtl=mtl, stl=stl, gain=gain, relative_gain=relative, low=low, high=high,
+        gains.append(TaskGain(task=task, metric=metric, mtl=mtl, stl=stl, gain=gain, relative_gain=relative,
+                              low=low, high=high,
                               **{"verdict": verdict, **_floor_verdict(metric, mtl, stl)}))
         why = baseline_problem(metric, stl) if relative is not None else None
         if why:
@@ -536,4 +548,5 @@ def transfer_gain_bootstrap(
         per_draw = np.where(np.isfinite(stacked).all(axis=1), stacked.mean(axis=1), np.nan)
         if np.isfinite(per_draw).any():
             delta_low, delta_high = (float(v) for v in np.nanpercentile(per_draw, [tail, 100 - tail]))
-    return TransferGain(tasks=tuple(gains), delta_m=delta_m, delta_m_low=delta_low, delta_m_high=delta_high, resamples=resamples if chunks else 0, left_out=tuple(left_out))
+    return TransferGain(tasks=tuple(gains), delta_m=delta_m, delta_m_low=delta_low, delta_m_high=delta_high,
+                        resamples=resamples if chunks else 0, left_out=tuple(left_out))
