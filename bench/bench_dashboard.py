@@ -226,9 +226,8 @@ def breakdown(name: str) -> list[list[str]]:
 
     def compare():
         shares = {"fractions": config.fractions, "seed": config.seed}
-        configs = {"random": SplitConfig(strategy="random",
-                                         **shares), "stratified": SplitConfig(strategy="stratified",
-                                                                              **shares)}
+        configs = {"random": SplitConfig(strategy="random", **shares),
+                   "stratified": SplitConfig(strategy="stratified", **shares)}
         if data.group_column:
             configs["group"] = SplitConfig(strategy="group", group_column=data.group_column, **shares)
         if data.time_column:

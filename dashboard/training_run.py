@@ -258,10 +258,9 @@ class _Shared:
                 planned_epochs=self.planned_epochs, tasks=self.tasks,
                 baselines_planned=self.baselines_planned, baseline_task=self.baseline_task,
                 baseline_epoch=self.baseline_epoch, baseline_epochs_done=self.baseline_epochs_done,
-                elapsed=now - self.started,
-                phase_elapsed=now - self.phase_started, result=self.result, baselines=self.baselines,
-                gain=self.gain, error=self.error,
-                patience=self.patience, baseline_history=tuple(self.baseline_history),
+                elapsed=now - self.started, phase_elapsed=now - self.phase_started, result=self.result,
+                baselines=self.baselines, gain=self.gain, error=self.error, patience=self.patience,
+                baseline_history=tuple(self.baseline_history),
             )
 
 

@@ -323,8 +323,7 @@ def _histogram_facet(histogram: pd.DataFrame, missing: Mapping[str, float] | Non
         title += f"<br><sup>no value: {shares}</sup>"
     return _Facet(task=task, traces=traces, x_axis={"title": {"text": f"{task} ({OPEN_ENDS})"}},
                   y_axis={"title": {"text": LABELLED_SHARE}, "tickformat": ".0%", "rangemode": "tozero"},
-                  title=title,
-                  plot_height=FACET_HEIGHT, below=TICK_FONT + 4 + AXIS_TITLE + STANDOFF,
+                  title=title, plot_height=FACET_HEIGHT, below=TICK_FONT + 4 + AXIS_TITLE + STANDOFF,
                   left=SHARE_TICKS + AXIS_TITLE + STANDOFF,
                   layout={"hovermode": "closest", "barmode": "group"})
 

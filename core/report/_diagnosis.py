@@ -158,6 +158,6 @@ def diagnose(dataset: Dataset, tasks, assignment, config, progress: Progress) ->
     return Diagnosis(
         splits=splits, sizes=sizes, quality=quality, scores=scores, card=card, leakage=leak,
         distribution=distribution, association=association, shifts=shifts, pairs=pairs, shift=shift,
-        fractions_known=known,
-        digest=assignment_digest(assignment), comparison=comparison, recommendation=recommendation,
+        fractions_known=known, digest=assignment_digest(assignment), comparison=comparison,
+        recommendation=recommendation,
     )

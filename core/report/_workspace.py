@@ -58,9 +58,8 @@ class Workspace:
     def of(cls, dataset: Dataset, tasks: Sequence[Task], config: SplitConfig) -> Workspace:
         """The workspace of ``dataset`` with these tasks and split."""
         return cls(data_name=dataset.name, data_digest=dataset.fingerprint, rows=dataset.n_rows,
-                   columns=dataset.frame.shape[1], tasks=tuple(tasks),
-                   group_column=dataset.group_column, time_column=dataset.time_column,
-                   id_column=dataset.id_column, config=config)
+                   columns=dataset.frame.shape[1], tasks=tuple(tasks), group_column=dataset.group_column,
+                   time_column=dataset.time_column, id_column=dataset.id_column, config=config)
 
     def fits(self, dataset: Dataset) -> bool:
         """Whether ``dataset`` is the data this workspace was made on (the same content)."""
@@ -102,8 +101,7 @@ class Workspace:
             workspace = cls(data_name=str(data["name"]), data_digest=str(data["digest"]),
                             rows=int(data["rows"]), columns=int(data["columns"]), tasks=tasks,
                             group_column=_column(roles, "group"), time_column=_column(roles, "time"),
-                            id_column=_column(roles, "id"),
-                            config=SplitConfig.from_json(json.dumps(values["config"])))
+                            id_column=_column(roles, "id"), config=SplitConfig.from_json(json.dumps(values["config"])))
         except TaskSplitError:
             raise
         except (KeyError, TypeError, ValueError) as error:

@@ -428,8 +428,8 @@ def prepare_split(
     fold = test_fold if any(is_fold(v) for v in _split_names(assignment, df)) else None
     return PreparedSplit(
         train=made["train"], val=made["val"], test=made["test"], targets=tuple(targets),
-        feature_columns=tuple(columns), feature_names=names,
-        preprocessor=preprocessor, config=config, test_fold=fold, val_held_out=held_out,
+        feature_columns=tuple(columns), feature_names=names, preprocessor=preprocessor,
+        config=config, test_fold=fold, val_held_out=held_out,
     )
 
 

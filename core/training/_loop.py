@@ -223,8 +223,7 @@ def train(
             outputs = _predict(model, prepared.val.x)
             val_loss = _part_losses(outputs, prepared.val, model.kinds)
             record = EpochRecord(
-                epoch=epoch, seconds=time.perf_counter() - start, train_loss=outcome.train_loss,
-                val_loss=val_loss,
+                epoch=epoch, seconds=time.perf_counter() - start, train_loss=outcome.train_loss, val_loss=val_loss,
                 val_metric=_val_metrics(outputs, prepared.val, targets), weights=weighting.weights(),
                 train_total=float(sum(outcome.train_loss.values())), val_total=_total(val_loss),
             )
@@ -253,9 +252,8 @@ def train(
         test, confusions, notes = _evaluate(model, prepared.test, targets, test_outputs, judge=True)
     return TrainResult(
         history=tuple(history), val=val, test=test, confusion=confusions, targets=targets, config=config,
-        model_config=model_config, feature_config=prepared.config,
-        feature_columns=prepared.feature_columns, test_fold=prepared.test_fold,
-        best_epoch=best[0] if best else None, stopped=stopped, message=message, model=model,
+        model_config=model_config, feature_config=prepared.config, feature_columns=prepared.feature_columns,
+        test_fold=prepared.test_fold, best_epoch=best[0] if best else None, stopped=stopped, message=message, model=model,
         test_notes=notes, test_outputs={spec.name: test_outputs[spec.name].numpy() for spec in targets},
         test_targets={spec.name: prepared.test.y[spec.name].numpy() for spec in targets},
     )

@@ -510,8 +510,7 @@ def transfer_gain_bootstrap(
         metric = PRIMARY_METRIC[kind]
         if task not in names:
             gains.append(TaskGain(task=task, metric=metric, mtl=None, stl=None, gain=None, relative_gain=None,
-                                  verdict="not meaningful",
-                                  note="no single-task baseline"))
+                                  verdict="not meaningful", note="no single-task baseline"))
             continue
         target = np.asarray(targets[task])
         mtl = task_metrics(kind, mtl_outputs[task], target, names=(metric,))[metric]
