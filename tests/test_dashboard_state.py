@@ -75,7 +75,8 @@ def long_request() -> RunRequest:
     """A run that would train for a long while unless stopped."""
     frame = pd.DataFrame({"x": [i / 400 for i in range(400)], "y": [0, 1] * 200})
     assignment = pd.Series(["train"] * 300 + ["val", "test"] * 50)
-    return RunRequest(frame, (Task("y", ("y",), "binary"),), assignment, TrainConfig(epochs=100_000, batch_size=8))
+    return RunRequest(frame=frame, tasks=(Task("y", ("y",), "binary"),), assignment=assignment,
+                      config=TrainConfig(epochs=100_000, batch_size=8))
 
 
 def test_starting_a_second_run_stops_the_first(session):
