@@ -52,17 +52,17 @@ def test_every_record_is_complete_and_the_old_names_read_the_registry():
 
 def test_a_registered_strategy_is_a_config_and_splits_a_frame(toy):
     frame = pd.DataFrame({"g": [1, 1, 2, 2, 3, 3, 4, 4], "y": range(8)})
-    result = split(frame, [], SplitConfig("toy", fractions={"train": 0.5, "test": 0.5}))
+    result = split(frame, [], SplitConfig(strategy="toy", fractions={"train": 0.5, "test": 0.5}))
     assert result.assignment.tolist() == ["train", "test"] * 4
-    grouped = split(frame, [], SplitConfig("toy", n_folds=2, group_column="g"))
+    grouped = split(frame, [], SplitConfig(strategy="toy", n_folds=2, group_column="g"))
     assert grouped.assignment.tolist() == ["fold-0", "fold-0", "fold-1", "fold-1"] * 2  # groups whole
-    assert SplitConfig.from_json(SplitConfig("toy", seed=3).to_json()).strategy == "toy"
-    config = SplitConfig("toy", n_folds=3, seed=5)
+    assert SplitConfig.from_json(SplitConfig(strategy="toy", seed=3).to_json()).strategy == "toy"
+    config = SplitConfig(strategy="toy", n_folds=3, seed=5)
     assert link.config_from_params(link.to_params(load_builtin("penguins"), (), config)) == config  # the link
     with pytest.raises(ConfigError, match="strategy 'toy_time' needs time_column; name the column it should read."):
-        SplitConfig("toy_time")
+        SplitConfig(strategy="toy_time")
     with pytest.raises(ConfigError, match="n_folds=3 does not apply to strategy 'toy_time'; .*toy,"):
-        SplitConfig("toy_time", time_column="t", n_folds=3)
+        SplitConfig(strategy="toy_time", time_column="t", n_folds=3)
 
 
 def test_the_cli_offers_a_registered_strategy_and_splits_with_it(toy, tmp_path):
