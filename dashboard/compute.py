@@ -20,7 +20,7 @@ import streamlit as st
 
 from core.data import Dataset, load_builtin, load_file
 from core.data import column_summary as _column_summary
-from core.splits import SplitConfig, SplitResult, split
+from core.splits import WHOLE, SplitConfig, SplitResult, split
 from core.tasks import Task
 
 log = logging.getLogger(__name__)
@@ -244,7 +244,7 @@ def association_figure(fingerprint: str, tasks: tuple[Task, ...], config: SplitC
     from core.figures import association_heatmap
 
     association = task_association(fingerprint, tasks, config, _frame, _assignment)
-    rows = "all data" if split == "all" else split
+    rows = "all data" if split == WHOLE else split
     return association_heatmap(association.matrices[split], title=f"Task association, Cramér's V ({rows})")
 
 
@@ -295,7 +295,7 @@ def cooccurrence_figure(
                                       title=f"Change in P(column | row): {split} − {versus}")
     else:
         pairs = cooccurrence_pairs(fingerprint, tasks, config, split, _frame, _assignment)
-        figure = cooccurrence_heatmap(pairs, measure=measure, labels=labels, split=split or "all")
+        figure = cooccurrence_heatmap(pairs, measure=measure, labels=labels, split=split or WHOLE)
     return _clickable(figure), len(labels), len(diagonal)
 
 

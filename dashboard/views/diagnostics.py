@@ -14,7 +14,7 @@ from core.diagnostics import dealt_groups, recommend_strategy
 from core.errors import TaskSplitError
 from core.figures import MIN_SUPPORT, Condition, Drill, drill_from_points, drill_rows
 from core.report import comparison_configs as strategy_configs
-from core.splits import EXCLUDED, STRATEGIES, SplitConfig, SplitResult
+from core.splits import EXCLUDED, STRATEGIES, WHOLE, SplitConfig, SplitResult
 from core.tasks import MISSING, Task, label_name
 from dashboard import compute, state
 from dashboard.guards import require_split
@@ -217,7 +217,7 @@ def explore(work: Work, events: dict[str, object]) -> None:
         drill_down(work, events)
         return
     association = compute.task_association(*work.key, work.frame, work.assignment)
-    chosen = split if split in association.matrices and not difference else "all"
+    chosen = split if split in association.matrices and not difference else WHOLE
     left, _ = st.columns([3, 2])
     left.plotly_chart(compute.association_figure(*work.key, chosen, work.frame, work.assignment), width="stretch",
                       key=K.ASSOCIATION)
@@ -290,13 +290,13 @@ def show_drill(work: Work, events: dict[str, object]) -> None:
     def picked() -> None:
         drills[scope] = picked_drill(options)
 
-    split_options = ["all", *code_names]
+    split_options = [WHOLE, *code_names]
     conditions = [*(named[c] for c in drill.conditions), ANY, ANY][:2]
     for name, text in zip(K.DRILL_PICKERS[1:], conditions, strict=True):
         if state.value(name) not in options:  # first drawn, or back from another page
             state.put(name, text if text in options else ANY)
     if state.value(K.DRILL_SPLIT) not in split_options:
-        state.put(K.DRILL_SPLIT, drill.split if drill.split in split_options else "all")
+        state.put(K.DRILL_SPLIT, drill.split if drill.split in split_options else WHOLE)
     pick = st.columns([1, 2, 2])
     pick[0].selectbox("Split", split_options, key=K.DRILL_SPLIT, on_change=picked)
     pick[1].selectbox("Label", list(options), key=K.DRILL_LABEL, on_change=picked)
