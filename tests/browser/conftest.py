@@ -12,12 +12,14 @@ import os
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.browser.helpers import new_tab
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -48,28 +50,44 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with status {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"streamlit did not answer at {url} within {timeout:.0f} s")
+READY = "You can now view your Streamlit app"  # the server's own line once it listens
 
 
-def start_app(port: int) -> subprocess.Popen:
+def _copy_log(process: subprocess.Popen, log, ready: threading.Event) -> None:
+    """Copy the server's output to its log file, line by line, and set ``ready`` at its "listening" line."""
+    with log:
+        for line in process.stdout:
+            log.write(line)
+            log.flush()
+            if READY in line:
+                ready.set()
+    ready.set()  # the server exited: the waiter sees it
+
+
+def _wait_ready(url: str, process: subprocess.Popen, ready: threading.Event, timeout: float = 180.0) -> None:
+    """Wait for the server to say it listens (an event, not a poll), then check its health once."""
+    if not ready.wait(timeout):
+        raise RuntimeError(f"streamlit did not start at {url} within {timeout:.0f} s")
+    if process.poll() is not None:
+        raise RuntimeError(f"streamlit exited with status {process.returncode}")
+    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=60) as response:
+        if response.status != 200:
+            raise RuntimeError(f"streamlit at {url} is not healthy: HTTP {response.status}")
+
+
+def start_app(port: int) -> tuple[subprocess.Popen, threading.Event]:
+    """Start the app's server on ``port``; the event is set once it listens (its output goes to the log)."""
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]
-    log = open(ARTIFACTS / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    log = open(ARTIFACTS / f"streamlit-{port}.log", "w", encoding="utf-8")  # noqa: SIM115 - closed by _copy_log
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               encoding="utf-8", errors="replace")
+    ready = threading.Event()
+    threading.Thread(target=_copy_log, args=(process, log, ready), daemon=True).start()
+    return process, ready
 
 
 @contextlib.contextmanager
@@ -77,10 +95,10 @@ def served_app(port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]
     """The app served on a free local port for the duration of the block: ``(url, process)``."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
-    process = start_app(port)
+    process, ready = start_app(port)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, process)
+        _wait_ready(url, process, ready)
         yield url, process
     finally:
         process.terminate()
@@ -111,7 +129,5 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def page(browser, app_url) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
-    tab = context.new_page()
-    tab.set_default_timeout(60_000)
-    yield tab
+    yield new_tab(context)
     context.close()

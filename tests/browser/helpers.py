@@ -1,4 +1,17 @@
-"""Small Playwright helpers for driving the Streamlit app like a person would."""
+"""Small Playwright helpers for driving the Streamlit app like a person would.
+
+Every wait is for the app's own state, never for a clock (issue 13, item 8):
+
+- Each tab counts the app's script runs that have ended, from the messages the app's server sends it
+  (``script_finished`` on the app's websocket, read in the page by :data:`COUNT_RUNS`). A step that starts a
+  run notes the count first (:func:`runs_ended`) and waits for it to grow (``after=``), so the wait cannot end
+  on the state from before the step, however fast the run or slow the machine. A run that ends early for
+  ``st.rerun`` is not counted: its chain goes on.
+- :func:`wait_idle` also waits for the page itself: connected, ``data-test-script-state`` is ``notRunning``,
+  no status widget, spinner, skeleton or stale element, every plotly chart drawn, and the page unchanged over
+  ``STABLE_FRAMES`` animation frames.
+- What a test reads it reads after such a wait, or through ``expect`` (which waits for the element and text).
+"""
 
 from __future__ import annotations
 
@@ -7,21 +20,93 @@ import re
 from pathlib import Path
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 EXCEPTION = '[data-testid="stException"]'
+# Generous: the machine is shared by several helpers and two cores; a timeout only bounds a failing test.
+TIMEOUT = 120_000  # ms, Playwright's default for actions and expect()
+IDLE_TIMEOUT = 180_000  # ms, for a script run and the page to settle after it
+RETRY_TIMEOUT = 15_000  # ms, for one try of a dropdown that a rerun can close as it opens
+expect.set_options(timeout=TIMEOUT)
 
 
-# Idle: no script run, no status widget, no spinner or skeleton, every plotly chart drawn, and the page's
-# elements and text the same over STABLE_FRAMES animation frames in a row (Streamlit lays out what a run sent
-# a moment after it marks the run over, and a run that ends in st.rerun is followed by the next one: two
-# frames were too few for that, twenty are about a third of a second of a page that does not change). Polled
-# once per animation frame, so it waits for the page, not a clock: any change starts the count again.
+# --------------------------------------------------------------------------- the app's runs
+
+# Run in every document of a tab before the app's own code: every message on the app's websocket
+# (/_stcore/stream, one ForwardMsg protobuf per frame) is read for a top-level script_finished field; a run
+# that ended, but not one that ended early for a rerun, adds one to window.__tsRunsEnded. In the page, so a
+# run is counted however short, and a reload starts a new count with its new document.
+COUNT_RUNS = """(() => {
+    if (window.__tsRunsEnded !== undefined) return;
+    window.__tsRunsEnded = 0;
+    const SCRIPT_FINISHED = FIELD, EARLY = STATUS;
+    const varint = (bytes, at) => {
+        let value = 0, scale = 1, byte;
+        do { byte = bytes[at++]; value += (byte & 0x7f) * scale; scale *= 128; } while (byte & 0x80);
+        return [value, at];
+    };
+    const endsARun = bytes => {
+        let at = 0, key, value;
+        while (at < bytes.length) {
+            [key, at] = varint(bytes, at);
+            const field = Math.floor(key / 8), wire = key % 8;
+            if (wire === 0) { [value, at] = varint(bytes, at); if (field === SCRIPT_FINISHED) return value !== EARLY; }
+            else if (wire === 2) { [value, at] = varint(bytes, at); at += value; }
+            else if (wire === 1) at += 8;
+            else if (wire === 5) at += 4;
+            else return false;
+        }
+        return false;
+    };
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+        constructor(url, protocols) {
+            super(url, protocols);
+            if (!String(url).includes('/_stcore/stream')) return;
+            this.addEventListener('message', event => {
+                if (event.data instanceof ArrayBuffer && endsARun(new Uint8Array(event.data))) window.__tsRunsEnded += 1;
+            });
+        }
+    };
+})()""".replace("FIELD", str(ForwardMsg.DESCRIPTOR.fields_by_name["script_finished"].number)).replace(
+    "STATUS", str(ForwardMsg.FINISHED_EARLY_FOR_RERUN))
+
+
+def track_runs(page):
+    """Count the app's runs in ``page`` (call it before the page's first ``goto``); returns the page."""
+    page.add_init_script(COUNT_RUNS)
+    return page
+
+
+def new_tab(context):
+    """A new tab in ``context`` with the generous default timeout, its app runs counted."""
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT)
+    return track_runs(tab)
+
+
+def runs_ended(page) -> int:
+    """How many of the app's runs have ended in the tab's document so far."""
+    count = page.evaluate("() => window.__tsRunsEnded")
+    if count is None:
+        raise AssertionError("the tab's runs are not counted: open it with new_tab() or call track_runs() first")
+    return count
+
+
+# Idle: a run ended since the count AFTER (-1: none needed), connected, no script run, no status widget, no
+# spinner, skeleton or stale element, every plotly chart drawn, and the page's elements and text the same over
+# STABLE_FRAMES animation frames in a row (Streamlit lays out what a run sent a moment after it marks the run
+# over). Polled once per animation frame, so it waits for the page, not a clock: any change starts the count
+# again.
 STABLE_FRAMES = 20
-SETTLED = """() => {
+SETTLED = """after => {
     const app = document.querySelector('[data-testid="stApp"]');
-    const busy = !app || app.getAttribute('data-test-script-state') !== 'notRunning'
+    const busy = (window.__tsRunsEnded ?? 0) <= after
+        || !app || app.getAttribute('data-test-script-state') !== 'notRunning'
+        || app.getAttribute('data-test-connection-state') !== 'CONNECTED'
         || document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSpinner"], '
-                                  + '[data-testid="stSkeleton"]')
+                                  + '[data-testid="stSkeleton"], [data-stale="true"]')
         || Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
                .some(chart => !chart.querySelector('.main-svg'));
     if (busy) { window.__tsSettled = null; window.__tsFrames = 0; return false; }
@@ -30,14 +115,26 @@ SETTLED = """() => {
     window.__tsFrames = shape === window.__tsSettled ? window.__tsFrames + 1 : 0;
     window.__tsSettled = shape;
     return window.__tsFrames >= STABLE_FRAMES;
-}"""
+}""".replace("STABLE_FRAMES", str(STABLE_FRAMES))
 
 
-def wait_idle(page, timeout: float = 90_000) -> None:
-    """Wait until the app has rendered, no script run is in progress and the page has stopped changing."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+def wait_idle(page, timeout: float = IDLE_TIMEOUT, *, after: int = -1) -> None:
+    """Wait until the app has rendered, no script run is in progress and the page has stopped changing; with
+    ``after`` (a :func:`runs_ended` count taken before the step), only once a run has ended since."""
     page.evaluate("() => { window.__tsSettled = null; window.__tsFrames = 0; }")
-    page.wait_for_function(SETTLED.replace("STABLE_FRAMES", str(STABLE_FRAMES)), timeout=timeout, polling="raf")
+    page.wait_for_function(SETTLED, arg=after, timeout=timeout, polling="raf")
+
+
+def visit(page, url: str, timeout: float = IDLE_TIMEOUT) -> None:
+    """Open ``url`` and wait for its first run (chain) to end and the page to settle."""
+    page.goto(url)
+    wait_idle(page, timeout, after=0)  # a new document counts from 0
+
+
+def reload(page, timeout: float = IDLE_TIMEOUT) -> None:
+    """Reload the tab (a new session) and wait for its first run (chain) to end and the page to settle."""
+    page.reload()
+    wait_idle(page, timeout, after=0)  # a new document counts from 0
 
 
 def assert_no_exception(page, where: str) -> None:
@@ -46,27 +143,12 @@ def assert_no_exception(page, where: str) -> None:
         raise AssertionError(f"exception box on {where}: {boxes.first.inner_text()[:500]}")
 
 
-# Before a click: note in the page whether a script run starts after it (the state attribute goes to
-# "running"), so that waiting for idle does not end on the idle state from before the click.
-WATCH_RUN = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    window.__tsRan = false;
-    if (window.__tsWatch) window.__tsWatch.disconnect();
-    window.__tsWatch = new MutationObserver(() => {
-        if (app.getAttribute('data-test-script-state') === 'running') window.__tsRan = true;
-    });
-    window.__tsWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
-
-
-def click_and_wait(page, target, timeout: float = 90_000) -> None:
-    """Click ``target`` (a locator, or a function that clicks), wait for the run it starts (if one starts
-    within 5 s), then for idle."""
-    page.evaluate(WATCH_RUN)
+def click_and_wait(page, target, timeout: float = IDLE_TIMEOUT) -> None:
+    """Click ``target`` (a locator, or a function that does the step), wait for the run it starts to end, then
+    for idle. The step must start a run: a wait that the state before it could satisfy is no wait."""
+    before = runs_ended(page)
     target() if callable(target) else target.click()
-    with contextlib.suppress(PlaywrightTimeout):  # the click started no run
-        page.wait_for_function("() => window.__tsRan === true", timeout=5_000)
-    wait_idle(page, timeout)
+    wait_idle(page, timeout, after=before)
 
 
 def click_point_and_wait(page, x: float, y: float) -> None:
@@ -99,7 +181,7 @@ def open_dropdown(page, box) -> None:
     for attempt in range(5):
         (combo if attempt % 2 == 0 else box.get_by_role("button", name="Open").first).click()
         try:
-            page.get_by_role("option").first.wait_for(timeout=3_000)
+            page.get_by_role("option").first.wait_for(timeout=RETRY_TIMEOUT)
             return
         except PlaywrightTimeout:
             page.keyboard.press("Escape")
@@ -118,7 +200,7 @@ def pick_option(page, label: str, option: str, within=None, *, runs: bool = True
         click_and_wait(page, option_box)
     else:
         option_box.click()
-        wait_idle(page)
+        expect(box.get_by_role("combobox").first).to_have_value(option)
 
 
 def typed_option(page, box, value: str):
@@ -129,7 +211,7 @@ def typed_option(page, box, value: str):
         box.locator("input").click()
         box.locator("input").fill(value)
         try:
-            exact.wait_for(timeout=3_000)
+            exact.wait_for(timeout=RETRY_TIMEOUT)
             return exact
         except PlaywrightTimeout:
             page.keyboard.press("Escape")
@@ -141,13 +223,13 @@ def add_tag(page, box, value: str) -> None:
     """Pick ``value`` in the multiselect ``box`` of a form (a pick starts no run) until it shows as a tag.
 
     The list can be closed by a rerun between showing the option and the click (the page's last run after
-    an upload): the click then finds no option, so typing and clicking are retried, each with a short wait.
+    an upload): the click then finds no option, so typing and clicking are retried, each try bounded.
     """
     tag = box.locator(f'[data-tag][aria-label="{value}"]')
     for _ in range(5):
         with contextlib.suppress(PlaywrightTimeout):
-            typed_option(page, box, value).click(timeout=3_000)
-            tag.wait_for(timeout=3_000)
+            typed_option(page, box, value).click(timeout=RETRY_TIMEOUT)
+            tag.wait_for(timeout=RETRY_TIMEOUT)
             return
         page.keyboard.press("Escape")
         wait_idle(page)

@@ -10,16 +10,22 @@ flow and writes the figures, with the server's peak memory, to
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.browser.helpers import EXCEPTION, open_page, wait_idle
+from tests.browser.helpers import (
+    EXCEPTION,
+    click_and_wait,
+    open_page,
+    runs_ended,
+    track_runs,
+    visit,
+    wait_idle,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -68,13 +74,13 @@ def _stretches(samples: list[dict]) -> tuple[float, float, tuple[str, ...]]:
 
 
 def run_step(page, name: str, action) -> Step:
-    """Do ``action`` (a click), wait until the app is idle, and read what the monitor saw meanwhile."""
+    """Do ``action`` (a click that starts a run), wait for that run to end and the app to be idle, and read what
+    the monitor saw meanwhile."""
     page.evaluate("() => { window.__runs = []; }")
+    before = runs_ended(page)
     started = time.perf_counter()
     action()
-    with contextlib.suppress(PlaywrightTimeout):  # the run starts a moment after the click (if long enough)
-        page.wait_for_function("() => window.__runs.some(s => s.running)", timeout=3_000)
-    wait_idle(page, timeout=900_000)
+    wait_idle(page, timeout=900_000, after=before)
     seconds = time.perf_counter() - started
     running, longest, seen = _stretches(page.evaluate("() => window.__runs"))
     if page.locator(EXCEPTION).count():
@@ -103,12 +109,11 @@ def train_briefly(page):
     def action():
         epochs = page.get_by_label("Epochs")
         epochs.fill(str(TRAIN_EPOCHS))
-        epochs.press("Enter")
-        wait_idle(page)
+        click_and_wait(page, lambda: epochs.press("Enter"), timeout=900_000)
         page.locator(".st-key-model_train button").first.click()  # by key: "Train" is also in a checkbox's label
-        stop = page.locator(".st-key-model_stop button").first
-        stop.wait_for(state="visible", timeout=120_000)
-        stop.wait_for(state="detached", timeout=900_000)  # the run has ended
+        # the results are drawn by the page's last run, once training has ended (the first training here: no
+        # results before); run_step then waits for that run to end
+        expect(page.get_by_role("heading", name="Test metrics")).to_be_visible(timeout=900_000)
 
     return action
 
@@ -116,8 +121,8 @@ def train_briefly(page):
 def run_flights_flow(page, app_url: str, on_step=None) -> list[Step]:
     """Data (flights), Split, Diagnostics, and a short training run on the Model page."""
     page.set_default_timeout(900_000)
-    page.goto(app_url)
-    wait_idle(page)
+    track_runs(page)
+    visit(page, app_url, timeout=900_000)
     page.evaluate(MONITOR, PROGRESS)
     on_step = on_step or (lambda step: None)
     steps = []
@@ -136,8 +141,8 @@ def run_flights_flow(page, app_url: str, on_step=None) -> list[Step]:
 
 def test_flights_end_to_end_shows_progress_and_never_fails(page, app_url):
     steps = run_flights_flow(page, app_url)
-    expect(page.get_by_role("heading", name="Test metrics")).to_be_visible(timeout=120_000)  # the run's results
-    expect(page.get_by_test_id("stSidebar")).to_contain_text(f"{FLIGHT_ROWS:,} rows", timeout=120_000)
+    expect(page.get_by_role("heading", name="Test metrics")).to_be_visible()  # the run's results
+    expect(page.get_by_test_id("stSidebar")).to_contain_text(f"{FLIGHT_ROWS:,} rows")
     expect(page.get_by_test_id("stSidebar")).to_contain_text("flights")
     for step in steps:
         if step.running_seconds >= LONG_STEP:

@@ -29,8 +29,10 @@ from tests.browser.helpers import (
     click_and_wait,
     open_page,
     pick_option,
+    reload,
     screenshot,
     typed_option,
+    visit,
     wait_idle,
 )
 
@@ -93,20 +95,15 @@ def sidebar_text(page) -> str:
 
 
 
-
-
-
 def multiselect(page, label: str):
     return page.get_by_test_id("stMultiSelect").filter(has_text=label).first
-
-
 
 
 def add_to_multiselect(page, label: str, value: str) -> None:
     """Type ``value`` into the multiselect labelled ``label`` and pick that option, as a person does."""
     click_and_wait(page, typed_option(page, multiselect(page, label), value))
     page.keyboard.press("Escape")
-    wait_idle(page)
+    expect(page.get_by_role("option")).to_have_count(0)  # the list has closed
 
 
 def split_sizes(page) -> dict[str, int]:
@@ -149,16 +146,14 @@ def journey(page, app_url: str, tmp_path) -> None:
     upload.write_bytes(journey_csv())
 
     # 1. Data: upload the file
-    page.goto(app_url)
-    wait_idle(page)
+    visit(page, app_url)
     check(page, "first visit")
     click_and_wait(page, page.get_by_text("Upload a file"))
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
-    expect(page.get_by_role("heading", name=FILENAME)).to_be_visible(timeout=120_000)
-    wait_idle(page)
+    click_and_wait(page, lambda: page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload)))
+    expect(page.get_by_role("heading", name=FILENAME)).to_be_visible()
     check(page, "Data page after the upload")
     expect(sidebar(page)).to_contain_text(FILENAME)
-    assert f"{n_rows:,} rows" in sidebar_text(page)
+    expect(sidebar(page)).to_contain_text(f"{n_rows:,} rows")
     screenshot(page, ARTIFACTS, "journey-01-uploaded")
 
     # 2. Tasks: start from none, combine three 0/1 columns into a multi-label task, then add nine single ones
@@ -169,9 +164,9 @@ def journey(page, app_url: str, tmp_path) -> None:
     check(page, "Data page with no task")
     expect(sidebar(page)).to_contain_text("Tasks: none chosen yet")
 
-    page.get_by_text("Combine several columns into one task").click()
-    wait_idle(page)
+    page.get_by_text("Combine several columns into one task").click()  # an expander: no run
     form = page.get_by_test_id("stForm")
+    expect(form.get_by_test_id("stTextInput")).to_be_visible()
     form.get_by_test_id("stTextInput").locator("input").fill(COMBINED)
     members = form.get_by_test_id("stMultiSelect").first
     for column in COMBINED_FROM:
@@ -220,7 +215,7 @@ def journey(page, app_url: str, tmp_path) -> None:
         assert verdict != "fail", f"the time split's {score} is judged as a failed random split: {card.inner_text()}"
     expect(page.get_by_role("heading", name="Leakage")).to_be_visible()
     leakage = main.locator("table").filter(has_text="verdict").first
-    expect(leakage).to_be_visible(timeout=120_000)
+    expect(leakage).to_be_visible()
     wait_idle(page)
     check(page, "Diagnostics page after the leakage checks")
     leak_text = leakage.inner_text()
@@ -240,12 +235,13 @@ def journey(page, app_url: str, tmp_path) -> None:
         assert column not in chosen, f"{column} is a default feature: {sorted(chosen)}"
     epochs = page.locator(".st-key-model_epochs input")
     epochs.fill("3")
-    epochs.press("Enter")
-    wait_idle(page)
-    click_and_wait(page, page.locator(".st-key-model_train button").first)
+    click_and_wait(page, lambda: epochs.press("Enter"))
+    page.locator(".st-key-model_train button").first.click()
+    # the results are drawn by the page's last run, once training has ended (polls redraw the progress until
+    # then); fail fast on a crash
     results = page.get_by_role("heading", name="Test metrics")
-    expect(results.or_(page.locator(EXCEPTION)).first).to_be_visible(timeout=300_000)  # fail fast on a crash
-    wait_idle(page)
+    expect(results.or_(page.locator(EXCEPTION)).first).to_be_visible(timeout=600_000)
+    wait_idle(page)  # that run has started: wait for it to end
     check(page, "Model page after training")
     metrics = main.get_by_test_id("stDataFrame").first
     expect(metrics).to_be_visible()
@@ -270,8 +266,7 @@ def journey(page, app_url: str, tmp_path) -> None:
     screenshot(page, ARTIFACTS, "journey-06-export")
 
     # 7. Reload: the upload, its tasks and roles are still there (issue 12 item 10)
-    page.reload()
-    wait_idle(page)
+    reload(page)
     check(page, "the Export page after a reload")
     expect(page).to_have_url(re.compile(r"/export\?"))  # a reload stays on its page
     listed = sidebar_text(page)

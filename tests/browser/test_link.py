@@ -7,24 +7,22 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import assert_no_exception, open_page, wait_idle
+from tests.browser.helpers import assert_no_exception, open_page, reload, visit
 
 pytestmark = pytest.mark.browser
 
 
 def test_link_and_reload_keep_the_split(page, app_url):
-    page.goto(f"{app_url}/split?dataset=penguins&task=species:multiclass&strategy=random&folds=3&seed=7")
-    wait_idle(page)
+    visit(page, f"{app_url}/split?dataset=penguins&task=species:multiclass&strategy=random&folds=3&seed=7")
     assert_no_exception(page, "Split page opened from a link")
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar).to_contain_text("penguins")
     expect(sidebar).to_contain_text("3 folds")
-    assert page.get_by_test_id("stMetric").filter(has_text="fold-2").count() == 1
+    expect(page.get_by_test_id("stMetric").filter(has_text="fold-2")).to_have_count(1)
 
     open_page(page, app_url, "Diagnostics")
     expect(page).to_have_url(re.compile(r"/diagnostics\?.*dataset=penguins.*folds=3"))  # written after the run
-    page.reload()
-    wait_idle(page)
+    reload(page)
     assert_no_exception(page, "Diagnostics after a reload")
     expect(page.get_by_test_id("stSidebar")).to_contain_text("3 folds")
     expect(page.get_by_test_id("stSidebar")).to_contain_text("species")

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import assert_no_exception, click_and_wait, open_page, screenshot, wait_idle
+from tests.browser.helpers import assert_no_exception, click_and_wait, open_page, screenshot, visit, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -20,8 +20,7 @@ def pick_option(page, label: str, option: str) -> None:
 
 
 def test_main_path(page, app_url):
-    page.goto(app_url)
-    wait_idle(page)
+    visit(page, app_url)
     assert_no_exception(page, "first visit")
     expect(page.get_by_role("heading", name="wagepan")).to_be_visible()
     screenshot(page, ARTIFACTS, "01-data-wagepan")
@@ -30,12 +29,11 @@ def test_main_path(page, app_url):
     pick_option(page, "Built-in dataset", "penguins")
     assert_no_exception(page, "Data page after picking penguins")
     expect(page.get_by_role("heading", name="penguins")).to_be_visible()
-    page.get_by_role("button", name="Remove body_mass_g").or_(
+    click_and_wait(page, page.get_by_role("button", name="Remove body_mass_g").or_(
         page.locator('[data-baseweb="tag"]').filter(has_text="body_mass_g").locator("[role=presentation]")
-    ).first.click()
-    wait_idle(page)
+    ).first)
     assert_no_exception(page, "Data page after removing a task")
-    assert "species (cls), sex (bin)" in page.get_by_test_id("stSidebar").inner_text().replace("\n", " ")
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("species (cls), sex (bin)")
     screenshot(page, ARTIFACTS, "02-data-penguins")
 
     # Split: k folds
@@ -43,15 +41,15 @@ def test_main_path(page, app_url):
     assert_no_exception(page, "Split page")
     click_and_wait(page, page.get_by_text("k folds"))
     assert_no_exception(page, "Split page with folds")
-    assert page.get_by_test_id("stMetric").filter(has_text="fold-4").count() == 1
-    assert "5 folds" in page.get_by_test_id("stSidebar").inner_text()
+    expect(page.get_by_test_id("stMetric").filter(has_text="fold-4")).to_have_count(1)
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("5 folds")
     screenshot(page, ARTIFACTS, "03-split-folds")
 
     # Diagnostics: the scorecard, a distribution chart and the co-occurrence heatmap render
     open_page(page, app_url, "Diagnostics")
     assert_no_exception(page, "Diagnostics page")
     expect(page.get_by_role("heading", name="Quality scorecard")).to_be_visible()
-    assert page.locator(".js-plotly-plot").count() >= 3
+    expect(page.locator(".js-plotly-plot").nth(2)).to_be_attached()  # at least three charts
     screenshot(page, ARTIFACTS, "04-diagnostics")
 
     # Model: a 3-epoch run draws a loss curve per task
@@ -59,15 +57,15 @@ def test_main_path(page, app_url):
     assert_no_exception(page, "Model page")
     epochs = page.locator(".st-key-model_epochs input")
     epochs.fill("3")
-    epochs.press("Enter")
-    wait_idle(page)
+    click_and_wait(page, lambda: epochs.press("Enter"))
     page.locator(".st-key-model_train button").first.click()
-    expect(page.get_by_text("Finished in", exact=False)).to_be_visible(timeout=180_000)
-    wait_idle(page)
+    # drawn by the page's last run, once training has ended (polls redraw the progress until then)
+    expect(page.get_by_text("Finished in", exact=False)).to_be_visible(timeout=600_000)
+    wait_idle(page)  # that run has started: wait for it to end
     assert_no_exception(page, "Model page after training")
     losses = page.locator(".st-key-model_losses .js-plotly-plot")
     expect(losses).to_be_visible()
-    assert losses.locator(".scatterlayer .trace").count() >= 2  # train and val lines
+    expect(losses.locator(".scatterlayer .trace").nth(1)).to_be_attached()  # train and val lines
     screenshot(page, ARTIFACTS, "05-model-trained")
 
     # Export: download the assignment and check it is the split just made

@@ -7,6 +7,7 @@ import pytest
 from core.report import render_report
 from core.splits import SplitConfig, split
 from core.tasks import Task
+from tests.browser.helpers import TIMEOUT
 from tests.test_report import CLOSER, HOSTILE, HOSTILE_VALUE, hostile_dataset
 
 pytestmark = pytest.mark.browser
@@ -21,6 +22,7 @@ def test_report_opens_offline_without_running_injected_script(tmp_path, browser)
 
     context = browser.new_context(offline=True)
     page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
     dialogs, fetched, errors = [], [], []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.on("request", lambda request: fetched.append(request.url))

@@ -6,25 +6,32 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from core.report import diagnose, render_report
 from core.splits import SplitConfig, split
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.helpers import TIMEOUT
 
 pytestmark = pytest.mark.browser
 
 NOTES = "Use the time split.\n</textarea><script>alert(1)</script>"
+# every figure of the report drawn (plotly.js draws them as the page loads): a state, not a pause
+ALL_DRAWN = "() => [...document.querySelectorAll('.plotly-graph-div')].every(plot => plot.querySelector('.main-svg'))"
 
 
 def open_offline(context, path: Path, problems: list[str]):
     tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT)
     tab.on("pageerror", lambda error: problems.append(f"error: {error}"))
     tab.on("dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
     tab.on("request", lambda request: None if request.url.startswith(("file:", "blob:", "data:"))
            else problems.append(f"fetched: {request.url}"))
     tab.goto(path.as_uri())
     tab.wait_for_selector("#comparison .js-plotly-plot .main-svg")
+    tab.wait_for_function(ALL_DRAWN)
     return tab
+
 
 
 def plots_drawn(tab) -> list[int]:
@@ -44,8 +51,8 @@ def test_the_reviewers_decision_is_saved_into_a_copy_of_the_report(tmp_path, bro
     tab = open_offline(context, path, problems)
     comparison = tab.locator("#comparison")
     recommended = diagnose(wagepan, wagepan.tasks, result.assignment, config, lambda share, text: None).recommendation.config
-    assert f"Recommended: {recommended}" in comparison.inner_text()  # the page's own recommendation, in words
-    assert comparison.locator(".js-plotly-plot").count() == 1
+    expect(comparison).to_contain_text(f"Recommended: {recommended}")  # the page's own recommendation, in words
+    expect(comparison.locator(".js-plotly-plot")).to_have_count(1)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     comparison.screenshot(path=str(ARTIFACTS / "report-comparison.png"))
 
@@ -63,11 +70,11 @@ def test_the_reviewers_decision_is_saved_into_a_copy_of_the_report(tmp_path, bro
     saved.write_bytes(Path(download.value.path()).read_bytes())
     again = open_offline(context, saved, problems)
     again.wait_for_function("() => document.querySelectorAll('.plotly-graph-div .main-svg').length >= 13")
-    assert again.get_by_label("Revise it (see the notes)").is_checked()
-    assert not again.get_by_label("Accept the split").is_checked()
-    assert again.get_by_label("Reviewer").input_value() == "Ada <b>Lovelace</b>"
-    assert again.get_by_label("Date").input_value() == "2026-12-07"
-    assert again.get_by_label("Notes and requested changes").input_value() == NOTES
+    expect(again.get_by_label("Revise it (see the notes)")).to_be_checked()
+    expect(again.get_by_label("Accept the split")).not_to_be_checked()
+    expect(again.get_by_label("Reviewer")).to_have_value("Ada <b>Lovelace</b>")
+    expect(again.get_by_label("Date")).to_have_value("2026-12-07")
+    expect(again.get_by_label("Notes and requested changes")).to_have_value(NOTES)
     assert plots_drawn(again) == drawn == [1] * len(drawn)
     context.close()
     assert problems == []

@@ -17,7 +17,15 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import assert_no_exception, open_page, screenshot, wait_idle
+from tests.browser.helpers import (
+    assert_no_exception,
+    click_and_wait,
+    new_tab,
+    open_page,
+    reload,
+    screenshot,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -26,14 +34,11 @@ pytestmark = pytest.mark.browser
 def two_tabs(browser, app_url) -> Iterator[tuple[object, object]]:
     """Two independent browser contexts (two people), each with one tab on the app."""
     contexts = [browser.new_context(viewport={"width": 1440, "height": 1000}) for _ in range(2)]
-    tabs = []
-    for context in contexts:
-        tab = context.new_page()
-        tab.set_default_timeout(60_000)
+    tabs = [new_tab(context) for context in contexts]
+    for tab in tabs:  # both open at once: two people on the server together
         tab.goto(app_url)
-        tabs.append(tab)
     for tab in tabs:
-        wait_idle(tab)
+        wait_idle(tab, after=0)  # the first run of each tab's new document has ended
     yield tabs[0], tabs[1]
     for context in contexts:
         context.close()
@@ -43,21 +48,19 @@ def sidebar_shows(tab, *texts: str, never: tuple[str, ...] = ()) -> None:
     """The sidebar shows every one of ``texts`` (waiting for the run to draw it) and none of ``never``."""
     box = tab.get_by_test_id("stSidebar")
     for text in texts:
-        expect(box).to_contain_text(text, timeout=120_000)
+        expect(box).to_contain_text(text)
     for text in never:
-        expect(box).not_to_contain_text(text, timeout=10_000)
+        expect(box).not_to_contain_text(text)
 
 
 def pick_option(tab, label: str, option: str) -> None:
     tab.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
-    tab.get_by_role("option").filter(has_text=option).first.click()
-    wait_idle(tab)
+    click_and_wait(tab, tab.get_by_role("option").filter(has_text=option).first)
 
 
 def choose_folds(tab) -> None:
     open_page(tab, "", "Split")
-    tab.get_by_text("k folds").click()
-    wait_idle(tab)
+    click_and_wait(tab, tab.get_by_text("k folds"))
 
 
 def test_two_sessions_keep_their_own_dataset_tasks_and_split(two_tabs):
@@ -80,25 +83,21 @@ def test_two_sessions_keep_their_own_dataset_tasks_and_split(two_tabs):
     screenshot(b, ARTIFACTS, "sessions-b-wagepan-folds")
 
     # A reload opens a new session, rebuilt from that tab's own address: each keeps its own work
-    a.reload()
-    wait_idle(a)
+    reload(a)
     sidebar_shows(a, "penguins", "species (cls)", never=("5 folds", "wagepan"))
     open_page(b, "", "Split")
     sidebar_shows(b, "wagepan", "5 folds")
-    b.reload()
-    wait_idle(b)
+    reload(b)
     sidebar_shows(b, "wagepan", "5 folds", never=("penguins",))
     for tab, where in ((a, "A after reload"), (b, "B after reload")):
         assert_no_exception(tab, where)
 
 
 def upload(tab, name: str, content: bytes) -> None:
-    tab.get_by_text("Upload a file").click()
-    wait_idle(tab)
-    tab.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(
+    click_and_wait(tab, tab.get_by_text("Upload a file"))
+    click_and_wait(tab, lambda: tab.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(
         files=[{"name": name, "mimeType": "text/csv", "buffer": content}]
-    )
-    wait_idle(tab)
+    ))
 
 
 def test_same_file_name_different_content_gives_each_session_its_own_data(two_tabs):
