@@ -109,10 +109,16 @@ def served_app(port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]
 
 
 @pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
+def app_server() -> Iterator[tuple[str, subprocess.Popen]]:
+    """The app served for the whole session: ``(url, process)``."""
     _require_chromium()
-    with served_app() as (url, _):
-        yield url
+    with served_app() as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server) -> str:
+    return app_server[0]
 
 
 @pytest.fixture(scope="session")

@@ -191,8 +191,10 @@ def open_dropdown(page, box) -> None:
 
 def pick_option(page, label: str, option: str, within=None, *, runs: bool = True) -> None:
     """Open the selectbox labelled ``label`` and click the option that is exactly ``option`` (in a form the
-    pick starts no run: ``runs=False``)."""
+    pick starts no run: ``runs=False``). Call it on a settled page; if ``option`` is already shown, nothing."""
     box = (within or page).get_by_test_id("stSelectbox").filter(has_text=label).first
+    if box.get_by_role("combobox").first.input_value() == option:
+        return  # picking the value shown starts no run: there would be nothing to wait for
     open_dropdown(page, box)
     exact = re.compile(rf"^\s*{re.escape(option)}\s*$")
     option_box = page.get_by_role("option").filter(has_text=exact).first
