@@ -194,6 +194,7 @@ def breakdown(name: str) -> list[list[str]]:
     from core.data import load_builtin
     from core.report import render_report
     from core.splits import SplitConfig, split
+    from core.tasks import encode_tasks
 
     data = load_builtin(name)
     frame, tasks = data.frame, data.tasks
@@ -201,7 +202,7 @@ def breakdown(name: str) -> list[list[str]]:
                          group_column=data.group_column, time_column=data.time_column)
     result = timed(lambda: split(frame, tasks, config))
     assignment = result.value.assignment
-    encoded = dx.encode_tasks(frame, tasks, config.n_bins)
+    encoded = encode_tasks(frame, tasks, config.n_bins)
 
     def distributions():
         counts = dx.label_distribution(frame, encoded, assignment).counts
@@ -236,7 +237,7 @@ def breakdown(name: str) -> list[list[str]]:
 
     steps = [
         ("split (stratified)", lambda: split(frame, tasks, config)),
-        ("encode tasks", lambda: dx.encode_tasks(frame, tasks, config.n_bins)),
+        ("encode tasks", lambda: encode_tasks(frame, tasks, config.n_bins)),
         ("label distributions + their charts", distributions),
         ("quality scores + scorecard", scores),
         ("leakage: group, duplicates, time", leakage(("group", "duplicates", "time"))),

@@ -23,7 +23,8 @@ import pandas as pd
 from bench.common import CACHE_DIR, PeakRss, machine, table, timed, write_section
 from core import diagnostics as D
 from core.data import load_builtin, synthetic_frame
-from core.tasks import Task
+from core.splits import split_order
+from core.tasks import Task, encode_tasks
 
 SYNTHETIC_ROWS, SYNTHETIC_LABELS = 1_000_000, 100
 REPEAT = 3
@@ -58,7 +59,7 @@ def _calls(df, tasks, assignment, group, time_column, features) -> dict[str, obj
     """The timed diagnostics, as zero-argument calls; ``tasks`` may be Tasks or EncodedTasks."""
 
     def quality():
-        encoded = D.encode_tasks(df, tasks)
+        encoded = encode_tasks(df, tasks)
         return D.split_quality(encoded.matrix, assignment)
 
     return {
@@ -75,7 +76,7 @@ def _calls(df, tasks, assignment, group, time_column, features) -> dict[str, obj
 
 
 def _time_dataset(name, df, tasks, assignment, group, time_column, features) -> dict:
-    encode = timed(lambda: D.encode_tasks(df, tasks))
+    encode = timed(lambda: encode_tasks(df, tasks))
     encoded = encode.value
     own = {
         key: timed(call)
@@ -170,7 +171,7 @@ def _speed_section(results: list[dict], load: tuple[float, float]) -> str:
 
 
 def _quality_scale_section(df: pd.DataFrame, tasks, assignment) -> str:
-    encoded = D.encode_tasks(df, tasks)
+    encoded = encode_tasks(df, tasks)
     dense = encoded.matrix.toarray()
     csr = timed(lambda: D.split_quality(encoded.matrix, assignment))
     dense_t = timed(lambda: D.split_quality(dense, assignment))
@@ -214,7 +215,7 @@ def _skmultilearn_scores(Y: np.ndarray, assignment: np.ndarray) -> tuple[dict, l
     """
     from skmultilearn.model_selection import measures
 
-    names = D.split_order(assignment)
+    names = split_order(assignment)
     folds = [np.flatnonzero(assignment == name).tolist() for name in names]
     desired = [len(assignment) / len(folds)] * len(folds)
     calls = {
@@ -248,7 +249,7 @@ def _crosscheck_section() -> str:
     yeast = load_builtin("yeast")
     rng = np.random.default_rng(0)
     cases = []
-    Y_yeast = D.encode_tasks(yeast.frame, yeast.tasks).matrix.toarray().astype(np.int64)
+    Y_yeast = encode_tasks(yeast.frame, yeast.tasks).matrix.toarray().astype(np.int64)
     folds = np.array([f"fold-{i}" for i in range(5)], dtype=object)
     cases.append(("yeast, 5 random folds", Y_yeast, folds[rng.permutation(len(Y_yeast)) % 5]))
     Y_small = (rng.random((3000, 20)) < rng.uniform(0.01, 0.3, 20)).astype(np.int64)
@@ -295,7 +296,7 @@ def _thresholds_section() -> str:
     rows = []
     for name in ("yeast", "wagepan", "penguins", "happiness", "flights"):
         dataset = load_builtin(name)
-        encoded = D.encode_tasks(dataset.frame, dataset.tasks)
+        encoded = encode_tasks(dataset.frame, dataset.tasks)
         for strategy in ("random", "stratified"):
             config = SplitConfig(strategy=strategy, seed=0)
             try:

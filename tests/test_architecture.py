@@ -192,3 +192,24 @@ def test_no_private_module_re_exports_another_modules_names():
                        and any(getattr(t, "id", "") == "__all__" for t in n.targets)), [])
         foreign = [name for name in listed if name not in defined]
         assert not foreign, f"{path.relative_to(ROOT)} lists {foreign}, defined elsewhere"
+
+
+@pytest.mark.parametrize("folder", ["bench", "dashboard", "tests"])
+def test_attributes_read_from_a_public_package_are_public(folder):
+    """``from core import diagnostics as dx`` then ``dx.encode_tasks``: the name must be in its __all__."""
+    wrong = []
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        aliases = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "core":
+                aliases.update({a.asname or a.name: f"core.{a.name}" for a in node.names})
+            elif isinstance(node, ast.Import):
+                aliases.update({a.asname: a.name for a in node.names if a.asname and a.name in PUBLIC})
+        aliases = {alias: module for alias, module in aliases.items() if module in PUBLIC}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
+                module = importlib.import_module(aliases[node.value.id])
+                if node.attr not in module.__all__ and not isinstance(getattr(module, node.attr, None), types.ModuleType):
+                    wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} {aliases[node.value.id]}.{node.attr}")
+    assert not wrong, "\n".join(wrong)
