@@ -2,11 +2,49 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import pandas as pd
 import streamlit as st
 
+from core.data import Dataset
 from core.errors import TaskSplitError
-from core.splits import SplitResult, config_words
+from core.splits import EXCLUDED, SplitConfig, SplitResult, config_words
+from core.tasks import Task
 from dashboard import compute, state
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a page works on: the session's dataset, tasks and split config, and the split they make."""
+
+    data: Dataset
+    tasks: tuple[Task, ...]
+    config: SplitConfig
+    result: SplitResult
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.data.frame
+
+    @property
+    def assignment(self) -> pd.Series:
+        return self.result.assignment
+
+    @property
+    def key(self) -> tuple:
+        """The first arguments of the cached computations and what a run is made for: ``(fingerprint, tasks, config)``."""
+        return (self.data.fingerprint, self.tasks, self.config)
+
+    @property
+    def split_names(self) -> list[str]:
+        """The splits, without the rows a time gap leaves out."""
+        return [name for name in self.result.split_names if name != EXCLUDED]
+
+
+def require_work(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig, nothing_to: str) -> Work:
+    """:class:`Work` of the current split, or a message and ``st.stop()`` (see :func:`require_split`)."""
+    return Work(data, tasks, config, require_split(nothing_to))
 
 
 def require_split(nothing_to: str) -> SplitResult:

@@ -251,3 +251,12 @@ def test_the_tasks_modules_import_each_other_without_a_cycle_and_at_the_top():
 
     for module in graph:
         visit(module, ())
+
+
+def test_encode_tasks_returns_an_encoding_it_is_given():
+    """The public contract: pass encode_tasks(df, tasks) wherever tasks go, and nothing is encoded twice."""
+    from core.tasks import encode_tasks
+
+    frame = pd.DataFrame({"y": ["a", "b", "a"]})
+    encoded = encode_tasks(frame, [Task("y", ("y",), "binary")])
+    assert encode_tasks(frame, encoded) is encoded

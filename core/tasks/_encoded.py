@@ -94,8 +94,8 @@ class EncodedTasks:
         return tuple(str(value) for part in self.tasks for value in part.classes)
 
 
-def encode_tasks(df: pd.DataFrame, tasks: Sequence[Task], n_bins: int = 5) -> EncodedTasks:
-    """Encode ``tasks`` of ``df`` once, for several diagnostics to share.
+def encode_tasks(df: pd.DataFrame, tasks: Sequence[Task] | EncodedTasks, n_bins: int = 5) -> EncodedTasks:
+    """Encode ``tasks`` of ``df`` once, for several diagnostics to share (an ``EncodedTasks`` is returned as given).
 
     Examples
     --------
@@ -104,6 +104,8 @@ def encode_tasks(df: pd.DataFrame, tasks: Sequence[Task], n_bins: int = 5) -> En
     >>> encoded.labels
     ('y=a', 'y=b', 'z=0', 'z=1')
     """
+    if isinstance(tasks, EncodedTasks):  # the public contract since issue 4: encoding twice is a no-op
+        return tasks
     tasks = tuple(tasks)
     if not tasks:
         raise DataError("No task chosen; pick at least one target column.")

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from core.data import Dataset
@@ -14,10 +12,10 @@ from core.diagnostics import dealt_groups, recommend_strategy
 from core.errors import TaskSplitError
 from core.figures import MIN_SUPPORT, Condition, Drill, drill_from_points, drill_rows
 from core.report import comparison_configs as strategy_configs
-from core.splits import EXCLUDED, STRATEGIES, WHOLE, SplitConfig, SplitResult
+from core.splits import STRATEGIES, WHOLE, SplitConfig
 from core.tasks import MISSING, Task, label_name
 from dashboard import compute, state
-from dashboard.guards import require_split
+from dashboard.guards import Work, require_work
 
 K = state.DiagnosticsKeys
 
@@ -42,37 +40,6 @@ SCROLL_TO_DRILL = """<script>
   setTimeout(() => watch.disconnect(), 10000);
 })();
 </script><!-- click %d -->"""
-
-
-@dataclass(frozen=True)
-class Work:
-    """What the page diagnoses: the session's dataset, tasks and split config, and the split they make."""
-
-    data: Dataset
-    tasks: tuple[Task, ...]
-    config: SplitConfig
-    result: SplitResult
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        return self.data.frame
-
-    @property
-    def assignment(self) -> pd.Series:
-        return self.result.assignment
-
-    @property
-    def key(self) -> tuple:
-        """The first arguments of the cached computations: ``(fingerprint, tasks, config)``."""
-        return (self.data.fingerprint, self.tasks, self.config)
-
-    @property
-    def split_names(self) -> list[str]:
-        """The splits, without the rows a time gap leaves out."""
-        return [name for name in self.result.split_names if name != EXCLUDED]
-
-
-# --------------------------------------------------------------------------- 1. scorecard and leakage
 
 
 def score_card(container, row) -> None:
@@ -431,7 +398,7 @@ def compare_section(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig)
 def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
     """The Diagnostics page for the session's dataset, tasks and split config."""
     st.title("Diagnostics")
-    work = Work(data, tasks, config, require_split("diagnose"))
+    work = require_work(data, tasks, config, "diagnose")
     st.caption(
         f"`{data.name}` · {data.n_rows:,} rows · {len(tasks)} task(s) · **{config.strategy}** split into "
         f"{', '.join(work.split_names)}. Change the split on the Split page; everything below follows it."

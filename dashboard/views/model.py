@@ -7,8 +7,6 @@ and a full rerun draws the test metrics once the run ends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 import streamlit as st
 
@@ -16,11 +14,11 @@ from core.data import Dataset, date_columns
 from core.diagnostics import PREDICTOR_FAIL
 from core.errors import TaskSplitError
 from core.model import NORMS, WEIGHTINGS, ModelConfig
-from core.splits import SplitConfig, SplitResult, fold_name
+from core.splits import SplitConfig, fold_name
 from core.tasks import Task, label_name, task_source_columns
 from core.training import METRICS, PRIMARY_METRIC, TrainConfig
 from dashboard import compute, state
-from dashboard.guards import require_split
+from dashboard.guards import Work, require_work
 from dashboard.training_run import RunRequest, TrainingRun
 
 K = state.ModelKeys
@@ -40,28 +38,6 @@ ROW_PIXELS, MAX_TABLE_ROWS = 35, 25  # tables show up to 25 rows whole, then scr
 def table_height(rows: int) -> int:
     """Pixels for a table of ``rows`` rows and its header, so no row is cut off (up to 25 rows)."""
     return ROW_PIXELS * (min(rows, MAX_TABLE_ROWS) + 1) + 3
-
-
-@dataclass(frozen=True)
-class Work:
-    """What the page trains on: the session's dataset, tasks and split config, and the split they make."""
-
-    data: Dataset
-    tasks: tuple[Task, ...]
-    config: SplitConfig
-    split: SplitResult
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        return self.data.frame
-
-    @property
-    def key(self) -> tuple:
-        """What a run is made for (``RunRequest.key``), so a run of other work is told apart."""
-        return (self.data.fingerprint, self.tasks, self.config)
-
-
-# --------------------------------------------------------------------------- controls
 
 
 def feature_controls(work: Work) -> tuple[str, ...]:
@@ -159,7 +135,7 @@ def start(work: Work, train_config: TrainConfig, model_config: ModelConfig, opti
         st.warning("A run is still going: stop it before starting another.")
         return False
     request = RunRequest(
-        frame=work.frame, tasks=work.tasks, assignment=work.split.assignment, config=train_config,
+        frame=work.frame, tasks=work.tasks, assignment=work.assignment, config=train_config,
         model_config=model_config, feature_columns=options["features"], test_fold=options["test_fold"],
         group_column=work.config.group_column, id_column=work.data.id_column, time_column=work.data.time_column,
         baselines=options["baselines"], key=work.key,
@@ -180,7 +156,7 @@ def leakage_warning(work: Work, features: tuple[str, ...]) -> None:
     group_column = config.group_column or data.group_column
     try:
         report = compute.leakage_report(data.fingerprint, work.tasks, config, group_column, tuple(features),
-                                        work.frame, work.split.assignment)
+                                        work.frame, work.assignment)
     except TaskSplitError:
         return  # the Diagnostics page shows the error; the model can still be trained
     checks = report.checks.set_index("check")
@@ -351,7 +327,7 @@ def results_section(run: TrainingRun, split_key: tuple) -> None:
 def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
     """The Model page for the session's dataset, tasks and split config (its run is read from the session)."""
     st.title("Model")
-    work = Work(data, tasks, config, require_split("train"))
+    work = require_work(data, tasks, config, "train")
     st.caption(
         f"A shared trunk with one head per task, trained on the **{config.strategy}** split's train rows of "
         f"`{data.name}` ({len(tasks)} task(s)); val picks the epoch to keep, test gives the metrics. "
