@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import gc
 import importlib.resources
-import multiprocessing
+import json
 import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -33,6 +36,8 @@ import scipy.sparse as sp
 from bench.common import CACHE_DIR, PeakRss, machine, table, write_section
 from core.diagnostics import split_quality
 from core.splits.stratify import stratify
+
+ROOT = Path(__file__).resolve().parents[1]
 
 REPEAT = 3
 YEAST_REPEAT = 25  # a split of yeast takes milliseconds, so a median of 3 would be mostly noise
@@ -102,11 +107,18 @@ def memory_of(contender: str, n_rows: int, n_labels: int) -> tuple[int, int]:
     """Peak RSS rise and peak traced allocation of one split, in a fresh process.
 
     A fresh process, so that memory freed by earlier runs cannot hide the rise. Returns
-    (RSS rise, tracemalloc peak) in bytes; numpy reports its buffers to tracemalloc.
+    (RSS rise, tracemalloc peak) in bytes; numpy reports its buffers to tracemalloc. A new
+    interpreter, not a multiprocessing spawn: under ``make bench`` the dashboard benchmark has run
+    the app as ``__main__`` in this process, and a spawned child re-runs ``__main__``, fails and is
+    respawned for ever.
     """
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(1) as pool:
-        return pool.apply(_memory_in_this_process, (contender, n_rows, n_labels))
+    code = (
+        "import json; from bench.bench_split import _memory_in_this_process as measure; "
+        f"print(json.dumps(measure({contender!r}, {n_rows}, {n_labels})))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    rss, traced = json.loads(out.stdout.strip().splitlines()[-1])
+    return rss, traced
 
 
 def _memory_in_this_process(contender: str, n_rows: int, n_labels: int) -> tuple[int, int]:
