@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.data import Dataset, load_data
-from core.errors import ConfigError, DataError, TaskSplitError
-from core.splits import STRATEGIES
-from core.tasks import Task, parse_task_spec
+from .data import Dataset, load_data
+from .errors import ConfigError, DataError, TaskSplitError
+from .splits import STRATEGIES
+from .tasks import Task, parse_task_spec
 
 EXIT_BAD_INPUT = 2
 
@@ -135,7 +135,7 @@ def read_split_file(path: str, dataset: Dataset) -> pd.Series:
 def read_config_file(path: str):
     """A SplitConfig from its JSON file, a split config or a workspace (the Export page writes one); a bad
     file is a ConfigError."""
-    from core.report import read_split_config
+    from .report import read_split_config
 
     file = Path(path)
     if not file.is_file():
@@ -147,7 +147,7 @@ def read_config_file(path: str):
 
 
 def _cmd_split(args: argparse.Namespace) -> None:
-    from core.splits import SplitConfig, split
+    from .splits import SplitConfig, split
 
     dataset = load_data(args.data)
     tasks = _tasks(dataset, args.task)
@@ -161,7 +161,7 @@ def _cmd_split(args: argparse.Namespace) -> None:
     if args.folds is not None:
         options["n_folds"] = args.folds
     result = split(dataset.frame, tasks, SplitConfig(**options))
-    from core.report import write_assignment
+    from .report import write_assignment
 
     write_assignment(result.assignment, args.out, dataset)
     sizes = ", ".join(f"{name} {count:,}" for name, count in result.assignment.value_counts().items())
@@ -169,8 +169,8 @@ def _cmd_split(args: argparse.Namespace) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> None:
-    from core.report import write_report
-    from core.splits import EXCLUDED
+    from .report import write_report
+    from .splits import EXCLUDED
 
     dataset = load_data(args.data)
     tasks = _tasks(dataset, args.task)
@@ -188,8 +188,8 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> None:
-    from core.data import feature_columns
-    from core.training import TrainConfig, fit_on_split
+    from .data import feature_columns
+    from .training import TrainConfig, fit_on_split
 
     dataset = load_data(args.data)
     tasks = _tasks(dataset, args.task)

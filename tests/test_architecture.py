@@ -51,15 +51,25 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def _absolute(node: ast.ImportFrom, path: Path) -> str:
+    """The absolute module a ``from ... import`` names; relative imports resolve against ``path``'s package."""
+    if node.level == 0:
+        return node.module or ""
+    package = list(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    base = package[: len(package) - node.level + 1]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
 def _imports(path: Path) -> list[tuple[int, str]]:
     """Every ``core...`` module imported by ``path``, with its line, at any depth of the file."""
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "core":
-            if node.module == "core":
-                found += [(node.lineno, f"core.{alias.name}") for alias in node.names]
+        module = _absolute(node, path) if isinstance(node, ast.ImportFrom) else ""
+        if isinstance(node, ast.ImportFrom) and module.split(".")[0] == "core":
+            if module == "core":
+                found += [(node.lineno, f"core.{alias.name}") for alias in node.names if alias.name != "__version__"]
             else:
-                found.append((node.lineno, node.module))
+                found.append((node.lineno, module))
         elif isinstance(node, ast.Import):
             found += [(node.lineno, a.name) for a in node.names if a.name.split(".")[0] == "core"]
     return found
@@ -68,6 +78,18 @@ def _imports(path: Path) -> list[tuple[int, str]]:
 def _layer(module: str) -> str:
     parts = module.split(".")
     return "core" if len(parts) == 1 else parts[1]
+
+
+def test_core_imports_itself_only_relatively():
+    """Inside core every import of core is relative, so the same files install as the ``tasksplit`` package."""
+    absolute = []
+    for path in sorted(CORE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "core":
+                absolute.append(f"{path.relative_to(ROOT)}:{node.lineno} from {node.module}")
+            elif isinstance(node, ast.Import) and any(a.name.split(".")[0] == "core" for a in node.names):
+                absolute.append(f"{path.relative_to(ROOT)}:{node.lineno} import core")
+    assert not absolute, "\n".join(absolute)
 
 
 def test_core_holds_only_the_packages_and_four_files():

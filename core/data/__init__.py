@@ -4,7 +4,7 @@ Reading and sniffing files, the built-in datasets, suggested column roles, and w
 features for the current tasks.
 """
 
-from core.data._builtins import (
+from ._builtins import (
     BUILTIN_NAMES,
     BUILTINS,
     DEFAULT_DATASET,
@@ -13,8 +13,8 @@ from core.data._builtins import (
     parse_synthetic,
     synthetic_frame,
 )
-from core.data._dataset import Dataset, dataset_from_frame, load_builtin, load_data, load_file, with_roles
-from core.data._feature_columns import (
+from ._dataset import Dataset, dataset_from_frame, load_builtin, load_data, load_file, with_roles
+from ._feature_columns import (
     DATE_REASON,
     FEW_ROWS,
     ID_LIKE_SHARE,
@@ -22,8 +22,8 @@ from core.data._feature_columns import (
     feature_columns,
     id_like_columns,
 )
-from core.data._read import MAX_UPLOAD_MB, check_size, read_table
-from core.data._roles import (
+from ._read import MAX_UPLOAD_MB, check_size, read_table
+from ._roles import (
     NO_TARGET,
     RepeatedId,
     RoleSuggestion,

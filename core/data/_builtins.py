@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.errors import DataError
-from core.tasks import Task
+from ..errors import DataError
+from ..tasks import Task
 
 __all__ = ["BuiltinDataset", "BUILTINS", "DEFAULT_DATASET", "builtin", "synthetic_frame", "parse_synthetic"]
 

@@ -16,13 +16,13 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from core.data._builtins import DEFAULT_DATASET, builtin
-from core.data._read import MAX_UPLOAD_MB, read_table
-from core.data._roles import (
+from ..errors import DataError
+from ..tasks import Task
+from ._builtins import DEFAULT_DATASET, builtin
+from ._read import MAX_UPLOAD_MB, read_table
+from ._roles import (
     suggest_roles,
 )
-from core.errors import DataError
-from core.tasks import Task
 
 __all__ = ["Dataset", "load_builtin", "load_data", "load_file", "dataset_from_frame"]
 

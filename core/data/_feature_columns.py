@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from core.tasks import MANY_CLASSES, Task, task_source_columns
+from ..tasks import MANY_CLASSES, Task, task_source_columns
 
 if TYPE_CHECKING:  # core.data._dataset imports this module (through core.data._roles)
-    from core.data._dataset import Dataset
+    from ._dataset import Dataset
 
 __all__ = ["feature_columns", "id_like_columns", "ID_LIKE_SHARE", "FEW_ROWS"]
 

@@ -18,7 +18,7 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-from core.errors import DataError
+from ..errors import DataError
 
 __all__ = ["MAX_UPLOAD_MB", "SUPPORTED", "check_size", "read_table"]
 

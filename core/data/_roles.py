@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.data._feature_columns import ID_LIKE_SHARE as ID_LIKE_SHARE  # importable from here, as before
-from core.data._feature_columns import feature_columns
-from core.data._feature_columns import id_like_columns as id_like_reasons
-from core.errors import DataError
-from core.tasks import MANY_CLASSES, Task, make_task, same_information
+from ..errors import DataError
+from ..tasks import MANY_CLASSES, Task, make_task, same_information
+from ._feature_columns import ID_LIKE_SHARE as ID_LIKE_SHARE  # importable from here, as before
+from ._feature_columns import feature_columns
+from ._feature_columns import id_like_columns as id_like_reasons
 
 __all__ = [
     "column_summary", "RoleSuggestion", "suggest_roles", "RepeatedId", "id_like_names", "repeated_id_candidates",

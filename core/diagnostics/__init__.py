@@ -27,13 +27,13 @@ Where each part lives:
 
 from __future__ import annotations
 
-from core.diagnostics._comparison import (
+from ._comparison import (
     Recommendation,
     StrategyComparison,
     compare_strategies,
     recommend_strategy,
 )
-from core.diagnostics._cooccurrence import (
+from ._cooccurrence import (
     Cooccurrence,
     CooccurrenceShift,
     TaskAssociation,
@@ -42,7 +42,7 @@ from core.diagnostics._cooccurrence import (
     cramers_v,
     task_association,
 )
-from core.diagnostics._distribution import (
+from ._distribution import (
     HISTOGRAM_BINS,
     QUANTILES,
     LabelDistribution,
@@ -50,17 +50,17 @@ from core.diagnostics._distribution import (
     label_distribution,
     task_scores,
 )
-from core.diagnostics._judge import dealt_groups, group_chance, judge_split
-from core.diagnostics._leakage import LeakageReport, leakage
-from core.diagnostics._leakage_checks import (
+from ._judge import dealt_groups, group_chance, judge_split
+from ._leakage import LeakageReport, leakage
+from ._leakage_checks import (
     CheckResult,
     skipped,
 )
-from core.diagnostics._quality import (
+from ._quality import (
     SplitQuality,
     split_quality,
 )
-from core.diagnostics._thresholds import (
+from ._thresholds import (
     DUPLICATE_FAIL_SHARE,
     LABEL_SCORES,
     NEAR_DUPLICATE_DISTANCE,

@@ -10,18 +10,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.diagnostics._distribution import task_scores_of_codes
-from core.diagnostics._judge import dealt_groups, group_chance
-from core.diagnostics._leakage_checks import group_check, time_check
-from core.diagnostics._quality import split_quality_of_codes
-from core.diagnostics._thresholds import scorecard, status_of, status_reason
-from core.splits import STRATEGIES, assignment_codes
-from core.tasks import (
+from ..splits import STRATEGIES, assignment_codes
+from ..tasks import (
     EncodedTasks,
     Task,  # noqa: F401  (the docstring examples use it)
     as_tasks,
     encode_tasks,
 )
+from ._distribution import task_scores_of_codes
+from ._judge import dealt_groups, group_chance
+from ._leakage_checks import group_check, time_check
+from ._quality import split_quality_of_codes
+from ._thresholds import scorecard, status_of, status_reason
 
 __all__ = ["StrategyComparison", "compare_strategies", "Recommendation", "recommend_strategy"]
 
@@ -87,8 +87,8 @@ def compare_strategies(
     ['random', 'stratified']
     """
     # imported here: core.splits._split pulls in the stratifier, which the other diagnostics never need
-    from core.errors import TaskSplitError
-    from core.splits import split
+    from ..errors import TaskSplitError
+    from ..splits import split
 
     # an EncodedTasks given serves the configs of its own n_bins
     encodings = {tasks.n_bins: tasks} if isinstance(tasks, EncodedTasks) else {}

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from core.errors import DataError
-from core.splits import WHOLE, assignment_codes, split_rows
-from core.tasks import (
+from ..errors import DataError
+from ..splits import WHOLE, assignment_codes, split_rows
+from ..tasks import (
     EncodedTasks,
     Task,  # noqa: F401  (the docstring examples use it)
     TaskLabels,

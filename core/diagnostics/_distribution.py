@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.distance import jensenshannon
 
-from core.splits import WHOLE, assignment_codes
-from core.tasks import (
+from ..splits import WHOLE, assignment_codes
+from ..tasks import (
     MISSING,
     EncodedTasks,
     Task,  # noqa: F401  (the docstring examples use it)

@@ -31,11 +31,11 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.spatial.distance import jensenshannon
 
-from core.diagnostics._distribution import _ks, task_scores_of_codes
-from core.diagnostics._quality import _mean, _ratio_deviation, split_quality_of_codes
-from core.diagnostics._thresholds import Chance, scorecard
-from core.splits import STRATEGIES, SplitConfig, Units, assignment_codes, make_units
-from core.tasks import EncodedTasks
+from ..splits import STRATEGIES, SplitConfig, Units, assignment_codes, make_units
+from ..tasks import EncodedTasks
+from ._distribution import _ks, task_scores_of_codes
+from ._quality import _mean, _ratio_deviation, split_quality_of_codes
+from ._thresholds import Chance, scorecard
 
 __all__ = ["DEALS", "dealt_groups", "group_chance", "judge_split"]
 

@@ -27,17 +27,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.data import feature_columns as default_features
-from core.diagnostics._leakage_checks import GROUP_ADVICE, duplicate_check, group_check, skipped, time_check
-from core.diagnostics._leakage_checks import (
+from ..data import feature_columns as default_features
+from ..errors import DataError
+from ..splits import split_codes
+from ..tasks import EncodedTasks, Task, as_tasks, task_source_columns
+from ._leakage_checks import GROUP_ADVICE, duplicate_check, group_check, skipped, time_check
+from ._leakage_checks import (
     N_EXAMPLES as N_EXAMPLES,  # importable from here, as before the split
 )
-from core.diagnostics._leakage_sampled import PREDICTOR_BINS as PREDICTOR_BINS
-from core.diagnostics._leakage_sampled import near_duplicate_check, predictor_check
-from core.diagnostics._thresholds import status_of
-from core.errors import DataError
-from core.splits import split_codes
-from core.tasks import EncodedTasks, Task, as_tasks, task_source_columns
+from ._leakage_sampled import PREDICTOR_BINS as PREDICTOR_BINS
+from ._leakage_sampled import near_duplicate_check, predictor_check
+from ._thresholds import status_of
 
 __all__ = ["CHECKS", "LeakageReport", "leakage"]
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.diagnostics._thresholds import DUPLICATE_FAIL_SHARE
-from core.errors import DataError
+from ..errors import DataError
+from ._thresholds import DUPLICATE_FAIL_SHARE
 
 __all__ = [
     "CheckResult",

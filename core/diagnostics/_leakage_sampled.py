@@ -16,8 +16,10 @@ from sklearn.impute import SimpleImputer
 from sklearn.neighbors import KDTree
 from sklearn.preprocessing import MaxAbsScaler
 
-from core.diagnostics._leakage_checks import CheckResult, reference_rows, share_text, skipped
-from core.diagnostics._thresholds import (
+from ..errors import DataError
+from ..tasks import Task, encode
+from ._leakage_checks import CheckResult, reference_rows, share_text, skipped
+from ._thresholds import (
     NEAR_DUPLICATE_DISTANCE,
     NEAR_DUPLICATE_FAIL_SHARE,
     NEAR_DUPLICATE_QUERIES,
@@ -27,8 +29,6 @@ from core.diagnostics._thresholds import (
     PREDICTOR_SAMPLE,
     PREDICTOR_WARN,
 )
-from core.errors import DataError
-from core.tasks import Task, encode
 
 __all__ = ["near_duplicate_check", "predictor_check", "PREDICTOR_BINS"]
 

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from core.errors import ConfigError, DataError
-from core.splits import EXCLUDED, split_codes, split_order
+from ..errors import ConfigError, DataError
+from ..splits import EXCLUDED, split_codes, split_order
 
 __all__ = ["SplitQuality", "split_quality", "split_quality_of_codes"]
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.splits import STRATEGIES
+from ..splits import STRATEGIES
 
 __all__ = [
     "Threshold",

@@ -5,20 +5,20 @@ tests draw the same figures. Every split has one colour everywhere
 (:data:`SPLIT_COLORS`).
 """
 
-from core.figures._comparison import strategy_comparison
-from core.figures._cooccurrence import MIN_SUPPORT, cooccurrence_heatmap
-from core.figures._diagnostics import association_heatmap, leakage_table, scorecard_table
-from core.figures._distribution import (
+from ._comparison import strategy_comparison
+from ._cooccurrence import MIN_SUPPORT, cooccurrence_heatmap
+from ._diagnostics import association_heatmap, leakage_table, scorecard_table
+from ._distribution import (
     binary_rate_bars,
     label_distribution_bars,
     label_distribution_grid,
     positive_label,
     regression_histogram,
 )
-from core.figures._drilldown import Condition, Drill, drill_from_points, drill_rows
-from core.figures._palette import SPLIT_COLORS, split_color, split_colors, status_color
-from core.figures._split import fold_strip, split_sizes, strip_order
-from core.figures._training import (
+from ._drilldown import Condition, Drill, drill_from_points, drill_rows
+from ._palette import SPLIT_COLORS, split_color, split_colors, status_color
+from ._split import fold_strip, split_sizes, strip_order
+from ._training import (
     FIGURE_ERRORS,
     confusion_heatmap,
     ema_smooth,

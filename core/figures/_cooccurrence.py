@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures._distribution import colorbar_room, text_px
-from core.figures._palette import DIVERGING, SEQUENTIAL, style
+from ._distribution import colorbar_room, text_px
+from ._palette import DIVERGING, SEQUENTIAL, style
 
 MEASURES = {
     "conditional": "P(column | row)",

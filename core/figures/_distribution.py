@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures._palette import SPLIT_COLORS, split_colors, style
+from ._palette import SPLIT_COLORS, split_colors, style
 
 WHOLE = "all"  # core.splits.WHOLE, the whole data's rows in a distribution
 MISSING = "(missing)"  # core.tasks.MISSING

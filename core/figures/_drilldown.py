@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.figures._cooccurrence import PAIR_FIELDS
+from ._cooccurrence import PAIR_FIELDS
 
 MISSING = "(missing)"  # core.tasks.MISSING
 WHOLE = "all"

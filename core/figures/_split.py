@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures._palette import split_colors, style
+from ._palette import split_colors, style
 
 MAX_STRIP_BINS = 1200  # about one bar per screen pixel column of a wide chart
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures._palette import FOLD_COLORS, NEUTRAL, SEQUENTIAL, split_color, status_color, style
+from ._palette import FOLD_COLORS, NEUTRAL, SEQUENTIAL, split_color, status_color, style
 
 TOTAL = "total"  # the task name of the summed losses in ``TrainResult.history_frame()``
 PARTS = ("train", "val")

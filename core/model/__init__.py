@@ -1,7 +1,7 @@
 """Model: the shared-trunk network (one trunk, one head per task), its masked per-task losses and the ways to weight them."""
 
-from core.model._network import NORMS, ModelConfig, SharedTrunkModel, masked_loss, task_losses
-from core.model._weighting import WEIGHTINGS, LossWeighting, make_weighting
+from ._network import NORMS, ModelConfig, SharedTrunkModel, masked_loss, task_losses
+from ._weighting import WEIGHTINGS, LossWeighting, make_weighting
 
 __all__ = [
     "NORMS",

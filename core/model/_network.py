@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.errors import ConfigError
+from ..errors import ConfigError
 
 __all__ = [
     "NORMS",

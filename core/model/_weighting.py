@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
-from core.errors import ConfigError
-from core.model._network import SharedTrunkModel
+from ..errors import ConfigError
+from ._network import SharedTrunkModel
 
 __all__ = ["WEIGHTINGS", "LossWeighting", "make_weighting"]
 

@@ -3,23 +3,23 @@ of strategies, a training run), the split's assignment file and digest, the code
 workspace file that saves a session.
 """
 
-from core.report._diagnosis import (
+from ._diagnosis import (
     Diagnosis,
     Progress,
     comparison_configs,
     diagnose,
 )
-from core.report._export import (
+from ._export import (
     assignment_digest,
     assignment_frame,
     reproduce_code,
     write_assignment,
 )
-from core.report._html import (
+from ._html import (
     escape,
 )
-from core.report._render import render_report, write_report
-from core.report._workspace import (
+from ._render import render_report, write_report
+from ._workspace import (
     WORKSPACE_FORMAT,
     WORKSPACE_VERSION,
     Workspace,

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core import diagnostics
-from core.data import Dataset, feature_columns
-from core.diagnostics import Recommendation, dealt_groups, group_chance, recommend_strategy
-from core.report._export import assignment_digest
-from core.splits import EXCLUDED, STRATEGIES, SplitConfig, is_fold, split_order
-from core.tasks import encode_tasks
+from .. import diagnostics
+from ..data import Dataset, feature_columns
+from ..diagnostics import Recommendation, dealt_groups, group_chance, recommend_strategy
+from ..splits import EXCLUDED, STRATEGIES, SplitConfig, is_fold, split_order
+from ..tasks import encode_tasks
+from ._export import assignment_digest
 
 __all__ = ["Progress", "Diagnosis", "diagnose", "comparison_configs", "SHIFT_PAIRS", "MIN_SHIFT_SUPPORT"]
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.data import Dataset
-from core.splits import SplitConfig
-from core.tasks import Task
+from ..data import Dataset
+from ..splits import SplitConfig
+from ..tasks import Task
 
 __all__ = ["assignment_frame", "write_assignment", "assignment_digest", "data_spec", "reproduce_code"]
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures import split_color, status_color
+from ..figures import split_color, status_color
 
 __all__ = ["escape", "format_number", "status_badge", "split_label", "html_table", "FigureEmbedder", "html_section",
            "decision_section", "CSS", "SECTION_TITLES", "html_page"]

@@ -30,11 +30,11 @@ import pandas as pd
 import plotly
 import plotly.graph_objects as go
 
-import core
-from core.data import Dataset
-from core.diagnostics import status_of
-from core.errors import DataError
-from core.figures import (
+from .. import __version__
+from ..data import Dataset
+from ..diagnostics import status_of
+from ..errors import DataError
+from ..figures import (
     association_heatmap,
     binary_rate_bars,
     cooccurrence_heatmap,
@@ -46,9 +46,11 @@ from core.figures import (
     strategy_comparison,
     strip_order,
 )
-from core.report._diagnosis import MIN_SHIFT_SUPPORT, Diagnosis, Progress, diagnose
-from core.report._export import assignment_digest, assignment_frame, data_spec, reproduce_code  # noqa: F401
-from core.report._html import (
+from ..splits import STRATEGIES, WHOLE, SplitConfig, split_order, time_order, time_order_words
+from ..tasks import Task
+from ._diagnosis import MIN_SHIFT_SUPPORT, Diagnosis, Progress, diagnose
+from ._export import assignment_digest, assignment_frame, data_spec, reproduce_code  # noqa: F401
+from ._html import (
     FigureEmbedder,
     decision_section,
     escape,
@@ -57,8 +59,6 @@ from core.report._html import (
     html_table,
     status_badge,
 )
-from core.splits import STRATEGIES, WHOLE, SplitConfig, split_order, time_order, time_order_words
-from core.tasks import Task
 
 __all__ = ["render_report", "write_report"]
 
@@ -119,7 +119,7 @@ def _overview(dataset: Dataset, tasks: Sequence[Task], config, diagnosis: Diagno
         "Assignment hash": diagnosis.digest,
         "Data hash": dataset.fingerprint[:12],
         "Generated": stamp,
-        "Made with": f"TaskSplit {core.__version__}, plotly {plotly.__version__}",
+        "Made with": f"TaskSplit {__version__}, plotly {plotly.__version__}",
     }
     facts_html = "".join(f"<dt>{escape(key)}</dt><dd>{escape(value)}</dd>" for key, value in facts.items())
     config_json = "" if config is None else (
@@ -330,7 +330,7 @@ def _warnings_section(dataset: Dataset, split_warnings: Sequence[str], diagnosis
 
 def _safe_figure(figure, what: str, build) -> str:
     """``figure(build())``, or one line saying the figure could not be drawn: one figure never sinks the report."""
-    from core.figures import FIGURE_ERRORS, failure_note
+    from ..figures import FIGURE_ERRORS, failure_note
 
     try:
         return figure(build())
@@ -344,8 +344,8 @@ def _training_section(training, figure, transfer=None) -> str:
     ``transfer`` (a ``TransferGain``) adds the multi-task vs single-task comparison: its
     sentence, the bars with their intervals, and the table.
     """
-    from core.figures import transfer_gain_bars
-    from core.training import TrainResult, history_frame
+    from ..figures import transfer_gain_bars
+    from ..training import TrainResult, history_frame
 
     history = list(training.history if isinstance(training, TrainResult) else training)
     body = ""

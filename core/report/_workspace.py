@@ -19,10 +19,10 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from core.data import Dataset
-from core.errors import ConfigError, DataError, TaskSplitError
-from core.splits import SplitConfig
-from core.tasks import Task
+from ..data import Dataset
+from ..errors import ConfigError, DataError, TaskSplitError
+from ..splits import SplitConfig
+from ..tasks import Task
 
 __all__ = ["WORKSPACE_FORMAT", "WORKSPACE_VERSION", "Workspace", "read_split_config", "is_workspace", "check_tasks"]
 

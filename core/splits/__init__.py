@@ -5,8 +5,8 @@ The strategies (random, stratified, group, time, hash, predefined: :class:`Strat
 whole groups), and the sklearn-style splitters. The stratification engine is :mod:`core.splits.stratify`.
 """
 
-from core.splits._config import DEFAULT_FRACTIONS, GROUP_TIME, MAX_SEED, Fractions, SplitConfig, config_words
-from core.splits._names import (
+from ._config import DEFAULT_FRACTIONS, GROUP_TIME, MAX_SEED, Fractions, SplitConfig, config_words
+from ._names import (
     EXCLUDED,
     NAMED_SPLITS,
     WHOLE,
@@ -19,16 +19,16 @@ from core.splits._names import (
     split_order,
     split_rows,
 )
-from core.splits._sklearn import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
-from core.splits._split import SplitResult, split
-from core.splits._strategies import FOLD_STRATEGIES, STRATEGIES, Strategy, column_label
-from core.splits._time import (
+from ._sklearn import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
+from ._split import SplitResult, split
+from ._strategies import FOLD_STRATEGIES, STRATEGIES, Strategy, column_label
+from ._time import (
     default_group_time,
     one_split_placings,
     time_order,
     time_order_words,
 )
-from core.splits._units import Units, make_units
+from ._units import Units, make_units
 
 __all__ = [
     "WHOLE",

@@ -14,9 +14,9 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from core.errors import ConfigError
-from core.splits._names import EXCLUDED, fold_name
-from core.splits._strategies import STRATEGIES, column_label
+from ..errors import ConfigError
+from ._names import EXCLUDED, fold_name
+from ._strategies import STRATEGIES, column_label
 
 __all__ = [
     "MAX_SEED",

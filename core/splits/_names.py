@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from core.errors import DataError
+from ..errors import DataError
 
 __all__ = [
     "EXCLUDED",

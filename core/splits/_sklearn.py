@@ -18,12 +18,12 @@ import scipy.sparse as sp
 from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils.multiclass import type_of_target
 
-from core.errors import ConfigError, DataError
-from core.splits._names import fold_name
-from core.splits._units import Units, fill_empty_splits, make_units, rare_class_note
-from core.splits.stratify import stratify
-from core.splits.stratify._sorted import small_binary
-from core.tasks import label_name
+from ..errors import ConfigError, DataError
+from ..tasks import label_name
+from ._names import fold_name
+from ._units import Units, fill_empty_splits, make_units, rare_class_note
+from .stratify import stratify
+from .stratify._sorted import small_binary
 
 __all__ = ["MultiTaskStratifiedKFold", "MultiTaskStratifiedShuffleSplit"]
 

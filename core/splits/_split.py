@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from core.errors import ConfigError, DataError
-from core.splits._config import SplitConfig
-from core.splits._names import EXCLUDED
-from core.splits._strategies import STRATEGIES
-from core.splits._units import make_units
-from core.tasks import Task
+from ..errors import ConfigError, DataError
+from ..tasks import Task
+from ._config import SplitConfig
+from ._names import EXCLUDED
+from ._strategies import STRATEGIES
+from ._units import make_units
 
 __all__ = ["SplitResult", "split"]
 

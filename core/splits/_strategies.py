@@ -31,15 +31,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from core.errors import DataError
-from core.splits._names import EXCLUDED, predefined_order
-from core.splits._time import time_split
-from core.splits._units import Units, fill_empty_splits, rare_class_note, to_all_splits
-from core.splits.stratify import stratify
-from core.tasks import indicator_matrix
+from ..errors import DataError
+from ..tasks import indicator_matrix
+from ._names import EXCLUDED, predefined_order
+from ._time import time_split
+from ._units import Units, fill_empty_splits, rare_class_note, to_all_splits
+from .stratify import stratify
 
 if TYPE_CHECKING:  # the config validates against this registry, so it is imported only for the annotations
-    from core.splits._config import SplitConfig
+    from ._config import SplitConfig
 
 __all__ = ["Strategy", "STRATEGIES", "FOLD_STRATEGIES", "column_label"]
 

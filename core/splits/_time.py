@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from core.errors import DataError, shown
-from core.splits._units import Units, to_all_splits
+from ..errors import DataError, shown
+from ._units import Units, to_all_splits
 
 if TYPE_CHECKING:  # the strategy registry, which the config reads, points at time_split
-    from core.splits._config import SplitConfig
+    from ._config import SplitConfig
 
 __all__ = ["time_split", "time_order", "time_order_words", "one_split_placings", "default_group_time", "PLACED_BY"]
 

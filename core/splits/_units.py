@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from core.errors import DataError, shown
+from ..errors import DataError, shown
 
 __all__ = ["Units", "make_units", "to_all_splits", "fill_empty_splits", "rare_class_note"]
 

@@ -3,7 +3,7 @@
 The first step of the flow after errors: every other package reads tasks through these names.
 """
 
-from core.tasks._encoded import (
+from ._encoded import (
     MISSING,
     EncodedTasks,
     TaskLabels,
@@ -13,10 +13,10 @@ from core.tasks._encoded import (
     indicator_matrix,
     ones,
 )
-from core.tasks._encoding import encode, indicator_block, quantile_bins
-from core.tasks._labels import label_name
-from core.tasks._spec import make_task, parse_task_spec
-from core.tasks._task import (
+from ._encoding import encode, indicator_block, quantile_bins
+from ._labels import label_name
+from ._spec import make_task, parse_task_spec
+from ._task import (
     KINDS,
     MANY_CLASSES,
     MAX_CLASSES,

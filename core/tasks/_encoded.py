@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from core.errors import DataError
-from core.tasks._encoding import _fast_multilabel, encode, indicator_block
-from core.tasks._labels import label_name
-from core.tasks._task import Task
+from ..errors import DataError
+from ._encoding import _fast_multilabel, encode, indicator_block
+from ._labels import label_name
+from ._task import Task
 
 __all__ = [
     "MISSING",

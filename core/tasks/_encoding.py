@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from core.errors import ConfigError, DataError, shown
-from core.tasks._labels import (
+from ..errors import ConfigError, DataError, shown
+from ._labels import (
     _binary_block,
     _check_columns,
     _integer_01_block,
@@ -22,7 +22,7 @@ from core.tasks._labels import (
     _label_strings,
     _sort_classes,
 )
-from core.tasks._task import LABEL_DELIMITER, MAX_CLASSES, EncodedTask, Task
+from ._task import LABEL_DELIMITER, MAX_CLASSES, EncodedTask, Task
 
 __all__ = ["encode", "quantile_bins", "indicator_block"]
 

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from core.errors import DataError
+from ..errors import DataError
 
 __all__ = ["label_name"]
 

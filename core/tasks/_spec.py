@@ -11,10 +11,10 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from core.errors import DataError
-from core.tasks._encoding import encode
-from core.tasks._labels import _check_columns
-from core.tasks._task import KINDS, Task, infer_kind, label_notes
+from ..errors import DataError
+from ._encoding import encode
+from ._labels import _check_columns
+from ._task import KINDS, Task, infer_kind, label_notes
 
 __all__ = ["make_task", "parse_task_spec"]
 

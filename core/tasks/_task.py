@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.errors import DataError, shown
-from core.tasks._labels import _binary_block, _check_columns, _is_datetime, _is_numeric, _label_strings
+from ..errors import DataError, shown
+from ._labels import _binary_block, _check_columns, _is_datetime, _is_numeric, _label_strings
 
 __all__ = [
     "KINDS",

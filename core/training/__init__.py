@@ -4,15 +4,15 @@ Features are prepared from the data and the split (``prepare_split``), the loop 
 validation loss (``train``), and ``transfer_gain`` says per task whether training the tasks together helped.
 """
 
-from core.training._features import (
+from ._features import (
     FeatureConfig,
     PreparedSplit,
     default_feature_columns,
     prepare_split,
     resolve_parts,
 )
-from core.training._loop import fit_on_split, train, train_baselines, transfer_gain
-from core.training._metrics import (
+from ._loop import fit_on_split, train, train_baselines, transfer_gain
+from ._metrics import (
     LOWER_IS_BETTER,
     METRICS,
     MIN_TEST_ROWS,
@@ -22,7 +22,7 @@ from core.training._metrics import (
     task_metrics,
     unreliable,
 )
-from core.training._records import (
+from ._records import (
     EpochRecord,
     TrainConfig,
     TrainResult,
@@ -30,7 +30,7 @@ from core.training._records import (
     history_frame,
     weights_frame,
 )
-from core.training._transfer_gain import (
+from ._transfer_gain import (
     BLIND_GUESS,
     BOOTSTRAP_RESAMPLES,
     DELTA_M_FLOOR,

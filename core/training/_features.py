@@ -30,10 +30,10 @@ from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from core.data import feature_columns
-from core.errors import ConfigError, DataError
-from core.splits import EXCLUDED, NAMED_SPLITS, fold_index, fold_name, is_fold
-from core.tasks import Task, encode, task_source_columns
+from ..data import feature_columns
+from ..errors import ConfigError, DataError
+from ..splits import EXCLUDED, NAMED_SPLITS, fold_index, fold_name, is_fold
+from ..tasks import Task, encode, task_source_columns
 
 __all__ = ["FeatureConfig", "TargetSpec", "Part", "PreparedSplit", "default_feature_columns", "make_preprocessor", "QuantileClip", "resolve_parts", "prepare_split"]
 

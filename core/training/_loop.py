@@ -44,13 +44,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core.errors import ConfigError
-from core.model import ModelConfig, SharedTrunkModel, make_weighting, masked_loss, task_losses
-from core.tasks import Task
-from core.training._features import FeatureConfig, Part, PreparedSplit, TargetSpec, prepare_split
-from core.training._metrics import PRIMARY_METRIC, confusion, task_metrics, unreliable
-from core.training._records import EpochRecord, TrainConfig, TrainResult
-from core.training._transfer_gain import BOOTSTRAP_SEED, TransferGain, transfer_gain_bootstrap
+from ..errors import ConfigError
+from ..model import ModelConfig, SharedTrunkModel, make_weighting, masked_loss, task_losses
+from ..tasks import Task
+from ._features import FeatureConfig, Part, PreparedSplit, TargetSpec, prepare_split
+from ._metrics import PRIMARY_METRIC, confusion, task_metrics, unreliable
+from ._records import EpochRecord, TrainConfig, TrainResult
+from ._transfer_gain import BOOTSTRAP_SEED, TransferGain, transfer_gain_bootstrap
 
 __all__ = ["train", "fit_on_split", "train_baselines", "transfer_gain"]
 

@@ -18,10 +18,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from core.errors import ConfigError
-from core.model import WEIGHTINGS, ModelConfig, SharedTrunkModel
-from core.training._features import FeatureConfig, TargetSpec
-from core.training._metrics import Confusion
+from ..errors import ConfigError
+from ..model import WEIGHTINGS, ModelConfig, SharedTrunkModel
+from ._features import FeatureConfig, TargetSpec
+from ._metrics import Confusion
 
 __all__ = ["TrainConfig", "EpochRecord", "TrainResult", "divergence_message", "history_frame",
            "weights_frame"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.training._metrics import LOWER_IS_BETTER, PRIMARY_METRIC, task_metrics, unreliable
+from ._metrics import LOWER_IS_BETTER, PRIMARY_METRIC, task_metrics, unreliable
 
 __all__ = [
     "TaskGain",

@@ -6,7 +6,7 @@ label), then the repair (``_repair``: polish the worst columns, then cover rare 
 ``_engine.stratify``. ``core.stratify`` is this engine under the name DESIGN.md gives it.
 """
 
-from core.splits.stratify._deal import largest_remainder
-from core.splits.stratify._engine import pair_indicators, stratify
+from ._deal import largest_remainder
+from ._engine import pair_indicators, stratify
 
 __all__ = ["stratify", "pair_indicators", "largest_remainder"]

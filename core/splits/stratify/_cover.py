@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 if TYPE_CHECKING:
-    from core.splits.stratify._repair import Repair
+    from ._repair import Repair
 
 __all__ = ["exact_cover"]
 

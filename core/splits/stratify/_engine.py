@@ -47,10 +47,10 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from core.errors import ConfigError, DataError
-from core.splits.stratify._deal import deal, largest_remainder
-from core.splits.stratify._repair import Repair, may_lack
-from core.splits.stratify._sorted import SORTED_POLISH_ROWS, entry_hash, small_binary, sorted_deal
+from ...errors import ConfigError, DataError
+from ._deal import deal, largest_remainder
+from ._repair import Repair, may_lack
+from ._sorted import SORTED_POLISH_ROWS, entry_hash, small_binary, sorted_deal
 
 __all__ = ["stratify", "pair_indicators"]
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from core.splits.stratify._cover import _Cover, entries, exact_cover
+from ._cover import _Cover, entries, exact_cover
 
 __all__ = ["Repair", "Balance", "may_lack"]
 

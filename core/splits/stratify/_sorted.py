@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from core.splits.stratify._deal import interleave
+from ._deal import interleave
 
 __all__ = ["SORTED_POLISH_ROWS", "entry_hash", "small_binary", "sorted_deal"]
 
