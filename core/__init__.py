@@ -3,7 +3,47 @@
 The library never imports streamlit and never prints. Start with
 :func:`core.data.load_builtin`, :class:`core.tasks.Task` and
 :func:`core.splits.split`; ``docs/architecture.md`` maps the packages.
+
+Installed with pip, the same files are the package ``tasksplit``. The sklearn-style splitters
+are importable from the top, loaded on first use (as sklearn loads its submodules), so
+``import core`` / ``import tasksplit`` stays cheap.
+
+Examples
+--------
+>>> from core import MultiTaskStratifiedKFold
+>>> from core.splits import MultiTaskStratifiedKFold as same
+>>> MultiTaskStratifiedKFold is same
+True
 """
 
-__all__: list[str] = []  # every name has one home: a package below, or core.errors
+import typing
+
+if typing.TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports them
+    from .splits import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
+
+# The public splitters of .splits, re-exported here and nowhere else (tests/test_architecture.py).
+_SPLITTERS = (
+    "MultiTaskStratifiedKFold",
+    "MultiTaskStratifiedShuffleSplit",
+    # TODO(issue 14, merging i14-sk): add "MultiTaskStratifiedGroupKFold", "RepeatedMultiTaskStratifiedKFold"
+    # and "multitask_train_test_split" here and to the TYPE_CHECKING import once core.splits exports them;
+    # tests/test_install.py::test_every_splitter_of_splits_is_exported_at_the_top fails until then.
+)
+
+__all__ = list(_SPLITTERS)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """Import a splitter from :mod:`.splits` on first use (PEP 562) and keep it here."""
+    if name not in _SPLITTERS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import splits
+
+    value = getattr(splits, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

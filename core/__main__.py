@@ -1,15 +1,19 @@
-"""The command line: ``python -m core split|report|train DATA --task T ...``.
+"""The command line: ``python -m core split|report|train DATA --task T ...`` and ``python -m core app``.
 
-DATA is a CSV/TSV/Parquet/Excel/JSON path, ``builtin:NAME`` or
+Installed with pip the command is ``tasksplit`` (``tasksplit split ...``, ``tasksplit app``). DATA is a CSV/TSV/Parquet/Excel/JSON path, ``builtin:NAME`` or
 ``builtin:synthetic:ROWSxLABELS``. ``--task col`` is one column (kind inferred),
 ``--task col:kind`` forces the kind, ``--task name=a+b+c`` is a multilabel task
 of 0/1 columns. Without ``--task``, a built-in dataset's suggested tasks are used.
-Bad input exits with status 2 and one line on stderr, never a traceback.
+Bad input exits with status 2 and one line on stderr, never a traceback. ``app`` serves the
+dashboard (``dashboard/app.py``; installed, ``tasksplit/_app/dashboard/app.py``) with streamlit.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.abc
+import importlib.machinery
 import sys
 import warnings
 from pathlib import Path
@@ -22,6 +26,8 @@ from .splits import STRATEGIES
 from .tasks import Task, parse_task_spec
 
 EXIT_BAD_INPUT = 2
+PACKAGE = __package__ or "core"  # the name the library was imported as: core in the repository, tasksplit installed
+PROG = "python -m core" if PACKAGE == "core" else PACKAGE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,7 +43,8 @@ def _needing(column: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m core", description=__doc__.splitlines()[0])
+    parser = _Parser(prog=PROG, description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def common(command: argparse.ArgumentParser) -> None:
@@ -80,7 +87,18 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--weighting", metavar="W", help="equal, manual, uncertainty, gradnorm or dwa")
     train.add_argument("--weights", metavar="t=w,...", help="manual task weights")
     train.add_argument("--seed", type=int, default=0, metavar="N")
+
+    app = commands.add_parser("app", allow_abbrev=False, help="serve the dashboard (other options go to `streamlit run`)",
+                              description="Serve the dashboard on http://localhost:PORT. Options this command does not "
+                              "know go to `streamlit run`, e.g. --server.address 0.0.0.0 --server.maxUploadSize 500.")
+    app.add_argument("--port", type=int, metavar="N", help="the port (default: streamlit's, 8501)")
     return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
 
 
 # --------------------------------------------------------------------------- shared steps
@@ -114,13 +132,13 @@ def read_split_file(path: str, dataset: Dataset) -> pd.Series:
     """The assignment in a split file (columns ``row`` and ``split``), aligned with the dataset's index."""
     file = Path(path)
     if not file.is_file():
-        raise DataError(f"No split file at '{path}'; write one with `python -m core split ... --out {path}`.")
+        raise DataError(f"No split file at '{path}'; write one with `{PROG} split ... --out {path}`.")
     try:
         table = pd.read_parquet(file) if file.suffix.lower() in (".parquet", ".pq") else pd.read_csv(file)
     except (ValueError, OSError, pd.errors.ParserError) as error:
         raise DataError(f"Split file '{path}' cannot be read ({type(error).__name__}); write it again with `split`.") from None
     if not {"row", "split"} <= set(table.columns):
-        raise DataError(f"Split file '{path}' needs columns row and split; write it with `python -m core split`.")
+        raise DataError(f"Split file '{path}' needs columns row and split; write it with `{PROG} split`.")
     n = dataset.n_rows
     rows = pd.to_numeric(table["row"], errors="coerce")
     if rows.isna().any() or len(table) != n or sorted(rows.astype(int)) != list(range(n)):
@@ -220,16 +238,105 @@ def _cmd_train(args: argparse.Namespace) -> None:
 COMMANDS = {"split": _cmd_split, "report": _cmd_report, "train": _cmd_train}
 
 
+# --------------------------------------------------------------------------- app: the dashboard
+
+
+class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports ``alias`` and every ``alias.X`` as the very module objects ``real`` and ``real.X``.
+
+    The installed dashboard imports ``core`` by name while the library is ``tasksplit``: with this
+    finder first on ``sys.meta_path``, ``core.splits`` *is* ``tasksplit.splits`` (one module, one
+    set of classes), whatever else on ``sys.path`` is called ``core``.
+    """
+
+    def __init__(self, alias: str, real: str) -> None:
+        self.alias, self.real = alias, real
+        self._specs: dict[str, importlib.machinery.ModuleSpec] = {}
+
+    def find_spec(self, fullname, path=None, target=None):  # noqa: D102 - importlib protocol
+        if fullname != self.alias and not fullname.startswith(self.alias + "."):
+            return None
+        real = self.real + fullname[len(self.alias):]
+        try:
+            module = importlib.import_module(real)
+        except ModuleNotFoundError as error:
+            if error.name == real:  # no such module: let the import fail under the name asked for
+                return None
+            raise
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=hasattr(module, "__path__"))
+
+    def create_module(self, spec):  # noqa: D102
+        module = sys.modules[self.real + spec.name[len(self.alias):]]
+        self._specs[module.__name__] = module.__spec__  # the import system overwrites __spec__ next
+        return module
+
+    def exec_module(self, module):  # noqa: D102 - the module is already executed under its real name
+        module.__spec__ = self._specs.pop(module.__name__)
+
+
+def alias_package(alias: str, real: str) -> None:
+    """Make ``import alias.X`` give the module ``real.X`` itself (see :class:`_AliasFinder`)."""
+    if not any(isinstance(f, _AliasFinder) and f.alias == alias for f in sys.meta_path):
+        sys.meta_path.insert(0, _AliasFinder(alias, real))
+
+
+def dashboard_script() -> Path:
+    """The dashboard's entry file: shipped inside the package, or beside it in the repository."""
+    here = Path(__file__).resolve().parent
+    for script in (here / "_app" / "dashboard" / "app.py", here.parent / "dashboard" / "app.py"):
+        if script.is_file():
+            return script
+    raise ConfigError(f"No dashboard beside {here}; install TaskSplit with `pip install .` from a clone.")
+
+
+def streamlit_arguments(port: int | None, options: list[str]) -> list[str]:
+    """The ``streamlit run`` arguments after the script: localhost unless told otherwise, the port, the rest.
+
+    Examples
+    --------
+    >>> streamlit_arguments(8600, ["--theme.base", "dark"])
+    ['--server.address', 'localhost', '--server.port', '8600', '--theme.base', 'dark']
+    """
+    given = {option.split("=")[0] for option in options}
+    address = [] if "--server.address" in given else ["--server.address", "localhost"]
+    return [*address, *(["--server.port", str(port)] if port is not None else []), *options]
+
+
+def _cmd_app(args: argparse.Namespace, options: list[str]) -> int:
+    """Serve the dashboard in this process, so the alias below holds for its scripts."""
+    script = dashboard_script()
+    if PACKAGE != "core":
+        alias_package("core", PACKAGE)
+    import click
+    from streamlit.web import cli
+
+    command = ["run", str(script), *streamlit_arguments(args.port, options)]
+    try:
+        cli.main.main(command, prog_name=f"{PROG} app", standalone_mode=False)
+    except click.ClickException as error:
+        raise ConfigError(f"{_one_line(error.format_message())}; see `{PROG} app --help` and `streamlit run --help`.") from None
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; bad input prints exactly one line to stderr and returns 2.
 
     Warnings (a rare class, a Latin-1 file) are printed one per line after a
     successful run; when the input is bad, only the error's line is printed.
     """
+    parser = _parser()
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if args.command == "app":
+            return _cmd_app(args, extra)
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    except TaskSplitError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         try:
-            args = _parser().parse_args(argv)
             COMMANDS[args.command](args)
         except TaskSplitError as error:
             print(f"error: {error}", file=sys.stderr)

@@ -111,7 +111,8 @@ def test_the_scan_covers_the_app_and_the_library():
 
 
 def test_streamlit_config_sets_the_same_upload_cap_as_core():
-    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    # beside the script, where streamlit finds it for `make run` and the installed `tasksplit app` alike
+    config = tomllib.loads((ROOT / "dashboard" / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] == MAX_UPLOAD_MB == 200
 
 

@@ -22,6 +22,8 @@ from ..tasks import Task
 
 __all__ = ["assignment_frame", "write_assignment", "assignment_digest", "data_spec", "reproduce_code"]
 
+_PACKAGE = __name__.split(".")[0]  # the name the library was imported as: core in the repository, tasksplit installed
+
 
 def assignment_frame(assignment: pd.Series, dataset: Dataset | None = None) -> pd.DataFrame:
     """The assignment as ``python -m core split --out`` writes it: ``row`` (0-based position), ``split``.
@@ -67,7 +69,9 @@ def _config_arguments(config: SplitConfig) -> str:
 
 
 def reproduce_code(dataset: Dataset, tasks: Sequence[Task], config: SplitConfig) -> str:
-    """A short Python script that makes the same split with ``core``.
+    """A short Python script that makes the same split, importing the library by the name it has here.
+
+    In the repository that is ``core``; installed with pip, ``tasksplit``.
 
     Examples
     --------
@@ -82,9 +86,9 @@ def reproduce_code(dataset: Dataset, tasks: Sequence[Task], config: SplitConfig)
     where = "" if dataset.builtin else "  # the path to your copy of the file"
     task_lines = "".join(f"    Task({t.name!r}, {tuple(t.columns)!r}, {t.kind!r}),\n" for t in tasks)
     return (
-        "from core.data import load_data\n"
-        "from core.splits import SplitConfig, split\n"
-        "from core.tasks import Task\n\n"
+        f"from {_PACKAGE}.data import load_data\n"
+        f"from {_PACKAGE}.splits import SplitConfig, split\n"
+        f"from {_PACKAGE}.tasks import Task\n\n"
         f"dataset = load_data({data_spec(dataset)!r}){where}\n"
         f"tasks = [\n{task_lines}]\n"
         f"config = SplitConfig({_config_arguments(config)})\n"

@@ -8,6 +8,7 @@ import re
 
 import streamlit as st
 
+import core
 from core.data import Dataset
 from core.errors import TaskSplitError
 from core.report import (
@@ -26,6 +27,7 @@ from dashboard.report_store import ReportStore
 
 REPORTS_KEPT = 4  # built HTML reports kept in memory (about 5 MB each), for all sessions together
 K = state.ExportKeys
+CLI = "python -m core" if core.__name__ == "core" else core.__name__  # installed, `tasksplit app` serves this page
 
 
 @st.cache_resource(show_spinner=False)
@@ -103,7 +105,7 @@ def downloads(data: Dataset, config: SplitConfig, result: SplitResult, name: str
     st.subheader("Downloads")
     id_note = f", and the id column `{data.id_column}`" if data.id_column else ""
     st.caption(f"The assignment has a row per data row: `row` (0-based position) and `split`{id_note}, "
-               "as `python -m core split --out` writes it.")
+               f"as `{CLI} split --out` writes it.")
 
     def assignment_csv() -> bytes:
         return assignment_frame(result.assignment, data).to_csv(index=False).encode()
@@ -124,7 +126,7 @@ def downloads(data: Dataset, config: SplitConfig, result: SplitResult, name: str
         key=K.WORKSPACE, icon=":material/download:", on_click="ignore",
         help="The data's name and content hash, the tasks, the column roles and the split config. Load it below "
              "to get this work back (after a reload, or on the same file uploaded again), or give it to "
-             "`python -m core split --config`.",
+             f"`{CLI} split --config`.",
     )
     return columns
 
@@ -183,7 +185,7 @@ def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
 
     st.subheader("Reproduce or restore")
     reproduce_from_upload(data, tasks, config)
-    st.markdown("This script makes the same split with the `core` library:")
+    st.markdown(f"This script makes the same split with the `{core.__name__}` library:")
     st.code(reproduce_code(data, tasks, config), language="python", wrap_lines=True)
 
 
