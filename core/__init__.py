@@ -22,21 +22,19 @@ if typing.TYPE_CHECKING:  # for type checkers and editors; at run time __getattr
     from .splits import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
 
 # The public splitters of .splits, re-exported here and nowhere else (tests/test_architecture.py).
-_SPLITTERS = (
+__all__ = [
     "MultiTaskStratifiedKFold",
     "MultiTaskStratifiedShuffleSplit",
     # TODO(issue 14, merging i14-sk): add "MultiTaskStratifiedGroupKFold", "RepeatedMultiTaskStratifiedKFold"
     # and "multitask_train_test_split" here and to the TYPE_CHECKING import once core.splits exports them;
     # tests/test_install.py::test_every_splitter_of_splits_is_exported_at_the_top fails until then.
-)
-
-__all__ = list(_SPLITTERS)
+]
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> object:
     """Import a splitter from :mod:`.splits` on first use (PEP 562) and keep it here."""
-    if name not in _SPLITTERS:
+    if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from . import splits
 
