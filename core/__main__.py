@@ -1,9 +1,10 @@
 """The command line: ``python -m core split|report|train DATA --task T ...`` and ``python -m core app``.
 
-Installed with pip the command is ``tasksplit`` (``tasksplit split ...``, ``tasksplit app``). DATA is a CSV/TSV/Parquet/Excel/JSON path, ``builtin:NAME`` or
-``builtin:synthetic:ROWSxLABELS``. ``--task col`` is one column (kind inferred),
-``--task col:kind`` forces the kind, ``--task name=a+b+c`` is a multilabel task
-of 0/1 columns. Without ``--task``, a built-in dataset's suggested tasks are used.
+Installed with pip the command is ``tasksplit`` (``tasksplit split ...``, ``tasksplit app``).
+
+DATA is a CSV/TSV/Parquet/Excel/JSON path, ``builtin:NAME`` or ``builtin:synthetic:ROWSxLABELS``.
+``--task col`` is one column (kind inferred), ``--task col:kind`` forces the kind,
+``--task name=a+b+c`` is a multilabel task of 0/1 columns. Without ``--task``, a built-in dataset's suggested tasks are used.
 Bad input exits with status 2 and one line on stderr, never a traceback. ``app`` serves the
 dashboard (``dashboard/app.py``; installed, ``tasksplit/_app/dashboard/app.py``) with streamlit.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import __version__
 from .data import Dataset, load_data
 from .errors import ConfigError, DataError, TaskSplitError
 from .splits import STRATEGIES
@@ -43,8 +45,9 @@ def _needing(column: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser = _Parser(prog=PROG, description="Split a multi-task dataset, report on the split, train a model on it, "
+                     "or serve the dashboard. DATA is a file, builtin:NAME or builtin:synthetic:ROWSxLABELS.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def common(command: argparse.ArgumentParser) -> None:
@@ -93,12 +96,6 @@ def _parser() -> argparse.ArgumentParser:
                               "know go to `streamlit run`, e.g. --server.address 0.0.0.0 --server.maxUploadSize 500.")
     app.add_argument("--port", type=int, metavar="N", help="the port (default: streamlit's, 8501)")
     return parser
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
 
 
 # --------------------------------------------------------------------------- shared steps
