@@ -396,11 +396,11 @@ def test_sklearn_splitters_raise_only_our_errors(labels, n_splits, one_column, g
     y = np.array(y, dtype=float)[:, :1].ravel() if one_column else np.array(y, dtype=float)
     X = np.zeros((len(y), 1))
     assume(n_splits != 0 or not kfold)
-    if kfold:
-        splitter = MultiTaskStratifiedKFold(n_splits, order=order, random_state=seed)
-    else:
-        splitter = MultiTaskStratifiedShuffleSplit(max(n_splits, 1), test_size=0.3, order=order, random_state=seed)
     try:
+        if kfold:  # bad settings fail here, at construction, as in sklearn
+            splitter = MultiTaskStratifiedKFold(n_splits, order=order, shuffle=seed is not None, random_state=seed)
+        else:
+            splitter = MultiTaskStratifiedShuffleSplit(max(n_splits, 1), test_size=0.3, order=order, random_state=seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             folds = list(splitter.split(X, y, groups if grouped else None))
@@ -425,7 +425,7 @@ def test_kfold_never_leaves_a_test_fold_empty_when_there_are_groups_enough():
                   [0, nan], [nan, nan], [nan, nan]])
     groups = [0] * 9 + [2, 1, 1]
     for seed in range(20):
-        folds = list(MultiTaskStratifiedKFold(3, random_state=seed).split(np.zeros((12, 1)), y, groups))
+        folds = list(MultiTaskStratifiedKFold(3, shuffle=True, random_state=seed).split(np.zeros((12, 1)), y, groups))
         assert all(len(test) for _, test in folds), seed
 
 

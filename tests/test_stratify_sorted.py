@@ -98,9 +98,9 @@ def test_yeast_needs_no_polish_and_beats_the_batched_deal_on_label_pairs():
 def test_a_label_with_few_twins_is_dealt_again_as_the_most_significant():
     # Yeast as the sklearn splitters see it: the two majority labels flipped to their absences. The
     # absence of Class12 has two twins only; the first deal leaves it off, the second spreads it itself.
-    from core.splits._sklearn import _label_indicators
+    from core.splits._targets import read_targets
 
-    Y, _ = _label_indicators(yeast())
+    Y = read_targets(yeast(), yeast().shape[0]).Y
     for seed in range(3):
         (_, _, rows_off), _ = deal(Y, [0.2] * 5, seed)
         assert rows_off == 0

@@ -2,7 +2,7 @@
 
 The strategies (random, stratified, group, time, hash, predefined: :class:`Strategy` records in
 :data:`STRATEGIES`, the one place a strategy is added), the units they deal (rows or
-whole groups), and the sklearn-style splitters. The stratification engine is :mod:`core.splits.stratify`.
+whole groups), and the sklearn-style splitters and ``multitask_train_test_split``. The stratification engine is :mod:`core.splits.stratify`.
 """
 
 from ._config import DEFAULT_FRACTIONS, GROUP_TIME, MAX_SEED, Fractions, SplitConfig, config_words
@@ -19,9 +19,15 @@ from ._names import (
     split_order,
     split_rows,
 )
-from ._sklearn import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
+from ._sklearn import (
+    MultiTaskStratifiedGroupKFold,
+    MultiTaskStratifiedKFold,
+    MultiTaskStratifiedShuffleSplit,
+    RepeatedMultiTaskStratifiedKFold,
+)
 from ._split import SplitResult, split
 from ._strategies import FOLD_STRATEGIES, STRATEGIES, Strategy, column_label
+from ._train_test import multitask_train_test_split
 from ._time import (
     default_group_time,
     one_split_placings,
@@ -62,4 +68,7 @@ __all__ = [
     "default_group_time",
     "MultiTaskStratifiedKFold",
     "MultiTaskStratifiedShuffleSplit",
+    "MultiTaskStratifiedGroupKFold",
+    "RepeatedMultiTaskStratifiedKFold",
+    "multitask_train_test_split",
 ]

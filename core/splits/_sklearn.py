@@ -1,253 +1,249 @@
-"""sklearn-compatible splitters: :class:`MultiTaskStratifiedKFold` and :class:`MultiTaskStratifiedShuffleSplit`.
+"""sklearn's stratified splitters for many tasks at once: :class:`MultiTaskStratifiedKFold`,
+:class:`MultiTaskStratifiedShuffleSplit`, :class:`MultiTaskStratifiedGroupKFold` and
+:class:`RepeatedMultiTaskStratifiedKFold`.
 
-Both subclass sklearn's public ``BaseCrossValidator`` (never a private base),
-only store their parameters in ``__init__``, make their random generator at the
-start of every ``split`` and never touch numpy's global one. ``y`` is 1-D (one
-task) or 2-D (one binary or multiclass task per column, so a 0/1 matrix is a
-multi-label set); NaN in a float ``y`` is a missing label. With ``groups``, no
-group is split.
+Each takes the parameter names, defaults, validation (in ``__init__`` where sklearn validates
+there, with sklearn's exception types), rounding and ``shuffle`` semantics of its sklearn
+counterpart, and subclasses sklearn's public ``BaseCrossValidator`` (never a private base).
+``__init__`` only checks and stores its parameters; the random generator is made at the start of
+every ``split`` and numpy's global one is never touched. ``y`` (required) is read by
+:func:`core.splits._targets.read_targets`: 1-D, a 0/1 matrix (dense or sparse) or a DataFrame of
+task columns, with missing labels. With ``groups``, no group is split.
 """
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
 from sklearn.model_selection import BaseCrossValidator
-from sklearn.utils.multiclass import type_of_target
+from sklearn.utils import indexable
 
 from ..errors import ConfigError, DataError
-from ..tasks import label_name
 from ._names import fold_name
-from ._units import Units, fill_empty_splits, make_units, rare_class_note
-from .stratify import stratify
-from .stratify._sorted import small_binary
+from ._targets import Targets, check_order, make_rng, n_samples, read_targets, stratified_split, units_of
+from ._train_test import check_shuffle_classes, set_shares, split_sizes
 
-__all__ = ["MultiTaskStratifiedKFold", "MultiTaskStratifiedShuffleSplit"]
-
-
-def _rng(random_state) -> np.random.Generator:
-    """None -> fresh entropy, an int -> a generator seeded with it (0 included); a Generator as is."""
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(0, 2**32 - 1, dtype=np.int64))
-    if random_state is None or (
-        isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)
-    ):
-        return np.random.default_rng(random_state)
-    raise ConfigError(f"random_state={random_state!r} must be None, an int or a numpy Generator.")
+__all__ = [
+    "MultiTaskStratifiedKFold",
+    "MultiTaskStratifiedShuffleSplit",
+    "MultiTaskStratifiedGroupKFold",
+    "RepeatedMultiTaskStratifiedKFold",
+]
 
 
-def _label_indicators(y) -> tuple[sp.csr_matrix | np.ndarray, list[str]]:
-    """Indicator columns for a 1-D label vector or one binary/multiclass task per column of 2-D ``y``.
-
-    NaN/None are missing labels. A fully labelled two-class column keeps only
-    its minority class (ties: the first row's class), so a 0/1 matrix becomes
-    its positives and renaming labels changes nothing.
-    """
-    if y is None:
-        raise ConfigError("y is required: these splitters stratify on the labels, so pass y to split().")
-    binary = _binary_matrix_indicators(y)
-    if binary is not None:
-        return binary
-    if sp.issparse(y):
-        y = y.toarray()
-    if isinstance(y, pd.Series):
-        frame = y.to_frame()
-    else:
-        frame = pd.DataFrame(y) if np.ndim(y) == 2 else pd.DataFrame({"y": np.asarray(y)})
-    blocks, labels = [], []
-    for position in range(frame.shape[1]):
-        column = frame.iloc[:, position]
-        name = str(frame.columns[position]) if frame.shape[1] > 1 else "y"
-        block, classes = _column_indicators(column, name)
-        blocks.append(block)
-        labels.extend(label_name(name, value) for value in classes)
-    return sp.hstack(blocks, format="csr", dtype=np.uint8), labels
+class ShuffleTypeError(ConfigError, TypeError):
+    """``shuffle`` is not a bool: a TypeError, as in sklearn, and a ConfigError, as every bad setting here."""
 
 
-def _binary_matrix_indicators(y) -> tuple[sp.csr_matrix | np.ndarray, list[str]] | None:
-    """The fast path for a 2-D 0/1 integer (or sparse) matrix, by the same minority rule; else None.
-
-    A small matrix (what the sorted deal takes) becomes a dense bool matrix; a larger one is read
-    once, column by column in sparse form, so a million-row multi-label set costs what its
-    positives cost.
-    """
-    binary = small_binary(y) if sp.issparse(y) or (isinstance(y, np.ndarray) and y.dtype.kind in "biu") else None
-    if binary is not None:
-        first = binary[0] if len(binary) else np.zeros(binary.shape[1], dtype=bool)
-        keep, flipped, labels = _minority_columns(binary.sum(axis=0), len(binary), first)
-        return np.concatenate([binary[:, keep], ~binary[:, flipped]], axis=1), labels
-    if sp.issparse(y):
-        Y = sp.csr_matrix(y)
-        values = Y.data
-    elif isinstance(y, np.ndarray) and y.ndim == 2 and y.dtype.kind in "biu" and y.size:
-        Y, values = None, y
-    else:
-        return None
-    if values.size and (values.min() < 0 or values.max() > 1):
-        return None
-    Y = sp.csr_matrix(y, dtype=np.uint8) if Y is None else Y.astype(np.uint8)
-    Y.eliminate_zeros()
-    first = Y[0].toarray().ravel() if Y.shape[0] else np.zeros(Y.shape[1])
-    keep, flipped, labels = _minority_columns(np.asarray(Y.sum(axis=0)).ravel(), Y.shape[0], first)
-    blocks = [Y[:, keep]]
-    if flipped.size:  # a column whose 1s are the majority keeps its 0s (usually few such columns)
-        blocks.append(sp.csr_matrix(1 - Y[:, flipped].toarray(), dtype=np.uint8))
-    return sp.hstack(blocks, format="csr", dtype=np.uint8), labels
-
-
-def _minority_columns(counts, n: int, first) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """The minority rule for 0/1 columns with ``counts`` ones in ``n`` rows: the columns kept as their
-    1s, those kept as their 0s (1s the majority; ties: the first row's value), and their labels.
-    Columns all 0 or all 1 say nothing and are dropped."""
-    informative = (counts > 0) & (counts < n)
-    flip = informative & ((2 * counts > n) | ((2 * counts == n) & (first == 0)))
-    keep, flipped = np.flatnonzero(informative & ~flip), np.flatnonzero(flip)
-    return keep, flipped, [label_name(str(j), "1") for j in keep] + [label_name(str(j), "0") for j in flipped]
-
-
-def _column_indicators(column: pd.Series, name: str) -> tuple[sp.csr_matrix, list[str]]:
-    codes, classes = pd.factorize(column, use_na_sentinel=True)
-    observed = column[codes >= 0]
-    if observed.empty:
-        raise DataError(f"Label column {name} has no labelled rows; drop it or fill it.")
-    kind = type_of_target(observed.to_numpy())
-    if kind not in ("binary", "multiclass"):
-        raise DataError(
-            f"Label column {name} is {kind}; these splitters stratify classes, so bin it first (e.g. pd.qcut)."
-        )
-    n, k = codes.size, len(classes)
-    if (codes >= 0).all() and k <= 2:
-        counts = np.bincount(codes, minlength=k)
-        if k == 1:
-            return sp.csr_matrix((n, 0), dtype=np.uint8), []
-        keep = int(np.argmin(counts)) if counts[0] != counts[1] else int(codes[0])
-        rows = np.flatnonzero(codes == keep)
-        block = sp.csr_matrix((np.ones(rows.size, np.uint8), (rows, np.zeros(rows.size, int))), shape=(n, 1))
-        return block, [str(classes[keep])]
-    rows = np.flatnonzero(codes >= 0)
-    block = sp.csr_matrix((np.ones(rows.size, np.uint8), (rows, codes[rows])), shape=(n, k))
-    return block, [str(value) for value in classes]
-
-
-def _n_samples(X) -> int:
-    return int(X.shape[0]) if hasattr(X, "shape") else len(X)
-
-
-def _sklearnmake_units(y, groups, n_rows: int) -> tuple[sp.csr_matrix | np.ndarray, list[str], Units]:
-    Y, labels = _label_indicators(y)
-    if Y.shape[0] != n_rows:
-        raise DataError(f"y has {Y.shape[0]} rows but X has {n_rows}; pass one label row per sample.")
-    if groups is None:
-        return Y, labels, Units(None, np.ones(n_rows, dtype=np.int64), "rows")
-    frame = pd.DataFrame({"group": np.asarray(groups).ravel()})
-    if len(frame) != n_rows:
-        raise DataError(f"groups has {len(frame)} values but X has {n_rows} rows; pass one group per sample.")
-    notes: list[str] = []
-    units = make_units(frame, "group", notes, setting="groups")
-    for note in notes:
-        warnings.warn(note, UserWarning, stacklevel=5)
-    return sp.csr_matrix(units.membership() @ Y.astype(np.int32)), labels, units
-
-
-def _check_splitter_params(splitter, n_units: int, word: str) -> None:
-    k = splitter.n_splits
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ConfigError(f"n_splits={k!r} must be a whole number of at least 1.")
-    if splitter.order not in (1, 2):
+def _check_kfold(n_splits, shuffle, random_state, order) -> None:
+    """sklearn's ``_BaseKFold.__init__`` checks, with its exception types, and ours of ``order``."""
+    if isinstance(n_splits, bool) or not isinstance(n_splits, numbers.Integral):
         raise ConfigError(
-            f"order={splitter.order!r} is not supported; use 1 (labels) or 2 (labels and label pairs)."
+            f"n_splits={n_splits!r} must be of Integral type (a whole number of folds); use 5."
         )
-    if n_units < 2:
-        raise DataError(f"The dataset has {n_units} {word}; a split needs at least 2.")
-    if isinstance(splitter, MultiTaskStratifiedKFold):
-        if k < 2:
-            raise ConfigError(f"n_splits={k} must be at least 2 for k-fold cross-validation; use 5.")
+    if n_splits <= 1:
+        raise ConfigError(
+            f"n_splits={n_splits}: k-fold cross-validation requires at least one train/test split "
+            "by setting n_splits=2 or more."
+        )
+    if not isinstance(shuffle, bool):
+        raise ShuffleTypeError(f"shuffle must be True or False; got {shuffle!r}.")
+    if not shuffle and random_state is not None:
+        raise ConfigError(
+            "Setting a random_state has no effect since shuffle is False; "
+            "leave random_state=None or set shuffle=True."
+        )
+    check_order(order)
+
+
+def _class_folds(classes: np.ndarray, k: int) -> np.ndarray:
+    """sklearn's unshuffled ``StratifiedKFold`` folds of one task: the class counts of each fold by a
+    round robin over the sorted classes, each class's rows dealt to the folds in data order, in blocks.
+
+    Examples
+    --------
+    >>> _class_folds(np.array([0, 0, 0, 1, 1, 1, 1]), 2).tolist()
+    [0, 0, 1, 0, 0, 1, 1]
+    """
+    n_classes = int(classes.max()) + 1
+    ordered = np.sort(classes)
+    allocation = np.array([np.bincount(ordered[i::k], minlength=n_classes) for i in range(k)])  # (k, C)
+    folds = np.empty(len(classes), dtype=np.int64)
+    by_class = np.argsort(classes, kind="stable")  # each class's rows, in data order
+    folds[by_class] = np.concatenate([np.repeat(np.arange(k), allocation[:, c]) for c in range(n_classes)])
+    return folds
+
+
+def _check_kfold_classes(targets: Targets, k: int) -> None:
+    """sklearn's checks of a 1-D ``y`` against ``n_splits``: an error when every class is rarer, a
+    warning when the rarest is."""
+    counts = targets.class_counts
+    if counts is None or counts.size < 2:
+        return
+    if (counts < k).all():
+        raise DataError(
+            f"n_splits={k} cannot be greater than the number of members in each class "
+            f"(at most {counts.max()}); lower n_splits."
+        )
+    if counts.min() < k:
+        warnings.warn(
+            f"The least populated class in y has only {counts.min()} members, which is less than n_splits={k}.",
+            UserWarning,
+            stacklevel=5,
+        )
+
+
+class _KFoldBase(BaseCrossValidator):
+    """k folds of the rows (or of whole groups), every task balanced at once."""
+
+    __metadata_request__split = {"groups": True}  # as sklearn's GroupsConsumerMixin does
+    _groups_required = False
+
+    def __init__(self, n_splits: int = 5, *, shuffle: bool = False, random_state=None, order: int = 1) -> None:
+        _check_kfold(n_splits, shuffle, random_state, order)
+        self.n_splits = n_splits
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.order = order
+
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        """The number of folds, ``n_splits``."""
+        return self.n_splits
+
+    def split(self, X, y, groups=None):
+        """Yield ``(train, test)`` index arrays, one pair per fold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Only its length is read; ``np.zeros(n_samples)`` will do.
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks), DataFrame or sparse matrix
+            The labels to stratify on (required).
+        groups : array-like of shape (n_samples,), optional
+            No group is split across folds.
+        """
+        X, y, groups = indexable(X, y, groups)
+        return super().split(X, y, groups)
+
+    def _iter_test_masks(self, X=None, y=None, groups=None):
+        n_rows = n_samples(X)
+        targets = read_targets(y, n_rows)
+        units = units_of(groups, n_rows, self._groups_required)
+        k = self.n_splits
+        n_units = units.sizes.size
         if k > n_units:
-            raise DataError(
-                f"n_splits={k} is greater than the {n_units} {word} of the dataset. Lower n_splits."
-            )
-        if not splitter.shuffle and splitter.random_state is not None:
-            raise ConfigError(
-                "Setting a random_state has no effect since shuffle is False; leave random_state=None or set shuffle=True."
-            )
+            raise DataError(f"n_splits={k} is greater than the {n_units} {units.word} of the dataset. Lower n_splits.")
+        _check_kfold_classes(targets, k)
+        names = tuple(fold_name(i) for i in range(k))
+        if not self.shuffle and targets.classes is not None and units.code is None and self.order == 1:
+            fold = _class_folds(targets.classes, k)  # one task: exactly StratifiedKFold's folds
+        else:
+            rng = make_rng(self.random_state) if self.shuffle else None
+            fold = stratified_split(targets, units, np.full(k, 1.0 / k), rng, self.order, names)
+        for i in range(k):
+            yield fold == i
 
 
-class MultiTaskStratifiedKFold(BaseCrossValidator):
-    """K folds balancing every task (column of ``y``) at once, optionally keeping groups whole.
+class MultiTaskStratifiedKFold(_KFoldBase):
+    """sklearn's ``StratifiedKFold`` for many tasks at once: k folds balancing every task (column of ``y``).
+
+    ``y`` may be 1-D (one binary or multiclass task: then, unshuffled, the folds are exactly
+    ``StratifiedKFold``'s), a 0/1 label matrix (dense or scipy sparse), one task per column, or a
+    DataFrame of task columns of any kind (regression columns are binned into quintiles); NaN/None
+    is a missing label. Given ``groups``, no group is split (see also
+    :class:`MultiTaskStratifiedGroupKFold`, which requires them).
 
     Parameters
     ----------
     n_splits : int, default=5
+        Number of folds, at least 2.
+    shuffle : bool, default=False
+        False deals the rows in data order, without randomness (each class's first rows go to the
+        first fold, as in ``StratifiedKFold``): the same folds on every call, and dependent
+        neighbouring rows stay together. True deals them at random.
+    random_state : int, RandomState, numpy Generator or None, default=None
+        Only with ``shuffle=True``: an int (0 too) gives the same folds on every call, None new ones.
     order : {1, 2}, default=1
         2 also balances every co-occurring pair of labels.
-    shuffle : bool, default=True
-        False makes the folds fixed (a fixed generator); ``random_state`` must then be None.
-    random_state : int, numpy Generator or None
-        None draws fresh entropy at every ``split``; an int (0 too) is reproducible.
+
+    Notes
+    -----
+    For 1-D ``y``, as ``StratifiedKFold``: an error when every class has fewer than ``n_splits``
+    rows, a warning when the rarest has. For multi-label or multi-task ``y``, where rare labels are
+    normal, a warning names the labels too rare to reach every fold, and the split goes ahead.
 
     Examples
     --------
     >>> y = np.array([[0, 1], [1, 0], [1, 1], [0, 0]] * 5)
-    >>> cv = MultiTaskStratifiedKFold(n_splits=2, random_state=0)
+    >>> cv = MultiTaskStratifiedKFold(n_splits=2)
     >>> [len(test) for _, test in cv.split(np.zeros((20, 1)), y)]
     [10, 10]
     """
 
-    __metadata_request__split = {"groups": True}  # as sklearn's GroupsConsumerMixin does
 
-    def __init__(self, n_splits: int = 5, *, order: int = 1, shuffle: bool = True, random_state=None) -> None:
-        self.n_splits = n_splits
-        self.order = order
-        self.shuffle = shuffle
-        self.random_state = random_state
+class MultiTaskStratifiedGroupKFold(_KFoldBase):
+    """sklearn's ``StratifiedGroupKFold`` for many tasks at once: k folds of whole groups, every task balanced.
 
-    def get_n_splits(self, X=None, y=None, groups=None) -> int:
-        """The number of folds."""
-        return self.n_splits
-
-    def split(self, X, y=None, groups=None):
-        """Yield ``(train, test)`` index arrays; ``y`` is 1-D or one task per column; no group is split."""
-        return super().split(X, y, groups)
-
-    def _iter_test_masks(self, X=None, y=None, groups=None):
-        unit_Y, labels, units = _sklearnmake_units(y, groups, _n_samples(X))
-        _check_splitter_params(self, units.sizes.size, units.word)
-        rng = _rng(self.random_state) if self.shuffle else np.random.default_rng(0)
-        shares = np.full(self.n_splits, 1.0 / self.n_splits)
-        sizes = None if units.code is None else units.sizes
-        unit_fold = np.asarray(
-            stratify(unit_Y, shares, rng=rng, sizes=sizes, order=self.order), dtype=np.int64
-        )
-        unit_fold = fill_empty_splits(unit_fold, units.sizes, shares)
-        names = tuple(fold_name(i) for i in range(self.n_splits))
-        note = rare_class_note(unit_Y, unit_fold, labels, names, shares, units.word)
-        if note:
-            warnings.warn(note, UserWarning, stacklevel=4)
-        fold = units.rows(unit_fold)
-        for i in range(self.n_splits):
-            yield fold == i
-
-
-class MultiTaskStratifiedShuffleSplit(BaseCrossValidator):
-    """Repeated train/test splits balancing every task at once, optionally keeping groups whole.
+    Takes ``y`` as :class:`MultiTaskStratifiedKFold` does, and requires ``groups``: each group's
+    rows are all in one fold, and each fold's size is within the largest group's size of its share.
 
     Parameters
     ----------
-    n_splits : int, default=1
-    test_size : float in (0, 1) or int, default=0.2
-        Share of rows in the test set, or a count of rows.
+    n_splits : int, default=5
+        Number of folds, at least 2 and at most the number of groups.
+    shuffle : bool, default=False
+        False deals the groups in order of first appearance, without randomness; True at random.
+    random_state : int, RandomState, numpy Generator or None, default=None
+        Only with ``shuffle=True``.
     order : {1, 2}, default=1
-    random_state : int, numpy Generator or None
+        2 also balances every co-occurring pair of labels.
 
     Examples
     --------
     >>> y = np.array([0, 1] * 10)
-    >>> cv = MultiTaskStratifiedShuffleSplit(test_size=0.5, random_state=0)
+    >>> groups = np.repeat(np.arange(10), 2)
+    >>> cv = MultiTaskStratifiedGroupKFold(n_splits=2)
+    >>> [np.bincount(y[test]).tolist() for _, test in cv.split(np.zeros(20), y, groups)]
+    [[5, 5], [5, 5]]
+    """
+
+    _groups_required = True
+
+
+class MultiTaskStratifiedShuffleSplit(BaseCrossValidator):
+    """sklearn's ``StratifiedShuffleSplit`` for many tasks at once: random train/test splits balancing every task.
+
+    Takes ``y`` as :class:`MultiTaskStratifiedKFold` does; given ``groups``, no group is split.
+    Sizes round as sklearn's: the test set is ``ceil(test_size * n)`` rows, the train set
+    ``floor(train_size * n)`` (or the rest). Labels tying for a rounded-up row get it at random:
+    over many splits every row is in the test set at its share.
+
+    Parameters
+    ----------
+    n_splits : int, default=10
+        Number of re-shuffling and splitting iterations.
+    test_size : float or int, default=None
+        Share of rows (in (0, 1)) or number of rows in the test set; None: the complement of
+        ``train_size``, or 0.1 when both are None.
+    train_size : float or int, default=None
+        Share or number of rows in the train set; None: the complement of ``test_size``.
+    random_state : int, RandomState, numpy Generator or None, default=None
+        An int (0 too) gives the same splits on every call, None new ones.
+    order : {1, 2}, default=1
+        2 also balances every co-occurring pair of labels.
+
+    Notes
+    -----
+    For 1-D ``y``, as ``StratifiedShuffleSplit``: an error for a class of one row, or a train or
+    test set smaller than the number of classes. For multi-label or multi-task ``y`` a warning
+    names the labels too rare to reach both sets, and the split goes ahead.
+
+    Examples
+    --------
+    >>> y = np.array([0, 1] * 10)
+    >>> cv = MultiTaskStratifiedShuffleSplit(n_splits=1, test_size=0.5, random_state=0)
     >>> [np.bincount(y[test]).tolist() for _, test in cv.split(np.zeros((20, 1)), y)]
     [[5, 5]]
     """
@@ -255,47 +251,80 @@ class MultiTaskStratifiedShuffleSplit(BaseCrossValidator):
     __metadata_request__split = {"groups": True}
 
     def __init__(
-        self, n_splits: int = 1, *, test_size: float | int = 0.2, order: int = 1, random_state=None
+        self, n_splits: int = 10, *, test_size=None, train_size=None, random_state=None, order: int = 1
     ) -> None:
+        check_order(order)
         self.n_splits = n_splits
         self.test_size = test_size
-        self.order = order
+        self.train_size = train_size
         self.random_state = random_state
+        self.order = order
 
     def get_n_splits(self, X=None, y=None, groups=None) -> int:
-        """The number of train/test splits."""
+        """The number of train/test splits, ``n_splits``."""
         return self.n_splits
 
-    def split(self, X, y=None, groups=None):
-        """Yield ``(train, test)`` index arrays; ``y`` is 1-D or one task per column; no group is split."""
-        return super().split(X, y, groups)
+    def split(self, X, y, groups=None):
+        """Yield ``(train, test)`` index arrays, ``n_splits`` times; ``y`` is required, no group is split."""
+        X, y, groups = indexable(X, y, groups)
+        n_rows = n_samples(X)
+        k = self.n_splits
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+            raise ConfigError(f"n_splits={k!r} must be a whole number of at least 1; use 10.")
+        n_train, n_test = split_sizes(n_rows, self.test_size, self.train_size, default_test_size=0.1)[::2]
+        targets = read_targets(y, n_rows)
+        units = units_of(groups, n_rows, required=False)
+        check_shuffle_classes(targets, n_train, n_test)
+        shares, names = set_shares(n_rows, {"train": n_train, "test": n_test})
+        rng = make_rng(self.random_state)
+        indices = np.arange(n_rows)
+        for _ in range(k):
+            part = stratified_split(targets, units, shares, rng, self.order, names, fair_ties=True)
+            yield indices[part == 0], indices[part == 1]
 
-    def _test_share(self, n_rows: int) -> float:
-        size = self.test_size
-        if isinstance(size, (float, np.floating)) and 0 < size < 1:
-            return float(size)
-        if isinstance(size, (int, np.integer)) and not isinstance(size, bool) and 0 < size < n_rows:
-            return size / n_rows
-        raise ConfigError(
-            f"test_size={size!r} must be a share in (0, 1) or a count from 1 to {n_rows - 1}; use 0.2."
-        )
 
-    def _iter_test_masks(self, X=None, y=None, groups=None):
-        unit_Y, labels, units = _sklearnmake_units(y, groups, _n_samples(X))
-        _check_splitter_params(self, units.sizes.size, units.word)
-        test = self._test_share(_n_samples(X))
-        shares = np.array([1.0 - test, test])
-        rng = _rng(self.random_state)
-        sizes = None if units.code is None else units.sizes
-        splits = [
-            fill_empty_splits(
-                np.asarray(stratify(unit_Y, shares, rng=rng, sizes=sizes, order=self.order), dtype=np.int64),
-                units.sizes, shares,
-            )
-            for _ in range(self.n_splits)
-        ]
-        note = rare_class_note(unit_Y, splits[0], labels, ("train", "test"), shares, units.word)
-        if note:
-            warnings.warn(note, UserWarning, stacklevel=4)
-        for unit_split in splits:
-            yield units.rows(unit_split) == 1
+class RepeatedMultiTaskStratifiedKFold(BaseCrossValidator):
+    """sklearn's ``RepeatedStratifiedKFold`` for many tasks at once: shuffled
+    :class:`MultiTaskStratifiedKFold` folds, repeated ``n_repeats`` times with new randomness each time.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+        Number of folds, at least 2.
+    n_repeats : int, default=10
+        Number of repetitions.
+    random_state : int, RandomState, numpy Generator or None, default=None
+        An int (0 too) gives the same folds on every call, None new ones.
+    order : {1, 2}, default=1
+        2 also balances every co-occurring pair of labels.
+
+    Examples
+    --------
+    >>> cv = RepeatedMultiTaskStratifiedKFold(n_splits=2, n_repeats=3, random_state=0)
+    >>> cv.get_n_splits(), len(list(cv.split(np.zeros(8), [0, 1] * 4)))
+    (6, 6)
+    """
+
+    __metadata_request__split = {"groups": True}
+
+    def __init__(self, *, n_splits: int = 5, n_repeats: int = 10, random_state=None, order: int = 1) -> None:
+        if isinstance(n_repeats, bool) or not isinstance(n_repeats, numbers.Integral):
+            raise ConfigError(f"n_repeats={n_repeats!r}: the number of repetitions must be of Integral type; use 10.")
+        if n_repeats <= 0:
+            raise ConfigError(f"n_repeats={n_repeats}: the number of repetitions must be greater than 0.")
+        _check_kfold(n_splits, True, random_state, order)
+        self.n_splits = n_splits
+        self.n_repeats = n_repeats
+        self.random_state = random_state
+        self.order = order
+
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        """The number of train/test pairs, ``n_splits * n_repeats``."""
+        return self.n_splits * self.n_repeats
+
+    def split(self, X, y, groups=None):
+        """Yield ``(train, test)`` index arrays: ``n_repeats`` rounds of ``n_splits`` folds."""
+        rng = make_rng(self.random_state)
+        for _ in range(self.n_repeats):
+            folds = MultiTaskStratifiedKFold(self.n_splits, shuffle=True, random_state=rng, order=self.order)
+            yield from folds.split(X, y, groups)

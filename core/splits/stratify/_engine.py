@@ -57,7 +57,9 @@ __all__ = ["stratify", "pair_indicators"]
 _DENSE_CHUNK_ROWS = 1 << 15  # rows converted at a time from a dense Y, to bound memory
 
 
-def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int = 1) -> np.ndarray:
+def stratify(
+    Y, fractions, *, rng: np.random.Generator | None, sizes=None, order: int = 1, fair_ties: bool = False
+) -> np.ndarray:
     """Assign each unit to a split so that every column of ``Y`` is balanced across splits.
 
     Parameters
@@ -67,12 +69,19 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
         Kept sparse; a dense ``Y`` is read in chunks, never converted to a float matrix.
     fractions : sequence of float
         The k splits' shares, positive and summing to 1 (k equal shares make k folds).
-    rng : numpy.random.Generator
-        The only source of randomness (ties and the order within runs of similar units).
+    rng : numpy.random.Generator or None
+        The only source of randomness (ties and the order within runs of similar units). None
+        deals without any: every tie follows the data order (the first units of a run go to the
+        first splits), so the same input always gives the same split.
     sizes : array of int, shape (n_units,), optional
         Rows per unit (group sizes); all 1 when omitted.
     order : {1, 2}
         2 also balances every co-occurring pair of columns.
+    fair_ties : bool, default False
+        Label sets tying for a split's rounded-up row get it at random (the sorted deal starts at
+        a random place), so that over seeds every single row lands in each split at its share, as
+        sklearn's ``StratifiedShuffleSplit`` promises; the batched deal (groups, order 2, large
+        inputs) keeps its own tie-breaks. False keeps the splits of earlier versions.
 
     Returns
     -------
@@ -98,14 +107,16 @@ def stratify(Y, fractions, *, rng: np.random.Generator, sizes=None, order: int =
     unit_sizes = _check_sizes(sizes, n_units)
     if order not in (1, 2):
         raise ConfigError(f"order={order!r} is not supported; use 1 (labels) or 2 (labels and label pairs).")
-    if not isinstance(rng, np.random.Generator):
+    if rng is None:
+        rng = _DataOrder()
+    elif not isinstance(rng, np.random.Generator):
         raise ConfigError(
-            f"rng={rng!r} is not a numpy Generator; pass np.random.default_rng(seed)."
+            f"rng={rng!r} is not a numpy Generator; pass np.random.default_rng(seed), or None for the data order."
         )
     if n_units == 0:
         return np.zeros(0, dtype=np.int64)
     if binary is not None:
-        assignment = _stratify_sorted(binary, shares, rng)
+        assignment = _stratify_sorted(binary, shares, rng, fair_ties)
         if assignment is not None:
             return assignment
         counts = _as_count_csr(binary)
@@ -139,13 +150,13 @@ def _stratify_batched(counts, shares, sizes, rng, order) -> np.ndarray:
     return repair.assignment
 
 
-def _stratify_sorted(binary, shares, rng) -> np.ndarray | None:
+def _stratify_sorted(binary, shares, rng, fair_ties=False) -> np.ndarray | None:
     """The sorted deal on a small 0/1 matrix of single rows (then the polish, if a few rows are left
     off, and the cover of rare labels); None when it leaves too many rows off for the polish."""
     n_units, n_labels = binary.shape
     targets = largest_remainder(n_units, shares)
     shuffle = rng.permutation(n_units)
-    assignment, demand, rows_off, columns, units = sorted_deal(binary, shares, targets, shuffle, rng)
+    assignment, demand, rows_off, columns, units = sorted_deal(binary, shares, targets, shuffle, rng, fair_ties)
     every = np.ones(n_labels, dtype=bool)
     # Every label within one row of its share: in every split, too, if each share of k or more rows
     # is a row or more (equal shares), else if no label with k rows is missing from a split.
@@ -200,6 +211,20 @@ def pair_indicators(Y) -> sp.csr_matrix:
     )
     pairs.sort_indices()
     return pairs
+
+
+class _DataOrder:
+    """What the engine draws from when ``rng`` is None: every shuffle is the identity and every draw
+    0 (or the lowest), so ties follow the data order and the split is a function of the input alone."""
+
+    def permutation(self, n: int) -> np.ndarray:
+        return np.arange(n)
+
+    def random(self, size) -> np.ndarray:
+        return np.zeros(size)
+
+    def integers(self, high, size=None):
+        return 0 if size is None else np.zeros(size, dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------------------------

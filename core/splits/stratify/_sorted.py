@@ -82,7 +82,9 @@ def small_binary(Y) -> np.ndarray | None:
     return dense.astype(bool)
 
 
-def sorted_deal(binary, shares, targets, shuffle, rng) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
+def sorted_deal(
+    binary, shares, targets, shuffle, rng, fair_ties: bool = False
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
     """Every row's split, every label as near its share as the sorted deal and its swaps bring it.
 
     ``binary`` is a dense bool matrix (rows x labels, at most 62), ``targets`` the rows each split
@@ -92,7 +94,9 @@ def sorted_deal(binary, shares, targets, shuffle, rng) -> tuple[np.ndarray, np.n
     share (0: every label within one row); the canonical column order (as
     :func:`core.splits.stratify._engine._canonical_order` gives it) and the positives per column. When labels
     are left off, a second deal makes them the most significant (one stretch each, so the deal
-    itself spreads them) and the better deal is kept.
+    itself spreads them) and the better deal is kept. With ``fair_ties``, the deal starts at a
+    random place of its interleave (drawn from ``rng``), so that label sets tying for a split's
+    rounded-up row get it at random and every row lands in each split at its share over seeds.
 
     Rows are grouped by label set once; both deals work on the (label sets x splits) table.
     """
@@ -111,7 +115,8 @@ def sorted_deal(binary, shares, targets, shuffle, rng) -> tuple[np.ndarray, np.n
     holds_by_column = ((sets[:, None] >> np.arange(n_labels, dtype=np.int64)) & 1).astype(bool)  # (S, L)
     units = per_set @ holds_by_column
     columns = _canonical_columns(binary, units)
-    before = _dealt_before(targets, rng.permutation(len(shares)))
+    start = int(rng.integers(n)) if fair_ties and n else 0
+    before = _dealt_before(targets, rng.permutation(len(shares)), start)
     bit_of_rank = np.arange(n_labels)  # canonical rank -> bit; the rarest label is bit 0
     best = None
     for attempt in range(2):
@@ -150,22 +155,30 @@ def _canonical_columns(binary, units) -> np.ndarray:
     return np.lexsort((content, units))
 
 
-def _dealt_before(targets, priority):
+def _dealt_before(targets, priority, start: int = 0):
     """A function of positions p: how many of the first p places of the deal go to each split.
 
-    The deal is one proportional interleave of the splits' ``targets`` (ties by ``priority``).
-    Near-equal targets (k folds) make it a round robin, counted in closed form.
+    The deal is one proportional interleave of the splits' ``targets`` (ties by ``priority``),
+    read cyclically from place ``start``. Near-equal targets (k folds) make it a round robin,
+    counted in closed form.
     """
     k = len(targets)
     if targets.max() - targets.min() <= 1:
         turn = np.empty(k, dtype=np.int64)
         turn[priority[np.argsort(-targets[priority], kind="stable")]] = np.arange(k)  # bigger first
-        return lambda p: p[:, None] // k + (p[:, None] % k > turn[None, :])
-    sequence = interleave(targets, priority)
-    counts = np.zeros((len(sequence) + 1, k), dtype=np.int64)
-    counts[np.arange(1, len(sequence) + 1), sequence] = 1
-    np.cumsum(counts, axis=0, out=counts)
-    return lambda p: counts[p]
+        counted = lambda p: p[:, None] // k + (p[:, None] % k > turn[None, :])  # noqa: E731
+    else:
+        sequence = interleave(targets, priority)
+        counts = np.zeros((len(sequence) + 1, k), dtype=np.int64)
+        counts[np.arange(1, len(sequence) + 1), sequence] = 1
+        np.cumsum(counts, axis=0, out=counts)
+        counted = lambda p: counts[p]  # noqa: E731
+    if not start:
+        return counted
+    n = int(targets.sum())
+    origin = counted(np.array([start]))
+    # the places start..start+p-1, wrapping past the end to the beginning
+    return lambda p: counted(np.minimum(p + start, n)) - origin + counted(np.maximum(p + start - n, 0))
 
 
 def _deal_once(holds, per_set, shares, before, rng):

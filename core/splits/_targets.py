@@ -1,0 +1,277 @@
+"""What the sklearn splitters stratify on: ``y`` read as 0/1 indicator columns (:func:`read_targets`).
+
+``y`` comes in the forms sklearn users pass it:
+
+- 1-D (a list, array or Series; an ``(n, 1)`` array too): one binary or multiclass task, as
+  sklearn's ``type_of_target`` reads it; a continuous ``y`` is binned into quintiles;
+- a 0/1 matrix, dense or scipy sparse: a multi-label set, one indicator column per label;
+- a 2-D array: one task per column, read as a 1-D ``y`` is;
+- a DataFrame: one task per column, each column's kind inferred as :func:`core.tasks.infer_kind`
+  does (binary, multiclass, ``a|b`` multilabel text, or regression, binned into quintiles).
+
+NaN/None are missing labels: that row gives no indicator for that task. A fully labelled
+two-class column keeps only its minority class (ties: the first row's class), so a 0/1 matrix
+becomes its positives and renaming labels changes nothing.
+
+Below that, what every splitter shares: its generator (:func:`make_rng`), its units (rows, or
+whole groups: :func:`units_of`) and the engine's deal of them (:func:`stratified_split`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.utils.multiclass import type_of_target
+
+from ..errors import ConfigError, DataError
+from ..tasks import Task, encode, indicator_block, infer_kind, label_name, quantile_bins
+from ._units import Units, fill_empty_splits, make_units, rare_class_note
+from .stratify import stratify
+from .stratify._sorted import small_binary
+
+__all__ = ["Targets", "read_targets", "n_samples", "make_rng", "check_order", "units_of", "stratified_split"]
+
+N_BINS = 5  # quantile bins of a continuous (regression) column, as SplitConfig's default
+
+
+@dataclass(frozen=True, eq=False)
+class Targets:
+    """``y`` as indicator columns.
+
+    ``Y`` is a CSR (or, for a small 0/1 matrix, dense bool) matrix with one column per
+    indicator, named by ``labels``. ``classes`` is set when ``y`` is one fully labelled binary or
+    multiclass task given as 1-D: each row's class code in order of first appearance (as sklearn's
+    ``StratifiedKFold`` encodes it); it is None for multi-label, multi-task or holey ``y``.
+    """
+
+    Y: sp.csr_matrix | np.ndarray
+    labels: list[str]
+    classes: np.ndarray | None = None
+
+    @property
+    def class_counts(self) -> np.ndarray | None:
+        return None if self.classes is None else np.bincount(self.classes)
+
+
+def read_targets(y, n_rows: int, name: str = "y") -> Targets:
+    """``y`` as indicator columns, one label row per sample of X (``n_rows``).
+
+    Examples
+    --------
+    >>> targets = read_targets(["b", "a", "b", "b"], 4)
+    >>> targets.labels, targets.classes.tolist()
+    (['y=a'], [0, 1, 0, 0])
+    """
+    if y is None:
+        raise ConfigError(f"{name} is required: these splitters stratify on the labels, so pass {name}.")
+    targets = _read(y)
+    if targets.Y.shape[0] != n_rows:
+        raise DataError(f"{name} has {targets.Y.shape[0]} rows but X has {n_rows}; pass one label row per sample.")
+    return targets
+
+
+def _read(y) -> Targets:
+    if isinstance(y, np.ndarray) and y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]  # a column vector is 1-D y, as sklearn's column_or_1d reads it
+    binary = _binary_matrix_indicators(y)
+    if binary is not None:
+        return Targets(*binary)
+    if sp.issparse(y):
+        y = y.toarray()
+    if isinstance(y, pd.DataFrame):
+        return _frame_targets(y)
+    if isinstance(y, pd.Series):
+        column = y.reset_index(drop=True)
+    else:
+        values = np.asarray(y)
+        if values.ndim == 2 and values.shape[1] != 1:
+            return _columns_targets([pd.Series(values[:, j]) for j in range(values.shape[1])])
+        if values.ndim not in (1, 2):
+            raise DataError(f"y has shape {values.shape}; pass 1-D labels or one task per column.")
+        column = pd.Series(values.reshape(len(values), -1)[:, 0] if values.ndim == 2 else values)
+    block, classes, codes = _column_indicators(column, "y")
+    return Targets(block, [label_name("y", value) for value in classes], codes)
+
+
+def _columns_targets(columns: list[pd.Series], names: list[str] | None = None) -> Targets:
+    blocks, labels = [], []
+    for position, column in enumerate(columns):
+        name = names[position] if names else str(position)
+        block, classes, _ = _column_indicators(column, name)
+        blocks.append(block)
+        labels.extend(label_name(name, value) for value in classes)
+    return Targets(sp.hstack(blocks, format="csr", dtype=np.uint8), labels)
+
+
+def _frame_targets(frame: pd.DataFrame) -> Targets:
+    """One task per column, each of the kind :func:`core.tasks.infer_kind` gives it."""
+    names = [str(name) for name in frame.columns]
+    if len(set(names)) != len(names):
+        raise DataError("y has two columns of the same name; give each task column its own name.")
+    frame = frame.set_axis(names, axis=1).reset_index(drop=True)
+    blocks, labels = [], []
+    for name in names:
+        column = frame[name]
+        if column.dropna().nunique() < 2:  # one class says nothing (as sklearn's StratifiedKFold reads it)
+            block, classes, _ = _column_indicators(column, name)
+        else:
+            kind = infer_kind(frame, name)
+            if kind in ("regression", "multilabel"):
+                encoded = encode(frame, Task(name, (name,), kind), n_bins=N_BINS)
+                block, classes = indicator_block(encoded), encoded.classes
+            else:
+                block, classes, _ = _column_indicators(column, name)
+        blocks.append(block)
+        labels.extend(label_name(name, value) for value in classes)
+    return Targets(sp.hstack(blocks, format="csr", dtype=np.uint8), labels)
+
+
+def _binary_matrix_indicators(y) -> tuple[sp.csr_matrix | np.ndarray, list[str]] | None:
+    """The fast path for a 2-D 0/1 integer (or sparse) matrix, by the minority rule; else None.
+
+    A small matrix (what the sorted deal takes) becomes a dense bool matrix; a larger one is read
+    once, column by column in sparse form, so a million-row multi-label set costs what its
+    positives cost.
+    """
+    if not (sp.issparse(y) or (isinstance(y, np.ndarray) and y.ndim == 2 and y.dtype.kind in "biu")):
+        return None
+    binary = small_binary(y)
+    if binary is not None:
+        first = binary[0] if len(binary) else np.zeros(binary.shape[1], dtype=bool)
+        keep, flipped, labels = _minority_columns(binary.sum(axis=0), len(binary), first)
+        if not flipped.size:
+            return (binary if keep.size == binary.shape[1] else binary[:, keep]), labels
+        return np.concatenate([binary[:, keep], ~binary[:, flipped]], axis=1), labels
+    if sp.issparse(y):
+        Y = sp.csr_matrix(y)
+        values = Y.data
+    elif y.size:
+        Y, values = None, y
+    else:
+        return None
+    if values.size and (values.min() < 0 or values.max() > 1):
+        return None
+    Y = sp.csr_matrix(y, dtype=np.uint8) if Y is None else Y.astype(np.uint8)
+    Y.eliminate_zeros()
+    first = Y[0].toarray().ravel() if Y.shape[0] else np.zeros(Y.shape[1])
+    keep, flipped, labels = _minority_columns(np.asarray(Y.sum(axis=0)).ravel(), Y.shape[0], first)
+    blocks = [Y[:, keep]]
+    if flipped.size:  # a column whose 1s are the majority keeps its 0s (usually few such columns)
+        blocks.append(sp.csr_matrix(1 - Y[:, flipped].toarray(), dtype=np.uint8))
+    return sp.hstack(blocks, format="csr", dtype=np.uint8), labels
+
+
+def _minority_columns(counts, n: int, first) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The minority rule for 0/1 columns with ``counts`` ones in ``n`` rows: the columns kept as their
+    1s, those kept as their 0s (1s the majority; ties: the first row's value), and their labels.
+    Columns all 0 or all 1 say nothing and are dropped."""
+    informative = (counts > 0) & (counts < n)
+    flip = informative & ((2 * counts > n) | ((2 * counts == n) & (first == 0)))
+    keep, flipped = np.flatnonzero(informative & ~flip), np.flatnonzero(flip)
+    return keep, flipped, [label_name(str(j), "1") for j in keep] + [label_name(str(j), "0") for j in flipped]
+
+
+def _column_indicators(column: pd.Series, name: str) -> tuple[sp.csr_matrix, list[str], np.ndarray | None]:
+    """One task column's indicator block, its class names and, when fully labelled and not binned,
+    each row's class code in order of first appearance (else None)."""
+    codes, classes = pd.factorize(column, use_na_sentinel=True)
+    observed = column[codes >= 0]
+    if observed.empty:
+        raise DataError(f"Label column {name} has no labelled rows; drop it or fill it.")
+    kind = type_of_target(observed.to_numpy())
+    if kind == "continuous":
+        return _binned_indicators(column, name)
+    if kind not in ("binary", "multiclass"):
+        raise DataError(
+            f"Label column {name} is {kind}; pass one task per column (binary, multiclass or numbers)."
+        )
+    n, k = codes.size, len(classes)
+    whole = bool((codes >= 0).all())
+    if whole and k <= 2:
+        counts = np.bincount(codes, minlength=k)
+        if k == 1:
+            return sp.csr_matrix((n, 0), dtype=np.uint8), [], codes
+        keep = int(np.argmin(counts)) if counts[0] != counts[1] else int(codes[0])
+        rows = np.flatnonzero(codes == keep)
+        block = sp.csr_matrix((np.ones(rows.size, np.uint8), (rows, np.zeros(rows.size, int))), shape=(n, 1))
+        return block, [str(classes[keep])], codes
+    rows = np.flatnonzero(codes >= 0)
+    block = sp.csr_matrix((np.ones(rows.size, np.uint8), (rows, codes[rows])), shape=(n, k))
+    return block, [str(value) for value in classes], (codes if whole else None)
+
+
+def _binned_indicators(column: pd.Series, name: str) -> tuple[sp.csr_matrix, list[str], None]:
+    """A continuous column as its quintile bins (missing: no bin), as core.tasks bins a regression task."""
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    values = np.where(np.isfinite(values), values, np.nan)
+    bins, edges = quantile_bins(values, N_BINS)
+    rows = np.flatnonzero(bins >= 0)
+    block = sp.csr_matrix((np.ones(rows.size, np.uint8), (rows, bins[rows])), shape=(len(values), len(edges) - 1))
+    return block, [f"Q{i + 1}" for i in range(len(edges) - 1)], None
+
+
+# ---------------------------------------------------------------------------------------------
+# the deal the splitters share
+
+
+def n_samples(X) -> int:
+    return int(X.shape[0]) if hasattr(X, "shape") else len(X)
+
+
+def make_rng(random_state) -> np.random.Generator:
+    """None -> fresh entropy, an int -> a generator seeded with it (0 included); a Generator as is;
+    a RandomState is drawn from (so successive splits differ, as in sklearn)."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**32 - 1, dtype=np.int64))
+    if random_state is None or (
+        isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)
+    ):
+        return np.random.default_rng(random_state)
+    raise ConfigError(f"random_state={random_state!r} must be None, an int or a numpy Generator.")
+
+
+def check_order(order) -> None:
+    if isinstance(order, bool) or order not in (1, 2):
+        raise ConfigError(f"order={order!r} is not supported; use 1 (labels) or 2 (labels and label pairs).")
+
+
+def units_of(groups, n_rows: int, required: bool) -> Units:
+    if groups is None:
+        if required:
+            raise ConfigError("The 'groups' parameter should not be None; pass one group per sample to split().")
+        return Units(None, np.ones(n_rows, dtype=np.int64), "rows")
+    frame = pd.DataFrame({"group": np.asarray(groups).ravel()})
+    if len(frame) != n_rows:
+        raise DataError(f"groups has {len(frame)} values but X has {n_rows} rows; pass one group per sample.")
+    notes: list[str] = []
+    units = make_units(frame, "group", notes, setting="groups")
+    for note in notes:
+        warnings.warn(note, UserWarning, stacklevel=5)
+    return units
+
+
+def _unit_labels(targets: Targets, units: Units):
+    return targets.Y if units.code is None else sp.csr_matrix(units.membership() @ targets.Y.astype(np.int32))
+
+
+def stratified_split(
+    targets: Targets, units: Units, shares, rng, order: int, names, fair_ties: bool = False
+) -> np.ndarray:
+    """Each row's split (an index into ``shares``): the engine on the units, every split given a unit
+    when there are enough, and a warning naming labels too rare to reach every split. ``rng`` None
+    deals in data order; ``fair_ties`` breaks ties for rounded-up rows at random (shuffle splits)."""
+    unit_Y = _unit_labels(targets, units)
+    shares = np.asarray(shares, dtype=np.float64)
+    sizes = None if units.code is None else units.sizes
+    unit_split = stratify(unit_Y, shares, rng=rng, sizes=sizes, order=order, fair_ties=fair_ties)
+    unit_split = fill_empty_splits(np.asarray(unit_split, dtype=np.int64), units.sizes, shares)
+    note = rare_class_note(unit_Y, unit_split, targets.labels, names, shares, units.word)
+    if note and targets.classes is None:  # 1-D y was checked as sklearn checks it, before the split
+        warnings.warn(note, UserWarning, stacklevel=5)
+    return units.rows(unit_split)
