@@ -229,7 +229,7 @@ def our_splitter(**kwargs):
         from core.splits import MultiTaskStratifiedKFold
     except ImportError:
         return None
-    return lambda seed: MultiTaskStratifiedKFold(FOLDS, random_state=seed, **kwargs)
+    return lambda seed: MultiTaskStratifiedKFold(FOLDS, shuffle=True, random_state=seed, **kwargs)
 
 
 def bench_multilabel(Y: sp.csr_matrix, title: str, generated: tuple[int, int] | None = None, repeat: int = REPEAT) -> str:

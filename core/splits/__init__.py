@@ -27,13 +27,13 @@ from ._sklearn import (
 )
 from ._split import SplitResult, split
 from ._strategies import FOLD_STRATEGIES, STRATEGIES, Strategy, column_label
-from ._train_test import multitask_train_test_split
 from ._time import (
     default_group_time,
     one_split_placings,
     time_order,
     time_order_words,
 )
+from ._train_test import multitask_train_test_split
 from ._units import Units, make_units
 
 __all__ = [

@@ -125,9 +125,17 @@ class _KFoldBase(BaseCrossValidator):
             No group is split across folds.
         """
         X, y, groups = indexable(X, y, groups)
-        return super().split(X, y, groups)
+        fold = self._folds(X, y, groups)  # every check runs at the first next(), as in sklearn
+        for i in range(self.n_splits):
+            yield np.flatnonzero(fold != i), np.flatnonzero(fold == i)
 
     def _iter_test_masks(self, X=None, y=None, groups=None):
+        fold = self._folds(X, y, groups)
+        for i in range(self.n_splits):
+            yield fold == i
+
+    def _folds(self, X, y, groups) -> np.ndarray:
+        """Each row's fold."""
         n_rows = n_samples(X)
         targets = read_targets(y, n_rows)
         units = units_of(groups, n_rows, self._groups_required)
@@ -136,14 +144,11 @@ class _KFoldBase(BaseCrossValidator):
         if k > n_units:
             raise DataError(f"n_splits={k} is greater than the {n_units} {units.word} of the dataset. Lower n_splits.")
         _check_kfold_classes(targets, k)
-        names = tuple(fold_name(i) for i in range(k))
         if not self.shuffle and targets.classes is not None and units.code is None and self.order == 1:
-            fold = _class_folds(targets.classes, k)  # one task: exactly StratifiedKFold's folds
-        else:
-            rng = make_rng(self.random_state) if self.shuffle else None
-            fold = stratified_split(targets, units, np.full(k, 1.0 / k), rng, self.order, names)
-        for i in range(k):
-            yield fold == i
+            return _class_folds(targets.classes, k)  # one task: exactly StratifiedKFold's folds
+        rng = make_rng(self.random_state) if self.shuffle else None
+        names = tuple(fold_name(i) for i in range(k))
+        return stratified_split(targets, units, np.full(k, 1.0 / k), rng, self.order, names)
 
 
 class MultiTaskStratifiedKFold(_KFoldBase):

@@ -10,8 +10,8 @@
   does (binary, multiclass, ``a|b`` multilabel text, or regression, binned into quintiles).
 
 NaN/None are missing labels: that row gives no indicator for that task. A fully labelled
-two-class column keeps only its minority class (ties: the first row's class), so a 0/1 matrix
-becomes its positives and renaming labels changes nothing.
+two-class task column keeps only its minority class (ties: the first row's class), so renaming
+its labels changes nothing; a 0/1 matrix is a label set and keeps its 1s.
 
 Below that, what every splitter shares: its generator (:func:`make_rng`), its units (rows, or
 whole groups: :func:`units_of`) and the engine's deal of them (:func:`stratified_split`).
@@ -131,48 +131,40 @@ def _frame_targets(frame: pd.DataFrame) -> Targets:
 
 
 def _binary_matrix_indicators(y) -> tuple[sp.csr_matrix | np.ndarray, list[str]] | None:
-    """The fast path for a 2-D 0/1 integer (or sparse) matrix, by the minority rule; else None.
+    """A 2-D 0/1 matrix (integer, bool or float; dense or sparse) as its label columns; else None.
 
-    A small matrix (what the sorted deal takes) becomes a dense bool matrix; a larger one is read
-    once, column by column in sparse form, so a million-row multi-label set costs what its
-    positives cost.
+    A label set: each column's 1s are balanced (and with them, as fold sizes are exact, its 0s).
+    Columns all 0 or all 1 say nothing and are dropped. A small matrix (what the sorted deal takes)
+    becomes a dense bool matrix; a larger one is read once in sparse form, so a million-row
+    multi-label set costs what its positives cost.
     """
-    if not (sp.issparse(y) or (isinstance(y, np.ndarray) and y.ndim == 2 and y.dtype.kind in "biu")):
+    if not (sp.issparse(y) or (isinstance(y, np.ndarray) and y.ndim == 2 and y.dtype.kind in "biuf")):
         return None
     binary = small_binary(y)
     if binary is not None:
-        first = binary[0] if len(binary) else np.zeros(binary.shape[1], dtype=bool)
-        keep, flipped, labels = _minority_columns(binary.sum(axis=0), len(binary), first)
-        if not flipped.size:
-            return (binary if keep.size == binary.shape[1] else binary[:, keep]), labels
-        return np.concatenate([binary[:, keep], ~binary[:, flipped]], axis=1), labels
+        keep = _informative(binary.sum(axis=0), binary.shape[0])
+        return (binary if keep.size == binary.shape[1] else binary[:, keep]), _label_names(keep)
     if sp.issparse(y):
         Y = sp.csr_matrix(y)
         values = Y.data
-    elif y.size:
-        Y, values = None, y
     else:
-        return None
-    if values.size and (values.min() < 0 or values.max() > 1):
+        Y, values = None, y
+    if values.size and not (((values == 0) | (values == 1)).all() if values.dtype.kind == "f" else
+                            (values.min() >= 0 and values.max() <= 1)):  # fmt: skip
         return None
     Y = sp.csr_matrix(y, dtype=np.uint8) if Y is None else Y.astype(np.uint8)
     Y.eliminate_zeros()
-    first = Y[0].toarray().ravel() if Y.shape[0] else np.zeros(Y.shape[1])
-    keep, flipped, labels = _minority_columns(np.asarray(Y.sum(axis=0)).ravel(), Y.shape[0], first)
-    blocks = [Y[:, keep]]
-    if flipped.size:  # a column whose 1s are the majority keeps its 0s (usually few such columns)
-        blocks.append(sp.csr_matrix(1 - Y[:, flipped].toarray(), dtype=np.uint8))
-    return sp.hstack(blocks, format="csr", dtype=np.uint8), labels
+    keep = _informative(np.asarray(Y.sum(axis=0)).ravel(), Y.shape[0])
+    return (Y if keep.size == Y.shape[1] else Y[:, keep]), _label_names(keep)
 
 
-def _minority_columns(counts, n: int, first) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """The minority rule for 0/1 columns with ``counts`` ones in ``n`` rows: the columns kept as their
-    1s, those kept as their 0s (1s the majority; ties: the first row's value), and their labels.
-    Columns all 0 or all 1 say nothing and are dropped."""
-    informative = (counts > 0) & (counts < n)
-    flip = informative & ((2 * counts > n) | ((2 * counts == n) & (first == 0)))
-    keep, flipped = np.flatnonzero(informative & ~flip), np.flatnonzero(flip)
-    return keep, flipped, [label_name(str(j), "1") for j in keep] + [label_name(str(j), "0") for j in flipped]
+def _informative(counts, n: int) -> np.ndarray:
+    """The columns holding both 0s and 1s, from their counts of 1s in ``n`` rows."""
+    return np.flatnonzero((counts > 0) & (counts < n))
+
+
+def _label_names(columns) -> list[str]:
+    return [label_name(str(j), "1") for j in columns]
 
 
 def _column_indicators(column: pd.Series, name: str) -> tuple[sp.csr_matrix, list[str], np.ndarray | None]:

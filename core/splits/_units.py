@@ -87,7 +87,7 @@ def fill_empty_splits(unit_split: np.ndarray, sizes: np.ndarray, shares: np.ndar
     """
     wanted = np.flatnonzero(shares > 0)
     unit_split = np.array(unit_split, dtype=np.int64, copy=True)
-    if wanted.size > unit_split.size:
+    if wanted.size > unit_split.size or np.bincount(unit_split, minlength=shares.size)[wanted].all():
         return unit_split
     targets, slack = shares * sizes.sum(), sizes.max() + 1e-9
     for j in wanted:
@@ -115,9 +115,11 @@ def units_per_split(unit_Y, unit_split, k: int) -> np.ndarray:
         held = present.data != 0
         rows = np.repeat(np.arange(n), np.diff(present.indptr))[held]
         codes = present.indices[held] * k + unit_split[rows]
-    else:
-        flat = np.flatnonzero(np.asarray(unit_Y) != 0)  # row * L + column of each nonzero
-        codes = (flat % n_cols) * k + unit_split[flat // n_cols]
+    else:  # one product with the splits' 0/1 membership: faster than listing the nonzeros
+        present = (np.asarray(unit_Y) != 0).astype(np.float64)
+        membership = np.zeros((k, n))
+        membership[unit_split, np.arange(n)] = 1.0
+        return np.rint(present.T @ membership.T).astype(np.int64)  # exact: counts below 2**53
     return np.bincount(codes, minlength=n_cols * k).reshape(n_cols, k)
 
 
