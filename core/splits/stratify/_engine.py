@@ -78,10 +78,10 @@ def stratify(
     order : {1, 2}
         2 also balances every co-occurring pair of columns.
     fair_ties : bool, default False
-        Label sets tying for a split's rounded-up row get it at random (the sorted deal starts at
-        a random place), so that over seeds every single row lands in each split at its share, as
-        sklearn's ``StratifiedShuffleSplit`` promises; the batched deal (groups, order 2, large
-        inputs) keeps its own tie-breaks. False keeps the splits of earlier versions.
+        Labels of equal counts, tying for a split's rounded-up row, get it at random (the sorted
+        deal orders them by a salted hash), so that over seeds every row lands in each split at
+        its share, as sklearn's ``StratifiedShuffleSplit`` breaks ties; the batched deal (groups,
+        order 2, large inputs) keeps its own tie-breaks. False keeps the splits of earlier versions.
 
     Returns
     -------

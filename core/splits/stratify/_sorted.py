@@ -94,9 +94,9 @@ def sorted_deal(
     share (0: every label within one row); the canonical column order (as
     :func:`core.splits.stratify._engine._canonical_order` gives it) and the positives per column. When labels
     are left off, a second deal makes them the most significant (one stretch each, so the deal
-    itself spreads them) and the better deal is kept. With ``fair_ties``, the deal starts at a
-    random place of its interleave (drawn from ``rng``), so that label sets tying for a split's
-    rounded-up row get it at random and every row lands in each split at its share over seeds.
+    itself spreads them) and the better deal is kept. With ``fair_ties``, labels of equal counts
+    are ordered by a hash salted from ``rng`` (not a fixed one), so that which of them comes first in
+    the deal, and so which gets a split's rounded-up row, is drawn anew for every seed.
 
     Rows are grouped by label set once; both deals work on the (label sets x splits) table.
     """
@@ -114,9 +114,9 @@ def sorted_deal(
     sets, per_set = raw[first], np.bincount(block)
     holds_by_column = ((sets[:, None] >> np.arange(n_labels, dtype=np.int64)) & 1).astype(bool)  # (S, L)
     units = per_set @ holds_by_column
-    columns = _canonical_columns(binary, units)
-    start = int(rng.integers(n)) if fair_ties and n else 0
-    before = _dealt_before(targets, rng.permutation(len(shares)), start)
+    salt = int(rng.integers(1, 2**62)) if fair_ties else 1
+    columns = _canonical_columns(binary, units, salt)
+    before = _dealt_before(targets, rng.permutation(len(shares)))
     bit_of_rank = np.arange(n_labels)  # canonical rank -> bit; the rarest label is bit 0
     best = None
     for attempt in range(2):
@@ -142,43 +142,36 @@ def _label_sets(binary) -> np.ndarray:
     return binary @ weights
 
 
-def _canonical_columns(binary, units) -> np.ndarray:
-    """Columns by positives, ties broken by a hash of their rows (the order of _canonical_order)."""
+def _canonical_columns(binary, units, salt: int = 1) -> np.ndarray:
+    """Columns by positives, ties broken by a hash of their rows (the order of _canonical_order;
+    another ``salt`` gives another order of the tied columns, still whatever their order or names)."""
     counted = units.tolist()
     if len(set(counted)) == len(counted):  # no tie: the hash would change nothing
         return np.argsort(units, kind="stable")
     seen = np.bincount(units)
     tied = (seen[units] > 1).nonzero()[0]  # only ties need the hash
-    mixed = entry_hash(np.arange(binary.shape[0], dtype=np.uint64), np.uint64(1))  # row index, value 1
+    mixed = entry_hash(np.arange(binary.shape[0], dtype=np.uint64), np.uint64(salt))  # row index, value 1
     content = np.zeros(len(units), dtype=np.uint64)
     content[tied] = mixed @ binary[:, tied].astype(np.uint64)  # sums wrap around, as in the sparse form
     return np.lexsort((content, units))
 
 
-def _dealt_before(targets, priority, start: int = 0):
+def _dealt_before(targets, priority):
     """A function of positions p: how many of the first p places of the deal go to each split.
 
-    The deal is one proportional interleave of the splits' ``targets`` (ties by ``priority``),
-    read cyclically from place ``start``. Near-equal targets (k folds) make it a round robin,
-    counted in closed form.
+    The deal is one proportional interleave of the splits' ``targets`` (ties by ``priority``).
+    Near-equal targets (k folds) make it a round robin, counted in closed form.
     """
     k = len(targets)
     if targets.max() - targets.min() <= 1:
         turn = np.empty(k, dtype=np.int64)
         turn[priority[np.argsort(-targets[priority], kind="stable")]] = np.arange(k)  # bigger first
-        counted = lambda p: p[:, None] // k + (p[:, None] % k > turn[None, :])  # noqa: E731
-    else:
-        sequence = interleave(targets, priority)
-        counts = np.zeros((len(sequence) + 1, k), dtype=np.int64)
-        counts[np.arange(1, len(sequence) + 1), sequence] = 1
-        np.cumsum(counts, axis=0, out=counts)
-        counted = lambda p: counts[p]  # noqa: E731
-    if not start:
-        return counted
-    n = int(targets.sum())
-    origin = counted(np.array([start]))
-    # the places start..start+p-1, wrapping past the end to the beginning
-    return lambda p: counted(np.minimum(p + start, n)) - origin + counted(np.maximum(p + start - n, 0))
+        return lambda p: p[:, None] // k + (p[:, None] % k > turn[None, :])
+    sequence = interleave(targets, priority)
+    counts = np.zeros((len(sequence) + 1, k), dtype=np.int64)
+    counts[np.arange(1, len(sequence) + 1), sequence] = 1
+    np.cumsum(counts, axis=0, out=counts)
+    return lambda p: counts[p]
 
 
 def _deal_once(holds, per_set, shares, before, rng):
