@@ -80,8 +80,8 @@ def stratify(
     fair_ties : bool, default False
         Labels of equal counts, tying for a split's rounded-up row, get it at random (the sorted
         deal orders them by a salted hash), so that over seeds every row lands in each split at
-        its share, as sklearn's ``StratifiedShuffleSplit`` breaks ties; the batched deal (groups,
-        order 2, large inputs) keeps its own tie-breaks. False keeps the splits of earlier versions.
+        its share, as sklearn's ``StratifiedShuffleSplit`` breaks ties (the batched deal's column
+        order is salted the same way). False keeps the splits of earlier versions.
 
     Returns
     -------
@@ -120,15 +120,15 @@ def stratify(
         if assignment is not None:
             return assignment
         counts = _as_count_csr(binary)
-    return _stratify_batched(counts, shares, unit_sizes, rng, order)
+    return _stratify_batched(counts, shares, unit_sizes, rng, order, fair_ties)
 
 
-def _stratify_batched(counts, shares, sizes, rng, order) -> np.ndarray:
+def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.ndarray:
     """The batched deal of every column (and pair), then the polish and the cover of rare labels."""
     n_units, n_labels = counts.shape
     if order == 2:
         counts = sp.hstack([counts, pair_indicators(counts)], format="csr")
-    columns = _canonical_order(counts)
+    columns = _canonical_order(counts, int(rng.integers(1, 2**62)) if fair_ties else 0)
     total = int(sizes.sum())
     targets = largest_remainder(total, shares)
     weighted = bool((sizes != 1).any() or (counts.data != 1).any())
@@ -311,11 +311,13 @@ def _check_sizes(sizes, n_units: int) -> np.ndarray:
 # canonical column order
 
 
-def _canonical_order(counts: sp.csr_matrix) -> np.ndarray:
-    """Column order by (positive units, content hash): the same for any order of the columns."""
+def _canonical_order(counts: sp.csr_matrix, salt: int = 0) -> np.ndarray:
+    """Column order by (positive units, content hash): the same for any order of the columns (another
+    ``salt`` orders columns of equal counts another way)."""
     by_column = counts.tocsc()
     units = np.diff(by_column.indptr)
-    mixed = entry_hash(by_column.indices, by_column.data)
+    values = by_column.data if not salt else by_column.data.astype(np.uint64) + np.uint64(salt)
+    mixed = entry_hash(by_column.indices, values)
     content = np.zeros(len(units), dtype=np.uint64)
     nonempty = units > 0
     content[nonempty] = np.add.reduceat(mixed, by_column.indptr[:-1][nonempty])
