@@ -19,15 +19,21 @@ True
 import typing
 
 if typing.TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports them
-    from .splits import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
+    from .splits import (
+        MultiTaskStratifiedGroupKFold,
+        MultiTaskStratifiedKFold,
+        MultiTaskStratifiedShuffleSplit,
+        RepeatedMultiTaskStratifiedKFold,
+        multitask_train_test_split,
+    )
 
 # The public splitters of .splits, re-exported here and nowhere else (tests/test_architecture.py).
 __all__ = [
     "MultiTaskStratifiedKFold",
     "MultiTaskStratifiedShuffleSplit",
-    # TODO(issue 14, merging i14-sk): add "MultiTaskStratifiedGroupKFold", "RepeatedMultiTaskStratifiedKFold"
-    # and "multitask_train_test_split" here and to the TYPE_CHECKING import once core.splits exports them;
-    # tests/test_install.py::test_every_splitter_of_splits_is_exported_at_the_top fails until then.
+    "MultiTaskStratifiedGroupKFold",
+    "RepeatedMultiTaskStratifiedKFold",
+    "multitask_train_test_split",
 ]
 __version__ = "0.1.0"
 

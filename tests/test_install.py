@@ -294,7 +294,7 @@ def test_the_tasksplit_command_splits_yeast(installed):
 
 @pytest.mark.slow
 def test_the_splitters_import_from_tasksplit(installed):
-    """Every name of ``core.__all__``; ``multitask_train_test_split`` joins when i14-sk's names are exported."""
+    """Every name of ``core.__all__``, the four splitters and ``multitask_train_test_split``."""
     bin_dir, outside = installed
     names = ", ".join(core.__all__)
     code = (
