@@ -4,6 +4,7 @@ Features are prepared from the data and the split (``prepare_split``), the loop 
 validation loss (``train``), and ``transfer_gain`` says per task whether training the tasks together helped.
 """
 
+from ._affinity import AFFINITY_BATCHES, affinity_frame, gradient_affinity
 from ._features import (
     FeatureConfig,
     PreparedSplit,
@@ -11,6 +12,16 @@ from ._features import (
     prepare_split,
     resolve_parts,
 )
+from ._grouping import (
+    EXHAUSTIVE_TASKS,
+    TaskGrouping,
+    grouped_frame,
+    negative_transfer,
+    partitions,
+    suggest_groups,
+    train_groups,
+)
+from ._lookahead import LookaheadAffinity, lookahead_affinity
 from ._loop import fit_on_split, train, train_baselines, transfer_gain
 from ._metrics import (
     LOWER_IS_BETTER,
@@ -75,4 +86,16 @@ __all__ = [
     "bootstrap_primary",
     "BOOTSTRAP_RESAMPLES",
     "VERDICTS",
+    "AFFINITY_BATCHES",
+    "gradient_affinity",
+    "affinity_frame",
+    "LookaheadAffinity",
+    "lookahead_affinity",
+    "EXHAUSTIVE_TASKS",
+    "TaskGrouping",
+    "suggest_groups",
+    "partitions",
+    "train_groups",
+    "grouped_frame",
+    "negative_transfer",
 ]

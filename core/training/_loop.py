@@ -47,6 +47,7 @@ import torch
 from ..errors import ConfigError
 from ..model import ModelConfig, SharedTrunkModel, make_weighting, masked_loss, task_losses
 from ..tasks import Task
+from ._affinity import gradient_affinity
 from ._features import FeatureConfig, Part, PreparedSplit, TargetSpec, prepare_split
 from ._metrics import PRIMARY_METRIC, confusion, task_metrics, unreliable
 from ._records import EpochRecord, TrainConfig, TrainResult
@@ -226,6 +227,8 @@ def train(
                 epoch=epoch, seconds=time.perf_counter() - start, train_loss=outcome.train_loss, val_loss=val_loss,
                 val_metric=_val_metrics(outputs, prepared.val, targets), weights=weighting.weights(),
                 train_total=float(sum(outcome.train_loss.values())), val_total=_total(val_loss),
+                affinity=gradient_affinity(model, prepared.train, batch_size=config.batch_size,
+                                           batches=config.affinity_batches, seed=config.seed + epoch),
             )
             history.append(record)
             if on_epoch is not None:
@@ -314,8 +317,8 @@ def fit_on_split(
     >>> folds = [f"fold-{i % 3}" for i in range(60)]
     >>> result = fit_on_split(frame, [Task("y", ("y",), "multiclass")], folds, feature_columns=["x"],
     ...                       config=TrainConfig(epochs=1), test_fold=2, group_column="g")
-    >>> result.test_fold, sorted(result.to_dict())[:3]
-    (2, ['best_epoch', 'config', 'divergence'])
+    >>> result.test_fold, sorted(result.to_dict())[:1]
+    (2, ['affinity'])
     """
     config = config or TrainConfig()
     prepared = prepare_split(

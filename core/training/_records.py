@@ -39,6 +39,8 @@ class TrainConfig:
     as another process held a core (OpenMP threads wait on each other every op).
     ``num_threads=None`` leaves torch's own setting. The count is set in the
     thread that runs :func:`core.training.train` and restored when it returns.
+    ``affinity_batches``: batches of train rows on which each epoch's task gradient cosine is
+    measured after the epoch (:func:`core.training.gradient_affinity`); 0 turns it off.
     """
 
     epochs: int = 50
@@ -55,6 +57,7 @@ class TrainConfig:
     check_every: int = 20
     num_threads: int | None = 1
     restore_best: bool = True
+    affinity_batches: int = 4
 
     def __post_init__(self) -> None:
         pairs = self.weights.items() if isinstance(self.weights, Mapping) else self.weights
@@ -71,6 +74,7 @@ class TrainConfig:
             (self.dwa_temperature > 0, f"dwa_temperature={self.dwa_temperature} must be > 0; use 2."),
             (0 <= self.seed < 2**32, f"seed={self.seed} must be in 0..2**32-1."),
             (self.num_threads is None or self.num_threads >= 1, f"num_threads={self.num_threads} must be >= 1, or None."),
+            (self.affinity_batches >= 0, f"affinity_batches={self.affinity_batches} must be >= 0 (0 = off); use 4."),
             (not self.weights or self.weighting == "manual",
              f"weights={dict(self.weights)} are used only by manual weighting, but weighting='{self.weighting}'; "
              "choose weighting='manual' (--weighting manual) or drop the weights."),
@@ -89,7 +93,9 @@ class TrainConfig:
 class EpochRecord:
     """One epoch: per-task train and val losses (unweighted), val primary metric, weights, totals.
 
-    ``train_total`` and ``val_total`` are the unweighted sums of the per-task losses.
+    ``train_total`` and ``val_total`` are the unweighted sums of the per-task losses. ``affinity`` is the
+    epoch's task x task gradient cosine on the shared parameters (:func:`core.training.gradient_affinity`;
+    ``{}`` when not measured).
     """
 
     epoch: int
@@ -100,6 +106,7 @@ class EpochRecord:
     weights: Mapping[str, float]
     train_total: float
     val_total: float | None
+    affinity: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {key: dict(value) if isinstance(value, Mapping) else value for key, value in asdict(self).items()}
@@ -241,6 +248,7 @@ class TrainResult:
             "stopped": self.stopped,
             "message": self.message,
             "divergence": self.divergence,
+            "affinity": {task: dict(row) for task, row in (self.history[-1].affinity if self.history else {}).items()},
         }
 
     def to_json(self, indent: int | None = None) -> str:
