@@ -41,6 +41,7 @@ from ._records import (
     history_frame,
     weights_frame,
 )
+from ._sampler import MultiTaskDistributedSampler, label_indicators
 from ._transfer_gain import (
     BLIND_GUESS,
     BOOTSTRAP_RESAMPLES,
@@ -98,4 +99,6 @@ __all__ = [
     "train_groups",
     "grouped_frame",
     "negative_transfer",
+    "MultiTaskDistributedSampler",
+    "label_indicators",
 ]
