@@ -204,7 +204,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
 def _cmd_train(args: argparse.Namespace) -> None:
     from .data import feature_columns
-    from .training import TrainConfig, fit_on_split
+    from .training import TrainConfig, distributed_world, fit_distributed, fit_on_split
 
     dataset = load_data(args.data)
     tasks = _tasks(dataset, args.task)
@@ -219,7 +219,8 @@ def _cmd_train(args: argparse.Namespace) -> None:
         options.setdefault("weighting", "manual")
     if args.fold < 0:
         raise ConfigError(f"--fold {args.fold} is negative; folds are numbered from 0.")
-    result = fit_on_split(
+    world = distributed_world()  # under torchrun: DDP on CPU, rank 0 writes
+    result = (fit_on_split if world is None else fit_distributed)(
         dataset.frame, tasks, assignment,
         feature_columns=feature_columns(dataset, tasks),
         config=TrainConfig(**options),
@@ -228,8 +229,9 @@ def _cmd_train(args: argparse.Namespace) -> None:
         id_column=dataset.id_column,
         time_column=dataset.time_column,
     )
-    Path(args.out).write_text(result.to_json(indent=2))
-    print(f"wrote {args.out}: {len(result.history)} epochs", file=sys.stderr)
+    if world is None or world[0] == 0:
+        Path(args.out).write_text(result.to_json(indent=2))
+        print(f"wrote {args.out}: {len(result.history)} epochs", file=sys.stderr)
 
 
 COMMANDS = {"split": _cmd_split, "report": _cmd_report, "train": _cmd_train}

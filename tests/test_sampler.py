@@ -1,16 +1,15 @@
-"""MultiTaskDistributedSampler (issue 16, item 7): a DistributedSampler whose shards have equal sizes and one label mix."""
+"""MultiTaskDistributedSampler (issue 16, item 7): a DistributedSampler whose shards have equal sizes and one label mix.
+
+The two-process test on gloo is in tests/test_distributed_training.py (one spawn checks the sampler and DDP training).
+"""
 
 from __future__ import annotations
 
-import json
 import socket
 
 import numpy as np
 import pandas as pd
 import pytest
-import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 from torch.utils.data import DistributedSampler
 
 from core.errors import ConfigError, DataError
@@ -131,44 +130,7 @@ def test_bad_arguments_are_one_line_errors():
         MultiTaskDistributedSampler(np.array([[0.5], [1.0]]), num_replicas=2, rank=0)
 
 
-# --------------------------------------------------------------------------- two processes, gloo
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _worker(rank: int, world: int, port: int, path: str) -> None:
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
-    try:
-        y = labels_matrix(1001)
-        sampler = MultiTaskDistributedSampler(y)  # num_replicas and rank read from the process group
-        dealt = {}
-        for epoch in (0, 1):
-            sampler.set_epoch(epoch)
-            mine = torch.tensor(list(sampler))
-            gathered = [torch.zeros_like(mine) for _ in range(world)]
-            dist.all_gather(gathered, mine)
-            dealt[epoch] = [g.tolist() for g in gathered]
-        if rank == 0:
-            with open(path, "w") as out:
-                json.dump({"world": sampler.num_replicas, "dealt": dealt}, out)
-    finally:
-        dist.destroy_process_group()
-
-
-@pytest.mark.slow  # ~10 s: two spawned interpreters import torch and core
-def test_two_processes_on_gloo_get_equal_disjoint_stratified_shards(tmp_path):
-    path = tmp_path / "shards.json"
-    mp.spawn(_worker, args=(2, free_port(), str(path)), nprocs=2, join=True)
-    found = json.loads(path.read_text())
-    y = labels_matrix(1001)
-    assert found["world"] == 2
-    for epoch, (zero, one) in found["dealt"].items():
-        assert len(zero) == len(one) == 501
-        assert set(zero) | set(one) == set(range(1001)) and len(set(zero) & set(one)) <= 1  # one padded row
-        counts = np.array([np.nansum(y[list(dict.fromkeys(s))], axis=0) for s in (zero, one)])
-        assert (np.abs(counts[0] - counts[1]) <= 2).all()
-    assert found["dealt"]["0"] != found["dealt"]["1"]

@@ -5,6 +5,7 @@ validation loss (``train``), and ``transfer_gain`` says per task whether trainin
 """
 
 from ._affinity import AFFINITY_BATCHES, affinity_frame, gradient_affinity
+from ._distributed import distributed_world, fit_distributed
 from ._features import (
     FeatureConfig,
     PreparedSplit,
@@ -101,4 +102,6 @@ __all__ = [
     "negative_transfer",
     "MultiTaskDistributedSampler",
     "label_indicators",
+    "distributed_world",
+    "fit_distributed",
 ]
