@@ -5,6 +5,7 @@ tests draw the same figures. Every split has one colour everywhere
 (:data:`SPLIT_COLORS`).
 """
 
+from ._affinity import affinity_heatmap
 from ._comparison import strategy_comparison
 from ._cooccurrence import MIN_SUPPORT, cooccurrence_heatmap
 from ._diagnostics import association_heatmap, leakage_table, scorecard_table
@@ -29,6 +30,7 @@ from ._training import (
 )
 
 __all__ = [
+    "affinity_heatmap",
     "SPLIT_COLORS",
     "strip_order",
     "MIN_SUPPORT",
