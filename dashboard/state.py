@@ -27,6 +27,7 @@ from core.report import Workspace, check_tasks
 from core.splits import STRATEGIES, SplitConfig
 from core.tasks import Task
 from dashboard import compute, link
+from dashboard.affinity_jobs import AffinityJob
 from dashboard.training_run import RunRequest, TrainingRun
 
 # The session's working state. Widget keys are declared per page below, prefixed by page.
@@ -34,6 +35,7 @@ DATASET = "dataset"            # core.data.Dataset: the table and its column rol
 TASKS = "tasks"                # tuple[core.tasks.Task]: the chosen prediction targets
 SPLIT_CONFIG = "split_config"  # core.splits.SplitConfig: how to split
 TRAINING = "training"          # dashboard.training_run.TrainingRun or None: the live or last run
+AFFINITY_JOBS = "affinity_jobs"  # dict[str, dashboard.affinity_jobs.AffinityJob]: the Model page's TAG / grouping jobs
 SPLIT_WIDGETS = "split_widgets_version"  # int: bumped when the config is set from outside the Split page
 LINK_NOTES = "link_notes"      # list[str]: what a page address asked for that could not be used, shown once
 SPLIT_PROBLEM = "split_problem"  # (settings in words, why) or None: the Split page's settings made no split
@@ -170,6 +172,22 @@ class ModelKeys:
     def confusion(task: str) -> str:
         """Chart of a task's confusion matrix."""
         return f"model_confusion_{task}"
+
+
+class AffinityKeys:
+    """The Model page's task affinity section (``views/model_affinity.py``); keys start with ``model_affinity_``."""
+
+    HEATMAP = "model_affinity_heatmap"          # chart: the last epoch's gradient cosine (live)
+    LOOKAHEAD = "model_affinity_lookahead"      # button: measure the lookahead affinity (TAG)
+    LOOKAHEAD_MAP = "model_affinity_tag_map"    # chart: the lookahead affinity
+    MAX_GROUPS = "model_affinity_max_groups"    # number input: at most this many groups
+    TRAIN_GROUPS = "model_affinity_train"       # button: train the suggested grouping
+    STOP = "model_affinity_stop"                # button: stop the job
+
+    @staticmethod
+    def source(choices: int) -> str:
+        """Selectbox: which affinity the grouping reads; a new key once TAG is measured, so it then defaults to TAG."""
+        return f"model_affinity_source_{choices}"
 
 
 class ExportKeys:
@@ -505,6 +523,28 @@ def start_training(request: RunRequest) -> TrainingRun:
     run = TrainingRun(request)
     set_training(run.start())
     return run
+
+
+def affinity_job(kind: str) -> AffinityJob | None:
+    """The session's last task-affinity job of ``kind`` (``lookahead`` or ``groups``), or None."""
+    return st.session_state.get(AFFINITY_JOBS, {}).get(kind)
+
+
+def start_affinity_job(job: AffinityJob) -> AffinityJob:
+    """Start ``job`` as the session's job of its kind; the previous one of that kind is stopped."""
+    jobs = dict(st.session_state.get(AFFINITY_JOBS, {}))
+    previous = jobs.get(job.kind)
+    if previous is not None:
+        previous.stop()
+    jobs[job.kind] = job.start()
+    st.session_state[AFFINITY_JOBS] = jobs
+    return job
+
+
+def stop_affinity_jobs() -> None:
+    """Ask every task-affinity job of the session to stop (the Stop button's callback)."""
+    for job in st.session_state.get(AFFINITY_JOBS, {}).values():
+        job.stop()
 
 
 def stop_training() -> None:

@@ -34,7 +34,7 @@ EXHAUSTIVE_TASKS = 9  # 21,147 partitions of 9 tasks: ~0.1 s; 10 would be 115,97
 Groups = tuple[tuple[str, ...], ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TaskGrouping:
     """The best grouping for each number of groups, and the suggested one (the highest score; ties: fewer groups).
 
@@ -155,8 +155,8 @@ def suggest_groups(affinity: Mapping[str, Mapping[str, float | None]], *, max_gr
     by_count = tuple((k, best[k], grouping_score(best[k], pairwise, names)) for k in sorted(best))
     k, groups, score = max(by_count, key=lambda row: (round(row[2], 12), -row[0]))
     off_diagonal = pairwise[~np.eye(len(names), dtype=bool)]
-    return TaskGrouping(groups, score, by_count, "exhaustive" if exhaustive else "greedy",
-                        bool((off_diagonal > 0).all()))
+    return TaskGrouping(groups=groups, score=score, by_count=by_count, method="exhaustive" if exhaustive else "greedy",
+                        all_positive=bool((off_diagonal > 0).all()))
 
 
 def train_groups(

@@ -40,7 +40,7 @@ LOOKAHEAD_EVERY = 5  # measure every 5th batch
 LOOKAHEAD_LR = 0.1  # the lookahead's SGD step on the shared parameters
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LookaheadAffinity:
     """``affinity[i][j]``: the mean share by which a step on task ``i`` lowered task ``j``'s loss (None: never measured).
 
@@ -173,4 +173,5 @@ def lookahead_affinity(
                     on_step(done, epochs * batches)
             if stopped:
                 break
-    return LookaheadAffinity(affinity_matrix(names, sums, counts), steps, epochs, lookahead_lr, stopped)
+    return LookaheadAffinity(affinity=affinity_matrix(names, sums, counts), steps=steps, epochs=epochs,
+                             lookahead_lr=lookahead_lr, stopped=stopped)

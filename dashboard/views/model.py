@@ -20,6 +20,7 @@ from core.training import METRICS, PRIMARY_METRIC, TrainConfig
 from dashboard import compute, state
 from dashboard.guards import Work, require_work
 from dashboard.training_run import RunRequest, TrainingRun
+from dashboard.views import model_affinity
 
 K = state.ModelKeys
 MAX_CONFUSION_CLASSES = 30  # a larger confusion matrix is unreadable on the page: named, not drawn
@@ -238,6 +239,7 @@ def live_section(was_live: bool) -> None:
                    "(uncertainty, gradnorm, dwa) draw them per epoch here.")
     else:
         show(weights, key=K.WEIGHTS)
+    model_affinity.live(snapshot)
     state.remember_widget_values()  # the smoothing and log scale: a fragment's rerun does not run app.py
 
 
@@ -338,6 +340,7 @@ def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
     run = state.training()  # after the fragment's first draw, as the page always read it
     if run is not None and not run.running:
         results_section(run, work.key)
+        model_affinity.render(run)
     elif run is None:
         st.info("Set the model up above and press **Train**: the loss curves draw themselves as it learns.")
 

@@ -1,0 +1,69 @@
+"""AppTest: the Model page's task affinity: the gradient-cosine heatmap after training, TAG and a grouping on demand."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard import state
+from tests.apptest import open_app
+from tests.test_page_model import JOIN_SECONDS, finish, has_chart, open_model, train
+
+
+@pytest.fixture
+def app():
+    at = open_app()
+    yield at
+    for job in at.session_state[state.AFFINITY_JOBS].values() if state.AFFINITY_JOBS in at.session_state else ():
+        job.stop()
+        job.join(timeout=JOIN_SECONDS)
+    run = at.session_state.get(state.TRAINING)
+    if run is not None:
+        run.stop()
+        run.join(timeout=JOIN_SECONDS)
+
+
+def wait_for(at, kind: str):
+    job = at.session_state[state.AFFINITY_JOBS][kind]
+    assert job.join(timeout=JOIN_SECONDS), f"the {kind} job did not end"
+    at.run()
+    assert not at.exception
+    return job
+
+
+def test_the_gradient_cosine_heatmap_appears_after_training(app):
+    at = open_model(app)
+    assert not has_chart(at, "model_affinity_heatmap")
+    train(at, 2)
+    finish(at)
+    assert has_chart(at, "model_affinity_heatmap")
+    assert any(h.value == "Task affinity" for h in at.subheader)
+    assert any("Group the tasks by" == s.label for s in at.selectbox)
+    assert any("Suggested:" in m.value for m in at.markdown)
+
+
+@pytest.mark.slow  # three background jobs and their reruns (~20 s)
+def test_lookahead_affinity_and_a_grouping_train_on_demand_and_show_beside_the_all_tasks_model(app):
+    at = open_model(app)
+    train(at, 1)
+    finish(at)
+    at.button(key="model_affinity_lookahead").click().run()
+    assert not at.exception
+    wait_for(at, "lookahead")
+    assert has_chart(at, "model_affinity_tag_map")
+    assert at.selectbox(key="model_affinity_source_2").value == "lookahead affinity (TAG)"
+    at.button(key="model_affinity_train").click().run()
+    assert not at.exception
+    job = wait_for(at, "groups")
+    assert job.snapshot().error is None
+    assert any("Grouped vs all tasks together" in m.value for m in at.markdown)
+    table = at.dataframe[-1].value
+    assert {"all_tasks", "grouped", "grouped_minus_all"} <= set(table.columns)
+    assert table["grouped"].notna().all()
+
+
+def test_negative_transfer_is_flagged_or_its_absence_said_with_baselines(app):
+    at = open_model(app)
+    train(at, 1, baselines=True)
+    finish(at)
+    words = [i.value for i in at.info] + [c.value for c in at.caption]
+    assert any("Negative transfer" in w or "did clearly worse" in w for w in words)
