@@ -15,6 +15,7 @@ import argparse
 import importlib
 import importlib.abc
 import importlib.machinery
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -202,13 +203,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
     print(f"wrote {args.out}", file=sys.stderr)
 
 
-def _cmd_train(args: argparse.Namespace) -> None:
-    from .data import feature_columns
-    from .training import TrainConfig, distributed_world, fit_distributed, fit_on_split
-
-    dataset = load_data(args.data)
-    tasks = _tasks(dataset, args.task)
-    assignment = read_split_file(args.split_file, dataset)
+def _train_options(args: argparse.Namespace) -> dict[str, object]:
     options: dict[str, object] = {"seed": args.seed}
     if args.epochs is not None:
         options["epochs"] = args.epochs
@@ -219,8 +214,21 @@ def _cmd_train(args: argparse.Namespace) -> None:
         options.setdefault("weighting", "manual")
     if args.fold < 0:
         raise ConfigError(f"--fold {args.fold} is negative; folds are numbered from 0.")
-    world = distributed_world()  # under torchrun: DDP on CPU, rank 0 writes
-    result = (fit_on_split if world is None else fit_distributed)(
+    return options
+
+
+def _cmd_train(args: argparse.Namespace) -> None:
+    from .data import feature_columns
+    from .training import TrainConfig, distributed_world, fit_on_split
+
+    options = _train_options(args)
+    dataset = load_data(args.data)
+    tasks = _tasks(dataset, args.task)
+    assignment = read_split_file(args.split_file, dataset)
+    if distributed_world() is not None:  # under torchrun: DDP on CPU, rank 0 writes
+        _train_distributed(args, dataset, tasks, assignment, TrainConfig(**options))
+        return
+    result = fit_on_split(
         dataset.frame, tasks, assignment,
         feature_columns=feature_columns(dataset, tasks),
         config=TrainConfig(**options),
@@ -229,9 +237,28 @@ def _cmd_train(args: argparse.Namespace) -> None:
         id_column=dataset.id_column,
         time_column=dataset.time_column,
     )
-    if world is None or world[0] == 0:
+    Path(args.out).write_text(result.to_json(indent=2))
+    print(f"wrote {args.out}: {len(result.history)} epochs", file=sys.stderr)
+
+
+def _train_distributed(args: argparse.Namespace, dataset: Dataset, tasks, assignment, config) -> None:
+    """``train`` under torchrun: every rank trains on its stratified shard (DDP on CPU); rank 0 writes the metrics."""
+    from .data import feature_columns
+    from .training import distributed_world, fit_distributed
+
+    for flag in ("seeds", "baselines", "runs_dir"):
+        if getattr(args, flag, None):
+            raise ConfigError(f"--{flag.replace('_', '-')} is not supported under torchrun; run without torchrun.")
+    rank, _ = distributed_world()
+    result = fit_distributed(
+        dataset.frame, tasks, assignment, feature_columns=feature_columns(dataset, tasks), config=config,
+        test_fold=args.fold, group_column=dataset.group_column, id_column=dataset.id_column,
+        time_column=dataset.time_column,
+    )
+    if rank == 0:
         Path(args.out).write_text(result.to_json(indent=2))
-        print(f"wrote {args.out}: {len(result.history)} epochs", file=sys.stderr)
+        print(f"wrote {args.out}: {len(result.history)} epochs (DDP, {os.environ.get('WORLD_SIZE')} processes)",
+              file=sys.stderr)
 
 
 COMMANDS = {"split": _cmd_split, "report": _cmd_report, "train": _cmd_train}

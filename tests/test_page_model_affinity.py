@@ -37,7 +37,7 @@ def test_the_gradient_cosine_heatmap_appears_after_training(app):
     finish(at)
     assert has_chart(at, "model_affinity_heatmap")
     assert any(h.value == "Task affinity" for h in at.subheader)
-    assert any("Group the tasks by" == s.label for s in at.selectbox)
+    assert any(s.label == "Group the tasks by" for s in at.selectbox)
     assert any("Suggested:" in m.value for m in at.markdown)
 
 
