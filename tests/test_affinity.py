@@ -260,6 +260,10 @@ def test_negative_transfer_is_said_in_words_with_one_seed_or_over_seeds():
     over = negative_transfer(seeds)
     assert len(over) == 1 and over[0].startswith("y:") and "all 3 seeds" in over[0]
     assert negative_transfer([]) == ()
+    table = pd.DataFrame({"task": ["y", "y", "z", "z"], "metric": "r2", "seed": [0, 1, 0, 1],
+                          "gain": [-0.02, -0.01, 0.03, -0.01]})  # e.g. from the runs table
+    assert [line[:2] for line in negative_transfer(table)] == ["y:"]
+    assert "one seed" in negative_transfer(table[table["seed"] == 0])[0]
 
 
 def test_the_heatmap_draws_the_affinity_frame():
@@ -269,3 +273,16 @@ def test_the_heatmap_draws_the_affinity_frame():
     assert fig.data[0].text[0][1] == "n/a"
     fitted = affinity_heatmap(affinity_frame({"a": {"b": 0.02}, "b": {"a": -0.01}}), symmetric_range=None)
     assert fitted.data[0].zmax == pytest.approx(0.02)
+
+
+def test_the_metrics_file_of_python_m_core_train_has_the_last_epochs_affinity(tmp_path):
+    from core.__main__ import main  # in-process: the CLI's own tests start interpreters
+
+    split, out = tmp_path / "split.csv", tmp_path / "m.json"
+    assert main(["split", "builtin:penguins", "--out", str(split)]) == 0
+    assert main(["train", "builtin:penguins", "--split-file", str(split), "--epochs", "2", "--out", str(out)]) == 0
+    metrics = json.loads(out.read_text())
+    tasks = set(metrics["test"])
+    assert len(tasks) >= 2 and set(metrics["affinity"]) == tasks
+    assert all(metrics["affinity"][t][t] == pytest.approx(1.0) for t in tasks)
+    assert metrics["affinity"] == metrics["history"][-1]["affinity"]

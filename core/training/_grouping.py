@@ -211,36 +211,45 @@ def grouped_frame(together: TrainResult, grouped: Mapping[tuple[str, ...], Train
     return pd.DataFrame(rows, columns=["task", "metric", "all_tasks", "group", "grouped", "alone", "grouped_minus_all"])
 
 
-def negative_transfer(gains: Sequence[TransferGain]) -> tuple[str, ...]:
+def negative_transfer(gains: Sequence[TransferGain] | pd.DataFrame) -> tuple[str, ...]:
     """One line per task that did worse trained with the others than alone, over the runs (seeds) given.
 
-    With one run a task is flagged when its bootstrap interval lies below 0 (verdict ``hurts``), and the
-    line says it rests on one seed; with several, when its gain is below 0 in every seed.
+    ``gains``: one :class:`TransferGain` per seed, or a tidy frame with columns ``task``, ``metric``,
+    ``seed``, ``gain`` (multi-task minus single-task, primary test metric; e.g. from the runs table) and
+    optionally ``verdict``. With one seed a task is flagged when its bootstrap interval lies below 0
+    (verdict ``hurts``; without verdicts, when its gain is below 0), and the line says it rests on one
+    seed; with several, when its gain is below 0 in every seed.
 
     Examples
     --------
     >>> from core.training import TaskGain
     >>> hurt = TaskGain(task="y", metric="roc_auc", mtl=0.7, stl=0.8, gain=-0.1, relative_gain=-0.125,
     ...                 low=-0.15, high=-0.05, verdict="hurts")
-    >>> negative_transfer([TransferGain(tasks=(hurt,), delta_m=-0.125)])[0][:60]
-    'y: worse trained with the other tasks than alone (roc_auc 0.'
+    >>> negative_transfer([TransferGain(tasks=(hurt,), delta_m=-0.125)])[0][:56]
+    'y: worse trained with the other tasks than alone (roc_au'
     """
-    if not gains:
-        return ()
+    frame = gains if isinstance(gains, pd.DataFrame) else _gain_rows(gains)
+    frame = frame.dropna(subset=["gain"])
     lines = []
-    for task in dict.fromkeys(g.task for gain in gains for g in gain.tasks):
-        seen = [g for gain in gains for g in gain.tasks if g.task == task and g.gain is not None]
-        if not seen:
-            continue
-        metric = seen[0].metric
-        if len(gains) == 1:
-            g = seen[0]
-            if g.verdict == "hurts":
-                lines.append(f"{task}: worse trained with the other tasks than alone ({metric} {g.mtl:.3f} vs "
-                             f"{g.stl:.3f}, 95% interval of the gain {g.low:+.3f} to {g.high:+.3f}); one seed only, "
-                             "so repeat with more seeds before dropping it from the group.")
-        elif len(seen) == len(gains) and all(g.gain < 0 for g in seen):
-            mean = float(np.mean([g.gain for g in seen]))
-            lines.append(f"{task}: worse trained with the other tasks than alone in all {len(seen)} seeds "
-                         f"(mean {metric} gain {mean:+.3f}): negative transfer.")
+    for task, rows in frame.groupby("task", sort=False):
+        metric, seeds = rows["metric"].iloc[0], rows["seed"].nunique()
+        if seeds == 1:
+            row = rows.iloc[0]
+            verdict = row.get("verdict") if "verdict" in rows else None
+            if verdict == "hurts" or (verdict is None and row["gain"] < 0):
+                interval = (f", 95% interval {row['low']:+.3f} to {row['high']:+.3f}"
+                            if pd.notna(row.get("low", np.nan)) and pd.notna(row.get("high", np.nan)) else "")
+                lines.append(f"{task}: worse trained with the other tasks than alone ({metric} gain "
+                             f"{row['gain']:+.3f}{interval}); one seed only, so repeat with more seeds before "
+                             "dropping it from the group.")
+        elif (rows["gain"] < 0).all():
+            lines.append(f"{task}: worse trained with the other tasks than alone in all {seeds} seeds "
+                         f"(mean {metric} gain {rows['gain'].mean():+.3f}): negative transfer.")
     return tuple(lines)
+
+
+def _gain_rows(gains: Sequence[TransferGain]) -> pd.DataFrame:
+    """Tidy ``task, metric, seed, gain, low, high, verdict`` of one TransferGain per seed (seed = its position)."""
+    rows = [(g.task, g.metric, seed, g.gain, g.low, g.high, g.verdict)
+            for seed, gain in enumerate(gains) for g in gain.tasks]
+    return pd.DataFrame(rows, columns=["task", "metric", "seed", "gain", "low", "high", "verdict"])
