@@ -286,3 +286,26 @@ def test_the_metrics_file_of_python_m_core_train_has_the_last_epochs_affinity(tm
     assert len(tasks) >= 2 and set(metrics["affinity"]) == tasks
     assert all(metrics["affinity"][t][t] == pytest.approx(1.0) for t in tasks)
     assert metrics["affinity"] == metrics["history"][-1]["affinity"]
+
+
+class TwoTrunks(torch.nn.Module):
+    """Soft sharing in miniature: a trunk per task, both declared shared: their gradients never meet."""
+
+    task_names, kinds = ("a", "b"), {"a": "regression", "b": "regression"}
+
+    def __init__(self):
+        super().__init__()
+        self.trunks = torch.nn.ModuleList(torch.nn.Linear(3, 1) for _ in range(2))
+
+    def shared_parameters(self):
+        return list(self.trunks.parameters())
+
+    def forward(self, x):
+        return {name: trunk(x).squeeze(-1) for name, trunk in zip(self.task_names, self.trunks, strict=True)}
+
+
+def test_tasks_whose_gradients_touch_no_common_parameter_have_no_cosine_rather_than_zero():
+    part, target = regression_part()
+    affinity = gradient_affinity(TwoTrunks(), Part(rows=part.rows, x=part.x, y={"a": target, "b": -target}),
+                                 batch_size=16)
+    assert affinity["a"]["b"] is None and affinity["a"]["a"] == pytest.approx(1.0)

@@ -14,8 +14,10 @@ training order and weights are the same with the measurement on or off), the mod
 mode (no dropout, batch norm reads its running statistics and does not update them), and each
 task's gradient of its masked mean loss is taken with :func:`torch.autograd.grad` (``.grad`` is not
 touched). Per batch, a task without a labelled row is skipped for that batch (not counted as a zero
-gradient); the cosine of a pair is averaged over the batches where both tasks had labels and a
-nonzero gradient. A pair never measured is None.
+gradient); the cosine of a pair is averaged over the batches where both tasks had labels and
+gradients that share a nonzero coordinate (two tasks whose gradients never touch the same parameter,
+as with soft sharing's separate trunks, have no measured cosine rather than a structural 0). A pair
+never measured is None.
 """
 
 from __future__ import annotations
@@ -45,18 +47,22 @@ def shared_parameters(model: torch.nn.Module) -> list[torch.nn.Parameter]:
 
 
 def cosine_rows(grads: torch.Tensor) -> torch.Tensor:
-    """``(k, k)`` cosine of every pair of rows of ``(k, P)`` gradients; NaN where a row is zero.
+    """``(k, k)`` cosine of every pair of rows of ``(k, P)`` gradients; NaN where a row is zero or two rows share
+    no nonzero coordinate (their cosine is 0 by construction, not by measurement: soft sharing's separate trunks).
 
     Examples
     --------
     >>> cosine_rows(torch.tensor([[1.0, 0.0], [-2.0, 0.0], [0.0, 0.0]]))[0].tolist()[:2]
     [1.0, -1.0]
+    >>> cosine_rows(torch.tensor([[1.0, 0.0], [0.0, 3.0]]))[0, 1].isnan().item()  # disjoint: unmeasured
+    True
     """
     norms = grads.norm(dim=1)  # (k,)
     unit = grads / norms.clamp(min=torch.finfo(grads.dtype).tiny)[:, None]  # (k, P)
     cosine = (unit @ unit.T).clamp(-1.0, 1.0)  # (k, k)
-    zero = norms == 0
-    return cosine.masked_fill(zero[:, None] | zero[None, :], float("nan"))
+    support = (grads != 0).to(grads.dtype)  # (k, P)
+    shared = (support @ support.T) > 0  # (k, k) pairs with a coordinate both gradients move
+    return cosine.masked_fill(~shared, float("nan"))
 
 
 def task_gradients(model: torch.nn.Module, x: torch.Tensor, y: Mapping[str, torch.Tensor],
