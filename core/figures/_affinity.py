@@ -23,7 +23,8 @@ def affinity_heatmap(cells: pd.DataFrame, *, title: str | None = "Task affinity"
     """A heatmap of ``cells`` (``task`` down, ``other`` across), centred on 0, each cell's value written in it.
 
     ``symmetric_range``: the colour scale spans -r..r (1 for a cosine); None fits it to the largest |value|
-    (the lookahead affinity is a small share). An unmeasured pair is a blank cell marked "n/a".
+    off the diagonal (the lookahead affinity is a small share, and a task's step helps itself most). An
+    unmeasured pair is a blank cell marked "n/a".
 
     Examples
     --------
@@ -37,7 +38,8 @@ def affinity_heatmap(cells: pd.DataFrame, *, title: str | None = "Task affinity"
     matrix = cells.pivot_table(index="task", columns="other", values="value", aggfunc="mean", dropna=False,
                                sort=False).reindex(index=order, columns=order)
     values = matrix.to_numpy(dtype=np.float64)
-    finite = values[np.isfinite(values)]
+    off_diagonal = values[~np.eye(len(order), dtype=bool)]  # a task's affinity with itself would set the scale
+    finite = off_diagonal[np.isfinite(off_diagonal)]
     reach = symmetric_range if symmetric_range is not None else (float(np.abs(finite).max()) if finite.size else 1.0)
     reach = reach if reach > 0 else 1.0
     digits = ".2f" if symmetric_range is not None else ".3g"

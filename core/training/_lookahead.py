@@ -37,6 +37,7 @@ __all__ = ["LOOKAHEAD_EPOCHS", "LOOKAHEAD_EVERY", "LOOKAHEAD_LR", "LookaheadAffi
 
 LOOKAHEAD_EPOCHS = 2  # a short run: Fifty et al. find the affinities settle early in training
 LOOKAHEAD_EVERY = 5  # measure every 5th batch
+LOOKAHEAD_STEPS = 30  # a small train part runs more epochs (and is measured more often) to reach this many steps
 LOOKAHEAD_LR = 0.1  # the lookahead's SGD step on the shared parameters
 
 
@@ -107,8 +108,8 @@ def lookahead_affinity(
     model_config: ModelConfig | None = None,
     *,
     tasks: Sequence[str] | None = None,
-    epochs: int = LOOKAHEAD_EPOCHS,
-    every: int = LOOKAHEAD_EVERY,
+    epochs: int | None = None,
+    every: int | None = None,
     lookahead_lr: float = LOOKAHEAD_LR,
     should_stop: Callable[[], bool] | None = None,
     on_step: Callable[[int, int], None] | None = None,
@@ -116,6 +117,9 @@ def lookahead_affinity(
     """The lookahead inter-task affinity (TAG, Fifty et al. 2021) over a short equal-weighted run; see the module.
 
     ``on_step(done, total)`` reports progress in batches; ``should_stop()`` is polled every batch.
+    ``epochs`` defaults to :data:`LOOKAHEAD_EPOCHS`, or more on a small train part, to reach
+    :data:`LOOKAHEAD_STEPS` batches; ``every`` to every :data:`LOOKAHEAD_EVERY`-th batch, or every batch when
+    that would measure fewer than :data:`LOOKAHEAD_STEPS` of them.
 
     Examples
     --------
@@ -129,6 +133,10 @@ def lookahead_affinity(
     (4, ['y', 'z'])
     """
     config, model_config = config or TrainConfig(), model_config or ModelConfig()
+    batches = math.ceil(len(prepared.train) / config.batch_size)
+    epochs = epochs if epochs is not None else max(LOOKAHEAD_EPOCHS, math.ceil(LOOKAHEAD_STEPS / max(batches, 1)))
+    every = every if every is not None else (LOOKAHEAD_EVERY if epochs * batches >= LOOKAHEAD_EVERY * LOOKAHEAD_STEPS
+                                             else 1)
     if epochs < 1 or every < 1 or not lookahead_lr > 0:
         raise ConfigError(f"epochs={epochs}, every={every}, lookahead_lr={lookahead_lr}: each must be positive; "
                           f"use epochs={LOOKAHEAD_EPOCHS}, every={LOOKAHEAD_EVERY}, lookahead_lr={LOOKAHEAD_LR}.")
@@ -137,7 +145,6 @@ def lookahead_affinity(
         raise ConfigError(f"Lookahead affinity needs at least two tasks; {len(targets)} given. Add a task.")
     data = prepared.train
     n, size = len(data), config.batch_size
-    batches = math.ceil(n / size)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         model = SharedTrunkModel(prepared.n_features, {s.name: (s.kind, s.output_size) for s in targets},

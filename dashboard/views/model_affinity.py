@@ -107,8 +107,9 @@ def jobs_section(run: TrainingRun, was_live: bool) -> None:
         elif job is not None and job.error:
             st.error(job.error)
     if st.button("Measure the lookahead affinity (TAG)", key=K.LOOKAHEAD, disabled=live_now,
-                 help="Fifty et al. 2021: a short equal-weighted run; at every 5th batch, how much a step on one "
-                      "task's loss lowers each other task's loss on that batch."):
+                 help="Fifty et al. 2021: a short equal-weighted run (2 epochs, more on small data); at every 5th batch "
+                      "(every batch on small data), how much a step on one task's loss lowers each other task's "
+                      "loss on that batch."):
         state.start_affinity_job(lookahead_job(run.id, run.request))
         st.rerun()
     sources = {COSINE: snapshot.records[-1].affinity if snapshot.records else {}}
@@ -116,7 +117,7 @@ def jobs_section(run: TrainingRun, was_live: bool) -> None:
         result = tag.result
         sources[LOOKAHEAD] = result.affinity
         _show(_heatmap(run.id, ("tag", result.steps), result.affinity,
-                       f"Lookahead affinity (TAG), {result.steps} measured batches", "Z", "step on task",
+                       f"Lookahead affinity (TAG), {result.steps} measured batches in {result.epochs} epochs", "Z", "step on task",
                        "loss of task", True), K.LOOKAHEAD_MAP)
         st.caption("Row i, column j: the share by which one gradient step on task i alone lowered task j's loss "
                    "on the same batch (negative: it raised it)" + (", until you stopped it." if result.stopped else "."))
