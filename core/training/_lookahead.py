@@ -143,8 +143,20 @@ def lookahead_affinity(
     targets = [s for s in prepared.targets if tasks is None or s.name in set(tasks)]
     if len(targets) < 2:
         raise ConfigError(f"Lookahead affinity needs at least two tasks; {len(targets)} given. Add a task.")
+    threads = torch.get_num_threads()
+    if config.num_threads is not None:  # one thread by default, as train() does: far faster on a shared machine
+        torch.set_num_threads(config.num_threads)
+    try:
+        return _run(prepared, config, model_config, targets, epochs, every, lookahead_lr, should_stop, on_step)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run(prepared, config, model_config, targets, epochs, every, lookahead_lr, should_stop, on_step):
+    """The short equal-weighted run, measuring every ``every``-th batch (see :func:`lookahead_affinity`)."""
     data = prepared.train
     n, size = len(data), config.batch_size
+    batches = math.ceil(n / size)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         model = SharedTrunkModel(prepared.n_features, {s.name: (s.kind, s.output_size) for s in targets},
