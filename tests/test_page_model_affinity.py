@@ -41,7 +41,6 @@ def test_the_gradient_cosine_heatmap_appears_after_training(app):
     assert any("Suggested:" in m.value for m in at.markdown)
 
 
-@pytest.mark.slow  # three background jobs and their reruns (~20 s)
 def test_lookahead_affinity_and_a_grouping_train_on_demand_and_show_beside_the_all_tasks_model(app):
     at = open_model(app)
     train(at, 1)
