@@ -134,3 +134,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_it_drops_into_a_dataloader_like_distributed_sampler():
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    y = labels_matrix(101)
+    dataset = TensorDataset(torch.arange(101))
+    sampler = MultiTaskDistributedSampler(y, num_replicas=2, rank=1, seed=3)
+    loader = DataLoader(dataset, batch_size=16, sampler=sampler)
+    sampler.set_epoch(2)
+    rows = torch.cat([batch for (batch,) in loader]).tolist()
+    assert rows == list(sampler) and len(rows) == len(sampler) == 51
