@@ -1,9 +1,12 @@
 """Training: fit the shared-trunk model on a split, per-epoch records, test metrics and the multi-task vs single-task comparison.
 
 Features are prepared from the data and the split (``prepare_split``), the loop trains with early stopping on
-validation loss (``train``), and ``transfer_gain`` says per task whether training the tasks together helped.
+validation loss (``train``), and ``transfer_gain`` says per task whether training the tasks together helped. ``fit_baselines`` adds the honest
+baselines (single-task nets, gradient-boosted trees); ``fit_run`` writes a run to its folder and ``list_runs``
+reads the folders back as the runs table (``runs_frame``, ``seed_summary``).
 """
 
+from ._baselines import BASELINES, Baselines, baseline_losses, fit_baselines, tree_baselines
 from ._features import (
     FeatureConfig,
     PreparedSplit,
@@ -29,6 +32,21 @@ from ._records import (
     divergence_message,
     history_frame,
     weights_frame,
+)
+from ._runs import (
+    RUN_STATUSES,
+    RunOutcome,
+    RunRecord,
+    RunWriter,
+    best_val_metrics,
+    check_runs_dir,
+    fit_run,
+    list_runs,
+    read_run,
+    run_config,
+    run_metrics,
+    runs_frame,
+    seed_summary,
 )
 from ._transfer_gain import (
     BLIND_GUESS,
@@ -75,4 +93,22 @@ __all__ = [
     "bootstrap_primary",
     "BOOTSTRAP_RESAMPLES",
     "VERDICTS",
+    "BASELINES",
+    "Baselines",
+    "tree_baselines",
+    "fit_baselines",
+    "baseline_losses",
+    "RUN_STATUSES",
+    "RunWriter",
+    "RunRecord",
+    "RunOutcome",
+    "check_runs_dir",
+    "run_config",
+    "run_metrics",
+    "read_run",
+    "list_runs",
+    "fit_run",
+    "runs_frame",
+    "seed_summary",
+    "best_val_metrics",
 ]
