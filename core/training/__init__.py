@@ -47,6 +47,7 @@ from ._runs import (
     run_metrics,
     runs_frame,
     seed_summary,
+    seeds_metrics,
 )
 from ._transfer_gain import (
     BLIND_GUESS,
@@ -111,4 +112,5 @@ __all__ = [
     "runs_frame",
     "seed_summary",
     "best_val_metrics",
+    "seeds_metrics",
 ]

@@ -57,6 +57,7 @@ __all__ = [
     "seed_summary",
     "best_val_metrics",
     "split_digest",
+    "seeds_metrics",
 ]
 
 RUN_STATUSES = ("running", "done", "cancelled", "failed")
@@ -542,3 +543,55 @@ def seed_summary(frame: pd.DataFrame) -> pd.DataFrame:
     out.insert(0, "seeds", done.groupby(keys, sort=False, dropna=False)["seed"].nunique())
     out = out.reset_index()
     return out.astype(object).where(out.notna(), None)[columns]
+
+
+# --------------------------------------------------------------------------- several seeds
+
+
+def _mean_sd(values: list) -> tuple[float | None, float | None]:
+    known = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    if not known:
+        return None, None
+    return float(np.mean(known)), float(np.std(known, ddof=1)) if len(known) > 1 else None
+
+
+def _nested_mean_sd(tables: list[Mapping]) -> tuple[dict, dict]:
+    """Mean and sd of ``{task: {metric: value}}`` tables, key by key."""
+    mean, sd = {}, {}
+    for task in dict.fromkeys(t for table in tables for t in table):
+        names = dict.fromkeys(m for table in tables for m in (table.get(task) or {}))
+        pairs = {m: _mean_sd([(table.get(task) or {}).get(m) for table in tables]) for m in names}
+        mean[task] = {m: pair[0] for m, pair in pairs.items()}
+        sd[task] = {m: pair[1] for m, pair in pairs.items()}
+    return mean, sd
+
+
+def seeds_metrics(metrics: Sequence[Mapping], seeds: Sequence[int]) -> dict:
+    """The metrics file's multi-seed keys: ``seeds`` (one entry per seed), ``mean`` and ``sd`` (n-1) over them.
+
+    ``metrics`` are the runs' :func:`run_metrics`; ``mean`` and ``sd`` hold ``test`` (task, metric), and when
+    the baselines were trained, ``baselines`` (baseline, task, metric) and ``delta_m`` (per baseline).
+
+    Examples
+    --------
+    >>> out = seeds_metrics([{"test": {"y": {"r2": 0.5}}}, {"test": {"y": {"r2": 0.7}}}], [0, 1])
+    >>> [s["seed"] for s in out["seeds"]], round(out["mean"]["test"]["y"]["r2"], 3), round(out["sd"]["test"]["y"]["r2"], 3)
+    ([0, 1], 0.6, 0.141)
+    """
+    kept = ("test", "best_epoch", "best_val", "stopped", "early_stop_epoch", "baselines", "delta_m")
+    per_seed = [{"seed": seed, **{k: m.get(k) for k in kept if k in m}} for seed, m in zip(seeds, metrics, strict=True)]
+    mean, sd = {}, {}
+    mean["test"], sd["test"] = _nested_mean_sd([m.get("test") or {} for m in metrics])
+    fitted = [m.get("baselines") for m in metrics if m.get("baselines")]
+    if fitted:
+        mean["baselines"], sd["baselines"] = {}, {}
+        for name in BASELINES:
+            tables = [f[name] for f in fitted if name in f]
+            if tables:
+                mean["baselines"][name], sd["baselines"][name] = _nested_mean_sd(tables)
+        deltas = [m.get("delta_m") or {} for m in metrics]
+        names = dict.fromkeys(n for d in deltas for n in d)
+        pairs = {n: _mean_sd([d.get(n) for d in deltas]) for n in names}
+        mean["delta_m"] = {n: p[0] for n, p in pairs.items()}
+        sd["delta_m"] = {n: p[1] for n, p in pairs.items()}
+    return _strict({"seeds": per_seed, "mean": mean, "sd": sd})
