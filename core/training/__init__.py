@@ -48,6 +48,7 @@ from ._runs import (
     runs_frame,
     seed_summary,
     seeds_metrics,
+    split_digest,
 )
 from ._transfer_gain import (
     BLIND_GUESS,
@@ -113,4 +114,5 @@ __all__ = [
     "seed_summary",
     "best_val_metrics",
     "seeds_metrics",
+    "split_digest",
 ]
