@@ -63,6 +63,17 @@ def chosen_runs_dir() -> str | None:
     return folder
 
 
+def runs_of_split(fingerprint: str, assignment) -> tuple[RunRecord, ...]:
+    """The ended runs in the runs folder made on this data and split (the Export page's report shows them)."""
+    folder = chosen_runs_dir()
+    if folder is None:
+        return ()
+    digest = split_digest(assignment)
+    return tuple(run for run in list_runs(folder) if run.status == "done"
+                 and run.config.get("data", {}).get("fingerprint") == fingerprint
+                 and run.config.get("split", {}).get("digest") == digest)
+
+
 def _folder_setting() -> str | None:
     folder = st.text_input("Runs folder", value=default_runs_dir(), key=K.RUNS_DIR,
                            help="Every run (this page's, the queued repeats, `python -m core train --runs-dir DIR`) "
