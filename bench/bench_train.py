@@ -349,17 +349,15 @@ def quality_dataset(name: str, designs: list[str], weightings: list[str]) -> str
 
 
 def quality_main(names: list[str] | None = None) -> None:
+    """Write the quality header (``results/train_quality.md``) and one file per dataset, so one dataset can be re-run."""
     names = names or list(QUALITY_DATASETS)
     designs = available_designs()
     weightings = [w for w in WEIGHTINGS if w != "manual"]  # manual without weights is equal
-    sections = []
-    for name in names:
-        print(f"quality: {name}", flush=True)
-        sections += [quality_dataset(name, designs, weightings), ""]
     write_section("train_quality", "\n".join([
         "## train: quality (issue 16)",
         "",
-        f"Command: `python -m bench.bench_train quality {' '.join(names)}`. " + machine() + ".",
+        "Command: `python -m bench.bench_train quality [DATASET ...]` (each dataset's table names its own run). "
+        + machine() + ".",
         "",
         f"{len(QUALITY_SEEDS)} seeds ({', '.join(map(str, QUALITY_SEEDS))}) per design and weighting, on the split the "
         "app proposes (whole groups when the data has groups, else multi-task stratified), at train()'s defaults "
@@ -368,10 +366,14 @@ def quality_main(names: list[str] | None = None) -> None:
         "(tasks whose baseline predicts nothing, R² < 0.05 or AUC < 0.55, are left out), mean ± sd over seeds. "
         "Baselines on the same features and split: one single-task net per task (same trunk and settings, same "
         "seed), and sklearn's HistGradientBoosting at its defaults on the rows with that task's label. "
-        f"Designs on this branch: {', '.join(designs)}.",
+        f"Designs on the branch that ran it: {', '.join(designs)}; weightings: {', '.join(weightings)}.",
         "",
-        *sections,
     ]))
+    for name in names:
+        print(f"quality: {name}", flush=True)
+        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        write_section(f"train_quality_{name}", quality_dataset(name, designs, weightings)
+                      + f"\n\n(`python -m bench.bench_train quality {name}`, {stamp}; designs {', '.join(designs)}.)\n")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -82,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--split-file", required=True, metavar="FILE", help="CSV/Parquet from `split`")
     report.add_argument("--config", metavar="FILE",
                         help="the split's config JSON (Export page); the report then names the strategy and scores ED")
+    report.add_argument("--runs-dir", metavar="DIR",
+                        help="add a section with the training runs in DIR (`train --runs-dir`): table and curves")
 
     train = commands.add_parser("train", help="train a shared-trunk model on a split; write metrics JSON")
     common(train)
@@ -205,7 +207,12 @@ def _cmd_report(args: argparse.Namespace) -> None:
                 f"--config names the splits {', '.join(config.split_names)} but the split file holds "
                 f"{', '.join(found)}; give the config this split was made with."
             )
-    write_report(args.out, dataset, tasks, assignment, config=config)
+    runs = None
+    if args.runs_dir is not None:
+        from .training import list_runs
+
+        runs = list_runs(args.runs_dir)
+    write_report(args.out, dataset, tasks, assignment, config=config, runs=runs)
     print(f"wrote {args.out}", file=sys.stderr)
 
 
@@ -250,7 +257,7 @@ def _cmd_train(args: argparse.Namespace) -> None:
             group_column=dataset.group_column,
             id_column=dataset.id_column,
             time_column=dataset.time_column,
-            data={"name": dataset.name, "fingerprint": dataset.fingerprint, "source": args.data},
+            data={"name": dataset.name, "fingerprint": dataset.fingerprint},
         )
         for seed in seeds
     ]

@@ -53,3 +53,18 @@ def test_an_empty_runs_folder_says_so():
     from core.report._runs import runs_section
 
     assert "The runs folder holds no runs." in runs_section((), None, None)
+
+
+@pytest.mark.slow
+def test_the_report_command_adds_the_runs_of_a_folder(runs, tmp_path):
+    from core.__main__ import main
+
+    _, found = runs
+    split_file, out = tmp_path / "split.csv", tmp_path / "report.html"
+    assert main(["split", "builtin:penguins", "--out", str(split_file)]) == 0
+    assert main(["report", "builtin:penguins", "--split-file", str(split_file), "--runs-dir",
+                 str(found[0].path.parent), "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert '<section id="runs">' in page and found[0].name in page
+    assert main(["report", "builtin:penguins", "--split-file", str(split_file), "--runs-dir",
+                 str(split_file), "--out", str(out)]) == 2

@@ -181,3 +181,15 @@ def test_losing_to_a_baseline_is_said_in_words():
                            {"y": "regression", "z": "binary"})
     assert said == ["On y the multi-task net (r2 0.200) loses to the single-task net (0.300) and to "
                     "gradient-boosted trees (0.400)."]
+
+
+def test_a_reader_polling_while_the_trainer_writes_sees_each_epoch(data, tmp_path):
+    frame, tasks, assignment = data
+    seen = []
+
+    def poll(record):  # called by the trainer after each epoch, as a page's poll would land between epochs
+        (run,) = list_runs(tmp_path)
+        seen.append((run.status, len(run.history), run.metrics, len(runs_frame([run]))))
+
+    fit_run(frame, tasks, assignment, config=TINY, model_config=SMALL, runs_dir=tmp_path, on_epoch=poll)
+    assert seen == [("running", epoch, None, 4) for epoch in (1, 2, 3)]
