@@ -49,7 +49,7 @@ def test_a_run_made_on_the_command_line_opens_in_the_table(cli_runs):
     at = open_model(cli_runs)
     table = runs_table(at)
     assert table["task"].tolist() == ["union", "lwage"] and set(table["status"]) == {"done"}
-    assert table["run"].str.startswith("hard · equal · seed 0").all()
+    assert set(table["design"]) == {"hard"} and set(table["weighting"]) == {"equal"} and set(table["seed"]) == {0}
     assert {"best val", "at epoch", "test", "single-task", "trees", "Δm vs single-task", "Δm vs trees"} <= set(table)
     assert table["trees"].notna().all()
     assert any(K.RUNS_CURVES in chart.proto.id for chart in at.get("plotly_chart"))

@@ -44,7 +44,7 @@ def default_runs_dir() -> str:
     return os.environ.get("TASKSPLIT_RUNS_DIR") or "runs"
 
 COLUMNS = {
-    "label": "run", "status": "status", "task": "task", "metric": "metric", "best_val": "best val",
+    "started": "started", "design": "design", "weighting": "weighting", "seed": "seed", "status": "status", "task": "task", "metric": "metric", "best_val": "best val",
     "best_epoch": "at epoch", "test": "test", "test_seeds": "test over seeds", "single_task": "single-task",
     "trees": "trees", "vs_single_task": "Δ vs single-task", "vs_trees": "Δ vs trees",
     "delta_m_single_task": "Δm vs single-task", "delta_m_trees": "Δm vs trees", "delta_m_seeds": "Δm over seeds",
@@ -89,10 +89,16 @@ def _folder_setting() -> str | None:
     return folder
 
 
+def _started(run: RunRecord) -> str:
+    """When the run started (UTC, from its folder's name), or the folder's name."""
+    day, stamp = run.name[4:8], run.name[9:15]
+    if not (day.isdigit() and stamp.isdigit()):
+        return run.name
+    return f"{day[:2]}-{day[2:]} {stamp[:2]}:{stamp[2:4]}:{stamp[4:]}"
+
+
 def _label(run: RunRecord) -> str:
-    stamp = run.name[9:15]
-    when = f"{stamp[:2]}:{stamp[2:4]}:{stamp[4:]}" if stamp.isdigit() else run.name
-    return f"{run.design} · {run.weighting} · seed {run.seed} · {when}"
+    return f"{run.design} · {run.weighting} · seed {run.seed} · {_started(run)}"
 
 
 def _mean_sd(mean, sd, seeds) -> str | None:
@@ -105,8 +111,7 @@ def table_view(runs: tuple[RunRecord, ...]) -> pd.DataFrame:
     """The runs table as shown: newest run first, one row per task, mean ± sd over the seeds of its setting."""
     table = runs_frame(runs)
     summary = seed_summary(table).set_index(["setting", "task"])
-    labels = {run.name: _label(run) for run in runs}
-    table["label"] = table["run"].map(labels)
+    table["started"] = table["run"].map({run.name: _started(run) for run in runs})
     seeds = [summary.loc[key] if key in summary.index else None for key in zip(table["setting"], table["task"], strict=True)]
     table["test_seeds"] = [None if s is None else _mean_sd(s["test_mean"], s["test_sd"], s["seeds"]) for s in seeds]
     table["delta_m_seeds"] = [None if s is None else _mean_sd(s["delta_m_single_task_mean"], s["delta_m_single_task_sd"],
