@@ -124,12 +124,15 @@ def run_curves(
                                    "hovertemplate": f"{name}: {what} at epoch %{{x}}<extra></extra>"})
     layout["annotations"].append({
         "text": "● best val metric · ✕ early stopping fired" + (" · faint: raw, solid: smoothed" if smoothing else ""),
-        "xref": "paper", "yref": "paper", "x": 1.0, "xanchor": "right", "y": 1.0, "yanchor": "bottom", "yshift": 24,
+        "xref": "paper", "yref": "paper", "x": 1.0, "xanchor": "right", "y": 1.0, "yanchor": "bottom", "yshift": 22,
         "showarrow": False, "font": {"size": 12, "color": "#555"},
     })
+    below = 30 + 22 * math.ceil(len(runs) / 3)  # room under the panels for the legend, about three runs a line
     fig = style(go.Figure(data=traces, layout=layout), title=title,
-                height=(70 if title else 30) + 74 + PANEL_HEIGHT * rows)
-    fig.update_layout(margin_t=fig.layout.margin.t + 24, legend_y=1.08)
+                height=(70 if title else 30) + 74 + below + PANEL_HEIGHT * rows)
+    fig.update_layout(margin_t=fig.layout.margin.t + 24, margin_b=fig.layout.margin.b + below)
+    plot_height = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    fig.update_layout(legend_y=-50 / plot_height, legend_yanchor="top")  # under the x axis titles
     return fig
 
 

@@ -44,10 +44,11 @@ def default_runs_dir() -> str:
     return os.environ.get("TASKSPLIT_RUNS_DIR") or "runs"
 
 COLUMNS = {
-    "started": "started", "design": "design", "weighting": "weighting", "seed": "seed", "status": "status", "task": "task", "metric": "metric", "best_val": "best val",
-    "best_epoch": "at epoch", "test": "test", "test_seeds": "test over seeds", "single_task": "single-task",
-    "trees": "trees", "vs_single_task": "Δ vs single-task", "vs_trees": "Δ vs trees",
-    "delta_m_single_task": "Δm vs single-task", "delta_m_trees": "Δm vs trees", "delta_m_seeds": "Δm over seeds",
+    "started": "started", "design": "design", "weighting": "weighting", "seed": "seed", "status": "status",
+    "task": "task", "metric": "metric", "best_val": "best val", "best_epoch": "at epoch", "test": "test",
+    "seeds": "seeds done", "test_seeds": "test over seeds", "single_task": "single-task", "trees": "trees",
+    "vs_single_task": "Δ vs single-task", "vs_trees": "Δ vs trees", "delta_m_single_task": "Δm vs single-task",
+    "delta_m_trees": "Δm vs trees", "delta_m_seeds": "Δm over seeds",
 }
 
 
@@ -104,7 +105,7 @@ def _label(run: RunRecord) -> str:
 def _mean_sd(mean, sd, seeds) -> str | None:
     if mean is None or pd.isna(mean) or seeds is None or seeds < 2:
         return None
-    return f"{mean:.3f} ± {sd:.3f} ({seeds} seeds)"
+    return f"{mean:.3f} ± {sd:.3f}"
 
 
 def table_view(runs: tuple[RunRecord, ...]) -> pd.DataFrame:
@@ -113,6 +114,7 @@ def table_view(runs: tuple[RunRecord, ...]) -> pd.DataFrame:
     summary = seed_summary(table).set_index(["setting", "task"])
     table["started"] = table["run"].map({run.name: _started(run) for run in runs})
     seeds = [summary.loc[key] if key in summary.index else None for key in zip(table["setting"], table["task"], strict=True)]
+    table["seeds"] = [None if s is None else int(s["seeds"]) for s in seeds]
     table["test_seeds"] = [None if s is None else _mean_sd(s["test_mean"], s["test_sd"], s["seeds"]) for s in seeds]
     table["delta_m_seeds"] = [None if s is None else _mean_sd(s["delta_m_single_task_mean"], s["delta_m_single_task_sd"],
                                                               s["seeds"]) for s in seeds]
@@ -130,8 +132,8 @@ def _selected(event, table: pd.DataFrame) -> list[str]:
 
 def _show_table(table: pd.DataFrame) -> list[str]:
     shown = table[list(COLUMNS)].rename(columns=COLUMNS)
-    for column in ("test over seeds", "Δm over seeds"):
-        if shown[column].isna().all():
+    for column in ("seeds done", "test over seeds", "Δm over seeds"):
+        if shown[column].isna().all() or column == "seeds done" and (shown[column].fillna(1) < 2).all():
             shown = shown.drop(columns=column)
     numbers = ("best val", "test", "single-task", "trees", "Δ vs single-task", "Δ vs trees")
     config = {c: st.column_config.NumberColumn(c, format="%.3f") for c in numbers}
