@@ -110,3 +110,29 @@ def test_cancel_stops_the_queue(tmp_path):
     assert snapshot.cancelled and not snapshot.running and snapshot.finished == 0
     assert [r.status for r in list_runs(tmp_path)] == ["cancelled"]
     assert "the rest were not started" in snapshot.line()
+
+
+def test_cancel_on_the_page_stops_the_queued_repeats(tmp_path):
+    """A long run of the page's own data and split is repeated; Cancel queue stops the repeat in progress."""
+    from core.data import load_builtin
+    from core.model import ModelConfig
+    from core.splits import split
+    from core.training import RunWriter, run_config, split_digest
+
+    data = load_builtin("wagepan")
+    assignment = split(data.frame, data.tasks, state.default_split_config(data)).assignment
+    config = TrainConfig(epochs=100_000, patience=None)
+    writer = RunWriter(tmp_path, run_config(data.tasks, config, ModelConfig(), feature_columns=data.feature_columns,
+                                            data={"name": data.name, "fingerprint": data.fingerprint},
+                                            split={"digest": split_digest(assignment), "test_fold": 0}))
+    (writer.path / "status").write_text("done\n")
+    at = open_model(tmp_path)
+    at.button(key=K.RUNS_REPEAT).click().run()
+    queue = at.session_state[state.RUN_QUEUE]
+    assert queue.running and [b.label for b in at.button if b.key == K.RUNS_CANCEL] == ["Cancel queue"]
+    at.button(key=K.RUNS_CANCEL).click().run()
+    assert queue.join(timeout=JOIN_SECONDS)
+    assert queue.snapshot().cancelled and queue.snapshot().finished == 0
+    at.run()
+    assert sorted(r.status for r in list_runs(tmp_path)) == ["cancelled", "done"]
+    assert any("Queue cancelled" in c.value for c in at.caption)
