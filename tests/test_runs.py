@@ -193,3 +193,11 @@ def test_a_reader_polling_while_the_trainer_writes_sees_each_epoch(data, tmp_pat
 
     fit_run(frame, tasks, assignment, config=TINY, model_config=SMALL, runs_dir=tmp_path, on_epoch=poll)
     assert seen == [("running", epoch, None, 4) for epoch in (1, 2, 3)]
+
+
+def test_a_history_line_with_keys_this_reader_does_not_know_still_reads(tmp_path):
+    writer = RunWriter(tmp_path, run_config([Task("y", ("y",), "binary")], TINY, SMALL))
+    line = {"epoch": 1, "seconds": 0.1, "train_loss": {"y": 0.5}, "val_loss": {"y": 0.6}, "val_metric": {"y": 0.7},
+            "weights": {"y": 1.0}, "train_total": 0.5, "val_total": 0.6, "gates": {"y": [0.5, 0.5]}}
+    (writer.path / "history.jsonl").write_text(json.dumps(line) + "\n")
+    assert [r.epoch for r in read_run(writer.path).history] == [1]

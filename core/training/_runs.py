@@ -62,7 +62,7 @@ __all__ = [
 
 RUN_STATUSES = ("running", "done", "cancelled", "failed")
 CONFIG, HISTORY, METRICS, STATUS = "config.json", "history.jsonl", "metrics.json", "status"
-_RECORD_FIELDS = None  # the EpochRecord fields, read once (a newer record's extra keys are ignored)
+_RECORD_FIELDS = frozenset(f.name for f in fields(EpochRecord))  # a line's other keys (a newer writer's) are ignored
 
 
 # --------------------------------------------------------------------------- the folder
@@ -261,9 +261,6 @@ def run_metrics(result: TrainResult, baselines: Baselines | None = None) -> dict
 
 
 def _record(values: Mapping) -> EpochRecord:
-    global _RECORD_FIELDS
-    if _RECORD_FIELDS is None:
-        _RECORD_FIELDS = {f.name for f in fields(EpochRecord)}
     return EpochRecord(**{k: v for k, v in values.items() if k in _RECORD_FIELDS})
 
 
