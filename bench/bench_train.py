@@ -366,7 +366,8 @@ def quality_main(names: list[str] | None = None) -> None:
         "(tasks whose baseline predicts nothing, R² < 0.05 or AUC < 0.55, are left out), mean ± sd over seeds. "
         "Baselines on the same features and split: one single-task net per task (same trunk and settings, same "
         "seed), and sklearn's HistGradientBoosting at its defaults on the rows with that task's label. "
-        f"Designs on the branch that ran it: {', '.join(designs)}; weightings: {', '.join(weightings)}.",
+        f"Designs on the branch that ran it: {', '.join(designs)}; weightings: {', '.join(weightings)}. "
+        "s/epoch is wall time on a shared machine: compare it within one table, not across runs.",
         "",
     ]))
     for name in names:
