@@ -12,11 +12,17 @@ Run: ``python -m bench train`` (or ``.venv/bin/python -m bench.bench_train``).
    interleaved round by round so load from other processes hits them alike.
 2. The default wagepan model (its 7 suggested tasks) for 50 epochs, early
    stopping off, on a grouped 70/15/15 split: wall time and test metrics.
+3. The quality table (issue 16), ``python -m bench.bench_train quality [DATASET ...]``:
+   3 seeds on wagepan, happiness, yeast and flights, per design (the architectures
+   this branch's ModelConfig accepts) and weighting, Δm of the multi-task net
+   against the single-task nets and against gradient-boosted trees, mean ± sd.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 
@@ -27,7 +33,10 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from bench.common import Timing, machine, table, timed, write_section
 from core.data import load_builtin
-from core.model import ModelConfig, SharedTrunkModel, task_losses
+from core.errors import ConfigError
+from core.model import WEIGHTINGS, ModelConfig, SharedTrunkModel, task_losses
+from core.splits import SplitConfig, split
+from core.tasks import Task
 from core.training import (
     PRIMARY_METRIC,
     PreparedSplit,
@@ -37,6 +46,8 @@ from core.training import (
     train,
     train_baselines,
     transfer_gain,
+    transfer_gain_from_metrics,
+    tree_baselines,
 )
 
 REPEAT = 3
@@ -228,7 +239,149 @@ def _cell(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def main() -> None:
+# --------------------------------------------------------------------------- quality (issue 16)
+
+QUALITY_DATASETS = ("wagepan", "happiness", "yeast", "flights")
+QUALITY_SEEDS = (0, 1, 2)
+DESIGNS = ("hard", "soft", "mmoe", "hierarchical")
+# flights: 336,776 rows; at most this many epochs per run (early stopping usually ends it before); others: defaults
+QUALITY_EPOCHS = {"flights": int(os.environ.get("BENCH_FLIGHTS_EPOCHS", "15"))}
+
+
+def available_designs() -> list[str]:
+    """The architectures this branch's ModelConfig accepts (``hard`` alone before issue 16's designs land)."""
+    found = []
+    for design in DESIGNS:
+        try:
+            ModelConfig(architecture=design)
+        except TypeError:  # no architecture field: only the hard-shared trunk
+            return ["hard"]
+        except ConfigError:
+            continue
+        found.append(design)
+    return found
+
+
+def _model(design: str) -> ModelConfig:
+    return ModelConfig() if design == "hard" and "architecture" not in ModelConfig.__dataclass_fields__ else \
+        ModelConfig(architecture=design)
+
+
+def quality_data(name: str):
+    """The dataset, its tasks and the split the app proposes (whole groups when it has groups, else stratified).
+
+    yeast's 14 labels are one multilabel task in the app; here each label is a binary task, or there
+    would be nothing to share.
+    """
+    dataset = load_builtin(name)
+    tasks = dataset.tasks
+    if name == "yeast":
+        labels = [c for c in dataset.frame.columns if c.startswith("Class")]
+        tasks = tuple(Task(c, (c,), "binary") for c in labels)
+    config = (SplitConfig(strategy="group", group_column=dataset.group_column) if dataset.group_column
+              else SplitConfig(strategy="stratified"))
+    assignment = split(dataset.frame, tasks, config).assignment
+    features = [c for c in (dataset.feature_columns or ()) if c not in {t.name for t in tasks}] or None
+    return dataset, tasks, prepare_split(dataset.frame, tasks, assignment, feature_columns=features,
+                                         group_column=dataset.group_column)
+
+
+def _pm(values: list[float | None]) -> str:
+    known = [v for v in values if v is not None and np.isfinite(v)]
+    if not known:
+        return "-"
+    sd = f" ± {np.std(known, ddof=1):.1%}" if len(known) > 1 else ""
+    return f"{np.mean(known):+.1%}{sd}"
+
+
+def _pm3(values: list[float | None]) -> str:
+    known = [v for v in values if v is not None and np.isfinite(v)]
+    if not known:
+        return "-"
+    return f"{np.mean(known):.3f}" + (f" ± {np.std(known, ddof=1):.3f}" if len(known) > 1 else "")
+
+
+def quality_dataset(name: str, designs: list[str], weightings: list[str]) -> str:
+    dataset, tasks, prepared = quality_data(name)
+    kinds = {spec.name: spec.kind for spec in prepared.targets}
+    epochs = QUALITY_EPOCHS.get(name, TrainConfig().epochs)
+    stl, trees, runs = {}, {}, {}
+    start = time.perf_counter()
+    for seed in QUALITY_SEEDS:
+        config = TrainConfig(seed=seed, epochs=epochs)
+        stl[seed] = {t: r.test[t] for t, r in train_baselines(prepared, config).items()}
+        trees[seed] = tree_baselines(prepared, seed=seed).test["trees"]
+        for design in designs:
+            for weighting in weightings:
+                result = train(prepared, TrainConfig(seed=seed, epochs=epochs, weighting=weighting), _model(design))
+                runs[(design, weighting, seed)] = result
+    seconds = time.perf_counter() - start
+    rows = []
+    for design in designs:
+        for weighting in weightings:
+            results = [runs[(design, weighting, seed)] for seed in QUALITY_SEEDS]
+            vs_stl = [transfer_gain_from_metrics(r.test, stl[s], kinds).delta_m for r, s in zip(results, QUALITY_SEEDS, strict=True)]
+            vs_trees = [transfer_gain_from_metrics(r.test, trees[s], kinds).delta_m
+                        for r, s in zip(results, QUALITY_SEEDS, strict=True)]
+            beats = sum(
+                np.mean([r.test[t][PRIMARY_METRIC[k]] or np.nan for r in results])
+                > np.mean([trees[s][t][PRIMARY_METRIC[k]] or np.nan for s in QUALITY_SEEDS]) for t, k in kinds.items())
+            epoch = statistics.median(rec.seconds for r in results for rec in r.history)
+            rows.append([design, weighting, _pm(vs_stl), _pm(vs_trees), f"{beats} of {len(kinds)}",
+                         f"{statistics.median(len(r.history) for r in results):.0f}", f"{epoch:.3f}"])
+    per_task = []
+    for task, kind in kinds.items():
+        metric = PRIMARY_METRIC[kind]
+        hard = [runs[(designs[0], "equal", s)].test[task][metric] for s in QUALITY_SEEDS]
+        per_task.append([task, metric, _pm3(hard), _pm3([stl[s][task][metric] for s in QUALITY_SEEDS]),
+                         _pm3([trees[s][task][metric] for s in QUALITY_SEEDS])])
+    return "\n".join([
+        f"#### {name}: {len(dataset.frame):,} rows, {len(tasks)} tasks, {len(prepared.train):,} train rows; "
+        f"{epochs} epochs at most (early stopping, patience 10); all runs {seconds:.0f} s",
+        "",
+        table(["design", "weighting", "Δm vs single-task nets", "Δm vs trees", "tasks where MTL beats trees",
+               "epochs (median)", "s/epoch (median)"], rows),
+        "",
+        f"Per task, primary test metric, mean ± sd over {len(QUALITY_SEEDS)} seeds ({designs[0]}, equal weighting):",
+        "",
+        table(["task", "metric", "multi-task net", "single-task nets", "trees"], per_task),
+    ])
+
+
+def quality_main(names: list[str] | None = None) -> None:
+    """Write the quality header (``results/train_quality.md``) and one file per dataset, so one dataset can be re-run."""
+    names = names or list(QUALITY_DATASETS)
+    designs = available_designs()
+    weightings = [w for w in WEIGHTINGS if w != "manual"]  # manual without weights is equal
+    write_section("train_quality", "\n".join([
+        "## train: quality (issue 16)",
+        "",
+        "Command: `python -m bench.bench_train quality [DATASET ...]` (each dataset's table names its own run). "
+        + machine() + ".",
+        "",
+        f"{len(QUALITY_SEEDS)} seeds ({', '.join(map(str, QUALITY_SEEDS))}) per design and weighting, on the split the "
+        "app proposes (whole groups when the data has groups, else multi-task stratified), at train()'s defaults "
+        "(trunk 2x128, batch 1024, lr 3e-3, early stopping on val loss, patience 10). Δm (Maninis et al. 2019) is the "
+        "mean over tasks of the relative gain of the multi-task net's primary test metric over the baseline's "
+        "(tasks whose baseline predicts nothing, R² < 0.05 or AUC < 0.55, are left out), mean ± sd over seeds. "
+        "Baselines on the same features and split: one single-task net per task (same trunk and settings, same "
+        "seed), and sklearn's HistGradientBoosting at its defaults on the rows with that task's label. "
+        f"Designs on the branch that ran it: {', '.join(designs)}; weightings: {', '.join(weightings)}. "
+        "s/epoch is wall time on a shared machine: compare it within one table, not across runs.",
+        "",
+    ]))
+    for name in names:
+        print(f"quality: {name}", flush=True)
+        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        write_section(f"train_quality_{name}", quality_dataset(name, designs, weightings)
+                      + f"\n\n(`python -m bench.bench_train quality {name}`, {stamp}; designs {', '.join(designs)}.)\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(argv or [])
+    if argv[:1] == ["quality"]:
+        quality_main(argv[1:])
+        return
     markdown = "\n".join([
         "## train",
         "",
@@ -243,7 +396,8 @@ def main() -> None:
         wagepan_section(),
     ])
     write_section("train", markdown)
+    quality_main()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -15,6 +15,7 @@ import argparse
 import importlib
 import importlib.abc
 import importlib.machinery
+import json
 import os
 import sys
 import warnings
@@ -82,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--split-file", required=True, metavar="FILE", help="CSV/Parquet from `split`")
     report.add_argument("--config", metavar="FILE",
                         help="the split's config JSON (Export page); the report then names the strategy and scores ED")
+    report.add_argument("--runs-dir", metavar="DIR",
+                        help="add a section with the training runs in DIR (`train --runs-dir`): table and curves")
 
     train = commands.add_parser("train", help="train a shared-trunk model on a split; write metrics JSON")
     common(train)
@@ -91,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--weighting", metavar="W", help="equal, manual, uncertainty, gradnorm or dwa")
     train.add_argument("--weights", metavar="t=w,...", help="manual task weights")
     train.add_argument("--seed", type=int, default=0, metavar="N")
+    train.add_argument("--seeds", type=int, metavar="N",
+                       help="train with seeds SEED..SEED+N-1; metrics per seed plus their mean and sd")
+    train.add_argument("--baselines", action="store_true",
+                       help="also train per task a single-task net and gradient-boosted trees (same features, split)")
+    train.add_argument("--runs-dir", metavar="DIR",
+                       help="write each run to a folder in DIR (config, per-epoch history, metrics, status)")
 
     app = commands.add_parser("app", allow_abbrev=False, help="serve the dashboard (other options go to `streamlit run`)",
                               description="Serve the dashboard on http://localhost:PORT. Options this command does not "
@@ -199,7 +208,12 @@ def _cmd_report(args: argparse.Namespace) -> None:
                 f"--config names the splits {', '.join(config.split_names)} but the split file holds "
                 f"{', '.join(found)}; give the config this split was made with."
             )
-    write_report(args.out, dataset, tasks, assignment, config=config)
+    runs = None
+    if args.runs_dir is not None:
+        from .training import list_runs
+
+        runs = list_runs(args.runs_dir)
+    write_report(args.out, dataset, tasks, assignment, config=config, runs=runs)
     print(f"wrote {args.out}", file=sys.stderr)
 
 
@@ -214,31 +228,55 @@ def _train_options(args: argparse.Namespace) -> dict[str, object]:
         options.setdefault("weighting", "manual")
     if args.fold < 0:
         raise ConfigError(f"--fold {args.fold} is negative; folds are numbered from 0.")
+    if args.seeds is not None and args.seeds < 1:
+        raise ConfigError(f"--seeds {args.seeds} must be at least 1; use --seeds 3.")
     return options
 
 
 def _cmd_train(args: argparse.Namespace) -> None:
+    from dataclasses import replace
+
     from .data import feature_columns
-    from .training import TrainConfig, distributed_world, fit_on_split
+    from .training import BASELINES, TrainConfig, check_runs_dir, distributed_world, fit_run, seeds_metrics
 
     options = _train_options(args)
+    config = TrainConfig(**options)
+    if args.runs_dir is not None:
+        check_runs_dir(args.runs_dir, create=True)
     dataset = load_data(args.data)
     tasks = _tasks(dataset, args.task)
     assignment = read_split_file(args.split_file, dataset)
     if distributed_world() is not None:  # under torchrun: DDP on CPU, rank 0 writes
-        _train_distributed(args, dataset, tasks, assignment, TrainConfig(**options))
+        _train_distributed(args, dataset, tasks, assignment, config)
         return
-    result = fit_on_split(
-        dataset.frame, tasks, assignment,
-        feature_columns=feature_columns(dataset, tasks),
-        config=TrainConfig(**options),
-        test_fold=args.fold,
-        group_column=dataset.group_column,
-        id_column=dataset.id_column,
-        time_column=dataset.time_column,
-    )
-    Path(args.out).write_text(result.to_json(indent=2))
-    print(f"wrote {args.out}: {len(result.history)} epochs", file=sys.stderr)
+    seeds = range(args.seed, args.seed + (args.seeds or 1))
+    outcomes = [
+        fit_run(
+            dataset.frame, tasks, assignment,
+            config=replace(config, seed=seed),
+            runs_dir=args.runs_dir,
+            baselines=BASELINES if args.baselines else (),
+            feature_columns=feature_columns(dataset, tasks),
+            test_fold=args.fold,
+            group_column=dataset.group_column,
+            id_column=dataset.id_column,
+            time_column=dataset.time_column,
+            data={"name": dataset.name, "fingerprint": dataset.fingerprint},
+        )
+        for seed in seeds
+    ]
+    metrics = outcomes[0].result.to_dict()  # today's keys, of the first seed
+    if args.baselines:
+        metrics["baselines"] = outcomes[0].metrics["baselines"]
+        metrics["delta_m"] = outcomes[0].metrics["delta_m"]
+    if args.seeds is not None:
+        metrics.update(seeds_metrics([outcome.metrics for outcome in outcomes], list(seeds)))
+    if args.runs_dir is not None:
+        metrics["runs"] = [str(outcome.path) for outcome in outcomes]
+    Path(args.out).write_text(json.dumps(metrics, indent=2, allow_nan=False))
+    epochs = ", ".join(str(len(outcome.result.history)) for outcome in outcomes)
+    print(f"wrote {args.out}: {epochs} epochs" + (f"; runs in {args.runs_dir}" if args.runs_dir else ""),
+          file=sys.stderr)
 
 
 def _train_distributed(args: argparse.Namespace, dataset: Dataset, tasks, assignment, config) -> None:

@@ -28,6 +28,7 @@ from core.splits import STRATEGIES, SplitConfig
 from core.tasks import Task
 from dashboard import compute, link
 from dashboard.affinity_jobs import AffinityJob
+from dashboard.run_queue import RunQueue
 from dashboard.training_run import RunRequest, TrainingRun
 
 # The session's working state. Widget keys are declared per page below, prefixed by page.
@@ -36,6 +37,7 @@ TASKS = "tasks"                # tuple[core.tasks.Task]: the chosen prediction t
 SPLIT_CONFIG = "split_config"  # core.splits.SplitConfig: how to split
 TRAINING = "training"          # dashboard.training_run.TrainingRun or None: the live or last run
 AFFINITY_JOBS = "affinity_jobs"  # dict[str, dashboard.affinity_jobs.AffinityJob]: the Model page's TAG / grouping jobs
+RUN_QUEUE = "run_queue"        # dashboard.run_queue.RunQueue or None: the queued runs (repeat with seeds)
 SPLIT_WIDGETS = "split_widgets_version"  # int: bumped when the config is set from outside the Split page
 LINK_NOTES = "link_notes"      # list[str]: what a page address asked for that could not be used, shown once
 SPLIT_PROBLEM = "split_problem"  # (settings in words, why) or None: the Split page's settings made no split
@@ -157,6 +159,15 @@ class ModelKeys:
     WEIGHTS = "model_weights"
     GAIN = "model_gain"
     DOWNLOAD = "model_download"
+    RUNS_DIR = "model_runs_dir"          # text input: the folder of run folders
+    RUNS_TABLE = "model_runs_table"      # table of runs, rows selectable
+    RUNS_CURVES = "model_runs_curves"    # chart: the selected runs' curves overlaid
+    RUNS_PART = "model_runs_part"        # segmented control: train or val loss
+    RUNS_SMOOTHING = "model_runs_smoothing"
+    RUNS_LOG_X = "model_runs_log_x"
+    RUNS_LOG_Y = "model_runs_log_y"
+    RUNS_REPEAT = "model_runs_repeat"    # button: repeat the selected setting with 3 seeds
+    RUNS_CANCEL = "model_runs_cancel"    # button: cancel the queue
 
     @staticmethod
     def features(fingerprint: str, tasks: str, roles: str) -> str:
@@ -552,3 +563,30 @@ def stop_training() -> None:
     run = training()
     if run is not None:
         run.stop()
+
+
+def run_queue() -> RunQueue | None:
+    """The session's queue of runs (repeat with seeds), live or finished; None before the first."""
+    return st.session_state.get(RUN_QUEUE)
+
+
+def set_queue(queue: RunQueue | None) -> None:
+    """Make ``queue`` the session's queue; the previous one, if another, is cancelled (one queue per session)."""
+    previous = st.session_state.get(RUN_QUEUE)
+    if previous is not None and previous is not queue:
+        previous.cancel()
+    st.session_state[RUN_QUEUE] = queue
+
+
+def start_queue(requests) -> RunQueue:
+    """Start working off ``requests`` (``RunRequest``s with a ``runs_dir``) in the background as the session's queue."""
+    queue = RunQueue(requests)
+    set_queue(queue.start())
+    return queue
+
+
+def cancel_queue() -> None:
+    """Cancel the session's queue, if any (the Cancel button's callback): the run in progress stops, the rest drop."""
+    queue = run_queue()
+    if queue is not None:
+        queue.cancel()

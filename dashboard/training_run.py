@@ -32,15 +32,21 @@ from core.errors import TaskSplitError
 from core.model import ModelConfig
 from core.tasks import Task
 from core.training import (
+    BASELINES,
+    Baselines,
     EpochRecord,
+    RunWriter,
     TrainConfig,
     TrainResult,
     TransferGain,
     history_frame,
     prepare_split,
+    run_config,
+    split_digest,
     train,
     train_baselines,
     transfer_gain,
+    tree_baselines,
     weights_frame,
 )
 
@@ -56,7 +62,8 @@ class RunRequest:
 
     ``key`` is whatever identifies the data, tasks and split the run was made for
     (the page uses ``(fingerprint, tasks, split config)``), so the page can tell a
-    stale run from a current one.
+    stale run from a current one. With ``runs_dir`` the run is also written to a run
+    folder there (``core.training.RunWriter``), ``data`` (name, fingerprint) in its config.
     """
 
     frame: pd.DataFrame
@@ -71,6 +78,22 @@ class RunRequest:
     time_column: str | None = None
     baselines: bool = False
     key: tuple = ()
+    runs_dir: str | None = None
+    data: Mapping = field(default_factory=dict)
+
+    @property
+    def baseline_names(self) -> tuple[str, ...]:
+        """The baselines a run folder records: the single-task nets and the trees, when baselines are asked for."""
+        return BASELINES if self.baselines else ()
+
+    def run_writer(self) -> RunWriter | None:
+        """A writer of this run's folder in ``runs_dir`` (None when no folder is set)."""
+        if self.runs_dir is None:
+            return None
+        split = {"digest": split_digest(self.assignment), "test_fold": self.test_fold}
+        return RunWriter(self.runs_dir, run_config(self.tasks, self.config, self.model_config, data=self.data,
+                                                   split=split, feature_columns=self.feature_columns,
+                                                   baselines=self.baseline_names))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -265,18 +288,22 @@ class _Shared:
 
 
 def _work(shared: _Shared, request: RunRequest) -> None:
-    """The thread's body: prepare, train, then the baselines; every outcome ends in ``shared``."""
+    """The thread's body: prepare, train, then the baselines; every outcome ends in ``shared`` (and the run folder)."""
     should_stop = shared.stop.is_set
+    writer = None
     try:
+        writer = request.run_writer()
+        on_epoch = shared.add_record if writer is None else (lambda r: (writer.on_epoch(r), shared.add_record(r)))
         prepared = prepare_split(
             request.frame, request.tasks, request.assignment, feature_columns=request.feature_columns,
             test_fold=request.test_fold, group_column=request.group_column, id_column=request.id_column,
             time_column=request.time_column, seed=request.config.seed,
         )
         shared.enter("model")
-        result = train(prepared, request.config, request.model_config, on_epoch=shared.add_record,
+        result = train(prepared, request.config, request.model_config, on_epoch=on_epoch,
                        should_stop=should_stop)
         shared.update(result=result)
+        fitted = None
         if request.baselines and result.stopped in ("completed", "early_stopping") and not should_stop():
             shared.enter("baselines")
             baselines = train_baselines(prepared, request.config, request.model_config,
@@ -284,12 +311,22 @@ def _work(shared: _Shared, request: RunRequest) -> None:
             finished = {task: b for task, b in baselines.items() if b.stopped in ("completed", "early_stopping")}
             shared.enter("comparing")
             shared.update(baselines=finished, gain=transfer_gain(result, finished) if finished else None)
+            if not should_stop():
+                trees = tree_baselines(prepared, seed=request.config.seed, threads=request.config.num_threads)
+                fitted = Baselines(test={"single_task": {t: dict(b.test[t]) for t, b in finished.items()},
+                                         **trees.test}, notes=trees.notes)
+        if writer is not None:
+            writer.finish(result, fitted)
     except TaskSplitError as error:
         shared.update(error=str(error))
+        if writer is not None:
+            writer.fail(str(error))
     except Exception as error:  # noqa: BLE001 - the thread's last resort: an unexpected error must reach the page
         log.exception("Training run %s failed", shared.run_id)  # the traceback goes to the server log
         shared.update(error=f"Training failed unexpectedly ({type(error).__name__}: {error}). "
                             "The details are in the server log; try other settings.")
+        if writer is not None:
+            writer.fail(f"Training failed unexpectedly ({type(error).__name__}: {error}).")
     finally:
         shared.update(phase="finished", finished=time.perf_counter())
 

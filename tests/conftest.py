@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
 os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+# The Model page writes every run to a runs folder: the tests' runs go to a temporary one, not ./runs.
+os.environ.setdefault("TASKSPLIT_RUNS_DIR", tempfile.mkdtemp(prefix="tasksplit-test-runs-"))
 
 
 @pytest.fixture(scope="session")
@@ -14,3 +17,10 @@ def wagepan():
     from core.data import load_builtin
 
     return load_builtin("wagepan")
+
+
+@pytest.fixture(scope="session")
+def penguins():
+    from core.data import load_builtin
+
+    return load_builtin("penguins")

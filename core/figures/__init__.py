@@ -18,6 +18,7 @@ from ._distribution import (
 )
 from ._drilldown import Condition, Drill, drill_from_points, drill_rows
 from ._palette import SPLIT_COLORS, split_color, split_colors, status_color
+from ._runs import RUN_COLORS, run_color, run_curves, run_marks
 from ._split import fold_strip, split_sizes, strip_order
 from ._training import (
     FIGURE_ERRORS,
@@ -60,4 +61,8 @@ __all__ = [
     "loss_curves",
     "transfer_gain_bars",
     "weight_curves",
+    "RUN_COLORS",
+    "run_color",
+    "run_curves",
+    "run_marks",
 ]

@@ -194,7 +194,7 @@ pre { background: var(--soft); padding: 10px; overflow-x: auto; font-size: 13px;
 SECTION_TITLES = {
     "overview": "Overview", "split": "Split", "quality": "Quality", "leakage": "Leakage",
     "tasks": "Tasks", "cooccurrence": "Co-occurrence", "comparison": "Strategies", "warnings": "Warnings",
-    "training": "Training", "decision": "Decision",
+    "training": "Training", "runs": "Runs", "decision": "Decision",
 }  # fmt: skip
 
 

@@ -59,6 +59,7 @@ from ._html import (
     html_table,
     status_badge,
 )
+from ._runs import runs_section
 
 __all__ = ["render_report", "write_report"]
 
@@ -415,6 +416,7 @@ def render_report(
     config: SplitConfig | None = None,
     training=None,
     transfer=None,
+    runs=None,
     title: str | None = None,
     warnings: Sequence[str] = (),
     progress: Progress | None = None,
@@ -433,6 +435,9 @@ def render_report(
         A training run to add: its test metrics and last epoch.
     transfer : TransferGain, optional
         The run's multi-task vs single-task comparison (``core.training.transfer_gain``), with its intervals.
+    runs : sequence of RunRecord, optional
+        Training runs (``core.training.list_runs(folder)``) to add as a section: the runs table with
+        the baselines and the mean ± sd over seeds, and the runs' per-task curves. Left out when None.
     title : str, optional
         Default ``"Split report: <dataset name>"``.
     warnings : sequence of str
@@ -469,6 +474,8 @@ def render_report(
     ]
     if training is not None:
         sections.append(("training", _training_section(training, figure, transfer)))
+    if runs is not None:
+        sections.append(("runs", runs_section(runs, figure, _safe_figure)))
     # the training run ends with the multi-task vs single-task result; the decision is always last
     sections.append(("decision", decision_section(_file_stem(title or dataset.name) + "-reviewed.html")))
     subtitle = f"{len(dataset.frame):,} rows · {len(tasks)} task(s) · {_config_text(config)} · {stamp}"

@@ -1,10 +1,13 @@
 """Training: fit the shared-trunk model on a split, per-epoch records, test metrics and the multi-task vs single-task comparison.
 
 Features are prepared from the data and the split (``prepare_split``), the loop trains with early stopping on
-validation loss (``train``), and ``transfer_gain`` says per task whether training the tasks together helped.
+validation loss (``train``), and ``transfer_gain`` says per task whether training the tasks together helped. ``fit_baselines`` adds the honest
+baselines (single-task nets, gradient-boosted trees); ``fit_run`` writes a run to its folder and ``list_runs``
+reads the folders back as the runs table (``runs_frame``, ``seed_summary``).
 """
 
 from ._affinity import AFFINITY_BATCHES, affinity_frame, gradient_affinity
+from ._baselines import BASELINES, Baselines, baseline_losses, fit_baselines, tree_baselines
 from ._distributed import distributed_world, fit_distributed
 from ._features import (
     FeatureConfig,
@@ -41,6 +44,23 @@ from ._records import (
     divergence_message,
     history_frame,
     weights_frame,
+)
+from ._runs import (
+    RUN_STATUSES,
+    RunOutcome,
+    RunRecord,
+    RunWriter,
+    best_val_metrics,
+    check_runs_dir,
+    fit_run,
+    list_runs,
+    read_run,
+    run_config,
+    run_metrics,
+    runs_frame,
+    seed_summary,
+    seeds_metrics,
+    split_digest,
 )
 from ._sampler import MultiTaskDistributedSampler, label_indicators
 from ._transfer_gain import (
@@ -104,4 +124,24 @@ __all__ = [
     "label_indicators",
     "distributed_world",
     "fit_distributed",
+    "BASELINES",
+    "Baselines",
+    "tree_baselines",
+    "fit_baselines",
+    "baseline_losses",
+    "RUN_STATUSES",
+    "RunWriter",
+    "RunRecord",
+    "RunOutcome",
+    "check_runs_dir",
+    "run_config",
+    "run_metrics",
+    "read_run",
+    "list_runs",
+    "fit_run",
+    "runs_frame",
+    "seed_summary",
+    "best_val_metrics",
+    "seeds_metrics",
+    "split_digest",
 ]

@@ -24,6 +24,7 @@ from core.tasks import Task
 from dashboard import compute, state
 from dashboard.guards import split_problem_banner
 from dashboard.report_store import ReportStore
+from dashboard.views import model_runs
 
 REPORTS_KEPT = 4  # built HTML reports kept in memory (about 5 MB each), for all sessions together
 K = state.ExportKeys
@@ -139,7 +140,8 @@ def report_button(container, data: Dataset, tasks: tuple[Task, ...], config: Spl
     """
     reports, session = built_reports(), state.session_token()
     run_id, training, transfer = finished_training((data.fingerprint, tasks, config))
-    report_key = (data.fingerprint, tasks, config, run_id)
+    runs = model_runs.runs_of_split(data.fingerprint, result.assignment)  # the runs folder's runs of this split
+    report_key = (data.fingerprint, tasks, config, run_id, tuple(run.name for run in runs))
     page = reports.get(session, report_key)
     with container:
         slot = st.empty()  # the build button, then its progress bar, then the download: one place
@@ -148,6 +150,7 @@ def report_button(container, data: Dataset, tasks: tuple[Task, ...], config: Spl
             try:
                 page = render_report(data, tasks, result.assignment, config=config, warnings=result.warnings,
                                      training=training, transfer=transfer,  # the gain with its intervals
+                                     runs=runs or None,
                                      progress=lambda share, text: bar.progress(share, text=text))
             except TaskSplitError as error:
                 slot.error(str(error))

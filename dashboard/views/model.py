@@ -20,7 +20,7 @@ from core.training import METRICS, PRIMARY_METRIC, TrainConfig
 from dashboard import compute, state
 from dashboard.guards import Work, require_work
 from dashboard.training_run import RunRequest, TrainingRun
-from dashboard.views import model_affinity
+from dashboard.views import model_affinity, model_runs
 
 K = state.ModelKeys
 MAX_CONFUSION_CLASSES = 30  # a larger confusion matrix is unreadable on the page: named, not drawn
@@ -139,7 +139,8 @@ def start(work: Work, train_config: TrainConfig, model_config: ModelConfig, opti
         frame=work.frame, tasks=work.tasks, assignment=work.assignment, config=train_config,
         model_config=model_config, feature_columns=options["features"], test_fold=options["test_fold"],
         group_column=work.config.group_column, id_column=work.data.id_column, time_column=work.data.time_column,
-        baselines=options["baselines"], key=work.key,
+        baselines=options["baselines"], key=work.key, runs_dir=model_runs.chosen_runs_dir(),
+        data={"name": work.data.name, "fingerprint": work.data.fingerprint},
     )
     state.start_training(request)
     return True
@@ -343,6 +344,7 @@ def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
         model_affinity.render(run)
     elif run is None:
         st.info("Set the model up above and press **Train**: the loss curves draw themselves as it learns.")
+    model_runs.render(work)
 
 
 render(state.dataset(), state.tasks(), state.split_config())
