@@ -1,0 +1,126 @@
+"""Solving on the client: how many rows of each label set go to each split, and which rank goes where.
+
+Rows of one label set are interchangeable for every count, so the stratified split of N rows is a
+(label sets x splits) table of counts: each set first gets ``floor(rows * share)`` rows in each split
+(exactly proportional), and the few rows left over (fewer than k per set) are dealt by the in-memory
+engine, :func:`core.splits.stratify.stratify`, on their label rows, towards the split sizes the
+largest remainder gives the whole data. So the split sizes are exactly the in-memory ones, and every
+label is as balanced as the engine balances the leftovers.
+
+Which rows of a set take its split's places: the set's rows are ranked in data order, and a keyed
+pseudo-random permutation of the ranks (:func:`permute`, a Feistel network with cycle walking) picks
+the places. So the rows of a set are spread at random over the splits, whatever the file order, and a
+row's split depends only on the data, the seed and the files, never on the workers. It is *not* the
+in-memory engine's choice of rows within a set (that one shuffles rows in memory): the counts per set
+and split follow the same solver, the rows taking them differ.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..splits.stratify import largest_remainder, stratify
+
+__all__ = ["permute", "set_split_counts", "place"]
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_MIX_2 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_3 = np.uint64(0x94D049BB133111EB)
+_ROUNDS = 6
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, elementwise on uint64."""
+    x = x + _MIX
+    x ^= x >> np.uint64(30)
+    x *= _MIX_2
+    x ^= x >> np.uint64(27)
+    x *= _MIX_3
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def permute(rank: np.ndarray, size: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """A keyed bijection of ``0..size-1`` per element: ``rank`` -> its place, for every element at once.
+
+    Each element has its own domain ``size`` and ``key``; a balanced Feistel network on the smallest even
+    number of bits covering the domain, repeated (cycle walking) until the value falls inside it.
+
+    Examples
+    --------
+    >>> r = np.arange(10, dtype=np.uint64)
+    >>> sorted(permute(r, np.full(10, 10, np.uint64), np.full(10, 7, np.uint64)).tolist()) == list(range(10))
+    True
+    """
+    rank = np.asarray(rank, dtype=np.uint64)
+    size = np.asarray(size, dtype=np.uint64)
+    key = np.asarray(key, dtype=np.uint64)
+    bits = np.maximum(np.ceil(np.log2(np.maximum(size, 2).astype(np.float64))).astype(np.int64), 2)
+    bits += bits % 2
+    half = (bits // 2).astype(np.uint64)
+    mask = (np.uint64(1) << half) - np.uint64(1)
+    out = rank.copy()
+    todo = np.ones(out.size, dtype=bool) if out.size else np.zeros(0, bool)
+    while todo.any():
+        x, h, m, k = out[todo], half[todo], mask[todo], key[todo]
+        left, right = x >> h, x & m
+        for round_ in range(_ROUNDS):
+            mixed = _mix(right ^ _mix(k + np.uint64(round_)))
+            left, right = right, left ^ (mixed & m)
+        out[todo] = (left << h) | right
+        todo = out >= size
+    return out
+
+
+def set_split_counts(set_rows: np.ndarray, matrix: sp.csr_matrix, shares: np.ndarray, *, seed: int,
+                     order: int = 1) -> np.ndarray:
+    """(S, k) rows of each label set per split: proportional floors, the leftovers dealt by the engine.
+
+    Splits of share 0 get no rows. Column sums are ``largest_remainder(N, shares)``, as in memory.
+
+    Examples
+    --------
+    >>> counts = set_split_counts(np.array([10, 5]), sp.csr_matrix([[1, 0], [0, 1]]), np.array([0.8, 0.2]), seed=0)
+    >>> counts.tolist(), counts.sum(axis=0).tolist()
+    ([[8, 2], [4, 1]], [12, 3])
+    """
+    set_rows = np.asarray(set_rows, dtype=np.int64)
+    k = shares.size
+    total = int(set_rows.sum())
+    targets = largest_remainder(total, shares)
+    floors = np.floor(set_rows[:, None] * shares[None, :] + 1e-9).astype(np.int64)  # float error never drops a row
+    left = set_rows - floors.sum(axis=1)
+    want = targets - floors.sum(axis=0)
+    if left.sum() == 0:
+        return floors
+    owners = np.repeat(np.arange(set_rows.size), left)  # one unit per leftover row
+    open_ = np.flatnonzero(want > 0)
+    if open_.size == 1:
+        part = np.zeros(owners.size, dtype=np.int64)
+    else:
+        unit_Y = sp.csr_matrix(matrix)[owners]
+        rng = np.random.default_rng(seed)
+        part = stratify(unit_Y, want[open_] / want[open_].sum(), rng=rng, order=order)
+    extra = np.zeros((set_rows.size, k), dtype=np.int64)
+    np.add.at(extra, (owners, open_[part]), 1)
+    return floors + extra
+
+
+def set_key(seed: int, set_index: np.ndarray) -> np.ndarray:
+    """The permutation key of each label set under ``seed``."""
+    return _mix(np.asarray(set_index, dtype=np.uint64) * np.uint64(0x100000001B3) ^ _mix(np.array([seed], np.uint64)))
+
+
+def place(set_index: np.ndarray, rank: np.ndarray, set_rows: np.ndarray, cumulative: np.ndarray,
+          seed: int) -> np.ndarray:
+    """The split code of each row from its label set and its rank within the set.
+
+    ``cumulative`` is (S, k): the running sum of each set's counts per split; a row's permuted rank
+    falls in one split's stretch.
+    """
+    if set_index.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    spot = permute(rank.astype(np.uint64), set_rows[set_index].astype(np.uint64), set_key(seed, set_index))
+    bounds = cumulative[set_index].astype(np.uint64)  # (n, k)
+    return (spot[:, None] >= bounds).sum(axis=1).astype(np.int64)
