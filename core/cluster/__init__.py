@@ -9,13 +9,13 @@ the assignment equals the in-memory engine's and where it may differ.
 
 from ._client import open_client
 from ._diagnose import ClusterDiagnosis
-from ._read import fingerprint, read_table
+from ._read import fingerprint, lazy_table
 from ._report import cluster_report, sample_table, split_command
 from ._split import ClusterSplit, diagnose_split, read_summary, split_dataset
 
 __all__ = [
     "open_client",
-    "read_table",
+    "lazy_table",
     "fingerprint",
     "split_dataset",
     "ClusterSplit",

@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 
 from ..diagnostics import DUPLICATE_FAIL_SHARE, SplitQuality, split_quality_of_counts
-from ..splits import EXCLUDED, is_fold
+from ..splits import EXCLUDED, WHOLE, is_fold, split_order
 from ..tasks import MISSING
 from ._labels import LabelSets
 
-__all__ = ["ClusterDiagnosis", "spread_graph", "spread_check", "time_check_rows", "check_frame", "CHECK_TITLES"]
+__all__ = ["ClusterDiagnosis", "build_diagnosis", "spread_graph", "spread_totals", "time_check_rows", "check_frame", "CHECK_TITLES"]
 
 CHECK_TITLES = {
     "group": "Groups in more than one split",
@@ -52,23 +52,46 @@ class ClusterDiagnosis:
         return np.asarray((self.sets.matrix.T @ self.counts).T)
 
     def label_counts(self) -> pd.DataFrame:
-        """One row per task, split (then ``all``) and label (then ``(missing)``): ``task, label, split, rows, share``."""
+        """The counts frame of :func:`core.diagnostics.label_distribution` (its ``counts``), from the set counts.
+
+        One row per task, split (present splits in display order, then ``all``) and label (its classes,
+        labels or bins, then ``(missing)``): ``task, kind, split, label, indicator, is_missing, count,
+        split_rows, fraction, fraction_labelled``. Equal to the in-memory frame on the same rows.
+        """
+        columns = ["task", "kind", "split", "label", "indicator", "is_missing", "count", "split_rows", "fraction",
+                   "fraction_labelled"]
         if self.sets is None:
-            return pd.DataFrame(columns=["task", "label", "split", "rows", "share"])
-        positives = self._per_split()
-        missing = (self.sets.missing.T.astype(np.int64) @ self.counts).T  # (k, T)
-        sizes = self.counts.sum(axis=0)
-        rows = []
-        names = (*self.splits, "all")
+            return pd.DataFrame(columns=columns)
+        present = [i for i in range(len(self.splits)) if self.counts[:, i].sum() > 0]
+        order = split_order([self.splits[i] for i in present])
+        chosen = [self.splits.index(name) for name in order if name != EXCLUDED]
+        counts = self.counts[:, chosen]
+        positives = np.asarray((self.sets.matrix.T @ counts).T)  # (k, L)
+        missing = (self.sets.missing.T.astype(np.int64) @ counts).T  # (k, T)
+        sizes = counts.sum(axis=0)
         positives = np.vstack([positives, positives.sum(axis=0)])
         missing = np.vstack([missing, missing.sum(axis=0)])
         sizes = np.append(sizes, sizes.sum())
-        for i, split_name in enumerate(names):
-            for j, (task, value) in enumerate(zip(self.sets.label_tasks, self.sets.label_values, strict=True)):
-                rows.append((task, value, split_name, int(positives[i, j]), positives[i, j] / max(sizes[i], 1)))
-            for t, task in enumerate(self.sets.task_names):
-                rows.append((task, MISSING, split_name, int(missing[i, t]), missing[i, t] / max(sizes[i], 1)))
-        return pd.DataFrame(rows, columns=["task", "label", "split", "rows", "share"])
+        names = (*(self.splits[i] for i in chosen), WHOLE)
+        tasks = np.asarray(self.sets.label_tasks)
+        frames = []
+        for t, (task, kind) in enumerate(zip(self.sets.task_names, self.sets.task_kinds, strict=True)):
+            mine = np.flatnonzero(tasks == task)
+            classes = [self.sets.label_values[j] for j in mine]
+            count = np.hstack([positives[:, mine], missing[:, [t]]]).astype(np.int64)
+            labelled = sizes - missing[:, t]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                fraction = count / sizes[:, None]
+                fraction_labelled = np.hstack([positives[:, mine] / labelled[:, None], np.full((len(names), 1), np.nan)])
+            width = len(classes) + 1
+            frames.append(pd.DataFrame({
+                "task": task, "kind": kind, "split": np.repeat(names, width), "label": [*classes, MISSING] * len(names),
+                "indicator": [*(self.sets.labels[j] for j in mine), None] * len(names),
+                "is_missing": ([False] * len(classes) + [True]) * len(names), "count": count.ravel(),
+                "split_rows": np.repeat(sizes, width), "fraction": fraction.ravel(),
+                "fraction_labelled": fraction_labelled.ravel(),
+            }))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
     def cooccurrence(self, split: str | None = None) -> pd.DataFrame:
         """Rows holding both labels (L x L; the diagonal: rows holding the label), in one split or all."""
@@ -96,7 +119,7 @@ class ClusterDiagnosis:
                 "rows": q.n_rows, "labels": q.n_labels, "pairs": q.n_pairs,
             }
             out["by_split"] = q.by_split.to_dict(orient="records")
-            out["labels"] = self.label_counts().to_dict(orient="records")
+            out["labels"] = self.label_counts()[["task", "label", "split", "count"]].to_dict(orient="records")
         out["leakage"] = self.leakage[["check", "status", "detail", "count"]].to_dict(orient="records")
         return _plain(out)
 

@@ -1,4 +1,4 @@
-"""Reading a large table lazily: :func:`read_table` (Parquet or CSV, local or any fsspec URL) and its fingerprint.
+"""Reading a large table lazily: :func:`lazy_table` (Parquet or CSV, local or any fsspec URL) and its fingerprint.
 
 The row key of every output is ``row``, a row's 0-based position in DATA: the files in the order Dask
 lists them (sorted names), the rows of each in file order, as the in-memory command line numbers them.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import DataError
 
-__all__ = ["read_table", "fingerprint", "is_csv"]
+__all__ = ["lazy_table", "fingerprint", "is_csv"]
 
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz")
 
@@ -25,7 +25,7 @@ def is_csv(data: str | Path) -> bool:
     return str(data).lower().endswith(_CSV_SUFFIXES)
 
 
-def read_table(data: str | Path, columns: Sequence[str] | None = None):
+def lazy_table(data: str | Path, columns: Sequence[str] | None = None):
     """DATA as a lazy ``dask.dataframe.DataFrame``: a Parquet folder, file or glob, or CSV/TSV globs.
 
     Raises :class:`DataError` (one line) when nothing is found or a column is unknown.
@@ -35,7 +35,7 @@ def read_table(data: str | Path, columns: Sequence[str] | None = None):
     >>> import tempfile, pandas as pd
     >>> folder = Path(tempfile.mkdtemp())
     >>> pd.DataFrame({"x": range(5)}).to_parquet(folder / "part.0.parquet")
-    >>> read_table(folder).npartitions, len(read_table(folder).compute())
+    >>> lazy_table(folder).npartitions, len(lazy_table(folder).compute())
     (1, 5)
     """
     import dask.dataframe as dd

@@ -55,7 +55,7 @@ from ._diagnose import (
 )
 from ._labels import LabelSets, encode_sets, exact_quantile_edges, label_columns, regression_columns
 from ._parts import Plan, Solution, group_part, join_part, summarise_part
-from ._read import fingerprint, read_table
+from ._read import fingerprint, lazy_table
 from ._solve import set_split_counts
 
 __all__ = ["ClusterSplit", "split_dataset", "diagnose_split", "SUMMARY"]
@@ -202,9 +202,10 @@ def _group_table(client, frame, plan, offsets, sets: LabelSets | None, watch):
            for c in sample["groups"].columns if c != "_g"}
     summed = groups.groupby("_g", sort=False).agg(how)
     lone = [dask.delayed(operator.getitem)(p, "lone") for p in parts]
-    got = run_pass(client, [summed, *lone], watch)
-    table = got[0].reset_index().sort_values("_first", kind="stable")
-    lone = pd.concat(got[1:], ignore_index=True).sort_values("_first", kind="stable")
+    summed = summed.to_delayed()
+    got = run_pass(client, [*summed, *lone], watch)
+    table = pd.concat(got[: len(summed)]).reset_index().sort_values("_first", kind="stable")
+    lone = pd.concat(got[len(summed):], ignore_index=True).sort_values("_first", kind="stable")
     return table, lone
 
 
@@ -336,8 +337,13 @@ def _join(client, frame, plan, solution, extra, offsets, sets, out, all_columns,
         rows = dd.from_delayed([dask.delayed(operator.getitem)(j, "rows") for j in joined], meta=meta)
         graphs["features"] = spread_graph(rows[["h", "code"]], "h", n_out)
         graphs["whole"] = spread_graph(rows[["w", "code"]], "w", n_out)
-    got = run_pass(client, [*items, *graphs.values()], watch)
-    stats, reduced = got[: len(items)], dict(zip(graphs, got[len(items):], strict=True))
+    # every item as delayed objects, so that one graph computes the join once (dask warns on mixed collections)
+    pieces = {name: graph.to_delayed() for name, graph in graphs.items()}
+    got = run_pass(client, [*items, *(d for parts_ in pieces.values() for d in parts_)], watch)
+    stats, rest = got[: len(items)], got[len(items):]
+    reduced = {}
+    for name, parts_ in pieces.items():
+        reduced[name], rest = pd.concat(rest[: len(parts_)], ignore_index=True), rest[len(parts_):]
     return stats, reduced
 
 
@@ -456,7 +462,7 @@ def split_dataset(
     out = Path(out)
     tasks = tuple(tasks)
     notes: list[str] = []
-    frame = read_table(data)
+    frame = lazy_table(data)
     _check(frame, tasks, config)
     features = list(feature_columns) if feature_columns is not None else _default_features(frame, tasks, config)
     with _client_or_local(client) as client:
@@ -519,7 +525,7 @@ def diagnose_split(
         raise ConfigError("Give split_dir (a split output folder) or a predefined config.")
     if summary is not None and summary.get("all_columns"):
         raise DataError(f"'{split_dir}' holds every column by split; diagnose a split written without --all-columns.")
-    frame = read_table(data)
+    frame = lazy_table(data)
     _check(frame, tasks, config)
     features = list(feature_columns) if feature_columns is not None else _default_features(frame, tasks, config)
     notes: list[str] = []
