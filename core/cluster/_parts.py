@@ -34,6 +34,7 @@ class Plan:
     split_values: bool = False  # pass 1 counts rows per split-column value
     feature_columns: tuple[str, ...] = ()
     id_column: str | None = None
+    hash_column: str | None = None  # pass 1 counts its missing values (a hash split needs every id)
 
 
 def times_of(series: pd.Series) -> pd.Series:
@@ -61,6 +62,8 @@ def summarise_part(frame: pd.DataFrame, plan: Plan) -> dict:
         out["sets"] = first.reset_index()
     if plan.time_values:
         out["times"] = times_of(frame[plan.time_column]).value_counts(dropna=False, sort=False)
+    if plan.hash_column is not None:
+        out["missing_ids"] = int(frame[plan.hash_column].isna().sum())
     if plan.split_values:
         out["splits"] = frame[plan.config.split_column].value_counts(dropna=False, sort=False)
     return out

@@ -1,11 +1,11 @@
 """Solving on the client: how many rows of each label set go to each split, and which rank goes where.
 
 Rows of one label set are interchangeable for every count, so the stratified split of N rows is a
-(label sets x splits) table of counts: each set first gets ``floor(rows * share)`` rows in each split
-(exactly proportional), and the few rows left over (fewer than k per set) are dealt by the in-memory
-engine, :func:`core.splits.stratify.stratify`, on their label rows, towards the split sizes the
-largest remainder gives the whole data. So the split sizes are exactly the in-memory ones, and every
-label is as balanced as the engine balances the leftovers.
+(label sets x splits) table of counts (:func:`set_split_counts`): each set's whole blocks of D rows (the
+smallest block the shares cut into whole rows: 20 rows as 14/3/3 for 70/15/15) are dealt exactly in
+proportion, and the fewer than D rows left over per set are dealt by the in-memory engine,
+:func:`core.splits.stratify.stratify`, as single rows at the same shares. So the split sizes are exactly
+the in-memory ones, and every label is balanced as the engine balances it, on at most S x (D - 1) rows.
 
 Which rows of a set take its split's places: the set's rows are ranked in data order, and a keyed
 pseudo-random permutation of the ranks (:func:`permute`, a Feistel network with cycle walking) picks
@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from ..splits.stratify import largest_remainder, stratify
 
-__all__ = ["permute", "set_split_counts", "place"]
+__all__ = ["permute", "whole_block", "set_split_counts", "place"]
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _MIX_2 = np.uint64(0xBF58476D1CE4E5B9)
@@ -73,11 +73,32 @@ def permute(rank: np.ndarray, size: np.ndarray, key: np.ndarray) -> np.ndarray:
     return out
 
 
+def whole_block(shares: np.ndarray, limit: int = 200) -> np.ndarray | None:
+    """The smallest block of rows that ``shares`` split into whole rows (0.7/0.15/0.15: 20 rows as 14/3/3), or None.
+
+    Examples
+    --------
+    >>> whole_block(np.array([0.7, 0.15, 0.15])).tolist(), whole_block(np.full(3, 1 / 3)).tolist()
+    ([14, 3, 3], [1, 1, 1])
+    """
+    for rows in range(1, limit + 1):
+        scaled = shares * rows
+        if np.all(np.abs(scaled - np.round(scaled)) < 1e-9):
+            return np.round(scaled).astype(np.int64)
+    return None
+
+
 def set_split_counts(set_rows: np.ndarray, matrix: sp.csr_matrix, shares: np.ndarray, *, seed: int,
                      order: int = 1) -> np.ndarray:
-    """(S, k) rows of each label set per split: proportional floors, the leftovers dealt by the engine.
+    """(S, k) rows of each label set per split: whole blocks dealt exactly, the rows left over by the engine.
 
-    Splits of share 0 get no rows. Column sums are ``largest_remainder(N, shares)``, as in memory.
+    The shares split a block of D rows into whole rows (0.7/0.15/0.15: 20 rows as 14/3/3). Each label set's
+    whole blocks are dealt exactly so; its fewer than D rows left over become single rows that
+    :func:`core.splits.stratify.stratify` deals at the same shares. The blocks hold every label exactly in
+    proportion, so the engine's targets for the leftovers are the whole data's, and the split sizes are
+    ``largest_remainder(N, shares)``, as in memory. (Shares that no block up to 200 rows splits into whole
+    rows deal each set's ``floor(rows * share)`` rows instead, the leftovers at the remaining sizes.)
+    A set's rows in a split are within D - 1 of its share. Splits of share 0 get no rows.
 
     Examples
     --------
@@ -88,23 +109,27 @@ def set_split_counts(set_rows: np.ndarray, matrix: sp.csr_matrix, shares: np.nda
     set_rows = np.asarray(set_rows, dtype=np.int64)
     k = shares.size
     total = int(set_rows.sum())
-    targets = largest_remainder(total, shares)
-    floors = np.floor(set_rows[:, None] * shares[None, :] + 1e-9).astype(np.int64)  # float error never drops a row
-    left = set_rows - floors.sum(axis=1)
-    want = targets - floors.sum(axis=0)
+    open_ = np.flatnonzero(shares > 0)
+    block = whole_block(shares)
+    if block is not None:
+        blocks = set_rows // block.sum()
+        base = blocks[:, None] * block[None, :]
+    else:
+        base = np.floor(set_rows[:, None] * shares[None, :] + 1e-9).astype(np.int64)  # float error never drops a row
+    left = set_rows - base.sum(axis=1)
+    want = largest_remainder(total, shares) - base.sum(axis=0)
     if left.sum() == 0:
-        return floors
+        return base
     owners = np.repeat(np.arange(set_rows.size), left)  # one unit per leftover row
-    open_ = np.flatnonzero(want > 0)
-    if open_.size == 1:
+    live = open_[want[open_] > 0]
+    if live.size == 1:
         part = np.zeros(owners.size, dtype=np.int64)
     else:
-        unit_Y = sp.csr_matrix(matrix)[owners]
         rng = np.random.default_rng(seed)
-        part = stratify(unit_Y, want[open_] / want[open_].sum(), rng=rng, order=order)
+        part = stratify(sp.csr_matrix(matrix)[owners], want[live] / want[live].sum(), rng=rng, order=order)
     extra = np.zeros((set_rows.size, k), dtype=np.int64)
-    np.add.at(extra, (owners, open_[part]), 1)
-    return floors + extra
+    np.add.at(extra, (owners, live[part]), 1)
+    return base + extra
 
 
 def set_key(seed: int, set_index: np.ndarray) -> np.ndarray:

@@ -250,7 +250,8 @@ def _plan_and_solve(client, frame, tasks, config, features, progress, watch, not
     options = dict(group_column=config.group_column if not strategy.given else None,
                    time_column=config.time_column if strategy.by_time else None,
                    time_values=time_rows, split_values=strategy.given,
-                   feature_columns=tuple(features), id_column=config.id_column)
+                   feature_columns=tuple(features), id_column=config.id_column,
+                   hash_column=(config.group_column or config.id_column) if config.strategy == "hash" else None)
     plan, got, n, sets, per_part = _summarise(client, frame, tasks, config, options, progress, watch)
     offsets = np.cumsum(n) - n
     extra = [None] * len(n)
@@ -271,6 +272,11 @@ def _plan_and_solve(client, frame, tasks, config, features, progress, watch, not
         solution = Solution("lookup", names, column=config.split_column, lookup=lookup)
     elif config.strategy == "hash":
         column = config.group_column or config.id_column
+        missing = sum(g["missing_ids"] for g in got)
+        if missing:
+            setting = "group_column" if config.group_column else "id_column"
+            raise DataError(f"{setting} '{column}' has {missing:,} missing values; every row needs an id for a hash "
+                            "split, so fill them.")
         hashing = SplitConfig(strategy="hash", id_column=column, fractions=config.fractions, seed=config.seed)
         solution = Solution("hash", config.split_names, column=column)
         extra = [hashing] * len(n)
