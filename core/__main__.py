@@ -302,9 +302,10 @@ def _dask_split(args: argparse.Namespace) -> None:
 
 
 def _dask_report(args: argparse.Namespace) -> None:
-    from .cluster import cluster_report, open_client
+    from .cluster import cluster_report, open_client, read_summary
 
     _quiet_dask()
+    read_summary(args.split_file)  # a wrong folder fails before a cluster starts
     config = read_config_file(args.config) if args.config else None
     tasks = _dask_tasks(args.data, args.task)
     with open_client(args.scheduler) as client:
