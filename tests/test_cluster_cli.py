@@ -167,3 +167,13 @@ def test_the_report_does_not_grow_with_the_rows(tmp_path):
             assert f"{rows:,} rows" in page.read_text()
     assert sizes[40_000] < 1.1 * sizes[4_000], sizes
     assert np.isfinite(sizes[4_000])
+
+
+@pytest.mark.slow
+def test_a_scheduler_that_does_not_answer_is_one_line(tmp_path, capsys):
+    folder = write_parquet(frame(200), tmp_path / "rows", parts=2)
+    config = _config(tmp_path, strategy="hash", id_column="id")
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    assert main(["split", str(folder), "--engine", "dask", "--scheduler", address, "--config", str(config),
+                 "--out", str(tmp_path / "out")]) == 2
+    assert "No Dask scheduler answers" in _one_error_line(capsys)

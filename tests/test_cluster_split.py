@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.cluster import diagnose_split, split_dataset
+from core.cluster import diagnose_split, sample_table, split_dataset
 from core.diagnostics import label_distribution, leakage, split_quality
 from core.errors import ConfigError, DataError
 from core.splits import SplitConfig, split
@@ -55,7 +55,7 @@ SAME_AS_MEMORY = {
 }
 
 
-SLOW = {"hash by group", "group order 2, folds", "stratified over groups", "random over groups", "time, groups last",
+SLOW = {"time, groups first", "hash by group", "group order 2, folds", "stratified over groups", "random over groups", "time, groups last",
         "time, rows"}
 
 
@@ -144,6 +144,7 @@ def test_csv_globs_split_like_parquet(client, data, tmp_path):
     assert (assignment(tmp_path / "out") == _in_memory(df, config, ())).all()
 
 
+@pytest.mark.slow
 def test_leakage_checks_are_exact(client, data, tmp_path):
     df, folder = data
     config = SplitConfig(strategy="random", seed=3)  # rows at random: groups straddle, time overlaps
@@ -171,6 +172,7 @@ def test_leakage_checks_are_exact(client, data, tmp_path):
     assert by_time.diagnosis.leakage.set_index("check").loc["time", "detail"] == expected["detail"]
 
 
+@pytest.mark.slow
 def test_diagnose_split_reads_a_written_split(client, data, tmp_path):
     df, folder = data
     split_dataset(folder, TASKS, SplitConfig(seed=8), tmp_path / "out", client=client)
@@ -188,6 +190,7 @@ def test_a_failing_split_leaves_no_output(client, data, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rows"]
 
 
+@pytest.mark.slow
 def test_an_earlier_output_is_replaced_whole_and_anything_else_refused(client, data, tmp_path):
     _, folder = data
     config = SplitConfig(strategy="hash", id_column="id")
@@ -209,3 +212,26 @@ def test_bad_input_is_one_line(client, data, tmp_path):
         split_dataset(folder, (), SplitConfig(), tmp_path / "o", client=client)
     with pytest.raises(ConfigError):
         split_dataset(folder, TASKS, {"strategy": "random"}, tmp_path / "o", client=client)
+
+
+def test_all_columns_are_written_partitioned_by_split(client, data, tmp_path):
+    df, folder = data
+    config = SplitConfig(strategy="hash", id_column="id", seed=2)
+    split_dataset(folder, (), config, tmp_path / "out", client=client, all_columns=True)
+    written = pd.read_parquet(tmp_path / "out" / "assignment").sort_values("row").reset_index(drop=True)
+    assert (written["split"].astype(str).to_numpy() == _in_memory(df, config, ())).all()
+    pd.testing.assert_frame_equal(written[["id", "x1", "x2"]], df[["id", "x1", "x2"]], check_dtype=False)
+
+
+def test_the_sample_is_stated_uniform_and_carries_the_split(client, data, tmp_path):
+    df, folder = data
+    split_dataset(folder, (), SplitConfig(strategy="hash", id_column="id"), tmp_path / "out", client=client)
+    sample = sample_table(folder, 1_000, seed=1, client=client, split_dir=tmp_path / "out")
+    assert 800 < len(sample) < 1_200 and sample["row"].is_monotonic_increasing
+    rows = df.iloc[sample["row"]].reset_index(drop=True)
+    for column in ("id", "a", "x1", "kind"):  # Dask reads text as pyarrow strings (<NA> for missing)
+        assert sample[column].astype(object).where(sample[column].notna()).equals(
+            rows[column].astype(object).where(rows[column].notna()))
+    assert (sample["split"].to_numpy() == assignment(tmp_path / "out")[sample["row"]]).all()
+    again = sample_table(folder, 1_000, seed=1, client=client)
+    assert again["row"].tolist() == sample["row"].tolist()

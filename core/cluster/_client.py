@@ -12,7 +12,7 @@ __all__ = ["open_client", "run_pass"]
 
 
 @contextmanager
-def open_client(scheduler: str | None = None, *, n_workers: int | None = None, timeout: float = 30) -> Iterator:
+def open_client(scheduler: str | None = None, *, n_workers: int | None = None, timeout: float = 10) -> Iterator:
     """A ``distributed.Client``: on a new ``LocalCluster`` (``scheduler=None``) or on the scheduler at an address.
 
     The local cluster has one single-threaded worker process per core (``n_workers`` to choose), so a
