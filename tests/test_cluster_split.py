@@ -235,3 +235,21 @@ def test_the_sample_is_stated_uniform_and_carries_the_split(client, data, tmp_pa
     assert (sample["split"].to_numpy() == assignment(tmp_path / "out")[sample["row"]]).all()
     again = sample_table(folder, 1_000, seed=1, client=client)
     assert again["row"].tolist() == sample["row"].tolist()
+
+
+def test_cooccurrence_per_split_and_its_shift_equal_the_in_memory_ones(client, data, tmp_path):
+    from core.diagnostics import cooccurrence, cooccurrence_shift
+
+    df, folder = data
+    result = split_dataset(folder, TASKS, SplitConfig(strategy="group", group_column="g"), tmp_path / "out",
+                           client=client, checks=("group",))
+    got = pd.Series(assignment(tmp_path / "out"), index=df.index)
+    encoded = encode_tasks(df, TASKS)
+    for name in (None, "train", "test"):
+        memory = cooccurrence(df, encoded, got, name).counts
+        np.testing.assert_array_equal(result.diagnosis.cooccurrence(name).to_numpy(), memory.to_numpy())
+    shift = cooccurrence_shift(df, encoded, got, "train", "test").difference
+    np.testing.assert_allclose(result.diagnosis.cooccurrence_shift("train", "test").to_numpy(), shift.to_numpy(),
+                               atol=1e-12, equal_nan=True)
+    checks = result.diagnosis.leakage.set_index("check")["status"]
+    assert checks["group"] == "pass" and checks["duplicates"] == "skipped" and checks["time"] == "skipped"

@@ -35,6 +35,9 @@ class Plan:
     feature_columns: tuple[str, ...] = ()
     id_column: str | None = None
     hash_column: str | None = None  # pass 1 counts its missing values (a hash split needs every id)
+    check_groups: bool = True  # the join pass reduces the group check
+    check_time: bool = True  # the join pass counts rows per time value and split
+    check_duplicates: bool = True  # asked for (it runs when there are feature columns)
 
 
 def times_of(series: pd.Series) -> pd.Series:
@@ -112,7 +115,8 @@ class Solution:
     by_labels: bool = True  # sets: rank within label sets (stratified) or within all rows (random)
 
 
-def _codes(frame: pd.DataFrame, offset: int, plan: Plan, solution: Solution, extra, set_index_of) -> np.ndarray:
+def _codes(frame: pd.DataFrame, offset: int, plan: Plan, solution: Solution, extra, sets) -> np.ndarray:
+    """Each row's split code; ``sets`` is each row's label set index (None without tasks)."""
     n = len(frame)
     if solution.kind == "hash":
         result = split(frame[[solution.column]], (), extra)
@@ -120,9 +124,7 @@ def _codes(frame: pd.DataFrame, offset: int, plan: Plan, solution: Solution, ext
         return result.assignment.map(position).to_numpy(dtype=np.int64)
     if solution.kind == "sets":
         local_offsets = extra  # (set index array, offset array) for the sets in this partition
-        if solution.by_labels:
-            sets = set_index_of.get_indexer(key_hashes(label_keys(frame, plan.label_columns, plan.edges)))
-        else:
+        if not solution.by_labels:
             sets = np.zeros(n, dtype=np.int64)
         local_rank = pd.Series(sets).groupby(sets, sort=False).cumcount().to_numpy()
         start = pd.Series(local_offsets[1], index=local_offsets[0]).reindex(sets).to_numpy()
@@ -154,19 +156,23 @@ def join_part(frame: pd.DataFrame, number: int, offset: int, plan: Plan, solutio
     Returns the (label set x split) counts, rows per split, and the pieces the exact leakage checks
     reduce over the cluster: group ids, feature-row hashes and time values with each row's split.
     """
-    codes = _codes(frame, offset, plan, solution, extra, set_index_of)
+    sets = None
+    if plan.label_columns:  # each row's label set, once for the placing and the counts
+        sets = set_index_of.get_indexer(key_hashes(label_keys(frame, plan.label_columns, plan.edges)))
+        if (sets < 0).any():
+            raise DataError("The data changed while it was split (a label set the first pass did not see); split it again.")
+    codes = _codes(frame, offset, plan, solution, extra, sets)
     k = len(solution.names)
     n = len(frame)
     if out is not None:
         _write(frame, number, offset, plan, solution.names, codes, Path(out), all_columns)
     result: dict = {"n": n, "sizes": np.bincount(codes + 1, minlength=k + 1)}  # [excluded, split 0, ..]
     kept = codes >= 0
-    if plan.label_columns:
-        sets = set_index_of.get_indexer(key_hashes(label_keys(frame, plan.label_columns, plan.edges)))
+    if sets is not None:
         cell = sets[kept] * k + codes[kept]
         found, count = np.unique(cell, return_counts=True)
         result["cells"] = (found, count)
-    if plan.group_column is not None:
+    if plan.group_column is not None and plan.check_groups:
         result["groups"] = pd.DataFrame({"g": frame[plan.group_column].to_numpy()[kept], "code": codes[kept]}).dropna()
     if plan.feature_columns:
         features = frame[list(plan.feature_columns)]
@@ -175,7 +181,7 @@ def join_part(frame: pd.DataFrame, number: int, offset: int, plan: Plan, solutio
             _inf_as_missing(frame[list(plan.feature_columns) + list(plan.label_columns)]), index=False
         ).to_numpy() if plan.label_columns else hashed
         result["rows"] = pd.DataFrame({"h": hashed[kept], "w": whole[kept], "code": codes[kept]})
-    if plan.time_column is not None:
+    if plan.time_column is not None and plan.check_time:
         times = times_of(frame[plan.time_column])
         result["times"] = pd.DataFrame({"t": times.to_numpy()[kept], "code": codes[kept]}).value_counts(sort=False)
     return result

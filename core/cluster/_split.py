@@ -61,6 +61,7 @@ from ._solve import set_split_counts
 __all__ = ["ClusterSplit", "split_dataset", "diagnose_split", "SUMMARY"]
 
 SUMMARY = "summary.json"
+CHECKS = ("group", "duplicates", "time")  # the exact leakage checks over every row
 PARTS = "assignment"  # the Parquet dataset inside the output folder, beside summary.json
 SUMMARY_FORMAT = "tasksplit.ClusterSplit"
 Progress = Callable[[float, str], None]
@@ -242,7 +243,7 @@ def _solve_groups(config, tasks, table, lone, plan, notes):
     return by_group, by_row
 
 
-def _plan_and_solve(client, frame, tasks, config, features, progress, watch, notes):
+def _plan_and_solve(client, frame, tasks, config, features, progress, watch, notes, checks=CHECKS):
     """Summarise and solve: the join pass's plan, its solution, and per partition what the solution needs."""
     strategy = STRATEGIES[config.strategy]
     grouped = None if strategy.given or config.strategy == "hash" or config.time_groups == "rows" else config.group_column
@@ -250,8 +251,9 @@ def _plan_and_solve(client, frame, tasks, config, features, progress, watch, not
     options = dict(group_column=config.group_column if not strategy.given else None,
                    time_column=config.time_column if strategy.by_time else None,
                    time_values=time_rows, split_values=strategy.given,
-                   feature_columns=tuple(features), id_column=config.id_column,
-                   hash_column=(config.group_column or config.id_column) if config.strategy == "hash" else None)
+                   feature_columns=tuple(features) if "duplicates" in checks else (), id_column=config.id_column,
+                   check_groups="group" in checks, check_time="time" in checks,
+                   check_duplicates="duplicates" in checks, hash_column=(config.group_column or config.id_column) if config.strategy == "hash" else None)
     plan, got, n, sets, per_part = _summarise(client, frame, tasks, config, options, progress, watch)
     offsets = np.cumsum(n) - n
     extra = [None] * len(n)
@@ -334,7 +336,7 @@ def _join(client, frame, plan, solution, extra, offsets, sets, out, all_columns,
     items = [dask.delayed(_small)(j) for j in joined]
     graphs = {}
     n_out = max(1, len(parts) // 8)
-    if plan.group_column is not None:
+    if plan.group_column is not None and plan.check_groups:
         meta = pd.DataFrame({"g": frame._meta[plan.group_column].iloc[:0].to_numpy(), "code": np.zeros(0, np.int64)})
         graphs["group"] = spread_graph(
             dd.from_delayed([dask.delayed(operator.getitem)(j, "groups") for j in joined], meta=meta), "g", 1)
@@ -364,7 +366,9 @@ def _diagnosis(config, plan, solution, stats, reduced, sets, notes) -> ClusterDi
         counts = np.bincount(cells, weights=weights, minlength=counts.size).astype(np.int64).reshape(-1, k)
     kept = int(sizes[1:].sum())
     results = {}
-    if "group" in reduced:
+    if plan.group_column is not None and not plan.check_groups:
+        results["group"] = ("skipped", "Not run.", np.nan)
+    elif "group" in reduced:
         status, detail, count = group_check_row(plan.group_column, spread_totals(reduced["group"]), names)
         if config is not None and config.time_groups == "rows" and status == "fail":
             status = "warn"
@@ -379,8 +383,11 @@ def _diagnosis(config, plan, solution, stats, reduced, sets, notes) -> ClusterDi
             len(plan.feature_columns), spread_totals(reduced["features"]), spread_totals(reduced["whole"]), kept,
             bool(plan.label_columns))
     else:
-        results["duplicates"] = ("skipped", "No feature columns to compare.", np.nan)
-    if plan.time_column is not None and config is not None and config.time_groups in ("first", "last"):
+        results["duplicates"] = ("skipped", "No feature columns to compare." if plan.check_duplicates else "Not run.",
+                                 np.nan)
+    if plan.time_column is not None and not plan.check_time:
+        results["time"] = ("skipped", "Not run.", np.nan)
+    elif plan.time_column is not None and config is not None and config.time_groups in ("first", "last"):
         results["time"] = ("skipped", "Groups placed by their first or last time: checked on the report's sample.",
                            np.nan)
     elif plan.time_column is not None:
@@ -394,6 +401,14 @@ def _diagnosis(config, plan, solution, stats, reduced, sets, notes) -> ClusterDi
     else:
         results["time"] = ("skipped", "No time column given.", np.nan)
     return build_diagnosis(config, names, sizes, sets, counts, check_frame(results), notes)
+
+
+def _check_names(checks) -> tuple[str, ...]:
+    checks = tuple(checks)
+    unknown = sorted(set(checks) - set(CHECKS))
+    if unknown:
+        raise ConfigError(f"Unknown leakage check '{unknown[0]}'; choose from {', '.join(CHECKS)}.")
+    return checks
 
 
 def _default_features(frame, tasks, config) -> list[str]:
@@ -429,7 +444,7 @@ def _commit(folder: Path, out: Path) -> None:
 def split_dataset(
     data, tasks: Sequence[Task] = (), config: SplitConfig | None = None, out=None, *, client=None,
     all_columns: bool = False, feature_columns: Sequence[str] | None = None, progress: Progress | None = None,
-    watch: Callable | None = None,
+    watch: Callable | None = None, checks: Sequence[str] = CHECKS,
 ) -> ClusterSplit:
     """Split DATA (a Parquet folder or glob, or CSV globs) on a Dask cluster and write the assignment to ``out``.
 
@@ -454,6 +469,9 @@ def split_dataset(
     progress : callable (share, text), optional
     watch : callable (futures), optional
         Sees each pass's futures (the command line shows distributed's progress bar with it).
+    checks : sequence of {"group", "duplicates", "time"}
+        The exact leakage checks to run in the join pass (the others are ``skipped``). ``duplicates``
+        hashes every row's features and shuffles the hashes: the costliest; leave it out for speed.
 
     Examples
     --------
@@ -473,7 +491,7 @@ def split_dataset(
     features = list(feature_columns) if feature_columns is not None else _default_features(frame, tasks, config)
     with _client_or_local(client) as client:
         plan, solution, extra, n, offsets, sets = _plan_and_solve(client, frame, tasks, config, features, progress,
-                                                                  watch, notes)
+                                                                  watch, notes, _check_names(checks))
         folder = _temporary(out)
         try:
             _say(progress, 0.55, "Joining: writing every row's split")
@@ -517,6 +535,7 @@ def read_summary(split_dir) -> dict:
 def diagnose_split(
     data, tasks: Sequence[Task] = (), split_dir=None, *, config: SplitConfig | None = None, client=None,
     feature_columns: Sequence[str] | None = None, progress: Progress | None = None, watch: Callable | None = None,
+    checks: Sequence[str] = CHECKS,
 ) -> ClusterDiagnosis:
     """The diagnosis of a split written by :func:`split_dataset` (or of ``config``'s predefined column), from counts.
 
@@ -540,12 +559,14 @@ def diagnose_split(
             if not STRATEGIES[config.strategy].given:
                 raise ConfigError(f"strategy '{config.strategy}' makes a split; give split_dir, the folder it wrote.")
             plan, solution, extra, n, offsets, sets = _plan_and_solve(client, frame, tasks, config, features, progress,
-                                                                      watch, notes)
+                                                                      watch, notes, _check_names(checks))
         else:
             strategy = STRATEGIES[config.strategy]
             options = dict(group_column=config.group_column if not strategy.given else None,
                            time_column=config.time_column if strategy.by_time else None,
-                           feature_columns=tuple(features), id_column=config.id_column)
+                           feature_columns=tuple(features) if "duplicates" in checks else (),
+                           id_column=config.id_column, check_groups="group" in checks, check_time="time" in checks,
+                           check_duplicates="duplicates" in checks)
             plan, got, n, sets, _ = _summarise(client, frame, tasks, config, options, progress, watch)
             if [int(x) for x in n] != summary["partitions"]:
                 raise DataError(f"'{split_dir}' was written for other data ({summary['rows']:,} rows in "
