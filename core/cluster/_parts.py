@@ -58,11 +58,14 @@ def summarise_part(frame: pd.DataFrame, plan: Plan) -> dict:
     out: dict = {"n": len(frame)}
     if plan.label_columns:
         keys = label_keys(frame, plan.label_columns, plan.edges)
-        keys["_key"] = key_hashes(keys)
-        counts = keys["_key"].value_counts(sort=False)
-        first = keys.drop_duplicates("_key").set_index("_key")
-        first["_rows"] = counts.reindex(first.index).to_numpy()
-        out["sets"] = first.reset_index()
+        hashed = key_hashes(keys)
+        code, distinct = pd.factorize(hashed)  # label sets in the order first met
+        first = np.full(len(distinct), len(code), dtype=np.int64)
+        np.minimum.at(first, code, np.arange(len(code)))
+        table = keys.iloc[first].reset_index(drop=True)
+        table.insert(0, "_key", distinct)
+        table["_rows"] = np.bincount(code, minlength=len(distinct))
+        out["sets"] = table
     if plan.time_values:
         out["times"] = times_of(frame[plan.time_column]).value_counts(dropna=False, sort=False)
     if plan.hash_column is not None:
@@ -199,15 +202,18 @@ def _inf_as_missing(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write(frame, number, offset, plan, names, codes, out: Path, all_columns: bool) -> None:
-    labels = np.array([*names, EXCLUDED], dtype=object)[codes]
+    categories = [*names, EXCLUDED]
+    position = np.where(codes >= 0, codes, len(names))
     name = f"part-{number:05d}.parquet"
     if not all_columns:
         table = {"row": offset + np.arange(len(frame), dtype=np.int64)}
         if plan.id_column is not None:
             table[plan.id_column] = frame[plan.id_column].to_numpy()
-        table["split"] = labels.astype(str)
+        # dictionary-encoded: one byte per row on disk, read back as a category of split names
+        table["split"] = pd.Categorical.from_codes(position, categories=categories)
         pd.DataFrame(table).to_parquet(out / name, index=False)
         return
+    labels = np.array(categories, dtype=object)[position]
     whole = frame.reset_index(drop=True).copy()
     whole.insert(0, "row", offset + np.arange(len(frame), dtype=np.int64))
     for split_name in pd.unique(labels):

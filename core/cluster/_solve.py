@@ -27,7 +27,7 @@ __all__ = ["permute", "whole_block", "set_split_counts", "place"]
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _MIX_2 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX_3 = np.uint64(0x94D049BB133111EB)
-_ROUNDS = 6
+_ROUNDS = 4  # Luby-Rackoff: four rounds of a balanced Feistel network give a pseudo-random permutation
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -60,16 +60,17 @@ def permute(rank: np.ndarray, size: np.ndarray, key: np.ndarray) -> np.ndarray:
     bits += bits % 2
     half = (bits // 2).astype(np.uint64)
     mask = (np.uint64(1) << half) - np.uint64(1)
+    round_keys = [_mix(key + np.uint64(round_)) for round_ in range(_ROUNDS)]
     out = rank.copy()
-    todo = np.ones(out.size, dtype=bool) if out.size else np.zeros(0, bool)
-    while todo.any():
-        x, h, m, k = out[todo], half[todo], mask[todo], key[todo]
+    todo = np.arange(out.size)
+    while todo.size:
+        x, h, m = out[todo], half[todo], mask[todo]
         left, right = x >> h, x & m
-        for round_ in range(_ROUNDS):
-            mixed = _mix(right ^ _mix(k + np.uint64(round_)))
+        for round_key in round_keys:
+            mixed = _mix(right ^ round_key[todo])
             left, right = right, left ^ (mixed & m)
         out[todo] = (left << h) | right
-        todo = out >= size
+        todo = todo[out[todo] >= size[todo]]
     return out
 
 
