@@ -47,9 +47,11 @@ def open_client(scheduler: str | None = None, *, n_workers: int | None = None, t
         client.close()
 
 
-def run_pass(client, items: list, watch=None) -> list:
+def run_pass(client, items: list, watch=None, fold=None) -> list:
     """Compute ``items`` (dask collections or delayed) on ``client``, in one graph; ``watch(futures)`` sees them.
 
+    With ``fold(i, result)``, each result is brought to the client in order and handed to ``fold``, then
+    dropped (the client holds one at a time); the list returned is then ``fold``'s returns.
     A worker lost mid-pass is retried by the scheduler (``distributed.scheduler.allowed-failures``);
     when retries run out, or a task fails, this raises a one-line :class:`DataError`.
     """
@@ -59,6 +61,12 @@ def run_pass(client, items: list, watch=None) -> list:
     if watch is not None:
         watch(futures)
     try:
+        if fold is not None:
+            out = []
+            for i in range(len(futures)):
+                out.append(fold(i, futures[i].result()))
+                futures[i] = None  # the worker may forget it
+            return out
         return client.gather(futures)
     except KilledWorker as error:
         raise DataError(

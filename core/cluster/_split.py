@@ -144,19 +144,37 @@ def _summarise(client, frame, tasks, config, plan_options, progress, watch):
     _say(progress, 0.15, "Summarising: rows per label set")
     import dask
 
-    got = run_pass(client, [dask.delayed(summarise_part)(part, plan) for part in frame.to_delayed()], watch)
+    seen: dict = {}  # key -> its raw label values, first met (partition order): the client keeps one row per set
+    firsts: list[pd.DataFrame] = []
+
+    def fold(i: int, result: dict) -> dict:
+        if "sets" in result:
+            table = result.pop("sets")
+            keys = table["_key"].to_numpy(dtype=np.uint64)
+            new = ~pd.Index(keys).isin(list(seen)) if seen else np.ones(len(keys), bool)
+            if new.any():
+                firsts.append(table[new].drop(columns="_rows"))
+                seen.update(dict.fromkeys(keys[new].tolist()))
+            result["keys"], result["rows"] = keys, table["_rows"].to_numpy(dtype=np.int64)
+        return result
+
+    got = run_pass(client, [dask.delayed(summarise_part)(part, plan) for part in frame.to_delayed()], watch, fold)
     n = np.array([g["n"] for g in got], dtype=np.int64)
     if n.sum() == 0:
         raise DataError("The data has no rows; give a table with at least one row.")
     sets, per_part = None, None
     if plan.label_columns:
-        table = pd.concat([g["sets"].assign(_part=i) for i, g in enumerate(got)], ignore_index=True)
-        distinct = table.drop_duplicates("_key").reset_index(drop=True)
-        distinct["_rows"] = table.groupby("_key", sort=False)["_rows"].sum().reindex(distinct["_key"]).to_numpy()
-        sets = encode_sets(distinct.drop(columns="_part"), tasks, edges, config.n_bins)
-        table["_set"] = sets.index_of(table["_key"].to_numpy(dtype=np.uint64))
-        table["_offset"] = table.groupby("_set", sort=False)["_rows"].cumsum() - table["_rows"]
-        per_part = {i: (part["_set"].to_numpy(), part["_offset"].to_numpy()) for i, part in table.groupby("_part")}
+        distinct = pd.concat(firsts, ignore_index=True)
+        keys = np.concatenate([g["keys"] for g in got])
+        rows = np.concatenate([g["rows"] for g in got])
+        index = pd.Index(distinct["_key"].to_numpy(dtype=np.uint64))
+        set_of = index.get_indexer(keys)
+        distinct["_rows"] = np.bincount(set_of, weights=rows, minlength=len(index)).astype(np.int64)
+        sets = encode_sets(distinct, tasks, edges, config.n_bins)
+        # each partition's rows of a set start after the set's rows in earlier partitions
+        offset = pd.Series(rows).groupby(set_of, sort=False).cumsum().to_numpy() - rows
+        bounds = np.cumsum([0] + [len(g["keys"]) for g in got])
+        per_part = {i: (set_of[bounds[i]:bounds[i + 1]], offset[bounds[i]:bounds[i + 1]]) for i in range(len(got))}
     return plan, got, n, sets, per_part
 
 
