@@ -253,3 +253,13 @@ def test_cooccurrence_per_split_and_its_shift_equal_the_in_memory_ones(client, d
                                atol=1e-12, equal_nan=True)
     checks = result.diagnosis.leakage.set_index("check")["status"]
     assert checks["group"] == "pass" and checks["duplicates"] == "skipped" and checks["time"] == "skipped"
+
+
+def test_a_class_too_rare_for_every_split_is_a_warning(client, data, tmp_path):
+    df, _ = data
+    rare = df[["a", "b"]].copy()
+    rare["b"] = 0
+    rare.loc[[5, 900], "b"] = 1  # two rows cannot reach three splits
+    folder = write_parquet(rare, tmp_path / "rows", parts=2)
+    with pytest.warns(UserWarning, match=r"1 class\(es\) are too rare .* tags=b \(2 rows\)"):
+        split_dataset(folder, (Task("tags", ("a", "b"), "multilabel"),), SplitConfig(), tmp_path / "out", client=client)

@@ -418,7 +418,25 @@ def _diagnosis(config, plan, solution, stats, reduced, sets, notes) -> ClusterDi
         results["time"] = time_check_rows(merged, present)
     else:
         results["time"] = ("skipped", "No time column given.", np.nan)
+    if sets is not None and config is not None and STRATEGIES[config.strategy].stratifies:
+        note = _rare_note(sets, counts, config, solution.names)
+        if note:
+            notes.append(note)
     return build_diagnosis(config, names, sizes, sets, counts, check_frame(results), notes)
+
+
+def _rare_note(sets: LabelSets, counts: np.ndarray, config: SplitConfig, names) -> str | None:
+    """The classes some positive-share split lacks, worded as :func:`core.splits.split` words it (rows)."""
+    per_split = np.asarray((sets.matrix.T @ counts))  # (L, k) rows with each label per split
+    wanted = config.shares > 0
+    absent = (per_split[:, wanted] == 0) & (per_split.sum(axis=1, keepdims=True) > 0)
+    rare = np.flatnonzero(absent.any(axis=1))
+    if rare.size == 0:
+        return None
+    totals = per_split.sum(axis=1)
+    shown = ", ".join(f"{sets.labels[i]} ({int(totals[i])} rows)" for i in rare[:4]) + (" ..." if rare.size > 4 else "")
+    return (f"{rare.size} class(es) are too rare to appear in every one of the {int(wanted.sum())} splits: {shown}; "
+            "merge rare classes or use fewer splits.")
 
 
 def _check_names(checks) -> tuple[str, ...]:
