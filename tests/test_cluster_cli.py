@@ -74,13 +74,13 @@ def scheduler(tmp_path):
     logs.mkdir()
     processes = [subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port),
                                    "--dashboard-address", f":{_free_port()}"],
-                                  stdout=open(logs / "s.out", "w"), stderr=subprocess.STDOUT, env=env)]
+                                  stdout=subprocess.DEVNULL, stderr=(logs / "s.out").open("w"), env=env)]
     try:
         for i in range(2):
             processes.append(subprocess.Popen(
                 [str(DASK), "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
                  "--name", f"w{i}", "--local-directory", str(tmp_path / f"w{i}")],
-                stdout=open(logs / f"w{i}.out", "w"), stderr=subprocess.STDOUT, env=env))
+                stdout=subprocess.DEVNULL, stderr=(logs / f"w{i}.out").open("w"), env=env))
         with Client(address, timeout=60) as client:  # waits on the scheduler answering, then on the workers
             client.wait_for_workers(2, timeout=60)
         yield address

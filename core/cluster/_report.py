@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import Dataset
-from ..diagnostics import LeakageReport, group_chance, dealt_groups, scorecard
+from ..diagnostics import LeakageReport, dealt_groups, group_chance, scorecard
 from ..errors import DataError
 from ..report import diagnose, render_report
 from ..splits import SplitConfig

@@ -30,7 +30,7 @@ import shutil
 import uuid
 import warnings
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -427,7 +427,7 @@ def _diagnosis(config, plan, solution, stats, reduced, sets, notes) -> ClusterDi
 
 def _rare_note(sets: LabelSets, counts: np.ndarray, config: SplitConfig, names) -> str | None:
     """The classes some positive-share split lacks, worded as :func:`core.splits.split` words it (rows)."""
-    per_split = np.asarray((sets.matrix.T @ counts))  # (L, k) rows with each label per split
+    per_split = np.asarray(sets.matrix.T @ counts)  # (L, k) rows with each label per split
     wanted = config.shares > 0
     absent = (per_split[:, wanted] == 0) & (per_split.sum(axis=1, keepdims=True) > 0)
     rare = np.flatnonzero(absent.any(axis=1))
