@@ -213,7 +213,8 @@ def _group_table(client, frame, plan, offsets, sets: LabelSets | None, watch):
     keys = sets.keys if sets is not None else np.zeros(0, np.uint64)
     index = pd.Index(keys)
     matrix = sets.matrix if sets is not None else sp.csr_matrix((0, 0))
-    parts = [dask.delayed(group_part)(part, int(offsets[i]), plan, index, matrix)
+    shared = _scatter(client, {"index": index, "matrix": matrix})
+    parts = [dask.delayed(group_part)(part, int(offsets[i]), plan, shared["index"], shared["matrix"])
              for i, part in enumerate(frame.to_delayed())]
     sample = group_part(frame._meta, 0, plan, index, matrix)
     groups = dd.from_delayed([dask.delayed(operator.getitem)(p, "groups") for p in parts], meta=sample["groups"])
@@ -334,6 +335,19 @@ def _plan_and_solve(client, frame, tasks, config, features, progress, watch, not
 # --------------------------------------------------------------------------- join and diagnose
 
 
+def _scatter(client, items: dict) -> dict:
+    """Each value sent to every worker once; the tasks take its future (not a copy per task)."""
+    return {name: client.scatter(value, broadcast=True, hash=False) for name, value in items.items()}
+
+
+def _scatter_same(client, extra: list) -> list:
+    """``extra`` with one object shared by every partition (the rows without a group) scattered once."""
+    if extra and all(e is extra[0] for e in extra) and extra[0] is not None:
+        future = client.scatter(extra[0], broadcast=True, hash=False)
+        return [future] * len(extra)
+    return extra
+
+
 def _small(result: dict) -> dict:
     return {key: value for key, value in result.items() if key not in ("groups", "rows")}
 
@@ -346,8 +360,11 @@ def _join(client, frame, plan, solution, extra, offsets, sets, out, all_columns,
     index = pd.Index(sets.keys) if sets is not None else pd.Index([], dtype=np.uint64)
     k_sets = len(index)
     parts = frame.to_delayed()
+    # what every task reads (a lookup of millions of groups, the set keys) goes to the workers once
+    shared = _scatter(client, {"solution": solution, "index": index})
+    extra = _scatter_same(client, extra)
     joined = [
-        dask.delayed(join_part)(part, i, int(offsets[i]), plan, solution, extra[i], index,
+        dask.delayed(join_part)(part, i, int(offsets[i]), plan, shared["solution"], extra[i], shared["index"],
                                 None if out is None else str(out), all_columns, k_sets)
         for i, part in enumerate(parts)
     ]
