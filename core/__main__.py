@@ -2,7 +2,9 @@
 
 Installed with pip the command is ``tasksplit`` (``tasksplit split ...``, ``tasksplit app``).
 
-DATA is a CSV/TSV/Parquet/Excel/JSON path, ``builtin:NAME`` or ``builtin:synthetic:ROWSxLABELS``.
+DATA is a CSV/TSV/Parquet/Excel/JSON path, ``builtin:NAME`` or ``builtin:synthetic:ROWSxLABELS``; with
+``--engine dask`` a Parquet folder, file or glob (or any fsspec URL) or CSV globs, split on a Dask cluster
+(a LocalCluster sized to the machine, or ``--scheduler ADDR``) into an output folder.
 ``--task col`` is one column (kind inferred), ``--task col:kind`` forces the kind,
 ``--task name=a+b+c`` is a multilabel task of 0/1 columns. Without ``--task``, a built-in dataset's suggested tasks are used.
 Bad input exits with status 2 and one line on stderr, never a traceback. ``app`` serves the
@@ -58,8 +60,19 @@ def _parser() -> argparse.ArgumentParser:
                              help="col, col:kind, name=a+b+c or a built-in task's name (repeat for several tasks)")
         command.add_argument("--out", required=True, metavar="FILE", help="where to write the result")
 
+    def engine(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--engine", default="memory", choices=("memory", "dask"),
+                             help="memory (pandas, default) or dask (a cluster; DATA a Parquet/CSV path or glob)")
+        command.add_argument("--scheduler", metavar="ADDR",
+                             help="--engine dask: an existing cluster's scheduler, e.g. tcp://10.0.0.5:8786")
+
     split = commands.add_parser("split", help="split DATA and write the assignment (columns row, split)")
     common(split)
+    engine(split)
+    split.add_argument("--config", metavar="FILE",
+                       help="a split config JSON (Export page) instead of the options below")
+    split.add_argument("--all-columns", action="store_true",
+                       help="--engine dask: write every column too, partitioned by split")
     names = list(STRATEGIES)
     split.add_argument("--strategy", default="stratified",
                        help=f"{', '.join(names[:-1])} or {names[-1]} (default stratified)")
@@ -80,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="write a self-contained HTML report of a split")
     common(report)
+    engine(report)
+    report.add_argument("--sample", type=int, default=200_000, metavar="N",
+                        help="--engine dask: rows sampled for what needs rows (default 200000)")
     report.add_argument("--split-file", required=True, metavar="FILE", help="CSV/Parquet from `split`")
     report.add_argument("--config", metavar="FILE",
                         help="the split's config JSON (Export page); the report then names the strategy and scores ED")
@@ -171,11 +187,11 @@ def read_config_file(path: str):
 # --------------------------------------------------------------------------- commands
 
 
-def _cmd_split(args: argparse.Namespace) -> None:
-    from .splits import SplitConfig, split
+def _config_from(args: argparse.Namespace):
+    from .splits import SplitConfig
 
-    dataset = load_data(args.data)
-    tasks = _tasks(dataset, args.task)
+    if args.config:
+        return read_config_file(args.config)
     options = {
         "strategy": args.strategy, "seed": args.seed, "group_column": args.group, "time_column": args.time,
         "gap": args.gap, "id_column": args.id, "split_column": args.split_column, "order": args.order,
@@ -185,7 +201,17 @@ def _cmd_split(args: argparse.Namespace) -> None:
         options["fractions"] = parse_mapping(args.fractions, "--fractions")
     if args.folds is not None:
         options["n_folds"] = args.folds
-    result = split(dataset.frame, tasks, SplitConfig(**options))
+    return SplitConfig(**options)
+
+
+def _cmd_split(args: argparse.Namespace) -> None:
+    from .splits import split
+
+    if args.engine == "dask":
+        return _dask_split(args)
+    dataset = load_data(args.data)
+    tasks = _tasks(dataset, args.task)
+    result = split(dataset.frame, tasks, _config_from(args))
     from .report import write_assignment
 
     write_assignment(result.assignment, args.out, dataset)
@@ -197,6 +223,8 @@ def _cmd_report(args: argparse.Namespace) -> None:
     from .report import write_report
     from .splits import EXCLUDED
 
+    if args.engine == "dask":
+        return _dask_report(args)
     dataset = load_data(args.data)
     tasks = _tasks(dataset, args.task)
     assignment = read_split_file(args.split_file, dataset)
@@ -297,6 +325,61 @@ def _train_distributed(args: argparse.Namespace, dataset: Dataset, tasks, assign
         Path(args.out).write_text(result.to_json(indent=2))
         print(f"wrote {args.out}: {len(result.history)} epochs (DDP, {os.environ.get('WORLD_SIZE')} processes)",
               file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- the Dask engine
+
+
+def _dask_tasks(data: str, specs: list[str]) -> tuple[Task, ...]:
+    """Tasks from --task specs, kinds inferred on the first partition's rows (force one with col:kind)."""
+    from .cluster import lazy_table
+
+    if not specs:
+        raise DataError("No --task given; with --engine dask name the tasks, e.g. --task label or --task tags=a+b+c.")
+    head = lazy_table(data).get_partition(0).compute()
+    return tuple(parse_task_spec(spec, head, ()) for spec in specs)
+
+
+def _watch(futures) -> None:
+    from distributed.diagnostics.progressbar import progress
+
+    progress(futures)
+
+
+def _quiet_dask() -> None:
+    """Dask's own log lines (a worker stopping at shutdown) stay off the terminal: its errors reach us as exceptions."""
+    import logging
+
+    for name in ("distributed", "distributed.nanny", "distributed.scheduler", "distributed.worker", "dask"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _dask_split(args: argparse.Namespace) -> None:
+    from .cluster import open_client, split_dataset
+
+    _quiet_dask()
+    config = _config_from(args)
+    tasks = _dask_tasks(args.data, args.task) if args.task or STRATEGIES[config.strategy].stratifies else ()
+    with open_client(args.scheduler) as client:
+        print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr)
+        result = split_dataset(args.data, tasks, config, args.out, client=client, all_columns=args.all_columns,
+                               watch=_watch)
+    sizes = ", ".join(f"{row.split} {row.rows:,}" for row in result.sizes.itertuples())
+    print(f"\nwrote {args.out}: {sizes}", file=sys.stderr)
+
+
+def _dask_report(args: argparse.Namespace) -> None:
+    from .cluster import cluster_report, open_client, read_summary
+
+    _quiet_dask()
+    read_summary(args.split_file)  # a wrong folder fails before a cluster starts
+    config = read_config_file(args.config) if args.config else None
+    tasks = _dask_tasks(args.data, args.task)
+    with open_client(args.scheduler) as client:
+        print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr)
+        cluster_report(args.data, tasks, args.split_file, args.out, config=config, client=client,
+                       sample_rows=args.sample, watch=_watch)
+    print(f"\nwrote {args.out}", file=sys.stderr)
 
 
 COMMANDS = {"split": _cmd_split, "report": _cmd_report, "train": _cmd_train}

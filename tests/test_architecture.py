@@ -24,6 +24,7 @@ PACKAGES = (
     "core.model",
     "core.training",
     "core.report",
+    "core.cluster",
     "core.figures",
 )
 PUBLIC = ("core", "core.errors", "core.stratify", *PACKAGES)
@@ -42,9 +43,12 @@ MAY_IMPORT = {
     "training": {"errors", "tasks", "data", "splits", "diagnostics", "model"},
     "report": {"errors", "tasks", "data", "splits", "diagnostics", "model", "training", "figures", "core"},
     "figures": set(),
+    # the Dask engine: summarises on a cluster, solves with splits, scores with diagnostics, reports with report
+    "cluster": {"errors", "tasks", "data", "splits", "diagnostics", "report"},
     "stratify": {"splits"},
     "core": {"errors", "splits"},  # the top re-exports the splitters, lazily
-    "__main__": {"errors", "tasks", "data", "splits", "diagnostics", "model", "training", "report", "figures"},
+    "__main__": {"errors", "tasks", "data", "splits", "diagnostics", "model", "training", "report", "figures",
+                 "cluster"},
 }
 
 
@@ -98,7 +102,7 @@ def test_core_holds_only_the_packages_and_four_files():
     top = sorted(p.name for p in CORE.glob("*.py"))
     assert top == ["__init__.py", "__main__.py", "errors.py", "stratify.py"]
     folders = sorted(p.name for p in CORE.iterdir() if p.is_dir() and p.name != "__pycache__")
-    assert folders == ["data", "diagnostics", "figures", "model", "report", "splits", "tasks", "training"]
+    assert folders == ["cluster", "data", "diagnostics", "figures", "model", "report", "splits", "tasks", "training"]
 
 
 def test_implementation_modules_are_private():

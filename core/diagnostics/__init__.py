@@ -59,6 +59,7 @@ from ._leakage_checks import (
 from ._quality import (
     SplitQuality,
     split_quality,
+    split_quality_of_counts,
 )
 from ._thresholds import (
     DUPLICATE_FAIL_SHARE,
@@ -98,6 +99,7 @@ __all__ = [
     "cramers_v",
     "SplitQuality",
     "split_quality",
+    "split_quality_of_counts",
     "Threshold",
     "THRESHOLDS",
     "Chance",

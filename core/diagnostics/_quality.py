@@ -29,7 +29,7 @@ import scipy.sparse as sp
 from ..errors import ConfigError, DataError
 from ..splits import EXCLUDED, split_codes, split_order
 
-__all__ = ["SplitQuality", "split_quality", "split_quality_of_codes"]
+__all__ = ["SplitQuality", "split_quality", "split_quality_of_codes", "split_quality_of_counts"]
 
 def _shares(
     splits: tuple[str, ...], fractions: Mapping[str, float] | None
@@ -290,12 +290,54 @@ def _quality(matrix: sp.csr_matrix, codes, present, fractions) -> SplitQuality:
         raise DataError("No rows left to score: every row is excluded; assign some rows to a split.")
     sizes = np.bincount(codes, minlength=k).astype(np.float64)
     pairs = _per_split_pair_counts(matrix, codes, k)  # (k, L, L)
+    return _measures(sizes, pairs, splits, shares)
+
+
+def split_quality_of_counts(
+    set_matrix, counts: np.ndarray, splits: tuple[str, ...], fractions: Mapping[str, float] | None = None
+) -> SplitQuality:
+    """:func:`split_quality` from counts: the rows of each label set in each split, not the rows themselves.
+
+    ``set_matrix`` (S, L) holds the 0/1 labels of each distinct label set, ``counts`` (S, k) how many
+    rows of each set each split holds (``splits`` names the k columns; excluded rows left out). Every
+    measure equals :func:`split_quality` of the rows these counts describe: the per-split label and
+    pair counts are the same integers (exact in float64 below 2**53 rows), and the rest is the same
+    arithmetic. The Dask engine (:mod:`core.cluster`) scores a split of any size this way.
+
+    Examples
+    --------
+    >>> sets = np.array([[1, 0], [0, 1], [0, 0]])
+    >>> q = split_quality_of_counts(sets, np.array([[1, 1], [1, 0], [0, 1]]), ("train", "test"))
+    >>> q.ld, q.ed, q.fz, q.flz
+    (0.25, 0.0, 1.0, 1.0)
+    """
+    matrix = _as_binary_csr(set_matrix)
+    weights = np.asarray(counts, dtype=np.float64)
+    if weights.ndim != 2 or weights.shape != (matrix.shape[0], len(splits)):
+        raise DataError(
+            f"counts has shape {weights.shape} but there are {matrix.shape[0]} label sets and {len(splits)} splits; "
+            "give one count per label set and split."
+        )
+    scored, shares = _shares(tuple(splits), fractions)
+    order = [tuple(splits).index(name) if name in splits else -1 for name in scored]
+    weights = np.column_stack([weights[:, i] if i >= 0 else np.zeros(matrix.shape[0]) for i in order])
+    if weights.sum() == 0 or not scored:
+        raise DataError("No rows left to score: every row is excluded; assign some rows to a split.")
+    sizes = weights.sum(axis=0)
+    pairs = np.stack([(matrix.T.multiply(weights[:, i]).tocsr() @ matrix).toarray() for i in range(len(scored))])
+    return _measures(sizes, pairs, scored, shares)
+
+
+def _measures(sizes: np.ndarray, pairs: np.ndarray, splits: tuple[str, ...], shares: np.ndarray) -> SplitQuality:
+    """The five measures from rows per split (k,) and label-pair counts per split (k, L, L)."""
+    k = len(splits)
+    n = int(sizes.sum())
     label_pos = np.einsum("kjj->kj", pairs)  # (k, L)
     whole_label, whole_pairs = label_pos.sum(axis=0), pairs.sum(axis=0)
 
     scored = (whole_label > 0) & (whole_label < n)
     ld = _ratio_deviation(label_pos[:, scored], sizes, whole_label[scored], n)  # (k, q)
-    a, b = np.triu_indices(matrix.shape[1], k=1)
+    a, b = np.triu_indices(pairs.shape[1], k=1)
     co = (whole_pairs[a, b] > 0) & (whole_pairs[a, b] < n)
     a, b = a[co], b[co]
     lpd = _ratio_deviation(pairs[:, a, b], sizes, whole_pairs[a, b], n)  # (k, pairs)

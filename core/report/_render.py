@@ -420,6 +420,8 @@ def render_report(
     title: str | None = None,
     warnings: Sequence[str] = (),
     progress: Progress | None = None,
+    diagnosis: Diagnosis | None = None,
+    rows: int | None = None,
 ) -> str:
     """The report of one split as a self-contained HTML document.
 
@@ -444,6 +446,11 @@ def render_report(
         The split's own warnings (``SplitResult.warnings``), listed with the diagnostics' concerns.
     progress : callable (share done, what now) -> None, optional
         Called as the report is built, for a progress bar.
+    diagnosis : Diagnosis, optional
+        What the report shows, computed already (the Dask engine builds it from counts over every row and a
+        sample, :func:`core.cluster.cluster_report`); default: :func:`diagnose` of ``dataset``.
+    rows : int, optional
+        The rows of the whole data when ``dataset`` is a sample of it (shown in the subtitle).
 
     Examples
     --------
@@ -458,7 +465,8 @@ def render_report(
     progress = progress or (lambda share, text: None)
     tasks = tuple(tasks)
     assignment = _aligned(dataset, assignment)
-    diagnosis = diagnose(dataset, tasks, assignment, config, progress)
+    if diagnosis is None:
+        diagnosis = diagnose(dataset, tasks, assignment, config, progress)
     progress(0.8, "Drawing the figures")
     figure = FigureEmbedder()
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -478,7 +486,7 @@ def render_report(
         sections.append(("runs", runs_section(runs, figure, _safe_figure)))
     # the training run ends with the multi-task vs single-task result; the decision is always last
     sections.append(("decision", decision_section(_file_stem(title or dataset.name) + "-reviewed.html")))
-    subtitle = f"{len(dataset.frame):,} rows · {len(tasks)} task(s) · {_config_text(config)} · {stamp}"
+    subtitle = f"{len(dataset.frame) if rows is None else rows:,} rows · {len(tasks)} task(s) · {_config_text(config)} · {stamp}"
     page = html_page(title or f"Split report: {dataset.name}", subtitle, sections)
     progress(1.0, "Done")
     return page

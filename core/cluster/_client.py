@@ -1,0 +1,82 @@
+"""Reaching a cluster: :func:`open_client` starts a ``LocalCluster`` sized to the machine, or joins a scheduler."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ..errors import ConfigError, DataError
+
+__all__ = ["open_client", "run_pass"]
+
+
+@contextmanager
+def open_client(scheduler: str | None = None, *, n_workers: int | None = None, timeout: float = 10) -> Iterator:
+    """A ``distributed.Client``: on a new ``LocalCluster`` (``scheduler=None``) or on the scheduler at an address.
+
+    The local cluster has one single-threaded worker process per core (``n_workers`` to choose), so a
+    worker's pandas code never fights another for the GIL; its dashboard is ``client.dashboard_link``.
+    An address that does not answer within ``timeout`` seconds is a :class:`ConfigError`.
+
+    Examples
+    --------
+    >>> with open_client(n_workers=1) as client:  # doctest: +SKIP
+    ...     client.dashboard_link
+    """
+    from distributed import Client, LocalCluster
+
+    if scheduler is None:
+        workers = n_workers or max(os.cpu_count() or 1, 1)
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                          dashboard_address=":0") as cluster, Client(cluster) as client:
+            yield client
+        return
+    if not isinstance(scheduler, str) or "://" not in scheduler and ":" not in scheduler:
+        raise ConfigError(f"--scheduler {scheduler!r} is not an address; give one such as tcp://10.0.0.5:8786.")
+    try:
+        client = Client(scheduler, timeout=timeout)
+    except (OSError, TimeoutError) as error:
+        raise ConfigError(
+            f"No Dask scheduler answers at {scheduler} ({type(error).__name__}); start one with `dask scheduler` "
+            "or check the address."
+        ) from None
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def run_pass(client, items: list, watch=None, fold=None) -> list:
+    """Compute ``items`` (dask collections or delayed) on ``client``, in one graph; ``watch(futures)`` sees them.
+
+    With ``fold(i, result)``, each result is brought to the client in order and handed to ``fold``, then
+    dropped (the client holds one at a time); the list returned is then ``fold``'s returns.
+    A worker lost mid-pass is retried by the scheduler (``distributed.scheduler.allowed-failures``);
+    when retries run out, or a task fails, this raises a one-line :class:`DataError`.
+    """
+    from distributed import KilledWorker
+
+    futures = client.compute(items)
+    if watch is not None:
+        watch(futures)
+    try:
+        if fold is not None:
+            out = []
+            for i in range(len(futures)):
+                out.append(fold(i, futures[i].result()))
+                futures[i] = None  # the worker may forget it
+            return out
+        return client.gather(futures)
+    except KilledWorker as error:
+        raise DataError(
+            f"A Dask worker died while running {error.task!s:.60} (out of memory, or stopped); nothing was written. "
+            "Give the workers more memory or run again."
+        ) from None
+    except (KeyError, ValueError, TypeError, OSError) as error:
+        if isinstance(error, DataError):
+            raise
+        raise DataError(
+            f"A cluster task failed ({type(error).__name__}: {' '.join(str(error).split())[:160]}); "
+            "nothing was written. Check the data's columns and types."
+        ) from None

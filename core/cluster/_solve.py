@@ -1,0 +1,152 @@
+"""Solving on the client: how many rows of each label set go to each split, and which rank goes where.
+
+Rows of one label set are interchangeable for every count, so the stratified split of N rows is a
+(label sets x splits) table of counts (:func:`set_split_counts`): each set's whole blocks of D rows (the
+smallest block the shares cut into whole rows: 20 rows as 14/3/3 for 70/15/15) are dealt exactly in
+proportion, and the fewer than D rows left over per set are dealt by the in-memory engine,
+:func:`core.splits.stratify.stratify`, as single rows at the same shares. So the split sizes are exactly
+the in-memory ones, and every label is balanced as the engine balances it, on at most S x (D - 1) rows.
+
+Which rows of a set take its split's places: the set's rows are ranked in data order, and a keyed
+pseudo-random permutation of the ranks (:func:`permute`, a Feistel network with cycle walking) picks
+the places. So the rows of a set are spread at random over the splits, whatever the file order, and a
+row's split depends only on the data, the seed and the files, never on the workers. It is *not* the
+in-memory engine's choice of rows within a set (that one shuffles rows in memory): the counts per set
+and split follow the same solver, the rows taking them differ.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..splits.stratify import largest_remainder, stratify
+
+__all__ = ["permute", "whole_block", "set_split_counts", "place"]
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_MIX_2 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_3 = np.uint64(0x94D049BB133111EB)
+_ROUNDS = 4  # Luby-Rackoff: four rounds of a balanced Feistel network give a pseudo-random permutation
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, elementwise on uint64."""
+    x = x + _MIX
+    x ^= x >> np.uint64(30)
+    x *= _MIX_2
+    x ^= x >> np.uint64(27)
+    x *= _MIX_3
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def permute(rank: np.ndarray, size: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """A keyed bijection of ``0..size-1`` per element: ``rank`` -> its place, for every element at once.
+
+    Each element has its own domain ``size`` and ``key``; a balanced Feistel network on the smallest even
+    number of bits covering the domain, repeated (cycle walking) until the value falls inside it.
+
+    Examples
+    --------
+    >>> r = np.arange(10, dtype=np.uint64)
+    >>> sorted(permute(r, np.full(10, 10, np.uint64), np.full(10, 7, np.uint64)).tolist()) == list(range(10))
+    True
+    """
+    rank = np.asarray(rank, dtype=np.uint64)
+    size = np.asarray(size, dtype=np.uint64)
+    key = np.asarray(key, dtype=np.uint64)
+    bits = np.maximum(np.ceil(np.log2(np.maximum(size, 2).astype(np.float64))).astype(np.int64), 2)
+    bits += bits % 2
+    half = (bits // 2).astype(np.uint64)
+    mask = (np.uint64(1) << half) - np.uint64(1)
+    round_keys = [_mix(key + np.uint64(round_)) for round_ in range(_ROUNDS)]
+    out = rank.copy()
+    todo = np.arange(out.size)
+    while todo.size:
+        x, h, m = out[todo], half[todo], mask[todo]
+        left, right = x >> h, x & m
+        for round_key in round_keys:
+            mixed = _mix(right ^ round_key[todo])
+            left, right = right, left ^ (mixed & m)
+        out[todo] = (left << h) | right
+        todo = todo[out[todo] >= size[todo]]
+    return out
+
+
+def whole_block(shares: np.ndarray, limit: int = 200) -> np.ndarray | None:
+    """The smallest block of rows that ``shares`` split into whole rows (0.7/0.15/0.15: 20 rows as 14/3/3), or None.
+
+    Examples
+    --------
+    >>> whole_block(np.array([0.7, 0.15, 0.15])).tolist(), whole_block(np.full(3, 1 / 3)).tolist()
+    ([14, 3, 3], [1, 1, 1])
+    """
+    for rows in range(1, limit + 1):
+        scaled = shares * rows
+        if np.all(np.abs(scaled - np.round(scaled)) < 1e-9):
+            return np.round(scaled).astype(np.int64)
+    return None
+
+
+def set_split_counts(set_rows: np.ndarray, matrix: sp.csr_matrix, shares: np.ndarray, *, seed: int,
+                     order: int = 1) -> np.ndarray:
+    """(S, k) rows of each label set per split: whole blocks dealt exactly, the rows left over by the engine.
+
+    The shares split a block of D rows into whole rows (0.7/0.15/0.15: 20 rows as 14/3/3). Each label set's
+    whole blocks are dealt exactly so; its fewer than D rows left over become single rows that
+    :func:`core.splits.stratify.stratify` deals at the same shares. The blocks hold every label exactly in
+    proportion, so the engine's targets for the leftovers are the whole data's, and the split sizes are
+    ``largest_remainder(N, shares)``, as in memory. (Shares that no block up to 200 rows splits into whole
+    rows deal each set's ``floor(rows * share)`` rows instead, the leftovers at the remaining sizes.)
+    A set's rows in a split are within D - 1 of its share. Splits of share 0 get no rows.
+
+    Examples
+    --------
+    >>> counts = set_split_counts(np.array([10, 5]), sp.csr_matrix([[1, 0], [0, 1]]), np.array([0.8, 0.2]), seed=0)
+    >>> counts.tolist(), counts.sum(axis=0).tolist()
+    ([[8, 2], [4, 1]], [12, 3])
+    """
+    set_rows = np.asarray(set_rows, dtype=np.int64)
+    k = shares.size
+    total = int(set_rows.sum())
+    open_ = np.flatnonzero(shares > 0)
+    block = whole_block(shares)
+    if block is not None:
+        blocks = set_rows // block.sum()
+        base = blocks[:, None] * block[None, :]
+    else:
+        base = np.floor(set_rows[:, None] * shares[None, :] + 1e-9).astype(np.int64)  # float error never drops a row
+    left = set_rows - base.sum(axis=1)
+    want = largest_remainder(total, shares) - base.sum(axis=0)
+    if left.sum() == 0:
+        return base
+    owners = np.repeat(np.arange(set_rows.size), left)  # one unit per leftover row
+    live = open_[want[open_] > 0]
+    if live.size == 1:
+        part = np.zeros(owners.size, dtype=np.int64)
+    else:
+        rng = np.random.default_rng(seed)
+        part = stratify(sp.csr_matrix(matrix)[owners], want[live] / want[live].sum(), rng=rng, order=order)
+    extra = np.zeros((set_rows.size, k), dtype=np.int64)
+    np.add.at(extra, (owners, live[part]), 1)
+    return base + extra
+
+
+def set_key(seed: int, set_index: np.ndarray) -> np.ndarray:
+    """The permutation key of each label set under ``seed``."""
+    return _mix(np.asarray(set_index, dtype=np.uint64) * np.uint64(0x100000001B3) ^ _mix(np.array([seed], np.uint64)))
+
+
+def place(set_index: np.ndarray, rank: np.ndarray, set_rows: np.ndarray, cumulative: np.ndarray,
+          seed: int) -> np.ndarray:
+    """The split code of each row from its label set and its rank within the set.
+
+    ``cumulative`` is (S, k): the running sum of each set's counts per split; a row's permuted rank
+    falls in one split's stretch.
+    """
+    if set_index.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    spot = permute(rank.astype(np.uint64), set_rows[set_index].astype(np.uint64), set_key(seed, set_index))
+    bounds = cumulative[set_index].astype(np.uint64)  # (n, k)
+    return (spot[:, None] >= bounds).sum(axis=1).astype(np.int64)

@@ -1,0 +1,265 @@
+"""core.cluster on a real LocalCluster (2 worker processes): every strategy against the in-memory engine."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.cluster import diagnose_split, sample_table, split_dataset
+from core.diagnostics import label_distribution, leakage, split_quality
+from core.errors import ConfigError, DataError
+from core.splits import SplitConfig, split
+from core.splits.stratify import largest_remainder
+from core.tasks import Task, encode_tasks
+from tests.cluster import TASKS, assignment, frame, write_csv, write_parquet
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+@pytest.fixture(scope="module")
+def client():
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    df = frame()
+    return df, write_parquet(df, tmp_path_factory.mktemp("rows"))
+
+
+def _in_memory(df, config, tasks=TASKS) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return split(df, tasks, config).assignment.to_numpy()
+
+
+SAME_AS_MEMORY = {
+    "hash": SplitConfig(strategy="hash", id_column="id", seed=5),
+    "hash by group": SplitConfig(strategy="hash", group_column="t"),
+    "group": SplitConfig(strategy="group", group_column="g", seed=2),
+    "group order 2, folds": SplitConfig(strategy="group", group_column="g", n_folds=3, order=2),
+    "stratified over groups": SplitConfig(strategy="stratified", group_column="g"),
+    "random over groups": SplitConfig(strategy="random", group_column="g", seed=9),
+    "time with gap": SplitConfig(strategy="time", time_column="t", gap=2),
+    "time, groups first": SplitConfig(strategy="time", time_column="t", group_column="g"),
+    "time, groups last": SplitConfig(strategy="time", time_column="t", group_column="g", group_time="last"),
+    "time, rows": SplitConfig(strategy="time", time_column="t", group_column="g", group_time="rows"),
+    "predefined": SplitConfig(strategy="predefined", split_column="given"),
+}
+
+
+SLOW = {"time, groups first", "hash by group", "group order 2, folds", "stratified over groups", "random over groups", "time, groups last",
+        "time, rows"}
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(name, marks=pytest.mark.slow) if name in SLOW else name for name in SAME_AS_MEMORY]
+)
+def test_the_assignment_is_the_in_memory_one(name, client, data, tmp_path):
+    df, folder = data
+    config = SAME_AS_MEMORY[name]
+    result = split_dataset(folder, TASKS, config, tmp_path / "out", client=client)
+    assert (assignment(tmp_path / "out") == _in_memory(df, config)).all()
+    _check_scores_equal(df, result.diagnosis, assignment(tmp_path / "out"))
+
+
+def _check_scores_equal(df, diagnosis, got, tasks=TASKS, n_bins=5):
+    """LD, ED, LPD, FZ, FLZ and the label counts from counts equal the in-memory ones on the same rows."""
+    encoded = encode_tasks(df, tasks, n_bins)
+    memory = split_quality(encoded.matrix, got, diagnosis.fractions)
+    mine = diagnosis.quality
+    for score in ("ld", "ed", "lpd", "fz", "flz", "max_gap", "ld_random", "lpd_random"):
+        assert getattr(mine, score) == pytest.approx(getattr(memory, score), abs=1e-12, rel=1e-12), score
+    pd.testing.assert_frame_equal(mine.by_split, memory.by_split, rtol=1e-12, atol=1e-12)
+    counts = label_distribution(df, encoded, pd.Series(got, index=df.index)).counts
+    pd.testing.assert_frame_equal(diagnosis.label_counts(), counts, check_dtype=False, rtol=1e-12)
+
+
+def test_stratified_gives_the_in_memory_sizes_and_each_label_set_its_share(client, data, tmp_path):
+    """The distributed stratified split may pick other rows of a label set than the in-memory one (the order
+    within a set differs), but every set's rows per split are within D-1 rows of its share (whole blocks of D =
+    20 rows dealt 14/3/3, the rest by the engine), the sizes are the largest-remainder ones, and LD and LPD stay
+    within a small margin of the in-memory engine's."""
+    df, folder = data
+    config = SplitConfig(seed=4)
+    result = split_dataset(folder, TASKS, config, tmp_path / "out", client=client)
+    got = assignment(tmp_path / "out")
+    sizes = pd.Series(got).value_counts().reindex(config.split_names).to_numpy()
+    assert sizes.tolist() == largest_remainder(len(df), config.shares).tolist()
+    counts = result.diagnosis.counts
+    rows = counts.sum(axis=1, keepdims=True)
+    assert np.abs(counts - rows * config.shares[None, :]).max() < 20 - 1
+    memory = _in_memory(df, config)
+    encoded = encode_tasks(df, TASKS)
+    in_memory = split_quality(encoded.matrix, memory, dict(config.fractions))
+    assert result.diagnosis.quality.ld <= 1.5 * in_memory.ld + 1e-4
+    assert result.diagnosis.quality.lpd <= 1.5 * in_memory.lpd + 1e-4
+    _check_scores_equal(df, result.diagnosis, got)
+
+
+def test_random_cuts_the_largest_remainder_sizes(client, data, tmp_path):
+    df, folder = data
+    config = SplitConfig(strategy="random", fractions={"train": 0.6, "val": 0.25, "test": 0.15}, seed=1)
+    split_dataset(folder, TASKS, config, tmp_path / "out", client=client)
+    got = pd.Series(assignment(tmp_path / "out")).value_counts().reindex(config.split_names)
+    assert got.tolist() == largest_remainder(len(df), config.shares).tolist()
+
+
+def test_regression_bins_on_cluster_quantiles_equal_the_in_memory_bins(client, data, tmp_path):
+    df, folder = data
+    tasks = (Task("score", ("score",), "regression"),)
+    result = split_dataset(folder, tasks, SplitConfig(n_bins=7), tmp_path / "out", client=client)
+    encoded = encode_tasks(df, tasks, 7)
+    assert result.diagnosis.labels == encoded.labels
+    _check_scores_equal(df, result.diagnosis, assignment(tmp_path / "out"), tasks, 7)
+
+
+def test_the_same_data_and_seed_give_the_same_split_on_one_worker(client, data, tmp_path):
+    from distributed import Client, LocalCluster
+
+    _, folder = data
+    config = SplitConfig(seed=11)
+    split_dataset(folder, TASKS, config, tmp_path / "two", client=client)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as cluster, \
+            Client(cluster) as one:
+        split_dataset(folder, TASKS, config, tmp_path / "one", client=one)
+    assert (assignment(tmp_path / "one") == assignment(tmp_path / "two")).all()
+    a = pd.read_parquet(tmp_path / "one" / "assignment" / "part-00002.parquet")
+    b = pd.read_parquet(tmp_path / "two" / "assignment" / "part-00002.parquet")
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_csv_globs_split_like_parquet(client, data, tmp_path):
+    df, _ = data
+    pattern = write_csv(df[["id", "a", "b", "c"]], tmp_path / "csv")
+    config = SplitConfig(strategy="hash", id_column="id", seed=3)
+    split_dataset(pattern, (), config, tmp_path / "out", client=client)
+    assert (assignment(tmp_path / "out") == _in_memory(df, config, ())).all()
+
+
+@pytest.mark.slow
+def test_leakage_checks_are_exact(client, data, tmp_path):
+    df, folder = data
+    config = SplitConfig(strategy="random", seed=3)  # rows at random: groups straddle, time overlaps
+    features = ["x1", "x2"]
+    result = split_dataset(folder, TASKS, config, tmp_path / "out", client=client, feature_columns=features)
+    got = assignment(tmp_path / "out")
+    memory = leakage(df, got, tasks=TASKS, group_column="g", time_column="t", feature_columns=features,
+                     checks=("group", "duplicates", "time")).checks.set_index("check")
+    mine = result.diagnosis.leakage.set_index("check")
+    # random rows: the check sees the group column only when the split names one
+    assert mine.loc["group", "status"] == "skipped"
+    grouped = diagnose_split(folder, TASKS, tmp_path / "out", client=client, feature_columns=features,
+                             config=SplitConfig(strategy="random", seed=3, group_column="g"))
+    assert grouped.leakage.set_index("check").loc["group", "count"] == memory.loc["group", "count"] > 0
+    assert mine.loc["duplicates", "count"] == memory.loc["duplicates", "count"] > 0
+    assert mine.loc["duplicates", "status"] == memory.loc["duplicates", "status"]
+    timed = split_dataset(folder, TASKS, SplitConfig(strategy="random", seed=3, group_column="g"), tmp_path / "t",
+                          client=client, feature_columns=features)
+    del timed
+    time_config = SplitConfig(strategy="time", time_column="t", seed=3)
+    by_time = split_dataset(folder, TASKS, time_config, tmp_path / "time", client=client, feature_columns=features)
+    expected = leakage(df, assignment(tmp_path / "time"), tasks=TASKS, time_column="t", feature_columns=features,
+                       checks=("time",)).checks.set_index("check").loc["time"]
+    assert by_time.diagnosis.leakage.set_index("check").loc["time", "status"] == expected["status"]
+    assert by_time.diagnosis.leakage.set_index("check").loc["time", "detail"] == expected["detail"]
+
+
+@pytest.mark.slow
+def test_diagnose_split_reads_a_written_split(client, data, tmp_path):
+    df, folder = data
+    split_dataset(folder, TASKS, SplitConfig(seed=8), tmp_path / "out", client=client)
+    diagnosis = diagnose_split(folder, TASKS, tmp_path / "out", client=client)
+    _check_scores_equal(df, diagnosis, assignment(tmp_path / "out"))
+
+
+def test_a_failing_split_leaves_no_output(client, data, tmp_path):
+    df, _ = data
+    broken = df.copy()
+    broken.loc[4_000, "id"] = np.nan  # a hash split needs every id: the worker that meets it fails
+    folder = write_parquet(broken, tmp_path / "rows")
+    with pytest.raises(DataError, match="missing values"):
+        split_dataset(folder, (), SplitConfig(strategy="hash", id_column="id"), tmp_path / "out", client=client)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows"]
+
+
+@pytest.mark.slow
+def test_an_earlier_output_is_replaced_whole_and_anything_else_refused(client, data, tmp_path):
+    _, folder = data
+    config = SplitConfig(strategy="hash", id_column="id")
+    split_dataset(folder, (), config, tmp_path / "out", client=client)
+    split_dataset(folder, (), SplitConfig(strategy="hash", id_column="id", seed=1), tmp_path / "out", client=client)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    (tmp_path / "mine").mkdir()
+    with pytest.raises(DataError, match="not a split output"):
+        split_dataset(folder, (), config, tmp_path / "mine", client=client)
+
+
+def test_bad_input_is_one_line(client, data, tmp_path):
+    _, folder = data
+    with pytest.raises(DataError, match="No data at"):
+        split_dataset(tmp_path / "nowhere", TASKS, SplitConfig(), tmp_path / "out", client=client)
+    with pytest.raises(DataError, match="group_column='nope' is not a column"):
+        split_dataset(folder, TASKS, SplitConfig(strategy="group", group_column="nope"), tmp_path / "o", client=client)
+    with pytest.raises(DataError, match="balances tasks but none is chosen"):
+        split_dataset(folder, (), SplitConfig(), tmp_path / "o", client=client)
+    with pytest.raises(ConfigError):
+        split_dataset(folder, TASKS, {"strategy": "random"}, tmp_path / "o", client=client)
+
+
+def test_all_columns_are_written_partitioned_by_split(client, data, tmp_path):
+    df, folder = data
+    config = SplitConfig(strategy="hash", id_column="id", seed=2)
+    split_dataset(folder, (), config, tmp_path / "out", client=client, all_columns=True)
+    written = pd.read_parquet(tmp_path / "out" / "assignment").sort_values("row").reset_index(drop=True)
+    assert (written["split"].astype(str).to_numpy() == _in_memory(df, config, ())).all()
+    pd.testing.assert_frame_equal(written[["id", "x1", "x2"]], df[["id", "x1", "x2"]], check_dtype=False)
+
+
+def test_the_sample_is_stated_uniform_and_carries_the_split(client, data, tmp_path):
+    df, folder = data
+    split_dataset(folder, (), SplitConfig(strategy="hash", id_column="id"), tmp_path / "out", client=client)
+    sample = sample_table(folder, 1_000, seed=1, client=client, split_dir=tmp_path / "out")
+    assert 800 < len(sample) < 1_200 and sample["row"].is_monotonic_increasing
+    rows = df.iloc[sample["row"]].reset_index(drop=True)
+    for column in ("id", "a", "x1", "kind"):  # Dask reads text as pyarrow strings (<NA> for missing)
+        assert sample[column].astype(object).where(sample[column].notna()).equals(
+            rows[column].astype(object).where(rows[column].notna()))
+    assert (sample["split"].to_numpy() == assignment(tmp_path / "out")[sample["row"]]).all()
+    again = sample_table(folder, 1_000, seed=1, client=client)
+    assert again["row"].tolist() == sample["row"].tolist()
+
+
+def test_cooccurrence_per_split_and_its_shift_equal_the_in_memory_ones(client, data, tmp_path):
+    from core.diagnostics import cooccurrence, cooccurrence_shift
+
+    df, folder = data
+    result = split_dataset(folder, TASKS, SplitConfig(strategy="group", group_column="g"), tmp_path / "out",
+                           client=client, checks=("group",))
+    got = pd.Series(assignment(tmp_path / "out"), index=df.index)
+    encoded = encode_tasks(df, TASKS)
+    for name in (None, "train", "test"):
+        memory = cooccurrence(df, encoded, got, name).counts
+        np.testing.assert_array_equal(result.diagnosis.cooccurrence(name).to_numpy(), memory.to_numpy())
+    shift = cooccurrence_shift(df, encoded, got, "train", "test").difference
+    np.testing.assert_allclose(result.diagnosis.cooccurrence_shift("train", "test").to_numpy(), shift.to_numpy(),
+                               atol=1e-12, equal_nan=True)
+    checks = result.diagnosis.leakage.set_index("check")["status"]
+    assert checks["group"] == "pass" and checks["duplicates"] == "skipped" and checks["time"] == "skipped"
+
+
+def test_a_class_too_rare_for_every_split_is_a_warning(client, data, tmp_path):
+    df, _ = data
+    rare = df[["a", "b"]].copy()
+    rare["b"] = 0
+    rare.loc[[5, 900], "b"] = 1  # two rows cannot reach three splits
+    folder = write_parquet(rare, tmp_path / "rows", parts=2)
+    with pytest.warns(UserWarning, match=r"1 class\(es\) are too rare .* tags=b \(2 rows\)"):
+        split_dataset(folder, (Task("tags", ("a", "b"), "multilabel"),), SplitConfig(), tmp_path / "out", client=client)
