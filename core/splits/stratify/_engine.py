@@ -30,7 +30,9 @@ yeast: every label within one row, better label-pair balance, in a twentieth of 
 few rows left off go to the polish below; with more (one-hot classes far off), the batched deal
 runs instead.
 
-With ``order=2`` the columns are the labels and their co-occurring pairs. Up to 2,048 columns in
+With ``order=2`` on small 0/1 inputs of single rows, the sorted deal's split (labels within one
+row) is polished on labels and pairs together (:func:`_polish_pairs_of`). Otherwise the columns
+are the labels and their co-occurring pairs. Up to 2,048 columns in
 all, every pair is dealt as above. With more (delicious: 983 labels, 173,508 pairs), only pairs held
 by two units or more are kept (a pair on one unit is balanced wherever that unit goes), and the deal
 takes the columns in canonical order, each step reading and updating only its batch's entries
@@ -116,7 +118,7 @@ def stratify(
     3
     """
     single_rows = sizes is None or bool(np.all(np.asarray(sizes) == 1))
-    binary = small_binary(Y) if order == 1 and single_rows else None  # input the sorted deal takes
+    binary = small_binary(Y) if single_rows else None  # input the sorted deal takes
     counts = None if binary is not None else _as_count_csr(Y)
     shares = _check_fractions(fractions)
     n_units, n_labels = (counts if binary is None else binary).shape
@@ -134,7 +136,7 @@ def stratify(
     if binary is not None:
         assignment = _stratify_sorted(binary, shares, rng, fair_ties)
         if assignment is not None:
-            return assignment
+            return assignment if order == 1 else _polish_pairs_of(_as_count_csr(binary), assignment, shares, rng)
         counts = _as_count_csr(binary)
     return _stratify_batched(counts, shares, unit_sizes, rng, order, fair_ties)
 
@@ -144,7 +146,7 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
     n_units, n_labels = counts.shape
     many = False  # order 2 with many co-occurring pairs: only pairs on two units or more, dealt in canonical order
     if order == 2:
-        pairs = pair_columns(counts, min_units=1, all_up_to=_FEW_COLUMNS - n_labels)
+        pairs = pair_columns(counts, min_units=1, all_up_to=max(0, _FEW_COLUMNS - n_labels))
         many = n_labels + pairs.shape[1] > _FEW_COLUMNS
         counts = sp.hstack([counts, pairs], format="csr")
         del pairs
@@ -169,6 +171,26 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
     if order == 2 and not weighted:  # the pairs' own polish; groups already polish every column above
         polished |= repair.polish_pairs(min_rounds=_MANY_PAIR_ROUNDS if many else 0)
     if polished or repair.may_lack(shares):
+        repair.cover_rare_columns()
+    return repair.assignment
+
+
+def _polish_pairs_of(counts, assignment, shares, rng) -> np.ndarray:
+    """Order 2 from the sorted deal's split of single rows: the pair polish, then the cover of rare labels.
+
+    On small 0/1 inputs this beats dealing the pairs as columns, in a fraction of the time (5 folds,
+    seeds 0-2): medical LPD 2.02e-3 against 2.14e-3, 7 against 22 ms; yeast 2.15e-3 against 2.44e-3.
+    """
+    n_units, n_labels = counts.shape
+    pairs = pair_columns(counts, min_units=1, all_up_to=max(0, _FEW_COLUMNS - n_labels))
+    counts = sp.hstack([counts, pairs], format="csr")
+    targets = largest_remainder(n_units, shares)
+    repair = Repair(
+        counts=counts, is_label=np.arange(counts.shape[1]) < n_labels, sizes=np.ones(n_units, dtype=np.int64),
+        targets=targets, goal=targets.astype(np.float64), band=0, weighted=False, shuffle=rng.permutation(n_units),
+        assignment=assignment, demand=np.zeros((counts.shape[1], len(shares))),
+    )  # fmt: skip
+    if repair.polish_pairs():
         repair.cover_rare_columns()
     return repair.assignment
 

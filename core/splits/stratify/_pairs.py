@@ -57,11 +57,11 @@ def _blocks(matrix: sp.csr_matrix) -> list[np.ndarray]:
     return [np.arange(lo, hi) for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
 
 
-def pair_columns(matrix: sp.csr_matrix, min_units: int = 2, all_up_to: int = 0) -> sp.csr_matrix:
+def pair_columns(matrix: sp.csr_matrix, min_units: int = 2, all_up_to: int | None = None) -> sp.csr_matrix:
     """One column per pair of columns of ``matrix`` held by at least ``min_units`` units (rows).
 
-    With ``all_up_to``, every co-occurring pair when there are at most that many, and otherwise
-    those on two units or more.
+    With ``all_up_to``, those pairs when there are at most that many co-occurring pairs, and
+    otherwise only those on two units or more.
 
     A unit's pair count is the smaller of its two counts. Columns follow the pairs (a, b), a < b,
     in order, as in :func:`core.splits.stratify.pair_indicators` (which keeps every pair). The units
@@ -70,8 +70,12 @@ def pair_columns(matrix: sp.csr_matrix, min_units: int = 2, all_up_to: int = 0) 
 
     Examples
     --------
+    Pair (0, 1) is on row 0 only, so it is left out; (0, 2) and (1, 2) are on two rows each:
+
     >>> pair_columns(sp.csr_matrix(np.array([[1, 1, 1], [1, 0, 1], [0, 1, 1]]))).toarray().tolist()
-    [[1, 1, 1], [0, 1, 0], [0, 0, 1]]
+    [[1, 1], [1, 0], [0, 1]]
+    >>> pair_columns(sp.csr_matrix(np.array([[1, 1, 1], [1, 0, 1], [0, 1, 1]])), min_units=1).shape
+    (3, 3)
     >>> pair_columns(sp.csr_matrix(np.array([[1, 1, 1], [1, 0, 1]]))).toarray().tolist()
     [[1], [1]]
     """
@@ -81,7 +85,7 @@ def pair_columns(matrix: sp.csr_matrix, min_units: int = 2, all_up_to: int = 0) 
     holders = sp.csr_matrix((np.ones(matrix.nnz, dtype=np.int32), matrix.indices, matrix.indptr), shape=matrix.shape)
     together = sp.triu(holders.T @ holders, k=1).tocsr()  # units holding both columns, a < b
     together.sort_indices()
-    if len(together.data) > all_up_to:
+    if all_up_to is not None and len(together.data) > all_up_to:
         min_units = max(min_units, 2)
     keep = together.data >= min_units
     first = np.repeat(np.arange(n_cols, dtype=np.int64), np.diff(together.indptr))[keep]
