@@ -167,11 +167,10 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
         counts=counts, is_label=columns < n_labels, sizes=sizes, targets=targets, goal=goal, band=band,
         weighted=weighted, shuffle=shuffle, assignment=assignment, demand=demand,
     )  # fmt: skip
-    polished = repair.polish()
-    if order == 2 and not weighted:  # the pairs' own polish; groups already polish every column above
-        polished |= repair.polish_pairs(min_rounds=_MANY_PAIR_ROUNDS if many else 0)
-    if polished or repair.may_lack(shares):
+    if repair.polish() or repair.may_lack(shares):
         repair.cover_rare_columns()
+    if order == 2 and not weighted:  # the pairs' own polish; groups already polish every column above
+        repair.polish_pairs_and_cover(min_rounds=_MANY_PAIR_ROUNDS if many else 0)
     return repair.assignment
 
 
@@ -190,8 +189,7 @@ def _polish_pairs_of(counts, assignment, shares, rng) -> np.ndarray:
         targets=targets, goal=targets.astype(np.float64), band=0, weighted=False, shuffle=rng.permutation(n_units),
         assignment=assignment, demand=np.zeros((counts.shape[1], len(shares))),
     )  # fmt: skip
-    if repair.polish_pairs():
-        repair.cover_rare_columns()
+    repair.polish_pairs_and_cover()
     return repair.assignment
 
 

@@ -124,6 +124,21 @@ class Repair:
         balance.polish(rounds, shortlist=_PAIR_SHORTLIST)
         return not np.array_equal(before, self.assignment)
 
+    def polish_pairs_and_cover(self, min_rounds: int = 0) -> None:
+        """:meth:`polish_pairs`, then :meth:`cover_rare_columns`; the split from before both is kept
+        when they leave more (label, split) gaps than it had (the pair polish does not look at them)."""
+        kept, gaps = self.assignment.copy(), self.gaps()
+        if self.polish_pairs(min_rounds):
+            self.cover_rare_columns()
+            if self.gaps() > gaps:
+                self.assignment[:] = kept
+
+    def gaps(self) -> int:
+        """How many (label, split) pairs lack a label with at least k units (splits with a target only)."""
+        held = self._held()
+        required = self.is_label & (held.sum(axis=1) >= len(self.targets))
+        return int(_lacking(held, required, self.targets).sum())
+
     def _polish_rounds(self) -> int:
         """Rounds of the polish: about ``_POLISH_WORK`` sparse multiply-adds in all, within bounds."""
         work = len(self.goal) * (self.counts.nnz + self.counts.shape[0])
