@@ -183,9 +183,11 @@ def _polish_pairs_of(counts, assignment, shares, rng) -> np.ndarray:
     n_units, n_labels = counts.shape
     pairs = pair_columns(counts, min_units=1, all_up_to=max(0, _FEW_COLUMNS - n_labels))
     counts = sp.hstack([counts, pairs], format="csr")
+    columns = _canonical_order(counts)  # the polish and the cover then ignore the labels' order and names
+    counts = _permute_columns(counts, columns)
     targets = largest_remainder(n_units, shares)
     repair = Repair(
-        counts=counts, is_label=np.arange(counts.shape[1]) < n_labels, sizes=np.ones(n_units, dtype=np.int64),
+        counts=counts, is_label=columns < n_labels, sizes=np.ones(n_units, dtype=np.int64),
         targets=targets, goal=targets.astype(np.float64), band=0, weighted=False, shuffle=rng.permutation(n_units),
         assignment=assignment, demand=np.zeros((counts.shape[1], len(shares))),
     )  # fmt: skip
