@@ -1,6 +1,7 @@
 """Run every benchmark and gather the results into bench/RESULTS.md.
 
-Usage: ``python -m bench`` (all), or ``python -m bench split diagnostics`` (some).
+Usage: ``python -m bench`` (all), or ``python -m bench split diagnostics`` (some), or
+``python -m bench mulan:medical,synthetic`` (some cases of one benchmark, if its ``main`` takes a list).
 Each ``bench/bench_<name>.py`` has a ``main()`` that writes ``bench/results/<name>.md``.
 """
 
@@ -34,6 +35,8 @@ def gather() -> None:
 
 def main(argv: list[str]) -> int:
     names = argv or available()
+    cases = {name.partition(":")[0]: name.partition(":")[2].split(",") for name in names if ":" in name}
+    names = [name.partition(":")[0] for name in names]
     unknown = sorted(set(names) - set(available()))
     if unknown:
         print(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(available())}", file=sys.stderr)
@@ -41,7 +44,8 @@ def main(argv: list[str]) -> int:
     for name in names:
         start = time.perf_counter()
         print(f"== bench {name}", flush=True)
-        importlib.import_module(f"bench.bench_{name}").main()
+        module = importlib.import_module(f"bench.bench_{name}")
+        module.main(cases[name]) if name in cases else module.main()
         print(f"== bench {name} done in {time.perf_counter() - start:.0f} s", flush=True)
     gather()
     print(f"wrote {BENCH_DIR / 'RESULTS.md'}")
