@@ -16,6 +16,11 @@ Run: ``python -m bench train`` (or ``.venv/bin/python -m bench.bench_train``).
    3 seeds on wagepan, happiness, yeast and flights, per design (the architectures
    this branch's ModelConfig accepts) and weighting, Δm of the multi-task net
    against the single-task nets and against gradient-boosted trees, mean ± sd.
+4. Designs and gradient methods (issue 16), written to their own section
+   (``python -m bench.bench_train designs`` runs this part alone): the per-epoch
+   time of each architecture (equal weighting) and each gradient method (hard
+   sharing) on flights, 3 tasks, defaults, against the hard/equal epoch of the
+   same round. Targets: soft <= 2.5x, mmoe (4 experts) <= 2x, gradient methods <= 3x.
 """
 
 from __future__ import annotations
@@ -377,10 +382,157 @@ def quality_main(names: list[str] | None = None) -> None:
                       + f"\n\n(`python -m bench.bench_train quality {name}`, {stamp}; designs {', '.join(designs)}.)\n")
 
 
+TIMED_DESIGNS = (  # (architecture, weighting, target ratio to hard/equal)
+    ("hard", "equal", None), ("soft", "equal", 2.5), ("mmoe", "equal", 2.0), ("hierarchical", "equal", None),
+    ("hard", "mgda", 3.0), ("hard", "pcgrad", 3.0), ("hard", "cagrad", 3.0), ("hard", "upgrad", 3.0),
+)
+DESIGN_ROUNDS = 3
+DESIGN_EPOCHS = 3
+
+
+def _epoch_times(prepared: PreparedSplit, architecture: str, weighting: str) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of each epoch after the first (the first carries the warm-up) of one run."""
+    marks = [(time.perf_counter(), time.process_time())]
+    config = TrainConfig(epochs=DESIGN_EPOCHS, patience=None, weighting=weighting)
+    train(prepared, config, ModelConfig(architecture=architecture),
+          on_epoch=lambda record: marks.append((time.perf_counter(), time.process_time())))
+    wall = [b[0] - a[0] for a, b in zip(marks[1:], marks[2:], strict=False)]
+    cpu = [b[1] - a[1] for a, b in zip(marks[1:], marks[2:], strict=False)]
+    return wall, cpu
+
+
+def designs_section() -> str:
+    dataset = load_builtin("flights")
+    frame = dataset.frame
+    prepared = prepare_split(frame, dataset.tasks, random_assignment(len(frame)),
+                             feature_columns=dataset.feature_columns)
+    wall: dict[tuple[str, str], list[float]] = {}
+    cpu: dict[tuple[str, str], list[float]] = {}
+    ratio_wall: dict[tuple[str, str], list[float]] = {}
+    ratio_cpu: dict[tuple[str, str], list[float]] = {}
+    for _ in range(DESIGN_ROUNDS):  # interleaved: each round times every design against its own hard/equal
+        times = {(a, w): _epoch_times(prepared, a, w) for a, w, _ in TIMED_DESIGNS}
+        base_wall, base_cpu = (statistics.median(t) for t in times[("hard", "equal")])
+        for key, (w, c) in times.items():
+            wall.setdefault(key, []).extend(w)
+            cpu.setdefault(key, []).extend(c)
+            ratio_wall.setdefault(key, []).append(statistics.median(w) / base_wall)
+            ratio_cpu.setdefault(key, []).append(statistics.median(c) / base_cpu)
+    rows = []
+    for architecture, weighting, target in TIMED_DESIGNS:
+        key = (architecture, weighting)
+        ratio = statistics.median(ratio_cpu[key])
+        verdict = "-" if target is None else f"<= {target}x: {'met' if ratio <= target else 'NOT met'}"
+        rows.append([architecture, weighting, f"{statistics.median(wall[key]):.2f}", f"{statistics.median(cpu[key]):.2f}",
+                     f"{statistics.median(ratio_wall[key]):.2f}x", f"{ratio:.2f}x", verdict])
+    return "\n".join([
+        "## train: designs and gradient methods",
+        "",
+        f"Command: `python -m bench.bench_train designs`. {machine()}.",
+        "",
+        f"Per-epoch time on flights ({len(prepared.train):,} train rows, {prepared.n_features} features, 3 tasks), "
+        f"train() at its defaults (batch 1,024, 1 thread, trunk 2x128; mmoe: 4 experts of 64 units; soft: coupling "
+        f"0.01), epochs 2..{DESIGN_EPOCHS} of each run (epoch 1 carries the warm-up), {DESIGN_ROUNDS} rounds, "
+        "each round timing every design against its own hard/equal run. An epoch is the train pass plus the "
+        "val evaluation. The ratio is the median over rounds; the CPU-time ratio is the steadier one on this "
+        "shared machine (wall time includes waiting for a core).",
+        "",
+        table(["architecture", "weighting", "epoch wall s", "epoch CPU s", "ratio (wall)", "ratio (CPU)", "target"],
+              rows),
+    ])
+
+
+LIVE_SECONDS = 60  # how long each gradient method trains while the page's poll is timed
+LIVE_INTERVAL = 0.5  # the Model page's REFRESH_SECONDS
+
+
+def _live_poll(weighting: str, prepared_request) -> tuple[list[float], list[float], int]:
+    """Gaps between the ends of successive polls (the fragment's work) while ``weighting`` trains flights in a thread.
+
+    Only the training phase counts (the features are prepared first, in the same thread); the run
+    is stopped after ``LIVE_SECONDS`` of training.
+    """
+    from core import figures
+    from dashboard.training_run import TrainingRun
+
+    run = TrainingRun(prepared_request(weighting)).start()
+    ends, work, epochs, started, drawn = [], [], 0, None, None
+    try:
+        while run.running and (started is None or time.perf_counter() - started < LIVE_SECONDS):
+            time.sleep(LIVE_INTERVAL)
+            begin = time.perf_counter()
+            snapshot = run.snapshot()  # what live_section does every REFRESH_SECONDS
+            if snapshot.phase != "model":
+                continue
+            started = started or begin
+            if snapshot.records and len(snapshot.records) != epochs:  # the page caches figures per epoch count
+                drawn = (figures.loss_curves(snapshot.history_frame()), figures.weight_curves(snapshot.weights_frame()))
+            if drawn is not None:  # and sends both figures on every redraw
+                for figure in drawn:
+                    figure.to_json()
+            epochs = len(snapshot.records)
+            ends.append(time.perf_counter())
+            work.append(ends[-1] - begin)
+    finally:
+        run.stop()
+        run.join(timeout=120)
+    return [b - a for a, b in zip(ends, ends[1:], strict=False)], work, epochs
+
+
+def live_redraw_section() -> str:
+    """While a gradient method trains flights in the page's background thread, how often can the curves redraw?
+
+    The Model page's fragment runs in the Streamlit server's process, beside the training
+    thread: a method that holds the GIL (scipy's SLSQP callbacks in CAGrad, MGDA's Frank-Wolfe
+    loop) could starve it. This times the fragment's own work (snapshot, both figures, their
+    JSON) every 0.5 s in this process while the run trains in a thread, as on the page.
+    """
+    from dashboard.training_run import RunRequest
+
+    dataset = load_builtin("flights")
+    assignment = pd.Series(random_assignment(len(dataset.frame)), index=dataset.frame.index)
+
+    def request(weighting: str) -> RunRequest:
+        return RunRequest(frame=dataset.frame, tasks=dataset.tasks, assignment=assignment,
+                          config=TrainConfig(weighting=weighting, patience=None),
+                          feature_columns=dataset.feature_columns)
+
+    rows = []
+    for weighting in ("equal", "mgda", "pcgrad", "cagrad", "upgrad"):
+        gaps, work, epochs = _live_poll(weighting, request)
+        over = sum(g > 1.0 for g in gaps)
+        rows.append([weighting, len(gaps), f"{statistics.median(gaps):.2f}", f"{max(gaps):.2f}", over,
+                     f"{statistics.median(work):.3f} / {max(work):.2f}", epochs])
+    return "\n".join([
+        "### Live curves while a gradient method trains flights",
+        "",
+        f"The Model page redraws its curves in a fragment every {LIVE_INTERVAL} s, in the server's process beside the "
+        f"training thread. Here each method trains flights (3 tasks, defaults) in that thread (`TrainingRun`, as the "
+        f"page starts it) for {LIVE_SECONDS} s after its features are prepared, while this process does the "
+        f"fragment's work every {LIVE_INTERVAL} s (snapshot, the figures rebuilt when an epoch ends as the page's "
+        "cache does, their JSON sent every time); a gap is the time "
+        "between two finished redraws (target: at most 1 s, so every gap under 1 s).",
+        "",
+        table(["weighting", "redraws", "median gap s", "longest gap s", "gaps over 1 s",
+               "redraw work s (median / longest)", "epochs done"], rows),
+        "",
+        "A gap is the 0.5 s wait plus the redraw's work; the work column is the redraw alone (snapshot, a new figure "
+        "when an epoch ended, both figures' JSON), which includes waiting for the GIL and for a core. Compare each "
+        "method with `equal` of the same run: on a machine shared with other jobs, long gaps come with equal too.",
+    ])
+
+
+def designs_main() -> None:
+    write_section("train_designs", designs_section() + "\n\n" + live_redraw_section())
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(argv or [])
     if argv[:1] == ["quality"]:
         quality_main(argv[1:])
+        return
+    if argv[:1] == ["designs"]:
+        designs_main()
         return
     markdown = "\n".join([
         "## train",
@@ -397,6 +549,7 @@ def main(argv: list[str] | None = None) -> None:
     ])
     write_section("train", markdown)
     quality_main()
+    designs_main()
 
 
 if __name__ == "__main__":

@@ -107,8 +107,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--split-file", required=True, metavar="FILE", help="CSV/Parquet from `split`")
     train.add_argument("--fold", type=int, default=0, metavar="K", help="test fold of a k-fold split")
     train.add_argument("--epochs", type=int, metavar="N")
-    train.add_argument("--weighting", metavar="W", help="equal, manual, uncertainty, gradnorm or dwa")
+    train.add_argument("--weighting", metavar="W",
+                       help="equal, manual, uncertainty, gradnorm, dwa, or a gradient method: mgda, pcgrad, cagrad, upgrad")
     train.add_argument("--weights", metavar="t=w,...", help="manual task weights")
+    train.add_argument("--normalize-losses", action="store_true",
+                       help="divide each task's loss by its first-epoch value (when their scales differ)")
     train.add_argument("--seed", type=int, default=0, metavar="N")
     train.add_argument("--seeds", type=int, metavar="N",
                        help="train with seeds SEED..SEED+N-1; metrics per seed plus their mean and sd")
@@ -116,6 +119,13 @@ def _parser() -> argparse.ArgumentParser:
                        help="also train per task a single-task net and gradient-boosted trees (same features, split)")
     train.add_argument("--runs-dir", metavar="DIR",
                        help="write each run to a folder in DIR (config, per-epoch history, metrics, status)")
+    design = train.add_argument_group("architecture")
+    design.add_argument("--arch", metavar="A", help="hard (default), soft, mmoe or hierarchical")
+    design.add_argument("--coupling", type=float, metavar="X",
+                        help="soft: strength of the L2 pull between the task trunks (0 = independent; default 0.01)")
+    design.add_argument("--experts", type=int, metavar="N", help="mmoe: number of experts (default 4)")
+    design.add_argument("--head-depth", metavar="task=k,...",
+                        help="hierarchical: the trunk layer each task's head reads (default the last)")
 
     app = commands.add_parser("app", allow_abbrev=False, help="serve the dashboard (other options go to `streamlit run`)",
                               description="Serve the dashboard on http://localhost:PORT. Options this command does not "
@@ -245,6 +255,24 @@ def _cmd_report(args: argparse.Namespace) -> None:
     print(f"wrote {args.out}", file=sys.stderr)
 
 
+def _model_config(args: argparse.Namespace):
+    """The ModelConfig of --arch, --coupling, --experts and --head-depth (each only where it applies)."""
+    from .model import ModelConfig
+
+    architecture = args.arch or "hard"
+    options: dict[str, object] = {"architecture": architecture}
+    for flag, name, value, owner in (("--coupling", "coupling", args.coupling, "soft"),
+                                     ("--experts", "experts", args.experts, "mmoe"),
+                                     ("--head-depth", "head_depth", args.head_depth, "hierarchical")):
+        if value is None:
+            continue
+        if architecture != owner:
+            raise ConfigError(f"{flag} applies to --arch {owner} only, but the architecture is {architecture}; "
+                              f"add --arch {owner} or drop {flag}.")
+        options[name] = parse_mapping(value, flag) if name == "head_depth" else value
+    return ModelConfig(**options)
+
+
 def _train_options(args: argparse.Namespace) -> dict[str, object]:
     options: dict[str, object] = {"seed": args.seed}
     if args.epochs is not None:
@@ -254,6 +282,8 @@ def _train_options(args: argparse.Namespace) -> dict[str, object]:
     if args.weights is not None:
         options["weights"] = parse_mapping(args.weights, "--weights")
         options.setdefault("weighting", "manual")
+    if args.normalize_losses:
+        options["normalize_losses"] = True
     if args.fold < 0:
         raise ConfigError(f"--fold {args.fold} is negative; folds are numbered from 0.")
     if args.seeds is not None and args.seeds < 1:
@@ -268,20 +298,21 @@ def _cmd_train(args: argparse.Namespace) -> None:
     from .training import BASELINES, TrainConfig, check_runs_dir, distributed_world, fit_run, seeds_metrics
 
     options = _train_options(args)
-    config = TrainConfig(**options)
+    config, model_config = TrainConfig(**options), _model_config(args)
     if args.runs_dir is not None:
         check_runs_dir(args.runs_dir, create=True)
     dataset = load_data(args.data)
     tasks = _tasks(dataset, args.task)
     assignment = read_split_file(args.split_file, dataset)
     if distributed_world() is not None:  # under torchrun: DDP on CPU, rank 0 writes
-        _train_distributed(args, dataset, tasks, assignment, config)
+        _train_distributed(args, dataset, tasks, assignment, config, model_config)
         return
     seeds = range(args.seed, args.seed + (args.seeds or 1))
     outcomes = [
         fit_run(
             dataset.frame, tasks, assignment,
             config=replace(config, seed=seed),
+            model_config=model_config,
             runs_dir=args.runs_dir,
             baselines=BASELINES if args.baselines else (),
             feature_columns=feature_columns(dataset, tasks),
@@ -305,9 +336,11 @@ def _cmd_train(args: argparse.Namespace) -> None:
     epochs = ", ".join(str(len(outcome.result.history)) for outcome in outcomes)
     print(f"wrote {args.out}: {epochs} epochs" + (f"; runs in {args.runs_dir}" if args.runs_dir else ""),
           file=sys.stderr)
+    if outcomes[0].result.loss_scale:
+        warnings.warn(f"{outcomes[0].result.loss_scale} Add --normalize-losses to do so.", UserWarning, stacklevel=1)
 
 
-def _train_distributed(args: argparse.Namespace, dataset: Dataset, tasks, assignment, config) -> None:
+def _train_distributed(args: argparse.Namespace, dataset: Dataset, tasks, assignment, config, model_config) -> None:
     """``train`` under torchrun: every rank trains on its stratified shard (DDP on CPU); rank 0 writes the metrics."""
     from .data import feature_columns
     from .training import distributed_world, fit_distributed
@@ -318,7 +351,7 @@ def _train_distributed(args: argparse.Namespace, dataset: Dataset, tasks, assign
     rank, _ = distributed_world()
     result = fit_distributed(
         dataset.frame, tasks, assignment, feature_columns=feature_columns(dataset, tasks), config=config,
-        test_fold=args.fold, group_column=dataset.group_column, id_column=dataset.id_column,
+        model_config=model_config, test_fold=args.fold, group_column=dataset.group_column, id_column=dataset.id_column,
         time_column=dataset.time_column,
     )
     if rank == 0:

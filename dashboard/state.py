@@ -201,6 +201,22 @@ class AffinityKeys:
         return f"model_affinity_source_{choices}"
 
 
+class ModelDesignKeys:
+    """The Model page's design widgets (``dashboard/views/model_design.py``): architecture and loss combination."""
+
+    ARCHITECTURE = "model_design_architecture"
+    COUPLING = "model_design_coupling"
+    EXPERTS = "model_design_experts"
+    NORMALIZE = "model_design_normalize"
+    OFFER_NORMALIZE = "model_design_offer_normalize"  # the loss-scale warning's button
+    GATES = "model_design_gates"  # the MMoE gates chart
+
+    @staticmethod
+    def head_depth(task: str) -> str:
+        """Number input of the trunk layer a task's head reads (hierarchical)."""
+        return f"model_design_depth_{task}"
+
+
 class ExportKeys:
     """The Export page's widget keys (all start with ``export_``)."""
 

@@ -17,6 +17,7 @@ from ._distribution import (
     regression_histogram,
 )
 from ._drilldown import Condition, Drill, drill_from_points, drill_rows
+from ._experts import expert_gates_heatmap
 from ._palette import SPLIT_COLORS, split_color, split_colors, status_color
 from ._runs import RUN_COLORS, run_color, run_curves, run_marks
 from ._split import fold_strip, split_sizes, strip_order
@@ -32,6 +33,7 @@ from ._training import (
 
 __all__ = [
     "affinity_heatmap",
+    "expert_gates_heatmap",
     "SPLIT_COLORS",
     "strip_order",
     "MIN_SUPPORT",

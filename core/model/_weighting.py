@@ -1,7 +1,8 @@
 """Loss weighting: how the per-task losses combine into one objective.
 
 :func:`make_weighting` builds the strategy: equal, manual, uncertainty (Kendall et al. 2018),
-GradNorm (Chen et al. 2018) or DWA (Liu et al. 2019). A new weighting is a
+GradNorm (Chen et al. 2018) or DWA (Liu et al. 2019), or one of the gradient methods
+(mgda, pcgrad, cagrad, upgrad: :mod:`core.model._gradient`). A new weighting is a
 :class:`LossWeighting` subclass here, a name in :data:`WEIGHTINGS` and a branch of
 :func:`make_weighting`.
 """
@@ -15,11 +16,13 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
-from ._network import SharedTrunkModel
+from ._network import MultiTaskNet
 
-__all__ = ["WEIGHTINGS", "LossWeighting", "make_weighting"]
+__all__ = ["WEIGHTINGS", "LOSS_WEIGHTINGS", "GRADIENT_METHODS", "LossWeighting", "make_weighting"]
 
-WEIGHTINGS = ("equal", "manual", "uncertainty", "gradnorm", "dwa")
+LOSS_WEIGHTINGS = ("equal", "manual", "uncertainty", "gradnorm", "dwa")
+GRADIENT_METHODS = ("mgda", "pcgrad", "cagrad", "upgrad")  # built in core.model._gradient
+WEIGHTINGS = LOSS_WEIGHTINGS + GRADIENT_METHODS
 
 
 class LossWeighting(nn.Module):
@@ -169,7 +172,7 @@ def make_weighting(
     strategy: str,
     names: Sequence[str],
     *,
-    model: SharedTrunkModel | None = None,
+    model: MultiTaskNet | None = None,
     manual: Mapping[str, float] | None = None,
     alpha: float = 1.5,
     temperature: float = 2.0,
@@ -199,7 +202,13 @@ def make_weighting(
     if strategy == "gradnorm":
         if model is None:
             raise ConfigError("GradNorm needs the model, to measure gradients on its last shared layer.")
-        return GradNorm(names, model.last_shared_layer.weight, alpha=alpha, lr=lr)
+        return GradNorm(names, model.last_shared_weight, alpha=alpha, lr=lr)
     if strategy == "dwa":
         return DynamicWeightAverage(names, temperature=temperature)
+    if strategy in GRADIENT_METHODS:
+        if model is None:
+            raise ConfigError(f"weighting='{strategy}' needs the model, to take the tasks' gradients on its shared layers.")
+        from ._gradient import make_gradient_method  # it builds on LossWeighting, defined here
+
+        return make_gradient_method(strategy, names, model)
     raise ConfigError(f"weighting='{strategy}' is unknown; use one of {', '.join(WEIGHTINGS)}.")

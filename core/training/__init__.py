@@ -26,7 +26,7 @@ from ._grouping import (
     train_groups,
 )
 from ._lookahead import LookaheadAffinity, lookahead_affinity
-from ._loop import fit_on_split, train, train_baselines, transfer_gain
+from ._loop import LossScales, StepResult, fit_on_split, train, train_baselines, train_step, transfer_gain
 from ._metrics import (
     LOWER_IS_BETTER,
     METRICS,
@@ -42,7 +42,9 @@ from ._records import (
     TrainConfig,
     TrainResult,
     divergence_message,
+    gates_frame,
     history_frame,
+    loss_scale_message,
     weights_frame,
 )
 from ._runs import (
@@ -82,6 +84,9 @@ __all__ = [
     "resolve_parts",
     "prepare_split",
     "train",
+    "train_step",
+    "StepResult",
+    "LossScales",
     "fit_on_split",
     "train_baselines",
     "transfer_gain",
@@ -89,6 +94,8 @@ __all__ = [
     "EpochRecord",
     "TrainResult",
     "divergence_message",
+    "loss_scale_message",
+    "gates_frame",
     "history_frame",
     "weights_frame",
     "METRICS",

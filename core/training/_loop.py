@@ -38,14 +38,21 @@ import contextlib
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import torch
 
 from ..errors import ConfigError
-from ..model import ModelConfig, SharedTrunkModel, make_weighting, masked_loss, task_losses
+from ..model import (
+    ModelConfig,
+    MultiTaskNet,
+    make_model,
+    make_weighting,
+    masked_loss,
+    task_losses,
+)
 from ..tasks import Task
 from ._affinity import gradient_affinity
 from ._features import FeatureConfig, Part, PreparedSplit, TargetSpec, prepare_split
@@ -53,7 +60,7 @@ from ._metrics import PRIMARY_METRIC, confusion, task_metrics, unreliable
 from ._records import EpochRecord, TrainConfig, TrainResult
 from ._transfer_gain import BOOTSTRAP_SEED, TransferGain, transfer_gain_bootstrap
 
-__all__ = ["train", "fit_on_split", "train_baselines", "transfer_gain"]
+__all__ = ["train", "train_step", "StepResult", "LossScales", "fit_on_split", "train_baselines", "transfer_gain"]
 
 EVAL_CHUNK = 65_536
 
@@ -84,7 +91,7 @@ def _optimizer(params: list[torch.nn.Parameter], extra: list[torch.nn.Parameter]
 
 
 @torch.inference_mode()
-def _predict(model: SharedTrunkModel, x: torch.Tensor) -> dict[str, torch.Tensor]:
+def _predict(model: MultiTaskNet, x: torch.Tensor) -> dict[str, torch.Tensor]:
     model.eval()
     chunks = [model(x[start : start + EVAL_CHUNK]) for start in range(0, x.shape[0], EVAL_CHUNK)]
     if not chunks:
@@ -112,11 +119,14 @@ class _Epoch:
     train_loss: dict[str, float]
     stopped: str | None = None
     message: str | None = None
+    gates: dict[str, list[float]] = field(default_factory=dict)
 
 
-def _clip(model: SharedTrunkModel, clip_norm: float | None) -> torch.Tensor:
+def _clip(model: MultiTaskNet, clip_norm: float | None) -> torch.Tensor:
     """Clip the gradient norm (when set) and return it, so a non-finite gradient is noticed too."""
     parameters = [p for p in model.parameters() if p.grad is not None]
+    if not parameters:  # no task had a labelled entry in the batch
+        return torch.zeros(())
     if clip_norm is None:
         return torch.stack([p.grad.norm() for p in parameters]).norm()
     return torch.nn.utils.clip_grad_norm_(parameters, clip_norm, foreach=True)
@@ -131,9 +141,86 @@ def _non_finite_message(losses: Mapping[str, torch.Tensor], epoch: int, batch: i
     )
 
 
-def _run_epoch(model, weighting, optimizer, data: Part, config: TrainConfig, generator, should_stop, epoch) -> _Epoch:
+@dataclass(kw_only=True)
+class StepResult:
+    """One training step: every task's loss (with its graph) and labelled count, the objective, the gradient norm.
+
+    ``ok`` is False when the objective or the gradient was not finite (the optimiser did not step).
+    """
+
+    losses: dict[str, torch.Tensor]
+    counts: dict[str, torch.Tensor]
+    objective: torch.Tensor
+    grad_norm: torch.Tensor
+    ok: bool
+
+
+class LossScales:
+    """Each task's first-epoch mean train loss, for dividing the losses by it (``TrainConfig.normalize_losses``).
+
+    During epoch 1 a task's scale is its running mean loss so far (this batch included);
+    from epoch 2 on it is the epoch-1 mean, fixed. A task not labelled yet has scale 1.
+    """
+
+    def __init__(self, names: Sequence[str]):
+        self.names = tuple(names)
+        self.sums, self.counts = torch.zeros(len(self.names)), torch.zeros(len(self.names))
+        self.frozen = False
+
+    def divide(self, losses: Mapping[str, torch.Tensor], counts: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        if not self.frozen:
+            for i, name in enumerate(self.names):
+                if counts[name] > 0:
+                    self.sums[i] += float(losses[name].detach()) * float(counts[name])
+                    self.counts[i] += float(counts[name])
+        scales = torch.where(self.counts > 0, self.sums / self.counts.clamp(min=1), torch.ones(len(self.names)))
+        scales = scales.clamp(min=1e-8)
+        return {name: losses[name] / scales[i] for i, name in enumerate(self.names)}
+
+    def freeze(self) -> None:
+        self.frozen = True
+
+
+def train_step(model: MultiTaskNet, weighting, optimizer, x: torch.Tensor, y: Mapping[str, torch.Tensor], *,
+               clip_norm: float | None, scales: LossScales | None = None) -> StepResult:
+    """One optimiser step on one batch: loss per task -> the weighting's aggregated update -> clip -> step.
+
+    ``weighting.backward`` turns the per-task losses into gradients (a weighted sum, or a
+    gradient method's aggregate); the architecture's ``penalty()`` (soft sharing's coupling)
+    adds its own. With ``scales`` each loss is divided by its task's first-epoch scale
+    before it is combined (the returned losses stay unscaled, for the curves).
+    A task with no labelled entry in the batch has loss 0 and adds no gradient.
+
+    Examples
+    --------
+    >>> model = make_model(2, {"y": ("binary", 1)}, ModelConfig(width=4, depth=1))
+    >>> weighting = make_weighting("equal", model.task_names, model=model)
+    >>> step = train_step(model, weighting, torch.optim.SGD(model.parameters(), lr=0.1), torch.zeros(3, 2),
+    ...                   {"y": torch.tensor([1.0, -1.0, 0.0])}, clip_norm=5.0)
+    >>> step.ok, int(step.counts["y"])
+    (True, 2)
+    """
+    outputs = model(x)  # {task: (B,) or (B, C)}
+    losses, counts = task_losses(outputs, y, model.kinds)
+    optimizer.zero_grad(set_to_none=True)
+    combined = losses if scales is None else scales.divide(losses, counts)
+    objective = weighting.backward(combined, counts)
+    penalty = model.penalty()
+    if penalty is not None:
+        penalty.backward()
+        objective = objective + penalty.detach()
+    norm = _clip(model, clip_norm)
+    ok = bool(torch.isfinite(objective) and torch.isfinite(norm))
+    if ok:
+        optimizer.step()
+        weighting.step()
+    return StepResult(losses=losses, counts=counts, objective=objective, grad_norm=norm, ok=ok)
+
+
+def _run_epoch(model, weighting, optimizer, data: Part, config: TrainConfig, generator, should_stop, epoch,
+               scales: LossScales | None = None) -> _Epoch:
     model.train()
-    names, kinds = model.task_names, model.kinds
+    names = model.task_names
     n = len(data)
     order = torch.randperm(n, generator=generator)
     # One gather per epoch, then every batch is a contiguous slice (a view): cheaper than a gather per batch.
@@ -144,22 +231,17 @@ def _run_epoch(model, weighting, optimizer, data: Part, config: TrainConfig, gen
     stops = range(0, n - 1 if model.config.norm == "batch" and n % config.batch_size == 1 else n, config.batch_size)
     for batch, start in enumerate(stops):
         end = start + config.batch_size
-        outputs = model(x[start:end])  # {task: (B,) or (B, C)}
-        losses, labelled = task_losses(outputs, {name: y[name][start:end] for name in names}, kinds)
-        optimizer.zero_grad(set_to_none=True)
-        objective = weighting.backward(losses, labelled)
-        norm = _clip(model, config.clip_norm)
-        if not (torch.isfinite(objective) and torch.isfinite(norm)):
-            return _Epoch({}, "non_finite", _non_finite_message(losses, epoch, batch, config))
-        optimizer.step()
-        weighting.step()
-        count = torch.stack([labelled[name] for name in names])  # (T,)
-        sums += torch.stack([losses[name].detach() for name in names]) * count
+        step = train_step(model, weighting, optimizer, x[start:end], {name: y[name][start:end] for name in names},
+                          clip_norm=config.clip_norm, scales=scales)
+        if not step.ok:
+            return _Epoch({}, "non_finite", _non_finite_message(step.losses, epoch, batch, config))
+        count = torch.stack([step.counts[name] for name in names])  # (T,)
+        sums += torch.stack([step.losses[name].detach() for name in names]) * count
         counts += count
         if should_stop is not None and (batch + 1) % config.check_every == 0 and should_stop():
             return _Epoch({}, "caller", f"Stopped by the user during epoch {epoch}.")
     means = (sums / counts.clamp(min=1)).tolist()
-    return _Epoch(dict(zip(names, means, strict=True)))
+    return _Epoch(dict(zip(names, means, strict=True)), gates=model.pop_gate_weights())
 
 
 def _val_metrics(outputs, part: Part, targets: Sequence[TargetSpec]) -> dict[str, float | None]:
@@ -204,7 +286,8 @@ def train(
     if not targets:
         raise ConfigError(f"tasks={list(tasks or [])} names none of the prepared tasks; pick some of them.")
     with _seeded_threads(config.seed, config.num_threads):
-        model = SharedTrunkModel(prepared.n_features, {s.name: (s.kind, s.output_size) for s in targets}, model_config)
+        model = make_model(prepared.n_features, {s.name: (s.kind, s.output_size) for s in targets}, model_config,
+                           all_tasks=tuple(spec.name for spec in prepared.targets))
         names = model.task_names
         weighting = make_weighting(
             config.weighting, names, model=model, manual=dict(config.weights),
@@ -212,11 +295,15 @@ def train(
         )
         optimizer = _optimizer(list(model.parameters()), weighting.objective_parameters(), config)
         generator = torch.Generator().manual_seed(config.seed)
+        scales = LossScales(names) if config.normalize_losses else None
         history, best, stopped, message = [], None, "completed", None
         best_state, since_best = None, 0
         for epoch in range(1, config.epochs + 1):
             start = time.perf_counter()
-            outcome = _run_epoch(model, weighting, optimizer, prepared.train, config, generator, should_stop, epoch)
+            outcome = _run_epoch(model, weighting, optimizer, prepared.train, config, generator, should_stop, epoch,
+                                 scales)
+            if scales is not None:
+                scales.freeze()
             if outcome.stopped:
                 stopped, message = outcome.stopped, outcome.message
                 break
@@ -226,7 +313,7 @@ def train(
             record = EpochRecord(
                 epoch=epoch, seconds=time.perf_counter() - start, train_loss=outcome.train_loss, val_loss=val_loss,
                 val_metric=_val_metrics(outputs, prepared.val, targets), weights=weighting.weights(),
-                train_total=float(sum(outcome.train_loss.values())), val_total=_total(val_loss),
+                train_total=float(sum(outcome.train_loss.values())), val_total=_total(val_loss), gates=outcome.gates,
                 affinity=gradient_affinity(model, prepared.train, batch_size=config.batch_size,
                                            batches=config.affinity_batches, seed=config.seed + epoch),
             )
@@ -262,7 +349,7 @@ def train(
     )
 
 
-def _evaluate(model: SharedTrunkModel, part: Part, targets: Sequence[TargetSpec], outputs=None, *,
+def _evaluate(model: MultiTaskNet, part: Part, targets: Sequence[TargetSpec], outputs=None, *,
               judge: bool = False):
     """All metrics of every task on ``part``, the confusion matrices of classification tasks, and notes.
 
@@ -317,8 +404,8 @@ def fit_on_split(
     >>> folds = [f"fold-{i % 3}" for i in range(60)]
     >>> result = fit_on_split(frame, [Task("y", ("y",), "multiclass")], folds, feature_columns=["x"],
     ...                       config=TrainConfig(epochs=1), test_fold=2, group_column="g")
-    >>> result.test_fold, sorted(result.to_dict())[:1]
-    (2, ['affinity'])
+    >>> result.test_fold, sorted(result.to_dict())[:3]
+    (2, ['affinity', 'architecture', 'best_epoch'])
     """
     config = config or TrainConfig()
     prepared = prepare_split(

@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from ..model import WEIGHTINGS, ModelConfig, SharedTrunkModel
+from ..model import WEIGHTINGS, ModelConfig, MultiTaskNet
 from ._features import FeatureConfig, TargetSpec
 from ._metrics import Confusion
 
-__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "divergence_message", "history_frame",
-           "weights_frame"]
+__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "divergence_message", "loss_scale_message",
+           "history_frame", "weights_frame", "gates_frame"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +58,7 @@ class TrainConfig:
     num_threads: int | None = 1
     restore_best: bool = True
     affinity_batches: int = 4
+    normalize_losses: bool = False
 
     def __post_init__(self) -> None:
         pairs = self.weights.items() if isinstance(self.weights, Mapping) else self.weights
@@ -107,9 +108,42 @@ class EpochRecord:
     train_total: float
     val_total: float | None
     affinity: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)
+    gates: Mapping[str, list[float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {key: dict(value) if isinstance(value, Mapping) else value for key, value in asdict(self).items()}
+
+
+LOSS_SCALE_FACTOR = 10.0
+
+
+def loss_scale_message(history, *, factor: float = LOSS_SCALE_FACTOR, normalized: bool = False) -> str | None:
+    """One line when the tasks' first-epoch train losses differ by more than ``factor`` times, else None.
+
+    A task whose loss is 10x another's dominates an equally weighted objective; dividing
+    each task's loss by its first-epoch value (``TrainConfig(normalize_losses=True)``,
+    ``--normalize-losses``) puts them on one scale. None once the run already normalises.
+
+    Examples
+    --------
+    >>> record = EpochRecord(epoch=1, seconds=0.1, train_loss={"a": 0.05, "b": 2.0}, val_loss={}, val_metric={},
+    ...                      weights={}, train_total=2.05, val_total=None)
+    >>> loss_scale_message([record])[:57]
+    "The first epoch's task losses differ 40x (b 2 vs a 0.05):"
+    """
+    if normalized or not history:
+        return None
+    losses = {task: loss for task, loss in history[0].train_loss.items() if loss is not None and math.isfinite(loss)
+              and loss > 0}
+    if len(losses) < 2:
+        return None
+    low, high = min(losses, key=losses.get), max(losses, key=losses.get)
+    ratio = losses[high] / losses[low]
+    if ratio <= factor:
+        return None
+    return (f"The first epoch's task losses differ {ratio:,.0f}x ({high} {losses[high]:.3g} vs {low} "
+            f"{losses[low]:.3g}): {high} dominates the combined objective; normalise the task losses "
+            "(divide each by its first-epoch value) or weight the tasks.")
 
 
 DIVERGENCE_FACTOR = 10.0
@@ -189,6 +223,21 @@ def weights_frame(history) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["epoch", "task", "weight"])
 
 
+def gates_frame(history) -> pd.DataFrame:
+    """Tidy MMoE gate weights of epoch records: ``epoch``, ``task``, ``expert`` (0-based), ``weight``; empty otherwise.
+
+    Examples
+    --------
+    >>> record = EpochRecord(epoch=1, seconds=0.1, train_loss={}, val_loss={}, val_metric={}, weights={},
+    ...                      train_total=0.0, val_total=None, gates={"y": [0.25, 0.75]})
+    >>> gates_frame([record])["weight"].tolist()
+    [0.25, 0.75]
+    """
+    rows = [(r.epoch, task, expert, w) for r in history for task, weights in r.gates.items()
+            for expert, w in enumerate(weights)]
+    return pd.DataFrame(rows, columns=["epoch", "task", "expert", "weight"])
+
+
 @dataclass(frozen=True, kw_only=True, eq=False)
 class TrainResult:
     """A finished (or stopped) run: history, val and test metrics, confusion matrices, the model.
@@ -214,7 +263,7 @@ class TrainResult:
     best_epoch: int | None
     stopped: str
     message: str | None
-    model: SharedTrunkModel = field(repr=False)
+    model: MultiTaskNet = field(repr=False)
     test_notes: Mapping[str, str] = field(default_factory=dict)
     test_outputs: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
     test_targets: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
@@ -223,6 +272,11 @@ class TrainResult:
     def divergence(self) -> str | None:
         """One line when a task's val loss diverged from epoch 1 while train fell (:func:`divergence_message`)."""
         return divergence_message(self.history, lr=self.config.lr, best_epoch=self.best_epoch)
+
+    @property
+    def loss_scale(self) -> str | None:
+        """One line when the first epoch's task losses differ by more than 10x (:func:`loss_scale_message`)."""
+        return loss_scale_message(self.history, normalized=self.config.normalize_losses)
 
     @property
     def kinds(self) -> dict[str, str]:
@@ -249,6 +303,9 @@ class TrainResult:
             "message": self.message,
             "divergence": self.divergence,
             "affinity": {task: dict(row) for task, row in (self.history[-1].affinity if self.history else {}).items()},
+            "architecture": self.model_config.architecture,
+            "weighting": self.config.weighting,
+            "loss_scale": self.loss_scale,
         }
 
     def to_json(self, indent: int | None = None) -> str:

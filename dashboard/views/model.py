@@ -20,18 +20,11 @@ from core.training import METRICS, PRIMARY_METRIC, TrainConfig
 from dashboard import compute, state
 from dashboard.guards import Work, require_work
 from dashboard.training_run import RunRequest, TrainingRun
-from dashboard.views import model_affinity, model_runs
+from dashboard.views import model_affinity, model_design, model_runs
 
 K = state.ModelKeys
 MAX_CONFUSION_CLASSES = 30  # a larger confusion matrix is unreadable on the page: named, not drawn
 REFRESH_SECONDS = 0.5  # how often the live curves redraw while a run is going
-WEIGHTING_HELP = {
-    "equal": "every task's loss counts once",
-    "manual": "your weight per task",
-    "uncertainty": "learned from each task's noise (Kendall et al. 2018)",
-    "gradnorm": "balances the tasks' gradient sizes (Chen et al. 2018)",
-    "dwa": "favours tasks whose loss falls slowest (Liu et al. 2019)",
-}
 METRIC_ORDER = list(dict.fromkeys(m for names in METRICS.values() for m in names))
 ROW_PIXELS, MAX_TABLE_ROWS = 35, 25  # tables show up to 25 rows whole, then scroll
 
@@ -96,6 +89,7 @@ def settings(work: Work) -> tuple[TrainConfig, ModelConfig, dict] | None:
         depth = st.number_input("Depth (layers)", 1, 8, 2, key=K.DEPTH)
         dropout = st.slider("Dropout", 0.0, 0.9, 0.0, 0.05, key=K.DROPOUT)
         norm = st.selectbox("Normalisation", NORMS, key=K.NORM)
+        design = model_design.architecture_controls(work.tasks, int(depth))
     with training:
         st.markdown("**Training**")
         epochs = st.number_input("Epochs", 1, 1000, 50, key=K.EPOCHS)
@@ -107,9 +101,9 @@ def settings(work: Work) -> tuple[TrainConfig, ModelConfig, dict] | None:
     with inputs:
         st.markdown("**Inputs and loss**")
         features = feature_controls(work)
-        weighting = st.selectbox("Loss weighting", WEIGHTINGS, key=K.WEIGHTING,
-                                 format_func=lambda w: f"{w}: {WEIGHTING_HELP[w]}")
+        weighting = st.selectbox("Loss weighting", WEIGHTINGS, key=K.WEIGHTING, format_func=model_design.weighting_label)
         weights = manual_weights(work.tasks) if weighting == "manual" else {}
+        normalize = model_design.normalize_control()
         test_fold = 0
         if work.config.n_folds:
             test_fold = st.selectbox("Test fold (the other folds train; 10% of them validate)",
@@ -118,8 +112,9 @@ def settings(work: Work) -> tuple[TrainConfig, ModelConfig, dict] | None:
                                 key=K.BASELINES, help="Shows which tasks gain from sharing the trunk.")
     try:
         train_config = TrainConfig(epochs=int(epochs), batch_size=int(batch), lr=float(lr), weighting=weighting,
-                                   weights=weights, patience=int(patience) or None, seed=int(seed))
-        model_config = ModelConfig(width=int(width), depth=int(depth), dropout=float(dropout), norm=norm)
+                                   weights=weights, patience=int(patience) or None, seed=int(seed),
+                                   normalize_losses=normalize)
+        model_config = ModelConfig(width=int(width), depth=int(depth), dropout=float(dropout), norm=norm, **design)
     except TaskSplitError as error:
         st.error(str(error))
         return None
@@ -227,6 +222,7 @@ def live_section(was_live: bool) -> None:
                       help="Ends the run within one epoch; the curves so far are kept.")
     if not snapshot.records:
         return
+    model_design.run_notes(snapshot, run.request.config)
     view = st.columns([2, 1, 3], vertical_alignment="bottom")
     smoothing = view[0].slider("Smoothing (debiased EMA, as TensorBoard)", 0.0, 0.95, 0.0, 0.05,
                                key=K.SMOOTHING)

@@ -1,0 +1,123 @@
+"""AppTest: the Model page's design controls (architecture, its parameters, gradient methods, normalising) and notes."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.model import ARCHITECTURES, GRADIENT_METHODS
+from dashboard import state
+from tests.apptest import open_app
+
+PAGE = "views/model.py"
+JOIN_SECONDS = 120
+DK = state.ModelDesignKeys
+
+
+@pytest.fixture
+def app():
+    at = open_app()
+    yield at
+    run = at.session_state.get(state.TRAINING)
+    if run is not None:
+        run.stop()
+        run.join(timeout=JOIN_SECONDS)
+
+
+def open_model(at: AppTest) -> AppTest:
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def train(at: AppTest, epochs: int = 2):
+    at.number_input(key="model_epochs").set_value(epochs)
+    at.button(key="model_train").click().run()
+    assert not at.exception
+    run = at.session_state[state.TRAINING]
+    assert run.join(timeout=JOIN_SECONDS), "the training thread did not end"
+    at.run()
+    assert not at.exception
+    return run.snapshot()
+
+
+def keys(at: AppTest, kind: str) -> set[str]:
+    return {widget.key for widget in at.get(kind)}
+
+
+def test_the_designs_and_gradient_methods_are_offered_hard_and_equal_first(app):
+    at = open_model(app)
+    sharing = at.selectbox(key=DK.ARCHITECTURE)
+    assert sharing.value == "hard" and tuple(sharing.options) == tuple(
+        f"{a}: {t}" for a, t in zip(ARCHITECTURES, ("one trunk shared by every task", "a trunk per task, pulled together",
+                                                    "shared experts, a gate per task", "each head reads its own layer"),
+                                    strict=True))
+    weightings = at.selectbox(key="model_weighting").options
+    assert all(any(o.startswith(f"{m}: gradient method") for o in weightings) for m in GRADIENT_METHODS)
+    assert not {DK.COUPLING, DK.EXPERTS} & keys(at, "number_input")
+    assert at.checkbox(key=DK.NORMALIZE).value is False
+
+
+@pytest.mark.parametrize("architecture, shown", [("soft", DK.COUPLING), ("mmoe", DK.EXPERTS)])
+def test_each_design_shows_its_own_parameter(app, architecture, shown):
+    at = open_model(app)
+    at.selectbox(key=DK.ARCHITECTURE).select(architecture).run()
+    assert shown in keys(at, "number_input")
+    assert not ({DK.COUPLING, DK.EXPERTS} - {shown}) & keys(at, "number_input")
+
+
+def test_hierarchical_asks_each_task_for_its_layer_and_a_layer_past_the_trunk_is_one_error(app):
+    at = open_model(app)
+    at.selectbox(key=DK.ARCHITECTURE).select("hierarchical").run()
+    tasks = [task.name for task in at.session_state[state.TASKS]]
+    assert {DK.head_depth(task) for task in tasks} <= keys(at, "number_input")
+    assert at.number_input(key=DK.head_depth(tasks[0])).value == 2  # the trunk's depth by default
+    at.number_input(key=DK.head_depth(tasks[0])).set_value(3).run()
+    assert [e.value for e in at.error] == [
+        f"head_depth of task '{tasks[0]}' is 3 but the trunk has 2 layers; use a depth in 1..2."]
+    assert at.button(key="model_train").disabled
+
+
+def test_an_mmoe_run_trains_with_its_experts_and_shows_which_experts_each_task_uses(app):
+    at = open_model(app)
+    at.selectbox(key=DK.ARCHITECTURE).select("mmoe").run()
+    at.number_input(key=DK.EXPERTS).set_value(3).run()
+    snapshot = train(at)
+    result = snapshot.result
+    assert result.model_config.architecture == "mmoe" and result.model_config.experts == 3
+    assert len(next(iter(snapshot.records[-1].gates.values()))) == 3
+    assert any(DK.GATES in chart.proto.id for chart in at.get("plotly_chart"))
+    assert not at.error
+
+
+def test_a_gradient_method_trains_from_the_page_and_draws_its_weights(app):
+    at = open_model(app)
+    at.selectbox(key="model_weighting").select("pcgrad").run()
+    at.checkbox(key=DK.NORMALIZE).check().run()
+    snapshot = train(at)
+    assert snapshot.result.config.weighting == "pcgrad" and snapshot.result.config.normalize_losses
+    assert any("model_weights" in chart.proto.id for chart in at.get("plotly_chart"))
+    assert not at.error
+
+
+def _notes_app():
+    """A page of run_notes alone, on a run whose first-epoch task losses are 40x apart."""
+    from core.training import EpochRecord, TrainConfig
+    from dashboard.views import model_design
+
+    class Snapshot:
+        records = (EpochRecord(epoch=1, seconds=0.1, train_loss={"a": 2.0, "b": 0.05}, val_loss={}, val_metric={},
+                               weights={}, train_total=2.05, val_total=None),)
+
+    model_design.normalize_control()
+    model_design.run_notes(Snapshot(), TrainConfig())
+
+
+def test_far_apart_loss_scales_are_warned_about_with_an_offer_to_normalise():
+    at = AppTest.from_function(_notes_app).run()
+    assert not at.exception
+    assert [w.value for w in at.warning][0].startswith("The first epoch's task losses differ 40x (a 2 vs b 0.05)")
+    assert at.checkbox(key=DK.NORMALIZE).value is False
+    at.button(key=DK.OFFER_NORMALIZE).click().run()
+    assert not at.exception
+    assert at.checkbox(key=DK.NORMALIZE).value is True
