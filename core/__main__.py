@@ -48,6 +48,14 @@ def _needing(column: str) -> str:
     return ", ".join(name for name, strategy in STRATEGIES.items() if strategy.column == column)
 
 
+def _port(text: str) -> int:
+    """``--port``'s value: a TCP port, checked here so that a bad one never reaches the server."""
+    port = int(text) if text.strip().lstrip("-").isdigit() else 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port; use a number from 1 to 65535")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Split a multi-task dataset, report on the split, train a model on it, "
                      "or serve the dashboard. DATA is a file, builtin:NAME or builtin:synthetic:ROWSxLABELS.")
@@ -130,7 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     app = commands.add_parser("app", allow_abbrev=False, help="serve the dashboard (other options go to `streamlit run`)",
                               description="Serve the dashboard on http://localhost:PORT. Options this command does not "
                               "know go to `streamlit run`, e.g. --server.address 0.0.0.0 --server.maxUploadSize 500.")
-    app.add_argument("--port", type=int, metavar="N", help="the port (default: streamlit's, 8501)")
+    app.add_argument("--port", type=_port, metavar="N", help="the port, 1 to 65535 (default: streamlit's, 8501)")
     return parser
 
 

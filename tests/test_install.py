@@ -230,6 +230,15 @@ def test_an_unknown_app_option_is_one_line_and_status_2(capsys):
     assert err.count("\n") == 1 and err.startswith("error: No such option '--server.nope'")
 
 
+@pytest.mark.parametrize("port", ["99999", "0", "-1", "http"])
+def test_a_port_out_of_range_is_one_line_and_status_2(port, capsys):
+    """try14 P6: --port 99999 reached the server and ended in a traceback (OverflowError from bind)."""
+    assert main(["app", "--port", port]) == 2  # refused before any server starts
+    assert capsys.readouterr().err == (
+        f"error: argument --port: {port!r} is not a port; use a number from 1 to 65535; see `python -m core app --help`.\n"
+    )
+
+
 def test_other_commands_still_refuse_unknown_options(tmp_path, capsys):
     out = tmp_path / "x.csv"
     assert main(["split", "builtin:yeast", "--port", "1", "--out", str(out)]) == 2
