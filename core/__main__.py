@@ -78,26 +78,26 @@ def _parser() -> argparse.ArgumentParser:
     common(split)
     engine(split)
     split.add_argument("--config", metavar="FILE",
-                       help="a split config JSON (Export page) instead of the options below")
+                       help="take the split settings from a split config or workspace JSON (Export page) instead "
+                       "of the options below (then not given); tasks still come from --task")
     split.add_argument("--all-columns", action="store_true",
                        help="--engine dask: write every column too, partitioned by split")
     names = list(STRATEGIES)
-    split.add_argument("--strategy", default="stratified",
-                       help=f"{', '.join(names[:-1])} or {names[-1]} (default stratified)")
+    split.add_argument("--strategy", help=f"{', '.join(names[:-1])} or {names[-1]} (default stratified)")
     sizes = split.add_mutually_exclusive_group()
     sizes.add_argument("--fractions", metavar="train=0.7,val=0.15,test=0.15")
     sizes.add_argument("--folds", type=int, metavar="K", help="k folds instead of fractions")
     split.add_argument("--group", metavar="COL", help="keep each value of COL in one split")
     split.add_argument("--time", metavar="COL", help=f"time column (strategy {_needing('time_column')})")
-    split.add_argument("--gap", type=int, default=0, metavar="N", help="time values left out between splits")
-    split.add_argument("--group-time", default="first", choices=("first", "last", "rows"),
+    split.add_argument("--gap", type=int, metavar="N", help="time values left out between splits")
+    split.add_argument("--group-time", choices=("first", "last", "rows"),
                        help="time with --group: place a group by its first or last time, or split rows (default first)")
     split.add_argument("--id", metavar="COL", help=f"id column (strategy {_needing('id_column')})")
     split.add_argument("--split-column", metavar="COL",
                        help=f"column naming each row's split ({_needing('split_column')})")
-    split.add_argument("--order", type=int, default=1, choices=(1, 2), help="2 also balances label pairs")
-    split.add_argument("--bins", type=int, default=5, metavar="N", help="quantile bins for regression tasks")
-    split.add_argument("--seed", type=int, default=0, metavar="N")
+    split.add_argument("--order", type=int, choices=(1, 2), help="2 also balances label pairs")
+    split.add_argument("--bins", type=int, metavar="N", help="quantile bins for regression tasks")
+    split.add_argument("--seed", type=int, metavar="N")
 
     report = commands.add_parser("report", help="write a self-contained HTML report of a split")
     common(report)
@@ -205,21 +205,29 @@ def read_config_file(path: str):
 # --------------------------------------------------------------------------- commands
 
 
+# `split`'s setting options: the SplitConfig field each sets, and its default when not given (None: the field's)
+SPLIT_OPTIONS = {
+    "strategy": ("strategy", "stratified"), "fractions": ("fractions", None), "folds": ("n_folds", None),
+    "group": ("group_column", None), "time": ("time_column", None), "gap": ("gap", 0),
+    "group_time": ("group_time", "first"), "id": ("id_column", None), "split_column": ("split_column", None),
+    "order": ("order", 1), "bins": ("n_bins", 5), "seed": ("seed", 0),
+}
+
+
 def _config_from(args: argparse.Namespace):
+    """The SplitConfig of ``split``'s options, or of ``--config`` (then no setting option may be given)."""
     from .splits import SplitConfig
 
+    given = {dest: getattr(args, dest) for dest in SPLIT_OPTIONS if getattr(args, dest) is not None}
     if args.config:
+        if given:
+            flags = ", ".join("--" + dest.replace("_", "-") for dest in given)
+            raise ConfigError(f"--config gives the split settings; drop {flags} or drop --config.")
         return read_config_file(args.config)
-    options = {
-        "strategy": args.strategy, "seed": args.seed, "group_column": args.group, "time_column": args.time,
-        "gap": args.gap, "id_column": args.id, "split_column": args.split_column, "order": args.order,
-        "n_bins": args.bins, "group_time": args.group_time,
-    }
-    if args.fractions:
-        options["fractions"] = parse_mapping(args.fractions, "--fractions")
-    if args.folds is not None:
-        options["n_folds"] = args.folds
-    return SplitConfig(**options)
+    if "fractions" in given:
+        given["fractions"] = parse_mapping(given["fractions"], "--fractions")
+    options = {field: default for field, default in SPLIT_OPTIONS.values() if default is not None}
+    return SplitConfig(**{**options, **{SPLIT_OPTIONS[dest][0]: value for dest, value in given.items()}})
 
 
 def _cmd_split(args: argparse.Namespace) -> None:
