@@ -85,7 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     names = list(STRATEGIES)
     split.add_argument("--strategy", help=f"{', '.join(names[:-1])} or {names[-1]} (default stratified)")
     sizes = split.add_mutually_exclusive_group()
-    sizes.add_argument("--fractions", metavar="train=0.7,val=0.15,test=0.15")
+    sizes.add_argument("--fractions", metavar="train=0.7,val=0.15,test=0.15",
+                       help="each split's share of the rows, summing to 1 (default the one shown)")
     sizes.add_argument("--folds", type=int, metavar="K", help="k folds instead of fractions")
     split.add_argument("--group", metavar="COL", help="keep each value of COL in one split")
     split.add_argument("--time", metavar="COL", help=f"time column (strategy {_needing('time_column')})")
@@ -97,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"column naming each row's split ({_needing('split_column')})")
     split.add_argument("--order", type=int, choices=(1, 2), help="2 also balances label pairs")
     split.add_argument("--bins", type=int, metavar="N", help="quantile bins for regression tasks")
-    split.add_argument("--seed", type=int, metavar="N")
+    split.add_argument("--seed", type=int, metavar="N", help="the same seed gives the same split (default 0)")
 
     report = commands.add_parser("report", help="write a self-contained HTML report of a split")
     common(report)
@@ -114,13 +115,14 @@ def _parser() -> argparse.ArgumentParser:
     common(train)
     train.add_argument("--split-file", required=True, metavar="FILE", help="CSV/Parquet from `split`")
     train.add_argument("--fold", type=int, default=0, metavar="K", help="test fold of a k-fold split")
-    train.add_argument("--epochs", type=int, metavar="N")
+    train.add_argument("--epochs", type=int, metavar="N", help="passes over the training rows (default 50)")
     train.add_argument("--weighting", metavar="W",
                        help="equal, manual, uncertainty, gradnorm, dwa, or a gradient method: mgda, pcgrad, cagrad, upgrad")
     train.add_argument("--weights", metavar="t=w,...", help="manual task weights")
     train.add_argument("--normalize-losses", action="store_true",
                        help="divide each task's loss by its first-epoch value (when their scales differ)")
-    train.add_argument("--seed", type=int, default=0, metavar="N")
+    train.add_argument("--seed", type=int, default=0, metavar="N",
+                       help="the same seed trains the same model (default 0)")
     train.add_argument("--seeds", type=int, metavar="N",
                        help="train with seeds SEED..SEED+N-1; metrics per seed plus their mean and sd")
     train.add_argument("--baselines", action="store_true",
@@ -538,8 +540,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_BAD_INPUT
         except OSError as error:
-            where = error.filename or "file"
-            print(f"error: {error.strerror or error} ({where}); check the path.", file=sys.stderr)
+            where = f" ({error.filename})" if error.filename else ""
+            print(f"error: {error.strerror or error}{where}; check the path.", file=sys.stderr)
             return EXIT_BAD_INPUT
     for note in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)):
         print(f"warning: {_one_line(note)}", file=sys.stderr)

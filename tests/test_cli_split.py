@@ -171,3 +171,22 @@ def test_split_reads_its_settings_from_a_config_or_workspace_file(tmp_path, wage
     assert done.returncode == 2 and done.stderr == (
         "error: --config gives the split settings; drop --folds, --seed or drop --config.\n"
     )
+
+
+def test_an_unwritable_out_is_one_line_naming_the_path_once(tmp_path):
+    """try14 P13: pandas' OSError has no filename, and the line ended '... '/nowhere' (file); check the path.'"""
+    done = run_split("builtin:penguins", tmp_path / "nowhere" / "split.csv")
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"error: Cannot save file into a non-existent directory: '{tmp_path / 'nowhere'}'; check the path.\n"
+    )
+
+
+def test_every_option_of_every_command_says_what_it_does():
+    """try14 P14: `split --help` listed --fractions and --seed with no words."""
+    from core.__main__ import _parser
+
+    commands = next(a for a in _parser()._actions if a.dest == "command").choices
+    for name, command in commands.items():
+        for action in command._actions:
+            assert action.help, f"{name} {'/'.join(action.option_strings) or action.dest} has no help"

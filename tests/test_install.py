@@ -235,7 +235,8 @@ def test_a_port_out_of_range_is_one_line_and_status_2(port, capsys):
     """try14 P6: --port 99999 reached the server and ended in a traceback (OverflowError from bind)."""
     assert main(["app", "--port", port]) == 2  # refused before any server starts
     assert capsys.readouterr().err == (
-        f"error: argument --port: {port!r} is not a port; use a number from 1 to 65535; see `python -m core app --help`.\n"
+        f"error: argument --port: {port!r} is not a port; use a number from 1 to 65535; "
+        "see `python -m core app --help`.\n"
     )
 
 

@@ -224,7 +224,9 @@ def _one_type(observed: pd.Series, name: str) -> np.ndarray:
         return values
     typed = observed.infer_objects().to_numpy()
     if typed.dtype == object and len(types) > 1:
-        raise DataError(f"Label column {name} mixes {' and '.join(sorted(types))} labels; make them one type, e.g. .astype(str).")
+        raise DataError(
+            f"Label column {name} mixes {' and '.join(sorted(types))} labels; make them one type, e.g. .astype(str)."
+        )
     return typed
 
 
