@@ -290,7 +290,7 @@ def test_labels_of_mixed_types_or_label_lists_are_one_line_errors():
     with pytest.raises(DataError, match=r"^Label column y mixes int and str labels; .*astype\(str\)"):
         list(MultiTaskStratifiedKFold(3).split(X, np.array([0, 1, "a"] * 20, dtype=object)))
     for label_sets in ([["a"], ["a", "b"], ["b"]] * 20, pd.Series([["a"], ["a", "b"], ["b"]] * 20)):
-        with pytest.raises(DataError, match=r"^y holds label lists of different lengths; .*MultiLabelBinarizer"):
+        with pytest.raises(DataError, match=r"^y holds a list of labels per row; .*MultiLabelBinarizer"):
             list(MultiTaskStratifiedKFold(3).split(X, label_sets))
 
 

@@ -174,7 +174,7 @@ def _label_names(columns) -> list[str]:
 
 
 def _label_lists(name: str) -> str:
-    return (f"{name} holds label lists of different lengths; pass a 0/1 matrix (sklearn's MultiLabelBinarizer "
+    return (f"{name} holds a list of labels per row; pass a 0/1 matrix (sklearn's MultiLabelBinarizer "
             "makes one) or a DataFrame of task columns.")
 
 
