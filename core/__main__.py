@@ -513,6 +513,9 @@ def _cmd_app(args: argparse.Namespace, options: list[str]) -> int:
         cli.main.main(command, prog_name=f"{PROG} app", standalone_mode=False)
     except click.ClickException as error:
         raise ConfigError(f"{_one_line(error.format_message())}; see `{PROG} app --help` and `streamlit run --help`.") from None
+    except (OverflowError, OSError) as error:  # the socket: a port out of range, an address that does not resolve
+        reason = _one_line(getattr(error, "strerror", None) or str(error)).rstrip(".")
+        raise ConfigError(f"The dashboard cannot start ({reason}); check --port and --server.address.") from None
     return 0
 
 
