@@ -48,6 +48,14 @@ def _needing(column: str) -> str:
     return ", ".join(name for name, strategy in STRATEGIES.items() if strategy.column == column)
 
 
+def _port(text: str) -> int:
+    """``--port``'s value: a TCP port, checked here so that a bad one never reaches the server."""
+    port = int(text) if text.strip().lstrip("-").isdigit() else 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port; use a number from 1 to 65535")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Split a multi-task dataset, report on the split, train a model on it, "
                      "or serve the dashboard. DATA is a file, builtin:NAME or builtin:synthetic:ROWSxLABELS.")
@@ -70,26 +78,27 @@ def _parser() -> argparse.ArgumentParser:
     common(split)
     engine(split)
     split.add_argument("--config", metavar="FILE",
-                       help="a split config JSON (Export page) instead of the options below")
+                       help="take the split settings from a split config or workspace JSON (Export page) instead "
+                       "of the options below (then not given); tasks still come from --task")
     split.add_argument("--all-columns", action="store_true",
                        help="--engine dask: write every column too, partitioned by split")
     names = list(STRATEGIES)
-    split.add_argument("--strategy", default="stratified",
-                       help=f"{', '.join(names[:-1])} or {names[-1]} (default stratified)")
+    split.add_argument("--strategy", help=f"{', '.join(names[:-1])} or {names[-1]} (default stratified)")
     sizes = split.add_mutually_exclusive_group()
-    sizes.add_argument("--fractions", metavar="train=0.7,val=0.15,test=0.15")
+    sizes.add_argument("--fractions", metavar="train=0.7,val=0.15,test=0.15",
+                       help="each split's share of the rows, summing to 1 (default the one shown)")
     sizes.add_argument("--folds", type=int, metavar="K", help="k folds instead of fractions")
     split.add_argument("--group", metavar="COL", help="keep each value of COL in one split")
     split.add_argument("--time", metavar="COL", help=f"time column (strategy {_needing('time_column')})")
-    split.add_argument("--gap", type=int, default=0, metavar="N", help="time values left out between splits")
-    split.add_argument("--group-time", default="first", choices=("first", "last", "rows"),
+    split.add_argument("--gap", type=int, metavar="N", help="time values left out between splits")
+    split.add_argument("--group-time", choices=("first", "last", "rows"),
                        help="time with --group: place a group by its first or last time, or split rows (default first)")
     split.add_argument("--id", metavar="COL", help=f"id column (strategy {_needing('id_column')})")
     split.add_argument("--split-column", metavar="COL",
                        help=f"column naming each row's split ({_needing('split_column')})")
-    split.add_argument("--order", type=int, default=1, choices=(1, 2), help="2 also balances label pairs")
-    split.add_argument("--bins", type=int, default=5, metavar="N", help="quantile bins for regression tasks")
-    split.add_argument("--seed", type=int, default=0, metavar="N")
+    split.add_argument("--order", type=int, choices=(1, 2), help="2 also balances label pairs")
+    split.add_argument("--bins", type=int, metavar="N", help="quantile bins for regression tasks")
+    split.add_argument("--seed", type=int, metavar="N", help="the same seed gives the same split (default 0)")
 
     report = commands.add_parser("report", help="write a self-contained HTML report of a split")
     common(report)
@@ -106,13 +115,14 @@ def _parser() -> argparse.ArgumentParser:
     common(train)
     train.add_argument("--split-file", required=True, metavar="FILE", help="CSV/Parquet from `split`")
     train.add_argument("--fold", type=int, default=0, metavar="K", help="test fold of a k-fold split")
-    train.add_argument("--epochs", type=int, metavar="N")
+    train.add_argument("--epochs", type=int, metavar="N", help="passes over the training rows (default 50)")
     train.add_argument("--weighting", metavar="W",
                        help="equal, manual, uncertainty, gradnorm, dwa, or a gradient method: mgda, pcgrad, cagrad, upgrad")
     train.add_argument("--weights", metavar="t=w,...", help="manual task weights")
     train.add_argument("--normalize-losses", action="store_true",
                        help="divide each task's loss by its first-epoch value (when their scales differ)")
-    train.add_argument("--seed", type=int, default=0, metavar="N")
+    train.add_argument("--seed", type=int, default=0, metavar="N",
+                       help="the same seed trains the same model (default 0)")
     train.add_argument("--seeds", type=int, metavar="N",
                        help="train with seeds SEED..SEED+N-1; metrics per seed plus their mean and sd")
     train.add_argument("--baselines", action="store_true",
@@ -130,7 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     app = commands.add_parser("app", allow_abbrev=False, help="serve the dashboard (other options go to `streamlit run`)",
                               description="Serve the dashboard on http://localhost:PORT. Options this command does not "
                               "know go to `streamlit run`, e.g. --server.address 0.0.0.0 --server.maxUploadSize 500.")
-    app.add_argument("--port", type=int, metavar="N", help="the port (default: streamlit's, 8501)")
+    app.add_argument("--port", type=_port, metavar="N", help="the port, 1 to 65535 (default: streamlit's, 8501)")
     return parser
 
 
@@ -197,21 +207,29 @@ def read_config_file(path: str):
 # --------------------------------------------------------------------------- commands
 
 
+# `split`'s setting options: the SplitConfig field each sets, and its default when not given (None: the field's)
+SPLIT_OPTIONS = {
+    "strategy": ("strategy", "stratified"), "fractions": ("fractions", None), "folds": ("n_folds", None),
+    "group": ("group_column", None), "time": ("time_column", None), "gap": ("gap", 0),
+    "group_time": ("group_time", "first"), "id": ("id_column", None), "split_column": ("split_column", None),
+    "order": ("order", 1), "bins": ("n_bins", 5), "seed": ("seed", 0),
+}
+
+
 def _config_from(args: argparse.Namespace):
+    """The SplitConfig of ``split``'s options, or of ``--config`` (then no setting option may be given)."""
     from .splits import SplitConfig
 
+    given = {dest: getattr(args, dest) for dest in SPLIT_OPTIONS if getattr(args, dest) is not None}
     if args.config:
+        if given:
+            flags = ", ".join("--" + dest.replace("_", "-") for dest in given)
+            raise ConfigError(f"--config gives the split settings; drop {flags} or drop --config.")
         return read_config_file(args.config)
-    options = {
-        "strategy": args.strategy, "seed": args.seed, "group_column": args.group, "time_column": args.time,
-        "gap": args.gap, "id_column": args.id, "split_column": args.split_column, "order": args.order,
-        "n_bins": args.bins, "group_time": args.group_time,
-    }
-    if args.fractions:
-        options["fractions"] = parse_mapping(args.fractions, "--fractions")
-    if args.folds is not None:
-        options["n_folds"] = args.folds
-    return SplitConfig(**options)
+    if "fractions" in given:
+        given["fractions"] = parse_mapping(given["fractions"], "--fractions")
+    options = {field: default for field, default in SPLIT_OPTIONS.values() if default is not None}
+    return SplitConfig(**{**options, **{SPLIT_OPTIONS[dest][0]: value for dest, value in given.items()}})
 
 
 def _cmd_split(args: argparse.Namespace) -> None:
@@ -495,6 +513,9 @@ def _cmd_app(args: argparse.Namespace, options: list[str]) -> int:
         cli.main.main(command, prog_name=f"{PROG} app", standalone_mode=False)
     except click.ClickException as error:
         raise ConfigError(f"{_one_line(error.format_message())}; see `{PROG} app --help` and `streamlit run --help`.") from None
+    except (OverflowError, OSError) as error:  # the socket: a port out of range, an address that does not resolve
+        reason = _one_line(getattr(error, "strerror", None) or str(error)).rstrip(".")
+        raise ConfigError(f"The dashboard cannot start ({reason}); check --port and --server.address.") from None
     return 0
 
 
@@ -522,8 +543,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_BAD_INPUT
         except OSError as error:
-            where = error.filename or "file"
-            print(f"error: {error.strerror or error} ({where}); check the path.", file=sys.stderr)
+            where = f" ({error.filename})" if error.filename else ""
+            print(f"error: {error.strerror or error}{where}; check the path.", file=sys.stderr)
             return EXIT_BAD_INPUT
     for note in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)):
         print(f"warning: {_one_line(note)}", file=sys.stderr)

@@ -151,3 +151,42 @@ def test_bad_input_exit_status_is_2_from_the_real_command(tmp_path, small_csv, a
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and words in lines[0], done.stderr
     assert "Traceback" not in done.stderr and not out.exists()
+
+
+def test_split_reads_its_settings_from_a_config_or_workspace_file(tmp_path, wagepan):
+    """try14 P7: the README says `split --config workspace.json` reads its split settings; it was refused."""
+    from core.report import Workspace
+    from core.splits import SplitConfig, split
+
+    config = SplitConfig(strategy="group", group_column="nr", n_folds=4, seed=2)
+    expected = split(wagepan.frame, wagepan.tasks, config).assignment.tolist()
+    (tmp_path / "config.json").write_text(config.to_json())
+    (tmp_path / "workspace.json").write_text(Workspace.of(wagepan, wagepan.tasks, config).to_json())
+    for name in ("config.json", "workspace.json"):
+        out = tmp_path / f"{name}.csv"
+        done = run_split(f"builtin:wagepan --config {tmp_path / name}", out)
+        assert done.returncode == 0, done.stderr
+        assert pd.read_csv(out)["split"].tolist() == expected
+    done = run_split(f"builtin:wagepan --config {tmp_path / 'config.json'} --seed 3 --folds 5", tmp_path / "x.csv")
+    assert done.returncode == 2 and done.stderr == (
+        "error: --config gives the split settings; drop --folds, --seed or drop --config.\n"
+    )
+
+
+def test_an_unwritable_out_is_one_line_naming_the_path_once(tmp_path):
+    """try14 P13: pandas' OSError has no filename, and the line ended '... '/nowhere' (file); check the path.'"""
+    done = run_split("builtin:penguins", tmp_path / "nowhere" / "split.csv")
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"error: Cannot save file into a non-existent directory: '{tmp_path / 'nowhere'}'; check the path.\n"
+    )
+
+
+def test_every_option_of_every_command_says_what_it_does():
+    """try14 P14: `split --help` listed --fractions and --seed with no words."""
+    from core.__main__ import _parser
+
+    commands = next(a for a in _parser()._actions if a.dest == "command").choices
+    for name, command in commands.items():
+        for action in command._actions:
+            assert action.help, f"{name} {'/'.join(action.option_strings) or action.dest} has no help"

@@ -230,6 +230,30 @@ def test_an_unknown_app_option_is_one_line_and_status_2(capsys):
     assert err.count("\n") == 1 and err.startswith("error: No such option '--server.nope'")
 
 
+@pytest.mark.parametrize("port", ["99999", "0", "-1", "http"])
+def test_a_port_out_of_range_is_one_line_and_status_2(port, capsys):
+    """try14 P6: --port 99999 reached the server and ended in a traceback (OverflowError from bind)."""
+    assert main(["app", "--port", port]) == 2  # refused before any server starts
+    assert capsys.readouterr().err == (
+        f"error: argument --port: {port!r} is not a port; use a number from 1 to 65535; "
+        "see `python -m core app --help`.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [(["--server.port", "99999"], "bind(): port must be 0-65535"),
+     (["--server.address", "999.1.1.1", "--port", "8716"], "Name or service not known")],
+)
+def test_a_server_that_cannot_start_is_one_line_and_status_2(options, words):
+    """try14 P19: streamlit's own options went to bind() and ended in a traceback. In a process of its own:
+    streamlit keeps its runtime for the process once started."""
+    done = subprocess.run([sys.executable, "-m", "core", "app", *options], cwd=ROOT, env=_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr == f"error: The dashboard cannot start ({words}); check --port and --server.address.\n"
+
+
 def test_other_commands_still_refuse_unknown_options(tmp_path, capsys):
     out = tmp_path / "x.csv"
     assert main(["split", "builtin:yeast", "--port", "1", "--out", str(out)]) == 2

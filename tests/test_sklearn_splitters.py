@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import warnings
 
 import numpy as np
@@ -14,7 +15,7 @@ from sklearn.model_selection import BaseCrossValidator, GridSearchCV, check_cv, 
 from sklearn.multiclass import OneVsRestClassifier
 
 from core.errors import ConfigError, DataError
-from core.splits import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit
+from core.splits import MultiTaskStratifiedKFold, MultiTaskStratifiedShuffleSplit, multitask_train_test_split
 
 
 def labels(n=120, seed=0):
@@ -261,3 +262,51 @@ def test_groups_reach_the_splitter_through_metadata_routing():
         scores = cross_val_score(LogisticRegression(), X, y, cv=cv, params={"groups": groups})
     assert scores.shape == (4,)
     assert cv.get_metadata_routing().split.requests == {"groups": True}
+
+
+# ------------------------------------------------------------------ labels as a new user passes them (try14)
+
+
+def test_object_columns_of_bools_or_ints_with_missing_labels_are_tasks():
+    """read_csv reads True/False with a blank as object; a mixed frame's to_numpy() holds ints as objects."""
+    flags = pd.read_csv(io.StringIO("flag,x\n" + "True,1\nFalse,2\n,3\nFalse,4\n" * 15))["flag"]
+    assert flags.dtype == object
+    X = np.zeros((60, 1))
+    folds = [test.tolist() for _, test in MultiTaskStratifiedKFold(3).split(X, flags)]
+    assert folds == [test.tolist() for _, test in MultiTaskStratifiedKFold(3).split(X, flags.astype("boolean"))]
+    assert [int(flags[test].eq(True).sum()) for test in folds] == [5, 5, 5]
+    frame = pd.DataFrame({"flag": flags, "kind": ["a", "b", "c"] * 20})
+    assert [test.tolist() for _, test in MultiTaskStratifiedKFold(3).split(X, frame)] == [
+        test.tolist() for _, test in MultiTaskStratifiedKFold(3).split(X, frame.astype({"flag": "boolean"}))
+    ]
+    mixed = pd.DataFrame({"kind": ["a", "b", None] * 20, "union": [0, 1, 1, 0] * 15}).to_numpy()
+    assert mixed.dtype == object
+    folds = [test for _, test in MultiTaskStratifiedKFold(3).split(X, mixed)]
+    assert [int(mixed[test, 1].sum()) for test in folds] == [10, 10, 10]
+
+
+def test_labels_of_mixed_types_or_label_lists_are_one_line_errors():
+    X = np.zeros((60, 1))
+    with pytest.raises(DataError, match=r"^Label column y mixes int and str labels; .*astype\(str\)"):
+        list(MultiTaskStratifiedKFold(3).split(X, np.array([0, 1, "a"] * 20, dtype=object)))
+    for label_sets in ([["a"], ["a", "b"], ["b"]] * 20, pd.Series([["a"], ["a", "b"], ["b"]] * 20)):
+        with pytest.raises(DataError, match=r"^y holds a list of labels per row; .*MultiLabelBinarizer"):
+            list(MultiTaskStratifiedKFold(3).split(X, label_sets))
+
+
+def test_infinite_labels_are_missing_as_in_a_dataframe():
+    y = np.linspace(0, 1, 60)
+    y[::9] = np.inf
+    holey = np.where(np.isinf(y), np.nan, y)
+    X = np.zeros((60, 1))
+    folds = [test.tolist() for _, test in MultiTaskStratifiedKFold(3).split(X, y)]
+    assert folds == [test.tolist() for _, test in MultiTaskStratifiedKFold(3).split(X, holey)]
+    assert folds == [test.tolist() for _, test in MultiTaskStratifiedKFold(3).split(X, pd.DataFrame({"y": y}))]
+
+
+def test_a_column_name_as_stratify_is_named_in_the_error():
+    frame = pd.DataFrame({"a": range(20), "s": ["x", "y"] * 10})
+    with pytest.raises(DataError, match=r"^stratify='s' is a string, not labels; pass the labels, e\.g\. frame\['s'\]"):
+        multitask_train_test_split(frame, stratify="s")
+    with pytest.raises(DataError, match=r"^stratify has shape \(20, 2, 1\)"):
+        multitask_train_test_split(frame, stratify=np.zeros((20, 2, 1)))

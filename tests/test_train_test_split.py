@@ -167,3 +167,15 @@ def test_a_class_of_one_row_is_an_error_for_1d_labels_and_a_warning_for_tasks():
     both = np.column_stack([y, np.arange(10) % 2])
     with pytest.warns(UserWarning, match="too rare"):
         split(both, stratify=both, random_state=0)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "message"),
+    [
+        (dict(test_size=0.5, val_size=0.5), "test_size=0.5, val_size=0.5 and train_size=None, the resulting train set"),
+        (dict(train_size=0.8, val_size=0.2), "test_size=None, val_size=0.2 and train_size=0.8, the resulting test set"),
+    ],
+)
+def test_an_empty_set_names_val_size_when_it_emptied_it(sizes, message):
+    with pytest.raises(ConfigError, match=f"^With n_samples=100, {message} will be empty"):
+        split(np.arange(100), **sizes)

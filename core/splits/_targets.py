@@ -9,9 +9,10 @@
 - a DataFrame: one task per column, each column's kind inferred as :func:`core.tasks.infer_kind`
   does (binary, multiclass, ``a|b`` multilabel text, or regression, binned into quintiles).
 
-NaN/None are missing labels: that row gives no indicator for that task. A fully labelled
-two-class task column keeps only its minority class (ties: the first row's class), so renaming
-its labels changes nothing; a 0/1 matrix is a label set and keeps its 1s.
+NaN/None (and infinite numbers) are missing labels: that row gives no indicator for that task.
+Bools or ints with missing labels (object columns) are tasks as their typed columns are. A fully
+labelled two-class task column keeps only its minority class (ties: the first row's class), so
+renaming its labels changes nothing; a 0/1 matrix is a label set and keeps its 1s.
 
 Below that, what every splitter shares: its generator (:func:`make_rng`), its units (rows, or
 whole groups: :func:`units_of`) and the engine's deal of them (:func:`stratified_split`).
@@ -68,13 +69,15 @@ def read_targets(y, n_rows: int, name: str = "y") -> Targets:
     """
     if y is None:
         raise ConfigError(f"{name} is required: these splitters stratify on the labels, so pass {name}.")
-    targets = _read(y)
+    if isinstance(y, str):
+        raise DataError(f"{name}={y!r} is a string, not labels; pass the labels, e.g. frame[{y!r}].")
+    targets = _read(y, name)
     if targets.Y.shape[0] != n_rows:
         raise DataError(f"{name} has {targets.Y.shape[0]} rows but X has {n_rows}; pass one label row per sample.")
     return targets
 
 
-def _read(y) -> Targets:
+def _read(y, name: str) -> Targets:
     if isinstance(y, np.ndarray) and y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]  # a column vector is 1-D y, as sklearn's column_or_1d reads it
     binary = _binary_matrix_indicators(y)
@@ -87,13 +90,16 @@ def _read(y) -> Targets:
     if isinstance(y, pd.Series):
         column = y.reset_index(drop=True)
     else:
-        values = np.asarray(y)
+        try:
+            values = np.asarray(y)
+        except ValueError:  # rows of different lengths: label sets
+            raise DataError(_label_lists(name)) from None
         if values.ndim == 2 and values.shape[1] != 1:
             return _columns_targets([pd.Series(values[:, j]) for j in range(values.shape[1])])
         if values.ndim not in (1, 2):
-            raise DataError(f"y has shape {values.shape}; pass 1-D labels or one task per column.")
+            raise DataError(f"{name} has shape {values.shape}; pass 1-D labels or one task per column.")
         column = pd.Series(values.reshape(len(values), -1)[:, 0] if values.ndim == 2 else values)
-    block, classes, codes = _column_indicators(column, "y")
+    block, classes, codes = _column_indicators(column, "y", name)
     return Targets(block, [label_name("y", value) for value in classes], codes)
 
 
@@ -167,14 +173,27 @@ def _label_names(columns) -> list[str]:
     return [label_name(str(j), "1") for j in columns]
 
 
-def _column_indicators(column: pd.Series, name: str) -> tuple[sp.csr_matrix, list[str], np.ndarray | None]:
+def _label_lists(name: str) -> str:
+    return (f"{name} holds a list of labels per row; pass a 0/1 matrix (sklearn's MultiLabelBinarizer "
+            "makes one) or a DataFrame of task columns.")
+
+
+def _column_indicators(
+    column: pd.Series, name: str, argument: str = "y"
+) -> tuple[sp.csr_matrix, list[str], np.ndarray | None]:
     """One task column's indicator block, its class names and, when fully labelled and not binned,
-    each row's class code in order of first appearance (else None)."""
-    codes, classes = pd.factorize(column, use_na_sentinel=True)
+    each row's class code in order of first appearance (else None). Infinite numbers are missing
+    labels, as in a binned column."""
+    if column.dtype.kind == "f":
+        column = column.replace([np.inf, -np.inf], np.nan)
+    try:
+        codes, classes = pd.factorize(column, use_na_sentinel=True)
+    except TypeError:  # unhashable values: each row a list of labels
+        raise DataError(_label_lists(argument)) from None
     observed = column[codes >= 0]
     if observed.empty:
         raise DataError(f"Label column {name} has no labelled rows; drop it or fill it.")
-    kind = type_of_target(observed.to_numpy())
+    kind = type_of_target(_one_type(observed, name))
     if kind == "continuous":
         return _binned_indicators(column, name)
     if kind not in ("binary", "multiclass"):
@@ -194,6 +213,21 @@ def _column_indicators(column: pd.Series, name: str) -> tuple[sp.csr_matrix, lis
     rows = np.flatnonzero(codes >= 0)
     block = sp.csr_matrix((np.ones(rows.size, np.uint8), (rows, codes[rows])), shape=(n, k))
     return block, [str(value) for value in classes], (codes if whole else None)
+
+
+def _one_type(observed: pd.Series, name: str) -> np.ndarray:
+    """A column's labels as one numpy type. sklearn calls every object array not of text "unknown",
+    but bools or ints with missing labels are objects (read_csv, a mixed frame's ``to_numpy()``)."""
+    values = observed.to_numpy()
+    types = {type(value).__name__: value for value in values} if values.dtype == object else {}
+    if all(isinstance(value, str) for value in types.values()):
+        return values
+    typed = observed.infer_objects().to_numpy()
+    if typed.dtype == object and len(types) > 1:
+        raise DataError(
+            f"Label column {name} mixes {' and '.join(sorted(types))} labels; make them one type, e.g. .astype(str)."
+        )
+    return typed
 
 
 def _binned_indicators(column: pd.Series, name: str) -> tuple[sp.csr_matrix, list[str], None]:

@@ -160,14 +160,11 @@ def split_sizes(n_rows: int, test_size, train_size, val_size=None, *, default_te
             f"{n_train + n_val + n_test}, should be smaller than the number of samples {n_rows}. "
             "Reduce test_size and/or train_size."
         )
-    if n_train <= 0:
-        raise ConfigError(
-            f"With n_samples={n_rows}, test_size={test_size} and train_size={train_size}, the resulting train set "
-            "will be empty. Adjust any of the aforementioned parameters."
-        )
-    if n_test <= 0:
-        raise ConfigError(
-            f"With n_samples={n_rows}, test_size={test_size} and train_size={train_size}, the resulting test set "
-            "will be empty. Adjust any of the aforementioned parameters."
-        )
+    for name, size in (("train", n_train), ("test", n_test)):
+        if size <= 0:
+            val = f", val_size={val_size}" if val_size is not None else ""
+            raise ConfigError(
+                f"With n_samples={n_rows}, test_size={test_size}{val} and train_size={train_size}, the resulting "
+                f"{name} set will be empty. Adjust any of the aforementioned parameters."
+            )
     return n_train, n_val, n_test
