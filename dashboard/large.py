@@ -1,0 +1,220 @@
+"""Data too large for one process: a Parquet dataset opened by path on the server and split on a Dask cluster.
+
+The session works on a stated random sample of the rows (:data:`SAMPLE_ROWS`): the Data page, the
+drill-down and the Model page read it as any other dataset. The split, its sizes and its scores are
+made on every row by the Dask engine (``core.cluster``: summarise, solve, join) and shown from its
+counts; the sample's rows carry the splits the whole-data split gives them.
+
+The cluster is ``$TASKSPLIT_SCHEDULER`` (an address, ``tcp://HOST:8786``) when set, else a
+``distributed.LocalCluster`` sized to the machine, started once per server. Which one runs is
+never asked of the user.
+
+The opened sources are kept on the server, by the sample's content hash (the dataset's
+fingerprint), so every page finds the whole data behind the sample it is given.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.data import Dataset, dataset_from_frame
+from core.errors import DataError
+
+SAMPLE_ROWS = 200_000
+SAMPLE_SEED = 0
+SCHEDULER_ENV = "TASKSPLIT_SCHEDULER"
+ROW = "__row"  # the sample's index name: each sampled row's position in the whole dataset
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class LargeSource:
+    """A Parquet dataset on the server and the sample of it the session works on."""
+
+    path: str
+    n_rows: int
+    sample_rows: int
+    seed: int = SAMPLE_SEED
+
+    @property
+    def sampled(self) -> bool:
+        return self.sample_rows < self.n_rows
+
+    def caption(self) -> str:
+        """The one line that says what is sampled."""
+        if not self.sampled:
+            return (f"All {self.n_rows:,} rows of `{self.path}` are loaded; the split and its scores are made "
+                    "from counts over every row.")
+        return (f"A random sample of {self.sample_rows:,} of the {self.n_rows:,} rows of `{self.path}` (seed "
+                f"{self.seed}) is shown here and used by the drill-down and the Model page; the split, its sizes "
+                f"and its scores cover all {self.n_rows:,} rows.")
+
+
+# --------------------------------------------------------------------------- the cluster
+
+
+_CLIENTS: dict[str | None, object] = {}  # a Client is awaitable, which st.cache_resource refuses: kept here instead
+_CLIENTS_LOCK = threading.Lock()
+
+
+def client(address: str | None):
+    """A Dask client on ``address``, else on a LocalCluster sized to the machine; one per address per server."""
+    from distributed import Client, LocalCluster
+
+    with _CLIENTS_LOCK:
+        known = _CLIENTS.get(address)
+        if known is not None and known.status == "running":
+            return known
+        made = Client(address, timeout="20s") if address else Client(
+            LocalCluster(processes=True, dashboard_address=None))
+        _CLIENTS[address] = made
+        return made
+
+
+def session_client():
+    """The client of the cluster this server uses (``$TASKSPLIT_SCHEDULER`` or a LocalCluster)."""
+    address = os.environ.get(SCHEDULER_ENV) or None
+    try:
+        return client(address)
+    except OSError as error:
+        raise DataError(f"Cannot reach the Dask scheduler at {address!r} ({error}); "
+                        f"start it or unset {SCHEDULER_ENV}.") from None
+
+
+# --------------------------------------------------------------------------- opening a path
+
+
+def parquet_files(path: str) -> list[str]:
+    """The Parquet files of a folder, a glob or one file; a :class:`DataError` naming the fix when there are none.
+
+    Examples
+    --------
+    >>> parquet_files("/no/such/folder")
+    Traceback (most recent call last):
+    ...
+    core.errors.DataError: No Parquet data at '/no/such/folder': the path does not exist; give a folder of Parquet files, a glob such as /data/part-*.parquet, or one .parquet file.
+    """
+    spec = path.strip()
+    fix = "give a folder of Parquet files, a glob such as /data/part-*.parquet, or one .parquet file."
+    if not spec:
+        raise DataError(f"No path given; {fix}")
+    if glob.has_magic(spec):
+        files = sorted(f for f in glob.glob(spec, recursive=True) if os.path.isfile(f))
+        where = "the glob matches no file"
+    elif os.path.isdir(spec):
+        files = sorted(str(p) for p in Path(spec).rglob("*") if p.is_file() and p.suffix in (".parquet", ".pq"))
+        where = "the folder holds no .parquet file"
+    elif os.path.isfile(spec):
+        files, where = [spec], ""
+    else:
+        raise DataError(f"No Parquet data at '{spec}': the path does not exist; {fix}")
+    if not files:
+        raise DataError(f"No Parquet data at '{spec}': {where}; {fix}")
+    return files
+
+
+def _sample_part(part: pd.DataFrame, rows_wanted: float, seed: int, partition_info=None) -> pd.DataFrame:
+    """Each row kept with probability ``rows_wanted / n``, by a generator of its own partition; its position kept."""
+    number = partition_info["number"] if partition_info else 0
+    rng = np.random.default_rng([seed, number])
+    keep = np.flatnonzero(rng.random(len(part)) < rows_wanted)
+    sample = part.iloc[keep].copy()
+    sample.insert(0, "__partition", number)
+    sample.insert(1, "__position", keep)
+    return sample
+
+
+def open_large(path: str, *, sample_rows: int = SAMPLE_ROWS, seed: int = SAMPLE_SEED,
+               progress: Progress | None = None) -> tuple[Dataset, LargeSource]:
+    """A sample of the Parquet dataset at ``path`` as a :class:`Dataset`, and the source behind it.
+
+    One pass on the cluster counts the rows of each partition and one reads
+    a random ``sample_rows`` of them (each row with the same chance; exactly ``sample_rows`` when the
+    data has more). The sample's index is each row's position in the whole data, in file order.
+    """
+    import dask.dataframe as dd
+    from distributed import as_completed
+
+    files = parquet_files(path)
+    signature = (str(path).strip(), sample_rows, seed, tuple((f, *_stat(f)) for f in files))
+    with _LOCK:
+        opened = _opened().get(signature)
+    if opened is not None:  # opened before on this server, files unchanged: the same sample
+        return opened
+    cluster = session_client()
+    say = progress or (lambda share, text: None)
+    try:
+        frame = dd.read_parquet(files)
+        say(0.0, f"Counting the rows of {len(files):,} Parquet file(s)…")
+        lengths = np.asarray(cluster.compute(frame.map_partitions(len)).result(), dtype=np.int64)
+        n_rows = int(lengths.sum())
+        share = min(1.0, 1.2 * sample_rows / max(n_rows, 1))  # a little over, then cut to exactly sample_rows
+        parts = frame.map_partitions(_sample_part, share, seed, meta=_sample_part(frame._meta, share, seed))
+        futures = cluster.compute(parts.to_delayed())
+        for done, _ in enumerate(as_completed(futures), start=1):
+            say(done / len(futures), f"Sampling rows: {done:,} of {len(futures):,} partitions read")
+        sample = pd.concat([future.result() for future in futures], ignore_index=True)
+    except (OSError, ValueError, TypeError) as error:  # pyarrow's errors are these
+        raise DataError(f"Cannot read '{path}' as Parquet ({str(error).splitlines()[0][:200]}); "
+                        "give a folder or glob of Parquet files with the same columns.") from None
+    if n_rows == 0:
+        raise DataError(f"'{path}' holds no rows; give a Parquet dataset with data in it.")
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    position = offsets[sample.pop("__partition").to_numpy()] + sample.pop("__position").to_numpy()
+    sample.index = pd.Index(position, name=ROW)
+    if len(sample) > sample_rows:
+        sample = sample.sample(n=sample_rows, random_state=seed).sort_index()
+    source = LargeSource(str(path).strip(), n_rows, len(sample), seed)
+    name = Path(source.path.rstrip("/")).name or source.path
+    data = dataset_from_frame(sample, name=name, source=f"server path: {source.path}")
+    data = _described(data, source)
+    remember(data.fingerprint, source)
+    with _LOCK:
+        _opened()[signature] = (data, source)
+    return data, source
+
+
+def _stat(file: str) -> tuple[int, int]:
+    info = os.stat(file)
+    return info.st_size, info.st_mtime_ns
+
+
+def _described(data: Dataset, source: LargeSource) -> Dataset:
+    from dataclasses import replace
+
+    return replace(data, description=source.caption())
+
+
+# --------------------------------------------------------------------------- the sources opened on this server
+
+_LOCK = threading.Lock()
+
+
+@st.cache_resource
+def _sources() -> dict[str, LargeSource]:
+    return {}
+
+
+@st.cache_resource
+def _opened() -> dict[tuple, tuple[Dataset, LargeSource]]:
+    return {}
+
+
+def remember(fingerprint: str, source: LargeSource) -> None:
+    with _LOCK:
+        _sources()[fingerprint] = source
+
+
+def source_of(fingerprint: str) -> LargeSource | None:
+    """The large source behind the dataset with this fingerprint, or None for data held in memory."""
+    with _LOCK:
+        return _sources().get(fingerprint)
