@@ -54,7 +54,7 @@ def local_cluster(n_workers: int = WORKERS):
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:  # fmt: skip
+                      dashboard_address=":0") as cluster, Client(cluster) as client:  # fmt: skip
         yield client
 
 
@@ -219,7 +219,8 @@ def label_counts_of(frame: pd.DataFrame, assignment: pd.Series) -> dict:
 
 def engine_counts(result) -> dict:
     """Rows and positives of the 20 labels per split, from the Dask engine's label counts (``label=1``)."""
-    counts = result.diagnosis.label_counts
+    counts = result.diagnosis.label_counts()
+    counts = counts[counts["split"] != "all"]
     names = [name for name in FRACTIONS if name in set(result.sizes["split"])]
     sizes = result.sizes.set_index("split").loc[names, "rows"].to_numpy(dtype=np.float64)
     ones = counts[counts["label"].astype(str) == "1"].pivot_table(index="split", columns="task", values="rows",

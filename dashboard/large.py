@@ -16,8 +16,12 @@ fingerprint), so every page finds the whole data behind the sample it is given.
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
+import shutil
+import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +32,8 @@ import streamlit as st
 
 from core.data import Dataset, dataset_from_frame
 from core.errors import DataError
+from core.splits import SplitConfig, SplitResult
+from core.tasks import Task
 
 SAMPLE_ROWS = 200_000
 SAMPLE_SEED = 0
@@ -75,7 +81,7 @@ def client(address: str | None):
         if known is not None and known.status == "running":
             return known
         made = Client(address, timeout="20s") if address else Client(
-            LocalCluster(processes=True, dashboard_address=None))
+            LocalCluster(processes=True, dashboard_address=":0"))
         _CLIENTS[address] = made
         return made
 
@@ -218,3 +224,144 @@ def source_of(fingerprint: str) -> LargeSource | None:
     """The large source behind the dataset with this fingerprint, or None for data held in memory."""
     with _LOCK:
         return _sources().get(fingerprint)
+
+
+# --------------------------------------------------------------------------- the split of every row
+
+SPLITS_KEPT = 4  # whole-data split outputs kept on the server (each is one row + split per data row)
+
+
+@dataclass(frozen=True, eq=False)
+class WholeSplit:
+    """The Dask engine's split of every row (``cluster``, a ``core.cluster.ClusterSplit``) and the sample's part."""
+
+    source: LargeSource
+    cluster: object
+    sample: SplitResult
+
+    @property
+    def sizes(self) -> pd.DataFrame:
+        """Rows and share of every split over the whole data: ``split``, ``rows``, ``share``."""
+        return self.cluster.sizes
+
+    @property
+    def out(self) -> Path:
+        return Path(self.cluster.out)
+
+
+@st.cache_resource
+def _splits() -> OrderedDict:
+    return OrderedDict()
+
+
+def _split_folder(key: tuple) -> Path:
+    digest = hashlib.blake2b(repr(key).encode(), digest_size=10).hexdigest()
+    return Path(tempfile.gettempdir()) / "tasksplit-app" / digest
+
+
+def whole_split(source: LargeSource, fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig,
+                sample: pd.DataFrame, progress: Progress | None = None) -> WholeSplit:
+    """The split of every row of ``source`` (kept on the server for the newest few), made now if new.
+
+    The engine writes each row's split under ``$TMPDIR/tasksplit-app``; the sample's rows then get theirs
+    by their position (one more pass that keeps only the sample's rows).
+    """
+    from core.cluster import split_dataset
+
+    key = (source, fingerprint, tasks, config)
+    with _LOCK:
+        known = _splits().get(key)
+    if known is not None:
+        return known
+    say = progress or (lambda share, text: None)
+    out = _split_folder(key)
+    cluster = split_dataset(source.path, tasks, config, out, client=session_client(), progress=say)
+    say(0.97, "Reading the sample's splits…")
+    assignment = _sample_assignment(out, sample.index)
+    names = tuple(cluster.sizes["split"])
+    result = SplitResult(assignment=assignment, config=config, warnings=tuple(cluster.warnings), split_names=names)
+    made = WholeSplit(source, cluster, result)
+    with _LOCK:
+        kept = _splits()
+        kept[key] = made
+        while len(kept) > SPLITS_KEPT:
+            _, dropped = kept.popitem(last=False)
+            shutil.rmtree(dropped.out, ignore_errors=True)
+    say(1.0, "Done")
+    return made
+
+
+def _rows_in(part: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    return part[np.isin(part["row"].to_numpy(), positions)]
+
+
+def _sample_assignment(out: Path, rows: pd.Index) -> pd.Series:
+    """The split of each sampled row (by its position in the whole data), aligned with the sample."""
+    import dask.dataframe as dd
+
+    positions = rows.to_numpy(dtype=np.int64)
+    written = dd.read_parquet(str(out), columns=["row", "split"])
+    picked = written.map_partitions(_rows_in, positions, meta=written._meta)
+    found = session_client().compute(picked).result()
+    splits = found.set_index("row")["split"].astype(str)
+    return splits.reindex(positions).set_axis(rows).rename("split")
+
+
+def whole_split_of(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig) -> WholeSplit | None:
+    """The whole-data split already made for this sample, tasks and config, or None."""
+    source = source_of(fingerprint)
+    if source is None:
+        return None
+    with _LOCK:
+        return _splits().get((source, fingerprint, tasks, config))
+
+
+def task_scores_of_counts(counts: pd.DataFrame, sizes: pd.DataFrame) -> pd.DataFrame:
+    """Per task and split: rows, missing share, Jensen-Shannon distance from the whole, absent classes.
+
+    ``counts`` is ``ClusterDiagnosis.label_counts()`` (``task, label, split, rows``, the whole as ``all``),
+    ``sizes`` its ``sizes`` (``split, rows``).
+    """
+    from scipy.spatial.distance import jensenshannon
+
+    from core.tasks import MISSING
+
+    split_rows = sizes.set_index("split")["rows"]
+    rows = []
+    for task, of_task in counts.groupby("task", sort=False):
+        labelled = of_task[of_task["label"].astype(str) != MISSING]
+        table = labelled.pivot_table(index="split", columns="label", values="rows", aggfunc="sum", sort=False)
+        missing = of_task[of_task["label"].astype(str) == MISSING].set_index("split")["rows"]
+        whole = table.loc["all"].to_numpy(dtype=np.float64)
+        for split_name in split_rows.index:
+            if split_name not in table.index:
+                continue
+            positives = table.loc[split_name].to_numpy(dtype=np.float64)
+            js = float(jensenshannon(positives, whole, base=2)) if positives.sum() > 0 else float("nan")
+            size = int(split_rows[split_name])
+            rows.append({"task": task, "split": split_name, "rows": size,
+                         "missing_share": float(missing.get(split_name, 0)) / size if size else float("nan"),
+                         "js_distance": js, "absent_classes": int(((positives == 0) & (whole > 0)).sum())})
+    return pd.DataFrame(rows, columns=["task", "split", "rows", "missing_share", "js_distance", "absent_classes"])
+
+
+def cluster_command(path: str, tasks: tuple[Task, ...], config_file: str, out: str,
+                    scheduler: str = "tcp://SCHEDULER:8786") -> str:
+    """The command that splits every row of ``path`` on a Dask cluster with the saved config and these tasks.
+
+    Examples
+    --------
+    >>> cluster_command("/data/clicks", (Task("click", ("click",), "binary"),), "c.json", "out")
+    'python -m core split /data/clicks --engine dask --scheduler tcp://SCHEDULER:8786 --config c.json --task click:binary --out out'
+    """
+    import shlex
+
+    from dashboard.link import task_spec
+
+    words = ["python", "-m", "core", "split", path, "--engine", "dask"]
+    if scheduler:
+        words += ["--scheduler", scheduler]
+    words += ["--config", config_file]
+    for task in tasks:
+        words += ["--task", task_spec(task)]
+    return shlex.join([*words, "--out", out])

@@ -228,6 +228,7 @@ class ExportKeys:
     WORKSPACE = "export_config"
     BUILD_REPORT = "export_build_report"
     REPORT = "export_report"
+    SPLIT_CONFIG = "export_split_config"  # download: the split config alone (a large dataset's cluster command reads it)
 
 
 def init() -> None:

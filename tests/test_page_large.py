@@ -1,0 +1,109 @@
+"""AppTest: a Parquet folder opened by path on the server, split on a real 2-worker LocalCluster (nothing mocked)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.apptest import open_app
+
+ROWS_PER_FILE, FILES = 1_500, 3
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A LocalCluster of 2 worker processes; the app reaches it through ``$TASKSPLIT_SCHEDULER``."""
+    from distributed import LocalCluster
+
+    from dashboard import large
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as local:
+        before = os.environ.get(large.SCHEDULER_ENV)
+        os.environ[large.SCHEDULER_ENV] = local.scheduler_address
+        try:
+            yield local
+        finally:
+            if before is None:
+                os.environ.pop(large.SCHEDULER_ENV, None)
+            else:
+                os.environ[large.SCHEDULER_ENV] = before
+            known = large._CLIENTS.pop(local.scheduler_address, None)
+            if known is not None:
+                known.close()
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """3 Parquet files of 1,500 rows: an id, groups, two binary labels (one rare), a regression target, a feature."""
+    root = tmp_path_factory.mktemp("large") / "clicks"
+    root.mkdir()
+    rng = np.random.default_rng(5)
+    for part in range(FILES):
+        n = ROWS_PER_FILE
+        frame = pd.DataFrame({
+            "id": np.arange(part * n, (part + 1) * n),
+            "user": rng.integers(0, 300, n),
+            "click": (rng.random(n) < 0.3).astype(np.int8),
+            "buy": (rng.random(n) < 0.05).astype(np.int8),
+            "dwell": rng.gamma(2.0, 3.0, n),
+            "x": rng.standard_normal(n),
+        })  # fmt: skip
+        frame.to_parquet(root / f"part-{part:03d}.parquet", index=False)
+    return root
+
+
+def open_path(at: AppTest, path: str) -> AppTest:
+    """Pick the large-dataset source on the Data page, type ``path`` and press Open."""
+    at.radio(key="data_source").set_value("A large dataset on the server").run()
+    at.text_input(key="data_path").set_value(path)
+    next(button for button in at.button if button.label == "Open").click().run()
+    return at
+
+
+def test_a_parquet_folder_opens_by_path(cluster, folder):
+    from dashboard import large, state
+
+    at = open_path(open_app(), str(folder))
+    assert not at.exception and not at.error
+    data = at.session_state[state.DATASET]
+    assert data.name == "clicks" and data.n_rows == ROWS_PER_FILE * FILES
+    assert data.frame.index.name == large.ROW and data.frame.index.is_unique
+    source = large.source_of(data.fingerprint)
+    assert source is not None and source.n_rows == ROWS_PER_FILE * FILES
+    assert any("rows of" in caption.value and str(folder) in caption.value for caption in at.caption)
+
+
+def test_a_sample_is_stated_and_keeps_each_rows_position(cluster, folder):
+    from dashboard import large
+
+    data, source = large.open_large(f"{folder}/part-*.parquet", sample_rows=1_000, seed=3)
+    assert source.sampled and source.n_rows == ROWS_PER_FILE * FILES and data.n_rows == 1_000
+    assert "random sample of 1,000 of the 4,500 rows" in data.description
+    whole = pd.concat([pd.read_parquet(folder / f"part-{p:03d}.parquet") for p in range(FILES)], ignore_index=True)
+    pd.testing.assert_frame_equal(data.frame.reset_index(drop=True), whole.loc[data.frame.index].reset_index(drop=True))
+
+
+@pytest.fixture(scope="module")
+def bad_places(tmp_path_factory):
+    """An empty folder, and a folder whose one .parquet file is not Parquet."""
+    root = tmp_path_factory.mktemp("bad")
+    (root / "empty").mkdir()
+    (root / "broken").mkdir()
+    (root / "broken" / "part-0.parquet").write_text("id,label\n1,0\n")
+    return root
+
+
+@pytest.mark.parametrize("bad", ["/no/such/folder", "{bad}/empty", "{bad}/*.csv", "{bad}/broken", " "])
+def test_a_bad_path_is_one_error_line(cluster, bad_places, bad):
+    from dashboard import state
+
+    at = open_app()
+    before = at.session_state[state.DATASET].name
+    open_path(at, bad.format(bad=bad_places))
+    assert not at.exception
+    assert len(at.error) == 1 and "\n" not in at.error[0].value
+    assert at.session_state[state.DATASET].name == before
