@@ -317,13 +317,19 @@ def check_size(scratch: Path, log) -> dict:
                 log(f"  check {name}: engine unavailable ({error})")
                 rows.append({"strategy": name, "memory_seconds": memory_seconds, "memory": quality})
                 continue
-            same = bool((pd.read_parquet(cluster.value.out, columns=["row", "split"]).sort_values("row")["split"]
-                         .to_numpy() == assignment.to_numpy()).all())
+            same = bool((read_split(cluster.value.out) == assignment.to_numpy()).all())
             rows.append({"strategy": name, "memory_seconds": memory_seconds, "memory": quality,
                          "cluster_seconds": cluster.seconds, "cluster": cluster.value.diagnosis.quality,
                          "same_assignment": same})
     del encoded
     return {"rows": rows, "counts_check": counts_check}
+
+
+def read_split(out: Path) -> np.ndarray:
+    """Every row's split from an engine output folder (its Parquet files; summary.json beside them), in row order."""
+    files = sorted(Path(out).rglob("*.parquet"))
+    written = pd.concat([pd.read_parquet(f, columns=["row", "split"]) for f in files], ignore_index=True)
+    return written.sort_values("row")["split"].astype(str).to_numpy()
 
 
 # --------------------------------------------------------------------------- markdown

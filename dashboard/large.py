@@ -300,7 +300,7 @@ def _sample_assignment(out: Path, rows: pd.Index) -> pd.Series:
     import dask.dataframe as dd
 
     positions = rows.to_numpy(dtype=np.int64)
-    written = dd.read_parquet(str(out), columns=["row", "split"])
+    written = dd.read_parquet(sorted(str(f) for f in out.rglob("*.parquet")), columns=["row", "split"])
     picked = written.map_partitions(_rows_in, positions, meta=written._meta)
     found = session_client().compute(picked).result()
     splits = found.set_index("row")["split"].astype(str)

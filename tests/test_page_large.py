@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from tests.apptest import open_app
 
 ROWS_PER_FILE, FILES = 1_500, 3
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +109,85 @@ def test_a_bad_path_is_one_error_line(cluster, bad_places, bad):
     assert not at.exception
     assert len(at.error) == 1 and "\n" not in at.error[0].value
     assert at.session_state[state.DATASET].name == before
+
+
+@pytest.fixture(scope="module")
+def opened(cluster, folder):
+    """The app on the large folder with two tasks (click, buy) chosen, and the whole split's expected rows."""
+    from core.tasks import Task
+    from dashboard import state
+
+    at = open_path(open_app(), str(folder))
+    at.session_state[state.TASKS] = (Task("click", ("click",), "binary"), Task("buy", ("buy",), "binary"))
+    at.run()
+    assert not at.exception and not at.error
+    return at
+
+
+@pytest.mark.slow
+def test_split_diagnostics_and_export_work_from_the_whole_data(opened, folder, tmp_path):
+    """Split (sizes over every row), Diagnostics (scorecard equal to the in-memory one on every row), Export
+    (the command, run as a user would against the same cluster, writes the same split)."""
+    import shlex
+    import subprocess
+    import sys
+
+    from core.diagnostics import split_quality
+    from core.splits import split
+    from core.tasks import encode_tasks
+    from dashboard import state
+
+    at = opened
+    config = at.session_state[state.SPLIT_CONFIG]
+    at.switch_page("views/split.py").run()
+    assert not at.exception and not at.error
+    total = ROWS_PER_FILE * FILES
+    assert any(f"Sizes over all {total:,} rows" in caption.value for caption in at.caption)
+    assert sum(int(metric.value.replace(",", "")) for metric in at.metric) == total
+
+    at.switch_page("views/diagnostics.py").run()
+    assert not at.exception and not at.error
+    assert any(f"cover all {total:,} rows" in caption.value for caption in at.caption)
+    whole = pd.concat([pd.read_parquet(folder / f"part-{p:03d}.parquet") for p in range(FILES)], ignore_index=True)
+    tasks = at.session_state[state.TASKS]
+    in_memory = split(whole, list(tasks), config).assignment
+    expected = split_quality(encode_tasks(whole, tasks).matrix, in_memory, config.fractions)
+    shown = {card.value for card in at.markdown if card.value.startswith("### ")}
+    assert f"### {expected.ld:.3g}" in shown
+
+    at.switch_page("views/export.py").run()
+    assert not at.exception and not at.error
+    labels = {button.proto.label for button in at.get("download_button")}
+    assert {"Split config (JSON)", "Workspace (JSON)"} <= labels
+    command = at.code[0].value
+    assert command.startswith(f"python -m core split {folder} --engine dask --scheduler ")
+    words = shlex.split(command)
+    (tmp_path / words[words.index("--config") + 1]).write_text(config.to_json())  # the config it offers
+    command = command.replace("tcp://SCHEDULER:8786", opened_scheduler()).replace("python", sys.executable, 1)
+    done = subprocess.run(command, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    written = read_split(next(tmp_path.glob("*-split")))
+    assert len(written) == total
+    assert (written == read_split(whole_split_of(at).out)).all()
+
+
+def opened_scheduler() -> str:
+    from dashboard import large
+
+    return os.environ[large.SCHEDULER_ENV]
+
+
+def whole_split_of(at: AppTest):
+    """The app's whole-data split of its current work (written on the server)."""
+    from dashboard import large, state
+
+    data = at.session_state[state.DATASET]
+    return large.whole_split_of(data.fingerprint, at.session_state[state.TASKS], at.session_state[state.SPLIT_CONFIG])
+
+
+def read_split(out: Path) -> np.ndarray:
+    """Every row's split from an engine output folder, in row order."""
+    files = sorted(Path(out).rglob("*.parquet"))
+    written = pd.concat([pd.read_parquet(f, columns=["row", "split"]) for f in files], ignore_index=True)
+    return written.sort_values("row")["split"].astype(str).to_numpy()
