@@ -62,6 +62,7 @@ class DataKeys:
     SOURCE = "data_source"                # radio: built-in dataset, upload, or a large dataset on the server
     PATH_FORM = "data_path_form"          # form: open a large dataset by its path on the server
     PATH = "data_path"                    # text input: that path (a Parquet folder or glob)
+    SAMPLE_ROWS = "data_sample_rows"      # number input: rows of it sampled for tables, drill-down and the Model page
     BUILTIN = "data_builtin"              # selectbox: the built-in dataset
     SYNTHETIC_ROWS = "data_syn_rows"      # number inputs: the synthetic dataset's size
     SYNTHETIC_LABELS = "data_syn_labels"

@@ -58,10 +58,12 @@ def folder(tmp_path_factory):
     return root
 
 
-def open_path(at: AppTest, path: str) -> AppTest:
-    """Pick the large-dataset source on the Data page, type ``path`` and press Open."""
+def open_path(at: AppTest, path: str, sample_rows: int | None = None) -> AppTest:
+    """Pick the large-dataset source on the Data page, type ``path`` (and the rows to sample) and press Open."""
     at.radio(key="data_source").set_value("A large dataset on the server").run()
     at.text_input(key="data_path").set_value(path)
+    if sample_rows is not None:
+        at.number_input(key="data_sample_rows").set_value(sample_rows)
     next(button for button in at.button if button.label == "Open").click().run()
     return at
 
@@ -117,7 +119,7 @@ def opened(cluster, folder):
     from core.tasks import Task
     from dashboard import state
 
-    at = open_path(open_app(), str(folder))
+    at = open_path(open_app(), str(folder), sample_rows=1_000)
     at.session_state[state.TASKS] = (Task("click", ("click",), "binary"), Task("buy", ("buy",), "binary"))
     at.run()
     assert not at.exception and not at.error
@@ -127,7 +129,8 @@ def opened(cluster, folder):
 @pytest.mark.slow
 def test_split_diagnostics_and_export_work_from_the_whole_data(opened, folder, tmp_path):
     """Split (sizes over every row), Diagnostics (scorecard equal to the in-memory one on every row), Export
-    (the command, run as a user would against the same cluster, writes the same split)."""
+    (the command, run as a user would against the same cluster, writes the same split), Model (on the sample,
+    each sampled row in its split of the whole data)."""
     import shlex
     import subprocess
     import sys
@@ -155,6 +158,15 @@ def test_split_diagnostics_and_export_work_from_the_whole_data(opened, folder, t
     shown = {card.value for card in at.markdown if card.value.startswith("### ")}
     assert f"### {expected.ld:.3g}" in shown
 
+    at.switch_page("views/model.py").run()
+    assert not at.exception and not at.error
+    assert any(f"random sample of 1,000 of the {total:,} rows" in caption.value for caption in at.caption)
+    on_server = read_split(whole_split_of(at).out)
+    sample = at.session_state[state.DATASET].frame
+    assert len(sample) == 1_000 and len(on_server) == total
+    in_sample = whole_split_of(at).sample.assignment
+    assert (in_sample.to_numpy() == on_server[sample.index.to_numpy()]).all()  # each sampled row's own split
+
     at.switch_page("views/export.py").run()
     assert not at.exception and not at.error
     labels = {button.proto.label for button in at.get("download_button")}
@@ -168,8 +180,8 @@ def test_split_diagnostics_and_export_work_from_the_whole_data(opened, folder, t
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr[-2000:]
     written = read_split(next(tmp_path.glob("*-split")))
-    assert len(written) == total
-    assert (written == read_split(whole_split_of(at).out)).all()
+    assert (written == on_server).all()
+
 
 
 def opened_scheduler() -> str:

@@ -106,15 +106,19 @@ def choose_path(current: Dataset) -> None:
         path = st.text_input(
             "Path on the server: a folder of Parquet files, a glob, or one .parquet file",
             value=source.path if source else "", key=K.PATH, placeholder="/data/clicks/ or /data/clicks/part-*.parquet",
-            help=f"Read where the app runs, not uploaded. The split and its scores cover every row; a random sample of "
-                 f"{large.SAMPLE_ROWS:,} rows is what the tables, the drill-down and the Model page show.",
+            help="Read where the app runs, not uploaded. The split and its scores cover every row.",
         )
+        rows = st.number_input("Rows to sample", 1_000, 5_000_000, source.sample_rows if source else large.SAMPLE_ROWS,
+                               step=50_000, key=K.SAMPLE_ROWS,
+                               help="A random sample of this many rows is what the tables, the drill-down and the "
+                                    "Model page show; the split, its sizes and its scores cover every row.")
         opened = st.form_submit_button("Open", icon=":material/folder_open:")
     if not opened:
         return
     bar = st.progress(0.0, text="Opening…")
     try:
-        data, _ = large.open_large(path, progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
+        data, _ = large.open_large(path, sample_rows=int(rows),
+                                   progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
     except DataError as error:
         bar.empty()
         st.error(str(error))

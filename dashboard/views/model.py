@@ -332,7 +332,7 @@ def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
         f"`{data.name}` ({len(tasks)} task(s)); val picks the epoch to keep, test gives the metrics. "
         "Preprocessing is fitted on train only."
         + (f" It trains on a random sample of {data.n_rows:,} of the {source.n_rows:,} rows, each in the split the "
-           "whole data's split gives it." if (source := large.source_of(data.fingerprint)) else "")
+           "whole data's split gives it." if (source := large.source_of(data.fingerprint)) and source.sampled else "")
     )
     live = controls(work)
     st.fragment(live_section, run_every=REFRESH_SECONDS if live else None)(live)
