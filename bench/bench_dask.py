@@ -218,14 +218,13 @@ def label_counts_of(frame: pd.DataFrame, assignment: pd.Series) -> dict:
 
 
 def engine_counts(result) -> dict:
-    """Rows and positives of the 20 labels per split, from the Dask engine's label counts (``label=1``)."""
+    """Rows and positives of the 20 labels per split, from the Dask engine's label counts (``label`` 1)."""
     counts = result.diagnosis.label_counts()
-    counts = counts[counts["split"] != "all"]
     names = [name for name in FRACTIONS if name in set(result.sizes["split"])]
     sizes = result.sizes.set_index("split").loc[names, "rows"].to_numpy(dtype=np.float64)
-    ones = counts[counts["label"].astype(str) == "1"].pivot_table(index="split", columns="task", values="rows",
-                                                                   aggfunc="sum")
-    positives = ones.reindex(index=names, columns=list(bigdata.LABELS)).fillna(0).to_numpy(dtype=np.float64)
+    ones = counts[(counts["label"].astype(str) == "1") & ~counts["is_missing"].astype(bool)]
+    table = ones.pivot_table(index="split", columns="task", values="count", aggfunc="sum")
+    positives = table.reindex(index=names, columns=list(bigdata.LABELS)).fillna(0).to_numpy(dtype=np.float64)
     return {"splits": names, "sizes": sizes, "positives": positives}
 
 

@@ -389,6 +389,6 @@ def whole_scores(whole: large.WholeSplit, config: SplitConfig) -> tuple[pd.DataF
     from core.diagnostics import scorecard
 
     diagnosis = whole.cluster.diagnosis
-    table = large.task_scores_of_counts(diagnosis.label_counts(), diagnosis.sizes)
+    table = large.task_scores_of_counts(diagnosis.label_counts())
     worst = table["js_distance"].max() if table["js_distance"].notna().any() else None
     return scorecard(diagnosis.quality, worst_js=worst, strategy=config.strategy), table

@@ -316,26 +316,25 @@ def whole_split_of(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfi
         return _splits().get((source, fingerprint, tasks, config))
 
 
-def task_scores_of_counts(counts: pd.DataFrame, sizes: pd.DataFrame) -> pd.DataFrame:
+def task_scores_of_counts(counts: pd.DataFrame) -> pd.DataFrame:
     """Per task and split: rows, missing share, Jensen-Shannon distance from the whole, absent classes.
 
-    ``counts`` is ``ClusterDiagnosis.label_counts()`` (``task, label, split, rows``, the whole as ``all``),
-    ``sizes`` its ``sizes`` (``split, rows``).
+    ``counts`` is ``ClusterDiagnosis.label_counts()``, the frame of ``core.diagnostics.label_distribution``
+    (``task, split, label, is_missing, count, split_rows``; the whole data as ``all``). The distance is
+    :func:`core.diagnostics.task_scores`' (base 2), on the counts of every row.
     """
     from scipy.spatial.distance import jensenshannon
 
-    from core.tasks import MISSING
+    from core.splits import WHOLE
 
-    split_rows = sizes.set_index("split")["rows"]
     rows = []
     for task, of_task in counts.groupby("task", sort=False):
-        labelled = of_task[of_task["label"].astype(str) != MISSING]
-        table = labelled.pivot_table(index="split", columns="label", values="rows", aggfunc="sum", sort=False)
-        missing = of_task[of_task["label"].astype(str) == MISSING].set_index("split")["rows"]
-        whole = table.loc["all"].to_numpy(dtype=np.float64)
-        for split_name in split_rows.index:
-            if split_name not in table.index:
-                continue
+        labelled = of_task[~of_task["is_missing"].astype(bool)]
+        table = labelled.pivot_table(index="split", columns="label", values="count", aggfunc="sum", sort=False)
+        missing = of_task[of_task["is_missing"].astype(bool)].groupby("split", sort=False)["count"].sum()
+        split_rows = of_task.groupby("split", sort=False)["split_rows"].first()
+        whole = table.loc[WHOLE].to_numpy(dtype=np.float64)
+        for split_name in [name for name in table.index if name != WHOLE]:
             positives = table.loc[split_name].to_numpy(dtype=np.float64)
             js = float(jensenshannon(positives, whole, base=2)) if positives.sum() > 0 else float("nan")
             size = int(split_rows[split_name])
