@@ -316,6 +316,17 @@ def whole_split_of(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfi
         return _splits().get((source, fingerprint, tasks, config))
 
 
+def whole_report(whole: WholeSplit, tasks: tuple[Task, ...], config: SplitConfig,
+                 progress: Progress | None = None) -> str:
+    """The offline HTML report of a whole-data split (``core.cluster.cluster_report``), as its text."""
+    from core.cluster import cluster_report
+
+    with tempfile.TemporaryDirectory(prefix="tasksplit-report-") as folder:
+        path = cluster_report(whole.source.path, tasks, whole.out, Path(folder) / "report.html", config=config,
+                              client=session_client(), sample_rows=whole.source.sample_rows, progress=progress)
+        return Path(path).read_text(encoding="utf-8")
+
+
 def task_scores_of_counts(counts: pd.DataFrame) -> pd.DataFrame:
     """Per task and split: rows, missing share, Jensen-Shannon distance from the whole, absent classes.
 

@@ -182,6 +182,10 @@ def test_split_diagnostics_and_export_work_from_the_whole_data(opened, folder, t
     written = read_split(next(tmp_path.glob("*-split")))
     assert (written == on_server).all()
 
+    at.button(key="export_build_report").click().run()
+    assert not at.exception and not at.error
+    assert any(button.proto.label.startswith("HTML report (") for button in at.get("download_button"))
+
 
 
 def opened_scheduler() -> str:

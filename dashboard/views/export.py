@@ -163,6 +163,29 @@ def report_button(container, data: Dataset, tasks: tuple[Task, ...], config: Spl
     return training is not None
 
 
+def cluster_report_button(container, data: Dataset, tasks: tuple[Task, ...], config: SplitConfig, whole,
+                          name: str) -> None:
+    """A large dataset's HTML report, built on request on the cluster: sizes, scores and checks over every row."""
+    reports, session = built_reports(), state.session_token()
+    report_key = (data.fingerprint, tasks, config, "every row")
+    page = reports.get(session, report_key)
+    with container:
+        slot = st.empty()
+        if page is None and slot.button("Build the HTML report", key=K.BUILD_REPORT, icon=":material/description:"):
+            bar = slot.progress(0.0, text="Building the report…")
+            try:
+                page = large.whole_report(whole, tasks, config,
+                                          progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
+            except TaskSplitError as error:
+                slot.error(str(error))
+            else:
+                reports.put(session, report_key, page)
+        if page is not None:
+            slot.download_button(f"HTML report ({len(page) / 1e6:.1f} MB)", page, f"{name}-report.html",
+                                 "text/html", key=K.REPORT, icon=":material/download:", type="primary",
+                                 on_click="ignore")
+
+
 def cluster_section(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig, whole, name: str) -> None:
     """A large dataset's export: where every row's split is, the workspace and config, and the cluster command."""
     source = whole.source
@@ -170,6 +193,7 @@ def cluster_section(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig,
     st.markdown(f"The split of all {source.n_rows:,} rows is written on this server at `{whole.out}` "
                 "(`row`, its position in the data, and `split`).")
     columns = st.columns(3)
+    cluster_report_button(columns[2], data, tasks, config, whole, name)
     config_file = f"{name}-config.json"
     columns[0].download_button("Split config (JSON)", config.to_json(), config_file, "application/json",
                                key=K.SPLIT_CONFIG, icon=":material/download:", on_click="ignore")
