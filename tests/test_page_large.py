@@ -207,3 +207,23 @@ def read_split(out: Path) -> np.ndarray:
     files = sorted(Path(out).rglob("*.parquet"))
     written = pd.concat([pd.read_parquet(f, columns=["row", "split"]) for f in files], ignore_index=True)
     return written.sort_values("row")["split"].astype(str).to_numpy()
+
+
+def test_task_scores_from_counts_equal_the_in_memory_ones():
+    """The Diagnostics page's per-task JS of a large split, from label counts, is task_scores' on the rows."""
+    from core.data import load_builtin
+    from core.diagnostics import label_distribution, task_scores
+    from core.splits import SplitConfig, split
+    from dashboard import large
+
+    data = load_builtin("happiness")  # multiclass and binary tasks, each missing in different rows
+    assignment = split(data.frame, data.tasks, SplitConfig(strategy="random", seed=4)).assignment
+    counts = label_distribution(data.frame, data.tasks, assignment).counts
+    ours = large.task_scores_of_counts(counts).set_index(["task", "split"])
+    theirs = task_scores(data.frame, data.tasks, assignment).frame.set_index(["task", "split"])
+    theirs = theirs.loc[ours.index]
+    np.testing.assert_allclose(ours["js_distance"], theirs["js_distance"], atol=1e-12)
+    np.testing.assert_array_equal(ours["rows"], theirs["rows"])
+    np.testing.assert_allclose(ours["missing_share"], theirs["missing_share"], atol=1e-12)
+    np.testing.assert_array_equal(ours["absent_classes"], theirs["absent_classes"])
+    assert len(ours) == len(theirs) == len(data.tasks) * 3
