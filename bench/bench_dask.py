@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from bench import bigdata
-from bench.common import machine, table, write_section
+from bench.common import RESULTS_DIR, machine, table, write_section
 
 GIB = 2**30
 DEFAULT_ROWS = 100_000_000
@@ -397,43 +397,71 @@ def check_section(check: dict) -> str:
               f"and assignment: {counts_ld:.12g} vs {labels_ld:.12g}.\n")
 
 
+PARTS_DIR = RESULTS_DIR / "dask-parts"  # one markdown fragment per size measured, and the 1M check
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Run in a new interpreter: LocalCluster spawns workers, which re-import ``__main__``."""
-    rows = int(os.environ.get("TASKSPLIT_DASK_ROWS", DEFAULT_ROWS)) if not argv else int(argv[0].replace("_", ""))
-    if argv is None and __name__ != "__main__":
-        subprocess.run([sys.executable, "-m", "bench.bench_dask", str(rows)], check=True,
+    """``python -m bench dask``: the 1M check, 10M and ``$TASKSPLIT_DASK_ROWS`` (default 100M), in a new interpreter.
+
+    ``python -m bench.bench_dask [--no-check] ROWS [ROWS ...]`` measures those sizes only. Each size's table
+    is kept in ``bench/results/dask-parts/`` and the section is gathered from every part measured, so a long
+    run at 100M adds its table to the earlier ones. A new interpreter, because LocalCluster's workers are
+    spawned and re-import ``__main__`` (under ``make bench`` the dashboard benchmark has run the app there).
+    """
+    if argv is None:
+        rows = int(os.environ.get("TASKSPLIT_DASK_ROWS", DEFAULT_ROWS))
+        sizes = sorted({min(rows, 10_000_000), rows})
+        subprocess.run([sys.executable, "-m", "bench.bench_dask", *map(str, sizes)], check=True,
                        cwd=Path(__file__).resolve().parents[1])
         return
-    run_all(rows)
+    check = "--no-check" not in argv
+    sizes = [int(word.replace("_", "")) for word in argv if word != "--no-check"] or [DEFAULT_ROWS]
+    run_all(sizes, check)
 
 
-def run_all(rows: int) -> None:
+def run_all(sizes: list[int], check: bool = True) -> None:
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    PARTS_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tasksplit-dask-", dir=bigdata.cache_root().parent) as scratch:
         scratch = Path(scratch)
-        check = check_size(scratch, log)
-        sizes = [run_size(n, scratch, log) for n in sorted({min(rows, 10_000_000), rows})]
-    command = f"TASKSPLIT_DASK_ROWS={rows} python -m bench dask" if rows != DEFAULT_ROWS else "python -m bench dask"
-    body = "\n".join(size_section(run, command) for run in sizes)
+        if check:
+            (PARTS_DIR / "check.md").write_text(check_section(check_size(scratch, log)))
+            gather_section()
+        for rows in sizes:
+            run = run_size(rows, scratch, log)
+            command = f"python -m bench.bench_dask --no-check {rows}"
+            (PARTS_DIR / f"size-{rows:012d}.md").write_text(size_section(run, command) + f"\nCommand: `{command}`.\n")
+            gather_section()
+
+
+def gather_section() -> None:
+    """bench/results/dask.md from every part measured so far: the sizes, smallest first, then the 1M check."""
+    parts = [path.read_text() for path in sorted(PARTS_DIR.glob("size-*.md"))]
+    check = PARTS_DIR / "check.md"
     write_section("dask", f"""## dask
 
-Command: `{command}` (or `python -m bench.bench_dask ROWS`). {machine()}.
+Command: `python -m bench dask` (the 1M check, 10M and `$TASKSPLIT_DASK_ROWS`, default 100M), or
+`python -m bench.bench_dask [--no-check] ROWS ...` for some sizes; each size below names its own run.
+{machine()}.
 lscpu: {lscpu()}.
 
 Data: `bench/bigdata.py` (20 binary labels at 0.1%-40% positives, correlated through a group and a row effect,
 one regression target, {bigdata.ROWS_PER_GROUP} rows per group, a time column, an id), Parquet in files of
-{bigdata.CHUNK_ROWS:,} rows, cached in `$TMPDIR/tasksplit-bench`. Every run below is on one `LocalCluster` of
-{WORKERS} worker processes with 1 thread each, on this machine (shared with other jobs), one run each; the
-tasks are the 20 labels (binary) and the target (regression, 5 quantile bins); fractions train 0.7, val 0.15,
-test 0.15. "Peak RSS / worker" is the largest resident memory any one worker process reached (psutil, every
-0.1 s). "LD (20 labels)" is LD over the 20 labels' positives (the same definition for every row; dask-ml's from
-its per-split counts); the engine's scorecard LD counts every indicator column (both classes of each binary task
-and the regression bins).
+{bigdata.CHUNK_ROWS:,} rows, cached in `$TMPDIR/tasksplit-bench`. Every run is on one `LocalCluster` of
+{WORKERS} worker processes with 1 thread each, on this machine (shared with other jobs: read the ratios within
+a table, not the absolute times), one run each; the tasks are the 20 labels (binary) and the target
+(regression, 5 quantile bins); fractions train 0.7, val 0.15, test 0.15, seed 0. The floor reads the 20
+label columns and writes one byte per row; dask-ml is `train_test_split` twice (test 0.15, then val out of the
+rest), its id and split written in the same `dask.compute` as its label counts (one read; a user writing
+each split apart reads the data three times). "Peak RSS / worker" is the largest resident memory any one
+worker process reached (psutil, every 0.1 s). "LD (20 labels)" is LD over the 20 labels' positives, the same
+definition for every row (dask-ml's from its per-split counts); the engine's scorecard LD counts every
+indicator column (both classes of each binary task and the regression bins).
 
-{body}
-{check_section(check)}""")
+{chr(10).join(parts) if parts else "No size measured yet."}
+{check.read_text() if check.exists() else ""}""")
 
 
 if __name__ == "__main__":
