@@ -146,6 +146,7 @@ def test_split_diagnostics_and_export_work_from_the_whole_data(opened, folder, t
     assert not at.exception and not at.error
     total = ROWS_PER_FILE * FILES
     assert any(f"Sizes over all {total:,} rows" in caption.value for caption in at.caption)
+    assert any(f"{total:,} rows (1,000 sampled)" in line.value for line in at.sidebar.markdown)
     assert sum(int(metric.value.replace(",", "")) for metric in at.metric) == total
 
     at.switch_page("views/diagnostics.py").run()
