@@ -265,10 +265,16 @@ def warm_up(client, folder: Path, scratch: Path) -> None:
     client.run(_trim)
 
 
-def run_size(n_rows: int, scratch: Path, log) -> dict:
-    """The floor, the anchor and the engine's stratified and group splits on ``n_rows`` rows, on one cluster."""
+def run_size(n_rows: int, scratch: Path, log, on_result=None) -> dict:
+    """The floor, the anchor and the engine's stratified and group splits on ``n_rows`` rows, on one cluster.
+
+    ``on_result(run)`` is called after each measurement from the anchor on, so a run stopped midway (a
+    100M run at a deadline) has written what it measured.
+    """
     folder = bigdata.generate(n_rows, log=log)
     results: dict[str, Measure] = {}
+    run = {"rows": n_rows, "folder": folder, "results": results, "planned": ["floor", "anchor", *configs()]}
+    report = on_result or (lambda run: None)
     with local_cluster() as client:
         warm_up(client, folder, scratch)
         log(f"{n_rows:,} rows: floor")
@@ -276,14 +282,13 @@ def run_size(n_rows: int, scratch: Path, log) -> dict:
         log(f"  floor {results['floor'].seconds:.1f} s; anchor")
         results["anchor"] = measured("anchor", client, lambda: anchor(folder, scratch / "anchor"))
         log(f"  anchor {results['anchor'].seconds:.1f} s")
+        report(run)
         for name, config in configs().items():
-            try:
-                results[name] = measured(name, client, lambda config=config, name=name:
-                                         engine_split(folder, config, scratch / name, client))
-                log(f"  {name} {results[name].seconds:.1f} s")
-            except ImportError as error:  # the engine is not on this branch yet
-                log(f"  {name}: engine unavailable ({error})")
-    return {"rows": n_rows, "folder": folder, "results": results}
+            results[name] = measured(name, client, lambda config=config, name=name:
+                                     engine_split(folder, config, scratch / name, client))
+            log(f"  {name} {results[name].seconds:.1f} s")
+            report(run)
+    return run
 
 
 def check_size(scratch: Path, log) -> dict:
@@ -309,13 +314,8 @@ def check_size(scratch: Path, log) -> dict:
                 counts = label_counts_of(frame, assignment)
                 labels_only = split_quality(frame[list(bigdata.LABELS)].to_numpy(), assignment.to_numpy(), FRACTIONS)
                 counts_check = (ld_of_counts(counts["sizes"], counts["positives"]), labels_only.ld)
-            try:
-                cluster = measured(name, client, lambda config=config, name=name:
-                                   engine_split(folder, config, scratch / f"check-{name}", client))
-            except ImportError as error:
-                log(f"  check {name}: engine unavailable ({error})")
-                rows.append({"strategy": name, "memory_seconds": memory_seconds, "memory": quality})
-                continue
+            cluster = measured(name, client, lambda config=config, name=name:
+                               engine_split(folder, config, scratch / f"check-{name}", client))
             same = bool((read_split(cluster.value.out) == assignment.to_numpy()).all())
             rows.append({"strategy": name, "memory_seconds": memory_seconds, "memory": quality,
                          "cluster_seconds": cluster.seconds, "cluster": cluster.value.diagnosis.quality,
@@ -372,9 +372,12 @@ def size_section(run: dict, command: str) -> str:
             whole, verdict,
         ])  # fmt: skip
     folder = run["folder"]
+    missing = [name for name in run.get("planned", ()) if name not in results]
+    note = (f"\n**Not measured: {', '.join(missing)}** (the run was stopped before they finished; "
+            "see the text above the tables).\n" if missing else "")
     return (f"### {run['rows']:,} rows\n\nData: `{folder}` ({bigdata.size_on_disk(folder) / GIB:.2f} GiB of Parquet, "
             f"{len(list(folder.glob('*.parquet')))} files, {bigdata.n_groups(run['rows']):,} groups).\n\n"
-            + table(header, rows) + "\n")
+            + table(header, rows) + "\n" + note)
 
 
 def check_section(check: dict) -> str:
@@ -430,10 +433,14 @@ def run_all(sizes: list[int], check: bool = True) -> None:
             (PARTS_DIR / "check.md").write_text(check_section(check_size(scratch, log)))
             gather_section()
         for rows in sizes:
-            run = run_size(rows, scratch, log)
             command = f"python -m bench.bench_dask --no-check {rows}"
-            (PARTS_DIR / f"size-{rows:012d}.md").write_text(size_section(run, command) + f"\nCommand: `{command}`.\n")
-            gather_section()
+
+            def write_part(run, rows=rows, command=command) -> None:
+                part = size_section(run, command) + f"\nCommand: `{command}`.\n"
+                (PARTS_DIR / f"size-{rows:012d}.md").write_text(part)
+                gather_section()
+
+            run_size(rows, scratch, log, write_part)
 
 
 def gather_section() -> None:
