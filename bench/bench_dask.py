@@ -446,7 +446,7 @@ def run_all(sizes: list[int], check: bool = True) -> None:
 def gather_section() -> None:
     """bench/results/dask.md from every part measured so far: the sizes, smallest first, then the 1M check."""
     parts = [path.read_text() for path in sorted(PARTS_DIR.glob("size-*.md"))]
-    check = PARTS_DIR / "check.md"
+    check, notes = PARTS_DIR / "check.md", PARTS_DIR / "notes.md"  # notes: the reading of the runs, by hand
     write_section("dask", f"""## dask
 
 Command: `python -m bench dask` (the 1M check, 10M and `$TASKSPLIT_DASK_ROWS`, default 100M), or
@@ -467,6 +467,7 @@ worker process reached (psutil, every 0.1 s). "LD (20 labels)" is LD over the 20
 definition for every row (dask-ml's from its per-split counts); the engine's scorecard LD counts every
 indicator column (both classes of each binary task and the regression bins).
 
+{notes.read_text() if notes.exists() else ""}
 {chr(10).join(parts) if parts else "No size measured yet."}
 {check.read_text() if check.exists() else ""}""")
 
