@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -106,13 +107,18 @@ class Measure:
     notes: dict = field(default_factory=dict)
 
 
+IN_FLIGHT: dict = {}  # the measurement running now: name, start, its WorkerPeak (for a run stopped midway)
+
+
 def measured(name: str, client, run) -> Measure:
     """Run ``run()`` once on the cluster, timing it and polling the workers' memory."""
     client.run(_trim)  # start every run from released worker memory
     with WorkerPeak(client) as peak:
         start = time.perf_counter()
+        IN_FLIGHT.update(name=name, start=start, peak=peak)
         value = run()
         seconds = time.perf_counter() - start
+        IN_FLIGHT.clear()
     return Measure(name, seconds, peak.peak, value)
 
 
@@ -375,6 +381,11 @@ def size_section(run: dict, command: str) -> str:
     missing = [name for name in run.get("planned", ()) if name not in results]
     note = (f"\n**Not measured: {', '.join(missing)}** (the run was stopped before they finished; "
             "see the text above the tables).\n" if missing else "")
+    stopped = run.get("stopped")
+    if stopped:
+        note += (f"\nStopped while running **{stopped['name']}**, after {stopped['seconds']:.0f} s "
+                 f"({stopped['seconds'] / floor_s:.1f}x the floor, {stopped['seconds'] / anchor_run.seconds:.1f}x "
+                 f"dask-ml) with a peak RSS per worker so far of {_fmt_gib(stopped['peak'])}.\n")
     return (f"### {run['rows']:,} rows\n\nData: `{folder}` ({bigdata.size_on_disk(folder) / GIB:.2f} GiB of Parquet, "
             f"{len(list(folder.glob('*.parquet')))} files, {bigdata.n_groups(run['rows']):,} groups).\n\n"
             + table(header, rows) + "\n" + note)
@@ -400,6 +411,7 @@ def check_section(check: dict) -> str:
               f"and assignment: {counts_ld:.12g} vs {labels_ld:.12g}.\n")
 
 
+STOP_ENV = "TASKSPLIT_DASK_STOP_AFTER"  # seconds: a run still going then writes what it has and stops
 PARTS_DIR = RESULTS_DIR / "dask-parts"  # one markdown fragment per size measured, and the 1M check
 
 
@@ -435,12 +447,31 @@ def run_all(sizes: list[int], check: bool = True) -> None:
         for rows in sizes:
             command = f"python -m bench.bench_dask --no-check {rows}"
 
-            def write_part(run, rows=rows, command=command) -> None:
+            latest: dict = {}
+
+            def write_part(run, rows=rows, command=command, latest=latest) -> None:
                 part = size_section(run, command) + f"\nCommand: `{command}`.\n"
                 (PARTS_DIR / f"size-{rows:012d}.md").write_text(part)
                 gather_section()
+                latest.update(run=run)
 
+            def stop(write_part=write_part, latest=latest) -> None:
+                """At the deadline: write what was measured and what is running, then interrupt the run."""
+                if latest.get("run") is not None and IN_FLIGHT:
+                    latest["run"]["stopped"] = {"name": IN_FLIGHT["name"], "peak": IN_FLIGHT["peak"].peak,
+                                                "seconds": time.perf_counter() - IN_FLIGHT["start"]}
+                    write_part(latest["run"])
+                log(f"stopped at the deadline ({STOP_ENV}={os.environ[STOP_ENV]} s)")
+                os.kill(os.getpid(), signal.SIGINT)  # a real signal wakes the main thread's waits
+
+            timer = None
+            if os.environ.get(STOP_ENV):
+                timer = threading.Timer(float(os.environ[STOP_ENV]), stop)
+                timer.daemon = True
+                timer.start()
             run_size(rows, scratch, log, write_part)
+            if timer is not None:
+                timer.cancel()
 
 
 def gather_section() -> None:
