@@ -21,6 +21,7 @@ Issue 15's targets, each measured in the same run on the same data and the same 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -271,7 +272,25 @@ def warm_up(client, folder: Path, scratch: Path) -> None:
     client.run(_trim)
 
 
-def run_size(n_rows: int, scratch: Path, log, on_result=None) -> dict:
+def io_file(n_rows: int) -> Path:
+    """The floor's and dask-ml's measures of one size, kept so that a later run can time only the engine."""
+    return PARTS_DIR / f"io-{n_rows:012d}.json"
+
+
+def _save_io(n_rows: int, results: dict) -> None:
+    floor_, anchor_ = results["floor"], results["anchor"]
+    ld = ld_of_counts(anchor_.value["sizes"], anchor_.value["positives"])
+    io_file(n_rows).write_text(json.dumps({"floor": [floor_.seconds, floor_.peak],
+                                           "anchor": [anchor_.seconds, anchor_.peak, ld]}))
+
+
+def _load_io(n_rows: int) -> dict:
+    saved = json.loads(io_file(n_rows).read_text())
+    return {"floor": Measure("floor", *saved["floor"]),
+            "anchor": Measure("anchor", *saved["anchor"][:2], value={"ld": saved["anchor"][2]})}
+
+
+def run_size(n_rows: int, scratch: Path, log, on_result=None, reuse_io: bool = False) -> dict:
     """The floor, the anchor and the engine's stratified and group splits on ``n_rows`` rows, on one cluster.
 
     ``on_result(run)`` is called after each measurement from the anchor on, so a run stopped midway (a
@@ -283,11 +302,17 @@ def run_size(n_rows: int, scratch: Path, log, on_result=None) -> dict:
     report = on_result or (lambda run: None)
     with local_cluster() as client:
         warm_up(client, folder, scratch)
-        log(f"{n_rows:,} rows: floor")
-        results["floor"] = measured("floor", client, lambda: floor(folder, scratch / "floor"))
-        log(f"  floor {results['floor'].seconds:.1f} s; anchor")
-        results["anchor"] = measured("anchor", client, lambda: anchor(folder, scratch / "anchor"))
-        log(f"  anchor {results['anchor'].seconds:.1f} s")
+        if reuse_io and io_file(n_rows).exists():  # the floor and dask-ml of an earlier run of this size
+            results.update(_load_io(n_rows))
+            run["io_reused"] = True
+            log(f"{n_rows:,} rows: floor and dask-ml from {io_file(n_rows).name}")
+        else:
+            log(f"{n_rows:,} rows: floor")
+            results["floor"] = measured("floor", client, lambda: floor(folder, scratch / "floor"))
+            log(f"  floor {results['floor'].seconds:.1f} s; anchor")
+            results["anchor"] = measured("anchor", client, lambda: anchor(folder, scratch / "anchor"))
+            log(f"  anchor {results['anchor'].seconds:.1f} s")
+            _save_io(n_rows, results)
         report(run)
         for name, config in configs().items():
             results[name] = measured(name, client, lambda config=config, name=name:
@@ -346,7 +371,8 @@ def size_section(run: dict, command: str) -> str:
     """The table of one size: time, ratio to the floor and to the anchor, peak worker memory, LD."""
     results, floor_s = run["results"], run["results"]["floor"].seconds
     anchor_run = results["anchor"]
-    anchor_ld = ld_of_counts(anchor_run.value["sizes"], anchor_run.value["positives"])
+    anchor_ld = (anchor_run.value["ld"] if "ld" in anchor_run.value
+                 else ld_of_counts(anchor_run.value["sizes"], anchor_run.value["positives"]))
     header = ["run", "wall s", "x floor", "x dask-ml", "peak RSS / worker", "LD (20 labels)", "LD / dask-ml's",
               "LD, LPD (whole scorecard)", "verdict"]
     rows = []
@@ -381,6 +407,9 @@ def size_section(run: dict, command: str) -> str:
     missing = [name for name in run.get("planned", ()) if name not in results]
     note = (f"\n**Not measured: {', '.join(missing)}** (the run was stopped before they finished; "
             "see the text above the tables).\n" if missing else "")
+    if run.get("io_reused"):
+        note += ("\nThe floor and dask-ml rows are from an earlier run of this size on the same machine "
+                 f"(`{io_file(run['rows']).name}`); this run timed only the engine.\n")
     stopped = run.get("stopped")
     if stopped:
         note += (f"\nStopped while running **{stopped['name']}**, after {stopped['seconds']:.0f} s "
@@ -418,7 +447,8 @@ PARTS_DIR = RESULTS_DIR / "dask-parts"  # one markdown fragment per size measure
 def main(argv: list[str] | None = None) -> None:
     """``python -m bench dask``: the 1M check, 10M and ``$TASKSPLIT_DASK_ROWS`` (default 100M), in a new interpreter.
 
-    ``python -m bench.bench_dask [--no-check] ROWS [ROWS ...]`` measures those sizes only. Each size's table
+    ``python -m bench.bench_dask [--no-check] [--reuse-io] ROWS [ROWS ...]`` measures those sizes only
+    (``--reuse-io``: the floor and dask-ml of an earlier run of the size, the engine timed anew). Each size's table
     is kept in ``bench/results/dask-parts/`` and the section is gathered from every part measured, so a long
     run at 100M adds its table to the earlier ones. A new interpreter, because LocalCluster's workers are
     spawned and re-import ``__main__`` (under ``make bench`` the dashboard benchmark has run the app there).
@@ -429,12 +459,12 @@ def main(argv: list[str] | None = None) -> None:
         subprocess.run([sys.executable, "-m", "bench.bench_dask", *map(str, sizes)], check=True,
                        cwd=Path(__file__).resolve().parents[1])
         return
-    check = "--no-check" not in argv
-    sizes = [int(word.replace("_", "")) for word in argv if word != "--no-check"] or [DEFAULT_ROWS]
-    run_all(sizes, check)
+    check, reuse = "--no-check" not in argv, "--reuse-io" in argv
+    sizes = [int(word.replace("_", "")) for word in argv if not word.startswith("--")] or [DEFAULT_ROWS]
+    run_all(sizes, check, reuse)
 
 
-def run_all(sizes: list[int], check: bool = True) -> None:
+def run_all(sizes: list[int], check: bool = True, reuse_io: bool = False) -> None:
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
@@ -445,7 +475,7 @@ def run_all(sizes: list[int], check: bool = True) -> None:
             (PARTS_DIR / "check.md").write_text(check_section(check_size(scratch, log)))
             gather_section()
         for rows in sizes:
-            command = f"python -m bench.bench_dask --no-check {rows}"
+            command = f"python -m bench.bench_dask --no-check {'--reuse-io ' if reuse_io else ''}{rows}"
 
             latest: dict = {}
 
@@ -469,7 +499,7 @@ def run_all(sizes: list[int], check: bool = True) -> None:
                 timer = threading.Timer(float(os.environ[STOP_ENV]), stop)
                 timer.daemon = True
                 timer.start()
-            run_size(rows, scratch, log, write_part)
+            run_size(rows, scratch, log, write_part, reuse_io)
             if timer is not None:
                 timer.cancel()
 
