@@ -22,6 +22,7 @@ from core.data import Dataset, load_builtin, load_file
 from core.data import column_summary as _column_summary
 from core.splits import WHOLE, SplitConfig, SplitResult, split
 from core.tasks import Task
+from dashboard import large
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +41,34 @@ def uploaded_dataset(digest: str, filename: str, _content: bytes) -> Dataset:
     return load_file(_content, filename)
 
 
-@st.cache_resource(max_entries=32, show_spinner="Splitting…")
 def split_result(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, _frame: pd.DataFrame) -> SplitResult:
+    """The split of the dataset; of a large one (opened by path), the whole data's split, read on its sample's rows."""
+    if large.source_of(fingerprint) is None:
+        return _split_in_memory(fingerprint, tasks, config, _frame)
+    return whole_split(fingerprint, tasks, config, _frame).sample
+
+
+@st.cache_resource(max_entries=32, show_spinner="Splitting…")
+def _split_in_memory(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, _frame: pd.DataFrame
+                     ) -> SplitResult:
     return split(_frame, list(tasks), config)
+
+
+def whole_split(fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig, _frame: pd.DataFrame
+                ) -> large.WholeSplit | None:
+    """A large dataset's split of every row (made on the cluster with a progress bar the first time), else None."""
+    source = large.source_of(fingerprint)
+    if source is None:
+        return None
+    known = large.whole_split_of(fingerprint, tasks, config)
+    if known is not None:
+        return known
+    bar = st.progress(0.0, text=f"Splitting all {source.n_rows:,} rows…")
+    try:
+        return large.whole_split(source, fingerprint, tasks, config, _frame,
+                                 progress=lambda share, text: bar.progress(min(max(share, 0.0), 1.0), text=text))
+    finally:
+        bar.empty()
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -348,3 +374,21 @@ def training_result_figures(run_id: int, _result, _gain) -> tuple[tuple[tuple[st
     gain = None if _gain is None else _drawn("multi-task vs single-task", lambda: figures.transfer_gain_bars(
         _gain.to_frame(), delta_m=_gain.delta_m, delta_m_interval=(_gain.delta_m_low, _gain.delta_m_high)))
     return confusions, gain
+
+
+# --------------------------------------------------------------------------- a large dataset's scores (issue 15)
+
+
+def whole_scores(whole: large.WholeSplit, config: SplitConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The scorecard and the per task and split scores of a large dataset's split, from its counts of every row.
+
+    LD, ED, LPD, FZ, FLZ are the engine's (equal to the in-memory ones); the Jensen-Shannon distance of each
+    task's labels per split is computed here from the label counts (as :func:`core.diagnostics.task_scores`
+    does on rows). The KS statistic of a regression target needs the values, so it is not given.
+    """
+    from core.diagnostics import scorecard
+
+    diagnosis = whole.cluster.diagnosis
+    table = large.task_scores_of_counts(diagnosis.label_counts())
+    worst = table["js_distance"].max() if table["js_distance"].notna().any() else None
+    return scorecard(diagnosis.quality, worst_js=worst, strategy=config.strategy), table

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.splits import STRATEGIES
-from dashboard import state
+from dashboard import large, state
 
 KIND_SHORT = {"binary": "bin", "multiclass": "cls", "multilabel": "multi", "regression": "reg"}
 COLUMN_WORD = {"time_column": "time", "id_column": "id", "split_column": "column"}  # group_column: "groups" above
@@ -32,7 +32,10 @@ def show(container) -> None:
     data = state.dataset()
     with container:
         st.markdown("### Current work")
-        st.markdown(f"**Dataset** `{data.name}`  \n{data.n_rows:,} rows × {data.frame.shape[1]:,} columns")
+        source = large.source_of(data.fingerprint)
+        rows = (f"{source.n_rows:,} rows ({data.n_rows:,} sampled)" if source and source.sampled
+                else f"{source.n_rows if source else data.n_rows:,} rows")
+        st.markdown(f"**Dataset** `{data.name}`  \n{rows} × {data.frame.shape[1]:,} columns")
         chosen = state.tasks()
         if chosen:
             listed = ", ".join(f"`{t.name}` ({KIND_SHORT[t.kind]})" for t in chosen)

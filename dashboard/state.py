@@ -59,7 +59,10 @@ _KEPT_SCALARS = (bool, int, float, str, datetime.date, datetime.time)
 class DataKeys:
     """The Data page's widget keys and its own session keys (all start with ``data_``)."""
 
-    SOURCE = "data_source"                # radio: built-in dataset or upload
+    SOURCE = "data_source"                # radio: built-in dataset, upload, or a large dataset on the server
+    PATH_FORM = "data_path_form"          # form: open a large dataset by its path on the server
+    PATH = "data_path"                    # text input: that path (a Parquet folder or glob)
+    SAMPLE_ROWS = "data_sample_rows"      # number input: rows of it sampled for tables, drill-down and the Model page
     BUILTIN = "data_builtin"              # selectbox: the built-in dataset
     SYNTHETIC_ROWS = "data_syn_rows"      # number inputs: the synthetic dataset's size
     SYNTHETIC_LABELS = "data_syn_labels"
@@ -226,6 +229,7 @@ class ExportKeys:
     WORKSPACE = "export_config"
     BUILD_REPORT = "export_build_report"
     REPORT = "export_report"
+    SPLIT_CONFIG = "export_split_config"  # download: the split config alone (a large dataset's cluster command reads it)
 
 
 def init() -> None:

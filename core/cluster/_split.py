@@ -536,7 +536,7 @@ def split_dataset(
         raise ConfigError(f"config={config!r} is not a SplitConfig; build one with SplitConfig(...).")
     if out is None:
         raise ConfigError("out is not given; name the folder to write the split to.")
-    out = Path(out)
+    out = Path(out).absolute()  # the workers write it: a relative path would be relative to their own folder
     tasks = tuple(tasks)
     notes: list[str] = []
     frame = lazy_table(data)

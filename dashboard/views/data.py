@@ -18,7 +18,7 @@ from core.data import (
 from core.errors import DataError
 from core.splits import SplitConfig
 from core.tasks import KINDS, Task, make_task, task_source_columns
-from dashboard import compute, state
+from dashboard import compute, large, state
 
 NONE = "(none)"
 PREVIEW_COLUMNS = 60  # a wide table's preview shows its task and role columns first, then the next ones
@@ -29,16 +29,21 @@ K = state.DataKeys
 # --------------------------------------------------------------------------- source
 
 
+SOURCES = ["Built-in dataset", "Upload a file", "A large dataset on the server"]
+
+
 def choose_source(current: Dataset) -> None:
-    """A built-in dataset or an uploaded file; a new one becomes the session's dataset."""
+    """A built-in dataset, an uploaded file or a large dataset by path; a new one becomes the session's dataset."""
     # The default follows the current dataset: Streamlit drops a widget's state while another page shows, and
     # coming back to "Built-in dataset" would replace an uploaded file with the built-in one.
-    source = st.radio("Source", ["Built-in dataset", "Upload a file"], index=0 if current.builtin else 1,
-                      horizontal=True, key=K.SOURCE)
-    if source == "Built-in dataset":
+    index = 0 if current.builtin else 2 if large.source_of(current.fingerprint) else 1
+    source = st.radio("Source", SOURCES, index=index, horizontal=True, key=K.SOURCE)
+    if source == SOURCES[0]:
         choose_builtin(current)
-    else:
+    elif source == SOURCES[1]:
         choose_upload(current)
+    else:
+        choose_path(current)
 
 
 def choose_builtin(current: Dataset) -> None:
@@ -92,6 +97,36 @@ def choose_upload(current: Dataset) -> None:
     state.put(K.UPLOAD_DIGEST, digest)
     state.put(K.REPLACED, [task.name for task in state.tasks()])
     state.set_dataset(data, upload=(digest, uploaded.name, content))  # kept on the server for a reload
+
+
+def choose_path(current: Dataset) -> None:
+    """A Parquet folder or glob on the server, too large for memory: its sample becomes the session's dataset."""
+    source = large.source_of(current.fingerprint)
+    with st.form(K.PATH_FORM, border=False):
+        path = st.text_input(
+            "Path on the server: a folder of Parquet files, a glob, or one .parquet file",
+            value=source.path if source else "", key=K.PATH, placeholder="/data/clicks/ or /data/clicks/part-*.parquet",
+            help="Read where the app runs, not uploaded. The split and its scores cover every row.",
+        )
+        rows = st.number_input("Rows to sample", 1_000, 5_000_000, source.sample_rows if source else large.SAMPLE_ROWS,
+                               step=50_000, key=K.SAMPLE_ROWS,
+                               help="A random sample of this many rows is what the tables, the drill-down and the "
+                                    "Model page show; the split, its sizes and its scores cover every row.")
+        opened = st.form_submit_button("Open", icon=":material/folder_open:")
+    if not opened:
+        return
+    bar = st.progress(0.0, text="Opening…")
+    try:
+        data, _ = large.open_large(path, sample_rows=int(rows),
+                                   progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
+    except DataError as error:
+        bar.empty()
+        st.error(str(error))
+        return
+    bar.empty()
+    if data.fingerprint != current.fingerprint:
+        state.set_dataset(data)
+        state.forget(K.UPLOAD_DIGEST)
 
 
 def header(data: Dataset):

@@ -72,7 +72,11 @@ def judged_on(config: SplitConfig) -> str:
 def scorecard(work: Work) -> None:
     """The scores of the split, one card each, and the scores per task and split."""
     try:
-        card, scores = compute.split_scores(*work.key, work.frame, work.assignment)
+        whole = compute.whole_split(*work.key, work.frame)
+        if whole is None:
+            card, scores = compute.split_scores(*work.key, work.frame, work.assignment)
+        else:  # a large dataset: from the counts of every row
+            card, scores = compute.whole_scores(whole, work.config)
     except TaskSplitError as error:
         st.error(str(error))
         st.stop()
@@ -98,7 +102,11 @@ def leakage_section(leakage_slot, work: Work) -> None:
     try:
         group_column = config.group_column or data.group_column  # checked whatever the strategy (issue 12)
         features = compute.features(data, work.tasks, config)
-        checks = compute.leakage_checks(*work.key, group_column, features, work.frame, work.assignment)
+        whole = compute.whole_split(*work.key, work.frame)
+        if whole is None:
+            checks = compute.leakage_checks(*work.key, group_column, features, work.frame, work.assignment)
+        else:  # a large dataset: the exact checks over every row (groups, duplicates, time)
+            checks = whole.cluster.diagnosis.leakage
     except TaskSplitError as error:
         leakage_slot.error(str(error))
         return
@@ -399,10 +407,16 @@ def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
     """The Diagnostics page for the session's dataset, tasks and split config."""
     st.title("Diagnostics")
     work = require_work(data, tasks, config, "diagnose")
+    whole = compute.whole_split(*work.key, work.frame)
+    rows = f"{whole.source.n_rows:,}" if whole is not None else f"{data.n_rows:,}"
     st.caption(
-        f"`{data.name}` · {data.n_rows:,} rows · {len(tasks)} task(s) · **{config.strategy}** split into "
+        f"`{data.name}` · {rows} rows · {len(tasks)} task(s) · **{config.strategy}** split into "
         f"{', '.join(work.split_names)}. Change the split on the Split page; everything below follows it."
     )
+    if whole is not None:
+        st.caption(f"The scorecard and the leakage checks cover all {whole.source.n_rows:,} rows (counted on the "
+                   f"cluster); the charts, the drill-down and the strategy comparison show a random sample of "
+                   f"{whole.source.sample_rows:,} rows.")
     scorecard(work)
     st.subheader("Leakage")
     leakage_slot = st.empty()  # filled last: the charts below are sent to the browser first

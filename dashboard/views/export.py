@@ -21,7 +21,7 @@ from core.report import (
 )
 from core.splits import SplitConfig, SplitResult
 from core.tasks import Task
-from dashboard import compute, state
+from dashboard import compute, large, state
 from dashboard.guards import split_problem_banner
 from dashboard.report_store import ReportStore
 from dashboard.views import model_runs
@@ -163,6 +163,50 @@ def report_button(container, data: Dataset, tasks: tuple[Task, ...], config: Spl
     return training is not None
 
 
+def cluster_report_button(container, data: Dataset, tasks: tuple[Task, ...], config: SplitConfig, whole,
+                          name: str) -> None:
+    """A large dataset's HTML report, built on request on the cluster: sizes, scores and checks over every row."""
+    reports, session = built_reports(), state.session_token()
+    report_key = (data.fingerprint, tasks, config, "every row")
+    page = reports.get(session, report_key)
+    with container:
+        slot = st.empty()
+        if page is None and slot.button("Build the HTML report", key=K.BUILD_REPORT, icon=":material/description:"):
+            bar = slot.progress(0.0, text="Building the report…")
+            try:
+                page = large.whole_report(whole, tasks, config,
+                                          progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
+            except TaskSplitError as error:
+                slot.error(str(error))
+            else:
+                reports.put(session, report_key, page)
+        if page is not None:
+            slot.download_button(f"HTML report ({len(page) / 1e6:.1f} MB)", page, f"{name}-report.html",
+                                 "text/html", key=K.REPORT, icon=":material/download:", type="primary",
+                                 on_click="ignore")
+
+
+def cluster_section(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig, whole, name: str) -> None:
+    """A large dataset's export: where every row's split is, the workspace and config, and the cluster command."""
+    source = whole.source
+    st.subheader("Split the whole dataset")
+    st.markdown(f"The split of all {source.n_rows:,} rows is written on this server at `{whole.out}` "
+                "(`row`, its position in the data, and `split`).")
+    columns = st.columns(3)
+    cluster_report_button(columns[2], data, tasks, config, whole, name)
+    config_file = f"{name}-config.json"
+    columns[0].download_button("Split config (JSON)", config.to_json(), config_file, "application/json",
+                               key=K.SPLIT_CONFIG, icon=":material/download:", on_click="ignore")
+    columns[1].download_button("Workspace (JSON)", state.workspace().to_json(), f"{name}-workspace.json",
+                               "application/json", key=K.WORKSPACE, icon=":material/download:", on_click="ignore",
+                               help="The data's name, the tasks, the column roles and the split config.")
+    st.markdown("To split every row again where the data lives, on a Dask cluster (drop `--scheduler` to use "
+                "this machine's cores), with the config saved above:")
+    st.code(large.cluster_command(source.path, tasks, config_file, f"{name}-split"), language="bash", wrap_lines=True)
+    st.caption(f"The tables, the drill-down and the Model page used a random sample of {source.sample_rows:,} rows; "
+               "this command and the scores on the Diagnostics page cover every row.")
+
+
 def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
     """The Export page for the session's dataset, tasks and split config."""
     st.title("Export")
@@ -175,11 +219,21 @@ def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
         st.caption("Change the split on the Split page, or load a config that fits this data.")
         st.stop()
 
+    name = f"{stem}-{config.strategy}"
+    whole = compute.whole_split(data.fingerprint, tasks, config, data.frame)
+    if whole is not None:  # a large dataset: every row's split is on the server; offer the command for a cluster
+        sizes = " · ".join(f"{row.split} {row.rows:,}" for row in whole.sizes.itertuples(index=False))
+        st.markdown(f"**{data.name}** · {config.strategy} split · {sizes}")
+        for message in result.warnings:
+            st.warning(message)
+        cluster_section(data, tasks, config, whole, name)
+        st.subheader("Reproduce or restore")
+        reproduce_from_upload(data, tasks, config)
+        return
     st.markdown(f"**{data.name}** · {config.strategy} split · {summary(result)}")
     for message in result.warnings:
         st.warning(message)
 
-    name = f"{stem}-{config.strategy}"
     columns = downloads(data, config, result, name)
     with_training = report_button(columns[3], data, tasks, config, result, name)
     st.caption("The HTML report is one file with every chart and plotly inside: it opens offline, "

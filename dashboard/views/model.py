@@ -17,7 +17,7 @@ from core.model import NORMS, WEIGHTINGS, ModelConfig
 from core.splits import SplitConfig, fold_name
 from core.tasks import Task, label_name, task_source_columns
 from core.training import METRICS, PRIMARY_METRIC, TrainConfig
-from dashboard import compute, state
+from dashboard import compute, large, state
 from dashboard.guards import Work, require_work
 from dashboard.training_run import RunRequest, TrainingRun
 from dashboard.views import model_affinity, model_design, model_runs
@@ -331,6 +331,8 @@ def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
         f"A shared trunk with one head per task, trained on the **{config.strategy}** split's train rows of "
         f"`{data.name}` ({len(tasks)} task(s)); val picks the epoch to keep, test gives the metrics. "
         "Preprocessing is fitted on train only."
+        + (f" It trains on a random sample of {data.n_rows:,} of the {source.n_rows:,} rows, each in the split the "
+           "whole data's split gives it." if (source := large.source_of(data.fingerprint)) and source.sampled else "")
     )
     live = controls(work)
     st.fragment(live_section, run_every=REFRESH_SECONDS if live else None)(live)

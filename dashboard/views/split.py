@@ -246,7 +246,11 @@ def show_split(data: Dataset, candidate: SplitConfig, result: SplitResult) -> No
     if STRATEGIES[candidate.strategy].given and (note := predefined_note(result, candidate)):
         st.info(note)
 
-    sizes = result.to_frame()
+    whole = compute.whole_split(data.fingerprint, state.tasks(), candidate, data.frame)
+    sizes = whole.sizes if whole is not None else result.to_frame()  # a large dataset's: over every row
+    if whole is not None:
+        st.caption(f"Sizes over all {whole.source.n_rows:,} rows; where the rows fall is drawn for the "
+                   f"{whole.source.sample_rows:,} sampled rows.")
     metrics = st.columns(min(len(sizes), 6))
     for column, row in zip(metrics, sizes.itertuples(index=False), strict=False):
         column.metric(f"{row.split} · {row.share:.1%} of rows", f"{row.rows:,}")

@@ -1,0 +1,230 @@
+"""AppTest: a Parquet folder opened by path on the server, split on a real 2-worker LocalCluster (nothing mocked)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.apptest import open_app
+
+ROWS_PER_FILE, FILES = 1_500, 3
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A LocalCluster of 2 worker processes; the app reaches it through ``$TASKSPLIT_SCHEDULER``."""
+    from distributed import LocalCluster
+
+    from dashboard import large
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as local:
+        before = os.environ.get(large.SCHEDULER_ENV)
+        os.environ[large.SCHEDULER_ENV] = local.scheduler_address
+        try:
+            yield local
+        finally:
+            if before is None:
+                os.environ.pop(large.SCHEDULER_ENV, None)
+            else:
+                os.environ[large.SCHEDULER_ENV] = before
+            known = large._CLIENTS.pop(local.scheduler_address, None)
+            if known is not None:
+                known.close()
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """3 Parquet files of 1,500 rows: an id, groups, two binary labels (one rare), a regression target, a feature."""
+    root = tmp_path_factory.mktemp("large") / "clicks"
+    root.mkdir()
+    rng = np.random.default_rng(5)
+    for part in range(FILES):
+        n = ROWS_PER_FILE
+        frame = pd.DataFrame({
+            "id": np.arange(part * n, (part + 1) * n),
+            "user": rng.integers(0, 300, n),
+            "click": (rng.random(n) < 0.3).astype(np.int8),
+            "buy": (rng.random(n) < 0.05).astype(np.int8),
+            "dwell": rng.gamma(2.0, 3.0, n),
+            "x": rng.standard_normal(n),
+        })  # fmt: skip
+        frame.to_parquet(root / f"part-{part:03d}.parquet", index=False)
+    return root
+
+
+def open_path(at: AppTest, path: str, sample_rows: int | None = None) -> AppTest:
+    """Pick the large-dataset source on the Data page, type ``path`` (and the rows to sample) and press Open."""
+    at.radio(key="data_source").set_value("A large dataset on the server").run()
+    at.text_input(key="data_path").set_value(path)
+    if sample_rows is not None:
+        at.number_input(key="data_sample_rows").set_value(sample_rows)
+    next(button for button in at.button if button.label == "Open").click().run()
+    return at
+
+
+def test_a_parquet_folder_opens_by_path(cluster, folder):
+    from dashboard import large, state
+
+    at = open_path(open_app(), str(folder))
+    assert not at.exception and not at.error
+    data = at.session_state[state.DATASET]
+    assert data.name == "clicks" and data.n_rows == ROWS_PER_FILE * FILES
+    assert data.frame.index.name == large.ROW and data.frame.index.is_unique
+    source = large.source_of(data.fingerprint)
+    assert source is not None and source.n_rows == ROWS_PER_FILE * FILES
+    assert any("rows of" in caption.value and str(folder) in caption.value for caption in at.caption)
+
+
+def test_a_sample_is_stated_and_keeps_each_rows_position(cluster, folder):
+    from dashboard import large
+
+    data, source = large.open_large(f"{folder}/part-*.parquet", sample_rows=1_000, seed=3)
+    assert source.sampled and source.n_rows == ROWS_PER_FILE * FILES and data.n_rows == 1_000
+    assert "random sample of 1,000 of the 4,500 rows" in data.description
+    whole = pd.concat([pd.read_parquet(folder / f"part-{p:03d}.parquet") for p in range(FILES)], ignore_index=True)
+    pd.testing.assert_frame_equal(data.frame.reset_index(drop=True), whole.loc[data.frame.index].reset_index(drop=True))
+
+
+@pytest.fixture(scope="module")
+def bad_places(tmp_path_factory):
+    """An empty folder, and a folder whose one .parquet file is not Parquet."""
+    root = tmp_path_factory.mktemp("bad")
+    (root / "empty").mkdir()
+    (root / "broken").mkdir()
+    (root / "broken" / "part-0.parquet").write_text("id,label\n1,0\n")
+    return root
+
+
+@pytest.mark.parametrize("bad", ["/no/such/folder", "{bad}/empty", "{bad}/*.csv", "{bad}/broken", " "])
+def test_a_bad_path_is_one_error_line(cluster, bad_places, bad):
+    from dashboard import state
+
+    at = open_app()
+    before = at.session_state[state.DATASET].name
+    open_path(at, bad.format(bad=bad_places))
+    assert not at.exception
+    assert len(at.error) == 1 and "\n" not in at.error[0].value
+    assert at.session_state[state.DATASET].name == before
+
+
+@pytest.fixture(scope="module")
+def opened(cluster, folder):
+    """The app on the large folder with two tasks (click, buy) chosen, and the whole split's expected rows."""
+    from core.tasks import Task
+    from dashboard import state
+
+    at = open_path(open_app(), str(folder), sample_rows=1_000)
+    at.session_state[state.TASKS] = (Task("click", ("click",), "binary"), Task("buy", ("buy",), "binary"))
+    at.run()
+    assert not at.exception and not at.error
+    return at
+
+
+@pytest.mark.slow
+def test_split_diagnostics_and_export_work_from_the_whole_data(opened, folder, tmp_path):
+    """Split (sizes over every row), Diagnostics (scorecard equal to the in-memory one on every row), Export
+    (the command, run as a user would against the same cluster, writes the same split), Model (on the sample,
+    each sampled row in its split of the whole data)."""
+    import shlex
+    import subprocess
+    import sys
+
+    from core.diagnostics import split_quality
+    from core.splits import split
+    from core.tasks import encode_tasks
+    from dashboard import state
+
+    at = opened
+    config = at.session_state[state.SPLIT_CONFIG]
+    at.switch_page("views/split.py").run()
+    assert not at.exception and not at.error
+    total = ROWS_PER_FILE * FILES
+    assert any(f"Sizes over all {total:,} rows" in caption.value for caption in at.caption)
+    assert any(f"{total:,} rows (1,000 sampled)" in line.value for line in at.sidebar.markdown)
+    assert sum(int(metric.value.replace(",", "")) for metric in at.metric) == total
+
+    at.switch_page("views/diagnostics.py").run()
+    assert not at.exception and not at.error
+    assert any(f"cover all {total:,} rows" in caption.value for caption in at.caption)
+    whole = pd.concat([pd.read_parquet(folder / f"part-{p:03d}.parquet") for p in range(FILES)], ignore_index=True)
+    tasks = at.session_state[state.TASKS]
+    in_memory = split(whole, list(tasks), config).assignment
+    expected = split_quality(encode_tasks(whole, tasks).matrix, in_memory, config.fractions)
+    shown = {card.value for card in at.markdown if card.value.startswith("### ")}
+    assert f"### {expected.ld:.3g}" in shown
+
+    at.switch_page("views/model.py").run()
+    assert not at.exception and not at.error
+    assert any(f"random sample of 1,000 of the {total:,} rows" in caption.value for caption in at.caption)
+    on_server = read_split(whole_split_of(at).out)
+    sample = at.session_state[state.DATASET].frame
+    assert len(sample) == 1_000 and len(on_server) == total
+    in_sample = whole_split_of(at).sample.assignment
+    assert (in_sample.to_numpy() == on_server[sample.index.to_numpy()]).all()  # each sampled row's own split
+
+    at.switch_page("views/export.py").run()
+    assert not at.exception and not at.error
+    labels = {button.proto.label for button in at.get("download_button")}
+    assert {"Split config (JSON)", "Workspace (JSON)"} <= labels
+    command = at.code[0].value
+    assert command.startswith(f"python -m core split {folder} --engine dask --scheduler ")
+    words = shlex.split(command)
+    (tmp_path / words[words.index("--config") + 1]).write_text(config.to_json())  # the config it offers
+    command = command.replace("tcp://SCHEDULER:8786", opened_scheduler()).replace("python", sys.executable, 1)
+    done = subprocess.run(command, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    written = read_split(next(tmp_path.glob("*-split")))
+    assert (written == on_server).all()
+
+    at.button(key="export_build_report").click().run()
+    assert not at.exception and not at.error
+    assert any(button.proto.label.startswith("HTML report (") for button in at.get("download_button"))
+
+
+
+def opened_scheduler() -> str:
+    from dashboard import large
+
+    return os.environ[large.SCHEDULER_ENV]
+
+
+def whole_split_of(at: AppTest):
+    """The app's whole-data split of its current work (written on the server)."""
+    from dashboard import large, state
+
+    data = at.session_state[state.DATASET]
+    return large.whole_split_of(data.fingerprint, at.session_state[state.TASKS], at.session_state[state.SPLIT_CONFIG])
+
+
+def read_split(out: Path) -> np.ndarray:
+    """Every row's split from an engine output folder, in row order."""
+    files = sorted(Path(out).rglob("*.parquet"))
+    written = pd.concat([pd.read_parquet(f, columns=["row", "split"]) for f in files], ignore_index=True)
+    return written.sort_values("row")["split"].astype(str).to_numpy()
+
+
+def test_task_scores_from_counts_equal_the_in_memory_ones():
+    """The Diagnostics page's per-task JS of a large split, from label counts, is task_scores' on the rows."""
+    from core.data import load_builtin
+    from core.diagnostics import label_distribution, task_scores
+    from core.splits import SplitConfig, split
+    from dashboard import large
+
+    data = load_builtin("happiness")  # multiclass and binary tasks, each missing in different rows
+    assignment = split(data.frame, data.tasks, SplitConfig(strategy="random", seed=4)).assignment
+    counts = label_distribution(data.frame, data.tasks, assignment).counts
+    ours = large.task_scores_of_counts(counts).set_index(["task", "split"])
+    theirs = task_scores(data.frame, data.tasks, assignment).frame.set_index(["task", "split"])
+    theirs = theirs.loc[ours.index]
+    np.testing.assert_allclose(ours["js_distance"], theirs["js_distance"], atol=1e-12)
+    np.testing.assert_array_equal(ours["rows"], theirs["rows"])
+    np.testing.assert_allclose(ours["missing_share"], theirs["missing_share"], atol=1e-12)
+    np.testing.assert_array_equal(ours["absent_classes"], theirs["absent_classes"])
+    assert len(ours) == len(theirs) == len(data.tasks) * 3
