@@ -75,7 +75,7 @@ def normalize_control() -> bool:
 
 
 def _offer_normalize() -> None:
-    st.session_state[DK.NORMALIZE] = True
+    state.put(DK.NORMALIZE, True)
 
 
 def run_notes(snapshot, config) -> None:
