@@ -313,7 +313,16 @@ def _cmd_train(args: argparse.Namespace) -> None:
     from dataclasses import replace
 
     from .data import feature_columns
-    from .training import BASELINES, TrainConfig, check_runs_dir, distributed_world, fit_run, seeds_metrics
+    from .training import (
+        BASELINES,
+        TrainConfig,
+        check_runs_dir,
+        distributed_world,
+        fit_run,
+        negative_transfer,
+        seed_gains,
+        seeds_metrics,
+    )
 
     options = _train_options(args)
     config, model_config = TrainConfig(**options), _model_config(args)
@@ -348,6 +357,10 @@ def _cmd_train(args: argparse.Namespace) -> None:
         metrics["delta_m"] = outcomes[0].metrics["delta_m"]
     if args.seeds is not None:
         metrics.update(seeds_metrics([outcome.metrics for outcome in outcomes], list(seeds)))
+        if args.baselines:  # tasks worse than their single-task net on every seed, in words
+            gains = seed_gains([outcome.metrics for outcome in outcomes], list(seeds),
+                               {task.name: task.kind for task in tasks})
+            metrics["negative_transfer"] = list(negative_transfer(gains))
     if args.runs_dir is not None:
         metrics["runs"] = [str(outcome.path) for outcome in outcomes]
     Path(args.out).write_text(json.dumps(metrics, indent=2, allow_nan=False))

@@ -258,7 +258,7 @@ def test_negative_transfer_is_said_in_words_with_one_seed_or_over_seeds():
     assert len(one) == 1 and one[0].startswith("y:") and "one seed" in one[0]
     seeds = [TransferGain(tasks=(gain("y", -0.05), gain("z", v)), delta_m=0.0) for v in (-0.1, 0.05, -0.02)]
     over = negative_transfer(seeds)
-    assert len(over) == 1 and over[0].startswith("y:") and "all 3 seeds" in over[0]
+    assert len(over) == 1 and over[0].startswith("y:") and "on 3 of 3 seeds" in over[0]
     assert negative_transfer([]) == ()
     table = pd.DataFrame({"task": ["y", "y", "z", "z"], "metric": "r2", "seed": [0, 1, 0, 1],
                           "gain": [-0.02, -0.01, 0.03, -0.01]})  # e.g. from the runs table

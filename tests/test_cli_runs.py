@@ -1,5 +1,6 @@
 """python -m core train --seeds N --baselines --runs-dir DIR: today's keys plus baselines, per-seed metrics with mean
-and sd, one run folder per seed; a bad runs folder exits 2 with one line."""
+and sd, the tasks worse than alone on every seed (negative_transfer), one run folder per seed; a bad runs folder
+exits 2 with one line."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 
 import pytest
 
-from core.training import list_runs, runs_frame
+from core.training import PRIMARY_METRIC, list_runs, runs_frame
 from tests.test_cli_train import run
 
 
@@ -36,6 +37,12 @@ def test_seeds_baselines_and_runs_dir(split_file, tmp_path):
     assert sorted(metrics["runs"]) == sorted(str(r.path) for r in found)
     assert found[0].config["data"]["name"] == "penguins"
     assert runs_frame(found)["trees"].notna().all()
+    worse = [task for task, kind in found[0].kinds.items()  # worse than its single-task net on both seeds
+             if all(s["test"][task][PRIMARY_METRIC[kind]] < s["baselines"]["single_task"][task][PRIMARY_METRIC[kind]]
+                    for s in metrics["seeds"])]
+    assert isinstance(metrics["negative_transfer"], list)
+    assert [line.split(":")[0] for line in metrics["negative_transfer"]] == worse
+    assert all("on 2 of 2 seeds" in line for line in metrics["negative_transfer"])
 
 
 @pytest.mark.slow
@@ -43,7 +50,7 @@ def test_without_the_new_options_the_file_is_as_before(split_file, tmp_path):
     out = tmp_path / "m.json"
     done = run("train", "builtin:penguins", "--split-file", str(split_file), "--epochs", "1", "--out", str(out))
     assert done.returncode == 0, done.stderr
-    assert not {"baselines", "seeds", "mean", "sd", "runs"} & set(json.loads(out.read_text()))
+    assert not {"baselines", "seeds", "mean", "sd", "runs", "negative_transfer"} & set(json.loads(out.read_text()))
 
 
 @pytest.mark.parametrize("bad", ["file", "seeds"])

@@ -201,3 +201,20 @@ def test_a_history_line_with_keys_this_reader_does_not_know_still_reads(tmp_path
             "weights": {"y": 1.0}, "train_total": 0.5, "val_total": 0.6, "gates": {"y": [0.5, 0.5]}}
     (writer.path / "history.jsonl").write_text(json.dumps(line) + "\n")
     assert [r.epoch for r in read_run(writer.path).history] == [1]
+
+
+def test_seed_gains_flag_a_task_worse_on_every_seed_not_one_worse_on_one_seed_of_three():
+    from core.training import negative_transfer, seed_gains
+
+    def seed(y, z):  # y: binary (roc_auc), z: regression (r2); single-task nets at 0.8 and 0.5
+        return {"test": {"y": {"roc_auc": y}, "z": {"r2": z}},
+                "baselines": {"single_task": {"y": {"roc_auc": 0.8}, "z": {"r2": 0.5}}}}
+
+    metrics = [seed(0.76, 0.45), seed(0.78, 0.55), seed(0.75, 0.52)]  # y worse on 3 of 3, z on 1 of 3
+    gains = seed_gains(metrics, [0, 1, 2], {"y": "binary", "z": "regression"})
+    assert gains.columns.tolist() == ["task", "metric", "seed", "gain", "relative_gain"]
+    assert gains["gain"].round(3).tolist() == [-0.04, -0.05, -0.02, 0.05, -0.05, 0.02]
+    lines = negative_transfer(gains)
+    assert len(lines) == 1 and lines[0].startswith("y: worse than alone on 3 of 3 seeds (mean roc_auc gain -0.037, -4.6%)")
+    assert seed_gains([{"test": metrics[0]["test"]}], [0], {"y": "binary"})["gain"].isna().all()  # no baseline: no gain
+    assert negative_transfer(seed_gains([{"test": metrics[0]["test"]}], [0], {"y": "binary"})) == ()

@@ -60,6 +60,7 @@ from ._runs import (
     run_config,
     run_metrics,
     runs_frame,
+    seed_gains,
     seed_summary,
     seeds_metrics,
     split_digest,
@@ -150,5 +151,6 @@ __all__ = [
     "seed_summary",
     "best_val_metrics",
     "seeds_metrics",
+    "seed_gains",
     "split_digest",
 ]

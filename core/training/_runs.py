@@ -58,6 +58,7 @@ __all__ = [
     "best_val_metrics",
     "split_digest",
     "seeds_metrics",
+    "seed_gains",
 ]
 
 RUN_STATUSES = ("running", "done", "cancelled", "failed")
@@ -592,3 +593,31 @@ def seeds_metrics(metrics: Sequence[Mapping], seeds: Sequence[int]) -> dict:
         mean["delta_m"] = {n: p[0] for n, p in pairs.items()}
         sd["delta_m"] = {n: p[1] for n, p in pairs.items()}
     return _strict({"seeds": per_seed, "mean": mean, "sd": sd})
+
+
+def seed_gains(metrics: Sequence[Mapping | None], seeds: Sequence[int], kinds: Mapping[str, str], *,
+               baseline: str = "single_task") -> pd.DataFrame:
+    """Per seed and task, the multi-task net's primary test metric minus the ``baseline``'s (positive: better).
+
+    ``metrics`` are the seeds' :func:`run_metrics` (a run record's ``metrics``, or ``fit_run``'s), in the order
+    of ``seeds``; ``kinds`` maps task to kind. Columns ``task``, ``metric``, ``seed``, ``gain`` and
+    ``relative_gain`` (gain over the baseline's absolute value): the table ``negative_transfer`` takes. A seed
+    without that baseline gives no gain (None).
+
+    Examples
+    --------
+    >>> seed = {"test": {"y": {"r2": 0.4}}, "baselines": {"single_task": {"y": {"r2": 0.5}}}}
+    >>> seed_gains([seed], [7], {"y": "regression"}).round(3).values.tolist()
+    [['y', 'r2', 7, -0.1, -0.2]]
+    """
+    rows = []
+    for seed, values in zip(seeds, metrics, strict=True):
+        test = (values or {}).get("test") or {}
+        alone = ((values or {}).get("baselines") or {}).get(baseline) or {}
+        for task, kind in kinds.items():
+            metric = PRIMARY_METRIC[kind]
+            other = (alone.get(task) or {}).get(metric)
+            gain = _vs(metric, (test.get(task) or {}).get(metric), other)
+            relative = gain / abs(other) if gain is not None and other else None
+            rows.append((task, metric, int(seed), gain, relative))
+    return pd.DataFrame(rows, columns=["task", "metric", "seed", "gain", "relative_gain"])

@@ -85,6 +85,8 @@ def transfer_flags(snapshot) -> None:
         st.info(f"**Negative transfer**: {line}", icon=":material/call_split:")
     if not lines:
         st.caption("No task did clearly worse trained with the others than alone (one seed).")
+    st.caption("This run is one seed: *Repeat with 3 seeds* in the Runs section below flags negative transfer "
+               "over seeds (tasks worse than alone on every seed).")
 
 
 def _job_status(kind: str, run_id: int):

@@ -25,7 +25,9 @@ from core.training import (
     baseline_losses,
     check_runs_dir,
     list_runs,
+    negative_transfer,
     runs_frame,
+    seed_gains,
     seed_summary,
     split_digest,
 )
@@ -180,6 +182,49 @@ def _curves(runs: dict[str, RunRecord], chosen: list[str], table: pd.DataFrame) 
     st.plotly_chart(figure, width="stretch", key=K.RUNS_CURVES)
 
 
+def _made_here(work: Work, run: RunRecord) -> bool:
+    return (run.config.get("data", {}).get("fingerprint") == work.data.fingerprint
+            and run.config.get("split", {}).get("digest") == split_digest(work.assignment))
+
+
+def seeds_of_setting(work: Work, runs: tuple[RunRecord, ...], chosen: list[str]) -> tuple[RunRecord, ...]:
+    """The finished runs with single-task baselines of one setting on this data and split, one per seed (the
+    newest): the first selected run's setting if it was made here, else the newest run's made here."""
+    here = [run for run in runs if _made_here(work, run)]
+    anchor = next((run for name in chosen for run in here if run.name == name), here[-1] if here else None)
+    if anchor is None:
+        return ()
+    by_seed = {}
+    for run in here:  # oldest first: a later run of a seed replaces an earlier one
+        if (run.setting == anchor.setting and run.status == "done"
+                and ((run.metrics or {}).get("baselines") or {}).get("single_task")):
+            by_seed[run.seed] = run
+    return tuple(by_seed.values())
+
+
+def transfer_over_seeds(work: Work, runs: tuple[RunRecord, ...], chosen: list[str]) -> None:
+    """Tasks worse than alone on every finished seed of the selected setting, in words, and the rule; with one
+    seed, say so and point to *Repeat with 3 seeds*."""
+    seeds = seeds_of_setting(work, runs, chosen)
+    if not seeds:
+        return
+    setting = f"{seeds[-1].design} · {seeds[-1].weighting}"
+    if len(seeds) == 1:
+        st.caption(f"Negative transfer over seeds: {setting} has one finished seed with single-task baselines on "
+                   f"this data and split; press **Repeat with {REPEAT_SEEDS} seeds** to flag the tasks that do worse "
+                   "trained with the others than alone over seeds.")
+        return
+    gains = seed_gains([run.metrics for run in seeds], [run.seed for run in seeds], seeds[-1].kinds)
+    lines = negative_transfer(gains)
+    for line in lines:
+        st.warning(f"**Negative transfer** ({setting}): {line}", icon=":material/call_split:")
+    rule = (f"Negative transfer over the {len(seeds)} finished seeds of {setting} on this data and split "
+            f"(seeds {', '.join(str(run.seed) for run in seeds)}): a task is flagged when its primary test metric "
+            "is below its single-task net's on every seed (so its mean gain is below 0 too); the % is the mean "
+            "gain relative to the single-task net.")
+    st.caption(rule if lines else f"No task is worse than alone on every seed. {rule}")
+
+
 # --------------------------------------------------------------------------- repeat with seeds
 
 
@@ -281,6 +326,7 @@ def runs_section(work: Work, folder: str, was_live: bool) -> None:
     st.caption("Select rows to compare their runs. Δ is the multi-task net's primary test metric minus the baseline's "
                "(positive: the multi-task net is better); Δm the mean relative gain over tasks (Maninis et al. 2019).")
     _verdicts(runs, chosen)
+    transfer_over_seeds(work, found, chosen)
     _repeat(work, runs, chosen, folder)
     _curves(runs, chosen, table)
 
