@@ -29,7 +29,7 @@ CHECK_TITLES = {
 }
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class ClusterDiagnosis:
     """A split's diagnostics from counts (see the module). Every frame is small: labels x splits at most."""
 

@@ -125,7 +125,7 @@ def exact_quantile_edges(client, frame, column: str, n_bins: int, run) -> np.nda
 # --------------------------------------------------------------------------- the label-set table
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class LabelSets:
     """The distinct label keys of the data, encoded: the (sets x labels) matrix the counts multiply.
 

@@ -21,7 +21,7 @@ from ._solve import place
 __all__ = ["Plan", "summarise_part", "group_part", "join_part"]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class Plan:
     """What every task of a split needs to know (small; shipped with each task)."""
 
@@ -104,7 +104,7 @@ def group_part(frame: pd.DataFrame, offset: int, plan: Plan, set_index_of, set_m
 # --------------------------------------------------------------------------- pass 3: join and write
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class Solution:
     """How a partition finds its rows' splits: one of the ``kind``s below, with what it needs."""
 

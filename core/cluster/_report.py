@@ -11,6 +11,7 @@ says. So its size does not grow with the rows.
 from __future__ import annotations
 
 import dataclasses
+import json
 import shlex
 from pathlib import Path
 
@@ -112,7 +113,7 @@ def cluster_report(data, tasks, split_dir, out, *, config: SplitConfig | None = 
 
     tasks = tuple(tasks)
     summary = read_summary(split_dir)
-    config = config or SplitConfig.from_json(__import__("json").dumps(summary["config"]))
+    config = config or SplitConfig.from_json(json.dumps(summary["config"]))
     say = progress or (lambda share, text: None)
     with _client_or_local(client) as client:
         say(0.05, "Counting labels per split over every row")

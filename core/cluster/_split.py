@@ -67,7 +67,7 @@ SUMMARY_FORMAT = "tasksplit.ClusterSplit"
 Progress = Callable[[float, str], None]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class ClusterSplit:
     """A split written by :func:`split_dataset`: where, how, its sizes and its diagnosis.
 
@@ -140,7 +140,7 @@ def _summarise(client, frame, tasks, config, plan_options, progress, watch):
     for column in regression_columns(tasks):
         _say(progress, 0.05, f"Exact quantiles of '{column}'")
         edges[column] = exact_quantile_edges(client, frame, column, config.n_bins, lambda items: run_pass(client, items, watch))
-    plan = Plan(config, label_columns=tuple(label_columns(tasks)), edges=edges, **plan_options)
+    plan = Plan(config=config, label_columns=tuple(label_columns(tasks)), edges=edges, **plan_options)
     _say(progress, 0.15, "Summarising: rows per label set")
     import dask
 
@@ -290,7 +290,7 @@ def _plan_and_solve(client, frame, tasks, config, features, progress, watch, not
             notes.append(f"{missing:,} rows have no value in split_column '{config.split_column}'; they are marked "
                          f"'{EXCLUDED}'.")
         del caught
-        solution = Solution("lookup", names, column=config.split_column, lookup=lookup)
+        solution = Solution(kind="lookup", names=names, column=config.split_column, lookup=lookup)
     elif config.strategy == "hash":
         column = config.group_column or config.id_column
         missing = sum(g["missing_ids"] for g in got)
@@ -299,21 +299,21 @@ def _plan_and_solve(client, frame, tasks, config, features, progress, watch, not
             raise DataError(f"{setting} '{column}' has {missing:,} missing values; every row needs an id for a hash "
                             "split, so fill them.")
         hashing = SplitConfig(strategy="hash", id_column=column, fractions=config.fractions, seed=config.seed)
-        solution = Solution("hash", config.split_names, column=column)
+        solution = Solution(kind="hash", names=config.split_names, column=column)
         extra = [hashing] * len(n)
     elif time_rows:
         values = _merged_counts(got, "times")
         units = Units(None, values.to_numpy(dtype=np.int64), "rows")
         code = strategy.codes(pd.DataFrame({config.time_column: values.index}), (), config, units, notes)
-        solution = Solution("lookup", config.split_names, column=config.time_column,
+        solution = Solution(kind="lookup", names=config.split_names, column=config.time_column,
                             lookup=pd.Series(np.asarray(code, dtype=np.int64), index=values.index))
     elif grouped is not None:
         _say(progress, 0.25, "Summarising: labels per group")
-        group_plan = Plan(config, plan.label_columns, plan.edges, group_column=grouped,
+        group_plan = Plan(config=config, label_columns=plan.label_columns, edges=plan.edges, group_column=grouped,
                           time_column=config.time_column if strategy.by_time else None)
         table, lone = _group_table(client, frame, group_plan, offsets, sets, watch)
         by_group, by_row = _solve_groups(config, tasks, table, lone, group_plan, notes)
-        solution = Solution("lookup", config.split_names, column=grouped, lookup=by_group)
+        solution = Solution(kind="lookup", names=config.split_names, column=grouped, lookup=by_group)
         extra = [by_row] * len(n)
     else:
         total = int(n.sum())
@@ -327,7 +327,7 @@ def _plan_and_solve(client, frame, tasks, config, features, progress, watch, not
             counts = largest_remainder(total, config.shares)[None, :]
             set_rows, by_labels = np.array([total], dtype=np.int64), False
             extra = [(np.array([0]), np.array([offsets[i]])) for i in range(len(n))]
-        solution = Solution("sets", config.split_names, cumulative=np.cumsum(counts, axis=1), set_rows=set_rows,
+        solution = Solution(kind="sets", names=config.split_names, cumulative=np.cumsum(counts, axis=1), set_rows=set_rows,
                             seed=config.seed, by_labels=by_labels)
     return plan, solution, extra, n, offsets, sets
 
@@ -626,7 +626,7 @@ def diagnose_split(
                                 f"{len(summary['partitions'])} parts, here {int(n.sum()):,} in {len(n)}); split this "
                                 "data again.")
             offsets = np.cumsum(n) - n
-            solution = Solution("file", tuple(summary["splits"]))
+            solution = Solution(kind="file", names=tuple(summary["splits"]))
             extra = [str(Path(split_dir) / PARTS / f"part-{i:05d}.parquet") for i in range(len(n))]
         _say(progress, 0.55, "Counting labels per split")
         stats, reduced = _join(client, frame, plan, solution, extra, offsets, sets, None, False, watch)
