@@ -1,26 +1,26 @@
-"""The command line: ``python -m core split|report|train DATA --task T ...`` and ``python -m core app``.
+"""The command line: ``python -m core split|report|train DATA --task T ...``.
 
-Installed with pip the command is ``tasksplit`` (``tasksplit split ...``, ``tasksplit app``).
+Installed with pip the command is ``tasksplit`` (``tasksplit split ...``); its entry is the dashboard's launcher,
+``dashboard/launch.py``, which adds ``tasksplit app`` (in the repository: ``python -m dashboard app``) and hands
+every other command to :func:`main` here. The library itself never imports streamlit or the dashboard.
 
 DATA is a CSV/TSV/Parquet/Excel/JSON path, ``builtin:NAME`` or ``builtin:synthetic:ROWSxLABELS``; with
 ``--engine dask`` a Parquet folder, file or glob (or any fsspec URL) or CSV globs, split on a Dask cluster
 (a LocalCluster sized to the machine, or ``--scheduler ADDR``) into an output folder.
 ``--task col`` is one column (kind inferred), ``--task col:kind`` forces the kind,
 ``--task name=a+b+c`` is a multilabel task of 0/1 columns. Without ``--task``, a built-in dataset's suggested tasks are used.
-Bad input exits with status 2 and one line on stderr, never a traceback. ``app`` serves the
-dashboard (``dashboard/app.py``; installed, ``tasksplit/_app/dashboard/app.py``) with streamlit.
+Bad input exits with status 2 and one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.abc
-import importlib.machinery
 import json
 import os
 import sys
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -34,6 +34,23 @@ from .tasks import Task, parse_task_spec
 EXIT_BAD_INPUT = 2
 PACKAGE = __package__ or "core"  # the name the library was imported as: core in the repository, tasksplit installed
 PROG = "python -m core" if PACKAGE == "core" else PACKAGE
+NO_APP = "python -m dashboard app"  # where the dashboard's command lives in the repository (dashboard/launch.py)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtraCommand:
+    """A command the library's parser lists and its launcher runs: the dashboard's ``app`` (``dashboard/launch.py``).
+
+    ``run(args, options)`` gets the parsed arguments and the options the parser did not know, and returns the
+    exit status; it may raise :class:`TaskSplitError` for a one-line message.
+    """
+
+    name: str
+    summary: str  # what it does, for the command line's description: "serve the dashboard"
+    help: str
+    description: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, list[str]], int]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,17 +65,11 @@ def _needing(column: str) -> str:
     return ", ".join(name for name, strategy in STRATEGIES.items() if strategy.column == column)
 
 
-def _port(text: str) -> int:
-    """``--port``'s value: a TCP port, checked here so that a bad one never reaches the server."""
-    port = int(text) if text.strip().lstrip("-").isdigit() else 0
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port; use a number from 1 to 65535")
-    return port
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Split a multi-task dataset, report on the split, train a model on it, "
-                     "or serve the dashboard. DATA is a file, builtin:NAME or builtin:synthetic:ROWSxLABELS.")
+def _parser(prog: str = PROG, extra: ExtraCommand | None = None) -> argparse.ArgumentParser:
+    what = ["Split a multi-task dataset", "report on the split", "train a model on it"]
+    what += [extra.summary] if extra is not None else []
+    parser = _Parser(prog=prog, description=f"{', '.join(what[:-1])}, or {what[-1]}. "
+                     "DATA is a file, builtin:NAME or builtin:synthetic:ROWSxLABELS.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -137,10 +148,9 @@ def _parser() -> argparse.ArgumentParser:
     design.add_argument("--head-depth", metavar="task=k,...",
                         help="hierarchical: the trunk layer each task's head reads (default the last)")
 
-    app = commands.add_parser("app", allow_abbrev=False, help="serve the dashboard (other options go to `streamlit run`)",
-                              description="Serve the dashboard on http://localhost:PORT. Options this command does not "
-                              "know go to `streamlit run`, e.g. --server.address 0.0.0.0 --server.maxUploadSize 500.")
-    app.add_argument("--port", type=_port, metavar="N", help="the port, 1 to 65535 (default: streamlit's, 8501)")
+    if extra is not None:
+        command = commands.add_parser(extra.name, allow_abbrev=False, help=extra.help, description=extra.description)
+        extra.add_arguments(command)
     return parser
 
 
@@ -449,102 +459,23 @@ def _dask_report(args: argparse.Namespace) -> None:
 COMMANDS = {"split": _cmd_split, "report": _cmd_report, "train": _cmd_train}
 
 
-# --------------------------------------------------------------------------- app: the dashboard
-
-
-class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Imports ``alias`` and every ``alias.X`` as the very module objects ``real`` and ``real.X``.
-
-    The installed dashboard imports ``core`` by name while the library is ``tasksplit``: with this
-    finder first on ``sys.meta_path``, ``core.splits`` *is* ``tasksplit.splits`` (one module, one
-    set of classes), whatever else on ``sys.path`` is called ``core``.
-    """
-
-    def __init__(self, alias: str, real: str) -> None:
-        self.alias, self.real = alias, real
-        self._specs: dict[str, importlib.machinery.ModuleSpec] = {}
-
-    def find_spec(self, fullname, path=None, target=None):  # noqa: D102 - importlib protocol
-        if fullname != self.alias and not fullname.startswith(self.alias + "."):
-            return None
-        real = self.real + fullname[len(self.alias):]
-        try:
-            module = importlib.import_module(real)
-        except ModuleNotFoundError as error:
-            if error.name == real:  # no such module: let the import fail under the name asked for
-                return None
-            raise
-        return importlib.machinery.ModuleSpec(fullname, self, is_package=hasattr(module, "__path__"))
-
-    def create_module(self, spec):  # noqa: D102
-        module = sys.modules[self.real + spec.name[len(self.alias):]]
-        self._specs[module.__name__] = module.__spec__  # the import system overwrites __spec__ next
-        return module
-
-    def exec_module(self, module):  # noqa: D102 - the module is already executed under its real name
-        module.__spec__ = self._specs.pop(module.__name__)
-
-
-def alias_package(alias: str, real: str) -> None:
-    """Make ``import alias.X`` give the module ``real.X`` itself (see :class:`_AliasFinder`)."""
-    if not any(isinstance(f, _AliasFinder) and f.alias == alias for f in sys.meta_path):
-        sys.meta_path.insert(0, _AliasFinder(alias, real))
-
-
-def dashboard_script() -> Path:
-    """The dashboard's entry file: shipped inside the package, or beside it in the repository."""
-    here = Path(__file__).resolve().parent
-    for script in (here / "_app" / "dashboard" / "app.py", here.parent / "dashboard" / "app.py"):
-        if script.is_file():
-            return script
-    raise ConfigError(f"No dashboard beside {here}; install TaskSplit with `pip install .` from a clone.")
-
-
-def streamlit_arguments(port: int | None, options: list[str]) -> list[str]:
-    """The ``streamlit run`` arguments after the script: localhost unless told otherwise, the port, the rest.
-
-    Examples
-    --------
-    >>> streamlit_arguments(8600, ["--theme.base", "dark"])
-    ['--server.address', 'localhost', '--server.port', '8600', '--theme.base', 'dark']
-    """
-    given = {option.split("=")[0] for option in options}
-    address = [] if "--server.address" in given else ["--server.address", "localhost"]
-    return [*address, *(["--server.port", str(port)] if port is not None else []), *options]
-
-
-def _cmd_app(args: argparse.Namespace, options: list[str]) -> int:
-    """Serve the dashboard in this process, so the alias below holds for its scripts."""
-    script = dashboard_script()
-    if PACKAGE != "core":
-        alias_package("core", PACKAGE)
-    import click
-    from streamlit.web import cli
-
-    command = ["run", str(script), *streamlit_arguments(args.port, options)]
-    try:
-        cli.main.main(command, prog_name=f"{PROG} app", standalone_mode=False)
-    except click.ClickException as error:
-        raise ConfigError(f"{_one_line(error.format_message())}; see `{PROG} app --help` and `streamlit run --help`.") from None
-    except (OverflowError, OSError) as error:  # the socket: a port out of range, an address that does not resolve
-        reason = _one_line(getattr(error, "strerror", None) or str(error)).rstrip(".")
-        raise ConfigError(f"The dashboard cannot start ({reason}); check --port and --server.address.") from None
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, prog: str = PROG, extra: ExtraCommand | None = None) -> int:
     """Run one command; bad input prints exactly one line to stderr and returns 2.
 
     Warnings (a rare class, a Latin-1 file) are printed one per line after a
     successful run; when the input is bad, only the error's line is printed.
+    ``extra`` is one more command that its own launcher runs (the dashboard's ``app``).
     """
-    parser = _parser()
+    parser = _parser(prog, extra)
     try:
-        args, extra = parser.parse_known_args(argv)
-        if args.command == "app":
-            return _cmd_app(args, extra)
-        if extra:
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        if extra is None and (sys.argv[1:] if argv is None else argv)[:1] == ["app"]:
+            raise ConfigError(f"`app` serves the dashboard, which is not part of the library: run `{NO_APP}` "
+                              "(`tasksplit app` when installed).")
+        args, unknown = parser.parse_known_args(argv)
+        if extra is not None and args.command == extra.name:
+            return extra.run(args, unknown)
+        if unknown:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     except TaskSplitError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

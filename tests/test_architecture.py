@@ -129,6 +129,10 @@ def test_figures_import_nothing_of_core():
         assert not outside, f"{path.relative_to(ROOT)} imports {outside}: figures take tidy frames"
 
 
+# The console command's entry hands split|report|train to the library's command line.
+ENTRY = {Path("dashboard/launch.py"): {"core.__main__"}}
+
+
 @pytest.mark.parametrize("folder", ["dashboard", "core/__main__.py", "bench"])
 def test_the_dashboard_the_cli_and_the_benchmarks_import_only_public_packages(folder):
     target = ROOT / folder
@@ -137,9 +141,35 @@ def test_the_dashboard_the_cli_and_the_benchmarks_import_only_public_packages(fo
         f"{path.relative_to(ROOT)}:{line} imports {module}"
         for path in paths
         for line, module in _imports(path)
-        if module not in PUBLIC
+        if module not in PUBLIC and module not in ENTRY.get(path.relative_to(ROOT), ())
     ]
     assert not private, "\n".join(private)
+
+
+def _imported_tops(path: Path) -> list[tuple[int, str]]:
+    """The top-level name of every absolute import in ``path``, with its line, at any depth of the file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module.split(".")[0]))
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name.split(".")[0]) for alias in node.names]
+    return found
+
+
+def test_no_module_of_core_imports_streamlit_or_the_dashboard():
+    """core is a pure library, its command line too: ``tasksplit app`` lives in dashboard/launch.py."""
+    paths = sorted(CORE.rglob("*.py"))
+    assert CORE / "__main__.py" in paths
+    wrong = [f"{path.relative_to(ROOT)}:{line} imports {top}" for path in paths
+             for line, top in _imported_tops(path) if top in ("streamlit", "dashboard")]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_import_check_sees_a_lazy_streamlit_import(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from streamlit.web import cli\n    import dashboard.state\n")
+    assert _imported_tops(module) == [(2, "streamlit"), (3, "dashboard")]
 
 
 def _public_names(module: types.ModuleType) -> set[str]:

@@ -35,7 +35,8 @@ from packaging.requirements import Requirement
 
 import core
 import core.splits
-from core.__main__ import dashboard_script, main, streamlit_arguments
+from core.__main__ import main as library_main
+from dashboard.launch import dashboard_script, main, streamlit_arguments
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -104,8 +105,16 @@ def test_the_pinned_lock_meets_every_lower_bound():
 def test_the_version_has_one_home(capsys):
     assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "tasksplit.__version__"}
     with pytest.raises(SystemExit):
-        main(["--version"])
+        library_main(["--version"])
     assert capsys.readouterr().out == f"python -m core {core.__version__}\n"
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out == f"python -m dashboard {core.__version__}\n"
+
+
+def test_the_command_is_the_dashboards_launcher():
+    """``tasksplit`` runs ``app`` itself and hands the library's commands to ``core.__main__.main``."""
+    assert PYPROJECT["project"]["scripts"] == {"tasksplit": "tasksplit._app.dashboard.launch:main"}
 
 
 # --------------------------------------------------------------------------- the top-level package
@@ -151,11 +160,13 @@ def as_tasksplit():
         yield Path(folder)
 
 
-ALIAS_CHECK = """
+ALIAS_CHECK = f"""
 import importlib.util, sys
 assert importlib.util.find_spec("core") is None, "core is importable here"
-from tasksplit.__main__ import alias_package
-alias_package("core", "tasksplit")
+spec = importlib.util.spec_from_file_location("launch", {str(ROOT / "dashboard" / "launch.py")!r})
+launch = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(launch)  # the launcher alone: dashboard/ is not on the path here
+launch.alias_package("core", "tasksplit")
 import tasksplit.splits
 import core.splits
 from core.report import reproduce_code  # core.report before tasksplit.report
@@ -217,6 +228,21 @@ def test_the_repository_serves_its_own_dashboard():
     assert dashboard_script() == ROOT / "dashboard" / "app.py"
 
 
+def test_the_library_alone_has_no_app_command_and_says_where_it_is(capsys):
+    assert library_main(["app", "--port", "8600"]) == 2
+    assert capsys.readouterr().err == (
+        "error: `app` serves the dashboard, which is not part of the library: run `python -m dashboard app` "
+        "(`tasksplit app` when installed).\n"
+    )
+
+
+def test_the_launcher_hands_the_library_commands_on(tmp_path, capsys):
+    out = tmp_path / "yeast.csv"
+    assert main(["split", "builtin:yeast", "--task", "function", "--folds", "3", "--out", str(out)]) == 0
+    assert capsys.readouterr().err.startswith(f"wrote {out}:")
+    assert pd.read_csv(out)["split"].nunique() == 3
+
+
 def test_app_options_default_to_localhost_and_pass_the_rest_to_streamlit():
     assert streamlit_arguments(None, []) == ["--server.address", "localhost"]
     assert streamlit_arguments(9000, ["--server.address=0.0.0.0", "--theme.base", "dark"]) == [
@@ -236,7 +262,7 @@ def test_a_port_out_of_range_is_one_line_and_status_2(port, capsys):
     assert main(["app", "--port", port]) == 2  # refused before any server starts
     assert capsys.readouterr().err == (
         f"error: argument --port: {port!r} is not a port; use a number from 1 to 65535; "
-        "see `python -m core app --help`.\n"
+        "see `python -m dashboard app --help`.\n"
     )
 
 
@@ -248,7 +274,7 @@ def test_a_port_out_of_range_is_one_line_and_status_2(port, capsys):
 def test_a_server_that_cannot_start_is_one_line_and_status_2(options, words):
     """try14 P19: streamlit's own options went to bind() and ended in a traceback. In a process of its own:
     streamlit keeps its runtime for the process once started."""
-    done = subprocess.run([sys.executable, "-m", "core", "app", *options], cwd=ROOT, env=_env(),
+    done = subprocess.run([sys.executable, "-m", "dashboard", "app", *options], cwd=ROOT, env=_env(),
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr == f"error: The dashboard cannot start ({words}); check --port and --server.address.\n"
@@ -257,7 +283,7 @@ def test_a_server_that_cannot_start_is_one_line_and_status_2(options, words):
 def test_other_commands_still_refuse_unknown_options(tmp_path, capsys):
     out = tmp_path / "x.csv"
     assert main(["split", "builtin:yeast", "--port", "1", "--out", str(out)]) == 2
-    assert capsys.readouterr().err == "error: unrecognized arguments: --port 1; see `python -m core --help`.\n"
+    assert capsys.readouterr().err == "error: unrecognized arguments: --port 1; see `python -m dashboard --help`.\n"
     assert not out.exists()
 
 
@@ -342,7 +368,7 @@ def test_the_installed_reproduce_script_runs(installed):
 
 DASHBOARD = """
 import sys
-from tasksplit.__main__ import alias_package, dashboard_script
+from tasksplit._app.dashboard.launch import alias_package, dashboard_script
 alias_package("core", "tasksplit")
 from streamlit.testing.v1 import AppTest
 app = AppTest.from_file(str(dashboard_script()), default_timeout=120).run()
