@@ -260,6 +260,17 @@ class Balance:
         cost[rows, self.assignment] = np.inf
         return cost
 
+    def move_costs_of(self, units: np.ndarray) -> np.ndarray:
+        """The rows ``units`` of :meth:`move_costs`, computed for those units only (the same arithmetic)."""
+        counts = self.counts[units]
+        pull = self.pulls(counts, self.sizes[units], slice(None))
+        rows = np.arange(len(units))
+        sizes, by_rate = self.sizes[units], self.by_rate[units]
+        own = self.norm[units] - 2 * sizes * by_rate + sizes**2 * (self.rate @ self.rate + 1)
+        cost = 2 * (pull - pull[rows, self.assignment[units]][:, None]) + 2 * own[:, None]
+        cost[rows, self.assignment[units]] = np.inf
+        return cost
+
     def transfer(self, units, signs, a: int, b: int) -> None:
         """Move ``units`` with sign +1 from split a to b, and with sign -1 from b to a."""
         for unit, sign in zip(units, signs, strict=True):
@@ -353,7 +364,7 @@ class Balance:
                 return
             fit = np.abs(self.sizes[members] - gap[fuller, emptier] / 2)
             close = members[fit == fit.min()]
-            harm = self.move_costs()[close, emptier] if len(close) > 1 else np.zeros(1)
+            harm = self.move_costs_of(close)[:, emptier] if len(close) > 1 else np.zeros(1)
             self.transfer([int(close[np.argmin(harm)])], [1.0], fuller, emptier)
 
 
