@@ -2,7 +2,7 @@
 
 Installed with pip, the console script ``tasksplit`` is this module's :func:`main` (``tasksplit app``,
 ``tasksplit split ...``); in the repository it is ``python -m dashboard`` (``python -m dashboard app``), and
-``python -m core`` runs the library's commands alone. The library's command line (``core/__main__.py``) parses
+``python -m core`` runs the library's commands alone. The library's command line (:mod:`core.cli`) parses
 and runs every command; this module gives it the ``app`` command (:data:`APP`), which only the dashboard knows.
 
 Installed, the library is the package ``tasksplit`` and this file is ``tasksplit/_app/dashboard/launch.py``,
@@ -124,8 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command of ``tasksplit`` (``app``, ``split``, ``report``, ``train``); bad input: one line, 2."""
     if LIBRARY != "core":
         alias_package("core", LIBRARY)
-    from core.__main__ import ExtraCommand
-    from core.__main__ import main as library_main
+    from core.cli import ExtraCommand
+    from core.cli import main as library_main
 
     app = ExtraCommand(
         name="app", summary="serve the dashboard", help="serve the dashboard (other options go to `streamlit run`)",

@@ -14,13 +14,12 @@ session drops it (garbage-collected).
 from __future__ import annotations
 
 import logging
-import threading
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.errors import TaskSplitError
 from core.training import fit_run
+from dashboard.background import BackgroundJob, Shared, unexpected
 from dashboard.training_run import RunRequest
 
 __all__ = ["QueueSnapshot", "RunQueue"]
@@ -58,25 +57,18 @@ class QueueSnapshot:
 
 
 @dataclass(kw_only=True)
-class _Shared:
+class _Shared(Shared[QueueSnapshot]):
     planned: int
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    cancel: threading.Event = field(default_factory=threading.Event)
     finished: int = 0
     current: str | None = None
     epoch: int = 0
     errors: list[str] = field(default_factory=list)
     running: bool = True
 
-    def update(self, **values) -> None:
-        with self.lock:
-            for name, value in values.items():
-                setattr(self, name, value)
-
     def snapshot(self) -> QueueSnapshot:
         with self.lock:
             return QueueSnapshot(planned=self.planned, finished=self.finished, current=self.current, epoch=self.epoch,
-                                 errors=tuple(self.errors), cancelled=self.cancel.is_set(), running=self.running)
+                                 errors=tuple(self.errors), cancelled=self.stop.is_set(), running=self.running)
 
 
 def _label(request: RunRequest) -> str:
@@ -87,7 +79,7 @@ def _work(shared: _Shared, requests: Sequence[RunRequest]) -> None:
     """Train each request into its folder in turn, until done or cancelled; an error is noted and the next goes on."""
     try:
         for request in requests:
-            if shared.cancel.is_set():
+            if shared.stop.is_set():
                 break
             shared.update(current=_label(request), epoch=0)
             try:
@@ -97,23 +89,23 @@ def _work(shared: _Shared, requests: Sequence[RunRequest]) -> None:
                     feature_columns=request.feature_columns, test_fold=request.test_fold,
                     group_column=request.group_column, id_column=request.id_column, time_column=request.time_column,
                     data=dict(request.data), on_epoch=lambda record: shared.update(epoch=record.epoch),
-                    should_stop=shared.cancel.is_set,
+                    should_stop=shared.stop.is_set,
                 )
             except TaskSplitError as error:
                 with shared.lock:
                     shared.errors.append(f"{_label(request)}: {error}")
             except Exception as error:  # noqa: BLE001 - the thread's last resort: the page must hear of it
-                log.exception("Queued run %s failed", _label(request))
+                why = unexpected(log, f"Queued run {_label(request)}", error)
                 with shared.lock:
-                    shared.errors.append(f"{_label(request)} failed unexpectedly ({type(error).__name__}: {error}).")
-            if not shared.cancel.is_set():
+                    shared.errors.append(f"{_label(request)} failed unexpectedly ({why}).")
+            if not shared.stop.is_set():
                 with shared.lock:
                     shared.finished += 1
     finally:
         shared.update(running=False, current=None)
 
 
-class RunQueue:
+class RunQueue(BackgroundJob[QueueSnapshot]):
     """Runs trained one after another in a background thread; cancellable; read through :meth:`snapshot`.
 
     Examples
@@ -133,27 +125,8 @@ class RunQueue:
 
     def __init__(self, requests: Sequence[RunRequest]):
         self.requests = tuple(requests)
-        self._shared = _Shared(planned=len(self.requests))
-        self._thread = threading.Thread(target=_work, args=(self._shared, self.requests), name="run-queue",
-                                        daemon=True)
-        weakref.finalize(self, self._shared.cancel.set)
-
-    def start(self) -> RunQueue:
-        self._thread.start()
-        return self
+        super().__init__(_work, _Shared(planned=len(self.requests)), self.requests, name="run-queue")
 
     def cancel(self) -> None:
         """Stop the run in progress (within ``check_every`` batches) and drop the runs not started."""
-        self._shared.cancel.set()
-
-    @property
-    def running(self) -> bool:
-        return self._shared.snapshot().running
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait for the thread to end (at most ``timeout`` seconds); True when it has ended."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def snapshot(self) -> QueueSnapshot:
-        return self._shared.snapshot()
+        self.stop()

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-import threading
 import time
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -49,6 +47,7 @@ from core.training import (
     tree_baselines,
     weights_frame,
 )
+from dashboard.background import BackgroundJob, Shared, unexpected
 
 __all__ = ["RunRequest", "RunSnapshot", "TrainingRun"]
 
@@ -230,7 +229,7 @@ def _duration(seconds: float) -> str:
 
 
 @dataclass(kw_only=True)
-class _Shared:
+class _Shared(Shared[RunSnapshot]):
     """What the thread writes and the page reads; every access holds ``lock``."""
 
     run_id: int
@@ -238,8 +237,6 @@ class _Shared:
     tasks: tuple[str, ...]
     baselines_planned: bool
     patience: int | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    stop: threading.Event = field(default_factory=threading.Event)
     phase: str = "preparing"
     records: list[EpochRecord] = field(default_factory=list)
     baseline_task: str | None = None
@@ -267,11 +264,6 @@ class _Shared:
             self.baseline_task, self.baseline_epoch = task, record.epoch
             self.baseline_epochs_done += 1
             self.baseline_history.append((task, record))
-
-    def update(self, **values) -> None:
-        with self.lock:
-            for name, value in values.items():
-                setattr(self, name, value)
 
     def snapshot(self) -> RunSnapshot:
         with self.lock:
@@ -322,16 +314,16 @@ def _work(shared: _Shared, request: RunRequest) -> None:
         if writer is not None:
             writer.fail(str(error))
     except Exception as error:  # noqa: BLE001 - the thread's last resort: an unexpected error must reach the page
-        log.exception("Training run %s failed", shared.run_id)  # the traceback goes to the server log
-        shared.update(error=f"Training failed unexpectedly ({type(error).__name__}: {error}). "
-                            "The details are in the server log; try other settings.")
+        why = unexpected(log, f"Training run {shared.run_id}", error)  # the traceback goes to the server log
+        shared.update(error=f"Training failed unexpectedly ({why}). The details are in the server log; "
+                            "try other settings.")
         if writer is not None:
-            writer.fail(f"Training failed unexpectedly ({type(error).__name__}: {error}).")
+            writer.fail(f"Training failed unexpectedly ({why}).")
     finally:
         shared.update(phase="finished", finished=time.perf_counter())
 
 
-class TrainingRun:
+class TrainingRun(BackgroundJob[RunSnapshot]):
     """A run of the Model page: started once, read any number of times, stopped on request or when dropped.
 
     Examples
@@ -352,35 +344,9 @@ class TrainingRun:
         self.request = request
         self.id = next(_ids)
         names = tuple(task.name for task in request.tasks)
-        self._shared = _Shared(run_id=self.id, planned_epochs=request.config.epochs, tasks=names,
-                               baselines_planned=request.baselines, patience=request.config.patience)
-        self._thread = threading.Thread(target=_work, args=(self._shared, request), name=f"training-run-{self.id}",
-                                        daemon=True)
-        # A backstop: the session stops a run it replaces (state.set_training); one dropped without that
-        # (a session that ends) stops within an epoch once collected.
-        weakref.finalize(self, self._shared.stop.set)
-
-    def start(self) -> TrainingRun:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Ask the thread to stop; it ends within one epoch (within ``check_every`` batches, in fact)."""
-        self._shared.stop.set()
-
-    @property
-    def stopping(self) -> bool:
-        return self._shared.stop.is_set()
-
-    @property
-    def running(self) -> bool:
-        """False once the thread has stored its outcome (it may take a moment more to exit)."""
-        return self._shared.snapshot().running
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait for the thread to end (at most ``timeout`` seconds); True when it has ended."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def snapshot(self) -> RunSnapshot:
-        return self._shared.snapshot()
+        shared = _Shared(run_id=self.id, planned_epochs=request.config.epochs, tasks=names,
+                         baselines_planned=request.baselines, patience=request.config.patience)
+        # The session stops a run it replaces (state.set_training); one dropped without that (a session that
+        # ends) stops within an epoch once collected (BackgroundJob's backstop). The thread's stop is polled
+        # every ``check_every`` batches.
+        super().__init__(_work, shared, request, name=f"training-run-{self.id}")

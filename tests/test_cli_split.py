@@ -184,7 +184,7 @@ def test_an_unwritable_out_is_one_line_naming_the_path_once(tmp_path):
 
 def test_every_option_of_every_command_says_what_it_does():
     """try14 P14: `split --help` listed --fractions and --seed with no words."""
-    from core.__main__ import _parser
+    from core.cli._parser import _parser
 
     commands = next(a for a in _parser()._actions if a.dest == "command").choices
     for name, command in commands.items():

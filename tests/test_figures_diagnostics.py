@@ -25,7 +25,7 @@ from core.figures import (
     status_color,
     strategy_comparison,
 )
-from core.figures._distribution import text_px
+from core.figures._facets import text_px
 from core.figures._palette import HIGHLIGHT, NEUTRAL
 from core.tasks import Task, encode_tasks
 

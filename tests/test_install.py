@@ -35,7 +35,7 @@ from packaging.requirements import Requirement
 
 import core
 import core.splits
-from core.__main__ import main as library_main
+from core.cli import main as library_main
 from dashboard.launch import dashboard_script, main, streamlit_arguments
 
 ROOT = Path(__file__).resolve().parents[1]

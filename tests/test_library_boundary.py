@@ -37,7 +37,7 @@ def test_importing_core_does_not_import_streamlit():
 
 def test_core_never_prints_or_mentions_streamlit():
     for path in CORE.rglob("*.py"):
-        if path == CORE / "__main__.py":  # the command line talks to the terminal by design
+        if path == CORE / "__main__.py" or CORE / "cli" in path.parents:  # the command line talks to the terminal
             continue
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.__main__ import _parser, main
+from core.cli import main
+from core.cli._parser import _parser
 from core.data import load_builtin
 from core.errors import ConfigError
 from core.splits import FOLD_STRATEGIES, STRATEGIES, SplitConfig, Strategy, split

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from core.__main__ import read_config_file
+from core.cli import read_config_file
 from core.data import load_builtin, load_file
 from core.errors import ConfigError
 from core.report import Workspace, is_workspace, read_split_config

@@ -13,11 +13,11 @@ from ._distribution import (
     binary_rate_bars,
     label_distribution_bars,
     label_distribution_grid,
-    positive_label,
     regression_histogram,
 )
 from ._drilldown import Condition, Drill, drill_from_points, drill_rows
 from ._experts import expert_gates_heatmap
+from ._facets import positive_label
 from ._palette import SPLIT_COLORS, split_color, split_colors, status_color
 from ._runs import RUN_COLORS, run_color, run_curves, run_marks
 from ._split import fold_strip, split_sizes, strip_order

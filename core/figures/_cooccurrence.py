@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ._distribution import colorbar_room, text_px
+from ._facets import colorbar_room, text_px
 from ._palette import DIVERGING, SEQUENTIAL, style
 
 MEASURES = {

@@ -12,12 +12,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ._distribution import (  # noqa: F401  (re-exported: this module named them first)
-    colorbar_room,
     label_distribution_bars,
     label_distribution_grid,
     regression_histogram,
-    text_px,
 )
+from ._facets import colorbar_room, text_px
 from ._palette import SEQUENTIAL, status_color, style
 
 SIDE_BY_SIDE = 380  # px of task names that fit under an association heatmap half a page wide

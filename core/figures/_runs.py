@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ._palette import EXTRA_COLORS, FOLD_COLORS, style
-from ._training import PANEL_HEIGHT, _cell, ema_smooth
+from ._training import PANEL_HEIGHT, _panel, ema_smooth
 
 RUN_COLORS = FOLD_COLORS[:-1] + EXTRA_COLORS  # one colour per run, in the order given
 MARKS = {"best": ("circle", "best val metric"), "early_stop": ("x", "early stopping fired")}
@@ -84,17 +84,13 @@ def run_curves(
     curves = {key: frame.sort_values("epoch") for key, frame in shown.groupby(["task", "run"], sort=False)}
     traces, layout, legend = [], {"annotations": []}, set()
     for i, task in enumerate(tasks):
-        axis = "" if i == 0 else str(i + 1)
-        row, col = divmod(i, columns)
-        x_domain, y_domain = _cell(row, col, rows, columns)
-        layout[f"xaxis{axis}"] = {"domain": x_domain, "anchor": f"y{axis}", "type": "log" if log_x else "linear",
-                                  "title": {"text": "epoch"} if i + columns >= len(tasks) else None}
-        layout[f"yaxis{axis}"] = {"domain": y_domain, "anchor": f"x{axis}", "type": "log" if log_y else "linear",
-                                  "title": {"text": f"{part} loss"} if col == 0 else None}
-        layout["annotations"].append({
-            "text": f"<b>{task}</b>", "xref": "paper", "yref": "paper", "x": sum(x_domain) / 2, "y": y_domain[1],
-            "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 13},
-        })
+        axis = _panel(
+            layout, i, task, rows=rows, columns=columns,
+            x_axis={"type": "log" if log_x else "linear",
+                    "title": {"text": "epoch"} if i + columns >= len(tasks) else None},
+            y_axis={"type": "log" if log_y else "linear",
+                    "title": {"text": f"{part} loss"} if i % columns == 0 else None},
+        )
         for run in runs:
             curve = curves.get((task, run))
             if curve is None or not len(curve):

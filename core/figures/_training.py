@@ -122,23 +122,14 @@ def loss_curves(
     curves = {key: frame.sort_values("epoch") for key, frame in history.groupby(["task", "part"], sort=False)}
     traces, layout = [], {"annotations": [], "shapes": []}
     for i, panel in enumerate(panels):
-        axis = "" if i == 0 else str(i + 1)
-        row, col = divmod(i, columns)
-        x_domain, y_domain = _cell(row, col, rows, columns)
-        layout[f"xaxis{axis}"] = {
-            "domain": x_domain, "anchor": f"y{axis}", "matches": None if i == 0 else "x", "rangemode": "tozero",
-            "title": {"text": "epoch"} if i + columns >= len(panels) else None,
-            "showticklabels": i + columns >= len(panels),
-        }
-        layout[f"yaxis{axis}"] = {
-            "domain": y_domain, "anchor": f"x{axis}", "type": "log" if log_y else "linear",
-            "title": {"text": "loss" + (" (log)" if log_y else "")} if col == 0 else None,
-        }
-        name = "total (sum of tasks)" if panel == TOTAL else panel
-        layout["annotations"].append({
-            "text": f"<b>{name}</b>", "xref": "paper", "yref": "paper", "x": sum(x_domain) / 2, "y": y_domain[1],
-            "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 13},
-        })
+        bottom, left = i + columns >= len(panels), i % columns == 0
+        axis = _panel(
+            layout, i, "total (sum of tasks)" if panel == TOTAL else panel, rows=rows, columns=columns,
+            x_axis={"matches": None if i == 0 else "x", "rangemode": "tozero",
+                    "title": {"text": "epoch"} if bottom else None, "showticklabels": bottom},
+            y_axis={"type": "log" if log_y else "linear",
+                    "title": {"text": "loss" + (" (log)" if log_y else "")} if left else None},
+        )
         for part in PARTS:
             curve = curves.get((panel, part))
             if curve is not None and len(curve):
@@ -175,6 +166,29 @@ def _cell(row: int, col: int, rows: int, columns: int) -> tuple[list[float], lis
     left = col * (width + x_gap)
     bottom = (rows - 1 - row) * (height + y_gap)  # row 0 at the top, the last row at 0
     return [_unit(left), _unit(left + width)], [_unit(bottom), _unit(bottom + height)]
+
+
+def _panel(layout: dict, i: int, title: str, *, rows: int, columns: int, x_axis: dict, y_axis: dict) -> str:
+    """Lay out panel ``i`` of a grid drawn by hand: its axes (``x_axis``, ``y_axis`` add to their domain and
+    anchor) and its bold title above it, into ``layout``. Returns the panel's axis suffix (``""``, ``"2"``, ...).
+
+    Examples
+    --------
+    >>> layout = {"annotations": []}
+    >>> _panel(layout, 1, "y", rows=1, columns=2, x_axis={}, y_axis={"type": "log"})
+    '2'
+    >>> layout["yaxis2"]["type"], layout["xaxis2"]["anchor"], layout["annotations"][0]["text"]
+    ('log', 'y2', '<b>y</b>')
+    """
+    axis = "" if i == 0 else str(i + 1)
+    x_domain, y_domain = _cell(*divmod(i, columns), rows, columns)
+    layout[f"xaxis{axis}"] = {"domain": x_domain, "anchor": f"y{axis}", **x_axis}
+    layout[f"yaxis{axis}"] = {"domain": y_domain, "anchor": f"x{axis}", **y_axis}
+    layout["annotations"].append({
+        "text": f"<b>{title}</b>", "xref": "paper", "yref": "paper", "x": sum(x_domain) / 2, "y": y_domain[1],
+        "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 13},
+    })
+    return axis
 
 
 def _unit(value: float) -> float:

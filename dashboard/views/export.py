@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -138,44 +139,34 @@ def report_button(container, data: Dataset, tasks: tuple[Task, ...], config: Spl
 
     Returns whether it ends with the Model page's training run.
     """
-    reports, session = built_reports(), state.session_token()
     run_id, training, transfer = finished_training((data.fingerprint, tasks, config))
     runs = model_runs.runs_of_split(data.fingerprint, result.assignment)  # the runs folder's runs of this split
     report_key = (data.fingerprint, tasks, config, run_id, tuple(run.name for run in runs))
-    page = reports.get(session, report_key)
-    with container:
-        slot = st.empty()  # the build button, then its progress bar, then the download: one place
-        if page is None and slot.button("Build the HTML report", key=K.BUILD_REPORT, icon=":material/description:"):
-            bar = slot.progress(0.0, text="Building the report…")
-            try:
-                page = render_report(data, tasks, result.assignment, config=config, warnings=result.warnings,
-                                     training=training, transfer=transfer,  # the gain with its intervals
-                                     runs=runs or None,
-                                     progress=lambda share, text: bar.progress(share, text=text))
-            except TaskSplitError as error:
-                slot.error(str(error))
-            else:
-                reports.put(session, report_key, page)
-        if page is not None:
-            slot.download_button(f"HTML report ({len(page) / 1e6:.1f} MB)", page, f"{name}-report.html",
-                                 "text/html", key=K.REPORT, icon=":material/download:", type="primary",
-                                 on_click="ignore")
+    _build_then_download(container, report_key, name, lambda progress: render_report(
+        data, tasks, result.assignment, config=config, warnings=result.warnings, training=training,
+        transfer=transfer, runs=runs or None, progress=progress))  # transfer: the gain with its intervals
     return training is not None
 
 
 def cluster_report_button(container, data: Dataset, tasks: tuple[Task, ...], config: SplitConfig, whole,
                           name: str) -> None:
     """A large dataset's HTML report, built on request on the cluster: sizes, scores and checks over every row."""
-    reports, session = built_reports(), state.session_token()
     report_key = (data.fingerprint, tasks, config, "every row")
+    _build_then_download(container, report_key, name, lambda progress: large.whole_report(
+        whole, tasks, config, progress=lambda share, text: progress(min(share, 1.0), text)))
+
+
+def _build_then_download(container, report_key: tuple, name: str, build: Callable[[Callable], str]) -> None:
+    """The report's one place: its Build button, then a progress bar while ``build(progress)`` runs, then the
+    download. The page is kept on the server for this session under ``report_key``; a library error is one line."""
+    reports, session = built_reports(), state.session_token()
     page = reports.get(session, report_key)
     with container:
         slot = st.empty()
         if page is None and slot.button("Build the HTML report", key=K.BUILD_REPORT, icon=":material/description:"):
             bar = slot.progress(0.0, text="Building the report…")
             try:
-                page = large.whole_report(whole, tasks, config,
-                                          progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
+                page = build(lambda share, text: bar.progress(share, text=text))
             except TaskSplitError as error:
                 slot.error(str(error))
             else:
