@@ -44,24 +44,26 @@ def weighting_label(weighting: str) -> str:
 
 def architecture_controls(tasks: tuple[Task, ...], depth: int) -> dict:
     """The sharing design and its parameters, as ``ModelConfig`` keyword arguments."""
-    architecture = st.selectbox("Sharing", ARCHITECTURES, key=DK.ARCHITECTURE,
+    architecture = st.selectbox("Sharing", ARCHITECTURES, state.linked_index(DK.ARCHITECTURE, ARCHITECTURES), key=DK.ARCHITECTURE,
                                 format_func=lambda a: f"{a}: {ARCHITECTURE_HELP[a]}",
                                 help="How the tasks share the network; the single-task baselines use the same design.")
     if architecture == "soft":
-        coupling = st.number_input("Coupling", 0.0, 1000.0, 0.01, 0.01, format="%g", key=DK.COUPLING,
+        coupling = st.number_input("Coupling", 0.0, 1000.0, state.linked(DK.COUPLING, 0.01, 0.0, 1000.0), 0.01, format="%g",
+                                   key=DK.COUPLING,
                                    help="Strength of the L2 pull between the task trunks' weights: 0 trains "
                                         "independent nets; large values keep one trunk (hard sharing).")
         return {"architecture": architecture, "coupling": float(coupling)}
     if architecture == "mmoe":
-        experts = st.number_input("Experts", 1, 32, 4, key=DK.EXPERTS,
+        experts = st.number_input("Experts", 1, 32, state.linked(DK.EXPERTS, 4, 1, 32), key=DK.EXPERTS,
                                   help="Small MLPs (half the width each) that every task's gate mixes.")
         return {"architecture": architecture, "experts": int(experts)}
     if architecture == "hierarchical":
         st.caption("The trunk layer each task's head reads (a low-level task can supervise an early layer)")
         grid = st.columns(min(3, len(tasks)))
         head_depth = {  # bounded by the depth input's own limit: a depth past the trunk's is the config's error
-            task.name: int(grid[i % len(grid)].number_input(task.name, 1, MAX_DEPTH, min(depth, MAX_DEPTH),
-                                                             key=DK.head_depth(task.name)))
+            task.name: int(grid[i % len(grid)].number_input(
+                task.name, 1, MAX_DEPTH, state.linked(DK.head_depth(task.name), min(depth, MAX_DEPTH), 1, MAX_DEPTH),
+                key=DK.head_depth(task.name)))
             for i, task in enumerate(tasks)
         }
         return {"architecture": architecture, "head_depth": head_depth}
@@ -70,7 +72,8 @@ def architecture_controls(tasks: tuple[Task, ...], depth: int) -> dict:
 
 def normalize_control() -> bool:
     """Whether to divide each task's loss by its first-epoch value."""
-    return st.checkbox("Normalise the task losses (divide each by its first-epoch value)", key=DK.NORMALIZE,
+    return st.checkbox("Normalise the task losses (divide each by its first-epoch value)",
+                       state.linked(DK.NORMALIZE, False), key=DK.NORMALIZE,
                        help="Puts tasks whose losses differ by orders of magnitude on one scale.")
 
 
