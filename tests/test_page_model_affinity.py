@@ -66,3 +66,18 @@ def test_negative_transfer_is_flagged_or_its_absence_said_with_baselines(app):
     finish(at)
     words = [i.value for i in at.info] + [c.value for c in at.caption]
     assert any("Negative transfer" in w or "did clearly worse" in w for w in words)
+
+
+def test_after_a_soft_sharing_run_the_affinity_is_measured_on_the_trunks_and_the_grouping_reads_it(app):
+    """New-user report 3, item 5: soft sharing's separate trunks gave no cosine, and the page grouped all zeros."""
+    at = open_model(app)
+    at.selectbox(key=state.ModelDesignKeys.ARCHITECTURE).set_value("soft").run()
+    train(at, 2)
+    finish(at)
+    assert has_chart(at, "model_affinity_heatmap")
+    assert any("corresponding weights of the tasks' trunks" in c.value for c in at.caption)
+    run = at.session_state[state.TRAINING]
+    cells = [v for t, row in run.snapshot().records[-1].affinity.items() for o, v in row.items() if o != t]
+    assert cells and all(v is not None for v in cells)
+    suggested = next(m.value for m in at.markdown if "Suggested:" in m.value)
+    assert "total within-group affinity 0;" not in suggested
