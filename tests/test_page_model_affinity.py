@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from dashboard import state
@@ -49,15 +51,19 @@ def test_lookahead_affinity_and_a_grouping_train_on_demand_and_show_beside_the_a
     assert not at.exception
     wait_for(at, "lookahead")
     assert has_chart(at, "model_affinity_tag_map")
+    tag = json.loads(next(c.proto.spec for c in at.get("plotly_chart") if "model_affinity_tag_map" in c.proto.id))
+    heatmap = tag["data"][0]
+    assert heatmap["colorbar"]["title"]["text"] == "loss drop, %"  # not "Z" (new-user report 3, item 8)
+    assert not any("e-" in cell or "e+" in cell for row in heatmap["text"] for cell in row)
     assert at.selectbox(key="model_affinity_source_2").value == "lookahead affinity (TAG)"
     at.button(key="model_affinity_train").click().run()
     assert not at.exception
     job = wait_for(at, "groups")
     assert job.snapshot().error is None
     assert any("Grouped vs all tasks together" in m.value for m in at.markdown)
-    table = next(frame.value for frame in at.dataframe if "grouped" in frame.value.columns)
-    assert {"all_tasks", "grouped_minus_all"} <= set(table.columns)
-    assert table["grouped"].notna().all()
+    table = next(frame.value for frame in at.dataframe if "in its group" in frame.value.columns)
+    assert {"all tasks in one model", "in its group", "group − all (gain)"} <= set(table.columns)  # words (item 8)
+    assert table["in its group"].notna().all()
 
 
 def test_negative_transfer_is_flagged_or_its_absence_said_with_baselines(app):

@@ -43,7 +43,8 @@ def _heatmap(run_id: int, version: object, _affinity, title: str, value_name: st
     """The heatmap of ``_affinity`` (cached per run and ``version``), or the one line saying why it failed."""
     try:
         return affinity_heatmap(affinity_frame(_affinity), title=title, value_name=value_name, row_title=row_title,
-                                column_title=column_title, symmetric_range=None if fitted else 1.0), None
+                                column_title=column_title, symmetric_range=None if fitted else 1.0,
+                                percent=fitted), None
     except FIGURE_ERRORS as error:
         return None, failure_note("task affinity", error)
 
@@ -145,10 +146,11 @@ def jobs_section(run: TrainingRun, was_live: bool) -> None:
         result = tag.result
         sources[LOOKAHEAD] = result.affinity
         _show(_heatmap(run.id, ("tag", result.steps), result.affinity,
-                       f"Lookahead affinity (TAG), {result.steps} measured batches in {result.epochs} epochs", "Z", "step on task",
-                       "loss of task", True), K.LOOKAHEAD_MAP)
-        st.caption("Row i, column j: the share by which one gradient step on task i alone lowered task j's loss "
-                   "on the same batch (negative: it raised it)" + (", until you stopped it." if result.stopped else "."))
+                       f"Lookahead affinity (TAG), {result.steps} measured batches in {result.epochs} epochs",
+                       "loss drop, %", "step on task", "loss of task", True), K.LOOKAHEAD_MAP)
+        st.caption("Row i, column j: the percent by which one gradient step on task i alone lowered task j's loss "
+                   "on the same batch (negative: it raised it); one small step moves a loss by a fraction of a "
+                   "percent, so read the signs and the ranking" + (", until you stopped it." if result.stopped else "."))
     grouping_section(run, snapshot, sources, live_now, trained)
 
 
@@ -188,10 +190,15 @@ def grouping_section(run: TrainingRun, snapshot, sources: dict, live_now: bool, 
         table = grouped_frame(snapshot.result, trained.result, snapshot.baselines)
         if table["alone"].isna().all():
             table = table.drop(columns="alone")
-        st.dataframe(table, hide_index=True, width="stretch", column_config={
-            c: st.column_config.NumberColumn(c, format="%.3f") for c in ("all_tasks", "grouped", "alone",
-                                                                         "grouped_minus_all")})
+        shown = table.rename(columns=GROUPED_COLUMNS)
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+            c: st.column_config.NumberColumn(c, format="%.3f") for c in shown.columns if c in NUMBERS})
         st.caption(_verdict(table))
+
+
+GROUPED_COLUMNS = {"all_tasks": "all tasks in one model", "group": "its group", "grouped": "in its group",
+                   "alone": "alone", "grouped_minus_all": "group − all (gain)"}
+NUMBERS = ("all tasks in one model", "in its group", "alone", "group − all (gain)")
 
 
 def _verdict(table: pd.DataFrame) -> str:

@@ -8,6 +8,8 @@ run :func:`run_notes` (the loss-scale warning with its offer to normalise, the M
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from core import figures
@@ -59,15 +61,26 @@ def architecture_controls(tasks: tuple[Task, ...], depth: int) -> dict:
         return {"architecture": architecture, "experts": int(experts)}
     if architecture == "hierarchical":
         st.caption("The trunk layer each task's head reads (a low-level task can supervise an early layer)")
-        grid = st.columns(min(3, len(tasks)))
         head_depth = {  # bounded by the depth input's own limit: a depth past the trunk's is the config's error
-            task.name: int(grid[i % len(grid)].number_input(
+            task.name: int(box.number_input(
                 task.name, 1, MAX_DEPTH, state.linked(DK.head_depth(task.name), min(depth, MAX_DEPTH), 1, MAX_DEPTH),
-                key=DK.head_depth(task.name)))
-            for i, task in enumerate(tasks)
+                key=DK.head_depth(task.name), label_visibility="collapsed"))
+            for task, box in task_rows(tasks)
         }
         return {"architecture": architecture, "head_depth": head_depth}
     return {"architecture": architecture}
+
+
+def task_rows(tasks: tuple[Task, ...]):
+    """``(task, column)`` per task: its name on the left of its own row, the column for its input on the right.
+
+    One row per task keeps every input on one line whatever the length of the names (a grid of inputs
+    under labels of two or three lines went out of line, and too narrow for the +/- buttons).
+    """
+    for task in tasks:
+        name, box = st.columns([1, 1], vertical_alignment="center")
+        name.markdown(re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", task.name))  # the name as typed, not markdown
+        yield task, box
 
 
 def normalize_control() -> bool:
