@@ -132,3 +132,6 @@ def test_each_hierarchical_head_depth_sits_on_its_own_row_beside_its_task_name(a
     assert all(box.proto.label_visibility.value == box.proto.label_visibility.COLLAPSED for box in inputs)
     names = [m.value for m in at.markdown]
     assert all(task.replace("_", "\\_") in names for task in tasks), names
+    at.selectbox(key="model_weighting").select("manual").run()
+    weights = [at.number_input(key=state.ModelKeys.weight(task)) for task in tasks]
+    assert all(box.proto.label_visibility.value == box.proto.label_visibility.COLLAPSED for box in weights)

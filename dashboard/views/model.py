@@ -74,11 +74,11 @@ def feature_controls(work: Work) -> tuple[str, ...]:
 
 def manual_weights(tasks: tuple[Task, ...]) -> dict[str, float]:
     st.caption("Weight of each task's loss in the objective")
-    grid = st.columns(min(4, len(tasks)))
-    return {
-        task.name: float(grid[i % len(grid)].number_input(
-            task.name, 0.0, 100.0, state.linked(K.weight(task.name), 1.0, 0.0, 100.0), 0.1, key=K.weight(task.name)))
-        for i, task in enumerate(tasks)
+    return {  # one row per task, as the head depths: a grid of inputs under wrapped names went out of line
+        task.name: float(box.number_input(
+            task.name, 0.0, 100.0, state.linked(K.weight(task.name), 1.0, 0.0, 100.0), 0.1, key=K.weight(task.name),
+            label_visibility="collapsed"))
+        for task, box in model_design.task_rows(tasks)
     }
 
 
