@@ -309,3 +309,41 @@ def test_tasks_whose_gradients_touch_no_common_parameter_have_no_cosine_rather_t
     affinity = gradient_affinity(TwoTrunks(), Part(rows=part.rows, x=part.x, y={"a": target, "b": -target}),
                                  batch_size=16)
     assert affinity["a"]["b"] is None and affinity["a"]["a"] == pytest.approx(1.0)
+
+
+def designed(architecture: str, **options):
+    """A two-task regression model of ``architecture`` whose heads start equal (new-user report 3, item 5)."""
+    from core.model import ModelConfig, make_model
+
+    torch.manual_seed(0)
+    heads = {"a": ("regression", 1), "b": ("regression", 1)}
+    model = make_model(3, heads, ModelConfig(architecture=architecture, width=16, **options))
+    model.heads[1].load_state_dict(model.heads[0].state_dict())
+    return model
+
+
+def test_soft_sharing_compares_the_tasks_on_their_trunks_corresponding_weights():
+    """Soft sharing's trunks share no parameter: the cosine was never measured, and the grouping read all zeros."""
+    part, target = regression_part()
+    same = gradient_affinity(designed("soft"), Part(rows=part.rows, x=part.x, y={"a": target, "b": target.clone()}),
+                             batch_size=16)
+    opposed = gradient_affinity(designed("soft"), Part(rows=part.rows, x=part.x, y={"a": target, "b": -target}),
+                                batch_size=16)
+    assert same["a"]["b"] == pytest.approx(1.0, abs=1e-9)
+    assert opposed["a"]["b"] < -0.5
+
+
+def test_a_hierarchical_pair_is_compared_on_the_blocks_both_heads_reach():
+    model = designed("hierarchical", depth=2, head_depth={"a": 1})
+    part, target = regression_part()
+    x, y = part.x, {"a": target, "b": target.clone()}
+    affinity = gradient_affinity(model, Part(rows=part.rows, x=x, y=y), batch_size=len(x), batches=1)
+    outputs = model(x)
+    block = list(model.blocks[0].parameters())  # the block both heads reach
+
+    def grad(name):
+        loss = torch.nn.functional.mse_loss(outputs[name], y[name])
+        return torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, block, retain_graph=True)])
+
+    expected = torch.nn.functional.cosine_similarity(grad("a"), grad("b"), dim=0).item()
+    assert affinity["a"]["b"] == pytest.approx(expected, abs=1e-6)

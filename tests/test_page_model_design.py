@@ -121,3 +121,17 @@ def test_far_apart_loss_scales_are_warned_about_with_an_offer_to_normalise():
     at.button(key=DK.OFFER_NORMALIZE).click().run()
     assert not at.exception
     assert at.checkbox(key=DK.NORMALIZE).value is True
+
+
+def test_each_hierarchical_head_depth_sits_on_its_own_row_beside_its_task_name(app):
+    """New-user report 3, item 8: the inputs under wrapped task names went out of line, too narrow for +/-."""
+    at = open_model(app)
+    at.selectbox(key=DK.ARCHITECTURE).select("hierarchical").run()
+    tasks = [task.name for task in at.session_state[state.TASKS]]
+    inputs = [at.number_input(key=DK.head_depth(task)) for task in tasks]
+    assert all(box.proto.label_visibility.value == box.proto.label_visibility.COLLAPSED for box in inputs)
+    names = [m.value for m in at.markdown]
+    assert all(task.replace("_", "\\_") in names for task in tasks), names
+    at.selectbox(key="model_weighting").select("manual").run()
+    weights = [at.number_input(key=state.ModelKeys.weight(task)) for task in tasks]
+    assert all(box.proto.label_visibility.value == box.proto.label_visibility.COLLAPSED for box in weights)

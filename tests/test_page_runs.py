@@ -136,3 +136,17 @@ def test_cancel_on_the_page_stops_the_queued_repeats(tmp_path):
     at.run()
     assert sorted(r.status for r in list_runs(tmp_path)) == ["cancelled", "done"]
     assert any("Queue cancelled" in c.value for c in at.caption)
+
+
+def test_a_cancelled_run_shows_as_cancelled_without_a_test_metric(cli_runs, tmp_path):
+    """New-user report 3, item 8: a cancelled run's row showed a test metric as if it had finished."""
+    import shutil
+
+    folder = tmp_path / "runs"
+    shutil.copytree(cli_runs, folder)
+    run = list_runs(folder)[0]
+    assert run.metrics["test"]  # the run that was stopped still wrote the metrics of its best epoch so far
+    (run.path / "status").write_text("cancelled\n")
+    table = runs_table(open_model(folder))
+    assert set(table["status"]) == {"cancelled"}
+    assert table["test"].isna().all() and table["trees"].isna().all() and table["best val"].notna().all()

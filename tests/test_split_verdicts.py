@@ -356,3 +356,13 @@ def test_a_stratified_split_is_never_told_to_stratify():
             "a rare label or few groups limit the balance; try order 2, merge rare classes, or another seed.")
     random = scorecard(quality, worst_js=0.1, strategy="random").set_index("score")
     assert random.loc["LD", "reading"].endswith("Stratify on these tasks (strategy 'stratified').")
+
+
+def test_a_regression_targets_ks_warning_is_not_told_to_merge_classes():
+    """New-user report 3, item 10: a stratified split's KS warning said "merge rare classes" of a regression target."""
+    quality = split_quality([[1]] * 50 + [[0]] * 50 + [[1]] * 50 + [[0]] * 50, ["train"] * 100 + ["test"] * 100)
+    for strategy in ("stratified", "group"):
+        card = scorecard(quality, worst_ks=0.2, strategy=strategy).set_index("score")
+        assert card.loc["KS", "status"] == "fail"
+        reading = card.loc["KS", "reading"]
+        assert "merge rare classes" not in reading and "more bins" in reading, reading

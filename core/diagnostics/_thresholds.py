@@ -240,7 +240,10 @@ THRESHOLDS: dict[str, Threshold] = {
 # to stratify: what limits its balance, and what else to try.
 _BALANCED = "a rare label or few groups limit the balance; try order 2, merge rare classes, or another seed."
 _ADVICE_WHEN_BALANCED = {
-    "LD": _BALANCED, "gap": _BALANCED, "JS": _BALANCED, "KS": _BALANCED,
+    "LD": _BALANCED, "gap": _BALANCED, "JS": _BALANCED,
+    # a regression target has no classes to merge: it is dealt by its quantile bins
+    "KS": "a regression target is balanced only bin by bin; try more bins for regression tasks (n_bins, the Split "
+          "page's 'Bins for regression tasks'), or another seed.",
     "LPD": "rare label pairs limit the balance; try order 2 (if not set), merge rare classes, or another seed.",
     "FZ": "a label with fewer positive rows than splits cannot reach every split; use fewer folds or merge rare classes.",
 }
@@ -255,6 +258,8 @@ def advice(score: str, strategy: str | None = None) -> str:
     "Stratify on these tasks (strategy 'stratified')."
     >>> advice("LD", "stratified")
     'Already stratified: a rare label or few groups limit the balance; try order 2, merge rare classes, or another seed.'
+    >>> "merge rare classes" in advice("KS", "stratified"), "more bins" in advice("KS", "stratified")
+    (False, True)
     """
     record = STRATEGIES.get(strategy) if strategy is not None else None
     if record is not None and record.stratifies and score in _ADVICE_WHEN_BALANCED:

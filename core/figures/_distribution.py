@@ -27,6 +27,7 @@ from ._facets import (
     STANDOFF,
     TICK_FONT,
     TITLE_COLOR,
+    TITLE_FONT,
     TITLE_LINE,
     WHOLE,
     _bar_facet,
@@ -283,6 +284,6 @@ def _facet_axes(facet: _Facet, suffix: str, x_domain: list[float], y_domain: lis
     caption = {
         "text": f"<b>{first}</b>" + (f"<br>{notes}" if notes else ""), "xref": f"x{suffix} domain",
         "yref": f"y{suffix} domain", "x": 0, "y": 1, "xanchor": "left", "yanchor": "bottom", "yshift": 4,
-        "align": "left", "showarrow": False, "font": {"size": 15, "color": TITLE_COLOR},
+        "align": "left", "showarrow": False, "font": {"size": TITLE_FONT, "color": TITLE_COLOR},
     }
     return x_axis, y_axis, caption

@@ -37,6 +37,7 @@ BAR_ROW = 11  # plot height per bar of a facet whose bars lie down
 TITLE_LINE = 20  # a line of a facet's title
 TITLE_COLOR = "#31333F"  # Streamlit's light theme's headings (dashboard/.streamlit/config.toml fixes the light theme)
 TICK_FONT = 12
+TITLE_FONT = 15  # a facet's title (core.figures._distribution draws it bold at 15 px)
 AXIS_TITLE = 24  # an axis title and its standoff
 STANDOFF = 8
 SHARE_TICKS = 4 * TICK_FONT * 0.62  # "100%"
@@ -204,6 +205,8 @@ def _bar_facet(counts: pd.DataFrame, max_labels: int, width: float = 520) -> _Fa
     label_axis = {"title": {"text": task}, "type": "category", **ticks}
     note = {"multilabel": " · a row can have several labels", "regression": " · quantile bins"}.get(kind, "")
     title = (f"{task} ({kind}{note})" if kind else task) + _labelled_note(counts)
+    if note and text_px(title, TITLE_FONT) > width:  # one line would run past the facet: the note goes below
+        title = f"{task} ({kind})" + _labelled_note(counts) + f"<br><sup>{note.removeprefix(' · ')}</sup>"
     if n_labels > len(labels):
         title += f"<br><sup>{len(labels)} of {n_labels} labels: those whose share differs most between splits</sup>"
     if sparse:

@@ -118,11 +118,15 @@ LOSS_SCALE_FACTOR = 10.0
 
 
 def loss_scale_message(history, *, factor: float = LOSS_SCALE_FACTOR, normalized: bool = False) -> str | None:
-    """One line when the tasks' first-epoch train losses differ by more than ``factor`` times, else None.
+    """One line when the tasks' first-epoch losses, train or val, differ by more than ``factor`` times, else None.
 
     A task whose loss is 10x another's dominates an equally weighted objective; dividing
     each task's loss by its first-epoch value (``TrainConfig(normalize_losses=True)``,
-    ``--normalize-losses``) puts them on one scale. None once the run already normalises.
+    ``--normalize-losses``) puts them on one scale. The first epoch's train losses are means over
+    the epoch, so they still carry the untrained model's first batches (every task starts near its
+    blind-guess loss); the val losses, measured after the epoch, show the scales the rest of the
+    run trains at (a rare binary label's loss falls ~20x within an epoch, a 300-class label's
+    hardly). The larger of the two ratios is read. None once the run already normalises.
 
     Examples
     --------
@@ -130,20 +134,32 @@ def loss_scale_message(history, *, factor: float = LOSS_SCALE_FACTOR, normalized
     ...                      weights={}, train_total=2.05, val_total=None)
     >>> loss_scale_message([record])[:57]
     "The first epoch's task losses differ 40x (b 2 vs a 0.05):"
+    >>> record = EpochRecord(epoch=1, seconds=0.1, train_loss={"a": 0.6, "b": 5.7}, val_loss={"a": 0.04, "b": 5.7},
+    ...                      val_metric={}, weights={}, train_total=6.3, val_total=5.74)
+    >>> loss_scale_message([record])[:69]
+    "The first epoch's task losses differ 142x on the val rows (b 5.7 vs a"
     """
     if normalized or not history:
         return None
-    losses = {task: loss for task, loss in history[0].train_loss.items() if loss is not None and math.isfinite(loss)
-              and loss > 0}
-    if len(losses) < 2:
+    found = [scale for scale in (_scale(history[0].train_loss, ""), _scale(history[0].val_loss, " on the val rows"))
+             if scale is not None]
+    if not found:
         return None
-    low, high = min(losses, key=losses.get), max(losses, key=losses.get)
-    ratio = losses[high] / losses[low]
+    ratio, high, low, where = max(found, key=lambda scale: scale[0])
     if ratio <= factor:
         return None
-    return (f"The first epoch's task losses differ {ratio:,.0f}x ({high} {losses[high]:.3g} vs {low} "
-            f"{losses[low]:.3g}): {high} dominates the combined objective; normalise the task losses "
+    return (f"The first epoch's task losses differ {ratio:,.0f}x{where} ({high[0]} {high[1]:.3g} vs {low[0]} "
+            f"{low[1]:.3g}): {high[0]} dominates the combined objective; normalise the task losses "
             "(divide each by its first-epoch value) or weight the tasks.")
+
+
+def _scale(losses: Mapping[str, float | None], where: str):
+    """``(ratio, (task, loss) highest, (task, loss) lowest, where)`` of the finite positive losses; None below two."""
+    kept = {task: loss for task, loss in losses.items() if loss is not None and math.isfinite(loss) and loss > 0}
+    if len(kept) < 2:
+        return None
+    low, high = min(kept, key=kept.get), max(kept, key=kept.get)
+    return kept[high] / kept[low], (high, kept[high]), (low, kept[low]), where
 
 
 DIVERGENCE_FACTOR = 10.0

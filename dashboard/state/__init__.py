@@ -11,11 +11,14 @@ spelled twice. The package holds:
 - ``_jobs``: the session's training run, task-affinity jobs and queue of runs;
 - ``_link``: the first visit (:func:`init` loads the work a page address names, else the default dataset
   with its suggested tasks and a split, so every page has content at once) and the address of the work;
-- ``_widgets``: widget values kept while another page shows.
+- ``_widgets``: widget values kept while another page shows;
+- ``_choices``: the Model page's choices in the page address (:func:`linked` and its kin give its widgets
+  their defaults), so a reload keeps them.
 
 No other file indexes ``st.session_state`` (a test checks it).
 """
 
+from dashboard.state._choices import linked, linked_features, linked_index
 from dashboard.state._jobs import (
                                    affinity_job,
                                    cancel_queue,
@@ -94,4 +97,6 @@ __all__ = [
     "stop_affinity_jobs", "run_queue", "set_queue", "start_queue", "cancel_queue",
     # the first visit and the link; widget values across pages
     "init", "take_link_notes", "write_link", "keep_widget_values", "remember_widget_values",
+    # the Model page's choices in the address
+    "linked", "linked_index", "linked_features",
 ]

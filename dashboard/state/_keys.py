@@ -18,6 +18,9 @@ LINK_NOTES = "link_notes"      # list[str]: what a page address asked for that c
 SPLIT_PROBLEM = "split_problem"  # (settings in words, why) or None: the Split page's settings made no split
 UPLOAD = "upload"              # (content digest, file name) of the uploaded file the dataset came from, or None
 SESSION_TOKEN = "session_token"  # str: this session's own random id, which shared server stores file its things under
+CHOICES = "linked_choices"     # dict[str, str | list[str]]: the Model page's choices as the address carries them
+CHOICE_DEFAULTS = "choice_defaults"  # dict[str, object]: the default of each Model page widget drawn, by key
+FEATURES_SHOWN = "features_shown"  # (widget key, default columns, data fingerprint) of the feature picker last drawn
 
 # Widget keys start with their page's prefix. Their values are kept while another page shows
 # (keep_widget_values), except the widgets drawn from the work itself (dataset, tasks, roles, split):

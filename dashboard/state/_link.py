@@ -7,6 +7,7 @@ import streamlit as st
 from core.data import DEFAULT_DATASET, Dataset, with_roles
 from core.errors import TaskSplitError
 from dashboard import compute, link
+from dashboard.state._choices import choice_params, is_choice, read_choices
 from dashboard.state._keys import DATASET, LINK_NOTES
 from dashboard.state._work import (
     dataset,
@@ -42,6 +43,7 @@ def init() -> None:
         set_dataset(compute.builtin_dataset(DEFAULT_DATASET))
     else:
         _apply_link(data, notes)
+    read_choices({key: st.query_params.get_all(key) for key in st.query_params}, dataset().fingerprint)
     st.session_state[LINK_NOTES] = notes
 
 
@@ -80,7 +82,8 @@ def _apply_link(data: Dataset, notes: list[str]) -> None:
             set_tasks(chosen)
         if dropped:
             notes.append(f"The link's task(s) {', '.join(dropped)} do not fit {data.name}; they were left out.")
-    params = {key: st.query_params.get(key) for key in st.query_params if key not in link.NOT_SPLIT}
+    params = {key: st.query_params.get(key) for key in st.query_params
+              if key not in link.NOT_SPLIT and not is_choice(key)}
     if params:
         try:
             set_split_config(link.config_from_params(params))
@@ -94,8 +97,11 @@ def take_link_notes() -> list[str]:
 
 
 def write_link() -> None:
-    """Put the current dataset, tasks and split in the page address (no-op when it already says so)."""
+    """Put the current dataset, tasks, split and Model page choices in the page address (no-op when it already says so)."""
     wanted = link.to_params(dataset(), tasks(), split_config(), upload=upload_name())
+    choices = choice_params(dataset().fingerprint)
+    if wanted:
+        wanted.update(choices)
     current = {key: st.query_params.get_all(key) for key in st.query_params}
     normal = {key: value if isinstance(value, list) else [value] for key, value in wanted.items()}
     if normal != current:

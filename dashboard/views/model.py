@@ -51,9 +51,10 @@ def feature_controls(work: Work) -> tuple[str, ...]:
         if column and column in options:
             roles.setdefault(column, role)
     names = ",".join(task.name for task in tasks)
+    key = K.features(data.fingerprint, names, ",".join(roles))  # other roles, a new default
     chosen = st.multiselect(
-        f"Feature columns ({len(options)} available)", options, default=default,
-        key=K.features(data.fingerprint, names, ",".join(roles)),  # other roles, a new default
+        f"Feature columns ({len(options)} available)", options, key=key,
+        default=state.linked_features(key, default, options, data.fingerprint),  # as the address says after a reload
         help="A task's own columns are never features. The default leaves out the group, time and id columns, "
              "columns that name rows rather than describe them (ids, row numbers, free text), and dates.",
     )
@@ -73,10 +74,11 @@ def feature_controls(work: Work) -> tuple[str, ...]:
 
 def manual_weights(tasks: tuple[Task, ...]) -> dict[str, float]:
     st.caption("Weight of each task's loss in the objective")
-    grid = st.columns(min(4, len(tasks)))
-    return {
-        task.name: float(grid[i % len(grid)].number_input(task.name, 0.0, 100.0, 1.0, 0.1, key=K.weight(task.name)))
-        for i, task in enumerate(tasks)
+    return {  # one row per task, as the head depths: a grid of inputs under wrapped names went out of line
+        task.name: float(box.number_input(
+            task.name, 0.0, 100.0, state.linked(K.weight(task.name), 1.0, 0.0, 100.0), 0.1, key=K.weight(task.name),
+            label_visibility="collapsed"))
+        for task, box in model_design.task_rows(tasks)
     }
 
 
@@ -85,31 +87,31 @@ def settings(work: Work) -> tuple[TrainConfig, ModelConfig, dict] | None:
     architecture, training, inputs = st.columns([1, 1, 1.4], gap="medium")
     with architecture:
         st.markdown("**Architecture**")
-        width = st.number_input("Width (units per layer)", 4, 2048, 128, 16, key=K.WIDTH)
-        depth = st.number_input("Depth (layers)", 1, 8, 2, key=K.DEPTH)
-        dropout = st.slider("Dropout", 0.0, 0.9, 0.0, 0.05, key=K.DROPOUT)
-        norm = st.selectbox("Normalisation", NORMS, key=K.NORM)
+        width = st.number_input("Width (units per layer)", 4, 2048, state.linked(K.WIDTH, 128, 4, 2048), 16, key=K.WIDTH)
+        depth = st.number_input("Depth (layers)", 1, 8, state.linked(K.DEPTH, 2, 1, 8), key=K.DEPTH)
+        dropout = st.slider("Dropout", 0.0, 0.9, state.linked(K.DROPOUT, 0.0, 0.0, 0.9), 0.05, key=K.DROPOUT)
+        norm = st.selectbox("Normalisation", NORMS, state.linked_index(K.NORM, NORMS), key=K.NORM)
         design = model_design.architecture_controls(work.tasks, int(depth))
     with training:
         st.markdown("**Training**")
-        epochs = st.number_input("Epochs", 1, 1000, 50, key=K.EPOCHS)
-        batch = st.number_input("Batch size", 8, 65536, 1024, 128, key=K.BATCH)
-        lr = st.number_input("Learning rate", 1e-6, 1.0, 3e-3, 1e-3, format="%g", key=K.LR)
-        patience = st.number_input("Early stopping patience (0 = off)", 0, 1000, 10, key=K.PATIENCE,
+        epochs = st.number_input("Epochs", 1, 1000, state.linked(K.EPOCHS, 50, 1, 1000), key=K.EPOCHS)
+        batch = st.number_input("Batch size", 8, 65536, state.linked(K.BATCH, 1024, 8, 65536), 128, key=K.BATCH)
+        lr = st.number_input("Learning rate", 1e-6, 1.0, state.linked(K.LR, 3e-3, 1e-6, 1.0), 1e-3, format="%g", key=K.LR)
+        patience = st.number_input("Early stopping patience (0 = off)", 0, 1000, state.linked(K.PATIENCE, 10, 0, 1000), key=K.PATIENCE,
                                    help="Stop after this many epochs without a better val loss; the best epoch is kept.")
-        seed = st.number_input("Seed", 0, 2**32 - 1, 0, key=K.SEED)
+        seed = st.number_input("Seed", 0, 2**32 - 1, state.linked(K.SEED, 0, 0, 2**32 - 1), key=K.SEED)
     with inputs:
         st.markdown("**Inputs and loss**")
         features = feature_controls(work)
-        weighting = st.selectbox("Loss weighting", WEIGHTINGS, key=K.WEIGHTING, format_func=model_design.weighting_label)
+        weighting = st.selectbox("Loss weighting", WEIGHTINGS, state.linked_index(K.WEIGHTING, WEIGHTINGS), key=K.WEIGHTING, format_func=model_design.weighting_label)
         weights = manual_weights(work.tasks) if weighting == "manual" else {}
         normalize = model_design.normalize_control()
         test_fold = 0
         if work.config.n_folds:
             test_fold = st.selectbox("Test fold (the other folds train; 10% of them validate)",
-                                     range(work.config.n_folds), key=K.TEST_FOLD, format_func=fold_name)
+                                     range(work.config.n_folds), state.linked_index(K.TEST_FOLD, range(work.config.n_folds)), key=K.TEST_FOLD, format_func=fold_name)
         baselines = st.checkbox("Also train single-task baselines (one model per task, after the shared one)",
-                                key=K.BASELINES, help="Shows which tasks gain from sharing the trunk.")
+                                state.linked(K.BASELINES, False), key=K.BASELINES, help="Shows which tasks gain from sharing the trunk.")
     try:
         train_config = TrainConfig(epochs=int(epochs), batch_size=int(batch), lr=float(lr), weighting=weighting,
                                    weights=weights, patience=int(patience) or None, seed=int(seed),

@@ -27,6 +27,14 @@ from dashboard.training_run import TrainingRun
 K = state.AffinityKeys
 REFRESH_SECONDS = 0.5
 COSINE, LOOKAHEAD = "gradient cosine (last epoch)", "lookahead affinity (TAG)"
+MEASURED_ON = {  # what the gradient cosine compares, per sharing design (core.training.comparable_parameters)
+    "hard": ("the shared trunk", "the shared trunk's parameters"),
+    "soft": ("the corresponding trunk weights",
+             "the corresponding weights of the tasks' trunks (soft sharing shares no parameter: each task has its "
+             "own trunk, and the trunks start equal, so each task's gradient on its own trunk is compared)"),
+    "mmoe": ("the shared experts", "the shared experts' parameters"),
+    "hierarchical": ("the shared blocks", "the trunk blocks both tasks' heads reach"),
+}
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -35,7 +43,8 @@ def _heatmap(run_id: int, version: object, _affinity, title: str, value_name: st
     """The heatmap of ``_affinity`` (cached per run and ``version``), or the one line saying why it failed."""
     try:
         return affinity_heatmap(affinity_frame(_affinity), title=title, value_name=value_name, row_title=row_title,
-                                column_title=column_title, symmetric_range=None if fitted else 1.0), None
+                                column_title=column_title, symmetric_range=None if fitted else 1.0,
+                                percent=fitted), None
     except FIGURE_ERRORS as error:
         return None, failure_note("task affinity", error)
 
@@ -48,17 +57,35 @@ def _show(drawn, key: str) -> None:
         st.plotly_chart(figure, width="stretch", key=key)
 
 
+def measured_pairs(affinity) -> int:
+    """How many pairs of distinct tasks have a measured affinity (not None).
+
+    Examples
+    --------
+    >>> measured_pairs({"a": {"a": 1.0, "b": None}, "b": {"a": None, "b": 1.0}})
+    0
+    """
+    return sum(value is not None for task, row in affinity.items() for other, value in row.items() if other != task)
+
+
 def live(snapshot) -> None:
     """The last epoch's gradient cosine as a heatmap (inside the live fragment, so it redraws every epoch)."""
     measured = [r for r in snapshot.records if r.affinity]
     if not measured or len(measured[-1].affinity) < 2:
         return
     last = measured[-1]
+    run = state.training()
+    design = run.request.model_config.architecture if run is not None else "hard"
+    short, long = MEASURED_ON.get(design, ("the shared parameters", "the shared parameters"))
+    if not measured_pairs(last.affinity):
+        st.info(f"No two tasks' gradients meet on {long}, so there is no gradient affinity to show or group by; "
+                "the lookahead affinity (TAG) below measures one on a shared trunk.", icon=":material/info:")
+        return
     _show(_heatmap(snapshot.run_id, last.epoch, last.affinity,
-                   f"Task affinity: gradient cosine on the shared trunk, epoch {last.epoch}", "cosine", "task",
+                   f"Task affinity: gradient cosine on {short}, epoch {last.epoch}", "cosine", "task",
                    "task", False), K.HEATMAP)
-    st.caption(f"Cosine of the tasks' gradients on the shared parameters, averaged over {AFFINITY_BATCHES} sampled "
-               "batches of train rows after each epoch: blue, the tasks pull the trunk the same way; red, they "
+    st.caption(f"Cosine of the tasks' gradients on {long}, averaged over {AFFINITY_BATCHES} sampled "
+               "batches of train rows after each epoch: blue, the tasks pull the same way; red, they "
                "conflict. A task without labels in a batch is left out of that batch.")
 
 
@@ -119,16 +146,22 @@ def jobs_section(run: TrainingRun, was_live: bool) -> None:
         result = tag.result
         sources[LOOKAHEAD] = result.affinity
         _show(_heatmap(run.id, ("tag", result.steps), result.affinity,
-                       f"Lookahead affinity (TAG), {result.steps} measured batches in {result.epochs} epochs", "Z", "step on task",
-                       "loss of task", True), K.LOOKAHEAD_MAP)
-        st.caption("Row i, column j: the share by which one gradient step on task i alone lowered task j's loss "
-                   "on the same batch (negative: it raised it)" + (", until you stopped it." if result.stopped else "."))
+                       f"Lookahead affinity (TAG), {result.steps} measured batches in {result.epochs} epochs",
+                       "loss drop, %", "step on task", "loss of task", True), K.LOOKAHEAD_MAP)
+        st.caption("Row i, column j: the percent by which one gradient step on task i alone lowered task j's loss "
+                   "on the same batch (negative: it raised it); one small step moves a loss by a fraction of a "
+                   "percent, so read the signs and the ranking" + (", until you stopped it." if result.stopped else "."))
     grouping_section(run, snapshot, sources, live_now, trained)
 
 
 def grouping_section(run: TrainingRun, snapshot, sources: dict, live_now: bool, trained) -> None:
     """The suggested grouping from the chosen affinity, the Train button, and the grouped results."""
     sources = {name: affinity for name, affinity in sources.items() if len(affinity) >= 2}
+    unmeasured = [name for name, affinity in sources.items() if not measured_pairs(affinity)]
+    sources = {name: affinity for name, affinity in sources.items() if name not in unmeasured}
+    if unmeasured and not sources:
+        st.info(f"No grouping is suggested: the {' and the '.join(unmeasured)} measured no pair of tasks. "
+                "Measure the lookahead affinity (TAG) to group the tasks.", icon=":material/info:")
     if not sources:
         return
     names = list(sources)
@@ -157,10 +190,15 @@ def grouping_section(run: TrainingRun, snapshot, sources: dict, live_now: bool, 
         table = grouped_frame(snapshot.result, trained.result, snapshot.baselines)
         if table["alone"].isna().all():
             table = table.drop(columns="alone")
-        st.dataframe(table, hide_index=True, width="stretch", column_config={
-            c: st.column_config.NumberColumn(c, format="%.3f") for c in ("all_tasks", "grouped", "alone",
-                                                                         "grouped_minus_all")})
+        shown = table.rename(columns=GROUPED_COLUMNS)
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+            c: st.column_config.NumberColumn(c, format="%.3f") for c in shown.columns if c in NUMBERS})
         st.caption(_verdict(table))
+
+
+GROUPED_COLUMNS = {"all_tasks": "all tasks in one model", "group": "its group", "grouped": "in its group",
+                   "alone": "alone", "grouped_minus_all": "group − all (gain)"}
+NUMBERS = ("all tasks in one model", "in its group", "alone", "group − all (gain)")
 
 
 def _verdict(table: pd.DataFrame) -> str:

@@ -8,6 +8,8 @@ run :func:`run_notes` (the loss-scale warning with its offer to normalise, the M
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from core import figures
@@ -44,33 +46,47 @@ def weighting_label(weighting: str) -> str:
 
 def architecture_controls(tasks: tuple[Task, ...], depth: int) -> dict:
     """The sharing design and its parameters, as ``ModelConfig`` keyword arguments."""
-    architecture = st.selectbox("Sharing", ARCHITECTURES, key=DK.ARCHITECTURE,
+    architecture = st.selectbox("Sharing", ARCHITECTURES, state.linked_index(DK.ARCHITECTURE, ARCHITECTURES), key=DK.ARCHITECTURE,
                                 format_func=lambda a: f"{a}: {ARCHITECTURE_HELP[a]}",
                                 help="How the tasks share the network; the single-task baselines use the same design.")
     if architecture == "soft":
-        coupling = st.number_input("Coupling", 0.0, 1000.0, 0.01, 0.01, format="%g", key=DK.COUPLING,
+        coupling = st.number_input("Coupling", 0.0, 1000.0, state.linked(DK.COUPLING, 0.01, 0.0, 1000.0), 0.01, format="%g",
+                                   key=DK.COUPLING,
                                    help="Strength of the L2 pull between the task trunks' weights: 0 trains "
                                         "independent nets; large values keep one trunk (hard sharing).")
         return {"architecture": architecture, "coupling": float(coupling)}
     if architecture == "mmoe":
-        experts = st.number_input("Experts", 1, 32, 4, key=DK.EXPERTS,
+        experts = st.number_input("Experts", 1, 32, state.linked(DK.EXPERTS, 4, 1, 32), key=DK.EXPERTS,
                                   help="Small MLPs (half the width each) that every task's gate mixes.")
         return {"architecture": architecture, "experts": int(experts)}
     if architecture == "hierarchical":
         st.caption("The trunk layer each task's head reads (a low-level task can supervise an early layer)")
-        grid = st.columns(min(3, len(tasks)))
         head_depth = {  # bounded by the depth input's own limit: a depth past the trunk's is the config's error
-            task.name: int(grid[i % len(grid)].number_input(task.name, 1, MAX_DEPTH, min(depth, MAX_DEPTH),
-                                                             key=DK.head_depth(task.name)))
-            for i, task in enumerate(tasks)
+            task.name: int(box.number_input(
+                task.name, 1, MAX_DEPTH, state.linked(DK.head_depth(task.name), min(depth, MAX_DEPTH), 1, MAX_DEPTH),
+                key=DK.head_depth(task.name), label_visibility="collapsed"))
+            for task, box in task_rows(tasks)
         }
         return {"architecture": architecture, "head_depth": head_depth}
     return {"architecture": architecture}
 
 
+def task_rows(tasks: tuple[Task, ...]):
+    """``(task, column)`` per task: its name on the left of its own row, the column for its input on the right.
+
+    One row per task keeps every input on one line whatever the length of the names (a grid of inputs
+    under labels of two or three lines went out of line, and too narrow for the +/- buttons).
+    """
+    for task in tasks:
+        name, box = st.columns([1, 1], vertical_alignment="center")
+        name.markdown(re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", task.name))  # the name as typed, not markdown
+        yield task, box
+
+
 def normalize_control() -> bool:
     """Whether to divide each task's loss by its first-epoch value."""
-    return st.checkbox("Normalise the task losses (divide each by its first-epoch value)", key=DK.NORMALIZE,
+    return st.checkbox("Normalise the task losses (divide each by its first-epoch value)",
+                       state.linked(DK.NORMALIZE, False), key=DK.NORMALIZE,
                        help="Puts tasks whose losses differ by orders of magnitude on one scale.")
 
 

@@ -132,8 +132,28 @@ def _selected(event, table: pd.DataFrame) -> list[str]:
     return names or ([table.loc[0, "run"]] if len(table) else [])
 
 
-def _show_table(table: pd.DataFrame) -> list[str]:
+UNFINISHED_BLANK = ("test", "single-task", "trees", "Δ vs single-task", "Δ vs trees", "Δm vs single-task", "Δm vs trees")
+STATUS_HELP = ("done: trained to its last epoch or early stopping; cancelled: stopped before it ended (no test "
+               "metric: select it to see its curves); failed: its loss became non-finite; running: still training.")
+
+
+def shown_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The table's shown columns under their names; a run that did not finish has no test metric or comparison.
+
+    Examples
+    --------
+    >>> row = {column: 0.5 for column in COLUMNS} | {"status": "cancelled"}
+    >>> [str(v) for v in shown_table(pd.DataFrame([row]))[["status", "best val", "test"]].iloc[0]]
+    ['cancelled', '0.5', 'nan']
+    """
     shown = table[list(COLUMNS)].rename(columns=COLUMNS)
+    unfinished = shown["status"] != "done"
+    shown[list(UNFINISHED_BLANK)] = shown[list(UNFINISHED_BLANK)].astype("float64").mask(unfinished)
+    return shown
+
+
+def _show_table(table: pd.DataFrame) -> list[str]:
+    shown = shown_table(table)
     for column in ("seeds done", "test over seeds", "Δm over seeds"):
         if shown[column].isna().all() or column == "seeds done" and (shown[column].fillna(1) < 2).all():
             shown = shown.drop(columns=column)
@@ -141,6 +161,7 @@ def _show_table(table: pd.DataFrame) -> list[str]:
     config = {c: st.column_config.NumberColumn(c, format="%.3f") for c in numbers}
     config.update({c: st.column_config.NumberColumn(c, format="percent") for c in ("Δm vs single-task", "Δm vs trees")})
     config["at epoch"] = st.column_config.NumberColumn("at epoch", format="%d")
+    config["status"] = st.column_config.TextColumn("status", width=90, help=STATUS_HELP)  # "cancelled" was cut
     event = st.dataframe(shown, key=K.RUNS_TABLE, on_select="rerun", selection_mode="multi-row", hide_index=True,
                          width="stretch", placeholder="–", column_config=config,
                          height=35 * (min(len(shown), 15) + 1) + 3)
