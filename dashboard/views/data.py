@@ -108,7 +108,8 @@ def choose_path(current: Dataset) -> None:
             value=source.path if source else "", key=K.PATH, placeholder="/data/clicks/ or /data/clicks/part-*.parquet",
             help="Read where the app runs, not uploaded. The split and its scores cover every row.",
         )
-        rows = st.number_input("Rows to sample", 1_000, 5_000_000, source.sample_rows if source else large.SAMPLE_ROWS,
+        rows = st.number_input("Rows to sample", large.SAMPLE_MIN, large.SAMPLE_MAX,
+                               max(source.sample_rows, large.SAMPLE_MIN) if source else large.SAMPLE_ROWS,
                                step=50_000, key=K.SAMPLE_ROWS,
                                help="A random sample of this many rows is what the tables, the drill-down and the "
                                     "Model page show; the split, its sizes and its scores cover every row.")

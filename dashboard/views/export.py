@@ -183,6 +183,8 @@ def cluster_section(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig,
     st.subheader("Split the whole dataset")
     st.markdown(f"The split of all {source.n_rows:,} rows is written on this server at `{whole.out}` "
                 "(`row`, its position in the data, and `split`).")
+    st.caption(f"A temporary copy: the app keeps the {large.SPLITS_KEPT} newest splits it made and deletes them "
+               "all when it stops. Copy the folder elsewhere, or run the command below, to keep the split.")
     columns = st.columns(3)
     cluster_report_button(columns[2], data, tasks, config, whole, name)
     config_file = f"{name}-config.json"
