@@ -243,13 +243,16 @@ def reload(at: AppTest) -> AppTest:
 @pytest.mark.slow
 def test_a_reload_keeps_the_large_dataset_its_tasks_roles_and_split(cluster, folder):
     """The page address names the path and the rows sampled (as it names an upload): a reload opens the same
-    sample with the same tasks, roles and split instead of falling back to the default dataset."""
+    sample with the same tasks, roles and split instead of falling back to the default dataset. The Data page's
+    Rows metric counts every row of the data (new-user test 3)."""
     from core.data import with_roles
     from core.splits import SplitConfig
     from core.tasks import Task
     from dashboard import state
 
     at = open_path(open_app(), str(folder), sample_rows=1_000)
+    rows = next(metric for metric in at.metric if metric.label == "Rows")  # it said 1,000, the sample's
+    assert rows.value == f"{ROWS_PER_FILE * FILES:,}" and "1,000 of them sampled" in rows.proto.help
     data = with_roles(at.session_state[state.DATASET], group_column="user", time_column=None, id_column="id")
     tasks = (Task("click", ("click",), "binary"), Task("dwell", ("dwell",), "regression"))
     at.session_state[state.DATASET] = data

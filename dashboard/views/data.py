@@ -426,7 +426,12 @@ def show_metrics(metrics, data: Dataset, tasks: tuple[Task, ...], config: SplitC
     frame = data.frame
     with metrics:
         rows, cols, tasks_metric, features_metric = st.columns(4)
-        rows.metric("Rows", f"{len(frame):,}")
+        source = None if data.builtin else large.source_of(data.fingerprint)
+        if source is not None and source.sampled:  # the data's rows; the sample's are what the page shows
+            rows.metric("Rows", f"{source.n_rows:,}", help=f"{source.sample_rows:,} of them sampled: the tables, "
+                        "the drill-down and the Model page show the sample; the split and its scores cover every row.")
+        else:
+            rows.metric("Rows", f"{len(frame):,}")
         cols.metric("Columns", f"{frame.shape[1]:,}")
         tasks_metric.metric("Tasks chosen", len(tasks))
         features_metric.metric("Features", f"{len(features):,}", help="Columns a model learns from: not a task, "
