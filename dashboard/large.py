@@ -396,6 +396,31 @@ def whole_report(whole: WholeSplit, tasks: tuple[Task, ...], config: SplitConfig
         return Path(path).read_text(encoding="utf-8")
 
 
+def checks_with_sample(exact: pd.DataFrame, sampled: pd.DataFrame, sample_rows: int) -> pd.DataFrame:
+    """A large dataset's leakage table: each check over every row where the cluster ran it, else the sample's
+    (near-duplicates, a single feature predicting a task, a check it skipped), said to be on the sample.
+
+    Examples
+    --------
+    >>> row = lambda check, status, detail: (check, check.title(), status, detail, 0)
+    >>> columns = ["check", "title", "status", "detail", "count"]
+    >>> exact = pd.DataFrame([row("group", "pass", "All whole."), row("time", "skipped", "Not run.")], columns=columns)
+    >>> sampled = pd.DataFrame([row("group", "pass", "Whole."), row("time", "warn", "Overlap.")], columns=columns)
+    >>> checks_with_sample(exact, sampled, 1_000)["detail"].tolist()
+    ['All whole.', 'On a random sample of 1,000 rows: Overlap.']
+    """
+    known = {row["check"]: row for row in exact.to_dict("records")}
+    rows = []
+    for row in sampled.to_dict("records"):
+        mine = known.pop(row["check"], None)
+        if mine is not None and (mine["status"] != "skipped" or row["status"] == "skipped"):
+            rows.append(mine)
+        else:
+            rows.append({**row, "detail": f"On a random sample of {sample_rows:,} rows: {row['detail']}"})
+    rows += known.values()
+    return pd.DataFrame(rows, columns=list(exact.columns))
+
+
 def task_scores_of_counts(counts: pd.DataFrame) -> pd.DataFrame:
     """Per task and split: rows, missing share, Jensen-Shannon distance from the whole, absent classes.
 

@@ -158,6 +158,10 @@ def test_split_diagnostics_and_export_work_from_the_whole_data(opened, folder, t
     expected = split_quality(encode_tasks(whole, tasks).matrix, in_memory, config.fractions)
     shown = {card.value for card in at.markdown if card.value.startswith("### ")}
     assert f"### {expected.ld:.3g}" in shown
+    table = next(md.value for md in at.markdown if md.value.startswith("| check | verdict"))
+    for title in ("Groups in more than one split", "Near-duplicates across splits", "A single feature predicting"):
+        assert title in table, table  # the last two on the sample: the cluster does not run them (new-user test 3)
+    assert "On a random sample of 1,000 rows:" in table
 
     at.switch_page("views/model.py").run()
     assert not at.exception and not at.error
@@ -323,3 +327,26 @@ def test_a_server_removes_its_whole_data_splits_when_it_stops(tmp_path):
     folder = Path(done.stdout.strip().splitlines()[-1])
     assert folder.parent == tmp_path / "tasksplit-app" and folder.name.startswith("server-")
     assert not folder.exists() and (tmp_path / "tasksplit-app").is_dir()
+
+
+
+def test_a_large_leakage_table_takes_the_exact_checks_and_the_rest_from_the_sample():
+    """New-user test 3: a large dataset's Diagnostics listed 3 checks (one 'skipped') where an upload lists 5."""
+    import doctest
+
+    from core.diagnostics import leakage
+    from dashboard import large
+
+    assert doctest.testmod(large).failed == 0
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"user": rng.integers(0, 50, 400), "day": rng.integers(0, 30, 400),
+                          "x": rng.standard_normal(400), "y": rng.integers(0, 2, 400)})
+    assignment = np.where(frame["day"] < 20, "train", np.where(frame["day"] < 25, "val", "test"))
+    sampled = leakage(frame, assignment, group_column="user", time_column="day", feature_columns=["x"]).to_frame()
+    exact = sampled[sampled["check"].isin(["group", "duplicates", "time"])].drop(columns="seconds")  # as the cluster's
+    exact.loc[exact["check"] == "time", ["status", "detail"]] = ("skipped", "No time column given.")
+    table = large.checks_with_sample(exact, sampled, 400).set_index("check")
+    assert list(table.index) == list(sampled["check"])
+    on_sample = table["detail"].str.startswith("On a random sample of 400 rows: ")
+    assert sorted(table.index[on_sample]) == ["near_duplicates", "predictor", "time"]
+    assert table.loc["group", "detail"] == exact.set_index("check").loc["group", "detail"]
