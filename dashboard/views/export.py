@@ -209,7 +209,10 @@ def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
         result = compute.split_result(data.fingerprint, tasks, config, data.frame)
     except TaskSplitError as error:
         st.error(str(error))
-        st.caption("Change the split on the Split page, or load a config that fits this data.")
+        st.caption("Change the tasks or the split on the Data and Split pages, or load a saved workspace or config "
+                   "that fits this data below.")
+        st.subheader("Reproduce or restore")  # a fresh upload without tasks is when a saved workspace is wanted
+        reproduce_from_upload(data, tasks, config)
         st.stop()
 
     name = f"{stem}-{config.strategy}"
