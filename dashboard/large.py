@@ -15,12 +15,14 @@ fingerprint), so every page finds the whole data behind the sample it is given.
 
 from __future__ import annotations
 
+import atexit
 import glob
 import hashlib
 import os
 import shutil
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +38,7 @@ from core.splits import SplitConfig, SplitResult
 from core.tasks import Task
 
 SAMPLE_ROWS = 200_000
+SAMPLE_MIN, SAMPLE_MAX = 1_000, 5_000_000  # the rows a session may sample (the Data page's bounds)
 SAMPLE_SEED = 0
 SCHEDULER_ENV = "TASKSPLIT_SCHEDULER"
 ROW = "__row"  # the sample's index name: each sampled row's position in the whole dataset
@@ -254,17 +257,83 @@ def _splits() -> OrderedDict:
     return OrderedDict()
 
 
+SERVER_PREFIX = "server-"  # $TMPDIR/tasksplit-app/server-<pid>: one folder per app server process
+LEGACY_AGE = 24 * 3600.0  # seconds: split folders of the older flat layout are removed once this old
+
+
+def splits_root() -> Path:
+    """``$TMPDIR/tasksplit-app``: the app servers' whole-data splits, one folder per server process."""
+    return Path(tempfile.gettempdir()) / "tasksplit-app"
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) sends CTRL_C_EVENT there: never probe, never remove
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, run by another user
+        return True
+    return True
+
+
+def sweep(root: Path, *, now: float | None = None) -> list[Path]:
+    """Remove the split folders under ``root`` that no running server uses; returns the folders removed.
+
+    A ``server-<pid>`` folder goes once its process is gone (a server killed before it could clean up);
+    a folder of the older flat layout once it is a day old. A running server's folder stays.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / f"server-{os.getpid()}").mkdir()
+    >>> sweep(root), [p.name for p in root.iterdir()] == [f"server-{os.getpid()}"]
+    ([], True)
+    >>> shutil.rmtree(root)
+    """
+    now = time.time() if now is None else now
+    removed = []
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        if not folder.is_dir():
+            continue
+        if folder.name.startswith(SERVER_PREFIX):
+            pid = folder.name[len(SERVER_PREFIX):]
+            gone = pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid))
+        else:
+            gone = now - folder.stat().st_mtime > LEGACY_AGE
+        if gone:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+@st.cache_resource
+def server_folder() -> Path:
+    """This server's folder of whole-data splits, made once: removed when the server stops, and the folders
+    of servers no longer running are removed as it is made."""
+    root = splits_root()
+    sweep(root)
+    folder = root / f"{SERVER_PREFIX}{os.getpid()}"
+    shutil.rmtree(folder, ignore_errors=True)  # a dead server's, whose pid this process now has
+    folder.mkdir(parents=True)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def _split_folder(key: tuple) -> Path:
     digest = hashlib.blake2b(repr(key).encode(), digest_size=10).hexdigest()
-    return Path(tempfile.gettempdir()) / "tasksplit-app" / digest
+    return server_folder() / digest
 
 
 def whole_split(source: LargeSource, fingerprint: str, tasks: tuple[Task, ...], config: SplitConfig,
                 sample: pd.DataFrame, progress: Progress | None = None) -> WholeSplit:
     """The split of every row of ``source`` (kept on the server for the newest few), made now if new.
 
-    The engine writes each row's split under ``$TMPDIR/tasksplit-app``; the sample's rows then get theirs
-    by their position (one more pass that keeps only the sample's rows).
+    The engine writes each row's split under this server's :func:`server_folder` (the newest
+    :data:`SPLITS_KEPT` are kept, all are removed when the server stops); the sample's rows then get theirs by
+    their position (one more pass that keeps only the sample's rows).
     """
     from core.cluster import split_dataset
 
@@ -325,6 +394,31 @@ def whole_report(whole: WholeSplit, tasks: tuple[Task, ...], config: SplitConfig
         path = cluster_report(whole.source.path, tasks, whole.out, Path(folder) / "report.html", config=config,
                               client=session_client(), sample_rows=whole.source.sample_rows, progress=progress)
         return Path(path).read_text(encoding="utf-8")
+
+
+def checks_with_sample(exact: pd.DataFrame, sampled: pd.DataFrame, sample_rows: int) -> pd.DataFrame:
+    """A large dataset's leakage table: each check over every row where the cluster ran it, else the sample's
+    (near-duplicates, a single feature predicting a task, a check it skipped), said to be on the sample.
+
+    Examples
+    --------
+    >>> row = lambda check, status, detail: (check, check.title(), status, detail, 0)
+    >>> columns = ["check", "title", "status", "detail", "count"]
+    >>> exact = pd.DataFrame([row("group", "pass", "All whole."), row("time", "skipped", "Not run.")], columns=columns)
+    >>> sampled = pd.DataFrame([row("group", "pass", "Whole."), row("time", "warn", "Overlap.")], columns=columns)
+    >>> checks_with_sample(exact, sampled, 1_000)["detail"].tolist()
+    ['All whole.', 'On a random sample of 1,000 rows: Overlap.']
+    """
+    known = {row["check"]: row for row in exact.to_dict("records")}
+    rows = []
+    for row in sampled.to_dict("records"):
+        mine = known.pop(row["check"], None)
+        if mine is not None and (mine["status"] != "skipped" or row["status"] == "skipped"):
+            rows.append(mine)
+        else:
+            rows.append({**row, "detail": f"On a random sample of {sample_rows:,} rows: {row['detail']}"})
+    rows += known.values()
+    return pd.DataFrame(rows, columns=list(exact.columns))
 
 
 def task_scores_of_counts(counts: pd.DataFrame) -> pd.DataFrame:

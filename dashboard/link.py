@@ -8,6 +8,10 @@ An uploaded file is named by its content digest and file name, with its column r
 keeps the file's bytes for the session's reloads (``dashboard.state``), and says so plainly when it
 no longer has them (a restart). A link that no longer fits (a column renamed, a bad setting) falls
 back to the defaults with one warning naming what was dropped.
+
+A large dataset opened by path on the server is named by its path and the rows sampled, with its column
+roles (``?path=/data/clicks&sample=200000&role_group=user&…``): a reload opens the same path again (the same
+sample, at once while the server has it open) or says plainly why it cannot.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ _FIELDS = {
 }
 _INTEGERS = {"seed", "gap", "order", "n_bins"}
 ROLES = ("group", "time", "id")  # an upload's column roles, as role_group, role_time, role_id
-NOT_SPLIT = {"dataset", "task", "upload", "file", *(f"role_{role}" for role in ROLES)}  # the rest is the split
+NOT_SPLIT = {"dataset", "task", "upload", "file", "path", "sample",
+             *(f"role_{role}" for role in ROLES)}  # the rest is the split
 
 
 class LinkError(ConfigError):
@@ -47,12 +52,14 @@ def task_spec(task: Task) -> str:
 
 
 def to_params(
-    data: Dataset, tasks: tuple[Task, ...], config: SplitConfig, *, upload: tuple[str, str] | None = None
+    data: Dataset, tasks: tuple[Task, ...], config: SplitConfig, *, upload: tuple[str, str] | None = None,
+    large: tuple[str, int] | None = None,
 ) -> dict[str, str | list[str]]:
     """The address parameters of the current work.
 
-    ``upload`` is ``(content digest, file name)`` of the uploaded file ``data`` was read from; an uploaded
-    dataset without it puts nothing in the address.
+    ``upload`` is ``(content digest, file name)`` of the uploaded file ``data`` was read from; ``large`` is
+    ``(path on the server, rows sampled)`` of the large dataset ``data`` samples. A dataset read from neither
+    puts nothing in the address.
 
     Examples
     --------
@@ -63,8 +70,8 @@ def to_params(
     """
     if data.builtin:
         params: dict[str, str | list[str]] = {"dataset": data.name}
-    elif upload is not None:
-        params = {"upload": upload[0], "file": upload[1]}
+    elif upload is not None or large is not None:
+        params = {"upload": upload[0], "file": upload[1]} if upload else {"path": large[0], "sample": str(large[1])}
         params.update({f"role_{role}": getattr(data, f"{role}_column") or "" for role in ROLES})
     else:
         return {}

@@ -384,3 +384,48 @@ def test_a_loanapp_like_upload_guesses_the_decision_and_the_kept_guess_can_be_re
     tasks_multiselect(app).set_value(["married", "approve", "reject"]).run()
     assert [w.value for w in app.warning if "hold the same" in w.value] == [
         "`approve` and `reject` hold the same labels: keep one."]
+
+
+def district_panel_csv() -> bytes:
+    """A user's panel export: a district id that repeats each year, `;`, decimal commas, a BOM, 0/1 flags with
+    a gap, a yes/no flag and a text band (none of which a 0/1 task can be made of but the 0/1 flags)."""
+    rows = ["District;Year;Score;High dropout;Above-avg spend;Improved;Band"]
+    for district in range(40):
+        for year in (1996, 1997, 1998):
+            dropout = "" if (district + year) % 17 == 0 else str((district * year) % 3 == 0 and 1 or 0)
+            rows.append(f"{1000 + district};{year};{district % 9 + 0.5:.1f}".replace(".", ",")
+                        + f";{dropout};{(district + year) % 2};{'yes' if district % 3 else 'no'};"
+                        + ("low", "mid", "high")[district % 3])
+    return ("\ufeff" + "\n".join(rows) + "\n").encode("utf-8")
+
+
+def test_an_id_column_that_repeats_is_warned_with_the_fix(app):
+    """New-user test 3: District (one row per year) taken as the Id column; the export then keyed rows by it."""
+    from dashboard import state
+
+    upload(app, "districts.csv", district_panel_csv())
+    fingerprint = app.session_state[state.DATASET].fingerprint
+    assert not [w for w in app.warning if "Id column" in w.value]
+    app.selectbox(key=f"data_id_{fingerprint}").select("District").run()
+    assert not app.exception
+    warnings = [w.value for w in app.warning if "Id column" in w.value]
+    assert len(warnings) == 1 and "`District` repeats (40 values on 120 rows)" in warnings[0], warnings
+    assert "joined back" in warnings[0] and "(none)" in warnings[0] and "\n" not in warnings[0]
+    app.selectbox(key=f"data_group_{fingerprint}").select("District").run()
+    warnings = [w.value for w in app.warning if "Id column" in w.value]
+    assert len(warnings) == 1 and "make it the Group column" not in warnings[0]
+    app.selectbox(key=f"data_id_{fingerprint}").select("(none)").run()
+    assert not [w for w in app.warning if "Id column" in w.value]
+
+
+def test_the_combine_form_offers_only_0_1_columns_and_stays_open_after_an_error(app):
+    """New-user test 3: the form offered every column (the year, a yes/no flag, text) and said 'must all hold
+    0/1' without naming the culprit; after the error it closed."""
+    upload(app, "districts.csv", district_panel_csv())
+    box = app.multiselect(key="data_combine_columns")
+    assert box.options == ["High dropout", "Above-avg spend"]
+    combine(app, "risk", ["High dropout"])  # one column: an error
+    assert [e.value for e in app.error] == ["Pick two or more 0/1 columns to combine into one task."]
+    assert app.expander[0].proto.expanded
+    combine(app, "risk", ["High dropout", "Above-avg spend"])
+    assert task_names(app)[-1] == "risk" and not app.error

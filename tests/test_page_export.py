@@ -97,3 +97,23 @@ def test_the_report_takes_the_model_pages_finished_run(export, wagepan):
     export.button(key="export_build_report").click().run()
     assert not export.exception and not export.error
     assert any(button.proto.label.startswith("HTML report (") for button in export.get("download_button"))
+
+
+def test_a_workspace_restores_the_tasks_when_the_split_has_none():
+    """New-user test 3: a file uploaded again has no task, so the Export page stopped at 'strategy balances tasks
+    but none is chosen; ... or load a config' and hid the loader a saved workspace is read with."""
+    from core.data import load_builtin
+    from core.report import Workspace
+    from dashboard import state
+    from tests.apptest import open_upload
+
+    data = load_builtin("penguins")
+    frame = data.frame
+    saved = Workspace.of(data, tuple(data.tasks), SplitConfig(strategy="stratified", seed=3))
+    at = open_upload(frame, SplitConfig(strategy="stratified"), (), "export")
+    assert [e.value for e in at.error] == ["strategy 'stratified' balances tasks but none is chosen; pick a task "
+                                           "or use strategy 'random'."]
+    upload(at, "penguins-workspace.json", saved.to_json().encode())
+    assert not at.exception
+    assert [t.name for t in at.session_state[state.TASKS]] == [t.name for t in data.tasks]
+    assert not at.error and at.get("download_button")

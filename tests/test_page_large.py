@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import open_app
+from tests.apptest import new_app, open_app
 
 ROWS_PER_FILE, FILES = 1_500, 3
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,6 +158,10 @@ def test_split_diagnostics_and_export_work_from_the_whole_data(opened, folder, t
     expected = split_quality(encode_tasks(whole, tasks).matrix, in_memory, config.fractions)
     shown = {card.value for card in at.markdown if card.value.startswith("### ")}
     assert f"### {expected.ld:.3g}" in shown
+    table = next(md.value for md in at.markdown if md.value.startswith("| check | verdict"))
+    for title in ("Groups in more than one split", "Near-duplicates across splits", "A single feature predicting"):
+        assert title in table, table  # the last two on the sample: the cluster does not run them (new-user test 3)
+    assert "On a random sample of 1,000 rows:" in table
 
     at.switch_page("views/model.py").run()
     assert not at.exception and not at.error
@@ -228,3 +232,121 @@ def test_task_scores_from_counts_equal_the_in_memory_ones():
     np.testing.assert_allclose(ours["missing_share"], theirs["missing_share"], atol=1e-12)
     np.testing.assert_array_equal(ours["absent_classes"], theirs["absent_classes"])
     assert len(ours) == len(theirs) == len(data.tasks) * 3
+
+
+def reload(at: AppTest) -> AppTest:
+    """A new session opened at the address the old one ended on, as a browser reload does."""
+    fresh = new_app()
+    for key, value in at.query_params.items():
+        fresh.query_params[key] = value
+    fresh.run()
+    assert not fresh.exception, [e.value for e in fresh.exception]
+    return fresh
+
+
+@pytest.mark.slow
+def test_a_reload_keeps_the_large_dataset_its_tasks_roles_and_split(cluster, folder):
+    """The page address names the path and the rows sampled (as it names an upload): a reload opens the same
+    sample with the same tasks, roles and split instead of falling back to the default dataset. The Data page's
+    Rows metric counts every row of the data (new-user test 3)."""
+    from core.data import with_roles
+    from core.splits import SplitConfig
+    from core.tasks import Task
+    from dashboard import state
+
+    at = open_path(open_app(), str(folder), sample_rows=1_000)
+    rows = next(metric for metric in at.metric if metric.label == "Rows")  # it said 1,000, the sample's
+    assert rows.value == f"{ROWS_PER_FILE * FILES:,}" and "1,000 of them sampled" in rows.proto.help
+    data = with_roles(at.session_state[state.DATASET], group_column="user", time_column=None, id_column="id")
+    tasks = (Task("click", ("click",), "binary"), Task("dwell", ("dwell",), "regression"))
+    at.session_state[state.DATASET] = data
+    at.session_state[state.TASKS] = tasks
+    at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="group", group_column="user", id_column="id", seed=4)
+    at.run()
+    assert not at.exception and not at.error
+    assert at.query_params["path"] in (str(folder), [str(folder)])
+    assert at.query_params["sample"] in ("1000", ["1000"])
+
+    again = reload(at)
+    restored = again.session_state[state.DATASET]
+    assert restored.fingerprint == data.fingerprint and restored.n_rows == 1_000
+    assert (restored.group_column, restored.time_column, restored.id_column) == ("user", None, "id")
+    assert again.session_state[state.TASKS] == tasks
+    config = again.session_state[state.SPLIT_CONFIG]
+    assert (config.strategy, config.group_column, config.seed) == ("group", "user", 4)
+    assert again.radio(key="data_source").value == "A large dataset on the server"
+    assert not again.warning, [w.value for w in again.warning]
+
+
+def test_a_reload_of_a_path_gone_from_the_server_says_so(cluster, bad_places):
+    at = new_app()
+    at.query_params["path"] = f"{bad_places}/empty"
+    at.query_params["task"] = "click:binary"
+    at.run()
+    assert not at.exception
+    from dashboard import state
+
+    warnings = [w.value for w in at.warning]
+    assert any(f"{bad_places}/empty could not be opened again" in w and "wagepan" in w for w in warnings), warnings
+    assert at.session_state[state.DATASET].name == "wagepan"
+
+
+def test_split_folders_of_servers_no_longer_running_are_swept(tmp_path):
+    """A server killed before it cleaned up leaves server-<pid>: the next server removes it, and flat folders of
+    the older layout once a day old; a running server's folder stays."""
+    import subprocess
+    import sys
+    import time
+
+    from dashboard import large
+
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True, check=True).stdout)
+    for name in (f"server-{dead}", f"server-{os.getpid()}", "0a1b2c-old", "3d4e5f-new"):
+        (tmp_path / name / "part").mkdir(parents=True)
+    old = time.time() - large.LEGACY_AGE - 60
+    os.utime(tmp_path / "0a1b2c-old", (old, old))
+    removed = large.sweep(tmp_path)
+    assert sorted(p.name for p in removed) == ["0a1b2c-old", f"server-{dead}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["3d4e5f-new", f"server-{os.getpid()}"]
+
+
+def test_a_server_removes_its_whole_data_splits_when_it_stops(tmp_path):
+    """Every whole-data split of a server lies in its own folder under $TMPDIR/tasksplit-app, deleted at exit."""
+    import subprocess
+    import sys
+
+    script = ("from dashboard import large\n"
+              "folder = large.server_folder()\n"
+              "assert large._split_folder(('key',)).parent == folder\n"
+              "(folder / 'a-split').mkdir()\n"
+              "print(folder)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env={**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    folder = Path(done.stdout.strip().splitlines()[-1])
+    assert folder.parent == tmp_path / "tasksplit-app" and folder.name.startswith("server-")
+    assert not folder.exists() and (tmp_path / "tasksplit-app").is_dir()
+
+
+
+def test_a_large_leakage_table_takes_the_exact_checks_and_the_rest_from_the_sample():
+    """New-user test 3: a large dataset's Diagnostics listed 3 checks (one 'skipped') where an upload lists 5."""
+    import doctest
+
+    from core.diagnostics import leakage
+    from dashboard import large
+
+    assert doctest.testmod(large).failed == 0
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"user": rng.integers(0, 50, 400), "day": rng.integers(0, 30, 400),
+                          "x": rng.standard_normal(400), "y": rng.integers(0, 2, 400)})
+    assignment = np.where(frame["day"] < 20, "train", np.where(frame["day"] < 25, "val", "test"))
+    sampled = leakage(frame, assignment, group_column="user", time_column="day", feature_columns=["x"]).to_frame()
+    exact = sampled[sampled["check"].isin(["group", "duplicates", "time"])].drop(columns="seconds")  # as the cluster's
+    exact.loc[exact["check"] == "time", ["status", "detail"]] = ("skipped", "No time column given.")
+    table = large.checks_with_sample(exact, sampled, 400).set_index("check")
+    assert list(table.index) == list(sampled["check"])
+    on_sample = table["detail"].str.startswith("On a random sample of 400 rows: ")
+    assert sorted(table.index[on_sample]) == ["near_duplicates", "predictor", "time"]
+    assert table.loc["group", "detail"] == exact.set_index("check").loc["group", "detail"]

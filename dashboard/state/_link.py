@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.data import DEFAULT_DATASET, Dataset, with_roles
 from core.errors import TaskSplitError
-from dashboard import compute, link
+from dashboard import compute, large, link
 from dashboard.state._choices import choice_params, is_choice, read_choices
 from dashboard.state._keys import DATASET, LINK_NOTES
 from dashboard.state._work import (
@@ -29,6 +29,7 @@ def init() -> None:
     notes: list[str] = []
     name = st.query_params.get("dataset")
     digest = st.query_params.get("upload")
+    path = st.query_params.get("path")
     data = None
     if name:
         try:
@@ -39,6 +40,8 @@ def init() -> None:
             set_dataset(data)
     elif digest:
         data = _restore_upload(digest, st.query_params.get("file") or "", notes)
+    elif path:
+        data = _restore_large(path, st.query_params.get("sample") or "", notes)
     if data is None:
         set_dataset(compute.builtin_dataset(DEFAULT_DATASET))
     else:
@@ -62,12 +65,36 @@ def _restore_upload(digest: str, name: str, notes: list[str]) -> Dataset | None:
         notes.append(f"The uploaded file {filename} could not be read again: {error}")
         return None
     set_dataset(data, upload=(digest, filename, content))
+    return _apply_roles(data, filename, notes)
+
+
+def _restore_large(path: str, sample: str, notes: list[str]) -> Dataset | None:
+    """The sample of the large dataset the address names, opened again, or None with a note saying why not."""
+    try:
+        rows = int(sample) if sample else large.SAMPLE_ROWS
+    except ValueError:
+        notes.append(f"sample={sample!r} in the address is not a whole number; {large.SAMPLE_ROWS:,} rows are "
+                     "sampled instead.")
+        rows = large.SAMPLE_ROWS
+    try:
+        with st.spinner(f"Opening {path} again…"):
+            data, _ = large.open_large(path, sample_rows=min(max(rows, large.SAMPLE_MIN), large.SAMPLE_MAX))
+    except TaskSplitError as error:
+        notes.append(f"The large dataset at {path} could not be opened again: {error} "
+                     f"Showing {DEFAULT_DATASET} meanwhile.")
+        return None
+    set_dataset(data)
+    return _apply_roles(data, path, notes)
+
+
+def _apply_roles(data: Dataset, name: str, notes: list[str]) -> Dataset:
+    """``data`` with the column roles the address names (none named: the ones read from the data)."""
     if not any(f"role_{role}" in st.query_params for role in link.ROLES):
         return data  # an address without roles: the ones read from the file
     roles = {role: st.query_params.get(f"role_{role}") or None for role in link.ROLES}
     missing = [column for column in roles.values() if column and column not in data.frame.columns]
     if missing:
-        notes.append(f"The link's column role(s) {', '.join(missing)} are not columns of {filename}; "
+        notes.append(f"The link's column role(s) {', '.join(missing)} are not columns of {name}; "
                      "they were left out.")
     roles = {role: column if column not in missing else None for role, column in roles.items()}
     set_roles(with_roles(data, group_column=roles["group"], time_column=roles["time"], id_column=roles["id"]))
@@ -98,8 +125,11 @@ def take_link_notes() -> list[str]:
 
 def write_link() -> None:
     """Put the current dataset, tasks, split and Model page choices in the page address (no-op when it already says so)."""
-    wanted = link.to_params(dataset(), tasks(), split_config(), upload=upload_name())
-    choices = choice_params(dataset().fingerprint)
+    data = dataset()
+    source = None if data.builtin else large.source_of(data.fingerprint)
+    wanted = link.to_params(data, tasks(), split_config(), upload=upload_name(),
+                            large=(source.path, source.sample_rows) if source else None)
+    choices = choice_params(data.fingerprint)
     if wanted:
         wanted.update(choices)
     current = {key: st.query_params.get_all(key) for key in st.query_params}

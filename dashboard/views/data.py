@@ -108,7 +108,8 @@ def choose_path(current: Dataset) -> None:
             value=source.path if source else "", key=K.PATH, placeholder="/data/clicks/ or /data/clicks/part-*.parquet",
             help="Read where the app runs, not uploaded. The split and its scores cover every row.",
         )
-        rows = st.number_input("Rows to sample", 1_000, 5_000_000, source.sample_rows if source else large.SAMPLE_ROWS,
+        rows = st.number_input("Rows to sample", large.SAMPLE_MIN, large.SAMPLE_MAX,
+                               max(source.sample_rows, large.SAMPLE_MIN) if source else large.SAMPLE_ROWS,
                                step=50_000, key=K.SAMPLE_ROWS,
                                help="A random sample of this many rows is what the tables, the drill-down and the "
                                     "Model page show; the split, its sizes and its scores cover every row.")
@@ -183,7 +184,20 @@ def choose_roles(data: Dataset) -> Dataset:
     if (group, time, row_id) != (data.group_column, data.time_column, data.id_column):
         data = with_roles(data, group_column=group, time_column=time, id_column=row_id)
         state.set_roles(data)
+    if row_id is not None:
+        repeated_id_warning(data.frame, row_id, group)
     return data
+
+
+def repeated_id_warning(frame: pd.DataFrame, column: str, group: str | None) -> None:
+    """One warning when the Id column repeats: it cannot name a row in the exported assignment."""
+    distinct = int(frame[column].nunique(dropna=False))
+    if distinct == len(frame):
+        return
+    keep = "" if group == column else f" To keep the rows of one `{column}` together, make it the Group column."
+    st.warning(f"Id column `{column}` repeats ({distinct:,} values on {len(frame):,} rows): it does not name one "
+               "row, so the exported assignment cannot be joined back on it alone. Pick a column with one value "
+               f"per row, or {NONE} to name rows by their position.{keep}", icon=":material/fingerprint:")
 
 
 def use_as_group(picker: str, column: str) -> None:
@@ -335,17 +349,38 @@ def add_combined_task() -> None:
     state.put(K.COMBINE_COLUMNS, [])
 
 
-def combine_columns(frame: pd.DataFrame) -> None:
+@st.cache_data(max_entries=16, show_spinner=False)
+def zero_one_columns(fingerprint: str, _frame: pd.DataFrame) -> list[str]:
+    """The columns that hold only 0 and 1 (or True and False) besides missing values: the ones a combined task
+    can be made of."""
+    def zero_one(series: pd.Series) -> bool:
+        if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
+            return False
+        values = pd.unique(series.dropna())
+        return len(values) > 0 and set(values.tolist()) <= {0, 1}
+
+    return [column for column in _frame.columns if zero_one(_frame[column])]
+
+
+def combine_columns(data: Dataset) -> None:
     """The form that makes one task of several 0/1 columns, and what its last Add task did."""
     outcome, message = state.take(K.COMBINED, (None, None))
     if outcome == "error":
         st.error(message)
     elif outcome == "added":
         st.success(message)
-    with st.expander("Combine several columns into one task (multi-label or one-hot)"), \
+    options = zero_one_columns(data.fingerprint, data.frame)
+    picked = state.value(K.COMBINE_COLUMNS) or []
+    if any(column not in options for column in picked):  # picked on another dataset
+        state.put(K.COMBINE_COLUMNS, [column for column in picked if column in options])
+    # open after an add or an error (the message above moves it, which would close it): the picks stay in view
+    with st.expander("Combine several columns into one task (multi-label or one-hot)", expanded=outcome is not None), \
             st.form(K.COMBINE_FORM, clear_on_submit=False):
         st.text_input("Task name", key=K.COMBINE_NAME)
-        st.multiselect("0/1 columns", list(frame.columns), key=K.COMBINE_COLUMNS)
+        st.multiselect("0/1 columns", options, key=K.COMBINE_COLUMNS,
+                       placeholder="Choose columns" if options else "No column holds only 0 and 1",
+                       help="The columns that hold only 0 and 1 (missing values allowed): each becomes one label "
+                            "of the task.")
         st.selectbox("Kind", ["infer", "multilabel", "multiclass"], key=K.COMBINE_KIND)
         st.form_submit_button("Add task", on_click=add_combined_task)
 
@@ -391,7 +426,12 @@ def show_metrics(metrics, data: Dataset, tasks: tuple[Task, ...], config: SplitC
     frame = data.frame
     with metrics:
         rows, cols, tasks_metric, features_metric = st.columns(4)
-        rows.metric("Rows", f"{len(frame):,}")
+        source = None if data.builtin else large.source_of(data.fingerprint)
+        if source is not None and source.sampled:  # the data's rows; the sample's are what the page shows
+            rows.metric("Rows", f"{source.n_rows:,}", help=f"{source.sample_rows:,} of them sampled: the tables, "
+                        "the drill-down and the Model page show the sample; the split and its scores cover every row.")
+        else:
+            rows.metric("Rows", f"{len(frame):,}")
         cols.metric("Columns", f"{frame.shape[1]:,}")
         tasks_metric.metric("Tasks chosen", len(tasks))
         features_metric.metric("Features", f"{len(features):,}", help="Columns a model learns from: not a task, "
@@ -412,7 +452,7 @@ def render(current: Dataset) -> None:
     propose_groups(data)
     choose_tasks(data)
     offer_to_remove_guesses(data)
-    combine_columns(data.frame)
+    combine_columns(data)
     look(data)
     # drawn last, from the tasks and roles as this run left them
     show_metrics(metrics, state.dataset(), state.tasks(), state.split_config())

@@ -14,7 +14,7 @@ from core.figures import MIN_SUPPORT, Condition, Drill, drill_from_points, drill
 from core.report import comparison_configs as strategy_configs
 from core.splits import STRATEGIES, WHOLE, SplitConfig
 from core.tasks import MISSING, Task, label_name
-from dashboard import compute, state
+from dashboard import compute, large, state
 from dashboard.guards import Work, require_work
 
 K = state.DiagnosticsKeys
@@ -105,8 +105,9 @@ def leakage_section(leakage_slot, work: Work) -> None:
         whole = compute.whole_split(*work.key, work.frame)
         if whole is None:
             checks = compute.leakage_checks(*work.key, group_column, features, work.frame, work.assignment)
-        else:  # a large dataset: the exact checks over every row (groups, duplicates, time)
-            checks = whole.cluster.diagnosis.leakage
+        else:  # a large dataset: the exact checks over every row (groups, duplicates, time), the rest on the sample
+            sampled = compute.leakage_checks(*work.key, group_column, features, work.frame, work.assignment)
+            checks = large.checks_with_sample(whole.cluster.diagnosis.leakage, sampled, whole.source.sample_rows)
     except TaskSplitError as error:
         leakage_slot.error(str(error))
         return

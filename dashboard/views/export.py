@@ -183,6 +183,8 @@ def cluster_section(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig,
     st.subheader("Split the whole dataset")
     st.markdown(f"The split of all {source.n_rows:,} rows is written on this server at `{whole.out}` "
                 "(`row`, its position in the data, and `split`).")
+    st.caption(f"A temporary copy: the app keeps the {large.SPLITS_KEPT} newest splits it made and deletes them "
+               "all when it stops. Copy the folder elsewhere, or run the command below, to keep the split.")
     columns = st.columns(3)
     cluster_report_button(columns[2], data, tasks, config, whole, name)
     config_file = f"{name}-config.json"
@@ -207,7 +209,10 @@ def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
         result = compute.split_result(data.fingerprint, tasks, config, data.frame)
     except TaskSplitError as error:
         st.error(str(error))
-        st.caption("Change the split on the Split page, or load a config that fits this data.")
+        st.caption("Change the tasks or the split on the Data and Split pages, or load a saved workspace or config "
+                   "that fits this data below.")
+        st.subheader("Reproduce or restore")  # a fresh upload without tasks is when a saved workspace is wanted
+        reproduce_from_upload(data, tasks, config)
         st.stop()
 
     name = f"{stem}-{config.strategy}"

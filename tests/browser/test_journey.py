@@ -5,7 +5,8 @@ people over years with several 0/1 label columns. They upload it, combine three 
 multi-label task through the "Combine several columns into one task" expander, choose ten tasks in all,
 set the repeating person id as the group and the year as the time, split three ways on the Split page
 (stratified, group, time) reading the sizes each time, read the Diagnostics scorecard and leakage table,
-train a model on the ten tasks for a few epochs, build and download the HTML report, and reload the page.
+train a model on the ten tasks for a few epochs, train a second seed and click the older run's row in the
+Runs table, build and download the HTML report, and reload the page.
 
 After every step: no exception box, and no error box the step did not expect. Every wait is for the app's
 state (``wait_idle``, ``click_and_wait``, ``expect``), never for a clock.
@@ -27,6 +28,7 @@ from tests.browser.helpers import (
     add_tag,
     assert_no_exception,
     click_and_wait,
+    click_point_and_wait,
     open_page,
     pick_option,
     reload,
@@ -45,6 +47,7 @@ SINGLE_TASKS = ("cond_d", "cond_e", "cond_f", "cond_g", "cond_h", "employed", "h
 TASKS = (COMBINED, *SINGLE_TASKS)  # ten tasks: multilabel, 6 binary, 2 multiclass (one 90% missing), regression
 GROUP, TIME = "person_id", "year"
 ERROR_BOX = '[data-testid="stAlertContentError"]'
+ROW_PX = 35  # the height of a row (and of the header) of a Streamlit dataframe
 
 
 def journey_frame(n_people: int = 300, seed: int = 7) -> pd.DataFrame:
@@ -129,6 +132,31 @@ def choose_strategy(page, strategy: str, n_rows: int) -> dict[str, int]:
 
 
 # --------------------------------------------------------------------------- the journey
+
+
+def runs_table_click(page) -> None:
+    """Train a second seed, then click the older run's first row in the Runs table, as a person does (the table
+    is a canvas: the click lands on the row's checkbox cell): the overlaid curves show that run, not the newest."""
+    seed = page.locator(".st-key-model_seed input")
+    seed.fill("1")
+    click_and_wait(page, lambda: seed.press("Enter"))
+    page.locator(".st-key-model_train button").first.click()
+    curves = page.locator(".st-key-model_runs_curves")
+    expect(curves.or_(page.locator(EXCEPTION)).first).to_contain_text("seed 1", timeout=600_000)
+    expect(page.get_by_role("button", name="Stop", exact=True)).to_have_count(0, timeout=600_000)
+    wait_idle(page)
+    check(page, "Model page after the second seed")
+    expect(curves).not_to_contain_text("seed 0")  # the newest run is shown until a row is picked
+    table = page.locator(".st-key-model_runs_table")
+    table.evaluate("element => element.scrollIntoView({block: 'start'})")
+    wait_idle(page)
+    box = table.get_by_test_id("stDataFrame").bounding_box()
+    row = len(TASKS)  # newest first, a row per task: the older run's first task
+    click_point_and_wait(page, box["x"] + 16, box["y"] + ROW_PX * (row + 1) + ROW_PX / 2)
+    check(page, "Model page after clicking a run's row")
+    expect(curves).to_contain_text("seed 0")
+    expect(curves).not_to_contain_text("seed 1")
+    screenshot(page, ARTIFACTS, "journey-05b-runs-clicked")
 
 
 def test_new_user_journey_on_an_upload(page, app_url, tmp_path):
@@ -233,6 +261,9 @@ def journey(page, app_url: str, tmp_path) -> None:
     # ids, groups, time, free text and task columns are no default features (issue 12 item 4)
     for column in ("row", GROUP, TIME, "comment", *COMBINED_FROM, *SINGLE_TASKS):
         assert column not in chosen, f"{column} is a default feature: {sorted(chosen)}"
+    runs_dir = page.locator(".st-key-model_runs_dir input")  # this test's own runs: the table holds only them
+    runs_dir.fill(str(tmp_path / "runs"))
+    click_and_wait(page, lambda: runs_dir.press("Enter"))
     epochs = page.locator(".st-key-model_epochs input")
     epochs.fill("3")
     click_and_wait(page, lambda: epochs.press("Enter"))
@@ -248,6 +279,7 @@ def journey(page, app_url: str, tmp_path) -> None:
     losses = page.locator(".st-key-model_losses .js-plotly-plot")
     expect(losses).to_be_visible()
     screenshot(page, ARTIFACTS, "journey-05-model")
+    runs_table_click(page)
 
     # 6. Export: the HTML report names the data and every task
     open_page(page, app_url, "Export")
