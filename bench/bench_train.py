@@ -16,6 +16,11 @@ Run: ``python -m bench train`` (or ``.venv/bin/python -m bench.bench_train``).
    3 seeds on wagepan, happiness, yeast and flights, per design (the architectures
    this branch's ModelConfig accepts) and weighting, Δm of the multi-task net
    against the single-task nets and against gradient-boosted trees, mean ± sd.
+   Resumable: each finished (dataset, design, weighting, seed) run and each seed's
+   baselines are cached as a small JSON under ``results/cache/quality/<dataset>/``
+   (re-run only when its settings change), the dataset's table is rewritten after
+   every run and names the rows still missing, and several workers may share one
+   queue (each claims its next run). Long runs: ``nice -n 19``, not under the bench lock.
 4. Designs and gradient methods (issue 16), written to their own section
    (``python -m bench.bench_train designs`` runs this part alone): the per-epoch
    time of each architecture (equal weighting) and each gradient method (hard
@@ -25,18 +30,20 @@ Run: ``python -m bench train`` (or ``.venv/bin/python -m bench.bench_train``).
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from bench.common import Timing, machine, table, timed, write_section
+from bench.common import RESULTS_DIR, Timing, machine, table, timed, write_section
 from core.data import load_builtin
 from core.errors import ConfigError
 from core.model import WEIGHTINGS, ModelConfig, SharedTrunkModel, task_losses
@@ -251,6 +258,20 @@ QUALITY_SEEDS = (0, 1, 2)
 DESIGNS = ("hard", "soft", "mmoe", "hierarchical")
 # flights: 336,776 rows; at most this many epochs per run (early stopping usually ends it before); others: defaults
 QUALITY_EPOCHS = {"flights": int(os.environ.get("BENCH_FLIGHTS_EPOCHS", "15"))}
+# hierarchical at its default head depths (every head on the last layer) is the hard trunk, so on flights it gets a
+# real hierarchy: the two binary events (late_arrival, cancelled) read the first block of the 2-block trunk and the
+# delay in minutes (arr_delay) the last, so the coarse events supervise the early layer. Elsewhere: the defaults.
+HEAD_DEPTHS = {"flights": {"late_arrival": 1, "cancelled": 1}}
+CACHE_DIR = Path(__file__).resolve().parent / "results" / "cache" / "quality"
+CLAIMS_DIR = Path(os.environ.get("BENCH_QUALITY_CLAIMS", "/tmp/tasksplit-quality-claims"))
+# hard with the four loss weightings on flights, measured 09:52-10:37 before runs were cached (same code and
+# settings): shown until the cached re-runs (queued last) replace them. (Δm vs nets, Δm vs trees, beats, epochs, s/epoch)
+UNCACHED_ROWS = {
+    ("flights", "hard", "equal"): ("-0.2% ± 1.3%", "-19.2% ± 0.2%", "0 of 3", "15", "9.109"),
+    ("flights", "hard", "uncertainty"): ("+0.6% ± 0.8%", "-18.4% ± 0.4%", "0 of 3", "15", "7.381"),
+    ("flights", "hard", "gradnorm"): ("-1.0% ± 1.6%", "-19.8% ± 0.4%", "0 of 3", "15", "4.686"),
+    ("flights", "hard", "dwa"): ("+0.2% ± 1.4%", "-18.9% ± 0.3%", "0 of 3", "15", "2.576"),
+}
 
 
 def available_designs() -> list[str]:
@@ -267,9 +288,12 @@ def available_designs() -> list[str]:
     return found
 
 
-def _model(design: str) -> ModelConfig:
-    return ModelConfig() if design == "hard" and "architecture" not in ModelConfig.__dataclass_fields__ else \
-        ModelConfig(architecture=design)
+def _model(design: str, dataset: str | None = None) -> ModelConfig:
+    if design == "hard" and "architecture" not in ModelConfig.__dataclass_fields__:
+        return ModelConfig()
+    if design == "hierarchical" and dataset in HEAD_DEPTHS:
+        return ModelConfig(architecture=design, head_depth=HEAD_DEPTHS[dataset])
+    return ModelConfig(architecture=design)
 
 
 def quality_data(name: str):
@@ -306,51 +330,180 @@ def _pm3(values: list[float | None]) -> str:
     return f"{np.mean(known):.3f}" + (f" ± {np.std(known, ddof=1):.3f}" if len(known) > 1 else "")
 
 
-def quality_dataset(name: str, designs: list[str], weightings: list[str]) -> str:
-    dataset, tasks, prepared = quality_data(name)
-    kinds = {spec.name: spec.kind for spec in prepared.targets}
+# -- resumable runs: one small JSON per finished (dataset, design, weighting, seed) run and per (dataset, seed) baselines
+
+def _job_key(job: tuple) -> str:
+    return f"baselines-seed{job[1]}" if job[0] == "baselines" else f"{job[0]}-{job[1]}-seed{job[2]}"
+
+
+def _job_settings(name: str, job: tuple) -> dict:
+    """What a cached result must have been made with (a cached file with other settings is re-run)."""
     epochs = QUALITY_EPOCHS.get(name, TrainConfig().epochs)
-    stl, trees, runs = {}, {}, {}
-    start = time.perf_counter()
+    if job[0] == "baselines":
+        return {"train": TrainConfig(seed=job[1], epochs=epochs).to_dict(), "model": ModelConfig().to_dict()}
+    design, weighting, seed = job
+    return {"train": TrainConfig(seed=seed, epochs=epochs, weighting=weighting).to_dict(),
+            "model": _model(design, name).to_dict()}
+
+
+def _cache_path(name: str, job: tuple) -> Path:
+    return CACHE_DIR / name / f"{_job_key(job)}.json"
+
+
+def load_cached(name: str, job: tuple) -> dict | None:
+    """A finished job's numbers, or None when it is not cached (or was made with other settings)."""
+    path = _cache_path(name, job)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if data.get("settings") == json.loads(json.dumps(_job_settings(name, job))) else None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def run_job(name: str, prepared: PreparedSplit, job: tuple) -> dict:
+    """Run one job and return its cache record (test metrics, epochs, per-epoch seconds, CPU seconds)."""
+    settings = _job_settings(name, job)
+    wall, cpu = time.perf_counter(), time.process_time()
+    if job[0] == "baselines":
+        config = TrainConfig(seed=job[1], epochs=settings["train"]["epochs"])
+        record = {"stl": {t: dict(r.test[t]) for t, r in train_baselines(prepared, config).items()},
+                  "trees": {t: dict(v) for t, v in tree_baselines(prepared, seed=job[1]).test["trees"].items()}}
+    else:
+        design, weighting, seed = job
+        result = train(prepared, TrainConfig(seed=seed, epochs=settings["train"]["epochs"], weighting=weighting),
+                       _model(design, name))
+        record = {"test": {t: dict(v) for t, v in result.test.items()}, "epochs": len(result.history),
+                  "epoch_seconds": [rec.seconds for rec in result.history], "stopped": result.stopped,
+                  "message": result.message}
+    record.update(settings=settings, wall_seconds=time.perf_counter() - wall, cpu_seconds=time.process_time() - cpu,
+                  finished=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    _write_atomic(_cache_path(name, job), json.dumps(record, indent=1, sort_keys=True, default=float))
+    return record
+
+
+def quality_jobs(name: str, designs: list[str], weightings: list[str]) -> list[tuple]:
+    """Every job, in run order: seed by seed (the baselines first), and within a seed the rows the table has never
+    had before the rows it has (flights' hard with the four loss weightings, measured before caching, go last)."""
+    jobs = []
     for seed in QUALITY_SEEDS:
-        config = TrainConfig(seed=seed, epochs=epochs)
-        stl[seed] = {t: r.test[t] for t, r in train_baselines(prepared, config).items()}
-        trees[seed] = tree_baselines(prepared, seed=seed).test["trees"]
-        for design in designs:
-            for weighting in weightings:
-                result = train(prepared, TrainConfig(seed=seed, epochs=epochs, weighting=weighting), _model(design))
-                runs[(design, weighting, seed)] = result
-    seconds = time.perf_counter() - start
-    rows = []
+        jobs.append(("baselines", seed))
+        combos = [(d, w) for d in designs for w in weightings]
+        combos.sort(key=lambda c: (name, *c) in UNCACHED_ROWS)
+        jobs += [(d, w, seed) for d, w in combos]
+    return jobs
+
+
+def _claim(name: str, job: tuple) -> bool:
+    """Claim a job for this process (several workers may share one queue); a dead worker's claim is taken over."""
+    path = CLAIMS_DIR / name / _job_key(job)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                os.kill(int(path.read_text() or 0), 0)
+                return False  # a live worker holds it
+            except (ProcessLookupError, ValueError, OSError):
+                path.unlink(missing_ok=True)
+                continue
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        return True
+    return False
+
+
+def _release(name: str, job: tuple) -> None:
+    (CLAIMS_DIR / name / _job_key(job)).unlink(missing_ok=True)
+
+
+def quality_table(name: str, designs: list[str], weightings: list[str], header: str, kinds: dict[str, str]) -> str:
+    """The dataset's markdown table from whatever is cached, saying which rows and seeds are still missing."""
+    cached = {}
+    for job in quality_jobs(name, designs, weightings):
+        cached[job] = load_cached(name, job)
+    base = {job[1]: rec for job, rec in cached.items() if job[0] == "baselines" and rec}
+    rows, missing, done, total_seconds = [], [], 0, 0.0
     for design in designs:
         for weighting in weightings:
-            results = [runs[(design, weighting, seed)] for seed in QUALITY_SEEDS]
-            vs_stl = [transfer_gain_from_metrics(r.test, stl[s], kinds).delta_m for r, s in zip(results, QUALITY_SEEDS, strict=True)]
-            vs_trees = [transfer_gain_from_metrics(r.test, trees[s], kinds).delta_m
-                        for r, s in zip(results, QUALITY_SEEDS, strict=True)]
-            beats = sum(
-                np.mean([r.test[t][PRIMARY_METRIC[k]] or np.nan for r in results])
-                > np.mean([trees[s][t][PRIMARY_METRIC[k]] or np.nan for s in QUALITY_SEEDS]) for t, k in kinds.items())
-            epoch = statistics.median(rec.seconds for r in results for rec in r.history)
+            seeds = [s for s in QUALITY_SEEDS if cached.get((design, weighting, s)) and s in base]
+            runs = [cached[(design, weighting, s)] for s in seeds]
+            done += len(runs)
+            total_seconds += sum(r["wall_seconds"] for r in runs)
+            if len(seeds) < len(QUALITY_SEEDS):
+                missing.append(f"{design}/{weighting} ({len(QUALITY_SEEDS) - len(seeds)})")
+            if not runs:
+                if (name, design, weighting) in UNCACHED_ROWS:
+                    rows.append([design, weighting, *UNCACHED_ROWS[(name, design, weighting)], "3 †"])
+                continue
+            vs_stl = [transfer_gain_from_metrics(r["test"], base[s]["stl"], kinds).delta_m for r, s in zip(runs, seeds, strict=True)]
+            vs_trees = [transfer_gain_from_metrics(r["test"], base[s]["trees"], kinds).delta_m for r, s in zip(runs, seeds, strict=True)]
+            beats = sum(np.nanmean([r["test"][t][PRIMARY_METRIC[k]] or np.nan for r in runs])
+                        > np.nanmean([base[s]["trees"][t][PRIMARY_METRIC[k]] or np.nan for s in seeds])
+                        for t, k in kinds.items())
+            epoch = statistics.median(x for r in runs for x in r["epoch_seconds"])
             rows.append([design, weighting, _pm(vs_stl), _pm(vs_trees), f"{beats} of {len(kinds)}",
-                         f"{statistics.median(len(r.history) for r in results):.0f}", f"{epoch:.3f}"])
-    per_task = []
-    for task, kind in kinds.items():
-        metric = PRIMARY_METRIC[kind]
-        hard = [runs[(designs[0], "equal", s)].test[task][metric] for s in QUALITY_SEEDS]
-        per_task.append([task, metric, _pm3(hard), _pm3([stl[s][task][metric] for s in QUALITY_SEEDS]),
-                         _pm3([trees[s][task][metric] for s in QUALITY_SEEDS])])
-    return "\n".join([
-        f"#### {name}: {len(dataset.frame):,} rows, {len(tasks)} tasks, {len(prepared.train):,} train rows; "
-        f"{epochs} epochs at most (early stopping, patience 10); all runs {seconds:.0f} s",
-        "",
-        table(["design", "weighting", "Δm vs single-task nets", "Δm vs trees", "tasks where MTL beats trees",
-               "epochs (median)", "s/epoch (median)"], rows),
-        "",
-        f"Per task, primary test metric, mean ± sd over {len(QUALITY_SEEDS)} seeds ({designs[0]}, equal weighting):",
-        "",
-        table(["task", "metric", "multi-task net", "single-task nets", "trees"], per_task),
-    ])
+                         f"{statistics.median(r['epochs'] for r in runs):.0f}", f"{epoch:.3f}", str(len(runs))])
+    lines = [header, "", table(["design", "weighting", "Δm vs single-task nets", "Δm vs trees",
+                                "tasks where MTL beats trees", "epochs (median)", "s/epoch (median)", "seeds"], rows)]
+    total = len(designs) * len(weightings) * len(QUALITY_SEEDS)
+    lines += ["", f"{done} of {total} runs done ({total_seconds / 3600:.1f} h of wall time in them); "
+              f"baselines for seeds {sorted(base) or 'none'}."]
+    if any(r[-1] == "3 †" for r in rows):
+        lines.append("† measured 09:52-10:37 UTC with the same code and settings, before runs were cached; "
+                     "their cached re-runs are queued last.")
+    if missing:
+        lines.append("Still missing (seeds): " + ", ".join(missing) + ".")
+    if base and any(cached.get(j) for j in cached if j[0] != "baselines" and j[2] in base):
+        per_task = []
+        first = next(((d, w) for d in designs for w in weightings if any(cached.get((d, w, s)) for s in base)), None)
+        for task, kind in kinds.items():
+            metric = PRIMARY_METRIC[kind]
+            mtl = [cached[(*first, s)]["test"][task][metric] for s in base if cached.get((*first, s))]
+            per_task.append([task, metric, _pm3(mtl), _pm3([base[s]["stl"][task][metric] for s in base]),
+                             _pm3([base[s]["trees"][task][metric] for s in base])])
+        lines += ["", f"Per task, primary test metric, mean ± sd over the seeds done ({first[0]}, {first[1]}):", "",
+                  table(["task", "metric", "multi-task net", "single-task nets", "trees"], per_task)]
+    return "\n".join(lines)
+
+
+def quality_dataset(name: str, designs: list[str], weightings: list[str]) -> str:
+    """Run every job of the dataset not yet cached (claimed, so several workers can share it), rewriting the table
+    after each; return the final table."""
+    dataset, tasks, prepared = quality_data(name)
+    epochs = QUALITY_EPOCHS.get(name, TrainConfig().epochs)
+    kinds = {spec.name: spec.kind for spec in prepared.targets}
+    hierarchy = (f" hierarchical: head depths {HEAD_DEPTHS[name]} of the 2-block trunk."
+                 if name in HEAD_DEPTHS else " hierarchical at its default head depths is the hard trunk (same rows).")
+    header = (f"#### {name}: {len(dataset.frame):,} rows, {len(tasks)} tasks, {len(prepared.train):,} train rows; "
+              f"{epochs} epochs at most (early stopping, patience 10).{hierarchy}")
+
+    def rewrite() -> str:
+        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        text = (quality_table(name, designs, weightings, header, kinds)
+                + f"\n\n(`python -m bench.bench_train quality {name}`, resumable from bench/results/cache/quality/{name}/;"
+                f" last rewritten {stamp}; designs {', '.join(designs)}.)\n")
+        _write_atomic(RESULTS_DIR / f"train_quality_{name}.md", text)
+        return text
+
+    text = rewrite()
+    for job in quality_jobs(name, designs, weightings):
+        if load_cached(name, job) is not None or not _claim(name, job):
+            continue
+        try:
+            print(f"quality {name}: {_job_key(job)}", flush=True)
+            run_job(name, prepared, job)
+        finally:
+            _release(name, job)
+        text = rewrite()
+    return text
 
 
 def quality_main(names: list[str] | None = None) -> None:
@@ -377,9 +530,7 @@ def quality_main(names: list[str] | None = None) -> None:
     ]))
     for name in names:
         print(f"quality: {name}", flush=True)
-        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        write_section(f"train_quality_{name}", quality_dataset(name, designs, weightings)
-                      + f"\n\n(`python -m bench.bench_train quality {name}`, {stamp}; designs {', '.join(designs)}.)\n")
+        quality_dataset(name, designs, weightings)
 
 
 TIMED_DESIGNS = (  # (architecture, weighting, target ratio to hard/equal)
