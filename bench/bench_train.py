@@ -32,8 +32,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -673,6 +675,170 @@ def live_redraw_section() -> str:
     ])
 
 
+# --------------------------------------------------------------------------- live curves in a real browser (issue 16)
+
+LIVE_BROWSER_METHODS = ("pcgrad", "mgda")
+LIVE_BROWSER_COALESCE_MS = 100  # mutations closer than this are one redraw (plotly.react draws in a few tasks)
+LIVE_OBSERVER = """(coalesce) => {
+    const within = (node, selector) => {  // the node is in the element, or (an added node) holds it
+        const el = node && (node.nodeType === 1 ? node : node.parentElement);
+        return !!el && !!el.closest(selector);
+    };
+    const holds = (node, selector) => node.nodeType === 1 && (!!node.closest(selector) || !!node.querySelector(selector));
+    const log = {chart: [], progress: [], start: performance.now()};
+    const note = (list, t) => { if (!list.length || t - list[list.length - 1].last > coalesce) list.push({t, last: t});
+                                else list[list.length - 1].last = t; };
+    if (window.__liveObserver) window.__liveObserver.disconnect();
+    window.__liveObserver = new MutationObserver(records => {
+        const t = performance.now();
+        let chart = false, progress = false;
+        for (const r of records) {
+            const added = [...r.addedNodes];
+            chart = chart || within(r.target, '.st-key-model_losses') || added.some(n => holds(n, '.st-key-model_losses'));
+            progress = progress || within(r.target, '[data-testid="stProgress"]')
+                || added.some(n => holds(n, '[data-testid="stProgress"]'));
+        }
+        if (chart) note(log.chart, t);
+        if (progress) note(log.progress, t);
+    });
+    window.__liveObserver.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+    window.__live = log;
+}"""
+# Run in the tab before the app's code: the arrival time of every message on the app's websocket, as
+# [t, kind, status]: kind 5 = a delta (an element drawn), 6 = a script run finished (status 2: ended early for a
+# rerun, 3: a fragment run ended), other = anything else. Tells the server's pace apart from the browser's.
+LIVE_WS_LOG = """(() => {
+    if (window.__wsLog !== undefined) return;
+    window.__wsLog = [];
+    const varint = (bytes, at) => {
+        let value = 0, scale = 1, byte;
+        do { byte = bytes[at++]; value += (byte & 0x7f) * scale; scale *= 128; } while (byte & 0x80);
+        return [value, at];
+    };
+    const kind = bytes => {
+        let at = 0, key, value;
+        while (at < bytes.length) {
+            [key, at] = varint(bytes, at);
+            const field = Math.floor(key / 8), wire = key % 8;
+            if (wire === 0) { [value, at] = varint(bytes, at); if (field === 6) return [6, value]; }
+            else if (wire === 2) { [value, at] = varint(bytes, at); if (field === 5) return [5, value]; at += value; }
+            else if (wire === 1) at += 8;
+            else if (wire === 5) at += 4;
+            else return [0, 0];
+        }
+        return [0, 0];
+    };
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+        constructor(url, protocols) {
+            super(url, protocols);
+            if (!String(url).includes('/_stcore/stream')) return;
+            this.addEventListener('message', event => {
+                if (event.data instanceof ArrayBuffer) window.__wsLog.push([performance.now(), ...kind(new Uint8Array(event.data))]);
+            });
+        }
+    };
+})()"""
+LIVE_READ = """() => { window.__liveObserver.disconnect();
+    const start = window.__live.start;
+    return {chart: window.__live.chart.map(e => e.t), progress: window.__live.progress.map(e => e.t),
+            ws: window.__wsLog.filter(m => m[0] >= start), start, end: performance.now()}; }"""
+
+
+def _gap_stats(times_ms: list[float], start_ms: float, end_ms: float) -> list[str]:
+    """Redraws, median / p95 / max gap (s, the window's ends counted as edges) and redraws per second."""
+    edges = [start_ms, *times_ms, end_ms]
+    gaps = sorted((b - a) / 1000 for a, b in zip(edges, edges[1:], strict=False))
+    p95 = gaps[min(len(gaps) - 1, int(round(0.95 * (len(gaps) - 1))))]
+    return [str(len(times_ms)), f"{statistics.median(gaps):.2f}", f"{p95:.2f}", f"{gaps[-1]:.2f}",
+            f"{len(times_ms) / ((end_ms - start_ms) / 1000):.2f}"]
+
+
+def _live_browser_method(page, weighting: str, server_pid: int) -> dict:
+    """Pick ``weighting``, click Train, and once the first epoch is drawn record every redraw for LIVE_SECONDS."""
+    from playwright.sync_api import expect
+
+    from dashboard.views.model_design import weighting_label
+    from tests.browser.helpers import pick_option, runs_ended, wait_idle
+    from tests.browser.test_flights import cpu_seconds
+
+    pick_option(page, "Loss weighting", weighting_label(weighting))
+    page.locator(".st-key-model_train button").first.click()
+    progress = page.get_by_test_id("stProgress").filter(has_text=re.compile(r"Multi-task model · epoch [1-9]"))
+    expect(progress.first).to_be_visible(timeout=900_000)  # the first epoch of this run is on the curves
+    page.evaluate(LIVE_OBSERVER, LIVE_BROWSER_COALESCE_MS)
+    runs, cpu, load = runs_ended(page), cpu_seconds(server_pid), os.getloadavg()[0]
+    time.sleep(LIVE_SECONDS)  # the page works meanwhile; the observer in it records every redraw
+    seen = page.evaluate(LIVE_READ)
+    fragment_runs, cpu = runs_ended(page) - runs, cpu_seconds(server_pid) - cpu
+    epochs_text = page.get_by_test_id("stProgress").first.inner_text()
+    before = runs_ended(page)
+    page.locator(".st-key-model_stop button").first.click()
+    wait_idle(page, timeout=900_000, after=before)
+    return {"seen": seen, "fragment_runs": fragment_runs, "server_cpu": cpu, "load": (load, os.getloadavg()[0]),
+            "progress": epochs_text}
+
+
+def live_browser_section() -> str:
+    """Live curves in Debian's Chromium while a gradient method trains flights (issue 16's target: >= 1 redraw/s)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, served_app
+    from tests.browser.helpers import click_and_wait, track_runs, visit, wait_idle
+    from tests.browser.test_flights import pick_flights
+
+    results = {}
+    runs_dir = tempfile.mkdtemp(prefix="tasksplit-live-runs-")  # a fresh runs folder: the runs table polls it
+    os.environ["TASKSPLIT_RUNS_DIR"] = runs_dir  # the served app inherits it
+    with served_app() as (url, process), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = track_runs(browser.new_context(viewport={"width": 1440, "height": 1000}).new_page())
+        page.add_init_script(LIVE_WS_LOG)
+        page.set_default_timeout(900_000)
+        visit(page, url, timeout=900_000)
+        click_and_wait(page, pick_flights(page), timeout=900_000)
+        for title in ("Split", "Model"):
+            click_and_wait(page, page.get_by_role("link", name=title).first, timeout=900_000)
+        wait_idle(page, timeout=900_000)
+        for weighting in LIVE_BROWSER_METHODS:
+            results[weighting] = _live_browser_method(page, weighting, process.pid)
+            print(f"live browser: {weighting} done", flush=True)
+        browser.close()
+    rows = []
+    for weighting, r in results.items():
+        seen = r["seen"]
+        done = [m[0] for m in seen["ws"] if m[1] == 6 and m[2] == 3]  # fragment runs the server finished
+        early = sum(1 for m in seen["ws"] if m[1] == 6 and m[2] == 2)
+        rows.append([weighting, *_gap_stats(seen["chart"], seen["start"], seen["end"]),
+                     *_gap_stats(done, seen["start"], seen["end"])[1:], str(early),
+                     f"{r['server_cpu']:.0f}", f"{r['load'][0]:.1f} / {r['load'][1]:.1f}",
+                     r["progress"].split(" · ")[1] if " · " in r["progress"] else r["progress"][:40]])
+    Path("/tmp/tasksplit-live-browser.json").write_text(json.dumps(results))  # raw timings, for a closer look
+    return "\n".join([
+        "### Live curves in a real browser while a gradient method trains flights",
+        "",
+        f"Command: `flock /tmp/bench.lock .venv/bin/python -m bench.bench_train live_browser`. {machine()}.",
+        "",
+        "The app is served on a free port (as the browser tests do) and driven by Playwright in Debian's Chromium "
+        "(headless, `--no-sandbox --disable-gpu ...`): flights, Split (default), Model, then for each method the "
+        "Loss weighting is picked, Train clicked (runs folder: a new temporary one; 50 epochs, early stopping at patience 10, 3 tasks) and, once "
+        f"the first epoch is on the curves, a MutationObserver in the page records for {LIVE_SECONDS} s every DOM "
+        "change inside the loss-curve chart (`.st-key-model_losses`), with "
+        f"`performance.now()`; changes closer than {LIVE_BROWSER_COALESCE_MS} ms are one redraw. Gaps count "
+        "the window's ends as edges. Fragment runs are the live fragment's runs the server finished, from the "
+        "`script_finished` messages on the app's websocket (arrival times in the page); runs ended early were cut "
+        "by the next poll before they finished.",
+        "",
+        table(["method", "chart redraws", "gap median s", "p95 s", "max s", "redraws/s",
+               "fragment runs: gap median s", "p95 s", "max s", "runs/s", "runs ended early",
+               "server CPU s", "load 1-min (start / end)", "where at the end"], rows),
+    ])
+
+
+def live_browser_main() -> None:
+    write_section("train_live_browser", live_browser_section())
+
+
 def designs_main() -> None:
     write_section("train_designs", designs_section() + "\n\n" + live_redraw_section())
 
@@ -681,6 +847,9 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(argv or [])
     if argv[:1] == ["quality"]:
         quality_main(argv[1:])
+        return
+    if argv[:1] == ["live_browser"]:
+        live_browser_main()
         return
     if argv[:1] == ["designs"]:
         designs_main()
