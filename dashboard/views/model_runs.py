@@ -261,15 +261,21 @@ def transfer_over_seeds(work: Work, runs: tuple[RunRecord, ...], chosen: list[st
                    f"this data and split; press **Repeat with {REPEAT_SEEDS} seeds** to flag the tasks that do worse "
                    "trained with the others than alone over seeds.")
         return
-    gains = seed_gains([run.metrics for run in seeds], [run.seed for run in seeds], seeds[-1].kinds)
-    lines = negative_transfer(gains)
+    metrics, numbers, kinds = [run.metrics for run in seeds], [run.seed for run in seeds], seeds[-1].kinds
+    lines = negative_transfer(seed_gains(metrics, numbers, kinds))
     for line in lines:
         st.warning(f"**Negative transfer** ({setting}): {line}", icon=":material/call_split:")
+    tree_lines = negative_transfer(seed_gains(metrics, numbers, kinds, baseline="trees"), against="the trees")
+    for line in tree_lines:
+        st.warning(f"**Loses to the trees** ({setting}): {line}", icon=":material/forest:")
     rule = (f"Negative transfer over the {len(seeds)} finished seeds of {setting} on this data and split "
             f"(seeds {', '.join(str(run.seed) for run in seeds)}): a task is flagged when its primary test metric "
             "is below its single-task net's on every seed (so its mean gain is below 0 too); the % is the mean "
-            "gain relative to the single-task net.")
-    st.caption(rule if lines else f"No task is worse than alone on every seed. {rule}")
+            "gain relative to the single-task net. The same rule against the gradient-boosted trees flags the tasks "
+            "where the trees beat the net on every seed.")
+    found = ("" if lines else "No task is worse than alone on every seed. ") + (
+        "" if tree_lines else "No task is worse than the trees on every seed. ")
+    st.caption(found + rule)
 
 
 # --------------------------------------------------------------------------- repeat with seeds
