@@ -26,6 +26,10 @@ Run: ``python -m bench train`` (or ``.venv/bin/python -m bench.bench_train``).
    time of each architecture (equal weighting) and each gradient method (hard
    sharing) on flights, 3 tasks, defaults, against the hard/equal epoch of the
    same round. Targets: soft <= 2.5x, mmoe (4 experts) <= 2x, gradient methods <= 3x.
+   ``designs_later`` times designs added since (cross_stitch) against hard and soft of the same rounds.
+5. Live curves in a real browser (``python -m bench.bench_train live_browser``, one round per call, under
+   ``flock /tmp/bench.lock``): the app served, Debian's Chromium driven by Playwright, a MutationObserver
+   on the loss-curve chart timing every redraw while pcgrad and mgda train flights (target: >= 1 per second).
 """
 
 from __future__ import annotations
@@ -931,6 +935,8 @@ def main(argv: list[str] | None = None) -> None:
     write_section("train", markdown)
     quality_main()
     designs_main()
+    later_designs_main()
+    live_browser_main()
 
 
 if __name__ == "__main__":
