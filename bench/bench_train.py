@@ -839,6 +839,12 @@ def live_browser_main() -> None:
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     record = {"version": LIVE_BROWSER_VERSION, "stamp": stamp, "rows": live_browser_round()}
     _write_atomic(rounds_dir / time.strftime("%Y-%m-%dT%H%MUTC.json", time.gmtime()), json.dumps(record, indent=1))
+    live_browser_write()
+
+
+def live_browser_write() -> None:
+    """The section from every saved round of the current version (no new round)."""
+    rounds_dir = RESULTS_DIR / "cache" / "live_browser"
     rounds = sorted((json.loads(p.read_text()) for p in rounds_dir.glob("*.json")), key=lambda r: r["stamp"])
     rounds = [r for r in rounds if r["version"] == LIVE_BROWSER_VERSION]
     rows = [[r["stamp"][11:], method, *cells] for r in rounds for method, cells in r["rows"].items()]
@@ -867,9 +873,9 @@ def live_browser_main() -> None:
         "",
         table(["method", "rounds", "gap median s", "p95 s", "max s", "gaps over 1 s", "redraws/s"], summary),
         "",
-        "The gaps over 1 s are on the browser's side: in the 12:51 round, inside each of them the server had "
-        "finished one or more fragment runs and the chart's figure had arrived on the websocket (twice a second, "
-        "as polled) without the chart's DOM changing, on a machine at load 8-9 on 2 cores (Chromium, the server "
+        "The gaps over 1 s are on the browser's side: in the rounds checked (12:51 and 13:17, from the raw "
+        "timings), inside each of them the server had finished one or more fragment runs and the chart's figure "
+        "had arrived on the websocket (about twice a second, as polled) without the chart's DOM changing, on a machine at load 8-9 on 2 cores (Chromium, the server "
         "and the training thread share them with the other jobs). The figure only changes once an epoch ends "
         "(every 4-5 s here), so what a person sees is each new epoch on the curves within one poll.",
         "",
