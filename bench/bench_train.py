@@ -480,9 +480,10 @@ def quality_table(name: str, designs: list[str], weightings: list[str], header: 
     return "\n".join(lines)
 
 
-def quality_dataset(name: str, designs: list[str], weightings: list[str]) -> str:
+def quality_dataset(name: str, designs: list[str], weightings: list[str], *, run: bool = True) -> str:
     """Run every job of the dataset not yet cached (claimed, so several workers can share it), rewriting the table
-    after each; return the final table."""
+    after each; return the final table. ``run=False`` only rewrites the table from the cache. A file ``STOP`` in
+    the claims folder (``CLAIMS_DIR/<dataset>/STOP``) lets each worker finish its run and start no other."""
     dataset, tasks, prepared = quality_data(name)
     epochs = QUALITY_EPOCHS.get(name, TrainConfig().epochs)
     kinds = {spec.name: spec.kind for spec in prepared.targets}
@@ -492,15 +493,21 @@ def quality_dataset(name: str, designs: list[str], weightings: list[str]) -> str
               f"{epochs} epochs at most (early stopping, patience 10).{hierarchy}")
 
     def rewrite() -> str:
+        path = RESULTS_DIR / f"train_quality_{name}.md"
+        runs = [p for p in (CACHE_DIR / name).glob("*.json") if not p.name.startswith("baselines-")]
+        if not runs and path.exists() and "resumable from" not in path.read_text():
+            return path.read_text()  # a table made before the cache: kept until a cached run can replace it
         stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         text = (quality_table(name, designs, weightings, header, kinds)
                 + f"\n\n(`python -m bench.bench_train quality {name}`, resumable from bench/results/cache/quality/{name}/;"
                 f" last rewritten {stamp}; designs {', '.join(designs)}.)\n")
-        _write_atomic(RESULTS_DIR / f"train_quality_{name}.md", text)
+        _write_atomic(path, text)
         return text
 
     text = rewrite()
-    for job in quality_jobs(name, designs, weightings):
+    for job in quality_jobs(name, designs, weightings) if run else ():
+        if (CLAIMS_DIR / name / "STOP").exists():
+            break
         if load_cached(name, job) is not None or not _claim(name, job):
             continue
         try:
@@ -512,7 +519,7 @@ def quality_dataset(name: str, designs: list[str], weightings: list[str]) -> str
     return text
 
 
-def quality_main(names: list[str] | None = None) -> None:
+def quality_main(names: list[str] | None = None, *, run: bool = True) -> None:
     """Write the quality header (``results/train_quality.md``) and one file per dataset, so one dataset can be re-run."""
     names = names or list(QUALITY_DATASETS)
     designs = available_designs()
@@ -536,7 +543,7 @@ def quality_main(names: list[str] | None = None) -> None:
     ]))
     for name in names:
         print(f"quality: {name}", flush=True)
-        quality_dataset(name, designs, weightings)
+        quality_dataset(name, designs, weightings, run=run)
 
 
 TIMED_DESIGNS = (  # (architecture, weighting, target ratio to hard/equal); cross_stitch: LATER_DESIGNS
@@ -915,6 +922,9 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(argv or [])
     if argv[:1] == ["quality"]:
         quality_main(argv[1:])
+        return
+    if argv[:1] == ["quality_table"]:  # rewrite the tables from the cache, run nothing
+        quality_main(argv[1:], run=False)
         return
     if argv[:1] == ["live_browser"]:
         live_browser_main()

@@ -104,3 +104,21 @@ def test_hierarchical_on_flights_is_not_the_hard_trunk():
     config = bt._model("hierarchical", "flights")
     assert dict(config.head_depth) == {"late_arrival": 1, "cancelled": 1}
     assert bt._model("hierarchical", "wagepan") == ModelConfig(architecture="hierarchical")
+
+
+def test_a_stop_file_ends_the_queue_and_table_only_runs_nothing(fake_bench):
+    calls, tmp = fake_bench
+    (tmp / "claims" / "wagepan").mkdir(parents=True)
+    (tmp / "claims" / "wagepan" / "STOP").touch()
+    text = bt.quality_dataset("wagepan", DESIGNS, WEIGHTINGS)
+    assert calls == [] and "0 of 8 runs done" in text
+    (tmp / "claims" / "wagepan" / "STOP").unlink()
+    assert "0 of 8 runs done" in bt.quality_dataset("wagepan", DESIGNS, WEIGHTINGS, run=False) and calls == []
+
+
+def test_a_table_made_before_the_cache_is_kept_until_a_cached_run_replaces_it(fake_bench, monkeypatch):
+    calls, tmp = fake_bench
+    (tmp / "train_quality_wagepan.md").write_text("#### wagepan: the full table of the 10:00 run\n")
+    assert bt.quality_dataset("wagepan", DESIGNS, WEIGHTINGS, run=False).startswith("#### wagepan: the full table")
+    bt.quality_dataset("wagepan", DESIGNS, WEIGHTINGS)
+    assert "8 of 8 runs done" in (tmp / "train_quality_wagepan.md").read_text()
