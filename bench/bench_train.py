@@ -465,6 +465,11 @@ def quality_table(name: str, designs: list[str], weightings: list[str], header: 
     if any(r[-1] == "3 †" for r in rows):
         lines.append("† measured 09:52-10:37 UTC with the same code and settings, before runs were cached; "
                      "their cached re-runs are queued last.")
+    earlier = [f"{d}/{w} {cells[0]} vs the nets, {cells[1]} vs the trees" for (n, d, w), cells in UNCACHED_ROWS.items()
+               if n == name and d in designs and 0 < sum(bool(cached.get((d, w, s))) for s in base) < 3]
+    if earlier:
+        lines.append("Measured 09:52-10:37 UTC before runs were cached (same code and settings, 3 seeds): "
+                     + "; ".join(earlier) + ".")
     if missing:
         lines.append("Still missing (seeds): " + ", ".join(missing) + ".")
     if base and any(cached.get(j) for j in cached if j[0] != "baselines" and j[2] in base):
