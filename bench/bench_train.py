@@ -913,7 +913,9 @@ LATER_MARK = "### Added later: cross_stitch"
 
 
 def later_designs_main() -> None:
+    load = os.getloadavg()[0]
     text = designs_section(LATER_DESIGNS).replace("## train: designs and gradient methods", LATER_MARK, 1)
+    text += f"\n\nLoad (1-min) at the start {load:.1f}, at the end {os.getloadavg()[0]:.1f}."
     text = text.replace("`python -m bench.bench_train designs`", "`flock /tmp/bench.lock python -m bench.bench_train "
                         "designs_later` (cross_stitch: one trunk per task and a learned 3x3 cross-stitch unit after "
                         "each of the 2 layers; no target in the issue)", 1)
