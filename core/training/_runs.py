@@ -631,7 +631,7 @@ def seed_gains(metrics: Sequence[Mapping | None], seeds: Sequence[int], kinds: M
     return pd.DataFrame(rows, columns=["task", "metric", "seed", "gain", "relative_gain"])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TransferFlags:
     """One setting's tasks flagged over its seeds: worse than the single-task nets, and worse than the trees."""
 
