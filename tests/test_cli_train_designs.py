@@ -27,6 +27,7 @@ def _train(split_file: Path, out: Path, *extra: str) -> int:
     (("--arch", "soft", "--coupling", "0.5"), "soft"),
     (("--arch", "mmoe", "--experts", "3"), "mmoe"),
     (("--arch", "hierarchical", "--head-depth", "species=1"), "hierarchical"),
+    (("--arch", "cross_stitch"), "cross_stitch"),
 ])
 def test_arch_flags_reach_the_model_and_the_metrics_json(split_file, tmp_path, flags, architecture):
     out = tmp_path / "m.json"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import subprocess
@@ -113,6 +114,33 @@ def test_two_ranks_keep_identical_models_while_training_on_different_shards(two_
     assert zero["weights"] == one["weights"]  # the averaged step is the same step on every rank
     assert zero["test"] == one["test"]
     assert zero["train_loss"] != one["train_loss"]  # each rank's loss is of its own shard
+
+
+def _diverging_rank(rank: int, world: int, port: int, folder: str) -> None:
+    """Rank 1 steps with a huge learning rate, so its second step goes non-finite; rank 0's stay finite."""
+    os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    # a short collective timeout: without the agreement rank 0 would wait in the gradient all_reduce, and the
+    # test would fail after 60 s instead of hanging for the default 30 min
+    dist.init_process_group("gloo", rank=rank, world_size=world, timeout=datetime.timedelta(seconds=60))
+    try:
+        frame, tasks, assignment = small_frame()
+        config = TrainConfig(epochs=3, batch_size=32, patience=None, lr=1e30 if rank == 1 else 3e-3)
+        result = fit_distributed(frame, tasks, assignment, feature_columns=["a", "b", "c"], config=config)
+        Path(folder, f"rank{rank}.json").write_text(json.dumps({
+            "stopped": result.stopped, "message": result.message, "epochs": len(result.history)}))
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.slow
+def test_a_rank_going_non_finite_stops_every_rank_at_the_same_step(tmp_path):
+    mp.spawn(_diverging_rank, args=(2, free_port(), str(tmp_path)), nprocs=2, join=True)
+    zero, one = (json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1))
+    assert zero["stopped"] == one["stopped"] == "non_finite"
+    assert zero["epochs"] == one["epochs"]
+    assert "another process's step became non-finite" in zero["message"]
+    assert "another process" not in one["message"] and "lr=1e+30" in one["message"]
+    assert zero["message"].split(":")[0] == one["message"].split(":")[0]  # "Training stopped at epoch E, batch B"
 
 
 def run(*args: str, env=None) -> subprocess.CompletedProcess:

@@ -1,4 +1,4 @@
-"""The architectures (hard, soft, MMoE, hierarchical) and the gradient methods, on data with missing labels."""
+"""The architectures (hard, soft, MMoE, hierarchical, cross-stitch) and the gradient methods, on data with missing labels."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from core.model import (
     ARCHITECTURES,
     GRADIENT_METHODS,
     WEIGHTINGS,
+    CrossStitchModel,
     HierarchicalModel,
     ModelConfig,
     SharedTrunkModel,
@@ -36,7 +37,8 @@ from core.training import (
 
 HEADS = {"b": ("binary", 1), "m": ("multiclass", 3), "r": ("regression", 1), "l": ("multilabel", 2)}
 TINY = {"width": 8, "depth": 2}
-EXTRA = {"hard": {}, "soft": {"coupling": 0.01}, "mmoe": {"experts": 3}, "hierarchical": {"head_depth": {"b": 1}}}
+EXTRA = {"hard": {}, "soft": {"coupling": 0.01}, "mmoe": {"experts": 3}, "hierarchical": {"head_depth": {"b": 1}},
+         "cross_stitch": {}}
 
 
 def _frame(n: int = 240, seed: int = 0) -> tuple[pd.DataFrame, list[Task], np.ndarray]:
@@ -237,6 +239,71 @@ def test_hard_is_hierarchical_with_every_head_at_the_last_block():
     x = torch.randn(6, 4)
     for (name, a), b in zip(hard(x).items(), hierarchical(x).values(), strict=True):
         torch.testing.assert_close(a, b, msg=name)
+
+
+# --------------------------------------------------------------------------- cross-stitch
+
+
+def test_cross_stitch_units_mix_the_task_trunks_by_alpha_after_every_layer():
+    torch.manual_seed(0)
+    model = make_model(4, HEADS, _config("cross_stitch"))
+    assert isinstance(model, CrossStitchModel) and tuple(model.alpha.shape) == (2, 4, 4)
+    start = model.alpha.detach()
+    torch.testing.assert_close(start.diagonal(dim1=1, dim2=2), torch.full((2, 4), 0.9))
+    torch.testing.assert_close(start.sum(-1), torch.ones(2, 4))  # each task starts with 10% from the others
+    with torch.no_grad():
+        model.alpha.copy_(torch.rand(2, 4, 4))  # any mix: the forward must apply exactly this one
+    x = torch.randn(5, 4)
+    hs = []
+    for i in range(4):  # task i's own trunk, layer by layer, each layer's outputs mixed by alpha by hand
+        (w0, b0), _ = model.trunks.copy_layers(i)
+        hs.append(torch.relu(x @ w0.T + b0))
+    mixed = [sum(model.alpha[0, i, j] * hs[j] for j in range(4)) for i in range(4)]
+    second = [torch.relu(mixed[i] @ model.trunks.copy_layers(i)[1][0].T + model.trunks.copy_layers(i)[1][1])
+              for i in range(4)]
+    final = [sum(model.alpha[1, i, j] * second[j] for j in range(4)) for i in range(4)]
+    outputs = model(x)
+    for i, name in enumerate(model.task_names):
+        want = model.heads[i](final[i])
+        torch.testing.assert_close(outputs[name], want.squeeze(-1) if HEADS[name][0] in ("binary", "regression")
+                                   else want, msg=name)
+
+
+def test_cross_stitch_with_identity_units_is_independent_nets_and_otherwise_shares():
+    torch.manual_seed(0)
+    model = make_model(4, HEADS, _config("cross_stitch"))
+    x, y = _batch()
+    losses, _ = task_losses(model(x), y, model.kinds)
+    losses["b"].backward()  # at the start every task's loss reaches every trunk through the units
+    assert all(float(model.trunks.weights[0].grad[i].abs().sum()) > 0 for i in range(4))
+    assert model.alpha.grad is not None and float(model.alpha.grad.abs().sum()) > 0
+    model.zero_grad(set_to_none=True)
+    with torch.no_grad():
+        model.alpha.copy_(torch.eye(4).expand(2, -1, -1))
+    losses, _ = task_losses(model(x), y, model.kinds)
+    losses["b"].backward()  # identity units: task b's loss reaches its own trunk only
+    index = model.task_names.index("b")
+    for layer in range(2):
+        grads = model.trunks.weights[layer].grad
+        assert float(grads[index].abs().sum()) > 0
+        assert all(float(grads[i].abs().sum()) == 0 for i in range(4) if i != index)
+
+
+def test_cross_stitch_shares_trunks_and_units_and_learns_the_units(prepared):
+    model = make_model(4, HEADS, _config("cross_stitch"))
+    shared = {id(p) for p in model.shared_parameters()}
+    assert id(model.alpha) in shared and all(id(p) in shared for p in model.trunks.parameters())
+    assert not any(id(p) in shared for p in model.heads.parameters())
+    assert model.last_shared_weight is model.trunks.weights[-1]
+    result = train(prepared, TrainConfig(epochs=3, batch_size=32, patience=None), _config("cross_stitch"))
+    assert not torch.allclose(result.model.alpha.detach(), model.alpha.detach())  # the units moved
+
+
+def test_a_single_task_cross_stitch_is_its_own_net(prepared):
+    model = make_model(4, {"b": HEADS["b"]}, _config("cross_stitch"))
+    torch.testing.assert_close(model.alpha.detach(), torch.ones(2, 1, 1))
+    result = train(prepared, TrainConfig(epochs=1, batch_size=32), _config("cross_stitch"), tasks=["b"])
+    assert result.model.task_names == ("b",)
 
 
 # --------------------------------------------------------------------------- config errors

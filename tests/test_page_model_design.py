@@ -50,7 +50,8 @@ def test_the_designs_and_gradient_methods_are_offered_hard_and_equal_first(app):
     sharing = at.selectbox(key=DK.ARCHITECTURE)
     assert sharing.value == "hard" and tuple(sharing.options) == tuple(
         f"{a}: {t}" for a, t in zip(ARCHITECTURES, ("one trunk shared by every task", "a trunk per task, pulled together",
-                                                    "shared experts, a gate per task", "each head reads its own layer"),
+                                                    "shared experts, a gate per task", "each head reads its own layer",
+                                                    "a trunk per task, mixed after each layer"),
                                     strict=True))
     weightings = at.selectbox(key="model_weighting").options
     assert all(any(o.startswith(f"{m}: gradient method") for o in weightings) for m in GRADIENT_METHODS)
@@ -135,3 +136,13 @@ def test_each_hierarchical_head_depth_sits_on_its_own_row_beside_its_task_name(a
     at.selectbox(key="model_weighting").select("manual").run()
     weights = [at.number_input(key=state.ModelKeys.weight(task)) for task in tasks]
     assert all(box.proto.label_visibility.value == box.proto.label_visibility.COLLAPSED for box in weights)
+
+
+def test_a_cross_stitch_run_trains_from_the_page(app):
+    at = open_model(app)
+    at.selectbox(key=DK.ARCHITECTURE).select("cross_stitch").run()
+    assert not {DK.COUPLING, DK.EXPERTS} & keys(at, "number_input")  # no parameter of its own
+    snapshot = train(at)
+    assert snapshot.result.model_config.architecture == "cross_stitch"
+    assert snapshot.result.model.alpha.shape[1] == len(snapshot.tasks)
+    assert not at.error

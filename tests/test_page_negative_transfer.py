@@ -75,6 +75,19 @@ def test_three_seeds_flag_negative_transfer_over_the_seeds_with_the_rule_in_word
     assert flagged or any("No task is worse than alone on every seed" in c for c in captions)
 
 
+def test_three_seeds_also_flag_the_tasks_the_trees_beat_on_every_seed(three_seeds):
+    folder, metrics = three_seeds
+    at = open_model(folder)
+    metric = {"flag": "roc_auc", "size": "r2"}
+    worse = [task for task in metric  # below the trees on every seed, from the written metrics
+             if all(m["test"][task][metric[task]] < m["baselines"]["trees"][task][metric[task]] for m in metrics)]
+    flagged = [w.value for w in at.warning if "Loses to the trees" in w.value]
+    assert sorted(line.split("): ", 1)[1].split(":")[0] for line in flagged) == sorted(worse)
+    assert all("worse than the trees on 3 of 3 seeds" in line and "negative transfer" not in line for line in flagged)
+    captions = " ".join(c.value for c in at.caption)
+    assert flagged or "No task is worse than the trees on every seed" in captions
+
+
 def test_one_seed_says_so_and_offers_the_repeat(tmp_path):
     write_runs(tmp_path, (4,))
     at = open_model(tmp_path)

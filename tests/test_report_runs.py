@@ -68,3 +68,13 @@ def test_the_report_command_adds_the_runs_of_a_folder(runs, tmp_path):
     assert '<section id="runs">' in page and found[0].name in page
     assert main(["report", "builtin:penguins", "--split-file", str(split_file), "--runs-dir",
                  str(split_file), "--out", str(out)]) == 2
+
+
+def test_the_report_flags_the_tasks_worse_than_a_baseline_on_every_seed(penguins, runs):
+    assignment, found = runs
+    page = render_report(penguins, penguins.tasks, assignment, runs=found)
+    section = page[page.index('<section id="runs">'):]
+    assert "Tasks flagged over seeds" in section
+    assert ("hard · equal (seeds 0, 1): loses to the trees: sex: worse than the trees on 2 of 2 seeds "
+            "(mean roc_auc gain -0.080, -8.9%).") in section
+    assert "negative transfer:" not in section  # these runs have no single-task baselines to compare with

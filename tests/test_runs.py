@@ -26,6 +26,7 @@ from core.training import (
     runs_frame,
     seed_summary,
     seeds_metrics,
+    split_digest,
     tree_baselines,
 )
 
@@ -218,3 +219,42 @@ def test_seed_gains_flag_a_task_worse_on_every_seed_not_one_worse_on_one_seed_of
     assert len(lines) == 1 and lines[0].startswith("y: worse than alone on 3 of 3 seeds (mean roc_auc gain -0.037, -4.6%)")
     assert seed_gains([{"test": metrics[0]["test"]}], [0], {"y": "binary"})["gain"].isna().all()  # no baseline: no gain
     assert negative_transfer(seed_gains([{"test": metrics[0]["test"]}], [0], {"y": "binary"})) == ()
+
+
+def test_split_digest_is_the_digest_run_folders_already_hold():
+    """The faster digest gives the text the first one hashed (str of each row, one per line), so old runs still
+    match their split: the values below were made by the original ``"\\n".join(Series.astype(str))``."""
+    rows = ["train", "val", "test", "excluded"] * 2500 + ["fold 3", 3, 2.5]
+    assert split_digest(rows) == "e77994de02e464e8"
+    assert split_digest(pd.Series(rows[:-2], index=range(len(rows) - 2, 0, -1))) == "3ce2a596b5c2e0d0"
+
+
+def test_the_runs_fragment_digests_a_split_once(monkeypatch):
+    from dashboard.views import model_runs
+
+    assignment = pd.Series(["train", "test"] * 10)
+    calls = []
+    monkeypatch.setattr(model_runs, "split_digest", lambda a: calls.append(1) or split_digest(a))
+    digests = {model_runs.digest_of(assignment) for _ in range(5)}
+    assert digests == {split_digest(assignment)} and len(calls) == 1
+
+
+def test_transfer_flags_group_runs_by_setting_and_flag_against_both_baselines(tmp_path):
+    from core.training import transfer_flags
+
+    def run(seed, test, alone, trees, design="hard"):
+        writer = RunWriter(tmp_path, run_config([Task("y", ("y",), "binary")], TrainConfig(seed=seed),
+                                                ModelConfig(architecture=design)))
+        (writer.path / "metrics.json").write_text(json.dumps({
+            "test": {"y": {"roc_auc": test}},
+            "baselines": {"single_task": {"y": {"roc_auc": alone}}, "trees": {"y": {"roc_auc": trees}}}}))
+        (writer.path / "status").write_text("done\n")
+
+    run(0, 0.70, 0.75, 0.80)
+    run(1, 0.72, 0.74, 0.80)
+    run(0, 0.80, 0.75, 0.70, design="soft")  # one seed of another setting: not flagged
+    flags = transfer_flags(list_runs(tmp_path))
+    assert len(flags) == 1 and flags[0].design == "hard" and flags[0].seeds == (0, 1)
+    assert flags[0].alone == ("y: worse than alone on 2 of 2 seeds (mean roc_auc gain -0.035, -4.7%): negative "
+                              "transfer.",)
+    assert flags[0].trees == ("y: worse than the trees on 2 of 2 seeds (mean roc_auc gain -0.090, -11.3%).",)

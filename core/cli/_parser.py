@@ -119,7 +119,7 @@ def _parser(prog: str = PROG, extra: ExtraCommand | None = None) -> argparse.Arg
     train.add_argument("--runs-dir", metavar="DIR",
                        help="write each run to a folder in DIR (config, per-epoch history, metrics, status)")
     design = train.add_argument_group("architecture")
-    design.add_argument("--arch", metavar="A", help="hard (default), soft, mmoe or hierarchical")
+    design.add_argument("--arch", metavar="A", help="hard (default), soft, mmoe, hierarchical or cross_stitch")
     design.add_argument("--coupling", type=float, metavar="X",
                         help="soft: strength of the L2 pull between the task trunks (0 = independent; default 0.01)")
     design.add_argument("--experts", type=int, metavar="N", help="mmoe: number of experts (default 4)")

@@ -1,6 +1,13 @@
-"""Model: the multi-task networks (hard, soft, MMoE, hierarchical), their masked per-task losses and the ways to combine them."""
+"""Model: the multi-task networks (hard, soft, MMoE, hierarchical, cross-stitch), their masked per-task losses and the ways to combine them."""
 
-from ._architectures import HierarchicalModel, MMoEModel, SoftSharingModel, StackedMLP, make_model
+from ._architectures import (
+    CrossStitchModel,
+    HierarchicalModel,
+    MMoEModel,
+    SoftSharingModel,
+    StackedMLP,
+    make_model,
+)
 from ._gradient import CAGradWeighting, GradientMethod
 from ._network import (
     ARCHITECTURES,
@@ -24,6 +31,7 @@ __all__ = [
     "SharedTrunkModel",
     "SoftSharingModel",
     "MMoEModel",
+    "CrossStitchModel",
     "HierarchicalModel",
     "StackedMLP",
     "make_model",

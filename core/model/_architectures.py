@@ -1,4 +1,5 @@
-"""The multi-task architectures beyond one shared trunk: soft sharing, MMoE, hierarchical heads; and :func:`make_model`.
+"""The multi-task architectures beyond one shared trunk: soft sharing, MMoE, hierarchical heads, cross-stitch; and
+:func:`make_model`.
 
 - :class:`SoftSharingModel`: one trunk per task, all starting from the same weights;
   ``coupling * sum_{i<j} ||W_i - W_j||^2`` over the tasks' corresponding trunk weights and
@@ -8,6 +9,8 @@
   over them that reads the input (Ma et al. 2018); the gates' mean weights are recorded.
 - :class:`HierarchicalModel`: one trunk; task ``t``'s head reads the output of block
   ``head_depth[t]`` (Søgaard & Goldberg 2016), so a low-level task supervises early layers.
+- :class:`CrossStitchModel`: one trunk per task, and after each layer a learned ``T x T`` mix of
+  the tasks' outputs (cross-stitch units, Misra et al. 2016).
 
 The per-task copies (soft trunks, MMoE experts) are one :class:`StackedMLP`: weights of shape
 ``(copies, out, in)`` used by one batched matmul per layer, not a Python loop over copies.
@@ -25,7 +28,7 @@ from torch import nn
 from ..errors import ConfigError
 from ._network import ModelConfig, MultiTaskNet, SharedTrunkModel, _norm, trunk_block
 
-__all__ = ["StackedMLP", "SoftSharingModel", "MMoEModel", "HierarchicalModel", "make_model"]
+__all__ = ["StackedMLP", "SoftSharingModel", "MMoEModel", "HierarchicalModel", "CrossStitchModel", "make_model"]
 
 
 class StackedMLP(nn.Module):
@@ -61,17 +64,23 @@ class StackedMLP(nn.Module):
         self.plain = norm == "none"
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        n, width = self.copies, self.width
-        first = torch.addmm(self.biases[0].reshape(-1), x, self.weights[0].reshape(n * width, -1).t())  # (B, n*H)
-        # split/unbind, not indexing: their backward is one cat/stack, where n slices' is n zero-filled full copies.
-        if self.plain:  # no norm: one ReLU over all copies (a ReLU of a column slice ran ~10x slower)
-            hs = list(self._drop(F.relu(first)).split(width, dim=1))
-        else:
-            hs = [self._activate(0, i, h.contiguous()) for i, h in enumerate(first.split(width, dim=1))]  # n x (B, H)
-        for layer in range(1, len(self.weights)):
-            weights, biases = self.weights[layer].unbind(0), self.biases[layer].unbind(0)
-            hs = [self._activate(layer, i, F.linear(h, w, b)) for i, (h, w, b) in enumerate(zip(hs, weights, biases, strict=True))]
+        hs = x
+        for layer in range(len(self.weights)):
+            hs = self.layer(layer, hs)
         return hs
+
+    def layer(self, index: int, h: torch.Tensor | list[torch.Tensor]) -> list[torch.Tensor]:
+        """Layer ``index`` of every copy: ``h`` is the input ``(B, F)`` for layer 0, else one ``(B, H)`` per copy."""
+        n, width = self.copies, self.width
+        if index == 0:
+            first = torch.addmm(self.biases[0].reshape(-1), h, self.weights[0].reshape(n * width, -1).t())  # (B, n*H)
+            # split/unbind, not indexing: their backward is one cat/stack, where n slices' is n zero-filled full copies.
+            if self.plain:  # no norm: one ReLU over all copies (a ReLU of a column slice ran ~10x slower)
+                return list(self._drop(F.relu(first)).split(width, dim=1))
+            return [self._activate(0, i, part.contiguous()) for i, part in enumerate(first.split(width, dim=1))]
+        weights, biases = self.weights[index].unbind(0), self.biases[index].unbind(0)
+        return [self._activate(index, i, F.linear(part, w, b))
+                for i, (part, w, b) in enumerate(zip(h, weights, biases, strict=True))]
 
     def _activate(self, layer: int, copy: int, h: torch.Tensor) -> torch.Tensor:
         return self._drop(F.relu(self.norms[layer][copy](h)))
@@ -213,6 +222,59 @@ class MMoEModel(MultiTaskNet):
         return dict(zip(self.task_names, means, strict=True))
 
 
+class CrossStitchModel(MultiTaskNet):
+    """Cross-stitch networks (Misra et al. 2016): one trunk per task, and after each layer a learned mix of them.
+
+    After layer ``l`` task ``i`` reads ``sum_j alpha[l, i, j] * h_j``, the tasks' outputs of that layer
+    mixed by a learned ``T x T`` matrix (the cross-stitch unit), and feeds it to its own next layer
+    (or, after the last layer, its head). ``alpha`` starts at 0.9 on the diagonal and ``0.1 / (T - 1)``
+    elsewhere (the paper's best start, ``(alpha_S, alpha_D) = (0.9, 0.1)``); one task gives ``[[1]]``.
+    Every trunk and ``alpha`` are shared: each task's loss reaches them all through the units.
+
+    Examples
+    --------
+    >>> model = CrossStitchModel(4, {"y": ("binary", 1), "z": ("regression", 1)},
+    ...                          ModelConfig(architecture="cross_stitch", depth=2))
+    >>> tuple(model.alpha.shape), round(float(model.alpha[0, 0, 0]), 2), round(float(model.alpha[0, 0, 1]), 2)
+    ((2, 2, 2), 0.9, 0.1)
+    >>> {name: tuple(out.shape) for name, out in model(torch.zeros(5, 4)).items()}
+    {'y': (5,), 'z': (5,)}
+    """
+
+    SELF = 0.9  # alpha's diagonal at the start; the rest of each row shares 1 - SELF
+
+    def __init__(self, n_features: int, heads: Mapping[str, tuple[str, int]], config: ModelConfig):
+        super().__init__(heads, config)
+        tasks = len(self.task_names)
+        self.trunks = StackedMLP(tasks, n_features, config.width, config.depth, config.norm, config.dropout)
+        start = torch.eye(tasks) if tasks == 1 else (
+            torch.full((tasks, tasks), (1 - self.SELF) / (tasks - 1)).fill_diagonal_(self.SELF))
+        self.alpha = nn.Parameter(start.expand(config.depth, -1, -1).clone())  # (depth, T, T)
+        self._make_heads(dict.fromkeys(self.task_names, config.width))
+
+    def stitch(self, layer: int, hs: list[torch.Tensor]) -> list[torch.Tensor]:
+        """The cross-stitch unit after ``layer``: ``T`` tensors ``(B, H)`` mixed by ``alpha[layer]``."""
+        stacked = torch.stack(hs)  # (T, B, H)
+        mixed = (self.alpha[layer] @ stacked.reshape(len(hs), -1)).reshape(stacked.shape)  # one (T, T) @ (T, B*H)
+        return list(mixed.unbind(0))
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        hs = x
+        for layer in range(self.config.depth):
+            hs = self.trunks.layer(layer, hs)
+            if layer == self.config.depth - 1:
+                self.shared_features = tuple(hs)  # the last layer's outputs, which every task reads through its unit
+            hs = self.stitch(layer, hs)
+        return self._outputs(hs)
+
+    def shared_parameters(self) -> list[nn.Parameter]:
+        return [*self.trunks.parameters(), self.alpha]
+
+    @property
+    def last_shared_weight(self) -> nn.Parameter:
+        return self.trunks.weights[-1]
+
+
 class HierarchicalModel(MultiTaskNet):
     """One trunk; each task's head reads the block its ``head_depth`` names (default: the last).
 
@@ -253,7 +315,8 @@ class HierarchicalModel(MultiTaskNet):
         return self.blocks[shallowest - 1][0].weight
 
 
-_BUILDERS = {"hard": SharedTrunkModel, "soft": SoftSharingModel, "mmoe": MMoEModel, "hierarchical": HierarchicalModel}
+_BUILDERS = {"hard": SharedTrunkModel, "soft": SoftSharingModel, "mmoe": MMoEModel, "hierarchical": HierarchicalModel,
+             "cross_stitch": CrossStitchModel}
 
 
 def make_model(n_features: int, heads: Mapping[str, tuple[str, int]], config: ModelConfig | None = None,

@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 NORMS = ("none", "batch", "layer")
-ARCHITECTURES = ("hard", "soft", "mmoe", "hierarchical")
+ARCHITECTURES = ("hard", "soft", "mmoe", "hierarchical", "cross_stitch")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,9 +41,10 @@ class ModelConfig:
     ``architecture`` is ``hard`` (one trunk for all tasks), ``soft`` (one trunk per
     task, an L2 penalty of strength ``coupling`` on the differences between the
     tasks' corresponding trunk weights), ``mmoe`` (``experts`` small MLPs of
-    ``expert_width`` units, by default half the width, mixed by one softmax gate per task)
-    or ``hierarchical`` (task ``t``'s head reads block ``head_depth[t]`` of the trunk,
-    by default the last). ``head_depth`` may be given as a dict; it is kept as sorted pairs.
+    ``expert_width`` units, by default half the width, mixed by one softmax gate per task),
+    ``hierarchical`` (task ``t``'s head reads block ``head_depth[t]`` of the trunk,
+    by default the last) or ``cross_stitch`` (one trunk per task, their outputs mixed after each
+    layer by a learned matrix, Misra et al. 2016). ``head_depth`` may be given as a dict; it is kept as sorted pairs.
 
     Dropout is off by default: early stopping and weight decay already regularise,
     metrics on wagepan were no better with 0.1, and in a profile here torch's CPU dropout mask

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from ..figures import run_curves, run_marks
-from ..training import RunRecord, baseline_losses, runs_frame, seed_summary
+from ..training import RunRecord, baseline_losses, runs_frame, seed_summary, transfer_flags
 from ._html import escape, html_section, html_table
 
 __all__ = ["runs_section"]
@@ -47,6 +47,21 @@ def _pm(mean, sd) -> str:
     return f"{mean:.3f}" if sd is None or pd.isna(sd) else f"{mean:.3f} ± {sd:.3f}"
 
 
+def _flags(runs: Sequence[RunRecord]) -> str:
+    """The tasks flagged over seeds, per setting with 2 or more finished seeds with baselines (as the page flags)."""
+    items = []
+    for flags in transfer_flags(runs):
+        setting = f"{flags.design} · {flags.weighting} (seeds {', '.join(map(str, flags.seeds))})"
+        said = [f"negative transfer: {line}" for line in flags.alone] + [f"loses to the trees: {line}"
+                                                                      for line in flags.trees]
+        items += [f"<li>{escape(setting)}: {escape(line)}</li>" for line in said] or [
+            f"<li>{escape(setting)}: no task worse than alone or than the trees on every seed.</li>"]
+    if not items:
+        return ""
+    return ("<h3>Tasks flagged over seeds</h3><p class=\"note\">A task is flagged when its primary test metric is "
+            "below the baseline's on every seed of the setting.</p><ul>" + "".join(items) + "</ul>")
+
+
 def runs_section(runs: Sequence[RunRecord], figure, safe_figure) -> str:
     """The ``runs`` section: the table, the seed summary, the losses to a baseline in words, and the curves."""
     runs = tuple(runs)
@@ -61,6 +76,7 @@ def runs_section(runs: Sequence[RunRecord], figure, safe_figure) -> str:
     if said:
         body += "<h3>Where the multi-task net loses to a baseline</h3><ul>"
         body += "".join(f"<li>{escape(sentence)}</li>" for sentence in said) + "</ul>"
+    body += _flags(runs)
     drawn = runs[-MAX_CURVE_RUNS:]
     history = pd.concat([run.history_frame() for run in drawn], ignore_index=True)
     if len(history):

@@ -52,6 +52,7 @@ from ._runs import (
     RunOutcome,
     RunRecord,
     RunWriter,
+    TransferFlags,
     best_val_metrics,
     check_runs_dir,
     fit_run,
@@ -64,6 +65,7 @@ from ._runs import (
     seed_summary,
     seeds_metrics,
     split_digest,
+    transfer_flags,
 )
 from ._sampler import MultiTaskDistributedSampler, label_indicators
 from ._transfer_gain import (
@@ -153,4 +155,6 @@ __all__ = [
     "seeds_metrics",
     "seed_gains",
     "split_digest",
+    "TransferFlags",
+    "transfer_flags",
 ]

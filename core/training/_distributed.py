@@ -8,7 +8,9 @@ set; :func:`distributed_world` reads them and :func:`fit_distributed` trains as 
 - each rank's train rows are its shard of :class:`~core.training.MultiTaskDistributedSampler` (equal
   sizes, the same label mix), dealt again before every epoch with ``set_epoch``; equal sizes mean every
   rank runs the same number of steps, which the collective calls need;
-- before every optimiser step the gradients are averaged over the ranks in one ``all_reduce`` (gloo):
+- before every optimiser step the ranks agree that every rank's step is finite (an ``all_reduce`` of a
+  flag: one rank going non-finite stops them all at that step, with ``stopped == "non_finite"``), then
+  the gradients are averaged over the ranks in one ``all_reduce`` (gloo):
   every rank applies the same step, so the models stay identical, and val loss, early stopping and the
   test metrics (each rank evaluates the whole val and test parts) agree on every rank.
 
@@ -36,8 +38,8 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 from ..errors import ConfigError
 from ..model import ModelConfig
 from ..tasks import Task
-from ._features import FeatureConfig, Part, PreparedSplit, prepare_split
-from ._loop import train
+from ._features import FeatureConfig, Part, PreparedSplit
+from ._loop import prepare_for_fit, step_agreement, train
 from ._records import EpochRecord, TrainConfig, TrainResult
 from ._sampler import MultiTaskDistributedSampler
 
@@ -87,6 +89,15 @@ def _average(optimizer: torch.optim.Optimizer, args, kwargs) -> None:
     for g in grads:
         g.copy_(flat[offset : offset + g.numel()].view_as(g))
         offset += g.numel()
+
+
+def every_rank_ok(ok: bool) -> bool:
+    """Whether every rank's step is finite (one all_reduce of a flag, MIN): a rank that went non-finite stops
+    all of them at the same step, where the others would otherwise wait in the gradient all_reduce until
+    the collective timeout."""
+    flag = torch.tensor([1 if ok else 0], dtype=torch.int32)
+    dist.all_reduce(flag, op=dist.ReduceOp.MIN)
+    return bool(flag.item())
 
 
 @contextlib.contextmanager
@@ -162,16 +173,14 @@ def fit_distributed(
     """
     config = config or TrainConfig()
     with _process_group():
-        prepared: PreparedSplit = prepare_split(
-            df, tasks, assignment, feature_columns=feature_columns, test_fold=test_fold,
-            group_column=group_column, id_column=id_column, time_column=time_column, seed=config.seed,
-            config=feature_config or FeatureConfig(),
-        )
+        prepared: PreparedSplit = prepare_for_fit(
+            df, tasks, assignment, config, feature_columns=feature_columns, feature_config=feature_config,
+            test_fold=test_fold, group_column=group_column, id_column=id_column, time_column=time_column)
         kinds = {spec.name: spec.kind for spec in prepared.targets}
         if len(prepared.train) < dist.get_world_size():
             raise ConfigError(f"{len(prepared.train)} train rows cannot be shared by {dist.get_world_size()} "
                               "processes; use fewer processes (--nproc_per_node).")
         sampler = MultiTaskDistributedSampler(shard_labels(prepared.train, kinds), seed=config.seed)
         shards = _Shards(prepared.train, sampler)
-        with average_gradients():
+        with average_gradients(), step_agreement(every_rank_ok):
             return train(replace(prepared, train=shards.part), config, model_config, on_epoch=shards.next_epoch)

@@ -211,7 +211,7 @@ def grouped_frame(together: TrainResult, grouped: Mapping[tuple[str, ...], Train
     return pd.DataFrame(rows, columns=["task", "metric", "all_tasks", "group", "grouped", "alone", "grouped_minus_all"])
 
 
-def negative_transfer(gains: Sequence[TransferGain] | pd.DataFrame) -> tuple[str, ...]:
+def negative_transfer(gains: Sequence[TransferGain] | pd.DataFrame, *, against: str = "alone") -> tuple[str, ...]:
     """One line per task that did worse trained with the others than alone, over the runs (seeds) given.
 
     ``gains``: one :class:`TransferGain` per seed, or a tidy frame with columns ``task``, ``metric``,
@@ -220,7 +220,10 @@ def negative_transfer(gains: Sequence[TransferGain] | pd.DataFrame) -> tuple[str
     (verdict ``hurts``; without verdicts, when its gain is below 0), and the line says it rests on one
     seed; with several, when its gain is below 0 in every seed (so its mean gain is below 0 too), and the
     line says so: ``y: worse than alone on 3 of 3 seeds (mean roc_auc gain -0.041, -5.2%)``, the share being
-    the mean ``relative_gain`` when the frame has one.
+    the mean ``relative_gain`` when the frame has one. ``against`` names another baseline whose gains
+    the frame holds (e.g. ``"the trees"``, from ``seed_gains(..., baseline="trees")``): the same rule, and the
+    line says ``worse than the trees`` (losing to a stronger model is not negative transfer, so it is not
+    called that).
 
     Examples
     --------
@@ -241,15 +244,16 @@ def negative_transfer(gains: Sequence[TransferGain] | pd.DataFrame) -> tuple[str
             if verdict == "hurts" or (verdict is None and row["gain"] < 0):
                 interval = (f", 95% interval {row['low']:+.3f} to {row['high']:+.3f}"
                             if pd.notna(row.get("low", np.nan)) and pd.notna(row.get("high", np.nan)) else "")
-                lines.append(f"{task}: worse trained with the other tasks than alone ({metric} gain "
+                lines.append(f"{task}: worse trained with the other tasks than {against} ({metric} gain "
                              f"{row['gain']:+.3f}{interval}); one seed only, so repeat with more seeds before "
                              "dropping it from the group.")
         elif (rows["gain"] < 0).all():
             gain = pd.to_numeric(rows["gain"])
             relative = pd.to_numeric(rows.get("relative_gain", pd.Series(dtype=float)), errors="coerce").dropna()
             share = f", {relative.mean():+.1%}" if len(relative) else ""
-            lines.append(f"{task}: worse than alone on {seeds} of {seeds} seeds (mean {metric} gain "
-                         f"{gain.mean():+.3f}{share}): negative transfer.")
+            verdict = ": negative transfer." if against == "alone" else "."
+            lines.append(f"{task}: worse than {against} on {seeds} of {seeds} seeds (mean {metric} gain "
+                         f"{gain.mean():+.3f}{share}){verdict}")
     return tuple(lines)
 
 

@@ -38,6 +38,7 @@ import contextlib
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -132,9 +133,12 @@ def _clip(model: MultiTaskNet, clip_norm: float | None) -> torch.Tensor:
     return torch.nn.utils.clip_grad_norm_(parameters, clip_norm, foreach=True)
 
 
-def _non_finite_message(losses: Mapping[str, torch.Tensor], epoch: int, batch: int, config: TrainConfig) -> str:
+def _non_finite_message(losses: Mapping[str, torch.Tensor], epoch: int, batch: int, config: TrainConfig,
+                        elsewhere: bool = False) -> str:
     bad = next((name for name, loss in losses.items() if not torch.isfinite(loss)), None)
     what = f"the loss of task '{bad}' became {float(losses[bad].detach())}" if bad else "the gradients became non-finite"
+    if elsewhere:
+        what = "another process's step became non-finite (every process of the run stops at the same step)"
     return (
         f"Training stopped at epoch {epoch}, batch {batch + 1}: {what}; lower the learning rate "
         f"(lr={config.lr}), keep gradient clipping on, or check the features for extreme values."
@@ -153,6 +157,35 @@ class StepResult:
     objective: torch.Tensor
     grad_norm: torch.Tensor
     ok: bool
+    elsewhere: bool = False  # not ok because another process's step was not finite (data-parallel training)
+
+
+# How the processes of a data-parallel run agree on a step: given this process's ``ok``, every process's
+# (None: one process). Set by :func:`step_agreement`; read by :func:`train_step`.
+_AGREEMENT: ContextVar[Callable[[bool], bool] | None] = ContextVar("step_agreement", default=None)
+
+
+@contextlib.contextmanager
+def step_agreement(agree: Callable[[bool], bool]) -> Iterator[None]:
+    """While inside, :func:`train_step` steps only when ``agree(ok)`` is true: with ``agree`` a collective
+    (every process's ``ok``, e.g. an all_reduce of a flag), a process whose step went non-finite stops every
+    process at the same step instead of leaving the others waiting in the gradient all_reduce.
+
+    Examples
+    --------
+    >>> with step_agreement(lambda ok: False):  # as if another process had gone non-finite
+    ...     model = make_model(2, {"y": ("binary", 1)}, ModelConfig(width=4, depth=1))
+    ...     weighting = make_weighting("equal", model.task_names, model=model)
+    ...     step = train_step(model, weighting, torch.optim.SGD(model.parameters(), lr=0.1), torch.zeros(3, 2),
+    ...                       {"y": torch.tensor([1.0, 0.0, 0.0])}, clip_norm=5.0)
+    >>> step.ok, step.elsewhere
+    (False, True)
+    """
+    token = _AGREEMENT.set(agree)
+    try:
+        yield
+    finally:
+        _AGREEMENT.reset(token)
 
 
 class LossScales:
@@ -210,11 +243,14 @@ def train_step(model: MultiTaskNet, weighting, optimizer, x: torch.Tensor, y: Ma
         penalty.backward()
         objective = objective + penalty.detach()
     norm = _clip(model, clip_norm)
-    ok = bool(torch.isfinite(objective) and torch.isfinite(norm))
+    mine = bool(torch.isfinite(objective) and torch.isfinite(norm))
+    agree = _AGREEMENT.get()
+    ok = mine if agree is None else agree(mine)
     if ok:
         optimizer.step()
         weighting.step()
-    return StepResult(losses=losses, counts=counts, objective=objective, grad_norm=norm, ok=ok)
+    return StepResult(losses=losses, counts=counts, objective=objective, grad_norm=norm, ok=ok,
+                      elsewhere=mine and not ok)
 
 
 def _run_epoch(model, weighting, optimizer, data: Part, config: TrainConfig, generator, should_stop, epoch,
@@ -234,7 +270,7 @@ def _run_epoch(model, weighting, optimizer, data: Part, config: TrainConfig, gen
         step = train_step(model, weighting, optimizer, x[start:end], {name: y[name][start:end] for name in names},
                           clip_norm=config.clip_norm, scales=scales)
         if not step.ok:
-            return _Epoch({}, "non_finite", _non_finite_message(step.losses, epoch, batch, config))
+            return _Epoch({}, "non_finite", _non_finite_message(step.losses, epoch, batch, config, step.elsewhere))
         count = torch.stack([step.counts[name] for name in names])  # (T,)
         sums += torch.stack([step.losses[name].detach() for name in names]) * count
         counts += count
@@ -408,12 +444,24 @@ def fit_on_split(
     (2, ['affinity', 'architecture', 'best_epoch'])
     """
     config = config or TrainConfig()
-    prepared = prepare_split(
+    prepared = prepare_for_fit(df, tasks, assignment, config, feature_columns=feature_columns,
+                               feature_config=feature_config, test_fold=test_fold, group_column=group_column,
+                               id_column=id_column, time_column=time_column)
+    return train(prepared, config, model_config, on_epoch=on_epoch, should_stop=should_stop)
+
+
+def prepare_for_fit(df: pd.DataFrame, tasks: Sequence[Task], assignment, config: TrainConfig, *,
+                    feature_columns: Sequence[str] | None = None, feature_config: FeatureConfig | None = None,
+                    test_fold: int = 0, group_column: str | None = None, id_column: str | None = None,
+                    time_column: str | None = None) -> PreparedSplit:
+    """The split as :func:`fit_on_split` and :func:`core.training.fit_distributed` prepare it: preprocessing
+    fitted on train only, a val part held out with ``config.seed`` when the split has none (one place, so a
+    data-parallel run's every rank prepares exactly what a single process would)."""
+    return prepare_split(
         df, tasks, assignment, feature_columns=feature_columns, test_fold=test_fold,
         group_column=group_column, id_column=id_column, time_column=time_column, seed=config.seed,
         config=feature_config or FeatureConfig(),
     )
-    return train(prepared, config, model_config, on_epoch=on_epoch, should_stop=should_stop)
 
 
 def train_baselines(

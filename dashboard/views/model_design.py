@@ -25,6 +25,7 @@ ARCHITECTURE_HELP = {
     "soft": "a trunk per task, pulled together",
     "mmoe": "shared experts, a gate per task",
     "hierarchical": "each head reads its own layer",
+    "cross_stitch": "a trunk per task, mixed after each layer",
 }
 WEIGHTING_HELP = {
     "equal": "every task's loss counts once",

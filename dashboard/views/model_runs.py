@@ -71,7 +71,7 @@ def runs_of_split(fingerprint: str, assignment) -> tuple[RunRecord, ...]:
     folder = chosen_runs_dir()
     if folder is None:
         return ()
-    digest = split_digest(assignment)
+    digest = digest_of(assignment)
     return tuple(run for run in list_runs(folder) if run.status == "done"
                  and run.config.get("data", {}).get("fingerprint") == fingerprint
                  and run.config.get("split", {}).get("digest") == digest)
@@ -184,28 +184,54 @@ def _verdicts(runs: dict[str, RunRecord], chosen: list[str]) -> None:
                    "nets and the trees.", icon=":material/check:")
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _curves_figure(drawn: tuple, part: str, smoothing: float, log_x: bool, log_y: bool, _runs: dict, _table):
+    """The selected runs' curves, built once per (runs, epochs so far, status) and view: the fragment polls every
+    second while a run is live and a new epoch comes every few seconds at most."""
+    chosen = [name for name, _, _ in drawn]
+    history = pd.concat([_runs[name].history_frame() for name in chosen], ignore_index=True)
+    return run_curves(history, run_marks(_table[_table["run"].isin(chosen)]), part=part, smoothing=smoothing,
+                      log_x=log_x, log_y=log_y, labels={name: _label(_runs[name]) for name in chosen})
+
+
 def _curves(runs: dict[str, RunRecord], chosen: list[str], table: pd.DataFrame) -> None:
     view = st.columns([1.2, 2, 1, 1], vertical_alignment="bottom")
     part = view[0].radio("Loss", ("val", "train"), horizontal=True, key=K.RUNS_PART)
     smoothing = view[1].slider("Smoothing (debiased EMA)", 0.0, 0.95, 0.6, 0.05, key=K.RUNS_SMOOTHING)
     log_x = view[2].toggle("Log x", value=True, key=K.RUNS_LOG_X)
     log_y = view[3].toggle("Log y", value=True, key=K.RUNS_LOG_Y)
-    history = pd.concat([runs[name].history_frame() for name in chosen], ignore_index=True)
-    if history.empty:
+    if not any(runs[name].history for name in chosen):
         st.caption("The selected runs have no epochs yet.")
         return
+    drawn = tuple((name, len(runs[name].history), runs[name].status) for name in chosen)
     try:
-        figure = run_curves(history, run_marks(table[table["run"].isin(chosen)]), part=part, smoothing=smoothing,
-                            log_x=log_x, log_y=log_y, labels={name: _label(runs[name]) for name in chosen})
+        figure = _curves_figure(drawn, part, smoothing, log_x, log_y, runs, table)
     except FIGURE_ERRORS as error:
         st.warning(failure_note("runs' curves", error), icon=":material/broken_image:")
         return
     st.plotly_chart(figure, width="stretch", key=K.RUNS_CURVES)
 
 
+_DIGESTS: list[tuple[object, str]] = []  # (assignment, its digest): the few splits polled lately
+
+
+def digest_of(assignment) -> str:
+    """:func:`split_digest` of ``assignment``, remembered for the same object (the session's cached split).
+
+    The runs fragment polls every second while a run is live and compared each run in the folder with the
+    split: a 336,776-row digest per run per poll stalled the live curves' fragment for seconds on flights.
+    """
+    for known, digest in _DIGESTS:
+        if known is assignment:
+            return digest
+    digest = split_digest(assignment)
+    _DIGESTS[:] = [(assignment, digest), *_DIGESTS[:3]]
+    return digest
+
+
 def _made_here(work: Work, run: RunRecord) -> bool:
     return (run.config.get("data", {}).get("fingerprint") == work.data.fingerprint
-            and run.config.get("split", {}).get("digest") == split_digest(work.assignment))
+            and run.config.get("split", {}).get("digest") == digest_of(work.assignment))
 
 
 def seeds_of_setting(work: Work, runs: tuple[RunRecord, ...], chosen: list[str]) -> tuple[RunRecord, ...]:
@@ -235,15 +261,21 @@ def transfer_over_seeds(work: Work, runs: tuple[RunRecord, ...], chosen: list[st
                    f"this data and split; press **Repeat with {REPEAT_SEEDS} seeds** to flag the tasks that do worse "
                    "trained with the others than alone over seeds.")
         return
-    gains = seed_gains([run.metrics for run in seeds], [run.seed for run in seeds], seeds[-1].kinds)
-    lines = negative_transfer(gains)
+    metrics, numbers, kinds = [run.metrics for run in seeds], [run.seed for run in seeds], seeds[-1].kinds
+    lines = negative_transfer(seed_gains(metrics, numbers, kinds))
     for line in lines:
         st.warning(f"**Negative transfer** ({setting}): {line}", icon=":material/call_split:")
+    tree_lines = negative_transfer(seed_gains(metrics, numbers, kinds, baseline="trees"), against="the trees")
+    for line in tree_lines:
+        st.warning(f"**Loses to the trees** ({setting}): {line}", icon=":material/forest:")
     rule = (f"Negative transfer over the {len(seeds)} finished seeds of {setting} on this data and split "
             f"(seeds {', '.join(str(run.seed) for run in seeds)}): a task is flagged when its primary test metric "
             "is below its single-task net's on every seed (so its mean gain is below 0 too); the % is the mean "
-            "gain relative to the single-task net.")
-    st.caption(rule if lines else f"No task is worse than alone on every seed. {rule}")
+            "gain relative to the single-task net. The same rule against the gradient-boosted trees flags the tasks "
+            "where the trees beat the net on every seed.")
+    found = ("" if lines else "No task is worse than alone on every seed. ") + (
+        "" if tree_lines else "No task is worse than the trees on every seed. ")
+    st.caption(found + rule)
 
 
 # --------------------------------------------------------------------------- repeat with seeds
@@ -260,7 +292,7 @@ def repeat_requests(work: Work, run: RunRecord, runs: tuple[RunRecord, ...], fol
     A run made on other data or another split is a DataError-like one-liner (TaskSplitError) naming the fix.
     """
     made_on = run.config.get("data", {}).get("fingerprint")
-    if made_on != work.data.fingerprint or run.config.get("split", {}).get("digest") != split_digest(work.assignment):
+    if made_on != work.data.fingerprint or run.config.get("split", {}).get("digest") != digest_of(work.assignment):
         raise _NotHere(f"The run {_label(run)} was made on other data or another split; open its data and split "
                        f"({run.config.get('data', {}).get('name', 'unknown data')}) on the Data and Split pages "
                        "to repeat it.")
