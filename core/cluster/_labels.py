@@ -139,10 +139,13 @@ def sampled_edges(samples: list, n_bins: int, bracket, column: str) -> np.ndarra
     order = np.argsort(pooled, kind="stable")
     pooled, cumulative = pooled[order], np.cumsum(weights[order])
 
-    def rough(q):
-        return pooled[np.minimum(np.searchsorted(cumulative, np.clip(q, 0, 1) * cumulative[-1]), pooled.size - 1)]
+    def rough(q, outside):  # a bracket reaching below 0 or above 1 is open on that side (the sample's extremes
+        # are not the data's)
+        value = pooled[np.minimum(np.searchsorted(cumulative, np.clip(q, 0, 1) * cumulative[-1]), pooled.size - 1)]
+        return np.where((q <= 0) | (q >= 1), outside, value)
 
-    return _exact_from_brackets(qs, [(rough(qs - w), rough(qs + w)) for w in _BRACKETS if w is not None], bracket)
+    brackets = [(rough(qs - w, -np.inf), rough(qs + w, np.inf)) for w in _BRACKETS if w is not None]
+    return _exact_from_brackets(qs, brackets, bracket)
 
 
 def _exact_from_brackets(qs, brackets, bracket) -> np.ndarray:
