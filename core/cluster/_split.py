@@ -12,9 +12,13 @@
    its id's hash, written to a temporary folder that is renamed to ``out`` only when every part is
    written; the same pass counts rows per label set and split, and reduces the exact leakage checks.
 
-Where the result may differ from the in-memory engine's: ``stratified`` without groups gives every
-label set the same number of rows per split as the solver decides, but which rows of a set take them is
-a keyed random permutation of their ranks (see :mod:`core.cluster._solve`), not the in-memory shuffle;
+Where the result may differ from the in-memory engine's: ``stratified`` without groups, up to
+``exact_rows`` rows (2,000,000), runs the in-memory solver on every row's label set in data order (each
+row's set code comes to the client, its split goes back to its partition) and gives the in-memory
+assignment itself; beyond, each label set's whole blocks of D rows are dealt exactly in proportion and
+only the rows left over go to the solver (:func:`core.cluster._solve.set_split_counts`), so the per-set
+counts are within D - 1 rows of proportional, not the solver's on every row, and which rows of a set take
+them follows a seeded walk over their ranks (see :mod:`core.cluster._solve`);
 ``random`` without groups cuts a keyed permutation of the rows at the largest-remainder sizes (the
 in-memory ``random`` cuts a numpy permutation at the cumulative fractions, so its sizes can differ by one
 row). ``hash``, ``group`` (and any strategy over groups), ``time`` and ``predefined`` give the in-memory
@@ -304,7 +308,8 @@ def _plan_options(config, features, checks) -> dict:
 EXACT_ROWS = 2_000_000  # up to this many rows a stratified split runs the in-memory solver on every row
 
 
-def _plan_and_solve(client, data, tasks, config, features, progress, watch, notes, checks=CHECKS):
+def _plan_and_solve(client, data, tasks, config, features, progress, watch, notes, checks=CHECKS,
+                    exact_rows=EXACT_ROWS):
     """Summarise and solve: the join pass's plan, its solution, per partition what the solution needs, the rows
     per partition, their offsets, the label sets and the partitions' states (on the workers)."""
     strategy = STRATEGIES[config.strategy]
@@ -355,7 +360,7 @@ def _plan_and_solve(client, data, tasks, config, features, progress, watch, note
     else:
         total = int(n.sum())
         _check_units(config, total, None)
-        if strategy.stratifies and total <= EXACT_ROWS:
+        if strategy.stratifies and total <= exact_rows:
             _need_tasks(config, tasks)
             solution, extra = _solve_rows(client, states, per_part, sets, config, n, watch)
         elif strategy.stratifies:
@@ -569,7 +574,7 @@ def _commit(folder: Path, out: Path) -> None:
 def split_dataset(
     data, tasks: Sequence[Task] = (), config: SplitConfig | None = None, out=None, *, client=None,
     all_columns: bool = False, feature_columns: Sequence[str] | None = None, progress: Progress | None = None,
-    watch: Callable | None = None, checks: Sequence[str] = CHECKS,
+    watch: Callable | None = None, checks: Sequence[str] = CHECKS, exact_rows: int = EXACT_ROWS,
 ) -> ClusterSplit:
     """Split DATA (a Parquet folder or glob, or CSV globs) on a Dask cluster and write the assignment to ``out``.
 
@@ -597,6 +602,10 @@ def split_dataset(
     checks : sequence of {"group", "duplicates", "time"}
         The exact leakage checks to run in the join pass (the others are ``skipped``). ``duplicates``
         hashes every row's features and shuffles the hashes: the costliest; leave it out for speed.
+    exact_rows : int
+        A stratified split of up to this many rows (default 2,000,000) runs the in-memory solver on every
+        row (each row's label set, in data order, on the client): the in-memory assignment itself. Larger
+        ones deal each label set's whole blocks and the rest by the solver (see the module).
 
     Examples
     --------
@@ -616,7 +625,7 @@ def split_dataset(
     features = list(feature_columns) if feature_columns is not None else _default_features(frame, tasks, config)
     with _client_or_local(client) as client:
         plan, solution, extra, n, offsets, sets, per_part, states = _plan_and_solve(
-            client, data, tasks, config, features, progress, watch, notes, _check_names(checks))
+            client, data, tasks, config, features, progress, watch, notes, _check_names(checks), exact_rows)
         folder = _temporary(out)
         try:
             _say(progress, 0.55, "Joining: writing every row's split")
