@@ -289,7 +289,16 @@ def engine_split(folder: Path, config, out: Path, client, checks=()):
     from core.cluster import split_dataset
 
     shutil.rmtree(out, ignore_errors=True)
-    return split_dataset(str(folder), tasks(), config, out, client=client, checks=checks)
+    PHASES.clear()
+    start = time.perf_counter()
+
+    def progress(share: float, text: str) -> None:  # when each pass started, for a run stopped midway
+        PHASES.append((time.perf_counter() - start, text))
+
+    return split_dataset(str(folder), tasks(), config, out, client=client, checks=checks, progress=progress)
+
+
+PHASES: list = []  # (seconds since the engine run started, the pass it started)
 
 
 def engine_runs(n_rows: int) -> dict:
@@ -455,6 +464,8 @@ def size_section(run: dict, command: str) -> str:
         note += (f"\nStopped while running **{stopped['name']}**, after {stopped['seconds']:.0f} s "
                  f"({stopped['seconds'] / floor_s:.1f}x the floor, {stopped['seconds'] / anchor_run.seconds:.1f}x "
                  f"dask-ml) with a peak RSS per worker so far of {_fmt_gib(stopped['peak'])}.\n")
+        if stopped.get("phases"):
+            note += "Its passes started at: " + "; ".join(f"{t:.0f} s {text}" for t, text in stopped["phases"]) + ".\n"
     return (f"### {run['rows']:,} rows\n\nData: `{folder}` ({bigdata.size_on_disk(folder) / GIB:.2f} GiB of Parquet, "
             f"{len(list(folder.glob('*.parquet')))} files, {bigdata.n_groups(run['rows']):,} groups).\n\n"
             + table(header, rows) + "\n" + note)
@@ -495,6 +506,7 @@ def main(argv: list[str] | None = None) -> None:
     """``python -m bench dask``: the 1M check, 10M and ``$TASKSPLIT_DASK_ROWS`` (default 100M), in a new interpreter.
 
     ``python -m bench.bench_dask [--no-check] [--reuse-io] ROWS [ROWS ...]`` measures those sizes only
+    (``--check-only``: the 1M check alone)
     (``--reuse-io``: the floor and dask-ml of an earlier run of the size, the engine timed anew). Each size's table
     is kept in ``bench/results/dask-parts/`` and the section is gathered from every part measured, so a long
     run at 100M adds its table to the earlier ones. A new interpreter, because LocalCluster's workers are
@@ -508,6 +520,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     check, reuse = "--no-check" not in argv, "--reuse-io" in argv
     sizes = [int(word.replace("_", "")) for word in argv if not word.startswith("--")] or [DEFAULT_ROWS]
+    if "--check-only" in argv:  # the 1M check alone
+        sizes = []
     run_all(sizes, check, reuse)
 
 
@@ -536,6 +550,7 @@ def run_all(sizes: list[int], check: bool = True, reuse_io: bool = False) -> Non
                 """At the deadline: write what was measured and what is running, then interrupt the run."""
                 if latest.get("run") is not None and IN_FLIGHT:
                     latest["run"]["stopped"] = {"name": IN_FLIGHT["name"], "peak": IN_FLIGHT["peak"].peak,
+                                                "phases": list(PHASES),
                                                 "seconds": time.perf_counter() - IN_FLIGHT["start"]}
                     write_part(latest["run"])
                 log(f"stopped at the deadline ({STOP_ENV}={os.environ[STOP_ENV]} s)")

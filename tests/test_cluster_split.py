@@ -191,6 +191,15 @@ def test_leakage_checks_are_exact(client, data, tmp_path):
     assert by_time.diagnosis.leakage.set_index("check").loc["time", "detail"] == expected["detail"]
 
 
+def test_the_default_features_leave_out_id_like_columns(client, data, tmp_path):
+    """As in memory, the duplicate check's default features drop id-like columns (``id``: a different value in
+    every row would make every row unique): g, t, x1, x2 and given are compared, 5 columns."""
+    df, folder = data
+    result = split_dataset(folder, TASKS, SplitConfig(strategy="random", seed=3), tmp_path / "out", client=client)
+    detail = result.diagnosis.leakage.set_index("check").loc["duplicates", "detail"]
+    assert "5 feature columns" in detail or "over 5 columns" in detail, detail
+
+
 @pytest.mark.slow
 def test_diagnose_split_reads_a_written_split(client, data, tmp_path):
     df, folder = data

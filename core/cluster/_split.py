@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..data import id_like_names
 from ..errors import ConfigError, DataError
 from ..splits import EXCLUDED, STRATEGIES, SplitConfig, Units, split
 from ..splits.stratify import largest_remainder, stratify
@@ -541,12 +542,18 @@ def _check_names(checks) -> tuple[str, ...]:
     return checks
 
 
-def _default_features(frame, tasks, config) -> list[str]:
-    """Every column but the tasks', the group, time, id and split columns (the in-memory default also drops id-like
-    columns it finds by their values, which would take a pass of its own)."""
+def _default_features(data, frame, tasks, config, checks) -> list[str]:
+    """Every column but the tasks', the group, time, id and split columns, and the id-like ones, as the in-memory
+    default (:func:`core.data.id_like_names`), judged on the first partition (an id is distinct in every row
+    of it too); only read when the duplicate check runs."""
     used = set(label_columns(tasks)) | {c for c in (config.group_column, config.time_column, config.id_column,
                                                     config.split_column) if c}
-    return [c for c in frame.columns if c not in used]
+    columns = [c for c in frame.columns if c not in used]
+    if "duplicates" not in checks or not columns:
+        return columns
+    first = partitions(data, columns)[0].compute()
+    id_like = set(id_like_names(first))
+    return [c for c in columns if c not in id_like]
 
 
 # --------------------------------------------------------------------------- output
@@ -595,7 +602,8 @@ def split_dataset(
     all_columns : bool
         Write every column too, partitioned by split (``out/split=<name>/part-*.parquet``).
     feature_columns : sequence of str, optional
-        For the duplicate check; default every column but the tasks', group, time, id and split columns.
+        For the duplicate check; default every column but the tasks', group, time, id and split columns and the
+        id-like ones (judged on the first partition, by :func:`core.data.id_like_names`).
     progress : callable (share, text), optional
     watch : callable (futures), optional
         Sees each pass's futures (the command line shows distributed's progress bar with it).
@@ -622,7 +630,8 @@ def split_dataset(
     notes: list[str] = []
     frame = lazy_table(data)
     _check(frame, tasks, config)
-    features = list(feature_columns) if feature_columns is not None else _default_features(frame, tasks, config)
+    features = (list(feature_columns) if feature_columns is not None
+                else _default_features(data, frame, tasks, config, _check_names(checks)))
     with _client_or_local(client) as client:
         plan, solution, extra, n, offsets, sets, per_part, states = _plan_and_solve(
             client, data, tasks, config, features, progress, watch, notes, _check_names(checks), exact_rows)
@@ -687,7 +696,8 @@ def diagnose_split(
         raise DataError(f"'{split_dir}' holds every column by split; diagnose a split written without --all-columns.")
     frame = lazy_table(data)
     _check(frame, tasks, config)
-    features = list(feature_columns) if feature_columns is not None else _default_features(frame, tasks, config)
+    features = (list(feature_columns) if feature_columns is not None
+                else _default_features(data, frame, tasks, config, _check_names(checks)))
     notes: list[str] = []
     with _client_or_local(client) as client:
         if summary is None:
