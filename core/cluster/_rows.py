@@ -45,6 +45,8 @@ def column_codes(values: pd.Series) -> tuple[np.ndarray, int]:
 def mixed_codes(frame: pd.DataFrame, columns) -> np.ndarray:
     """One int64 per row: the columns' codes in mixed radix (renumbered whenever the product nears 2**62).
 
+    A small-integer column (0/1 labels) is added in place, without a code array of its own.
+
     Examples
     --------
     >>> mixed_codes(pd.DataFrame({"a": [0, 1, 0], "b": [1, 1, 0]}), ["a", "b"]).tolist()
@@ -53,13 +55,33 @@ def mixed_codes(frame: pd.DataFrame, columns) -> np.ndarray:
     key = np.zeros(len(frame), dtype=np.int64)
     bound = 1
     for column in columns:
-        codes, radix = column_codes(frame[column])
+        values = frame[column]
+        small = _small_range(values)
+        if small is not None:
+            low, radix = small
+            codes = values.to_numpy()
+        else:
+            codes, radix = column_codes(values)
+            low = 0
         if bound * radix >= 1 << 62:
             key, uniques = pd.factorize(key)
             key, bound = key.astype(np.int64), len(uniques)
-        key = key * radix + codes
+        key *= radix
+        key += codes
+        if low:
+            key -= low
         bound *= radix
     return key
+
+
+def _small_range(values: pd.Series) -> tuple[int, int] | None:
+    """(lowest value, range) of a numpy integer or bool column spanning fewer than 2**20 values, else None."""
+    dtype = values.dtype
+    if not (isinstance(dtype, np.dtype) and dtype.kind in "iub") or not len(values):
+        return None
+    numbers = values.to_numpy()
+    low, high = int(numbers.min()), int(numbers.max())
+    return (low, high - low + 1) if high - low < 1 << 20 else None
 
 
 def first_met(codes: np.ndarray) -> np.ndarray:
