@@ -111,16 +111,40 @@ class Measure:
 IN_FLIGHT: dict = {}  # the measurement running now: name, start, its WorkerPeak (for a run stopped midway)
 
 
-def measured(name: str, client, run) -> Measure:
-    """Run ``run()`` once on the cluster, timing it and polling the workers' memory."""
-    client.run(_trim)  # start every run from released worker memory
-    with WorkerPeak(client) as peak:
-        start = time.perf_counter()
-        IN_FLIGHT.update(name=name, start=start, peak=peak)
-        value = run()
-        seconds = time.perf_counter() - start
-        IN_FLIGHT.clear()
-    return Measure(name, seconds, peak.peak, value)
+def _cpu(processes) -> float:
+    """User + system CPU seconds of these processes (and their children) so far."""
+    import psutil
+
+    total = time.process_time()  # the client (this process)
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            times = process.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+def repeats(n_rows: int) -> int:
+    """Runs per measurement: the median of 3 where affordable (up to 10M rows), else one."""
+    return 3 if n_rows <= 10_000_000 else 1
+
+
+def measured(name: str, client, run, times: int = 1) -> Measure:
+    """Run ``run()`` ``times`` times on the cluster: the median wall and CPU seconds (workers + client), the
+    largest worker RSS, the last run's value."""
+    walls, cpus, peaks = [], [], []
+    for _ in range(times):
+        client.run(_trim)  # start every run from released worker memory
+        with WorkerPeak(client) as peak:
+            cpu = _cpu(peak.processes)
+            start = time.perf_counter()
+            IN_FLIGHT.update(name=name, start=start, peak=peak)
+            value = run()
+            walls.append(time.perf_counter() - start)
+            cpus.append(_cpu(peak.processes) - cpu)
+            IN_FLIGHT.clear()
+        peaks.append(peak.peak)
+    return Measure(name, float(np.median(walls)), max(peaks), value,
+                   notes={"walls": walls, "cpu": float(np.median(cpus))})
 
 
 def _trim() -> None:
@@ -255,12 +279,36 @@ def configs():
     }
 
 
-def engine_split(folder: Path, config, out: Path, client):
-    """The Dask engine's split of the whole folder, written to ``out`` (summary and scores included)."""
+CHECKED_ROWS = 10_000_000  # up to this size the split with every exact leakage check is timed too
+
+
+def engine_split(folder: Path, config, out: Path, client, checks=()):
+    """The Dask engine's split of the whole folder, written to ``out``, with its scorecard (sizes, LD, ED, LPD,
+    FZ, FLZ, label counts; in summary.json). ``checks``: the exact leakage checks run too (none by default:
+    they are timed as a row of their own)."""
     from core.cluster import split_dataset
 
     shutil.rmtree(out, ignore_errors=True)
-    return split_dataset(str(folder), tasks(), config, out, client=client)
+    PHASES.clear()
+    start = time.perf_counter()
+
+    def progress(share: float, text: str) -> None:  # when each pass started, for a run stopped midway
+        PHASES.append((time.perf_counter() - start, text))
+
+    return split_dataset(str(folder), tasks(), config, out, client=client, checks=checks, progress=progress)
+
+
+PHASES: list = []  # (seconds since the engine run started, the pass it started)
+
+
+def engine_runs(n_rows: int) -> dict:
+    """The engine's timed runs at this size: name -> (config, leakage checks)."""
+    from core.cluster import CHECKS
+
+    runs = {name: (config, ()) for name, config in configs().items()}
+    if n_rows <= CHECKED_ROWS:
+        runs["stratified + exact leakage checks"] = (configs()["stratified"], CHECKS)
+    return runs
 
 
 def warm_up(client, folder: Path, scratch: Path) -> None:
@@ -298,7 +346,7 @@ def run_size(n_rows: int, scratch: Path, log, on_result=None, reuse_io: bool = F
     """
     folder = bigdata.generate(n_rows, log=log)
     results: dict[str, Measure] = {}
-    run = {"rows": n_rows, "folder": folder, "results": results, "planned": ["floor", "anchor", *configs()]}
+    run = {"rows": n_rows, "folder": folder, "results": results, "planned": ["floor", "anchor", *engine_runs(n_rows)]}
     report = on_result or (lambda run: None)
     with local_cluster() as client:
         warm_up(client, folder, scratch)
@@ -308,15 +356,16 @@ def run_size(n_rows: int, scratch: Path, log, on_result=None, reuse_io: bool = F
             log(f"{n_rows:,} rows: floor and dask-ml from {io_file(n_rows).name}")
         else:
             log(f"{n_rows:,} rows: floor")
-            results["floor"] = measured("floor", client, lambda: floor(folder, scratch / "floor"))
+            results["floor"] = measured("floor", client, lambda: floor(folder, scratch / "floor"), repeats(n_rows))
             log(f"  floor {results['floor'].seconds:.1f} s; anchor")
-            results["anchor"] = measured("anchor", client, lambda: anchor(folder, scratch / "anchor"))
+            results["anchor"] = measured("anchor", client, lambda: anchor(folder, scratch / "anchor"), repeats(n_rows))
             log(f"  anchor {results['anchor'].seconds:.1f} s")
             _save_io(n_rows, results)
         report(run)
-        for name, config in configs().items():
-            results[name] = measured(name, client, lambda config=config, name=name:
-                                     engine_split(folder, config, scratch / name, client))
+        for name, (config, checks) in engine_runs(n_rows).items():
+            results[name] = measured(name, client, lambda config=config, name=name, checks=checks:
+                                     engine_split(folder, config, scratch / name.split()[0], client, checks),
+                                     repeats(n_rows))
             log(f"  {name} {results[name].seconds:.1f} s")
             report(run)
     return run
@@ -373,7 +422,7 @@ def size_section(run: dict, command: str) -> str:
     anchor_run = results["anchor"]
     anchor_ld = (anchor_run.value["ld"] if "ld" in anchor_run.value
                  else ld_of_counts(anchor_run.value["sizes"], anchor_run.value["positives"]))
-    header = ["run", "wall s", "x floor", "x dask-ml", "peak RSS / worker", "LD (20 labels)", "LD / dask-ml's",
+    header = ["run", "wall s", "CPU s", "x floor", "x dask-ml", "peak RSS / worker", "LD (20 labels)", "LD / dask-ml's",
               "LD, LPD (whole scorecard)", "verdict"]
     rows = []
     for name, run_ in results.items():
@@ -399,7 +448,7 @@ def size_section(run: dict, command: str) -> str:
         rows.append([
             {"floor": "floor (read 20 labels, write 1 byte/row)", "anchor": "dask-ml train_test_split x2"}.get(
                 name, f"TaskSplit Dask engine, {name}"),
-            f"{run_.seconds:.1f}", f"{run_.seconds / floor_s:.2f}x", f"{run_.seconds / anchor_run.seconds:.2f}x",
+            _wall(run_), f"{run_.notes['cpu']:.1f}" if "cpu" in run_.notes else "", f"{run_.seconds / floor_s:.2f}x", f"{run_.seconds / anchor_run.seconds:.2f}x",
             _fmt_gib(run_.peak), ld, f"{float(ld) / anchor_ld:.3g}" if ld and name != "anchor" else "",
             whole, verdict,
         ])  # fmt: skip
@@ -415,9 +464,18 @@ def size_section(run: dict, command: str) -> str:
         note += (f"\nStopped while running **{stopped['name']}**, after {stopped['seconds']:.0f} s "
                  f"({stopped['seconds'] / floor_s:.1f}x the floor, {stopped['seconds'] / anchor_run.seconds:.1f}x "
                  f"dask-ml) with a peak RSS per worker so far of {_fmt_gib(stopped['peak'])}.\n")
+        if stopped.get("phases"):
+            note += "Its passes started at: " + "; ".join(f"{t:.0f} s {text}" for t, text in stopped["phases"]) + ".\n"
     return (f"### {run['rows']:,} rows\n\nData: `{folder}` ({bigdata.size_on_disk(folder) / GIB:.2f} GiB of Parquet, "
             f"{len(list(folder.glob('*.parquet')))} files, {bigdata.n_groups(run['rows']):,} groups).\n\n"
             + table(header, rows) + "\n" + note)
+
+
+def _wall(run_: Measure) -> str:
+    walls = run_.notes.get("walls", [run_.seconds])
+    if len(walls) < 2:
+        return f"{run_.seconds:.1f}"
+    return f"{run_.seconds:.1f} (median of {len(walls)}: {min(walls):.1f}-{max(walls):.1f})"
 
 
 def check_section(check: dict) -> str:
@@ -448,6 +506,7 @@ def main(argv: list[str] | None = None) -> None:
     """``python -m bench dask``: the 1M check, 10M and ``$TASKSPLIT_DASK_ROWS`` (default 100M), in a new interpreter.
 
     ``python -m bench.bench_dask [--no-check] [--reuse-io] ROWS [ROWS ...]`` measures those sizes only
+    (``--check-only``: the 1M check alone)
     (``--reuse-io``: the floor and dask-ml of an earlier run of the size, the engine timed anew). Each size's table
     is kept in ``bench/results/dask-parts/`` and the section is gathered from every part measured, so a long
     run at 100M adds its table to the earlier ones. A new interpreter, because LocalCluster's workers are
@@ -461,6 +520,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     check, reuse = "--no-check" not in argv, "--reuse-io" in argv
     sizes = [int(word.replace("_", "")) for word in argv if not word.startswith("--")] or [DEFAULT_ROWS]
+    if "--check-only" in argv:  # the 1M check alone
+        sizes = []
     run_all(sizes, check, reuse)
 
 
@@ -489,6 +550,7 @@ def run_all(sizes: list[int], check: bool = True, reuse_io: bool = False) -> Non
                 """At the deadline: write what was measured and what is running, then interrupt the run."""
                 if latest.get("run") is not None and IN_FLIGHT:
                     latest["run"]["stopped"] = {"name": IN_FLIGHT["name"], "peak": IN_FLIGHT["peak"].peak,
+                                                "phases": list(PHASES),
                                                 "seconds": time.perf_counter() - IN_FLIGHT["start"]}
                     write_part(latest["run"])
                 log(f"stopped at the deadline ({STOP_ENV}={os.environ[STOP_ENV]} s)")

@@ -41,6 +41,8 @@ def _in_memory(df, config, tasks=TASKS) -> np.ndarray:
 
 
 SAME_AS_MEMORY = {
+    "stratified": SplitConfig(seed=4),
+    "stratified order 2, folds": SplitConfig(n_folds=3, order=2, seed=1),
     "hash": SplitConfig(strategy="hash", id_column="id", seed=5),
     "hash by group": SplitConfig(strategy="hash", group_column="t"),
     "group": SplitConfig(strategy="group", group_column="g", seed=2),
@@ -55,7 +57,7 @@ SAME_AS_MEMORY = {
 }
 
 
-SLOW = {"time, groups first", "hash by group", "group order 2, folds", "stratified over groups", "random over groups", "time, groups last",
+SLOW = {"stratified order 2, folds", "time, groups first", "hash by group", "group order 2, folds", "stratified over groups", "random over groups", "time, groups last",
         "time, rows"}
 
 
@@ -82,14 +84,31 @@ def _check_scores_equal(df, diagnosis, got, tasks=TASKS, n_bins=5):
     pd.testing.assert_frame_equal(diagnosis.label_counts(), counts, check_dtype=False, rtol=1e-12)
 
 
-def test_stratified_gives_the_in_memory_sizes_and_each_label_set_its_share(client, data, tmp_path):
-    """The distributed stratified split may pick other rows of a label set than the in-memory one (the order
-    within a set differs), but every set's rows per split are within D-1 rows of its share (whole blocks of D =
-    20 rows dealt 14/3/3, the rest by the engine), the sizes are the largest-remainder ones, and LD and LPD stay
-    within a small margin of the in-memory engine's."""
+def test_stratified_scores_equal_the_in_memory_ones_on_30000_rows(client, tmp_path):
+    """Up to exact_rows rows the cluster runs the in-memory solver on every row's label set in data order: the
+    same assignment, so LD, ED, LPD, FZ and FLZ equal the in-memory engine's to 1e-12 (a table the other
+    tests do not use: 30,000 rows in 7 files)."""
+    df = frame(30_000, seed=11)
+    folder = write_parquet(df, tmp_path / "rows", parts=7)
+    config = SplitConfig(fractions={"train": 0.6, "val": 0.2, "test": 0.2}, seed=3)
+    result = split_dataset(folder, TASKS, config, tmp_path / "out", client=client, checks=())
+    memory = _in_memory(df, config)
+    assert (assignment(tmp_path / "out") == memory).all()
+    encoded = encode_tasks(df, TASKS)
+    in_memory = split_quality(encoded.matrix, memory, dict(config.fractions))
+    for score in ("ld", "ed", "lpd", "fz", "flz"):
+        assert getattr(result.diagnosis.quality, score) == pytest.approx(getattr(in_memory, score), abs=1e-12, rel=0)
+    _check_scores_equal(df, result.diagnosis, memory)
+
+
+def test_stratified_beyond_exact_rows_gives_the_in_memory_sizes_and_each_label_set_its_share(client, data, tmp_path):
+    """Beyond exact_rows (forced here with exact_rows=0) the distributed stratified split deals each label set's
+    whole blocks: it may pick other rows of a label set than the in-memory one, but every set's rows per split
+    are within D-1 rows of its share (whole blocks of D = 20 rows dealt 14/3/3, the rest by the engine), the
+    sizes are the largest-remainder ones, and LD and LPD stay within a small margin of the in-memory engine's."""
     df, folder = data
     config = SplitConfig(seed=4)
-    result = split_dataset(folder, TASKS, config, tmp_path / "out", client=client)
+    result = split_dataset(folder, TASKS, config, tmp_path / "out", client=client, exact_rows=0)
     got = assignment(tmp_path / "out")
     sizes = pd.Series(got).value_counts().reindex(config.split_names).to_numpy()
     assert sizes.tolist() == largest_remainder(len(df), config.shares).tolist()
@@ -125,11 +144,11 @@ def test_the_same_data_and_seed_give_the_same_split_on_one_worker(client, data, 
     from distributed import Client, LocalCluster
 
     _, folder = data
-    config = SplitConfig(seed=11)
-    split_dataset(folder, TASKS, config, tmp_path / "two", client=client)
+    config = SplitConfig(seed=11)  # exact_rows=0: the block deal, placed on the workers (rows within sets by rank)
+    split_dataset(folder, TASKS, config, tmp_path / "two", client=client, exact_rows=0)
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as cluster, \
             Client(cluster) as one:
-        split_dataset(folder, TASKS, config, tmp_path / "one", client=one)
+        split_dataset(folder, TASKS, config, tmp_path / "one", client=one, exact_rows=0)
     assert (assignment(tmp_path / "one") == assignment(tmp_path / "two")).all()
     a = pd.read_parquet(tmp_path / "one" / "assignment" / "part-00002.parquet")
     b = pd.read_parquet(tmp_path / "two" / "assignment" / "part-00002.parquet")
@@ -170,6 +189,15 @@ def test_leakage_checks_are_exact(client, data, tmp_path):
                        checks=("time",)).checks.set_index("check").loc["time"]
     assert by_time.diagnosis.leakage.set_index("check").loc["time", "status"] == expected["status"]
     assert by_time.diagnosis.leakage.set_index("check").loc["time", "detail"] == expected["detail"]
+
+
+def test_the_default_features_leave_out_id_like_columns(client, data, tmp_path):
+    """As in memory, the duplicate check's default features drop id-like columns (``id``: a different value in
+    every row would make every row unique): g, t, x1, x2 and given are compared, 5 columns."""
+    df, folder = data
+    result = split_dataset(folder, TASKS, SplitConfig(strategy="random", seed=3), tmp_path / "out", client=client)
+    detail = result.diagnosis.leakage.set_index("check").loc["duplicates", "detail"]
+    assert "5 feature columns" in detail or "over 5 columns" in detail, detail
 
 
 @pytest.mark.slow

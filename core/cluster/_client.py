@@ -48,16 +48,17 @@ def open_client(scheduler: str | None = None, *, n_workers: int | None = None, t
 
 
 def run_pass(client, items: list, watch=None, fold=None) -> list:
-    """Compute ``items`` (dask collections or delayed) on ``client``, in one graph; ``watch(futures)`` sees them.
+    """Compute ``items`` (dask collections or delayed, or futures) on ``client``, in one graph; ``watch(futures)``
+    sees them.
 
     With ``fold(i, result)``, each result is brought to the client in order and handed to ``fold``, then
     dropped (the client holds one at a time); the list returned is then ``fold``'s returns.
     A worker lost mid-pass is retried by the scheduler (``distributed.scheduler.allowed-failures``);
     when retries run out, or a task fails, this raises a one-line :class:`DataError`.
     """
-    from distributed import KilledWorker
+    from distributed import Future, KilledWorker
 
-    futures = client.compute(items)
+    futures = list(items) if items and all(isinstance(i, Future) for i in items) else client.compute(items)
     if watch is not None:
         watch(futures)
     try:

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from ..errors import DataError
 from ..tasks import Task, encode_tasks, label_name
 
-__all__ = ["LabelSets", "label_columns", "label_keys", "bin_codes", "exact_quantile_edges", "encode_sets"]
+__all__ = ["LabelSets", "label_columns", "label_keys", "bin_codes", "exact_quantile_edges", "sampled_edges", "encode_sets"]
 
 _BRACKETS = (0.002, 0.02, 0.2, None)  # widths around the rough quantiles tried before reading all values
 
@@ -112,6 +112,56 @@ def exact_quantile_edges(client, frame, column: str, n_bins: int, run) -> np.nda
             below[i] <= lo_rank[i] and hi_rank[i] < below[i] + inside[i].size for i in range(qs.size)
         )
         if fits:
+            values = [
+                np.quantile(inside[i][[lo_rank[i] - below[i], hi_rank[i] - below[i]]], position[i] - lo_rank[i])
+                if hi_rank[i] != lo_rank[i] else inside[i][lo_rank[i] - below[i]]
+                for i in range(qs.size)
+            ]
+            edges = np.unique(np.array(values, dtype=np.float64))
+            return edges if edges.size >= 2 else np.array([values[0], values[-1]])
+    raise AssertionError("the last bracket holds every value")  # pragma: no cover
+
+
+def sampled_edges(samples: list, n_bins: int, bracket, column: str) -> np.ndarray:
+    """The exact bin edges of :func:`exact_quantile_edges`, bracketed by rough quantiles of per-partition samples.
+
+    ``samples`` holds each partition's (finite values, sorted sample of them); ``bracket(low, high)``
+    runs :func:`core.cluster._rows.bracket_of` on every partition (values kept in worker memory). The
+    rough quantiles of the pooled samples (each weighted by its partition's values) only bracket the
+    exact order statistics; a bracket that misses is widened, the last try brings back every value.
+    """
+    qs = np.linspace(0.0, 1.0, n_bins + 1)
+    counts = np.array([count for count, _ in samples], dtype=np.float64)
+    if counts.sum() == 0:
+        raise DataError(f"Regression column '{column}' has no numeric values; pick a numeric column.")
+    pooled = np.concatenate([sample for _, sample in samples])
+    weights = np.concatenate([np.full(sample.size, count / max(sample.size, 1)) for count, sample in samples])
+    order = np.argsort(pooled, kind="stable")
+    pooled, cumulative = pooled[order], np.cumsum(weights[order])
+
+    def rough(q, outside):  # a bracket reaching below 0 or above 1 is open on that side (the sample's extremes
+        # are not the data's)
+        value = pooled[np.minimum(np.searchsorted(cumulative, np.clip(q, 0, 1) * cumulative[-1]), pooled.size - 1)]
+        return np.where((q <= 0) | (q >= 1), outside, value)
+
+    brackets = [(rough(qs - w, -np.inf), rough(qs + w, np.inf)) for w in _BRACKETS if w is not None]
+    return _exact_from_brackets(qs, brackets, bracket)
+
+
+def _exact_from_brackets(qs, brackets, bracket) -> np.ndarray:
+    """numpy's linear quantiles at ``qs`` from bracketing passes (``bracket(low, high)``), widened until they fit."""
+    for attempt in range(len(brackets) + 1):
+        if attempt == len(brackets):
+            low, high = np.full(qs.size, -np.inf), np.full(qs.size, np.inf)
+        else:
+            low, high = brackets[attempt]
+        got = bracket(low, high)
+        n = sum(g[0] for g in got)
+        below = np.sum([g[1] for g in got], axis=0)
+        position = qs * (n - 1)
+        lo_rank, hi_rank = np.floor(position).astype(np.int64), np.ceil(position).astype(np.int64)
+        inside = [np.sort(np.concatenate([g[2][i] for g in got])) for i in range(qs.size)]
+        if all(below[i] <= lo_rank[i] and hi_rank[i] < below[i] + inside[i].size for i in range(qs.size)):
             values = [
                 np.quantile(inside[i][[lo_rank[i] - below[i], hi_rank[i] - below[i]]], position[i] - lo_rank[i])
                 if hi_rank[i] != lo_rank[i] else inside[i][lo_rank[i] - below[i]]

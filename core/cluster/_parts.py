@@ -15,10 +15,10 @@ import pandas as pd
 
 from ..errors import DataError
 from ..splits import EXCLUDED, SplitConfig, split
-from ._labels import key_hashes, label_keys
+from ._rows import local_rank
 from ._solve import place
 
-__all__ = ["Plan", "summarise_part", "group_part", "join_part"]
+__all__ = ["Plan", "group_rows", "sum_groups", "join_part"]
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -38,6 +38,8 @@ class Plan:
     check_groups: bool = True  # the join pass reduces the group check
     check_time: bool = True  # the join pass counts rows per time value and split
     check_duplicates: bool = True  # asked for (it runs when there are feature columns)
+    regression: tuple[str, ...] = ()  # label columns binned on their exact quantiles (edges known after pass 1)
+    keep: tuple[str, ...] = ()  # columns pass 1 keeps on the worker for later passes (group, time, id, split)
 
 
 def times_of(series: pd.Series) -> pd.Series:
@@ -50,55 +52,61 @@ def times_of(series: pd.Series) -> pd.Series:
     return parsed
 
 
-# --------------------------------------------------------------------------- pass 1: summarise
-
-
-def summarise_part(frame: pd.DataFrame, plan: Plan) -> dict:
-    """Rows; rows per label key (with the key's raw values); rows per time value or split-column value."""
-    out: dict = {"n": len(frame)}
-    if plan.label_columns:
-        keys = label_keys(frame, plan.label_columns, plan.edges)
-        hashed = key_hashes(keys)
-        code, distinct = pd.factorize(hashed)  # label sets in the order first met
-        first = np.full(len(distinct), len(code), dtype=np.int64)
-        np.minimum.at(first, code, np.arange(len(code)))
-        table = keys.iloc[first].reset_index(drop=True)
-        table.insert(0, "_key", distinct)
-        table["_rows"] = np.bincount(code, minlength=len(distinct))
-        out["sets"] = table
-    if plan.time_values:
-        out["times"] = times_of(frame[plan.time_column]).value_counts(dropna=False, sort=False)
-    if plan.hash_column is not None:
-        out["missing_ids"] = int(frame[plan.hash_column].isna().sum())
-    if plan.split_values:
-        out["splits"] = frame[plan.config.split_column].value_counts(dropna=False, sort=False)
-    return out
-
-
 # --------------------------------------------------------------------------- pass 2 (groups): sum per group
 
 
-def group_part(frame: pd.DataFrame, offset: int, plan: Plan, set_index_of, set_matrix) -> dict:
-    """Per group of this partition: first row, rows, label counts (and first/last time); rows without a group alone."""
-    n = len(frame)
-    rows = offset + np.arange(n, dtype=np.int64)
-    table = pd.DataFrame({"_g": frame[plan.group_column].to_numpy(), "_first": rows, "_size": np.ones(n, np.int64)})
-    if plan.label_columns:
-        keys = label_keys(frame, plan.label_columns, plan.edges)
-        sets = set_index_of.get_indexer(key_hashes(keys))
-        dense = np.asarray(set_matrix[sets].todense(), dtype=np.int32)
-        for j in range(dense.shape[1]):
-            table[f"y{j}"] = dense[:, j]
+def group_rows(state: dict, offset: int, plan: Plan, to_global, matrix, buckets: int) -> dict:
+    """This partition's rows with a group, as (group, row, label set[, time]) in ``buckets`` pieces by a hash
+    of the group (so that each group's rows meet in one piece); ``lone``: the rows without a group, each a
+    unit of its own with its labels."""
+    n = state["n"]
+    values = state["keep"][plan.group_column]
+    table = pd.DataFrame({"_g": values.to_numpy(), "_first": offset + np.arange(n, dtype=np.int64)})
+    sets = to_global[state["sets"]] if to_global is not None else np.zeros(n, dtype=np.int64)
+    table["_set"] = sets.astype(np.int64)
     if plan.time_column is not None:
-        times = times_of(frame[plan.time_column]).to_numpy()
-        table["_tmin"] = times
-        table["_tmax"] = times
-    lone = table["_g"].isna().to_numpy()
-    how = {"_first": "min", "_size": "sum", **{c: "sum" for c in table.columns if c.startswith("y")}}
-    if plan.time_column is not None:
-        how |= {"_tmin": "min", "_tmax": "max"}
-    grouped = table[~lone].groupby("_g", sort=False).agg(how).reset_index()
-    return {"groups": grouped, "lone": table[lone].drop(columns="_g").reset_index(drop=True)}
+        table["_t"] = times_of(state["keep"][plan.time_column]).to_numpy()
+    lone = pd.isna(values.to_numpy())
+    out: dict = {"lone": _lone_units(table[lone], matrix, plan.time_column is not None)}
+    table = table[~lone]
+    bucket = pd.util.hash_pandas_object(table["_g"], index=False).to_numpy() % np.uint64(buckets)
+    for b in range(buckets):
+        out[b] = table[bucket == b]
+    return out
+
+
+def _lone_units(rows: pd.DataFrame, matrix, with_time: bool) -> pd.DataFrame:
+    units = pd.DataFrame({"_first": rows["_first"].to_numpy(), "_size": np.ones(len(rows), np.int64)})
+    dense = np.asarray(matrix[rows["_set"].to_numpy()].todense(), dtype=np.int32) if matrix.shape[1] else \
+        np.zeros((len(rows), 0), np.int32)
+    for j in range(dense.shape[1]):
+        units[f"y{j}"] = dense[:, j]
+    if with_time:
+        units["_tmin"] = rows["_t"].to_numpy()
+        units["_tmax"] = rows["_t"].to_numpy()
+    return units
+
+
+def sum_groups(pieces: list, matrix, with_time: bool) -> pd.DataFrame:
+    """Per group of one bucket: first row, rows, label counts (rows x sets times the set matrix), first/last time."""
+    import scipy.sparse as sp
+
+    rows = pd.concat(pieces, ignore_index=True)
+    code, groups = pd.factorize(rows["_g"])
+    n_groups = len(groups)
+    by = pd.Series(rows["_first"].to_numpy()).groupby(code, sort=True)
+    table = pd.DataFrame({"_g": groups, "_first": by.min().to_numpy(), "_size": np.bincount(code, minlength=n_groups)})
+    if matrix.shape[1]:
+        member = sp.csr_matrix((np.ones(len(rows), np.int32), (code, rows["_set"].to_numpy())),
+                               shape=(n_groups, matrix.shape[0]))
+        sums = np.asarray((member @ matrix.astype(np.int32)).todense(), dtype=np.int32)
+        for j in range(sums.shape[1]):
+            table[f"y{j}"] = sums[:, j]
+    if with_time:
+        times = pd.Series(rows["_t"].to_numpy()).groupby(code, sort=True)
+        table["_tmin"] = times.min().to_numpy()
+        table["_tmax"] = times.max().to_numpy()
+    return table
 
 
 # --------------------------------------------------------------------------- pass 3: join and write
@@ -118,22 +126,25 @@ class Solution:
     by_labels: bool = True  # sets: rank within label sets (stratified) or within all rows (random)
 
 
-def _codes(frame: pd.DataFrame, offset: int, plan: Plan, solution: Solution, extra, sets) -> np.ndarray:
-    """Each row's split code; ``sets`` is each row's label set index (None without tasks)."""
-    n = len(frame)
+def _codes(state: dict, offset: int, plan: Plan, solution: Solution, extra) -> np.ndarray:
+    """Each row's split code, from what pass 1 kept of the partition (``state``)."""
+    n = state["n"]
     if solution.kind == "hash":
-        result = split(frame[[solution.column]], (), extra)
+        result = split(state["keep"][[solution.column]], (), extra)
         position = {name: i for i, name in enumerate(solution.names)}
         return result.assignment.map(position).to_numpy(dtype=np.int64)
+    if solution.kind == "rows":  # decided row by row on the client
+        return np.asarray(extra, dtype=np.int64)
     if solution.kind == "sets":
-        local_offsets = extra  # (set index array, offset array) for the sets in this partition
-        if not solution.by_labels:
-            sets = np.zeros(n, dtype=np.int64)
-        local_rank = pd.Series(sets).groupby(sets, sort=False).cumcount().to_numpy()
-        start = pd.Series(local_offsets[1], index=local_offsets[0]).reindex(sets).to_numpy()
-        return place(sets, start + local_rank, solution.set_rows, solution.cumulative, solution.seed)
+        if not solution.by_labels:  # one set: every row, ranked from the partition's offset
+            return place(np.zeros(n, dtype=np.int64), offset + np.arange(n, dtype=np.int64), solution.set_rows,
+                         solution.cumulative, solution.seed)
+        to_global, before = extra  # per local set: its global set, and its rows in earlier partitions
+        codes = state["sets"]
+        rank = before[codes] + local_rank(codes, state["n_sets"])
+        return place(to_global[codes], rank, solution.set_rows, solution.cumulative, solution.seed)
     if solution.kind == "lookup":
-        values = frame[solution.column]
+        values = state["keep"][solution.column]
         if solution.column == plan.time_column:
             values = times_of(values)
         codes = np.array(solution.lookup.reindex(values.to_numpy()).to_numpy(), dtype=np.float64)
@@ -152,32 +163,29 @@ def _codes(frame: pd.DataFrame, offset: int, plan: Plan, solution: Solution, ext
     raise AssertionError(solution.kind)  # pragma: no cover
 
 
-def join_part(frame: pd.DataFrame, number: int, offset: int, plan: Plan, solution: Solution, extra,
-              set_index_of, out: str | None, all_columns: bool, k_sets: int) -> dict:
+def join_part(state: dict, frame: pd.DataFrame | None, number: int, offset: int, plan: Plan, solution: Solution,
+              extra, out: str | None, all_columns: bool) -> dict:
     """Each row's split: written as ``part-<number>.parquet`` under ``out``; and this partition's counts.
 
-    Returns the (label set x split) counts, rows per split, and the pieces the exact leakage checks
-    reduce over the cluster: group ids, feature-row hashes and time values with each row's split.
+    ``state`` is what pass 1 kept of the partition; ``frame`` the partition read again, only when every
+    column is written or the duplicate check hashes the features (else None). Returns the rows per
+    (local label set, split), rows per split, and the pieces the exact leakage checks reduce over the
+    cluster: group ids, feature-row hashes and time values with each row's split.
     """
-    sets = None
-    if plan.label_columns:  # each row's label set, once for the placing and the counts
-        sets = set_index_of.get_indexer(key_hashes(label_keys(frame, plan.label_columns, plan.edges)))
-        if (sets < 0).any():
-            raise DataError("The data changed while it was split (a label set the first pass did not see); split it again.")
-    codes = _codes(frame, offset, plan, solution, extra, sets)
+    codes = _codes(state, offset, plan, solution, extra)
     k = len(solution.names)
-    n = len(frame)
+    n = state["n"]
     if out is not None:
-        _write(frame, number, offset, plan, solution.names, codes, Path(out), all_columns)
+        _write(state, frame, number, offset, plan, solution.names, codes, Path(out), all_columns)
     result: dict = {"n": n, "sizes": np.bincount(codes + 1, minlength=k + 1)}  # [excluded, split 0, ..]
     kept = codes >= 0
-    if sets is not None:
-        cell = sets[kept] * k + codes[kept]
-        found, count = np.unique(cell, return_counts=True)
-        result["cells"] = (found, count)
+    if "sets" in state:  # rows per (local set, split); column 0: excluded
+        cells = state["sets"].astype(np.int64) * (k + 1) + codes + 1
+        result["cells"] = np.bincount(cells, minlength=state["n_sets"] * (k + 1)).reshape(-1, k + 1)
     if plan.group_column is not None and plan.check_groups:
-        result["groups"] = pd.DataFrame({"g": frame[plan.group_column].to_numpy()[kept], "code": codes[kept]}).dropna()
-    if plan.feature_columns:
+        result["groups"] = pd.DataFrame({"g": state["keep"][plan.group_column].to_numpy()[kept],
+                                         "code": codes[kept]}).dropna()
+    if plan.feature_columns and frame is not None:
         features = frame[list(plan.feature_columns)]
         hashed = pd.util.hash_pandas_object(_inf_as_missing(features), index=False).to_numpy()
         whole = pd.util.hash_pandas_object(
@@ -185,7 +193,7 @@ def join_part(frame: pd.DataFrame, number: int, offset: int, plan: Plan, solutio
         ).to_numpy() if plan.label_columns else hashed
         result["rows"] = pd.DataFrame({"h": hashed[kept], "w": whole[kept], "code": codes[kept]})
     if plan.time_column is not None and plan.check_time:
-        times = times_of(frame[plan.time_column])
+        times = times_of(state["keep"][plan.time_column])
         result["times"] = pd.DataFrame({"t": times.to_numpy()[kept], "code": codes[kept]}).value_counts(sort=False)
     return result
 
@@ -201,17 +209,24 @@ def _inf_as_missing(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _write(frame, number, offset, plan, names, codes, out: Path, all_columns: bool) -> None:
+def _write(state, frame, number, offset, plan, names, codes, out: Path, all_columns: bool) -> None:
     categories = [*names, EXCLUDED]
     position = np.where(codes >= 0, codes, len(names))
     name = f"part-{number:05d}.parquet"
+    n = state["n"]
     if not all_columns:
-        table = {"row": offset + np.arange(len(frame), dtype=np.int64)}
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = {"row": offset + np.arange(n, dtype=np.int64)}
         if plan.id_column is not None:
-            table[plan.id_column] = frame[plan.id_column].to_numpy()
+            table[plan.id_column] = state["keep"][plan.id_column].to_numpy()
         # dictionary-encoded: one byte per row on disk, read back as a category of split names
         table["split"] = pd.Categorical.from_codes(position, categories=categories)
-        pd.DataFrame(table).to_parquet(out / name, index=False)
+        arrow = pa.Table.from_pandas(pd.DataFrame(table), preserve_index=False)
+        # the row numbers count up by one: delta-encoded they take almost nothing
+        pq.write_table(arrow, out / name, use_dictionary=[c for c in arrow.column_names if c != "row"],
+                       column_encoding={"row": "DELTA_BINARY_PACKED"})
         return
     labels = np.array(categories, dtype=object)[position]
     whole = frame.reset_index(drop=True).copy()

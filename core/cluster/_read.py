@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import DataError
 
-__all__ = ["lazy_table", "fingerprint", "is_csv"]
+__all__ = ["lazy_table", "fingerprint", "is_csv", "partitions", "PART_ROWS"]
 
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz")
 
@@ -64,6 +64,85 @@ def lazy_table(data: str | Path, columns: Sequence[str] | None = None):
     if frame.npartitions == 0:
         raise DataError(f"No rows in '{text}'; give a table with at least one row.")
     return frame
+
+
+PART_ROWS = 4_000_000  # a Parquet file with more rows is read in runs of its row groups of about this many
+
+
+def partitions(data: str | Path, columns: Sequence[str] | None = None) -> list:
+    """DATA's partitions as delayed pandas frames of ``columns``, the same partitions whatever the columns.
+
+    Parquet: each file (sorted as Dask sorts them), a file of more than :data:`PART_ROWS` rows cut into
+    runs of whole row groups; read with pyarrow, only ``columns``. (Dask's reader merges partitions when
+    fewer columns are read, so its partitions would depend on the columns.) CSV: Dask's byte blocks.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({"x": range(5), "y": 1}).to_parquet(folder / "part.0.parquet")
+    >>> import dask; dask.compute(*partitions(folder, ["x"]))[0].columns.tolist()
+    ['x']
+    """
+    import dask
+
+    if is_csv(data):
+        frame = lazy_table(data, columns)
+        return frame.to_delayed()
+    lazy_table(data, columns)  # the one-line errors of a bad path or column
+    return [dask.delayed(read_piece)(path, groups, None if columns is None else list(columns))
+            for path, groups in _pieces(str(data))]
+
+
+def _pieces(text: str) -> list[tuple[str, list | None]]:
+    import fsspec
+    import pyarrow.parquet as pq
+    from dask.utils import natural_sort_key
+
+    fs, _, paths = fsspec.get_fs_token_paths(text)
+    found = []
+    for path in paths:
+        if fs.isdir(path):
+            found += [p for p in fs.find(path) if not any(part.startswith(("_", ".")) for part in
+                                                          Path(p).relative_to(path).parts)]
+        else:
+            found.append(path)
+    pieces = []
+    for path in sorted(found, key=natural_sort_key):
+        with fs.open(path, "rb") as handle:
+            meta = pq.ParquetFile(handle).metadata
+        if meta.num_rows <= PART_ROWS or meta.num_row_groups <= 1:
+            pieces.append((fs.unstrip_protocol(path) if not _local(fs) else path, None))
+            continue
+        run, rows = [], 0
+        for group in range(meta.num_row_groups):
+            run.append(group)
+            rows += meta.row_group(group).num_rows
+            if rows >= PART_ROWS:
+                pieces.append((path if _local(fs) else fs.unstrip_protocol(path), run))
+                run, rows = [], 0
+        if run:
+            pieces.append((path if _local(fs) else fs.unstrip_protocol(path), run))
+    return pieces
+
+
+def _local(fs) -> bool:
+    return "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,))
+
+
+def read_piece(path: str, groups: list | None, columns: list | None):
+    """One partition: a Parquet file (or some of its row groups), only ``columns``, as pandas."""
+    import fsspec
+    import pyarrow.parquet as pq
+
+    if "://" not in path:
+        file = pq.ParquetFile(path)
+        table = file.read(columns=columns) if groups is None else file.read_row_groups(groups, columns=columns)
+        return table.to_pandas()
+    with fsspec.open(path, "rb") as handle:
+        file = pq.ParquetFile(handle)
+        table = file.read(columns=columns) if groups is None else file.read_row_groups(groups, columns=columns)
+    return table.to_pandas()
 
 
 def fingerprint(data: str | Path) -> dict:

@@ -7,10 +7,10 @@ proportion, and the fewer than D rows left over per set are dealt by the in-memo
 :func:`core.splits.stratify.stratify`, as single rows at the same shares. So the split sizes are exactly
 the in-memory ones, and every label is balanced as the engine balances it, on at most S x (D - 1) rows.
 
-Which rows of a set take its split's places: the set's rows are ranked in data order, and a keyed
-pseudo-random permutation of the ranks (:func:`permute`, a Feistel network with cycle walking) picks
-the places. So the rows of a set are spread at random over the splits, whatever the file order, and a
-row's split depends only on the data, the seed and the files, never on the workers. It is *not* the
+Which rows of a set take its split's places: the set's rows are ranked in data order, and a seeded
+Weyl walk over the ranks (:func:`place`: rank r to place ``(a r + b) mod n``) picks the places. So each
+split's rows of a set are spread evenly along the file order, and a row's split depends only on the
+data, the seed and the files, never on the workers. It is *not* the
 in-memory engine's choice of rows within a set (that one shuffles rows in memory): the counts per set
 and split follow the same solver, the rows taking them differ.
 """
@@ -41,11 +41,13 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def permute(rank: np.ndarray, size: np.ndarray, key: np.ndarray) -> np.ndarray:
+def permute(rank: np.ndarray, size: np.ndarray, key: np.ndarray, unit: np.ndarray | None = None) -> np.ndarray:
     """A keyed bijection of ``0..size-1`` per element: ``rank`` -> its place, for every element at once.
 
     Each element has its own domain ``size`` and ``key``; a balanced Feistel network on the smallest even
-    number of bits covering the domain, repeated (cycle walking) until the value falls inside it.
+    number of bits covering the domain, repeated (cycle walking) until the value falls inside it. With
+    ``unit`` (each element's unit index), ``size`` and ``key`` are per unit (the round keys are then
+    mixed once per unit, not once per element).
 
     Examples
     --------
@@ -56,6 +58,7 @@ def permute(rank: np.ndarray, size: np.ndarray, key: np.ndarray) -> np.ndarray:
     rank = np.asarray(rank, dtype=np.uint64)
     size = np.asarray(size, dtype=np.uint64)
     key = np.asarray(key, dtype=np.uint64)
+    unit = np.arange(rank.size) if unit is None else np.asarray(unit)
     bits = np.maximum(np.ceil(np.log2(np.maximum(size, 2).astype(np.float64))).astype(np.int64), 2)
     bits += bits % 2
     half = (bits // 2).astype(np.uint64)
@@ -63,14 +66,17 @@ def permute(rank: np.ndarray, size: np.ndarray, key: np.ndarray) -> np.ndarray:
     round_keys = [_mix(key + np.uint64(round_)) for round_ in range(_ROUNDS)]
     out = rank.copy()
     todo = np.arange(out.size)
+    mine = unit
     while todo.size:
-        x, h, m = out[todo], half[todo], mask[todo]
+        x, h, m, domain = out[todo], half[mine], mask[mine], size[mine]
         left, right = x >> h, x & m
         for round_key in round_keys:
-            mixed = _mix(right ^ round_key[todo])
+            mixed = _mix(right ^ round_key[mine])
             left, right = right, left ^ (mixed & m)
-        out[todo] = (left << h) | right
-        todo = todo[out[todo] >= size[todo]]
+        x = (left << h) | right
+        out[todo] = x
+        outside = x >= domain
+        todo, mine = todo[outside], mine[outside]
     return out
 
 
@@ -138,15 +144,51 @@ def set_key(seed: int, set_index: np.ndarray) -> np.ndarray:
     return _mix(np.asarray(set_index, dtype=np.uint64) * np.uint64(0x100000001B3) ^ _mix(np.array([seed], np.uint64)))
 
 
+def strides(set_rows: np.ndarray) -> np.ndarray:
+    """Per set of ``n`` rows, the stride of its Weyl walk: the integer nearest ``n / golden ratio``, coprime to n.
+
+    Examples
+    --------
+    >>> strides(np.array([1, 2, 20, 1000])).tolist()
+    [1, 1, 13, 619]
+    """
+    n = np.maximum(np.asarray(set_rows, dtype=np.int64), 1)
+    stride = np.maximum(np.rint(n * _GOLDEN).astype(np.int64), 1)
+    while True:
+        shared = np.gcd(stride, n) != 1
+        if not shared.any():
+            return stride
+        stride[shared] += 1
+
+
+_GOLDEN = (np.sqrt(5.0) - 1) / 2
+_WALK_LIMIT = 1 << 32  # a * rank stays below 2**64 in uint64
+
+
 def place(set_index: np.ndarray, rank: np.ndarray, set_rows: np.ndarray, cumulative: np.ndarray,
           seed: int) -> np.ndarray:
     """The split code of each row from its label set and its rank within the set.
 
-    ``cumulative`` is (S, k): the running sum of each set's counts per split; a row's permuted rank
-    falls in one split's stretch.
+    A set of n rows walks its ranks r to places ``(a * r + b) mod n`` (a Weyl walk: ``a`` near n / golden
+    ratio and coprime to n, so a bijection; ``b`` drawn from the seed and the set): the places of any
+    stretch of ranks are spread evenly over 0..n-1, so each split's rows of a set are spread evenly along
+    the file order, and the seed shifts which rows they are. ``cumulative`` is (S, k): the running sum of
+    each set's counts per split; a row's place falls in one split's stretch. (A set of 2**32 rows or more
+    takes the keyed Feistel permutation, :func:`permute`.)
     """
     if set_index.size == 0:
         return np.zeros(0, dtype=np.int64)
-    spot = permute(rank.astype(np.uint64), set_rows[set_index].astype(np.uint64), set_key(seed, set_index))
-    bounds = cumulative[set_index].astype(np.uint64)  # (n, k)
-    return (spot[:, None] >= bounds).sum(axis=1).astype(np.int64)
+    rows = set_rows.astype(np.uint64)
+    keys = set_key(seed, np.arange(set_rows.size))
+    if set_rows.max() < _WALK_LIMIT:
+        a = strides(set_rows).astype(np.uint64)
+        b = keys % np.maximum(rows, np.uint64(1))
+        spot = a[set_index] * rank.astype(np.uint64, copy=False) + b[set_index]
+        spot %= rows[set_index]
+    else:
+        spot = permute(rank.astype(np.uint64), rows, keys, unit=set_index)
+    bounds = np.ascontiguousarray(cumulative.astype(np.uint64).T)  # (k, S)
+    code = np.zeros(set_index.size, dtype=np.int64)
+    for bound in bounds[:-1]:  # the split whose stretch holds the place: the bounds it has passed
+        code += spot >= bound[set_index]
+    return code

@@ -12,9 +12,13 @@
    its id's hash, written to a temporary folder that is renamed to ``out`` only when every part is
    written; the same pass counts rows per label set and split, and reduces the exact leakage checks.
 
-Where the result may differ from the in-memory engine's: ``stratified`` without groups gives every
-label set the same number of rows per split as the solver decides, but which rows of a set take them is
-a keyed random permutation of their ranks (see :mod:`core.cluster._solve`), not the in-memory shuffle;
+Where the result may differ from the in-memory engine's: ``stratified`` without groups, up to
+``exact_rows`` rows (2,000,000), runs the in-memory solver on every row's label set in data order (each
+row's set code comes to the client, its split goes back to its partition) and gives the in-memory
+assignment itself; beyond, each label set's whole blocks of D rows are dealt exactly in proportion and
+only the rows left over go to the solver (:func:`core.cluster._solve.set_split_counts`), so the per-set
+counts are within D - 1 rows of proportional, not the solver's on every row, and which rows of a set take
+them follows a seeded walk over their ranks (see :mod:`core.cluster._solve`);
 ``random`` without groups cuts a keyed permutation of the rows at the largest-remainder sizes (the
 in-memory ``random`` cuts a numpy permutation at the cumulative fractions, so its sizes can differ by one
 row). ``hash``, ``group`` (and any strategy over groups), ``time`` and ``predefined`` give the in-memory
@@ -31,13 +35,14 @@ import uuid
 import warnings
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..data import id_like_names
 from ..errors import ConfigError, DataError
 from ..splits import EXCLUDED, STRATEGIES, SplitConfig, Units, split
 from ..splits.stratify import largest_remainder, stratify
@@ -53,9 +58,10 @@ from ._diagnose import (
     spread_totals,
     time_check_rows,
 )
-from ._labels import LabelSets, encode_sets, exact_quantile_edges, label_columns, regression_columns
-from ._parts import Plan, Solution, group_part, join_part, summarise_part
-from ._read import fingerprint, lazy_table
+from ._labels import LabelSets, encode_sets, key_hashes, label_columns, regression_columns, sampled_edges
+from ._parts import Plan, Solution, group_rows, join_part, sum_groups
+from ._read import fingerprint, lazy_table, partitions
+from ._rows import bracket_of, read_part, sets_of, small_of
 from ._solve import set_split_counts
 
 __all__ = ["ClusterSplit", "split_dataset", "diagnose_split", "SUMMARY"]
@@ -134,48 +140,74 @@ def _reads(config: SplitConfig, name: str) -> bool:
 # --------------------------------------------------------------------------- summarise
 
 
-def _summarise(client, frame, tasks, config, plan_options, progress, watch):
-    """Pass 1 (and the regression edges before it): rows per partition, label sets, time or split values."""
-    edges = {}
-    for column in regression_columns(tasks):
-        _say(progress, 0.05, f"Exact quantiles of '{column}'")
-        edges[column] = exact_quantile_edges(client, frame, column, config.n_bins, lambda items: run_pass(client, items, watch))
-    plan = Plan(config=config, label_columns=tuple(label_columns(tasks)), edges=edges, **plan_options)
-    _say(progress, 0.15, "Summarising: rows per label set")
+def _read_columns(frame, tasks, config, plan) -> list[str]:
+    """The columns pass 1 reads: the tasks' and those the split (or its checks) read later."""
+    return list(dict.fromkeys([*plan.label_columns, *plan.keep,
+                               *([plan.time_column] if plan.time_values else []),
+                               *([plan.hash_column] if plan.hash_column else []),
+                               *([config.split_column] if plan.split_values else [])]))
+
+
+def _summarise(client, data, tasks, config, plan_options, progress, watch):
+    """Pass 1 (reading only the columns the split needs) and, for regression tasks, the exact bins from memory.
+
+    Returns the plan, each partition's small counts, the rows per partition, the label sets, each
+    partition's (local set -> global set, rows of the set in earlier partitions), and the futures of the
+    partitions' states, kept on the workers for the later passes.
+    """
     import dask
 
-    seen: dict = {}  # key -> its raw label values, first met (partition order): the client keeps one row per set
-    firsts: list[pd.DataFrame] = []
-
-    def fold(i: int, result: dict) -> dict:
-        if "sets" in result:
-            table = result.pop("sets")
-            keys = table["_key"].to_numpy(dtype=np.uint64)
-            new = ~pd.Index(keys).isin(list(seen)) if seen else np.ones(len(keys), bool)
-            if new.any():
-                firsts.append(table[new].drop(columns="_rows"))
-                seen.update(dict.fromkeys(keys[new].tolist()))
-            result["keys"], result["rows"] = keys, table["_rows"].to_numpy(dtype=np.int64)
-        return result
-
-    got = run_pass(client, [dask.delayed(summarise_part)(part, plan) for part in frame.to_delayed()], watch, fold)
+    plan = Plan(config=config, label_columns=tuple(label_columns(tasks)), regression=tuple(regression_columns(tasks)),
+                **plan_options)
+    columns = _read_columns(None, tasks, config, plan) or [lazy_table(data).columns[0]]  # at least the rows
+    _say(progress, 0.15, "Summarising: rows per label set")
+    states = client.compute([dask.delayed(read_part)(part, plan) for part in partitions(data, columns)])
+    got = run_pass(client, [client.submit(small_of, s, pure=False) for s in states], watch)
     n = np.array([g["n"] for g in got], dtype=np.int64)
     if n.sum() == 0:
         raise DataError("The data has no rows; give a table with at least one row.")
+    edges = {}
+    for column in plan.regression:
+        _say(progress, 0.2, f"Exact quantiles of '{column}'")
+
+        def bracket(low, high, column=column):
+            return run_pass(client, [client.submit(bracket_of, s, column, low, high, pure=False) for s in states])
+
+        edges[column] = sampled_edges([g[f"sample:{column}"] for g in got], config.n_bins, bracket, column)
+    plan = replace(plan, edges=edges)
     sets, per_part = None, None
     if plan.label_columns:
-        distinct = pd.concat(firsts, ignore_index=True)
-        keys = np.concatenate([g["keys"] for g in got])
-        rows = np.concatenate([g["rows"] for g in got])
-        index = pd.Index(distinct["_key"].to_numpy(dtype=np.uint64))
-        set_of = index.get_indexer(keys)
-        distinct["_rows"] = np.bincount(set_of, weights=rows, minlength=len(index)).astype(np.int64)
-        sets = encode_sets(distinct, tasks, edges, config.n_bins)
-        # each partition's rows of a set start after the set's rows in earlier partitions
-        offset = pd.Series(rows).groupby(set_of, sort=False).cumsum().to_numpy() - rows
-        bounds = np.cumsum([0] + [len(g["keys"]) for g in got])
-        per_part = {i: (set_of[bounds[i]:bounds[i + 1]], offset[bounds[i]:bounds[i + 1]]) for i in range(len(got))}
-    return plan, got, n, sets, per_part
+        if plan.regression:
+            states = [client.submit(sets_of, s, plan, edges, pure=False) for s in states]
+            tables = run_pass(client, [client.submit(_table_of, s, pure=False) for s in states], watch)
+        else:
+            tables = [g["sets"] for g in got]
+        sets, per_part = _merge_sets(tables, tasks, edges, config.n_bins, list(plan.label_columns))
+    return plan, got, n, sets, per_part, states
+
+
+def _table_of(state: dict) -> pd.DataFrame:
+    return state["table"]
+
+
+def _merge_sets(tables, tasks, edges, n_bins, columns):
+    """The data's label sets (in the order first met) from each partition's, and per partition its local sets'
+    global index and rows of that set in earlier partitions."""
+    keys = [key_hashes(table[columns]) for table in tables]
+    rows = np.concatenate([table["_rows"].to_numpy(dtype=np.int64) for table in tables])
+    every = np.concatenate(keys)
+    index, first = np.unique(every, return_index=True)
+    order = np.sort(first)  # the sets in the order first met
+    distinct = pd.concat(tables, ignore_index=True).iloc[order].reset_index(drop=True)
+    distinct["_key"] = every[order]
+    index = pd.Index(every[order])
+    set_of = index.get_indexer(every)
+    distinct["_rows"] = np.bincount(set_of, weights=rows, minlength=len(index)).astype(np.int64)
+    sets = encode_sets(distinct, tasks, edges, n_bins)
+    before = pd.Series(rows).groupby(set_of, sort=False).cumsum().to_numpy() - rows
+    bounds = np.cumsum([0] + [len(k) for k in keys])
+    per_part = [(set_of[bounds[i]:bounds[i + 1]], before[bounds[i]:bounds[i + 1]]) for i in range(len(tables))]
+    return sets, per_part
 
 
 def _merged_counts(got, key: str) -> pd.Series:
@@ -205,27 +237,22 @@ def _check_units(config, n_units: int, column: str | None) -> None:
     raise DataError(f"{positive} splits ({', '.join(config.split_names)}) need more than the {where}. Use fewer splits.")
 
 
-def _group_table(client, frame, plan, offsets, sets: LabelSets | None, watch):
-    """Pass 2: per group, rows, first row, label counts, first/last time; in the in-memory group order."""
-    import dask
-    import dask.dataframe as dd
-
-    keys = sets.keys if sets is not None else np.zeros(0, np.uint64)
-    index = pd.Index(keys)
+def _group_table(client, states, plan, offsets, sets: LabelSets | None, per_part, watch):
+    """Pass 2 (from worker memory): per group, rows, first row, label counts, first/last time; in the in-memory
+    group order. Each partition sends its rows' (group, first row, label set) to one of a few buckets by a hash
+    of the group; each bucket sums its groups' labels (sparse rows x sets times the set matrix)."""
     matrix = sets.matrix if sets is not None else sp.csr_matrix((0, 0))
-    shared = _scatter(client, {"index": index, "matrix": matrix})
-    parts = [dask.delayed(group_part)(part, int(offsets[i]), plan, shared["index"], shared["matrix"])
-             for i, part in enumerate(frame.to_delayed())]
-    sample = group_part(frame._meta, 0, plan, index, matrix)
-    groups = dd.from_delayed([dask.delayed(operator.getitem)(p, "groups") for p in parts], meta=sample["groups"])
-    how = {c: ("min" if c in ("_first", "_tmin") else "max" if c == "_tmax" else "sum")
-           for c in sample["groups"].columns if c != "_g"}
-    summed = groups.groupby("_g", sort=False).agg(how)
-    lone = [dask.delayed(operator.getitem)(p, "lone") for p in parts]
-    summed = summed.to_delayed()
-    got = run_pass(client, [*summed, *lone], watch)
-    table = pd.concat(got[: len(summed)]).reset_index().sort_values("_first", kind="stable")
-    lone = pd.concat(got[len(summed):], ignore_index=True).sort_values("_first", kind="stable")
+    shared = _scatter(client, {"matrix": matrix})
+    buckets = max(2, min(len(states), 16))
+    to_global = [per_part[i][0] if per_part is not None else None for i in range(len(states))]
+    pieces = [client.submit(group_rows, s, int(offsets[i]), plan, to_global[i], shared["matrix"], buckets, pure=False)
+              for i, s in enumerate(states)]
+    reduced = [client.submit(sum_groups, [client.submit(operator.getitem, p, b, pure=False) for p in pieces],
+                             shared["matrix"], plan.time_column is not None, pure=False) for b in range(buckets)]
+    lone = [client.submit(operator.getitem, p, "lone", pure=False) for p in pieces]
+    got = run_pass(client, [*reduced, *lone], watch)
+    table = pd.concat(got[:buckets], ignore_index=True).sort_values("_first", kind="stable")
+    lone = pd.concat(got[buckets:], ignore_index=True).sort_values("_first", kind="stable")
     return table, lone
 
 
@@ -262,18 +289,35 @@ def _solve_groups(config, tasks, table, lone, plan, notes):
     return by_group, by_row
 
 
-def _plan_and_solve(client, frame, tasks, config, features, progress, watch, notes, checks=CHECKS):
-    """Summarise and solve: the join pass's plan, its solution, and per partition what the solution needs."""
+def _plan_options(config, features, checks) -> dict:
+    """What the passes of this config read and check (see :class:`core.cluster._parts.Plan`)."""
+    strategy = STRATEGIES[config.strategy]
+    grouped = None if strategy.given or config.strategy == "hash" or config.time_groups == "rows" else config.group_column
+    group_column = config.group_column if not strategy.given else None
+    time_column = config.time_column if strategy.by_time else None
+    hash_column = (config.group_column or config.id_column) if config.strategy == "hash" else None
+    keep = [group_column if grouped or (group_column and "group" in checks) else None,
+            time_column, config.id_column, config.split_column if strategy.given else None, hash_column]
+    return dict(group_column=group_column, time_column=time_column,
+                time_values=strategy.by_time and grouped is None, split_values=strategy.given,
+                feature_columns=tuple(features) if "duplicates" in checks else (), id_column=config.id_column,
+                check_groups="group" in checks, check_time="time" in checks,
+                check_duplicates="duplicates" in checks, hash_column=hash_column,
+                keep=tuple(dict.fromkeys(c for c in keep if c)))
+
+
+EXACT_ROWS = 2_000_000  # up to this many rows a stratified split runs the in-memory solver on every row
+
+
+def _plan_and_solve(client, data, tasks, config, features, progress, watch, notes, checks=CHECKS,
+                    exact_rows=EXACT_ROWS):
+    """Summarise and solve: the join pass's plan, its solution, per partition what the solution needs, the rows
+    per partition, their offsets, the label sets and the partitions' states (on the workers)."""
     strategy = STRATEGIES[config.strategy]
     grouped = None if strategy.given or config.strategy == "hash" or config.time_groups == "rows" else config.group_column
     time_rows = strategy.by_time and grouped is None
-    options = dict(group_column=config.group_column if not strategy.given else None,
-                   time_column=config.time_column if strategy.by_time else None,
-                   time_values=time_rows, split_values=strategy.given,
-                   feature_columns=tuple(features) if "duplicates" in checks else (), id_column=config.id_column,
-                   check_groups="group" in checks, check_time="time" in checks,
-                   check_duplicates="duplicates" in checks, hash_column=(config.group_column or config.id_column) if config.strategy == "hash" else None)
-    plan, got, n, sets, per_part = _summarise(client, frame, tasks, config, options, progress, watch)
+    plan, got, n, sets, per_part, states = _summarise(client, data, tasks, config, _plan_options(config, features, checks),
+                                                      progress, watch)
     offsets = np.cumsum(n) - n
     extra = [None] * len(n)
     _say(progress, 0.35, "Solving on the client")
@@ -309,27 +353,45 @@ def _plan_and_solve(client, frame, tasks, config, features, progress, watch, not
                             lookup=pd.Series(np.asarray(code, dtype=np.int64), index=values.index))
     elif grouped is not None:
         _say(progress, 0.25, "Summarising: labels per group")
-        group_plan = Plan(config=config, label_columns=plan.label_columns, edges=plan.edges, group_column=grouped,
-                          time_column=config.time_column if strategy.by_time else None)
-        table, lone = _group_table(client, frame, group_plan, offsets, sets, watch)
+        group_plan = replace(plan, group_column=grouped, time_column=config.time_column if strategy.by_time else None)
+        table, lone = _group_table(client, states, group_plan, offsets, sets, per_part, watch)
         by_group, by_row = _solve_groups(config, tasks, table, lone, group_plan, notes)
         solution = Solution(kind="lookup", names=config.split_names, column=grouped, lookup=by_group)
         extra = [by_row] * len(n)
     else:
         total = int(n.sum())
         _check_units(config, total, None)
-        if strategy.stratifies:
+        if strategy.stratifies and total <= exact_rows:
+            _need_tasks(config, tasks)
+            solution, extra = _solve_rows(client, states, per_part, sets, config, n, watch)
+        elif strategy.stratifies:
             _need_tasks(config, tasks)
             counts = set_split_counts(sets.rows, sets.matrix, config.shares, seed=config.seed, order=config.order)
-            set_rows, by_labels = sets.rows, True
-            extra = [per_part[i] for i in range(len(n))]
+            solution = Solution(kind="sets", names=config.split_names, cumulative=np.cumsum(counts, axis=1),
+                                set_rows=sets.rows, seed=config.seed, by_labels=True)
+            extra = per_part
         else:
             counts = largest_remainder(total, config.shares)[None, :]
-            set_rows, by_labels = np.array([total], dtype=np.int64), False
-            extra = [(np.array([0]), np.array([offsets[i]])) for i in range(len(n))]
-        solution = Solution(kind="sets", names=config.split_names, cumulative=np.cumsum(counts, axis=1), set_rows=set_rows,
-                            seed=config.seed, by_labels=by_labels)
-    return plan, solution, extra, n, offsets, sets
+            solution = Solution(kind="sets", names=config.split_names, cumulative=np.cumsum(counts, axis=1),
+                                set_rows=np.array([total], dtype=np.int64), seed=config.seed, by_labels=False)
+    return plan, solution, extra, n, offsets, sets, per_part, states
+
+
+def _sets_of_rows(state: dict) -> np.ndarray:
+    return state["sets"]
+
+
+def _solve_rows(client, states, per_part, sets, config, n, watch):
+    """The in-memory solver on every row: each row's label set in data order, the very call
+    :func:`core.splits.split` makes on the same indicator matrix (so the same assignment)."""
+    local = run_pass(client, [client.submit(_sets_of_rows, s, pure=False) for s in states], watch)
+    of_row = np.concatenate([per_part[i][0][codes] for i, codes in enumerate(local)])
+    shares = config.shares
+    part = stratify(sets.matrix[of_row], shares[shares > 0], rng=np.random.default_rng(config.seed),
+                    order=config.order)
+    code = np.flatnonzero(shares > 0)[np.asarray(part, dtype=np.int64)].astype(np.int8)
+    bounds = np.cumsum(np.concatenate([[0], n]))
+    return Solution(kind="rows", names=config.split_names), [code[bounds[i]:bounds[i + 1]] for i in range(len(n))]
 
 
 # --------------------------------------------------------------------------- join and diagnose
@@ -352,27 +414,36 @@ def _small(result: dict) -> dict:
     return {key: value for key, value in result.items() if key not in ("groups", "rows")}
 
 
-def _join(client, frame, plan, solution, extra, offsets, sets, out, all_columns, watch):
-    """Pass 3: every row's split (written under ``out`` unless None), the counts, the exact leakage checks."""
+def _join(client, data, plan, solution, extra, offsets, states, out, all_columns, watch):
+    """Pass 3: every row's split (written under ``out`` unless None), the counts, the exact leakage checks.
+
+    It works from the partitions' states in worker memory; the files are read again only to write every
+    column or to hash the feature columns for the duplicate check.
+    """
     import dask
     import dask.dataframe as dd
 
-    index = pd.Index(sets.keys) if sets is not None else pd.Index([], dtype=np.uint64)
-    k_sets = len(index)
-    parts = frame.to_delayed()
-    # what every task reads (a lookup of millions of groups, the set keys) goes to the workers once
-    shared = _scatter(client, {"solution": solution, "index": index})
+    if all_columns:
+        parts = partitions(data)
+    elif plan.feature_columns:
+        parts = partitions(data, list(dict.fromkeys([*plan.feature_columns, *plan.label_columns])))
+    else:
+        parts = [None] * len(states)
+    # what every task reads (a lookup of millions of groups) goes to the workers once
+    shared = _scatter(client, {"solution": solution})
     extra = _scatter_same(client, extra)
     joined = [
-        dask.delayed(join_part)(part, i, int(offsets[i]), plan, shared["solution"], extra[i], shared["index"],
-                                None if out is None else str(out), all_columns, k_sets)
-        for i, part in enumerate(parts)
+        dask.delayed(join_part)(state, parts[i], i, int(offsets[i]), plan, shared["solution"], extra[i],
+                                None if out is None else str(out), all_columns)
+        for i, state in enumerate(states)
     ]
     items = [dask.delayed(_small)(j) for j in joined]
     graphs = {}
-    n_out = max(1, len(parts) // 8)
-    if plan.group_column is not None and plan.check_groups:
-        meta = pd.DataFrame({"g": frame._meta[plan.group_column].iloc[:0].to_numpy(), "code": np.zeros(0, np.int64)})
+    n_out = max(1, len(states) // 8)
+    whole_groups = solution.kind == "lookup" and solution.column == plan.group_column
+    if plan.group_column is not None and plan.check_groups and not whole_groups:
+        meta = pd.DataFrame({"g": pd.Series([], dtype=_keep_dtype(data, plan.group_column)).to_numpy(),
+                             "code": np.zeros(0, np.int64)})
         graphs["group"] = spread_graph(
             dd.from_delayed([dask.delayed(operator.getitem)(j, "groups") for j in joined], meta=meta), "g", 1)
     if plan.feature_columns:
@@ -387,18 +458,25 @@ def _join(client, frame, plan, solution, extra, offsets, sets, out, all_columns,
     reduced = {}
     for name, parts_ in pieces.items():
         reduced[name], rest = pd.concat(rest[: len(parts_)], ignore_index=True), rest[len(parts_):]
+    if plan.group_column is not None and plan.check_groups and whole_groups:
+        # the join placed every row by its group's split: each group sits in one split by construction
+        reduced["group"] = pd.DataFrame({"items": [len(solution.lookup)], "spread": [0], "rows": [0],
+                                         "examples": [""]})
     return stats, reduced
 
 
-def _diagnosis(config, plan, solution, stats, reduced, sets, notes) -> ClusterDiagnosis:
+def _keep_dtype(data, column):
+    return lazy_table(data)._meta[column].dtype
+
+
+def _diagnosis(config, plan, solution, stats, reduced, sets, per_part, notes) -> ClusterDiagnosis:
     names = solution.names
     k = len(names)
     sizes = np.sum([s["sizes"] for s in stats], axis=0)
     counts = np.zeros((len(sets.keys) if sets is not None else 0, k), dtype=np.int64)
     if sets is not None:
-        cells = np.concatenate([s["cells"][0] for s in stats])
-        weights = np.concatenate([s["cells"][1] for s in stats])
-        counts = np.bincount(cells, weights=weights, minlength=counts.size).astype(np.int64).reshape(-1, k)
+        for (to_global, _), s in zip(per_part, stats, strict=True):
+            np.add.at(counts, to_global, s["cells"][:, 1:])
     kept = int(sizes[1:].sum())
     results = {}
     if plan.group_column is not None and not plan.check_groups:
@@ -464,12 +542,18 @@ def _check_names(checks) -> tuple[str, ...]:
     return checks
 
 
-def _default_features(frame, tasks, config) -> list[str]:
-    """Every column but the tasks', the group, time, id and split columns (the in-memory default also drops id-like
-    columns it finds by their values, which would take a pass of its own)."""
+def _default_features(data, frame, tasks, config, checks) -> list[str]:
+    """Every column but the tasks', the group, time, id and split columns, and the id-like ones, as the in-memory
+    default (:func:`core.data.id_like_names`), judged on the first partition (an id is distinct in every row
+    of it too); only read when the duplicate check runs."""
     used = set(label_columns(tasks)) | {c for c in (config.group_column, config.time_column, config.id_column,
                                                     config.split_column) if c}
-    return [c for c in frame.columns if c not in used]
+    columns = [c for c in frame.columns if c not in used]
+    if "duplicates" not in checks or not columns:
+        return columns
+    first = partitions(data, columns)[0].compute()
+    id_like = set(id_like_names(first))
+    return [c for c in columns if c not in id_like]
 
 
 # --------------------------------------------------------------------------- output
@@ -497,7 +581,7 @@ def _commit(folder: Path, out: Path) -> None:
 def split_dataset(
     data, tasks: Sequence[Task] = (), config: SplitConfig | None = None, out=None, *, client=None,
     all_columns: bool = False, feature_columns: Sequence[str] | None = None, progress: Progress | None = None,
-    watch: Callable | None = None, checks: Sequence[str] = CHECKS,
+    watch: Callable | None = None, checks: Sequence[str] = CHECKS, exact_rows: int = EXACT_ROWS,
 ) -> ClusterSplit:
     """Split DATA (a Parquet folder or glob, or CSV globs) on a Dask cluster and write the assignment to ``out``.
 
@@ -518,13 +602,18 @@ def split_dataset(
     all_columns : bool
         Write every column too, partitioned by split (``out/split=<name>/part-*.parquet``).
     feature_columns : sequence of str, optional
-        For the duplicate check; default every column but the tasks', group, time, id and split columns.
+        For the duplicate check; default every column but the tasks', group, time, id and split columns and the
+        id-like ones (judged on the first partition, by :func:`core.data.id_like_names`).
     progress : callable (share, text), optional
     watch : callable (futures), optional
         Sees each pass's futures (the command line shows distributed's progress bar with it).
     checks : sequence of {"group", "duplicates", "time"}
         The exact leakage checks to run in the join pass (the others are ``skipped``). ``duplicates``
         hashes every row's features and shuffles the hashes: the costliest; leave it out for speed.
+    exact_rows : int
+        A stratified split of up to this many rows (default 2,000,000) runs the in-memory solver on every
+        row (each row's label set, in data order, on the client): the in-memory assignment itself. Larger
+        ones deal each label set's whole blocks and the rest by the solver (see the module).
 
     Examples
     --------
@@ -541,16 +630,18 @@ def split_dataset(
     notes: list[str] = []
     frame = lazy_table(data)
     _check(frame, tasks, config)
-    features = list(feature_columns) if feature_columns is not None else _default_features(frame, tasks, config)
+    features = (list(feature_columns) if feature_columns is not None
+                else _default_features(data, frame, tasks, config, _check_names(checks)))
     with _client_or_local(client) as client:
-        plan, solution, extra, n, offsets, sets = _plan_and_solve(client, frame, tasks, config, features, progress,
-                                                                  watch, notes, _check_names(checks))
+        plan, solution, extra, n, offsets, sets, per_part, states = _plan_and_solve(
+            client, data, tasks, config, features, progress, watch, notes, _check_names(checks), exact_rows)
         folder = _temporary(out)
         try:
             _say(progress, 0.55, "Joining: writing every row's split")
-            stats, reduced = _join(client, frame, plan, solution, extra, offsets, sets, folder / PARTS, all_columns,
-                                    watch)
-            diagnosis = _diagnosis(config, plan, solution, stats, reduced, sets, notes)
+            stats, reduced = _join(client, data, plan, solution, extra, offsets, states, folder / PARTS, all_columns,
+                                   watch)
+            del states  # the workers may drop what they kept
+            diagnosis = _diagnosis(config, plan, solution, stats, reduced, sets, per_part, notes)
             print_ = fingerprint(data)
             summary = {
                 "format": SUMMARY_FORMAT, "version": 1, "config": json.loads(config.to_json()),
@@ -605,22 +696,27 @@ def diagnose_split(
         raise DataError(f"'{split_dir}' holds every column by split; diagnose a split written without --all-columns.")
     frame = lazy_table(data)
     _check(frame, tasks, config)
-    features = list(feature_columns) if feature_columns is not None else _default_features(frame, tasks, config)
+    features = (list(feature_columns) if feature_columns is not None
+                else _default_features(data, frame, tasks, config, _check_names(checks)))
     notes: list[str] = []
     with _client_or_local(client) as client:
         if summary is None:
             if not STRATEGIES[config.strategy].given:
                 raise ConfigError(f"strategy '{config.strategy}' makes a split; give split_dir, the folder it wrote.")
-            plan, solution, extra, n, offsets, sets = _plan_and_solve(client, frame, tasks, config, features, progress,
-                                                                      watch, notes, _check_names(checks))
+            plan, solution, extra, n, offsets, sets, per_part, states = _plan_and_solve(
+                client, data, tasks, config, features, progress, watch, notes, _check_names(checks))
         else:
             strategy = STRATEGIES[config.strategy]
+            checks = _check_names(checks)
             options = dict(group_column=config.group_column if not strategy.given else None,
                            time_column=config.time_column if strategy.by_time else None,
                            feature_columns=tuple(features) if "duplicates" in checks else (),
                            id_column=config.id_column, check_groups="group" in checks, check_time="time" in checks,
                            check_duplicates="duplicates" in checks)
-            plan, got, n, sets, _ = _summarise(client, frame, tasks, config, options, progress, watch)
+            group_column, time_column = options["group_column"], options["time_column"]
+            options["keep"] = tuple(c for c in (group_column if "group" in checks else None,
+                                                time_column if "time" in checks else None) if c)
+            plan, got, n, sets, per_part, states = _summarise(client, data, tasks, config, options, progress, watch)
             if [int(x) for x in n] != summary["partitions"]:
                 raise DataError(f"'{split_dir}' was written for other data ({summary['rows']:,} rows in "
                                 f"{len(summary['partitions'])} parts, here {int(n.sum()):,} in {len(n)}); split this "
@@ -629,6 +725,6 @@ def diagnose_split(
             solution = Solution(kind="file", names=tuple(summary["splits"]))
             extra = [str(Path(split_dir) / PARTS / f"part-{i:05d}.parquet") for i in range(len(n))]
         _say(progress, 0.55, "Counting labels per split")
-        stats, reduced = _join(client, frame, plan, solution, extra, offsets, sets, None, False, watch)
+        stats, reduced = _join(client, data, plan, solution, extra, offsets, states, None, False, watch)
     _say(progress, 1.0, "Done")
-    return _diagnosis(config, plan, solution, stats, reduced, sets, notes)
+    return _diagnosis(config, plan, solution, stats, reduced, sets, per_part, notes)
