@@ -230,7 +230,8 @@ class Balance:
         )
         label = (self.counts.T @ onehot).toarray() - self.rate[:, None] * split_rows[None, :]
         self.deviation = np.vstack([label, split_rows - targets])  # (L + 1, k)
-        self.norm = self.counts.multiply(self.counts).sum(axis=1).A1  # |y_u|^2
+        squares = sp.csr_matrix((self.counts.data**2, self.counts.indices, self.counts.indptr), shape=self.counts.shape)
+        self.norm = squares.sum(axis=1).A1  # |y_u|^2 (whole numbers: exact in any order)
 
     def rows(self, units: np.ndarray) -> np.ndarray:
         """The label counts of a few ``units`` as a dense (len(units), L) array."""
@@ -385,6 +386,23 @@ class SparseBalance(Balance):
 
     def rows(self, units: np.ndarray) -> sp.csr_matrix:
         return self.counts[units]
+
+    def transfer(self, units, signs, a: int, b: int) -> None:
+        """:meth:`Balance.transfer`, the dense rate term once per split and only when the rows moved do not cancel
+        (a swap of two single rows leaves it as it was): each unit's own columns cost its entries only."""
+        moved = 0.0  # rows going from a to b
+        for unit, sign in zip(units, signs, strict=True):
+            lo, hi = self.counts.indptr[unit], self.counts.indptr[unit + 1]
+            columns, data = self.counts.indices[lo:hi], self.counts.data[lo:hi]
+            self.deviation[columns, a] -= sign * data
+            self.deviation[columns, b] += sign * data
+            moved += sign * self.sizes[unit]
+            self.assignment[unit] = b if sign > 0 else a
+        if moved:
+            self.deviation[:-1, a] += moved * self.rate
+            self.deviation[:-1, b] -= moved * self.rate
+            self.deviation[-1, a] -= moved
+            self.deviation[-1, b] += moved
 
     def gram(self, rows, sizes, by_rate) -> np.ndarray:
         cross = np.outer(by_rate, sizes)
