@@ -76,7 +76,8 @@ _DENSE_CHUNK_ROWS = 1 << 15  # rows converted at a time from a dense Y, to bound
 # yeast (14 labels, 91 pairs), medical (45, 63) and the 100,000 x 50 bench set (1,071 pairs) stay
 # below; delicious (983 labels, 173,508 pairs) is far above.
 _FEW_COLUMNS = 2048
-_MANY_PAIR_ROUNDS = 2  # with many pairs, the pair polish runs at least this many rounds
+# With many pairs, the pair polish runs at least this many rounds, each exchange among this many units per split.
+_MANY_PAIR_ROUNDS, _MANY_PAIR_SHORTLIST = 1, 128
 
 
 def stratify(
@@ -174,10 +175,12 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
         counts=counts, is_label=columns < n_labels, sizes=sizes, targets=targets, goal=goal, band=band,
         weighted=weighted, shuffle=shuffle, assignment=assignment, demand=demand,
     )  # fmt: skip
-    if repair.polish() or repair.may_lack(shares):
-        repair.cover_rare_columns()
+    gaps = repair.cover_rare_columns() if repair.polish() or repair.may_lack(shares) else None
     if order == 2 and not weighted:  # the pairs' own polish; groups already polish every column above
-        repair.polish_pairs_and_cover(min_rounds=_MANY_PAIR_ROUNDS if many else 0)
+        if many:
+            repair.polish_pairs_and_cover(min_rounds=_MANY_PAIR_ROUNDS, shortlist=_MANY_PAIR_SHORTLIST, gaps=gaps)
+        else:
+            repair.polish_pairs_and_cover(gaps=gaps)
     return repair.assignment
 
 

@@ -104,15 +104,16 @@ class Repair:
             balance.settle_sizes()
         return True
 
-    def polish_pairs(self, min_rounds: int = 0) -> bool:
+    def polish_pairs(self, min_rounds: int = 0, shortlist: int = _PAIR_SHORTLIST) -> bool:
         """Polish single rows on every column, labels and label pairs alike; whether any swap was taken.
 
         The swaps of :meth:`polish`, scored on the pairs too, for about ``_PAIR_POLISH_WORK``
         multiply-adds in all and at least ``min_rounds`` rounds. Small sparse inputs get it in full
         (medical, 978 rows x 45 labels, 5 folds, seeds 0-2: LPD 2.14e-3 -> 2.00e-3, LD 1.90e-3 ->
         1.88e-3); larger ones with few pairs (yeast, the 100,000 x 50 bench set) get none, as their
-        deal already balances the pairs; with many pairs the engine asks for ``min_rounds`` (delicious:
-        LPD 2.17e-4 -> 2.13e-4). With many columns the candidates' rows stay sparse (:class:`SparseBalance`).
+        deal already balances the pairs; with many pairs the engine asks for one round of a longer
+        ``shortlist`` (delicious, seeds 0-2: LPD 2.177e-4 -> 2.135e-4, where two rounds of 32 reach
+        2.142e-4 in more time). With many columns the candidates' rows stay sparse (:class:`SparseBalance`).
         """
         work = len(self.goal) * (self.counts.nnz + self.counts.shape[0])
         rounds = max(min_rounds, min(_POLISH_MAX_ROUNDS, _PAIR_POLISH_WORK // work))
@@ -121,17 +122,16 @@ class Repair:
         before = self.assignment.copy()
         kind = SparseBalance if self.counts.shape[1] > _DENSE_ROW_COLUMNS else Balance
         balance = kind(counts=self.counts, sizes=self.sizes, assignment=self.assignment, targets=self.goal, moves=False)
-        balance.polish(rounds, shortlist=_PAIR_SHORTLIST)
+        balance.polish(rounds, shortlist=shortlist)
         return not np.array_equal(before, self.assignment)
 
-    def polish_pairs_and_cover(self, min_rounds: int = 0) -> None:
+    def polish_pairs_and_cover(self, min_rounds: int = 0, shortlist: int = _PAIR_SHORTLIST, gaps: int | None = None) -> None:
         """:meth:`polish_pairs`, then :meth:`cover_rare_columns`; the split from before both is kept
-        when they leave more (label, split) gaps than it had (the pair polish does not look at them)."""
-        kept, gaps = self.assignment.copy(), self.gaps()
-        if self.polish_pairs(min_rounds):
-            self.cover_rare_columns()
-            if self.gaps() > gaps:
-                self.assignment[:] = kept
+        when they leave more (label, split) gaps than it had (the pair polish does not look at them).
+        ``gaps``: those of the split now, if known (:meth:`cover_rare_columns` returns them)."""
+        kept, gaps = self.assignment.copy(), self.gaps() if gaps is None else gaps
+        if self.polish_pairs(min_rounds, shortlist) and self.cover_rare_columns() > gaps:
+            self.assignment[:] = kept
 
     def gaps(self) -> int:
         """How many (label, split) pairs lack a label with at least k units (splits with a target only)."""
@@ -149,8 +149,9 @@ class Repair:
         totals = np.bincount(self.counts.indices, minlength=self.counts.shape[1])
         return may_lack(totals=totals, is_label=self.is_label, demand=self.demand, shares=shares, targets=self.targets)
 
-    def cover_rare_columns(self) -> None:
-        """Swap a unit in wherever a label with at least k units is missing from a split.
+    def cover_rare_columns(self) -> int:
+        """Swap a unit in wherever a label with at least k units is missing from a split; the gaps left
+        (as :meth:`gaps` counts them).
 
         A swap keeps every split within ``band`` rows of its ``goal``. When no swap fills a gap
         without opening another, one that opens a single other gap is taken and that gap queued,
@@ -167,6 +168,7 @@ class Repair:
         ...     weighted=False, shuffle=np.arange(4), assignment=np.array([0, 0, 1, 1]), demand=np.zeros((2, 2)),
         ... )
         >>> repair.cover_rare_columns()
+        0
         >>> repair.assignment.tolist()
         [1, 0, 0, 1]
         """
@@ -174,13 +176,16 @@ class Repair:
         required = self.is_label & (held.sum(axis=1) >= len(self.targets))
         missing = [tuple(pair) for pair in np.argwhere(_lacking(held, required, self.targets))]
         if not missing:
-            return
+            return 0
         cover = _Cover.start(self, held=held, required=required)
         cover.fill(missing)
-        if _lacking(cover.held, cover.required, self.targets).any() and self._tiny():
+        left = int(_lacking(cover.held, cover.required, self.targets).sum())  # ``held`` follows every swap
+        if left and self._tiny():
             found = exact_cover(present=cover.present, required=required, assignment=self.assignment, targets=self.targets)
             if found is not None:
                 self.assignment[:] = found
+                left = self.gaps()
+        return left
 
     def _held(self) -> np.ndarray:
         """(L, k): the units holding each column, per split."""
