@@ -75,25 +75,50 @@ def pair_columns(matrix: sp.csr_matrix, min_units: int = 2, all_up_to: int | Non
     row, codes, values = pair_codes(matrix, np.arange(n))
     if not len(codes):
         return sp.csr_matrix((n, 0), dtype=matrix.dtype)
+    row_bits = max(n - 1, 1).bit_length()
+    if matrix.data.max() == 1 and max(n_cols * n_cols - 1, 1).bit_length() + row_bits <= 62:
+        return _binary_pair_columns(row, codes, (n, n_cols), matrix.dtype, min_units, all_up_to)
     by_pair = _sort_order(codes, n_cols * n_cols)
-    codes = codes[by_pair]
-    new = np.r_[True, codes[1:] != codes[:-1]]
-    del codes
-    starts = np.flatnonzero(new)
-    units = np.diff(np.r_[starts, len(new)])  # units per pair: a row lists each of its pairs once
+    entry_column, hit, n_kept = _kept(codes[by_pair], min_units, all_up_to)
+    by_pair = by_pair[hit]
+    entry_column = entry_column[hit]
+    by_row = _sort_order(row[by_pair], n)  # rows, and within a row the pairs in order
+    row, by_pair, entry_column = row[by_pair][by_row], by_pair[by_row], entry_column[by_row]
+    return _csr(row, entry_column, values[by_pair], (n, n_kept))
+
+
+def _binary_pair_columns(row, codes, shape, dtype, min_units, all_up_to) -> sp.csr_matrix:
+    """:func:`pair_columns` of a 0/1 matrix: every pair count is 1, so the two sorts carry the row and
+    then the column in the low bits of the key, and nothing is gathered."""
+    n = shape[0]
+    row_bits = max(n - 1, 1).bit_length()
+    keyed = (codes << row_bits) | row
+    keyed.sort()  # by pair, then row
+    entry_column, hit, n_kept = _kept(keyed >> row_bits, min_units, all_up_to)
+    column_bits = max(n_kept - 1, 1).bit_length()
+    keyed = ((keyed[hit] & ((1 << row_bits) - 1)) << column_bits) | entry_column[hit]
+    keyed.sort()  # by row, then column
+    return _csr(keyed >> column_bits, keyed & ((1 << column_bits) - 1), np.ones(len(keyed), dtype=dtype), (n, n_kept))
+
+
+def _kept(codes: np.ndarray, min_units: int, all_up_to: int | None) -> tuple[np.ndarray, np.ndarray, int]:
+    """For pair ``codes`` in sorted order: each entry's column among the kept pairs, whether its pair is
+    kept, and how many are (pairs on at least ``min_units`` units, as :func:`pair_columns` says)."""
+    new = np.empty(len(codes), dtype=bool)
+    new[:1] = True
+    np.not_equal(codes[1:], codes[:-1], out=new[1:])
+    units = np.diff(np.append(np.flatnonzero(new), len(new)))  # units per pair: a row lists each pair once
     if all_up_to is not None and len(units) > all_up_to:
         min_units = max(min_units, 2)
     keep = units >= min_units
-    column = np.cumsum(keep) - 1  # the kept pairs' columns, in pair order
-    hit = np.repeat(keep, units)
-    entry_column = np.repeat(column, units)[hit]
-    by_pair = by_pair[hit]
-    del hit, new
-    by_row = _sort_order(row[by_pair], n)  # rows, and within a row the pairs in order
-    row, by_pair, entry_column = row[by_pair][by_row], by_pair[by_row], entry_column[by_row]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
-    return sp.csr_matrix((values[by_pair], entry_column.astype(np.int32), indptr), shape=(n, int(keep.sum())))
+    return np.repeat(np.cumsum(keep) - 1, units), np.repeat(keep, units), int(keep.sum())
+
+
+def _csr(row, column, values, shape) -> sp.csr_matrix:
+    """The CSR matrix of entries sorted by row (and column within a row)."""
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=shape[0]), out=indptr[1:])
+    return sp.csr_matrix((values, column.astype(np.int32), indptr), shape=shape)
 
 
 def _sort_order(keys: np.ndarray, bound: int) -> np.ndarray:
