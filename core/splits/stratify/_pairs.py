@@ -72,12 +72,12 @@ def pair_columns(matrix: sp.csr_matrix, min_units: int = 2, all_up_to: int | Non
     if not matrix.has_sorted_indices:
         matrix = matrix.sorted_indices()
     n, n_cols = matrix.shape
+    row_bits = max(n - 1, 1).bit_length()
+    if matrix.nnz and matrix.data.max() == 1 and max(n_cols * n_cols - 1, 1).bit_length() + row_bits <= 62:
+        return _binary_pair_columns(matrix, min_units, all_up_to)
     row, codes, values = pair_codes(matrix, np.arange(n))
     if not len(codes):
         return sp.csr_matrix((n, 0), dtype=matrix.dtype)
-    row_bits = max(n - 1, 1).bit_length()
-    if matrix.data.max() == 1 and max(n_cols * n_cols - 1, 1).bit_length() + row_bits <= 62:
-        return _binary_pair_columns(row, codes, (n, n_cols), matrix.dtype, min_units, all_up_to)
     by_pair = _sort_order(codes, n_cols * n_cols)
     entry_column, hit, n_kept = _kept(codes[by_pair], min_units, all_up_to)
     by_pair = by_pair[hit]
@@ -87,18 +87,45 @@ def pair_columns(matrix: sp.csr_matrix, min_units: int = 2, all_up_to: int | Non
     return _csr(row, entry_column, values[by_pair], (n, n_kept))
 
 
-def _binary_pair_columns(row, codes, shape, dtype, min_units, all_up_to) -> sp.csr_matrix:
+def _binary_pair_columns(matrix, min_units, all_up_to) -> sp.csr_matrix:
     """:func:`pair_columns` of a 0/1 matrix: every pair count is 1, so the two sorts carry the row and
-    then the column in the low bits of the key, and nothing is gathered."""
-    n = shape[0]
+    then the column in the low bits of one int64 key each, and nothing is gathered (memory: about
+    three int64 words per pair entry at the peak)."""
+    n, n_cols = matrix.shape
     row_bits = max(n - 1, 1).bit_length()
-    keyed = (codes << row_bits) | row
+    keyed = _pair_keys(matrix, row_bits)
+    if not len(keyed):
+        return sp.csr_matrix((n, 0), dtype=matrix.dtype)
     keyed.sort()  # by pair, then row
     entry_column, hit, n_kept = _kept(keyed >> row_bits, min_units, all_up_to)
+    keyed = keyed[hit]
+    keyed &= (1 << row_bits) - 1  # the row
     column_bits = max(n_kept - 1, 1).bit_length()
-    keyed = ((keyed[hit] & ((1 << row_bits) - 1)) << column_bits) | entry_column[hit]
+    keyed <<= column_bits
+    keyed |= entry_column[hit]
+    del entry_column, hit
     keyed.sort()  # by row, then column
-    return _csr(keyed >> column_bits, keyed & ((1 << column_bits) - 1), np.ones(len(keyed), dtype=dtype), (n, n_kept))
+    column = (keyed & ((1 << column_bits) - 1)).astype(np.int32)
+    keyed >>= column_bits
+    return _csr(keyed, column, np.ones(len(column), dtype=matrix.dtype), (n, n_kept))
+
+
+def _pair_keys(matrix, row_bits: int) -> np.ndarray:
+    """Every pair entry of ``matrix`` (sorted column indices) as one int64: (a * L + b) << row_bits | row,
+    written into one array, rows of one width at a time."""
+    n_cols = matrix.shape[1]
+    per_row = np.diff(matrix.indptr)
+    keyed = np.empty(int((per_row.astype(np.int64) * (per_row - 1) // 2).sum()), dtype=np.int64)
+    at = 0
+    for width in np.unique(per_row[per_row >= 2]).tolist():
+        members = np.flatnonzero(per_row == width)
+        cols = matrix.indices[matrix.indptr[members][:, None] + np.arange(width)].astype(np.int64)
+        first, second = np.triu_indices(width, 1)
+        block = (cols[:, first] * n_cols + cols[:, second]) << row_bits
+        block |= members[:, None]
+        keyed[at : at + block.size] = block.ravel()
+        at += block.size
+    return keyed
 
 
 def _kept(codes: np.ndarray, min_units: int, all_up_to: int | None) -> tuple[np.ndarray, np.ndarray, int]:
@@ -111,7 +138,9 @@ def _kept(codes: np.ndarray, min_units: int, all_up_to: int | None) -> tuple[np.
     if all_up_to is not None and len(units) > all_up_to:
         min_units = max(min_units, 2)
     keep = units >= min_units
-    return np.repeat(np.cumsum(keep) - 1, units), np.repeat(keep, units), int(keep.sum())
+    column = np.cumsum(keep) - 1
+    column = column.astype(np.int32) if len(column) < 2**31 else column
+    return np.repeat(column, units), np.repeat(keep, units), int(keep.sum())
 
 
 def _csr(row, column, values, shape) -> sp.csr_matrix:
