@@ -250,7 +250,10 @@ class Balance:
     def pulls(self, rows, sizes, splits) -> np.ndarray:
         """(units, len(splits)): e_u . D_j for the units with label ``rows`` and ``sizes``."""
         label = self.deviation[:-1, splits]
-        return rows @ label + sizes[:, None] * (self.deviation[-1, splits] - self.rate @ label)[None, :]
+        pull = rows @ label
+        for j, shift in enumerate((self.deviation[-1, splits] - self.rate @ label).tolist()):
+            pull[:, j] += sizes * shift  # a column at a time: no (units, k) temporaries at a million units
+        return pull
 
     def gram(self, rows, sizes, by_rate) -> np.ndarray:
         """e_u . e_v for every pair of the units with label ``rows``, ``sizes`` and y . rate."""
@@ -262,7 +265,10 @@ class Balance:
         pull = self.pulls(self.counts, self.sizes, slice(None))
         rows = np.arange(len(self.assignment))
         own = self.norm - 2 * self.sizes * self.by_rate + self.sizes**2 * (self.rate @ self.rate + 1)
-        cost = 2 * (pull - pull[rows, self.assignment][:, None]) + 2 * own[:, None]
+        cost = pull  # in place, the same operations: 2 * (pull - pull at its own split) + 2 * own
+        cost -= pull[rows, self.assignment][:, None]
+        cost *= 2
+        cost += 2 * own[:, None]
         cost[rows, self.assignment] = np.inf
         return cost
 
