@@ -70,6 +70,7 @@ from ._waves import deal_in_waves
 __all__ = ["stratify", "pair_indicators"]
 
 _DENSE_CHUNK_ROWS = 1 << 15  # rows converted at a time from a dense Y, to bound memory
+_HASH_ENTRIES = 1 << 22  # entries hashed at a time for the canonical column order (32 MiB per uint64 array)
 # Order 2 with more columns (labels and co-occurring pairs) than this deals only the pairs on two units
 # or more, with the deal whose steps cost the entries they place (:mod:`._pairs`); up to it, every
 # pair, with the deal that picks the column with fewest units left (its steps cost the columns).
@@ -370,12 +371,18 @@ def _canonical_order(counts: sp.csr_matrix, salt: int = 0) -> np.ndarray:
     """Column order by (positive units, content hash): the same for any order of the columns (another
     ``salt`` orders columns of equal counts another way)."""
     by_column = counts.tocsc()
-    units = np.diff(by_column.indptr)
-    values = by_column.data if not salt else by_column.data.astype(np.uint64) + np.uint64(salt)
-    mixed = entry_hash(by_column.indices, values)
+    indptr = by_column.indptr
+    units = np.diff(indptr)
     content = np.zeros(len(units), dtype=np.uint64)
-    nonempty = units > 0
-    content[nonempty] = np.add.reduceat(mixed, by_column.indptr[:-1][nonempty])
+    # columns a block of about _HASH_ENTRIES entries at a time (wrapping sums: the same in any grouping)
+    cuts = np.unique(np.r_[np.searchsorted(indptr, np.arange(0, indptr[-1], _HASH_ENTRIES), side="right") - 1, len(units)])
+    for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        start, stop = indptr[lo], indptr[hi]
+        values = by_column.data[start:stop]
+        values = values if not salt else values.astype(np.uint64) + np.uint64(salt)
+        mixed = entry_hash(by_column.indices[start:stop], values)
+        nonempty = np.flatnonzero(units[lo:hi] > 0) + lo
+        content[nonempty] = np.add.reduceat(mixed, indptr[nonempty] - start) if len(nonempty) else 0
     return np.lexsort((content, units))
 
 

@@ -190,8 +190,11 @@ class Repair:
     def _held(self) -> np.ndarray:
         """(L, k): the units holding each column, per split."""
         k = len(self.targets)
-        entry_split = np.repeat(self.assignment, np.diff(self.counts.indptr))
-        return np.bincount(self.counts.indices * k + entry_split, minlength=self.counts.shape[1] * k).reshape(-1, k)
+        cells = self.counts.shape[1] * k
+        kind = np.int32 if cells < 2**31 else np.int64  # int32 codes: half the memory at many pairs
+        code = np.repeat(self.assignment.astype(kind), np.diff(self.counts.indptr))
+        code += self.counts.indices.astype(kind, copy=False) * kind(k)
+        return np.bincount(code, minlength=cells).reshape(-1, k)
 
     def _tiny(self) -> bool:
         """Few enough single rows for :func:`exact_cover`."""
