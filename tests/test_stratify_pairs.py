@@ -138,3 +138,102 @@ def test_medical_order_two_beats_order_one_and_scikit_multilearns_order_two_on_l
     (ld_1, lpd_1), (ld_2, lpd_2) = np.mean(first, axis=0), np.mean(second, axis=0)
     assert lpd_2 <= 2.02e-3 and lpd_2 < lpd_1
     assert ld_2 <= ld_1 + 1e-12
+
+
+# ---------------------------------------------------------------------------------------------
+# the deal in waves (_waves.py), the pair columns by sorts, the gaps the cover leaves
+
+
+@st.composite
+def sparse_rows(draw):
+    """Random sparse 0/1 rows (some empty) over 20-80 labels with uneven frequencies; shares; a seed."""
+    data = np.random.default_rng(draw(st.integers(0, 2**16)))
+    n, n_labels = draw(st.integers(20, 300)), draw(st.integers(20, 80))
+    skew = data.dirichlet(np.full(n_labels, draw(st.sampled_from([0.3, 1.0]))))
+    rows = np.repeat(np.arange(n), data.poisson(draw(st.sampled_from([1, 3, 8])), n))
+    Y = sp.csr_matrix((np.ones(len(rows), np.uint8), (rows, data.choice(n_labels, len(rows), p=skew))), shape=(n, n_labels))
+    Y.sum_duplicates()
+    Y.data[:] = 1
+    raw = np.array(draw(st.lists(st.integers(1, 9), min_size=2, max_size=5)), dtype=float)
+    return Y, raw / raw.sum(), draw(st.integers(0, 2**32 - 1))
+
+
+def _canonical_counts(Y):
+    from core.splits.stratify._engine import _as_count_csr, _canonical_order, _permute_columns
+    from core.splits.stratify._pairs import pair_columns
+
+    counts = _as_count_csr(Y)
+    counts = sp.hstack([counts, pair_columns(counts)], format="csr")
+    return _permute_columns(counts, _canonical_order(counts))
+
+
+@PROPERTY
+@given(sparse_rows())
+def test_waves_place_every_unit_at_the_exact_sizes_and_return_the_demand_left(problem):
+    from core.splits.stratify._waves import deal_in_waves
+
+    Y, shares, seed = problem
+    counts = _canonical_counts(Y)
+    targets = largest_remainder(Y.shape[0], shares)
+    rng = np.random.default_rng(seed)
+    assignment, demand = deal_in_waves(counts, shares, targets, rng.permutation(Y.shape[0]), rng)
+    assert np.bincount(assignment, minlength=len(shares)).tolist() == targets.tolist()
+    k = len(shares)
+    held = np.bincount(counts.indices * k + np.repeat(assignment, np.diff(counts.indptr)), minlength=counts.shape[1] * k)
+    totals = np.bincount(counts.indices, minlength=counts.shape[1])
+    assert np.allclose(demand, totals[:, None] * shares[None, :] - held.reshape(-1, k))
+
+
+@PROPERTY
+@given(sparse_rows(), st.integers(1, 400))
+def test_a_wave_holds_no_later_batchs_column_and_no_more_units_than_the_room(problem, room):
+    from core.splits.stratify._waves import _batches, _next_conflict, _wave_end
+
+    Y, _, seed = problem
+    counts = _canonical_counts(Y)
+    units, columns, starts = _batches(counts, np.random.default_rng(seed).permutation(Y.shape[0]))
+    assert np.array_equal(counts.indices[counts.indptr[units]], np.repeat(columns, np.diff(starts)))  # a batch: its units' first column
+    limit, first = _next_conflict(counts, columns), 0
+    while first < len(columns):
+        last = max(_wave_end(first, limit, starts, room), first + 1)
+        assert last == first + 1 or starts[last] - starts[first] <= room
+        held = {int(c) for u in units[starts[first] : starts[last]] for c in counts.indices[counts.indptr[u] : counts.indptr[u + 1]]}
+        for later in range(first + 1, last):  # no unit of an earlier batch of the wave holds this batch's column
+            earlier = units[starts[first] : starts[later]]
+            assert all(columns[later] not in counts.indices[counts.indptr[u] : counts.indptr[u + 1]] for u in earlier)
+        assert set(columns[first:last].tolist()) <= held
+        first = last
+
+
+@PROPERTY
+@given(sparse_rows(), st.booleans())
+def test_pair_columns_are_the_co_occurring_pairs_on_enough_rows(problem, counted):
+    from core.splits.stratify._pairs import pair_columns
+
+    Y, _, seed = problem
+    if counted:  # counts above 1 take the general path, 0/1 the sorted keys
+        Y = Y.astype(np.int64)
+        Y.data = np.random.default_rng(seed).integers(1, 4, Y.nnz)
+    every = pair_indicators(Y)
+    for min_units in (1, 2, 3):
+        expected = every[:, np.flatnonzero(np.diff(every.tocsc().indptr) >= min_units)]
+        found = pair_columns(Y.tocsr(), min_units=min_units)
+        assert found.shape == expected.shape and (found != expected).nnz == 0
+        assert found.has_sorted_indices
+
+
+@PROPERTY
+@given(sparse_rows())
+def test_the_cover_returns_the_gaps_it_leaves(problem):
+    from core.splits.stratify._repair import Repair
+
+    Y, shares, seed = problem
+    n, n_labels = Y.shape
+    k = len(shares)
+    assignment = np.random.default_rng(seed).integers(0, k, n)  # any split: many gaps to fill
+    repair = Repair(
+        counts=Y.astype(np.int64).tocsr(), is_label=np.ones(n_labels, dtype=bool), sizes=np.ones(n, dtype=np.int64),
+        targets=np.bincount(assignment, minlength=k), goal=np.bincount(assignment, minlength=k).astype(float), band=0,
+        weighted=False, shuffle=np.arange(n), assignment=assignment, demand=np.zeros((n_labels, k)),
+    )  # fmt: skip
+    assert repair.cover_rare_columns() == repair.gaps()

@@ -37,8 +37,11 @@ all, every pair is dealt as above. With more (delicious: 983 labels, 173,508 pai
 by two units or more are kept (a pair on one unit is balanced wherever that unit goes), and the deal
 takes the columns in canonical order, each step reading and updating only its batch's entries
 (:mod:`core.splits.stratify._pairs`), so its cost follows the entries it places, not the columns
-times the batches: delicious at order 2 went from 181 s to under 2 s of CPU. Single rows then get a
-pair polish: the swaps below, scored on labels and pairs alike.
+times the batches: delicious at order 2 went from 181 s to under 2 s of CPU. Single rows are dealt a
+*wave* of batches at a time (:mod:`core.splits.stratify._waves`: consecutive batches none of which
+holds a later one's column), in a few array operations per wave (the 1,000,000 x 10,000 power-law
+set: 584,888 batches in about 1,400 waves), and then get a pair polish: the swaps below, scored on
+labels and pairs alike.
 
 Then, when a label ended a whole unit off its share (or units differ in size), a local search
 polishes the split: the exact best swaps (and, for groups, moves) between every pair of splits,
@@ -62,17 +65,20 @@ from ._deal import deal, largest_remainder
 from ._pairs import deal_by_columns, pair_columns
 from ._repair import Repair, may_lack
 from ._sorted import SORTED_POLISH_ROWS, entry_hash, small_binary, sorted_deal
+from ._waves import deal_in_waves
 
 __all__ = ["stratify", "pair_indicators"]
 
 _DENSE_CHUNK_ROWS = 1 << 15  # rows converted at a time from a dense Y, to bound memory
+_HASH_ENTRIES = 1 << 22  # entries hashed at a time for the canonical column order (32 MiB per uint64 array)
 # Order 2 with more columns (labels and co-occurring pairs) than this deals only the pairs on two units
 # or more, with the deal whose steps cost the entries they place (:mod:`._pairs`); up to it, every
 # pair, with the deal that picks the column with fewest units left (its steps cost the columns).
 # yeast (14 labels, 91 pairs), medical (45, 63) and the 100,000 x 50 bench set (1,071 pairs) stay
 # below; delicious (983 labels, 173,508 pairs) is far above.
 _FEW_COLUMNS = 2048
-_MANY_PAIR_ROUNDS = 2  # with many pairs, the pair polish runs at least this many rounds
+# With many pairs, the pair polish runs at least this many rounds, each exchange among this many units per split.
+_MANY_PAIR_ROUNDS, _MANY_PAIR_SHORTLIST = 1, 128
 
 
 def stratify(
@@ -162,15 +168,20 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
     band = int(sizes.max()) if grouped else 0  # rows a split may stray from its goal
     shuffle = rng.permutation(n_units)  # a random rank per unit breaks every remaining tie
     counts = _permute_columns(counts, columns)
-    assignment, demand = (deal_by_columns if many else deal)(counts, shares, targets, sizes, shuffle, rng, weighted)
+    if many and not weighted:
+        assignment, demand = deal_in_waves(counts, shares, targets, shuffle, rng)
+    else:
+        assignment, demand = (deal_by_columns if many else deal)(counts, shares, targets, sizes, shuffle, rng, weighted)
     repair = Repair(
         counts=counts, is_label=columns < n_labels, sizes=sizes, targets=targets, goal=goal, band=band,
         weighted=weighted, shuffle=shuffle, assignment=assignment, demand=demand,
     )  # fmt: skip
-    if repair.polish() or repair.may_lack(shares):
-        repair.cover_rare_columns()
+    gaps = repair.cover_rare_columns() if repair.polish() or repair.may_lack(shares) else None
     if order == 2 and not weighted:  # the pairs' own polish; groups already polish every column above
-        repair.polish_pairs_and_cover(min_rounds=_MANY_PAIR_ROUNDS if many else 0)
+        if many:
+            repair.polish_pairs_and_cover(min_rounds=_MANY_PAIR_ROUNDS, shortlist=_MANY_PAIR_SHORTLIST, gaps=gaps)
+        else:
+            repair.polish_pairs_and_cover(gaps=gaps)
     return repair.assignment
 
 
@@ -360,12 +371,18 @@ def _canonical_order(counts: sp.csr_matrix, salt: int = 0) -> np.ndarray:
     """Column order by (positive units, content hash): the same for any order of the columns (another
     ``salt`` orders columns of equal counts another way)."""
     by_column = counts.tocsc()
-    units = np.diff(by_column.indptr)
-    values = by_column.data if not salt else by_column.data.astype(np.uint64) + np.uint64(salt)
-    mixed = entry_hash(by_column.indices, values)
+    indptr = by_column.indptr
+    units = np.diff(indptr)
     content = np.zeros(len(units), dtype=np.uint64)
-    nonempty = units > 0
-    content[nonempty] = np.add.reduceat(mixed, by_column.indptr[:-1][nonempty])
+    # columns a block of about _HASH_ENTRIES entries at a time (wrapping sums: the same in any grouping)
+    cuts = np.unique(np.r_[np.searchsorted(indptr, np.arange(0, indptr[-1], _HASH_ENTRIES), side="right") - 1, len(units)])
+    for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        start, stop = indptr[lo], indptr[hi]
+        values = by_column.data[start:stop]
+        values = values if not salt else values.astype(np.uint64) + np.uint64(salt)
+        mixed = entry_hash(by_column.indices[start:stop], values)
+        nonempty = np.flatnonzero(units[lo:hi] > 0) + lo
+        content[nonempty] = np.add.reduceat(mixed, indptr[nonempty] - start) if len(nonempty) else 0
     return np.lexsort((content, units))
 
 

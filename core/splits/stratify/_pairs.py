@@ -5,8 +5,8 @@ work: wherever that unit goes, its one split holds the pair and the others do no
 balance is the same for every split. On delicious (16,105 rows x 983 labels) that drops 52,288
 of 173,508 pairs; on power-law label sets (a long tail of rare labels) it drops most of them.
 
-:func:`pair_columns` builds the kept pairs a block of rows at a time (memory: one block of pair
-codes and the kept pairs' entries). :func:`deal_by_columns` is the batched deal of
+:func:`pair_columns` lists every row's pairs and keeps those on enough units, with two plain sorts.
+:func:`deal_by_columns` (groups; single rows take :mod:`core.splits.stratify._waves`) is the batched deal of
 :mod:`core.splits.stratify._deal` over labels and pairs, with two changes that make its cost grow
 with the entries it places instead of with the columns times the batches: the columns are taken
 in their canonical order (fewest units first; on delicious, choosing the column with fewest
@@ -23,8 +23,6 @@ from ._deal import batch_order, batch_quota, fill_unlabelled, interleave
 
 __all__ = ["pair_columns", "deal_by_columns"]
 
-_BLOCK_PAIRS = 1 << 22  # pair entries built at a time (32 MiB of int64 codes)
-_TABLE_CELLS = 1 << 22  # up to 2,048 columns, pairs are looked up in a table of one int64 per (a, b)
 
 
 def pair_codes(matrix: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -48,15 +46,6 @@ def pair_codes(matrix: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.
     return np.concatenate(out_rows), np.concatenate(codes), np.concatenate(values)
 
 
-def _blocks(matrix: sp.csr_matrix) -> list[np.ndarray]:
-    """Rows in consecutive blocks of about ``_BLOCK_PAIRS`` pair entries each."""
-    per_row = np.diff(matrix.indptr).astype(np.int64)
-    pairs = np.cumsum(per_row * (per_row - 1) // 2)
-    cuts = np.searchsorted(pairs, np.arange(_BLOCK_PAIRS, int(pairs[-1]) + _BLOCK_PAIRS, _BLOCK_PAIRS)) + 1 if len(pairs) else []
-    edges = np.unique(np.r_[0, np.minimum(cuts, len(per_row)), len(per_row)])
-    return [np.arange(lo, hi) for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
-
-
 def pair_columns(matrix: sp.csr_matrix, min_units: int = 2, all_up_to: int | None = None) -> sp.csr_matrix:
     """One column per pair of columns of ``matrix`` held by at least ``min_units`` units (rows).
 
@@ -64,9 +53,10 @@ def pair_columns(matrix: sp.csr_matrix, min_units: int = 2, all_up_to: int | Non
     otherwise only those on two units or more.
 
     A unit's pair count is the smaller of its two counts. Columns follow the pairs (a, b), a < b,
-    in order, as in :func:`core.splits.stratify.pair_indicators` (which keeps every pair). The units
-    per pair come from one sparse product (holders.T @ holders); the entries are then built a block
-    of rows at a time, and only the kept pairs' entries are stored.
+    in order, as in :func:`core.splits.stratify.pair_indicators` (which keeps every pair). Every
+    row's pairs are listed once and sorted by pair (the units per pair are the lengths of the runs),
+    then the kept ones by row; both sorts are plain sorts of one int64 key that carries the entry's
+    position (an argsort costs about ten times more) when the bits allow.
 
     Examples
     --------
@@ -82,39 +72,93 @@ def pair_columns(matrix: sp.csr_matrix, min_units: int = 2, all_up_to: int | Non
     if not matrix.has_sorted_indices:
         matrix = matrix.sorted_indices()
     n, n_cols = matrix.shape
-    holders = sp.csr_matrix((np.ones(matrix.nnz, dtype=np.int32), matrix.indices, matrix.indptr), shape=matrix.shape)
-    together = sp.triu(holders.T @ holders, k=1).tocsr()  # units holding both columns, a < b
-    together.sort_indices()
-    if all_up_to is not None and len(together.data) > all_up_to:
+    row_bits = max(n - 1, 1).bit_length()
+    if matrix.nnz and matrix.data.max() == 1 and max(n_cols * n_cols - 1, 1).bit_length() + row_bits <= 62:
+        return _binary_pair_columns(matrix, min_units, all_up_to)
+    row, codes, values = pair_codes(matrix, np.arange(n))
+    if not len(codes):
+        return sp.csr_matrix((n, 0), dtype=matrix.dtype)
+    by_pair = _sort_order(codes, n_cols * n_cols)
+    entry_column, hit, n_kept = _kept(codes[by_pair], min_units, all_up_to)
+    by_pair = by_pair[hit]
+    entry_column = entry_column[hit]
+    by_row = _sort_order(row[by_pair], n)  # rows, and within a row the pairs in order
+    row, by_pair, entry_column = row[by_pair][by_row], by_pair[by_row], entry_column[by_row]
+    return _csr(row, entry_column, values[by_pair], (n, n_kept))
+
+
+def _binary_pair_columns(matrix, min_units, all_up_to) -> sp.csr_matrix:
+    """:func:`pair_columns` of a 0/1 matrix: every pair count is 1, so the two sorts carry the row and
+    then the column in the low bits of one int64 key each, and nothing is gathered (memory: about
+    three int64 words per pair entry at the peak)."""
+    n, n_cols = matrix.shape
+    row_bits = max(n - 1, 1).bit_length()
+    keyed = _pair_keys(matrix, row_bits)
+    if not len(keyed):
+        return sp.csr_matrix((n, 0), dtype=matrix.dtype)
+    keyed.sort()  # by pair, then row
+    entry_column, hit, n_kept = _kept(keyed >> row_bits, min_units, all_up_to)
+    keyed = keyed[hit]
+    keyed &= (1 << row_bits) - 1  # the row
+    column_bits = max(n_kept - 1, 1).bit_length()
+    keyed <<= column_bits
+    keyed |= entry_column[hit]
+    del entry_column, hit
+    keyed.sort()  # by row, then column
+    column = (keyed & ((1 << column_bits) - 1)).astype(np.int32)
+    keyed >>= column_bits
+    return _csr(keyed, column, np.ones(len(column), dtype=matrix.dtype), (n, n_kept))
+
+
+def _pair_keys(matrix, row_bits: int) -> np.ndarray:
+    """Every pair entry of ``matrix`` (sorted column indices) as one int64: (a * L + b) << row_bits | row,
+    written into one array, rows of one width at a time."""
+    n_cols = matrix.shape[1]
+    per_row = np.diff(matrix.indptr)
+    keyed = np.empty(int((per_row.astype(np.int64) * (per_row - 1) // 2).sum()), dtype=np.int64)
+    at = 0
+    for width in np.unique(per_row[per_row >= 2]).tolist():
+        members = np.flatnonzero(per_row == width)
+        cols = matrix.indices[matrix.indptr[members][:, None] + np.arange(width)].astype(np.int64)
+        first, second = np.triu_indices(width, 1)
+        block = (cols[:, first] * n_cols + cols[:, second]) << row_bits
+        block |= members[:, None]
+        keyed[at : at + block.size] = block.ravel()
+        at += block.size
+    return keyed
+
+
+def _kept(codes: np.ndarray, min_units: int, all_up_to: int | None) -> tuple[np.ndarray, np.ndarray, int]:
+    """For pair ``codes`` in sorted order: each entry's column among the kept pairs, whether its pair is
+    kept, and how many are (pairs on at least ``min_units`` units, as :func:`pair_columns` says)."""
+    new = np.empty(len(codes), dtype=bool)
+    new[:1] = True
+    np.not_equal(codes[1:], codes[:-1], out=new[1:])
+    units = np.diff(np.append(np.flatnonzero(new), len(new)))  # units per pair: a row lists each pair once
+    if all_up_to is not None and len(units) > all_up_to:
         min_units = max(min_units, 2)
-    keep = together.data >= min_units
-    first = np.repeat(np.arange(n_cols, dtype=np.int64), np.diff(together.indptr))[keep]
-    kept = first * n_cols + together.indices[keep]  # sorted: rows of the product, then columns
-    del together, holders, first, keep
-    table = None
-    if n_cols * n_cols <= _TABLE_CELLS:  # few columns: look pairs up in a table
-        table = np.full(n_cols * n_cols, -1, dtype=np.int64)
-        table[kept] = np.arange(len(kept))
-    pieces = []
-    for rows in _blocks(matrix):
-        row, codes, values = pair_codes(matrix, rows)
-        if table is not None:
-            column = table[codes]
-            hit = column >= 0
-        else:
-            column = np.minimum(np.searchsorted(kept, codes), max(len(kept) - 1, 0))
-            hit = kept[column] == codes if len(kept) else np.zeros(len(codes), dtype=bool)
-        order = np.argsort(row[hit], kind="stable")  # rows of one width come together: back to row order
-        pieces.append((row[hit][order], column[hit][order].astype(np.int32), values[hit][order]))
-    if not pieces or not len(kept):
-        return sp.csr_matrix((n, len(kept)), dtype=matrix.dtype)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    for piece in pieces:
-        indptr[1:] += np.bincount(piece[0], minlength=n)
-    np.cumsum(indptr, out=indptr)
-    column = np.concatenate([piece[1] for piece in pieces])
-    values = np.concatenate([piece[2] for piece in pieces])
-    return sp.csr_matrix((values, column, indptr), shape=(n, len(kept)))
+    keep = units >= min_units
+    column = np.cumsum(keep) - 1
+    column = column.astype(np.int32) if len(column) < 2**31 else column
+    return np.repeat(column, units), np.repeat(keep, units), int(keep.sum())
+
+
+def _csr(row, column, values, shape) -> sp.csr_matrix:
+    """The CSR matrix of entries sorted by row (and column within a row)."""
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=shape[0]), out=indptr[1:])
+    return sp.csr_matrix((values, column.astype(np.int32), indptr), shape=shape)
+
+
+def _sort_order(keys: np.ndarray, bound: int) -> np.ndarray:
+    """The stable sorting order of nonnegative int ``keys`` below ``bound``: one plain sort of the keys
+    shifted up with each entry's position in the low bits when they fit in 63 bits, else an argsort."""
+    shift = max(len(keys) - 1, 1).bit_length()
+    if max(bound - 1, 1).bit_length() + shift > 62:
+        return np.argsort(keys, kind="stable")
+    keyed = (keys.astype(np.int64) << shift) | np.arange(len(keys), dtype=np.int64)
+    keyed.sort()
+    return keyed & ((1 << shift) - 1)
 
 
 def deal_by_columns(counts, shares, targets, sizes, shuffle, rng, weighted) -> tuple[np.ndarray, np.ndarray]:

@@ -104,15 +104,16 @@ class Repair:
             balance.settle_sizes()
         return True
 
-    def polish_pairs(self, min_rounds: int = 0) -> bool:
+    def polish_pairs(self, min_rounds: int = 0, shortlist: int = _PAIR_SHORTLIST) -> bool:
         """Polish single rows on every column, labels and label pairs alike; whether any swap was taken.
 
         The swaps of :meth:`polish`, scored on the pairs too, for about ``_PAIR_POLISH_WORK``
         multiply-adds in all and at least ``min_rounds`` rounds. Small sparse inputs get it in full
         (medical, 978 rows x 45 labels, 5 folds, seeds 0-2: LPD 2.14e-3 -> 2.00e-3, LD 1.90e-3 ->
         1.88e-3); larger ones with few pairs (yeast, the 100,000 x 50 bench set) get none, as their
-        deal already balances the pairs; with many pairs the engine asks for ``min_rounds`` (delicious:
-        LPD 2.17e-4 -> 2.13e-4). With many columns the candidates' rows stay sparse (:class:`SparseBalance`).
+        deal already balances the pairs; with many pairs the engine asks for one round of a longer
+        ``shortlist`` (delicious, seeds 0-2: LPD 2.177e-4 -> 2.135e-4, where two rounds of 32 reach
+        2.142e-4 in more time). With many columns the candidates' rows stay sparse (:class:`SparseBalance`).
         """
         work = len(self.goal) * (self.counts.nnz + self.counts.shape[0])
         rounds = max(min_rounds, min(_POLISH_MAX_ROUNDS, _PAIR_POLISH_WORK // work))
@@ -121,17 +122,16 @@ class Repair:
         before = self.assignment.copy()
         kind = SparseBalance if self.counts.shape[1] > _DENSE_ROW_COLUMNS else Balance
         balance = kind(counts=self.counts, sizes=self.sizes, assignment=self.assignment, targets=self.goal, moves=False)
-        balance.polish(rounds, shortlist=_PAIR_SHORTLIST)
+        balance.polish(rounds, shortlist=shortlist)
         return not np.array_equal(before, self.assignment)
 
-    def polish_pairs_and_cover(self, min_rounds: int = 0) -> None:
+    def polish_pairs_and_cover(self, min_rounds: int = 0, shortlist: int = _PAIR_SHORTLIST, gaps: int | None = None) -> None:
         """:meth:`polish_pairs`, then :meth:`cover_rare_columns`; the split from before both is kept
-        when they leave more (label, split) gaps than it had (the pair polish does not look at them)."""
-        kept, gaps = self.assignment.copy(), self.gaps()
-        if self.polish_pairs(min_rounds):
-            self.cover_rare_columns()
-            if self.gaps() > gaps:
-                self.assignment[:] = kept
+        when they leave more (label, split) gaps than it had (the pair polish does not look at them).
+        ``gaps``: those of the split now, if known (:meth:`cover_rare_columns` returns them)."""
+        kept, gaps = self.assignment.copy(), self.gaps() if gaps is None else gaps
+        if self.polish_pairs(min_rounds, shortlist) and self.cover_rare_columns() > gaps:
+            self.assignment[:] = kept
 
     def gaps(self) -> int:
         """How many (label, split) pairs lack a label with at least k units (splits with a target only)."""
@@ -149,8 +149,9 @@ class Repair:
         totals = np.bincount(self.counts.indices, minlength=self.counts.shape[1])
         return may_lack(totals=totals, is_label=self.is_label, demand=self.demand, shares=shares, targets=self.targets)
 
-    def cover_rare_columns(self) -> None:
-        """Swap a unit in wherever a label with at least k units is missing from a split.
+    def cover_rare_columns(self) -> int:
+        """Swap a unit in wherever a label with at least k units is missing from a split; the gaps left
+        (as :meth:`gaps` counts them).
 
         A swap keeps every split within ``band`` rows of its ``goal``. When no swap fills a gap
         without opening another, one that opens a single other gap is taken and that gap queued,
@@ -167,6 +168,7 @@ class Repair:
         ...     weighted=False, shuffle=np.arange(4), assignment=np.array([0, 0, 1, 1]), demand=np.zeros((2, 2)),
         ... )
         >>> repair.cover_rare_columns()
+        0
         >>> repair.assignment.tolist()
         [1, 0, 0, 1]
         """
@@ -174,19 +176,25 @@ class Repair:
         required = self.is_label & (held.sum(axis=1) >= len(self.targets))
         missing = [tuple(pair) for pair in np.argwhere(_lacking(held, required, self.targets))]
         if not missing:
-            return
+            return 0
         cover = _Cover.start(self, held=held, required=required)
         cover.fill(missing)
-        if _lacking(cover.held, cover.required, self.targets).any() and self._tiny():
+        left = int(_lacking(cover.held, cover.required, self.targets).sum())  # ``held`` follows every swap
+        if left and self._tiny():
             found = exact_cover(present=cover.present, required=required, assignment=self.assignment, targets=self.targets)
             if found is not None:
                 self.assignment[:] = found
+                left = self.gaps()
+        return left
 
     def _held(self) -> np.ndarray:
         """(L, k): the units holding each column, per split."""
         k = len(self.targets)
-        entry_split = np.repeat(self.assignment, np.diff(self.counts.indptr))
-        return np.bincount(self.counts.indices * k + entry_split, minlength=self.counts.shape[1] * k).reshape(-1, k)
+        cells = self.counts.shape[1] * k
+        kind = np.int32 if cells < 2**31 else np.int64  # int32 codes: half the memory at many pairs
+        code = np.repeat(self.assignment.astype(kind), np.diff(self.counts.indptr))
+        code += self.counts.indices.astype(kind, copy=False) * kind(k)
+        return np.bincount(code, minlength=cells).reshape(-1, k)
 
     def _tiny(self) -> bool:
         """Few enough single rows for :func:`exact_cover`."""
@@ -230,7 +238,8 @@ class Balance:
         )
         label = (self.counts.T @ onehot).toarray() - self.rate[:, None] * split_rows[None, :]
         self.deviation = np.vstack([label, split_rows - targets])  # (L + 1, k)
-        self.norm = self.counts.multiply(self.counts).sum(axis=1).A1  # |y_u|^2
+        squares = sp.csr_matrix((self.counts.data**2, self.counts.indices, self.counts.indptr), shape=self.counts.shape)
+        self.norm = squares.sum(axis=1).A1  # |y_u|^2 (whole numbers: exact in any order)
 
     def rows(self, units: np.ndarray) -> np.ndarray:
         """The label counts of a few ``units`` as a dense (len(units), L) array."""
@@ -244,7 +253,10 @@ class Balance:
     def pulls(self, rows, sizes, splits) -> np.ndarray:
         """(units, len(splits)): e_u . D_j for the units with label ``rows`` and ``sizes``."""
         label = self.deviation[:-1, splits]
-        return rows @ label + sizes[:, None] * (self.deviation[-1, splits] - self.rate @ label)[None, :]
+        pull = rows @ label
+        for j, shift in enumerate((self.deviation[-1, splits] - self.rate @ label).tolist()):
+            pull[:, j] += sizes * shift  # a column at a time: no (units, k) temporaries at a million units
+        return pull
 
     def gram(self, rows, sizes, by_rate) -> np.ndarray:
         """e_u . e_v for every pair of the units with label ``rows``, ``sizes`` and y . rate."""
@@ -256,7 +268,10 @@ class Balance:
         pull = self.pulls(self.counts, self.sizes, slice(None))
         rows = np.arange(len(self.assignment))
         own = self.norm - 2 * self.sizes * self.by_rate + self.sizes**2 * (self.rate @ self.rate + 1)
-        cost = 2 * (pull - pull[rows, self.assignment][:, None]) + 2 * own[:, None]
+        cost = pull  # in place, the same operations: 2 * (pull - pull at its own split) + 2 * own
+        cost -= pull[rows, self.assignment][:, None]
+        cost *= 2
+        cost += 2 * own[:, None]
         cost[rows, self.assignment] = np.inf
         return cost
 
@@ -385,6 +400,23 @@ class SparseBalance(Balance):
 
     def rows(self, units: np.ndarray) -> sp.csr_matrix:
         return self.counts[units]
+
+    def transfer(self, units, signs, a: int, b: int) -> None:
+        """:meth:`Balance.transfer`, the dense rate term once per split and only when the rows moved do not cancel
+        (a swap of two single rows leaves it as it was): each unit's own columns cost its entries only."""
+        moved = 0.0  # rows going from a to b
+        for unit, sign in zip(units, signs, strict=True):
+            lo, hi = self.counts.indptr[unit], self.counts.indptr[unit + 1]
+            columns, data = self.counts.indices[lo:hi], self.counts.data[lo:hi]
+            self.deviation[columns, a] -= sign * data
+            self.deviation[columns, b] += sign * data
+            moved += sign * self.sizes[unit]
+            self.assignment[unit] = b if sign > 0 else a
+        if moved:
+            self.deviation[:-1, a] += moved * self.rate
+            self.deviation[:-1, b] -= moved * self.rate
+            self.deviation[-1, a] -= moved
+            self.deviation[-1, b] += moved
 
     def gram(self, rows, sizes, by_rate) -> np.ndarray:
         cross = np.outer(by_rate, sizes)
