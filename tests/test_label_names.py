@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from core import diagnostics as dx
@@ -59,6 +59,8 @@ names = st.text(alphabet="ab=", min_size=1, max_size=4)
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(names, st.lists(names, min_size=2, max_size=3, unique=True), min_size=1, max_size=3))
+@example({"a": ["=", "===="], "a===": ["=", "a"]})  # a clash, so that path runs on every run
+@example({"a": ["b=1", "c"], "a=b": ["1", "0"]})
 def test_encoding_refuses_exactly_the_tasks_whose_label_names_clash(values_of):
     """Task names and values of 'a', 'b' and '=': an error exactly when two (task, value) pairs read alike."""
     frame = pd.DataFrame({task: [values[i % len(values)] for i in range(6)] for task, values in values_of.items()})
@@ -66,7 +68,7 @@ def test_encoding_refuses_exactly_the_tasks_whose_label_names_clash(values_of):
     pairs = {(task, value) for task, values in values_of.items() for value in values}
     clash = len({label_name(task, value) for task, value in pairs}) < len(pairs)
     if clash:
-        with pytest.raises(DataError, match="^Tasks '.*' and '.*' both have a label named '.*'; rename '.*'"):
+        with pytest.raises(DataError, match=r"^Tasks '.*' and '.*' both have a label named '.*' \(.*\); rename '.*'"):
             encode_tasks(frame, tasks)
     else:
         encoded = encode_tasks(frame, tasks)
