@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from ..errors import DataError
 from ..tasks import Task, encode_tasks, label_name
 
-__all__ = ["LabelSets", "label_columns", "label_keys", "bin_codes", "exact_quantile_edges", "sampled_edges", "encode_sets"]
+__all__ = ["LabelSets", "label_columns", "label_keys", "bin_codes", "sampled_edges", "encode_sets"]
 
 _BRACKETS = (0.002, 0.02, 0.2, None)  # widths around the rough quantiles tried before reading all values
 
@@ -62,69 +62,10 @@ def key_hashes(keys: pd.DataFrame) -> np.ndarray:
 # --------------------------------------------------------------------------- exact quantiles
 
 
-def _finite(series: pd.Series) -> np.ndarray:
-    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    return values[np.isfinite(values)]
-
-
-def _bracket_part(series: pd.Series, low: np.ndarray, high: np.ndarray) -> tuple[int, np.ndarray, list]:
-    """Per bracket: values below it, and the values inside it (sorted later on the client)."""
-    values = _finite(series)
-    below = np.array([(values < lo).sum() for lo in low], dtype=np.int64)
-    inside = [values[(values >= lo) & (values <= hi)] for lo, hi in zip(low, high, strict=True)]
-    return values.size, below, inside
-
-
-def exact_quantile_edges(client, frame, column: str, n_bins: int, run) -> np.ndarray:
-    """The bin edges ``np.unique(np.quantile(values, linspace(0, 1, n_bins + 1)))`` of a column, exactly.
-
-    Dask's quantiles are approximate (they merge per-partition percentiles); here they only bracket
-    the exact order statistics: one more pass counts the values below each bracket and brings back
-    the values inside it, from which the exact order statistics, and numpy's linear interpolation
-    between them, follow. A bracket that misses (a rough quantile too far off) is widened; the last
-    try brings back every value. So the edges, and every row's bin, equal the in-memory engine's.
-    """
-    import dask
-
-    qs = np.linspace(0.0, 1.0, n_bins + 1)
-    series = frame[column]
-    parts = series.to_delayed()
-    widths = [w for w in _BRACKETS if w is not None]
-    rough_qs = np.clip(np.concatenate([qs - w for w in widths] + [qs + w for w in widths]), 0, 1)
-    finite = series.map_partitions(lambda s: pd.Series(_finite(s)), meta=(column, "f8"))
-    rough = run([finite.quantile(rough_qs)])[0].to_numpy()
-    rough_low = rough[: qs.size * len(widths)].reshape(len(widths), qs.size)
-    rough_high = rough[qs.size * len(widths):].reshape(len(widths), qs.size)
-    for attempt in range(len(_BRACKETS)):
-        if _BRACKETS[attempt] is None:
-            low, high = np.full(qs.size, -np.inf), np.full(qs.size, np.inf)
-        else:
-            low, high = rough_low[attempt], rough_high[attempt]
-        got = run([dask.delayed(_bracket_part)(part, low, high) for part in parts])
-        n = sum(g[0] for g in got)
-        if n == 0:
-            raise DataError(f"Regression column '{column}' has no numeric values; pick a numeric column.")
-        below = np.sum([g[1] for g in got], axis=0)
-        position = qs * (n - 1)
-        lo_rank, hi_rank = np.floor(position).astype(np.int64), np.ceil(position).astype(np.int64)
-        inside = [np.sort(np.concatenate([g[2][i] for g in got])) for i in range(qs.size)]
-        fits = all(
-            below[i] <= lo_rank[i] and hi_rank[i] < below[i] + inside[i].size for i in range(qs.size)
-        )
-        if fits:
-            values = [
-                np.quantile(inside[i][[lo_rank[i] - below[i], hi_rank[i] - below[i]]], position[i] - lo_rank[i])
-                if hi_rank[i] != lo_rank[i] else inside[i][lo_rank[i] - below[i]]
-                for i in range(qs.size)
-            ]
-            edges = np.unique(np.array(values, dtype=np.float64))
-            return edges if edges.size >= 2 else np.array([values[0], values[-1]])
-    raise AssertionError("the last bracket holds every value")  # pragma: no cover
-
-
 def sampled_edges(samples: list, n_bins: int, bracket, column: str) -> np.ndarray:
-    """The exact bin edges of :func:`exact_quantile_edges`, bracketed by rough quantiles of per-partition samples.
+    """A regression column's exact bin edges, ``np.unique(np.quantile(values, linspace(0, 1, n_bins + 1)))``.
 
+    Bracketed by rough quantiles of per-partition samples, so no pass brings back every value.
     ``samples`` holds each partition's (finite values, sorted sample of them); ``bracket(low, high)``
     runs :func:`core.cluster._rows.bracket_of` on every partition (values kept in worker memory). The
     rough quantiles of the pooled samples (each weighted by its partition's values) only bracket the
