@@ -16,6 +16,7 @@ from ._features import (
     prepare_split,
     resolve_parts,
 )
+from ._fit_run import RunOutcome, fit_run
 from ._grouping import (
     EXHAUSTIVE_TASKS,
     TaskGrouping,
@@ -49,22 +50,22 @@ from ._records import (
 )
 from ._runs import (
     RUN_STATUSES,
-    RunOutcome,
     RunRecord,
     RunWriter,
-    TransferFlags,
     best_val_metrics,
     check_runs_dir,
-    fit_run,
     list_runs,
     read_run,
     run_config,
     run_metrics,
+    split_digest,
+)
+from ._runs_table import (
+    TransferFlags,
     runs_frame,
     seed_gains,
     seed_summary,
     seeds_metrics,
-    split_digest,
     transfer_flags,
 )
 from ._sampler import MultiTaskDistributedSampler, label_indicators
