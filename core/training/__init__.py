@@ -8,6 +8,7 @@ reads the folders back as the runs table (``runs_frame``, ``seed_summary``).
 
 from ._affinity import AFFINITY_BATCHES, affinity_frame, gradient_affinity
 from ._baselines import BASELINES, Baselines, baseline_losses, fit_baselines, tree_baselines
+from ._bootstrap import BOOTSTRAP_RESAMPLES, bootstrap_primary
 from ._distributed import distributed_world, fit_distributed
 from ._features import (
     FeatureConfig,
@@ -71,12 +72,10 @@ from ._runs_table import (
 from ._sampler import MultiTaskDistributedSampler, label_indicators
 from ._transfer_gain import (
     BLIND_GUESS,
-    BOOTSTRAP_RESAMPLES,
     DELTA_M_FLOOR,
     VERDICTS,
     TaskGain,
     TransferGain,
-    bootstrap_primary,
     transfer_gain_bootstrap,
     transfer_gain_from_metrics,
 )

@@ -56,10 +56,11 @@ from ..model import (
 )
 from ..tasks import Task
 from ._affinity import gradient_affinity
+from ._bootstrap import BOOTSTRAP_SEED
 from ._features import FeatureConfig, Part, PreparedSplit, TargetSpec, prepare_split
 from ._metrics import PRIMARY_METRIC, confusion, task_metrics, unreliable
 from ._records import EpochRecord, TrainConfig, TrainResult
-from ._transfer_gain import BOOTSTRAP_SEED, TransferGain, transfer_gain_bootstrap
+from ._transfer_gain import TransferGain, transfer_gain_bootstrap
 
 __all__ = ["train", "train_step", "StepResult", "LossScales", "fit_on_split", "train_baselines", "transfer_gain"]
 
