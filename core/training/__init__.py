@@ -17,6 +17,7 @@ from ._features import (
     prepare_split,
     resolve_parts,
 )
+from ._fit import fit_on_split, train_baselines, transfer_gain
 from ._fit_run import RunOutcome, fit_run
 from ._grouping import (
     EXHAUSTIVE_TASKS,
@@ -28,7 +29,7 @@ from ._grouping import (
     train_groups,
 )
 from ._lookahead import LookaheadAffinity, lookahead_affinity
-from ._loop import LossScales, StepResult, fit_on_split, train, train_baselines, train_step, transfer_gain
+from ._loop import LossScales, StepResult, train, train_step
 from ._metrics import (
     LOWER_IS_BETTER,
     METRICS,

@@ -39,7 +39,8 @@ from ..errors import ConfigError
 from ..model import ModelConfig
 from ..tasks import Task
 from ._features import FeatureConfig, Part, PreparedSplit
-from ._loop import prepare_for_fit, step_agreement, train
+from ._fit import prepare_for_fit
+from ._loop import step_agreement, train
 from ._records import EpochRecord, TrainConfig, TrainResult
 from ._sampler import MultiTaskDistributedSampler
 
