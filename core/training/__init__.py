@@ -11,7 +11,6 @@ from ._baselines import BASELINES, Baselines, baseline_losses, fit_baselines, tr
 from ._bootstrap import BOOTSTRAP_RESAMPLES, bootstrap_primary
 from ._distributed import distributed_world, fit_distributed
 from ._features import (
-    FeatureConfig,
     PreparedSplit,
     default_feature_columns,
     prepare_split,
@@ -40,6 +39,7 @@ from ._metrics import (
     task_metrics,
     unreliable,
 )
+from ._preprocess import FeatureConfig
 from ._records import (
     EpochRecord,
     TrainConfig,

@@ -36,8 +36,9 @@ import pandas as pd
 from ..model import ModelConfig
 from ..tasks import Task
 from ._bootstrap import BOOTSTRAP_SEED
-from ._features import FeatureConfig, PreparedSplit, prepare_split
+from ._features import PreparedSplit, prepare_split
 from ._loop import train
+from ._preprocess import FeatureConfig
 from ._records import EpochRecord, TrainConfig, TrainResult
 from ._transfer_gain import TransferGain, transfer_gain_bootstrap
 
