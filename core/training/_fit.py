@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+import numpy as np  # noqa: F401 (the examples use it, as they did in _loop.py)
 import pandas as pd
 
 from ..model import ModelConfig
@@ -72,7 +73,6 @@ def fit_on_split(
 
     Examples
     --------
-    >>> import numpy as np
     >>> frame = pd.DataFrame({"x": np.arange(60.0), "y": np.arange(60) % 3, "g": np.arange(60) // 4})
     >>> folds = [f"fold-{i % 3}" for i in range(60)]
     >>> result = fit_on_split(frame, [Task("y", ("y",), "multiclass")], folds, feature_columns=["x"],
@@ -116,7 +116,6 @@ def train_baselines(
 
     Examples
     --------
-    >>> import numpy as np
     >>> frame = pd.DataFrame({"x": np.arange(40.0), "y": np.arange(40) % 2, "z": np.arange(40.0) ** 0.5})
     >>> tasks = [Task("y", ("y",), "binary"), Task("z", ("z",), "regression")]
     >>> prepared = prepare_split(frame, tasks, ["train"] * 30 + ["val"] * 5 + ["test"] * 5)
@@ -146,7 +145,6 @@ def transfer_gain(
 
     Examples
     --------
-    >>> import numpy as np
     >>> frame = pd.DataFrame({"x": np.arange(40.0), "y": np.arange(40) % 2, "z": np.arange(40.0) ** 0.5})
     >>> tasks = [Task("y", ("y",), "binary"), Task("z", ("z",), "regression")]
     >>> prepared = prepare_split(frame, tasks, ["train"] * 30 + ["val"] * 5 + ["test"] * 5)
