@@ -1,21 +1,21 @@
 """The Model page's task-affinity work in a background thread: the lookahead affinity (TAG), or training a grouping.
 
-Like :mod:`dashboard.training_run`, a job runs in a daemon thread that never calls streamlit; the page
-polls :meth:`AffinityJob.snapshot` from a fragment and Stop sets an event the work polls. A job belongs
-to the training run it was started from (``run_id``): it prepares the same split with the run's settings.
+A job is a :class:`dashboard.background.BackgroundJob`, as the training run and the run queue are: a daemon thread
+that never calls streamlit writes a shared record the page polls (:meth:`AffinityJob.snapshot`, from a fragment),
+and Stop sets the event the work polls. A job belongs to the training run it was started from (``run_id``): it
+prepares the same split with the run's settings.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.errors import TaskSplitError
 from core.training import PreparedSplit, lookahead_affinity, prepare_split, train_groups
+from dashboard.background import BackgroundJob, Shared, unexpected
 from dashboard.training_run import RunRequest
 
 __all__ = ["AffinityJob", "JobSnapshot", "lookahead_job", "groups_job"]
@@ -38,9 +38,12 @@ class JobSnapshot:
 
 
 @dataclass(kw_only=True)
-class _State:
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    stop: threading.Event = field(default_factory=threading.Event)
+class _Shared(Shared[JobSnapshot]):
+    """What the thread writes and the page reads; every access holds ``lock``."""
+
+    kind: str
+    run_id: int
+    groups: tuple[tuple[str, ...], ...] | None = None
     running: bool = True
     progress: float = 0.0
     text: str = "Preparing the features…"
@@ -48,10 +51,12 @@ class _State:
     error: str | None = None
     started: float = field(default_factory=time.perf_counter)
 
-    def update(self, **values) -> None:
+    def snapshot(self) -> JobSnapshot:
         with self.lock:
-            for name, value in values.items():
-                setattr(self, name, value)
+            elapsed = time.perf_counter() - self.started
+            return JobSnapshot(kind=self.kind, run_id=self.run_id, running=self.running, progress=self.progress,
+                               text=f"{self.text} {elapsed:.0f} s", result=self.result, error=self.error,
+                               groups=self.groups)
 
 
 def _prepared(request: RunRequest) -> PreparedSplit:
@@ -63,55 +68,40 @@ def _prepared(request: RunRequest) -> PreparedSplit:
     )
 
 
-def _body(state: _State, work: Callable[[PreparedSplit], object], request: RunRequest, what: str) -> None:
+Work = Callable[[PreparedSplit, _Shared], object]
+
+
+def _work(shared: _Shared, work: Work, request: RunRequest, what: str) -> None:
+    """The thread's body: prepare the run's split, do ``work`` on it; every outcome ends in ``shared``."""
     try:
         prepared = _prepared(request)
-        state.update(text=f"{what}…")
-        state.update(result=work(prepared))
+        shared.update(text=f"{what}…")
+        shared.update(result=work(prepared, shared))
     except TaskSplitError as error:
-        state.update(error=str(error))
+        shared.update(error=str(error))
     except Exception as error:  # noqa: BLE001 - the thread's last resort: an unexpected error must reach the page
-        log.exception("Affinity job failed")
-        state.update(error=f"{what} failed unexpectedly ({type(error).__name__}: {error}). "
-                           "The details are in the server log.")
+        why = unexpected(log, what, error)  # the traceback goes to the server log
+        shared.update(error=f"{what} failed unexpectedly ({why}). The details are in the server log.")
     finally:
-        state.update(running=False, progress=1.0)
+        shared.update(running=False, progress=1.0)
 
 
-class AffinityJob:
-    """A lookahead measurement (``kind="lookahead"``) or a grouping's training (``kind="groups"``) in its thread."""
+class AffinityJob(BackgroundJob[JobSnapshot]):
+    """A lookahead measurement (``kind="lookahead"``) or a grouping's training (``kind="groups"``) in its thread:
+    ``work(prepared, shared)`` on the run's split, its result kept; ``what`` names it in the progress line."""
 
-    def __init__(self, kind: str, run_id: int, request: RunRequest, work, what: str, groups=None):
+    def __init__(self, kind: str, run_id: int, request: RunRequest, work: Work, what: str, groups=None):
         self.kind, self.run_id, self.groups = kind, run_id, groups
-        self._state = _State()
-        self._thread = threading.Thread(target=_body, args=(self._state, lambda p: work(p, self._state), request, what),
-                                        name=f"affinity-{kind}-{run_id}", daemon=True)
-        weakref.finalize(self, self._state.stop.set)  # a job nobody can see stops within a batch or an epoch
-
-    def start(self) -> AffinityJob:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._state.stop.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def snapshot(self) -> JobSnapshot:
-        state = self._state
-        with state.lock:
-            elapsed = time.perf_counter() - state.started
-            return JobSnapshot(kind=self.kind, run_id=self.run_id, running=state.running, progress=state.progress,
-                               text=f"{state.text} {elapsed:.0f} s", result=state.result, error=state.error,
-                               groups=self.groups)
+        shared = _Shared(kind=kind, run_id=run_id, groups=groups)
+        # A job nobody can see stops within a batch or an epoch (BackgroundJob's backstop): the thread holds
+        # only ``shared``, never the job.
+        super().__init__(_work, shared, work, request, what, name=f"affinity-{kind}-{run_id}")
 
 
 def lookahead_job(run_id: int, request: RunRequest) -> AffinityJob:
     """Measure the lookahead affinity (TAG) on the run's split and settings."""
 
-    def work(prepared: PreparedSplit, state: _State):
+    def work(prepared: PreparedSplit, state: _Shared):
         def step(done: int, total: int) -> None:
             state.update(progress=done / max(total, 1), text=f"Lookahead affinity: batch {done}/{total}")
 
@@ -124,7 +114,7 @@ def lookahead_job(run_id: int, request: RunRequest) -> AffinityJob:
 def groups_job(run_id: int, request: RunRequest, groups: tuple[tuple[str, ...], ...]) -> AffinityJob:
     """Train one model per group on the run's split and settings."""
 
-    def work(prepared: PreparedSplit, state: _State):
+    def work(prepared: PreparedSplit, state: _Shared):
         planned = request.config.epochs * len(groups)
         done = [0]
 

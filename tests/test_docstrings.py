@@ -15,7 +15,7 @@ MODULES = sorted(info.name for info in pkgutil.walk_packages(core.__path__, "cor
 MIN_EXAMPLES = {  # modules with examples that must not quietly disappear
     "core.figures._distribution": 1, "core.figures._facets": 1, "core.figures._diagnostics": 1, "core.figures._cooccurrence": 1,
     "core.figures._comparison": 1, "core.figures._drilldown": 1, "core.figures._training": 1,
-    "core.report._render": 5, "core.model._network": 1, "core.training._features": 1, "core.training._metrics": 1, "core.training._loop": 1,
+    "core.report._render": 5, "core.model._network": 1, "core.training._features": 1, "core.training._metrics": 1, "core.training._loop": 1, "core.training._fit": 1,
 }  # fmt: skip
 
 

@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 
 from core import diagnostics as dx
 from core.errors import DataError
-from core.splits import SplitConfig, split
+from core.splits import (
+    MultiTaskStratifiedGroupKFold,
+    MultiTaskStratifiedKFold,
+    MultiTaskStratifiedShuffleSplit,
+    RepeatedMultiTaskStratifiedKFold,
+    SplitConfig,
+    multitask_train_test_split,
+    split,
+)
 from core.tasks import Task, encode_tasks, label_name
 from dashboard import state
 from tests.apptest import open_app
@@ -52,6 +60,34 @@ def test_split_and_diagnostics_refuse_the_clash_in_one_line():
 def test_a_task_named_a_equals_b_beside_a_without_a_clash_keeps_its_names():
     frame = clashing_frame().assign(a=lambda f: f["a"].replace({"b=1": "x=y"}))
     assert encode_tasks(frame, TASKS).labels == ("a=c", "a=x=y", "a=b=0", "a=b=1")
+
+
+def clashing_y(rows: int = 60) -> pd.DataFrame:
+    """``y`` for the sklearn splitters: the minority classes (the labels they keep of a two-class column) clash."""
+    return pd.DataFrame({"a": ["b=1"] * (rows // 3) + ["c"] * (rows - rows // 3),
+                         "a=b": [1] * (rows // 3 + 5) + [0] * (rows - rows // 3 - 5)})
+
+
+@pytest.mark.parametrize("splitter", [
+    lambda X, y: list(MultiTaskStratifiedKFold(3).split(X, y)),
+    lambda X, y: list(RepeatedMultiTaskStratifiedKFold(n_splits=3, n_repeats=2).split(X, y)),
+    lambda X, y: list(MultiTaskStratifiedGroupKFold(3).split(X, y, groups=np.arange(len(X)) // 2)),
+    lambda X, y: list(MultiTaskStratifiedShuffleSplit(2, test_size=0.25).split(X, y)),
+    lambda X, y: multitask_train_test_split(X, stratify=y, test_size=0.25),
+], ids=["kfold", "repeated", "group_kfold", "shuffle_split", "train_test_split"])
+def test_the_sklearn_splitters_refuse_the_clash_with_the_same_error(splitter):
+    y = clashing_y()
+    with pytest.raises(DataError) as raised:
+        splitter(np.zeros((len(y), 1)), y)
+    assert str(raised.value) == CLASH
+
+
+def test_the_sklearn_splitters_keep_label_names_that_differ():
+    """Task ``a`` with the value ``x=y`` beside task ``a=b``: no clash, and a warning names the label as ever."""
+    y = clashing_y().assign(a=["x=y"] * 2 + ["c"] * 58)
+    with pytest.warns(UserWarning, match=r"too rare to appear in every one of the 3 splits: a=x=y \(2 rows\)"):
+        folds = list(MultiTaskStratifiedKFold(3).split(np.zeros((len(y), 1)), y))
+    assert sorted(np.concatenate([test for _, test in folds]).tolist()) == list(range(len(y)))
 
 
 names = st.text(alphabet="ab=", min_size=1, max_size=4)

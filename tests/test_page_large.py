@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.apptest import new_app, open_app
+from tests.pages import reload
 
 ROWS_PER_FILE, FILES = 1_500, 3
 ROOT = Path(__file__).resolve().parents[1]
@@ -232,16 +233,6 @@ def test_task_scores_from_counts_equal_the_in_memory_ones():
     np.testing.assert_allclose(ours["missing_share"], theirs["missing_share"], atol=1e-12)
     np.testing.assert_array_equal(ours["absent_classes"], theirs["absent_classes"])
     assert len(ours) == len(theirs) == len(data.tasks) * 3
-
-
-def reload(at: AppTest) -> AppTest:
-    """A new session opened at the address the old one ended on, as a browser reload does."""
-    fresh = new_app()
-    for key, value in at.query_params.items():
-        fresh.query_params[key] = value
-    fresh.run()
-    assert not fresh.exception, [e.value for e in fresh.exception]
-    return fresh
 
 
 @pytest.mark.slow

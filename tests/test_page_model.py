@@ -11,45 +11,33 @@ from core.data import Dataset
 from core.splits import SplitConfig
 from core.tasks import Task
 from dashboard import state
-from tests.apptest import open_app
-
-PAGE = "views/model.py"
-JOIN_SECONDS = 120  # a bound on waiting for the training thread; a 2-epoch wagepan run takes about a second
+from tests.pages import JOIN_SECONDS, MODEL_PAGE, finish, model_app, open_model, train
 
 
 @pytest.fixture
 def app():
     """A fresh app on the Model page; any run still going at the end is stopped and waited for."""
-    at = open_app()
-    yield at
-    run = at.session_state.get(state.TRAINING)
-    if run is not None:
-        run.stop()
-        run.join(timeout=JOIN_SECONDS)
+    with model_app() as at:
+        yield at
 
 
-def open_model(at: AppTest) -> AppTest:
-    at.switch_page(PAGE).run()
+@pytest.fixture(scope="module")
+def eight_tasks():
+    """wagepan's seven tasks plus ``black`` (9 loss panels on 3 rows, which plotly once refused: a domain of
+    -5.55e-17), trained 2 epochs with the baselines once for the tests that read the finished run (each trained
+    its own before, the slowest runs of the file)."""
+    with model_app() as at:
+        at.session_state[state.TASKS] = (*at.session_state[state.TASKS], Task("black", ("black",), "binary"))
+        run = finish(train(open_model(at), 2, baselines=True))
+        yield at, run
+
+
+def finished(eight_tasks) -> tuple[AppTest, object]:
+    """The shared finished run, its page drawn afresh (another test may have left it on another page)."""
+    at, run = eight_tasks
+    at.switch_page(MODEL_PAGE).run()
     assert not at.exception
-    return at
-
-
-def train(at: AppTest, epochs: int, **checks: bool) -> AppTest:
-    at.number_input(key="model_epochs").set_value(epochs)
-    for key, value in checks.items():
-        at.checkbox(key=f"model_{key}").set_value(value)
-    at.button(key="model_train").click().run()
-    assert not at.exception
-    return at
-
-
-def finish(at: AppTest):
-    """Wait for the run's thread (bounded), then rerun the page as the fragment's poll would."""
-    run = at.session_state[state.TRAINING]
-    assert run.join(timeout=JOIN_SECONDS), "the training thread did not end"
-    at.run()
-    assert not at.exception
-    return run
+    return at, run
 
 
 def chart_keys(at: AppTest) -> list[str]:
@@ -72,9 +60,8 @@ def test_first_visit_offers_the_controls_and_no_run(app):
     assert any("press **Train**" in info.value for info in at.info)
 
 
-def test_a_two_epoch_run_shows_curves_metrics_confusions_and_the_transfer_gain(app):
-    at = train(open_model(app), 2, baselines=True)
-    run = finish(at)
+def test_a_two_epoch_run_shows_curves_metrics_confusions_and_the_transfer_gain(eight_tasks):
+    at, run = finished(eight_tasks)
     snapshot = run.snapshot()
     assert snapshot.phase == "finished" and snapshot.error is None
     assert [r.epoch for r in snapshot.records] == [1, 2]
@@ -84,7 +71,7 @@ def test_a_two_epoch_run_shows_curves_metrics_confusions_and_the_transfer_gain(a
     assert list(metrics["task"]) == [t.name for t in at.session_state[state.TASKS]]
     assert metrics.loc[metrics["task"] == "lwage", "r2"].notna().all()
     confusions = [k for k in chart_keys(at) if "model_confusion_" in k]
-    assert len(confusions) == 5  # union, married, poorhlth, occupation, industry; none for the regressions
+    assert len(confusions) == 6  # union, married, poorhlth, occupation, industry, black; none for the regressions
     assert has_chart(at, "model_gain")
     assert set(snapshot.baselines) == {t.name for t in at.session_state[state.TASKS]}
     assert any(metric.label.startswith("Δm") for metric in at.metric)
@@ -98,7 +85,7 @@ def test_stop_ends_the_run_within_an_epoch_and_keeps_the_curves(app):
     assert at.button(key="model_train").disabled  # no second run while one is going
     at.switch_page("views/split.py").run()  # the run goes on while another page is shown
     assert run.running or run.snapshot().result is not None
-    at.switch_page(PAGE).run()
+    at.switch_page(MODEL_PAGE).run()
     assert at.session_state[state.TRAINING] is run
     before = len(run.snapshot().records)
     at.button(key="model_stop").click().run()  # Stop is drawn while the run goes
@@ -143,7 +130,7 @@ def test_a_task_with_no_labelled_train_rows_shows_one_error(app, unlabelled_in_t
     at.session_state[state.DATASET] = unlabelled_in_train
     at.session_state[state.TASKS] = unlabelled_in_train.tasks
     at.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="predefined", split_column="part")
-    at.switch_page(PAGE).run()
+    at.switch_page(MODEL_PAGE).run()
     assert not at.exception and not at.error
     finish(train(at, 2))
     assert len(at.error) == 1
@@ -225,15 +212,9 @@ def test_the_run_objects_docstring_example_runs():
 # --------------------------------------------------------------------------- issue 12: many tasks, broken figures
 
 
-def with_tasks(at: AppTest, tasks: tuple[Task, ...]) -> AppTest:
-    at.session_state[state.TASKS] = tasks
-    return at
-
-
-def test_eight_tasks_train_and_show_curves_metrics_and_the_comparison(app):
+def test_eight_tasks_train_and_show_curves_metrics_and_the_comparison(eight_tasks):
     """wagepan's seven tasks plus ``black``: 9 loss panels on 3 rows, which plotly refused (a domain of -5.55e-17)."""
-    at = with_tasks(app, (*app.session_state[state.TASKS], Task("black", ("black",), "binary")))
-    run = finish(train(open_model(at), 2, baselines=True))
+    at, run = finished(eight_tasks)
     assert run.snapshot().error is None
     assert not at.error and not at.warning
     assert has_chart(at, "model_losses") and has_chart(at, "model_gain")
@@ -292,14 +273,14 @@ def test_the_settings_survive_a_visit_to_another_page(app):
     at.slider(key="model_dropout").set_value(0.2).run()
     at.switch_page("views/data.py").run()
     assert not at.exception
-    at.switch_page(PAGE).run()
+    at.switch_page(MODEL_PAGE).run()
     assert not at.exception and not at.error
     assert at.number_input(key="model_epochs").value == 7
     assert at.checkbox(key="model_baselines").value is True
     assert at.selectbox(key="model_weighting").value == "dwa"
     assert at.slider(key="model_dropout").value == 0.2
     at.switch_page("views/split.py").run()  # twice, through another page
-    at.switch_page(PAGE).run()
+    at.switch_page(MODEL_PAGE).run()
     assert at.number_input(key="model_epochs").value == 7 and at.checkbox(key="model_baselines").value is True
 
 

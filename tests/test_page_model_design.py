@@ -7,38 +7,19 @@ from streamlit.testing.v1 import AppTest
 
 from core.model import ARCHITECTURES, GRADIENT_METHODS
 from dashboard import state
-from tests.apptest import open_app
+from tests.pages import finish, model_app, open_model, train
 
-PAGE = "views/model.py"
-JOIN_SECONDS = 120
 DK = state.ModelDesignKeys
 
 
 @pytest.fixture
 def app():
-    at = open_app()
-    yield at
-    run = at.session_state.get(state.TRAINING)
-    if run is not None:
-        run.stop()
-        run.join(timeout=JOIN_SECONDS)
+    with model_app() as at:
+        yield at
 
 
-def open_model(at: AppTest) -> AppTest:
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
-
-
-def train(at: AppTest, epochs: int = 2):
-    at.number_input(key="model_epochs").set_value(epochs)
-    at.button(key="model_train").click().run()
-    assert not at.exception
-    run = at.session_state[state.TRAINING]
-    assert run.join(timeout=JOIN_SECONDS), "the training thread did not end"
-    at.run()
-    assert not at.exception
-    return run.snapshot()
+def train_snapshot(at: AppTest, epochs: int = 2):
+    return finish(train(at, epochs)).snapshot()
 
 
 def keys(at: AppTest, kind: str) -> set[str]:
@@ -83,7 +64,7 @@ def test_an_mmoe_run_trains_with_its_experts_and_shows_which_experts_each_task_u
     at = open_model(app)
     at.selectbox(key=DK.ARCHITECTURE).select("mmoe").run()
     at.number_input(key=DK.EXPERTS).set_value(3).run()
-    snapshot = train(at)
+    snapshot = train_snapshot(at)
     result = snapshot.result
     assert result.model_config.architecture == "mmoe" and result.model_config.experts == 3
     assert len(next(iter(snapshot.records[-1].gates.values()))) == 3
@@ -95,7 +76,7 @@ def test_a_gradient_method_trains_from_the_page_and_draws_its_weights(app):
     at = open_model(app)
     at.selectbox(key="model_weighting").select("pcgrad").run()
     at.checkbox(key=DK.NORMALIZE).check().run()
-    snapshot = train(at)
+    snapshot = train_snapshot(at)
     assert snapshot.result.config.weighting == "pcgrad" and snapshot.result.config.normalize_losses
     assert any("model_weights" in chart.proto.id for chart in at.get("plotly_chart"))
     assert not at.error
@@ -142,7 +123,7 @@ def test_a_cross_stitch_run_trains_from_the_page(app):
     at = open_model(app)
     at.selectbox(key=DK.ARCHITECTURE).select("cross_stitch").run()
     assert not {DK.COUPLING, DK.EXPERTS} & keys(at, "number_input")  # no parameter of its own
-    snapshot = train(at)
+    snapshot = train_snapshot(at)
     assert snapshot.result.model_config.architecture == "cross_stitch"
     assert snapshot.result.model.alpha.shape[1] == len(snapshot.tasks)
     assert not at.error

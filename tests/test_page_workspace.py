@@ -11,8 +11,9 @@ from core.report import Workspace
 from core.splits import SplitConfig
 from core.tasks import Task
 from dashboard import state
-from tests.apptest import new_app, open_app
+from tests.apptest import open_app
 from tests.messy import labels_csv, panel_csv
+from tests.pages import reload
 
 CHOSEN = (Task("employed", ("employed",), "binary"), Task("health", ("health",), "multiclass"))
 
@@ -27,16 +28,6 @@ def upload(at, name: str, content: bytes):
 def address(at) -> dict[str, list[str]]:
     return {key: at.query_params.get_all(key) if hasattr(at.query_params, "get_all") else at.query_params[key]
             for key in at.query_params}
-
-
-def reload(at):
-    """A new session opened at the address the old one ended on, as a browser reload does."""
-    fresh = new_app()
-    for key, value in at.query_params.items():
-        fresh.query_params[key] = value
-    fresh.run()
-    assert not fresh.exception, [e.value for e in fresh.exception]
-    return fresh
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from core.training import (
     transfer_gain_bootstrap,
     unreliable,
 )
-from core.training._transfer_gain import bootstrap_counts
+from core.training._bootstrap import bootstrap_counts
 
 RNG = np.random.default_rng(7)
 

@@ -12,7 +12,9 @@
 NaN/None (and infinite numbers) are missing labels: that row gives no indicator for that task.
 Bools or ints with missing labels (object columns) are tasks as their typed columns are. A fully
 labelled two-class task column keeps only its minority class (ties: the first row's class), so
-renaming its labels changes nothing; a 0/1 matrix is a label set and keeps its 1s.
+renaming its labels changes nothing; a 0/1 matrix is a label set and keeps its 1s. Labels are named
+``task=value`` through :func:`core.tasks.label_names`, as the indicator matrix's are: a DataFrame whose columns
+``a`` (value ``b=1``) and ``a=b`` (value ``1``) would both name a label ``a=b=1`` is one :class:`DataError`.
 
 Below that, what every splitter shares: its generator (:func:`make_rng`), its units (rows, or
 whole groups: :func:`units_of`) and the engine's deal of them (:func:`stratified_split`).
@@ -29,7 +31,7 @@ import scipy.sparse as sp
 from sklearn.utils.multiclass import type_of_target
 
 from ..errors import ConfigError, DataError
-from ..tasks import Task, encode, indicator_block, infer_kind, label_name, quantile_bins
+from ..tasks import Task, encode, indicator_block, infer_kind, label_name, label_names, quantile_bins
 from ._units import Units, fill_empty_splits, make_units, rare_class_note
 from .stratify import stratify
 from .stratify._sorted import small_binary
@@ -104,13 +106,13 @@ def _read(y, name: str) -> Targets:
 
 
 def _columns_targets(columns: list[pd.Series], names: list[str] | None = None) -> Targets:
-    blocks, labels = [], []
+    blocks, classes_of = [], []
     for position, column in enumerate(columns):
         name = names[position] if names else str(position)
         block, classes, _ = _column_indicators(column, name)
         blocks.append(block)
-        labels.extend(label_name(name, value) for value in classes)
-    return Targets(sp.hstack(blocks, format="csr", dtype=np.uint8), labels)
+        classes_of.append((name, classes))
+    return Targets(sp.hstack(blocks, format="csr", dtype=np.uint8), label_names(classes_of))
 
 
 def _frame_targets(frame: pd.DataFrame) -> Targets:
@@ -119,7 +121,7 @@ def _frame_targets(frame: pd.DataFrame) -> Targets:
     if len(set(names)) != len(names):
         raise DataError("y has two columns of the same name; give each task column its own name.")
     frame = frame.set_axis(names, axis=1).reset_index(drop=True)
-    blocks, labels = [], []
+    blocks, classes_of = [], []
     for name in names:
         column = frame[name]
         if column.dropna().nunique() < 2:  # one class says nothing (as sklearn's StratifiedKFold reads it)
@@ -132,8 +134,8 @@ def _frame_targets(frame: pd.DataFrame) -> Targets:
             else:
                 block, classes, _ = _column_indicators(column, name)
         blocks.append(block)
-        labels.extend(label_name(name, value) for value in classes)
-    return Targets(sp.hstack(blocks, format="csr", dtype=np.uint8), labels)
+        classes_of.append((name, classes))
+    return Targets(sp.hstack(blocks, format="csr", dtype=np.uint8), label_names(classes_of))
 
 
 def _binary_matrix_indicators(y) -> tuple[sp.csr_matrix | np.ndarray, list[str]] | None:

@@ -14,7 +14,7 @@ from ._encoded import (
     ones,
 )
 from ._encoding import encode, indicator_block, quantile_bins
-from ._labels import label_name
+from ._labels import label_name, label_names
 from ._spec import make_task, parse_task_spec
 from ._task import (
     KINDS,
@@ -43,6 +43,7 @@ __all__ = [
     "same_information",
     "duplicate_task_notes",
     "label_name",
+    "label_names",
     "encode",
     "quantile_bins",
     "indicator_block",

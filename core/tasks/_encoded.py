@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from ..errors import DataError
 from ._encoding import _fast_multilabel, encode, indicator_block
-from ._labels import label_name
+from ._labels import label_names
 from ._task import Task
 
 __all__ = [
@@ -109,7 +109,7 @@ def encode_tasks(df: pd.DataFrame, tasks: Sequence[Task] | EncodedTasks, n_bins:
     tasks = tuple(tasks)
     if not tasks:
         raise DataError("No task chosen; pick at least one target column.")
-    parts, blocks, labels, start = [], [], [], 0
+    parts, blocks, start = [], [], 0
     for task in tasks:
         block = _fast_multilabel(df, task)
         if block is not None:
@@ -129,42 +129,11 @@ def encode_tasks(df: pd.DataFrame, tasks: Sequence[Task] | EncodedTasks, n_bins:
             )
         parts.append(part)
         blocks.append(block)
-        labels.extend(label_name(task.name, value) for value in part.classes)
         start += block.shape[1]
-    _check_distinct(labels, parts)
+    labels = label_names((part.task.name, part.classes) for part in parts)
     matrix = sp.hstack(blocks, format="csr", dtype=np.uint8)
     return EncodedTasks(tasks=tuple(parts), matrix=matrix, labels=tuple(labels), index=df.index,
                         n_bins=n_bins)
-
-
-def _check_distinct(labels: list[str], parts: list[TaskLabels]) -> None:
-    """A :class:`DataError` when two labels of different tasks read the same, as task ``a`` with the value
-    ``b=1`` and task ``a=b`` with the value ``1`` both read ``a=b=1``: a table, a heatmap tick or a hover
-    could not tell them apart. Labels are named as ever (:func:`label_name`) when they all differ.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"a": ["b=1", "c"], "a=b": ["1", "0"]})
-    >>> encode_tasks(frame, [Task("a", ("a",), "binary"), Task("a=b", ("a=b",), "binary")])
-    Traceback (most recent call last):
-    ...
-    core.errors.DataError: Tasks 'a' and 'a=b' both have a label named 'a=b=1' (a's value 'b=1', a=b's value '1'); rename 'a=b' to a name without '=' so that every label has its own name.
-    """
-    if len(set(labels)) == len(labels):
-        return
-    seen: dict[str, tuple[str, str]] = {}
-    for part in parts:
-        for value in part.classes:
-            name = label_name(part.task.name, value)
-            first = seen.setdefault(name, (part.task.name, str(value)))
-            if first != (part.task.name, str(value)):
-                (task, other), (task_value, other_value) = (first[0], part.task.name), (first[1], str(value))
-                renamed = max((task, other), key=len)  # the longer name holds the '=' that makes the clash
-                raise DataError(
-                    f"Tasks {task!r} and {other!r} both have a label named {name!r} ({task}'s value "
-                    f"{task_value!r}, {other}'s value {other_value!r}); rename {renamed!r} to a name without '=' "
-                    "so that every label has its own name."
-                )
 
 
 def indicator_matrix(

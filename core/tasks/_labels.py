@@ -9,13 +9,14 @@ value of each column travel as data (:attr:`core.tasks.EncodedTasks.label_tasks`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
 
-__all__ = ["label_name"]
+__all__ = ["label_name", "label_names"]
 
 
 def label_name(task: str, value: str) -> str:
@@ -30,6 +31,45 @@ def label_name(task: str, value: str) -> str:
     ('union=1', 'a=b=x=y')
     """
     return f"{task}={value}"
+
+
+def label_names(classes: Iterable[tuple[str, Iterable]]) -> list[str]:
+    """The label names (:func:`label_name`) of each task's classes, given as ``(task, classes)`` in column order;
+    a :class:`DataError` when two labels of different tasks read the same, as task ``a`` with the value ``b=1``
+    and task ``a=b`` with the value ``1`` both read ``a=b=1``: a table, a heatmap tick, a hover or a warning
+    could not tell them apart. :func:`core.tasks.encode_tasks` and the sklearn splitters name labels through it.
+
+    Examples
+    --------
+    >>> label_names([("y", ["a", "b"]), ("z", [0, 1])])
+    ['y=a', 'y=b', 'z=0', 'z=1']
+    >>> label_names([("a", ["b=1", "c"]), ("a=b", ["1", "0"])])
+    Traceback (most recent call last):
+    ...
+    core.errors.DataError: Tasks 'a' and 'a=b' both have a label named 'a=b=1' (a's value 'b=1', a=b's value '1'); rename 'a=b' to a name without '=' so that every label has its own name.
+    """
+    classes = [(str(task), list(values)) for task, values in classes]
+    labels = [label_name(task, value) for task, values in classes for value in values]
+    if len(set(labels)) < len(labels):
+        _check_distinct(classes)
+    return labels
+
+
+def _check_distinct(classes: list[tuple[str, list]]) -> None:
+    """Raise on the first label name that two different (task, value) pairs share."""
+    seen: dict[str, tuple[str, str]] = {}
+    for task_name, values in classes:
+        for value in values:
+            name = label_name(task_name, value)
+            first = seen.setdefault(name, (task_name, str(value)))
+            if first != (task_name, str(value)):
+                (task, other), (task_value, other_value) = (first[0], task_name), (first[1], str(value))
+                renamed = max((task, other), key=len)  # the longer name holds the '=' that makes the clash
+                raise DataError(
+                    f"Tasks {task!r} and {other!r} both have a label named {name!r} ({task}'s value "
+                    f"{task_value!r}, {other}'s value {other_value!r}); rename {renamed!r} to a name without '=' "
+                    "so that every label has its own name."
+                )
 
 
 def _is_numeric(series: pd.Series) -> bool:

@@ -8,14 +8,16 @@ reads the folders back as the runs table (``runs_frame``, ``seed_summary``).
 
 from ._affinity import AFFINITY_BATCHES, affinity_frame, gradient_affinity
 from ._baselines import BASELINES, Baselines, baseline_losses, fit_baselines, tree_baselines
+from ._bootstrap import BOOTSTRAP_RESAMPLES, bootstrap_primary
 from ._distributed import distributed_world, fit_distributed
 from ._features import (
-    FeatureConfig,
     PreparedSplit,
     default_feature_columns,
     prepare_split,
     resolve_parts,
 )
+from ._fit import fit_on_split, train_baselines, transfer_gain
+from ._fit_run import RunOutcome, fit_run
 from ._grouping import (
     EXHAUSTIVE_TASKS,
     TaskGrouping,
@@ -26,7 +28,7 @@ from ._grouping import (
     train_groups,
 )
 from ._lookahead import LookaheadAffinity, lookahead_affinity
-from ._loop import LossScales, StepResult, fit_on_split, train, train_baselines, train_step, transfer_gain
+from ._loop import LossScales, StepResult, train, train_step
 from ._metrics import (
     LOWER_IS_BETTER,
     METRICS,
@@ -37,6 +39,7 @@ from ._metrics import (
     task_metrics,
     unreliable,
 )
+from ._preprocess import FeatureConfig
 from ._records import (
     EpochRecord,
     TrainConfig,
@@ -49,33 +52,31 @@ from ._records import (
 )
 from ._runs import (
     RUN_STATUSES,
-    RunOutcome,
     RunRecord,
     RunWriter,
-    TransferFlags,
     best_val_metrics,
     check_runs_dir,
-    fit_run,
     list_runs,
     read_run,
     run_config,
     run_metrics,
+    split_digest,
+)
+from ._runs_table import (
+    TransferFlags,
     runs_frame,
     seed_gains,
     seed_summary,
     seeds_metrics,
-    split_digest,
     transfer_flags,
 )
 from ._sampler import MultiTaskDistributedSampler, label_indicators
 from ._transfer_gain import (
     BLIND_GUESS,
-    BOOTSTRAP_RESAMPLES,
     DELTA_M_FLOOR,
     VERDICTS,
     TaskGain,
     TransferGain,
-    bootstrap_primary,
     transfer_gain_bootstrap,
     transfer_gain_from_metrics,
 )

@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 from ..errors import ConfigError
 from ..model import ModelConfig
 from ._features import PreparedSplit, TargetSpec
-from ._loop import train_baselines
+from ._fit import train_baselines
 from ._metrics import LOWER_IS_BETTER, PRIMARY_METRIC, task_metrics
 from ._records import EpochRecord, TrainConfig
 

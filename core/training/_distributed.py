@@ -38,8 +38,10 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 from ..errors import ConfigError
 from ..model import ModelConfig
 from ..tasks import Task
-from ._features import FeatureConfig, Part, PreparedSplit
-from ._loop import prepare_for_fit, step_agreement, train
+from ._features import Part, PreparedSplit
+from ._fit import prepare_for_fit
+from ._loop import step_agreement, train
+from ._preprocess import FeatureConfig
 from ._records import EpochRecord, TrainConfig, TrainResult
 from ._sampler import MultiTaskDistributedSampler
 

@@ -20,8 +20,9 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..model import WEIGHTINGS, ModelConfig, MultiTaskNet
-from ._features import FeatureConfig, TargetSpec
+from ._features import TargetSpec
 from ._metrics import Confusion
+from ._preprocess import FeatureConfig
 
 __all__ = ["TrainConfig", "EpochRecord", "TrainResult", "divergence_message", "loss_scale_message",
            "history_frame", "weights_frame", "gates_frame"]
