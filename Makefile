@@ -26,12 +26,16 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.txt
 run: $(STAMP)
 	$(PY) -m streamlit run dashboard/app.py --server.port $(PORT) --server.address localhost
 
+# Two worker processes (pytest-xdist), one per core of the 2-core machines the suite is sized for; each idle
+# worker steals queued tests from the busy one, so the long browser and cluster tests do not leave a core idle.
+XDIST := -n 2 --dist worksteal
+
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest $(XDIST)
 
 # Skips the tests marked slow (full-size data, the browser); CI runs everything.
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not slow and not browser"
+	$(PY) -m pytest $(XDIST) -m "not slow and not browser"
 
 bench: $(BENCH_STAMP)
 	$(PY) -m bench
