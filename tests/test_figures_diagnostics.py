@@ -609,3 +609,30 @@ def test_a_long_multilabel_title_puts_its_note_on_a_line_of_its_own():
     assert first == "Risk flags (multilabel)" and "a row can have several labels" in rest
     assert text_px(first, TITLE_FONT) <= 390
     assert _bar_facet(counts, 20, width=900).title.startswith("Risk flags (multilabel · a row can have several labels)")
+
+
+def test_a_long_task_name_wraps_within_its_column_and_its_row_makes_room():
+    """New-user report 4, item 9: "Scrap rate (per 100 items) (regression) · 162 of 471 labelled" ran under the
+    next facet's title "Size band (multiclass) · 440 of 471 labelled"."""
+    from core.figures._facets import TITLE_FONT
+
+    rng = np.random.default_rng(1)
+    n = 96
+    scrap = rng.gamma(2.0, 3.0, n)
+    scrap[rng.random(n) < 0.65] = np.nan  # mostly missing, as in the trial
+    frame = pd.DataFrame({"Scrap rate (per 100 items)": scrap,
+                          "Size band": rng.choice(["small", "medium", "large", None], n)})
+    tasks = [Task("Scrap rate (per 100 items)", ("Scrap rate (per 100 items)",), "regression"),
+             Task("Size band", ("Size band",), "multiclass")]
+    distribution = label_distribution(frame, tasks, np.array(SPLITS * 12), n_bins=8)
+    fig = label_distribution_grid(distribution.counts, distribution.histogram, width=1000)
+    plot_width = 1000 - fig.layout.margin.l - 20
+    for k, annotation in enumerate(fig.layout.annotations, start=1):
+        domain = fig.layout[f"xaxis{k if k > 1 else ''}"].domain
+        bold = [line for line in annotation.text.split("<br>") if line.startswith("<b>")]
+        assert all(text_px(line, TITLE_FONT) <= (domain[1] - domain[0]) * plot_width + 16 for line in bold)
+        assert "".join(line.removeprefix("<b>").removesuffix("</b>") + " " for line in bold).startswith(
+            tasks[k - 1].name)  # the whole title is there, wrapped, bold
+    scrap_title = fig.layout.annotations[0].text
+    assert scrap_title.count("<b>") == 2 and "· " in scrap_title.split("<br>")[1]  # its count on a line of its own
+    assert fig.layout.yaxis.domain[1] < 1  # the row's room above the plot grew with the title's lines

@@ -241,3 +241,29 @@ def test_a_class_of_two_rows_is_not_scored():
     report = leakage(frame, assignment, tasks=[rare], feature_columns=["order"], seed=0)  # seed 0: AUC 0.99 before
     assert report.predictors.empty
     assert report.to_frame().set_index("check").loc["predictor", "status"] != "fail"
+
+
+def test_k_fold_checks_read_each_fold_against_the_folds_it_learns_from():
+    """New-user report 4, item 8: k-fold rows were read as "fold-1/fold-2/fold-3... rows against fold-0" and
+    "4 consecutive pair(s) of splits overlap in time"; each fold is scored by a model of every other fold."""
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(300, 3))
+    near = base[:30] + 1e-4  # near copies of fold-1 rows, placed in fold-2: no row of fold-0 is involved
+    frame = pd.DataFrame(np.vstack([base, near]), columns=["a", "b", "c"])
+    folds = np.array([f"fold-{i % 3}" for i in range(300)] + ["fold-2"] * 30, dtype=object)
+    folds[:30] = "fold-1"
+    frame["t"] = pd.date_range("2020-01-01", periods=len(frame), freq="D")
+    report = leakage(frame, folds, time_column="t", feature_columns=["a", "b", "c"],
+                     checks=("near_duplicates", "time"))
+    rows = report.to_frame().set_index("check")
+    assert rows.loc["near_duplicates", "count"] == 60  # the 30 copies and their 30 originals, each in its fold
+    assert "each against the other folds' rows" in rows.loc["near_duplicates", "detail"]
+    assert "against fold-0" not in rows.loc["near_duplicates", "detail"]
+    time = rows.loc["time"]
+    assert time["status"] == "warn" and "interpolation, not forecasts" in time["detail"]
+    # days 30-299 interleave the three folds: inside the others' span except fold-2's day 299 (fold-1 ends at 298,
+    # fold-0 at 297); fold-1's days 0-29 come before and fold-2's days 300-329 after the other folds'
+    assert time["count"] == 90 + 90 + 89
+    by_time = np.array(["fold-0"] * 110 + ["fold-1"] * 110 + ["fold-2"] * 110, dtype=object)  # contiguous blocks
+    blocks = leakage(frame, by_time, time_column="t", checks=("time",)).to_frame().set_index("check").loc["time"]
+    assert blocks["count"] == 110  # the middle fold lies inside the others' span; the first and last do not

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..splits import is_fold
 from ._thresholds import DUPLICATE_FAIL_SHARE
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "time_check",
     "N_EXAMPLES",
     "GROUP_ADVICE",
+    "are_folds",
 ]
 
 N_EXAMPLES = 5
@@ -48,6 +50,11 @@ def share_text(part: int, whole: int) -> str:
     """``part`` of ``whole`` as a percentage for a detail line: ``12%``, ``0.41%``."""
     percent = 100 * part / whole if whole else 0.0
     return f"{percent:.0f}%" if percent >= 10 else f"{percent:.2g}%"
+
+
+def are_folds(splits) -> bool:
+    """Whether ``splits`` are k-fold cross-validation's folds: each held out in turn, learned from by the others."""
+    return len(splits) > 1 and all(is_fold(s) for s in splits)
 
 
 def reference_rows(codes: np.ndarray, splits: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, str]:
@@ -190,6 +197,8 @@ def time_check(
     values = pd.Series(_time_values(df[column]))
     if group_time in ("first", "last") and group_column is not None and "train" in splits:
         return _group_time_check(df[group_column], values, codes, splits, column, group_time)
+    if "train" not in splits and are_folds(splits):
+        return _folds_time_check(values, codes, splits, column)
     if "train" not in splits:
         ranges = [(values[codes == i].min(), values[codes == i].max(), s) for i, s in enumerate(splits)]
         ranges = sorted((r for r in ranges if pd.notna(r[0])), key=lambda r: r[0])
@@ -209,6 +218,27 @@ def time_check(
         f"{early:,} of {int(tested.sum()):,} val/test rows ({share_text(early, int(tested.sum()))}) are dated on or "
         f"before the end of train ({train_end}); to score forecasts of the future, split by time.",
         early,
+    )
+
+
+def _folds_time_check(values: pd.Series, codes: np.ndarray, splits, column: str) -> CheckResult:
+    """k-fold: rows dated inside the time span of the folds they are scored against (every other fold)."""
+    inside = 0
+    for i in range(len(splits)):
+        held_out, others = codes == i, (codes >= 0) & (codes != i)
+        if held_out.any() and others.any():
+            first, last = values[others].min(), values[others].max()
+            inside += int((held_out & (values >= first).to_numpy() & (values <= last).to_numpy()).sum())
+    n_rows = int((codes >= 0).sum())
+    if inside == 0:
+        return CheckResult("pass", f"Each fold's rows lie outside the time span of the other {len(splits) - 1} "
+                                   "folds, which they are scored against.", 0)
+    return CheckResult(
+        "warn",
+        f"{inside:,} of {n_rows:,} rows ({share_text(inside, n_rows)}) are dated inside the time span of the folds a "
+        f"model scored on them learns from ('{column}'); these folds score interpolation, not forecasts of the "
+        "future: to score those, split by time.",
+        inside,
     )
 
 

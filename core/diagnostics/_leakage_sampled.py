@@ -18,7 +18,7 @@ from sklearn.preprocessing import MaxAbsScaler
 
 from ..errors import DataError
 from ..tasks import Task, encode
-from ._leakage_checks import CheckResult, reference_rows, share_text, skipped
+from ._leakage_checks import CheckResult, are_folds, reference_rows, share_text, skipped
 from ._thresholds import (
     NEAR_DUPLICATE_DISTANCE,
     NEAR_DUPLICATE_FAIL_SHARE,
@@ -74,7 +74,12 @@ def near_duplicate_check(df, features, codes, splits, rng) -> CheckResult:
         return skipped("No numeric feature columns to compare.")
     if len(splits) < 2:
         return skipped("Only one split: nothing to compare.")
-    reference, tested, words = reference_rows(codes, splits)
+    folds = are_folds(splits)
+    if folds:  # each fold is scored by a model that learned from every other fold
+        reference = tested = np.flatnonzero(codes >= 0)
+        words = "rows, each against the other folds' rows"
+    else:
+        reference, tested, words = reference_rows(codes, splits)
     reference = _sample(reference, NEAR_DUPLICATE_SAMPLE, rng)
     queries = _sample(tested, NEAR_DUPLICATE_QUERIES, rng)
     if reference.size == 0 or queries.size == 0:
@@ -85,9 +90,14 @@ def near_duplicate_check(df, features, codes, splits, rng) -> CheckResult:
     # identical rows are the duplicates check's business, so only neighbours at a distance count
     radius = NEAR_DUPLICATE_DISTANCE * np.sqrt(len(numeric))
     tree = KDTree(scaled[: reference.size])
-    within = tree.query_radius(scaled[reference.size :], r=radius, count_only=True)
-    identical = tree.query_radius(scaled[reference.size :], r=1e-9, count_only=True)
-    near = int((within > identical).sum())
+    if folds:
+        found, distances = tree.query_radius(scaled[reference.size :], r=radius, return_distance=True)
+        other_fold = [codes[reference[hits]] != codes[row] for hits, row in zip(found, queries, strict=True)]
+        near = sum(bool((away & (gaps > 1e-9)).any()) for away, gaps in zip(other_fold, distances, strict=True))
+    else:
+        within = tree.query_radius(scaled[reference.size :], r=radius, count_only=True)
+        identical = tree.query_radius(scaled[reference.size :], r=1e-9, count_only=True)
+        near = int((within > identical).sum())
     share = near / queries.size
     status = (
         "fail"

@@ -18,6 +18,7 @@ heatmap, headless Chromium).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -35,6 +36,7 @@ from ._facets import (
     _histogram_facet,
     _labelled_note,
     _rate_facet,
+    wrap_title,
 )
 from ._palette import style
 
@@ -221,8 +223,13 @@ def label_distribution_grid(
     """
     facets = _facets(counts, histogram, max_labels, (width - 60) / columns - 60, binary_rates)
     rows = [facets[i:i + columns] for i in range(0, len(facets), columns)]
+    x_domains, plot_width = _column_domains(rows, columns, width)
+    # a title wider than its column would run under the next facet's: it wraps to the column's width
+    facets = [replace(facet, title=wrap_title(facet.title, (x_domains[k % columns][1] - x_domains[k % columns][0])
+                                              * plot_width + 16)) for k, facet in enumerate(facets)]
+    rows = [facets[i:i + columns] for i in range(0, len(facets), columns)]
     top_room = LEGEND_ROOM + (40 if title else 0)  # px above the facets: the legend, and the title if any
-    x_domains, y_domains, height = _grid_domains(rows, columns, width, top_room)
+    y_domains, height = _row_domains(rows, top_room)
     layout: dict = {"annotations": [], "barmode": "group", "bargap": 0.25, "bargroupgap": 0.05,
                     "hovermode": "closest"}
     traces, seen = [], set()
@@ -249,11 +256,10 @@ def _left_room(rows: list[list[_Facet]], column: int) -> float:
     return max((row[column].left for row in rows if column < len(row)), default=0.0)
 
 
-def _grid_domains(rows: list[list[_Facet]], columns: int, width: int, top_room: int):
-    """Each column's x domain, each row's y domain, and the figure's height (px), from what the facets need.
+def _column_domains(rows: list[list[_Facet]], columns: int, width: int) -> tuple[list[list[float]], float]:
+    """Each column's x domain, and the plot area's width (px), for a figure about ``width`` px wide.
 
-    Heights are exact: a row takes its tallest title, plot and x axis. Widths are shares of a figure
-    about ``width`` px wide, so the gap before a column fits its y tick labels and title at that width.
+    Widths are shares of the plot area, so the gap before a column fits its y tick labels and title at that width.
     """
     gaps = [0.0, *(_left_room(rows, c) + 24 for c in range(1, columns))]  # px before each column
     plot_width = max(width - _left_room(rows, 0) - 20, 200)
@@ -263,6 +269,11 @@ def _grid_domains(rows: list[list[_Facet]], columns: int, width: int, top_room: 
         start += gap / plot_width
         x_domains.append([start, start + column_width])
         start += column_width
+    return x_domains, plot_width
+
+
+def _row_domains(rows: list[list[_Facet]], top_room: int) -> tuple[list[list[float]], int]:
+    """Each row's y domain and the figure's height (px): a row takes its tallest title, plot and x axis, exactly."""
     rooms = [(max(TITLE_LINE * (1 + f.title.count("<br>")) for f in row) + 6,
               max(f.plot_height for f in row), max(f.below for f in row)) for row in rows]
     paper = sum(sum(room) for room in rooms)  # the plot area's height in px: domains are shares of it
@@ -271,7 +282,7 @@ def _grid_domains(rows: list[list[_Facet]], columns: int, width: int, top_room: 
         top -= above
         y_domains.append([max(top - plot, 0) / paper, top / paper])
         top -= plot + below
-    return x_domains, y_domains, int(top_room + paper + 10)
+    return y_domains, int(top_room + paper + 10)
 
 
 def _facet_axes(facet: _Facet, suffix: str, x_domain: list[float], y_domain: list[float]):
@@ -280,9 +291,11 @@ def _facet_axes(facet: _Facet, suffix: str, x_domain: list[float], y_domain: lis
               "title": {**facet.x_axis["title"], "standoff": STANDOFF}}
     y_axis = {**facet.y_axis, "domain": y_domain, "anchor": f"x{suffix}", "automargin": False,
               "title": {**facet.y_axis["title"], "standoff": STANDOFF, "font": {"size": TICK_FONT}}}
-    first, _, notes = facet.title.partition("<br>")
+    lines = facet.title.split("<br>")
+    heading = next((i for i, line in enumerate(lines) if line.startswith("<sup>")), len(lines))  # the notes' first
     caption = {
-        "text": f"<b>{first}</b>" + (f"<br>{notes}" if notes else ""), "xref": f"x{suffix} domain",
+        "text": "<br>".join([f"<b>{line}</b>" for line in lines[:heading]] + lines[heading:]),
+        "xref": f"x{suffix} domain",
         "yref": f"y{suffix} domain", "x": 0, "y": 1, "xanchor": "left", "yanchor": "bottom", "yshift": 4,
         "align": "left", "showarrow": False, "font": {"size": TITLE_FONT, "color": TITLE_COLOR},
     }
