@@ -141,6 +141,8 @@ def choose_tasks(data: Dataset) -> None:
             chosen.append(known[name] if name in known else make_task(frame, name, name))
         except DataError as error:
             refused.append(str(error))
+    chosen, clashes = refuse_label_clashes(data, chosen)
+    refused += clashes
     for message in [*state.take(K.REFUSED, []), *refused]:
         st.error(message)
 
@@ -158,6 +160,27 @@ def choose_tasks(data: Dataset) -> None:
             state.put(K.REFUSED, refused)
             state.forget(K.TASKS_SHOWN)
         st.rerun()
+
+
+def refuse_label_clashes(data: Dataset, chosen: list[Task]) -> tuple[list[Task], list[str]]:
+    """The tasks whose labels read like another task's (``a`` with the value ``b=1`` and ``a=b`` with ``1`` both
+    read ``a=b=1``), refused at pick time with the library's one line, instead of failing every later page.
+
+    Such a clash needs a task name with ``=``, so other picks cost nothing; the tasks are encoded as the Split page
+    will encode them (and that encoding is cached for it).
+    """
+    if not any("=" in task.name for task in chosen):
+        return chosen, []
+    kept: list[Task] = []
+    refused: list[str] = []
+    for task in chosen:
+        try:
+            compute.encoded_tasks(data.fingerprint, (*kept, task), state.split_config().n_bins, data.frame)
+        except DataError as error:
+            refused.append(str(error))
+        else:
+            kept.append(task)
+    return kept, refused
 
 
 def shared_columns_note(chosen: list[Task]) -> None:
