@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.data import BUILTIN_NAMES, MAX_UPLOAD_MB, Dataset, builtin, check_size
+import core.data
+from core.data import BUILTIN_NAMES, Dataset, builtin, check_size
 from core.errors import DataError
 from dashboard import compute, large, state
 
@@ -56,8 +57,9 @@ def choose_builtin(current: Dataset) -> None:
 
 
 def choose_upload(current: Dataset) -> None:
+    cap = core.data.MAX_UPLOAD_MB  # read at every run, as a page's own import would (a test lowers it)
     uploaded = st.file_uploader(
-        f"Upload a table (CSV, TSV, Parquet, Excel or JSON; up to {MAX_UPLOAD_MB} MB)",
+        f"Upload a table (CSV, TSV, Parquet, Excel or JSON; up to {cap} MB)",
         type=UPLOAD_TYPES, key=K.UPLOADER,
     )
     if uploaded is None:
@@ -68,7 +70,7 @@ def choose_upload(current: Dataset) -> None:
                     "Upload another file to replace it.")
         return
     try:
-        check_size(uploaded.size, uploaded.name, max_mb=MAX_UPLOAD_MB)  # before the content is read
+        check_size(uploaded.size, uploaded.name, max_mb=cap)  # before the content is read
         content = uploaded.getvalue()
         digest = compute.content_digest(content)
         if state.value(K.UPLOAD_DIGEST) == digest:
