@@ -85,9 +85,9 @@ def test_a_time_split_on_day_first_dates_trains_on_the_past():
     assert when[result.assignment == "train"].max() < when[result.assignment == "val"].min()
 
 
-def test_the_panel_of_a_day_first_export_gets_its_time_and_group_guessed():
+def test_a_day_first_date_with_a_space_in_its_name_is_guessed_as_the_time_column():
     data = load_file(csv_bytes(survey()[0]), "firms.csv")
-    assert (data.time_column, data.group_column) == ("Survey date", "Firm code")
+    assert data.time_column == "Survey date"
 
 
 # --------------------------------------------------------------------------- Excel
@@ -122,3 +122,38 @@ def test_text_dates_in_excel_cells_are_datetimes_like_in_a_csv():
     read = read_table(workbook({"data": frame}), "dates.xlsx")
     assert pd.api.types.is_datetime64_any_dtype(read["iso"])
     assert read["dotted"].dt.strftime("%Y-%m-%d").tolist() == ["1989-11-06", "1987-09-17"]
+
+
+# --------------------------------------------------------------------------- roles over a timestamp
+
+
+def test_a_0_1_outcome_beside_a_timestamp_per_row_is_a_task_not_the_group():
+    """Every row its own time: no two rows share a time, so that proves no column is a panel's unit."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"when": pd.date_range("2020-01-01", periods=300, freq="h").strftime("%Y-%m-%d %H:%M"),
+                          "amount": rng.gamma(2.0, 2.0, 300).round(2), "fraud": rng.integers(0, 2, 300)})
+    data = load_file(frame.to_csv(index=False).encode(), "transactions.csv")
+    assert (data.time_column, data.group_column) == ("when", None)
+    assert [task.name for task in data.tasks] == ["fraud"]
+
+
+def test_a_day_first_survey_by_year_still_finds_its_panel_unit():
+    frame, _ = survey()
+    frame["Survey year"] = frame["Survey date"].str[-4:].astype(int)
+    data = load_file(csv_bytes(frame.drop(columns="Survey date")), "firms.csv")
+    assert (data.time_column, data.group_column) == ("Survey year", "Firm code")
+
+
+@pytest.mark.parametrize(("names", "roles"), [
+    ({"pid": "Patient ID", "when": "Visit date"}, ("Patient ID", "Visit date")),
+    ({"pid": "patient-id", "when": "visit.date"}, ("patient-id", "visit.date")),
+])
+def test_role_names_written_with_spaces_dashes_or_dots_read_like_underscores(names, roles):
+    """A patient seen on 4 dates of their own: the group is found by its name, not by a panel's shared times."""
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"pid": np.repeat(np.arange(50), 4), "x": rng.normal(size=200),
+                          "when": pd.date_range("2020-01-01", periods=200).strftime("%Y-%m-%d"),
+                          "outcome": rng.integers(0, 2, 200)}).rename(columns=names)
+    data = load_file(frame.to_csv(index=False).encode(), "visits.csv")
+    assert (data.group_column, data.time_column) == roles
+    assert [task.name for task in data.tasks] == ["outcome"]
