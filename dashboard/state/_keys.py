@@ -200,6 +200,7 @@ class ExportKeys:
     """The Export page's widget keys (all start with ``export_``)."""
 
     CONFIG_UPLOAD = "export_config_upload"
+    OTHER_DATA = "export_other_data"  # button: use a workspace of other data (all its columns here) on this data
     CSV = "export_csv"
     PARQUET = "export_parquet"
     WORKSPACE = "export_config"

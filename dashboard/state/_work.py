@@ -101,14 +101,15 @@ def workspace() -> Workspace:
     return Workspace.of(dataset(), tasks(), split_config())
 
 
-def apply_workspace(saved: Workspace) -> bool:
-    """Make ``saved``'s tasks, roles and split the session's, when it was made on the current data.
+def apply_workspace(saved: Workspace, *, other_data: bool = False) -> bool:
+    """Make ``saved``'s tasks, roles and split the session's, when it was made on the current data (or, with
+    ``other_data``, on any data that has every column it uses: the user said to use it there).
 
     Returns whether anything changed. A workspace of other data is a :class:`DataError` naming the data it
     was made for.
     """
     data = dataset()
-    if not saved.fits(data):
+    if not saved.fits(data) and not other_data:
         raise DataError(f"This workspace was made for {saved.made_for()}, not for {data.name} "
                         f"(content hash {data.fingerprint[:12]}); open that data first (upload the same file), "
                         "then load the workspace again.")
