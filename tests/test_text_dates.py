@@ -157,3 +157,9 @@ def test_role_names_written_with_spaces_dashes_or_dots_read_like_underscores(nam
     data = load_file(frame.to_csv(index=False).encode(), "visits.csv")
     assert (data.group_column, data.time_column) == roles
     assert [task.name for task in data.tasks] == ["outcome"]
+
+
+def test_two_digit_years_after_slashes_are_dates_and_dotted_versions_stay_text():
+    read = read_table(b"when;version;y\n9/17/87;1.2.10;1\n1/20/05;3.10.12;0\n", "old.csv")
+    assert read["when"].dt.strftime("%Y-%m-%d").tolist() == ["1987-09-17", "2005-01-20"]
+    assert read["version"].tolist() == ["1.2.10", "3.10.12"]

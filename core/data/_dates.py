@@ -1,7 +1,7 @@
 """Text dates read as datetimes when a file is read, so they can order a time split.
 
 ISO dates (``2011-03-01``, ``2011-03-01 14:30``) and day/month/year or month/day/year dates
-(``17.09.1987``, ``09/17/1987``, ``17-09-1987 08:30``) become datetimes. The order of day and month is taken
+(``17.09.1987``, ``09/17/1987``, ``17-09-1987 08:30``, ``9/17/87``) become datetimes. The order of day and month is taken
 from the whole column, never from its first row: a value with a first number above 12 makes the column
 day-first, one with a second number above 12 month-first. A column where both stay at 12 or below reads either
 way: with dots it is day-first (the order every dotted-date locale writes), with slashes or dashes it stays text
@@ -18,8 +18,10 @@ import pandas as pd
 __all__ = ["parse_text_dates"]
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
-# day or month, the same separator twice, a four-digit year, an optional time of day
-_NUMERIC_DATE = r"(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+# day or month, the same separator twice, a four-digit year (two digits after a slash only: 9/17/87; with dots,
+# 1.2.10 is as likely a version number), an optional time of day
+_NUMERIC_DATE = r"(\d{1,2})([./-])(\d{1,2})\2(\d{4}|(?<=/)\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+_CENTURY_PIVOT = 69  # a two-digit year 69-99 is 19xx, 00-68 is 20xx, as strptime's %y reads it
 _FIRST_VALUES = 200
 
 
@@ -83,7 +85,9 @@ def _numeric_dates(series: pd.Series, column: str, name: str) -> pd.Series | Non
             return None
         day_first = True  # dotted dates are day-first wherever they are written
     day, month = (parts[0], parts[2]) if day_first else (parts[2], parts[0])
-    iso = parts[3] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
+    year = parts[3].where(parts[3].str.len() == 4, (parts[3].astype(float) + 1900 + 100 * (
+        parts[3].astype(float) < _CENTURY_PIVOT)).astype("Int64").astype(str))
+    iso = year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
     clock = parts[4].str.zfill(2) + ":" + parts[5] + ":" + parts[6].fillna("00")
     iso = iso.where(parts[4].isna(), iso + " " + clock)
     parsed = pd.to_datetime(iso, format="ISO8601", errors="coerce")
