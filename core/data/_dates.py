@@ -11,6 +11,7 @@ and a warning says how to save it. pandas would instead guess the format from th
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pandas as pd
@@ -69,28 +70,42 @@ def parse_text_dates(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 
 def _numeric_dates(series: pd.Series, column: str, name: str) -> pd.Series | None:
     """``series`` (every present value a d/m/Y or m/d/Y date) as datetimes, or None to keep it text."""
-    parts = series.str.extract(_NUMERIC_DATE)
-    first, separator, second = parts[0].astype(float), parts[1], parts[2].astype(float)
-    day_first, month_first = bool((first > 12).any()), bool((second > 12).any())
+    present = series.dropna()
+    # regex tests, not an extract of every value's numbers: 0.2 s rather than 1.8 s on 500,000 dates
+    day_first = bool(present.str.match(r"(?:1[3-9]|[2-9]\d)\D").any())
+    month_first = bool(present.str.match(r"\d{1,2}\D(?:1[3-9]|[2-9]\d)\D").any())
     if day_first and month_first:
         return None  # not dates in one order
     if not day_first and not month_first:
-        if not separator.dropna().eq(".").all():
-            example = series.dropna().iloc[0]
+        if not present.str.match(r"\d{1,2}\.").all():
             warnings.warn(
-                f"{name}: column '{column}' holds dates such as '{example}' that read day-first and month-first "
-                "alike (no day above 12), so it stays text; save them as YYYY-MM-DD to use it as a time column.",
-                UserWarning, stacklevel=4,
+                f"{name}: column '{column}' holds dates such as '{present.iloc[0]}' that read day-first and "
+                "month-first alike (no day above 12), so it stays text; save them as YYYY-MM-DD to use it as a "
+                "time column.", UserWarning, stacklevel=4,
             )
             return None
         day_first = True  # dotted dates are day-first wherever they are written
-    day, month = (parts[0], parts[2]) if day_first else (parts[2], parts[0])
-    year = parts[3].where(parts[3].str.len() == 4, (parts[3].astype(float) + 1900 + 100 * (
-        parts[3].astype(float) < _CENTURY_PIVOT)).astype("Int64").astype(str))
-    iso = year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
-    clock = parts[4].str.zfill(2) + ":" + parts[5] + ":" + parts[6].fillna("00")
-    iso = iso.where(parts[4].isna(), iso + " " + clock)
-    parsed = pd.to_datetime(iso, format="ISO8601", errors="coerce")
-    if parsed.notna().sum() != series.notna().sum():
+    parsed = _plain_dates(series, present, day_first)
+    if parsed is None:  # a time of day, a two-digit year or mixed separators: each value's numbers, in ISO order
+        parts = series.str.extract(_NUMERIC_DATE)
+        day, month = (parts[0], parts[2]) if day_first else (parts[2], parts[0])
+        year = parts[3].where(parts[3].str.len() == 4, (parts[3].astype(float) + 1900 + 100 * (
+            parts[3].astype(float) < _CENTURY_PIVOT)).astype("Int64").astype(str))
+        iso = year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
+        clock = parts[4].str.zfill(2) + ":" + parts[5] + ":" + parts[6].fillna("00")
+        iso = iso.where(parts[4].isna(), iso + " " + clock)
+        parsed = pd.to_datetime(iso, format="ISO8601", errors="coerce")
+    if parsed.notna().sum() != len(present):
         return None  # 31.02.1987 fits the pattern but is no date
     return parsed
+
+
+def _plain_dates(series: pd.Series, present: pd.Series, day_first: bool) -> pd.Series | None:
+    """Dates that are only day, month and a four-digit year with one separator, read by pandas' own parser for
+    that format; None when the column holds more than that."""
+    separator = re.match(r"\d{1,2}(\D)", present.iloc[0])[1]
+    escaped = re.escape(separator)
+    if not present.str.fullmatch(rf"\d{{1,2}}{escaped}\d{{1,2}}{escaped}\d{{4}}").all():
+        return None
+    order = ("%d", "%m") if day_first else ("%m", "%d")
+    return pd.to_datetime(series, format=f"{order[0]}{separator}{order[1]}{separator}%Y", errors="coerce")
