@@ -166,3 +166,8 @@ def test_two_digit_years_after_slashes_are_dates_and_dotted_versions_stay_text()
     read = read_table(b"when;version;y\n9/17/87;1.2.10;1\n1/20/05;3.10.12;0\n", "old.csv")
     assert read["when"].dt.strftime("%Y-%m-%d").tolist() == ["1987-09-17", "2005-01-20"]
     assert read["version"].tolist() == ["1.2.10", "3.10.12"]
+
+
+def test_dates_written_with_two_separators_in_one_column_are_read_alike():
+    read = read_table(b"d,y\n17.09.1987,1\n06/11/1989,0\n", "mixed.csv")
+    assert read["d"].dt.strftime("%Y-%m-%d").tolist() == ["1987-09-17", "1989-11-06"]
