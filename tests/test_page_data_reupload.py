@@ -130,3 +130,13 @@ def test_tasks_with_an_equals_sign_that_do_not_clash_are_kept():
     app.multiselect(key=f"data_tasks_{fingerprint}").set_value(["a", "a=b"]).run()
     assert [t.name for t in app.session_state[state.TASKS]] == ["a", "a=b"]
     assert not app.error
+
+
+def test_the_combine_form_says_why_yes_no_flags_are_not_offered():
+    app = open_app()
+    app.radio(key="data_source").set_value("Upload a file").run()
+    upload(app, "survey.csv", as_csv(survey()))
+    assert "Grant received" not in app.multiselect(key="data_combine_columns").options
+    notes = [caption.value for caption in app.caption if caption.value.startswith("Not offered:")]
+    assert notes == ["Not offered: Grant received (no/yes) holds two words, not 0 and 1; save it as 0/1 in the file "
+                     "to combine it (it can be a binary task as it is)."]

@@ -275,6 +275,33 @@ def zero_one_columns(fingerprint: str, _frame: pd.DataFrame) -> list[str]:
     return [column for column in _frame.columns if zero_one(_frame[column])]
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def two_word_columns(fingerprint: str, _frame: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Text columns of two values (``yes``/``no``): flags a combined task cannot take until saved as 0/1."""
+    found = {}
+    for column in _frame.columns:
+        series = _frame[column]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        values = series.dropna().unique()
+        if len(values) == 2:
+            found[str(column)] = tuple(sorted(map(str, values)))
+    return found
+
+
+def two_word_note(data: Dataset) -> str | None:
+    """Why the flags spelt in words are not offered to combine, and the fix, or None."""
+    flags = two_word_columns(data.fingerprint, data.frame)
+    if not flags:
+        return None
+    listed = ", ".join(f"{column} ({'/'.join(values)})" for column, values in list(flags.items())[:4])
+    more = f" and {len(flags) - 4} more" if len(flags) > 4 else ""
+    one = len(flags) == 1
+    return (f"Not offered: {listed}{more} {'holds' if one else 'hold'} two words, not 0 and 1; save "
+            f"{'it' if one else 'them'} as 0/1 in the file to combine {'it' if one else 'them'} "
+            f"({'it' if one else 'each'} can be a binary task as it is).")
+
+
 def combine_columns(data: Dataset) -> None:
     """The form that makes one task of several 0/1 columns, and what its last Add task did."""
     outcome, message = state.take(K.COMBINED, (None, None))
@@ -294,6 +321,8 @@ def combine_columns(data: Dataset) -> None:
                        placeholder="Choose columns" if options else "No column holds only 0 and 1",
                        help="The columns that hold only 0 and 1 (missing values allowed): each becomes one label "
                             "of the task.")
+        if note := two_word_note(data):
+            st.caption(note)
         st.selectbox("Kind", ["infer", "multilabel", "multiclass"], key=K.COMBINE_KIND)
         st.form_submit_button("Add task", on_click=add_combined_task)
 
