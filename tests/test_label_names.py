@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from core import diagnostics as dx
+from core.data import dataset_from_frame
 from core.errors import DataError
 from core.splits import (
     MultiTaskStratifiedGroupKFold,
@@ -112,7 +113,7 @@ def test_encoding_refuses_exactly_the_tasks_whose_label_names_clash(values_of):
                                                                              strict=True)]
 
 
-def test_an_uploaded_file_with_the_clash_is_one_error_on_every_page():
+def test_an_uploaded_file_with_the_clash_is_one_error_on_the_data_page_when_the_tasks_are_picked():
     at = open_app()
     at.radio(key="data_source").set_value("Upload a file").run()
     at.file_uploader(key="data_upload").set_value(
@@ -120,7 +121,23 @@ def test_an_uploaded_file_with_the_clash_is_one_error_on_every_page():
     fingerprint = at.session_state[state.DATASET].fingerprint
     at.multiselect(key=f"data_tasks_{fingerprint}").set_value(["a", "a=b"]).run()
     assert not at.exception
+    assert [error.value for error in at.error] == [CLASH]
+    assert [task.name for task in at.session_state[state.TASKS]] == ["a"]  # the second pick is refused
     for page in ("split", "diagnostics", "model", "export"):
         at.switch_page(f"views/{page}.py").run()
         assert not at.exception, page
-        assert [error.value for error in at.error] == [CLASH], page
+        assert not at.error, page
+
+
+def test_clashing_tasks_set_another_way_are_refused_when_the_data_page_draws():
+    """Tasks given by a workspace or a link, not picked on the page, are refused there the same way."""
+    from tests.apptest import new_app
+
+    at = new_app()
+    at.session_state[state.DATASET] = dataset_from_frame(clashing_frame(), name="upload.csv")
+    at.session_state[state.TASKS] = TASKS
+    at.session_state[state.SPLIT_CONFIG] = SplitConfig(seed=0)
+    at.run()
+    assert not at.exception
+    assert [error.value for error in at.error] == [CLASH]
+    assert [task.name for task in at.session_state[state.TASKS]] == ["a"]

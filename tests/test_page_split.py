@@ -225,3 +225,23 @@ def test_stratified_with_a_group_column_says_it_keeps_groups_whole():
                       (Task("fare_high", ("fare_high",), "binary"),), group_column="id", time_column="year")
     captions = " ".join(c.value for c in at.caption)
     assert "With Group column `id` set, stratified keeps each `id` group whole" in captions
+
+
+def test_a_time_split_says_what_dates_each_split_covers():
+    """A day-first survey uploaded as text: the page says each split's first and last date (new-user test 4)."""
+    rng = np.random.default_rng(4)
+    dates = pd.Series(pd.date_range("1987-01-01", "1989-12-31", freq="D")).sample(300, random_state=4).sort_values()
+    frame = pd.DataFrame({"Survey date": dates.dt.strftime("%d.%m.%Y").to_numpy(), "y": rng.integers(0, 2, 300)})
+    at = open_app()
+    at.radio(key="data_source").set_value("Upload a file").run()
+    at.file_uploader(key="data_upload").set_value(("survey.csv", frame.to_csv(sep=";", index=False).encode(),
+                                                  "text/csv")).run()
+    fingerprint = at.session_state[state.DATASET].fingerprint
+    at.selectbox(key=f"data_time_{fingerprint}").select("Survey date").run()
+    at.switch_page("views/split.py").run()
+    at.selectbox(key=state.SplitKeys.control("strategy", at.session_state[state.SPLIT_WIDGETS])).select("time").run()
+    assert not at.exception
+    spans = [caption.value for caption in at.caption if caption.value.startswith("Survey date: train ")]
+    assert len(spans) == 1
+    first, last = dates.iloc[0].strftime("%Y-%m-%d"), dates.iloc[-1].strftime("%Y-%m-%d")
+    assert spans[0].startswith(f"Survey date: train {first} to ") and spans[0].endswith(f" to {last}")

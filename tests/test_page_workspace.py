@@ -119,3 +119,27 @@ def test_a_workspace_of_other_data_says_which_data_it_was_made_for(uploaded):
     message = uploaded.error[0].value
     assert "labels.csv" in message and "300 rows" in message and "panel-messy.csv" in message
     assert (uploaded.session_state[state.TASKS], uploaded.session_state[state.SPLIT_CONFIG]) == before
+
+
+def test_a_workspace_of_another_version_of_the_table_can_be_used_on_it_with_one_click(uploaded):
+    """Saved on the same file read by an older TaskSplit (its content hash differs) or on an earlier export of the
+    table: every column is here, so the page says so and offers the work, rather than only refusing it."""
+    data = uploaded.session_state[state.DATASET]
+    config = SplitConfig(strategy="group", group_column="person_id", n_folds=3, seed=8)
+    saved = Workspace(data_name=data.name, data_digest="0" * 32, rows=data.n_rows, columns=data.frame.shape[1],
+                      tasks=CHOSEN, group_column="person_id", time_column="year", id_column="row", config=config)
+    uploaded.session_state[state.TASKS] = (Task("region", ("region",), "multiclass"),)  # the work moved on
+    uploaded.switch_page("views/export.py").run()
+    uploaded.file_uploader(key="export_config_upload").set_value(
+        ("panel-workspace.json", saved.to_json().encode(), "application/json")).run()
+    assert not uploaded.exception and not uploaded.error, [e.value for e in uploaded.error]
+    assert uploaded.session_state[state.TASKS] != CHOSEN  # nothing applied before the click
+    assert any("content hash 000000000000" in warning.value and "Every column it uses is here" in warning.value
+               for warning in uploaded.warning)
+    uploaded.button(key="export_other_data").click().run()
+    assert not uploaded.exception and not uploaded.error, [e.value for e in uploaded.error]
+    assert uploaded.session_state[state.TASKS] == CHOSEN
+    restored = uploaded.session_state[state.DATASET]
+    assert (restored.group_column, restored.time_column, restored.id_column) == ("person_id", "year", "row")
+    assert uploaded.session_state[state.SPLIT_CONFIG] == config
+    assert "Restored the workspace" in uploaded.success[0].value

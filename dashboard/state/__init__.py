@@ -65,6 +65,7 @@ from dashboard.state._work import (
                                    dataset,
                                    default_split_config,
                                    forget,
+                                   keep_work,
                                    put,
                                    session_token,
                                    set_dataset,
@@ -90,7 +91,7 @@ __all__ = [
     # the work
     "UPLOADS_KEPT", "UPLOAD_BYTES_KEPT", "dataset", "tasks", "split_config", "default_split_config", "set_dataset",
     "upload_name", "workspace", "apply_workspace", "set_roles", "set_tasks", "set_split_config", "split_problem",
-    "set_split_problem", "clear_split_problem", "split_widget_version", "value", "put", "take", "forget",
+    "set_split_problem", "clear_split_problem", "split_widget_version", "value", "put", "take", "forget", "keep_work",
     "session_token",
     # jobs
     "training", "set_training", "start_training", "stop_training", "affinity_job", "start_affinity_job",

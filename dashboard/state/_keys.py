@@ -44,6 +44,7 @@ class DataKeys:
     UPLOADER = "data_upload"              # file uploader
     UPLOAD_DIGEST = "data_upload_digest"  # str: content digest of the file last read, so a rerun does not read it again
     REPLACED = "data_upload_replaced"     # list[str]: the tasks an upload just replaced, said once
+    KEPT = "data_upload_kept"             # str: what an upload kept of the work on the file before it, said once
     COMBINED = "data_combine_result"      # ("error" | "added", message) of the last Add task, said once
     TASKS_SHOWN = "data_tasks_shown"      # list[str]: the task names the Tasks multiselect was last given
     REFUSED = "data_tasks_refused"        # list[str]: why picked columns could not be tasks, said on the next rerun
@@ -199,6 +200,7 @@ class ExportKeys:
     """The Export page's widget keys (all start with ``export_``)."""
 
     CONFIG_UPLOAD = "export_config_upload"
+    OTHER_DATA = "export_other_data"  # button: use a workspace of other data (all its columns here) on this data
     CSV = "export_csv"
     PARQUET = "export_parquet"
     WORKSPACE = "export_config"

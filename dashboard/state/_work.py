@@ -14,7 +14,7 @@ from core.data import Dataset, with_roles
 from core.errors import DataError
 from core.report import Workspace, check_tasks
 from core.splits import STRATEGIES, SplitConfig
-from core.tasks import Task
+from core.tasks import Task, make_task
 from dashboard.state._jobs import set_training
 from dashboard.state._keys import (
     DATASET,
@@ -66,6 +66,31 @@ def set_dataset(data: Dataset, *, upload: tuple[str, str, bytes] | None = None) 
         st.session_state[UPLOAD] = (digest, name)
 
 
+def keep_work(previous: Dataset, chosen: tuple[Task, ...], config: SplitConfig) -> str | None:
+    """Carry an upload's tasks, roles and split over to the file uploaded after it, when every column they use
+    is in the new file (a corrected or newer export of the same table); returns what was kept, in words, else None
+    (the new file's guesses stay). Call it just after :func:`set_dataset`.
+
+    A built-in dataset's tasks are its own, never the user's work: they are not carried over.
+    """
+    data = dataset()
+    roles = (previous.group_column, previous.time_column, previous.id_column)
+    needed = {c for task in chosen for c in task.columns} | {c for c in roles if c}
+    if previous.builtin or not chosen or not needed <= set(data.frame.columns):
+        return None
+    try:
+        kept = tuple(make_task(data.frame, task.name, task.columns, task.kind) for task in chosen)
+    except DataError:  # a column changed too much for its task (a class too many): the new guesses it is
+        return None
+    set_roles(with_roles(data, group_column=roles[0], time_column=roles[1], id_column=roles[2]))
+    set_tasks(kept)
+    set_split_config(config)
+    named = [f"{role} `{column}`" for role, column in zip(("group", "time", "id"), roles, strict=True) if column]
+    return (f"Kept the {len(kept)} task(s) ({', '.join(t.name for t in kept)})"
+            + (f", the roles ({', '.join(named)})" if named else "")
+            + f" and the {config.strategy} split of {previous.name}: every column they use is in {data.name}.")
+
+
 def upload_name() -> tuple[str, str] | None:
     """``(content digest, file name)`` of the uploaded file the current dataset was read from, else None."""
     return st.session_state.get(UPLOAD)
@@ -76,14 +101,15 @@ def workspace() -> Workspace:
     return Workspace.of(dataset(), tasks(), split_config())
 
 
-def apply_workspace(saved: Workspace) -> bool:
-    """Make ``saved``'s tasks, roles and split the session's, when it was made on the current data.
+def apply_workspace(saved: Workspace, *, other_data: bool = False) -> bool:
+    """Make ``saved``'s tasks, roles and split the session's, when it was made on the current data (or, with
+    ``other_data``, on any data that has every column it uses: the user said to use it there).
 
     Returns whether anything changed. A workspace of other data is a :class:`DataError` naming the data it
     was made for.
     """
     data = dataset()
-    if not saved.fits(data):
+    if not saved.fits(data) and not other_data:
         raise DataError(f"This workspace was made for {saved.made_for()}, not for {data.name} "
                         f"(content hash {data.fingerprint[:12]}); open that data first (upload the same file), "
                         "then load the workspace again.")

@@ -5,129 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.data import (
-    BUILTIN_NAMES,
-    MAX_UPLOAD_MB,
-    NO_TARGET,
-    Dataset,
-    builtin,
-    check_size,
-    group_reason,
-    with_roles,
-)
+from core.data import NO_TARGET, Dataset, group_reason, with_roles
 from core.errors import DataError
 from core.splits import SplitConfig
 from core.tasks import KINDS, Task, make_task, task_source_columns
 from dashboard import compute, large, state
+from dashboard.views.data_source import choose_source
 
 NONE = "(none)"
 PREVIEW_COLUMNS = 60  # a wide table's preview shows its task and role columns first, then the next ones
-UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "pq", "xlsx", "xls", "json", "jsonl", "ndjson"]
 K = state.DataKeys
-
-
-# --------------------------------------------------------------------------- source
-
-
-SOURCES = ["Built-in dataset", "Upload a file", "A large dataset on the server"]
-
-
-def choose_source(current: Dataset) -> None:
-    """A built-in dataset, an uploaded file or a large dataset by path; a new one becomes the session's dataset."""
-    # The default follows the current dataset: Streamlit drops a widget's state while another page shows, and
-    # coming back to "Built-in dataset" would replace an uploaded file with the built-in one.
-    index = 0 if current.builtin else 2 if large.source_of(current.fingerprint) else 1
-    source = st.radio("Source", SOURCES, index=index, horizontal=True, key=K.SOURCE)
-    if source == SOURCES[0]:
-        choose_builtin(current)
-    elif source == SOURCES[1]:
-        choose_upload(current)
-    else:
-        choose_path(current)
-
-
-def choose_builtin(current: Dataset) -> None:
-    names = list(BUILTIN_NAMES)
-    base = current.name.split(":")[0] if current.builtin else names[0]
-    left, right = st.columns([3, 2])
-    name = left.selectbox(
-        "Built-in dataset", names, index=names.index(base) if base in names else 0,
-        format_func=lambda n: f"{n} — {builtin(n).description}", key=K.BUILTIN,
-    )
-    if name == "synthetic":
-        # defaults from the current dataset: widget state is dropped while another page shows
-        size = current.name.partition(":")[2] if current.builtin and base == "synthetic" else ""
-        rows_now, _, labels_now = size.partition("x")
-        rows_now, labels_now = min(max(int(rows_now or 10_000), 100), 5_000_000), int(labels_now or 10)
-        rows = right.number_input("Rows", 100, 5_000_000, rows_now, step=10_000, key=K.SYNTHETIC_ROWS)
-        labels = right.number_input("Labels", 2, 500, labels_now, key=K.SYNTHETIC_LABELS)
-        name = f"synthetic:{int(rows)}x{int(labels)}"
-    if not current.builtin or current.name != name:
-        try:
-            state.set_dataset(compute.builtin_dataset(name))
-        except DataError as error:
-            st.error(str(error))
-        else:
-            state.forget(K.UPLOAD_DIGEST)  # the same file uploaded again is read again
-
-
-def choose_upload(current: Dataset) -> None:
-    uploaded = st.file_uploader(
-        f"Upload a table (CSV, TSV, Parquet, Excel or JSON; up to {MAX_UPLOAD_MB} MB)",
-        type=UPLOAD_TYPES, key=K.UPLOADER,
-    )
-    if uploaded is None:
-        if current.builtin:
-            st.info("No file yet: the dataset below stays as it is until a file is read.")
-        else:  # the uploader forgets its file when another page shows; the dataset read from it stays
-            st.info(f"Using **{current.name}** ({current.n_rows:,} rows), uploaded this session. "
-                    "Upload another file to replace it.")
-        return
-    try:
-        check_size(uploaded.size, uploaded.name, max_mb=MAX_UPLOAD_MB)  # before the content is read
-        content = uploaded.getvalue()
-        digest = compute.content_digest(content)
-        if state.value(K.UPLOAD_DIGEST) == digest:
-            return
-        data = compute.uploaded_dataset(digest, uploaded.name, content)
-    except DataError as error:
-        st.error(str(error))
-        st.caption(f"Still using **{state.dataset().name}**.")
-        return
-    state.put(K.UPLOAD_DIGEST, digest)
-    state.put(K.REPLACED, [task.name for task in state.tasks()])
-    state.set_dataset(data, upload=(digest, uploaded.name, content))  # kept on the server for a reload
-
-
-def choose_path(current: Dataset) -> None:
-    """A Parquet folder or glob on the server, too large for memory: its sample becomes the session's dataset."""
-    source = large.source_of(current.fingerprint)
-    with st.form(K.PATH_FORM, border=False):
-        path = st.text_input(
-            "Path on the server: a folder of Parquet files, a glob, or one .parquet file",
-            value=source.path if source else "", key=K.PATH, placeholder="/data/clicks/ or /data/clicks/part-*.parquet",
-            help="Read where the app runs, not uploaded. The split and its scores cover every row.",
-        )
-        rows = st.number_input("Rows to sample", large.SAMPLE_MIN, large.SAMPLE_MAX,
-                               max(source.sample_rows, large.SAMPLE_MIN) if source else large.SAMPLE_ROWS,
-                               step=50_000, key=K.SAMPLE_ROWS,
-                               help="A random sample of this many rows is what the tables, the drill-down and the "
-                                    "Model page show; the split, its sizes and its scores cover every row.")
-        opened = st.form_submit_button("Open", icon=":material/folder_open:")
-    if not opened:
-        return
-    bar = st.progress(0.0, text="Opening…")
-    try:
-        data, _ = large.open_large(path, sample_rows=int(rows),
-                                   progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
-    except DataError as error:
-        bar.empty()
-        st.error(str(error))
-        return
-    bar.empty()
-    if data.fingerprint != current.fingerprint:
-        state.set_dataset(data)
-        state.forget(K.UPLOAD_DIGEST)
 
 
 def header(data: Dataset):
@@ -142,6 +29,9 @@ def header(data: Dataset):
 
 def guessed_note(data: Dataset) -> str | None:
     """What an upload guessed and why, while its guessed tasks are still the chosen ones (a built-in's are curated)."""
+    kept = state.take(K.KEPT)
+    if kept:  # the run that read the file, which kept the tasks of the file before it
+        return f"{kept} Change them below."
     replaced = state.take(K.REPLACED)
     if data.builtin or state.tasks() != data.tasks:
         return None
@@ -251,6 +141,8 @@ def choose_tasks(data: Dataset) -> None:
             chosen.append(known[name] if name in known else make_task(frame, name, name))
         except DataError as error:
             refused.append(str(error))
+    chosen, clashes = refuse_label_clashes(data, chosen)
+    refused += clashes
     for message in [*state.take(K.REFUSED, []), *refused]:
         st.error(message)
 
@@ -268,6 +160,27 @@ def choose_tasks(data: Dataset) -> None:
             state.put(K.REFUSED, refused)
             state.forget(K.TASKS_SHOWN)
         st.rerun()
+
+
+def refuse_label_clashes(data: Dataset, chosen: list[Task]) -> tuple[list[Task], list[str]]:
+    """The tasks whose labels read like another task's (``a`` with the value ``b=1`` and ``a=b`` with ``1`` both
+    read ``a=b=1``), refused at pick time with the library's one line, instead of failing every later page.
+
+    Such a clash needs a task name with ``=``, so other picks cost nothing; the tasks are encoded as the Split page
+    will encode them (and that encoding is cached for it).
+    """
+    if not any("=" in task.name for task in chosen):
+        return chosen, []
+    kept: list[Task] = []
+    refused: list[str] = []
+    for task in chosen:
+        try:
+            compute.encoded_tasks(data.fingerprint, (*kept, task), state.split_config().n_bins, data.frame)
+        except DataError as error:
+            refused.append(str(error))
+        else:
+            kept.append(task)
+    return kept, refused
 
 
 def shared_columns_note(chosen: list[Task]) -> None:
@@ -362,6 +275,33 @@ def zero_one_columns(fingerprint: str, _frame: pd.DataFrame) -> list[str]:
     return [column for column in _frame.columns if zero_one(_frame[column])]
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def two_word_columns(fingerprint: str, _frame: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Text columns of two values (``yes``/``no``): flags a combined task cannot take until saved as 0/1."""
+    found = {}
+    for column in _frame.columns:
+        series = _frame[column]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        values = series.dropna().unique()
+        if len(values) == 2:
+            found[str(column)] = tuple(sorted(map(str, values)))
+    return found
+
+
+def two_word_note(data: Dataset) -> str | None:
+    """Why the flags spelt in words are not offered to combine, and the fix, or None."""
+    flags = two_word_columns(data.fingerprint, data.frame)
+    if not flags:
+        return None
+    listed = ", ".join(f"{column} ({'/'.join(values)})" for column, values in list(flags.items())[:4])
+    more = f" and {len(flags) - 4} more" if len(flags) > 4 else ""
+    one = len(flags) == 1
+    return (f"Not offered: {listed}{more} {'holds' if one else 'hold'} two words, not 0 and 1; save "
+            f"{'it' if one else 'them'} as 0/1 in the file to combine {'it' if one else 'them'} "
+            f"({'it' if one else 'each'} can be a binary task as it is).")
+
+
 def combine_columns(data: Dataset) -> None:
     """The form that makes one task of several 0/1 columns, and what its last Add task did."""
     outcome, message = state.take(K.COMBINED, (None, None))
@@ -381,6 +321,8 @@ def combine_columns(data: Dataset) -> None:
                        placeholder="Choose columns" if options else "No column holds only 0 and 1",
                        help="The columns that hold only 0 and 1 (missing values allowed): each becomes one label "
                             "of the task.")
+        if note := two_word_note(data):
+            st.caption(note)
         st.selectbox("Kind", ["infer", "multilabel", "multiclass"], key=K.COMBINE_KIND)
         st.form_submit_button("Add task", on_click=add_combined_task)
 

@@ -82,11 +82,31 @@ def reproduce_from_upload(data: Dataset, tasks: tuple[Task, ...], config: SplitC
                "It is the current split on every page now.")
 
 
+def offer_on_other_data(name: str, saved: Workspace, data: Dataset) -> None:
+    """A workspace of other data whose columns are all here (another export of the table, or the same file read
+    by a newer TaskSplit): say so, and offer to use its tasks, roles and split on this data."""
+    st.warning(f"{name} was made for {saved.made_for()}; {data.name} here reads as content hash "
+               f"{data.fingerprint[:12]}: another version of the table, or the same file read differently by a newer "
+               "TaskSplit. Every column it uses is here, so its tasks, roles and split can be used on this data; "
+               "the split is then this data's, not the saved one row for row.", icon=":material/difference:")
+    st.button("Use its tasks, roles and split on this data", key=K.OTHER_DATA,
+              on_click=state.apply_workspace, args=(saved,), kwargs={"other_data": True})
+
+
 def restore_workspace(name: str, content: bytes, data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
     """Make a saved workspace's tasks, roles and split the session's, or say which data it was made for."""
     try:
         saved = Workspace.from_json(content)
-        changed = state.apply_workspace(saved)
+        held = (saved.tasks, saved.config) == (tasks, config) and (
+            saved.group_column, saved.time_column, saved.id_column) == (data.group_column, data.time_column,
+                                                                       data.id_column)
+        if not saved.fits(data) and not held:  # once used on this data (the button below), it is the work
+            needed = {c for task in saved.tasks for c in task.columns} | {
+                c for c in (saved.group_column, saved.time_column, saved.id_column) if c}
+            if needed <= set(data.frame.columns):
+                offer_on_other_data(name, saved, data)
+                return
+        changed = state.apply_workspace(saved, other_data=held)
     except TaskSplitError as error:
         st.error(f"{name}: {error}")
         return

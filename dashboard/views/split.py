@@ -239,6 +239,34 @@ def predefined_note(result: SplitResult, candidate: SplitConfig) -> str | None:
             f"{', '.join(f'`{n}`' for n in others)} in the file to one of those to train on this split.")
 
 
+def time_spans(times: pd.Series, result: SplitResult) -> str | None:
+    """What times each split of a time split covers, in the time column's own words (dates without a midnight);
+    None for a text column, whose smallest and largest values in text order would not be its first and last times.
+
+    Examples
+    --------
+    >>> from core.splits import split
+    >>> times = pd.Series(pd.to_datetime(["1987-03-01", "1988-05-02", "1989-06-03"]), name="Survey date")
+    >>> time_spans(times, split(times.to_frame(), [], SplitConfig(strategy="time", time_column="Survey date")))
+    'Survey date: train 1987-03-01 · val 1988-05-02 · test 1989-06-03'
+    """
+    def shown(value) -> str:
+        if isinstance(value, pd.Timestamp):
+            return value.strftime("%Y-%m-%d" if value == value.normalize() else "%Y-%m-%d %H:%M")
+        return f"{value:g}" if isinstance(value, float) else str(value)  # a year stays 1987, not 1,987
+
+    if not (pd.api.types.is_numeric_dtype(times) or pd.api.types.is_datetime64_any_dtype(times)):
+        return None
+    spans = []
+    for name in result.split_names:
+        kept = times[result.assignment == name].dropna()
+        if name == EXCLUDED or kept.empty:
+            continue
+        low, high = kept.min(), kept.max()
+        spans.append(f"{name} {shown(low)}" + ("" if low == high else f" to {shown(high)}"))
+    return f"{times.name}: " + " · ".join(spans)
+
+
 def show_split(data: Dataset, candidate: SplitConfig, result: SplitResult) -> None:
     """The split's sizes, and where each split's rows fall along the data."""
     for message in result.warnings:
@@ -254,6 +282,9 @@ def show_split(data: Dataset, candidate: SplitConfig, result: SplitResult) -> No
     metrics = st.columns(min(len(sizes), 6))
     for column, row in zip(metrics, sizes.itertuples(index=False), strict=False):
         column.metric(f"{row.split} · {row.share:.1%} of rows", f"{row.rows:,}")
+    if STRATEGIES[candidate.strategy].by_time and whole is None \
+            and (spans := time_spans(data.frame[candidate.time_column], result)):
+        st.caption(spans)
 
     by = [c for c in ((candidate.group_column,) if candidate.group_column else ()) if c]
     if candidate.time_column and candidate.group_column:
