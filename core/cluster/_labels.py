@@ -17,7 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import DataError
-from ..tasks import Task, encode_tasks, label_name
+from ..tasks import Task, bin_name, encode_tasks, label_name
 
 __all__ = ["LabelSets", "label_columns", "label_keys", "bin_codes", "sampled_edges", "encode_sets"]
 
@@ -151,10 +151,6 @@ class LabelSets:
         return pd.Index(self.keys).get_indexer(hashes)
 
 
-def _bin_name(i: int, edges: np.ndarray) -> str:
-    return f"Q{i + 1} ({edges[i]:.4g}–{edges[i + 1]:.4g})"  # as core.tasks names a regression bin
-
-
 def encode_sets(table: pd.DataFrame, tasks: Sequence[Task], edges: dict[str, np.ndarray], n_bins: int) -> LabelSets:
     """Encode the distinct label keys (``table``: the label columns, ``_key`` and ``_rows``) as the tasks say.
 
@@ -186,7 +182,7 @@ def encode_sets(table: pd.DataFrame, tasks: Sequence[Task], edges: dict[str, np.
     tasks_of, values_of = list(encoded.label_tasks), list(encoded.label_values)
     for position, (task_name, value) in enumerate(zip(tasks_of, values_of, strict=True)):
         if task_name in bins:
-            values_of[position] = _bin_name(int(float(value)), bins[task_name])
+            values_of[position] = bin_name(int(float(value)), bins[task_name])
     labels = tuple(label_name(t, v) for t, v in zip(tasks_of, values_of, strict=True))
     missing = np.stack([part.missing for part in encoded.tasks], axis=1) if encoded.tasks else np.zeros((len(frame), 0), bool)
     return LabelSets(

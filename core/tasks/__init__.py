@@ -13,7 +13,7 @@ from ._encoded import (
     indicator_matrix,
     ones,
 )
-from ._encoding import encode, indicator_block, quantile_bins
+from ._encoding import bin_name, encode, indicator_block, quantile_bins
 from ._labels import label_name, label_names
 from ._spec import make_task, parse_task_spec
 from ._task import (
@@ -46,6 +46,7 @@ __all__ = [
     "label_names",
     "encode",
     "quantile_bins",
+    "bin_name",
     "indicator_block",
     "indicator_matrix",
     "MISSING",

@@ -24,7 +24,7 @@ from ._labels import (
 )
 from ._task import LABEL_DELIMITER, MAX_CLASSES, EncodedTask, Task
 
-__all__ = ["encode", "quantile_bins", "indicator_block"]
+__all__ = ["encode", "quantile_bins", "indicator_block", "bin_name"]
 
 # --------------------------------------------------------------------------- encoding
 
@@ -171,7 +171,7 @@ def _encode_regression(df: pd.DataFrame, task: Task, n_bins: int) -> EncodedTask
             "a task needs at least two, so pick another column."
         )
     bins, edges = quantile_bins(values, n_bins)
-    names = tuple(_bin_name(i, edges) for i in range(len(edges) - 1))
+    names = tuple(bin_name(i, edges) for i in range(len(edges) - 1))
     return EncodedTask(task=task, classes=names, values=values, bins=bins, bin_edges=edges)
 
 
@@ -195,9 +195,31 @@ def quantile_bins(values: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarr
     return codes, edges
 
 
-def _bin_name(i: int, edges: np.ndarray) -> str:
-    low, high = edges[i], edges[i + 1]
-    return f"Q{i + 1} ({low:.4g}–{high:.4g})"
+def bin_name(i: int, edges: np.ndarray) -> str:
+    """The name of a regression task's bin ``i`` (of :func:`quantile_bins`' ``edges``): its quantile and range.
+
+    Values from 10,000 on read with a thousands suffix (k, M, B, T) to 4 significant digits, so an axis tick
+    reads ``Q1 (110k–1.317M)``, not ``Q1 (1.1e+05–1.317e+06)``.
+
+    Examples
+    --------
+    >>> bin_name(0, np.array([110_000.0, 1_317_000.0, 5e6])), bin_name(1, np.array([0.0, 2.5, 9999.0]))
+    ('Q1 (110k–1.317M)', 'Q2 (2.5–9999)')
+    >>> bin_name(0, np.array([-2.5e7, 999_960.0]))
+    'Q1 (-25M–1M)'
+    """
+    return f"Q{i + 1} ({_short_number(edges[i])}–{_short_number(edges[i + 1])})"
+
+
+def _short_number(value: float) -> str:
+    """``value`` to 4 significant digits, with a k/M/B/T suffix from 10,000 to below 10^15."""
+    size = abs(value)
+    if not 9999.5 <= size < 1e15:  # 9999.5 would print as 1e+04
+        return f"{value:.4g}"
+    for power, suffix in ((12, "T"), (9, "B"), (6, "M"), (3, "k")):
+        if size >= 10.0 ** power * 0.99995:  # 999,960 rounds to 1M, never to 1000k
+            return f"{value / 10.0 ** power:.4g}{suffix}"
+    return f"{value:.4g}"
 
 
 # --------------------------------------------------------------------------- indicator matrix
