@@ -388,7 +388,7 @@ def test_a_loanapp_like_upload_guesses_the_decision_and_the_kept_guess_can_be_re
 
 def district_panel_csv() -> bytes:
     """A user's panel export: a district id that repeats each year, `;`, decimal commas, a BOM, 0/1 flags with
-    a gap, a yes/no flag and a text band (none of which a 0/1 task can be made of but the 0/1 flags)."""
+    a gap, a yes/no flag and a text band (a multi-label task can be made of the flags, not of the rest)."""
     rows = ["District;Year;Score;High dropout;Above-avg spend;Improved;Band"]
     for district in range(40):
         for year in (1996, 1997, 1998):
@@ -419,11 +419,11 @@ def test_an_id_column_that_repeats_is_warned_with_the_fix(app):
 
 
 def test_the_combine_form_offers_only_0_1_columns_and_stays_open_after_an_error(app):
-    """New-user test 3: the form offered every column (the year, a yes/no flag, text) and said 'must all hold
-    0/1' without naming the culprit; after the error it closed."""
+    """New-user test 3: the form offered every column (the year, text) and said 'must all hold 0/1' without
+    naming the culprit; after the error it closed. A yes/no flag is offered since new-user test 4 (it reads as 1/0)."""
     upload(app, "districts.csv", district_panel_csv())
     box = app.multiselect(key="data_combine_columns")
-    assert box.options == ["High dropout", "Above-avg spend"]
+    assert box.options == ["High dropout", "Above-avg spend", "Improved"]
     combine(app, "risk", ["High dropout"])  # one column: an error
     assert [e.value for e in app.error] == ["Pick two or more 0/1 columns to combine into one task."]
     assert app.expander[0].proto.expanded

@@ -132,11 +132,22 @@ def test_tasks_with_an_equals_sign_that_do_not_clash_are_kept():
     assert not app.error
 
 
-def test_the_combine_form_says_why_yes_no_flags_are_not_offered():
+def test_yes_no_flags_combine_into_a_multilabel_task_and_other_two_word_columns_say_why_not():
+    """New-user report 4, item 7: yes/no flags (Union, Grant received) could not form a multi-label task."""
+    from dashboard import state
+
     app = open_app()
     app.radio(key="data_source").set_value("Upload a file").run()
-    upload(app, "survey.csv", as_csv(survey()))
-    assert "Grant received" not in app.multiselect(key="data_combine_columns").options
+    upload(app, "survey.csv", as_csv(survey().assign(Sector=lambda f: np.where(f["Employees"] > 250, "metal", "wood"))))
+    assert {"Grant received", "Grant last year"} <= set(app.multiselect(key="data_combine_columns").options)
     notes = [caption.value for caption in app.caption if caption.value.startswith("Not offered:")]
-    assert notes == ["Not offered: Grant received (no/yes) holds two words, not 0 and 1; save it as 0/1 in the file "
-                     "to combine it (it can be a binary task as it is)."]
+    assert notes == ["Not offered: Sector (metal/wood) holds two words, neither 0/1 nor yes/no; save it as 0/1 in "
+                     "the file to combine it (it can be a binary task as it is)."]
+    app.text_input(key="data_combine_name").input("Programme flags")
+    app.multiselect(key="data_combine_columns").set_value(["Grant received", "Grant last year"])
+    app.button(key="FormSubmitter:data_combine-Add task").click().run()
+    assert not app.exception and not app.error
+    task = next(t for t in app.session_state[state.TASKS] if t.name == "Programme flags")
+    assert task.kind == "multilabel" and task.columns == ("Grant received", "Grant last year")
+    app.switch_page("views/diagnostics.py").run()
+    assert not app.exception and not app.error

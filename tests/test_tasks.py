@@ -260,3 +260,15 @@ def test_encode_tasks_returns_an_encoding_it_is_given():
     frame = pd.DataFrame({"y": ["a", "b", "a"]})
     encoded = encode_tasks(frame, [Task("y", ("y",), "binary")])
     assert encode_tasks(frame, encoded) is encoded
+
+
+def test_flags_spelt_in_words_form_a_multilabel_task_and_other_words_do_not():
+    """New-user report 4, item 7: Union and Grant received were exported as yes/no."""
+    frame = pd.DataFrame({"Union": ["yes", "No", None, "YES", "no"], "Grant": ["false", "true", "true", "f", "t"],
+                          "Trained": [1, 0, 1, 1, 0], "Sector": ["metal", "wood", "wood", "metal", "wood"]})
+    task = make_task(frame, "flags", ("Union", "Grant", "Trained"))
+    assert task.kind == "multilabel"
+    encoded = encode_tasks(frame, [task])
+    assert encoded.matrix.toarray().tolist() == [[1, 0, 1], [0, 1, 0], [0, 1, 1], [1, 0, 1], [0, 1, 0]]
+    with pytest.raises(DataError, match="must all hold 0/1"):
+        make_task(frame, "mixed", ("Union", "Sector"))

@@ -14,7 +14,7 @@ from ._encoded import (
     ones,
 )
 from ._encoding import bin_name, encode, indicator_block, quantile_bins
-from ._labels import label_name, label_names
+from ._labels import label_name, label_names, yes_no_values
 from ._spec import make_task, parse_task_spec
 from ._task import (
     KINDS,
@@ -44,6 +44,7 @@ __all__ = [
     "duplicate_task_notes",
     "label_name",
     "label_names",
+    "yes_no_values",
     "encode",
     "quantile_bins",
     "bin_name",

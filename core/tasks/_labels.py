@@ -16,7 +16,10 @@ import pandas as pd
 
 from ..errors import DataError
 
-__all__ = ["label_name", "label_names"]
+__all__ = ["label_name", "label_names", "yes_no_values"]
+
+NO_WORDS = frozenset({"0", "0.0", "false", "no", "n", "f"})  # a flag spelt in words: its 0 ...
+YES_WORDS = frozenset({"1", "1.0", "true", "yes", "y", "t"})  # ... and its 1, in any case
 
 
 def label_name(task: str, value: str) -> str:
@@ -100,15 +103,50 @@ def _integer_01_block(block: pd.DataFrame) -> np.ndarray | None:
     return out
 
 
+def yes_no_values(series: pd.Series) -> np.ndarray | None:
+    """A flag column spelt in words as float 1/0, NaN where missing; None when it is not such a flag.
+
+    Yes/no, true/false, y/n and t/f (any case, spaces around ignored) read as 1/0, so flags exported as words
+    can form a multi-label task as 0/1 columns do.
+
+    Examples
+    --------
+    >>> yes_no_values(pd.Series(["Yes", "no", None, " YES"])).tolist()
+    [1.0, 0.0, nan, 1.0]
+    >>> yes_no_values(pd.Series(["union", "non-union"])) is None
+    True
+    """
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return None
+    present = series.notna().to_numpy()
+    words = series[present].astype(str).str.strip().str.lower()
+    if not present.any() or not words.isin(NO_WORDS | YES_WORDS).all():
+        return None
+    values = np.full(len(series), np.nan)
+    values[present] = words.isin(YES_WORDS).to_numpy(dtype=np.float64)
+    return values
+
+
+def _numeric_or_flag(series: pd.Series) -> np.ndarray | None:
+    """A column as float: its numbers, or its yes/no words as 1/0; None when it is neither."""
+    try:
+        return pd.to_numeric(series, errors="raise").to_numpy(dtype="float64")
+    except (TypeError, ValueError):
+        return yes_no_values(series)
+
+
 def _binary_block(block: pd.DataFrame) -> np.ndarray | None:
-    """The block as a float array of 0/1/NaN, or None when some value is not 0/1."""
+    """The block as a float array of 0/1/NaN, or None when some value is not 0/1 (or a yes/no word)."""
     fast = _integer_01_block(block)
     if fast is not None:
         return fast.astype("float64")
     try:
         values = block.apply(pd.to_numeric, errors="raise").to_numpy(dtype="float64")
-    except (TypeError, ValueError):
-        return None
+    except (TypeError, ValueError):  # a flag spelt in words (yes/no, true/false) reads as 1/0
+        columns = [_numeric_or_flag(series) for _, series in block.items()]
+        if any(column is None for column in columns):
+            return None
+        values = np.column_stack(columns) if columns else np.empty((len(block), 0))
     observed = values[~np.isnan(values)]
     if observed.size and not np.isin(observed, (0.0, 1.0)).all():
         return None

@@ -156,8 +156,8 @@ def infer_kind(df: pd.DataFrame, columns: tuple[str, ...] | list[str] | str) -> 
         values = _binary_block(df[list(columns)])
         if values is None:
             raise DataError(
-                f"Columns {', '.join(columns)} must all hold 0/1 to form one task; "
-                "pick 0/1 columns or make one task per column."
+                f"Columns {', '.join(columns)} must all hold 0/1 (or yes/no) to form one task; "
+                "pick such columns or make one task per column."
             )
         labelled = ~np.isnan(values).any(axis=1)
         one_hot = labelled.any() and (np.nansum(values[labelled], axis=1) == 1).all()

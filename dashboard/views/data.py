@@ -8,7 +8,7 @@ import streamlit as st
 from core.data import NO_TARGET, Dataset, group_reason, with_roles
 from core.errors import DataError
 from core.splits import SplitConfig
-from core.tasks import KINDS, Task, make_task, task_source_columns
+from core.tasks import KINDS, Task, make_task, task_source_columns, yes_no_values
 from dashboard import compute, large, state
 from dashboard.views.data_source import choose_source
 
@@ -264,11 +264,11 @@ def add_combined_task() -> None:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def zero_one_columns(fingerprint: str, _frame: pd.DataFrame) -> list[str]:
-    """The columns that hold only 0 and 1 (or True and False) besides missing values: the ones a combined task
-    can be made of."""
+    """The columns that hold only 0 and 1 (True and False, or yes/no words) besides missing values: the ones a
+    combined task can be made of."""
     def zero_one(series: pd.Series) -> bool:
         if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
-            return False
+            return yes_no_values(series) is not None
         values = pd.unique(series.dropna())
         return len(values) > 0 and set(values.tolist()) <= {0, 1}
 
@@ -277,11 +277,14 @@ def zero_one_columns(fingerprint: str, _frame: pd.DataFrame) -> list[str]:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def two_word_columns(fingerprint: str, _frame: pd.DataFrame) -> dict[str, tuple[str, str]]:
-    """Text columns of two values (``yes``/``no``): flags a combined task cannot take until saved as 0/1."""
+    """Text columns of two values other than yes/no words (``male``/``female``): a combined task cannot take
+    them until they are saved as 0/1."""
     found = {}
     for column in _frame.columns:
         series = _frame[column]
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        if yes_no_values(series) is not None:  # offered: yes/no words read as 1/0
             continue
         values = series.dropna().unique()
         if len(values) == 2:
@@ -297,7 +300,7 @@ def two_word_note(data: Dataset) -> str | None:
     listed = ", ".join(f"{column} ({'/'.join(values)})" for column, values in list(flags.items())[:4])
     more = f" and {len(flags) - 4} more" if len(flags) > 4 else ""
     one = len(flags) == 1
-    return (f"Not offered: {listed}{more} {'holds' if one else 'hold'} two words, not 0 and 1; save "
+    return (f"Not offered: {listed}{more} {'holds' if one else 'hold'} two words, neither 0/1 nor yes/no; save "
             f"{'it' if one else 'them'} as 0/1 in the file to combine {'it' if one else 'them'} "
             f"({'it' if one else 'each'} can be a binary task as it is).")
 
@@ -319,8 +322,8 @@ def combine_columns(data: Dataset) -> None:
         st.text_input("Task name", key=K.COMBINE_NAME)
         st.multiselect("0/1 columns", options, key=K.COMBINE_COLUMNS,
                        placeholder="Choose columns" if options else "No column holds only 0 and 1",
-                       help="The columns that hold only 0 and 1 (missing values allowed): each becomes one label "
-                            "of the task.")
+                       help="The columns that hold only 0 and 1, or yes and no (true/false), missing values "
+                            "allowed: each becomes one label of the task.")
         if note := two_word_note(data):
             st.caption(note)
         st.selectbox("Kind", ["infer", "multilabel", "multiclass"], key=K.COMBINE_KIND)
