@@ -289,15 +289,15 @@ def test_split_folders_of_servers_no_longer_running_are_swept(tmp_path):
     import sys
     import time
 
-    from dashboard import large
+    from dashboard import split_folders
 
     dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                               text=True, check=True).stdout)
     for name in (f"server-{dead}", f"server-{os.getpid()}", "0a1b2c-old", "3d4e5f-new"):
         (tmp_path / name / "part").mkdir(parents=True)
-    old = time.time() - large.LEGACY_AGE - 60
+    old = time.time() - split_folders.LEGACY_AGE - 60
     os.utime(tmp_path / "0a1b2c-old", (old, old))
-    removed = large.sweep(tmp_path)
+    removed = split_folders.sweep(tmp_path)
     assert sorted(p.name for p in removed) == ["0a1b2c-old", f"server-{dead}"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["3d4e5f-new", f"server-{os.getpid()}"]
 
