@@ -61,7 +61,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...errors import ConfigError, DataError
-from ._deal import deal, largest_remainder
+from ._deal import column_counts, deal, largest_remainder
 from ._pairs import deal_by_columns, pair_columns
 from ._repair import Repair, may_lack
 from ._sorted import SORTED_POLISH_ROWS, entry_hash, small_binary, sorted_deal
@@ -70,7 +70,7 @@ from ._waves import deal_in_waves
 __all__ = ["stratify", "pair_indicators"]
 
 _DENSE_CHUNK_ROWS = 1 << 15  # rows converted at a time from a dense Y, to bound memory
-_HASH_ENTRIES = 1 << 22  # entries hashed at a time for the canonical column order (32 MiB per uint64 array)
+_HASH_ENTRIES = 1 << 20  # entries hashed at a time for the canonical column order (8 MiB per uint64 array)
 # Order 2 with more columns (labels and co-occurring pairs) than this deals only the pairs on two units
 # or more, with the deal whose steps cost the entries they place (:mod:`._pairs`); up to it, every
 # pair, with the deal that picks the column with fewest units left (its steps cost the columns).
@@ -129,6 +129,8 @@ def stratify(
     shares = _check_fractions(fractions)
     n_units, n_labels = (counts if binary is None else binary).shape
     unit_sizes = _check_sizes(sizes, n_units)
+    if single_rows:  # one row each: a read-only view of a single 1, not n_units int64 ones (8 MiB per million)
+        unit_sizes = np.broadcast_to(np.int64(1), (n_units,))
     if order not in (1, 2):
         raise ConfigError(f"order={order!r} is not supported; use 1 (labels) or 2 (labels and label pairs).")
     if rng is None:
@@ -166,7 +168,7 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
     # nearer a wrong size, and "within one group" of it is then a row beyond the promise).
     goal = total * shares if grouped else targets.astype(np.float64)
     band = int(sizes.max()) if grouped else 0  # rows a split may stray from its goal
-    shuffle = rng.permutation(n_units)  # a random rank per unit breaks every remaining tie
+    shuffle = _ranks(rng, n_units)  # a random rank per unit breaks every remaining tie
     counts = _permute_columns(counts, columns)
     if many and not weighted:
         assignment, demand = deal_in_waves(counts, shares, targets, shuffle, rng)
@@ -269,6 +271,12 @@ def pair_indicators(Y) -> sp.csr_matrix:
     return pairs
 
 
+def _ranks(rng, n_units: int) -> np.ndarray:
+    """A random permutation of the units, as int32 when it fits (the same values in half the memory)."""
+    ranks = rng.permutation(n_units)
+    return ranks.astype(np.int32) if n_units < 2**31 else ranks
+
+
 class _DataOrder:
     """What the engine draws from when ``rng`` is None: every shuffle is the identity and every draw
     0 (or the lowest), so ties follow the data order and the split is a function of the input alone."""
@@ -369,20 +377,23 @@ def _check_sizes(sizes, n_units: int) -> np.ndarray:
 
 def _canonical_order(counts: sp.csr_matrix, salt: int = 0) -> np.ndarray:
     """Column order by (positive units, content hash): the same for any order of the columns (another
-    ``salt`` orders columns of equal counts another way)."""
-    by_column = counts.tocsc()
-    indptr = by_column.indptr
-    units = np.diff(indptr)
+    ``salt`` orders columns of equal counts another way).
+
+    A column's content hash is the wrapping sum of :func:`entry_hash` over its entries, added up a block
+    of about ``_HASH_ENTRIES`` entries of the rows at a time (no copy of the matrix by column).
+    """
+    indptr, indices, data = counts.indptr, counts.indices, counts.data
+    units = column_counts(indices, counts.shape[1])
     content = np.zeros(len(units), dtype=np.uint64)
-    # columns a block of about _HASH_ENTRIES entries at a time (wrapping sums: the same in any grouping)
-    cuts = np.unique(np.r_[np.searchsorted(indptr, np.arange(0, indptr[-1], _HASH_ENTRIES), side="right") - 1, len(units)])
+    cuts = np.unique(np.r_[np.searchsorted(indptr, np.arange(0, indptr[-1], _HASH_ENTRIES), side="right") - 1, len(indptr) - 1])
     for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
-        start, stop = indptr[lo], indptr[hi]
-        values = by_column.data[start:stop]
+        start, stop = int(indptr[lo]), int(indptr[hi])
+        if start == stop:
+            continue
+        rows = np.repeat(np.arange(lo, hi, dtype=np.uint64), np.diff(indptr[lo : hi + 1]))
+        values = data[start:stop]
         values = values if not salt else values.astype(np.uint64) + np.uint64(salt)
-        mixed = entry_hash(by_column.indices[start:stop], values)
-        nonempty = np.flatnonzero(units[lo:hi] > 0) + lo
-        content[nonempty] = np.add.reduceat(mixed, indptr[nonempty] - start) if len(nonempty) else 0
+        np.add.at(content, indices[start:stop], entry_hash(rows, values))  # wrapping sums: any grouping
     return np.lexsort((content, units))
 
 

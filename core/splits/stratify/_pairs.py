@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._deal import batch_order, batch_quota, fill_unlabelled, interleave
+from ._deal import batch_order, batch_quota, column_counts, fill_unlabelled, interleave
 
 __all__ = ["pair_columns", "deal_by_columns"]
 
@@ -175,7 +175,7 @@ def deal_by_columns(counts, shares, targets, sizes, shuffle, rng, weighted) -> t
     col_ptr, col_units = by_column.indptr, by_column.indices
     indptr, indices = counts.indptr, counts.indices
     data = counts.data.astype(np.float64) if weighted else None
-    totals = np.bincount(indices, weights=data, minlength=n_cols)
+    totals = column_counts(indices, n_cols, data)
     demand = totals[:, None] * shares[None, :]
     per_total = 1.0 / np.maximum(totals, 1.0)
     unplaced = np.diff(col_ptr).astype(np.int64)

@@ -26,6 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._cover import _Cover, entries, exact_cover
+from ._deal import column_counts
 
 __all__ = ["Repair", "Balance", "SparseBalance", "may_lack"]
 
@@ -36,6 +37,8 @@ _PAIR_POLISH_WORK = 150_000  # the pair polish: rounds of about this many multip
 _PAIR_SHORTLIST = 32
 _DENSE_ROW_COLUMNS = 4096  # up to this many columns, the pair polish reads candidates' rows dense  # units per side tried in each exchange of the pair polish
 _EXACT_MAX_UNITS = 48  # up to this many single rows, gaps the swaps leave get an exact search
+_BLOCK_ENTRIES = 1 << 18  # sparse products read the counts this many entries at a time (a float copy: 2 MiB)
+_COST_CELLS = 1 << 20  # with more units x splits than this, the polish keeps shortlists, not the costs (:class:`_Shortlists`)
 
 
 @dataclass(kw_only=True, eq=False)
@@ -97,7 +100,8 @@ class Repair:
         """
         if not self.weighted and np.abs(self.demand[self.is_label]).max(initial=0.0) < 1:
             return False
-        scored = self.counts if self.weighted else self.counts[:, np.flatnonzero(self.is_label)]
+        every = self.weighted or bool(self.is_label.all())  # else the labels only: a copy without the pairs
+        scored = self.counts if every else self.counts[:, np.flatnonzero(self.is_label)]
         balance = Balance(counts=scored, sizes=self.sizes, assignment=self.assignment, targets=self.goal, moves=self.weighted)
         balance.polish(self._polish_rounds(), until_within_one=not self.weighted)
         if self.weighted:
@@ -146,7 +150,7 @@ class Repair:
 
     def may_lack(self, shares: np.ndarray) -> bool:
         """Whether the deal (before any polish) may have left a label with k units out of a split."""
-        totals = np.bincount(self.counts.indices, minlength=self.counts.shape[1])
+        totals = column_counts(self.counts.indices, self.counts.shape[1])
         return may_lack(totals=totals, is_label=self.is_label, demand=self.demand, shares=shares, targets=self.targets)
 
     def cover_rare_columns(self) -> int:
@@ -191,10 +195,13 @@ class Repair:
         """(L, k): the units holding each column, per split."""
         k = len(self.targets)
         cells = self.counts.shape[1] * k
-        kind = np.int32 if cells < 2**31 else np.int64  # int32 codes: half the memory at many pairs
-        code = np.repeat(self.assignment.astype(kind), np.diff(self.counts.indptr))
-        code += self.counts.indices.astype(kind, copy=False) * kind(k)
-        return np.bincount(code, minlength=cells).reshape(-1, k)
+        held = np.zeros(cells, dtype=np.int64)
+        indptr, indices = self.counts.indptr, self.counts.indices
+        for lo, hi in row_blocks(self.counts):  # a block of rows at a time: codes of one block only
+            code = np.repeat(self.assignment[lo:hi], np.diff(indptr[lo : hi + 1]))
+            code += indices[indptr[lo] : indptr[hi]] * k
+            held += np.bincount(code, minlength=cells)
+        return held.reshape(-1, k)
 
     def _tiny(self) -> bool:
         """Few enough single rows for :func:`exact_cover`."""
@@ -225,21 +232,29 @@ class Balance:
     """
 
     def __init__(self, *, counts, sizes, assignment, targets, moves: bool) -> None:
-        self.counts = counts.astype(np.float64)
-        self.sizes = sizes.astype(np.float64)
+        self.counts = counts  # integer counts as given, never copied whole: products read a block of rows at a time
+        # one row each (a broadcast 1): a broadcast 1.0, not n_units floats
+        self.sizes = np.broadcast_to(np.float64(1), sizes.shape) if sizes.strides == (0,) else sizes.astype(np.float64)
         self.assignment = assignment
         self.moves = moves  # units of one row only swap, so that split sizes stay exact
         k = len(targets)
-        self.rate = self.counts.sum(axis=0).A1 / self.sizes.sum()
-        self.by_rate = self.counts @ self.rate  # y_u . rate
+        # Many single rows: nothing of length n_units is kept; y_u . rate and |y_u|^2 are computed where needed
+        self.large = not moves and len(assignment) * k > _COST_CELLS
+        totals, label, norm = _column_split_sums(counts, assignment, k, norms=not self.large)  # whole numbers: exact
+        self.rate = totals / self.sizes.sum()
+        self.norm = norm  # |y_u|^2, or None
+        self.by_rate = None if self.large else row_products(counts, self.rate)  # y_u . rate, or None
         split_rows = np.bincount(assignment, weights=self.sizes, minlength=k)
-        onehot = sp.csr_matrix(
-            (np.ones(len(assignment)), (np.arange(len(assignment)), assignment)), shape=(len(assignment), k)
-        )
-        label = (self.counts.T @ onehot).toarray() - self.rate[:, None] * split_rows[None, :]
+        label -= self.rate[:, None] * split_rows[None, :]
         self.deviation = np.vstack([label, split_rows - targets])  # (L + 1, k)
-        squares = sp.csr_matrix((self.counts.data**2, self.counts.indices, self.counts.indptr), shape=self.counts.shape)
-        self.norm = squares.sum(axis=1).A1  # |y_u|^2 (whole numbers: exact in any order)
+
+    def by_rate_of(self, units: np.ndarray) -> np.ndarray:
+        """y_u . rate of ``units`` (the same values whether kept or computed now: each is its own row's sum)."""
+        return self.by_rate[units] if self.by_rate is not None else row_products(self.counts[units], self.rate)
+
+    def norm_of(self, units: np.ndarray) -> np.ndarray:
+        """|y_u|^2 of ``units``."""
+        return self.norm[units] if self.norm is not None else _square_sums(self.counts[units])
 
     def rows(self, units: np.ndarray) -> np.ndarray:
         """The label counts of a few ``units`` as a dense (len(units), L) array."""
@@ -253,7 +268,7 @@ class Balance:
     def pulls(self, rows, sizes, splits) -> np.ndarray:
         """(units, len(splits)): e_u . D_j for the units with label ``rows`` and ``sizes``."""
         label = self.deviation[:-1, splits]
-        pull = rows @ label
+        pull = row_products(rows, label) if sp.issparse(rows) else rows @ label
         for j, shift in enumerate((self.deviation[-1, splits] - self.rate @ label).tolist()):
             pull[:, j] += sizes * shift  # a column at a time: no (units, k) temporaries at a million units
         return pull
@@ -280,8 +295,8 @@ class Balance:
         counts = self.counts[units]
         pull = self.pulls(counts, self.sizes[units], slice(None))
         rows = np.arange(len(units))
-        sizes, by_rate = self.sizes[units], self.by_rate[units]
-        own = self.norm[units] - 2 * sizes * by_rate + sizes**2 * (self.rate @ self.rate + 1)
+        sizes, by_rate = self.sizes[units], self.by_rate_of(units)
+        own = self.norm_of(units) - 2 * sizes * by_rate + sizes**2 * (self.rate @ self.rate + 1)
         cost = 2 * (pull - pull[rows, self.assignment[units]][:, None]) + 2 * own[:, None]
         cost[rows, self.assignment[units]] = np.inf
         return cost
@@ -306,7 +321,7 @@ class Balance:
         for _ in range(max_rounds):
             if until_within_one and np.abs(self.deviation[:-1]).max(initial=0) < 1:
                 return
-            cost = self.move_costs()
+            cost = _Shortlists(self, shortlist) if self.large else _CostMatrix(self.move_costs())
             improved = False
             for a in range(k):
                 for b in range(a + 1, k):
@@ -324,14 +339,14 @@ class Balance:
         The candidates' pulls and Gram matrix are exact, and updated after each step, so every
         applied step lowers the objective.
         """
-        from_a = cheapest(np.flatnonzero(self.assignment == a), cost[:, b], shortlist)
-        from_b = cheapest(np.flatnonzero(self.assignment == b), cost[:, a], shortlist)
+        from_a = cost.cheapest(self.assignment, a, b, shortlist)
+        from_b = cost.cheapest(self.assignment, b, a, shortlist)
         units = np.concatenate([from_a, from_b])
         if not len(from_a) or (not len(from_b) and not self.moves):
             return False
         sign = np.r_[np.ones(len(from_a)), -np.ones(len(from_b))]  # +1: would go a -> b
         rows, sizes = self.rows(units), self.sizes[units]
-        gram = self.gram(rows, sizes, self.by_rate[units])
+        gram = self.gram(rows, sizes, self.by_rate_of(units))
         pull = self.pulls(rows, sizes, [a, b])
         free = np.ones(len(units), dtype=bool)
         na = len(from_a)
@@ -384,10 +399,120 @@ class Balance:
 
 
 def cheapest(units: np.ndarray, cost: np.ndarray, count: int) -> np.ndarray:
-    """The ``count`` units with the lowest cost, cheapest first."""
+    """The ``count`` units with the lowest ``cost`` (one value per unit), cheapest first."""
     if len(units) > count:
-        units = units[np.argpartition(cost[units], count)[:count]]
-    return units[np.argsort(cost[units], kind="stable")]
+        pick = np.argpartition(cost, count)[:count]
+        units, cost = units[pick], cost[pick]
+    return units[np.argsort(cost, kind="stable")]
+
+
+class _CostMatrix:
+    """:meth:`Balance.move_costs` of a round's start, whole (up to ``_COST_CELLS`` cells)."""
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        self.matrix = matrix
+
+    def cheapest(self, assignment: np.ndarray, a: int, b: int, count: int) -> np.ndarray:
+        """The ``count`` units now in split a whose move to b costs least, cheapest first."""
+        units = np.flatnonzero(assignment == a)
+        return cheapest(units, self.matrix[units, b], count)
+
+
+class _Shortlists:
+    """For many units: per pair of splits (a, b), the units of a whose move to b cost least at the round's
+    start, kept while :meth:`Balance.move_costs` is computed a block of rows at a time (never whole: at a
+    million units and 5 splits it is 40 MiB, and its temporaries more).
+
+    Each list keeps ``count * k`` units, cheapest first (ties: lowest unit first), so that enough are left after the round's
+    earlier exchanges take some out of a; units that came into a during the round are not offered.
+    """
+
+    def __init__(self, balance: Balance, count: int) -> None:
+        k = balance.deviation.shape[1]
+        keep = count * k
+        label = balance.deviation[:-1, :]
+        shift = (balance.deviation[-1, :] - balance.rate @ label).tolist()
+        square = balance.rate @ balance.rate + 1
+        found = {(a, b): [] for a in range(k) for b in range(k) if a != b}
+        for lo, hi in row_blocks(balance.counts):
+            block, sizes = balance.counts[lo:hi], balance.sizes[lo:hi]
+            cost = row_products(block, label)
+            for j in range(k):
+                cost[:, j] += sizes * shift[j]
+            home = balance.assignment[lo:hi]
+            rows = np.arange(hi - lo)
+            own = _square_sums(block) - 2 * sizes * row_products(block, balance.rate) + sizes**2 * square
+            cost -= cost[rows, home][:, None]
+            cost *= 2
+            cost += 2 * own[:, None]
+            for a in range(k):
+                members = np.flatnonzero(home == a)
+                for b in range(k):
+                    if b != a and len(members):
+                        found[a, b].append(_lowest(members + lo, cost[members, b], keep))
+        self.lists = {}
+        for pair, parts in found.items():
+            units = np.concatenate([units for units, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
+            costs = np.concatenate([costs for _, costs in parts]) if parts else np.zeros(0)
+            self.lists[pair] = units[np.lexsort((units, costs))[:keep]]
+
+    def cheapest(self, assignment: np.ndarray, a: int, b: int, count: int) -> np.ndarray:
+        """The ``count`` cheapest units of the (a, b) list still in split a, cheapest first."""
+        units = self.lists.get((a, b), np.zeros(0, dtype=np.int64))
+        return units[assignment[units] == a][:count]
+
+
+def _lowest(units: np.ndarray, cost: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` units of lowest cost and their costs (which of equal costs: as ``np.argpartition`` picks)."""
+    if len(units) > count:
+        pick = np.argpartition(cost, count)[:count]
+        return units[pick], cost[pick]
+    return units, cost
+
+
+def _square_sums(matrix: sp.csr_matrix) -> np.ndarray:
+    """Per row, the sum of its squared counts (float64; whole numbers, exact in any order)."""
+    values = matrix.data.astype(np.float64)
+    lengths = np.diff(matrix.indptr)
+    return np.bincount(np.repeat(np.arange(matrix.shape[0]), lengths), weights=values * values, minlength=matrix.shape[0])
+
+
+def row_blocks(matrix: sp.csr_matrix) -> list[tuple[int, int]]:
+    """Ranges of rows of ``matrix`` holding about ``_BLOCK_ENTRIES`` entries each, covering every row."""
+    indptr = matrix.indptr
+    cuts = np.searchsorted(indptr, np.arange(0, indptr[-1], _BLOCK_ENTRIES), side="right") - 1
+    cuts = np.unique(np.r_[0, cuts, matrix.shape[0]]).tolist()
+    return list(zip(cuts[:-1], cuts[1:], strict=True))
+
+
+def row_products(matrix: sp.csr_matrix, dense: np.ndarray) -> np.ndarray:
+    """``matrix @ dense`` a block of rows at a time: the same values (each row's sum is its own, in the
+    same order), without a float copy of the whole of an integer ``matrix``."""
+    if matrix.dtype == np.float64 or matrix.nnz <= _BLOCK_ENTRIES:
+        return np.asarray(matrix @ dense)
+    out = np.empty((matrix.shape[0],) + dense.shape[1:])
+    for lo, hi in row_blocks(matrix):
+        out[lo:hi] = matrix[lo:hi] @ dense
+    return out
+
+
+def _column_split_sums(counts: sp.csr_matrix, assignment: np.ndarray, k: int, norms: bool = True):
+    """Per column its total and (L, k) its sum per split, and per unit its sum of squares (if ``norms``,
+    else None): float64 sums of whole numbers (exact in any order), a block of rows at a time."""
+    n_units, n_cols = counts.shape
+    per_split = np.zeros(n_cols * k)
+    norm = np.empty(n_units) if norms else None
+    indptr = counts.indptr
+    for lo, hi in row_blocks(counts):
+        start, stop = int(indptr[lo]), int(indptr[hi])
+        lengths = np.diff(indptr[lo : hi + 1])
+        values = counts.data[start:stop].astype(np.float64)
+        code = counts.indices[start:stop].astype(np.int64) * k + np.repeat(assignment[lo:hi], lengths)
+        per_split += np.bincount(code, weights=values, minlength=n_cols * k)
+        if norms:
+            norm[lo:hi] = np.bincount(np.repeat(np.arange(hi - lo), lengths), weights=values * values, minlength=hi - lo)
+    per_split = per_split.reshape(n_cols, k)
+    return per_split.sum(axis=1), per_split, norm
 
 
 class SparseBalance(Balance):
@@ -399,7 +524,7 @@ class SparseBalance(Balance):
     """
 
     def rows(self, units: np.ndarray) -> sp.csr_matrix:
-        return self.counts[units]
+        return self.counts[units].astype(np.float64)
 
     def transfer(self, units, signs, a: int, b: int) -> None:
         """:meth:`Balance.transfer`, the dense rate term once per split and only when the rows moved do not cancel
