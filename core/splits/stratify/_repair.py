@@ -197,7 +197,8 @@ class Repair:
         cells = self.counts.shape[1] * k
         held = np.zeros(cells, dtype=np.int64)
         indptr, indices = self.counts.indptr, self.counts.indices
-        for lo, hi in row_blocks(self.counts):  # a block of rows at a time: codes of one block only
+        # a block of rows at a time (codes of one block only), blocks of at least ``cells`` entries (each adds cells)
+        for lo, hi in row_blocks(self.counts, max(_BLOCK_ENTRIES, cells)):
             code = np.repeat(self.assignment[lo:hi], np.diff(indptr[lo : hi + 1]))
             code += indices[indptr[lo] : indptr[hi]] * k
             held += np.bincount(code, minlength=cells)
@@ -232,14 +233,16 @@ class Balance:
     """
 
     def __init__(self, *, counts, sizes, assignment, targets, moves: bool) -> None:
-        self.counts = counts  # integer counts as given, never copied whole: products read a block of rows at a time
-        # one row each (a broadcast 1): a broadcast 1.0, not n_units floats
-        self.sizes = np.broadcast_to(np.float64(1), sizes.shape) if sizes.strides == (0,) else sizes.astype(np.float64)
+        k = len(targets)
+        # Many single rows: the integer counts as given (products read a block of rows at a time) and nothing of
+        # length n_units is kept (y_u . rate and |y_u|^2 are computed where needed); else a float copy, the fastest
+        self.large = not moves and len(assignment) * k > _COST_CELLS
+        self.counts = counts if self.large or counts.dtype == np.float64 else counts.astype(np.float64)
+        # many rows of one row each (a broadcast 1): a broadcast 1.0, not n_units floats
+        one = self.large and sizes.strides == (0,)
+        self.sizes = np.broadcast_to(np.float64(1), sizes.shape) if one else np.ascontiguousarray(sizes, dtype=np.float64)
         self.assignment = assignment
         self.moves = moves  # units of one row only swap, so that split sizes stay exact
-        k = len(targets)
-        # Many single rows: nothing of length n_units is kept; y_u . rate and |y_u|^2 are computed where needed
-        self.large = not moves and len(assignment) * k > _COST_CELLS
         totals, label, norm = _column_split_sums(counts, assignment, k, norms=not self.large)  # whole numbers: exact
         self.rate = totals / self.sizes.sum()
         self.norm = norm  # |y_u|^2, or None
@@ -399,11 +402,10 @@ class Balance:
 
 
 def cheapest(units: np.ndarray, cost: np.ndarray, count: int) -> np.ndarray:
-    """The ``count`` units with the lowest ``cost`` (one value per unit), cheapest first."""
+    """The ``count`` units with the lowest cost, cheapest first."""
     if len(units) > count:
-        pick = np.argpartition(cost, count)[:count]
-        units, cost = units[pick], cost[pick]
-    return units[np.argsort(cost, kind="stable")]
+        units = units[np.argpartition(cost[units], count)[:count]]
+    return units[np.argsort(cost[units], kind="stable")]
 
 
 class _CostMatrix:
@@ -414,8 +416,7 @@ class _CostMatrix:
 
     def cheapest(self, assignment: np.ndarray, a: int, b: int, count: int) -> np.ndarray:
         """The ``count`` units now in split a whose move to b costs least, cheapest first."""
-        units = np.flatnonzero(assignment == a)
-        return cheapest(units, self.matrix[units, b], count)
+        return cheapest(np.flatnonzero(assignment == a), self.matrix[:, b], count)
 
 
 class _Shortlists:
@@ -477,10 +478,10 @@ def _square_sums(matrix: sp.csr_matrix) -> np.ndarray:
     return np.bincount(np.repeat(np.arange(matrix.shape[0]), lengths), weights=values * values, minlength=matrix.shape[0])
 
 
-def row_blocks(matrix: sp.csr_matrix) -> list[tuple[int, int]]:
-    """Ranges of rows of ``matrix`` holding about ``_BLOCK_ENTRIES`` entries each, covering every row."""
+def row_blocks(matrix: sp.csr_matrix, entries: int = _BLOCK_ENTRIES) -> list[tuple[int, int]]:
+    """Ranges of rows of ``matrix`` holding about ``entries`` entries each, covering every row."""
     indptr = matrix.indptr
-    cuts = np.searchsorted(indptr, np.arange(0, indptr[-1], _BLOCK_ENTRIES), side="right") - 1
+    cuts = np.searchsorted(indptr, np.arange(0, indptr[-1], entries), side="right") - 1
     cuts = np.unique(np.r_[0, cuts, matrix.shape[0]]).tolist()
     return list(zip(cuts[:-1], cuts[1:], strict=True))
 
