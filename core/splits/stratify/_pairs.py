@@ -20,8 +20,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._deal import batch_order, batch_quota, column_counts, fill_unlabelled, interleave
+from ._sorted import entry_hash
 
-__all__ = ["pair_columns", "deal_by_columns"]
+__all__ = ["pair_columns", "deal_by_columns", "column_keys", "canonical_with_pairs"]
+
+_HASH_ENTRIES = 1 << 20  # entries hashed at a time for the canonical column order (8 MiB per uint64 array)
 
 
 
@@ -108,6 +111,82 @@ def _binary_pair_columns(matrix, min_units, all_up_to) -> sp.csr_matrix:
     column = (keyed & ((1 << column_bits) - 1)).astype(np.int32)
     keyed >>= column_bits
     return _csr(keyed, column, np.ones(len(column), dtype=matrix.dtype), (n, n_kept))
+
+
+def column_keys(counts: sp.csr_matrix, salt: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Per column, its positive units and its content hash: the wrapping sum of :func:`entry_hash` (row,
+    value + ``salt``) over its entries, a block of about ``_HASH_ENTRIES`` entries of the rows at a time.
+
+    The canonical column order is ``np.lexsort((content, units))``: the same for any order of the columns.
+    """
+    indptr, indices, data = counts.indptr, counts.indices, counts.data
+    units = column_counts(indices, counts.shape[1])
+    content = np.zeros(len(units), dtype=np.uint64)
+    cuts = np.unique(np.r_[np.searchsorted(indptr, np.arange(0, indptr[-1], _HASH_ENTRIES), side="right") - 1, len(indptr) - 1])
+    for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        start, stop = int(indptr[lo]), int(indptr[hi])
+        if start == stop:
+            continue
+        rows = np.repeat(np.arange(lo, hi, dtype=np.uint64), np.diff(indptr[lo : hi + 1]))
+        values = data[start:stop]
+        values = values if not salt else values.astype(np.uint64) + np.uint64(salt)
+        np.add.at(content, indices[start:stop], entry_hash(rows, values))  # wrapping sums: any grouping
+    return units, content
+
+
+def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
+    """The 0/1 ``matrix`` and its pair columns (those :func:`pair_columns` gives with ``min_units=1`` and
+    ``all_up_to``) in one matrix, columns in canonical order, built in one pass; with the order
+    (``columns[i]``: the column at position i, numbered labels first, then pairs) and the number of pairs.
+
+    The same matrix and order as ``hstack([matrix, pairs])`` put in the order of ``column_keys`` (a
+    pair's units and content hash come from the sorted pair entries), without the stacked copy, its copy
+    by column and its permuted copy. None when the sort keys do not fit 62 bits (or ``matrix`` is not 0/1).
+    """
+    if not matrix.has_sorted_indices:
+        matrix = matrix.sorted_indices()
+    n, n_cols = matrix.shape
+    row_bits = max(n - 1, 1).bit_length()
+    if not matrix.nnz or matrix.data.max() != 1 or max(n_cols * n_cols - 1, 1).bit_length() + row_bits > 62:
+        return None
+    keyed = _pair_keys(matrix, row_bits)
+    keyed.sort()  # by pair, then row
+    new = np.empty(len(keyed), dtype=bool)
+    new[:1] = True
+    np.not_equal(keyed[1:] >> row_bits, keyed[:-1] >> row_bits, out=new[1:])
+    pair_units = np.diff(np.append(np.flatnonzero(new), len(new)))
+    keep = pair_units >= (2 if len(pair_units) > all_up_to else 1)
+    content = np.zeros(len(pair_units), dtype=np.uint64)
+    mask, one = (1 << row_bits) - 1, np.uint64(1 + salt)
+    before = 0  # pairs started before the block
+    for start in range(0, len(keyed), _HASH_ENTRIES):
+        part = slice(start, start + _HASH_ENTRIES)
+        run = np.cumsum(new[part]) - 1 + before
+        np.add.at(content, run, entry_hash((keyed[part] & mask).astype(np.uint64), one))
+        before = int(run[-1]) + 1
+    label_units, label_content = column_keys(matrix, salt)
+    columns = np.lexsort((np.r_[label_content, content[keep]], np.r_[label_units, pair_units[keep]]))
+    position = np.empty(len(columns), dtype=np.int64)
+    position[columns] = np.arange(len(columns))
+    n_kept = int(keep.sum())
+    column_bits = max(len(columns) - 1, 1).bit_length()
+    hit = np.repeat(keep, pair_units)
+    pair_position = np.repeat(position[n_cols:], pair_units[keep])
+    del new
+    out = np.empty(matrix.nnz + len(pair_position), dtype=np.int64)
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(matrix.indptr))
+    out[: matrix.nnz] = (rows << column_bits) | position[matrix.indices]
+    del rows
+    tail = out[matrix.nnz :]
+    np.bitwise_and(keyed[hit], mask, out=tail)
+    del keyed, hit
+    tail <<= column_bits
+    tail |= pair_position
+    del pair_position
+    out.sort()  # by row, then position
+    column = (out & ((1 << column_bits) - 1)).astype(np.int32)
+    out >>= column_bits
+    return _csr(out, column, np.ones(len(column), dtype=matrix.data.dtype), (n, len(columns))), columns, n_kept
 
 
 def _pair_keys(matrix, row_bits: int) -> np.ndarray:

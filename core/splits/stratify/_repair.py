@@ -108,7 +108,7 @@ class Repair:
             balance.settle_sizes()
         return True
 
-    def polish_pairs(self, min_rounds: int = 0, shortlist: int = _PAIR_SHORTLIST) -> bool:
+    def polish_pairs(self, min_rounds: int = 0, shortlist: int = _PAIR_SHORTLIST, kept_pairs: bool = False) -> bool:
         """Polish single rows on every column, labels and label pairs alike; whether any swap was taken.
 
         The swaps of :meth:`polish`, scored on the pairs too, for about ``_PAIR_POLISH_WORK``
@@ -126,15 +126,20 @@ class Repair:
         before = self.assignment.copy()
         kind = SparseBalance if self.counts.shape[1] > _DENSE_ROW_COLUMNS else Balance
         balance = kind(counts=self.counts, sizes=self.sizes, assignment=self.assignment, targets=self.goal, moves=False)
+        if kept_pairs and kind is SparseBalance:
+            balance.labels = self.is_label
         balance.polish(rounds, shortlist=shortlist)
         return not np.array_equal(before, self.assignment)
 
-    def polish_pairs_and_cover(self, min_rounds: int = 0, shortlist: int = _PAIR_SHORTLIST, gaps: int | None = None) -> None:
+    def polish_pairs_and_cover(
+        self, min_rounds: int = 0, shortlist: int = _PAIR_SHORTLIST, gaps: int | None = None, kept_pairs: bool = False
+    ) -> None:
         """:meth:`polish_pairs`, then :meth:`cover_rare_columns`; the split from before both is kept
         when they leave more (label, split) gaps than it had (the pair polish does not look at them).
-        ``gaps``: those of the split now, if known (:meth:`cover_rare_columns` returns them)."""
+        ``gaps``: those of the split now, if known (:meth:`cover_rare_columns` returns them). ``kept_pairs``:
+        the pair columns are exactly the label pairs on two units or more (:meth:`SparseBalance.shared`)."""
         kept, gaps = self.assignment.copy(), self.gaps() if gaps is None else gaps
-        if self.polish_pairs(min_rounds, shortlist) and self.cover_rare_columns() > gaps:
+        if self.polish_pairs(min_rounds, shortlist, kept_pairs) and self.cover_rare_columns() > gaps:
             self.assignment[:] = kept
 
     def gaps(self) -> int:
@@ -504,7 +509,7 @@ def _column_split_sums(counts: sp.csr_matrix, assignment: np.ndarray, k: int, no
     per_split = np.zeros(n_cols * k)
     norm = np.empty(n_units) if norms else None
     indptr = counts.indptr
-    for lo, hi in row_blocks(counts):
+    for lo, hi in row_blocks(counts, max(_BLOCK_ENTRIES, n_cols * k)):  # each block adds n_cols * k sums
         start, stop = int(indptr[lo]), int(indptr[hi])
         lengths = np.diff(indptr[lo : hi + 1])
         values = counts.data[start:stop].astype(np.float64)
@@ -524,8 +529,27 @@ class SparseBalance(Balance):
     sparse products here. Same objective, same moves.
     """
 
+    labels: np.ndarray | None = None  # with every pair column on two units or more: which columns are labels
+
     def rows(self, units: np.ndarray) -> sp.csr_matrix:
         return self.counts[units].astype(np.float64)
+
+    def shared(self, rows: sp.csr_matrix) -> np.ndarray:
+        """``rows @ rows.T`` of a few 0/1 rows: their common columns. With ``labels`` set (single 0/1 rows whose
+        pair columns are exactly the label pairs on two units or more), from the labels alone: two rows with
+        m labels in common share exactly the m (m - 1) / 2 pairs of them (each such pair is on both, so kept),
+        and a row's own entries are its diagonal. The same whole numbers, in a fraction of the time."""
+        if self.labels is None:
+            return (rows @ rows.T).toarray()
+        n = rows.shape[0]
+        owner = np.repeat(np.arange(n), np.diff(rows.indptr))
+        mine = self.labels[rows.indices]
+        indptr = np.r_[0, np.cumsum(np.bincount(owner[mine], minlength=n))]
+        labels = sp.csr_matrix((np.ones(int(mine.sum())), rows.indices[mine], indptr), shape=rows.shape)
+        common = (labels @ labels.T).toarray()  # a sparse product of the labels only: no BLAS threads
+        shared = common + common * (common - 1) / 2
+        np.fill_diagonal(shared, np.bincount(owner, weights=rows.data * rows.data, minlength=n))
+        return shared
 
     def transfer(self, units, signs, a: int, b: int) -> None:
         """:meth:`Balance.transfer`, the dense rate term once per split and only when the rows moved do not cancel
@@ -546,4 +570,4 @@ class SparseBalance(Balance):
 
     def gram(self, rows, sizes, by_rate) -> np.ndarray:
         cross = np.outer(by_rate, sizes)
-        return (rows @ rows.T).toarray() - cross - cross.T + np.outer(sizes, sizes) * (self.rate @ self.rate + 1)
+        return self.shared(rows) - cross - cross.T + np.outer(sizes, sizes) * (self.rate @ self.rate + 1)
