@@ -151,9 +151,11 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
         return None
     keyed = _pair_keys(matrix, row_bits)
     keyed.sort()  # by pair, then row
-    new = np.empty(len(keyed), dtype=bool)
+    new = np.empty(len(keyed), dtype=bool)  # where a pair's entries start
     new[:1] = True
-    np.not_equal(keyed[1:] >> row_bits, keyed[:-1] >> row_bits, out=new[1:])
+    for start in range(1, len(keyed), _HASH_ENTRIES):
+        stop = min(start + _HASH_ENTRIES, len(keyed))
+        np.not_equal(keyed[start:stop] >> row_bits, keyed[start - 1 : stop - 1] >> row_bits, out=new[start:stop])
     pair_units = np.diff(np.append(np.flatnonzero(new), len(new)))
     keep = pair_units >= (2 if len(pair_units) > all_up_to else 1)
     content = np.zeros(len(pair_units), dtype=np.uint64)
@@ -164,29 +166,62 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
         run = np.cumsum(new[part]) - 1 + before
         np.add.at(content, run, entry_hash((keyed[part] & mask).astype(np.uint64), one))
         before = int(run[-1]) + 1
+    del new
     label_units, label_content = column_keys(matrix, salt)
     columns = np.lexsort((np.r_[label_content, content[keep]], np.r_[label_units, pair_units[keep]]))
-    position = np.empty(len(columns), dtype=np.int64)
-    position[columns] = np.arange(len(columns))
-    n_kept = int(keep.sum())
+    position = np.empty(len(columns), dtype=np.int32 if len(columns) < 2**31 else np.int64)
+    position[columns] = np.arange(len(columns), dtype=position.dtype)
     column_bits = max(len(columns) - 1, 1).bit_length()
-    hit = np.repeat(keep, pair_units)
-    pair_position = np.repeat(position[n_cols:], pair_units[keep])
-    del new
-    out = np.empty(matrix.nnz + len(pair_position), dtype=np.int64)
-    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(matrix.indptr))
-    out[: matrix.nnz] = (rows << column_bits) | position[matrix.indices]
-    del rows
-    tail = out[matrix.nnz :]
-    np.bitwise_and(keyed[hit], mask, out=tail)
-    del keyed, hit
-    tail <<= column_bits
-    tail |= pair_position
-    del pair_position
-    out.sort()  # by row, then position
-    column = (out & ((1 << column_bits) - 1)).astype(np.int32)
-    out >>= column_bits
-    return _csr(out, column, np.ones(len(column), dtype=matrix.data.dtype), (n, len(columns))), columns, n_kept
+    n_kept, n_entries = int(pair_units[keep].sum()), matrix.nnz + int(pair_units[keep].sum())
+    _compact(keyed, np.repeat(keep, pair_units))  # the kept pair entries first, in order, in the same array
+    keyed.resize(n_entries, refcheck=False)  # then room for the labels' entries (a realloc: no second array)
+    kept_units, kept_position = pair_units[keep], position[n_cols:]
+    done = 0
+    for first in range(0, len(kept_units), _HASH_ENTRIES // 8):  # a run of kept pairs at a time
+        lengths = kept_units[first : first + _HASH_ENTRIES // 8]
+        part = keyed[done : done + int(lengths.sum())]
+        part &= mask
+        part <<= column_bits
+        part |= np.repeat(kept_position[first : first + len(lengths)], lengths)
+        done += len(part)
+    indptr = matrix.indptr
+    for lo, hi in _row_ranges(indptr):
+        start, stop = int(indptr[lo]), int(indptr[hi])
+        rows = np.repeat(np.arange(lo, hi, dtype=np.int64), np.diff(indptr[lo : hi + 1]))
+        keyed[n_kept + start : n_kept + stop] = (rows << column_bits) | position[matrix.indices[start:stop]]
+    keyed.sort()  # by row, then position
+    return _split_keys(keyed, column_bits, n, len(columns), matrix.data.dtype), columns, int(keep.sum())
+
+
+def _compact(values: np.ndarray, keep: np.ndarray) -> None:
+    """Move the kept ``values`` to the front of the array, in order, a block at a time (no second array)."""
+    written = 0
+    for start in range(0, len(values), _HASH_ENTRIES):
+        chosen = values[start : start + _HASH_ENTRIES][keep[start : start + _HASH_ENTRIES]]  # a block's copy
+        values[written : written + len(chosen)] = chosen
+        written += len(chosen)
+
+
+def _row_ranges(indptr: np.ndarray) -> list[tuple[int, int]]:
+    """Ranges of rows holding about ``_HASH_ENTRIES`` entries each."""
+    cuts = np.searchsorted(indptr, np.arange(0, indptr[-1], _HASH_ENTRIES), side="right") - 1
+    cuts = np.unique(np.r_[0, cuts, len(indptr) - 1]).tolist()
+    return list(zip(cuts[:-1], cuts[1:], strict=True))
+
+
+def _split_keys(keyed: np.ndarray, column_bits: int, n: int, n_columns: int, dtype) -> sp.csr_matrix:
+    """The CSR matrix of sorted (row << column_bits | column) keys, read a block at a time (the keys are freed)."""
+    column = np.empty(len(keyed), dtype=np.int32)
+    per_row = np.zeros(n, dtype=np.int64)
+    low = (1 << column_bits) - 1
+    for start in range(0, len(keyed), _HASH_ENTRIES):
+        part = keyed[start : start + _HASH_ENTRIES]
+        column[start : start + len(part)] = part & low
+        per_row += np.bincount(part >> column_bits, minlength=n)
+    keyed.resize(0, refcheck=False)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(per_row, out=indptr[1:])
+    return sp.csr_matrix((np.ones(len(column), dtype=dtype), column, indptr), shape=(n, n_columns))
 
 
 def _pair_keys(matrix, row_bits: int) -> np.ndarray:

@@ -198,16 +198,7 @@ class Repair:
 
     def _held(self) -> np.ndarray:
         """(L, k): the units holding each column, per split."""
-        k = len(self.targets)
-        cells = self.counts.shape[1] * k
-        held = np.zeros(cells, dtype=np.int64)
-        indptr, indices = self.counts.indptr, self.counts.indices
-        # a block of rows at a time (codes of one block only), blocks of at least ``cells`` entries (each adds cells)
-        for lo, hi in row_blocks(self.counts, max(_BLOCK_ENTRIES, cells)):
-            code = np.repeat(self.assignment[lo:hi], np.diff(indptr[lo : hi + 1]))
-            code += indices[indptr[lo] : indptr[hi]] * k
-            held += np.bincount(code, minlength=cells)
-        return held.reshape(-1, k)
+        return split_counts(self.counts, self.assignment, len(self.targets))
 
     def _tiny(self) -> bool:
         """Few enough single rows for :func:`exact_cover`."""
@@ -502,22 +493,39 @@ def row_products(matrix: sp.csr_matrix, dense: np.ndarray) -> np.ndarray:
     return out
 
 
+def split_counts(counts: sp.csr_matrix, assignment: np.ndarray, k: int, weights: bool = False) -> np.ndarray:
+    """(L, k): per column and split, the units holding it (or with ``weights``, the float64 sum of their
+    counts: whole numbers, exact in any order); a block of rows and one split at a time, so the
+    temporaries are a block's, never one code per entry.
+
+    Examples
+    --------
+    >>> split_counts(sp.csr_matrix(np.array([[1, 0], [1, 1], [0, 2]])), np.array([0, 1, 1]), 2, weights=True).tolist()
+    [[1.0, 1.0], [0.0, 3.0]]
+    """
+    n_cols = counts.shape[1]
+    out = np.zeros((n_cols, k), dtype=np.float64 if weights else np.int64)
+    indptr = counts.indptr
+    for lo, hi in row_blocks(counts, 4 * _BLOCK_ENTRIES):
+        start, stop = int(indptr[lo]), int(indptr[hi])
+        split_of = np.repeat(assignment[lo:hi], np.diff(indptr[lo : hi + 1]))
+        indices = counts.indices[start:stop]
+        values = counts.data[start:stop].astype(np.float64) if weights else None
+        for split in range(k):
+            chosen = split_of == split
+            out[:, split] += np.bincount(
+                indices[chosen], weights=None if values is None else values[chosen], minlength=n_cols
+            )
+    return out
+
+
 def _column_split_sums(counts: sp.csr_matrix, assignment: np.ndarray, k: int, norms: bool = True):
     """Per column its total and (L, k) its sum per split, and per unit its sum of squares (if ``norms``,
     else None): float64 sums of whole numbers (exact in any order), a block of rows at a time."""
-    n_units, n_cols = counts.shape
-    per_split = np.zeros(n_cols * k)
-    norm = np.empty(n_units) if norms else None
-    indptr = counts.indptr
-    for lo, hi in row_blocks(counts, max(_BLOCK_ENTRIES, n_cols * k)):  # each block adds n_cols * k sums
-        start, stop = int(indptr[lo]), int(indptr[hi])
-        lengths = np.diff(indptr[lo : hi + 1])
-        values = counts.data[start:stop].astype(np.float64)
-        code = counts.indices[start:stop].astype(np.int64) * k + np.repeat(assignment[lo:hi], lengths)
-        per_split += np.bincount(code, weights=values, minlength=n_cols * k)
-        if norms:
-            norm[lo:hi] = np.bincount(np.repeat(np.arange(hi - lo), lengths), weights=values * values, minlength=hi - lo)
-    per_split = per_split.reshape(n_cols, k)
+    per_split = split_counts(counts, assignment, k, weights=True)
+    norm = None
+    if norms:
+        norm = np.concatenate([_square_sums(counts[lo:hi]) for lo, hi in row_blocks(counts, 4 * _BLOCK_ENTRIES)])
     return per_split.sum(axis=1), per_split, norm
 
 
