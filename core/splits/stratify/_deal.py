@@ -78,7 +78,7 @@ def deal(counts, shares, targets, sizes, shuffle, rng, weighted) -> tuple[np.nda
     k = len(shares)
     by_column = counts.tocsc()
     indptr, indices = counts.indptr, counts.indices
-    data = counts.data.astype(np.float64) if weighted else None  # else every count is 1
+    data = counts.data if weighted else None  # integer counts (a batch's are made floats), else every count is 1
     totals = column_counts(indices, n_cols, data)
     demand = totals[:, None] * shares[None, :]  # (L, k) positives each split still wants
     per_total = 1.0 / np.maximum(totals, 1.0)
@@ -100,7 +100,7 @@ def deal(counts, shares, targets, sizes, shuffle, rng, weighted) -> tuple[np.nda
         at = np.repeat(starts - row_starts, per_row) + np.arange(per_row.sum())
         batch_indices = indices[at]
         held = np.bincount(batch_indices, minlength=n_cols)  # the batch's units per column
-        batch_data = data[at] if weighted else None
+        batch_data = data[at].astype(np.float64) if weighted else None
         carried = np.bincount(batch_indices, weights=batch_data, minlength=n_cols) if weighted else held
         need = (carried * per_total) @ demand  # how much the batch's columns want each split
         priority = np.lexsort((ties[column], -room, -need))

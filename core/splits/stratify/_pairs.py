@@ -177,8 +177,9 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
     keyed.resize(n_entries, refcheck=False)  # then room for the labels' entries (a realloc: no second array)
     kept_units, kept_position = pair_units[keep], position[n_cols:]
     done = 0
-    for first in range(0, len(kept_units), _HASH_ENTRIES // 8):  # a run of kept pairs at a time
-        lengths = kept_units[first : first + _HASH_ENTRIES // 8]
+    step = max(1, _HASH_ENTRIES // 8)  # kept pairs at a time (a pair has 2 entries or more, mostly few)
+    for first in range(0, len(kept_units), step):
+        lengths = kept_units[first : first + step]
         part = keyed[done : done + int(lengths.sum())]
         part &= mask
         part <<= column_bits

@@ -38,6 +38,7 @@ _PAIR_SHORTLIST = 32
 _DENSE_ROW_COLUMNS = 4096  # up to this many columns, the pair polish reads candidates' rows dense  # units per side tried in each exchange of the pair polish
 _EXACT_MAX_UNITS = 48  # up to this many single rows, gaps the swaps leave get an exact search
 _BLOCK_ENTRIES = 1 << 18  # sparse products read the counts this many entries at a time (a float copy: 2 MiB)
+_FLOAT_COPY_ENTRIES = 1 << 24  # up to this many entries the polish keeps a float copy (fastest); beyond, 128 MiB+
 _COST_CELLS = 1 << 20  # with more units x splits than this, the polish keeps shortlists, not the costs (:class:`_Shortlists`)
 
 
@@ -233,7 +234,8 @@ class Balance:
         # Many single rows: the integer counts as given (products read a block of rows at a time) and nothing of
         # length n_units is kept (y_u . rate and |y_u|^2 are computed where needed); else a float copy, the fastest
         self.large = not moves and len(assignment) * k > _COST_CELLS
-        self.counts = counts if self.large or counts.dtype == np.float64 else counts.astype(np.float64)
+        copy = not self.large and counts.dtype != np.float64 and counts.nnz <= _FLOAT_COPY_ENTRIES
+        self.counts = counts.astype(np.float64) if copy else counts
         # many rows of one row each (a broadcast 1): a broadcast 1.0, not n_units floats
         one = self.large and sizes.strides == (0,)
         self.sizes = np.broadcast_to(np.float64(1), sizes.shape) if one else np.ascontiguousarray(sizes, dtype=np.float64)
@@ -241,6 +243,7 @@ class Balance:
         self.moves = moves  # units of one row only swap, so that split sizes stay exact
         totals, label, norm = _column_split_sums(counts, assignment, k, norms=not self.large)  # whole numbers: exact
         self.rate = totals / self.sizes.sum()
+        self.square = self.rate @ self.rate + 1  # |rate|^2 + 1, once (the same value every time)
         self.norm = norm  # |y_u|^2, or None
         self.by_rate = None if self.large else row_products(counts, self.rate)  # y_u . rate, or None
         split_rows = np.bincount(assignment, weights=self.sizes, minlength=k)
@@ -275,13 +278,13 @@ class Balance:
     def gram(self, rows, sizes, by_rate) -> np.ndarray:
         """e_u . e_v for every pair of the units with label ``rows``, ``sizes`` and y . rate."""
         cross = np.outer(by_rate, sizes)
-        return rows @ rows.T - cross - cross.T + np.outer(sizes, sizes) * (self.rate @ self.rate + 1)
+        return rows @ rows.T - cross - cross.T + np.outer(sizes, sizes) * self.square
 
     def move_costs(self) -> np.ndarray:
         """(n_units, k): change of the objective if each unit alone moved to each split (inf: stays)."""
         pull = self.pulls(self.counts, self.sizes, slice(None))
         rows = np.arange(len(self.assignment))
-        own = self.norm - 2 * self.sizes * self.by_rate + self.sizes**2 * (self.rate @ self.rate + 1)
+        own = self.norm - 2 * self.sizes * self.by_rate + self.sizes**2 * self.square
         cost = pull  # in place, the same operations: 2 * (pull - pull at its own split) + 2 * own
         cost -= pull[rows, self.assignment][:, None]
         cost *= 2
@@ -295,7 +298,7 @@ class Balance:
         pull = self.pulls(counts, self.sizes[units], slice(None))
         rows = np.arange(len(units))
         sizes, by_rate = self.sizes[units], self.by_rate_of(units)
-        own = self.norm_of(units) - 2 * sizes * by_rate + sizes**2 * (self.rate @ self.rate + 1)
+        own = self.norm_of(units) - 2 * sizes * by_rate + sizes**2 * self.square
         cost = 2 * (pull - pull[rows, self.assignment[units]][:, None]) + 2 * own[:, None]
         cost[rows, self.assignment[units]] = np.inf
         return cost
@@ -495,7 +498,7 @@ def row_products(matrix: sp.csr_matrix, dense: np.ndarray) -> np.ndarray:
 
 def split_counts(counts: sp.csr_matrix, assignment: np.ndarray, k: int, weights: bool = False) -> np.ndarray:
     """(L, k): per column and split, the units holding it (or with ``weights``, the float64 sum of their
-    counts: whole numbers, exact in any order); a block of rows and one split at a time, so the
+    counts: whole numbers, exact in any order); a block of rows at a time, so the
     temporaries are a block's, never one code per entry.
 
     Examples
@@ -503,20 +506,15 @@ def split_counts(counts: sp.csr_matrix, assignment: np.ndarray, k: int, weights:
     >>> split_counts(sp.csr_matrix(np.array([[1, 0], [1, 1], [0, 2]])), np.array([0, 1, 1]), 2, weights=True).tolist()
     [[1.0, 1.0], [0.0, 3.0]]
     """
-    n_cols = counts.shape[1]
-    out = np.zeros((n_cols, k), dtype=np.float64 if weights else np.int64)
+    cells = counts.shape[1] * k
+    out = np.zeros(cells, dtype=np.float64 if weights else np.int64)
     indptr = counts.indptr
-    for lo, hi in row_blocks(counts, 4 * _BLOCK_ENTRIES):
+    for lo, hi in row_blocks(counts, max(4 * _BLOCK_ENTRIES, cells // 4)):  # each block adds ``cells`` sums
         start, stop = int(indptr[lo]), int(indptr[hi])
-        split_of = np.repeat(assignment[lo:hi], np.diff(indptr[lo : hi + 1]))
-        indices = counts.indices[start:stop]
-        values = counts.data[start:stop].astype(np.float64) if weights else None
-        for split in range(k):
-            chosen = split_of == split
-            out[:, split] += np.bincount(
-                indices[chosen], weights=None if values is None else values[chosen], minlength=n_cols
-            )
-    return out
+        code = np.repeat(assignment[lo:hi], np.diff(indptr[lo : hi + 1]))
+        code += counts.indices[start:stop].astype(np.int64) * k
+        out += np.bincount(code, weights=counts.data[start:stop] if weights else None, minlength=cells)
+    return out.reshape(-1, k)
 
 
 def _column_split_sums(counts: sp.csr_matrix, assignment: np.ndarray, k: int, norms: bool = True):
@@ -578,4 +576,4 @@ class SparseBalance(Balance):
 
     def gram(self, rows, sizes, by_rate) -> np.ndarray:
         cross = np.outer(by_rate, sizes)
-        return self.shared(rows) - cross - cross.T + np.outer(sizes, sizes) * (self.rate @ self.rate + 1)
+        return self.shared(rows) - cross - cross.T + np.outer(sizes, sizes) * self.square
