@@ -87,15 +87,14 @@ def deal(counts, shares, targets, sizes, shuffle, rng, weighted) -> tuple[np.nda
     key = np.where(unplaced > 0, unplaced * n_cols + np.arange(n_cols), done)  # fewest first, then canonical
     ties = rng.random((n_cols, k))  # the last tie-break between splits, per column
     room = targets.astype(np.float64)  # rows each split can still take
-    assignment = np.full(n_units, -1, dtype=np.int64)
+    assignment = np.full(n_units, -1, dtype=np.int8 if k < 128 else np.int64)  # int64 once the copy by column is gone
     placed_yet = np.zeros(n_units, dtype=bool)
-    row_lengths = np.diff(indptr)
     while n_cols and key.min() < done:
         column = int(np.argmin(key))
         units = by_column.indices[by_column.indptr[column] : by_column.indptr[column + 1]]
         units = units[~placed_yet[units]]
         placed_yet[units] = True
-        starts, per_row = indptr[units], row_lengths[units]
+        starts, per_row = indptr[units], indptr[units + 1] - indptr[units]
         row_starts = np.cumsum(per_row) - per_row
         at = np.repeat(starts - row_starts, per_row) + np.arange(per_row.sum())
         batch_indices = indices[at]
@@ -121,6 +120,8 @@ def deal(counts, shares, targets, sizes, shuffle, rng, weighted) -> tuple[np.nda
         demand -= placed.reshape(n_cols, k)
         unplaced -= held
         key = np.where(unplaced > 0, unplaced * n_cols + np.arange(n_cols), done)
+    del by_column
+    assignment = assignment.astype(np.int64)
     left = np.flatnonzero(assignment < 0)
     fill_unlabelled(left[np.argsort(shuffle[left])], assignment, room, sizes, rng, weighted)
     return assignment, demand

@@ -509,7 +509,7 @@ def split_counts(counts: sp.csr_matrix, assignment: np.ndarray, k: int, weights:
     cells = counts.shape[1] * k
     out = np.zeros(cells, dtype=np.float64 if weights else np.int64)
     indptr = counts.indptr
-    for lo, hi in row_blocks(counts, max(4 * _BLOCK_ENTRIES, cells // 4)):  # each block adds ``cells`` sums
+    for lo, hi in row_blocks(counts, max(_BLOCK_ENTRIES, cells // 4)):  # each block adds ``cells`` sums
         start, stop = int(indptr[lo]), int(indptr[hi])
         code = np.repeat(assignment[lo:hi], np.diff(indptr[lo : hi + 1]))
         code += counts.indices[start:stop].astype(np.int64) * k
