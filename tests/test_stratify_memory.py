@@ -145,3 +145,27 @@ def test_polish_by_shortlists_keeps_sizes_and_mends_labels(monkeypatch, seed):
         got = split_counts(counts, assignment, 3)
         share = got.sum(axis=1)[:, None] * np.array(shares)[None, :]
         assert np.abs(got - share).max() < 1 + 1e-9
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 50), n_cols=st.integers(2, 20))
+def test_label_columns_equal_column_indexing_and_held_counts_labels(seed, n, n_cols):
+    rng = np.random.default_rng(seed)
+    counts = sp.random(n, n_cols, density=0.3, format="csr", random_state=seed)
+    counts.data = rng.integers(1, 3, counts.nnz).astype(np.int64)
+    counts.sort_indices()
+    is_label = rng.random(n_cols) < 0.5
+    is_label[0] = True
+    assignment = rng.integers(0, 2, n)
+    repair = _repair.Repair(
+        counts=counts, is_label=is_label, sizes=np.ones(n, np.int64), targets=np.array([n // 2, n - n // 2]),
+        goal=np.array([n // 2, n - n // 2], float), band=0, weighted=False, shuffle=np.arange(n),
+        assignment=assignment, demand=np.zeros((n_cols, 2)),
+    )  # fmt: skip
+    got, expected = repair._labels_only(), counts[:, np.flatnonzero(is_label)]
+    assert np.array_equal(got.indptr, expected.indptr)
+    assert np.array_equal(got.indices, expected.indices)
+    assert np.array_equal(got.data, expected.data)
+    held = repair._held()
+    assert np.array_equal(held[is_label], split_counts(counts, assignment, 2)[is_label])
+    assert not held[~is_label].any()  # the pairs' rows stay 0: only labels are read

@@ -102,7 +102,7 @@ class Repair:
         if not self.weighted and np.abs(self.demand[self.is_label]).max(initial=0.0) < 1:
             return False
         every = self.weighted or bool(self.is_label.all())  # else the labels only: a copy without the pairs
-        scored = self.counts if every else self.counts[:, np.flatnonzero(self.is_label)]
+        scored = self.counts if every else self._labels_only()
         balance = Balance(counts=scored, sizes=self.sizes, assignment=self.assignment, targets=self.goal, moves=self.weighted)
         balance.polish(self._polish_rounds(), until_within_one=not self.weighted)
         if self.weighted:
@@ -198,8 +198,31 @@ class Repair:
         return left
 
     def _held(self) -> np.ndarray:
-        """(L, k): the units holding each column, per split."""
-        return split_counts(self.counts, self.assignment, len(self.targets))
+        """(L, k): the units holding each column, per split; with pair columns, only the labels' rows are
+        counted (the pairs' stay 0: the cover and the gaps read labels only)."""
+        k = len(self.targets)
+        if self.is_label.all():
+            return split_counts(self.counts, self.assignment, k)
+        held = np.zeros((self.counts.shape[1], k), dtype=np.int64)
+        held[self.is_label] = split_counts(self._labels_only(), self.assignment, k)
+        return held
+
+    def _labels_only(self) -> sp.csr_matrix:
+        """The label columns of ``counts`` (as ``counts[:, labels]``: the same entries in the same order),
+        made once: the label polish, the gaps and the cover read it."""
+        if getattr(self, "_labels", None) is None:
+            counts = self.counts
+            keep = self.is_label[counts.indices]
+            kept_before = np.zeros(counts.nnz + 1, dtype=np.int64)
+            np.cumsum(keep, out=kept_before[1:])
+            indptr = kept_before[counts.indptr]  # label entries before each row's start
+            del kept_before
+            number = np.cumsum(self.is_label) - 1
+            self._labels = sp.csr_matrix(
+                (counts.data[keep], number[counts.indices[keep]].astype(np.int32), indptr),
+                shape=(counts.shape[0], int(self.is_label.sum())),
+            )
+        return self._labels
 
     def _tiny(self) -> bool:
         """Few enough single rows for :func:`exact_cover`."""
