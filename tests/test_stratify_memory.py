@@ -169,3 +169,14 @@ def test_label_columns_equal_column_indexing_and_held_counts_labels(seed, n, n_c
     held = repair._held()
     assert np.array_equal(held[is_label], split_counts(counts, assignment, 2)[is_label])
     assert not held[~is_label].any()  # the pairs' rows stay 0: only labels are read
+
+
+@settings(max_examples=50, deadline=None)
+@given(lengths=st.lists(st.integers(0, 4), max_size=30), seed=st.integers(0, 1000), block=st.integers(1, 6))
+def test_kept_row_pointers_a_block_at_a_time(lengths, seed, block):
+    indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+    keep = np.random.default_rng(seed).random(int(indptr[-1])) < 0.5
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_repair, "_BLOCK_ENTRIES", block)
+        got = _repair._kept_indptr(indptr, keep)
+    assert np.array_equal(got, np.r_[0, np.cumsum(keep)][indptr])

@@ -213,10 +213,7 @@ class Repair:
         if getattr(self, "_labels", None) is None:
             counts = self.counts
             keep = self.is_label[counts.indices]
-            kept_before = np.zeros(counts.nnz + 1, dtype=np.int64)
-            np.cumsum(keep, out=kept_before[1:])
-            indptr = kept_before[counts.indptr]  # label entries before each row's start
-            del kept_before
+            indptr = _kept_indptr(counts.indptr, keep)
             number = np.cumsum(self.is_label) - 1
             self._labels = sp.csr_matrix(
                 (counts.data[keep], number[counts.indices[keep]].astype(np.int32), indptr),
@@ -498,6 +495,22 @@ def _square_sums(matrix: sp.csr_matrix) -> np.ndarray:
     values = matrix.data.astype(np.float64)
     lengths = np.diff(matrix.indptr)
     return np.bincount(np.repeat(np.arange(matrix.shape[0]), lengths), weights=values * values, minlength=matrix.shape[0])
+
+
+def _kept_indptr(indptr: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """The row pointers of the entries ``keep`` marks: kept entries before each row's start, counted a block
+    of about ``_BLOCK_ENTRIES`` entries at a time (no count per entry of the whole matrix)."""
+    out = np.zeros(len(indptr), dtype=np.int64)
+    cuts = np.unique(np.r_[0, np.searchsorted(indptr, np.arange(0, indptr[-1], _BLOCK_ENTRIES), side="right") - 1,
+                          len(indptr) - 1]).tolist()  # fmt: skip
+    total = 0
+    for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+        start, stop = int(indptr[lo]), int(indptr[hi])
+        before = np.zeros(stop - start + 1, dtype=np.int64)
+        np.cumsum(keep[start:stop], out=before[1:])
+        out[lo + 1 : hi + 1] = total + before[indptr[lo + 1 : hi + 1] - start]
+        total += int(before[-1])
+    return out
 
 
 def row_blocks(matrix: sp.csr_matrix, entries: int = _BLOCK_ENTRIES) -> list[tuple[int, int]]:
