@@ -180,3 +180,15 @@ def test_kept_row_pointers_a_block_at_a_time(lengths, seed, block):
         patch.setattr(_repair, "_BLOCK_ENTRIES", block)
         got = _repair._kept_indptr(indptr, keep)
     assert np.array_equal(got, np.r_[0, np.cumsum(keep)][indptr])
+
+
+@pytest.mark.parametrize("weights", [False, True])
+def test_split_counts_one_split_at_a_time_equal_the_codes(monkeypatch, weights):
+    rng = np.random.default_rng(3)
+    counts = sp.random(300, 40, density=0.2, format="csr", random_state=3)
+    counts.data = rng.integers(1, 4, counts.nnz).astype(np.int64)
+    assignment = rng.integers(0, 4, 300)
+    expected = split_counts(counts, assignment, 4, weights)
+    monkeypatch.setattr(_repair, "_SPLIT_CELLS", 0)
+    monkeypatch.setattr(_repair, "_BLOCK_ENTRIES", 7)
+    assert np.array_equal(split_counts(counts, assignment, 4, weights), expected)

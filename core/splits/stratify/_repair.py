@@ -39,6 +39,7 @@ _DENSE_ROW_COLUMNS = 4096  # up to this many columns, the pair polish reads cand
 _EXACT_MAX_UNITS = 48  # up to this many single rows, gaps the swaps leave get an exact search
 _BLOCK_ENTRIES = 1 << 18  # sparse products read the counts this many entries at a time (a float copy: 2 MiB)
 _FLOAT_COPY_ENTRIES = 1 << 24  # up to this many entries the polish keeps a float copy (fastest); beyond, 128 MiB+
+_SPLIT_CELLS = 1 << 21  # split_counts with more columns x splits goes one split at a time (less memory)
 _COST_CELLS = 1 << 20  # with more units x splits than this, the polish keeps shortlists, not the costs (:class:`_Shortlists`)
 
 
@@ -261,14 +262,17 @@ class Balance:
         self.sizes = np.broadcast_to(np.float64(1), sizes.shape) if one else np.ascontiguousarray(sizes, dtype=np.float64)
         self.assignment = assignment
         self.moves = moves  # units of one row only swap, so that split sizes stay exact
-        totals, label, norm = _column_split_sums(counts, assignment, k, norms=not self.large)  # whole numbers: exact
+        self.deviation = np.empty((counts.shape[1] + 1, k))  # (L + 1, k): label composition, then rows
+        label = self.deviation[:-1]
+        totals, norm = _column_split_sums(counts, assignment, k, norms=not self.large, out=label)  # whole numbers
         self.rate = totals / self.sizes.sum()
         self.square = self.rate @ self.rate + 1  # |rate|^2 + 1, once (the same value every time)
         self.norm = norm  # |y_u|^2, or None
         self.by_rate = None if self.large else row_products(counts, self.rate)  # y_u . rate, or None
         split_rows = np.bincount(assignment, weights=self.sizes, minlength=k)
-        label -= self.rate[:, None] * split_rows[None, :]
-        self.deviation = np.vstack([label, split_rows - targets])  # (L + 1, k)
+        for j, rows in enumerate(split_rows.tolist()):  # a column at a time: no (L, k) temporary
+            label[:, j] -= self.rate * rows
+        self.deviation[-1] = split_rows - targets
 
     def by_rate_of(self, units: np.ndarray) -> np.ndarray:
         """y_u . rate of ``units`` (the same values whether kept or computed now: each is its own row's sum)."""
@@ -532,7 +536,7 @@ def row_products(matrix: sp.csr_matrix, dense: np.ndarray) -> np.ndarray:
     return out
 
 
-def split_counts(counts: sp.csr_matrix, assignment: np.ndarray, k: int, weights: bool = False) -> np.ndarray:
+def split_counts(counts: sp.csr_matrix, assignment: np.ndarray, k: int, weights: bool = False, out=None) -> np.ndarray:
     """(L, k): per column and split, the units holding it (or with ``weights``, the float64 sum of their
     counts: whole numbers, exact in any order); a block of rows at a time, so the
     temporaries are a block's, never one code per entry.
@@ -543,24 +547,48 @@ def split_counts(counts: sp.csr_matrix, assignment: np.ndarray, k: int, weights:
     [[1.0, 1.0], [0.0, 3.0]]
     """
     cells = counts.shape[1] * k
-    out = np.zeros(cells, dtype=np.float64 if weights else np.int64)
+    if cells > _SPLIT_CELLS:  # many columns: one split at a time, so a block adds L sums, not L x k
+        return _split_counts_by_split(counts, assignment, k, weights, out)
+    given, out = out, np.zeros(cells, dtype=np.float64 if weights else np.int64)
     indptr = counts.indptr
     for lo, hi in row_blocks(counts, max(_BLOCK_ENTRIES, cells // 4)):  # each block adds ``cells`` sums
         start, stop = int(indptr[lo]), int(indptr[hi])
         code = np.repeat(assignment[lo:hi], np.diff(indptr[lo : hi + 1]))
         code += counts.indices[start:stop].astype(np.int64) * k
         out += np.bincount(code, weights=counts.data[start:stop] if weights else None, minlength=cells)
+    if given is not None:
+        given[...] = out.reshape(-1, k)
+        return given
     return out.reshape(-1, k)
 
 
-def _column_split_sums(counts: sp.csr_matrix, assignment: np.ndarray, k: int, norms: bool = True):
-    """Per column its total and (L, k) its sum per split, and per unit its sum of squares (if ``norms``,
-    else None): float64 sums of whole numbers (exact in any order), a block of rows at a time."""
-    per_split = split_counts(counts, assignment, k, weights=True)
+def _split_counts_by_split(counts, assignment, k, weights, out=None) -> np.ndarray:
+    """:func:`split_counts` a block of rows and one split at a time (the same sums, less memory), into ``out``."""
+    n_cols = counts.shape[1]
+    if out is None:
+        out = np.zeros((n_cols, k), dtype=np.float64 if weights else np.int64)
+    else:
+        out[...] = 0
+    indptr = counts.indptr
+    for lo, hi in row_blocks(counts, 4 * _BLOCK_ENTRIES):
+        start, stop = int(indptr[lo]), int(indptr[hi])
+        split_of = np.repeat(assignment[lo:hi], np.diff(indptr[lo : hi + 1]))
+        indices = counts.indices[start:stop]
+        values = counts.data[start:stop] if weights else None
+        for split in range(k):
+            chosen = split_of == split
+            out[:, split] += np.bincount(indices[chosen], weights=None if values is None else values[chosen], minlength=n_cols)
+    return out
+
+
+def _column_split_sums(counts: sp.csr_matrix, assignment: np.ndarray, k: int, norms: bool, out: np.ndarray):
+    """Per column its total, written to ``out`` (L, k) its sum per split, and per unit its sum of squares (if
+    ``norms``, else None): float64 sums of whole numbers (exact in any order), a block of rows at a time."""
+    per_split = split_counts(counts, assignment, k, weights=True, out=out)
     norm = None
     if norms:
         norm = np.concatenate([_square_sums(counts[lo:hi]) for lo, hi in row_blocks(counts, 4 * _BLOCK_ENTRIES)])
-    return per_split.sum(axis=1), per_split, norm
+    return per_split.sum(axis=1), norm
 
 
 class SparseBalance(Balance):
