@@ -15,7 +15,27 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["largest_remainder", "deal"]
+__all__ = ["largest_remainder", "deal", "column_counts"]
+
+_COUNT_ENTRIES = 1 << 20  # entries counted at a time: bincount copies int32 indices to int64 (8 MiB, not 8 per entry)
+
+
+def column_counts(indices: np.ndarray, n_cols: int, weights=None) -> np.ndarray:
+    """``np.bincount(indices, weights, minlength=n_cols)``, a block of entries at a time (the same counts;
+    weighted sums of whole numbers, exact in any grouping).
+
+    Examples
+    --------
+    >>> column_counts(np.array([0, 2, 2], dtype=np.int32), 4).tolist()
+    [1, 0, 2, 0]
+    """
+    if len(indices) <= _COUNT_ENTRIES:
+        return np.bincount(indices, weights=weights, minlength=n_cols)
+    total = np.zeros(n_cols, dtype=np.int64 if weights is None else np.float64)
+    for start in range(0, len(indices), _COUNT_ENTRIES):
+        part = slice(start, start + _COUNT_ENTRIES)
+        total += np.bincount(indices[part], weights=None if weights is None else weights[part], minlength=n_cols)
+    return total
 
 
 def largest_remainder(total: int, weights, tiebreak=None) -> np.ndarray:
@@ -58,8 +78,8 @@ def deal(counts, shares, targets, sizes, shuffle, rng, weighted) -> tuple[np.nda
     k = len(shares)
     by_column = counts.tocsc()
     indptr, indices = counts.indptr, counts.indices
-    data = counts.data.astype(np.float64) if weighted else None  # else every count is 1
-    totals = np.bincount(indices, weights=data, minlength=n_cols)
+    data = counts.data if weighted else None  # integer counts (a batch's are made floats), else every count is 1
+    totals = column_counts(indices, n_cols, data)
     demand = totals[:, None] * shares[None, :]  # (L, k) positives each split still wants
     per_total = 1.0 / np.maximum(totals, 1.0)
     unplaced = np.diff(by_column.indptr).astype(np.int64)  # units per column not placed yet
@@ -67,20 +87,19 @@ def deal(counts, shares, targets, sizes, shuffle, rng, weighted) -> tuple[np.nda
     key = np.where(unplaced > 0, unplaced * n_cols + np.arange(n_cols), done)  # fewest first, then canonical
     ties = rng.random((n_cols, k))  # the last tie-break between splits, per column
     room = targets.astype(np.float64)  # rows each split can still take
-    assignment = np.full(n_units, -1, dtype=np.int64)
+    assignment = np.full(n_units, -1, dtype=np.int8 if k < 128 else np.int64)  # int64 once the copy by column is gone
     placed_yet = np.zeros(n_units, dtype=bool)
-    row_lengths = np.diff(indptr)
     while n_cols and key.min() < done:
         column = int(np.argmin(key))
         units = by_column.indices[by_column.indptr[column] : by_column.indptr[column + 1]]
         units = units[~placed_yet[units]]
         placed_yet[units] = True
-        starts, per_row = indptr[units], row_lengths[units]
+        starts, per_row = indptr[units], indptr[units + 1] - indptr[units]
         row_starts = np.cumsum(per_row) - per_row
         at = np.repeat(starts - row_starts, per_row) + np.arange(per_row.sum())
         batch_indices = indices[at]
         held = np.bincount(batch_indices, minlength=n_cols)  # the batch's units per column
-        batch_data = data[at] if weighted else None
+        batch_data = data[at].astype(np.float64) if weighted else None
         carried = np.bincount(batch_indices, weights=batch_data, minlength=n_cols) if weighted else held
         need = (carried * per_total) @ demand  # how much the batch's columns want each split
         priority = np.lexsort((ties[column], -room, -need))
@@ -101,6 +120,8 @@ def deal(counts, shares, targets, sizes, shuffle, rng, weighted) -> tuple[np.nda
         demand -= placed.reshape(n_cols, k)
         unplaced -= held
         key = np.where(unplaced > 0, unplaced * n_cols + np.arange(n_cols), done)
+    del by_column
+    assignment = assignment.astype(np.int64)
     left = np.flatnonzero(assignment < 0)
     fill_unlabelled(left[np.argsort(shuffle[left])], assignment, room, sizes, rng, weighted)
     return assignment, demand

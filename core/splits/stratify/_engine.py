@@ -62,15 +62,14 @@ import scipy.sparse as sp
 
 from ...errors import ConfigError, DataError
 from ._deal import deal, largest_remainder
-from ._pairs import deal_by_columns, pair_columns
+from ._pairs import canonical_with_pairs, column_keys, deal_by_columns, pair_columns
 from ._repair import Repair, may_lack
-from ._sorted import SORTED_POLISH_ROWS, entry_hash, small_binary, sorted_deal
+from ._sorted import SORTED_POLISH_ROWS, small_binary, sorted_deal
 from ._waves import deal_in_waves
 
 __all__ = ["stratify", "pair_indicators"]
 
 _DENSE_CHUNK_ROWS = 1 << 15  # rows converted at a time from a dense Y, to bound memory
-_HASH_ENTRIES = 1 << 22  # entries hashed at a time for the canonical column order (32 MiB per uint64 array)
 # Order 2 with more columns (labels and co-occurring pairs) than this deals only the pairs on two units
 # or more, with the deal whose steps cost the entries they place (:mod:`._pairs`); up to it, every
 # pair, with the deal that picks the column with fewest units left (its steps cost the columns).
@@ -129,6 +128,8 @@ def stratify(
     shares = _check_fractions(fractions)
     n_units, n_labels = (counts if binary is None else binary).shape
     unit_sizes = _check_sizes(sizes, n_units)
+    if single_rows:  # one row each: a read-only view of a single 1, not n_units int64 ones (8 MiB per million)
+        unit_sizes = np.broadcast_to(np.int64(1), (n_units,))
     if order not in (1, 2):
         raise ConfigError(f"order={order!r} is not supported; use 1 (labels) or 2 (labels and label pairs).")
     if rng is None:
@@ -151,12 +152,18 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
     """The batched deal of every column (and pair), then the polish and the cover of rare labels."""
     n_units, n_labels = counts.shape
     many = False  # order 2 with many co-occurring pairs: only pairs on two units or more, dealt in canonical order
-    if order == 2:
-        pairs = pair_columns(counts, min_units=1, all_up_to=max(0, _FEW_COLUMNS - n_labels))
-        many = n_labels + pairs.shape[1] > _FEW_COLUMNS
-        counts = sp.hstack([counts, pairs], format="csr")
-        del pairs
-    columns = _canonical_order(counts, int(rng.integers(1, 2**62)) if fair_ties else 0)
+    salt = int(rng.integers(1, 2**62)) if fair_ties else 0
+    built = canonical_with_pairs(counts, max(0, _FEW_COLUMNS - n_labels), salt) if order == 2 else None
+    if built is not None:  # 0/1 labels: labels and pairs built in canonical order at once
+        counts, columns, n_pairs = built
+        many = n_labels + n_pairs > _FEW_COLUMNS
+    else:
+        if order == 2:
+            pairs = pair_columns(counts, min_units=1, all_up_to=max(0, _FEW_COLUMNS - n_labels))
+            many = n_labels + pairs.shape[1] > _FEW_COLUMNS
+            counts = sp.hstack([counts, pairs], format="csr")
+            del pairs
+        columns = _canonical_order(counts, salt)
     total = int(sizes.sum())
     targets = largest_remainder(total, shares)
     weighted = bool((sizes != 1).any() or (counts.data != 1).any())
@@ -166,8 +173,9 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
     # nearer a wrong size, and "within one group" of it is then a row beyond the promise).
     goal = total * shares if grouped else targets.astype(np.float64)
     band = int(sizes.max()) if grouped else 0  # rows a split may stray from its goal
-    shuffle = rng.permutation(n_units)  # a random rank per unit breaks every remaining tie
-    counts = _permute_columns(counts, columns)
+    shuffle = _ranks(rng, n_units)  # a random rank per unit breaks every remaining tie
+    if built is None:
+        counts = _permute_columns(counts, columns)
     if many and not weighted:
         assignment, demand = deal_in_waves(counts, shares, targets, shuffle, rng)
     else:
@@ -179,7 +187,9 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
     gaps = repair.cover_rare_columns() if repair.polish() or repair.may_lack(shares) else None
     if order == 2 and not weighted:  # the pairs' own polish; groups already polish every column above
         if many:
-            repair.polish_pairs_and_cover(min_rounds=_MANY_PAIR_ROUNDS, shortlist=_MANY_PAIR_SHORTLIST, gaps=gaps)
+            repair.polish_pairs_and_cover(
+                min_rounds=_MANY_PAIR_ROUNDS, shortlist=_MANY_PAIR_SHORTLIST, gaps=gaps, kept_pairs=True
+            )  # the pair columns are the label pairs on two units or more
         else:
             repair.polish_pairs_and_cover(gaps=gaps)
     return repair.assignment
@@ -267,6 +277,12 @@ def pair_indicators(Y) -> sp.csr_matrix:
     )
     pairs.sort_indices()
     return pairs
+
+
+def _ranks(rng, n_units: int) -> np.ndarray:
+    """A random permutation of the units, as int32 when it fits (the same values in half the memory)."""
+    ranks = rng.permutation(n_units)
+    return ranks.astype(np.int32) if n_units < 2**31 else ranks
 
 
 class _DataOrder:
@@ -369,20 +385,8 @@ def _check_sizes(sizes, n_units: int) -> np.ndarray:
 
 def _canonical_order(counts: sp.csr_matrix, salt: int = 0) -> np.ndarray:
     """Column order by (positive units, content hash): the same for any order of the columns (another
-    ``salt`` orders columns of equal counts another way)."""
-    by_column = counts.tocsc()
-    indptr = by_column.indptr
-    units = np.diff(indptr)
-    content = np.zeros(len(units), dtype=np.uint64)
-    # columns a block of about _HASH_ENTRIES entries at a time (wrapping sums: the same in any grouping)
-    cuts = np.unique(np.r_[np.searchsorted(indptr, np.arange(0, indptr[-1], _HASH_ENTRIES), side="right") - 1, len(units)])
-    for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
-        start, stop = indptr[lo], indptr[hi]
-        values = by_column.data[start:stop]
-        values = values if not salt else values.astype(np.uint64) + np.uint64(salt)
-        mixed = entry_hash(by_column.indices[start:stop], values)
-        nonempty = np.flatnonzero(units[lo:hi] > 0) + lo
-        content[nonempty] = np.add.reduceat(mixed, indptr[nonempty] - start) if len(nonempty) else 0
+    ``salt`` orders columns of equal counts another way). See :func:`core.splits.stratify._pairs.column_keys`."""
+    units, content = column_keys(counts, salt)
     return np.lexsort((content, units))
 
 

@@ -19,9 +19,12 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._deal import batch_order, batch_quota, fill_unlabelled, interleave
+from ._deal import batch_order, batch_quota, column_counts, fill_unlabelled, interleave
+from ._sorted import entry_hash
 
-__all__ = ["pair_columns", "deal_by_columns"]
+__all__ = ["pair_columns", "deal_by_columns", "column_keys", "canonical_with_pairs"]
+
+_HASH_ENTRIES = 1 << 20  # entries hashed at a time for the canonical column order (8 MiB per uint64 array)
 
 
 
@@ -110,6 +113,118 @@ def _binary_pair_columns(matrix, min_units, all_up_to) -> sp.csr_matrix:
     return _csr(keyed, column, np.ones(len(column), dtype=matrix.dtype), (n, n_kept))
 
 
+def column_keys(counts: sp.csr_matrix, salt: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Per column, its positive units and its content hash: the wrapping sum of :func:`entry_hash` (row,
+    value + ``salt``) over its entries, a block of about ``_HASH_ENTRIES`` entries of the rows at a time.
+
+    The canonical column order is ``np.lexsort((content, units))``: the same for any order of the columns.
+    """
+    indptr, indices, data = counts.indptr, counts.indices, counts.data
+    units = column_counts(indices, counts.shape[1])
+    content = np.zeros(len(units), dtype=np.uint64)
+    cuts = np.unique(np.r_[np.searchsorted(indptr, np.arange(0, indptr[-1], _HASH_ENTRIES), side="right") - 1, len(indptr) - 1])
+    for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        start, stop = int(indptr[lo]), int(indptr[hi])
+        if start == stop:
+            continue
+        rows = np.repeat(np.arange(lo, hi, dtype=np.uint64), np.diff(indptr[lo : hi + 1]))
+        values = data[start:stop]
+        values = values if not salt else values.astype(np.uint64) + np.uint64(salt)
+        np.add.at(content, indices[start:stop], entry_hash(rows, values))  # wrapping sums: any grouping
+    return units, content
+
+
+def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
+    """The 0/1 ``matrix`` and its pair columns (those :func:`pair_columns` gives with ``min_units=1`` and
+    ``all_up_to``) in one matrix, columns in canonical order, built in one pass; with the order
+    (``columns[i]``: the column at position i, numbered labels first, then pairs) and the number of pairs.
+
+    The same matrix and order as ``hstack([matrix, pairs])`` put in the order of ``column_keys`` (a
+    pair's units and content hash come from the sorted pair entries), without the stacked copy, its copy
+    by column and its permuted copy. None when the sort keys do not fit 62 bits (or ``matrix`` is not 0/1).
+    """
+    if not matrix.has_sorted_indices:
+        matrix = matrix.sorted_indices()
+    n, n_cols = matrix.shape
+    row_bits = max(n - 1, 1).bit_length()
+    if not matrix.nnz or matrix.data.max() != 1 or max(n_cols * n_cols - 1, 1).bit_length() + row_bits > 62:
+        return None
+    keyed = _pair_keys(matrix, row_bits)
+    keyed.sort()  # by pair, then row
+    new = np.empty(len(keyed), dtype=bool)  # where a pair's entries start
+    new[:1] = True
+    for start in range(1, len(keyed), _HASH_ENTRIES):
+        stop = min(start + _HASH_ENTRIES, len(keyed))
+        np.not_equal(keyed[start:stop] >> row_bits, keyed[start - 1 : stop - 1] >> row_bits, out=new[start:stop])
+    pair_units = np.diff(np.append(np.flatnonzero(new), len(new)))
+    keep = pair_units >= (2 if len(pair_units) > all_up_to else 1)
+    content = np.zeros(len(pair_units), dtype=np.uint64)
+    mask, one = (1 << row_bits) - 1, np.uint64(1 + salt)
+    before = 0  # pairs started before the block
+    for start in range(0, len(keyed), _HASH_ENTRIES):
+        part = slice(start, start + _HASH_ENTRIES)
+        run = np.cumsum(new[part]) - 1 + before
+        np.add.at(content, run, entry_hash((keyed[part] & mask).astype(np.uint64), one))
+        before = int(run[-1]) + 1
+    del new
+    label_units, label_content = column_keys(matrix, salt)
+    columns = np.lexsort((np.r_[label_content, content[keep]], np.r_[label_units, pair_units[keep]]))
+    position = np.empty(len(columns), dtype=np.int32 if len(columns) < 2**31 else np.int64)
+    position[columns] = np.arange(len(columns), dtype=position.dtype)
+    column_bits = max(len(columns) - 1, 1).bit_length()
+    n_kept, n_entries = int(pair_units[keep].sum()), matrix.nnz + int(pair_units[keep].sum())
+    _compact(keyed, np.repeat(keep, pair_units))  # the kept pair entries first, in order, in the same array
+    keyed.resize(n_entries, refcheck=False)  # then room for the labels' entries (a realloc: no second array)
+    kept_units, kept_position = pair_units[keep], position[n_cols:]
+    done = 0
+    step = max(1, _HASH_ENTRIES // 8)  # kept pairs at a time (a pair has 2 entries or more, mostly few)
+    for first in range(0, len(kept_units), step):
+        lengths = kept_units[first : first + step]
+        part = keyed[done : done + int(lengths.sum())]
+        part &= mask
+        part <<= column_bits
+        part |= np.repeat(kept_position[first : first + len(lengths)], lengths)
+        done += len(part)
+    indptr = matrix.indptr
+    for lo, hi in _row_ranges(indptr):
+        start, stop = int(indptr[lo]), int(indptr[hi])
+        rows = np.repeat(np.arange(lo, hi, dtype=np.int64), np.diff(indptr[lo : hi + 1]))
+        keyed[n_kept + start : n_kept + stop] = (rows << column_bits) | position[matrix.indices[start:stop]]
+    keyed.sort()  # by row, then position
+    return _split_keys(keyed, column_bits, n, len(columns), matrix.data.dtype), columns, int(keep.sum())
+
+
+def _compact(values: np.ndarray, keep: np.ndarray) -> None:
+    """Move the kept ``values`` to the front of the array, in order, a block at a time (no second array)."""
+    written = 0
+    for start in range(0, len(values), _HASH_ENTRIES):
+        chosen = values[start : start + _HASH_ENTRIES][keep[start : start + _HASH_ENTRIES]]  # a block's copy
+        values[written : written + len(chosen)] = chosen
+        written += len(chosen)
+
+
+def _row_ranges(indptr: np.ndarray) -> list[tuple[int, int]]:
+    """Ranges of rows holding about ``_HASH_ENTRIES`` entries each."""
+    cuts = np.searchsorted(indptr, np.arange(0, indptr[-1], _HASH_ENTRIES), side="right") - 1
+    cuts = np.unique(np.r_[0, cuts, len(indptr) - 1]).tolist()
+    return list(zip(cuts[:-1], cuts[1:], strict=True))
+
+
+def _split_keys(keyed: np.ndarray, column_bits: int, n: int, n_columns: int, dtype) -> sp.csr_matrix:
+    """The CSR matrix of sorted (row << column_bits | column) keys, read a block at a time (the keys are freed)."""
+    column = np.empty(len(keyed), dtype=np.int32)
+    per_row = np.zeros(n, dtype=np.int64)
+    low = (1 << column_bits) - 1
+    for start in range(0, len(keyed), _HASH_ENTRIES):
+        part = keyed[start : start + _HASH_ENTRIES]
+        column[start : start + len(part)] = part & low
+        per_row += np.bincount(part >> column_bits, minlength=n)
+    keyed.resize(0, refcheck=False)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(per_row, out=indptr[1:])
+    return sp.csr_matrix((np.ones(len(column), dtype=dtype), column, indptr), shape=(n, n_columns))
+
+
 def _pair_keys(matrix, row_bits: int) -> np.ndarray:
     """Every pair entry of ``matrix`` (sorted column indices) as one int64: (a * L + b) << row_bits | row,
     written into one array, rows of one width at a time."""
@@ -175,7 +290,7 @@ def deal_by_columns(counts, shares, targets, sizes, shuffle, rng, weighted) -> t
     col_ptr, col_units = by_column.indptr, by_column.indices
     indptr, indices = counts.indptr, counts.indices
     data = counts.data.astype(np.float64) if weighted else None
-    totals = np.bincount(indices, weights=data, minlength=n_cols)
+    totals = column_counts(indices, n_cols, data)
     demand = totals[:, None] * shares[None, :]
     per_total = 1.0 / np.maximum(totals, 1.0)
     unplaced = np.diff(col_ptr).astype(np.int64)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._cover import entries
-from ._deal import batch_quota, fill_unlabelled, interleave
+from ._deal import batch_quota, column_counts, fill_unlabelled, interleave
 
 __all__ = ["deal_in_waves"]
 
@@ -47,7 +47,7 @@ def deal_in_waves(counts, shares, targets, shuffle, rng) -> tuple[np.ndarray, np
     """
     n_units, n_cols = counts.shape
     k = len(shares)
-    totals = np.bincount(counts.indices, minlength=n_cols).astype(np.float64)
+    totals = column_counts(counts.indices, n_cols).astype(np.float64)
     state = _State(
         counts=counts, demand=totals[:, None] * shares[None, :], per_total=1.0 / np.maximum(totals, 1.0),
         room=targets.astype(np.float64), assignment=np.full(n_units, -1, dtype=np.int64),
@@ -66,7 +66,7 @@ def deal_in_waves(counts, shares, targets, shuffle, rng) -> tuple[np.ndarray, np
             state.deal_wave(units[starts[first] : starts[last]], columns[first:last], batch_sizes, ties[first:last])
         first = last
     rest = np.flatnonzero(state.assignment < 0)
-    ones = np.ones(n_units, dtype=np.int64)
+    ones = np.broadcast_to(np.int64(1), (n_units,))
     fill_unlabelled(rest[np.argsort(shuffle[rest])], state.assignment, state.room, ones, rng, False)
     return state.assignment, state.demand
 

@@ -1,0 +1,194 @@
+"""The stratifier's low-memory forms give the same numbers as the plain ones (issue 17, peak RSS at 1M x 10,000).
+
+Each block-at-a-time or built-in-one-pass form is checked against the straightforward computation it
+replaces: the same matrix, order, sums and Gram values, so the splits stay the same bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.splits.stratify import _deal, _pairs, _repair, stratify
+from core.splits.stratify._engine import _as_count_csr, _canonical_order, _permute_columns
+from core.splits.stratify._pairs import canonical_with_pairs, pair_columns
+from core.splits.stratify._repair import Balance, SparseBalance, row_products, split_counts
+from core.splits.stratify._sorted import entry_hash
+
+
+def _binary(seed: int, n: int, n_cols: int, density: float) -> sp.csr_matrix:
+    rng = np.random.default_rng(seed)
+    dense = (rng.random((n, n_cols)) < density).astype(np.uint8)
+    dense[rng.integers(0, n, 3), 0] = 1  # at least a few entries
+    return _as_count_csr(sp.csr_matrix(dense))
+
+
+def _old_canonical_order(counts: sp.csr_matrix, salt: int = 0) -> np.ndarray:
+    """The canonical order as it was computed before (by column, with a copy of the matrix by column)."""
+    by_column = counts.tocsc()
+    units = np.diff(by_column.indptr)
+    content = np.zeros(len(units), dtype=np.uint64)
+    values = by_column.data if not salt else by_column.data.astype(np.uint64) + np.uint64(salt)
+    mixed = entry_hash(by_column.indices, values)
+    for column in np.flatnonzero(units):
+        content[column] = mixed[by_column.indptr[column] : by_column.indptr[column + 1]].sum(dtype=np.uint64)
+    return np.lexsort((content, units))
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 60), n_cols=st.integers(1, 12),
+       density=st.floats(0.05, 0.9), salt=st.sampled_from([0, 7, 2**61 + 3]))  # fmt: skip
+def test_canonical_order_by_row_blocks_equals_the_order_by_column(seed, n, n_cols, density, salt):
+    counts = _binary(seed, n, n_cols, density)
+    counts.data = np.random.default_rng(seed).integers(1, 4, counts.nnz).astype(np.int64)  # counts, not only 0/1
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_pairs, "_HASH_ENTRIES", 5)  # many blocks, some splitting a row's neighbours
+        assert np.array_equal(_canonical_order(counts, salt), _old_canonical_order(counts, salt))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 50), n_cols=st.integers(1, 14),
+       density=st.floats(0.05, 0.9), all_up_to=st.sampled_from([0, 3, 10**6]), salt=st.sampled_from([0, 99]),
+       block=st.sampled_from([3, 1 << 20]))  # fmt: skip
+def test_canonical_with_pairs_equals_stacking_then_ordering(seed, n, n_cols, density, all_up_to, salt, block):
+    labels = _binary(seed, n, n_cols, density)
+    pairs = pair_columns(labels, min_units=1, all_up_to=all_up_to)
+    stacked = sp.hstack([labels, pairs], format="csr")
+    columns = _canonical_order(stacked, salt)
+    expected = _permute_columns(stacked, columns)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_pairs, "_HASH_ENTRIES", block)
+        built, got_columns, n_pairs = canonical_with_pairs(labels, all_up_to, salt)
+    assert n_pairs == pairs.shape[1]
+    assert np.array_equal(got_columns, columns)
+    assert built.shape == expected.shape
+    assert np.array_equal(built.indptr, expected.indptr)
+    assert np.array_equal(built.indices, expected.indices)
+    assert np.array_equal(built.data, expected.data)
+
+
+def test_canonical_with_pairs_declines_counts_above_one():
+    counts = sp.csr_matrix(np.array([[2, 1], [1, 1]]))
+    assert canonical_with_pairs(counts, 10) is None
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 40), n_cols=st.integers(2, 12), density=st.floats(0.1, 0.9))
+def test_shared_columns_from_the_labels_equal_the_sparse_product(seed, n, n_cols, density):
+    labels = _binary(seed, n, n_cols, density)
+    pairs = pair_columns(labels, min_units=2)
+    counts = sp.hstack([labels, pairs], format="csr")
+    units = np.random.default_rng(seed).permutation(n)[: max(2, n // 2)]
+    rows = counts[units].astype(np.float64)
+    balance = SparseBalance.__new__(SparseBalance)
+    expected = balance.shared(rows)  # labels unset: the sparse product
+    balance.labels = np.r_[np.ones(n_cols, dtype=bool), np.zeros(pairs.shape[1], dtype=bool)]
+    assert np.array_equal(balance.shared(rows), expected)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 60), n_cols=st.integers(1, 10), k=st.integers(2, 5))
+def test_block_sums_equal_the_whole_products(seed, n, n_cols, k):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_repair, "_BLOCK_ENTRIES", 4)
+        patch.setattr(_deal, "_COUNT_ENTRIES", 3)
+        _check_block_sums(seed, n, n_cols, k)
+
+
+def _check_block_sums(seed, n, n_cols, k):
+    rng = np.random.default_rng(seed)
+    counts = _binary(seed, n, n_cols, 0.4)
+    counts.data = rng.integers(1, 5, counts.nnz).astype(np.uint8)
+    assignment = rng.integers(0, k, n)
+    dense = rng.normal(size=(n_cols, k))
+    whole = counts.astype(np.float64)
+    assert np.array_equal(row_products(counts, dense), whole @ dense)  # bit for bit: each row's own sum
+    assert np.array_equal(row_products(counts, dense[:, 0]), whole @ dense[:, 0])
+    onehot = np.eye(k)[assignment]
+    assert np.array_equal(split_counts(counts, assignment, k, weights=True), whole.T @ onehot)
+    assert np.array_equal(split_counts(counts, assignment, k), (counts != 0).astype(np.int64).T @ onehot)
+    assert np.array_equal(_deal.column_counts(counts.indices, n_cols), np.bincount(counts.indices, minlength=n_cols))
+
+
+def test_many_single_rows_keep_no_float_copy_and_no_per_unit_arrays():
+    n, k = 300_000, 5  # units x splits above 2^20
+    rng = np.random.default_rng(0)
+    counts = sp.csr_matrix((np.ones(n, np.uint8), rng.integers(0, 8, n), np.arange(n + 1)), shape=(n, 8))
+    balance = Balance(counts=counts, sizes=np.broadcast_to(np.int64(1), (n,)), assignment=rng.integers(0, k, n),
+                      targets=np.full(k, n / k), moves=False)  # fmt: skip
+    assert balance.counts is counts
+    assert balance.by_rate is None and balance.norm is None
+    assert balance.sizes.strides == (0,)
+    small = Balance(counts=counts[:1000], sizes=np.ones(1000, np.int64), assignment=np.zeros(1000, np.int64),
+                    targets=np.full(k, 200.0), moves=False)  # fmt: skip
+    assert small.counts.dtype == np.float64 and small.by_rate is not None  # small inputs: the fastest form
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_polish_by_shortlists_keeps_sizes_and_mends_labels(monkeypatch, seed):
+    """The polish that keeps shortlists instead of the cost matrix (forced here on a small input) ends with
+    exact sizes and every label within one row of its share, as the polish with the matrix does."""
+    rng = np.random.default_rng(seed)
+    n = 6_000
+    counts = sp.csr_matrix((np.ones(3 * n, np.uint8), rng.integers(0, 40, 3 * n), np.arange(0, 3 * n + 1, 3)), shape=(n, 40))
+    counts.sum_duplicates()
+    counts.data[:] = 1
+    shares = [0.7, 0.15, 0.15]
+    plain = stratify(counts, shares, rng=np.random.default_rng(seed))
+    monkeypatch.setattr(_repair, "_COST_CELLS", 0)
+    listed = stratify(counts, shares, rng=np.random.default_rng(seed))
+    for assignment in (plain, listed):
+        assert np.bincount(assignment, minlength=3).tolist() == [4200, 900, 900]
+        got = split_counts(counts, assignment, 3)
+        share = got.sum(axis=1)[:, None] * np.array(shares)[None, :]
+        assert np.abs(got - share).max() < 1 + 1e-9
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 50), n_cols=st.integers(2, 20))
+def test_label_columns_equal_column_indexing_and_held_counts_labels(seed, n, n_cols):
+    rng = np.random.default_rng(seed)
+    counts = sp.random(n, n_cols, density=0.3, format="csr", random_state=seed)
+    counts.data = rng.integers(1, 3, counts.nnz).astype(np.int64)
+    counts.sort_indices()
+    is_label = rng.random(n_cols) < 0.5
+    is_label[0] = True
+    assignment = rng.integers(0, 2, n)
+    repair = _repair.Repair(
+        counts=counts, is_label=is_label, sizes=np.ones(n, np.int64), targets=np.array([n // 2, n - n // 2]),
+        goal=np.array([n // 2, n - n // 2], float), band=0, weighted=False, shuffle=np.arange(n),
+        assignment=assignment, demand=np.zeros((n_cols, 2)),
+    )  # fmt: skip
+    got, expected = repair._labels_only(), counts[:, np.flatnonzero(is_label)]
+    assert np.array_equal(got.indptr, expected.indptr)
+    assert np.array_equal(got.indices, expected.indices)
+    assert np.array_equal(got.data, expected.data)
+    held = repair._held()
+    assert np.array_equal(held[is_label], split_counts(counts, assignment, 2)[is_label])
+    assert not held[~is_label].any()  # the pairs' rows stay 0: only labels are read
+
+
+@settings(max_examples=50, deadline=None)
+@given(lengths=st.lists(st.integers(0, 4), max_size=30), seed=st.integers(0, 1000), block=st.integers(1, 6))
+def test_kept_row_pointers_a_block_at_a_time(lengths, seed, block):
+    indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+    keep = np.random.default_rng(seed).random(int(indptr[-1])) < 0.5
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_repair, "_BLOCK_ENTRIES", block)
+        got = _repair._kept_indptr(indptr, keep)
+    assert np.array_equal(got, np.r_[0, np.cumsum(keep)][indptr])
+
+
+@pytest.mark.parametrize("weights", [False, True])
+def test_split_counts_one_split_at_a_time_equal_the_codes(monkeypatch, weights):
+    rng = np.random.default_rng(3)
+    counts = sp.random(300, 40, density=0.2, format="csr", random_state=3)
+    counts.data = rng.integers(1, 4, counts.nnz).astype(np.int64)
+    assignment = rng.integers(0, 4, 300)
+    expected = split_counts(counts, assignment, 4, weights)
+    monkeypatch.setattr(_repair, "_SPLIT_CELLS", 0)
+    monkeypatch.setattr(_repair, "_BLOCK_ENTRIES", 7)
+    assert np.array_equal(split_counts(counts, assignment, 4, weights), expected)
