@@ -25,7 +25,7 @@ from ._diagnose import (
     time_check_rows,
 )
 from ._labels import LabelSets
-from ._parts import join_part
+from ._parts import early_rows, join_part
 from ._plan import scatter
 from ._read import lazy_table, partitions
 
@@ -41,7 +41,7 @@ def _scatter_same(client, extra: list) -> list:
 
 
 def _small(result: dict) -> dict:
-    return {key: value for key, value in result.items() if key not in ("groups", "rows")}
+    return {key: value for key, value in result.items() if key not in ("groups", "rows", "tested")}
 
 
 def join(client, data, plan, solution, extra, offsets, states, out, all_columns, watch):
@@ -83,8 +83,16 @@ def join(client, data, plan, solution, extra, offsets, states, out, all_columns,
         graphs["whole"] = spread_graph(rows[["w", "code"]], "w", n_out)
     # every item as delayed objects, so that one graph computes the join once (dask warns on mixed collections)
     pieces = {name: graph.to_delayed() for name, graph in graphs.items()}
-    got = run_pass(client, [*items, *(d for parts_ in pieces.values() for d in parts_)], watch)
+    gathered = [*items, *(d for parts_ in pieces.values() for d in parts_)]
+    timed = plan.time_column is not None and plan.check_time
+    tested = [dask.delayed(operator.getitem)(j, "tested") for j in joined] if timed else []
+    futures = client.compute([*gathered, *tested])  # the tested times stay on the workers
+    got = run_pass(client, futures[: len(gathered)], watch)
     stats, rest = got[: len(items)], got[len(items):]
+    if timed:
+        tested_futures, futures = futures[len(gathered):], None
+        reduced_time = _time_reduction(client, stats, tested_futures, solution.names)
+        del tested_futures
     reduced = {}
     for name, parts_ in pieces.items():
         reduced[name], rest = pd.concat(rest[: len(parts_)], ignore_index=True), rest[len(parts_):]
@@ -92,7 +100,27 @@ def join(client, data, plan, solution, extra, offsets, states, out, all_columns,
         # the join placed every row by its group's split: each group sits in one split by construction
         reduced["group"] = pd.DataFrame({"items": [len(solution.lookup)], "spread": [0], "rows": [0],
                                          "examples": [""]})
+    if timed:
+        reduced["time"] = reduced_time
     return stats, reduced
+
+
+def _time_reduction(client, stats, tested, names) -> dict:
+    """The exact time check's numbers: each split's time range over every partition, the end of train, and the
+    other splits' rows (all, and those dated on or before the end of train: one more short pass over the sorted
+    times the join left on the workers)."""
+    ranges: dict = {}
+    for s in stats:
+        for code, (low, high) in s["time_ranges"].items():
+            old = ranges.get(code)
+            ranges[code] = (low, high) if old is None else (min(old[0], low), max(old[1], high))
+    train = names.index("train") if "train" in names else None
+    train_end = ranges[train][1] if train in ranges else None
+    if isinstance(train_end, np.datetime64):
+        train_end = pd.Timestamp(train_end)  # worded as the in-memory check words it
+    early = run_pass(client, [client.submit(early_rows, t, train_end, pure=False) for t in tested]) if tested else []
+    return {"ranges": ranges, "train_end": train_end, "early": int(sum(early)),
+            "total": int(sum(s["sizes"][1:].sum() - s["sizes"][1 + train] for s in stats)) if train is not None else 0}
 
 
 def _keep_dtype(data, column):
@@ -128,19 +156,14 @@ def diagnosis_of(config, plan, solution, stats, reduced, sets, per_part, notes) 
     else:
         results["duplicates"] = ("skipped", "No feature columns to compare." if plan.check_duplicates else "Not run.",
                                  np.nan)
-    if plan.time_column is not None and not plan.check_time:
+    if (plan.time_column or (config.time_column if config is not None else None)) and not plan.check_time:
         results["time"] = ("skipped", "Not run.", np.nan)
     elif plan.time_column is not None and config is not None and config.time_groups in ("first", "last"):
         results["time"] = ("skipped", "Groups placed by their first or last time: checked on the report's sample.",
                            np.nan)
     elif plan.time_column is not None:
-        times = [s["times"] for s in stats if len(s["times"])]
-        merged = pd.concat(times).groupby(level=[0, 1]).sum() if times else pd.Series(dtype=np.int64)
         present = tuple(name for name, r in zip(names, sizes[1:], strict=True) if r > 0)
-        remap = {names.index(p): i for i, p in enumerate(present)}
-        merged.index = pd.MultiIndex.from_arrays(
-            [merged.index.get_level_values(0), merged.index.get_level_values(1).map(remap)])
-        results["time"] = time_check_rows(merged, present)
+        results["time"] = time_check_rows(reduced["time"], names, present)
     else:
         results["time"] = ("skipped", "No time column given.", np.nan)
     if sets is not None and config is not None and STRATEGIES[config.strategy].stratifies:

@@ -18,7 +18,7 @@ from ..splits import EXCLUDED, SplitConfig, split
 from ._rows import local_rank
 from ._solve import place
 
-__all__ = ["Plan", "group_rows", "sum_groups", "join_part"]
+__all__ = ["Plan", "group_rows", "sum_groups", "join_part", "time_pieces", "early_rows"]
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -170,7 +170,8 @@ def join_part(state: dict, frame: pd.DataFrame | None, number: int, offset: int,
     ``state`` is what pass 1 kept of the partition; ``frame`` the partition read again, only when every
     column is written or the duplicate check hashes the features (else None). Returns the rows per
     (local label set, split), rows per split, and the pieces the exact leakage checks reduce over the
-    cluster: group ids, feature-row hashes and time values with each row's split.
+    cluster: group ids, feature-row hashes, and each split's time range with the other splits' times
+    (:func:`time_pieces`).
     """
     codes = _codes(state, offset, plan, solution, extra)
     k = len(solution.names)
@@ -193,9 +194,36 @@ def join_part(state: dict, frame: pd.DataFrame | None, number: int, offset: int,
         ).to_numpy() if plan.label_columns else hashed
         result["rows"] = pd.DataFrame({"h": hashed[kept], "w": whole[kept], "code": codes[kept]})
     if plan.time_column is not None and plan.check_time:
-        times = times_of(state["keep"][plan.time_column])
-        result["times"] = pd.DataFrame({"t": times.to_numpy()[kept], "code": codes[kept]}).value_counts(sort=False)
+        result["time_ranges"], result["tested"] = time_pieces(times_of(state["keep"][plan.time_column]), codes,
+                                                              solution.names)
     return result
+
+
+def time_pieces(times: pd.Series, codes: np.ndarray, names) -> tuple[dict, tuple | None]:
+    """What the exact time check needs of a partition: each split's (first, last) time, and, when there is a
+    ``train`` split, the sorted times of the other splits' rows with their number (missing times included).
+
+    Examples
+    --------
+    >>> ranges, tested = time_pieces(pd.Series([5, 1, 9, 3]), np.array([0, 1, 0, 1]), ("train", "test"))
+    >>> ranges, tested[0].tolist(), tested[1]
+    ({0: (5, 9), 1: (1, 3)}, [1, 3], 2)
+    """
+    values = times.to_numpy()
+    known = ~pd.isna(values) & (codes >= 0)
+    by_split = pd.Series(values[known]).groupby(codes[known], sort=True).agg(["min", "max"])
+    ranges = {int(code): (row[0], row[1]) for code, row in zip(by_split.index, by_split.to_numpy(), strict=True)}
+    if "train" not in names:
+        return ranges, None
+    tested = (codes >= 0) & (codes != names.index("train"))
+    return ranges, (np.sort(values[tested & known]), int(tested.sum()))
+
+
+def early_rows(tested: tuple | None, train_end) -> int:
+    """The tested rows of a partition (:func:`time_pieces`) dated on or before ``train_end``."""
+    if tested is None or train_end is None:
+        return 0
+    return int(np.searchsorted(tested[0], train_end, side="right"))
 
 
 def _inf_as_missing(frame: pd.DataFrame) -> pd.DataFrame:

@@ -24,6 +24,11 @@ in-memory ``random`` cuts a numpy permutation at the cumulative fractions, so it
 row). ``hash``, ``group`` (and any strategy over groups), ``time`` and ``predefined`` give the in-memory
 assignment itself; regression bins use the exact quantiles. With folds, a fold left empty by a tiny
 group table is not refilled as in memory (the in-memory engine moves one unit into it).
+
+The exact leakage checks (``checks``) run in the join pass over every row: the group check, the duplicate
+check (a hash of the feature columns, shuffled) and, whenever the config names a time column (whatever
+the strategy), the time-overlap check, from each split's time range and the other splits' sorted times
+left on the workers (one more short pass counts those on or before the end of train).
 """
 
 from __future__ import annotations
@@ -101,11 +106,12 @@ def _client_or_local(client):
     with open_client() as local:
         yield local
 
-def _check(frame, tasks: Sequence[Task], config: SplitConfig) -> None:
+def _check(frame, tasks: Sequence[Task], config: SplitConfig, checks=()) -> None:
     columns = set(frame.columns)
     for name in ("group_column", "time_column", "id_column", "split_column"):
         column = getattr(config, name)
-        if column is not None and column not in columns and _reads(config, name):
+        read = _reads(config, name) or (name == "time_column" and "time" in checks)  # the exact time check reads it
+        if column is not None and column not in columns and read:
             shown = ", ".join(map(str, list(frame.columns)[:8])) + (" ..." if len(frame.columns) > 8 else "")
             raise DataError(f"{name}='{column}' is not a column of the data (it has {shown}); check the spelling.")
     for column in label_columns(tasks):
@@ -213,7 +219,7 @@ def split_dataset(
     tasks = tuple(tasks)
     notes: list[str] = []
     frame = lazy_table(data)
-    _check(frame, tasks, config)
+    _check(frame, tasks, config, _check_names(checks))
     features = (list(feature_columns) if feature_columns is not None
                 else _default_features(data, frame, tasks, config, _check_names(checks)))
     with _client_or_local(client) as client:
@@ -279,7 +285,7 @@ def diagnose_split(
     if summary is not None and summary.get("all_columns"):
         raise DataError(f"'{split_dir}' holds every column by split; diagnose a split written without --all-columns.")
     frame = lazy_table(data)
-    _check(frame, tasks, config)
+    _check(frame, tasks, config, _check_names(checks))
     features = (list(feature_columns) if feature_columns is not None
                 else _default_features(data, frame, tasks, config, _check_names(checks)))
     notes: list[str] = []
@@ -293,7 +299,7 @@ def diagnose_split(
             strategy = STRATEGIES[config.strategy]
             checks = _check_names(checks)
             options = dict(group_column=config.group_column if not strategy.given else None,
-                           time_column=config.time_column if strategy.by_time else None,
+                           time_column=config.time_column if strategy.by_time or "time" in checks else None,
                            feature_columns=tuple(features) if "duplicates" in checks else (),
                            id_column=config.id_column, check_groups="group" in checks, check_time="time" in checks,
                            check_duplicates="duplicates" in checks)

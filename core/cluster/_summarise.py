@@ -115,7 +115,7 @@ def plan_options(config, features, checks) -> dict:
     strategy = STRATEGIES[config.strategy]
     grouped = None if strategy.given or config.strategy == "hash" or config.time_groups == "rows" else config.group_column
     group_column = config.group_column if not strategy.given else None
-    time_column = config.time_column if strategy.by_time else None
+    time_column = config.time_column if strategy.by_time or "time" in checks else None  # the exact check reads it
     hash_column = (config.group_column or config.id_column) if config.strategy == "hash" else None
     keep = [group_column if grouped or (group_column and "group" in checks) else None,
             time_column, config.id_column, config.split_column if strategy.given else None, hash_column]
