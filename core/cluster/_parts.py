@@ -18,7 +18,7 @@ from ..splits import EXCLUDED, SplitConfig, split
 from ._rows import local_rank
 from ._solve import place
 
-__all__ = ["Plan", "group_rows", "sum_groups", "join_part", "time_pieces", "early_rows"]
+__all__ = ["Plan", "times_of", "join_part", "time_pieces", "early_rows"]
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -50,63 +50,6 @@ def times_of(series: pd.Series) -> pd.Series:
     if (parsed.isna() & series.notna()).any():
         raise DataError(f"Time column '{series.name}' holds values that are not dates or numbers; pick a time column.")
     return parsed
-
-
-# --------------------------------------------------------------------------- pass 2 (groups): sum per group
-
-
-def group_rows(state: dict, offset: int, plan: Plan, to_global, matrix, buckets: int) -> dict:
-    """This partition's rows with a group, as (group, row, label set[, time]) in ``buckets`` pieces by a hash
-    of the group (so that each group's rows meet in one piece); ``lone``: the rows without a group, each a
-    unit of its own with its labels."""
-    n = state["n"]
-    values = state["keep"][plan.group_column]
-    table = pd.DataFrame({"_g": values.to_numpy(), "_first": offset + np.arange(n, dtype=np.int64)})
-    sets = to_global[state["sets"]] if to_global is not None else np.zeros(n, dtype=np.int64)
-    table["_set"] = sets.astype(np.int64)
-    if plan.time_column is not None:
-        table["_t"] = times_of(state["keep"][plan.time_column]).to_numpy()
-    lone = pd.isna(values.to_numpy())
-    out: dict = {"lone": _lone_units(table[lone], matrix, plan.time_column is not None)}
-    table = table[~lone]
-    bucket = pd.util.hash_pandas_object(table["_g"], index=False).to_numpy() % np.uint64(buckets)
-    for b in range(buckets):
-        out[b] = table[bucket == b]
-    return out
-
-
-def _lone_units(rows: pd.DataFrame, matrix, with_time: bool) -> pd.DataFrame:
-    units = pd.DataFrame({"_first": rows["_first"].to_numpy(), "_size": np.ones(len(rows), np.int64)})
-    dense = np.asarray(matrix[rows["_set"].to_numpy()].todense(), dtype=np.int32) if matrix.shape[1] else \
-        np.zeros((len(rows), 0), np.int32)
-    for j in range(dense.shape[1]):
-        units[f"y{j}"] = dense[:, j]
-    if with_time:
-        units["_tmin"] = rows["_t"].to_numpy()
-        units["_tmax"] = rows["_t"].to_numpy()
-    return units
-
-
-def sum_groups(pieces: list, matrix, with_time: bool) -> pd.DataFrame:
-    """Per group of one bucket: first row, rows, label counts (rows x sets times the set matrix), first/last time."""
-    import scipy.sparse as sp
-
-    rows = pd.concat(pieces, ignore_index=True)
-    code, groups = pd.factorize(rows["_g"])
-    n_groups = len(groups)
-    by = pd.Series(rows["_first"].to_numpy()).groupby(code, sort=True)
-    table = pd.DataFrame({"_g": groups, "_first": by.min().to_numpy(), "_size": np.bincount(code, minlength=n_groups)})
-    if matrix.shape[1]:
-        member = sp.csr_matrix((np.ones(len(rows), np.int32), (code, rows["_set"].to_numpy())),
-                               shape=(n_groups, matrix.shape[0]))
-        sums = np.asarray((member @ matrix.astype(np.int32)).todense(), dtype=np.int32)
-        for j in range(sums.shape[1]):
-            table[f"y{j}"] = sums[:, j]
-    if with_time:
-        times = pd.Series(rows["_t"].to_numpy()).groupby(code, sort=True)
-        table["_tmin"] = times.min().to_numpy()
-        table["_tmax"] = times.max().to_numpy()
-    return table
 
 
 # --------------------------------------------------------------------------- pass 3: join and write

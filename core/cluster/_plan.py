@@ -9,7 +9,6 @@ It returns the :class:`core.cluster._parts.Solution` the join pass applies.
 
 from __future__ import annotations
 
-import operator
 import warnings
 from dataclasses import replace
 
@@ -21,8 +20,8 @@ from ..errors import DataError
 from ..splits import EXCLUDED, STRATEGIES, SplitConfig, Units, split
 from ..splits.stratify import largest_remainder, stratify
 from ._client import run_pass
-from ._labels import LabelSets
-from ._parts import Solution, group_rows, sum_groups
+from ._groups import group_table, solve_groups
+from ._parts import Solution
 from ._solve import set_split_counts
 from ._summarise import CHECKS, merged_counts, plan_options, say, summarise
 
@@ -46,58 +45,6 @@ def _check_units(config, n_units: int, column: str | None) -> None:
     if config.n_folds is not None:
         raise DataError(f"n_folds={config.n_folds} is greater than the {where}. Lower n_folds.")
     raise DataError(f"{positive} splits ({', '.join(config.split_names)}) need more than the {where}. Use fewer splits.")
-
-
-def _group_table(client, states, plan, offsets, sets: LabelSets | None, per_part, watch):
-    """Pass 2 (from worker memory): per group, rows, first row, label counts, first/last time; in the in-memory
-    group order. Each partition sends its rows' (group, first row, label set) to one of a few buckets by a hash
-    of the group; each bucket sums its groups' labels (sparse rows x sets times the set matrix)."""
-    matrix = sets.matrix if sets is not None else sp.csr_matrix((0, 0))
-    shared = scatter(client, {"matrix": matrix})
-    buckets = max(2, min(len(states), 16))
-    to_global = [per_part[i][0] if per_part is not None else None for i in range(len(states))]
-    pieces = [client.submit(group_rows, s, int(offsets[i]), plan, to_global[i], shared["matrix"], buckets, pure=False)
-              for i, s in enumerate(states)]
-    reduced = [client.submit(sum_groups, [client.submit(operator.getitem, p, b, pure=False) for p in pieces],
-                             shared["matrix"], plan.time_column is not None, pure=False) for b in range(buckets)]
-    lone = [client.submit(operator.getitem, p, "lone", pure=False) for p in pieces]
-    got = run_pass(client, [*reduced, *lone], watch)
-    table = pd.concat(got[:buckets], ignore_index=True).sort_values("_first", kind="stable")
-    lone = pd.concat(got[buckets:], ignore_index=True).sort_values("_first", kind="stable")
-    return table, lone
-
-
-def _solve_groups(config, tasks, table, lone, plan, notes):
-    """Each group's split code, by the registry's function or the engine, as :func:`core.splits.split` gives it."""
-    units = pd.concat([table.drop(columns="_g"), lone], ignore_index=True)
-    sizes = units["_size"].to_numpy(dtype=np.int64)
-    column = plan.group_column
-    if lone.shape[0]:
-        notes.append(f"{len(lone):,} rows have no value in group_column '{column}'; each is kept as a group of its own.")
-    if sizes.size < 2:
-        raise DataError(f"group_column '{column}' holds a single group; a group split needs at least two groups, "
-                        "so pick another column or no group column.")
-    strategy = STRATEGIES[config.strategy]
-    if strategy.by_time:
-        placed = units["_tmin" if config.group_time == "first" else "_tmax"]
-        code = strategy.codes(pd.DataFrame({config.time_column: placed.to_numpy()}), (), config,
-                              Units(None, sizes, "groups"), notes)
-    elif not strategy.stratifies:
-        _check_units(config, sizes.size, column)
-        code = strategy.codes(None, (), config, Units(None, sizes, "groups"), notes)
-    else:
-        _need_tasks(config, tasks)
-        _check_units(config, sizes.size, column)
-        label_cols = [c for c in units.columns if c.startswith("y")]
-        unit_Y = sp.csr_matrix(units[label_cols].to_numpy(dtype=np.int32))
-        shares = config.shares
-        part = stratify(unit_Y, shares[shares > 0], rng=np.random.default_rng(config.seed), sizes=sizes,
-                        order=config.order)
-        code = np.flatnonzero(shares > 0)[np.asarray(part, dtype=np.int64)]
-    code = np.asarray(code, dtype=np.int64)
-    by_group = pd.Series(code[: len(table)], index=pd.Index(table["_g"].to_numpy()))
-    by_row = pd.Series(code[len(table):], index=pd.Index(lone["_first"].to_numpy()))
-    return by_group, by_row
 
 
 def plan_and_solve(client, data, tasks, config, features, progress, watch, notes, checks=CHECKS,
@@ -145,8 +92,12 @@ def plan_and_solve(client, data, tasks, config, features, progress, watch, notes
     elif grouped is not None:
         say(progress, 0.25, "Summarising: labels per group")
         group_plan = replace(plan, group_column=grouped, time_column=config.time_column if strategy.by_time else None)
-        table, lone = _group_table(client, states, group_plan, offsets, sets, per_part, watch)
-        by_group, by_row = _solve_groups(config, tasks, table, lone, group_plan, notes)
+        matrix = sets.matrix if sets is not None else sp.csr_matrix((0, 0))
+        to_global = [per_part[i][0] if per_part is not None else None for i in range(len(states))]
+        table = group_table(client, states, group_plan, offsets, matrix, to_global, watch,
+                            scatter(client, {"matrix": matrix})["matrix"])
+        by_group, by_row = solve_groups(config, tasks, table, grouped, notes, _need_tasks, _check_units)
+        del table
         solution = Solution(kind="lookup", names=config.split_names, column=grouped, lookup=by_group)
         extra = [by_row] * len(n)
     else:

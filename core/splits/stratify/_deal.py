@@ -58,7 +58,7 @@ def deal(counts, shares, targets, sizes, shuffle, rng, weighted) -> tuple[np.nda
     k = len(shares)
     by_column = counts.tocsc()
     indptr, indices = counts.indptr, counts.indices
-    data = counts.data.astype(np.float64) if weighted else None  # else every count is 1
+    data = counts.data if weighted else None  # else every count is 1 (bincount reads weights as float64)
     totals = np.bincount(indices, weights=data, minlength=n_cols)
     demand = totals[:, None] * shares[None, :]  # (L, k) positives each split still wants
     per_total = 1.0 / np.maximum(totals, 1.0)
