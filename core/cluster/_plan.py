@@ -96,6 +96,7 @@ def plan_and_solve(client, data, tasks, config, features, progress, watch, notes
         to_global = [per_part[i][0] if per_part is not None else None for i in range(len(states))]
         table = group_table(client, states, group_plan, offsets, matrix, to_global, watch,
                             scatter(client, {"matrix": matrix})["matrix"])
+        say(progress, 0.4, f"Solving the table of {len(table.sizes):,} groups on the client")
         by_group, by_row = solve_groups(config, tasks, table, grouped, notes, _need_tasks, _check_units)
         del table
         solution = Solution(kind="lookup", names=config.split_names, column=grouped, lookup=by_group)
@@ -116,6 +117,7 @@ def plan_and_solve(client, data, tasks, config, features, progress, watch, notes
             counts = largest_remainder(total, config.shares)[None, :]
             solution = Solution(kind="sets", names=config.split_names, cumulative=np.cumsum(counts, axis=1),
                                 set_rows=np.array([total], dtype=np.int64), seed=config.seed, by_labels=False)
+    say(progress, 0.5, "Solved")
     return plan, solution, extra, n, offsets, sets, per_part, states
 
 

@@ -231,6 +231,7 @@ def split_dataset(
             stats, reduced = join(client, data, plan, solution, extra, offsets, states, folder / PARTS, all_columns,
                                    watch)
             del states  # the workers may drop what they kept
+            say(progress, 0.95, "Scoring and writing summary.json")
             diagnosis = diagnosis_of(config, plan, solution, stats, reduced, sets, per_part, notes)
             print_ = fingerprint(data)
             summary = {

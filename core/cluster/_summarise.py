@@ -71,10 +71,12 @@ def summarise(client, data, tasks, config, plan_options, progress, watch):
     sets, per_part = None, None
     if plan.label_columns:
         if plan.regression:
+            say(progress, 0.22, "Label sets with the regression bins")
             states = [client.submit(sets_of, s, plan, edges, pure=False) for s in states]
             tables = run_pass(client, [client.submit(_table_of, s, pure=False) for s in states], watch)
         else:
             tables = [g["sets"] for g in got]
+        say(progress, 0.24, "Merging the partitions' label sets on the client")
         sets, per_part = merge_sets(tables, tasks, edges, config.n_bins, list(plan.label_columns))
     return plan, got, n, sets, per_part, states
 

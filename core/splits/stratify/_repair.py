@@ -35,6 +35,7 @@ _POLISH_WORK = 200_000_000  # polish rounds stop at about this many sparse multi
 _PAIR_POLISH_WORK = 150_000  # the pair polish: rounds of about this many multiply-adds in all
 _PAIR_SHORTLIST = 32
 _DENSE_ROW_COLUMNS = 4096  # up to this many columns, the pair polish reads candidates' rows dense  # units per side tried in each exchange of the pair polish
+_BLOCK_ENTRIES = 1 << 22  # entries turned into codes at a time when counting the units per column and split
 _EXACT_MAX_UNITS = 48  # up to this many single rows, gaps the swaps leave get an exact search
 
 
@@ -192,13 +193,33 @@ class Repair:
         k = len(self.targets)
         cells = self.counts.shape[1] * k
         kind = np.int32 if cells < 2**31 else np.int64  # int32 codes: half the memory at many pairs
-        code = np.repeat(self.assignment.astype(kind), np.diff(self.counts.indptr))
-        code += self.counts.indices.astype(kind, copy=False) * kind(k)
-        return np.bincount(code, minlength=cells).reshape(-1, k)
+        indptr = self.counts.indptr
+        held = np.zeros(cells, dtype=np.int64)
+        for lo, hi in _row_blocks(indptr):  # a block of rows at a time: codes for its entries only
+            code = np.repeat(self.assignment[lo:hi].astype(kind), np.diff(indptr[lo:hi + 1]))
+            code += self.counts.indices[indptr[lo]:indptr[hi]].astype(kind, copy=False) * kind(k)
+            held += np.bincount(code, minlength=cells)
+        return held.reshape(-1, k)
 
     def _tiny(self) -> bool:
         """Few enough single rows for :func:`exact_cover`."""
         return len(self.assignment) <= _EXACT_MAX_UNITS and bool((self.sizes == 1).all())
+
+
+def _row_blocks(indptr: np.ndarray, entries: int = _BLOCK_ENTRIES) -> list[tuple[int, int]]:
+    """Consecutive row ranges [lo, hi) of about ``entries`` entries each (at least one row), covering every row.
+
+    Examples
+    --------
+    >>> _row_blocks(np.array([0, 2, 4, 6]), entries=4)
+    [(0, 2), (2, 3)]
+    """
+    n = len(indptr) - 1
+    if n <= 0:
+        return []
+    cuts = np.searchsorted(indptr, np.arange(entries, int(indptr[-1]), entries), side="right") - 1
+    bounds = np.unique(np.r_[0, np.clip(cuts, 1, n), n])
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
 
 
 def _lacking(held: np.ndarray, required: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -232,19 +253,13 @@ class Balance:
         self.assignment = assignment
         self.moves = moves  # units of one row only swap, so that split sizes stay exact
         k = len(targets)
-        self.rate = self.counts.sum(axis=0).A1 / self.sizes.sum()
-        self.by_rate = self.counts @ self.rate  # y_u . rate
         split_rows = np.bincount(assignment, weights=self.sizes, minlength=k)
-        onehot = sp.csr_matrix(
-            (np.ones(len(assignment)), (np.arange(len(assignment)), assignment)), shape=(len(assignment), k)
-        )
-        label = (self.counts.T @ onehot).toarray() - self.rate[:, None] * split_rows[None, :]
+        per_split = _split_sums(counts, assignment, k)  # (L, k): each column's sum over each split's units
+        self.rate = per_split.sum(axis=1) / self.sizes.sum()  # whole numbers: the column sums exactly
+        self.by_rate = _product(counts, self.rate)  # y_u . rate
+        label = per_split - self.rate[:, None] * split_rows[None, :]
         self.deviation = np.vstack([label, split_rows - targets])  # (L + 1, k)
-        data = self.counts.data.astype(np.float64)
-        data **= 2
-        squares = sp.csr_matrix((data, self.counts.indices, self.counts.indptr), shape=self.counts.shape)
-        self.norm = squares.sum(axis=1).A1  # |y_u|^2 (whole numbers: exact in any order)
-        del data, squares
+        self.norm = _row_squares(counts)  # |y_u|^2 (whole numbers: exact in any order)
 
     def rows(self, units: np.ndarray) -> np.ndarray:
         """The label counts of a few ``units`` as a dense (len(units), L) array."""
@@ -258,7 +273,7 @@ class Balance:
     def pulls(self, rows, sizes, splits) -> np.ndarray:
         """(units, len(splits)): e_u . D_j for the units with label ``rows`` and ``sizes``."""
         label = self.deviation[:-1, splits]
-        pull = rows @ label
+        pull = _product(rows.matrix, label) if isinstance(rows, _Blocked) else rows @ label
         for j, shift in enumerate((self.deviation[-1, splits] - self.rate @ label).tolist()):
             pull[:, j] += sizes * shift  # a column at a time: no (units, k) temporaries at a million units
         return pull
@@ -270,7 +285,7 @@ class Balance:
 
     def move_costs(self) -> np.ndarray:
         """(n_units, k): change of the objective if each unit alone moved to each split (inf: stays)."""
-        pull = self.pulls(self.counts, self.sizes, slice(None))
+        pull = self.pulls(_Blocked(self.counts), self.sizes, slice(None))
         rows = np.arange(len(self.assignment))
         own = self.norm - 2 * self.sizes * self.by_rate + self.sizes**2 * (self.rate @ self.rate + 1)
         cost = pull  # in place, the same operations: 2 * (pull - pull at its own split) + 2 * own
@@ -372,20 +387,91 @@ class Balance:
         unit's size of its goal.
         """
         k = self.deviation.shape[1]
+        sizes = _SizeIndex(self.sizes, self.assignment, k)
         while True:
             excess = self.deviation[-1]
             gap = excess[:, None] - excess[None, :]  # (k, k): a's excess over b's
             for pair in np.argsort(-gap, axis=None, kind="stable")[: k * (k - 1) // 2]:
                 fuller, emptier = divmod(int(pair), k)
-                members = np.flatnonzero((self.assignment == fuller) & (self.sizes < gap[fuller, emptier]))
-                if gap[fuller, emptier] > 0 and len(members):
+                if gap[fuller, emptier] > 0 and sizes.any_below(fuller, gap[fuller, emptier]):
                     break
             else:
                 return
-            fit = np.abs(self.sizes[members] - gap[fuller, emptier] / 2)
-            close = members[fit == fit.min()]
+            close = sizes.nearest(fuller, gap[fuller, emptier], self.assignment)  # sizes nearest g / 2, below g
             harm = self.move_costs_of(close)[:, emptier] if len(close) > 1 else np.zeros(1)
-            self.transfer([int(close[np.argmin(harm)])], [1.0], fuller, emptier)
+            unit = int(close[np.argmin(harm)])
+            self.transfer([unit], [1.0], fuller, emptier)
+            sizes.moved(unit, fuller, emptier)
+
+
+class _SizeIndex:
+    """The units of each split by size, for :meth:`Balance.settle_sizes`: which sizes a split holds below a gap,
+    and its units of the sizes nearest half the gap (ascending), without a pass over every unit per move."""
+
+    def __init__(self, sizes: np.ndarray, assignment: np.ndarray, k: int) -> None:
+        self.values, self.code = np.unique(sizes, return_inverse=True)
+        self.code = self.code.reshape(-1)
+        n_values = len(self.values)
+        self.held = np.bincount(assignment * n_values + self.code, minlength=k * n_values).reshape(k, n_values)
+        order = np.argsort(self.code, kind="stable")  # units by size, ascending within a size
+        self.units = np.split(order, np.cumsum(np.bincount(self.code, minlength=n_values))[:-1])
+
+    def any_below(self, split: int, gap: float) -> bool:
+        """Whether ``split`` holds a unit of fewer rows than ``gap``."""
+        return bool(self.held[split, : np.searchsorted(self.values, gap, side="left")].any())
+
+    def nearest(self, split: int, gap: float, assignment: np.ndarray) -> np.ndarray:
+        """The units of ``split`` smaller than ``gap`` whose size is nearest ``gap / 2``, ascending."""
+        present = np.flatnonzero(self.held[split, : np.searchsorted(self.values, gap, side="left")] > 0)
+        fit = np.abs(self.values[present] - gap / 2)
+        best = present[fit == fit.min()]
+        found = [self.units[b][assignment[self.units[b]] == split] for b in best]
+        return found[0] if len(found) == 1 else np.sort(np.concatenate(found))
+
+    def moved(self, unit: int, old: int, new: int) -> None:
+        self.held[old, self.code[unit]] -= 1
+        self.held[new, self.code[unit]] += 1
+
+
+class _Blocked:
+    """Marks the whole count matrix in :meth:`Balance.pulls`: multiplied a block of rows at a time."""
+
+    def __init__(self, matrix: sp.csr_matrix) -> None:
+        self.matrix = matrix
+
+
+def _product(counts: sp.csr_matrix, right: np.ndarray) -> np.ndarray:
+    """``counts @ right`` a block of rows at a time: the same floats (each row's sum in the same order), without a
+    float copy of every entry at once."""
+    out = np.empty((counts.shape[0], *right.shape[1:]))
+    for lo, hi in _row_blocks(counts.indptr):
+        out[lo:hi] = counts[lo:hi] @ right
+    return out
+
+
+def _split_sums(counts: sp.csr_matrix, assignment: np.ndarray, k: int) -> np.ndarray:
+    """(L, k) float64: each column's sum over the units of each split (whole numbers: exact in any order)."""
+    cells = counts.shape[1] * k
+    sums = np.zeros(cells)
+    indptr = counts.indptr
+    for lo, hi in _row_blocks(indptr):
+        code = np.repeat(assignment[lo:hi].astype(np.int64), np.diff(indptr[lo:hi + 1]))
+        code += counts.indices[indptr[lo]:indptr[hi]].astype(np.int64) * k
+        sums += np.bincount(code, weights=counts.data[indptr[lo]:indptr[hi]], minlength=cells)
+    return sums.reshape(-1, k)
+
+
+def _row_squares(counts: sp.csr_matrix) -> np.ndarray:
+    """Each row's sum of squared counts, float64 (whole numbers: exact in any order)."""
+    out = np.zeros(counts.shape[0])
+    indptr = counts.indptr
+    for lo, hi in _row_blocks(indptr):
+        block = counts.data[indptr[lo]:indptr[hi]].astype(np.float64)
+        block **= 2
+        filled = np.flatnonzero(np.diff(indptr[lo:hi + 1]) > 0)
+        if len(filled):
+            out[lo + filled] = np.add.reduceat(block, indptr[lo + filled] - indptr[lo])
+    return out
 
 
 def cheapest(units: np.ndarray, cost: np.ndarray, count: int) -> np.ndarray:
