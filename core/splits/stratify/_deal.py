@@ -17,8 +17,6 @@ import numpy as np
 
 __all__ = ["largest_remainder", "deal"]
 
-_TOTAL_ENTRIES = 1 << 22  # entries cast to float at a time for the column totals
-
 
 def largest_remainder(total: int, weights, tiebreak=None) -> np.ndarray:
     """Integers summing to ``total`` in proportion to ``weights`` (Hamilton's method).
@@ -60,8 +58,8 @@ def deal(counts, shares, targets, sizes, shuffle, rng, weighted) -> tuple[np.nda
     k = len(shares)
     by_column = counts.tocsc()
     indptr, indices = counts.indptr, counts.indices
-    data = counts.data if weighted else None  # else every count is 1 (bincount reads weights as float64)
-    totals = _column_totals(by_column, weighted)
+    data = counts.data.astype(np.float64) if weighted else None  # else every count is 1
+    totals = np.bincount(indices, weights=data, minlength=n_cols)
     demand = totals[:, None] * shares[None, :]  # (L, k) positives each split still wants
     per_total = 1.0 / np.maximum(totals, 1.0)
     unplaced = np.diff(by_column.indptr).astype(np.int64)  # units per column not placed yet
@@ -106,31 +104,6 @@ def deal(counts, shares, targets, sizes, shuffle, rng, weighted) -> tuple[np.nda
     left = np.flatnonzero(assignment < 0)
     fill_unlabelled(left[np.argsort(shuffle[left])], assignment, room, sizes, rng, weighted)
     return assignment, demand
-
-
-def _column_totals(by_column, weighted: bool) -> np.ndarray:
-    """Each column's sum (float64; entries, int64, when not ``weighted``), from the CSC matrix: no copy of
-    the entries as floats or of the indices as int64 (whole numbers: the same sums in any order).
-
-    Examples
-    --------
-    >>> import scipy.sparse as sp
-    >>> _column_totals(sp.csc_matrix(np.array([[2, 0, 1], [3, 0, 0]])), True).tolist()
-    [5.0, 0.0, 1.0]
-    """
-    per_column = np.diff(by_column.indptr).astype(np.int64)
-    if not weighted:
-        return per_column
-    totals = np.zeros(len(per_column))
-    indptr = by_column.indptr
-    step = max(1, len(per_column) * _TOTAL_ENTRIES // max(int(indptr[-1]), 1))  # columns per block of entries
-    for lo in range(0, len(per_column), step):  # a block at a time: its entries cast to float, not all of them
-        hi = min(lo + step, len(per_column))
-        filled = np.flatnonzero(per_column[lo:hi] > 0) + lo
-        if len(filled):
-            block = by_column.data[indptr[lo]:indptr[hi]].astype(np.float64)
-            totals[filled] = np.add.reduceat(block, indptr[filled] - indptr[lo])
-    return totals
 
 
 def batch_quota(total, demand, room, priority, weighted) -> np.ndarray:

@@ -35,7 +35,6 @@ _POLISH_WORK = 200_000_000  # polish rounds stop at about this many sparse multi
 _PAIR_POLISH_WORK = 150_000  # the pair polish: rounds of about this many multiply-adds in all
 _PAIR_SHORTLIST = 32
 _DENSE_ROW_COLUMNS = 4096  # up to this many columns, the pair polish reads candidates' rows dense  # units per side tried in each exchange of the pair polish
-_BLOCK_ENTRIES = 1 << 22  # entries turned into codes at a time when counting the units per column and split
 _EXACT_MAX_UNITS = 48  # up to this many single rows, gaps the swaps leave get an exact search
 
 
@@ -193,33 +192,13 @@ class Repair:
         k = len(self.targets)
         cells = self.counts.shape[1] * k
         kind = np.int32 if cells < 2**31 else np.int64  # int32 codes: half the memory at many pairs
-        indptr = self.counts.indptr
-        held = np.zeros(cells, dtype=np.int64)
-        for lo, hi in _row_blocks(indptr):  # a block of rows at a time: codes for its entries only
-            code = np.repeat(self.assignment[lo:hi].astype(kind), np.diff(indptr[lo:hi + 1]))
-            code += self.counts.indices[indptr[lo]:indptr[hi]].astype(kind, copy=False) * kind(k)
-            held += np.bincount(code, minlength=cells)
-        return held.reshape(-1, k)
+        code = np.repeat(self.assignment.astype(kind), np.diff(self.counts.indptr))
+        code += self.counts.indices.astype(kind, copy=False) * kind(k)
+        return np.bincount(code, minlength=cells).reshape(-1, k)
 
     def _tiny(self) -> bool:
         """Few enough single rows for :func:`exact_cover`."""
         return len(self.assignment) <= _EXACT_MAX_UNITS and bool((self.sizes == 1).all())
-
-
-def _row_blocks(indptr: np.ndarray, entries: int = _BLOCK_ENTRIES) -> list[tuple[int, int]]:
-    """Consecutive row ranges [lo, hi) of about ``entries`` entries each (at least one row), covering every row.
-
-    Examples
-    --------
-    >>> _row_blocks(np.array([0, 2, 4, 6]), entries=4)
-    [(0, 2), (2, 3)]
-    """
-    n = len(indptr) - 1
-    if n <= 0:
-        return []
-    cuts = np.searchsorted(indptr, np.arange(entries, int(indptr[-1]), entries), side="right") - 1
-    bounds = np.unique(np.r_[0, np.clip(cuts, 1, n), n])
-    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
 
 
 def _lacking(held: np.ndarray, required: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -246,20 +225,21 @@ class Balance:
     """
 
     def __init__(self, *, counts, sizes, assignment, targets, moves: bool) -> None:
-        # The counts stay integers: every product below upcasts them to float64 on the fly (exact, the same
-        # sums), so no float copy of the whole matrix is kept (5M groups x 45 labels: 1.9 GiB less).
-        self.counts = counts
+        self.counts = counts.astype(np.float64)
         self.sizes = sizes.astype(np.float64)
         self.assignment = assignment
         self.moves = moves  # units of one row only swap, so that split sizes stay exact
         k = len(targets)
+        self.rate = self.counts.sum(axis=0).A1 / self.sizes.sum()
+        self.by_rate = self.counts @ self.rate  # y_u . rate
         split_rows = np.bincount(assignment, weights=self.sizes, minlength=k)
-        per_split = _split_sums(counts, assignment, k)  # (L, k): each column's sum over each split's units
-        self.rate = per_split.sum(axis=1) / self.sizes.sum()  # whole numbers: the column sums exactly
-        self.by_rate = _product(counts, self.rate)  # y_u . rate
-        label = per_split - self.rate[:, None] * split_rows[None, :]
+        onehot = sp.csr_matrix(
+            (np.ones(len(assignment)), (np.arange(len(assignment)), assignment)), shape=(len(assignment), k)
+        )
+        label = (self.counts.T @ onehot).toarray() - self.rate[:, None] * split_rows[None, :]
         self.deviation = np.vstack([label, split_rows - targets])  # (L + 1, k)
-        self.norm = _row_squares(counts)  # |y_u|^2 (whole numbers: exact in any order)
+        squares = sp.csr_matrix((self.counts.data**2, self.counts.indices, self.counts.indptr), shape=self.counts.shape)
+        self.norm = squares.sum(axis=1).A1  # |y_u|^2 (whole numbers: exact in any order)
 
     def rows(self, units: np.ndarray) -> np.ndarray:
         """The label counts of a few ``units`` as a dense (len(units), L) array."""
@@ -273,7 +253,7 @@ class Balance:
     def pulls(self, rows, sizes, splits) -> np.ndarray:
         """(units, len(splits)): e_u . D_j for the units with label ``rows`` and ``sizes``."""
         label = self.deviation[:-1, splits]
-        pull = _product(rows.matrix, label) if isinstance(rows, _Blocked) else rows @ label
+        pull = rows @ label
         for j, shift in enumerate((self.deviation[-1, splits] - self.rate @ label).tolist()):
             pull[:, j] += sizes * shift  # a column at a time: no (units, k) temporaries at a million units
         return pull
@@ -285,7 +265,7 @@ class Balance:
 
     def move_costs(self) -> np.ndarray:
         """(n_units, k): change of the objective if each unit alone moved to each split (inf: stays)."""
-        pull = self.pulls(_Blocked(self.counts), self.sizes, slice(None))
+        pull = self.pulls(self.counts, self.sizes, slice(None))
         rows = np.arange(len(self.assignment))
         own = self.norm - 2 * self.sizes * self.by_rate + self.sizes**2 * (self.rate @ self.rate + 1)
         cost = pull  # in place, the same operations: 2 * (pull - pull at its own split) + 2 * own
@@ -433,47 +413,6 @@ class _SizeIndex:
         self.held[new, self.code[unit]] += 1
 
 
-class _Blocked:
-    """Marks the whole count matrix in :meth:`Balance.pulls`: multiplied a block of rows at a time."""
-
-    def __init__(self, matrix: sp.csr_matrix) -> None:
-        self.matrix = matrix
-
-
-def _product(counts: sp.csr_matrix, right: np.ndarray) -> np.ndarray:
-    """``counts @ right`` a block of rows at a time: the same floats (each row's sum in the same order), without a
-    float copy of every entry at once."""
-    out = np.empty((counts.shape[0], *right.shape[1:]))
-    for lo, hi in _row_blocks(counts.indptr):
-        out[lo:hi] = counts[lo:hi] @ right
-    return out
-
-
-def _split_sums(counts: sp.csr_matrix, assignment: np.ndarray, k: int) -> np.ndarray:
-    """(L, k) float64: each column's sum over the units of each split (whole numbers: exact in any order)."""
-    cells = counts.shape[1] * k
-    sums = np.zeros(cells)
-    indptr = counts.indptr
-    for lo, hi in _row_blocks(indptr):
-        code = np.repeat(assignment[lo:hi].astype(np.int64), np.diff(indptr[lo:hi + 1]))
-        code += counts.indices[indptr[lo]:indptr[hi]].astype(np.int64) * k
-        sums += np.bincount(code, weights=counts.data[indptr[lo]:indptr[hi]], minlength=cells)
-    return sums.reshape(-1, k)
-
-
-def _row_squares(counts: sp.csr_matrix) -> np.ndarray:
-    """Each row's sum of squared counts, float64 (whole numbers: exact in any order)."""
-    out = np.zeros(counts.shape[0])
-    indptr = counts.indptr
-    for lo, hi in _row_blocks(indptr):
-        block = counts.data[indptr[lo]:indptr[hi]].astype(np.float64)
-        block **= 2
-        filled = np.flatnonzero(np.diff(indptr[lo:hi + 1]) > 0)
-        if len(filled):
-            out[lo + filled] = np.add.reduceat(block, indptr[lo + filled] - indptr[lo])
-    return out
-
-
 def cheapest(units: np.ndarray, cost: np.ndarray, count: int) -> np.ndarray:
     """The ``count`` units with the lowest cost, cheapest first."""
     if len(units) > count:
@@ -490,7 +429,7 @@ class SparseBalance(Balance):
     """
 
     def rows(self, units: np.ndarray) -> sp.csr_matrix:
-        return self.counts[units].astype(np.float64)  # their Gram matrix in floats, as the dense rows'
+        return self.counts[units]
 
     def transfer(self, units, signs, a: int, b: int) -> None:
         """:meth:`Balance.transfer`, the dense rate term once per split and only when the rows moved do not cancel
