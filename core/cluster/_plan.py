@@ -94,8 +94,9 @@ def plan_and_solve(client, data, tasks, config, features, progress, watch, notes
         group_plan = replace(plan, group_column=grouped, time_column=config.time_column if strategy.by_time else None)
         matrix = sets.matrix if sets is not None else sp.csr_matrix((0, 0))
         to_global = [per_part[i][0] if per_part is not None else None for i in range(len(states))]
-        table = group_table(client, states, group_plan, offsets, matrix, to_global, watch,
-                            scatter(client, {"matrix": matrix})["matrix"])
+        set_rows = sets.rows if sets is not None else np.zeros(0, dtype=np.int64)
+        table = group_table(client, states, group_plan, offsets, matrix, set_rows, to_global, watch,
+                            lambda items: scatter(client, items))
         say(progress, 0.4, f"Solving the table of {len(table.sizes):,} groups on the client")
         by_group, by_row = solve_groups(config, tasks, table, grouped, notes, _need_tasks, _check_units)
         del table
