@@ -22,8 +22,8 @@ them follows a seeded walk over their ranks (see :mod:`core.cluster._solve`);
 ``random`` without groups cuts a keyed permutation of the rows at the largest-remainder sizes (the
 in-memory ``random`` cuts a numpy permutation at the cumulative fractions, so its sizes can differ by one
 row). ``hash``, ``group`` (and any strategy over groups), ``time`` and ``predefined`` give the in-memory
-assignment itself; regression bins use the exact quantiles. With folds, a fold left empty by a tiny
-group table is not refilled as in memory (the in-memory engine moves one unit into it).
+assignment itself; regression bins use the exact quantiles (with folds, a fold a tiny group table leaves
+empty takes a unit, as in memory).
 
 The exact leakage checks (``checks``) run in the join pass over every row: the group check, the duplicate
 check (a hash of the feature columns, shuffled) and, whenever the config names a time column (whatever
