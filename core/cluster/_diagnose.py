@@ -231,11 +231,20 @@ def duplicate_check_row(n_features: int, features_totals, whole_totals, kept: in
     return status, detail + " (exact, over every row).", twins
 
 
-def time_check_rows(time: dict, names: tuple[str, ...], present: tuple[str, ...]) -> tuple[str, str, float]:
+def time_check_rows(time: dict, names: tuple[str, ...], present: tuple[str, ...], column: str = ""
+                    ) -> tuple[str, str, float]:
     """The time check from each split's time range and the rows tested early (the join's ``time`` reduction):
     exact, as :func:`core.diagnostics.leakage` words it. ``present``: the splits holding rows."""
     if len(present) < 2:
         return "skipped", "Only one split: nothing to compare.", np.nan
+    if "train" not in present and all(is_fold(name) for name in present) and all(is_fold(n) for n in names):
+        inside, n_rows = time["early"], time["total"]
+        if inside == 0:
+            return ("pass", f"Each fold's rows lie outside the time span of the other {len(present) - 1} folds, which "
+                    "they are scored against.", 0)
+        return ("warn", f"{inside:,} of {n_rows:,} rows ({_share(inside, n_rows)}) are dated inside the time span of "
+                f"the folds a model scored on them learns from ('{column}'); these folds score interpolation, not "
+                "forecasts of the future: to score those, split by time.", inside)
     if "train" not in present:
         ranges = sorted((time["ranges"][names.index(p)] for p in present if names.index(p) in time["ranges"]),
                         key=lambda r: r[0])

@@ -106,21 +106,29 @@ def join(client, data, plan, solution, extra, offsets, states, out, all_columns,
 
 
 def _time_reduction(client, stats, tested, names) -> dict:
-    """The exact time check's numbers: each split's time range over every partition, the end of train, and the
-    other splits' rows (all, and those dated on or before the end of train: one more short pass over the sorted
-    times the join left on the workers)."""
+    """The exact time check's numbers: each split's time range over every partition, and the rows it counts (with
+    train: the other splits' rows dated on or before the end of train; with folds: each fold's rows inside the
+    other folds' span), by one more short pass over the sorted times the join left on the workers."""
     ranges: dict = {}
     for s in stats:
         for code, (low, high) in s["time_ranges"].items():
             old = ranges.get(code)
             ranges[code] = (low, high) if old is None else (min(old[0], low), max(old[1], high))
     train = names.index("train") if "train" in names else None
-    train_end = ranges[train][1] if train in ranges else None
-    if isinstance(train_end, np.datetime64):
-        train_end = pd.Timestamp(train_end)  # worded as the in-memory check words it
-    early = run_pass(client, [client.submit(early_rows, t, train_end, pure=False) for t in tested]) if tested else []
-    return {"ranges": ranges, "train_end": train_end, "early": int(sum(early)),
-            "total": int(sum(s["sizes"][1:].sum() - s["sizes"][1 + train] for s in stats)) if train is not None else 0}
+    bounds = None
+    if train is not None:
+        bounds = ranges[train][1] if train in ranges else None
+    elif ranges:
+        bounds = []
+        for i in range(len(names)):
+            others = [ranges[j] for j in ranges if j != i]
+            bounds.append((min(r[0] for r in others), max(r[1] for r in others)) if others else None)
+    early = run_pass(client, [client.submit(early_rows, t, bounds, pure=False) for t in tested]) if tested else []
+    end = pd.Timestamp(bounds) if train is not None and isinstance(bounds, np.datetime64) else bounds
+    total = (int(sum(s["sizes"][1:].sum() - s["sizes"][1 + train] for s in stats)) if train is not None
+             else int(sum(s["sizes"][1:].sum() for s in stats)))
+    return {"ranges": ranges, "train_end": end if train is not None else None, "early": int(sum(early)),
+            "total": total}
 
 
 def _keep_dtype(data, column):
@@ -163,7 +171,7 @@ def diagnosis_of(config, plan, solution, stats, reduced, sets, per_part, notes) 
                            np.nan)
     elif plan.time_column is not None:
         present = tuple(name for name, r in zip(names, sizes[1:], strict=True) if r > 0)
-        results["time"] = time_check_rows(reduced["time"], names, present)
+        results["time"] = time_check_rows(reduced["time"], names, present, plan.time_column)
     else:
         results["time"] = ("skipped", "No time column given.", np.nan)
     if sets is not None and config is not None and STRATEGIES[config.strategy].stratifies:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..splits import EXCLUDED, SplitConfig, split
+from ..splits import EXCLUDED, SplitConfig, is_fold, split
 from ._rows import local_rank
 from ._solve import place
 
@@ -143,30 +143,41 @@ def join_part(state: dict, frame: pd.DataFrame | None, number: int, offset: int,
 
 
 def time_pieces(times: pd.Series, codes: np.ndarray, names) -> tuple[dict, tuple | None]:
-    """What the exact time check needs of a partition: each split's (first, last) time, and, when there is a
-    ``train`` split, the sorted times of the other splits' rows with their number (missing times included).
+    """What the exact time check needs of a partition: each split's (first, last) time, and the times it counts
+    later, sorted: with a ``train`` split, the other splits' (``("train", times, rows)``); with k folds, each
+    fold's (``("folds", [times per fold], rows)``). Missing times are left out, their rows counted.
 
     Examples
     --------
     >>> ranges, tested = time_pieces(pd.Series([5, 1, 9, 3]), np.array([0, 1, 0, 1]), ("train", "test"))
-    >>> ranges, tested[0].tolist(), tested[1]
+    >>> {code: tuple(map(int, span)) for code, span in ranges.items()}, tested[1].tolist(), tested[2]
     ({0: (5, 9), 1: (1, 3)}, [1, 3], 2)
     """
     values = times.to_numpy()
     known = ~pd.isna(values) & (codes >= 0)
     by_split = pd.Series(values[known]).groupby(codes[known], sort=True).agg(["min", "max"])
     ranges = {int(code): (row[0], row[1]) for code, row in zip(by_split.index, by_split.to_numpy(), strict=True)}
-    if "train" not in names:
-        return ranges, None
-    tested = (codes >= 0) & (codes != names.index("train"))
-    return ranges, (np.sort(values[tested & known]), int(tested.sum()))
+    if "train" in names:
+        tested = (codes >= 0) & (codes != names.index("train"))
+        return ranges, ("train", np.sort(values[tested & known]), int(tested.sum()))
+    if len(names) > 1 and all(is_fold(name) for name in names):
+        return ranges, ("folds", [np.sort(values[known & (codes == i)]) for i in range(len(names))],
+                        int((codes >= 0).sum()))
+    return ranges, None
 
 
-def early_rows(tested: tuple | None, train_end) -> int:
-    """The tested rows of a partition (:func:`time_pieces`) dated on or before ``train_end``."""
-    if tested is None or train_end is None:
+def early_rows(tested: tuple | None, bounds) -> int:
+    """The rows of a partition (:func:`time_pieces`) the time check counts: with train, those dated on or before
+    ``bounds`` (the end of train); with folds, each fold's rows inside ``bounds[i]`` (the other folds' span)."""
+    if tested is None or bounds is None:
         return 0
-    return int(np.searchsorted(tested[0], train_end, side="right"))
+    if tested[0] == "train":
+        return int(np.searchsorted(tested[1], bounds, side="right"))
+    inside = 0
+    for values, span in zip(tested[1], bounds, strict=True):
+        if span is not None:
+            inside += int(np.searchsorted(values, span[1], side="right") - np.searchsorted(values, span[0], side="left"))
+    return inside
 
 
 def _inf_as_missing(frame: pd.DataFrame) -> pd.DataFrame:
