@@ -63,15 +63,18 @@ def local_cluster(n_workers: int = WORKERS):
 class WorkerPeak:
     """Context manager polling the RSS of every worker process (and its children) with psutil.
 
-    ``peak`` is the largest RSS any one worker reached while the block ran, in bytes.
+    ``peak`` is the largest RSS any one worker reached while the block ran, in bytes; ``client_peak`` the
+    largest RSS of this process (the client, where the solve runs).
     """
 
     def __init__(self, client, interval: float = 0.1) -> None:
         import psutil
 
         self.processes = [psutil.Process(pid) for pid in client.run(os.getpid).values()]
+        self.me = psutil.Process()
         self.interval = interval
         self.peak = 0
+        self.client_peak = 0
         self._stop = threading.Event()
 
     def _rss(self, process) -> int:
@@ -85,6 +88,7 @@ class WorkerPeak:
     def _poll(self) -> None:
         while not self._stop.is_set():
             self.peak = max([self.peak, *(self._rss(p) for p in self.processes)])
+            self.client_peak = max(self.client_peak, self.me.memory_info().rss)
             time.sleep(self.interval)
 
     def __enter__(self) -> WorkerPeak:
@@ -131,7 +135,7 @@ def repeats(n_rows: int) -> int:
 def measured(name: str, client, run, times: int = 1) -> Measure:
     """Run ``run()`` ``times`` times on the cluster: the median wall and CPU seconds (workers + client), the
     largest worker RSS, the last run's value."""
-    walls, cpus, peaks = [], [], []
+    walls, cpus, peaks, client_peaks = [], [], [], []
     for _ in range(times):
         client.run(_trim)  # start every run from released worker memory
         with WorkerPeak(client) as peak:
@@ -143,8 +147,10 @@ def measured(name: str, client, run, times: int = 1) -> Measure:
             cpus.append(_cpu(peak.processes) - cpu)
             IN_FLIGHT.clear()
         peaks.append(peak.peak)
+        client_peaks.append(peak.client_peak)
     return Measure(name, float(np.median(walls)), max(peaks), value,
-                   notes={"walls": walls, "cpu": float(np.median(cpus))})
+                   notes={"walls": walls, "cpu": float(np.median(cpus)), "client_peak": max(client_peaks),
+                          "load": os.getloadavg()[0]})
 
 
 def _trim() -> None:
@@ -366,7 +372,9 @@ def run_size(n_rows: int, scratch: Path, log, on_result=None, reuse_io: bool = F
             results[name] = measured(name, client, lambda config=config, name=name, checks=checks:
                                      engine_split(folder, config, scratch / name.split()[0], client, checks),
                                      repeats(n_rows))
-            log(f"  {name} {results[name].seconds:.1f} s")
+            results[name].notes["phases"] = list(PHASES)  # the last run's passes
+            log(f"  {name} {results[name].seconds:.1f} s; passes started at "
+                + "; ".join(f"{s:.1f} s {text}" for s, text in PHASES))
             report(run)
     return run
 
@@ -422,8 +430,8 @@ def size_section(run: dict, command: str) -> str:
     anchor_run = results["anchor"]
     anchor_ld = (anchor_run.value["ld"] if "ld" in anchor_run.value
                  else ld_of_counts(anchor_run.value["sizes"], anchor_run.value["positives"]))
-    header = ["run", "wall s", "CPU s", "x floor", "x dask-ml", "peak RSS / worker", "LD (20 labels)", "LD / dask-ml's",
-              "LD, LPD (whole scorecard)", "verdict"]
+    header = ["run", "wall s", "CPU s", "x floor", "x dask-ml", "peak RSS / worker", "client peak RSS", "load (1 min)",
+              "LD (20 labels)", "LD / dask-ml's", "LD, LPD (whole scorecard)", "verdict"]
     rows = []
     for name, run_ in results.items():
         ld, whole, verdict = "", "", ""
@@ -449,7 +457,9 @@ def size_section(run: dict, command: str) -> str:
             {"floor": "floor (read 20 labels, write 1 byte/row)", "anchor": "dask-ml train_test_split x2"}.get(
                 name, f"TaskSplit Dask engine, {name}"),
             _wall(run_), f"{run_.notes['cpu']:.1f}" if "cpu" in run_.notes else "", f"{run_.seconds / floor_s:.2f}x", f"{run_.seconds / anchor_run.seconds:.2f}x",
-            _fmt_gib(run_.peak), ld, f"{float(ld) / anchor_ld:.3g}" if ld and name != "anchor" else "",
+            _fmt_gib(run_.peak), _fmt_gib(run_.notes["client_peak"]) if "client_peak" in run_.notes else "",
+            f"{run_.notes['load']:.1f}" if "load" in run_.notes else "",
+            ld, f"{float(ld) / anchor_ld:.3g}" if ld and name != "anchor" else "",
             whole, verdict,
         ])  # fmt: skip
     folder = run["folder"]
@@ -459,6 +469,10 @@ def size_section(run: dict, command: str) -> str:
     if run.get("io_reused"):
         note += ("\nThe floor and dask-ml rows are from an earlier run of this size on the same machine "
                  f"(`{io_file(run['rows']).name}`); this run timed only the engine.\n")
+    for name, run_ in results.items():
+        if run_.notes.get("phases"):
+            note += (f"\n{name}: its passes started at (last run, seconds from its start) "
+                     + "; ".join(f"{s:.1f} {text}" for s, text in run_.notes["phases"]) + f"; done at {run_.seconds:.1f}.\n")
     stopped = run.get("stopped")
     if stopped:
         note += (f"\nStopped while running **{stopped['name']}**, after {stopped['seconds']:.0f} s "

@@ -59,6 +59,9 @@ def test_bad_paths_and_configs_exit_2_with_one_line(tmp_path, capsys):
     assert main(["report", str(folder), "--engine", "dask", "--split-file", str(tmp_path / "nowhere"),
                  "--out", str(tmp_path / "r.html"), *TASK_ARGS]) == 2
     _one_error_line(capsys)
+    assert main(["split", str(folder), "--engine", "dask", "--config", str(config), "--out", out,
+                 "--checks", "group,dupes", *TASK_ARGS]) == 2
+    assert "--checks 'group,dupes' names 'dupes'" in _one_error_line(capsys)
     assert not (tmp_path / "out").exists()
 
 
@@ -120,6 +123,22 @@ def test_split_and_report_through_a_scheduler_started_as_commands(scheduler, tmp
     )
     assert report.returncode == 0, report.stderr
     assert "3,000 rows" in (tmp_path / "r.html").read_text()
+
+
+@pytest.mark.slow
+def test_checks_picks_the_exact_leakage_checks_run_over_every_row(tmp_path, capsys):
+    folder = write_parquet(frame(2_000), tmp_path / "rows", parts=2)
+    config = _config(tmp_path, strategy="stratified", group_column="g", time_column="t")
+    statuses = {}
+    for checks in ("group,time", "none"):
+        out = tmp_path / f"out-{checks}"
+        assert main(["split", str(folder), "--engine", "dask", "--config", str(config), "--out", str(out),
+                     "--checks", checks, *TASK_ARGS]) == 0, capsys.readouterr().err
+        leakage = json.loads((out / "summary.json").read_text())["scores"]["leakage"]
+        statuses[checks] = {row["check"]: (row["status"], row["detail"]) for row in leakage}
+    assert statuses["group,time"]["duplicates"] == ("skipped", "Not run.")
+    assert statuses["group,time"]["group"][0] != "skipped" and statuses["group,time"]["time"][0] != "skipped"
+    assert {status for status, _ in statuses["none"].values()} == {"skipped"}
 
 
 @pytest.mark.slow

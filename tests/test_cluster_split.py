@@ -191,6 +191,22 @@ def test_leakage_checks_are_exact(client, data, tmp_path):
     assert by_time.diagnosis.leakage.set_index("check").loc["time", "detail"] == expected["detail"]
 
 
+def test_the_time_check_is_exact_for_splits_that_do_not_split_by_time(client, tmp_path):
+    """A time column set on a stratified or random split: the exact time-overlap check over every row, worded and
+    counted as in memory (dates: the end of train as a timestamp; folds: the ranges path)."""
+    df = frame(3_000, seed=5)
+    df["day"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(df["t"], unit="D")
+    folder = write_parquet(df, tmp_path / "rows", parts=3)
+    for name, config in {"stratified": SplitConfig(time_column="day", group_column="g", seed=1),
+                         "random folds": SplitConfig(strategy="random", n_folds=3, time_column="t", seed=2)}.items():
+        result = split_dataset(folder, TASKS, config, tmp_path / name, client=client, checks=("time",))
+        expected = leakage(df, assignment(tmp_path / name), tasks=TASKS, time_column=config.time_column,
+                           checks=("time",)).checks.set_index("check").loc["time"]
+        got = result.diagnosis.leakage.set_index("check").loc["time"]
+        assert (got["status"], got["detail"]) == (expected["status"], expected["detail"]), name
+        assert got["count"] == expected["count"] > 0, name
+
+
 def test_the_default_features_leave_out_id_like_columns(client, data, tmp_path):
     """As in memory, the duplicate check's default features drop id-like columns (``id``: a different value in
     every row would make every row unique): g, t, x1, x2 and given are compared, 5 columns."""

@@ -62,6 +62,10 @@ def _parser(prog: str = PROG, extra: ExtraCommand | None = None) -> argparse.Arg
                              help="memory (pandas, default) or dask (a cluster; DATA a Parquet/CSV path or glob)")
         command.add_argument("--scheduler", metavar="ADDR",
                              help="--engine dask: an existing cluster's scheduler, e.g. tcp://10.0.0.5:8786")
+        command.add_argument("--checks", metavar="NAMES",
+                             help="--engine dask: the exact leakage checks run over every row, comma-separated: "
+                             "group,duplicates,time (default all three) or none; duplicates (a hash and shuffle "
+                             "of every row's features) is the costliest")
 
     split = commands.add_parser("split", help="split DATA and write the assignment (columns row, split)")
     common(split)

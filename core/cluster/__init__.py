@@ -11,7 +11,8 @@ from ._client import open_client
 from ._diagnose import ClusterDiagnosis
 from ._read import fingerprint, lazy_table
 from ._report import cluster_report, sample_table, split_command
-from ._split import CHECKS, ClusterSplit, diagnose_split, read_summary, split_dataset
+from ._split import ClusterSplit, diagnose_split, read_summary, split_dataset
+from ._summarise import CHECKS
 
 __all__ = [
     "open_client",

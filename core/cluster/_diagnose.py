@@ -231,28 +231,28 @@ def duplicate_check_row(n_features: int, features_totals, whole_totals, kept: in
     return status, detail + " (exact, over every row).", twins
 
 
-def time_check_rows(times: pd.Series, names: tuple[str, ...]) -> tuple[str, str, float]:
-    """The time check from rows per (time value, split): exact, as :func:`core.diagnostics.leakage` words it."""
-    if len(names) < 2:
+def time_check_rows(time: dict, names: tuple[str, ...], present: tuple[str, ...], column: str = ""
+                    ) -> tuple[str, str, float]:
+    """The time check from each split's time range and the rows tested early (the join's ``time`` reduction):
+    exact, as :func:`core.diagnostics.leakage` words it. ``present``: the splits holding rows."""
+    if len(present) < 2:
         return "skipped", "Only one split: nothing to compare.", np.nan
-    frame = times.rename("rows").reset_index()
-    frame.columns = ["t", "code", "rows"]
-    if "train" not in names:
-        ranges = []
-        for i, _ in enumerate(names):
-            mine = frame[frame["code"] == i]
-            if len(mine):
-                ranges.append((mine["t"].min(), mine["t"].max()))
-        ranges.sort(key=lambda r: r[0])
+    if "train" not in present and all(is_fold(name) for name in present) and all(is_fold(n) for n in names):
+        inside, n_rows = time["early"], time["total"]
+        if inside == 0:
+            return ("pass", f"Each fold's rows lie outside the time span of the other {len(present) - 1} folds, which "
+                    "they are scored against.", 0)
+        return ("warn", f"{inside:,} of {n_rows:,} rows ({_share(inside, n_rows)}) are dated inside the time span of "
+                f"the folds a model scored on them learns from ('{column}'); these folds score interpolation, not "
+                "forecasts of the future: to score those, split by time.", inside)
+    if "train" not in present:
+        ranges = sorted((time["ranges"][names.index(p)] for p in present if names.index(p) in time["ranges"]),
+                        key=lambda r: r[0])
         overlaps = sum(later[0] <= earlier[1] for earlier, later in zip(ranges, ranges[1:], strict=False))
         if overlaps == 0:
             return "pass", "The splits follow one another in time without overlap.", 0
         return "warn", f"{overlaps} consecutive pair(s) of splits overlap in time: they interleave.", overlaps
-    train = names.index("train")
-    train_end = frame.loc[frame["code"] == train, "t"].max()
-    tested = frame[frame["code"] != train]
-    early = int(tested.loc[tested["t"] <= train_end, "rows"].sum())
-    total = int(tested["rows"].sum())
+    train_end, early, total = time["train_end"], time["early"], time["total"]
     if early == 0:
         return "pass", f"Every val/test row comes after the end of train ({train_end}).", 0
     return ("warn", f"{early:,} of {total:,} val/test rows ({_share(early, total)}) are dated on or before the end of "

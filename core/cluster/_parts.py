@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..splits import EXCLUDED, SplitConfig, split
+from ..splits import EXCLUDED, SplitConfig, is_fold, split
 from ._rows import local_rank
 from ._solve import place
 
-__all__ = ["Plan", "group_rows", "sum_groups", "join_part"]
+__all__ = ["Plan", "times_of", "join_part", "time_pieces", "early_rows"]
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -50,63 +50,6 @@ def times_of(series: pd.Series) -> pd.Series:
     if (parsed.isna() & series.notna()).any():
         raise DataError(f"Time column '{series.name}' holds values that are not dates or numbers; pick a time column.")
     return parsed
-
-
-# --------------------------------------------------------------------------- pass 2 (groups): sum per group
-
-
-def group_rows(state: dict, offset: int, plan: Plan, to_global, matrix, buckets: int) -> dict:
-    """This partition's rows with a group, as (group, row, label set[, time]) in ``buckets`` pieces by a hash
-    of the group (so that each group's rows meet in one piece); ``lone``: the rows without a group, each a
-    unit of its own with its labels."""
-    n = state["n"]
-    values = state["keep"][plan.group_column]
-    table = pd.DataFrame({"_g": values.to_numpy(), "_first": offset + np.arange(n, dtype=np.int64)})
-    sets = to_global[state["sets"]] if to_global is not None else np.zeros(n, dtype=np.int64)
-    table["_set"] = sets.astype(np.int64)
-    if plan.time_column is not None:
-        table["_t"] = times_of(state["keep"][plan.time_column]).to_numpy()
-    lone = pd.isna(values.to_numpy())
-    out: dict = {"lone": _lone_units(table[lone], matrix, plan.time_column is not None)}
-    table = table[~lone]
-    bucket = pd.util.hash_pandas_object(table["_g"], index=False).to_numpy() % np.uint64(buckets)
-    for b in range(buckets):
-        out[b] = table[bucket == b]
-    return out
-
-
-def _lone_units(rows: pd.DataFrame, matrix, with_time: bool) -> pd.DataFrame:
-    units = pd.DataFrame({"_first": rows["_first"].to_numpy(), "_size": np.ones(len(rows), np.int64)})
-    dense = np.asarray(matrix[rows["_set"].to_numpy()].todense(), dtype=np.int32) if matrix.shape[1] else \
-        np.zeros((len(rows), 0), np.int32)
-    for j in range(dense.shape[1]):
-        units[f"y{j}"] = dense[:, j]
-    if with_time:
-        units["_tmin"] = rows["_t"].to_numpy()
-        units["_tmax"] = rows["_t"].to_numpy()
-    return units
-
-
-def sum_groups(pieces: list, matrix, with_time: bool) -> pd.DataFrame:
-    """Per group of one bucket: first row, rows, label counts (rows x sets times the set matrix), first/last time."""
-    import scipy.sparse as sp
-
-    rows = pd.concat(pieces, ignore_index=True)
-    code, groups = pd.factorize(rows["_g"])
-    n_groups = len(groups)
-    by = pd.Series(rows["_first"].to_numpy()).groupby(code, sort=True)
-    table = pd.DataFrame({"_g": groups, "_first": by.min().to_numpy(), "_size": np.bincount(code, minlength=n_groups)})
-    if matrix.shape[1]:
-        member = sp.csr_matrix((np.ones(len(rows), np.int32), (code, rows["_set"].to_numpy())),
-                               shape=(n_groups, matrix.shape[0]))
-        sums = np.asarray((member @ matrix.astype(np.int32)).todense(), dtype=np.int32)
-        for j in range(sums.shape[1]):
-            table[f"y{j}"] = sums[:, j]
-    if with_time:
-        times = pd.Series(rows["_t"].to_numpy()).groupby(code, sort=True)
-        table["_tmin"] = times.min().to_numpy()
-        table["_tmax"] = times.max().to_numpy()
-    return table
 
 
 # --------------------------------------------------------------------------- pass 3: join and write
@@ -170,7 +113,8 @@ def join_part(state: dict, frame: pd.DataFrame | None, number: int, offset: int,
     ``state`` is what pass 1 kept of the partition; ``frame`` the partition read again, only when every
     column is written or the duplicate check hashes the features (else None). Returns the rows per
     (local label set, split), rows per split, and the pieces the exact leakage checks reduce over the
-    cluster: group ids, feature-row hashes and time values with each row's split.
+    cluster: group ids, feature-row hashes, and each split's time range with the other splits' times
+    (:func:`time_pieces`).
     """
     codes = _codes(state, offset, plan, solution, extra)
     k = len(solution.names)
@@ -193,9 +137,47 @@ def join_part(state: dict, frame: pd.DataFrame | None, number: int, offset: int,
         ).to_numpy() if plan.label_columns else hashed
         result["rows"] = pd.DataFrame({"h": hashed[kept], "w": whole[kept], "code": codes[kept]})
     if plan.time_column is not None and plan.check_time:
-        times = times_of(state["keep"][plan.time_column])
-        result["times"] = pd.DataFrame({"t": times.to_numpy()[kept], "code": codes[kept]}).value_counts(sort=False)
+        result["time_ranges"], result["tested"] = time_pieces(times_of(state["keep"][plan.time_column]), codes,
+                                                              solution.names)
     return result
+
+
+def time_pieces(times: pd.Series, codes: np.ndarray, names) -> tuple[dict, tuple | None]:
+    """What the exact time check needs of a partition: each split's (first, last) time, and the times it counts
+    later, sorted: with a ``train`` split, the other splits' (``("train", times, rows)``); with k folds, each
+    fold's (``("folds", [times per fold], rows)``). Missing times are left out, their rows counted.
+
+    Examples
+    --------
+    >>> ranges, tested = time_pieces(pd.Series([5, 1, 9, 3]), np.array([0, 1, 0, 1]), ("train", "test"))
+    >>> {code: tuple(map(int, span)) for code, span in ranges.items()}, tested[1].tolist(), tested[2]
+    ({0: (5, 9), 1: (1, 3)}, [1, 3], 2)
+    """
+    values = times.to_numpy()
+    known = ~pd.isna(values) & (codes >= 0)
+    by_split = pd.Series(values[known]).groupby(codes[known], sort=True).agg(["min", "max"])
+    ranges = {int(code): (row[0], row[1]) for code, row in zip(by_split.index, by_split.to_numpy(), strict=True)}
+    if "train" in names:
+        tested = (codes >= 0) & (codes != names.index("train"))
+        return ranges, ("train", np.sort(values[tested & known]), int(tested.sum()))
+    if len(names) > 1 and all(is_fold(name) for name in names):
+        return ranges, ("folds", [np.sort(values[known & (codes == i)]) for i in range(len(names))],
+                        int((codes >= 0).sum()))
+    return ranges, None
+
+
+def early_rows(tested: tuple | None, bounds) -> int:
+    """The rows of a partition (:func:`time_pieces`) the time check counts: with train, those dated on or before
+    ``bounds`` (the end of train); with folds, each fold's rows inside ``bounds[i]`` (the other folds' span)."""
+    if tested is None or bounds is None:
+        return 0
+    if tested[0] == "train":
+        return int(np.searchsorted(tested[1], bounds, side="right"))
+    inside = 0
+    for values, span in zip(tested[1], bounds, strict=True):
+        if span is not None:
+            inside += int(np.searchsorted(values, span[1], side="right") - np.searchsorted(values, span[0], side="left"))
+    return inside
 
 
 def _inf_as_missing(frame: pd.DataFrame) -> pd.DataFrame:

@@ -104,12 +104,14 @@ def _exact_leakage(sampled: LeakageReport, exact: pd.DataFrame, n_sample: int) -
 
 def cluster_report(data, tasks, split_dir, out, *, config: SplitConfig | None = None, client=None,
                    sample_rows: int = SAMPLE_ROWS, progress=None, watch=None, group_column: str | None = None,
-                   time_column: str | None = None) -> Path:
+                   time_column: str | None = None, checks=None) -> Path:
     """Write the offline HTML report of a cluster split to ``out``: counts from the whole data, the rest on a sample.
 
-    See the module for which parts are exact. Returns ``out``.
+    See the module for which parts are exact. ``checks``: the exact leakage checks run over every row (default
+    all of ``core.cluster.CHECKS``); those left out are reported from the sample. Returns ``out``.
     """
     from ._split import _client_or_local, diagnose_split, read_summary
+    from ._summarise import CHECKS
 
     tasks = tuple(tasks)
     summary = read_summary(split_dir)
@@ -117,7 +119,8 @@ def cluster_report(data, tasks, split_dir, out, *, config: SplitConfig | None = 
     say = progress or (lambda share, text: None)
     with _client_or_local(client) as client:
         say(0.05, "Counting labels per split over every row")
-        exact = diagnose_split(data, tasks, split_dir, config=config, client=client, watch=watch)
+        exact = diagnose_split(data, tasks, split_dir, config=config, client=client, watch=watch,
+                               checks=CHECKS if checks is None else checks)
         say(0.4, f"Drawing a random sample of {sample_rows:,} rows")
         sample = sample_table(data, sample_rows, seed=config.seed, client=client, split_dir=split_dir, watch=watch)
     n_sample = len(sample)

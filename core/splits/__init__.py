@@ -34,7 +34,7 @@ from ._time import (
     time_order_words,
 )
 from ._train_test import multitask_train_test_split
-from ._units import Units, make_units
+from ._units import Units, fill_empty_splits, make_units
 
 __all__ = [
     "WHOLE",
@@ -62,6 +62,7 @@ __all__ = [
     "config_words",
     "Units",
     "make_units",
+    "fill_empty_splits",
     "time_order",
     "time_order_words",
     "one_split_placings",

@@ -408,20 +408,50 @@ class Balance:
         unit's size of its goal.
         """
         k = self.deviation.shape[1]
+        sizes = _SizeIndex(self.sizes, self.assignment, k)
         while True:
             excess = self.deviation[-1]
             gap = excess[:, None] - excess[None, :]  # (k, k): a's excess over b's
             for pair in np.argsort(-gap, axis=None, kind="stable")[: k * (k - 1) // 2]:
                 fuller, emptier = divmod(int(pair), k)
-                members = np.flatnonzero((self.assignment == fuller) & (self.sizes < gap[fuller, emptier]))
-                if gap[fuller, emptier] > 0 and len(members):
+                if gap[fuller, emptier] > 0 and sizes.any_below(fuller, gap[fuller, emptier]):
                     break
             else:
                 return
-            fit = np.abs(self.sizes[members] - gap[fuller, emptier] / 2)
-            close = members[fit == fit.min()]
+            close = sizes.nearest(fuller, gap[fuller, emptier], self.assignment)  # sizes nearest g / 2, below g
             harm = self.move_costs_of(close)[:, emptier] if len(close) > 1 else np.zeros(1)
-            self.transfer([int(close[np.argmin(harm)])], [1.0], fuller, emptier)
+            unit = int(close[np.argmin(harm)])
+            self.transfer([unit], [1.0], fuller, emptier)
+            sizes.moved(unit, fuller, emptier)
+
+
+class _SizeIndex:
+    """The units of each split by size, for :meth:`Balance.settle_sizes`: which sizes a split holds below a gap,
+    and its units of the sizes nearest half the gap (ascending), without a pass over every unit per move."""
+
+    def __init__(self, sizes: np.ndarray, assignment: np.ndarray, k: int) -> None:
+        self.values, self.code = np.unique(sizes, return_inverse=True)
+        self.code = self.code.reshape(-1)
+        n_values = len(self.values)
+        self.held = np.bincount(assignment * n_values + self.code, minlength=k * n_values).reshape(k, n_values)
+        order = np.argsort(self.code, kind="stable")  # units by size, ascending within a size
+        self.units = np.split(order, np.cumsum(np.bincount(self.code, minlength=n_values))[:-1])
+
+    def any_below(self, split: int, gap: float) -> bool:
+        """Whether ``split`` holds a unit of fewer rows than ``gap``."""
+        return bool(self.held[split, : np.searchsorted(self.values, gap, side="left")].any())
+
+    def nearest(self, split: int, gap: float, assignment: np.ndarray) -> np.ndarray:
+        """The units of ``split`` smaller than ``gap`` whose size is nearest ``gap / 2``, ascending."""
+        present = np.flatnonzero(self.held[split, : np.searchsorted(self.values, gap, side="left")] > 0)
+        fit = np.abs(self.values[present] - gap / 2)
+        best = present[fit == fit.min()]
+        found = [self.units[b][assignment[self.units[b]] == split] for b in best]
+        return found[0] if len(found) == 1 else np.sort(np.concatenate(found))
+
+    def moved(self, unit: int, old: int, new: int) -> None:
+        self.held[old, self.code[unit]] -= 1
+        self.held[new, self.code[unit]] += 1
 
 
 def cheapest(units: np.ndarray, cost: np.ndarray, count: int) -> np.ndarray:

@@ -1,0 +1,129 @@
+"""Summarise (pass 1): read only the columns a split needs, count rows per label set, bin regression columns.
+
+:func:`summarise` runs the first pass over every partition (:func:`core.cluster._rows.read_part`), keeps each
+partition's state on its worker for the later passes, brings the small counts to the client, computes the
+exact regression bin edges from worker memory and merges the partitions' label sets into the data's
+(:func:`merge_sets`). :func:`plan_options` says what the passes of a config read and check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from ..splits import STRATEGIES
+from ._client import run_pass
+from ._labels import encode_sets, key_hashes, label_columns, regression_columns, sampled_edges
+from ._parts import Plan
+from ._read import lazy_table, partitions
+from ._rows import bracket_of, read_part, sets_of, small_of
+
+__all__ = ["CHECKS", "Progress", "say", "plan_options", "summarise", "merge_sets", "merged_counts"]
+
+CHECKS = ("group", "duplicates", "time")  # the exact leakage checks over every row
+Progress = Callable[[float, str], None]
+
+
+def say(progress: Progress | None, share: float, text: str) -> None:
+    if progress is not None:
+        progress(share, text)
+
+
+def read_columns(frame, tasks, config, plan) -> list[str]:
+    """The columns pass 1 reads: the tasks' and those the split (or its checks) read later."""
+    return list(dict.fromkeys([*plan.label_columns, *plan.keep,
+                               *([plan.time_column] if plan.time_values else []),
+                               *([plan.hash_column] if plan.hash_column else []),
+                               *([config.split_column] if plan.split_values else [])]))
+
+
+def summarise(client, data, tasks, config, plan_options, progress, watch):
+    """Pass 1 (reading only the columns the split needs) and, for regression tasks, the exact bins from memory.
+
+    Returns the plan, each partition's small counts, the rows per partition, the label sets, each
+    partition's (local set -> global set, rows of the set in earlier partitions), and the futures of the
+    partitions' states, kept on the workers for the later passes.
+    """
+    import dask
+
+    plan = Plan(config=config, label_columns=tuple(label_columns(tasks)), regression=tuple(regression_columns(tasks)),
+                **plan_options)
+    columns = read_columns(None, tasks, config, plan) or [lazy_table(data).columns[0]]  # at least the rows
+    say(progress, 0.15, "Summarising: rows per label set")
+    states = client.compute([dask.delayed(read_part)(part, plan) for part in partitions(data, columns)])
+    got = run_pass(client, [client.submit(small_of, s, pure=False) for s in states], watch)
+    n = np.array([g["n"] for g in got], dtype=np.int64)
+    if n.sum() == 0:
+        raise DataError("The data has no rows; give a table with at least one row.")
+    edges = {}
+    for column in plan.regression:
+        say(progress, 0.2, f"Exact quantiles of '{column}'")
+
+        def bracket(low, high, column=column):
+            return run_pass(client, [client.submit(bracket_of, s, column, low, high, pure=False) for s in states])
+
+        edges[column] = sampled_edges([g[f"sample:{column}"] for g in got], config.n_bins, bracket, column)
+    plan = replace(plan, edges=edges)
+    sets, per_part = None, None
+    if plan.label_columns:
+        if plan.regression:
+            say(progress, 0.22, "Label sets with the regression bins")
+            states = [client.submit(sets_of, s, plan, edges, pure=False) for s in states]
+            tables = run_pass(client, [client.submit(_table_of, s, pure=False) for s in states], watch)
+        else:
+            tables = [g["sets"] for g in got]
+        say(progress, 0.24, "Merging the partitions' label sets on the client")
+        sets, per_part = merge_sets(tables, tasks, edges, config.n_bins, list(plan.label_columns))
+    return plan, got, n, sets, per_part, states
+
+
+def _table_of(state: dict) -> pd.DataFrame:
+    return state["table"]
+
+
+def merge_sets(tables, tasks, edges, n_bins, columns):
+    """The data's label sets (in the order first met) from each partition's, and per partition its local sets'
+    global index and rows of that set in earlier partitions."""
+    keys = [key_hashes(table[columns]) for table in tables]
+    rows = np.concatenate([table["_rows"].to_numpy(dtype=np.int64) for table in tables])
+    every = np.concatenate(keys)
+    index, first = np.unique(every, return_index=True)
+    order = np.sort(first)  # the sets in the order first met
+    distinct = pd.concat(tables, ignore_index=True).iloc[order].reset_index(drop=True)
+    distinct["_key"] = every[order]
+    index = pd.Index(every[order])
+    set_of = index.get_indexer(every)
+    distinct["_rows"] = np.bincount(set_of, weights=rows, minlength=len(index)).astype(np.int64)
+    sets = encode_sets(distinct, tasks, edges, n_bins)
+    before = pd.Series(rows).groupby(set_of, sort=False).cumsum().to_numpy() - rows
+    bounds = np.cumsum([0] + [len(k) for k in keys])
+    per_part = [(set_of[bounds[i]:bounds[i + 1]], before[bounds[i]:bounds[i + 1]]) for i in range(len(tables))]
+    return sets, per_part
+
+
+def merged_counts(got, key: str) -> pd.Series:
+    series = [g[key] for g in got if len(g[key])]
+    if not series:
+        return pd.Series(dtype=np.int64)
+    return pd.concat(series).groupby(level=0, sort=False, dropna=False).sum()
+
+
+def plan_options(config, features, checks) -> dict:
+    """What the passes of this config read and check (see :class:`core.cluster._parts.Plan`)."""
+    strategy = STRATEGIES[config.strategy]
+    grouped = None if strategy.given or config.strategy == "hash" or config.time_groups == "rows" else config.group_column
+    group_column = config.group_column if not strategy.given else None
+    time_column = config.time_column if strategy.by_time or "time" in checks else None  # the exact check reads it
+    hash_column = (config.group_column or config.id_column) if config.strategy == "hash" else None
+    keep = [group_column if grouped or (group_column and "group" in checks) else None,
+            time_column, config.id_column, config.split_column if strategy.given else None, hash_column]
+    return dict(group_column=group_column, time_column=time_column,
+                time_values=strategy.by_time and grouped is None, split_values=strategy.given,
+                feature_columns=tuple(features) if "duplicates" in checks else (), id_column=config.id_column,
+                check_groups="group" in checks, check_time="time" in checks,
+                check_duplicates="duplicates" in checks, hash_column=hash_column,
+                keep=tuple(dict.fromkeys(c for c in keep if c)))
