@@ -99,13 +99,14 @@ def test_a_class_with_k_positives_is_in_every_fold(problem, k):
     Y, _, _, seed = problem
     # The promise holds "whenever swaps can arrange it": not on tiny, densely labelled inputs, where
     # no split of the exact sizes may hold every label in every fold (see the test after this one).
-    # From 4 rows per fold up, 0 misses in 5,248 random cases of this generator.
+    # From 4 rows per fold up such inputs are rare (1 in 3,000 random cases; 19 in 5,000 of 8-23 rows x 8
+    # labels in 2 folds), so a miss counts only when the integer program finds a split that covers.
     assume(Y.shape[0] >= 4 * k)
     assignment = run(Y, [1 / k] * k, None, seed)
     onehot = sp.csr_matrix((np.ones(len(assignment)), (np.arange(len(assignment)), assignment)), shape=(len(assignment), k))
     per_fold = (Y.T.astype(float) @ onehot).toarray()
     common = per_fold.sum(axis=1) >= k
-    assert (per_fold[common] > 0).all()
+    assert (per_fold[common] > 0).all() or not coverable(Y.toarray(), k)
 
 
 def coverable(Y: np.ndarray, k: int, sizes: np.ndarray | None = None) -> bool:
