@@ -1,8 +1,9 @@
 """Model page: train a shared-trunk model on the current split and watch each task's loss live.
 
-Training runs in a background thread (``dashboard.training_run``); a fragment
-redraws the progress and the curves from the run's records every half second,
-and a full rerun draws the test metrics once the run ends.
+Training runs in a background thread (``dashboard.training_run``); while it runs, one
+fragment redraws the progress, the curves and the runs table every half second
+(one poll: two polled fragments cut each other's runs short), and a full rerun
+draws the test metrics once the run ends.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dashboard.views import model_affinity, model_design, model_runs
 
 K = state.ModelKeys
 MAX_CONFUSION_CLASSES = 30  # a larger confusion matrix is unreadable on the page: named, not drawn
-REFRESH_SECONDS = 0.5  # how often the live curves redraw while a run is going
+REFRESH_SECONDS = 0.5  # how often the live curves (and the runs table with them) redraw while a run is going
 METRIC_ORDER = list(dict.fromkeys(m for names in METRICS.values() for m in names))
 ROW_PIXELS, MAX_TABLE_ROWS = 35, 25  # tables show up to 25 rows whole, then scroll
 
@@ -208,7 +209,8 @@ def show(drawn: compute.Drawn, *, key: str, where=st) -> None:
 def live_section(was_live: bool) -> None:
     """Progress, Stop and the curves; polled while the run goes, then one full rerun draws the results.
 
-    A fragment (see :func:`render`), polled every ``REFRESH_SECONDS`` while the run is live.
+    Inside a fragment (see :func:`render`): :func:`live_page`'s poll while the run is live, else a fragment of
+    its own that reruns alone when the smoothing or log scale changes.
     """
     run = state.training()
     if run is None:
@@ -325,6 +327,19 @@ def results_section(run: TrainingRun, split_key: tuple) -> None:
                                                      for c in ("mtl", "stl", "gain", "low", "high")})
 
 
+def live_page(work: Work) -> None:
+    """What changes while the page's run trains: progress, curves and the runs table, polled as ONE fragment.
+
+    The runs table had its own fragment polled every second beside the curves' half-second one: the two
+    timers' reruns queued behind each other and each run's output was cut short by the next (about 50 a
+    minute in Chromium), so the curves' longest gaps passed a second. Results are not drawn while the run goes,
+    so the runs table comes right after the curves, as on the finished page.
+    """
+    live_section(True)
+    model_runs.render(work, polled=True)
+    state.remember_widget_values()  # the runs' view controls: a fragment's rerun does not run app.py
+
+
 def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
     """The Model page for the session's dataset, tasks and split config (its run is read from the session)."""
     st.title("Model")
@@ -337,7 +352,10 @@ def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
            "whole data's split gives it." if (source := large.source_of(data.fingerprint)) and source.sampled else "")
     )
     live = controls(work)
-    st.fragment(live_section, run_every=REFRESH_SECONDS if live else None)(live)
+    if live:
+        st.fragment(live_page, run_every=REFRESH_SECONDS)(work)
+        return
+    st.fragment(live_section)(False)
     run = state.training()  # after the fragment's first draw, as the page always read it
     if run is not None and not run.running:
         results_section(run, work.key)

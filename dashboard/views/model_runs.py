@@ -3,7 +3,8 @@
 Runs are folders (``core.training.RunWriter``): the page's own runs, the queued
 repeats and runs made with ``python -m core train --runs-dir DIR`` all land there,
 so they survive a page reload and open here. The table is read from the folders
-on every draw and redrawn every second while a run in it is live.
+on every draw and redrawn every second while a run in it is live (with the curves,
+every half second, while the page's own run trains).
 """
 
 from __future__ import annotations
@@ -384,11 +385,16 @@ def runs_section(work: Work, folder: str, was_live: bool) -> None:
     _curves(runs, chosen, table)
 
 
-def render(work: Work) -> None:
-    """The Runs section of the Model page (its own fragment, polled while a run is live)."""
+def render(work: Work, *, polled: bool = False) -> None:
+    """The Runs section of the Model page: its own fragment, polled while a run in the folder is live (a queue,
+    a command-line run); ``polled``: drawn inside the page's live poll (``model.live_page``) while the page's
+    own run trains, so one timer redraws curves and table."""
     st.subheader("Runs")
     folder = _folder_setting()
     if folder is None:
+        return
+    if polled:
+        runs_section(work, folder, True)
         return
     try:
         live = _live(list_runs(folder))
