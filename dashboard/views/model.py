@@ -17,11 +17,11 @@ from core.errors import TaskSplitError
 from core.model import NORMS, WEIGHTINGS, ModelConfig
 from core.splits import SplitConfig, fold_name
 from core.tasks import Task, label_name, task_source_columns
-from core.training import METRICS, PRIMARY_METRIC, TrainConfig
+from core.training import METRICS, TrainConfig
 from dashboard import compute, large, state
 from dashboard.guards import Work, require_work
 from dashboard.training_run import RunRequest, TrainingRun
-from dashboard.views import model_affinity, model_design, model_runs
+from dashboard.views import model_affinity, model_design, model_last, model_runs
 
 K = state.ModelKeys
 MAX_CONFUSION_CLASSES = 30  # a larger confusion matrix is unreadable on the page: named, not drawn
@@ -267,17 +267,8 @@ def outcome_messages(run: TrainingRun, snapshot) -> None:
 
 
 def metrics_table(result) -> pd.DataFrame:
-    """One row per task: kind, primary metric, and every test metric as a column."""
-    table = result.to_frame().pivot(index="task", columns="metric", values="value")
-    table = table.reindex(index=[spec.name for spec in result.targets],
-                          columns=[m for m in METRIC_ORDER if m in table.columns])
-    kinds = result.kinds
-    table.insert(0, "primary", [PRIMARY_METRIC[kinds[task]] for task in table.index])
-    table.insert(0, "kind", [kinds[task] for task in table.index])
-    if result.test_notes:  # metrics left out (n/a) because the test rows cannot judge the task
-        table["note"] = [f"n/a: {result.test_notes[task]}" if task in result.test_notes else ""
-                         for task in table.index]
-    return table.reset_index()
+    """One row per task: kind, primary metric, and every test metric as a column (as a reload shows it too)."""
+    return model_last.test_table(result.test, result.kinds, result.test_notes, METRIC_ORDER)
 
 
 def results_section(run: TrainingRun, split_key: tuple) -> None:
@@ -362,6 +353,7 @@ def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
         model_affinity.render(run)
     elif run is None:
         st.info("Set the model up above and press **Train**: the loss curves draw themselves as it learns.")
+        model_last.render(work, METRIC_ORDER)  # after a reload: the last run made here, from its folder
     model_runs.render(work)
 
 

@@ -230,7 +230,8 @@ def digest_of(assignment) -> str:
     return digest
 
 
-def _made_here(work: Work, run: RunRecord) -> bool:
+def made_here(work: Work, run: RunRecord) -> bool:
+    """Whether ``run`` was made on the page's data and split (fingerprint and split digest)."""
     return (run.config.get("data", {}).get("fingerprint") == work.data.fingerprint
             and run.config.get("split", {}).get("digest") == digest_of(work.assignment))
 
@@ -238,7 +239,7 @@ def _made_here(work: Work, run: RunRecord) -> bool:
 def seeds_of_setting(work: Work, runs: tuple[RunRecord, ...], chosen: list[str]) -> tuple[RunRecord, ...]:
     """The finished runs with single-task baselines of one setting on this data and split, one per seed (the
     newest): the first selected run's setting if it was made here, else the newest run's made here."""
-    here = [run for run in runs if _made_here(work, run)]
+    here = [run for run in runs if made_here(work, run)]
     anchor = next((run for name in chosen for run in here if run.name == name), here[-1] if here else None)
     if anchor is None:
         return ()

@@ -1,0 +1,58 @@
+"""AppTest: after a reload the Model page shows the last run's result panel, read back from its run folder
+(the session that trained it is gone; the runs table always had it)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard import state
+from tests.apptest import open_app
+from tests.test_page_workspace import reload
+
+K = state.ModelKeys
+JOIN_SECONDS = 120  # a bound on waiting for the training thread
+
+
+@pytest.fixture
+def runs_dir(tmp_path, monkeypatch):
+    """A runs folder of this test's own, so other tests' runs on the same data are not the newest."""
+    monkeypatch.setenv("TASKSPLIT_RUNS_DIR", str(tmp_path / "runs"))
+    return tmp_path / "runs"
+
+
+def trained(epochs: int = 2):
+    """A session that trained ``epochs`` epochs with single-task baselines on wagepan, and its run."""
+    at = open_app("model")
+    at.number_input(key=K.EPOCHS).set_value(epochs)
+    at.checkbox(key=K.BASELINES).check()
+    at.button(key=K.TRAIN).click().run()
+    run = at.session_state[state.TRAINING]
+    assert run.join(timeout=JOIN_SECONDS), "the training thread did not end"
+    at.run()
+    assert not at.exception
+    return at, run.snapshot().result
+
+
+def test_a_reload_shows_the_last_runs_curves_metrics_and_gain_from_its_folder(runs_dir):
+    at, result = trained()
+    again = reload(at)
+    again.switch_page("views/model.py").run()
+    assert not again.exception and not again.error
+    assert again.session_state[state.TRAINING] is None  # a new session: the run is not in it
+    assert "Last run" in [h.value for h in again.subheader]
+    assert any(K.LAST_LOSSES in chart.proto.id for chart in again.get("plotly_chart"))
+    metrics = again.dataframe[0].value  # the panel's test metrics, above the runs table
+    assert list(metrics["task"]) == [spec.name for spec in result.targets]
+    assert metrics.set_index("task")["r2"]["lwage"] == pytest.approx(result.test["lwage"]["r2"])
+    assert any(m.label.startswith("Δm vs single-task") for m in again.metric)
+
+
+def test_a_reload_on_other_data_shows_no_last_run(runs_dir):
+    at, _ = trained(1)
+    again = reload(at)
+    again.switch_page("views/data.py").run()
+    again.selectbox(key="data_builtin").select("penguins").run()
+    again.switch_page("views/model.py").run()
+    assert not again.exception
+    assert "Last run" not in [h.value for h in again.subheader]
+    assert any("press **Train**" in info.value for info in again.info)
