@@ -56,3 +56,13 @@ def test_a_reload_on_other_data_shows_no_last_run(runs_dir):
     assert not again.exception
     assert "Last run" not in [h.value for h in again.subheader]
     assert any("press **Train**" in info.value for info in again.info)
+
+
+def test_a_metric_in_the_millions_is_shown_with_separators_not_as_a_run_of_digits():
+    import pandas as pd
+
+    from dashboard.views.model_last import number_formats
+
+    formats = number_formats(pd.DataFrame({"r2": [0.5, None], "mae": [4826306.879, 12.0]}), ["r2", "mae", "rmse"])
+    assert formats["mae"]["type_config"]["format"] == "localized"  # new-user report 4, item 10
+    assert formats["r2"]["type_config"]["format"] == formats["rmse"]["type_config"]["format"] == "%.3f"

@@ -282,7 +282,7 @@ def results_section(run: TrainingRun, split_key: tuple) -> None:
     st.subheader("Test metrics")
     metrics = metrics_table(result)
     st.dataframe(metrics, hide_index=True, width="stretch", placeholder="–", height=table_height(len(metrics)),
-                 column_config={m: st.column_config.NumberColumn(m, format="%.3f") for m in METRIC_ORDER})
+                 column_config=model_last.number_formats(metrics, METRIC_ORDER))
     st.download_button("Metrics (JSON)", result.to_json(indent=2), "metrics.json", "application/json",
                        key=K.DOWNLOAD, icon=":material/download:", on_click="ignore")
     confusions, gain_figure = compute.training_result_figures(run.id, result, snapshot.gain)
@@ -304,18 +304,17 @@ def results_section(run: TrainingRun, split_key: tuple) -> None:
         st.caption(f"Each interval is the 95% percentile interval of the gain over {gain.resamples:,} bootstrap "
                    "resamples of the test rows, the same rows for both models; a task is judged only when its "
                    "interval lies on one side of 0 and a model beats a blind guess (R² 0.05, AUC 0.55).")
-        left, right = st.columns([3, 1], vertical_alignment="center")
-        show(gain_figure, key=K.GAIN, where=left)
-        right.metric("Δm (mean relative gain)", gain.delta_m_headline(),
-                     help="Mean over tasks of (multi-task − single-task) / |single-task|, primary test metric; "
-                          "tasks whose single-task metric is no better than a blind guess (R² below 0.05, AUC below "
-                          "0.55) are left out. "
-                          "A number only when its 95% interval lies on one side of 0.")
-        right.caption(gain.delta_m_note())
+        headline, note = st.columns([1, 2], vertical_alignment="center")  # wide enough for "no clear difference"
+        headline.metric("Δm (mean relative gain)", gain.delta_m_headline(),
+                        help="Mean over tasks of (multi-task − single-task) / |single-task|, primary test metric; "
+                             "tasks whose single-task metric is no better than a blind guess (R² below 0.05, AUC "
+                             "below 0.55) are left out. A number only when its 95% interval lies on one side of 0.")
+        note.caption(gain.delta_m_note())
+        show(gain_figure, key=K.GAIN)
         table = gain.to_frame().drop(columns=["relative_gain"])
         st.dataframe(table if table["note"].notna().any() else table.drop(columns="note"), hide_index=True, placeholder="–",
-                     width="stretch", height=table_height(len(table)), column_config={c: st.column_config.NumberColumn(c, format="%.3f")
-                                                     for c in ("mtl", "stl", "gain", "low", "high")})
+                     width="stretch", height=table_height(len(table)),
+                     column_config=model_last.number_formats(table, ("mtl", "stl", "gain", "low", "high")))
 
 
 def live_page(work: Work) -> None:

@@ -55,6 +55,27 @@ def test_table(test: Mapping, kinds: Mapping[str, str], notes: Mapping[str, str]
     return table
 
 
+LARGE = 1e4  # a metric column holding a value this large (an mae in currency units) is shown with separators
+
+
+def number_formats(table: pd.DataFrame, columns) -> dict:
+    """Column configs for the metric columns: ``%.3f``, or thousands separators when a value reaches :data:`LARGE`
+    (``4826306.879`` read as a run of digits).
+
+    Examples
+    --------
+    >>> formats = number_formats(pd.DataFrame({"r2": [0.5], "mae": [4826306.879]}), ["r2", "mae"])
+    >>> formats["mae"]["type_config"]["format"], formats["r2"]["type_config"]["format"]
+    ('localized', '%.3f')
+    """
+    formats = {}
+    for column in columns:
+        values = pd.to_numeric(table[column], errors="coerce").abs() if column in table else pd.Series(dtype=float)
+        large = bool((values >= LARGE).any())
+        formats[column] = st.column_config.NumberColumn(column, format="localized" if large else "%.3f")
+    return formats
+
+
 def _outcome(metrics: Mapping) -> None:
     if metrics.get("divergence"):
         st.warning(metrics["divergence"], icon=":material/trending_up:")
@@ -82,10 +103,10 @@ def _vs_single_task(run: RunRecord, metrics: Mapping) -> None:
         return
     gain = transfer_gain_from_metrics(metrics.get("test") or {}, single, run.kinds)
     st.subheader("Multi-task vs single-task")
-    left, right = st.columns([3, 1], vertical_alignment="center")
+    left, right = st.columns([2, 1], vertical_alignment="center")
     table = gain.to_frame()[["task", "metric", "mtl", "stl", "gain", "relative_gain"]]
     left.dataframe(table, hide_index=True, width="stretch", placeholder="–",
-                   column_config={c: st.column_config.NumberColumn(c, format="%.3f") for c in ("mtl", "stl", "gain")}
+                   column_config=number_formats(table, ("mtl", "stl", "gain"))
                    | {"relative_gain": st.column_config.NumberColumn("relative gain", format="percent")})
     right.metric("Δm vs single-task (no interval)", "n/a" if gain.delta_m is None else f"{gain.delta_m:+.1%}",
                  help="Mean over tasks of (multi-task − single-task) / |single-task|, primary test metric, from the "
@@ -114,8 +135,7 @@ def render(work: Work, order: list[str]) -> bool:
     if metrics.get("test"):
         st.subheader("Test metrics")
         table = test_table(metrics["test"], run.kinds, metrics.get("test_notes") or {}, order)
-        st.dataframe(table, hide_index=True, width="stretch", placeholder="–",
-                     column_config={m: st.column_config.NumberColumn(m, format="%.3f") for m in order})
+        st.dataframe(table, hide_index=True, width="stretch", placeholder="–", column_config=number_formats(table, order))
         st.download_button("Metrics (JSON)", json.dumps(metrics, indent=2), "metrics.json", "application/json",
                            key=K.LAST_DOWNLOAD, icon=":material/download:", on_click="ignore")
     _vs_single_task(run, metrics)
