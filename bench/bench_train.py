@@ -842,9 +842,10 @@ def live_browser_round() -> dict[str, list[str]]:
     return rows
 
 
-LIVE_BROWSER_VERSION = 3  # bump when the page's live path changes: older rounds are then not shown as current
-# 2: curves and runs table in two polled fragments (0.5 s and 1 s); 3: one poll draws both (model.live_page)
-LIVE_BROWSER_EARLIER = {2: "two polls, 0.5 s and 1 s"}
+LIVE_BROWSER_VERSION = 4  # bump when the page's live path changes: older rounds are then not shown as current
+# 2: curves and runs table in two polled fragments (0.5 s and 1 s); 3: one poll draws both (model.live_page);
+# 4: and the training thread is niced (training_run.yield_to_the_page)
+LIVE_BROWSER_EARLIER = {2: "two polls, 0.5 s and 1 s", 3: "one poll, training thread not niced"}
 LIVE_BROWSER_BEFORE = """Before the fix (commit 0223cfb, 12:31 UTC, load 5.1-6.8): the runs fragment (polled every 1 s while a
 run is live) computed the 336,776-row split digest once per run in the runs folder on every poll (~210 ms of CPU
 each), so the live fragment's runs were cut by the next poll before they finished:
@@ -872,7 +873,7 @@ def live_browser_write() -> None:
     rows = [[r["stamp"][11:], method, *cells] for r in rounds for method, cells in r["rows"].items()]
     every = sorted((json.loads(p.read_text()) for p in rounds_dir.glob("*.json")), key=lambda r: r["stamp"])
     summary = []
-    for version, label in [(LIVE_BROWSER_VERSION, "now: one poll, 0.5 s"), *sorted(LIVE_BROWSER_EARLIER.items(),
+    for version, label in [(LIVE_BROWSER_VERSION, "now: one poll, niced training"), *sorted(LIVE_BROWSER_EARLIER.items(),
                                                                              reverse=True)]:
         for method in LIVE_BROWSER_METHODS:
             mine = [r["rows"][method] for r in every if r["version"] == version and method in r["rows"]]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -471,5 +474,22 @@ def test_while_the_run_trains_one_poll_draws_the_curves_and_the_runs_table(app, 
     assert polls == [("live_page", 0.5)]
     assert "Runs" in [h.value for h in at.subheader]  # the runs section is drawn inside that poll
     monkeypatch.setattr(st, "fragment", fragment)
+    at.button(key="model_stop").click().run()
+    finish(at)
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority") or not sys.platform.startswith("linux"),
+                    reason="a thread's own nice value is Linux's")
+def test_the_training_thread_yields_the_cpu_to_the_pages_polls(app):
+    """On a busy machine the training thread took the CPU the live curves' polls needed: it is niced."""
+    from dashboard.training_run import TRAINING_NICENESS
+
+    at = open_model(app)
+    at.number_input(key="model_patience").set_value(0)
+    at = train(at, 1000)
+    run = at.session_state[state.TRAINING]
+    assert run.running
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, run._thread.native_id) == min(19, mine + TRAINING_NICENESS)
     at.button(key="model_stop").click().run()
     finish(at)
