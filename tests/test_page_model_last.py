@@ -6,11 +6,9 @@ from __future__ import annotations
 import pytest
 
 from dashboard import state
-from tests.apptest import open_app
-from tests.test_page_workspace import reload
+from tests.pages import finish, model_app, open_model, reload, train
 
 K = state.ModelKeys
-JOIN_SECONDS = 120  # a bound on waiting for the training thread
 
 
 @pytest.fixture
@@ -21,16 +19,10 @@ def runs_dir(tmp_path, monkeypatch):
 
 
 def trained(epochs: int = 2):
-    """A session that trained ``epochs`` epochs with single-task baselines on wagepan, and its run."""
-    at = open_app("model")
-    at.number_input(key=K.EPOCHS).set_value(epochs)
-    at.checkbox(key=K.BASELINES).check()
-    at.button(key=K.TRAIN).click().run()
-    run = at.session_state[state.TRAINING]
-    assert run.join(timeout=JOIN_SECONDS), "the training thread did not end"
-    at.run()
-    assert not at.exception
-    return at, run.snapshot().result
+    """A session that trained ``epochs`` epochs with single-task baselines on wagepan, and its run's result."""
+    with model_app() as at:
+        run = finish(train(open_model(at), epochs, baselines=True))
+        return at, run.snapshot().result
 
 
 def test_a_reload_shows_the_last_runs_curves_metrics_and_gain_from_its_folder(runs_dir):
