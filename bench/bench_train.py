@@ -317,7 +317,8 @@ def earlier_rows(name: str) -> tuple[dict[tuple[str, str], tuple[str, ...]], str
     stamp = STAMP.findall((CACHE_DIR / name / PRECACHE).read_text())
     return rows, (f"measured {stamp[-1] if stamp else 'earlier'} with the same settings, before runs were cached "
                   f"(that table as it was: cache/quality/{name}/{PRECACHE}); kept, not re-run: the cached runs "
-                  "add the rows it did not have.")
+                  "add the rows it did not have. Their s/epoch is not comparable with the cached rows' (those ran "
+                  "niced, beside other jobs).")
 
 
 def available_designs() -> list[str]:
