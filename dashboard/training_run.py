@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -292,6 +293,8 @@ def yield_to_the_page() -> None:
     the CPU to them and to other programs; on an idle machine it trains as fast. Where a thread cannot be
     niced (not Linux), nothing changes.
     """
+    if not sys.platform.startswith("linux"):  # elsewhere PRIO_PROCESS takes a process id, not a thread's
+        return
     try:
         tid = threading.get_native_id()
         os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + TRAINING_NICENESS))
