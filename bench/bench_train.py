@@ -913,16 +913,17 @@ def live_browser_write() -> None:
         "minute ended before their output was sent. One poll draws both now (version 3): at load 11-20 (other "
         "helpers' test suites) the runs still ended early 11-56 times a minute, and the server's fragment runs "
         "came up to 2.6-6.4 s apart. With the training thread niced as well (version 4, "
-        "`training_run.yield_to_the_page`: the poll gets the CPU first), 1-3 a minute at load 5-13, and the "
-        "fragment runs every 0.5 s (p95 0.84-0.97 s, longest 1.03-1.27 s at load 5-9, round 16:03). Versions "
-        "3 and 4 ran at different loads, so how much each change did is not separated.",
+        "`training_run.yield_to_the_page`: the poll gets the CPU first), 1-18 a minute at load 5-13 (median 2-3), "
+        "and the server's fragment runs came every 0.5 s (p95 0.81-1.41 s; longest 1.03-1.38 s in 3 of the 6 "
+        "method runs, 1.97-4.93 s in the other 3). Versions 3 and 4 ran at different loads, so how much each "
+        "change did is not separated.",
         "",
-        "The loss chart's DOM gaps over 1 s remain (longest 1.3-1.9 s at load 5-9). In every one of them in "
+        "The loss chart's DOM gaps over 1 s remain (longest 1.3-3.0 s, 4-10 a minute). In every one of them in "
         "round 16:03 (from the raw timings) the server finished one to three fragment runs, each drawing the "
         "chart, and the progress bar above it redrew, but the chart's DOM did not change: its figure changes "
         "only when an epoch ends (every 4-8 s here) and the browser does not always touch an unchanged chart. "
-        "Target (a redraw at least once a second): met by the server's poll and by the chart's median and p95 "
-        "at load 5-9; not by the chart's every gap.",
+        "Target (a redraw at least once a second): met by the chart's median (0.46-0.47 s) and, near enough, "
+        "its p95 (0.98-1.07 s), and by the server's poll in most runs; not by every gap.",
         "",
         "Every round:",
         "",
