@@ -913,8 +913,8 @@ def live_browser_write() -> None:
         "minute ended before their output was sent. One poll draws both now (version 3): at load 11-20 (other "
         "helpers' test suites) the runs still ended early 11-56 times a minute, and the server's fragment runs "
         "came up to 2.6-6.4 s apart. With the training thread niced as well (version 4, "
-        "`training_run.yield_to_the_page`: the poll gets the CPU first), 1-18 a minute at load 5-13 (median 2-3), "
-        "and the server's fragment runs came every 0.5 s (p95 0.81-1.41 s; longest 1.03-1.38 s in 3 of the 6 "
+        "`training_run.yield_to_the_page`: the poll gets the CPU first), 1-18 a minute at load 5-13 (median 2-3 per method), "
+        "and the server's fragment runs came every 0.5 s (p95 0.81-1.41 s; longest 1.03-1.53 s in 5 of the 8 "
         "method runs, 1.97-4.93 s in the other 3). Versions 3 and 4 ran at different loads, so how much each "
         "change did is not separated.",
         "",
@@ -922,8 +922,8 @@ def live_browser_write() -> None:
         "round 16:03 (from the raw timings) the server finished one to three fragment runs, each drawing the "
         "chart, and the progress bar above it redrew, but the chart's DOM did not change: its figure changes "
         "only when an epoch ends (every 4-8 s here) and the browser does not always touch an unchanged chart. "
-        "Target (a redraw at least once a second): met by the chart's median (0.46-0.47 s) and, near enough, "
-        "its p95 (0.98-1.07 s), and by the server's poll in most runs; not by every gap.",
+        "Target (a redraw at least once a second): met by the chart's median gap (0.46-0.47 s) and, just, its "
+        "p95 (1.00-1.02 s, median of 4 rounds), and by the server's poll in 5 of 8 runs; not by every gap.",
         "",
         "Every round:",
         "",
