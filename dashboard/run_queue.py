@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from core.errors import TaskSplitError
 from core.training import fit_run
 from dashboard.background import BackgroundJob, Shared, unexpected
-from dashboard.training_run import RunRequest
+from dashboard.training_run import RunRequest, yield_to_the_page
 
 __all__ = ["QueueSnapshot", "RunQueue"]
 
@@ -77,6 +77,7 @@ def _label(request: RunRequest) -> str:
 
 def _work(shared: _Shared, requests: Sequence[RunRequest]) -> None:
     """Train each request into its folder in turn, until done or cancelled; an error is noted and the next goes on."""
+    yield_to_the_page()  # as the page's own run: the page's polls first on a busy machine
     try:
         for request in requests:
             if shared.stop.is_set():

@@ -122,3 +122,18 @@ def test_a_table_made_before_the_cache_is_kept_until_a_cached_run_replaces_it(fa
     assert bt.quality_dataset("wagepan", DESIGNS, WEIGHTINGS, run=False).startswith("#### wagepan: the full table")
     bt.quality_dataset("wagepan", DESIGNS, WEIGHTINGS)
     assert "8 of 8 runs done" in (tmp / "train_quality_wagepan.md").read_text()
+
+
+def test_rows_of_the_table_made_before_the_cache_stay_and_only_the_new_design_runs(fake_bench):
+    calls, tmp = fake_bench
+    (tmp / "cache" / "wagepan").mkdir(parents=True)
+    (tmp / "cache" / "wagepan" / bt.PRECACHE).write_text(
+        "| design | weighting | a | b | c | d | e |\n|---|---|---|---|---|---|---|\n"
+        "| hard | equal | +0.6% ± 4.6% | +3.4% ± 1.1% | 5 of 7 | 25 | 0.014 |\n"
+        "| hard | pcgrad | +0.6% ± 5.3% | +3.5% ± 1.6% | 5 of 7 | 25 | 0.033 |\n"
+        "(`python -m bench.bench_train quality wagepan`, 2026-12-07 11:29 UTC; designs hard.)\n")
+    text = bt.quality_dataset("wagepan", DESIGNS, WEIGHTINGS)
+    assert sorted(c for c in calls if c[0] != "stl") == [("hierarchical", w, s) for w in WEIGHTINGS for s in (0, 1)]
+    assert "| hard | pcgrad | +0.6% ± 5.3% | +3.5% ± 1.6% | 5 of 7 | 25 | 0.033 | 3 † |" in text
+    assert "4 of 4 runs done" in text and "† measured 2026-12-07 11:29 UTC" in text
+    assert "| hierarchical | equal |" in text and "Still missing" not in text

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -447,3 +450,46 @@ def test_a_task_of_many_classes_is_named_instead_of_an_unreadable_confusion_matr
     assert any(key and key.endswith("confusion_small") for key in charts), charts
     assert not any(key and key.endswith("confusion_many") for key in charts), charts
     assert any("`many` (40 classes)" in caption.value for caption in at.caption)
+
+
+def test_while_the_run_trains_one_poll_draws_the_curves_and_the_runs_table(app, monkeypatch):
+    """Two fragments polled apart (curves 0.5 s, runs table 1 s) queued behind each other and cut each other's
+    output short in the browser, so the curves' longest gaps passed a second: one poll draws both."""
+    import streamlit as st
+
+    polls = []
+    fragment = st.fragment
+
+    def noted(func=None, *, run_every=None):
+        if run_every is not None:
+            polls.append((getattr(func, "__name__", func), run_every))
+        return fragment(func, run_every=run_every)
+
+    at = open_model(app)
+    at.number_input(key="model_patience").set_value(0)
+    monkeypatch.setattr(st, "fragment", noted)
+    at = train(at, 1000)
+    run = at.session_state[state.TRAINING]
+    assert run.running
+    assert polls == [("live_page", 0.5)]
+    assert "Runs" in [h.value for h in at.subheader]  # the runs section is drawn inside that poll
+    monkeypatch.setattr(st, "fragment", fragment)
+    at.button(key="model_stop").click().run()
+    finish(at)
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority") or not sys.platform.startswith("linux"),
+                    reason="a thread's own nice value is Linux's")
+def test_the_training_thread_yields_the_cpu_to_the_pages_polls(app):
+    """On a busy machine the training thread took the CPU the live curves' polls needed: it is niced."""
+    from dashboard.training_run import TRAINING_NICENESS
+
+    at = open_model(app)
+    at.number_input(key="model_patience").set_value(0)
+    at = train(at, 1000)
+    run = at.session_state[state.TRAINING]
+    assert run.running
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, run._thread.native_id) == min(19, mine + TRAINING_NICENESS)
+    at.button(key="model_stop").click().run()
+    finish(at)

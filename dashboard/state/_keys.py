@@ -147,6 +147,8 @@ class ModelKeys:
     RUNS_LOG_Y = "model_runs_log_y"
     RUNS_REPEAT = "model_runs_repeat"    # button: repeat the selected setting with 3 seeds
     RUNS_CANCEL = "model_runs_cancel"    # button: cancel the queue
+    LAST_LOSSES = "model_last_losses"    # after a reload: the last run's curves, from its folder
+    LAST_DOWNLOAD = "model_last_download"  # and its metrics.json
 
     @staticmethod
     def features(fingerprint: str, tasks: str, roles: str) -> str:

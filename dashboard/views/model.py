@@ -1,8 +1,9 @@
 """Model page: train a shared-trunk model on the current split and watch each task's loss live.
 
-Training runs in a background thread (``dashboard.training_run``); a fragment
-redraws the progress and the curves from the run's records every half second,
-and a full rerun draws the test metrics once the run ends.
+Training runs in a background thread (``dashboard.training_run``); while it runs, one
+fragment redraws the progress, the curves and the runs table every half second
+(one poll: two polled fragments cut each other's runs short), and a full rerun
+draws the test metrics once the run ends.
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ from core.errors import TaskSplitError
 from core.model import NORMS, WEIGHTINGS, ModelConfig
 from core.splits import SplitConfig, fold_name
 from core.tasks import Task, label_name, task_source_columns
-from core.training import METRICS, PRIMARY_METRIC, TrainConfig
+from core.training import METRICS, TrainConfig
 from dashboard import compute, large, state
 from dashboard.guards import Work, require_work
 from dashboard.training_run import RunRequest, TrainingRun
-from dashboard.views import model_affinity, model_design, model_runs
+from dashboard.views import model_affinity, model_design, model_last, model_runs
 
 K = state.ModelKeys
 MAX_CONFUSION_CLASSES = 30  # a larger confusion matrix is unreadable on the page: named, not drawn
-REFRESH_SECONDS = 0.5  # how often the live curves redraw while a run is going
+REFRESH_SECONDS = 0.5  # how often the live curves (and the runs table with them) redraw while a run is going
 METRIC_ORDER = list(dict.fromkeys(m for names in METRICS.values() for m in names))
 ROW_PIXELS, MAX_TABLE_ROWS = 35, 25  # tables show up to 25 rows whole, then scroll
 
@@ -208,7 +209,8 @@ def show(drawn: compute.Drawn, *, key: str, where=st) -> None:
 def live_section(was_live: bool) -> None:
     """Progress, Stop and the curves; polled while the run goes, then one full rerun draws the results.
 
-    A fragment (see :func:`render`), polled every ``REFRESH_SECONDS`` while the run is live.
+    Inside a fragment (see :func:`render`): :func:`live_page`'s poll while the run is live, else a fragment of
+    its own that reruns alone when the smoothing or log scale changes.
     """
     run = state.training()
     if run is None:
@@ -265,17 +267,8 @@ def outcome_messages(run: TrainingRun, snapshot) -> None:
 
 
 def metrics_table(result) -> pd.DataFrame:
-    """One row per task: kind, primary metric, and every test metric as a column."""
-    table = result.to_frame().pivot(index="task", columns="metric", values="value")
-    table = table.reindex(index=[spec.name for spec in result.targets],
-                          columns=[m for m in METRIC_ORDER if m in table.columns])
-    kinds = result.kinds
-    table.insert(0, "primary", [PRIMARY_METRIC[kinds[task]] for task in table.index])
-    table.insert(0, "kind", [kinds[task] for task in table.index])
-    if result.test_notes:  # metrics left out (n/a) because the test rows cannot judge the task
-        table["note"] = [f"n/a: {result.test_notes[task]}" if task in result.test_notes else ""
-                         for task in table.index]
-    return table.reset_index()
+    """One row per task: kind, primary metric, and every test metric as a column (as a reload shows it too)."""
+    return model_last.test_table(result.test, result.kinds, result.test_notes, METRIC_ORDER)
 
 
 def results_section(run: TrainingRun, split_key: tuple) -> None:
@@ -289,7 +282,7 @@ def results_section(run: TrainingRun, split_key: tuple) -> None:
     st.subheader("Test metrics")
     metrics = metrics_table(result)
     st.dataframe(metrics, hide_index=True, width="stretch", placeholder="–", height=table_height(len(metrics)),
-                 column_config={m: st.column_config.NumberColumn(m, format="%.3f") for m in METRIC_ORDER})
+                 column_config=model_last.number_formats(metrics, METRIC_ORDER))
     st.download_button("Metrics (JSON)", result.to_json(indent=2), "metrics.json", "application/json",
                        key=K.DOWNLOAD, icon=":material/download:", on_click="ignore")
     confusions, gain_figure = compute.training_result_figures(run.id, result, snapshot.gain)
@@ -311,18 +304,30 @@ def results_section(run: TrainingRun, split_key: tuple) -> None:
         st.caption(f"Each interval is the 95% percentile interval of the gain over {gain.resamples:,} bootstrap "
                    "resamples of the test rows, the same rows for both models; a task is judged only when its "
                    "interval lies on one side of 0 and a model beats a blind guess (R² 0.05, AUC 0.55).")
-        left, right = st.columns([3, 1], vertical_alignment="center")
-        show(gain_figure, key=K.GAIN, where=left)
-        right.metric("Δm (mean relative gain)", gain.delta_m_headline(),
-                     help="Mean over tasks of (multi-task − single-task) / |single-task|, primary test metric; "
-                          "tasks whose single-task metric is no better than a blind guess (R² below 0.05, AUC below "
-                          "0.55) are left out. "
-                          "A number only when its 95% interval lies on one side of 0.")
-        right.caption(gain.delta_m_note())
+        headline, note = st.columns([1, 2], vertical_alignment="center")  # wide enough for "no clear difference"
+        headline.metric("Δm (mean relative gain)", gain.delta_m_headline(),
+                        help="Mean over tasks of (multi-task − single-task) / |single-task|, primary test metric; "
+                             "tasks whose single-task metric is no better than a blind guess (R² below 0.05, AUC "
+                             "below 0.55) are left out. A number only when its 95% interval lies on one side of 0.")
+        note.caption(gain.delta_m_note())
+        show(gain_figure, key=K.GAIN)
         table = gain.to_frame().drop(columns=["relative_gain"])
         st.dataframe(table if table["note"].notna().any() else table.drop(columns="note"), hide_index=True, placeholder="–",
-                     width="stretch", height=table_height(len(table)), column_config={c: st.column_config.NumberColumn(c, format="%.3f")
-                                                     for c in ("mtl", "stl", "gain", "low", "high")})
+                     width="stretch", height=table_height(len(table)),
+                     column_config=model_last.number_formats(table, ("mtl", "stl", "gain", "low", "high")))
+
+
+def live_page(work: Work) -> None:
+    """What changes while the page's run trains: progress, curves and the runs table, polled as ONE fragment.
+
+    The runs table had its own fragment polled every second beside the curves' half-second one: the two
+    timers' reruns queued behind each other and each run's output was cut short by the next (about 50 a
+    minute in Chromium), so the curves' longest gaps passed a second. Results are not drawn while the run goes,
+    so the runs table comes right after the curves, as on the finished page.
+    """
+    live_section(True)
+    model_runs.render(work, polled=True)
+    state.remember_widget_values()  # the runs' view controls: a fragment's rerun does not run app.py
 
 
 def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
@@ -337,13 +342,17 @@ def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
            "whole data's split gives it." if (source := large.source_of(data.fingerprint)) and source.sampled else "")
     )
     live = controls(work)
-    st.fragment(live_section, run_every=REFRESH_SECONDS if live else None)(live)
+    if live:
+        st.fragment(live_page, run_every=REFRESH_SECONDS)(work)
+        return
+    st.fragment(live_section)(False)
     run = state.training()  # after the fragment's first draw, as the page always read it
     if run is not None and not run.running:
         results_section(run, work.key)
         model_affinity.render(run)
     elif run is None:
         st.info("Set the model up above and press **Train**: the loss curves draw themselves as it learns.")
+        model_last.render(work, METRIC_ORDER)  # after a reload: the last run made here, from its folder
     model_runs.render(work)
 
 

@@ -3,7 +3,8 @@
 Runs are folders (``core.training.RunWriter``): the page's own runs, the queued
 repeats and runs made with ``python -m core train --runs-dir DIR`` all land there,
 so they survive a page reload and open here. The table is read from the folders
-on every draw and redrawn every second while a run in it is live.
+on every draw and redrawn every second while a run in it is live (with the curves,
+every half second, while the page's own run trains).
 """
 
 from __future__ import annotations
@@ -229,7 +230,8 @@ def digest_of(assignment) -> str:
     return digest
 
 
-def _made_here(work: Work, run: RunRecord) -> bool:
+def made_here(work: Work, run: RunRecord) -> bool:
+    """Whether ``run`` was made on the page's data and split (fingerprint and split digest)."""
     return (run.config.get("data", {}).get("fingerprint") == work.data.fingerprint
             and run.config.get("split", {}).get("digest") == digest_of(work.assignment))
 
@@ -237,7 +239,7 @@ def _made_here(work: Work, run: RunRecord) -> bool:
 def seeds_of_setting(work: Work, runs: tuple[RunRecord, ...], chosen: list[str]) -> tuple[RunRecord, ...]:
     """The finished runs with single-task baselines of one setting on this data and split, one per seed (the
     newest): the first selected run's setting if it was made here, else the newest run's made here."""
-    here = [run for run in runs if _made_here(work, run)]
+    here = [run for run in runs if made_here(work, run)]
     anchor = next((run for name in chosen for run in here if run.name == name), here[-1] if here else None)
     if anchor is None:
         return ()
@@ -384,11 +386,16 @@ def runs_section(work: Work, folder: str, was_live: bool) -> None:
     _curves(runs, chosen, table)
 
 
-def render(work: Work) -> None:
-    """The Runs section of the Model page (its own fragment, polled while a run is live)."""
+def render(work: Work, *, polled: bool = False) -> None:
+    """The Runs section of the Model page: its own fragment, polled while a run in the folder is live (a queue,
+    a command-line run); ``polled``: drawn inside the page's live poll (``model.live_page``) while the page's
+    own run trains, so one timer redraws curves and table."""
     st.subheader("Runs")
     folder = _folder_setting()
     if folder is None:
+        return
+    if polled:
+        runs_section(work, folder, True)
         return
     try:
         live = _live(list_runs(folder))

@@ -34,30 +34,34 @@ expect.set_options(timeout=TIMEOUT)
 # --------------------------------------------------------------------------- the app's runs
 
 # Run in every document of a tab before the app's own code: every message on the app's websocket
-# (/_stcore/stream, one ForwardMsg protobuf per frame) is read for a top-level script_finished field; a run
-# that ended, but not one that ended early for a rerun, adds one to window.__tsRunsEnded. In the page, so a
-# run is counted however short, and a reload starts a new count with its new document.
+# (/_stcore/stream, one ForwardMsg protobuf per frame) is read for its top-level field. A script_finished that
+# ends a run, but not one that ended early for a rerun, adds one to window.__tsRunsEnded. In the page, so a
+# run is counted however short, and a reload starts a new count with its new document. Each delta and each
+# script_finished is also logged in window.__tsMessages as [performance.now(), kind, status] (kind DELTA or
+# SCRIPT_FINISHED, status the script_finished status, else 0; the last LOG_SIZE of them), for the benches that
+# time the app's runs (bench/bench_train.py's live curves).
 COUNT_RUNS = """(() => {
     if (window.__tsRunsEnded !== undefined) return;
     window.__tsRunsEnded = 0;
-    const SCRIPT_FINISHED = FIELD, EARLY = STATUS;
+    window.__tsMessages = [];
+    const SCRIPT_FINISHED = FIELD, DELTA = DELTA_FIELD, EARLY = STATUS, LOG_SIZE = LOG_LIMIT;
     const varint = (bytes, at) => {
         let value = 0, scale = 1, byte;
         do { byte = bytes[at++]; value += (byte & 0x7f) * scale; scale *= 128; } while (byte & 0x80);
         return [value, at];
     };
-    const endsARun = bytes => {
+    const kind = bytes => {  // [field, status] of the message's top-level delta or script_finished, else null
         let at = 0, key, value;
         while (at < bytes.length) {
             [key, at] = varint(bytes, at);
             const field = Math.floor(key / 8), wire = key % 8;
-            if (wire === 0) { [value, at] = varint(bytes, at); if (field === SCRIPT_FINISHED) return value !== EARLY; }
-            else if (wire === 2) { [value, at] = varint(bytes, at); at += value; }
+            if (wire === 0) { [value, at] = varint(bytes, at); if (field === SCRIPT_FINISHED) return [field, value]; }
+            else if (wire === 2) { [value, at] = varint(bytes, at); if (field === DELTA) return [field, 0]; at += value; }
             else if (wire === 1) at += 8;
             else if (wire === 5) at += 4;
-            else return false;
+            else return null;
         }
-        return false;
+        return null;
     };
     const Native = window.WebSocket;
     window.WebSocket = class extends Native {
@@ -65,12 +69,21 @@ COUNT_RUNS = """(() => {
             super(url, protocols);
             if (!String(url).includes('/_stcore/stream')) return;
             this.addEventListener('message', event => {
-                if (event.data instanceof ArrayBuffer && endsARun(new Uint8Array(event.data))) window.__tsRunsEnded += 1;
+                if (!(event.data instanceof ArrayBuffer)) return;
+                const found = kind(new Uint8Array(event.data));
+                if (found === null) return;
+                window.__tsMessages.push([performance.now(), ...found]);
+                if (window.__tsMessages.length > LOG_SIZE) window.__tsMessages.splice(0, LOG_SIZE / 2);
+                if (found[0] === SCRIPT_FINISHED && found[1] !== EARLY) window.__tsRunsEnded += 1;
             });
         }
     };
-})()""".replace("FIELD", str(ForwardMsg.DESCRIPTOR.fields_by_name["script_finished"].number)).replace(
-    "STATUS", str(ForwardMsg.FINISHED_EARLY_FOR_RERUN))
+})()"""
+SCRIPT_FINISHED = ForwardMsg.DESCRIPTOR.fields_by_name["script_finished"].number
+DELTA = ForwardMsg.DESCRIPTOR.fields_by_name["delta"].number
+LOG_LIMIT = 20_000  # messages kept in window.__tsMessages (a long test sends a few per run)
+COUNT_RUNS = (COUNT_RUNS.replace("DELTA_FIELD", str(DELTA)).replace("FIELD", str(SCRIPT_FINISHED))
+              .replace("STATUS", str(ForwardMsg.FINISHED_EARLY_FOR_RERUN)).replace("LOG_LIMIT", str(LOG_LIMIT)))
 
 
 def track_runs(page):
@@ -84,6 +97,13 @@ def new_tab(context):
     tab = context.new_page()
     tab.set_default_timeout(TIMEOUT)
     return track_runs(tab)
+
+
+def app_messages(page, since: float = 0.0) -> list[tuple[float, int, int]]:
+    """The tab's logged messages from the app since ``since`` (``performance.now()`` ms): ``(t, kind, status)``,
+    kind :data:`DELTA` (an element drawn) or :data:`SCRIPT_FINISHED` (status: ``ForwardMsg.ScriptFinishedStatus``)."""
+    found = page.evaluate("since => (window.__tsMessages ?? []).filter(m => m[0] >= since)", since)
+    return [tuple(m) for m in found]
 
 
 def runs_ended(page) -> int:
