@@ -85,6 +85,21 @@ def state_workspace(at) -> Workspace:
                         at.session_state[state.SPLIT_CONFIG])
 
 
+def load_workspace(app, saved: Workspace, name: str = "panel-workspace.json") -> None:
+    """Open the Export page and upload ``saved`` to its "Reproduce or restore" loader."""
+    app.switch_page("views/export.py").run()
+    app.file_uploader(key="export_config_upload").set_value((name, saved.to_json().encode(), "application/json")).run()
+
+
+def assert_restored(app, config: SplitConfig) -> None:
+    """The panel workspace's tasks, roles and split are the session's, and the page said so."""
+    assert app.session_state[state.TASKS] == CHOSEN
+    restored = app.session_state[state.DATASET]
+    assert (restored.group_column, restored.time_column, restored.id_column) == ("person_id", "year", "row")
+    assert app.session_state[state.SPLIT_CONFIG] == config
+    assert "Restored the workspace" in app.success[0].value
+
+
 def test_a_workspace_read_back_restores_tasks_roles_and_split(uploaded):
     data = uploaded.session_state[state.DATASET]
     config = SplitConfig(strategy="group", group_column="person_id", n_folds=3, seed=8)
@@ -92,15 +107,9 @@ def test_a_workspace_read_back_restores_tasks_roles_and_split(uploaded):
                       columns=data.frame.shape[1], tasks=CHOSEN, group_column="person_id", time_column="year",
                       id_column="row", config=config)
     uploaded.session_state[state.TASKS] = (Task("region", ("region",), "multiclass"),)  # the work moved on
-    uploaded.switch_page("views/export.py").run()
-    uploaded.file_uploader(key="export_config_upload").set_value(
-        ("panel-workspace.json", saved.to_json().encode(), "application/json")).run()
+    load_workspace(uploaded, saved)
     assert not uploaded.exception and not uploaded.error, [e.value for e in uploaded.error]
-    assert uploaded.session_state[state.TASKS] == CHOSEN
-    restored = uploaded.session_state[state.DATASET]
-    assert (restored.group_column, restored.time_column, restored.id_column) == ("person_id", "year", "row")
-    assert uploaded.session_state[state.SPLIT_CONFIG] == config
-    assert "Restored the workspace" in uploaded.success[0].value
+    assert_restored(uploaded, config)
     uploaded.switch_page("views/data.py").run()  # the Data page shows the restored tasks, not its old choice
     assert uploaded.session_state[state.TASKS] == CHOSEN
     assert not uploaded.exception
@@ -129,17 +138,11 @@ def test_a_workspace_of_another_version_of_the_table_can_be_used_on_it_with_one_
     saved = Workspace(data_name=data.name, data_digest="0" * 32, rows=data.n_rows, columns=data.frame.shape[1],
                       tasks=CHOSEN, group_column="person_id", time_column="year", id_column="row", config=config)
     uploaded.session_state[state.TASKS] = (Task("region", ("region",), "multiclass"),)  # the work moved on
-    uploaded.switch_page("views/export.py").run()
-    uploaded.file_uploader(key="export_config_upload").set_value(
-        ("panel-workspace.json", saved.to_json().encode(), "application/json")).run()
+    load_workspace(uploaded, saved)
     assert not uploaded.exception and not uploaded.error, [e.value for e in uploaded.error]
     assert uploaded.session_state[state.TASKS] != CHOSEN  # nothing applied before the click
     assert any("content hash 000000000000" in warning.value and "Every column it uses is here" in warning.value
                for warning in uploaded.warning)
     uploaded.button(key="export_other_data").click().run()
     assert not uploaded.exception and not uploaded.error, [e.value for e in uploaded.error]
-    assert uploaded.session_state[state.TASKS] == CHOSEN
-    restored = uploaded.session_state[state.DATASET]
-    assert (restored.group_column, restored.time_column, restored.id_column) == ("person_id", "year", "row")
-    assert uploaded.session_state[state.SPLIT_CONFIG] == config
-    assert "Restored the workspace" in uploaded.success[0].value
+    assert_restored(uploaded, config)
