@@ -843,10 +843,12 @@ def live_browser_round() -> dict[str, list[str]]:
     return rows
 
 
-LIVE_BROWSER_VERSION = 4  # bump when the page's live path changes: older rounds are then not shown as current
+LIVE_BROWSER_VERSION = 5  # bump when the page's live path changes: older rounds are then not shown as current
 # 2: curves and runs table in two polled fragments (0.5 s and 1 s); 3: one poll draws both (model.live_page);
-# 4: and the training thread is niced (training_run.yield_to_the_page)
-LIVE_BROWSER_EARLIER = {2: "two polls, 0.5 s and 1 s", 3: "one poll, training thread not niced"}
+# 4: and the training thread is niced (training_run.yield_to_the_page); 5: and the chart draws the epoch under way
+# (each task's train loss so far, from the loop's on_batch every check_every batches)
+LIVE_BROWSER_EARLIER = {2: "two polls, 0.5 s and 1 s", 3: "one poll, training thread not niced",
+                        4: "one poll, niced training, the chart moving only at epoch ends"}
 LIVE_BROWSER_BEFORE = """Before the fix (commit 0223cfb, 12:31 UTC, load 5.1-6.8): the runs fragment (polled every 1 s while a
 run is live) computed the 336,776-row split digest once per run in the runs folder on every poll (~210 ms of CPU
 each), so the live fragment's runs were cut by the next poll before they finished:
@@ -874,7 +876,7 @@ def live_browser_write() -> None:
     rows = [[r["stamp"][11:], method, *cells] for r in rounds for method, cells in r["rows"].items()]
     every = sorted((json.loads(p.read_text()) for p in rounds_dir.glob("*.json")), key=lambda r: r["stamp"])
     summary = []
-    for version, label in [(LIVE_BROWSER_VERSION, "now: one poll, niced training"), *sorted(LIVE_BROWSER_EARLIER.items(),
+    for version, label in [(LIVE_BROWSER_VERSION, "now: the epoch under way drawn"), *sorted(LIVE_BROWSER_EARLIER.items(),
                                                                              reverse=True)]:
         for method in LIVE_BROWSER_METHODS:
             mine = [r["rows"][method] for r in every if r["version"] == version and method in r["rows"]]
@@ -918,12 +920,14 @@ def live_browser_write() -> None:
         "method runs, 1.97-4.93 s in the other 3). Versions 3 and 4 ran at different loads, so how much each "
         "change did is not separated.",
         "",
-        "The loss chart's DOM gaps over 1 s remain (longest 1.3-3.0 s, 4-10 a minute). In every one of them in "
-        "round 16:03 (from the raw timings) the server finished one to three fragment runs, each drawing the "
-        "chart, and the progress bar above it redrew, but the chart's DOM did not change: its figure changes "
-        "only when an epoch ends (every 4-8 s here) and the browser does not always touch an unchanged chart. "
-        "Target (a redraw at least once a second): met by the chart's median gap (0.46-0.47 s) and, just, its "
-        "p95 (1.00-1.02 s, median of 4 rounds); the server's poll had its p95 under 1 s in 6 of 8 runs; not every gap.",
+        "With version 4 the loss chart's DOM gaps over 1 s remained (longest 1.3-3.0 s, 4-10 a minute at load "
+        "5-12; 1.01-1.20 s, 1-4 a minute on a nearly idle machine, round 17:15). In every one of them in round "
+        "16:03 (from the raw timings) the server finished one to three fragment runs, each drawing the chart, and "
+        "the progress bar above it redrew, but the chart's DOM did not change: its figure changed only when an "
+        "epoch ended (every 4-8 s here). Version 5 draws the epoch under way: the loop reports each task's train "
+        "loss so far every `check_every` batches (`train(on_batch=...)`), and the chart shows it as an open "
+        "marker at the epochs done plus the share of this one, so the figure changes on every poll. Target (a "
+        "redraw at least once a second): see the version-5 rows above and the rounds below, with their loads.",
         "",
         "Every round:",
         "",

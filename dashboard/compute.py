@@ -353,12 +353,14 @@ def _drawn(what: str, build) -> Drawn:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def training_curves(run_id: int, epochs_done: int, smoothing: float, log_y: bool, best_epoch: int | None,
-                    _snapshot) -> tuple[Drawn, Drawn]:
-    """The loss small multiples and the task-weight lines of a run's first ``epochs_done`` epochs."""
+                    _snapshot, so_far_at: float | None = None) -> tuple[Drawn, Drawn]:
+    """The loss small multiples and the task-weight lines of a run's first ``epochs_done`` epochs, and the epoch
+    under way at ``so_far_at`` (``snapshot.so_far``: a poll's chart moves between epochs)."""
     from core import figures
 
+    running = _snapshot.so_far if so_far_at is not None else None
     losses = _drawn("loss curves", lambda: figures.loss_curves(
-        _snapshot.history_frame(), smoothing=smoothing, log_y=log_y, best_epoch=best_epoch))
+        _snapshot.history_frame(), smoothing=smoothing, log_y=log_y, best_epoch=best_epoch, running=running))
     return losses, _drawn("task weights", lambda: figures.weight_curves(_snapshot.weights_frame()))
 
 

@@ -107,7 +107,8 @@ class RunSnapshot:
     model's epochs and ``baseline_history`` the baselines' as ``(task, record)``.
     ``error`` is set when the run failed (bad data, or an unexpected error);
     ``result`` once the model is trained. ``patience`` is the run's early stopping
-    patience (None: off), which the time estimate needs.
+    patience (None: off), which the time estimate needs. ``so_far`` is the model's
+    epoch under way, ``(epochs done + its share done, {task: train loss so far})``.
     """
 
     run_id: int
@@ -127,6 +128,7 @@ class RunSnapshot:
     error: str | None
     patience: int | None = None
     baseline_history: tuple[tuple[str, EpochRecord], ...] = ()
+    so_far: tuple[float, Mapping[str, float]] | None = None  # the epoch under way (``loss_curves``' running)
 
     @property
     def running(self) -> bool:
@@ -253,6 +255,7 @@ class _Shared(Shared[RunSnapshot]):
     baselines: dict[str, TrainResult] | None = None
     gain: TransferGain | None = None
     error: str | None = None
+    so_far: tuple[float, dict[str, float]] | None = None  # the epoch under way: (epochs done + share, losses)
 
     def enter(self, phase: str) -> None:
         with self.lock:
@@ -261,6 +264,12 @@ class _Shared(Shared[RunSnapshot]):
     def add_record(self, record: EpochRecord) -> None:
         with self.lock:
             self.records.append(record)
+            self.so_far = None
+
+    def set_so_far(self, epoch: int, share: float, losses: dict[str, float]) -> None:
+        """The model's epoch under way: its train loss per task so far, at ``share`` of the epoch."""
+        with self.lock:
+            self.so_far = (epoch - 1 + share, losses)
 
     def add_baseline_record(self, task: str, record: EpochRecord) -> None:
         with self.lock:
@@ -279,6 +288,7 @@ class _Shared(Shared[RunSnapshot]):
                 elapsed=now - self.started, phase_elapsed=now - self.phase_started, result=self.result,
                 baselines=self.baselines, gain=self.gain, error=self.error, patience=self.patience,
                 baseline_history=tuple(self.baseline_history),
+                so_far=self.so_far if self.phase == "model" else None,
             )
 
 
@@ -317,7 +327,7 @@ def _work(shared: _Shared, request: RunRequest) -> None:
         )
         shared.enter("model")
         result = train(prepared, request.config, request.model_config, on_epoch=on_epoch,
-                       should_stop=should_stop)
+                       should_stop=should_stop, on_batch=shared.set_so_far)
         shared.update(result=result)
         fitted = None
         if request.baselines and result.stopped in ("completed", "early_stopping") and not should_stop():

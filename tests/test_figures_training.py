@@ -220,3 +220,18 @@ def test_every_training_figure_builds_for_1_to_60_tasks(n_tasks):
     gains = pd.DataFrame({"task": tasks, "metric": "roc_auc", "mtl": 0.7, "stl": 0.69, "gain": 0.01,
                           "relative_gain": 0.014, "low": -0.01, "high": 0.03, "verdict": "no clear difference"})
     assert len(transfer_gain_bars(gains, delta_m=0.01, delta_m_interval=(-0.01, 0.03)).data[0].y) == n_tasks
+
+
+def test_the_epoch_under_way_is_an_open_marker_in_each_task_panel():
+    """A live page's chart moves between epochs: each task's train loss so far, at the epochs done plus the share."""
+    from core.figures._training import RUNNING
+
+    history = pd.DataFrame({"epoch": [1, 1, 1, 1, 1, 1], "task": ["total", "total", "a", "a", "b", "b"],
+                            "part": ["train", "val"] * 3, "loss": [1.5, 1.6, 0.7, 0.8, 0.8, 0.8]})
+    fig = loss_curves(history, running=(1.4, {"a": 0.65, "b": float("nan")}))
+    markers = [t for t in fig.data if t.name == RUNNING]
+    assert len(markers) == 1  # b's loss so far is not a number: no marker; the total panel gets none
+    marker = markers[0]
+    assert (list(marker.x), list(marker.y), marker.xaxis, marker.showlegend) == ([1.4], [0.65], "x2", True)
+    assert marker.marker.symbol == "circle-open"
+    assert not [t for t in loss_curves(history).data if t.name == RUNNING]

@@ -481,3 +481,17 @@ def test_divergence_guard_names_the_task_and_the_fix():
                            val_loss={"loanamt": 90.0, "hrat": 0.7}, val_metric={}, weights={},
                            train_total=2.5, val_total=90.7)
     assert divergence_message(rows) is None
+
+
+def test_on_batch_reports_the_epoch_under_way_so_a_live_page_can_draw_it(prepared):
+    """The Model page's chart moved only when an epoch ended (every 4-8 s on flights): on_batch reports each
+    task's train loss so far every ``check_every`` batches, so the chart can move between epochs."""
+    seen = []
+    config = TrainConfig(epochs=2, batch_size=8, check_every=2, patience=None)
+    result = train(prepared, config, on_batch=lambda epoch, share, losses: seen.append((epoch, share, losses)))
+    assert seen and {epoch for epoch, _, _ in seen} == {1, 2}
+    for epoch in (1, 2):
+        shares = [share for e, share, _ in seen if e == epoch]
+        assert shares == sorted(shares) and shares[0] > 0 and shares[-1] <= 1
+    tasks = set(result.history[0].train_loss)
+    assert all(set(losses) == tasks and all(math.isfinite(v) for v in losses.values()) for _, _, losses in seen)

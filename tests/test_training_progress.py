@@ -114,3 +114,19 @@ def test_the_bootstrap_and_the_end_have_their_own_lines():
     assert comparing.progress()[1].startswith("Still comparing multi-task with single-task")  # the results follow
     assert snapshot("model", (), elapsed=3.0, phase_elapsed=3.0).progress() == (
         0.0, f"Multi-task model · epoch 0/{PLANNED} · 3.0 s")
+
+
+def test_the_epoch_under_way_is_in_the_snapshot_until_the_epoch_ends():
+    """What the live chart draws between epochs: set by the loop's on_batch, cleared by the epoch's record."""
+    from dashboard.training_run import _Shared
+
+    shared = _Shared(run_id=1, planned_epochs=PLANNED, tasks=TASKS, baselines_planned=False)
+    shared.enter("model")
+    assert shared.snapshot().so_far is None
+    shared.set_so_far(2, 0.25, {"a": 0.5})
+    assert shared.snapshot().so_far == (1.25, {"a": 0.5})  # one epoch done, a quarter of the second
+    shared.add_record(record(2, 0.5, best=2))
+    assert shared.snapshot().so_far is None
+    shared.set_so_far(3, 0.5, {"a": 0.4})
+    shared.enter("baselines")  # the baselines train their own nets: not the model's curves
+    assert shared.snapshot().so_far is None

@@ -10,7 +10,7 @@ Each function takes a tidy frame from :mod:`core.training._loop` or
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -92,6 +92,7 @@ def loss_curves(
     best_epoch: int | None = None,
     columns: int = 4,
     title: str | None = "Loss per task: train vs val",
+    running: tuple[float, Mapping[str, float]] | None = None,
 ) -> go.Figure:
     """Small multiples of the loss per epoch: one panel per task (the total first), train blue, val orange.
 
@@ -107,6 +108,10 @@ def loss_curves(
     history : DataFrame
         ``epoch``, ``task`` (``total`` for the sum over tasks), ``part`` (train
         or val), ``loss`` (NaN where undefined): ``TrainResult.history_frame()``.
+    running : (x, {task: loss}), optional
+        The epoch under way: each task's train loss so far, drawn as an open
+        marker at ``x`` (the epochs done plus the share of this one), so a
+        live page's chart moves between epochs.
 
     Examples
     --------
@@ -134,6 +139,9 @@ def loss_curves(
             curve = curves.get((panel, part))
             if curve is not None and len(curve):
                 traces += _curve(curve, part, smoothing, first=i == 0, axis=axis)
+        if running is not None and panel in running[1] and np.isfinite(running[1][panel]):
+            traces.append(_running_marker(running[0], running[1][panel], axis=axis,
+                                          first=not any(t.get("legendgroup") == RUNNING for t in traces)))
         if best_epoch is not None:
             layout["shapes"].append({
                 "type": "line", "xref": f"x{axis}", "yref": f"y{axis} domain", "x0": best_epoch, "x1": best_epoch,
@@ -151,6 +159,17 @@ def loss_curves(
     plot_height = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
     fig.update_layout(legend_y=1.0 + LEGEND_LIFT / plot_height)  # above the first row's panel titles
     return fig
+
+
+RUNNING = "train, this epoch so far"
+
+
+def _running_marker(x: float, loss: float, *, axis: str, first: bool) -> dict:
+    """The epoch under way in one panel: an open train-coloured marker at its share done."""
+    return {"type": "scatter", "mode": "markers", "x": [x], "y": [loss], "name": RUNNING, "legendgroup": RUNNING,
+            "showlegend": first, "xaxis": f"x{axis}", "yaxis": f"y{axis}",
+            "marker": {"color": split_color("train"), "symbol": "circle-open", "size": 9, "line": {"width": 2}},
+            "hovertemplate": f"{RUNNING}: %{{y:.4g}} (at epoch %{{x:.2f}})<extra></extra>"}
 
 
 def _cell(row: int, col: int, rows: int, columns: int) -> tuple[list[float], list[float]]:

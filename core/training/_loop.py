@@ -231,7 +231,7 @@ def train_step(model: MultiTaskNet, weighting, optimizer, x: torch.Tensor, y: Ma
 
 
 def _run_epoch(model, weighting, optimizer, data: Part, config: TrainConfig, generator, should_stop, epoch,
-               scales: LossScales | None = None) -> _Epoch:
+               scales: LossScales | None = None, on_batch=None) -> _Epoch:
     model.train()
     names = model.task_names
     n = len(data)
@@ -251,8 +251,12 @@ def _run_epoch(model, weighting, optimizer, data: Part, config: TrainConfig, gen
         count = torch.stack([step.counts[name] for name in names])  # (T,)
         sums += torch.stack([step.losses[name].detach() for name in names]) * count
         counts += count
-        if should_stop is not None and (batch + 1) % config.check_every == 0 and should_stop():
-            return _Epoch({}, "caller", f"Stopped by the user during epoch {epoch}.")
+        if (batch + 1) % config.check_every == 0:
+            if on_batch is not None:  # the epoch's train loss so far: a live page can draw it before the epoch ends
+                so_far = (sums / counts.clamp(min=1)).tolist()
+                on_batch(epoch, (batch + 1) / len(stops), dict(zip(names, so_far, strict=True)))
+            if should_stop is not None and should_stop():
+                return _Epoch({}, "caller", f"Stopped by the user during epoch {epoch}.")
     means = (sums / counts.clamp(min=1)).tolist()
     return _Epoch(dict(zip(names, means, strict=True)), gates=model.pop_gate_weights())
 
@@ -277,11 +281,14 @@ def train(
     tasks: Sequence[str] | None = None,
     on_epoch: Callable[[EpochRecord], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_batch: Callable[[int, float, dict[str, float]], None] | None = None,
 ) -> TrainResult:
     """Train a shared-trunk model on ``prepared`` (all its tasks, or those named in ``tasks``).
 
     After every epoch ``on_epoch(record)`` is called; ``should_stop()`` is polled
-    every ``config.check_every`` batches and after every epoch. Early stopping
+    every ``config.check_every`` batches and after every epoch, and at the same
+    batches ``on_batch(epoch, share of the epoch done, {task: train loss so far})``
+    is called (a live page draws the epoch before it ends). Early stopping
     watches the unweighted sum of val losses; the best epoch's weights are kept.
     A non-finite loss ends the run with ``stopped="non_finite"`` and a message;
     the history so far is kept.
@@ -317,7 +324,7 @@ def train(
         for epoch in range(1, config.epochs + 1):
             start = time.perf_counter()
             outcome = _run_epoch(model, weighting, optimizer, prepared.train, config, generator, should_stop, epoch,
-                                 scales)
+                                 scales, on_batch)
             if scales is not None:
                 scales.freeze()
             if outcome.stopped:

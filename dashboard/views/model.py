@@ -232,7 +232,9 @@ def live_section(was_live: bool) -> None:
                                key=K.SMOOTHING)
     log_y = view[1].toggle("Log scale", key=K.LOG_SCALE)
     best = snapshot.result.best_epoch if snapshot.result is not None and snapshot.result.config.restore_best else None
-    losses, weights = compute.training_curves(run.id, len(snapshot.records), smoothing, log_y, best, snapshot)
+    so_far_at = snapshot.so_far[0] if snapshot.so_far is not None else None
+    losses, weights = compute.training_curves(run.id, len(snapshot.records), smoothing, log_y, best, snapshot,
+                                              so_far_at)
     show(losses, key=K.LOSSES)
     fixed = {"equal": "every task weighs 1", "manual": "the weights set above"}.get(run.request.config.weighting)
     if fixed:
