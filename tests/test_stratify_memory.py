@@ -12,10 +12,11 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.splits.stratify import _deal, _pairs, _repair, stratify
+from core.splits.stratify import _balance, _blocks, _deal, _pairs, _repair, stratify
+from core.splits.stratify._balance import Balance, SparseBalance
+from core.splits.stratify._blocks import row_products, split_counts
 from core.splits.stratify._engine import _as_count_csr, _canonical_order, _permute_columns
 from core.splits.stratify._pairs import canonical_with_pairs, pair_columns
-from core.splits.stratify._repair import Balance, SparseBalance, row_products, split_counts
 from core.splits.stratify._sorted import entry_hash
 
 
@@ -93,7 +94,7 @@ def test_shared_columns_from_the_labels_equal_the_sparse_product(seed, n, n_cols
 @given(seed=st.integers(0, 10_000), n=st.integers(1, 60), n_cols=st.integers(1, 10), k=st.integers(2, 5))
 def test_block_sums_equal_the_whole_products(seed, n, n_cols, k):
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_repair, "_BLOCK_ENTRIES", 4)
+        patch.setattr(_blocks, "_BLOCK_ENTRIES", 4)
         patch.setattr(_deal, "_COUNT_ENTRIES", 3)
         _check_block_sums(seed, n, n_cols, k)
 
@@ -138,7 +139,7 @@ def test_polish_by_shortlists_keeps_sizes_and_mends_labels(monkeypatch, seed):
     counts.data[:] = 1
     shares = [0.7, 0.15, 0.15]
     plain = stratify(counts, shares, rng=np.random.default_rng(seed))
-    monkeypatch.setattr(_repair, "_COST_CELLS", 0)
+    monkeypatch.setattr(_balance, "_COST_CELLS", 0)
     listed = stratify(counts, shares, rng=np.random.default_rng(seed))
     for assignment in (plain, listed):
         assert np.bincount(assignment, minlength=3).tolist() == [4200, 900, 900]
@@ -177,8 +178,8 @@ def test_kept_row_pointers_a_block_at_a_time(lengths, seed, block):
     indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
     keep = np.random.default_rng(seed).random(int(indptr[-1])) < 0.5
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_repair, "_BLOCK_ENTRIES", block)
-        got = _repair._kept_indptr(indptr, keep)
+        patch.setattr(_blocks, "_BLOCK_ENTRIES", block)
+        got = _blocks._kept_indptr(indptr, keep)
     assert np.array_equal(got, np.r_[0, np.cumsum(keep)][indptr])
 
 
@@ -189,6 +190,6 @@ def test_split_counts_one_split_at_a_time_equal_the_codes(monkeypatch, weights):
     counts.data = rng.integers(1, 4, counts.nnz).astype(np.int64)
     assignment = rng.integers(0, 4, 300)
     expected = split_counts(counts, assignment, 4, weights)
-    monkeypatch.setattr(_repair, "_SPLIT_CELLS", 0)
-    monkeypatch.setattr(_repair, "_BLOCK_ENTRIES", 7)
+    monkeypatch.setattr(_blocks, "_SPLIT_CELLS", 0)
+    monkeypatch.setattr(_blocks, "_BLOCK_ENTRIES", 7)
     assert np.array_equal(split_counts(counts, assignment, 4, weights), expected)

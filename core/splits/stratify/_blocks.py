@@ -1,0 +1,112 @@
+"""Sums over the sparse counts a block of rows at a time: per split, per column, row products.
+
+:mod:`core.splits.stratify._balance` and :mod:`core.splits.stratify._repair` read the counts through these, so
+that no step holds a float copy of a large matrix (1M rows x 10,000 labels, 5M groups x 45 columns).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["row_blocks", "row_products", "split_counts"]
+
+_BLOCK_ENTRIES = 1 << 18  # sparse products read the counts this many entries at a time (a float copy: 2 MiB)
+_SPLIT_CELLS = 1 << 21  # split_counts with more columns x splits goes one split at a time (less memory)
+
+
+def _square_sums(matrix: sp.csr_matrix) -> np.ndarray:
+    """Per row, the sum of its squared counts (float64; whole numbers, exact in any order)."""
+    values = matrix.data.astype(np.float64)
+    lengths = np.diff(matrix.indptr)
+    return np.bincount(np.repeat(np.arange(matrix.shape[0]), lengths), weights=values * values, minlength=matrix.shape[0])
+
+
+def _kept_indptr(indptr: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """The row pointers of the entries ``keep`` marks: kept entries before each row's start, counted a block
+    of about ``_BLOCK_ENTRIES`` entries at a time (no count per entry of the whole matrix)."""
+    out = np.zeros(len(indptr), dtype=np.int64)
+    cuts = np.unique(np.r_[0, np.searchsorted(indptr, np.arange(0, indptr[-1], _BLOCK_ENTRIES), side="right") - 1,
+                          len(indptr) - 1]).tolist()  # fmt: skip
+    total = 0
+    for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+        start, stop = int(indptr[lo]), int(indptr[hi])
+        before = np.zeros(stop - start + 1, dtype=np.int64)
+        np.cumsum(keep[start:stop], out=before[1:])
+        out[lo + 1 : hi + 1] = total + before[indptr[lo + 1 : hi + 1] - start]
+        total += int(before[-1])
+    return out
+
+
+def row_blocks(matrix: sp.csr_matrix, entries: int = _BLOCK_ENTRIES) -> list[tuple[int, int]]:
+    """Ranges of rows of ``matrix`` holding about ``entries`` entries each, covering every row."""
+    indptr = matrix.indptr
+    cuts = np.searchsorted(indptr, np.arange(0, indptr[-1], entries), side="right") - 1
+    cuts = np.unique(np.r_[0, cuts, matrix.shape[0]]).tolist()
+    return list(zip(cuts[:-1], cuts[1:], strict=True))
+
+
+def row_products(matrix: sp.csr_matrix, dense: np.ndarray) -> np.ndarray:
+    """``matrix @ dense`` a block of rows at a time: the same values (each row's sum is its own, in the
+    same order), without a float copy of the whole of an integer ``matrix``."""
+    if matrix.dtype == np.float64 or matrix.nnz <= _BLOCK_ENTRIES:
+        return np.asarray(matrix @ dense)
+    out = np.empty((matrix.shape[0],) + dense.shape[1:])
+    for lo, hi in row_blocks(matrix):
+        out[lo:hi] = matrix[lo:hi] @ dense
+    return out
+
+
+def split_counts(counts: sp.csr_matrix, assignment: np.ndarray, k: int, weights: bool = False, out=None) -> np.ndarray:
+    """(L, k): per column and split, the units holding it (or with ``weights``, the float64 sum of their
+    counts: whole numbers, exact in any order); a block of rows at a time, so the
+    temporaries are a block's, never one code per entry.
+
+    Examples
+    --------
+    >>> split_counts(sp.csr_matrix(np.array([[1, 0], [1, 1], [0, 2]])), np.array([0, 1, 1]), 2, weights=True).tolist()
+    [[1.0, 1.0], [0.0, 3.0]]
+    """
+    cells = counts.shape[1] * k
+    if cells > _SPLIT_CELLS:  # many columns: one split at a time, so a block adds L sums, not L x k
+        return _split_counts_by_split(counts, assignment, k, weights, out)
+    given, out = out, np.zeros(cells, dtype=np.float64 if weights else np.int64)
+    indptr = counts.indptr
+    for lo, hi in row_blocks(counts, max(_BLOCK_ENTRIES, cells // 4)):  # each block adds ``cells`` sums
+        start, stop = int(indptr[lo]), int(indptr[hi])
+        code = np.repeat(assignment[lo:hi], np.diff(indptr[lo : hi + 1]))
+        code += counts.indices[start:stop].astype(np.int64) * k
+        out += np.bincount(code, weights=counts.data[start:stop] if weights else None, minlength=cells)
+    if given is not None:
+        given[...] = out.reshape(-1, k)
+        return given
+    return out.reshape(-1, k)
+
+
+def _split_counts_by_split(counts, assignment, k, weights, out=None) -> np.ndarray:
+    """:func:`split_counts` a block of rows and one split at a time (the same sums, less memory), into ``out``."""
+    n_cols = counts.shape[1]
+    if out is None:
+        out = np.zeros((n_cols, k), dtype=np.float64 if weights else np.int64)
+    else:
+        out[...] = 0
+    indptr = counts.indptr
+    for lo, hi in row_blocks(counts, 4 * _BLOCK_ENTRIES):
+        start, stop = int(indptr[lo]), int(indptr[hi])
+        split_of = np.repeat(assignment[lo:hi], np.diff(indptr[lo : hi + 1]))
+        indices = counts.indices[start:stop]
+        values = counts.data[start:stop] if weights else None
+        for split in range(k):
+            chosen = split_of == split
+            out[:, split] += np.bincount(indices[chosen], weights=None if values is None else values[chosen], minlength=n_cols)
+    return out
+
+
+def _column_split_sums(counts: sp.csr_matrix, assignment: np.ndarray, k: int, norms: bool, out: np.ndarray):
+    """Per column its total, written to ``out`` (L, k) its sum per split, and per unit its sum of squares (if
+    ``norms``, else None): float64 sums of whole numbers (exact in any order), a block of rows at a time."""
+    per_split = split_counts(counts, assignment, k, weights=True, out=out)
+    norm = None
+    if norms:
+        norm = np.concatenate([_square_sums(counts[lo:hi]) for lo, hi in row_blocks(counts, 4 * _BLOCK_ENTRIES)])
+    return per_split.sum(axis=1), norm
