@@ -361,7 +361,16 @@ def training_curves(run_id: int, epochs_done: int, smoothing: float, log_y: bool
     running = _snapshot.so_far if so_far_at is not None else None
     losses = _drawn("loss curves", lambda: figures.loss_curves(
         _snapshot.history_frame(), smoothing=smoothing, log_y=log_y, best_epoch=best_epoch, running=running))
-    return losses, _drawn("task weights", lambda: figures.weight_curves(_snapshot.weights_frame()))
+    return losses, _weight_curves(run_id, epochs_done, _snapshot)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _weight_curves(run_id: int, epochs_done: int, _snapshot) -> Drawn:
+    """The task-weight lines of a run's first ``epochs_done`` epochs: they change at epoch ends only, not with the
+    epoch under way that redraws the loss curves on every poll."""
+    from core import figures
+
+    return _drawn("task weights", lambda: figures.weight_curves(_snapshot.weights_frame()))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
