@@ -80,6 +80,8 @@ def test_time_overlap():
     assert row["status"] == "warn" and row["count"] == 1
     folds = leakage(frame, ["fold-0", "fold-1", "fold-0", "fold-1"], time_column="t", checks=("time",))
     assert _status(folds, "time") == "warn"
+    title = folds.to_frame().set_index("check").loc["time", "title"]
+    assert not {"train", "val", "val/test"} & set(title.lower().split())  # k-fold has no train or val split
 
 
 def test_near_duplicates_found_on_scaled_features():

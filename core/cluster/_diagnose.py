@@ -25,7 +25,7 @@ __all__ = ["ClusterDiagnosis", "build_diagnosis", "spread_graph", "spread_totals
 CHECK_TITLES = {
     "group": "Groups in more than one split",
     "duplicates": "Identical feature rows across splits",
-    "time": "Train time overlapping val/test time",
+    "time": "Time overlap between splits",
 }
 
 

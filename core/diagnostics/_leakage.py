@@ -45,7 +45,7 @@ CHECKS = {
     "group": "Groups in more than one split",
     "duplicates": "Identical feature rows across splits",
     "near_duplicates": "Near-duplicates across splits",
-    "time": "Train time overlapping val/test time",
+    "time": "Time overlap between splits",
     "predictor": "A single feature predicting a task",
 }
 FAST_CHECKS = ("group", "duplicates", "time")
