@@ -129,7 +129,8 @@ def test_histogram_steps_per_split_with_open_end_bins():
     assert [t.line.color for t in fig.data] == [split_color("train"), split_color("test")]
     assert fig.data[0].x.tolist() == [0.5, 1.5, 2.5]
     assert fig.data[0].y.tolist() == [0.25, 0.5, 0.25]
-    assert fig.layout.xaxis.title.text == "y (edge bins hold the outer 1% each side)"  # the tail is said
+    assert fig.layout.xaxis.title.text == "value (edge bins hold the outer 1% each side)"  # the tail is said
+    assert fig.layout.title.text.startswith("y (regression)")  # the task is named once, above
     assert "no value" in fig.layout.title.text and "test 25.0%" in fig.layout.title.text
     first, last = fig.data[0].customdata[0], fig.data[0].customdata[-1]
     assert first[3] is None and first[4] == 1.0  # the first bin also holds the values below it

@@ -145,7 +145,7 @@ def regression_histogram(
     ...     "count": [3, 1, 1, 1], "fraction": [0.75, 0.25, 0.5, 0.5]})
     >>> fig = regression_histogram(histogram)
     >>> fig.data[0].type, fig.data[0].x.tolist(), fig.layout.xaxis.title.text
-    ('scatter', [0.5, 1.5], 'y (edge bins hold the outer 1% each side)')
+    ('scatter', [0.5, 1.5], 'value (edge bins hold the outer 1% each side)')
     """
     return _single(_histogram_facet(histogram, missing), title, 340)
 

@@ -343,7 +343,7 @@ def _histogram_facet(histogram: pd.DataFrame, missing: Mapping[str, float] | Non
     if missing and any(share > 0 for share in missing.values()):
         shares = " · ".join(f"{split} {share:.1%}" for split, share in missing.items())
         title += f"<br><sup>no value: {shares}</sup>"
-    return _Facet(task=task, traces=traces, x_axis={"title": {"text": f"{task} ({OPEN_ENDS})"}},
+    return _Facet(task=task, traces=traces, x_axis={"title": {"text": f"value ({OPEN_ENDS})"}},
                   y_axis={"title": {"text": LABELLED_SHARE}, "tickformat": ".0%", "rangemode": "tozero"},
                   title=title, plot_height=FACET_HEIGHT, below=TICK_FONT + 4 + AXIS_TITLE + STANDOFF,
                   left=SHARE_TICKS + AXIS_TITLE + STANDOFF,
