@@ -413,6 +413,21 @@ def test_association_heatmap_blanks_the_diagonal():
     assert association_heatmap(matrix).data[0].text[0][2] == "n/a"
 
 
+def test_association_heatmap_names_every_one_of_twenty_tasks():
+    names = [f"Tâche n° {i} ({'longue ' * (i % 3)}mesure)" for i in range(20)]  # long accented names, as uploaded
+    rng = np.random.default_rng(0)
+    values = rng.random((20, 20))
+    matrix = pd.DataFrame((values + values.T) / 2, index=names, columns=names)
+    fig = association_heatmap(matrix)
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.yaxis.dtick == 1  # plotly skipped every other name
+    assert fig.layout.xaxis.tickangle == 30
+    heat = fig.data[0]
+    assert heat.texttemplate is None and "V = %{z:.3f}" in heat.hovertemplate  # 20 small cells: values on hover
+    assert fig.layout.height >= 20 * 30
+    few = association_heatmap(matrix.iloc[:3, :3])
+    assert few.data[0].texttemplate == "%{text}" and few.layout.xaxis.dtick == 1  # a few tasks: values in the cells
+
+
 def test_verdict_tables_colour_the_status_column():
     card = pd.DataFrame({"score": ["LD", "JS"], "name": ["Label distribution", "Worst JS"], "value": [0.01, 0.2],
                          "status": ["pass", "fail"], "threshold": ["t1", "t2"], "reading": ["r1", "r2"]})
@@ -637,3 +652,40 @@ def test_a_long_task_name_wraps_within_its_column_and_its_row_makes_room():
     scrap_title = fig.layout.annotations[0].text
     assert scrap_title.count("<b>") == 2 and "· " in scrap_title.split("<br>")[1]  # its count on a line of its own
     assert fig.layout.yaxis.domain[1] < 1  # the row's room above the plot grew with the title's lines
+
+
+def test_the_split_strip_caption_wraps_long_column_names():
+    """A time split ordered by 'each Zone de dénombrement's first Date et heure de l'entretien, then ...' ran its
+    one-line caption past both ends of the chart (new-user trial 5, item 12)."""
+    from core.figures import fold_strip
+    from core.figures._facets import text_px
+    from core.figures._split import CAPTION_PX
+
+    words = ("each Zone de dénombrement's first Date et heure de l'entretien, then Zone de dénombrement, "
+             "then Date et heure de l'entretien")
+    fig = fold_strip(pd.Series(["train", "val", "test"] * 40), ordered_by=words)
+    lines = fig.layout.xaxis.title.text.split("<br>")
+    assert len(lines) >= 2 and all(text_px(line, 13) <= CAPTION_PX for line in lines)
+    assert " ".join(lines).replace("<br>", " ").startswith("120 rows ordered by each Zone")
+    assert fig.layout.margin.b >= 50 + 18 * (len(lines) - 1)  # the extra lines have room below the strip
+    short = fold_strip(pd.Series(["train", "test"] * 5))
+    assert "<br>" not in short.layout.xaxis.title.text and short.layout.height == 210
+
+
+def test_cooccurrence_column_labels_of_twenty_tasks_do_not_overlap():
+    """20 tasks (~70 labels): the slanted column labels ran over each other (new-user trial 5, item 11); the
+    tasks' names are kept where they fit and every label reads on hover."""
+    from core.figures._cooccurrence import PLOT_PX, SIN_60, TICK_FONT
+
+    rng = np.random.default_rng(11)
+    frame = pd.DataFrame({f"Question {i:02d}": rng.integers(0, 4 if i % 2 else 2, 400) for i in range(20)})
+    tasks = [Task(c, (c,), "multiclass" if i % 2 else "binary") for i, c in enumerate(frame.columns)]
+    fig = cooccurrence_heatmap(cooccurrence(frame, tasks).to_frame(), min_support=0)
+    text = list(fig.layout.xaxis.ticktext)
+    shown = [i for i, t in enumerate(text) if t]
+    spacing = PLOT_PX / len(text)
+    assert len(text) > 40 and len(shown) >= 5
+    assert all((b - a) * spacing * SIN_60 >= TICK_FONT for a, b in zip(shown, shown[1:]))  # no two overlap
+    assert all(text[i].startswith("<b>") for i in shown)  # what is shown is a task's name
+    assert "every label on hover" in fig.layout.xaxis.title.text
+    assert all(fig.layout.yaxis.ticktext)  # the rows keep every label (a row per 12+ px)

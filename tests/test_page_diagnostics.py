@@ -362,3 +362,26 @@ def test_a_click_scrolls_the_page_to_the_drill_down_once():
     assert scripts[0].proto.unsafe_allow_javascript
     at.run()  # a run without a new click does not scroll again
     assert not [h for h in at.get("html") if "scrollIntoView" in h.proto.body]
+
+
+def test_twenty_tasks_get_an_association_heatmap_the_page_wide():
+    """A survey of 20 tasks: the association heatmap left in a 3/5 column squeezed 20 cells into ~250 px and
+    named every other task (new-user trial 5, item 11); with many tasks it takes the page's width."""
+    import numpy as np
+    import pandas as pd
+
+    from core.splits import SplitConfig
+    from core.tasks import Task
+    from tests.apptest import open_upload
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({f"Réponse {i:02d}": rng.integers(0, 2, 300) for i in range(20)})
+    frame["x"] = rng.normal(size=300)
+    tasks = tuple(Task(name, (name,), "binary") for name in frame.columns[:20])
+    at = open_upload(frame, SplitConfig(strategy="stratified"), tasks, "diagnostics")
+    assert not at.error
+    in_columns = {c.proto.id for column in at.columns for c in column.get("plotly_chart")}
+    association = chart_titled(at, "Task association")
+    assert association.proto.id not in in_columns
+    spec = json.loads(association.proto.spec)
+    assert spec["layout"]["xaxis"]["dtick"] == 1 and len(spec["data"][0]["x"]) == 20

@@ -8,7 +8,7 @@ tests draw the same figures. Every split has one colour everywhere
 from ._affinity import affinity_heatmap
 from ._comparison import strategy_comparison
 from ._cooccurrence import MIN_SUPPORT, cooccurrence_heatmap
-from ._diagnostics import association_heatmap, leakage_table, scorecard_table
+from ._diagnostics import MANY_TASKS, association_heatmap, leakage_table, scorecard_table
 from ._distribution import (
     binary_rate_bars,
     label_distribution_bars,
@@ -46,6 +46,7 @@ __all__ = [
     "split_colors",
     "split_sizes",
     "association_heatmap",
+    "MANY_TASKS",
     "cooccurrence_heatmap",
     "binary_rate_bars",
     "label_distribution_bars",

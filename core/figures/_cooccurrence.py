@@ -29,6 +29,7 @@ MEASURES = {
 TICK_FONT = 11
 AXIS_ROOM = 34  # px beside the tick labels for an axis title and its standoff
 SIN_60 = 0.866  # the column labels slant at 60 degrees
+PLOT_PX = 540  # the narrowest plot width the page gives the heatmap (half a wide page, less the row labels)
 LIFT_RANGE = 3.0  # log2 lift drawn from 1/8x to 8x; beyond is clipped to the end colours
 SEPARATOR = "#444444"
 MIN_SUPPORT = 30  # rows with the row label (in each split compared) below which a cell is faded
@@ -64,6 +65,31 @@ def _tick_text(labels: Sequence[str], parts: dict[str, tuple[str, str]], *, shor
         text.append(f"<b>{task}</b>={value}" if task != previous else value)
         previous = task
     return text
+
+
+def _thin_columns(text: list[str]) -> list[str]:
+    """The column labels that fit side by side at :data:`PLOT_PX`, the others blank (they read on hover).
+
+    Slanted labels ``TICK_FONT`` px high need ``TICK_FONT / sin 60`` px between them; with more labels than fit,
+    a task's first label (its bold name) is kept whenever it is far enough from the last one kept.
+
+    Examples
+    --------
+    >>> _thin_columns(["<b>a</b>=1", "2", "<b>b</b>=1"])
+    ['<b>a</b>=1', '2', '<b>b</b>=1']
+    >>> thinned = _thin_columns(["<b>t</b>=0"] + [str(i) for i in range(1, 80)])
+    >>> thinned[:2], sum(bool(t) for t in thinned)
+    (['<b>t</b>=0', ''], 1)
+    """
+    gap = int(np.ceil(TICK_FONT / SIN_60 / (PLOT_PX / max(len(text), 1))))
+    if gap <= 1:
+        return text
+    kept, last = [], -gap
+    for i, label in enumerate(text):
+        keep = label.startswith("<b>") and i - last >= gap
+        kept.append(label if keep else "")
+        last = i if keep else last
+    return kept
 
 
 def _boundaries(labels: Sequence[str], parts: dict[str, tuple[str, str]]) -> list[float]:
@@ -235,7 +261,7 @@ def cooccurrence_heatmap(
             hoverinfo="skip", opacity=FADED,
         ),
     ]
-    column_text, row_text = _tick_text(labels, parts, short=True), _tick_text(labels, parts)
+    column_text, row_text = _thin_columns(_tick_text(labels, parts, short=True)), _tick_text(labels, parts)
     ticks = {"tickvals": list(range(n)), "showgrid": False, "zeroline": False, "automargin": False,
              "tickfont": {"size": TICK_FONT}}
     line = {"color": SEPARATOR, "width": 1.2}
@@ -253,7 +279,8 @@ def cooccurrence_heatmap(
     bottom = max((text_px(t, TICK_FONT) for t in column_text), default=0) * SIN_60 + TICK_FONT + AXIS_ROOM
     layout = {
         "xaxis": {**ticks, "ticktext": column_text, "range": [-0.5, n - 0.5], "tickangle": -60, "side": "bottom",
-                  "title": {"text": "column label", "standoff": 6}},
+                  "title": {"text": "column label" if all(column_text) else "column label (tasks named where "
+                            "they start; every label on hover)", "standoff": 6}},
         "yaxis": {**ticks, "ticktext": row_text, "range": [n - 0.5, -0.5], "title": {"text": "row label", "standoff": 6}},
         "coloraxis": coloraxis, "plot_bgcolor": "#f7f7f7", "shapes": separators, "hovermode": "closest",
     }

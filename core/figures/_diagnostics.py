@@ -20,11 +20,15 @@ from ._facets import colorbar_room, text_px
 from ._palette import SEQUENTIAL, status_color, style
 
 SIDE_BY_SIDE = 380  # px of task names that fit under an association heatmap half a page wide
+MANY_TASKS = 12  # above this, the association heatmap takes the page's width and shows its values on hover
 
-__all__ = ["association_heatmap", "leakage_table", "scorecard_table"]
+__all__ = ["MANY_TASKS", "association_heatmap", "leakage_table", "scorecard_table"]
 
 def association_heatmap(matrix: pd.DataFrame, *, title: str = "Task association (Cramér's V)") -> go.Figure:
     """Task x task Cramér's V as a heatmap with the value in each cell; the trivial diagonal is left blank.
+
+    Every task is named on both axes; above :data:`MANY_TASKS` tasks the cells are smaller and the values show
+    on hover (the page then gives the chart its whole width).
 
     A pair with no row labelled for both tasks has no V and reads ``n/a``.
 
@@ -57,13 +61,18 @@ def association_heatmap(matrix: pd.DataFrame, *, title: str = "Task association 
     longest = max((text_px(name) for name in names), default=0.0)
     slant = longest * len(names) > SIDE_BY_SIDE  # the names may not fit side by side: keep room to slant them
     below = longest * 0.5 + 12 if slant else 16  # sin 30 degrees
-    fig.update_yaxes(autorange="reversed", title=None, automargin=False)
-    fig.update_xaxes(title=None, side="bottom", automargin=False, autotickangles=[0, 30])
+    if len(names) > MANY_TASKS:  # small cells: the value on hover, every name at 30 degrees
+        heatmap = fig.data[0]
+        heatmap.update(texttemplate=None, xgap=1, ygap=1)
+    # every task named (plotly skips every other category label when they crowd)
+    fig.update_yaxes(autorange="reversed", title=None, automargin=False, dtick=1)
+    fig.update_xaxes(title=None, side="bottom", automargin=False, dtick=1,
+                     tickangle=30 if slant else 0)
     fig.add_annotation(
         text="0 = independent, 1 = each task determines the other", xref="paper", yref="paper",
         x=0, y=1.0, yanchor="bottom", showarrow=False, font={"size": 12, "color": "#555"},
     )
-    style(fig, title=title, height=int(max(320, 100 + 44 * len(matrix) + below)))
+    style(fig, title=title, height=int(max(320, 100 + (44 if len(matrix) <= MANY_TASKS else 30) * len(matrix) + below)))
     # margins from the names' lengths (no automargin, which makes plotly.js draw the chart twice)
     right = colorbar_room("Cramér's V")
     return fig.update_layout(margin={"l": int(longest + 14), "b": int(below + 14), "r": right})

@@ -59,8 +59,8 @@ def text_px(text: str, size: float = TICK_FONT) -> float:
     return round(len(re.sub(r"<[^>]+>", "", str(text))) * size * 0.62, 2)
 
 
-def wrap_title(title: str, width: float) -> str:
-    """``title`` with its first line (the bold one) broken into lines of at most ``width`` px at the title's size.
+def wrap_title(title: str, width: float, size: float = TITLE_FONT) -> str:
+    """``title`` with its first line (the bold one) broken into lines of at most ``width`` px at font ``size``.
 
     A long task name, its kind and its labelled count would otherwise run under the next facet's title. Lines
     break before a `` · `` (the part it introduces stays whole) and, within a part too wide for a line, between
@@ -76,13 +76,13 @@ def wrap_title(title: str, width: float) -> str:
     first, sep, notes = title.partition("<br>")
     lines: list[str] = []
     for k, part in enumerate(first.split(" · ")):
-        if lines and text_px(f"{lines[-1]} · {part}", TITLE_FONT) <= width:
+        if lines and text_px(f"{lines[-1]} · {part}", size) <= width:
             lines[-1] = f"{lines[-1]} · {part}"
             continue
         words = part.split(" ")
         lines.append(f"· {words[0]}" if k else words[0])  # a part too wide for a line of its own breaks at words
         for word in words[1:]:
-            if text_px(f"{lines[-1]} {word}", TITLE_FONT) <= width:
+            if text_px(f"{lines[-1]} {word}", size) <= width:
                 lines[-1] = f"{lines[-1]} {word}"
             else:
                 lines.append(word)

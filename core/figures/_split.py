@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from ._facets import wrap_title
 from ._palette import split_colors, style
 
 MAX_STRIP_BINS = 1200  # about one bar per screen pixel column of a wide chart
+CAPTION_PX = 680  # px: the strip's caption wraps to this width (its plot area on a 1280 px laptop screen)
 
 
 def split_sizes(sizes: pd.DataFrame, *, title: str = "Split sizes") -> go.Figure:
@@ -101,5 +103,8 @@ def fold_strip(
     rows_per_bar = "1 row" if n_bins == n else f"≈{n / n_bins:,.0f} rows"
     fig.update_layout(barmode="stack", bargap=0, legend={"traceorder": "normal"})
     fig.update_yaxes(visible=False, range=[0, 1])
-    fig.update_xaxes(title=f"{n:,} rows ordered by {ordered_by} · each bar {rows_per_bar}", showticklabels=False)
-    return style(fig, title=title, height=210)
+    # long column names (a group's first time, then the group, then the time) wrap: one line ran past both ends
+    caption = wrap_title(f"{n:,} rows ordered by {ordered_by} · each bar {rows_per_bar}", CAPTION_PX, size=13)
+    more = caption.count("<br>") * 18
+    fig.update_xaxes(title=caption, showticklabels=False)
+    return style(fig, title=title, height=210 + more).update_layout(margin_b=50 + more)

@@ -10,7 +10,7 @@ import streamlit as st
 from core.data import Dataset
 from core.diagnostics import dealt_groups, recommend_strategy
 from core.errors import TaskSplitError
-from core.figures import MIN_SUPPORT, Condition, Drill, drill_from_points, drill_rows
+from core.figures import MANY_TASKS, MIN_SUPPORT, Condition, Drill, drill_from_points, drill_rows
 from core.report import comparison_configs as strategy_configs
 from core.splits import STRATEGIES, WHOLE, SplitConfig
 from core.tasks import MISSING, Task, label_name
@@ -194,7 +194,7 @@ def explore(work: Work, events: dict[str, object]) -> None:
         return
     association = compute.task_association(*work.key, work.frame, work.assignment)
     chosen = split if split in association.matrices and not difference else WHOLE
-    left, _ = st.columns([3, 2])
+    left = st.container() if len(tasks) > MANY_TASKS else st.columns([3, 2])[0]  # many tasks: small cells, whole width
     left.plotly_chart(compute.association_figure(*work.key, chosen, work.frame, work.assignment), width="stretch",
                       key=K.ASSOCIATION)
     drill_down(work, events)
