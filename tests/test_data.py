@@ -206,3 +206,16 @@ def test_fingerprint_changes_with_content():
 
     assert dataset_from_frame(frame, name="x").fingerprint != a.fingerprint
     assert dataset_from_frame(a.frame.copy(), name="y").fingerprint == a.fingerprint
+
+
+def test_windows_1252_text_keeps_its_curly_quotes_euros_and_ligatures():
+    """New-user test 5, item 3: a French Excel export (Windows-1252) was read as Latin-1, so ’ € œ became invisible
+    control characters in names and labels (``Note d\\x92évaluation``, ``Prix \\x80``)."""
+    raw = "Nom;Note d’évaluation;Prix €\nŒuvre;très bien;1,5\nCœur;“moyen”;2\n".encode("cp1252")
+    with pytest.warns(UserWarning, match=r"read as Latin-1 \(Windows-1252"):
+        frame = read_table(raw, "évaluations.csv")
+    assert frame.columns.tolist() == ["Nom", "Note d’évaluation", "Prix €"]
+    assert frame["Nom"].tolist() == ["Œuvre", "Cœur"] and frame["Note d’évaluation"].tolist()[1] == "“moyen”"
+    assert frame["Prix €"].tolist() == [1.5, 2.0]
+    undefined = "a,b\nx\x81y,1\n".encode("latin-1")  # 0x81 has no Windows-1252 character: Latin-1 as before
+    assert read_table(undefined, "odd.csv")["a"].tolist() == ["x\x81y"]

@@ -133,23 +133,37 @@ def _content_kind(raw: bytes) -> str:
     return "binary" if controls > 0.01 * max(1, len(text[:8192])) else "text"
 
 
+def _decoded(raw: bytes) -> tuple[str, str]:
+    """``(text, encoding)``: UTF-8 (with or without a byte-order mark), else Windows-1252, else Latin-1 (which
+    decodes every byte).
+
+    Windows-1252 is what Excel writes on a Western-European Windows: Latin-1 with printable characters in
+    0x80-0x9F (``’`` 0x92, ``€`` 0x80, ``œ`` 0x9C), which Latin-1 reads as invisible control characters.
+
+    Examples
+    --------
+    >>> _decoded("Prix €, l’été".encode("cp1252"))
+    ('Prix €, l’été', 'cp1252')
+    """
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1"), "latin-1"
+
+
 def _decode(raw: bytes) -> str:
-    """UTF-8 (with or without a byte-order mark), else Latin-1, which decodes every byte."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+    return _decoded(raw)[0]
 
 
 def _read_text(raw: bytes, name: str, extension: str) -> pd.DataFrame:
-    encoding = "utf-8-sig"
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError:
-        encoding = "latin-1"  # decodes every byte, so this never fails
-        text = raw.decode(encoding)
+    text, encoding = _decoded(raw)
+    if encoding != "utf-8-sig":
+        shown = "Latin-1 (Windows-1252, as Excel saves text on Western-European Windows)" if encoding == "cp1252" \
+            else "Latin-1"
         warnings.warn(
-            f"{name} is not UTF-8, so it was read as Latin-1; if accented letters look wrong, save it as UTF-8.",
+            f"{name} is not UTF-8, so it was read as {shown}; if accented letters look wrong, save it as UTF-8.",
             UserWarning, stacklevel=3,
         )
     if not text.strip():
