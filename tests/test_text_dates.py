@@ -200,3 +200,10 @@ def test_iso_times_with_different_offsets_order_as_instants():
     frame = read_table(raw, "mixed.csv")
     assert str(frame["when"].dt.tz) == "UTC"
     assert frame["when"].dt.strftime("%H:%M").tolist() == ["08:30", "09:00", "09:00"]
+
+
+def test_plain_iso_dates_are_no_offsets():
+    """A date's day (``-11``) is no UTC offset: plain dates stay naive."""
+    frame = read_table(b"d,t,y\n2010-07-11,2010-07-11 08:00,1\n2010-08-12,2010-08-12 09:30:00,0\n", "days.csv")
+    assert frame["d"].dt.tz is None and frame["t"].dt.tz is None
+    assert frame["d"].dt.strftime("%Y-%m-%d").tolist() == ["2010-07-11", "2010-08-12"]

@@ -73,7 +73,7 @@ def parse_text_dates(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 def _iso_dates(series: pd.Series) -> pd.Series:
     """ISO dates as datetimes; with UTC offsets, in their one offset (``+02:00`` stays the local time it says),
     or in UTC when they differ (``Z`` beside ``+02:00``), so that they order as the instants they are."""
-    offsets = series.dropna().str.extract(r"(Z|[+-]\d{2}(?::?\d{2})?)$", expand=False)
+    offsets = series.dropna().str.extract(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s?(Z|[+-]\d{2}(?::?\d{2})?)$", expand=False)
     if offsets.isna().all():
         return pd.to_datetime(series, format="ISO8601", errors="coerce")
     parsed = pd.to_datetime(series, format="ISO8601", errors="coerce", utc=True)
