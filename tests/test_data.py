@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -219,3 +221,21 @@ def test_windows_1252_text_keeps_its_curly_quotes_euros_and_ligatures():
     assert frame["Prix €"].tolist() == [1.5, 2.0]
     undefined = "a,b\nx\x81y,1\n".encode("latin-1")  # 0x81 has no Windows-1252 character: Latin-1 as before
     assert read_table(undefined, "odd.csv")["a"].tolist() == ["x\x81y"]
+
+
+def test_ids_and_codes_written_with_leading_zeros_stay_text():
+    """New-user test 5, item 6: `00001` and an area code `0264` were read as 1 and 264, so the exported assignment's
+    id column no longer joined back onto the user's ids. CSV/TSV (quoted or not) and JSON strings keep them."""
+    frame = pd.DataFrame({"N° questionnaire": [f"{i:05d}" for i in range(1, 41)],
+                          "Zone": [f"{z:04d}" for z in [264, 1021, 87, 3] * 10],
+                          "count": [str(i % 7) for i in range(40)], "score": [f"{i / 3:.2f}" for i in range(40)]})
+    frame.loc[5, "Zone"] = None
+    expected = {"N° questionnaire": frame["N° questionnaire"].tolist(), "Zone": frame["Zone"].tolist()}
+    tsv = frame.to_csv(sep="\t", index=False, quoting=csv.QUOTE_NONNUMERIC).encode("cp1252")
+    as_json = frame.to_json(orient="records").encode()
+    for raw, name in ((tsv, "survey.tsv"), (frame.to_csv(index=False).encode(), "survey.csv"), (as_json, "survey.json")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the TSV is Windows-1252: said in a warning
+            read = read_table(raw, name)
+        assert {c: read[c].where(read[c].notna(), None).tolist() for c in expected} == expected, name
+        assert pd.api.types.is_numeric_dtype(read["count"]) and pd.api.types.is_numeric_dtype(read["score"]), name

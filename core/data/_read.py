@@ -12,6 +12,7 @@ import json
 import os
 import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -179,7 +180,43 @@ def _read_text(raw: bytes, name: str, extension: str) -> pd.DataFrame:
         raise DataError(f"{name} could not be read as a table ({error}); re-export it as CSV.") from None
     if delimiter != ",":  # in a comma-separated file "1,5" is two fields or a quoted list, never a number
         frame = _parse_decimal_commas(frame, raw, delimiter, encoding)
+    frame = _keep_zero_padded_text(frame, lambda columns, rows: pd.read_csv(
+        io.BytesIO(raw), sep=delimiter, encoding=encoding, engine="c", dtype=str, usecols=columns, nrows=rows,
+        low_memory=False))
     return parse_text_dates(frame, name)
+
+
+_SAMPLE_ROWS = 5_000  # the rows looked at for zero-padded numbers before a column is read again as text
+
+
+def _zero_padded(values: pd.Series) -> bool:
+    """Whether text values are whole numbers, some written with leading zeros (``00042``, ``0264``): ids and codes."""
+    present = values.dropna()
+    if present.empty or not all(isinstance(value, str) for value in present.head(_SAMPLE_ROWS)):
+        return False
+    present = present.astype(str).str.strip()
+    return bool(present.str.fullmatch(r"\d+").all() and present.str.match(r"0\d").any())
+
+
+def _keep_zero_padded_text(frame: pd.DataFrame, as_text: Callable[[list[str], int | None], pd.DataFrame]
+                           ) -> pd.DataFrame:
+    """Number columns the file writes with leading zeros, as the text they are: a questionnaire number ``00042`` or
+    an area code ``0264`` read as 42 and 264 no longer joins back onto the user's ids, and reads as a quantity.
+
+    ``as_text(columns, rows)`` reads those columns (the first ``rows`` rows, or every row) as text; the first rows
+    decide, so a file without such columns costs one read of a few thousand rows.
+    """
+    numbers = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c]) or (
+        pd.api.types.is_float_dtype(frame[c]) and frame[c].isna().any())]
+    if not numbers:
+        return frame
+    sample = as_text(numbers, _SAMPLE_ROWS)
+    padded = [c for c in numbers if _zero_padded(sample[c])]
+    if padded:
+        text = as_text(padded, None)
+        for column in padded:
+            frame[column] = text[column].str.strip()
+    return frame
 
 
 # Whole columns only: every value must fit, or the column stays text.
@@ -285,6 +322,10 @@ def _read_json(raw: bytes, name: str, extension: str) -> pd.DataFrame:
         except ValueError:
             continue
         if isinstance(frame, pd.DataFrame):
+            if re.search(r'"0\d+"', text):  # "00042" is a JSON string: pandas made it 42
+                orient = None if lines else "records"
+                frame = _keep_zero_padded_text(frame, lambda columns, rows: pd.read_json(
+                    io.StringIO(text), lines=lines, orient=orient, dtype=False)[columns])
             return parse_text_dates(frame, name)
     raise DataError(f"{name} is not JSON records or JSON lines; export it as a list of objects, one per row.")
 
