@@ -380,13 +380,19 @@ def _verdict(threshold: Threshold, value: float, chance: Chance, not_judged, by_
 def _infinite(score: str, by_split) -> str:
     """LD or LPD of a split in which a label (pair) has no negative row: a sentence instead of ``inf``."""
     column = "ld" if score == "LD" else "lpd"
-    where = [str(name) for name, v in zip(by_split["split"], by_split[column], strict=True) if math.isinf(v)]
+    where = [(str(name), rows) for name, v, rows in zip(by_split["split"], by_split[column], by_split["rows"],
+                                                         strict=True) if math.isinf(v)]
+    counts = by_split["labels_on_every_row"] if "labels_on_every_row" in by_split else None
+    if score == "LD" and counts is not None:
+        many = dict(zip(by_split["split"].astype(str), counts, strict=True))
+        where = [(f"{name} ({many[name]:,} label{'s' if many[name] != 1 else ''})", rows) for name, rows in where]
     item = "label" if score == "LD" else "label pair"
-    places = ", ".join(where) if where else "some split"
-    return (
-        f"in {places}, some {item} is on every row, so its positive-to-negative ratio divides by zero; this happens "
-        "when a split holds very few rows."
-    )
+    places = ", ".join(name for name, _ in where) if where else "some split"
+    small = where and min(rows for _, rows in where) < 30
+    why = ("a split holds very few rows" if small else
+           f"the {item} is on every row there though not in the whole data: a period, place or group all of one "
+           "kind (the label distributions below show which)")
+    return f"in {places}, some {item} is on every row, so its positive-to-negative ratio divides by zero: {why}."
 
 
 def _short(row) -> str:
