@@ -381,7 +381,7 @@ def test_an_infinite_ld_says_how_many_labels_and_why_not_few_rows():
     card = scorecard(split_quality(Y, assignment), worst_js=0.5, strategy="time").set_index("score")
     reading = card.loc["LD", "reading"]
     assert "in val (1 label), test (1 label), some label is on every row" in reading, reading
-    assert "very few rows" not in reading and "a period, place or group all of one kind" in reading
+    assert "very few rows" not in reading and "rows are of one kind, as a period, place or group can be" in reading
     tiny = np.where(np.arange(n) < 990, "train", "test")  # 10 test rows, all urban: few rows is the reason
     reading = scorecard(split_quality(Y, tiny), worst_js=0.5, strategy="time").set_index("score").loc["LD", "reading"]
     assert "a split holds very few rows" in reading, reading

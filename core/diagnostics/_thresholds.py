@@ -390,8 +390,8 @@ def _infinite(score: str, by_split) -> str:
     places = ", ".join(name for name, _ in where) if where else "some split"
     small = where and min(rows for _, rows in where) < 30
     why = ("a split holds very few rows" if small else
-           f"the {item} is on every row there though not in the whole data: a period, place or group all of one "
-           "kind (the label distributions below show which)")
+           "the split's rows are of one kind, as a period, place or group can be (the label distributions below "
+           "show which)")
     return f"in {places}, some {item} is on every row, so its positive-to-negative ratio divides by zero: {why}."
 
 
