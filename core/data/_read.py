@@ -323,9 +323,8 @@ def _read_json(raw: bytes, name: str, extension: str) -> pd.DataFrame:
             continue
         if isinstance(frame, pd.DataFrame):
             if re.search(r'"0\d+"', text):  # "00042" is a JSON string: pandas made it 42
-                orient = None if lines else "records"
-                frame = _keep_zero_padded_text(frame, lambda columns, rows: pd.read_json(
-                    io.StringIO(text), lines=lines, orient=orient, dtype=False)[columns])
+                frame = _keep_zero_padded_text(frame, lambda columns, rows, lines=lines: pd.read_json(
+                    io.StringIO(text), lines=lines, orient=None if lines else "records", dtype=False)[columns])
             return parse_text_dates(frame, name)
     raise DataError(f"{name} is not JSON records or JSON lines; export it as a list of objects, one per row.")
 
