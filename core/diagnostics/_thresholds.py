@@ -49,6 +49,7 @@ __all__ = [
     "NEAR_DUPLICATE_DISTANCE",
     "NEAR_DUPLICATE_WARN_SHARE",
     "NEAR_DUPLICATE_FAIL_SHARE",
+    "NEAR_DUPLICATE_CHANCE_FACTOR",
     "PREDICTOR_WARN",
     "PREDICTOR_FAIL",
     "PREDICTOR_SAMPLE",
@@ -272,6 +273,9 @@ DUPLICATE_FAIL_SHARE = 0.01  # identical feature rows across splits: any warns, 
 NEAR_DUPLICATE_DISTANCE = 0.01  # RMS distance over scaled features, in robust standard deviations (IQR / 1.349)
 NEAR_DUPLICATE_WARN_SHARE = 0.01  # share of sampled val/test rows with a near-duplicate in train
 NEAR_DUPLICATE_FAIL_SHARE = 0.05
+# a failing share is only a warning when rows of one split are near each other this often, times this factor:
+# coarse features (ages, counts) put distinct rows this close by chance, whatever the split
+NEAR_DUPLICATE_CHANCE_FACTOR = 2
 NEAR_DUPLICATE_SAMPLE = 100_000  # train rows searched at most
 NEAR_DUPLICATE_QUERIES = 5_000  # val/test rows looked up at most
 PREDICTOR_WARN = 0.95  # AUC (classes) or R² (regression) of one feature alone
@@ -382,7 +386,7 @@ def _infinite(score: str, by_split) -> str:
     column = "ld" if score == "LD" else "lpd"
     where = [(str(name), rows) for name, v, rows in zip(by_split["split"], by_split[column], by_split["rows"],
                                                          strict=True) if math.isinf(v)]
-    counts = by_split["labels_on_every_row"] if "labels_on_every_row" in by_split else None
+    counts = by_split.get("labels_on_every_row")
     if score == "LD" and counts is not None:
         many = dict(zip(by_split["split"].astype(str), counts, strict=True))
         where = [(f"{name} ({many[name]:,} label{'s' if many[name] != 1 else ''})", rows) for name, rows in where]
