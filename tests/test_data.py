@@ -239,3 +239,19 @@ def test_ids_and_codes_written_with_leading_zeros_stay_text():
             read = read_table(raw, name)
         assert {c: read[c].where(read[c].notna(), None).tolist() for c in expected} == expected, name
         assert pd.api.types.is_numeric_dtype(read["count"]) and pd.api.types.is_numeric_dtype(read["score"]), name
+
+
+def test_a_french_surveys_number_and_area_code_are_guessed_whatever_their_names():
+    """New-user test 5, item 13: role hints read English names only, so `N° questionnaire` was no id guess and the
+    area code `Zone de dénombrement` (15 women each) got no 'Use it as the group' offer."""
+    from core.data import repeated_id_candidates, suggest_roles
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"N° questionnaire": [f"{i:05d}" for i in range(1, 301)],
+                          "Zone de dénombrement": [f"{z:04d}" for z in np.repeat(rng.permutation(400)[:20], 15)],
+                          "No. of children": rng.integers(0, 6, 300), "Âge": rng.integers(15, 50, 300)})
+    roles = suggest_roles(frame)
+    assert roles.id_column == "N° questionnaire"
+    found = [c.column for c in repeated_id_candidates(frame)]
+    assert found == ["Zone de dénombrement"], found  # a count named "No. of ..." is no unit
+    assert suggest_roles(frame.rename(columns={"N° questionnaire": "Numéro d'ordre"})).id_column == "Numéro d'ordre"

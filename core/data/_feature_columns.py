@@ -39,6 +39,18 @@ def _integer_or_text(series: pd.Series) -> bool:
     )
 
 
+def zero_padded_codes(series: pd.Series) -> bool:
+    """Whether a text column holds whole numbers some of which have leading zeros: ids and codes (``00042``).
+
+    Examples
+    --------
+    >>> zero_padded_codes(pd.Series(["0264", "1021", None])), zero_padded_codes(pd.Series(["264", "1021"]))
+    (True, False)
+    """
+    text = not pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    return text and _digit_text(series) == "codes"
+
+
 def _digit_text(series: pd.Series, sample: int = 500) -> str | None:
     """How text of whole numbers is written: ``"codes"`` when some value has a leading zero (``00042``, ``0264``:
     an id or a code, never a quantity), ``"numbers"`` when every value is digits (``42``), else None."""
