@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -206,3 +208,50 @@ def test_fingerprint_changes_with_content():
 
     assert dataset_from_frame(frame, name="x").fingerprint != a.fingerprint
     assert dataset_from_frame(a.frame.copy(), name="y").fingerprint == a.fingerprint
+
+
+def test_windows_1252_text_keeps_its_curly_quotes_euros_and_ligatures():
+    """New-user test 5, item 3: a French Excel export (Windows-1252) was read as Latin-1, so ’ € œ became invisible
+    control characters in names and labels (``Note d\\x92évaluation``, ``Prix \\x80``)."""
+    raw = "Nom;Note d’évaluation;Prix €\nŒuvre;très bien;1,5\nCœur;“moyen”;2\n".encode("cp1252")
+    with pytest.warns(UserWarning, match=r"read as Latin-1 \(Windows-1252"):
+        frame = read_table(raw, "évaluations.csv")
+    assert frame.columns.tolist() == ["Nom", "Note d’évaluation", "Prix €"]
+    assert frame["Nom"].tolist() == ["Œuvre", "Cœur"] and frame["Note d’évaluation"].tolist()[1] == "“moyen”"
+    assert frame["Prix €"].tolist() == [1.5, 2.0]
+    undefined = "a,b\nx\x81y,1\n".encode("latin-1")  # 0x81 has no Windows-1252 character: Latin-1 as before
+    assert read_table(undefined, "odd.csv")["a"].tolist() == ["x\x81y"]
+
+
+def test_ids_and_codes_written_with_leading_zeros_stay_text():
+    """New-user test 5, item 6: `00001` and an area code `0264` were read as 1 and 264, so the exported assignment's
+    id column no longer joined back onto the user's ids. CSV/TSV (quoted or not) and JSON strings keep them."""
+    frame = pd.DataFrame({"N° questionnaire": [f"{i:05d}" for i in range(1, 41)],
+                          "Zone": [f"{z:04d}" for z in [264, 1021, 87, 3] * 10],
+                          "count": [str(i % 7) for i in range(40)], "score": [f"{i / 3:.2f}" for i in range(40)]})
+    frame.loc[5, "Zone"] = None
+    expected = {"N° questionnaire": frame["N° questionnaire"].tolist(), "Zone": frame["Zone"].tolist()}
+    tsv = frame.to_csv(sep="\t", index=False, quoting=csv.QUOTE_NONNUMERIC).encode("cp1252")
+    as_json = frame.to_json(orient="records").encode()
+    for raw, name in ((tsv, "survey.tsv"), (frame.to_csv(index=False).encode(), "survey.csv"), (as_json, "survey.json")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the TSV is Windows-1252: said in a warning
+            read = read_table(raw, name)
+        assert {c: read[c].where(read[c].notna(), None).tolist() for c in expected} == expected, name
+        assert pd.api.types.is_numeric_dtype(read["count"]) and pd.api.types.is_numeric_dtype(read["score"]), name
+
+
+def test_a_french_surveys_number_and_area_code_are_guessed_whatever_their_names():
+    """New-user test 5, item 13: role hints read English names only, so `N° questionnaire` was no id guess and the
+    area code `Zone de dénombrement` (15 women each) got no 'Use it as the group' offer."""
+    from core.data import repeated_id_candidates, suggest_roles
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"N° questionnaire": [f"{i:05d}" for i in range(1, 301)],
+                          "Zone de dénombrement": [f"{z:04d}" for z in np.repeat(rng.permutation(400)[:20], 15)],
+                          "No. of children": rng.integers(0, 6, 300), "Âge": rng.integers(15, 50, 300)})
+    roles = suggest_roles(frame)
+    assert roles.id_column == "N° questionnaire"
+    found = [c.column for c in repeated_id_candidates(frame)]
+    assert found == ["Zone de dénombrement"], found  # a count named "No. of ..." is no unit
+    assert suggest_roles(frame.rename(columns={"N° questionnaire": "Numéro d'ordre"})).id_column == "Numéro d'ordre"

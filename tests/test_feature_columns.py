@@ -180,3 +180,37 @@ def test_a_date_column_that_is_not_the_time_role_is_no_default_feature():
     assert "interview_date" not in features and "hours" in features
     assert "Time column" in date_columns(data.frame)["interview_date"]
     assert "interview_date" not in id_like_columns(data.frame)  # a date is no id
+
+
+def survey_with_text_ids(n: int = 600, seed: int = 5) -> pd.DataFrame:
+    """A survey as a Parquet or JSON export holds it (new-user trial 5): the questionnaire number and the area code
+    as zero-padded text, each row's answers copied from one of 40 respondents (a resampled register)."""
+    rng = np.random.default_rng(seed)
+    source = rng.integers(0, 40, n)
+    return pd.DataFrame({
+        "N° questionnaire": pd.array([f"{i:06d}" for i in range(1, n + 1)], dtype="string"),
+        "Zone": [f"{z:04d}" for z in rng.integers(1, 300, n)],
+        "Âge": (18 + source % 30).astype("int64"),
+        "Poids": (0.5 + source / 40).round(4),
+        "Religion": np.array(["Catholique", "Protestante", "Autre"])[source % 3],
+        "y": rng.integers(0, 2, n),
+    })
+
+
+def test_zero_padded_text_ids_and_codes_are_id_like_not_numbers():
+    frame = survey_with_text_ids()
+    found = id_like_columns(frame)
+    assert set(found) == {"N° questionnaire", "Zone"}, found
+    assert "every row" in found["N° questionnaire"]
+    assert feature_columns(frame, [Task("y", ("y",), "binary")]) == ["Âge", "Poids", "Religion"]
+    # whole numbers saved as text (no leading zero) are judged as an integer column: unique per row only
+    counts = frame.assign(Zone=frame["Zone"].str.lstrip("0"), n=[str(i) for i in range(len(frame))])
+    assert set(id_like_columns(counts)) == {"N° questionnaire", "n"}
+
+
+def test_the_duplicate_check_sees_copied_rows_behind_a_zero_padded_text_id():
+    frame = survey_with_text_ids()
+    assignment = np.where(np.arange(len(frame)) % 5 == 0, "test", "train")
+    report = leakage(frame, assignment, tasks=[Task("y", ("y",), "binary")], checks=("duplicates",))
+    duplicates = report.to_frame().set_index("check").loc["duplicates"]
+    assert duplicates["status"] == "fail" and "of 3 feature columns" in duplicates["detail"], duplicates["detail"]

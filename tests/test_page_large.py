@@ -341,3 +341,31 @@ def test_a_large_leakage_table_takes_the_exact_checks_and_the_rest_from_the_samp
     on_sample = table["detail"].str.startswith("On a random sample of 400 rows: ")
     assert sorted(table.index[on_sample]) == ["near_duplicates", "predictor", "time"]
     assert table.loc["group", "detail"] == exact.set_index("check").loc["group", "detail"]
+
+
+def test_opening_the_whole_table_keeps_the_work_done_on_a_file_of_it(cluster, folder):
+    """New-user test 5, item 2: tasks (one a multi-label task made on the page), roles and split picked on an upload
+    of one part of the table are kept when the whole table is opened by path, as a corrected upload keeps them;
+    before, all of them were dropped without a word."""
+    from dashboard import state
+
+    at = open_app()
+    at.radio(key="data_source").set_value("Upload a file").run()
+    part = (folder / "part-000.parquet").read_bytes()
+    at.file_uploader(key="data_upload").set_value(("part-000.parquet", part, "application/octet-stream")).run()
+    fingerprint = at.session_state[state.DATASET].fingerprint
+    at.selectbox(key=f"data_group_{fingerprint}").select("user").run()
+    at.multiselect(key=f"data_tasks_{fingerprint}").set_value(["dwell"]).run()
+    at.text_input(key="data_combine_name").input("actions")
+    at.multiselect(key="data_combine_columns").set_value(["click", "buy"])
+    at.button(key="FormSubmitter:data_combine-Add task").click().run()
+    assert not at.exception and not at.error
+    tasks = at.session_state[state.TASKS]
+    assert [(t.name, t.kind) for t in tasks] == [("dwell", "regression"), ("actions", "multilabel")]
+
+    open_path(at, str(folder), sample_rows=1_000)
+    assert not at.exception and not at.error
+    data = at.session_state[state.DATASET]
+    assert data.n_rows == 1_000 and data.group_column == "user"
+    assert at.session_state[state.TASKS] == tasks
+    assert any(info.value.startswith("Kept the 2 task(s)") for info in at.info), [i.value for i in at.info]

@@ -150,3 +150,18 @@ def test_a_cancelled_run_shows_as_cancelled_without_a_test_metric(cli_runs, tmp_
     table = runs_table(open_model(folder))
     assert set(table["status"]) == {"cancelled"}
     assert table["test"].isna().all() and table["trees"].isna().all() and table["best val"].notna().all()
+
+
+def test_runs_of_other_data_are_named_as_such_and_not_picked_by_default(cli_runs):
+    """New-user test 5, item 9: after opening another dataset, its Model page showed the first dataset's run (other
+    tasks, other data) in the table, its 'loses to' lines and its curves, with nothing naming that data."""
+    at = open_app(dataset="penguins")
+    at.session_state[K.RUNS_DIR] = str(cli_runs)
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    table = runs_table(at)
+    assert set(table["data"]) == {"wagepan (other data)"}, table["data"].tolist()
+    lines = [line.strip() for i in at.info for line in i.value.split("\n") if line.strip().startswith("hard ·")]
+    assert all("· wagepan (other data): On " in line for line in lines), lines
+    wagepan = open_model(cli_runs)  # the run's own data: the split it was made on, or another split of wagepan
+    assert set(runs_table(wagepan)["data"]) <= {"this split", "this data, another split"}

@@ -203,7 +203,7 @@ def test_an_infinite_ld_reads_as_a_sentence():
     reading = card.loc["LD", "reading"]
     assert math.isinf(card.loc["LD", "value"])
     assert "inf" not in reading.replace("infinite", ""), reading  # was "LD inf: ... by inf on average, inf×"
-    assert reading.startswith("LD is infinite: in test, some label is on every row")
+    assert reading.startswith("LD is infinite: in test (1 label), some label is on every row")
 
 
 def test_the_comparison_says_why_each_strategy_got_its_status():
@@ -366,3 +366,22 @@ def test_a_regression_targets_ks_warning_is_not_told_to_merge_classes():
         assert card.loc["KS", "status"] == "fail"
         reading = card.loc["KS", "reading"]
         assert "merge rare classes" not in reading and "more bins" in reading, reading
+
+
+def test_an_infinite_ld_says_how_many_labels_and_why_not_few_rows():
+    """New-user test 5, item 10: a time split whose val and test (645 rows each) are all town rows (towns surveyed
+    last) read 'some label is on every row ... this happens when a split holds very few rows'."""
+    from core.diagnostics import scorecard, split_quality
+
+    n = 1_000
+    urban = (np.arange(n) >= 500).astype(int)  # rows 500.. are all urban; val and test hold only them
+    rural_flag = 1 - urban
+    Y = np.column_stack([urban, rural_flag, np.arange(n) % 2])
+    assignment = np.where(np.arange(n) < 600, "train", np.where(np.arange(n) < 800, "val", "test"))
+    card = scorecard(split_quality(Y, assignment), worst_js=0.5, strategy="time").set_index("score")
+    reading = card.loc["LD", "reading"]
+    assert "in val (1 label), test (1 label), some label is on every row" in reading, reading
+    assert "very few rows" not in reading and "rows are of one kind, as a period, place or group can be" in reading
+    tiny = np.where(np.arange(n) < 990, "train", "test")  # 10 test rows, all urban: few rows is the reason
+    reading = scorecard(split_quality(Y, tiny), worst_js=0.5, strategy="time").set_index("score").loc["LD", "reading"]
+    assert "a split holds very few rows" in reading, reading

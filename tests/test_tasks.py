@@ -19,6 +19,7 @@ from core.tasks import (
     indicator_block,
     indicator_matrix,
     infer_kind,
+    label_notes,
     make_task,
     parse_task_spec,
     quantile_bins,
@@ -272,3 +273,21 @@ def test_flags_spelt_in_words_form_a_multilabel_task_and_other_words_do_not():
     assert encoded.matrix.toarray().tolist() == [[1, 0, 1], [0, 1, 0], [0, 1, 1], [1, 0, 1], [0, 1, 0]]
     with pytest.raises(DataError, match="must all hold 0/1"):
         make_task(frame, "mixed", ("Union", "Sector"))
+
+
+def test_a_regression_value_far_outside_the_rest_is_said_with_the_fix():
+    """New-user test 5, item 7: one 999 ('unknown') among 0-13 children was never mentioned, yet it stretched the
+    task's scale: its first-epoch loss was 84 times smaller than another task's and the task 'hurt' from sharing."""
+    rng = np.random.default_rng(5)
+    children = rng.poisson(2.5, 4_000).astype(float)
+    children[1234] = 999
+    frame = pd.DataFrame({"Enfants nés vivants": children, "income": rng.lognormal(8, 1.5, 4_000),
+                          "score": np.r_[rng.normal(50, 5, 3_950), [-999.0] * 50]})
+    notes = {name: label_notes(frame, make_task(frame, name, name, "regression")) for name in frame.columns}
+    assert notes["income"] == ()  # a long tail is no outlier
+    (note,) = notes["Enfants nés vivants"]
+    assert note.startswith(f"Enfants nés vivants: 1 row holds 999, far above every other value (0 to "
+                           f"{np.sort(children)[-2]:.0f})")
+    assert "missing answer" in note and "Empty or correct it in the file" in note and "\n" not in note
+    (note,) = notes["score"]
+    assert note.startswith("score: 50 rows hold -999, far below every other value") and "them" in note

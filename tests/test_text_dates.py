@@ -171,3 +171,39 @@ def test_two_digit_years_after_slashes_are_dates_and_dotted_versions_stay_text()
 def test_dates_written_with_two_separators_in_one_column_are_read_alike():
     read = read_table(b"d,y\n17.09.1987,1\n06/11/1989,0\n", "mixed.csv")
     assert read["d"].dt.strftime("%Y-%m-%d").tolist() == ["1987-09-17", "1989-11-06"]
+
+
+def interviews(n: int = 300, seed: int = 5) -> pd.DataFrame:
+    """Interviews stamped by tablets with their UTC offset (new-user test 5, item 4), in no particular order."""
+    rng = np.random.default_rng(seed)
+    when = pd.Timestamp("1988-02-01 08:00") + pd.to_timedelta(rng.integers(0, 280 * 24 * 60, n), unit="min")
+    return pd.DataFrame({"Interview": when.strftime("%Y-%m-%dT%H:%M:00+02:00"), "x": rng.normal(size=n),
+                         "y": rng.integers(0, 2, n)})
+
+
+def test_iso_times_with_a_utc_offset_are_dates_and_the_time_role():
+    frame = interviews()
+    data = load_file(frame.to_csv(sep="\t", index=False).encode(), "interviews.tsv")
+    times = data.frame["Interview"]
+    assert pd.api.types.is_datetime64_any_dtype(times) and str(times.dt.tz) == "UTC+02:00"
+    assert times.dt.strftime("%Y-%m-%dT%H:%M:00+02:00").tolist() == frame["Interview"].tolist()  # local time kept
+    assert data.time_column == "Interview"
+    result = split(data.frame, [Task("y", ("y",), "binary")], SplitConfig(strategy="time", time_column="Interview"))
+    order = times.sort_values().index
+    codes = pd.Series(result.assignment).map({"train": 0, "val": 1, "test": 2})[order]
+    assert codes.is_monotonic_increasing
+
+
+def test_iso_times_with_different_offsets_order_as_instants():
+    """``Z`` beside ``+02:00`` (a server's and a tablet's clock): read in UTC, 10:30+02:00 comes before 09:00Z."""
+    raw = b"when,y\n1988-10-17T10:30:00+02:00,1\n1988-10-17T09:00:00Z,0\n1988-10-17 11:00:00 +0200,1\n"
+    frame = read_table(raw, "mixed.csv")
+    assert str(frame["when"].dt.tz) == "UTC"
+    assert frame["when"].dt.strftime("%H:%M").tolist() == ["08:30", "09:00", "09:00"]
+
+
+def test_plain_iso_dates_are_no_offsets():
+    """A date's day (``-11``) is no UTC offset: plain dates stay naive."""
+    frame = read_table(b"d,t,y\n2010-07-11,2010-07-11 08:00,1\n2010-08-12,2010-08-12 09:30:00,0\n", "days.csv")
+    assert frame["d"].dt.tz is None and frame["t"].dt.tz is None
+    assert frame["d"].dt.strftime("%Y-%m-%d").tolist() == ["2010-07-11", "2010-08-12"]

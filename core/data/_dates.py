@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import re
 import warnings
+from datetime import timedelta, timezone
 
 import pandas as pd
 
 __all__ = ["parse_text_dates"]
 
-_ISO_DATE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+# a time of day may carry its UTC offset: 2011-03-01T14:30:00+02:00, ...Z (a tablet's or a server's export)
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s?(?:Z|[+-]\d{2}(?::?\d{2})?))?)?"
 # day or month, the same separator twice, a four-digit year (two digits after a slash only: 9/17/87; with dots,
 # 1.2.10 is as likely a version number), an optional time of day
 _NUMERIC_DATE = r"(\d{1,2})([./-])(\d{1,2})\2(\d{4}|(?<=/)\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?"
@@ -58,7 +60,7 @@ def parse_text_dates(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     ['1989-11-06', '1987-09-17']
     """
     for column in text_columns_matching(frame, _ISO_DATE):
-        parsed = pd.to_datetime(frame[column], format="ISO8601", errors="coerce")
+        parsed = _iso_dates(frame[column])
         if parsed.notna().sum() == frame[column].notna().sum():  # 2011-13-45 matches the pattern: stay text
             frame[column] = parsed
     for column in text_columns_matching(frame, _NUMERIC_DATE):
@@ -66,6 +68,21 @@ def parse_text_dates(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         if parsed is not None:
             frame[column] = parsed
     return frame
+
+
+def _iso_dates(series: pd.Series) -> pd.Series:
+    """ISO dates as datetimes; with UTC offsets, in their one offset (``+02:00`` stays the local time it says),
+    or in UTC when they differ (``Z`` beside ``+02:00``), so that they order as the instants they are."""
+    offsets = series.dropna().str.extract(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s?(Z|[+-]\d{2}(?::?\d{2})?)$", expand=False)
+    if offsets.isna().all():
+        return pd.to_datetime(series, format="ISO8601", errors="coerce")
+    parsed = pd.to_datetime(series, format="ISO8601", errors="coerce", utc=True)
+    one = offsets.dropna().unique()
+    if len(one) == 1 and one[0] != "Z" and offsets.notna().all():
+        sign, digits = (-1 if one[0][0] == "-" else 1), one[0][1:].replace(":", "").ljust(4, "0")
+        zone = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        parsed = parsed.dt.tz_convert(zone)
+    return parsed
 
 
 def _numeric_dates(series: pd.Series, column: str, name: str) -> pd.Series | None:

@@ -39,6 +39,27 @@ def _integer_or_text(series: pd.Series) -> bool:
     )
 
 
+def zero_padded_codes(series: pd.Series) -> bool:
+    """Whether a text column holds whole numbers some of which have leading zeros: ids and codes (``00042``).
+
+    Examples
+    --------
+    >>> zero_padded_codes(pd.Series(["0264", "1021", None])), zero_padded_codes(pd.Series(["264", "1021"]))
+    (True, False)
+    """
+    text = not pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    return text and _digit_text(series) == "codes"
+
+
+def _digit_text(series: pd.Series, sample: int = 500) -> str | None:
+    """How text of whole numbers is written: ``"codes"`` when some value has a leading zero (``00042``, ``0264``:
+    an id or a code, never a quantity), ``"numbers"`` when every value is digits (``42``), else None."""
+    values = series.dropna().head(sample).astype(str).str.strip()
+    if len(values) == 0 or not values.str.fullmatch(r"\d+").all():
+        return None
+    return "codes" if values.str.match(r"0\d").any() else "numbers"
+
+
 def _reads_as_numbers_or_dates(series: pd.Series, sample: int = 500) -> bool:
     """Whether text holds numbers (``38,5`` in a decimal-comma file) or ISO dates: values read as text, not free text."""
     values = series.dropna().head(sample).astype(str).str.strip()
@@ -58,7 +79,9 @@ def id_like_columns(frame: pd.DataFrame, columns: Iterable[str] | None = None) -
     than ``MANY_CLASSES`` is free text or an id. A model learns nothing from either that carries over
     to new rows, and either makes every row look unique to the duplicate checks. Decimal columns
     (measurements, even when their values happen to be whole), dates, 0/1 flags, text that reads as
-    numbers (``38,5``) or ISO dates, and columns of at most ``FEW_ROWS`` distinct values never are.
+    decimal numbers (``38,5``) or ISO dates, and columns of at most ``FEW_ROWS`` distinct values never are.
+    Whole numbers saved as text are judged as an integer column; with leading zeros (``00042``, a
+    zero-padded questionnaire number or area code) they are codes, judged as text.
 
     Parameters
     ----------
@@ -91,7 +114,12 @@ def id_like_columns(frame: pd.DataFrame, columns: Iterable[str] | None = None) -
             continue
         text = not pd.api.types.is_numeric_dtype(series)
         distinct = int(series.nunique(dropna=True))
-        if distinct <= FEW_ROWS or (text and _reads_as_numbers_or_dates(series)):
+        if distinct <= FEW_ROWS:
+            continue
+        digits = _digit_text(series) if text else None
+        if digits == "numbers":  # whole numbers saved as text: judged as an integer column is
+            text = False
+        elif digits is None and text and _reads_as_numbers_or_dates(series):
             continue
         if distinct == int(series.notna().sum()):
             found[str(column)] = "a different value in every row (an id, a row number or free text)"

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -133,23 +134,37 @@ def _content_kind(raw: bytes) -> str:
     return "binary" if controls > 0.01 * max(1, len(text[:8192])) else "text"
 
 
+def _decoded(raw: bytes) -> tuple[str, str]:
+    """``(text, encoding)``: UTF-8 (with or without a byte-order mark), else Windows-1252, else Latin-1 (which
+    decodes every byte).
+
+    Windows-1252 is what Excel writes on a Western-European Windows: Latin-1 with printable characters in
+    0x80-0x9F (``’`` 0x92, ``€`` 0x80, ``œ`` 0x9C), which Latin-1 reads as invisible control characters.
+
+    Examples
+    --------
+    >>> _decoded("Prix €, l’été".encode("cp1252"))
+    ('Prix €, l’été', 'cp1252')
+    """
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1"), "latin-1"
+
+
 def _decode(raw: bytes) -> str:
-    """UTF-8 (with or without a byte-order mark), else Latin-1, which decodes every byte."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+    return _decoded(raw)[0]
 
 
 def _read_text(raw: bytes, name: str, extension: str) -> pd.DataFrame:
-    encoding = "utf-8-sig"
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError:
-        encoding = "latin-1"  # decodes every byte, so this never fails
-        text = raw.decode(encoding)
+    text, encoding = _decoded(raw)
+    if encoding != "utf-8-sig":
+        shown = "Latin-1 (Windows-1252, as Excel saves text on Western-European Windows)" if encoding == "cp1252" \
+            else "Latin-1"
         warnings.warn(
-            f"{name} is not UTF-8, so it was read as Latin-1; if accented letters look wrong, save it as UTF-8.",
+            f"{name} is not UTF-8, so it was read as {shown}; if accented letters look wrong, save it as UTF-8.",
             UserWarning, stacklevel=3,
         )
     if not text.strip():
@@ -165,7 +180,43 @@ def _read_text(raw: bytes, name: str, extension: str) -> pd.DataFrame:
         raise DataError(f"{name} could not be read as a table ({error}); re-export it as CSV.") from None
     if delimiter != ",":  # in a comma-separated file "1,5" is two fields or a quoted list, never a number
         frame = _parse_decimal_commas(frame, raw, delimiter, encoding)
+    frame = _keep_zero_padded_text(frame, lambda columns, rows: pd.read_csv(
+        io.BytesIO(raw), sep=delimiter, encoding=encoding, engine="c", dtype=str, usecols=columns, nrows=rows,
+        low_memory=False))
     return parse_text_dates(frame, name)
+
+
+_SAMPLE_ROWS = 5_000  # the rows looked at for zero-padded numbers before a column is read again as text
+
+
+def _zero_padded(values: pd.Series) -> bool:
+    """Whether text values are whole numbers, some written with leading zeros (``00042``, ``0264``): ids and codes."""
+    present = values.dropna()
+    if present.empty or not all(isinstance(value, str) for value in present.head(_SAMPLE_ROWS)):
+        return False
+    present = present.astype(str).str.strip()
+    return bool(present.str.fullmatch(r"\d+").all() and present.str.match(r"0\d").any())
+
+
+def _keep_zero_padded_text(frame: pd.DataFrame, as_text: Callable[[list[str], int | None], pd.DataFrame]
+                           ) -> pd.DataFrame:
+    """Number columns the file writes with leading zeros, as the text they are: a questionnaire number ``00042`` or
+    an area code ``0264`` read as 42 and 264 no longer joins back onto the user's ids, and reads as a quantity.
+
+    ``as_text(columns, rows)`` reads those columns (the first ``rows`` rows, or every row) as text; the first rows
+    decide, so a file without such columns costs one read of a few thousand rows.
+    """
+    numbers = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c]) or (
+        pd.api.types.is_float_dtype(frame[c]) and frame[c].isna().any())]
+    if not numbers:
+        return frame
+    sample = as_text(numbers, _SAMPLE_ROWS)
+    padded = [c for c in numbers if _zero_padded(sample[c])]
+    if padded:
+        text = as_text(padded, None)
+        for column in padded:
+            frame[column] = text[column].str.strip()
+    return frame
 
 
 # Whole columns only: every value must fit, or the column stays text.
@@ -271,6 +322,9 @@ def _read_json(raw: bytes, name: str, extension: str) -> pd.DataFrame:
         except ValueError:
             continue
         if isinstance(frame, pd.DataFrame):
+            if re.search(r'"0\d+"', text):  # "00042" is a JSON string: pandas made it 42
+                frame = _keep_zero_padded_text(frame, lambda columns, rows, lines=lines: pd.read_json(
+                    io.StringIO(text), lines=lines, orient=None if lines else "records", dtype=False)[columns])
             return parse_text_dates(frame, name)
     raise DataError(f"{name} is not JSON records or JSON lines; export it as a list of objects, one per row.")
 

@@ -18,7 +18,7 @@ import pandas as pd
 from ..errors import DataError
 from ..tasks import MANY_CLASSES, Task, make_task, same_information
 from ._feature_columns import ID_LIKE_SHARE as ID_LIKE_SHARE  # importable from here, as before
-from ._feature_columns import feature_columns
+from ._feature_columns import feature_columns, zero_padded_codes
 from ._feature_columns import id_like_columns as id_like_reasons
 
 __all__ = [
@@ -88,6 +88,8 @@ _GROUP_HINTS = re.compile(
 _IDENTIFIER_HINTS = re.compile(
     r"(?i:(^|[_\s.-])(id|ids|key|nr|no|num|number)$)|[a-z]I[dD]$|(?i:^(p|u|hh|pers|person|cust|user|patient|subject)id$)"
 )
+# "N° questionnaire", "Nº de caso", "Numéro d'ordre", "Nr. Fragebogen": a number that names a row, written first
+_NUMBER_FIRST = re.compile(r"^(n°|nº|n\.º|no\.|nr\.|num[ée]ro|número|nummer)\s", re.I)
 _TIME_HINTS = re.compile(r"(^|[_\s.-])(date|time|timestamp|datetime|year|month|day|week|time_hour)$", re.I)
 
 
@@ -141,7 +143,8 @@ class RepeatedId:
 
 
 def repeated_id_candidates(frame: pd.DataFrame) -> tuple[RepeatedId, ...]:
-    """Columns named like identifiers (``id``, ``person_id``, ``PersonID``, ``hh_nr``) whose values repeat.
+    """Columns named like identifiers (``id``, ``person_id``, ``PersonID``, ``hh_nr``), or codes written with leading
+    zeros (an area ``0264``, whatever the column's language), whose values repeat.
 
     Rows sharing such a value are usually one person or thing observed several times (a panel): split by
     rows, the same person lands in train and test. Each candidate holds whole numbers or text, repeats at
@@ -156,7 +159,7 @@ def repeated_id_candidates(frame: pd.DataFrame) -> tuple[RepeatedId, ...]:
     out = []
     for column in frame.columns:
         series = frame[column]
-        if not _IDENTIFIER_HINTS.search(str(column)) or not _is_whole_or_text(series):
+        if not (_IDENTIFIER_HINTS.search(str(column)) or zero_padded_codes(series)) or not _is_whole_or_text(series):
             continue
         present = int(series.notna().sum())
         distinct = int(series.nunique(dropna=True))
@@ -256,7 +259,8 @@ def suggest_roles(frame: pd.DataFrame) -> RoleSuggestion:
     columns = [str(c) for c in frame.columns]
     distinct = {c: int(frame[c].nunique(dropna=True)) for c in columns}
     id_column = next(
-        (c for c in columns if distinct[c] == n and frame[c].notna().all() and _ID_HINTS.search(c)), None
+        (c for c in columns if distinct[c] == n and frame[c].notna().all()
+         and (_ID_HINTS.search(c) or _NUMBER_FIRST.search(c) or zero_padded_codes(frame[c]))), None
     )
     times = [c for c in columns if _is_time_like(frame[c], c)]
     dated = [c for c in times if pd.api.types.is_datetime64_any_dtype(frame[c])]

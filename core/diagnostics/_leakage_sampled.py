@@ -20,6 +20,7 @@ from ..errors import DataError
 from ..tasks import Task, encode
 from ._leakage_checks import CheckResult, are_folds, reference_rows, share_text, skipped
 from ._thresholds import (
+    NEAR_DUPLICATE_CHANCE_FACTOR,
     NEAR_DUPLICATE_DISTANCE,
     NEAR_DUPLICATE_FAIL_SHARE,
     NEAR_DUPLICATE_QUERIES,
@@ -91,9 +92,7 @@ def near_duplicate_check(df, features, codes, splits, rng) -> CheckResult:
     radius = NEAR_DUPLICATE_DISTANCE * np.sqrt(len(numeric))
     tree = KDTree(scaled[: reference.size])
     if folds:
-        found, distances = tree.query_radius(scaled[reference.size :], r=radius, return_distance=True)
-        other_fold = [codes[reference[hits]] != codes[row] for hits, row in zip(found, queries, strict=True)]
-        near = sum(bool((away & (gaps > 1e-9)).any()) for away, gaps in zip(other_fold, distances, strict=True))
+        near = _near_in_folds(tree, scaled[reference.size :], radius, codes[reference], codes[queries], other=True)
     else:
         within = tree.query_radius(scaled[reference.size :], r=radius, count_only=True)
         identical = tree.query_radius(scaled[reference.size :], r=1e-9, count_only=True)
@@ -106,14 +105,41 @@ def near_duplicate_check(df, features, codes, splits, rng) -> CheckResult:
         if share >= NEAR_DUPLICATE_WARN_SHARE
         else "pass"
     )
-    return CheckResult(
-        status,
-        f"{near:,} of {queries.size:,} sampled rows ({share_text(near, queries.size)}) lie within "
-        f"{NEAR_DUPLICATE_DISTANCE} robust standard deviations (RMS over {len(numeric)} numeric features) of a row "
-        f"they learn from without being identical to it; sample: {queries.size:,} of {tested.size:,} {words}, "
-        f"{reference.size:,} searched.",
-        near,
-    )
+    detail = (f"{near:,} of {queries.size:,} sampled rows ({share_text(near, queries.size)}) lie within "
+              f"{NEAR_DUPLICATE_DISTANCE} robust standard deviations (RMS over {len(numeric)} numeric features) of a "
+              f"row they learn from without being identical to it; sample: {queries.size:,} of {tested.size:,} "
+              f"{words}, {reference.size:,} searched.")
+    if status == "fail":
+        alike, looked = _near_within(tree, scaled[: reference.size], radius, codes[reference] if folds else None)
+        if alike / looked * NEAR_DUPLICATE_CHANCE_FACTOR > share:
+            status = "warn"
+            detail += (f" Rows of one split lie as close to each other ({share_text(alike, looked)} of {looked:,} "
+                       f"sampled): the features are coarse (many rows share their values, as ages or counts do) or "
+                       "rows repeat throughout the data: not this split's doing.")
+    return CheckResult(status, detail, near)
+
+
+def _near_in_folds(tree, points: np.ndarray, radius: float, tree_folds: np.ndarray, point_folds: np.ndarray, *,
+                   other: bool) -> int:
+    """How many ``points`` have a tree row within ``radius`` (not identical) in another fold (``other``) or in
+    their own fold."""
+    found, distances = tree.query_radius(points, r=radius, return_distance=True)
+    near = 0
+    for hits, gaps, fold in zip(found, distances, point_folds, strict=True):
+        pick = (tree_folds[hits] != fold) if other else (tree_folds[hits] == fold)
+        near += bool((pick & (gaps > 1e-9)).any())
+    return near
+
+
+def _near_within(tree, reference: np.ndarray, radius: float, folds: np.ndarray | None) -> tuple[int, int]:
+    """``(near, looked)``: how many of a sample of the tree's own rows have another row of their split (their fold)
+    within ``radius`` without being identical to it: how close rows lie by chance, whatever the split."""
+    rows = np.random.default_rng(0).permutation(reference.shape[0])[:NEAR_DUPLICATE_QUERIES]
+    if folds is not None:
+        return _near_in_folds(tree, reference[rows], radius, folds, folds[rows], other=False), rows.size
+    within = tree.query_radius(reference[rows], r=radius, count_only=True)
+    identical = tree.query_radius(reference[rows], r=1e-9, count_only=True)
+    return int((within > identical).sum()), rows.size
 
 
 def _feature_bins(series: pd.Series) -> np.ndarray:

@@ -129,7 +129,8 @@ class SplitQuality:
         Labels counted in LD, and label pairs counted in LPD.
     by_split : pandas.DataFrame
         One row per split: ``split``, ``rows``, ``desired_rows``, ``fraction``,
-        ``desired_fraction``, ``ld``, ``lpd``, ``max_gap``, ``labels_without_positives``.
+        ``desired_fraction``, ``ld``, ``lpd``, ``max_gap``, ``labels_without_positives``, ``labels_on_every_row``
+        (labels some rows of the whole data lack, yet every row of the split has: LD infinite).
     """
 
     ld: float
@@ -357,6 +358,7 @@ def _measures(sizes: np.ndarray, pairs: np.ndarray, splits: tuple[str, ...], sha
             "lpd": _mean(lpd, axis=1),
             "max_gap": gap.max(axis=1) if gap.size else np.zeros(k),
             "labels_without_positives": zero.sum(axis=1).astype(np.int64),
+            "labels_on_every_row": ((label_pos == sizes[:, None]) & scored & (sizes[:, None] > 0)).sum(axis=1),
         }
     )
     return SplitQuality(

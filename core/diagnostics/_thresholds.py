@@ -49,6 +49,7 @@ __all__ = [
     "NEAR_DUPLICATE_DISTANCE",
     "NEAR_DUPLICATE_WARN_SHARE",
     "NEAR_DUPLICATE_FAIL_SHARE",
+    "NEAR_DUPLICATE_CHANCE_FACTOR",
     "PREDICTOR_WARN",
     "PREDICTOR_FAIL",
     "PREDICTOR_SAMPLE",
@@ -272,6 +273,9 @@ DUPLICATE_FAIL_SHARE = 0.01  # identical feature rows across splits: any warns, 
 NEAR_DUPLICATE_DISTANCE = 0.01  # RMS distance over scaled features, in robust standard deviations (IQR / 1.349)
 NEAR_DUPLICATE_WARN_SHARE = 0.01  # share of sampled val/test rows with a near-duplicate in train
 NEAR_DUPLICATE_FAIL_SHARE = 0.05
+# a failing share is only a warning when rows of one split are near each other this often, times this factor:
+# coarse features (ages, counts) put distinct rows this close by chance, whatever the split
+NEAR_DUPLICATE_CHANCE_FACTOR = 2
 NEAR_DUPLICATE_SAMPLE = 100_000  # train rows searched at most
 NEAR_DUPLICATE_QUERIES = 5_000  # val/test rows looked up at most
 PREDICTOR_WARN = 0.95  # AUC (classes) or R² (regression) of one feature alone
@@ -380,13 +384,19 @@ def _verdict(threshold: Threshold, value: float, chance: Chance, not_judged, by_
 def _infinite(score: str, by_split) -> str:
     """LD or LPD of a split in which a label (pair) has no negative row: a sentence instead of ``inf``."""
     column = "ld" if score == "LD" else "lpd"
-    where = [str(name) for name, v in zip(by_split["split"], by_split[column], strict=True) if math.isinf(v)]
+    where = [(str(name), rows) for name, v, rows in zip(by_split["split"], by_split[column], by_split["rows"],
+                                                         strict=True) if math.isinf(v)]
+    counts = by_split.get("labels_on_every_row")
+    if score == "LD" and counts is not None:
+        many = dict(zip(by_split["split"].astype(str), counts, strict=True))
+        where = [(f"{name} ({many[name]:,} label{'s' if many[name] != 1 else ''})", rows) for name, rows in where]
     item = "label" if score == "LD" else "label pair"
-    places = ", ".join(where) if where else "some split"
-    return (
-        f"in {places}, some {item} is on every row, so its positive-to-negative ratio divides by zero; this happens "
-        "when a split holds very few rows."
-    )
+    places = ", ".join(name for name, _ in where) if where else "some split"
+    small = where and min(rows for _, rows in where) < 30
+    why = ("a split holds very few rows" if small else
+           "the split's rows are of one kind, as a period, place or group can be (the label distributions below "
+           "show which)")
+    return f"in {places}, some {item} is on every row, so its positive-to-negative ratio divides by zero: {why}."
 
 
 def _short(row) -> str:

@@ -18,8 +18,12 @@ from ..errors import DataError
 
 __all__ = ["label_name", "label_names", "yes_no_values"]
 
-NO_WORDS = frozenset({"0", "0.0", "false", "no", "n", "f"})  # a flag spelt in words: its 0 ...
-YES_WORDS = frozenset({"1", "1.0", "true", "yes", "y", "t"})  # ... and its 1, in any case
+# A flag spelt in words: its 0 and its 1, in any case; English, then as French, German, Dutch, Spanish, Italian and
+# Portuguese exports write them (oui/non, ja/nein, ja/nee, sí/no, sì/no, sim/não; vrai/faux, wahr/falsch, ...).
+NO_WORDS = frozenset({"0", "0.0", "false", "no", "n", "f",
+                      "non", "faux", "nein", "falsch", "nee", "onwaar", "falso", "não", "nao"})
+YES_WORDS = frozenset({"1", "1.0", "true", "yes", "y", "t",
+                       "oui", "vrai", "ja", "wahr", "waar", "sí", "si", "sì", "verdadero", "vero", "sim", "verdadeiro"})
 
 
 def label_name(task: str, value: str) -> str:
@@ -107,12 +111,15 @@ def yes_no_values(series: pd.Series) -> np.ndarray | None:
     """A flag column spelt in words as float 1/0, NaN where missing; None when it is not such a flag.
 
     Yes/no, true/false, y/n and t/f (any case, spaces around ignored) read as 1/0, so flags exported as words
-    can form a multi-label task as 0/1 columns do.
+    can form a multi-label task as 0/1 columns do; so do the same words of a French, German, Dutch, Spanish,
+    Italian or Portuguese export (oui/non, ja/nein, ja/nee, sí/no, sim/não, vrai/faux, ...).
 
     Examples
     --------
     >>> yes_no_values(pd.Series(["Yes", "no", None, " YES"])).tolist()
     [1.0, 0.0, nan, 1.0]
+    >>> yes_no_values(pd.Series(["Oui", "non", "NON"])).tolist()
+    [1.0, 0.0, 0.0]
     >>> yes_no_values(pd.Series(["union", "non-union"])) is None
     True
     """

@@ -50,6 +50,10 @@ MANY_CLASSES = 50
 SPARSE_LABELLED = 0.10
 # Two tasks labelled on fewer common rows than this are never said to hold the same labels.
 MIN_SHARED_ROWS = 10
+# A regression value is said to lie far outside the rest when a gap of this many interquartile ranges, and of this
+# factor in size, parts it from every other value (a 999 for 'unknown' among 0-13 children; not a long tail).
+OUTLIER_GAP_IQR = 50
+OUTLIER_FACTOR = 5
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,8 @@ def label_notes(df: pd.DataFrame, task: Task) -> tuple[str, ...]:
     'y: 2 of 20 rows labelled (10%); its distributions and scores use those rows only.'
     """
     notes = [*_mixed_type_notes(df, task)]
+    if task.kind == "regression" and len(task.columns) == 1:
+        notes += _outlier_notes(df[task.columns[0]], task.name)
     if task.kind == "multiclass" and len(task.columns) == 1:
         n_classes = _label_strings(df[task.columns[0]]).nunique()
         if n_classes > MANY_CLASSES:
@@ -323,6 +329,48 @@ def duplicate_task_notes(df: pd.DataFrame, tasks: Sequence[Task]) -> tuple[str, 
         held = "the same labels" if how == "labels" else "the same values up to scale (correlation 1.00)"
         notes.append(f"`{one}` and `{other}` hold {held}: keep one.")
     return tuple(notes)
+
+
+def _outlier_notes(series: pd.Series, name: str) -> list[str]:
+    """A regression target's values far outside all the others, typically a code for a missing answer (999, -1).
+
+    Such a value stretches the task's scale: its quantile bins, its histogram, and the model's standardised target
+    (one 999 among 0-13 children made that task's loss 84 times smaller than the others', new-user test 5).
+
+    Examples
+    --------
+    >>> _outlier_notes(pd.Series([0, 1, 2, 2, 3, 3, 4, 5, 13] * 5 + [999]), "children")[0][:62]
+    'children: 1 row holds 999, far above every other value (0 to 1'
+    """
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64")
+    values = np.sort(values[np.isfinite(values)])
+    if values.size < 20:
+        return []
+    q1, q3 = np.quantile(values, [0.25, 0.75])
+    spread = q3 - q1 or np.quantile(values, 0.99) - np.quantile(values, 0.01)
+    if spread <= 0:
+        return []
+    notes = []
+    for side, ordered in (("above", values), ("below", -values[::-1])):
+        gaps = np.diff(ordered)
+        cut = int(np.argmax(gaps))  # the widest gap between neighbouring values, on this side of the middle
+        body, far = ordered[cut], ordered[cut + 1:]
+        few = far.size <= max(1, 0.05 * values.size)  # a missing-answer code can be frequent
+        if cut < ordered.size // 2 or not few or gaps[cut] < OUTLIER_GAP_IQR * spread:
+            continue
+        if abs(far[0]) < OUTLIER_FACTOR * max(abs(body), spread):
+            continue
+        sign = 1 if side == "above" else -1
+        outer = sorted({float(v) * sign for v in far})
+        shown = f"{outer[0]:g}" if len(outer) == 1 else f"{len(outer)} values from {outer[0]:g} to {outer[-1]:g}"
+        rest = (values[0], body) if side == "above" else (-body, values[-1])
+        notes.append(
+            f"{name}: {far.size:,} row{'s hold' if far.size > 1 else ' holds'} {shown}, far {side} every other value "
+            f"({rest[0]:.4g} to {rest[1]:.4g}): a code for a missing answer or a typing slip? Empty or correct "
+            f"{'them' if far.size > 1 else 'it'} in the file; as it is, it stretches the task's scale (its bins, "
+            "and the model's loss)."
+        )
+    return notes
 
 
 def _mixed_type_notes(df: pd.DataFrame, task: Task) -> list[str]:

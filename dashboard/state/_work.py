@@ -67,9 +67,9 @@ def set_dataset(data: Dataset, *, upload: tuple[str, str, bytes] | None = None) 
 
 
 def keep_work(previous: Dataset, chosen: tuple[Task, ...], config: SplitConfig) -> str | None:
-    """Carry an upload's tasks, roles and split over to the file uploaded after it, when every column they use
-    is in the new file (a corrected or newer export of the same table); returns what was kept, in words, else None
-    (the new file's guesses stay). Call it just after :func:`set_dataset`.
+    """Carry an upload's tasks, roles and split over to the data opened after it (another upload, or a table by
+    path), when every column they use is in it (a corrected or newer export of the same table, or the whole table);
+    returns what was kept, in words, else None (the new data's guesses stay). Call it just after :func:`set_dataset`.
 
     A built-in dataset's tasks are its own, never the user's work: they are not carried over.
     """

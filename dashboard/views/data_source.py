@@ -81,9 +81,16 @@ def choose_upload(current: Dataset) -> None:
         st.caption(f"Still using **{state.dataset().name}**.")
         return
     state.put(K.UPLOAD_DIGEST, digest)
+    replace_dataset(data, upload=(digest, uploaded.name, content))  # kept on the server for a reload
+
+
+def replace_dataset(data: Dataset, **where) -> None:
+    """Make ``data`` the session's dataset, keeping the tasks, roles and split of the one before when every column
+    they use is in it (a corrected export, or the whole table behind the file tried first), else saying which
+    tasks it replaces."""
     previous = (state.dataset(), state.tasks(), state.split_config())
-    state.set_dataset(data, upload=(digest, uploaded.name, content))  # kept on the server for a reload
-    kept = state.keep_work(*previous)  # a corrected export of the same table keeps the work done on it
+    state.set_dataset(data, **where)
+    kept = state.keep_work(*previous)
     if kept:
         state.put(K.KEPT, kept)
     else:
@@ -117,5 +124,5 @@ def choose_path(current: Dataset) -> None:
         return
     bar.empty()
     if data.fingerprint != current.fingerprint:
-        state.set_dataset(data)
+        replace_dataset(data)
         state.forget(K.UPLOAD_DIGEST)

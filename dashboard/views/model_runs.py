@@ -47,7 +47,7 @@ def default_runs_dir() -> str:
     return os.environ.get("TASKSPLIT_RUNS_DIR") or "runs"
 
 COLUMNS = {
-    "started": "started", "design": "design", "weighting": "weighting", "seed": "seed", "status": "status",
+    "started": "started", "data": "data", "design": "design", "weighting": "weighting", "seed": "seed", "status": "status",
     "task": "task", "metric": "metric", "best_val": "best val", "best_epoch": "at epoch", "test": "test",
     "seeds": "seeds done", "test_seeds": "test over seeds", "single_task": "single-task", "trees": "trees",
     "vs_single_task": "Δ vs single-task", "vs_trees": "Δ vs trees", "delta_m_single_task": "Δm vs single-task",
@@ -126,11 +126,28 @@ def table_view(runs: tuple[RunRecord, ...]) -> pd.DataFrame:
     return table
 
 
+HERE, OTHER_SPLIT = "this split", "this data, another split"
+
+
+def data_of(work: Work, run: RunRecord) -> str:
+    """Which data and split ``run`` was made on, in the page's words: the runs folder holds runs of any data."""
+    if made_here(work, run):
+        return HERE
+    data = run.config.get("data", {})
+    if data.get("fingerprint") == work.data.fingerprint:
+        return OTHER_SPLIT
+    return f"{data.get('name') or 'unnamed data'} (other data)"
+
+
 def _selected(event, table: pd.DataFrame) -> list[str]:
+    """The runs of the selected rows; none selected, the newest run made on this split (else the newest)."""
     selection = getattr(event, "selection", None) or (event.get("selection") if isinstance(event, dict) else None)
     rows = list(getattr(selection, "rows", None) or (selection or {}).get("rows", []) or [])
     names = list(dict.fromkeys(table.loc[[r for r in rows if r < len(table)], "run"]))
-    return names or ([table.loc[0, "run"]] if len(table) else [])
+    if names or not len(table):
+        return names
+    here = table.loc[table["data"] == HERE, "run"] if "data" in table else table["run"].iloc[:0]
+    return [(here if len(here) else table["run"]).iloc[0]]
 
 
 UNFINISHED_BLANK = ("test", "single-task", "trees", "Δ vs single-task", "Δ vs trees", "Δm vs single-task", "Δm vs trees")
@@ -147,7 +164,7 @@ def shown_table(table: pd.DataFrame) -> pd.DataFrame:
     >>> [str(v) for v in shown_table(pd.DataFrame([row]))[["status", "best val", "test"]].iloc[0]]
     ['cancelled', '0.5', 'nan']
     """
-    shown = table[list(COLUMNS)].rename(columns=COLUMNS)
+    shown = table.reindex(columns=list(COLUMNS)).rename(columns=COLUMNS)
     unfinished = shown["status"] != "done"
     shown[list(UNFINISHED_BLANK)] = shown[list(UNFINISHED_BLANK)].astype("float64").mask(unfinished)
     return shown
@@ -169,14 +186,17 @@ def _show_table(table: pd.DataFrame) -> list[str]:
     return _selected(event, table)
 
 
-def _verdicts(runs: dict[str, RunRecord], chosen: list[str]) -> None:
-    """Say in words where the multi-task net loses to a baseline, run by run."""
+def _verdicts(runs: dict[str, RunRecord], chosen: list[str], table: pd.DataFrame) -> None:
+    """Say in words where the multi-task net loses to a baseline, run by run (naming a run's data when it is not
+    this split's)."""
     said = []
+    where = dict(zip(table["run"], table["data"], strict=True)) if "data" in table else {}
     for name in chosen:
         run = runs[name]
         metrics = run.metrics or {}
+        on = f" · {where[name]}" if where.get(name, HERE) != HERE else ""
         if metrics.get("baselines"):
-            said += [f"{_label(run)}: {sentence}" for sentence in
+            said += [f"{_label(run)}{on}: {sentence}" for sentence in
                      baseline_losses(metrics.get("test") or {}, metrics["baselines"], run.kinds)]
     if said:
         st.info("  \n".join(said), icon=":material/trending_down:")
@@ -377,10 +397,11 @@ def runs_section(work: Work, folder: str, was_live: bool) -> None:
         return
     runs = {run.name: run for run in found}
     table = table_view(found)
+    table["data"] = table["run"].map({run.name: data_of(work, run) for run in found})
     chosen = _show_table(table)
     st.caption("Select rows to compare their runs. Δ is the multi-task net's primary test metric minus the baseline's "
                "(positive: the multi-task net is better); Δm the mean relative gain over tasks (Maninis et al. 2019).")
-    _verdicts(runs, chosen)
+    _verdicts(runs, chosen, table)
     transfer_over_seeds(work, found, chosen)
     _repeat(work, runs, chosen, folder)
     _curves(runs, chosen, table)
