@@ -369,3 +369,26 @@ def test_opening_the_whole_table_keeps_the_work_done_on_a_file_of_it(cluster, fo
     assert data.n_rows == 1_000 and data.group_column == "user"
     assert at.session_state[state.TASKS] == tasks
     assert any(info.value.startswith("Kept the 2 task(s)") for info in at.info), [i.value for i in at.info]
+
+
+@pytest.mark.slow
+def test_a_large_time_split_says_which_times_each_split_covers(opened):
+    """The in-memory Split page names each split's time span; the large path said nothing (new-user trial 5,
+    item 14). Its spans come from the sampled rows, each in its split of the whole data, and say so."""
+    from dataclasses import replace
+
+    from dashboard import state
+
+    at = opened
+    before = at.session_state[state.SPLIT_CONFIG]
+    at.session_state[state.SPLIT_CONFIG] = replace(before, strategy="time", time_column="id")
+    try:
+        at.switch_page("views/split.py").run()
+        assert not at.exception and not at.error
+        spans = [c.value for c in at.caption if c.value.startswith("id: train ")]
+        assert spans and spans[0].endswith("(over the 1,000 sampled rows)"), [c.value for c in at.caption]
+        sample = at.session_state[state.DATASET].frame
+        first_val = int(sample["id"][whole_split_of(at).sample.assignment == "val"].min())
+        assert f"val {first_val} to " in spans[0]
+    finally:
+        at.session_state[state.SPLIT_CONFIG] = before

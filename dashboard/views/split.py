@@ -282,9 +282,9 @@ def show_split(data: Dataset, candidate: SplitConfig, result: SplitResult) -> No
     metrics = st.columns(min(len(sizes), 6))
     for column, row in zip(metrics, sizes.itertuples(index=False), strict=False):
         column.metric(f"{row.split} · {row.share:.1%} of rows", f"{row.rows:,}")
-    if STRATEGIES[candidate.strategy].by_time and whole is None \
-            and (spans := time_spans(data.frame[candidate.time_column], result)):
-        st.caption(spans)
+    if STRATEGIES[candidate.strategy].by_time and (spans := time_spans(data.frame[candidate.time_column], result)):
+        # a large dataset's: the sampled rows' times, each with its split over every row (new-user trial 5, item 14)
+        st.caption(spans if whole is None else f"{spans} (over the {whole.source.sample_rows:,} sampled rows)")
 
     by = [c for c in ((candidate.group_column,) if candidate.group_column else ()) if c]
     if candidate.time_column and candidate.group_column:
