@@ -168,14 +168,20 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
         before = int(run[-1]) + 1
     del new
     label_units, label_content = column_keys(matrix, salt)
-    columns = np.lexsort((np.r_[label_content, content[keep]], np.r_[label_units, pair_units[keep]]))
+    kept_units = pair_units[keep]
+    columns = np.lexsort((np.r_[label_content, content[keep]], np.r_[label_units, kept_units]))
+    del content, label_content, label_units  # every array of one entry per pair is freed before the matrix is built
     position = np.empty(len(columns), dtype=np.int32 if len(columns) < 2**31 else np.int64)
     position[columns] = np.arange(len(columns), dtype=position.dtype)
     column_bits = max(len(columns) - 1, 1).bit_length()
-    n_kept, n_entries = int(pair_units[keep].sum()), matrix.nnz + int(pair_units[keep].sum())
-    _compact(keyed, np.repeat(keep, pair_units))  # the kept pair entries first, in order, in the same array
+    n_kept, n_entries = int(kept_units.sum()), matrix.nnz + int(kept_units.sum())
+    kept_entries = np.repeat(keep, pair_units)
+    n_pairs = len(kept_units)
+    del pair_units, keep
+    _compact(keyed, kept_entries)  # the kept pair entries first, in order, in the same array
+    del kept_entries
     keyed.resize(n_entries, refcheck=False)  # then room for the labels' entries (a realloc: no second array)
-    kept_units, kept_position = pair_units[keep], position[n_cols:]
+    kept_position = position[n_cols:]
     done = 0
     step = max(1, _HASH_ENTRIES // 8)  # kept pairs at a time (a pair has 2 entries or more, mostly few)
     for first in range(0, len(kept_units), step):
@@ -191,7 +197,7 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
         rows = np.repeat(np.arange(lo, hi, dtype=np.int64), np.diff(indptr[lo : hi + 1]))
         keyed[n_kept + start : n_kept + stop] = (rows << column_bits) | position[matrix.indices[start:stop]]
     keyed.sort()  # by row, then position
-    return _split_keys(keyed, column_bits, n, len(columns), matrix.data.dtype), columns, int(keep.sum())
+    return _split_keys(keyed, column_bits, n, len(columns), matrix.data.dtype), columns, n_pairs
 
 
 def _compact(values: np.ndarray, keep: np.ndarray) -> None:
@@ -211,18 +217,26 @@ def _row_ranges(indptr: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _split_keys(keyed: np.ndarray, column_bits: int, n: int, n_columns: int, dtype) -> sp.csr_matrix:
-    """The CSR matrix of sorted (row << column_bits | column) keys, read a block at a time (the keys are freed)."""
-    column = np.empty(len(keyed), dtype=np.int32)
+    """The CSR matrix of sorted (row << column_bits | column) keys (``keyed`` must own its memory).
+
+    The int32 column indices are written over the front half of the keys' own memory, a block at a
+    time (block i's indices land on keys already read), and the other half is then given back: no
+    second array of one word per entry.
+    """
+    n_entries = len(keyed)
     per_row = np.zeros(n, dtype=np.int64)
     low = (1 << column_bits) - 1
-    for start in range(0, len(keyed), _HASH_ENTRIES):
+    column = keyed.view(np.int32)  # its first n_entries slots: bytes of keys read by the time they are written
+    for start in range(0, n_entries, _HASH_ENTRIES):
         part = keyed[start : start + _HASH_ENTRIES]
-        column[start : start + len(part)] = part & low
         per_row += np.bincount(part >> column_bits, minlength=n)
-    keyed.resize(0, refcheck=False)
+        column[start : start + len(part)] = (part & low).astype(np.int32)  # ``part`` read whole before the write
+    del column
+    keyed.resize((n_entries + 1) // 2, refcheck=False)  # a realloc that shrinks: the second half is freed
+    column = keyed.view(np.int32)[:n_entries]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(per_row, out=indptr[1:])
-    return sp.csr_matrix((np.ones(len(column), dtype=dtype), column, indptr), shape=(n, n_columns))
+    return sp.csr_matrix((np.ones(n_entries, dtype=dtype), column, indptr), shape=(n, n_columns))
 
 
 def _pair_keys(matrix, row_bits: int) -> np.ndarray:

@@ -27,7 +27,7 @@ from ._deal import batch_quota, column_counts, fill_unlabelled, interleave
 __all__ = ["deal_in_waves"]
 
 _WAVE_BATCHES = 512  # batches dealt together at most: fewer is nearer the one-at-a-time deal's tie-breaks
-_CONFLICT_ROWS = 1 << 16  # rows read at a time when finding which batch holds a later batch's column
+_CONFLICT_ROWS = 1 << 14  # rows read at a time when finding which batch holds a later batch's column
 
 
 def deal_in_waves(counts, shares, targets, shuffle, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -52,18 +52,22 @@ def deal_in_waves(counts, shares, targets, shuffle, rng) -> tuple[np.ndarray, np
         counts=counts, demand=totals[:, None] * shares[None, :], per_total=1.0 / np.maximum(totals, 1.0),
         room=targets.astype(np.float64), assignment=np.full(n_units, -1, dtype=np.int64),
     )  # fmt: skip
+    del totals
     units, columns, starts = _batches(counts, shuffle)
-    ties = rng.random((len(columns), k))
     limit = _next_conflict(counts, columns)
     first = 0
     while first < len(columns):
         last = _wave_end(first, limit, starts, state.room.min())
+        # each batch's k tie-breaks, drawn a wave at a time: the same draws, in the same order, as one
+        # (batches, k) array (half a million batches: 23 MiB) drawn before the deal
         if last == first:  # too big for the room left: alone, capped by room
-            state.deal_one(units[starts[first] : starts[first + 1]], int(columns[first]), ties[first])
+            ties = rng.random((1, k))
+            state.deal_one(units[starts[first] : starts[first + 1]], int(columns[first]), ties[0])
             last = first + 1
         else:
+            ties = rng.random((last - first, k))
             batch_sizes = np.diff(starts[first : last + 1])
-            state.deal_wave(units[starts[first] : starts[last]], columns[first:last], batch_sizes, ties[first:last])
+            state.deal_wave(units[starts[first] : starts[last]], columns[first:last], batch_sizes, ties)
         first = last
     rest = np.flatnonzero(state.assignment < 0)
     ones = np.broadcast_to(np.int64(1), (n_units,))
@@ -81,12 +85,18 @@ def _batches(counts, shuffle) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lengths, starts = lengths[units], indptr[units]
     n_cols = counts.shape[1]
     last = starts + lengths - 1
-    slot = [np.where(lengths > i, indices[np.minimum(starts + i, last)], n_cols).astype(np.int64) for i in range(4)]
+
+    def slot(i: int) -> np.ndarray:  # each unit's i-th column, n_cols past its last
+        return np.where(lengths > i, indices[np.minimum(starts + i, last)], n_cols).astype(np.int64)
+
     base = n_cols + 1
     if base * base < 2**62:  # two columns in one key: a lexsort of three keys instead of five
-        units = units[np.lexsort((shuffle[units], slot[2] * base + slot[3], slot[0] * base + slot[1]))]
+        keys = [slot(2) * base + slot(3), slot(0) * base + slot(1)]  # one key of two columns at a time
     else:
-        units = units[np.lexsort((shuffle[units], slot[3], slot[2], slot[1], slot[0]))]
+        keys = [slot(3), slot(2), slot(1), slot(0)]
+    del lengths, starts, last
+    units = units[np.lexsort((shuffle[units], *keys))]
+    del keys
     first = indices[indptr[units]]
     new = np.r_[True, first[1:] != first[:-1]] if len(units) else np.zeros(0, dtype=bool)
     begins = np.flatnonzero(new)
