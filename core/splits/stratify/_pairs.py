@@ -1,17 +1,15 @@
-"""Order 2: the label pairs that need work, and a deal whose cost follows the entries it places.
+"""Order 2: the label pairs that need work, as columns beside the labels.
 
 Only pairs held by two units or more are dealt as columns. A pair on a single unit needs no
 work: wherever that unit goes, its one split holds the pair and the others do not, so its
 balance is the same for every split. On delicious (16,105 rows x 983 labels) that drops 52,288
 of 173,508 pairs; on power-law label sets (a long tail of rare labels) it drops most of them.
 
-:func:`pair_columns` lists every row's pairs and keeps those on enough units, with two plain sorts.
-:func:`deal_by_columns` (groups; single rows take :mod:`core.splits.stratify._waves`) is the batched deal of
-:mod:`core.splits.stratify._deal` over labels and pairs, with two changes that make its cost grow
-with the entries it places instead of with the columns times the batches: the columns are taken
-in their canonical order (fewest units first; on delicious, choosing the column with fewest
-units *still unplaced* instead gave the same pair balance, LPD 8.76e-4 against 8.79e-4 on 3,000
-rows), and every step reads and updates only the batch's own entries.
+:func:`pair_columns` lists every row's pairs and keeps those on enough units, with two plain sorts;
+:func:`canonical_with_pairs` builds 0/1 labels and their pairs in canonical order in one pass. The deal
+of that many columns is :mod:`core.splits.stratify._waves` (columns taken in canonical order, each step
+reading and updating only its batch's entries; on delicious, choosing the column with fewest units
+*still unplaced* instead gave the same pair balance, LPD 8.76e-4 against 8.79e-4 on 3,000 rows).
 """
 
 from __future__ import annotations
@@ -19,10 +17,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._deal import batch_order, batch_quota, column_counts, fill_unlabelled, interleave
+from ._deal import column_counts
 from ._sorted import entry_hash
 
-__all__ = ["pair_columns", "deal_by_columns", "column_keys", "canonical_with_pairs"]
+__all__ = ["pair_columns", "column_keys", "canonical_with_pairs"]
 
 _HASH_ENTRIES = 1 << 20  # entries hashed at a time for the canonical column order (8 MiB per uint64 array)
 
@@ -288,96 +286,3 @@ def _sort_order(keys: np.ndarray, bound: int) -> np.ndarray:
     keyed = (keys.astype(np.int64) << shift) | np.arange(len(keys), dtype=np.int64)
     keyed.sort()
     return keyed & ((1 << shift) - 1)
-
-
-def deal_by_columns(counts, shares, targets, sizes, shuffle, rng, weighted) -> tuple[np.ndarray, np.ndarray]:
-    """Place every unit, a batch per column in canonical order: the column's units not placed yet.
-
-    As :func:`core.splits.stratify._deal.deal` (quota from the column's demand, the batch sorted by its
-    units' rarest other columns and dealt along an interleave), but each step touches only the
-    batch's entries: its cost is the entries it places, not the number of columns. Returns the
-    assignment and the demand left, per column and split.
-    """
-    n_units, n_cols = counts.shape
-    k = len(shares)
-    by_column = counts.tocsc()
-    col_ptr, col_units = by_column.indptr, by_column.indices
-    indptr, indices = counts.indptr, counts.indices
-    data = counts.data.astype(np.float64) if weighted else None
-    totals = column_counts(indices, n_cols, data)
-    demand = totals[:, None] * shares[None, :]
-    per_total = 1.0 / np.maximum(totals, 1.0)
-    unplaced = np.diff(col_ptr).astype(np.int64)
-    room = targets.astype(np.float64)
-    assignment = np.full(n_units, -1, dtype=np.int64)
-    placed_yet = np.zeros(n_units, dtype=bool)
-    row_lengths = np.diff(indptr)
-    ties = rng.random((n_cols, k)) if n_cols * k <= 1 << 22 else None
-    for column in np.flatnonzero(unplaced > 0).tolist():
-        if not unplaced[column]:
-            continue
-        units = col_units[col_ptr[column] : col_ptr[column + 1]]
-        units = units[~placed_yet[units]]
-        if not len(units):
-            continue
-        placed_yet[units] = True
-        if len(units) == 1 and not weighted:  # most batches at many pairs: one unit, done in plain Python
-            tie = ties[column] if ties is not None else rng.random(k)
-            split = _one_unit(int(units[0]), column, indptr, indices, demand, per_total, room, tie)
-            if split is not None:
-                assignment[units[0]] = split
-                row = indices[indptr[units[0]] : indptr[units[0] + 1]]
-                demand[row, split] -= 1.0
-                unplaced[row] -= 1
-                room[split] -= 1.0
-                continue
-        starts, per_row = indptr[units], row_lengths[units]
-        row_starts = np.cumsum(per_row) - per_row
-        at = np.repeat(starts - row_starts, per_row) + np.arange(int(per_row.sum()))
-        batch_indices = indices[at]
-        batch_data = data[at] if weighted else None
-        own = batch_indices == column
-        carried = int(batch_data[own].sum()) if weighted else len(units)
-        scale = per_total[batch_indices] if batch_data is None else per_total[batch_indices] * batch_data
-        need = scale @ demand[batch_indices]
-        tie = ties[column] if ties is not None else rng.random(k)
-        priority = np.lexsort((tie, -room, -need))
-        quota = batch_quota(carried, demand[column], room, priority, weighted)
-        sequence = interleave(quota, priority)
-        weight = batch_data[own].astype(np.int64) if weighted else None
-        order = batch_order(batch_indices, row_starts, per_row, column, n_cols, shuffle[units], weight, sizes[units])
-        folds = np.empty(len(units), dtype=np.int64)
-        if weighted:
-            ends = np.cumsum(weight[order])
-            folds[order] = sequence[np.minimum(ends - (weight[order] + 1) // 2, len(sequence) - 1)]
-            room -= np.bincount(folds, weights=sizes[units], minlength=k)
-        else:
-            folds[order] = sequence
-            room -= quota
-        assignment[units] = folds
-        np.subtract.at(demand, (batch_indices, np.repeat(folds, per_row)), batch_data if weighted else 1.0)
-        np.subtract.at(unplaced, batch_indices, 1)
-    rest = np.flatnonzero(assignment < 0)
-    fill_unlabelled(rest[np.argsort(shuffle[rest])], assignment, room, sizes, rng, weighted)
-    return assignment, demand
-
-
-def _one_unit(unit, column, indptr, indices, demand, per_total, room, tie) -> int | None:
-    """The split :func:`deal_by_columns` gives a batch of one unit, or None to take the general path.
-
-    The same choice as :func:`batch_quota` on one unit: the split with the largest share of the
-    column's positive demand, ties to the split first by the batch's need, then room, then ``tie``;
-    None when that split has no room (the general path then spreads by room).
-    """
-    row = indices[indptr[unit] : indptr[unit + 1]]
-    need = (per_total[row] @ demand[row]).tolist()
-    want = [max(value, 0.0) for value in demand[column].tolist()]
-    rooms = room.tolist()
-    total = sum(want)
-    if total <= 0:
-        want = [max(value, 0.0) + 1e-9 for value in rooms]
-        total = sum(want)
-    share = [round(value / total, 9) for value in want]
-    ties = tie.tolist()
-    split = min(range(len(share)), key=lambda j: (-share[j], -need[j], -rooms[j], ties[j]))
-    return split if rooms[split] >= 1 else None
