@@ -170,6 +170,11 @@ def test_label_columns_equal_column_indexing_and_held_counts_labels(seed, n, n_c
     held = repair._held()
     assert np.array_equal(held[is_label], split_counts(counts, assignment, 2)[is_label])
     assert not held[~is_label].any()  # the pairs' rows stay 0: only labels are read
+    repair._labels = None  # freed for the pair polish: the labels are then counted in place, the same
+    assert np.array_equal(repair._held(), held)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_blocks, "_BLOCK_ENTRIES", 1)
+        assert np.array_equal(_blocks.kept_split_counts(counts, is_label, assignment, 2), held[is_label])
 
 
 @settings(max_examples=50, deadline=None)

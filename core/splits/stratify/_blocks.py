@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["kept_columns", "row_blocks", "row_products", "split_counts"]
+__all__ = ["kept_columns", "kept_split_counts", "row_blocks", "row_products", "split_counts"]
 
 _BLOCK_ENTRIES = 1 << 18  # sparse products read the counts this many entries at a time (a float copy: 2 MiB)
 _SPLIT_CELLS = 1 << 21  # split_counts with more columns x splits goes one split at a time (less memory)
@@ -50,6 +50,29 @@ def kept_columns(counts: sp.csr_matrix, chosen: np.ndarray) -> sp.csr_matrix:
         kept_indices[kept_ptr[lo] : kept_ptr[hi]] = number[columns[keep]]
         kept_data[kept_ptr[lo] : kept_ptr[hi]] = counts.data[start:stop][keep]
     return sp.csr_matrix((kept_data, kept_indices, kept_ptr), shape=(n, int(chosen.sum())))
+
+
+def kept_split_counts(counts: sp.csr_matrix, chosen: np.ndarray, assignment: np.ndarray, k: int) -> np.ndarray:
+    """``split_counts(kept_columns(counts, chosen), assignment, k)`` without the copy: (kept columns, k) units
+    per column and split, read a block of rows at a time.
+
+    Examples
+    --------
+    >>> counts = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 1]]))
+    >>> kept_split_counts(counts, np.array([True, False, True]), np.array([0, 1]), 2).tolist()
+    [[1, 0], [0, 1]]
+    """
+    indptr, indices = counts.indptr, counts.indices
+    number = np.cumsum(chosen) - 1  # a kept column's index among the kept
+    n_kept = int(chosen.sum())
+    out = np.zeros(n_kept * k, dtype=np.int64)
+    for lo, hi in row_blocks(counts, 4 * _BLOCK_ENTRIES):
+        start, stop = int(indptr[lo]), int(indptr[hi])
+        columns = indices[start:stop]
+        keep = chosen[columns]
+        split = np.repeat(assignment[lo:hi], np.diff(indptr[lo : hi + 1]))[keep]
+        out += np.bincount(number[columns[keep]] * k + split, minlength=n_kept * k)
+    return out.reshape(-1, k)
 
 
 def row_blocks(matrix: sp.csr_matrix, entries: int = _BLOCK_ENTRIES) -> list[tuple[int, int]]:

@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._balance import Balance, SparseBalance
-from ._blocks import kept_columns, split_counts
+from ._blocks import kept_columns, kept_split_counts, split_counts
 from ._cover import _Cover, exact_cover
 from ._deal import column_counts
 
@@ -140,6 +140,7 @@ class Repair:
         ``gaps``: those of the split now, if known (:meth:`cover_rare_columns` returns them). ``kept_pairs``:
         the pair columns are exactly the label pairs on two units or more (:meth:`SparseBalance.shared`)."""
         kept, gaps = self.assignment.copy(), self.gaps() if gaps is None else gaps
+        self._labels = None  # the pair polish reads every column; the labels' counts are then read in place
         if self.polish_pairs(min_rounds, shortlist, kept_pairs) and self.cover_rare_columns() > gaps:
             self.assignment[:] = kept
 
@@ -209,9 +210,12 @@ class Repair:
         return held
 
     def _label_held(self) -> np.ndarray:
-        """(labels, k): the units holding each label, per split."""
-        counts = self.counts if self.is_label.all() else self._labels_only()
-        return split_counts(counts, self.assignment, len(self.targets))
+        """(labels, k): the units holding each label, per split (from the labels' copy if one is made)."""
+        if self.is_label.all():
+            return split_counts(self.counts, self.assignment, len(self.targets))
+        if getattr(self, "_labels", None) is None:  # no copy (freed for the pair polish): read the labels in place
+            return kept_split_counts(self.counts, self.is_label, self.assignment, len(self.targets))
+        return split_counts(self._labels, self.assignment, len(self.targets))
 
     def _labels_only(self) -> sp.csr_matrix:
         """The label columns of ``counts`` (as ``counts[:, labels]``: the same entries in the same order),

@@ -105,19 +105,25 @@ def _deal_keys(counts, units, sizes) -> list[np.ndarray]:
     """The sort keys of :func:`_batches` after ``shuffle``, least significant first (two columns share one
     int64 key when they fit)."""
     indptr, indices, n_cols = counts.indptr, counts.indices, counts.shape[1]
-    lengths, starts = np.diff(indptr)[units], indptr[units]
+    starts = indptr[units]
+    lengths = indptr[units + 1] - starts
     last = starts + lengths - 1
 
-    def slot(i: int) -> np.ndarray:  # each unit's i-th column, n_cols past its last
+    def slot(i: int) -> np.ndarray:  # each unit's i-th column, n_cols past its last (int64: it joins a key)
         return np.where(lengths > i, indices[np.minimum(starts + i, last)], n_cols).astype(np.int64)
 
-    base = n_cols + 1
-    paired = base * base < 2**62
+    def joined(i: int) -> np.ndarray:  # columns i and i + 1 in one key, made in place
+        key = slot(i)
+        key *= n_cols + 1
+        key += slot(i + 1)
+        return key
+
+    paired = (n_cols + 1) ** 2 < 2**62
     if sizes is not None:  # groups: two columns, then heavier and bigger first
         heavier = [-np.asarray(sizes)[units], -counts.data[starts].astype(np.int64)]
-        return heavier + ([slot(2), slot(0) * base + slot(1)] if paired else [slot(2), slot(1), slot(0)])
+        return heavier + ([slot(2), joined(0)] if paired else [slot(2), slot(1), slot(0)])
     if paired:  # a lexsort of three keys instead of five
-        return [slot(2) * base + slot(3), slot(0) * base + slot(1)]
+        return [joined(2), joined(0)]
     return [slot(3), slot(2), slot(1), slot(0)]
 
 
