@@ -154,13 +154,16 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
     for start in range(1, len(keyed), _HASH_ENTRIES):
         stop = min(start + _HASH_ENTRIES, len(keyed))
         np.not_equal(keyed[start:stop] >> row_bits, keyed[start - 1 : stop - 1] >> row_bits, out=new[start:stop])
-    pair_units = np.diff(np.append(np.flatnonzero(new), len(new)))
+    pair_units = np.flatnonzero(new)  # where each pair starts, then (in place) its units: one array, not three
+    pair_units[:-1] = np.diff(pair_units)
+    pair_units[-1:] = len(new) - pair_units[-1:]
     keep = pair_units >= (2 if len(pair_units) > all_up_to else 1)
     content = np.zeros(len(pair_units), dtype=np.uint64)
     mask, one = (1 << row_bits) - 1, np.uint64(1 + salt)
     before = 0  # pairs started before the block
-    for start in range(0, len(keyed), _HASH_ENTRIES):
-        part = slice(start, start + _HASH_ENTRIES)
+    quarter = max(1, _HASH_ENTRIES // 4)  # a quarter block at a time: the hash has several temporaries
+    for start in range(0, len(keyed), quarter):
+        part = slice(start, start + quarter)
         run = np.cumsum(new[part]) - 1 + before
         np.add.at(content, run, entry_hash((keyed[part] & mask).astype(np.uint64), one))
         before = int(run[-1]) + 1
@@ -245,13 +248,16 @@ def _pair_keys(matrix, row_bits: int) -> np.ndarray:
     keyed = np.empty(int((per_row.astype(np.int64) * (per_row - 1) // 2).sum()), dtype=np.int64)
     at = 0
     for width in np.unique(per_row[per_row >= 2]).tolist():
-        members = np.flatnonzero(per_row == width)
-        cols = matrix.indices[matrix.indptr[members][:, None] + np.arange(width)].astype(np.int64)
         first, second = np.triu_indices(width, 1)
-        block = (cols[:, first] * n_cols + cols[:, second]) << row_bits
-        block |= members[:, None]
-        keyed[at : at + block.size] = block.ravel()
-        at += block.size
+        every = np.flatnonzero(per_row == width)
+        step = max(1, _HASH_ENTRIES // len(first))  # rows at a time: temporaries of about _HASH_ENTRIES words
+        for lo in range(0, len(every), step):
+            members = every[lo : lo + step]
+            cols = matrix.indices[matrix.indptr[members][:, None] + np.arange(width)].astype(np.int64)
+            block = (cols[:, first] * n_cols + cols[:, second]) << row_bits
+            block |= members[:, None]
+            keyed[at : at + block.size] = block.ravel()
+            at += block.size
     return keyed
 
 

@@ -105,8 +105,9 @@ def _deal_keys(counts, units, sizes) -> list[np.ndarray]:
     """The sort keys of :func:`_batches` after ``shuffle``, least significant first (two columns share one
     int64 key when they fit)."""
     indptr, indices, n_cols = counts.indptr, counts.indices, counts.shape[1]
-    starts = indptr[units]
-    lengths = indptr[units + 1] - starts
+    position = np.int32 if counts.nnz < 2**31 else np.int64  # entry positions in half the memory when they fit
+    starts = indptr[units].astype(position)
+    lengths = (indptr[units + 1] - indptr[units]).astype(position)
     last = starts + lengths - 1
 
     def slot(i: int) -> np.ndarray:  # each unit's i-th column, n_cols past its last (int64: it joins a key)
