@@ -185,6 +185,20 @@ def test_waves_place_every_unit_at_the_exact_sizes_and_return_the_demand_left(pr
 
 
 @PROPERTY
+@given(sparse_rows())
+def test_waves_draw_their_tie_breaks_as_one_array_would(problem):
+    from core.splits.stratify._waves import _batches, deal_in_waves
+
+    Y, shares, seed = problem  # the tie-breaks are drawn a wave at a time: the same stream as (batches, k) at once
+    counts = _canonical_counts(Y)
+    shuffle = np.random.default_rng(seed).permutation(Y.shape[0])
+    dealt, drawn = np.random.default_rng(seed), np.random.default_rng(seed)
+    deal_in_waves(counts, shares, largest_remainder(Y.shape[0], shares), shuffle, dealt)
+    drawn.random((len(_batches(counts, shuffle)[1]), len(shares)))
+    assert dealt.random() == drawn.random()
+
+
+@PROPERTY
 @given(sparse_rows(), st.integers(1, 4))
 def test_waves_deal_groups_their_counts_and_return_the_demand_left(problem, most):
     from core.splits.stratify._waves import deal_in_waves
