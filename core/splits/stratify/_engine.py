@@ -166,7 +166,7 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
         columns = _canonical_order(counts, salt)
     total = int(sizes.sum())
     targets = largest_remainder(total, shares)
-    weighted = bool((sizes != 1).any() or (counts.data != 1).any())
+    weighted = bool((sizes != 1).any() or counts.data.max(initial=1) > 1)  # counts are >= 1: no mask per entry
     grouped = bool((sizes > 1).any())
     # Rows each split should hold. Single rows hit the rounded targets exactly; groups are held to
     # within one group's size of the fractions themselves (a rounded target can sit up to a row

@@ -237,7 +237,8 @@ def _split_keys(keyed: np.ndarray, column_bits: int, n: int, n_columns: int, dty
     column = keyed.view(np.int32)[:n_entries]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(per_row, out=indptr[1:])
-    return sp.csr_matrix((np.ones(n_entries, dtype=dtype), column, indptr), shape=(n, n_columns))
+    ones = np.broadcast_to(np.ones(1, dtype=dtype), (n_entries,))  # every count is 1: one value, read-only, not one per entry
+    return sp.csr_matrix((ones, column, indptr), shape=(n, n_columns))
 
 
 def _pair_keys(matrix, row_bits: int) -> np.ndarray:
