@@ -113,14 +113,15 @@ def _binary_pair_columns(matrix, min_units, all_up_to) -> sp.csr_matrix:
 
 def column_keys(counts: sp.csr_matrix, salt: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Per column, its positive units and its content hash: the wrapping sum of :func:`entry_hash` (row,
-    value + ``salt``) over its entries, a block of about ``_HASH_ENTRIES`` entries of the rows at a time.
+    value + ``salt``) over its entries, a block of about a quarter of ``_HASH_ENTRIES`` entries of the rows at a time.
 
     The canonical column order is ``np.lexsort((content, units))``: the same for any order of the columns.
     """
     indptr, indices, data = counts.indptr, counts.indices, counts.data
     units = column_counts(indices, counts.shape[1])
     content = np.zeros(len(units), dtype=np.uint64)
-    cuts = np.unique(np.r_[np.searchsorted(indptr, np.arange(0, indptr[-1], _HASH_ENTRIES), side="right") - 1, len(indptr) - 1])
+    block = max(1, _HASH_ENTRIES // 4)  # the hash has several temporaries per entry
+    cuts = np.unique(np.r_[np.searchsorted(indptr, np.arange(0, indptr[-1], block), side="right") - 1, len(indptr) - 1])
     for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
         start, stop = int(indptr[lo]), int(indptr[hi])
         if start == stop:
@@ -154,9 +155,7 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
     for start in range(1, len(keyed), _HASH_ENTRIES):
         stop = min(start + _HASH_ENTRIES, len(keyed))
         np.not_equal(keyed[start:stop] >> row_bits, keyed[start - 1 : stop - 1] >> row_bits, out=new[start:stop])
-    pair_units = np.flatnonzero(new)  # where each pair starts, then (in place) its units: one array, not three
-    pair_units[:-1] = np.diff(pair_units)
-    pair_units[-1:] = len(new) - pair_units[-1:]
+    pair_units = _run_lengths(new)
     keep = pair_units >= (2 if len(pair_units) > all_up_to else 1)
     content = np.zeros(len(pair_units), dtype=np.uint64)
     mask, one = (1 << row_bits) - 1, np.uint64(1 + salt)
@@ -168,10 +167,11 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
         np.add.at(content, run, entry_hash((keyed[part] & mask).astype(np.uint64), one))
         before = int(run[-1]) + 1
     del new
+    kept_units, kept_content = pair_units[keep], content[keep]
+    del content
     label_units, label_content = column_keys(matrix, salt)
-    kept_units = pair_units[keep]
-    columns = np.lexsort((np.r_[label_content, content[keep]], np.r_[label_units, kept_units]))
-    del content, label_content, label_units  # every array of one entry per pair is freed before the matrix is built
+    columns = np.lexsort((np.r_[label_content, kept_content], np.r_[label_units, kept_units]))
+    del kept_content, label_content, label_units  # every array of one entry per pair is freed before the matrix is built
     position = np.empty(len(columns), dtype=np.int32 if len(columns) < 2**31 else np.int64)
     position[columns] = np.arange(len(columns), dtype=position.dtype)
     column_bits = max(len(columns) - 1, 1).bit_length()
@@ -199,6 +199,15 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
         keyed[n_kept + start : n_kept + stop] = (rows << column_bits) | position[matrix.indices[start:stop]]
     keyed.sort()  # by row, then position
     return _split_keys(keyed, column_bits, n, len(columns), matrix.data.dtype), columns, n_pairs
+
+
+def _run_lengths(new: np.ndarray) -> np.ndarray:
+    """The lengths of the runs that start where ``new`` is True (``new[0]`` is), as int32 when they fit."""
+    starts = np.flatnonzero(new)
+    lengths = np.empty(len(starts), dtype=np.int32 if len(new) < 2**31 else np.int64)
+    lengths[:-1] = np.diff(starts)
+    lengths[-1:] = len(new) - starts[-1:]
+    return lengths
 
 
 def _compact(values: np.ndarray, keep: np.ndarray) -> None:

@@ -124,7 +124,7 @@ class Repair:
         rounds = max(min_rounds, min(_POLISH_MAX_ROUNDS, _PAIR_POLISH_WORK // work))
         if not rounds:
             return False
-        before = self.assignment.copy()
+        before = self._snapshot()
         kind = SparseBalance if self.counts.shape[1] > _DENSE_ROW_COLUMNS else Balance
         balance = kind(counts=self.counts, sizes=self.sizes, assignment=self.assignment, targets=self.goal, moves=False)
         if kept_pairs and kind is SparseBalance:
@@ -139,10 +139,14 @@ class Repair:
         when they leave more (label, split) gaps than it had (the pair polish does not look at them).
         ``gaps``: those of the split now, if known (:meth:`cover_rare_columns` returns them). ``kept_pairs``:
         the pair columns are exactly the label pairs on two units or more (:meth:`SparseBalance.shared`)."""
-        kept, gaps = self.assignment.copy(), self.gaps() if gaps is None else gaps
+        kept, gaps = self._snapshot(), self.gaps() if gaps is None else gaps
         self._labels = None  # the pair polish reads every column; the labels' counts are then read in place
         if self.polish_pairs(min_rounds, shortlist, kept_pairs) and self.cover_rare_columns() > gaps:
             self.assignment[:] = kept
+
+    def _snapshot(self) -> np.ndarray:
+        """A copy of the assignment to compare with or restore, as int8 when the splits fit (a million units: 1 MiB, not 8)."""
+        return self.assignment.astype(np.int8 if len(self.targets) < 128 else np.int64)
 
     def gaps(self) -> int:
         """How many (label, split) pairs lack a label with at least k units (splits with a target only)."""

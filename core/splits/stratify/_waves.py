@@ -33,6 +33,7 @@ __all__ = ["deal_in_waves"]
 
 _WAVE_BATCHES = 512  # batches dealt together at most: fewer is nearer the one-at-a-time deal's tie-breaks
 _CONFLICT_ROWS = 1 << 14  # rows read at a time when finding which batch holds a later batch's column
+_KEY_UNITS = 1 << 16  # units whose deal-order keys are made at a time
 
 
 def deal_in_waves(counts, shares, targets, shuffle, rng, sizes=None) -> tuple[np.ndarray, np.ndarray]:
@@ -103,29 +104,37 @@ def _batches(counts, shuffle, sizes=None) -> tuple[np.ndarray, np.ndarray, np.nd
 
 def _deal_keys(counts, units, sizes) -> list[np.ndarray]:
     """The sort keys of :func:`_batches` after ``shuffle``, least significant first (two columns share one
-    int64 key when they fit)."""
-    indptr, indices, n_cols = counts.indptr, counts.indices, counts.shape[1]
-    position = np.int32 if counts.nnz < 2**31 else np.int64  # entry positions in half the memory when they fit
-    starts = indptr[units].astype(position)
-    lengths = (indptr[units + 1] - indptr[units]).astype(position)
-    last = starts + lengths - 1
-
-    def slot(i: int) -> np.ndarray:  # each unit's i-th column, n_cols past its last (int64: it joins a key)
-        return np.where(lengths > i, indices[np.minimum(starts + i, last)], n_cols).astype(np.int64)
-
-    def joined(i: int) -> np.ndarray:  # columns i and i + 1 in one key, made in place
-        key = slot(i)
-        key *= n_cols + 1
-        key += slot(i + 1)
-        return key
-
+    int64 key when they fit), written ``_KEY_UNITS`` units at a time (no temporaries the length of ``units``)."""
+    n_cols = counts.shape[1]
     paired = (n_cols + 1) ** 2 < 2**62
     if sizes is not None:  # groups: two columns, then heavier and bigger first
-        heavier = [-np.asarray(sizes)[units], -counts.data[starts].astype(np.int64)]
-        return heavier + ([slot(2), joined(0)] if paired else [slot(2), slot(1), slot(0)])
-    if paired:  # a lexsort of three keys instead of five
-        return [joined(2), joined(0)]
-    return [slot(3), slot(2), slot(1), slot(0)]
+        plan = [("size",), ("weight",)] + ([(2,), (0, 1)] if paired else [(2,), (1,), (0,)])
+    else:
+        plan = [(2, 3), (0, 1)] if paired else [(3,), (2,), (1,), (0,)]
+    keys = [np.empty(len(units), dtype=np.int64) for _ in plan]
+    for lo in range(0, len(units), _KEY_UNITS):
+        part = units[lo : lo + _KEY_UNITS]
+        for key, columns in zip(keys, plan, strict=True):
+            key[lo : lo + len(part)] = _key_of(counts, part, sizes, columns)
+    return keys
+
+
+def _key_of(counts, units, sizes, columns: tuple) -> np.ndarray:
+    """One sort key of ``units``: their size or their count of their first column (negated: largest first),
+    or their i-th column (n_cols past their last), or two columns i, j as i * (n_cols + 1) + j."""
+    indptr, indices, n_cols = counts.indptr, counts.indices, counts.shape[1]
+    if columns == ("size",):
+        return -np.asarray(sizes)[units]
+    if columns == ("weight",):
+        return -counts.data[indptr[units]].astype(np.int64)
+    starts = indptr[units]
+    lengths = indptr[units + 1] - starts
+    last = starts + lengths - 1
+    key = np.zeros(len(units), dtype=np.int64)
+    for i in columns:
+        key *= n_cols + 1
+        key += np.where(lengths > i, indices[np.minimum(starts + i, last)], n_cols)
+    return key
 
 
 def _next_conflict(counts, columns) -> np.ndarray:
