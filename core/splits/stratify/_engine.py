@@ -154,8 +154,10 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
     many = False  # order 2 with many co-occurring pairs: only pairs on two units or more, dealt in canonical order
     salt = int(rng.integers(1, 2**62)) if fair_ties else 0
     built = canonical_with_pairs(counts, max(0, _FEW_COLUMNS - n_labels), salt) if order == 2 else None
-    if built is not None:  # 0/1 labels: labels and pairs built in canonical order at once
+    in_order = built is not None
+    if in_order:  # 0/1 labels: labels and pairs built in canonical order at once
         counts, columns, n_pairs = built
+        del built  # the tuple would keep ``columns`` alive
         many = n_labels + n_pairs > _FEW_COLUMNS
     else:
         if order == 2:
@@ -174,14 +176,16 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
     goal = total * shares if grouped else targets.astype(np.float64)
     band = int(sizes.max()) if grouped else 0  # rows a split may stray from its goal
     shuffle = _ranks(rng, n_units)  # a random rank per unit breaks every remaining tie
-    if built is None:
+    if not in_order:
         counts = _permute_columns(counts, columns)
+    is_label = columns < n_labels
+    del columns  # one int64 per column (800,000 at 1M x 10k): only which are labels is kept
     if many:
         assignment, demand = deal_in_waves(counts, shares, targets, shuffle, rng, sizes if weighted else None)
     else:
         assignment, demand = deal(counts, shares, targets, sizes, shuffle, rng, weighted)
     repair = Repair(
-        counts=counts, is_label=columns < n_labels, sizes=sizes, targets=targets, goal=goal, band=band,
+        counts=counts, is_label=is_label, sizes=sizes, targets=targets, goal=goal, band=band,
         weighted=weighted, shuffle=shuffle, assignment=assignment, demand=demand,
     )  # fmt: skip
     gaps = repair.cover_rare_columns() if repair.polish() or repair.may_lack(shares) else None

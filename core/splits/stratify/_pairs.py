@@ -176,11 +176,9 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
     position[columns] = np.arange(len(columns), dtype=position.dtype)
     column_bits = max(len(columns) - 1, 1).bit_length()
     n_kept, n_entries = int(kept_units.sum()), matrix.nnz + int(kept_units.sum())
-    kept_entries = np.repeat(keep, pair_units)
     n_pairs = len(kept_units)
+    _compact(keyed, keep, pair_units)  # the kept pair entries first, in order, in the same array
     del pair_units, keep
-    _compact(keyed, kept_entries)  # the kept pair entries first, in order, in the same array
-    del kept_entries
     keyed.resize(n_entries, refcheck=False)  # then room for the labels' entries (a realloc: no second array)
     kept_position = position[n_cols:]
     done = 0
@@ -193,7 +191,7 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
         part |= np.repeat(kept_position[first : first + len(lengths)], lengths)
         done += len(part)
     indptr = matrix.indptr
-    for lo, hi in _row_ranges(indptr):
+    for lo, hi in _row_ranges(indptr, max(1, _HASH_ENTRIES // 4)):
         start, stop = int(indptr[lo]), int(indptr[hi])
         rows = np.repeat(np.arange(lo, hi, dtype=np.int64), np.diff(indptr[lo : hi + 1]))
         keyed[n_kept + start : n_kept + stop] = (rows << column_bits) | position[matrix.indices[start:stop]]
@@ -205,23 +203,28 @@ def _run_lengths(new: np.ndarray) -> np.ndarray:
     """The lengths of the runs that start where ``new`` is True (``new[0]`` is), as int32 when they fit."""
     starts = np.flatnonzero(new)
     lengths = np.empty(len(starts), dtype=np.int32 if len(new) < 2**31 else np.int64)
-    lengths[:-1] = np.diff(starts)
+    np.subtract(starts[1:], starts[:-1], out=lengths[:-1], casting="unsafe")  # into ``lengths``: no int64 temporary
     lengths[-1:] = len(new) - starts[-1:]
     return lengths
 
 
-def _compact(values: np.ndarray, keep: np.ndarray) -> None:
-    """Move the kept ``values`` to the front of the array, in order, a block at a time (no second array)."""
-    written = 0
-    for start in range(0, len(values), _HASH_ENTRIES):
-        chosen = values[start : start + _HASH_ENTRIES][keep[start : start + _HASH_ENTRIES]]  # a block's copy
+def _compact(values: np.ndarray, keep: np.ndarray, lengths: np.ndarray) -> None:
+    """Move the entries of the kept runs (run i: ``lengths[i]`` entries, kept if ``keep[i]``) to the front of
+    ``values``, in order, a block of runs at a time (no second array, no mask of every entry)."""
+    written = read = 0
+    step = max(1, _HASH_ENTRIES // 8)  # runs at a time (a run has 2 entries or more, mostly few)
+    for first in range(0, len(lengths), step):
+        part = lengths[first : first + step]
+        size = int(part.sum())
+        chosen = values[read : read + size][np.repeat(keep[first : first + step], part)]  # a block's copy
         values[written : written + len(chosen)] = chosen
         written += len(chosen)
+        read += size
 
 
-def _row_ranges(indptr: np.ndarray) -> list[tuple[int, int]]:
-    """Ranges of rows holding about ``_HASH_ENTRIES`` entries each."""
-    cuts = np.searchsorted(indptr, np.arange(0, indptr[-1], _HASH_ENTRIES), side="right") - 1
+def _row_ranges(indptr: np.ndarray, entries: int | None = None) -> list[tuple[int, int]]:
+    """Ranges of rows holding about ``entries`` (default ``_HASH_ENTRIES``) entries each."""
+    cuts = np.searchsorted(indptr, np.arange(0, indptr[-1], entries or _HASH_ENTRIES), side="right") - 1
     cuts = np.unique(np.r_[0, cuts, len(indptr) - 1]).tolist()
     return list(zip(cuts[:-1], cuts[1:], strict=True))
 
@@ -237,9 +240,14 @@ def _split_keys(keyed: np.ndarray, column_bits: int, n: int, n_columns: int, dty
     per_row = np.zeros(n, dtype=np.int64)
     low = (1 << column_bits) - 1
     column = keyed.view(np.int32)  # its first n_entries slots: bytes of keys read by the time they are written
-    for start in range(0, n_entries, _HASH_ENTRIES):
-        part = keyed[start : start + _HASH_ENTRIES]
-        per_row += np.bincount(part >> column_bits, minlength=n)
+    block = max(1, _HASH_ENTRIES // 4)
+    for start in range(0, n_entries, block):
+        part = keyed[start : start + block]
+        rows = part >> column_bits  # ascending: the block's rows are one range, counted on their own
+        first = int(rows[0])
+        rows -= first
+        counted = np.bincount(rows)
+        per_row[first : first + len(counted)] += counted
         column[start : start + len(part)] = (part & low).astype(np.int32)  # ``part`` read whole before the write
     del column
     keyed.resize((n_entries + 1) // 2, refcheck=False)  # a realloc that shrinks: the second half is freed
