@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -365,9 +366,13 @@ def main(cases: list[str] | None = None) -> None:
         if case in ("medical", "delicious") and case not in mulan_sets():
             print(f"mulan: skipping {case}: no {case}.arff/.xml in {mulan_dir() or '../shared/data/mulan'}", flush=True)
             continue
-        start = time.perf_counter()
+        start, load = time.perf_counter(), os.getloadavg()[0]
         section = CASES[case]()
-        write_section(f"mulan-{case}", section + f"\n\nCase run in {time.perf_counter() - start:.0f} s on {machine()}.")
+        write_section(
+            f"mulan-{case}",
+            section + f"\n\nCase run in {time.perf_counter() - start:.0f} s on {machine()}; "
+            f"load average (1 min) {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end.",
+        )
         print(f"mulan: {case} done in {time.perf_counter() - start:.0f} s", flush=True)
 
 

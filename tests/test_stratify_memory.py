@@ -170,17 +170,29 @@ def test_label_columns_equal_column_indexing_and_held_counts_labels(seed, n, n_c
     held = repair._held()
     assert np.array_equal(held[is_label], split_counts(counts, assignment, 2)[is_label])
     assert not held[~is_label].any()  # the pairs' rows stay 0: only labels are read
+    repair._labels = None  # freed for the pair polish: the labels are then counted in place, the same
+    assert np.array_equal(repair._held(), held)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_blocks, "_BLOCK_ENTRIES", 1)
+        assert np.array_equal(_blocks.kept_split_counts(counts, is_label, assignment, 2), held[is_label])
 
 
 @settings(max_examples=50, deadline=None)
 @given(lengths=st.lists(st.integers(0, 4), max_size=30), seed=st.integers(0, 1000), block=st.integers(1, 6))
-def test_kept_row_pointers_a_block_at_a_time(lengths, seed, block):
+def test_kept_columns_a_block_at_a_time_equal_column_indexing(lengths, seed, block):
+    rng = np.random.default_rng(seed)
+    n_cols = 6
     indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
-    keep = np.random.default_rng(seed).random(int(indptr[-1])) < 0.5
+    indices = np.concatenate([np.sort(rng.choice(n_cols, size, replace=False)) for size in lengths] or [[]]).astype(np.int32)
+    counts = sp.csr_matrix((rng.integers(1, 4, len(indices)), indices, indptr), shape=(len(lengths), n_cols))
+    chosen = rng.random(n_cols) < 0.5
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_blocks, "_BLOCK_ENTRIES", block)
-        got = _blocks._kept_indptr(indptr, keep)
-    assert np.array_equal(got, np.r_[0, np.cumsum(keep)][indptr])
+        got = _blocks.kept_columns(counts, chosen)
+    expected = counts[:, np.flatnonzero(chosen)]
+    assert np.array_equal(got.indptr, expected.indptr)
+    assert np.array_equal(got.indices, expected.indices)
+    assert np.array_equal(got.data, expected.data)
 
 
 @pytest.mark.parametrize("weights", [False, True])

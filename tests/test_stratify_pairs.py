@@ -185,6 +185,62 @@ def test_waves_place_every_unit_at_the_exact_sizes_and_return_the_demand_left(pr
 
 
 @PROPERTY
+@given(sparse_rows())
+def test_waves_draw_their_tie_breaks_as_one_array_would(problem):
+    from core.splits.stratify._waves import _batches, deal_in_waves
+
+    Y, shares, seed = problem  # the tie-breaks are drawn a wave at a time: the same stream as (batches, k) at once
+    counts = _canonical_counts(Y)
+    shuffle = np.random.default_rng(seed).permutation(Y.shape[0])
+    dealt, drawn = np.random.default_rng(seed), np.random.default_rng(seed)
+    deal_in_waves(counts, shares, largest_remainder(Y.shape[0], shares), shuffle, dealt)
+    drawn.random((len(_batches(counts, shuffle)[1]), len(shares)))
+    assert dealt.random() == drawn.random()
+
+
+@PROPERTY
+@given(sparse_rows(), st.integers(1, 4))
+def test_waves_deal_groups_their_counts_and_return_the_demand_left(problem, most):
+    from core.splits.stratify._waves import deal_in_waves
+
+    Y, shares, seed = problem
+    rng = np.random.default_rng(seed)
+    counts = _canonical_counts(Y).astype(np.int64)
+    counts.data = rng.integers(1, most + 1, counts.nnz)  # a group's count of a column
+    sizes = rng.integers(1, most + 1, Y.shape[0])
+    assignment, demand = deal_in_waves(counts, shares, largest_remainder(int(sizes.sum()), shares),
+                                       rng.permutation(Y.shape[0]), rng, sizes)  # fmt: skip
+    k = len(shares)
+    assert assignment.min() >= 0 and assignment.max() < k
+    codes = counts.indices * k + np.repeat(assignment, np.diff(counts.indptr))
+    held = np.bincount(codes, weights=counts.data, minlength=counts.shape[1] * k)
+    totals = np.bincount(counts.indices, weights=counts.data, minlength=counts.shape[1])
+    assert np.allclose(demand, totals[:, None] * shares[None, :] - held.reshape(-1, k))
+
+
+def test_groups_at_many_pairs_are_dealt_in_waves_and_balance_pairs_better_than_order_one(monkeypatch):
+    import core.splits.stratify._engine as engine
+
+    Y = _delicious_like()
+    group = np.arange(Y.shape[0]) // 3
+    counts = sp.csr_matrix((np.ones(len(group)), (group, np.arange(len(group))))) @ Y.astype(np.int64)
+    sizes = np.bincount(group)
+    assert counts.shape[1] + pair_indicators(counts).shape[1] > MANY and counts.data.max() > 1
+    dealt, waves = [], engine.deal_in_waves
+    monkeypatch.setattr(engine, "deal_in_waves", lambda *args: dealt.append(args[-1]) or waves(*args))
+    first, second = [], []
+    for seed in range(2):
+        one = stratify(counts, [0.2] * 5, rng=np.random.default_rng(seed), sizes=sizes)
+        two = stratify(counts, [0.2] * 5, rng=np.random.default_rng(seed), sizes=sizes, order=2)
+        filled = np.bincount(two, weights=sizes, minlength=5)
+        assert np.all(np.abs(filled - 0.2 * sizes.sum()) <= sizes.max() + 1e-9)
+        first.append(split_quality(Y, NAMES[one[group]]).lpd)
+        second.append(split_quality(Y, NAMES[two[group]]).lpd)
+    assert len(dealt) == 2 and all(np.array_equal(got, sizes) for got in dealt)  # the groups' deal is the wave deal
+    assert np.mean(second) < np.mean(first)
+
+
+@PROPERTY
 @given(sparse_rows(), st.integers(1, 400))
 def test_a_wave_holds_no_later_batchs_column_and_no_more_units_than_the_room(problem, room):
     from core.splits.stratify._waves import _batches, _next_conflict, _wave_end

@@ -35,13 +35,13 @@ row) is polished on labels and pairs together (:func:`_polish_pairs_of`). Otherw
 are the labels and their co-occurring pairs. Up to 2,048 columns in
 all, every pair is dealt as above. With more (delicious: 983 labels, 173,508 pairs), only pairs held
 by two units or more are kept (a pair on one unit is balanced wherever that unit goes), and the deal
-takes the columns in canonical order, each step reading and updating only its batch's entries
-(:mod:`core.splits.stratify._pairs`), so its cost follows the entries it places, not the columns
-times the batches: delicious at order 2 went from 181 s to under 2 s of CPU. Single rows are dealt a
-*wave* of batches at a time (:mod:`core.splits.stratify._waves`: consecutive batches none of which
-holds a later one's column), in a few array operations per wave (the 1,000,000 x 10,000 power-law
-set: 584,888 batches in about 1,400 waves), and then get a pair polish: the swaps below, scored on
-labels and pairs alike.
+takes the columns in canonical order, each step reading and updating only its batch's entries, so
+its cost follows the entries it places, not the columns times the batches: delicious at order 2 went
+from 181 s to under 2 s of CPU. Units (single rows and groups) are dealt a *wave* of batches at a time
+(:mod:`core.splits.stratify._waves`: consecutive batches none of which holds a later one's column), in
+a few array operations per wave (the 1,000,000 x 10,000 power-law set: 584,888 batches in about 1,400
+waves; delicious in groups of two rows: 1.0 s of CPU one batch at a time, 0.44 s in waves, the same
+balance). Single rows then get a pair polish: the swaps below, scored on labels and pairs alike.
 
 Then, when a label ended a whole unit off its share (or units differ in size), a local search
 polishes the split: the exact best swaps (and, for groups, moves) between every pair of splits,
@@ -62,7 +62,7 @@ import scipy.sparse as sp
 
 from ...errors import ConfigError, DataError
 from ._deal import deal, largest_remainder
-from ._pairs import canonical_with_pairs, column_keys, deal_by_columns, pair_columns
+from ._pairs import canonical_with_pairs, column_keys, pair_columns
 from ._repair import Repair, may_lack
 from ._sorted import SORTED_POLISH_ROWS, small_binary, sorted_deal
 from ._waves import deal_in_waves
@@ -154,8 +154,10 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
     many = False  # order 2 with many co-occurring pairs: only pairs on two units or more, dealt in canonical order
     salt = int(rng.integers(1, 2**62)) if fair_ties else 0
     built = canonical_with_pairs(counts, max(0, _FEW_COLUMNS - n_labels), salt) if order == 2 else None
-    if built is not None:  # 0/1 labels: labels and pairs built in canonical order at once
+    in_order = built is not None
+    if in_order:  # 0/1 labels: labels and pairs built in canonical order at once
         counts, columns, n_pairs = built
+        del built  # the tuple would keep ``columns`` alive
         many = n_labels + n_pairs > _FEW_COLUMNS
     else:
         if order == 2:
@@ -166,7 +168,7 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
         columns = _canonical_order(counts, salt)
     total = int(sizes.sum())
     targets = largest_remainder(total, shares)
-    weighted = bool((sizes != 1).any() or (counts.data != 1).any())
+    weighted = bool((sizes != 1).any() or counts.data.max(initial=1) > 1)  # counts are >= 1: no mask per entry
     grouped = bool((sizes > 1).any())
     # Rows each split should hold. Single rows hit the rounded targets exactly; groups are held to
     # within one group's size of the fractions themselves (a rounded target can sit up to a row
@@ -174,17 +176,21 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
     goal = total * shares if grouped else targets.astype(np.float64)
     band = int(sizes.max()) if grouped else 0  # rows a split may stray from its goal
     shuffle = _ranks(rng, n_units)  # a random rank per unit breaks every remaining tie
-    if built is None:
+    if not in_order:
         counts = _permute_columns(counts, columns)
-    if many and not weighted:
-        assignment, demand = deal_in_waves(counts, shares, targets, shuffle, rng)
+    is_label = columns < n_labels
+    del columns  # one int64 per column (800,000 at 1M x 10k): only which are labels is kept
+    if many:
+        assignment, demand = deal_in_waves(counts, shares, targets, shuffle, rng, sizes if weighted else None)
     else:
-        assignment, demand = (deal_by_columns if many else deal)(counts, shares, targets, sizes, shuffle, rng, weighted)
+        assignment, demand = deal(counts, shares, targets, sizes, shuffle, rng, weighted)
     repair = Repair(
-        counts=counts, is_label=columns < n_labels, sizes=sizes, targets=targets, goal=goal, band=band,
+        counts=counts, is_label=is_label, sizes=sizes, targets=targets, goal=goal, band=band,
         weighted=weighted, shuffle=shuffle, assignment=assignment, demand=demand,
     )  # fmt: skip
     gaps = repair.cover_rare_columns() if repair.polish() or repair.may_lack(shares) else None
+    del demand
+    repair.demand = None  # read only by polish and may_lack: (columns x k) floats freed before the pair polish
     if order == 2 and not weighted:  # the pairs' own polish; groups already polish every column above
         if many:
             repair.polish_pairs_and_cover(

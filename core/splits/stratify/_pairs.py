@@ -1,17 +1,15 @@
-"""Order 2: the label pairs that need work, and a deal whose cost follows the entries it places.
+"""Order 2: the label pairs that need work, as columns beside the labels.
 
 Only pairs held by two units or more are dealt as columns. A pair on a single unit needs no
 work: wherever that unit goes, its one split holds the pair and the others do not, so its
 balance is the same for every split. On delicious (16,105 rows x 983 labels) that drops 52,288
 of 173,508 pairs; on power-law label sets (a long tail of rare labels) it drops most of them.
 
-:func:`pair_columns` lists every row's pairs and keeps those on enough units, with two plain sorts.
-:func:`deal_by_columns` (groups; single rows take :mod:`core.splits.stratify._waves`) is the batched deal of
-:mod:`core.splits.stratify._deal` over labels and pairs, with two changes that make its cost grow
-with the entries it places instead of with the columns times the batches: the columns are taken
-in their canonical order (fewest units first; on delicious, choosing the column with fewest
-units *still unplaced* instead gave the same pair balance, LPD 8.76e-4 against 8.79e-4 on 3,000
-rows), and every step reads and updates only the batch's own entries.
+:func:`pair_columns` lists every row's pairs and keeps those on enough units, with two plain sorts;
+:func:`canonical_with_pairs` builds 0/1 labels and their pairs in canonical order in one pass. The deal
+of that many columns is :mod:`core.splits.stratify._waves` (columns taken in canonical order, each step
+reading and updating only its batch's entries; on delicious, choosing the column with fewest units
+*still unplaced* instead gave the same pair balance, LPD 8.76e-4 against 8.79e-4 on 3,000 rows).
 """
 
 from __future__ import annotations
@@ -19,10 +17,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._deal import batch_order, batch_quota, column_counts, fill_unlabelled, interleave
+from ._deal import column_counts
 from ._sorted import entry_hash
 
-__all__ = ["pair_columns", "deal_by_columns", "column_keys", "canonical_with_pairs"]
+__all__ = ["pair_columns", "column_keys", "canonical_with_pairs"]
 
 _HASH_ENTRIES = 1 << 20  # entries hashed at a time for the canonical column order (8 MiB per uint64 array)
 
@@ -115,14 +113,15 @@ def _binary_pair_columns(matrix, min_units, all_up_to) -> sp.csr_matrix:
 
 def column_keys(counts: sp.csr_matrix, salt: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Per column, its positive units and its content hash: the wrapping sum of :func:`entry_hash` (row,
-    value + ``salt``) over its entries, a block of about ``_HASH_ENTRIES`` entries of the rows at a time.
+    value + ``salt``) over its entries, a block of about a quarter of ``_HASH_ENTRIES`` entries of the rows at a time.
 
     The canonical column order is ``np.lexsort((content, units))``: the same for any order of the columns.
     """
     indptr, indices, data = counts.indptr, counts.indices, counts.data
     units = column_counts(indices, counts.shape[1])
     content = np.zeros(len(units), dtype=np.uint64)
-    cuts = np.unique(np.r_[np.searchsorted(indptr, np.arange(0, indptr[-1], _HASH_ENTRIES), side="right") - 1, len(indptr) - 1])
+    block = max(1, _HASH_ENTRIES // 4)  # the hash has several temporaries per entry
+    cuts = np.unique(np.r_[np.searchsorted(indptr, np.arange(0, indptr[-1], block), side="right") - 1, len(indptr) - 1])
     for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
         start, stop = int(indptr[lo]), int(indptr[hi])
         if start == stop:
@@ -156,26 +155,32 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
     for start in range(1, len(keyed), _HASH_ENTRIES):
         stop = min(start + _HASH_ENTRIES, len(keyed))
         np.not_equal(keyed[start:stop] >> row_bits, keyed[start - 1 : stop - 1] >> row_bits, out=new[start:stop])
-    pair_units = np.diff(np.append(np.flatnonzero(new), len(new)))
+    pair_units = _run_lengths(new)
     keep = pair_units >= (2 if len(pair_units) > all_up_to else 1)
     content = np.zeros(len(pair_units), dtype=np.uint64)
     mask, one = (1 << row_bits) - 1, np.uint64(1 + salt)
     before = 0  # pairs started before the block
-    for start in range(0, len(keyed), _HASH_ENTRIES):
-        part = slice(start, start + _HASH_ENTRIES)
+    quarter = max(1, _HASH_ENTRIES // 4)  # a quarter block at a time: the hash has several temporaries
+    for start in range(0, len(keyed), quarter):
+        part = slice(start, start + quarter)
         run = np.cumsum(new[part]) - 1 + before
         np.add.at(content, run, entry_hash((keyed[part] & mask).astype(np.uint64), one))
         before = int(run[-1]) + 1
     del new
+    kept_units, kept_content = pair_units[keep], content[keep]
+    del content
     label_units, label_content = column_keys(matrix, salt)
-    columns = np.lexsort((np.r_[label_content, content[keep]], np.r_[label_units, pair_units[keep]]))
+    columns = np.lexsort((np.r_[label_content, kept_content], np.r_[label_units, kept_units]))
+    del kept_content, label_content, label_units  # every array of one entry per pair is freed before the matrix is built
     position = np.empty(len(columns), dtype=np.int32 if len(columns) < 2**31 else np.int64)
     position[columns] = np.arange(len(columns), dtype=position.dtype)
     column_bits = max(len(columns) - 1, 1).bit_length()
-    n_kept, n_entries = int(pair_units[keep].sum()), matrix.nnz + int(pair_units[keep].sum())
-    _compact(keyed, np.repeat(keep, pair_units))  # the kept pair entries first, in order, in the same array
+    n_kept, n_entries = int(kept_units.sum()), matrix.nnz + int(kept_units.sum())
+    n_pairs = len(kept_units)
+    _compact(keyed, keep, pair_units)  # the kept pair entries first, in order, in the same array
+    del pair_units, keep
     keyed.resize(n_entries, refcheck=False)  # then room for the labels' entries (a realloc: no second array)
-    kept_units, kept_position = pair_units[keep], position[n_cols:]
+    kept_position = position[n_cols:]
     done = 0
     step = max(1, _HASH_ENTRIES // 8)  # kept pairs at a time (a pair has 2 entries or more, mostly few)
     for first in range(0, len(kept_units), step):
@@ -186,43 +191,71 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
         part |= np.repeat(kept_position[first : first + len(lengths)], lengths)
         done += len(part)
     indptr = matrix.indptr
-    for lo, hi in _row_ranges(indptr):
+    for lo, hi in _row_ranges(indptr, max(1, _HASH_ENTRIES // 4)):
         start, stop = int(indptr[lo]), int(indptr[hi])
         rows = np.repeat(np.arange(lo, hi, dtype=np.int64), np.diff(indptr[lo : hi + 1]))
         keyed[n_kept + start : n_kept + stop] = (rows << column_bits) | position[matrix.indices[start:stop]]
     keyed.sort()  # by row, then position
-    return _split_keys(keyed, column_bits, n, len(columns), matrix.data.dtype), columns, int(keep.sum())
+    return _split_keys(keyed, column_bits, n, len(columns), matrix.data.dtype), columns, n_pairs
 
 
-def _compact(values: np.ndarray, keep: np.ndarray) -> None:
-    """Move the kept ``values`` to the front of the array, in order, a block at a time (no second array)."""
-    written = 0
-    for start in range(0, len(values), _HASH_ENTRIES):
-        chosen = values[start : start + _HASH_ENTRIES][keep[start : start + _HASH_ENTRIES]]  # a block's copy
+def _run_lengths(new: np.ndarray) -> np.ndarray:
+    """The lengths of the runs that start where ``new`` is True (``new[0]`` is), as int32 when they fit."""
+    starts = np.flatnonzero(new)
+    lengths = np.empty(len(starts), dtype=np.int32 if len(new) < 2**31 else np.int64)
+    np.subtract(starts[1:], starts[:-1], out=lengths[:-1], casting="unsafe")  # into ``lengths``: no int64 temporary
+    lengths[-1:] = len(new) - starts[-1:]
+    return lengths
+
+
+def _compact(values: np.ndarray, keep: np.ndarray, lengths: np.ndarray) -> None:
+    """Move the entries of the kept runs (run i: ``lengths[i]`` entries, kept if ``keep[i]``) to the front of
+    ``values``, in order, a block of runs at a time (no second array, no mask of every entry)."""
+    written = read = 0
+    step = max(1, _HASH_ENTRIES // 8)  # runs at a time (a run has 2 entries or more, mostly few)
+    for first in range(0, len(lengths), step):
+        part = lengths[first : first + step]
+        size = int(part.sum())
+        chosen = values[read : read + size][np.repeat(keep[first : first + step], part)]  # a block's copy
         values[written : written + len(chosen)] = chosen
         written += len(chosen)
+        read += size
 
 
-def _row_ranges(indptr: np.ndarray) -> list[tuple[int, int]]:
-    """Ranges of rows holding about ``_HASH_ENTRIES`` entries each."""
-    cuts = np.searchsorted(indptr, np.arange(0, indptr[-1], _HASH_ENTRIES), side="right") - 1
+def _row_ranges(indptr: np.ndarray, entries: int | None = None) -> list[tuple[int, int]]:
+    """Ranges of rows holding about ``entries`` (default ``_HASH_ENTRIES``) entries each."""
+    cuts = np.searchsorted(indptr, np.arange(0, indptr[-1], entries or _HASH_ENTRIES), side="right") - 1
     cuts = np.unique(np.r_[0, cuts, len(indptr) - 1]).tolist()
     return list(zip(cuts[:-1], cuts[1:], strict=True))
 
 
 def _split_keys(keyed: np.ndarray, column_bits: int, n: int, n_columns: int, dtype) -> sp.csr_matrix:
-    """The CSR matrix of sorted (row << column_bits | column) keys, read a block at a time (the keys are freed)."""
-    column = np.empty(len(keyed), dtype=np.int32)
+    """The CSR matrix of sorted (row << column_bits | column) keys (``keyed`` must own its memory).
+
+    The int32 column indices are written over the front half of the keys' own memory, a block at a
+    time (block i's indices land on keys already read), and the other half is then given back: no
+    second array of one word per entry.
+    """
+    n_entries = len(keyed)
     per_row = np.zeros(n, dtype=np.int64)
     low = (1 << column_bits) - 1
-    for start in range(0, len(keyed), _HASH_ENTRIES):
-        part = keyed[start : start + _HASH_ENTRIES]
-        column[start : start + len(part)] = part & low
-        per_row += np.bincount(part >> column_bits, minlength=n)
-    keyed.resize(0, refcheck=False)
+    column = keyed.view(np.int32)  # its first n_entries slots: bytes of keys read by the time they are written
+    block = max(1, _HASH_ENTRIES // 4)
+    for start in range(0, n_entries, block):
+        part = keyed[start : start + block]
+        rows = part >> column_bits  # ascending: the block's rows are one range, counted on their own
+        first = int(rows[0])
+        rows -= first
+        counted = np.bincount(rows)
+        per_row[first : first + len(counted)] += counted
+        column[start : start + len(part)] = (part & low).astype(np.int32)  # ``part`` read whole before the write
+    del column
+    keyed.resize((n_entries + 1) // 2, refcheck=False)  # a realloc that shrinks: the second half is freed
+    column = keyed.view(np.int32)[:n_entries]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(per_row, out=indptr[1:])
-    return sp.csr_matrix((np.ones(len(column), dtype=dtype), column, indptr), shape=(n, n_columns))
+    ones = np.broadcast_to(np.ones(1, dtype=dtype), (n_entries,))  # every count is 1: one value, read-only, not one per entry
+    return sp.csr_matrix((ones, column, indptr), shape=(n, n_columns))
 
 
 def _pair_keys(matrix, row_bits: int) -> np.ndarray:
@@ -233,13 +266,16 @@ def _pair_keys(matrix, row_bits: int) -> np.ndarray:
     keyed = np.empty(int((per_row.astype(np.int64) * (per_row - 1) // 2).sum()), dtype=np.int64)
     at = 0
     for width in np.unique(per_row[per_row >= 2]).tolist():
-        members = np.flatnonzero(per_row == width)
-        cols = matrix.indices[matrix.indptr[members][:, None] + np.arange(width)].astype(np.int64)
         first, second = np.triu_indices(width, 1)
-        block = (cols[:, first] * n_cols + cols[:, second]) << row_bits
-        block |= members[:, None]
-        keyed[at : at + block.size] = block.ravel()
-        at += block.size
+        every = np.flatnonzero(per_row == width)
+        step = max(1, _HASH_ENTRIES // len(first))  # rows at a time: temporaries of about _HASH_ENTRIES words
+        for lo in range(0, len(every), step):
+            members = every[lo : lo + step]
+            cols = matrix.indices[matrix.indptr[members][:, None] + np.arange(width)].astype(np.int64)
+            block = (cols[:, first] * n_cols + cols[:, second]) << row_bits
+            block |= members[:, None]
+            keyed[at : at + block.size] = block.ravel()
+            at += block.size
     return keyed
 
 
@@ -274,96 +310,3 @@ def _sort_order(keys: np.ndarray, bound: int) -> np.ndarray:
     keyed = (keys.astype(np.int64) << shift) | np.arange(len(keys), dtype=np.int64)
     keyed.sort()
     return keyed & ((1 << shift) - 1)
-
-
-def deal_by_columns(counts, shares, targets, sizes, shuffle, rng, weighted) -> tuple[np.ndarray, np.ndarray]:
-    """Place every unit, a batch per column in canonical order: the column's units not placed yet.
-
-    As :func:`core.splits.stratify._deal.deal` (quota from the column's demand, the batch sorted by its
-    units' rarest other columns and dealt along an interleave), but each step touches only the
-    batch's entries: its cost is the entries it places, not the number of columns. Returns the
-    assignment and the demand left, per column and split.
-    """
-    n_units, n_cols = counts.shape
-    k = len(shares)
-    by_column = counts.tocsc()
-    col_ptr, col_units = by_column.indptr, by_column.indices
-    indptr, indices = counts.indptr, counts.indices
-    data = counts.data.astype(np.float64) if weighted else None
-    totals = column_counts(indices, n_cols, data)
-    demand = totals[:, None] * shares[None, :]
-    per_total = 1.0 / np.maximum(totals, 1.0)
-    unplaced = np.diff(col_ptr).astype(np.int64)
-    room = targets.astype(np.float64)
-    assignment = np.full(n_units, -1, dtype=np.int64)
-    placed_yet = np.zeros(n_units, dtype=bool)
-    row_lengths = np.diff(indptr)
-    ties = rng.random((n_cols, k)) if n_cols * k <= 1 << 22 else None
-    for column in np.flatnonzero(unplaced > 0).tolist():
-        if not unplaced[column]:
-            continue
-        units = col_units[col_ptr[column] : col_ptr[column + 1]]
-        units = units[~placed_yet[units]]
-        if not len(units):
-            continue
-        placed_yet[units] = True
-        if len(units) == 1 and not weighted:  # most batches at many pairs: one unit, done in plain Python
-            tie = ties[column] if ties is not None else rng.random(k)
-            split = _one_unit(int(units[0]), column, indptr, indices, demand, per_total, room, tie)
-            if split is not None:
-                assignment[units[0]] = split
-                row = indices[indptr[units[0]] : indptr[units[0] + 1]]
-                demand[row, split] -= 1.0
-                unplaced[row] -= 1
-                room[split] -= 1.0
-                continue
-        starts, per_row = indptr[units], row_lengths[units]
-        row_starts = np.cumsum(per_row) - per_row
-        at = np.repeat(starts - row_starts, per_row) + np.arange(int(per_row.sum()))
-        batch_indices = indices[at]
-        batch_data = data[at] if weighted else None
-        own = batch_indices == column
-        carried = int(batch_data[own].sum()) if weighted else len(units)
-        scale = per_total[batch_indices] if batch_data is None else per_total[batch_indices] * batch_data
-        need = scale @ demand[batch_indices]
-        tie = ties[column] if ties is not None else rng.random(k)
-        priority = np.lexsort((tie, -room, -need))
-        quota = batch_quota(carried, demand[column], room, priority, weighted)
-        sequence = interleave(quota, priority)
-        weight = batch_data[own].astype(np.int64) if weighted else None
-        order = batch_order(batch_indices, row_starts, per_row, column, n_cols, shuffle[units], weight, sizes[units])
-        folds = np.empty(len(units), dtype=np.int64)
-        if weighted:
-            ends = np.cumsum(weight[order])
-            folds[order] = sequence[np.minimum(ends - (weight[order] + 1) // 2, len(sequence) - 1)]
-            room -= np.bincount(folds, weights=sizes[units], minlength=k)
-        else:
-            folds[order] = sequence
-            room -= quota
-        assignment[units] = folds
-        np.subtract.at(demand, (batch_indices, np.repeat(folds, per_row)), batch_data if weighted else 1.0)
-        np.subtract.at(unplaced, batch_indices, 1)
-    rest = np.flatnonzero(assignment < 0)
-    fill_unlabelled(rest[np.argsort(shuffle[rest])], assignment, room, sizes, rng, weighted)
-    return assignment, demand
-
-
-def _one_unit(unit, column, indptr, indices, demand, per_total, room, tie) -> int | None:
-    """The split :func:`deal_by_columns` gives a batch of one unit, or None to take the general path.
-
-    The same choice as :func:`batch_quota` on one unit: the split with the largest share of the
-    column's positive demand, ties to the split first by the batch's need, then room, then ``tie``;
-    None when that split has no room (the general path then spreads by room).
-    """
-    row = indices[indptr[unit] : indptr[unit + 1]]
-    need = (per_total[row] @ demand[row]).tolist()
-    want = [max(value, 0.0) for value in demand[column].tolist()]
-    rooms = room.tolist()
-    total = sum(want)
-    if total <= 0:
-        want = [max(value, 0.0) + 1e-9 for value in rooms]
-        total = sum(want)
-    share = [round(value / total, 9) for value in want]
-    ties = tie.tolist()
-    split = min(range(len(share)), key=lambda j: (-share[j], -need[j], -rooms[j], ties[j]))
-    return split if rooms[split] >= 1 else None

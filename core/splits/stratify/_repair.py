@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._balance import Balance, SparseBalance
-from ._blocks import _kept_indptr, split_counts
+from ._blocks import kept_columns, kept_split_counts, split_counts
 from ._cover import _Cover, exact_cover
 from ._deal import column_counts
 
@@ -65,8 +65,9 @@ class Repair:
         A random rank per unit; breaks the cover's remaining ties.
     assignment : ndarray of int64, shape (n_units,)
         The split of every unit. The repairs change it in place.
-    demand : ndarray, shape (L, k)
-        Per column and split, its share minus what the deal gave it (stale once the polish ran).
+    demand : ndarray, shape (L, k), or None
+        Per column and split, its share minus what the deal gave it (stale once the polish ran; read by
+        :meth:`polish` and :meth:`may_lack` only, so it may be dropped after them).
 
     Examples
     --------
@@ -123,7 +124,7 @@ class Repair:
         rounds = max(min_rounds, min(_POLISH_MAX_ROUNDS, _PAIR_POLISH_WORK // work))
         if not rounds:
             return False
-        before = self.assignment.copy()
+        before = self._snapshot()
         kind = SparseBalance if self.counts.shape[1] > _DENSE_ROW_COLUMNS else Balance
         balance = kind(counts=self.counts, sizes=self.sizes, assignment=self.assignment, targets=self.goal, moves=False)
         if kept_pairs and kind is SparseBalance:
@@ -138,15 +139,19 @@ class Repair:
         when they leave more (label, split) gaps than it had (the pair polish does not look at them).
         ``gaps``: those of the split now, if known (:meth:`cover_rare_columns` returns them). ``kept_pairs``:
         the pair columns are exactly the label pairs on two units or more (:meth:`SparseBalance.shared`)."""
-        kept, gaps = self.assignment.copy(), self.gaps() if gaps is None else gaps
+        kept, gaps = self._snapshot(), self.gaps() if gaps is None else gaps
+        self._labels = None  # the pair polish reads every column; the labels' counts are then read in place
         if self.polish_pairs(min_rounds, shortlist, kept_pairs) and self.cover_rare_columns() > gaps:
             self.assignment[:] = kept
 
+    def _snapshot(self) -> np.ndarray:
+        """A copy of the assignment to compare with or restore, as int8 when the splits fit (a million units: 1 MiB, not 8)."""
+        return self.assignment.astype(np.int8 if len(self.targets) < 128 else np.int64)
+
     def gaps(self) -> int:
         """How many (label, split) pairs lack a label with at least k units (splits with a target only)."""
-        held = self._held()
-        required = self.is_label & (held.sum(axis=1) >= len(self.targets))
-        return int(_lacking(held, required, self.targets).sum())
+        held = self._label_held()  # the pairs' rows would be 0 and not required: the labels' alone count the same
+        return int(_lacking(held, held.sum(axis=1) >= len(self.targets), self.targets).sum())
 
     def _polish_rounds(self) -> int:
         """Rounds of the polish: about ``_POLISH_WORK`` sparse multiply-adds in all, within bounds."""
@@ -181,11 +186,13 @@ class Repair:
         >>> repair.assignment.tolist()
         [1, 0, 0, 1]
         """
-        held = self._held()
-        required = self.is_label & (held.sum(axis=1) >= len(self.targets))
-        missing = [tuple(pair) for pair in np.argwhere(_lacking(held, required, self.targets))]
-        if not missing:
+        label_held = self._label_held()  # the gaps are found on the labels; the (L, k) table only when there are some
+        lacking = np.argwhere(_lacking(label_held, label_held.sum(axis=1) >= len(self.targets), self.targets))
+        if not len(lacking):
             return 0
+        held = self._held(label_held)
+        required = self.is_label & (held.sum(axis=1) >= len(self.targets))
+        missing = [(column, split) for column, split in zip(np.flatnonzero(self.is_label)[lacking[:, 0]], lacking[:, 1], strict=True)]
         cover = _Cover.start(self, held=held, required=required)
         cover.fill(missing)
         left = int(_lacking(cover.held, cover.required, self.targets).sum())  # ``held`` follows every swap
@@ -196,28 +203,29 @@ class Repair:
                 left = self.gaps()
         return left
 
-    def _held(self) -> np.ndarray:
+    def _held(self, label_held: np.ndarray | None = None) -> np.ndarray:
         """(L, k): the units holding each column, per split; with pair columns, only the labels' rows are
-        counted (the pairs' stay 0: the cover and the gaps read labels only)."""
-        k = len(self.targets)
+        counted (the pairs' stay 0: the cover and the gaps read labels only). ``label_held``: the labels' rows."""
+        label_held = self._label_held() if label_held is None else label_held
         if self.is_label.all():
-            return split_counts(self.counts, self.assignment, k)
-        held = np.zeros((self.counts.shape[1], k), dtype=np.int64)
-        held[self.is_label] = split_counts(self._labels_only(), self.assignment, k)
+            return label_held
+        held = np.zeros((self.counts.shape[1], len(self.targets)), dtype=np.int64)
+        held[self.is_label] = label_held
         return held
+
+    def _label_held(self) -> np.ndarray:
+        """(labels, k): the units holding each label, per split (from the labels' copy if one is made)."""
+        if self.is_label.all():
+            return split_counts(self.counts, self.assignment, len(self.targets))
+        if getattr(self, "_labels", None) is None:  # no copy (freed for the pair polish): read the labels in place
+            return kept_split_counts(self.counts, self.is_label, self.assignment, len(self.targets))
+        return split_counts(self._labels, self.assignment, len(self.targets))
 
     def _labels_only(self) -> sp.csr_matrix:
         """The label columns of ``counts`` (as ``counts[:, labels]``: the same entries in the same order),
         made once: the label polish, the gaps and the cover read it."""
         if getattr(self, "_labels", None) is None:
-            counts = self.counts
-            keep = self.is_label[counts.indices]
-            indptr = _kept_indptr(counts.indptr, keep)
-            number = np.cumsum(self.is_label) - 1
-            self._labels = sp.csr_matrix(
-                (counts.data[keep], number[counts.indices[keep]].astype(np.int32), indptr),
-                shape=(counts.shape[0], int(self.is_label.sum())),
-            )
+            self._labels = kept_columns(self.counts, self.is_label)
         return self._labels
 
     def _tiny(self) -> bool:

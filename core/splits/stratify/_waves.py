@@ -1,17 +1,22 @@
-"""Order 2 at many labels, single rows: the batched deal of :mod:`core.splits.stratify._pairs`, many batches at once.
+"""Order 2 at many labels: the batched deal by columns, many batches at once.
 
-In the deal by columns every unit is placed in the batch of its first column in canonical order
-(its rarest column), so the batches are known before the deal starts; only their splits depend
-on what earlier batches placed. A batch's quota follows its own column's demand, which changes
+Every unit is placed in the batch of its first column in canonical order (its rarest column),
+the batches taken in that order, so the batches are known before the deal starts; only their splits
+depend on what earlier batches placed. A batch's quota follows its own column's demand, which changes
 only when a unit holding that column is placed. So consecutive batches none of whose units holds
 a later one's column (a *wave*) see exactly the column demand they would see one at a time, and
 are dealt together: quota, interleave and order for the whole wave in a few array operations.
 What they see from the wave's start is the rest: the need of their other columns and the room
-of the splits, both only tie-breaks (a wave never takes more units than the emptiest split's room).
+of the splits, both only tie-breaks (a wave of single rows never takes more units than the emptiest
+split's room).
 
 On the 1,000,000 x 10,000 power-law set the 584,888 batches (318,642 of one unit) form about
-1,400 waves; delicious's 12,391 batches form 148. A batch too big for the room left is dealt alone,
-capped by room, as :func:`core.splits.stratify._pairs.deal_by_columns` does.
+1,400 waves; delicious's 12,391 batches form 148. A batch of single rows too big for the room left is
+dealt alone, capped by room. Groups (``sizes``, counts above 1) are dealt as
+:func:`core.splits.stratify._deal.deal` deals them: a batch's quota is the largest remainder of its
+units' counts of its column (never capped by room; the settling after the polish mends the sizes),
+its units sorted by their two rarest other columns, then heavier and bigger first, each taking the split
+at the middle of its stretch of the interleave.
 
 Hand-written because no library offers batched multi-label stratification (see
 :mod:`core.splits.stratify._engine`).
@@ -27,14 +32,17 @@ from ._deal import batch_quota, column_counts, fill_unlabelled, interleave
 __all__ = ["deal_in_waves"]
 
 _WAVE_BATCHES = 512  # batches dealt together at most: fewer is nearer the one-at-a-time deal's tie-breaks
-_CONFLICT_ROWS = 1 << 16  # rows read at a time when finding which batch holds a later batch's column
+_CONFLICT_ROWS = 1 << 14  # rows read at a time when finding which batch holds a later batch's column
+_KEY_UNITS = 1 << 16  # units whose deal-order keys are made at a time
 
 
-def deal_in_waves(counts, shares, targets, shuffle, rng) -> tuple[np.ndarray, np.ndarray]:
-    """Place every single-row unit of the 0/1 ``counts`` (columns in canonical order), a wave of batches at a time.
+def deal_in_waves(counts, shares, targets, shuffle, rng, sizes=None) -> tuple[np.ndarray, np.ndarray]:
+    """Place every unit of ``counts`` (columns in canonical order, at least one per unit or none), a wave of
+    batches at a time.
 
-    Returns the assignment and the demand left (per column and split, its share minus what it
-    got), as :func:`core.splits.stratify._pairs.deal_by_columns`.
+    ``sizes``: rows per unit, for groups or counts above 1 (None: single rows of 0/1 counts, whose
+    split sizes are then the ``targets`` exactly). Returns the assignment and the demand left (per
+    column and split, its share minus what it got).
 
     Examples
     --------
@@ -44,53 +52,89 @@ def deal_in_waves(counts, shares, targets, shuffle, rng) -> tuple[np.ndarray, np
     >>> assignment, _ = deal_in_waves(counts, shares, targets, np.arange(4), np.random.default_rng(0))
     >>> np.bincount(assignment).tolist()
     [2, 2]
+    >>> grouped, _ = deal_in_waves(counts * 2, shares, targets * 2, np.arange(4), np.random.default_rng(0), np.full(4, 2))
+    >>> len(grouped)
+    4
     """
     n_units, n_cols = counts.shape
     k = len(shares)
-    totals = column_counts(counts.indices, n_cols).astype(np.float64)
+    weighted = sizes is not None
+    totals = column_counts(counts.indices, n_cols, counts.data if weighted else None).astype(np.float64)
     state = _State(
         counts=counts, demand=totals[:, None] * shares[None, :], per_total=1.0 / np.maximum(totals, 1.0),
-        room=targets.astype(np.float64), assignment=np.full(n_units, -1, dtype=np.int64),
+        room=targets.astype(np.float64), assignment=np.full(n_units, -1, dtype=np.int64), sizes=sizes,
     )  # fmt: skip
-    units, columns, starts = _batches(counts, shuffle)
-    ties = rng.random((len(columns), k))
+    del totals
+    units, columns, starts = _batches(counts, shuffle, sizes)
     limit = _next_conflict(counts, columns)
     first = 0
     while first < len(columns):
-        last = _wave_end(first, limit, starts, state.room.min())
+        # groups: a quota is never capped by room, so no room bounds a wave
+        last = _wave_end(first, limit, starts, np.inf if weighted else state.room.min())
+        # each batch's k tie-breaks, drawn a wave at a time: the same draws, in the same order, as one
+        # (batches, k) array (half a million batches: 23 MiB) drawn before the deal
         if last == first:  # too big for the room left: alone, capped by room
-            state.deal_one(units[starts[first] : starts[first + 1]], int(columns[first]), ties[first])
+            ties = rng.random((1, k))
+            state.deal_one(units[starts[first] : starts[first + 1]], int(columns[first]), ties[0])
             last = first + 1
         else:
+            ties = rng.random((last - first, k))
             batch_sizes = np.diff(starts[first : last + 1])
-            state.deal_wave(units[starts[first] : starts[last]], columns[first:last], batch_sizes, ties[first:last])
+            state.deal_wave(units[starts[first] : starts[last]], columns[first:last], batch_sizes, ties)
         first = last
     rest = np.flatnonzero(state.assignment < 0)
-    ones = np.broadcast_to(np.int64(1), (n_units,))
-    fill_unlabelled(rest[np.argsort(shuffle[rest])], state.assignment, state.room, ones, rng, False)
+    rows = np.broadcast_to(np.int64(1), (n_units,)) if sizes is None else sizes
+    fill_unlabelled(rest[np.argsort(shuffle[rest])], state.assignment, state.room, rows, rng, weighted)
     return state.assignment, state.demand
 
 
-def _batches(counts, shuffle) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The units holding a column, sorted by batch (their first column) and, inside one, by their next
-    three columns and then ``shuffle`` (the order :func:`core.splits.stratify._deal.batch_order` deals
-    them in); the batches' columns; where each batch starts among the units (and the end)."""
+def _batches(counts, shuffle, sizes=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The units holding a column, sorted by batch (their first column) and, inside one, in the order
+    :func:`core.splits.stratify._deal.batch_order` deals them: by their next three columns, then ``shuffle``
+    (with ``sizes``: their next two, then their count of the batch's column and their size, largest
+    first, then ``shuffle``); the batches' columns; where each batch starts among the units (and the end)."""
     indptr, indices = counts.indptr, counts.indices
-    lengths = np.diff(indptr)
-    units = np.flatnonzero(lengths > 0)
-    lengths, starts = lengths[units], indptr[units]
-    n_cols = counts.shape[1]
-    last = starts + lengths - 1
-    slot = [np.where(lengths > i, indices[np.minimum(starts + i, last)], n_cols).astype(np.int64) for i in range(4)]
-    base = n_cols + 1
-    if base * base < 2**62:  # two columns in one key: a lexsort of three keys instead of five
-        units = units[np.lexsort((shuffle[units], slot[2] * base + slot[3], slot[0] * base + slot[1]))]
-    else:
-        units = units[np.lexsort((shuffle[units], slot[3], slot[2], slot[1], slot[0]))]
+    units = np.flatnonzero(np.diff(indptr) > 0)
+    units = units[np.lexsort((shuffle[units], *_deal_keys(counts, units, sizes)))]
     first = indices[indptr[units]]
     new = np.r_[True, first[1:] != first[:-1]] if len(units) else np.zeros(0, dtype=bool)
     begins = np.flatnonzero(new)
     return units, first[begins], np.r_[begins, len(units)]
+
+
+def _deal_keys(counts, units, sizes) -> list[np.ndarray]:
+    """The sort keys of :func:`_batches` after ``shuffle``, least significant first (two columns share one
+    int64 key when they fit), written ``_KEY_UNITS`` units at a time (no temporaries the length of ``units``)."""
+    n_cols = counts.shape[1]
+    paired = (n_cols + 1) ** 2 < 2**62
+    if sizes is not None:  # groups: two columns, then heavier and bigger first
+        plan = [("size",), ("weight",)] + ([(2,), (0, 1)] if paired else [(2,), (1,), (0,)])
+    else:
+        plan = [(2, 3), (0, 1)] if paired else [(3,), (2,), (1,), (0,)]
+    keys = [np.empty(len(units), dtype=np.int64) for _ in plan]
+    for lo in range(0, len(units), _KEY_UNITS):
+        part = units[lo : lo + _KEY_UNITS]
+        for key, columns in zip(keys, plan, strict=True):
+            key[lo : lo + len(part)] = _key_of(counts, part, sizes, columns)
+    return keys
+
+
+def _key_of(counts, units, sizes, columns: tuple) -> np.ndarray:
+    """One sort key of ``units``: their size or their count of their first column (negated: largest first),
+    or their i-th column (n_cols past their last), or two columns i, j as i * (n_cols + 1) + j."""
+    indptr, indices, n_cols = counts.indptr, counts.indices, counts.shape[1]
+    if columns == ("size",):
+        return -np.asarray(sizes)[units]
+    if columns == ("weight",):
+        return -counts.data[indptr[units]].astype(np.int64)
+    starts = indptr[units]
+    lengths = indptr[units + 1] - starts
+    last = starts + lengths - 1
+    key = np.zeros(len(units), dtype=np.int64)
+    for i in columns:
+        key *= n_cols + 1
+        key += np.where(lengths > i, indices[np.minimum(starts + i, last)], n_cols)
+    return key
 
 
 def _next_conflict(counts, columns) -> np.ndarray:
@@ -121,38 +165,56 @@ def _wave_end(first: int, limit: np.ndarray, starts: np.ndarray, room: float) ->
 class _State:
     """What the deal has placed so far: every unit's split, each column's demand, each split's room."""
 
-    def __init__(self, *, counts, demand, per_total, room, assignment) -> None:
+    def __init__(self, *, counts, demand, per_total, room, assignment, sizes=None) -> None:
         self.counts, self.demand, self.per_total = counts, demand, per_total
-        self.room, self.assignment = room, assignment
+        self.room, self.assignment, self.sizes = room, assignment, sizes
 
     def _entries(self, units):
+        """The columns the ``units`` hold, unit after unit, how many each, and (groups) their counts as floats."""
         indptr = self.counts.indptr
         lengths = indptr[units + 1] - indptr[units]
-        return self.counts.indices[entries(indptr[units], lengths)], lengths
+        at = entries(indptr[units], lengths)
+        values = None if self.sizes is None else self.counts.data[at].astype(np.float64)  # a wave's only
+        return self.counts.indices[at], lengths, values
 
     def deal_one(self, units, column: int, tie) -> None:
         """One batch, its quota capped by the room left (the one-at-a-time deal's step)."""
-        columns, lengths = self._entries(units)
-        need = self.per_total[columns] @ self.demand[columns]
+        columns, lengths, values = self._entries(units)
+        scale = self.per_total[columns] if values is None else self.per_total[columns] * values
+        need = scale @ self.demand[columns]
         priority = np.lexsort((tie, -self.room, -need))
-        quota = batch_quota(len(units), self.demand[column], self.room, priority, False)
-        self._place(units, interleave(quota, priority), columns, lengths)
+        own = None if values is None else values[np.cumsum(lengths) - lengths].astype(np.int64)
+        carried = len(units) if own is None else int(own.sum())
+        quota = batch_quota(carried, self.demand[column], self.room, priority, own is not None)
+        self._place(units, interleave(quota, priority), columns, lengths, values, own)
 
     def deal_wave(self, units, columns, sizes, ties) -> None:
         """Batches of ``sizes`` units each (``units`` in deal order), one per column of ``columns``, at once."""
-        held, lengths = self._entries(units)
+        held, lengths, values = self._entries(units)
         entry_starts = np.cumsum(lengths) - lengths
-        first_entry = entry_starts[np.cumsum(sizes) - sizes]  # every batch has entries: its units hold its column
-        need = np.add.reduceat(self.demand[held] * self.per_total[held][:, None], first_entry, axis=0)
+        batch_starts = np.cumsum(sizes) - sizes
+        first_entry = entry_starts[batch_starts]  # every batch has entries: its units hold its column
+        scale = self.per_total[held] if values is None else self.per_total[held] * values
+        need = np.add.reduceat(self.demand[held] * scale[:, None], first_entry, axis=0)
         priority = np.lexsort((ties, np.broadcast_to(-self.room, ties.shape), -need), axis=-1)
-        quota = _quotas(sizes, self.demand[columns], self.room, priority)
-        self._place(units, _interleaves(quota, priority), held, lengths)
+        own = None if values is None else values[entry_starts].astype(np.int64)  # a unit's count of its batch's column
+        carried = sizes if own is None else np.add.reduceat(own, batch_starts)
+        quota = _quotas(carried, self.demand[columns], self.room, priority)
+        self._place(units, _interleaves(quota, priority), held, lengths, values, own)
 
-    def _place(self, units, splits, columns, lengths) -> None:
+    def _place(self, units, sequence, columns, lengths, values=None, own=None) -> None:
+        """Give ``units`` their places of ``sequence``: one each, or (groups) the middle of a stretch of ``own``."""
+        if own is None:
+            splits = sequence
+        else:
+            ends = np.cumsum(own)  # the batches' sequences one after another: a stretch never crosses into the next
+            splits = sequence[np.minimum(ends - (own + 1) // 2, len(sequence) - 1)]
         self.assignment[units] = splits
         k = self.demand.shape[1]
-        np.subtract.at(self.demand.reshape(-1), columns.astype(np.int64) * k + np.repeat(splits, lengths), 1.0)
-        self.room -= np.bincount(splits, minlength=k)
+        np.subtract.at(self.demand.reshape(-1), columns.astype(np.int64) * k + np.repeat(splits, lengths),
+                       1.0 if values is None else values)  # fmt: skip
+        rows = None if self.sizes is None else self.sizes[units]
+        self.room -= np.bincount(splits, weights=rows, minlength=k)
 
 
 def _quotas(sizes, demand, room, priority) -> np.ndarray:
