@@ -137,8 +137,8 @@ def batches(groups: list[int], least: int = BATCH_GROUPS) -> list[list[int]]:
 
     Examples
     --------
-    >>> batches([5, 0, 3, 4, 1], least=6)
-    [[0, 2], [3, 4]]
+    >>> batches([5, 0, 3, 4, 1], least=5)
+    [[0], [2, 3, 4]]
     """
     out: list[list[int]] = []
     current: list[int] = []

@@ -2,7 +2,8 @@
 
 :func:`plan_and_solve` runs the summarise pass and, per strategy, the solve: the registry's functions on
 the split-column, time-value or group table; :func:`core.splits.stratify.stratify` on the group table
-(:func:`group_table`, pass 2 from worker memory) or on every row's label set up to ``EXACT_ROWS`` rows;
+(:func:`group_table`, pass 2 from worker memory; beyond ``EXACT_ROWS`` rows on the workers in batches of
+groups, :func:`core.cluster._group_deal.deal_group_table`) or on every row's label set up to ``EXACT_ROWS`` rows;
 beyond, whole blocks per label set plus the solver on the leftovers (:func:`core.cluster._solve.set_split_counts`).
 It returns the :class:`core.cluster._parts.Solution` the join pass applies.
 """
@@ -98,7 +99,7 @@ def plan_and_solve(client, data, tasks, config, features, progress, watch, notes
         set_rows = sets.rows if sets is not None else np.zeros(0, dtype=np.int64)
         if strategy.stratifies and not strategy.by_time and int(n.sum()) > exact_rows:
             _need_tasks(config, tasks)
-            say(progress, 0.3, "Dealing the groups by their label profiles")
+            say(progress, 0.3, "Splitting the groups in batches on the workers")
             solution, extra = deal_group_table(client, states, group_plan, offsets, matrix, set_rows, to_global,
                                                config, grouped, notes, watch, _check_units)
             if config.order == 2:
