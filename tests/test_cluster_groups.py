@@ -113,3 +113,18 @@ def test_the_seeded_order_is_a_permutation_that_moves_with_the_seed():
     keys = np.arange(10_000, dtype=np.uint64) * np.uint64(2_654_435_761)
     assert np.unique(mixed_keys(keys, 1)).size == keys.size
     assert not (np.argsort(mixed_keys(keys, 1)) == np.argsort(mixed_keys(keys, 2))).all()
+
+
+def test_a_group_read_as_int_in_one_file_and_float_in_another_stays_whole(client, tmp_path):
+    """CSV parts: the group column is int64 where a part has no missing group and float64 where it has one;
+    the same group value hashes the same in both (7 and 7.0), so each group is still one unit."""
+    from tests.cluster import write_csv
+
+    df = _groups_frame(6_000, seed=9)
+    df["g"] = np.random.default_rng(9).integers(0, 300, len(df)).astype(float)
+    df.loc[df.index[-100:][::7], "g"] = np.nan  # missing groups in the last part only
+    pattern = write_csv(df, tmp_path / "csv", parts=3)
+    config = SplitConfig(strategy="group", group_column="g", seed=1)
+    split_dataset(pattern, TASKS, config, tmp_path / "out", client=client, exact_rows=0)
+    got = pd.Series(assignment(tmp_path / "out"))
+    assert (got.groupby(_units(df).to_numpy()).nunique() == 1).all()
