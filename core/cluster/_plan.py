@@ -102,9 +102,6 @@ def plan_and_solve(client, data, tasks, config, features, progress, watch, notes
             say(progress, 0.3, "Splitting the groups in batches on the workers")
             solution, extra = deal_group_table(client, states, group_plan, offsets, matrix, set_rows, to_global,
                                                config, grouped, notes, watch, _check_units)
-            if config.order == 2:
-                notes.append(f"Beyond {exact_rows:,} rows the group split balances single labels only (order 1), "
-                             "not label pairs.")
         else:
             table = group_table(client, states, group_plan, offsets, matrix, set_rows, to_global, watch,
                                 lambda items: scatter(client, items))
