@@ -128,3 +128,16 @@ def test_a_group_read_as_int_in_one_file_and_float_in_another_stays_whole(client
     split_dataset(pattern, TASKS, config, tmp_path / "out", client=client, exact_rows=0)
     got = pd.Series(assignment(tmp_path / "out"))
     assert (got.groupby(_units(df).to_numpy()).nunique() == 1).all()
+
+
+def test_beyond_exact_rows_folds_with_label_pairs_keep_groups_whole_and_sizes_within_a_group(client, data, tmp_path):
+    """Three folds, order 2 (each batch's solver also balances label pairs): groups whole, every fold within the
+    largest unit's rows of a third."""
+    df, folder = data
+    config = SplitConfig(strategy="stratified", group_column="g", n_folds=3, order=2, seed=4)
+    split_dataset(folder, TASKS, config, tmp_path / "out", client=client, exact_rows=0)
+    got = pd.Series(assignment(tmp_path / "out"))
+    units = _units(df)
+    assert (got.groupby(units.to_numpy()).nunique() == 1).all()
+    sizes = got.value_counts().reindex(config.split_names).to_numpy()
+    assert np.abs(sizes - largest_remainder(len(df), config.shares)).max() <= units.value_counts().max()
