@@ -55,7 +55,10 @@ def test_beyond_exact_rows_groups_stay_whole_sizes_within_a_group_and_ld_near_th
     small margin of the in-memory group split's (~1,000 groups: one batch, in the hashes' order)."""
     df, folder = data
     config = SplitConfig(strategy="group", group_column="g", seed=3)
-    result = split_dataset(folder, TASKS, config, tmp_path / "out", client=client, exact_rows=0)
+    said = []
+    result = split_dataset(folder, TASKS, config, tmp_path / "out", client=client, exact_rows=0,
+                           progress=lambda share, text: said.append(text))
+    assert "Splitting the groups in batches on the workers" in said  # not the group table on the client
     got = pd.Series(assignment(tmp_path / "out"))
     units = _units(df)
     assert (got.groupby(units.to_numpy()).nunique() == 1).all()
