@@ -70,7 +70,7 @@ def join(client, data, plan, solution, extra, offsets, states, out, all_columns,
     items = [dask.delayed(_small)(j) for j in joined]
     graphs = {}
     n_out = max(1, len(states) // 8)
-    whole_groups = solution.kind == "lookup" and solution.column == plan.group_column
+    whole_groups = solution.kind in ("lookup", "rows") and solution.column == plan.group_column is not None
     if plan.group_column is not None and plan.check_groups and not whole_groups:
         meta = pd.DataFrame({"g": pd.Series([], dtype=_keep_dtype(data, plan.group_column)).to_numpy(),
                              "code": np.zeros(0, np.int64)})
@@ -98,7 +98,8 @@ def join(client, data, plan, solution, extra, offsets, states, out, all_columns,
         reduced[name], rest = pd.concat(rest[: len(parts_)], ignore_index=True), rest[len(parts_):]
     if plan.group_column is not None and plan.check_groups and whole_groups:
         # the join placed every row by its group's split: each group sits in one split by construction
-        reduced["group"] = pd.DataFrame({"items": [len(solution.lookup)], "spread": [0], "rows": [0],
+        groups = solution.groups if solution.groups is not None else len(solution.lookup)
+        reduced["group"] = pd.DataFrame({"items": [groups], "spread": [0], "rows": [0],
                                          "examples": [""]})
     if timed:
         reduced["time"] = reduced_time

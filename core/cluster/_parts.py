@@ -67,6 +67,7 @@ class Solution:
     set_rows: np.ndarray | None = None
     seed: int = 0
     by_labels: bool = True  # sets: rank within label sets (stratified) or within all rows (random)
+    groups: int | None = None  # rows dealt by whole groups of ``column`` (kind "rows"): how many groups
 
 
 def _codes(state: dict, offset: int, plan: Plan, solution: Solution, extra) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 :func:`plan_and_solve` runs the summarise pass and, per strategy, the solve: the registry's functions on
 the split-column, time-value or group table; :func:`core.splits.stratify.stratify` on the group table
-(:func:`group_table`, pass 2 from worker memory) or on every row's label set up to ``EXACT_ROWS`` rows;
+(:func:`group_table`, pass 2 from worker memory; beyond ``EXACT_ROWS`` rows on the workers in batches of
+groups, :func:`core.cluster._group_deal.deal_group_table`) or on every row's label set up to ``EXACT_ROWS`` rows;
 beyond, whole blocks per label set plus the solver on the leftovers (:func:`core.cluster._solve.set_split_counts`).
 It returns the :class:`core.cluster._parts.Solution` the join pass applies.
 """
@@ -20,6 +21,7 @@ from ..errors import DataError
 from ..splits import EXCLUDED, STRATEGIES, SplitConfig, Units, split
 from ..splits.stratify import largest_remainder, stratify
 from ._client import run_pass
+from ._group_deal import deal_group_table
 from ._groups import group_table, solve_groups
 from ._parts import Solution
 from ._solve import set_split_counts
@@ -95,13 +97,19 @@ def plan_and_solve(client, data, tasks, config, features, progress, watch, notes
         matrix = sets.matrix if sets is not None else sp.csr_matrix((0, 0))
         to_global = [per_part[i][0] if per_part is not None else None for i in range(len(states))]
         set_rows = sets.rows if sets is not None else np.zeros(0, dtype=np.int64)
-        table = group_table(client, states, group_plan, offsets, matrix, set_rows, to_global, watch,
-                            lambda items: scatter(client, items))
-        say(progress, 0.4, f"Solving the table of {len(table.sizes):,} groups on the client")
-        by_group, by_row = solve_groups(config, tasks, table, grouped, notes, _need_tasks, _check_units)
-        del table
-        solution = Solution(kind="lookup", names=config.split_names, column=grouped, lookup=by_group)
-        extra = [by_row] * len(n)
+        if strategy.stratifies and not strategy.by_time and int(n.sum()) > exact_rows:
+            _need_tasks(config, tasks)
+            say(progress, 0.3, "Splitting the groups in batches on the workers")
+            solution, extra = deal_group_table(client, states, group_plan, offsets, matrix, set_rows, to_global,
+                                               config, grouped, notes, watch, _check_units)
+        else:
+            table = group_table(client, states, group_plan, offsets, matrix, set_rows, to_global, watch,
+                                lambda items: scatter(client, items))
+            say(progress, 0.4, f"Solving the table of {len(table.sizes):,} groups on the client")
+            by_group, by_row = solve_groups(config, tasks, table, grouped, notes, _need_tasks, _check_units)
+            del table
+            solution = Solution(kind="lookup", names=config.split_names, column=grouped, lookup=by_group)
+            extra = [by_row] * len(n)
     else:
         total = int(n.sum())
         _check_units(config, total, None)
