@@ -52,11 +52,11 @@ SEED = 0
 
 @contextlib.contextmanager
 def local_cluster(n_workers: int = WORKERS):
-    """A LocalCluster of ``n_workers`` processes with one thread each, and its client."""
-    from distributed import Client, LocalCluster
+    """A LocalCluster of ``n_workers`` processes with one thread each, and its client: the engine's own
+    (:func:`core.cluster.open_client`), so the floor, dask-ml and the engine run on workers started alike."""
+    from core.cluster import open_client
 
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=":0") as cluster, Client(cluster) as client:  # fmt: skip
+    with open_client(n_workers=n_workers) as client:
         yield client
 
 
