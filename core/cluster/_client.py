@@ -63,6 +63,7 @@ def worker_environ() -> dict:
     (False, 1)
     """
     import dask
+    import distributed  # noqa: F401  (its import puts its defaults in dask's config)
 
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
     environ.pop("MALLOC_TRIM_THRESHOLD_", None)

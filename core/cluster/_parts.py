@@ -68,6 +68,7 @@ class Solution:
     seed: int = 0
     by_labels: bool = True  # sets: rank within label sets (stratified) or within all rows (random)
     groups: int | None = None  # rows dealt by whole groups of ``column`` (kind "rows"): how many groups
+    walk: tuple | None = None  # sets: each set's walk (:func:`core.cluster._solve.walk_of`), made once
 
 
 def _codes(state: dict, offset: int, plan: Plan, solution: Solution, extra) -> np.ndarray:
@@ -86,7 +87,7 @@ def _codes(state: dict, offset: int, plan: Plan, solution: Solution, extra) -> n
         to_global, before = extra  # per local set: its global set, and its rows in earlier partitions
         codes = state["sets"]
         rank = before[codes] + local_rank(codes, state["n_sets"])
-        return place(to_global[codes], rank, solution.set_rows, solution.cumulative, solution.seed)
+        return place(to_global[codes], rank, solution.set_rows, solution.cumulative, solution.seed, solution.walk)
     if solution.kind == "lookup":
         values = state["keep"][solution.column]
         if solution.column == plan.time_column:

@@ -24,7 +24,7 @@ from ._client import run_pass
 from ._group_deal import deal_group_table
 from ._groups import group_table, solve_groups
 from ._parts import Solution
-from ._solve import set_split_counts
+from ._solve import set_split_counts, walk_of
 from ._summarise import CHECKS, merged_counts, plan_options, say, summarise
 
 __all__ = ["EXACT_ROWS", "plan_and_solve", "scatter"]
@@ -120,7 +120,8 @@ def plan_and_solve(client, data, tasks, config, features, progress, watch, notes
             _need_tasks(config, tasks)
             counts = set_split_counts(sets.rows, sets.matrix, config.shares, seed=config.seed, order=config.order)
             solution = Solution(kind="sets", names=config.split_names, cumulative=np.cumsum(counts, axis=1),
-                                set_rows=sets.rows, seed=config.seed, by_labels=True)
+                                set_rows=sets.rows, seed=config.seed, by_labels=True,
+                                walk=walk_of(sets.rows, config.seed))
             extra = per_part
         else:
             counts = largest_remainder(total, config.shares)[None, :]

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from ..splits.stratify import largest_remainder, stratify
 
-__all__ = ["permute", "whole_block", "set_split_counts", "place"]
+__all__ = ["permute", "whole_block", "set_split_counts", "place", "walk_of"]
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _MIX_2 = np.uint64(0xBF58476D1CE4E5B9)
@@ -165,8 +165,26 @@ _GOLDEN = (np.sqrt(5.0) - 1) / 2
 _WALK_LIMIT = 1 << 32  # a * rank stays below 2**64 in uint64
 
 
+def walk_of(set_rows: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each set's Weyl walk for :func:`place`: its stride ``a`` and shift ``b`` (uint64), or None when a set has
+    2**32 rows or more (:func:`permute` then). Made once per solution: at 100M rows there are ~10^5 sets, and
+    each partition's join made them again (the strides' gcd loop, ~0.2 s a partition).
+
+    Examples
+    --------
+    >>> a, b = walk_of(np.array([5, 8]), seed=0)
+    >>> a.tolist(), bool((b < np.array([5, 8])).all())
+    ([3, 5], True)
+    """
+    set_rows = np.asarray(set_rows, dtype=np.int64)
+    if set_rows.size and set_rows.max() >= _WALK_LIMIT:
+        return None
+    rows = np.maximum(set_rows.astype(np.uint64), np.uint64(1))
+    return strides(set_rows).astype(np.uint64), set_key(seed, np.arange(set_rows.size)) % rows
+
+
 def place(set_index: np.ndarray, rank: np.ndarray, set_rows: np.ndarray, cumulative: np.ndarray,
-          seed: int) -> np.ndarray:
+          seed: int, walk: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """The split code of each row from its label set and its rank within the set.
 
     A set of n rows walks its ranks r to places ``(a * r + b) mod n`` (a Weyl walk: ``a`` near n / golden
@@ -174,19 +192,20 @@ def place(set_index: np.ndarray, rank: np.ndarray, set_rows: np.ndarray, cumulat
     stretch of ranks are spread evenly over 0..n-1, so each split's rows of a set are spread evenly along
     the file order, and the seed shifts which rows they are. ``cumulative`` is (S, k): the running sum of
     each set's counts per split; a row's place falls in one split's stretch. (A set of 2**32 rows or more
-    takes the keyed Feistel permutation, :func:`permute`.)
+    takes the keyed Feistel permutation, :func:`permute`.) ``walk``: :func:`walk_of` the same sets and seed,
+    made once for every partition.
     """
     if set_index.size == 0:
         return np.zeros(0, dtype=np.int64)
     rows = set_rows.astype(np.uint64)
-    keys = set_key(seed, np.arange(set_rows.size))
-    if set_rows.max() < _WALK_LIMIT:
-        a = strides(set_rows).astype(np.uint64)
-        b = keys % np.maximum(rows, np.uint64(1))
+    if walk is None:
+        walk = walk_of(set_rows, seed)
+    if walk is not None:
+        a, b = walk
         spot = a[set_index] * rank.astype(np.uint64, copy=False) + b[set_index]
         spot %= rows[set_index]
     else:
-        spot = permute(rank.astype(np.uint64), rows, keys, unit=set_index)
+        spot = permute(rank.astype(np.uint64), rows, set_key(seed, np.arange(set_rows.size)), unit=set_index)
     bounds = np.ascontiguousarray(cumulative.astype(np.uint64).T)  # (k, S)
     code = np.zeros(set_index.size, dtype=np.int64)
     for bound in bounds[:-1]:  # the split whose stretch holds the place: the bounds it has passed
