@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, shown
-from ._labels import _binary_block, _check_columns, _is_datetime, _is_numeric, _label_strings
+from ._labels import _binary_block, _check_columns, _is_datetime, _is_numeric, _label_strings, answer_notes
 
 __all__ = [
     "KINDS",
@@ -202,7 +202,8 @@ def infer_kind(df: pd.DataFrame, columns: tuple[str, ...] | list[str] | str) -> 
 def label_notes(df: pd.DataFrame, task: Task) -> tuple[str, ...]:
     """What the user should know about a task's labels, one line each.
 
-    A column mixing numbers and text; a multiclass task of more than ``MANY_CLASSES`` classes (free
+    A column mixing numbers and text; a class column with 'no answer' codes (``-``, ``N/A``) or one answer
+    written two ways (``1`` and ``yes``); a multiclass task of more than ``MANY_CLASSES`` classes (free
     text or an id picked as a task); a task labelled in at most ``SPARSE_LABELLED`` of the rows.
 
     Examples
@@ -213,6 +214,8 @@ def label_notes(df: pd.DataFrame, task: Task) -> tuple[str, ...]:
     'y: 2 of 20 rows labelled (10%); its distributions and scores use those rows only.'
     """
     notes = [*_mixed_type_notes(df, task)]
+    if task.kind in ("binary", "multiclass") and len(task.columns) == 1:
+        notes += answer_notes(df[task.columns[0]], task.columns[0])
     if task.kind == "regression" and len(task.columns) == 1:
         notes += _outlier_notes(df[task.columns[0]], task.name)
     if task.kind == "multiclass" and len(task.columns) == 1:
