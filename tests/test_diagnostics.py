@@ -406,3 +406,35 @@ def test_every_name_diagnostics_gave_before_the_split_has_one_public_home():
     namespace = {}
     exec("from core.diagnostics import *", namespace)
     assert set(homes["core.diagnostics"].__all__) <= set(namespace)
+
+
+def test_many_classes_or_tiny_folds_judge_js_against_random_rows_not_fail():
+    """newuser6 item 3: a 220-class task (3,000 rows) and a 20-row set in 5 folds 'failed' JS although their
+    stratified splits beat random ones; JS, gap and KS are now judged against random splits of rows too."""
+    from core.diagnostics import judge_split
+    from core.splits import SplitConfig, split
+
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame({"industry": [f"IND{c:03d}" for c in rng.integers(0, 220, 3000)],
+                          "y": rng.integers(0, 2, 3000)})
+    tasks = [Task("industry", ("industry",), "multiclass"), Task("y", ("y",), "binary")]
+    config = SplitConfig(strategy="stratified")
+    assignment = split(frame, tasks, config).assignment
+    card = judge_split(frame, encode_tasks(frame, tasks, 5), assignment, config)[2].set_index("score")
+    assert card.loc["JS", "value"] > 0.05, card  # past the absolute fail line...
+    assert card.loc["JS", "status"] != "fail" and card.loc["JS", "reference"] > card.loc["JS", "value"], card
+    assert "A random split of these sizes gives" in card.loc["JS", "reading"]
+    assert card.loc["JS", "threshold"].endswith("or pass < 0.5× a random split of these sizes")
+
+    tiny = pd.DataFrame({"w": rng.normal(180, 20, 20).round(), "p": rng.normal(55, 6, 20).round()})
+    tiny_tasks = [Task("w", ("w",), "regression"), Task("p", ("p",), "regression")]
+    folds = SplitConfig(strategy="stratified", n_folds=5)
+    with pytest.warns(UserWarning):
+        tiny_split = split(tiny, tiny_tasks, folds).assignment
+    tiny_card = judge_split(tiny, encode_tasks(tiny, tiny_tasks, 5), tiny_split, folds)[2].set_index("score")
+    assert (tiny_card.loc[["JS", "KS", "gap"], "status"] != "fail").all(), tiny_card
+
+    # an honest fail stays a fail: every positive of y in one split of a random-strategy-sized split
+    bad = np.where(frame["y"].to_numpy() == 1, "train", np.where(rng.random(3000) < 0.5, "val", "test"))
+    bad_card = judge_split(frame, encode_tasks(frame, tasks, 5), pd.Series(bad), config)[2].set_index("score")
+    assert bad_card.loc["JS", "status"] == "fail", bad_card
