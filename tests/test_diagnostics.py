@@ -438,3 +438,22 @@ def test_many_classes_or_tiny_folds_judge_js_against_random_rows_not_fail():
     bad = np.where(frame["y"].to_numpy() == 1, "train", np.where(rng.random(3000) < 0.5, "val", "test"))
     bad_card = judge_split(frame, encode_tasks(frame, tasks, 5), pd.Series(bad), config)[2].set_index("score")
     assert bad_card.loc["JS", "status"] == "fail", bad_card
+
+
+def test_regression_histogram_bins_follow_the_smallest_split():
+    """newuser6 item 4: 20 rows in 5 folds (4 rows a fold) drew 30 bins, a barcode of 25% spikes."""
+    from core.diagnostics import HISTOGRAM_BINS, label_distribution
+
+    rng = np.random.default_rng(6)
+    tiny = pd.DataFrame({"weight": rng.normal(180, 25, 20).round()})
+    task = Task("weight", ("weight",), "regression")
+    folds = pd.Series(np.arange(20) % 5).map(lambda i: f"fold-{i}")
+    hist = label_distribution(tiny, [task], folds).histogram
+    assert hist.groupby("split")["bin"].nunique().max() == 5, hist
+    big = pd.DataFrame({"weight": rng.normal(180, 25, 3000)})
+    split = pd.Series(rng.choice(["train", "val", "test"], 3000, p=[0.7, 0.15, 0.15]))
+    bins = label_distribution(big, [task], split).histogram.groupby("split")["bin"].nunique()
+    assert 15 < bins.max() < HISTOGRAM_BINS, bins  # sqrt of ~450 val rows
+    huge = pd.DataFrame({"weight": rng.normal(180, 25, 40_000)})
+    halves = pd.Series(np.where(np.arange(40_000) % 2, "train", "test"))
+    assert label_distribution(huge, [task], halves).histogram["bin"].nunique() == HISTOGRAM_BINS
