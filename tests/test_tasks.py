@@ -308,3 +308,14 @@ def test_label_notes_name_no_answer_codes_and_one_answer_written_two_ways():
     assert label_notes(clean, make_task(clean, "flag", "flag")) == ()
     classes = pd.DataFrame({"c": rng.choice(["a", "b", "unknownish", "ok"], 600)})
     assert label_notes(classes, make_task(classes, "c", "c")) == ()
+
+
+def test_whole_number_measurement_on_a_tiny_table_reads_as_regression():
+    """newuser6 item 5: linnerud's Waist (8 whole inches on 20 rows) was guessed multiclass, then 'too rare'."""
+    rng = np.random.default_rng(6)
+    tiny = pd.DataFrame({"waist": rng.integers(31, 39, 20), "grade": rng.integers(1, 4, 20)})
+    assert infer_kind(tiny, "waist") == "regression"
+    assert infer_kind(tiny, "grade") == "multiclass"  # 3 values on 20 rows: classes
+    assert infer_kind(pd.DataFrame({"y": [0, 1, 2, 2, 1]}), "y") == "multiclass"  # a toy frame keeps classes
+    larger = pd.DataFrame({"waist": rng.integers(31, 39, 200)})
+    assert infer_kind(larger, "waist") == "multiclass"

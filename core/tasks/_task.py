@@ -43,6 +43,10 @@ MAX_CLASSES = 1000
 LABEL_DELIMITER = "|"
 # A numeric column with at most this many distinct whole-number values reads as classes.
 MAX_INTEGER_CLASSES = 10
+# ...unless there are under ROWS_PER_CLASS rows a value (a measurement in whole units on a small table, as
+# linnerud's waists: 8 values on 20 rows), checked from FEW_ROWS_CHECKED rows (a toy frame keeps its classes).
+ROWS_PER_CLASS = 3
+FEW_ROWS_CHECKED = 12
 # A multiclass task with more classes than this is said to look like free text or an id (label_notes),
 # and a column of more distinct values is never guessed as a task (core.data._roles).
 MANY_CLASSES = 50
@@ -153,6 +157,8 @@ def infer_kind(df: pd.DataFrame, columns: tuple[str, ...] | list[str] | str) -> 
     'binary'
     >>> infer_kind(pd.DataFrame({"y": [0.5, 1.25, 3.0, 7.5]}), "y")
     'regression'
+    >>> infer_kind(pd.DataFrame({"waist": [36, 37, 38, 35, 35, 36, 38, 34, 31, 33, 34, 46, 36, 34, 33, 34]}), "waist")
+    'regression'
     """
     columns = (columns,) if isinstance(columns, str) else tuple(columns)
     _check_columns(df, columns)
@@ -190,7 +196,8 @@ def infer_kind(df: pd.DataFrame, columns: tuple[str, ...] | list[str] | str) -> 
         numbers = observed.astype("float64")
         finite = numbers[np.isfinite(numbers)]
         whole = bool((finite == np.round(finite)).all())
-        return "multiclass" if whole and distinct <= MAX_INTEGER_CLASSES else "regression"
+        few_rows = FEW_ROWS_CHECKED <= observed.size < ROWS_PER_CLASS * distinct  # Waist in inches, 20 rows
+        return "multiclass" if whole and distinct <= MAX_INTEGER_CLASSES and not few_rows else "regression"
     if distinct > MAX_CLASSES:
         raise DataError(
             f"Column '{name}' has {distinct:,} distinct values, more than {MAX_CLASSES:,} classes; "
