@@ -319,3 +319,14 @@ def test_whole_number_measurement_on_a_tiny_table_reads_as_regression():
     assert infer_kind(pd.DataFrame({"y": [0, 1, 2, 2, 1]}), "y") == "multiclass"  # a toy frame keeps classes
     larger = pd.DataFrame({"waist": rng.integers(31, 39, 200)})
     assert infer_kind(larger, "waist") == "multiclass"
+
+
+def test_label_notes_name_a_class_holding_nearly_every_row():
+    """newuser6 item 8: status 99.5% 'normal' (7 fraud, 7 chargeback) drew invisible bars and had no word."""
+    rng = np.random.default_rng(6)
+    status = np.where(rng.random(3000) < 0.995, "normal", rng.choice(["fraud", "chargeback"], 3000))
+    frame = pd.DataFrame({"status": status})
+    notes = label_notes(frame, make_task(frame, "status", "status"))
+    assert len(notes) == 1 and "'normal'" in notes[0] and "macro F1 or AUC" in notes[0], notes
+    even = pd.DataFrame({"status": rng.choice(["normal", "fraud"], 3000, p=[0.9, 0.1])})
+    assert label_notes(even, make_task(even, "status", "status")) == ()

@@ -234,8 +234,12 @@ MISSING_CODES = frozenset({"-", "--", "?", "n/a", "na", "#n/a", "null", "none", 
                            "n.a.", "(blank)", "(missing)"})
 
 
+DOMINANT_SHARE = 0.99  # a class holding this share of the labelled rows or more gets a note
+
+
 def answer_notes(series: pd.Series, name: str) -> list[str]:
-    """Notes on a class column's labels: missing-value codes read as classes, one answer written two ways.
+    """Notes on a class column's labels: missing-value codes read as classes, one answer written two ways, and
+    one class holding nearly every row.
 
     Examples
     --------
@@ -268,4 +272,18 @@ def answer_notes(series: pd.Series, name: str) -> list[str]:
             f"Column '{name}' writes one answer two ways ({which}), so each way is a class of its own: write "
             "one form (all 1/0, or all yes/no) in your file."
         )
-    return notes
+    return notes + _dominant_class_note(labels, name)
+
+
+def _dominant_class_note(labels: pd.Series, name: str) -> list[str]:
+    """A note when one class holds at least ``DOMINANT_SHARE`` of the labelled rows: the rest are easy to miss."""
+    counts = labels.value_counts()
+    top, rest = counts.index[0], int(counts.iloc[1:].sum())
+    if rest == 0 or counts.iloc[0] < DOMINANT_SHARE * len(labels):
+        return []
+    share = f"{counts.iloc[0] / len(labels):.1%}"
+    return [
+        f"Column '{name}' is {share} {shown(top)}: its other {len(counts) - 1} class(es) hold {rest:,} row(s), "
+        f"so a model that always answers {shown(top)} looks {share} accurate; judge it by macro F1 or AUC, and "
+        "check each split holds some of the rare rows."
+    ]
