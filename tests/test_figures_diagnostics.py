@@ -689,3 +689,17 @@ def test_cooccurrence_column_labels_of_twenty_tasks_do_not_overlap():
     assert all(text[i].startswith("<b>") for i in shown)  # what is shown is a task's name
     assert "every label on hover" in fig.layout.xaxis.title.text
     assert all(fig.layout.yaxis.ticktext)  # the rows keep every label (a row per 12+ px)
+
+
+def test_association_scale_says_one_task_fixes_the_other_not_each():
+    """newuser6 item 10: digit vs even/odd is V = 1.00 while even/odd does not fix the digit."""
+    from scipy.stats.contingency import association
+
+    from core.figures import association_heatmap
+
+    digit = np.arange(600) % 10
+    v = association(pd.crosstab(digit, digit % 2).to_numpy(), method="cramer")
+    matrix = pd.DataFrame([[1.0, v], [v, 1.0]], index=["digit", "even"], columns=["digit", "even"])
+    texts = [a.text for a in association_heatmap(matrix).layout.annotations]
+    assert round(v, 6) == 1.0 and any("1 = one task fixes the other (the one with fewer classes)" in t for t in texts)
+    assert not any("each task determines the other" in t for t in texts)
