@@ -17,7 +17,7 @@ from core.errors import TaskSplitError
 from core.model import NORMS, WEIGHTINGS, ModelConfig
 from core.splits import SplitConfig, fold_name
 from core.tasks import Task, label_name, task_source_columns
-from core.training import METRICS, TrainConfig
+from core.training import METRICS, FeatureConfig, TrainConfig
 from dashboard import compute, large, state
 from dashboard.guards import Work, require_work
 from dashboard.training_run import RunRequest, TrainingRun
@@ -332,14 +332,24 @@ def live_page(work: Work) -> None:
     state.remember_widget_values()  # the runs' view controls: a fragment's rerun does not run app.py
 
 
+def _val_words(work: Work) -> str:
+    """Who val is: the split's val rows, or, when it has none (a hash split of a small table), a share of train."""
+    names = set(work.assignment.astype(str))
+    if "val" in names or any(name.startswith("fold-") for name in names):
+        return "val"
+    share = FeatureConfig().val_fraction
+    return (f"val ({share:.0%} of the train rows, held out: the split has no val rows"
+            f"{', whole groups' if work.config.group_column else ''})")
+
+
 def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
     """The Model page for the session's dataset, tasks and split config (its run is read from the session)."""
     st.title("Model")
     work = require_work(data, tasks, config, "train")
     st.caption(
         f"A shared trunk with one head per task, trained on the **{config.strategy}** split's train rows of "
-        f"`{data.name}` ({len(tasks)} task(s)); val picks the epoch to keep, test gives the metrics. "
-        "Preprocessing is fitted on train only."
+        f"`{data.name}` ({len(tasks)} task(s)); {_val_words(work)} picks the epoch to keep, test gives the "
+        "metrics. Preprocessing is fitted on train only."
         + (f" It trains on a random sample of {data.n_rows:,} of the {source.n_rows:,} rows, each in the split the "
            "whole data's split gives it." if (source := large.source_of(data.fingerprint)) and source.sampled else "")
     )
