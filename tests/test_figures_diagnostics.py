@@ -703,3 +703,20 @@ def test_association_scale_says_one_task_fixes_the_other_not_each():
     texts = [a.text for a in association_heatmap(matrix).layout.annotations]
     assert round(v, 6) == 1.0 and any("1 = one task fixes the other (the one with fewer classes)" in t for t in texts)
     assert not any("each task determines the other" in t for t in texts)
+
+
+def test_a_class_holding_nearly_every_row_labels_each_bar_with_its_rows():
+    """newuser6 item 8: status 99.5% 'normal': the fraud and chargeback bars (7 rows each) were invisible."""
+    rng = np.random.default_rng(6)
+    status = np.where(rng.random(3000) < 0.995, "normal", rng.choice(["fraud", "chargeback"], 3000))
+    frame = pd.DataFrame({"status": status, "kind": rng.choice(["a", "b", "c"], 3000)})
+    split = pd.Series(rng.choice(["train", "val", "test"], 3000, p=[0.7, 0.15, 0.15]))
+    tasks = [Task("status", ("status",), "multiclass"), Task("kind", ("kind",), "multiclass")]
+    distribution = label_distribution(frame, tasks, split)
+    fig = label_distribution_grid(distribution.counts, distribution.histogram)
+    status_bars = [trace for trace in fig.data if trace.xaxis == fig.data[0].xaxis]
+    for trace in status_bars:
+        rows = frame.loc[split.to_numpy() == trace.name, "status"].value_counts()
+        assert list(trace.text) == [f"{rows.get(label, 0):,}" for label in trace.x], (trace.name, trace.text)
+    assert "one class holds 99." in fig.layout.annotations[0].text
+    assert all(trace.text is None for trace in fig.data if trace.xaxis != fig.data[0].xaxis)
