@@ -312,11 +312,18 @@ def results_section(run: TrainingRun, split_key: tuple) -> None:
                              "tasks whose single-task metric is no better than a blind guess (R² below 0.05, AUC "
                              "below 0.55) are left out. A number only when its 95% interval lies on one side of 0.")
         note.caption(gain.delta_m_note())
-        show(gain_figure, key=K.GAIN)
         table = gain.to_frame().drop(columns=["relative_gain"])
+        if _any_judged(table):  # else the chart is an empty axis of "not meaningful" rows: the table says it
+            show(gain_figure, key=K.GAIN)
         st.dataframe(table if table["note"].notna().any() else table.drop(columns="note"), hide_index=True, placeholder="–",
                      width="stretch", height=table_height(len(table)),
                      column_config=model_last.number_formats(table, ("mtl", "stl", "gain", "low", "high")))
+
+
+def _any_judged(gains: pd.DataFrame) -> bool:
+    """Whether some task's transfer gain has a bar to draw (a number that is not judged 'not meaningful')."""
+    verdict = gains["verdict"] if "verdict" in gains else pd.Series(None, index=gains.index)
+    return bool((pd.to_numeric(gains["gain"], errors="coerce").notna() & (verdict != "not meaningful")).any())
 
 
 def live_page(work: Work) -> None:
