@@ -434,6 +434,14 @@ def test_many_classes_or_tiny_folds_judge_js_against_random_rows_not_fail():
     tiny_card = judge_split(tiny, encode_tasks(tiny, tiny_tasks, 5), tiny_split, folds)[2].set_index("score")
     assert (tiny_card.loc[["JS", "KS", "gap"], "status"] != "fail").all(), tiny_card
 
+    # a random split with a regression task a little past its line beside the 220-class task: judged by the ratio
+    # of the task furthest past its own chance (about 1x), not the 220-class task's JS over the other's chance
+    mixed = frame.iloc[:2000].assign(a=rng.normal(size=2000)).reset_index(drop=True)
+    mixed_tasks = [tasks[0], Task("a", ("a",), "regression")]
+    random_rows = pd.Series(rng.choice(["train", "val", "test"], 2000, p=[0.7, 0.15, 0.15]))
+    mixed_card = judge_split(mixed, encode_tasks(mixed, mixed_tasks, 5), random_rows, config)[2].set_index("score")
+    assert mixed_card.loc["JS", "status"] == "warn", mixed_card.loc["JS"]
+
     # an honest fail stays a fail: every positive of y in one split of a random-strategy-sized split
     bad = np.where(frame["y"].to_numpy() == 1, "train", np.where(rng.random(3000) < 0.5, "val", "test"))
     bad_card = judge_split(frame, encode_tasks(frame, tasks, 5), pd.Series(bad), config)[2].set_index("score")

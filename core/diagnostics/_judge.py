@@ -172,17 +172,21 @@ def _task_worst_js(counts: np.ndarray, whole: np.ndarray, encoded: EncodedTasks)
 
 
 def _js_level(scores, encoded: EncodedTasks, random_js: np.ndarray) -> float:
-    """The random level the worst JS is judged against: that of the task furthest past its own random level.
+    """The random level the worst JS is judged against, so that worst / level is the largest ratio of a task's
+    worst JS to what random splits give that task.
 
-    Only tasks past the absolute threshold count (a task of 220 classes may be at its random level while a
-    binary task is well past its own): the worst JS over that task's random level then judges the split, so
-    one task at chance cannot hide another that is off.
+    Only tasks past the absolute threshold count. When the worst task is also the one furthest past its own
+    random level (the usual case) the level is that task's random level; else (a 220-class task at chance, a
+    binary task at 3x its own) the ratio of the task furthest past chance judges the split, so one task at
+    chance cannot hide another that is off, nor one task's large chance level excuse another.
     """
     own = scores.frame.groupby("task", sort=False)["js_distance"].max()
     own = np.array([own.get(part.task.name, np.nan) for part in encoded.tasks], dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where((own >= THRESHOLDS["JS"].warn_from) & (random_js > 0), own / random_js, np.nan)
-    return float(random_js[np.nanargmax(ratio)]) if np.isfinite(ratio).any() else float("nan")
+    if not np.isfinite(ratio).any():
+        return float("nan")
+    return float(np.nanmax(own) / np.nanmax(ratio))
 
 
 def _unit_pair_counts(matrix: sp.csr_matrix, units: Units) -> np.ndarray | sp.csr_matrix:
