@@ -150,7 +150,7 @@ def test_one_labelled_row_per_class_keeps_the_sizes():
     dataset, result, messages = load_and_split(case)
     # a single row can reach only one split: the warning says so; the sizes still follow the fractions
     assert result.to_frame()["rows"].tolist() == [28, 6, 6]
-    assert "kind=a (1 rows)" in " ".join(messages)
+    assert "kind=a (1 row)" in " ".join(messages)
 
 
 def test_time_ties_stay_together():

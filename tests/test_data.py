@@ -255,3 +255,22 @@ def test_a_french_surveys_number_and_area_code_are_guessed_whatever_their_names(
     found = [c.column for c in repeated_id_candidates(frame)]
     assert found == ["Zone de dénombrement"], found  # a count named "No. of ..." is no unit
     assert suggest_roles(frame.rename(columns={"N° questionnaire": "Numéro d'ordre"})).id_column == "Numéro d'ordre"
+
+
+def test_gzip_csv_is_read_and_a_bomb_or_damaged_one_refused(tmp_path):
+    """newuser6 item 2: digits.csv.gz was refused as 'not a table (it holds binary data)'."""
+    import gzip
+
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame({"px_0": rng.integers(0, 16, 300), "digit": rng.integers(0, 10, 300),
+                          "label": rng.choice(["a", "b"], 300)})
+    packed = gzip.compress(frame.to_csv(index=False).encode())
+    read = read_table(packed, "digits.csv.gz")
+    pd.testing.assert_frame_equal(read, frame, check_dtype=False)
+    assert read_table(gzip.compress(frame.to_json(orient="records").encode()), "d.json.gz").shape == (300, 3)
+    (tmp_path / "digits.csv.gz").write_bytes(packed)
+    assert load_data(str(tmp_path / "digits.csv.gz")).frame.shape == (300, 3)
+    with pytest.raises(DataError, match=r"^digits.csv.gz unpacks to over the 1 MB limit; upload a smaller"):
+        read_table(gzip.compress(b"a,b\n" + b"1,2\n" * 400_000), "digits.csv.gz", max_mb=1)
+    with pytest.raises(DataError, match=r"^digits.csv.gz is a damaged gzip file .*; compress the table again"):
+        read_table(packed[:40], "digits.csv.gz")

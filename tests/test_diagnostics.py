@@ -406,3 +406,62 @@ def test_every_name_diagnostics_gave_before_the_split_has_one_public_home():
     namespace = {}
     exec("from core.diagnostics import *", namespace)
     assert set(homes["core.diagnostics"].__all__) <= set(namespace)
+
+
+def test_many_classes_or_tiny_folds_judge_js_against_random_rows_not_fail():
+    """newuser6 item 3: a 220-class task (3,000 rows) and a 20-row set in 5 folds 'failed' JS although their
+    stratified splits beat random ones; JS, gap and KS are now judged against random splits of rows too."""
+    from core.diagnostics import judge_split
+    from core.splits import SplitConfig, split
+
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame({"industry": [f"IND{c:03d}" for c in rng.integers(0, 220, 3000)],
+                          "y": rng.integers(0, 2, 3000)})
+    tasks = [Task("industry", ("industry",), "multiclass"), Task("y", ("y",), "binary")]
+    config = SplitConfig(strategy="stratified")
+    assignment = split(frame, tasks, config).assignment
+    card = judge_split(frame, encode_tasks(frame, tasks, 5), assignment, config)[2].set_index("score")
+    assert card.loc["JS", "value"] > 0.05, card  # past the absolute fail line...
+    assert card.loc["JS", "status"] != "fail" and card.loc["JS", "reference"] > card.loc["JS", "value"], card
+    assert "A random split of these sizes gives" in card.loc["JS", "reading"]
+    assert card.loc["JS", "threshold"].endswith("or pass < 0.5× a random split of these sizes")
+
+    tiny = pd.DataFrame({"w": rng.normal(180, 20, 20).round(), "p": rng.normal(55, 6, 20).round()})
+    tiny_tasks = [Task("w", ("w",), "regression"), Task("p", ("p",), "regression")]
+    folds = SplitConfig(strategy="stratified", n_folds=5)
+    with pytest.warns(UserWarning):
+        tiny_split = split(tiny, tiny_tasks, folds).assignment
+    tiny_card = judge_split(tiny, encode_tasks(tiny, tiny_tasks, 5), tiny_split, folds)[2].set_index("score")
+    assert (tiny_card.loc[["JS", "KS", "gap"], "status"] != "fail").all(), tiny_card
+
+    # a random split with a regression task a little past its line beside the 220-class task: judged by the ratio
+    # of the task furthest past its own chance (about 1x), not the 220-class task's JS over the other's chance
+    mixed = frame.iloc[:2000].assign(a=rng.normal(size=2000)).reset_index(drop=True)
+    mixed_tasks = [tasks[0], Task("a", ("a",), "regression")]
+    random_rows = pd.Series(rng.choice(["train", "val", "test"], 2000, p=[0.7, 0.15, 0.15]))
+    mixed_card = judge_split(mixed, encode_tasks(mixed, mixed_tasks, 5), random_rows, config)[2].set_index("score")
+    assert mixed_card.loc["JS", "status"] == "warn", mixed_card.loc["JS"]
+
+    # an honest fail stays a fail: every positive of y in one split of a random-strategy-sized split
+    bad = np.where(frame["y"].to_numpy() == 1, "train", np.where(rng.random(3000) < 0.5, "val", "test"))
+    bad_card = judge_split(frame, encode_tasks(frame, tasks, 5), pd.Series(bad), config)[2].set_index("score")
+    assert bad_card.loc["JS", "status"] == "fail", bad_card
+
+
+def test_regression_histogram_bins_follow_the_smallest_split():
+    """newuser6 item 4: 20 rows in 5 folds (4 rows a fold) drew 30 bins, a barcode of 25% spikes."""
+    from core.diagnostics import HISTOGRAM_BINS, label_distribution
+
+    rng = np.random.default_rng(6)
+    tiny = pd.DataFrame({"weight": rng.normal(180, 25, 20).round()})
+    task = Task("weight", ("weight",), "regression")
+    folds = pd.Series(np.arange(20) % 5).map(lambda i: f"fold-{i}")
+    hist = label_distribution(tiny, [task], folds).histogram
+    assert hist.groupby("split")["bin"].nunique().max() == 5, hist
+    big = pd.DataFrame({"weight": rng.normal(180, 25, 3000)})
+    split = pd.Series(rng.choice(["train", "val", "test"], 3000, p=[0.7, 0.15, 0.15]))
+    bins = label_distribution(big, [task], split).histogram.groupby("split")["bin"].nunique()
+    assert 15 < bins.max() < HISTOGRAM_BINS, bins  # sqrt of ~450 val rows
+    huge = pd.DataFrame({"weight": rng.normal(180, 25, 40_000)})
+    halves = pd.Series(np.where(np.arange(40_000) % 2, "train", "test"))
+    assert label_distribution(huge, [task], halves).histogram["bin"].nunique() == HISTOGRAM_BINS

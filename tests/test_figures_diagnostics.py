@@ -689,3 +689,34 @@ def test_cooccurrence_column_labels_of_twenty_tasks_do_not_overlap():
     assert all(text[i].startswith("<b>") for i in shown)  # what is shown is a task's name
     assert "every label on hover" in fig.layout.xaxis.title.text
     assert all(fig.layout.yaxis.ticktext)  # the rows keep every label (a row per 12+ px)
+
+
+def test_association_scale_says_one_task_fixes_the_other_not_each():
+    """newuser6 item 10: digit vs even/odd is V = 1.00 while even/odd does not fix the digit."""
+    from scipy.stats.contingency import association
+
+    from core.figures import association_heatmap
+
+    digit = np.arange(600) % 10
+    v = association(pd.crosstab(digit, digit % 2).to_numpy(), method="cramer")
+    matrix = pd.DataFrame([[1.0, v], [v, 1.0]], index=["digit", "even"], columns=["digit", "even"])
+    texts = [a.text for a in association_heatmap(matrix).layout.annotations]
+    assert round(v, 6) == 1.0 and any("1 = one task fixes the other (the one with fewer classes)" in t for t in texts)
+    assert not any("each task determines the other" in t for t in texts)
+
+
+def test_a_class_holding_nearly_every_row_labels_each_bar_with_its_rows():
+    """newuser6 item 8: status 99.5% 'normal': the fraud and chargeback bars (7 rows each) were invisible."""
+    rng = np.random.default_rng(6)
+    status = np.where(rng.random(3000) < 0.995, "normal", rng.choice(["fraud", "chargeback"], 3000))
+    frame = pd.DataFrame({"status": status, "kind": rng.choice(["a", "b", "c"], 3000)})
+    split = pd.Series(rng.choice(["train", "val", "test"], 3000, p=[0.7, 0.15, 0.15]))
+    tasks = [Task("status", ("status",), "multiclass"), Task("kind", ("kind",), "multiclass")]
+    distribution = label_distribution(frame, tasks, split)
+    fig = label_distribution_grid(distribution.counts, distribution.histogram)
+    status_bars = [trace for trace in fig.data if trace.xaxis == fig.data[0].xaxis]
+    for trace in status_bars:
+        rows = frame.loc[split.to_numpy() == trace.name, "status"].value_counts()
+        assert list(trace.text) == [f"{rows.get(label, 0):,}" for label in trace.x], (trace.name, trace.text)
+    assert "one class holds 99." in fig.layout.annotations[0].text
+    assert all(trace.text is None for trace in fig.data if trace.xaxis != fig.data[0].xaxis)

@@ -447,3 +447,24 @@ def test_flags_written_oui_non_or_ja_nein_combine_into_a_multi_label_task(app):
     assert not app.error and task_names(app)[-1] == "Équipement"
     task = app.session_state[state.TASKS][-1]
     assert task.kind == "multilabel" and task.columns == ("Électricité", "Radio", "Vélo")
+
+
+def test_a_gzip_csv_upload_is_offered_and_read(app):
+    """newuser6 item 2: digits.csv.gz was refused by the uploader ('application/gzip files are not allowed')."""
+    import gzip
+
+    import numpy as np
+    import pandas as pd
+
+    app.radio(key="data_source").set_value("Upload a file").run()
+    uploader = app.file_uploader(key="data_upload")
+    assert ".gz" in list(uploader.proto.type), list(uploader.proto.type)
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame({f"px_{i}": rng.integers(0, 16, 120) for i in range(64)}).assign(digit=rng.integers(0, 10, 120))
+    packed = gzip.compress(frame.to_csv(index=False).encode())
+    uploader.set_value(("digits.csv.gz", packed, "application/gzip")).run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    from dashboard import state
+
+    data = app.session_state[state.DATASET]
+    assert data.name == "digits.csv.gz" and (data.n_rows, data.frame.shape[1]) == (120, 65)

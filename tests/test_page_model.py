@@ -493,3 +493,43 @@ def test_the_training_thread_yields_the_cpu_to_the_pages_polls(app):
     assert os.getpriority(os.PRIO_PROCESS, run._thread.native_id) == min(19, mine + TRAINING_NICENESS)
     at.button(key="model_stop").click().run()
     finish(at)
+
+
+def test_a_split_without_val_rows_says_val_is_held_out_of_train(app):
+    """newuser6 item 12: a predefined (or hash) split with no val rows: the page said 'val picks the epoch to keep'
+    with no word that val is then 10% of train."""
+    rng = np.random.default_rng(6)
+    part = np.where(np.arange(40) % 5 == 0, "test", "train")
+    frame = pd.DataFrame({"x": rng.normal(size=40), "part": part, "weight": rng.normal(180, 20, 40)})
+    tasks = (Task("weight", ("weight",), "regression"),)
+    data = Dataset(name="tiny.csv", frame=frame, tasks=tasks, feature_columns=("x",))
+    app.session_state[state.DATASET] = data
+    app.session_state[state.TASKS] = tasks
+    app.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="predefined", split_column="part")
+    app.switch_page(MODEL_PAGE).run()
+    assert not app.exception
+    assert "val (10% of the train rows, held out: the split has no val rows) picks the epoch" in app.caption[0].value
+    frame["part"] = np.where(np.arange(40) % 5 == 0, "test", np.where(np.arange(40) % 5 == 1, "val", "train"))
+    app.session_state[state.DATASET] = Dataset(name="tiny2.csv", frame=frame.copy(), tasks=tasks, feature_columns=("x",))
+    app.run()
+    assert "; val picks the epoch to keep" in app.caption[0].value
+
+
+def test_no_comparable_task_draws_no_empty_transfer_chart(app):
+    """newuser6 item 11: 20 rows (4 test rows): 'No task can be compared', yet the chart drew three 'not
+    meaningful' rows on an empty axis."""
+    rng = np.random.default_rng(6)
+    part = np.where(np.arange(20) % 5 == 0, "test", np.where(np.arange(20) % 5 == 1, "val", "train"))
+    frame = pd.DataFrame({"x": rng.normal(size=20), "part": part, "weight": rng.normal(180, 20, 20),
+                          "pulse": rng.normal(55, 6, 20)})
+    tasks = (Task("weight", ("weight",), "regression"), Task("pulse", ("pulse",), "regression"))
+    app.session_state[state.DATASET] = Dataset(name="tiny.csv", frame=frame, tasks=tasks, feature_columns=("x",))
+    app.session_state[state.TASKS] = tasks
+    app.session_state[state.SPLIT_CONFIG] = SplitConfig(strategy="predefined", split_column="part")
+    app.switch_page(MODEL_PAGE).run()
+    finish(train(app, 2, baselines=True))
+    assert not app.exception
+    assert any(h.value == "Multi-task vs single-task" for h in app.subheader)
+    assert any("No task can be compared" in m.value for m in app.markdown)
+    charts = [chart.proto.id for chart in app.get("plotly_chart")]
+    assert charts and not any("model_gain" in chart for chart in charts), charts

@@ -180,7 +180,7 @@ def test_warnings_are_emitted_and_kept():
     with pytest.warns(UserWarning, match="too rare") as caught:
         result = split(df, [BINARY], SplitConfig(n_folds=3))
     assert result.warnings and result.warnings[0] == str(caught[0].message)
-    assert "y=b (1 rows)" in result.warnings[0] and "\n" not in result.warnings[0]
+    assert "y=b (1 row)" in result.warnings[0] and "\n" not in result.warnings[0]
 
 
 def test_split_rejects_a_non_config():
@@ -412,3 +412,19 @@ def test_predefined_ignores_groups_and_rejects_an_empty_column():
     assert result.assignment.tolist() == ["a", "b", "a"]
     with pytest.raises(DataError, match="has no values"):
         split(df, [], SplitConfig(strategy="predefined", split_column="empty"))
+
+
+def test_rare_regression_bins_advise_fewer_bins_and_one_row_is_singular():
+    """newuser6 item 7: 20 rows in 5 folds said 'merge rare classes' of regression bins, and '(1 rows)'."""
+    rng = np.random.default_rng(6)
+    tiny = pd.DataFrame({"weight": rng.normal(180, 20, 20), "pulse": rng.normal(55, 6, 20),
+                         "kind": ["a"] * 19 + ["b"]})
+    bins_only = [Task("weight", ("weight",), "regression"), Task("pulse", ("pulse",), "regression")]
+    with pytest.warns(UserWarning, match=r"; use fewer bins for regression tasks \(n_bins\) or fewer splits\.$"):
+        split(tiny, bins_only, SplitConfig(strategy="stratified", n_folds=5))
+    both = [*bins_only, Task("kind", ("kind",), "multiclass")]
+    with pytest.warns(UserWarning, match=r"kind=b \(1 row\).*; merge rare classes, use fewer bins for regression"):
+        split(tiny[["kind", "weight", "pulse"]], both[::-1], SplitConfig(strategy="stratified", n_folds=5))
+    classes = pd.DataFrame({"kind": ["a"] * 29 + ["b"]})
+    with pytest.warns(UserWarning, match=r"kind=b \(1 row\); merge rare classes or use fewer splits\.$"):
+        split(classes, [Task("kind", ("kind",), "multiclass")], SplitConfig(strategy="stratified"))

@@ -291,3 +291,42 @@ def test_a_regression_value_far_outside_the_rest_is_said_with_the_fix():
     assert "missing answer" in note and "Empty or correct it in the file" in note and "\n" not in note
     (note,) = notes["score"]
     assert note.startswith("score: 50 rows hold -999, far below every other value") and "them" in note
+
+
+def test_label_notes_name_no_answer_codes_and_one_answer_written_two_ways():
+    """newuser6 item 1: a yes/no column written as 1/yes, 0/no with '-' for no answer became five classes, silently."""
+    rng = np.random.default_rng(6)
+    flag = rng.choice(["1", "yes", "0", "no", "-", "N/A", None], 600).astype(object)
+    frame = pd.DataFrame({"flag": flag, "x": rng.normal(size=600)})
+    task = make_task(frame, "flag", "flag")
+    notes = label_notes(frame, task)
+    codes = [note for note in notes if "'no answer'" in note]
+    assert len(codes) == 1 and "'-' or 'N/A'" in codes[0] and "blank those cells" in codes[0], notes
+    assert any("one answer two ways (1 and 'yes', 0 and 'no')" in note and "write one form" in note for note in notes)
+    assert all("\n" not in note for note in notes)
+    clean = pd.DataFrame({"flag": rng.choice(["yes", "no", None], 600)})
+    assert label_notes(clean, make_task(clean, "flag", "flag")) == ()
+    classes = pd.DataFrame({"c": rng.choice(["a", "b", "unknownish", "ok"], 600)})
+    assert label_notes(classes, make_task(classes, "c", "c")) == ()
+
+
+def test_whole_number_measurement_on_a_tiny_table_reads_as_regression():
+    """newuser6 item 5: linnerud's Waist (8 whole inches on 20 rows) was guessed multiclass, then 'too rare'."""
+    rng = np.random.default_rng(6)
+    tiny = pd.DataFrame({"waist": rng.integers(31, 39, 20), "grade": rng.integers(1, 4, 20)})
+    assert infer_kind(tiny, "waist") == "regression"
+    assert infer_kind(tiny, "grade") == "multiclass"  # 3 values on 20 rows: classes
+    assert infer_kind(pd.DataFrame({"y": [0, 1, 2, 2, 1]}), "y") == "multiclass"  # a toy frame keeps classes
+    larger = pd.DataFrame({"waist": rng.integers(31, 39, 200)})
+    assert infer_kind(larger, "waist") == "multiclass"
+
+
+def test_label_notes_name_a_class_holding_nearly_every_row():
+    """newuser6 item 8: status 99.5% 'normal' (7 fraud, 7 chargeback) drew invisible bars and had no word."""
+    rng = np.random.default_rng(6)
+    status = np.where(rng.random(3000) < 0.995, "normal", rng.choice(["fraud", "chargeback"], 3000))
+    frame = pd.DataFrame({"status": status})
+    notes = label_notes(frame, make_task(frame, "status", "status"))
+    assert len(notes) == 1 and "'normal'" in notes[0] and "macro F1 or AUC" in notes[0], notes
+    even = pd.DataFrame({"status": rng.choice(["normal", "fraud"], 3000, p=[0.9, 0.1])})
+    assert label_notes(even, make_task(even, "status", "status")) == ()

@@ -50,7 +50,7 @@ from ._distribution import (
     label_distribution,
     task_scores,
 )
-from ._judge import dealt_groups, group_chance, judge_split
+from ._judge import dealt_groups, group_chance, judge_split, row_chance
 from ._leakage import LeakageReport, leakage
 from ._leakage_checks import (
     CheckResult,
@@ -122,6 +122,7 @@ __all__ = [
     "dealt_groups",
     "group_chance",
     "judge_split",
+    "row_chance",
     "LeakageReport",
     "leakage",
     "CheckResult",

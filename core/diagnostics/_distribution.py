@@ -36,7 +36,8 @@ __all__ = [
 ]
 
 QUANTILES = (0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0)
-HISTOGRAM_BINS = 30
+HISTOGRAM_BINS = 30  # at most; fewer when a split has few labelled rows (histogram_bins)
+MIN_HISTOGRAM_BINS = 5
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,6 +125,22 @@ def _count_rows(part: TaskLabels, counts: _SplitCounts, t: int) -> pd.DataFrame:
     )
 
 
+def histogram_bins(split_rows: np.ndarray) -> int:
+    """Bins of a regression task's histogram: about the square root of the smallest split's labelled rows.
+
+    Each split's bars are shares of its own rows, so a bin must hold a few of the smallest split's rows for
+    its bars to be a shape and not a barcode of single rows: 4 rows a fold get 5 bins, not 30.
+
+    Examples
+    --------
+    >>> histogram_bins(np.array([16, 4, 4])), histogram_bins(np.array([1258, 267, 272])), histogram_bins(np.array([70_000, 15_000]))
+    (5, 17, 30)
+    """
+    held = split_rows[split_rows > 0]
+    smallest = int(held.min()) if held.size else 0
+    return int(np.clip(np.ceil(np.sqrt(smallest)), MIN_HISTOGRAM_BINS, HISTOGRAM_BINS))
+
+
 def _regression_frames(part: TaskLabels, codes: np.ndarray, splits: tuple[str, ...]):
     """Quantiles and histogram rows of one regression task, per split and for the whole."""
     labelled = ~np.isnan(part.values) & (codes >= 0)
@@ -135,7 +152,8 @@ def _regression_frames(part: TaskLabels, codes: np.ndarray, splits: tuple[str, .
         qs = np.quantile(chosen, QUANTILES) if chosen.size else np.full(len(QUANTILES), np.nan)
         quantile_rows += [(part.task.name, name, q, v) for q, v in zip(QUANTILES, qs, strict=True)]
     low, high = np.quantile(values, (0.01, 0.99)) if values.size else (0.0, 1.0)
-    edges = np.linspace(low, high, HISTOGRAM_BINS + 1) if high > low else np.array([low, low + 1.0])
+    n_edges = histogram_bins(np.bincount(split_of, minlength=k)) + 1
+    edges = np.linspace(low, high, n_edges) if high > low else np.array([low, low + 1.0])
     bins = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, edges.size - 2)
     n_bins = edges.size - 1
     counts = np.bincount(split_of * n_bins + bins, minlength=k * n_bins).reshape(k, n_bins)

@@ -35,9 +35,9 @@ from ..splits import STRATEGIES, SplitConfig, Units, assignment_codes, make_unit
 from ..tasks import EncodedTasks
 from ._distribution import _ks, task_scores_of_codes
 from ._quality import _mean, _ratio_deviation, split_quality_of_codes
-from ._thresholds import Chance, scorecard
+from ._thresholds import RANDOM_ROWS, THRESHOLDS, Chance, scorecard
 
-__all__ = ["DEALS", "dealt_groups", "group_chance", "judge_split"]
+__all__ = ["DEALS", "dealt_groups", "group_chance", "judge_split", "row_chance"]
 
 PAIR_CHUNK = 4_000_000  # label pairs listed at once when counting pairs per group (about 100 MB)
 DEALS = 8  # random deals of whole groups averaged for the chance level (the spread of the mean: ~1/sqrt(8))
@@ -109,6 +109,84 @@ def group_chance(
     means = {key: _finite_mean(values) for key, values in scores.items()}
     ld = _group_ld_chance(encoded.matrix, units, config.shares)
     return Chance(against=f"a random deal of whole '{group_column}' groups", ld=ld, **means)
+
+
+def row_chance(frame: pd.DataFrame, encoded: EncodedTasks, config: SplitConfig, quality, scores, *,
+               deals: int = DEALS) -> Chance:
+    """What random splits of rows at ``config``'s sizes score: LD and LPD in closed form, gap, JS and KS dealt.
+
+    A time or predefined split is not judged against chance (its label shift is drift): LD and LPD only. The
+    dealt levels are measured only when the split's own gap, JS or KS is past its absolute threshold: a
+    task of hundreds of classes, or a few rows a split, puts every split there (a 20-row set's 5 folds of 4
+    rows differ from the whole by chance alone), so such a split is then judged against what random splits of
+    the same sizes give, as LD is. ``deals`` random splits, seeded ``config.seed``, ``+1``, ...
+
+    Examples
+    --------
+    >>> from core.tasks import Task, encode_tasks
+    >>> frame = pd.DataFrame({"y": np.arange(20) % 8})
+    >>> encoded = encode_tasks(frame, [Task("y", ("y",), "multiclass")], 5)
+    >>> config, codes = SplitConfig(strategy="stratified", n_folds=5), np.arange(20) % 5
+    >>> quality = split_quality_of_codes(encoded.matrix, codes, ["f0", "f1", "f2", "f3", "f4"], None)
+    >>> scores = task_scores_of_codes(encoded, codes, ["f0", "f1", "f2", "f3", "f4"])
+    >>> round(row_chance(frame, encoded, config, quality, scores).js, 2) > 0.3
+    True
+    """
+    base = {"against": RANDOM_ROWS, "ld": quality.ld_random, "lpd": quality.lpd_random}
+    own = {"gap": quality.max_gap, "JS": scores.worst_js, "KS": scores.worst_ks}
+    record = STRATEGIES[config.strategy]
+    if record.drift is not None or record.given or all(not np.isfinite(v) or THRESHOLDS[score].status(v) == "pass" for score, v in own.items()):
+        return Chance(**base)
+    random_deal = STRATEGIES["random"].codes
+    matrix = sp.csr_matrix(encoded.matrix, dtype=np.float64)
+    n, k = matrix.shape[0], len(config.split_names)
+    rows = Units(None, np.ones(n, dtype=np.int64), "rows")
+    whole = np.asarray(matrix.sum(axis=0)).ravel()
+    regression = [part for part in encoded.tasks if part.task.kind == "regression"]
+    dealt: dict[str, list] = {"gap": [], "js": [], "ks": []}
+    for deal in range(deals):
+        seeded = SplitConfig(strategy="random", fractions=config.fractions, n_folds=config.n_folds,
+                             seed=(config.seed + deal) % 2**32)
+        codes = np.asarray(random_deal(frame, (), seeded, rows, []), dtype=np.int64)
+        one_hot = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(k, n))
+        counts = np.asarray((one_hot @ matrix).todense())  # (k, L)
+        sizes = np.bincount(codes, minlength=k).astype(np.float64)
+        dealt["gap"].append(_largest_gap(counts, sizes, whole, n))
+        dealt["js"].append(_task_worst_js(counts, whole, encoded))
+        ks = np.concatenate([_ks(part, codes, k) for part in regression]) if regression else np.array([])
+        dealt["ks"].append(float(ks[np.isfinite(ks)].max()) if np.isfinite(ks).any() else np.nan)
+    js = _js_level(scores, encoded, np.nanmean(np.vstack(dealt.pop("js")), axis=0))
+    return Chance(**base, js=js, **{key: _finite_mean(values) for key, values in dealt.items()})
+
+
+def _task_worst_js(counts: np.ndarray, whole: np.ndarray, encoded: EncodedTasks) -> np.ndarray:
+    """Each task's worst Jensen-Shannon distance over the splits (NaN for a task with no labelled split)."""
+    out = np.full(len(encoded.tasks), np.nan)
+    for i, part in enumerate(encoded.tasks):
+        positives = counts[:, part.columns]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            js = jensenshannon(positives, np.broadcast_to(whole[part.columns], positives.shape), base=2, axis=1)
+        js = js[(positives.sum(axis=1) > 0) & np.isfinite(js)]
+        out[i] = js.max() if js.size else np.nan
+    return out
+
+
+def _js_level(scores, encoded: EncodedTasks, random_js: np.ndarray) -> float:
+    """The random level the worst JS is judged against, so that worst / level is the largest ratio of a task's
+    worst JS to what random splits give that task.
+
+    Only tasks past the absolute threshold count. When the worst task is also the one furthest past its own
+    random level (the usual case) the level is that task's random level; else (a 220-class task at chance, a
+    binary task at 3x its own) the ratio of the task furthest past chance judges the split, so one task at
+    chance cannot hide another that is off, nor one task's large chance level excuse another.
+    """
+    own = scores.frame.groupby("task", sort=False)["js_distance"].max()
+    own = np.array([own.get(part.task.name, np.nan) for part in encoded.tasks], dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where((own >= THRESHOLDS["JS"].warn_from) & (random_js > 0), own / random_js, np.nan)
+    if not np.isfinite(ratio).any():
+        return float("nan")
+    return float(np.nanmax(own) / np.nanmax(ratio))
 
 
 def _unit_pair_counts(matrix: sp.csr_matrix, units: Units) -> np.ndarray | sp.csr_matrix:
@@ -258,5 +336,7 @@ def judge_split(
     group_column = dealt_groups(config) if config is not None else None
     if group_column is not None and group_column in frame.columns:
         chance = group_chance(frame, encoded, config, group_column)
+    elif config is not None:
+        chance = row_chance(frame, encoded, config, quality, scores)
     strategy = config.strategy if config is not None else None
     return quality, scores, scorecard(quality, scores, strategy=strategy, chance=chance)

@@ -354,7 +354,7 @@ def scorecard(
 def _verdict(threshold: Threshold, value: float, chance: Chance, not_judged, by_split, advice: str) -> dict:
     """One scorecard row: judged against ``chance``, or shown as information."""
     score, level = threshold.score, chance.of(threshold.score)
-    grouped = chance.against != RANDOM_ROWS and not threshold.relative and level > 0
+    grouped = not threshold.relative and level > 0  # an absolute score with a dealt chance level (groups or rows)
     if threshold.relative:
         meaning = threshold.meaning(value, level, chance.against)
     else:

@@ -24,6 +24,10 @@ MANY_TASKS = 12  # above this, the association heatmap takes the page's width an
 
 __all__ = ["MANY_TASKS", "association_heatmap", "leakage_table", "scorecard_table"]
 
+# Cramér's V reaches 1 as soon as the task of fewer classes is a function of the other (a digit fixes even/odd)
+ASSOCIATION_SCALE = "0 = independent, 1 = one task fixes the other (the one with fewer classes)"
+
+
 def association_heatmap(matrix: pd.DataFrame, *, title: str = "Task association (Cramér's V)") -> go.Figure:
     """Task x task Cramér's V as a heatmap with the value in each cell; the trivial diagonal is left blank.
 
@@ -69,7 +73,7 @@ def association_heatmap(matrix: pd.DataFrame, *, title: str = "Task association 
     fig.update_xaxes(title=None, side="bottom", automargin=False, dtick=1,
                      tickangle=30 if slant else 0)
     fig.add_annotation(
-        text="0 = independent, 1 = each task determines the other", xref="paper", yref="paper",
+        text=ASSOCIATION_SCALE, xref="paper", yref="paper",
         x=0, y=1.0, yanchor="bottom", showarrow=False, font={"size": 12, "color": "#555"},
     )
     style(fig, title=title, height=int(max(320, 100 + (44 if len(matrix) <= MANY_TASKS else 30) * len(matrix) + below)))

@@ -190,6 +190,10 @@ def _shown_labels(counts: pd.DataFrame, max_labels: int) -> tuple[list[str], int
     return [label for label in labels if label in kept], len(labels)
 
 
+DOMINANT_SHARE = 0.95  # a class holding this share of the rows or more: every bar gets its row count
+MAX_COUNTED = 12  # ...when there are at most this many bars a split
+
+
 def _bar_facet(counts: pd.DataFrame, max_labels: int, width: float = 520) -> _Facet:
     """Grouped bars of one task, upright or (from 16 labels) lying down; ``width`` is the plot's, to fit labels."""
     task, kind = _one_task(counts)
@@ -203,6 +207,7 @@ def _bar_facet(counts: pd.DataFrame, max_labels: int, width: float = 520) -> _Fa
     horizontal = len(shown) >= HORIZONTAL_FROM
     colors = split_colors(_splits(counts))
     missing = [label == MISSING for label in shown]
+    counted = not horizontal and len(shown) <= MAX_COUNTED and float(whole.max()) >= DOMINANT_SHARE
     traces = []
     for split, color in colors.items():
         rows = counts[counts["split"] == split].set_index("label").reindex(shown)
@@ -213,6 +218,8 @@ def _bar_facet(counts: pd.DataFrame, max_labels: int, width: float = 520) -> _Fa
         customdata[:, 6] = rows["fraction_labelled"].to_numpy(dtype=np.float64)
         customdata[:, 7] = whole.reindex(shown).to_numpy(dtype=np.float64)
         values = rows[measure].to_numpy(dtype=np.float64)
+        if counted:  # one class near 100%: the others' bars are too thin to see, so each bar says its rows
+            rows_text = [f"{int(c):,}" for c in customdata[:, 4]]
         traces.append({
             "type": "bar", "x": values if horizontal else shown, "y": shown if horizontal else values,
             "orientation": "h" if horizontal else "v", "name": split,
@@ -221,6 +228,7 @@ def _bar_facet(counts: pd.DataFrame, max_labels: int, width: float = 520) -> _Fa
                 "pattern": {"shape": [MISSING_PATTERN if m else "" for m in missing], "fgcolor": "white"},
             },
             "customdata": customdata,
+            **({"text": rows_text, "textposition": "outside", "cliponaxis": False} if counted else {}),
             "hovertemplate": (
                 "<b>%{customdata[3]}</b> · " + f"{task}=" + "%{customdata[2]}<br>"
                 + (_sparse_hover("x" if horizontal else "y") if sparse else
@@ -237,6 +245,8 @@ def _bar_facet(counts: pd.DataFrame, max_labels: int, width: float = 520) -> _Fa
     title = (f"{task} ({kind}{note})" if kind else task) + _labelled_note(counts)
     if note and text_px(title, TITLE_FONT) > width:  # one line would run past the facet: the note goes below
         title = f"{task} ({kind})" + _labelled_note(counts) + f"<br><sup>{note.removeprefix(' · ')}</sup>"
+    if counted:
+        title += f"<br><sup>one class holds {float(whole.max()):.1%}: each bar is labelled with its rows</sup>"
     if n_labels > len(labels):
         title += f"<br><sup>{len(labels)} of {n_labels} labels: those whose share differs most between splits</sup>"
     if sparse:

@@ -266,7 +266,8 @@ def association_section(diagnosis: Diagnosis, figure) -> str:
                  + html_table(diagnosis.shifts.round(3)))
     matrix = diagnosis.association.whole.round(3).reset_index(names="task")
     body += f"<details><summary>Cramér's V as a table</summary>{html_table(matrix)}</details>"
-    lead = ("Cramér's V: 0 = tasks unrelated, 1 = each task determines the other (a task with fewer classes that one task fixes scores below 1). A large change in "
+    lead = ("Cramér's V: 0 = tasks unrelated, 1 = one task fixes the other: the task with fewer classes is a "
+            "function of the other (a digit fixes even/odd: V = 1, though even/odd does not fix the digit). A large change in "
             f"P(label | given) between splits (given labels with at least {MIN_SHIFT_SUPPORT} rows in both) "
             "means a model learns a relation between tasks that the evaluation split does not share.")
     return html_section("cooccurrence", "Co-occurrence and association", body, escape(lead))

@@ -8,6 +8,7 @@ every split (a warning, as in sklearn, never an error).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,6 +124,9 @@ def units_per_split(unit_Y, unit_split, k: int) -> np.ndarray:
     return np.bincount(codes, minlength=n_cols * k).reshape(n_cols, k)
 
 
+REGRESSION_BIN = re.compile(r"=Q\d+ \(")  # a regression task's bin label, as core.tasks.bin_name names it
+
+
 def rare_class_note(unit_Y, unit_split, labels, names, shares, word: str) -> str | None:
     """One line naming the classes that miss some positive-share split, or None."""
     k = len(names)
@@ -133,10 +137,10 @@ def rare_class_note(unit_Y, unit_split, labels, names, shares, word: str) -> str
     if rare.size == 0:
         return None
     totals = per_split.sum(axis=1)
-    shown = ", ".join(f"{labels[i]} ({int(totals[i])} {word})" for i in rare[:4]) + (
-        " ..." if rare.size > 4 else ""
-    )
-    return (
-        f"{rare.size} class(es) are too rare to appear in every one of the {int(wanted.sum())} splits: {shown}; "
-        "merge rare classes or use fewer splits."
-    )
+    shown = ", ".join(f"{labels[i]} ({int(totals[i])} {word if totals[i] != 1 else word.removesuffix('s')})"
+                      for i in rare[:4]) + (" ..." if rare.size > 4 else "")
+    bins = [bool(REGRESSION_BIN.search(str(labels[i]))) for i in rare]
+    fix = ("use fewer bins for regression tasks (n_bins) or fewer splits" if all(bins) else
+           "merge rare classes, use fewer bins for regression tasks (n_bins) or fewer splits" if any(bins) else
+           "merge rare classes or use fewer splits")
+    return f"{rare.size} class(es) are too rare to appear in every one of the {int(wanted.sum())} splits: {shown}; {fix}."

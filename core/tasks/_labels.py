@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, shown
 
 __all__ = ["label_name", "label_names", "yes_no_values"]
 
@@ -226,3 +226,64 @@ def _sort_classes(labels: pd.Series) -> tuple[str, ...]:
         return tuple(sorted(distinct, key=float))
     except (TypeError, ValueError):
         return tuple(sorted(distinct, key=str))
+
+
+# Cells that stand for "no answer" in exports (pandas blanks some of them in CSV, but not "-" or "?", and JSON
+# keeps them all): read as a class they make a task of one more label than the data has.
+MISSING_CODES = frozenset({"-", "--", "?", "n/a", "na", "#n/a", "null", "none", "nan", "missing", "unknown", ".",
+                           "n.a.", "(blank)", "(missing)"})
+
+
+DOMINANT_SHARE = 0.99  # a class holding this share of the labelled rows or more gets a note
+
+
+def answer_notes(series: pd.Series, name: str) -> list[str]:
+    """Notes on a class column's labels: missing-value codes read as classes, one answer written two ways, and
+    one class holding nearly every row.
+
+    Examples
+    --------
+    >>> notes = answer_notes(pd.Series(["1", "yes", "0", "no", "-"]), "flag")
+    >>> notes[0][:60]
+    "Column 'flag' has 1 cell(s) holding '-', which reads as 'no "
+    >>> notes[1][:66]
+    "Column 'flag' writes one answer two ways (1 and 'yes', 0 and 'no')"
+    >>> answer_notes(pd.Series(["yes", "no", None]), "flag")
+    []
+    """
+    labels = _label_strings(series).dropna()
+    if labels.empty:
+        return []
+    notes = []
+    folded = labels.str.lower()
+    codes = labels[folded.isin(MISSING_CODES)]
+    if not codes.empty:
+        which = " or ".join(shown(value) for value in sorted(codes.unique()))
+        notes.append(
+            f"Column '{name}' has {len(codes):,} cell(s) holding {which}, which reads as 'no answer' but counts as "
+            "a class: blank those cells in your file so they count as unlabelled rows."
+        )
+    pairs = [(digit, word) for digit, words in (("1", YES_WORDS), ("0", NO_WORDS))
+             for word in sorted(set(labels[folded.isin(words - {"1", "1.0", "0", "0.0"})]))[:1]
+             if (labels == digit).any()]
+    if pairs:
+        which = ", ".join(f"{digit} and {shown(word)}" for digit, word in pairs)
+        notes.append(
+            f"Column '{name}' writes one answer two ways ({which}), so each way is a class of its own: write "
+            "one form (all 1/0, or all yes/no) in your file."
+        )
+    return notes + _dominant_class_note(labels, name)
+
+
+def _dominant_class_note(labels: pd.Series, name: str) -> list[str]:
+    """A note when one class holds at least ``DOMINANT_SHARE`` of the labelled rows: the rest are easy to miss."""
+    counts = labels.value_counts()
+    top, rest = counts.index[0], int(counts.iloc[1:].sum())
+    if rest == 0 or counts.iloc[0] < DOMINANT_SHARE * len(labels):
+        return []
+    share = f"{counts.iloc[0] / len(labels):.1%}"
+    return [
+        f"Column '{name}' is {share} {shown(top)}: its other {len(counts) - 1} class(es) hold {rest:,} row(s), "
+        f"so a model that always answers {shown(top)} looks {share} accurate; judge it by macro F1 or AUC, and "
+        "check each split holds some of the rare rows."
+    ]

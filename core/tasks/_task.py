@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, shown
-from ._labels import _binary_block, _check_columns, _is_datetime, _is_numeric, _label_strings
+from ._labels import _binary_block, _check_columns, _is_datetime, _is_numeric, _label_strings, answer_notes
 
 __all__ = [
     "KINDS",
@@ -43,6 +43,10 @@ MAX_CLASSES = 1000
 LABEL_DELIMITER = "|"
 # A numeric column with at most this many distinct whole-number values reads as classes.
 MAX_INTEGER_CLASSES = 10
+# ...unless there are under ROWS_PER_CLASS rows a value (a measurement in whole units on a small table, as
+# linnerud's waists: 8 values on 20 rows), checked from FEW_ROWS_CHECKED rows (a toy frame keeps its classes).
+ROWS_PER_CLASS = 3
+FEW_ROWS_CHECKED = 12
 # A multiclass task with more classes than this is said to look like free text or an id (label_notes),
 # and a column of more distinct values is never guessed as a task (core.data._roles).
 MANY_CLASSES = 50
@@ -153,6 +157,8 @@ def infer_kind(df: pd.DataFrame, columns: tuple[str, ...] | list[str] | str) -> 
     'binary'
     >>> infer_kind(pd.DataFrame({"y": [0.5, 1.25, 3.0, 7.5]}), "y")
     'regression'
+    >>> infer_kind(pd.DataFrame({"waist": [36, 37, 38, 35, 35, 36, 38, 34, 31, 33, 34, 46, 36, 34, 33, 34]}), "waist")
+    'regression'
     """
     columns = (columns,) if isinstance(columns, str) else tuple(columns)
     _check_columns(df, columns)
@@ -190,7 +196,8 @@ def infer_kind(df: pd.DataFrame, columns: tuple[str, ...] | list[str] | str) -> 
         numbers = observed.astype("float64")
         finite = numbers[np.isfinite(numbers)]
         whole = bool((finite == np.round(finite)).all())
-        return "multiclass" if whole and distinct <= MAX_INTEGER_CLASSES else "regression"
+        few_rows = FEW_ROWS_CHECKED <= observed.size < ROWS_PER_CLASS * distinct  # Waist in inches, 20 rows
+        return "multiclass" if whole and distinct <= MAX_INTEGER_CLASSES and not few_rows else "regression"
     if distinct > MAX_CLASSES:
         raise DataError(
             f"Column '{name}' has {distinct:,} distinct values, more than {MAX_CLASSES:,} classes; "
@@ -202,7 +209,8 @@ def infer_kind(df: pd.DataFrame, columns: tuple[str, ...] | list[str] | str) -> 
 def label_notes(df: pd.DataFrame, task: Task) -> tuple[str, ...]:
     """What the user should know about a task's labels, one line each.
 
-    A column mixing numbers and text; a multiclass task of more than ``MANY_CLASSES`` classes (free
+    A column mixing numbers and text; a class column with 'no answer' codes (``-``, ``N/A``) or one answer
+    written two ways (``1`` and ``yes``); a multiclass task of more than ``MANY_CLASSES`` classes (free
     text or an id picked as a task); a task labelled in at most ``SPARSE_LABELLED`` of the rows.
 
     Examples
@@ -213,6 +221,8 @@ def label_notes(df: pd.DataFrame, task: Task) -> tuple[str, ...]:
     'y: 2 of 20 rows labelled (10%); its distributions and scores use those rows only.'
     """
     notes = [*_mixed_type_notes(df, task)]
+    if task.kind in ("binary", "multiclass") and len(task.columns) == 1:
+        notes += answer_notes(df[task.columns[0]], task.columns[0])
     if task.kind == "regression" and len(task.columns) == 1:
         notes += _outlier_notes(df[task.columns[0]], task.name)
     if task.kind == "multiclass" and len(task.columns) == 1:

@@ -10,7 +10,7 @@ from core.data import BUILTIN_NAMES, Dataset, builtin, check_size
 from core.errors import DataError
 from dashboard import compute, large, state
 
-UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "pq", "xlsx", "xls", "json", "jsonl", "ndjson"]
+UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "pq", "xlsx", "xls", "json", "jsonl", "ndjson", "gz"]
 K = state.DataKeys
 
 
@@ -59,7 +59,7 @@ def choose_builtin(current: Dataset) -> None:
 def choose_upload(current: Dataset) -> None:
     cap = core.data.MAX_UPLOAD_MB  # read at every run, as a page's own import would (a test lowers it)
     uploaded = st.file_uploader(
-        f"Upload a table (CSV, TSV, Parquet, Excel or JSON; up to {cap} MB)",
+        f"Upload a table (CSV, TSV, Parquet, Excel or JSON, also gzipped as .csv.gz; up to {cap} MB)",
         type=UPLOAD_TYPES, key=K.UPLOADER,
     )
     if uploaded is None:

@@ -66,7 +66,8 @@ def judged_on(config: SplitConfig) -> str:
     if dealt:
         return (f"Whole `{dealt}` groups were dealt, so each score is judged against what random deals of the same "
                 "groups give, not against a random split of rows.")
-    return "Each score is judged against its threshold; LD and LPD against what a random split of these sizes gives."
+    return ("Each score is judged against its threshold; LD and LPD against what a random split of these sizes gives, "
+            "and gap, JS and KS too when they are past their threshold (many classes or few rows a split).")
 
 
 def scorecard(work: Work) -> None:

@@ -17,7 +17,7 @@ from core.errors import TaskSplitError
 from core.model import NORMS, WEIGHTINGS, ModelConfig
 from core.splits import SplitConfig, fold_name
 from core.tasks import Task, label_name, task_source_columns
-from core.training import METRICS, TrainConfig
+from core.training import METRICS, FeatureConfig, TrainConfig
 from dashboard import compute, large, state
 from dashboard.guards import Work, require_work
 from dashboard.training_run import RunRequest, TrainingRun
@@ -312,11 +312,18 @@ def results_section(run: TrainingRun, split_key: tuple) -> None:
                              "tasks whose single-task metric is no better than a blind guess (R² below 0.05, AUC "
                              "below 0.55) are left out. A number only when its 95% interval lies on one side of 0.")
         note.caption(gain.delta_m_note())
-        show(gain_figure, key=K.GAIN)
         table = gain.to_frame().drop(columns=["relative_gain"])
+        if _any_judged(table):  # else the chart is an empty axis of "not meaningful" rows: the table says it
+            show(gain_figure, key=K.GAIN)
         st.dataframe(table if table["note"].notna().any() else table.drop(columns="note"), hide_index=True, placeholder="–",
                      width="stretch", height=table_height(len(table)),
                      column_config=model_last.number_formats(table, ("mtl", "stl", "gain", "low", "high")))
+
+
+def _any_judged(gains: pd.DataFrame) -> bool:
+    """Whether some task's transfer gain has a bar to draw (a number that is not judged 'not meaningful')."""
+    verdict = gains["verdict"] if "verdict" in gains else pd.Series(None, index=gains.index)
+    return bool((pd.to_numeric(gains["gain"], errors="coerce").notna() & (verdict != "not meaningful")).any())
 
 
 def live_page(work: Work) -> None:
@@ -332,14 +339,24 @@ def live_page(work: Work) -> None:
     state.remember_widget_values()  # the runs' view controls: a fragment's rerun does not run app.py
 
 
+def _val_words(work: Work) -> str:
+    """Who val is: the split's val rows, or, when it has none (a hash split of a small table), a share of train."""
+    names = set(work.assignment.astype(str))
+    if "val" in names or any(name.startswith("fold-") for name in names):
+        return "val"
+    share = FeatureConfig().val_fraction
+    return (f"val ({share:.0%} of the train rows, held out: the split has no val rows"
+            f"{', whole groups' if work.config.group_column else ''})")
+
+
 def render(data: Dataset, tasks: tuple[Task, ...], config: SplitConfig) -> None:
     """The Model page for the session's dataset, tasks and split config (its run is read from the session)."""
     st.title("Model")
     work = require_work(data, tasks, config, "train")
     st.caption(
         f"A shared trunk with one head per task, trained on the **{config.strategy}** split's train rows of "
-        f"`{data.name}` ({len(tasks)} task(s)); val picks the epoch to keep, test gives the metrics. "
-        "Preprocessing is fitted on train only."
+        f"`{data.name}` ({len(tasks)} task(s)); {_val_words(work)} picks the epoch to keep, test gives the "
+        "metrics. Preprocessing is fitted on train only."
         + (f" It trains on a random sample of {data.n_rows:,} of the {source.n_rows:,} rows, each in the split the "
            "whole data's split gives it." if (source := large.source_of(data.fingerprint)) and source.sampled else "")
     )
