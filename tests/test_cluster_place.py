@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,3 +40,28 @@ def test_the_local_cluster_workers_keep_glibcs_own_memory_thresholds():
     with open_client(n_workers=1) as client:
         seen = client.run(lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OMP_NUM_THREADS")))
     assert list(seen.values()) == [(None, "1")]
+
+
+@pytest.mark.slow
+def test_a_rare_regression_bin_gets_the_in_memory_words_on_the_cluster(tmp_path):
+    """The Dask engine said 'merge rare classes' for a regression task's bins, where the in-memory engine says to
+    use fewer bins (new-user trial 6, item 7): both now word it with core.splits.rare_line."""
+    import pandas as pd
+
+    from core.cluster import open_client, split_dataset
+    from core.splits import SplitConfig, split
+    from core.tasks import Task
+    from tests.cluster import write_parquet
+
+    rng = np.random.default_rng(3)
+    n = 400
+    df = pd.DataFrame({"a": (rng.random(n) < 0.3).astype(np.int8), "y": np.nan, "x": rng.normal(size=n)})
+    df.loc[:5, "y"] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]  # 6 labelled values in 5 bins: none reaches every fold
+    tasks = (Task("a", ("a",), "binary"), Task("y", ("y",), "regression"))
+    config = SplitConfig(strategy="stratified", n_folds=5, seed=1)
+    in_memory = [w for w in split(df, tasks, config).warnings if "too rare" in w]
+    with open_client(n_workers=1) as client:
+        done = split_dataset(write_parquet(df, tmp_path / "data", parts=2), tasks, config, tmp_path / "out",
+                             client=client)
+    assert in_memory and "use fewer bins for regression tasks (n_bins) or fewer splits" in in_memory[0]
+    assert [w for w in done.warnings if "too rare" in w] == in_memory

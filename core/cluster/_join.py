@@ -12,7 +12,7 @@ import operator
 import numpy as np
 import pandas as pd
 
-from ..splits import STRATEGIES, SplitConfig
+from ..splits import STRATEGIES, SplitConfig, rare_line
 from ._client import run_pass
 from ._diagnose import (
     ClusterDiagnosis,
@@ -191,6 +191,4 @@ def _rare_note(sets: LabelSets, counts: np.ndarray, config: SplitConfig, names) 
     if rare.size == 0:
         return None
     totals = per_split.sum(axis=1)
-    shown = ", ".join(f"{sets.labels[i]} ({int(totals[i])} rows)" for i in rare[:4]) + (" ..." if rare.size > 4 else "")
-    return (f"{rare.size} class(es) are too rare to appear in every one of the {int(wanted.sum())} splits: {shown}; "
-            "merge rare classes or use fewer splits.")
+    return rare_line([sets.labels[i] for i in rare], [int(totals[i]) for i in rare], int(wanted.sum()), "rows")

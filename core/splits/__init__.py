@@ -34,7 +34,7 @@ from ._time import (
     time_order_words,
 )
 from ._train_test import multitask_train_test_split
-from ._units import Units, fill_empty_splits, make_units
+from ._units import Units, fill_empty_splits, make_units, rare_line
 
 __all__ = [
     "WHOLE",
@@ -63,6 +63,7 @@ __all__ = [
     "Units",
     "make_units",
     "fill_empty_splits",
+    "rare_line",
     "time_order",
     "time_order_words",
     "one_split_placings",

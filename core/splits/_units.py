@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from ..errors import DataError, shown
 
-__all__ = ["Units", "make_units", "to_all_splits", "fill_empty_splits", "rare_class_note"]
+__all__ = ["Units", "make_units", "to_all_splits", "fill_empty_splits", "rare_class_note", "rare_line"]
 
 
 
@@ -137,10 +137,22 @@ def rare_class_note(unit_Y, unit_split, labels, names, shares, word: str) -> str
     if rare.size == 0:
         return None
     totals = per_split.sum(axis=1)
-    shown = ", ".join(f"{labels[i]} ({int(totals[i])} {word if totals[i] != 1 else word.removesuffix('s')})"
-                      for i in rare[:4]) + (" ..." if rare.size > 4 else "")
-    bins = [bool(REGRESSION_BIN.search(str(labels[i]))) for i in rare]
+    return rare_line([labels[i] for i in rare], [int(totals[i]) for i in rare], int(wanted.sum()), word)
+
+
+def rare_line(labels, totals, n_splits: int, word: str) -> str:
+    """The one line naming ``labels`` (with their ``totals`` of ``word``) too rare for ``n_splits`` splits, and
+    the fix: fewer bins for a regression task's bins, merging for classes (both engines word it so).
+
+    Examples
+    --------
+    >>> print(rare_line(["y=Q1 (0–2)", "c=z"], [1, 3], 5, "rows"))
+    2 class(es) are too rare to appear in every one of the 5 splits: y=Q1 (0–2) (1 row), c=z (3 rows); merge rare classes, use fewer bins for regression tasks (n_bins) or fewer splits.
+    """
+    shown = ", ".join(f"{label} ({total} {word if total != 1 else word.removesuffix('s')})"
+                      for label, total in zip(labels[:4], totals[:4], strict=True)) + (" ..." if len(labels) > 4 else "")
+    bins = [bool(REGRESSION_BIN.search(str(label))) for label in labels]
     fix = ("use fewer bins for regression tasks (n_bins) or fewer splits" if all(bins) else
            "merge rare classes, use fewer bins for regression tasks (n_bins) or fewer splits" if any(bins) else
            "merge rare classes or use fewer splits")
-    return f"{rare.size} class(es) are too rare to appear in every one of the {int(wanted.sum())} splits: {shown}; {fix}."
+    return f"{len(labels)} class(es) are too rare to appear in every one of the {n_splits} splits: {shown}; {fix}."
