@@ -76,14 +76,15 @@ _CLIENTS_LOCK = threading.Lock()
 
 def client(address: str | None):
     """A Dask client on ``address``, else on a LocalCluster sized to the machine; one per address per server."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
+
+    from core.cluster import local_cluster
 
     with _CLIENTS_LOCK:
         known = _CLIENTS.get(address)
         if known is not None and known.status == "running":
             return known
-        made = Client(address, timeout="20s") if address else Client(
-            LocalCluster(processes=True, dashboard_address=":0"))
+        made = Client(address, timeout="20s") if address else Client(local_cluster())  # the engine's workers
         _CLIENTS[address] = made
         return made
 

@@ -35,8 +35,12 @@ def test_a_set_of_two_to_the_32_rows_takes_the_permutation():
 def test_the_local_cluster_workers_keep_glibcs_own_memory_thresholds():
     """distributed starts workers with MALLOC_TRIM_THRESHOLD_=65536, which made every large array be mapped
     and faulted in afresh (the 100M passes ~1.4x the CPU); the engine's local cluster leaves it out."""
+    from distributed import LocalCluster
+
     from core.cluster import open_client
 
+    with LocalCluster(n_workers=1, processes=True, dashboard_address=":0"):  # distributed's defaults, started first:
+        pass  # its nanny leaves MALLOC_TRIM_THRESHOLD_ in this process's environment
     with open_client(n_workers=1) as client:
         seen = client.run(lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OMP_NUM_THREADS")))
     assert list(seen.values()) == [(None, "1")]

@@ -158,7 +158,7 @@ def test_rare_class_is_a_warning_like_sklearn():
     with pytest.warns(UserWarning, match="The least populated class in y has only 1 members"):
         list(MultiTaskStratifiedKFold(3, shuffle=True, random_state=0).split(np.zeros(20), y))
     multilabel = np.column_stack([y, np.arange(20) % 2])  # rare labels are normal here: a warning too
-    with pytest.warns(UserWarning, match=r"0=1 \(1 rows\)"):
+    with pytest.warns(UserWarning, match=r"0=1 \(1 row\)"):
         list(MultiTaskStratifiedKFold(3, shuffle=True, random_state=0).split(np.zeros(20), multilabel))
 
 

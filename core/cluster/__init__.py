@@ -7,7 +7,7 @@ score is computed from counts (:mod:`core.cluster._diagnose`). See :mod:`core.cl
 the assignment equals the in-memory engine's and where it may differ.
 """
 
-from ._client import open_client
+from ._client import local_cluster, open_client
 from ._diagnose import ClusterDiagnosis
 from ._read import fingerprint, lazy_table
 from ._report import cluster_report, sample_table, split_command
@@ -16,6 +16,7 @@ from ._summarise import CHECKS
 
 __all__ = [
     "open_client",
+    "local_cluster",
     "lazy_table",
     "fingerprint",
     "split_dataset",

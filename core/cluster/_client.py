@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from ..errors import ConfigError, DataError
 
-__all__ = ["open_client", "run_pass", "worker_environ"]
+__all__ = ["local_cluster", "open_client", "run_pass", "worker_environ"]
 
 
 @contextmanager
@@ -24,14 +24,10 @@ def open_client(scheduler: str | None = None, *, n_workers: int | None = None, t
     >>> with open_client(n_workers=1) as client:  # doctest: +SKIP
     ...     client.dashboard_link
     """
-    import dask
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler is None:
-        workers = n_workers or max(os.cpu_count() or 1, 1)
-        with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environ()}), \
-                LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                             dashboard_address=":0") as cluster, Client(cluster) as client:
+        with local_cluster(n_workers) as cluster, Client(cluster) as client:
             yield client
         return
     if not isinstance(scheduler, str) or "://" not in scheduler and ":" not in scheduler:
@@ -47,6 +43,21 @@ def open_client(scheduler: str | None = None, *, n_workers: int | None = None, t
         yield client
     finally:
         client.close()
+
+
+def local_cluster(n_workers: int | None = None):
+    """The ``LocalCluster`` the engine runs on: one single-threaded worker process per core (``n_workers`` to
+    choose), started with :func:`worker_environ`. Close it (or use it as a context manager).
+    """
+    import dask
+    from distributed import LocalCluster
+
+    # a nanny copies its start environment into this process's before it spawns a worker, so a cluster started
+    # here earlier with distributed's defaults left MALLOC_TRIM_THRESHOLD_ set for every later worker
+    os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environ()}):
+        return LocalCluster(n_workers=n_workers or max(os.cpu_count() or 1, 1), threads_per_worker=1,
+                            processes=True, dashboard_address=":0")
 
 
 def worker_environ() -> dict:
