@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from core.tasks import Task
+
+@contextmanager
+def two_workers() -> Iterator:
+    """A client on a real LocalCluster of 2 single-threaded worker processes (distributed's own defaults)."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        yield client
+
 
 TASKS = (
     Task("tags", ("a", "b", "c"), "multilabel"),

@@ -14,17 +14,14 @@ from core.errors import ConfigError, DataError
 from core.splits import SplitConfig, split
 from core.splits.stratify import largest_remainder
 from core.tasks import Task, encode_tasks
-from tests.cluster import TASKS, assignment, frame, write_csv, write_parquet
+from tests.cluster import TASKS, assignment, frame, two_workers, write_csv, write_parquet
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 
 @pytest.fixture(scope="module")
 def client():
-    from distributed import Client, LocalCluster
-
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
-            Client(cluster) as client:
+    with two_workers() as client:
         yield client
 
 
