@@ -29,7 +29,9 @@ MEASURES = {
 TICK_FONT = 11
 AXIS_ROOM = 34  # px beside the tick labels for an axis title and its standoff
 SIN_60 = 0.866  # the column labels slant at 60 degrees
-PLOT_PX = 450  # px: a narrow plot width for the heatmap (a laptop screen, less the row labels and the colour bar)
+PLOT_PX = 380  # px: the heatmap's plot width on a 1280 px screen (less the row labels and the colour bar)
+BOLD = 1.12  # how much wider a bold label draws than text_px estimates
+SHORT_VALUE = 3  # a value label this short (``B``, ``Q2``) is kept between the task names when labels crowd
 LIFT_RANGE = 3.0  # log2 lift drawn from 1/8x to 8x; beyond is clipped to the end colours
 SEPARATOR = "#444444"
 MIN_SUPPORT = 30  # rows with the row label (in each split compared) below which a cell is faded
@@ -71,24 +73,26 @@ def _thin_columns(text: list[str]) -> list[str]:
     """The column labels that fit side by side at :data:`PLOT_PX`, the others blank (they read on hover).
 
     Slanted labels ``TICK_FONT`` px high need ``TICK_FONT / sin 60`` px between them; with more labels than fit,
-    a task's first label (its bold name) is kept whenever it is far enough from the last one kept.
+    a task's first label (its bold name) is kept whenever it is far enough from the last name kept, and a task's
+    short values (``B``, ``Q2``: a few px of text) are kept between them.
 
     Examples
     --------
     >>> _thin_columns(["<b>a</b>=1", "2", "<b>b</b>=1"])
     ['<b>a</b>=1', '2', '<b>b</b>=1']
-    >>> thinned = _thin_columns(["<b>t</b>=0"] + [str(i) for i in range(1, 80)])
-    >>> thinned[:2], sum(bool(t) for t in thinned)
-    (['<b>t</b>=0', ''], 1)
+    >>> thinned = _thin_columns([f"<b>task {i}</b>=yes" for i in range(60)])
+    >>> thinned[:3], sum(bool(t) for t in thinned)
+    (['<b>task 0</b>=yes', '', ''], 20)
     """
     gap = int(np.ceil(TICK_FONT / SIN_60 / (PLOT_PX / max(len(text), 1))))
     if gap <= 1:
         return text
     kept, last = [], -gap
     for i, label in enumerate(text):
-        keep = label.startswith("<b>") and i - last >= gap
+        named = label.startswith("<b>")
+        keep = (named and i - last >= gap) or (not named and len(label) <= SHORT_VALUE)
         kept.append(label if keep else "")
-        last = i if keep else last
+        last = i if keep and named else last
     return kept
 
 
@@ -276,7 +280,9 @@ def cooccurrence_heatmap(
     coloraxis["colorbar"].update(thickness=14)
     # margins from the labels' lengths (no automargin, which makes plotly.js draw the chart twice)
     left = max((text_px(t, TICK_FONT) for t in row_text), default=0) + AXIS_ROOM
-    bottom = max((text_px(t, TICK_FONT) for t in column_text), default=0) * SIN_60 + TICK_FONT + AXIS_ROOM
+    # bold task names run ~12% wider than text_px's estimate: the longest was cut at the figure's foot
+    bottom = max((text_px(t, TICK_FONT) * (BOLD if '<b>' in t else 1) for t in column_text), default=0) * SIN_60 \
+        + TICK_FONT + AXIS_ROOM
     layout = {
         "xaxis": {**ticks, "ticktext": column_text, "range": [-0.5, n - 0.5], "tickangle": -60, "side": "bottom",
                   "title": {"text": "column label" if all(column_text) else "column label (tasks named where "
