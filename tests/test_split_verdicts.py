@@ -385,3 +385,20 @@ def test_an_infinite_ld_says_how_many_labels_and_why_not_few_rows():
     tiny = np.where(np.arange(n) < 990, "train", "test")  # 10 test rows, all urban: few rows is the reason
     reading = scorecard(split_quality(Y, tiny), worst_js=0.5, strategy="time").set_index("score").loc["LD", "reading"]
     assert "a split holds very few rows" in reading, reading
+
+
+def test_the_strategy_table_judges_a_split_as_the_diagnostics_page_does():
+    """20 rows of 8 classes in 5 random folds: the page judged gap and JS against random splits (warn), while the
+    strategy table, and so the recommendation, still failed them on the fixed lines."""
+    from core.diagnostics import compare_strategies, judge_split
+    from core.splits import split
+    from core.tasks import Task, encode_tasks
+
+    frame = pd.DataFrame({"y": np.arange(20) % 8, "x": np.arange(20.0)})
+    tasks = [Task("y", ("y",), "multiclass")]
+    config = SplitConfig(strategy="random", n_folds=5, seed=0)
+    table = compare_strategies(frame, tasks, {"random": config}).frame.set_index("config")
+    encoded = encode_tasks(frame, tasks, config.n_bins)
+    card = judge_split(frame, encoded, split(frame, tasks, config).assignment, config)[2]
+    page = status_of(card["status"])
+    assert table.loc["random", "status"] == page != "fail"

@@ -50,7 +50,7 @@ from ._distribution import (
     label_distribution,
     task_scores,
 )
-from ._judge import dealt_groups, group_chance, judge_split, row_chance
+from ._judge import chance_for, dealt_groups, group_chance, judge_split, row_chance
 from ._leakage import LeakageReport, leakage
 from ._leakage_checks import (
     CheckResult,
@@ -120,6 +120,7 @@ __all__ = [
     "StrategyComparison",
     "compare_strategies",
     "dealt_groups",
+    "chance_for",
     "group_chance",
     "judge_split",
     "row_chance",

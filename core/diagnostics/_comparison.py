@@ -18,7 +18,7 @@ from ..tasks import (
     encode_tasks,
 )
 from ._distribution import task_scores_of_codes
-from ._judge import dealt_groups, group_chance
+from ._judge import chance_for
 from ._leakage_checks import group_check, time_check
 from ._quality import split_quality_of_codes
 from ._thresholds import scorecard, status_of, status_reason
@@ -113,8 +113,7 @@ def compare_strategies(
         fractions = None if config.n_folds or STRATEGIES[config.strategy].given else dict(config.fractions)
         quality = split_quality_of_codes(encoded.matrix, codes, splits, fractions)
         scores = task_scores_of_codes(encoded, codes, splits)
-        dealt = dealt_groups(config)
-        chance = group_chance(df, encoded, config, dealt) if dealt in df.columns else None
+        chance = chance_for(df, encoded, config, quality, scores)  # as the Diagnostics page judges the split
         card = scorecard(quality, scores, strategy=config.strategy, chance=chance)
         groups_split, checks = _promised_checks(df, config, codes, splits, group_column, groups)
         row.update(

@@ -37,7 +37,7 @@ from ._distribution import _ks, task_scores_of_codes
 from ._quality import _mean, _ratio_deviation, split_quality_of_codes
 from ._thresholds import RANDOM_ROWS, THRESHOLDS, Chance, scorecard
 
-__all__ = ["DEALS", "dealt_groups", "group_chance", "judge_split", "row_chance"]
+__all__ = ["DEALS", "chance_for", "dealt_groups", "group_chance", "judge_split", "row_chance"]
 
 PAIR_CHUNK = 4_000_000  # label pairs listed at once when counting pairs per group (about 100 MB)
 DEALS = 8  # random deals of whole groups averaged for the chance level (the spread of the mean: ~1/sqrt(8))
@@ -109,6 +109,20 @@ def group_chance(
     means = {key: _finite_mean(values) for key, values in scores.items()}
     ld = _group_ld_chance(encoded.matrix, units, config.shares)
     return Chance(against=f"a random deal of whole '{group_column}' groups", ld=ld, **means)
+
+
+def chance_for(frame: pd.DataFrame, encoded: EncodedTasks, config: SplitConfig | None, quality, scores
+               ) -> Chance | None:
+    """What a split made with ``config`` is judged against: random deals of the groups it dealt whole
+    (:func:`group_chance`), else random splits of rows (:func:`row_chance`); None without a config. One choice for
+    the Diagnostics page, the report and the strategy comparison.
+    """
+    if config is None:
+        return None
+    group_column = dealt_groups(config)
+    if group_column is not None and group_column in frame.columns:
+        return group_chance(frame, encoded, config, group_column)
+    return row_chance(frame, encoded, config, quality, scores)
 
 
 def row_chance(frame: pd.DataFrame, encoded: EncodedTasks, config: SplitConfig, quality, scores, *,
@@ -245,15 +259,8 @@ def _largest_gap(counts: np.ndarray, sizes: np.ndarray, whole: np.ndarray, n: in
 
 def _worst_js(counts: np.ndarray, whole: np.ndarray, encoded: EncodedTasks) -> float:
     """The worst Jensen-Shannon distance of a task's labels in a split from the whole's (``worst_js``)."""
-    worst = np.nan
-    for part in encoded.tasks:
-        positives = counts[:, part.columns]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            js = jensenshannon(positives, np.broadcast_to(whole[part.columns], positives.shape), base=2, axis=1)
-        js = js[(positives.sum(axis=1) > 0) & np.isfinite(js)]
-        if js.size:
-            worst = np.nanmax([worst, js.max()])
-    return float(worst)
+    per_task = _task_worst_js(counts, whole, encoded)
+    return float(np.nanmax(per_task)) if np.isfinite(per_task).any() else float("nan")
 
 
 def _group_ld_chance(Y, units: Units, shares: np.ndarray) -> float:
@@ -332,11 +339,6 @@ def judge_split(
         fractions = None if config.n_folds or STRATEGIES[config.strategy].given else dict(config.fractions)
     quality = split_quality_of_codes(encoded.matrix, codes, splits, fractions)
     scores = task_scores_of_codes(encoded, codes, splits)
-    chance = None
-    group_column = dealt_groups(config) if config is not None else None
-    if group_column is not None and group_column in frame.columns:
-        chance = group_chance(frame, encoded, config, group_column)
-    elif config is not None:
-        chance = row_chance(frame, encoded, config, quality, scores)
+    chance = chance_for(frame, encoded, config, quality, scores)
     strategy = config.strategy if config is not None else None
     return quality, scores, scorecard(quality, scores, strategy=strategy, chance=chance)

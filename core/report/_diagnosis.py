@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import diagnostics
 from ..data import Dataset, feature_columns
-from ..diagnostics import Recommendation, dealt_groups, group_chance, recommend_strategy, row_chance
+from ..diagnostics import Recommendation, chance_for, dealt_groups, recommend_strategy
 from ..splits import EXCLUDED, STRATEGIES, SplitConfig, is_fold, split_order
 from ..tasks import encode_tasks
 from ._export import assignment_digest
@@ -125,9 +125,9 @@ def diagnose(dataset: Dataset, tasks, assignment, config, progress: Progress) ->
     quality = diagnostics.split_quality(encoded.matrix, assignment.to_numpy(), fractions)
     scores = diagnostics.task_scores(frame, encoded, assignment)
     dealt = dealt_groups(config) if config is not None else None  # judged on what the strategy promises
-    chance = group_chance(frame, encoded, config, dealt) if dealt in frame.columns else None
-    if chance is None and config is not None and known and len(quality.by_split) == len(config.split_names):
-        chance = row_chance(frame, encoded, config, quality, scores)  # as the Diagnostics page judges it
+    chance = None  # as the Diagnostics page judges it; rows against random rows only when the split is config's
+    if dealt in frame.columns or (config is not None and known and len(quality.by_split) == len(config.split_names)):
+        chance = chance_for(frame, encoded, config, quality, scores)
     card = diagnostics.scorecard(quality, scores, strategy=getattr(config, "strategy", None), chance=chance)
     if not known:
         card = card[card["score"] != "ED"].reset_index(drop=True)
