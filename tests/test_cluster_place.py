@@ -69,3 +69,13 @@ def test_a_rare_regression_bin_gets_the_in_memory_words_on_the_cluster(tmp_path)
                              client=client)
     assert in_memory and "use fewer bins for regression tasks (n_bins) or fewer splits" in in_memory[0]
     assert [w for w in done.warnings if "too rare" in w] == in_memory
+
+
+def test_a_trim_threshold_the_user_set_is_kept(monkeypatch):
+    """Only distributed's own value, left behind by an earlier cluster's nanny, is removed."""
+    from core.cluster import local_cluster
+
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "1048576")
+    with local_cluster(n_workers=1):
+        pass
+    assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "1048576"

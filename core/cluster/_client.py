@@ -50,11 +50,14 @@ def local_cluster(n_workers: int | None = None):
     choose), started with :func:`worker_environ`. Close it (or use it as a context manager).
     """
     import dask
-    from distributed import LocalCluster
+    from distributed import LocalCluster  # (its import puts its defaults in dask's config)
 
     # a nanny copies its start environment into this process's before it spawns a worker, so a cluster started
-    # here earlier with distributed's defaults left MALLOC_TRIM_THRESHOLD_ set for every later worker
-    os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    # here earlier with distributed's defaults left MALLOC_TRIM_THRESHOLD_ set for every later worker (a value
+    # the user set on purpose is kept)
+    default = dask.config.get("distributed.nanny.pre-spawn-environ", {}).get("MALLOC_TRIM_THRESHOLD_")
+    if default is not None and os.environ.get("MALLOC_TRIM_THRESHOLD_") == str(default):
+        del os.environ["MALLOC_TRIM_THRESHOLD_"]
     with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environ()}):
         return LocalCluster(n_workers=n_workers or max(os.cpu_count() or 1, 1), threads_per_worker=1,
                             processes=True, dashboard_address=":0")

@@ -70,7 +70,8 @@ def join(client, data, plan, solution, extra, offsets, states, out, all_columns,
     items = [dask.delayed(_small)(j) for j in joined]
     graphs = {}
     n_out = max(1, len(states) // 8)
-    whole_groups = solution.kind in ("lookup", "rows") and solution.column == plan.group_column is not None
+    whole_groups = plan.group_column is not None and solution.kind in ("lookup", "rows") \
+        and solution.column == plan.group_column
     if plan.group_column is not None and plan.check_groups and not whole_groups:
         meta = pd.DataFrame({"g": pd.Series([], dtype=_keep_dtype(data, plan.group_column)).to_numpy(),
                              "code": np.zeros(0, np.int64)})
