@@ -121,13 +121,12 @@ def _n_groups(table: dict) -> int:
     return len(table["keys"])
 
 
-def solve_batch(tables: list, columns: np.ndarray, shares: np.ndarray, seed: int, batch: int,
-                order: int) -> list[np.ndarray]:
-    """The in-memory solver on a batch of shards' groups (their minority-side counts of ``columns``), in the
-    order of their seeded hashes: per shard, its groups' splits (int8, indices into ``shares``) and rows."""
+def solve_batch(tables: list, shares: np.ndarray, seed: int, batch: int, order: int) -> list[np.ndarray]:
+    """The in-memory solver on a batch of shards' groups (their minority-side label counts), in the order of
+    their seeded hashes: per shard, its groups' splits (int8, indices into ``shares``) and rows."""
     keys = np.concatenate([t["keys"] for t in tables])
     rank = np.argsort(mixed_keys(keys, seed), kind="stable")
-    counts = sp.vstack([t["counts"] for t in tables], format="csr")[rank][:, columns]
+    counts = sp.vstack([t["counts"] for t in tables], format="csr")[rank]
     sizes = np.concatenate([t["sizes"] for t in tables])[rank]
     part = stratify(counts, shares, rng=np.random.default_rng([seed, batch]), sizes=sizes, order=order)
     split = np.empty(len(rank), dtype=np.int8)
@@ -208,7 +207,7 @@ def deal_group_table(client, states, plan, offsets, matrix, set_rows, to_global,
     """The group split beyond ``exact_rows``: its solution (each row's split, handed to the join) and, per
     partition, the future of its rows' splits."""
     turned, _ = flipped(matrix, set_rows)
-    columns = distinct_columns(turned)
+    turned = turned[:, distinct_columns(turned)]  # before the shards sum it: a copied column is summed once
     [shared] = client.scatter([turned], broadcast=True, hash=False)
     hashed = [client.submit(hashed_rows, s, int(offsets[i]), plan, to_global[i], pure=False)
               for i, s in enumerate(states)]
@@ -217,8 +216,8 @@ def deal_group_table(client, states, plan, offsets, matrix, set_rows, to_global,
     tables = [client.submit(shard_table, [client.submit(_piece, h, b, pure=False) for h in hashed], shared,
                             pure=False) for b in range(SHARDS)]
     del hashed  # the pieces go once the shards have them
-    groups = run_pass(client, [client.submit(_n_groups, t, pure=False) for t in tables], watch)
-    n_lone = int(sum(run_pass(client, lone)))
+    got = run_pass(client, [*(client.submit(_n_groups, t, pure=False) for t in tables), *lone], watch)  # one trip
+    groups, n_lone = got[: len(tables)], int(sum(got[len(tables):]))
     if n_lone:
         notes.append(f"{n_lone:,} rows have no value in group_column '{column}'; each is kept as a group of its own.")
     if sum(groups) < 2:
@@ -229,7 +228,7 @@ def deal_group_table(client, states, plan, offsets, matrix, set_rows, to_global,
     wanted = np.flatnonzero(shares > 0)
     solved = {}
     for i, batch in enumerate(batches(groups)):
-        future = client.submit(solve_batch, [tables[b] for b in batch], columns, shares[wanted], config.seed, i,
+        future = client.submit(solve_batch, [tables[b] for b in batch], shares[wanted], config.seed, i,
                                config.order, pure=False)
         for j, b in enumerate(batch):
             solved[b] = client.submit(operator.getitem, future, j, pure=False)

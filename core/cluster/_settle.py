@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._solve import _mix
+
 __all__ = ["mixed_keys", "settle_rows"]
 
-_ODD = np.uint64(0x9E3779B97F4A7C15)
-
-
 def mixed_keys(keys: np.ndarray, seed: int) -> np.ndarray:
-    """The groups' 64-bit hashes mixed with the seed (one-to-one): sorting by them orders the groups at random,
-    the same for the same values and seed wherever they come from.
+    """The groups' 64-bit hashes mixed with the seed (one-to-one: splitmix64's finaliser, as the label sets'
+    keys are mixed): sorting by them orders the groups at random, the same for the same values and seed wherever
+    they come from.
 
     Examples
     --------
@@ -20,10 +20,8 @@ def mixed_keys(keys: np.ndarray, seed: int) -> np.ndarray:
     >>> bool((np.sort(mixed_keys(keys, 0)) == np.sort(mixed_keys(keys[::-1], 0))).all())
     True
     """
-    salt = np.uint64(np.random.default_rng(seed).integers(0, 2**63))
     with np.errstate(over="ignore"):
-        mixed = (np.asarray(keys, dtype=np.uint64) ^ salt) * _ODD
-    return mixed ^ (mixed >> np.uint64(29))
+        return _mix(np.asarray(keys, dtype=np.uint64) ^ _mix(np.array([seed], dtype=np.uint64)))
 
 
 def settle_rows(code: np.ndarray, sizes: np.ndarray, targets: np.ndarray, moves: int = 100_000) -> np.ndarray:
