@@ -39,8 +39,9 @@ def _integer_or_text(series: pd.Series) -> bool:
     )
 
 
-def zero_padded_codes(series: pd.Series) -> bool:
-    """Whether a text column holds whole numbers some of which have leading zeros: ids and codes (``00042``).
+def zero_padded_codes(series: pd.Series, sample: int = 500) -> bool:
+    """Whether a text column holds whole numbers some of which have leading zeros: ids and codes (``00042``);
+    its first ``sample`` values decide.
 
     Examples
     --------
@@ -48,7 +49,7 @@ def zero_padded_codes(series: pd.Series) -> bool:
     (True, False)
     """
     text = not pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-    return text and _digit_text(series) == "codes"
+    return text and _digit_text(series, sample) == "codes"
 
 
 def _digit_text(series: pd.Series, sample: int = 500) -> str | None:

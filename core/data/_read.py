@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ._dates import parse_text_dates, text_columns_matching
+from ._feature_columns import zero_padded_codes
 
 __all__ = ["MAX_UPLOAD_MB", "SUPPORTED", "check_size", "read_table"]
 
@@ -214,15 +215,6 @@ def _read_text(raw: bytes, name: str, extension: str) -> pd.DataFrame:
 _SAMPLE_ROWS = 5_000  # the rows looked at for zero-padded numbers before a column is read again as text
 
 
-def _zero_padded(values: pd.Series) -> bool:
-    """Whether text values are whole numbers, some written with leading zeros (``00042``, ``0264``): ids and codes."""
-    present = values.dropna()
-    if present.empty or not all(isinstance(value, str) for value in present.head(_SAMPLE_ROWS)):
-        return False
-    present = present.astype(str).str.strip()
-    return bool(present.str.fullmatch(r"\d+").all() and present.str.match(r"0\d").any())
-
-
 def _keep_zero_padded_text(frame: pd.DataFrame, as_text: Callable[[list[str], int | None], pd.DataFrame]
                            ) -> pd.DataFrame:
     """Number columns the file writes with leading zeros, as the text they are: a questionnaire number ``00042`` or
@@ -236,7 +228,7 @@ def _keep_zero_padded_text(frame: pd.DataFrame, as_text: Callable[[list[str], in
     if not numbers:
         return frame
     sample = as_text(numbers, _SAMPLE_ROWS)
-    padded = [c for c in numbers if _zero_padded(sample[c])]
+    padded = [c for c in numbers if zero_padded_codes(sample[c], _SAMPLE_ROWS)]
     if padded:
         text = as_text(padded, None)
         for column in padded:
@@ -348,8 +340,10 @@ def _read_json(raw: bytes, name: str, extension: str) -> pd.DataFrame:
             continue
         if isinstance(frame, pd.DataFrame):
             if re.search(r'"0\d+"', text):  # "00042" is a JSON string: pandas made it 42
-                frame = _keep_zero_padded_text(frame, lambda columns, rows, lines=lines: pd.read_json(
-                    io.StringIO(text), lines=lines, orient=None if lines else "records", dtype=False)[columns])
+                as_text = pd.read_json(io.StringIO(text), lines=lines, orient=None if lines else "records",
+                                       dtype=False)  # parsed once, its strings kept, for the sample and the columns
+                frame = _keep_zero_padded_text(frame, lambda columns, rows, as_text=as_text: as_text[columns].head(
+                    rows) if rows else as_text[columns])
             return parse_text_dates(frame, name)
     raise DataError(f"{name} is not JSON records or JSON lines; export it as a list of objects, one per row.")
 
