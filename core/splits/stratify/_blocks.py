@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["kept_columns", "kept_split_counts", "row_blocks", "row_products", "split_counts"]
+__all__ = ["indptr_blocks", "kept_columns", "kept_split_counts", "row_blocks", "row_products", "split_counts"]
 
 _BLOCK_ENTRIES = 1 << 18  # sparse products read the counts this many entries at a time (a float copy: 2 MiB)
 _SPLIT_CELLS = 1 << 21  # split_counts with more columns x splits goes one split at a time (less memory)
@@ -77,9 +77,19 @@ def kept_split_counts(counts: sp.csr_matrix, chosen: np.ndarray, assignment: np.
 
 def row_blocks(matrix: sp.csr_matrix, entries: int = _BLOCK_ENTRIES) -> list[tuple[int, int]]:
     """Ranges of rows of ``matrix`` holding about ``entries`` entries each, covering every row."""
-    indptr = matrix.indptr
+    return indptr_blocks(matrix.indptr, entries)
+
+
+def indptr_blocks(indptr: np.ndarray, entries: int = _BLOCK_ENTRIES) -> list[tuple[int, int]]:
+    """:func:`row_blocks` of the CSR rows whose row pointers are ``indptr``.
+
+    Examples
+    --------
+    >>> indptr_blocks(np.array([0, 2, 2, 5, 6]), 3)
+    [(0, 2), (2, 4)]
+    """
     cuts = np.searchsorted(indptr, np.arange(0, indptr[-1], entries), side="right") - 1
-    cuts = np.unique(np.r_[0, cuts, matrix.shape[0]]).tolist()
+    cuts = np.unique(np.r_[0, cuts, len(indptr) - 1]).tolist()
     return list(zip(cuts[:-1], cuts[1:], strict=True))
 
 

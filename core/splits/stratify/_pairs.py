@@ -17,12 +17,18 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ._blocks import indptr_blocks
 from ._deal import column_counts
 from ._sorted import entry_hash
 
 __all__ = ["pair_columns", "column_keys", "canonical_with_pairs"]
 
 _HASH_ENTRIES = 1 << 20  # entries hashed at a time for the canonical column order (8 MiB per uint64 array)
+
+
+def _quarter() -> int:
+    """A quarter of ``_HASH_ENTRIES`` (read when called: the tests shrink it): the hash has several temporaries."""
+    return max(1, _HASH_ENTRIES // 4)
 
 
 
@@ -120,9 +126,7 @@ def column_keys(counts: sp.csr_matrix, salt: int = 0) -> tuple[np.ndarray, np.nd
     indptr, indices, data = counts.indptr, counts.indices, counts.data
     units = column_counts(indices, counts.shape[1])
     content = np.zeros(len(units), dtype=np.uint64)
-    block = max(1, _HASH_ENTRIES // 4)  # the hash has several temporaries per entry
-    cuts = np.unique(np.r_[np.searchsorted(indptr, np.arange(0, indptr[-1], block), side="right") - 1, len(indptr) - 1])
-    for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+    for lo, hi in indptr_blocks(indptr, _quarter()):  # a quarter block: the hash has several temporaries per entry
         start, stop = int(indptr[lo]), int(indptr[hi])
         if start == stop:
             continue
@@ -160,7 +164,7 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
     content = np.zeros(len(pair_units), dtype=np.uint64)
     mask, one = (1 << row_bits) - 1, np.uint64(1 + salt)
     before = 0  # pairs started before the block
-    quarter = max(1, _HASH_ENTRIES // 4)  # a quarter block at a time: the hash has several temporaries
+    quarter = _quarter()  # a quarter block at a time: the hash has several temporaries
     for start in range(0, len(keyed), quarter):
         part = slice(start, start + quarter)
         run = np.cumsum(new[part]) - 1 + before
@@ -191,7 +195,7 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
         part |= np.repeat(kept_position[first : first + len(lengths)], lengths)
         done += len(part)
     indptr = matrix.indptr
-    for lo, hi in _row_ranges(indptr, max(1, _HASH_ENTRIES // 4)):
+    for lo, hi in indptr_blocks(indptr, _quarter()):
         start, stop = int(indptr[lo]), int(indptr[hi])
         rows = np.repeat(np.arange(lo, hi, dtype=np.int64), np.diff(indptr[lo : hi + 1]))
         keyed[n_kept + start : n_kept + stop] = (rows << column_bits) | position[matrix.indices[start:stop]]
@@ -222,13 +226,6 @@ def _compact(values: np.ndarray, keep: np.ndarray, lengths: np.ndarray) -> None:
         read += size
 
 
-def _row_ranges(indptr: np.ndarray, entries: int | None = None) -> list[tuple[int, int]]:
-    """Ranges of rows holding about ``entries`` (default ``_HASH_ENTRIES``) entries each."""
-    cuts = np.searchsorted(indptr, np.arange(0, indptr[-1], entries or _HASH_ENTRIES), side="right") - 1
-    cuts = np.unique(np.r_[0, cuts, len(indptr) - 1]).tolist()
-    return list(zip(cuts[:-1], cuts[1:], strict=True))
-
-
 def _split_keys(keyed: np.ndarray, column_bits: int, n: int, n_columns: int, dtype) -> sp.csr_matrix:
     """The CSR matrix of sorted (row << column_bits | column) keys (``keyed`` must own its memory).
 
@@ -240,7 +237,7 @@ def _split_keys(keyed: np.ndarray, column_bits: int, n: int, n_columns: int, dty
     per_row = np.zeros(n, dtype=np.int64)
     low = (1 << column_bits) - 1
     column = keyed.view(np.int32)  # its first n_entries slots: bytes of keys read by the time they are written
-    block = max(1, _HASH_ENTRIES // 4)
+    block = _quarter()
     for start in range(0, n_entries, block):
         part = keyed[start : start + block]
         rows = part >> column_bits  # ascending: the block's rows are one range, counted on their own
