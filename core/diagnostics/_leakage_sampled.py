@@ -94,9 +94,7 @@ def near_duplicate_check(df, features, codes, splits, rng) -> CheckResult:
     if folds:
         near = _near_in_folds(tree, scaled[reference.size :], radius, codes[reference], codes[queries], other=True)
     else:
-        within = tree.query_radius(scaled[reference.size :], r=radius, count_only=True)
-        identical = tree.query_radius(scaled[reference.size :], r=1e-9, count_only=True)
-        near = int((within > identical).sum())
+        near = _near_count(tree, scaled[reference.size :], radius)
     share = near / queries.size
     status = (
         "fail"
@@ -133,13 +131,19 @@ def _near_in_folds(tree, points: np.ndarray, radius: float, tree_folds: np.ndarr
 
 def _near_within(tree, reference: np.ndarray, radius: float, folds: np.ndarray | None) -> tuple[int, int]:
     """``(near, looked)``: how many of a sample of the tree's own rows have another row of their split (their fold)
-    within ``radius`` without being identical to it: how close rows lie by chance, whatever the split."""
+    within ``radius`` without being identical to it: how close rows lie by chance, whatever the split. Its own
+    seed, so that the other checks' samples are those of before it was added."""
     rows = np.random.default_rng(0).permutation(reference.shape[0])[:NEAR_DUPLICATE_QUERIES]
     if folds is not None:
         return _near_in_folds(tree, reference[rows], radius, folds, folds[rows], other=False), rows.size
-    within = tree.query_radius(reference[rows], r=radius, count_only=True)
-    identical = tree.query_radius(reference[rows], r=1e-9, count_only=True)
-    return int((within > identical).sum()), rows.size
+    return _near_count(tree, reference[rows], radius), rows.size
+
+
+def _near_count(tree, points: np.ndarray, radius: float) -> int:
+    """How many ``points`` have a tree row within ``radius`` that is not identical to them."""
+    within = tree.query_radius(points, r=radius, count_only=True)
+    identical = tree.query_radius(points, r=1e-9, count_only=True)
+    return int((within > identical).sum())
 
 
 def _feature_bins(series: pd.Series) -> np.ndarray:
