@@ -516,6 +516,9 @@ STOP_ENV = "TASKSPLIT_DASK_STOP_AFTER"  # seconds: a run still going then writes
 PARTS_DIR = RESULTS_DIR / "dask-parts"  # one markdown fragment per size measured, and the 1M check
 
 
+_FLAGS = ("--no-check", "--reuse-io", "--check-only")
+
+
 def main(argv: list[str] | None = None) -> None:
     """``python -m bench dask``: the 1M check, 10M and ``$TASKSPLIT_DASK_ROWS`` (default 100M), in a new interpreter.
 
@@ -532,6 +535,12 @@ def main(argv: list[str] | None = None) -> None:
         subprocess.run([sys.executable, "-m", "bench.bench_dask", *map(str, sizes)], check=True,
                        cwd=Path(__file__).resolve().parents[1])
         return
+    unknown = [word for word in argv if word.startswith("-") and word not in _FLAGS]
+    if unknown:  # --help included: say how to call it, never start a 100M run on a typo
+        print(f"usage: python -m bench.bench_dask [{' | '.join(_FLAGS)}] [ROWS ...]"
+              + ("" if unknown == ["--help"] or unknown == ["-h"] else f"; unknown option {unknown[0]!r}"),
+              file=sys.stderr)
+        raise SystemExit(0 if unknown in (["--help"], ["-h"]) else 2)
     check, reuse = "--no-check" not in argv, "--reuse-io" in argv
     sizes = [int(word.replace("_", "")) for word in argv if not word.startswith("--")] or [DEFAULT_ROWS]
     if "--check-only" in argv:  # the 1M check alone
