@@ -42,7 +42,8 @@ def deal_in_waves(counts, shares, targets, shuffle, rng, sizes=None) -> tuple[np
 
     ``sizes``: rows per unit, for groups or counts above 1 (None: single rows of 0/1 counts, whose
     split sizes are then the ``targets`` exactly). Returns the assignment and the demand left (per
-    column and split, its share minus what it got).
+    column and split, its share minus what it got) as a :class:`_Demand`: ``demand[rows]`` the float rows
+    of some columns, ``np.asarray(demand)`` the whole table.
 
     Examples
     --------
@@ -59,12 +60,13 @@ def deal_in_waves(counts, shares, targets, shuffle, rng, sizes=None) -> tuple[np
     n_units, n_cols = counts.shape
     k = len(shares)
     weighted = sizes is not None
-    totals = column_counts(counts.indices, n_cols, counts.data if weighted else None).astype(np.float64)
-    state = _State(
-        counts=counts, demand=totals[:, None] * shares[None, :], per_total=1.0 / np.maximum(totals, 1.0),
-        room=targets.astype(np.float64), assignment=np.full(n_units, -1, dtype=np.int64), sizes=sizes,
-    )  # fmt: skip
+    totals = column_counts(counts.indices, n_cols, counts.data if weighted else None)
+    demand = _Demand(totals, shares, weighted)
     del totals
+    state = _State(
+        counts=counts, demand=demand, room=targets.astype(np.float64),
+        assignment=np.full(n_units, -1, dtype=np.int64), sizes=sizes,
+    )  # fmt: skip
     units, columns, starts = _batches(counts, shuffle, sizes)
     limit = _next_conflict(counts, columns)
     first = 0
@@ -162,11 +164,74 @@ def _wave_end(first: int, limit: np.ndarray, starts: np.ndarray, room: float) ->
     return first + int(np.searchsorted(starts[first + 1 : last + 1] - starts[first], room, side="right"))
 
 
+class _Demand:
+    """Each column's demand per split (its share minus what it got), the floats the deal reads and subtracts from.
+
+    Single rows of 0/1 counts keep their placed units per column and split as int32 (and the columns' totals),
+    not the (columns, k) float64 table (1M x 10,000 at order 2: 806,000 columns, 16 MiB instead of 32): a row
+    of demand is made when read, equal bit for bit to the float that subtracting 1.0 per unit placed from
+    ``total * share`` gives (:meth:`_rows`). Groups (counts above 1) keep the float table.
+    """
+
+    def __init__(self, totals: np.ndarray, shares: np.ndarray, weighted: bool) -> None:
+        self.shares = shares
+        if weighted:  # float sums of counts: the table as it was
+            self.totals = totals.astype(np.float64)
+            self.table, self.placed = self.totals[:, None] * shares[None, :], None
+            return
+        self.table = None
+        self.totals = totals.astype(np.int32) if totals.max(initial=0) < 2**31 else totals
+        self.placed = np.zeros((len(totals), len(shares)), dtype=self.totals.dtype)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.totals), len(self.shares))
+
+    def per_total(self, columns: np.ndarray) -> np.ndarray:
+        """1 / the total of each of ``columns`` (1 for a column with none)."""
+        return 1.0 / np.maximum(self.totals[columns].astype(np.float64), 1.0)
+
+    def __getitem__(self, columns) -> np.ndarray:
+        """The demand rows of ``columns`` (an index, an array of them or a bool mask), as float64."""
+        if self.table is not None:
+            return self.table[columns]
+        return self._rows(self.totals[columns], self.placed[columns])
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        whole = self[np.arange(self.shape[0])]
+        return whole if dtype is None else whole.astype(dtype)
+
+    def subtract(self, cells: np.ndarray, values) -> None:
+        """Take ``values`` (1.0 per single row) from the flat (column * k + split) ``cells``."""
+        if self.table is not None:
+            np.subtract.at(self.table.reshape(-1), cells, values)
+        else:
+            np.add.at(self.placed.reshape(-1), cells, 1)
+
+    def _rows(self, totals: np.ndarray, placed: np.ndarray) -> np.ndarray:
+        """``total * share`` less 1.0 ``placed`` times, as floats subtracting one at a time give it.
+
+        While the value is 1 or more, taking 1.0 is exact (a float of at least 1 is a multiple of its
+        spacing, and so is 1.0), so the first ``min(placed, floor(total * share))`` steps are one exact
+        subtraction; the few steps below that (a split given more than its share) may round, so they are
+        taken one at a time.
+        """
+        start = np.multiply.outer(totals.astype(np.float64), self.shares) if np.ndim(totals) else totals * self.shares
+        exact = np.minimum(placed, np.floor(start))
+        value = start - exact
+        rest = placed - exact
+        while (rest > 0).any():
+            more = rest > 0
+            value[more] -= 1.0
+            rest[more] -= 1
+        return value
+
+
 class _State:
     """What the deal has placed so far: every unit's split, each column's demand, each split's room."""
 
-    def __init__(self, *, counts, demand, per_total, room, assignment, sizes=None) -> None:
-        self.counts, self.demand, self.per_total = counts, demand, per_total
+    def __init__(self, *, counts, demand, room, assignment, sizes=None) -> None:
+        self.counts, self.demand = counts, demand
         self.room, self.assignment, self.sizes = room, assignment, sizes
 
     def _entries(self, units):
@@ -180,7 +245,7 @@ class _State:
     def deal_one(self, units, column: int, tie) -> None:
         """One batch, its quota capped by the room left (the one-at-a-time deal's step)."""
         columns, lengths, values = self._entries(units)
-        scale = self.per_total[columns] if values is None else self.per_total[columns] * values
+        scale = self.demand.per_total(columns) if values is None else self.demand.per_total(columns) * values
         need = scale @ self.demand[columns]
         priority = np.lexsort((tie, -self.room, -need))
         own = None if values is None else values[np.cumsum(lengths) - lengths].astype(np.int64)
@@ -194,7 +259,7 @@ class _State:
         entry_starts = np.cumsum(lengths) - lengths
         batch_starts = np.cumsum(sizes) - sizes
         first_entry = entry_starts[batch_starts]  # every batch has entries: its units hold its column
-        scale = self.per_total[held] if values is None else self.per_total[held] * values
+        scale = self.demand.per_total(held) if values is None else self.demand.per_total(held) * values
         need = np.add.reduceat(self.demand[held] * scale[:, None], first_entry, axis=0)
         priority = np.lexsort((ties, np.broadcast_to(-self.room, ties.shape), -need), axis=-1)
         own = None if values is None else values[entry_starts].astype(np.int64)  # a unit's count of its batch's column
@@ -211,8 +276,7 @@ class _State:
             splits = sequence[np.minimum(ends - (own + 1) // 2, len(sequence) - 1)]
         self.assignment[units] = splits
         k = self.demand.shape[1]
-        np.subtract.at(self.demand.reshape(-1), columns.astype(np.int64) * k + np.repeat(splits, lengths),
-                       1.0 if values is None else values)  # fmt: skip
+        self.demand.subtract(columns.astype(np.int64) * k + np.repeat(splits, lengths), 1.0 if values is None else values)
         rows = None if self.sizes is None else self.sizes[units]
         self.room -= np.bincount(splits, weights=rows, minlength=k)
 
