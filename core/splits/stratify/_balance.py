@@ -283,16 +283,24 @@ class _Shortlists:
                 for b in range(k):
                     if b != a and len(members):
                         found[a, b].append(_lowest(members + lo, cost[members, b], keep))
-        self.lists = {}
-        for pair, parts in found.items():
-            units = np.concatenate([units for units, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
-            costs = np.concatenate([costs for _, costs in parts]) if parts else np.zeros(0)
-            self.lists[pair] = units[np.lexsort((units, costs))[:keep]]
+                        if len(found[a, b]) >= 8:  # the lowest of what is kept so far: the same lowest in the end
+                            found[a, b] = [_merged(found[a, b], keep)]
+        self.lists = {pair: _merged(parts, keep)[0] for pair, parts in found.items()}
 
     def cheapest(self, assignment: np.ndarray, a: int, b: int, count: int) -> np.ndarray:
         """The ``count`` cheapest units of the (a, b) list still in split a, cheapest first."""
         units = self.lists.get((a, b), np.zeros(0, dtype=np.int64))
         return units[assignment[units] == a][:count]
+
+
+def _merged(parts: list, keep: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``keep`` units of lowest (cost, unit) among ``parts`` of (units, costs), cheapest first, with their costs."""
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    units = np.concatenate([units for units, _ in parts])
+    costs = np.concatenate([costs for _, costs in parts])
+    order = np.lexsort((units, costs))[:keep]
+    return units[order], costs[order]
 
 
 def _lowest(units: np.ndarray, cost: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
