@@ -50,11 +50,11 @@ def test_canonical_order_by_row_blocks_equals_the_order_by_column(seed, n, n_col
         assert np.array_equal(_canonical_order(counts, salt), _old_canonical_order(counts, salt))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(1, 50), n_cols=st.integers(1, 14),
        density=st.floats(0.05, 0.9), all_up_to=st.sampled_from([0, 3, 10**6]), salt=st.sampled_from([0, 99]),
-       block=st.sampled_from([3, 1 << 20]))  # fmt: skip
-def test_canonical_with_pairs_equals_stacking_then_ordering(seed, n, n_cols, density, all_up_to, salt, block):
+       block=st.sampled_from([3, 7, 1 << 20]), whole=st.sampled_from([0, 1 << 22]))  # fmt: skip
+def test_canonical_with_pairs_equals_stacking_then_ordering(seed, n, n_cols, density, all_up_to, salt, block, whole):
     labels = _binary(seed, n, n_cols, density)
     pairs = pair_columns(labels, min_units=1, all_up_to=all_up_to)
     stacked = sp.hstack([labels, pairs], format="csr")
@@ -62,6 +62,7 @@ def test_canonical_with_pairs_equals_stacking_then_ordering(seed, n, n_cols, den
     expected = _permute_columns(stacked, columns)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_pairs, "_HASH_ENTRIES", block)
+        patch.setattr(_pairs, "_WHOLE_PAIR_ENTRIES", whole)  # 0: by parts of the first labels and blocks of rows
         built, got_columns, n_pairs = canonical_with_pairs(labels, all_up_to, salt)
     assert n_pairs == pairs.shape[1]
     assert np.array_equal(got_columns, columns)
