@@ -241,7 +241,7 @@ def test_wave_demand_rows_equal_subtracting_one_at_a_time(totals, seed, k):
     shares = rng.random(k) + 0.01
     shares /= shares.sum()
     totals = np.array(totals)
-    demand = _Demand(totals, shares, weighted=False)
+    demand = _Demand(totals, shares, float_table=False)
     assert demand.table is None and demand.placed.dtype == np.int32
     placed = rng.integers(0, totals[:, None] + 4, size=(len(totals), k))
     expected = totals.astype(np.float64)[:, None] * shares[None, :]
@@ -264,3 +264,24 @@ def test_few_rows_product_reads_the_touched_rows_bit_for_bit():
     label = deviation[:-1, [1, 3]]  # fancy indexing: not C-contiguous
     assert np.array_equal(row_products(rows, label), np.asarray(rows @ label))
     assert np.array_equal(row_products(rows, deviation[:-1, 2]), np.asarray(rows @ deviation[:-1, 2]))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_wave_deal_with_int_counts_equals_the_float_table(monkeypatch, seed):
+    """The wave deal past ``_FLOAT_DEMAND_CELLS`` (int32 placed counts) places every unit as with the float table."""
+    from core.splits.stratify import _waves
+    from core.splits.stratify._deal import largest_remainder
+
+    Y = power_law_labels(n_rows=3_000, n_labels=300, per_row=5.0, exponent=1.0, seed=seed, cache=False)
+    counts = canonical_with_pairs(Y, 0)[0]
+    shares = np.array([0.3, 0.3, 0.2, 0.1, 0.1])
+    dealt = {}
+    for cells in (1 << 40, 0):
+        monkeypatch.setattr(_waves, "_FLOAT_DEMAND_CELLS", cells)
+        rng = np.random.default_rng(seed)
+        assignment, demand = _waves.deal_in_waves(
+            counts, shares, largest_remainder(Y.shape[0], shares), rng.permutation(Y.shape[0]), rng
+        )
+        dealt[cells] = assignment, np.asarray(demand)
+    assert (dealt[0][0] == dealt[1 << 40][0]).all()
+    assert np.array_equal(dealt[0][1], dealt[1 << 40][1])
