@@ -182,6 +182,7 @@ class _Demand:
         if float_table:  # float sums (of counts, for groups), subtracted from as the deal places units
             self.totals = totals.astype(np.float64)
             self.table, self.placed = self.totals[:, None] * shares[None, :], None
+            self.scale = 1.0 / np.maximum(self.totals, 1.0)
             return
         self.table = None
         self.totals = totals.astype(np.int32) if totals.max(initial=0) < 2**31 else totals
@@ -193,6 +194,8 @@ class _Demand:
 
     def per_total(self, columns: np.ndarray) -> np.ndarray:
         """1 / the total of each of ``columns`` (1 for a column with none)."""
+        if self.table is not None:
+            return self.scale[columns]
         return 1.0 / np.maximum(self.totals[columns].astype(np.float64), 1.0)
 
     def __getitem__(self, columns) -> np.ndarray:
