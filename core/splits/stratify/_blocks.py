@@ -149,11 +149,13 @@ def _split_counts_by_split(counts, assignment, k, weights, out=None) -> np.ndarr
     else:
         out[...] = 0
     indptr = counts.indptr
+    ones = counts.data.strides == (0,) and (counts.data[:1] == 1).all()  # a broadcast 1: the counts are the units
+    small = np.int8 if k < 128 else np.int64  # a block's split per entry: 1 MiB, not 8
     for lo, hi in row_blocks(counts, 4 * _BLOCK_ENTRIES):
         start, stop = int(indptr[lo]), int(indptr[hi])
-        split_of = np.repeat(assignment[lo:hi], np.diff(indptr[lo : hi + 1]))
+        split_of = np.repeat(assignment[lo:hi].astype(small), np.diff(indptr[lo : hi + 1]))
         indices = counts.indices[start:stop]
-        values = counts.data[start:stop] if weights else None
+        values = counts.data[start:stop] if weights and not ones else None
         for split in range(k):
             chosen = split_of == split
             out[:, split] += np.bincount(indices[chosen], weights=None if values is None else values[chosen], minlength=n_cols)

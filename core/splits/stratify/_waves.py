@@ -99,7 +99,7 @@ def _batches(counts, shuffle, sizes=None) -> tuple[np.ndarray, np.ndarray, np.nd
     (with ``sizes``: their next two, then their count of the batch's column and their size, largest
     first, then ``shuffle``); the batches' columns; where each batch starts among the units (and the end)."""
     indptr, indices = counts.indptr, counts.indices
-    units = np.flatnonzero(np.diff(indptr) > 0)
+    units = _small(np.flatnonzero(np.diff(indptr) > 0), len(indptr))  # int32 when it fits: 4 MiB less a million
     units = units[np.lexsort((shuffle[units], *_deal_keys(counts, units, sizes)))]
     first = indices[indptr[units]]
     new = np.r_[True, first[1:] != first[:-1]] if len(units) else np.zeros(0, dtype=bool)
@@ -145,9 +145,9 @@ def _key_of(counts, units, sizes, columns: tuple) -> np.ndarray:
 def _next_conflict(counts, columns) -> np.ndarray:
     """Per batch, the first later batch whose column one of its units holds (len(columns) if none)."""
     n_units = counts.shape[0]
-    position = np.full(counts.shape[1], -1, dtype=np.int64)
+    position = _small(np.full(counts.shape[1], -1, dtype=np.int64), len(columns) + 1)  # int32 when it fits
     position[columns] = np.arange(len(columns))
-    limit = np.full(len(columns), len(columns), dtype=np.int64)
+    limit = np.full(len(columns), len(columns), dtype=position.dtype)
     indptr, indices = counts.indptr, counts.indices
     for lo in range(0, n_units, _CONFLICT_ROWS):
         hi = min(lo + _CONFLICT_ROWS, n_units)
@@ -157,6 +157,11 @@ def _next_conflict(counts, columns) -> np.ndarray:
         later = held > owner
         np.minimum.at(limit, owner[later], held[later])
     return limit
+
+
+def _small(values: np.ndarray, bound: int) -> np.ndarray:
+    """Integer ``values`` below ``bound`` as int32 when it fits (the same values in half the memory)."""
+    return values.astype(np.int32) if bound < 2**31 else values
 
 
 def _wave_end(first: int, limit: np.ndarray, starts: np.ndarray, room: float) -> int:
