@@ -181,7 +181,9 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
     is_label = columns < n_labels
     del columns  # one int64 per column (800,000 at 1M x 10k): only which are labels is kept
     if many:
-        assignment, demand = deal_in_waves(counts, shares, targets, shuffle, rng, sizes if weighted else None)
+        assignment, left = deal_in_waves(counts, shares, targets, shuffle, rng, sizes if weighted else None)
+        demand = left[is_label]  # the labels' rows, all the repairs read: no (columns x k) float table
+        del left
     else:
         assignment, demand = deal(counts, shares, targets, sizes, shuffle, rng, weighted)
     repair = Repair(
