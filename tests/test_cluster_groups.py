@@ -56,6 +56,7 @@ def test_beyond_exact_rows_groups_stay_whole_sizes_within_a_group_and_ld_near_th
     result = split_dataset(folder, TASKS, config, tmp_path / "out", client=client, exact_rows=0,
                            progress=lambda share, text: said.append(text))
     assert "Splitting the groups in batches on the workers" in said  # not the group table on the client
+    assert "Solving on the client" not in said and "Summarising: labels per group" not in said  # (it does neither)
     got = pd.Series(assignment(tmp_path / "out"))
     units = _units(df)
     assert (got.groupby(units.to_numpy()).nunique() == 1).all()

@@ -60,7 +60,9 @@ def plan_and_solve(client, data, tasks, config, features, progress, watch, notes
                                                       progress, watch)
     offsets = np.cumsum(n) - n
     extra = [None] * len(n)
-    say(progress, 0.35, "Solving on the client")
+    batched = grouped is not None and strategy.stratifies and not strategy.by_time and int(n.sum()) > exact_rows
+    if not batched:  # the batched group split solves on the workers, not here
+        say(progress, 0.35, "Solving on the client")
     if strategy.given:
         values = merged_counts(got, "splits")
         with warnings.catch_warnings(record=True) as caught:
@@ -92,17 +94,17 @@ def plan_and_solve(client, data, tasks, config, features, progress, watch, notes
         solution = Solution(kind="lookup", names=config.split_names, column=config.time_column,
                             lookup=pd.Series(np.asarray(code, dtype=np.int64), index=values.index))
     elif grouped is not None:
-        say(progress, 0.25, "Summarising: labels per group")
         group_plan = replace(plan, group_column=grouped, time_column=config.time_column if strategy.by_time else None)
         matrix = sets.matrix if sets is not None else sp.csr_matrix((0, 0))
         to_global = [per_part[i][0] if per_part is not None else None for i in range(len(states))]
         set_rows = sets.rows if sets is not None else np.zeros(0, dtype=np.int64)
-        if strategy.stratifies and not strategy.by_time and int(n.sum()) > exact_rows:
+        if batched:
             _need_tasks(config, tasks)
             say(progress, 0.3, "Splitting the groups in batches on the workers")
             solution, extra = deal_group_table(client, states, group_plan, offsets, matrix, set_rows, to_global,
                                                config, grouped, notes, watch, _check_units)
         else:
+            say(progress, 0.25, "Summarising: labels per group")
             table = group_table(client, states, group_plan, offsets, matrix, set_rows, to_global, watch,
                                 lambda items: scatter(client, items))
             say(progress, 0.4, f"Solving the table of {len(table.sizes):,} groups on the client")
