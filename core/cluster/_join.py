@@ -33,8 +33,12 @@ __all__ = ["join", "diagnosis_of"]
 
 
 def _scatter_same(client, extra: list) -> list:
-    """``extra`` with one object shared by every partition (the rows without a group) scattered once."""
-    if extra and all(e is extra[0] for e in extra) and extra[0] is not None:
+    """``extra`` with one object shared by every partition (the rows without a group) scattered once (not futures,
+    nor a single partition's own object)."""
+    from distributed import Future
+
+    if len(extra) > 1 and all(e is extra[0] for e in extra) and extra[0] is not None \
+            and not isinstance(extra[0], Future):
         future = client.scatter(extra[0], broadcast=True, hash=False)
         return [future] * len(extra)
     return extra
@@ -142,7 +146,9 @@ def diagnosis_of(config, plan, solution, stats, reduced, sets, per_part, notes) 
     k = len(names)
     sizes = np.sum([s["sizes"] for s in stats], axis=0)
     counts = np.zeros((len(sets.keys) if sets is not None else 0, k), dtype=np.int64)
-    if sets is not None:
+    if sets is not None and solution.kind == "sets" and solution.by_labels:  # the join placed exactly these
+        counts = np.diff(solution.cumulative, axis=1, prepend=0).astype(np.int64)
+    elif sets is not None:
         for (to_global, _), s in zip(per_part, stats, strict=True):
             np.add.at(counts, to_global, s["cells"][:, 1:])
     kept = int(sizes[1:].sum())
