@@ -111,3 +111,29 @@ def test_a_group_split_of_one_file_beyond_exact_rows_keeps_groups_whole(tmp_path
     got = pd.Series(assignment(tmp_path / "out"))
     per_group = got[df["g"].notna().to_numpy()].groupby(df["g"].dropna().to_numpy()).nunique()
     assert (per_group == 1).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_label_sets_encoded_task_by_task_equal_encode_tasks_on_every_set(seed):
+    """The client encodes each task on its distinct values and takes the rows (~10^5 label sets at 100M rows):
+    the same matrix, labels and missing flags as :func:`core.tasks.encode_tasks` of the whole table."""
+    from core.cluster._labels import _encoded_by_task
+    from core.tasks import Task, encode_tasks
+
+    rng = np.random.default_rng(seed)
+    n = 3_000
+    table = pd.DataFrame({
+        "a": (rng.random(n) < 0.3).astype(np.int8), "b": (rng.random(n) < 0.5).astype(np.int8),
+        "kind": rng.choice(["x", "y", "z", None], n).astype(object),
+        "flag": rng.choice([0.0, 1.0, np.nan], n),
+        "__bin__t": rng.choice([0.0, 1.0, 2.0, 3.0, np.nan], n),
+        "count": rng.integers(0, 4, n),
+    })
+    tasks = (Task("tags", ("a", "b"), "multilabel"), Task("kind", ("kind",), "multiclass"),
+             Task("flag", ("flag",), "binary"), Task("t", ("__bin__t",), "multiclass"),
+             Task("count", ("count",), "multiclass"))
+    matrix, tasks_of, values_of, missing = _encoded_by_task(table, tasks, 5)
+    whole = encode_tasks(table, tasks, 5)
+    assert (matrix != whole.matrix).nnz == 0
+    assert tasks_of == list(whole.label_tasks) and values_of == list(whole.label_values)
+    assert np.array_equal(missing, np.stack([part.missing for part in whole.tasks], axis=1))
