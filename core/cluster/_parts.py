@@ -127,18 +127,18 @@ def placed(codes: np.ndarray, rank: np.ndarray, to_global: np.ndarray, before: n
         return place(to_global[codes], before[codes] + rank, solution.set_rows, solution.cumulative, solution.seed,
                      solution.walk)
     a, b = solution.walk
-    stride, shift = a[to_global], b[to_global]
+    stride = a[to_global]
     rows = np.maximum(solution.set_rows[to_global], 1).astype(np.uint64)
-    spot = before.astype(np.uint64)[codes]
-    spot += rank.astype(np.uint64, copy=False)
-    spot *= stride[codes]
-    spot += shift[codes]
+    start = (stride * before.astype(np.uint64) + b[to_global]) % rows  # each local set's place of its first row
+    spot = rank.astype(np.uint64)
+    spot *= stride[codes]  # (a r + (a before + b) mod n) mod n = (a (before + r) + b) mod n; all below 2**64
+    spot += start[codes]
     spot %= rows[codes]
     bounds = np.ascontiguousarray(solution.cumulative[to_global].astype(np.uint64).T)  # (k, local sets)
-    code = np.zeros(codes.size, dtype=np.int64)
+    code = np.zeros(codes.size, dtype=np.int8 if len(bounds) < 127 else np.int64)
     for bound in bounds[:-1]:  # the split whose stretch holds the place: the bounds it has passed
         code += spot >= bound[codes]
-    return code
+    return code.astype(np.int64)
 
 
 def join_part(state: dict, frame: pd.DataFrame | None, number: int, offset: int, plan: Plan, solution: Solution,
