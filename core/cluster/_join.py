@@ -43,8 +43,9 @@ def _scatter_same(client, extra: list) -> list:
         return [future] * len(extra)
     if extra and all(isinstance(e, (np.ndarray, tuple)) for e in extra):
         # each partition's own arrays (its label sets' global index and earlier rows: ~18 MiB at 100M rows) go to
-        # the workers directly, not inside the graph through the scheduler
-        return client.scatter(list(extra), hash=False)
+        # the workers directly, not inside the graph through the scheduler; to every worker, so that a worker lost
+        # mid-join loses no data the retried task needs
+        return client.scatter(list(extra), broadcast=True, hash=False)
     return extra
 
 
