@@ -21,6 +21,7 @@ from ..tasks import Task, bin_name, encode_tasks, label_name
 
 __all__ = ["LabelSets", "label_columns", "label_keys", "bin_codes", "sampled_edges", "encode_sets"]
 
+_COMPARED = 16  # up to this many inner bin edges a value's bin is counted by comparisons
 _BRACKETS = (0.002, 0.02, 0.2, None)  # widths around the rough quantiles tried before reading all values
 
 
@@ -34,9 +35,21 @@ def regression_columns(tasks: Sequence[Task]) -> list[str]:
 
 
 def bin_codes(values: pd.Series, edges: np.ndarray) -> np.ndarray:
-    """Quantile-bin code per value as :func:`core.tasks.quantile_bins` gives it (-1 for missing or infinite)."""
+    """Quantile-bin code per value as :func:`core.tasks.quantile_bins` gives it (-1 for missing or infinite).
+
+    Examples
+    --------
+    >>> bin_codes(pd.Series([0.0, 1.0, 1.5, 3.0, None]), np.array([0.0, 1.0, 2.0, 3.0])).tolist()
+    [0, 1, 1, 2, -1]
+    """
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    codes = np.searchsorted(edges[1:-1], numbers, side="right").astype(np.int64)
+    inner = np.asarray(edges, dtype=np.float64)[1:-1]
+    if inner.size <= _COMPARED:  # the edges a value reaches, counted: ~10x faster than searchsorted on 2M rows
+        codes = np.zeros(numbers.size, dtype=np.int64)
+        for edge in inner:
+            codes += numbers >= edge
+    else:
+        codes = np.searchsorted(inner, numbers, side="right").astype(np.int64)
     codes[~np.isfinite(numbers)] = -1
     return codes
 
@@ -178,16 +191,44 @@ def encode_sets(table: pd.DataFrame, tasks: Sequence[Task], edges: dict[str, np.
                 raise DataError(
                     f"Task '{task.name}' has a single value bin; a task needs at least two values, so pick another column."
                 )
-    encoded = encode_tasks(frame, coded, n_bins)
-    tasks_of, values_of = list(encoded.label_tasks), list(encoded.label_values)
+    matrix, tasks_of, values_of, missing = _encoded_by_task(frame, coded, n_bins)
     for position, (task_name, value) in enumerate(zip(tasks_of, values_of, strict=True)):
         if task_name in bins:
             values_of[position] = bin_name(int(float(value)), bins[task_name])
     labels = tuple(label_name(t, v) for t, v in zip(tasks_of, values_of, strict=True))
-    missing = np.stack([part.missing for part in encoded.tasks], axis=1) if encoded.tasks else np.zeros((len(frame), 0), bool)
     return LabelSets(
         keys=frame["_key"].to_numpy(dtype=np.uint64), rows=frame["_rows"].to_numpy(dtype=np.int64),
-        matrix=sp.csr_matrix(encoded.matrix), labels=labels, label_tasks=tuple(tasks_of),
+        matrix=matrix, labels=labels, label_tasks=tuple(tasks_of),
         label_values=tuple(values_of), missing=missing, task_names=tuple(t.name for t in tasks),
         task_kinds=tuple(t.kind for t in tasks),
     )
+
+
+def _encoded_by_task(frame: pd.DataFrame, tasks: Sequence[Task], n_bins: int):
+    """:func:`core.tasks.encode_tasks` of ``frame``, each task encoded on its columns' distinct value combinations
+    (first met first; a handful for a binary task against ~10^5 label sets at 100M rows) and taken by row.
+
+    A task's encoding of a row depends only on the row's values and the task's distinct values (classes sorted,
+    labels named from the values), so this is the encoding of the whole frame, in a fraction of the time.
+    Returns the (rows x labels) CSR matrix, each label's task and value, and the (rows x tasks) missing flags.
+    """
+    if not tasks:
+        encode_tasks(frame, tasks, n_bins)  # its one-line error
+    blocks, tasks_of, values_of, missing = [], [], [], []
+    for task in tasks:
+        columns = list(task.columns)
+        if len(columns) == 1:
+            row_of, _ = pd.factorize(frame[columns[0]], use_na_sentinel=False)
+        else:  # numbered in the order first met, missing values a value of their own
+            row_of = frame[columns].groupby(columns, dropna=False, sort=False).ngroup().to_numpy()
+        running = np.maximum.accumulate(row_of)  # numbered first met: a row of a new value raises the maximum
+        first = np.flatnonzero(np.concatenate([[True], running[1:] > running[:-1]]))
+        distinct = frame[columns].iloc[first].reset_index(drop=True)
+        encoded = encode_tasks(distinct, [task], n_bins)
+        blocks.append(sp.csr_matrix(encoded.matrix)[row_of])
+        tasks_of += encoded.label_tasks
+        values_of += encoded.label_values
+        missing.append(encoded.tasks[0].missing[row_of])
+    matrix = sp.hstack(blocks, format="csr", dtype=np.uint8)
+    flags = np.stack(missing, axis=1) if missing else np.zeros((len(frame), 0), bool)
+    return matrix, tasks_of, values_of, flags

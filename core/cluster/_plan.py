@@ -56,8 +56,10 @@ def plan_and_solve(client, data, tasks, config, features, progress, watch, notes
     strategy = STRATEGIES[config.strategy]
     grouped = None if strategy.given or config.strategy == "hash" or config.time_groups == "rows" else config.group_column
     time_rows = strategy.by_time and grouped is None
+    by_sets = strategy.stratifies and not strategy.given and config.strategy != "hash" and not time_rows \
+        and grouped is None  # beyond exact_rows: each row placed by its label set and rank (the join needs ranks)
     plan, got, n, sets, per_part, states = summarise(client, data, tasks, config, plan_options(config, features, checks),
-                                                      progress, watch)
+                                                      progress, watch, exact_rows if by_sets else None)
     offsets = np.cumsum(n) - n
     extra = [None] * len(n)
     batched = grouped is not None and strategy.stratifies and not strategy.by_time and int(n.sum()) > exact_rows

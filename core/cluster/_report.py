@@ -21,7 +21,6 @@ import pandas as pd
 from ..data import Dataset
 from ..diagnostics import LeakageReport, dealt_groups, group_chance, scorecard
 from ..errors import DataError
-from ..report import diagnose, render_report
 from ..splits import SplitConfig
 from ..tasks import encode_tasks
 from ._client import run_pass
@@ -110,6 +109,8 @@ def cluster_report(data, tasks, split_dir, out, *, config: SplitConfig | None = 
     See the module for which parts are exact. ``checks``: the exact leakage checks run over every row (default
     all of ``core.cluster.CHECKS``); those left out are reported from the sample. Returns ``out``.
     """
+    # the report imports torch: imported here, not with the package (a worker's first task paid ~1.2 s for it)
+    from ..report import diagnose, render_report
     from ._split import _client_or_local, diagnose_split, read_summary
     from ._summarise import CHECKS
 

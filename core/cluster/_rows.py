@@ -1,14 +1,19 @@
 """What a partition keeps on its worker between passes: each row's label-set code, in one read of the labels.
 
 The first pass reads only the columns a split needs (labels, and the group, time, id or split column
-it reads), packs each row's label values into one int64 (each column's small integer codes in mixed
-radix: no strings, no tuples, no hashing per row) and keeps, on the worker, the row's code and the
-columns a later pass reads. Every later pass (the regression bins, the group table, the join that
-writes the split) works from that memory, not from the files. A lost worker's state is rebuilt by
-the scheduler from the same read (the tasks are pure functions of their partition).
+it reads), packs each row's label values into one integer (each column's small integer codes in mixed
+radix, a regression column's quantile bin among them: no strings, no tuples, no hashing per row; int32
+while the radices' product allows, as for 20 binary labels and a 5-bin target) and keeps, on the worker,
+the row's label-set code and the columns a later pass reads. The regression bins' exact edges are known
+before that pass (:func:`regression_values`, :func:`sample_of` and :func:`bracket_of` run on the
+regression columns alone, a read of a twentieth of the bytes), so one pass makes the label sets. Every
+later pass (the group table, the join that writes the split) works from that memory, not from the
+files. A lost worker's state is rebuilt by the scheduler from the same read (the tasks are pure
+functions of their partition).
 
 A partition's label sets are numbered in the order first met in it; the client matches them across
-partitions by their raw values (:func:`core.cluster._labels.key_hashes` of one representative row).
+partitions by their raw values (:func:`core.cluster._labels.key_hashes` of one representative row,
+hashed on the worker).
 """
 
 from __future__ import annotations
@@ -16,12 +21,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._labels import bin_codes
+from ._labels import bin_codes, key_hashes
 
-__all__ = ["read_part", "small_of", "sample_of", "bracket_of", "sets_of", "local_rank", "column_codes",
-           "mixed_codes", "first_met"]
+__all__ = ["read_part", "small_of", "sample_of", "bracket_of", "regression_values", "samples_of", "with_rank",
+           "local_rank", "column_codes", "mixed_codes", "first_met"]
 
 SAMPLE = 20_000  # regression values per partition for the rough quantiles that bracket the exact ones
+_INT32 = 1 << 31
 
 
 def column_codes(values: pd.Series) -> tuple[np.ndarray, int]:
@@ -42,27 +48,45 @@ def column_codes(values: pd.Series) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64, copy=False) + 1, len(uniques) + 1
 
 
-def mixed_codes(frame: pd.DataFrame, columns) -> np.ndarray:
-    """One int64 per row: the columns' codes in mixed radix (renumbered whenever the product nears 2**62).
+def _digits(frame: pd.DataFrame, columns, edges: dict) -> list[tuple[np.ndarray, int, int]]:
+    """Each column as (codes, lowest code, radix): a small-integer column as it is, a regression column's bin code
+    plus one (missing: 0), anything else by :func:`column_codes`."""
+    digits = []
+    for column in columns:
+        values = frame[column]
+        if column in edges:
+            digits.append((bin_codes(values, edges[column]) + 1, 0, len(edges[column]) + 1))
+            continue
+        small = _small_range(values)
+        if small is not None:
+            digits.append((values.to_numpy(), *small))
+        else:
+            codes, radix = column_codes(values)
+            digits.append((codes, 0, radix))
+    return digits
 
-    A small-integer column (0/1 labels) is added in place, without a code array of its own.
+
+def mixed_codes(frame: pd.DataFrame, columns, edges: dict | None = None) -> np.ndarray:
+    """One integer per row: the columns' codes in mixed radix (a column of ``edges`` as its quantile bin).
+
+    int32 when the radices' product stays below 2**31 (20 binary labels and a 5-bin target: 2**20 x 7),
+    else int64, renumbered whenever the product nears 2**62. A small-integer column (0/1 labels) is added
+    in place, without a code array of its own.
 
     Examples
     --------
     >>> mixed_codes(pd.DataFrame({"a": [0, 1, 0], "b": [1, 1, 0]}), ["a", "b"]).tolist()
     [1, 3, 0]
+    >>> mixed_codes(pd.DataFrame({"a": [0, 1], "t": [0.5, 9.0]}), ["a", "t"], {"t": np.array([0.0, 1.0, 9.0])}).tolist()
+    [1, 6]
     """
-    key = np.zeros(len(frame), dtype=np.int64)
+    digits = _digits(frame, columns, edges or {})
+    total = 1
+    for _, _, radix in digits:
+        total *= radix
+    key = np.zeros(len(frame), dtype=np.int32 if total < _INT32 else np.int64)
     bound = 1
-    for column in columns:
-        values = frame[column]
-        small = _small_range(values)
-        if small is not None:
-            low, radix = small
-            codes = values.to_numpy()
-        else:
-            codes, radix = column_codes(values)
-            low = 0
+    for codes, low, radix in digits:
         if bound * radix >= 1 << 62:
             key, uniques = pd.factorize(key)
             key, bound = key.astype(np.int64), len(uniques)
@@ -99,11 +123,22 @@ def first_met(codes: np.ndarray) -> np.ndarray:
 
 
 def local_rank(codes: np.ndarray, n_codes: int) -> np.ndarray:
-    """Each row's rank among the rows of its code, in row order (0, 1, ... per code)."""
-    order = np.argsort(codes, kind="stable")
-    starts = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=n_codes))[:-1]])
-    rank = np.empty(codes.size, dtype=np.int64)
-    rank[order] = np.arange(codes.size, dtype=np.int64) - starts[codes[order]]
+    """Each row's rank among the rows of its code, in row order (0, 1, ... per code); int32 below 2**31 rows.
+
+    Examples
+    --------
+    >>> local_rank(np.array([1, 0, 1, 1, 0], dtype=np.uint16), 2).tolist()
+    [0, 0, 1, 2, 1]
+    """
+    dtype = np.int32 if codes.size < _INT32 else np.int64
+    order = np.argsort(codes, kind="stable")  # a radix sort for uint16 codes
+    counts = np.bincount(codes, minlength=n_codes)
+    starts = np.zeros(n_codes, dtype=dtype)
+    np.cumsum(counts[:-1], out=starts[1:])
+    step = np.arange(codes.size, dtype=dtype)
+    step -= np.repeat(starts, counts)  # the sorted rows' codes' starts, without a gather
+    rank = np.empty(codes.size, dtype=dtype)
+    rank[order] = step
     return rank
 
 
@@ -111,27 +146,31 @@ def _numbers(values: pd.Series) -> np.ndarray:
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def regression_values(frame: pd.DataFrame, columns) -> dict:
+    """A partition's regression columns as float64 (kept on the worker while their exact quantiles are found)."""
+    return {"n": len(frame), **{column: _numbers(frame[column]) for column in columns}}
+
+
+def samples_of(values: dict, columns) -> dict:
+    """The rows and each regression column's :func:`sample_of` (what the client gathers for the rough quantiles)."""
+    return {"n": values["n"], **{column: sample_of(values[column], values["n"]) for column in columns}}
+
+
 def read_part(frame: pd.DataFrame, plan) -> dict:
     """Pass 1 on one partition (only the columns the split reads): what the worker keeps.
 
-    ``pre``: each row's code over the non-regression label columns, ``pre_rows``: one row of raw label
-    values per code; the regression columns' values (binned once their exact edges are known); the
-    columns a later pass reads (``keep``); and the small counts the client gathers (``small``).
+    ``sets``: each row's label set (numbered in the order first met; a regression column by its bin on
+    ``plan.edges``), ``table``: one row per set (raw label values, a regression column's bin code, -1
+    for missing, and ``_rows``); the columns a later pass reads (``keep``); and the small counts the
+    client gathers (``small``, with the table and its sets' key hashes).
     """
     n = len(frame)
     state: dict = {"n": n}
     small: dict = {"n": n}
     if plan.label_columns:
-        plain = [c for c in plan.label_columns if c not in plan.regression]
-        pre, _ = pd.factorize(mixed_codes(frame, plain))
-        state["pre"] = pre.astype(np.int64, copy=False)
-        state["pre_rows"] = frame[plain].iloc[first_met(pre)].reset_index(drop=True)
-        for column in plan.regression:
-            state[column] = _numbers(frame[column])
-            small[f"sample:{column}"] = sample_of(state[column], n)
-        if not plan.regression:
-            state = sets_of(state, plan, {})
-            small["sets"] = state["table"]
+        state.update(_sets(frame, plan))
+        small["sets"] = state["table"]
+        small["keys"] = key_hashes(state["table"][list(plan.label_columns)])
     keep = [c for c in plan.keep if c in frame.columns]
     if keep:
         state["keep"] = frame[keep].reset_index(drop=True)
@@ -145,6 +184,28 @@ def read_part(frame: pd.DataFrame, plan) -> dict:
         small["splits"] = frame[plan.config.split_column].value_counts(dropna=False, sort=False)
     state["small"] = small
     return state
+
+
+def _sets(frame: pd.DataFrame, plan) -> dict:
+    """Each row's label set in this partition (``sets``, numbered in the order first met), ``n_sets`` and ``table``."""
+    columns = list(plan.label_columns)
+    edges = {column: plan.edges[column] for column in plan.regression}
+    key, _ = pd.factorize(mixed_codes(frame, columns, edges))
+    first = first_met(key)
+    table = frame[columns].iloc[first].reset_index(drop=True)
+    for column in plan.regression:
+        table[column] = bin_codes(table[column], edges[column])
+    table["_rows"] = np.bincount(key, minlength=first.size)
+    return {"sets": key.astype(np.uint16 if first.size <= 1 << 16 else np.int32), "n_sets": int(first.size),
+            "table": table}
+
+
+def with_rank(state: dict) -> dict:
+    """``state`` with each row's rank among its partition's rows of its label set (``rank``), for the join.
+
+    Run on the workers right after pass 1, while the client merges and solves, so the join only looks up.
+    """
+    return {**state, "rank": local_rank(state["sets"], state["n_sets"])}
 
 
 def small_of(state: dict) -> dict:
@@ -167,31 +228,3 @@ def bracket_of(state: dict, column: str, low: np.ndarray, high: np.ndarray) -> t
     below = np.array([(values < lo).sum() for lo in low], dtype=np.int64)
     inside = [values[(values >= lo) & (values <= hi)] for lo, hi in zip(low, high, strict=True)]
     return values.size, below, inside
-
-
-def sets_of(state: dict, plan, edges: dict) -> dict:
-    """Each row's label set in this partition (``sets``, numbered in the order first met) and ``table``.
-
-    ``table`` holds one row per set: the raw label values (a regression column's bin code, -1 for
-    missing) and ``_rows``. The regression values are dropped once binned. Returns ``state``.
-    """
-    state = dict(state)  # the worker's stored state stays as it was (a retried task reads it again)
-    pre = state.pop("pre")
-    pre_rows = state.pop("pre_rows")
-    key = pre
-    bins = {}
-    for column in plan.regression:
-        bins[column] = bin_codes(pd.Series(state.pop(column)), edges[column])
-        key, _ = pd.factorize(key * (len(edges[column]) + 1) + bins[column] + 1)
-        key = key.astype(np.int64, copy=False)
-    first = first_met(key)
-    table = pre_rows.iloc[pre[first]].reset_index(drop=True)
-    for column, codes in bins.items():
-        table[column] = codes[first]
-    table = table[list(plan.label_columns)]
-    table["_rows"] = np.bincount(key, minlength=first.size)
-    state["sets"] = key.astype(np.uint16 if first.size <= 1 << 16 else np.int32)
-    state["n_sets"] = int(first.size)
-    state["table"] = table
-    state["small"] = {**state.get("small", {}), "sets": table}
-    return state

@@ -1,9 +1,10 @@
 """Summarise (pass 1): read only the columns a split needs, count rows per label set, bin regression columns.
 
-:func:`summarise` runs the first pass over every partition (:func:`core.cluster._rows.read_part`), keeps each
-partition's state on its worker for the later passes, brings the small counts to the client, computes the
-exact regression bin edges from worker memory and merges the partitions' label sets into the data's
-(:func:`merge_sets`). :func:`plan_options` says what the passes of a config read and check.
+:func:`summarise` first finds the regression columns' exact bin edges (:func:`regression_edges`: a read of
+those columns alone, kept in worker memory while the quantiles are bracketed), then runs the first pass
+over every partition (:func:`core.cluster._rows.read_part`: the label sets, regression bins included, in one
+pass), keeps each partition's state on its worker for the later passes, brings the small counts to the
+client and merges the partitions' label sets into the data's (:func:`merge_sets`). :func:`plan_options` says what the passes of a config read and check.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ._client import run_pass
 from ._labels import encode_sets, key_hashes, label_columns, regression_columns, sampled_edges
 from ._parts import Plan
 from ._read import lazy_table, partitions
-from ._rows import bracket_of, read_part, sets_of, small_of
+from ._rows import bracket_of, read_part, regression_values, samples_of, small_of, with_rank
 
 __all__ = ["CHECKS", "Progress", "say", "plan_options", "summarise", "merge_sets", "merged_counts"]
 
@@ -41,54 +42,68 @@ def read_columns(frame, tasks, config, plan) -> list[str]:
                                *([config.split_column] if plan.split_values else [])]))
 
 
-def summarise(client, data, tasks, config, plan_options, progress, watch):
-    """Pass 1 (reading only the columns the split needs) and, for regression tasks, the exact bins from memory.
+def summarise(client, data, tasks, config, plan_options, progress, watch, rank_beyond: int | None = None):
+    """Pass 1 (reading only the columns the split needs), after the regression columns' exact bins.
 
     Returns the plan, each partition's small counts, the rows per partition, the label sets, each
     partition's (local set -> global set, rows of the set in earlier partitions), and the futures of the
-    partitions' states, kept on the workers for the later passes.
+    partitions' states, kept on the workers for the later passes. With ``rank_beyond``, a data of more
+    rows has each row's rank within its partition's label set made on the workers (:func:`with_rank`)
+    while the client merges the label sets (and solves): the join of a stratified split then only looks up.
     """
     import dask
 
     plan = Plan(config=config, label_columns=tuple(label_columns(tasks)), regression=tuple(regression_columns(tasks)),
                 **plan_options)
     columns = read_columns(None, tasks, config, plan) or [lazy_table(data).columns[0]]  # at least the rows
+    plan = replace(plan, edges=regression_edges(client, data, plan, progress, watch))
     say(progress, 0.15, "Summarising: rows per label set")
     states = client.compute([dask.delayed(read_part)(part, plan) for part in partitions(data, columns)])
     got = run_pass(client, [client.submit(small_of, s, pure=False) for s in states], watch)
     n = np.array([g["n"] for g in got], dtype=np.int64)
     if n.sum() == 0:
         raise DataError("The data has no rows; give a table with at least one row.")
-    edges = {}
-    for column in plan.regression:
-        say(progress, 0.2, f"Exact quantiles of '{column}'")
-
-        def bracket(low, high, column=column):
-            return run_pass(client, [client.submit(bracket_of, s, column, low, high, pure=False) for s in states])
-
-        edges[column] = sampled_edges([g[f"sample:{column}"] for g in got], config.n_bins, bracket, column)
-    plan = replace(plan, edges=edges)
+    if plan.label_columns and rank_beyond is not None and int(n.sum()) > rank_beyond:
+        states = [client.submit(with_rank, s, pure=False) for s in states]  # not waited for: the client merges
     sets, per_part = None, None
     if plan.label_columns:
-        if plan.regression:
-            say(progress, 0.22, "Label sets with the regression bins")
-            states = [client.submit(sets_of, s, plan, edges, pure=False) for s in states]
-            tables = run_pass(client, [client.submit(_table_of, s, pure=False) for s in states], watch)
-        else:
-            tables = [g["sets"] for g in got]
         say(progress, 0.24, "Merging the partitions' label sets on the client")
-        sets, per_part = merge_sets(tables, tasks, edges, config.n_bins, list(plan.label_columns))
+        sets, per_part = merge_sets([g["sets"] for g in got], tasks, plan.edges, config.n_bins,
+                                    list(plan.label_columns), [g["keys"] for g in got])
     return plan, got, n, sets, per_part, states
 
 
-def _table_of(state: dict) -> pd.DataFrame:
-    return state["table"]
+def regression_edges(client, data, plan, progress, watch) -> dict:
+    """Each regression column's exact bin edges (:func:`core.cluster._labels.sampled_edges`), before pass 1.
+
+    One pass reads the regression columns alone (a float a row: a small share of pass 1's bytes) and keeps
+    them on the workers for the bracketing passes; so pass 1 bins them as it makes the label sets.
+    """
+    import dask
+
+    if not plan.regression:
+        return {}
+    say(progress, 0.1, "Exact quantiles of " + ", ".join(f"'{c}'" for c in plan.regression))
+    columns = list(plan.regression)
+    values = client.compute([dask.delayed(regression_values)(part, columns) for part in partitions(data, columns)])
+    samples = run_pass(client, [client.submit(samples_of, v, columns, pure=False) for v in values], watch)
+    if sum(s["n"] for s in samples) == 0:
+        raise DataError("The data has no rows; give a table with at least one row.")
+    edges = {}
+    for column in columns:
+
+        def bracket(low, high, column=column):
+            return run_pass(client, [client.submit(bracket_of, v, column, low, high, pure=False) for v in values])
+
+        edges[column] = sampled_edges([s[column] for s in samples], plan.config.n_bins, bracket, column)
+    return edges  # (the workers drop the values with the last future)
 
 
-def merge_sets(tables, tasks, edges, n_bins, columns):
+def merge_sets(tables, tasks, edges, n_bins, columns, keys=None):
     """The data's label sets (in the order first met) from each partition's, and per partition its local sets'
-    global index and rows of that set in earlier partitions."""
-    keys = [key_hashes(table[columns]) for table in tables]
+    global index and rows of that set in earlier partitions. ``keys``: each table's :func:`key_hashes` of
+    ``columns`` (made on the workers; else here)."""
+    keys = [key_hashes(table[columns]) for table in tables] if keys is None else keys
     rows = np.concatenate([table["_rows"].to_numpy(dtype=np.int64) for table in tables])
     every = np.concatenate(keys)
     index, first = np.unique(every, return_index=True)

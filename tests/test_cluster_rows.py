@@ -1,0 +1,150 @@
+"""Pass 1 and the join's kernels on one partition: label sets in one pass, bins by comparisons, ranks, placing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.cluster._labels import bin_codes
+from core.cluster._parts import Plan, Solution, placed
+from core.cluster._rows import local_rank, mixed_codes, read_part, with_rank
+from core.cluster._solve import place, walk_of
+from core.splits import SplitConfig
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 300), min_size=1, max_size=20), st.integers(0, 2**31), st.integers(2, 4),
+       st.integers(1, 3))
+def test_placing_by_the_partitions_own_sets_equals_placing_by_the_global_sets(set_rows, seed, k, parts):
+    """The join looks each local set's walk, size and bounds up once: the same places as the global ``place``."""
+    set_rows = np.array(set_rows, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    cumulative = np.cumsum(np.stack([rng.multinomial(n, np.full(k, 1 / k)) for n in set_rows]), axis=1)
+    solution = Solution(kind="sets", names=tuple("abcd"[:k]), cumulative=cumulative, set_rows=set_rows, seed=seed,
+                        walk=walk_of(set_rows, seed))
+    rows = rng.permutation(np.repeat(np.arange(set_rows.size), set_rows))  # every row's global set, in data order
+    rank = np.zeros(rows.size, dtype=np.int64)
+    for s in range(set_rows.size):
+        rank[rows == s] = np.arange(set_rows[s])
+    whole = place(rows, rank, set_rows, cumulative, seed, solution.walk)
+    for piece in np.array_split(np.arange(rows.size), parts):  # each partition: its sets in the order first met
+        to_global, local = np.unique(rows[piece], return_inverse=True)
+        codes = local.astype(np.uint16)
+        before = np.array([(rows[: piece[0]] == g).sum() for g in to_global], dtype=np.int64) if piece.size else []
+        got = placed(codes, local_rank(codes, to_global.size), to_global, np.asarray(before, np.int64), solution)
+        assert np.array_equal(got, whole[piece])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.floats(-5, 5), st.sampled_from([np.nan, np.inf, -np.inf, 0.0, 1.0])), min_size=1,
+                max_size=60),
+       st.integers(2, 30))
+def test_bins_counted_by_comparisons_equal_the_searchsorted_bins(values, n_bins):
+    values = pd.Series(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    if finite.empty:
+        finite = pd.Series([0.0, 1.0])
+    edges = np.unique(np.quantile(finite, np.linspace(0, 1, n_bins + 1)))
+    expected = np.searchsorted(edges[1:-1], values.to_numpy(), side="right")
+    expected[~np.isfinite(values.to_numpy())] = -1
+    assert bin_codes(values, edges).tolist() == expected.tolist()
+
+
+def test_a_rank_is_a_rows_place_among_the_earlier_rows_of_its_code():
+    codes = np.random.default_rng(0).integers(0, 50, 5_000).astype(np.uint16)
+    seen: dict = {}
+    naive = [seen.setdefault(int(c), []).append(0) or len(seen[int(c)]) - 1 for c in codes]
+    assert local_rank(codes, 50).tolist() == naive
+    assert local_rank(codes.astype(np.int32), 50).tolist() == naive
+
+
+def test_one_pass_numbers_the_label_sets_with_their_regression_bins_in_the_order_first_met():
+    """Pass 1 packs the labels and the target's bin in one int32 key: each row's set is that of its labels and bin,
+    numbered in the order first met, and the table holds each set's labels, bin code (-1: missing) and rows."""
+    rng = np.random.default_rng(3)
+    n = 4_000
+    frame = pd.DataFrame({f"y{i}": (rng.random(n) < 0.3).astype(np.int8) for i in range(4)})
+    frame["kind"] = rng.choice(["x", "y", None], n).astype(object)
+    frame["t"] = rng.normal(size=n)
+    frame.loc[rng.random(n) < 0.05, "t"] = np.nan
+    edges = np.quantile(frame["t"].dropna(), np.linspace(0, 1, 6))
+    columns = ("y0", "y1", "y2", "y3", "kind", "t")
+    plan = Plan(config=SplitConfig(), label_columns=columns, regression=("t",), edges={"t": edges})
+    state = with_rank(read_part(frame, plan))
+    assert mixed_codes(frame, columns, {"t": edges}).dtype == np.int32
+    bins = bin_codes(frame["t"], edges)
+    keys = pd.MultiIndex.from_arrays([frame[c].fillna("-").to_numpy() for c in columns[:5]] + [bins])
+    expected, _ = pd.factorize(keys)
+    assert state["sets"].tolist() == expected.tolist()
+    table = state["table"]
+    assert table["_rows"].tolist() == np.bincount(expected).tolist()
+    first = pd.Series(np.arange(n)).groupby(expected).min().to_numpy()
+    assert table["t"].tolist() == bins[first].tolist()
+    assert table["y2"].tolist() == frame["y2"].to_numpy()[first].tolist()
+    assert state["rank"].tolist() == local_rank(expected, len(first)).tolist()
+
+
+def test_keys_past_int32_fall_back_to_int64_with_the_same_sets():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({f"y{i}": (rng.random(3_000) < 0.5).astype(np.int8) for i in range(40)})
+    key = mixed_codes(frame, list(frame.columns))
+    assert key.dtype == np.int64
+    rows = pd.factorize(pd.MultiIndex.from_frame(frame))[0]
+    assert pd.factorize(key)[0].tolist() == rows.tolist()
+
+
+@pytest.mark.slow
+def test_a_group_split_of_one_file_beyond_exact_rows_keeps_groups_whole(tmp_path):
+    """A one-file table split by groups on the workers: its rows' splits (a future) were scattered as an object
+    every partition shares and reached the join as a Future (the split failed)."""
+    from core.cluster import split_dataset
+    from tests.cluster import TASKS, assignment, frame, two_workers, write_parquet
+
+    df = frame(3_000, seed=5)
+    folder = write_parquet(df, tmp_path / "rows", parts=1)
+    config = SplitConfig(strategy="group", group_column="g", seed=1)
+    with two_workers() as client:
+        split_dataset(folder, TASKS, config, tmp_path / "out", client=client, checks=(), exact_rows=100)
+    got = pd.Series(assignment(tmp_path / "out"))
+    per_group = got[df["g"].notna().to_numpy()].groupby(df["g"].dropna().to_numpy()).nunique()
+    assert (per_group == 1).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_label_sets_encoded_task_by_task_equal_encode_tasks_on_every_set(seed):
+    """The client encodes each task on its distinct values and takes the rows (~10^5 label sets at 100M rows):
+    the same matrix, labels and missing flags as :func:`core.tasks.encode_tasks` of the whole table."""
+    from core.cluster._labels import _encoded_by_task
+    from core.tasks import Task, encode_tasks
+
+    rng = np.random.default_rng(seed)
+    n = 3_000
+    table = pd.DataFrame({
+        "a": (rng.random(n) < 0.3).astype(np.int8), "b": (rng.random(n) < 0.5).astype(np.int8),
+        "kind": rng.choice(["x", "y", "z", None], n).astype(object),
+        "flag": rng.choice([0.0, 1.0, np.nan], n),
+        "__bin__t": rng.choice([0.0, 1.0, 2.0, 3.0, np.nan], n),
+        "count": rng.integers(0, 4, n),
+    })
+    tasks = (Task("tags", ("a", "b"), "multilabel"), Task("kind", ("kind",), "multiclass"),
+             Task("flag", ("flag",), "binary"), Task("t", ("__bin__t",), "multiclass"),
+             Task("count", ("count",), "multiclass"))
+    matrix, tasks_of, values_of, missing = _encoded_by_task(table, tasks, 5)
+    whole = encode_tasks(table, tasks, 5)
+    assert (matrix != whole.matrix).nnz == 0
+    assert tasks_of == list(whole.label_tasks) and values_of == list(whole.label_values)
+    assert np.array_equal(missing, np.stack([part.missing for part in whole.tasks], axis=1))
+
+
+def test_the_cluster_package_imports_without_torch():
+    """A worker imports ``core.cluster`` on its first task (for the pass functions): importing the report's torch
+    with it cost each worker ~1.2 s and ~190 MB on the first pass of a new cluster."""
+    import subprocess
+    import sys
+
+    code = "import sys, core.cluster; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
