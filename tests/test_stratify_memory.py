@@ -285,3 +285,26 @@ def test_wave_deal_with_int_counts_equals_the_float_table(monkeypatch, seed):
         dealt[cells] = assignment, np.asarray(demand)
     assert (dealt[0][0] == dealt[1 << 40][0]).all()
     assert np.array_equal(dealt[0][1], dealt[1 << 40][1])
+
+
+@pytest.mark.parametrize("seed, grouped", [(0, False), (1, False), (2, True)])
+def test_stratify_order_2_by_parts_and_int_demand_equals_the_defaults(monkeypatch, seed, grouped):
+    """``stratify(order=2)`` end to end with the pairs built by parts and the wave deal's int32 demand (both only
+    past inputs too big for a test by default) gives the assignment of the whole-array build and the float table;
+    on single rows and on groups of 0/1 counts (sizes above 1: weighted, the float table kept)."""
+    from core.splits.stratify import _engine, _waves
+
+    Y = power_law_labels(n_rows=3_000, n_labels=300, per_row=5.0, exponent=1.0, seed=seed, cache=False)
+    sizes = np.random.default_rng(seed).integers(1, 4, Y.shape[0]) if grouped else None
+    shares = [0.3, 0.3, 0.2, 0.1, 0.1]
+    calls = []
+    parts, waves = _pairs._pair_stats, _waves.deal_in_waves
+    monkeypatch.setattr(_pairs, "_pair_stats", lambda *a, **kw: calls.append("parts") or parts(*a, **kw))
+    monkeypatch.setattr(_engine, "deal_in_waves", lambda *a, **kw: calls.append("waves") or waves(*a, **kw))
+    got = {}
+    for whole, cells in ((1 << 40, 1 << 40), (0, 0)):
+        monkeypatch.setattr(_pairs, "_WHOLE_PAIR_ENTRIES", whole)
+        monkeypatch.setattr(_waves, "_FLOAT_DEMAND_CELLS", cells)
+        got[whole] = stratify(Y, shares, rng=np.random.default_rng(seed), sizes=sizes, order=2)
+    assert calls == ["waves", "parts", "waves"]  # many columns: the wave deal both times, the parts path once
+    assert np.array_equal(got[0], got[1 << 40])
