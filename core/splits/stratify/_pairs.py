@@ -27,6 +27,7 @@ _HASH_ENTRIES = 1 << 20  # entries hashed at a time for the canonical column ord
 # Up to this many pair entries, the pairs are built from one array of them all (faster); beyond, by parts
 # (:func:`_pair_stats`, :func:`_write_rows`: delicious has 2.7M, the 1M x 10,000 set 11.9M)
 _WHOLE_PAIR_ENTRIES = 1 << 22
+_PARTS = 16  # past _PARTS * _HASH_ENTRIES pair entries, the parts of :func:`_pair_stats` grow, not their number
 
 
 def _quarter() -> int:
@@ -191,22 +192,11 @@ def _canonical_whole(matrix: sp.csr_matrix, all_up_to: int, salt: int, row_bits:
     n, n_cols = matrix.shape
     keyed = _pair_keys(matrix, row_bits)
     keyed.sort()  # by pair, then row
-    new = np.empty(len(keyed), dtype=bool)  # where a pair's entries start
-    new[:1] = True
-    for start in range(1, len(keyed), _HASH_ENTRIES):
-        stop = min(start + _HASH_ENTRIES, len(keyed))
-        np.not_equal(keyed[start:stop] >> row_bits, keyed[start - 1 : stop - 1] >> row_bits, out=new[start:stop])
+    new = _run_starts(keyed, row_bits)
     pair_units = _run_lengths(new)
     keep = pair_units >= (2 if len(pair_units) > all_up_to else 1)
-    content = np.zeros(len(pair_units), dtype=np.uint64)
-    mask, one = (1 << row_bits) - 1, np.uint64(1 + salt)
-    before = 0  # pairs started before the block
-    quarter = _quarter()  # a quarter block at a time: the hash has several temporaries
-    for start in range(0, len(keyed), quarter):
-        part = slice(start, start + quarter)
-        run = np.cumsum(new[part]) - 1 + before
-        np.add.at(content, run, entry_hash((keyed[part] & mask).astype(np.uint64), one))
-        before = int(run[-1]) + 1
+    content = _run_hashes(keyed, new, len(pair_units), row_bits, salt)
+    mask = (1 << row_bits) - 1
     del new
     kept_units, kept_content = pair_units[keep], content[keep]
     del content
@@ -307,8 +297,12 @@ def _pair_stats(matrix: sp.csr_matrix, row_bits: int, salt: int, all_up_to: int)
     """The kept pairs (on two units or more; all of them when there are at most ``all_up_to``) in code order:
     their codes a * L + b, units and content hashes (:func:`column_keys` of their columns).
 
-    The pair entries are made and sorted a part of the first labels at a time, each part about
-    ``_HASH_ENTRIES`` entries (rows read a quarter block at a time); every pair lies in one part.
+    The pair entries are made and sorted a part of the first labels at a time, every pair in one part.
+    A part is cut after the label that brings it to ``max(_HASH_ENTRIES, pair entries // _PARTS)``
+    entries, so there are at most ``_PARTS`` parts past ``_PARTS * _HASH_ENTRIES`` pair entries (each part
+    reads every row, a quarter block at a time: passes bounded, not growing with the data); a part holds
+    fewer entries than that plus its last label's pairs (one label's pairs are never split), as one int64
+    array and its sort; its runs are found and hashed a block at a time (:func:`_run_starts`, :func:`_run_hashes`).
     """
     n, n_cols = matrix.shape
     blocks = indptr_blocks(matrix.indptr, _quarter())
@@ -317,8 +311,9 @@ def _pair_stats(matrix: sp.csr_matrix, row_bits: int, salt: int, all_up_to: int)
         start, stop = int(matrix.indptr[lo]), int(matrix.indptr[hi])
         per_label += np.bincount(matrix.indices[start:stop], weights=_later(matrix, lo, hi), minlength=n_cols).astype(np.int64)
     cumulative = np.cumsum(per_label)
-    cuts = np.unique(np.r_[0, np.searchsorted(cumulative, np.arange(1, 1 + cumulative[-1] // _HASH_ENTRIES) * _HASH_ENTRIES, side="left") + 1, n_cols])
-    mask, one = (1 << row_bits) - 1, np.uint64(1 + salt)
+    size = max(_HASH_ENTRIES, int(cumulative[-1]) // _PARTS)  # entries per part (its last label's pairs aside)
+    ends = np.arange(1, 1 + int(cumulative[-1]) // size) * size
+    cuts = np.unique(np.r_[0, np.searchsorted(cumulative, ends, side="left") + 1, n_cols])
     found, distinct, least = [], 0, 1  # least: units a kept pair needs (2 once there are more than all_up_to pairs)
     for a_lo, a_hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
         size = int(per_label[a_lo:a_hi].sum())
@@ -336,12 +331,9 @@ def _pair_stats(matrix: sp.csr_matrix, row_bits: int, salt: int, all_up_to: int)
             keyed[at : at + len(part)] = part
             at += len(part)
         keyed.sort()  # by pair, then row
-        new = np.empty(len(keyed), dtype=bool)
-        new[:1] = True
-        np.not_equal(keyed[1:] >> row_bits, keyed[:-1] >> row_bits, out=new[1:])
+        new = _run_starts(keyed, row_bits)
         units = _run_lengths(new)
-        content = np.zeros(len(units), dtype=np.uint64)
-        np.add.at(content, np.cumsum(new) - 1, entry_hash((keyed & mask).astype(np.uint64), one))
+        content = _run_hashes(keyed, new, len(units), row_bits, salt)
         codes = keyed[new] >> row_bits
         del keyed, new
         distinct += len(units)
@@ -354,6 +346,32 @@ def _pair_stats(matrix: sp.csr_matrix, row_bits: int, salt: int, all_up_to: int)
     if not found:
         return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint64)
     return tuple(np.concatenate([part[i] for part in found]) for i in range(3))
+
+
+def _run_starts(keyed: np.ndarray, row_bits: int) -> np.ndarray:
+    """Where each pair's entries start among the sorted pair keys ``keyed`` (True at its first entry), compared
+    ``_HASH_ENTRIES`` at a time (no shifted copy of the whole)."""
+    new = np.empty(len(keyed), dtype=bool)
+    new[:1] = True
+    for start in range(1, len(keyed), _HASH_ENTRIES):
+        stop = min(start + _HASH_ENTRIES, len(keyed))
+        np.not_equal(keyed[start:stop] >> row_bits, keyed[start - 1 : stop - 1] >> row_bits, out=new[start:stop])
+    return new
+
+
+def _run_hashes(keyed: np.ndarray, new: np.ndarray, n_runs: int, row_bits: int, salt: int) -> np.ndarray:
+    """Per pair (run of ``keyed`` starting where ``new`` is True), the wrapping sum of :func:`entry_hash` (row,
+    1 + ``salt``) over its entries, a quarter block at a time (the hash has several temporaries per entry)."""
+    content = np.zeros(n_runs, dtype=np.uint64)
+    mask, one = (1 << row_bits) - 1, np.uint64(1 + salt)
+    before = 0  # pairs started before the block
+    quarter = _quarter()
+    for start in range(0, len(keyed), quarter):
+        part = slice(start, start + quarter)
+        run = np.cumsum(new[part]) - 1 + before
+        np.add.at(content, run, entry_hash((keyed[part] & mask).astype(np.uint64), one))
+        before = int(run[-1]) + 1
+    return content
 
 
 def _write_rows(matrix: sp.csr_matrix, codes: np.ndarray, position: np.ndarray, n_entries: int) -> sp.csr_matrix:
