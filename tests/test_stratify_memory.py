@@ -243,7 +243,7 @@ def test_wave_demand_rows_equal_subtracting_one_at_a_time(totals, seed, k):
     totals = np.array(totals)
     demand = _Demand(totals, shares, float_table=False)
     assert demand.table is None and demand.placed.dtype == np.int32
-    placed = rng.integers(0, totals[:, None] + 4, size=(len(totals), k))
+    placed = rng.integers(0, totals[:, None] + 40, size=(len(totals), k))  # past the share: across powers of two
     expected = totals.astype(np.float64)[:, None] * shares[None, :]
     for column, split in np.argwhere(placed > 0):
         for _ in range(placed[column, split]):

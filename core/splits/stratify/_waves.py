@@ -226,8 +226,8 @@ class _Demand:
         While the value is 1 or more, taking 1.0 is exact (a float of at least 1 is a multiple of its
         spacing, and so is 1.0): up to ``floor(total * share)`` units placed, one subtraction gives the
         same float, and it is not negative. Past that (a split given more than its share: the value is
-        negative) the steps below 1 may round, so they are taken one at a time from ``total * share``'s
-        fraction.
+        negative) a step may round, but only where it crosses a power of two (:func:`_minus_ones`), so the
+        rest is taken from ``total * share``'s fraction a stretch between powers of two at a time.
         """
         start = totals[:, None] * self.shares if np.ndim(totals) else totals * self.shares
         value = start - placed
@@ -235,13 +235,33 @@ class _Demand:
         if len(late):
             begin = start.reshape(-1)[late]
             whole = np.floor(begin)
-            fraction, rest = begin - whole, placed.reshape(-1)[late] - whole
-            while (rest > 0).any():
-                more = rest > 0
-                fraction[more] -= 1.0
-                rest[more] -= 1
-            value.reshape(-1)[late] = fraction
+            value.reshape(-1)[late] = _minus_ones(begin - whole, placed.reshape(-1)[late] - whole)
         return value
+
+
+def _minus_ones(value: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """``value`` less 1.0 ``times`` times (whole float counts), as floats subtracting one at a time give it, in
+    about log2(``times``) passes.
+
+    A negative value of magnitude in [2^m, 2^(m+1)) is a multiple of its spacing, and so is 1.0: taking 1.0 is
+    exact, as is taking j at once, while the magnitude stays within 2^(m+1). Only the step that crosses 2^(m+1)
+    (or one from a value in [0, 1)) may round: that one is taken alone. Each pass then doubles the magnitude.
+
+    Examples
+    --------
+    >>> _minus_ones(np.array([0.1]), np.array([5.0])).tolist() == [0.1 - 1.0 - 1.0 - 1.0 - 1.0 - 1.0]
+    True
+    """
+    value, rest = value.copy(), times.copy()
+    more = np.flatnonzero(rest > 0)
+    while len(more):
+        now = value[more]
+        room = np.floor(np.ldexp(1.0, np.frexp(now)[1]) - np.abs(now))  # whole steps to the power of two above: exact
+        step = np.minimum(np.where(now > 0, 1.0, np.maximum(room, 1.0)), rest[more])
+        value[more] = now - step
+        rest[more] -= step
+        more = more[rest[more] > 0]
+    return value
 
 
 class _State:
