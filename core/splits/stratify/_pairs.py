@@ -376,16 +376,19 @@ def _run_hashes(keyed: np.ndarray, new: np.ndarray, n_runs: int, row_bits: int, 
 
 def _write_rows(matrix: sp.csr_matrix, codes: np.ndarray, position: np.ndarray, n_entries: int) -> sp.csr_matrix:
     """The CSR matrix of every unit's labels and kept pairs (``codes``, sorted) at their ``position``, each row
-    in position order, written a sixteenth of ``_HASH_ENTRIES`` label entries at a time into arrays of the final size."""
+    in position order, written about an eighth of ``_HASH_ENTRIES`` entries (labels and all their pairs) at a
+    time into arrays of the final size (a row of w labels makes w (w + 1) / 2 entries: the blocks are counted
+    in those, so a block of long rows is no bigger than one of short rows)."""
     n, n_cols = matrix.shape
     indptr, indices = matrix.indptr, matrix.indices
     column_bits = max(len(position) - 1, 1).bit_length()
     row_bits = max(n - 1, 1).bit_length()
+    blocks = indptr_blocks(_with_pairs(indptr), max(1, _quarter() // 2))  # before ``out``: its (n + 1) temporary is freed first
     out = np.empty(n_entries, dtype=position.dtype)
     per_row = np.zeros(n + 1, dtype=np.int64)
     pair_position = position[n_cols:]
     written = 0
-    for lo, hi in indptr_blocks(indptr, max(1, _quarter() // 4)):  # a row's pairs: several times its labels
+    for lo, hi in blocks:
         start, stop = int(indptr[lo]), int(indptr[hi])
         rows = np.repeat(np.arange(hi - lo, dtype=np.int64), np.diff(indptr[lo : hi + 1]))
         keys = (rows << column_bits) | position[indices[start:stop]]
@@ -401,6 +404,14 @@ def _write_rows(matrix: sp.csr_matrix, codes: np.ndarray, position: np.ndarray, 
     np.cumsum(per_row, out=per_row)
     ones = np.broadcast_to(np.ones(1, dtype=matrix.data.dtype), (n_entries,))  # every count is 1: one value, read-only
     return sp.csr_matrix((ones, out, per_row), shape=(n, len(position)))
+
+
+def _with_pairs(indptr: np.ndarray) -> np.ndarray:
+    """Row pointers counting each row's labels and pairs: w + w (w - 1) / 2 entries for a row of w labels."""
+    width = np.diff(indptr)
+    width *= width + 1
+    width //= 2
+    return np.r_[0, np.cumsum(width)]
 
 
 def _look_up(table: np.ndarray, needles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
