@@ -192,7 +192,7 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
     )  # fmt: skip
     gaps = repair.cover_rare_columns() if repair.polish() or repair.may_lack(shares) else None
     del demand
-    repair.demand = None  # read only by polish and may_lack: (columns x k) floats freed before the pair polish
+    repair.demand = None  # read only by polish and may_lack: the labels' (labels x k) floats freed before the pair polish
     if order == 2 and not weighted:  # the pairs' own polish; groups already polish every column above
         if many:
             repair.polish_pairs_and_cover(

@@ -6,10 +6,12 @@ balance is the same for every split. On delicious (16,105 rows x 983 labels) tha
 of 173,508 pairs; on power-law label sets (a long tail of rare labels) it drops most of them.
 
 :func:`pair_columns` lists every row's pairs and keeps those on enough units, with two plain sorts;
-:func:`canonical_with_pairs` builds 0/1 labels and their pairs in canonical order in one pass. The deal
-of that many columns is :mod:`core.splits.stratify._waves` (columns taken in canonical order, each step
-reading and updating only its batch's entries; on delicious, choosing the column with fewest units
-*still unplaced* instead gave the same pair balance, LPD 8.76e-4 against 8.79e-4 on 3,000 rows).
+:func:`canonical_with_pairs` builds 0/1 labels and their pairs in canonical order (from one array of every
+pair entry on small inputs; past ``_WHOLE_PAIR_ENTRIES``, in two passes: the pairs' units and hashes a part
+of the first labels at a time, then the rows a block at a time). The deal of that many columns is
+:mod:`core.splits.stratify._waves` (columns taken in canonical order, each step reading and updating only
+its batch's entries; on delicious, choosing the column with fewest units *still unplaced* instead gave
+the same pair balance, LPD 8.76e-4 against 8.79e-4 on 3,000 rows).
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ _KEY_UNITS = 1 << 16  # units whose deal-order keys are made at a time
 _FLOAT_DEMAND_CELLS = 1 << 21
 
 
-def deal_in_waves(counts, shares, targets, shuffle, rng, sizes=None) -> tuple[np.ndarray, np.ndarray]:
+def deal_in_waves(counts, shares, targets, shuffle, rng, sizes=None) -> tuple[np.ndarray, _Demand]:
     """Place every unit of ``counts`` (columns in canonical order, at least one per unit or none), a wave of
     batches at a time.
 
