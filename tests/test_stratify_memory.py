@@ -308,3 +308,16 @@ def test_stratify_order_2_by_parts_and_int_demand_equals_the_defaults(monkeypatc
         got[whole] = stratify(Y, shares, rng=np.random.default_rng(seed), sizes=sizes, order=2)
     assert calls == ["waves", "parts", "waves"]  # many columns: the wave deal both times, the parts path once
     assert np.array_equal(got[0], got[1 << 40])
+
+
+def test_int_demand_refuses_counts_other_than_one():
+    """The int32 demand counts units placed: a count above 1 (groups keep the float table) raises, not miscounts."""
+    from core.splits.stratify._waves import _Demand
+
+    demand = _Demand(np.array([4, 2]), np.array([0.5, 0.5]), float_table=False)
+    demand.subtract(np.array([0, 3]), 1.0)
+    assert demand.placed.tolist() == [[1, 0], [0, 1]]
+    with pytest.raises(ValueError, match="takes 1 per unit placed"):
+        demand.subtract(np.array([0]), 2.0)
+    with pytest.raises(ValueError, match="takes 1 per unit placed"):
+        demand.subtract(np.array([0, 1]), np.array([1.0, 1.0]))

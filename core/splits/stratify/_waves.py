@@ -214,10 +214,13 @@ class _Demand:
         return whole if dtype is None else whole.astype(dtype)
 
     def subtract(self, cells: np.ndarray, values) -> None:
-        """Take ``values`` (1.0 per single row) from the flat (column * k + split) ``cells``."""
+        """Take ``values`` (1.0 per single row) from the flat (column * k + split) ``cells``; without the float
+        table only 1 per cell (placed counts), anything else raises ValueError."""
         if self.table is not None:
             np.subtract.at(self.table.reshape(-1), cells, values)
         else:
+            if np.ndim(values) or values != 1:
+                raise ValueError(f"the int32 demand takes 1 per unit placed, not {values!r}; counts above 1 need float_table=True.")
             np.add.at(self.placed.reshape(-1), cells, self.placed.dtype.type(1))  # of its own type: numpy's fast path
 
     def _rows(self, totals: np.ndarray, placed: np.ndarray) -> np.ndarray:
