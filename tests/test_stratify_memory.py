@@ -163,7 +163,7 @@ def test_label_columns_equal_column_indexing_and_held_counts_labels(seed, n, n_c
     repair = _repair.Repair(
         counts=counts, is_label=is_label, sizes=np.ones(n, np.int64), targets=np.array([n // 2, n - n // 2]),
         goal=np.array([n // 2, n - n // 2], float), band=0, weighted=False, shuffle=np.arange(n),
-        assignment=assignment, demand=np.zeros((n_cols, 2)),
+        assignment=assignment, demand=np.zeros((int(is_label.sum()), 2)),
     )  # fmt: skip
     got, expected = repair._labels_only(), counts[:, np.flatnonzero(is_label)]
     assert np.array_equal(got.indptr, expected.indptr)
