@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["indptr_blocks", "kept_columns", "kept_split_counts", "row_blocks", "row_products", "split_counts"]
+__all__ = ["indptr_blocks", "kept_columns", "kept_split_counts", "row_blocks", "row_products", "small_dtype", "split_counts"]
 
 _BLOCK_ENTRIES = 1 << 18  # sparse products read the counts this many entries at a time (a float copy: 2 MiB)
 _SPLIT_CELLS = 1 << 21  # split_counts with more columns x splits goes one split at a time (less memory)
@@ -73,6 +73,18 @@ def kept_split_counts(counts: sp.csr_matrix, chosen: np.ndarray, assignment: np.
         split = np.repeat(assignment[lo:hi], np.diff(indptr[lo : hi + 1]))[keep]
         out += np.bincount(number[columns[keep]] * k + split, minlength=n_kept * k)
     return out.reshape(-1, k)
+
+
+def small_dtype(largest: int) -> type:
+    """int32 for integers from -1 up to ``largest`` when it fits (below 2**31), else int64: the same values in
+    half the memory.
+
+    Examples
+    --------
+    >>> small_dtype(10**6).__name__, small_dtype(2**31).__name__
+    ('int32', 'int64')
+    """
+    return np.int32 if largest < 2**31 else np.int64
 
 
 def row_blocks(matrix: sp.csr_matrix, entries: int = _BLOCK_ENTRIES) -> list[tuple[int, int]]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._blocks import indptr_blocks
+from ._blocks import indptr_blocks, small_dtype
 from ._deal import column_counts
 from ._sorted import entry_hash
 
@@ -179,7 +179,7 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
     label_units, label_content = column_keys(matrix, salt)
     columns = np.lexsort((np.r_[label_content, content], np.r_[label_units, pair_units]))
     del content, label_content, label_units
-    position = np.empty(len(columns), dtype=np.int32 if len(columns) < 2**31 else np.int64)
+    position = np.empty(len(columns), dtype=small_dtype(len(columns)))
     position[columns] = np.arange(len(columns), dtype=position.dtype)
     n_entries = matrix.nnz + int(pair_units.sum())
     del pair_units
@@ -205,7 +205,7 @@ def _canonical_whole(matrix: sp.csr_matrix, all_up_to: int, salt: int, row_bits:
     label_units, label_content = column_keys(matrix, salt)
     columns = np.lexsort((np.r_[label_content, kept_content], np.r_[label_units, kept_units]))
     del kept_content, label_content, label_units  # every array of one entry per pair is freed before the matrix is built
-    position = np.empty(len(columns), dtype=np.int32 if len(columns) < 2**31 else np.int64)
+    position = np.empty(len(columns), dtype=small_dtype(len(columns)))
     position[columns] = np.arange(len(columns), dtype=position.dtype)
     column_bits = max(len(columns) - 1, 1).bit_length()
     n_kept, n_entries = int(kept_units.sum()), matrix.nnz + int(kept_units.sum())
@@ -430,7 +430,7 @@ def _look_up(table: np.ndarray, needles: np.ndarray) -> tuple[np.ndarray, np.nda
 def _run_lengths(new: np.ndarray) -> np.ndarray:
     """The lengths of the runs that start where ``new`` is True (``new[0]`` is), as int32 when they fit."""
     starts = np.flatnonzero(new)
-    lengths = np.empty(len(starts), dtype=np.int32 if len(new) < 2**31 else np.int64)
+    lengths = np.empty(len(starts), dtype=small_dtype(len(new)))
     np.subtract(starts[1:], starts[:-1], out=lengths[:-1], casting="unsafe")  # into ``lengths``: no int64 temporary
     lengths[-1:] = len(new) - starts[-1:]
     return lengths
@@ -468,7 +468,7 @@ def _kept(codes: np.ndarray, min_units: int, all_up_to: int | None) -> tuple[np.
         min_units = max(min_units, 2)
     keep = units >= min_units
     column = np.cumsum(keep) - 1
-    column = column.astype(np.int32) if len(column) < 2**31 else column
+    column = column.astype(small_dtype(len(column)))
     return np.repeat(column, units), np.repeat(keep, units), int(keep.sum())
 
 

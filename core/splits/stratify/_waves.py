@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._cover import entries
+from ._blocks import small_dtype
 from ._deal import batch_quota, column_counts, fill_unlabelled, interleave
 
 __all__ = ["deal_in_waves"]
@@ -99,7 +100,7 @@ def _batches(counts, shuffle, sizes=None) -> tuple[np.ndarray, np.ndarray, np.nd
     (with ``sizes``: their next two, then their count of the batch's column and their size, largest
     first, then ``shuffle``); the batches' columns; where each batch starts among the units (and the end)."""
     indptr, indices = counts.indptr, counts.indices
-    units = _small(np.flatnonzero(np.diff(indptr) > 0), len(indptr))  # int32 when it fits: 4 MiB less a million
+    units = np.flatnonzero(np.diff(indptr) > 0).astype(small_dtype(len(indptr)))  # int32 when it fits: 4 MiB less a million
     units = units[np.lexsort((shuffle[units], *_deal_keys(counts, units, sizes)))]
     first = indices[indptr[units]]
     new = np.r_[True, first[1:] != first[:-1]] if len(units) else np.zeros(0, dtype=bool)
@@ -145,7 +146,7 @@ def _key_of(counts, units, sizes, columns: tuple) -> np.ndarray:
 def _next_conflict(counts, columns) -> np.ndarray:
     """Per batch, the first later batch whose column one of its units holds (len(columns) if none)."""
     n_units = counts.shape[0]
-    position = _small(np.full(counts.shape[1], -1, dtype=np.int64), len(columns) + 1)  # int32 when it fits
+    position = np.full(counts.shape[1], -1, dtype=small_dtype(len(columns)))  # int32 when it fits
     position[columns] = np.arange(len(columns))
     limit = np.full(len(columns), len(columns), dtype=position.dtype)
     indptr, indices = counts.indptr, counts.indices
@@ -157,11 +158,6 @@ def _next_conflict(counts, columns) -> np.ndarray:
         later = held > owner
         np.minimum.at(limit, owner[later], held[later])
     return limit
-
-
-def _small(values: np.ndarray, bound: int) -> np.ndarray:
-    """Integer ``values`` below ``bound`` as int32 when it fits (the same values in half the memory)."""
-    return values.astype(np.int32) if bound < 2**31 else values
 
 
 def _wave_end(first: int, limit: np.ndarray, starts: np.ndarray, room: float) -> int:
@@ -190,7 +186,7 @@ class _Demand:
             self.scale = 1.0 / np.maximum(self.totals, 1.0)
             return
         self.table = None
-        self.totals = totals.astype(np.int32) if totals.max(initial=0) < 2**31 else totals
+        self.totals = totals.astype(small_dtype(int(totals.max(initial=0))))
         self.placed = np.zeros((len(totals), len(shares)), dtype=self.totals.dtype)
 
     @property
