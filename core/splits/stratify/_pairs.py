@@ -176,11 +176,9 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
     if n_pair_entries <= _WHOLE_PAIR_ENTRIES:
         return _canonical_whole(matrix, all_up_to, salt, row_bits)
     codes, pair_units, content = _pair_stats(matrix, row_bits, salt, all_up_to)
-    label_units, label_content = column_keys(matrix, salt)
-    columns = np.lexsort((np.r_[label_content, content], np.r_[label_units, pair_units]))
-    del content, label_content, label_units
-    position = np.empty(len(columns), dtype=small_dtype(len(columns)))
-    position[columns] = np.arange(len(columns), dtype=position.dtype)
+    columns = _canonical_columns(matrix, salt, pair_units, content)
+    del content
+    position = _positions(columns)
     n_entries = matrix.nnz + int(pair_units.sum())
     del pair_units
     counts = _write_rows(matrix, codes, position, n_entries)
@@ -202,11 +200,9 @@ def _canonical_whole(matrix: sp.csr_matrix, all_up_to: int, salt: int, row_bits:
     del new
     kept_units, kept_content = pair_units[keep], content[keep]
     del content
-    label_units, label_content = column_keys(matrix, salt)
-    columns = np.lexsort((np.r_[label_content, kept_content], np.r_[label_units, kept_units]))
-    del kept_content, label_content, label_units  # every array of one entry per pair is freed before the matrix is built
-    position = np.empty(len(columns), dtype=small_dtype(len(columns)))
-    position[columns] = np.arange(len(columns), dtype=position.dtype)
+    columns = _canonical_columns(matrix, salt, kept_units, kept_content)
+    del kept_content  # every array of one entry per pair is freed before the matrix is built
+    position = _positions(columns)
     column_bits = max(len(columns) - 1, 1).bit_length()
     n_kept, n_entries = int(kept_units.sum()), matrix.nnz + int(kept_units.sum())
     n_pairs = len(kept_units)
@@ -230,6 +226,20 @@ def _canonical_whole(matrix: sp.csr_matrix, all_up_to: int, salt: int, row_bits:
         keyed[n_kept + start : n_kept + stop] = (rows << column_bits) | position[matrix.indices[start:stop]]
     keyed.sort()  # by row, then position
     return _split_keys(keyed, column_bits, n, len(columns), matrix.data.dtype), columns, n_pairs
+
+
+def _canonical_columns(matrix: sp.csr_matrix, salt: int, pair_units: np.ndarray, pair_content: np.ndarray) -> np.ndarray:
+    """The canonical order of the labels of ``matrix`` then the pairs of ``pair_units`` and ``pair_content``
+    (``columns[i]``: the column at position i), as :func:`column_keys` orders them."""
+    label_units, label_content = column_keys(matrix, salt)
+    return np.lexsort((np.r_[label_content, pair_content], np.r_[label_units, pair_units]))
+
+
+def _positions(columns: np.ndarray) -> np.ndarray:
+    """Each column's position in the order ``columns`` (int32 when it fits)."""
+    position = np.empty(len(columns), dtype=small_dtype(len(columns)))
+    position[columns] = np.arange(len(columns), dtype=position.dtype)
+    return position
 
 
 def _compact(values: np.ndarray, keep: np.ndarray, lengths: np.ndarray) -> None:
