@@ -255,15 +255,24 @@ def test_wave_demand_rows_equal_subtracting_one_at_a_time(totals, seed, k):
     assert np.array_equal(np.asarray(demand), expected)
 
 
-def test_few_rows_product_reads_the_touched_rows_bit_for_bit():
+@pytest.mark.parametrize("dtype", [np.float64, np.uint8])
+def test_few_rows_product_reads_the_touched_rows_bit_for_bit(monkeypatch, dtype):
     """row_products of a few sparse rows against a strided (many, 2) array: the touched rows only (the pair
-    polish's pulls made a 12 MiB contiguous copy of two split columns each exchange), the same floats."""
+    polish's pulls made a 12 MiB contiguous copy of two split columns each exchange), the same floats; float
+    and 0/1 uint8 counts (the pair polish's), the touched-rows path taken each time."""
     rng = np.random.default_rng(3)
     rows = sp.random(12, 40_000, density=0.002, random_state=4, format="csr")
+    if dtype == np.uint8:
+        rows.data[:] = 1
+    rows = rows.astype(dtype)
     deviation = rng.normal(size=(40_001, 5)) * 1e3
     label = deviation[:-1, [1, 3]]  # fancy indexing: not C-contiguous
+    calls = []
+    touched = _blocks._touched_product
+    monkeypatch.setattr(_blocks, "_touched_product", lambda *a: calls.append(1) or touched(*a))
     assert np.array_equal(row_products(rows, label), np.asarray(rows @ label))
     assert np.array_equal(row_products(rows, deviation[:-1, 2]), np.asarray(rows @ deviation[:-1, 2]))
+    assert len(calls) == 2
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
