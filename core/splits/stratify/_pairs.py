@@ -26,8 +26,11 @@ from ._sorted import entry_hash
 __all__ = ["pair_columns", "column_keys", "canonical_with_pairs"]
 
 _HASH_ENTRIES = 1 << 20  # entries hashed at a time for the canonical column order (8 MiB per uint64 array)
-# Up to this many pair entries, the pairs are built from one array of them all (faster); beyond, by parts
-# (:func:`_pair_stats`, :func:`_write_rows`: delicious has 2.7M, the 1M x 10,000 set 11.9M)
+# Up to this many pair entries, the pairs are built from one array of them all (:func:`_canonical_whole`, about
+# twice as fast); beyond, by parts (:func:`_pair_stats`, :func:`_write_rows`). The trade: the whole path peaks at
+# about three int64 words a pair entry, so up to ~96 MiB above the input just under the threshold, whatever the
+# input's own size (delicious: 2.7M pair entries, ~62 MiB, for a 16,105 x 983 input); the parts path peaks at the
+# output and a block (the 1M x 10,000 set: 11.9M pair entries). Both give the same matrix.
 _WHOLE_PAIR_ENTRIES = 1 << 22
 _PARTS = 16  # past _PARTS * _HASH_ENTRIES pair entries, the parts of :func:`_pair_stats` grow, not their number
 
