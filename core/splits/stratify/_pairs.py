@@ -156,8 +156,8 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
     first labels at a time (:func:`_pair_stats`), then the rows are written a block at a time, each row's
     pairs looked up among the kept ones (:func:`_write_rows`). At 1M x 10,000 (11.9M pair entries, 9.07M
     kept) the build's peak is the matrix and a block, not 12M int64 keys and their sorted copy (tracemalloc
-    136 -> 84 MiB, for 1.3 s more CPU). Inputs of up to ``_WHOLE_PAIR_ENTRIES`` pair entries are built from
-    one array of them all (:func:`_canonical_whole`, twice as fast there).
+    136 -> 81 MiB; 2.3 s of CPU, about 1.2 s more than from one array). Inputs of up to
+    ``_WHOLE_PAIR_ENTRIES`` pair entries are built from one array of them all (:func:`_canonical_whole`).
     None when the sort keys do not fit 62 bits (or ``matrix`` is not 0/1).
 
     Examples
