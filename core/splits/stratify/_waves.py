@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._cover import entries
 from ._blocks import small_dtype
+from ._cover import entries
 from ._deal import batch_quota, column_counts, fill_unlabelled, interleave
 
 __all__ = ["deal_in_waves"]
