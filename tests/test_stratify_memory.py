@@ -163,7 +163,7 @@ def test_label_columns_equal_column_indexing_and_held_counts_labels(seed, n, n_c
     repair = _repair.Repair(
         counts=counts, is_label=is_label, sizes=np.ones(n, np.int64), targets=np.array([n // 2, n - n // 2]),
         goal=np.array([n // 2, n - n // 2], float), band=0, weighted=False, shuffle=np.arange(n),
-        assignment=assignment, demand=np.zeros((n_cols, 2)),
+        assignment=assignment, demand=np.zeros((int(is_label.sum()), 2)),
     )  # fmt: skip
     got, expected = repair._labels_only(), counts[:, np.flatnonzero(is_label)]
     assert np.array_equal(got.indptr, expected.indptr)
@@ -243,7 +243,7 @@ def test_wave_demand_rows_equal_subtracting_one_at_a_time(totals, seed, k):
     totals = np.array(totals)
     demand = _Demand(totals, shares, float_table=False)
     assert demand.table is None and demand.placed.dtype == np.int32
-    placed = rng.integers(0, totals[:, None] + 4, size=(len(totals), k))
+    placed = rng.integers(0, totals[:, None] + 40, size=(len(totals), k))  # past the share: across powers of two
     expected = totals.astype(np.float64)[:, None] * shares[None, :]
     for column, split in np.argwhere(placed > 0):
         for _ in range(placed[column, split]):
@@ -255,15 +255,24 @@ def test_wave_demand_rows_equal_subtracting_one_at_a_time(totals, seed, k):
     assert np.array_equal(np.asarray(demand), expected)
 
 
-def test_few_rows_product_reads_the_touched_rows_bit_for_bit():
+@pytest.mark.parametrize("dtype", [np.float64, np.uint8])
+def test_few_rows_product_reads_the_touched_rows_bit_for_bit(monkeypatch, dtype):
     """row_products of a few sparse rows against a strided (many, 2) array: the touched rows only (the pair
-    polish's pulls made a 12 MiB contiguous copy of two split columns each exchange), the same floats."""
+    polish's pulls made a 12 MiB contiguous copy of two split columns each exchange), the same floats; float
+    and 0/1 uint8 counts (the pair polish's), the touched-rows path taken each time."""
     rng = np.random.default_rng(3)
     rows = sp.random(12, 40_000, density=0.002, random_state=4, format="csr")
+    if dtype == np.uint8:
+        rows.data[:] = 1
+    rows = rows.astype(dtype)
     deviation = rng.normal(size=(40_001, 5)) * 1e3
     label = deviation[:-1, [1, 3]]  # fancy indexing: not C-contiguous
+    calls = []
+    touched = _blocks._touched_product
+    monkeypatch.setattr(_blocks, "_touched_product", lambda *a: calls.append(1) or touched(*a))
     assert np.array_equal(row_products(rows, label), np.asarray(rows @ label))
     assert np.array_equal(row_products(rows, deviation[:-1, 2]), np.asarray(rows @ deviation[:-1, 2]))
+    assert len(calls) == 2
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -285,3 +294,39 @@ def test_wave_deal_with_int_counts_equals_the_float_table(monkeypatch, seed):
         dealt[cells] = assignment, np.asarray(demand)
     assert (dealt[0][0] == dealt[1 << 40][0]).all()
     assert np.array_equal(dealt[0][1], dealt[1 << 40][1])
+
+
+@pytest.mark.parametrize("seed, grouped", [(0, False), (1, False), (2, True)])
+def test_stratify_order_2_by_parts_and_int_demand_equals_the_defaults(monkeypatch, seed, grouped):
+    """``stratify(order=2)`` end to end with the pairs built by parts and the wave deal's int32 demand (both only
+    past inputs too big for a test by default) gives the assignment of the whole-array build and the float table;
+    on single rows and on groups of 0/1 counts (sizes above 1: weighted, the float table kept)."""
+    from core.splits.stratify import _engine, _waves
+
+    Y = power_law_labels(n_rows=3_000, n_labels=300, per_row=5.0, exponent=1.0, seed=seed, cache=False)
+    sizes = np.random.default_rng(seed).integers(1, 4, Y.shape[0]) if grouped else None
+    shares = [0.3, 0.3, 0.2, 0.1, 0.1]
+    calls = []
+    parts, waves = _pairs._pair_stats, _waves.deal_in_waves
+    monkeypatch.setattr(_pairs, "_pair_stats", lambda *a, **kw: calls.append("parts") or parts(*a, **kw))
+    monkeypatch.setattr(_engine, "deal_in_waves", lambda *a, **kw: calls.append("waves") or waves(*a, **kw))
+    got = {}
+    for whole, cells in ((1 << 40, 1 << 40), (0, 0)):
+        monkeypatch.setattr(_pairs, "_WHOLE_PAIR_ENTRIES", whole)
+        monkeypatch.setattr(_waves, "_FLOAT_DEMAND_CELLS", cells)
+        got[whole] = stratify(Y, shares, rng=np.random.default_rng(seed), sizes=sizes, order=2)
+    assert calls == ["waves", "parts", "waves"]  # many columns: the wave deal both times, the parts path once
+    assert np.array_equal(got[0], got[1 << 40])
+
+
+def test_int_demand_refuses_counts_other_than_one():
+    """The int32 demand counts units placed: a count above 1 (groups keep the float table) raises, not miscounts."""
+    from core.splits.stratify._waves import _Demand
+
+    demand = _Demand(np.array([4, 2]), np.array([0.5, 0.5]), float_table=False)
+    demand.subtract(np.array([0, 3]), 1.0)
+    assert demand.placed.tolist() == [[1, 0], [0, 1]]
+    with pytest.raises(ValueError, match="takes 1 per unit placed"):
+        demand.subtract(np.array([0]), 2.0)
+    with pytest.raises(ValueError, match="takes 1 per unit placed"):
+        demand.subtract(np.array([0, 1]), np.array([1.0, 1.0]))

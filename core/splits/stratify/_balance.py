@@ -292,7 +292,10 @@ class _Shortlists:
                 for b in range(k):
                     if b != a and len(members):
                         found[a, b].append(_lowest(members + lo, cost[members, b], keep))
-                        if len(found[a, b]) >= 8:  # the lowest of what is kept so far: the same lowest in the end
+                        # Every 8 blocks, merge to the lowest ``keep`` of what is kept so far (the same lowest in the
+                        # end): a list holds at most 8 x keep units, not keep per block of every row, and a merge
+                        # (a lexsort of 8 x keep) comes once per 8 blocks. 8 is a margin, not a tuned figure.
+                        if len(found[a, b]) >= 8:
                             found[a, b] = [_merged(found[a, b], keep)]
         self.lists = {pair: _merged(parts, keep)[0] for pair, parts in found.items()}
 

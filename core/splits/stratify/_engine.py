@@ -186,13 +186,15 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
         del left
     else:
         assignment, demand = deal(counts, shares, targets, sizes, shuffle, rng, weighted)
+        if order == 2:  # the labels' rows, as Repair takes them (few columns: a small copy)
+            demand = demand[is_label]
     repair = Repair(
         counts=counts, is_label=is_label, sizes=sizes, targets=targets, goal=goal, band=band,
         weighted=weighted, shuffle=shuffle, assignment=assignment, demand=demand,
     )  # fmt: skip
     gaps = repair.cover_rare_columns() if repair.polish() or repair.may_lack(shares) else None
     del demand
-    repair.demand = None  # read only by polish and may_lack: (columns x k) floats freed before the pair polish
+    repair.demand = None  # read only by polish and may_lack: the labels' (labels x k) floats freed before the pair polish
     if order == 2 and not weighted:  # the pairs' own polish; groups already polish every column above
         if many:
             repair.polish_pairs_and_cover(
@@ -218,7 +220,7 @@ def _polish_pairs_of(counts, assignment, shares, rng) -> np.ndarray:
     repair = Repair(
         counts=counts, is_label=columns < n_labels, sizes=np.ones(n_units, dtype=np.int64),
         targets=targets, goal=targets.astype(np.float64), band=0, weighted=False, shuffle=rng.permutation(n_units),
-        assignment=assignment, demand=np.zeros((counts.shape[1], len(shares))),
+        assignment=assignment, demand=np.zeros((n_labels, len(shares))),
     )  # fmt: skip
     repair.polish_pairs_and_cover()
     return repair.assignment

@@ -6,10 +6,12 @@ balance is the same for every split. On delicious (16,105 rows x 983 labels) tha
 of 173,508 pairs; on power-law label sets (a long tail of rare labels) it drops most of them.
 
 :func:`pair_columns` lists every row's pairs and keeps those on enough units, with two plain sorts;
-:func:`canonical_with_pairs` builds 0/1 labels and their pairs in canonical order in one pass. The deal
-of that many columns is :mod:`core.splits.stratify._waves` (columns taken in canonical order, each step
-reading and updating only its batch's entries; on delicious, choosing the column with fewest units
-*still unplaced* instead gave the same pair balance, LPD 8.76e-4 against 8.79e-4 on 3,000 rows).
+:func:`canonical_with_pairs` builds 0/1 labels and their pairs in canonical order (from one array of every
+pair entry on small inputs; past ``_WHOLE_PAIR_ENTRIES``, in two passes: the pairs' units and hashes a part
+of the first labels at a time, then the rows a block at a time). The deal of that many columns is
+:mod:`core.splits.stratify._waves` (columns taken in canonical order, each step reading and updating only
+its batch's entries; on delicious, choosing the column with fewest units *still unplaced* instead gave
+the same pair balance, LPD 8.76e-4 against 8.79e-4 on 3,000 rows).
 """
 
 from __future__ import annotations
@@ -17,16 +19,20 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._blocks import indptr_blocks
+from ._blocks import indptr_blocks, small_dtype
 from ._deal import column_counts
 from ._sorted import entry_hash
 
 __all__ = ["pair_columns", "column_keys", "canonical_with_pairs"]
 
 _HASH_ENTRIES = 1 << 20  # entries hashed at a time for the canonical column order (8 MiB per uint64 array)
-# Up to this many pair entries, the pairs are built from one array of them all (faster); beyond, by parts
-# (:func:`_pair_stats`, :func:`_write_rows`: delicious has 2.7M, the 1M x 10,000 set 11.9M)
+# Up to this many pair entries, the pairs are built from one array of them all (:func:`_canonical_whole`, about
+# twice as fast); beyond, by parts (:func:`_pair_stats`, :func:`_write_rows`). The trade: the whole path peaks at
+# about three int64 words a pair entry, so up to ~96 MiB above the input just under the threshold, whatever the
+# input's own size (delicious: 2.7M pair entries, ~62 MiB, for a 16,105 x 983 input); the parts path peaks at the
+# output and a block (the 1M x 10,000 set: 11.9M pair entries). Both give the same matrix.
 _WHOLE_PAIR_ENTRIES = 1 << 22
+_PARTS = 16  # past _PARTS * _HASH_ENTRIES pair entries, the parts of :func:`_pair_stats` grow, not their number
 
 
 def _quarter() -> int:
@@ -150,8 +156,8 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
     first labels at a time (:func:`_pair_stats`), then the rows are written a block at a time, each row's
     pairs looked up among the kept ones (:func:`_write_rows`). At 1M x 10,000 (11.9M pair entries, 9.07M
     kept) the build's peak is the matrix and a block, not 12M int64 keys and their sorted copy (tracemalloc
-    136 -> 84 MiB, for 1.3 s more CPU). Inputs of up to ``_WHOLE_PAIR_ENTRIES`` pair entries are built from
-    one array of them all (:func:`_canonical_whole`, twice as fast there).
+    136 -> 81 MiB; 2.3 s of CPU, about 1.2 s more than from one array). Inputs of up to
+    ``_WHOLE_PAIR_ENTRIES`` pair entries are built from one array of them all (:func:`_canonical_whole`).
     None when the sort keys do not fit 62 bits (or ``matrix`` is not 0/1).
 
     Examples
@@ -173,11 +179,9 @@ def canonical_with_pairs(matrix: sp.csr_matrix, all_up_to: int, salt: int = 0):
     if n_pair_entries <= _WHOLE_PAIR_ENTRIES:
         return _canonical_whole(matrix, all_up_to, salt, row_bits)
     codes, pair_units, content = _pair_stats(matrix, row_bits, salt, all_up_to)
-    label_units, label_content = column_keys(matrix, salt)
-    columns = np.lexsort((np.r_[label_content, content], np.r_[label_units, pair_units]))
-    del content, label_content, label_units
-    position = np.empty(len(columns), dtype=np.int32 if len(columns) < 2**31 else np.int64)
-    position[columns] = np.arange(len(columns), dtype=position.dtype)
+    columns = _canonical_columns(matrix, salt, pair_units, content)
+    del content
+    position = _positions(columns)
     n_entries = matrix.nnz + int(pair_units.sum())
     del pair_units
     counts = _write_rows(matrix, codes, position, n_entries)
@@ -191,30 +195,17 @@ def _canonical_whole(matrix: sp.csr_matrix, all_up_to: int, salt: int, row_bits:
     n, n_cols = matrix.shape
     keyed = _pair_keys(matrix, row_bits)
     keyed.sort()  # by pair, then row
-    new = np.empty(len(keyed), dtype=bool)  # where a pair's entries start
-    new[:1] = True
-    for start in range(1, len(keyed), _HASH_ENTRIES):
-        stop = min(start + _HASH_ENTRIES, len(keyed))
-        np.not_equal(keyed[start:stop] >> row_bits, keyed[start - 1 : stop - 1] >> row_bits, out=new[start:stop])
+    new = _run_starts(keyed, row_bits)
     pair_units = _run_lengths(new)
     keep = pair_units >= (2 if len(pair_units) > all_up_to else 1)
-    content = np.zeros(len(pair_units), dtype=np.uint64)
-    mask, one = (1 << row_bits) - 1, np.uint64(1 + salt)
-    before = 0  # pairs started before the block
-    quarter = _quarter()  # a quarter block at a time: the hash has several temporaries
-    for start in range(0, len(keyed), quarter):
-        part = slice(start, start + quarter)
-        run = np.cumsum(new[part]) - 1 + before
-        np.add.at(content, run, entry_hash((keyed[part] & mask).astype(np.uint64), one))
-        before = int(run[-1]) + 1
+    content = _run_hashes(keyed, new, len(pair_units), row_bits, salt)
+    mask = (1 << row_bits) - 1
     del new
     kept_units, kept_content = pair_units[keep], content[keep]
     del content
-    label_units, label_content = column_keys(matrix, salt)
-    columns = np.lexsort((np.r_[label_content, kept_content], np.r_[label_units, kept_units]))
-    del kept_content, label_content, label_units  # every array of one entry per pair is freed before the matrix is built
-    position = np.empty(len(columns), dtype=np.int32 if len(columns) < 2**31 else np.int64)
-    position[columns] = np.arange(len(columns), dtype=position.dtype)
+    columns = _canonical_columns(matrix, salt, kept_units, kept_content)
+    del kept_content  # every array of one entry per pair is freed before the matrix is built
+    position = _positions(columns)
     column_bits = max(len(columns) - 1, 1).bit_length()
     n_kept, n_entries = int(kept_units.sum()), matrix.nnz + int(kept_units.sum())
     n_pairs = len(kept_units)
@@ -238,6 +229,20 @@ def _canonical_whole(matrix: sp.csr_matrix, all_up_to: int, salt: int, row_bits:
         keyed[n_kept + start : n_kept + stop] = (rows << column_bits) | position[matrix.indices[start:stop]]
     keyed.sort()  # by row, then position
     return _split_keys(keyed, column_bits, n, len(columns), matrix.data.dtype), columns, n_pairs
+
+
+def _canonical_columns(matrix: sp.csr_matrix, salt: int, pair_units: np.ndarray, pair_content: np.ndarray) -> np.ndarray:
+    """The canonical order of the labels of ``matrix`` then the pairs of ``pair_units`` and ``pair_content``
+    (``columns[i]``: the column at position i), as :func:`column_keys` orders them."""
+    label_units, label_content = column_keys(matrix, salt)
+    return np.lexsort((np.r_[label_content, pair_content], np.r_[label_units, pair_units]))
+
+
+def _positions(columns: np.ndarray) -> np.ndarray:
+    """Each column's position in the order ``columns`` (int32 when it fits)."""
+    position = np.empty(len(columns), dtype=small_dtype(len(columns)))
+    position[columns] = np.arange(len(columns), dtype=position.dtype)
+    return position
 
 
 def _compact(values: np.ndarray, keep: np.ndarray, lengths: np.ndarray) -> None:
@@ -307,8 +312,12 @@ def _pair_stats(matrix: sp.csr_matrix, row_bits: int, salt: int, all_up_to: int)
     """The kept pairs (on two units or more; all of them when there are at most ``all_up_to``) in code order:
     their codes a * L + b, units and content hashes (:func:`column_keys` of their columns).
 
-    The pair entries are made and sorted a part of the first labels at a time, each part about
-    ``_HASH_ENTRIES`` entries (rows read a quarter block at a time); every pair lies in one part.
+    The pair entries are made and sorted a part of the first labels at a time, every pair in one part.
+    A part is cut after the label that brings it to ``max(_HASH_ENTRIES, pair entries // _PARTS)``
+    entries, so there are at most ``_PARTS`` parts past ``_PARTS * _HASH_ENTRIES`` pair entries (each part
+    reads every row, a quarter block at a time: passes bounded, not growing with the data); a part holds
+    fewer entries than that plus its last label's pairs (one label's pairs are never split), as one int64
+    array and its sort; its runs are found and hashed a block at a time (:func:`_run_starts`, :func:`_run_hashes`).
     """
     n, n_cols = matrix.shape
     blocks = indptr_blocks(matrix.indptr, _quarter())
@@ -317,8 +326,9 @@ def _pair_stats(matrix: sp.csr_matrix, row_bits: int, salt: int, all_up_to: int)
         start, stop = int(matrix.indptr[lo]), int(matrix.indptr[hi])
         per_label += np.bincount(matrix.indices[start:stop], weights=_later(matrix, lo, hi), minlength=n_cols).astype(np.int64)
     cumulative = np.cumsum(per_label)
-    cuts = np.unique(np.r_[0, np.searchsorted(cumulative, np.arange(1, 1 + cumulative[-1] // _HASH_ENTRIES) * _HASH_ENTRIES, side="left") + 1, n_cols])
-    mask, one = (1 << row_bits) - 1, np.uint64(1 + salt)
+    size = max(_HASH_ENTRIES, int(cumulative[-1]) // _PARTS)  # entries per part (its last label's pairs aside)
+    ends = np.arange(1, 1 + int(cumulative[-1]) // size) * size
+    cuts = np.unique(np.r_[0, np.searchsorted(cumulative, ends, side="left") + 1, n_cols])
     found, distinct, least = [], 0, 1  # least: units a kept pair needs (2 once there are more than all_up_to pairs)
     for a_lo, a_hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
         size = int(per_label[a_lo:a_hi].sum())
@@ -336,12 +346,9 @@ def _pair_stats(matrix: sp.csr_matrix, row_bits: int, salt: int, all_up_to: int)
             keyed[at : at + len(part)] = part
             at += len(part)
         keyed.sort()  # by pair, then row
-        new = np.empty(len(keyed), dtype=bool)
-        new[:1] = True
-        np.not_equal(keyed[1:] >> row_bits, keyed[:-1] >> row_bits, out=new[1:])
+        new = _run_starts(keyed, row_bits)
         units = _run_lengths(new)
-        content = np.zeros(len(units), dtype=np.uint64)
-        np.add.at(content, np.cumsum(new) - 1, entry_hash((keyed & mask).astype(np.uint64), one))
+        content = _run_hashes(keyed, new, len(units), row_bits, salt)
         codes = keyed[new] >> row_bits
         del keyed, new
         distinct += len(units)
@@ -356,18 +363,47 @@ def _pair_stats(matrix: sp.csr_matrix, row_bits: int, salt: int, all_up_to: int)
     return tuple(np.concatenate([part[i] for part in found]) for i in range(3))
 
 
+def _run_starts(keyed: np.ndarray, row_bits: int) -> np.ndarray:
+    """Where each pair's entries start among the sorted pair keys ``keyed`` (True at its first entry), compared
+    ``_HASH_ENTRIES`` at a time (no shifted copy of the whole)."""
+    new = np.empty(len(keyed), dtype=bool)
+    new[:1] = True
+    for start in range(1, len(keyed), _HASH_ENTRIES):
+        stop = min(start + _HASH_ENTRIES, len(keyed))
+        np.not_equal(keyed[start:stop] >> row_bits, keyed[start - 1 : stop - 1] >> row_bits, out=new[start:stop])
+    return new
+
+
+def _run_hashes(keyed: np.ndarray, new: np.ndarray, n_runs: int, row_bits: int, salt: int) -> np.ndarray:
+    """Per pair (run of ``keyed`` starting where ``new`` is True), the wrapping sum of :func:`entry_hash` (row,
+    1 + ``salt``) over its entries, a quarter block at a time (the hash has several temporaries per entry)."""
+    content = np.zeros(n_runs, dtype=np.uint64)
+    mask, one = (1 << row_bits) - 1, np.uint64(1 + salt)
+    before = 0  # pairs started before the block
+    quarter = _quarter()
+    for start in range(0, len(keyed), quarter):
+        part = slice(start, start + quarter)
+        run = np.cumsum(new[part]) - 1 + before
+        np.add.at(content, run, entry_hash((keyed[part] & mask).astype(np.uint64), one))
+        before = int(run[-1]) + 1
+    return content
+
+
 def _write_rows(matrix: sp.csr_matrix, codes: np.ndarray, position: np.ndarray, n_entries: int) -> sp.csr_matrix:
     """The CSR matrix of every unit's labels and kept pairs (``codes``, sorted) at their ``position``, each row
-    in position order, written a sixteenth of ``_HASH_ENTRIES`` label entries at a time into arrays of the final size."""
+    in position order, written about an eighth of ``_HASH_ENTRIES`` entries (labels and all their pairs) at a
+    time into arrays of the final size (a row of w labels makes w (w + 1) / 2 entries: the blocks are counted
+    in those, so a block of long rows is no bigger than one of short rows)."""
     n, n_cols = matrix.shape
     indptr, indices = matrix.indptr, matrix.indices
     column_bits = max(len(position) - 1, 1).bit_length()
     row_bits = max(n - 1, 1).bit_length()
+    blocks = indptr_blocks(_with_pairs(indptr), max(1, _quarter() // 2))  # before ``out``: its (n + 1) temporary is freed first
     out = np.empty(n_entries, dtype=position.dtype)
     per_row = np.zeros(n + 1, dtype=np.int64)
     pair_position = position[n_cols:]
     written = 0
-    for lo, hi in indptr_blocks(indptr, max(1, _quarter() // 4)):  # a row's pairs: several times its labels
+    for lo, hi in blocks:
         start, stop = int(indptr[lo]), int(indptr[hi])
         rows = np.repeat(np.arange(hi - lo, dtype=np.int64), np.diff(indptr[lo : hi + 1]))
         keys = (rows << column_bits) | position[indices[start:stop]]
@@ -385,6 +421,14 @@ def _write_rows(matrix: sp.csr_matrix, codes: np.ndarray, position: np.ndarray, 
     return sp.csr_matrix((ones, out, per_row), shape=(n, len(position)))
 
 
+def _with_pairs(indptr: np.ndarray) -> np.ndarray:
+    """Row pointers counting each row's labels and pairs: w + w (w - 1) / 2 entries for a row of w labels."""
+    width = np.diff(indptr)
+    width *= width + 1
+    width //= 2
+    return np.r_[0, np.cumsum(width)]
+
+
 def _look_up(table: np.ndarray, needles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where each of ``needles`` is in the sorted ``table`` (0 if absent), and whether it is there. The needles
     are searched in sorted order: a binary search then stays near the last one (6x faster than in random order)."""
@@ -399,7 +443,7 @@ def _look_up(table: np.ndarray, needles: np.ndarray) -> tuple[np.ndarray, np.nda
 def _run_lengths(new: np.ndarray) -> np.ndarray:
     """The lengths of the runs that start where ``new`` is True (``new[0]`` is), as int32 when they fit."""
     starts = np.flatnonzero(new)
-    lengths = np.empty(len(starts), dtype=np.int32 if len(new) < 2**31 else np.int64)
+    lengths = np.empty(len(starts), dtype=small_dtype(len(new)))
     np.subtract(starts[1:], starts[:-1], out=lengths[:-1], casting="unsafe")  # into ``lengths``: no int64 temporary
     lengths[-1:] = len(new) - starts[-1:]
     return lengths
@@ -437,7 +481,7 @@ def _kept(codes: np.ndarray, min_units: int, all_up_to: int | None) -> tuple[np.
         min_units = max(min_units, 2)
     keep = units >= min_units
     column = np.cumsum(keep) - 1
-    column = column.astype(np.int32) if len(column) < 2**31 else column
+    column = column.astype(small_dtype(len(column)))
     return np.repeat(column, units), np.repeat(keep, units), int(keep.sum())
 
 

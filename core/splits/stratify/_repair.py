@@ -71,8 +71,8 @@ class Repair:
         A random rank per unit; breaks the cover's remaining ties.
     assignment : ndarray of int64, shape (n_units,)
         The split of every unit. The repairs change it in place.
-    demand : ndarray, shape (L, k) or (labels, k), or None
-        Per column (or per label only: all that is read) and split, its share minus what the deal gave it
+    demand : ndarray, shape (labels, k), or None
+        Per label (the rows of ``is_label``'s columns) and split, its share minus what the deal gave it
         (stale once the polish ran; read by :meth:`polish` and :meth:`may_lack` only, so it may be dropped after them).
 
     Examples
@@ -105,7 +105,7 @@ class Repair:
         only on the labels (not pairs), until every label is within one unit. Groups are always
         polished on every column and size, then settled to within one unit's size of ``goal``.
         """
-        if not self.weighted and np.abs(self._label_demand()).max(initial=0.0) < 1:
+        if not self.weighted and np.abs(self.demand).max(initial=0.0) < 1:
             return False
         every = self.weighted or bool(self.is_label.all())  # else the labels only: a copy without the pairs
         scored = self.counts if every else self._labels_only()
@@ -170,11 +170,7 @@ class Repair:
         """Whether the deal (before any polish) may have left a label with k units out of a split."""
         totals = column_counts(self.counts.indices, self.counts.shape[1])[self.is_label]
         every = np.ones(len(totals), dtype=bool)
-        return may_lack(totals=totals, is_label=every, demand=self._label_demand(), shares=shares, targets=self.targets)
-
-    def _label_demand(self) -> np.ndarray:
-        """The labels' rows of ``demand`` (which may hold those rows only)."""
-        return self.demand if len(self.demand) != len(self.is_label) else self.demand[self.is_label]
+        return may_lack(totals=totals, is_label=every, demand=self.demand, shares=shares, targets=self.targets)
 
     def cover_rare_columns(self) -> int:
         """Swap a unit in wherever a label with at least k units is missing from a split; the gaps left

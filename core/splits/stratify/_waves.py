@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._blocks import small_dtype
 from ._cover import entries
 from ._deal import batch_quota, column_counts, fill_unlabelled, interleave
 
@@ -39,7 +40,7 @@ _KEY_UNITS = 1 << 16  # units whose deal-order keys are made at a time
 _FLOAT_DEMAND_CELLS = 1 << 21
 
 
-def deal_in_waves(counts, shares, targets, shuffle, rng, sizes=None) -> tuple[np.ndarray, np.ndarray]:
+def deal_in_waves(counts, shares, targets, shuffle, rng, sizes=None) -> tuple[np.ndarray, _Demand]:
     """Place every unit of ``counts`` (columns in canonical order, at least one per unit or none), a wave of
     batches at a time.
 
@@ -99,7 +100,7 @@ def _batches(counts, shuffle, sizes=None) -> tuple[np.ndarray, np.ndarray, np.nd
     (with ``sizes``: their next two, then their count of the batch's column and their size, largest
     first, then ``shuffle``); the batches' columns; where each batch starts among the units (and the end)."""
     indptr, indices = counts.indptr, counts.indices
-    units = _small(np.flatnonzero(np.diff(indptr) > 0), len(indptr))  # int32 when it fits: 4 MiB less a million
+    units = np.flatnonzero(np.diff(indptr) > 0).astype(small_dtype(len(indptr)))  # int32 when it fits: 4 MiB less a million
     units = units[np.lexsort((shuffle[units], *_deal_keys(counts, units, sizes)))]
     first = indices[indptr[units]]
     new = np.r_[True, first[1:] != first[:-1]] if len(units) else np.zeros(0, dtype=bool)
@@ -145,7 +146,7 @@ def _key_of(counts, units, sizes, columns: tuple) -> np.ndarray:
 def _next_conflict(counts, columns) -> np.ndarray:
     """Per batch, the first later batch whose column one of its units holds (len(columns) if none)."""
     n_units = counts.shape[0]
-    position = _small(np.full(counts.shape[1], -1, dtype=np.int64), len(columns) + 1)  # int32 when it fits
+    position = np.full(counts.shape[1], -1, dtype=small_dtype(len(columns)))  # int32 when it fits
     position[columns] = np.arange(len(columns))
     limit = np.full(len(columns), len(columns), dtype=position.dtype)
     indptr, indices = counts.indptr, counts.indices
@@ -157,11 +158,6 @@ def _next_conflict(counts, columns) -> np.ndarray:
         later = held > owner
         np.minimum.at(limit, owner[later], held[later])
     return limit
-
-
-def _small(values: np.ndarray, bound: int) -> np.ndarray:
-    """Integer ``values`` below ``bound`` as int32 when it fits (the same values in half the memory)."""
-    return values.astype(np.int32) if bound < 2**31 else values
 
 
 def _wave_end(first: int, limit: np.ndarray, starts: np.ndarray, room: float) -> int:
@@ -190,7 +186,7 @@ class _Demand:
             self.scale = 1.0 / np.maximum(self.totals, 1.0)
             return
         self.table = None
-        self.totals = totals.astype(np.int32) if totals.max(initial=0) < 2**31 else totals
+        self.totals = totals.astype(small_dtype(int(totals.max(initial=0))))
         self.placed = np.zeros((len(totals), len(shares)), dtype=self.totals.dtype)
 
     @property
@@ -214,10 +210,13 @@ class _Demand:
         return whole if dtype is None else whole.astype(dtype)
 
     def subtract(self, cells: np.ndarray, values) -> None:
-        """Take ``values`` (1.0 per single row) from the flat (column * k + split) ``cells``."""
+        """Take ``values`` (1.0 per single row) from the flat (column * k + split) ``cells``; without the float
+        table only 1 per cell (placed counts), anything else raises ValueError."""
         if self.table is not None:
             np.subtract.at(self.table.reshape(-1), cells, values)
         else:
+            if np.ndim(values) or values != 1:
+                raise ValueError(f"the int32 demand takes 1 per unit placed, not {values!r}; counts above 1 need float_table=True.")
             np.add.at(self.placed.reshape(-1), cells, self.placed.dtype.type(1))  # of its own type: numpy's fast path
 
     def _rows(self, totals: np.ndarray, placed: np.ndarray) -> np.ndarray:
@@ -226,8 +225,8 @@ class _Demand:
         While the value is 1 or more, taking 1.0 is exact (a float of at least 1 is a multiple of its
         spacing, and so is 1.0): up to ``floor(total * share)`` units placed, one subtraction gives the
         same float, and it is not negative. Past that (a split given more than its share: the value is
-        negative) the steps below 1 may round, so they are taken one at a time from ``total * share``'s
-        fraction.
+        negative) a step may round, but only where it crosses a power of two (:func:`_minus_ones`), so the
+        rest is taken from ``total * share``'s fraction a stretch between powers of two at a time.
         """
         start = totals[:, None] * self.shares if np.ndim(totals) else totals * self.shares
         value = start - placed
@@ -235,13 +234,33 @@ class _Demand:
         if len(late):
             begin = start.reshape(-1)[late]
             whole = np.floor(begin)
-            fraction, rest = begin - whole, placed.reshape(-1)[late] - whole
-            while (rest > 0).any():
-                more = rest > 0
-                fraction[more] -= 1.0
-                rest[more] -= 1
-            value.reshape(-1)[late] = fraction
+            value.reshape(-1)[late] = _minus_ones(begin - whole, placed.reshape(-1)[late] - whole)
         return value
+
+
+def _minus_ones(value: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """``value`` less 1.0 ``times`` times (whole float counts), as floats subtracting one at a time give it, in
+    about log2(``times``) passes.
+
+    A negative value of magnitude in [2^m, 2^(m+1)) is a multiple of its spacing, and so is 1.0: taking 1.0 is
+    exact, as is taking j at once, while the magnitude stays within 2^(m+1). Only the step that crosses 2^(m+1)
+    (or one from a value in [0, 1)) may round: that one is taken alone. Each pass then doubles the magnitude.
+
+    Examples
+    --------
+    >>> _minus_ones(np.array([0.1]), np.array([5.0])).tolist() == [0.1 - 1.0 - 1.0 - 1.0 - 1.0 - 1.0]
+    True
+    """
+    value, rest = value.copy(), times.copy()
+    more = np.flatnonzero(rest > 0)
+    while len(more):
+        now = value[more]
+        room = np.floor(np.ldexp(1.0, np.frexp(now)[1]) - np.abs(now))  # whole steps to the power of two above: exact
+        step = np.minimum(np.where(now > 0, 1.0, np.maximum(room, 1.0)), rest[more])
+        value[more] = now - step
+        rest[more] -= step
+        more = more[rest[more] > 0]
+    return value
 
 
 class _State:
