@@ -120,6 +120,19 @@ def test_stratified_beyond_exact_rows_gives_the_in_memory_sizes_and_each_label_s
     _check_scores_equal(df, result.diagnosis, got)
 
 
+def test_a_label_column_of_large_integers_splits_beyond_exact_rows(client, tmp_path):
+    """Two label values near 3e9 (a small range of values int32 cannot hold) failed pass 1 on the workers."""
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"big": rng.choice([3_000_000_001, 3_000_000_002], 2_000),
+                       **{f"y{i}": (rng.random(2_000) < 0.3).astype(np.int8) for i in range(29)}})
+    folder = write_parquet(df, tmp_path / "rows")
+    tasks = (Task("big", ("big",), "multiclass"), Task("ys", tuple(f"y{i}" for i in range(29)), "multilabel"))
+    config = SplitConfig(seed=2)
+    split_dataset(folder, tasks, config, tmp_path / "out", client=client, exact_rows=0, checks=())
+    got = pd.Series(assignment(tmp_path / "out"))
+    assert got.value_counts().reindex(config.split_names).tolist() == largest_remainder(2_000, config.shares).tolist()
+
+
 def test_random_cuts_the_largest_remainder_sizes(client, data, tmp_path):
     df, folder = data
     config = SplitConfig(strategy="random", fractions={"train": 0.6, "val": 0.25, "test": 0.15}, seed=1)

@@ -69,8 +69,8 @@ def _digits(frame: pd.DataFrame, columns, edges: dict) -> list[tuple[np.ndarray,
 def mixed_codes(frame: pd.DataFrame, columns, edges: dict | None = None) -> np.ndarray:
     """One integer per row: the columns' codes in mixed radix (a column of ``edges`` as its quantile bin).
 
-    int32 when the radices' product stays below 2**31 (20 binary labels and a 5-bin target: 2**20 x 7),
-    else int64, renumbered whenever the product nears 2**62. A small-integer column (0/1 labels) is added
+    int32 when the radices' product stays below 2**31 (20 binary labels and a 5-bin target: 2**20 x 7) and
+    every small-integer column's values fit in int32, else int64, renumbered whenever the product nears 2**62. A small-integer column (0/1 labels) is added
     in place, without a code array of its own.
 
     Examples
@@ -81,10 +81,7 @@ def mixed_codes(frame: pd.DataFrame, columns, edges: dict | None = None) -> np.n
     [1, 6]
     """
     digits = _digits(frame, columns, edges or {})
-    total = 1
-    for _, _, radix in digits:
-        total *= radix
-    key = np.zeros(len(frame), dtype=np.int32 if total < _INT32 else np.int64)
+    key = np.zeros(len(frame), dtype=np.int32 if _fits_int32(digits) else np.int64)
     bound = 1
     for codes, low, radix in digits:
         if bound * radix >= 1 << 62:
@@ -96,6 +93,17 @@ def mixed_codes(frame: pd.DataFrame, columns, edges: dict | None = None) -> np.n
             key -= low
         bound *= radix
     return key
+
+
+def _fits_int32(digits) -> bool:
+    """Whether the mixed-radix key and every small-integer column's lowest and highest value fit in int32
+    (a column of values near 3e9 with a range of 2 has a small radix but values int32 cannot subtract)."""
+    total = 1
+    for _, low, radix in digits:
+        total *= radix
+        if not -_INT32 <= low <= low + radix - 1 < _INT32:
+            return False
+    return total < _INT32
 
 
 def _small_range(values: pd.Series) -> tuple[int, int] | None:
