@@ -133,6 +133,21 @@ def test_a_label_column_of_large_integers_splits_beyond_exact_rows(client, tmp_p
     assert got.value_counts().reindex(config.split_names).tolist() == largest_remainder(2_000, config.shares).tolist()
 
 
+@pytest.mark.parametrize(("group", "exact_rows"), [(None, 2_000_000), (None, 0), ("g", 0)])
+def test_130_folds_are_written_and_read_back(client, data, tmp_path, group, exact_rows):
+    """Split codes were one signed byte: beyond 127 splits they wrapped (an ArrowIndexError on write)."""
+    df, folder = data
+    config = SplitConfig(strategy="stratified", n_folds=130, group_column=group, seed=3)
+    split_dataset(folder, TASKS, config, tmp_path / "out", client=client, exact_rows=exact_rows, checks=())
+    got = pd.Series(assignment(tmp_path / "out"))
+    assert set(got) == set(config.split_names)
+    if group is None:
+        assert got.value_counts().reindex(config.split_names).tolist() == largest_remainder(
+            len(df), config.shares).tolist()
+    if exact_rows > 0:
+        assert (got.to_numpy() == _in_memory(df, config)).all()
+
+
 def test_random_cuts_the_largest_remainder_sizes(client, data, tmp_path):
     df, folder = data
     config = SplitConfig(strategy="random", fractions={"train": 0.6, "val": 0.25, "test": 0.15}, seed=1)

@@ -43,6 +43,7 @@ from ._client import run_pass
 from ._groups import flipped
 from ._parts import Solution
 from ._settle import mixed_keys, settle_rows
+from ._solve import code_dtype
 
 __all__ = ["SHARDS", "BATCH_GROUPS", "group_keys", "hashed_rows", "shard_table", "distinct_columns", "batches", "solve_batch",
            "shard_back", "rows_codes", "deal_group_table"]
@@ -123,13 +124,13 @@ def _n_groups(table: dict) -> int:
 
 def solve_batch(tables: list, shares: np.ndarray, seed: int, batch: int, order: int) -> list[np.ndarray]:
     """The in-memory solver on a batch of shards' groups (their minority-side label counts), in the order of
-    their seeded hashes: per shard, its groups' splits (int8, indices into ``shares``) and rows."""
+    their seeded hashes: per shard, its groups' splits (:func:`code_dtype`, indices into ``shares``) and rows."""
     keys = np.concatenate([t["keys"] for t in tables])
     rank = np.argsort(mixed_keys(keys, seed), kind="stable")
     counts = sp.vstack([t["counts"] for t in tables], format="csr")[rank]
     sizes = np.concatenate([t["sizes"] for t in tables])[rank]
     part = stratify(counts, shares, rng=np.random.default_rng([seed, batch]), sizes=sizes, order=order)
-    split = np.empty(len(rank), dtype=np.int8)
+    split = np.empty(len(rank), dtype=code_dtype(len(shares)))
     split[rank] = part
     bounds = np.cumsum([0] + [len(t["keys"]) for t in tables])
     return [(split[bounds[i]:bounds[i + 1]], tables[i]["sizes"].astype(np.int32)) for i in range(len(tables))]
@@ -143,7 +144,7 @@ def shard_back(table: dict, split: np.ndarray) -> list[np.ndarray]:
 
 def rows_codes(order: np.ndarray, pieces: list) -> np.ndarray:
     """A partition's rows' splits, in row order, from the pieces the shards handed back (in shard order)."""
-    codes = np.empty(len(order), dtype=np.int8)
+    codes = np.empty(len(order), dtype=pieces[0].dtype if pieces else np.int8)
     codes[order] = np.concatenate(pieces) if pieces else np.zeros(0, np.int8)
     return codes
 
@@ -240,7 +241,7 @@ def deal_group_table(client, states, plan, offsets, matrix, set_rows, to_global,
     settle_rows(split, sizes, _targets(sizes, shares))
     if config.n_folds:  # as the in-memory stratified split: a fold left empty by a tiny table takes a unit
         split = fill_empty_splits(split, sizes, shares)
-    split = split.astype(np.int8)
+    split = split.astype(code_dtype(len(config.split_names)))
     bounds = dict(zip(shards, np.cumsum([0] + [groups[b] for b in shards])[:-1], strict=True))
     back = {b: client.submit(shard_back, tables[b], split[bounds[b]:bounds[b] + groups[b]], pure=False)
             for b in shards}

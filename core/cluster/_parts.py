@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import DataError
 from ..splits import EXCLUDED, SplitConfig, is_fold, split
 from ._rows import local_rank
-from ._solve import place
+from ._solve import code_dtype, place
 
 __all__ = ["Plan", "times_of", "join_part", "time_pieces", "early_rows"]
 
@@ -135,7 +135,7 @@ def placed(codes: np.ndarray, rank: np.ndarray, to_global: np.ndarray, before: n
     spot += start[codes]
     spot %= rows[codes]
     bounds = np.ascontiguousarray(solution.cumulative[to_global].astype(np.uint64).T)  # (k, local sets)
-    code = np.zeros(codes.size, dtype=np.int8 if len(bounds) < 127 else np.int64)
+    code = np.zeros(codes.size, dtype=np.int8 if len(bounds) <= np.iinfo(np.int8).max else np.int64)
     for bound in bounds[:-1]:  # the split whose stretch holds the place: the bounds it has passed
         code += spot >= bound[codes]
     return code.astype(np.int64)
@@ -239,8 +239,9 @@ def _write(state, frame, number, offset, plan, names, codes, out: Path, all_colu
         table = {"row": pa.array(offset + np.arange(n, dtype=np.int64))}
         if plan.id_column is not None:
             table[plan.id_column] = pa.Array.from_pandas(state["keep"][plan.id_column])
-        # dictionary-encoded: one byte per row on disk, read back as a category of split names
-        table["split"] = pa.DictionaryArray.from_arrays(pa.array(position.astype(np.int8)), pa.array(categories))
+        # dictionary-encoded: one byte per row on disk (two beyond 127 splits), read back as a category of split names
+        indices = pa.array(position.astype(code_dtype(len(categories))))
+        table["split"] = pa.DictionaryArray.from_arrays(indices, pa.array(categories))
         arrow = pa.table(table)
         # the row numbers count up by one: delta-encoded they take almost nothing
         # (no statistics of the split names: a fifth of the write's time, and no reader filters on them)

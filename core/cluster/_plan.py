@@ -24,7 +24,7 @@ from ._client import run_pass
 from ._group_deal import deal_group_table
 from ._groups import group_table, solve_groups
 from ._parts import Solution
-from ._solve import set_split_counts, walk_of
+from ._solve import code_dtype, set_split_counts, walk_of
 from ._summarise import CHECKS, merged_counts, plan_options, say, summarise
 
 __all__ = ["EXACT_ROWS", "plan_and_solve", "scatter"]
@@ -147,7 +147,7 @@ def _solve_rows(client, states, per_part, sets, config, n, watch):
     shares = config.shares
     part = stratify(sets.matrix[of_row], shares[shares > 0], rng=np.random.default_rng(config.seed),
                     order=config.order)
-    code = np.flatnonzero(shares > 0)[np.asarray(part, dtype=np.int64)].astype(np.int8)
+    code = np.flatnonzero(shares > 0)[np.asarray(part, dtype=np.int64)].astype(code_dtype(len(shares)))
     bounds = np.cumsum(np.concatenate([[0], n]))
     return Solution(kind="rows", names=config.split_names), [code[bounds[i]:bounds[i + 1]] for i in range(len(n))]
 
