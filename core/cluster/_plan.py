@@ -63,7 +63,7 @@ def plan_and_solve(client, data, tasks, config, features, progress, watch, notes
     offsets = np.cumsum(n) - n
     extra = [None] * len(n)
     batched = grouped is not None and strategy.stratifies and not strategy.by_time and int(n.sum()) > exact_rows
-    if not batched:  # the batched group split solves on the workers, not here
+    if grouped is None:  # (a group split first makes its group table, then solves it on the client or the workers)
         say(progress, 0.35, "Solving on the client")
     if strategy.given:
         values = merged_counts(got, "splits")
