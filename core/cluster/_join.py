@@ -34,7 +34,13 @@ __all__ = ["join", "diagnosis_of"]
 
 def _scatter_same(client, extra: list) -> list:
     """``extra`` with one object shared by every partition (the rows without a group) scattered once (not futures,
-    nor a single partition's own object); each partition's own arrays scattered."""
+    nor a single partition's own object); each partition's own arrays scattered to two workers.
+
+    Scattered data cannot be recomputed: a killed worker's copy is lost, so each partition's arrays are kept on
+    two workers (not on every worker: that grew with workers x partitions), and a retried join task reads the
+    other copy. On a one-worker cluster there is no other copy: a worker lost mid-join fails the split with an
+    error (the output folder is never presented as done); split again.
+    """
     from distributed import Future
 
     if len(extra) > 1 and all(e is extra[0] for e in extra) and extra[0] is not None \
@@ -43,9 +49,13 @@ def _scatter_same(client, extra: list) -> list:
         return [future] * len(extra)
     if extra and all(isinstance(e, (np.ndarray, tuple)) for e in extra):
         # each partition's own arrays (its label sets' global index and earlier rows: ~18 MiB at 100M rows) go to
-        # the workers directly, not inside the graph through the scheduler; to every worker, so that a worker lost
+        # the workers directly, not inside the graph through the scheduler; on two workers, so that a worker lost
         # mid-join loses no data the retried task needs
-        return client.scatter(list(extra), broadcast=True, hash=False)
+        futures = client.scatter(list(extra), hash=False)
+        workers = len(client.scheduler_info()["workers"])
+        if workers > 1:
+            client.replicate(futures, n=min(2, workers))
+        return futures
     return extra
 
 
