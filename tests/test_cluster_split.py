@@ -148,6 +148,21 @@ def test_130_folds_are_written_and_read_back(client, data, tmp_path, group, exac
         assert (got.to_numpy() == _in_memory(df, config)).all()
 
 
+@pytest.mark.parametrize("kind", ["Int64", "leading zeros", "zoned time"])
+def test_the_id_column_reads_back_as_written(client, tmp_path, kind):
+    """The split was written by pyarrow without pandas' metadata: a nullable Int64 id read back as float64."""
+    df = frame(400, seed=4)
+    ids = {"Int64": pd.array([None, *range(1, 400)], dtype="Int64"),
+           "leading zeros": [f"{i:05d}" for i in range(400)],
+           "zoned time": pd.date_range("2026-01-01", periods=400, freq="h", tz="Europe/Paris")}[kind]
+    df["key"] = ids
+    folder = write_parquet(df, tmp_path / "rows", parts=2)
+    config = SplitConfig(seed=1, id_column="key")
+    split_dataset(folder, TASKS, config, tmp_path / "out", client=client, checks=())
+    back = pd.read_parquet(tmp_path / "out" / "assignment").sort_values("row")["key"].reset_index(drop=True)
+    pd.testing.assert_series_equal(back, df["key"], check_names=False)
+
+
 def test_random_cuts_the_largest_remainder_sizes(client, data, tmp_path):
     df, folder = data
     config = SplitConfig(strategy="random", fractions={"train": 0.6, "val": 0.25, "test": 0.15}, seed=1)

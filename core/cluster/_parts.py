@@ -236,13 +236,14 @@ def _write(state, frame, number, offset, plan, names, codes, out: Path, all_colu
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = {"row": pa.array(offset + np.arange(n, dtype=np.int64))}
+        table = {"row": offset + np.arange(n, dtype=np.int64)}
         if plan.id_column is not None:
-            table[plan.id_column] = pa.Array.from_pandas(state["keep"][plan.id_column])
+            table[plan.id_column] = state["keep"][plan.id_column].reset_index(drop=True)
         # dictionary-encoded: one byte per row on disk (two beyond 127 splits), read back as a category of split names
-        indices = pa.array(position.astype(code_dtype(len(categories))))
-        table["split"] = pa.DictionaryArray.from_arrays(indices, pa.array(categories))
-        arrow = pa.table(table)
+        table["split"] = pd.Categorical.from_codes(position.astype(code_dtype(len(categories))), categories)
+        # from pandas: the schema keeps pandas' metadata, so an id reads back as written (a nullable Int64 with
+        # its missing values, a zone-aware time), not as float64 or in UTC
+        arrow = pa.Table.from_pandas(pd.DataFrame(table, copy=False), preserve_index=False)
         # the row numbers count up by one: delta-encoded they take almost nothing
         # (no statistics of the split names: a fifth of the write's time, and no reader filters on them)
         pq.write_table(arrow, out / name, use_dictionary=[c for c in arrow.column_names if c != "row"],
