@@ -163,3 +163,12 @@ def test_the_cluster_package_imports_without_torch():
     code = "import sys, core.cluster; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_the_plans_counts_must_add_up_to_the_joins_sizes():
+    from core.cluster._join import planned_counts
+
+    solution = Solution(kind="sets", names=("a", "b"), cumulative=np.array([[2, 4], [3, 6]]))
+    assert planned_counts(solution, np.array([1, 5, 5])).sum() == 10
+    with pytest.raises(RuntimeError, match=r"placed \[5, 4\] rows per split but the plan dealt \[5, 5\]"):
+        planned_counts(solution, np.array([0, 5, 4]))

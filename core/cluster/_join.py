@@ -29,7 +29,7 @@ from ._parts import early_rows, join_part
 from ._plan import scatter
 from ._read import lazy_table, partitions
 
-__all__ = ["join", "diagnosis_of"]
+__all__ = ["join", "diagnosis_of", "planned_counts"]
 
 
 def _scatter_same(client, extra: list) -> list:
@@ -162,7 +162,7 @@ def diagnosis_of(config, plan, solution, stats, reduced, sets, per_part, notes) 
     sizes = np.sum([s["sizes"] for s in stats], axis=0)
     counts = np.zeros((len(sets.keys) if sets is not None else 0, k), dtype=np.int64)
     if sets is not None and solution.kind == "sets" and solution.by_labels:  # the join placed exactly these
-        counts = np.diff(solution.cumulative, axis=1, prepend=0).astype(np.int64)
+        counts = planned_counts(solution, sizes)
     elif sets is not None:
         for (to_global, _), s in zip(per_part, stats, strict=True):
             np.add.at(counts, to_global, s["cells"][:, 1:])
@@ -202,6 +202,24 @@ def diagnosis_of(config, plan, solution, stats, reduced, sets, per_part, notes) 
         if note:
             notes.append(note)
     return build_diagnosis(config, names, sizes, sets, counts, check_frame(results), notes)
+
+
+def planned_counts(solution, sizes: np.ndarray) -> np.ndarray:
+    """The rows per (label set, split) the plan dealt, checked against the rows per split the join counted
+    (``sizes``: excluded first); the scores come from the first, the sizes from the second.
+
+    Examples
+    --------
+    >>> from core.cluster._parts import Solution
+    >>> solution = Solution(kind="sets", names=("a", "b"), cumulative=np.array([[2, 4], [3, 6]]))
+    >>> planned_counts(solution, np.array([0, 5, 5])).tolist()
+    [[2, 2], [3, 3]]
+    """
+    counts = np.diff(solution.cumulative, axis=1, prepend=0).astype(np.int64)
+    if not np.array_equal(counts.sum(axis=0), sizes[1:]):
+        raise RuntimeError(f"The join placed {sizes[1:].tolist()} rows per split but the plan dealt "
+                           f"{counts.sum(axis=0).tolist()}; the label sets drifted between passes, split again.")
+    return counts
 
 
 def _rare_note(sets: LabelSets, counts: np.ndarray, config: SplitConfig, names) -> str | None:
