@@ -172,3 +172,15 @@ def test_the_plans_counts_must_add_up_to_the_joins_sizes():
     assert planned_counts(solution, np.array([1, 5, 5])).sum() == 10
     with pytest.raises(RuntimeError, match=r"placed \[5, 4\] rows per split but the plan dealt \[5, 5\]"):
         planned_counts(solution, np.array([0, 5, 4]))
+
+
+def test_one_first_met_and_one_by_label_sets_decision():
+    """first_met lives in _labels (which _rows and the task-by-task encoding use); whether the join placed rows by
+    label set is one Solution property (the diagnosis and the join's counts asked it separately)."""
+    from core.cluster import _labels, _rows
+
+    assert _rows.first_met is _labels.first_met
+    cumulative = np.array([[1, 2]])
+    assert Solution(kind="sets", names=("a", "b"), cumulative=cumulative).by_label_sets
+    assert not Solution(kind="sets", names=("a", "b"), cumulative=cumulative, by_labels=False).by_label_sets
+    assert not Solution(kind="rows", names=("a", "b")).by_label_sets

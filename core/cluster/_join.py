@@ -161,7 +161,7 @@ def diagnosis_of(config, plan, solution, stats, reduced, sets, per_part, notes) 
     k = len(names)
     sizes = np.sum([s["sizes"] for s in stats], axis=0)
     counts = np.zeros((len(sets.keys) if sets is not None else 0, k), dtype=np.int64)
-    if sets is not None and solution.kind == "sets" and solution.by_labels:  # the join placed exactly these
+    if sets is not None and solution.by_label_sets:  # the join placed exactly these
         counts = planned_counts(solution, sizes)
     elif sets is not None:
         for (to_global, _), s in zip(per_part, stats, strict=True):

@@ -19,10 +19,24 @@ import scipy.sparse as sp
 from ..errors import DataError
 from ..tasks import Task, bin_name, encode_tasks, label_name
 
-__all__ = ["LabelSets", "label_columns", "label_keys", "bin_codes", "sampled_edges", "encode_sets"]
+__all__ = ["LabelSets", "label_columns", "label_keys", "bin_codes", "sampled_edges", "encode_sets", "first_met"]
 
 _COMPARED = 16  # up to this many inner bin edges a value's bin is counted by comparisons
 _BRACKETS = (0.002, 0.02, 0.2, None)  # widths around the rough quantiles tried before reading all values
+
+
+def first_met(codes: np.ndarray) -> np.ndarray:
+    """Where each code first occurs, for codes numbered in the order first met (as ``pandas.factorize`` gives).
+
+    Examples
+    --------
+    >>> first_met(np.array([0, 1, 0, 2, 1])).tolist()
+    [0, 1, 3]
+    """
+    if codes.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    running = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.concatenate([[True], running[1:] > running[:-1]]))
 
 
 def label_columns(tasks: Sequence[Task]) -> list[str]:
@@ -221,8 +235,7 @@ def _encoded_by_task(frame: pd.DataFrame, tasks: Sequence[Task], n_bins: int):
             row_of, _ = pd.factorize(frame[columns[0]], use_na_sentinel=False)
         else:  # numbered in the order first met, missing values a value of their own
             row_of = frame[columns].groupby(columns, dropna=False, sort=False).ngroup().to_numpy()
-        running = np.maximum.accumulate(row_of)  # numbered first met: a row of a new value raises the maximum
-        first = np.flatnonzero(np.concatenate([[True], running[1:] > running[:-1]]))
+        first = first_met(row_of)
         distinct = frame[columns].iloc[first].reset_index(drop=True)
         encoded = encode_tasks(distinct, [task], n_bins)
         blocks.append(sp.csr_matrix(encoded.matrix)[row_of])

@@ -70,6 +70,11 @@ class Solution:
     groups: int | None = None  # rows dealt by whole groups of ``column`` (kind "rows"): how many groups
     walk: tuple | None = None  # sets: each set's walk (:func:`core.cluster._solve.walk_of`), made once
 
+    @property
+    def by_label_sets(self) -> bool:
+        """Rows placed by label set and rank: the plan's counts per (label set, split) are the join's exactly."""
+        return self.kind == "sets" and self.by_labels
+
 
 def _codes(state: dict, offset: int, plan: Plan, solution: Solution, extra) -> np.ndarray:
     """Each row's split code, from what pass 1 kept of the partition (``state``)."""
@@ -158,7 +163,7 @@ def join_part(state: dict, frame: pd.DataFrame | None, number: int, offset: int,
         _write(state, frame, number, offset, plan, solution.names, codes, Path(out), all_columns)
     result: dict = {"n": n, "sizes": np.bincount(codes + 1, minlength=k + 1)}  # [excluded, split 0, ..]
     kept = codes >= 0
-    if "sets" in state and not (solution.kind == "sets" and solution.by_labels):
+    if "sets" in state and not solution.by_label_sets:
         # rows per (local set, split), column 0: excluded (a split by label sets has them: its solution's counts)
         cells = state["sets"].astype(np.int64) * (k + 1) + codes + 1
         result["cells"] = np.bincount(cells, minlength=state["n_sets"] * (k + 1)).reshape(-1, k + 1)

@@ -21,10 +21,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._labels import bin_codes, key_hashes
+from ._labels import bin_codes, first_met, key_hashes
 
 __all__ = ["read_part", "small_of", "sample_of", "bracket_of", "regression_values", "samples_of", "with_rank",
-           "local_rank", "column_codes", "mixed_codes", "first_met"]
+           "local_rank", "column_codes", "mixed_codes"]
 
 SAMPLE = 20_000  # regression values per partition for the rough quantiles that bracket the exact ones
 _INT32 = 1 << 31
@@ -114,20 +114,6 @@ def _small_range(values: pd.Series) -> tuple[int, int] | None:
     numbers = values.to_numpy()
     low, high = int(numbers.min()), int(numbers.max())
     return (low, high - low + 1) if high - low < 1 << 20 else None
-
-
-def first_met(codes: np.ndarray) -> np.ndarray:
-    """Where each code first occurs, for codes numbered in the order first met (as ``pandas.factorize`` gives).
-
-    Examples
-    --------
-    >>> first_met(np.array([0, 1, 0, 2, 1])).tolist()
-    [0, 1, 3]
-    """
-    if codes.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    running = np.maximum.accumulate(codes)
-    return np.flatnonzero(np.concatenate([[True], running[1:] > running[:-1]]))
 
 
 def local_rank(codes: np.ndarray, n_codes: int) -> np.ndarray:

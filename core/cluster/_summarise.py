@@ -61,8 +61,7 @@ def summarise(client, data, tasks, config, plan_options, progress, watch, rank_b
     states = client.compute([dask.delayed(read_part)(part, plan) for part in partitions(data, columns)])
     got = run_pass(client, [client.submit(small_of, s, pure=False) for s in states], watch)
     n = np.array([g["n"] for g in got], dtype=np.int64)
-    if n.sum() == 0:
-        raise DataError("The data has no rows; give a table with at least one row.")
+    _some_rows(int(n.sum()))
     if plan.label_columns and rank_beyond is not None and int(n.sum()) > rank_beyond:
         states = [client.submit(with_rank, s, pure=False) for s in states]  # not waited for: the client merges
     sets, per_part = None, None
@@ -71,6 +70,11 @@ def summarise(client, data, tasks, config, plan_options, progress, watch, rank_b
         sets, per_part = merge_sets([g["sets"] for g in got], tasks, plan.edges, config.n_bins,
                                     list(plan.label_columns), [g["keys"] for g in got])
     return plan, got, n, sets, per_part, states
+
+
+def _some_rows(n: int) -> None:
+    if n == 0:
+        raise DataError("The data has no rows; give a table with at least one row.")
 
 
 def regression_edges(client, data, plan, progress, watch) -> dict:
@@ -87,8 +91,7 @@ def regression_edges(client, data, plan, progress, watch) -> dict:
     columns = list(plan.regression)
     values = client.compute([dask.delayed(regression_values)(part, columns) for part in partitions(data, columns)])
     samples = run_pass(client, [client.submit(samples_of, v, columns, pure=False) for v in values], watch)
-    if sum(s["n"] for s in samples) == 0:
-        raise DataError("The data has no rows; give a table with at least one row.")
+    _some_rows(sum(s["n"] for s in samples))
     edges = {}
     for column in columns:
 
