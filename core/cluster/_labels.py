@@ -21,7 +21,10 @@ from ..tasks import Task, bin_name, encode_tasks, label_name
 
 __all__ = ["LabelSets", "label_columns", "label_keys", "bin_codes", "sampled_edges", "encode_sets", "first_met"]
 
-_COMPARED = 16  # up to this many inner bin edges a value's bin is counted by comparisons
+# up to this many inner bin edges a value's bin is counted by comparisons (one pass a edge): on 2M floats, CPU ms
+# (medians of 5, loaded machine, 2026-12-07): 4 edges (5 bins, the default) 7 against searchsorted's 32, 16 edges
+# 26 against 51, 32 edges 51 against 63; searchsorted overtakes between 32 and 48 edges (48: 77 against 72)
+_COMPARED = 16
 _BRACKETS = (0.002, 0.02, 0.2, None)  # widths around the rough quantiles tried before reading all values
 
 
@@ -58,7 +61,7 @@ def bin_codes(values: pd.Series, edges: np.ndarray) -> np.ndarray:
     """
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     inner = np.asarray(edges, dtype=np.float64)[1:-1]
-    if inner.size <= _COMPARED:  # the edges a value reaches, counted: ~10x faster than searchsorted on 2M rows
+    if inner.size <= _COMPARED:  # the edges a value reaches, counted: ~4x faster than searchsorted at 5 bins
         codes = np.zeros(numbers.size, dtype=np.int64)
         for edge in inner:
             codes += numbers >= edge

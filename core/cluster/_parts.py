@@ -38,7 +38,7 @@ class Plan:
     check_groups: bool = True  # the join pass reduces the group check
     check_time: bool = True  # the join pass counts rows per time value and split
     check_duplicates: bool = True  # asked for (it runs when there are feature columns)
-    regression: tuple[str, ...] = ()  # label columns binned on their exact quantiles (edges known after pass 1)
+    regression: tuple[str, ...] = ()  # label columns binned on their exact quantiles (edges found before pass 1)
     keep: tuple[str, ...] = ()  # columns pass 1 keeps on the worker for later passes (group, time, id, split)
 
 

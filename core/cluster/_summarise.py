@@ -80,8 +80,9 @@ def _some_rows(n: int) -> None:
 def regression_edges(client, data, plan, progress, watch) -> dict:
     """Each regression column's exact bin edges (:func:`core.cluster._labels.sampled_edges`), before pass 1.
 
-    One pass reads the regression columns alone (a float a row: a small share of pass 1's bytes) and keeps
-    them on the workers for the bracketing passes; so pass 1 bins them as it makes the label sets.
+    One pass reads the regression columns alone (a float a row: from Parquet a small share of pass 1's bytes;
+    from CSV globs every file is parsed whole once more) and keeps them on the workers for the bracketing
+    passes; so pass 1 bins them as it makes the label sets.
     """
     import dask
 
