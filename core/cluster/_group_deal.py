@@ -10,10 +10,8 @@ and the in-memory solver runs on batches of about ``BATCH_GROUPS`` groups there,
    hash of their values, is split by :func:`core.splits.stratify.stratify` with the config's shares on a
    worker (:func:`solve_batch`), on the distinct minority-side columns (:func:`distinct_columns`): a
    binary task's other class is a group's rows minus these, balanced with the sizes; half the solver's
-   time at 500,000 groups. Every batch is balanced, so their sum is; measured end to end
-   (``bench/results/dask.md``): at 100M rows (5,000,000 groups, 32 batches) LD 0.063 and LD over the 20
-   positive labels 1.5e-06, against 0.138 and 1.25e-04 for the solver on the whole table on the client; at
-   10M rows (500,000 groups, 8 batches) 0.252 and 5.4e-06 against 0.329 and 1.4e-04.
+   time at 500,000 groups. Every batch is balanced, so their sum is; the LD measured end to end at 10M and
+   100M rows, against the solver on the whole table on the client, is in ``bench/results/dask.md``.
 3. The client gathers each group's (rows, split) (5 bytes a group), moves a few groups between splits
    until every split is within the largest group's rows of its largest-remainder size
    (:func:`core.cluster._settle.settle_rows`), and sends each shard its groups' splits; each shard
