@@ -141,8 +141,23 @@ def test_checks_picks_the_exact_leakage_checks_run_over_every_row(tmp_path, caps
     assert {status for status, _ in statuses["none"].values()} == {"skipped"}
 
 
+def test_each_partitions_scattered_arrays_sit_on_two_workers_not_every_worker():
+    """They were broadcast to every worker (memory growing with workers x partitions); two copies survive a killed
+    worker (tests the kill below)."""
+    from distributed import Client, LocalCluster
+
+    from core.cluster._join import _scatter_same
+
+    with LocalCluster(n_workers=3, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        futures = _scatter_same(client, [(np.arange(3) + i, np.arange(3)) for i in range(5)])
+        assert sorted(len(holders) for holders in client.who_has(futures).values()) == [2] * 5
+        assert client.gather(futures[4])[0].tolist() == [4, 5, 6]
+
+
 @pytest.mark.slow
-def test_a_worker_killed_mid_split_is_retried_and_the_output_is_whole(tmp_path):
+@pytest.mark.parametrize("exact_rows", [2_000_000, 0])  # 0: the join places rows by label set with scattered arrays
+def test_a_worker_killed_mid_split_is_retried_and_the_output_is_whole(tmp_path, exact_rows):
     from distributed import Client, LocalCluster
 
     from core.cluster import split_dataset
@@ -153,7 +168,7 @@ def test_a_worker_killed_mid_split_is_retried_and_the_output_is_whole(tmp_path):
     killed = []
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
-        split_dataset(folder, TASKS, config, tmp_path / "clean", client=client)
+        split_dataset(folder, TASKS, config, tmp_path / "clean", client=client, exact_rows=exact_rows)
         pids = client.run(os.getpid)
 
         def watch(futures):  # the join pass: kill one worker as soon as its tasks are out
@@ -162,7 +177,7 @@ def test_a_worker_killed_mid_split_is_retried_and_the_output_is_whole(tmp_path):
                 os.kill(victim, signal.SIGKILL)
                 killed.append(victim)
 
-        split_dataset(folder, TASKS, config, tmp_path / "out", client=client, watch=watch)
+        split_dataset(folder, TASKS, config, tmp_path / "out", client=client, watch=watch, exact_rows=exact_rows)
     assert killed
     assert (assignment(tmp_path / "out") == assignment(tmp_path / "clean")).all()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clean", "out", "rows"]  # no partial folder left

@@ -74,6 +74,22 @@ def test_beyond_exact_rows_groups_stay_whole_sizes_within_a_group_and_ld_near_th
     assert mine.ld <= 1.5 * in_memory.ld + 1e-3  # measured: 0.0027 against 0.0033
 
 
+@pytest.mark.parametrize("strategy", ["group", "time"])
+def test_up_to_exact_rows_the_progress_lines_say_what_runs_in_order(client, data, tmp_path, strategy):
+    """The group table is summarised, then solved on the client: the progress never goes back and no line says
+    the client solves before it does (it said "Solving on the client" at 0.35, then summarised at 0.25)."""
+    _, folder = data
+    config = SplitConfig(strategy=strategy, group_column="g", time_column="t" if strategy == "time" else None)
+    said = []
+    split_dataset(folder, TASKS, config, tmp_path / "out", client=client, checks=(),
+                  progress=lambda share, text: said.append((share, text)))
+    shares, texts = zip(*said, strict=True)
+    assert list(shares) == sorted(shares)
+    assert "Solving on the client" not in texts
+    table = texts.index("Summarising: labels per group")
+    assert texts[table + 1].startswith("Solving the table of ") and texts[table + 1].endswith(" groups on the client")
+
+
 def test_beyond_exact_rows_one_worker_and_other_files_give_the_same_groups_split(client, data, tmp_path):
     """The deal depends on the groups (hash, counts, rows) and the seed: one worker, or the rows in 3 files
     instead of 5, give each row the same split."""

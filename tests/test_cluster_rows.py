@@ -96,6 +96,21 @@ def test_keys_past_int32_fall_back_to_int64_with_the_same_sets():
     assert pd.factorize(key)[0].tolist() == rows.tolist()
 
 
+@pytest.mark.parametrize(("binary", "dtype"), [(30, np.int32), (31, np.int64)])
+def test_keys_are_int32_up_to_2_to_the_31_label_sets(binary, dtype):
+    frame = pd.DataFrame({f"y{i}": np.arange(4) % 2 for i in range(binary)})
+    assert mixed_codes(frame, list(frame.columns)).dtype == dtype
+
+
+@pytest.mark.parametrize("low", [2**31 - 1, 3_000_000_001, -(2**31) - 1])
+def test_a_small_range_of_large_values_makes_int64_keys_with_the_same_sets(low):
+    """A label column of two values near 3e9 has a radix of 2 but values int32 cannot subtract (it raised)."""
+    frame = pd.DataFrame({"y": np.array([0, 1, 1, 0]) + low, "b": np.array([0, 0, 1, 1], dtype=np.int8)})
+    key = mixed_codes(frame, ["y", "b"])
+    assert key.dtype == np.int64
+    assert key.tolist() == [0, 2, 3, 1]
+
+
 @pytest.mark.slow
 def test_a_group_split_of_one_file_beyond_exact_rows_keeps_groups_whole(tmp_path):
     """A one-file table split by groups on the workers: its rows' splits (a future) were scattered as an object
@@ -148,3 +163,24 @@ def test_the_cluster_package_imports_without_torch():
     code = "import sys, core.cluster; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_the_plans_counts_must_add_up_to_the_joins_sizes():
+    from core.cluster._join import planned_counts
+
+    solution = Solution(kind="sets", names=("a", "b"), cumulative=np.array([[2, 4], [3, 6]]))
+    assert planned_counts(solution, np.array([1, 5, 5])).sum() == 10
+    with pytest.raises(RuntimeError, match=r"placed \[5, 4\] rows per split but the plan dealt \[5, 5\]"):
+        planned_counts(solution, np.array([0, 5, 4]))
+
+
+def test_one_first_met_and_one_by_label_sets_decision():
+    """first_met lives in _labels (which _rows and the task-by-task encoding use); whether the join placed rows by
+    label set is one Solution property (the diagnosis and the join's counts asked it separately)."""
+    from core.cluster import _labels, _rows
+
+    assert _rows.first_met is _labels.first_met
+    cumulative = np.array([[1, 2]])
+    assert Solution(kind="sets", names=("a", "b"), cumulative=cumulative).by_label_sets
+    assert not Solution(kind="sets", names=("a", "b"), cumulative=cumulative, by_labels=False).by_label_sets
+    assert not Solution(kind="rows", names=("a", "b")).by_label_sets

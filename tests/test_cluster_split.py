@@ -120,6 +120,49 @@ def test_stratified_beyond_exact_rows_gives_the_in_memory_sizes_and_each_label_s
     _check_scores_equal(df, result.diagnosis, got)
 
 
+def test_a_label_column_of_large_integers_splits_beyond_exact_rows(client, tmp_path):
+    """Two label values near 3e9 (a small range of values int32 cannot hold) failed pass 1 on the workers."""
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"big": rng.choice([3_000_000_001, 3_000_000_002], 2_000),
+                       **{f"y{i}": (rng.random(2_000) < 0.3).astype(np.int8) for i in range(29)}})
+    folder = write_parquet(df, tmp_path / "rows")
+    tasks = (Task("big", ("big",), "multiclass"), Task("ys", tuple(f"y{i}" for i in range(29)), "multilabel"))
+    config = SplitConfig(seed=2)
+    split_dataset(folder, tasks, config, tmp_path / "out", client=client, exact_rows=0, checks=())
+    got = pd.Series(assignment(tmp_path / "out"))
+    assert got.value_counts().reindex(config.split_names).tolist() == largest_remainder(2_000, config.shares).tolist()
+
+
+@pytest.mark.parametrize(("group", "exact_rows"), [(None, 2_000_000), (None, 0), ("g", 0)])
+def test_130_folds_are_written_and_read_back(client, data, tmp_path, group, exact_rows):
+    """Split codes were one signed byte: beyond 127 splits they wrapped (an ArrowIndexError on write)."""
+    df, folder = data
+    config = SplitConfig(strategy="stratified", n_folds=130, group_column=group, seed=3)
+    split_dataset(folder, TASKS, config, tmp_path / "out", client=client, exact_rows=exact_rows, checks=())
+    got = pd.Series(assignment(tmp_path / "out"))
+    assert set(got) == set(config.split_names)
+    if group is None:
+        assert got.value_counts().reindex(config.split_names).tolist() == largest_remainder(
+            len(df), config.shares).tolist()
+    if exact_rows > 0:
+        assert (got.to_numpy() == _in_memory(df, config)).all()
+
+
+@pytest.mark.parametrize("kind", ["Int64", "leading zeros", "zoned time"])
+def test_the_id_column_reads_back_as_written(client, tmp_path, kind):
+    """The split was written by pyarrow without pandas' metadata: a nullable Int64 id read back as float64."""
+    df = frame(400, seed=4)
+    ids = {"Int64": pd.array([None, *range(1, 400)], dtype="Int64"),
+           "leading zeros": [f"{i:05d}" for i in range(400)],
+           "zoned time": pd.date_range("2026-01-01", periods=400, freq="h", tz="Europe/Paris")}[kind]
+    df["key"] = ids
+    folder = write_parquet(df, tmp_path / "rows", parts=2)
+    config = SplitConfig(seed=1, id_column="key")
+    split_dataset(folder, TASKS, config, tmp_path / "out", client=client, checks=())
+    back = pd.read_parquet(tmp_path / "out" / "assignment").sort_values("row")["key"].reset_index(drop=True)
+    pd.testing.assert_series_equal(back, df["key"], check_names=False)
+
+
 def test_random_cuts_the_largest_remainder_sizes(client, data, tmp_path):
     df, folder = data
     config = SplitConfig(strategy="random", fractions={"train": 0.6, "val": 0.25, "test": 0.15}, seed=1)

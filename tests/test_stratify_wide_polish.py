@@ -51,10 +51,33 @@ def test_many_groups_are_polished_in_a_third_of_the_passes_and_balance_as_well(m
     assert np.all(np.abs(rows - SHARES * sizes.sum()) <= sizes.max())
 
 
+def _bound_budget(monkeypatch, counts, sizes, rounds: int) -> None:
+    """A polish budget of ``rounds`` narrow rounds (binding below the 7 the narrow polish takes here)."""
+    work = len(SHARES) * (counts.nnz + counts.shape[0])
+    monkeypatch.setattr(_repair, "_POLISH_WORK", rounds * work)
+
+
 def test_fewer_groups_keep_the_narrow_polish(monkeypatch):
-    """Below ``_WIDE_POLISH_UNITS`` groups nothing changes: the same split whatever the wide settings say."""
+    """Below ``_WIDE_POLISH_UNITS`` groups nothing changes: the same split whatever the wide settings say, with a
+    budget that binds (so a wide path taken by mistake would cut the rounds and change it)."""
     counts, sizes = _groups(3_000, seed=2)
+    _bound_budget(monkeypatch, counts, sizes, 6)
     before = stratify(counts, SHARES, rng=np.random.default_rng(4), sizes=sizes)
     monkeypatch.setattr(_repair, "_WIDE_SHORTLIST", 2)
+    monkeypatch.setattr(_repair, "_WIDE_WORK_CUT", 4)
     after = stratify(counts, SHARES, rng=np.random.default_rng(4), sizes=sizes)
     assert np.array_equal(before, after)
+
+
+def test_the_wide_polish_makes_fewer_passes_when_the_budget_binds(monkeypatch):
+    """The same 3,000 groups through the wide path (threshold lowered) under a budget of 6 narrow rounds (the
+    narrow polish converges in 7 here, the wide one in 4): a third of the rounds (at least the minimum), each a
+    pass over every unit."""
+    counts, sizes = _groups(3_000, seed=2)
+    _bound_budget(monkeypatch, counts, sizes, 6)
+    _, narrow_passes = _passes(monkeypatch, counts, sizes)
+    _bound_budget(monkeypatch, counts, sizes, 6)
+    monkeypatch.setattr(_repair, "_WIDE_POLISH_UNITS", 0)
+    _, wide_passes = _passes(monkeypatch, counts, sizes)
+    assert narrow_passes == 6
+    assert wide_passes == max(_repair._POLISH_MIN_ROUNDS, 6 // _repair._WIDE_WORK_CUT) < narrow_passes

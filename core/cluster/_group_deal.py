@@ -10,10 +10,8 @@ and the in-memory solver runs on batches of about ``BATCH_GROUPS`` groups there,
    hash of their values, is split by :func:`core.splits.stratify.stratify` with the config's shares on a
    worker (:func:`solve_batch`), on the distinct minority-side columns (:func:`distinct_columns`): a
    binary task's other class is a group's rows minus these, balanced with the sizes; half the solver's
-   time at 500,000 groups. Every batch is balanced, so their sum is; measured end to end
-   (``bench/results/dask.md``): at 100M rows (5,000,000 groups, 32 batches) LD 0.063 and LD over the 20
-   positive labels 1.5e-06, against 0.138 and 1.25e-04 for the solver on the whole table on the client; at
-   10M rows (500,000 groups, 8 batches) 0.252 and 5.4e-06 against 0.329 and 1.4e-04.
+   time at 500,000 groups. Every batch is balanced, so their sum is; the LD measured end to end at 10M and
+   100M rows, against the solver on the whole table on the client, is in ``bench/results/dask.md``.
 3. The client gathers each group's (rows, split) (5 bytes a group), moves a few groups between splits
    until every split is within the largest group's rows of its largest-remainder size
    (:func:`core.cluster._settle.settle_rows`), and sends each shard its groups' splits; each shard
@@ -43,6 +41,7 @@ from ._client import run_pass
 from ._groups import flipped
 from ._parts import Solution
 from ._settle import mixed_keys, settle_rows
+from ._solve import code_dtype
 
 __all__ = ["SHARDS", "BATCH_GROUPS", "group_keys", "hashed_rows", "shard_table", "distinct_columns", "batches", "solve_batch",
            "shard_back", "rows_codes", "deal_group_table"]
@@ -123,13 +122,13 @@ def _n_groups(table: dict) -> int:
 
 def solve_batch(tables: list, shares: np.ndarray, seed: int, batch: int, order: int) -> list[np.ndarray]:
     """The in-memory solver on a batch of shards' groups (their minority-side label counts), in the order of
-    their seeded hashes: per shard, its groups' splits (int8, indices into ``shares``) and rows."""
+    their seeded hashes: per shard, its groups' splits (:func:`code_dtype`, indices into ``shares``) and rows."""
     keys = np.concatenate([t["keys"] for t in tables])
     rank = np.argsort(mixed_keys(keys, seed), kind="stable")
     counts = sp.vstack([t["counts"] for t in tables], format="csr")[rank]
     sizes = np.concatenate([t["sizes"] for t in tables])[rank]
     part = stratify(counts, shares, rng=np.random.default_rng([seed, batch]), sizes=sizes, order=order)
-    split = np.empty(len(rank), dtype=np.int8)
+    split = np.empty(len(rank), dtype=code_dtype(len(shares)))
     split[rank] = part
     bounds = np.cumsum([0] + [len(t["keys"]) for t in tables])
     return [(split[bounds[i]:bounds[i + 1]], tables[i]["sizes"].astype(np.int32)) for i in range(len(tables))]
@@ -143,7 +142,7 @@ def shard_back(table: dict, split: np.ndarray) -> list[np.ndarray]:
 
 def rows_codes(order: np.ndarray, pieces: list) -> np.ndarray:
     """A partition's rows' splits, in row order, from the pieces the shards handed back (in shard order)."""
-    codes = np.empty(len(order), dtype=np.int8)
+    codes = np.empty(len(order), dtype=pieces[0].dtype if pieces else np.int8)
     codes[order] = np.concatenate(pieces) if pieces else np.zeros(0, np.int8)
     return codes
 
@@ -240,7 +239,7 @@ def deal_group_table(client, states, plan, offsets, matrix, set_rows, to_global,
     settle_rows(split, sizes, _targets(sizes, shares))
     if config.n_folds:  # as the in-memory stratified split: a fold left empty by a tiny table takes a unit
         split = fill_empty_splits(split, sizes, shares)
-    split = split.astype(np.int8)
+    split = split.astype(code_dtype(len(config.split_names)))
     bounds = dict(zip(shards, np.cumsum([0] + [groups[b] for b in shards])[:-1], strict=True))
     back = {b: client.submit(shard_back, tables[b], split[bounds[b]:bounds[b] + groups[b]], pure=False)
             for b in shards}

@@ -23,8 +23,8 @@ from ..errors import DataError
 from ..splits import STRATEGIES, Units, fill_empty_splits
 from ..splits.stratify import stratify
 from ._client import run_pass
+from ._labels import first_met
 from ._parts import times_of
-from ._rows import first_met
 
 __all__ = ["GroupTable", "group_rows", "flipped", "sum_groups", "assemble", "group_table", "solve_groups"]
 

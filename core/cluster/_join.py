@@ -29,12 +29,18 @@ from ._parts import early_rows, join_part
 from ._plan import scatter
 from ._read import lazy_table, partitions
 
-__all__ = ["join", "diagnosis_of"]
+__all__ = ["join", "diagnosis_of", "planned_counts"]
 
 
 def _scatter_same(client, extra: list) -> list:
     """``extra`` with one object shared by every partition (the rows without a group) scattered once (not futures,
-    nor a single partition's own object); each partition's own arrays scattered."""
+    nor a single partition's own object); each partition's own arrays scattered to two workers.
+
+    Scattered data cannot be recomputed: a killed worker's copy is lost, so each partition's arrays are kept on
+    two workers (not on every worker: that grew with workers x partitions), and a retried join task reads the
+    other copy. On a one-worker cluster there is no other copy: a worker lost mid-join fails the split with an
+    error (the output folder is never presented as done); split again.
+    """
     from distributed import Future
 
     if len(extra) > 1 and all(e is extra[0] for e in extra) and extra[0] is not None \
@@ -43,9 +49,13 @@ def _scatter_same(client, extra: list) -> list:
         return [future] * len(extra)
     if extra and all(isinstance(e, (np.ndarray, tuple)) for e in extra):
         # each partition's own arrays (its label sets' global index and earlier rows: ~18 MiB at 100M rows) go to
-        # the workers directly, not inside the graph through the scheduler; to every worker, so that a worker lost
+        # the workers directly, not inside the graph through the scheduler; on two workers, so that a worker lost
         # mid-join loses no data the retried task needs
-        return client.scatter(list(extra), broadcast=True, hash=False)
+        futures = client.scatter(list(extra), hash=False)
+        workers = len(client.scheduler_info()["workers"])
+        if workers > 1:
+            client.replicate(futures, n=min(2, workers))
+        return futures
     return extra
 
 
@@ -151,8 +161,8 @@ def diagnosis_of(config, plan, solution, stats, reduced, sets, per_part, notes) 
     k = len(names)
     sizes = np.sum([s["sizes"] for s in stats], axis=0)
     counts = np.zeros((len(sets.keys) if sets is not None else 0, k), dtype=np.int64)
-    if sets is not None and solution.kind == "sets" and solution.by_labels:  # the join placed exactly these
-        counts = np.diff(solution.cumulative, axis=1, prepend=0).astype(np.int64)
+    if sets is not None and solution.by_label_sets:  # the join placed exactly these
+        counts = planned_counts(solution, sizes)
     elif sets is not None:
         for (to_global, _), s in zip(per_part, stats, strict=True):
             np.add.at(counts, to_global, s["cells"][:, 1:])
@@ -192,6 +202,24 @@ def diagnosis_of(config, plan, solution, stats, reduced, sets, per_part, notes) 
         if note:
             notes.append(note)
     return build_diagnosis(config, names, sizes, sets, counts, check_frame(results), notes)
+
+
+def planned_counts(solution, sizes: np.ndarray) -> np.ndarray:
+    """The rows per (label set, split) the plan dealt, checked against the rows per split the join counted
+    (``sizes``: excluded first); the scores come from the first, the sizes from the second.
+
+    Examples
+    --------
+    >>> from core.cluster._parts import Solution
+    >>> solution = Solution(kind="sets", names=("a", "b"), cumulative=np.array([[2, 4], [3, 6]]))
+    >>> planned_counts(solution, np.array([0, 5, 5])).tolist()
+    [[2, 2], [3, 3]]
+    """
+    counts = np.diff(solution.cumulative, axis=1, prepend=0).astype(np.int64)
+    if not np.array_equal(counts.sum(axis=0), sizes[1:]):
+        raise RuntimeError(f"The join placed {sizes[1:].tolist()} rows per split but the plan dealt "
+                           f"{counts.sum(axis=0).tolist()}; the label sets drifted between passes, split again.")
+    return counts
 
 
 def _rare_note(sets: LabelSets, counts: np.ndarray, config: SplitConfig, names) -> str | None:

@@ -19,10 +19,27 @@ import scipy.sparse as sp
 from ..errors import DataError
 from ..tasks import Task, bin_name, encode_tasks, label_name
 
-__all__ = ["LabelSets", "label_columns", "label_keys", "bin_codes", "sampled_edges", "encode_sets"]
+__all__ = ["LabelSets", "label_columns", "label_keys", "bin_codes", "sampled_edges", "encode_sets", "first_met"]
 
-_COMPARED = 16  # up to this many inner bin edges a value's bin is counted by comparisons
+# up to this many inner bin edges a value's bin is counted by comparisons (one pass a edge): on 2M floats, CPU ms
+# (medians of 5, loaded machine, 2026-12-07): 4 edges (5 bins, the default) 7 against searchsorted's 32, 16 edges
+# 26 against 51, 32 edges 51 against 63; searchsorted overtakes between 32 and 48 edges (48: 77 against 72)
+_COMPARED = 16
 _BRACKETS = (0.002, 0.02, 0.2, None)  # widths around the rough quantiles tried before reading all values
+
+
+def first_met(codes: np.ndarray) -> np.ndarray:
+    """Where each code first occurs, for codes numbered in the order first met (as ``pandas.factorize`` gives).
+
+    Examples
+    --------
+    >>> first_met(np.array([0, 1, 0, 2, 1])).tolist()
+    [0, 1, 3]
+    """
+    if codes.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    running = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.concatenate([[True], running[1:] > running[:-1]]))
 
 
 def label_columns(tasks: Sequence[Task]) -> list[str]:
@@ -44,7 +61,7 @@ def bin_codes(values: pd.Series, edges: np.ndarray) -> np.ndarray:
     """
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     inner = np.asarray(edges, dtype=np.float64)[1:-1]
-    if inner.size <= _COMPARED:  # the edges a value reaches, counted: ~10x faster than searchsorted on 2M rows
+    if inner.size <= _COMPARED:  # the edges a value reaches, counted: ~4x faster than searchsorted at 5 bins
         codes = np.zeros(numbers.size, dtype=np.int64)
         for edge in inner:
             codes += numbers >= edge
@@ -221,8 +238,7 @@ def _encoded_by_task(frame: pd.DataFrame, tasks: Sequence[Task], n_bins: int):
             row_of, _ = pd.factorize(frame[columns[0]], use_na_sentinel=False)
         else:  # numbered in the order first met, missing values a value of their own
             row_of = frame[columns].groupby(columns, dropna=False, sort=False).ngroup().to_numpy()
-        running = np.maximum.accumulate(row_of)  # numbered first met: a row of a new value raises the maximum
-        first = np.flatnonzero(np.concatenate([[True], running[1:] > running[:-1]]))
+        first = first_met(row_of)
         distinct = frame[columns].iloc[first].reset_index(drop=True)
         encoded = encode_tasks(distinct, [task], n_bins)
         blocks.append(sp.csr_matrix(encoded.matrix)[row_of])

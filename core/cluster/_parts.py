@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import DataError
 from ..splits import EXCLUDED, SplitConfig, is_fold, split
 from ._rows import local_rank
-from ._solve import place
+from ._solve import code_dtype, place
 
 __all__ = ["Plan", "times_of", "join_part", "time_pieces", "early_rows"]
 
@@ -38,7 +38,7 @@ class Plan:
     check_groups: bool = True  # the join pass reduces the group check
     check_time: bool = True  # the join pass counts rows per time value and split
     check_duplicates: bool = True  # asked for (it runs when there are feature columns)
-    regression: tuple[str, ...] = ()  # label columns binned on their exact quantiles (edges known after pass 1)
+    regression: tuple[str, ...] = ()  # label columns binned on their exact quantiles (edges found before pass 1)
     keep: tuple[str, ...] = ()  # columns pass 1 keeps on the worker for later passes (group, time, id, split)
 
 
@@ -69,6 +69,11 @@ class Solution:
     by_labels: bool = True  # sets: rank within label sets (stratified) or within all rows (random)
     groups: int | None = None  # rows dealt by whole groups of ``column`` (kind "rows"): how many groups
     walk: tuple | None = None  # sets: each set's walk (:func:`core.cluster._solve.walk_of`), made once
+
+    @property
+    def by_label_sets(self) -> bool:
+        """Rows placed by label set and rank: the plan's counts per (label set, split) are the join's exactly."""
+        return self.kind == "sets" and self.by_labels
 
 
 def _codes(state: dict, offset: int, plan: Plan, solution: Solution, extra) -> np.ndarray:
@@ -135,7 +140,7 @@ def placed(codes: np.ndarray, rank: np.ndarray, to_global: np.ndarray, before: n
     spot += start[codes]
     spot %= rows[codes]
     bounds = np.ascontiguousarray(solution.cumulative[to_global].astype(np.uint64).T)  # (k, local sets)
-    code = np.zeros(codes.size, dtype=np.int8 if len(bounds) < 127 else np.int64)
+    code = np.zeros(codes.size, dtype=np.int8 if len(bounds) <= np.iinfo(np.int8).max else np.int64)
     for bound in bounds[:-1]:  # the split whose stretch holds the place: the bounds it has passed
         code += spot >= bound[codes]
     return code.astype(np.int64)
@@ -158,7 +163,7 @@ def join_part(state: dict, frame: pd.DataFrame | None, number: int, offset: int,
         _write(state, frame, number, offset, plan, solution.names, codes, Path(out), all_columns)
     result: dict = {"n": n, "sizes": np.bincount(codes + 1, minlength=k + 1)}  # [excluded, split 0, ..]
     kept = codes >= 0
-    if "sets" in state and not (solution.kind == "sets" and solution.by_labels):
+    if "sets" in state and not solution.by_label_sets:
         # rows per (local set, split), column 0: excluded (a split by label sets has them: its solution's counts)
         cells = state["sets"].astype(np.int64) * (k + 1) + codes + 1
         result["cells"] = np.bincount(cells, minlength=state["n_sets"] * (k + 1)).reshape(-1, k + 1)
@@ -236,12 +241,14 @@ def _write(state, frame, number, offset, plan, names, codes, out: Path, all_colu
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = {"row": pa.array(offset + np.arange(n, dtype=np.int64))}
+        table = {"row": offset + np.arange(n, dtype=np.int64)}
         if plan.id_column is not None:
-            table[plan.id_column] = pa.Array.from_pandas(state["keep"][plan.id_column])
-        # dictionary-encoded: one byte per row on disk, read back as a category of split names
-        table["split"] = pa.DictionaryArray.from_arrays(pa.array(position.astype(np.int8)), pa.array(categories))
-        arrow = pa.table(table)
+            table[plan.id_column] = state["keep"][plan.id_column].reset_index(drop=True)
+        # dictionary-encoded: one byte per row on disk (two beyond 127 splits), read back as a category of split names
+        table["split"] = pd.Categorical.from_codes(position.astype(code_dtype(len(categories))), categories)
+        # from pandas: the schema keeps pandas' metadata, so an id reads back as written (a nullable Int64 with
+        # its missing values, a zone-aware time), not as float64 or in UTC
+        arrow = pa.Table.from_pandas(pd.DataFrame(table, copy=False), preserve_index=False)
         # the row numbers count up by one: delta-encoded they take almost nothing
         # (no statistics of the split names: a fifth of the write's time, and no reader filters on them)
         pq.write_table(arrow, out / name, use_dictionary=[c for c in arrow.column_names if c != "row"],

@@ -24,7 +24,7 @@ from ._client import run_pass
 from ._group_deal import deal_group_table
 from ._groups import group_table, solve_groups
 from ._parts import Solution
-from ._solve import set_split_counts, walk_of
+from ._solve import code_dtype, set_split_counts, walk_of
 from ._summarise import CHECKS, merged_counts, plan_options, say, summarise
 
 __all__ = ["EXACT_ROWS", "plan_and_solve", "scatter"]
@@ -49,23 +49,35 @@ def _check_units(config, n_units: int, column: str | None) -> None:
     raise DataError(f"{positive} splits ({', '.join(config.split_names)}) need more than the {where}. Use fewer splits.")
 
 
+def _path(config, grouped: str | None) -> str:
+    """Which solve a split takes: "given" (the split column's values), "hash", "time" (rows by their time),
+    "groups" (the group table) or "rows" (label sets, or every row at random)."""
+    strategy = STRATEGIES[config.strategy]
+    if strategy.given:
+        return "given"
+    if config.strategy == "hash":
+        return "hash"
+    if grouped is not None:
+        return "groups"
+    return "time" if strategy.by_time else "rows"
+
+
 def plan_and_solve(client, data, tasks, config, features, progress, watch, notes, checks=CHECKS,
                     exact_rows=EXACT_ROWS):
     """Summarise and solve: the join pass's plan, its solution, per partition what the solution needs, the rows
     per partition, their offsets, the label sets and the partitions' states (on the workers)."""
     strategy = STRATEGIES[config.strategy]
     grouped = None if strategy.given or config.strategy == "hash" or config.time_groups == "rows" else config.group_column
-    time_rows = strategy.by_time and grouped is None
-    by_sets = strategy.stratifies and not strategy.given and config.strategy != "hash" and not time_rows \
-        and grouped is None  # beyond exact_rows: each row placed by its label set and rank (the join needs ranks)
+    path = _path(config, grouped)
+    by_sets = path == "rows" and strategy.stratifies  # beyond exact_rows: by label set and rank (the join needs ranks)
     plan, got, n, sets, per_part, states = summarise(client, data, tasks, config, plan_options(config, features, checks),
                                                       progress, watch, exact_rows if by_sets else None)
     offsets = np.cumsum(n) - n
     extra = [None] * len(n)
     batched = grouped is not None and strategy.stratifies and not strategy.by_time and int(n.sum()) > exact_rows
-    if not batched:  # the batched group split solves on the workers, not here
+    if grouped is None:  # (a group split first makes its group table, then solves it on the client or the workers)
         say(progress, 0.35, "Solving on the client")
-    if strategy.given:
+    if path == "given":
         values = merged_counts(got, "splits")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -79,7 +91,7 @@ def plan_and_solve(client, data, tasks, config, features, progress, watch, notes
                          f"'{EXCLUDED}'.")
         del caught
         solution = Solution(kind="lookup", names=names, column=config.split_column, lookup=lookup)
-    elif config.strategy == "hash":
+    elif path == "hash":
         column = config.group_column or config.id_column
         missing = sum(g["missing_ids"] for g in got)
         if missing:
@@ -89,13 +101,13 @@ def plan_and_solve(client, data, tasks, config, features, progress, watch, notes
         hashing = SplitConfig(strategy="hash", id_column=column, fractions=config.fractions, seed=config.seed)
         solution = Solution(kind="hash", names=config.split_names, column=column)
         extra = [hashing] * len(n)
-    elif time_rows:
+    elif path == "time":
         values = merged_counts(got, "times")
         units = Units(None, values.to_numpy(dtype=np.int64), "rows")
         code = strategy.codes(pd.DataFrame({config.time_column: values.index}), (), config, units, notes)
         solution = Solution(kind="lookup", names=config.split_names, column=config.time_column,
                             lookup=pd.Series(np.asarray(code, dtype=np.int64), index=values.index))
-    elif grouped is not None:
+    elif path == "groups":
         group_plan = replace(plan, group_column=grouped, time_column=config.time_column if strategy.by_time else None)
         matrix = sets.matrix if sets is not None else sp.csr_matrix((0, 0))
         to_global = [per_part[i][0] if per_part is not None else None for i in range(len(states))]
@@ -114,7 +126,7 @@ def plan_and_solve(client, data, tasks, config, features, progress, watch, notes
             del table
             solution = Solution(kind="lookup", names=config.split_names, column=grouped, lookup=by_group)
             extra = [by_row] * len(n)
-    else:
+    else:  # "rows": every row by its label set (stratified) or its place among all rows (random)
         total = int(n.sum())
         _check_units(config, total, None)
         if strategy.stratifies and total <= exact_rows:
@@ -147,7 +159,7 @@ def _solve_rows(client, states, per_part, sets, config, n, watch):
     shares = config.shares
     part = stratify(sets.matrix[of_row], shares[shares > 0], rng=np.random.default_rng(config.seed),
                     order=config.order)
-    code = np.flatnonzero(shares > 0)[np.asarray(part, dtype=np.int64)].astype(np.int8)
+    code = np.flatnonzero(shares > 0)[np.asarray(part, dtype=np.int64)].astype(code_dtype(len(shares)))
     bounds = np.cumsum(np.concatenate([[0], n]))
     return Solution(kind="rows", names=config.split_names), [code[bounds[i]:bounds[i + 1]] for i in range(len(n))]
 

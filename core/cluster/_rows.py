@@ -3,12 +3,13 @@
 The first pass reads only the columns a split needs (labels, and the group, time, id or split column
 it reads), packs each row's label values into one integer (each column's small integer codes in mixed
 radix, a regression column's quantile bin among them: no strings, no tuples, no hashing per row; int32
-while the radices' product allows, as for 20 binary labels and a 5-bin target) and keeps, on the worker,
+while the radices' product and the values allow, as for 20 binary labels and a 5-bin target) and keeps, on the worker,
 the row's label-set code and the columns a later pass reads. The regression bins' exact edges are known
 before that pass (:func:`regression_values`, :func:`sample_of` and :func:`bracket_of` run on the
-regression columns alone, a read of a twentieth of the bytes), so one pass makes the label sets. Every
-later pass (the group table, the join that writes the split) works from that memory, not from the
-files. A lost worker's state is rebuilt by the scheduler from the same read (the tasks are pure
+regression columns alone: from Parquet a read of those columns only, a twentieth of pass 1's bytes with the
+bench's 20 labels and one target; from CSV globs a full extra parse of every file), so one pass makes the
+label sets. Every later pass (the group table, the join that writes the split) works from that memory, not
+from the files. A lost worker's state is rebuilt by the scheduler from the same read (the tasks are pure
 functions of their partition).
 
 A partition's label sets are numbered in the order first met in it; the client matches them across
@@ -21,10 +22,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._labels import bin_codes, key_hashes
+from ._labels import bin_codes, first_met, key_hashes
 
 __all__ = ["read_part", "small_of", "sample_of", "bracket_of", "regression_values", "samples_of", "with_rank",
-           "local_rank", "column_codes", "mixed_codes", "first_met"]
+           "local_rank", "column_codes", "mixed_codes"]
 
 SAMPLE = 20_000  # regression values per partition for the rough quantiles that bracket the exact ones
 _INT32 = 1 << 31
@@ -69,8 +70,8 @@ def _digits(frame: pd.DataFrame, columns, edges: dict) -> list[tuple[np.ndarray,
 def mixed_codes(frame: pd.DataFrame, columns, edges: dict | None = None) -> np.ndarray:
     """One integer per row: the columns' codes in mixed radix (a column of ``edges`` as its quantile bin).
 
-    int32 when the radices' product stays below 2**31 (20 binary labels and a 5-bin target: 2**20 x 7),
-    else int64, renumbered whenever the product nears 2**62. A small-integer column (0/1 labels) is added
+    int32 when the radices' product stays below 2**31 (20 binary labels and a 5-bin target: 2**20 x 7) and
+    every small-integer column's values fit in int32, else int64, renumbered whenever the product nears 2**62. A small-integer column (0/1 labels) is added
     in place, without a code array of its own.
 
     Examples
@@ -81,10 +82,7 @@ def mixed_codes(frame: pd.DataFrame, columns, edges: dict | None = None) -> np.n
     [1, 6]
     """
     digits = _digits(frame, columns, edges or {})
-    total = 1
-    for _, _, radix in digits:
-        total *= radix
-    key = np.zeros(len(frame), dtype=np.int32 if total < _INT32 else np.int64)
+    key = np.zeros(len(frame), dtype=np.int32 if _fits_int32(digits) else np.int64)
     bound = 1
     for codes, low, radix in digits:
         if bound * radix >= 1 << 62:
@@ -98,6 +96,17 @@ def mixed_codes(frame: pd.DataFrame, columns, edges: dict | None = None) -> np.n
     return key
 
 
+def _fits_int32(digits) -> bool:
+    """Whether the mixed-radix key and every small-integer column's lowest and highest value fit in int32
+    (a column of values near 3e9 with a range of 2 has a small radix but values int32 cannot subtract)."""
+    total = 1
+    for _, low, radix in digits:
+        total *= radix
+        if not -_INT32 <= low <= low + radix - 1 < _INT32:
+            return False
+    return total < _INT32
+
+
 def _small_range(values: pd.Series) -> tuple[int, int] | None:
     """(lowest value, range) of a numpy integer or bool column spanning fewer than 2**20 values, else None."""
     dtype = values.dtype
@@ -106,20 +115,6 @@ def _small_range(values: pd.Series) -> tuple[int, int] | None:
     numbers = values.to_numpy()
     low, high = int(numbers.min()), int(numbers.max())
     return (low, high - low + 1) if high - low < 1 << 20 else None
-
-
-def first_met(codes: np.ndarray) -> np.ndarray:
-    """Where each code first occurs, for codes numbered in the order first met (as ``pandas.factorize`` gives).
-
-    Examples
-    --------
-    >>> first_met(np.array([0, 1, 0, 2, 1])).tolist()
-    [0, 1, 3]
-    """
-    if codes.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    running = np.maximum.accumulate(codes)
-    return np.flatnonzero(np.concatenate([[True], running[1:] > running[:-1]]))
 
 
 def local_rank(codes: np.ndarray, n_codes: int) -> np.ndarray:

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from ..splits.stratify import largest_remainder, stratify
 
-__all__ = ["permute", "whole_block", "set_split_counts", "place", "walk_of"]
+__all__ = ["permute", "whole_block", "set_split_counts", "place", "walk_of", "code_dtype"]
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _MIX_2 = np.uint64(0xBF58476D1CE4E5B9)
@@ -211,3 +211,17 @@ def place(set_index: np.ndarray, rank: np.ndarray, set_rows: np.ndarray, cumulat
     for bound in bounds[:-1]:  # the split whose stretch holds the place: the bounds it has passed
         code += spot >= bound[set_index]
     return code
+
+
+def code_dtype(n_codes: int) -> type:
+    """The smallest signed integer type holding codes 0..n_codes-1 (int8 up to 128 splits; n_folds has no bound).
+
+    Examples
+    --------
+    >>> code_dtype(128).__name__, code_dtype(129).__name__
+    ('int8', 'int16')
+    """
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_codes - 1 <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64

@@ -61,8 +61,7 @@ def summarise(client, data, tasks, config, plan_options, progress, watch, rank_b
     states = client.compute([dask.delayed(read_part)(part, plan) for part in partitions(data, columns)])
     got = run_pass(client, [client.submit(small_of, s, pure=False) for s in states], watch)
     n = np.array([g["n"] for g in got], dtype=np.int64)
-    if n.sum() == 0:
-        raise DataError("The data has no rows; give a table with at least one row.")
+    _some_rows(int(n.sum()))
     if plan.label_columns and rank_beyond is not None and int(n.sum()) > rank_beyond:
         states = [client.submit(with_rank, s, pure=False) for s in states]  # not waited for: the client merges
     sets, per_part = None, None
@@ -73,11 +72,17 @@ def summarise(client, data, tasks, config, plan_options, progress, watch, rank_b
     return plan, got, n, sets, per_part, states
 
 
+def _some_rows(n: int) -> None:
+    if n == 0:
+        raise DataError("The data has no rows; give a table with at least one row.")
+
+
 def regression_edges(client, data, plan, progress, watch) -> dict:
     """Each regression column's exact bin edges (:func:`core.cluster._labels.sampled_edges`), before pass 1.
 
-    One pass reads the regression columns alone (a float a row: a small share of pass 1's bytes) and keeps
-    them on the workers for the bracketing passes; so pass 1 bins them as it makes the label sets.
+    One pass reads the regression columns alone (a float a row: from Parquet a small share of pass 1's bytes;
+    from CSV globs every file is parsed whole once more) and keeps them on the workers for the bracketing
+    passes; so pass 1 bins them as it makes the label sets.
     """
     import dask
 
@@ -87,8 +92,7 @@ def regression_edges(client, data, plan, progress, watch) -> dict:
     columns = list(plan.regression)
     values = client.compute([dask.delayed(regression_values)(part, columns) for part in partitions(data, columns)])
     samples = run_pass(client, [client.submit(samples_of, v, columns, pure=False) for v in values], watch)
-    if sum(s["n"] for s in samples) == 0:
-        raise DataError("The data has no rows; give a table with at least one row.")
+    _some_rows(sum(s["n"] for s in samples))
     edges = {}
     for column in columns:
 

@@ -13,7 +13,9 @@ import scipy.sparse as sp
 from ._blocks import _column_split_sums, _square_sums, row_blocks, row_products
 from ._cover import entries
 
-__all__ = ["Balance", "SparseBalance", "cheapest"]
+__all__ = ["Balance", "SparseBalance", "cheapest", "POLISH_SHORTLIST"]
+
+POLISH_SHORTLIST = 8  # units per side each exchange of the polish tries, by default
 
 _FLOAT_COPY_ENTRIES = 1 << 24  # up to this many entries the polish keeps a float copy (fastest); beyond, 128 MiB+
 _COST_CELLS = 1 << 20  # with more units x splits than this, the polish keeps shortlists, not the costs (:class:`_Shortlists`)
@@ -119,7 +121,7 @@ class Balance:
                 self.deviation[-1, split] += direction * self.sizes[unit]
             self.assignment[unit] = b if sign > 0 else a
 
-    def polish(self, max_rounds: int, until_within_one: bool = False, shortlist: int = 8) -> None:
+    def polish(self, max_rounds: int, until_within_one: bool = False, shortlist: int = POLISH_SHORTLIST) -> None:
         """Rounds of improving swaps (and moves) between every pair of splits, until none helps.
 
         With ``until_within_one``, stop as soon as every column is within one unit of its

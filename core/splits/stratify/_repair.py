@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._balance import Balance, SparseBalance
+from ._balance import POLISH_SHORTLIST, Balance, SparseBalance
 from ._blocks import kept_columns, kept_split_counts, split_counts
 from ._cover import _Cover, exact_cover
 from ._deal import column_counts
@@ -36,14 +36,17 @@ _POLISH_MAX_ROUNDS = 500
 _POLISH_MIN_ROUNDS = 3
 _POLISH_WORK = 200_000_000  # polish rounds stop at about this many sparse multiply-adds in all
 # Groups (weighted units) from this many on: each round's exchanges look at _WIDE_SHORTLIST units per side, not
-# 8, and the rounds take a third of the work. A round's pass over every unit costs the same whatever the
-# shortlist, so wider exchanges fix more per pass: on the 100M-row bench's 32 batches of 156,000 groups
-# (20 binary tasks and 5 bins), LD over the 20 positive labels 1.44e-06 (was 1.40e-06), solver CPU 15.3 s (was 23.0).
+# POLISH_SHORTLIST, and the rounds take 1/_WIDE_WORK_CUT of the work. A round's pass over every unit costs the
+# same whatever the shortlist, so wider exchanges fix more per pass: on the 100M-row bench's 32 batches of
+# 156,000 groups (20 binary tasks and 5 bins), seed 0, LD over the 20 positive labels 1.44e-06 (was 1.40e-06)
+# and solver CPU 14.4 s (was 23.0) (bench/results/dask-parts/notes.md). So an in-memory stratified (or group)
+# split of 50,000 groups or more gives another assignment than before this polish, equally balanced.
 _WIDE_POLISH_UNITS = 50_000
 _WIDE_SHORTLIST = 64
+_WIDE_WORK_CUT = 3
 _PAIR_POLISH_WORK = 150_000  # the pair polish: rounds of about this many multiply-adds in all
-_PAIR_SHORTLIST = 32
-_DENSE_ROW_COLUMNS = 4096  # up to this many columns, the pair polish reads candidates' rows dense  # units per side tried in each exchange of the pair polish
+_PAIR_SHORTLIST = 32  # units per side tried in each exchange of the pair polish
+_DENSE_ROW_COLUMNS = 4096  # up to this many columns, the pair polish reads candidates' rows dense
 _EXACT_MAX_UNITS = 48  # up to this many single rows, gaps the swaps leave get an exact search
 
 
@@ -111,8 +114,8 @@ class Repair:
         scored = self.counts if every else self._labels_only()
         balance = Balance(counts=scored, sizes=self.sizes, assignment=self.assignment, targets=self.goal, moves=self.weighted)
         wide = self.weighted and len(self.assignment) >= _WIDE_POLISH_UNITS
-        balance.polish(self._polish_rounds(3 if wide else 1), until_within_one=not self.weighted,
-                       shortlist=_WIDE_SHORTLIST if wide else 8)
+        balance.polish(self._polish_rounds(_WIDE_WORK_CUT if wide else 1), until_within_one=not self.weighted,
+                       shortlist=_WIDE_SHORTLIST if wide else POLISH_SHORTLIST)
         if self.weighted:
             balance.settle_sizes()
         return True
