@@ -98,48 +98,62 @@ def sorted_deal(
     are ordered by a hash salted from ``rng`` (not a fixed one), so that which of them comes first in
     the deal, and so which gets a split's rounded-up row, is drawn anew for every seed.
 
-    Rows are grouped by label set once; both deals work on the (label sets x splits) table.
+    Rows are keyed by their label set in canonical order (the rarest label is bit 0) and grouped once;
+    the first deal takes the label sets in that order as they come, and both deals work on the (label
+    sets x splits) table.
     """
     n, n_labels = binary.shape
-    raw = _label_sets(binary)  # bit c: column c
-    if n_labels + n.bit_length() <= 62:  # one integer sort: by label set, then at random
-        rows = (raw * n + shuffle).argsort()
-    else:
-        rows = shuffle[raw[shuffle].argsort(kind="stable")]
-    raw = raw[rows]
-    first = np.empty(n, dtype=bool)  # where a label set's stretch starts
-    first[:1] = True
-    np.not_equal(raw[1:], raw[:-1], out=first[1:])
-    block = first.cumsum() - 1  # the label set of each sorted row
-    sets, per_set = raw[first], np.bincount(block)
-    holds_by_column = ((sets[:, None] >> np.arange(n_labels, dtype=np.int64)) & 1).astype(bool)  # (S, L)
-    units = per_set @ holds_by_column
+    cells = _as_floats(binary)  # (n, L) 0/1 floats: matrix products on BLAS, exact
+    units = (np.ones(n, dtype=cells.dtype) @ cells).astype(np.int64)  # positives per column
     salt = int(rng.integers(1, 2**62)) if fair_ties else 1
     columns = _canonical_columns(binary, units, salt)
-    before = _dealt_before(targets, rng.permutation(len(shares)))
-    bit_of_rank = np.arange(n_labels)  # canonical rank -> bit; the rarest label is bit 0
-    best = None
-    for attempt in range(2):
-        column_of_bit = columns[bit_of_rank.argsort()]
-        table, demand, left, rows_off = _deal_once(holds_by_column[:, column_of_bit], per_set, shares, before, rng)
-        if best is None or rows_off < best[2]:
-            assignment = np.empty(n, dtype=np.int64)
-            assignment[rows] = (np.arange(table.size) % len(shares)).repeat(table.ravel())
-            best = (assignment, demand[bit_of_rank], rows_off, columns, units)
-        if rows_off == 0 or rows_off > _MAX_COUSIN_ROWS or attempt:  # mended, hopeless, or tried twice
-            return best
-        last = np.isin(np.arange(n_labels), np.argsort(bit_of_rank)[left])  # ranks left off: the top bits
-        bit_of_rank = np.empty(n_labels, dtype=np.int64)
-        bit_of_rank[np.r_[np.flatnonzero(~last), np.flatnonzero(last)]] = np.arange(n_labels)
-    return best
+    keys = _label_sets(binary, cells, columns)  # bit b: the label of canonical rank b
+    if n_labels + n.bit_length() <= 62:  # one integer sort: by label set, then at random
+        rows = (keys * n + shuffle).argsort()
+    else:
+        rows = shuffle[keys[shuffle].argsort(kind="stable")]
+    signatures, per_set = _runs(keys[rows])  # the label sets in ascending order, and their rows
+    holds = (signatures[:, None] & np.left_shift(np.int64(1), np.arange(n_labels, dtype=np.int64))) != 0  # (S, L)
+    totals = units[columns]  # positives per label, by rank
+    deal_sets = _round_robin(targets, rng.permutation(len(shares)))
+    table, demand, left, rows_off = _deal_once(holds, per_set, signatures, totals, shares, deal_sets, rng)
+    if 0 < rows_off <= _MAX_COUSIN_ROWS:  # labels still off: deal again with them as the top bits
+        again = _deal_again(holds, per_set, totals, shares, deal_sets, rng, left)
+        if again[2] < rows_off:
+            table, demand, rows_off = again
+    assignment = np.empty(n, dtype=np.int64)
+    assignment[rows] = (np.arange(table.size) % len(shares)).repeat(table.ravel())
+    return assignment, demand, rows_off, columns, units
 
 
-def _label_sets(binary) -> np.ndarray:
-    """Each row's labels as one integer, bit c for column c (a float product on BLAS while exact)."""
-    weights = np.left_shift(np.int64(1), np.arange(binary.shape[1], dtype=np.int64))
-    if binary.shape[1] <= 52:  # sums of distinct powers of two below 2**53 are exact in float64
-        return (binary.view(np.uint8) @ weights.astype(np.float64)).astype(np.int64)
-    return binary @ weights
+def _as_floats(binary) -> np.ndarray:
+    """``binary`` as float32 0/1 cells (float64 beyond 24 columns): sums of distinct powers of two
+    (a row's label set) and counts of rows stay exact, and matrix products run on BLAS."""
+    return binary.view(np.uint8).astype(np.float32 if binary.shape[1] <= 24 else np.float64)
+
+
+def _label_sets(binary, cells=None, columns=None) -> np.ndarray:
+    """Each row's labels as one int64: bit b for column ``columns[b]`` (default: column b).
+
+    ``cells`` is ``binary`` as :func:`_as_floats` gives it; the sum of powers of two is exact in
+    float while it stays below the mantissa (24 or 53 bits), else it is summed in integers.
+    """
+    n_labels = binary.shape[1]
+    bits = np.left_shift(np.int64(1), np.arange(n_labels, dtype=np.int64))
+    if columns is not None:
+        bits[columns] = bits.copy()
+    if n_labels > 52:
+        return binary @ bits
+    cells = _as_floats(binary) if cells is None else cells
+    return (cells @ bits.astype(cells.dtype)).astype(np.int64)
+
+
+def _runs(keys) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of sorted ``keys`` and how many times each comes."""
+    first = np.empty(len(keys), dtype=bool)  # where a run starts
+    first[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    return keys[first], np.bincount(first.cumsum())[1:]
 
 
 def _canonical_columns(binary, units, salt: int = 1) -> np.ndarray:
@@ -156,42 +170,62 @@ def _canonical_columns(binary, units, salt: int = 1) -> np.ndarray:
     return np.lexsort((content, units))
 
 
-def _dealt_before(targets, priority):
-    """A function of positions p: how many of the first p places of the deal go to each split.
+def _round_robin(targets, priority):
+    """A function of the label sets' rows (in deal order): the (sets x splits) rows each split gets.
 
     The deal is one proportional interleave of the splits' ``targets`` (ties by ``priority``).
-    Near-equal targets (k folds) make it a round robin, counted in closed form.
+    Near-equal targets (k folds) make it a round robin: split j takes the places p with
+    p % k == turn[j], of which the first p hold (p + k - 1 - turn[j]) // k.
     """
     k = len(targets)
-    if targets.max() - targets.min() <= 1:
-        turn = np.empty(k, dtype=np.int64)
-        turn[priority[np.argsort(-targets[priority], kind="stable")]] = np.arange(k)  # bigger first
-        return lambda p: p[:, None] // k + (p[:, None] % k > turn[None, :])
+    sizes, order = targets.tolist(), priority.tolist()
+    if max(sizes) - min(sizes) <= 1:
+        turn = [0] * k
+        for place, split in enumerate(sorted(order, key=lambda split: -sizes[split])):  # bigger first, stable
+            turn[split] = place
+        lag = np.array([k - 1 - place for place in turn])
+        return lambda per_set: _rows_before(per_set.cumsum(), per_set, lag, k)
     sequence = interleave(targets, priority)
     counts = np.zeros((len(sequence) + 1, k), dtype=np.int64)
     counts[np.arange(1, len(sequence) + 1), sequence] = 1
     np.cumsum(counts, axis=0, out=counts)
-    return lambda p: counts[p]
+    return lambda per_set: counts[per_set.cumsum()] - counts[per_set.cumsum() - per_set]
 
 
-def _deal_once(holds, per_set, shares, before, rng):
-    """One sorted deal: label sets (``holds``, sets x labels by bit) in order of their bits, each
-    set's rows (``per_set``) dealt along the interleave that ``before`` counts, then mended.
+def _rows_before(ends, per_set, lag, k) -> np.ndarray:
+    """Rows of a round robin each split takes from each stretch ending at ``ends`` (``per_set`` long)."""
+    return (ends[:, None] + lag) // k - ((ends - per_set)[:, None] + lag) // k
+
+
+def _deal_once(holds, per_set, signatures, totals, shares, deal_sets, rng):
+    """One sorted deal: the label sets (``holds``, sets x labels by bit, in ascending ``signatures``),
+    each set's rows (``per_set``) dealt in that order by ``deal_sets``, then mended.
     Returns the (sets x splits) table, the demand and the labels left off (by bit), and the rows
     still off."""
+    table = deal_sets(per_set)
+    got = holds.T @ table  # (L, k) rows of each label per split
+    share = totals[:, None] * shares[None, :]
+    left, rows_off = _mend(table, got, share, signatures, holds, rng)
+    return table, share - got, left, rows_off
+
+
+def _deal_again(holds, per_set, totals, shares, deal_sets, rng, left):
+    """The second deal: the labels ``left`` off made the most significant bits. Returns the table
+    (sets in the order of ``holds``), the demand by canonical rank and the rows still off."""
     n_labels = holds.shape[1]
-    keys = holds @ np.left_shift(np.int64(1), np.arange(n_labels, dtype=np.int64))
-    order = keys.argsort()  # the sets in sorted order: the most common label most significant
-    ends = per_set[order].cumsum()
-    dealt = before(ends) - before(ends - per_set[order])
-    signatures, holds = keys[order], holds[order]
-    by_label = holds.T.astype(np.float64)  # float products run on BLAS, exact below 2**53
-    got = np.rint(by_label @ dealt).astype(np.int64)  # (L, k) rows of each label per split
-    share = (by_label @ per_set[order])[:, None] * shares[None, :]
-    left, rows_off = _mend(dealt, got, share, signatures, holds, rng)
+    last = np.zeros(n_labels, dtype=bool)
+    last[left] = True
+    rank_of_bit = np.r_[np.flatnonzero(~last), np.flatnonzero(last)]
+    keys = holds[:, rank_of_bit] @ np.left_shift(np.int64(1), np.arange(n_labels, dtype=np.int64))
+    order = keys.argsort()
+    dealt, by_bit, _, rows_off = _deal_once(
+        holds[order][:, rank_of_bit], per_set[order], keys[order], totals[rank_of_bit], shares, deal_sets, rng
+    )
     table = np.empty_like(dealt)
     table[order] = dealt
-    return table, share - got, left, rows_off
+    demand = np.empty_like(by_bit)
+    demand[rank_of_bit] = by_bit
+    return table, demand, rows_off
 
 
 def _mend(table, got, share, signatures, holds, rng) -> tuple[list, int]:
