@@ -250,12 +250,19 @@ def _mend(table, got, share, signatures, holds, rng) -> tuple[list, int]:
     found = signatures[twin] == wanted
     bounds = which[found].searchsorted(np.arange(len(off) + 1)).tolist()
     rows_of, lows, highs, shares = got.tolist(), low.tolist(), high.tolist(), share.tolist()
-    twinless = [label for index, label in enumerate(off.tolist()) if bounds[index] == bounds[index + 1]]
+    labels = off.tolist()
+    twinless = [label for index, label in enumerate(labels) if bounds[index] == bounds[index + 1]]
     if _rows_off(rows_of, lows, highs, twinless) > _MAX_COUSIN_ROWS:  # neither twins nor cousins can
-        return off.tolist(), _rows_off(rows_of, lows, highs, off.tolist())
-    mine, theirs = signature[found].tolist(), twin[found].tolist()
+        return labels, _rows_off(rows_of, lows, highs, labels)
+    left = _twin_swaps(table, rows_of, lows, highs, shares, labels, bounds, signature[found].tolist(), twin[found].tolist())
+    return _cousins_for(left, table, rows_of, lows, highs, shares, signatures, holds, got, rng)
+
+
+def _twin_swaps(table, rows_of, lows, highs, shares, labels, bounds, mine, theirs) -> list:
+    """Each label's moves to within one row, each row moved with a twin moving back; the labels
+    twins could not mend. Label ``labels[i]`` has the twin pairs ``bounds[i]:bounds[i + 1]``."""
     left = []
-    for index, label in enumerate(off.tolist()):
+    for index, label in enumerate(labels):
         row = rows_of[label]
         want = _within_one(row, lows[label], highs[label], shares[label])
         for giver, taker, rows in _moves(row, want):
@@ -264,7 +271,7 @@ def _mend(table, got, share, signatures, holds, rng) -> tuple[list, int]:
             row[taker] += moved
         if row != want:  # too few twins: cousins may mend the rest
             left.append(label)
-    return _cousins_for(left, table, rows_of, lows, highs, shares, signatures, holds, got, rng)
+    return left
 
 
 def _cousins_for(left, table, rows_of, lows, highs, shares, signatures, holds, got, rng) -> tuple[list, int]:
@@ -347,34 +354,46 @@ def _within_one(row, low, high, share) -> list:
     """The counts nearest ``row`` with low <= count <= high in every split and the same total.
 
     ``high - low`` is at most 1, so at most one adjustment per split: a split to lower is the one
-    furthest above its share, a split to raise the one furthest below.
+    furthest above its share, a split to raise the one furthest below (the first of equals).
+    Plain loops: on k counts they are faster than ``max`` with a key, or numpy.
     """
-    want = [lo if r < lo else hi if r > hi else r for r, lo, hi in zip(row, low, high, strict=True)]
+    want = [lo if r < lo else hi if r > hi else r for r, lo, hi in zip(row, low, high)]
     extra = sum(want) - sum(row)
     while extra > 0:
-        j = max((j for j, w in enumerate(want) if w > low[j]), key=lambda j: want[j] - share[j])
-        want[j] -= 1
+        best, above = -1, 0.0
+        for j, count in enumerate(want):
+            if count > low[j] and (best < 0 or count - share[j] > above):
+                best, above = j, count - share[j]
+        want[best] -= 1
         extra -= 1
     while extra < 0:
-        j = max((j for j, w in enumerate(want) if w < high[j]), key=lambda j: share[j] - want[j])
-        want[j] += 1
+        best, below = -1, 0.0
+        for j, count in enumerate(want):
+            if count < high[j] and (best < 0 or share[j] - count > below):
+                best, below = j, share[j] - count
+        want[best] += 1
         extra += 1
     return want
 
 
 def _moves(row, want) -> list:
-    """(giver, taker, rows) moves from the splits above ``want`` to those below, largest first."""
-    surplus = [[r - w, j] for j, (r, w) in enumerate(zip(row, want, strict=True)) if r > w]
-    deficit = [[w - r, j] for j, (r, w) in enumerate(zip(row, want, strict=True)) if w > r]
+    """(giver, taker, rows) moves from the splits above ``want`` to those below, largest first
+    (equal amounts: the higher split first)."""
+    surplus, deficit = [], []
+    for j, count in enumerate(row):
+        if count > want[j]:
+            surplus.append((count - want[j], j))
+        elif count < want[j]:
+            deficit.append((want[j] - count, j))
     surplus.sort(reverse=True)
     deficit.sort(reverse=True)
     moves = []
     give = take = 0
     while give < len(surplus) and take < len(deficit):
-        rows = min(surplus[give][0], deficit[take][0])
-        moves.append((surplus[give][1], deficit[take][1], rows))
-        surplus[give][0] -= rows
-        deficit[take][0] -= rows
-        give += not surplus[give][0]
-        take += not deficit[take][0]
+        (have, giver), (need, taker) = surplus[give], deficit[take]
+        rows = min(have, need)
+        moves.append((giver, taker, rows))
+        surplus[give], deficit[take] = (have - rows, giver), (need - rows, taker)
+        give += have == rows
+        take += need == rows
     return moves
