@@ -30,6 +30,8 @@ Hand-written because no library offers batched multi-label stratification (see
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -104,26 +106,28 @@ def sorted_deal(
     """
     n, n_labels = binary.shape
     cells = _as_floats(binary)  # (n, L) 0/1 floats: matrix products on BLAS, exact
-    units = (np.ones(n, dtype=cells.dtype) @ cells).astype(np.int64)  # positives per column
-    salt = int(rng.integers(1, 2**62)) if fair_ties else 1
-    columns = _canonical_columns(binary, units, salt)
-    keys = _label_sets(binary, cells, columns)  # bit b: the label of canonical rank b
+    with np.errstate(invalid="ignore"):  # BLAS kernels may flag garbage in vector lanes they then drop
+        units = (np.ones(n, dtype=cells.dtype) @ cells).astype(np.int64)  # positives per column
+        salt = int(rng.integers(1, 2**62)) if fair_ties else 1
+        columns = _canonical_columns(binary, units, salt)  # a list: the column of each canonical rank
+        keys = _label_sets(binary, cells, columns)  # bit b: the label of canonical rank b
     if n_labels + n.bit_length() <= 62:  # one integer sort: by label set, then at random
         rows = (keys * n + shuffle).argsort()
     else:
         rows = shuffle[keys[shuffle].argsort(kind="stable")]
-    signatures, per_set = _runs(keys[rows])  # the label sets in ascending order, and their rows
-    holds = (signatures[:, None] & np.left_shift(np.int64(1), np.arange(n_labels, dtype=np.int64))) != 0  # (S, L)
-    totals = units[columns]  # positives per label, by rank
+    signatures, counts = _runs(keys[rows])  # the label sets in ascending order, and their rows after a 0
+    holds = (signatures[:, None] & np.array([1 << bit for bit in range(n_labels)], dtype=np.int64)) != 0  # (S, L)
+    counted = units.tolist()
+    totals = [counted[column] for column in columns]  # positives per label, by rank
     deal_sets = _round_robin(targets, rng.permutation(len(shares)))
-    table, demand, left, rows_off = _deal_once(holds, per_set, signatures, totals, shares, deal_sets, rng)
+    table, demand, left, rows_off = _deal_once(holds, counts, signatures, totals, shares, deal_sets, rng)
     if 0 < rows_off <= _MAX_COUSIN_ROWS:  # labels still off: deal again with them as the top bits
-        again = _deal_again(holds, per_set, totals, shares, deal_sets, rng, left)
+        again = _deal_again(holds, counts[1:], totals, shares, deal_sets, rng, left)
         if again[2] < rows_off:
             table, demand, rows_off = again
     assignment = np.empty(n, dtype=np.int64)
     assignment[rows] = (np.arange(table.size) % len(shares)).repeat(table.ravel())
-    return assignment, demand, rows_off, columns, units
+    return assignment, demand, rows_off, np.array(columns, dtype=np.int64), units
 
 
 def _as_floats(binary) -> np.ndarray:
@@ -139,21 +143,21 @@ def _label_sets(binary, cells=None, columns=None) -> np.ndarray:
     float while it stays below the mantissa (24 or 53 bits), else it is summed in integers.
     """
     n_labels = binary.shape[1]
-    bits = np.left_shift(np.int64(1), np.arange(n_labels, dtype=np.int64))
-    if columns is not None:
-        bits[columns] = bits.copy()
+    bits = [0] * n_labels
+    for bit, column in enumerate(range(n_labels) if columns is None else columns):
+        bits[column] = 1 << bit
     if n_labels > 52:
-        return binary @ bits
+        return binary @ np.array(bits, dtype=np.int64)
     cells = _as_floats(binary) if cells is None else cells
-    return (cells @ bits.astype(cells.dtype)).astype(np.int64)
+    return (cells @ np.array(bits, dtype=cells.dtype)).astype(np.int64)
 
 
 def _runs(keys) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct values of sorted ``keys`` and how many times each comes."""
+    """The distinct values of sorted ``keys``, and how many times each comes after a leading 0."""
     first = np.empty(len(keys), dtype=bool)  # where a run starts
     first[:1] = True
     np.not_equal(keys[1:], keys[:-1], out=first[1:])
-    return keys[first], np.bincount(first.cumsum())[1:]
+    return keys[first], np.bincount(first.cumsum())
 
 
 def _canonical_columns(binary, units, salt: int = 1) -> np.ndarray:
@@ -161,17 +165,18 @@ def _canonical_columns(binary, units, salt: int = 1) -> np.ndarray:
     another ``salt`` gives another order of the tied columns, still whatever their order or names)."""
     counted = units.tolist()
     if len(set(counted)) == len(counted):  # no tie: the hash would change nothing
-        return np.argsort(units, kind="stable")
+        return sorted(range(len(counted)), key=counted.__getitem__)
     seen = np.bincount(units)
     tied = (seen[units] > 1).nonzero()[0]  # only ties need the hash
     mixed = entry_hash(np.arange(binary.shape[0], dtype=np.uint64), np.uint64(salt))  # row index, value 1
     content = np.zeros(len(units), dtype=np.uint64)
     content[tied] = mixed @ binary[:, tied].astype(np.uint64)  # sums wrap around, as in the sparse form
-    return np.lexsort((content, units))
+    return np.lexsort((content, units)).tolist()
 
 
 def _round_robin(targets, priority):
-    """A function of the label sets' rows (in deal order): the (sets x splits) rows each split gets.
+    """A function of the label sets' rows (after a leading 0, in deal order): the (sets x splits)
+    rows each split gets.
 
     The deal is one proportional interleave of the splits' ``targets`` (ties by ``priority``).
     Near-equal targets (k folds) make it a round robin: split j takes the places p with
@@ -184,27 +189,27 @@ def _round_robin(targets, priority):
         for place, split in enumerate(sorted(order, key=lambda split: -sizes[split])):  # bigger first, stable
             turn[split] = place
         lag = np.array([k - 1 - place for place in turn])
-        return lambda per_set: _rows_before(per_set.cumsum(), per_set, lag, k)
+        return lambda counts: _stretches((counts.cumsum()[:, None] + lag) // k)
     sequence = interleave(targets, priority)
-    counts = np.zeros((len(sequence) + 1, k), dtype=np.int64)
-    counts[np.arange(1, len(sequence) + 1), sequence] = 1
-    np.cumsum(counts, axis=0, out=counts)
-    return lambda per_set: counts[per_set.cumsum()] - counts[per_set.cumsum() - per_set]
+    before = np.zeros((len(sequence) + 1, k), dtype=np.int64)  # rows of each split among the first p places
+    before[np.arange(1, len(sequence) + 1), sequence] = 1
+    np.cumsum(before, axis=0, out=before)
+    return lambda counts: _stretches(before[counts.cumsum()])
 
 
-def _rows_before(ends, per_set, lag, k) -> np.ndarray:
-    """Rows of a round robin each split takes from each stretch ending at ``ends`` (``per_set`` long)."""
-    return (ends[:, None] + lag) // k - ((ends - per_set)[:, None] + lag) // k
+def _stretches(before) -> np.ndarray:
+    """Rows of each split per stretch, from the rows before each stretch's start and the last end."""
+    return before[1:] - before[:-1]
 
 
-def _deal_once(holds, per_set, signatures, totals, shares, deal_sets, rng):
+def _deal_once(holds, counts, signatures, totals, shares, deal_sets, rng):
     """One sorted deal: the label sets (``holds``, sets x labels by bit, in ascending ``signatures``),
-    each set's rows (``per_set``) dealt in that order by ``deal_sets``, then mended.
+    each set's rows (``counts``, after a leading 0) dealt in that order by ``deal_sets``, then mended.
     Returns the (sets x splits) table, the demand and the labels left off (by bit), and the rows
-    still off."""
-    table = deal_sets(per_set)
+    still off. ``totals`` are the positives per label by bit."""
+    table = deal_sets(counts)
     got = holds.T @ table  # (L, k) rows of each label per split
-    share = totals[:, None] * shares[None, :]
+    share = np.multiply.outer(totals, shares)
     left, rows_off = _mend(table, got, share, signatures, holds, rng)
     return table, share - got, left, rows_off
 
@@ -218,8 +223,11 @@ def _deal_again(holds, per_set, totals, shares, deal_sets, rng, left):
     rank_of_bit = np.r_[np.flatnonzero(~last), np.flatnonzero(last)]
     keys = holds[:, rank_of_bit] @ np.left_shift(np.int64(1), np.arange(n_labels, dtype=np.int64))
     order = keys.argsort()
+    counts = np.zeros(len(per_set) + 1, dtype=np.int64)
+    counts[1:] = per_set[order]
     dealt, by_bit, _, rows_off = _deal_once(
-        holds[order][:, rank_of_bit], per_set[order], keys[order], totals[rank_of_bit], shares, deal_sets, rng
+        holds[order][:, rank_of_bit], counts, keys[order], [totals[rank] for rank in rank_of_bit.tolist()],
+        shares, deal_sets, rng,
     )
     table = np.empty_like(dealt)
     table[order] = dealt
@@ -237,20 +245,21 @@ def _mend(table, got, share, signatures, holds, rng) -> tuple[list, int]:
     its k counts. The swaps run on plain lists: a handful per label is typical, and numpy's
     per-call cost would dwarf them.
     """
-    low = np.floor(share + 1e-9).astype(np.int64)  # within one row: low <= got <= high
-    high = np.ceil(share - 1e-9).astype(np.int64)
-    off = ((got < low) | (got > high)).any(axis=1).nonzero()[0]
-    if not len(off):
+    rows_of, shares = got.tolist(), share.tolist()  # (L, k) as lists: plain floats beat numpy on a few dozen
+    lows = [[math.floor(value + 1e-9) for value in row] for row in shares]  # within one row: low <= got <= high
+    highs = [[math.ceil(value - 1e-9) for value in row] for row in shares]
+    labels = [label for label, row in enumerate(rows_of)
+              if any(count < low or count > high for count, low, high in zip(row, lows[label], highs[label]))]  # fmt: skip
+    if not labels:
         return [], 0
+    off = np.array(labels)
     shuffled = rng.permutation(len(signatures))  # every label meets its twins in this random order
     which, at = holds[shuffled][:, off].T.nonzero()  # (label, signature) pairs with the label
     signature = shuffled[at]
-    wanted = signatures[signature] ^ np.left_shift(np.int64(1), off[which].astype(np.int64))
+    wanted = signatures[signature] ^ np.left_shift(np.int64(1), off)[which]
     twin = np.minimum(signatures.searchsorted(wanted), len(signatures) - 1)
     found = signatures[twin] == wanted
     bounds = which[found].searchsorted(np.arange(len(off) + 1)).tolist()
-    rows_of, lows, highs, shares = got.tolist(), low.tolist(), high.tolist(), share.tolist()
-    labels = off.tolist()
     twinless = [label for index, label in enumerate(labels) if bounds[index] == bounds[index + 1]]
     if _rows_off(rows_of, lows, highs, twinless) > _MAX_COUSIN_ROWS:  # neither twins nor cousins can
         return labels, _rows_off(rows_of, lows, highs, labels)
