@@ -110,12 +110,10 @@ def sorted_deal(
         units = (np.ones(n, dtype=cells.dtype) @ cells).astype(np.int64)  # positives per column
         salt = int(rng.integers(1, 2**62)) if fair_ties else 1
         columns = _canonical_columns(binary, units, salt)  # a list: the column of each canonical rank
-        keys = _label_sets(binary, cells, columns)  # bit b: the label of canonical rank b
-    if n_labels + n.bit_length() <= 62:  # one integer sort: by label set, then at random
-        rows = (keys * n + shuffle).argsort()
-    else:
-        rows = shuffle[keys[shuffle].argsort(kind="stable")]
+        keys = _label_sets(binary, cells, columns, small=True)  # bit b: the label of canonical rank b
+    rows = _by_label_set(keys, shuffle, n_labels)
     signatures, counts = _runs(keys[rows])  # the label sets in ascending order, and their rows after a 0
+    signatures = signatures.astype(np.int64)
     holds = (signatures[:, None] & np.array([1 << bit for bit in range(n_labels)], dtype=np.int64)) != 0  # (S, L)
     counted = units.tolist()
     totals = [counted[column] for column in columns]  # positives per label, by rank
@@ -136,8 +134,9 @@ def _as_floats(binary) -> np.ndarray:
     return binary.view(np.uint8).astype(np.float32 if binary.shape[1] <= 24 else np.float64)
 
 
-def _label_sets(binary, cells=None, columns=None) -> np.ndarray:
-    """Each row's labels as one int64: bit b for column ``columns[b]`` (default: column b).
+def _label_sets(binary, cells=None, columns=None, small: bool = False) -> np.ndarray:
+    """Each row's labels as one int64: bit b for column ``columns[b]`` (default: column b); with
+    ``small``, as uint8 or uint16 when the labels fit.
 
     ``cells`` is ``binary`` as :func:`_as_floats` gives it; the sum of powers of two is exact in
     float while it stays below the mantissa (24 or 53 bits), else it is summed in integers.
@@ -149,7 +148,25 @@ def _label_sets(binary, cells=None, columns=None) -> np.ndarray:
     if n_labels > 52:
         return binary @ np.array(bits, dtype=np.int64)
     cells = _as_floats(binary) if cells is None else cells
-    return (cells @ np.array(bits, dtype=cells.dtype)).astype(np.int64)
+    kind = np.int64 if not small or n_labels > 16 else np.uint8 if n_labels <= 8 else np.uint16
+    return (cells @ np.array(bits, dtype=cells.dtype)).astype(kind)
+
+
+def _by_label_set(keys, shuffle, n_labels: int) -> np.ndarray:
+    """The rows sorted by label set (``keys``, 8-, 16- or 64-bit), then by ``shuffle``.
+
+    Keys of 8 or 16 bits (up to 16 labels): one stable radix sort of the keys of the rows taken in
+    shuffle order (numpy's quicksort of 64-bit keys costs twice as much, more when its code is out
+    of the cache); else one sort of key * n + shuffle while that fits 62 bits.
+    """
+    n = len(keys)
+    if keys.itemsize <= 2:
+        in_order = np.empty(n, dtype=np.int64)  # the rows in shuffle order
+        in_order[shuffle] = np.arange(n)
+        return in_order[keys[in_order].argsort(kind="stable")]
+    if n_labels + n.bit_length() <= 62:
+        return (keys * n + shuffle).argsort()
+    return shuffle[keys[shuffle].argsort(kind="stable")]
 
 
 def _runs(keys) -> tuple[np.ndarray, np.ndarray]:
