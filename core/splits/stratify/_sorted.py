@@ -266,7 +266,7 @@ def _mend(table, got, share, signatures, holds, rng) -> tuple[list, int]:
     lows = [[math.floor(value + 1e-9) for value in row] for row in shares]  # within one row: low <= got <= high
     highs = [[math.ceil(value - 1e-9) for value in row] for row in shares]
     labels = [label for label, row in enumerate(rows_of)
-              if any(count < low or count > high for count, low, high in zip(row, lows[label], highs[label]))]  # fmt: skip
+              if any(count < low or count > high for count, low, high in zip(row, lows[label], highs[label], strict=True))]  # fmt: skip
     if not labels:
         return [], 0
     off = np.array(labels)
@@ -383,7 +383,7 @@ def _within_one(row, low, high, share) -> list:
     furthest above its share, a split to raise the one furthest below (the first of equals).
     Plain loops: on k counts they are faster than ``max`` with a key, or numpy.
     """
-    want = [lo if r < lo else hi if r > hi else r for r, lo, hi in zip(row, low, high)]
+    want = [lo if r < lo else hi if r > hi else r for r, lo, hi in zip(row, low, high, strict=True)]
     extra = sum(want) - sum(row)
     while extra > 0:
         best, above = -1, 0.0
