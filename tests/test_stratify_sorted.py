@@ -271,3 +271,13 @@ def test_the_round_robin_deals_as_the_interleave_of_near_equal_targets():
         ends = np.cumsum(per_set)
         expected = [np.bincount(sequence[end - size : end], minlength=k) for end, size in zip(ends, per_set, strict=True)]
         assert np.array_equal(_round_robin(targets, priority)(counts), np.array(expected))
+
+
+def test_fair_ties_without_a_generator_deal_in_data_order():
+    # rng=None draws nothing: fair ties then break as the data order does (it raised a numpy error).
+    Y = np.eye(4, dtype=np.uint8)[np.arange(40) % 4]
+    split = stratify(Y, [0.5, 0.5], rng=None, fair_ties=True)
+    assert np.array_equal(split, stratify(Y, [0.5, 0.5], rng=None))  # the sorted deal's salt is its fixed one
+    batched = sp.csr_matrix(np.hstack([Y, np.zeros((40, 70), dtype=np.uint8)]))  # 74 columns: the batched deal
+    assert np.array_equal(stratify(batched, [0.5, 0.5], rng=None, fair_ties=True),
+                          stratify(batched, [0.5, 0.5], rng=None, fair_ties=True))  # fmt: skip

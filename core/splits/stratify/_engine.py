@@ -304,8 +304,9 @@ class _DataOrder:
     def random(self, size) -> np.ndarray:
         return np.zeros(size)
 
-    def integers(self, high, size=None):
-        return 0 if size is None else np.zeros(size, dtype=np.int64)
+    def integers(self, low, high=None, size=None):
+        lowest = 0 if high is None else low  # as numpy: one bound is the high end of [0, high)
+        return lowest if size is None else np.full(size, lowest, dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -259,8 +259,8 @@ def _mend(table, got, share, signatures, holds, rng) -> tuple[list, int]:
 
     ``table`` (signatures x splits) and ``got`` (labels x splits) are updated in place. The twins
     of every label are found in one search, in random order; each label's moves are planned on
-    its k counts. The swaps run on plain lists: a handful per label is typical, and numpy's
-    per-call cost would dwarf them.
+    its k counts. The bounds and moves are planned on plain lists and the swaps read the table an
+    entry at a time: a handful per label is typical, and numpy's per-call cost would dwarf them.
     """
     rows_of, shares = got.tolist(), share.tolist()  # (L, k) as lists: plain floats beat numpy on a few dozen
     lows = [[math.floor(value + 1e-9) for value in row] for row in shares]  # within one row: low <= got <= high
