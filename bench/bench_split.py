@@ -13,6 +13,8 @@ runs of the contenders interleaved, medians of 3:
   ``StratifiedGroupKFold``, a smaller worst class-proportion deviation, no group leak.
 
 Quality is ``core.diagnostics.split_quality`` (LD, ED, LPD, FZ, FLZ) for every contender.
+``python -m bench.bench_split sklearn`` runs the two multi-label cases and prints them;
+``python -m bench.bench_split yeast`` runs yeast alone (about 10 s).
 """
 
 from __future__ import annotations
@@ -415,8 +417,13 @@ def sklearn_cases(generated: tuple[int, int] | None = None) -> tuple[str, str]:
     class 10x), each against iterative-stratification. ``python -m bench.bench_split sklearn`` runs
     only these (without the memory runs) and prints them."""
     big = bench_multilabel(multilabel_data(1_000_000, 100), "Multi-label", generated=generated, class_target=20)
-    yeast = bench_multilabel(yeast_labels(), "Yeast", repeat=YEAST_REPEAT, class_target=10)  # milliseconds: more runs
-    return big, yeast
+    return big, yeast_case()
+
+
+def yeast_case() -> str:
+    """Yeast against iterative-stratification (engine 20x, the sklearn class 10x); ``python -m
+    bench.bench_split yeast`` runs only this case and prints it."""
+    return bench_multilabel(yeast_labels(), "Yeast", repeat=YEAST_REPEAT, class_target=10)  # milliseconds: more runs
 
 
 def main() -> None:
@@ -453,5 +460,7 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:] == ["sklearn"]:
         print(f"Machine: {machine()}.\n\n" + "\n\n".join(sklearn_cases()))
+    elif sys.argv[1:] == ["yeast"]:  # the yeast case alone (about 10 s): a split takes milliseconds
+        print(f"Machine: {machine()}.\n\n" + yeast_case())
     else:
         main()

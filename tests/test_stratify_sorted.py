@@ -209,3 +209,75 @@ def test_sixty_labels_take_the_sorted_deal_and_keep_every_promise():
         assert np.abs(per_split(Y, assignment, 5) - Y.sum(axis=0)[:, None] / 5).max() < 1
     split = stratify(Y, [0.2] * 5, rng=np.random.default_rng(0))
     assert np.array_equal(split, stratify(sp.csr_matrix(Y), [0.2] * 5, rng=np.random.default_rng(0)))
+
+
+def _edge_cases():
+    """Small 0/1 sets with the edges of the sorted deal: a label on one row, all-zero rows, more folds
+    than a label's positives, a single row, labels on every row."""
+    rng = np.random.default_rng(7)
+    for n, n_labels, k in [(1, 3, 2), (2, 1, 5), (7, 8, 10), (60, 9, 3), (400, 14, 5), (1500, 16, 7), (300, 5, 4)]:
+        Y = (rng.random((n, n_labels)) < rng.choice([0.02, 0.3, 0.7], n_labels)).astype(np.uint8)
+        Y[:, 0] = 0
+        Y[rng.integers(n), 0] = 1  # a label on one row
+        Y[rng.random(n) < 0.2] = 0  # all-zero rows
+        if n_labels > 2:
+            Y[:, -1] = 1  # a label on every row
+        fractions = [1 / k] * k if n % 2 else list(rng.dirichlet(np.ones(k)) * 0.8 + 0.2 / k)
+        yield Y, fractions
+
+
+def test_the_radix_order_of_small_label_sets_gives_the_splits_of_the_general_sort(monkeypatch):
+    import core.splits.stratify._sorted as sorted_module
+
+    cases = list(_edge_cases())
+    fast = [stratify(Y, fractions, rng=np.random.default_rng(seed)) for seed in range(3) for Y, fractions in cases]
+    taken = []
+    general = sorted_module._by_label_set
+
+    def by_64_bit_keys(keys, shuffle, n_labels):
+        taken.append(keys.itemsize)
+        return general(keys.astype(np.int64), shuffle, n_labels)  # key * n + shuffle, one quicksort
+
+    monkeypatch.setattr(sorted_module, "_by_label_set", by_64_bit_keys)
+    slow = [stratify(Y, fractions, rng=np.random.default_rng(seed)) for seed in range(3) for Y, fractions in cases]
+    assert set(taken) == {1, 2}  # both small key widths were on the fast path
+    for expected, got in zip(slow, fast, strict=True):
+        assert np.array_equal(expected, got)
+
+
+def test_small_label_sets_keep_their_values():
+    from core.splits.stratify._sorted import _label_sets
+
+    rng = np.random.default_rng(1)
+    for n_labels, kind in ((1, np.uint8), (8, np.uint8), (9, np.uint16), (16, np.uint16), (17, np.int64)):
+        binary = rng.random((40, n_labels)) < 0.5
+        columns = rng.permutation(n_labels).tolist()
+        small = _label_sets(binary, columns=columns, small=True)
+        assert small.dtype == kind
+        assert small.tolist() == [sum(1 << bit for bit, c in enumerate(columns) if row[c]) for row in binary]
+
+
+def test_the_round_robin_deals_as_the_interleave_of_near_equal_targets():
+    from core.splits.stratify._deal import interleave
+    from core.splits.stratify._sorted import _round_robin
+
+    rng = np.random.default_rng(2)
+    for n, k in ((10, 3), (2417, 5), (7, 10), (1, 2)):
+        targets = largest_remainder(n, [1 / k] * k)
+        priority = rng.permutation(k)
+        per_set = np.diff(np.r_[0, np.sort(rng.integers(0, n + 1, 6)), n])
+        counts = np.r_[0, per_set]
+        sequence = interleave(targets, priority)  # the general deal: count the places of each stretch
+        ends = np.cumsum(per_set)
+        expected = [np.bincount(sequence[end - size : end], minlength=k) for end, size in zip(ends, per_set, strict=True)]
+        assert np.array_equal(_round_robin(targets, priority)(counts), np.array(expected))
+
+
+def test_fair_ties_without_a_generator_deal_in_data_order():
+    # rng=None draws nothing: fair ties then break as the data order does (it raised a numpy error).
+    Y = np.eye(4, dtype=np.uint8)[np.arange(40) % 4]
+    split = stratify(Y, [0.5, 0.5], rng=None, fair_ties=True)
+    assert np.array_equal(split, stratify(Y, [0.5, 0.5], rng=None))  # the sorted deal's salt is its fixed one
+    batched = sp.csr_matrix(np.hstack([Y, np.zeros((40, 70), dtype=np.uint8)]))  # 74 columns: the batched deal
+    assert np.array_equal(stratify(batched, [0.5, 0.5], rng=None, fair_ties=True),
+                          stratify(batched, [0.5, 0.5], rng=None, fair_ties=True))  # fmt: skip

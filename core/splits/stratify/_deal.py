@@ -50,9 +50,10 @@ def largest_remainder(total: int, weights, tiebreak=None) -> np.ndarray:
     [7, 2, 1]
     """
     weights = np.asarray(weights, dtype=np.float64)
-    if tiebreak is None and weights.size and weights.max() == weights.min() > 0 and total >= 0:
-        k = weights.size  # equal shares: the same, the remainder to the lowest indices, as below
-        return total // k + (np.arange(k) < total % k)
+    values = weights.ravel().tolist() if tiebreak is None else None  # a handful of shares: plain floats are fastest
+    if values and values[0] > 0 and all(value == values[0] for value in values) and total >= 0:
+        k = len(values)  # equal shares: the same, the remainder to the lowest indices, as below
+        return np.array([total // k + (split < total % k) for split in range(k)], dtype=np.int64)
     share = total * weights / weights.sum()
     base = np.floor(share).astype(np.int64)
     fraction = share - base

@@ -127,9 +127,7 @@ def stratify(
     counts = None if binary is not None else _as_count_csr(Y)
     shares = _check_fractions(fractions)
     n_units, n_labels = (counts if binary is None else binary).shape
-    unit_sizes = _check_sizes(sizes, n_units)
-    if single_rows:  # one row each: a read-only view of a single 1, not n_units int64 ones (8 MiB per million)
-        unit_sizes = np.broadcast_to(np.int64(1), (n_units,))
+    unit_sizes = None if sizes is None else _check_sizes(sizes, n_units)
     if order not in (1, 2):
         raise ConfigError(f"order={order!r} is not supported; use 1 (labels) or 2 (labels and label pairs).")
     if rng is None:
@@ -145,6 +143,8 @@ def stratify(
         if assignment is not None:
             return assignment if order == 1 else _polish_pairs_of(_as_count_csr(binary), assignment, shares, rng)
         counts = _as_count_csr(binary)
+    if single_rows:  # one row each: a read-only view of a single 1, not n_units int64 ones (8 MiB per million)
+        unit_sizes = np.broadcast_to(np.int64(1), (n_units,))
     return _stratify_batched(counts, shares, unit_sizes, rng, order, fair_ties)
 
 
@@ -233,13 +233,12 @@ def _stratify_sorted(binary, shares, rng, fair_ties=False) -> np.ndarray | None:
     targets = largest_remainder(n_units, shares)
     shuffle = rng.permutation(n_units)
     assignment, demand, rows_off, columns, units = sorted_deal(binary, shares, targets, shuffle, rng, fair_ties)
-    every = np.ones(n_labels, dtype=bool)
     # Every label within one row of its share: in every split, too, if each share of k or more rows
     # is a row or more (equal shares), else if no label with k rows is missing from a split.
-    if rows_off == 0 and (
-        shares.min() * len(shares) > 1 - 1e-9
-        or not may_lack(totals=units[columns], is_label=every, demand=demand, shares=shares, targets=targets)
-    ):
+    if rows_off == 0 and shares.min() * len(shares) > 1 - 1e-9:
+        return assignment
+    every = np.ones(n_labels, dtype=bool)
+    if rows_off == 0 and not may_lack(totals=units[columns], is_label=every, demand=demand, shares=shares, targets=targets):
         return assignment
     if rows_off > SORTED_POLISH_ROWS:
         return None
@@ -305,8 +304,9 @@ class _DataOrder:
     def random(self, size) -> np.ndarray:
         return np.zeros(size)
 
-    def integers(self, high, size=None):
-        return 0 if size is None else np.zeros(size, dtype=np.int64)
+    def integers(self, low, high=None, size=None):
+        lowest = 0 if high is None else low  # as numpy: one bound is the high end of [0, high)
+        return lowest if size is None else np.full(size, lowest, dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------------------------

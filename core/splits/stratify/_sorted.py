@@ -30,6 +30,8 @@ Hand-written because no library offers batched multi-label stratification (see
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -98,48 +100,81 @@ def sorted_deal(
     are ordered by a hash salted from ``rng`` (not a fixed one), so that which of them comes first in
     the deal, and so which gets a split's rounded-up row, is drawn anew for every seed.
 
-    Rows are grouped by label set once; both deals work on the (label sets x splits) table.
+    Rows are keyed by their label set in canonical order (the rarest label is bit 0) and grouped once;
+    the first deal takes the label sets in that order as they come, and both deals work on the (label
+    sets x splits) table.
     """
     n, n_labels = binary.shape
-    raw = _label_sets(binary)  # bit c: column c
-    if n_labels + n.bit_length() <= 62:  # one integer sort: by label set, then at random
-        rows = (raw * n + shuffle).argsort()
-    else:
-        rows = shuffle[raw[shuffle].argsort(kind="stable")]
-    raw = raw[rows]
-    first = np.empty(n, dtype=bool)  # where a label set's stretch starts
+    cells = _as_floats(binary)  # (n, L) 0/1 floats: matrix products on BLAS, exact
+    with np.errstate(invalid="ignore"):  # BLAS kernels may flag garbage in vector lanes they then drop
+        units = (np.ones(n, dtype=cells.dtype) @ cells).astype(np.int64)  # positives per column
+        salt = int(rng.integers(1, 2**62)) if fair_ties else 1
+        columns = _canonical_columns(binary, units, salt)  # a list: the column of each canonical rank
+        keys = _label_sets(binary, cells, columns, small=True)  # bit b: the label of canonical rank b
+    rows = _by_label_set(keys, shuffle, n_labels)
+    signatures, counts = _runs(keys[rows])  # the label sets in ascending order, and their rows after a 0
+    signatures = signatures.astype(np.int64)
+    holds = (signatures[:, None] & np.array([1 << bit for bit in range(n_labels)], dtype=np.int64)) != 0  # (S, L)
+    counted = units.tolist()
+    totals = [counted[column] for column in columns]  # positives per label, by rank
+    deal_sets = _round_robin(targets, rng.permutation(len(shares)))
+    table, demand, left, rows_off = _deal_once(holds, counts, signatures, totals, shares, deal_sets, rng)
+    if 0 < rows_off <= _MAX_COUSIN_ROWS:  # labels still off: deal again with them as the top bits
+        again = _deal_again(holds, counts[1:], totals, shares, deal_sets, rng, left)
+        if again[2] < rows_off:
+            table, demand, rows_off = again
+    assignment = np.empty(n, dtype=np.int64)
+    assignment[rows] = (np.arange(table.size) % len(shares)).repeat(table.ravel())
+    return assignment, demand, rows_off, np.array(columns, dtype=np.int64), units
+
+
+def _as_floats(binary) -> np.ndarray:
+    """``binary`` as float32 0/1 cells (float64 beyond 24 columns): sums of distinct powers of two
+    (a row's label set) and counts of rows stay exact, and matrix products run on BLAS."""
+    return binary.view(np.uint8).astype(np.float32 if binary.shape[1] <= 24 else np.float64)
+
+
+def _label_sets(binary, cells=None, columns=None, small: bool = False) -> np.ndarray:
+    """Each row's labels as one int64: bit b for column ``columns[b]`` (default: column b); with
+    ``small``, as uint8 or uint16 when the labels fit.
+
+    ``cells`` is ``binary`` as :func:`_as_floats` gives it; the sum of powers of two is exact in
+    float while it stays below the mantissa (24 or 53 bits), else it is summed in integers.
+    """
+    n_labels = binary.shape[1]
+    bits = [0] * n_labels
+    for bit, column in enumerate(range(n_labels) if columns is None else columns):
+        bits[column] = 1 << bit
+    if n_labels > 52:
+        return binary @ np.array(bits, dtype=np.int64)
+    cells = _as_floats(binary) if cells is None else cells
+    kind = np.int64 if not small or n_labels > 16 else np.uint8 if n_labels <= 8 else np.uint16
+    return (cells @ np.array(bits, dtype=cells.dtype)).astype(kind)
+
+
+def _by_label_set(keys, shuffle, n_labels: int) -> np.ndarray:
+    """The rows sorted by label set (``keys``, 8-, 16- or 64-bit), then by ``shuffle``.
+
+    Keys of 8 or 16 bits (up to 16 labels): one stable radix sort of the keys of the rows taken in
+    shuffle order (numpy's quicksort of 64-bit keys costs twice as much, more when its code is out
+    of the cache); else one sort of key * n + shuffle while that fits 62 bits.
+    """
+    n = len(keys)
+    if keys.itemsize <= 2:
+        in_order = np.empty(n, dtype=np.int64)  # the rows in shuffle order
+        in_order[shuffle] = np.arange(n)
+        return in_order[keys[in_order].argsort(kind="stable")]
+    if n_labels + n.bit_length() <= 62:
+        return (keys * n + shuffle).argsort()
+    return shuffle[keys[shuffle].argsort(kind="stable")]
+
+
+def _runs(keys) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of sorted ``keys``, and how many times each comes after a leading 0."""
+    first = np.empty(len(keys), dtype=bool)  # where a run starts
     first[:1] = True
-    np.not_equal(raw[1:], raw[:-1], out=first[1:])
-    block = first.cumsum() - 1  # the label set of each sorted row
-    sets, per_set = raw[first], np.bincount(block)
-    holds_by_column = ((sets[:, None] >> np.arange(n_labels, dtype=np.int64)) & 1).astype(bool)  # (S, L)
-    units = per_set @ holds_by_column
-    salt = int(rng.integers(1, 2**62)) if fair_ties else 1
-    columns = _canonical_columns(binary, units, salt)
-    before = _dealt_before(targets, rng.permutation(len(shares)))
-    bit_of_rank = np.arange(n_labels)  # canonical rank -> bit; the rarest label is bit 0
-    best = None
-    for attempt in range(2):
-        column_of_bit = columns[bit_of_rank.argsort()]
-        table, demand, left, rows_off = _deal_once(holds_by_column[:, column_of_bit], per_set, shares, before, rng)
-        if best is None or rows_off < best[2]:
-            assignment = np.empty(n, dtype=np.int64)
-            assignment[rows] = (np.arange(table.size) % len(shares)).repeat(table.ravel())
-            best = (assignment, demand[bit_of_rank], rows_off, columns, units)
-        if rows_off == 0 or rows_off > _MAX_COUSIN_ROWS or attempt:  # mended, hopeless, or tried twice
-            return best
-        last = np.isin(np.arange(n_labels), np.argsort(bit_of_rank)[left])  # ranks left off: the top bits
-        bit_of_rank = np.empty(n_labels, dtype=np.int64)
-        bit_of_rank[np.r_[np.flatnonzero(~last), np.flatnonzero(last)]] = np.arange(n_labels)
-    return best
-
-
-def _label_sets(binary) -> np.ndarray:
-    """Each row's labels as one integer, bit c for column c (a float product on BLAS while exact)."""
-    weights = np.left_shift(np.int64(1), np.arange(binary.shape[1], dtype=np.int64))
-    if binary.shape[1] <= 52:  # sums of distinct powers of two below 2**53 are exact in float64
-        return (binary.view(np.uint8) @ weights.astype(np.float64)).astype(np.int64)
-    return binary @ weights
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    return keys[first], np.bincount(first.cumsum())
 
 
 def _canonical_columns(binary, units, salt: int = 1) -> np.ndarray:
@@ -147,51 +182,75 @@ def _canonical_columns(binary, units, salt: int = 1) -> np.ndarray:
     another ``salt`` gives another order of the tied columns, still whatever their order or names)."""
     counted = units.tolist()
     if len(set(counted)) == len(counted):  # no tie: the hash would change nothing
-        return np.argsort(units, kind="stable")
+        return sorted(range(len(counted)), key=counted.__getitem__)
     seen = np.bincount(units)
     tied = (seen[units] > 1).nonzero()[0]  # only ties need the hash
     mixed = entry_hash(np.arange(binary.shape[0], dtype=np.uint64), np.uint64(salt))  # row index, value 1
     content = np.zeros(len(units), dtype=np.uint64)
     content[tied] = mixed @ binary[:, tied].astype(np.uint64)  # sums wrap around, as in the sparse form
-    return np.lexsort((content, units))
+    return np.lexsort((content, units)).tolist()
 
 
-def _dealt_before(targets, priority):
-    """A function of positions p: how many of the first p places of the deal go to each split.
+def _round_robin(targets, priority):
+    """A function of the label sets' rows (after a leading 0, in deal order): the (sets x splits)
+    rows each split gets.
 
     The deal is one proportional interleave of the splits' ``targets`` (ties by ``priority``).
-    Near-equal targets (k folds) make it a round robin, counted in closed form.
+    Near-equal targets (k folds) make it a round robin: split j takes the places p with
+    p % k == turn[j], of which the first p hold (p + k - 1 - turn[j]) // k.
     """
     k = len(targets)
-    if targets.max() - targets.min() <= 1:
-        turn = np.empty(k, dtype=np.int64)
-        turn[priority[np.argsort(-targets[priority], kind="stable")]] = np.arange(k)  # bigger first
-        return lambda p: p[:, None] // k + (p[:, None] % k > turn[None, :])
+    sizes, order = targets.tolist(), priority.tolist()
+    if max(sizes) - min(sizes) <= 1:
+        turn = [0] * k
+        for place, split in enumerate(sorted(order, key=lambda split: -sizes[split])):  # bigger first, stable
+            turn[split] = place
+        lag = np.array([k - 1 - place for place in turn])
+        return lambda counts: _stretches((counts.cumsum()[:, None] + lag) // k)
     sequence = interleave(targets, priority)
-    counts = np.zeros((len(sequence) + 1, k), dtype=np.int64)
-    counts[np.arange(1, len(sequence) + 1), sequence] = 1
-    np.cumsum(counts, axis=0, out=counts)
-    return lambda p: counts[p]
+    before = np.zeros((len(sequence) + 1, k), dtype=np.int64)  # rows of each split among the first p places
+    before[np.arange(1, len(sequence) + 1), sequence] = 1
+    np.cumsum(before, axis=0, out=before)
+    return lambda counts: _stretches(before[counts.cumsum()])
 
 
-def _deal_once(holds, per_set, shares, before, rng):
-    """One sorted deal: label sets (``holds``, sets x labels by bit) in order of their bits, each
-    set's rows (``per_set``) dealt along the interleave that ``before`` counts, then mended.
+def _stretches(before) -> np.ndarray:
+    """Rows of each split per stretch, from the rows before each stretch's start and the last end."""
+    return before[1:] - before[:-1]
+
+
+def _deal_once(holds, counts, signatures, totals, shares, deal_sets, rng):
+    """One sorted deal: the label sets (``holds``, sets x labels by bit, in ascending ``signatures``),
+    each set's rows (``counts``, after a leading 0) dealt in that order by ``deal_sets``, then mended.
     Returns the (sets x splits) table, the demand and the labels left off (by bit), and the rows
-    still off."""
+    still off. ``totals`` are the positives per label by bit."""
+    table = deal_sets(counts)
+    got = holds.T @ table  # (L, k) rows of each label per split
+    share = np.multiply.outer(totals, shares)
+    left, rows_off = _mend(table, got, share, signatures, holds, rng)
+    return table, share - got, left, rows_off
+
+
+def _deal_again(holds, per_set, totals, shares, deal_sets, rng, left):
+    """The second deal: the labels ``left`` off made the most significant bits. Returns the table
+    (sets in the order of ``holds``), the demand by canonical rank and the rows still off."""
     n_labels = holds.shape[1]
-    keys = holds @ np.left_shift(np.int64(1), np.arange(n_labels, dtype=np.int64))
-    order = keys.argsort()  # the sets in sorted order: the most common label most significant
-    ends = per_set[order].cumsum()
-    dealt = before(ends) - before(ends - per_set[order])
-    signatures, holds = keys[order], holds[order]
-    by_label = holds.T.astype(np.float64)  # float products run on BLAS, exact below 2**53
-    got = np.rint(by_label @ dealt).astype(np.int64)  # (L, k) rows of each label per split
-    share = (by_label @ per_set[order])[:, None] * shares[None, :]
-    left, rows_off = _mend(dealt, got, share, signatures, holds, rng)
+    last = np.zeros(n_labels, dtype=bool)
+    last[left] = True
+    rank_of_bit = np.r_[np.flatnonzero(~last), np.flatnonzero(last)]
+    keys = holds[:, rank_of_bit] @ np.left_shift(np.int64(1), np.arange(n_labels, dtype=np.int64))
+    order = keys.argsort()
+    counts = np.zeros(len(per_set) + 1, dtype=np.int64)
+    counts[1:] = per_set[order]
+    dealt, by_bit, _, rows_off = _deal_once(
+        holds[order][:, rank_of_bit], counts, keys[order], [totals[rank] for rank in rank_of_bit.tolist()],
+        shares, deal_sets, rng,
+    )
     table = np.empty_like(dealt)
     table[order] = dealt
-    return table, share - got, left, rows_off
+    demand = np.empty_like(by_bit)
+    demand[rank_of_bit] = by_bit
+    return table, demand, rows_off
 
 
 def _mend(table, got, share, signatures, holds, rng) -> tuple[list, int]:
@@ -200,28 +259,36 @@ def _mend(table, got, share, signatures, holds, rng) -> tuple[list, int]:
 
     ``table`` (signatures x splits) and ``got`` (labels x splits) are updated in place. The twins
     of every label are found in one search, in random order; each label's moves are planned on
-    its k counts. The swaps run on plain lists: a handful per label is typical, and numpy's
-    per-call cost would dwarf them.
+    its k counts. The bounds and moves are planned on plain lists and the swaps read the table an
+    entry at a time: a handful per label is typical, and numpy's per-call cost would dwarf them.
     """
-    low = np.floor(share + 1e-9).astype(np.int64)  # within one row: low <= got <= high
-    high = np.ceil(share - 1e-9).astype(np.int64)
-    off = ((got < low) | (got > high)).any(axis=1).nonzero()[0]
-    if not len(off):
+    rows_of, shares = got.tolist(), share.tolist()  # (L, k) as lists: plain floats beat numpy on a few dozen
+    lows = [[math.floor(value + 1e-9) for value in row] for row in shares]  # within one row: low <= got <= high
+    highs = [[math.ceil(value - 1e-9) for value in row] for row in shares]
+    labels = [label for label, row in enumerate(rows_of)
+              if any(count < low or count > high for count, low, high in zip(row, lows[label], highs[label], strict=True))]  # fmt: skip
+    if not labels:
         return [], 0
+    off = np.array(labels)
     shuffled = rng.permutation(len(signatures))  # every label meets its twins in this random order
     which, at = holds[shuffled][:, off].T.nonzero()  # (label, signature) pairs with the label
     signature = shuffled[at]
-    wanted = signatures[signature] ^ np.left_shift(np.int64(1), off[which].astype(np.int64))
+    wanted = signatures[signature] ^ np.left_shift(np.int64(1), off)[which]
     twin = np.minimum(signatures.searchsorted(wanted), len(signatures) - 1)
     found = signatures[twin] == wanted
     bounds = which[found].searchsorted(np.arange(len(off) + 1)).tolist()
-    rows_of, lows, highs, shares = got.tolist(), low.tolist(), high.tolist(), share.tolist()
-    twinless = [label for index, label in enumerate(off.tolist()) if bounds[index] == bounds[index + 1]]
+    twinless = [label for index, label in enumerate(labels) if bounds[index] == bounds[index + 1]]
     if _rows_off(rows_of, lows, highs, twinless) > _MAX_COUSIN_ROWS:  # neither twins nor cousins can
-        return off.tolist(), _rows_off(rows_of, lows, highs, off.tolist())
-    mine, theirs = signature[found].tolist(), twin[found].tolist()
+        return labels, _rows_off(rows_of, lows, highs, labels)
+    left = _twin_swaps(table, rows_of, lows, highs, shares, labels, bounds, signature[found].tolist(), twin[found].tolist())
+    return _cousins_for(left, table, rows_of, lows, highs, shares, signatures, holds, got, rng)
+
+
+def _twin_swaps(table, rows_of, lows, highs, shares, labels, bounds, mine, theirs) -> list:
+    """Each label's moves to within one row, each row moved with a twin moving back; the labels
+    twins could not mend. Label ``labels[i]`` has the twin pairs ``bounds[i]:bounds[i + 1]``."""
     left = []
-    for index, label in enumerate(off.tolist()):
+    for index, label in enumerate(labels):
         row = rows_of[label]
         want = _within_one(row, lows[label], highs[label], shares[label])
         for giver, taker, rows in _moves(row, want):
@@ -230,7 +297,7 @@ def _mend(table, got, share, signatures, holds, rng) -> tuple[list, int]:
             row[taker] += moved
         if row != want:  # too few twins: cousins may mend the rest
             left.append(label)
-    return _cousins_for(left, table, rows_of, lows, highs, shares, signatures, holds, got, rng)
+    return left
 
 
 def _cousins_for(left, table, rows_of, lows, highs, shares, signatures, holds, got, rng) -> tuple[list, int]:
@@ -313,34 +380,46 @@ def _within_one(row, low, high, share) -> list:
     """The counts nearest ``row`` with low <= count <= high in every split and the same total.
 
     ``high - low`` is at most 1, so at most one adjustment per split: a split to lower is the one
-    furthest above its share, a split to raise the one furthest below.
+    furthest above its share, a split to raise the one furthest below (the first of equals).
+    Plain loops: on k counts they are faster than ``max`` with a key, or numpy.
     """
     want = [lo if r < lo else hi if r > hi else r for r, lo, hi in zip(row, low, high, strict=True)]
     extra = sum(want) - sum(row)
     while extra > 0:
-        j = max((j for j, w in enumerate(want) if w > low[j]), key=lambda j: want[j] - share[j])
-        want[j] -= 1
+        best, above = -1, 0.0
+        for j, count in enumerate(want):
+            if count > low[j] and (best < 0 or count - share[j] > above):
+                best, above = j, count - share[j]
+        want[best] -= 1
         extra -= 1
     while extra < 0:
-        j = max((j for j, w in enumerate(want) if w < high[j]), key=lambda j: share[j] - want[j])
-        want[j] += 1
+        best, below = -1, 0.0
+        for j, count in enumerate(want):
+            if count < high[j] and (best < 0 or share[j] - count > below):
+                best, below = j, share[j] - count
+        want[best] += 1
         extra += 1
     return want
 
 
 def _moves(row, want) -> list:
-    """(giver, taker, rows) moves from the splits above ``want`` to those below, largest first."""
-    surplus = [[r - w, j] for j, (r, w) in enumerate(zip(row, want, strict=True)) if r > w]
-    deficit = [[w - r, j] for j, (r, w) in enumerate(zip(row, want, strict=True)) if w > r]
+    """(giver, taker, rows) moves from the splits above ``want`` to those below, largest first
+    (equal amounts: the higher split first)."""
+    surplus, deficit = [], []
+    for j, count in enumerate(row):
+        if count > want[j]:
+            surplus.append((count - want[j], j))
+        elif count < want[j]:
+            deficit.append((want[j] - count, j))
     surplus.sort(reverse=True)
     deficit.sort(reverse=True)
     moves = []
     give = take = 0
     while give < len(surplus) and take < len(deficit):
-        rows = min(surplus[give][0], deficit[take][0])
-        moves.append((surplus[give][1], deficit[take][1], rows))
-        surplus[give][0] -= rows
-        deficit[take][0] -= rows
-        give += not surplus[give][0]
-        take += not deficit[take][0]
+        (have, giver), (need, taker) = surplus[give], deficit[take]
+        rows = min(have, need)
+        moves.append((giver, taker, rows))
+        surplus[give], deficit[take] = (have - rows, giver), (need - rows, taker)
+        give += have == rows
+        take += need == rows
     return moves
