@@ -298,6 +298,19 @@ def test_bad_input_is_one_line(client, data, tmp_path):
         split_dataset(folder, TASKS, {"strategy": "random"}, tmp_path / "o", client=client)
 
 
+@pytest.mark.parametrize("name, all_columns", [("row", True), ("split", True), ("row", False)])
+def test_a_column_named_like_the_outputs_own_is_one_line(client, tmp_path, name, all_columns):
+    """The output's `row` and `split` would overwrite a data column of that name (with every column written: a
+    pandas ValueError; an id named `row` silently replaced the row numbers)."""
+    df = frame(300)
+    df = df.rename(columns={"id": name}) if not all_columns else df.assign(**{name: 1})
+    folder = write_parquet(df, tmp_path / "data", parts=2)
+    config = SplitConfig(strategy="hash", id_column=name if not all_columns else "id")
+    with pytest.raises(DataError, match=f"column named '{name}'.*rename that column"):
+        split_dataset(folder, (), config, tmp_path / "out", client=client, all_columns=all_columns)
+    assert not (tmp_path / "out").exists()
+
+
 def test_all_columns_are_written_partitioned_by_split(client, data, tmp_path):
     df, folder = data
     config = SplitConfig(strategy="hash", id_column="id", seed=2)

@@ -71,6 +71,7 @@ __all__ = ["ClusterSplit", "split_dataset", "diagnose_split", "read_summary", "S
 SUMMARY = "summary.json"
 PARTS = "assignment"  # the Parquet dataset inside the output folder, beside summary.json
 SUMMARY_FORMAT = "tasksplit.ClusterSplit"
+OUTPUT_COLUMNS = {"row": "each row's number in the input", "split": "each row's split"}  # the output's own columns
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -123,6 +124,15 @@ def _check(frame, tasks: Sequence[Task], config: SplitConfig, checks=()) -> None
     for column in label_columns(tasks):
         if column not in columns:
             raise DataError(f"Task column '{column}' is not in the data; check the task's columns.")
+
+
+def _check_output(frame, config: SplitConfig, all_columns: bool) -> None:
+    """The output names its own columns ``row`` and ``split``: a column of the data written beside them must not."""
+    written = list(frame.columns) if all_columns else [config.id_column] if config.id_column is not None else []
+    taken = [name for name in OUTPUT_COLUMNS if name in written]
+    if taken:
+        raise DataError(f"The data has a column named '{taken[0]}', which the output uses for "
+                        f"{OUTPUT_COLUMNS[taken[0]]}; rename that column in the data before splitting.")
 
 
 def _reads(config: SplitConfig, name: str) -> bool:
@@ -227,6 +237,7 @@ def split_dataset(
     notes: list[str] = []
     frame = lazy_table(data)
     _check(frame, tasks, config, _check_names(checks))
+    _check_output(frame, config, all_columns)
     features = (list(feature_columns) if feature_columns is not None
                 else _default_features(data, frame, tasks, config, _check_names(checks)))
     with _client_or_local(client) as client:
