@@ -4,7 +4,10 @@ and the in-memory solver runs on batches of about ``BATCH_GROUPS`` groups there,
 1. One pass from worker memory hashes each row's group value (64 bits) and sends (hash, label set) to
    one of ``SHARDS`` shards by the hash (:func:`hashed_rows`); each shard sums its groups' label counts
    on the minority side of each column (a binary task's positives, not its zeros: about 11 entries a
-   group instead of 31 at 20 binary tasks) and rows (:func:`shard_table`) and keeps them.
+   group instead of 31 at 20 binary tasks) and rows (:func:`shard_table`) and keeps them. Consecutive
+   shards travel and are summed together, a block a task (:func:`blocks`: two blocks a worker), so the
+   scheduler sees a few hundred tasks, not partitions x shards; the shards, and so the result, are the
+   same whatever the blocks.
 2. The client, knowing only how many groups each shard holds, joins consecutive shards into batches of
    at least ``BATCH_GROUPS`` groups (:func:`batches`); each batch, its groups in the order of a seeded
    hash of their values, is split by :func:`core.splits.stratify.stratify` with the config's shares on a
