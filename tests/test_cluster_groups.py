@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from core.cluster import split_dataset
-from core.cluster._group_deal import batches
+from core.cluster._group_deal import batches, block_back, block_tables, blocks, rows_codes, shard_back, shard_table
 from core.cluster._settle import mixed_keys, settle_rows
 from core.diagnostics import split_quality
 from core.splits import SplitConfig, split
@@ -124,6 +124,45 @@ def test_batches_hold_enough_groups_and_leave_no_shard_out():
         assert sorted(b for batch in got for b in batch) == [i for i, n in enumerate(groups) if n]
         sums = [sum(groups[b] for b in batch) for batch in got]
         assert all(s >= 100 for s in sums) or len(got) == 1
+
+
+def test_blocks_cover_every_shard_once_in_order_two_a_worker():
+    for workers in range(0, 70):
+        got = blocks(workers, shards=32)
+        assert [b for lo, hi in got for b in range(lo, hi)] == list(range(32))
+        assert len(got) == min(32, max(2, 1 << (2 * max(workers, 1) - 1).bit_length()))
+    assert blocks(3, shards=5) == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]
+
+
+def test_a_block_makes_and_hands_back_the_same_shard_tables_as_one_task_a_shard():
+    """The blocks only cut the tasks: each shard's table (groups, sizes, counts) and each partition's rows'
+    splits handed back are those of one task a shard."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(7)
+    turned = sp.csr_matrix(rng.integers(0, 2, (6, 4)).astype(np.int32))
+    parts = [[{"key": rng.integers(0, 50, rng.integers(0, 40)).astype(np.uint64), "lone": int(j == 1)}
+              for j in range(3)] for _ in range(4)]
+    for p in parts:
+        for piece in p:
+            piece["set"] = rng.integers(0, 6, piece["key"].size).astype(np.int32)
+    made = block_tables(parts, turned)
+    assert made["lone"] == 4
+    splits = []
+    for j, table in enumerate(made["tables"]):
+        one = shard_table([p[j] for p in parts], turned)
+        assert made["groups"][j] == one["keys"].size
+        for name in ("keys", "sizes", "code", "lengths"):
+            assert (table[name] == one[name]).all()
+        assert (table["counts"] != one["counts"]).nnz == 0
+        splits.append(rng.integers(0, 3, one["keys"].size).astype(np.int8))
+    back = block_back(made, splits)
+    for i in range(len(parts)):
+        one = np.concatenate([shard_back(t, s)[i] for t, s in zip(made["tables"], splits, strict=True)])
+        assert (back[i] == one).all()
+        order = rng.permutation(one.size)
+        assert (rows_codes(order, [back[i]]) == rows_codes(order, [shard_back(t, s)[i] for t, s in
+                                                                    zip(made["tables"], splits, strict=True)])).all()
 
 
 def test_the_seeded_order_is_a_permutation_that_moves_with_the_seed():

@@ -330,3 +330,23 @@ def test_int_demand_refuses_counts_other_than_one():
         demand.subtract(np.array([0]), 2.0)
     with pytest.raises(ValueError, match="takes 1 per unit placed"):
         demand.subtract(np.array([0, 1]), np.array([1.0, 1.0]))
+
+
+def test_square_sums_equal_the_per_entry_sums_with_empty_rows_and_an_offset_indptr():
+    """_square_sums (one reduceat over the rows that hold entries) gives each row's sum of squared counts exactly,
+    for empty rows, a matrix whose indptr does not start at 0, and whole counts far above 1."""
+    import scipy.sparse as sp
+
+    from core.splits.stratify._blocks import _square_sums
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        dense = rng.integers(0, 4, (rng.integers(1, 60), rng.integers(1, 9))) * (1000 if rng.random() < 0.5 else 1)
+        dense[rng.random(dense.shape[0]) < 0.3] = 0
+        matrix = sp.csr_matrix(dense)
+        want = (dense.astype(np.float64) ** 2).sum(axis=1)
+        assert (_square_sums(matrix) == want).all()
+        shifted = matrix.copy()  # entries start at 1: data[0] belongs to no row (scipy's constructor refuses it)
+        shifted.data, shifted.indices = np.r_[7, matrix.data], np.r_[0, matrix.indices].astype(matrix.indices.dtype)
+        shifted.indptr = matrix.indptr + 1
+        assert (_square_sums(shifted) == want).all()
