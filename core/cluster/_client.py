@@ -91,9 +91,11 @@ def run_pass(client, items: list, watch=None, fold=None) -> list:
     With ``fold(i, result)``, each result is brought to the client in order and handed to ``fold``, then
     dropped (the client holds one at a time); the list returned is then ``fold``'s returns.
     A worker lost mid-pass is retried by the scheduler (``distributed.scheduler.allowed-failures``);
-    when retries run out, or a task fails, this raises a one-line :class:`DataError`.
+    when retries run out, the scheduler drops a lost task instead (FutureCancelledError), or a task fails, this
+    raises a one-line :class:`DataError`.
     """
     from distributed import Future, KilledWorker
+    from distributed.client import FutureCancelledError
 
     futures = list(items) if items and all(isinstance(i, Future) for i in items) else client.compute(items)
     if watch is not None:
@@ -110,6 +112,12 @@ def run_pass(client, items: list, watch=None, fold=None) -> list:
         raise DataError(
             f"A Dask worker died while running {error.task!s:.60} (out of memory, or stopped); nothing was written. "
             "Give the workers more memory or run again."
+        ) from None
+    except FutureCancelledError:
+        # seen once under load: a worker killed mid-join, and the scheduler dropped a leakage check's task instead of
+        # recomputing it ("already forgotten"); the pass cannot be resumed, so it is a clear error, not a traceback
+        raise DataError(
+            "A Dask worker was lost and the scheduler dropped part of this pass; nothing was written. Run again."
         ) from None
     except (KeyError, ValueError, TypeError, OSError) as error:
         if isinstance(error, DataError):
