@@ -168,6 +168,28 @@ def test_a_pass_whose_task_the_scheduler_dropped_is_one_line():
             run_pass(client, futures, watch=client.cancel)
 
 
+def test_a_join_whose_task_the_scheduler_dropped_runs_again_and_the_output_is_whole(tmp_path):
+    from distributed import Client, LocalCluster
+
+    from core.cluster import split_dataset
+
+    folder = write_parquet(frame(4_000), tmp_path / "rows", parts=4)
+    dropped = []
+
+    def watch(futures):  # the join pass: drop one of its tasks, as the scheduler did once after a worker was lost
+        if not dropped and any("_small" in str(f.key) for f in futures):
+            dropped.append(futures[-1].key)
+            futures[-1].cancel()
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        split_dataset(folder, TASKS, SplitConfig(seed=2), tmp_path / "clean", client=client)
+        split_dataset(folder, TASKS, SplitConfig(seed=2), tmp_path / "out", client=client, watch=watch)
+    assert dropped
+    assert (assignment(tmp_path / "out") == assignment(tmp_path / "clean")).all()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clean", "out", "rows"]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("exact_rows", [2_000_000, 0])  # 0: the join places rows by label set with scattered arrays
 def test_a_worker_killed_mid_split_is_retried_and_the_output_is_whole(tmp_path, exact_rows):

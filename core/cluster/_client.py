@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from ..errors import ConfigError, DataError
 
-__all__ = ["local_cluster", "open_client", "run_pass", "worker_environ"]
+__all__ = ["Dropped", "local_cluster", "open_client", "retried", "run_pass", "worker_environ"]
 
 
 @contextmanager
@@ -84,6 +84,24 @@ def worker_environ() -> dict:
     return environ
 
 
+class Dropped(DataError):
+    """The scheduler dropped a task of a pass (``FutureCancelledError``), e.g. after a worker was lost."""
+
+
+def retried(submit, attempts: int = 2):
+    """``submit()``'s result, submitted once more if the scheduler dropped one of its tasks (:class:`Dropped`).
+
+    ``submit`` must compute the whole pass anew from what the cluster still holds (the partitions' states) and
+    write only files it rewrites whole: the join writes each part under the same name, so a second run replaces it.
+    """
+    for attempt in range(attempts):
+        try:
+            return submit()
+        except Dropped:
+            if attempt == attempts - 1:
+                raise
+
+
 def run_pass(client, items: list, watch=None, fold=None) -> list:
     """Compute ``items`` (dask collections or delayed, or futures) on ``client``, in one graph; ``watch(futures)``
     sees them.
@@ -115,8 +133,9 @@ def run_pass(client, items: list, watch=None, fold=None) -> list:
         ) from None
     except FutureCancelledError:
         # seen once under load: a worker killed mid-join, and the scheduler dropped a leakage check's task instead of
-        # recomputing it ("already forgotten"); the pass cannot be resumed, so it is a clear error, not a traceback
-        raise DataError(
+        # recomputing it ("already forgotten"); a pass that can be submitted again is (:func:`retried`), else this
+        # is a clear error, not a traceback
+        raise Dropped(
             "A Dask worker was lost and the scheduler dropped part of this pass; nothing was written. Run again."
         ) from None
     except (KeyError, ValueError, TypeError, OSError) as error:

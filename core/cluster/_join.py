@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..splits import STRATEGIES, SplitConfig, rare_line
-from ._client import run_pass
+from ._client import retried, run_pass
 from ._diagnose import (
     ClusterDiagnosis,
     build_diagnosis,
@@ -106,8 +106,12 @@ def join(client, data, plan, solution, extra, offsets, states, out, all_columns,
     gathered = [*items, *(d for parts_ in pieces.values() for d in parts_)]
     timed = plan.time_column is not None and plan.check_time
     tested = [dask.delayed(operator.getitem)(j, "tested") for j in joined] if timed else []
-    futures = client.compute([*gathered, *tested])  # the tested times stay on the workers
-    got = run_pass(client, futures[: len(gathered)], watch)
+
+    def submit():
+        futures = client.compute([*gathered, *tested])  # the tested times stay on the workers
+        return futures, run_pass(client, futures[: len(gathered)], watch)
+
+    futures, got = retried(submit)  # a task the scheduler dropped (a worker lost mid-join): the join once more
     stats, rest = got[: len(items)], got[len(items):]
     if timed:
         tested_futures, futures = futures[len(gathered):], None
