@@ -93,6 +93,17 @@ def retried(submit, attempts: int = 2):
 
     ``submit`` must compute the whole pass anew from what the cluster still holds (the partitions' states) and
     write only files it rewrites whole: the join writes each part under the same name, so a second run replaces it.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> def submit():
+    ...     calls.append(1)
+    ...     if len(calls) == 1:
+    ...         raise Dropped("dropped")
+    ...     return "done"
+    >>> retried(submit), len(calls)
+    ('done', 2)
     """
     for attempt in range(attempts):
         try:
@@ -108,9 +119,9 @@ def run_pass(client, items: list, watch=None, fold=None) -> list:
 
     With ``fold(i, result)``, each result is brought to the client in order and handed to ``fold``, then
     dropped (the client holds one at a time); the list returned is then ``fold``'s returns.
-    A worker lost mid-pass is retried by the scheduler (``distributed.scheduler.allowed-failures``);
-    when retries run out, the scheduler drops a lost task instead (FutureCancelledError), or a task fails, this
-    raises a one-line :class:`DataError`.
+    A worker lost mid-pass is retried by the scheduler (``distributed.scheduler.allowed-failures``). When the
+    retries run out, when the scheduler drops a task instead (``FutureCancelledError``: :class:`Dropped`), or when
+    a task fails, this raises a one-line :class:`DataError`.
     """
     from distributed import Future, KilledWorker
     from distributed.client import FutureCancelledError
