@@ -13,11 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.bench_mulan import power_law_labels
-from core.splits.stratify import _balance, _blocks, _deal, _pairs, _repair, stratify
+from core.splits.stratify import _balance, _blocks, _deal, _pair_build, _pairs, _repair, stratify
 from core.splits.stratify._balance import Balance, SparseBalance
 from core.splits.stratify._blocks import row_products, split_counts
 from core.splits.stratify._engine import _as_count_csr, _canonical_order, _permute_columns
-from core.splits.stratify._pairs import canonical_with_pairs, pair_columns
+from core.splits.stratify._pair_build import canonical_with_pairs
+from core.splits.stratify._pairs import pair_columns
 from core.splits.stratify._sorted import entry_hash
 
 
@@ -63,7 +64,7 @@ def test_canonical_with_pairs_equals_stacking_then_ordering(seed, n, n_cols, den
     expected = _permute_columns(stacked, columns)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_pairs, "_HASH_ENTRIES", block)
-        patch.setattr(_pairs, "_WHOLE_PAIR_ENTRIES", whole)  # 0: by parts of the first labels and blocks of rows
+        patch.setattr(_pair_build, "_WHOLE_PAIR_ENTRIES", whole)  # 0: by parts of the first labels and blocks of rows
         built, got_columns, n_pairs = canonical_with_pairs(labels, all_up_to, salt)
     assert n_pairs == pairs.shape[1]
     assert np.array_equal(got_columns, columns)
@@ -220,7 +221,7 @@ def test_pairs_built_by_parts_peak_at_the_matrix_and_a_block(monkeypatch):
     monkeypatch.setattr(_pairs, "_HASH_ENTRIES", 1 << 16)
     peaks = {}
     for path, whole in (("parts", 0), ("whole", 1 << 40)):
-        monkeypatch.setattr(_pairs, "_WHOLE_PAIR_ENTRIES", whole)
+        monkeypatch.setattr(_pair_build, "_WHOLE_PAIR_ENTRIES", whole)
         tracemalloc.start()
         built, columns, _ = canonical_with_pairs(Y, 0)
         peaks[path] = tracemalloc.get_traced_memory()[1] - built.indices.nbytes - built.indptr.nbytes - columns.nbytes
@@ -307,12 +308,12 @@ def test_stratify_order_2_by_parts_and_int_demand_equals_the_defaults(monkeypatc
     sizes = np.random.default_rng(seed).integers(1, 4, Y.shape[0]) if grouped else None
     shares = [0.3, 0.3, 0.2, 0.1, 0.1]
     calls = []
-    parts, waves = _pairs._pair_stats, _waves.deal_in_waves
-    monkeypatch.setattr(_pairs, "_pair_stats", lambda *a, **kw: calls.append("parts") or parts(*a, **kw))
+    parts, waves = _pair_build._pair_stats, _waves.deal_in_waves
+    monkeypatch.setattr(_pair_build, "_pair_stats", lambda *a, **kw: calls.append("parts") or parts(*a, **kw))
     monkeypatch.setattr(_engine, "deal_in_waves", lambda *a, **kw: calls.append("waves") or waves(*a, **kw))
     got = {}
     for whole, cells in ((1 << 40, 1 << 40), (0, 0)):
-        monkeypatch.setattr(_pairs, "_WHOLE_PAIR_ENTRIES", whole)
+        monkeypatch.setattr(_pair_build, "_WHOLE_PAIR_ENTRIES", whole)
         monkeypatch.setattr(_waves, "_FLOAT_DEMAND_CELLS", cells)
         got[whole] = stratify(Y, shares, rng=np.random.default_rng(seed), sizes=sizes, order=2)
     assert calls == ["waves", "parts", "waves"]  # many columns: the wave deal both times, the parts path once

@@ -62,7 +62,8 @@ import scipy.sparse as sp
 
 from ...errors import ConfigError, DataError
 from ._deal import deal, largest_remainder
-from ._pairs import canonical_with_pairs, column_keys, pair_columns
+from ._pair_build import canonical_with_pairs
+from ._pairs import column_keys, pair_columns
 from ._repair import Repair, may_lack
 from ._sorted import SORTED_POLISH_ROWS, small_binary, sorted_deal
 from ._waves import deal_in_waves
