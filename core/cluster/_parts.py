@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import DataError
 from ..splits import EXCLUDED, SplitConfig, is_fold, split
 from ._rows import local_rank
-from ._solve import code_dtype, place
+from ._solve import code_dtype, place, split_of_place
 
 __all__ = ["Plan", "times_of", "join_part", "time_pieces", "early_rows"]
 
@@ -139,11 +139,7 @@ def placed(codes: np.ndarray, rank: np.ndarray, to_global: np.ndarray, before: n
     spot *= stride[codes]  # (a r + (a before + b) mod n) mod n = (a (before + r) + b) mod n; all below 2**64
     spot += start[codes]
     spot %= rows[codes]
-    bounds = np.ascontiguousarray(solution.cumulative[to_global].astype(np.uint64).T)  # (k, local sets)
-    code = np.zeros(codes.size, dtype=np.int8 if len(bounds) <= np.iinfo(np.int8).max else np.int64)
-    for bound in bounds[:-1]:  # the split whose stretch holds the place: the bounds it has passed
-        code += spot >= bound[codes]
-    return code.astype(np.int64)
+    return split_of_place(spot, solution.cumulative[to_global], codes)
 
 
 def join_part(state: dict, frame: pd.DataFrame | None, number: int, offset: int, plan: Plan, solution: Solution,

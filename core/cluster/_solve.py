@@ -206,11 +206,23 @@ def place(set_index: np.ndarray, rank: np.ndarray, set_rows: np.ndarray, cumulat
         spot %= rows[set_index]
     else:
         spot = permute(rank.astype(np.uint64), rows, set_key(seed, np.arange(set_rows.size)), unit=set_index)
+    return split_of_place(spot, cumulative, set_index)
+
+
+def split_of_place(spot: np.ndarray, cumulative: np.ndarray, set_index: np.ndarray) -> np.ndarray:
+    """Each row's split from its place ``spot`` in its set ``set_index``: the split whose stretch of the set's
+    places (``cumulative``, (S, k) running counts) holds it, i.e. how many bounds the place has passed.
+
+    Examples
+    --------
+    >>> split_of_place(np.array([0, 2, 5], np.uint64), np.array([[2, 4, 6]]), np.zeros(3, np.int64)).tolist()
+    [0, 1, 2]
+    """
     bounds = np.ascontiguousarray(cumulative.astype(np.uint64).T)  # (k, S)
-    code = np.zeros(set_index.size, dtype=np.int64)
-    for bound in bounds[:-1]:  # the split whose stretch holds the place: the bounds it has passed
+    code = np.zeros(set_index.size, dtype=code_dtype(len(bounds)))  # one byte a row up to 128 splits
+    for bound in bounds[:-1]:
         code += spot >= bound[set_index]
-    return code
+    return code.astype(np.int64)
 
 
 def code_dtype(n_codes: int) -> type:
