@@ -39,7 +39,7 @@ import scipy.sparse as sp
 
 from ..errors import DataError
 from ..splits import fill_empty_splits
-from ..splits.stratify import largest_remainder, stratify
+from ..splits.stratify import largest_remainder, offset_polish, stratify
 from ._client import run_pass
 from ._groups import flipped
 from ._parts import Solution
@@ -51,15 +51,23 @@ __all__ = ["SHARDS", "BATCH_GROUPS", "group_keys", "hashed_rows", "shard_table",
 
 SHARDS = 32  # hash shards of the groups (fixed: the result must not depend on the partitions)
 BATCH_GROUPS = 60_000  # at least this many groups per solver call (one call when the table is smaller)
+FREE_ROWS = 10_000_000  # beyond this many rows, only about this many (in free groups) go to the solver
+MIN_FREE_GROUPS = 100_000  # the hybrid needs at least this many free groups, else every group is solved
+POLISH_ROUNDS = 40  # rounds of the hybrid's offset polish (it stops earlier when no exchange helps)
+POLISH_UNITS = 64  # units a side each exchange of the offset polish tries
 _LONE = np.uint64(0xA5A5_5A5A_F00D_BEEF)  # sets apart the keys of rows without a group
 
 
 # --------------------------------------------------------------------------- on the workers
 
 
-def hashed_rows(state: dict, offset: int, plan, to_global, shards: int = SHARDS) -> dict:
+def hashed_rows(state: dict, offset: int, plan, to_global, fixing=None, shards: int = SHARDS) -> dict:
     """This partition's rows as (group hash, label set) in ``shards`` pieces by the hash (each with its count of
-    rows without a group, ``lone``) and the permutation that put them there (``order``, to hand the splits back)."""
+    rows without a group, ``lone``) and where they came from (``at``, to hand the splits back).
+
+    With ``fixing`` (:class:`Fixing`), only the free groups' rows go to the pieces; every other row's split is
+    set here by its group's hash (``codes``, one byte a row, kept for the join) and ``fixed`` sums the fixed rows'
+    turned label counts and rows per split ((L + 1, k) int64: the solve's offset)."""
     n = state["n"]
     values = state["keep"][plan.group_column]
     keys = group_keys(values)
@@ -68,13 +76,62 @@ def hashed_rows(state: dict, offset: int, plan, to_global, shards: int = SHARDS)
         keys = keys.copy()
         keys[lone] = pd.util.hash_array(offset + np.flatnonzero(lone).astype(np.int64)) ^ _LONE
     sets = to_global[state["sets"]].astype(np.int32)
+    out = {"lone_rows": int(lone.sum())}
+    if fixing is None:
+        free = None
+        out["codes"] = None
+    else:
+        free, code = fixing.decide(keys)
+        out["codes"] = fixing.wanted[code].astype(fixing.dtype)  # the free rows' entries are overwritten later
+        fixed = ~free
+        local = state["sets"][fixed]
+        k = len(fixing.wanted)
+        per_set = np.bincount(local.astype(np.int64) * k + code[fixed], minlength=len(to_global) * k).reshape(-1, k)
+        labels = np.asarray(fixing.turned[to_global].T @ per_set, dtype=np.int64)
+        out["fixed"] = np.vstack([labels, per_set.sum(axis=0)[None, :]])
+        free = np.flatnonzero(free)
+        keys, sets, lone = keys[free], sets[free], lone[free]
     shard = (keys % np.uint64(shards)).astype(np.uint8)  # one byte: numpy sorts it by radix
     order = np.argsort(shard, kind="stable")
     bounds = np.searchsorted(shard[order], np.arange(shards + 1))
     lonely = np.bincount(shard[lone], minlength=shards) if lone.any() else np.zeros(shards, np.int64)
-    pieces = [{"key": keys[order[bounds[b]:bounds[b + 1]]], "set": sets[order[bounds[b]:bounds[b + 1]]],
-               "lone": int(lonely[b])} for b in range(shards)]
-    return {"pieces": pieces, "order": order.astype(np.int32 if n < 2**31 else np.int64)}
+    out["pieces"] = [{"key": keys[order[bounds[b]:bounds[b + 1]]], "set": sets[order[bounds[b]:bounds[b + 1]]],
+                      "lone": int(lonely[b])} for b in range(shards)]
+    at = order if free is None else free[order]
+    out["at"] = at.astype(np.int32 if n < 2**31 else np.int64)
+    out["n"] = n
+    return out
+
+
+class Fixing:
+    """Which groups the hash fixes and where (the hybrid beyond ``FREE_ROWS`` rows): a group is free when its
+    seeded 64-bit mix (:func:`core.cluster._settle.mixed_keys`) is below ``free`` * 2**64; a fixed group's split
+    is its mix's low 32 bits against the cumulative shares of the splits with a positive share (``wanted``).
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> fixing = Fixing(0.5, np.array([0.5, 0.5]), seed=0, turned=sp.csr_matrix((1, 1)), dtype=np.int8)
+    >>> free, code = fixing.decide(np.arange(10_000, dtype=np.uint64))
+    >>> bool(0.45 < free.mean() < 0.55), bool(0.45 < code[~free].mean() < 0.55)
+    (True, True)
+    """
+
+    def __init__(self, free: float, shares: np.ndarray, seed: int, turned, dtype) -> None:
+        self.below = np.uint64(min(int(free * 2.0**64), 2**64 - 1))
+        self.wanted = np.flatnonzero(shares > 0)
+        cumulative = np.cumsum(shares[self.wanted] / shares[self.wanted].sum())[:-1]
+        self.cuts = np.minimum(np.round(cumulative * 2.0**32), 2**32 - 1).astype(np.uint64)
+        self.seed, self.turned, self.dtype = seed, turned, dtype
+
+    def decide(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per key: whether its group is free, and its fixed split (an index into ``wanted``, int8)."""
+        mixed = mixed_keys(keys, self.seed)
+        low = mixed & np.uint64(0xFFFF_FFFF)
+        code = np.zeros(len(keys), dtype=np.int8)
+        for cut in self.cuts.tolist():
+            code += low >= np.uint64(cut)
+        return mixed < self.below, code
 
 
 def group_keys(values: pd.Series) -> np.ndarray:
@@ -101,8 +158,8 @@ def _pieces(hashed: dict, lo: int, hi: int) -> list:
     return hashed["pieces"][lo:hi]
 
 
-def _order(hashed: dict) -> np.ndarray:
-    return hashed["order"]
+def _summary(hashed: dict):
+    return hashed.get("fixed"), hashed["lone_rows"]
 
 
 def shard_table(pieces: list, turned: sp.csr_matrix) -> dict:
@@ -125,25 +182,32 @@ def block_tables(parts: list[list[dict]], turned: sp.csr_matrix) -> dict:
     (``parts[partition][shard in block]``), with the block's groups per shard and rows without a group."""
     tables = [shard_table([p[j] for p in parts], turned) for j in range(len(parts[0]))]
     return {"tables": tables, "groups": [len(t["keys"]) for t in tables],
+            "rows": [int(t["sizes"].sum()) for t in tables],
             "lone": sum(p[j]["lone"] for p in parts for j in range(len(p)))}
 
 
-def _counts(block: dict) -> tuple[list[int], int]:
-    return block["groups"], block["lone"]
+def _counts(block: dict) -> tuple[list[int], list[int]]:
+    return block["groups"], block["rows"]
 
 
 def _table(block: dict, j: int) -> dict:
     return block["tables"][j]
 
 
-def solve_batch(tables: list, shares: np.ndarray, seed: int, batch: int, order: int) -> list[np.ndarray]:
+def solve_batch(tables: list, shares: np.ndarray, seed: int, batch: int, order: int, aim=None) -> list:
     """The in-memory solver on a batch of shards' groups (their minority-side label counts), in the order of
-    their seeded hashes: per shard, its groups' splits (:func:`code_dtype`, indices into ``shares``) and rows."""
+    their seeded hashes: per shard, its groups' splits (:func:`code_dtype`, indices into ``shares``) and rows.
+
+    With ``aim`` = (offset, targets, rate) (the hybrid: this batch's share of the fixed groups' deviation, its
+    rows per split and the whole table's label rates), the solver's split is then polished
+    (:func:`core.splits.stratify.offset_polish`) so that the batch plus its share of the fixed part is balanced."""
     keys = np.concatenate([t["keys"] for t in tables])
     rank = np.argsort(mixed_keys(keys, seed), kind="stable")
     counts = sp.vstack([t["counts"] for t in tables], format="csr")[rank]
     sizes = np.concatenate([t["sizes"] for t in tables])[rank]
     part = stratify(counts, shares, rng=np.random.default_rng([seed, batch]), sizes=sizes, order=order)
+    if aim is not None:
+        part = offset_polish(counts, sizes, part, *aim, rounds=POLISH_ROUNDS, shortlist=POLISH_UNITS)
     split = np.empty(len(rank), dtype=code_dtype(len(shares)))
     split[rank] = part
     bounds = np.cumsum([0] + [len(t["keys"]) for t in tables])
@@ -163,11 +227,17 @@ def block_back(block: dict, splits: list[np.ndarray]) -> list[np.ndarray]:
     return [np.concatenate(rows) for rows in zip(*per_shard, strict=True)]
 
 
-def rows_codes(order: np.ndarray, pieces: list) -> np.ndarray:
-    """A partition's rows' splits, in row order, from the pieces the shards handed back (in shard order)."""
-    codes = np.empty(len(order), dtype=pieces[0].dtype if pieces else np.int8)
-    codes[order] = np.concatenate(pieces) if pieces else np.zeros(0, np.int8)
+def rows_codes(at: np.ndarray, pieces: list, codes: np.ndarray | None = None) -> np.ndarray:
+    """A partition's rows' splits, in row order, from the pieces the shards handed back (in shard order) for its
+    rows ``at``; the other rows keep their ``codes`` (the hybrid's fixed groups)."""
+    back = np.concatenate(pieces) if pieces else np.zeros(0, np.int8)
+    codes = np.empty(len(at), dtype=back.dtype) if codes is None else codes.copy()
+    codes[at] = back
     return codes
+
+
+def _rows_of(hashed: dict, pieces: list) -> np.ndarray:
+    return rows_codes(hashed["at"], pieces, hashed["codes"])
 
 
 # --------------------------------------------------------------------------- on the client
@@ -246,42 +316,80 @@ def blocks(n_workers: int, shards: int = SHARDS) -> list[tuple[int, int]]:
 
 
 def deal_group_table(client, states, plan, offsets, matrix, set_rows, to_global, config, column, notes, watch,
-                     check_units) -> tuple[Solution, list]:
+                     check_units, free_rows: int | None = None) -> tuple[Solution, list]:
     """The group split beyond ``exact_rows``: its solution (each row's split, handed to the join) and, per
-    partition, the future of its rows' splits."""
+    partition, the future of its rows' splits. Beyond ``free_rows`` rows (default ``FREE_ROWS``), of order 1:
+    the hybrid (the hash fixes most groups, the solver splits the free ones around them); it falls back to
+    solving every group when fewer than ``MIN_FREE_GROUPS`` groups are free or the free ones cannot settle
+    the sizes."""
     turned, _ = flipped(matrix, set_rows)
     turned = turned[:, distinct_columns(turned)]  # before the shards sum it: a copied column is summed once
+    total = int(np.sum(set_rows))
+    free_rows = FREE_ROWS if free_rows is None else free_rows
+    shares = config.shares
+    dtype = code_dtype(len(config.split_names))
+    fixing = None
+    if config.order == 1 and total > free_rows:
+        fixing = Fixing(free_rows / total, shares, config.seed, turned, dtype)
+    while True:
+        got = _deal(client, states, plan, offsets, turned, set_rows, to_global, config, column, watch, check_units,
+                    fixing)
+        if got is not None:
+            break
+        fixing = None  # too few free groups, or they cannot settle the sizes: solve every group
+    solution, rows, n_lone = got
+    if n_lone:
+        notes.append(f"{n_lone:,} rows have no value in group_column '{column}'; each is kept as a group of its own.")
+    return solution, rows
+
+
+def _deal(client, states, plan, offsets, turned, set_rows, to_global, config, column, watch, check_units, fixing):
+    """One go of :func:`deal_group_table` (with or without ``fixing``): None when the hybrid cannot be used."""
     [shared] = client.scatter([turned], broadcast=True, hash=False)
-    hashed = [client.submit(hashed_rows, s, int(offsets[i]), plan, to_global[i], pure=False)
+    hashed = [client.submit(hashed_rows, s, int(offsets[i]), plan, to_global[i], fixing, pure=False)
               for i, s in enumerate(states)]
-    orders = [client.submit(_order, h, pure=False) for h in hashed]
     cuts = blocks(len(client.nthreads()) or 1)
     made = [client.submit(block_tables, [client.submit(_pieces, h, lo, hi, pure=False) for h in hashed], shared,
                           pure=False) for lo, hi in cuts]
-    del hashed  # the pieces go once the blocks have them
-    got = run_pass(client, [client.submit(_counts, m, pure=False) for m in made], watch)  # one trip
-    groups = [n for g, _ in got for n in g]
-    n_lone = int(sum(lone for _, lone in got))
-    if n_lone:
-        notes.append(f"{n_lone:,} rows have no value in group_column '{column}'; each is kept as a group of its own.")
-    if sum(groups) < 2:
+    summaries = [client.submit(_summary, h, pure=False) for h in hashed]
+    got = run_pass(client, [*[client.submit(_counts, m, pure=False) for m in made], *summaries], watch)  # one trip
+    counted, summed = got[:len(made)], got[len(made):]
+    groups = [n for g, _ in counted for n in g]
+    rows_in = np.array([r for _, rows in counted for r in rows], dtype=np.int64)
+    n_lone = int(sum(lone for _, lone in summed))
+    if fixing is not None and sum(groups) < MIN_FREE_GROUPS:
+        return None
+    if fixing is None and sum(groups) < 2:
         raise DataError(f"group_column '{column}' holds a single group; a group split needs at least two groups, "
                         "so pick another column or no group column.")
-    check_units(config, sum(groups), column)
+    if fixing is None:
+        check_units(config, sum(groups), column)
     shares = config.shares
     wanted = np.flatnonzero(shares > 0)
+    total = int(np.sum(set_rows))
+    targets = _targets(np.array([total]), shares)
     where = {b: (k, b - lo) for k, (lo, hi) in enumerate(cuts) for b in range(lo, hi)}
     tables = {b: client.submit(_table, made[k], j, pure=False) for b, (k, j) in where.items() if groups[b]}
     plan_batches = batches(groups)
+    aims = [None] * len(plan_batches)
+    free_targets = targets
+    if fixing is not None:
+        fixed = sum(f for f, _ in summed)  # (L + 1, len(wanted)): the fixed rows' turned label counts, then rows
+        free_targets = targets.copy()
+        free_targets[wanted] -= fixed[-1]
+        aims = _aims(fixed, turned, set_rows, total, free_targets[wanted], rows_in, plan_batches)
     solved = [client.submit(solve_batch, [tables[b] for b in batch], shares[wanted], config.seed, i, config.order,
-                            pure=False) for i, batch in enumerate(plan_batches)]
+                            aims[i], pure=False) for i, batch in enumerate(plan_batches)]
     del tables
     got = [shard for batch in run_pass(client, solved, watch) for shard in batch]  # shard after shard
     del solved
     split = wanted[np.concatenate([g[0] for g in got])]
     sizes = np.concatenate([g[1] for g in got]).astype(np.int64)
     del got
-    settle_rows(split, sizes, _targets(sizes, shares))
+    settle_rows(split, sizes, free_targets)
+    held = np.bincount(split, weights=sizes, minlength=len(shares))
+    if fixing is not None and np.abs(held - free_targets).max() > sizes.max():
+        return None
     if config.n_folds:  # as the in-memory stratified split: a fold left empty by a tiny table takes a unit
         split = fill_empty_splits(split, sizes, shares)
     split = split.astype(code_dtype(len(config.split_names)))
@@ -289,10 +397,25 @@ def deal_group_table(client, states, plan, offsets, matrix, set_rows, to_global,
     back = [client.submit(block_back, made[k], [split[bounds[b]:bounds[b + 1]] for b in range(lo, hi)], pure=False)
             for k, (lo, hi) in enumerate(cuts)]
     del made
-    rows = [client.submit(rows_codes, orders[i], [client.submit(operator.getitem, f, i, pure=False) for f in back],
+    rows = [client.submit(_rows_of, hashed[i], [client.submit(operator.getitem, f, i, pure=False) for f in back],
                           pure=False) for i in range(len(states))]
     solution = Solution(kind="rows", names=config.split_names, column=column, groups=int(sum(groups)))
-    return solution, rows
+    return solution, rows, n_lone
+
+
+def _aims(fixed, turned, set_rows, total, free_targets, rows_in, plan_batches) -> list:
+    """Each batch's (offset, targets, rate) for :func:`offset_polish`: the fixed part's label counts off the whole
+    table's rates per split, and the free rows each split still needs, both in proportion to the batch's rows."""
+    rate = np.asarray(turned.T @ np.asarray(set_rows, dtype=np.float64)).ravel() / total
+    off = fixed[:-1].astype(np.float64) - rate[:, None] * fixed[-1][None, :].astype(np.float64)
+    free_total = float(rows_in.sum())
+    aims = []
+    for batch in plan_batches:
+        weight = float(rows_in[batch].sum()) / free_total
+        offset = np.zeros((len(rate) + 1, fixed.shape[1]))
+        offset[:-1] = weight * off
+        aims.append((offset, weight * free_targets.astype(np.float64), rate))
+    return aims
 
 
 def _targets(sizes: np.ndarray, shares: np.ndarray) -> np.ndarray:
