@@ -239,7 +239,7 @@ def test_the_hybrid_keeps_groups_whole_sizes_within_a_group_and_ld_near_solving_
                                                                                           hybrid):
     """Two thirds of the groups fixed by their hash, the rest solved around them: every group in one split, every
     split within the largest unit's rows of its largest-remainder size, the scores from counts equal the rows'
-    own, and LD within 1.5x of solving every group (measured: 2.3e-04 against 1.7e-04)."""
+    own, and LD no worse than solving every group (measured: 1.3e-04 against 1.7e-04)."""
     from core.cluster import _group_deal
 
     df, folder = many
@@ -257,12 +257,12 @@ def test_the_hybrid_keeps_groups_whole_sizes_within_a_group_and_ld_near_solving_
     split_dataset(folder, TASKS, config, tmp_path / "every", client=client, exact_rows=0)
     assert hybrid["calls"] == 1
     every = _ld_of(df, pd.Series(assignment(tmp_path / "every")), config)
-    assert mine <= 1.5 * every + 1e-3
+    assert mine <= 1.1 * every
 
 
 def test_the_hybrid_without_the_fixed_part_s_offset_balances_visibly_worse(client, many, tmp_path, hybrid):
     """The free groups are solved around the fixed ones: solved as if alone, the fixed part's deviation stays
-    and LD is several times higher (measured: 2.3e-04 with the offset, 7.2e-03 without)."""
+    and LD is many times higher (measured: 1.3e-04 with the offset, 7.2e-03 without)."""
     df, folder = many
     config = SplitConfig(strategy="group", group_column="g", seed=2)
     split_dataset(folder, TASKS, config, tmp_path / "with", client=client, exact_rows=0)
@@ -271,7 +271,7 @@ def test_the_hybrid_without_the_fixed_part_s_offset_balances_visibly_worse(clien
     assert hybrid["calls"] == 2
     with_offset = _ld_of(df, pd.Series(assignment(tmp_path / "with")), config)
     without = _ld_of(df, pd.Series(assignment(tmp_path / "without")), config)
-    assert 2 * with_offset < without
+    assert 10 * with_offset < without
 
 
 def test_the_hybrid_gives_the_same_split_with_one_worker_and_other_files(client, many, tmp_path, hybrid):

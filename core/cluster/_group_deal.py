@@ -51,10 +51,11 @@ __all__ = ["SHARDS", "BATCH_GROUPS", "group_keys", "hashed_rows", "shard_table",
 
 SHARDS = 32  # hash shards of the groups (fixed: the result must not depend on the partitions)
 BATCH_GROUPS = 60_000  # at least this many groups per solver call (one call when the table is smaller)
-FREE_ROWS = 10_000_000  # beyond this many rows, only about this many (in free groups) go to the solver
+FREE_ROWS = 5_000_000  # beyond this many rows, only about this many (in free groups) go to the solver
 MIN_FREE_GROUPS = 100_000  # the hybrid needs at least this many free groups, else every group is solved
 POLISH_ROUNDS = 40  # rounds of the hybrid's offset polish (it stops earlier when no exchange helps)
 POLISH_UNITS = 64  # units a side each exchange of the offset polish tries
+WEIGHT_POWER = 0.5  # the offset polish weighs each column by its rate ** -this: rare labels count (0: LD 20x worse)
 _LONE = np.uint64(0xA5A5_5A5A_F00D_BEEF)  # sets apart the keys of rows without a group
 
 
@@ -75,22 +76,23 @@ def hashed_rows(state: dict, offset: int, plan, to_global, fixing=None, shards: 
     if lone.any():
         keys = keys.copy()
         keys[lone] = pd.util.hash_array(offset + np.flatnonzero(lone).astype(np.int64)) ^ _LONE
-    sets = to_global[state["sets"]].astype(np.int32)
+    local = state["sets"]
     out = {"lone_rows": int(lone.sum())}
     if fixing is None:
         free = None
         out["codes"] = None
     else:
         free, code = fixing.decide(keys)
-        out["codes"] = fixing.wanted[code].astype(fixing.dtype)  # the free rows' entries are overwritten later
-        fixed = ~free
-        local = state["sets"][fixed]
         k = len(fixing.wanted)
-        per_set = np.bincount(local.astype(np.int64) * k + code[fixed], minlength=len(to_global) * k).reshape(-1, k)
+        out["codes"] = fixing.wanted[np.minimum(code, k - 1)].astype(fixing.dtype)  # free rows: overwritten later
+        code[free] = k  # a column of its own, dropped: no masked copies of the fixed rows
+        per_set = np.bincount(local.astype(np.int64) * (k + 1) + code, minlength=len(to_global) * (k + 1))
+        per_set = per_set.reshape(-1, k + 1)[:, :k]
         labels = np.asarray(fixing.turned[to_global].T @ per_set, dtype=np.int64)
         out["fixed"] = np.vstack([labels, per_set.sum(axis=0)[None, :]])
         free = np.flatnonzero(free)
-        keys, sets, lone = keys[free], sets[free], lone[free]
+        keys, local, lone = keys[free], local[free], lone[free]
+    sets = to_global[local].astype(np.int32)
     shard = (keys % np.uint64(shards)).astype(np.uint8)  # one byte: numpy sorts it by radix
     order = np.argsort(shard, kind="stable")
     bounds = np.searchsorted(shard[order], np.arange(shards + 1))
@@ -207,7 +209,12 @@ def solve_batch(tables: list, shares: np.ndarray, seed: int, batch: int, order: 
     sizes = np.concatenate([t["sizes"] for t in tables])[rank]
     part = stratify(counts, shares, rng=np.random.default_rng([seed, batch]), sizes=sizes, order=order)
     if aim is not None:
-        part = offset_polish(counts, sizes, part, *aim, rounds=POLISH_ROUNDS, shortlist=POLISH_UNITS)
+        offset, targets, rate = aim
+        weight = np.maximum(rate, 1e-9) ** -WEIGHT_POWER
+        offset = offset.copy()
+        offset[:-1] *= weight[:, None]
+        part = offset_polish(counts @ sp.diags(weight), sizes, part, offset, targets, rate * weight,
+                             rounds=POLISH_ROUNDS, shortlist=POLISH_UNITS)
     split = np.empty(len(rank), dtype=code_dtype(len(shares)))
     split[rank] = part
     bounds = np.cumsum([0] + [len(t["keys"]) for t in tables])
