@@ -51,8 +51,8 @@ __all__ = ["SHARDS", "BATCH_GROUPS", "group_keys", "hashed_rows", "shard_table",
 
 SHARDS = 32  # hash shards of the groups (fixed: the result must not depend on the partitions)
 BATCH_GROUPS = 60_000  # at least this many groups per solver call (one call when the table is smaller)
-FREE_ROWS = 5_000_000  # beyond this many rows, only about this many (in free groups) go to the solver
-MIN_FREE_GROUPS = 100_000  # the hybrid needs at least this many free groups, else every group is solved
+FREE_ROWS = 2_500_000  # beyond this many rows, only about this many (in free groups) go to the solver
+MIN_FREE_GROUPS = 50_000  # the hybrid needs at least this many free groups, else every group is solved
 POLISH_ROUNDS = 40  # rounds of the hybrid's offset polish (it stops earlier when no exchange helps)
 POLISH_UNITS = 64  # units a side each exchange of the offset polish tries
 WEIGHT_POWER = 0.5  # the offset polish weighs each column by its rate ** -this: rare labels count (0: LD 20x worse)
