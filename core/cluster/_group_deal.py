@@ -21,10 +21,30 @@ and the in-memory solver runs on batches of about ``BATCH_GROUPS`` groups there,
    hands every partition its rows' splits back (:func:`shard_back`, one byte a row), which the join
    writes as they are: no lookup of millions of group values per row.
 
+**The hybrid: a hash-fixed core and a solved rest** (beyond ``FREE_ROWS`` rows, order 1). Most groups never
+need the solver. In step 1 each group's seeded 64-bit mix (:func:`core.cluster._settle.mixed_keys` of its
+hash; :class:`Fixing`) decides whether it is *free* (a share ``FREE_ROWS / rows`` of the groups: about
+2.5M rows' worth whatever the table's size) and, if not, its split: the mix's low 32 bits against the
+cumulative shares. A fixed row's split is known in that pass: its byte stays on the worker for the join (no
+shard trip, no hand-back), and each partition sums its fixed rows' turned label counts and rows per split
+(the (set x split) counts times the turned set matrix: (L + 1) x k numbers). Only the free rows go to the
+shards. In step 2 the client sums these into the fixed part's deviation from the whole table's label rates
+and from the split sizes, and hands each batch its share (in proportion to its rows; :func:`_aims`); the
+batch's solver split is then polished around it (:func:`core.splits.stratify.offset_polish`: swaps and
+moves of whole groups on the objective of the fixed and free parts together, each column weighed by its
+rate ** -``WEIGHT_POWER``, so a rare label's deviation counts as much as a common one's relative to its
+size). Step 3 settles the sizes with the free groups only (the fixed rows per split are taken off the
+targets). What the hash fixes is unbiased but off by about the square root of its groups; what the solver
+sees is enough free groups (at least ``MIN_FREE_GROUPS``, else every group is solved; and if the free
+groups cannot bring the sizes within the largest group of their targets, too) to cancel that. At 100M rows
+and 5M groups (``bench/results/dask-parts/notes.md``): LD over the 20 labels 2.8e-08 (every group solved:
+1.4e-06), the shards and solves ~20x cheaper (125,000 free groups in two batches, not 5M in 32).
+
 What it bounds (``tests/test_cluster_groups.py``): every group sits whole in one split (two values
 whose hashes collide, about one chance in 10^6 at 5M groups, are dealt as one unit: still whole); every
-split's rows are within the largest group's rows of its largest-remainder share; the assignment depends
-on the data (group values, labels) and the seed only, not on the workers or how the rows are cut into
+split's rows are within the largest group's rows of its largest-remainder share; the hybrid's LD is no
+worse than solving every group on generated data, and far better than ignoring the fixed part; the
+assignment depends on the data (group values, labels) and the seed only, not on the workers or how the rows are cut into
 files. It is not the in-memory assignment (another unit order, solved in batches); its LD is measured
 in ``bench/results/dask.md``. Rows without a group value are units of their own, as in memory.
 """
