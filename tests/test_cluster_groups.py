@@ -195,7 +195,7 @@ def test_beyond_exact_rows_folds_with_label_pairs_keep_groups_whole_and_sizes_wi
     got = pd.Series(assignment(tmp_path / "out"))
     units = _units(df)
     assert (got.groupby(units.to_numpy()).nunique() == 1).all()
-    sizes = got.value_counts().reindex(config.split_names).to_numpy()
+    sizes = got.value_counts().reindex(config.split_names).fillna(0).to_numpy()
     assert np.abs(sizes - largest_remainder(len(df), config.shares)).max() <= units.value_counts().max()
 
 
@@ -249,7 +249,7 @@ def test_the_hybrid_keeps_groups_whole_sizes_within_a_group_and_ld_near_solving_
     got = pd.Series(assignment(tmp_path / "hybrid"))
     units = _units(df)
     assert (got.groupby(units.to_numpy()).nunique() == 1).all()
-    sizes = got.value_counts().reindex(config.split_names).to_numpy()
+    sizes = got.value_counts().reindex(config.split_names).fillna(0).to_numpy()
     assert np.abs(sizes - largest_remainder(len(df), config.shares)).max() <= units.value_counts().max()
     mine = _ld_of(df, got, config)
     assert result.diagnosis.quality.ld == pytest.approx(mine, rel=1e-12, abs=1e-12)
@@ -343,3 +343,21 @@ def test_the_offset_polish_brings_the_free_groups_plus_a_fixed_part_to_the_rates
     polished = offset_polish(counts, sizes, part.copy(), offset, targets, rate)
     assert deviation(polished) < 0.2 * deviation(part)
     assert np.abs(np.bincount(polished, weights=sizes, minlength=2) - targets).max() <= 2 * sizes.max()
+
+
+@pytest.mark.parametrize("config", [SplitConfig(strategy="stratified", group_column="g", n_folds=5, seed=6),
+                                    SplitConfig(strategy="group", group_column="g", seed=6,
+                                                fractions={"train": 0.8, "val": 0.0, "test": 0.2})],
+                         ids=["five folds", "a split of share 0"])
+def test_the_hybrid_keeps_groups_whole_and_every_split_within_a_group_with_folds_or_an_empty_share(client, many,
+                                                                                                 tmp_path, hybrid,
+                                                                                                 config):
+    df, folder = many
+    split_dataset(folder, TASKS, config, tmp_path / "out", client=client, exact_rows=0)
+    assert hybrid["calls"] == 1
+    got = pd.Series(assignment(tmp_path / "out"))
+    units = _units(df)
+    assert (got.groupby(units.to_numpy()).nunique() == 1).all()
+    sizes = got.value_counts().reindex(config.split_names).fillna(0).to_numpy()
+    assert np.abs(sizes - largest_remainder(len(df), config.shares)).max() <= units.value_counts().max()
+    assert sizes[config.shares == 0].sum() == 0
