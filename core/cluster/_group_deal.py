@@ -180,6 +180,11 @@ def _pieces(hashed: dict, lo: int, hi: int) -> list:
     return hashed["pieces"][lo:hi]
 
 
+def _kept(hashed: dict) -> dict:
+    """What the hand-back needs of a partition's hashing (its pieces may go once the blocks have them)."""
+    return {"at": hashed["at"], "codes": hashed["codes"]}
+
+
 def _summary(hashed: dict):
     return hashed.get("fixed"), hashed["lone_rows"]
 
@@ -379,6 +384,8 @@ def _deal(client, states, plan, offsets, turned, set_rows, to_global, config, co
     made = [client.submit(block_tables, [client.submit(_pieces, h, lo, hi, pure=False) for h in hashed], shared,
                           pure=False) for lo, hi in cuts]
     summaries = [client.submit(_summary, h, pure=False) for h in hashed]
+    kept = [client.submit(_kept, h, pure=False) for h in hashed]
+    del hashed  # the pieces go once the blocks have them
     got = run_pass(client, [*[client.submit(_counts, m, pure=False) for m in made], *summaries], watch)  # one trip
     counted, summed = got[:len(made)], got[len(made):]
     groups = [n for g, _ in counted for n in g]
@@ -424,7 +431,7 @@ def _deal(client, states, plan, offsets, turned, set_rows, to_global, config, co
     back = [client.submit(block_back, made[k], [split[bounds[b]:bounds[b + 1]] for b in range(lo, hi)], pure=False)
             for k, (lo, hi) in enumerate(cuts)]
     del made
-    rows = [client.submit(_rows_of, hashed[i], [client.submit(operator.getitem, f, i, pure=False) for f in back],
+    rows = [client.submit(_rows_of, kept[i], [client.submit(operator.getitem, f, i, pure=False) for f in back],
                           pure=False) for i in range(len(states))]
     solution = Solution(kind="rows", names=config.split_names, column=column, groups=int(sum(groups)))
     return solution, rows, n_lone
