@@ -90,19 +90,24 @@ def test_up_to_exact_rows_the_progress_lines_say_what_runs_in_order(client, data
     assert texts[table + 1].startswith("Solving the table of ") and texts[table + 1].endswith(" groups on the client")
 
 
-def test_beyond_exact_rows_one_worker_and_other_files_give_the_same_groups_split(client, data, tmp_path):
-    """The deal depends on the groups (hash, counts, rows) and the seed: one worker, or the rows in 3 files
-    instead of 5, give each row the same split."""
+def _same_with_one_worker(client, df, folder, config, tmp_path) -> bool:
+    """Whether one worker (of two threads) on the rows in 3 files gives each row the split two workers give on
+    ``folder``."""
     from distributed import Client, LocalCluster
 
-    df, folder = data
-    config = SplitConfig(strategy="group", group_column="g", seed=8)
     split_dataset(folder, TASKS, config, tmp_path / "two", client=client, exact_rows=0)
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as cluster, \
             Client(cluster) as one:
         split_dataset(write_parquet(df, tmp_path / "three", parts=3), TASKS, config, tmp_path / "one", client=one,
                       exact_rows=0)
-    assert (assignment(tmp_path / "one") == assignment(tmp_path / "two")).all()
+    return bool((assignment(tmp_path / "one") == assignment(tmp_path / "two")).all())
+
+
+def test_beyond_exact_rows_one_worker_and_other_files_give_the_same_groups_split(client, data, tmp_path):
+    """The deal depends on the groups (hash, counts, rows) and the seed: one worker, or the rows in 3 files
+    instead of 5, give each row the same split."""
+    df, folder = data
+    assert _same_with_one_worker(client, df, folder, SplitConfig(strategy="group", group_column="g", seed=8), tmp_path)
 
 
 def test_settling_leaves_every_split_within_the_largest_unit_of_its_target():
@@ -141,13 +146,12 @@ def test_a_block_makes_and_hands_back_the_same_shard_tables_as_one_task_a_shard(
 
     rng = np.random.default_rng(7)
     turned = sp.csr_matrix(rng.integers(0, 2, (6, 4)).astype(np.int32))
-    parts = [[{"key": rng.integers(0, 50, rng.integers(0, 40)).astype(np.uint64), "lone": int(j == 1)}
-              for j in range(3)] for _ in range(4)]
+    parts = [[{"key": rng.integers(0, 50, rng.integers(0, 40)).astype(np.uint64)}
+              for _ in range(3)] for _ in range(4)]
     for p in parts:
         for piece in p:
             piece["set"] = rng.integers(0, 6, piece["key"].size).astype(np.int32)
     made = block_tables(parts, turned)
-    assert made["lone"] == 4
     splits = []
     for j, table in enumerate(made["tables"]):
         one = shard_table([p[j] for p in parts], turned)
@@ -219,7 +223,7 @@ def hybrid(monkeypatch):
 
     monkeypatch.setattr(_group_deal, "FREE_ROWS", 20_000)
     monkeypatch.setattr(_group_deal, "MIN_FREE_GROUPS", 500)
-    made = _group_deal._aims
+    made = _group_deal.aims
     state = {"calls": 0, "zero": False}
 
     def spy(*args):
@@ -227,7 +231,7 @@ def hybrid(monkeypatch):
         aims = made(*args)
         return [(0 * o, t, r) for o, t, r in aims] if state["zero"] else aims
 
-    monkeypatch.setattr(_group_deal, "_aims", spy)
+    monkeypatch.setattr(_group_deal, "aims", spy)
     return state
 
 
@@ -241,6 +245,8 @@ def test_the_hybrid_keeps_groups_whole_sizes_within_a_group_and_ld_near_solving_
     split within the largest unit's rows of its largest-remainder size, the scores from counts equal the rows'
     own, and LD no worse than solving every group (measured: 1.3e-04 against 1.7e-04)."""
     from core.cluster import _group_deal
+    from core.cluster._group_deal import group_keys
+    from core.cluster._group_fix import Fixing
 
     df, folder = many
     config = SplitConfig(strategy="group", group_column="g", seed=2)
@@ -253,6 +259,13 @@ def test_the_hybrid_keeps_groups_whole_sizes_within_a_group_and_ld_near_solving_
     assert np.abs(sizes - largest_remainder(len(df), config.shares)).max() <= units.value_counts().max()
     mine = _ld_of(df, got, config)
     assert result.diagnosis.quality.ld == pytest.approx(mine, rel=1e-12, abs=1e-12)
+    grouped = df["g"].notna().to_numpy()  # the hybrid was kept: every fixed group sits where its hash put it
+    fixing = Fixing(20_000 / len(df), config.shares, config.seed)
+    free, code = fixing.decide(group_keys(df.loc[grouped, "g"]))
+    placed = np.asarray(config.split_names)[fixing.wanted[code[~free]]]
+    assert (got.to_numpy()[grouped][~free] == placed).all() and 0.2 < free.mean() < 0.5
+    detail = result.diagnosis.leakage.set_index("check").loc["group", "detail"]
+    assert detail == "Every group of 'g' sits in one split."
     _group_deal.FREE_ROWS = 10**9  # (monkeypatch restores it) every group solved
     split_dataset(folder, TASKS, config, tmp_path / "every", client=client, exact_rows=0)
     assert hybrid["calls"] == 1
@@ -276,46 +289,77 @@ def test_the_hybrid_without_the_fixed_part_s_offset_balances_visibly_worse(clien
 
 def test_the_hybrid_gives_the_same_split_with_one_worker_and_other_files(client, many, tmp_path, hybrid):
     """Which groups the hash fixes, where, and the free groups' solve depend on the data and the seed only."""
-    from distributed import Client, LocalCluster
-
     df, folder = many
-    config = SplitConfig(strategy="group", group_column="g", seed=8)
-    split_dataset(folder, TASKS, config, tmp_path / "two", client=client, exact_rows=0)
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as cluster, \
-            Client(cluster) as one:
-        split_dataset(write_parquet(df, tmp_path / "three", parts=3), TASKS, config, tmp_path / "one", client=one,
-                      exact_rows=0)
+    assert _same_with_one_worker(client, df, folder, SplitConfig(strategy="group", group_column="g", seed=8), tmp_path)
     assert hybrid["calls"] == 2
-    assert (assignment(tmp_path / "one") == assignment(tmp_path / "two")).all()
 
 
-def test_too_few_free_groups_fall_back_to_solving_every_group(client, data, tmp_path, hybrid):
-    """~1,000 groups, a third free: fewer than the 500 free groups the hybrid needs, so every group is solved,
-    the very split of the path without the hybrid."""
+def test_too_few_free_groups_fall_back_to_solving_every_group(client, many, tmp_path, hybrid):
+    """~2,000 free groups of 6,000, fewer than the 5,000 asked for: every group is solved, the very split of the
+    path without the hybrid (no batch was aimed)."""
     from core.cluster import _group_deal
 
-    df, folder = data
+    df, folder = many
+    _group_deal.MIN_FREE_GROUPS = 5_000  # (monkeypatch restores it)
     config = SplitConfig(strategy="group", group_column="g", seed=3)
-    split_dataset(folder, TASKS, config, tmp_path / "small", client=client, exact_rows=0)
+    split_dataset(folder, TASKS, config, tmp_path / "few", client=client, exact_rows=0)
     assert hybrid["calls"] == 0
     _group_deal.FREE_ROWS = 10**9
     split_dataset(folder, TASKS, config, tmp_path / "every", client=client, exact_rows=0)
-    assert (assignment(tmp_path / "small") == assignment(tmp_path / "every")).all()
+    assert (assignment(tmp_path / "few") == assignment(tmp_path / "every")).all()
+
+
+def test_free_groups_that_cannot_settle_the_sizes_fall_back_to_solving_every_group(client, many, tmp_path, hybrid):
+    """One group of 9,000 rows (15%) the hash fixes into val (share 0.15): the free groups cannot bring val
+    within the largest group of its size, so every group is solved (the batches were aimed, then dropped)."""
+    from core.cluster import _group_deal
+    from core.cluster._group_deal import group_keys
+    from core.cluster._group_fix import Fixing
+
+    df, folder = many
+    df = df.copy()
+    df.loc[df.index[:9_000], "g"] = -1.0
+    folder = write_parquet(df, tmp_path / "big", parts=6)
+    shares = SplitConfig(strategy="group", group_column="g").shares
+    key = group_keys(pd.Series([-1.0]))
+    seed = next(seed for seed in range(100) if Fixing(20_000 / len(df), shares, seed).decide(key)[1][0] == 1
+                and not Fixing(20_000 / len(df), shares, seed).decide(key)[0][0])
+    config = SplitConfig(strategy="group", group_column="g", seed=seed)
+    split_dataset(folder, TASKS, config, tmp_path / "hybrid", client=client, exact_rows=0)
+    assert hybrid["calls"] == 1
+    _group_deal.FREE_ROWS = 10**9
+    split_dataset(folder, TASKS, config, tmp_path / "every", client=client, exact_rows=0)
+    assert (assignment(tmp_path / "hybrid") == assignment(tmp_path / "every")).all()
+    sizes = pd.Series(assignment(tmp_path / "every")).value_counts().reindex(config.split_names).to_numpy()
+    assert np.abs(sizes - largest_remainder(len(df), config.shares)).max() <= 9_000
 
 
 def test_the_hash_fixes_a_share_of_the_groups_at_the_splits_shares():
-    import scipy.sparse as sp
-
-    from core.cluster._group_deal import Fixing
+    from core.cluster._group_fix import Fixing
 
     keys = np.arange(200_000, dtype=np.uint64) * np.uint64(2_654_435_761)
-    fixing = Fixing(0.2, np.array([0.6, 0.0, 0.25, 0.15]), seed=4, turned=sp.csr_matrix((1, 1)), dtype=np.int8)
+    fixing = Fixing(0.2, np.array([0.6, 0.0, 0.25, 0.15]), seed=4)
     free, code = fixing.decide(keys)
     assert abs(free.mean() - 0.2) < 0.01
     assert np.abs(np.bincount(code[~free], minlength=3) / (~free).sum() - [0.6, 0.25, 0.15]).max() < 0.01
     assert fixing.wanted[code].max() == 3 and 1 not in set(fixing.wanted[code].tolist())
     again, same = fixing.decide(keys[::-1])
     assert (again[::-1] == free).all() and (same[::-1] == code).all()
+
+
+def test_the_hash_fixes_groups_into_more_than_127_splits():
+    """130 folds: the codes need more than a signed byte (they wrapped to -128 and crashed the counts)."""
+    import scipy.sparse as sp
+
+    from core.cluster._group_fix import Fixing, fixed_counts
+
+    fixing = Fixing(0.1, np.full(130, 1 / 130), seed=1)
+    keys = np.arange(100_000, dtype=np.uint64) * np.uint64(2_654_435_761)
+    free, codes, counts = fixed_counts(fixing, keys, np.zeros(len(keys), np.int64), np.array([0]),
+                                       sp.csr_matrix(np.ones((1, 1), np.int32)))
+    fixed = np.setdiff1d(np.arange(len(keys)), free)
+    assert codes[fixed].min() == 0 and codes[fixed].max() == 129
+    assert counts[-1].sum() == len(fixed) and (counts[-1] == np.bincount(codes[fixed], minlength=130)).all()
 
 
 def test_the_offset_polish_brings_the_free_groups_plus_a_fixed_part_to_the_rates():

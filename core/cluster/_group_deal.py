@@ -29,7 +29,7 @@ cumulative shares. A fixed row's split is known in that pass: its byte stays on 
 shard trip, no hand-back), and each partition sums its fixed rows' turned label counts and rows per split
 (the (set x split) counts times the turned set matrix: (L + 1) x k numbers). Only the free rows go to the
 shards. In step 2 the client sums these into the fixed part's deviation from the whole table's label rates
-and from the split sizes, and hands each batch its share (in proportion to its rows; :func:`_aims`); the
+and from the split sizes, and hands each batch its share (in proportion to its rows; :func:`core.cluster._group_fix.aims`); the
 batch's solver split is then polished around it (:func:`core.splits.stratify.offset_polish`: swaps and
 moves of whole groups on the objective of the fixed and free parts together, each column weighed by its
 rate ** -``WEIGHT_POWER``, so a rare label's deviation counts as much as a common one's relative to its
@@ -59,36 +59,35 @@ import scipy.sparse as sp
 
 from ..errors import DataError
 from ..splits import fill_empty_splits
-from ..splits.stratify import largest_remainder, offset_polish, stratify
+from ..splits.stratify import largest_remainder, stratify
 from ._client import run_pass
+from ._group_fix import Fixing, aims, fixed_counts, polish_around
 from ._groups import flipped
 from ._parts import Solution
 from ._settle import mixed_keys, settle_rows
 from ._solve import code_dtype
 
-__all__ = ["SHARDS", "BATCH_GROUPS", "group_keys", "hashed_rows", "shard_table", "block_tables", "distinct_columns",
+__all__ = ["SHARDS", "BATCH_GROUPS", "FREE_ROWS", "MIN_FREE_GROUPS", "group_keys", "hashed_rows", "shard_table", "block_tables", "distinct_columns",
            "batches", "blocks", "solve_batch", "shard_back", "block_back", "rows_codes", "deal_group_table"]
 
 SHARDS = 32  # hash shards of the groups (fixed: the result must not depend on the partitions)
 BATCH_GROUPS = 60_000  # at least this many groups per solver call (one call when the table is smaller)
 FREE_ROWS = 2_500_000  # beyond this many rows, only about this many (in free groups) go to the solver
 MIN_FREE_GROUPS = 50_000  # the hybrid needs at least this many free groups, else every group is solved
-POLISH_ROUNDS = 40  # rounds of the hybrid's offset polish (it stops earlier when no exchange helps)
-POLISH_UNITS = 64  # units a side each exchange of the offset polish tries
-WEIGHT_POWER = 0.5  # the offset polish weighs each column by its rate ** -this: rare labels count (0: LD 20x worse)
 _LONE = np.uint64(0xA5A5_5A5A_F00D_BEEF)  # sets apart the keys of rows without a group
 
 
 # --------------------------------------------------------------------------- on the workers
 
 
-def hashed_rows(state: dict, offset: int, plan, to_global, fixing=None, shards: int = SHARDS) -> dict:
-    """This partition's rows as (group hash, label set) in ``shards`` pieces by the hash (each with its count of
-    rows without a group, ``lone``) and where they came from (``at``, to hand the splits back).
+def hashed_rows(state: dict, offset: int, plan, to_global, fixing=None, turned=None, shards: int = SHARDS) -> dict:
+    """This partition's rows as (group hash, label set) in ``shards`` pieces by the hash, where they came from
+    (``at``, to hand the splits back) and its count of rows without a group (``lone_rows``).
 
-    With ``fixing`` (:class:`Fixing`), only the free groups' rows go to the pieces; every other row's split is
-    set here by its group's hash (``codes``, one byte a row, kept for the join) and ``fixed`` sums the fixed rows'
-    turned label counts and rows per split ((L + 1, k) int64: the solve's offset)."""
+    With ``fixing`` (:class:`core.cluster._group_fix.Fixing`), only the free groups' rows go to the pieces; every
+    other row's split is set here by its group's hash (``codes``, one byte a row, kept for the join) and ``fixed``
+    sums the fixed rows' ``turned`` label counts and rows per split (:func:`core.cluster._group_fix.fixed_counts`:
+    the solve's offset)."""
     n = state["n"]
     values = state["keep"][plan.group_column]
     keys = group_keys(values)
@@ -97,63 +96,21 @@ def hashed_rows(state: dict, offset: int, plan, to_global, fixing=None, shards: 
         keys = keys.copy()
         keys[lone] = pd.util.hash_array(offset + np.flatnonzero(lone).astype(np.int64)) ^ _LONE
     local = state["sets"]
-    out = {"lone_rows": int(lone.sum())}
-    if fixing is None:
-        free = None
-        out["codes"] = None
-    else:
-        free, code = fixing.decide(keys)
-        k = len(fixing.wanted)
-        out["codes"] = fixing.wanted[np.minimum(code, k - 1)].astype(fixing.dtype)  # free rows: overwritten later
-        code[free] = k  # a column of its own, dropped: no masked copies of the fixed rows
-        per_set = np.bincount(local.astype(np.int64) * (k + 1) + code, minlength=len(to_global) * (k + 1))
-        per_set = per_set.reshape(-1, k + 1)[:, :k]
-        labels = np.asarray(fixing.turned[to_global].T @ per_set, dtype=np.int64)
-        out["fixed"] = np.vstack([labels, per_set.sum(axis=0)[None, :]])
-        free = np.flatnonzero(free)
-        keys, local, lone = keys[free], local[free], lone[free]
+    out = {"lone_rows": int(lone.sum()), "codes": None}
+    free = None
+    if fixing is not None:
+        free, out["codes"], out["fixed"] = fixed_counts(fixing, keys, local, to_global, turned)
+        keys, local = keys[free], local[free]
     sets = to_global[local].astype(np.int32)
     shard = (keys % np.uint64(shards)).astype(np.uint8)  # one byte: numpy sorts it by radix
     order = np.argsort(shard, kind="stable")
     bounds = np.searchsorted(shard[order], np.arange(shards + 1))
-    lonely = np.bincount(shard[lone], minlength=shards) if lone.any() else np.zeros(shards, np.int64)
-    out["pieces"] = [{"key": keys[order[bounds[b]:bounds[b + 1]]], "set": sets[order[bounds[b]:bounds[b + 1]]],
-                      "lone": int(lonely[b])} for b in range(shards)]
+    out["pieces"] = [{"key": keys[order[bounds[b]:bounds[b + 1]]], "set": sets[order[bounds[b]:bounds[b + 1]]]}
+                     for b in range(shards)]
     at = order if free is None else free[order]
     out["at"] = at.astype(np.int32 if n < 2**31 else np.int64)
     out["n"] = n
     return out
-
-
-class Fixing:
-    """Which groups the hash fixes and where (the hybrid beyond ``FREE_ROWS`` rows): a group is free when its
-    seeded 64-bit mix (:func:`core.cluster._settle.mixed_keys`) is below ``free`` * 2**64; a fixed group's split
-    is its mix's low 32 bits against the cumulative shares of the splits with a positive share (``wanted``).
-
-    Examples
-    --------
-    >>> import scipy.sparse as sp
-    >>> fixing = Fixing(0.5, np.array([0.5, 0.5]), seed=0, turned=sp.csr_matrix((1, 1)), dtype=np.int8)
-    >>> free, code = fixing.decide(np.arange(10_000, dtype=np.uint64))
-    >>> bool(0.45 < free.mean() < 0.55), bool(0.45 < code[~free].mean() < 0.55)
-    (True, True)
-    """
-
-    def __init__(self, free: float, shares: np.ndarray, seed: int, turned, dtype) -> None:
-        self.below = np.uint64(min(int(free * 2.0**64), 2**64 - 1))
-        self.wanted = np.flatnonzero(shares > 0)
-        cumulative = np.cumsum(shares[self.wanted] / shares[self.wanted].sum())[:-1]
-        self.cuts = np.minimum(np.round(cumulative * 2.0**32), 2**32 - 1).astype(np.uint64)
-        self.seed, self.turned, self.dtype = seed, turned, dtype
-
-    def decide(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per key: whether its group is free, and its fixed split (an index into ``wanted``, int8)."""
-        mixed = mixed_keys(keys, self.seed)
-        low = mixed & np.uint64(0xFFFF_FFFF)
-        code = np.zeros(len(keys), dtype=np.int8)
-        for cut in self.cuts.tolist():
-            code += low >= np.uint64(cut)
-        return mixed < self.below, code
 
 
 def group_keys(values: pd.Series) -> np.ndarray:
@@ -206,11 +163,10 @@ def shard_table(pieces: list, turned: sp.csr_matrix) -> dict:
 
 def block_tables(parts: list[list[dict]], turned: sp.csr_matrix) -> dict:
     """A block of consecutive shards' tables (:func:`shard_table`), from every partition's pieces of the block
-    (``parts[partition][shard in block]``), with the block's groups per shard and rows without a group."""
+    (``parts[partition][shard in block]``), with the block's groups and rows per shard."""
     tables = [shard_table([p[j] for p in parts], turned) for j in range(len(parts[0]))]
     return {"tables": tables, "groups": [len(t["keys"]) for t in tables],
-            "rows": [int(t["sizes"].sum()) for t in tables],
-            "lone": sum(p[j]["lone"] for p in parts for j in range(len(p)))}
+            "rows": [int(t["sizes"].sum()) for t in tables]}
 
 
 def _counts(block: dict) -> tuple[list[int], list[int]]:
@@ -226,20 +182,16 @@ def solve_batch(tables: list, shares: np.ndarray, seed: int, batch: int, order: 
     their seeded hashes: per shard, its groups' splits (:func:`code_dtype`, indices into ``shares``) and rows.
 
     With ``aim`` = (offset, targets, rate) (the hybrid: this batch's share of the fixed groups' deviation, its
-    rows per split and the whole table's label rates), the solver's split is then polished
-    (:func:`core.splits.stratify.offset_polish`) so that the batch plus its share of the fixed part is balanced."""
+    rows per split and the whole table's label rates), the solver's split is then polished so that the batch plus
+    its share of the fixed part is balanced, each column weighed by its rate ** -1/2
+    (:func:`core.cluster._group_fix.polish_around`)."""
     keys = np.concatenate([t["keys"] for t in tables])
     rank = np.argsort(mixed_keys(keys, seed), kind="stable")
     counts = sp.vstack([t["counts"] for t in tables], format="csr")[rank]
     sizes = np.concatenate([t["sizes"] for t in tables])[rank]
     part = stratify(counts, shares, rng=np.random.default_rng([seed, batch]), sizes=sizes, order=order)
     if aim is not None:
-        offset, targets, rate = aim
-        weight = np.maximum(rate, 1e-9) ** -WEIGHT_POWER
-        offset = offset.copy()
-        offset[:-1] *= weight[:, None]
-        part = offset_polish(counts @ sp.diags(weight), sizes, part, offset, targets, rate * weight,
-                             rounds=POLISH_ROUNDS, shortlist=POLISH_UNITS)
+        part = polish_around(counts, sizes, part, aim)
     split = np.empty(len(rank), dtype=code_dtype(len(shares)))
     split[rank] = part
     bounds = np.cumsum([0] + [len(t["keys"]) for t in tables])
@@ -359,10 +311,9 @@ def deal_group_table(client, states, plan, offsets, matrix, set_rows, to_global,
     total = int(np.sum(set_rows))
     free_rows = FREE_ROWS if free_rows is None else free_rows
     shares = config.shares
-    dtype = code_dtype(len(config.split_names))
     fixing = None
     if config.order == 1 and total > free_rows:
-        fixing = Fixing(free_rows / total, shares, config.seed, turned, dtype)
+        fixing = Fixing(free_rows / total, shares, config.seed)
     while True:
         got = _deal(client, states, plan, offsets, turned, set_rows, to_global, config, column, watch, check_units,
                     fixing)
@@ -378,7 +329,7 @@ def deal_group_table(client, states, plan, offsets, matrix, set_rows, to_global,
 def _deal(client, states, plan, offsets, turned, set_rows, to_global, config, column, watch, check_units, fixing):
     """One go of :func:`deal_group_table` (with or without ``fixing``): None when the hybrid cannot be used."""
     [shared] = client.scatter([turned], broadcast=True, hash=False)
-    hashed = [client.submit(hashed_rows, s, int(offsets[i]), plan, to_global[i], fixing, pure=False)
+    hashed = [client.submit(hashed_rows, s, int(offsets[i]), plan, to_global[i], fixing, shared, pure=False)
               for i, s in enumerate(states)]
     cuts = blocks(len(client.nthreads()) or 1)
     made = [client.submit(block_tables, [client.submit(_pieces, h, lo, hi, pure=False) for h in hashed], shared,
@@ -405,15 +356,15 @@ def _deal(client, states, plan, offsets, turned, set_rows, to_global, config, co
     where = {b: (k, b - lo) for k, (lo, hi) in enumerate(cuts) for b in range(lo, hi)}
     tables = {b: client.submit(_table, made[k], j, pure=False) for b, (k, j) in where.items() if groups[b]}
     plan_batches = batches(groups)
-    aims = [None] * len(plan_batches)
+    aimed = [None] * len(plan_batches)
     free_targets = targets
     if fixing is not None:
         fixed = sum(f for f, _ in summed)  # (L + 1, len(wanted)): the fixed rows' turned label counts, then rows
         free_targets = targets.copy()
         free_targets[wanted] -= fixed[-1]
-        aims = _aims(fixed, turned, set_rows, total, free_targets[wanted], rows_in, plan_batches)
+        aimed = aims(fixed, turned, set_rows, total, free_targets[wanted], rows_in, plan_batches)
     solved = [client.submit(solve_batch, [tables[b] for b in batch], shares[wanted], config.seed, i, config.order,
-                            aims[i], pure=False) for i, batch in enumerate(plan_batches)]
+                            aimed[i], pure=False) for i, batch in enumerate(plan_batches)]
     del tables
     got = [shard for batch in run_pass(client, solved, watch) for shard in batch]  # shard after shard
     del solved
@@ -424,7 +375,7 @@ def _deal(client, states, plan, offsets, turned, set_rows, to_global, config, co
     held = np.bincount(split, weights=sizes, minlength=len(shares))
     if fixing is not None and np.abs(held - free_targets).max() > sizes.max():
         return None
-    if config.n_folds:  # as the in-memory stratified split: a fold left empty by a tiny table takes a unit
+    if config.n_folds and fixing is None:  # as in memory: a fold left empty by a tiny table takes a unit
         split = fill_empty_splits(split, sizes, shares)
     split = split.astype(code_dtype(len(config.split_names)))
     bounds = np.cumsum([0] + groups)  # every shard's groups, in shard order (an empty shard holds none)
@@ -433,23 +384,10 @@ def _deal(client, states, plan, offsets, turned, set_rows, to_global, config, co
     del made
     rows = [client.submit(_rows_of, kept[i], [client.submit(operator.getitem, f, i, pure=False) for f in back],
                           pure=False) for i in range(len(states))]
-    solution = Solution(kind="rows", names=config.split_names, column=column, groups=int(sum(groups)))
+    # the hybrid never gathers the fixed groups, so it does not count them (the group check says "every group")
+    solution = Solution(kind="rows", names=config.split_names, column=column,
+                        groups=0 if fixing is not None else int(sum(groups)))
     return solution, rows, n_lone
-
-
-def _aims(fixed, turned, set_rows, total, free_targets, rows_in, plan_batches) -> list:
-    """Each batch's (offset, targets, rate) for :func:`offset_polish`: the fixed part's label counts off the whole
-    table's rates per split, and the free rows each split still needs, both in proportion to the batch's rows."""
-    rate = np.asarray(turned.T @ np.asarray(set_rows, dtype=np.float64)).ravel() / total
-    off = fixed[:-1].astype(np.float64) - rate[:, None] * fixed[-1][None, :].astype(np.float64)
-    free_total = float(rows_in.sum())
-    aims = []
-    for batch in plan_batches:
-        weight = float(rows_in[batch].sum()) / free_total
-        offset = np.zeros((len(rate) + 1, fixed.shape[1]))
-        offset[:-1] = weight * off
-        aims.append((offset, weight * free_targets.astype(np.float64), rate))
-    return aims
 
 
 def _targets(sizes: np.ndarray, shares: np.ndarray) -> np.ndarray:
