@@ -32,18 +32,22 @@ shards. In step 2 the client sums these into the fixed part's deviation from the
 and from the split sizes, and hands each batch its share (in proportion to its rows; :func:`core.cluster._group_fix.aims`); the
 batch's solver split is then polished around it (:func:`core.splits.stratify.offset_polish`: swaps and
 moves of whole groups on the objective of the fixed and free parts together, each column weighed by its
-rate ** -``WEIGHT_POWER``, so a rare label's deviation counts as much as a common one's relative to its
-size). Step 3 settles the sizes with the free groups only (the fixed rows per split are taken off the
+rate ** -1/2: squared, a deviation over the label's rate, about its deviation in binomial standard deviations,
+so rare labels count; the weighting, which only this path has, is most of its LD's gain below). Step 3 settles the sizes with the free groups only (the fixed rows per split are taken off the
 targets). What the hash fixes is unbiased but off by about the square root of its groups; what the solver
 sees is enough free groups (at least ``MIN_FREE_GROUPS``, else every group is solved; and if the free
-groups cannot bring the sizes within the largest group of their targets, too) to cancel that. At 100M rows
+groups cannot bring the sizes within the largest group of their targets, too) to cancel that. Either fallback costs the pass that found it (the hashing, or the hashing and the solve)
+on top of the full solve. At 100M rows
 and 5M groups (``bench/results/dask-parts/notes.md``): LD over the 20 labels 2.8e-08 (every group solved:
-1.4e-06), the shards and solves ~20x cheaper (125,000 free groups in two batches, not 5M in 32).
+1.4e-06; the hybrid without the weights: 1.0e-06), the shards and solves ~20x cheaper (125,000 free groups
+in two batches, not 5M in 32). Its LD is measured, not bounded: nothing falls back on the labels, only on
+the sizes; a rare label held by a few large groups that the hash fixes can leave it several times above
+solving every group (a probe of the review: 3.5e-03 against 7.7e-04).
 
 What it bounds (``tests/test_cluster_groups.py``): every group sits whole in one split (two values
 whose hashes collide, about one chance in 10^6 at 5M groups, are dealt as one unit: still whole); every
-split's rows are within the largest group's rows of its largest-remainder share; the hybrid's LD is no
-worse than solving every group on generated data, and far better than ignoring the fixed part; the
+split's rows are within the largest group's rows of its largest-remainder share; the hybrid's LD on
+generated data is no worse than solving every group's, and far better than ignoring the fixed part's; the
 assignment depends on the data (group values, labels) and the seed only, not on the workers or how the rows are cut into
 files. It is not the in-memory assignment (another unit order, solved in batches); its LD is measured
 in ``bench/results/dask.md``. Rows without a group value are units of their own, as in memory.
