@@ -405,3 +405,29 @@ def test_the_hybrid_keeps_groups_whole_and_every_split_within_a_group_with_folds
     sizes = got.value_counts().reindex(config.split_names).fillna(0).to_numpy()
     assert np.abs(sizes - largest_remainder(len(df), config.shares)).max() <= units.value_counts().max()
     assert sizes[config.shares == 0].sum() == 0
+
+
+def test_balance_with_an_offset_and_a_rate_is_balance_of_the_units_plus_the_fixed_part():
+    """Balance of some units with the rest's per-split deviation as ``offset`` and the whole table's ``rate`` has
+    the deviation, and the move costs, of Balance of every unit (the rest kept where it is)."""
+    import scipy.sparse as sp
+
+    from core.splits.stratify._balance import Balance
+
+    rng = np.random.default_rng(5)
+    sizes = rng.integers(1, 9, 600)
+    counts = sp.csr_matrix(rng.binomial(sizes[:, None], [0.4, 0.1, 0.02]).astype(np.float64))
+    assignment = rng.integers(0, 3, 600)
+    targets = np.array([300.0, 200.0, 100.0]) * sizes.mean()
+    whole = Balance(counts=counts, sizes=sizes, assignment=assignment.copy(), targets=targets, moves=True)
+    free = np.arange(600) < 200
+    fixed = ~free
+    offset = np.zeros((4, 3))
+    for j in range(3):
+        mine = fixed & (assignment == j)
+        offset[:-1, j] = np.asarray(counts[mine].sum(axis=0)).ravel() - whole.rate * sizes[mine].sum()
+        offset[-1, j] = sizes[mine].sum()
+    part = Balance(counts=counts[free], sizes=sizes[free], assignment=assignment[free].copy(), targets=targets,
+                   moves=True, offset=offset, rate=whole.rate)
+    assert np.allclose(part.deviation, whole.deviation)
+    assert np.allclose(part.move_costs(), whole.move_costs()[free])
