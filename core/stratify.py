@@ -8,6 +8,6 @@ Examples
 True
 """
 
-from .splits.stratify import largest_remainder, pair_indicators, stratify
+from .splits.stratify import largest_remainder, offset_polish, pair_indicators, stratify
 
-__all__ = ["stratify", "pair_indicators", "largest_remainder"]
+__all__ = ["stratify", "pair_indicators", "largest_remainder", "offset_polish"]

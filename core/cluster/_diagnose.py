@@ -210,6 +210,8 @@ def _share(part: int, whole: int) -> str:
 def group_check_row(column, totals, names) -> tuple[str, str, float]:
     """The group check's status, detail and count, worded as :func:`core.diagnostics.leakage` words it."""
     items, spread, rows, examples = totals
+    if spread == 0 and items == 0:  # whole by construction, not counted (the hybrid group split)
+        return "pass", f"Every group of '{column}' sits in one split.", 0
     if spread == 0:
         return "pass", f"Each of the {items:,} groups of '{column}' sits in one split.", 0
     shown = ", ".join(f"{key} ({names[lo]}+{names[hi]})" for key, lo, hi in examples[:5])

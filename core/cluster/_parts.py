@@ -67,7 +67,7 @@ class Solution:
     set_rows: np.ndarray | None = None
     seed: int = 0
     by_labels: bool = True  # sets: rank within label sets (stratified) or within all rows (random)
-    groups: int | None = None  # rows dealt by whole groups of ``column`` (kind "rows"): how many groups
+    groups: int | None = None  # rows dealt by whole groups of ``column`` (kind "rows"): how many (0: not counted)
     walk: tuple | None = None  # sets: each set's walk (:func:`core.cluster._solve.walk_of`), made once
 
     @property

@@ -25,8 +25,9 @@ in-memory ``random`` cuts a numpy permutation at the cumulative fractions, so it
 row). A stratified split over groups (``group``, or ``stratified`` with a group column) of more than
 ``exact_rows`` rows is solved in batches of at least 60,000 groups on the workers, each batch's groups in
 the order of a seeded hash of their values, then settled to within the largest group's rows of the
-largest-remainder sizes (:mod:`core.cluster._group_deal`): groups whole, another assignment than in
-memory, its LD measured lower on the 10M-row benchmark. ``hash``, ``group`` (and any strategy over groups)
+largest-remainder sizes (:mod:`core.cluster._group_deal`; beyond 2.5M rows most groups are placed by a
+seeded hash of their value and only the rest are solved, around them): groups whole, another assignment
+than in memory, its LD measured lower on the 10M- and 100M-row benchmarks. ``hash``, ``group`` (and any strategy over groups)
 up to ``exact_rows`` rows, ``random`` and ``time`` over groups, ``time`` and ``predefined`` give the
 in-memory assignment itself; regression bins use the exact quantiles (with folds, a fold a tiny group table leaves
 empty takes a unit, as in memory).

@@ -9,5 +9,6 @@ engine under the name DESIGN.md gives it.
 
 from ._deal import largest_remainder
 from ._engine import pair_indicators, stratify
+from ._offset import offset_polish
 
-__all__ = ["stratify", "pair_indicators", "largest_remainder"]
+__all__ = ["stratify", "pair_indicators", "largest_remainder", "offset_polish"]

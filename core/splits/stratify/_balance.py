@@ -29,9 +29,13 @@ class Balance:
     the sum of e_u over split j minus (0, target_j): label composition off the overall rates,
     then rows off the target. Moving a summed vector d from split a to b changes the objective
     |deviation|^2 by 2 d . (D_b - D_a) + 2 |d|^2; a swap of u (in a) and v (in b) moves e_u - e_v.
+
+    ``offset`` (optional, (L + 1, k)) is added to ``deviation``: the part of a larger table these units do not
+    hold, already placed (its e summed per split); ``rate`` (optional, (L,)) replaces the units' own label rates
+    (the larger table's). Both default off: the units alone.
     """
 
-    def __init__(self, *, counts, sizes, assignment, targets, moves: bool) -> None:
+    def __init__(self, *, counts, sizes, assignment, targets, moves: bool, offset=None, rate=None) -> None:
         k = len(targets)
         # Many single rows: the integer counts as given (products read a block of rows at a time) and nothing of
         # length n_units is kept (y_u . rate and |y_u|^2 are computed where needed); else a float copy, the fastest
@@ -46,7 +50,7 @@ class Balance:
         self.deviation = np.empty((counts.shape[1] + 1, k))  # (L + 1, k): label composition, then rows
         label = self.deviation[:-1]
         totals, norm = _column_split_sums(counts, assignment, k, norms=not self.large, out=label)  # whole numbers
-        self.rate = totals / self.sizes.sum()
+        self.rate = totals / self.sizes.sum() if rate is None else np.asarray(rate, dtype=np.float64)
         del totals
         self.square = self.rate @ self.rate + 1  # |rate|^2 + 1, once (the same value every time)
         self.norm = norm  # |y_u|^2, or None
@@ -57,6 +61,8 @@ class Balance:
             for lo in range(0, len(label), step):
                 label[lo : lo + step, j] -= self.rate[lo : lo + step] * rows
         self.deviation[-1] = split_rows - targets
+        if offset is not None:
+            self.deviation += offset
 
     def by_rate_of(self, units: np.ndarray) -> np.ndarray:
         """y_u . rate of ``units`` (the same values whether kept or computed now: each is its own row's sum)."""
