@@ -184,3 +184,34 @@ def test_one_first_met_and_one_by_label_sets_decision():
     assert Solution(kind="sets", names=("a", "b"), cumulative=cumulative).by_label_sets
     assert not Solution(kind="sets", names=("a", "b"), cumulative=cumulative, by_labels=False).by_label_sets
     assert not Solution(kind="rows", names=("a", "b")).by_label_sets
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.integers(-5, 5).map(float), st.floats(-1e3, 1e3), st.just(np.nan),
+                                   st.just(np.inf)), min_size=0, max_size=40), min_size=1, max_size=4),
+       st.integers(2, 7), st.integers(1, 5))
+def test_exact_edges_from_the_kept_finite_values_equal_numpys_quantiles(parts, n_bins, thin):
+    """The edges found from each partition's kept finite values (:func:`regression_values`) and the bracketing
+    passes (:func:`bracket_of`) are numpy's quantiles of every finite value, also when a thinned sample makes the
+    rough brackets miss and widen."""
+    from core.cluster._labels import sampled_edges
+    from core.cluster._rows import bracket_of, regression_values
+    from core.errors import DataError
+
+    states = [regression_values(pd.DataFrame({"t": part}, dtype=np.float64), ["t"]) for part in parts]
+    finite = np.concatenate([s["t"] for s in states])
+    assert all(np.isfinite(s["t"]).all() for s in states)
+    samples = [(count, sample[::thin]) for count, sample in (s["small"]["t"] for s in states)]
+
+    def bracket(low, high):
+        return [bracket_of(s, "t", low, high) for s in states]
+
+    if finite.size == 0:
+        with pytest.raises(DataError, match="no numeric values"):
+            sampled_edges(samples, n_bins, bracket, "t")
+        return
+    expected = np.unique(np.quantile(finite, np.linspace(0, 1, n_bins + 1)))
+    got = sampled_edges(samples, n_bins, bracket, "t")
+    if expected.size < 2:
+        expected = np.array([expected[0], expected[-1]])
+    assert np.array_equal(got, expected)
