@@ -215,3 +215,28 @@ def test_exact_edges_from_the_kept_finite_values_equal_numpys_quantiles(parts, n
     if expected.size < 2:
         expected = np.array([expected[0], expected[-1]])
     assert np.array_equal(got, expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 200), st.integers(1, 9), st.integers(0, 2**31))
+def test_label_keys_made_block_by_block_equal_the_mixed_radix_number_of_the_codes(n, block, seed):
+    """The key is made a block of rows at a time (the block in cache while every column is added): the same key
+    as the mixed-radix number of every column's codes, whatever the block and wherever it cuts."""
+    import core.cluster._rows as rows_module
+
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"a": rng.integers(0, 2, n).astype(np.int8), "b": rng.integers(-3, 4, n),
+                          "c": rng.choice(["x", "y", None], n), "t": rng.normal(size=n)})
+    frame.loc[rng.random(n) < 0.1, "t"] = np.nan
+    edges = {"t": np.array([-3.0, -0.5, 0.0, 0.7, 3.0])}
+    expected = np.zeros(n, dtype=np.int64)
+    for codes, low, radix in rows_module._digits(frame, ["a", "b", "c", "t"], edges):
+        expected = expected * radix + np.asarray(codes, dtype=np.int64) - low
+    old = rows_module._BLOCK
+    try:
+        rows_module._BLOCK = block
+        got = mixed_codes(frame, ["a", "b", "c", "t"], edges)
+    finally:
+        rows_module._BLOCK = old
+    assert got.dtype == np.int32 and got.tolist() == expected.tolist()
+    assert bin_codes(frame["t"], edges["t"], np.int8).tolist() == bin_codes(frame["t"], edges["t"]).tolist()
