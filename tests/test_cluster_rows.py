@@ -240,3 +240,33 @@ def test_label_keys_made_block_by_block_equal_the_mixed_radix_number_of_the_code
         rows_module._BLOCK = old
     assert got.dtype == np.int32 and got.tolist() == expected.tolist()
     assert bin_codes(frame["t"], edges["t"], np.int8).tolist() == bin_codes(frame["t"], edges["t"]).tolist()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 3), st.integers(1, 5)), min_size=0, max_size=6), min_size=1,
+                max_size=5))
+def test_merged_label_sets_are_numbered_in_the_order_first_met_with_their_earlier_rows(parts):
+    """merge_sets numbers the data's label sets in the order first met over the partitions, sums their rows and
+    gives each partition's sets their rows in earlier partitions (what the join's ranks start from)."""
+    from core.cluster._summarise import merge_sets
+    from core.tasks import Task
+
+    tables = []
+    for part in parts:
+        seen = list(dict.fromkeys(value for value, _ in part))  # a partition's sets are distinct
+        rows = {value: n for value, n in part}
+        tables.append(pd.DataFrame({"a": np.array(seen, dtype=np.int64),
+                                    "_rows": np.array([rows[v] for v in seen], dtype=np.int64)}))
+    if len({v for t in tables for v in t["a"]}) < 2:  # a task needs two values
+        return
+    sets, per_part = merge_sets(tables, (Task("a", ("a",), "multiclass"),), {}, 5, ["a"])
+    order = list(dict.fromkeys(v for t in tables for v in t["a"]))
+    assert sets.index_of(np.array([], np.uint64)).size == 0 and len(sets.keys) == len(order)
+    totals = {v: sum(int(t["_rows"][t["a"] == v].sum()) for t in tables) for v in order}
+    assert sets.rows.tolist() == [totals[v] for v in order]
+    running = dict.fromkeys(order, 0)
+    for table, (to_global, before) in zip(tables, per_part, strict=True):
+        assert [order[g] for g in to_global] == table["a"].tolist()
+        assert before.tolist() == [running[v] for v in table["a"]]
+        for v, n in zip(table["a"], table["_rows"], strict=True):
+            running[v] += n

@@ -18,7 +18,7 @@ import pandas as pd
 from ..errors import DataError
 from ..splits import STRATEGIES
 from ._client import run_pass
-from ._labels import encode_sets, key_hashes, label_columns, regression_columns, sampled_edges
+from ._labels import encode_sets, first_met, key_hashes, label_columns, regression_columns, sampled_edges
 from ._parts import Plan
 from ._read import lazy_table, mapped
 from ._rows import bracket_of, read_part, regression_values, small_of, with_rank
@@ -107,13 +107,11 @@ def merge_sets(tables, tasks, edges, n_bins, columns, keys=None):
     keys = [key_hashes(table[columns]) for table in tables] if keys is None else keys
     rows = np.concatenate([table["_rows"].to_numpy(dtype=np.int64) for table in tables])
     every = np.concatenate(keys)
-    index, first = np.unique(every, return_index=True)
-    order = np.sort(first)  # the sets in the order first met
+    set_of, uniques = pd.factorize(every)  # numbered in the order first met (a hash table: no sort of every key)
+    order = first_met(set_of)
     distinct = pd.concat(tables, ignore_index=True).iloc[order].reset_index(drop=True)
     distinct["_key"] = every[order]
-    index = pd.Index(every[order])
-    set_of = index.get_indexer(every)
-    distinct["_rows"] = np.bincount(set_of, weights=rows, minlength=len(index)).astype(np.int64)
+    distinct["_rows"] = np.bincount(set_of, weights=rows, minlength=len(uniques)).astype(np.int64)
     sets = encode_sets(distinct, tasks, edges, n_bins)
     before = pd.Series(rows).groupby(set_of, sort=False).cumsum().to_numpy() - rows
     bounds = np.cumsum([0] + [len(k) for k in keys])
