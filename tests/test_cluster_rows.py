@@ -270,3 +270,15 @@ def test_merged_label_sets_are_numbered_in_the_order_first_met_with_their_earlie
         assert before.tolist() == [running[v] for v in table["a"]]
         for v, n in zip(table["a"], table["_rows"], strict=True):
             running[v] += n
+
+
+def test_a_partition_is_read_with_a_block_per_column_and_the_same_values(tmp_path):
+    """read_piece keeps each column a block of its own (pandas would copy every int8 label column into one 2-D
+    block first): the same frame, without the copy."""
+    from core.cluster._read import read_piece
+
+    frame = pd.DataFrame({f"y{i}": np.arange(10, dtype=np.int8) % (i + 2) for i in range(5)} | {"t": np.linspace(0, 1, 10)})
+    frame.to_parquet(tmp_path / "part.parquet")
+    got = read_piece(str(tmp_path / "part.parquet"), None, ["y0", "y3", "t"])
+    pd.testing.assert_frame_equal(got, frame[["y0", "y3", "t"]])
+    assert got._mgr.nblocks == 3

@@ -159,18 +159,23 @@ def _local(fs) -> bool:
 
 
 def read_piece(path: str, groups: list | None, columns: list | None):
-    """One partition: a Parquet file (or some of its row groups), only ``columns``, as pandas."""
+    """One partition: a Parquet file (or some of its row groups), only ``columns``, as pandas.
+
+    Each column stays a block of its own (``split_blocks``): pandas would otherwise copy the 20 int8 label
+    columns of a 2M-row partition into one 2-D block (~14 ms of a ~110 ms read), and the passes read them a
+    column at a time.
+    """
     import fsspec
     import pyarrow.parquet as pq
 
     if "://" not in path:
         file = pq.ParquetFile(path)
         table = file.read(columns=columns) if groups is None else file.read_row_groups(groups, columns=columns)
-        return table.to_pandas()
+        return table.to_pandas(split_blocks=True)
     with fsspec.open(path, "rb") as handle:
         file = pq.ParquetFile(handle)
         table = file.read(columns=columns) if groups is None else file.read_row_groups(groups, columns=columns)
-    return table.to_pandas()
+    return table.to_pandas(split_blocks=True)
 
 
 def fingerprint(data: str | Path) -> dict:
