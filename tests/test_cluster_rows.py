@@ -184,3 +184,101 @@ def test_one_first_met_and_one_by_label_sets_decision():
     assert Solution(kind="sets", names=("a", "b"), cumulative=cumulative).by_label_sets
     assert not Solution(kind="sets", names=("a", "b"), cumulative=cumulative, by_labels=False).by_label_sets
     assert not Solution(kind="rows", names=("a", "b")).by_label_sets
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.integers(-5, 5).map(float), st.floats(-1e3, 1e3), st.just(np.nan),
+                                   st.just(np.inf)), min_size=0, max_size=40), min_size=1, max_size=4),
+       st.integers(2, 7), st.integers(1, 5))
+def test_exact_edges_from_the_kept_finite_values_equal_numpys_quantiles(parts, n_bins, thin):
+    """The edges found from each partition's kept finite values (:func:`regression_values`) and the bracketing
+    passes (:func:`bracket_of`) are numpy's quantiles of every finite value, also when a thinned sample makes the
+    rough brackets miss and widen."""
+    from core.cluster._labels import sampled_edges
+    from core.cluster._rows import bracket_of, regression_values
+    from core.errors import DataError
+
+    states = [regression_values(pd.DataFrame({"t": part}, dtype=np.float64), ["t"]) for part in parts]
+    finite = np.concatenate([s["t"] for s in states])
+    assert all(np.isfinite(s["t"]).all() for s in states)
+    samples = [(count, sample[::thin]) for count, sample in (s["small"]["t"] for s in states)]
+
+    def bracket(low, high):
+        return [bracket_of(s, "t", low, high) for s in states]
+
+    if finite.size == 0:
+        with pytest.raises(DataError, match="no numeric values"):
+            sampled_edges(samples, n_bins, bracket, "t")
+        return
+    expected = np.unique(np.quantile(finite, np.linspace(0, 1, n_bins + 1)))
+    got = sampled_edges(samples, n_bins, bracket, "t")
+    if expected.size < 2:
+        expected = np.array([expected[0], expected[-1]])
+    assert np.array_equal(got, expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 200), st.integers(1, 9), st.integers(0, 2**31))
+def test_label_keys_made_block_by_block_equal_the_mixed_radix_number_of_the_codes(n, block, seed):
+    """The key is made a block of rows at a time (the block in cache while every column is added): the same key
+    as the mixed-radix number of every column's codes, whatever the block and wherever it cuts."""
+    import core.cluster._rows as rows_module
+
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"a": rng.integers(0, 2, n).astype(np.int8), "b": rng.integers(-3, 4, n),
+                          "c": rng.choice(["x", "y", None], n), "t": rng.normal(size=n)})
+    frame.loc[rng.random(n) < 0.1, "t"] = np.nan
+    edges = {"t": np.array([-3.0, -0.5, 0.0, 0.7, 3.0])}
+    expected = np.zeros(n, dtype=np.int64)
+    for codes, low, radix in rows_module._digits(frame, ["a", "b", "c", "t"], edges):
+        expected = expected * radix + np.asarray(codes, dtype=np.int64) - low
+    old = rows_module._BLOCK
+    try:
+        rows_module._BLOCK = block
+        got = mixed_codes(frame, ["a", "b", "c", "t"], edges)
+    finally:
+        rows_module._BLOCK = old
+    assert got.dtype == np.int32 and got.tolist() == expected.tolist()
+    assert bin_codes(frame["t"], edges["t"], np.int8).tolist() == bin_codes(frame["t"], edges["t"]).tolist()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 3), st.integers(1, 5)), min_size=0, max_size=6), min_size=1,
+                max_size=5))
+def test_merged_label_sets_are_numbered_in_the_order_first_met_with_their_earlier_rows(parts):
+    """merge_sets numbers the data's label sets in the order first met over the partitions, sums their rows and
+    gives each partition's sets their rows in earlier partitions (what the join's ranks start from)."""
+    from core.cluster._summarise import merge_sets
+    from core.tasks import Task
+
+    tables = []
+    for part in parts:
+        seen = list(dict.fromkeys(value for value, _ in part))  # a partition's sets are distinct
+        rows = {value: n for value, n in part}
+        tables.append(pd.DataFrame({"a": np.array(seen, dtype=np.int64),
+                                    "_rows": np.array([rows[v] for v in seen], dtype=np.int64)}))
+    if len({v for t in tables for v in t["a"]}) < 2:  # a task needs two values
+        return
+    sets, per_part = merge_sets(tables, (Task("a", ("a",), "multiclass"),), {}, 5, ["a"])
+    order = list(dict.fromkeys(v for t in tables for v in t["a"]))
+    assert sets.index_of(np.array([], np.uint64)).size == 0 and len(sets.keys) == len(order)
+    totals = {v: sum(int(t["_rows"][t["a"] == v].sum()) for t in tables) for v in order}
+    assert sets.rows.tolist() == [totals[v] for v in order]
+    running = dict.fromkeys(order, 0)
+    for table, (to_global, before) in zip(tables, per_part, strict=True):
+        assert [order[g] for g in to_global] == table["a"].tolist()
+        assert before.tolist() == [running[v] for v in table["a"]]
+        for v, n in zip(table["a"], table["_rows"], strict=True):
+            running[v] += n
+
+
+def test_a_partition_is_read_with_a_block_per_column_and_the_same_values(tmp_path):
+    """read_piece keeps each column a block of its own (pandas would copy every int8 label column into one 2-D
+    block first): the same frame, without the copy."""
+    from core.cluster._read import read_piece
+
+    frame = pd.DataFrame({f"y{i}": np.arange(10, dtype=np.int8) % (i + 2) for i in range(5)} | {"t": np.linspace(0, 1, 10)})
+    frame.to_parquet(tmp_path / "part.parquet")
+    got = read_piece(str(tmp_path / "part.parquet"), None, ["y0", "y3", "t"])
+    pd.testing.assert_frame_equal(got, frame[["y0", "y3", "t"]])
+    assert got._mgr.nblocks == 3

@@ -360,3 +360,23 @@ def test_a_class_too_rare_for_every_split_is_a_warning(client, data, tmp_path):
     folder = write_parquet(rare, tmp_path / "rows", parts=2)
     with pytest.warns(UserWarning, match=r"1 class\(es\) are too rare .* tags=b \(2 rows\)"):
         split_dataset(folder, (Task("tags", ("a", "b"), "multilabel"),), SplitConfig(), tmp_path / "out", client=client)
+
+
+def test_a_split_by_label_sets_is_scored_while_the_workers_join(client, data, tmp_path, monkeypatch):
+    """Beyond exact_rows the scores come from the plan's counts (the join places exactly these), so the client
+    makes them after the join is submitted and before its results are gathered; the same scores as after."""
+    import core.cluster._join as join_module
+    import core.cluster._split as split_module
+    from core.cluster._diagnose import quality_of
+
+    events = []
+    early, gather = split_module.early_quality, join_module.run_pass
+    monkeypatch.setattr(split_module, "early_quality", lambda *a: events.append("scored") or early(*a))
+    monkeypatch.setattr(join_module, "run_pass", lambda *a, **k: events.append("gathered") or gather(*a, **k))
+    _, folder = data
+    config = SplitConfig(seed=3)
+    result = split_dataset(folder, TASKS, config, tmp_path / "out", client=client, exact_rows=0, checks=())
+    assert events == ["scored", "gathered"]
+    counts = result.diagnosis.counts
+    after = quality_of(config, config.split_names, counts.sum(axis=0), result.diagnosis.sets, counts)
+    assert (result.diagnosis.quality.ld, result.diagnosis.quality.lpd) == (after.ld, after.lpd)

@@ -20,7 +20,7 @@ from ..splits import EXCLUDED, WHOLE, is_fold, split_order
 from ..tasks import MISSING
 from ._labels import LabelSets
 
-__all__ = ["ClusterDiagnosis", "build_diagnosis", "spread_graph", "spread_totals", "time_check_rows", "check_frame", "CHECK_TITLES"]
+__all__ = ["ClusterDiagnosis", "build_diagnosis", "quality_of", "spread_graph", "spread_totals", "time_check_rows", "check_frame", "CHECK_TITLES"]
 
 CHECK_TITLES = {
     "group": "Groups in more than one split",
@@ -150,9 +150,23 @@ def fractions_for(config, splits: tuple[str, ...], rows: np.ndarray) -> tuple[di
     return {name: int(r) / total for name, r in zip(splits, rows, strict=True)}, False
 
 
+def quality_of(config, names, rows: np.ndarray, sets: LabelSets | None, counts: np.ndarray):
+    """The :class:`core.diagnostics.SplitQuality` of set counts (S, k) whose splits hold ``rows`` (None without
+    labels or rows): what :func:`build_diagnosis` scores, on its own, so that it can run before the join ends."""
+    if sets is None or not sets.matrix.shape[1] or not rows.sum():
+        return None
+    present = tuple(name for name, r in zip(names, rows, strict=True) if r > 0)
+    fractions, _ = fractions_for(config, present, rows[rows > 0])
+    scored = [i for i, r in enumerate(rows) if r > 0 or (fractions is not None and names[i] in fractions)]
+    return split_quality_of_counts(sets.matrix, counts[:, scored], tuple(names[i] for i in scored), fractions)
+
+
 def build_diagnosis(config, names, sizes_with_excluded: np.ndarray, sets: LabelSets | None,
-                    counts: np.ndarray, leakage: pd.DataFrame, notes=()) -> ClusterDiagnosis:
-    """The diagnosis of ``names`` splits from rows per split ([excluded, split 0..]) and set counts."""
+                    counts: np.ndarray, leakage: pd.DataFrame, notes=(), quality=None) -> ClusterDiagnosis:
+    """The diagnosis of ``names`` splits from rows per split ([excluded, split 0..]) and set counts.
+
+    ``quality``: :func:`quality_of` these counts and rows, when made already (else made here).
+    """
     rows = sizes_with_excluded[1:]
     excluded = int(sizes_with_excluded[0])
     total = int(sizes_with_excluded.sum())
@@ -162,12 +176,8 @@ def build_diagnosis(config, names, sizes_with_excluded: np.ndarray, sets: LabelS
     table["share"] = table["rows"] / max(total, 1)
     present = tuple(name for name, r in zip(names, rows, strict=True) if r > 0)
     fractions, known = fractions_for(config, present, rows[rows > 0])
-    quality = None
-    if sets is not None and sets.matrix.shape[1] and rows.sum():
-        scored = [i for i, r in enumerate(rows) if r > 0 or (fractions is not None and names[i] in fractions)]
-        quality = split_quality_of_counts(
-            sets.matrix, counts[:, scored], tuple(names[i] for i in scored), fractions
-        )
+    if quality is None:
+        quality = quality_of(config, names, rows, sets, counts)
     return ClusterDiagnosis(
         splits=tuple(names), sizes=table, quality=quality, sets=sets, counts=counts, leakage=leakage,
         fractions=fractions, fractions_known=known, notes=tuple(notes),

@@ -17,6 +17,7 @@ from ._client import retried, run_pass
 from ._diagnose import (
     ClusterDiagnosis,
     build_diagnosis,
+    quality_of,
     check_frame,
     duplicate_check_row,
     group_check_row,
@@ -29,7 +30,7 @@ from ._parts import early_rows, join_part
 from ._plan import scatter
 from ._read import lazy_table, partitions
 
-__all__ = ["join", "diagnosis_of", "planned_counts"]
+__all__ = ["join", "diagnosis_of", "early_quality", "planned_counts"]
 
 
 def _scatter_same(client, extra: list) -> list:
@@ -63,11 +64,12 @@ def _small(result: dict) -> dict:
     return {key: value for key, value in result.items() if key not in ("groups", "rows", "tested")}
 
 
-def join(client, data, plan, solution, extra, offsets, states, out, all_columns, watch):
+def join(client, data, plan, solution, extra, offsets, states, out, all_columns, watch, meanwhile=None):
     """Pass 3: every row's split (written under ``out`` unless None), the counts, the exact leakage checks.
 
     It works from the partitions' states in worker memory; the files are read again only to write every
-    column or to hash the feature columns for the duplicate check.
+    column or to hash the feature columns for the duplicate check. ``meanwhile()`` (optional) runs on the client
+    once the pass is submitted, while the workers join (e.g. :func:`early_quality`).
     """
     import dask
     import dask.dataframe as dd
@@ -107,8 +109,12 @@ def join(client, data, plan, solution, extra, offsets, states, out, all_columns,
     timed = plan.time_column is not None and plan.check_time
     tested = [dask.delayed(operator.getitem)(j, "tested") for j in joined] if timed else []
 
+    waiting = [meanwhile] if meanwhile is not None else []
+
     def submit():
         futures = client.compute([*gathered, *tested])  # the tested times stay on the workers
+        while waiting:  # once, whatever the retries
+            waiting.pop()()
         return futures, run_pass(client, futures[: len(gathered)], watch)
 
     futures, got = retried(submit)  # a task the scheduler dropped (a worker lost mid-join): the join once more
@@ -160,7 +166,24 @@ def _keep_dtype(data, column):
     return lazy_table(data)._meta[column].dtype
 
 
-def diagnosis_of(config, plan, solution, stats, reduced, sets, per_part, notes) -> ClusterDiagnosis:
+def early_quality(config, solution, sets):
+    """The scores of a split by label sets from its planned counts (the join places exactly these: checked by
+    :func:`planned_counts`), made while the join runs instead of after it; None for any other split.
+
+    Examples
+    --------
+    >>> from core.cluster._parts import Solution
+    >>> early_quality(None, Solution(kind="lookup", names=("a", "b")), None) is None
+    True
+    """
+    if sets is None or not solution.by_label_sets:
+        return None
+    counts = np.diff(solution.cumulative, axis=1, prepend=0).astype(np.int64)
+    return quality_of(config, solution.names, counts.sum(axis=0), sets, counts)
+
+
+def diagnosis_of(config, plan, solution, stats, reduced, sets, per_part, notes, quality=None) -> ClusterDiagnosis:
+    """The diagnosis from the join's counts; ``quality``: :func:`early_quality` of a split by label sets."""
     names = solution.names
     k = len(names)
     sizes = np.sum([s["sizes"] for s in stats], axis=0)
@@ -205,7 +228,8 @@ def diagnosis_of(config, plan, solution, stats, reduced, sets, per_part, notes) 
         note = _rare_note(sets, counts, config, solution.names)
         if note:
             notes.append(note)
-    return build_diagnosis(config, names, sizes, sets, counts, check_frame(results), notes)
+    quality = quality if solution.by_label_sets else None  # (its counts are the plan's: planned_counts checked them)
+    return build_diagnosis(config, names, sizes, sets, counts, check_frame(results), notes, quality)
 
 
 def planned_counts(solution, sizes: np.ndarray) -> np.ndarray:

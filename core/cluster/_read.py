@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import DataError
 
-__all__ = ["lazy_table", "fingerprint", "is_csv", "partitions", "PART_ROWS"]
+__all__ = ["lazy_table", "fingerprint", "is_csv", "partitions", "mapped", "PART_ROWS"]
 
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz")
 
@@ -94,6 +94,34 @@ def partitions(data: str | Path, columns: Sequence[str] | None = None) -> list:
             for path, groups in _pieces(str(data))]
 
 
+def mapped(data: str | Path, columns: Sequence[str] | None, func, *args) -> list:
+    """Per partition of DATA (as :func:`partitions` cuts it) one delayed ``func(frame, *args)`` of its ``columns``.
+
+    From Parquet the read and ``func`` are one task (the frame never is a task's result of its own: a pass of
+    50 partitions schedules 50 tasks, not 100, and no worker holds the frame after ``func``); from CSV, ``func``
+    runs on Dask's partitions.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({"x": range(5), "y": 1}).to_parquet(folder / "part.0.parquet")
+    >>> import dask; dask.compute(*mapped(folder, ["x"], len))
+    (5,)
+    """
+    import dask
+
+    if is_csv(data):
+        return [dask.delayed(func)(part, *args) for part in partitions(data, columns)]
+    lazy_table(data, columns)  # the one-line errors of a bad path or column
+    return [dask.delayed(_read_then)(path, groups, None if columns is None else list(columns), func, *args)
+            for path, groups in _pieces(str(data))]
+
+
+def _read_then(path: str, groups: list | None, columns: list | None, func, *args):
+    return func(read_piece(path, groups, columns), *args)
+
+
 def _pieces(text: str) -> list[tuple[str, list | None]]:
     import fsspec
     import pyarrow.parquet as pq
@@ -131,18 +159,23 @@ def _local(fs) -> bool:
 
 
 def read_piece(path: str, groups: list | None, columns: list | None):
-    """One partition: a Parquet file (or some of its row groups), only ``columns``, as pandas."""
+    """One partition: a Parquet file (or some of its row groups), only ``columns``, as pandas.
+
+    Each column stays a block of its own (``split_blocks``): pandas would otherwise copy the 20 int8 label
+    columns of a 2M-row partition into one 2-D block (~14 ms of a ~110 ms read), and the passes read them a
+    column at a time.
+    """
     import fsspec
     import pyarrow.parquet as pq
 
     if "://" not in path:
         file = pq.ParquetFile(path)
         table = file.read(columns=columns) if groups is None else file.read_row_groups(groups, columns=columns)
-        return table.to_pandas()
+        return table.to_pandas(split_blocks=True)
     with fsspec.open(path, "rb") as handle:
         file = pq.ParquetFile(handle)
         table = file.read(columns=columns) if groups is None else file.read_row_groups(groups, columns=columns)
-    return table.to_pandas()
+    return table.to_pandas(split_blocks=True)
 
 
 def fingerprint(data: str | Path) -> dict:

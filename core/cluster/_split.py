@@ -60,7 +60,7 @@ from ._client import open_client
 from ._diagnose import (
     ClusterDiagnosis,
 )
-from ._join import diagnosis_of, join
+from ._join import diagnosis_of, early_quality, join
 from ._labels import label_columns
 from ._parts import Solution
 from ._plan import EXACT_ROWS, plan_and_solve
@@ -247,11 +247,17 @@ def split_dataset(
         folder = _temporary(out)
         try:
             say(progress, 0.55, "Joining: writing every row's split")
+            early: dict = {}  # a split by label sets is scored from its plan while the workers join
+
+            def score_early():
+                early["quality"] = early_quality(config, solution, sets)
+
             stats, reduced = join(client, data, plan, solution, extra, offsets, states, folder / PARTS, all_columns,
-                                   watch)
+                                   watch, score_early)
             del states  # the workers may drop what they kept
             say(progress, 0.95, "Scoring and writing summary.json")
-            diagnosis = diagnosis_of(config, plan, solution, stats, reduced, sets, per_part, notes)
+            diagnosis = diagnosis_of(config, plan, solution, stats, reduced, sets, per_part, notes,
+                                     early.get("quality"))
             print_ = fingerprint(data)
             summary = {
                 "format": SUMMARY_FORMAT, "version": 1, "config": json.loads(config.to_json()),

@@ -18,10 +18,10 @@ import pandas as pd
 from ..errors import DataError
 from ..splits import STRATEGIES
 from ._client import run_pass
-from ._labels import encode_sets, key_hashes, label_columns, regression_columns, sampled_edges
+from ._labels import encode_sets, first_met, key_hashes, label_columns, regression_columns, sampled_edges
 from ._parts import Plan
-from ._read import lazy_table, partitions
-from ._rows import bracket_of, read_part, regression_values, samples_of, small_of, with_rank
+from ._read import lazy_table, mapped
+from ._rows import bracket_of, read_part, regression_values, small_of, with_rank
 
 __all__ = ["CHECKS", "Progress", "say", "plan_options", "summarise", "merge_sets", "merged_counts"]
 
@@ -51,14 +51,12 @@ def summarise(client, data, tasks, config, plan_options, progress, watch, rank_b
     rows has each row's rank within its partition's label set made on the workers (:func:`with_rank`)
     while the client merges the label sets (and solves): the join of a stratified split then only looks up.
     """
-    import dask
-
     plan = Plan(config=config, label_columns=tuple(label_columns(tasks)), regression=tuple(regression_columns(tasks)),
                 **plan_options)
     columns = read_columns(None, tasks, config, plan) or [lazy_table(data).columns[0]]  # at least the rows
     plan = replace(plan, edges=regression_edges(client, data, plan, progress, watch))
     say(progress, 0.15, "Summarising: rows per label set")
-    states = client.compute([dask.delayed(read_part)(part, plan) for part in partitions(data, columns)])
+    states = client.compute(mapped(data, columns, read_part, plan))
     got = run_pass(client, [client.submit(small_of, s, pure=False) for s in states], watch)
     n = np.array([g["n"] for g in got], dtype=np.int64)
     _some_rows(int(n.sum()))
@@ -81,17 +79,16 @@ def regression_edges(client, data, plan, progress, watch) -> dict:
     """Each regression column's exact bin edges (:func:`core.cluster._labels.sampled_edges`), before pass 1.
 
     One pass reads the regression columns alone (a float a row: from Parquet a small share of pass 1's bytes;
-    from CSV globs every file is parsed whole once more) and keeps them on the workers for the bracketing
-    passes; so pass 1 bins them as it makes the label sets.
+    from CSV globs every file is parsed whole once more) and keeps their finite values on the workers for the
+    bracketing passes (a partition's read, values and sample are one task); so pass 1 bins them as it makes the
+    label sets.
     """
-    import dask
-
     if not plan.regression:
         return {}
     say(progress, 0.1, "Exact quantiles of " + ", ".join(f"'{c}'" for c in plan.regression))
     columns = list(plan.regression)
-    values = client.compute([dask.delayed(regression_values)(part, columns) for part in partitions(data, columns)])
-    samples = run_pass(client, [client.submit(samples_of, v, columns, pure=False) for v in values], watch)
+    values = client.compute(mapped(data, columns, regression_values, columns))
+    samples = run_pass(client, [client.submit(small_of, v, pure=False) for v in values], watch)
     _some_rows(sum(s["n"] for s in samples))
     edges = {}
     for column in columns:
@@ -110,13 +107,11 @@ def merge_sets(tables, tasks, edges, n_bins, columns, keys=None):
     keys = [key_hashes(table[columns]) for table in tables] if keys is None else keys
     rows = np.concatenate([table["_rows"].to_numpy(dtype=np.int64) for table in tables])
     every = np.concatenate(keys)
-    index, first = np.unique(every, return_index=True)
-    order = np.sort(first)  # the sets in the order first met
+    set_of, uniques = pd.factorize(every)  # numbered in the order first met (a hash table: no sort of every key)
+    order = first_met(set_of)
     distinct = pd.concat(tables, ignore_index=True).iloc[order].reset_index(drop=True)
     distinct["_key"] = every[order]
-    index = pd.Index(every[order])
-    set_of = index.get_indexer(every)
-    distinct["_rows"] = np.bincount(set_of, weights=rows, minlength=len(index)).astype(np.int64)
+    distinct["_rows"] = np.bincount(set_of, weights=rows, minlength=len(uniques)).astype(np.int64)
     sets = encode_sets(distinct, tasks, edges, n_bins)
     before = pd.Series(rows).groupby(set_of, sort=False).cumsum().to_numpy() - rows
     bounds = np.cumsum([0] + [len(k) for k in keys])
