@@ -29,6 +29,7 @@ import numpy as np
 from ._blocks import small_dtype
 from ._cover import entries
 from ._deal import batch_quota, column_counts, fill_unlabelled, interleave
+from ._pair_rows import PairRows
 
 __all__ = ["deal_in_waves"]
 
@@ -64,7 +65,10 @@ def deal_in_waves(counts, shares, targets, shuffle, rng, sizes=None) -> tuple[np
     n_units, n_cols = counts.shape
     k = len(shares)
     weighted = sizes is not None
-    totals = column_counts(counts.indices, n_cols, counts.data if weighted else None)
+    if isinstance(counts, PairRows):  # rows made when read (single 0/1 rows): its totals are known
+        totals = counts.totals
+    else:
+        totals = column_counts(counts.indices, n_cols, counts.data if weighted else None)
     demand = _Demand(totals, shares, weighted or n_cols * k <= _FLOAT_DEMAND_CELLS)
     del totals
     state = _State(
@@ -99,13 +103,19 @@ def _batches(counts, shuffle, sizes=None) -> tuple[np.ndarray, np.ndarray, np.nd
     :func:`core.splits.stratify._deal.batch_order` deals them: by their next three columns, then ``shuffle``
     (with ``sizes``: their next two, then their count of the batch's column and their size, largest
     first, then ``shuffle``); the batches' columns; where each batch starts among the units (and the end)."""
-    indptr, indices = counts.indptr, counts.indices
+    made = isinstance(counts, PairRows)
+    indptr = counts.matrix.indptr if made else counts.indptr  # a unit with a label holds a column
     units = np.flatnonzero(np.diff(indptr) > 0).astype(small_dtype(len(indptr)))  # int32 when it fits: 4 MiB less a million
-    units = units[np.lexsort((shuffle[units], *_deal_keys(counts, units, sizes)))]
-    first = indices[indptr[units]]
+    keys = _deal_keys(counts, units, sizes)
+    first = _first_columns(keys[-1], counts.shape[1]) if made else None  # the rows are not held: from the keys
+    order = np.lexsort((shuffle[units], *keys))
+    del keys
+    units = units[order]
+    first = first[order] if made else counts.indices[indptr[units]]
+    del order
     new = np.r_[True, first[1:] != first[:-1]] if len(units) else np.zeros(0, dtype=bool)
     begins = np.flatnonzero(new)
-    return units, first[begins], np.r_[begins, len(units)]
+    return units, first[begins], np.r_[begins, len(units)].astype(small_dtype(len(units)))
 
 
 def _deal_keys(counts, units, sizes) -> list[np.ndarray]:
@@ -118,11 +128,27 @@ def _deal_keys(counts, units, sizes) -> list[np.ndarray]:
     else:
         plan = [(2, 3), (0, 1)] if paired else [(3,), (2,), (1,), (0,)]
     keys = [np.empty(len(units), dtype=np.int64) for _ in plan]
+    if isinstance(counts, PairRows):  # rows made a block at a time (their widths noted on the way)
+        done = 0
+        for lo, hi in counts.passes():
+            block = counts.block(lo, hi)
+            counts.note_widths(lo, block)
+            at = np.flatnonzero(np.diff(block.indptr) > 0)  # the block's units: ``units`` holds them in order
+            for key, columns in zip(keys, plan, strict=True):
+                key[done : done + len(at)] = _key_of(block, at, sizes, columns)
+            done += len(at)
+        return keys
     for lo in range(0, len(units), _KEY_UNITS):
         part = units[lo : lo + _KEY_UNITS]
         for key, columns in zip(keys, plan, strict=True):
             key[lo : lo + len(part)] = _key_of(counts, part, sizes, columns)
     return keys
+
+
+def _first_columns(key: np.ndarray, n_cols: int) -> np.ndarray:
+    """Each unit's first column from the most significant key of :func:`_deal_keys` (single rows)."""
+    first = key // (n_cols + 1) if (n_cols + 1) ** 2 < 2**62 else key
+    return first.astype(small_dtype(n_cols))
 
 
 def _key_of(counts, units, sizes, columns: tuple) -> np.ndarray:
@@ -149,12 +175,14 @@ def _next_conflict(counts, columns) -> np.ndarray:
     position = np.full(counts.shape[1], -1, dtype=small_dtype(len(columns)))  # int32 when it fits
     position[columns] = np.arange(len(columns))
     limit = np.full(len(columns), len(columns), dtype=position.dtype)
-    indptr, indices = counts.indptr, counts.indices
-    for lo in range(0, n_units, _CONFLICT_ROWS):
-        hi = min(lo + _CONFLICT_ROWS, n_units)
-        lengths = np.diff(indptr[lo : hi + 1])
-        held = position[indices[indptr[lo] : indptr[hi]]]
-        owner = np.repeat(position[indices[indptr[lo:hi][lengths > 0]]], lengths[lengths > 0])
+    made = isinstance(counts, PairRows)
+    blocks = counts.passes() if made else [(lo, min(lo + _CONFLICT_ROWS, n_units)) for lo in range(0, n_units, _CONFLICT_ROWS)]
+    for lo, hi in blocks:
+        block = counts.block(lo, hi) if made else None
+        indptr, indices = (block.indptr, block.indices) if made else (counts.indptr[lo : hi + 1], counts.indices)
+        lengths = np.diff(indptr)
+        held = position[indices[indptr[0] : indptr[-1]]]
+        owner = np.repeat(position[indices[indptr[:-1][lengths > 0]]], lengths[lengths > 0])
         later = held > owner
         np.minimum.at(limit, owner[later], held[later])
     return limit
@@ -186,7 +214,7 @@ class _Demand:
             self.scale = 1.0 / np.maximum(self.totals, 1.0)
             return
         self.table = None
-        self.totals = totals.astype(small_dtype(int(totals.max(initial=0))))
+        self.totals = totals.astype(small_dtype(int(totals.max(initial=0))), copy=False)  # a PairRows' own: shared
         self.placed = np.zeros((len(totals), len(shares)), dtype=self.totals.dtype)
 
     @property
@@ -272,6 +300,9 @@ class _State:
 
     def _entries(self, units):
         """The columns the ``units`` hold, unit after unit, how many each, and (groups) their counts as floats."""
+        if isinstance(self.counts, PairRows):  # single 0/1 rows: the wave's rows made now
+            made = self.counts.rows(units)
+            return made.indices, np.diff(made.indptr), None
         indptr = self.counts.indptr
         lengths = indptr[units + 1] - indptr[units]
         at = entries(indptr[units], lengths)
