@@ -398,6 +398,25 @@ def test_pair_rows_read_as_the_written_matrix(monkeypatch, seed):
     assert np.array_equal(covered, np.arange(Y.shape[0]))
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_wave_batches_of_made_rows_equal_those_of_the_written_matrix(monkeypatch, seed):
+    """The wave deal's batches, their order and each batch's next conflict are the same from made rows (the
+    conflicts from the sort keys, a unit's row made only when its next three columns hold no batch column) as
+    from the written matrix."""
+    from core.splits.stratify import _pair_rows, _waves
+
+    monkeypatch.setattr(_pair_rows, "_MADE_ENTRIES", 41)
+    monkeypatch.setattr(_waves, "_KEY_UNITS", 64)
+    _, made, written, _ = _made_and_written(seed, n=900, n_labels=40 + 20 * seed)
+    shuffle = np.random.default_rng(seed).permutation(written.shape[0])
+    made_rows = []
+    monkeypatch.setattr(made, "rows", lambda units, f=made.rows: made_rows.append(len(units)) or f(units))
+    got, want = _waves._batches(made, shuffle), _waves._batches(written, shuffle)
+    assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
+    assert np.array_equal(want[3], _waves._next_conflict(written, want[1]))
+    assert 0 < sum(made_rows) < written.shape[0]  # some units' rows made again, not all
+
+
 def test_pair_balance_counts_equal_the_dense_deviation():
     """The pair polish over a :class:`PairRows` keeps int32 counts per column and split (16 MiB at 1M x 10,000, not a
     31 MiB float64 deviation) and makes the deviation when read: its counts, deviation, shifts, block products,

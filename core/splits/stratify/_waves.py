@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._blocks import small_dtype
+from ._blocks import give_back_freed, small_dtype
 from ._cover import entries
 from ._deal import batch_quota, column_counts, fill_unlabelled, interleave
 from ._pair_rows import PairRows
@@ -65,6 +65,9 @@ def deal_in_waves(counts, shares, targets, shuffle, rng, sizes=None) -> tuple[np
     n_units, n_cols = counts.shape
     k = len(shares)
     weighted = sizes is not None
+    # the batches first: their sort's keys (16 MiB a million units) are freed before the demand and the assignment
+    units, columns, starts, limit = _batches(counts, shuffle, sizes)
+    give_back_freed()  # the batch sort's keys (16 MiB a million units), before the demand and the assignment
     if isinstance(counts, PairRows):  # rows made when read (single 0/1 rows): its totals are known
         totals = counts.totals
     else:
@@ -75,8 +78,6 @@ def deal_in_waves(counts, shares, targets, shuffle, rng, sizes=None) -> tuple[np
         counts=counts, demand=demand, room=targets.astype(np.float64),
         assignment=np.full(n_units, -1, dtype=np.int64), sizes=sizes,
     )  # fmt: skip
-    units, columns, starts = _batches(counts, shuffle, sizes)
-    limit = _next_conflict(counts, columns)
     first = 0
     while first < len(columns):
         # groups: a quota is never capped by room, so no room bounds a wave
@@ -98,24 +99,28 @@ def deal_in_waves(counts, shares, targets, shuffle, rng, sizes=None) -> tuple[np
     return state.assignment, state.demand
 
 
-def _batches(counts, shuffle, sizes=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _batches(counts, shuffle, sizes=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The units holding a column, sorted by batch (their first column) and, inside one, in the order
     :func:`core.splits.stratify._deal.batch_order` deals them: by their next three columns, then ``shuffle``
     (with ``sizes``: their next two, then their count of the batch's column and their size, largest
-    first, then ``shuffle``); the batches' columns; where each batch starts among the units (and the end)."""
+    first, then ``shuffle``); the batches' columns; where each batch starts among the units (and the end);
+    and :func:`_next_conflict` of the batches."""
     made = isinstance(counts, PairRows)
     indptr = counts.matrix.indptr if made else counts.indptr  # a unit with a label holds a column
     units = np.flatnonzero(np.diff(indptr) > 0).astype(small_dtype(len(indptr)))  # int32 when it fits: 4 MiB less a million
     keys = _deal_keys(counts, units, sizes)
-    first = _first_columns(keys[-1], counts.shape[1]) if made else None  # the rows are not held: from the keys
     order = np.lexsort((shuffle[units], *keys))
-    del keys
-    units = units[order]
-    first = first[order] if made else counts.indices[indptr[units]]
-    del order
+    if made:  # the rows are not held: the first columns from the keys
+        first = _first_columns(keys[-1][order], counts.shape[1])
+    else:
+        first = counts.indices[indptr[units[order]]]
     new = np.r_[True, first[1:] != first[:-1]] if len(units) else np.zeros(0, dtype=bool)
     begins = np.flatnonzero(new)
-    return units, first[begins], np.r_[begins, len(units)].astype(small_dtype(len(units)))
+    columns, starts = first[begins], np.r_[begins, len(units)].astype(small_dtype(len(units)))
+    del first, new, begins
+    limit = _conflicts_of_keys(counts, keys, units, columns) if made else _next_conflict(counts, columns)
+    del keys
+    return units[order], columns, starts, limit
 
 
 def _deal_keys(counts, units, sizes) -> list[np.ndarray]:
@@ -169,22 +174,54 @@ def _key_of(counts, units, sizes, columns: tuple) -> np.ndarray:
     return key
 
 
+def _conflicts_of_keys(counts: PairRows, keys: list[np.ndarray], units: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """:func:`_next_conflict` of single rows from their sort keys (their first four columns), without reading
+    every row again: a batch's conflict is the first batch column after its own in one of its units' rows (rows
+    are in canonical order, and so are the batches), so a unit whose second, third or fourth column is a batch
+    column, or that has no more, is settled by its keys; only the others' rows are made."""
+    n_cols = counts.shape[1]
+    position = np.full(n_cols + 1, -1, dtype=small_dtype(len(columns)))  # n_cols: "no such column" in the keys
+    position[columns] = np.arange(len(columns))
+    limit = np.full(len(columns), len(columns), dtype=position.dtype)
+    widths, rest = counts.widths(), []
+    for lo in range(0, len(units), _KEY_UNITS):
+        part = slice(lo, lo + _KEY_UNITS)
+        if (n_cols + 1) ** 2 < 2**62:  # two columns a key: (2, 3), then (0, 1)
+            (c2, c3), (c0, c1) = (np.divmod(key[part], n_cols + 1) for key in keys)
+        else:
+            c3, c2, c1, c0 = (key[part] for key in keys)
+        owner, later = position[c0], np.full(len(c0), -1, dtype=position.dtype)
+        for column in (c3, c2, c1):  # the first batch column after the unit's own, if among its next three
+            found = position[column]
+            later = np.where(found >= 0, found, later)
+        settled = later >= 0
+        np.minimum.at(limit, owner[settled], later[settled])
+        rest.append(units[part][~settled & (widths[units[part]] > 4)])
+    rest = np.concatenate(rest)
+    for lo in range(0, len(rest), _KEY_UNITS // 16):  # about as many entries as a pass's block
+        rows = counts.rows(rest[lo : lo + _KEY_UNITS // 16])
+        _conflicts_of_rows(rows.indptr, rows.indices, position, limit)
+    return limit
+
+
+def _conflicts_of_rows(indptr: np.ndarray, indices: np.ndarray, position: np.ndarray, limit: np.ndarray) -> None:
+    """Lower ``limit`` of each batch (``position`` of its column) to the batch columns that its units (the CSR rows of
+    ``indptr``, a slice, and ``indices``) hold after it."""
+    lengths = np.diff(indptr)
+    held = position[indices[indptr[0] : indptr[-1]]]
+    owner = np.repeat(position[indices[indptr[:-1][lengths > 0]]], lengths[lengths > 0])
+    later = held > owner
+    np.minimum.at(limit, owner[later], held[later])
+
+
 def _next_conflict(counts, columns) -> np.ndarray:
     """Per batch, the first later batch whose column one of its units holds (len(columns) if none)."""
     n_units = counts.shape[0]
     position = np.full(counts.shape[1], -1, dtype=small_dtype(len(columns)))  # int32 when it fits
     position[columns] = np.arange(len(columns))
     limit = np.full(len(columns), len(columns), dtype=position.dtype)
-    made = isinstance(counts, PairRows)
-    blocks = counts.passes() if made else [(lo, min(lo + _CONFLICT_ROWS, n_units)) for lo in range(0, n_units, _CONFLICT_ROWS)]
-    for lo, hi in blocks:
-        block = counts.block(lo, hi) if made else None
-        indptr, indices = (block.indptr, block.indices) if made else (counts.indptr[lo : hi + 1], counts.indices)
-        lengths = np.diff(indptr)
-        held = position[indices[indptr[0] : indptr[-1]]]
-        owner = np.repeat(position[indices[indptr[:-1][lengths > 0]]], lengths[lengths > 0])
-        later = held > owner
-        np.minimum.at(limit, owner[later], held[later])
+    for lo in range(0, n_units, _CONFLICT_ROWS):
+        _conflicts_of_rows(counts.indptr[lo : min(lo + _CONFLICT_ROWS, n_units) + 1], counts.indices, position, limit)
     return limit
 
 
