@@ -110,10 +110,8 @@ def _batches(counts, shuffle, sizes=None) -> tuple[np.ndarray, np.ndarray, np.nd
     units = np.flatnonzero(np.diff(indptr) > 0).astype(small_dtype(len(indptr)))  # int32 when it fits: 4 MiB less a million
     keys = _deal_keys(counts, units, sizes)
     order = np.lexsort((shuffle[units], *keys))
-    if made:  # the rows are not held: the first columns from the keys
-        first = _first_columns(keys[-1][order], counts.shape[1])
-    else:
-        first = counts.indices[indptr[units[order]]]
+    # made rows are not held: the first columns from the keys
+    first = _first_columns(keys[-1][order], counts.shape[1]) if made else counts.indices[indptr[units[order]]]
     new = np.r_[True, first[1:] != first[:-1]] if len(units) else np.zeros(0, dtype=bool)
     begins = np.flatnonzero(new)
     columns, starts = first[begins], np.r_[begins, len(units)].astype(small_dtype(len(units)))
