@@ -410,7 +410,7 @@ def test_wave_batches_of_made_rows_equal_those_of_the_written_matrix(monkeypatch
     _, made, written, _ = _made_and_written(seed, n=900, n_labels=40 + 20 * seed)
     shuffle = np.random.default_rng(seed).permutation(written.shape[0])
     made_rows = []
-    monkeypatch.setattr(made, "rows", lambda units, f=made.rows: made_rows.append(len(units)) or f(units))
+    monkeypatch.setattr(made, "raw_rows", lambda units, f=made.raw_rows: made_rows.append(len(units)) or f(units))
     got, want = _waves._batches(made, shuffle), _waves._batches(written, shuffle)
     assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
     assert np.array_equal(want[3], _waves._next_conflict(written, want[1]))

@@ -13,6 +13,8 @@ the same bit for bit. Each full read costs about what the build's writing of the
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -73,11 +75,28 @@ class PairRows:
 
     def block(self, lo: int, hi: int) -> sp.csr_matrix:
         """Rows lo..hi, as ``counts[lo:hi]`` of the written matrix."""
-        return self._rows_of(self.matrix[lo:hi])
+        return self._csr(*self.raw_block(lo, hi))
+
+    def raw_block(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`block` as its row pointers and column indices."""
+        indptr = self.matrix.indptr
+        start, stop = int(indptr[lo]), int(indptr[hi])
+        return self._made(indptr[lo : hi + 1] - start, self.matrix.indices[start:stop])
 
     def rows(self, units: np.ndarray) -> sp.csr_matrix:
         """The rows of ``units`` (in that order), as ``counts[units]``."""
-        return self._rows_of(self.matrix[np.asarray(units)])
+        return self._csr(*self.raw_rows(units))
+
+    def raw_rows(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`rows` as its row pointers and column indices (no sparse matrix made: the deal reads these)."""
+        units = np.asarray(units)
+        indptr = self.matrix.indptr
+        starts = indptr[units]
+        local = np.zeros(len(units) + 1, dtype=np.int64)
+        np.cumsum(indptr[units + 1] - starts, out=local[1:])
+        lengths = np.diff(local)
+        at = np.repeat(starts - local[:-1], lengths) + np.arange(int(local[-1]))
+        return self._made(local, self.matrix.indices[at])
 
     def whole(self) -> sp.csr_matrix:
         """The written matrix (for small inputs: the polish of few units reads it whole)."""
@@ -106,18 +125,19 @@ class PairRows:
             self._passes = indptr_blocks(_with_pairs(self.matrix.indptr), _MADE_ENTRIES)
         return self._passes
 
-    def note_widths(self, lo: int, block: sp.csr_matrix) -> None:
-        """Keep the widths of rows lo.. from a ``block`` just made (a pass in row order fills them all)."""
+    def note_widths(self, lo: int, indptr: np.ndarray) -> None:
+        """Keep the widths of rows lo.. from the row pointers ``indptr`` of a block just made (a pass in row order
+        fills them all)."""
         if self._widths is None:  # a row of w labels has at most w (w + 1) / 2 entries
             most = int(np.diff(self.matrix.indptr).max(initial=0))
             self._widths = np.full(self.shape[0], -1, dtype=np.int16 if most * (most + 1) // 2 < 2**15 else np.int64)
-        self._widths[lo : lo + block.shape[0]] = np.diff(block.indptr)
+        self._widths[lo : lo + len(indptr) - 1] = np.diff(indptr)
 
     def widths(self) -> np.ndarray:
         """Per row, its labels and kept pairs (noted by an earlier pass, else made by one now)."""
         if self._widths is None or self._widths.min(initial=0) < 0:
             for lo, hi in self.passes():
-                self.note_widths(lo, self.block(lo, hi))
+                self.note_widths(lo, self.raw_block(lo, hi)[0])
         return self._widths
 
     def row_blocks(self, entries: int = _BLOCK_ENTRIES) -> list[tuple[int, int]]:
@@ -128,10 +148,15 @@ class PairRows:
             self._cuts = entries, indptr_blocks(indptr, entries)
         return self._cuts[1]
 
-    def _rows_of(self, sub: sp.csr_matrix) -> sp.csr_matrix:
-        """The label-and-pair rows of the label rows ``sub`` (sorted indices): labels at their positions, pairs
-        looked up among the kept, each row in position order."""
-        n = sub.shape[0]
+    def _csr(self, indptr: np.ndarray, indices: np.ndarray) -> sp.csr_matrix:
+        return sp.csr_matrix((np.ones(len(indices), dtype=self.dtype), indices, indptr), shape=(len(indptr) - 1, self.shape[1]))
+
+    def _made(self, label_ptr: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The label-and-pair rows (row pointers, column indices) of the label rows ``label_ptr`` (from 0) and
+        ``labels`` (sorted in each row): labels at their positions, pairs looked up among the kept, each row in
+        position order."""
+        n = len(label_ptr) - 1
+        sub = SimpleNamespace(indptr=label_ptr, indices=labels, shape=(n, self.matrix.shape[1]), nnz=len(labels))
         column_bits = max(self.shape[1] - 1, 1).bit_length()
         row_bits = max(n - 1, 1).bit_length()
         rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(sub.indptr))
@@ -144,8 +169,7 @@ class PairRows:
         keys.sort()  # by row, then position
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(keys >> column_bits, minlength=n), out=indptr[1:])
-        indices = (keys & ((1 << column_bits) - 1)).astype(np.int32)
-        return sp.csr_matrix((np.ones(len(indices), dtype=self.dtype), indices, indptr), shape=(n, self.shape[1]))
+        return indptr, (keys & ((1 << column_bits) - 1)).astype(np.int32)
 
 
 class PairBalance(SparseBalance):
@@ -168,8 +192,8 @@ class PairBalance(SparseBalance):
         self.held = np.zeros((n_cols, k), dtype=np.int32)
         flat, one = self.held.reshape(-1), np.int32(1)
         for lo, hi in counts.passes():  # one add per entry (numpy's fast path for its own type), no (columns,) temporaries
-            block = counts.block(lo, hi)
-            cells = block.indices.astype(np.int64) * k + np.repeat(assignment[lo:hi], np.diff(block.indptr))
+            indptr, indices = counts.raw_block(lo, hi)
+            cells = indices.astype(np.int64) * k + np.repeat(assignment[lo:hi], np.diff(indptr))
             np.add.at(flat, cells, one)
         self.rate = counts.totals / self.sizes.sum()
         self.square = self.rate @ self.rate + 1
@@ -228,9 +252,9 @@ class PairBalance(SparseBalance):
 
     def transfer(self, units, signs, a: int, b: int) -> None:
         """Move ``units`` with sign +1 from split a to b, and with sign -1 from b to a: their columns' counts."""
-        made = self.counts.rows(units)
+        indptr, indices = self.counts.raw_rows(units)
         for i, (unit, sign) in enumerate(zip(units, signs, strict=True)):
-            columns = made.indices[made.indptr[i] : made.indptr[i + 1]]
+            columns = indices[indptr[i] : indptr[i + 1]]
             step = np.int32(1 if sign > 0 else -1)
             self.held[columns, a] -= step
             self.held[columns, b] += step

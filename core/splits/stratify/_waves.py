@@ -135,7 +135,7 @@ def _deal_keys(counts, units, sizes) -> list[np.ndarray]:
         done = 0
         for lo, hi in counts.passes():
             block = counts.block(lo, hi)
-            counts.note_widths(lo, block)
+            counts.note_widths(lo, block.indptr)
             at = np.flatnonzero(np.diff(block.indptr) > 0)  # the block's units: ``units`` holds them in order
             for key, columns in zip(keys, plan, strict=True):
                 key[done : done + len(at)] = _key_of(block, at, sizes, columns)
@@ -197,8 +197,7 @@ def _conflicts_of_keys(counts: PairRows, keys: list[np.ndarray], units: np.ndarr
         rest.append(units[part][~settled & (widths[units[part]] > 4)])
     rest = np.concatenate(rest)
     for lo in range(0, len(rest), _KEY_UNITS // 16):  # about as many entries as a pass's block
-        rows = counts.rows(rest[lo : lo + _KEY_UNITS // 16])
-        _conflicts_of_rows(rows.indptr, rows.indices, position, limit)
+        _conflicts_of_rows(*counts.raw_rows(rest[lo : lo + _KEY_UNITS // 16]), position, limit)
     return limit
 
 
@@ -336,8 +335,8 @@ class _State:
     def _entries(self, units):
         """The columns the ``units`` hold, unit after unit, how many each, and (groups) their counts as floats."""
         if isinstance(self.counts, PairRows):  # single 0/1 rows: the wave's rows made now
-            made = self.counts.rows(units)
-            return made.indices, np.diff(made.indptr), None
+            indptr, indices = self.counts.raw_rows(units)
+            return indices, np.diff(indptr), None
         indptr = self.counts.indptr
         lengths = indptr[units + 1] - indptr[units]
         at = entries(indptr[units], lengths)
