@@ -301,7 +301,8 @@ def test_wave_deal_with_int_counts_equals_the_float_table(monkeypatch, seed):
 def test_stratify_order_2_by_parts_and_int_demand_equals_the_defaults(monkeypatch, seed, grouped):
     """``stratify(order=2)`` end to end with the pairs built by parts and the wave deal's int32 demand (both only
     past inputs too big for a test by default) gives the assignment of the whole-array build and the float table;
-    on single rows and on groups of 0/1 counts (sizes above 1: weighted, the float table kept)."""
+    on single rows (the pairs then made from each row's labels when read, :class:`PairRows`, never written) and on
+    groups of 0/1 counts (sizes above 1: weighted, the float table and the written matrix kept)."""
     from core.splits.stratify import _engine, _waves
 
     Y = power_law_labels(n_rows=3_000, n_labels=300, per_row=5.0, exponent=1.0, seed=seed, cache=False)
