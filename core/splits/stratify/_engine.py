@@ -64,6 +64,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...errors import ConfigError, DataError
+from ._blocks import give_back_freed
 from ._deal import deal, largest_remainder
 from ._pair_build import canonical_with_pairs
 from ._pair_rows import PairRows
@@ -193,6 +194,7 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
         assignment, left = deal_in_waves(counts, shares, targets, shuffle, rng, sizes if weighted else None)
         demand = left[is_label]  # the labels' rows, all the repairs read: no (columns x k) float table
         del left
+        give_back_freed()  # the deal's int32 demand (16 MiB at 1M x 10,000), before the labels are copied
     else:
         assignment, demand = deal(counts, shares, targets, sizes, shuffle, rng, weighted)
         if order == 2:  # the labels' rows, as Repair takes them (few columns: a small copy)

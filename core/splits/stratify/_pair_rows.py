@@ -109,7 +109,7 @@ class PairRows:
         rank[np.argsort(self.label_position, kind="stable")] = np.arange(len(rank))
         bits = max(len(rank) - 1, 1).bit_length()
         out = np.empty(len(indices), dtype=np.int32)
-        for lo, hi in indptr_blocks(indptr, _BLOCK_ENTRIES):
+        for lo, hi in indptr_blocks(indptr, _MADE_ENTRIES):  # a block's keys: a few int64 temporaries (2 MiB)
             start, stop = int(indptr[lo]), int(indptr[hi])
             keys = np.repeat(np.arange(hi - lo, dtype=np.int64), np.diff(indptr[lo : hi + 1])) << bits
             keys |= rank[indices[start:stop]]
