@@ -254,9 +254,10 @@ def test_a_wave_holds_no_later_batchs_column_and_no_more_units_than_the_room(pro
 
     Y, _, seed = problem
     counts = _canonical_counts(Y)
-    units, columns, starts = _batches(counts, np.random.default_rng(seed).permutation(Y.shape[0]))
+    units, columns, starts, limit = _batches(counts, np.random.default_rng(seed).permutation(Y.shape[0]))
     assert np.array_equal(counts.indices[counts.indptr[units]], np.repeat(columns, np.diff(starts)))  # a batch: its units' first column
-    limit, first = _next_conflict(counts, columns), 0
+    assert np.array_equal(limit, _next_conflict(counts, columns))
+    first = 0
     while first < len(columns):
         last = max(_wave_end(first, limit, starts, room), first + 1)
         assert last == first + 1 or starts[last] - starts[first] <= room

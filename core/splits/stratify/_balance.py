@@ -64,6 +64,23 @@ class Balance:
         if offset is not None:
             self.deviation += offset
 
+    def apart(self, a: int, b: int) -> bool:
+        """Whether some column is more than one unit apart between splits a and b."""
+        return _apart(self.deviation[:-1, a], self.deviation[:-1, b])
+
+    def shifts(self) -> list[float]:
+        """Per split j, what a unit's pull gains per row beyond its labels: D_j's rows less rate . D_j's labels."""
+        return (self.deviation[-1, :] - self.rate @ self.deviation[:-1, :]).tolist()
+
+    def label_products(self, block) -> np.ndarray:
+        """(rows, k): each of the sparse ``block``'s rows times every split's label deviation."""
+        return row_products(block, self.deviation[:-1, :])
+
+    def blocks(self):
+        """The counts a block of rows at a time: (lo, hi, the rows lo..hi)."""
+        for lo, hi in row_blocks(self.counts):
+            yield lo, hi, self.counts[lo:hi]
+
     def by_rate_of(self, units: np.ndarray) -> np.ndarray:
         """y_u . rate of ``units`` (the same values whether kept or computed now: each is its own row's sum)."""
         return self.by_rate[units] if self.by_rate is not None else row_products(self.counts[units], self.rate)
@@ -143,7 +160,7 @@ class Balance:
                 for b in range(a + 1, k):
                     # Swaps of one-row units change each label by at most one: none can help
                     # unless some label is more than one apart between the two splits.
-                    if self.moves or _apart(self.deviation[:-1, a], self.deviation[:-1, b]):
+                    if self.moves or self.apart(a, b):
                         improved |= self._exchange(cost, a, b, shortlist)
             if not improved:
                 return
@@ -280,13 +297,12 @@ class _Shortlists:
     def __init__(self, balance: Balance, count: int) -> None:
         k = balance.deviation.shape[1]
         keep = count * k
-        label = balance.deviation[:-1, :]
-        shift = (balance.deviation[-1, :] - balance.rate @ label).tolist()
+        shift = balance.shifts()
         square = balance.rate @ balance.rate + 1
         found = {(a, b): [] for a in range(k) for b in range(k) if a != b}
-        for lo, hi in row_blocks(balance.counts):
-            block, sizes = balance.counts[lo:hi], balance.sizes[lo:hi]
-            cost = row_products(block, label)
+        for lo, hi, block in balance.blocks():
+            sizes = balance.sizes[lo:hi]
+            cost = balance.label_products(block)
             for j in range(k):
                 cost[:, j] += sizes * shift[j]
             home = balance.assignment[lo:hi]

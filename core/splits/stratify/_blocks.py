@@ -6,10 +6,18 @@ that no step holds a float copy of a large matrix (1M rows x 10,000 labels, 5M g
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
+import sys
+
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["indptr_blocks", "kept_columns", "kept_split_counts", "row_blocks", "row_products", "small_dtype", "split_counts"]
+__all__ = [
+    "give_back_freed", "indptr_blocks", "kept_columns", "kept_split_counts", "row_blocks", "row_products", "small_dtype",
+    "split_counts",
+]
 
 _BLOCK_ENTRIES = 1 << 18  # sparse products read the counts this many entries at a time (a float copy: 2 MiB)
 _SPLIT_CELLS = 1 << 21  # split_counts with more columns x splits goes one split at a time (less memory)
@@ -86,6 +94,34 @@ def kept_split_counts(counts: sp.csr_matrix, chosen: np.ndarray, assignment: np.
         split = np.repeat(assignment[lo:hi], np.diff(indptr[lo : hi + 1]))[keep]
         out += np.bincount(number[columns[keep]] * k + split, minlength=n_kept * k)
     return out.reshape(-1, k)
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None (another C library or platform)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def give_back_freed() -> None:
+    """Return the memory freed arrays left in glibc's heap to the system (a no-op elsewhere).
+
+    glibc raises its mmap threshold to the size of each large block freed (up to 32 MiB), so once a few
+    MiB-sized arrays are freed, later ones of that size come from its heap, and memory freed there stays
+    resident: at 1M x 10,000 order 2, the wave deal's batch sort left about 25 MiB of freed keys resident
+    through the deal (peak RSS rise 83 MiB; 56 MiB given back). A call walks the heap once (about a millisecond).
+
+    Examples
+    --------
+    >>> give_back_freed()
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def small_dtype(largest: int) -> type:

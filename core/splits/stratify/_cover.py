@@ -50,28 +50,31 @@ class _Cover:
     sizes: np.ndarray
     shuffle: np.ndarray
     band: int
-    # per unit, with a last entry for "no taker" (index -1): columns held, first entry, rows, rank
+    widths: np.ndarray | None = None  # per unit, the columns its ties are ordered by (None: those of ``present``)
+    # per unit, with a last entry for "no taker" (index -1): columns held, first entry, rows, rank, columns for ties
     per_row: np.ndarray = field(init=False, repr=False)
     starts: np.ndarray = field(init=False, repr=False)
     unit_sizes: np.ndarray = field(init=False, repr=False)
     unit_ranks: np.ndarray = field(init=False, repr=False)
+    tie_widths: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.per_row = np.append(np.diff(self.present.indptr), 0)
         self.starts = np.append(self.present.indptr[:-1], 0)
         self.unit_sizes = np.append(self.sizes, 0)
         self.unit_ranks = np.append(self.shuffle, -1)
+        self.tie_widths = self.per_row if self.widths is None else np.append(self.widths, 0)
 
     @classmethod
-    def start(cls, repair: Repair, *, held: np.ndarray, required: np.ndarray) -> _Cover:
-        """The cover of ``repair``'s deal, given its ``held`` table and ``required`` labels."""
+    def start(cls, repair: Repair, *, held: np.ndarray, required: np.ndarray, widths=None) -> _Cover:
+        """The cover of ``repair``'s deal, given its ``held`` table and ``required`` labels (``widths``: see the field)."""
         counts = repair.counts
         # int8: only the structure is read (a million units x 800,000 pair columns: 28 MiB, not 220)
         present = sp.csr_matrix((np.ones(counts.nnz, dtype=np.int8), counts.indices, counts.indptr), shape=counts.shape)
         excess = np.bincount(repair.assignment, weights=repair.sizes, minlength=len(repair.targets)) - repair.goal
         return cls(
             present=present, by_column=present.tocsc(), required=required, held=held, excess=excess,
-            assignment=repair.assignment, sizes=repair.sizes, shuffle=repair.shuffle, band=repair.band,
+            assignment=repair.assignment, sizes=repair.sizes, shuffle=repair.shuffle, band=repair.band, widths=widths,
         )  # fmt: skip
 
     def fill(self, missing: list[tuple[int, int]]) -> None:
@@ -120,7 +123,7 @@ class _Cover:
         it, units with fewest columns first, then at random."""
         holders = self.by_column.indices[self.by_column.indptr[column] : self.by_column.indptr[column + 1]]
         holders = holders[self.held[column, self.assignment[holders]] >= 2]
-        order = np.lexsort((self.shuffle[holders], self.per_row[holders], -self.held[column, self.assignment[holders]]))
+        order = np.lexsort((self.shuffle[holders], self.tie_widths[holders], -self.held[column, self.assignment[holders]]))
         return holders[order]
 
     def _takers(self, split: int) -> _Takers:
@@ -130,7 +133,7 @@ class _Cover:
         columns = self.present.indices[entries(self.starts[units], lengths)]
         return _Takers(
             units=units,
-            lengths=lengths,
+            lengths=self.tie_widths[units],
             columns=columns,
             owner=np.repeat(np.arange(len(units)), lengths),
             sole=self.required[columns] & (self.held[columns, split] == 1),

@@ -41,7 +41,10 @@ from 181 s to under 2 s of CPU. Units (single rows and groups) are dealt a *wave
 (:mod:`core.splits.stratify._waves`: consecutive batches none of which holds a later one's column), in
 a few array operations per wave (the 1,000,000 x 10,000 power-law set: 584,888 batches in about 1,400
 waves; delicious in groups of two rows: 1.0 s of CPU one batch at a time, 0.44 s in waves, the same
-balance). Single rows then get a pair polish: the swaps below, scored on labels and pairs alike.
+balance). Single rows then get a pair polish: the swaps below, scored on labels and pairs alike. Past 4M
+pair entries, single rows' labels and pairs are never written as one matrix: each read makes the rows it needs
+from the rows' labels and the table of kept pairs (:mod:`core.splits.stratify._pair_rows`; at 1M x 10,000 the
+peak RSS rise went from 142 to 73 MiB, 5.3x to 2.7x the CSR input, for about 4 s more CPU).
 
 Then, when a label ended a whole unit off its share (or units differ in size), a local search
 polishes the split: the exact best swaps (and, for groups, moves) between every pair of splits,
@@ -61,8 +64,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...errors import ConfigError, DataError
+from ._blocks import give_back_freed
 from ._deal import deal, largest_remainder
 from ._pair_build import canonical_with_pairs
+from ._pair_rows import PairRows
 from ._pairs import column_keys, pair_columns
 from ._repair import Repair, may_lack
 from ._sorted import SORTED_POLISH_ROWS, small_binary, sorted_deal
@@ -154,12 +159,15 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
     n_units, n_labels = counts.shape
     many = False  # order 2 with many co-occurring pairs: only pairs on two units or more, dealt in canonical order
     salt = int(rng.integers(1, 2**62)) if fair_ties else 0
-    built = canonical_with_pairs(counts, max(0, _FEW_COLUMNS - n_labels), salt) if order == 2 else None
+    single = not bool((sizes != 1).any())  # single rows: past a million pair entries, the pairs are not written
+    built = canonical_with_pairs(counts, max(0, _FEW_COLUMNS - n_labels), salt, rows=single) if order == 2 else None
     in_order = built is not None
     if in_order:  # 0/1 labels: labels and pairs built in canonical order at once
         counts, columns, n_pairs = built
         del built  # the tuple would keep ``columns`` alive
         many = n_labels + n_pairs > _FEW_COLUMNS
+        if isinstance(counts, PairRows) and not many:  # few columns: the deal by columns reads the matrix
+            counts = counts.whole()
     else:
         if order == 2:
             pairs = pair_columns(counts, min_units=1, all_up_to=max(0, _FEW_COLUMNS - n_labels))
@@ -169,7 +177,8 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
         columns = _canonical_order(counts, salt)
     total = int(sizes.sum())
     targets = largest_remainder(total, shares)
-    weighted = bool((sizes != 1).any() or counts.data.max(initial=1) > 1)  # counts are >= 1: no mask per entry
+    made = isinstance(counts, PairRows)  # rows made from the labels when read (0/1 single rows)
+    weighted = not made and bool((sizes != 1).any() or counts.data.max(initial=1) > 1)  # counts >= 1: no mask per entry
     grouped = bool((sizes > 1).any())
     # Rows each split should hold. Single rows hit the rounded targets exactly; groups are held to
     # within one group's size of the fractions themselves (a rounded target can sit up to a row
@@ -185,14 +194,19 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
         assignment, left = deal_in_waves(counts, shares, targets, shuffle, rng, sizes if weighted else None)
         demand = left[is_label]  # the labels' rows, all the repairs read: no (columns x k) float table
         del left
+        give_back_freed()  # the deal's int32 demand (16 MiB at 1M x 10,000), before the labels are copied
     else:
         assignment, demand = deal(counts, shares, targets, sizes, shuffle, rng, weighted)
         if order == 2:  # the labels' rows, as Repair takes them (few columns: a small copy)
             demand = demand[is_label]
+    pairs = counts if made else None
+    if made:  # the label polish and the cover read the labels alone (as they would copy them from the matrix)
+        counts, is_label = counts.labels(), np.ones(n_labels, dtype=bool)
     repair = Repair(
         counts=counts, is_label=is_label, sizes=sizes, targets=targets, goal=goal, band=band,
-        weighted=weighted, shuffle=shuffle, assignment=assignment, demand=demand,
+        weighted=weighted, shuffle=shuffle, assignment=assignment, demand=demand, pairs=pairs,
     )  # fmt: skip
+    del counts, pairs
     gaps = repair.cover_rare_columns() if repair.polish() or repair.may_lack(shares) else None
     del demand
     repair.demand = None  # read only by polish and may_lack: the labels' (labels x k) floats freed before the pair polish

@@ -25,10 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from . import _balance
 from ._balance import POLISH_SHORTLIST, Balance, SparseBalance
 from ._blocks import kept_columns, kept_split_counts, split_counts
 from ._cover import _Cover, exact_cover
 from ._deal import column_counts
+from ._pair_rows import PairBalance, PairRows
 
 __all__ = ["Repair", "may_lack"]
 
@@ -77,6 +79,10 @@ class Repair:
     demand : ndarray, shape (labels, k), or None
         Per label (the rows of ``is_label``'s columns) and split, its share minus what the deal gave it
         (stale once the polish ran; read by :meth:`polish` and :meth:`may_lack` only, so it may be dropped after them).
+    pairs : PairRows, optional
+        Order 2 of many single 0/1 rows: the labels and pairs, made from the rows' labels when read. ``counts``
+        is then the labels alone (``is_label`` all True), as the label polish and the cover read them; the pair
+        polish reads ``pairs``, and the cover orders units by their labels and pairs as it would on the whole.
 
     Examples
     --------
@@ -100,6 +106,7 @@ class Repair:
     shuffle: np.ndarray
     assignment: np.ndarray
     demand: np.ndarray
+    pairs: PairRows | None = None
 
     def polish(self) -> bool:
         """Improve the assignment by swaps (and moves, for groups); whether it ran.
@@ -131,15 +138,21 @@ class Repair:
         ``shortlist`` (delicious, seeds 0-2: LPD 2.177e-4 -> 2.135e-4, where two rounds of 32 reach
         2.142e-4 in more time). With many columns the candidates' rows stay sparse (:class:`SparseBalance`).
         """
-        work = len(self.goal) * (self.counts.nnz + self.counts.shape[0])
+        work = len(self.goal) * self._work()
         rounds = max(min_rounds, min(_POLISH_MAX_ROUNDS, _PAIR_POLISH_WORK // work))
         if not rounds:
             return False
         before = self._snapshot()
-        kind = SparseBalance if self.counts.shape[1] > _DENSE_ROW_COLUMNS else Balance
-        balance = kind(counts=self.counts, sizes=self.sizes, assignment=self.assignment, targets=self.goal, moves=False)
-        if kept_pairs and kind is SparseBalance:
-            balance.labels = self.is_label
+        large = len(self.assignment) * len(self.goal) > _balance._COST_CELLS  # as Balance decides
+        if self.pairs is not None and large and self.pairs.shape[1] > _DENSE_ROW_COLUMNS:
+            balance = PairBalance(counts=self.pairs, sizes=self.sizes, assignment=self.assignment, targets=self.goal)
+            balance.labels = self.pairs.is_label if kept_pairs else None
+        else:  # few units or columns (only the large sparse form reads a PairRows): the whole matrix
+            counts = self.counts if self.pairs is None else self.pairs.whole()
+            kind = SparseBalance if counts.shape[1] > _DENSE_ROW_COLUMNS else Balance
+            balance = kind(counts=counts, sizes=self.sizes, assignment=self.assignment, targets=self.goal, moves=False)
+            if kept_pairs and kind is SparseBalance:
+                balance.labels = self.is_label if self.pairs is None else self.pairs.is_label
         balance.polish(rounds, shortlist=shortlist)
         return not np.array_equal(before, self.assignment)
 
@@ -152,7 +165,12 @@ class Repair:
         the pair columns are exactly the label pairs on two units or more (:meth:`SparseBalance.shared`)."""
         kept, gaps = self._snapshot(), self.gaps() if gaps is None else gaps
         self._labels = None  # the pair polish reads every column; the labels' counts are then read in place
-        if self.polish_pairs(min_rounds, shortlist, kept_pairs) and self.cover_rare_columns() > gaps:
+        if self.pairs is not None:
+            self.counts = None  # the labels alone: made again for the cover (19 MiB at 1M x 10,000 freed meanwhile)
+        changed = self.polish_pairs(min_rounds, shortlist, kept_pairs)
+        if self.pairs is not None:
+            self.counts = self.pairs.labels()
+        if changed and self.cover_rare_columns() > gaps:
             self.assignment[:] = kept
 
     def _snapshot(self) -> np.ndarray:
@@ -166,8 +184,12 @@ class Repair:
 
     def _polish_rounds(self, cut: int = 1) -> int:
         """Rounds of the polish: about ``_POLISH_WORK / cut`` sparse multiply-adds in all, within bounds."""
-        work = len(self.goal) * (self.counts.nnz + self.counts.shape[0])
+        work = len(self.goal) * self._work()
         return max(_POLISH_MIN_ROUNDS, min(_POLISH_MAX_ROUNDS, _POLISH_WORK // cut // work))
+
+    def _work(self) -> int:
+        """Entries and units of the whole matrix (labels and pairs): what a round of the polish reads."""
+        return (self.counts.nnz if self.pairs is None else self.pairs.nnz) + len(self.assignment)
 
     def may_lack(self, shares: np.ndarray) -> bool:
         """Whether the deal (before any polish) may have left a label with k units out of a split."""
@@ -205,7 +227,8 @@ class Repair:
         held = self._held(label_held)
         required = self.is_label & (held.sum(axis=1) >= len(self.targets))
         missing = [(column, split) for column, split in zip(np.flatnonzero(self.is_label)[lacking[:, 0]], lacking[:, 1], strict=True)]
-        cover = _Cover.start(self, held=held, required=required)
+        widths = None if self.pairs is None else self.pairs.widths()  # ties: fewer labels and pairs first, as on the whole
+        cover = _Cover.start(self, held=held, required=required, widths=widths)
         cover.fill(missing)
         left = int(_lacking(cover.held, cover.required, self.targets).sum())  # ``held`` follows every swap
         if left and self._tiny():

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._blocks import small_dtype
+from ._blocks import give_back_freed, small_dtype
 from ._cover import entries
 from ._deal import batch_quota, column_counts, fill_unlabelled, interleave
+from ._pair_rows import PairRows
 
 __all__ = ["deal_in_waves"]
 
@@ -64,15 +65,19 @@ def deal_in_waves(counts, shares, targets, shuffle, rng, sizes=None) -> tuple[np
     n_units, n_cols = counts.shape
     k = len(shares)
     weighted = sizes is not None
-    totals = column_counts(counts.indices, n_cols, counts.data if weighted else None)
+    # the batches first: their sort's keys (16 MiB a million units) are freed before the demand and the assignment
+    units, columns, starts, limit = _batches(counts, shuffle, sizes)
+    give_back_freed()  # the batch sort's keys (16 MiB a million units), before the demand and the assignment
+    if isinstance(counts, PairRows):  # rows made when read (single 0/1 rows): its totals are known
+        totals = counts.totals
+    else:
+        totals = column_counts(counts.indices, n_cols, counts.data if weighted else None)
     demand = _Demand(totals, shares, weighted or n_cols * k <= _FLOAT_DEMAND_CELLS)
     del totals
     state = _State(
         counts=counts, demand=demand, room=targets.astype(np.float64),
         assignment=np.full(n_units, -1, dtype=np.int64), sizes=sizes,
     )  # fmt: skip
-    units, columns, starts = _batches(counts, shuffle, sizes)
-    limit = _next_conflict(counts, columns)
     first = 0
     while first < len(columns):
         # groups: a quota is never capped by room, so no room bounds a wave
@@ -94,18 +99,26 @@ def deal_in_waves(counts, shares, targets, shuffle, rng, sizes=None) -> tuple[np
     return state.assignment, state.demand
 
 
-def _batches(counts, shuffle, sizes=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _batches(counts, shuffle, sizes=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The units holding a column, sorted by batch (their first column) and, inside one, in the order
     :func:`core.splits.stratify._deal.batch_order` deals them: by their next three columns, then ``shuffle``
     (with ``sizes``: their next two, then their count of the batch's column and their size, largest
-    first, then ``shuffle``); the batches' columns; where each batch starts among the units (and the end)."""
-    indptr, indices = counts.indptr, counts.indices
+    first, then ``shuffle``); the batches' columns; where each batch starts among the units (and the end);
+    and :func:`_next_conflict` of the batches."""
+    made = isinstance(counts, PairRows)
+    indptr = counts.matrix.indptr if made else counts.indptr  # a unit with a label holds a column
     units = np.flatnonzero(np.diff(indptr) > 0).astype(small_dtype(len(indptr)))  # int32 when it fits: 4 MiB less a million
-    units = units[np.lexsort((shuffle[units], *_deal_keys(counts, units, sizes)))]
-    first = indices[indptr[units]]
+    keys = _deal_keys(counts, units, sizes)
+    order = np.lexsort((shuffle[units], *keys))
+    # made rows are not held: the first columns from the keys
+    first = _first_columns(keys[-1][order], counts.shape[1]) if made else counts.indices[indptr[units[order]]]
     new = np.r_[True, first[1:] != first[:-1]] if len(units) else np.zeros(0, dtype=bool)
     begins = np.flatnonzero(new)
-    return units, first[begins], np.r_[begins, len(units)]
+    columns, starts = first[begins], np.r_[begins, len(units)].astype(small_dtype(len(units)))
+    del first, new, begins
+    limit = _conflicts_of_keys(counts, keys, units, columns) if made else _next_conflict(counts, columns)
+    del keys
+    return units[order], columns, starts, limit
 
 
 def _deal_keys(counts, units, sizes) -> list[np.ndarray]:
@@ -118,11 +131,27 @@ def _deal_keys(counts, units, sizes) -> list[np.ndarray]:
     else:
         plan = [(2, 3), (0, 1)] if paired else [(3,), (2,), (1,), (0,)]
     keys = [np.empty(len(units), dtype=np.int64) for _ in plan]
+    if isinstance(counts, PairRows):  # rows made a block at a time (their widths noted on the way)
+        done = 0
+        for lo, hi in counts.passes():
+            block = counts.block(lo, hi)
+            counts.note_widths(lo, block.indptr)
+            at = np.flatnonzero(np.diff(block.indptr) > 0)  # the block's units: ``units`` holds them in order
+            for key, columns in zip(keys, plan, strict=True):
+                key[done : done + len(at)] = _key_of(block, at, sizes, columns)
+            done += len(at)
+        return keys
     for lo in range(0, len(units), _KEY_UNITS):
         part = units[lo : lo + _KEY_UNITS]
         for key, columns in zip(keys, plan, strict=True):
             key[lo : lo + len(part)] = _key_of(counts, part, sizes, columns)
     return keys
+
+
+def _first_columns(key: np.ndarray, n_cols: int) -> np.ndarray:
+    """Each unit's first column from the most significant key of :func:`_deal_keys` (single rows)."""
+    first = key // (n_cols + 1) if (n_cols + 1) ** 2 < 2**62 else key
+    return first.astype(small_dtype(n_cols))
 
 
 def _key_of(counts, units, sizes, columns: tuple) -> np.ndarray:
@@ -143,20 +172,53 @@ def _key_of(counts, units, sizes, columns: tuple) -> np.ndarray:
     return key
 
 
+def _conflicts_of_keys(counts: PairRows, keys: list[np.ndarray], units: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """:func:`_next_conflict` of single rows from their sort keys (their first four columns), without reading
+    every row again: a batch's conflict is the first batch column after its own in one of its units' rows (rows
+    are in canonical order, and so are the batches), so a unit whose second, third or fourth column is a batch
+    column, or that has no more, is settled by its keys; only the others' rows are made."""
+    n_cols = counts.shape[1]
+    position = np.full(n_cols + 1, -1, dtype=small_dtype(len(columns)))  # n_cols: "no such column" in the keys
+    position[columns] = np.arange(len(columns))
+    limit = np.full(len(columns), len(columns), dtype=position.dtype)
+    widths, rest = counts.widths(), []
+    for lo in range(0, len(units), _KEY_UNITS):
+        part = slice(lo, lo + _KEY_UNITS)
+        if (n_cols + 1) ** 2 < 2**62:  # two columns a key: (2, 3), then (0, 1)
+            (c2, c3), (c0, c1) = (np.divmod(key[part], n_cols + 1) for key in keys)
+        else:
+            c3, c2, c1, c0 = (key[part] for key in keys)
+        owner, later = position[c0], np.full(len(c0), -1, dtype=position.dtype)
+        for column in (c3, c2, c1):  # the first batch column after the unit's own, if among its next three
+            found = position[column]
+            later = np.where(found >= 0, found, later)
+        settled = later >= 0
+        np.minimum.at(limit, owner[settled], later[settled])
+        rest.append(units[part][~settled & (widths[units[part]] > 4)])
+    rest = np.concatenate(rest)
+    for lo in range(0, len(rest), _KEY_UNITS // 16):  # about as many entries as a pass's block
+        _conflicts_of_rows(*counts.raw_rows(rest[lo : lo + _KEY_UNITS // 16]), position, limit)
+    return limit
+
+
+def _conflicts_of_rows(indptr: np.ndarray, indices: np.ndarray, position: np.ndarray, limit: np.ndarray) -> None:
+    """Lower ``limit`` of each batch (``position`` of its column) to the batch columns that its units (the CSR rows of
+    ``indptr``, a slice, and ``indices``) hold after it."""
+    lengths = np.diff(indptr)
+    held = position[indices[indptr[0] : indptr[-1]]]
+    owner = np.repeat(position[indices[indptr[:-1][lengths > 0]]], lengths[lengths > 0])
+    later = held > owner
+    np.minimum.at(limit, owner[later], held[later])
+
+
 def _next_conflict(counts, columns) -> np.ndarray:
     """Per batch, the first later batch whose column one of its units holds (len(columns) if none)."""
     n_units = counts.shape[0]
     position = np.full(counts.shape[1], -1, dtype=small_dtype(len(columns)))  # int32 when it fits
     position[columns] = np.arange(len(columns))
     limit = np.full(len(columns), len(columns), dtype=position.dtype)
-    indptr, indices = counts.indptr, counts.indices
     for lo in range(0, n_units, _CONFLICT_ROWS):
-        hi = min(lo + _CONFLICT_ROWS, n_units)
-        lengths = np.diff(indptr[lo : hi + 1])
-        held = position[indices[indptr[lo] : indptr[hi]]]
-        owner = np.repeat(position[indices[indptr[lo:hi][lengths > 0]]], lengths[lengths > 0])
-        later = held > owner
-        np.minimum.at(limit, owner[later], held[later])
+        _conflicts_of_rows(counts.indptr[lo : min(lo + _CONFLICT_ROWS, n_units) + 1], counts.indices, position, limit)
     return limit
 
 
@@ -186,7 +248,7 @@ class _Demand:
             self.scale = 1.0 / np.maximum(self.totals, 1.0)
             return
         self.table = None
-        self.totals = totals.astype(small_dtype(int(totals.max(initial=0))))
+        self.totals = totals.astype(small_dtype(int(totals.max(initial=0))), copy=False)  # a PairRows' own: shared
         self.placed = np.zeros((len(totals), len(shares)), dtype=self.totals.dtype)
 
     @property
@@ -272,6 +334,9 @@ class _State:
 
     def _entries(self, units):
         """The columns the ``units`` hold, unit after unit, how many each, and (groups) their counts as floats."""
+        if isinstance(self.counts, PairRows):  # single 0/1 rows: the wave's rows made now
+            indptr, indices = self.counts.raw_rows(units)
+            return indices, np.diff(indptr), None
         indptr = self.counts.indptr
         lengths = indptr[units + 1] - indptr[units]
         at = entries(indptr[units], lengths)
