@@ -17,10 +17,10 @@ from ._client import retried, run_pass
 from ._diagnose import (
     ClusterDiagnosis,
     build_diagnosis,
-    quality_of,
     check_frame,
     duplicate_check_row,
     group_check_row,
+    quality_of,
     spread_graph,
     spread_totals,
     time_check_rows,
