@@ -11,6 +11,7 @@ import pandas as pd
 
 from core.tasks import Task
 
+
 @contextmanager
 def two_workers() -> Iterator:
     """A client on a real LocalCluster of 2 single-threaded worker processes (distributed's own defaults)."""

@@ -9,7 +9,15 @@ import pandas as pd
 import pytest
 
 from core.cluster import split_dataset
-from core.cluster._group_deal import batches, block_back, block_tables, blocks, rows_codes, shard_back, shard_table
+from core.cluster._group_deal import (
+    batches,
+    block_back,
+    block_tables,
+    blocks,
+    rows_codes,
+    shard_back,
+    shard_table,
+)
 from core.cluster._settle import mixed_keys, settle_rows
 from core.diagnostics import split_quality
 from core.splits import SplitConfig, split

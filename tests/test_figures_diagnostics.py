@@ -685,7 +685,7 @@ def test_cooccurrence_column_labels_of_twenty_tasks_do_not_overlap():
     names = [i for i, t in enumerate(text) if t.startswith("<b>")]
     spacing = PLOT_PX / len(text)
     assert len(text) > 40 and len(names) >= 5
-    assert all((b - a) * spacing * SIN_60 >= TICK_FONT for a, b in zip(names, names[1:]))  # no two names overlap
+    assert all((b - a) * spacing * SIN_60 >= TICK_FONT for a, b in zip(names, names[1:], strict=False))  # no two names overlap
     assert all(len(t) <= 3 for t in text if t and not t.startswith("<b>"))  # between them, only short values
     assert "every label on hover" in fig.layout.xaxis.title.text
     assert all(fig.layout.yaxis.ticktext)  # the rows keep every label (a row per 12+ px)
