@@ -15,9 +15,9 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = [
-    "give_back_freed", "indptr_blocks", "kept_columns", "kept_split_counts", "row_blocks", "row_products", "small_dtype",
-    "split_counts",
-]
+    "give_back_freed", "indptr_blocks", "kept_columns", "kept_split_counts", "permuted_columns", "row_blocks",
+    "row_products", "small_dtype", "split_counts",
+]  # fmt: skip
 
 _BLOCK_ENTRIES = 1 << 18  # sparse products read the counts this many entries at a time (a float copy: 2 MiB)
 _SPLIT_CELLS = 1 << 21  # split_counts with more columns x splits goes one split at a time (less memory)
@@ -235,3 +235,18 @@ def _column_split_sums(counts: sp.csr_matrix, assignment: np.ndarray, k: int, no
     if norms:
         norm = np.concatenate([_square_sums(counts[lo:hi]) for lo, hi in row_blocks(counts, 4 * _BLOCK_ENTRIES)])
     return per_split.sum(axis=1), norm
+
+
+def permuted_columns(counts: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
+    """Columns reordered so that column i is ``columns[i]``, indices sorted per row.
+
+    Examples
+    --------
+    >>> permuted_columns(sp.csr_matrix(np.array([[1, 2, 0], [0, 3, 4]])), np.array([2, 0, 1])).toarray().tolist()
+    [[0, 1, 2], [4, 0, 3]]
+    """
+    position = np.empty(len(columns), dtype=counts.indices.dtype)
+    position[columns] = np.arange(len(columns), dtype=counts.indices.dtype)
+    permuted = sp.csr_matrix((counts.data.copy(), position[counts.indices], counts.indptr), shape=counts.shape)
+    permuted.sort_indices()
+    return permuted
