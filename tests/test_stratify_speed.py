@@ -65,3 +65,35 @@ def test_is_input_only_for_a_canonical_csr_passed_in():
     assert _is_input(_as_count_csr(Y), Y) and _is_input(_as_count_csr(flags), flags)
     for other in (Y.toarray(), Y.tocsc(), Y.astype(np.float64)):  # converted, or its values copied as counts
         assert not _is_input(_as_count_csr(other), other)
+
+
+@pytest.mark.parametrize("entries", [1, 4, 7, 1 << 20])  # a quarter of it a block: runs cut by blocks, or one block
+def test_run_hashes_sum_each_runs_entry_hashes_whatever_the_blocks(monkeypatch, entries):
+    from core.splits.stratify import _pairs
+    from core.splits.stratify._pair_build import _run_hashes, _run_starts
+    from core.splits.stratify._sorted import entry_hash
+
+    monkeypatch.setattr(_pairs, "_HASH_ENTRIES", entries)
+    rng, row_bits = np.random.default_rng(1), 10
+    pairs = np.repeat(np.sort(rng.choice(500, 40, replace=False)), rng.integers(1, 9, 40))  # runs of 1 to 8 entries
+    keyed = (pairs.astype(np.int64) << row_bits) | rng.integers(0, 1 << row_bits, len(pairs))
+    new = _run_starts(keyed, row_bits)
+    salt = 3
+    expected = np.zeros(int(new.sum()), dtype=np.uint64)
+    np.add.at(expected, np.cumsum(new) - 1, entry_hash((keyed & ((1 << row_bits) - 1)).astype(np.uint64), np.uint64(1 + salt)))
+    assert np.array_equal(_run_hashes(keyed, new, int(new.sum()), row_bits, salt), expected)
+
+
+def test_column_split_sums_of_broadcast_ones_equal_those_of_written_ones():
+    from core.splits.stratify._blocks import _broadcast_ones, _column_split_sums
+
+    Y = _many_labels()
+    written = sp.csr_matrix((np.ones(Y.nnz, np.uint8), Y.indices, Y.indptr), shape=Y.shape)
+    ones = sp.csr_matrix((np.broadcast_to(np.ones(1, np.uint8), (Y.nnz,)), Y.indices, Y.indptr), shape=Y.shape)
+    assert _broadcast_ones(ones) and not _broadcast_ones(written)  # as the pair build writes them, or not
+    assignment = np.random.default_rng(0).integers(0, 5, Y.shape[0])
+    per_split, per_split_1 = np.empty((Y.shape[1], 5)), np.empty((Y.shape[1], 5))
+    totals, norm = _column_split_sums(written, assignment, 5, norms=True, out=per_split)
+    totals_1, norm_1 = _column_split_sums(ones, assignment, 5, norms=True, out=per_split_1)
+    assert np.array_equal(per_split, per_split_1) and np.array_equal(totals, totals_1)
+    assert np.array_equal(norm, norm_1) and norm.dtype == norm_1.dtype == np.float64
