@@ -15,9 +15,9 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = [
-    "give_back_freed", "indptr_blocks", "kept_columns", "kept_split_counts", "row_blocks", "row_products", "small_dtype",
-    "split_counts",
-]
+    "give_back_freed", "indptr_blocks", "kept_columns", "kept_split_counts", "permuted_columns", "row_blocks",
+    "row_products", "small_dtype", "split_counts",
+]  # fmt: skip
 
 _BLOCK_ENTRIES = 1 << 18  # sparse products read the counts this many entries at a time (a float copy: 2 MiB)
 _SPLIT_CELLS = 1 << 21  # split_counts with more columns x splits goes one split at a time (less memory)
@@ -195,6 +195,7 @@ def split_counts(counts: sp.csr_matrix, assignment: np.ndarray, k: int, weights:
         return _split_counts_by_split(counts, assignment, k, weights, out)
     given, out = out, np.zeros(cells, dtype=np.float64 if weights else np.int64)
     indptr = counts.indptr
+    weights = weights and not _broadcast_ones(counts)  # every count 1: the sums are the units (no float weights)
     for lo, hi in row_blocks(counts, max(_BLOCK_ENTRIES, cells // 4)):  # each block adds ``cells`` sums
         start, stop = int(indptr[lo]), int(indptr[hi])
         code = np.repeat(assignment[lo:hi], np.diff(indptr[lo : hi + 1]))
@@ -214,7 +215,7 @@ def _split_counts_by_split(counts, assignment, k, weights, out=None) -> np.ndarr
     else:
         out[...] = 0
     indptr = counts.indptr
-    ones = counts.data.strides == (0,) and (counts.data[:1] == 1).all()  # a broadcast 1: the counts are the units
+    ones = _broadcast_ones(counts)  # the counts are the units
     small = np.int8 if k < 128 else np.int64  # a block's split per entry: 1 MiB, not 8
     for lo, hi in row_blocks(counts, 4 * _BLOCK_ENTRIES):
         start, stop = int(indptr[lo]), int(indptr[hi])
@@ -227,11 +228,33 @@ def _split_counts_by_split(counts, assignment, k, weights, out=None) -> np.ndarr
     return out
 
 
+def _broadcast_ones(counts: sp.csr_matrix) -> bool:
+    """Whether every count of ``counts`` is one broadcast 1 (the pair build writes no value per entry)."""
+    return counts.data.strides == (0,) and bool((counts.data[:1] == 1).all())
+
+
 def _column_split_sums(counts: sp.csr_matrix, assignment: np.ndarray, k: int, norms: bool, out: np.ndarray):
     """Per column its total, written to ``out`` (L, k) its sum per split, and per unit its sum of squares (if
     ``norms``, else None): float64 sums of whole numbers (exact in any order), a block of rows at a time."""
     per_split = split_counts(counts, assignment, k, weights=True, out=out)
     norm = None
-    if norms:
+    if norms and _broadcast_ones(counts):  # every count 1: a row's squares sum to its length
+        norm = np.diff(counts.indptr).astype(np.float64)
+    elif norms:
         norm = np.concatenate([_square_sums(counts[lo:hi]) for lo, hi in row_blocks(counts, 4 * _BLOCK_ENTRIES)])
     return per_split.sum(axis=1), norm
+
+
+def permuted_columns(counts: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
+    """Columns reordered so that column i is ``columns[i]``, indices sorted per row.
+
+    Examples
+    --------
+    >>> permuted_columns(sp.csr_matrix(np.array([[1, 2, 0], [0, 3, 4]])), np.array([2, 0, 1])).toarray().tolist()
+    [[0, 1, 2], [4, 0, 3]]
+    """
+    position = np.empty(len(columns), dtype=counts.indices.dtype)
+    position[columns] = np.arange(len(columns), dtype=counts.indices.dtype)
+    permuted = sp.csr_matrix((counts.data.copy(), position[counts.indices], counts.indptr), shape=counts.shape)
+    permuted.sort_indices()
+    return permuted

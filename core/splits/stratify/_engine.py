@@ -65,6 +65,7 @@ import scipy.sparse as sp
 
 from ...errors import ConfigError, DataError
 from ._blocks import give_back_freed
+from ._blocks import permuted_columns as _permute_columns
 from ._deal import deal, largest_remainder
 from ._pair_build import canonical_with_pairs
 from ._pair_rows import PairRows
@@ -151,12 +152,18 @@ def stratify(
         counts = _as_count_csr(binary)
     if single_rows:  # one row each: a read-only view of a single 1, not n_units int64 ones (8 MiB per million)
         unit_sizes = np.broadcast_to(np.int64(1), (n_units,))
-    return _stratify_batched(counts, shares, unit_sizes, rng, order, fair_ties)
+    return _stratify_batched(counts, shares, unit_sizes, rng, order, fair_ties, keep_labels=_is_input(counts, Y))
 
 
-def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.ndarray:
-    """The batched deal of every column (and pair), then the polish and the cover of rare labels."""
+def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False, keep_labels=False) -> np.ndarray:
+    """The batched deal of every column (and pair), then the polish and the cover of rare labels.
+
+    ``keep_labels``: ``counts`` is the input's own arrays (holding it costs no memory); with ``order=2`` the repairs
+    then read the labels alone from it (the label polish's copy a permutation of its columns, the cover's units per
+    split its counts reordered), not out of every pair entry.
+    """
     n_units, n_labels = counts.shape
+    source = counts if order == 2 and keep_labels else None
     many = False  # order 2 with many co-occurring pairs: only pairs on two units or more, dealt in canonical order
     salt = int(rng.integers(1, 2**62)) if fair_ties else 0
     single = not bool((sizes != 1).any())  # single rows: past a million pair entries, the pairs are not written
@@ -189,7 +196,8 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
     if not in_order:
         counts = _permute_columns(counts, columns)
     is_label = columns < n_labels
-    del columns  # one int64 per column (800,000 at 1M x 10k): only which are labels is kept
+    labels = None if source is None else (source, columns[is_label])
+    del columns, source  # one int64 per column (800,000 at 1M x 10k): only which are labels is kept
     if many:
         assignment, left = deal_in_waves(counts, shares, targets, shuffle, rng, sizes if weighted else None)
         demand = left[is_label]  # the labels' rows, all the repairs read: no (columns x k) float table
@@ -205,8 +213,9 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False) -> np.
     repair = Repair(
         counts=counts, is_label=is_label, sizes=sizes, targets=targets, goal=goal, band=band,
         weighted=weighted, shuffle=shuffle, assignment=assignment, demand=demand, pairs=pairs,
+        labels=None if made else labels,  # made rows: ``counts`` is already the labels alone
     )  # fmt: skip
-    del counts, pairs
+    del counts, pairs, labels
     gaps = repair.cover_rare_columns() if repair.polish() or repair.may_lack(shares) else None
     del demand
     repair.demand = None  # read only by polish and may_lack: the labels' (labels x k) floats freed before the pair polish
@@ -363,6 +372,14 @@ def _as_count_csr(Y) -> sp.csr_matrix:
     return sp.csr_matrix((data, matrix.indices, matrix.indptr), shape=matrix.shape)
 
 
+def _is_input(counts: sp.csr_matrix, Y) -> bool:
+    """Whether ``counts`` is made of ``Y``'s own arrays (sparse ``Y`` already in canonical form): keeping it costs
+    no memory."""
+    return sp.issparse(Y) and Y.format == "csr" and all(
+        np.may_share_memory(getattr(counts, name), getattr(Y, name)) for name in ("data", "indices", "indptr")
+    )
+
+
 def _dense_to_csr(dense: np.ndarray) -> sp.csr_matrix:
     """CSR from a dense matrix, a block of rows at a time (peak memory: one block), rows sorted."""
     n, n_cols = dense.shape
@@ -413,12 +430,3 @@ def _canonical_order(counts: sp.csr_matrix, salt: int = 0) -> np.ndarray:
     ``salt`` orders columns of equal counts another way). See :func:`core.splits.stratify._pairs.column_keys`."""
     units, content = column_keys(counts, salt)
     return np.lexsort((content, units))
-
-
-def _permute_columns(counts: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
-    """Columns reordered so that column i is ``columns[i]``, indices sorted per row."""
-    position = np.empty(len(columns), dtype=counts.indices.dtype)
-    position[columns] = np.arange(len(columns), dtype=counts.indices.dtype)
-    permuted = sp.csr_matrix((counts.data.copy(), position[counts.indices], counts.indptr), shape=counts.shape)
-    permuted.sort_indices()
-    return permuted

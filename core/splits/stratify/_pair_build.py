@@ -271,9 +271,12 @@ def _run_hashes(keyed: np.ndarray, new: np.ndarray, n_runs: int, row_bits: int, 
     quarter = _pairs._quarter()
     for start in range(0, len(keyed), quarter):
         part = slice(start, start + quarter)
-        run = np.cumsum(new[part]) - 1 + before
-        np.add.at(content, run, entry_hash((keyed[part] & mask).astype(np.uint64), one))
-        before = int(run[-1]) + 1
+        begins = np.flatnonzero(new[part])  # the runs starting in the block; one may go on from the last block
+        going_on = not len(begins) or begins[0] > 0
+        bounds = np.r_[0, begins] if going_on else begins
+        sums = np.add.reduceat(entry_hash((keyed[part] & mask).astype(np.uint64), one), bounds)  # wrapping: any grouping
+        content[before - going_on : before - going_on + len(sums)] += sums
+        before += len(begins)
     return content
 
 

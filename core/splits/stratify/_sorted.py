@@ -55,7 +55,9 @@ SORTED_POLISH_ROWS = 16  # rows still off that the polish may finish; with more,
 def entry_hash(rows: np.ndarray, values) -> np.ndarray:
     """A splitmix64 mix of each (row index, value) entry of a column; a column's content hash is the
     wrapping sum over its entries, so it names the column whatever its name or position."""
-    mixed = rows.astype(np.uint64) * _MIX + np.asarray(values).astype(np.uint64)
+    mixed = rows.astype(np.uint64)  # a copy, then worked in place (the same arithmetic, fewer temporaries)
+    mixed *= _MIX
+    mixed += np.asarray(values).astype(np.uint64)
     mixed ^= mixed >> np.uint64(31)
     mixed *= _MIX_2
     mixed ^= mixed >> np.uint64(29)

@@ -361,7 +361,7 @@ class _State:
         batch_starts = np.cumsum(sizes) - sizes
         first_entry = entry_starts[batch_starts]  # every batch has entries: its units hold its column
         scale = self.demand.per_total(held) if values is None else self.demand.per_total(held) * values
-        need = np.add.reduceat(self.demand[held] * scale[:, None], first_entry, axis=0)
+        need = _batch_need(self.demand, held, scale, first_entry)
         priority = np.lexsort((ties, np.broadcast_to(-self.room, ties.shape), -need), axis=-1)
         own = None if values is None else values[entry_starts].astype(np.int64)  # a unit's count of its batch's column
         carried = sizes if own is None else np.add.reduceat(own, batch_starts)
@@ -380,6 +380,28 @@ class _State:
         self.demand.subtract(columns.astype(np.int64) * k + np.repeat(splits, lengths), 1.0 if values is None else values)
         rows = None if self.sizes is None else self.sizes[units]
         self.room -= np.bincount(splits, weights=rows, minlength=k)
+
+
+def _batch_need(demand: _Demand, held: np.ndarray, scale: np.ndarray, first_entry: np.ndarray) -> np.ndarray:
+    """Per batch (its entries from ``first_entry`` on) and split: the sum of its entries' demand times ``scale``.
+
+    ``np.add.reduceat(demand[held] * scale[:, None], first_entry, axis=0)``, the same floats (the same products,
+    summed in the same order along a contiguous axis), from the float table a split at a time: gathering
+    (entries, k) rows and reducing along a strided axis cost about twice as much (delicious at order 2, 3.2M
+    entries: ~90 -> ~40 ms a split). The int32 demand makes its rows as before.
+
+    Examples
+    --------
+    >>> demand = _Demand(np.array([4, 2]), np.array([0.5, 0.5]), float_table=True)
+    >>> _batch_need(demand, np.array([0, 1, 1]), np.array([1.0, 0.5, 0.5]), np.array([0, 1])).tolist()
+    [[2.0, 2.0], [1.0, 1.0]]
+    """
+    if demand.table is None:
+        return np.add.reduceat(demand[held] * scale[:, None], first_entry, axis=0)
+    gathered = np.empty((demand.shape[1], len(held)))
+    for split, row in enumerate(gathered):
+        np.multiply(demand.table[held, split], scale, out=row)
+    return np.add.reduceat(gathered, first_entry, axis=1).T
 
 
 def _quotas(sizes, demand, room, priority) -> np.ndarray:
