@@ -72,6 +72,7 @@ from ._pair_rows import PairRows
 from ._pairs import column_keys, pair_columns
 from ._repair import Repair, may_lack
 from ._sorted import SORTED_POLISH_ROWS, small_binary, sorted_deal
+from ._threads import one_blas_thread
 from ._waves import deal_in_waves
 
 __all__ = ["stratify", "pair_indicators"]
@@ -87,6 +88,7 @@ _FEW_COLUMNS = 2048
 _MANY_PAIR_ROUNDS, _MANY_PAIR_SHORTLIST = 1, 128
 
 
+@one_blas_thread
 def stratify(
     Y, fractions, *, rng: np.random.Generator | None, sizes=None, order: int = 1, fair_ties: bool = False
 ) -> np.ndarray:
