@@ -12,6 +12,7 @@ from core.cluster._labels import bin_codes
 from core.cluster._parts import Plan, Solution, placed
 from core.cluster._rows import local_rank, mixed_codes, read_part, with_rank
 from core.cluster._solve import place, walk_of
+from core.errors import DataError
 from core.splits import SplitConfig
 
 
@@ -170,7 +171,7 @@ def test_the_plans_counts_must_add_up_to_the_joins_sizes():
 
     solution = Solution(kind="sets", names=("a", "b"), cumulative=np.array([[2, 4], [3, 6]]))
     assert planned_counts(solution, np.array([1, 5, 5])).sum() == 10
-    with pytest.raises(RuntimeError, match=r"placed \[5, 4\] rows per split but the plan dealt \[5, 5\]"):
+    with pytest.raises(DataError, match=r"^The join placed \[5, 4\] rows per split but the plan dealt \[5, 5\]"):
         planned_counts(solution, np.array([0, 5, 4]))
 
 

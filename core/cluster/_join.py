@@ -273,7 +273,7 @@ def planned_counts(solution, sizes: np.ndarray) -> np.ndarray:
     """
     counts = np.diff(solution.cumulative, axis=1, prepend=0).astype(np.int64)
     if not np.array_equal(counts.sum(axis=0), sizes[1:]):
-        raise RuntimeError(f"The join placed {sizes[1:].tolist()} rows per split but the plan dealt "
+        raise DataError(f"The join placed {sizes[1:].tolist()} rows per split but the plan dealt "
                            f"{counts.sum(axis=0).tolist()}; the label sets drifted between passes, split again.")
     return counts
 
