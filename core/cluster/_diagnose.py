@@ -158,7 +158,20 @@ def _present_fractions(config, names, rows: np.ndarray) -> tuple[dict | None, bo
 
 def quality_of(config, names, rows: np.ndarray, sets: LabelSets | None, counts: np.ndarray):
     """The :class:`core.diagnostics.SplitQuality` of set counts (S, k) whose splits hold ``rows`` (None without
-    labels or rows): what :func:`build_diagnosis` scores, on its own, so that it can run before the join ends."""
+    labels or rows): what :func:`build_diagnosis` scores, on its own, so that it can run before the join ends.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> from types import SimpleNamespace
+    >>> sets = SimpleNamespace(matrix=sp.csr_matrix(np.eye(2)))  # two label sets, one label each
+    >>> counts = np.array([[6, 2], [6, 2]])  # each set's rows in train and test
+    >>> quality = quality_of(None, ("train", "test"), counts.sum(axis=0), sets, counts)
+    >>> float(quality.ld), float(quality.lpd)
+    (0.0, 0.0)
+    >>> quality_of(None, ("train", "test"), np.zeros(2), sets, counts) is None  # no rows
+    True
+    """
     if sets is None or not sets.matrix.shape[1] or not rows.sum():
         return None
     fractions, _ = _present_fractions(config, names, rows)

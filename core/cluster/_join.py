@@ -200,8 +200,14 @@ def early_quality(config, solution, sets):
 
     Examples
     --------
+    >>> import scipy.sparse as sp
+    >>> from types import SimpleNamespace
     >>> from core.cluster._parts import Solution
-    >>> early_quality(None, Solution(kind="lookup", names=("a", "b")), None) is None
+    >>> sets = SimpleNamespace(matrix=sp.csr_matrix(np.eye(2)))  # two label sets, one label each
+    >>> solution = Solution(kind="sets", names=("train", "test"), cumulative=np.array([[6, 8], [6, 8]]))
+    >>> float(early_quality(None, solution, sets).ld)  # each set dealt 6/2: the labels' shares are equal
+    0.0
+    >>> early_quality(None, Solution(kind="lookup", names=("a", "b")), sets) is None  # not by label sets
     True
     """
     if sets is None or not solution.by_label_sets:

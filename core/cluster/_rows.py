@@ -241,7 +241,14 @@ def small_of(state: dict) -> dict:
 
 def sample_of(finite: np.ndarray, n: int) -> tuple[int, np.ndarray]:
     """The count of ``finite`` (a partition's finite values) and a sorted sample of them (a fixed draw per partition
-    size ``n``), for rough quantiles."""
+    size ``n``), for rough quantiles.
+
+    Examples
+    --------
+    >>> n, sample = sample_of(np.array([3.0, 1.0, 2.0]), 3)  # at most SAMPLE values: all of them, sorted
+    >>> n, sample.tolist()
+    (3, [1.0, 2.0, 3.0])
+    """
     sample = finite
     if finite.size > SAMPLE:
         sample = finite[np.random.default_rng(n).choice(finite.size, SAMPLE, replace=False)]
