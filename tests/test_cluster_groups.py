@@ -415,6 +415,28 @@ def test_the_hybrid_keeps_groups_whole_and_every_split_within_a_group_with_folds
     assert sizes[config.shares == 0].sum() == 0
 
 
+def test_a_fold_the_hybrid_leaves_without_a_row_falls_back_to_solving_every_group(client, many, tmp_path, hybrid,
+                                                                                  monkeypatch):
+    """fill_empty_splits must see every group, fixed ones too: a fold with no free and no fixed row makes the
+    hybrid solve every group (forced here: generated data never leaves a fold empty, which needs a fold's target
+    at most the largest free group and no fixed group hashed into it); without folds the check is not made."""
+    from core.cluster import _group_deal
+
+    df, folder = many
+    seen, real = [], _group_deal.leaves_a_fold_empty
+    monkeypatch.setattr(_group_deal, "leaves_a_fold_empty", lambda free, fixed: seen.append(free + fixed) or True)
+    config = SplitConfig(strategy="stratified", group_column="g", n_folds=5, seed=6)
+    split_dataset(folder, TASKS, config, tmp_path / "hybrid", client=client, exact_rows=0)
+    assert hybrid["calls"] == 1 and len(seen) == 1 and seen[0].sum() == len(df)  # every row, free or fixed
+    _group_deal.FREE_ROWS = 10**9  # (monkeypatch restores it)
+    split_dataset(folder, TASKS, config, tmp_path / "every", client=client, exact_rows=0)
+    assert (assignment(tmp_path / "hybrid") == assignment(tmp_path / "every")).all()
+    assert not real(seen[0], np.zeros_like(seen[0])) and real(seen[0] * [1, 1, 0, 1, 1], np.zeros(5))
+    split_dataset(folder, TASKS, SplitConfig(strategy="group", group_column="g", seed=6), tmp_path / "three",
+                  client=client, exact_rows=0)
+    assert len(seen) == 1
+
+
 def test_balance_with_an_offset_and_a_rate_is_balance_of_the_units_plus_the_fixed_part():
     """Balance of some units with the rest's per-split deviation as ``offset`` and the whole table's ``rate`` has
     the deviation, and the move costs, of Balance of every unit (the rest kept where it is)."""

@@ -36,7 +36,7 @@ rate ** -1/2: squared, a deviation over the label's rate, about its deviation in
 so rare labels count; the weighting, which only this path has, is most of its LD's gain below). Step 3 settles the sizes with the free groups only (the fixed rows per split are taken off the
 targets). What the hash fixes is unbiased but off by about the square root of its groups; what the solver
 sees is enough free groups (at least ``MIN_FREE_GROUPS``, else every group is solved; and if the free
-groups cannot bring the sizes within the largest group of their targets, too) to cancel that. Either fallback costs the pass that found it (the hashing, or the hashing and the solve)
+groups cannot bring the sizes within the largest group of their targets, or leave a fold without a row, too) to cancel that. Either fallback costs the pass that found it (the hashing, or the hashing and the solve)
 on top of the full solve. At 100M rows
 and 5M groups (``bench/results/dask-parts/notes.md``): LD over the 20 labels 2.8e-08 (every group solved:
 1.4e-06; the hybrid without the weights: 1.0e-06), the shards and solves ~20x cheaper (125,000 free groups
@@ -72,7 +72,8 @@ from ._settle import mixed_keys, settle_rows
 from ._solve import code_dtype
 
 __all__ = ["SHARDS", "BATCH_GROUPS", "FREE_ROWS", "MIN_FREE_GROUPS", "group_keys", "hashed_rows", "shard_table", "block_tables", "distinct_columns",
-           "batches", "blocks", "solve_batch", "shard_back", "block_back", "rows_codes", "deal_group_table"]
+           "batches", "blocks", "solve_batch", "shard_back", "block_back", "rows_codes", "deal_group_table",
+           "leaves_a_fold_empty"]
 
 SHARDS = 32  # hash shards of the groups (fixed: the result must not depend on the partitions)
 BATCH_GROUPS = 60_000  # at least this many groups per solver call (one call when the table is smaller)
@@ -379,6 +380,8 @@ def _deal(client, states, plan, offsets, turned, set_rows, to_global, config, co
     held = np.bincount(split, weights=sizes, minlength=len(shares))
     if fixing is not None and np.abs(held - free_targets).max() > sizes.max():
         return None
+    if fixing is not None and config.n_folds and leaves_a_fold_empty(held[wanted], fixed[-1]):
+        return None  # fill_empty_splits must see every group: solve them all (a fold's target <= one free group)
     if config.n_folds and fixing is None:  # as in memory: a fold left empty by a tiny table takes a unit
         split = fill_empty_splits(split, sizes, shares)
     split = split.astype(code_dtype(len(config.split_names)))
@@ -392,6 +395,22 @@ def _deal(client, states, plan, offsets, turned, set_rows, to_global, config, co
     solution = Solution(kind="rows", names=config.split_names, column=column,
                         groups=0 if fixing is not None else int(sum(groups)))
     return solution, rows, n_lone
+
+
+def leaves_a_fold_empty(free_rows: np.ndarray, fixed_rows: np.ndarray) -> bool:
+    """Whether a split of positive share holds no row, free or fixed (its rows per split, in ``wanted`` order).
+
+    The hybrid then falls back to solving every group, where :func:`core.splits.fill_empty_splits` sees every
+    group (on the free groups alone it would miss the fixed ones). It needs a fold whose target is at most the
+    largest free group (the settle check passed) and that no fixed group hashed into.
+
+    Examples
+    --------
+    >>> leaves_a_fold_empty(np.array([5, 0, 2]), np.array([40, 0, 9])), leaves_a_fold_empty(np.array([5, 0]),
+    ...                                                                                     np.array([40, 1]))
+    (True, False)
+    """
+    return bool(((np.asarray(free_rows) + np.asarray(fixed_rows)) == 0).any())
 
 
 def _targets(sizes: np.ndarray, shares: np.ndarray) -> np.ndarray:
