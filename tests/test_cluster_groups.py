@@ -397,6 +397,26 @@ def test_the_offset_polish_brings_the_free_groups_plus_a_fixed_part_to_the_rates
     assert np.abs(np.bincount(polished, weights=sizes, minlength=2) - targets).max() <= 2 * sizes.max()
 
 
+def test_an_ultra_rare_label_weighs_no_more_than_one_at_the_rate_floor(monkeypatch):
+    """One positive in 100M rows: without the floor its weight was 1e4 (squared 1e8 the rows'); the polish
+    weighs it as a label on RATE_FLOOR of the rows (~316), and every other column as its rate ** -0.5."""
+    import scipy.sparse as sp
+
+    from core.cluster import _group_fix
+
+    seen = {}
+
+    def spy(counts, sizes, part, offset, targets, rate, **_):
+        seen["weights"] = np.asarray(counts.sum(axis=0)).ravel() / [4.0, 1.0]
+        return part
+
+    monkeypatch.setattr(_group_fix, "offset_polish", spy)
+    counts = sp.csr_matrix(np.array([[4.0, 1.0], [0.0, 0.0]]))
+    aim = (np.zeros((3, 2)), np.array([5.0, 5.0]), np.array([0.25, 1e-8]))
+    _group_fix.polish_around(counts, np.array([5, 5]), np.array([0, 1]), aim)
+    assert seen["weights"] == pytest.approx([2.0, _group_fix.RATE_FLOOR ** -0.5])
+
+
 @pytest.mark.parametrize("config", [SplitConfig(strategy="stratified", group_column="g", n_folds=5, seed=6),
                                     SplitConfig(strategy="group", group_column="g", seed=6,
                                                 fractions={"train": 0.8, "val": 0.0, "test": 0.2})],
