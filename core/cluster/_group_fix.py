@@ -47,7 +47,14 @@ class Fixing:
 
     def decide(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per key: whether its group is free, and its fixed split (an index into ``wanted``; a dtype that also
-        holds ``len(wanted)``)."""
+        holds ``len(wanted)``).
+
+        Examples
+        --------
+        >>> free, code = Fixing(0.0, np.array([0.0, 1.0]), seed=0).decide(np.arange(3, dtype=np.uint64))
+        >>> free.tolist(), code.tolist()  # nothing free; one wanted split (index 0 into wanted, split 1)
+        ([False, False, False], [0, 0, 0])
+        """
         mixed = mixed_keys(keys, self.seed)
         low = mixed & np.uint64(0xFFFF_FFFF)
         code = np.searchsorted(self.cuts, low, side="right").astype(code_dtype(len(self.wanted) + 1))
@@ -69,7 +76,7 @@ def fixed_counts(fixing: Fixing, keys: np.ndarray, local: np.ndarray, to_global:
     """
     free, code = fixing.decide(keys)
     k = len(fixing.wanted)
-    codes = fixing.wanted[np.minimum(code, k - 1)].astype(fixing.dtype)
+    codes = fixing.wanted[code].astype(fixing.dtype)  # (code < k: searchsorted over the k - 1 cuts)
     code[free] = k  # a column of its own, dropped: no masked copies of the fixed rows
     per_set = np.bincount(local.astype(np.int64) * (k + 1) + code, minlength=len(to_global) * (k + 1))
     per_set = per_set.reshape(-1, k + 1)[:, :k]
