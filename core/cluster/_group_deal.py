@@ -354,6 +354,26 @@ def _deal(client, states, plan, offsets, turned, set_rows, to_global, config, co
                         "so pick another column or no group column.")
     if fixing is None:
         check_units(config, sum(groups), column)
+    split = _solve_free(client, made, cuts, groups, rows_in, summed, turned, set_rows, config, fixing, watch)
+    if split is None:
+        return None
+    split = split.astype(code_dtype(len(config.split_names)))
+    bounds = np.cumsum([0] + groups)  # every shard's groups, in shard order (an empty shard holds none)
+    back = [client.submit(block_back, made[k], [split[bounds[b]:bounds[b + 1]] for b in range(lo, hi)], pure=False)
+            for k, (lo, hi) in enumerate(cuts)]
+    del made
+    rows = [client.submit(_rows_of, kept[i], [client.submit(operator.getitem, f, i, pure=False) for f in back],
+                          pure=False) for i in range(len(states))]
+    # the hybrid never gathers the fixed groups, so it does not count them (the group check says "every group")
+    solution = Solution(kind="rows", names=config.split_names, column=column,
+                        groups=0 if fixing is not None else int(sum(groups)))
+    return solution, rows, n_lone
+
+
+def _solve_free(client, made, cuts, groups, rows_in, summed, turned, set_rows, config, fixing, watch):
+    """The solved groups' splits, shard after shard (every group's, or with ``fixing`` the free ones' around the
+    fixed part's counts in ``summed``), settled to the sizes; None when the free ones cannot settle the sizes or
+    leave a fold without a row (the hybrid then falls back to solving every group)."""
     shares = config.shares
     wanted = np.flatnonzero(shares > 0)
     total = int(np.sum(set_rows))
@@ -384,17 +404,7 @@ def _deal(client, states, plan, offsets, turned, set_rows, to_global, config, co
         return None  # fill_empty_splits must see every group: solve them all (a fold's target <= one free group)
     if config.n_folds and fixing is None:  # as in memory: a fold left empty by a tiny table takes a unit
         split = fill_empty_splits(split, sizes, shares)
-    split = split.astype(code_dtype(len(config.split_names)))
-    bounds = np.cumsum([0] + groups)  # every shard's groups, in shard order (an empty shard holds none)
-    back = [client.submit(block_back, made[k], [split[bounds[b]:bounds[b + 1]] for b in range(lo, hi)], pure=False)
-            for k, (lo, hi) in enumerate(cuts)]
-    del made
-    rows = [client.submit(_rows_of, kept[i], [client.submit(operator.getitem, f, i, pure=False) for f in back],
-                          pure=False) for i in range(len(states))]
-    # the hybrid never gathers the fixed groups, so it does not count them (the group check says "every group")
-    solution = Solution(kind="rows", names=config.split_names, column=column,
-                        groups=0 if fixing is not None else int(sum(groups)))
-    return solution, rows, n_lone
+    return split
 
 
 def leaves_a_fold_empty(free_rows: np.ndarray, fixed_rows: np.ndarray) -> bool:
