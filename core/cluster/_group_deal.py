@@ -309,8 +309,8 @@ def deal_group_table(client, states, plan, offsets, matrix, set_rows, to_global,
     """The group split beyond ``exact_rows``: its solution (each row's split, handed to the join) and, per
     partition, the future of its rows' splits. Beyond ``free_rows`` rows (default ``FREE_ROWS``), of order 1:
     the hybrid (the hash fixes most groups, the solver splits the free ones around them); it falls back to
-    solving every group when fewer than ``MIN_FREE_GROUPS`` groups are free or the free ones cannot settle
-    the sizes."""
+    solving every group when fewer than ``MIN_FREE_GROUPS`` groups are free, or the free ones cannot settle
+    the sizes or leave a fold without a row."""
     turned, _ = flipped(matrix, set_rows)
     turned = turned[:, distinct_columns(turned)]  # before the shards sum it: a copied column is summed once
     total = int(np.sum(set_rows))
