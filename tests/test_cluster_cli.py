@@ -168,13 +168,19 @@ def test_a_pass_whose_task_the_scheduler_dropped_is_one_line():
             run_pass(client, futures, watch=client.cancel)
 
 
-def test_a_join_whose_task_the_scheduler_dropped_runs_again_and_the_output_is_whole(tmp_path):
+@pytest.mark.parametrize("exact_rows", [None, 0])  # 0: by label sets, scored early while the workers join
+def test_a_join_whose_task_the_scheduler_dropped_runs_again_and_the_output_is_whole(tmp_path, monkeypatch,
+                                                                                    exact_rows):
     from distributed import Client, LocalCluster
 
+    import core.cluster._split as split_module
     from core.cluster import split_dataset
 
     folder = write_parquet(frame(4_000), tmp_path / "rows", parts=4)
-    dropped = []
+    dropped, scored = [], []
+    early = split_module.early_quality
+    monkeypatch.setattr(split_module, "early_quality", lambda *a: scored.append(1) or early(*a))
+    options = {} if exact_rows is None else {"exact_rows": exact_rows}
 
     def watch(futures):  # the join pass: drop one of its tasks, as the scheduler did once after a worker was lost
         if not dropped and any("_small" in str(f.key) for f in futures):
@@ -183,11 +189,37 @@ def test_a_join_whose_task_the_scheduler_dropped_runs_again_and_the_output_is_wh
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
-        split_dataset(folder, TASKS, SplitConfig(seed=2), tmp_path / "clean", client=client)
-        split_dataset(folder, TASKS, SplitConfig(seed=2), tmp_path / "out", client=client, watch=watch)
+        clean = split_dataset(folder, TASKS, SplitConfig(seed=2), tmp_path / "clean", client=client, **options)
+        scored.clear()
+        result = split_dataset(folder, TASKS, SplitConfig(seed=2), tmp_path / "out", client=client, watch=watch,
+                               **options)
     assert dropped
+    assert len(scored) == 1  # once, whatever the retries
     assert (assignment(tmp_path / "out") == assignment(tmp_path / "clean")).all()
+    assert result.diagnosis.scores() == clean.diagnosis.scores()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clean", "out", "rows"]
+
+
+def test_a_join_dropped_in_both_attempts_is_one_line_and_writes_nothing(tmp_path):
+    from distributed import Client, LocalCluster
+
+    from core.cluster import split_dataset
+
+    folder = write_parquet(frame(4_000), tmp_path / "rows", parts=4)
+    dropped = []
+
+    def watch(futures):  # every join pass loses a task
+        if any("_small" in str(f.key) for f in futures):
+            dropped.append(futures[-1].key)
+            futures[-1].cancel()
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster, \
+            Client(cluster) as client, \
+            pytest.raises(DataError, match="scheduler dropped part of this pass; nothing was written") as error:
+        split_dataset(folder, TASKS, SplitConfig(seed=2), tmp_path / "out", client=client, watch=watch, exact_rows=0)
+    assert len(dropped) == 2
+    assert "\n" not in str(error.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows"]
 
 
 @pytest.mark.slow

@@ -53,6 +53,27 @@ def _units(df):
     return df["g"].astype(object).where(df["g"].notna(), pd.Series([f"row{i}" for i in range(len(df))]))
 
 
+def _whole_and_within_a_group(df, out, config) -> pd.Series:
+    """Each row's split in ``out``, once checked: every unit (group, or lone row) sits in one split and every
+    split's rows are within the largest unit's rows of its largest-remainder share."""
+    got = pd.Series(assignment(out))
+    units = _units(df)
+    assert (got.groupby(units.to_numpy()).nunique() == 1).all()
+    sizes = got.value_counts().reindex(config.split_names).fillna(0).to_numpy()
+    assert np.abs(sizes - largest_remainder(len(df), config.shares)).max() <= units.value_counts().max()
+    return got
+
+
+def _solved_every_group(client, folder, config, tmp_path) -> np.ndarray:
+    """Each row's split with every group solved (no hybrid: FREE_ROWS out of reach; the fixture's monkeypatch
+    restores it), written under ``tmp_path / "every"``."""
+    from core.cluster import _group_deal
+
+    _group_deal.FREE_ROWS = 10**9
+    split_dataset(folder, TASKS, config, tmp_path / "every", client=client, exact_rows=0)
+    return assignment(tmp_path / "every")
+
+
 def test_beyond_exact_rows_groups_stay_whole_sizes_within_a_group_and_ld_near_the_in_memory_one(client, data,
                                                                                                 tmp_path):
     """exact_rows=0 forces the profile deal: every group in one split, every split's rows within the largest
@@ -65,12 +86,7 @@ def test_beyond_exact_rows_groups_stay_whole_sizes_within_a_group_and_ld_near_th
                            progress=lambda share, text: said.append(text))
     assert "Splitting the groups in batches on the workers" in said  # not the group table on the client
     assert "Solving on the client" not in said and "Summarising: labels per group" not in said  # (it does neither)
-    got = pd.Series(assignment(tmp_path / "out"))
-    units = _units(df)
-    assert (got.groupby(units.to_numpy()).nunique() == 1).all()
-    largest = units.value_counts().max()
-    sizes = got.value_counts().reindex(config.split_names).to_numpy()
-    assert np.abs(sizes - largest_remainder(len(df), config.shares)).max() <= largest
+    got = _whole_and_within_a_group(df, tmp_path / "out", config)
     assert result.diagnosis.leakage.set_index("check").loc["group", "status"] == "pass"
     encoded = encode_tasks(df, TASKS)
     mine = split_quality(encoded.matrix, got.to_numpy(), dict(config.fractions))
@@ -204,11 +220,7 @@ def test_beyond_exact_rows_folds_with_label_pairs_keep_groups_whole_and_sizes_wi
     df, folder = data
     config = SplitConfig(strategy="stratified", group_column="g", n_folds=3, order=2, seed=4)
     split_dataset(folder, TASKS, config, tmp_path / "out", client=client, exact_rows=0)
-    got = pd.Series(assignment(tmp_path / "out"))
-    units = _units(df)
-    assert (got.groupby(units.to_numpy()).nunique() == 1).all()
-    sizes = got.value_counts().reindex(config.split_names).fillna(0).to_numpy()
-    assert np.abs(sizes - largest_remainder(len(df), config.shares)).max() <= units.value_counts().max()
+    _whole_and_within_a_group(df, tmp_path / "out", config)
 
 
 # --------------------------------------------------------------------------- the hybrid: hash-fixed core, solved rest
@@ -252,7 +264,6 @@ def test_the_hybrid_keeps_groups_whole_sizes_within_a_group_and_ld_near_solving_
     """Two thirds of the groups fixed by their hash, the rest solved around them: every group in one split, every
     split within the largest unit's rows of its largest-remainder size, the scores from counts equal the rows'
     own, and LD no worse than solving every group (measured: 1.3e-04 against 1.7e-04)."""
-    from core.cluster import _group_deal
     from core.cluster._group_deal import group_keys
     from core.cluster._group_fix import Fixing
 
@@ -260,11 +271,7 @@ def test_the_hybrid_keeps_groups_whole_sizes_within_a_group_and_ld_near_solving_
     config = SplitConfig(strategy="group", group_column="g", seed=2)
     result = split_dataset(folder, TASKS, config, tmp_path / "hybrid", client=client, exact_rows=0)
     assert hybrid["calls"] == 1
-    got = pd.Series(assignment(tmp_path / "hybrid"))
-    units = _units(df)
-    assert (got.groupby(units.to_numpy()).nunique() == 1).all()
-    sizes = got.value_counts().reindex(config.split_names).fillna(0).to_numpy()
-    assert np.abs(sizes - largest_remainder(len(df), config.shares)).max() <= units.value_counts().max()
+    got = _whole_and_within_a_group(df, tmp_path / "hybrid", config)
     mine = _ld_of(df, got, config)
     assert result.diagnosis.quality.ld == pytest.approx(mine, rel=1e-12, abs=1e-12)
     grouped = df["g"].notna().to_numpy()  # the hybrid was kept: every fixed group sits where its hash put it
@@ -274,10 +281,8 @@ def test_the_hybrid_keeps_groups_whole_sizes_within_a_group_and_ld_near_solving_
     assert (got.to_numpy()[grouped][~free] == placed).all() and 0.2 < free.mean() < 0.5
     detail = result.diagnosis.leakage.set_index("check").loc["group", "detail"]
     assert detail == "Every group of 'g' sits in one split."
-    _group_deal.FREE_ROWS = 10**9  # (monkeypatch restores it) every group solved
-    split_dataset(folder, TASKS, config, tmp_path / "every", client=client, exact_rows=0)
+    every = _ld_of(df, pd.Series(_solved_every_group(client, folder, config, tmp_path)), config)
     assert hybrid["calls"] == 1
-    every = _ld_of(df, pd.Series(assignment(tmp_path / "every")), config)
     assert mine <= 1.1 * every
 
 
@@ -312,15 +317,12 @@ def test_too_few_free_groups_fall_back_to_solving_every_group(client, many, tmp_
     config = SplitConfig(strategy="group", group_column="g", seed=3)
     split_dataset(folder, TASKS, config, tmp_path / "few", client=client, exact_rows=0)
     assert hybrid["calls"] == 0
-    _group_deal.FREE_ROWS = 10**9
-    split_dataset(folder, TASKS, config, tmp_path / "every", client=client, exact_rows=0)
-    assert (assignment(tmp_path / "few") == assignment(tmp_path / "every")).all()
+    assert (assignment(tmp_path / "few") == _solved_every_group(client, folder, config, tmp_path)).all()
 
 
 def test_free_groups_that_cannot_settle_the_sizes_fall_back_to_solving_every_group(client, many, tmp_path, hybrid):
     """One group of 9,000 rows (15%) the hash fixes into val (share 0.15): the free groups cannot bring val
     within the largest group of its size, so every group is solved (the batches were aimed, then dropped)."""
-    from core.cluster import _group_deal
     from core.cluster._group_deal import group_keys
     from core.cluster._group_fix import Fixing
 
@@ -335,10 +337,9 @@ def test_free_groups_that_cannot_settle_the_sizes_fall_back_to_solving_every_gro
     config = SplitConfig(strategy="group", group_column="g", seed=seed)
     split_dataset(folder, TASKS, config, tmp_path / "hybrid", client=client, exact_rows=0)
     assert hybrid["calls"] == 1
-    _group_deal.FREE_ROWS = 10**9
-    split_dataset(folder, TASKS, config, tmp_path / "every", client=client, exact_rows=0)
-    assert (assignment(tmp_path / "hybrid") == assignment(tmp_path / "every")).all()
-    sizes = pd.Series(assignment(tmp_path / "every")).value_counts().reindex(config.split_names).to_numpy()
+    every = _solved_every_group(client, folder, config, tmp_path)
+    assert (assignment(tmp_path / "hybrid") == every).all()
+    sizes = pd.Series(every).value_counts().reindex(config.split_names).to_numpy()
     assert np.abs(sizes - largest_remainder(len(df), config.shares)).max() <= 9_000
 
 
@@ -397,6 +398,26 @@ def test_the_offset_polish_brings_the_free_groups_plus_a_fixed_part_to_the_rates
     assert np.abs(np.bincount(polished, weights=sizes, minlength=2) - targets).max() <= 2 * sizes.max()
 
 
+def test_an_ultra_rare_label_weighs_no_more_than_one_at_the_rate_floor(monkeypatch):
+    """One positive in 100M rows: without the floor its weight was 1e4 (squared 1e8 the rows'); the polish
+    weighs it as a label on RATE_FLOOR of the rows (~316), and every other column as its rate ** -0.5."""
+    import scipy.sparse as sp
+
+    from core.cluster import _group_fix
+
+    seen = {}
+
+    def spy(counts, sizes, part, offset, targets, rate, **_):
+        seen["weights"] = np.asarray(counts.sum(axis=0)).ravel() / [4.0, 1.0]
+        return part
+
+    monkeypatch.setattr(_group_fix, "offset_polish", spy)
+    counts = sp.csr_matrix(np.array([[4.0, 1.0], [0.0, 0.0]]))
+    aim = (np.zeros((3, 2)), np.array([5.0, 5.0]), np.array([0.25, 1e-8]))
+    _group_fix.polish_around(counts, np.array([5, 5]), np.array([0, 1]), aim)
+    assert seen["weights"] == pytest.approx([2.0, _group_fix.RATE_FLOOR ** -0.5])
+
+
 @pytest.mark.parametrize("config", [SplitConfig(strategy="stratified", group_column="g", n_folds=5, seed=6),
                                     SplitConfig(strategy="group", group_column="g", seed=6,
                                                 fractions={"train": 0.8, "val": 0.0, "test": 0.2})],
@@ -407,12 +428,28 @@ def test_the_hybrid_keeps_groups_whole_and_every_split_within_a_group_with_folds
     df, folder = many
     split_dataset(folder, TASKS, config, tmp_path / "out", client=client, exact_rows=0)
     assert hybrid["calls"] == 1
-    got = pd.Series(assignment(tmp_path / "out"))
-    units = _units(df)
-    assert (got.groupby(units.to_numpy()).nunique() == 1).all()
-    sizes = got.value_counts().reindex(config.split_names).fillna(0).to_numpy()
-    assert np.abs(sizes - largest_remainder(len(df), config.shares)).max() <= units.value_counts().max()
-    assert sizes[config.shares == 0].sum() == 0
+    got = _whole_and_within_a_group(df, tmp_path / "out", config)
+    assert not got.isin(np.asarray(config.split_names)[config.shares == 0]).any()
+
+
+def test_a_fold_the_hybrid_leaves_without_a_row_falls_back_to_solving_every_group(client, many, tmp_path, hybrid,
+                                                                                  monkeypatch):
+    """fill_empty_splits must see every group, fixed ones too: a fold with no free and no fixed row makes the
+    hybrid solve every group (forced here: generated data never leaves a fold empty, which needs a fold's target
+    at most the largest free group and no fixed group hashed into it); without folds the check is not made."""
+    from core.cluster import _group_deal
+
+    df, folder = many
+    seen, real = [], _group_deal.leaves_a_fold_empty
+    monkeypatch.setattr(_group_deal, "leaves_a_fold_empty", lambda free, fixed: seen.append(free + fixed) or True)
+    config = SplitConfig(strategy="stratified", group_column="g", n_folds=5, seed=6)
+    split_dataset(folder, TASKS, config, tmp_path / "hybrid", client=client, exact_rows=0)
+    assert hybrid["calls"] == 1 and len(seen) == 1 and seen[0].sum() == len(df)  # every row, free or fixed
+    assert (assignment(tmp_path / "hybrid") == _solved_every_group(client, folder, config, tmp_path)).all()
+    assert not real(seen[0], np.zeros_like(seen[0])) and real(seen[0] * [1, 1, 0, 1, 1], np.zeros(5))
+    split_dataset(folder, TASKS, SplitConfig(strategy="group", group_column="g", seed=6), tmp_path / "three",
+                  client=client, exact_rows=0)
+    assert len(seen) == 1
 
 
 def test_balance_with_an_offset_and_a_rate_is_balance_of_the_units_plus_the_fixed_part():

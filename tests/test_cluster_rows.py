@@ -12,6 +12,7 @@ from core.cluster._labels import bin_codes
 from core.cluster._parts import Plan, Solution, placed
 from core.cluster._rows import local_rank, mixed_codes, read_part, with_rank
 from core.cluster._solve import place, walk_of
+from core.errors import DataError
 from core.splits import SplitConfig
 
 
@@ -170,7 +171,7 @@ def test_the_plans_counts_must_add_up_to_the_joins_sizes():
 
     solution = Solution(kind="sets", names=("a", "b"), cumulative=np.array([[2, 4], [3, 6]]))
     assert planned_counts(solution, np.array([1, 5, 5])).sum() == 10
-    with pytest.raises(RuntimeError, match=r"placed \[5, 4\] rows per split but the plan dealt \[5, 5\]"):
+    with pytest.raises(DataError, match=r"^The join placed \[5, 4\] rows per split but the plan dealt \[5, 5\]"):
         planned_counts(solution, np.array([0, 5, 4]))
 
 
@@ -240,6 +241,56 @@ def test_label_keys_made_block_by_block_equal_the_mixed_radix_number_of_the_code
         rows_module._BLOCK = old
     assert got.dtype == np.int32 and got.tolist() == expected.tolist()
     assert bin_codes(frame["t"], edges["t"], np.int8).tolist() == bin_codes(frame["t"], edges["t"]).tolist()
+
+
+def _mixed_radix_reference(digits, n) -> np.ndarray:
+    """The key column by column over all rows, renumbered (first met) whenever the radices' product nears 2**62."""
+    key, bound = np.zeros(n, dtype=np.int64), 1
+    renumber = np.prod([float(radix) for _, _, radix in digits]) >= 2.0**62
+    for codes, low, radix in digits:
+        if renumber and bound * radix >= 1 << 62:
+            key, uniques = pd.factorize(key)
+            key, bound = key.astype(np.int64), len(uniques)
+        key = key * radix + np.asarray(codes, dtype=np.int64) - low
+        bound *= radix
+    return key
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 300), st.integers(1, 40), st.integers(0, 2**31), st.integers(0, 5), st.integers(2, 140),
+       st.booleans())
+def test_label_keys_past_int32_renumbered_and_with_many_bins_equal_the_column_by_column_key(
+        n, block, seed, n_wide, n_edges, near):
+    """The int64 key (radices' product past 2**31, or values near 3e9), the renumbered key (product past 2**62:
+    runs of columns, renumbered between runs) and regression bins by searchsorted (more than 16 inner edges; int64
+    codes from 127 edges) equal the key made column by column over all rows, whatever the block."""
+    import core.cluster._rows as rows_module
+
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"a": rng.integers(0, 2, n).astype(np.int8), "c": rng.choice(["x", "y", None], n),
+                          "t": rng.normal(size=n)})
+    frame.loc[rng.random(n) < 0.1, "t"] = np.inf
+    for i in range(n_wide):  # a small-integer column of radix up to 2**20: two pass 2**31, four pass 2**62
+        frame[f"w{i}"] = rng.integers(-(2**19), 2**19, n) - (2**40 if i % 2 else 0)
+    if near:
+        frame["near"] = 3_000_000_000 + rng.integers(0, 3, n)
+    columns = list(frame.columns)
+    edges = {"t": np.linspace(-3.0, 3.0, n_edges)}
+    digits = rows_module._digits(frame, columns, edges)
+    expected = _mixed_radix_reference(digits, n)
+    old = rows_module._BLOCK
+    try:
+        rows_module._BLOCK = block
+        got = mixed_codes(frame, columns, edges)
+    finally:
+        rows_module._BLOCK = old
+    assert got.tolist() == expected.tolist()
+    product = np.prod([float(radix) for _, _, radix in digits])
+    assert got.dtype == (np.int32 if product < 2.0**31 and not near and n_wide < 2 else np.int64)  # w1: -2**40
+    int8 = n_edges < 127
+    assert bin_codes(frame["t"], edges["t"], np.int8 if int8 else np.int64).tolist() == \
+        bin_codes(frame["t"], edges["t"]).tolist()
+    assert digits[2][0].dtype == (np.int8 if int8 else np.int64)
 
 
 @settings(max_examples=40, deadline=None)

@@ -367,16 +367,31 @@ def test_a_split_by_label_sets_is_scored_while_the_workers_join(client, data, tm
     makes them after the join is submitted and before its results are gathered; the same scores as after."""
     import core.cluster._join as join_module
     import core.cluster._split as split_module
-    from core.cluster._diagnose import quality_of
 
     events = []
     early, gather = split_module.early_quality, join_module.run_pass
     monkeypatch.setattr(split_module, "early_quality", lambda *a: events.append("scored") or early(*a))
     monkeypatch.setattr(join_module, "run_pass", lambda *a, **k: events.append("gathered") or gather(*a, **k))
-    _, folder = data
+    df, folder = data
     config = SplitConfig(seed=3)
     result = split_dataset(folder, TASKS, config, tmp_path / "out", client=client, exact_rows=0, checks=())
     assert events == ["scored", "gathered"]
-    counts = result.diagnosis.counts
-    after = quality_of(config, config.split_names, counts.sum(axis=0), result.diagnosis.sets, counts)
-    assert (result.diagnosis.quality.ld, result.diagnosis.quality.lpd) == (after.ld, after.lpd)
+    _check_scores_equal(df, result.diagnosis, assignment(tmp_path / "out"))  # the scores are the written parts'
+
+
+def test_scoring_that_fails_while_the_workers_join_cancels_the_join_and_is_one_line(client, data, tmp_path,
+                                                                                     monkeypatch):
+    """An error in the early scoring cancels the join's tasks (none still runs or writes), leaves neither the
+    output nor its partial folder, and is a one-line DataError."""
+    import core.cluster._split as split_module
+
+    def fails(*_):
+        raise ValueError("no scores\nsecond line")
+
+    monkeypatch.setattr(split_module, "early_quality", fails)
+    _, folder = data
+    with pytest.raises(DataError, match=r"^Scoring the split failed \(ValueError: no scores") as error:
+        split_dataset(folder, TASKS, SplitConfig(seed=3), tmp_path / "out", client=client, exact_rows=0)
+    assert "\n" not in str(error.value)
+    assert list(tmp_path.iterdir()) == []
+    assert not any(client.processing().values())

@@ -150,13 +150,31 @@ def fractions_for(config, splits: tuple[str, ...], rows: np.ndarray) -> tuple[di
     return {name: int(r) / total for name, r in zip(splits, rows, strict=True)}, False
 
 
+def _present_fractions(config, names, rows: np.ndarray) -> tuple[dict | None, bool]:
+    """:func:`fractions_for` the splits that hold rows."""
+    present = tuple(name for name, r in zip(names, rows, strict=True) if r > 0)
+    return fractions_for(config, present, rows[rows > 0])
+
+
 def quality_of(config, names, rows: np.ndarray, sets: LabelSets | None, counts: np.ndarray):
     """The :class:`core.diagnostics.SplitQuality` of set counts (S, k) whose splits hold ``rows`` (None without
-    labels or rows): what :func:`build_diagnosis` scores, on its own, so that it can run before the join ends."""
+    labels or rows): what :func:`build_diagnosis` scores, on its own, so that it can run before the join ends.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> from types import SimpleNamespace
+    >>> sets = SimpleNamespace(matrix=sp.csr_matrix(np.eye(2)))  # two label sets, one label each
+    >>> counts = np.array([[6, 2], [6, 2]])  # each set's rows in train and test
+    >>> quality = quality_of(None, ("train", "test"), counts.sum(axis=0), sets, counts)
+    >>> float(quality.ld), float(quality.lpd)
+    (0.0, 0.0)
+    >>> quality_of(None, ("train", "test"), np.zeros(2), sets, counts) is None  # no rows
+    True
+    """
     if sets is None or not sets.matrix.shape[1] or not rows.sum():
         return None
-    present = tuple(name for name, r in zip(names, rows, strict=True) if r > 0)
-    fractions, _ = fractions_for(config, present, rows[rows > 0])
+    fractions, _ = _present_fractions(config, names, rows)
     scored = [i for i, r in enumerate(rows) if r > 0 or (fractions is not None and names[i] in fractions)]
     return split_quality_of_counts(sets.matrix, counts[:, scored], tuple(names[i] for i in scored), fractions)
 
@@ -174,8 +192,7 @@ def build_diagnosis(config, names, sizes_with_excluded: np.ndarray, sets: LabelS
     if excluded:
         table = pd.concat([table, pd.DataFrame({"split": [EXCLUDED], "rows": [excluded]})], ignore_index=True)
     table["share"] = table["rows"] / max(total, 1)
-    present = tuple(name for name, r in zip(names, rows, strict=True) if r > 0)
-    fractions, known = fractions_for(config, present, rows[rows > 0])
+    fractions, known = _present_fractions(config, names, rows)
     if quality is None:
         quality = quality_of(config, names, rows, sets, counts)
     return ClusterDiagnosis(

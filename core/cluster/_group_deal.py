@@ -36,7 +36,7 @@ rate ** -1/2: squared, a deviation over the label's rate, about its deviation in
 so rare labels count; the weighting, which only this path has, is most of its LD's gain below). Step 3 settles the sizes with the free groups only (the fixed rows per split are taken off the
 targets). What the hash fixes is unbiased but off by about the square root of its groups; what the solver
 sees is enough free groups (at least ``MIN_FREE_GROUPS``, else every group is solved; and if the free
-groups cannot bring the sizes within the largest group of their targets, too) to cancel that. Either fallback costs the pass that found it (the hashing, or the hashing and the solve)
+groups cannot bring the sizes within the largest group of their targets, or leave a fold without a row, too) to cancel that. Either fallback costs the pass that found it (the hashing, or the hashing and the solve)
 on top of the full solve. At 100M rows
 and 5M groups (``bench/results/dask-parts/notes.md``): LD over the 20 labels 2.8e-08 (every group solved:
 1.4e-06; the hybrid without the weights: 1.0e-06), the shards and solves ~20x cheaper (125,000 free groups
@@ -72,7 +72,8 @@ from ._settle import mixed_keys, settle_rows
 from ._solve import code_dtype
 
 __all__ = ["SHARDS", "BATCH_GROUPS", "FREE_ROWS", "MIN_FREE_GROUPS", "group_keys", "hashed_rows", "shard_table", "block_tables", "distinct_columns",
-           "batches", "blocks", "solve_batch", "shard_back", "block_back", "rows_codes", "deal_group_table"]
+           "batches", "blocks", "solve_batch", "shard_back", "block_back", "rows_codes", "deal_group_table",
+           "leaves_a_fold_empty"]
 
 SHARDS = 32  # hash shards of the groups (fixed: the result must not depend on the partitions)
 BATCH_GROUPS = 60_000  # at least this many groups per solver call (one call when the table is smaller)
@@ -308,8 +309,8 @@ def deal_group_table(client, states, plan, offsets, matrix, set_rows, to_global,
     """The group split beyond ``exact_rows``: its solution (each row's split, handed to the join) and, per
     partition, the future of its rows' splits. Beyond ``free_rows`` rows (default ``FREE_ROWS``), of order 1:
     the hybrid (the hash fixes most groups, the solver splits the free ones around them); it falls back to
-    solving every group when fewer than ``MIN_FREE_GROUPS`` groups are free or the free ones cannot settle
-    the sizes."""
+    solving every group when fewer than ``MIN_FREE_GROUPS`` groups are free, or the free ones cannot settle
+    the sizes or leave a fold without a row."""
     turned, _ = flipped(matrix, set_rows)
     turned = turned[:, distinct_columns(turned)]  # before the shards sum it: a copied column is summed once
     total = int(np.sum(set_rows))
@@ -353,6 +354,26 @@ def _deal(client, states, plan, offsets, turned, set_rows, to_global, config, co
                         "so pick another column or no group column.")
     if fixing is None:
         check_units(config, sum(groups), column)
+    split = _solve_free(client, made, cuts, groups, rows_in, summed, turned, set_rows, config, fixing, watch)
+    if split is None:
+        return None
+    split = split.astype(code_dtype(len(config.split_names)))
+    bounds = np.cumsum([0] + groups)  # every shard's groups, in shard order (an empty shard holds none)
+    back = [client.submit(block_back, made[k], [split[bounds[b]:bounds[b + 1]] for b in range(lo, hi)], pure=False)
+            for k, (lo, hi) in enumerate(cuts)]
+    del made
+    rows = [client.submit(_rows_of, kept[i], [client.submit(operator.getitem, f, i, pure=False) for f in back],
+                          pure=False) for i in range(len(states))]
+    # the hybrid never gathers the fixed groups, so it does not count them (the group check says "every group")
+    solution = Solution(kind="rows", names=config.split_names, column=column,
+                        groups=0 if fixing is not None else int(sum(groups)))
+    return solution, rows, n_lone
+
+
+def _solve_free(client, made, cuts, groups, rows_in, summed, turned, set_rows, config, fixing, watch):
+    """The solved groups' splits, shard after shard (every group's, or with ``fixing`` the free ones' around the
+    fixed part's counts in ``summed``), settled to the sizes; None when the free ones cannot settle the sizes or
+    leave a fold without a row (the hybrid then falls back to solving every group)."""
     shares = config.shares
     wanted = np.flatnonzero(shares > 0)
     total = int(np.sum(set_rows))
@@ -379,19 +400,27 @@ def _deal(client, states, plan, offsets, turned, set_rows, to_global, config, co
     held = np.bincount(split, weights=sizes, minlength=len(shares))
     if fixing is not None and np.abs(held - free_targets).max() > sizes.max():
         return None
+    if fixing is not None and config.n_folds and leaves_a_fold_empty(held[wanted], fixed[-1]):
+        return None  # fill_empty_splits must see every group: solve them all (a fold's target <= one free group)
     if config.n_folds and fixing is None:  # as in memory: a fold left empty by a tiny table takes a unit
         split = fill_empty_splits(split, sizes, shares)
-    split = split.astype(code_dtype(len(config.split_names)))
-    bounds = np.cumsum([0] + groups)  # every shard's groups, in shard order (an empty shard holds none)
-    back = [client.submit(block_back, made[k], [split[bounds[b]:bounds[b + 1]] for b in range(lo, hi)], pure=False)
-            for k, (lo, hi) in enumerate(cuts)]
-    del made
-    rows = [client.submit(_rows_of, kept[i], [client.submit(operator.getitem, f, i, pure=False) for f in back],
-                          pure=False) for i in range(len(states))]
-    # the hybrid never gathers the fixed groups, so it does not count them (the group check says "every group")
-    solution = Solution(kind="rows", names=config.split_names, column=column,
-                        groups=0 if fixing is not None else int(sum(groups)))
-    return solution, rows, n_lone
+    return split
+
+
+def leaves_a_fold_empty(free_rows: np.ndarray, fixed_rows: np.ndarray) -> bool:
+    """Whether a split of positive share holds no row, free or fixed (its rows per split, in ``wanted`` order).
+
+    The hybrid then falls back to solving every group, where :func:`core.splits.fill_empty_splits` sees every
+    group (on the free groups alone it would miss the fixed ones). It needs a fold whose target is at most the
+    largest free group (the settle check passed) and that no fixed group hashed into.
+
+    Examples
+    --------
+    >>> leaves_a_fold_empty(np.array([5, 0, 2]), np.array([40, 0, 9])), leaves_a_fold_empty(np.array([5, 0]),
+    ...                                                                                     np.array([40, 1]))
+    (True, False)
+    """
+    return bool(((np.asarray(free_rows) + np.asarray(fixed_rows)) == 0).any())
 
 
 def _targets(sizes: np.ndarray, shares: np.ndarray) -> np.ndarray:

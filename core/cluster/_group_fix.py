@@ -12,7 +12,8 @@ from ..splits.stratify import offset_polish
 from ._settle import mixed_keys
 from ._solve import code_dtype
 
-__all__ = ["Fixing", "fixed_counts", "aims", "polish_around", "POLISH_ROUNDS", "POLISH_UNITS", "WEIGHT_POWER"]
+__all__ = ["Fixing", "fixed_counts", "aims", "polish_around", "POLISH_ROUNDS", "POLISH_UNITS", "WEIGHT_POWER",
+           "RATE_FLOOR", "column_weights"]
 
 POLISH_ROUNDS = 40  # rounds of the offset polish (it stops earlier when no exchange helps)
 POLISH_UNITS = 64  # units a side each exchange of the offset polish tries
@@ -20,7 +21,7 @@ POLISH_UNITS = 64  # units a side each exchange of the offset polish tries
 # deviation in binomial standard deviations (a chi-square), so rare labels count. 100M rows, seed 0: LD (20 labels)
 # 1.0e-06 unweighted, 5.4e-08 at 0.5, 5.4e-07 at 1.
 WEIGHT_POWER = 0.5
-_RATE_FLOOR = 1e-5  # rates below this weigh as this (a label on a handful of rows would block its groups' moves)
+RATE_FLOOR = 1e-5  # rates below this weigh as this (see column_weights)
 
 
 class Fixing:
@@ -46,7 +47,14 @@ class Fixing:
 
     def decide(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per key: whether its group is free, and its fixed split (an index into ``wanted``; a dtype that also
-        holds ``len(wanted)``)."""
+        holds ``len(wanted)``).
+
+        Examples
+        --------
+        >>> free, code = Fixing(0.0, np.array([0.0, 1.0]), seed=0).decide(np.arange(3, dtype=np.uint64))
+        >>> free.tolist(), code.tolist()  # nothing free; one wanted split (index 0 into wanted, split 1)
+        ([False, False, False], [0, 0, 0])
+        """
         mixed = mixed_keys(keys, self.seed)
         low = mixed & np.uint64(0xFFFF_FFFF)
         code = np.searchsorted(self.cuts, low, side="right").astype(code_dtype(len(self.wanted) + 1))
@@ -68,7 +76,7 @@ def fixed_counts(fixing: Fixing, keys: np.ndarray, local: np.ndarray, to_global:
     """
     free, code = fixing.decide(keys)
     k = len(fixing.wanted)
-    codes = fixing.wanted[np.minimum(code, k - 1)].astype(fixing.dtype)
+    codes = fixing.wanted[code].astype(fixing.dtype)  # (code < k: searchsorted over the k - 1 cuts)
     code[free] = k  # a column of its own, dropped: no masked copies of the fixed rows
     per_set = np.bincount(local.astype(np.int64) * (k + 1) + code, minlength=len(to_global) * (k + 1))
     per_set = per_set.reshape(-1, k + 1)[:, :k]
@@ -100,11 +108,29 @@ def aims(fixed, turned, set_rows, total, free_targets, rows_in, plan_batches) ->
     return out
 
 
+def column_weights(rate: np.ndarray) -> np.ndarray:
+    """Each label column's weight in the offset polish: ``max(rate, RATE_FLOOR) ** -WEIGHT_POWER``.
+
+    Bounded: at most ``RATE_FLOOR ** -0.5`` (~316), so a column's squared weight is at most 1e5 times a
+    rate-1 column's (5e4 times a rate-0.5 one's). Without the floor, a label on one row in 100M weighed 1e4
+    (squared 1e8 times the rows'): it cannot be balanced (its one group sits in one split whatever the polish
+    does), yet its weight could block every move of its group. Any label rarer than 1e-5 of the table (fewer
+    than 25 rows at 2.5M rows, where the hybrid starts; 1,000 at 100M) weighs as one at 1e-5.
+
+    Examples
+    --------
+    >>> column_weights(np.array([0.25, 1e-5, 1e-8])).round(1).tolist()
+    [2.0, 316.2, 316.2]
+    """
+    return np.maximum(rate, RATE_FLOOR) ** -WEIGHT_POWER
+
+
 def polish_around(counts, sizes, part, aim) -> np.ndarray:
-    """A batch's split ``part`` polished around its ``aim`` (:func:`aims`), each column weighed by its rate **
-    -``WEIGHT_POWER`` (:func:`core.splits.stratify.offset_polish`)."""
+    """A batch's split ``part`` polished around its ``aim`` (:func:`aims`), each column weighed by
+    :func:`column_weights` (its rate ** -``WEIGHT_POWER``, the rate floored at ``RATE_FLOOR``:
+    :func:`core.splits.stratify.offset_polish`)."""
     offset, targets, rate = aim
-    weight = np.maximum(rate, _RATE_FLOOR) ** -WEIGHT_POWER
+    weight = column_weights(rate)
     offset = offset.copy()
     offset[:-1] *= weight[:, None]
     return offset_polish(counts @ sp.diags(weight), sizes, part, offset, targets, rate * weight,

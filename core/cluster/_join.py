@@ -12,6 +12,7 @@ import operator
 import numpy as np
 import pandas as pd
 
+from ..errors import ConfigError, DataError
 from ..splits import STRATEGIES, SplitConfig, rare_line
 from ._client import retried, run_pass
 from ._diagnose import (
@@ -69,7 +70,8 @@ def join(client, data, plan, solution, extra, offsets, states, out, all_columns,
 
     It works from the partitions' states in worker memory; the files are read again only to write every
     column or to hash the feature columns for the duplicate check. ``meanwhile()`` (optional) runs on the client
-    once the pass is submitted, while the workers join (e.g. :func:`early_quality`).
+    once the pass is submitted, while the workers join (e.g. :func:`early_quality`); its result is returned third
+    (None without it). If it fails, the join is cancelled and the error is one line.
     """
     import dask
     import dask.dataframe as dd
@@ -110,11 +112,12 @@ def join(client, data, plan, solution, extra, offsets, states, out, all_columns,
     tested = [dask.delayed(operator.getitem)(j, "tested") for j in joined] if timed else []
 
     waiting = [meanwhile] if meanwhile is not None else []
+    early = []
 
     def submit():
         futures = client.compute([*gathered, *tested])  # the tested times stay on the workers
         while waiting:  # once, whatever the retries
-            waiting.pop()()
+            early.append(_meanwhile(client, futures, waiting.pop()))
         return futures, run_pass(client, futures[: len(gathered)], watch)
 
     futures, got = retried(submit)  # a task the scheduler dropped (a worker lost mid-join): the join once more
@@ -133,7 +136,32 @@ def join(client, data, plan, solution, extra, offsets, states, out, all_columns,
                                          "examples": [""]})
     if timed:
         reduced["time"] = reduced_time
-    return stats, reduced
+    return stats, reduced, early[0] if early else None
+
+
+def _meanwhile(client, futures, meanwhile):
+    """``meanwhile()``'s result while the join runs; if it fails, the join's tasks are cancelled and waited for
+    (none writes into a folder being removed) and the error is one line (:class:`DataError`)."""
+    try:
+        return meanwhile()
+    except BaseException as error:
+        _cancel_and_wait(client, futures)
+        if isinstance(error, Exception) and not isinstance(error, (DataError, ConfigError)):
+            first = (str(error).splitlines() or [""])[0]
+            raise DataError(f"Scoring the split failed ({type(error).__name__}: {first:.80}); nothing was "
+                            "written. Split again, or report it with this message.") from None
+        raise
+
+
+def _cancel_and_wait(client, futures, timeout: float = 60) -> None:
+    """Cancel ``futures`` and wait (up to ``timeout`` s) until no worker still runs one of them."""
+    import time
+
+    keys = {f.key for f in futures}
+    client.cancel(futures)
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and any(keys.intersection(k) for k in client.processing().values()):
+        time.sleep(0.05)
 
 
 def _time_reduction(client, stats, tested, names) -> dict:
@@ -172,8 +200,14 @@ def early_quality(config, solution, sets):
 
     Examples
     --------
+    >>> import scipy.sparse as sp
+    >>> from types import SimpleNamespace
     >>> from core.cluster._parts import Solution
-    >>> early_quality(None, Solution(kind="lookup", names=("a", "b")), None) is None
+    >>> sets = SimpleNamespace(matrix=sp.csr_matrix(np.eye(2)))  # two label sets, one label each
+    >>> solution = Solution(kind="sets", names=("train", "test"), cumulative=np.array([[6, 8], [6, 8]]))
+    >>> float(early_quality(None, solution, sets).ld)  # each set dealt 6/2: the labels' shares are equal
+    0.0
+    >>> early_quality(None, Solution(kind="lookup", names=("a", "b")), sets) is None  # not by label sets
     True
     """
     if sets is None or not solution.by_label_sets:
@@ -245,7 +279,7 @@ def planned_counts(solution, sizes: np.ndarray) -> np.ndarray:
     """
     counts = np.diff(solution.cumulative, axis=1, prepend=0).astype(np.int64)
     if not np.array_equal(counts.sum(axis=0), sizes[1:]):
-        raise RuntimeError(f"The join placed {sizes[1:].tolist()} rows per split but the plan dealt "
+        raise DataError(f"The join placed {sizes[1:].tolist()} rows per split but the plan dealt "
                            f"{counts.sum(axis=0).tolist()}; the label sets drifted between passes, split again.")
     return counts
 

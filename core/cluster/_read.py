@@ -84,14 +84,10 @@ def partitions(data: str | Path, columns: Sequence[str] | None = None) -> list:
     >>> import dask; dask.compute(*partitions(folder, ["x"]))[0].columns.tolist()
     ['x']
     """
-    import dask
-
     if is_csv(data):
         frame = lazy_table(data, columns)
         return frame.to_delayed()
-    lazy_table(data, columns)  # the one-line errors of a bad path or column
-    return [dask.delayed(read_piece)(path, groups, None if columns is None else list(columns))
-            for path, groups in _pieces(str(data))]
+    return _parquet_tasks(data, columns, read_piece)
 
 
 def mapped(data: str | Path, columns: Sequence[str] | None, func, *args) -> list:
@@ -113,9 +109,17 @@ def mapped(data: str | Path, columns: Sequence[str] | None, func, *args) -> list
 
     if is_csv(data):
         return [dask.delayed(func)(part, *args) for part in partitions(data, columns)]
+    return _parquet_tasks(data, columns, _read_then, func, *args)
+
+
+def _parquet_tasks(data, columns, task, *args) -> list:
+    """Per Parquet piece one delayed ``task(path, row_groups, columns, *args)``, after a bad path or column is
+    refused in one line."""
+    import dask
+
     lazy_table(data, columns)  # the one-line errors of a bad path or column
-    return [dask.delayed(_read_then)(path, groups, None if columns is None else list(columns), func, *args)
-            for path, groups in _pieces(str(data))]
+    columns = None if columns is None else list(columns)
+    return [dask.delayed(task)(path, groups, columns, *args) for path, groups in _pieces(str(data))]
 
 
 def _read_then(path: str, groups: list | None, columns: list | None, func, *args):

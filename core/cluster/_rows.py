@@ -86,27 +86,31 @@ def mixed_codes(frame: pd.DataFrame, columns, edges: dict | None = None) -> np.n
     """
     digits = _digits(frame, columns, edges or {})
     key = np.zeros(len(frame), dtype=np.int32 if _fits_int32(digits) else np.int64)
-    if np.prod([float(radix) for _, _, radix in digits]) < 2.0**62:  # no renumbering: row block by row block
-        for start in range(0, len(frame), _BLOCK):
-            _add_digits(key[start:start + _BLOCK], digits, start)
+    if np.prod([float(radix) for _, _, radix in digits]) < 2.0**62:  # no renumbering
+        _add_run(key, digits)
         return key
-    bound = 1
-    for codes, low, radix in digits:
-        if bound * radix >= 1 << 62:
+    bound, run = 1, []
+    for digit in digits:  # runs of digits whose product stays below 2**62, the key renumbered between runs
+        if bound * digit[2] >= 1 << 62:
+            _add_run(key, run)
             key, uniques = pd.factorize(key)
-            key, bound = key.astype(np.int64), len(uniques)
-        key *= radix
-        key += codes
-        if low:
-            key -= low
-        bound *= radix
+            key, bound, run = key.astype(np.int64), len(uniques), []
+        run.append(digit)
+        bound *= digit[2]
+    _add_run(key, run)
     return key
 
 
+def _add_run(key: np.ndarray, digits) -> None:
+    """``key`` times the digits' radices plus their mixed-radix number, in place, row block by row block."""
+    for start in range(0, key.size, _BLOCK):
+        _add_digits(key[start:start + _BLOCK], digits, start)
+
+
 def _add_digits(key: np.ndarray, digits, start: int) -> None:
-    """``key`` (a block of rows from ``start``, zeros) as the digits' mixed-radix number, in place: the block stays
-    in cache while every column is added (20 label columns on 2M rows: ~8 ms, against ~25 ms a column at a time
-    over all rows, which streams the key through memory twice a column)."""
+    """``key`` (a block of rows from ``start``) times the digits' radices plus their mixed-radix number, in place:
+    the block stays in cache while every column is added (20 label columns on 2M rows: ~8 ms, against ~25 ms a
+    column at a time over all rows, which streams the key through memory twice a column)."""
     stop = start + key.size
     for codes, low, radix in digits:
         key *= radix
@@ -237,7 +241,14 @@ def small_of(state: dict) -> dict:
 
 def sample_of(finite: np.ndarray, n: int) -> tuple[int, np.ndarray]:
     """The count of ``finite`` (a partition's finite values) and a sorted sample of them (a fixed draw per partition
-    size ``n``), for rough quantiles."""
+    size ``n``), for rough quantiles.
+
+    Examples
+    --------
+    >>> n, sample = sample_of(np.array([3.0, 1.0, 2.0]), 3)  # at most SAMPLE values: all of them, sorted
+    >>> n, sample.tolist()
+    (3, [1.0, 2.0, 3.0])
+    """
     sample = finite
     if finite.size > SAMPLE:
         sample = finite[np.random.default_rng(n).choice(finite.size, SAMPLE, replace=False)]

@@ -47,6 +47,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -247,17 +248,12 @@ def split_dataset(
         folder = _temporary(out)
         try:
             say(progress, 0.55, "Joining: writing every row's split")
-            early: dict = {}  # a split by label sets is scored from its plan while the workers join
-
-            def score_early():
-                early["quality"] = early_quality(config, solution, sets)
-
-            stats, reduced = join(client, data, plan, solution, extra, offsets, states, folder / PARTS, all_columns,
-                                   watch, score_early)
+            # a split by label sets is scored from its plan while the workers join
+            stats, reduced, quality = join(client, data, plan, solution, extra, offsets, states, folder / PARTS,
+                                           all_columns, watch, partial(early_quality, config, solution, sets))
             del states  # the workers may drop what they kept
             say(progress, 0.95, "Scoring and writing summary.json")
-            diagnosis = diagnosis_of(config, plan, solution, stats, reduced, sets, per_part, notes,
-                                     early.get("quality"))
+            diagnosis = diagnosis_of(config, plan, solution, stats, reduced, sets, per_part, notes, quality)
             print_ = fingerprint(data)
             summary = {
                 "format": SUMMARY_FORMAT, "version": 1, "config": json.loads(config.to_json()),
@@ -341,6 +337,6 @@ def diagnose_split(
             solution = Solution(kind="file", names=tuple(summary["splits"]))
             extra = [str(Path(split_dir) / PARTS / f"part-{i:05d}.parquet") for i in range(len(n))]
         say(progress, 0.55, "Counting labels per split")
-        stats, reduced = join(client, data, plan, solution, extra, offsets, states, None, False, watch)
+        stats, reduced, _ = join(client, data, plan, solution, extra, offsets, states, None, False, watch)
     say(progress, 1.0, "Done")
     return diagnosis_of(config, plan, solution, stats, reduced, sets, per_part, notes)
