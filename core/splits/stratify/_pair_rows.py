@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from ._balance import SparseBalance
 from ._blocks import _BLOCK_ENTRIES, _square_sums, indptr_blocks, row_products, small_dtype
 from ._deal import column_counts
-from ._pair_build import _later, _look_up, _pairs_of_entries, _with_pairs
+from ._pair_build import _later, _look_up, _pairs_of_entries, _with_pairs, _write_rows
 
 __all__ = ["PairRows", "PairBalance"]
 
@@ -61,6 +61,7 @@ class PairRows:
         n, n_labels = matrix.shape
         self.matrix = matrix
         self.codes = codes.astype(np.int32) if n_labels * n_labels <= 2**31 else codes  # a * L + b: half the memory
+        self.position = position
         self.label_position, self.pair_position = position[:n_labels], position[n_labels:]
         self.shape = (n, len(position))
         self.nnz = matrix.nnz + int(pair_units.sum())
@@ -99,8 +100,10 @@ class PairRows:
         return self._made(local, self.matrix.indices[at])
 
     def whole(self) -> sp.csr_matrix:
-        """The written matrix (for small inputs: the polish of few units reads it whole)."""
-        return self.block(0, self.shape[0])
+        """The written matrix (the deal of few columns and the polish of few units read it whole), written a block
+        of rows at a time as the build writes it (:func:`~core.splits.stratify._pair_build._write_rows`): the peak is
+        the matrix and a block, not a few int64 words for every entry at once (1M x 50, order 2: 47 MiB, not 285)."""
+        return _write_rows(self.matrix, self.codes, self.position, self.nnz)
 
     def labels(self) -> sp.csr_matrix:
         """The label columns alone, numbered in canonical order (``counts[:, is_label]``), a block of rows sorted at a time."""
