@@ -478,6 +478,48 @@ def test_pair_balance_counts_equal_the_dense_deviation():
     check()
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.float64])
+def test_pair_balance_of_int64_and_float_labels_multiplies_in_the_counts_dtype(monkeypatch, dtype):
+    """Review of i17-mem2, finding 2: int64 labels (float ones become int64) made the block products copy the
+    held counts to int64 on every call (30.7 MiB at 1M x 10,000, ~55 calls a round); the rows are now cast to
+    held's dtype, which fits every product (``small_dtype(nnz)``). The products equal the dense ones, no copy of
+    held is made, and stratify gives the split of the uint8 labels."""
+    import tracemalloc
+
+    from core.splits.stratify import _pair_rows, _waves
+    from core.splits.stratify._pair_rows import PairBalance
+
+    Y = power_law_labels(n_rows=1_500, n_labels=300, per_row=5.0, exponent=1.0, seed=3, cache=False)
+    wide = sp.csr_matrix((Y.data.astype(dtype), Y.indices, Y.indptr), shape=Y.shape)
+    with monkeypatch.context() as patch:
+        patch.setattr(_pair_build, "_WHOLE_PAIR_ENTRIES", 0)
+        made = canonical_with_pairs(_as_count_csr(wide), 0, rows=True)[0]
+    assert made.dtype == np.int64
+    n, k = Y.shape[0], 5
+    assignment = np.arange(n) % k
+    balance = PairBalance(counts=made, sizes=np.ones(n), assignment=assignment, targets=np.bincount(assignment) + 0.0)
+    block = made.block(0, 200)
+    tracemalloc.start()
+    products = balance.label_products(block)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    dense = made.whole().toarray()
+    held = np.stack([dense[assignment == j].sum(axis=0) for j in range(k)], axis=1)
+    deviation = held - dense.sum(axis=0)[:, None] / n * np.bincount(assignment)[None, :]
+    assert np.allclose(products, dense[:200] @ deviation, atol=1e-9)
+    assert peak < balance.held.nbytes  # an int64 copy of held is twice its size
+    monkeypatch.setattr(_waves, "_FLOAT_DEMAND_CELLS", 0)
+    monkeypatch.setattr(_balance, "_COST_CELLS", 0)
+    monkeypatch.setattr(_repair, "_DENSE_ROW_COLUMNS", 0)
+    monkeypatch.setattr(_pair_build, "_WHOLE_PAIR_ENTRIES", 0)
+    calls = []
+    monkeypatch.setattr(PairBalance, "blocks", lambda self, f=PairBalance.blocks: calls.append(1) or f(self))
+    shares = [0.4, 0.3, 0.3]
+    want = stratify(Y, shares, rng=np.random.default_rng(0), order=2)
+    assert np.array_equal(stratify(wide, shares, rng=np.random.default_rng(0), order=2), want)
+    assert calls and _pair_rows.PairBalance is PairBalance  # the pair polish ran on the made rows
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_stratify_order_2_with_pairs_made_from_rows_polishes_on_counts(monkeypatch, seed):
     """End to end on small data with every large-input path forced (pairs made from rows, the int32 demand, the

@@ -192,8 +192,9 @@ class PairBalance(SparseBalance):
         self.large, self.moves = True, False
         self.counts, self.assignment = counts, assignment
         self.sizes = np.broadcast_to(np.float64(1), sizes.shape)  # single rows
-        self.held = np.zeros((n_cols, k), dtype=np.int32)
-        flat, one = self.held.reshape(-1), np.int32(1)
+        # units per column and split: at most n, and a row's product with it at most a split's entries (<= nnz)
+        self.held = np.zeros((n_cols, k), dtype=small_dtype(counts.nnz))
+        flat, one = self.held.reshape(-1), self.held.dtype.type(1)
         for lo, hi in counts.passes():  # one add per entry (numpy's fast path for its own type), no (columns,) temporaries
             indptr, indices = counts.raw_block(lo, hi)
             cells = indices.astype(np.int64) * k + np.repeat(assignment[lo:hi], np.diff(indptr))
@@ -229,7 +230,8 @@ class PairBalance(SparseBalance):
 
     def label_products(self, block) -> np.ndarray:
         by_rate = row_products(block, self.rate)
-        return (block @ self.held) - by_rate[:, None] * self.split_rows[None, :]
+        # in held's dtype: int64 (or float) rows would copy held to int64, and uint8 ones could make a narrower product
+        return (block.astype(self.held.dtype, copy=False) @ self.held) - by_rate[:, None] * self.split_rows[None, :]
 
     def pulls(self, rows, sizes, splits) -> np.ndarray:
         """:meth:`Balance.pulls` of sparse ``rows``: the deviation of the columns they touch only."""
@@ -258,7 +260,7 @@ class PairBalance(SparseBalance):
         indptr, indices = self.counts.raw_rows(units)
         for i, (unit, sign) in enumerate(zip(units, signs, strict=True)):
             columns = indices[indptr[i] : indptr[i + 1]]
-            step = np.int32(1 if sign > 0 else -1)
+            step = self.held.dtype.type(1 if sign > 0 else -1)
             self.held[columns, a] -= step
             self.held[columns, b] += step
             self.split_rows[[a, b]] += (-step, step)
