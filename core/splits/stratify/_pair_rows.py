@@ -7,8 +7,13 @@ made when read, each row's pairs looked up among the kept ones. At 1,000,000 x 1
 9.1M kept pair entries) the matrix was 57 MiB held from the build to the end; the table is 10 MiB and the
 input's labels are the caller's own. The deal (:mod:`core.splits.stratify._waves`), the label polish and cover
 (:class:`core.splits.stratify._repair.Repair`, on :meth:`PairRows.labels`) and the pair polish
-(:class:`PairBalance`) read it; each read gives the rows the matrix holds, entry for entry, so the split is
-the same bit for bit. Each full read costs about what the build's writing of the matrix cost.
+(:class:`PairBalance`) read it; each read gives the rows the matrix holds, entry for entry, so the deal, the
+label polish and the cover give the same split bit for bit. The pair polish does too, on the matrix written
+whole, unless :class:`PairBalance` runs: past 4M pair entries (``_pair_build._WHOLE_PAIR_ENTRIES``), more than
+4,096 label-and-pair columns (``_repair._DENSE_ROW_COLUMNS``) and more than 2**20 rows x splits (from 209,716
+rows at 5 splits, 104,858 at 10). Its deviations are made from whole counts, so float rounding can break a tie
+another way there and the split may differ from the float polish's (the golden sets stay below 4M pair entries).
+Each full read costs about what the build's writing of the matrix cost.
 """
 
 from __future__ import annotations
@@ -184,7 +189,8 @@ class PairBalance(SparseBalance):
     int32 (``held``: 16 MiB) and makes the deviation ``held - rate * rows`` of the columns it reads when it reads
     them (the rows per split do not change: single rows only swap). The same numbers up to float rounding (a
     deviation is made from whole counts, not updated by adding 1.0), so a tie can break another way: splits of
-    this path may differ from the float table's. Only the large form (shortlists, no per-unit arrays).
+    this path (past 4M pair entries, > 4,096 columns and rows x splits > 2**20; see the module) may differ from
+    the float table's. Only the large form (shortlists, no per-unit arrays).
     """
 
     def __init__(self, *, counts: PairRows, sizes, assignment, targets) -> None:
