@@ -520,6 +520,44 @@ def test_pair_balance_of_int64_and_float_labels_multiplies_in_the_counts_dtype(m
     assert calls and _pair_rows.PairBalance is PairBalance  # the pair polish ran on the made rows
 
 
+def test_give_back_freed_is_a_no_op_off_glibc_and_runs_on_the_made_rows_only(monkeypatch):
+    """Review of i17-mem2, finding 4: ``malloc_trim`` is looked up once in the process's own symbols (no ldconfig
+    subprocess), with its C types set; off Linux or without ctypes it is a no-op that never raises; and only the
+    made-rows path calls it (it walks the whole heap: not on every wave deal of groups or Dask parts)."""
+    import ctypes
+    import platform
+    import sys
+
+    from core.splits.stratify import _engine, _waves
+
+    _blocks._malloc_trim.cache_clear()
+    trim = _blocks._malloc_trim()
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
+        assert trim.argtypes == [ctypes.c_size_t] and trim.restype is ctypes.c_int
+    try:
+        for platform_name, no_ctypes in (("darwin", False), ("win32", False), ("linux", True)):
+            with monkeypatch.context() as patch:
+                patch.setattr(sys, "platform", platform_name)
+                if no_ctypes:
+                    patch.setitem(sys.modules, "ctypes", None)  # ``import ctypes`` raises ImportError
+                _blocks._malloc_trim.cache_clear()
+                assert _blocks._malloc_trim() is None
+                _blocks.give_back_freed()
+    finally:
+        _blocks._malloc_trim.cache_clear()
+    calls, waves = [], []
+    for module in (_engine, _waves):
+        monkeypatch.setattr(module, "give_back_freed", lambda: calls.append(1))
+    monkeypatch.setattr(_engine, "deal_in_waves", lambda *a, f=_engine.deal_in_waves, **kw: waves.append(1) or f(*a, **kw))
+    Y = power_law_labels(n_rows=1_500, n_labels=300, per_row=5.0, exponent=1.0, seed=1, cache=False)
+    stratify(Y, [0.5, 0.5], rng=np.random.default_rng(0), order=2, sizes=np.full(Y.shape[0], 2))  # groups
+    stratify(Y, [0.5, 0.5], rng=np.random.default_rng(0), order=2)  # single rows, the matrix written
+    assert len(waves) == 2 and not calls  # both dealt in waves, neither trims the heap
+    monkeypatch.setattr(_pair_build, "_WHOLE_PAIR_ENTRIES", 0)
+    stratify(Y, [0.5, 0.5], rng=np.random.default_rng(0), order=2)  # single rows made when read
+    assert len(waves) == 3 and len(calls) == 2
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_stratify_order_2_with_pairs_made_from_rows_polishes_on_counts(monkeypatch, seed):
     """End to end on small data with every large-input path forced (pairs made from rows, the int32 demand, the

@@ -207,7 +207,8 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False, keep_l
         assignment, left = deal_in_waves(counts, shares, targets, shuffle, rng, sizes if weighted else None)
         demand = left[is_label]  # the labels' rows, all the repairs read: no (columns x k) float table
         del left
-        give_back_freed()  # the deal's int32 demand (16 MiB at 1M x 10,000), before the labels are copied
+        if made:
+            give_back_freed()  # the deal's int32 demand (16 MiB at 1M x 10,000), before the labels are copied
     else:
         assignment, demand = deal(counts, shares, targets, sizes, shuffle, rng, weighted)
         if order == 2:  # the labels' rows, as Repair takes them (few columns: a small copy)
