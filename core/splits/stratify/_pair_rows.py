@@ -18,15 +18,13 @@ Each full read costs about what the build's writing of the matrix cost.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import scipy.sparse as sp
 
 from ._balance import SparseBalance
-from ._blocks import _BLOCK_ENTRIES, _square_sums, indptr_blocks, row_products, small_dtype
+from ._blocks import _BLOCK_ENTRIES, _compact_touched, _square_sums, indptr_blocks, row_products, small_dtype
 from ._deal import column_counts
-from ._pair_build import _later, _look_up, _pairs_of_entries, _with_pairs, _write_rows
+from ._pair_build import _made_rows, _with_pairs, _write_rows
 
 __all__ = ["PairRows", "PairBalance"]
 
@@ -163,21 +161,10 @@ class PairRows:
         """The label-and-pair rows (row pointers, column indices) of the label rows ``label_ptr`` (from 0) and
         ``labels`` (sorted in each row): labels at their positions, pairs looked up among the kept, each row in
         position order."""
-        n = len(label_ptr) - 1
-        sub = SimpleNamespace(indptr=label_ptr, indices=labels, shape=(n, self.matrix.shape[1]), nnz=len(labels))
-        column_bits = max(self.shape[1] - 1, 1).bit_length()
-        row_bits = max(n - 1, 1).bit_length()
-        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(sub.indptr))
-        keys = (rows << column_bits) | self.label_position[sub.indices]
-        pairs = _pairs_of_entries(sub, np.arange(sub.nnz), _later(sub, 0, n), rows, row_bits)
-        found, hit = _look_up(self.codes, (pairs >> row_bits).astype(self.codes.dtype))
-        pair_keys = ((pairs[hit] & ((1 << row_bits) - 1)) << column_bits) | self.pair_position[found[hit]]
-        del pairs, found, hit
-        keys = np.concatenate([keys, pair_keys])
-        keys.sort()  # by row, then position
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(keys >> column_bits, minlength=n), out=indptr[1:])
-        return indptr, (keys & ((1 << column_bits) - 1)).astype(np.int32)
+        widths, columns = _made_rows(label_ptr, labels, self.codes, self.label_position, self.pair_position)
+        indptr = np.zeros(len(widths) + 1, dtype=np.int64)
+        np.cumsum(widths, out=indptr[1:])
+        return indptr, columns.astype(np.int32)
 
 
 class PairBalance(SparseBalance):
@@ -241,8 +228,7 @@ class PairBalance(SparseBalance):
 
     def pulls(self, rows, sizes, splits) -> np.ndarray:
         """:meth:`Balance.pulls` of sparse ``rows``: the deviation of the columns they touch only."""
-        touched, column = np.unique(rows.indices, return_inverse=True)
-        compact = sp.csr_matrix((rows.data, column.reshape(-1).astype(np.int32), rows.indptr), shape=(rows.shape[0], len(touched)))
+        touched, compact = _compact_touched(rows)
         pull = np.asarray(compact @ self._label_deviation(touched, splits))
         for j, shift in enumerate((self.deviation[-1, splits] - self._rate_dot(splits)).tolist()):
             pull[:, j] += sizes * shift

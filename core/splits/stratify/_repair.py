@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from . import _balance
 from ._balance import POLISH_SHORTLIST, Balance, SparseBalance
 from ._blocks import kept_columns, kept_split_counts, permuted_columns, split_counts
 from ._cover import _Cover, exact_cover
@@ -148,7 +147,7 @@ class Repair:
         if not rounds:
             return False
         before = self._snapshot()
-        large = len(self.assignment) * len(self.goal) > _balance._COST_CELLS  # as Balance decides
+        large = Balance.is_large(len(self.assignment), len(self.goal))
         if self.pairs is not None and large and self.pairs.shape[1] > _DENSE_ROW_COLUMNS:
             balance = PairBalance(counts=self.pairs, sizes=self.sizes, assignment=self.assignment, targets=self.goal)
             balance.labels = self.pairs.is_label if kept_pairs else None
