@@ -478,6 +478,24 @@ def test_pair_balance_counts_equal_the_dense_deviation():
     check()
 
 
+def test_pair_balance_refuses_what_its_counts_cannot_do():
+    """Review of i17-mem2, finding 6: PairBalance keeps counts and the rows' deviation only, so the Balance methods
+    that read a label deviation table, per-unit arrays or moves raise (one-line reason) instead of giving wrong
+    numbers; its swaps-only polish still runs."""
+    from core.splits.stratify._pair_rows import PairBalance
+
+    _, made, _, _ = _made_and_written(5)
+    n = made.shape[0]
+    assignment = np.arange(n) % 3
+    balance = PairBalance(counts=made, sizes=np.ones(n), assignment=assignment, targets=np.bincount(assignment) + 0.0)
+    for call in (lambda: balance.polish(2, until_within_one=True), balance.move_costs,
+                 lambda: balance.move_costs_of(np.arange(4)), balance.settle_sizes):  # fmt: skip
+        with pytest.raises(NotImplementedError, match=r"^PairBalance [^\n]+\.$"):
+            call()
+    balance.polish(1)
+    assert np.array_equal(np.bincount(assignment), np.bincount(np.arange(n) % 3))
+
+
 @pytest.mark.parametrize("dtype", [np.int64, np.float64])
 def test_pair_balance_of_int64_and_float_labels_multiplies_in_the_counts_dtype(monkeypatch, dtype):
     """Review of i17-mem2, finding 2: int64 labels (float ones become int64) made the block products copy the

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._balance import SparseBalance
+from ._balance import POLISH_SHORTLIST, SparseBalance
 from ._blocks import _BLOCK_ENTRIES, _compact_touched, _square_sums, indptr_blocks, row_products, small_dtype
 from ._deal import column_counts
 from ._pair_build import _made_rows, _with_pairs, _write_rows
@@ -246,6 +246,24 @@ class PairBalance(SparseBalance):
 
     def norm_of(self, units: np.ndarray) -> np.ndarray:
         return _square_sums(self.counts.rows(units))
+
+    def polish(self, max_rounds: int, until_within_one: bool = False, shortlist: int = POLISH_SHORTLIST) -> None:
+        """:meth:`Balance.polish` (the swaps only); ``until_within_one`` is refused."""
+        if until_within_one:
+            raise NotImplementedError("PairBalance keeps no label deviation table: until_within_one would stop at once.")
+        super().polish(max_rounds, shortlist=shortlist)
+
+    def move_costs(self) -> np.ndarray:
+        """Refused: the large form never makes every unit's costs (the shortlists read them a block at a time)."""
+        raise NotImplementedError("PairBalance is large only: every unit's move costs are never made whole.")
+
+    def move_costs_of(self, units: np.ndarray) -> np.ndarray:
+        """Refused: single rows only swap, so no move is ever costed."""
+        raise NotImplementedError("PairBalance swaps single rows only: there are no moves to cost.")
+
+    def settle_sizes(self) -> None:
+        """Refused: single rows only swap, so the split sizes stay exact and there is nothing to settle."""
+        raise NotImplementedError("PairBalance swaps single rows only: the sizes are exact, nothing to settle.")
 
     def transfer(self, units, signs, a: int, b: int) -> None:
         """Move ``units`` with sign +1 from split a to b, and with sign -1 from b to a: their columns' counts."""
