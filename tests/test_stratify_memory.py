@@ -580,6 +580,24 @@ def test_give_back_freed_is_a_no_op_off_glibc_and_runs_on_the_made_rows_only(mon
     assert len(waves) == 3 and len(calls) == 2
 
 
+def test_made_labels_are_made_again_only_when_the_pair_polish_moved_units(monkeypatch):
+    """Review of i17-mem2, finding 8: after the pair polish the labels (19 MiB and a sort a block at 1M x 10,000)
+    are made again for the cover only when the polish changed the split; the split is the same either way."""
+    from core.splits.stratify import _pair_rows
+    from core.splits.stratify._repair import Repair
+
+    Y = power_law_labels(n_rows=1_500, n_labels=300, per_row=5.0, exponent=1.0, seed=2, cache=False)
+    monkeypatch.setattr(_pair_build, "_WHOLE_PAIR_ENTRIES", 0)
+    made = []
+    monkeypatch.setattr(_pair_rows.PairRows, "labels", lambda self, f=_pair_rows.PairRows.labels: made.append(1) or f(self))
+    moved = stratify(Y, [0.5, 0.3, 0.2], rng=np.random.default_rng(0), order=2)
+    monkeypatch.setattr(Repair, "polish_pairs", lambda self, *a, **kw: False)  # the polish moves no unit
+    made.clear()
+    still = stratify(Y, [0.5, 0.3, 0.2], rng=np.random.default_rng(0), order=2)
+    assert len(made) == 1  # for the label polish and the first cover only
+    assert np.array_equal(np.bincount(still), np.bincount(moved))
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_stratify_order_2_with_pairs_made_from_rows_polishes_on_counts(monkeypatch, seed):
     """End to end on small data with every large-input path forced (pairs made from rows, the int32 demand, the
