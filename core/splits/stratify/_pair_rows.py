@@ -173,11 +173,25 @@ class PairBalance(SparseBalance):
 
     Where :class:`~core.splits.stratify._balance.Balance` keeps each column's deviation per split as floats (a
     (columns, k) float64 table: 31 MiB at 1M x 10,000), this keeps the units holding each column per split as
-    int32 (``held``: 16 MiB) and makes the deviation ``held - rate * rows`` of the columns it reads when it reads
+    int32 when the entries fit (``held``: 16 MiB) and makes the deviation ``held - rate * rows`` of the columns it reads when it reads
     them (the rows per split do not change: single rows only swap). The same numbers up to float rounding (a
     deviation is made from whole counts, not updated by adding 1.0), so a tie can break another way: splits of
     this path (past 4M pair entries, > 4,096 columns and rows x splits > 2**20; see the module) may differ from
     the float table's. Only the large form (shortlists, no per-unit arrays).
+
+    Examples
+    --------
+    Two rows of labels 0, 1, 2 (and their three pairs) both in split 0: a swap evens every column out.
+
+    >>> Y = sp.csr_matrix(np.array([[1, 1, 1], [1, 1, 1], [0, 0, 1], [0, 0, 1]], dtype=np.uint8))
+    >>> rows = PairRows(Y, codes=np.array([1, 2, 5]), position=np.arange(6), pair_units=np.array([2, 2, 2]))
+    >>> assignment = np.array([0, 0, 1, 1])
+    >>> balance = PairBalance(counts=rows, sizes=np.ones(4), assignment=assignment, targets=np.array([2.0, 2.0]))
+    >>> balance.held[:, 0].tolist(), balance.apart(0, 1)
+    ([2, 2, 2, 2, 2, 2], True)
+    >>> balance.polish(3, shortlist=2)
+    >>> assignment.tolist(), balance.held[:, 0].tolist(), balance.apart(0, 1)
+    ([1, 0, 0, 1], [1, 1, 2, 1, 1, 1], False)
     """
 
     def __init__(self, *, counts: PairRows, sizes, assignment, targets) -> None:
@@ -211,6 +225,7 @@ class PairBalance(SparseBalance):
         return total
 
     def apart(self, a: int, b: int) -> bool:
+        """:meth:`Balance.apart` from the counts, a stretch of columns at a time (no (columns,) float pair)."""
         for lo in range(0, len(self.rate), _COLUMNS_AT_ONCE):
             gap = self._label_deviation(slice(lo, lo + _COLUMNS_AT_ONCE), [a, b])
             if np.abs(gap[:, 0] - gap[:, 1]).max(initial=0) > 1:
@@ -218,10 +233,13 @@ class PairBalance(SparseBalance):
         return False
 
     def shifts(self) -> list[float]:
+        """:meth:`Balance.shifts`: the rows' deviation less rate . the labels' deviation made from the counts."""
         every = np.arange(len(self.split_rows))
         return (self.deviation[-1, :] - self._rate_dot(every)).tolist()
 
     def label_products(self, block) -> np.ndarray:
+        """:meth:`Balance.label_products` as ``block @ held`` (whole numbers, in held's dtype) less each row's
+        ``rate`` sum times the split's rows: no (columns, k) float deviation."""
         by_rate = row_products(block, self.rate)
         # in held's dtype: int64 (or float) rows would copy held to int64, and uint8 ones could make a narrower product
         return (block.astype(self.held.dtype, copy=False) @ self.held) - by_rate[:, None] * self.split_rows[None, :]
@@ -235,16 +253,20 @@ class PairBalance(SparseBalance):
         return pull
 
     def blocks(self):
+        """:meth:`Balance.blocks`: the rows made a block at a time (the cuts the written matrix would have)."""
         for lo, hi in self.counts.row_blocks():
             yield lo, hi, self.counts.block(lo, hi)
 
     def rows(self, units: np.ndarray) -> sp.csr_matrix:
+        """:meth:`SparseBalance.rows`: the rows of ``units``, made now, as float64."""
         return self.counts.rows(units).astype(np.float64)
 
     def by_rate_of(self, units: np.ndarray) -> np.ndarray:
+        """y_u . rate of ``units``, from their rows made now (no per-unit array is kept)."""
         return row_products(self.counts.rows(units), self.rate)
 
     def norm_of(self, units: np.ndarray) -> np.ndarray:
+        """|y_u|^2 of ``units``, from their rows made now (no per-unit array is kept)."""
         return _square_sums(self.counts.rows(units))
 
     def polish(self, max_rounds: int, until_within_one: bool = False, shortlist: int = POLISH_SHORTLIST) -> None:
