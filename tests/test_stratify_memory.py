@@ -231,6 +231,29 @@ def test_pairs_built_by_parts_peak_at_the_matrix_and_a_block(monkeypatch):
     assert peaks["parts"] < 1.5 * csr < peaks["whole"]
 
 
+def test_made_rows_written_whole_peak_at_the_matrix_and_a_block(monkeypatch):
+    """Review of i17-mem2, finding 1: where the made rows are read whole (few columns, few units), the matrix is
+    written a block of rows at a time as the build writes it, not made at once (1M x 50 at order 2: a build peak of
+    285 MiB, not 47): the tracemalloc peak is the matrix and about one CSR more, and the matrix is the same."""
+    import tracemalloc
+
+    Y = power_law_labels(n_rows=20_000, n_labels=300, per_row=5.0, exponent=1.0, cache=False)
+    csr = Y.data.nbytes + Y.indices.nbytes + Y.indptr.nbytes
+    monkeypatch.setattr(_pairs, "_HASH_ENTRIES", 1 << 14)
+    monkeypatch.setattr(_pair_build, "_WHOLE_PAIR_ENTRIES", 0)
+    made = canonical_with_pairs(Y, 0, rows=True)[0]
+    tracemalloc.start()
+    whole = made.whole()
+    peak = tracemalloc.get_traced_memory()[1] - whole.indices.nbytes - whole.indptr.nbytes
+    tracemalloc.stop()
+    assert _same_csr(whole, made.block(0, Y.shape[0]))
+    tracemalloc.start()
+    made.block(0, Y.shape[0])
+    at_once = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 1.5 * csr < at_once
+
+
 @settings(max_examples=200, deadline=None)
 @given(totals=st.lists(st.integers(0, 60), min_size=1, max_size=8), seed=st.integers(0, 10_000), k=st.integers(2, 7))
 def test_wave_demand_rows_equal_subtracting_one_at_a_time(totals, seed, k):
@@ -414,7 +437,11 @@ def test_wave_batches_of_made_rows_equal_those_of_the_written_matrix(monkeypatch
     monkeypatch.setattr(made, "raw_rows", lambda units, f=made.raw_rows: made_rows.append(len(units)) or f(units))
     got, want = _waves._batches(made, shuffle), _waves._batches(written, shuffle)
     assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
-    assert np.array_equal(want[3], _waves._next_conflict(written, want[1]))
+    units, columns, starts, limit = want
+    dense = written.toarray() > 0  # the next conflict, independently: per batch, the batch columns its units hold
+    holds = np.stack([dense[units[starts[b] : starts[b + 1]]][:, columns].any(axis=0) for b in range(len(columns))])
+    later = np.triu(holds, 1)
+    assert np.array_equal(limit, np.where(later.any(axis=1), later.argmax(axis=1), len(columns)))
     assert 0 < sum(made_rows) < written.shape[0]  # some units' rows made again, not all
 
 
@@ -453,6 +480,122 @@ def test_pair_balance_counts_equal_the_dense_deviation():
     balance.transfer(np.array([u, v]), np.array([1.0, -1.0]), 0, 2)  # u: 0 -> 2, v: 2 -> 0
     assert assignment[u] == 2 and assignment[v] == 0
     check()
+
+
+def test_pair_balance_refuses_what_its_counts_cannot_do():
+    """Review of i17-mem2, finding 6: PairBalance keeps counts and the rows' deviation only, so the Balance methods
+    that read a label deviation table, per-unit arrays or moves raise (one-line reason) instead of giving wrong
+    numbers; its swaps-only polish still runs."""
+    from core.splits.stratify._pair_rows import PairBalance
+
+    _, made, _, _ = _made_and_written(5)
+    n = made.shape[0]
+    assignment = np.arange(n) % 3
+    balance = PairBalance(counts=made, sizes=np.ones(n), assignment=assignment, targets=np.bincount(assignment) + 0.0)
+    for call in (lambda: balance.polish(2, until_within_one=True), balance.move_costs,
+                 lambda: balance.move_costs_of(np.arange(4)), balance.settle_sizes):  # fmt: skip
+        with pytest.raises(NotImplementedError, match=r"^PairBalance [^\n]+\.$"):
+            call()
+    balance.polish(1)
+    assert np.array_equal(np.bincount(assignment), np.bincount(np.arange(n) % 3))
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.float64])
+def test_pair_balance_of_int64_and_float_labels_multiplies_in_the_counts_dtype(monkeypatch, dtype):
+    """Review of i17-mem2, finding 2: int64 labels (float ones become int64) made the block products copy the
+    held counts to int64 on every call (30.7 MiB at 1M x 10,000, ~55 calls a round); the rows are now cast to
+    held's dtype, which fits every product (``small_dtype(nnz)``). The products equal the dense ones, no copy of
+    held is made, and stratify gives the split of the uint8 labels."""
+    import tracemalloc
+
+    from core.splits.stratify import _pair_rows, _waves
+    from core.splits.stratify._pair_rows import PairBalance
+
+    Y = power_law_labels(n_rows=1_500, n_labels=300, per_row=5.0, exponent=1.0, seed=3, cache=False)
+    wide = sp.csr_matrix((Y.data.astype(dtype), Y.indices, Y.indptr), shape=Y.shape)
+    with monkeypatch.context() as patch:
+        patch.setattr(_pair_build, "_WHOLE_PAIR_ENTRIES", 0)
+        made = canonical_with_pairs(_as_count_csr(wide), 0, rows=True)[0]
+    assert made.dtype == np.int64
+    n, k = Y.shape[0], 5
+    assignment = np.arange(n) % k
+    balance = PairBalance(counts=made, sizes=np.ones(n), assignment=assignment, targets=np.bincount(assignment) + 0.0)
+    block = made.block(0, 200)
+    tracemalloc.start()
+    products = balance.label_products(block)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    dense = made.whole().toarray()
+    held = np.stack([dense[assignment == j].sum(axis=0) for j in range(k)], axis=1)
+    deviation = held - dense.sum(axis=0)[:, None] / n * np.bincount(assignment)[None, :]
+    assert np.allclose(products, dense[:200] @ deviation, atol=1e-9)
+    assert peak < balance.held.nbytes  # an int64 copy of held is twice its size
+    monkeypatch.setattr(_waves, "_FLOAT_DEMAND_CELLS", 0)
+    monkeypatch.setattr(_balance, "_COST_CELLS", 0)
+    monkeypatch.setattr(_repair, "_DENSE_ROW_COLUMNS", 0)
+    monkeypatch.setattr(_pair_build, "_WHOLE_PAIR_ENTRIES", 0)
+    calls = []
+    monkeypatch.setattr(PairBalance, "blocks", lambda self, f=PairBalance.blocks: calls.append(1) or f(self))
+    shares = [0.4, 0.3, 0.3]
+    want = stratify(Y, shares, rng=np.random.default_rng(0), order=2)
+    assert np.array_equal(stratify(wide, shares, rng=np.random.default_rng(0), order=2), want)
+    assert calls and _pair_rows.PairBalance is PairBalance  # the pair polish ran on the made rows
+
+
+def test_give_back_freed_is_a_no_op_off_glibc_and_runs_on_the_made_rows_only(monkeypatch):
+    """Review of i17-mem2, finding 4: ``malloc_trim`` is looked up once in the process's own symbols (no ldconfig
+    subprocess), with its C types set; off Linux or without ctypes it is a no-op that never raises; and only the
+    made-rows path calls it (it walks the whole heap: not on every wave deal of groups or Dask parts)."""
+    import ctypes
+    import platform
+    import sys
+
+    from core.splits.stratify import _engine, _waves
+
+    _blocks._malloc_trim.cache_clear()
+    trim = _blocks._malloc_trim()
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
+        assert trim.argtypes == [ctypes.c_size_t] and trim.restype is ctypes.c_int
+    try:
+        for platform_name, no_ctypes in (("darwin", False), ("win32", False), ("linux", True)):
+            with monkeypatch.context() as patch:
+                patch.setattr(sys, "platform", platform_name)
+                if no_ctypes:
+                    patch.setitem(sys.modules, "ctypes", None)  # ``import ctypes`` raises ImportError
+                _blocks._malloc_trim.cache_clear()
+                assert _blocks._malloc_trim() is None
+                _blocks.give_back_freed()
+    finally:
+        _blocks._malloc_trim.cache_clear()
+    calls, waves = [], []
+    for module in (_engine, _waves):
+        monkeypatch.setattr(module, "give_back_freed", lambda: calls.append(1))
+    monkeypatch.setattr(_engine, "deal_in_waves", lambda *a, f=_engine.deal_in_waves, **kw: waves.append(1) or f(*a, **kw))
+    Y = power_law_labels(n_rows=1_500, n_labels=300, per_row=5.0, exponent=1.0, seed=1, cache=False)
+    stratify(Y, [0.5, 0.5], rng=np.random.default_rng(0), order=2, sizes=np.full(Y.shape[0], 2))  # groups
+    stratify(Y, [0.5, 0.5], rng=np.random.default_rng(0), order=2)  # single rows, the matrix written
+    assert len(waves) == 2 and not calls  # both dealt in waves, neither trims the heap
+    monkeypatch.setattr(_pair_build, "_WHOLE_PAIR_ENTRIES", 0)
+    stratify(Y, [0.5, 0.5], rng=np.random.default_rng(0), order=2)  # single rows made when read
+    assert len(waves) == 3 and len(calls) == 2
+
+
+def test_made_labels_are_made_again_only_when_the_pair_polish_moved_units(monkeypatch):
+    """Review of i17-mem2, finding 8: after the pair polish the labels (19 MiB and a sort a block at 1M x 10,000)
+    are made again for the cover only when the polish changed the split; the split is the same either way."""
+    from core.splits.stratify import _pair_rows
+    from core.splits.stratify._repair import Repair
+
+    Y = power_law_labels(n_rows=1_500, n_labels=300, per_row=5.0, exponent=1.0, seed=2, cache=False)
+    monkeypatch.setattr(_pair_build, "_WHOLE_PAIR_ENTRIES", 0)
+    made = []
+    monkeypatch.setattr(_pair_rows.PairRows, "labels", lambda self, f=_pair_rows.PairRows.labels: made.append(1) or f(self))
+    moved = stratify(Y, [0.5, 0.3, 0.2], rng=np.random.default_rng(0), order=2)
+    monkeypatch.setattr(Repair, "polish_pairs", lambda self, *a, **kw: False)  # the polish moves no unit
+    made.clear()
+    still = stratify(Y, [0.5, 0.3, 0.2], rng=np.random.default_rng(0), order=2)
+    assert len(made) == 1  # for the label polish and the first cover only
+    assert np.array_equal(np.bincount(still), np.bincount(moved))
 
 
 @pytest.mark.parametrize("seed", [0, 1])

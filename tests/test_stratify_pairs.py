@@ -250,13 +250,16 @@ def test_groups_at_many_pairs_are_dealt_in_waves_and_balance_pairs_better_than_o
 @PROPERTY
 @given(sparse_rows(), st.integers(1, 400))
 def test_a_wave_holds_no_later_batchs_column_and_no_more_units_than_the_room(problem, room):
-    from core.splits.stratify._waves import _batches, _next_conflict, _wave_end
+    from core.splits.stratify._waves import _batches, _wave_end
 
     Y, _, seed = problem
     counts = _canonical_counts(Y)
     units, columns, starts, limit = _batches(counts, np.random.default_rng(seed).permutation(Y.shape[0]))
     assert np.array_equal(counts.indices[counts.indptr[units]], np.repeat(columns, np.diff(starts)))  # a batch: its units' first column
-    assert np.array_equal(limit, _next_conflict(counts, columns))
+    batch_of = {int(column): b for b, column in enumerate(columns)}
+    for b in range(len(columns)):  # the first later batch whose column a unit of this one holds, one entry at a time
+        held = [batch_of.get(int(c), -1) for u in units[starts[b] : starts[b + 1]] for c in counts.indices[counts.indptr[u] : counts.indptr[u + 1]]]
+        assert limit[b] == min([j for j in held if j > b], default=len(columns))
     first = 0
     while first < len(columns):
         last = max(_wave_end(first, limit, starts, room), first + 1)

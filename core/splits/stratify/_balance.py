@@ -35,11 +35,23 @@ class Balance:
     (the larger table's). Both default off: the units alone.
     """
 
+    @staticmethod
+    def is_large(n_units: int, k: int, moves: bool = False) -> bool:
+        """Whether the polish of ``n_units`` units among ``k`` splits takes the large form: swaps only and more
+        than ``_COST_CELLS`` units x splits; it then keeps shortlists, not the costs, and no per-unit arrays.
+
+        Examples
+        --------
+        >>> Balance.is_large(1_000, 5), Balance.is_large(1_000_000, 5), Balance.is_large(1_000_000, 5, moves=True)
+        (False, True, False)
+        """
+        return not moves and n_units * k > _COST_CELLS
+
     def __init__(self, *, counts, sizes, assignment, targets, moves: bool, offset=None, rate=None) -> None:
         k = len(targets)
         # Many single rows: the integer counts as given (products read a block of rows at a time) and nothing of
         # length n_units is kept (y_u . rate and |y_u|^2 are computed where needed); else a float copy, the fastest
-        self.large = not moves and len(assignment) * k > _COST_CELLS
+        self.large = Balance.is_large(len(assignment), k, moves)
         copy = not self.large and counts.dtype != np.float64 and counts.nnz <= _FLOAT_COPY_ENTRIES
         self.counts = counts.astype(np.float64) if copy else counts
         # many rows of one row each (a broadcast 1): a broadcast 1.0, not n_units floats

@@ -6,8 +6,6 @@ that no step holds a float copy of a large matrix (1M rows x 10,000 labels, 5M g
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import functools
 import sys
 
@@ -98,13 +96,18 @@ def kept_split_counts(counts: sp.csr_matrix, chosen: np.ndarray, assignment: np.
 
 @functools.cache
 def _malloc_trim():
-    """glibc's ``malloc_trim``, or None (another C library or platform)."""
+    """glibc's ``malloc_trim``, or None (another C library or platform, or a Python without ctypes). Looked up
+    once, in the running process's own symbols (no ``find_library``: it runs ldconfig in a subprocess)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):
+        import ctypes  # here: a Python built without _ctypes still imports the package
+
+        trim = ctypes.CDLL(None).malloc_trim
+    except (ImportError, OSError, AttributeError):  # no ctypes, no C library, no such symbol (musl)
         return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
 
 
 def give_back_freed() -> None:
@@ -113,7 +116,8 @@ def give_back_freed() -> None:
     glibc raises its mmap threshold to the size of each large block freed (up to 32 MiB), so once a few
     MiB-sized arrays are freed, later ones of that size come from its heap, and memory freed there stays
     resident: at 1M x 10,000 order 2, the wave deal's batch sort left about 25 MiB of freed keys resident
-    through the deal (peak RSS rise 83 MiB; 56 MiB given back). A call walks the heap once (about a millisecond).
+    through the deal (peak RSS rise 83 MiB; 56 MiB given back). A call walks the heap once (about a millisecond
+    there; longer on a large heap), so only the made-rows path of order 2 calls it, twice a split.
 
     Examples
     --------
@@ -175,9 +179,16 @@ def _touched_product(matrix: sp.csr_matrix, dense: np.ndarray) -> np.ndarray:
     """``matrix @ dense`` from the rows of ``dense`` that ``matrix`` has entries in: the same sums in the same
     order (each row's entries as they are), without scipy's contiguous copy of a whole strided ``dense``
     (the pair polish's two split columns of 806,000 pair deviations: 12 MiB per exchange)."""
+    touched, compact = _compact_touched(matrix)
+    return np.asarray(compact @ dense[touched])
+
+
+def _compact_touched(matrix: sp.csr_matrix) -> tuple[np.ndarray, sp.csr_matrix]:
+    """The columns ``matrix`` has entries in (sorted), and ``matrix`` with only those columns, numbered in that
+    order: ``compact @ dense[touched]`` is ``matrix @ dense``, each row's entries as they are."""
     touched, column = np.unique(matrix.indices, return_inverse=True)
     compact = sp.csr_matrix((matrix.data, column.reshape(-1).astype(np.int32), matrix.indptr), shape=(matrix.shape[0], len(touched)))
-    return np.asarray(compact @ dense[touched])
+    return touched, compact
 
 
 def split_counts(counts: sp.csr_matrix, assignment: np.ndarray, k: int, weights: bool = False, out=None) -> np.ndarray:

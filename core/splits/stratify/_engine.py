@@ -44,7 +44,10 @@ waves; delicious in groups of two rows: 1.0 s of CPU one batch at a time, 0.44 s
 balance). Single rows then get a pair polish: the swaps below, scored on labels and pairs alike. Past 4M
 pair entries, single rows' labels and pairs are never written as one matrix: each read makes the rows it needs
 from the rows' labels and the table of kept pairs (:mod:`core.splits.stratify._pair_rows`; at 1M x 10,000 the
-peak RSS rise went from 142 to 73 MiB, 5.3x to 2.7x the CSR input, for about 4 s more CPU).
+peak RSS rise went from 142 to 73 MiB, 5.3x to 2.7x the CSR input, for about 4 s more CPU). The rows read are
+the matrix's, entry for entry: the split is the same, except where the pair polish keeps counts in place of
+float deviations (more than 4,096 columns and 2**20 rows x splits as well: from 209,716 rows at 5 splits), whose
+rounding can break a tie another way.
 
 Then, when a label ended a whole unit off its share (or units differ in size), a local search
 polishes the split: the exact best swaps (and, for groups, moves) between every pair of splits,
@@ -204,7 +207,8 @@ def _stratify_batched(counts, shares, sizes, rng, order, fair_ties=False, keep_l
         assignment, left = deal_in_waves(counts, shares, targets, shuffle, rng, sizes if weighted else None)
         demand = left[is_label]  # the labels' rows, all the repairs read: no (columns x k) float table
         del left
-        give_back_freed()  # the deal's int32 demand (16 MiB at 1M x 10,000), before the labels are copied
+        if made:
+            give_back_freed()  # the deal's int32 demand (16 MiB at 1M x 10,000), before the labels are copied
     else:
         assignment, demand = deal(counts, shares, targets, sizes, shuffle, rng, weighted)
         if order == 2:  # the labels' rows, as Repair takes them (few columns: a small copy)

@@ -9,6 +9,8 @@ tests shrink it, for both modules at once).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -287,29 +289,51 @@ def _write_rows(matrix: sp.csr_matrix, codes: np.ndarray, position: np.ndarray, 
     in those, so a block of long rows is no bigger than one of short rows)."""
     n, n_cols = matrix.shape
     indptr, indices = matrix.indptr, matrix.indices
-    column_bits = max(len(position) - 1, 1).bit_length()
-    row_bits = max(n - 1, 1).bit_length()
     blocks = indptr_blocks(_with_pairs(indptr), max(1, _pairs._quarter() // 2))  # before ``out``: its (n + 1) temporary is freed first
     out = np.empty(n_entries, dtype=position.dtype)
     per_row = np.zeros(n + 1, dtype=np.int64)
-    pair_position = position[n_cols:]
+    label_position, pair_position = position[:n_cols], position[n_cols:]
     written = 0
     for lo, hi in blocks:
         start, stop = int(indptr[lo]), int(indptr[hi])
-        rows = np.repeat(np.arange(hi - lo, dtype=np.int64), np.diff(indptr[lo : hi + 1]))
-        keys = (rows << column_bits) | position[indices[start:stop]]
-        pairs = _pairs_of_entries(matrix, np.arange(start, stop), _later(matrix, lo, hi), rows, row_bits)
-        found, hit = _look_up(codes, pairs >> row_bits)
-        pair_keys = ((pairs[hit] & ((1 << row_bits) - 1)) << column_bits) | pair_position[found[hit]]
-        del pairs, found, hit
-        keys = np.concatenate([keys, pair_keys])
-        keys.sort()  # by row, then position
-        out[written : written + len(keys)] = keys & ((1 << column_bits) - 1)
-        per_row[lo + 1 : hi + 1] = np.bincount(keys >> column_bits, minlength=hi - lo)
-        written += len(keys)
+        widths, columns = _made_rows(indptr[lo : hi + 1] - start, indices[start:stop], codes, label_position, pair_position)
+        per_row[lo + 1 : hi + 1] = widths
+        out[written : written + len(columns)] = columns
+        written += len(columns)
+        del columns
     np.cumsum(per_row, out=per_row)
     ones = np.broadcast_to(np.ones(1, dtype=matrix.data.dtype), (n_entries,))  # every count is 1: one value, read-only
     return sp.csr_matrix((ones, out, per_row), shape=(n, len(position)))
+
+
+def _made_rows(label_ptr, labels, codes, label_position, pair_position) -> tuple[np.ndarray, np.ndarray]:
+    """The label-and-pair rows of the label rows ``label_ptr`` (from 0) and ``labels`` (sorted in each row): per
+    row its number of entries, and every entry's column (int64), each row in column order. A label goes to its
+    ``label_position``; a pair a < b of a row is looked up among the kept ``codes`` (a * L + b, sorted) and goes
+    to its ``pair_position``, or is dropped. Temporaries: a few int64 words per label and pair entry.
+
+    Examples
+    --------
+    Labels 0, 1, 2 at columns 2, 3, 4; pairs (0, 2) and (1, 2) kept, at columns 0 and 1:
+
+    >>> widths, columns = _made_rows(np.array([0, 3, 5]), np.array([0, 1, 2, 0, 2]), np.array([2, 5]), np.array([2, 3, 4]), np.array([0, 1]))
+    >>> widths.tolist(), columns.tolist()
+    ([5, 3], [0, 1, 2, 3, 4, 0, 2, 4])
+    """
+    n, n_labels = len(label_ptr) - 1, len(label_position)
+    rows_of = SimpleNamespace(indptr=label_ptr, indices=labels, shape=(n, n_labels))
+    column_bits = max(n_labels + len(pair_position) - 1, 1).bit_length()
+    row_bits = max(n - 1, 1).bit_length()
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(label_ptr))
+    keys = (rows << column_bits) | label_position[labels]
+    pairs = _pairs_of_entries(rows_of, np.arange(len(labels)), _later(rows_of, 0, n), rows, row_bits)
+    found, hit = _look_up(codes, (pairs >> row_bits).astype(codes.dtype, copy=False))
+    pair_keys = ((pairs[hit] & ((1 << row_bits) - 1)) << column_bits) | pair_position[found[hit]]
+    del pairs, found, hit
+    keys = np.concatenate([keys, pair_keys])
+    del pair_keys
+    keys.sort()  # by row, then column
+    return np.bincount(keys >> column_bits, minlength=n), keys & ((1 << column_bits) - 1)
 
 
 def _with_pairs(indptr: np.ndarray) -> np.ndarray:

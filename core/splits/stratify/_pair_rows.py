@@ -7,21 +7,24 @@ made when read, each row's pairs looked up among the kept ones. At 1,000,000 x 1
 9.1M kept pair entries) the matrix was 57 MiB held from the build to the end; the table is 10 MiB and the
 input's labels are the caller's own. The deal (:mod:`core.splits.stratify._waves`), the label polish and cover
 (:class:`core.splits.stratify._repair.Repair`, on :meth:`PairRows.labels`) and the pair polish
-(:class:`PairBalance`) read it; each read gives the rows the matrix holds, entry for entry, so the split is
-the same bit for bit. Each full read costs about what the build's writing of the matrix cost.
+(:class:`PairBalance`) read it; each read gives the rows the matrix holds, entry for entry, so the deal, the
+label polish and the cover give the same split bit for bit. The pair polish does too, on the matrix written
+whole, unless :class:`PairBalance` runs: past 4M pair entries (``_pair_build._WHOLE_PAIR_ENTRIES``), more than
+4,096 label-and-pair columns (``_repair._DENSE_ROW_COLUMNS``) and more than 2**20 rows x splits (from 209,716
+rows at 5 splits, 104,858 at 10). Its deviations are made from whole counts, so float rounding can break a tie
+another way there and the split may differ from the float polish's (the golden sets stay below 4M pair entries).
+Each full read costs about what the build's writing of the matrix cost.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import scipy.sparse as sp
 
-from ._balance import SparseBalance
-from ._blocks import _BLOCK_ENTRIES, _square_sums, indptr_blocks, row_products, small_dtype
+from ._balance import POLISH_SHORTLIST, SparseBalance
+from ._blocks import _BLOCK_ENTRIES, _compact_touched, _square_sums, indptr_blocks, row_products, small_dtype
 from ._deal import column_counts
-from ._pair_build import _later, _look_up, _pairs_of_entries, _with_pairs
+from ._pair_build import _made_rows, _with_pairs, _write_rows
 
 __all__ = ["PairRows", "PairBalance"]
 
@@ -61,6 +64,7 @@ class PairRows:
         n, n_labels = matrix.shape
         self.matrix = matrix
         self.codes = codes.astype(np.int32) if n_labels * n_labels <= 2**31 else codes  # a * L + b: half the memory
+        self.position = position
         self.label_position, self.pair_position = position[:n_labels], position[n_labels:]
         self.shape = (n, len(position))
         self.nnz = matrix.nnz + int(pair_units.sum())
@@ -99,8 +103,10 @@ class PairRows:
         return self._made(local, self.matrix.indices[at])
 
     def whole(self) -> sp.csr_matrix:
-        """The written matrix (for small inputs: the polish of few units reads it whole)."""
-        return self.block(0, self.shape[0])
+        """The written matrix (the deal of few columns and the polish of few units read it whole), written a block
+        of rows at a time as the build writes it (:func:`~core.splits.stratify._pair_build._write_rows`): the peak is
+        the matrix and a block, not a few int64 words for every entry at once (1M x 50, order 2: 47 MiB, not 285)."""
+        return _write_rows(self.matrix, self.codes, self.position, self.nnz)
 
     def labels(self) -> sp.csr_matrix:
         """The label columns alone, numbered in canonical order (``counts[:, is_label]``), a block of rows sorted at a time."""
@@ -155,21 +161,10 @@ class PairRows:
         """The label-and-pair rows (row pointers, column indices) of the label rows ``label_ptr`` (from 0) and
         ``labels`` (sorted in each row): labels at their positions, pairs looked up among the kept, each row in
         position order."""
-        n = len(label_ptr) - 1
-        sub = SimpleNamespace(indptr=label_ptr, indices=labels, shape=(n, self.matrix.shape[1]), nnz=len(labels))
-        column_bits = max(self.shape[1] - 1, 1).bit_length()
-        row_bits = max(n - 1, 1).bit_length()
-        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(sub.indptr))
-        keys = (rows << column_bits) | self.label_position[sub.indices]
-        pairs = _pairs_of_entries(sub, np.arange(sub.nnz), _later(sub, 0, n), rows, row_bits)
-        found, hit = _look_up(self.codes, (pairs >> row_bits).astype(self.codes.dtype))
-        pair_keys = ((pairs[hit] & ((1 << row_bits) - 1)) << column_bits) | self.pair_position[found[hit]]
-        del pairs, found, hit
-        keys = np.concatenate([keys, pair_keys])
-        keys.sort()  # by row, then position
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(keys >> column_bits, minlength=n), out=indptr[1:])
-        return indptr, (keys & ((1 << column_bits) - 1)).astype(np.int32)
+        widths, columns = _made_rows(label_ptr, labels, self.codes, self.label_position, self.pair_position)
+        indptr = np.zeros(len(widths) + 1, dtype=np.int64)
+        np.cumsum(widths, out=indptr[1:])
+        return indptr, columns.astype(np.int32)
 
 
 class PairBalance(SparseBalance):
@@ -178,10 +173,25 @@ class PairBalance(SparseBalance):
 
     Where :class:`~core.splits.stratify._balance.Balance` keeps each column's deviation per split as floats (a
     (columns, k) float64 table: 31 MiB at 1M x 10,000), this keeps the units holding each column per split as
-    int32 (``held``: 16 MiB) and makes the deviation ``held - rate * rows`` of the columns it reads when it reads
+    int32 when the entries fit (``held``: 16 MiB) and makes the deviation ``held - rate * rows`` of the columns it reads when it reads
     them (the rows per split do not change: single rows only swap). The same numbers up to float rounding (a
     deviation is made from whole counts, not updated by adding 1.0), so a tie can break another way: splits of
-    this path may differ from the float table's. Only the large form (shortlists, no per-unit arrays).
+    this path (past 4M pair entries, > 4,096 columns and rows x splits > 2**20; see the module) may differ from
+    the float table's. Only the large form (shortlists, no per-unit arrays).
+
+    Examples
+    --------
+    Two rows of labels 0, 1, 2 (and their three pairs) both in split 0: a swap evens every column out.
+
+    >>> Y = sp.csr_matrix(np.array([[1, 1, 1], [1, 1, 1], [0, 0, 1], [0, 0, 1]], dtype=np.uint8))
+    >>> rows = PairRows(Y, codes=np.array([1, 2, 5]), position=np.arange(6), pair_units=np.array([2, 2, 2]))
+    >>> assignment = np.array([0, 0, 1, 1])
+    >>> balance = PairBalance(counts=rows, sizes=np.ones(4), assignment=assignment, targets=np.array([2.0, 2.0]))
+    >>> balance.held[:, 0].tolist(), balance.apart(0, 1)
+    ([2, 2, 2, 2, 2, 2], True)
+    >>> balance.polish(3, shortlist=2)
+    >>> assignment.tolist(), balance.held[:, 0].tolist(), balance.apart(0, 1)
+    ([1, 0, 0, 1], [1, 1, 2, 1, 1, 1], False)
     """
 
     def __init__(self, *, counts: PairRows, sizes, assignment, targets) -> None:
@@ -189,8 +199,9 @@ class PairBalance(SparseBalance):
         self.large, self.moves = True, False
         self.counts, self.assignment = counts, assignment
         self.sizes = np.broadcast_to(np.float64(1), sizes.shape)  # single rows
-        self.held = np.zeros((n_cols, k), dtype=np.int32)
-        flat, one = self.held.reshape(-1), np.int32(1)
+        # units per column and split: at most n, and a row's product with it at most a split's entries (<= nnz)
+        self.held = np.zeros((n_cols, k), dtype=small_dtype(counts.nnz))
+        flat, one = self.held.reshape(-1), self.held.dtype.type(1)
         for lo, hi in counts.passes():  # one add per entry (numpy's fast path for its own type), no (columns,) temporaries
             indptr, indices = counts.raw_block(lo, hi)
             cells = indices.astype(np.int64) * k + np.repeat(assignment[lo:hi], np.diff(indptr))
@@ -214,6 +225,7 @@ class PairBalance(SparseBalance):
         return total
 
     def apart(self, a: int, b: int) -> bool:
+        """:meth:`Balance.apart` from the counts, a stretch of columns at a time (no (columns,) float pair)."""
         for lo in range(0, len(self.rate), _COLUMNS_AT_ONCE):
             gap = self._label_deviation(slice(lo, lo + _COLUMNS_AT_ONCE), [a, b])
             if np.abs(gap[:, 0] - gap[:, 1]).max(initial=0) > 1:
@@ -221,41 +233,66 @@ class PairBalance(SparseBalance):
         return False
 
     def shifts(self) -> list[float]:
+        """:meth:`Balance.shifts`: the rows' deviation less rate . the labels' deviation made from the counts."""
         every = np.arange(len(self.split_rows))
         return (self.deviation[-1, :] - self._rate_dot(every)).tolist()
 
     def label_products(self, block) -> np.ndarray:
+        """:meth:`Balance.label_products` as ``block @ held`` (whole numbers, in held's dtype) less each row's
+        ``rate`` sum times the split's rows: no (columns, k) float deviation."""
         by_rate = row_products(block, self.rate)
-        return (block @ self.held) - by_rate[:, None] * self.split_rows[None, :]
+        # in held's dtype: int64 (or float) rows would copy held to int64, and uint8 ones could make a narrower product
+        return (block.astype(self.held.dtype, copy=False) @ self.held) - by_rate[:, None] * self.split_rows[None, :]
 
     def pulls(self, rows, sizes, splits) -> np.ndarray:
         """:meth:`Balance.pulls` of sparse ``rows``: the deviation of the columns they touch only."""
-        touched, column = np.unique(rows.indices, return_inverse=True)
-        compact = sp.csr_matrix((rows.data, column.reshape(-1).astype(np.int32), rows.indptr), shape=(rows.shape[0], len(touched)))
+        touched, compact = _compact_touched(rows)
         pull = np.asarray(compact @ self._label_deviation(touched, splits))
         for j, shift in enumerate((self.deviation[-1, splits] - self._rate_dot(splits)).tolist()):
             pull[:, j] += sizes * shift
         return pull
 
     def blocks(self):
+        """:meth:`Balance.blocks`: the rows made a block at a time (the cuts the written matrix would have)."""
         for lo, hi in self.counts.row_blocks():
             yield lo, hi, self.counts.block(lo, hi)
 
     def rows(self, units: np.ndarray) -> sp.csr_matrix:
+        """:meth:`SparseBalance.rows`: the rows of ``units``, made now, as float64."""
         return self.counts.rows(units).astype(np.float64)
 
     def by_rate_of(self, units: np.ndarray) -> np.ndarray:
+        """y_u . rate of ``units``, from their rows made now (no per-unit array is kept)."""
         return row_products(self.counts.rows(units), self.rate)
 
     def norm_of(self, units: np.ndarray) -> np.ndarray:
+        """|y_u|^2 of ``units``, from their rows made now (no per-unit array is kept)."""
         return _square_sums(self.counts.rows(units))
+
+    def polish(self, max_rounds: int, until_within_one: bool = False, shortlist: int = POLISH_SHORTLIST) -> None:
+        """:meth:`Balance.polish` (the swaps only); ``until_within_one`` is refused."""
+        if until_within_one:
+            raise NotImplementedError("PairBalance keeps no label deviation table: until_within_one would stop at once.")
+        super().polish(max_rounds, shortlist=shortlist)
+
+    def move_costs(self) -> np.ndarray:
+        """Refused: the large form never makes every unit's costs (the shortlists read them a block at a time)."""
+        raise NotImplementedError("PairBalance is large only: every unit's move costs are never made whole.")
+
+    def move_costs_of(self, units: np.ndarray) -> np.ndarray:
+        """Refused: single rows only swap, so no move is ever costed."""
+        raise NotImplementedError("PairBalance swaps single rows only: there are no moves to cost.")
+
+    def settle_sizes(self) -> None:
+        """Refused: single rows only swap, so the split sizes stay exact and there is nothing to settle."""
+        raise NotImplementedError("PairBalance swaps single rows only: the sizes are exact, nothing to settle.")
 
     def transfer(self, units, signs, a: int, b: int) -> None:
         """Move ``units`` with sign +1 from split a to b, and with sign -1 from b to a: their columns' counts."""
         indptr, indices = self.counts.raw_rows(units)
         for i, (unit, sign) in enumerate(zip(units, signs, strict=True)):
             columns = indices[indptr[i] : indptr[i + 1]]
-            step = np.int32(1 if sign > 0 else -1)
+            step = self.held.dtype.type(1 if sign > 0 else -1)
             self.held[columns, a] -= step
             self.held[columns, b] += step
             self.split_rows[[a, b]] += (-step, step)

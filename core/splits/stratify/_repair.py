@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from . import _balance
 from ._balance import POLISH_SHORTLIST, Balance, SparseBalance
 from ._blocks import kept_columns, kept_split_counts, permuted_columns, split_counts
 from ._cover import _Cover, exact_cover
@@ -148,7 +147,7 @@ class Repair:
         if not rounds:
             return False
         before = self._snapshot()
-        large = len(self.assignment) * len(self.goal) > _balance._COST_CELLS  # as Balance decides
+        large = Balance.is_large(len(self.assignment), len(self.goal))
         if self.pairs is not None and large and self.pairs.shape[1] > _DENSE_ROW_COLUMNS:
             balance = PairBalance(counts=self.pairs, sizes=self.sizes, assignment=self.assignment, targets=self.goal)
             balance.labels = self.pairs.is_label if kept_pairs else None
@@ -167,15 +166,18 @@ class Repair:
         """:meth:`polish_pairs`, then :meth:`cover_rare_columns`; the split from before both is kept
         when they leave more (label, split) gaps than it had (the pair polish does not look at them).
         ``gaps``: those of the split now, if known (:meth:`cover_rare_columns` returns them). ``kept_pairs``:
-        the pair columns are exactly the label pairs on two units or more (:meth:`SparseBalance.shared`)."""
+        the pair columns are exactly the label pairs on two units or more (:meth:`SparseBalance.shared`).
+        With ``pairs``, the labels are made again for the cover only when the polish changed the split (else
+        ``counts`` is left None: the split is final)."""
         kept, gaps = self._snapshot(), self.gaps() if gaps is None else gaps
         self._labels = None  # the pair polish reads every column; the labels' counts are then read in place
         if self.pairs is not None:
             self.counts = None  # the labels alone: made again for the cover (19 MiB at 1M x 10,000 freed meanwhile)
-        changed = self.polish_pairs(min_rounds, shortlist, kept_pairs)
+        if not self.polish_pairs(min_rounds, shortlist, kept_pairs):
+            return  # nothing moved: no gap opened, so no cover (as before: it ran only after a change)
         if self.pairs is not None:
-            self.counts = self.pairs.labels()
-        if changed and self.cover_rare_columns() > gaps:
+            self.counts = self.pairs.labels()  # 19 MiB and a sort a block at 1M x 10,000: only when the cover runs
+        if self.cover_rare_columns() > gaps:
             self.assignment[:] = kept
 
     def _snapshot(self) -> np.ndarray:

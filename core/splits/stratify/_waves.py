@@ -67,8 +67,8 @@ def deal_in_waves(counts, shares, targets, shuffle, rng, sizes=None) -> tuple[np
     weighted = sizes is not None
     # the batches first: their sort's keys (16 MiB a million units) are freed before the demand and the assignment
     units, columns, starts, limit = _batches(counts, shuffle, sizes)
-    give_back_freed()  # the batch sort's keys (16 MiB a million units), before the demand and the assignment
     if isinstance(counts, PairRows):  # rows made when read (single 0/1 rows): its totals are known
+        give_back_freed()  # the batch sort's keys (16 MiB a million units), before the demand and the assignment
         totals = counts.totals
     else:
         totals = column_counts(counts.indices, n_cols, counts.data if weighted else None)
