@@ -92,3 +92,17 @@ def test_an_error_inside_still_restores_the_pool():
     with pytest.raises(ConfigError):  # shares that do not sum to 1
         stratify(Y, [0.5, 0.6], rng=np.random.default_rng(0))
     assert _blas_threads() == before
+
+
+def test_a_small_problem_skips_the_limit_and_a_large_one_takes_it(monkeypatch):
+    import core.splits.stratify._threads as threads
+
+    entered = []
+    monkeypatch.setattr(threads, "_enter", lambda: entered.append(1))
+    monkeypatch.setattr(threads, "_leave", lambda: None)
+    small = sp.csr_matrix((np.random.default_rng(0).random((200, 14)) < 0.3).astype(np.uint8))
+    stratify(small, [0.2] * 5, rng=np.random.default_rng(0), order=2)  # 14 + 91 columns x 5 splits: never cut
+    assert entered == []
+    wide = sp.csr_matrix((np.random.default_rng(0).random((200, 2_000)) < 0.01).astype(np.uint8))
+    stratify(wide, [0.2] * 5, rng=np.random.default_rng(0))  # 2,000 columns x 5 splits: OpenBLAS may cut them
+    assert entered == [1]

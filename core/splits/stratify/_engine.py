@@ -75,7 +75,7 @@ from ._pair_rows import PairRows
 from ._pairs import column_keys, pair_columns
 from ._repair import Repair, may_lack
 from ._sorted import SORTED_POLISH_ROWS, small_binary, sorted_deal
-from ._threads import one_blas_thread
+from ._threads import blas_may_split, one_blas_thread
 from ._waves import deal_in_waves
 
 __all__ = ["stratify", "pair_indicators"]
@@ -91,7 +91,14 @@ _FEW_COLUMNS = 2048
 _MANY_PAIR_ROUNDS, _MANY_PAIR_SHORTLIST = 1, 128
 
 
-@one_blas_thread
+def _may_split(Y, fractions, *, order: int = 1, **_) -> bool:
+    """Whether BLAS may cut one of the solver's products on ``Y`` (:func:`core.splits.stratify._threads.blas_may_split`)."""
+    labels = int(np.shape(Y)[1]) if len(np.shape(Y)) == 2 else 1
+    columns = labels + labels * (labels - 1) // 2 if order == 2 else labels  # at most every pair co-occurs
+    return blas_may_split(columns, len(np.atleast_1d(fractions)))
+
+
+@one_blas_thread(needed=_may_split)
 def stratify(
     Y, fractions, *, rng: np.random.Generator | None, sizes=None, order: int = 1, fair_ties: bool = False
 ) -> np.ndarray:

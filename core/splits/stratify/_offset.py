@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from ._balance import Balance
-from ._threads import one_blas_thread
+from ._threads import blas_may_split, one_blas_thread
 
 __all__ = ["offset_polish"]
 
 
-@one_blas_thread
+@one_blas_thread(needed=lambda counts, sizes, assignment, offset, *a, **k: blas_may_split(*offset.shape))
 def offset_polish(counts, sizes, assignment, offset, targets, rate, rounds: int = 40, shortlist: int = 64) -> np.ndarray:
     """``assignment`` polished by swaps and moves of whole units so that these units plus a fixed part come near
     ``rate`` times their rows per split and ``targets`` rows.
