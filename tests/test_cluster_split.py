@@ -383,15 +383,27 @@ def test_scoring_that_fails_while_the_workers_join_cancels_the_join_and_is_one_l
                                                                                      monkeypatch):
     """An error in the early scoring cancels the join's tasks (none still runs or writes), leaves neither the
     output nor its partial folder, and is a one-line DataError."""
+    import core.cluster._join as join_module
     import core.cluster._split as split_module
 
     def fails(*_):
         raise ValueError("no scores\nsecond line")
 
+    joined = {}
+    cancel = join_module._cancel_and_wait
+
+    def cancel_and_note(client, futures, graph, *args):  # every task the join submitted, the writes among them
+        joined["keys"] = {f.key for f in futures}.union(*(d.__dask_graph__().keys() for d in graph))
+        cancel(client, futures, graph, *args)
+
     monkeypatch.setattr(split_module, "early_quality", fails)
+    monkeypatch.setattr(join_module, "_cancel_and_wait", cancel_and_note)
     _, folder = data
     with pytest.raises(DataError, match=r"^Scoring the split failed \(ValueError: no scores") as error:
         split_dataset(folder, TASKS, SplitConfig(seed=3), tmp_path / "out", client=client, exact_rows=0)
     assert "\n" not in str(error.value)
     assert list(tmp_path.iterdir()) == []
+    # none of the join's tasks is left on the scheduler, queued or running, and nothing else runs
+    assert any("join_part" in str(key) for key in joined["keys"])
+    assert not client.run_on_scheduler(join_module._still_held, keys=joined["keys"])
     assert not any(client.processing().values())

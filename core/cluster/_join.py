@@ -117,7 +117,7 @@ def join(client, data, plan, solution, extra, offsets, states, out, all_columns,
     def submit():
         futures = client.compute([*gathered, *tested])  # the tested times stay on the workers
         while waiting:  # once, whatever the retries
-            early.append(_meanwhile(client, futures, waiting.pop()))
+            early.append(_meanwhile(client, futures, [*gathered, *tested], waiting.pop()))
         return futures, run_pass(client, futures[: len(gathered)], watch)
 
     futures, got = retried(submit)  # a task the scheduler dropped (a worker lost mid-join): the join once more
@@ -139,13 +139,14 @@ def join(client, data, plan, solution, extra, offsets, states, out, all_columns,
     return stats, reduced, early[0] if early else None
 
 
-def _meanwhile(client, futures, meanwhile):
+def _meanwhile(client, futures, graph, meanwhile):
     """``meanwhile()``'s result while the join runs; if it fails, the join's tasks are cancelled and waited for
-    (none writes into a folder being removed) and the error is one line (:class:`DataError`)."""
+    (none writes into a folder being removed) and the error is one line (:class:`DataError`). ``graph``: the
+    delayed objects ``futures`` compute (their tasks, the writes among them, are what is waited for)."""
     try:
         return meanwhile()
     except BaseException as error:
-        _cancel_and_wait(client, futures)
+        _cancel_and_wait(client, futures, graph)
         if isinstance(error, Exception) and not isinstance(error, (DataError, ConfigError)):
             first = (str(error).splitlines() or [""])[0]
             raise DataError(f"Scoring the split failed ({type(error).__name__}: {first:.80}); nothing was "
@@ -153,15 +154,32 @@ def _meanwhile(client, futures, meanwhile):
         raise
 
 
-def _cancel_and_wait(client, futures, timeout: float = 60) -> None:
-    """Cancel ``futures`` and wait (up to ``timeout`` s) until no worker still runs one of them."""
+def _cancel_and_wait(client, futures, graph, timeout: float = 60) -> None:
+    """Cancel ``futures`` and wait (up to ``timeout`` s) until the scheduler has forgotten every task of ``graph``
+    (the delayed objects they compute): not only the futures' own keys, whose tasks only gather, but every task
+    under them, such as the writes of the part files and the reads before them, queued or running."""
     import time
 
-    keys = {f.key for f in futures}
-    client.cancel(futures)
+    own = {f.key for f in futures}
+    keys = own.union(*(d.__dask_graph__().keys() for d in graph))
     end = time.monotonic() + timeout
-    while time.monotonic() < end and any(keys.intersection(k) for k in client.processing().values()):
+    # the graph travels on the client's batched stream, the cancel on a call of its own that can overtake it: a
+    # cancel of keys the scheduler does not know yet does nothing, and the join would then run and write anyway
+    while time.monotonic() < end and not client.run_on_scheduler(_all_known, keys=own):
         time.sleep(0.05)
+    client.cancel(futures)
+    while time.monotonic() < end and client.run_on_scheduler(_still_held, keys=keys):
+        time.sleep(0.05)
+
+
+def _all_known(keys, dask_scheduler=None) -> bool:
+    """On the scheduler: whether every one of ``keys`` is a task there (its graph has arrived)."""
+    return all(key in dask_scheduler.tasks for key in keys)
+
+
+def _still_held(keys, dask_scheduler=None) -> bool:
+    """On the scheduler: whether any of ``keys`` is still a task there (queued, running, or held in memory)."""
+    return any(key in dask_scheduler.tasks for key in keys)
 
 
 def _time_reduction(client, stats, tested, names) -> dict:
@@ -212,7 +230,7 @@ def early_quality(config, solution, sets):
     """
     if sets is None or not solution.by_label_sets:
         return None
-    counts = np.diff(solution.cumulative, axis=1, prepend=0).astype(np.int64)
+    counts = _plan_counts(solution)
     return quality_of(config, solution.names, counts.sum(axis=0), sets, counts)
 
 
@@ -277,7 +295,7 @@ def planned_counts(solution, sizes: np.ndarray) -> np.ndarray:
     >>> planned_counts(solution, np.array([0, 5, 5])).tolist()
     [[2, 2], [3, 3]]
     """
-    counts = np.diff(solution.cumulative, axis=1, prepend=0).astype(np.int64)
+    counts = _plan_counts(solution)
     if not np.array_equal(counts.sum(axis=0), sizes[1:]):
         raise DataError(f"The join placed {sizes[1:].tolist()} rows per split but the plan dealt "
                            f"{counts.sum(axis=0).tolist()}; the label sets drifted between passes, split again.")
@@ -294,3 +312,8 @@ def _rare_note(sets: LabelSets, counts: np.ndarray, config: SplitConfig, names) 
         return None
     totals = per_split.sum(axis=1)
     return rare_line([sets.labels[i] for i in rare], [int(totals[i]) for i in rare], int(wanted.sum()), "rows")
+
+
+def _plan_counts(solution) -> np.ndarray:
+    """Each label set's rows per split as the plan dealt them (from its cumulative counts)."""
+    return np.diff(solution.cumulative, axis=1, prepend=0).astype(np.int64)
