@@ -319,12 +319,10 @@ def deal_group_table(client, states, plan, offsets, matrix, set_rows, to_global,
     fixing = None
     if config.order == 1 and total > free_rows:
         fixing = Fixing(free_rows / total, shares, config.seed)
-    while True:
-        got = _deal(client, states, plan, offsets, turned, set_rows, to_global, config, column, watch, check_units,
-                    fixing)
-        if got is not None:
-            break
-        fixing = None  # too few free groups, or they cannot settle the sizes: solve every group
+    args = (client, states, plan, offsets, turned, set_rows, to_global, config, column, watch, check_units)
+    got = _deal(*args, fixing)
+    if got is None:  # too few free groups, or they cannot settle the sizes: solve every group
+        got = _deal(*args, None)
     solution, rows, n_lone = got
     if n_lone:
         notes.append(f"{n_lone:,} rows have no value in group_column '{column}'; each is kept as a group of its own.")

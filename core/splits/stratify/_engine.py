@@ -93,7 +93,8 @@ _MANY_PAIR_ROUNDS, _MANY_PAIR_SHORTLIST = 1, 128
 
 def _may_split(Y, fractions, *, order: int = 1, **_) -> bool:
     """Whether BLAS may cut one of the solver's products on ``Y`` (:func:`core.splits.stratify._threads.blas_may_split`)."""
-    labels = int(np.shape(Y)[1]) if len(np.shape(Y)) == 2 else 1
+    shape = getattr(Y, "shape", None) or np.shape(Y)  # arrays and sparse matrices: no conversion
+    labels = int(shape[1]) if len(shape) == 2 else 1
     columns = labels + labels * (labels - 1) // 2 if order == 2 else labels  # at most every pair co-occurs
     return blas_may_split(columns, len(np.atleast_1d(fractions)))
 
